@@ -1,0 +1,308 @@
+"""The wire schema: every message that crosses a socket, as typed dataclasses, and their msgpack codec.
+
+This module imports nothing of ours, so each client (C++, C#, JavaScript) mirrors it one to one;
+docs/protocol.md is its prose twin and tests/vectors/ its golden vectors.
+
+Control: a ZeroMQ ROUTER; each request is one msgpack map `{"op", "id"?, ...}`; the reply echoes `id`:
+`{"id", "ok": true, ...}` or `{"id", "ok": false, "error": {"code", "message", "field"}}`.
+Stream: a ZeroMQ PUB; multipart `[b"<avatar>/<kind>", msgpack map]`; every map carries `v` and `kind`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import struct
+import typing
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Union
+
+import msgpack
+
+PROTOCOL_VERSION = 1
+
+#: Longest `say` text, in characters.
+MAX_TEXT_CHARS = 5000
+#: Longest avatar name, user name, request id or other short string.
+MAX_NAME_CHARS = 128
+#: ZeroMQ drops any frame larger than this and disconnects that peer alone (ZMQ_MAXMSGSIZE).
+MAX_MESSAGE_BYTES = 1 << 20
+
+NUM_FACE_WEIGHTS = 52
+
+
+class ProtocolError(Exception):
+    """A request the sidecar cannot accept. `field` names the offending field ("" for the whole message)."""
+
+    def __init__(self, code: str, message: str, field: str = "") -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.field = field
+
+    def to_wire(self) -> dict[str, str]:
+        return {"code": self.code, "message": self.message, "field": self.field}
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Control requests. A field's metadata may carry "max_len" (strings) or "min"/"max" (numbers).
+
+
+@dataclass(frozen=True)
+class DescribeRequest:
+    """What the sidecar serves: protocol version, avatars, face channels, audio format, rates, endpoints."""
+
+    OP: ClassVar[str] = "describe"
+
+
+@dataclass(frozen=True)
+class SayRequest:
+    """Speak a line; the reply carries the new take id before any audio is made."""
+
+    OP: ClassVar[str] = "say"
+    text: str = field(metadata={"max_len": MAX_TEXT_CHARS, "non_empty": True})
+    avatar: str | None = field(default=None, metadata={"max_len": MAX_NAME_CHARS})
+    emotion: str | None = field(default=None, metadata={"max_len": MAX_NAME_CHARS})
+
+
+@dataclass(frozen=True)
+class InterruptRequest:
+    """Stop the avatar's current take now and drop its queued takes."""
+
+    OP: ClassVar[str] = "interrupt"
+    avatar: str | None = field(default=None, metadata={"max_len": MAX_NAME_CHARS})
+
+
+@dataclass(frozen=True)
+class PingRequest:
+    """Clock sync: the reply carries the client's time back with the sidecar's (NTP-style)."""
+
+    OP: ClassVar[str] = "ping"
+    t_client: float = field(metadata={"finite": True})
+
+
+Request = Union[DescribeRequest, SayRequest, InterruptRequest, PingRequest]
+REQUESTS: dict[str, type] = {cls.OP: cls for cls in typing.get_args(Request)}
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """A parsed request with the id its reply must echo."""
+
+    id: int | str | None
+    request: Request
+
+
+def _expected_types(annotation: Any) -> tuple[type, ...]:
+    hint_types = typing.get_args(annotation) or (annotation,)
+    types = tuple(t for t in hint_types if t is not type(None))
+    # msgpack gives ints for whole numbers: accept them where a float is expected.
+    return types + (int,) if float in types else types
+
+
+_TYPE_NAMES = {str: "a string", float: "a number", int: "an integer", bool: "a boolean", list: "a list"}
+
+
+def _check_field(f: dataclasses.Field, value: Any, hints: dict[str, Any]) -> Any:
+    types = _expected_types(hints[f.name])
+    if isinstance(value, bool) and bool not in types or not isinstance(value, types):
+        wanted = " or ".join(_TYPE_NAMES.get(t, t.__name__) for t in types if not (t is int and float in types))
+        raise ProtocolError("bad_type", f"{f.name} must be {wanted}, got {type(value).__name__}", f.name)
+    meta = f.metadata
+    if isinstance(value, str):
+        if meta.get("non_empty") and not value.strip():
+            raise ProtocolError("empty", f"{f.name} must not be empty", f.name)
+        if "max_len" in meta and len(value) > meta["max_len"]:
+            raise ProtocolError("too_long", f"{f.name} has {len(value)} characters; the limit is "
+                                            f"{meta['max_len']}", f.name)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if meta.get("finite") and not math.isfinite(value):
+            raise ProtocolError("out_of_range", f"{f.name} must be a finite number", f.name)
+        if "min" in meta and value < meta["min"] or "max" in meta and value > meta["max"]:
+            raise ProtocolError("out_of_range", f"{f.name} must be between {meta.get('min')} and "
+                                                f"{meta.get('max')}, got {value}", f.name)
+        if float in types:
+            value = float(value)
+    return value
+
+
+def parse_request(raw: bytes) -> Envelope:
+    """Decode and validate one control request. Raises ProtocolError naming the field and the limit."""
+    try:
+        message = msgpack.unpackb(raw, raw=False, strict_map_key=False)
+    except Exception as exc:  # msgpack raises several unrelated types for garbage
+        raise ProtocolError("malformed", f"request is not valid msgpack ({type(exc).__name__})") from None
+    if not isinstance(message, dict):
+        raise ProtocolError("malformed", f"request must be a msgpack map, got {type(message).__name__}")
+    request_id = message.get("id")
+    if request_id is not None and not (
+        isinstance(request_id, int) and not isinstance(request_id, bool)
+        or isinstance(request_id, str) and len(request_id) <= MAX_NAME_CHARS
+    ):
+        raise ProtocolError("bad_type", f"id must be an integer or a string of at most {MAX_NAME_CHARS} "
+                                        "characters", "id")
+    op = message.get("op")
+    if op is None:
+        raise ProtocolError("missing_field", "op is required", "op")
+    if not isinstance(op, str) or op not in REQUESTS:
+        raise ProtocolError("unknown_op", f"unknown op {op!r}; known ops: {', '.join(sorted(REQUESTS))}", "op")
+    cls = REQUESTS[op]
+    hints = typing.get_type_hints(cls)
+    values: dict[str, Any] = {}
+    for f in dataclasses.fields(cls):
+        if f.name not in message or message[f.name] is None and f.default is None:
+            if f.default is dataclasses.MISSING:
+                raise ProtocolError("missing_field", f"{f.name} is required for op {op!r}", f.name)
+            continue
+        values[f.name] = _check_field(f, message[f.name], hints)
+    return Envelope(id=request_id, request=cls(**values))
+
+
+def encode_request(request: Request, request_id: int | str | None = None) -> bytes:
+    """Encode a request as a client sends it."""
+    body: dict[str, Any] = {"op": request.OP}
+    if request_id is not None:
+        body["id"] = request_id
+    body.update({k: v for k, v in dataclasses.asdict(request).items() if v is not None})
+    return msgpack.packb(body, use_bin_type=True)
+
+
+def ok_reply(request_id: int | str | None, **fields: Any) -> bytes:
+    return msgpack.packb({"id": request_id, "ok": True, **fields}, use_bin_type=True)
+
+
+def error_reply(request_id: int | str | None, error: ProtocolError) -> bytes:
+    return msgpack.packb({"id": request_id, "ok": False, "error": error.to_wire()}, use_bin_type=True)
+
+
+def decode_reply(raw: bytes) -> dict[str, Any]:
+    return msgpack.unpackb(raw, raw=False)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Stream messages. `pts` is seconds on the sidecar's monotonic clock; `seq` counts per avatar and kind.
+
+
+@dataclass(frozen=True)
+class AudioChunk:
+    """Mono s16le PCM to play at pts."""
+
+    KIND: ClassVar[str] = "audio"
+    avatar: str
+    take: str
+    seq: int
+    pts: float
+    rate: int
+    pcm: bytes
+
+    @property
+    def duration(self) -> float:
+        return len(self.pcm) / 2 / self.rate
+
+
+@dataclass(frozen=True)
+class Phonemes:
+    """Phonemes of a take: [phoneme, viseme, start_s, end_s] from the take's first sample. Sent ahead."""
+
+    KIND: ClassVar[str] = "phonemes"
+    avatar: str
+    take: str
+    items: list[list[Any]]
+
+
+@dataclass(frozen=True)
+class Words:
+    """Spoken words of a take: [word, start_s, end_s] from the take's first sample. Sent ahead."""
+
+    KIND: ClassVar[str] = "words"
+    avatar: str
+    take: str
+    items: list[list[Any]]
+
+
+@dataclass(frozen=True)
+class FaceFrame:
+    """One face pose to apply at pts: 52 ARKit weights (float32 LE, ARKit order) and rotations in radians."""
+
+    KIND: ClassVar[str] = "face"
+    avatar: str
+    seq: int
+    pts: float
+    w: bytes
+    head: list[float]  # yaw, pitch, roll
+    eyes: list[float]  # left yaw, left pitch, right yaw, right pitch
+
+    @property
+    def weights(self) -> tuple[float, ...]:
+        return struct.unpack(f"<{NUM_FACE_WEIGHTS}f", self.w)
+
+
+#: Event types on the stream.
+EVENT_TYPES = ("take_started", "take_ended", "interrupted", "error")
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something that happened at pts: a take started (with its text) or ended, an interrupt, an error."""
+
+    KIND: ClassVar[str] = "event"
+    avatar: str
+    seq: int
+    pts: float
+    type: str
+    take: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+StreamMessage = Union[AudioChunk, Phonemes, Words, FaceFrame, Event]
+STREAM_KINDS: dict[str, type] = {cls.KIND: cls for cls in typing.get_args(StreamMessage)}
+
+
+def face_weights_to_bytes(weights: Any) -> bytes:
+    """Pack 52 weights as float32 little-endian."""
+    values = list(weights)
+    if len(values) != NUM_FACE_WEIGHTS:
+        raise ValueError(f"a face frame needs {NUM_FACE_WEIGHTS} weights, got {len(values)}")
+    return struct.pack(f"<{NUM_FACE_WEIGHTS}f", *values)
+
+
+def topic(message: StreamMessage) -> bytes:
+    return f"{message.avatar}/{message.KIND}".encode()
+
+
+def encode_stream(message: StreamMessage) -> bytes:
+    """The msgpack map of a stream message (the second frame of the multipart)."""
+    body = {"v": PROTOCOL_VERSION, "kind": message.KIND}
+    if isinstance(message, Event):
+        # Event-specific fields sit flat in the map beside the common ones.
+        body.update(avatar=message.avatar, seq=message.seq, pts=message.pts, type=message.type,
+                    take=message.take, **message.data)
+    else:
+        body.update(dataclasses.asdict(message))
+    return msgpack.packb(body, use_bin_type=True)
+
+
+def decode_stream(raw: bytes) -> StreamMessage:
+    """Decode one stream map. Raises ProtocolError for another protocol version or an unknown kind."""
+    try:
+        body = msgpack.unpackb(raw, raw=False)
+    except Exception as exc:
+        raise ProtocolError("malformed", f"stream message is not valid msgpack ({type(exc).__name__})") from None
+    if not isinstance(body, dict):
+        raise ProtocolError("malformed", "stream message must be a map")
+    if body.get("v") != PROTOCOL_VERSION:
+        raise ProtocolError("version", f"protocol version {body.get('v')!r}; this client speaks "
+                                       f"{PROTOCOL_VERSION}", "v")
+    cls = STREAM_KINDS.get(body.get("kind"))  # type: ignore[arg-type]
+    if cls is None:
+        raise ProtocolError("unknown_kind", f"unknown kind {body.get('kind')!r}", "kind")
+    names = {f.name for f in dataclasses.fields(cls)}
+    try:
+        if cls is Event:
+            common = {k: body[k] for k in ("avatar", "seq", "pts", "type")}
+            rest = {k: v for k, v in body.items() if k not in names and k not in ("v", "kind")}
+            return Event(**common, take=body.get("take"), data=rest)
+        return cls(**{k: body[k] for k in names})
+    except KeyError as missing:
+        raise ProtocolError("missing_field", f"{cls.KIND} message lacks {missing.args[0]}",
+                            str(missing.args[0])) from None

@@ -1,0 +1,73 @@
+"""Text to speech: audio with a phoneme and word timeline.
+
+A voice yields one `SpeechSegment` per clause or sentence, so the first sound can play while later sentences
+are still being synthesized (the shape of piper's own `synthesize`). Times are seconds from the segment's
+first sample; the bridge places segments on a take's timeline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class PhonemeSpan:
+    """One phoneme with its viseme and its time in the segment (seconds)."""
+
+    phoneme: str
+    viseme: str
+    start: float
+    end: float
+
+
+@dataclass(frozen=True)
+class WordSpan:
+    """One spoken word and its time in the segment (seconds)."""
+
+    word: str
+    start: float
+    end: float
+
+
+@dataclass(frozen=True)
+class SpeechSegment:
+    """Audio of one clause or sentence with its alignments."""
+
+    text: str
+    audio: np.ndarray  # float32 mono in [-1, 1]
+    sample_rate: int
+    phonemes: tuple[PhonemeSpan, ...]
+    words: tuple[WordSpan, ...]
+
+    @property
+    def num_samples(self) -> int:
+        return int(self.audio.shape[0])
+
+    @property
+    def duration(self) -> float:
+        return self.num_samples / self.sample_rate
+
+
+@dataclass(frozen=True)
+class VoiceStyle:
+    """How to speak: Piper's scales and a gain. None keeps the voice's own setting."""
+
+    length_scale: float | None = None  # > 1 slower
+    noise_scale: float | None = None  # expressiveness of the intonation
+    noise_w_scale: float | None = None  # variation of phoneme durations
+    volume: float = 1.0
+
+
+class Voice(Protocol):
+    """What the bridge needs of a voice."""
+
+    sample_rate: int
+    name: str
+
+    def synthesize(self, text: str, style: VoiceStyle = VoiceStyle()) -> Iterator[SpeechSegment]:
+        """Yield segments in order; work happens only as the iterator is consumed."""
+        ...

