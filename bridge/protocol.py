@@ -39,6 +39,7 @@ class ProtocolError(Exception):
         self.code = code
         self.message = message
         self.field = field
+        self.request_id: int | str | None = None  # the id to echo, when the request got that far
 
     def to_wire(self) -> dict[str, str]:
         return {"code": self.code, "message": self.message, "field": self.field}
@@ -141,6 +142,14 @@ def parse_request(raw: bytes) -> Envelope:
     ):
         raise ProtocolError("bad_type", f"id must be an integer or a string of at most {MAX_NAME_CHARS} "
                                         "characters", "id")
+    try:
+        return Envelope(id=request_id, request=_parse_body(message))
+    except ProtocolError as error:
+        error.request_id = request_id
+        raise
+
+
+def _parse_body(message: dict[Any, Any]) -> Request:
     op = message.get("op")
     if op is None:
         raise ProtocolError("missing_field", "op is required", "op")
@@ -155,7 +164,7 @@ def parse_request(raw: bytes) -> Envelope:
                 raise ProtocolError("missing_field", f"{f.name} is required for op {op!r}", f.name)
             continue
         values[f.name] = _check_field(f, message[f.name], hints)
-    return Envelope(id=request_id, request=cls(**values))
+    return cls(**values)  # type: ignore[no-any-return]
 
 
 def encode_request(request: Request, request_id: int | str | None = None) -> bytes:

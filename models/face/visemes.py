@@ -48,7 +48,8 @@ BORROW_NEXT: frozenset[str] = frozenset({"h", "ʔ"})
 
 
 def viseme_of(phoneme: str) -> str:
-    """The viseme of one phoneme; pauses, punctuation and unknown symbols are silence."""
+    """The viseme of one phoneme (stress marks ignored); pauses, punctuation and unknown symbols are silence."""
+    phoneme = phoneme.lstrip("ˈˌ")
     if phoneme in PHONEME_TO_VISEME:
         return PHONEME_TO_VISEME[phoneme]
     # Affricates and r-coloured vowels arrive as one symbol with a modifier: map by the first letter.

@@ -118,25 +118,29 @@ class PiperTTS:
 def phoneme_spans(aligned: Sequence[tuple[str, int]], sample_rate: int) -> tuple[PhonemeSpan, ...]:
     """Turn (phoneme, samples) alignments into timed spans; marks join their neighbour."""
     spans: list[list] = []  # [phoneme, start_sample, end_sample]
-    carry = 0
+    carry, marks = 0, ""
     at = 0
     for phoneme, samples in aligned:
         start, at = at, at + samples
         if phoneme in JOIN_NEXT:
-            carry += samples
+            # Stress marks stay on the phoneme they stress ("ˈa"): head nods and beat gestures read them.
+            carry, marks = carry + samples, marks + phoneme
             continue
         if phoneme in JOIN_PREVIOUS and spans:
             spans[-1][2] = at
             continue
-        spans.append([phoneme, start - carry, at])
-        carry = 0
+        if phoneme in _PAUSES:
+            spans.append([phoneme, start - carry, at])
+        else:
+            spans.append([marks + phoneme, start - carry, at])
+        carry, marks = 0, ""
     if carry and spans:
         spans[-1][2] += carry
     result: list[PhonemeSpan] = []
     for p, s, e in reversed(spans):
         if p in _PAUSES:
             p, viseme = "_", "sil"
-        elif p in BORROW_NEXT:
+        elif p.lstrip("".join(JOIN_NEXT)) in BORROW_NEXT:
             viseme = result[-1].viseme if result else "sil"
         else:
             viseme = viseme_of(p)

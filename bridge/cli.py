@@ -1,0 +1,228 @@
+"""`avatar-bridge`: serve the sidecar, talk to it, watch its stream, render takes offline, make keys."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+import time
+from pathlib import Path
+
+from bridge import logs
+
+log = logging.getLogger("avatar_bridge")
+
+DEFAULT_CONTROL = "tcp://127.0.0.1:5555"
+DEFAULT_STREAM = "tcp://127.0.0.1:5556"
+
+
+def _client_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--control", default=DEFAULT_CONTROL, help="sidecar control endpoint (default %(default)s)")
+    parser.add_argument("--stream", default=None, help="sidecar stream endpoint (default: control port + 1)")
+    parser.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for a reply")
+    parser.add_argument("--server-key", type=Path, help="the server's public certificate (CurveZMQ)")
+    parser.add_argument("--client-key", type=Path, help="this client's secret certificate (CurveZMQ)")
+
+
+def _client(args: argparse.Namespace):  # noqa: ANN202 - the import stays lazy
+    from bridge.client import BridgeClient, CurveKeys
+
+    curve = None
+    if args.server_key or args.client_key:
+        if not (args.server_key and args.client_key):
+            raise SystemExit("error: --server-key and --client-key go together")
+        curve = CurveKeys(args.server_key, args.client_key)
+    return BridgeClient(args.control, args.stream, timeout=args.timeout, curve=curve)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from bridge.server import ConfigError, ServeConfig, Sidecar, check_security, load_voice
+
+    config = ServeConfig(
+        control=args.control, stream=args.stream, avatars=args.avatar or ["host"], frame_rate=args.fps,
+        lookahead=args.lookahead, voice_model=args.voice, voice_config=args.voice_config,
+        curve_secret_key=args.curve_secret_key, curve_clients=args.curve_clients, insecure=args.insecure,
+    )
+    try:
+        check_security(config)
+        log.info("loading models", extra={"voice": str(args.voice or "en_US-joe-medium (bundled)")})
+        started = time.monotonic()
+        voice = load_voice(config)
+        log.info("models loaded", extra={"seconds": round(time.monotonic() - started, 2)})
+        sidecar = Sidecar(config, voice)
+
+        def ready() -> None:
+            print(f"avatar-bridge serving: control {config.control}, stream {config.stream}, "
+                  f"avatars {', '.join(config.avatars)}. Try: avatar-bridge say \"Hello!\"", flush=True)
+
+        asyncio.run(sidecar.run(ready))
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def cmd_say(args: argparse.Namespace) -> int:
+    from bridge.client import BridgeError
+
+    with _client(args) as client:
+        try:
+            take = client.say(args.text, avatar=args.avatar, emotion=args.emotion)
+        except (BridgeError, TimeoutError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        print(take)
+    return 0
+
+
+def cmd_interrupt(args: argparse.Namespace) -> int:
+    from bridge.client import BridgeError
+
+    with _client(args) as client:
+        try:
+            print(f"{client.interrupt(args.avatar):.6f}")
+        except (BridgeError, TimeoutError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+    return 0
+
+
+def cmd_describe(args: argparse.Namespace) -> int:
+    import json
+
+    with _client(args) as client:
+        try:
+            reply = client.describe()
+        except TimeoutError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+    print(json.dumps({k: v for k, v in reply.items() if k not in ("id", "ok")}, indent=2))
+    return 0
+
+
+def cmd_monitor(args: argparse.Namespace) -> int:
+    from bridge.monitor import monitor
+
+    with _client(args) as client:
+        try:
+            monitor(client, sys.stdout, interval=args.interval, duration=args.duration)
+        except TimeoutError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        except KeyboardInterrupt:
+            pass
+    return 0
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    from bridge.render import render_take, write_take
+    from bridge.server import ServeConfig, load_voice
+    from models.face.emotion import check_emotion
+
+    if not args.text.strip():
+        print("error: text must not be empty", file=sys.stderr)
+        return 2
+    if args.emotion:
+        try:
+            check_emotion(args.emotion)
+        except ValueError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+    print("loading voice...", file=sys.stderr)
+    voice = load_voice(ServeConfig(voice_model=args.voice, voice_config=args.voice_config))
+    print("rendering...", file=sys.stderr)
+    take = render_take(voice, args.text, args.emotion, frame_rate=args.fps)
+    for path in write_take(take, args.output):
+        print(path)
+    print(f"{take.duration:.2f} s of audio, {len(take.frame_times)} frames at {args.fps:g} fps", file=sys.stderr)
+    return 0
+
+
+def cmd_keys(args: argparse.Namespace) -> int:
+    import zmq.auth
+
+    args.directory.mkdir(parents=True, exist_ok=True)
+    for name in ("server", "client"):
+        public, secret = zmq.auth.create_certificates(str(args.directory), name)
+        print(f"{name}: public {public}, secret {secret}")
+    print("Serve with --curve-secret-key DIR/server.key_secret; give clients DIR/server.key and their own "
+          "client.key_secret; put allowed clients' .key files in a folder for --curve-clients.")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="avatar-bridge", description=__doc__)
+    parser.add_argument("--log-format", choices=["json", "text"], default="json", help="log line format")
+    parser.add_argument("--log-level", default="info", help="debug, info, warning or error")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the sidecar", description="Run the sidecar: control socket, "
+                                "stream socket, performer and models. Binds to loopback unless told otherwise.")
+    serve.add_argument("--control", default=DEFAULT_CONTROL, help="control ROUTER endpoint (default %(default)s)")
+    serve.add_argument("--stream", default=DEFAULT_STREAM, help="stream PUB endpoint (default %(default)s)")
+    serve.add_argument("--avatar", action="append", help="an avatar name (repeat for several; default: host)")
+    serve.add_argument("--fps", type=float, default=60.0, help="performer frame rate (default %(default)s)")
+    serve.add_argument("--lookahead", type=float, default=0.1,
+                       help="seconds between publishing a frame and its pts (default %(default)s)")
+    serve.add_argument("--voice", type=Path, help="a Piper .onnx voice (default: bundled en_US-joe-medium)")
+    serve.add_argument("--voice-config", type=Path, help="the voice's .onnx.json (default: beside the .onnx)")
+    serve.add_argument("--curve-secret-key", type=Path, help="server secret certificate: encrypt with CurveZMQ")
+    serve.add_argument("--curve-clients", type=Path, help="folder of allowed client public certificates")
+    serve.add_argument("--insecure", action="store_true",
+                       help="allow a non-loopback bind without CurveZMQ (trusted networks only)")
+    serve.set_defaults(run=cmd_serve)
+
+    say = commands.add_parser("say", help="speak a line", description="Send a line to the sidecar; prints the take id.")
+    say.add_argument("text", help="what to say")
+    say.add_argument("--avatar", help="which avatar (default: the first)")
+    say.add_argument("--emotion", help="emotion of the line")
+    _client_args(say)
+    say.set_defaults(run=cmd_say)
+
+    interrupt = commands.add_parser("interrupt", help="stop the current line",
+                                    description="Stop the avatar's take now; prints the cut pts.")
+    interrupt.add_argument("--avatar", help="which avatar (default: the first)")
+    _client_args(interrupt)
+    interrupt.set_defaults(run=cmd_interrupt)
+
+    describe = commands.add_parser("describe", help="show what the sidecar serves",
+                                   description="Print the sidecar's describe reply as JSON.")
+    _client_args(describe)
+    describe.set_defaults(run=cmd_describe)
+
+    mon = commands.add_parser("monitor", help="watch the stream live",
+                              description="Print message rates, pts lag and drops per kind, once a second.")
+    mon.add_argument("--interval", type=float, default=1.0, help="seconds per report (default %(default)s)")
+    mon.add_argument("--duration", type=float, help="stop after this many seconds (default: run until Ctrl-C)")
+    _client_args(mon)
+    mon.set_defaults(run=cmd_monitor)
+
+    render = commands.add_parser("render", help="render a take offline to files",
+                                 description="Render a line offline with a virtual clock: take.wav, take.json, "
+                                 "take.livelink.csv in the output folder.")
+    render.add_argument("text", help="what to say")
+    render.add_argument("-o", "--output", type=Path, required=True, help="output folder")
+    render.add_argument("--emotion", help="emotion of the line")
+    render.add_argument("--fps", type=float, default=60.0, help="frame rate (default %(default)s)")
+    render.add_argument("--voice", type=Path, help="a Piper .onnx voice (default: bundled)")
+    render.add_argument("--voice-config", type=Path, help="the voice's .onnx.json")
+    render.set_defaults(run=cmd_render)
+
+    keys = commands.add_parser("keys", help="make CurveZMQ certificates",
+                               description="Write server and client CurveZMQ certificates into a folder.")
+    keys.add_argument("directory", type=Path, help="folder for the certificates")
+    keys.set_defaults(run=cmd_keys)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logs.setup(args.log_format, args.log_level)
+    return int(args.run(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,276 @@
+"""The sidecar: control socket (ROUTER), stream socket (PUB), performer clock, director, models.
+
+Safe by default: both sockets bind to loopback. Binding anywhere else requires CurveZMQ keys (encryption and,
+with a client key folder, authentication) or an explicit `insecure` flag.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import logging
+import re
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import zmq
+import zmq.asyncio
+
+from bridge.director import Director
+from bridge.performer import MonotonicClock, Performer
+from bridge.protocol import (
+    MAX_MESSAGE_BYTES,
+    MAX_TEXT_CHARS,
+    PROTOCOL_VERSION,
+    DescribeRequest,
+    InterruptRequest,
+    PingRequest,
+    ProtocolError,
+    Request,
+    SayRequest,
+    error_reply,
+    ok_reply,
+    parse_request,
+)
+from bridge.sinks import Hub
+from bridge.sinks.zmq_pub import SEND_HWM, ZmqPubSink
+from models.face.arkit import ARKIT_BLENDSHAPES
+from models.face.emotion import check_emotion
+from models.tts import Voice
+
+log = logging.getLogger(__name__)
+
+
+class ConfigError(Exception):
+    """A setting the sidecar cannot start with; the message says what to do."""
+
+
+@dataclass
+class ServeConfig:
+    control: str = "tcp://127.0.0.1:5555"
+    stream: str = "tcp://127.0.0.1:5556"
+    avatars: list[str] = field(default_factory=lambda: ["host"])
+    frame_rate: float = 60.0
+    lookahead: float = 0.1
+    chunk_samples: int = 512
+    voice_model: Path | None = None
+    voice_config: Path | None = None
+    curve_secret_key: Path | None = None  # the server's secret certificate (avatar-bridge keys)
+    curve_clients: Path | None = None  # folder of allowed clients' public certificates
+    insecure: bool = False
+
+
+_ENDPOINT = re.compile(r"^(tcp)://(\[[^\]]+\]|[^:]+):(\d+|\*)$")
+
+
+def is_loopback(endpoint: str) -> bool:
+    """True when an endpoint is reachable from this machine only."""
+    if endpoint.startswith(("ipc://", "inproc://")):
+        return True
+    match = _ENDPOINT.match(endpoint)
+    if not match:
+        raise ConfigError(f"endpoint {endpoint!r} is not tcp://HOST:PORT, ipc://PATH or inproc://NAME")
+    host = match.group(2).strip("[]")
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # an interface name or a host name: treat as reachable from outside
+
+
+def check_security(config: ServeConfig) -> None:
+    exposed = [e for e in (config.control, config.stream) if not is_loopback(e)]
+    if exposed and config.curve_secret_key is None and not config.insecure:
+        raise ConfigError(
+            f"refusing to bind {', '.join(exposed)} without encryption: give --curve-secret-key FILE "
+            "(make one with `avatar-bridge keys DIR`) or, on a trusted network only, --insecure")
+    if config.curve_secret_key is not None and not config.curve_secret_key.is_file():
+        raise ConfigError(f"curve secret key {config.curve_secret_key} not found")
+    if config.curve_clients is not None and not config.curve_clients.is_dir():
+        raise ConfigError(f"curve client key folder {config.curve_clients} not found")
+
+
+def load_voice(config: ServeConfig) -> Voice:
+    from models.tts.piper_voice import PiperTTS
+
+    return PiperTTS(config.voice_model, config.voice_config)
+
+
+class Sidecar:
+    """Everything `serve` runs, on one asyncio loop; heavy work goes to worker threads."""
+
+    def __init__(self, config: ServeConfig, voice: Voice) -> None:
+        check_security(config)
+        if not config.avatars or len(set(config.avatars)) != len(config.avatars):
+            raise ConfigError("avatar names must be given and unique")
+        self.config = config
+        self.voice = voice
+        self.clock = MonotonicClock()
+        self.context = zmq.asyncio.Context()
+        self.hub = Hub()
+        self.performer = Performer(config.avatars, self.hub, config.frame_rate, config.lookahead,
+                                   config.chunk_samples)
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="voice")
+        self.director: Director | None = None
+        self.auth: Any = None
+        self.handlers: dict[type, Callable[[Any], dict[str, Any]]] = {
+            DescribeRequest: self._describe,
+            SayRequest: self._say,
+            InterruptRequest: self._interrupt,
+            PingRequest: self._ping,
+        }
+        self.requests_served = 0
+        self.requests_rejected = 0
+
+    # -- sockets -----------------------------------------------------------------------------------------------
+
+    def _secure(self, socket: zmq.Socket) -> None:
+        if self.config.curve_secret_key is None:
+            return
+        import zmq.auth
+
+        public, secret = zmq.auth.load_certificate(str(self.config.curve_secret_key))
+        if secret is None:
+            raise ConfigError(f"{self.config.curve_secret_key} holds no secret key; give the .key_secret file")
+        socket.curve_secretkey = secret
+        socket.curve_publickey = public
+        socket.curve_server = True
+
+    def _start_auth(self) -> None:
+        if self.config.curve_secret_key is None:
+            return
+        from zmq.auth.asyncio import AsyncioAuthenticator
+
+        self.auth = AsyncioAuthenticator(self.context)
+        self.auth.start()
+        if self.config.curve_clients is not None:
+            self.auth.configure_curve(domain="*", location=str(self.config.curve_clients))
+        else:
+            self.auth.configure_curve(domain="*", location=zmq.auth.CURVE_ALLOW_ANY)
+
+    def bind(self) -> None:
+        self._start_auth()
+        self.control = self.context.socket(zmq.ROUTER)
+        self.control.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE_BYTES)
+        self.control.setsockopt(zmq.ROUTER_MANDATORY, 0)
+        self.control.linger = 0
+        self._secure(self.control)
+        self.stream = self.context.socket(zmq.PUB)
+        self.stream.sndhwm = SEND_HWM
+        self.stream.linger = 0
+        self._secure(self.stream)
+        try:
+            self.control.bind(self.config.control)
+            self.stream.bind(self.config.stream)
+        except zmq.ZMQError as exc:
+            raise ConfigError(f"cannot bind ({exc}); is another sidecar running? pick other ports with "
+                              "--control and --stream") from None
+        self.hub.add(ZmqPubSink(self.stream))
+
+    # -- requests ----------------------------------------------------------------------------------------------
+
+    def _avatar(self, name: str | None) -> str:
+        if name is None:
+            return self.config.avatars[0]
+        if name not in self.performer.stages:
+            raise ProtocolError("unknown_avatar", f"unknown avatar {name!r}; this sidecar serves "
+                                                  f"{', '.join(self.config.avatars)}", "avatar")
+        return name
+
+    def _describe(self, request: DescribeRequest) -> dict[str, Any]:
+        return {
+            "protocol_version": PROTOCOL_VERSION,
+            "avatars": self.config.avatars,
+            "blendshapes": list(ARKIT_BLENDSHAPES),
+            "audio": {"format": "s16le", "channels": 1, "rate": self.voice.sample_rate,
+                      "chunk_samples": self.config.chunk_samples},
+            "frame_rate": self.config.frame_rate,
+            "lookahead": self.config.lookahead,
+            "stream": self.config.stream,
+            "voice": self.voice.name,
+            "limits": {"max_text_chars": MAX_TEXT_CHARS, "max_message_bytes": MAX_MESSAGE_BYTES},
+        }
+
+    def _say(self, request: SayRequest) -> dict[str, Any]:
+        avatar = self._avatar(request.avatar)
+        if request.emotion is not None:
+            try:
+                check_emotion(request.emotion)
+            except ValueError as exc:
+                raise ProtocolError("unknown_emotion", str(exc), "emotion") from None
+        assert self.director is not None
+        take = self.director.say(avatar, request.text, request.emotion)
+        return {"take": take.id, "avatar": avatar}
+
+    def _interrupt(self, request: InterruptRequest) -> dict[str, Any]:
+        avatar = self._avatar(request.avatar)
+        assert self.director is not None
+        return {"avatar": avatar, "pts": self.director.interrupt(avatar)}
+
+    def _ping(self, request: PingRequest) -> dict[str, Any]:
+        return {"t_client": request.t_client, "t_server": self.clock.now()}
+
+    def handle(self, raw: bytes, peer: str) -> bytes:
+        """One request in, one reply out; a bad request gets an error reply and changes nothing else."""
+        request_id = None
+        try:
+            envelope = parse_request(raw)
+            request_id = envelope.id
+            request: Request = envelope.request
+            reply = ok_reply(request_id, **self.handlers[type(request)](request))
+            self.requests_served += 1
+            return reply
+        except ProtocolError as error:
+            self.requests_rejected += 1
+            log.warning("request rejected", extra={"peer": peer, "code": error.code, "field": error.field,
+                                                   "reason": error.message})
+            return error_reply(request_id if request_id is not None else error.request_id, error)
+        except Exception as exc:  # a bug must cost one reply, not the sidecar
+            self.requests_rejected += 1
+            log.exception("request failed", extra={"peer": peer})
+            return error_reply(request_id, ProtocolError("internal", f"internal error: {type(exc).__name__}"))
+
+    async def _control_loop(self) -> None:
+        while True:
+            frames = await self.control.recv_multipart()
+            identity, body = frames[0], frames[1:]
+            if len(body) != 1:
+                reply = error_reply(None, ProtocolError(
+                    "malformed", f"a request is one frame, got {len(body)}; send from a DEALER socket"))
+                self.requests_rejected += 1
+            else:
+                reply = self.handle(bytes(body[0]), identity.hex())
+            await self.control.send_multipart([identity, reply])
+
+    async def run(self, ready: Callable[[], None] | None = None) -> None:
+        loop = asyncio.get_running_loop()
+        self.director = Director(self.performer, self.voice, self.clock, self.executor,
+                                 post=loop.call_soon_threadsafe)
+        self.bind()
+        log.info("serving", extra={"control": self.config.control, "stream": self.config.stream,
+                                   "avatars": self.config.avatars, "voice": self.voice.name,
+                                   "frame_rate": self.config.frame_rate, "lookahead": self.config.lookahead})
+        if ready:
+            ready()
+        tasks = [asyncio.create_task(self.performer.run(self.clock), name="performer"),
+                 asyncio.create_task(self._control_loop(), name="control")]
+        try:
+            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+            for task in done:
+                task.result()
+        finally:
+            for task in tasks:
+                task.cancel()
+            self.close()
+
+    def close(self) -> None:
+        self.executor.shutdown(wait=False, cancel_futures=True)
+        self.hub.close()
+        self.control.close(linger=0)
+        if self.auth is not None:
+            self.auth.stop()
+        self.context.term()

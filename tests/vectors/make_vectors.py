@@ -1,0 +1,84 @@
+"""Write the golden vectors: one msgpack file per message shape with its decoded JSON twin.
+
+Every client (Python, C++, C#, JavaScript) decodes each NAME.msgpack and compares it with NAME.json, where
+binary fields appear as {"$bytes": "<hex>"}. Run `python tests/vectors/make_vectors.py` after a protocol
+change and commit the result; tests/test_protocol.py fails when the files and the schema disagree.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import msgpack
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from bridge.protocol import (  # noqa: E402
+    AudioChunk,
+    DescribeRequest,
+    Event,
+    FaceFrame,
+    InterruptRequest,
+    Phonemes,
+    PingRequest,
+    ProtocolError,
+    SayRequest,
+    Words,
+    encode_request,
+    encode_stream,
+    error_reply,
+    face_weights_to_bytes,
+    ok_reply,
+)
+
+HERE = Path(__file__).resolve().parent
+
+
+def vectors() -> dict[str, bytes]:
+    """The canonical messages, encoded as the sidecar and its clients encode them."""
+    weights = [round(i / 51, 6) for i in range(52)]
+    pcm = b"".join(int(v).to_bytes(2, "little", signed=True) for v in (0, 1000, -1000, 32767, -32767, 12, -12, 0))
+    return {
+        "stream_audio": encode_stream(AudioChunk("host", "t7", 41, 1234.5625, 22050, pcm)),
+        "stream_phonemes": encode_stream(Phonemes("host", "t7", [["_", "sil", 0.0, 0.058], ["h", "aa", 0.058, 0.081],
+                                                                 ["ˈa", "aa", 0.081, 0.151], ["b", "PP", 0.151, 0.2]])),
+        "stream_words": encode_stream(Words("host", "t7", [["Hi", 0.058, 0.232], ["everyone", 0.302, 0.813]])),
+        "stream_face": encode_stream(FaceFrame("host", 9001, 1234.6, face_weights_to_bytes(weights),
+                                               [0.1, -0.05, 0.02], [0.05, -0.02, 0.04, -0.02])),
+        "stream_event_take_started": encode_stream(Event("host", 3, 1234.5625, "take_started", "t7",
+                                                         {"text": "Hi everyone!", "emotion": "happy"})),
+        "stream_event_interrupted": encode_stream(Event("host", 4, 1235.0, "interrupted", "t7")),
+        "request_say": encode_request(SayRequest(text="Hi everyone!", emotion="happy"), 1),
+        "request_interrupt": encode_request(InterruptRequest(avatar="host"), "abc"),
+        "request_ping": encode_request(PingRequest(t_client=10.25), 2),
+        "request_describe": encode_request(DescribeRequest(), 3),
+        "reply_say": ok_reply(1, take="t7", avatar="host"),
+        "reply_ping": ok_reply(2, t_client=10.25, t_server=1234.5),
+        "reply_error": error_reply(4, ProtocolError("too_long", "text has 5001 characters; the limit is 5000",
+                                                    "text")),
+    }
+
+
+def to_json(value: Any) -> Any:
+    if isinstance(value, bytes):
+        return {"$bytes": value.hex()}
+    if isinstance(value, dict):
+        return {k: to_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [to_json(v) for v in value]
+    return value
+
+
+def main() -> None:
+    for name, raw in vectors().items():
+        (HERE / f"{name}.msgpack").write_bytes(raw)
+        decoded = msgpack.unpackb(raw, raw=False)
+        (HERE / f"{name}.json").write_text(json.dumps(to_json(decoded), indent=1, ensure_ascii=False) + "\n")
+    print(f"wrote {len(vectors())} vectors to {HERE}")
+
+
+if __name__ == "__main__":
+    main()
