@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from models.face.arkit import NUM_BLENDSHAPES
+from models.face.arkit import INDEX, NUM_BLENDSHAPES
 from models.face.visemes import CONTACT_VISEMES, VISEME_INDEX, VISEME_TARGETS
 from models.tts import PhonemeSpan
 
@@ -49,6 +49,7 @@ def lipsync_track(phonemes: Sequence[PhonemeSpan], duration: float, rate: float 
     blended = np.zeros((len(times), NUM_BLENDSHAPES), dtype=np.float64)
     total = np.full(len(times), 1e-6)
     contact = np.zeros_like(blended)
+    closing = np.zeros(len(times))  # how firmly the lips are held together: the jaw must follow
     for span in phonemes:
         target = VISEME_TARGETS[VISEME_INDEX[span.viseme]].astype(np.float64)
         centre = 0.5 * (span.start + span.end)
@@ -60,5 +61,7 @@ def lipsync_track(phonemes: Sequence[PhonemeSpan], duration: float, rate: float 
         total += dominance
         if span.viseme in CONTACT_VISEMES:
             contact = np.maximum(contact, dominance[:, None] * target)
+            closing = np.maximum(closing, dominance)
     values = np.maximum(blended / total[:, None], contact)
+    values[:, INDEX["jawOpen"]] *= 1.0 - 0.8 * closing
     return CurveTrack(rate, np.clip(values, 0.0, 1.0).astype(np.float32))
