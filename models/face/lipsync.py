@@ -20,6 +20,10 @@ from models.tts import PhonemeSpan
 TRACK_RATE = 100.0
 #: How far a phoneme's influence reaches beyond its own span (seconds): the coarticulation window.
 SPREAD_S = 0.06
+#: Visemes that set the jaw; a consonant's own jaw target counts this much less.
+JAW_LEADERS = frozenset({"sil", "aa", "E", "ih", "oh", "ou"})
+CONSONANT_JAW_DOMINANCE = 0.2
+JAW_CHANNEL = INDEX["jawOpen"]
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,10 @@ def lipsync_track(phonemes: Sequence[PhonemeSpan], duration: float, rate: float 
     total = np.full(len(times), 1e-6)
     contact = np.zeros_like(blended)
     closing = np.zeros(len(times))  # how firmly the lips are held together: the jaw must follow
+    # The jaw follows the vowels (and pauses); consonants shape the lips and barely move it (JALI's split).
+    jaw = JAW_CHANNEL
+    jaw_sum = np.zeros(len(times))
+    jaw_total = np.full(len(times), 1e-6)
     for span in phonemes:
         target = VISEME_TARGETS[VISEME_INDEX[span.viseme]].astype(np.float64)
         centre = 0.5 * (span.start + span.end)
@@ -59,9 +67,12 @@ def lipsync_track(phonemes: Sequence[PhonemeSpan], duration: float, rate: float 
         dominance = np.exp(-0.5 * (outside / SPREAD_S * 2.0) ** 2)
         blended += dominance[:, None] * target
         total += dominance
+        jaw_dominance = dominance * (1.0 if span.viseme in JAW_LEADERS else CONSONANT_JAW_DOMINANCE)
+        jaw_sum += jaw_dominance * target[jaw]
+        jaw_total += jaw_dominance
         if span.viseme in CONTACT_VISEMES:
             contact = np.maximum(contact, dominance[:, None] * target)
             closing = np.maximum(closing, dominance)
     values = np.maximum(blended / total[:, None], contact)
-    values[:, INDEX["jawOpen"]] *= 1.0 - 0.8 * closing
+    values[:, jaw] = jaw_sum / jaw_total * (1.0 - 0.8 * closing)
     return CurveTrack(rate, np.clip(values, 0.0, 1.0).astype(np.float32))
