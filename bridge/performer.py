@@ -170,21 +170,25 @@ class Stage:
 
     def tick(self, now: float) -> None:
         t = now + self.lookahead
-        take = self.current
-        if take is not None and take.start_pts is None:
-            if take.clips:
-                self._start(take, now)
-            elif take.synthesis_done:  # failed before any audio
-                self.takes.popleft()
-                self.event("take_ended", t, take)
-                take = None
-        if take is not None and take.start_pts is not None:
-            self._send_audio(take, t + self.period)
+        until = t + self.period  # everything due before the next tick goes out now
+        while (take := self.current) is not None:
+            if take.start_pts is None:
+                if take.clips:
+                    self._start(take, now)
+                elif take.synthesis_done:  # failed before any audio
+                    self.takes.popleft()
+                    self.event("take_ended", t, take)
+                    continue
+                else:
+                    break  # still synthesizing its first clause
+            self._send_audio(take, until)
             end = take.end_pts
-            if end is not None and end <= t:
-                self.takes.popleft()
-                self.free_pts = end
-                self.event("take_ended", end, take)
+            if end is None or end > until:
+                break
+            # Ends within this tick: the next take starts right at its last sample, without a gap.
+            self.takes.popleft()
+            self.free_pts = end
+            self.event("take_ended", end, take)
         pose = FacePose()
         for layer in self.layers:
             layer.apply(t, pose)

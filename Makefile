@@ -1,0 +1,50 @@
+# Avatar Bridge — `make run` starts the sidecar with its embedded defaults; `make test` runs the whole suite.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+# Debian packages the engine-plugin cores and the browser tests need (installed by `make deps` as root).
+SYSTEM_PACKAGES := g++ cmake pkg-config libzmq3-dev cppzmq-dev libmsgpack-cxx-dev mono-mcs mono-runtime chromium
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: install run test deps bench lint clean help
+
+help:  ## list the targets
+	@grep -E '^[a-z]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+$(VENV)/.installed: pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed: apt-get install python3.11 python3.11-venv"; exit 1; }
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --upgrade pip
+	# torch first, pinned: the CPU build; a bare requirement would pull a multi-GB CUDA build.
+	$(PIP) install torch==2.13.0
+	$(PIP) install -e '.[embeddings,dev]'
+	touch $@
+
+install: $(VENV)/.installed  ## create .venv and install the project
+
+run: install  ## start the sidecar (embedded persona, bundled voice, loopback ports)
+	$(VENV)/bin/avatar-bridge --log-format text serve
+
+deps:  ## install the system packages the tests need (Debian, as root), when missing
+	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+		else echo "missing system packages: $$missing (run as root, or: sudo apt-get install $$missing)"; exit 1; fi; \
+	fi
+	@command -v npm >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq nodejs npm; }
+	@if [ -f engine_plugins/web/package.json ]; then cd engine_plugins/web && npm ci --no-audit --no-fund; fi
+
+test: install deps  ## install everything the tests need and run the whole suite
+	$(VENV)/bin/pytest -q
+
+bench: install  ## run the benchmarks: prints tables, writes benchmarks/results/*.json
+	$(PY) -m benchmarks
+
+lint:  ## ruff and mypy
+	$(VENV)/bin/ruff check bridge models tests benchmarks
+	$(VENV)/bin/mypy bridge models
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache

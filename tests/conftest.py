@@ -1,0 +1,88 @@
+"""Shared fixtures: the real voice, free ports, and a real sidecar started as a subprocess."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port_pair() -> tuple[int, int]:
+    """Two consecutive free TCP ports on loopback (control, stream)."""
+    for _ in range(50):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port >= 65535:
+            continue
+        with socket.socket() as s2:
+            try:
+                s2.bind(("127.0.0.1", port + 1))
+            except OSError:
+                continue
+        return port, port + 1
+    raise RuntimeError("no free port pair")
+
+
+@dataclass
+class RunningSidecar:
+    process: subprocess.Popen
+    control: str
+    stream: str
+    log_path: Path
+
+    def log(self) -> str:
+        return self.log_path.read_text()
+
+
+def start_sidecar(tmp_path: Path, *extra: str, timeout: float = 60.0) -> RunningSidecar:
+    control_port, stream_port = free_port_pair()
+    control, stream = f"tcp://127.0.0.1:{control_port}", f"tcp://127.0.0.1:{stream_port}"
+    log_path = tmp_path / f"sidecar-{control_port}.log"
+    log_file = log_path.open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bridge.cli", "serve", "--control", control, "--stream", stream, *extra],
+        stdout=log_file, stderr=subprocess.STDOUT, cwd=ROOT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if "avatar-bridge serving" in log_path.read_text():
+            return RunningSidecar(process, control, stream, log_path)
+        if process.poll() is not None:
+            raise RuntimeError(f"sidecar exited with {process.returncode}:\n{log_path.read_text()}")
+        time.sleep(0.1)
+    process.kill()
+    raise RuntimeError(f"sidecar did not start in {timeout} s:\n{log_path.read_text()}")
+
+
+def stop_sidecar(sidecar: RunningSidecar) -> None:
+    sidecar.process.terminate()
+    try:
+        sidecar.process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        sidecar.process.kill()
+
+
+@pytest.fixture(scope="module")
+def sidecar(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSidecar]:
+    """A real sidecar on free loopback ports, shared by the tests of one module."""
+    running = start_sidecar(tmp_path_factory.mktemp("sidecar"))
+    yield running
+    stop_sidecar(running)
+
+
+@pytest.fixture(scope="session")
+def voice():  # noqa: ANN201 - PiperTTS, imported lazily
+    """The bundled Piper voice, loaded once for the session."""
+    from models.tts.piper_voice import PiperTTS
+
+    return PiperTTS()

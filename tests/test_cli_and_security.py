@@ -1,0 +1,88 @@
+"""The command line: help everywhere, safe binding by default, CurveZMQ when exposed."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bridge.client import BridgeClient, CurveKeys
+from bridge.server import ConfigError, ServeConfig, check_security, is_loopback
+from tests.conftest import start_sidecar, stop_sidecar
+
+ROOT = Path(__file__).resolve().parents[1]
+COMMANDS = ["serve", "say", "interrupt", "describe", "monitor", "render", "keys"]
+
+
+def cli(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "bridge.cli", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=timeout)
+
+
+@pytest.mark.parametrize("command", [None, *COMMANDS])
+def test_every_command_has_help(command: str | None) -> None:
+    result = cli(*([command] if command else []), "--help")
+    assert result.returncode == 0
+    assert "usage: avatar-bridge" in result.stdout
+    if command is None:
+        assert all(c in result.stdout for c in COMMANDS)
+
+
+@pytest.mark.parametrize(("endpoint", "loopback"), [
+    ("tcp://127.0.0.1:5555", True), ("tcp://localhost:1", True), ("tcp://[::1]:5", True), ("ipc:///tmp/x", True),
+    ("tcp://0.0.0.0:5555", False), ("tcp://*:5555", False), ("tcp://192.168.1.4:5555", False),
+    ("tcp://eth0:5555", False),
+])
+def test_loopback_detection(endpoint: str, loopback: bool) -> None:
+    assert is_loopback(endpoint) is loopback
+
+
+def test_exposed_bind_needs_keys_or_insecure(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="--curve-secret-key"):
+        check_security(ServeConfig(control="tcp://0.0.0.0:5555"))
+    check_security(ServeConfig(control="tcp://0.0.0.0:5555", insecure=True))
+    with pytest.raises(ConfigError, match="not found"):
+        check_security(ServeConfig(control="tcp://0.0.0.0:5555", curve_secret_key=tmp_path / "nope"))
+    result = cli("serve", "--control", "tcp://0.0.0.0:5999", "--stream", "tcp://0.0.0.0:6000")
+    assert result.returncode == 2
+    assert "refusing to bind" in result.stderr and "avatar-bridge keys" in result.stderr
+
+
+def test_curve_encrypted_and_authenticated(tmp_path: Path) -> None:
+    keys = tmp_path / "keys"
+    assert cli("keys", str(keys)).returncode == 0
+    allowed = tmp_path / "allowed"
+    allowed.mkdir()
+    (allowed / "client.key").write_bytes((keys / "client.key").read_bytes())
+    sidecar = start_sidecar(tmp_path, "--curve-secret-key", str(keys / "server.key_secret"),
+                            "--curve-clients", str(allowed))
+    try:
+        with BridgeClient(sidecar.control, sidecar.stream, timeout=5,
+                          curve=CurveKeys(keys / "server.key", keys / "client.key_secret")) as trusted:
+            trusted.subscribe()
+            assert trusted.describe()["ok"]
+            trusted.say("Encrypted hello.")
+            kinds = set()
+            for message, _ in trusted.stream(timeout=3):
+                kinds.add(message.KIND)
+                if "audio" in kinds:
+                    break
+            assert {"face", "audio"} <= kinds
+        with BridgeClient(sidecar.control, sidecar.stream, timeout=2) as plain, pytest.raises(TimeoutError):
+            plain.describe()
+        # A client with a valid key pair that is not on the allowed list is refused too.
+        cli("keys", str(tmp_path / "stranger"))
+        with BridgeClient(sidecar.control, sidecar.stream, timeout=2, curve=CurveKeys(
+                keys / "server.key", tmp_path / "stranger" / "client.key_secret")) as stranger, \
+                pytest.raises(TimeoutError):
+            stranger.describe()
+    finally:
+        stop_sidecar(sidecar)
+
+
+def test_say_without_a_sidecar_says_what_to_do() -> None:
+    result = cli("say", "hello", "--control", "tcp://127.0.0.1:1", "--timeout", "0.5")
+    assert result.returncode == 1
+    assert "is the sidecar running" in result.stderr

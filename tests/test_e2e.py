@@ -1,0 +1,252 @@
+"""End to end: the real sidecar as a subprocess, a DEALER for requests and a SUB for the stream."""
+
+from __future__ import annotations
+
+import time
+
+import msgpack
+import numpy as np
+import pytest
+import zmq
+
+from bridge.client import BridgeClient, BridgeError
+from bridge.protocol import AudioChunk, Event, FaceFrame
+from models.face.arkit import ARKIT_BLENDSHAPES, INDEX
+
+VOWEL_VISEMES = {"aa", "E", "ih", "oh", "ou"}
+HOP = 256
+
+
+def collect_take(client: BridgeClient, take: str, timeout: float = 30.0) -> dict[str, list]:
+    """Everything the stream carries until the take ends or is interrupted."""
+    got: dict[str, list] = {"audio": [], "face": [], "phonemes": [], "words": [], "event": []}
+    deadline = time.monotonic() + timeout
+    for message, _ in client.stream(timeout=5.0):
+        if isinstance(message, FaceFrame) or getattr(message, "take", None) == take:
+            got[message.KIND].append(message)
+        if isinstance(message, Event) and message.take == take and message.type in ("take_ended", "interrupted"):
+            # Keep the face frames that were published ahead of the end.
+            until = time.monotonic() + 0.3
+            for more, _ in client.stream(timeout=0.3):
+                if isinstance(more, FaceFrame):
+                    got["face"].append(more)
+                if time.monotonic() > until:
+                    break
+            break
+        assert time.monotonic() < deadline, "take did not end"
+    return got
+
+
+@pytest.fixture
+def client(sidecar):  # noqa: ANN001, ANN201
+    with BridgeClient(sidecar.control, sidecar.stream) as c:
+        c.subscribe(avatar="host")
+        yield c
+
+
+def test_describe(client: BridgeClient) -> None:
+    reply = client.describe()
+    assert reply["protocol_version"] == 1
+    assert reply["avatars"] == ["host"]
+    assert reply["blendshapes"] == list(ARKIT_BLENDSHAPES)
+    assert reply["audio"] == {"format": "s16le", "channels": 1, "rate": 22050, "chunk_samples": 512}
+    assert reply["frame_rate"] == 60.0
+
+
+def test_say_streams_synchronized_audio_phonemes_and_face(client: BridgeClient) -> None:
+    take = client.say("Hi everyone, welcome to the winter showcase! Bob bought maple pie by the bay.")
+    got = collect_take(client, take)
+    audio: list[AudioChunk] = got["audio"]
+    phonemes = [item for m in got["phonemes"] for item in m.items]
+    words = [item for m in got["words"] for item in m.items]
+    started = [e for e in got["event"] if e.type == "take_started"][0]
+    assert started.data["text"].startswith("Hi everyone")
+    assert [w[0] for w in words][:4] == ["Hi", "everyone", "welcome", "to"]
+
+    # Audio duration matches the phoneme timeline within one hop.
+    samples = sum(len(a.pcm) // 2 for a in audio)
+    assert abs(samples - phonemes[-1][3] * 22050) <= HOP
+    # Audio is one contiguous run starting at take_started's pts.
+    assert audio[0].pts == pytest.approx(started.pts)
+    for a, b in zip(audio, audio[1:], strict=False):
+        assert b.pts >= a.pts + a.duration - 1e-6
+    assert [a.seq for a in audio] == list(range(audio[0].seq, audio[0].seq + len(audio)))
+
+    # Face frames: monotonic pts at 60 Hz, during the take.
+    frames = [f for f in got["face"] if started.pts <= f.pts <= started.pts + samples / 22050]
+    pts = np.array([f.pts for f in frames])
+    assert np.all(np.diff(pts) > 0)
+    assert np.allclose(np.diff(pts), 1 / 60, atol=1e-6)
+    weights = np.array([f.weights for f in frames])
+    t = pts - started.pts
+    jaw = weights[:, INDEX["jawOpen"]]
+
+    # jawOpen peaks fall inside vowel intervals.
+    vowels = [(s, e) for _, v, s, e in phonemes if v in VOWEL_VISEMES]
+    peaks = [i for i in range(1, len(jaw) - 1) if jaw[i] > 0.25 and jaw[i] >= jaw[i - 1] and jaw[i] > jaw[i + 1]]
+    assert len(peaks) >= 5
+    tolerance = 1 / 60
+    for i in peaks:
+        assert any(s - tolerance <= t[i] <= e + tolerance for s, e in vowels), f"jaw peak at {t[i]:.3f}s not in a vowel"
+
+    # The mouth closes on p/b/m.
+    bilabials = [(s, e) for p, v, s, e in phonemes if v == "PP"]
+    assert len(bilabials) >= 5
+    for s, e in bilabials:
+        nearest = int(np.argmin(np.abs(t - 0.5 * (s + e))))
+        assert weights[nearest, INDEX["mouthRollLower"]] > 0.6
+        assert weights[nearest, INDEX["jawOpen"]] < 0.2
+
+
+def test_interrupt_stops_audio_within_one_chunk(client: BridgeClient) -> None:
+    described = client.describe()
+    chunk_s = described["audio"]["chunk_samples"] / described["audio"]["rate"]
+    take = client.say("This is a long line about the history of winter sports. " * 4)
+    received: list[AudioChunk] = []
+    for message, _ in client.stream(timeout=5.0, kinds={"audio"}):
+        received.append(message)
+        if len(received) >= 20:
+            break
+    cut = client.interrupt()
+    interrupted = None
+    after_event: list[AudioChunk] = []
+    until = time.monotonic() + 1.0
+    for message, _ in client.stream(timeout=1.0):
+        if time.monotonic() > until:
+            break
+        if isinstance(message, Event) and message.type == "interrupted" and message.take == take:
+            interrupted = message
+        elif isinstance(message, AudioChunk) and message.take == take:
+            (after_event if interrupted else received).append(message)
+    assert interrupted is not None and interrupted.pts == pytest.approx(cut)
+    assert after_event == []
+    # Audio already sent runs at most the lookahead plus one chunk past the cut; clients drop it.
+    assert max(a.pts for a in received) <= cut + described["lookahead"] + chunk_s + 1 / 60
+    # The next line starts cleanly.
+    take2 = client.say("Back to you.")
+    got = collect_take(client, take2)
+    assert got["audio"] and [e.type for e in got["event"]] == ["take_started", "take_ended"]
+    assert got["audio"][0].pts > cut
+
+
+def raw_request(socket: zmq.Socket, payload: bytes) -> dict:
+    socket.send(payload)
+    assert socket.poll(5000), "no reply"
+    return msgpack.unpackb(socket.recv(), raw=False)
+
+
+@pytest.mark.parametrize(
+    ("payload", "code", "field"),
+    [
+        (b"\xc1not msgpack", "malformed", ""),
+        (msgpack.packb([1, 2]), "malformed", ""),
+        (msgpack.packb({"id": 5}), "missing_field", "op"),
+        (msgpack.packb({"op": "moonwalk", "id": 5}), "unknown_op", "op"),
+        (msgpack.packb({"op": "say", "text": 3, "id": 5}), "bad_type", "text"),
+        (msgpack.packb({"op": "say", "text": "", "id": 5}), "empty", "text"),
+        (msgpack.packb({"op": "say", "text": "x" * 5001, "id": 5}), "too_long", "text"),
+        (msgpack.packb({"op": "say", "text": "hi", "avatar": "ghost", "id": 5}), "unknown_avatar", "avatar"),
+        (msgpack.packb({"op": "say", "text": "hi", "emotion": "grumpy", "id": 5}), "unknown_emotion", "emotion"),
+        (msgpack.packb({"op": "interrupt", "avatar": "ghost", "id": 5}), "unknown_avatar", "avatar"),
+    ],
+)
+def test_bad_input_gets_an_error_reply(sidecar, payload: bytes, code: str, field: str) -> None:  # noqa: ANN001
+    context = zmq.Context.instance()
+    dealer = context.socket(zmq.DEALER)
+    dealer.linger = 0
+    dealer.connect(sidecar.control)
+    try:
+        reply = raw_request(dealer, payload)
+    finally:
+        dealer.close()
+    assert reply["ok"] is False
+    assert (reply["error"]["code"], reply["error"]["field"]) == (code, field)
+    if code not in ("malformed",) and b"id" in payload:
+        assert reply["id"] == 5
+    if code == "too_long":
+        assert "5000" in reply["error"]["message"]
+
+
+def test_multi_frame_request_is_rejected(sidecar) -> None:  # noqa: ANN001
+    dealer = zmq.Context.instance().socket(zmq.DEALER)
+    dealer.linger = 0
+    dealer.connect(sidecar.control)
+    dealer.send_multipart([msgpack.packb({"op": "describe"}), b"extra"])
+    assert dealer.poll(5000)
+    reply = msgpack.unpackb(dealer.recv(), raw=False)
+    dealer.close()
+    assert reply["error"]["code"] == "malformed"
+
+
+def test_others_keep_being_served_through_bad_clients(sidecar, client: BridgeClient) -> None:  # noqa: ANN001
+    context = zmq.Context.instance()
+    # A peer sending a frame over the 1 MiB cap is disconnected by ZeroMQ alone.
+    huge = context.socket(zmq.DEALER)
+    huge.linger = 0
+    huge.connect(sidecar.control)
+    huge.send(b"\x00" * (2 << 20))
+    # A peer that says something and vanishes mid-take.
+    vanishing = BridgeClient(sidecar.control, sidecar.stream)
+    vanished_take = vanishing.say("I will leave before this line ends, but the show goes on.")
+    vanishing.close()
+    # A subscriber that never reads.
+    stalled = context.socket(zmq.SUB)
+    stalled.rcvhwm = 5
+    stalled.setsockopt(zmq.SUBSCRIBE, b"")
+    stalled.connect(sidecar.stream)
+    try:
+        assert not huge.poll(500), "an oversized frame must get no reply"
+        got = collect_take(client, vanished_take)
+        assert [e.type for e in got["event"]] == ["take_started", "take_ended"]
+        take = client.say("Still here for everyone else.")
+        got = collect_take(client, take)
+        assert [e.type for e in got["event"]] == ["take_started", "take_ended"]
+        seqs = [f.seq for f in got["face"]]
+        assert seqs == list(range(seqs[0], seqs[0] + len(seqs)))  # no frame lost for the healthy client
+        assert client.describe()["ok"] is True
+    finally:
+        huge.close()
+        stalled.close()
+
+
+def test_clock_sync_on_loopback(client: BridgeClient) -> None:
+    sync = client.sync_clock()
+    assert abs(sync.offset) < 0.005  # one machine, one monotonic clock
+    assert sync.rtt < 0.05
+
+
+def test_bridge_error_carries_the_field(client: BridgeClient) -> None:
+    with pytest.raises(BridgeError) as caught:
+        client.say("hello", avatar="nobody")
+    assert caught.value.field == "avatar" and caught.value.code == "unknown_avatar"
+
+
+def test_late_subscriber_gets_a_correct_stream(sidecar) -> None:  # noqa: ANN001
+    with BridgeClient(sidecar.control, sidecar.stream) as speaker:
+        take = speaker.say("A late joiner still sees a face and hears the rest of this sentence clearly.")
+        time.sleep(1.0)
+        with BridgeClient(sidecar.control, sidecar.stream) as late:
+            late.subscribe()
+            frames, audio = [], []
+            until = time.monotonic() + 10.0
+            for message, _ in late.stream(timeout=3.0):
+                assert time.monotonic() < until, "take did not end"
+                if isinstance(message, FaceFrame):
+                    frames.append(message)
+                elif isinstance(message, AudioChunk) and message.take == take:
+                    audio.append(message)
+                if isinstance(message, Event) and message.type == "take_ended":
+                    break
+    assert len(frames) > 30 and audio
+    assert all(len(f.w) == 208 for f in frames)
+    assert all(b.pts > a.pts for a, b in zip(audio, audio[1:], strict=False))
+
+
+def test_log_lines_are_structured(sidecar) -> None:  # noqa: ANN001
+    import json
+
+    lines = [json.loads(line) for line in sidecar.log().splitlines() if line.startswith("{")]
+    assert any(entry["msg"] == "serving" and entry["control"] == sidecar.control for entry in lines)
+    rejected = [entry for entry in lines if entry["msg"] == "request rejected"]
+    assert rejected and all({"code", "field", "reason", "peer"} <= set(entry) for entry in rejected)
+

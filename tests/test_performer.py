@@ -1,0 +1,171 @@
+"""The performer on a virtual clock: audio and frames on one timeline, queueing, late clips, interrupts.
+
+The voice here is a test double with exactly known segments: the timing logic is the point, not the speech.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+import pytest
+
+from bridge.director import Director
+from bridge.performer import Performer, VirtualClock
+from bridge.protocol import AudioChunk, Event, FaceFrame, Phonemes
+from bridge.sinks import Hub, Recorder
+from models.face.arkit import INDEX
+from models.tts import PhonemeSpan, SpeechSegment, VoiceStyle, WordSpan
+
+RATE = 22050
+
+
+class ScriptedVoice:
+    """Each sentence: 0.5 s of a 200 Hz tone, phonemes '_ b a _' laid over it."""
+
+    sample_rate = RATE
+    name = "scripted"
+
+    def synthesize(self, text: str, style: VoiceStyle = VoiceStyle()) -> Iterator[SpeechSegment]:
+        for sentence in [s for s in text.split(".") if s.strip()]:
+            n = RATE // 2
+            audio = (0.5 * np.sin(2 * np.pi * 200 * np.arange(n) / RATE)).astype(np.float32)
+            phonemes = (PhonemeSpan("_", "sil", 0.0, 0.1), PhonemeSpan("b", "PP", 0.1, 0.2),
+                        PhonemeSpan("a", "aa", 0.2, 0.4), PhonemeSpan("_", "sil", 0.4, 0.5))
+            yield SpeechSegment(sentence.strip(), audio, RATE, phonemes, (WordSpan(sentence.strip(), 0.1, 0.4),))
+
+
+def setup(lookahead: float = 0.1) -> tuple[Performer, Director, VirtualClock, Recorder]:
+    recorder = Recorder()
+    clock = VirtualClock(100.0)
+    performer = Performer(["host", "guest"], Hub([recorder]), rate=60.0, lookahead=lookahead)
+    return performer, Director(performer, ScriptedVoice(), clock), clock, recorder
+
+
+def run(performer: Performer, clock: VirtualClock, seconds: float) -> None:
+    for _ in range(int(seconds * performer.rate)):
+        performer.tick(clock.t)
+        clock.t += performer.period
+
+
+def of(recorder: Recorder, kind: type, avatar: str = "host") -> list:
+    return [m for m in recorder.messages if isinstance(m, kind) and m.avatar == avatar]
+
+
+def test_audio_is_contiguous_and_frames_are_evenly_spaced() -> None:
+    performer, director, clock, recorder = setup()
+    take = director.say("host", "One. Two.")
+    run(performer, clock, 1.5)
+    audio = of(recorder, AudioChunk)
+    assert sum(len(a.pcm) // 2 for a in audio) == RATE  # two sentences of 0.5 s
+    for a, b in zip(audio, audio[1:], strict=False):
+        assert b.pts == pytest.approx(a.pts + len(a.pcm) / 2 / RATE)
+    assert audio[0].pts == pytest.approx(100.0 + 0.1)  # first sample at now + lookahead
+    frames = of(recorder, FaceFrame)
+    gaps = np.diff([f.pts for f in frames])
+    assert np.allclose(gaps, 1 / 60)
+    assert [f.seq for f in frames] == list(range(len(frames)))
+    events = [(e.type, e.take) for e in of(recorder, Event)]
+    assert events == [("take_started", take.id), ("take_ended", take.id)]
+    ended = of(recorder, Event)[1]
+    assert ended.pts == pytest.approx(audio[0].pts + 1.0)
+
+
+def test_audio_is_published_lookahead_before_its_pts() -> None:
+    performer, director, clock, recorder = setup(lookahead=0.25)
+    director.say("host", "One.")
+    for _ in range(40):
+        before = len(recorder.messages)
+        performer.tick(clock.t)
+        for message in recorder.messages[before:]:
+            if isinstance(message, AudioChunk):
+                # Due within one tick after now + lookahead: a client holds about `lookahead` of audio.
+                assert clock.t + 0.25 - 1e-9 <= message.pts + 1e-9 <= clock.t + 0.25 + performer.period + 1e-9 \
+                    or message.pts < clock.t + 0.25 + performer.period
+        clock.t += performer.period
+
+
+def test_mouth_closes_on_b_and_opens_on_a() -> None:
+    performer, director, clock, recorder = setup()
+    director.say("host", "One.")
+    run(performer, clock, 1.0)
+    start = of(recorder, Event)[0].pts
+    frames = {round(f.pts - start, 4): f.weights for f in of(recorder, FaceFrame) if f.pts >= start}
+    def at(t: float) -> tuple[float, ...]:
+        return frames[min(frames, key=lambda k: abs(k - t))]
+    assert at(0.15)[INDEX["mouthRollLower"]] > 0.75  # bilabial closure reached
+    assert at(0.3)[INDEX["jawOpen"]] > 0.5  # open vowel
+    assert at(0.3)[INDEX["mouthRollLower"]] < 0.2
+
+
+def test_queued_take_follows_without_overlap() -> None:
+    performer, director, clock, recorder = setup()
+    first = director.say("host", "One.")
+    second = director.say("host", "Two.")
+    run(performer, clock, 1.5)
+    chunks = of(recorder, AudioChunk)
+    first_end = max(a.pts + a.duration for a in chunks if a.take == first.id)
+    second_start = min(a.pts for a in chunks if a.take == second.id)
+    assert second_start == pytest.approx(first_end, abs=1.5 / 60)
+    assert second_start >= first_end - 1e-9
+
+
+def test_avatars_are_independent() -> None:
+    performer, director, clock, recorder = setup()
+    director.say("guest", "One.")
+    run(performer, clock, 1.0)
+    assert of(recorder, AudioChunk, "host") == []
+    assert len(of(recorder, AudioChunk, "guest")) > 0
+    assert len(of(recorder, FaceFrame, "host")) == len(of(recorder, FaceFrame, "guest")) == 60
+
+
+def test_interrupt_cuts_audio_and_drops_queued_takes() -> None:
+    performer, director, clock, recorder = setup()
+    first = director.say("host", "One. Two. Three.")
+    second = director.say("host", "Four.")
+    run(performer, clock, 0.5)
+    cut = director.interrupt("host")
+    assert cut == clock.t
+    sent_before = len(of(recorder, AudioChunk))
+    run(performer, clock, 1.0)
+    assert len(of(recorder, AudioChunk)) == sent_before  # nothing more of either take
+    interrupted = [e for e in of(recorder, Event) if e.type == "interrupted"]
+    assert [e.take for e in interrupted] == [first.id, second.id]
+    assert all(e.pts == cut for e in interrupted)
+    after = [f for f in of(recorder, FaceFrame) if f.pts > cut + 0.1]
+    assert max(f.weights[INDEX["jawOpen"]] for f in after) == 0.0  # the mouth relaxed
+    third = director.say("host", "Five.")
+    run(performer, clock, 1.0)
+    started = [e for e in of(recorder, Event) if e.type == "take_started" and e.take == third.id]
+    assert started and started[0].pts >= cut
+
+
+def test_a_late_clip_starts_at_the_playhead_not_in_the_past() -> None:
+    performer, director, clock, recorder = setup()
+    director.executor = None
+    voice = ScriptedVoice()
+    clips = iter(voice.synthesize("One. Two."))
+    stage = performer.stages["host"]
+    from bridge.animator import animate
+    from bridge.takes import Take
+
+    take = Take("late", "host", "One. Two.", None, RATE)
+    stage.enqueue(take)
+    stage.add_clip(take, animate(next(clips)), clock.t)
+    run(performer, clock, 0.8)  # the first clip (0.5 s) has played out; the second is late
+    stage.add_clip(take, animate(next(clips)), clock.t)
+    take.synthesis_done = True
+    run(performer, clock, 1.0)
+    chunks = [a for a in of(recorder, AudioChunk) if a.take == "late"]
+    second = [a for a in chunks if a.pts > take.start_pts + 0.5]
+    assert second[0].pts >= clock.t - 1.0 - 1e-6  # placed at the playhead when it arrived
+    phonemes = of(recorder, Phonemes)
+    assert phonemes[1].items[0][2] == pytest.approx(second[0].pts - take.start_pts, abs=1e-4)
+    assert sum(len(a.pcm) // 2 for a in chunks) == RATE
+
+
+def test_performer_rejects_bad_settings() -> None:
+    with pytest.raises(ValueError, match="frame rate"):
+        Performer(["host"], Hub(), rate=0)
+    with pytest.raises(ValueError, match="lookahead"):
+        Performer(["host"], Hub(), lookahead=-1)

@@ -1,0 +1,102 @@
+"""The real Piper voice with alignments, and the offline render with its files."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile
+
+from bridge.render import livelink_timecode, render_take, write_take
+from models.face.arkit import INDEX, LIVELINK_NAMES
+from models.tts.piper_voice import phoneme_spans, split_for_streaming, words_of
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_split_puts_a_short_first_clause_alone() -> None:
+    assert split_for_streaming("Hi everyone, welcome to the show! Enjoy it.") == [
+        "Hi everyone,", "welcome to the show!", "Enjoy it."]
+    assert split_for_streaming("One sentence only.") == ["One sentence only."]
+    assert split_for_streaming("   ") == []
+
+
+def test_phoneme_spans_merge_marks_and_keep_time() -> None:
+    spans = phoneme_spans([("^", 512), ("h", 256), ("ˈ", 256), ("a", 512), ("ː", 256), (" ", 256), ("m", 256),
+                           ("$", 256)], 256)
+    assert [(s.phoneme, s.viseme) for s in spans] == [("_", "sil"), ("h", "aa"), ("ˈa", "aa"), ("_", "sil"),
+                                                       ("m", "PP"), ("_", "sil")]
+    assert spans[2].start == 3.0 and spans[2].end == 7.0  # stress before, length mark after
+    assert spans[-1].end == 10.0
+    assert all(a.end == b.start for a, b in zip(spans, spans[1:], strict=False))
+
+
+def test_voice_segments_align_with_their_audio(voice) -> None:  # noqa: ANN001
+    segments = list(voice.synthesize("Hi everyone, welcome to the winter showcase! It's 2026."))
+    assert [s.text for s in segments] == ["Hi everyone,", "welcome to the winter showcase!", "It's 2026."]
+    for segment in segments:
+        assert segment.sample_rate == 22050
+        assert segment.phonemes[-1].end * segment.sample_rate == pytest.approx(segment.num_samples, abs=1)
+        assert [w.word for w in segment.words] == words_of(segment.text)
+        starts = [w.start for w in segment.words]
+        assert starts == sorted(starts)
+        assert all(w.end > w.start for w in segment.words)
+    assert segments[2].words[1].word == "2026" and segments[2].words[1].end - segments[2].words[1].start > 0.5
+
+
+def test_render_is_consistent(voice) -> None:  # noqa: ANN001
+    take = render_take(voice, "Bob, maybe a bumpy path.")
+    assert abs(len(take.audio) - take.phonemes[-1][3] * take.sample_rate) <= 256
+    assert np.allclose(np.diff(take.frame_times), 1 / 60)
+    assert take.frame_times[-1] >= take.duration
+    bilabials = [(s, e) for _, v, s, e in take.phonemes if v == "PP"]
+    for s, e in bilabials:
+        i = int(np.argmin(np.abs(take.frame_times - 0.5 * (s + e))))
+        assert take.weights[i, INDEX["mouthRollLower"]] > 0.6
+    assert take.weights[-1].max() == 0.0  # the face settles after the take
+    assert [e["type"] for e in take.events] == ["take_started", "take_ended"]
+
+
+def test_render_command_writes_wav_json_and_livelink_csv(tmp_path: Path) -> None:
+    out = tmp_path / "take"
+    result = subprocess.run([sys.executable, "-m", "bridge.cli", "render", "Hello from the winter showcase.",
+                             "-o", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    audio, rate = soundfile.read(out / "take.wav", dtype="int16")
+    assert rate == 22050 and len(audio) > rate
+    doc = json.loads((out / "take.json").read_text())
+    assert doc["text"] == "Hello from the winter showcase."
+    assert doc["duration"] == pytest.approx(len(audio) / rate)
+    assert len(doc["frames"][0]["w"]) == 52 and doc["phonemes"] and doc["words"]
+    with (out / "take.livelink.csv").open() as f:
+        rows = list(csv.reader(f))
+    assert rows[0] == ["Timecode", "BlendshapeCount", *LIVELINK_NAMES]
+    assert len(rows) - 1 == len(doc["frames"])
+    assert rows[1][1] == "61" and len(rows[1]) == 63
+    assert rows[2][0] == "00:00:00:01.000"
+    jaw = [float(r[2 + LIVELINK_NAMES.index("JawOpen")]) for r in rows[1:]]
+    assert max(jaw) > 0.3
+
+
+def test_livelink_timecode() -> None:
+    assert livelink_timecode(0.0, 60) == "00:00:00:00.000"
+    assert livelink_timecode(61.5, 60) == "00:01:01:30.000"
+    assert livelink_timecode(3723.0 + 1 / 120, 60) == "01:02:03:00.500"
+
+
+def test_render_rejects_empty_text_and_unknown_emotion(tmp_path: Path) -> None:
+    for args, message in ((["  "], "text must not be empty"), (["hi", "--emotion", "grumpy"], "unknown emotion")):
+        result = subprocess.run([sys.executable, "-m", "bridge.cli", "render", *args, "-o", str(tmp_path)],
+                                cwd=ROOT, capture_output=True, text=True, timeout=60)
+        assert result.returncode == 2 and message in result.stderr
+
+
+def test_write_take_roundtrip(voice, tmp_path: Path) -> None:  # noqa: ANN001
+    take = render_take(voice, "Thumbs up!")
+    paths = write_take(take, tmp_path)
+    assert [p.name for p in paths] == ["take.wav", "take.json", "take.livelink.csv"]
