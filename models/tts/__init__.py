@@ -7,11 +7,19 @@ first sample; the bridge places segments on a take's timeline.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
+
+_WORD = re.compile(r"[^\W_]+(?:['’.\-][^\W_]+)*", re.UNICODE)
+
+
+def words_of(text: str) -> list[str]:
+    """The spoken words of a text, punctuation removed: the unit of every word timeline (`WordSpan`)."""
+    return _WORD.findall(text)
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ import numpy as np
 import onnxruntime
 
 from models.face.visemes import BORROW_NEXT, JOIN_NEXT, JOIN_PREVIOUS, viseme_of
-from models.tts import PhonemeSpan, SpeechSegment, VoiceStyle, WordSpan
+from models.tts import PhonemeSpan, SpeechSegment, VoiceStyle, WordSpan, words_of
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +25,6 @@ FIRST_CLAUSE_MAX_CHARS = 80
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _CLAUSE_END = re.compile(r"(?<=[,;:])\s+")
-_WORD = re.compile(r"[^\W_]+(?:['’.\-][^\W_]+)*", re.UNICODE)
 _PAUSES = frozenset(" ,.;:!?—…\"'^$")
 
 
@@ -50,11 +49,6 @@ def split_for_streaming(text: str) -> list[str]:
     if len(clauses) == 2 and len(clauses[0]) <= FIRST_CLAUSE_MAX_CHARS:
         return [clauses[0], clauses[1], *rest]
     return sentences
-
-
-def words_of(text: str) -> list[str]:
-    """The spoken words of a text, punctuation removed."""
-    return _WORD.findall(text)
 
 
 class PiperTTS:
