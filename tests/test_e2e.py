@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import msgpack
 import numpy as np
@@ -250,3 +251,22 @@ def test_log_lines_are_structured(sidecar) -> None:  # noqa: ANN001
     rejected = [entry for entry in lines if entry["msg"] == "request rejected"]
     assert rejected and all({"code", "field", "reason", "peer"} <= set(entry) for entry in rejected)
 
+
+
+def test_monitor_reports_rates_lag_and_drops(sidecar) -> None:  # noqa: ANN001
+    import subprocess
+    import sys
+
+    with BridgeClient(sidecar.control, sidecar.stream) as speaker:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bridge.cli", "monitor", "--control", sidecar.control, "--stream", sidecar.stream,
+             "--duration", "3", "--interval", "1"], stdout=subprocess.PIPE, text=True, cwd=Path(__file__).parents[1])
+        time.sleep(1.2)
+        speaker.say("Monitoring the stream.")
+        out, _ = process.communicate(timeout=30)
+    assert process.returncode == 0
+    assert "clock offset" in out
+    face_rates = [float(line.split()[1]) for line in out.splitlines() if line.startswith("face ")]
+    assert face_rates and all(50 <= rate <= 70 for rate in face_rates[1:])
+    assert any(line.startswith("audio ") for line in out.splitlines())
+    assert "take_started" in out
