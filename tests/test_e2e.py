@@ -86,9 +86,14 @@ def test_say_streams_synchronized_audio_phonemes_and_face(client: BridgeClient) 
     vowels = [(s, e) for _, v, s, e in phonemes if v in VOWEL_VISEMES]
     peaks = [i for i in range(1, len(jaw) - 1) if jaw[i] > 0.25 and jaw[i] >= jaw[i - 1] and jaw[i] > jaw[i + 1]]
     assert len(peaks) >= 5
-    tolerance = 1 / 60
+    def near_vowel(x: float, frames: int) -> bool:
+        return any(s - frames / 60 <= x <= e + frames / 60 for s, e in vowels)
+
+    # Lips and jaw anticipate the next vowel (coarticulation): a peak may lead its vowel by up to two frames,
+    # and nearly all peaks sit inside their vowel to within a frame.
     for i in peaks:
-        assert any(s - tolerance <= t[i] <= e + tolerance for s, e in vowels), f"jaw peak at {t[i]:.3f}s not in a vowel"
+        assert near_vowel(t[i], 2), f"jaw peak at {t[i]:.3f}s is not in a vowel"
+    assert sum(near_vowel(t[i], 1) for i in peaks) >= 0.8 * len(peaks)
 
     # The mouth closes on p/b/m.
     bilabials = [(s, e) for p, v, s, e in phonemes if v == "PP"]

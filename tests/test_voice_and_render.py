@@ -100,3 +100,19 @@ def test_write_take_roundtrip(voice, tmp_path: Path) -> None:  # noqa: ANN001
     take = render_take(voice, "Thumbs up!")
     paths = write_take(take, tmp_path)
     assert [p.name for p in paths] == ["take.wav", "take.json", "take.livelink.csv"]
+
+
+def test_jaw_peaks_sit_in_vowels(voice) -> None:  # noqa: ANN001
+    vowel_visemes = {"aa", "E", "ih", "oh", "ou"}
+    for _ in range(3):  # the voice varies its timing from run to run
+        take = render_take(voice, "Hi everyone, welcome to the winter showcase! Bob bought maple pie by the bay.")
+        jaw, t = take.weights[:, INDEX["jawOpen"]], take.frame_times
+        vowels = [(s, e) for _, v, s, e in take.phonemes if v in vowel_visemes]
+
+        def near_vowel(x: float, frames: int, vowels: list = vowels) -> bool:
+            return any(s - frames / 60 <= x <= e + frames / 60 for s, e in vowels)
+
+        peaks = [i for i in range(1, len(jaw) - 1) if jaw[i] > 0.25 and jaw[i] >= jaw[i - 1] and jaw[i] > jaw[i + 1]]
+        assert len(peaks) >= 5
+        assert all(near_vowel(t[i], 2) for i in peaks)
+        assert sum(near_vowel(t[i], 1) for i in peaks) >= 0.8 * len(peaks)
