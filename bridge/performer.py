@@ -237,8 +237,14 @@ class Performer:
     async def run(self, clock: Clock) -> None:
         """Tick on the clock's schedule until cancelled; pts stay evenly spaced even when a tick runs late."""
         next_t = clock.now()
+        failures = 0
         while True:
-            self.tick(next_t)
+            try:
+                self.tick(next_t)
+            except Exception:  # a bug in one layer must not stop the show: log it and keep the clock going
+                failures += 1
+                if failures & (failures - 1) == 0:
+                    log.exception("tick failed", extra={"failures": failures})
             next_t += self.period
             delay = next_t - clock.now()
             if delay < -self.period:

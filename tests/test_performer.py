@@ -169,3 +169,27 @@ def test_performer_rejects_bad_settings() -> None:
         Performer(["host"], Hub(), rate=0)
     with pytest.raises(ValueError, match="lookahead"):
         Performer(["host"], Hub(), lookahead=-1)
+
+
+def test_a_failing_layer_does_not_stop_the_clock() -> None:
+    import asyncio
+
+    from bridge.performer import MonotonicClock
+
+    calls = []
+
+    class Broken:
+        def apply(self, t: float, pose: object) -> None:
+            calls.append(t)
+            raise RuntimeError("bug in a layer")
+
+    performer = Performer(["host"], Hub([Recorder()]), layers=lambda name: [Broken()])
+
+    async def run_briefly() -> None:
+        task = asyncio.create_task(performer.run(MonotonicClock()))
+        await asyncio.sleep(0.5)
+        task.cancel()
+
+    asyncio.run(run_briefly())
+    assert len(calls) >= 5  # every tick still came (about 30 in 0.5 s), each failing alone
+    assert np.allclose(np.diff(calls), 1 / 60)
