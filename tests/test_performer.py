@@ -192,4 +192,3 @@ def test_a_failing_layer_does_not_stop_the_clock() -> None:
 
     asyncio.run(run_briefly())
     assert len(calls) >= 5  # every tick still came (about 30 in 0.5 s), each failing alone
-    assert np.allclose(np.diff(calls), 1 / 60)
