@@ -1,0 +1,277 @@
+"""The persona: who the host is, how she talks, what she must not discuss, and what she knows.
+
+A persona is a YAML file (see models/dialogue/data/default_persona.yaml, the embedded default of `serve`).
+`load_persona` validates it and raises SpecError naming file, line and field for anything off.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from models.dialogue.spec import Fields, Node, SpecError, compose, load_root
+from models.dialogue.tags import check_tags
+from models.face.emotion import EMOTIONS
+from models.tts import VoiceStyle
+
+#: Phrase kinds every persona writes in its own voice; the value is the placeholders each may use.
+PHRASE_KINDS: dict[str, tuple[str, ...]] = {
+    "greeting": ("name",),          # a fan says hello
+    "fact_intro": ("name",),        # before a fun fact
+    "product_intro": ("name", "product"),  # before a product's price
+    "call_to_action": ("name", "product", "price"),  # after the price
+    "faq_intro": ("name",),         # before an FAQ answer
+    "partial": ("name",),           # before a related fact that may not be exactly what was asked
+    "catalogue": ("name",),         # before the list of products in the store
+    "sympathy": ("name",),          # a fan shares sad news
+    "compliment_thanks": ("name",),  # a fan pays a compliment
+    "thanks_reply": ("name",),      # a fan says thank you
+    "unknown": ("name",),           # nothing relevant in the knowledge base
+    "refusal": ("name", "topic"),   # a forbidden topic or a blocked word
+    "injection": ("name",),         # "ignore your instructions..."
+}
+
+MAX_ITEMS = 500
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
+_ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+_URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$")
+_CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
+
+
+@dataclass(frozen=True)
+class VoiceSettings:
+    """Which Piper voice and how it speaks; `model` None is the bundled voice."""
+
+    model: Path | None = None
+    length_scale: float | None = None
+    noise_scale: float | None = None
+    noise_w_scale: float | None = None
+    volume: float = 1.0
+
+    def style(self) -> VoiceStyle:
+        return VoiceStyle(self.length_scale, self.noise_scale, self.noise_w_scale, self.volume)
+
+
+@dataclass(frozen=True)
+class ForbiddenTopic:
+    """A topic the host politely declines; any keyword (whole word or phrase, any case) triggers it."""
+
+    name: str
+    keywords: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class FunFact:
+    id: str
+    text: str
+    tags: tuple[str, ...] = ()
+    source: str | None = None  # where the fact was checked, for the producer's audit
+
+
+@dataclass(frozen=True)
+class Product:
+    id: str
+    name: str
+    price: float
+    currency: str
+    description: str
+    tags: tuple[str, ...]
+    stock_link: str
+
+    @property
+    def price_text(self) -> str:
+        """The price as the host says it: "$24.99", "€30", "45 CHF"."""
+        amount = f"{self.price:.0f}" if self.price == int(self.price) else f"{self.price:.2f}"
+        symbol = _CURRENCY_SYMBOLS.get(self.currency)
+        return f"{symbol}{amount}" if symbol else f"{amount} {self.currency}"
+
+
+@dataclass(frozen=True)
+class FAQ:
+    id: str
+    question: str
+    answer: str
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    fun_facts: tuple[FunFact, ...]
+    products: tuple[Product, ...]
+    faqs: tuple[FAQ, ...]
+
+    def product(self, product_id: str) -> Product | None:
+        return next((p for p in self.products if p.id == product_id), None)
+
+    def fact(self, fact_id: str) -> FunFact | None:
+        return next((f for f in self.fun_facts if f.id == fact_id), None)
+
+
+@dataclass(frozen=True)
+class Persona:
+    name: str
+    age: int | None
+    bio: str
+    speaking_style: str
+    default_emotion: str
+    voice: VoiceSettings
+    phrases: dict[str, tuple[str, ...]]
+    forbidden_topics: tuple[ForbiddenTopic, ...]
+    blocklist: tuple[str, ...]
+    knowledge: Knowledge
+    source: str = "<memory>"
+
+    def phrase(self, kind: str, turn: int = 0, **values: str) -> str:
+        """The persona's phrase of a kind, rotating through its variants by `turn`, placeholders filled."""
+        variants = self.phrases[kind]
+        return variants[turn % len(variants)].format(name=self.name, **values)
+
+
+def default_persona_path() -> Path:
+    """The sample persona shipped inside the package (examples/personas/default.yaml is the same file)."""
+    return Path(str(resources.files("models.dialogue") / "data" / "default_persona.yaml"))
+
+
+def load_default_persona() -> Persona:
+    return load_persona(default_persona_path())
+
+
+def load_persona(path: str | Path) -> Persona:
+    """Read and validate a persona file. Raises SpecError naming file, line and field."""
+    return _persona(load_root(path, "persona"))
+
+
+def parse_persona(text: str, name: str = "<persona>") -> Persona:
+    """Validate persona YAML given as text (`name` stands for the file in errors)."""
+    return _persona(compose(text, name, "persona"))
+
+
+def _persona(root: Node) -> Persona:
+    top = Fields(root, ("name", "age", "bio", "speaking_style", "default_emotion", "voice", "phrases",
+                        "forbidden_topics", "blocklist", "knowledge"))
+    age_node = top.optional("age")
+    forbidden = top.optional("forbidden_topics")
+    blocklist = top.optional("blocklist")
+    return Persona(
+        name=top.required("name").text(max_len=80),
+        age=age_node.integer(1, 200) if age_node else None,
+        bio=top.required("bio").text(max_len=4000),
+        speaking_style=top.required("speaking_style").text(max_len=2000),
+        default_emotion=top.required("default_emotion").choice(EMOTIONS),
+        voice=_voice(top.optional("voice"), root.file),
+        phrases=_phrases(top.required("phrases")),
+        forbidden_topics=tuple(_topic(item) for item in forbidden.items(MAX_ITEMS)) if forbidden else (),
+        blocklist=tuple(w.lower() for w in blocklist.texts(MAX_ITEMS, 80)) if blocklist else (),
+        knowledge=_knowledge(top.required("knowledge")),
+        source=root.file,
+    )
+
+
+def _voice(node: Node | None, file: str) -> VoiceSettings:
+    if node is None:
+        return VoiceSettings()
+    fields = Fields(node, ("model", "length_scale", "noise_scale", "noise_w_scale", "volume"))
+    model = fields.optional("model")
+    model_path = None
+    if model is not None:
+        # A relative voice path is relative to the persona file, so a persona folder can be moved whole.
+        model_path = Path(file).parent / model.text(max_len=1000)
+        if not model_path.is_file():
+            raise model.error(f"voice model {model_path} not found: give a Piper .onnx file")
+
+    def scale(key: str) -> float | None:
+        child = fields.optional(key)
+        return child.number(0.0, 10.0, low_open=True) if child else None
+
+    volume = fields.optional("volume")
+    return VoiceSettings(model_path, scale("length_scale"), scale("noise_scale"), scale("noise_w_scale"),
+                         volume.number(0.0, 4.0) if volume else 1.0)
+
+
+def _phrases(node: Node) -> dict[str, tuple[str, ...]]:
+    fields = Fields(node, tuple(PHRASE_KINDS))
+    phrases: dict[str, tuple[str, ...]] = {}
+    for kind, allowed in PHRASE_KINDS.items():
+        variants_node = fields.required(kind)
+        variants = variants_node.items(50)
+        if not variants:
+            raise variants_node.error("needs at least one phrase")
+        for variant in variants:
+            _check_placeholders(variant, allowed)
+        phrases[kind] = tuple(v.text(max_len=400) for v in variants)
+    return phrases
+
+
+def _check_placeholders(node: Node, allowed: tuple[str, ...]) -> None:
+    try:
+        names = [f for _, f, _, _ in string.Formatter().parse(node.text(max_len=400)) if f is not None]
+    except ValueError as exc:
+        raise node.error(f"bad placeholder: {exc}") from None
+    try:
+        check_tags(node.text(max_len=400))
+    except ValueError as exc:
+        raise node.error(f"bad tag: {exc}") from None
+    for name in names:
+        if name not in allowed:
+            raise node.error(f"unknown placeholder {{{name}}}; this phrase may use: "
+                             f"{', '.join('{' + a + '}' for a in allowed)}")
+
+
+def _topic(node: Node) -> ForbiddenTopic:
+    fields = Fields(node, ("name", "keywords"))
+    keywords = fields.required("keywords")
+    words = keywords.texts(200, 80)
+    if not words:
+        raise keywords.error("needs at least one keyword")
+    return ForbiddenTopic(fields.required("name").text(max_len=80), tuple(w.lower() for w in words))
+
+
+def _identifier(node: Node, seen: dict[str, int]) -> str:
+    value = node.text(max_len=80)
+    if not _ID.match(value):
+        raise node.error(f"{value!r} is not a valid id: use lowercase letters, digits, '-' and '_'")
+    if value in seen:
+        raise node.error(f"duplicate id {value!r} (first on line {seen[value]})")
+    seen[value] = node.line
+    return value
+
+
+def _knowledge(node: Node) -> Knowledge:
+    fields = Fields(node, ("fun_facts", "products", "faqs"))
+    seen: dict[str, int] = {}  # ids are unique across the whole knowledge base: answers cite them
+
+    def listed(key: str) -> list[Node]:
+        child = fields.optional(key)
+        return child.items(MAX_ITEMS) if child else []
+
+    facts = []
+    for item in listed("fun_facts"):
+        f = Fields(item, ("id", "text", "tags", "source"))
+        tags, source = f.optional("tags"), f.optional("source")
+        facts.append(FunFact(_identifier(f.required("id"), seen), f.required("text").text(max_len=600),
+                             tuple(tags.texts(50, 40)) if tags else (),
+                             source.text(max_len=400) if source else None))
+    products = []
+    for item in listed("products"):
+        f = Fields(item, ("id", "name", "price", "currency", "description", "tags", "stock_link"))
+        currency = f.required("currency")
+        if not _CURRENCY.match(currency.text(max_len=3)):
+            raise currency.error(f"must be a 3-letter ISO 4217 code like USD, got {currency.text()!r}")
+        link = f.required("stock_link")
+        if not _URL.match(link.text(max_len=1000)):
+            raise link.error(f"must be an http(s) URL, got {link.text()!r}")
+        tags = f.optional("tags")
+        products.append(Product(_identifier(f.required("id"), seen), f.required("name").text(max_len=120),
+                                f.required("price").number(0.0, 1_000_000.0, low_open=True), currency.text(),
+                                f.required("description").text(max_len=600),
+                                tuple(tags.texts(50, 40)) if tags else (), link.text()))
+    faqs = []
+    for item in listed("faqs"):
+        f = Fields(item, ("id", "question", "answer"))
+        faqs.append(FAQ(_identifier(f.required("id"), seen), f.required("question").text(max_len=400),
+                        f.required("answer").text(max_len=1000)))
+    if not facts and not products and not faqs:
+        raise SpecError(node.file, node.line, node.path, "needs at least one fun fact, product or FAQ")
+    return Knowledge(tuple(facts), tuple(products), tuple(faqs))

@@ -1,0 +1,73 @@
+"""Inline performance tags in reply text: emotions `[happy]`, `[sad:0.6]` and gestures `<thumbs_up>`.
+
+The dialogue writes them where they should happen in the sentence; the bridge's tag parser turns them into
+emotion and gesture events on the take's timeline and speaks the text without them.
+"""
+
+from __future__ import annotations
+
+import re
+
+from models.face.emotion import EMOTIONS, check_emotion
+
+#: Gesture names the dialogue may ask for; the body's gesture library plays them.
+GESTURES: tuple[str, ...] = ("thumbs_up", "heart_hands", "wipe_tears", "wave", "bow", "nod", "shake_head", "point",
+                             "clap", "present_product", "shrug", "cheer")
+
+_TAG = re.compile(r"\[\s*([A-Za-z_]+)\s*(?::\s*([0-9]*\.?[0-9]+)\s*)?\]|<\s*([A-Za-z_]+)\s*>")
+_SPACES = re.compile(r"\s+")
+_SPACE_BEFORE_PUNCT = re.compile(r"\s+([,.;:!?…])")
+
+
+def emotion_tag(name: str, intensity: float | None = None) -> str:
+    """`[name]` or `[name:0.60]`; raises ValueError for an unknown emotion or an intensity outside [0, 1]."""
+    check_emotion(name, 1.0 if intensity is None else intensity)
+    return f"[{name}]" if intensity is None else f"[{name}:{intensity:.2f}]"
+
+
+def gesture_tag(name: str) -> str:
+    """`<name>`; raises ValueError for an unknown gesture."""
+    if name not in GESTURES:
+        raise ValueError(f"unknown gesture {name!r}; known: {', '.join(GESTURES)}")
+    return f"<{name}>"
+
+
+def _tidy(text: str) -> str:
+    return _SPACE_BEFORE_PUNCT.sub(r"\1", _SPACES.sub(" ", text)).strip()
+
+
+def strip_tags(text: str) -> str:
+    """The words to speak: every tag-shaped token removed, spaces tidied."""
+    return _tidy(_TAG.sub(" ", text))
+
+
+def sanitize_tags(text: str) -> str:
+    """Keep known tags (intensity clamped to [0, 1]) and drop unknown ones, so model output cannot smuggle a
+    tag the performer does not know or have one read aloud."""
+
+    def keep(match: re.Match[str]) -> str:
+        emotion, intensity, gesture = match.group(1), match.group(2), match.group(3)
+        if gesture is not None:
+            return f" <{gesture.lower()}> " if gesture.lower() in GESTURES else " "
+        if emotion.lower() not in EMOTIONS:
+            return " "
+        if intensity is None:
+            return f" [{emotion.lower()}] "
+        return f" [{emotion.lower()}:{min(1.0, float(intensity)):.2f}] "
+
+    return _tidy(_TAG.sub(keep, text))
+
+
+def check_tags(text: str) -> None:
+    """Raise ValueError naming the first tag that is not a known emotion (intensity in [0, 1]) or gesture."""
+    for match in _TAG.finditer(text):
+        emotion, intensity, gesture = match.group(1), match.group(2), match.group(3)
+        if gesture is not None:
+            gesture_tag(gesture)
+        else:
+            check_emotion(emotion, 1.0 if intensity is None else float(intensity))
+
+
+def tags_in(text: str) -> list[str]:
+    """The tags of a text in order, as written (`[sad:0.60]`, `<wave>`)."""
+    return [m.group(0) for m in _TAG.finditer(text)]

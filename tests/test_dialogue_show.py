@@ -1,0 +1,162 @@
+"""Rundown files (errors with file, line and field) and the pure ShowRunner state machine."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile
+
+from models.dialogue.persona import load_default_persona
+from models.dialogue.show import (
+    SegmentEnded,
+    SegmentStarted,
+    ShowError,
+    ShowFinished,
+    ShowRunner,
+    WaitingForCue,
+    load_rundown,
+    parse_rundown,
+)
+from models.dialogue.spec import SpecError
+
+ROOT = Path(__file__).resolve().parents[1]
+PERSONA = load_default_persona()
+
+SHOW = """\
+title: Test show
+segments:
+  - id: hello
+    type: line
+    text: "[happy] <wave> Hello!"
+  - id: fact
+    type: fun_fact
+    fact: next
+  - id: spot
+    type: product
+    product: team-hoodie
+    max_s: 20
+  - id: dance
+    type: dance
+    cue: music-ready
+    duration: 8
+  - id: qa
+    type: qa
+    questions: 2
+    at: 100
+  - id: bye
+    type: line
+    text: "Bye!"
+"""
+
+
+def started(events: list) -> list[str]:  # noqa: ANN001
+    return [e.segment.id for e in events if isinstance(e, SegmentStarted)]
+
+
+def test_sample_show_loads() -> None:
+    rundown = load_rundown(ROOT / "examples/shows/sample_show.yaml")
+    assert rundown.segments[0].id == "opening" and len(rundown.segments) >= 8
+    assert {s.type for s in rundown.segments} == {"line", "product", "fun_fact", "dance", "qa"}
+    told = [s.fact for s in rundown.segments if s.type == "fun_fact"]
+    assert len(told) == len(set(told))  # "next" picks a fact no other segment tells
+
+
+def test_runner_walks_the_rundown_on_a_virtual_clock() -> None:
+    runner = ShowRunner(parse_rundown(SHOW, persona=PERSONA))
+    assert started(runner.start(10.0)) == ["hello"]
+    assert runner.segment_done("hello", 12.0)[-1].segment.id == "fact"
+    assert runner.rundown.segments[1].fact == PERSONA.knowledge.fun_facts[0].id
+    assert started(runner.segment_done("fact", 15.0)) == ["spot"]
+    # The product spotlight is capped at 20 s of show time.
+    assert runner.poll(30.0) == [] and runner.next_wake(30.0) == 35.0
+    events = runner.poll(35.0)
+    assert isinstance(events[0], SegmentEnded) and events[0].reason == "max_s"
+    assert isinstance(events[1], WaitingForCue) and events[1].cue == "music-ready"
+    assert started(runner.cue("music-ready", 40.0)) == ["dance"]
+    # qa waits for show time 100 (now - start = show time while never paused).
+    assert [type(e) for e in runner.segment_done("dance", 50.0)] == [SegmentEnded]
+    assert runner.next_wake(50.0) == 110.0
+    assert started(runner.poll(110.0)) == ["qa"]
+    assert started(runner.segment_done("qa", 150.0)) == ["bye"]
+    finished = runner.segment_done("bye", 152.0)
+    assert isinstance(finished[-1], ShowFinished) and finished[-1].show_time == 142.0
+    assert runner.state == "finished"
+
+
+def test_pause_stops_show_time_and_next_and_jump() -> None:
+    runner = ShowRunner(parse_rundown(SHOW, persona=PERSONA))
+    runner.start(0.0)
+    runner.pause(5.0)
+    assert runner.show_time(50.0) == 5.0
+    assert [type(e) for e in runner.segment_done("hello", 6.0)] == [SegmentEnded]  # paused: the next waits
+    runner.resume(20.0)
+    assert runner.show_time(21.0) == 6.0
+    assert runner.current == 1  # resume started the fact segment
+    skipped = runner.next(22.0)
+    assert skipped[0].reason == "skipped" and started(skipped) == ["spot"]
+    jumped = runner.jump("qa", 23.0)
+    assert jumped[0].reason == "jumped" and started(jumped) == ["qa"]
+    assert runner.segment_done("spot", 24.0) == []  # stale: already ended
+    assert started(runner.jump("hello", 25.0)) == ["hello"]  # back to the top
+    with pytest.raises(ShowError, match="no segment 'nope'"):
+        runner.jump("nope", 26.0)
+    with pytest.raises(ShowError, match="cannot start a show that is running"):
+        runner.start(27.0)
+
+
+def test_late_timed_segment_reports_lateness() -> None:
+    runner = ShowRunner(parse_rundown(SHOW, persona=PERSONA))
+    runner.start(0.0)
+    runner.jump("dance", 1.0)
+    events = runner.segment_done("dance", 130.0)
+    assert events[1].segment.id == "qa" and events[1].late_s == pytest.approx(30.0)
+
+
+def test_armed_cue_fires_when_reached() -> None:
+    runner = ShowRunner(parse_rundown(SHOW, persona=PERSONA))
+    runner.start(0.0)
+    runner.cue("music-ready", 1.0)  # the music desk is ready early
+    runner.jump("spot", 2.0)
+    assert started(runner.segment_done("spot", 3.0)) == ["dance"]
+
+
+def _error(text: str, base: Path = Path(".")) -> SpecError:
+    with pytest.raises(SpecError) as info:
+        parse_rundown(text, "show.yaml", base=base, persona=PERSONA)
+    return info.value
+
+
+@pytest.mark.parametrize("old,new,line,field,message", [
+    ("product: team-hoodie", "product: team-hoody", 11, "segments[2].product", "no product 'team-hoody'"),
+    ("fact: next", "fact: invented-fact", 8, "segments[1].fact", "no fun fact 'invented-fact'"),
+    ('text: "Bye!"', 'text: "Bye! <moonwalk>"', 23, "segments[5].text", "unknown gesture 'moonwalk'"),
+    ("questions: 2", "questions: 0", 19, "segments[4].questions", "between 1 and 100"),
+    ("    type: qa", "    type: quiz", 18, "segments[4].type", "unknown value 'quiz'"),
+    ("    at: 100", "    at: 100\n    cue: x", 21, "segments[4].cue", "not both"),
+    ("  - id: bye", "  - id: hello", 21, "segments[5].id", "duplicate segment id 'hello' (first on line 3)"),
+    ("    duration: 8", "    duration: 8\n    tempo: 120", 17, "segments[3].tempo", "unknown field"),
+    ("    duration: 8", "", 13, "segments[3].music", "needs music or a duration"),
+    ("    max_s: 20", "    max_s: 20\n    at: 200", 21, "segments[4].at",
+     "starts at 100 s, before the segment on line 9 (200 s)"),
+])
+def test_rundown_errors_name_line_and_field(old: str, new: str, line: int, field: str, message: str) -> None:
+    assert old in SHOW
+    error = _error(SHOW.replace(old, new, 1))
+    assert (error.line, error.field) == (line, field) and message in error.message, str(error)
+    assert str(error).startswith(f"show.yaml:{line}: {field}: ")
+
+
+def test_music_paths_are_checked(tmp_path: Path) -> None:
+    text = SHOW.replace("    duration: 8", "    music: theme.wav")
+    assert "music file" in _error(text, tmp_path).message
+    soundfile.write(tmp_path / "theme.wav", np.zeros(2205, dtype=np.float32), 22050)
+    rundown = parse_rundown(text, "show.yaml", base=tmp_path, persona=PERSONA)
+    assert rundown.segments[3].music == tmp_path / "theme.wav"
+
+
+def test_empty_and_malformed_rundowns() -> None:
+    assert _error("title: x\nsegments: []\n").message == "needs at least one segment"
+    assert _error("title: x\n").field == "segments"
+    assert "invalid YAML" in _error("title: x\nsegments:\n  - id: a\n   type: line\n").message
