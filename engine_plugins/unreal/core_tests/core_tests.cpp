@@ -1,0 +1,619 @@
+// Unit tests of the C++ core: golden vectors, hostile input, jitter buffer, clock sync, audio ring, and the
+// client against an in-process stand-in publisher (garbage, another clock, a restart).
+//
+//   avatarbridge_core_tests VECTORS_DIR [TEST_NAME_SUBSTRING]
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <future>
+#include <iostream>
+#include <iterator>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <zmq.hpp>
+
+#include "AvatarBridgeCore/AudioRing.h"
+#include "AvatarBridgeCore/Client.h"
+#include "AvatarBridgeCore/ClockSync.h"
+#include "AvatarBridgeCore/Codec.h"
+#include "AvatarBridgeCore/JitterBuffer.h"
+
+using namespace avatarbridge;
+
+// -- a tiny harness ------------------------------------------------------------------------------------------
+
+namespace {
+
+int g_failures = 0;
+int g_checks = 0;
+std::string g_vectors;
+
+#define CHECK(cond)                                                                             \
+    do {                                                                                        \
+        ++g_checks;                                                                             \
+        if (!(cond)) {                                                                          \
+            ++g_failures;                                                                       \
+            std::printf("  FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);                       \
+        }                                                                                       \
+    } while (0)
+
+#define CHECK_NEAR(a, b, tol)                                                                   \
+    do {                                                                                        \
+        ++g_checks;                                                                             \
+        const double a_ = (a), b_ = (b);                                                        \
+        if (!(std::fabs(a_ - b_) <= (tol))) {                                                   \
+            ++g_failures;                                                                       \
+            std::printf("  FAIL %s:%d: %s = %.9g, expected %.9g +- %g\n", __FILE__, __LINE__, #a, a_, b_, \
+                        static_cast<double>(tol));                                              \
+        }                                                                                       \
+    } while (0)
+
+struct TestCase {
+    const char* name;
+    std::function<void()> run;
+};
+
+std::vector<uint8_t> readFile(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    return std::vector<uint8_t>((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+std::vector<uint8_t> vector(const std::string& name) { return readFile(g_vectors + "/" + name + ".msgpack"); }
+
+Value map(std::vector<std::pair<std::string, Value>> entries) {
+    Value v;
+    v.type = Value::Type::Map;
+    v.map = std::move(entries);
+    return v;
+}
+
+Value list(std::vector<Value> items) {
+    Value v;
+    v.type = Value::Type::Array;
+    v.array = std::move(items);
+    return v;
+}
+
+/// A face message as the sidecar publishes it; `change` edits the map before encoding.
+std::vector<uint8_t> faceBytes(int64_t seq, double pts, float w0 = 0.0f,
+                               const std::function<void(Value&)>& change = nullptr) {
+    std::vector<uint8_t> w(kNumFaceWeights * 4, 0);
+    std::memcpy(w.data(), &w0, 4);
+    Value body = map({{"v", Value::Int(1)}, {"kind", Value::Str("face")}, {"avatar", Value::Str("host")},
+                      {"seq", Value::Int(seq)}, {"pts", Value::Float(pts)}, {"w", Value::Bin(w)},
+                      {"head", list({Value::Float(0), Value::Float(0), Value::Float(0)})},
+                      {"eyes", list({Value::Float(0), Value::Float(0), Value::Float(0), Value::Float(0)})}});
+    if (change) change(body);
+    return encodeValue(body);
+}
+
+void set(Value& body, const std::string& key, Value value) {
+    for (auto& entry : body.map) {
+        if (entry.first == key) {
+            entry.second = std::move(value);
+            return;
+        }
+    }
+    body.map.emplace_back(key, std::move(value));
+}
+
+void erase(Value& body, const std::string& key) {
+    for (auto it = body.map.begin(); it != body.map.end(); ++it) {
+        if (it->first == key) {
+            body.map.erase(it);
+            return;
+        }
+    }
+}
+
+FaceFrame frame(double pts, float w0) {
+    FaceFrame f;
+    f.pts = pts;
+    f.weights[0] = w0;
+    return f;
+}
+
+// -- golden vectors ------------------------------------------------------------------------------------------
+
+void testVectorsDecode() {
+    int stream = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(g_vectors)) {
+        if (entry.path().extension() != ".msgpack") continue;
+        const std::vector<uint8_t> bytes = readFile(entry.path().string());
+        Value v;
+        CHECK(decodeValue(bytes.data(), bytes.size(), v));
+        CHECK(v.type == Value::Type::Map);
+        if (encodeValue(v) != bytes) std::printf("  re-encoding differs: %s\n", entry.path().c_str());
+        CHECK(encodeValue(v) == bytes);  // our encoder writes what the sidecar writes
+        if (entry.path().filename().string().rfind("stream_", 0) == 0) {
+            ++stream;
+            const DecodeResult r = decodeStream(bytes.data(), bytes.size());
+            CHECK(r.status == DecodeStatus::Ok);
+            if (r.message) CHECK(encodeValue(toValue(*r.message)) == bytes);  // typed decode loses nothing
+        }
+    }
+    CHECK(stream >= 6);
+}
+
+void testVectorValues() {
+    auto face = vector("stream_face");
+    DecodeResult r = decodeStream(face.data(), face.size());
+    CHECK(r.status == DecodeStatus::Ok && std::holds_alternative<FaceFrame>(*r.message));
+    const auto& f = std::get<FaceFrame>(*r.message);
+    CHECK(f.avatar == "host" && f.seq == 9001);
+    CHECK_NEAR(f.pts, 1234.6, 0);
+    for (int i = 0; i < kNumFaceWeights; ++i) {
+        CHECK_NEAR(f.weights[i], static_cast<float>(std::round(i / 51.0 * 1e6) / 1e6), 0);
+    }
+    CHECK_NEAR(f.head[0], 0.1, 0);
+    CHECK_NEAR(f.eyes[3], -0.02, 0);
+
+    auto audio = vector("stream_audio");
+    r = decodeStream(audio.data(), audio.size());
+    const auto& a = std::get<AudioChunk>(*r.message);
+    const std::vector<int16_t> pcm = {0, 1000, -1000, 32767, -32767, 12, -12, 0};
+    CHECK(a.pcm == pcm && a.rate == 22050 && a.take == "t7" && a.seq == 41);
+    CHECK_NEAR(a.duration(), 8.0 / 22050, 1e-12);
+
+    auto started = vector("stream_event_take_started");
+    r = decodeStream(started.data(), started.size());
+    const auto& e = std::get<Event>(*r.message);
+    CHECK(e.type == "take_started" && e.hasTake && e.take == "t7" && e.text("text") == "Hi everyone!" &&
+          e.text("emotion") == "happy");
+
+    auto phonemes = vector("stream_phonemes");
+    r = decodeStream(phonemes.data(), phonemes.size());
+    const auto& p = std::get<Phonemes>(*r.message);
+    CHECK(p.items.size() == 4 && p.items[2].phoneme == "\xcb\x88" "a" && p.items[3].viseme == "PP");
+    CHECK_NEAR(p.items[3].end, 0.2, 0);
+
+    auto say = Request::say("Hi everyone!", "", "happy");
+    say.hasId = true;
+    say.id = 1;
+    CHECK(encodeRequest(say) == vector("request_say"));
+    auto interrupt = Request::interrupt("host");
+    interrupt.idText = "abc";
+    CHECK(encodeRequest(interrupt) == vector("request_interrupt"));
+    auto ping = Request::ping(10.25);
+    ping.hasId = true;
+    ping.id = 2;
+    CHECK(encodeRequest(ping) == vector("request_ping"));
+    auto describe = Request::describe();
+    describe.hasId = true;
+    describe.id = 3;
+    CHECK(encodeRequest(describe) == vector("request_describe"));
+
+    auto replyBytes = vector("reply_error");
+    Reply reply = decodeReply(replyBytes.data(), replyBytes.size());
+    CHECK(!reply.ok && reply.errorCode == "too_long" && reply.errorField == "text" && reply.id.integer == 4);
+    replyBytes = vector("reply_ping");
+    reply = decodeReply(replyBytes.data(), replyBytes.size());
+    CHECK(reply.ok && reply.number("t_server") == 1234.5 && reply.number("t_client") == 10.25);
+}
+
+// -- hostile input -------------------------------------------------------------------------------------------
+
+void testTruncatedAndCorrupted() {
+    std::mt19937 random(1234);
+    int decodedAfterMutation = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(g_vectors)) {
+        if (entry.path().extension() != ".msgpack") continue;
+        const std::vector<uint8_t> bytes = readFile(entry.path().string());
+        for (std::size_t n = 0; n < bytes.size(); ++n) {  // every truncation is malformed, none crashes
+            const DecodeResult r = decodeStream(bytes.data(), n);
+            CHECK(r.status == DecodeStatus::Malformed);
+            Reply reply = decodeReply(bytes.data(), n);
+            CHECK(!reply.ok);
+        }
+        for (int i = 0; i < 3000; ++i) {  // random corruption: any status, never a crash (ASan/UBSan watch)
+            std::vector<uint8_t> bad = bytes;
+            const int flips = 1 + static_cast<int>(random() % 4);
+            for (int k = 0; k < flips; ++k) bad[random() % bad.size()] = static_cast<uint8_t>(random());
+            const DecodeResult r = decodeStream(bad.data(), bad.size());
+            if (r.status == DecodeStatus::Ok) {
+                ++decodedAfterMutation;
+                CHECK(r.message.has_value());
+            } else {
+                CHECK(!r.error.empty());
+            }
+            decodeReply(bad.data(), bad.size());
+        }
+    }
+    CHECK(decodedAfterMutation > 0);  // some flips land in values and stay valid: the check above saw them
+}
+
+void testHostileHeaders() {
+    // Declared sizes far beyond the message: rejected without allocating what they claim.
+    const std::vector<std::vector<uint8_t>> cases = {
+        {0xdd, 0xff, 0xff, 0xff, 0xff},  // array32 of 4 billion
+        {0xdf, 0xff, 0xff, 0xff, 0xff},  // map32 of 4 billion
+        {0xc6, 0xff, 0xff, 0xff, 0xff, 0x00},  // bin32 of 4 GiB
+        {0xdb, 0x7f, 0xff, 0xff, 0xff, 0x41},  // str32 of 2 GiB
+        {0xc1},  // never used
+        {0xd4, 0x01, 0x02},  // ext
+        {},
+    };
+    for (const auto& bytes : cases) {
+        const DecodeResult r = decodeStream(bytes.data(), bytes.size());
+        CHECK(r.status == DecodeStatus::Malformed);
+    }
+    std::vector<uint8_t> deep(5000, 0x91);  // 5000 nested one-element arrays
+    deep.push_back(0xc0);
+    CHECK(decodeStream(deep.data(), deep.size()).status == DecodeStatus::Malformed);
+    std::vector<uint8_t> trailing = faceBytes(1, 1.0);
+    trailing.push_back(0xc0);
+    CHECK(decodeStream(trailing.data(), trailing.size()).status == DecodeStatus::Malformed);
+    const std::vector<uint8_t> intKey = {0x81, 0x01, 0x02};  // {1: 2}
+    CHECK(decodeStream(intKey.data(), intKey.size()).status == DecodeStatus::Malformed);
+    const std::vector<uint8_t> notMap = encodeValue(list({Value::Int(1)}));
+    CHECK(decodeStream(notMap.data(), notMap.size()).status == DecodeStatus::Malformed);
+}
+
+void testVersionKindAndFields() {
+    auto status = [](const std::vector<uint8_t>& b) { return decodeStream(b.data(), b.size()).status; };
+    CHECK(status(faceBytes(1, 1.0)) == DecodeStatus::Ok);
+    CHECK(status(faceBytes(1, 1.0, 0, [](Value& b) { set(b, "v", Value::Int(2)); })) == DecodeStatus::Version);
+    CHECK(status(faceBytes(1, 1.0, 0, [](Value& b) { erase(b, "v"); })) == DecodeStatus::Version);
+    DecodeResult pose = decodeStream(nullptr, 0);
+    const auto poseBytes = faceBytes(1, 1.0, 0, [](Value& b) { set(b, "kind", Value::Str("pose")); });
+    pose = decodeStream(poseBytes.data(), poseBytes.size());
+    CHECK(pose.status == DecodeStatus::UnknownKind && pose.kind == "pose");
+    CHECK(status(faceBytes(1, 1.0, 0, [](Value& b) { set(b, "w", Value::Bin(std::vector<uint8_t>(100))); })) ==
+          DecodeStatus::Invalid);
+    CHECK(status(faceBytes(1, 1.0, 0, [](Value& b) { erase(b, "pts"); })) == DecodeStatus::Invalid);
+    CHECK(status(faceBytes(1, 1.0, 0, [](Value& b) { set(b, "pts", Value::Str("soon")); })) == DecodeStatus::Invalid);
+    CHECK(status(faceBytes(1, 1.0, 0, [](Value& b) { set(b, "pts", Value::Float(NAN)); })) == DecodeStatus::Invalid);
+    CHECK(status(faceBytes(1, 1.0, 0, [](Value& b) { set(b, "head", list({Value::Float(0)})); })) ==
+          DecodeStatus::Invalid);
+    // Unknown keys are ignored (a minor protocol change adds fields).
+    CHECK(status(faceBytes(1, 1.0, 0, [](Value& b) { set(b, "mood", Value::Str("sunny")); })) == DecodeStatus::Ok);
+    const auto oddPcm = encodeValue(map({{"v", Value::Int(1)}, {"kind", Value::Str("audio")},
+                                         {"avatar", Value::Str("host")}, {"take", Value::Str("t1")},
+                                         {"seq", Value::Int(0)}, {"pts", Value::Float(1)},
+                                         {"rate", Value::Int(22050)}, {"pcm", Value::Bin({1, 2, 3})}}));
+    const DecodeResult odd = decodeStream(oddPcm.data(), oddPcm.size());
+    CHECK(odd.status == DecodeStatus::Invalid && odd.error.find("pcm") != std::string::npos);
+}
+
+// -- jitter buffer -------------------------------------------------------------------------------------------
+
+void testJitterBufferBasics() {
+    JitterBuffer<FaceFrame> buffer(8, 0.05);
+    FaceFrame out;
+    CHECK(!buffer.sample(0.0, out));
+    CHECK(buffer.push(frame(1.0, 0.0f)));
+    CHECK(buffer.push(frame(1.2, 1.0f)));
+    CHECK(buffer.push(frame(1.1, 0.5f)));  // out of order: sorted in
+    CHECK(!buffer.push(frame(1.1, 0.9f)));  // duplicate
+    CHECK(buffer.stats().duplicates == 1);
+    CHECK(buffer.sample(0.5, out) && out.pts == 1.0);  // before the first: the first
+    CHECK(buffer.sample(1.05, out));
+    CHECK_NEAR(out.weights[0], 0.25, 1e-6);  // halfway between 1.0 and 1.1
+    CHECK(buffer.push(frame(1.01, 0.0f)));  // between the shown frame and the next: still useful
+    CHECK(!buffer.push(frame(0.99, 0.0f)));  // older than the frame being shown: late
+    CHECK(buffer.stats().late == 1);
+    CHECK(buffer.sample(1.3, out) && out.pts == 1.2 && buffer.stats().underruns == 1);  // held, counted
+    CHECK(buffer.size() == 1);
+    for (int i = 0; i < 20; ++i) buffer.push(frame(2.0 + i, 0.0f));
+    CHECK(buffer.size() == 8 && buffer.stats().overflow == 13);
+    CHECK(buffer.dropAfter(19.5) == 2 && buffer.newestPts() == 19.0);
+    buffer.clear();
+    CHECK(buffer.push(frame(0.5, 0.0f)));  // after clear an older timeline is accepted again
+}
+
+void testJitterBufferUnderSimulatedJitter() {
+    // 60 fps frames sent `lookahead` before their pts, each delayed by 0.2 ms + exponential jitter (mean 8 ms,
+    // capped at 90 ms), so they arrive out of order. The engine renders at 144 Hz. Weight 0 equals pts, so the
+    // right interpolation is known exactly.
+    std::mt19937 random(7);
+    std::exponential_distribution<double> jitter(1.0 / 0.008);
+    const double lookahead = 0.1;
+    struct Arrival {
+        double at;
+        FaceFrame f;
+    };
+    std::vector<Arrival> arrivals;
+    for (int i = 0; i < 600; ++i) {
+        const double pts = 100.0 + i / 60.0;
+        arrivals.push_back({pts - lookahead + 0.0002 + std::min(jitter(random), 0.09), frame(pts, static_cast<float>(i / 60.0))});
+    }
+    std::sort(arrivals.begin(), arrivals.end(), [](const Arrival& a, const Arrival& b) { return a.at < b.at; });
+    int outOfOrder = 0;
+    for (std::size_t i = 1; i < arrivals.size(); ++i) outOfOrder += arrivals[i].f.pts < arrivals[i - 1].f.pts;
+    CHECK(outOfOrder > 10);
+    JitterBuffer<FaceFrame> buffer(600);
+    std::size_t next = 0;
+    double worst = 0.0;
+    int samples = 0;
+    for (double t = 100.05; t < 109.5; t += 1.0 / 144) {
+        while (next < arrivals.size() && arrivals[next].at <= t) buffer.push(arrivals[next++].f);
+        FaceFrame out;
+        CHECK(buffer.sample(t, out));
+        worst = std::max(worst, std::fabs(out.weights[0] - (t - 100.0)));
+        ++samples;
+    }
+    CHECK(samples > 1300);
+    CHECK(worst < 1e-4);  // every sample interpolated between the right two frames
+    CHECK(buffer.stats().late == 0 && buffer.stats().underruns == 0);
+}
+
+// -- clock sync ----------------------------------------------------------------------------------------------
+
+struct ClockRun {
+    double offsetError;
+    double skew;
+};
+
+/// Ping once a second for `seconds`; the sidecar's clock = local * (1 + skew) + offset; one-way delays of
+/// 0.1 ms + exponential queueing (mean 3 ms up, 1 ms down: asymmetric).
+ClockRun simulateClock(double trueOffset, double trueSkew, double seconds, unsigned seed) {
+    std::mt19937 random(seed);
+    std::exponential_distribution<double> up(1.0 / 0.003), down(1.0 / 0.001);
+    ClockSync sync(16);
+    double local = 1000.0;
+    for (int i = 0; i < seconds; ++i) {
+        const double tSend = local;
+        const double atServer = tSend + 0.0001 + up(random);
+        const double tServer = atServer * (1.0 + trueSkew) + trueOffset;
+        const double tReceive = atServer + 0.0001 + down(random);
+        CHECK(sync.addSample(tSend, tServer, tReceive));
+        local += 1.0;
+    }
+    const double now = local + 0.5;
+    return {sync.toSidecar(now) - (now * (1.0 + trueSkew) + trueOffset), sync.skew()};
+}
+
+void testClockSync() {
+    ClockSync sync;
+    CHECK(!sync.synced() && sync.offset(5.0) == 0.0);
+    CHECK(!sync.addSample(2.0, 10.0, 1.0));  // negative round trip
+    CHECK(!sync.addSample(NAN, 10.0, 1.0));
+    CHECK(sync.addSample(1.0, 11.5, 1.01) && sync.synced());
+    CHECK_NEAR(sync.offset(1.005), 10.495, 1e-9);
+    CHECK(sync.addSample(2.0, 12.5, 2.002));  // faster exchange wins
+    CHECK_NEAR(sync.rtt(), 0.002, 1e-9);
+    CHECK_NEAR(sync.offset(2.001), 10.499, 1e-9);
+
+    const ClockRun steady = simulateClock(123.456, 0.0, 60, 1);
+    CHECK_NEAR(steady.offsetError, 0.0, 0.0005);
+    const ClockRun skewed = simulateClock(-42.0, 200e-6, 60, 2);  // 200 ppm: 12 ms of drift over the minute
+    CHECK_NEAR(skewed.skew, 200e-6, 60e-6);
+    CHECK_NEAR(skewed.offsetError, 0.0, 0.0008);
+}
+
+// -- audio ring ----------------------------------------------------------------------------------------------
+
+std::vector<int16_t> ramp(std::size_t n, int16_t from) {
+    std::vector<int16_t> v(n);
+    for (std::size_t i = 0; i < n; ++i) v[i] = static_cast<int16_t>(from + static_cast<int>(i));
+    return v;
+}
+
+void testAudioRing() {
+    const int rate = 1000;  // 1 sample = 1 ms keeps the arithmetic readable
+    AudioRing ring(4096, 0.02);
+    std::vector<int16_t> out(100);
+    CHECK(ring.read(out.data(), 10, 0.0) == 0);  // nothing yet: silence
+    ring.write(ramp(100, 1).data(), 100, 10.0, rate);
+    ring.write(ramp(100, 101).data(), 100, 10.1, rate);  // contiguous
+    CHECK(ring.buffered() == 200 && ring.stats().gapFilled == 0);
+    CHECK_NEAR(ring.endPts(), 10.2, 1e-9);
+    // Read 50 samples from 9.98: 20 of silence, then the audio from its first sample.
+    CHECK(ring.read(out.data(), 50, 9.98) == 30);
+    CHECK(out[19] == 0 && out[20] == 1 && out[49] == 30);
+    // A reader whose clock wobbles by 5 ms stays continuous.
+    CHECK(ring.read(out.data(), 10, 10.035) == 10);
+    CHECK(out[0] == 31 && ring.stats().resyncs == 0);
+    // A jump of 50 ms is followed: the 50 skipped samples are late.
+    CHECK(ring.read(out.data(), 10, 10.09) == 10);
+    CHECK(out[0] == 91 && ring.stats().resyncs == 1 && ring.stats().late == 50);
+    // A gap becomes silence; an overlap is trimmed.
+    ring.write(ramp(10, 500).data(), 10, 10.25, rate);
+    CHECK(ring.stats().gapFilled == 50);
+    ring.write(ramp(10, 700).data(), 10, 10.255, rate);
+    CHECK(ring.stats().overlap == 5 && ring.buffered() == 100 + 50 + 15);
+    // Interrupt at 10.15: everything from 10.15 on goes.
+    CHECK(ring.dropAfter(10.15) == 115);
+    CHECK_NEAR(ring.endPts(), 10.15, 1e-9);
+    CHECK(ring.read(out.data(), 100, 10.1) == 50 && out[49] == 150 && out[50] == 0);
+    // A chunk whose start the reader has already passed loses its late head.
+    ring.write(ramp(40, 1).data(), 40, 10.18, rate);  // playhead is at 10.2
+    CHECK(ring.buffered() == 20 && ring.stats().late == 70);
+    // A new rate starts over.
+    ring.write(ramp(10, 1).data(), 10, 20.0, 2000);
+    CHECK(ring.rate() == 2000 && ring.buffered() == 10);
+    // Overflow keeps the newest.
+    AudioRing small(1024);
+    small.write(ramp(1000, 0).data(), 1000, 0.0, rate);
+    small.write(ramp(100, 0).data(), 100, 1.0, rate);
+    CHECK(small.buffered() == 1024 && small.stats().overflow == 76);
+    CHECK_NEAR(small.startPts(), 0.076, 1e-9);
+}
+
+// -- the client against an in-process stand-in for the sidecar ------------------------------------------------
+
+struct StandIn {
+    zmq::context_t context{1};
+    zmq::socket_t pub{context, zmq::socket_type::pub};
+    zmq::socket_t router{context, zmq::socket_type::router};
+    std::string pubEndpoint, routerEndpoint;
+    double clockOffset;
+
+    explicit StandIn(double offset, const std::string& pubAt = "tcp://127.0.0.1:*",
+                     const std::string& routerAt = "tcp://127.0.0.1:*")
+        : clockOffset(offset) {
+        pub.set(zmq::sockopt::linger, 0);
+        router.set(zmq::sockopt::linger, 0);
+        pub.bind(pubAt);
+        router.bind(routerAt);
+        pubEndpoint = pub.get(zmq::sockopt::last_endpoint);
+        routerEndpoint = router.get(zmq::sockopt::last_endpoint);
+    }
+
+    void publish(const std::string& topic, const std::vector<uint8_t>& payload) {
+        pub.send(zmq::buffer(topic), zmq::send_flags::sndmore);
+        pub.send(zmq::const_buffer(payload.data(), payload.size()), zmq::send_flags::none);
+    }
+
+    /// Answer pings (with this stand-in's clock) and describes for `seconds`, publishing a face frame every
+    /// 10 ms with seq from `seq`.
+    void serve(double seconds, int64_t& seq) {
+        const double until = Client::localNow() + seconds;
+        double nextFrame = 0.0;
+        while (Client::localNow() < until) {
+            zmq::pollitem_t items[] = {{router.handle(), 0, ZMQ_POLLIN, 0}};
+            zmq::poll(items, 1, std::chrono::milliseconds(1));
+            if (items[0].revents & ZMQ_POLLIN) {
+                zmq::message_t identity, body;
+                (void)router.recv(identity);
+                (void)router.recv(body);
+                Value request;
+                CHECK(decodeValue(body.data<uint8_t>(), body.size(), request));
+                Value reply = map({{"id", *request.find("id")}, {"ok", Value::Bool(true)}});
+                const std::string op = request.find("op")->string;
+                if (op == "ping") {
+                    reply.map.emplace_back("t_client", *request.find("t_client"));
+                    reply.map.emplace_back("t_server", Value::Float(Client::localNow() + clockOffset));
+                } else if (op == "describe") {
+                    reply.map.emplace_back("protocol_version", Value::Int(1));
+                }
+                const std::vector<uint8_t> bytes = encodeValue(reply);
+                router.send(identity, zmq::send_flags::sndmore);
+                router.send(zmq::const_buffer(bytes.data(), bytes.size()), zmq::send_flags::none);
+            }
+            const double now = Client::localNow();
+            if (now >= nextFrame) {
+                publish("host/face", faceBytes(seq++, now + clockOffset + 0.1));
+                nextFrame = now + 0.01;
+            }
+        }
+    }
+};
+
+void testClientSkipsAndCounts() {
+    StandIn sidecar(5.0);  // its clock runs 5 s ahead of ours
+    ClientConfig config;
+    config.control = sidecar.routerEndpoint;
+    config.stream = sidecar.pubEndpoint;
+    config.silenceTimeout = 0.3;
+    Client client(config);
+    client.start();
+    int64_t seq = 0;
+    sidecar.serve(0.6, seq);  // connect, subscribe, clock burst
+    CHECK(client.state() == ConnectionState::Connected);
+
+    const std::vector<uint8_t> good = faceBytes(seq, 0.0);
+    std::vector<uint8_t> truncated(good.begin(), good.begin() + static_cast<long>(good.size() / 2));
+    sidecar.publish("host/face", truncated);
+    sidecar.publish("host/face", {0xc1, 0xc1, 0xc1});
+    sidecar.publish("host/pose", faceBytes(0, 0.0, 0, [](Value& b) { set(b, "kind", Value::Str("pose")); }));
+    sidecar.publish("host/face", faceBytes(0, 0.0, 0, [](Value& b) { set(b, "v", Value::Int(2)); }));
+    sidecar.publish("host/face", faceBytes(0, 0.0, 0, [](Value& b) { erase(b, "w"); }));
+    sidecar.publish("host/face", faceBytes(0, 0.0, 0, [](Value& b) { set(b, "avatar", Value::Str("hostess")); }));
+    sidecar.pub.send(zmq::buffer(std::string("host/face")), zmq::send_flags::none);  // one frame only
+    sidecar.pub.send(zmq::buffer(std::string("host/face")), zmq::send_flags::sndmore);  // three frames
+    sidecar.pub.send(zmq::buffer(good), zmq::send_flags::sndmore);
+    sidecar.pub.send(zmq::buffer(good), zmq::send_flags::none);
+    sidecar.publish("guest/face", good);  // another avatar's topic: not even subscribed
+    sidecar.serve(0.4, seq);
+
+    ClientStats s = client.stats();
+    CHECK(s.state == ConnectionState::Connected);
+    CHECK(s.malformed == 4);  // truncated, garbage, one frame, three frames
+    CHECK(s.unknownKind == 1 && s.versionMismatch == 1 && s.invalid == 1 && s.otherAvatar == 1);
+    CHECK(s.lost == 0 && s.restarts == 0);
+    CHECK(s.face > 50);
+    CHECK(s.clockSamples >= 8);
+    CHECK_NEAR(s.clockOffset, 5.0, 0.002);
+    FaceFrame f;
+    CHECK(client.sampleFace(Client::localNow(), f));
+    CHECK_NEAR(f.pts, Client::localNow() + 5.0, 0.05);  // the frame due now on the sidecar's clock
+
+    // Requests: a reply comes back through the future.
+    std::future<Reply> reply = client.request(Request::describe());
+    sidecar.serve(0.2, seq);
+    Reply r = reply.get();
+    CHECK(r.ok && r.number("protocol_version") == 1);
+    CHECK(client.info().valid && client.info().protocolVersion == 1);
+    client.stop();
+    CHECK(client.state() == ConnectionState::Stopped);
+    CHECK(client.request(Request::describe()).get().errorCode == "stopped");
+}
+
+void testClientSurvivesRestart() {
+    std::string pubEndpoint, routerEndpoint;
+    ClientConfig config;
+    config.silenceTimeout = 0.3;
+    config.requestTimeout = 0.5;
+    int64_t seq = 0;
+    std::unique_ptr<Client> client;
+    {
+        StandIn first(1.0);
+        pubEndpoint = first.pubEndpoint;
+        routerEndpoint = first.routerEndpoint;
+        config.control = routerEndpoint;
+        config.stream = pubEndpoint;
+        client = std::make_unique<Client>(config);
+        client->start();
+        first.serve(0.6, seq);
+        CHECK(client->state() == ConnectionState::Connected);
+        CHECK_NEAR(client->stats().clockOffset, 1.0, 0.002);
+    }  // the sidecar dies
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    CHECK(client->state() == ConnectionState::Reconnecting);
+    // A request while it is down fails after its timeout instead of reaching the next sidecar late.
+    CHECK(client->say("anyone there?").get().errorCode == "not_connected");
+    StandIn second(-3.0, pubEndpoint, routerEndpoint);  // same ports, another clock, seq from 0
+    seq = 0;
+    second.serve(1.0, seq);
+    ClientStats s = client->stats();
+    CHECK(s.state == ConnectionState::Connected);
+    CHECK(s.reconnects == 1 && s.restarts == 1);
+    CHECK_NEAR(s.clockOffset, -3.0, 0.002);  // measured anew
+    std::future<Reply> reply = client->request(Request::describe());
+    second.serve(0.2, seq);
+    CHECK(reply.get().ok);
+    client->stop();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc < 2) {
+        std::fprintf(stderr, "usage: avatarbridge_core_tests VECTORS_DIR [NAME_FILTER]\n");
+        return 2;
+    }
+    g_vectors = argv[1];
+    const std::string filter = argc > 2 ? argv[2] : "";
+    const std::vector<TestCase> tests = {
+        {"vectors_decode", testVectorsDecode},
+        {"vector_values", testVectorValues},
+        {"truncated_and_corrupted", testTruncatedAndCorrupted},
+        {"hostile_headers", testHostileHeaders},
+        {"version_kind_fields", testVersionKindAndFields},
+        {"jitter_buffer_basics", testJitterBufferBasics},
+        {"jitter_buffer_simulated_jitter", testJitterBufferUnderSimulatedJitter},
+        {"clock_sync", testClockSync},
+        {"audio_ring", testAudioRing},
+        {"client_skips_and_counts", testClientSkipsAndCounts},
+        {"client_survives_restart", testClientSurvivesRestart},
+    };
+    int failedTests = 0;
+    for (const auto& test : tests) {
+        if (!filter.empty() && std::string(test.name).find(filter) == std::string::npos) continue;
+        const int before = g_failures;
+        test.run();
+        const bool ok = g_failures == before;
+        failedTests += !ok;
+        std::printf("%s %s\n", ok ? "ok  " : "FAIL", test.name);
+    }
+    std::printf("%d checks, %d failed, %d test(s) failed\n", g_checks, g_failures, failedTests);
+    return g_failures ? 1 : 0;
+}

@@ -1,0 +1,254 @@
+"""The engine plugin cores, compiled and run here: the C++17 core of the Unreal plugin and the C# 7 core of the
+Unity plugin. Both decode every golden vector; the C++ client talks to a real sidecar the way an engine does.
+
+The toolchains come from `make deps` (g++, cmake, libzmq3-dev, cppzmq-dev, libmsgpack-cxx-dev, mono-mcs,
+mono-runtime). A missing tool fails these tests: the plugins must not go untested by accident.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import shutil
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import RunningSidecar, start_sidecar, stop_sidecar
+
+ROOT = Path(__file__).resolve().parents[1]
+VECTORS = ROOT / "tests" / "vectors"
+CPP_CORE = ROOT / "engine_plugins" / "unreal" / "AvatarBridge" / "Source" / "AvatarBridgeCore"
+CS_CORE = ROOT / "engine_plugins" / "unity" / "com.avatarbridge.unity" / "Runtime" / "Core"
+CS_TESTS = ROOT / "engine_plugins" / "unity" / "core_tests"
+FRAME_RATE = 60.0
+LONG_LINE = ("Welcome back to the studio, everyone. Tonight we have three stories about the mountains, "
+             "a song about the snow, and a question from every one of you in the chat.")
+
+
+def _require(*tools: str) -> None:
+    missing = [tool for tool in tools if shutil.which(tool) is None]
+    if missing:
+        pytest.fail(f"{', '.join(missing)} not found: run `make deps` (as root) to install the engine-core toolchains")
+
+
+def _run(command: list[str], what: str, timeout: float = 300, **kwargs: Any) -> subprocess.CompletedProcess:
+    result = subprocess.run(command, capture_output=True, text=True, timeout=timeout, **kwargs)
+    if result.returncode != 0:
+        pytest.fail(f"{what} failed ({result.returncode}):\n{result.stdout[-6000:]}\n{result.stderr[-6000:]}")
+    return result
+
+
+@pytest.fixture(scope="module")
+def cpp_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The C++ core, its command-line client and unit tests, built once, with ASan and UBSan watching."""
+    _require("cmake", "g++")
+    build = tmp_path_factory.mktemp("cpp-core")
+    _run(["cmake", "-S", str(CPP_CORE), "-B", str(build), "-DCMAKE_BUILD_TYPE=Debug", "-DAVATARBRIDGE_SANITIZE=ON"],
+         "cmake configure (are libzmq3-dev, cppzmq-dev and libmsgpack-cxx-dev installed? `make deps`)")
+    _run(["cmake", "--build", str(build), "-j", "2"], "C++ core build")
+    return build
+
+
+def _from_json_twin(name: str) -> Any:
+    return json.loads((VECTORS / f"{name}.json").read_text())
+
+
+def _vector_names() -> list[str]:
+    return sorted(p.stem for p in VECTORS.glob("*.msgpack"))
+
+
+def _decoded_lines(command: list[str]) -> dict[str, Any]:
+    names = _vector_names()
+    result = _run([*command, *(str(VECTORS / f"{name}.msgpack") for name in names)], "decoding the golden vectors")
+    lines = result.stdout.splitlines()
+    assert len(lines) == len(names)
+    return {name: json.loads(line) for name, line in zip(names, lines, strict=True)}
+
+
+# -- golden vectors -------------------------------------------------------------------------------------------
+
+
+def test_cpp_core_decodes_every_golden_vector(cpp_build: Path) -> None:
+    decoded = _decoded_lines([str(cpp_build / "avatarbridge_client"), "decode"])
+    assert len(decoded) >= 13
+    for name, value in decoded.items():
+        assert value == _from_json_twin(name), name
+
+
+# -- unit tests of each core ----------------------------------------------------------------------------------
+
+
+def test_cpp_core_unit_tests(cpp_build: Path) -> None:
+    """Vectors and request encoding byte for byte, every truncation and random corruption of every vector
+    (skipped and counted, never a crash), jitter buffer under simulated jitter, clock sync under skew, the audio
+    ring, and the client against a stand-in publisher: garbage, another clock, a restart on the same ports."""
+    result = _run([str(cpp_build / "avatarbridge_core_tests"), str(VECTORS)], "C++ core unit tests", timeout=120)
+    assert " 0 failed" in result.stdout, result.stdout
+
+
+# -- the C++ client against a real sidecar --------------------------------------------------------------------
+
+
+class CoreSession:
+    """avatarbridge_client in session mode: one command line in, one JSON line out."""
+
+    def __init__(self, build: Path, sidecar: RunningSidecar, log: Path) -> None:
+        self.log = log
+        self._stderr = log.open("w")
+        self.process = subprocess.Popen(
+            [str(build / "avatarbridge_client"), "session", "--control", sidecar.control, "--stream", sidecar.stream,
+             "--silence", "0.5"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr, text=True, bufsize=1,
+            env={**os.environ, "ASAN_OPTIONS": "detect_leaks=1"},
+        )
+        self._lines: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self._lines.put(line)
+
+    def __call__(self, command: str, timeout: float = 30.0) -> Any:
+        assert self.process.stdin is not None
+        self.process.stdin.write(command + "\n")
+        self.process.stdin.flush()
+        try:
+            return json.loads(self._lines.get(timeout=timeout))
+        except queue.Empty:
+            pytest.fail(f"no answer to {command!r} in {timeout} s; client log:\n{self.log.read_text()[-4000:]}")
+
+    def close(self) -> None:
+        """Quit, and require a clean exit: a crash or a sanitizer report fails the test."""
+        assert self.process.stdin is not None
+        self.process.stdin.write("quit\n")
+        self.process.stdin.close()
+        try:
+            code = self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            pytest.fail("the C++ client did not stop within 15 s")
+        self._stderr.close()
+        assert code == 0, f"the C++ client exited with {code}:\n{self.log.read_text()[-6000:]}"
+
+
+@pytest.fixture
+def session(cpp_build: Path, sidecar: RunningSidecar, tmp_path: Path) -> Iterator[CoreSession]:
+    client = CoreSession(cpp_build, sidecar, tmp_path / "client.log")
+    stats = client("wait_connected 30")
+    assert stats["state"] == "connected", stats
+    yield client
+    client.close()
+
+
+def _wait_until_sidecar_time(pts: float) -> None:
+    # On one machine the sidecar's clock is this process's monotonic clock (the offset test checks it).
+    time.sleep(max(0.0, pts - time.monotonic()))
+
+
+def _events(report: dict[str, Any], kind: str) -> list[dict[str, Any]]:
+    return [e for e in report["events"] if e["type"] == kind]
+
+
+def test_cpp_client_plays_a_line_from_the_real_sidecar(session: CoreSession) -> None:
+    stats = session("stats")
+    # Loopback, one monotonic clock: the measured offset is the ping asymmetry, well under a millisecond.
+    assert stats["clock_samples"] >= 8 and abs(stats["clock_offset"]) < 0.002, stats
+    assert stats["protocol_version"] == 1
+    session("reset")
+    session("play")
+    reply = session("say Hello everyone, welcome to the show. Today it snowed in the mountains.")
+    take = reply["take"]
+    assert session("wait_event take_ended 60")["ok"]
+    report = session("report")
+    audio = report["takes"][take]
+    _wait_until_sidecar_time(audio["end_pts"] + 0.15)  # let the simulated device play it out
+    playback = session("stop_play")
+    report = session("report")
+    stats = session("stats")
+
+    started, ended = _events(report, "take_started")[0], _events(report, "take_ended")[0]
+    duration = audio["samples"] / audio["rate"]
+    # The audio received is exactly the take: as long as its phoneme timeline, from take_started to take_ended.
+    assert audio["discontinuities"] == 0
+    assert duration == pytest.approx(audio["phoneme_end"], abs=2e-5)
+    assert audio["first_pts"] == pytest.approx(started["pts"], abs=1e-9)
+    assert audio["end_pts"] == pytest.approx(ended["pts"], abs=1e-6)
+    assert 1.5 < duration < 15
+    # Face frames at 60 fps, pts strictly increasing, about one per 1/60 s of the take.
+    pts = report["face_pts"]
+    steps = [b - a for a, b in zip(pts, pts[1:], strict=False)]
+    assert all(step > 0 for step in steps)
+    assert sorted(steps)[len(steps) // 2] == pytest.approx(1 / FRAME_RATE, abs=1e-6)
+    during = [p for p in pts if started["pts"] <= p <= ended["pts"]]
+    assert 0.95 * duration * FRAME_RATE <= len(during) <= duration * FRAME_RATE + 2
+    # The simulated device heard the take where its pts put it, and all of it.
+    assert 0 <= playback["first_audible_pts"] - started["pts"] < 0.05
+    assert ended["pts"] - 0.5 < playback["last_audible_pts"] <= ended["pts"] + 1e-3
+    assert stats["audio_played"] == audio["samples"]
+    assert stats["audio_late"] == 0 and stats["audio_resyncs"] == 0
+    for counter in ("malformed", "version_mismatch", "unknown_kind", "invalid", "lost", "restarts", "face_late"):
+        assert stats[counter] == 0, (counter, stats)
+
+
+def test_cpp_client_interrupt_flushes_buffers(session: CoreSession) -> None:
+    session("reset")
+    session("play")
+    take = session(f"say {LONG_LINE}")["take"]
+    assert session("wait_event take_started 60")["ok"]
+    time.sleep(0.8)
+    cut = session("interrupt")["pts"]
+    assert session("wait_event interrupted 10")["ok"]
+    time.sleep(0.3)
+    playback = session("stop_play")
+    report = session("report")
+    at_cut = report["at_interrupt"]
+    audio = report["takes"][take]
+    rate = audio["rate"]
+    assert at_cut["cut"] == pytest.approx(cut, abs=1e-9)
+    # The sidecar had sent audio and frames up to `lookahead` past the cut; the client dropped them.
+    assert audio["end_pts"] > cut + 0.02
+    assert at_cut["audio_flushed"] > 0 and at_cut["face_flushed"] > 0
+    assert at_cut["audio_end_pts"] <= cut + 1 / rate
+    assert at_cut["face_newest_pts"] <= cut
+    # Nothing after the cut was heard, save the one device block already handed out when the event came.
+    assert playback["last_audible_pts"] <= cut + 512 / rate + 0.005
+    # Frames keep flowing after the cut (the face relaxes), and the next line plays normally.
+    assert report["face_pts"][-1] > cut + 0.2
+    session("reset")
+    next_take = session("say And now, the weather.")["take"]
+    assert session("wait_event take_ended 60")["ok"]
+    assert session("report")["takes"][next_take]["samples"] > 0
+    assert session("stats")["stale_audio"] == 0
+
+
+def test_cpp_client_survives_a_sidecar_restart(cpp_build: Path, tmp_path: Path) -> None:
+    first = start_sidecar(tmp_path)
+    client = CoreSession(cpp_build, first, tmp_path / "client.log")
+    second: subprocess.Popen | None = None
+    try:
+        assert client("wait_connected 30")["state"] == "connected"
+        stop_sidecar(first)
+        time.sleep(1.0)
+        assert client("stats")["state"] == "reconnecting"
+        # The same command line again: same ports, a new process with its own numbering.
+        with (tmp_path / "second.log").open("w") as log:
+            second = subprocess.Popen(first.process.args, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+        stats = client("wait_connected 60", timeout=70)
+        assert stats["state"] == "connected", stats
+        assert stats["reconnects"] >= 1
+        take = client("say I am back.")["take"]
+        assert client("wait_event take_ended 60")["ok"]
+        assert client("report")["takes"][take]["samples"] > 0
+    finally:
+        client.close()
+        if second is not None:
+            second.terminate()
+            second.wait(timeout=10)
