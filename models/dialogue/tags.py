@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import re
 
+from models.body.gestures import REQUIRED as GESTURES  # the gestures every library has: the dialogue's vocabulary
 from models.face.emotion import EMOTIONS, check_emotion
 
-#: Gesture names the dialogue may ask for; the body's gesture library plays them.
-GESTURES: tuple[str, ...] = ("thumbs_up", "heart_hands", "wipe_tears", "wave", "bow", "nod", "shake_head", "point",
-                             "clap", "present_product", "shrug", "cheer")
+__all__ = ["EMOTIONS", "GESTURES", "check_tags", "emotion_tag", "gesture_tag", "sanitize_tags", "strip_tags",
+           "tags_in"]
 
 _TAG = re.compile(r"\[\s*([A-Za-z_]+)\s*(?::\s*([0-9]*\.?[0-9]+)\s*)?\]|<\s*([A-Za-z_]+)\s*>")
 _SPACES = re.compile(r"\s+")
