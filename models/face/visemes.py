@@ -17,6 +17,19 @@ VISEMES: tuple[str, ...] = (
 
 #: Visemes whose lip contact must be reached fully, never averaged away by coarticulation.
 CONTACT_VISEMES: frozenset[str] = frozenset({"PP", "FF"})
+#: Vowel visemes: they set the jaw and lead the lips (the consonants around them coarticulate).
+VOWEL_VISEMES: frozenset[str] = frozenset({"aa", "E", "ih", "oh", "ou"})
+
+#: Diphthongs written as one symbol (some voices do; espeak-ng usually writes two): the mouth moves from the
+#: first target to the second.
+DIPHTHONGS: dict[str, tuple[str, str]] = {
+    "aɪ": ("aa", "ih"), "aʊ": ("aa", "ou"), "eɪ": ("E", "ih"), "oʊ": ("oh", "ou"), "əʊ": ("E", "ou"),
+    "ɔɪ": ("oh", "ih"), "ɪə": ("ih", "E"), "ʊə": ("ou", "E"),
+}
+
+#: TongueOut by phoneme, not by viseme: the tongue shows between the teeth on th and behind them on l, while
+#: r (same viseme as l) keeps it in.
+TONGUE_OUT: dict[str, float] = {"θ": 0.45, "ð": 0.4, "l": 0.2, "ɫ": 0.2}
 
 _IPA_GROUPS: dict[str, str] = {
     "aa": "a ɑ ɐ ɒ æ ʌ",

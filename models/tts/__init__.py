@@ -15,11 +15,17 @@ from typing import Protocol
 import numpy as np
 
 _WORD = re.compile(r"[^\W_]+(?:['’.\-][^\W_]+)*", re.UNICODE)
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
 def words_of(text: str) -> list[str]:
     """The spoken words of a text, punctuation removed: the unit of every word timeline (`WordSpan`)."""
     return _WORD.findall(text)
+
+
+def sentences_of(text: str) -> list[str]:
+    """The sentences of a text, in order, stripped: a voice never synthesizes across their ends."""
+    return [s.strip() for s in _SENTENCE_END.split(text.strip()) if s.strip()]
 
 
 @dataclass(frozen=True)

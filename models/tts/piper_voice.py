@@ -16,14 +16,13 @@ import numpy as np
 import onnxruntime
 
 from models.face.visemes import BORROW_NEXT, JOIN_NEXT, JOIN_PREVIOUS, viseme_of
-from models.tts import PhonemeSpan, SpeechSegment, VoiceStyle, WordSpan, words_of
+from models.tts import PhonemeSpan, SpeechSegment, VoiceStyle, WordSpan, sentences_of, words_of
 
 log = logging.getLogger(__name__)
 
 #: A first clause shorter than this many characters is spoken on its own, so the first sound comes fast.
 FIRST_CLAUSE_MAX_CHARS = 80
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _CLAUSE_END = re.compile(r"(?<=[,;:])\s+")
 _PAUSES = frozenset(" ,.;:!?—…\"'^$")
 
@@ -41,7 +40,7 @@ def cuda_available() -> bool:
 
 def split_for_streaming(text: str) -> list[str]:
     """Split text into sentences, with a short first clause on its own for a fast first sound."""
-    sentences = [s.strip() for s in _SENTENCE_END.split(text.strip()) if s.strip()]
+    sentences = sentences_of(text)
     if not sentences:
         return []
     first, *rest = sentences
