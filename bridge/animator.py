@@ -8,20 +8,28 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from models.face.lipsync import CurveTrack, lipsync_track
+from models.face.head import speech_head_track
+from models.face.lipsync import CurveTrack, contact_track, lipsync_track
 from models.tts import SpeechSegment, Voice, VoiceStyle
 
 
 @dataclass(frozen=True)
 class SpeechClip:
-    """One segment of speech and the mouth curves that go with it."""
+    """One segment of speech and the face curves that go with it."""
 
     segment: SpeechSegment
-    mouth: CurveTrack
+    mouth: CurveTrack  # 52 ARKit weights: jaw, lips, tongue
+    contact: CurveTrack  # 1 channel: how firmly the lips must touch (expressions yield to it)
+    head: CurveTrack  # yaw, pitch, roll (radians) the speech adds; runs past the audio and ends at rest
 
 
 def animate(segment: SpeechSegment) -> SpeechClip:
-    return SpeechClip(segment, lipsync_track(segment.phonemes, segment.duration))
+    return SpeechClip(
+        segment,
+        mouth=lipsync_track(segment.phonemes, segment.duration, segment.audio, segment.sample_rate),
+        contact=contact_track(segment.phonemes, segment.duration),
+        head=speech_head_track(segment),
+    )
 
 
 def speak(voice: Voice, text: str, style: VoiceStyle = VoiceStyle()) -> Iterator[SpeechClip]:

@@ -2,18 +2,23 @@
 
 Synthesis runs in a worker (one at a time per voice: the model is shared by all avatars); each clip goes back
 to the event loop as soon as it is ready, so the first clause plays while later sentences are synthesized.
+Inline tags (`[happy]`, `[sad:0.6]`, `<wave>`) are parsed here: the voice gets the words only, each sentence in
+the voice style of the emotion in effect at its first word (models.face.tags.voice_runs), and the take keeps
+the tags as marks for the layers that act on them.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from concurrent.futures import Executor
 
 from bridge.animator import SpeechClip, speak
 from bridge.performer import Clock, Performer
 from bridge.takes import Take, new_take_id
-from models.tts import Voice, VoiceStyle
+from models.face.emotion import check_emotion, voice_style
+from models.face.tags import Script, parse_tags, voice_runs
+from models.tts import Voice
 
 log = logging.getLogger(__name__)
 
@@ -29,22 +34,30 @@ class Director:
     """Creates takes on the performer's stages and feeds them speech clips."""
 
     def __init__(self, performer: Performer, voice: Voice, clock: Clock, executor: Executor | None = None,
-                 post: Post = _run_now) -> None:
+                 post: Post = _run_now, gestures: Collection[str] | None = None) -> None:
         self.performer = performer
         self.voice = voice
         self.clock = clock
         self.executor = executor  # None: synthesize inline (offline render)
         self.post = post
+        self.gestures = gestures  # the gesture names `<tags>` may use; None: any
 
-    def say(self, avatar: str, text: str, emotion: str | None = None, style: VoiceStyle = VoiceStyle()) -> Take:
-        """Queue a line for an avatar; returns its take at once, audio follows."""
+    def say(self, avatar: str, text: str, emotion: str | None = None, literal: bool = False) -> Take:
+        """Queue a line for an avatar; returns its take at once, audio follows.
+
+        Raises TagError for a malformed or unknown inline tag (unless `literal`: then the text is spoken as
+        written, brackets and all) and ValueError for an unknown emotion.
+        """
+        if emotion is not None:
+            check_emotion(emotion)
+        script = Script(text.strip(), ()) if literal else parse_tags(text, self.gestures)
         stage = self.performer.stages[avatar]
-        take = Take(new_take_id(), avatar, text, emotion, self.voice.sample_rate)
+        take = Take(new_take_id(), avatar, script.text, emotion, self.voice.sample_rate, marks=script.marks)
         stage.enqueue(take)
         if self.executor is None:
-            self._synthesize(take, style)
+            self._synthesize(take)
         else:
-            self.executor.submit(self._synthesize, take, style)
+            self.executor.submit(self._synthesize, take)
         log.info("take queued", extra={"avatar": avatar, "take": take.id, "chars": len(text)})
         return take
 
@@ -53,10 +66,13 @@ class Director:
         log.info("interrupted", extra={"avatar": avatar, "pts": round(cut, 4)})
         return cut
 
-    def _synthesize(self, take: Take, style: VoiceStyle) -> None:
+    def _synthesize(self, take: Take) -> None:
         error = None
         try:
-            for clip in speak(self.voice, take.text, style):
+            runs = voice_runs(Script(take.text, take.marks), take.emotion or "neutral")
+            clips = (clip for run in runs for clip in speak(self.voice, run.text, voice_style(run.emotion,
+                                                                                            run.intensity)))
+            for clip in clips:
                 if take.cut_pts is not None:
                     break
                 self.post(self._deliver, take, clip)

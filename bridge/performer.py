@@ -21,6 +21,7 @@ from bridge.animator import SpeechClip
 from bridge.protocol import AudioChunk, Event, FaceFrame, Phonemes, StreamMessage, Words, face_weights_to_bytes
 from bridge.takes import Take
 from models.face.arkit import INDEX, NUM_BLENDSHAPES
+from models.face.emotion import layer_on_speech
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +73,8 @@ class Publish(Protocol):
 
 @dataclass
 class SpeechLayer:
-    """Mouth curves of the take sounding at t; relaxes after a cut."""
+    """Mouth curves of the take sounding at t, with the expression below kept on top of them except where the
+    lips must touch (models.face.emotion.layer_on_speech); relaxes after a cut."""
 
     take: Take | None = None
 
@@ -88,8 +90,9 @@ class SpeechLayer:
         if take.cut_pts is not None:
             envelope = float(np.clip(1.0 - (t - take.cut_pts) / CUT_RELEASE_S, 0.0, 1.0))
         if envelope > 0.0:
-            mouth = placed.clip.mouth.sample(local)
-            pose.weights[MOUTH_CHANNELS] += envelope * (mouth[MOUTH_CHANNELS] - pose.weights[MOUTH_CHANNELS])
+            spoken = layer_on_speech(pose.weights, placed.clip.mouth.sample(local),
+                                     float(placed.clip.contact.sample(local)[0]))
+            pose.weights[MOUTH_CHANNELS] += envelope * (spoken[MOUTH_CHANNELS] - pose.weights[MOUTH_CHANNELS])
 
 
 @dataclass

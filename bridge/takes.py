@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bridge.animator import SpeechClip
+from models.face.tags import Mark
 
 _take_ids = itertools.count(1)
 
@@ -50,6 +51,7 @@ class Take:
     synthesis_done: bool = False
     cut_pts: float | None = None  # set by an interrupt
     error: str | None = None
+    marks: tuple[Mark, ...] = ()  # inline tags, at indices of the words of `text`
 
     def place(self, clip: SpeechClip, playhead_pts: float | None = None) -> PlacedClip:
         """Append a clip after the audio so far, or at the playhead if playback already passed the end."""
@@ -76,6 +78,11 @@ class Take:
         if self.cut_pts is not None:
             return self.cut_pts if natural is None else min(self.cut_pts, natural)
         return natural
+
+    def word_times(self) -> list[tuple[float, float]]:
+        """(start, end) of every word placed so far, in order, seconds from the take's first sample."""
+        return [(placed.start + w.start, placed.start + w.end)
+                for placed in self.clips for w in placed.clip.segment.words]
 
     def clip_at(self, t: float) -> tuple[PlacedClip, float] | None:
         """The clip sounding at pts t and the time into it, if any."""
