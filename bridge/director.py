@@ -12,13 +12,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Collection
 from concurrent.futures import Executor
+from dataclasses import replace
 
 from bridge.animator import SpeechClip, speak
 from bridge.performer import Clock, Performer
 from bridge.takes import Take, new_take_id
 from models.face.emotion import check_emotion, voice_style
 from models.face.tags import Script, parse_tags, voice_runs
-from models.tts import Voice
+from models.tts import Voice, words_of
 
 log = logging.getLogger(__name__)
 
@@ -54,22 +55,50 @@ class Director:
         stage = self.performer.stages[avatar]
         take = Take(new_take_id(), avatar, script.text, emotion, self.voice.sample_rate, marks=script.marks)
         stage.enqueue(take)
-        if self.executor is None:
-            self._synthesize(take)
-        else:
-            self.executor.submit(self._synthesize, take)
+        self._run(self._synthesize, take, script, take.emotion or "neutral", 1.0, True)
         log.info("take queued", extra={"avatar": avatar, "take": take.id, "chars": len(text)})
         return take
+
+    def open_take(self, avatar: str, emotion: str | None = None) -> Take:
+        """Queue a take whose text arrives in pieces (a streamed answer): `extend` it with each piece in order,
+        then `close` it. It starts playing as soon as its first piece is synthesized."""
+        if emotion is not None:
+            check_emotion(emotion)
+        take = Take(new_take_id(), avatar, "", emotion, self.voice.sample_rate)
+        self.performer.stages[avatar].enqueue(take)
+        return take
+
+    def extend(self, take: Take, text: str) -> None:
+        """Append a piece (inline tags parsed, as for `say`) to an open take; it is synthesized after the pieces
+        given before, in the emotion in effect where the take so far ends. Raises TagError."""
+        script = parse_tags(text, self.gestures)
+        runs = voice_runs(Script(take.text, take.marks), take.emotion or "neutral")
+        emotion, intensity = (runs[-1].emotion, runs[-1].intensity) if runs else (take.emotion or "neutral", 1.0)
+        offset = len(words_of(take.text))
+        take.marks = take.marks + tuple(replace(m, word=m.word + offset) for m in script.marks)
+        take.text = f"{take.text} {script.text}".strip()
+        self._run(self._synthesize, take, script, emotion, intensity, False)
+
+    def close(self, take: Take, error: str | None = None) -> None:
+        """No more pieces: the take ends after the audio of the pieces already given."""
+        self._run(self.post, self._finish, take, error)
+
+    def _run(self, fn: Callable[..., object], *args: object) -> None:
+        # One worker: takes, and the pieces of a take, are synthesized in the order they were given.
+        if self.executor is None:
+            fn(*args)
+        else:
+            self.executor.submit(fn, *args)
 
     def interrupt(self, avatar: str) -> float:
         cut = self.performer.stages[avatar].interrupt(self.clock.now())
         log.info("interrupted", extra={"avatar": avatar, "pts": round(cut, 4)})
         return cut
 
-    def _synthesize(self, take: Take) -> None:
+    def _synthesize(self, take: Take, script: Script, emotion: str, intensity: float, finish: bool) -> None:
         error = None
         try:
-            runs = voice_runs(Script(take.text, take.marks), take.emotion or "neutral")
+            runs = voice_runs(script, emotion, intensity)
             clips = (clip for run in runs for clip in speak(self.voice, run.text, voice_style(run.emotion,
                                                                                             run.intensity)))
             for clip in clips:
@@ -79,7 +108,8 @@ class Director:
         except Exception as exc:  # a voice failure ends this take only; the sidecar keeps serving
             log.exception("synthesis failed", extra={"take": take.id})
             error = f"{type(exc).__name__}: {exc}"
-        self.post(self._finish, take, error)
+        if finish or error is not None:
+            self.post(self._finish, take, error)
 
     def _deliver(self, take: Take, clip: SpeechClip) -> None:
         self.performer.stages[take.avatar].add_clip(take, clip, self.clock.now())
