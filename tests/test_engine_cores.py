@@ -56,6 +56,17 @@ def cpp_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build
 
 
+@pytest.fixture(scope="module")
+def cs_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The C# core and its test runner, compiled with mcs at language version 7 (Unity 2018.3 and later take
+    C# 7.3), without Unity and without NetMQ: the core must need neither."""
+    _require("mcs", "mono")
+    exe = tmp_path_factory.mktemp("cs-core") / "CoreTests.exe"
+    sources = sorted(str(p) for p in CS_CORE.glob("*.cs")) + sorted(str(p) for p in CS_TESTS.glob("*.cs"))
+    _run(["mcs", "-langversion:7", "-debug", "-warnaserror+", "-nologo", f"-out:{exe}", *sources], "C# core build")
+    return exe
+
+
 def _from_json_twin(name: str) -> Any:
     return json.loads((VECTORS / f"{name}.json").read_text())
 
@@ -75,8 +86,14 @@ def _decoded_lines(command: list[str]) -> dict[str, Any]:
 # -- golden vectors -------------------------------------------------------------------------------------------
 
 
-def test_cpp_core_decodes_every_golden_vector(cpp_build: Path) -> None:
-    decoded = _decoded_lines([str(cpp_build / "avatarbridge_client"), "decode"])
+@pytest.mark.parametrize("core", ["cpp", "cs"])
+def test_core_decodes_every_golden_vector(core: str, request: pytest.FixtureRequest) -> None:
+    """Each core decodes each vector into its typed messages and writes them back in wire shape: the JSON twin."""
+    if core == "cpp":
+        command = [str(request.getfixturevalue("cpp_build") / "avatarbridge_client"), "decode"]
+    else:
+        command = ["mono", "--debug", str(request.getfixturevalue("cs_build")), "decode"]
+    decoded = _decoded_lines(command)
     assert len(decoded) >= 13
     for name, value in decoded.items():
         assert value == _from_json_twin(name), name
@@ -90,6 +107,13 @@ def test_cpp_core_unit_tests(cpp_build: Path) -> None:
     (skipped and counted, never a crash), jitter buffer under simulated jitter, clock sync under skew, the audio
     ring, and the client against a stand-in publisher: garbage, another clock, a restart on the same ports."""
     result = _run([str(cpp_build / "avatarbridge_core_tests"), str(VECTORS)], "C++ core unit tests", timeout=120)
+    assert " 0 failed" in result.stdout, result.stdout
+
+
+def test_cs_core_unit_tests(cs_build: Path) -> None:
+    """The same behaviours in C#: msgpack reader, hostile input, jitter buffer with simulated jitter, clock sync
+    with skew, audio ring with resampling, interrupt flush and the session over a simulated transport."""
+    result = _run(["mono", "--debug", str(cs_build), "test", str(VECTORS)], "C# core unit tests", timeout=120)
     assert " 0 failed" in result.stdout, result.stdout
 
 
