@@ -92,9 +92,14 @@ def test_nothing_is_lost_on_interruption_or_error() -> None:
     queue.submit("b", "the second question about luge")
     taken = queue.next()
     assert taken is a
-    queue.interrupted(taken.id)  # cut off: back at the head of the queue
+    queue.interrupted(taken.id, "Biathlon combines")  # cut off: reported, not repeated on its own
+    assert a.status == "interrupted" and queue.reported() == [a] and "Biathlon combines" in (a.error or "")
+    assert [m.user for m in queue.waiting()] == ["b"]  # the waiting message stays queued
+    queue.requeue(a.id)  # the operator wants it answered after all: back at the head
     assert queue.next() is a
-    queue.failed(a.id, "voice crashed")  # attempt 2 of 2 used -> reported
+    queue.failed(a.id, "voice crashed")  # attempt 1 of 2 -> retried
+    assert queue.next() is a
+    queue.failed(a.id, "voice crashed again")  # attempt 2 of 2 -> reported
     assert a.status == "failed" and queue.reported() == [a]
     b = queue.next()
     assert b is not None and b.user == "b"

@@ -4,7 +4,8 @@ Fans' messages are checked, rate-limited per user, screened against the blocklis
 the air and are reported to the operator), and merged when near-identical to one already waiting (the answer
 then names everyone who asked). Pinned (operator) and paid messages go first. With `require_approval` the
 operator approves or skips each message. A message being answered is never dropped: an interruption puts it
-back at the head of its priority, and an error either retries it or reports it as failed.
+reported with what the fans heard (the operator may `requeue` it), and an error either retries it or reports it
+as failed. Waiting messages stay queued through both.
 
 The clock is injected (seconds, monotonic), so rate limits and ordering are testable on a virtual clock.
 """
@@ -25,7 +26,7 @@ from models.dialogue.retrieval import tokens
 #: Priorities, lowest first: pinned is the operator's own pick, paid a super-chat.
 PRIORITIES: tuple[str, ...] = ("normal", "paid", "pinned")
 
-Status = Literal["pending", "approved", "answering", "answered", "skipped", "failed", "blocked"]
+Status = Literal["pending", "approved", "answering", "answered", "interrupted", "skipped", "failed", "blocked"]
 
 
 class QueueError(ValueError):
@@ -208,10 +209,22 @@ class ChatQueue:
         self._close(message)
         return message
 
-    def interrupted(self, message_id: str) -> QueuedMessage:
-        """The answer was cut off: the message goes back to the head of its priority to be answered again."""
+    def interrupted(self, message_id: str, heard: str = "") -> QueuedMessage:
+        """The answer was cut off (a barge-in or the operator): reported with what was heard, not answered again
+        on its own, since the host just stopped talking about it. `requeue` puts it back."""
         message = self._get(message_id, ("answering",))
+        message.status = "interrupted"
+        message.error = f"interrupted after: {heard!r}" if heard else "interrupted before any word"
+        self._close(message)
+        return message
+
+    def requeue(self, message_id: str) -> QueuedMessage:
+        """Back at the head of its priority (an interrupted, failed or skipped message the operator wants)."""
+        message = self._get(message_id, ("interrupted", "failed", "skipped"))
+        if message.id in self._closed:
+            self._closed.remove(message.id)
         message.status = "approved" if self.require_approval else "pending"
+        message.attempts = 0
         return message
 
     def failed(self, message_id: str, error: str) -> QueuedMessage:
@@ -244,8 +257,13 @@ class ChatQueue:
         return message
 
     def reported(self) -> list[QueuedMessage]:
-        """Blocked and failed messages the operator should see."""
-        return [m for m in self._messages.values() if m.status in ("blocked", "failed")]
+        """Blocked, failed and interrupted messages the operator should see."""
+        return [m for m in self._messages.values() if m.status in ("blocked", "failed", "interrupted")]
+
+    def snapshot(self) -> dict[str, object]:
+        """Waiting and reported messages, for the operator's `queue list`."""
+        return {"waiting": [m.to_dict() for m in self.waiting()], "reported": [m.to_dict() for m in self.reported()],
+                "require_approval": self.require_approval}
 
     def get(self, message_id: str) -> QueuedMessage:
         return self._get(message_id, None)

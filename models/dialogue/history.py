@@ -21,9 +21,14 @@ HEARD_TOLERANCE_S = 0.03
 class TimedWord(Protocol):
     """Anything with a word and its start and end time (models.tts.WordSpan is one)."""
 
-    word: str
-    start: float
-    end: float
+    @property
+    def word(self) -> str: ...
+
+    @property
+    def start(self) -> float: ...
+
+    @property
+    def end(self) -> float: ...
 
 
 @dataclass(frozen=True)

@@ -332,6 +332,20 @@ class ShowRunner:
         events: list[ShowEvent] = [self._end(now, "done")]
         return events + (self._advance(now) if self.state == "running" else [])
 
+    def stop(self, now: float) -> list[ShowEvent]:
+        """End the show now (the current segment ends "stopped")."""
+        self._need(("ready", "running", "paused"), "stop")
+        events: list[ShowEvent] = [self._end(now, "stopped")] if self.current is not None else []
+        if self._paused_at is not None:
+            self._paused_total += now - self._paused_at
+            self._paused_at = None
+        self.state = "finished"
+        return events + [ShowFinished(self.show_time(now))]
+
+    def segment_elapsed(self, now: float) -> float:
+        """Show time since the current segment started (0 between segments)."""
+        return self.show_time(now) - self._segment_started if self.current is not None else 0.0
+
     def poll(self, now: float) -> list[ShowEvent]:
         """Time passes: caps (`max_s`) and timed starts (`at`) fire."""
         if self.state != "running":

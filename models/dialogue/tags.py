@@ -10,6 +10,7 @@ import re
 
 from models.body.gestures import REQUIRED as GESTURES  # the gestures every library has: the dialogue's vocabulary
 from models.face.emotion import EMOTIONS, check_emotion
+from models.face.tags import parse_tags
 
 __all__ = ["EMOTIONS", "GESTURES", "check_tags", "emotion_tag", "gesture_tag", "sanitize_tags", "strip_tags",
            "tags_in"]
@@ -37,7 +38,8 @@ def _tidy(text: str) -> str:
 
 
 def strip_tags(text: str) -> str:
-    """The words to speak: every tag-shaped token removed, spaces tidied."""
+    """The words to speak: every tag-shaped token removed, spaces tidied (the same words the director's tag
+    parser gives the voice for well-formed text; this one never raises)."""
     return _tidy(_TAG.sub(" ", text))
 
 
@@ -59,13 +61,8 @@ def sanitize_tags(text: str) -> str:
 
 
 def check_tags(text: str) -> None:
-    """Raise ValueError naming the first tag that is not a known emotion (intensity in [0, 1]) or gesture."""
-    for match in _TAG.finditer(text):
-        emotion, intensity, gesture = match.group(1), match.group(2), match.group(3)
-        if gesture is not None:
-            gesture_tag(gesture)
-        else:
-            check_emotion(emotion, 1.0 if intensity is None else float(intensity))
+    """Raise ValueError (the director's TagError) naming the first tag the director would refuse."""
+    parse_tags(text, GESTURES)
 
 
 def tags_in(text: str) -> list[str]:

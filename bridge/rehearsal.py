@@ -1,0 +1,151 @@
+"""Rehearsal: render a whole show offline on a virtual clock, with a timing report.
+
+The same host, director and performer as `serve`, driven frame by frame: cues fire as soon as the show waits
+for them, and each Q&A window asks its `rehearsal_questions` in place of live fans. A producer learns the
+show's length (and each segment's) before air.
+
+    DIR/show.wav     the show's audio on the show's timeline
+    DIR/show.json    segments (start, end, duration, lateness, how they ended, what was said) and all events
+    DIR/timing.txt   the timing report as printed
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import soundfile
+
+from bridge.director import Director
+from bridge.host import Host
+from bridge.performer import Performer, VirtualClock
+from bridge.protocol import AudioChunk, Event, Words
+from bridge.sinks import Hub, Recorder
+from models.dialogue.engine import RetrievalEngine
+from models.dialogue.persona import Persona, load_persona
+from models.dialogue.show import Rundown
+from models.tts import Voice
+
+#: A rehearsal stops after this much show time even if the show has not finished (a segment waiting forever).
+MAX_REHEARSAL_S = 4 * 3600.0
+
+
+@dataclass(frozen=True)
+class SegmentTiming:
+    id: str
+    type: str
+    start: float  # show time, seconds
+    end: float
+    late_s: float
+    ended: str  # done | skipped | jumped | max_s | stopped
+    said: str
+
+    @property
+    def duration(self) -> float:
+        return self.end - self.start
+
+
+@dataclass(frozen=True)
+class ShowReport:
+    title: str
+    duration: float
+    segments: list[SegmentTiming]
+    audio: np.ndarray  # int16, the show's timeline
+    sample_rate: int
+    events: list[dict[str, Any]]
+    finished: bool
+
+    def table(self) -> str:
+        lines = [f"{self.title}: {self.duration:.1f} s ({_clock(self.duration)})"
+                 + ("" if self.finished else f" — stopped at the {MAX_REHEARSAL_S:g} s limit"),
+                 f"{'segment':20s} {'type':9s} {'start':>8s} {'length':>8s} {'late':>6s}  said"]
+        for s in self.segments:
+            said = s.said if len(s.said) <= 60 else s.said[:57] + "..."
+            lines.append(f"{s.id:20s} {s.type:9s} {_clock(s.start):>8s} {s.duration:7.1f}s {s.late_s:5.1f}s  {said}")
+        return "\n".join(lines)
+
+
+def _clock(seconds: float) -> str:
+    minutes, secs = divmod(seconds, 60.0)
+    return f"{int(minutes)}:{secs:04.1f}"
+
+
+def rehearse(voice: Voice, rundown: Rundown, persona: Persona | None = None, frame_rate: float = 30.0,
+             avatar: str = "host") -> ShowReport:
+    """Perform the rundown offline and measure it."""
+    persona = persona or load_persona(rundown.persona)
+    recorder = Recorder()
+    clock = VirtualClock()
+    performer = Performer([avatar], Hub([recorder]), rate=frame_rate, lookahead=0.0)
+    host = Host(persona, RetrievalEngine(persona), Director(performer, voice, clock), [avatar])
+    host.load_show(rundown, avatar)
+    runner = host.show
+    assert runner is not None
+    for segment in rundown.segments:
+        if segment.cue is not None:
+            runner.cue(segment.cue, clock.t)  # in rehearsal every cue is ready when its segment comes up
+    host.show_op("start")
+    asked: set[int] = set()
+    while runner.state != "finished" and clock.t < MAX_REHEARSAL_S:
+        current = runner.current
+        if current is not None and current not in asked and rundown.segments[current].type == "qa":
+            asked.add(current)
+            _ask(host, avatar, rundown.segments[current].rehearsal_questions)
+        performer.tick(clock.t)
+        host.step(clock.t)
+        clock.t += performer.period
+    return _report(rundown, recorder, voice.sample_rate, clock.t, runner.state == "finished")
+
+
+def _ask(host: Host, avatar: str, questions: tuple[str, ...]) -> None:
+    desk = host.desks[avatar]
+    for i, question in enumerate(questions):
+        host.chat(avatar, f"rehearsal-{i + 1}", question)
+    # A window with fewer rehearsal questions than it takes ends when they are answered.
+    desk.qa_left = min(desk.qa_left, len(desk.queue.waiting()))
+
+
+def _report(rundown: Rundown, recorder: Recorder, rate: int, end: float, finished: bool) -> ShowReport:
+    events = [m for m in recorder.messages if isinstance(m, Event)]
+    show = [e for e in events if e.type == "show"]
+    starts = {e.data["segment"]: e for e in show if e.data.get("action") == "segment_started"}
+    ends = {e.data["segment"]: e for e in show if e.data.get("action") == "segment_ended"}
+    finish = next((e.data["show_time"] for e in show if e.data.get("action") == "finished"), end)
+    started_at = {e.take: e.pts for e in events if e.type == "take_started" and e.take}
+    words: dict[str, list[str]] = {}
+    for m in recorder.messages:
+        if isinstance(m, Words):
+            words.setdefault(m.take, []).extend(str(w[0]) for w in m.items)
+    segments = []
+    for segment in rundown.segments:
+        if segment.id not in starts:
+            continue
+        start = starts[segment.id].data["show_time"]
+        stop = ends[segment.id].data["show_time"] if segment.id in ends else finish
+        said = " ".join(" ".join(words.get(take, [])) for take, pts in sorted(started_at.items(), key=lambda x: x[1])
+                        if start - 2e-3 <= pts < stop - 2e-3)  # event times are rounded to 1 ms
+        segments.append(SegmentTiming(segment.id, segment.type, start, stop, starts[segment.id].data["late_s"],
+                                      ends[segment.id].data["reason"] if segment.id in ends else "stopped", said))
+    audio = np.zeros(int(round(finish * rate)) + 1, dtype=np.int16)
+    for chunk in (m for m in recorder.messages if isinstance(m, AudioChunk)):
+        at = int(round(chunk.pts * rate))
+        pcm = np.frombuffer(chunk.pcm, dtype="<i2")[: max(len(audio) - at, 0)]
+        audio[at:at + len(pcm)] = pcm
+    return ShowReport(rundown.title, float(finish), segments, audio, rate,
+                      [{"type": e.type, "pts": round(e.pts, 4), "take": e.take, **e.data} for e in events], finished)
+
+
+def write_report(report: ShowReport, out_dir: Path) -> list[Path]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    wav, doc, txt = out_dir / "show.wav", out_dir / "show.json", out_dir / "timing.txt"
+    soundfile.write(wav, report.audio, report.sample_rate, subtype="PCM_16")
+    doc.write_text(json.dumps({
+        "title": report.title, "duration": round(report.duration, 3), "finished": report.finished,
+        "segments": [{**asdict(s), "duration": round(s.duration, 3)} for s in report.segments],
+        "events": report.events,
+    }, indent=1, default=str))
+    txt.write_text(report.table() + "\n")
+    return [wav, doc, txt]

@@ -1,0 +1,177 @@
+"""The host on the real director, voice and performer (virtual clock): chat → take, interruption → heard words,
+queue through answers, LLM streaming with fallback, and the offline show rehearsal."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+
+from bridge.director import Director
+from bridge.host import Host
+from bridge.performer import Performer, VirtualClock
+from bridge.protocol import AudioChunk, Event, ProtocolError, Words
+from bridge.rehearsal import rehearse, write_report
+from bridge.sinks import Hub, Recorder
+from models.dialogue.engine import RetrievalEngine
+from models.dialogue.history import HEARD_TOLERANCE_S
+from models.dialogue.llm import LLMConfig, LLMEngine, OpenAIChatSource
+from models.dialogue.persona import load_default_persona
+from models.dialogue.retrieval import KnowledgeIndex
+from models.dialogue.show import load_rundown
+from tests.llm_double import FakeLLMServer, Script
+
+ROOT = Path(__file__).resolve().parents[1]
+PERSONA = load_default_persona()
+
+
+@pytest.fixture(scope="module")
+def retrieval() -> RetrievalEngine:
+    return RetrievalEngine(PERSONA, KnowledgeIndex(PERSONA.knowledge, backend="bm25"))
+
+
+class Rig:
+    def __init__(self, voice, engine) -> None:  # noqa: ANN001
+        self.recorder = Recorder()
+        self.clock = VirtualClock()
+        self.performer = Performer(["host"], Hub([self.recorder]), rate=50.0, lookahead=0.0)
+        self.director = Director(self.performer, voice, self.clock)
+        self.host = Host(PERSONA, engine, self.director, ["host"])
+
+    def run(self, seconds: float) -> None:
+        for _ in range(int(seconds * self.performer.rate)):
+            self.performer.tick(self.clock.t)
+            self.host.step(self.clock.t)
+            self.clock.t += self.performer.period
+
+    def events(self, type_: str) -> list[Event]:
+        return [m for m in self.recorder.messages if isinstance(m, Event) and m.type == type_]
+
+
+def test_chat_answers_with_take_text_words_and_event(voice, retrieval) -> None:  # noqa: ANN001
+    rig = Rig(voice, retrieval)
+    reply = rig.host.chat("host", "ana", "How much is the snowflake beanie?")
+    assert reply["status"] == "answering" and reply["take"].startswith("t")
+    assert "$24" in reply["text"] and "<present_product>" in reply["text"]
+    assert reply["products"][0]["stock_link"].endswith("/snowflake-beanie")
+    rig.run(15.0)
+    words = [w[0] for m in rig.recorder.messages if isinstance(m, Words) and m.take == reply["take"] for w in m.items]
+    assert "Beanie" in words and "24" in words
+    chat = rig.events("chat")[0]
+    assert chat.take == reply["take"] and chat.data["queue_id"] == reply["queue_id"]
+    desk = rig.host.desks["host"]
+    assert desk.queue.get(reply["queue_id"]).status == "answered"
+    assert desk.history.turns[-1].role == "host" and "Snowflake Knit Beanie" in desk.history.turns[-1].text
+
+
+def test_interrupt_keeps_only_the_words_heard(voice, retrieval) -> None:  # noqa: ANN001
+    rig = Rig(voice, retrieval)
+    reply = rig.host.chat("host", "bo", "What's the difference between luge and skeleton?")
+    rig.run(2.0)
+    cut = rig.director.interrupt("host")
+    rig.run(0.1)
+    turn = rig.host.desks["host"].history.turns[-1]
+    assert turn.interrupted and turn.planned and turn.text and turn.text != turn.planned
+    # What was heard is exactly the words that finished in the audio sent before the cut.
+    assert rig.host.desks["host"].current is None  # the answer is settled
+    sent = [m for m in rig.recorder.messages if isinstance(m, AudioChunk) and m.take == reply["take"] and m.pts < cut]
+    start = min(m.pts for m in sent)
+    audio_end = max(m.pts + m.duration for m in sent) - start
+    spoken = [w for w in rig.recorder.messages if isinstance(w, Words) and w.take == reply["take"]]
+    timeline = [(str(w[0]), float(w[1]), float(w[2])) for m in spoken for w in m.items]
+    heard = [word for word, _, end in timeline if end <= cut - start + HEARD_TOLERANCE_S]
+    assert turn.text == " ".join(heard) and heard
+    assert all(end <= audio_end + HEARD_TOLERANCE_S for _, _, end in timeline[: len(heard)])
+    message = rig.host.desks["host"].queue.get(reply["queue_id"])
+    assert message.status == "interrupted" and message in rig.host.desks["host"].queue.reported()
+
+
+def test_queue_answers_in_turn_and_merges_duplicates(voice, retrieval) -> None:  # noqa: ANN001
+    rig = Rig(voice, retrieval)
+    first = rig.host.chat("host", "a", "How thick is a hockey puck?")
+    second = rig.host.chat("host", "b", "Who built the first ice resurfacing machine?")
+    third = rig.host.chat("host", "c", "who built the first ice resurfacing machine")
+    assert first["status"] == "answering"
+    assert second["status"] == "queued" and second["position"] == 0
+    assert third["status"] == "merged" and third["queue_id"] == second["queue_id"]
+    rig.run(25.0)
+    chats = rig.events("chat")
+    assert [c.data["queue_id"] for c in chats] == [first["queue_id"], second["queue_id"]]
+    assert chats[1].data["also_asked_by"] == ["c"] and "Zamboni" in chats[1].data["text"]
+    with pytest.raises(ProtocolError) as info:
+        rig.host.chat("host", "d", "")
+    assert info.value.field == "text"
+    with pytest.raises(ProtocolError) as info:
+        rig.host.chat("host", "d", "hello", priority="gold")
+    assert info.value.field == "priority"
+
+
+def test_queue_ops(voice, retrieval) -> None:  # noqa: ANN001
+    rig = Rig(voice, retrieval)
+    rig.host.queue_op("host", "hold", None)
+    reply = rig.host.chat("host", "a", "How thick is a hockey puck?")
+    assert reply["status"] == "queued"
+    listing = rig.host.queue_op("host", "skip", reply["queue_id"])
+    assert listing["waiting"] == [] and listing["held"]
+    with pytest.raises(ProtocolError, match="unknown queue action"):
+        rig.host.queue_op("host", "explode", None)
+    rig.host.queue_op("host", "requeue", reply["queue_id"])
+    listing = rig.host.queue_op("host", "release", None)
+    assert listing["answering"] == reply["queue_id"]
+
+
+@pytest_asyncio.fixture
+async def llm_server():  # noqa: ANN201
+    fake = FakeLLMServer()
+    url = await fake.start()
+    yield fake, url
+    await fake.stop()
+
+
+@pytest.mark.asyncio
+async def test_llm_answer_streams_into_one_take_and_reports_fallback(voice, retrieval, llm_server) -> None:  # noqa: ANN001
+    fake, url = llm_server
+    source = OpenAIChatSource()
+    engine = LLMEngine(PERSONA, source, retrieval, LLMConfig(url=url, first_sentence_s=1.0))
+    rig = Rig(voice, engine)
+    fake.scripts.append(Script(tokens=["[happy] Pucks are ", "frozen so they bounce less. ", "<thumbs_up> Cool!"],
+                               gap_s=0.05))
+    fake.scripts.append(Script(status=500))
+    reply = rig.host.chat("host", "ana", "Why are pucks frozen?")
+    assert reply["status"] == "answering" and reply["text"] is None
+    second = rig.host.chat("host", "bo", "How thick is a hockey puck?")
+    assert second["status"] == "queued"
+    for _ in range(1000):  # real HTTP on loopback: give the loop real time, the performer virtual time
+        await asyncio.sleep(0.01)
+        rig.run(0.02)
+        if len(rig.events("chat")) == 2 and rig.host.desks["host"].current is None:
+            break
+    await source.aclose()
+    chats = rig.events("chat")
+    assert chats[0].data["text"] == "[happy] Pucks are frozen so they bounce less. <thumbs_up> Cool!"
+    first_take = [t for t in rig.events("take_started") if t.take == reply["take"]]
+    assert len(first_take) == 1  # one take for the whole streamed answer
+    fallback = rig.events("fallback")[0]
+    assert fallback.data["reason"] == "server_error" and fallback.data["engine"] == "retrieval"
+    assert "one inch thick" in chats[1].data["text"] and chats[1].data["engine"] == "retrieval"
+
+
+def test_rehearsal_renders_the_sample_show_with_timings(voice, tmp_path: Path) -> None:  # noqa: ANN001
+    rundown = load_rundown(ROOT / "examples/shows/sample_show.yaml")
+    report = rehearse(voice, rundown, frame_rate=25.0)
+    assert report.finished and [s.id for s in report.segments] == [s.id for s in rundown.segments]
+    assert all(s.ended == "done" and s.duration > 0 for s in report.segments)
+    for before, after in zip(report.segments, report.segments[1:], strict=False):
+        assert after.start >= before.end - 1e-3  # back to back, never overlapping
+    by_id = {s.id: s for s in report.segments}
+    assert by_id["last-questions"].start == pytest.approx(480.0, abs=0.05)  # `at: 480`
+    assert by_id["dance-break"].duration == pytest.approx(16.0, abs=0.05)
+    assert "Snowflake Knit Beanie" in by_id["beanie"].said
+    assert "Norway" in by_id["last-questions"].said
+    assert report.duration == pytest.approx(report.segments[-1].end, abs=0.05)
+    assert abs(len(report.audio) / report.sample_rate - report.duration) < 0.1
+    paths = write_report(report, tmp_path)
+    assert [p.name for p in paths] == ["show.wav", "show.json", "timing.txt"]
+    assert "last-questions" in (tmp_path / "timing.txt").read_text()
