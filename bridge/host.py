@@ -392,3 +392,24 @@ def dance_length(segment: Segment) -> float:
     import soundfile
 
     return float(soundfile.info(str(segment.music)).duration)
+
+
+def build_engine(persona: Persona, llm_url: str | None = None, llm_model: str = "default",
+                 llm_key: str | None = None, local_llm: bool = False) -> DialogueEngine:
+    """The dialogue engine `serve` runs: the embedded retrieval engine (embeddings, BM25 without torch), or an
+    LLM (an OpenAI-compatible server, or the local SmolLM2) that falls back to it."""
+    from models.dialogue.llm import LlamaCppSource, LLMConfig, LLMEngine, OpenAIChatSource, TokenSource
+
+    retrieval = RetrievalEngine(persona)
+    log.info("dialogue loaded", extra={"persona": persona.name, "retrieval": retrieval.index.backend,
+                                       "fallback_reason": retrieval.index.fallback_reason})
+    source: TokenSource
+    if llm_url:
+        source = OpenAIChatSource()
+        config = LLMConfig(url=llm_url, model=llm_model, api_key=llm_key)
+    elif local_llm:
+        source = LlamaCppSource()
+        config = LLMConfig(first_sentence_s=10.0, stall_s=10.0, total_s=60.0)  # a 135M model on CPU is slow
+    else:
+        return retrieval
+    return LLMEngine(persona, source, retrieval, config)
