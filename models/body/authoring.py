@@ -9,6 +9,7 @@ a joint backwards.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 import numpy as np
 
@@ -28,6 +29,14 @@ _REST_FINGERS = {"Left": np.array([-1.0, 0.0, 0.0]), "Right": np.array([1.0, 0.0
 _REST_PALM = np.array([0.0, -1.0, 0.0])
 
 FINGERS = ("Thumb", "Index", "Middle", "Ring", "Little")
+
+
+def _chain(j: int) -> list[int]:
+    return _chain(HUMANOID.parents[j]) + [j] if j >= 0 else []
+
+
+#: Each joint's ancestors from the root down to itself.
+_CHAINS = [_chain(j) for j in range(HUMANOID.num_joints)]
 #: A position or direction: a tuple or an array of three floats.
 Vec = Sequence[float] | np.ndarray
 _PHALANGES = ("Proximal", "Intermediate", "Distal")
@@ -68,22 +77,32 @@ class PoseBuilder:
     def fk(self) -> tuple[np.ndarray, np.ndarray]:
         return HUMANOID.forward_kinematics(self.pose.root, self.pose.rotations)
 
+    def _walk(self, j: int) -> tuple[np.ndarray, np.ndarray]:
+        """Global position and rotation of joint j, walking only its own chain from the root (cheap enough
+        for the per-tick IK of idle and dance)."""
+        position = self.pose.root.astype(np.float64)
+        rotation = self.pose.rotations[0]
+        for k in _CHAINS[j][1:]:
+            position = position + quat.rotate(rotation, HUMANOID.offsets[k])
+            rotation = quat.mul(rotation, self.pose.rotations[k])
+        return position, rotation
+
     def position(self, joint: str) -> np.ndarray:
-        return self.fk()[0][INDEX[joint]]
+        return self._walk(INDEX[joint])[0]
 
     def tip(self, joint: str) -> np.ndarray:
         """The far end of a leaf bone (a fingertip, the top of the head)."""
-        positions, globals_ = self.fk()
-        return HUMANOID.tips(positions, globals_)[INDEX[joint]]
+        position, rotation = self._walk(INDEX[joint])
+        return position + quat.rotate(rotation, HUMANOID.end_offsets[INDEX[joint]])
 
     def global_rotation(self, joint: str) -> np.ndarray:
-        return self.fk()[1][INDEX[joint]]
+        return self._walk(INDEX[joint])[1]
 
     def set_global(self, joint: str, rotation: np.ndarray) -> PoseBuilder:
         """Give a joint a global rotation by solving for its local one."""
         j = INDEX[joint]
         parent = HUMANOID.parents[j]
-        parent_global = self.fk()[1][parent] if parent >= 0 else quat.IDENTITY
+        parent_global = self._walk(parent)[1] if parent >= 0 else quat.IDENTITY
         self.pose.rotations[j] = quat.mul(quat.conj(parent_global), rotation)
         return self
 
@@ -226,13 +245,18 @@ class PoseBuilder:
 def standing() -> PoseBuilder:
     """The neutral stance every motion starts from and returns to: arms hanging relaxed at the sides, palms
     facing the thighs, elbows slightly bent, fingers loosely curled."""
+    return PoseBuilder(_standing())
+
+
+@lru_cache(maxsize=1)
+def _standing() -> BodyPose:
     b = PoseBuilder()
     for side in ("Left", "Right"):
         shoulder = b.position(f"{side}UpperArm")
         b.arm(side, shoulder + side_vector((-0.05, -0.515, 0.055), side), pole=side_vector((-0.25, 0.0, -1.0), side))
         b.hand(side, fingers=side_vector((-0.08, -1.0, 0.12), side), palm=side_vector((1.0, 0.0, 0.15), side))
         b.relaxed_hand(side)
-    return b
+    return b.pose
 
 
 def stance_feet() -> dict[str, np.ndarray]:

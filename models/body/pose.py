@@ -36,6 +36,9 @@ class BodyPose:
         self.rotations = np.asarray(self.rotations, dtype=np.float32)
         if self.rotations.shape != (NUM_JOINTS, 4):
             raise ValueError(f"pose rotations must have shape ({NUM_JOINTS}, 4), got {self.rotations.shape}")
+        # One hemisphere (w >= 0): q and -q are the same rotation, and poses sampled independently at any t
+        # then agree in sign frame to frame, so a receiver interpolating components never swings the long way.
+        self.rotations = np.where(self.rotations[:, 3:] < 0.0, -self.rotations, self.rotations)
 
     @classmethod
     def rest(cls) -> BodyPose:

@@ -34,15 +34,14 @@ def mul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """The product a·b: rotate by b first, then by a."""
     a = np.asarray(a, dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)
-    ax, ay, az, aw = np.moveaxis(a, -1, 0)
-    bx, by, bz, bw = np.moveaxis(b, -1, 0)
-    out = np.stack([
-        aw * bx + ax * bw + ay * bz - az * by,
-        aw * by - ax * bz + ay * bw + az * bx,
-        aw * bz + ax * by - ay * bx + az * bw,
-        aw * bw - ax * bx - ay * by - az * bz,
-    ], axis=-1)
-    return out.astype(np.float32)
+    ax, ay, az, aw = a[..., 0], a[..., 1], a[..., 2], a[..., 3]
+    bx, by, bz, bw = b[..., 0], b[..., 1], b[..., 2], b[..., 3]
+    out = np.empty(np.broadcast_shapes(a.shape, b.shape), dtype=np.float32)
+    out[..., 0] = aw * bx + ax * bw + ay * bz - az * by
+    out[..., 1] = aw * by - ax * bz + ay * bw + az * bx
+    out[..., 2] = aw * bz + ax * by - ay * bx + az * bw
+    out[..., 3] = aw * bw - ax * bx - ay * by - az * bz
+    return out
 
 
 def conj(q: np.ndarray) -> np.ndarray:
@@ -57,8 +56,17 @@ def rotate(q: np.ndarray, v: np.ndarray) -> np.ndarray:
     v = np.asarray(v, dtype=np.float64)
     u = q[..., :3]
     w = q[..., 3:]
-    t = 2.0 * np.cross(u, v)
-    return (v + w * t + np.cross(u, t)).astype(np.float32)
+    t = 2.0 * _cross(u, v)
+    return (v + w * t + _cross(u, t)).astype(np.float32)
+
+
+def _cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    # np.cross costs several times this on the small arrays of per-tick IK.
+    out = np.empty(np.broadcast_shapes(a.shape, b.shape))
+    out[..., 0] = a[..., 1] * b[..., 2] - a[..., 2] * b[..., 1]
+    out[..., 1] = a[..., 2] * b[..., 0] - a[..., 0] * b[..., 2]
+    out[..., 2] = a[..., 0] * b[..., 1] - a[..., 1] * b[..., 0]
+    return out
 
 
 def from_axis_angle(axis: np.ndarray | str, angle: np.ndarray | float) -> np.ndarray:
@@ -85,7 +93,7 @@ def angle_between(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     a = np.asarray(a, np.float64)
     b = np.asarray(b, np.float64)
     w = np.abs(np.sum(a * b, axis=-1))
-    v = np.linalg.norm(a[..., 3:] * b[..., :3] - b[..., 3:] * a[..., :3] - np.cross(a[..., :3], b[..., :3]), axis=-1)
+    v = np.linalg.norm(a[..., 3:] * b[..., :3] - b[..., 3:] * a[..., :3] - _cross(a[..., :3], b[..., :3]), axis=-1)
     return (2.0 * np.arctan2(v, w)).astype(np.float32)
 
 
@@ -96,10 +104,10 @@ def between(u: np.ndarray, v: np.ndarray) -> np.ndarray:
     u = u / np.linalg.norm(u, axis=-1, keepdims=True)
     v = v / np.linalg.norm(v, axis=-1, keepdims=True)
     d = np.sum(u * v, axis=-1, keepdims=True)
-    c = np.cross(u, v)
+    c = _cross(u, v)
     # Opposite directions: any axis perpendicular to u does; pick one away from u's largest component.
     helper = np.where(np.abs(u[..., :1]) < 0.9, np.array([1.0, 0.0, 0.0]), np.array([0.0, 1.0, 0.0]))
-    perp = np.cross(u, helper)
+    perp = _cross(u, np.broadcast_to(helper, u.shape))
     perp = perp / np.linalg.norm(perp, axis=-1, keepdims=True)
     q = np.where(d > -0.999999, np.concatenate([c, 1.0 + d], axis=-1), np.concatenate([perp, 0.0 * d], axis=-1))
     return normalize(q)
@@ -128,7 +136,7 @@ def from_matrix(m: np.ndarray) -> np.ndarray:
 def to_matrix(q: np.ndarray) -> np.ndarray:
     """Rotation matrices [..., 3, 3] of unit quaternions."""
     q = np.asarray(q, dtype=np.float64)
-    x, y, z, w = np.moveaxis(q, -1, 0)
+    x, y, z, w = q[..., 0], q[..., 1], q[..., 2], q[..., 3]
     m = np.stack([
         1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w),
         2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w),
@@ -144,7 +152,7 @@ def from_basis(x_to: np.ndarray, y_to: np.ndarray) -> np.ndarray:
     y = np.asarray(y_to, dtype=np.float64)
     y = y - x * np.dot(x, y)
     y = y / np.linalg.norm(y)
-    return from_matrix(np.stack([x, y, np.cross(x, y)], axis=-1))
+    return from_matrix(np.stack([x, y, _cross(x, y)], axis=-1))
 
 
 def from_euler(angles: np.ndarray, order: str) -> np.ndarray:
