@@ -43,8 +43,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         control=args.control, stream=args.stream, avatars=args.avatar or ["host"], frame_rate=args.fps,
         lookahead=args.lookahead, voice_model=args.voice, voice_config=args.voice_config,
         curve_secret_key=args.curve_secret_key, curve_clients=args.curve_clients, insecure=args.insecure,
+        livelink=args.livelink, seed=args.seed,
     )
     try:
+        config.gaze_targets = dict(_gaze_target(text) for text in args.gaze_target or [])
         check_security(config)
         log.info("loading models", extra={"voice": str(args.voice or "en_US-joe-medium (bundled)")})
         started = time.monotonic()
@@ -65,12 +67,26 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _gaze_target(text: str) -> tuple[str, tuple[float, float, float]]:
+    """NAME=X,Y,Z (metres, face frame) for --gaze-target."""
+    from bridge.server import ConfigError
+
+    name, _, point = text.partition("=")
+    try:
+        x, y, z = (float(v) for v in point.split(","))
+    except ValueError:
+        raise ConfigError(f"--gaze-target {text!r}: give NAME=X,Y,Z in metres, e.g. screen=0.8,0.1,1.0") from None
+    if not name.strip():
+        raise ConfigError(f"--gaze-target {text!r}: the target needs a name before '='")
+    return name.strip(), (x, y, z)
+
+
 def cmd_say(args: argparse.Namespace) -> int:
     from bridge.client import BridgeError
 
     with _client(args) as client:
         try:
-            take = client.say(args.text, avatar=args.avatar, emotion=args.emotion)
+            take = client.say(args.text, avatar=args.avatar, emotion=args.emotion, literal=args.literal)
         except (BridgeError, TimeoutError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 1
@@ -87,6 +103,26 @@ def cmd_interrupt(args: argparse.Namespace) -> int:
         except (BridgeError, TimeoutError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 1
+    return 0
+
+
+def cmd_look_at(args: argparse.Namespace) -> int:
+    from bridge.client import BridgeError
+
+    target: str | list[float] = args.target
+    if "," in args.target:
+        try:
+            target = [float(v) for v in args.target.split(",")]
+        except ValueError:
+            print(f"error: target {args.target!r} is neither a name nor X,Y,Z in metres", file=sys.stderr)
+            return 2
+    with _client(args) as client:
+        try:
+            reply = client.look_at(target, avatar=args.avatar)
+        except (BridgeError, TimeoutError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+    print(f"{reply['avatar']} looks at {reply['point']} from pts {reply['pts']:.6f}")
     return 0
 
 
@@ -118,9 +154,11 @@ def cmd_monitor(args: argparse.Namespace) -> int:
 
 
 def cmd_render(args: argparse.Namespace) -> int:
+    from bridge.contact_sheet import write_contact_sheet
     from bridge.render import render_take, write_take
     from bridge.server import ServeConfig, load_voice
     from models.face.emotion import check_emotion
+    from models.face.tags import parse_tags
 
     if not args.text.strip():
         print("error: text must not be empty", file=sys.stderr)
@@ -131,13 +169,51 @@ def cmd_render(args: argparse.Namespace) -> int:
         except ValueError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
+    if not args.literal:
+        try:
+            parse_tags(args.text)  # a bad tag fails here, before the voice loads
+        except ValueError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
     print("loading voice...", file=sys.stderr)
     voice = load_voice(ServeConfig(voice_model=args.voice, voice_config=args.voice_config))
     print("rendering...", file=sys.stderr)
-    take = render_take(voice, args.text, args.emotion, frame_rate=args.fps)
-    for path in write_take(take, args.output):
+    take = render_take(voice, args.text, args.emotion, frame_rate=args.fps, literal=args.literal, seed=args.seed)
+    for path in [*write_take(take, args.output), write_contact_sheet(take, args.output / "take.png")]:
         print(path)
     print(f"{take.duration:.2f} s of audio, {len(take.frame_times)} frames at {args.fps:g} fps", file=sys.stderr)
+    return 0
+
+
+def cmd_rig_check(args: argparse.Namespace) -> int:
+    from models.face.rigs import check, load_profile, read_names
+
+    try:
+        profile = load_profile(args.profile)
+        names = read_names(args.names)
+    except (OSError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    result = check(profile, names)
+    print(f"{profile.name}: the profile drives {result.driven} morphs; the rig has {len(names)}.")
+    for section, ours, morph in result.missing:
+        print(f"missing  {morph:28s} ({section} {ours})")
+    if args.verbose:
+        for name in result.unused:
+            print(f"unused   {name}")
+    if result.ok:
+        print(f"ok: the rig has every morph the profile drives ({len(result.unused)} of its morphs are not driven)")
+        return 0
+    print(f"{len(result.missing)} morphs missing: those parts of the face will not move", file=sys.stderr)
+    return 1
+
+
+def cmd_rig_list(args: argparse.Namespace) -> int:
+    from models.face.rigs import load_profile, profile_names
+
+    for name in profile_names():
+        profile = load_profile(name)
+        print(f"{name:14s} {profile.name}: {profile.description}")
     return 0
 
 
@@ -173,12 +249,19 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--curve-clients", type=Path, help="folder of allowed client public certificates")
     serve.add_argument("--insecure", action="store_true",
                        help="allow a non-loopback bind without CurveZMQ (trusted networks only)")
+    serve.add_argument("--livelink", nargs="?", const="127.0.0.1:11111", metavar="HOST:PORT",
+                       help="also send Live Link Face UDP packets (Unreal's Live Link Face source) to HOST:PORT "
+                       "(default when given without a value: %(const)s)")
+    serve.add_argument("--gaze-target", action="append", metavar="NAME=X,Y,Z",
+                       help="a named look_at target in metres (face frame, docs/face.md); repeat for several")
+    serve.add_argument("--seed", type=int, default=0, help="seed of blinks, saccades and sway (default %(default)s)")
     serve.set_defaults(run=cmd_serve)
 
     say = commands.add_parser("say", help="speak a line", description="Send a line to the sidecar; prints the take id.")
     say.add_argument("text", help="what to say")
     say.add_argument("--avatar", help="which avatar (default: the first)")
     say.add_argument("--emotion", help="emotion of the line")
+    say.add_argument("--literal", action="store_true", help="speak the text as written: brackets are no tags")
     _client_args(say)
     say.set_defaults(run=cmd_say)
 
@@ -187,6 +270,14 @@ def build_parser() -> argparse.ArgumentParser:
     interrupt.add_argument("--avatar", help="which avatar (default: the first)")
     _client_args(interrupt)
     interrupt.set_defaults(run=cmd_interrupt)
+
+    look = commands.add_parser("look-at", help="turn the avatar's gaze",
+                               description="Look at a named target (camera, audience, product, or one given to "
+                               "serve --gaze-target) or a point X,Y,Z in metres (face frame, docs/face.md).")
+    look.add_argument("target", help="a target name or X,Y,Z")
+    look.add_argument("--avatar", help="which avatar (default: the first)")
+    _client_args(look)
+    look.set_defaults(run=cmd_look_at)
 
     describe = commands.add_parser("describe", help="show what the sidecar serves",
                                    description="Print the sidecar's describe reply as JSON.")
@@ -202,14 +293,30 @@ def build_parser() -> argparse.ArgumentParser:
 
     render = commands.add_parser("render", help="render a take offline to files",
                                  description="Render a line offline with a virtual clock: take.wav, take.json, "
-                                 "take.livelink.csv in the output folder.")
+                                 "take.livelink.csv and take.png (a contact sheet) in the output folder.")
     render.add_argument("text", help="what to say")
     render.add_argument("-o", "--output", type=Path, required=True, help="output folder")
     render.add_argument("--emotion", help="emotion of the line")
     render.add_argument("--fps", type=float, default=60.0, help="frame rate (default %(default)s)")
     render.add_argument("--voice", type=Path, help="a Piper .onnx voice (default: bundled)")
     render.add_argument("--voice-config", type=Path, help="the voice's .onnx.json")
+    render.add_argument("--literal", action="store_true", help="speak the text as written: brackets are no tags")
+    render.add_argument("--seed", type=int, default=0, help="seed of blinks, saccades and sway (default %(default)s)")
     render.set_defaults(run=cmd_render)
+
+    rig = commands.add_parser("rig", help="face rig profiles", description="Face rig profiles: which morph targets "
+                              "of a rig our face signals drive (models/face/rigs/*.json, docs/face.md).")
+    rig_commands = rig.add_subparsers(dest="rig_command", required=True)
+    rig_check = rig_commands.add_parser("check", help="list the morphs a rig lacks",
+                                        description="Compare a profile with a rig's morph names; exit 1 when the "
+                                        "rig lacks morphs the profile drives.")
+    rig_check.add_argument("profile", help="a bundled profile name (avatar-bridge rig list) or a .json file")
+    rig_check.add_argument("--names", type=Path, required=True,
+                           help="the rig's morph names: one per line, or a JSON list")
+    rig_check.add_argument("-v", "--verbose", action="store_true", help="also list the rig's morphs nothing drives")
+    rig_check.set_defaults(run=cmd_rig_check)
+    rig_list = rig_commands.add_parser("list", help="list the bundled profiles")
+    rig_list.set_defaults(run=cmd_rig_list)
 
     keys = commands.add_parser("keys", help="make CurveZMQ certificates",
                                description="Write server and client CurveZMQ certificates into a folder.")

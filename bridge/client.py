@@ -20,6 +20,7 @@ import zmq
 from bridge.protocol import (
     DescribeRequest,
     InterruptRequest,
+    LookAtRequest,
     PingRequest,
     ProtocolError,
     Request,
@@ -115,8 +116,13 @@ class BridgeClient:
     def describe(self) -> dict[str, Any]:
         return self.request(DescribeRequest())
 
-    def say(self, text: str, avatar: str | None = None, emotion: str | None = None) -> str:
-        return str(self.request(SayRequest(text=text, avatar=avatar, emotion=emotion))["take"])
+    def say(self, text: str, avatar: str | None = None, emotion: str | None = None, literal: bool = False) -> str:
+        request = SayRequest(text=text, avatar=avatar, emotion=emotion, literal=literal or None)
+        return str(self.request(request)["take"])
+
+    def look_at(self, target: str | list[float], avatar: str | None = None) -> dict[str, Any]:
+        """Turn the gaze to a named target or an [x, y, z] point; the reply has the point and the pts."""
+        return self.request(LookAtRequest(target=target, avatar=avatar))
 
     def interrupt(self, avatar: str | None = None) -> float:
         return float(self.request(InterruptRequest(avatar=avatar))["pts"])

@@ -65,6 +65,7 @@ class SayRequest:
     text: str = field(metadata={"max_len": MAX_TEXT_CHARS, "non_empty": True})
     avatar: str | None = field(default=None, metadata={"max_len": MAX_NAME_CHARS})
     emotion: str | None = field(default=None, metadata={"max_len": MAX_NAME_CHARS})
+    literal: bool | None = None  # true: speak the text as written; brackets are no tags
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,16 @@ class InterruptRequest:
 
 
 @dataclass(frozen=True)
+class LookAtRequest:
+    """Turn the avatar's gaze (eyes, and the head for a share of big shifts) to a target from the next frame on:
+    "camera", another named target, or a point [x, y, z] in metres in the face frame (docs/face.md)."""
+
+    OP: ClassVar[str] = "look_at"
+    target: str | list = field(metadata={"max_len": MAX_NAME_CHARS, "list_of": (float, 3)})
+    avatar: str | None = field(default=None, metadata={"max_len": MAX_NAME_CHARS})
+
+
+@dataclass(frozen=True)
 class PingRequest:
     """Clock sync: the reply carries the client's time back with the sidecar's (NTP-style)."""
 
@@ -83,7 +94,7 @@ class PingRequest:
     t_client: float = field(metadata={"finite": True})
 
 
-Request = Union[DescribeRequest, SayRequest, InterruptRequest, PingRequest]
+Request = Union[DescribeRequest, SayRequest, InterruptRequest, LookAtRequest, PingRequest]
 REQUESTS: dict[str, type] = {cls.OP: cls for cls in typing.get_args(Request)}
 
 
@@ -111,6 +122,13 @@ def _check_field(f: dataclasses.Field, value: Any, hints: dict[str, Any]) -> Any
         wanted = " or ".join(_TYPE_NAMES.get(t, t.__name__) for t in types if not (t is int and float in types))
         raise ProtocolError("bad_type", f"{f.name} must be {wanted}, got {type(value).__name__}", f.name)
     meta = f.metadata
+    if isinstance(value, list) and "list_of" in meta:
+        kind, length = meta["list_of"]
+        if len(value) != length or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
+            raise ProtocolError("bad_type", f"{f.name} must be a string or a list of {length} numbers", f.name)
+        if not all(math.isfinite(v) for v in value):
+            raise ProtocolError("out_of_range", f"{f.name} must hold finite numbers", f.name)
+        value = [kind(v) for v in value]
     if isinstance(value, str):
         if meta.get("non_empty") and not value.strip():
             raise ProtocolError("empty", f"{f.name} must not be empty", f.name)

@@ -18,9 +18,11 @@ import numpy as np
 import soundfile
 
 from bridge.director import Director
+from bridge.face_layers import add_faces
 from bridge.performer import Performer, VirtualClock
 from bridge.protocol import AudioChunk, Event, FaceFrame, Phonemes, StreamMessage, Words
 from bridge.sinks import Hub, Recorder
+from bridge.sinks.livelink import livelink_values
 from models.face.arkit import LIVELINK_NAMES
 from models.tts import Voice
 
@@ -50,13 +52,15 @@ class RenderedTake:
 
 
 def render_take(voice: Voice, text: str, emotion: str | None = None, frame_rate: float = 60.0,
-                avatar: str = "host") -> RenderedTake:
-    """Render one line with a virtual clock: no sockets, no real time, the same code as `serve`."""
+                avatar: str = "host", literal: bool = False, seed: int = 0) -> RenderedTake:
+    """Render one line with a virtual clock: no sockets, no real time, the same code as `serve` (face life
+    seeded with `seed`). Raises TagError for a bad inline tag, ValueError for an unknown emotion."""
     recorder = Recorder()
     clock = VirtualClock()
     performer = Performer([avatar], Hub([recorder]), rate=frame_rate, lookahead=0.0)
+    add_faces(performer, seed=seed)
     director = Director(performer, voice, clock)
-    take = director.say(avatar, text, emotion)
+    take = director.say(avatar, text, emotion, literal=literal)
     stage = performer.stages[avatar]
     max_ticks = int((60.0 + len(text) * 0.2) * frame_rate)  # a safety net far above any real take length
     for _ in range(max_ticks):
@@ -107,12 +111,11 @@ def livelink_timecode(t: float, frame_rate: float) -> str:
 
 
 def livelink_rows(take: RenderedTake) -> list[list[Any]]:
-    """One CSV row per frame: the 52 weights, then head and eye rotations normalised to degrees / 180."""
+    """One CSV row per frame: the 52 weights, then head and eye rotations normalised to degrees / 180, exactly
+    the values a Live Link Face packet of that frame carries."""
     rows = []
-    to_unit = 180.0 / math.pi / 180.0  # radians -> degrees -> /180
     for t, w, head, eyes in zip(take.frame_times, take.weights, take.head, take.eyes, strict=True):
-        rotations = [head[0], head[1], head[2], eyes[0], eyes[1], 0.0, eyes[2], eyes[3], 0.0]
-        values = [float(x) for x in w] + [float(r) * to_unit for r in rotations]
+        values = livelink_values(w.tolist(), head.tolist(), eyes.tolist())
         rows.append([livelink_timecode(float(t), take.frame_rate), len(values), *(f"{v:.6f}" for v in values)])
     return rows
 

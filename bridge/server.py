@@ -20,6 +20,7 @@ import zmq
 import zmq.asyncio
 
 from bridge.director import Director
+from bridge.face_layers import add_faces
 from bridge.performer import MonotonicClock, Performer
 from bridge.protocol import (
     MAX_MESSAGE_BYTES,
@@ -27,6 +28,7 @@ from bridge.protocol import (
     PROTOCOL_VERSION,
     DescribeRequest,
     InterruptRequest,
+    LookAtRequest,
     PingRequest,
     ProtocolError,
     Request,
@@ -36,9 +38,13 @@ from bridge.protocol import (
     parse_request,
 )
 from bridge.sinks import Hub
+from bridge.sinks.livelink import LiveLinkSink, parse_address
 from bridge.sinks.zmq_pub import SEND_HWM, ZmqPubSink
+from models.body.gestures import REQUIRED as GESTURES
 from models.face.arkit import ARKIT_BLENDSHAPES
-from models.face.emotion import check_emotion
+from models.face.emotion import EMOTIONS, check_emotion
+from models.face.life import DEFAULT_TARGETS, Point
+from models.face.tags import TagError
 from models.tts import Voice
 
 log = logging.getLogger(__name__)
@@ -61,6 +67,9 @@ class ServeConfig:
     curve_secret_key: Path | None = None  # the server's secret certificate (avatar-bridge keys)
     curve_clients: Path | None = None  # folder of allowed clients' public certificates
     insecure: bool = False
+    livelink: str | None = None  # "HOST:PORT": also send Live Link Face UDP packets there
+    gaze_targets: dict[str, Point] = field(default_factory=dict)  # named look_at targets beside the defaults
+    seed: int = 0  # blinks, saccades and sway: the same seed gives the same life
 
 
 _ENDPOINT = re.compile(r"^(tcp)://(\[[^\]]+\]|[^:]+):(\d+|\*)$")
@@ -114,6 +123,13 @@ class Sidecar:
         self.hub = Hub()
         self.performer = Performer(config.avatars, self.hub, config.frame_rate, config.lookahead,
                                    config.chunk_samples)
+        self.faces = add_faces(self.performer, {**DEFAULT_TARGETS, **config.gaze_targets}, config.seed)
+        self.livelink_address = None
+        if config.livelink is not None:
+            try:
+                self.livelink_address = parse_address(config.livelink)
+            except ValueError as exc:
+                raise ConfigError(str(exc)) from None
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="voice")
         self.director: Director | None = None
         self.auth: Any = None
@@ -121,6 +137,7 @@ class Sidecar:
             DescribeRequest: self._describe,
             SayRequest: self._say,
             InterruptRequest: self._interrupt,
+            LookAtRequest: self._look_at,
             PingRequest: self._ping,
         }
         self.requests_served = 0
@@ -170,6 +187,8 @@ class Sidecar:
             raise ConfigError(f"cannot bind ({exc}); is another sidecar running? pick other ports with "
                               "--control and --stream") from None
         self.hub.add(ZmqPubSink(self.stream))
+        if self.livelink_address is not None:
+            self.hub.add(LiveLinkSink(*self.livelink_address, frame_rate=self.config.frame_rate))
 
     # -- requests ----------------------------------------------------------------------------------------------
 
@@ -193,6 +212,9 @@ class Sidecar:
             "stream": self.config.stream,
             "voice": self.voice.name,
             "limits": {"max_text_chars": MAX_TEXT_CHARS, "max_message_bytes": MAX_MESSAGE_BYTES},
+            "emotions": list(EMOTIONS),
+            "gestures": list(GESTURES),
+            "gaze_targets": sorted(next(iter(self.faces.values())).targets),
         }
 
     def _say(self, request: SayRequest) -> dict[str, Any]:
@@ -203,8 +225,21 @@ class Sidecar:
             except ValueError as exc:
                 raise ProtocolError("unknown_emotion", str(exc), "emotion") from None
         assert self.director is not None
-        take = self.director.say(avatar, request.text, request.emotion)
+        try:
+            take = self.director.say(avatar, request.text, request.emotion, literal=bool(request.literal))
+        except TagError as exc:
+            raise ProtocolError(exc.code, f"text: {exc}", "text") from None
         return {"take": take.id, "avatar": avatar}
+
+    def _look_at(self, request: LookAtRequest) -> dict[str, Any]:
+        avatar = self._avatar(request.avatar)
+        pts = self.clock.now() + self.config.lookahead  # the first frame not yet published
+        try:
+            point = self.faces[avatar].look_at(pts, request.target)
+        except ValueError as exc:
+            code = "unknown_target" if isinstance(request.target, str) else "out_of_range"
+            raise ProtocolError(code, str(exc), "target") from None
+        return {"avatar": avatar, "point": list(point), "pts": pts}
 
     def _interrupt(self, request: InterruptRequest) -> dict[str, Any]:
         avatar = self._avatar(request.avatar)
@@ -249,7 +284,7 @@ class Sidecar:
     async def run(self, ready: Callable[[], None] | None = None) -> None:
         loop = asyncio.get_running_loop()
         self.director = Director(self.performer, self.voice, self.clock, self.executor,
-                                 post=loop.call_soon_threadsafe)
+                                 post=loop.call_soon_threadsafe, gestures=GESTURES)
         self.bind()
         log.info("serving", extra={"control": self.config.control, "stream": self.config.stream,
                                    "avatars": self.config.avatars, "voice": self.voice.name,

@@ -9,6 +9,7 @@ by `layer_on_speech`, which never lets an expression pull a lip contact open.
 from __future__ import annotations
 
 import bisect
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -72,6 +73,18 @@ VOICE_STYLES: dict[str, VoiceStyle] = {
 BLINK_RATE: dict[str, float] = {"neutral": 1.0, "happy": 1.15, "excited": 1.7, "sad": 0.85, "surprised": 1.4,
                                 "angry": 1.2, "thinking": 0.7}
 
+#: Where each emotion turns the eyes (yaw, pitch; radians, docs/face.md axes): thought looks up and aside,
+#: sadness down. Added to the gaze target.
+GAZE_BIAS: dict[str, tuple[float, float]] = {"thinking": (math.radians(12.0), math.radians(-10.0)),
+                                             "sad": (0.0, math.radians(8.0))}
+#: How each emotion holds the head (yaw, pitch, roll; radians): sad and angry drop the chin, excitement and
+#: surprise lift it, thought tilts it.
+HEAD_BIAS: dict[str, tuple[float, float, float]] = {
+    "happy": (0.0, math.radians(-1.0), math.radians(2.0)), "excited": (0.0, math.radians(-2.5), 0.0),
+    "sad": (0.0, math.radians(5.0), 0.0), "surprised": (0.0, math.radians(-3.0), 0.0),
+    "angry": (0.0, math.radians(3.0), 0.0), "thinking": (math.radians(3.0), math.radians(-2.0), math.radians(4.0)),
+}
+
 #: Time an expression takes to ease in or change (s), how far it leads its word (faces lead speech), how long it
 #: holds after the last word, and how long it takes to relax afterwards.
 EASE_S = 0.35
@@ -92,6 +105,8 @@ def _pose_matrix() -> np.ndarray:
 
 POSE_MATRIX = _pose_matrix()
 _BLINK_RATES = np.array([BLINK_RATE[name] for name in EMOTIONS])
+_GAZE_BIAS = np.array([GAZE_BIAS.get(name, (0.0, 0.0)) for name in EMOTIONS])
+_HEAD_BIAS = np.array([HEAD_BIAS.get(name, (0.0, 0.0, 0.0)) for name in EMOTIONS])
 _EMOTION_INDEX = {name: i for i, name in enumerate(EMOTIONS)}
 
 
@@ -111,6 +126,16 @@ def pose(point: np.ndarray) -> np.ndarray:
 def blink_rate(point: np.ndarray) -> float:
     """Blink rate relative to rest for an emotion point (intensity 0 of anything blinks at rest)."""
     return float(1.0 + point @ (_BLINK_RATES - 1.0))
+
+
+def gaze_bias(point: np.ndarray) -> np.ndarray:
+    """[yaw, pitch] an emotion point adds to the gaze."""
+    return point @ _GAZE_BIAS
+
+
+def head_bias(point: np.ndarray) -> np.ndarray:
+    """[yaw, pitch, roll] an emotion point adds to the head."""
+    return point @ _HEAD_BIAS
 
 
 def voice_style(name: str, intensity: float = 1.0) -> VoiceStyle:

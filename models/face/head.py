@@ -54,7 +54,7 @@ def speech_head_track(segment: SpeechSegment, rate: float = TRACK_RATE) -> Curve
         db = loudness_db(segment.audio, segment.sample_rate, span.start, span.end)
         peak = float(np.clip(NOD_RAD * (1.0 + 0.06 * (db - REFERENCE_DB)), *NOD_RANGE_RAD))
         # The chin starts down a little before the vowel: the nod lands on the stress, not after it.
-        onset = span.start - 0.5 * NOD_RISE_S
+        onset = max(span.start - 0.5 * NOD_RISE_S, 0.0)  # the track starts at rest
         values[:, 1] += peak * envelope(times, onset, NOD_RISE_S, onset + NOD_RISE_S, NOD_FALL_S)
         last_nod = span.start
     if is_question(segment.text) and segment.words:

@@ -14,7 +14,8 @@ How the mouth moves (shared/reference/visemes.md):
 - Contact: p b m (lips closed) and f v (lower lip on the teeth) are taken as a maximum over the blend, never an
   average, and held for at least MIN_CONTACT_S; the jaw closes with them and mouthClose seals the lips over
   whatever jaw opening is left.
-- Every target is held for at least MIN_VISEME_S and the blend is smoothed like muscle, so nothing flickers.
+- Every target is held for at least MIN_VISEME_S and the blend is smoothed like muscle, so nothing flickers;
+  the curves ease in from rest and back to it at the segment's edges, so nothing jumps between segments.
 - Diphthongs written as one symbol become two targets; tongueOut follows th and l (by phoneme, not viseme).
 """
 
@@ -24,7 +25,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.ndimage import grey_closing
 
 from models.face.arkit import INDEX, NUM_BLENDSHAPES
 from models.face.visemes import DIPHTHONGS, TONGUE_OUT, VISEME_INDEX, VISEME_TARGETS, VOWEL_VISEMES
@@ -37,9 +37,14 @@ MIN_VISEME_S = 0.04
 #: Shortest lip contact on p b m / f v (s): the closure ends at the phoneme's release and reaches back.
 MIN_CONTACT_S = 0.05
 #: Lips opening between two contacts for less than this stay closed (b_b in "Bob bought"): no pop.
-CONTACT_BRIDGE_S = 0.06
+CONTACT_BRIDGE_S = 0.07
+#: How fast lips come into contact and release it (Gaussian sigmas, s): a release is quick, a burst.
+CONTACT_CLOSE_S, CONTACT_RELEASE_S = 0.015, 0.01
 #: A pause inside a segment shorter than this is a word gap: it barely pulls the mouth towards rest.
 SHORT_PAUSE_S = 0.12
+#: A segment's curves start and end at rest, easing over this long (s): the face before and after a segment is
+#: not the segment's to move, so its first and last frames never jump.
+EDGE_S = 0.04
 #: Muscle smoothing of the blend (s, a Gaussian's sigma).
 SMOOTH_S = 0.012
 #: Loudness (dBFS, RMS over a phoneme) at which the jaw opens exactly as the viseme table says: the level of a
@@ -50,6 +55,9 @@ JAW_GAIN_PER_DB, JAW_GAIN_RANGE = 0.045, (0.45, 1.5)
 LIP_GAIN_PER_DB, LIP_GAIN_RANGE = 0.02, (0.75, 1.2)
 #: How much of the jaw opening a closure takes away (p b m close it; f v leave a little).
 JAW_CLOSURE = {"PP": 0.85, "FF": 0.75}
+#: The channels that make each contact, taken as a maximum; the viseme's other shapes (an f's rounding) blend.
+CONTACT_CHANNELS = {"PP": np.array([INDEX["mouthRollLower"], INDEX["mouthRollUpper"]]),
+                    "FF": np.array([INDEX["mouthRollLower"]])}
 
 JAW_CHANNELS = np.array([INDEX["jawOpen"], INDEX["jawForward"]])  # jawOpen first
 LIP_CHANNELS = np.array([i for name, i in INDEX.items() if name.startswith("mouth")])
@@ -189,7 +197,7 @@ def lipsync_track(phonemes: Sequence[PhonemeSpan], duration: float, audio: np.nd
     jaw, jaw_total = np.zeros((n, len(JAW_CHANNELS))), np.full(n, 1e-9)
     tongue = np.zeros(n)
     targets = articulation_targets(phonemes)
-    contact = _contact_curves(targets, times, rate)
+    contact = _contact_curves(targets, times)
     for target in targets:
         shape = VISEME_TARGETS[VISEME_INDEX[target.viseme]].astype(np.float64)
         d = target.dominance
@@ -211,28 +219,34 @@ def lipsync_track(phonemes: Sequence[PhonemeSpan], duration: float, audio: np.nd
     values[:, LIP_CHANNELS] = _smooth(lips[:, LIP_CHANNELS] / lips_total[:, None], sigma)
     jaw /= jaw_total[:, None]
     for viseme, held in contact.items():
-        shape = VISEME_TARGETS[VISEME_INDEX[viseme]].astype(np.float64)
-        values[:, LIP_CHANNELS] = np.maximum(values[:, LIP_CHANNELS], held[:, None] * shape[LIP_CHANNELS])
+        shape, channels = VISEME_TARGETS[VISEME_INDEX[viseme]].astype(np.float64), CONTACT_CHANNELS[viseme]
+        values[:, channels] = np.maximum(values[:, channels], held[:, None] * shape[channels])
         jaw[:, 0] *= 1.0 - JAW_CLOSURE[viseme] * held  # the jaw closes with the lips (smoothed with the rest)
     values[:, JAW_CHANNELS] = _smooth(jaw, sigma)
     # mouthClose keeps the lips together over the jaw opening that is left (ARKit's corrective shape).
     sealed = _smooth((contact["PP"] * values[:, _JAW_OPEN])[:, None], sigma)[:, 0]
     values[:, _MOUTH_CLOSE] = np.maximum(values[:, _MOUTH_CLOSE], sealed)
     values[:, TONGUE_CHANNEL] = tongue
+    edges = np.minimum(times, times[-1] - times) / EDGE_S
+    values *= (np.clip(edges, 0.0, 1.0) ** 2 * (3.0 - 2.0 * np.clip(edges, 0.0, 1.0)))[:, None]
     return CurveTrack(rate, np.clip(values, 0.0, 1.0).astype(np.float32))
 
 
-def _contact_curves(targets: Sequence[Target], times: np.ndarray, rate: float) -> dict[str, np.ndarray]:
+def _contact_curves(targets: Sequence[Target], times: np.ndarray) -> dict[str, np.ndarray]:
     """Per contact viseme, how firmly the lips touch: each contact ends at its phoneme's release (the end of
-    its span) and reaches back at least MIN_CONTACT_S."""
+    its span) and reaches back at least MIN_CONTACT_S, or to the previous contact's release when the lips would
+    part for less than CONTACT_BRIDGE_S (b-f in "before": the lips go from one contact to the next)."""
     curves = {viseme: np.zeros(len(times)) for viseme in JAW_CLOSURE}
+    previous_release = -np.inf
     for target in targets:
         if target.viseme in curves:
-            held = dominance_curve(times, min(target.start, target.end - MIN_CONTACT_S), target.end, 0.02, 0.015,
-                                   min_width=MIN_CONTACT_S)
+            start = min(target.start, target.end - MIN_CONTACT_S)
+            if start - previous_release < CONTACT_BRIDGE_S:
+                start = min(start, previous_release)
+            held = dominance_curve(times, start, target.end, CONTACT_CLOSE_S, CONTACT_RELEASE_S, MIN_CONTACT_S)
             curves[target.viseme] = np.maximum(curves[target.viseme], held)
-    size = int(round(CONTACT_BRIDGE_S * rate)) + 1
-    return {viseme: grey_closing(curve, size=size, mode="nearest") for viseme, curve in curves.items()}
+            previous_release = target.end
+    return curves
 
 
 def contact_track(phonemes: Sequence[PhonemeSpan], duration: float, rate: float = TRACK_RATE) -> CurveTrack:
@@ -241,5 +255,5 @@ def contact_track(phonemes: Sequence[PhonemeSpan], duration: float, rate: float 
     Layers composited over speech (emotions) yield to it, so an expression never pulls a closure open.
     """
     times = np.arange(int(np.ceil(duration * rate)) + 1, dtype=np.float64) / rate
-    curves = _contact_curves(articulation_targets(phonemes), times, rate)
+    curves = _contact_curves(articulation_targets(phonemes), times)
     return CurveTrack(rate, np.maximum.reduce(list(curves.values()))[:, None].astype(np.float32))

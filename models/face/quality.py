@@ -21,7 +21,7 @@ CLOSED_ROLL, SEALED_JAW = 0.7, 0.05
 #: The lower lip counts as on the teeth on f v when mouthRollLower reaches this and the jaw is nearly shut.
 FF_ROLL, FF_JAW = 0.85, 0.2
 #: A movement narrower than this (at half its height) is a flicker, if it is at least FLICKER_HEIGHT tall.
-FLICKER_S, FLICKER_HEIGHT = 0.04, 0.1
+FLICKER_S, FLICKER_HEIGHT = 0.04, 0.15
 #: Onsets are measured on visemes whose key channel moves at least this much.
 ONSET_MIN_RISE = 0.15
 

@@ -22,6 +22,7 @@ from bridge.protocol import (  # noqa: E402
     Event,
     FaceFrame,
     InterruptRequest,
+    LookAtRequest,
     Phonemes,
     PingRequest,
     ProtocolError,
@@ -52,11 +53,20 @@ def vectors() -> dict[str, bytes]:
                                                          {"text": "Hi everyone!", "emotion": "happy"})),
         "stream_event_interrupted": encode_stream(Event("host", 4, 1235.0, "interrupted", "t7")),
         "request_say": encode_request(SayRequest(text="Hi everyone!", emotion="happy"), 1),
+        "request_say_tags": encode_request(
+            SayRequest(text="[happy] Hi everyone! [sad:0.6] I lost <wipe_tears> my keys."), 5),
+        "request_say_literal": encode_request(SayRequest(text="Press [Enter] when 3 < 5.", literal=True), 6),
+        "request_look_at_name": encode_request(LookAtRequest(target="camera", avatar="host"), 7),
+        "request_look_at_point": encode_request(LookAtRequest(target=[0.3, -0.45, 0.5]), 8),
         "request_interrupt": encode_request(InterruptRequest(avatar="host"), "abc"),
         "request_ping": encode_request(PingRequest(t_client=10.25), 2),
         "request_describe": encode_request(DescribeRequest(), 3),
         "reply_say": ok_reply(1, take="t7", avatar="host"),
         "reply_ping": ok_reply(2, t_client=10.25, t_server=1234.5),
+        "reply_look_at": ok_reply(8, avatar="host", point=[0.3, -0.45, 0.5], pts=1234.6),
+        "reply_error_tag": error_reply(5, ProtocolError("bad_tag", "text: malformed tag at character 3: '[happy' is "
+                                                        "not [emotion], [emotion:0..1] or <gesture> (send the text as "
+                                                        "literal to speak brackets)", "text")),
         "reply_error": error_reply(4, ProtocolError("too_long", "text has 5001 characters; the limit is 5000",
                                                     "text")),
     }

@@ -1,0 +1,139 @@
+"""Live Link Face over UDP: the packets Apple's Live Link Face app sends, so Unreal's own Live Link Face source
+drives a MetaHuman with no plugin of ours (shared/reference/arkit-and-livelink.md).
+
+One datagram per face frame, all multi-byte fields big-endian:
+u8 version (6) · i32 + UTF-8 device id · i32 + UTF-8 subject name · i32 frame number · f32 sub-frame ·
+i32 frame rate numerator · i32 denominator · u8 value count (61) · 61 x f32 values
+(the 52 ARKit weights in Live Link order, then head yaw/pitch/roll and each eye's yaw/pitch/roll as degrees/180).
+
+The subject is the avatar's name. Frames are sent at their pts, not when the performer publishes them a
+lookahead ahead, because the app's receivers apply a frame when it arrives: early frames would make the face
+lead the sound. An `interrupted` event cancels the frames still waiting past the cut.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import socket
+import struct
+import uuid
+from fractions import Fraction
+
+from bridge.protocol import Event, FaceFrame, StreamMessage
+from models.face.arkit import LIVELINK_NAMES
+
+log = logging.getLogger(__name__)
+
+PACKET_VERSION = 6
+DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 11111
+_RADIANS_TO_UNIT = 1.0 / math.pi  # radians -> degrees -> / 180
+
+
+def livelink_values(weights: list[float] | tuple[float, ...], head: list[float], eyes: list[float]) -> list[float]:
+    """The 61 Live Link values of a face: 52 weights, then head yaw, pitch, roll and the left and right eyes'
+    yaw, pitch, roll (eyes do not roll), rotations as degrees / 180."""
+    rotations = [head[0], head[1], head[2], eyes[0], eyes[1], 0.0, eyes[2], eyes[3], 0.0]
+    values = [float(w) for w in weights] + [float(r) * _RADIANS_TO_UNIT for r in rotations]
+    assert len(values) == len(LIVELINK_NAMES)
+    return values
+
+
+def frame_rate_fraction(rate: float) -> tuple[int, int]:
+    """A frame rate as numerator/denominator (59.94 -> 60000/1001)."""
+    fraction = Fraction(rate).limit_denominator(1001)
+    return fraction.numerator, fraction.denominator
+
+
+def encode_packet(device_id: str, subject: str, frame_number: int, rate: float, values: list[float],
+                  sub_frame: float = 0.0) -> bytes:
+    """One Live Link Face datagram (version 6)."""
+    if len(values) != len(LIVELINK_NAMES):
+        raise ValueError(f"a Live Link Face packet carries {len(LIVELINK_NAMES)} values, got {len(values)}")
+    device, name = device_id.encode(), subject.encode()
+    numerator, denominator = frame_rate_fraction(rate)
+    return b"".join((
+        struct.pack(">Bi", PACKET_VERSION, len(device)), device,
+        struct.pack(">i", len(name)), name,
+        struct.pack(">ifiiB", frame_number & 0x7FFFFFFF, sub_frame, numerator, denominator, len(values)),
+        struct.pack(f">{len(values)}f", *values),
+    ))
+
+
+def parse_address(text: str) -> tuple[str, int]:
+    """"HOST:PORT", "HOST" or ":PORT" (defaults 127.0.0.1 and 11111). Raises ValueError naming the problem."""
+    host, _, port = text.rpartition(":") if ":" in text else (text, "", "")
+    host = host.strip("[]") or DEFAULT_HOST
+    if not port:
+        return host, DEFAULT_PORT
+    if not port.isdigit() or not 1 <= int(port) <= 65535:
+        raise ValueError(f"Live Link port must be a number from 1 to 65535, got {port!r}")
+    return host, int(port)
+
+
+class LiveLinkSink:
+    """Sends each face frame as a Live Link Face packet to host:port at its pts. Never blocks, never raises."""
+
+    name = "livelink"
+
+    def __init__(self, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, frame_rate: float = 60.0,
+                 device_id: str | None = None, at_pts: bool = True) -> None:
+        self.address = (host, port)
+        self.frame_rate = frame_rate
+        self.device_id = device_id or str(uuid.uuid4()).upper()
+        self.at_pts = at_pts  # False: send as published (tests, or a receiver with its own buffer)
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        self.socket = socket.socket(family, socket.SOCK_DGRAM)
+        self.socket.setblocking(False)
+        self._pending: dict[str, list[tuple[float, asyncio.TimerHandle]]] = {}
+        self.sent = 0
+        self.dropped = 0
+
+    def send(self, message: StreamMessage, topic: bytes, payload: bytes) -> None:
+        if isinstance(message, Event) and message.type == "interrupted":
+            self._cancel_after(message.avatar, message.pts)
+            return
+        if not isinstance(message, FaceFrame):
+            return
+        packet = encode_packet(self.device_id, message.avatar, message.seq, self.frame_rate,
+                               livelink_values(message.weights, message.head, message.eyes))
+        loop = _running_loop() if self.at_pts else None
+        if loop is None:
+            self._send_now(packet)
+            return
+        handle = loop.call_at(message.pts, self._send_now, packet)  # the loop's clock is the monotonic pts clock
+        pending = self._pending.setdefault(message.avatar, [])
+        pending.append((message.pts, handle))
+        now = loop.time()
+        while pending and pending[0][0] < now:
+            pending.pop(0)
+
+    def _send_now(self, packet: bytes) -> None:
+        try:
+            self.socket.sendto(packet, self.address)
+            self.sent += 1
+        except OSError:  # nobody listening, buffer full: a face frame is not worth a stall
+            self.dropped += 1
+
+    def _cancel_after(self, avatar: str, cut: float) -> None:
+        kept = []
+        for pts, handle in self._pending.get(avatar, []):
+            if pts > cut:
+                handle.cancel()
+            else:
+                kept.append((pts, handle))
+        self._pending[avatar] = kept
+
+    def close(self) -> None:
+        for pending in self._pending.values():
+            for _, handle in pending:
+                handle.cancel()
+        self.socket.close()
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
