@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import soundfile
 
-from models.body import quat
+from models.body import metrics, quat
 from models.body.dance import (
     CALM,
     ENERGETIC,
@@ -31,18 +31,7 @@ FPS = 60.0
 
 def click_track(bpm: float, seconds: float, sr: int = SR,
                 loud_from: float | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Clicks on every beat from 0.5 s, the first of every four accented (higher and louder); before
-    `loud_from` (s) the clicks are quiet. Returns (audio, beat times)."""
-    y = np.zeros(int(seconds * sr), dtype=np.float32)
-    times = np.arange(0.5, seconds - 0.1, 60.0 / bpm)
-    n = int(0.03 * sr)
-    decay = np.exp(-np.arange(n) / (0.006 * sr))
-    for i, t in enumerate(times):
-        tone = np.sin(2 * np.pi * (1500.0 if i % 4 == 0 else 1000.0) * np.arange(n) / sr)
-        gain = (1.0 if i % 4 == 0 else 0.6) * (0.25 if loud_from is not None and t < loud_from else 1.0)
-        start = int(round(t * sr))
-        y[start:start + n] += gain * decay * tone[: len(y) - start]
-    return y, times
+    return metrics.click_track(bpm, seconds, sr, loud_from)
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -95,7 +95,7 @@ def heart_hands() -> Gesture:
 
     keys = [(0.0, _rest()), (0.45, rising()), (0.8, heart()), (1.9, heart(0.015)), (2.5, _rest())]
     return Gesture("heart_hands", "Both hands above the chest make a heart: curled fingers form the lobes and "
-                   "touch at the top, straight thumbs meet at the point.", keys, 0.8, ("arms",))
+                   "touch at the top, the thumbs swing down and meet at the point.", keys, 0.8, ("arms",))
 
 
 def wipe_tears() -> Gesture:

@@ -64,3 +64,19 @@ def nearest_distances(reference: np.ndarray, found: np.ndarray) -> np.ndarray:
     if len(found) == 0:
         return np.full(len(reference), np.inf)
     return np.min(np.abs(reference[:, None] - found[None, :]), axis=1)
+
+
+def click_track(bpm: float, seconds: float, sr: int, loud_from: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """A synthetic track of known tempo for evaluating beat tracking: a short tone burst on every beat from
+    0.5 s, the first of every four accented (higher and louder); before `loud_from` (s) the clicks are at a
+    quarter of the level. Returns (mono float32 audio, the true beat times)."""
+    y = np.zeros(int(seconds * sr), dtype=np.float32)
+    times = np.arange(0.5, seconds - 0.1, 60.0 / bpm)
+    n = int(0.03 * sr)
+    decay = np.exp(-np.arange(n) / (0.006 * sr))
+    for i, t in enumerate(times):
+        tone = np.sin(2 * np.pi * (1500.0 if i % 4 == 0 else 1000.0) * np.arange(n) / sr)
+        gain = (1.0 if i % 4 == 0 else 0.6) * (0.25 if loud_from is not None and t < loud_from else 1.0)
+        start = int(round(t * sr))
+        y[start:start + n] += (gain * decay * tone)[: len(y) - start]
+    return y, times
