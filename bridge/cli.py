@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 import time
 from pathlib import Path
@@ -43,7 +44,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         control=args.control, stream=args.stream, avatars=args.avatar or ["host"], frame_rate=args.fps,
         lookahead=args.lookahead, voice_model=args.voice, voice_config=args.voice_config,
         curve_secret_key=args.curve_secret_key, curve_clients=args.curve_clients, insecure=args.insecure,
-        livelink=args.livelink, seed=args.seed,
+        livelink=args.livelink, seed=args.seed, persona=args.persona, llm_url=args.llm_url,
+        llm_model=args.llm_model, llm_key=args.llm_key or os.environ.get("AVATAR_BRIDGE_LLM_KEY"),
     )
     try:
         config.gaze_targets = dict(_gaze_target(text) for text in args.gaze_target or [])
@@ -64,6 +66,28 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return 2
     except KeyboardInterrupt:
         pass
+    return 0
+
+
+def render_show(args: argparse.Namespace) -> int:
+    """`render --show FILE`: perform a rundown offline and print its timing report."""
+    from bridge.rehearsal import rehearse, write_report
+    from bridge.server import ServeConfig, load_voice
+    from models.dialogue.show import load_rundown
+    from models.dialogue.spec import SpecError
+
+    try:
+        rundown = load_rundown(args.show)  # a bad rundown fails here, before the voice loads
+    except SpecError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print("loading voice and dialogue...", file=sys.stderr)
+    voice = load_voice(ServeConfig(voice_model=args.voice, voice_config=args.voice_config))
+    print("rehearsing...", file=sys.stderr)
+    report = rehearse(voice, rundown, frame_rate=args.fps)
+    for path in write_report(report, args.output):
+        print(path)
+    print(report.table(), file=sys.stderr)
     return 0
 
 
@@ -160,7 +184,9 @@ def cmd_render(args: argparse.Namespace) -> int:
     from models.face.emotion import check_emotion
     from models.face.tags import parse_tags
 
-    if not args.text.strip():
+    if args.show is not None:
+        return render_show(args)
+    if args.text is None or not args.text.strip():
         print("error: text must not be empty", file=sys.stderr)
         return 2
     if args.emotion:
@@ -255,6 +281,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--gaze-target", action="append", metavar="NAME=X,Y,Z",
                        help="a named look_at target in metres (face frame, docs/face.md); repeat for several")
     serve.add_argument("--seed", type=int, default=0, help="seed of blinks, saccades and sway (default %(default)s)")
+    serve.add_argument("--persona", type=Path, help="the host's persona YAML (default: the sample host, Aurora)")
+    serve.add_argument("--llm-url", help="an OpenAI-compatible server (e.g. http://127.0.0.1:8080/v1) for answers; "
+                       "default: the embedded retrieval engine")
+    serve.add_argument("--llm-model", default="default", help="the model name sent to --llm-url")
+    serve.add_argument("--llm-key", help="API key for --llm-url (or AVATAR_BRIDGE_LLM_KEY)")
     serve.set_defaults(run=cmd_serve)
 
     say = commands.add_parser("say", help="speak a line", description="Send a line to the sidecar; prints the take id.")
@@ -294,7 +325,8 @@ def build_parser() -> argparse.ArgumentParser:
     render = commands.add_parser("render", help="render a take offline to files",
                                  description="Render a line offline with a virtual clock: take.wav, take.json, "
                                  "take.livelink.csv and take.png (a contact sheet) in the output folder.")
-    render.add_argument("text", help="what to say")
+    render.add_argument("text", nargs="?", help="what to say (or --show)")
+    render.add_argument("--show", type=Path, help="rehearse a rundown file instead: show.wav, show.json, timing.txt")
     render.add_argument("-o", "--output", type=Path, required=True, help="output folder")
     render.add_argument("--emotion", help="emotion of the line")
     render.add_argument("--fps", type=float, default=60.0, help="frame rate (default %(default)s)")

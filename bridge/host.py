@@ -22,6 +22,7 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from bridge.director import Director
@@ -31,7 +32,7 @@ from models.dialogue.chat_queue import ChatQueue, QueuedMessage, QueueError
 from models.dialogue.engine import ChatTurn, DialogueEngine, Fallback, RetrievalEngine, Sentence
 from models.dialogue.history import DialogueHistory
 from models.dialogue.moderation import ChatTextError
-from models.dialogue.persona import Persona, Product
+from models.dialogue.persona import Persona, Product, load_default_persona, load_persona
 from models.dialogue.show import (
     Rundown,
     Segment,
@@ -41,7 +42,9 @@ from models.dialogue.show import (
     ShowEvent,
     ShowRunner,
     WaitingForCue,
+    load_rundown,
 )
+from models.dialogue.spec import SpecError
 from models.tts import WordSpan
 
 log = logging.getLogger(__name__)
@@ -413,3 +416,71 @@ def build_engine(persona: Persona, llm_url: str | None = None, llm_model: str = 
     else:
         return retrieval
     return LLMEngine(persona, source, retrieval, config)
+
+
+class DialogueService:
+    """The sidecar's dialogue: the persona is read at once (a bad file stops `serve`), the engine loads before
+    the sidecar serves (loading torch beside a running performer would make its ticks late), and `run` steps
+    the host on the event loop. If the engine fails to load, `say` still works and `chat` says why."""
+
+    #: How often the host checks for answers that ended and messages to answer, in seconds.
+    STEP_S = 0.01
+
+    def __init__(self, persona_path: Path | None = None, llm_url: str | None = None, llm_model: str = "default",
+                 llm_key: str | None = None) -> None:
+        self.persona = load_persona(persona_path) if persona_path is not None else load_default_persona()
+        self.llm = (llm_url, llm_model, llm_key)
+        self.host: Host | None = None
+        self.load_error: str | None = None
+
+    def load(self, director: Director, avatars: list[str]) -> None:
+        """Load the engine (seconds with embeddings); call it on a worker thread before serving."""
+        try:
+            engine = build_engine(self.persona, *self.llm)
+        except Exception as exc:  # the sidecar keeps serving `say`; chat reports why it cannot answer
+            log.exception("dialogue failed to load")
+            self.load_error = f"{type(exc).__name__}: {exc}"
+            return
+        self.host = Host(self.persona, engine, director, avatars)
+
+    def ready_host(self) -> Host:
+        if self.host is None:
+            if self.load_error is not None:
+                raise ProtocolError("dialogue_failed", f"the dialogue engine failed to load: {self.load_error}")
+            raise ProtocolError("not_ready", "the dialogue engine is still loading; retry in a moment")
+        return self.host
+
+    def describe(self) -> dict[str, Any]:
+        engine = self.host.engine.name if self.host is not None else None
+        return {"persona": self.persona.name, "engine": engine, "ready": self.host is not None}
+
+    async def run(self, clock: Any) -> None:
+        while True:
+            if self.host is not None:
+                try:
+                    self.host.step(clock.now())
+                except Exception:  # a dialogue bug must not stop the sidecar
+                    log.exception("dialogue step failed")
+            await asyncio.sleep(self.STEP_S)
+
+    # -- ops -----------------------------------------------------------------------------------------------------
+
+    def chat(self, avatar: str, user: str, text: str, priority: str | None) -> dict[str, Any]:
+        return self.ready_host().chat(avatar, user, text, priority)
+
+    def queue(self, avatar: str, action: str, message: str | None) -> dict[str, Any]:
+        return self.ready_host().queue_op(avatar, action, message)
+
+    def show(self, avatar: str, action: str, file: str | None, segment: str | None,
+             cue: str | None) -> dict[str, Any]:
+        host = self.ready_host()
+        if action != "load":
+            return host.show_op(action, segment, cue)
+        if file is None:
+            raise ProtocolError("missing_field", "file is required for show action 'load'", "file")
+        try:
+            rundown = load_rundown(Path(file), self.persona)
+        except SpecError as exc:
+            raise ProtocolError("bad_rundown", str(exc), "file") from None
+        host.load_show(rundown, avatar)
+        return host.show_op("status")

@@ -94,7 +94,43 @@ class PingRequest:
     t_client: float = field(metadata={"finite": True})
 
 
-Request = Union[DescribeRequest, SayRequest, InterruptRequest, LookAtRequest, PingRequest]
+@dataclass(frozen=True)
+class ChatRequest:
+    """A fan's message: queued (dedupe, rate limit, blocklist), answered in the persona's voice when the avatar is
+    free. The reply carries the take and, for the embedded engine, the answer's text (docs/dialogue.md)."""
+
+    OP: ClassVar[str] = "chat"
+    user: str = field(metadata={"max_len": MAX_NAME_CHARS, "non_empty": True})
+    text: str = field(metadata={"max_len": MAX_TEXT_CHARS})  # the dialogue's own limit is stricter (500)
+    avatar: str | None = field(default=None, metadata={"max_len": MAX_NAME_CHARS})
+    priority: str | None = field(default=None, metadata={"max_len": MAX_NAME_CHARS})  # normal, paid, pinned
+
+
+@dataclass(frozen=True)
+class QueueRequest:
+    """Operator control of the chat queue: list, approve, skip, pin, requeue (a `message` id), hold, release."""
+
+    OP: ClassVar[str] = "queue"
+    action: str = field(metadata={"max_len": MAX_NAME_CHARS, "non_empty": True})
+    message: str | None = field(default=None, metadata={"max_len": MAX_NAME_CHARS})
+    avatar: str | None = field(default=None, metadata={"max_len": MAX_NAME_CHARS})
+
+
+@dataclass(frozen=True)
+class ShowRequest:
+    """The show runner: load (`file`: a rundown on the sidecar's disk), start, pause, resume, next, jump
+    (`segment`), cue (`cue`), stop, status."""
+
+    OP: ClassVar[str] = "show"
+    action: str = field(metadata={"max_len": MAX_NAME_CHARS, "non_empty": True})
+    file: str | None = field(default=None, metadata={"max_len": 1000})
+    segment: str | None = field(default=None, metadata={"max_len": MAX_NAME_CHARS})
+    cue: str | None = field(default=None, metadata={"max_len": MAX_NAME_CHARS})
+    avatar: str | None = field(default=None, metadata={"max_len": MAX_NAME_CHARS})
+
+
+Request = Union[DescribeRequest, SayRequest, InterruptRequest, LookAtRequest, PingRequest, ChatRequest, QueueRequest,
+                ShowRequest]
 REQUESTS: dict[str, type] = {cls.OP: cls for cls in typing.get_args(Request)}
 
 
@@ -266,7 +302,7 @@ class FaceFrame:
 
 
 #: Event types on the stream.
-EVENT_TYPES = ("take_started", "take_ended", "interrupted", "error")
+EVENT_TYPES = ("take_started", "take_ended", "interrupted", "error", "chat", "fallback", "show")
 
 
 @dataclass(frozen=True)

@@ -21,18 +21,22 @@ import zmq.asyncio
 
 from bridge.director import Director
 from bridge.face_layers import add_faces
+from bridge.host import DialogueService
 from bridge.performer import MonotonicClock, Performer
 from bridge.protocol import (
     MAX_MESSAGE_BYTES,
     MAX_TEXT_CHARS,
     PROTOCOL_VERSION,
+    ChatRequest,
     DescribeRequest,
     InterruptRequest,
     LookAtRequest,
     PingRequest,
     ProtocolError,
+    QueueRequest,
     Request,
     SayRequest,
+    ShowRequest,
     error_reply,
     ok_reply,
     parse_request,
@@ -41,6 +45,7 @@ from bridge.sinks import Hub
 from bridge.sinks.livelink import LiveLinkSink, parse_address
 from bridge.sinks.zmq_pub import SEND_HWM, ZmqPubSink
 from models.body.gestures import REQUIRED as GESTURES
+from models.dialogue.spec import SpecError
 from models.face.arkit import ARKIT_BLENDSHAPES
 from models.face.emotion import EMOTIONS, check_emotion
 from models.face.life import DEFAULT_TARGETS, Point
@@ -70,6 +75,10 @@ class ServeConfig:
     livelink: str | None = None  # "HOST:PORT": also send Live Link Face UDP packets there
     gaze_targets: dict[str, Point] = field(default_factory=dict)  # named look_at targets beside the defaults
     seed: int = 0  # blinks, saccades and sway: the same seed gives the same life
+    persona: Path | None = None  # the host's persona file; None: the sample persona (docs/dialogue.md)
+    llm_url: str | None = None  # an OpenAI-compatible server for answers; None: the embedded retrieval engine
+    llm_model: str = "default"
+    llm_key: str | None = None
 
 
 _ENDPOINT = re.compile(r"^(tcp)://(\[[^\]]+\]|[^:]+):(\d+|\*)$")
@@ -131,6 +140,10 @@ class Sidecar:
             except ValueError as exc:
                 raise ConfigError(str(exc)) from None
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="voice")
+        try:
+            self.dialogue = DialogueService(config.persona, config.llm_url, config.llm_model, config.llm_key)
+        except SpecError as exc:
+            raise ConfigError(f"persona: {exc}") from None
         self.director: Director | None = None
         self.auth: Any = None
         self.handlers: dict[type, Callable[[Any], dict[str, Any]]] = {
@@ -139,6 +152,9 @@ class Sidecar:
             InterruptRequest: self._interrupt,
             LookAtRequest: self._look_at,
             PingRequest: self._ping,
+            ChatRequest: lambda r: self.dialogue.chat(self._avatar(r.avatar), r.user, r.text, r.priority),
+            QueueRequest: lambda r: self.dialogue.queue(self._avatar(r.avatar), r.action, r.message),
+            ShowRequest: lambda r: self.dialogue.show(self._avatar(r.avatar), r.action, r.file, r.segment, r.cue),
         }
         self.requests_served = 0
         self.requests_rejected = 0
@@ -212,6 +228,7 @@ class Sidecar:
             "stream": self.config.stream,
             "voice": self.voice.name,
             "limits": {"max_text_chars": MAX_TEXT_CHARS, "max_message_bytes": MAX_MESSAGE_BYTES},
+            "dialogue": self.dialogue.describe(),
             "emotions": list(EMOTIONS),
             "gestures": list(GESTURES),
             "gaze_targets": sorted(next(iter(self.faces.values())).targets),
@@ -285,6 +302,7 @@ class Sidecar:
         loop = asyncio.get_running_loop()
         self.director = Director(self.performer, self.voice, self.clock, self.executor,
                                  post=loop.call_soon_threadsafe, gestures=GESTURES)
+        await loop.run_in_executor(None, self.dialogue.load, self.director, self.config.avatars)
         self.bind()
         log.info("serving", extra={"control": self.config.control, "stream": self.config.stream,
                                    "avatars": self.config.avatars, "voice": self.voice.name,
@@ -292,7 +310,8 @@ class Sidecar:
         if ready:
             ready()
         tasks = [asyncio.create_task(self.performer.run(self.clock), name="performer"),
-                 asyncio.create_task(self._control_loop(), name="control")]
+                 asyncio.create_task(self._control_loop(), name="control"),
+                 asyncio.create_task(self.dialogue.run(self.clock), name="dialogue")]
         try:
             done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
             for task in done:

@@ -18,6 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from bridge.protocol import (  # noqa: E402
     AudioChunk,
+    ChatRequest,
     DescribeRequest,
     Event,
     FaceFrame,
@@ -26,7 +27,9 @@ from bridge.protocol import (  # noqa: E402
     Phonemes,
     PingRequest,
     ProtocolError,
+    QueueRequest,
     SayRequest,
+    ShowRequest,
     Words,
     encode_request,
     encode_stream,
@@ -61,6 +64,20 @@ def vectors() -> dict[str, bytes]:
         "request_interrupt": encode_request(InterruptRequest(avatar="host"), "abc"),
         "request_ping": encode_request(PingRequest(t_client=10.25), 2),
         "request_describe": encode_request(DescribeRequest(), 3),
+        "request_chat": encode_request(ChatRequest(user="mika", text="How much is the beanie?", priority="paid"), 5),
+        "request_queue": encode_request(QueueRequest(action="approve", message="q12"), 6),
+        "request_show": encode_request(ShowRequest(action="jump", segment="beanie"), 7),
+        "reply_chat": ok_reply(5, avatar="host", status="answering", queue_id="q12", take="t8",
+                               text="[excited] Great pick! <present_product> You can get the Snowflake Knit Beanie "
+                                    "for $24.", engine="retrieval",
+                               products=[{"id": "snowflake-beanie", "name": "Snowflake Knit Beanie", "price": 24.0,
+                                          "currency": "USD", "stock_link": "https://shop.example.com/p/beanie"}]),
+        "stream_event_chat": encode_stream(Event("host", 5, 1236.0, "chat", "t8", {
+            "queue_id": "q12", "user": "mika", "text": "[excited] Great pick!", "engine": "retrieval",
+            "also_asked_by": ["ana"], "products": []})),
+        "stream_event_fallback": encode_stream(Event("host", 6, 1236.5, "fallback", "t9", {
+            "reason": "timeout", "detail": "no first sentence after 2.00 s", "engine": "retrieval",
+            "partial": False, "after_s": 2.0})),
         "reply_say": ok_reply(1, take="t7", avatar="host"),
         "reply_ping": ok_reply(2, t_client=10.25, t_server=1234.5),
         "reply_look_at": ok_reply(8, avatar="host", point=[0.3, -0.45, 0.5], pts=1234.6),

@@ -1,0 +1,131 @@
+"""Chat → first audio on the wire: the real sidecar, a DEALER sending `chat`, a SUB timing the answer's first
+audio chunk. Once with the embedded retrieval engine (target p50 ≤ 250 ms on this machine) and once with a
+streaming OpenAI-compatible server whose time to first token is simulated at 300 ms (target ≤ TTFT + 200 ms).
+
+    python -m benchmarks.bench_chat [--questions 15]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from benchmarks.common import percentiles, table, write
+from bridge.client import BridgeClient, BridgeError
+from bridge.protocol import AudioChunk, ChatRequest, Event
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.conftest import start_sidecar, stop_sidecar  # noqa: E402
+from tests.llm_double import FakeLLMServer, Script  # noqa: E402
+
+QUESTIONS = [
+    "How thick is a hockey puck?", "How much is the snowflake beanie?", "Why do curlers sweep the ice?",
+    "Who built the first ice resurfacing machine?", "Which country has won the most Winter Olympic medals?",
+    "What does the team hoodie cost?", "Where were the first Winter Olympics?", "What is biathlon?",
+    "You're amazing, Aurora!", "How long does shipping take?", "What's the capital of Peru?",
+    "Do speed skaters race clockwise?", "How heavy can a curling stone be?", "When did snowboarding join the Olympics?",
+    "How much is the mascot plush?",
+]
+TTFT_S = 0.3
+#: What the simulated model says: a short first sentence, then more, one token every 20 ms (about 50 tokens/s).
+LLM_TOKENS = ["[happy] ", "Great ", "question! ", "Hockey ", "pucks ", "are ", "frozen ", "before ", "games ", "so ",
+              "they ", "bounce ", "less. ", "<thumbs_up>"]
+
+
+def chat_to_first_audio(client: BridgeClient, questions: list[str]) -> list[float]:
+    latencies = []
+    for i, text in enumerate(questions):
+        sent = time.monotonic()
+        reply = client.request(ChatRequest(user=f"fan{i}", text=text))
+        assert reply["status"] == "answering", reply
+        first = None
+        for message, received in client.stream(timeout=15):
+            if isinstance(message, AudioChunk) and message.take == reply["take"] and first is None:
+                first = received - sent
+            if isinstance(message, Event) and message.take == reply["take"] and message.type == "take_ended":
+                break
+        assert first is not None, f"no audio for {text!r}"
+        latencies.append(first)
+    return latencies
+
+
+def wait_for_dialogue(client: BridgeClient, timeout: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            reply = client.request(ChatRequest(user="warmup", text="Hi!"))
+        except BridgeError as exc:
+            if exc.code != "not_ready":
+                raise
+            time.sleep(0.2)
+            continue
+        for message, _ in client.stream(timeout=15):
+            if isinstance(message, Event) and message.take == reply.get("take") and message.type == "take_ended":
+                return
+    raise TimeoutError("dialogue did not load")
+
+
+def run_sidecar(tmp: Path, extra: list[str], questions: list[str]) -> list[float]:
+    sidecar = start_sidecar(tmp, *extra)
+    try:
+        with BridgeClient(sidecar.control, sidecar.stream, timeout=30) as client:
+            client.subscribe(avatar="host")
+            time.sleep(0.3)
+            wait_for_dialogue(client)
+            return chat_to_first_audio(client, questions)
+    finally:
+        stop_sidecar(sidecar)
+
+
+class LLMDouble:
+    """The test double server on its own thread and loop, answering every request with the same stream."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.server = FakeLLMServer()
+        threading.Thread(target=self.loop.run_forever, daemon=True).start()
+        self.url = asyncio.run_coroutine_threadsafe(self.server.start(), self.loop).result(10)
+
+    def script(self, count: int) -> None:
+        for _ in range(count):
+            self.server.scripts.append(Script(tokens=LLM_TOKENS, ttft_s=TTFT_S, gap_s=0.02))
+
+    def close(self) -> None:
+        asyncio.run_coroutine_threadsafe(self.server.stop(), self.loop).result(10)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--questions", type=int, default=len(QUESTIONS))
+    args = parser.parse_args(argv)
+    questions = (QUESTIONS * 4)[: args.questions]
+    with tempfile.TemporaryDirectory() as tmp:
+        embedded = run_sidecar(Path(tmp), [], questions)
+        double = LLMDouble()
+        double.script(len(questions) + 1)
+        try:
+            llm = run_sidecar(Path(tmp), ["--llm-url", double.url, "--llm-model", "simulated"], questions)
+        finally:
+            double.close()
+    e, m = percentiles(embedded, 50, 95), percentiles(llm, 50, 95)
+    rows = [
+        ("embedded: chat → first audio p50", f"{1000 * e['p50']:.0f} ms", "≤ 250 ms"),
+        ("embedded: chat → first audio p95", f"{1000 * e['p95']:.0f} ms", ""),
+        ("LLM (TTFT 300 ms): chat → first audio p50", f"{1000 * m['p50']:.0f} ms", f"≤ {1000 * TTFT_S + 200:.0f} ms"),
+        ("LLM (TTFT 300 ms): chat → first audio p95", f"{1000 * m['p95']:.0f} ms", ""),
+    ]
+    print(table(rows, f"chat → first audio on the wire ({len(questions)} questions each)"))
+    path = write("chat", {"questions": len(questions), "ttft_s": TTFT_S,
+                          "embedded_s": embedded, "llm_s": llm,
+                          "embedded": e, "llm": m})
+    print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()
