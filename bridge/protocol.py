@@ -129,8 +129,30 @@ class ShowRequest:
     avatar: str | None = field(default=None, metadata={"max_len": MAX_NAME_CHARS})
 
 
+@dataclass(frozen=True)
+class GestureRequest:
+    """Play a gesture of the library (`describe.gestures`): its stroke on word `at_word` (0-based) of the avatar's
+    current take, or as soon as it can land (its stroke `stroke` seconds after the next frame)."""
+
+    OP: ClassVar[str] = "gesture"
+    name: str = field(metadata={"max_len": MAX_NAME_CHARS, "non_empty": True})
+    avatar: str | None = field(default=None, metadata={"max_len": MAX_NAME_CHARS})
+    at_word: int | None = field(default=None, metadata={"min": 0, "max": MAX_TEXT_CHARS})
+
+
+@dataclass(frozen=True)
+class DanceRequest:
+    """Dance to a music file on the sidecar's disk (wav, ogg, mp3 or flac, at most 10 minutes): a take whose audio
+    is the music, streamed on the take's clock with the poses. `style`: pop (default), calm or hype."""
+
+    OP: ClassVar[str] = "dance"
+    music: str = field(metadata={"max_len": 1000, "non_empty": True})
+    avatar: str | None = field(default=None, metadata={"max_len": MAX_NAME_CHARS})
+    style: str | None = field(default=None, metadata={"max_len": MAX_NAME_CHARS})
+
+
 Request = Union[DescribeRequest, SayRequest, InterruptRequest, LookAtRequest, PingRequest, ChatRequest, QueueRequest,
-                ShowRequest]
+                ShowRequest, GestureRequest, DanceRequest]
 REQUESTS: dict[str, type] = {cls.OP: cls for cls in typing.get_args(Request)}
 
 
@@ -301,8 +323,40 @@ class FaceFrame:
         return struct.unpack(f"<{NUM_FACE_WEIGHTS}f", self.w)
 
 
+@dataclass(frozen=True)
+class PoseFrame:
+    """One body pose to apply at pts: the Hips position [x, y, z] in metres and every joint's local rotation as
+    float32 little-endian quaternions (x, y, z, w), in the order of the `skeleton` message; Unity axes."""
+
+    KIND: ClassVar[str] = "pose"
+    avatar: str
+    seq: int
+    pts: float
+    root: list[float]
+    q: bytes
+
+    @property
+    def rotations(self) -> list[tuple[float, float, float, float]]:
+        values = struct.unpack(f"<{len(self.q) // 4}f", self.q)
+        return [values[i:i + 4] for i in range(0, len(values), 4)]  # type: ignore[misc]
+
+
+@dataclass(frozen=True)
+class Skeleton:
+    """The joints `pose` frames refer to: Unity HumanBodyBones names, parent indices (-1: the root) and rest offsets
+    [x, y, z] from the parent in metres (T-pose, every local rotation the identity), Unity axes. Published when the
+    stream starts and then every second, so a late subscriber soon has it."""
+
+    KIND: ClassVar[str] = "skeleton"
+    avatar: str
+    joints: list[str]
+    parents: list[int]
+    offsets: list[list[float]]
+
+
 #: Event types on the stream.
-EVENT_TYPES = ("take_started", "take_ended", "interrupted", "error", "chat", "fallback", "show")
+EVENT_TYPES = ("take_started", "take_ended", "interrupted", "error", "chat", "fallback", "show", "gesture", "dance",
+               "warning")
 
 
 @dataclass(frozen=True)
@@ -318,7 +372,7 @@ class Event:
     data: dict[str, Any] = field(default_factory=dict)
 
 
-StreamMessage = Union[AudioChunk, Phonemes, Words, FaceFrame, Event]
+StreamMessage = Union[AudioChunk, Phonemes, Words, FaceFrame, Event, PoseFrame, Skeleton]
 STREAM_KINDS: dict[str, type] = {cls.KIND: cls for cls in typing.get_args(StreamMessage)}
 
 
@@ -328,6 +382,14 @@ def face_weights_to_bytes(weights: Any) -> bytes:
     if len(values) != NUM_FACE_WEIGHTS:
         raise ValueError(f"a face frame needs {NUM_FACE_WEIGHTS} weights, got {len(values)}")
     return struct.pack(f"<{NUM_FACE_WEIGHTS}f", *values)
+
+
+def pose_rotations_to_bytes(rotations: Any) -> bytes:
+    """Pack joint rotations ([J, 4] quaternions x, y, z, w) as float32 little-endian."""
+    values = [float(v) for q in rotations for v in q]
+    if len(values) % 4:
+        raise ValueError(f"pose rotations must be quaternions of 4 numbers, got {len(values)} numbers")
+    return struct.pack(f"<{len(values)}f", *values)
 
 
 @functools.cache

@@ -19,9 +19,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from bridge.protocol import (  # noqa: E402
     AudioChunk,
     ChatRequest,
+    DanceRequest,
     DescribeRequest,
     Event,
     FaceFrame,
+    GestureRequest,
     InterruptRequest,
     LookAtRequest,
     Phonemes,
@@ -78,6 +80,19 @@ def vectors() -> dict[str, bytes]:
         "stream_event_fallback": encode_stream(Event("host", 6, 1236.5, "fallback", "t9", {
             "reason": "timeout", "detail": "no first sentence after 2.00 s", "engine": "retrieval",
             "partial": False, "after_s": 2.0})),
+        "request_gesture": encode_request(GestureRequest(name="heart_hands", at_word=3), 9),
+        "request_dance": encode_request(DanceRequest(music="/srv/music/theme.ogg", style="hype"), 10),
+        "reply_gesture": ok_reply(9, avatar="host", name="heart_hands", take="t7", start_pts=1235.45,
+                                  stroke_pts=1236.25),
+        "reply_dance": ok_reply(10, avatar="host", take="t12"),
+        "stream_event_gesture": encode_stream(Event("host", 7, 1236.25, "gesture", "t7", {
+            "name": "heart_hands", "start_pts": 1235.45, "end_pts": 1237.95})),
+        "stream_event_dance": encode_stream(Event("host", 8, 1240.0, "dance", "t12", {
+            "music": "/srv/music/theme.ogg", "tempo": 120.2, "beats": 96, "downbeats": 24, "clear": True,
+            "style": "hype", "moves": ["arm_pump", "overhead_clap"], "duration": 48.0})),
+        "stream_event_warning": encode_stream(Event("host", 9, 1240.0, "warning", "t13", {
+            "code": "no_clear_beat", "message": "no clear beat (pulse clarity 0.07 < 0.3); dancing a gentle sway "
+                                                "instead"})),
         "reply_say": ok_reply(1, take="t7", avatar="host"),
         "reply_ping": ok_reply(2, t_client=10.25, t_server=1234.5),
         "reply_look_at": ok_reply(8, avatar="host", point=[0.3, -0.45, 0.5], pts=1234.6),
