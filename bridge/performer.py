@@ -71,6 +71,12 @@ class Publish(Protocol):
     def __call__(self, message: StreamMessage) -> None: ...
 
 
+class BodyLayer(Protocol):
+    """An avatar's body (bridge.body_layers): the stream messages of the frame at pts t (`pose`, `skeleton`)."""
+
+    def messages(self, avatar: str, t: float, seq: Callable[[str], int]) -> list[StreamMessage]: ...
+
+
 @dataclass
 class SpeechLayer:
     """Mouth curves of the take sounding at t, with the expression below kept on top of them except where the
@@ -107,6 +113,7 @@ class Stage:
     layers: list[Layer] = field(default_factory=list)
     takes: deque[Take] = field(default_factory=deque)
     speech: SpeechLayer = field(default_factory=SpeechLayer)
+    body: BodyLayer | None = None
     audio_cursor: int = 0
     free_pts: float = 0.0  # when the previous take stopped sounding
     seq: dict[str, int] = field(default_factory=dict)
@@ -176,7 +183,7 @@ class Stage:
         until = t + self.period  # everything due before the next tick goes out now
         while (take := self.current) is not None:
             if take.start_pts is None:
-                if take.clips:
+                if take.clips or len(take.audio):  # speech, or audio of its own (a dance's music)
                     self._start(take, now)
                 elif take.synthesis_done:  # failed before any audio
                     self.takes.popleft()
@@ -199,6 +206,9 @@ class Stage:
         np.clip(pose.weights, 0.0, 1.0, out=pose.weights)
         self.publish(FaceFrame(self.avatar, self.next_seq("face"), t, face_weights_to_bytes(pose.weights),
                                pose.head.tolist(), pose.eyes.tolist()))
+        if self.body is not None:
+            for message in self.body.messages(self.avatar, t, self.next_seq):
+                self.publish(message)
 
     def _send_audio(self, take: Take, until_pts: float) -> None:
         assert take.start_pts is not None

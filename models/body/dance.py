@@ -31,6 +31,8 @@ from models.body.skeleton import mask
 SUPPORTED_FORMATS = (".wav", ".ogg", ".mp3", ".flac")
 #: The longest music we track: 10 minutes (a 2-hour file would take minutes and much memory).
 MAX_MUSIC_S = 600.0
+#: The shortest music we dance to (s): a beat needs a few periods to be heard.
+MIN_MUSIC_S = 2.0
 #: The tempo range we dance to; a tracked tempo outside is folded in by octaves.
 MIN_BPM, MAX_BPM = 60.0, 180.0
 #: Analysis rate and hop: 11.6 ms frames.
@@ -73,8 +75,9 @@ class BeatGrid:
                 "dancing a gentle sway instead")
 
 
-def load_music(path: str | Path, max_seconds: float = MAX_MUSIC_S) -> tuple[np.ndarray, int]:
-    """Mono float32 audio at SAMPLE_RATE, after checking the file exists, is supported and not too long."""
+def check_music(path: str | Path, max_seconds: float = MAX_MUSIC_S) -> float:
+    """Check a music file from its header alone (exists, supported, readable, not too long): its duration in s.
+    Cheap enough to answer a request with; `load_music` decodes."""
     p = Path(path)
     if not p.is_file():
         raise MusicError(f"music file not found: {p}")
@@ -88,6 +91,16 @@ def load_music(path: str | Path, max_seconds: float = MAX_MUSIC_S) -> tuple[np.n
     if info.duration > max_seconds:
         raise MusicError(f"music file {p.name} is {info.duration:.0f} s long; the limit is {max_seconds:.0f} s "
                          f"({max_seconds / 60:.0f} minutes): cut the part to dance to")
+    if info.duration < MIN_MUSIC_S:
+        raise MusicError(f"music file {p.name} is {info.duration:.2f} s long; a dance needs at least "
+                         f"{MIN_MUSIC_S:.0f} s of music" if info.frames else f"music file {p} holds no audio")
+    return float(info.duration)
+
+
+def load_music(path: str | Path, max_seconds: float = MAX_MUSIC_S) -> tuple[np.ndarray, int]:
+    """Mono float32 audio at SAMPLE_RATE, after checking the file exists, is supported and not too long."""
+    check_music(path, max_seconds)
+    p = Path(path)
     try:
         audio, rate = soundfile.read(str(p), dtype="float32", always_2d=True)
     except (RuntimeError, soundfile.LibsndfileError) as exc:
