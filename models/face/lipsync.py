@@ -44,7 +44,7 @@ CONTACT_CLOSE_S, CONTACT_RELEASE_S = 0.015, 0.01
 SHORT_PAUSE_S = 0.12
 #: A segment's curves start and end at rest, easing over this long (s): the face before and after a segment is
 #: not the segment's to move, so its first and last frames never jump.
-EDGE_S = 0.04
+EDGE_S = 0.025
 #: Muscle smoothing of the blend (s, a Gaussian's sigma).
 SMOOTH_S = 0.012
 #: Loudness (dBFS, RMS over a phoneme) at which the jaw opens exactly as the viseme table says: the level of a
@@ -198,9 +198,15 @@ def lipsync_track(phonemes: Sequence[PhonemeSpan], duration: float, audio: np.nd
     tongue = np.zeros(n)
     targets = articulation_targets(phonemes)
     contact = _contact_curves(targets, times)
+    jaw_open = np.ones(n)  # how much jaw opening the contacts leave
     for target in targets:
         shape = VISEME_TARGETS[VISEME_INDEX[target.viseme]].astype(np.float64)
         d = target.dominance
+        if target.viseme in JAW_CLOSURE:
+            # The jaw closes during the consonant itself; before it, mouthClose keeps the lips sealed over the
+            # jaw, so a short vowel just before a closure keeps its own opening.
+            held = dominance_curve(times, target.start, target.end, CONTACT_CLOSE_S, CONTACT_RELEASE_S)
+            jaw_open = np.minimum(jaw_open, 1.0 - JAW_CLOSURE[target.viseme] * held)
         pull = dominance_curve(times, target.start, target.end, d.lips_ahead, d.behind)
         jaw_pull = dominance_curve(times, target.start, target.end, d.jaw_ahead, d.behind)
         jaw_gain = lip_gain = 1.0
@@ -221,7 +227,7 @@ def lipsync_track(phonemes: Sequence[PhonemeSpan], duration: float, audio: np.nd
     for viseme, held in contact.items():
         shape, channels = VISEME_TARGETS[VISEME_INDEX[viseme]].astype(np.float64), CONTACT_CHANNELS[viseme]
         values[:, channels] = np.maximum(values[:, channels], held[:, None] * shape[channels])
-        jaw[:, 0] *= 1.0 - JAW_CLOSURE[viseme] * held  # the jaw closes with the lips (smoothed with the rest)
+    jaw[:, 0] *= jaw_open
     values[:, JAW_CHANNELS] = _smooth(jaw, sigma)
     # mouthClose keeps the lips together over the jaw opening that is left (ARKit's corrective shape).
     sealed = _smooth((contact["PP"] * values[:, _JAW_OPEN])[:, None], sigma)[:, 0]

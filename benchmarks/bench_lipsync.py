@@ -1,0 +1,172 @@
+"""Lip-sync quality: 30 sentences rendered offline (the real voice, the whole pipeline, 60 fps frames as a client
+receives them) and scored against their phoneme timeline and audio (models/face/quality.py):
+
+- contact reached on every p b m (lips sealed) and f v (lower lip on the teeth),
+- flickers: visible movements narrower than 40 ms,
+- jawOpen's correlation with the audio's loudness envelope,
+- onset lead: how long before its sound each visible viseme is half-way there (ITU-R BT.1359: a face late by
+  more than ~45 ms, or early by more than ~125 ms, is noticed; lips anticipating a vowel lead on purpose),
+- loud against quiet: the same line excited and sad, the jaw's mean vowel opening,
+- cost: animator time (lip-sync, contact, head tracks) per second of speech.
+
+A volume-only lip-sync (jawOpen follows loudness, what many avatar tools do) is scored the same way for
+comparison. `python -m benchmarks lipsync` prints the table and writes benchmarks/results/lipsync.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from typing import Any
+
+import numpy as np
+
+from benchmarks.common import percentiles, table, write
+
+SENTENCES = (
+    "Hi everyone, welcome to the winter showcase!",
+    "Bob bought a maple pie by the bay.",
+    "My mom made a blueberry muffin for baby Pam.",
+    "Five very fine movies, please, before lunch.",
+    "Think of three things you love about the mountains.",
+    "Would you like to see our brand new puffer jacket?",
+    "The biathlon mixes skiing with precise shooting.",
+    "Please pass me the purple paper plates.",
+    "Fifty five fluffy foxes followed the ferry.",
+    "Are you ready for the big final tonight?",
+    "Our mascot, a snow leopard, loves to wave at fans.",
+    "Figure skaters spin faster when they pull their arms in.",
+    "This thermal bottle keeps your cocoa warm for twelve hours.",
+    "Maybe we can meet at the main plaza at seven.",
+    "Why do bobsleds need such heavy weights?",
+    "The opening ceremony begins with fireworks over the lake.",
+    "Every volunteer receives a warm beanie and a pin.",
+    "Very few people have won medals in both summer and winter games.",
+    "Bring your family, your friends, and your best voice!",
+    "What a wonderful performance by the Norwegian team!",
+    "Pick up your tickets at the blue booth by the bus stop.",
+    "Whoa, that was a perfect landing!",
+    "I believe the curling final starts at five fifteen.",
+    "Sorry, I missed that. Could you ask me again?",
+    "Mia, Ben and Paul proudly carried the flag.",
+    "Move over to the left so everybody can view the board.",
+    "The ice hockey puck travels over one hundred miles per hour.",
+    "Thank you so much for watching, and happy holidays!",
+    "Have you ever tried freestyle moguls?",
+    "Visit our booth for a photo with the official mascot.",
+)
+LOUD_QUIET_LINE = "Come on, hop aboard the big boat today!"
+VOWELS = {"aa", "E", "ih", "oh", "ou"}
+
+
+def volume_only(take: Any) -> np.ndarray:  # noqa: ANN401 - a RenderedTake
+    """The comparison: jawOpen from the loudness envelope alone (0..0.7), every other channel at rest."""
+    from models.face.arkit import INDEX
+    from models.face.quality import loudness_envelope
+
+    weights = np.zeros_like(take.weights)
+    envelope = loudness_envelope(take.audio, take.sample_rate, take.frame_times)
+    weights[:, INDEX["jawOpen"]] = 0.7 * envelope / max(float(envelope.max()), 1e-9)
+    return weights
+
+
+def score(take: Any, weights: np.ndarray) -> dict[str, Any]:  # noqa: ANN401
+    from models.face import quality
+    from models.face.arkit import INDEX
+
+    contacts = quality.contacts(take.frame_times, weights, take.phonemes)
+    return {
+        "pp": [c.reached for c in contacts if c.viseme == "PP"],
+        "ff": [c.reached for c in contacts if c.viseme == "FF"],
+        "flickers": len(quality.flickers(take.frame_times, weights)),
+        "correlation": quality.envelope_correlation(take.frame_times, weights[:, INDEX["jawOpen"]], take.audio,
+                                                    take.sample_rate, take.duration),
+        "leads": quality.onset_leads(take.frame_times, weights, take.phonemes),
+    }
+
+
+def summary(scores: list[dict[str, Any]]) -> dict[str, Any]:
+    pp = [r for s in scores for r in s["pp"]]
+    ff = [r for s in scores for r in s["ff"]]
+    leads = [lead * 1000.0 for s in scores for lead in s["leads"]]
+    correlations = [s["correlation"] for s in scores]
+    return {
+        "bilabials": len(pp), "bilabials_closed": sum(pp),
+        "labiodentals": len(ff), "labiodentals_reached": sum(ff),
+        "flickers": sum(s["flickers"] for s in scores),
+        "jaw_envelope_correlation": {"median": float(np.median(correlations)), "min": float(np.min(correlations))},
+        "onset_lead_ms": {"count": len(leads), **percentiles(leads, 5, 25, 50, 75, 95)} if leads else {},
+        "late_over_45ms": int(sum(lead < -45.0 for lead in leads)),
+    }
+
+
+def vowel_jaw(take: Any) -> float:  # noqa: ANN401
+    from models.face.arkit import INDEX
+
+    peaks = []
+    for _, viseme, start, end in take.phonemes:
+        inside = (take.frame_times >= start) & (take.frame_times < end)
+        if viseme in VOWELS and inside.any():
+            peaks.append(float(take.weights[inside, INDEX["jawOpen"]].max()))
+    return float(np.mean(peaks))
+
+
+def animator_cost(voice: Any, count: int) -> float:  # noqa: ANN401
+    """Milliseconds of animator work (lip-sync, contact and head tracks) per second of speech."""
+    from bridge.animator import animate
+
+    segments = [s for text in SENTENCES[:count] for s in voice.synthesize(text)]
+    started = time.perf_counter()
+    for segment in segments:
+        animate(segment)
+    elapsed = time.perf_counter() - started
+    return 1000.0 * elapsed / sum(s.duration for s in segments)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="bench_lipsync", description=__doc__)
+    parser.add_argument("--sentences", type=int, default=len(SENTENCES), help="how many of the 30 to render")
+    args = parser.parse_args(argv)
+
+    from bridge.render import render_take
+    from models.tts.piper_voice import PiperTTS
+
+    voice = PiperTTS()
+    takes = [render_take(voice, text) for text in SENTENCES[: args.sentences]]
+    ours = summary([score(take, take.weights) for take in takes])
+    baseline = summary([score(take, volume_only(take)) for take in takes])
+    loud = vowel_jaw(render_take(voice, f"[excited] {LOUD_QUIET_LINE}"))
+    quiet = vowel_jaw(render_take(voice, f"[sad] {LOUD_QUIET_LINE}"))
+    cost = animator_cost(voice, min(10, args.sentences))
+    speech = sum(take.duration for take in takes)
+
+    def pct(a: int, b: int) -> str:
+        return f"{a}/{b} ({100.0 * a / max(b, 1):.0f}%)"
+
+    lead = ours["onset_lead_ms"]
+    rows = [
+        ("sentences / seconds of speech", f"{len(takes)} / {speech:.1f}", ""),
+        ("p b m closed", pct(ours["bilabials_closed"], ours["bilabials"]), "100%"),
+        ("f v lip on teeth", pct(ours["labiodentals_reached"], ours["labiodentals"]), "100%"),
+        ("flickers (< 40 ms)", str(ours["flickers"]), "0"),
+        ("jawOpen~envelope r median", f"{ours['jaw_envelope_correlation']['median']:.2f}", ">= 0.5"),
+        ("jawOpen~envelope r min", f"{ours['jaw_envelope_correlation']['min']:.2f}", "(loud consonants shut the jaw)"),
+        ("onset lead p5 ms", f"{lead['p5']:.0f}", ">= -45 (never noticeably late)"),
+        ("onset lead p50 ms", f"{lead['p50']:.0f}", "20..80 (lips anticipate)"),
+        ("onset lead p95 ms", f"{lead['p95']:.0f}", "<= 200"),
+        ("onsets late by > 45 ms", f"{ours['late_over_45ms']}/{lead['count']}", "0"),
+        ("jaw excited / sad", f"{loud / quiet:.2f}", ">= 1.25 (shouting opens wider)"),
+        ("animator ms per s of speech", f"{cost:.1f}", "<= 20 (off the tick)"),
+        ("volume-only: p b m closed", pct(baseline["bilabials_closed"], baseline["bilabials"]), "(comparison)"),
+        ("volume-only: jaw~envelope r", f"{baseline['jaw_envelope_correlation']['median']:.2f}", "(comparison)"),
+    ]
+    print(table(rows, "Lip-sync quality (60 fps frames of offline renders, bundled voice)"))
+    path = write("lipsync", {"sentences": len(takes), "speech_seconds": speech, "ours": ours,
+                             "volume_only": baseline, "jaw_excited_over_sad": loud / quiet,
+                             "jaw_excited": loud, "jaw_sad": quiet, "animator_ms_per_speech_s": cost})
+    print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
