@@ -8,10 +8,9 @@ streaming OpenAI-compatible server whose time to first token is simulated at 300
 from __future__ import annotations
 
 import argparse
-import asyncio
+import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -21,7 +20,6 @@ from bridge.protocol import AudioChunk, ChatRequest, Event
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.conftest import start_sidecar, stop_sidecar  # noqa: E402
-from tests.llm_double import FakeLLMServer, Script  # noqa: E402
 
 QUESTIONS = [
     "How thick is a hockey puck?", "How much is the snowflake beanie?", "Why do curlers sweep the ice?",
@@ -83,21 +81,18 @@ def run_sidecar(tmp: Path, extra: list[str], questions: list[str]) -> list[float
 
 
 class LLMDouble:
-    """The test double server on its own thread and loop, answering every request with the same stream."""
+    """The test double server in its own process (so the benchmark's client never delays its tokens)."""
 
     def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.server = FakeLLMServer()
-        threading.Thread(target=self.loop.run_forever, daemon=True).start()
-        self.url = asyncio.run_coroutine_threadsafe(self.server.start(), self.loop).result(10)
-
-    def script(self, count: int) -> None:
-        for _ in range(count):
-            self.server.scripts.append(Script(tokens=LLM_TOKENS, ttft_s=TTFT_S, gap_s=0.02))
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "tests.llm_double", str(TTFT_S), "0.02", *LLM_TOKENS],
+            stdout=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parents[1])
+        assert self.process.stdout is not None
+        self.url = self.process.stdout.readline().strip()
 
     def close(self) -> None:
-        asyncio.run_coroutine_threadsafe(self.server.stop(), self.loop).result(10)
-        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.process.terminate()
+        self.process.wait(timeout=10)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -108,7 +103,6 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         embedded = run_sidecar(Path(tmp), [], questions)
         double = LLMDouble()
-        double.script(len(questions) + 1)
         try:
             llm = run_sidecar(Path(tmp), ["--llm-url", double.url, "--llm-model", "simulated"], questions)
         finally:

@@ -108,6 +108,7 @@ class Host:
         """A fan's message: queued (deduplicated, rate-limited, screened) and answered at once when the avatar
         is free. Raises ProtocolError naming the field."""
         desk = self.desks[avatar]
+        self.step(self.clock.now())  # an answer that just ended frees the avatar for this message
         try:
             submission = desk.queue.submit(user, text, priority or "normal")
         except ChatTextError as exc:

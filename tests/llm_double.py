@@ -49,6 +49,7 @@ class FakeLLMServer:
 
     def __init__(self) -> None:
         self.scripts: deque[Script] = deque()
+        self.default = Script(tokens=["Hello there."])  # answered when no script is queued
         self.requests: list[dict[str, Any]] = []
         self.headers: list[dict[str, str]] = []
         self.tokens_sent = 0
@@ -71,7 +72,7 @@ class FakeLLMServer:
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         self.requests.append(await request.json())
         self.headers.append(dict(request.headers))
-        script = self.scripts.popleft() if self.scripts else Script(tokens=["Hello there."])
+        script = self.scripts.popleft() if self.scripts else self.default
         if script.status != 200:
             return web.Response(status=script.status, text=json.dumps({"error": {"message": "overloaded"}}))
         response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
@@ -96,3 +97,18 @@ class FakeLLMServer:
         except ConnectionError:
             pass  # the client gave up (a fallback): that is the behaviour under test
         return response
+
+
+async def serve_forever(tokens: list[str], ttft_s: float, gap_s: float) -> None:
+    """Run the double on its own (a benchmark's simulated LLM server): prints its URL, answers every request
+    with the same stream."""
+    server = FakeLLMServer()
+    server.default = Script(tokens=tokens, ttft_s=ttft_s, gap_s=gap_s)
+    print(await server.start(), flush=True)
+    await asyncio.Event().wait()
+
+
+if __name__ == "__main__":
+    import sys
+
+    asyncio.run(serve_forever(sys.argv[3:], float(sys.argv[1]), float(sys.argv[2])))
