@@ -8,8 +8,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from models.face.curves import CurveTrack
 from models.face.head import speech_head_track
-from models.face.lipsync import CurveTrack, contact_track, lipsync_track
+from models.face.lipsync import contact_track, lipsync_track
 from models.tts import SpeechSegment, Voice, VoiceStyle
 
 

@@ -17,18 +17,9 @@ import numpy as np
 
 from bridge.performer import FacePose, Performer, SpeechLayer
 from bridge.takes import Take
+from models.face import emotion
 from models.face.arkit import INDEX
-from models.face.emotion import (
-    HOLD_S,
-    LEAD_S,
-    RELAX_S,
-    EmotionKey,
-    EmotionTrack,
-    blink_rate,
-    gaze_bias,
-    head_bias,
-    pose,
-)
+from models.face.emotion import HOLD_S, LEAD_S, RELAX_S, EmotionKey, EmotionTrack
 from models.face.life import DEFAULT_TARGETS, Blinks, Gaze, Point, Sway, eye_look_weights, eyes_in_head, resolve_target
 
 #: How long speech head motion takes to settle after a cut (s).
@@ -66,7 +57,7 @@ class AvatarFace:
         self.speech = speech
         self.targets = dict(DEFAULT_TARGETS if targets is None else targets)
         self.expression = EmotionTrack()
-        self.blinks = Blinks(seed, rate=lambda t: blink_rate(self.expression.point(t)))
+        self.blinks = Blinks(seed, rate=lambda t: emotion.blink_rate(self.expression.point(t)))
         self.gaze = Gaze(seed, self.blinks)
         self.sway = Sway(seed)
         self._takes: deque[Take] = deque(maxlen=2)  # the current take and the one before (its head motion tail)
@@ -113,19 +104,19 @@ class AvatarFace:
                     head += settle * placed.clip.head.sample(into)
         return head
 
-    def apply(self, t: float, pose_: FacePose) -> None:
+    def apply(self, t: float, pose: FacePose) -> None:
         self._sync()
         point = self.expression.point(t)
-        pose_.weights += pose(point)
-        head = self.sway.head(t) + self._speech_head(t) + head_bias(point)
+        pose.weights += emotion.pose(point)
+        head = self.sway.head(t) + self._speech_head(t) + emotion.head_bias(point)
         head[:2] += self.gaze.head(t)
-        pose_.head += head.astype(np.float32)
-        eyes = eyes_in_head(self.gaze.eyes_in_world(t) + np.tile(gaze_bias(point), 2), pose_.head)
-        pose_.eyes[:] = eyes
-        eye_look_weights(eyes, pose_.weights)
+        pose.head += head.astype(np.float32)
+        eyes = eyes_in_head(self.gaze.eyes_in_world(t) + np.tile(emotion.gaze_bias(point), 2), pose.head)
+        pose.eyes[:] = eyes
+        eye_look_weights(eyes, pose.weights)
         closure = self.blinks.closure(t)
-        pose_.weights[_BLINKS] = np.maximum(pose_.weights[_BLINKS], closure)
-        pose_.weights[_WIDE] *= 1.0 - closure
+        pose.weights[_BLINKS] = np.maximum(pose.weights[_BLINKS], closure)
+        pose.weights[_WIDE] *= 1.0 - closure
 
 
 def add_faces(performer: Performer, targets: Mapping[str, Point] | None = None, seed: int = 0) -> dict[str, AvatarFace]:

@@ -132,7 +132,8 @@ class Sidecar:
         self.hub = Hub()
         self.performer = Performer(config.avatars, self.hub, config.frame_rate, config.lookahead,
                                    config.chunk_samples)
-        self.faces = add_faces(self.performer, {**DEFAULT_TARGETS, **config.gaze_targets}, config.seed)
+        self.gaze_targets = {**DEFAULT_TARGETS, **config.gaze_targets}
+        self.faces = add_faces(self.performer, self.gaze_targets, config.seed)
         self.livelink_address = None
         if config.livelink is not None:
             try:
@@ -231,7 +232,7 @@ class Sidecar:
             "dialogue": self.dialogue.describe(),
             "emotions": list(EMOTIONS),
             "gestures": list(GESTURES),
-            "gaze_targets": sorted(next(iter(self.faces.values())).targets),
+            "gaze_targets": sorted(self.gaze_targets),
         }
 
     def _say(self, request: SayRequest) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from models.face.arkit import INDEX, NUM_BLENDSHAPES
+from models.face.curves import smoothstep
 from models.tts import VoiceStyle
 
 #: Emotion names accepted by `say` and inline tags.
@@ -167,11 +168,6 @@ class EmotionKey:
             raise ValueError(f"ease must be positive, got {self.ease}")
 
 
-def _smoothstep(x: np.ndarray | float) -> np.ndarray | float:
-    x = np.clip(x, 0.0, 1.0)
-    return x * x * (3.0 - 2.0 * x)
-
-
 class EmotionTrack:
     """The emotion point over time: neutral before the first key; each key eases from wherever the face was
     at its time (so a change in the middle of a transition never jumps). A pure function of t."""
@@ -189,7 +185,7 @@ class EmotionTrack:
 
     def _eased(self, i: int, t: float) -> np.ndarray:
         key = self.keys[i]
-        amount = float(_smoothstep((t - key.time) / key.ease))
+        amount = float(smoothstep((t - key.time) / key.ease))
         return self._starts[i] + amount * (self._targets[i] - self._starts[i])
 
     def point(self, t: float) -> np.ndarray:

@@ -15,7 +15,8 @@ import math
 
 import numpy as np
 
-from models.face.lipsync import REFERENCE_DB, TRACK_RATE, CurveTrack, loudness_db
+from models.face.curves import CurveTrack
+from models.face.lipsync import REFERENCE_DB, TRACK_RATE, loudness_db
 from models.face.visemes import VOWEL_VISEMES
 from models.tts import SpeechSegment
 

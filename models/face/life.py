@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from models.face.arkit import INDEX
+from models.face.curves import smoothstep
 
 Point = tuple[float, float, float]
 
@@ -60,11 +61,6 @@ EYE_YAW_LIMIT, EYE_UP_LIMIT, EYE_DOWN_LIMIT = math.radians(30.0), math.radians(2
 #: Breathing: period (s) and the chin's lift on an in-breath (radians); idle sway amplitudes (yaw, pitch, roll).
 BREATH_PERIOD_S, BREATH_RAD = 4.2, math.radians(0.5)
 SWAY_RAD = (math.radians(1.5), math.radians(0.8), math.radians(0.8))
-
-
-def _smoothstep(x: float) -> float:
-    x = min(max(x, 0.0), 1.0)
-    return x * x * (3.0 - 2.0 * x)
 
 
 def _interval(rng: np.random.Generator, mean: float, limits: tuple[float, float]) -> float:
@@ -135,10 +131,10 @@ class Blinks:
             return 0.0
         x = t - self.times[i]
         if x < BLINK_CLOSE_S:
-            return _smoothstep(x / BLINK_CLOSE_S)
+            return float(smoothstep(x / BLINK_CLOSE_S))
         if x < BLINK_CLOSE_S + BLINK_HOLD_S:
             return 1.0
-        return 1.0 - _smoothstep((x - BLINK_CLOSE_S - BLINK_HOLD_S) / BLINK_OPEN_S)
+        return 1.0 - float(smoothstep((x - BLINK_CLOSE_S - BLINK_HOLD_S) / BLINK_OPEN_S))
 
 
 @dataclass(frozen=True)
@@ -191,19 +187,19 @@ class Gaze:
         del self._saccades[:-2]
         (_, previous), (start, offset) = self._saccades[-2], self._saccades[-1]
         duration = SACCADE_BASE_S + SACCADE_PER_RAD * float(np.abs(offset - previous).max())
-        return previous + _smoothstep((t - start) / duration) * (offset - previous)
+        return previous + smoothstep((t - start) / duration) * (offset - previous)
 
     def eyes_in_world(self, t: float) -> np.ndarray:
         """[left yaw, left pitch, right yaw, right pitch] the eyes point at relative to the body, at t."""
         before, after, since = self._shift(t)
         duration = SACCADE_BASE_S + SACCADE_PER_RAD * float(np.abs(after - before).max())
-        angles = before + _smoothstep(since / duration) * (after - before)
+        angles = before + smoothstep(since / duration) * (after - before)
         return angles + np.tile(self._saccade(t), 2)
 
     def head(self, t: float) -> np.ndarray:
         """[yaw, pitch] the head takes of the gaze at t: a share of the target's direction, turning slower."""
         before, after, since = self._shift(t)
-        amount = _smoothstep((since - HEAD_DELAY_S) / HEAD_TURN_S)
+        amount = smoothstep((since - HEAD_DELAY_S) / HEAD_TURN_S)
         return _head_for(_direction(before)) + amount * (_head_for(_direction(after)) - _head_for(_direction(before)))
 
 

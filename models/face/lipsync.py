@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from models.face.arkit import INDEX, NUM_BLENDSHAPES
+from models.face.curves import CurveTrack, smoothstep
 from models.face.visemes import DIPHTHONGS, TONGUE_OUT, VISEME_INDEX, VISEME_TARGETS, VOWEL_VISEMES
 from models.tts import PhonemeSpan
 
@@ -89,27 +90,6 @@ DOMINANCE: dict[str, Dominance] = {
     "CH": _ROUNDED_CONSONANT, "RR": _ROUNDED_CONSONANT,
     "DD": _TONGUE_CONSONANT, "kk": _TONGUE_CONSONANT, "nn": _TONGUE_CONSONANT, "SS": _TONGUE_CONSONANT,
 }
-
-
-@dataclass(frozen=True)
-class CurveTrack:
-    """Weights sampled at a fixed rate from t=0; `sample(t)` interpolates and holds the ends."""
-
-    rate: float
-    values: np.ndarray  # [frames, channels] float32
-
-    @property
-    def duration(self) -> float:
-        return (len(self.values) - 1) / self.rate if len(self.values) else 0.0
-
-    def sample(self, t: float) -> np.ndarray:
-        if not len(self.values):
-            return np.zeros(self.values.shape[1], dtype=np.float32)
-        x = min(max(t * self.rate, 0.0), len(self.values) - 1.0)
-        i = int(x)
-        j = min(i + 1, len(self.values) - 1)
-        frac = np.float32(x - i)
-        return self.values[i] * (np.float32(1.0) - frac) + self.values[j] * frac
 
 
 @dataclass(frozen=True)
@@ -234,7 +214,7 @@ def lipsync_track(phonemes: Sequence[PhonemeSpan], duration: float, audio: np.nd
     values[:, _MOUTH_CLOSE] = np.maximum(values[:, _MOUTH_CLOSE], sealed)
     values[:, TONGUE_CHANNEL] = tongue
     edges = np.minimum(times, times[-1] - times) / EDGE_S
-    values *= (np.clip(edges, 0.0, 1.0) ** 2 * (3.0 - 2.0 * np.clip(edges, 0.0, 1.0)))[:, None]
+    values *= smoothstep(edges)[:, None]
     return CurveTrack(rate, np.clip(values, 0.0, 1.0).astype(np.float32))
 
 
