@@ -3,6 +3,7 @@
 DIR/take.wav      the take's audio
 DIR/take.json     text, phoneme and word timelines, every face frame, events (times from the take's start)
 DIR/take.livelink.csv  Live Link Face CSV: Timecode, BlendshapeCount, the 61 Live Link channels
+DIR/take.bvh      the body (idle, gestures, speech beats) as BVH for Blender or MotionBuilder (docs/body.md)
 """
 
 from __future__ import annotations
@@ -10,19 +11,21 @@ from __future__ import annotations
 import csv
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import soundfile
 
+from bridge.body_layers import add_bodies
 from bridge.director import Director
 from bridge.face_layers import add_faces
 from bridge.performer import Performer, VirtualClock
-from bridge.protocol import AudioChunk, Event, FaceFrame, Phonemes, StreamMessage, Words
+from bridge.protocol import AudioChunk, Event, FaceFrame, Phonemes, PoseFrame, StreamMessage, Words
 from bridge.sinks import Hub, Recorder
 from bridge.sinks.livelink import livelink_values
+from models.body.bvh import write_bvh
 from models.face.arkit import LIVELINK_NAMES
 from models.tts import Voice
 
@@ -45,6 +48,8 @@ class RenderedTake:
     head: np.ndarray  # [F, 3] radians
     eyes: np.ndarray  # [F, 4] radians
     events: list[dict[str, Any]]
+    root: np.ndarray = field(default_factory=lambda: np.zeros((0, 3), dtype=np.float32))  # [F, 3] Hips, metres
+    rotations: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, 4), dtype=np.float32))  # [F, J, 4]
 
     @property
     def duration(self) -> float:
@@ -59,6 +64,7 @@ def render_take(voice: Voice, text: str, emotion: str | None = None, frame_rate:
     clock = VirtualClock()
     performer = Performer([avatar], Hub([recorder]), rate=frame_rate, lookahead=0.0)
     add_faces(performer, seed=seed)
+    add_bodies(performer, seed=seed)
     director = Director(performer, voice, clock)
     take = director.say(avatar, text, emotion, literal=literal)
     stage = performer.stages[avatar]
@@ -80,6 +86,7 @@ def collect(messages: list[StreamMessage], take_id: str, start: float, end: floa
     """Assemble a take from recorded stream messages (the same messages a client receives)."""
     audio = [m for m in messages if isinstance(m, AudioChunk) and m.take == take_id]
     frames = [m for m in messages if isinstance(m, FaceFrame) and start - 1e-9 <= m.pts <= end + TAIL_S]
+    poses = [m for m in messages if isinstance(m, PoseFrame) and start - 1e-9 <= m.pts <= end + TAIL_S]
     rate = audio[0].rate if audio else 22050
     pcm = np.zeros(int(round((end - start) * rate)), dtype=np.int16)
     for chunk in audio:
@@ -96,6 +103,8 @@ def collect(messages: list[StreamMessage], take_id: str, start: float, end: floa
         eyes=np.array([f.eyes for f in frames], dtype=np.float32).reshape(-1, 4),
         events=[{"type": m.type, "pts": m.pts - start, "take": m.take, **m.data}
                 for m in messages if isinstance(m, Event)],
+        root=np.array([p.root for p in poses], dtype=np.float32).reshape(-1, 3),
+        rotations=np.array([p.rotations for p in poses], dtype=np.float32).reshape(len(poses), -1, 4),
     )
 
 
@@ -136,4 +145,8 @@ def write_take(take: RenderedTake, out_dir: Path) -> list[Path]:
         writer = csv.writer(f)
         writer.writerow(["Timecode", "BlendshapeCount", *LIVELINK_NAMES])
         writer.writerows(livelink_rows(take))
-    return [wav, doc, csv_path]
+    if not len(take.root):
+        return [wav, doc, csv_path]
+    bvh = out_dir / "take.bvh"
+    write_bvh(bvh, take.root, take.rotations, take.frame_rate)
+    return [wav, doc, csv_path, bvh]

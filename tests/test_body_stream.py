@@ -234,3 +234,19 @@ class DeferredExecutor:
     def run_all(self) -> None:
         for fn, args in self.work:
             fn(*args)
+
+
+def test_render_writes_the_body_as_bvh(voice, tmp_path: Path) -> None:  # noqa: ANN001
+    from bridge.render import render_take, write_take
+    from models.body.bvh import read_bvh
+
+    take = render_take(voice, "We did it everyone, <cheer> thank you so much!")
+    paths = write_take(take, tmp_path)
+    assert tmp_path / "take.bvh" in paths
+    motion = read_bvh(tmp_path / "take.bvh")
+    assert motion.rate == 60.0 and motion.num_frames == len(take.frame_times) == len(take.rotations)
+    assert np.degrees(quat.angle_between(motion.rotations, take.rotations)).max() < 0.01
+    stroke = [e for e in take.events if e["type"] == "gesture"][0]["pts"]
+    frame = int(np.argmin(np.abs(take.frame_times - stroke)))
+    positions, _ = HUMANOID.forward_kinematics(motion.root[frame], motion.rotations[frame])
+    assert positions[INDEX["RightHand"], 1] > positions[INDEX["Head"], 1]  # fists up over the head

@@ -100,7 +100,7 @@ def test_render_rejects_empty_text_and_unknown_emotion(tmp_path: Path) -> None:
 def test_write_take_roundtrip(voice, tmp_path: Path) -> None:  # noqa: ANN001
     take = render_take(voice, "Thumbs up!")
     paths = write_take(take, tmp_path)
-    assert [p.name for p in paths] == ["take.wav", "take.json", "take.livelink.csv"]
+    assert [p.name for p in paths] == ["take.wav", "take.json", "take.livelink.csv", "take.bvh"]
 
 
 def test_jaw_peaks_sit_in_vowels(voice) -> None:  # noqa: ANN001
