@@ -143,7 +143,6 @@ class Host:
 
     def _answer(self, avatar: str, message: QueuedMessage) -> dict[str, Any]:
         desk = self.desks[avatar]
-        desk.history.add_fan(message.user, message.text)
         take = self.director.open_take(avatar)
         flight = InFlight(take, message)
         desk.current = flight
@@ -217,6 +216,11 @@ class Host:
     def _settle(self, avatar: str, desk: Desk, flight: InFlight, now: float) -> bool:
         """True when the answer is over; records it in the history and the queue."""
         take = flight.take
+        if take.cut_pts is None and (not flight.closed or take in self.director.performer.stages[avatar].takes):
+            return False
+        # The fan's turn goes in with the answer, so the history an LLM sees while answering ends before it.
+        if flight.message is not None:
+            desk.history.add_fan(flight.message.user, flight.message.text)
         if take.cut_pts is not None:
             cut = take.cut_pts - take.start_pts if take.start_pts is not None else 0.0
             turn = desk.history.add_host_interrupted(take_words(take), cut, take.text)
@@ -225,9 +229,6 @@ class Host:
             if flight.message is not None and flight.message.status == "answering":
                 desk.queue.interrupted(flight.message.id, turn.text)
             return True
-        stage = self.director.performer.stages[avatar]
-        if not flight.closed or take in stage.takes:
-            return False
         if take.error is not None and flight.message is not None and flight.message.status == "answering":
             desk.queue.failed(flight.message.id, take.error)
         elif flight.message is not None and flight.message.status == "answering":

@@ -156,6 +156,12 @@ async def test_llm_answer_streams_into_one_take_and_reports_fallback(voice, retr
     fallback = rig.events("fallback")[0]
     assert fallback.data["reason"] == "server_error" and fallback.data["engine"] == "retrieval"
     assert "one inch thick" in chats[1].data["text"] and chats[1].data["engine"] == "retrieval"
+    # The prompt carries the conversation so far once: the first answer as heard, then the new question.
+    first, second = (r["messages"][1:] for r in fake.requests)
+    assert first == [{"role": "user", "content": "ana: Why are pucks frozen?"}]
+    assert second == [{"role": "user", "content": "ana: Why are pucks frozen?"},
+                      {"role": "assistant", "content": "Pucks are frozen so they bounce less. Cool!"},
+                      {"role": "user", "content": "bo: How thick is a hockey puck?"}]
 
 
 def test_rehearsal_renders_the_sample_show_with_timings(voice, tmp_path: Path) -> None:  # noqa: ANN001
