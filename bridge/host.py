@@ -410,6 +410,10 @@ def build_engine(persona: Persona, llm_url: str | None = None, llm_model: str = 
                                        "fallback_reason": retrieval.index.fallback_reason})
     source: TokenSource
     if llm_url:
+        try:
+            import aiohttp  # noqa: F401  (the streaming client; say so at start, not on the first answer)
+        except ImportError:
+            raise ImportError("--llm-url needs aiohttp: pip install aiohttp") from None
         source = OpenAIChatSource()
         config = LLMConfig(url=llm_url, model=llm_model, api_key=llm_key)
     elif local_llm:
