@@ -11,6 +11,9 @@ dance over 0.3 s.
 from __future__ import annotations
 
 import logging
+import os
+import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass
@@ -23,7 +26,7 @@ from bridge.performer import Clock, Performer, SpeechLayer, Stage
 from bridge.protocol import PoseFrame, Skeleton, StreamMessage
 from bridge.takes import Take, new_take_id
 from models.body.cospeech import CoSpeech, co_speech
-from models.body.dance import Dance, MusicError, check_music, dance_to
+from models.body.dance import Dance, MusicError, check_music, dance_to, load_music, plan_for_file
 from models.body.gestures import get_gesture, load_library
 from models.body.idle import Idle
 from models.body.lookat import LookAtTrack, look_at
@@ -129,10 +132,10 @@ class AvatarBody:
             return {"take": take.id, "start_pts": None, "stroke_pts": None}
         return {"take": take.id, "start_pts": scheduled.placed.start, "stroke_pts": scheduled.placed.stroke_time}
 
-    def look_at(self, pts: float, direction: np.ndarray) -> None:
+    def look_at(self, pts: float, direction: tuple[float, float, float]) -> None:
         """Turn the chest (its share of a gaze shift) towards a direction in the avatar's frame from pts on."""
         keys = list(self.gaze.keys) if self.gaze is not None else [(pts, (0.0, 0.0, 1.0))]
-        self.gaze = LookAtTrack([k for k in keys if k[0] <= pts] + [(pts, tuple(direction))])
+        self.gaze = LookAtTrack([k for k in keys if k[0] <= pts] + [(pts, direction)])
 
     # -- timelines -----------------------------------------------------------------------------------------------
 
@@ -228,16 +231,34 @@ def add_bodies(performer: Performer, seed: int = 0, gesture_folders: tuple[Path,
     return bodies
 
 
+def exit_with_parent(parent: int) -> None:
+    """Worker-process initializer: end this process when the sidecar that started it is gone (a killed sidecar
+    never gets to shut its pool down, and the worker would linger)."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
 class MusicDesk:
-    """Runs `dance` requests: checks the file at once, tracks the beats in a worker, then the take plays."""
+    """Runs `dance` requests: checks the file at once; a worker thread decodes the music and waits for the beat
+    tracker, then the take plays.
+
+    The tracker should be a worker *process* in a live sidecar: librosa's numba code holds the GIL for seconds
+    (its first call compiles), which would stall the performer's ticks if it ran in a thread of this process.
+    """
 
     def __init__(self, performer: Performer, bodies: dict[str, AvatarBody], sample_rate: int, clock: Clock,
-                 executor: Executor | None = None, post: Post | None = None) -> None:
+                 executor: Executor | None = None, post: Post | None = None, tracker: Executor | None = None) -> None:
         self.performer = performer
         self.bodies = bodies
         self.sample_rate = sample_rate  # takes carry audio at the voice's rate, so clients see one rate
         self.clock = clock
-        self.executor = executor  # None: track inline (offline render, tests)
+        self.executor = executor  # None: decode and track inline (offline render, tests)
+        self.tracker = tracker  # None: track in the executor's thread
         self.post = post or (lambda fn, *args: fn(*args))
         self.dances = 0
 
@@ -260,7 +281,11 @@ class MusicDesk:
 
     def _track(self, stage: Stage, take: Take, music: str, style: str | None, seed: int) -> None:
         try:
-            dance, audio, rate = dance_to(music, seed=seed, style=style)
+            if self.tracker is not None:
+                dance = self.tracker.submit(plan_for_file, music, seed, style).result()
+                audio, rate = load_music(music)
+            else:
+                dance, audio, rate = dance_to(music, seed=seed, style=style)
             if rate != self.sample_rate:
                 audio = soxr.resample(audio, rate, self.sample_rate)
             pcm = np.clip(audio * 32767.0, -32767, 32767).astype(np.int16)

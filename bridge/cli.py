@@ -44,8 +44,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         control=args.control, stream=args.stream, avatars=args.avatar or ["host"], frame_rate=args.fps,
         lookahead=args.lookahead, voice_model=args.voice, voice_config=args.voice_config,
         curve_secret_key=args.curve_secret_key, curve_clients=args.curve_clients, insecure=args.insecure,
-        livelink=args.livelink, seed=args.seed, persona=args.persona, llm_url=args.llm_url,
-        llm_model=args.llm_model, llm_key=args.llm_key or os.environ.get("AVATAR_BRIDGE_LLM_KEY"),
+        livelink=args.livelink, vmc=args.vmc, vmc_blend=args.vmc_blend, seed=args.seed, persona=args.persona,
+        llm_url=args.llm_url, llm_model=args.llm_model, llm_key=args.llm_key or os.environ.get("AVATAR_BRIDGE_LLM_KEY"),
     )
     try:
         config.gaze_targets = dict(_gaze_target(text) for text in args.gaze_target or [])
@@ -278,6 +278,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--livelink", nargs="?", const="127.0.0.1:11111", metavar="HOST:PORT",
                        help="also send Live Link Face UDP packets (Unreal's Live Link Face source) to HOST:PORT "
                        "(default when given without a value: %(const)s)")
+    serve.add_argument("--vmc", nargs="?", const="127.0.0.1:39539", metavar="HOST:PORT",
+                       help="also send the body and face as VMC (OSC/UDP) to a VSeeFace, EVMC4U, VMC4UE or VMC4B "
+                       "marionette at HOST:PORT (default when given without a value: %(const)s)")
+    serve.add_argument("--vmc-blend", choices=["vrm", "arkit"], default="vrm",
+                       help="VMC blend values: VRM presets (A, Blink_L, Joy...) or the 52 ARKit weights for "
+                       "perfect-sync avatars (default %(default)s)")
     serve.add_argument("--gaze-target", action="append", metavar="NAME=X,Y,Z",
                        help="a named look_at target in metres (face frame, docs/face.md); repeat for several")
     serve.add_argument("--seed", type=int, default=0, help="seed of blinks, saccades and sway (default %(default)s)")
@@ -324,7 +330,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     render = commands.add_parser("render", help="render a take offline to files",
                                  description="Render a line offline with a virtual clock: take.wav, take.json, "
-                                 "take.livelink.csv and take.png (a contact sheet) in the output folder.")
+                                 "take.livelink.csv, take.bvh (the body) and take.png (a contact sheet) in the output "
+                                 "folder.")
     render.add_argument("text", nargs="?", help="what to say (or --show)")
     render.add_argument("--show", type=Path, help="rehearse a rundown file instead: show.wav, show.json, timing.txt")
     render.add_argument("-o", "--output", type=Path, required=True, help="output folder")

@@ -9,9 +9,11 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import logging
+import multiprocessing
+import os
 import re
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,7 @@ from typing import Any
 import zmq
 import zmq.asyncio
 
+from bridge.body_layers import MusicDesk, add_bodies, exit_with_parent, skeleton_description
 from bridge.director import Director
 from bridge.face_layers import add_faces
 from bridge.host import DialogueService
@@ -28,7 +31,9 @@ from bridge.protocol import (
     MAX_TEXT_CHARS,
     PROTOCOL_VERSION,
     ChatRequest,
+    DanceRequest,
     DescribeRequest,
+    GestureRequest,
     InterruptRequest,
     LookAtRequest,
     PingRequest,
@@ -43,8 +48,12 @@ from bridge.protocol import (
 )
 from bridge.sinks import Hub
 from bridge.sinks.livelink import LiveLinkSink, parse_address
+from bridge.sinks.vmc import VmcSink
+from bridge.sinks.vmc import parse_address as parse_vmc_address
 from bridge.sinks.zmq_pub import SEND_HWM, ZmqPubSink
+from models.body.dance import MusicError, warm_up
 from models.body.gestures import REQUIRED as GESTURES
+from models.body.gestures import UnknownGesture
 from models.dialogue.spec import SpecError
 from models.face.arkit import ARKIT_BLENDSHAPES
 from models.face.emotion import EMOTIONS, check_emotion
@@ -73,6 +82,8 @@ class ServeConfig:
     curve_clients: Path | None = None  # folder of allowed clients' public certificates
     insecure: bool = False
     livelink: str | None = None  # "HOST:PORT": also send Live Link Face UDP packets there
+    vmc: str | None = None  # "HOST:PORT": also send VMC (OSC) bundles there
+    vmc_blend: str = "vrm"  # VMC blend values: VRM presets or the 52 ARKit weights ("arkit", perfect sync)
     gaze_targets: dict[str, Point] = field(default_factory=dict)  # named look_at targets beside the defaults
     seed: int = 0  # blinks, saccades and sway: the same seed gives the same life
     persona: Path | None = None  # the host's persona file; None: the sample persona (docs/dialogue.md)
@@ -134,6 +145,20 @@ class Sidecar:
                                    config.chunk_samples)
         self.gaze_targets = {**DEFAULT_TARGETS, **config.gaze_targets}
         self.faces = add_faces(self.performer, self.gaze_targets, config.seed)
+        self.bodies = add_bodies(self.performer, config.seed)
+        # Music gets its own worker thread (a dance never holds up speech synthesis, nor speech a dance) and the
+        # beat tracker its own process: librosa's numba code holds the GIL for seconds, which would stall ticks.
+        self.music_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="music")
+        self.tracker = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+                                           initializer=exit_with_parent, initargs=(os.getpid(),))
+        self.music = MusicDesk(self.performer, self.bodies, voice.sample_rate, self.clock, self.music_executor,
+                               tracker=self.tracker)
+        self.vmc_address = None
+        if config.vmc is not None:
+            try:
+                self.vmc_address = parse_vmc_address(config.vmc)
+            except ValueError as exc:
+                raise ConfigError(str(exc)) from None
         self.livelink_address = None
         if config.livelink is not None:
             try:
@@ -153,6 +178,8 @@ class Sidecar:
             InterruptRequest: self._interrupt,
             LookAtRequest: self._look_at,
             PingRequest: self._ping,
+            GestureRequest: self._gesture,
+            DanceRequest: self._dance,
             ChatRequest: lambda r: self.dialogue.chat(self._avatar(r.avatar), r.user, r.text, r.priority),
             QueueRequest: lambda r: self.dialogue.queue(self._avatar(r.avatar), r.action, r.message),
             ShowRequest: lambda r: self.dialogue.show(self._avatar(r.avatar), r.action, r.file, r.segment, r.cue),
@@ -206,6 +233,8 @@ class Sidecar:
         self.hub.add(ZmqPubSink(self.stream))
         if self.livelink_address is not None:
             self.hub.add(LiveLinkSink(*self.livelink_address, frame_rate=self.config.frame_rate))
+        if self.vmc_address is not None:
+            self.hub.add(VmcSink(*self.vmc_address, blend=self.config.vmc_blend))
 
     # -- requests ----------------------------------------------------------------------------------------------
 
@@ -233,6 +262,7 @@ class Sidecar:
             "emotions": list(EMOTIONS),
             "gestures": list(GESTURES),
             "gaze_targets": sorted(self.gaze_targets),
+            "skeleton": skeleton_description(),
         }
 
     def _say(self, request: SayRequest) -> dict[str, Any]:
@@ -257,7 +287,30 @@ class Sidecar:
         except ValueError as exc:
             code = "unknown_target" if isinstance(request.target, str) else "out_of_range"
             raise ProtocolError(code, str(exc), "target") from None
+        # The chest takes its share of the turn; the face frame's point is Unity's with X flipped.
+        self.bodies[avatar].look_at(pts, (-point[0], point[1], point[2]))
         return {"avatar": avatar, "point": list(point), "pts": pts}
+
+    def _gesture(self, request: GestureRequest) -> dict[str, Any]:
+        avatar = self._avatar(request.avatar)
+        pts = self.clock.now() + self.config.lookahead  # the first frame not yet published
+        try:
+            placed = self.bodies[avatar].gesture(request.name, pts, request.at_word)
+        except UnknownGesture as exc:
+            raise ProtocolError("unknown_gesture", str(exc), "name") from None
+        except ValueError as exc:
+            raise ProtocolError("no_word", str(exc), "at_word") from None
+        return {"avatar": avatar, "name": request.name, **placed}
+
+    def _dance(self, request: DanceRequest) -> dict[str, Any]:
+        avatar = self._avatar(request.avatar)
+        try:
+            take = self.music.dance(avatar, request.music, request.style)
+        except MusicError as exc:
+            raise ProtocolError("bad_music", str(exc), "music") from None
+        except ValueError as exc:
+            raise ProtocolError("bad_style", str(exc), "style") from None
+        return {"avatar": avatar, "take": take.id}
 
     def _interrupt(self, request: InterruptRequest) -> dict[str, Any]:
         avatar = self._avatar(request.avatar)
@@ -304,6 +357,8 @@ class Sidecar:
         self.director = Director(self.performer, self.voice, self.clock, self.executor,
                                  post=loop.call_soon_threadsafe, gestures=GESTURES)
         await loop.run_in_executor(None, self.dialogue.load, self.director, self.config.avatars)
+        self.music.post = loop.call_soon_threadsafe
+        self.tracker.submit(warm_up)  # numba compiles the beat tracker now, not on the first dance
         self.bind()
         log.info("serving", extra={"control": self.config.control, "stream": self.config.stream,
                                    "avatars": self.config.avatars, "voice": self.voice.name,
@@ -324,6 +379,8 @@ class Sidecar:
 
     def close(self) -> None:
         self.executor.shutdown(wait=False, cancel_futures=True)
+        self.music_executor.shutdown(wait=False, cancel_futures=True)
+        self.tracker.shutdown(wait=False, cancel_futures=True)
         self.hub.close()
         self.control.close(linger=0)
         if self.auth is not None:

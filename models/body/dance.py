@@ -485,3 +485,8 @@ def dance_to(path: str | Path, seed: int = 0, style: str | None = None,
     the very audio that was tracked."""
     audio, sr = load_music(path, max_seconds)
     return plan_dance(track_beats(audio, sr), seed, style), audio, sr
+
+
+def plan_for_file(path: str | Path, seed: int = 0, style: str | None = None) -> Dance:
+    """The dance of a music file (without its audio: small enough to return from a worker process)."""
+    return dance_to(path, seed, style)[0]
