@@ -54,6 +54,10 @@ SHOW_ACTIONS = ("load", "start", "pause", "resume", "next", "jump", "cue", "stop
 _BRACKETS = re.compile(r"[\[\]<>]")
 
 
+#: Starts a dance take: (avatar, music file, style) → the take (the sidecar's music desk).
+Dance = Callable[[str, str, str | None], Take]
+
+
 @dataclass
 class InFlight:
     """An answer being spoken: its take, the message it answers (None for a show segment), its sentences."""
@@ -87,8 +91,9 @@ class Host:
     """Chat, queue and show for every avatar of a sidecar (or of an offline rehearsal)."""
 
     def __init__(self, persona: Persona, engine: DialogueEngine, director: Director, avatars: list[str],
-                 queue_factory: Callable[[], ChatQueue] | None = None) -> None:
+                 queue_factory: Callable[[], ChatQueue] | None = None, dance: Dance | None = None) -> None:
         self.persona = persona
+        self.dance = dance  # starts a dance take (the body's music desk); None: dance segments are only timed
         self.engine = engine
         # Show segments (spotlights, fun facts) are always composed from the knowledge base, word for word.
         self.retrieval = engine if isinstance(engine, RetrievalEngine) else getattr(engine, "fallback", None)
@@ -323,7 +328,8 @@ class Host:
             desk.qa_left = segment.questions or 0
             return
         if segment.type == "dance":
-            return  # timed by `_qa_step` / poll: the dance op of the body stage plays it (see docs/dialogue.md)
+            self._dance(segment)
+            return
         if segment.type == "line":
             sentences = [Sentence(segment.text or "")]
         elif segment.type == "product":
@@ -345,6 +351,22 @@ class Host:
             self._speak(flight, sentence)
         self._close(avatar, flight)
 
+    def _dance(self, segment: Segment) -> None:
+        """Start the segment's dance as a take; without music or a dance desk, `_qa_step` just times it."""
+        avatar, desk = self.show_avatar, self.desks[self.show_avatar]
+        if segment.music is None or self.dance is None:
+            return
+        if desk.current is not None:
+            self.director.interrupt(avatar)
+            self._settle(avatar, desk, desk.current, self.clock.now())
+        try:
+            take = self.dance(avatar, str(segment.music), segment.style)
+        except Exception as exc:  # a bad file or style costs the dance, not the show: it is timed instead
+            log.warning("dance failed", extra={"segment": segment.id, "error": str(exc)})
+            self._event(avatar, "show", None, action="segment_error", segment=segment.id, message=str(exc))
+            return
+        desk.current = InFlight(take, None, segment, closed=True)
+
     def _qa_step(self, now: float) -> None:
         """Run the current Q&A window (answer its questions one by one) or time the current dance."""
         assert self.show is not None
@@ -353,6 +375,8 @@ class Host:
         segment = self.show.rundown.segments[self.show.current]
         desk = self.desks[self.show_avatar]
         if segment.type == "dance":
+            if desk.current is not None and desk.current.segment is segment:
+                return  # a dance take: it ends the segment when it ends
             if self.show.segment_elapsed(now) >= dance_length(segment):
                 self._show_events(self.show.segment_done(segment.id, now))
             return
@@ -439,7 +463,7 @@ class DialogueService:
         self.host: Host | None = None
         self.load_error: str | None = None
 
-    def load(self, director: Director, avatars: list[str]) -> None:
+    def load(self, director: Director, avatars: list[str], dance: Dance | None = None) -> None:
         """Load the engine (seconds with embeddings); call it on a worker thread before serving."""
         try:
             engine = build_engine(self.persona, *self.llm)
@@ -447,7 +471,7 @@ class DialogueService:
             log.exception("dialogue failed to load")
             self.load_error = f"{type(exc).__name__}: {exc}"
             return
-        self.host = Host(self.persona, engine, director, avatars)
+        self.host = Host(self.persona, engine, director, avatars, dance=dance)
 
     def ready_host(self) -> Host:
         if self.host is None:

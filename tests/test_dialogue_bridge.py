@@ -181,3 +181,33 @@ def test_rehearsal_renders_the_sample_show_with_timings(voice, tmp_path: Path) -
     paths = write_report(report, tmp_path)
     assert [p.name for p in paths] == ["show.wav", "show.json", "timing.txt"]
     assert "last-questions" in (tmp_path / "timing.txt").read_text()
+
+
+def test_show_dance_segment_plays_a_dance_take(voice, retrieval, tmp_path: Path) -> None:  # noqa: ANN001
+    import numpy as np
+    import soundfile
+
+    from models.dialogue.show import parse_rundown
+
+    soundfile.write(tmp_path / "theme.wav", np.zeros(22050, dtype=np.float32), 22050)
+    rundown = parse_rundown("title: t\nsegments:\n"
+                            "  - {id: dance, type: dance, music: theme.wav, style: hype}\n"
+                            "  - {id: bye, type: line, text: Bye!}\n", base=tmp_path, persona=PERSONA)
+    rig = Rig(voice, retrieval)
+    asked = []
+
+    def dance(avatar: str, music: str, style: str | None):  # noqa: ANN202 - a stand-in for the music desk
+        asked.append((avatar, music, style))
+        return rig.director.say(avatar, "Dance break, everyone!")
+
+    rig.host.dance = dance
+    rig.host.load_show(rundown, "host")
+    rig.host.show_op("start")
+    rig.run(8.0)
+    assert asked == [("host", str(tmp_path / "theme.wav"), "hype")]
+    shows = [e.data for e in rig.events("show")]
+    ended = next(d for d in shows if d["action"] == "segment_ended" and d["segment"] == "dance")
+    dance_take = rig.events("take_ended")[0]
+    # The segment ends when the dance take ends, not after the music file's length (1 s of silence).
+    assert ended["reason"] == "done" and ended["show_time"] == pytest.approx(dance_take.pts, abs=0.05)
+    assert shows[-1]["action"] == "finished"
