@@ -356,7 +356,7 @@ class Sidecar:
         loop = asyncio.get_running_loop()
         self.director = Director(self.performer, self.voice, self.clock, self.executor,
                                  post=loop.call_soon_threadsafe, gestures=GESTURES)
-        await loop.run_in_executor(None, self.dialogue.load, self.director, self.config.avatars)
+        await loop.run_in_executor(None, self.dialogue.load, self.director, self.config.avatars, self.music.dance)
         self.music.post = loop.call_soon_threadsafe
         self.tracker.submit(warm_up)  # numba compiles the beat tracker now, not on the first dance
         self.bind()
