@@ -24,8 +24,8 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed  ## create .venv and install the project
 
-run: install  ## start the sidecar (embedded persona, bundled voice, loopback ports)
-	$(VENV)/bin/avatar-bridge --log-format text serve
+run: install  ## start the sidecar (embedded persona, bundled voice, loopback ports) with the browser preview
+	$(VENV)/bin/avatar-bridge --log-format text serve --preview
 
 deps:  ## install the system packages the tests need (Debian, as root), when missing
 	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \

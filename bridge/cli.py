@@ -46,6 +46,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         curve_secret_key=args.curve_secret_key, curve_clients=args.curve_clients, insecure=args.insecure,
         livelink=args.livelink, vmc=args.vmc, vmc_blend=args.vmc_blend, seed=args.seed, persona=args.persona,
         llm_url=args.llm_url, llm_model=args.llm_model, llm_key=args.llm_key or os.environ.get("AVATAR_BRIDGE_LLM_KEY"),
+        preview_port=_preview_port(args), preview_host=args.preview_host,
     )
     try:
         config.gaze_targets = dict(_gaze_target(text) for text in args.gaze_target or [])
@@ -59,6 +60,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         def ready() -> None:
             print(f"avatar-bridge serving: control {config.control}, stream {config.stream}, "
                   f"avatars {', '.join(config.avatars)}. Try: avatar-bridge say \"Hello!\"", flush=True)
+            if sidecar.preview is not None:
+                print(f"avatar-bridge preview: open {sidecar.preview.url} in a browser", flush=True)
 
         asyncio.run(sidecar.run(ready))
     except ConfigError as exc:
@@ -67,6 +70,20 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         pass
     return 0
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 0 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is a number from 0 to 65535, got {text!r}")
+    return int(text)
+
+
+def _preview_port(args: argparse.Namespace) -> int | None:
+    """--preview-port, or the control port + 2 (beside the stream's + 1) when only --preview is given."""
+    if args.preview_port is not None or not args.preview:
+        return args.preview_port  # type: ignore[no-any-return]
+    port = args.control.rpartition(":")[2]
+    return int(port) + 2 if port.isdigit() else 5557
 
 
 def render_show(args: argparse.Namespace) -> int:
@@ -292,6 +309,12 @@ def build_parser() -> argparse.ArgumentParser:
                        "default: the embedded retrieval engine")
     serve.add_argument("--llm-model", default="default", help="the model name sent to --llm-url")
     serve.add_argument("--llm-key", help="API key for --llm-url (or AVATAR_BRIDGE_LLM_KEY)")
+    serve.add_argument("--preview", action="store_true",
+                       help="serve the browser preview and operator console (prints its URL)")
+    serve.add_argument("--preview-port", type=_port, metavar="N",
+                       help="port of the preview (implies --preview; default: the control port + 2, e.g. 5557)")
+    serve.add_argument("--preview-host", default="127.0.0.1",
+                       help="interface of the preview (default %(default)s; another needs --insecure)")
     serve.set_defaults(run=cmd_serve)
 
     say = commands.add_parser("say", help="speak a line", description="Send a line to the sidecar; prints the take id.")

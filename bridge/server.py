@@ -26,6 +26,7 @@ from bridge.director import Director
 from bridge.face_layers import add_faces
 from bridge.host import DialogueService
 from bridge.performer import MonotonicClock, Performer
+from bridge.preview import PreviewError, PreviewServer
 from bridge.protocol import (
     MAX_MESSAGE_BYTES,
     MAX_TEXT_CHARS,
@@ -38,6 +39,7 @@ from bridge.protocol import (
     LookAtRequest,
     PingRequest,
     ProtocolError,
+    REQUESTS,
     QueueRequest,
     Request,
     SayRequest,
@@ -90,6 +92,8 @@ class ServeConfig:
     llm_url: str | None = None  # an OpenAI-compatible server for answers; None: the embedded retrieval engine
     llm_model: str = "default"
     llm_key: str | None = None
+    preview_port: int | None = None  # serve the browser preview (page + WebSocket stream) on this port
+    preview_host: str = "127.0.0.1"
 
 
 _ENDPOINT = re.compile(r"^(tcp)://(\[[^\]]+\]|[^:]+):(\d+|\*)$")
@@ -113,6 +117,10 @@ def is_loopback(endpoint: str) -> bool:
 
 def check_security(config: ServeConfig) -> None:
     exposed = [e for e in (config.control, config.stream) if not is_loopback(e)]
+    if config.preview_port is not None and not is_loopback(f"tcp://{config.preview_host}:{config.preview_port}"):
+        if not config.insecure:  # the preview's WebSocket has no CurveZMQ: only a trusted network may see it
+            raise ConfigError(f"refusing to serve the preview on {config.preview_host}: it is not encrypted; "
+                              "add --insecure on a trusted network only")
     if exposed and config.curve_secret_key is None and not config.insecure:
         raise ConfigError(
             f"refusing to bind {', '.join(exposed)} without encryption: give --curve-secret-key FILE "
@@ -172,6 +180,7 @@ class Sidecar:
             raise ConfigError(f"persona: {exc}") from None
         self.director: Director | None = None
         self.auth: Any = None
+        self.preview: PreviewServer | None = None
         self.handlers: dict[type, Callable[[Any], dict[str, Any]]] = {
             DescribeRequest: self._describe,
             SayRequest: self._say,
@@ -263,6 +272,7 @@ class Sidecar:
             "gestures": list(GESTURES),
             "gaze_targets": sorted(self.gaze_targets),
             "skeleton": skeleton_description(),
+            "ops": sorted(op for op, cls in REQUESTS.items() if cls in self.handlers),
         }
 
     def _say(self, request: SayRequest) -> dict[str, Any]:
@@ -360,6 +370,14 @@ class Sidecar:
         self.music.post = loop.call_soon_threadsafe
         self.tracker.submit(warm_up)  # numba compiles the beat tracker now, not on the first dance
         self.bind()
+        if self.config.preview_port is not None:
+            try:
+                self.preview = PreviewServer(self.handle, self.config.preview_host, self.config.preview_port)
+                await self.preview.start()
+            except PreviewError as exc:
+                self.close()
+                raise ConfigError(str(exc)) from None
+            self.hub.add(self.preview.sink)
         log.info("serving", extra={"control": self.config.control, "stream": self.config.stream,
                                    "avatars": self.config.avatars, "voice": self.voice.name,
                                    "frame_rate": self.config.frame_rate, "lookahead": self.config.lookahead})
@@ -382,6 +400,8 @@ class Sidecar:
         self.music_executor.shutdown(wait=False, cancel_futures=True)
         self.tracker.shutdown(wait=False, cancel_futures=True)
         self.hub.close()
+        if self.preview is not None:
+            self.preview.close()
         self.control.close(linger=0)
         if self.auth is not None:
             self.auth.stop()

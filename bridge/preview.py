@@ -1,0 +1,198 @@
+"""The browser preview: one loopback port serving the page and everything it needs (docs/preview.md).
+
+    GET /                  engine_plugins/web/index.html (the preview and operator console)
+    GET /app/...           engine_plugins/web/src/... (the page's ES modules and style sheet)
+    GET /vendor/PKG/...    files of the npm packages the page imports (three, @msgpack/msgpack, @pixiv/three-vrm),
+                           installed by `make deps` (npm ci): nothing comes from a CDN
+    GET /rigs.json         the face rig profiles of models/face/rigs/, the same files `avatar-bridge rig` reads
+    WS  /stream            the stream and the control requests (bridge/sinks/websocket.py)
+    WS  /upload            a music file for the `dance` op, sent in chunks; the reply names its path on this disk
+
+Everything runs on the sidecar's event loop; files are read in a worker thread so a page load never delays a tick.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import logging
+import mimetypes
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import msgpack
+from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.datastructures import Headers
+from websockets.exceptions import ConnectionClosed
+from websockets.http11 import Request, Response
+
+from bridge.protocol import MAX_MESSAGE_BYTES, ProtocolError, error_reply, ok_reply
+from bridge.sinks.websocket import Control, WebSocketSink
+
+log = logging.getLogger(__name__)
+
+WEB_ROOT = Path(__file__).resolve().parents[1] / "engine_plugins" / "web"
+RIGS_DIR = Path(__file__).resolve().parents[1] / "models" / "face" / "rigs"
+#: npm packages the page may load (the import map in index.html names them).
+VENDOR = ("three", "@msgpack/msgpack", "@pixiv/three-vrm")
+#: Largest music file the page may upload for a dance (a 10-minute 48 kHz stereo WAV is 110 MiB).
+MAX_UPLOAD_BYTES = 128 << 20
+MUSIC_SUFFIXES = (".wav", ".ogg", ".mp3", ".flac")
+#: Uploaded files kept on disk: older ones go (their dances have long read them).
+KEEP_UPLOADS = 4
+
+_TYPES = {".js": "text/javascript", ".mjs": "text/javascript", ".css": "text/css", ".html": "text/html",
+          ".json": "application/json", ".svg": "image/svg+xml", ".png": "image/png", ".wasm": "application/wasm"}
+
+
+class PreviewError(Exception):
+    """The preview cannot start; the message says what to do."""
+
+
+class PreviewServer:
+    """HTTP for the page and WebSocket for the stream on one port; `sink` goes into the sidecar's Hub."""
+
+    def __init__(self, control: Control, host: str = "127.0.0.1", port: int = 5557,
+                 web_root: Path = WEB_ROOT, rigs_dir: Path = RIGS_DIR) -> None:
+        if not (web_root / "index.html").is_file():
+            raise PreviewError(f"the preview page is missing: {web_root / 'index.html'}")
+        missing = [p for p in VENDOR if not (web_root / "node_modules" / p / "package.json").is_file()]
+        if missing:
+            raise PreviewError(f"the preview needs the npm packages {', '.join(missing)}: run `make deps` "
+                               f"(npm ci in {web_root})")
+        self.host, self.port = host, port
+        self.web_root, self.rigs_dir = web_root, rigs_dir
+        self.sink = WebSocketSink(control)
+        self.server: Server | None = None
+        self.uploads = Path(tempfile.mkdtemp(prefix="avatar-bridge-music-"))
+        self._upload_ids = itertools.count(1)
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}/"
+
+    async def start(self) -> None:
+        try:
+            self.server = await serve(self._websocket, self.host, self.port, process_request=self._http,
+                                      max_size=MAX_MESSAGE_BYTES, server_header="avatar-bridge")
+        except OSError as exc:
+            raise PreviewError(f"cannot serve the preview on {self.host}:{self.port} ({exc.strerror}); pick "
+                               "another port with --preview-port") from None
+        if self.port == 0:
+            self.port = next(iter(self.server.sockets)).getsockname()[1]
+
+    def close(self) -> None:
+        if self.server is not None:
+            self.server.close()
+        shutil.rmtree(self.uploads, ignore_errors=True)
+
+    async def aclose(self) -> None:
+        """Close and wait until every connection has gone."""
+        self.close()
+        if self.server is not None:
+            await self.server.wait_closed()
+
+    # -- HTTP ----------------------------------------------------------------------------------------------------
+
+    async def _http(self, connection: ServerConnection, request: Request) -> Response | None:
+        path = unquote(urlsplit(request.path).path)
+        if path in ("/stream", "/upload"):
+            return None  # the WebSocket handshake goes on
+        try:
+            body, content_type = await asyncio.to_thread(self._read, path)
+        except FileNotFoundError:
+            return connection.respond(404, f"not found: {path}\n")
+        headers = Headers([("Content-Type", content_type), ("Content-Length", str(len(body))),
+                           ("Cache-Control", "no-cache"), ("X-Content-Type-Options", "nosniff")])
+        return Response(200, "OK", headers, body)
+
+    def _read(self, path: str) -> tuple[bytes, str]:
+        if path in ("/", "/index.html"):
+            return (self.web_root / "index.html").read_bytes(), "text/html; charset=utf-8"
+        if path == "/rigs.json":
+            rigs = {p.stem: json.loads(p.read_text()) for p in sorted(self.rigs_dir.glob("*.json"))}
+            return json.dumps(rigs).encode(), "application/json"
+        file = None
+        if path.startswith("/app/"):
+            file = _inside(self.web_root / "src", path[len("/app/"):])
+        elif path.startswith("/vendor/"):
+            package = next((p for p in VENDOR if path.startswith(f"/vendor/{p}/")), None)
+            if package is not None:
+                file = _inside(self.web_root / "node_modules" / package, path[len(f"/vendor/{package}/"):])
+        if file is None or not file.is_file():
+            raise FileNotFoundError(path)
+        content_type = _TYPES.get(file.suffix) or mimetypes.guess_type(file.name)[0] or "application/octet-stream"
+        return file.read_bytes(), content_type
+
+    # -- WebSocket -----------------------------------------------------------------------------------------------
+
+    async def _websocket(self, connection: ServerConnection) -> None:
+        assert connection.request is not None
+        if urlsplit(connection.request.path).path == "/upload":
+            await self._upload(connection)
+        else:
+            await self.sink.serve(connection)
+
+    async def _upload(self, connection: ServerConnection) -> None:
+        """One music file: a msgpack map {name, size}, then the bytes in binary frames (each ≤ 1 MiB); the reply
+        is {ok: true, path} or an error reply naming the field and the limit."""
+        path: Path | None = None
+        try:
+            name, size = _upload_header(await connection.recv())
+            path = self.uploads / f"music-{next(self._upload_ids)}{Path(name).suffix.lower()}"
+            received = 0
+            with path.open("wb") as out:
+                while received < size:
+                    chunk = await connection.recv()
+                    if isinstance(chunk, str):
+                        raise ProtocolError("bad_type", "send the file's bytes as binary frames", "")
+                    received += len(chunk)
+                    if received > size:
+                        raise ProtocolError("out_of_range", f"more bytes than the {size} announced", "size")
+                    await asyncio.to_thread(out.write, chunk)
+            self._forget_old_uploads()
+            log.info("music uploaded", extra={"file": name, "bytes": size, "path": str(path)})
+            await connection.send(ok_reply(None, path=str(path), bytes=size))
+        except ProtocolError as error:
+            if path is not None:
+                path.unlink(missing_ok=True)
+            await connection.send(error_reply(None, error))
+        except ConnectionClosed:
+            if path is not None:
+                path.unlink(missing_ok=True)
+
+    def _forget_old_uploads(self) -> None:
+        files = sorted(self.uploads.iterdir(), key=lambda p: p.stat().st_mtime)
+        for old in files[:-KEEP_UPLOADS]:
+            old.unlink(missing_ok=True)
+
+
+def _upload_header(raw: Any) -> tuple[str, int]:
+    try:
+        header = msgpack.unpackb(raw, raw=False) if isinstance(raw, bytes) else None
+    except Exception:
+        header = None
+    if not isinstance(header, dict):
+        raise ProtocolError("malformed", "an upload starts with a msgpack map {name, size}")
+    name, size = header.get("name"), header.get("size")
+    if not isinstance(name, str) or not name:
+        raise ProtocolError("missing_field", "name (the file's name) is required", "name")
+    if Path(name).suffix.lower() not in MUSIC_SUFFIXES:
+        raise ProtocolError("bad_music", f"{name!r}: music must be a wav, ogg, mp3 or flac file", "name")
+    if not isinstance(size, int) or isinstance(size, bool) or size <= 0:
+        raise ProtocolError("out_of_range", "size must be the file's length in bytes (> 0)", "size")
+    if size > MAX_UPLOAD_BYTES:
+        raise ProtocolError("too_long", f"{name!r} is {size / 2**20:.1f} MiB; the limit is "
+                                        f"{MAX_UPLOAD_BYTES >> 20} MiB", "size")
+    return name, size
+
+
+def _inside(root: Path, relative: str) -> Path | None:
+    """root/relative, or None when the path would leave root (.., absolute parts, links out)."""
+    candidate = (root / relative).resolve()
+    return candidate if candidate.is_relative_to(root.resolve()) else None

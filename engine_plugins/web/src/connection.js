@@ -1,0 +1,138 @@
+// The page's one connection to the sidecar: a WebSocket carrying the stream (binary msgpack maps, as the ZeroMQ
+// PUB's second frame) and control requests and replies (as on the ROUTER). It reconnects on its own and says
+// what happened: 'connecting', 'connected', 'lost' (with the next attempt's delay).
+
+import { decodeMessage, encodeRequest, isReply } from './protocol.js';
+import { ClockSync, localNow } from './clock.js';
+
+export class BridgeError extends Error {
+  constructor(error) {
+    super(error.message);
+    this.code = error.code;
+    this.field = error.field;
+  }
+}
+
+const PINGS_AT_CONNECT = 8;
+const PING_EVERY_S = 5;
+const RETRY_S = [0.5, 1, 2, 3];
+
+export class Connection extends EventTarget {
+  constructor(url) {
+    super();
+    this.url = url;
+    this.clock = new ClockSync();
+    this.socket = null;
+    this.state = 'idle';
+    this.described = null;
+    this.pending = new Map();
+    this.nextId = 1;
+    this.attempt = 0;
+    this.connects = 0;
+    this.onStream = () => {};
+    this._pingTimer = null;
+  }
+
+  start() {
+    this._open();
+  }
+
+  _emit(type, detail = {}) {
+    this.dispatchEvent(new CustomEvent(type, { detail }));
+  }
+
+  _setState(state, detail = {}) {
+    this.state = state;
+    this._emit('state', { state, ...detail });
+  }
+
+  _open() {
+    this._setState('connecting', { attempt: this.attempt });
+    const socket = new WebSocket(this.url);
+    socket.binaryType = 'arraybuffer';
+    this.socket = socket;
+    socket.onopen = () => this._opened(socket);
+    socket.onmessage = (event) => this._message(event);
+    socket.onclose = (event) => this._closed(socket, event);
+  }
+
+  async _opened(socket) {
+    try {
+      this.clock.reset();
+      const described = await this.request('describe');
+      for (let i = 0; i < PINGS_AT_CONNECT; i++) await this.ping();
+      if (socket !== this.socket) return;
+      this.described = described;
+      this.attempt = 0;
+      this.connects += 1;
+      this._pingTimer = setInterval(() => this.ping().catch(() => {}), PING_EVERY_S * 1000);
+      this._setState('connected', { described, reconnect: this.connects > 1 });
+    } catch (err) {
+      this._emit('error', { message: `the sidecar did not answer describe/ping: ${err.message}` });
+      socket.close();
+    }
+  }
+
+  _message(event) {
+    let map;
+    try {
+      map = decodeMessage(new Uint8Array(event.data));
+    } catch (err) {
+      this._emit('error', { message: err.message, code: err.code });
+      return;
+    }
+    if (isReply(map)) {
+      const waiting = this.pending.get(map.id);
+      if (waiting) {
+        this.pending.delete(map.id);
+        clearTimeout(waiting.timer);
+        if (map.ok) waiting.resolve(map);
+        else waiting.reject(new BridgeError(map.error));
+      }
+      return;
+    }
+    this.onStream(map, localNow());
+  }
+
+  _closed(socket, event) {
+    if (socket !== this.socket) return;
+    clearInterval(this._pingTimer);
+    for (const waiting of this.pending.values()) {
+      clearTimeout(waiting.timer);
+      waiting.reject(new Error('connection lost'));
+    }
+    this.pending.clear();
+    const delay = RETRY_S[Math.min(this.attempt, RETRY_S.length - 1)];
+    this.attempt += 1;
+    this._setState('lost', { delay, code: event.code, reason: event.reason });
+    setTimeout(() => this._open(), delay * 1000);
+  }
+
+  /** Send a control request; resolves with the reply map, rejects with BridgeError (code, field, message). */
+  request(op, fields = {}, timeout = 10) {
+    if (!this.socket || this.socket.readyState !== WebSocket.OPEN) {
+      return Promise.reject(new Error('not connected to the sidecar'));
+    }
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new Error(`no reply to ${op} in ${timeout} s`));
+      }, timeout * 1000);
+      this.pending.set(id, { resolve, reject, timer });
+      this.socket.send(encodeRequest(op, fields, id));
+    });
+  }
+
+  async ping() {
+    const sent = localNow();
+    const reply = await this.request('ping', { t_client: sent });
+    this.clock.add(reply.t_client, reply.t_server, localNow());
+  }
+
+  /** Does the sidecar serve this op? (describe.ops; older sidecars without it get the ops of protocol v1.) */
+  has(op) {
+    const ops = this.described?.ops;
+    return Array.isArray(ops) ? ops.includes(op) : ['describe', 'say', 'interrupt', 'ping'].includes(op);
+  }
+}

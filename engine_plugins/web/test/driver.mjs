@@ -1,0 +1,48 @@
+// A small remote control for one headless Chromium page, driven by tests/test_web_preview.py: one JSON command per
+// line on stdin, one JSON answer per line on stdout ({id, ok, value} or {id, ok: false, error}). One browser for a
+// whole test module: Chromium on two shared cores is slow to start.
+//
+//   {"cmd": "goto", "url"}             {"cmd": "eval", "js"}            {"cmd": "wait", "js", "timeout_ms"}
+//   {"cmd": "screenshot", "path"}      {"cmd": "press", "key"}          {"cmd": "fill", "selector", "text"}
+//   {"cmd": "click", "selector"}       {"cmd": "files", "selector", "paths"}    {"cmd": "logs"}   {"cmd": "close"}
+import { chromium } from 'playwright-core';
+import { createInterface } from 'node:readline';
+
+const ARGS = ['--no-sandbox', '--autoplay-policy=no-user-gesture-required', '--disable-gpu',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run',
+  '--disable-background-timer-throttling', '--disable-renderer-backgrounding'];
+
+const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', headless: true, args: ARGS });
+const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+const logs = [];
+page.on('console', (m) => logs.push(`${m.type()}: ${m.text()}`));
+page.on('pageerror', (e) => logs.push(`pageerror: ${e.message}`));
+
+const commands = {
+  goto: ({ url }) => page.goto(url, { waitUntil: 'load' }).then(() => null),
+  eval: ({ js }) => page.evaluate(js),
+  wait: ({ js, timeout_ms = 10000 }) => page.waitForFunction(js, null, { timeout: timeout_ms, polling: 50 }).then((h) => h.jsonValue()),
+  screenshot: ({ path }) => page.screenshot({ path }).then(() => path),
+  press: ({ key }) => page.keyboard.press(key).then(() => null),
+  fill: ({ selector, text }) => page.fill(selector, text).then(() => null),
+  click: ({ selector }) => page.click(selector).then(() => null),
+  files: ({ selector, paths }) => page.setInputFiles(selector, paths).then(() => null),
+  logs: () => logs.splice(0),
+  close: async () => {
+    await browser.close();
+    process.exit(0);
+  },
+};
+
+process.stdout.write(`${JSON.stringify({ ready: true, version: browser.version() })}\n`);
+for await (const line of createInterface({ input: process.stdin })) {
+  const request = JSON.parse(line);
+  let answer;
+  try {
+    answer = { id: request.id, ok: true, value: (await commands[request.cmd](request)) ?? null };
+  } catch (err) {
+    answer = { id: request.id, ok: false, error: String(err?.message ?? err) };
+  }
+  process.stdout.write(`${JSON.stringify(answer)}\n`);
+}
+await browser.close();

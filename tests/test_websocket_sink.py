@@ -1,0 +1,215 @@
+"""The preview server without a browser: the WebSocket sink (same bytes as the PUB, bounded per-client queues, control
+requests), the page's HTTP files and music uploads, over real loopback sockets."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import urllib.request
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import msgpack
+import pytest
+import pytest_asyncio
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
+
+from bridge.preview import MAX_UPLOAD_BYTES, PreviewError, PreviewServer
+from bridge.protocol import (
+    MAX_MESSAGE_BYTES,
+    Event,
+    FaceFrame,
+    ProtocolError,
+    encode_stream,
+    error_reply,
+    face_weights_to_bytes,
+    ok_reply,
+    parse_request,
+    topic,
+)
+from bridge.sinks import Hub
+
+WEB = Path(__file__).resolve().parents[1] / "engine_plugins" / "web"
+pytestmark = pytest.mark.skipif(not (WEB / "node_modules" / "three").is_dir(),
+                                reason="the preview's npm packages are missing: run `make deps`")
+
+
+def echo_control(raw: bytes, peer: str) -> bytes:
+    """A test double of Sidecar.handle: validates like the sidecar and answers ping and describe."""
+    try:
+        envelope = parse_request(raw)
+    except ProtocolError as error:
+        return error_reply(error.request_id, error)
+    return ok_reply(envelope.id, op=envelope.request.OP, peer=peer)
+
+
+def face(seq: int) -> FaceFrame:
+    return FaceFrame("host", seq, 100.0 + seq / 60, face_weights_to_bytes([0.0] * 52), [0.0, 0.0, 0.0], [0.0] * 4)
+
+
+@pytest_asyncio.fixture
+async def server() -> AsyncIterator[PreviewServer]:
+    preview = PreviewServer(echo_control, port=0)
+    await preview.start()
+    yield preview
+    await preview.aclose()
+
+
+def ws_url(server: PreviewServer, path: str = "/stream") -> str:
+    return f"ws://127.0.0.1:{server.port}{path}"
+
+
+async def recv_map(ws, kind_or_reply: str) -> dict:
+    while True:
+        message = msgpack.unpackb(await asyncio.wait_for(ws.recv(), 5), raw=False)
+        if kind_or_reply in message:
+            return message
+
+
+@pytest.mark.asyncio
+async def test_stream_frames_are_the_pub_bytes_and_requests_get_replies(server: PreviewServer) -> None:
+    hub = Hub([server.sink])
+    async with connect(ws_url(server)) as ws:
+        await ws.send(msgpack.packb({"op": "ping", "id": 7, "t_client": 1.5}))
+        reply = await recv_map(ws, "ok")
+        assert reply["id"] == 7 and reply["ok"] and reply["op"] == "ping" and reply["peer"].startswith("ws:127.0.0.1")
+        message = Event("host", 3, 12.5, "take_started", "t1", {"text": "Hi", "emotion": "happy"})
+        hub(message)
+        raw = await asyncio.wait_for(ws.recv(), 5)
+        assert raw == encode_stream(message) and topic(message) == b"host/event"  # exactly the PUB's second frame
+        await ws.send(msgpack.packb({"op": "say", "id": 8}))
+        error = await recv_map(ws, "ok")
+        assert error == {"id": 8, "ok": False, "error": {"code": "missing_field", "message": "text is required for op "
+                                                                                              "'say'", "field": "text"}}
+        await ws.send("not binary")
+        error = await recv_map(ws, "ok")
+        assert error["error"]["code"] == "malformed" and "binary" in error["error"]["message"]
+
+
+@pytest.mark.asyncio
+async def test_an_oversize_request_closes_that_connection_only(server: PreviewServer) -> None:
+    async with connect(ws_url(server)) as other, connect(ws_url(server), max_size=None) as big:
+        await big.send(b"\x80" * (MAX_MESSAGE_BYTES + 1))
+        with pytest.raises(ConnectionClosed) as closed:
+            await asyncio.wait_for(big.recv(), 5)
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 1009  # message too big
+        await other.send(msgpack.packb({"op": "describe", "id": 1}))
+        assert (await recv_map(other, "ok"))["ok"]
+
+
+async def stalled_client(server: PreviewServer) -> asyncio.StreamWriter:
+    """A WebSocket client that completes the handshake and then never reads: a frozen browser tab."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+    writer.write(b"GET /stream HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                 b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+    assert b" 101 " in await reader.readuntil(b"\r\n\r\n")
+    writer.transport.pause_reading()
+    return writer
+
+
+@pytest.mark.asyncio
+async def test_a_slow_client_skips_ahead_and_never_stalls_the_others(server: PreviewServer) -> None:
+    async with connect(ws_url(server)) as fast:
+        stalled = await stalled_client(server)
+        await asyncio.sleep(0.2)
+        assert len(server.sink.clients) == 2
+        received: list[int] = []
+
+        async def read_fast() -> None:
+            while True:
+                received.append(msgpack.unpackb(await fast.recv())["seq"])
+
+        reader = asyncio.create_task(read_fast())
+        longest = 0.0
+        total = 3000  # 50 s of face frames at 10 kB each: far more than the stalled socket's buffers hold
+        for seq in range(total):
+            frame = face(seq)
+            payload = msgpack.packb({**msgpack.unpackb(encode_stream(frame)), "pad": b"x" * 10_000})
+            started = time.perf_counter()
+            server.sink.send(frame, b"host/face", payload)
+            longest = max(longest, time.perf_counter() - started)
+            if seq % 20 == 0:
+                await asyncio.sleep(0)  # the performer ticks: the writers run between ticks
+        deadline = time.monotonic() + 10
+        while (not received or received[-1] != total - 1) and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        reader.cancel()
+        stuck = [c for c in server.sink.clients if c.dropped]
+        assert received[-1] == total - 1 and received == sorted(received)  # the live browser got the newest frame
+        assert len(stuck) == 1 and len(stuck[0].stream) <= stuck[0].limit  # the frozen one lost its oldest, bounded
+        assert stuck[0].sent < total - stuck[0].limit
+        assert longest < 0.01, f"send took {longest * 1e3:.1f} ms"  # never waits for a socket
+        stalled.close()
+
+
+def test_http_serves_the_page_modules_and_rig_profiles_and_nothing_else(server_sync: PreviewServer) -> None:
+    base = f"http://127.0.0.1:{server_sync.port}"
+
+    def get(path: str) -> tuple[int, str, bytes]:
+        try:
+            with urllib.request.urlopen(base + path, timeout=5) as response:
+                return response.status, response.headers["Content-Type"], response.read()
+        except urllib.error.HTTPError as err:
+            return err.code, "", b""
+
+    status, kind, body = get("/")
+    assert status == 200 and kind.startswith("text/html") and b'type="importmap"' in body
+    assert get("/app/main.js")[:2] == (200, "text/javascript")
+    assert get("/vendor/three/build/three.module.js")[0] == 200
+    assert get("/vendor/@msgpack/msgpack/dist.esm/index.mjs")[0] == 200
+    status, kind, body = get("/rigs.json")
+    assert status == 200 and {"arkit", "vrm0", "vrm1"} <= set(json.loads(body))
+    for path in ("/app/../../../bridge/cli.py", "/vendor/playwright-core/package.json", "/package.json",
+                 "/vendor/three/../playwright-core/package.json", "/node_modules/three/package.json"):
+        assert get(path)[0] == 404, path
+
+
+@pytest.fixture
+def server_sync() -> Iterator[PreviewServer]:
+    """The preview server on a loop in a thread, for blocking HTTP clients."""
+    import threading
+
+    loop = asyncio.new_event_loop()
+    preview = PreviewServer(echo_control, port=0)
+    loop.run_until_complete(preview.start())
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    yield preview
+    asyncio.run_coroutine_threadsafe(preview.aclose(), loop).result(5)
+    loop.call_soon_threadsafe(loop.stop)
+    thread.join(5)
+
+
+async def upload(server: PreviewServer, header: object, data: bytes = b"", chunk: int = 512 * 1024) -> dict:
+    async with connect(ws_url(server, "/upload")) as ws:
+        await ws.send(msgpack.packb(header))
+        try:
+            for at in range(0, len(data), chunk):
+                await ws.send(data[at:at + chunk])
+        except ConnectionClosed:
+            pass
+        return msgpack.unpackb(await asyncio.wait_for(ws.recv(), 5), raw=False)
+
+
+@pytest.mark.asyncio
+async def test_music_upload_lands_on_disk_and_bad_uploads_say_why(server: PreviewServer) -> None:
+    data = bytes(range(256)) * 5000  # 1.2 MB: three chunks
+    reply = await upload(server, {"name": "theme.WAV", "size": len(data)}, data)
+    assert reply["ok"] and Path(reply["path"]).read_bytes() == data and reply["path"].endswith(".wav")
+    huge = await upload(server, {"name": "long.wav", "size": MAX_UPLOAD_BYTES + 1})
+    assert huge["error"]["code"] == "too_long" and huge["error"]["field"] == "size"
+    assert "128 MiB" in huge["error"]["message"]
+    text = await upload(server, {"name": "notes.txt", "size": 10})
+    assert text["error"]["code"] == "bad_music" and text["error"]["field"] == "name"
+    assert (await upload(server, [1, 2]))["error"]["code"] == "malformed"
+    for _ in range(5):  # old uploads go: the folder stays small over a long show
+        await upload(server, {"name": "a.ogg", "size": 3}, b"abc")
+    assert len(list(server.uploads.iterdir())) == 4
+
+
+def test_missing_npm_packages_are_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "index.html").write_text("<html></html>")
+    with pytest.raises(PreviewError, match="make deps"):
+        PreviewServer(echo_control, web_root=tmp_path)
