@@ -11,7 +11,6 @@ Stream: a ZeroMQ PUB; multipart `[b"<avatar>/<kind>", msgpack map]`; every map c
 from __future__ import annotations
 
 import dataclasses
-import functools
 import math
 import struct
 import typing
@@ -373,7 +372,10 @@ class Event:
 
 
 StreamMessage = Union[AudioChunk, Phonemes, Words, FaceFrame, Event, PoseFrame, Skeleton]
-STREAM_KINDS: dict[str, type] = {cls.KIND: cls for cls in typing.get_args(StreamMessage)}
+STREAM_KINDS: dict[str, Any] = {cls.KIND: cls for cls in typing.get_args(StreamMessage)}
+#: Each stream kind's field names, in declaration order (encode packs them shallowly).
+_FIELD_NAMES: dict[str, tuple[str, ...]] = {kind: tuple(f.name for f in dataclasses.fields(cls))
+                                           for kind, cls in STREAM_KINDS.items()}
 
 
 def face_weights_to_bytes(weights: Any) -> bytes:
@@ -392,11 +394,6 @@ def pose_rotations_to_bytes(rotations: Any) -> bytes:
     return struct.pack(f"<{len(values)}f", *values)
 
 
-@functools.cache
-def _field_names(cls: type) -> tuple[str, ...]:
-    return tuple(f.name for f in dataclasses.fields(cls))
-
-
 def topic(message: StreamMessage) -> bytes:
     return f"{message.avatar}/{message.KIND}".encode()
 
@@ -410,7 +407,7 @@ def encode_stream(message: StreamMessage) -> bytes:
                     take=message.take, **message.data)
     else:
         # Shallow on purpose: dataclasses.asdict deep-copies every list and costs more than the packing.
-        body.update((name, getattr(message, name)) for name in _field_names(type(message)))
+        body.update((name, getattr(message, name)) for name in _FIELD_NAMES[message.KIND])
     return msgpack.packb(body, use_bin_type=True)
 
 
