@@ -8,6 +8,7 @@ composites the face, and publishes the frame with pts = t together with the audi
 from __future__ import annotations
 
 import asyncio
+import math
 import logging
 import time
 from collections import deque
@@ -248,7 +249,9 @@ class Performer:
         self.ticks += 1
 
     async def run(self, clock: Clock) -> None:
-        """Tick on the clock's schedule until cancelled; pts stay evenly spaced even when a tick runs late."""
+        """Tick on the clock's schedule until cancelled. Tick times stay on one grid of periods: a tick that runs
+        more than a period late skips the missed slots instead of shifting the grid, so every pts gap is a whole
+        number of periods."""
         next_t = clock.now()
         failures = 0
         while True:
@@ -263,6 +266,7 @@ class Performer:
             if delay < -self.period:
                 self.overruns += 1
                 log.warning("performer overrun", extra={"late_s": round(-delay, 4)})
-                next_t = clock.now()
-                delay = 0.0
+                missed = math.floor(-delay / self.period)
+                next_t += missed * self.period
+                delay = next_t - clock.now()
             await asyncio.sleep(max(delay, 0.0))

@@ -77,7 +77,10 @@ def test_say_streams_synchronized_audio_phonemes_and_face(client: BridgeClient) 
     frames = [f for f in got["face"] if started.pts <= f.pts <= started.pts + samples / 22050]
     pts = np.array([f.pts for f in frames])
     assert np.all(np.diff(pts) > 0)
-    assert np.allclose(np.diff(pts), 1 / 60, atol=1e-6)
+    # On one 60 Hz grid: a tick the machine delayed past a whole period is skipped, never shifted.
+    periods = np.diff(pts) * 60
+    assert np.allclose(periods, np.round(periods), atol=1e-4)
+    assert np.mean(np.round(periods) == 1) > 0.9
     weights = np.array([f.weights for f in frames])
     t = pts - started.pts
     jaw = weights[:, INDEX["jawOpen"]]

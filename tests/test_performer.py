@@ -192,3 +192,30 @@ def test_a_failing_layer_does_not_stop_the_clock() -> None:
 
     asyncio.run(run_briefly())
     assert len(calls) >= 5  # every tick still came (about 30 in 0.5 s), each failing alone
+
+
+def test_a_stalled_tick_skips_slots_on_the_same_grid() -> None:
+    import asyncio
+    import time
+
+    from bridge.performer import MonotonicClock
+
+    ticks: list[float] = []
+
+    class Stalls:
+        def apply(self, t: float, pose: object) -> None:
+            ticks.append(t)
+            if len(ticks) == 5:
+                time.sleep(0.1)  # six periods at 60 Hz: the machine was busy
+
+    performer = Performer(["host"], Hub([Recorder()]), rate=60.0, layers=lambda name: [Stalls()])
+
+    async def run_briefly() -> None:
+        task = asyncio.create_task(performer.run(MonotonicClock()))
+        await asyncio.sleep(0.4)
+        task.cancel()
+
+    asyncio.run(run_briefly())
+    periods = np.diff(ticks) * 60
+    assert np.allclose(periods, np.round(periods), atol=1e-6)  # every gap a whole number of periods
+    assert performer.overruns >= 1 and periods.max() >= 5  # the stall skipped slots instead of shifting the grid
