@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import os
 import sys
@@ -122,33 +123,48 @@ def _gaze_target(text: str) -> tuple[str, tuple[float, float, float]]:
     return name.strip(), (x, y, z)
 
 
-def cmd_say(args: argparse.Namespace) -> int:
+def _request(args: argparse.Namespace, request: object) -> dict | None:
+    """Send one request; print the sidecar's error (or the timeout) and return None if it fails."""
     from bridge.client import BridgeError
 
     with _client(args) as client:
         try:
-            take = client.say(args.text, avatar=args.avatar, emotion=args.emotion, literal=args.literal)
+            return client.request(request)  # type: ignore[arg-type]
         except (BridgeError, TimeoutError) as exc:
             print(f"error: {exc}", file=sys.stderr)
-            return 1
-        print(take)
+            return None
+
+
+def _print_reply(reply: dict | None) -> int:
+    if reply is None:
+        return 1
+    print(json.dumps({k: v for k, v in reply.items() if k not in ("id", "ok")}, indent=2, default=str))
+    return 0
+
+
+def cmd_say(args: argparse.Namespace) -> int:
+    from bridge.protocol import SayRequest
+
+    reply = _request(args, SayRequest(text=args.text, avatar=args.avatar, emotion=args.emotion,
+                                      literal=args.literal or None))
+    if reply is None:
+        return 1
+    print(reply["take"])
     return 0
 
 
 def cmd_interrupt(args: argparse.Namespace) -> int:
-    from bridge.client import BridgeError
+    from bridge.protocol import InterruptRequest
 
-    with _client(args) as client:
-        try:
-            print(f"{client.interrupt(args.avatar):.6f}")
-        except (BridgeError, TimeoutError) as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 1
+    reply = _request(args, InterruptRequest(avatar=args.avatar))
+    if reply is None:
+        return 1
+    print(f"{reply['pts']:.6f}")
     return 0
 
 
 def cmd_look_at(args: argparse.Namespace) -> int:
-    from bridge.client import BridgeError
+    from bridge.protocol import LookAtRequest
 
     target: str | list[float] = args.target
     if "," in args.target:
@@ -157,14 +173,46 @@ def cmd_look_at(args: argparse.Namespace) -> int:
         except ValueError:
             print(f"error: target {args.target!r} is neither a name nor X,Y,Z in metres", file=sys.stderr)
             return 2
-    with _client(args) as client:
-        try:
-            reply = client.look_at(target, avatar=args.avatar)
-        except (BridgeError, TimeoutError) as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 1
+    reply = _request(args, LookAtRequest(target=target, avatar=args.avatar))
+    if reply is None:
+        return 1
     print(f"{reply['avatar']} looks at {reply['point']} from pts {reply['pts']:.6f}")
     return 0
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    from bridge.protocol import ChatRequest
+
+    return _print_reply(_request(args, ChatRequest(user=args.user, text=args.text, avatar=args.avatar,
+                                                   priority=args.priority)))
+
+
+def cmd_queue(args: argparse.Namespace) -> int:
+    from bridge.protocol import QueueRequest
+
+    return _print_reply(_request(args, QueueRequest(action=args.action, message=args.message, avatar=args.avatar)))
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    from bridge.protocol import ShowRequest
+
+    # The sidecar opens the file itself, maybe from another folder: send an absolute path.
+    file = str(Path(args.file).resolve()) if args.file else None
+    return _print_reply(_request(args, ShowRequest(action=args.action, file=file, segment=args.segment, cue=args.cue,
+                                                   avatar=args.avatar)))
+
+
+def cmd_gesture(args: argparse.Namespace) -> int:
+    from bridge.protocol import GestureRequest
+
+    return _print_reply(_request(args, GestureRequest(name=args.name, avatar=args.avatar)))
+
+
+def cmd_dance(args: argparse.Namespace) -> int:
+    from bridge.protocol import DanceRequest
+
+    return _print_reply(_request(args, DanceRequest(music=str(Path(args.music).resolve()), avatar=args.avatar,
+                                                    style=args.style)))
 
 
 def cmd_describe(args: argparse.Namespace) -> int:
@@ -338,6 +386,53 @@ def build_parser() -> argparse.ArgumentParser:
     look.add_argument("--avatar", help="which avatar (default: the first)")
     _client_args(look)
     look.set_defaults(run=cmd_look_at)
+
+    chat = commands.add_parser("chat", help="ask the host as a fan would",
+                               description="Send a fan's message to the chat queue; prints the reply (answering, "
+                               "queued, merged, rate_limited, blocked or full) as JSON.")
+    chat.add_argument("text", help="the fan's message")
+    chat.add_argument("--user", default="operator", help="the fan's name (default %(default)s)")
+    chat.add_argument("--priority", choices=["normal", "paid", "pinned"], help="queue priority (default normal)")
+    chat.add_argument("--avatar", help="which avatar (default: the first)")
+    _client_args(chat)
+    chat.set_defaults(run=cmd_chat)
+
+    queue = commands.add_parser("queue", help="moderate the chat queue",
+                                description="List the chat queue, approve/skip/pin/requeue a message (by queue id), "
+                                "or hold/release answering. Prints the queue as JSON.")
+    queue.add_argument("action", choices=["list", "approve", "skip", "pin", "requeue", "hold", "release"])
+    queue.add_argument("message", nargs="?", help="the queue id (approve, skip, pin, requeue)")
+    queue.add_argument("--avatar", help="which avatar (default: the first)")
+    _client_args(queue)
+    queue.set_defaults(run=cmd_queue)
+
+    show = commands.add_parser("show", help="run a show rundown",
+                               description="Load a rundown (docs/dialogue.md), start, pause, resume, skip to the "
+                               "next segment, jump to one, fire a cue, stop, or print the status (JSON).")
+    show.add_argument("action", choices=["load", "start", "pause", "resume", "next", "jump", "cue", "stop", "status"])
+    show.add_argument("--file", help="the rundown YAML (load)")
+    show.add_argument("--segment", help="the segment id (jump)")
+    show.add_argument("--cue", help="the cue name (cue)")
+    show.add_argument("--avatar", help="which avatar (default: the first)")
+    _client_args(show)
+    show.set_defaults(run=cmd_show)
+
+    gesture = commands.add_parser("gesture", help="play a gesture",
+                                  description="Play a gesture now (wave, thumbs_up, heart_hands, ...: `avatar-bridge "
+                                  "describe` lists them). Prints the reply as JSON.")
+    gesture.add_argument("name", help="the gesture")
+    gesture.add_argument("--avatar", help="which avatar (default: the first)")
+    _client_args(gesture)
+    gesture.set_defaults(run=cmd_gesture)
+
+    dance = commands.add_parser("dance", help="dance to a music file",
+                                description="Dance to a music file (WAV, FLAC, OGG or MP3 on the sidecar's machine): "
+                                "the beats are tracked and the music plays on the stream. Prints the reply as JSON.")
+    dance.add_argument("music", help="the music file")
+    dance.add_argument("--style", choices=["pop", "calm", "hype"], help="dance style (default pop)")
+    dance.add_argument("--avatar", help="which avatar (default: the first)")
+    _client_args(dance)
+    dance.set_defaults(run=cmd_dance)
 
     describe = commands.add_parser("describe", help="show what the sidecar serves",
                                    description="Print the sidecar's describe reply as JSON.")

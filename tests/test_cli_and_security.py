@@ -13,7 +13,8 @@ from bridge.server import ConfigError, ServeConfig, check_security, is_loopback
 from tests.conftest import start_sidecar, stop_sidecar
 
 ROOT = Path(__file__).resolve().parents[1]
-COMMANDS = ["serve", "say", "interrupt", "describe", "monitor", "render", "keys"]
+COMMANDS = ["serve", "say", "interrupt", "look-at", "chat", "queue", "show", "gesture", "dance", "describe", "monitor",
+            "render", "rig", "keys"]
 
 
 def cli(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:

@@ -93,3 +93,30 @@ def test_queue_and_show_ops(client: BridgeClient) -> None:
     assert jumped["current"] == "goodbye"
     stopped = client.request(ShowRequest(action="stop"))
     assert stopped["state"] == "finished"
+
+
+def test_the_command_line_drives_chat_queue_show_and_gestures(client: BridgeClient, sidecar) -> None:  # noqa: ANN001
+    import json
+    import subprocess
+    import sys
+
+    def cli(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "bridge.cli", *args, "--control", sidecar.control, "--timeout",
+                               "30"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+
+    chat(client, "Hi!")  # the dialogue has loaded
+    asked = cli("chat", "What does the snow globe cost?", "--user", "cli_fan")
+    assert asked.returncode == 0, asked.stderr
+    assert json.loads(asked.stdout)["status"] in ("answering", "queued", "merged")
+    listing = cli("queue", "list")
+    assert listing.returncode == 0 and "waiting" in json.loads(listing.stdout)
+    loaded = cli("show", "load", "--file", "examples/shows/sample_show.yaml")  # relative: sent absolute
+    assert loaded.returncode == 0, loaded.stderr
+    assert json.loads(loaded.stdout)["state"] == "ready"
+    assert json.loads(cli("show", "status").stdout)["next"] == "opening"
+    waved = cli("gesture", "wave")
+    assert waved.returncode == 0, waved.stderr
+    unknown = cli("gesture", "moonwalk")
+    assert unknown.returncode == 1 and "moonwalk" in unknown.stderr and "name" in unknown.stderr
+    missing = cli("dance", "no_such_song.wav")
+    assert missing.returncode == 1 and "music" in missing.stderr
