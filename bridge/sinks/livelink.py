@@ -13,15 +13,14 @@ lead the sound. An `interrupted` event cancels the frames still waiting past the
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import math
-import socket
 import struct
 import uuid
 from fractions import Fraction
 
 from bridge.protocol import Event, FaceFrame, StreamMessage
+from bridge.sinks import udp
 from models.face.arkit import LIVELINK_NAMES
 
 log = logging.getLogger(__name__)
@@ -63,77 +62,26 @@ def encode_packet(device_id: str, subject: str, frame_number: int, rate: float, 
 
 def parse_address(text: str) -> tuple[str, int]:
     """"HOST:PORT", "HOST" or ":PORT" (defaults 127.0.0.1 and 11111). Raises ValueError naming the problem."""
-    host, _, port = text.rpartition(":") if ":" in text else (text, "", "")
-    host = host.strip("[]") or DEFAULT_HOST
-    if not port:
-        return host, DEFAULT_PORT
-    if not port.isdigit() or not 1 <= int(port) <= 65535:
-        raise ValueError(f"Live Link port must be a number from 1 to 65535, got {port!r}")
-    return host, int(port)
+    return udp.parse_address(text, DEFAULT_HOST, DEFAULT_PORT, "Live Link")
 
 
-class LiveLinkSink:
+class LiveLinkSink(udp.TimedUdpSender):
     """Sends each face frame as a Live Link Face packet to host:port at its pts. Never blocks, never raises."""
 
     name = "livelink"
 
     def __init__(self, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, frame_rate: float = 60.0,
                  device_id: str | None = None, at_pts: bool = True) -> None:
-        self.address = (host, port)
+        super().__init__(host, port, at_pts)
         self.frame_rate = frame_rate
         self.device_id = device_id or str(uuid.uuid4()).upper()
-        self.at_pts = at_pts  # False: send as published (tests, or a receiver with its own buffer)
-        family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        self.socket = socket.socket(family, socket.SOCK_DGRAM)
-        self.socket.setblocking(False)
-        self._pending: dict[str, list[tuple[float, asyncio.TimerHandle]]] = {}
-        self.sent = 0
-        self.dropped = 0
 
     def send(self, message: StreamMessage, topic: bytes, payload: bytes) -> None:
         if isinstance(message, Event) and message.type == "interrupted":
-            self._cancel_after(message.avatar, message.pts)
+            self.cancel_after(message.avatar, message.pts)
             return
         if not isinstance(message, FaceFrame):
             return
         packet = encode_packet(self.device_id, message.avatar, message.seq, self.frame_rate,
                                livelink_values(message.weights, message.head, message.eyes))
-        loop = _running_loop() if self.at_pts else None
-        if loop is None:
-            self._send_now(packet)
-            return
-        handle = loop.call_at(message.pts, self._send_now, packet)  # the loop's clock is the monotonic pts clock
-        pending = self._pending.setdefault(message.avatar, [])
-        pending.append((message.pts, handle))
-        now = loop.time()
-        while pending and pending[0][0] < now:
-            pending.pop(0)
-
-    def _send_now(self, packet: bytes) -> None:
-        try:
-            self.socket.sendto(packet, self.address)
-            self.sent += 1
-        except OSError:  # nobody listening, buffer full: a face frame is not worth a stall
-            self.dropped += 1
-
-    def _cancel_after(self, avatar: str, cut: float) -> None:
-        kept = []
-        for pts, handle in self._pending.get(avatar, []):
-            if pts > cut:
-                handle.cancel()
-            else:
-                kept.append((pts, handle))
-        self._pending[avatar] = kept
-
-    def close(self) -> None:
-        for pending in self._pending.values():
-            for _, handle in pending:
-                handle.cancel()
-        self.socket.close()
-
-
-def _running_loop() -> asyncio.AbstractEventLoop | None:
-    try:
-        return asyncio.get_running_loop()
-    except RuntimeError:
-        return None
+        self.schedule(message.avatar, message.pts, packet)

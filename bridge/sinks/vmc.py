@@ -13,15 +13,14 @@ the cut.
 
 from __future__ import annotations
 
-import asyncio
 import math
-import socket
 from collections.abc import Callable
 
 import numpy as np
 from pythonosc.parsing import osc_types
 
 from bridge.protocol import Event, FaceFrame, PoseFrame, Skeleton, StreamMessage
+from bridge.sinks import udp
 from models.face.arkit import INDEX, LIVELINK_NAMES, NUM_BLENDSHAPES
 
 DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 39539
@@ -95,16 +94,10 @@ def osc_bundle(messages: list[bytes]) -> bytes:
 
 def parse_address(text: str) -> tuple[str, int]:
     """"HOST:PORT", "HOST" or ":PORT" (defaults 127.0.0.1 and 39539). Raises ValueError naming the problem."""
-    host, _, port = text.rpartition(":") if ":" in text else (text, "", "")
-    host = host.strip("[]") or DEFAULT_HOST
-    if not port:
-        return host, DEFAULT_PORT
-    if not port.isdigit() or not 1 <= int(port) <= 65535:
-        raise ValueError(f"VMC port must be a number from 1 to 65535, got {port!r}")
-    return host, int(port)
+    return udp.parse_address(text, DEFAULT_HOST, DEFAULT_PORT, "VMC")
 
 
-class VmcSink:
+class VmcSink(udp.TimedUdpSender):
     """Sends each pose (with the face of the same pts) as a VMC bundle to host:port. Never blocks, never raises."""
 
     name = "vmc"
@@ -113,18 +106,11 @@ class VmcSink:
                  at_pts: bool = True, clock: Callable[[], float] | None = None) -> None:
         if blend not in BLEND_MODES:
             raise ValueError(f"VMC blend mode must be one of {', '.join(BLEND_MODES)}, got {blend!r}")
-        self.address = (host, port)
+        super().__init__(host, port, at_pts)
         self.blend = blend
-        self.at_pts = at_pts  # False: send as published (tests, or a receiver with its own buffer)
-        family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        self.socket = socket.socket(family, socket.SOCK_DGRAM)
-        self.socket.setblocking(False)
         self._skeletons: dict[str, Skeleton] = {}
         self._faces: dict[str, FaceFrame] = {}
-        self._pending: dict[str, list[tuple[float, asyncio.TimerHandle]]] = {}
         self._start = clock() if clock is not None else None
-        self.sent = 0
-        self.dropped = 0
 
     def send(self, message: StreamMessage, topic: bytes, payload: bytes) -> None:
         if isinstance(message, Skeleton):
@@ -132,9 +118,9 @@ class VmcSink:
         elif isinstance(message, FaceFrame):
             self._faces[message.avatar] = message  # published just before the pose of the same pts
         elif isinstance(message, Event) and message.type == "interrupted":
-            self._cancel_after(message.avatar, message.pts)
+            self.cancel_after(message.avatar, message.pts)
         elif isinstance(message, PoseFrame) and message.avatar in self._skeletons:
-            self._schedule(message.avatar, message.pts, self.bundle(message, self._faces.get(message.avatar)))
+            self.schedule(message.avatar, message.pts, self.bundle(message, self._faces.get(message.avatar)))
 
     def bundle(self, pose: PoseFrame, face: FaceFrame | None) -> bytes:
         """The VMC bundle of one frame."""
@@ -162,44 +148,3 @@ class VmcSink:
             messages += [osc_message("/VMC/Ext/Blend/Val", blend, float(value)) for blend, value in blends.items()]
             messages.append(osc_message("/VMC/Ext/Blend/Apply"))
         return osc_bundle(messages)
-
-    def _schedule(self, avatar: str, pts: float, packet: bytes) -> None:
-        loop = _running_loop() if self.at_pts else None
-        if loop is None:
-            self._send_now(packet)
-            return
-        handle = loop.call_at(pts, self._send_now, packet)  # the loop's clock is the monotonic pts clock
-        pending = self._pending.setdefault(avatar, [])
-        pending.append((pts, handle))
-        now = loop.time()
-        while pending and pending[0][0] < now:
-            pending.pop(0)
-
-    def _send_now(self, packet: bytes) -> None:
-        try:
-            self.socket.sendto(packet, self.address)
-            self.sent += 1
-        except OSError:  # nobody listening, buffer full: a frame is not worth a stall
-            self.dropped += 1
-
-    def _cancel_after(self, avatar: str, cut: float) -> None:
-        kept = []
-        for pts, handle in self._pending.get(avatar, []):
-            if pts > cut:
-                handle.cancel()
-            else:
-                kept.append((pts, handle))
-        self._pending[avatar] = kept
-
-    def close(self) -> None:
-        for pending in self._pending.values():
-            for _, handle in pending:
-                handle.cancel()
-        self.socket.close()
-
-
-def _running_loop() -> asyncio.AbstractEventLoop | None:
-    try:
-        return asyncio.get_running_loop()
-    except RuntimeError:
-        return None
