@@ -9,6 +9,7 @@ import logging
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from bridge import logs
@@ -25,6 +26,17 @@ def _client_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for a reply")
     parser.add_argument("--server-key", type=Path, help="the server's public certificate (CurveZMQ)")
     parser.add_argument("--client-key", type=Path, help="this client's secret certificate (CurveZMQ)")
+
+
+def _client_command(commands: argparse._SubParsersAction, name: str, run: Callable[[argparse.Namespace], int],
+                    help: str, description: str, avatar: bool = True) -> argparse.ArgumentParser:  # noqa: A002
+    """A command that talks to a running sidecar: its parser with the endpoint (and --avatar) options."""
+    parser = commands.add_parser(name, help=help, description=description)
+    if avatar:
+        parser.add_argument("--avatar", help="which avatar (default: the first)")
+    _client_args(parser)
+    parser.set_defaults(run=run)
+    return parser
 
 
 def _client(args: argparse.Namespace):  # noqa: ANN202 - the import stays lazy
@@ -365,86 +377,59 @@ def build_parser() -> argparse.ArgumentParser:
                        help="interface of the preview (default %(default)s; another needs --insecure)")
     serve.set_defaults(run=cmd_serve)
 
-    say = commands.add_parser("say", help="speak a line", description="Send a line to the sidecar; prints the take id.")
+    say = _client_command(commands, "say", cmd_say, help="speak a line",
+                          description="Send a line to the sidecar; prints the take id.")
     say.add_argument("text", help="what to say")
-    say.add_argument("--avatar", help="which avatar (default: the first)")
     say.add_argument("--emotion", help="emotion of the line")
     say.add_argument("--literal", action="store_true", help="speak the text as written: brackets are no tags")
-    _client_args(say)
-    say.set_defaults(run=cmd_say)
 
-    interrupt = commands.add_parser("interrupt", help="stop the current line",
-                                    description="Stop the avatar's take now; prints the cut pts.")
-    interrupt.add_argument("--avatar", help="which avatar (default: the first)")
-    _client_args(interrupt)
-    interrupt.set_defaults(run=cmd_interrupt)
+    _client_command(commands, "interrupt", cmd_interrupt, help="stop the current line",
+                    description="Stop the avatar's take now; prints the cut pts.")
 
-    look = commands.add_parser("look-at", help="turn the avatar's gaze",
-                               description="Look at a named target (camera, audience, product, or one given to "
-                               "serve --gaze-target) or a point X,Y,Z in metres (face frame, docs/face.md).")
+    look = _client_command(commands, "look-at", cmd_look_at, help="turn the avatar's gaze",
+                           description="Look at a named target (camera, audience, product, or one given to "
+                           "serve --gaze-target) or a point X,Y,Z in metres (face frame, docs/face.md).")
     look.add_argument("target", help="a target name or X,Y,Z")
-    look.add_argument("--avatar", help="which avatar (default: the first)")
-    _client_args(look)
-    look.set_defaults(run=cmd_look_at)
 
-    chat = commands.add_parser("chat", help="ask the host as a fan would",
-                               description="Send a fan's message to the chat queue; prints the reply (answering, "
-                               "queued, merged, rate_limited, blocked or full) as JSON.")
+    chat = _client_command(commands, "chat", cmd_chat, help="ask the host as a fan would",
+                           description="Send a fan's message to the chat queue; prints the reply (answering, "
+                           "queued, merged, rate_limited, blocked or full) as JSON.")
     chat.add_argument("text", help="the fan's message")
     chat.add_argument("--user", default="operator", help="the fan's name (default %(default)s)")
     chat.add_argument("--priority", choices=["normal", "paid", "pinned"], help="queue priority (default normal)")
-    chat.add_argument("--avatar", help="which avatar (default: the first)")
-    _client_args(chat)
-    chat.set_defaults(run=cmd_chat)
 
-    queue = commands.add_parser("queue", help="moderate the chat queue",
-                                description="List the chat queue, approve/skip/pin/requeue a message (by queue id), "
-                                "or hold/release answering. Prints the queue as JSON.")
+    queue = _client_command(commands, "queue", cmd_queue, help="moderate the chat queue",
+                            description="List the chat queue, approve/skip/pin/requeue a message (by queue id), "
+                            "or hold/release answering. Prints the queue as JSON.")
     queue.add_argument("action", choices=["list", "approve", "skip", "pin", "requeue", "hold", "release"])
     queue.add_argument("message", nargs="?", help="the queue id (approve, skip, pin, requeue)")
-    queue.add_argument("--avatar", help="which avatar (default: the first)")
-    _client_args(queue)
-    queue.set_defaults(run=cmd_queue)
 
-    show = commands.add_parser("show", help="run a show rundown",
-                               description="Load a rundown (docs/dialogue.md), start, pause, resume, skip to the "
-                               "next segment, jump to one, fire a cue, stop, or print the status (JSON).")
+    show = _client_command(commands, "show", cmd_show, help="run a show rundown",
+                           description="Load a rundown (docs/dialogue.md), start, pause, resume, skip to the "
+                           "next segment, jump to one, fire a cue, stop, or print the status (JSON).")
     show.add_argument("action", choices=["load", "start", "pause", "resume", "next", "jump", "cue", "stop", "status"])
     show.add_argument("--file", help="the rundown YAML (load)")
     show.add_argument("--segment", help="the segment id (jump)")
     show.add_argument("--cue", help="the cue name (cue)")
-    show.add_argument("--avatar", help="which avatar (default: the first)")
-    _client_args(show)
-    show.set_defaults(run=cmd_show)
 
-    gesture = commands.add_parser("gesture", help="play a gesture",
-                                  description="Play a gesture now (wave, thumbs_up, heart_hands, ...: `avatar-bridge "
-                                  "describe` lists them). Prints the reply as JSON.")
+    gesture = _client_command(commands, "gesture", cmd_gesture, help="play a gesture",
+                              description="Play a gesture now (wave, thumbs_up, heart_hands, ...: `avatar-bridge "
+                              "describe` lists them). Prints the reply as JSON.")
     gesture.add_argument("name", help="the gesture")
-    gesture.add_argument("--avatar", help="which avatar (default: the first)")
-    _client_args(gesture)
-    gesture.set_defaults(run=cmd_gesture)
 
-    dance = commands.add_parser("dance", help="dance to a music file",
-                                description="Dance to a music file (WAV, FLAC, OGG or MP3 on the sidecar's machine): "
-                                "the beats are tracked and the music plays on the stream. Prints the reply as JSON.")
+    dance = _client_command(commands, "dance", cmd_dance, help="dance to a music file",
+                            description="Dance to a music file (WAV, FLAC, OGG or MP3 on the sidecar's machine): "
+                            "the beats are tracked and the music plays on the stream. Prints the reply as JSON.")
     dance.add_argument("music", help="the music file")
     dance.add_argument("--style", choices=["pop", "calm", "hype"], help="dance style (default pop)")
-    dance.add_argument("--avatar", help="which avatar (default: the first)")
-    _client_args(dance)
-    dance.set_defaults(run=cmd_dance)
 
-    describe = commands.add_parser("describe", help="show what the sidecar serves",
-                                   description="Print the sidecar's describe reply as JSON.")
-    _client_args(describe)
-    describe.set_defaults(run=cmd_describe)
+    _client_command(commands, "describe", cmd_describe, help="show what the sidecar serves",
+                    description="Print the sidecar's describe reply as JSON.", avatar=False)
 
-    mon = commands.add_parser("monitor", help="watch the stream live",
-                              description="Print message rates, pts lag and drops per kind, once a second.")
+    mon = _client_command(commands, "monitor", cmd_monitor, help="watch the stream live",
+                          description="Print message rates, pts lag and drops per kind, once a second.", avatar=False)
     mon.add_argument("--interval", type=float, default=1.0, help="seconds per report (default %(default)s)")
     mon.add_argument("--duration", type=float, help="stop after this many seconds (default: run until Ctrl-C)")
-    _client_args(mon)
-    mon.set_defaults(run=cmd_monitor)
 
     render = commands.add_parser("render", help="render a take offline to files",
                                  description="Render a line offline with a virtual clock: take.wav, take.json, "
