@@ -278,3 +278,16 @@ def test_monitor_reports_rates_lag_and_drops(sidecar) -> None:  # noqa: ANN001
     assert face_rates and all(50 <= rate <= 70 for rate in face_rates[1:])
     assert any(line.startswith("audio ") for line in out.splitlines())
     assert "take_started" in out
+
+
+def test_the_listen_example_runs_against_the_sidecar(sidecar) -> None:  # noqa: ANN001
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    result = subprocess.run([sys.executable, "examples/listen.py", "Bob bought maple pie.", "--control",
+                             sidecar.control], cwd=root, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert [line.split()[-1] for line in lines[:4]] == ["Bob", "bought", "maple", "pie"]
+    assert "s of audio" in lines[-1] and "'face'" in lines[-1] and "'pose'" in lines[-1]
