@@ -77,11 +77,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
                 print(f"avatar-bridge preview: open {sidecar.preview.url} in a browser", flush=True)
 
         asyncio.run(sidecar.run(ready))
+        log.info("stopped")
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        pass
+        log.info("stopped")
     return 0
 
 

@@ -42,6 +42,11 @@ class Director:
         self.executor = executor  # None: synthesize inline (offline render)
         self.post = post
         self.gestures = gestures  # the gesture names `<tags>` may use; None: any
+        self.stopped = False  # the sidecar is shutting down: the worker stops between clips
+
+    def stop(self) -> None:
+        """Shutting down: synthesis stops after the clip in progress and nothing more is posted to the loop."""
+        self.stopped = True
 
     def say(self, avatar: str, text: str, emotion: str | None = None, literal: bool = False) -> Take:
         """Queue a line for an avatar; returns its take at once, audio follows.
@@ -102,13 +107,13 @@ class Director:
             clips = (clip for run in runs for clip in speak(self.voice, run.text, voice_style(run.emotion,
                                                                                             run.intensity)))
             for clip in clips:
-                if take.cut_pts is not None:
+                if take.cut_pts is not None or self.stopped:
                     break
                 self.post(self._deliver, take, clip)
         except Exception as exc:  # a voice failure ends this take only; the sidecar keeps serving
             log.exception("synthesis failed", extra={"take": take.id})
             error = f"{type(exc).__name__}: {exc}"
-        if finish or error is not None:
+        if (finish or error is not None) and not self.stopped:
             self.post(self._finish, take, error)
 
     def _deliver(self, take: Take, clip: SpeechClip) -> None:

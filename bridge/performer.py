@@ -8,8 +8,8 @@ composites the face, and publishes the frame with pts = t together with the audi
 from __future__ import annotations
 
 import asyncio
-import math
 import logging
+import math
 import time
 from collections import deque
 from collections.abc import Callable

@@ -7,11 +7,13 @@ with a client key folder, authentication) or an explicit `insecure` flag.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ipaddress
 import logging
 import multiprocessing
 import os
 import re
+import signal
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -386,17 +388,33 @@ class Sidecar:
         tasks = [asyncio.create_task(self.performer.run(self.clock), name="performer"),
                  asyncio.create_task(self._control_loop(), name="control"),
                  asyncio.create_task(self.dialogue.run(self.clock), name="dialogue")]
+        # SIGTERM (systemd, docker stop, a supervisor) and Ctrl-C stop the same clean way: tasks, workers, sockets.
+        stop = asyncio.Event()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):  # not the main thread
+                loop.add_signal_handler(signum, stop.set)
+        stopper = asyncio.create_task(stop.wait(), name="stop")
         try:
-            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
-            for task in done:
-                task.result()
+            running: set[asyncio.Task] = {*tasks, stopper}
+            while not stopper.done():
+                done, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+                for task in done - {stopper}:
+                    task.result()  # a task that failed stops the sidecar with its exception
+            log.info("stopping", extra={"reason": "signal"})
         finally:
-            for task in tasks:
+            for task in [*tasks, stopper]:
                 task.cancel()
+            await asyncio.gather(*tasks, stopper, return_exceptions=True)
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                    loop.remove_signal_handler(signum)
             self.close()
 
     def close(self) -> None:
-        self.executor.shutdown(wait=False, cancel_futures=True)
+        if self.director is not None:
+            self.director.stop()
+        # Waits for the clip being synthesized (a fraction of a second), so no worker posts to a closed loop.
+        self.executor.shutdown(wait=True, cancel_futures=True)
         self.music_executor.shutdown(wait=False, cancel_futures=True)
         self.tracker.shutdown(wait=False, cancel_futures=True)
         self.hub.close()

@@ -87,3 +87,23 @@ def test_say_without_a_sidecar_says_what_to_do() -> None:
     result = cli("say", "hello", "--control", "tcp://127.0.0.1:1", "--timeout", "0.5")
     assert result.returncode == 1
     assert "is the sidecar running" in result.stderr
+
+
+def test_sigterm_stops_the_sidecar_cleanly(tmp_path: Path) -> None:
+    import json
+    import time
+
+    sidecar = start_sidecar(tmp_path)
+    with BridgeClient(sidecar.control, sidecar.stream, timeout=10) as client:
+        client.say("Goodbye for now.")  # mid-take: synthesis and the tick are busy
+    children = subprocess.run(["pgrep", "-P", str(sidecar.process.pid)], capture_output=True, text=True).stdout.split()
+    assert children  # the beat tracker's worker process
+    sidecar.process.terminate()
+    assert sidecar.process.wait(timeout=20) == 0
+    messages = [json.loads(line).get("msg") for line in sidecar.log().splitlines() if line.startswith("{")]
+    assert messages[-2:] == ["stopping", "stopped"]
+    assert "Traceback" not in sidecar.log() and "leaked" not in sidecar.log()
+    deadline = time.monotonic() + 10
+    while any(Path(f"/proc/{pid}").exists() for pid in children):  # the worker goes with the sidecar
+        assert time.monotonic() < deadline, "a worker process outlived the sidecar"
+        time.sleep(0.1)
