@@ -128,6 +128,8 @@ namespace AvatarBridge.CoreTests
                     new KeyValuePair<string, Action>("truncated_and_corrupted", TruncatedAndCorrupted),
                     new KeyValuePair<string, Action>("hostile_headers", HostileHeaders),
                     new KeyValuePair<string, Action>("version_kind_fields", VersionKindFields),
+                    new KeyValuePair<string, Action>("pose_and_skeleton_fields", PoseAndSkeletonFields),
+                    new KeyValuePair<string, Action>("pose_interpolation", PoseInterpolation),
                     new KeyValuePair<string, Action>("jitter_buffer_basics", JitterBufferBasics),
                     new KeyValuePair<string, Action>("jitter_buffer_simulated_jitter", JitterBufferSimulatedJitter),
                     new KeyValuePair<string, Action>("clock_sync", ClockSyncTests),
@@ -317,14 +319,35 @@ namespace AvatarBridge.CoreTests
             return writer.ToArray();
         }
 
+        /// <summary>A pose frame's bytes: the first joint turned `hipsTurn` radians about +Y, the others at rest.</summary>
+        internal static byte[] PoseBytes(long seq, double pts, double hipsTurn, int joints, Action<Dictionary<string, object>> change = null)
+        {
+            var q = new byte[joints * 16];
+            for (int j = 0; j < joints; j++)
+            {
+                var r = j == 0 ? QuatMath.AxisAngle(0, 1, 0, hipsTurn) : Quat.Identity;
+                var values = new[] { r.X, r.Y, r.Z, r.W };
+                for (int k = 0; k < 4; k++) Buffer.BlockCopy(BitConverter.GetBytes(values[k]), 0, q, 16 * j + 4 * k, 4);
+            }
+            var body = new Dictionary<string, object>
+            {
+                { "v", 1L }, { "kind", "pose" }, { "avatar", "host" }, { "seq", seq }, { "pts", pts },
+                { "root", new List<object> { 0.0, 0.95, 0.0 } }, { "q", q },
+            };
+            if (change != null) change(body);
+            var writer = new MsgPackWriter();
+            writer.Value(body);
+            return writer.ToArray();
+        }
+
         private static void VersionKindFields()
         {
             Func<byte[], DecodeStatus> status = b => Codec.DecodeStream(b).Status;
             Check(status(FaceBytes(1, 1.0)) == DecodeStatus.Ok, "a good frame");
             Check(status(FaceBytes(1, 1.0, 0, b => b["v"] = 2L)) == DecodeStatus.Version, "v 2");
             Check(status(FaceBytes(1, 1.0, 0, b => b.Remove("v"))) == DecodeStatus.Version, "no v");
-            var pose = Codec.DecodeStream(FaceBytes(1, 1.0, 0, b => b["kind"] = "pose"));
-            Check(pose.Status == DecodeStatus.UnknownKind && pose.Kind == "pose", "pose is unknown for now");
+            var unknown = Codec.DecodeStream(FaceBytes(1, 1.0, 0, b => b["kind"] = "hologram"));
+            Check(unknown.Status == DecodeStatus.UnknownKind && unknown.Kind == "hologram", "an unknown kind is named");
             Check(status(FaceBytes(1, 1.0, 0, b => b["w"] = new byte[100])) == DecodeStatus.Invalid, "short w");
             Check(status(FaceBytes(1, 1.0, 0, b => b.Remove("pts"))) == DecodeStatus.Invalid, "no pts");
             Check(status(FaceBytes(1, 1.0, 0, b => b["pts"] = "soon")) == DecodeStatus.Invalid, "pts a string");
@@ -339,6 +362,106 @@ namespace AvatarBridge.CoreTests
             });
             var odd = Codec.DecodeStream(w.ToArray());
             Check(odd.Status == DecodeStatus.Invalid && odd.Error.Contains("pcm"), "odd pcm names the field");
+        }
+
+        private static byte[] SkeletonBytes(Action<Dictionary<string, object>> change = null)
+        {
+            var body = new Dictionary<string, object> { { "v", 1L }, { "kind", "skeleton" }, { "avatar", "host" } };
+            foreach (var entry in SimulatedSidecar.SkeletonMap()) body[entry.Key] = entry.Value;
+            if (change != null) change(body);
+            var w = new MsgPackWriter();
+            w.Value(body);
+            return w.ToArray();
+        }
+
+        private static void PoseAndSkeletonFields()
+        {
+            var bytes = PoseBytes(7, 2.5, 0.3, 3);
+            var r = Codec.DecodeStream(bytes);
+            Check(r.Status == DecodeStatus.Ok && r.Kind == "pose", "a good pose");
+            var p = (PoseFrame)r.Message;
+            Check(p.Seq == 7 && p.Pts == 2.5 && p.Root[1] == 0.95 && p.Rotations.Length == 3, "pose header");
+            Near(2 * Math.Atan2(p.Rotations[0].Y, p.Rotations[0].W), 0.3, 1e-6, "hips turn");
+            Check(p.Rotations[2].W == 1f && p.Rotations[2].X == 0f, "a joint at rest");
+            var w = new MsgPackWriter();
+            w.Value(Codec.ToWire(p));
+            Check(w.ToArray().SequenceEqual(bytes), "pose back to the same bytes");
+            Func<Action<Dictionary<string, object>>, DecodeResult> bad = change => Codec.DecodeStream(PoseBytes(1, 1.0, 0, 3, change));
+            var odd = bad(b => b["q"] = new byte[47]);
+            Check(odd.Status == DecodeStatus.Invalid && odd.Error.Contains("pose.q") && odd.Error.Contains("47"), "q of 47 bytes names the field and size: " + odd.Error);
+            Check(bad(b => b["q"] = new byte[0]).Status == DecodeStatus.Ok, "no joints is a pose of no joints");
+            Check(bad(b => b["q"] = "quaternions").Status == DecodeStatus.Invalid, "q a string");
+            Check(bad(b => b.Remove("q")).Status == DecodeStatus.Invalid, "no q");
+            Check(bad(b => b["root"] = new List<object> { 0.0, 1.0 }).Error.Contains("pose.root"), "root of 2 names the field");
+            Check(bad(b => b["root"] = new List<object> { 0.0, double.NaN, 0.0 }).Status == DecodeStatus.Invalid, "root NaN");
+            Check(bad(b => b.Remove("seq")).Status == DecodeStatus.Invalid, "no seq");
+            var nan = new byte[32];
+            Buffer.BlockCopy(BitConverter.GetBytes(float.NaN), 0, nan, 0, 4);
+            Buffer.BlockCopy(BitConverter.GetBytes(1f), 0, nan, 28, 4);
+            var healed = (PoseFrame)bad(b => b["q"] = nan).Message;
+            Check(healed.Rotations[0].W == 1f && healed.Rotations[0].X == 0f && healed.Rotations[1].W == 1f, "a NaN joint stays at rest");
+
+            var skeletonBytes = SkeletonBytes();
+            var s = Codec.DecodeStream(skeletonBytes);
+            Check(s.Status == DecodeStatus.Ok && s.Kind == "skeleton", "a good skeleton");
+            var k = (Skeleton)s.Message;
+            Check(k.Count == 3 && k.Joints[2] == "Head" && k.Parents[0] == -1 && k.Parents[2] == 1 && k.Offsets[2][1] == 0.5, "skeleton fields");
+            Check(k.IndexOf("Spine") == 1 && k.IndexOf("LeftEye") == -1, "joint index by name");
+            w = new MsgPackWriter();
+            w.Value(Codec.ToWire(k));
+            Check(w.ToArray().SequenceEqual(skeletonBytes), "skeleton back to the same bytes");
+            Check(k.SameAs((Skeleton)Codec.DecodeStream(skeletonBytes).Message) && !k.SameAs(null), "same skeleton");
+            Func<Action<Dictionary<string, object>>, DecodeResult> badSkeleton = change => Codec.DecodeStream(SkeletonBytes(change));
+            var forward = badSkeleton(b => b["parents"] = new List<object> { -1L, 2L, 1L });
+            Check(forward.Status == DecodeStatus.Invalid && forward.Error.Contains("parents[1]"), "a parent after its child: " + forward.Error);
+            Check(badSkeleton(b => b["parents"] = new List<object> { -2L, 0L, 1L }).Status == DecodeStatus.Invalid, "parent -2");
+            var short_ = badSkeleton(b => b["parents"] = new List<object> { -1L, 0L });
+            Check(short_.Status == DecodeStatus.Invalid && short_.Error.Contains("one entry per joint (3), got 2"), "parents too short: " + short_.Error);
+            Check(badSkeleton(b => b["offsets"] = new List<object> { 1.0, 2.0, 3.0 }).Error.Contains("offsets[0]"), "an offset not a list");
+            Check(badSkeleton(b => b["joints"] = new List<object> { "Hips", 3L, "Head" }).Status == DecodeStatus.Invalid, "a joint not a string");
+            Check(badSkeleton(b => b.Remove("offsets")).Status == DecodeStatus.Invalid, "no offsets");
+
+            var describe = new Reply { Ok = true };
+            describe.Body["skeleton"] = SimulatedSidecar.SkeletonMap();
+            var fromDescribe = Codec.SkeletonOf(describe, "host");
+            Check(fromDescribe != null && fromDescribe.SameAs(k) && fromDescribe.Avatar == "host", "describe's skeleton");
+            describe.Body["skeleton"] = new Dictionary<string, object> { { "joints", new List<object> { "Hips" } } };
+            Check(Codec.SkeletonOf(describe, "host") == null && Codec.SkeletonOf(new Reply(), "host") == null, "no skeleton in describe");
+        }
+
+        private static PoseFrame Pose(double pts, params Quat[] rotations)
+        {
+            return new PoseFrame { Avatar = "host", Pts = pts, Rotations = rotations };
+        }
+
+        private static void PoseInterpolation()
+        {
+            // One frame apart at 60 fps a fast joint turns 0.1 rad (6 rad/s, a dance arm): nlerp against the exact
+            // slerp angle at quarter steps.
+            double worst = 0;
+            for (int i = 0; i < 4; i++)
+            {
+                double alpha = i / 4.0;
+                var m = PoseFrame.Interpolate(Pose(1.0, QuatMath.AxisAngle(0, 1, 0, 1.0)), Pose(1.0 + 1 / 60.0, QuatMath.AxisAngle(0, 1, 0, 1.1)), alpha);
+                worst = Math.Max(worst, QuatMath.Angle(m.Rotations[0], QuatMath.AxisAngle(0, 1, 0, 1.0 + 0.1 * alpha)));
+            }
+            Check(worst < 0.01 * Math.PI / 180, "nlerp within 0.01 degrees of slerp (worst " + worst + " rad)");
+            var a = Pose(1.0, Quat.Identity);
+            a.Root = new[] { 0.0, 1.0, 0.0 };
+            var b = Pose(2.0, new Quat(0f, 0f, 0f, -1f));  // the same rotation from the other hemisphere
+            b.Root = new[] { 1.0, 1.0, 0.0 };
+            var half = PoseFrame.Interpolate(a, b, 0.5);
+            Check(QuatMath.Angle(half.Rotations[0], Quat.Identity) < 1e-6, "the short arc: no spin through 360 degrees");
+            Check(half.Root[0] == 0.5 && half.Root[1] == 1.0 && half.Pts == 1.0, "root lerp, pts of a");
+            var other = Pose(2.0, Quat.Identity, Quat.Identity);
+            Check(PoseFrame.Interpolate(a, other, 0.3) == a && PoseFrame.Interpolate(a, other, 0.7) == other, "another skeleton: the nearer frame");
+            var buffer = new JitterBuffer<PoseFrame>(PoseFrame.Interpolate);
+            buffer.Push(Pose(1.0, QuatMath.AxisAngle(1, 0, 0, 0.0)));
+            buffer.Push(Pose(1.0 + 1 / 60.0, QuatMath.AxisAngle(1, 0, 0, 0.05)));
+            PoseFrame sampled;
+            Check(buffer.TrySample(1.0 + 0.5 / 60.0, out sampled), "pose sampled");
+            Near(QuatMath.Angle(sampled.Rotations[0], QuatMath.AxisAngle(1, 0, 0, 0.025)), 0, 1e-6, "halfway between two poses");
+            Check(QuatMath.Normalize(new Quat(0f, 0f, 0f, 0f)).W == 1f && QuatMath.Normalize(new Quat(float.NaN, 0f, 0f, 1f)).W == 1f, "degenerate rotations normalize to the identity");
         }
 
         // -- jitter buffer ------------------------------------------------------------------------------------------

@@ -24,7 +24,11 @@ namespace AvatarBridge.CoreTests
 
         private readonly Random random;
         private bool connected;
-        private long faceSeq, audioSeq, eventSeq;
+        private long faceSeq, audioSeq, eventSeq, poseSeq;
+        private double lastSkeleton = double.NegativeInfinity;
+        /// <summary>The body: three joints; the Hips turn about +Y by PoseTurn radians per second since T0.</summary>
+        public static readonly string[] Joints = { "Hips", "Spine", "Head" };
+        public const double PoseTurn = 0.5;
         private int audioCursor;
         private bool takeEnded = true;
         private double nextTick, lastStreamDelivery, lastControlDelivery;
@@ -109,6 +113,18 @@ namespace AvatarBridge.CoreTests
             });
         }
 
+        /// <summary>Take the next pose number (a test's own pose in the stream, without a gap).</summary>
+        public long NextPoseSeq() { return poseSeq++; }
+
+        public static Dictionary<string, object> SkeletonMap()
+        {
+            return new Dictionary<string, object>
+            {
+                { "joints", new List<object>(Joints) }, { "parents", new List<object> { -1L, 0L, 1L } },
+                { "offsets", new List<object> { new List<object> { 0.0, 0.0, 0.0 }, new List<object> { 0.0, 0.1, 0.0 }, new List<object> { 0.0, 0.5, 0.0 } } },
+            };
+        }
+
         /// <summary>Go down (no stream, no replies); back up with fresh numbering and a new clock.</summary>
         public void GoDown()
         {
@@ -121,7 +137,8 @@ namespace AvatarBridge.CoreTests
         {
             Up = true;
             Offset = newOffset;
-            faceSeq = audioSeq = eventSeq = 0;
+            faceSeq = audioSeq = eventSeq = poseSeq = 0;
+            lastSkeleton = double.NegativeInfinity;
             T0 = SidecarAt(Now);
             takeEnded = true;
             TakeAudio = null;
@@ -168,6 +185,7 @@ namespace AvatarBridge.CoreTests
                     reply["protocol_version"] = 1L;
                     reply["blendshapes"] = new List<object>(Arkit.Blendshapes);
                     reply["audio"] = new Dictionary<string, object> { { "rate", (long)Rate } };
+                    reply["skeleton"] = SkeletonMap();
                     break;
                 case "say":
                     TakeId = "t" + (++TakesStarted);
@@ -215,6 +233,16 @@ namespace AvatarBridge.CoreTests
                 }
             }
             Publish(new[] { System.Text.Encoding.UTF8.GetBytes("host/face"), Program.FaceBytes(faceSeq++, t, (float)(t - T0)) });
+            if (t - lastSkeleton >= 1.0)
+            {
+                lastSkeleton = t;
+                var skeleton = SkeletonMap();
+                skeleton["v"] = 1L;
+                skeleton["kind"] = "skeleton";
+                skeleton["avatar"] = "host";
+                PublishMap("skeleton", skeleton);
+            }
+            Publish(new[] { System.Text.Encoding.UTF8.GetBytes("host/pose"), Program.PoseBytes(poseSeq++, t, (t - T0) * PoseTurn, Joints.Length) });
         }
     }
 
@@ -260,8 +288,8 @@ namespace AvatarBridge.CoreTests
             public BridgeSession Session;
             public VirtualDevice Device;
             public List<BridgeEvent> Events = new List<BridgeEvent>();
-            public double WorstFaceError;
-            public int FaceSamples;
+            public double WorstFaceError, WorstPoseError;
+            public int FaceSamples, PoseSamples, SkeletonChanges;
 
             /// <summary>Run `seconds` of virtual time: the engine renders at 60 Hz (sampling the face, checking it
             /// against the sidecar's true clock) and the device plays.</summary>
@@ -283,6 +311,20 @@ namespace AvatarBridge.CoreTests
                             FaceSamples++;
                         }
                     }
+                    PoseFrame p;
+                    Skeleton joints;
+                    if (Sim.Up && Session.State == ConnectionState.Connected && Session.TrySamplePose(Sim.Now, out p, out joints) && Session.Stats().ClockSamples >= 8)
+                    {
+                        // The Hips turn PoseTurn rad/s about +Y: the angle shown now should be the sidecar's now.
+                        double expected = (Sim.SidecarAt(Sim.Now) - Sim.T0) * SimulatedSidecar.PoseTurn;
+                        if (p.Pts >= Sim.T0 + Sim.Lookahead && joints.Count == p.Rotations.Length)
+                        {
+                            double error = 2 * Math.Atan2(p.Rotations[0].Y, p.Rotations[0].W) - expected;
+                            error = Math.IEEERemainder(error, 2 * Math.PI);  // the angle grows past a turn
+                            WorstPoseError = Math.Max(WorstPoseError, Math.Abs(error));
+                            PoseSamples++;
+                        }
+                    }
                     if (Device != null) Device.Run(Session, Sim);
                     if (until != null && until()) return;
                 }
@@ -299,6 +341,7 @@ namespace AvatarBridge.CoreTests
             var rig = new Rig { Sim = new SimulatedSidecar(seed) };
             rig.Session = new BridgeSession(new SessionConfig { Control = "tcp://127.0.0.1:5555" }, rig.Sim);
             rig.Session.EventReceived += e => rig.Events.Add(e);
+            rig.Session.SkeletonChanged += s => rig.SkeletonChanges++;
             rig.Session.Start();
             rig.Run(12.0);  // connect, describe, ping burst, then a few 1 s pings so skew can be fitted
             Check(rig.Session.State == ConnectionState.Connected, "connected");
@@ -330,6 +373,15 @@ namespace AvatarBridge.CoreTests
             stats = rig.Session.Stats();
             Check(stats.Lost == 0 && stats.FaceBuffer.Underruns == 0 && stats.FaceBuffer.Late == 0, "nothing lost or late");
             Check(stats.AudioRing.Resyncs == 0 && stats.AudioRing.Late == 0, "audio continuous");
+            // The body: a skeleton from describe and every second, a pose per tick, due at the same clock as the face.
+            Check(rig.Session.Info.Skeleton != null && rig.Session.Info.Skeleton.Count == 3, "describe gave the skeleton");
+            Check(stats.SkeletonJoints == 3 && stats.Skeletons >= 14 && stats.PoseMismatch == 0, "skeleton every second (" + stats.Skeletons + ")");
+            Check(Math.Abs(stats.Pose - stats.Face) <= 1 && stats.Pose > 800, "a pose per face frame (" + stats.Pose + ")");
+            Check(rig.PoseSamples > 800, "pose sampled");
+            // 0.5 rad/s times the clock error, plus interpolation: well under a tenth of a degree.
+            Check(rig.WorstPoseError < SimulatedSidecar.PoseTurn * ClockTolerance + 1e-4, "the pose shown is the one due now (worst " + rig.WorstPoseError + " rad)");
+            Check(stats.PoseBuffer.Late == 0 && stats.PoseBuffer.Underruns == 0, "no pose late or missing");
+            Check(rig.SkeletonChanges == 1, "one skeleton change: the re-sent skeleton changes nothing (" + rig.SkeletonChanges + ")");
         }
 
         private static void SessionInterruptFlushes()
@@ -353,6 +405,7 @@ namespace AvatarBridge.CoreTests
             Check(atCut.AudioRing.Flushed > 0 && atCut.FaceBuffer.Flushed > 0, "buffers held audio and frames past the cut");
             Check(atCut.AudioEndPts <= cut + 1.0 / SimulatedSidecar.Rate, "no audio after the cut");
             Check(atCut.FaceNewestPts <= cut, "no frame after the cut");
+            Check(atCut.PoseBuffer.Flushed > 0 && atCut.PoseNewestPts <= cut, "no pose after the cut");
             // A chunk of the cut take still in flight is dropped on arrival.
             rig.Sim.Audio(rig.Sim.TakeId, cut + 0.2, new short[] { 1, 2, 3 });
             rig.Run(0.5);
@@ -376,18 +429,22 @@ namespace AvatarBridge.CoreTests
             sim.Publish(new[] { topic, new byte[] { 0xc1, 0xc1 } });
             sim.Publish(new[] { topic });  // one frame
             sim.Publish(new[] { topic, good, good });  // three frames
-            sim.Publish(new[] { topic, FaceBytes(0, 0, 0, b => b["kind"] = "pose") });
+            sim.Publish(new[] { topic, FaceBytes(0, 0, 0, b => b["kind"] = "hologram") });
             sim.Publish(new[] { topic, FaceBytes(0, 0, 0, b => b["v"] = 2L) });
             sim.Publish(new[] { topic, FaceBytes(0, 0, 0, b => b.Remove("w")) });
             sim.Publish(new[] { topic, FaceBytes(0, 0, 0, null, "hostess") });
             sim.Publish(new[] { good }, false);  // a stream map on the control socket: no id, ignored
+            var poseTopic = System.Text.Encoding.UTF8.GetBytes("host/pose");
+            sim.Publish(new[] { poseTopic, PoseBytes(0, sim.SidecarAt(sim.Now), 0, 3, b => b["q"] = new byte[40]) });
+            sim.Publish(new[] { poseTopic, PoseBytes(sim.NextPoseSeq(), sim.SidecarAt(sim.Now), 0, 5) });  // 5 joints, skeleton of 3
             rig.Run(1.0);
             var s = rig.Session.Stats();
             Check(s.Malformed == 4, "malformed: truncated, garbage, one frame, three frames (" + s.Malformed + ")");
-            Check(s.UnknownKind == 1 && s.VersionMismatch == 1 && s.Invalid == 1 && s.OtherAvatar == 1, "skipped and counted");
+            Check(s.UnknownKind == 1 && s.VersionMismatch == 1 && s.Invalid == 2 && s.OtherAvatar == 1 && s.PoseMismatch == 1, "skipped and counted (" + s.UnknownKind + s.VersionMismatch + s.Invalid + s.OtherAvatar + " " + s.LastError + ")");
             Check(s.Restarts == 0 && s.Lost == 0, "no false restart or loss");
             Check(rig.Session.State == ConnectionState.Connected, "still connected");
             Check(rig.WorstFaceError < ClockTolerance, "the face kept playing (worst " + rig.WorstFaceError + " s)");
+            Check(rig.WorstPoseError < 0.002, "the body kept playing (worst " + rig.WorstPoseError + " rad)");
         }
 
         private static void SessionSurvivesRestart()
@@ -400,13 +457,15 @@ namespace AvatarBridge.CoreTests
             Check(rig.Session.State == ConnectionState.Reconnecting, "reconnecting while it is down");
             Check(whileDown != null && whileDown.ErrorCode == "not_connected", "a request while down fails, not late");
             rig.Sim.ComeBack(-20.0);  // a new process: seq from 0, another clock
-            rig.WorstFaceError = 0;
+            rig.WorstFaceError = rig.WorstPoseError = 0;
+            rig.PoseSamples = 0;
             rig.Run(12.0);
             var s = rig.Session.Stats();
             Check(rig.Session.State == ConnectionState.Connected, "connected again");
             Check(s.Reconnects == 1, "one reconnect");
             Near(rig.Session.SidecarTime(rig.Sim.Now), rig.Sim.SidecarAt(rig.Sim.Now), ClockTolerance, "the new clock is measured");
             Check(rig.WorstFaceError < ClockTolerance, "the face follows the new sidecar");
+            Check(rig.PoseSamples > 0 && rig.WorstPoseError < 0.002, "the body follows the new sidecar (worst " + rig.WorstPoseError + " rad)");
             Reply reply = null;
             rig.Session.Say("I am back.", null, r => reply = r, rig.Sim.Now);
             rig.Run(2.0);

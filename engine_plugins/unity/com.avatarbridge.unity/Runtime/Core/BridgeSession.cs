@@ -1,6 +1,7 @@
-// The engine-agnostic client of one avatar: pumped from one thread (Unity's main thread), it decodes what the
-// transport received, keeps the clock in sync, fills a face jitter buffer and an audio ring (read by the audio
-// thread), handles interrupts, restarts and reconnects, and counts everything it skips. Mirrors the C++ Client.
+// The engine-agnostic client of one avatar: pumped from one thread, it decodes what the transport received, keeps
+// the clock in sync, fills face and pose jitter buffers (sampled by the render thread) and an audio ring (read by
+// the audio thread), keeps the latest skeleton, handles interrupts, restarts and reconnects, and counts everything
+// it skips. Mirrors the C++ Client.
 using System;
 using System.Collections.Generic;
 
@@ -18,6 +19,7 @@ namespace AvatarBridge.Core
         public int ClockWindow = 16;
         public double JitterDelay = 0.0;  // extra playout delay on top of the sidecar's lookahead (s)
         public int FaceCapacity = 600;
+        public int PoseCapacity = 600;
         public int AudioCapacity = 1 << 20;
     }
 
@@ -26,14 +28,16 @@ namespace AvatarBridge.Core
     public sealed class SessionStats
     {
         public ConnectionState State;
-        public long Received, Audio, Face, Phonemes, Words, Events;
+        public long Received, Audio, Face, Pose, Skeletons, Phonemes, Words, Events;
         public long Malformed, VersionMismatch, UnknownKind, Invalid, OtherAvatar;
+        /// <summary>Pose frames skipped because their joint count is not the skeleton's.</summary>
+        public long PoseMismatch;
         public long Lost, Restarts, Reconnects, StaleAudio;
         public long RequestsSent, RequestsFailed;
-        public JitterStats FaceBuffer;
+        public JitterStats FaceBuffer, PoseBuffer;
         public AudioStats AudioRing;
-        public int FaceBuffered, AudioBuffered;
-        public double FaceNewestPts, AudioEndPts;
+        public int FaceBuffered, PoseBuffered, AudioBuffered, SkeletonJoints;
+        public double FaceNewestPts, PoseNewestPts, AudioEndPts;
         public double ClockOffset, ClockRtt, ClockSkew;
         public int ClockSamples;
         public int ProtocolVersion;
@@ -51,6 +55,8 @@ namespace AvatarBridge.Core
         public int AudioRate;
         public double FrameRate, Lookahead;
         public string Voice = "";
+        /// <summary>The body's joints (null when the sidecar has no body).</summary>
+        public Skeleton Skeleton;
     }
 
     public sealed class BridgeSession
@@ -71,10 +77,12 @@ namespace AvatarBridge.Core
 
         private readonly SessionConfig config;
         private readonly ITransport transport;
-        private readonly object sync = new object();  // clock and face (main thread) vs readers on other threads
+        private readonly object sync = new object();  // clock, face, pose, skeleton vs readers on other threads
         private readonly object audioSync = new object();  // the audio ring, shared with the audio thread
         private readonly ClockSync clock;
         private readonly JitterBuffer<FaceFrame> face;
+        private readonly JitterBuffer<PoseFrame> pose;
+        private Skeleton skeleton;
         private readonly AudioRing audio;
         private readonly SessionStats stats = new SessionStats();
         private readonly List<Pending> outbox = new List<Pending>();  // not yet sent (no connection yet)
@@ -92,6 +100,7 @@ namespace AvatarBridge.Core
             if (string.IsNullOrEmpty(config.Stream)) config.Stream = DefaultStream(config.Control);
             clock = new ClockSync(config.ClockWindow);
             face = new JitterBuffer<FaceFrame>(FaceFrame.Interpolate, config.FaceCapacity);
+            pose = new JitterBuffer<PoseFrame>(PoseFrame.Interpolate, config.PoseCapacity);
             audio = new AudioRing(config.AudioCapacity);
             Info = new SidecarInfo();
         }
@@ -103,6 +112,8 @@ namespace AvatarBridge.Core
         public event Action<BridgeEvent> EventReceived;
         public event Action<Phonemes> PhonemesReceived;
         public event Action<Words> WordsReceived;
+        /// <summary>A skeleton different from the one before (the first, or a restarted sidecar's).</summary>
+        public event Action<Skeleton> SkeletonChanged;
         /// <summary>Every delivered message with its local receive time (recorders, tests); during Pump.</summary>
         public event Action<StreamMessage, double> MessageDelivered;
 
@@ -158,6 +169,25 @@ namespace AvatarBridge.Core
             lock (sync) return face.TrySample(clock.ToSidecar(localTime) - config.JitterDelay, out frame);
         }
 
+        /// <summary>The body pose to show at localTime (jitter delay applied), and the skeleton its rotations follow.
+        /// False until a pose and a skeleton have arrived.</summary>
+        public bool TrySamplePose(double localTime, out PoseFrame frame, out Skeleton joints)
+        {
+            lock (sync)
+            {
+                joints = skeleton;
+                if (skeleton != null) return pose.TrySample(clock.ToSidecar(localTime) - config.JitterDelay, out frame);
+                frame = null;
+                return false;
+            }
+        }
+
+        /// <summary>The latest skeleton (null before the first).</summary>
+        public Skeleton Skeleton
+        {
+            get { lock (sync) return skeleton; }
+        }
+
         /// <summary>Fill `frames` interleaved frames that start playing at localTime (see AudioRing.Read).</summary>
         public int ReadAudio(float[] dst, int offset, int frames, int channels, int outputRate, double localTime)
         {
@@ -175,6 +205,10 @@ namespace AvatarBridge.Core
                 s.FaceBuffer = face.Stats.Copy();
                 s.FaceBuffered = face.Count;
                 s.FaceNewestPts = face.NewestPts;
+                s.PoseBuffer = pose.Stats.Copy();
+                s.PoseBuffered = pose.Count;
+                s.PoseNewestPts = pose.NewestPts;
+                s.SkeletonJoints = skeleton != null ? skeleton.Count : 0;
                 s.ClockOffset = clock.Offset(lastPump);
                 s.ClockRtt = clock.Rtt;
                 s.ClockSkew = clock.Skew;
@@ -263,6 +297,30 @@ namespace AvatarBridge.Core
                 lock (sync) face.Push(f);
                 return true;
             }
+            var body = message as PoseFrame;
+            if (body != null)
+            {
+                TrackSeq("pose", body.Seq);
+                lock (sync)
+                {
+                    if (skeleton != null && body.Rotations.Length != skeleton.Count)
+                    {
+                        stats.PoseMismatch++;
+                        stats.LastError = "a pose of " + body.Rotations.Length + " joints for a skeleton of " + skeleton.Count;
+                        return false;
+                    }
+                    pose.Push(body);
+                }
+                stats.Pose++;
+                return true;
+            }
+            var joints = message as Skeleton;
+            if (joints != null)
+            {
+                stats.Skeletons++;
+                UseSkeleton(joints);
+                return true;
+            }
             var a = message as AudioChunk;
             if (a != null)
             {
@@ -301,6 +359,19 @@ namespace AvatarBridge.Core
             return true;
         }
 
+        /// <summary>Sent every second: only a different one (a restarted or another sidecar) changes anything.</summary>
+        private void UseSkeleton(Skeleton joints)
+        {
+            lock (sync)
+            {
+                if (joints.SameAs(skeleton)) return;
+                // Poses of another skeleton's joint order would twist the wrong bones.
+                if (skeleton != null && skeleton.Count != joints.Count) pose.Clear();
+                skeleton = joints;
+            }
+            if (SkeletonChanged != null) SkeletonChanged(joints);
+        }
+
         /// <summary>A gap in a kind's numbering is loss; a step back is a restarted sidecar.</summary>
         private void TrackSeq(string kind, long seq)
         {
@@ -326,7 +397,11 @@ namespace AvatarBridge.Core
         {
             lastSeq.Clear();
             interruptedTakes.Clear();
-            lock (sync) face.Clear();
+            lock (sync)
+            {
+                face.Clear();
+                pose.Clear();
+            }
             lock (audioSync) audio.Clear();
             Resync();
         }
@@ -342,7 +417,11 @@ namespace AvatarBridge.Core
         /// event are the face relaxing, and stay.</summary>
         private void ApplyCut(BridgeEvent e)
         {
-            lock (sync) face.DropAfter(e.Pts);
+            lock (sync)
+            {
+                face.DropAfter(e.Pts);
+                pose.DropAfter(e.Pts);
+            }
             lock (audioSync) audio.DropAfter(e.Pts);
             if (e.Take != null)
             {
@@ -437,7 +516,9 @@ namespace AvatarBridge.Core
                 object rate;
                 if (((Dictionary<string, object>)v).TryGetValue("rate", out rate) && rate is long) info.AudioRate = (int)(long)rate;
             }
+            info.Skeleton = Codec.SkeletonOf(reply, config.Avatar);
             Info = info;
+            if (info.Skeleton != null) UseSkeleton(info.Skeleton);
             stats.ProtocolVersion = info.ProtocolVersion;
             if (info.ProtocolVersion != Codec.ProtocolVersion)
             {

@@ -12,7 +12,7 @@ namespace AvatarBridge.Core
         Malformed,
         /// <summary>`v` is not Codec.ProtocolVersion (a newer sidecar): the message must not be interpreted.</summary>
         Version,
-        /// <summary>A kind this core does not know yet (e.g. `pose` before the body stream lands).</summary>
+        /// <summary>A kind this core does not know (a newer sidecar may add kinds in a minor change).</summary>
         UnknownKind,
         /// <summary>A known kind with a missing field or a field of the wrong type or size.</summary>
         Invalid,
@@ -44,6 +44,8 @@ namespace AvatarBridge.Core
                 { "words", DecodeWords },
                 { "face", DecodeFace },
                 { "event", DecodeEvent },
+                { "pose", DecodePose },
+                { "skeleton", body => ReadSkeleton(body, "skeleton", String(body, "skeleton", "avatar")) },
             };
 
         public static DecodeResult DecodeStream(byte[] data)
@@ -154,6 +156,8 @@ namespace AvatarBridge.Core
             var words = message as Words;
             var face = message as FaceFrame;
             var ev = message as BridgeEvent;
+            var pose = message as PoseFrame;
+            var skeleton = message as Skeleton;
             if (audio != null)
             {
                 var pcm = new byte[audio.Pcm.Length * 2];
@@ -184,18 +188,42 @@ namespace AvatarBridge.Core
             }
             else if (face != null)
             {
-                var w = new byte[Arkit.Count * 4];
-                for (int i = 0; i < Arkit.Count; i++)
-                {
-                    var bytes = BitConverter.GetBytes(face.Weights[i]);
-                    if (!BitConverter.IsLittleEndian) Array.Reverse(bytes);
-                    Buffer.BlockCopy(bytes, 0, w, 4 * i, 4);
-                }
                 e.Add(Entry("seq", face.Seq));
                 e.Add(Entry("pts", face.Pts));
-                e.Add(Entry("w", w));
+                e.Add(Entry("w", Float32s(face.Weights)));
                 e.Add(Entry("head", new List<object> { face.Head[0], face.Head[1], face.Head[2] }));
                 e.Add(Entry("eyes", new List<object> { face.Eyes[0], face.Eyes[1], face.Eyes[2], face.Eyes[3] }));
+            }
+            else if (pose != null)
+            {
+                var q = new float[pose.Rotations.Length * 4];
+                for (int j = 0; j < pose.Rotations.Length; j++)
+                {
+                    var r = pose.Rotations[j];
+                    q[4 * j] = r.X;
+                    q[4 * j + 1] = r.Y;
+                    q[4 * j + 2] = r.Z;
+                    q[4 * j + 3] = r.W;
+                }
+                e.Add(Entry("seq", pose.Seq));
+                e.Add(Entry("pts", pose.Pts));
+                e.Add(Entry("root", new List<object> { pose.Root[0], pose.Root[1], pose.Root[2] }));
+                e.Add(Entry("q", Float32s(q)));
+            }
+            else if (skeleton != null)
+            {
+                var joints = new List<object>();
+                var parents = new List<object>();
+                var offsets = new List<object>();
+                for (int j = 0; j < skeleton.Count; j++)
+                {
+                    joints.Add(skeleton.Joints[j]);
+                    parents.Add((long)skeleton.Parents[j]);
+                    offsets.Add(new List<object> { skeleton.Offsets[j][0], skeleton.Offsets[j][1], skeleton.Offsets[j][2] });
+                }
+                e.Add(Entry("joints", joints));
+                e.Add(Entry("parents", parents));
+                e.Add(Entry("offsets", offsets));
             }
             else if (ev != null)
             {
@@ -294,6 +322,43 @@ namespace AvatarBridge.Core
             return s;
         }
 
+        /// <summary>float32 little-endian, as the wire packs face weights and pose quaternions.</summary>
+        private static byte[] Float32s(float[] values)
+        {
+            var bytes = new byte[values.Length * 4];
+            for (int i = 0; i < values.Length; i++)
+            {
+                var b = BitConverter.GetBytes(values[i]);
+                if (!BitConverter.IsLittleEndian) Array.Reverse(b);
+                Buffer.BlockCopy(b, 0, bytes, 4 * i, 4);
+            }
+            return bytes;
+        }
+
+        private static float[] ReadFloat32s(byte[] bytes)
+        {
+            var values = new float[bytes.Length / 4];
+            var b = new byte[4];
+            for (int i = 0; i < values.Length; i++)
+            {
+                Buffer.BlockCopy(bytes, 4 * i, b, 0, 4);
+                if (!BitConverter.IsLittleEndian) Array.Reverse(b);
+                values[i] = BitConverter.ToSingle(b, 0);
+            }
+            return values;
+        }
+
+        private static List<object> List(Dictionary<string, object> body, string kind, string name, int count)
+        {
+            var list = Field(body, kind, name) as List<object>;
+            if (list == null) throw new FieldException(kind + "." + name + " must be a list");
+            if (count >= 0 && list.Count != count)
+            {
+                throw new FieldException(kind + "." + name + " must have one entry per joint (" + count + "), got " + list.Count);
+            }
+            return list;
+        }
+
         // -- kinds ------------------------------------------------------------------------------------------------
 
         private static StreamMessage DecodeAudio(Dictionary<string, object> body)
@@ -359,17 +424,83 @@ namespace AvatarBridge.Core
             {
                 throw new FieldException("face.w must be " + (Arkit.Count * 4) + " bytes (52 float32), got " + w.Length);
             }
-            var bytes = new byte[4];
+            m.Weights = ReadFloat32s(w);
             for (int i = 0; i < Arkit.Count; i++)
             {
-                Buffer.BlockCopy(w, 4 * i, bytes, 0, 4);
-                if (!BitConverter.IsLittleEndian) Array.Reverse(bytes);
-                float f = BitConverter.ToSingle(bytes, 0);
-                m.Weights[i] = float.IsNaN(f) || float.IsInfinity(f) ? 0f : f;  // a NaN would poison a whole blend
+                float f = m.Weights[i];
+                if (float.IsNaN(f) || float.IsInfinity(f)) m.Weights[i] = 0f;  // a NaN would poison a whole blend
             }
             m.Head = Numbers(body, "face", "head", 3);
             m.Eyes = Numbers(body, "face", "eyes", 4);
             return m;
+        }
+
+        private static StreamMessage DecodePose(Dictionary<string, object> body)
+        {
+            var m = new PoseFrame
+            {
+                Avatar = String(body, "pose", "avatar"),
+                Seq = Integer(body, "pose", "seq"),
+                Pts = Number(body, "pose", "pts"),
+                Root = Numbers(body, "pose", "root", 3),
+            };
+            var q = Binary(body, "pose", "q");
+            if (q.Length % 16 != 0)
+            {
+                throw new FieldException("pose.q must be whole quaternions (16 bytes: 4 float32 each), got " + q.Length + " bytes");
+            }
+            var values = ReadFloat32s(q);
+            m.Rotations = new Quat[values.Length / 4];
+            for (int j = 0; j < m.Rotations.Length; j++)
+            {
+                var r = new Quat(values[4 * j], values[4 * j + 1], values[4 * j + 2], values[4 * j + 3]);
+                bool finite = !(float.IsNaN(r.X + r.Y + r.Z + r.W) || float.IsInfinity(r.X + r.Y + r.Z + r.W));
+                m.Rotations[j] = finite ? r : Quat.Identity;  // a NaN would tear the mesh: that joint stays at rest
+            }
+            return m;
+        }
+
+        /// <summary>A skeleton map ({joints, parents, offsets}: the `skeleton` message, or `describe`'s `skeleton`);
+        /// `where` names it in errors. Parents must come before their children, so one pass does forward kinematics.</summary>
+        private static Skeleton ReadSkeleton(Dictionary<string, object> body, string where, string avatar)
+        {
+            var joints = List(body, where, "joints", -1);
+            int n = joints.Count;
+            var parents = List(body, where, "parents", n);
+            var offsets = List(body, where, "offsets", n);
+            var m = new Skeleton { Avatar = avatar, Joints = new string[n], Parents = new int[n], Offsets = new double[n][] };
+            for (int j = 0; j < n; j++)
+            {
+                m.Joints[j] = joints[j] as string;
+                if (m.Joints[j] == null) throw new FieldException(where + ".joints must be strings");
+                if (!(parents[j] is long) || (long)parents[j] < -1 || (long)parents[j] >= j)
+                {
+                    throw new FieldException(where + ".parents[" + j + "] must be -1 or the index of an earlier joint");
+                }
+                m.Parents[j] = (int)(long)parents[j];
+                var offset = offsets[j] as List<object>;
+                if (offset == null || offset.Count != 3) throw new FieldException(where + ".offsets[" + j + "] must be [x, y, z]");
+                m.Offsets[j] = new double[3];
+                for (int k = 0; k < 3; k++) m.Offsets[j][k] = Number(offset[k], where, "offsets");
+            }
+            return m;
+        }
+
+        /// <summary>The skeleton of a `describe` reply (null when it has none or it is malformed: the stream sends
+        /// one every second anyway).</summary>
+        public static Skeleton SkeletonOf(Reply describe, string avatar)
+        {
+            object v;
+            var map = describe.Body.TryGetValue("skeleton", out v) ? v as Dictionary<string, object> : null;
+            if (map == null) return null;
+            try
+            {
+                return ReadSkeleton(map, "describe.skeleton", avatar);
+            }
+            catch (FieldException)
+            {
+                return null;
+            }
         }
 
         private static StreamMessage DecodeEvent(Dictionary<string, object> body)

@@ -1,9 +1,8 @@
 // The Avatar Bridge wire schema, version 1, as plain C# classes (mirrors bridge/protocol.py, docs/protocol.md
 // and the C++ core's Messages.h). Times are seconds on the sidecar's clock (pts) unless a name says otherwise.
 //
-// Adding a stream kind (e.g. `pose` and `skeleton` when the body stream lands) is a small change: a class here,
-// a decode function and one entry in Codec.Kinds (and its ToWire case), and a handler in BridgeSession.Deliver.
-// Until then such messages are skipped and counted as UnknownKind.
+// Adding a stream kind is a small change: a class here, a decode function and one entry in Codec.Kinds (and its
+// ToWire case), and a handler in BridgeSession.Deliver. Kinds this core does not know are skipped and counted.
 using System.Collections.Generic;
 
 namespace AvatarBridge.Core
@@ -105,6 +104,77 @@ namespace AvatarBridge.Core
             for (int i = 0; i < 3; i++) f.Head[i] = a.Head[i] + alpha * (b.Head[i] - a.Head[i]);
             for (int i = 0; i < 4; i++) f.Eyes[i] = a.Eyes[i] + alpha * (b.Eyes[i] - a.Eyes[i]);
             return f;
+        }
+    }
+
+    /// <summary>A rotation as the wire carries it: float32 x, y, z, w (Hamilton product on coordinates; Unity's
+    /// Quaternion has the same layout, so a Unity glue copies the four numbers as they are).</summary>
+    public struct Quat
+    {
+        public float X, Y, Z, W;
+
+        public Quat(float x, float y, float z, float w)
+        {
+            X = x;
+            Y = y;
+            Z = z;
+            W = w;
+        }
+
+        public static readonly Quat Identity = new Quat(0f, 0f, 0f, 1f);
+
+        public override string ToString() { return "(" + X + ", " + Y + ", " + Z + ", " + W + ")"; }
+    }
+
+    /// <summary>One body pose to apply at Pts: the Hips position (metres) and each joint's rotation local to its
+    /// parent, in the order of the latest Skeleton; Unity axes, T-pose = every rotation the identity.</summary>
+    public sealed class PoseFrame : StreamMessage, IStamped
+    {
+        public override string Kind { get { return "pose"; } }
+        public long Seq;
+        public double Pts { get; set; }
+        public double[] Root = new double[3];
+        public Quat[] Rotations = new Quat[0];
+
+        /// <summary>The pose between two frames (alpha 0 = a, 1 = b); pts and seq of a. Joints are blended with
+        /// a normalized lerp on the short arc: for frames 1/60 s apart it is within 0.01 degrees of a slerp. Frames
+        /// of different skeletons do not blend (the nearer one is given).</summary>
+        public static PoseFrame Interpolate(PoseFrame a, PoseFrame b, double alpha)
+        {
+            if (alpha < 0) alpha = 0;
+            if (alpha > 1) alpha = 1;
+            if (a.Rotations.Length != b.Rotations.Length) return alpha < 0.5 ? a : b;
+            var p = new PoseFrame { Avatar = a.Avatar, Seq = a.Seq, Pts = a.Pts, Rotations = new Quat[a.Rotations.Length] };
+            for (int i = 0; i < 3; i++) p.Root[i] = a.Root[i] + alpha * (b.Root[i] - a.Root[i]);
+            for (int j = 0; j < a.Rotations.Length; j++) p.Rotations[j] = QuatMath.Nlerp(a.Rotations[j], b.Rotations[j], alpha);
+            return p;
+        }
+    }
+
+    /// <summary>The joints pose frames refer to: Unity HumanBodyBones names, parent indices (-1 for the root, a parent
+    /// always before its child) and rest offsets from the parent in metres (T-pose, Unity axes).</summary>
+    public sealed class Skeleton : StreamMessage
+    {
+        public override string Kind { get { return "skeleton"; } }
+        public string[] Joints = new string[0];
+        public int[] Parents = new int[0];
+        public double[][] Offsets = new double[0][];
+
+        public int Count { get { return Joints.Length; } }
+
+        /// <summary>The index of a joint by name, -1 when the skeleton has none.</summary>
+        public int IndexOf(string joint) { return System.Array.IndexOf(Joints, joint); }
+
+        /// <summary>Same joints, parents and offsets (a re-sent skeleton changes nothing).</summary>
+        public bool SameAs(Skeleton other)
+        {
+            if (other == null || other.Count != Count) return false;
+            for (int j = 0; j < Count; j++)
+            {
+                if (Joints[j] != other.Joints[j] || Parents[j] != other.Parents[j]) return false;
+                for (int k = 0; k < 3; k++) if (Offsets[j][k] != other.Offsets[j][k]) return false;
+            }
+            return true;
         }
     }
 
