@@ -117,6 +117,17 @@ def test_cs_core_unit_tests(cs_build: Path) -> None:
     assert " 0 failed" in result.stdout, result.stdout
 
 
+def test_cs_netmq_transport_compiles_at_csharp_7(tmp_path: Path) -> None:
+    """The NetMQ transport (Runtime/Transport, only built in Unity with AVATARBRIDGE_NETMQ) compiles at C# 7 against
+    the NetMQ 4 members it uses (core_tests/netmq_api: NuGet is out of reach here, so NetMQ itself never runs)."""
+    _require("mcs")
+    runtime = CS_CORE.parent
+    sources = [*sorted(CS_CORE.glob("*.cs")), *sorted((runtime / "Transport").glob("*.cs")),
+               *sorted((CS_TESTS / "netmq_api").glob("*.cs"))]
+    _run(["mcs", "-langversion:7", "-warnaserror+", "-nologo", "-target:library", "-define:AVATARBRIDGE_NETMQ",
+          f"-out:{tmp_path / 'transport.dll'}", *map(str, sources)], "NetMQ transport build")
+
+
 # -- the C++ client against a real sidecar --------------------------------------------------------------------
 
 

@@ -1,5 +1,6 @@
 // The session's view of the network: two ZeroMQ sockets behind an interface, so the core is tested without one
-// (tests drive it with a simulated sidecar) and Unity uses NetMQ (Runtime/NetMQ, compiled only when NetMQ is there).
+// (tests drive it with a simulated sidecar) and Unity uses NetMQ (Runtime/Transport/NetMqTransport.cs, compiled only
+// with the AVATARBRIDGE_NETMQ define, once NetMQ is in the project).
 using System;
 using System.Diagnostics;
 
