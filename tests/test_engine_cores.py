@@ -117,6 +117,24 @@ def test_cs_core_unit_tests(cs_build: Path) -> None:
     assert " 0 failed" in result.stdout, result.stdout
 
 
+def test_cs_humanoid_bones_match_the_skeleton(cs_build: Path) -> None:
+    """The Unity core's HumanBodyBones values are models/body/skeleton.py's, for every wire joint (plus the eyes)."""
+    from models.body.skeleton import UNITY_BONE_INDEX
+
+    bones = json.loads(_run(["mono", str(cs_build), "bones"], "C# bones").stdout)
+    assert {name: bones[name] for name in UNITY_BONE_INDEX} == UNITY_BONE_INDEX
+    assert bones["LeftEye"] == 21 and bones["RightEye"] == 22
+
+
+def test_unity_package_ships_the_rig_profiles() -> None:
+    """The package's RigProfiles/ are the sidecar's models/face/rigs/ profiles, byte for byte."""
+    shipped = CS_CORE.parents[1] / "RigProfiles"
+    ours = ROOT / "models" / "face" / "rigs"
+    assert sorted(p.name for p in shipped.glob("*.json")) == sorted(p.name for p in ours.glob("*.json"))
+    for profile in ours.glob("*.json"):
+        assert (shipped / profile.name).read_bytes() == profile.read_bytes(), f"{profile.name}: copy it to {shipped}"
+
+
 def test_cs_netmq_transport_compiles_at_csharp_7(tmp_path: Path) -> None:
     """The NetMQ transport (Runtime/Transport, only built in Unity with AVATARBRIDGE_NETMQ) compiles at C# 7 against
     the NetMQ 4 members it uses (core_tests/netmq_api: NuGet is out of reach here, so NetMQ itself never runs)."""

@@ -1,6 +1,7 @@
 // Tests of the Unity plugin's C# core, run with mono (no Unity, no NetMQ):
 //
 //   mono CoreTests.exe decode FILE...      one JSON line per golden vector (typed decode, back to wire shape)
+//   mono CoreTests.exe bones               the HumanBodyBones value of each joint name, as JSON
 //   mono CoreTests.exe test VECTORS_DIR    unit tests; prints "N checks, M failed"
 using System;
 using System.Collections.Generic;
@@ -12,7 +13,7 @@ using AvatarBridge.Core;
 
 namespace AvatarBridge.CoreTests
 {
-    internal static class Json
+    internal static class JsonWriter
     {
         public static string Write(object value)
         {
@@ -117,6 +118,7 @@ namespace AvatarBridge.CoreTests
         private static int Main(string[] args)
         {
             if (args.Length >= 1 && args[0] == "decode") return Decode(args.Skip(1));
+            if (args.Length >= 1 && args[0] == "bones") return Bones();
             if (args.Length >= 2 && args[0] == "test")
             {
                 vectors = args[1];
@@ -135,10 +137,17 @@ namespace AvatarBridge.CoreTests
                     new KeyValuePair<string, Action>("clock_sync", ClockSyncTests),
                     new KeyValuePair<string, Action>("audio_ring", AudioRingTests),
                     new KeyValuePair<string, Action>("audio_ring_resampling", AudioRingResampling),
+                    new KeyValuePair<string, Action>("json_reader", JsonReader),
+                    new KeyValuePair<string, Action>("rig_profiles", RigProfiles),
+                    new KeyValuePair<string, Action>("rig_binding", RigBindingTests),
+                    new KeyValuePair<string, Action>("take_timeline", TakeTimelineTests),
+                    new KeyValuePair<string, Action>("face_axes", FaceAxesTests),
+                    new KeyValuePair<string, Action>("humanoid_retarget", HumanoidRetargetTests),
                     new KeyValuePair<string, Action>("session_plays_a_take", SessionPlaysATake),
                     new KeyValuePair<string, Action>("session_interrupt_flushes", SessionInterruptFlushes),
                     new KeyValuePair<string, Action>("session_skips_and_counts", SessionSkipsAndCounts),
                     new KeyValuePair<string, Action>("session_survives_restart", SessionSurvivesRestart),
+                    new KeyValuePair<string, Action>("bridge_pump", BridgePumpTests),
                 };
                 int failedTests = 0;
                 foreach (var test in tests)
@@ -185,7 +194,7 @@ namespace AvatarBridge.CoreTests
                 }
                 else if (name.StartsWith("reply_", StringComparison.Ordinal)) value = Codec.DecodeReply(bytes).Body;
                 else value = MsgPack.Decode(bytes);
-                Console.WriteLine(Json.Write(value));
+                Console.WriteLine(JsonWriter.Write(value));
             }
             return bad == 0 ? 0 : 1;
         }

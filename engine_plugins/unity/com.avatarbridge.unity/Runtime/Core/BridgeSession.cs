@@ -83,6 +83,7 @@ namespace AvatarBridge.Core
         private readonly JitterBuffer<FaceFrame> face;
         private readonly JitterBuffer<PoseFrame> pose;
         private Skeleton skeleton;
+        private readonly TakeTimeline takes = new TakeTimeline();
         private readonly AudioRing audio;
         private readonly SessionStats stats = new SessionStats();
         private readonly List<Pending> outbox = new List<Pending>();  // not yet sent (no connection yet)
@@ -180,6 +181,13 @@ namespace AvatarBridge.Core
                 frame = null;
                 return false;
             }
+        }
+
+        /// <summary>The take being heard at localTime (jitter delay applied): its viseme, emotion and words; null
+        /// when none.</summary>
+        public TakeState CurrentTake(double localTime)
+        {
+            lock (sync) return takes.Current(clock.ToSidecar(localTime) - config.JitterDelay);
         }
 
         /// <summary>The latest skeleton (null before the first).</summary>
@@ -289,6 +297,7 @@ namespace AvatarBridge.Core
 
         private bool Deliver(StreamMessage message)
         {
+            if (message is Phonemes || message is Words || message is BridgeEvent) lock (sync) takes.Add(message);
             var f = message as FaceFrame;
             if (f != null)
             {
@@ -331,6 +340,7 @@ namespace AvatarBridge.Core
                     return false;
                 }
                 stats.Audio++;
+                lock (sync) takes.Add(a);
                 lock (audioSync) audio.Write(a.Pcm, a.Pts, a.Rate);
                 return true;
             }
@@ -401,6 +411,7 @@ namespace AvatarBridge.Core
             {
                 face.Clear();
                 pose.Clear();
+                takes.Clear();
             }
             lock (audioSync) audio.Clear();
             Resync();
