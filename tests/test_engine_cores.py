@@ -7,6 +7,7 @@ mono-runtime). A missing tool fails these tests: the plugins must not go unteste
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import queue
@@ -133,6 +134,22 @@ def test_unity_package_ships_the_rig_profiles() -> None:
     assert sorted(p.name for p in shipped.glob("*.json")) == sorted(p.name for p in ours.glob("*.json"))
     for profile in ours.glob("*.json"):
         assert (shipped / profile.name).read_bytes() == profile.read_bytes(), f"{profile.name}: copy it to {shipped}"
+
+
+def test_unity_package_has_its_meta_files() -> None:
+    """Unity ignores a file without a .meta in a package installed from a Git URL: each asset has its own, current
+    (run engine_plugins/unity/make_meta.py after adding one), and no two share a GUID."""
+    spec = importlib.util.spec_from_file_location("make_meta", ROOT / "engine_plugins" / "unity" / "make_meta.py")
+    assert spec is not None and spec.loader is not None
+    make_meta = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(make_meta)
+    assets = make_meta.assets()
+    assert len(assets) > 20
+    for path in assets:
+        meta = Path(f"{path}.meta")
+        assert meta.is_file() and meta.read_text() == make_meta.meta(path), f"{meta}: run make_meta.py"
+    guids = [Path(f"{p}.meta").read_text().split("guid: ")[1][:32] for p in assets]
+    assert len(set(guids)) == len(guids)
 
 
 def test_cs_netmq_transport_compiles_at_csharp_7(tmp_path: Path) -> None:
