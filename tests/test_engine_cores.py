@@ -118,6 +118,29 @@ def test_cs_core_unit_tests(cs_build: Path) -> None:
     assert " 0 failed" in result.stdout, result.stdout
 
 
+def test_cs_session_plays_a_line_from_the_real_sidecar(cs_build: Path, sidecar: RunningSidecar) -> None:
+    """The C# session over real ZeroMQ (libzmq through P/Invoke: Unity's NetMQ is not installable here), pumped by
+    BridgePump on its own thread as the Unity client runs it: it connects, syncs the clock, gets the skeleton, says a
+    line, and a simulated 48 kHz device hears the take where its pts put it while face and pose are sampled."""
+    result = _run(["mono", "--debug", str(cs_build), "live", sidecar.control, sidecar.stream], "C# live session",
+                  timeout=120)
+    report = json.loads(result.stdout.splitlines()[-1])
+    assert report["connected"] and report["replied"] and report["ended"], report
+    # Loopback, one monotonic clock: the offset is the ping asymmetry.
+    assert abs(report["clock_offset"]) < 0.002, report
+    assert report["skeleton_joints"] == 52 and report["skeletons"] >= 1
+    duration = report["ended_pts"] - report["started_pts"]
+    assert 1.0 < duration < 15
+    assert abs(report["first_audible"] - report["started_pts"]) < 0.005, report
+    assert abs(report["last_audible"] - report["ended_pts"]) < 0.005, report
+    assert 0.7 * duration < report["audible_s"] <= duration + 0.005  # speech has silent samples of its own
+    assert report["face_samples"] > 50 and report["pose_samples"] > 50
+    assert report["pose"] == pytest.approx(report["face"], abs=2)  # a pose frame with every face frame
+    for counter in ("malformed", "invalid", "unknown_kind", "version_mismatch", "pose_mismatch", "lost", "restarts",
+                    "audio_late", "audio_resyncs"):
+        assert report[counter] == 0, (counter, report)
+
+
 def test_cs_humanoid_bones_match_the_skeleton(cs_build: Path) -> None:
     """The Unity core's HumanBodyBones values are models/body/skeleton.py's, for every wire joint (plus the eyes)."""
     from models.body.skeleton import UNITY_BONE_INDEX
@@ -259,12 +282,25 @@ def test_cpp_client_plays_a_line_from_the_real_sidecar(session: CoreSession) -> 
     assert sorted(steps)[len(steps) // 2] == pytest.approx(1 / FRAME_RATE, abs=1e-6)
     during = [p for p in pts if started["pts"] <= p <= ended["pts"]]
     assert 0.95 * duration * FRAME_RATE <= len(during) <= duration * FRAME_RATE + 2
+    # Pose frames too, every tick: 60 fps with strictly increasing pts, each with one quaternion per joint of the
+    # skeleton that came with them (from describe and on the stream, every second).
+    pose_pts = report["pose_pts"]
+    pose_steps = [b - a for a, b in zip(pose_pts, pose_pts[1:], strict=False)]
+    assert all(step > 0 for step in pose_steps)
+    assert sorted(pose_steps)[len(pose_steps) // 2] == pytest.approx(1 / FRAME_RATE, abs=1e-6)
+    pose_during = [p for p in pose_pts if started["pts"] <= p <= ended["pts"]]
+    assert 0.95 * duration * FRAME_RATE <= len(pose_during) <= duration * FRAME_RATE + 2
+    assert stats["skeletons"] >= 1 and stats["skeleton_changes"] == 1
+    joints = stats["skeleton_joints"]
+    assert joints > 0 and report["pose_joints"] == {str(joints): len(pose_pts)}
+    assert all(s["joints"] == joints and s["roots"] == 1 and s["root"] == "Hips" for s in report["skeletons"])
     # The simulated device heard the take where its pts put it, and all of it.
     assert 0 <= playback["first_audible_pts"] - started["pts"] < 0.05
     assert ended["pts"] - 0.5 < playback["last_audible_pts"] <= ended["pts"] + 1e-3
     assert stats["audio_played"] == audio["samples"]
     assert stats["audio_late"] == 0 and stats["audio_resyncs"] == 0
-    for counter in ("malformed", "version_mismatch", "unknown_kind", "invalid", "lost", "restarts", "face_late"):
+    for counter in ("malformed", "version_mismatch", "unknown_kind", "invalid", "lost", "restarts", "face_late",
+                    "pose_late"):
         assert stats[counter] == 0, (counter, stats)
 
 
@@ -288,10 +324,11 @@ def test_cpp_client_interrupt_flushes_buffers(session: CoreSession) -> None:
     assert at_cut["audio_flushed"] > 0 and at_cut["face_flushed"] > 0
     assert at_cut["audio_end_pts"] <= cut + 1 / rate
     assert at_cut["face_newest_pts"] <= cut
+    assert at_cut["pose_flushed"] > 0 and at_cut["pose_newest_pts"] <= cut
     # Nothing after the cut was heard, save the one device block already handed out when the event came.
     assert playback["last_audible_pts"] <= cut + 512 / rate + 0.005
     # Frames keep flowing after the cut (the face relaxes), and the next line plays normally.
-    assert report["face_pts"][-1] > cut + 0.2
+    assert report["face_pts"][-1] > cut + 0.2 and report["pose_pts"][-1] > cut + 0.2
     session("reset")
     next_take = session("say And now, the weather.")["take"]
     assert session("wait_event take_ended 60")["ok"]

@@ -2,6 +2,7 @@
 //
 //   mono CoreTests.exe decode FILE...      one JSON line per golden vector (typed decode, back to wire shape)
 //   mono CoreTests.exe bones               the HumanBodyBones value of each joint name, as JSON
+//   mono CoreTests.exe live CONTROL STREAM say a line to a real sidecar over libzmq; one JSON line of results
 //   mono CoreTests.exe test VECTORS_DIR    unit tests; prints "N checks, M failed"
 using System;
 using System.Collections.Generic;
@@ -119,6 +120,7 @@ namespace AvatarBridge.CoreTests
         {
             if (args.Length >= 1 && args[0] == "decode") return Decode(args.Skip(1));
             if (args.Length >= 1 && args[0] == "bones") return Bones();
+            if (args.Length >= 3 && args[0] == "live") return Live(args[1], args[2]);
             if (args.Length >= 2 && args[0] == "test")
             {
                 vectors = args[1];
