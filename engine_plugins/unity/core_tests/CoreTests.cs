@@ -243,6 +243,8 @@ namespace AvatarBridge.CoreTests
             var words = (Words)Codec.DecodeStream(Vector("stream_words")).Message;
             Check(words.Items.Count == 2 && words.Items[1].Word == "everyone", "words");
 
+            BodyVectorValues();
+
             var say = Request.Say("Hi everyone!", null, "happy");
             say.Id = 1L;
             Check(Codec.EncodeRequest(say).SequenceEqual(Vector("request_say")), "say request bytes");
@@ -260,6 +262,51 @@ namespace AvatarBridge.CoreTests
             Check(!error.Ok && error.ErrorCode == "too_long" && error.ErrorField == "text" && (long)error.Id == 4, "error reply");
             var pong = Codec.DecodeReply(Vector("reply_ping"));
             Check(pong.Ok && pong.Number("t_server") == 1234.5 && pong.Number("t_client") == 10.25, "ping reply");
+        }
+
+        /// <summary>stream_pose and stream_skeleton (when present): the typed values against their JSON twins, read
+        /// independently (the quaternions from the twin's hex bytes), and the skeleton's joints are Unity's bones.</summary>
+        private static void BodyVectorValues()
+        {
+            string posePath = Path.Combine(vectors, "stream_pose.msgpack"), skeletonPath = Path.Combine(vectors, "stream_skeleton.msgpack");
+            if (!File.Exists(posePath) || !File.Exists(skeletonPath)) return;
+            Func<string, Dictionary<string, object>> twin = name => (Dictionary<string, object>)AvatarBridge.Core.Json.Parse(File.ReadAllText(Path.Combine(vectors, name + ".json")));
+            var pose = (PoseFrame)Codec.DecodeStream(Vector("stream_pose")).Message;
+            var pj = twin("stream_pose");
+            Check(pose.Avatar == (string)pj["avatar"] && pose.Seq == (long)(double)pj["seq"] && pose.Pts == (double)pj["pts"], "pose header");
+            var root = (List<object>)pj["root"];
+            Check(pose.Root.SequenceEqual(root.Select(v => (double)v)), "pose root");
+            var hex = (string)((Dictionary<string, object>)pj["q"])["$bytes"];
+            Check(hex.Length == pose.Rotations.Length * 32 && pose.Rotations.Length > 0, "one quaternion per 16 bytes");
+            for (int j = 0; j < pose.Rotations.Length; j++)
+            {
+                var values = new float[4];
+                for (int k = 0; k < 4; k++)
+                {
+                    var bytes = new byte[4];
+                    for (int b = 0; b < 4; b++) bytes[b] = Convert.ToByte(hex.Substring(32 * j + 8 * k + 2 * b, 2), 16);
+                    values[k] = BitConverter.ToSingle(bytes, 0);
+                }
+                var r = pose.Rotations[j];
+                Check(r.X == values[0] && r.Y == values[1] && r.Z == values[2] && r.W == values[3], "quaternion " + j);
+            }
+            var skeleton = (Skeleton)Codec.DecodeStream(Vector("stream_skeleton")).Message;
+            var sj = twin("stream_skeleton");
+            var joints = (List<object>)sj["joints"];
+            Check(skeleton.Joints.SequenceEqual(joints.Cast<string>()), "skeleton joints");
+            Check(skeleton.Parents.SequenceEqual(((List<object>)sj["parents"]).Select(v => (int)(double)v)), "skeleton parents");
+            var offsets = (List<object>)sj["offsets"];
+            for (int j = 0; j < skeleton.Count; j++)
+            {
+                Check(skeleton.Offsets[j].SequenceEqual(((List<object>)offsets[j]).Select(v => (double)v)), "offset " + j);
+                Check(HumanBones.Of(skeleton.Joints[j]) >= 0, skeleton.Joints[j] + " is a HumanBodyBones name");
+            }
+            Check(skeleton.Parents[0] == -1, "the first joint is the root");
+            if (skeleton.Count == pose.Rotations.Length)
+            {
+                Quat[] targets;
+                Check(new HumanoidRetarget(skeleton, b => Quat.Identity).Solve(pose, null, out targets), "the vector pose solves on its skeleton");
+            }
         }
 
         // -- hostile input ------------------------------------------------------------------------------------------
