@@ -20,6 +20,7 @@
 #include <zmq.hpp>
 
 #include "AvatarBridgeCore/AudioRing.h"
+#include "AvatarBridgeCore/Body.h"
 #include "AvatarBridgeCore/Client.h"
 #include "AvatarBridgeCore/ClockSync.h"
 #include "AvatarBridgeCore/Codec.h"
@@ -111,6 +112,34 @@ void erase(Value& body, const std::string& key) {
             return;
         }
     }
+}
+
+std::vector<uint8_t> float32s(const std::vector<float>& values) {
+    std::vector<uint8_t> out(values.size() * 4);
+    if (!out.empty()) std::memcpy(out.data(), values.data(), out.size());  // tests run on little-endian CPUs
+    return out;
+}
+
+/// A pose message as the sidecar publishes it; `change` edits the map before encoding.
+std::vector<uint8_t> poseBytes(int64_t seq, double pts, const std::vector<float>& q,
+                               const std::function<void(Value&)>& change = nullptr) {
+    Value body = map({{"v", Value::Int(1)}, {"kind", Value::Str("pose")}, {"avatar", Value::Str("host")},
+                      {"seq", Value::Int(seq)}, {"pts", Value::Float(pts)},
+                      {"root", list({Value::Float(0), Value::Float(0.95), Value::Float(0)})},
+                      {"q", Value::Bin(float32s(q))}});
+    if (change) change(body);
+    return encodeValue(body);
+}
+
+/// A three-joint chain Hips -> Spine -> Head.
+Value skeletonBody(const std::function<void(Value&)>& change = nullptr) {
+    auto offset = [](double x, double y, double z) { return list({Value::Float(x), Value::Float(y), Value::Float(z)}); };
+    Value body = map({{"v", Value::Int(1)}, {"kind", Value::Str("skeleton")}, {"avatar", Value::Str("host")},
+                      {"joints", list({Value::Str("Hips"), Value::Str("Spine"), Value::Str("Head")})},
+                      {"parents", list({Value::Int(-1), Value::Int(0), Value::Int(1)})},
+                      {"offsets", list({offset(0, 0, 0), offset(0, 0.1, 0), offset(0, 0.5, 0)})}});
+    if (change) change(body);
+    return body;
 }
 
 FaceFrame frame(double pts, float w0) {
@@ -261,10 +290,10 @@ void testVersionKindAndFields() {
     CHECK(status(faceBytes(1, 1.0)) == DecodeStatus::Ok);
     CHECK(status(faceBytes(1, 1.0, 0, [](Value& b) { set(b, "v", Value::Int(2)); })) == DecodeStatus::Version);
     CHECK(status(faceBytes(1, 1.0, 0, [](Value& b) { erase(b, "v"); })) == DecodeStatus::Version);
-    DecodeResult pose = decodeStream(nullptr, 0);
-    const auto poseBytes = faceBytes(1, 1.0, 0, [](Value& b) { set(b, "kind", Value::Str("pose")); });
-    pose = decodeStream(poseBytes.data(), poseBytes.size());
-    CHECK(pose.status == DecodeStatus::UnknownKind && pose.kind == "pose");
+    // A kind a newer sidecar may add: skipped and counted, never an error.
+    const auto sparkleBytes = faceBytes(1, 1.0, 0, [](Value& b) { set(b, "kind", Value::Str("sparkle")); });
+    const DecodeResult sparkle = decodeStream(sparkleBytes.data(), sparkleBytes.size());
+    CHECK(sparkle.status == DecodeStatus::UnknownKind && sparkle.kind == "sparkle");
     CHECK(status(faceBytes(1, 1.0, 0, [](Value& b) { set(b, "w", Value::Bin(std::vector<uint8_t>(100))); })) ==
           DecodeStatus::Invalid);
     CHECK(status(faceBytes(1, 1.0, 0, [](Value& b) { erase(b, "pts"); })) == DecodeStatus::Invalid);
@@ -280,6 +309,63 @@ void testVersionKindAndFields() {
                                          {"rate", Value::Int(22050)}, {"pcm", Value::Bin({1, 2, 3})}}));
     const DecodeResult odd = decodeStream(oddPcm.data(), oddPcm.size());
     CHECK(odd.status == DecodeStatus::Invalid && odd.error.find("pcm") != std::string::npos);
+}
+
+void testPoseAndSkeletonFields() {
+    auto status = [](const std::vector<uint8_t>& b) { return decodeStream(b.data(), b.size()).status; };
+    const std::vector<float> two = {0, 0, 0, 1, 0.6f, 0, 0, 0.8f};
+    const auto good = poseBytes(3, 2.5, two);
+    DecodeResult r = decodeStream(good.data(), good.size());
+    CHECK(r.status == DecodeStatus::Ok && std::holds_alternative<PoseFrame>(*r.message));
+    const auto& p = std::get<PoseFrame>(*r.message);
+    CHECK(p.seq == 3 && p.rotations.size() == 2 && p.rotations[1] == (Quat{0.6f, 0, 0, 0.8f}));
+    CHECK_NEAR(p.root[1], 0.95, 0);
+    CHECK(status(poseBytes(0, 1, {})) == DecodeStatus::Ok);  // no joints is a (useless) valid frame
+    // q must hold whole float32 quaternions: 15 or 20 bytes are invalid, and the error names the field.
+    const auto ragged = poseBytes(0, 1, two, [](Value& b) { set(b, "q", Value::Bin(std::vector<uint8_t>(20))); });
+    r = decodeStream(ragged.data(), ragged.size());
+    CHECK(r.status == DecodeStatus::Invalid && r.error.find("pose.q") != std::string::npos);
+    CHECK(status(poseBytes(0, 1, two, [](Value& b) { set(b, "q", Value::Bin(std::vector<uint8_t>(15))); })) ==
+          DecodeStatus::Invalid);
+    CHECK(status(poseBytes(0, 1, two, [](Value& b) { set(b, "q", Value::Str("abcd")); })) == DecodeStatus::Invalid);
+    CHECK(status(poseBytes(0, 1, two, [](Value& b) { erase(b, "root"); })) == DecodeStatus::Invalid);
+    CHECK(status(poseBytes(0, 1, two, [](Value& b) { set(b, "root", list({Value::Float(1)})); })) ==
+          DecodeStatus::Invalid);
+    CHECK(status(poseBytes(0, 1, two, [](Value& b) { set(b, "v", Value::Int(2)); })) == DecodeStatus::Version);
+    // A NaN joint stays at rest instead of tearing the mesh; the others are kept.
+    const auto nan = poseBytes(0, 1, {NAN, 0, 0, 1, 0.6f, 0, 0, 0.8f});
+    r = decodeStream(nan.data(), nan.size());
+    CHECK(r.status == DecodeStatus::Ok && std::get<PoseFrame>(*r.message).rotations[0] == Quat{} &&
+          std::get<PoseFrame>(*r.message).rotations[1].x == 0.6f);
+
+    auto skeleton = [&](const std::function<void(Value&)>& change) { return encodeValue(skeletonBody(change)); };
+    const auto k = skeleton(nullptr);
+    r = decodeStream(k.data(), k.size());
+    CHECK(r.status == DecodeStatus::Ok && std::holds_alternative<Skeleton>(*r.message));
+    const auto& sk = std::get<Skeleton>(*r.message);
+    CHECK(sk.size() == 3 && sk.parents[2] == 1 && sk.indexOf("Head") == 2 && sk.indexOf("Tail") == -1);
+    CHECK_NEAR(sk.offsets[2][1], 0.5, 0);
+    // Parents must be earlier joints (no cycles, one FK pass); the lists must line up.
+    CHECK(status(skeleton([](Value& b) { set(b, "parents", list({Value::Int(-1), Value::Int(2), Value::Int(1)})); })) ==
+          DecodeStatus::Invalid);
+    CHECK(status(skeleton([](Value& b) { set(b, "parents", list({Value::Int(-2), Value::Int(0), Value::Int(1)})); })) ==
+          DecodeStatus::Invalid);
+    CHECK(status(skeleton([](Value& b) { set(b, "parents", list({Value::Int(-1), Value::Int(0)})); })) ==
+          DecodeStatus::Invalid);
+    CHECK(status(skeleton([](Value& b) { set(b, "joints", list({Value::Str("Hips"), Value::Int(1), Value::Str("x")})); })) ==
+          DecodeStatus::Invalid);
+    CHECK(status(skeleton([](Value& b) { erase(b, "offsets"); })) == DecodeStatus::Invalid);
+    Value badOffsets = skeletonBody();
+    badOffsets.map.back().second.array[1] = list({Value::Float(0), Value::Float(NAN), Value::Float(0)});
+    const auto badOffsetBytes = encodeValue(badOffsets);
+    CHECK(status(badOffsetBytes) == DecodeStatus::Invalid);
+    // describe's `skeleton` is read by the same code.
+    Skeleton described;
+    std::string error;
+    CHECK(decodeSkeleton(skeletonBody(), "describe.skeleton", described, &error) && described.size() == 3);
+    CHECK(!decodeSkeleton(Value::Int(3), "describe.skeleton", described, &error) &&
+          error.find("describe.skeleton") != std::string::npos);
+    CHECK(described.size() == 3);  // untouched on failure
 }
 
 // -- jitter buffer -------------------------------------------------------------------------------------------
@@ -342,6 +428,37 @@ void testJitterBufferUnderSimulatedJitter() {
     CHECK(samples > 1300);
     CHECK(worst < 1e-4);  // every sample interpolated between the right two frames
     CHECK(buffer.stats().late == 0 && buffer.stats().underruns == 0);
+}
+
+void testPoseJitterBuffer() {
+    // Frames of a joint turning about Y at 90 degrees a second, sent out of order; samples land between them
+    // on the arc, and the quaternion sign the sidecar picks (w >= 0) never makes a blend take the long way.
+    auto turned = [](double pts, double radians) {
+        PoseFrame f;
+        f.pts = pts;
+        f.root = {0.0, 0.95 + 0.1 * pts, 0.0};
+        f.rotations = {Quat{}, axisAngle(Vec3{0, 1, 0}, radians)};
+        return f;
+    };
+    JitterBuffer<PoseFrame> buffer(16);
+    const double speed = M_PI / 2;
+    for (int i : {2, 0, 3, 1}) CHECK(buffer.push(turned(i / 60.0, speed * i / 60.0)));
+    PoseFrame out;
+    CHECK(buffer.sample(1.5 / 60.0, out));
+    CHECK_NEAR(angleBetween(out.rotations[1], axisAngle(Vec3{0, 1, 0}, speed * 1.5 / 60.0)), 0.0, 1e-6);
+    CHECK_NEAR(out.root[1], 0.95 + 0.1 * 1.5 / 60.0, 1e-12);
+    CHECK(out.pts == 1 / 60.0);
+    // Across the hemisphere: q and -q are one rotation; the blend must stay near both ends.
+    PoseFrame a = turned(10.0, 0.2), b = turned(10.1, 0.3);
+    b.rotations[1] = Quat{-b.rotations[1].x, -b.rotations[1].y, -b.rotations[1].z, -b.rotations[1].w};
+    const PoseFrame mid = interpolate(a, b, 0.5);
+    CHECK_NEAR(angleBetween(mid.rotations[1], axisAngle(Vec3{0, 1, 0}, 0.25)), 0.0, 1e-6);
+    // Frames of different skeletons do not blend: the nearer is given.
+    PoseFrame other = turned(10.1, 0.3);
+    other.rotations.push_back(Quat{});
+    CHECK(interpolate(a, other, 0.4).rotations.size() == 2 && interpolate(a, other, 0.6).rotations.size() == 3);
+    // An interrupt drops the poses after the cut, like the face.
+    CHECK(buffer.dropAfter(2 / 60.0 + 1e-9) == 1 && buffer.stats().flushed == 1);
 }
 
 // -- clock sync ----------------------------------------------------------------------------------------------
@@ -513,7 +630,7 @@ void testClientSkipsAndCounts() {
     std::vector<uint8_t> truncated(good.begin(), good.begin() + static_cast<long>(good.size() / 2));
     sidecar.publish("host/face", truncated);
     sidecar.publish("host/face", {0xc1, 0xc1, 0xc1});
-    sidecar.publish("host/pose", faceBytes(0, 0.0, 0, [](Value& b) { set(b, "kind", Value::Str("pose")); }));
+    sidecar.publish("host/sparkle", faceBytes(0, 0.0, 0, [](Value& b) { set(b, "kind", Value::Str("sparkle")); }));
     sidecar.publish("host/face", faceBytes(0, 0.0, 0, [](Value& b) { set(b, "v", Value::Int(2)); }));
     sidecar.publish("host/face", faceBytes(0, 0.0, 0, [](Value& b) { erase(b, "w"); }));
     sidecar.publish("host/face", faceBytes(0, 0.0, 0, [](Value& b) { set(b, "avatar", Value::Str("hostess")); }));
@@ -535,6 +652,23 @@ void testClientSkipsAndCounts() {
     FaceFrame f;
     CHECK(client.sampleFace(Client::localNow(), f));
     CHECK_NEAR(f.pts, Client::localNow() + 5.0, 0.05);  // the frame due now on the sidecar's clock
+
+    // The body: a skeleton (sent again unchanged: the client keeps the one it holds) and poses on the same clock.
+    CHECK(client.skeleton() == nullptr);
+    PoseFrame body;
+    CHECK(!client.samplePose(Client::localNow(), body));
+    sidecar.publish("host/skeleton", encodeValue(skeletonBody()));
+    const double due = Client::localNow() + 5.0;
+    for (int i = 0; i < 3; ++i) sidecar.publish("host/pose", poseBytes(i, due + i / 60.0, {0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1}));
+    sidecar.serve(0.1, seq);
+    const std::shared_ptr<const Skeleton> held = client.skeleton();
+    CHECK(held && held->size() == 3 && held->joints[2] == "Head");
+    sidecar.publish("host/skeleton", encodeValue(skeletonBody()));
+    sidecar.serve(0.1, seq);
+    CHECK(client.skeleton() == held);
+    CHECK(client.samplePose(Client::localNow(), body) && body.rotations.size() == held->size());
+    s = client.stats();
+    CHECK(s.pose == 3 && s.skeletons == 2 && s.skeletonChanges == 1 && s.skeletonJoints == 3 && s.invalid == 1);
 
     // Requests: a reply comes back through the future.
     std::future<Reply> reply = client.request(Request::describe());
@@ -598,7 +732,9 @@ int main(int argc, char** argv) {
         {"truncated_and_corrupted", testTruncatedAndCorrupted},
         {"hostile_headers", testHostileHeaders},
         {"version_kind_fields", testVersionKindAndFields},
+        {"pose_and_skeleton_fields", testPoseAndSkeletonFields},
         {"jitter_buffer_basics", testJitterBufferBasics},
+        {"pose_jitter_buffer", testPoseJitterBuffer},
         {"jitter_buffer_simulated_jitter", testJitterBufferUnderSimulatedJitter},
         {"clock_sync", testClockSync},
         {"audio_ring", testAudioRing},

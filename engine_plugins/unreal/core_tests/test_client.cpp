@@ -9,6 +9,7 @@
 // `play` runs a simulated audio device: a thread that pulls 512-sample blocks from the core at the stream's
 // rate on its own sample clock, paced by the real clock, the way an engine's audio callback does, and records
 // what became audible and when.
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -94,6 +95,9 @@ struct Recording {
     std::condition_variable changed;
     std::map<std::string, Take> takes;
     std::vector<double> facePts;
+    std::vector<double> posePts;
+    std::map<std::size_t, uint64_t> poseJoints;  // quaternions per pose frame -> frames
+    std::vector<Value> skeletons;  // {joints, root, first joint} of each skeleton message
     std::vector<Value> events;
     Value atInterrupt;  // buffer state the moment the interrupted event was applied
 
@@ -170,6 +174,10 @@ Value statsValue(const ClientStats& s) {
         {"phonemes", cnt(s.phonemes)},
         {"words", cnt(s.words)},
         {"events", cnt(s.events)},
+        {"pose", cnt(s.pose)},
+        {"skeletons", cnt(s.skeletons)},
+        {"skeleton_changes", cnt(s.skeletonChanges)},
+        {"skeleton_joints", cnt(s.skeletonJoints)},
         {"malformed", cnt(s.malformed)},
         {"version_mismatch", cnt(s.versionMismatch)},
         {"unknown_kind", cnt(s.unknownKind)},
@@ -186,6 +194,11 @@ Value statsValue(const ClientStats& s) {
         {"face_flushed", cnt(s.faceBuffer.flushed)},
         {"face_late", cnt(s.faceBuffer.late)},
         {"face_underruns", cnt(s.faceBuffer.underruns)},
+        {"pose_buffered", cnt(s.poseBuffered)},
+        {"pose_newest_pts", num(s.poseNewestPts)},
+        {"pose_flushed", cnt(s.poseBuffer.flushed)},
+        {"pose_late", cnt(s.poseBuffer.late)},
+        {"pose_underruns", cnt(s.poseBuffer.underruns)},
         {"audio_buffered", cnt(s.audioBuffered)},
         {"audio_end_pts", num(s.audioEndPts)},
         {"audio_flushed", cnt(s.audioRing.flushed)},
@@ -229,8 +242,16 @@ Value reportValue(Recording& rec, Player& player) {
     std::vector<Value> face;
     face.reserve(rec.facePts.size());
     for (double pts : rec.facePts) face.push_back(num(pts));
+    std::vector<Value> pose;
+    pose.reserve(rec.posePts.size());
+    for (double pts : rec.posePts) pose.push_back(num(pts));
+    std::vector<std::pair<std::string, Value>> joints;
+    for (const auto& [n, frames] : rec.poseJoints) joints.emplace_back(std::to_string(n), cnt(frames));
     return obj({{"takes", obj(std::move(takes))},
                 {"face_pts", arr(std::move(face))},
+                {"pose_pts", arr(std::move(pose))},
+                {"pose_joints", obj(std::move(joints))},
+                {"skeletons", arr(rec.skeletons)},
                 {"events", arr(rec.events)},
                 {"at_interrupt", rec.atInterrupt},
                 {"playback", player.report()}});
@@ -267,6 +288,14 @@ int session(int argc, char** argv) {
             ++t.chunks;
         } else if (const auto* f = std::get_if<FaceFrame>(&message)) {
             rec.facePts.push_back(f->pts);
+        } else if (const auto* b = std::get_if<PoseFrame>(&message)) {
+            rec.posePts.push_back(b->pts);
+            ++rec.poseJoints[b->rotations.size()];
+        } else if (const auto* k = std::get_if<Skeleton>(&message)) {
+            rec.skeletons.push_back(obj({{"joints", cnt(k->size())},
+                                         {"root", Value::Str(k->size() ? k->joints[0] : "")},
+                                         {"roots", cnt(static_cast<uint64_t>(
+                                                       std::count(k->parents.begin(), k->parents.end(), -1)))}}));
         } else if (const auto* p = std::get_if<Phonemes>(&message)) {
             for (const auto& item : p->items) rec.take(p->take).phonemeEnd = std::max(rec.take(p->take).phonemeEnd, item.end);
         } else if (const auto* w = std::get_if<Words>(&message)) {
@@ -284,6 +313,8 @@ int session(int argc, char** argv) {
                                        {"audio_buffered", cnt(s.audioBuffered)},
                                        {"face_newest_pts", num(s.faceNewestPts)},
                                        {"face_flushed", cnt(s.faceBuffer.flushed)},
+                                       {"pose_newest_pts", num(s.poseNewestPts)},
+                                       {"pose_flushed", cnt(s.poseBuffer.flushed)},
                                        {"audio_flushed", cnt(s.audioRing.flushed)}});
             }
         }
@@ -341,6 +372,9 @@ int session(int argc, char** argv) {
             std::lock_guard<std::mutex> lock(rec.mutex);
             rec.takes.clear();
             rec.facePts.clear();
+            rec.posePts.clear();
+            rec.poseJoints.clear();
+            rec.skeletons.clear();
             rec.events.clear();
             rec.atInterrupt = Value();
             out = obj({{"ok", Value::Bool(true)}});

@@ -73,6 +73,7 @@ struct Client::Impl {
         : config(std::move(c)),
           clock(config.clockWindow),
           face(config.faceCapacity),
+          pose(config.poseCapacity),
           audio(config.audioCapacity) {
         if (config.stream.empty()) config.stream = defaultStream(config.control);
     }
@@ -83,6 +84,8 @@ struct Client::Impl {
     mutable std::mutex mutex;
     ClockSync clock;
     JitterBuffer<FaceFrame> face;
+    JitterBuffer<PoseFrame> pose;
+    std::shared_ptr<const Skeleton> skeleton;
     std::deque<Event> events;
     std::deque<Phonemes> phonemes;
     std::deque<Words> words;
@@ -289,6 +292,8 @@ struct Client::Impl {
         lastSeq.clear();
         interruptedTakes.clear();
         face.clear();
+        pose.clear();
+        // The skeleton stays until the new sidecar sends its own (describe asks at once): frames keep a rig.
         {
             std::lock_guard<std::mutex> audioLock(audioMutex);
             audio.clear();
@@ -311,6 +316,15 @@ struct Client::Impl {
             trackSeq("face", m->seq);
             ++stats.face;
             face.push(*m);
+        } else if (auto* f = std::get_if<PoseFrame>(&message)) {
+            if (!forThisAvatar(f->avatar)) return false;
+            trackSeq("pose", f->seq);
+            ++stats.pose;
+            pose.push(*f);
+        } else if (auto* k = std::get_if<Skeleton>(&message)) {
+            if (!forThisAvatar(k->avatar)) return false;
+            ++stats.skeletons;
+            keepSkeleton(*k);
         } else if (auto* a = std::get_if<AudioChunk>(&message)) {
             if (!forThisAvatar(a->avatar)) return false;
             trackSeq("audio", a->seq);
@@ -339,10 +353,18 @@ struct Client::Impl {
         return true;
     }
 
+    /// Hold `k` as the skeleton unless it is the one already held. Called under `mutex`.
+    void keepSkeleton(const Skeleton& k) {
+        if (skeleton && skeleton->sameShape(k)) return;
+        skeleton = std::make_shared<const Skeleton>(k);
+        ++stats.skeletonChanges;
+    }
+
     /// An interrupt: what was buffered for after the cut will not be heard. Frames that arrive after the event
     /// are the face relaxing, and stay. Called under `mutex`.
     void applyCut(const Event& e) {
         face.dropAfter(e.pts);
+        pose.dropAfter(e.pts);
         {
             std::lock_guard<std::mutex> audioLock(audioMutex);
             audio.dropAfter(e.pts);
@@ -474,6 +496,17 @@ struct Client::Impl {
         i.frameRate = reply.number("frame_rate");
         i.lookahead = reply.number("lookahead");
         i.voice = reply.text("voice");
+        if (const Value* k = reply.body.find("skeleton")) {
+            Skeleton described;
+            described.avatar = config.avatar;
+            std::string error;
+            i.hasSkeleton = decodeSkeleton(*k, "describe.skeleton", described, &error);
+            if (i.hasSkeleton) {
+                keepSkeleton(described);
+            } else {
+                stats.lastError = error;  // the stream sends one every second anyway
+            }
+        }
         info = i;
         stats.protocolVersion = i.protocolVersion;
         if (i.protocolVersion != kProtocolVersion) {
@@ -584,6 +617,17 @@ bool Client::sampleFace(double localTime, FaceFrame& out) {
     return impl_->face.sample(t, out);
 }
 
+bool Client::samplePose(double localTime, PoseFrame& out) {
+    std::lock_guard<std::mutex> lock(impl_->mutex);
+    const double t = impl_->clock.toSidecar(localTime) - impl_->config.jitterDelay;
+    return impl_->pose.sample(t, out);
+}
+
+std::shared_ptr<const Skeleton> Client::skeleton() const {
+    std::lock_guard<std::mutex> lock(impl_->mutex);
+    return impl_->skeleton;
+}
+
 std::size_t Client::readAudio(int16_t* out, std::size_t n, double localTime) {
     double t;
     {
@@ -629,6 +673,10 @@ ClientStats Client::stats() const {
     s.faceBuffer = impl_->face.stats();
     s.faceBuffered = impl_->face.size();
     s.faceNewestPts = impl_->face.newestPts();
+    s.poseBuffer = impl_->pose.stats();
+    s.poseBuffered = impl_->pose.size();
+    s.poseNewestPts = impl_->pose.newestPts();
+    s.skeletonJoints = impl_->skeleton ? impl_->skeleton->size() : 0;
     const double now = localNow();
     s.clockOffset = impl_->clock.offset(now);
     s.clockRtt = impl_->clock.rtt();

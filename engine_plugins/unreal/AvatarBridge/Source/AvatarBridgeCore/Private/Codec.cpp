@@ -1,6 +1,7 @@
 // msgpack decoding into plain structs, request encoding and JSON output. msgpack-cxx stays in this file.
 #include "AvatarBridgeCore/Codec.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -77,6 +78,11 @@ std::string Event::text(const std::string& key) const {
     return "";
 }
 
+int Skeleton::indexOf(const std::string& joint) const {
+    const auto it = std::find(joints.begin(), joints.end(), joint);
+    return it == joints.end() ? -1 : static_cast<int>(it - joints.begin());
+}
+
 std::string Reply::text(const std::string& key) const {
     const Value* v = body.find(key);
     return v && v->type == Value::Type::String ? v->string : "";
@@ -94,6 +100,8 @@ const char* kindOf(const StreamMessage& message) {
         const char* operator()(const Words&) const { return "words"; }
         const char* operator()(const FaceFrame&) const { return "face"; }
         const char* operator()(const Event&) const { return "event"; }
+        const char* operator()(const PoseFrame&) const { return "pose"; }
+        const char* operator()(const Skeleton&) const { return "skeleton"; }
     };
     return std::visit(Kind{}, message);
 }
@@ -252,6 +260,15 @@ std::string itemString(const Value& v, const char* kind) {
     return v.string;
 }
 
+// float32 little-endian on the wire (face weights, pose quaternions), whatever this CPU is.
+float readFloat32(const uint8_t* p) {
+    const uint32_t bits = static_cast<uint32_t>(p[0]) | (static_cast<uint32_t>(p[1]) << 8) |
+                          (static_cast<uint32_t>(p[2]) << 16) | (static_cast<uint32_t>(p[3]) << 24);
+    float f;
+    std::memcpy(&f, &bits, sizeof f);
+    return f;
+}
+
 StreamMessage decodeAudio(const Value& body) {
     AudioChunk m;
     m.avatar = getString(body, "audio", "avatar");
@@ -303,14 +320,76 @@ StreamMessage decodeFace(const Value& body) {
                          std::to_string(w.size()));
     }
     for (int i = 0; i < kNumFaceWeights; ++i) {
-        const uint32_t bits = static_cast<uint32_t>(w[4 * i]) | (static_cast<uint32_t>(w[4 * i + 1]) << 8) |
-                              (static_cast<uint32_t>(w[4 * i + 2]) << 16) | (static_cast<uint32_t>(w[4 * i + 3]) << 24);
-        float f;
-        std::memcpy(&f, &bits, sizeof f);
+        const float f = readFloat32(&w[4 * static_cast<std::size_t>(i)]);
         m.weights[i] = std::isfinite(f) ? f : 0.0f;  // a NaN weight would poison a whole blend in the engine
     }
     m.head = getNumbers<3>(body, "face", "head");
     m.eyes = getNumbers<4>(body, "face", "eyes");
+    return m;
+}
+
+StreamMessage decodePose(const Value& body) {
+    PoseFrame m;
+    m.avatar = getString(body, "pose", "avatar");
+    m.seq = getInt(body, "pose", "seq");
+    m.pts = getNumberField(body, "pose", "pts");
+    m.root = getNumbers<3>(body, "pose", "root");
+    const std::vector<uint8_t>& q = getBin(body, "pose", "q");
+    if (q.size() % 16 != 0) {
+        throw FieldError("pose.q must be whole quaternions (16 bytes: 4 float32 each), got " +
+                         std::to_string(q.size()) + " bytes");
+    }
+    m.rotations.resize(q.size() / 16);
+    for (std::size_t j = 0; j < m.rotations.size(); ++j) {
+        const Quat r{readFloat32(&q[16 * j]), readFloat32(&q[16 * j + 4]), readFloat32(&q[16 * j + 8]),
+                     readFloat32(&q[16 * j + 12])};
+        const bool finite = std::isfinite(r.x) && std::isfinite(r.y) && std::isfinite(r.z) && std::isfinite(r.w);
+        m.rotations[j] = finite ? r : Quat{};  // a NaN would tear the mesh: that joint stays at rest
+    }
+    return m;
+}
+
+const std::vector<Value>& getList(const Value& body, const char* where, const char* name) {
+    const Value& v = field(body, where, name);
+    if (v.type != Value::Type::Array) wrongType(where, name, "a list");
+    return v.array;
+}
+
+void readSkeleton(const Value& body, const char* where, Skeleton& m) {
+    const std::vector<Value>& joints = getList(body, where, "joints");
+    const std::vector<Value>& parents = getList(body, where, "parents");
+    const std::vector<Value>& offsets = getList(body, where, "offsets");
+    const std::size_t n = joints.size();
+    if (parents.size() != n || offsets.size() != n) {
+        throw FieldError(std::string(where) + ".parents and .offsets must have one entry per joint (" +
+                         std::to_string(n) + "), got " + std::to_string(parents.size()) + " and " +
+                         std::to_string(offsets.size()));
+    }
+    m.joints.resize(n);
+    m.parents.resize(n);
+    m.offsets.resize(n);
+    for (std::size_t j = 0; j < n; ++j) {
+        if (joints[j].type != Value::Type::String) wrongType(where, "joints", "a list of strings");
+        m.joints[j] = joints[j].string;
+        const Value& parent = parents[j];
+        // Parents before children: one pass does forward kinematics, and a cycle cannot be expressed.
+        if (parent.type != Value::Type::Int || parent.integer < -1 || parent.integer >= static_cast<int64_t>(j)) {
+            throw FieldError(std::string(where) + ".parents[" + std::to_string(j) +
+                             "] must be -1 or the index of an earlier joint");
+        }
+        m.parents[j] = static_cast<int>(parent.integer);
+        const Value& offset = offsets[j];
+        if (offset.type != Value::Type::Array || offset.array.size() != 3) {
+            throw FieldError(std::string(where) + ".offsets[" + std::to_string(j) + "] must be [x, y, z]");
+        }
+        for (std::size_t k = 0; k < 3; ++k) m.offsets[j][k] = getNumber(offset.array[k], where, "offsets");
+    }
+}
+
+StreamMessage decodeSkeletonMessage(const Value& body) {
+    Skeleton m;
+    m.avatar = getString(body, "skeleton", "avatar");
+    readSkeleton(body, "skeleton", m);
     return m;
 }
 
@@ -340,10 +419,25 @@ using KindDecoder = StreamMessage (*)(const Value& body);
 // The one table of kinds this core understands; a new kind is one row (and a struct and a handler).
 const std::pair<const char*, KindDecoder> kKinds[] = {
     {"audio", decodeAudio}, {"phonemes", decodePhonemes}, {"words", decodeWords},
-    {"face", decodeFace},   {"event", decodeEvent},
+    {"face", decodeFace},   {"event", decodeEvent},   {"pose", decodePose},
+    {"skeleton", decodeSkeletonMessage},
 };
 
 }  // namespace
+
+bool decodeSkeleton(const Value& body, const char* where, Skeleton& out, std::string* error) {
+    try {
+        if (body.type != Value::Type::Map) throw FieldError(std::string(where) + " must be a map");
+        Skeleton m;
+        m.avatar = out.avatar;
+        readSkeleton(body, where, m);
+        out = std::move(m);
+        return true;
+    } catch (const std::exception& e) {
+        if (error) *error = e.what();
+        return false;
+    }
+}
 
 DecodeResult decodeStream(const uint8_t* data, size_t size) {
     DecodeResult result;
@@ -545,16 +639,41 @@ struct ToValue {
         e.insert(e.end(), {{"avatar", Value::Str(m.avatar)}, {"take", Value::Str(m.take)}, {"items", list(items)}});
         return map(std::move(e));
     }
+    static void appendFloat32(std::vector<uint8_t>& out, float f) {
+        uint32_t bits;
+        std::memcpy(&bits, &f, sizeof bits);
+        for (int b = 0; b < 4; ++b) out.push_back(static_cast<uint8_t>(bits >> (8 * b)));
+    }
     Value operator()(const FaceFrame& m) const {
         auto e = head("face");
-        std::vector<uint8_t> w(kNumFaceWeights * 4);
-        for (int i = 0; i < kNumFaceWeights; ++i) {
-            uint32_t bits;
-            std::memcpy(&bits, &m.weights[i], sizeof bits);
-            for (int b = 0; b < 4; ++b) w[4 * i + b] = static_cast<uint8_t>(bits >> (8 * b));
-        }
+        std::vector<uint8_t> w;
+        w.reserve(kNumFaceWeights * 4);
+        for (float f : m.weights) appendFloat32(w, f);
         e.insert(e.end(), {{"avatar", Value::Str(m.avatar)}, {"seq", Value::Int(m.seq)}, {"pts", Value::Float(m.pts)},
                            {"w", Value::Bin(w)}, {"head", numbers(m.head)}, {"eyes", numbers(m.eyes)}});
+        return map(std::move(e));
+    }
+    Value operator()(const PoseFrame& m) const {
+        auto e = head("pose");
+        std::vector<uint8_t> q;
+        q.reserve(m.rotations.size() * 16);
+        for (const Quat& r : m.rotations) {
+            for (float f : {r.x, r.y, r.z, r.w}) appendFloat32(q, f);
+        }
+        e.insert(e.end(), {{"avatar", Value::Str(m.avatar)}, {"seq", Value::Int(m.seq)}, {"pts", Value::Float(m.pts)},
+                           {"root", numbers(m.root)}, {"q", Value::Bin(q)}});
+        return map(std::move(e));
+    }
+    Value operator()(const Skeleton& m) const {
+        auto e = head("skeleton");
+        std::vector<Value> joints, parents, offsets;
+        for (std::size_t j = 0; j < m.size(); ++j) {
+            joints.push_back(Value::Str(m.joints[j]));
+            parents.push_back(Value::Int(m.parents[j]));
+            offsets.push_back(numbers(m.offsets[j]));
+        }
+        e.insert(e.end(), {{"avatar", Value::Str(m.avatar)}, {"joints", list(joints)}, {"parents", list(parents)},
+                           {"offsets", list(offsets)}});
         return map(std::move(e));
     }
     Value operator()(const Event& m) const {

@@ -1,11 +1,12 @@
 // The sidecar client an engine embeds: a background thread owns the ZeroMQ sockets (SUB for the stream,
-// DEALER for requests), keeps the clock in sync, and fills a face jitter buffer and an audio ring that the
+// DEALER for requests), keeps the clock in sync, and fills face and pose jitter buffers and an audio ring that the
 // engine samples on its own threads. Nothing here calls into the engine; the engine polls.
 //
 //     avatarbridge::Client client({/*control*/ "tcp://127.0.0.1:5555"});
 //     client.start();
 //     client.say("Hi everyone!");
-//     // game thread, every frame:   client.sampleFace(Client::localNow(), frame);
+//     // game thread, every frame:   client.sampleFace(Client::localNow(), face);
+//     //                               client.samplePose(Client::localNow(), pose);  // + client.skeleton()
 //     // audio thread, per buffer:   client.readAudio(out, n, Client::localNow() + outputLatency);
 #pragma once
 
@@ -35,6 +36,7 @@ struct ClientConfig {
     std::size_t clockWindow = 16;
     double jitterDelay = 0.0;  // extra playout delay on top of the sidecar's lookahead (seconds)
     std::size_t faceCapacity = 600;  // frames (10 s at 60 fps)
+    std::size_t poseCapacity = 600;  // frames (10 s at 60 fps)
     std::size_t audioCapacity = std::size_t(1) << 20;  // samples (47 s at 22050 Hz)
     std::size_t queueCapacity = 256;  // events, phonemes and words kept for polling
     // CurveZMQ, Z85 text (40 characters each); all empty = plain TCP (loopback).
@@ -49,7 +51,8 @@ const char* toString(ConnectionState state);
 struct ClientStats {
     ConnectionState state = ConnectionState::Stopped;
     uint64_t received = 0;  // stream messages, whatever became of them
-    uint64_t audio = 0, face = 0, phonemes = 0, words = 0, events = 0;  // delivered, per kind
+    uint64_t audio = 0, face = 0, phonemes = 0, words = 0, events = 0, pose = 0, skeletons = 0;  // delivered
+    uint64_t skeletonChanges = 0;  // skeletons that differed from the one held (the first one included)
     uint64_t malformed = 0;  // not msgpack, truncated, not a two-frame multipart
     uint64_t versionMismatch = 0;  // another protocol version: not interpreted
     uint64_t unknownKind = 0;  // a kind this core does not know (yet)
@@ -64,6 +67,10 @@ struct ClientStats {
     AudioStats audioRing;
     std::size_t faceBuffered = 0;
     double faceNewestPts = 0.0;
+    JitterStats poseBuffer;
+    std::size_t poseBuffered = 0;
+    double poseNewestPts = 0.0;
+    std::size_t skeletonJoints = 0;  // joints of the skeleton held (0 until one arrived)
     std::size_t audioBuffered = 0;
     double audioEndPts = 0.0;
     double clockOffset = 0.0, clockRtt = 0.0, clockSkew = 0.0;  // sidecar - local (s), best round trip, drift
@@ -82,6 +89,7 @@ struct SidecarInfo {
     double frameRate = 0.0;
     double lookahead = 0.0;
     std::string voice;
+    bool hasSkeleton = false;  // describe carried a valid `skeleton` (it also becomes Client::skeleton())
 };
 
 class Client {
@@ -108,6 +116,12 @@ public:
 
     /// The face to show at `localTime` (jitter delay applied). False until a frame has arrived.
     bool sampleFace(double localTime, FaceFrame& out);
+    /// The body pose due at `localTime` (jitter delay applied), its rotations in the order of skeleton().
+    /// False until a frame has arrived.
+    bool samplePose(double localTime, PoseFrame& out);
+    /// The latest skeleton (from `describe` or the stream), or null before one arrived. The pointer changes only
+    /// when the skeleton does (a re-sent identical one keeps it), so an engine can compare it to rebuild its rig.
+    std::shared_ptr<const Skeleton> skeleton() const;
     /// Fill `n` mono samples at audioRate() that start playing at `localTime`; returns real (non-silent) ones.
     /// Meant for the audio thread: it locks only the ring.
     std::size_t readAudio(int16_t* out, std::size_t n, double localTime);

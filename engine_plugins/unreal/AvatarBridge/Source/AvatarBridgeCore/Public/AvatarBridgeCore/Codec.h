@@ -16,7 +16,7 @@ enum class DecodeStatus {
     Ok,
     Malformed,  // not msgpack, truncated, trailing bytes, not a map, non-string keys, nested too deep
     Version,  // `v` is not kProtocolVersion (a newer sidecar): the message must not be interpreted
-    UnknownKind,  // a kind this core does not know yet (e.g. `pose` before the body stream lands)
+    UnknownKind,  // a kind this core does not know (a newer sidecar may add kinds in a minor change)
     Invalid,  // a known kind with a missing field or a field of the wrong type or size
 };
 
@@ -34,6 +34,11 @@ bool decodeValue(const uint8_t* data, size_t size, Value& out, std::string* erro
 
 /// Decode one stream map (the second frame of a stream multipart).
 DecodeResult decodeStream(const uint8_t* data, size_t size);
+
+/// Read a skeleton map ({joints, parents, offsets}: the `skeleton` message, or `describe`'s `skeleton`) into `out`.
+/// `where` names it in the error ("skeleton", "describe.skeleton"). False (and why) when a field is missing, the
+/// lists differ in length, a parent is not an earlier joint or an offset is not three finite numbers.
+bool decodeSkeleton(const Value& body, const char* where, Skeleton& out, std::string* error = nullptr);
 
 /// Decode one control reply. Malformed input gives ok=false with errorCode "malformed".
 Reply decodeReply(const uint8_t* data, size_t size);

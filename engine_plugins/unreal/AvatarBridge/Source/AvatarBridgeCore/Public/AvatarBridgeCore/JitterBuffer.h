@@ -1,4 +1,4 @@
-// A jitter buffer keyed by pts: frames arrive early (the sidecar sends them `lookahead` ahead) and a little
+// A jitter buffer keyed by pts (face and pose frames alike): frames arrive early (the sidecar sends them `lookahead` ahead) and a little
 // out of step; the engine samples the pose at "now" on the sidecar's clock.
 #pragma once
 
@@ -15,6 +15,9 @@ namespace avatarbridge {
 
 /// The face between two frames: weights and rotations blended linearly (alpha 0 = a, 1 = b), pts and seq of a.
 FaceFrame interpolate(const FaceFrame& a, const FaceFrame& b, double alpha);
+/// The body between two frames: the root blended linearly, each joint by a normalized lerp on the short arc (pts
+/// and seq of a). Frames of different skeletons (joint counts) do not blend: the nearer one is given.
+PoseFrame interpolate(const PoseFrame& a, const PoseFrame& b, double alpha);
 
 struct JitterStats {
     uint64_t pushed = 0;  // frames accepted

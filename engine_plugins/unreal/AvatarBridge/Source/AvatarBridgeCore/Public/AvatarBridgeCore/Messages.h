@@ -3,14 +3,15 @@
 // Engine-agnostic: no Unreal header, no ZeroMQ or msgpack type leaks out of this header, so the engine glue
 // sees only standard types. Times are seconds on the sidecar's clock (`pts`) unless a name says otherwise.
 //
-// Adding a stream kind (e.g. `pose`, `skeleton` when the body stream lands) is a small change:
+// Adding a stream kind is a small change:
 //   1. a struct here and its alternative in `StreamMessage`;
-//   2. a decode function and one row in the kind table in Private/Codec.cpp (and its JSON in ToValue);
-//   3. a handler in Client.cpp (a JitterBuffer<PoseFrame> for poses, like the face).
-// Until then such messages are skipped and counted as `unknownKind`, never an error.
+//   2. a decode function and one row in the kind table in Private/Codec.cpp (and its wire shape in ToValue);
+//   3. a handler in Client.cpp (a JitterBuffer for timed frames, like the face and the pose).
+// Kinds this core does not know (a newer sidecar may add some) are skipped and counted as `unknownKind`.
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -109,6 +110,44 @@ struct FaceFrame {
     std::array<double, 4> eyes{};  // left yaw, left pitch, right yaw, right pitch (radians)
 };
 
+/// A rotation as the wire carries it: x, y, z, w (the Hamilton product on coordinates, as Unity's Quaternion and
+/// models/body/quat.py compute it). Body.h has the arithmetic and the conversions to Unreal's axes.
+struct Quat {
+    float x = 0.0f;
+    float y = 0.0f;
+    float z = 0.0f;
+    float w = 1.0f;
+    bool operator==(const Quat& o) const { return x == o.x && y == o.y && z == o.z && w == o.w; }
+    bool operator!=(const Quat& o) const { return !(*this == o); }
+};
+
+/// One body pose to apply at `pts`: the Hips position and every joint's rotation local to its parent, in the
+/// order of the latest Skeleton. Unity axes (left-handed, +X right, +Y up, +Z forward), metres; the T-pose is
+/// every rotation the identity.
+struct PoseFrame {
+    std::string avatar;
+    int64_t seq = 0;
+    double pts = 0.0;
+    std::array<double, 3> root{};  // Hips position [x, y, z], metres
+    std::vector<Quat> rotations;  // one per joint, skeleton order
+};
+
+/// The joints pose frames refer to: Unity HumanBodyBones names, parent indices (-1 for the root; a parent always
+/// comes before its children, so one pass does forward kinematics) and rest offsets from the parent (metres).
+struct Skeleton {
+    std::string avatar;
+    std::vector<std::string> joints;
+    std::vector<int> parents;
+    std::vector<std::array<double, 3>> offsets;
+    std::size_t size() const { return joints.size(); }
+    /// The index of a joint by name, -1 when there is none.
+    int indexOf(const std::string& joint) const;
+    /// Same joints, parents and offsets (the avatar aside): a re-sent skeleton changes nothing.
+    bool sameShape(const Skeleton& other) const {
+        return joints == other.joints && parents == other.parents && offsets == other.offsets;
+    }
+};
+
 /// Something that happened at `pts`: take_started {text, emotion}, take_ended, interrupted, error {code, message}.
 struct Event {
     std::string avatar;
@@ -123,7 +162,7 @@ struct Event {
 };
 
 /// Every stream message this core understands.
-using StreamMessage = std::variant<AudioChunk, Phonemes, Words, FaceFrame, Event>;
+using StreamMessage = std::variant<AudioChunk, Phonemes, Words, FaceFrame, Event, PoseFrame, Skeleton>;
 
 /// The `kind` string of a message ("audio", "face", ...).
 const char* kindOf(const StreamMessage& message);
