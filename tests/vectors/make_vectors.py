@@ -8,6 +8,7 @@ change and commit the result; tests/test_protocol.py fails when the files and th
 from __future__ import annotations
 
 import json
+import math
 import sys
 from pathlib import Path
 from typing import Any
@@ -28,19 +29,38 @@ from bridge.protocol import (  # noqa: E402
     LookAtRequest,
     Phonemes,
     PingRequest,
+    PoseFrame,
     ProtocolError,
     QueueRequest,
     SayRequest,
     ShowRequest,
+    Skeleton,
     Words,
     encode_request,
     encode_stream,
     error_reply,
     face_weights_to_bytes,
     ok_reply,
+    pose_rotations_to_bytes,
 )
 
 HERE = Path(__file__).resolve().parent
+
+
+def _turn(axis: str, degrees: float) -> tuple[float, ...]:
+    """A quaternion (x, y, z, w) turning `degrees` about Unity's X, Y or Z axis."""
+    half = math.radians(degrees) / 2
+    return (*(math.sin(half) if a == axis else 0.0 for a in "XYZ"), math.cos(half))
+
+
+#: A small humanoid: the spine to the head and a left arm (HumanBodyBones names, parents first, Unity axes).
+BODY_JOINTS = ["Hips", "Spine", "Chest", "Neck", "Head", "LeftUpperArm", "LeftLowerArm"]
+BODY_PARENTS = [-1, 0, 1, 2, 3, 2, 5]
+BODY_OFFSETS = [[0.0, 0.0, 0.0], [0.0, 0.1, 0.0], [0.0, 0.12, 0.0], [0.0, 0.33, 0.0], [0.0, 0.1, 0.02],
+                [-0.155, 0.225, -0.005], [-0.28, 0.0, 0.0]]
+#: Its pose: the spine turned left, the head nodding, the arm down and the elbow bent; Hips and Neck at rest.
+REST = (0.0, 0.0, 0.0, 1.0)
+BODY_ROTATIONS = [REST, _turn("Y", 10.0), REST, REST, _turn("X", 15.0), _turn("Z", 60.0), _turn("Y", -45.0)]
 
 
 def vectors() -> dict[str, bytes]:
@@ -54,6 +74,9 @@ def vectors() -> dict[str, bytes]:
         "stream_words": encode_stream(Words("host", "t7", [["Hi", 0.058, 0.232], ["everyone", 0.302, 0.813]])),
         "stream_face": encode_stream(FaceFrame("host", 9001, 1234.6, face_weights_to_bytes(weights),
                                                [0.1, -0.05, 0.02], [0.05, -0.02, 0.04, -0.02])),
+        "stream_pose": encode_stream(PoseFrame("host", 9001, 1234.6, [0.0, 0.95, 0.0],
+                                               pose_rotations_to_bytes(BODY_ROTATIONS))),
+        "stream_skeleton": encode_stream(Skeleton("host", BODY_JOINTS, BODY_PARENTS, BODY_OFFSETS)),
         "stream_event_take_started": encode_stream(Event("host", 3, 1234.5625, "take_started", "t7",
                                                          {"text": "Hi everyone!", "emotion": "happy"})),
         "stream_event_interrupted": encode_stream(Event("host", 4, 1235.0, "interrupted", "t7")),

@@ -168,7 +168,7 @@ void testVectorsDecode() {
             if (r.message) CHECK(encodeValue(toValue(*r.message)) == bytes);  // typed decode loses nothing
         }
     }
-    CHECK(stream >= 6);
+    CHECK(stream >= 13);
 }
 
 void testVectorValues() {
@@ -183,6 +183,45 @@ void testVectorValues() {
     }
     CHECK_NEAR(f.head[0], 0.1, 0);
     CHECK_NEAR(f.eyes[3], -0.02, 0);
+
+    // The body vectors (tests/vectors/make_vectors.py): a 7-joint humanoid and a pose on it.
+    auto skeletonMsg = vector("stream_skeleton");
+    r = decodeStream(skeletonMsg.data(), skeletonMsg.size());
+    CHECK(r.status == DecodeStatus::Ok && std::holds_alternative<Skeleton>(*r.message));
+    const Skeleton k = std::get<Skeleton>(*r.message);  // a copy: `r` is reused below
+    const std::vector<std::string> joints = {"Hips", "Spine", "Chest", "Neck", "Head", "LeftUpperArm", "LeftLowerArm"};
+    CHECK(k.avatar == "host" && k.joints == joints && k.parents == (std::vector<int>{-1, 0, 1, 2, 3, 2, 5}));
+    CHECK(k.offsets[5] == (std::array<double, 3>{-0.155, 0.225, -0.005}) && k.offsets[6][0] == -0.28);
+    for (const auto& joint : k.joints) CHECK(!mannyBone(joint).empty());  // HumanBodyBones names we can drive
+    auto poseMsg = vector("stream_pose");
+    r = decodeStream(poseMsg.data(), poseMsg.size());
+    CHECK(r.status == DecodeStatus::Ok && std::holds_alternative<PoseFrame>(*r.message));
+    const PoseFrame pose = std::get<PoseFrame>(*r.message);
+    CHECK(pose.avatar == "host" && pose.seq == 9001 && pose.pts == 1234.6);
+    CHECK(pose.root == (std::array<double, 3>{0.0, 0.95, 0.0}));
+    CHECK(pose.rotations.size() == k.size());
+    const double deg = M_PI / 180;
+    const std::vector<Quat> turns = {Quat{}, axisAngle({0, 1, 0}, 10 * deg), Quat{}, Quat{}, axisAngle({1, 0, 0}, 15 * deg),
+                                     axisAngle({0, 0, 1}, 60 * deg), axisAngle({0, 1, 0}, -45 * deg)};
+    for (std::size_t j = 0; j < turns.size() && j < pose.rotations.size(); ++j) {
+        for (int c = 0; c < 4; ++c) {
+            const float got[] = {pose.rotations[j].x, pose.rotations[j].y, pose.rotations[j].z, pose.rotations[j].w};
+            const float want[] = {turns[j].x, turns[j].y, turns[j].z, turns[j].w};
+            CHECK_NEAR(got[c], want[c], 1e-7);
+        }
+    }
+    // Forward kinematics lands where models/body's FK puts the same joints (metres, Unity axes).
+    GlobalPose g;
+    CHECK(forwardKinematics(k, pose, g));
+    if (g.positions.size() == 7) {
+        CHECK_NEAR(g.positions[4].x, 0.003472964, 1e-6);  // Head: the spine's 10 degree turn moves it
+        CHECK_NEAR(g.positions[4].y, 1.600000013, 1e-6);
+        CHECK_NEAR(g.positions[4].z, 0.019696156, 1e-6);
+        CHECK_NEAR(g.positions[6].x, -0.291386530, 1e-6);  // LeftLowerArm: the upper arm turned 60 degrees down
+        CHECK_NEAR(g.positions[6].y, 1.152512875, 1e-6);
+        CHECK_NEAR(g.positions[6].z, 0.046302175, 1e-6);
+        CHECK_NEAR(angleBetween(g.rotations[6], Quat{0.2308743f, -0.26041886f, 0.44350541f, 0.82594305f}), 0.0, 1e-6);
+    }
 
     auto audio = vector("stream_audio");
     r = decodeStream(audio.data(), audio.size());
