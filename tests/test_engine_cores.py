@@ -111,6 +111,32 @@ def test_cpp_core_unit_tests(cpp_build: Path) -> None:
     assert " 0 failed" in result.stdout, result.stdout
 
 
+def test_cpp_body_and_face_mappings_match_python(cpp_build: Path) -> None:
+    """What the Unreal plugin publishes comes from the core's pure functions, checked against the sidecar's own:
+    the axes conversions (models/body/skeleton.py, Unity -> Unreal world and mesh), the joint -> Manny bone table
+    and the 61 Live Link Face values of a face (bridge/sinks/livelink.py)."""
+    import numpy as np
+
+    from bridge.protocol import decode_stream
+    from bridge.sinks.livelink import livelink_values
+    from models.body.skeleton import MANNY_BONE, convert_positions, convert_rotations
+
+    client = str(cpp_build / "avatarbridge_client")
+    rng = np.random.default_rng(3)
+    positions = rng.normal(size=(6, 3))
+    rotations = rng.normal(size=(6, 4)).astype(np.float32)
+    rotations /= np.linalg.norm(rotations, axis=1, keepdims=True)
+    numbers = [repr(float(v)) for p, q in zip(positions, rotations, strict=True) for v in (*p, *q)]
+    for space, frame in (("world", "unreal"), ("mesh", "unreal_mesh")):
+        out = json.loads(_run([client, "axes", space, *numbers], f"axes {space}").stdout)
+        np.testing.assert_allclose([o[0] for o in out], convert_positions(positions, frame), rtol=1e-6, atol=1e-4)
+        np.testing.assert_allclose([o[1] for o in out], convert_rotations(rotations, frame), atol=1e-7)
+    assert json.loads(_run([client, "bones"], "bones").stdout) == MANNY_BONE
+    face = decode_stream((VECTORS / "stream_face.msgpack").read_bytes())
+    curves = json.loads(_run([client, "livelink", str(VECTORS / "stream_face.msgpack")], "livelink").stdout)
+    np.testing.assert_allclose(curves, livelink_values(face.weights, face.head, face.eyes), rtol=0, atol=1e-7)
+
+
 def test_cs_core_unit_tests(cs_build: Path) -> None:
     """The same behaviours in C#: msgpack reader, hostile input, jitter buffer with simulated jitter, clock sync
     with skew, audio ring with resampling, interrupt flush and the session over a simulated transport."""
@@ -192,12 +218,12 @@ def test_cs_netmq_transport_compiles_at_csharp_7(tmp_path: Path) -> None:
 class CoreSession:
     """avatarbridge_client in session mode: one command line in, one JSON line out."""
 
-    def __init__(self, build: Path, sidecar: RunningSidecar, log: Path) -> None:
+    def __init__(self, build: Path, sidecar: RunningSidecar, log: Path, stream: str | None = None) -> None:
         self.log = log
         self._stderr = log.open("w")
         self.process = subprocess.Popen(
-            [str(build / "avatarbridge_client"), "session", "--control", sidecar.control, "--stream", sidecar.stream,
-             "--silence", "0.5"],
+            [str(build / "avatarbridge_client"), "session", "--control", sidecar.control, "--stream",
+             stream or sidecar.stream, "--silence", "0.5"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr, text=True, bufsize=1,
             env={**os.environ, "ASAN_OPTIONS": "detect_leaks=1"},
         )
@@ -359,3 +385,93 @@ def test_cpp_client_survives_a_sidecar_restart(cpp_build: Path, tmp_path: Path) 
         if second is not None:
             second.terminate()
             second.wait(timeout=10)
+
+
+class MeddlingRelay:
+    """The sidecar's stream relayed through a PUB of ours that, while meddling, slips a bad message in after every
+    few real ones: truncated, garbage, a lone frame, a newer protocol version, an unknown kind, an invalid pose.
+    It counts what it slipped in, by the counter the client must raise."""
+
+    BAD = ("malformed", "malformed", "malformed", "version_mismatch", "unknown_kind", "invalid")
+
+    def __init__(self, upstream: str) -> None:
+        import zmq
+
+        self._zmq = zmq
+        context = zmq.Context.instance()
+        self._sub = context.socket(zmq.SUB)
+        self._sub.setsockopt(zmq.SUBSCRIBE, b"")
+        self._sub.connect(upstream)
+        self._pub = context.socket(zmq.PUB)
+        self._pub.setsockopt(zmq.SNDHWM, 100_000)
+        self.endpoint = f"tcp://127.0.0.1:{self._pub.bind_to_random_port('tcp://127.0.0.1')}"
+        self.injected: dict[str, int] = dict.fromkeys(self.BAD, 0)
+        self.meddling = threading.Event()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _bad(self, n: int, topic: bytes, body: bytes) -> list[bytes]:
+        import msgpack
+
+        def encode(**fields: Any) -> bytes:
+            return msgpack.packb(fields, use_bin_type=True)
+
+        return [
+            [topic, body[: len(body) // 2]],
+            [topic, b"\xc1\xc1\xc1"],
+            [topic],
+            [topic, encode(v=2, kind="face", avatar="host", seq=0, pts=0.0, w=b"")],
+            [b"host/sparkle", encode(v=1, kind="sparkle", avatar="host", glitter=1.0)],
+            [b"host/pose", encode(v=1, kind="pose", avatar="host", seq=0, pts=0.0, root=[0.0, 0.0, 0.0],
+                                  q=b"\x00" * 15)],
+        ][n % len(self.BAD)]
+
+    def _run(self) -> None:
+        forwarded = 0
+        while not self._stop.is_set():
+            if not self._sub.poll(20):
+                continue
+            topic, body = self._sub.recv_multipart()
+            self._pub.send_multipart([topic, body])
+            forwarded += 1
+            if self.meddling.is_set() and topic.startswith(b"host/") and forwarded % 7 == 0:
+                n = sum(self.injected.values())
+                self._pub.send_multipart(self._bad(n, topic, body))
+                self.injected[self.BAD[n % len(self.BAD)]] += 1
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        self._sub.close(linger=0)
+        self._pub.close(linger=0)
+
+
+def test_cpp_client_skips_and_counts_bad_messages_amid_the_real_stream(cpp_build: Path, sidecar: RunningSidecar,
+                                                                       tmp_path: Path) -> None:
+    """Truncated, corrupted, newer-version, unknown and invalid messages mixed into a real sidecar's stream while a
+    line plays: each is skipped and counted under its own name, and the line plays whole (no lost or restarted
+    numbering, no gap in the audio)."""
+    relay = MeddlingRelay(sidecar.stream)
+    client = CoreSession(cpp_build, sidecar, tmp_path / "client.log", stream=relay.endpoint)
+    try:
+        assert client("wait_connected 30")["state"] == "connected"
+        client("reset")
+        relay.meddling.set()
+        take = client("say Snow fell all night on the mountain.")["take"]
+        assert client("wait_event take_ended 60")["ok"]
+        relay.meddling.clear()
+        time.sleep(0.3)  # the last bad messages reach the client
+        stats, report = client("stats"), client("report")
+        assert sum(relay.injected.values()) >= 30, relay.injected
+        counted = {"malformed": 0, "version_mismatch": 0, "unknown_kind": 0, "invalid": 0}
+        for counter, n in relay.injected.items():
+            counted[counter] += n
+        assert {counter: stats[counter] for counter in counted} == counted
+        assert stats["state"] == "connected" and stats["lost"] == 0 and stats["restarts"] == 0
+        audio = report["takes"][take]
+        assert audio["samples"] > 0 and audio["discontinuities"] == 0
+        assert audio["samples"] / audio["rate"] == pytest.approx(audio["phoneme_end"], abs=2e-5)
+    finally:
+        client.close()
+        relay.close()

@@ -25,6 +25,7 @@
 #include "AvatarBridgeCore/ClockSync.h"
 #include "AvatarBridgeCore/Codec.h"
 #include "AvatarBridgeCore/JitterBuffer.h"
+#include "AvatarBridgeCore/LiveLink.h"
 
 using namespace avatarbridge;
 
@@ -500,6 +501,212 @@ void testPoseJitterBuffer() {
     CHECK(buffer.dropAfter(2 / 60.0 + 1e-9) == 1 && buffer.stats().flushed == 1);
 }
 
+// -- body: axes, Live Link curves, retargeting ----------------------------------------------------------------
+
+void testAxesAndCurves() {
+    // Unity (x right, y up, z forward, m) -> Unreal world (x forward, y right, z up, cm) and mesh (Manny faces +Y).
+    const Vec3 up{0, 1, 0}, right{1, 0, 0}, forward{0, 0, 1};
+    auto same = [](const Vec3& a, const Vec3& b) { return std::fabs(a.x - b.x) + std::fabs(a.y - b.y) + std::fabs(a.z - b.z) < 1e-9; };
+    CHECK(same(toUnrealPosition(forward, UnrealSpace::World), Vec3{100, 0, 0}));
+    CHECK(same(toUnrealPosition(right, UnrealSpace::World), Vec3{0, 100, 0}));
+    CHECK(same(toUnrealPosition(up, UnrealSpace::World), Vec3{0, 0, 100}));
+    CHECK(same(toUnrealPosition(forward, UnrealSpace::Mesh), Vec3{0, 100, 0}));
+    CHECK(same(toUnrealPosition(right, UnrealSpace::Mesh), Vec3{-100, 0, 0}));
+    CHECK(same(toUnrealPosition(up, UnrealSpace::Mesh), Vec3{0, 0, 100}));
+    // A rotation converts so that it turns converted vectors as the original turns the originals (both frames are
+    // left-handed: a proper change of axes), for random rotations and vectors.
+    std::mt19937 random(11);
+    std::normal_distribution<double> n(0.0, 1.0);
+    double worst = 0.0;
+    for (int i = 0; i < 200; ++i) {
+        const Quat q = normalized(Quat{static_cast<float>(n(random)), static_cast<float>(n(random)),
+                                       static_cast<float>(n(random)), static_cast<float>(n(random))});
+        const Vec3 v{n(random), n(random), n(random)};
+        for (UnrealSpace space : {UnrealSpace::World, UnrealSpace::Mesh}) {
+            const Vec3 a = toUnrealPosition(rotate(q, v), space);
+            const Vec3 b = rotate(toUnrealRotation(q, space), toUnrealPosition(v, space));
+            worst = std::max(worst, std::fabs(a.x - b.x) + std::fabs(a.y - b.y) + std::fabs(a.z - b.z));
+        }
+    }
+    CHECK(worst < 1e-4);  // float32 quaternions, 100x positions
+
+    FaceFrame face;
+    face.weights[17] = 0.75f;  // jawOpen
+    face.head = {M_PI / 2, -M_PI / 4, 0.1};
+    face.eyes = {0.2, -0.1, 0.3, 0.4};
+    const auto values = liveLinkFaceValues(face);
+    CHECK(std::string(kLiveLinkFaceCurves[17]) == "JawOpen" && values[17] == 0.75f);
+    CHECK_NEAR(values[52], 0.5, 1e-7);  // HeadYaw: 90 degrees / 180
+    CHECK_NEAR(values[53], -0.25, 1e-7);
+    CHECK_NEAR(values[55], 0.2 / M_PI, 1e-7);  // LeftEyeYaw
+    CHECK(values[57] == 0.0f && values[60] == 0.0f);  // eyes do not roll
+    CHECK_NEAR(values[59], 0.4 / M_PI, 1e-7);  // RightEyePitch
+}
+
+/// A rig for the retarget test: bones in order with parent, the joint of ours each is bound to (-1: unbound), and
+/// the reference pose in component space.
+struct TestRig {
+    std::vector<std::string> names;
+    std::vector<int> parents;
+    std::vector<int> joint;
+    std::vector<Vec3> position;
+    std::vector<Quat> rotation;
+
+    /// Component rotations and positions from local rotations (the reference's local translations).
+    void fk(const std::vector<Quat>& local, std::vector<Quat>& c, std::vector<Vec3>& at) const {
+        c.assign(names.size(), Quat{});
+        at.assign(names.size(), Vec3{});
+        for (std::size_t b = 0; b < names.size(); ++b) {
+            const int p = parents[b];
+            if (p < 0) {
+                c[b] = local[b];
+                at[b] = position[b];
+                continue;
+            }
+            const auto pu = static_cast<std::size_t>(p);
+            const Vec3 d{position[b].x - position[pu].x, position[b].y - position[pu].y, position[b].z - position[pu].z};
+            const Vec3 t = rotate(conjugate(rotation[pu]), d);  // the reference local translation
+            c[b] = multiply(c[pu], local[b]);
+            const Vec3 moved = rotate(c[pu], t);
+            at[b] = {at[pu].x + moved.x, at[pu].y + moved.y, at[pu].z + moved.z};
+        }
+    }
+    Quat refLocal(std::size_t b) const {
+        return parents[b] < 0 ? rotation[b] : multiply(conjugate(rotation[static_cast<std::size_t>(parents[b])]), rotation[b]);
+    }
+};
+
+Vec3 unit(const Vec3& v) {
+    const double n = std::sqrt(v.x * v.x + v.y * v.y + v.z * v.z);
+    return {v.x / n, v.y / n, v.z / n};
+}
+
+double apart(const Vec3& a, const Vec3& b) { return std::fabs(a.x - b.x) + std::fabs(a.y - b.y) + std::fabs(a.z - b.z); }
+
+void testRetargetOntoARig() {
+    // Our 7-joint vector skeleton onto a rig with its own names, an extra root and spine bone and a hand we do not
+    // drive, every bone with an arbitrary rest rotation, 1.1x our size, and the arm in an A-pose (40 degrees down).
+    auto bytes = vector("stream_skeleton");
+    const Skeleton ours = std::get<Skeleton>(*decodeStream(bytes.data(), bytes.size()).message);
+    PoseFrame rest;
+    rest.rotations.assign(ours.size(), Quat{});
+    GlobalPose restFk;
+    CHECK(forwardKinematics(ours, rest, restFk));
+    std::vector<Vec3> ourRest;  // mesh axes, cm
+    for (const Vec3& p : restFk.positions) ourRest.push_back(toUnrealPosition(p, UnrealSpace::Mesh));
+
+    TestRig rig;
+    rig.names = {"root", "pelvis", "spine_01", "spine_02", "spine_03", "neck_01", "head", "upperarm_l", "lowerarm_l", "hand_l"};
+    rig.parents = {-1, 0, 1, 2, 3, 4, 5, 4, 7, 8};
+    rig.joint = {-1, 0, 1, -1, 2, 3, 4, 5, 6, -1};
+    auto scaled = [&](int j) { const Vec3& v = ourRest[static_cast<std::size_t>(j)]; return Vec3{1.1 * v.x, 1.1 * v.y, 1.1 * v.z}; };
+    const Vec3 shoulder = scaled(5);
+    const Quat aPose = axisAngle({0, 1, 0}, 40 * M_PI / 180);  // about the forward axis (mesh +Y): the arm drops
+    auto armPoint = [&](const Vec3& tPose) {
+        const Vec3 d = rotate(aPose, Vec3{tPose.x - shoulder.x, tPose.y - shoulder.y, tPose.z - shoulder.z});
+        return Vec3{shoulder.x + d.x, shoulder.y + d.y, shoulder.z + d.z};
+    };
+    const Vec3 elbow = scaled(6);
+    const Vec3 handT{elbow.x + 0.9 * (elbow.x - shoulder.x), elbow.y + 0.9 * (elbow.y - shoulder.y), elbow.z + 0.9 * (elbow.z - shoulder.z)};
+    const Vec3 s1 = scaled(1), s3 = scaled(2);
+    rig.position = {Vec3{}, scaled(0), s1, Vec3{(s1.x + s3.x) / 2, (s1.y + s3.y) / 2 + 1.0, (s1.z + s3.z) / 2}, s3,
+                    scaled(3), scaled(4), shoulder, armPoint(elbow), armPoint(handT)};
+    std::mt19937 random(5);
+    std::normal_distribution<double> n(0.0, 1.0);
+    auto randomQuat = [&] {
+        return normalized(Quat{static_cast<float>(n(random)), static_cast<float>(n(random)), static_cast<float>(n(random)),
+                               static_cast<float>(n(random))});
+    };
+    rig.rotation = {Quat{}};
+    for (std::size_t b = 1; b < rig.names.size(); ++b) rig.rotation.push_back(randomQuat());
+
+    // What the Unreal retarget asset builds from the mesh's reference pose.
+    std::vector<RetargetBone> bones;
+    std::vector<int> listOf(rig.names.size(), -1);
+    std::vector<Vec3> refPosition;
+    std::vector<Quat> refComponent;
+    for (std::size_t b = 0; b < rig.names.size(); ++b) {
+        if (rig.joint[b] < 0) continue;
+        RetargetBone bone;
+        bone.joint = rig.joint[b];
+        Quat chain;  // ref locals of the unbound bones up to the bound ancestor, innermost last
+        int p = rig.parents[b];
+        while (p >= 0 && rig.joint[static_cast<std::size_t>(p)] < 0) {
+            chain = multiply(rig.refLocal(static_cast<std::size_t>(p)), chain);
+            p = rig.parents[static_cast<std::size_t>(p)];
+        }
+        bone.parentBone = p >= 0 ? listOf[static_cast<std::size_t>(p)] : -1;
+        bone.parentChain = chain;
+        listOf[b] = static_cast<int>(bones.size());
+        bones.push_back(bone);
+        refPosition.push_back(rig.position[b]);
+        refComponent.push_back(rig.rotation[b]);
+    }
+    CHECK(bones.size() == 7 && bones[2].parentBone == 1 && bones[0].parentBone == -1);
+    std::vector<int> aimAt;
+    for (const RetargetBone& bone : bones) {
+        const int child = aimChild(ours, bone.joint);
+        int at = -1;
+        for (std::size_t i = 0; i < bones.size(); ++i) {
+            if (bones[i].joint == child) at = static_cast<int>(i);
+        }
+        aimAt.push_back(at);
+    }
+    CHECK(aimAt == (std::vector<int>{1, 2, 3, 4, -1, 6, -1}));  // the chest aims up the neck, not along the arm
+    alignRestToTPose(ourRest, refPosition, refComponent, aimAt, bones);
+    CHECK(angleBetween(bones[5].restComponent, refComponent[5]) > 30 * M_PI / 180);  // the A-pose arm was raised
+
+    auto rigLocals = [&](const std::vector<Quat>& retargeted) {
+        std::vector<Quat> local;
+        for (std::size_t b = 0; b < rig.names.size(); ++b) {
+            local.push_back(listOf[b] >= 0 ? retargeted[static_cast<std::size_t>(listOf[b])] : rig.refLocal(b));
+        }
+        return local;
+    };
+    auto check = [&](const PoseFrame& pose, double tolerance) {
+        GlobalPose g;
+        CHECK(forwardKinematics(ours, pose, g));
+        std::vector<Quat> globalMesh;
+        for (const Quat& q : g.rotations) globalMesh.push_back(toUnrealRotation(q, UnrealSpace::Mesh));
+        std::vector<Quat> c;
+        std::vector<Vec3> at;
+        rig.fk(rigLocals(retargetRotations(globalMesh, bones)), c, at);
+        double worstDirection = 0.0, worstRotation = 0.0;
+        for (std::size_t b = 0; b < rig.names.size(); ++b) {
+            const int i = listOf[b];
+            if (i < 0) continue;
+            const RetargetBone& bone = bones[static_cast<std::size_t>(i)];
+            // Every driven bone turns by our joint's turn away from the T-pose...
+            worstRotation = std::max(worstRotation, angleBetween(c[b], multiply(globalMesh[static_cast<std::size_t>(bone.joint)], bone.restComponent)));
+            // ...so it points where ours points (the leaf forearm: on to the undriven hand, straight as ours).
+            const int aim = aimAt[static_cast<std::size_t>(i)];
+            const std::size_t to = aim >= 0 ? static_cast<std::size_t>(std::find(listOf.begin(), listOf.end(), aim) - listOf.begin()) : 9;
+            if (aim < 0 && b != 8) continue;
+            const int ourFrom = bone.joint, ourTo = aim >= 0 ? bones[static_cast<std::size_t>(aim)].joint : -1;
+            const Vec3 rigDir = unit(Vec3{at[to].x - at[b].x, at[to].y - at[b].y, at[to].z - at[b].z});
+            const Vec3 ourDir = ourTo >= 0
+                ? unit(toUnrealPosition(Vec3{g.positions[static_cast<std::size_t>(ourTo)].x - g.positions[static_cast<std::size_t>(ourFrom)].x,
+                                             g.positions[static_cast<std::size_t>(ourTo)].y - g.positions[static_cast<std::size_t>(ourFrom)].y,
+                                             g.positions[static_cast<std::size_t>(ourTo)].z - g.positions[static_cast<std::size_t>(ourFrom)].z}, UnrealSpace::Mesh))
+                : unit(toUnrealPosition(rotate(g.rotations[static_cast<std::size_t>(ourFrom)], Vec3{-1, 0, 0}), UnrealSpace::Mesh));
+            worstDirection = std::max(worstDirection, apart(rigDir, ourDir));
+        }
+        CHECK(worstRotation < tolerance);
+        CHECK(worstDirection < tolerance);
+    };
+    check(rest, 1e-5);  // our T-pose puts the rig in a T-pose (its arm raised out of the A-pose)
+    for (int trial = 0; trial < 20; ++trial) {
+        PoseFrame pose = rest;
+        for (Quat& q : pose.rotations) {
+            q = axisAngle(Vec3{n(random), n(random), n(random)}, 0.8 * n(random));
+        }
+        check(pose, 1e-4);
+    }
+    // The root: our 0.95 m hips onto a rig whose hips are 104.5 cm high, in mesh axes (Manny faces +Y).
+    const Vec3 root = rootInRig({0.1, 0.95, 0.2}, 104.5);
+    CHECK(apart(root, Vec3{-11.0, 22.0, 104.5}) < 1e-9);
+}
+
 // -- clock sync ----------------------------------------------------------------------------------------------
 
 struct ClockRun {
@@ -775,6 +982,8 @@ int main(int argc, char** argv) {
         {"jitter_buffer_basics", testJitterBufferBasics},
         {"pose_jitter_buffer", testPoseJitterBuffer},
         {"jitter_buffer_simulated_jitter", testJitterBufferUnderSimulatedJitter},
+        {"axes_and_curves", testAxesAndCurves},
+        {"retarget_onto_a_rig", testRetargetOntoARig},
         {"clock_sync", testClockSync},
         {"audio_ring", testAudioRing},
         {"client_skips_and_counts", testClientSkipsAndCounts},

@@ -1,6 +1,9 @@
 // avatarbridge_client: a small command-line client on the C++ core, the way an engine uses it.
 //
 //   avatarbridge_client decode FILE...             one JSON line per golden vector (typed decode, back to wire shape)
+//   avatarbridge_client livelink FILE              the 61 Live Link Face values of a face message (JSON list)
+//   avatarbridge_client axes world|mesh X Y Z QX QY QZ QW ...   positions and rotations in Unreal's axes
+//   avatarbridge_client bones                      our joint -> Manny bone table (JSON map)
 //   avatarbridge_client session --control EP [--stream EP] [--avatar NAME] [--silence S]
 //       then commands on stdin, one per line, each answered by one JSON line on stdout:
 //       wait_connected SECONDS | say TEXT | interrupt | wait_event TYPE SECONDS | play | stop_play | report |
@@ -25,8 +28,10 @@
 #include <thread>
 #include <vector>
 
+#include "AvatarBridgeCore/Body.h"
 #include "AvatarBridgeCore/Client.h"
 #include "AvatarBridgeCore/Codec.h"
+#include "AvatarBridgeCore/LiveLink.h"
 
 using namespace avatarbridge;
 
@@ -49,11 +54,15 @@ Value arr(std::vector<Value> items) {
 Value num(double d) { return Value::Float(d); }
 Value cnt(uint64_t n) { return Value::Int(static_cast<int64_t>(n)); }
 
+std::vector<uint8_t> readFile(const char* path) {
+    std::ifstream in(path, std::ios::binary);
+    return std::vector<uint8_t>((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
 int decodeFiles(int argc, char** argv) {
     int failures = 0;
     for (int i = 2; i < argc; ++i) {
-        std::ifstream in(argv[i], std::ios::binary);
-        const std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        const std::vector<uint8_t> bytes = readFile(argv[i]);
         const std::string name = argv[i];
         const std::string base = name.substr(name.find_last_of("/\\") + 1);
         Value out;
@@ -77,6 +86,45 @@ int decodeFiles(int argc, char** argv) {
         std::cout << toJson(out) << "\n";
     }
     return failures ? 1 : 0;
+}
+
+/// The Live Link curves the Unreal plugin would publish for a face message.
+int liveLink(int argc, char** argv) {
+    if (argc != 3) return 2;
+    const std::vector<uint8_t> bytes = readFile(argv[2]);
+    const DecodeResult r = decodeStream(bytes.data(), bytes.size());
+    if (r.status != DecodeStatus::Ok || !std::holds_alternative<FaceFrame>(*r.message)) {
+        std::cerr << "not a face message: " << r.error << "\n";
+        return 1;
+    }
+    std::vector<Value> values;
+    for (float v : liveLinkFaceValues(std::get<FaceFrame>(*r.message))) values.push_back(num(v));
+    std::cout << toJson(arr(std::move(values))) << "\n";
+    return 0;
+}
+
+/// Unity-axes positions and rotations (groups of 7 numbers) in Unreal's world or mesh axes.
+int axes(int argc, char** argv) {
+    if (argc < 3 || (argc - 3) % 7 != 0) return 2;
+    const UnrealSpace space = std::string(argv[2]) == "world" ? UnrealSpace::World : UnrealSpace::Mesh;
+    std::vector<Value> out;
+    for (int i = 3; i + 6 < argc; i += 7) {
+        double v[7];
+        for (int k = 0; k < 7; ++k) v[k] = std::stod(argv[i + k]);
+        const Vec3 p = toUnrealPosition(Vec3{v[0], v[1], v[2]}, space);
+        const Quat q = toUnrealRotation(Quat{static_cast<float>(v[3]), static_cast<float>(v[4]),
+                                             static_cast<float>(v[5]), static_cast<float>(v[6])}, space);
+        out.push_back(arr({arr({num(p.x), num(p.y), num(p.z)}), arr({num(q.x), num(q.y), num(q.z), num(q.w)})}));
+    }
+    std::cout << toJson(arr(std::move(out))) << "\n";
+    return 0;
+}
+
+int bones() {
+    std::vector<std::pair<std::string, Value>> table;
+    for (const auto& [joint, bone] : kMannyBones) table.emplace_back(joint, Value::Str(bone));
+    std::cout << toJson(obj(std::move(table))) << "\n";
+    return 0;
 }
 
 /// What the session saw, recorded by the client's observer on its thread.
@@ -396,6 +444,10 @@ int main(int argc, char** argv) {
     const std::string mode = argc > 1 ? argv[1] : "";
     if (mode == "decode") return decodeFiles(argc, argv);
     if (mode == "session") return session(argc, argv);
-    std::cerr << "usage: avatarbridge_client decode FILE... | session --control EP [--stream EP] [--avatar NAME]\n";
+    if (mode == "livelink") return liveLink(argc, argv);
+    if (mode == "axes") return axes(argc, argv);
+    if (mode == "bones") return bones();
+    std::cerr << "usage: avatarbridge_client decode FILE... | session --control EP [--stream EP] [--avatar NAME] | "
+                 "livelink FILE | axes world|mesh X Y Z QX QY QZ QW ... | bones\n";
     return 2;
 }

@@ -164,6 +164,30 @@ std::string mannyBone(const std::string& joint) {
     return "";
 }
 
+int aimChild(const Skeleton& skeleton, int joint) {
+    std::vector<int> children;
+    for (std::size_t j = 0; j < skeleton.parents.size(); ++j) {
+        if (skeleton.parents[j] == joint) children.push_back(static_cast<int>(j));
+    }
+    if (children.size() <= 1) return children.empty() ? -1 : children[0];
+    // Several children: the one along the body's length (the spine, the neck, the middle of the hand).
+    auto endsWith = [](const std::string& s, const std::string& tail) {
+        return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+    };
+    for (const char* along : {"Spine", "Neck", "MiddleProximal"}) {
+        for (int c : children) {
+            if (endsWith(skeleton.joints[static_cast<std::size_t>(c)], along)) return c;
+        }
+    }
+    return children[0];
+}
+
+Vec3 rootInRig(const std::array<double, 3>& root, double rigHipsHeightCm, double ourHipsHeight) {
+    const Vec3 cm = toUnrealPosition(Vec3{root[0], root[1], root[2]}, UnrealSpace::Mesh);
+    const double scale = ourHipsHeight > 0.0 ? rigHipsHeightCm / (100.0 * ourHipsHeight) : 1.0;
+    return {cm.x * scale, cm.y * scale, cm.z * scale};
+}
+
 std::vector<Quat> retargetRotations(const std::vector<Quat>& globalMesh, const std::vector<RetargetBone>& bones) {
     std::vector<Quat> component(bones.size()), local(bones.size());
     for (std::size_t i = 0; i < bones.size(); ++i) {
@@ -172,9 +196,10 @@ std::vector<Quat> retargetRotations(const std::vector<Quat>& globalMesh, const s
         component[i] = bound ? multiply(globalMesh[static_cast<std::size_t>(b.joint)], b.restComponent)
                              : b.restComponent;
         const int p = b.parentBone;
-        local[i] = p >= 0 && static_cast<std::size_t>(p) < i
-                       ? normalized(multiply(conjugate(component[static_cast<std::size_t>(p)]), component[i]))
-                       : normalized(component[i]);
+        const Quat parent = p >= 0 && static_cast<std::size_t>(p) < i
+                                ? multiply(component[static_cast<std::size_t>(p)], b.parentChain)
+                                : b.parentChain;
+        local[i] = normalized(multiply(conjugate(parent), component[i]));
     }
     return local;
 }
@@ -182,22 +207,23 @@ std::vector<Quat> retargetRotations(const std::vector<Quat>& globalMesh, const s
 void alignRestToTPose(const std::vector<Vec3>& ourRest, const std::vector<Vec3>& refPosition,
                       const std::vector<Quat>& refComponent, const std::vector<int>& aimAt,
                       std::vector<RetargetBone>& bones) {
+    std::vector<Quat> swing(bones.size());
+    auto valid = [](int index, std::size_t size) { return index >= 0 && static_cast<std::size_t>(index) < size; };
     for (std::size_t i = 0; i < bones.size(); ++i) {
         RetargetBone& b = bones[i];
-        b.restComponent = i < refComponent.size() ? refComponent[i] : Quat{};
         const int c = i < aimAt.size() ? aimAt[i] : -1;
-        if (c < 0 || static_cast<std::size_t>(c) >= bones.size() || i >= refPosition.size() ||
-            static_cast<std::size_t>(c) >= refPosition.size()) {
-            continue;
+        const bool aims = valid(c, bones.size()) && i < refPosition.size() && valid(c, refPosition.size()) &&
+                          valid(b.joint, ourRest.size()) && valid(bones[static_cast<std::size_t>(c)].joint, ourRest.size());
+        if (aims) {
+            const Vec3 theirs = minus(refPosition[static_cast<std::size_t>(c)], refPosition[i]);
+            const Vec3 want = minus(ourRest[static_cast<std::size_t>(bones[static_cast<std::size_t>(c)].joint)],
+                                    ourRest[static_cast<std::size_t>(b.joint)]);
+            swing[i] = rotationBetween(theirs, want);
+        } else if (b.parentBone >= 0 && static_cast<std::size_t>(b.parentBone) < i) {
+            swing[i] = swing[static_cast<std::size_t>(b.parentBone)];
         }
-        const int ours = b.joint, oursChild = bones[static_cast<std::size_t>(c)].joint;
-        if (ours < 0 || oursChild < 0 || static_cast<std::size_t>(ours) >= ourRest.size() ||
-            static_cast<std::size_t>(oursChild) >= ourRest.size()) {
-            continue;
-        }
-        const Vec3 theirs = minus(refPosition[static_cast<std::size_t>(c)], refPosition[i]);
-        const Vec3 want = minus(ourRest[static_cast<std::size_t>(oursChild)], ourRest[static_cast<std::size_t>(ours)]);
-        b.restComponent = normalized(multiply(rotationBetween(theirs, want), b.restComponent));
+        const Quat ref = i < refComponent.size() ? refComponent[i] : Quat{};
+        b.restComponent = normalized(multiply(swing[i], ref));
     }
 }
 

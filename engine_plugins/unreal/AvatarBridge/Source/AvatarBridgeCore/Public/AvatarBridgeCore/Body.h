@@ -80,25 +80,44 @@ extern const std::vector<std::pair<std::string, std::string>> kMannyBones;
 /// The Manny bone for one of our joints ("" when the table has none).
 std::string mannyBone(const std::string& joint);
 
-/// One of our joints bound to a bone of the target rig. Rotations are in the rig's mesh (component) space.
+/// The hips' height above the ground in our T-pose (metres; docs/body.md): the root's scale to another rig.
+constexpr double kRestHipsHeight = 0.95;
+
+/// The child a joint's bone points at (its only child; Hips→Spine, UpperChest→Neck, a hand→its MiddleProximal
+/// where there are several), -1 for a leaf. Aligning a rig's reference pose to our T-pose aims along it.
+int aimChild(const Skeleton& skeleton, int joint);
+
+/// The root (Hips position, metres, Unity axes) in a rig's mesh space: centimetres, scaled by the rig's hips
+/// height over ours, so a taller rig sways as far in proportion and its feet stay on the ground.
+Vec3 rootInRig(const std::array<double, 3>& root, double rigHipsHeightCm, double ourHipsHeight = kRestHipsHeight);
+
+/// One of our joints bound to a bone of the target rig. Rotations are in the rig's mesh (component) space. A list
+/// of them is in the rig's bone order (parents before children).
 struct RetargetBone {
     int joint = -1;  // index of our joint (in the skeleton's order)
     int parentBone = -1;  // index in the RetargetBone list of the nearest bound ancestor bone, -1 for none
+    /// The reference local rotations of the rig's unbound bones between parentBone and this bone's direct parent,
+    /// multiplied in order (the identity when the direct parent is bound); without a bound ancestor, the direct
+    /// parent's component-space reference rotation. The engine keeps those bones as they are.
+    Quat parentChain;
     Quat restComponent;  // the target bone's component-space rotation in the rig's T-pose
 };
 
 /// Local (parent-space) rotations for the target rig's bones, one per RetargetBone. Our rest pose is a T-pose
 /// with every rotation the identity, so a joint's global rotation G is its turn away from the T-pose: each bound
-/// bone gets component = G · restComponent (G in mesh axes), and local = inverse(parent component) · component.
-/// A bone without a bound ancestor is local to component space. `globalMesh`: our joints' global rotations in
-/// the rig's mesh axes (globalRotations of the converted locals).
+/// bone gets component = G · restComponent (G in mesh axes), and local = inverse(direct parent's component) ·
+/// component, the direct parent's component being its bound ancestor's times parentChain. `globalMesh`: our
+/// joints' global rotations in the rig's mesh axes (globalRotations of the locals, converted).
 std::vector<Quat> retargetRotations(const std::vector<Quat>& globalMesh, const std::vector<RetargetBone>& bones);
 
-/// A rig's reference pose (Manny's is an A-pose) turned into the T-pose our rotations are relative to: each bound
-/// bone is swung by the shortest rotation that points it where our T-pose points the same bone, and
-/// restComponent = swing · refComponent. Inputs per RetargetBone, in the rig's component space: `refPosition`,
-/// `refComponent` (the reference pose) and `aimAt` (the index of the bound bone it points at, -1 for a leaf,
-/// which keeps its reference rotation). `ourRest`: our joints' T-pose positions in the same axes (any unit).
+/// A rig's reference pose (Manny's is an A-pose) turned into the T-pose our rotations are relative to: a bone with
+/// a target to aim at is swung by the shortest rotation that points it where our T-pose points the same bone
+/// (restComponent = swing · refComponent); a bone without one (a leaf, or its aim is unbound) turns with its
+/// nearest bound ancestor's swing, as if rigidly attached. Inputs per RetargetBone, in the rig's component space:
+/// `refPosition`, `refComponent` (the reference pose) and `aimAt` (the index of the bound bone it points at, -1 for
+/// none). `ourRest`: our joints' T-pose positions in the same axes (any unit). The swing aligns directions only:
+/// a rig whose reference twists a bone about its own axis (a palm facing the thigh instead of the floor) keeps
+/// that twist.
 void alignRestToTPose(const std::vector<Vec3>& ourRest, const std::vector<Vec3>& refPosition,
                       const std::vector<Quat>& refComponent, const std::vector<int>& aimAt,
                       std::vector<RetargetBone>& bones);
