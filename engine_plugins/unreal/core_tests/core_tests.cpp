@@ -703,7 +703,7 @@ void testRetargetOntoARig() {
         check(pose, 1e-4);
     }
     // The root: our 0.95 m hips onto a rig whose hips are 104.5 cm high, in mesh axes (Manny faces +Y).
-    const Vec3 root = rootInRig({0.1, 0.95, 0.2}, 104.5);
+    const Vec3 root = rootInRig(toUnrealPosition(Vec3{0.1, 0.95, 0.2}, UnrealSpace::Mesh), 104.5);
     CHECK(apart(root, Vec3{-11.0, 22.0, 104.5}) < 1e-9);
 }
 

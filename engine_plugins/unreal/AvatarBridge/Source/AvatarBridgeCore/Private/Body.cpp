@@ -182,9 +182,8 @@ int aimChild(const Skeleton& skeleton, int joint) {
     return children[0];
 }
 
-Vec3 rootInRig(const std::array<double, 3>& root, double rigHipsHeightCm, double ourHipsHeight) {
-    const Vec3 cm = toUnrealPosition(Vec3{root[0], root[1], root[2]}, UnrealSpace::Mesh);
-    const double scale = ourHipsHeight > 0.0 ? rigHipsHeightCm / (100.0 * ourHipsHeight) : 1.0;
+Vec3 rootInRig(const Vec3& cm, double rigHipsHeightCm, double ourHipsHeight) {
+    const double scale = ourHipsHeight > 0.0 && rigHipsHeightCm > 0.0 ? rigHipsHeightCm / (100.0 * ourHipsHeight) : 1.0;
     return {cm.x * scale, cm.y * scale, cm.z * scale};
 }
 

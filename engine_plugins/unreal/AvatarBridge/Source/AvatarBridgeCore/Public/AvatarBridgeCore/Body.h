@@ -87,9 +87,9 @@ constexpr double kRestHipsHeight = 0.95;
 /// where there are several), -1 for a leaf. Aligning a rig's reference pose to our T-pose aims along it.
 int aimChild(const Skeleton& skeleton, int joint);
 
-/// The root (Hips position, metres, Unity axes) in a rig's mesh space: centimetres, scaled by the rig's hips
-/// height over ours, so a taller rig sways as far in proportion and its feet stay on the ground.
-Vec3 rootInRig(const std::array<double, 3>& root, double rigHipsHeightCm, double ourHipsHeight = kRestHipsHeight);
+/// The root (our Hips position already in the rig's mesh axes, centimetres: toUnrealPosition(root, Mesh)) scaled
+/// by the rig's hips height over ours, so a taller rig sways as far in proportion and its feet stay on the ground.
+Vec3 rootInRig(const Vec3& rootMeshCm, double rigHipsHeightCm, double ourHipsHeight = kRestHipsHeight);
 
 /// One of our joints bound to a bone of the target rig. Rotations are in the rig's mesh (component) space. A list
 /// of them is in the rig's bone order (parents before children).
