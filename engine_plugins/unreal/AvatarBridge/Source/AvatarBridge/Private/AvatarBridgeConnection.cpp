@@ -60,6 +60,18 @@ FString FAvatarBridgeConnection::Status() const
 	if (S.state == avatarbridge::ConnectionState::Connected)
 	{
 		Text += FString::Printf(TEXT(" (clock offset %.1f ms, rtt %.1f ms)"), S.clockOffset * 1e3, S.clockRtt * 1e3);
+		// What a jittery network or a mismatched sidecar costs, so the Live Link panel says it without a debugger.
+		const uint64 Late = S.faceBuffer.late + S.faceBuffer.underruns + S.poseBuffer.late + S.audioRing.late;
+		const uint64 Skipped = S.malformed + S.versionMismatch + S.unknownKind + S.invalid;
+		if (Late > 0)
+		{
+			Text += FString::Printf(TEXT(", %llu late"), static_cast<unsigned long long>(Late));
+		}
+		if (Skipped > 0)
+		{
+			Text += FString::Printf(TEXT(", %llu skipped: %s"), static_cast<unsigned long long>(Skipped),
+			                        UTF8_TO_TCHAR(S.lastError.c_str()));
+		}
 	}
 	else if (!S.lastError.empty())
 	{
