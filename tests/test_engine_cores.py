@@ -137,6 +137,21 @@ def test_cpp_body_and_face_mappings_match_python(cpp_build: Path) -> None:
     np.testing.assert_allclose(curves, livelink_values(face.weights, face.head, face.eyes), rtol=0, atol=1e-7)
 
 
+def test_unreal_glue_type_checks_against_the_engine_api_it_uses() -> None:
+    """The plugin's Unreal glue (Source/AvatarBridge) cannot be built here (no Unreal Engine), but g++ checks it
+    against core_tests/unreal_api, a declaration of the UE 5.3 members it uses, and against the real core headers:
+    typos, wrong types and misuse of the core's API fail here; a wrong guess about Unreal itself would not."""
+    _require("g++")
+    unreal = CPP_CORE.parents[2]
+    sources = sorted((CPP_CORE.parent / "AvatarBridge" / "Private").glob("*.cpp"))
+    sources.append(CPP_CORE / "Private" / "AvatarBridgeCoreModule.cpp")
+    assert len(sources) >= 8
+    for source in sources:
+        _run(["g++", "-std=c++17", "-fsyntax-only", "-Wall", "-Wextra", "-Werror", "-Wno-unused-parameter",
+              "-I", str(unreal / "core_tests" / "unreal_api"), "-I", str(CPP_CORE.parent / "AvatarBridge" / "Public"),
+              "-I", str(CPP_CORE / "Public"), str(source)], f"type-checking {source.name}")
+
+
 def test_cs_core_unit_tests(cs_build: Path) -> None:
     """The same behaviours in C#: msgpack reader, hostile input, jitter buffer with simulated jitter, clock sync
     with skew, audio ring with resampling, interrupt flush and the session over a simulated transport."""

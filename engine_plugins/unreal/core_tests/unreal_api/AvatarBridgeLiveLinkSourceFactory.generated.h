@@ -1,0 +1,2 @@
+// (UnrealHeaderTool writes this in the engine.)
+#pragma once
