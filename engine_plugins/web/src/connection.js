@@ -14,7 +14,7 @@ export class BridgeError extends Error {
 }
 
 const PINGS_AT_CONNECT = 8;
-const PING_EVERY_S = 5;
+const PING_EVERY_S = 2; // a ping taken while the page was busy (start-up, a big upload) soon gives way to a better one
 const RETRY_S = [0.5, 1, 2, 3];
 
 export class Connection extends EventTarget {
