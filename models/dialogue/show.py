@@ -363,7 +363,9 @@ class ShowRunner:
         return {"state": self.state, "show_time": round(self.show_time(now), 3),
                 "current": segments[self.current].id if self.current is not None else None,
                 "next": segments[self.upcoming].id if self.upcoming < len(segments) else None,
-                "title": self.rundown.title}
+                "title": self.rundown.title,
+                # The rundown itself, so a console can list it with the current segment marked.
+                "segments": [{"id": s.id, "type": s.type, "at": s.at, "cue": s.cue} for s in segments]}
 
     # -- internals ---------------------------------------------------------------------------------------------
 
