@@ -94,6 +94,7 @@ export class UserModel {
     this.headNode = this.vrm?.humanoid?.getNormalizedBoneNode('head') ?? this._findHead();
     this.headRest = this.headNode ? this.headNode.quaternion.clone() : null;
     this.profile = null;
+    this.expressionSetters = [];
     this.setters = [];
   }
 
@@ -119,12 +120,16 @@ export class UserModel {
     return this.names.length > 0;
   }
 
+  /** How to set one of the model's morphs or expressions: {set, expression}, or null when it has none. */
   _setter(name) {
-    if (this.expressions.includes(name)) return (v) => this.vrm.expressionManager.setValue(name, v);
+    if (this.expressions.includes(name)) return { set: (v) => this.vrm.expressionManager.setValue(name, v), expression: true };
     const targets = this.morphs.get(name);
     if (!targets) return null;
-    return (v) => {
-      for (const [mesh, index] of targets) mesh.morphTargetInfluences[index] = v;
+    return {
+      set: (v) => {
+        for (const [mesh, index] of targets) mesh.morphTargetInfluences[index] = v;
+      },
+      expression: false,
     };
   }
 
@@ -133,9 +138,9 @@ export class UserModel {
     this.profile = profile;
     const byMorph = new Map();
     const add = (morph, read) => {
-      const set = this._setter(morph);
-      if (!set) return;
-      if (!byMorph.has(morph)) byMorph.set(morph, { set, reads: [] });
+      const setter = this._setter(morph);
+      if (!setter) return;
+      if (!byMorph.has(morph)) byMorph.set(morph, { ...setter, reads: [] });
       byMorph.get(morph).reads.push(read);
     };
     for (const [ours, morph] of Object.entries(profile.arkit ?? {})) {
@@ -150,7 +155,10 @@ export class UserModel {
         (s.face.eyes[1] + s.face.eyes[3]) / 2]) / 0.35)));
     }
     // Several of our signals may drive one morph (VRM's A from aa and jawOpen): the strongest wins.
-    this.setters = [...byMorph.values()].map(({ set, reads }) => (s) => set(Math.max(...reads.map((r) => r(s)))));
+    const setters = (expression) => [...byMorph.values()].filter((m) => m.expression === expression)
+      .map(({ set, reads }) => (s) => set(Math.max(...reads.map((r) => r(s)))));
+    this.expressionSetters = setters(true);
+    this.setters = setters(false);
     return missingChannels(profile, this.names);
   }
 
@@ -162,7 +170,9 @@ export class UserModel {
 
   /** state: {face, pose, viseme, emotion} at the playhead; skeleton: the stream's joint names. */
   apply(state, skeleton, dt) {
-    if (state.face) for (const set of this.setters) set(state);
+    // VRM expressions are applied by vrm.update(), which also resets every morph an expression binds: expressions
+    // go in before it, morphs driven directly after it (or a VRM whose `aa` binds its jawOpen would never open).
+    if (state.face) for (const set of this.expressionSetters) set(state);
     const humanoid = this.vrm?.humanoid;
     let headPose = null;
     if (humanoid && state.pose && skeleton) {
@@ -188,6 +198,7 @@ export class UserModel {
       }
     }
     this.vrm?.update(dt);
+    if (state.face) for (const set of this.setters) set(state);
   }
 
   /** The height to frame and where the face is (world), for the cameras. */
