@@ -139,6 +139,7 @@ export class OperatorConsole {
     if (!this.connection.has('queue') || this.connection.state !== 'connected') return;
     const reply = await this.request('queue', { action, message, avatar: this.app.avatar });
     if (!reply) return;
+    if (action !== 'list') this.log(`queue ${action}${message ? ` ${message}` : ''}`);
     this.queueHeld = reply.held;
     $('#queue-hold').textContent = reply.held ? 'Release' : 'Hold';
     $('#queue-hold').classList.toggle('active', reply.held);
@@ -173,7 +174,27 @@ export class OperatorConsole {
     }
     $('#show-status').textContent = `${reply.title}: ${reply.state} at ${reply.show_time.toFixed(1)} s · now `
       + `${reply.current ?? '—'} · next ${reply.next ?? '—'}`;
+    this._rundown(reply);
     if (verbose && action !== 'status') this.log(`show ${action}: ${reply.state}`);
+  }
+
+  /** The rundown, the current segment marked; a click jumps to a segment. (Older sidecars send no segments.) */
+  _rundown(reply) {
+    const segments = reply.segments ?? [];
+    const current = segments.findIndex((s) => s.id === reply.current);
+    const upcoming = segments.findIndex((s) => s.id === reply.next);
+    const done = reply.state === 'finished' ? segments.length : current >= 0 ? current : upcoming >= 0 ? upcoming : 0;
+    $('#rundown').replaceChildren(...segments.map((segment, i) => {
+      const li = document.createElement('li');
+      li.dataset.segment = segment.id;
+      li.className = i === current ? 'current' : i < done ? 'done' : i === upcoming ? 'next' : '';
+      if (i === current) li.setAttribute('aria-current', 'step');
+      const when = segment.cue ? `on cue “${segment.cue}”` : segment.at !== null && segment.at !== undefined ? `at ${segment.at} s` : '';
+      li.append(button(segment.id, () => this.refreshShow(true, 'jump', { segment: segment.id }), {
+        title: `jump to ${segment.id}`, 'aria-label': `${segment.id}, ${segment.type}${i === current ? ', on air' : ''}`,
+      }), Object.assign(document.createElement('span'), { textContent: `${segment.type}${when ? ` · ${when}` : ''}` }));
+      return li;
+    }));
   }
 
   async dance(file, path, style) {
@@ -200,16 +221,21 @@ export class OperatorConsole {
       const socket = new WebSocket(url);
       socket.binaryType = 'arraybuffer';
       const note = $('section[data-op="dance"] .note');
+      let answered = false; // the sidecar may refuse the file from its header (too big, not music): stop sending
+      const open = () => !answered && socket.readyState === WebSocket.OPEN;
       socket.onopen = async () => {
         const { encode } = await import('@msgpack/msgpack');
         socket.send(encode({ name: file.name, size: file.size }));
-        for (let at = 0; at < file.size && socket.readyState === WebSocket.OPEN; at += UPLOAD_CHUNK) {
-          socket.send(await file.slice(at, at + UPLOAD_CHUNK).arrayBuffer());
-          while (socket.bufferedAmount > 4 * UPLOAD_CHUNK) await new Promise((r) => setTimeout(r, 20));
+        for (let at = 0; at < file.size && open(); at += UPLOAD_CHUNK) {
+          const chunk = await file.slice(at, at + UPLOAD_CHUNK).arrayBuffer();
+          if (!open()) break;
+          socket.send(chunk);
+          while (open() && socket.bufferedAmount > 4 * UPLOAD_CHUNK) await new Promise((r) => setTimeout(r, 20));
           note.textContent = `uploading ${file.name}: ${Math.round((100 * Math.min(file.size, at + UPLOAD_CHUNK)) / file.size)}%`;
         }
       };
       socket.onmessage = async (event) => {
+        answered = true;
         const { decode } = await import('@msgpack/msgpack');
         const reply = decode(new Uint8Array(event.data));
         note.textContent = '';
