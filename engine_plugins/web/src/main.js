@@ -16,7 +16,10 @@ import { localNow } from './clock.js';
 
 const $ = (selector) => document.querySelector(selector);
 const params = new URLSearchParams(location.search);
+// The smallest jitter buffer; it grows while messages reach the page late (playout.js, JitterEstimate), unless
+// ?adaptive=0 fixes it.
 const JITTER_S = Number(params.get('jitter_ms') ?? 40) / 1000;
+const ADAPTIVE = params.get('adaptive') !== '0';
 const HEAD_ABOVE_JOINT = new THREE.Vector3(0, 0.085, 0.015); // the Head joint sits at the skull's base
 const TRACE_LIMIT = 20000;
 
@@ -101,7 +104,7 @@ class App {
     const url = new URL('/stream', location.href);
     url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
     this.connection = new Connection(params.get('ws') ?? url.href);
-    this.playout = new Playout(this.connection.clock, { delay: JITTER_S });
+    this.playout = new Playout(this.connection.clock, { delay: JITTER_S, adaptive: ADAPTIVE });
     this.stage = new Stage($('#view'));
     this.head = new PreviewHead();
     this.head.object.position.set(0, 1.55, 0);
@@ -115,6 +118,7 @@ class App {
     this.console = new OperatorConsole(this);
     this.trace = [];
     this.restarted = false;
+    this._restartedSinceLost = false;
     this.frames = 0;
     this.fps = 0;
     this.fpsWindow = localNow();
@@ -141,6 +145,7 @@ class App {
     this.playout.addEventListener('event', (e) => this.console.event(e.detail));
     this.playout.addEventListener('restart', () => {
       this.restarted = true;
+      this._restartedSinceLost = true;
       this._banner('The sidecar restarted: its stream began again', 'ok', 4000);
       this.console.log('the sidecar restarted (stream sequence numbers began again)');
     });
@@ -166,13 +171,17 @@ class App {
       this.playout.resync();
       this.console.describe(described);
       this.console.setConnected(true);
-      this._banner(reconnect ? 'Reconnected to the sidecar' : `Connected: ${described.avatars.join(', ')}`, 'ok', 2500);
+      const again = this._restartedSinceLost ? ' — it restarted: its stream began again' : '';
+      this._banner(reconnect ? `Reconnected to the sidecar${again}` : `Connected: ${described.avatars.join(', ')}`, 'ok', 4000);
       this.console.log(reconnect ? 'reconnected to the sidecar' : 'connected to the sidecar');
       this.playout.audio.ensure(described.audio?.rate ?? 22050);
       $('#sound').hidden = this.playout.audio.running;
     } else if (state === 'lost') {
       this.console.setConnected(false);
-      this.playout.hold();
+      // The stream flows again as soon as a socket opens, before describe: sequence numbers are compared with
+      // this connection's from the first message on (a gap is no loss; numbers going back are a restart).
+      this.playout.resync();
+      this._restartedSinceLost = false;
       this._banner(`Connection to the sidecar lost — reconnecting in ${delay} s (attempt ${this.connection.attempt})`, 'lost');
       if (this.connection.attempt === 1) this.console.log('connection to the sidecar lost; reconnecting', 'error');
     }
@@ -236,7 +245,7 @@ class App {
     const report = $('#model-report');
     const driven = drivenCount(profile);
     const head = document.createElement('p');
-    head.textContent = `${this.model.name}: ${this.model.vrm ? `VRM ${this.model.vrm.meta?.metaVersion ?? ''}` : 'glTF'}, `
+    head.textContent = `${this.model.name}: ${this.model.vrm ? (this.model.vrm.meta?.metaVersion === '0' ? 'VRM 0.x' : 'VRM 1.0') : 'glTF'}, `
       + `${this.model.names.length} morphs/expressions; profile “${key}” drives ${driven - missing.length} of ${driven}`
       + (missing.length ? `; the model lacks ${missing.length}:` : ' — nothing missing.');
     const list = document.createElement('ul');
@@ -337,7 +346,8 @@ class App {
   _record(t, now, current) {
     const heard = this.playout.audio.heard();
     const sync = heard ? heard.pts - (this.connection.clock.toSidecar(heard.local) - this.playout.delay) : null;
-    this.trace.push({ t, now, jaw: this.influence('jawOpen'), sync, take: current?.take.id ?? null, spoken: current?.spoken ?? 0 });
+    this.trace.push({ t, now, delay: this.playout.delay, jaw: this.influence('jawOpen'), sync, take: current?.take.id ?? null,
+      spoken: current?.spoken ?? 0 });
     if (this.trace.length > TRACE_LIMIT) this.trace.splice(0, this.trace.length - TRACE_LIMIT);
   }
 

@@ -7,6 +7,32 @@ import { localNow } from './clock.js';
 
 const KEEP_S = 1.0; // frames older than this behind the playhead are gone
 const SUBTITLE_HOLD_S = 1.5;
+const MAX_DELAY_S = 0.5;
+
+/**
+ * The jitter buffer's size, learnt from how late messages reach the page. Messages arrive on the page's main
+ * thread, which a busy renderer (software WebGL on a small machine) holds for tens of milliseconds at a time, so a
+ * message can be handled after its pts although the sidecar sent it `lookahead` ahead. The buffer must cover the
+ * worst lateness of the last seconds; it follows lateness up at once and lets it go after `window` seconds.
+ */
+export class JitterEstimate {
+  constructor(base, { window = 10, margin = 0.03, max = MAX_DELAY_S } = {}) {
+    Object.assign(this, { base, window, margin, max });
+    this.samples = []; // [local arrival, lateness]: sidecar time at arrival - pts (> 0: after its pts)
+  }
+
+  add(local, lateness) {
+    this.samples.push([local, lateness]);
+    while (this.samples[0][0] < local - this.window) this.samples.shift();
+  }
+
+  /** The delay that would have played every message of the window on time. */
+  target() {
+    let worst = -Infinity;
+    for (const [, lateness] of this.samples) worst = Math.max(worst, lateness);
+    return Math.min(this.max, Math.max(this.base, worst + this.margin));
+  }
+}
 
 function lerp(a, b, f) {
   return a + (b - a) * f;
@@ -176,6 +202,11 @@ export class AudioScheduler {
     }
   }
 
+  /** Nothing scheduled is still to be heard. */
+  idle() {
+    return !this.ctx || this.nextTime <= this.ctx.currentTime;
+  }
+
   /** Stop every sample after the cut (an `interrupted` event). */
   cut(pts, delay) {
     if (!this.ctx) return;
@@ -264,10 +295,11 @@ class StreamStats {
 
 /** One avatar's stream held for playout: frames, audio, takes (words and phonemes for subtitles). */
 export class Playout extends EventTarget {
-  constructor(clock, { delay = 0.05 } = {}) {
+  constructor(clock, { delay = 0.05, adaptive = true } = {}) {
     super();
     this.clock = clock;
-    this.delay = delay;
+    this.delay = delay; // the jitter buffer: everything plays at pts + delay
+    this.jitter = adaptive ? new JitterEstimate(delay) : null;
     this.avatar = null;
     this.faces = new FrameBuffer(blendFaces);
     this.poses = new FrameBuffer(blendPoses);
@@ -315,6 +347,7 @@ export class Playout extends EventTarget {
       this._emit('restart');
     }
     if (message.avatar !== this.avatar) return;
+    if (lag !== null && (message.kind === 'face' || message.kind === 'audio')) this.jitter?.add(received, -lag);
     const playAt = () => this.clock.toSidecar(received) > message.pts + this.delay;
     switch (message.kind) {
       case 'face':
@@ -329,6 +362,8 @@ export class Playout extends EventTarget {
         this.skeleton = message;
         break;
       case 'audio':
+        // The buffer changes size only in silence, before a take's first sample: a take never jumps or stretches.
+        if (this.jitter && message.take !== this.audio.lastTake && this.audio.idle()) this.delay = this.jitter.target();
         this.audio.schedule(message, this.delay);
         this.take(message.take).start ??= message.pts;
         break;
