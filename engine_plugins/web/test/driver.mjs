@@ -4,19 +4,15 @@
 //
 //   {"cmd": "goto", "url"}             {"cmd": "eval", "js"}            {"cmd": "wait", "js", "timeout_ms"}
 //   {"cmd": "screenshot", "path"}      {"cmd": "press", "key"}          {"cmd": "fill", "selector", "text"}
-//   {"cmd": "click", "selector"}       {"cmd": "files", "selector", "paths"}    {"cmd": "logs"}   {"cmd": "close"}
-import { chromium } from 'playwright-core';
+//   {"cmd": "click", "selector"}       {"cmd": "select", "selector", "value"}
+//   {"cmd": "files", "selector", "paths"}    {"cmd": "logs"}   {"cmd": "close"}
+//
+// Every page it opens carries the WebAudio probe of browser.mjs (window.__audioStarts).
 import { createInterface } from 'node:readline';
+import { openPage, probeWebAudio } from './browser.mjs';
 
-const ARGS = ['--no-sandbox', '--autoplay-policy=no-user-gesture-required', '--disable-gpu',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run',
-  '--disable-background-timer-throttling', '--disable-renderer-backgrounding'];
-
-const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', headless: true, args: ARGS });
-const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
-const logs = [];
-page.on('console', (m) => logs.push(`${m.type()}: ${m.text()}`));
-page.on('pageerror', (e) => logs.push(`pageerror: ${e.message}`));
+const { browser, page, logs } = await openPage();
+await page.addInitScript(probeWebAudio);
 
 const commands = {
   goto: ({ url }) => page.goto(url, { waitUntil: 'load' }).then(() => null),
@@ -26,6 +22,7 @@ const commands = {
   press: ({ key }) => page.keyboard.press(key).then(() => null),
   fill: ({ selector, text }) => page.fill(selector, text).then(() => null),
   click: ({ selector }) => page.click(selector).then(() => null),
+  select: ({ selector, value }) => page.selectOption(selector, value).then(() => null),
   files: ({ selector, paths }) => page.setInputFiles(selector, paths).then(() => null),
   logs: () => logs.splice(0),
   close: async () => {
