@@ -32,8 +32,12 @@ from bridge.protocol import (
 from bridge.sinks import Hub
 
 WEB = Path(__file__).resolve().parents[1] / "engine_plugins" / "web"
-pytestmark = pytest.mark.skipif(not (WEB / "node_modules" / "three").is_dir(),
-                                reason="the preview's npm packages are missing: run `make deps`")
+
+
+def require_npm() -> None:
+    """The page's npm packages, or a failure saying how to get them (`make test` installs them: no skip)."""
+    if not (WEB / "node_modules" / "three").is_dir():
+        pytest.fail(f"the preview's npm packages are missing in {WEB / 'node_modules'}: run `make deps`", pytrace=False)
 
 
 def echo_control(raw: bytes, peer: str) -> bytes:
@@ -51,6 +55,7 @@ def face(seq: int) -> FaceFrame:
 
 @pytest_asyncio.fixture
 async def server() -> AsyncIterator[PreviewServer]:
+    require_npm()
     preview = PreviewServer(echo_control, port=0)
     await preview.start()
     yield preview
@@ -171,6 +176,7 @@ def server_sync() -> Iterator[PreviewServer]:
     """The preview server on a loop in a thread, for blocking HTTP clients."""
     import threading
 
+    require_npm()
     loop = asyncio.new_event_loop()
     preview = PreviewServer(echo_control, port=0)
     loop.run_until_complete(preview.start())
@@ -207,6 +213,23 @@ async def test_music_upload_lands_on_disk_and_bad_uploads_say_why(server: Previe
     for _ in range(5):  # old uploads go: the folder stays small over a long show
         await upload(server, {"name": "a.ogg", "size": 3}, b"abc")
     assert len(list(server.uploads.iterdir())) == 4
+
+
+@pytest.mark.asyncio
+async def test_an_upload_that_breaks_its_header_or_stops_leaves_nothing_behind(server: PreviewServer) -> None:
+    more = await upload(server, {"name": "a.wav", "size": 4}, b"abcdef")
+    assert more["error"]["code"] == "out_of_range" and "more bytes than the 4 announced" in more["error"]["message"]
+    async with connect(ws_url(server, "/upload")) as ws:
+        await ws.send(msgpack.packb({"name": "a.wav", "size": 4}))
+        await ws.send("text, not bytes")
+        reply = msgpack.unpackb(await asyncio.wait_for(ws.recv(), 5), raw=False)
+    assert reply["error"]["code"] == "bad_type" and "binary frames" in reply["error"]["message"]
+    async with connect(ws_url(server, "/upload")) as ws:  # a tab closed half-way through
+        await ws.send(msgpack.packb({"name": "b.wav", "size": 1000}))
+        await ws.send(b"x" * 100)
+        await asyncio.sleep(0.1)
+    await asyncio.sleep(0.2)
+    assert list(server.uploads.iterdir()) == []
 
 
 def test_missing_npm_packages_are_a_clear_error(tmp_path: Path) -> None:
