@@ -257,7 +257,9 @@ export class OperatorConsole {
   /** A stream event, told in the log and the panels. */
   event(message) {
     const t = message.type;
-    if (t === 'take_started') this.log(`▶ ${message.take}${message.emotion ? ` [${message.emotion}]` : ''}: ${message.text}`);
+    if (t === 'take_started') {
+      this.log(`▶ ${message.take}${message.emotion ? ` [${message.emotion}]` : ''}: ${message.text || '(music, no words)'}`);
+    }
     else if (t === 'interrupted') this.log(`■ ${message.take ?? ''} interrupted`);
     else if (t === 'error' || t === 'warning') this.log(`${t} ${message.code}: ${message.message}`, t === 'error' ? 'error' : '');
     else if (t === 'gesture') this.log(`gesture ${message.name}`);

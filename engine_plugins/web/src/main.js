@@ -35,10 +35,11 @@ class Stage {
     this.gpu = rendererName();
     this.software = /swiftshader|llvmpipe|software/i.test(this.gpu);
     // Software rendering shares the CPU with the page and the audio: fewer pixels and frames leave it time to
-    // take the stream in on time.
+    // take the stream in on time. ?quality=high draws full pixels anyway (pictures for the docs).
+    const light = this.software && params.get('quality') !== 'high';
     this.maxFps = Number(params.get('max_fps') ?? (this.software ? 15 : 0));
-    this.renderer = new THREE.WebGLRenderer({ canvas, antialias: !this.software });
-    this.renderer.setPixelRatio(this.software ? 0.75 : Math.min(window.devicePixelRatio, 2));
+    this.renderer = new THREE.WebGLRenderer({ canvas, antialias: !light });
+    this.renderer.setPixelRatio(light ? 0.75 : Math.min(window.devicePixelRatio, 2));
     this.renderer.outputColorSpace = THREE.SRGBColorSpace;
     this.scene = new THREE.Scene();
     this.scene.background = new THREE.Color('#1b2030');
@@ -71,7 +72,9 @@ class Stage {
     this.bodyTarget.lerp(bodyAt, 0.1);
     this.faceCamera.position.copy(this.faceTarget).add(new THREE.Vector3(0, 0.02, 0.82));
     this.faceCamera.lookAt(this.faceTarget);
-    const distance = Math.max(2.2, bodyHeight * 1.9);
+    // The body view holds hands raised overhead (a cheer, a dance): 1.3 body heights, feet to fingertips, and a margin.
+    const halfHeight = bodyHeight * 0.7;
+    const distance = halfHeight / Math.tan(THREE.MathUtils.degToRad(this.bodyCamera.fov / 2));
     this.bodyCamera.position.set(this.bodyTarget.x, this.bodyTarget.y + 0.1, this.bodyTarget.z + distance);
     this.bodyCamera.lookAt(this.bodyTarget);
   }
@@ -325,10 +328,10 @@ class App {
       height = box.max.y - box.min.y;
       faceAt = this.model.headNode ? this.model.headNode.getWorldPosition(new THREE.Vector3()).add(new THREE.Vector3(0, 0.06, 0))
         : new THREE.Vector3(0, box.max.y - Math.min(0.15, height * 0.1), 0);
-      bodyAt = box.getCenter(new THREE.Vector3());
+      bodyAt = box.getCenter(new THREE.Vector3()).setY(box.min.y + height * 0.62);
     } else {
       faceAt = this.head.object.getWorldPosition(new THREE.Vector3()).add(new THREE.Vector3(0, -0.03, 0));
-      bodyAt = this.figure ? this.figure.worldOf('Hips').setY(0.95) : new THREE.Vector3(0, 1.2, 0);
+      bodyAt = this.figure ? this.figure.worldOf('Hips').setY(1.8 * 0.62) : new THREE.Vector3(0, 1.2, 0);
     }
     this.stage.frame(faceAt, bodyAt, height);
   }
@@ -397,15 +400,18 @@ class App {
     const m = this.metrics();
     const f = (v, digits = 0, unit = '') => (v === null || v === undefined || Number.isNaN(v) ? '—' : `${v.toFixed(digits)}${unit}`);
     const rows = [
-      ['link', `${m.state}${m.rttMs !== null ? ` · rtt ${f(m.rttMs, 1)} ms` : ''}`],
-      ['pts lag', f(m.ptsLagMs, 0, ' ms')],
-      ['fps', `${f(m.fps)} drawn · ${f(m.faceRate)} face/s`],
-      ['drops', `${m.drops} seq · ${m.lateFrames} late · ${m.lateAudio} audio`],
-      ['1st audio', f(m.firstAudioMs, 0, ' ms')],
-      ['buffer', `${f(m.jitterMs)} ms · audio ${m.audio}`],
+      ['link', `${m.state}${m.rttMs !== null ? ` · rtt ${f(m.rttMs, 1)} ms` : ''}`, 'connection state and the best ping round trip'],
+      ['pts lag', f(m.ptsLagMs, 0, ' ms'), 'how long before its pts a face frame reaches the page (median of 2 s): the sidecar '
+        + 'sends frames `lookahead` ahead; below 0 they arrive late and only the jitter buffer saves them'],
+      ['fps', `${f(m.fps)} drawn · ${f(m.faceRate)} face/s`, 'frames drawn per second · face frames received per second'],
+      ['drops', `${m.drops} seq · ${m.lateFrames} late · ${m.lateAudio} audio`,
+        'messages lost (sequence gaps) · face frames and audio chunks that arrived after their play time'],
+      ['1st audio', f(m.firstAudioMs, 0, ' ms'), 'time to first audio of the last take: from the request leaving to its first sample heard'],
+      ['buffer', `${f(m.jitterMs)} ms · audio ${m.audio}`, 'the jitter buffer (grows while messages arrive late) · WebAudio state'],
     ];
-    $('#stats').replaceChildren(...rows.flatMap(([k, v]) => [
-      Object.assign(document.createElement('dt'), { textContent: k }), Object.assign(document.createElement('dd'), { textContent: v })]));
+    $('#stats').replaceChildren(...rows.flatMap(([k, v, title]) => [
+      Object.assign(document.createElement('dt'), { textContent: k, title }),
+      Object.assign(document.createElement('dd'), { textContent: v, title })]));
     $('#sound').hidden = m.audio !== 'suspended';
   }
 }
