@@ -390,6 +390,18 @@ def test_keyboard_shortcuts_drive_the_console(preview: Preview) -> None:
     assert page.errors() == []
 
 
+def test_look_at_buttons_turn_the_eyes(preview: Preview) -> None:
+    page = preview.page
+    eyes = "[preview.head.eyes[0].rotation.y, preview.head.eyes[0].rotation.x]"  # left eye: yaw, pitch (+: down)
+    # "product" is low at her right hand (models/face/life.py): the eyes turn to her right (-yaw) and down.
+    page.command("click", selector="#gaze-targets button:text-is('product')")
+    page.wait(f"(([yaw, pitch]) => yaw < -0.15 && pitch > 0.15)({eyes})", 5)
+    page.command("click", selector="#gaze-targets button:text-is('camera')")
+    page.wait(f"(([yaw, pitch]) => Math.abs(yaw) < 0.08 && Math.abs(pitch) < 0.08)({eyes})", 5)
+    assert "look_at" not in log_text(page)  # no error reply
+    assert page.errors() == []
+
+
 def test_a_line_from_the_console_moves_the_jaw_plays_audio_at_pts_and_shows_subtitles(preview: Preview) -> None:
     page = preview.page
     tap = StreamTap(preview.sidecar)
