@@ -437,7 +437,8 @@ def build_parser() -> argparse.ArgumentParser:
                                  "take.livelink.csv, take.bvh (the body) and take.png (a contact sheet) in the output "
                                  "folder.")
     render.add_argument("text", nargs="?", help="what to say (or --show)")
-    render.add_argument("--show", type=Path, help="rehearse a rundown file instead: show.wav, show.json, timing.txt")
+    render.add_argument("--show", type=Path,
+                        help="rehearse a rundown file instead: show.wav, show.json, timing.txt, show.bvh")
     render.add_argument("-o", "--output", type=Path, required=True, help="output folder")
     render.add_argument("--emotion", help="emotion of the line")
     render.add_argument("--fps", type=float, default=60.0, help="frame rate (default %(default)s)")

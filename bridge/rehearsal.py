@@ -7,6 +7,10 @@ show's length (and each segment's) before air.
     DIR/show.wav     the show's audio on the show's timeline
     DIR/show.json    segments (start, end, duration, lateness, how they ended, what was said) and all events
     DIR/timing.txt   the timing report as printed
+    DIR/show.bvh     the body over the whole show (idle, gestures, speech beats, dances) for Blender
+
+A dance segment with `music:` is danced for real: the music is beat-tracked, played into show.wav and danced in
+show.bvh, and the segment lasts as long as the music, as on air.
 """
 
 from __future__ import annotations
@@ -19,11 +23,13 @@ from typing import Any
 import numpy as np
 import soundfile
 
+from bridge.body_layers import MusicDesk, add_bodies
 from bridge.director import Director
 from bridge.host import Host
 from bridge.performer import Performer, VirtualClock
-from bridge.protocol import AudioChunk, Event, Words
+from bridge.protocol import AudioChunk, Event, PoseFrame, Words
 from bridge.sinks import Hub, Recorder
+from models.body.bvh import write_bvh
 from models.dialogue.engine import RetrievalEngine
 from models.dialogue.persona import Persona, load_persona
 from models.dialogue.show import Rundown
@@ -57,6 +63,9 @@ class ShowReport:
     sample_rate: int
     events: list[dict[str, Any]]
     finished: bool
+    frame_rate: float
+    root: np.ndarray  # [F, 3] Hips, metres, one row per performer frame from show time 0
+    rotations: np.ndarray  # [F, J, 4] local joint rotations, skeleton order
 
     def table(self) -> str:
         lines = [f"{self.title}: {self.duration:.1f} s ({_clock(self.duration)})"
@@ -80,7 +89,8 @@ def rehearse(voice: Voice, rundown: Rundown, persona: Persona | None = None, fra
     recorder = Recorder()
     clock = VirtualClock()
     performer = Performer([avatar], Hub([recorder]), rate=frame_rate, lookahead=0.0)
-    host = Host(persona, RetrievalEngine(persona), Director(performer, voice, clock), [avatar])
+    music = MusicDesk(performer, add_bodies(performer), voice.sample_rate, clock)  # inline: tracked at the cue
+    host = Host(persona, RetrievalEngine(persona), Director(performer, voice, clock), [avatar], dance=music.dance)
     host.load_show(rundown, avatar)
     runner = host.show
     assert runner is not None
@@ -97,7 +107,7 @@ def rehearse(voice: Voice, rundown: Rundown, persona: Persona | None = None, fra
         performer.tick(clock.t)
         host.step(clock.t)
         clock.t += performer.period
-    return _report(rundown, recorder, voice.sample_rate, clock.t, runner.state == "finished")
+    return _report(rundown, recorder, voice.sample_rate, frame_rate, clock.t, runner.state == "finished")
 
 
 def _ask(host: Host, avatar: str, questions: tuple[str, ...]) -> None:
@@ -108,7 +118,8 @@ def _ask(host: Host, avatar: str, questions: tuple[str, ...]) -> None:
     desk.qa_left = min(desk.qa_left, len(desk.queue.waiting()))
 
 
-def _report(rundown: Rundown, recorder: Recorder, rate: int, end: float, finished: bool) -> ShowReport:
+def _report(rundown: Rundown, recorder: Recorder, rate: int, frame_rate: float, end: float,
+            finished: bool) -> ShowReport:
     events = [m for m in recorder.messages if isinstance(m, Event)]
     show = [e for e in events if e.type == "show"]
     starts = {e.data["segment"]: e for e in show if e.data.get("action") == "segment_started"}
@@ -134,8 +145,11 @@ def _report(rundown: Rundown, recorder: Recorder, rate: int, end: float, finishe
         at = int(round(chunk.pts * rate))
         pcm = np.frombuffer(chunk.pcm, dtype="<i2")[: max(len(audio) - at, 0)]
         audio[at:at + len(pcm)] = pcm
+    poses = [m for m in recorder.messages if isinstance(m, PoseFrame) and m.pts <= finish + 1e-9]
     return ShowReport(rundown.title, float(finish), segments, audio, rate,
-                      [{"type": e.type, "pts": round(e.pts, 4), "take": e.take, **e.data} for e in events], finished)
+                      [{"type": e.type, "pts": round(e.pts, 4), "take": e.take, **e.data} for e in events], finished,
+                      frame_rate, np.array([p.root for p in poses], dtype=np.float32).reshape(-1, 3),
+                      np.frombuffer(b"".join(p.q for p in poses), dtype="<f4").reshape(len(poses), -1, 4))
 
 
 def write_report(report: ShowReport, out_dir: Path) -> list[Path]:
@@ -148,4 +162,8 @@ def write_report(report: ShowReport, out_dir: Path) -> list[Path]:
         "events": report.events,
     }, indent=1, default=str))
     txt.write_text(report.table() + "\n")
-    return [wav, doc, txt]
+    if not len(report.root):
+        return [wav, doc, txt]
+    bvh = out_dir / "show.bvh"
+    write_bvh(bvh, report.root, report.rotations, report.frame_rate)
+    return [wav, doc, txt, bvh]

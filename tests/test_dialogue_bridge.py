@@ -179,8 +179,52 @@ def test_rehearsal_renders_the_sample_show_with_timings(voice, tmp_path: Path) -
     assert report.duration == pytest.approx(report.segments[-1].end, abs=0.05)
     assert abs(len(report.audio) / report.sample_rate - report.duration) < 0.1
     paths = write_report(report, tmp_path)
-    assert [p.name for p in paths] == ["show.wav", "show.json", "timing.txt"]
+    assert [p.name for p in paths] == ["show.wav", "show.json", "timing.txt", "show.bvh"]
     assert "last-questions" in (tmp_path / "timing.txt").read_text()
+
+
+def test_rehearsal_dances_a_music_segment_into_the_audio_and_the_bvh(voice, tmp_path: Path) -> None:  # noqa: ANN001
+    import numpy as np
+    import soundfile
+
+    from models.body.bvh import read_bvh
+    from models.body.dance import warm_up
+    from models.body.metrics import click_track
+    from models.dialogue.show import parse_rundown
+
+    warm_up()
+    clicks, beats = click_track(120.0, 6.0, voice.sample_rate)
+    soundfile.write(tmp_path / "theme.wav", clicks, voice.sample_rate)
+    rundown = parse_rundown("title: t\nsegments:\n"
+                            "  - {id: hi, type: line, text: Dance with me!}\n"
+                            "  - {id: dance, type: dance, music: theme.wav, style: hype}\n"
+                            "  - {id: bye, type: line, text: Bye!}\n", base=tmp_path, persona=PERSONA)
+    report = rehearse(voice, rundown, frame_rate=30.0)
+    by_id = {s.id: s for s in report.segments}
+    dance = by_id["dance"]
+    assert report.finished and dance.ended == "done"
+    assert dance.duration == pytest.approx(6.0, abs=0.1)  # the music's length, as on air
+    # The music is in show.wav where the dance take played (from the frame after the segment started): a click on
+    # every beat and silence between them.
+    played = next(e["pts"] for e in report.events if e["type"] == "dance")
+    played = next(e["pts"] for e in report.events if e["type"] == "take_started" and e["pts"] >= played)
+    assert played - dance.start == pytest.approx(1 / 30.0, abs=1e-3)
+    rate = report.sample_rate
+    for beat in beats:
+        at = int(round((played + beat) * rate))
+        assert np.abs(report.audio[at:at + rate // 100]).max() > 0.3 * 32767
+        assert np.abs(report.audio[at - rate // 10:at - rate // 50]).max() < 100
+    # The body dances in show.bvh: far more motion in the dance than while she says "Dance with me!".
+    paths = write_report(report, tmp_path / "out")
+    assert [p.name for p in paths] == ["show.wav", "show.json", "timing.txt", "show.bvh"]
+    motion = read_bvh(tmp_path / "out" / "show.bvh")
+    assert motion.num_frames == pytest.approx(report.duration * 30.0, abs=2)
+
+    def speed(segment) -> float:  # noqa: ANN001 - mean angular change per frame over a segment
+        q = motion.rotations[int(segment.start * 30):int(segment.end * 30)]
+        return float(np.mean(1.0 - np.abs(np.sum(q[1:] * q[:-1], axis=-1))))
+
+    assert speed(dance) > 5 * speed(by_id["hi"]), (speed(dance), speed(by_id["hi"]))
 
 
 def test_show_dance_segment_plays_a_dance_take(voice, retrieval, tmp_path: Path) -> None:  # noqa: ANN001
