@@ -15,6 +15,11 @@ export class BridgeError extends Error {
 
 const PINGS_AT_CONNECT = 8;
 const PING_EVERY_S = 2; // a ping taken while the page was busy (start-up, a big upload) soon gives way to a better one
+// Until a ping comes back this fast, ping four times a second: on a page whose main thread is busy (software WebGL
+// on a small machine) most round trips take tens of ms, and the clock is only as good as the quickest one
+// (offset error <= rtt / 2).
+const GOOD_RTT_S = 0.005;
+const PING_SEEKING_S = 0.25;
 const RETRY_S = [0.5, 1, 2, 3];
 
 export class Connection extends EventTarget {
@@ -65,12 +70,20 @@ export class Connection extends EventTarget {
       this.described = described;
       this.attempt = 0;
       this.connects += 1;
-      this._pingTimer = setInterval(() => this.ping().catch(() => {}), PING_EVERY_S * 1000);
+      this._schedulePing(socket);
       this._setState('connected', { described, reconnect: this.connects > 1 });
     } catch (err) {
       this._emit('error', { message: `the sidecar did not answer describe/ping: ${err.message}` });
       socket.close();
     }
+  }
+
+  _schedulePing(socket) {
+    const every = this.clock.rtt !== null && this.clock.rtt <= GOOD_RTT_S ? PING_EVERY_S : PING_SEEKING_S;
+    this._pingTimer = setTimeout(() => {
+      if (socket !== this.socket) return;
+      this.ping().catch(() => {}).finally(() => { if (socket === this.socket) this._schedulePing(socket); });
+    }, every * 1000);
   }
 
   _message(event) {
@@ -96,7 +109,7 @@ export class Connection extends EventTarget {
 
   _closed(socket, event) {
     if (socket !== this.socket) return;
-    clearInterval(this._pingTimer);
+    clearTimeout(this._pingTimer);
     for (const waiting of this.pending.values()) {
       clearTimeout(waiting.timer);
       waiting.reject(new Error('connection lost'));

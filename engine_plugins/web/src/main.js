@@ -23,6 +23,24 @@ const ADAPTIVE = params.get('adaptive') !== '0';
 const HEAD_ABOVE_JOINT = new THREE.Vector3(0, 0.085, 0.015); // the Head joint sits at the skull's base
 const TRACE_LIMIT = 20000;
 
+// A software renderer (SwiftShader) draws our scene in ~160 ms of CPU a frame: at 15 fps it took both cores of a small
+// machine from the page's main thread (frames and pings arrived ~50 ms late) and from the sidecar; at 12 it leaves them
+// room (frames arrive the full lookahead ahead, round trips stay under 1 ms).
+const SOFTWARE_MAX_FPS = 12;
+
+/** Our own meshes drawn with Lambert shading instead of physically based: a software renderer spends most of a
+ * frame shading pixels (SwiftShader: 13 fps with standard materials, 19 with Lambert, on 2 cores). A user's model
+ * keeps its own materials. */
+function simplerShading(root) {
+  root.traverse((object) => {
+    const m = object.material;
+    if (!m || !m.isMeshStandardMaterial) return;
+    object.material = new THREE.MeshLambertMaterial({ color: m.color, vertexColors: m.vertexColors, side: m.side,
+      map: m.map, transparent: m.transparent, opacity: m.opacity });
+  });
+  return root;
+}
+
 /** The WebGL renderer's name: a software one (SwiftShader, llvmpipe) gets a lighter picture and frame rate. */
 function rendererName() {
   const gl = document.createElement('canvas').getContext('webgl2');
@@ -37,7 +55,8 @@ class Stage {
     // Software rendering shares the CPU with the page and the audio: fewer pixels and frames leave it time to
     // take the stream in on time. ?quality=high draws full pixels anyway (pictures for the docs).
     const light = this.software && params.get('quality') !== 'high';
-    this.maxFps = Number(params.get('max_fps') ?? (this.software ? 15 : 0));
+    this.light = light;
+    this.maxFps = Number(params.get('max_fps') ?? (this.software ? SOFTWARE_MAX_FPS : 0));
     this.renderer = new THREE.WebGLRenderer({ canvas, antialias: !light });
     this.renderer.setPixelRatio(light ? 0.75 : Math.min(window.devicePixelRatio, 2));
     this.renderer.outputColorSpace = THREE.SRGBColorSpace;
@@ -52,7 +71,7 @@ class Stage {
     this.scene.add(rim);
     const floor = new THREE.Mesh(new THREE.CircleGeometry(1.6, 48), new THREE.MeshStandardMaterial({ color: '#262d40', roughness: 0.9 }));
     floor.rotation.x = -Math.PI / 2;
-    this.scene.add(floor);
+    this.scene.add(light ? simplerShading(floor) : floor);
     const grid = new THREE.PolarGridHelper(1.6, 8, 4, 48, '#3a4460', '#323a52');
     grid.position.y = 0.002;
     this.scene.add(grid);
@@ -110,6 +129,7 @@ class App {
     this.playout = new Playout(this.connection.clock, { delay: JITTER_S, adaptive: ADAPTIVE });
     this.stage = new Stage($('#view'));
     this.head = new PreviewHead();
+    if (this.stage.light) simplerShading(this.head.object);
     this.head.object.position.set(0, 1.55, 0);
     this.stage.scene.add(this.head.object);
     this.figure = null;
@@ -193,6 +213,7 @@ class App {
   _skeleton(skeleton) {
     if (this.figure) this.figure.object.removeFromParent();
     this.figure = new Figure(skeleton);
+    if (this.stage.light) simplerShading(this.figure.object);
     this.stage.scene.add(this.figure.object);
     this.figure.head.add(this.head.object);
     this.head.object.position.copy(HEAD_ABOVE_JOINT);

@@ -1,14 +1,27 @@
 // Debian's Chromium, headless, as the browser tests and the screenshot script launch it (playwright-core drives it;
 // no browser is downloaded). Audio may start without a click, and a page in the background is not throttled.
+// No GPU here: WebGL runs on SwiftShader in the GPU process, and the page is rastered and composited in software.
+// With --disable-gpu, Chromium 156 draws WebGL on the page's own main thread (a 65 ms task per frame on a 2-core
+// machine), which left the page's WebSocket messages waiting ~100 ms; compositing through SwiftShader as well cost
+// 35 ms a frame with nothing drawn.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
-export const CHROMIUM_ARGS = ['--no-sandbox', '--autoplay-policy=no-user-gesture-required', '--disable-gpu',
+export const CHROMIUM_ARGS = ['--no-sandbox', '--autoplay-policy=no-user-gesture-required',
+  '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--disable-gpu-compositing', '--disable-gpu-rasterization',
+  '--disable-accelerated-2d-canvas',
   '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run',
   '--disable-background-timer-throttling', '--disable-renderer-backgrounding'];
 
 /** A browser and one 1280x720 page whose console lines and uncaught errors are collected in `logs`. */
 export async function openPage({ executablePath = process.env.CHROMIUM ?? '/usr/bin/chromium', width = 1280, height = 720 } = {}) {
-  const browser = await chromium.launch({ executablePath, headless: true, args: CHROMIUM_ARGS });
+  // As root, through chromium-without-nice.sh: the GPU process stays at the page's and the sidecar's priority.
+  const asRoot = process.getuid?.() === 0 && existsSync('/usr/bin/setpriv');
+  const browser = await chromium.launch({
+    executablePath: asRoot ? fileURLToPath(new URL('./chromium-without-nice.sh', import.meta.url)) : executablePath,
+    env: { ...process.env, CHROMIUM_BINARY: executablePath }, headless: true, args: CHROMIUM_ARGS,
+  });
   const page = await browser.newPage({ viewport: { width, height } });
   const logs = [];
   page.on('console', (m) => logs.push(`${m.type()}: ${m.text()}`));
