@@ -69,29 +69,15 @@ std::vector<uint8_t> readFile(const std::string& path) {
 
 std::vector<uint8_t> vector(const std::string& name) { return readFile(g_vectors + "/" + name + ".msgpack"); }
 
-Value map(std::vector<std::pair<std::string, Value>> entries) {
-    Value v;
-    v.type = Value::Type::Map;
-    v.map = std::move(entries);
-    return v;
-}
-
-Value list(std::vector<Value> items) {
-    Value v;
-    v.type = Value::Type::Array;
-    v.array = std::move(items);
-    return v;
-}
-
 /// A face message as the sidecar publishes it; `change` edits the map before encoding.
 std::vector<uint8_t> faceBytes(int64_t seq, double pts, float w0 = 0.0f,
                                const std::function<void(Value&)>& change = nullptr) {
     std::vector<uint8_t> w(kNumFaceWeights * 4, 0);
     std::memcpy(w.data(), &w0, 4);
-    Value body = map({{"v", Value::Int(1)}, {"kind", Value::Str("face")}, {"avatar", Value::Str("host")},
+    Value body = Value::Map({{"v", Value::Int(1)}, {"kind", Value::Str("face")}, {"avatar", Value::Str("host")},
                       {"seq", Value::Int(seq)}, {"pts", Value::Float(pts)}, {"w", Value::Bin(w)},
-                      {"head", list({Value::Float(0), Value::Float(0), Value::Float(0)})},
-                      {"eyes", list({Value::Float(0), Value::Float(0), Value::Float(0), Value::Float(0)})}});
+                      {"head", Value::Array({Value::Float(0), Value::Float(0), Value::Float(0)})},
+                      {"eyes", Value::Array({Value::Float(0), Value::Float(0), Value::Float(0), Value::Float(0)})}});
     if (change) change(body);
     return encodeValue(body);
 }
@@ -124,9 +110,9 @@ std::vector<uint8_t> float32s(const std::vector<float>& values) {
 /// A pose message as the sidecar publishes it; `change` edits the map before encoding.
 std::vector<uint8_t> poseBytes(int64_t seq, double pts, const std::vector<float>& q,
                                const std::function<void(Value&)>& change = nullptr) {
-    Value body = map({{"v", Value::Int(1)}, {"kind", Value::Str("pose")}, {"avatar", Value::Str("host")},
+    Value body = Value::Map({{"v", Value::Int(1)}, {"kind", Value::Str("pose")}, {"avatar", Value::Str("host")},
                       {"seq", Value::Int(seq)}, {"pts", Value::Float(pts)},
-                      {"root", list({Value::Float(0), Value::Float(0.95), Value::Float(0)})},
+                      {"root", Value::Array({Value::Float(0), Value::Float(0.95), Value::Float(0)})},
                       {"q", Value::Bin(float32s(q))}});
     if (change) change(body);
     return encodeValue(body);
@@ -134,11 +120,11 @@ std::vector<uint8_t> poseBytes(int64_t seq, double pts, const std::vector<float>
 
 /// A three-joint chain Hips -> Spine -> Head.
 Value skeletonBody(const std::function<void(Value&)>& change = nullptr) {
-    auto offset = [](double x, double y, double z) { return list({Value::Float(x), Value::Float(y), Value::Float(z)}); };
-    Value body = map({{"v", Value::Int(1)}, {"kind", Value::Str("skeleton")}, {"avatar", Value::Str("host")},
-                      {"joints", list({Value::Str("Hips"), Value::Str("Spine"), Value::Str("Head")})},
-                      {"parents", list({Value::Int(-1), Value::Int(0), Value::Int(1)})},
-                      {"offsets", list({offset(0, 0, 0), offset(0, 0.1, 0), offset(0, 0.5, 0)})}});
+    auto offset = [](double x, double y, double z) { return Value::Array({Value::Float(x), Value::Float(y), Value::Float(z)}); };
+    Value body = Value::Map({{"v", Value::Int(1)}, {"kind", Value::Str("skeleton")}, {"avatar", Value::Str("host")},
+                      {"joints", Value::Array({Value::Str("Hips"), Value::Str("Spine"), Value::Str("Head")})},
+                      {"parents", Value::Array({Value::Int(-1), Value::Int(0), Value::Int(1)})},
+                      {"offsets", Value::Array({offset(0, 0, 0), offset(0, 0.1, 0), offset(0, 0.5, 0)})}});
     if (change) change(body);
     return body;
 }
@@ -321,7 +307,7 @@ void testHostileHeaders() {
     CHECK(decodeStream(trailing.data(), trailing.size()).status == DecodeStatus::Malformed);
     const std::vector<uint8_t> intKey = {0x81, 0x01, 0x02};  // {1: 2}
     CHECK(decodeStream(intKey.data(), intKey.size()).status == DecodeStatus::Malformed);
-    const std::vector<uint8_t> notMap = encodeValue(list({Value::Int(1)}));
+    const std::vector<uint8_t> notMap = encodeValue(Value::Array({Value::Int(1)}));
     CHECK(decodeStream(notMap.data(), notMap.size()).status == DecodeStatus::Malformed);
 }
 
@@ -339,11 +325,11 @@ void testVersionKindAndFields() {
     CHECK(status(faceBytes(1, 1.0, 0, [](Value& b) { erase(b, "pts"); })) == DecodeStatus::Invalid);
     CHECK(status(faceBytes(1, 1.0, 0, [](Value& b) { set(b, "pts", Value::Str("soon")); })) == DecodeStatus::Invalid);
     CHECK(status(faceBytes(1, 1.0, 0, [](Value& b) { set(b, "pts", Value::Float(NAN)); })) == DecodeStatus::Invalid);
-    CHECK(status(faceBytes(1, 1.0, 0, [](Value& b) { set(b, "head", list({Value::Float(0)})); })) ==
+    CHECK(status(faceBytes(1, 1.0, 0, [](Value& b) { set(b, "head", Value::Array({Value::Float(0)})); })) ==
           DecodeStatus::Invalid);
     // Unknown keys are ignored (a minor protocol change adds fields).
     CHECK(status(faceBytes(1, 1.0, 0, [](Value& b) { set(b, "mood", Value::Str("sunny")); })) == DecodeStatus::Ok);
-    const auto oddPcm = encodeValue(map({{"v", Value::Int(1)}, {"kind", Value::Str("audio")},
+    const auto oddPcm = encodeValue(Value::Map({{"v", Value::Int(1)}, {"kind", Value::Str("audio")},
                                          {"avatar", Value::Str("host")}, {"take", Value::Str("t1")},
                                          {"seq", Value::Int(0)}, {"pts", Value::Float(1)},
                                          {"rate", Value::Int(22050)}, {"pcm", Value::Bin({1, 2, 3})}}));
@@ -369,7 +355,7 @@ void testPoseAndSkeletonFields() {
           DecodeStatus::Invalid);
     CHECK(status(poseBytes(0, 1, two, [](Value& b) { set(b, "q", Value::Str("abcd")); })) == DecodeStatus::Invalid);
     CHECK(status(poseBytes(0, 1, two, [](Value& b) { erase(b, "root"); })) == DecodeStatus::Invalid);
-    CHECK(status(poseBytes(0, 1, two, [](Value& b) { set(b, "root", list({Value::Float(1)})); })) ==
+    CHECK(status(poseBytes(0, 1, two, [](Value& b) { set(b, "root", Value::Array({Value::Float(1)})); })) ==
           DecodeStatus::Invalid);
     CHECK(status(poseBytes(0, 1, two, [](Value& b) { set(b, "v", Value::Int(2)); })) == DecodeStatus::Version);
     // A NaN joint stays at rest instead of tearing the mesh; the others are kept.
@@ -386,17 +372,17 @@ void testPoseAndSkeletonFields() {
     CHECK(sk.size() == 3 && sk.parents[2] == 1 && sk.indexOf("Head") == 2 && sk.indexOf("Tail") == -1);
     CHECK_NEAR(sk.offsets[2][1], 0.5, 0);
     // Parents must be earlier joints (no cycles, one FK pass); the lists must line up.
-    CHECK(status(skeleton([](Value& b) { set(b, "parents", list({Value::Int(-1), Value::Int(2), Value::Int(1)})); })) ==
+    CHECK(status(skeleton([](Value& b) { set(b, "parents", Value::Array({Value::Int(-1), Value::Int(2), Value::Int(1)})); })) ==
           DecodeStatus::Invalid);
-    CHECK(status(skeleton([](Value& b) { set(b, "parents", list({Value::Int(-2), Value::Int(0), Value::Int(1)})); })) ==
+    CHECK(status(skeleton([](Value& b) { set(b, "parents", Value::Array({Value::Int(-2), Value::Int(0), Value::Int(1)})); })) ==
           DecodeStatus::Invalid);
-    CHECK(status(skeleton([](Value& b) { set(b, "parents", list({Value::Int(-1), Value::Int(0)})); })) ==
+    CHECK(status(skeleton([](Value& b) { set(b, "parents", Value::Array({Value::Int(-1), Value::Int(0)})); })) ==
           DecodeStatus::Invalid);
-    CHECK(status(skeleton([](Value& b) { set(b, "joints", list({Value::Str("Hips"), Value::Int(1), Value::Str("x")})); })) ==
+    CHECK(status(skeleton([](Value& b) { set(b, "joints", Value::Array({Value::Str("Hips"), Value::Int(1), Value::Str("x")})); })) ==
           DecodeStatus::Invalid);
     CHECK(status(skeleton([](Value& b) { erase(b, "offsets"); })) == DecodeStatus::Invalid);
     Value badOffsets = skeletonBody();
-    badOffsets.map.back().second.array[1] = list({Value::Float(0), Value::Float(NAN), Value::Float(0)});
+    badOffsets.map.back().second.array[1] = Value::Array({Value::Float(0), Value::Float(NAN), Value::Float(0)});
     const auto badOffsetBytes = encodeValue(badOffsets);
     CHECK(status(badOffsetBytes) == DecodeStatus::Invalid);
     // describe's `skeleton` is read by the same code.
@@ -839,7 +825,7 @@ struct StandIn {
                 (void)router.recv(body);
                 Value request;
                 CHECK(decodeValue(body.data<uint8_t>(), body.size(), request));
-                Value reply = map({{"id", *request.find("id")}, {"ok", Value::Bool(true)}});
+                Value reply = Value::Map({{"id", *request.find("id")}, {"ok", Value::Bool(true)}});
                 const std::string op = request.find("op")->string;
                 if (op == "ping") {
                     reply.map.emplace_back("t_client", *request.find("t_client"));

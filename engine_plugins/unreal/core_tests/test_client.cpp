@@ -37,20 +37,6 @@ using namespace avatarbridge;
 
 namespace {
 
-Value obj(std::vector<std::pair<std::string, Value>> entries) {
-    Value v;
-    v.type = Value::Type::Map;
-    v.map = std::move(entries);
-    return v;
-}
-
-Value arr(std::vector<Value> items) {
-    Value v;
-    v.type = Value::Type::Array;
-    v.array = std::move(items);
-    return v;
-}
-
 Value num(double d) { return Value::Float(d); }
 Value cnt(uint64_t n) { return Value::Int(static_cast<int64_t>(n)); }
 
@@ -69,7 +55,7 @@ int decodeFiles(int argc, char** argv) {
         if (base.rfind("stream_", 0) == 0) {
             DecodeResult r = decodeStream(bytes.data(), bytes.size());
             if (r.status != DecodeStatus::Ok) {
-                out = obj({{"error", Value::Str(std::string(toString(r.status)) + ": " + r.error)}});
+                out = Value::Map({{"error", Value::Str(std::string(toString(r.status)) + ": " + r.error)}});
                 ++failures;
             } else {
                 out = toValue(*r.message);
@@ -79,7 +65,7 @@ int decodeFiles(int argc, char** argv) {
         } else {
             std::string error;
             if (!decodeValue(bytes.data(), bytes.size(), out, &error)) {
-                out = obj({{"error", Value::Str(error)}});
+                out = Value::Map({{"error", Value::Str(error)}});
                 ++failures;
             }
         }
@@ -99,7 +85,7 @@ int liveLink(int argc, char** argv) {
     }
     std::vector<Value> values;
     for (float v : liveLinkFaceValues(std::get<FaceFrame>(*r.message))) values.push_back(num(v));
-    std::cout << toJson(arr(std::move(values))) << "\n";
+    std::cout << toJson(Value::Array(std::move(values))) << "\n";
     return 0;
 }
 
@@ -114,16 +100,16 @@ int axes(int argc, char** argv) {
         const Vec3 p = toUnrealPosition(Vec3{v[0], v[1], v[2]}, space);
         const Quat q = toUnrealRotation(Quat{static_cast<float>(v[3]), static_cast<float>(v[4]),
                                              static_cast<float>(v[5]), static_cast<float>(v[6])}, space);
-        out.push_back(arr({arr({num(p.x), num(p.y), num(p.z)}), arr({num(q.x), num(q.y), num(q.z), num(q.w)})}));
+        out.push_back(Value::Array({Value::Array({num(p.x), num(p.y), num(p.z)}), Value::Array({num(q.x), num(q.y), num(q.z), num(q.w)})}));
     }
-    std::cout << toJson(arr(std::move(out))) << "\n";
+    std::cout << toJson(Value::Array(std::move(out))) << "\n";
     return 0;
 }
 
 int bones() {
     std::vector<std::pair<std::string, Value>> table;
     for (const auto& [joint, bone] : kMannyBones) table.emplace_back(joint, Value::Str(bone));
-    std::cout << toJson(obj(std::move(table))) << "\n";
+    std::cout << toJson(Value::Map(std::move(table))) << "\n";
     return 0;
 }
 
@@ -206,7 +192,7 @@ struct Player {
 
     Value report() {
         std::lock_guard<std::mutex> lock(mutex);
-        return obj({{"audible_samples", cnt(audible)},
+        return Value::Map({{"audible_samples", cnt(audible)},
                     {"first_audible_pts", num(firstAudibleSidecar)},
                     {"last_audible_pts", num(lastAudibleSidecar)},
                     {"blocks", cnt(blocks)}});
@@ -214,7 +200,7 @@ struct Player {
 };
 
 Value statsValue(const ClientStats& s) {
-    return obj({
+    return Value::Map({
         {"state", Value::Str(toString(s.state))},
         {"received", cnt(s.received)},
         {"audio", cnt(s.audio)},
@@ -264,7 +250,7 @@ Value statsValue(const ClientStats& s) {
 }
 
 Value replyValue(const Reply& r) {
-    Value v = r.body.type == Value::Type::Map ? r.body : obj({});
+    Value v = r.body.type == Value::Type::Map ? r.body : Value::Map({});
     if (!r.ok) {
         v.map.emplace_back("ok", Value::Bool(false));
         v.map.emplace_back("error_code", Value::Str(r.errorCode));
@@ -277,7 +263,7 @@ Value reportValue(Recording& rec, Player& player) {
     std::lock_guard<std::mutex> lock(rec.mutex);
     std::vector<std::pair<std::string, Value>> takes;
     for (const auto& [id, t] : rec.takes) {
-        takes.emplace_back(id, obj({{"samples", cnt(t.samples)},
+        takes.emplace_back(id, Value::Map({{"samples", cnt(t.samples)},
                                     {"rate", Value::Int(t.rate)},
                                     {"seconds", num(t.rate ? static_cast<double>(t.samples) / t.rate : 0.0)},
                                     {"first_pts", num(t.firstPts)},
@@ -295,12 +281,12 @@ Value reportValue(Recording& rec, Player& player) {
     for (double pts : rec.posePts) pose.push_back(num(pts));
     std::vector<std::pair<std::string, Value>> joints;
     for (const auto& [n, frames] : rec.poseJoints) joints.emplace_back(std::to_string(n), cnt(frames));
-    return obj({{"takes", obj(std::move(takes))},
-                {"face_pts", arr(std::move(face))},
-                {"pose_pts", arr(std::move(pose))},
-                {"pose_joints", obj(std::move(joints))},
-                {"skeletons", arr(rec.skeletons)},
-                {"events", arr(rec.events)},
+    return Value::Map({{"takes", Value::Map(std::move(takes))},
+                {"face_pts", Value::Array(std::move(face))},
+                {"pose_pts", Value::Array(std::move(pose))},
+                {"pose_joints", Value::Map(std::move(joints))},
+                {"skeletons", Value::Array(rec.skeletons)},
+                {"events", Value::Array(rec.events)},
                 {"at_interrupt", rec.atInterrupt},
                 {"playback", player.report()}});
 }
@@ -340,7 +326,7 @@ int session(int argc, char** argv) {
             rec.posePts.push_back(b->pts);
             ++rec.poseJoints[b->rotations.size()];
         } else if (const auto* k = std::get_if<Skeleton>(&message)) {
-            rec.skeletons.push_back(obj({{"joints", cnt(k->size())},
+            rec.skeletons.push_back(Value::Map({{"joints", cnt(k->size())},
                                          {"root", Value::Str(k->size() ? k->joints[0] : "")},
                                          {"roots", cnt(static_cast<uint64_t>(
                                                        std::count(k->parents.begin(), k->parents.end(), -1)))}}));
@@ -349,14 +335,14 @@ int session(int argc, char** argv) {
         } else if (const auto* w = std::get_if<Words>(&message)) {
             rec.take(w->take).words += w->items.size();
         } else if (const auto* e = std::get_if<Event>(&message)) {
-            rec.events.push_back(obj({{"type", Value::Str(e->type)},
+            rec.events.push_back(Value::Map({{"type", Value::Str(e->type)},
                                       {"take", e->hasTake ? Value::Str(e->take) : Value::Nil()},
                                       {"pts", num(e->pts)}}));
             if (e->type == "interrupted") {
                 // The observer runs right after the cut was applied, before the next message: this is what the
                 // buffers held at the cut.
                 const ClientStats s = client.stats();
-                rec.atInterrupt = obj({{"cut", num(e->pts)},
+                rec.atInterrupt = Value::Map({{"cut", num(e->pts)},
                                        {"audio_end_pts", num(s.audioEndPts)},
                                        {"audio_buffered", cnt(s.audioBuffered)},
                                        {"face_newest_pts", num(s.faceNewestPts)},
@@ -405,10 +391,10 @@ int session(int argc, char** argv) {
                 return false;
             };
             const bool ok = rec.changed.wait_for(lock, std::chrono::duration<double>(seconds), seen);
-            out = obj({{"ok", Value::Bool(ok)}});
+            out = Value::Map({{"ok", Value::Bool(ok)}});
         } else if (command == "play") {
             player.start(client);
-            out = obj({{"ok", Value::Bool(true)}});
+            out = Value::Map({{"ok", Value::Bool(true)}});
         } else if (command == "stop_play") {
             player.stop();
             out = player.report();
@@ -425,11 +411,11 @@ int session(int argc, char** argv) {
             rec.skeletons.clear();
             rec.events.clear();
             rec.atInterrupt = Value();
-            out = obj({{"ok", Value::Bool(true)}});
+            out = Value::Map({{"ok", Value::Bool(true)}});
         } else if (command == "quit") {
             break;
         } else {
-            out = obj({{"error", Value::Str("unknown command '" + command + "'")}});
+            out = Value::Map({{"error", Value::Str("unknown command '" + command + "'")}});
         }
         std::cout << toJson(out) << std::endl;
     }

@@ -47,6 +47,13 @@ Value Value::Int(int64_t i) { Value v; v.type = Type::Int; v.integer = i; return
 Value Value::Float(double d) { Value v; v.type = Type::Float; v.number = d; return v; }
 Value Value::Str(std::string s) { Value v; v.type = Type::String; v.string = std::move(s); return v; }
 Value Value::Bin(std::vector<uint8_t> b) { Value v; v.type = Type::Binary; v.binary = std::move(b); return v; }
+Value Value::Array(std::vector<Value> items) { Value v; v.type = Type::Array; v.array = std::move(items); return v; }
+Value Value::Map(std::vector<std::pair<std::string, Value>> entries) {
+    Value v;
+    v.type = Type::Map;
+    v.map = std::move(entries);
+    return v;
+}
 
 const Value* Value::find(const std::string& key) const {
     if (type != Type::Map) return nullptr;
@@ -586,25 +593,11 @@ std::vector<uint8_t> encodeRequest(const Request& request) {
 
 namespace {
 
-Value map(std::vector<std::pair<std::string, Value>> entries) {
-    Value v;
-    v.type = Value::Type::Map;
-    v.map = std::move(entries);
-    return v;
-}
-
-Value list(std::vector<Value> items) {
-    Value v;
-    v.type = Value::Type::Array;
-    v.array = std::move(items);
-    return v;
-}
-
 template <std::size_t N>
 Value numbers(const std::array<double, N>& values) {
     std::vector<Value> items;
     for (double d : values) items.push_back(Value::Float(d));
-    return list(std::move(items));
+    return Value::Array(std::move(items));
 }
 
 struct ToValue {
@@ -621,23 +614,23 @@ struct ToValue {
         }
         e.insert(e.end(), {{"avatar", Value::Str(m.avatar)}, {"take", Value::Str(m.take)}, {"seq", Value::Int(m.seq)},
                            {"pts", Value::Float(m.pts)}, {"rate", Value::Int(m.rate)}, {"pcm", Value::Bin(pcm)}});
-        return map(std::move(e));
+        return Value::Map(std::move(e));
     }
     Value operator()(const Phonemes& m) const {
         auto e = head("phonemes");
         std::vector<Value> items;
         for (const auto& p : m.items) {
-            items.push_back(list({Value::Str(p.phoneme), Value::Str(p.viseme), Value::Float(p.start), Value::Float(p.end)}));
+            items.push_back(Value::Array({Value::Str(p.phoneme), Value::Str(p.viseme), Value::Float(p.start), Value::Float(p.end)}));
         }
-        e.insert(e.end(), {{"avatar", Value::Str(m.avatar)}, {"take", Value::Str(m.take)}, {"items", list(items)}});
-        return map(std::move(e));
+        e.insert(e.end(), {{"avatar", Value::Str(m.avatar)}, {"take", Value::Str(m.take)}, {"items", Value::Array(items)}});
+        return Value::Map(std::move(e));
     }
     Value operator()(const Words& m) const {
         auto e = head("words");
         std::vector<Value> items;
-        for (const auto& w : m.items) items.push_back(list({Value::Str(w.word), Value::Float(w.start), Value::Float(w.end)}));
-        e.insert(e.end(), {{"avatar", Value::Str(m.avatar)}, {"take", Value::Str(m.take)}, {"items", list(items)}});
-        return map(std::move(e));
+        for (const auto& w : m.items) items.push_back(Value::Array({Value::Str(w.word), Value::Float(w.start), Value::Float(w.end)}));
+        e.insert(e.end(), {{"avatar", Value::Str(m.avatar)}, {"take", Value::Str(m.take)}, {"items", Value::Array(items)}});
+        return Value::Map(std::move(e));
     }
     static void appendFloat32(std::vector<uint8_t>& out, float f) {
         uint32_t bits;
@@ -651,7 +644,7 @@ struct ToValue {
         for (float f : m.weights) appendFloat32(w, f);
         e.insert(e.end(), {{"avatar", Value::Str(m.avatar)}, {"seq", Value::Int(m.seq)}, {"pts", Value::Float(m.pts)},
                            {"w", Value::Bin(w)}, {"head", numbers(m.head)}, {"eyes", numbers(m.eyes)}});
-        return map(std::move(e));
+        return Value::Map(std::move(e));
     }
     Value operator()(const PoseFrame& m) const {
         auto e = head("pose");
@@ -662,7 +655,7 @@ struct ToValue {
         }
         e.insert(e.end(), {{"avatar", Value::Str(m.avatar)}, {"seq", Value::Int(m.seq)}, {"pts", Value::Float(m.pts)},
                            {"root", numbers(m.root)}, {"q", Value::Bin(q)}});
-        return map(std::move(e));
+        return Value::Map(std::move(e));
     }
     Value operator()(const Skeleton& m) const {
         auto e = head("skeleton");
@@ -672,16 +665,16 @@ struct ToValue {
             parents.push_back(Value::Int(m.parents[j]));
             offsets.push_back(numbers(m.offsets[j]));
         }
-        e.insert(e.end(), {{"avatar", Value::Str(m.avatar)}, {"joints", list(joints)}, {"parents", list(parents)},
-                           {"offsets", list(offsets)}});
-        return map(std::move(e));
+        e.insert(e.end(), {{"avatar", Value::Str(m.avatar)}, {"joints", Value::Array(joints)}, {"parents", Value::Array(parents)},
+                           {"offsets", Value::Array(offsets)}});
+        return Value::Map(std::move(e));
     }
     Value operator()(const Event& m) const {
         auto e = head("event");
         e.insert(e.end(), {{"avatar", Value::Str(m.avatar)}, {"seq", Value::Int(m.seq)}, {"pts", Value::Float(m.pts)},
                            {"type", Value::Str(m.type)}, {"take", m.hasTake ? Value::Str(m.take) : Value::Nil()}});
         e.insert(e.end(), m.data.begin(), m.data.end());
-        return map(std::move(e));
+        return Value::Map(std::move(e));
     }
 };
 

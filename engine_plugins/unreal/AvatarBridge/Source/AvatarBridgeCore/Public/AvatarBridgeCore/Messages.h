@@ -49,6 +49,8 @@ struct Value {
     static Value Float(double d);
     static Value Str(std::string s);
     static Value Bin(std::vector<uint8_t> b);
+    static Value Array(std::vector<Value> items);
+    static Value Map(std::vector<std::pair<std::string, Value>> entries);
 
     bool isNil() const { return type == Type::Nil; }
     bool isNumber() const { return type == Type::Int || type == Type::Float; }
