@@ -1,7 +1,7 @@
 // The preview figure: a humanoid mannequin built from the stream's `skeleton` message (joint names, parents, rest
 // offsets) and moved by `pose` frames. Rigid capsules between joints: plain, but every joint shows, fingers too.
 // The capsules are one skinned mesh (each vertex bound wholly to its joint) with vertex colours: one draw call, not
-// sixty, which is what a software renderer (SwiftShader) spends its time on.
+// sixty (and a VRM exported from the figure, as a test does, is a skinned humanoid).
 //
 // The wire uses Unity's axes (left-handed, +X the avatar's right, the avatar facing +Z); three.js is right-handed.
 // Mirroring X maps one onto the other with the avatar still facing +Z (the camera): a position (x, y, z) becomes

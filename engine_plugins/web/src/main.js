@@ -23,14 +23,14 @@ const ADAPTIVE = params.get('adaptive') !== '0';
 const HEAD_ABOVE_JOINT = new THREE.Vector3(0, 0.085, 0.015); // the Head joint sits at the skull's base
 const TRACE_LIMIT = 20000;
 
-// A software renderer (SwiftShader) draws our scene in ~160 ms of CPU a frame: at 15 fps it took both cores of a small
-// machine from the page's main thread (frames and pings arrived ~50 ms late) and from the sidecar; at 12 it leaves them
-// room (frames arrive the full lookahead ahead, round trips stay under 1 ms).
+// A software renderer (SwiftShader) spends 100-160 ms of CPU on a frame of our scene: at 15 fps it took both cores of
+// a small machine from the page's main thread (frames reached the page 40-60 ms before their pts instead of ~100, pings
+// took tens of ms) and from the sidecar; at 12 fps frames arrive ~83 ms ahead and most round trips take under 1 ms.
 const SOFTWARE_MAX_FPS = 12;
 
-/** Our own meshes drawn with Lambert shading instead of physically based: a software renderer spends most of a
- * frame shading pixels (SwiftShader: 13 fps with standard materials, 19 with Lambert, on 2 cores). A user's model
- * keeps its own materials. */
+/** Our own meshes drawn with Lambert shading instead of physically based, on a software renderer: SwiftShader's
+ * process took 1.2 cores instead of 1.5 at 12 fps on a 2-core machine, and the browser tests stopped missing audio
+ * chunks. A user's model keeps its own materials. */
 function simplerShading(root) {
   root.traverse((object) => {
     const m = object.material;
