@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bridge import logs
+from models.device import DEVICE_ENV, DEVICES
 
 log = logging.getLogger("avatar_bridge")
 
@@ -100,10 +101,19 @@ def _preview_port(args: argparse.Namespace) -> int | None:
     return int(port) + 2 if port.isdigit() else 5557
 
 
+def _render_voice(args: argparse.Namespace):  # noqa: ANN202 - a Voice, or None after printing why
+    from bridge.server import ConfigError, ServeConfig, load_voice
+
+    try:
+        return load_voice(ServeConfig(voice_model=args.voice, voice_config=args.voice_config))
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return None
+
+
 def render_show(args: argparse.Namespace) -> int:
     """`render --show FILE`: perform a rundown offline and print its timing report."""
     from bridge.rehearsal import rehearse, write_report
-    from bridge.server import ServeConfig, load_voice
     from models.dialogue.show import load_rundown
     from models.dialogue.spec import SpecError
 
@@ -113,7 +123,9 @@ def render_show(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print("loading voice and dialogue...", file=sys.stderr)
-    voice = load_voice(ServeConfig(voice_model=args.voice, voice_config=args.voice_config))
+    voice = _render_voice(args)
+    if voice is None:
+        return 2
     print("rehearsing...", file=sys.stderr)
     report = rehearse(voice, rundown, frame_rate=args.fps)
     for path in write_report(report, args.output):
@@ -258,7 +270,6 @@ def cmd_monitor(args: argparse.Namespace) -> int:
 def cmd_render(args: argparse.Namespace) -> int:
     from bridge.contact_sheet import write_contact_sheet
     from bridge.render import render_take, write_take
-    from bridge.server import ServeConfig, load_voice
     from models.face.emotion import check_emotion
     from models.face.tags import parse_tags
 
@@ -280,7 +291,9 @@ def cmd_render(args: argparse.Namespace) -> int:
             print(f"error: {exc}", file=sys.stderr)
             return 2
     print("loading voice...", file=sys.stderr)
-    voice = load_voice(ServeConfig(voice_model=args.voice, voice_config=args.voice_config))
+    voice = _render_voice(args)
+    if voice is None:
+        return 2
     print("rendering...", file=sys.stderr)
     take = render_take(voice, args.text, args.emotion, frame_rate=args.fps, literal=args.literal, seed=args.seed)
     for path in [*write_take(take, args.output), write_contact_sheet(take, args.output / "take.png")]:
@@ -333,6 +346,13 @@ def cmd_keys(args: argparse.Namespace) -> int:
     return 0
 
 
+def _device_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--device", choices=DEVICES,
+                         help="where the models run: auto (the embedder on the GPU when torch sees one, the voice on "
+                         "the CPU: docs/performance.md), cpu, or cuda (both on the GPU, or an error); default: "
+                         f"{DEVICE_ENV} or auto")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="avatar-bridge", description=__doc__)
     parser.add_argument("--log-format", choices=["json", "text"], default="json", help="log line format")
@@ -376,6 +396,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="port of the preview (implies --preview; default: the control port + 2, e.g. 5557)")
     serve.add_argument("--preview-host", default="127.0.0.1",
                        help="interface of the preview (default %(default)s; another needs --insecure)")
+    _device_option(serve)
     serve.set_defaults(run=cmd_serve)
 
     say = _client_command(commands, "say", cmd_say, help="speak a line",
@@ -446,6 +467,7 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--voice-config", type=Path, help="the voice's .onnx.json")
     render.add_argument("--literal", action="store_true", help="speak the text as written: brackets are no tags")
     render.add_argument("--seed", type=int, default=0, help="seed of blinks, saccades and sway (default %(default)s)")
+    _device_option(render)
     render.set_defaults(run=cmd_render)
 
     rig = commands.add_parser("rig", help="face rig profiles", description="Face rig profiles: which morph targets "
@@ -472,6 +494,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logs.setup(args.log_format, args.log_level)
+    if getattr(args, "device", None):
+        os.environ[DEVICE_ENV] = args.device  # process-wide, like CUDA_VISIBLE_DEVICES (models/device.py)
     return int(args.run(args))
 
 

