@@ -1,9 +1,9 @@
-"""Where the models run: the CPU always; the GPU where it was measured to help, or where it is asked for.
+"""Where the models run: the CPU always; the GPU when it is there and not slower, or when it is asked for.
 
 The choice is process-wide, like CUDA_VISIBLE_DEVICES: AVATAR_BRIDGE_DEVICE (or `serve --device`) is
-- `auto` (default): the embedder on torch cuda when torch sees a GPU; the voice on the CPU, because on the one
-  GPU machine we measured (an H200 with onnxruntime-gpu 1.31) Piper ran 2 to 6 times slower on onnxruntime's CUDA
-  provider than on the machine's 16 CPU cores (docs/performance.md, `python -m benchmarks.bench_gpu` to measure yours);
+- `auto` (default): the embedder on torch cuda when torch sees a GPU; the voice on onnxruntime's CUDA provider when
+  onnxruntime-gpu is installed and a probe at load finds it no slower than the CPU (on the H200 we measured it was
+  2 to 6 times slower, so there the voice stays on the CPU: docs/performance.md#gpu);
 - `cpu`: everything on the CPU;
 - `cuda`: the voice on onnxruntime's CUDA provider and the embedder on torch cuda, or a clear error.
 """
@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import logging
 import os
+import statistics
+import time
+from collections.abc import Callable, Mapping
 from typing import Literal, cast, get_args
 
 log = logging.getLogger(__name__)
@@ -37,14 +40,17 @@ def requested_device() -> Device:
 
 
 def onnx_uses_cuda(device: Device | None = None) -> bool:
-    """Whether the voice's onnxruntime session takes the CUDA provider (only on `cuda`); loads the CUDA libraries
-    when it does."""
-    if (device or requested_device()) != "cuda":
+    """Whether an onnxruntime session may take the CUDA provider (`cuda`, or `auto` with onnxruntime-gpu
+    installed); loads the CUDA libraries when it may."""
+    device = device or requested_device()
+    if device == "cpu":
         return False
     import onnxruntime
 
     if "CUDAExecutionProvider" not in onnxruntime.get_available_providers():
-        raise DeviceError(f"{DEVICE_ENV}=cuda, but onnxruntime has no CUDA provider: {_GPU_VOICE_HELP}")
+        if device == "cuda":
+            raise DeviceError(f"{DEVICE_ENV}=cuda, but onnxruntime has no CUDA provider: {_GPU_VOICE_HELP}")
+        return False
     # onnxruntime-gpu finds CUDA and cuDNN from the nvidia-* wheels only once they are loaded (it has no rpath).
     preload = getattr(onnxruntime, "preload_dlls", None)
     if preload is not None:
@@ -65,3 +71,19 @@ def torch_device(device: Device | None = None) -> str:
         raise DeviceError(f"{DEVICE_ENV}=cuda, but torch sees no GPU (torch {torch.__version__}): install a CUDA "
                            "build of torch, or use --device cpu")
     return "cpu"
+
+
+def fastest(runs: Mapping[str, Callable[[], object]], warmups: int = 2,
+            repeats: int = 3) -> tuple[str, dict[str, float]]:
+    """The name of the quickest run (median seconds of `repeats` after `warmups`), with every median."""
+    medians = {}
+    for name, run in runs.items():
+        for _ in range(warmups):  # CUDA builds kernels and picks convolution algorithms on its first runs
+            run()
+        times = []
+        for _ in range(repeats):
+            started = time.perf_counter()
+            run()
+            times.append(time.perf_counter() - started)
+        medians[name] = statistics.median(times)
+    return min(medians, key=medians.__getitem__), medians

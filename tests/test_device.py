@@ -5,13 +5,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import onnxruntime
 import pytest
 import torch
 
-from models.device import DEVICE_ENV, DeviceError, onnx_uses_cuda, requested_device, torch_device
+from models.device import DEVICE_ENV, DeviceError, fastest, onnx_uses_cuda, requested_device, torch_device
 
 ROOT = Path(__file__).resolve().parents[1]
 ORT_CUDA = "CUDAExecutionProvider" in onnxruntime.get_available_providers()
@@ -28,14 +29,27 @@ def test_the_device_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) 
         requested_device()
 
 
-def test_the_voice_takes_the_gpu_only_when_asked() -> None:
+def test_the_voice_may_take_the_gpu_when_onnxruntime_has_one() -> None:
     assert onnx_uses_cuda("cpu") is False
-    assert onnx_uses_cuda("auto") is False  # measured slower on a GPU than on the CPU (docs/performance.md)
+    assert onnx_uses_cuda("auto") is ORT_CUDA
     if ORT_CUDA:
         assert onnx_uses_cuda("cuda") is True
     else:
         with pytest.raises(DeviceError, match=r"no CUDA provider: pip uninstall -y onnxruntime .*avatar-bridge\[gpu\]"):
             onnx_uses_cuda("cuda")
+
+
+def test_fastest_keeps_the_quicker_run_after_warming_up() -> None:
+    calls = {"slow": 0, "quick": 0}
+
+    def run(name: str, seconds: float) -> None:
+        calls[name] += 1
+        time.sleep(seconds)
+
+    chosen, medians = fastest({"slow": lambda: run("slow", 0.03), "quick": lambda: run("quick", 0.0)},
+                              warmups=2, repeats=3)
+    assert chosen == "quick" and calls == {"slow": 5, "quick": 5}
+    assert medians["slow"] >= 0.03 > medians["quick"]
 
 
 def test_the_embedder_takes_the_gpu_when_torch_sees_one() -> None:
@@ -75,3 +89,26 @@ def test_device_option_overrides_the_environment(tmp_path: Path) -> None:
     result = cli("render", "Hi.", "-o", str(tmp_path), "--device", "cpu", device="tpu")
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "take.wav").stat().st_size > 10_000
+
+
+class SlowVoice:
+    """Stands in for a voice on a GPU that is slower than the CPU (as on the H200 we measured)."""
+
+    def synthesize(self, text: str, syn_config: object = None) -> list[object]:
+        time.sleep(0.2)
+        return []
+
+
+def test_auto_keeps_the_cpu_voice_when_the_gpu_is_slower(caplog: pytest.LogCaptureFixture) -> None:
+    from models.tts.piper_voice import PiperTTS
+
+    voice = PiperTTS(device="cpu")
+    cpu_voice = voice._voice
+    voice._voice = SlowVoice()  # as if loaded on CUDA
+    with caplog.at_level("INFO", logger="models.tts.piper_voice"):
+        voice._keep_the_faster(cpu_voice)
+    assert voice._voice is cpu_voice and voice.provider == "CPUExecutionProvider"
+    probed = next(r for r in caplog.records if r.getMessage() == "voice device probed")
+    assert probed.chosen == "CPUExecutionProvider"  # type: ignore[attr-defined]
+    assert probed.CUDAExecutionProvider_ms >= 200 > probed.CPUExecutionProvider_ms  # type: ignore[attr-defined]
+    assert [s.text for s in voice.synthesize("Hello there.")] == ["Hello there."]

@@ -9,16 +9,20 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from models.device import Device, onnx_uses_cuda
+from models.device import Device, fastest, onnx_uses_cuda, requested_device
 from models.face.visemes import BORROW_NEXT, JOIN_NEXT, JOIN_PREVIOUS, viseme_of
 from models.tts import PhonemeSpan, SpeechSegment, VoiceStyle, WordSpan, sentences_of, words_of
 
 log = logging.getLogger(__name__)
+
+#: What `auto` times on CUDA and on the CPU to keep the faster (a first clause of typical length).
+PROBE_LINE = "Hi everyone, welcome to the show."
 
 #: A first clause shorter than this many characters is spoken on its own, so the first sound comes fast.
 FIRST_CLAUSE_MAX_CHARS = 80
@@ -58,14 +62,35 @@ class PiperTTS:
         model_path = Path(model_path)
         if not model_path.is_file():
             raise FileNotFoundError(f"voice model {model_path} not found: give a Piper .onnx file")
-        self.use_cuda = onnx_uses_cuda(device)
-        self._voice = PiperVoice.load(model_path, config_path=config_path, use_cuda=self.use_cuda,
-                                      include_alignments=True)
-        self.sample_rate: int = self._voice.config.sample_rate
+        device = device or requested_device()
+
+        def load(use_cuda: bool) -> PiperVoice:
+            return PiperVoice.load(model_path, config_path=config_path, use_cuda=use_cuda, include_alignments=True)
+
+        self._voice = load(onnx_uses_cuda(device))
         self.name = model_path.name.removesuffix(".onnx")
         self.provider = self._voice.session.get_providers()[0]
+        if device == "auto" and self.provider == "CUDAExecutionProvider":
+            self._keep_the_faster(load(False))
+        self.sample_rate: int = self._voice.config.sample_rate
         log.info("voice loaded", extra={"voice": self.name, "provider": self.provider,
                                         "sample_rate": self.sample_rate})
+
+    def _keep_the_faster(self, cpu_voice: Any) -> None:
+        """`auto` with a GPU: keep CUDA only if it says a probe line no slower than the CPU (on the H200 we measured,
+        the CPU was 2 to 6 times faster: docs/performance.md#gpu)."""
+        from piper import SynthesisConfig
+
+        config = SynthesisConfig()
+        voices = {"CUDAExecutionProvider": self._voice, "CPUExecutionProvider": cpu_voice}
+
+        def probe(voice: Any) -> Callable[[], object]:
+            return lambda: list(voice.synthesize(PROBE_LINE, syn_config=config))
+
+        chosen, medians = fastest({name: probe(voice) for name, voice in voices.items()})
+        self._voice, self.provider = voices[chosen], chosen
+        log.info("voice device probed", extra={"chosen": chosen,
+                                               **{f"{k}_ms": round(v * 1e3, 1) for k, v in medians.items()}})
 
     def synthesize(self, text: str, style: VoiceStyle = VoiceStyle()) -> Iterator[SpeechSegment]:
         """Yield one segment per clause or sentence; each is synthesized only when asked for."""
