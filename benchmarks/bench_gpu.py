@@ -54,9 +54,13 @@ def voice_on(device: Device, lines: list[str]) -> dict[str, Any]:
 
 def embedder_on(device: Device, questions: list[str]) -> dict[str, Any]:
     """Load time, knowledge-base encoding time and one-question latency of the MiniLM embedder on one device."""
+    import torch
+
     from models.dialogue.persona import load_default_persona
     from models.dialogue.retrieval import documents_of, load_embedder
 
+    if device == "cuda" and not torch.cuda.is_available():  # the sidecar would embed on the CPU: nothing to compare
+        raise DeviceError(f"torch sees no GPU (torch {torch.__version__})")
     model, load_s = timed(lambda: load_embedder(device))
     documents = [d.text for d in documents_of(load_default_persona().knowledge)]
 
@@ -108,6 +112,20 @@ def rows(voice: dict[str, Any], embedder: dict[str, Any]) -> list[tuple[str, str
     return out
 
 
+def speedups_of(voice: dict[str, Any], embedder: dict[str, Any]) -> list[tuple[str, float]]:
+    """CPU time over CUDA time, for what ran on both."""
+    out = []
+    if "missing" not in voice["cuda"]:
+        cpu, cuda = voice["cpu"], voice["cuda"]
+        out += [("voice first clause p50", cpu["first_clause_s"]["p50"] / cuda["first_clause_s"]["p50"]),
+                ("voice real-time factor", cpu["rtf"] / cuda["rtf"])]
+    if "missing" not in embedder["cuda"]:
+        cpu, cuda = embedder["cpu"], embedder["cuda"]
+        out += [("question p50", cpu["question_s"]["p50"] / cuda["question_s"]["p50"]),
+                ("knowledge base", cpu["knowledge_s"] / cuda["knowledge_s"])]
+    return out
+
+
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--lines", type=int, default=20, help="lines for the voice (default 20)")
@@ -130,18 +148,6 @@ def main(argv: list[str] | None = None) -> dict:
     return results
 
 
-def speedups_of(voice: dict[str, Any], embedder: dict[str, Any]) -> list[tuple[str, float]]:
-    """CPU time over CUDA time, for what ran on both."""
-    out = []
-    if "missing" not in voice["cuda"]:
-        cpu, cuda = voice["cpu"], voice["cuda"]
-        out += [("voice first clause p50", cpu["first_clause_s"]["p50"] / cuda["first_clause_s"]["p50"]),
-                ("voice real-time factor", cpu["rtf"] / cuda["rtf"])]
-    if "missing" not in embedder["cuda"]:
-        cpu, cuda = embedder["cpu"], embedder["cuda"]
-        out += [("question p50", cpu["question_s"]["p50"] / cuda["question_s"]["p50"]),
-                ("knowledge base", cpu["knowledge_s"] / cuda["knowledge_s"])]
-    return out
 
 if __name__ == "__main__":
     main(sys.argv[1:])

@@ -350,7 +350,7 @@ def _device_option(command: argparse.ArgumentParser) -> None:
     command.add_argument("--device", choices=DEVICES,
                          help="where the models run: auto (the GPU when its runtime is installed; the voice only if a "
                          "probe at load finds it no slower than the CPU: docs/performance.md#gpu), cpu, or cuda "
-                         f"(the GPU, or an error); default: {DEVICE_ENV} or auto")
+                         f"(the voice on the GPU or an error); default: {DEVICE_ENV} or auto")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -5,7 +5,8 @@ The choice is process-wide, like CUDA_VISIBLE_DEVICES: AVATAR_BRIDGE_DEVICE (or 
   onnxruntime-gpu is installed and a probe at load finds it no slower than the CPU (on the H200 we measured it was
   2 to 6 times slower, so there the voice stays on the CPU: docs/performance.md#gpu);
 - `cpu`: everything on the CPU;
-- `cuda`: the voice on onnxruntime's CUDA provider and the embedder on torch cuda, or a clear error.
+- `cuda`: the voice on onnxruntime's CUDA provider or a clear error; the embedder on torch cuda when torch sees a GPU
+  (else on the CPU, with a warning).
 """
 
 from __future__ import annotations
@@ -23,8 +24,8 @@ Device = Literal["auto", "cpu", "cuda"]
 DEVICES: tuple[str, ...] = get_args(Device)
 DEVICE_ENV = "AVATAR_BRIDGE_DEVICE"
 
-_GPU_VOICE_HELP = ("pip uninstall -y onnxruntime && pip install 'avatar-bridge[gpu]' (onnxruntime-gpu with its CUDA "
-                   "and cuDNN wheels; an NVIDIA driver for CUDA 13)")
+_GPU_VOICE_HELP = ("pip uninstall -y onnxruntime onnxruntime-gpu && pip install 'onnxruntime-gpu[cuda,cudnn]>=1.23' "
+                   "(CUDA 13 and cuDNN come as wheels; an NVIDIA driver for CUDA 13: docs/performance.md#gpu)")
 
 
 class DeviceError(RuntimeError):
@@ -59,7 +60,8 @@ def onnx_uses_cuda(device: Device | None = None) -> bool:
 
 
 def torch_device(device: Device | None = None) -> str:
-    """The torch device for a model: "cuda" when asked for or (auto) when torch sees a GPU, else "cpu"."""
+    """The torch device for the embedder: "cuda" when torch sees a GPU (auto or cuda), else "cpu". Asking for cuda
+    without one only warns: one question embeds as fast on the CPU (docs/performance.md#gpu)."""
     device = device or requested_device()
     if device == "cpu":
         return "cpu"
@@ -68,8 +70,8 @@ def torch_device(device: Device | None = None) -> str:
     if torch.cuda.is_available():
         return "cuda"
     if device == "cuda":
-        raise DeviceError(f"{DEVICE_ENV}=cuda, but torch sees no GPU (torch {torch.__version__}): install a CUDA "
-                           "build of torch, or use --device cpu")
+        log.warning("the embedder runs on the CPU: torch sees no GPU (install a CUDA build of torch for it)",
+                    extra={"torch": torch.__version__})
     return "cpu"
 
 
