@@ -69,7 +69,7 @@ def cli(*args: str, device: str) -> subprocess.CompletedProcess:
                           timeout=120, env=env)
 
 
-@pytest.mark.skipif(ORT_CUDA, reason="onnxruntime has a CUDA provider here: --device cuda works")
+@pytest.mark.skipif(ORT_CUDA, reason="onnxruntime-gpu is installed here: the missing runtime is not what fails")
 def test_render_and_serve_say_what_to_install_when_the_gpu_is_missing(tmp_path: Path) -> None:
     for args in (["render", "Hello there.", "-o", str(tmp_path / "take"), "--device", "cuda"],
                  ["serve", "--control", "tcp://127.0.0.1:0", "--stream", "tcp://127.0.0.1:0", "--device", "cuda"]):

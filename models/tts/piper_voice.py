@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from models.device import Device, fastest, onnx_uses_cuda, requested_device
+from models.device import DEVICE_ENV, Device, DeviceError, fastest, onnx_uses_cuda, requested_device
 from models.face.visemes import BORROW_NEXT, JOIN_NEXT, JOIN_PREVIOUS, viseme_of
 from models.tts import PhonemeSpan, SpeechSegment, VoiceStyle, WordSpan, sentences_of, words_of
 
@@ -72,6 +72,9 @@ class PiperTTS:
         self.provider = self._voice.session.get_providers()[0]
         if device == "auto" and self.provider == "CUDAExecutionProvider":
             self._keep_the_faster(load(False))
+        if device == "cuda" and self.provider != "CUDAExecutionProvider":  # onnxruntime fell back, logging why
+            raise DeviceError(f"{DEVICE_ENV}=cuda, but onnxruntime could not start its CUDA provider (its log above "
+                              "says why, e.g. no NVIDIA driver: libcuda.so.1); use --device auto or cpu")
         self.sample_rate: int = self._voice.config.sample_rate
         log.info("voice loaded", extra={"voice": self.name, "provider": self.provider,
                                         "sample_rate": self.sample_rate})
