@@ -273,6 +273,7 @@ class Sidecar:
             "lookahead": self.config.lookahead,
             "stream": self.config.stream,
             "voice": self.voice.name,
+            "voice_provider": self.voice.provider,
             "limits": {"max_text_chars": MAX_TEXT_CHARS, "max_message_bytes": MAX_MESSAGE_BYTES},
             "dialogue": self.dialogue.describe(),
             "emotions": list(EMOTIONS),

@@ -7,12 +7,15 @@ from pathlib import Path
 
 import msgpack
 import numpy as np
+import onnxruntime
 import pytest
 import zmq
 
 from bridge.client import BridgeClient, BridgeError
 from bridge.protocol import AudioChunk, Event, FaceFrame
 from models.face.arkit import ARKIT_BLENDSHAPES, INDEX
+
+ORT_CUDA = "CUDAExecutionProvider" in onnxruntime.get_available_providers()
 
 VOWEL_VISEMES = {"aa", "E", "ih", "oh", "ou"}
 HOP = 256
@@ -52,6 +55,10 @@ def test_describe(client: BridgeClient) -> None:
     assert reply["blendshapes"] == list(ARKIT_BLENDSHAPES)
     assert reply["audio"] == {"format": "s16le", "channels": 1, "rate": 22050, "chunk_samples": 512}
     assert reply["frame_rate"] == 60.0
+    assert reply["voice"] == "en_US-joe-medium"
+    # Where the voice runs; the CPU unless onnxruntime-gpu is installed and was no slower (docs/performance.md#gpu).
+    expected = {"CPUExecutionProvider", "CUDAExecutionProvider"} if ORT_CUDA else {"CPUExecutionProvider"}
+    assert reply["voice_provider"] in expected
 
 
 def test_say_streams_synchronized_audio_phonemes_and_face(client: BridgeClient) -> None:

@@ -26,6 +26,7 @@ class CountingVoice:
 
     sample_rate = RATE
     name = "counting"
+    provider = "CPUExecutionProvider"
 
     def __init__(self) -> None:
         self.calls: list[tuple[str, VoiceStyle]] = []

@@ -25,6 +25,7 @@ class ScriptedVoice:
 
     sample_rate = RATE
     name = "scripted"
+    provider = "CPUExecutionProvider"
 
     def synthesize(self, text: str, style: VoiceStyle = VoiceStyle()) -> Iterator[SpeechSegment]:
         for sentence in [s for s in text.split(".") if s.strip()]:

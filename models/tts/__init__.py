@@ -81,6 +81,7 @@ class Voice(Protocol):
 
     sample_rate: int
     name: str
+    provider: str  # the onnxruntime execution provider it runs on: CPUExecutionProvider or CUDAExecutionProvider
 
     def synthesize(self, text: str, style: VoiceStyle = VoiceStyle()) -> Iterator[SpeechSegment]:
         """Yield segments in order; work happens only as the iterator is consumed."""

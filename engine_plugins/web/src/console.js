@@ -63,7 +63,7 @@ export class OperatorConsole {
   describe(described) {
     const dialogue = described.dialogue ? `, ${described.dialogue.persona ?? ''} (${described.dialogue.engine ?? 'dialogue loading'})` : '';
     $('#sidecar-info').textContent = `protocol v${described.protocol_version} · ${described.avatars.join(', ')} · `
-      + `${described.voice}${dialogue} · ${described.frame_rate} fps`;
+      + `${described.voice}${described.voice_provider === 'CUDAExecutionProvider' ? ' (GPU)' : ''}${dialogue} · ${described.frame_rate} fps`;
     for (const section of document.querySelectorAll('section[data-op]')) {
       const ops = section.dataset.op.split(' ');
       const missing = ops.filter((op) => !this.connection.has(op));
