@@ -8,10 +8,10 @@ PIP := $(PY) -m pip
 SYSTEM_PACKAGES := g++ cmake pkg-config libzmq3-dev cppzmq-dev libmsgpack-cxx-dev mono-mcs mono-runtime chromium
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: install run test deps bench lint clean help
+.PHONY: install install-gpu run test deps bench lint clean help
 
 help:  ## list the targets
-	@grep -E '^[a-z]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
 $(VENV)/.installed: pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed: apt-get install python3.11 python3.11-venv"; exit 1; }
@@ -23,6 +23,13 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 install: $(VENV)/.installed  ## create .venv and install the project
+
+install-gpu: install  ## swap onnxruntime for onnxruntime-gpu, CUDA 13 and cuDNN wheels (docs/performance.md#gpu)
+	# Both packages install into one onnxruntime/ folder: take both out, put the GPU build back alone. Run it again
+	# after anything reinstalls the project (a changed pyproject.toml brings the CPU build back).
+	$(PIP) uninstall -y onnxruntime onnxruntime-gpu
+	$(PIP) install 'onnxruntime-gpu[cuda,cudnn]>=1.23'
+	$(PY) -c "import onnxruntime as o; print('onnxruntime', o.__version__, o.get_available_providers())"
 
 run: install  ## start the sidecar (embedded persona, bundled voice, loopback ports) with the browser preview
 	$(VENV)/bin/avatar-bridge --log-format text serve --preview
