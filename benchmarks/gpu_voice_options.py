@@ -10,9 +10,9 @@ on a GPU machine.
 from __future__ import annotations
 
 import statistics
-import time
 from typing import Any
 
+from benchmarks.bench_gpu import timed
 from benchmarks.bench_sidecar import LINES
 from benchmarks.common import table, write
 
@@ -47,20 +47,14 @@ def main(argv: list[str] | None = None) -> dict:
         voice._voice.session = onnxruntime.InferenceSession(serialized, sess_options=options, providers=providers)
         for _ in range(3):
             list(voice.synthesize("Warm up, everyone."))
-        repeated = [timed(voice, REPEATED) for _ in range(8)]
-        varied = [timed(voice, text) for text in LINES[:12]]
+        repeated = [timed(lambda: list(voice.synthesize(REPEATED)))[1] for _ in range(8)]
+        varied = [timed(lambda t=text: list(voice.synthesize(t)))[1] for text in LINES[:12]]
         results[name] = {"repeated_s": statistics.median(repeated), "varied_s": statistics.median(varied)}
         print(f"{name}: {results[name]['repeated_s'] * 1e3:.1f} / {results[name]['varied_s'] * 1e3:.1f} ms", flush=True)
     print(table([(name, f"{r['repeated_s'] * 1e3:.1f} ms", f"varied lines {r['varied_s'] * 1e3:.1f} ms")
                  for name, r in results.items()], "Piper voice by provider (median of one repeated line)"))
     print(f"wrote {write('gpu_voice_options', {'results': results})}")
     return results
-
-
-def timed(voice: Any, text: str) -> float:
-    started = time.perf_counter()
-    list(voice.synthesize(text))
-    return time.perf_counter() - started
 
 
 if __name__ == "__main__":

@@ -11,9 +11,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import onnxruntime
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+#: onnxruntime-gpu is installed: the voice may run on CUDA (models/device.py).
+ORT_CUDA = "CUDAExecutionProvider" in onnxruntime.get_available_providers()
 
 
 def free_port_pair() -> tuple[int, int]:

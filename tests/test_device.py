@@ -8,14 +8,12 @@ import sys
 import time
 from pathlib import Path
 
-import onnxruntime
 import pytest
 import torch
 
 from models.device import DEVICE_ENV, DeviceError, fastest, onnx_uses_cuda, requested_device, torch_device
+from tests.conftest import ORT_CUDA, ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
-ORT_CUDA = "CUDAExecutionProvider" in onnxruntime.get_available_providers()
 TORCH_CUDA = torch.cuda.is_available()
 
 

@@ -7,15 +7,13 @@ from pathlib import Path
 
 import msgpack
 import numpy as np
-import onnxruntime
 import pytest
 import zmq
 
 from bridge.client import BridgeClient, BridgeError
 from bridge.protocol import AudioChunk, Event, FaceFrame
 from models.face.arkit import ARKIT_BLENDSHAPES, INDEX
-
-ORT_CUDA = "CUDAExecutionProvider" in onnxruntime.get_available_providers()
+from tests.conftest import ORT_CUDA
 
 VOWEL_VISEMES = {"aa", "E", "ih", "oh", "ou"}
 HOP = 256
