@@ -76,8 +76,8 @@ def stop_sidecar(sidecar: RunningSidecar) -> None:
 
 
 @pytest.fixture(scope="module")
-def sidecar(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSidecar]:
-    """A real sidecar on free loopback ports, shared by the tests of one module."""
+def sidecar_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSidecar]:
+    """A real sidecar as a subprocess (`bridge.cli serve`) on free loopback ports, shared by the tests of one module."""
     running = start_sidecar(tmp_path_factory.mktemp("sidecar"))
     yield running
     stop_sidecar(running)

@@ -20,7 +20,8 @@ from tests.conftest import RunningSidecar, start_sidecar, stop_sidecar
 
 
 @pytest.fixture(scope="module")
-def vmc_port() -> Iterator[socket.socket]:
+def vmc_receiver() -> Iterator[socket.socket]:
+    """A UDP socket on a free loopback port, where the sidecar sends its VMC messages."""
     receiver = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     receiver.bind(("127.0.0.1", 0))
     receiver.settimeout(5.0)
@@ -29,15 +30,17 @@ def vmc_port() -> Iterator[socket.socket]:
 
 
 @pytest.fixture(scope="module")
-def body_sidecar(tmp_path_factory: pytest.TempPathFactory, vmc_port: socket.socket) -> Iterator[RunningSidecar]:
-    running = start_sidecar(tmp_path_factory.mktemp("body"), "--vmc", f"127.0.0.1:{vmc_port.getsockname()[1]}")
+def body_sidecar_process(tmp_path_factory: pytest.TempPathFactory,
+                         vmc_receiver: socket.socket) -> Iterator[RunningSidecar]:
+    """A real sidecar as a subprocess, sending VMC to `vmc_receiver`."""
+    running = start_sidecar(tmp_path_factory.mktemp("body"), "--vmc", f"127.0.0.1:{vmc_receiver.getsockname()[1]}")
     yield running
     stop_sidecar(running)
 
 
 @pytest.fixture
-def client(body_sidecar: RunningSidecar) -> Iterator[BridgeClient]:
-    with BridgeClient(body_sidecar.control, body_sidecar.stream, timeout=20.0) as c:
+def client(body_sidecar_process: RunningSidecar) -> Iterator[BridgeClient]:
+    with BridgeClient(body_sidecar_process.control, body_sidecar_process.stream, timeout=20.0) as c:
         c.subscribe(avatar="host")
         yield c
 
@@ -72,7 +75,7 @@ def test_gesture_op_and_its_errors(client: BridgeClient) -> None:
 
 
 def test_dance_streams_music_and_poses_and_vmc_moves(client: BridgeClient, tmp_path: Path,
-                                                     vmc_port: socket.socket) -> None:
+                                                     vmc_receiver: socket.socket) -> None:
     audio, _ = click_track(120.0, 4.0, 22050)
     path = tmp_path / "clicks.wav"
     soundfile.write(path, audio, 22050)
@@ -93,7 +96,7 @@ def test_dance_streams_music_and_poses_and_vmc_moves(client: BridgeClient, tmp_p
     assert len(pcm) == len(audio)
     np.testing.assert_allclose(pcm / 32767.0, audio, atol=2e-4)  # the very music, on the take's clock
     # The VMC marionette got bundles with every bone.
-    data, _ = vmc_port.recvfrom(65536)
+    data, _ = vmc_receiver.recvfrom(65536)
     addresses = [m.address for m in OscBundle(data)]
     assert addresses.count("/VMC/Ext/Bone/Pos") == 54 and addresses[-1] == "/VMC/Ext/Blend/Apply"
 

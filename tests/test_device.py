@@ -6,13 +6,16 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import torch
 
 from models.device import DEVICE_ENV, DeviceError, fastest, onnx_uses_cuda, requested_device, torch_device
+from models.tts import SpeechSegment
 from tests.conftest import ORT_CUDA, ROOT
+from tests.fake_voice import FakeVoice
 
 TORCH_CUDA = torch.cuda.is_available()
 
@@ -90,12 +93,12 @@ def test_device_option_overrides_the_environment(tmp_path: Path) -> None:
     assert (tmp_path / "take.wav").stat().st_size > 10_000
 
 
-class SlowVoice:
-    """Stands in for a voice on a GPU that is slower than the CPU (as on the H200 we measured)."""
+class SlowGpuVoice(FakeVoice):
+    """piper's own voice on a GPU slower than the CPU (as on the H200 we measured): the probe calls it with piper's
+    `syn_config=`, not a VoiceStyle."""
 
-    def synthesize(self, text: str, syn_config: object = None) -> list[object]:
-        time.sleep(0.2)
-        return []
+    def synthesize(self, text: str, syn_config: object = None) -> Iterator[SpeechSegment]:  # type: ignore[override]
+        return super().synthesize(text)
 
 
 def test_auto_keeps_the_cpu_voice_when_the_gpu_is_slower(caplog: pytest.LogCaptureFixture) -> None:
@@ -103,7 +106,7 @@ def test_auto_keeps_the_cpu_voice_when_the_gpu_is_slower(caplog: pytest.LogCaptu
 
     voice = PiperTTS(device="cpu")
     cpu_voice = voice._voice
-    voice._voice = SlowVoice()  # as if loaded on CUDA
+    voice._voice = SlowGpuVoice(delay_s=0.2)  # as if loaded on CUDA
     with caplog.at_level("INFO", logger="models.tts.piper_voice"):
         voice._keep_the_faster(cpu_voice)
     assert voice._voice is cpu_voice and voice.provider == "CPUExecutionProvider"

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from bridge.client import BridgeClient, BridgeError
 from bridge.protocol import AudioChunk, ChatRequest, Event, QueueRequest, ShowRequest, Words
+from tests.conftest import RunningSidecar
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -37,8 +39,8 @@ def until_take_ends(client: BridgeClient, take: str) -> list:
 
 
 @pytest.fixture
-def client(sidecar):  # noqa: ANN001, ANN201
-    with BridgeClient(sidecar.control, sidecar.stream, timeout=30) as c:
+def client(sidecar_process: RunningSidecar) -> Iterator[BridgeClient]:
+    with BridgeClient(sidecar_process.control, sidecar_process.stream, timeout=30) as c:
         c.subscribe(avatar="host")
         time.sleep(0.2)
         yield c
@@ -95,14 +97,15 @@ def test_queue_and_show_ops(client: BridgeClient) -> None:
     assert stopped["state"] == "finished"
 
 
-def test_the_command_line_drives_chat_queue_show_and_gestures(client: BridgeClient, sidecar) -> None:  # noqa: ANN001
+def test_the_command_line_drives_chat_queue_show_and_gestures(client: BridgeClient,
+                                                              sidecar_process: RunningSidecar) -> None:
     import json
     import subprocess
     import sys
 
     def cli(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "bridge.cli", *args, "--control", sidecar.control, "--timeout",
-                               "30"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+        return subprocess.run([sys.executable, "-m", "bridge.cli", *args, "--control", sidecar_process.control,
+                               "--timeout", "30"], cwd=ROOT, capture_output=True, text=True, timeout=60)
 
     chat(client, "Hi!")  # the dialogue has loaded
     asked = cli("chat", "What does the snow globe cost?", "--user", "cli_fan")

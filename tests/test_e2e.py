@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import msgpack
@@ -13,7 +14,7 @@ import zmq
 from bridge.client import BridgeClient, BridgeError
 from bridge.protocol import AudioChunk, Event, FaceFrame
 from models.face.arkit import ARKIT_BLENDSHAPES, INDEX
-from tests.conftest import ORT_CUDA
+from tests.conftest import ORT_CUDA, RunningSidecar
 
 VOWEL_VISEMES = {"aa", "E", "ih", "oh", "ou"}
 HOP = 256
@@ -40,8 +41,8 @@ def collect_take(client: BridgeClient, take: str, timeout: float = 30.0) -> dict
 
 
 @pytest.fixture
-def client(sidecar):  # noqa: ANN001, ANN201
-    with BridgeClient(sidecar.control, sidecar.stream) as c:
+def client(sidecar_process: RunningSidecar) -> Iterator[BridgeClient]:
+    with BridgeClient(sidecar_process.control, sidecar_process.stream) as c:
         c.subscribe(avatar="host")
         yield c
 
@@ -164,11 +165,11 @@ def raw_request(socket: zmq.Socket, payload: bytes) -> dict:
         (msgpack.packb({"op": "interrupt", "avatar": "ghost", "id": 5}), "unknown_avatar", "avatar"),
     ],
 )
-def test_bad_input_gets_an_error_reply(sidecar, payload: bytes, code: str, field: str) -> None:  # noqa: ANN001
+def test_bad_input_gets_an_error_reply(sidecar_process: RunningSidecar, payload: bytes, code: str, field: str) -> None:
     context = zmq.Context.instance()
     dealer = context.socket(zmq.DEALER)
     dealer.linger = 0
-    dealer.connect(sidecar.control)
+    dealer.connect(sidecar_process.control)
     try:
         reply = raw_request(dealer, payload)
     finally:
@@ -181,10 +182,10 @@ def test_bad_input_gets_an_error_reply(sidecar, payload: bytes, code: str, field
         assert "5000" in reply["error"]["message"]
 
 
-def test_multi_frame_request_is_rejected(sidecar) -> None:  # noqa: ANN001
+def test_multi_frame_request_is_rejected(sidecar_process: RunningSidecar) -> None:
     dealer = zmq.Context.instance().socket(zmq.DEALER)
     dealer.linger = 0
-    dealer.connect(sidecar.control)
+    dealer.connect(sidecar_process.control)
     dealer.send_multipart([msgpack.packb({"op": "describe"}), b"extra"])
     assert dealer.poll(5000)
     reply = msgpack.unpackb(dealer.recv(), raw=False)
@@ -192,22 +193,22 @@ def test_multi_frame_request_is_rejected(sidecar) -> None:  # noqa: ANN001
     assert reply["error"]["code"] == "malformed"
 
 
-def test_others_keep_being_served_through_bad_clients(sidecar, client: BridgeClient) -> None:  # noqa: ANN001
+def test_others_keep_being_served_through_bad_clients(sidecar_process: RunningSidecar, client: BridgeClient) -> None:
     context = zmq.Context.instance()
     # A peer sending a frame over the 1 MiB cap is disconnected by ZeroMQ alone.
     huge = context.socket(zmq.DEALER)
     huge.linger = 0
-    huge.connect(sidecar.control)
+    huge.connect(sidecar_process.control)
     huge.send(b"\x00" * (2 << 20))
     # A peer that says something and vanishes mid-take.
-    vanishing = BridgeClient(sidecar.control, sidecar.stream)
+    vanishing = BridgeClient(sidecar_process.control, sidecar_process.stream)
     vanished_take = vanishing.say("I will leave before this line ends, but the show goes on.")
     vanishing.close()
     # A subscriber that never reads.
     stalled = context.socket(zmq.SUB)
     stalled.rcvhwm = 5
     stalled.setsockopt(zmq.SUBSCRIBE, b"")
-    stalled.connect(sidecar.stream)
+    stalled.connect(sidecar_process.stream)
     try:
         assert not huge.poll(500), "an oversized frame must get no reply"
         got = collect_take(client, vanished_take)
@@ -235,11 +236,11 @@ def test_bridge_error_carries_the_field(client: BridgeClient) -> None:
     assert caught.value.field == "avatar" and caught.value.code == "unknown_avatar"
 
 
-def test_late_subscriber_gets_a_correct_stream(sidecar) -> None:  # noqa: ANN001
-    with BridgeClient(sidecar.control, sidecar.stream) as speaker:
+def test_late_subscriber_gets_a_correct_stream(sidecar_process: RunningSidecar) -> None:
+    with BridgeClient(sidecar_process.control, sidecar_process.stream) as speaker:
         take = speaker.say("A late joiner still sees a face and hears the rest of this sentence clearly.")
         time.sleep(1.0)
-        with BridgeClient(sidecar.control, sidecar.stream) as late:
+        with BridgeClient(sidecar_process.control, sidecar_process.stream) as late:
             late.subscribe()
             frames, audio = [], []
             until = time.monotonic() + 10.0
@@ -256,24 +257,25 @@ def test_late_subscriber_gets_a_correct_stream(sidecar) -> None:  # noqa: ANN001
     assert all(b.pts > a.pts for a, b in zip(audio, audio[1:], strict=False))
 
 
-def test_log_lines_are_structured(sidecar) -> None:  # noqa: ANN001
+def test_log_lines_are_structured(sidecar_process: RunningSidecar) -> None:
     import json
 
-    lines = [json.loads(line) for line in sidecar.log().splitlines() if line.startswith("{")]
-    assert any(entry["msg"] == "serving" and entry["control"] == sidecar.control for entry in lines)
+    lines = [json.loads(line) for line in sidecar_process.log().splitlines() if line.startswith("{")]
+    assert any(entry["msg"] == "serving" and entry["control"] == sidecar_process.control for entry in lines)
     rejected = [entry for entry in lines if entry["msg"] == "request rejected"]
     assert rejected and all({"code", "field", "reason", "peer"} <= set(entry) for entry in rejected)
 
 
 
-def test_monitor_reports_rates_lag_and_drops(sidecar) -> None:  # noqa: ANN001
+def test_monitor_reports_rates_lag_and_drops(sidecar_process: RunningSidecar) -> None:
     import subprocess
     import sys
 
-    with BridgeClient(sidecar.control, sidecar.stream) as speaker:
+    with BridgeClient(sidecar_process.control, sidecar_process.stream) as speaker:
         process = subprocess.Popen(
-            [sys.executable, "-m", "bridge.cli", "monitor", "--control", sidecar.control, "--stream", sidecar.stream,
-             "--duration", "3", "--interval", "1"], stdout=subprocess.PIPE, text=True, cwd=Path(__file__).parents[1])
+            [sys.executable, "-m", "bridge.cli", "monitor", "--control", sidecar_process.control,
+             "--stream", sidecar_process.stream, "--duration", "3", "--interval", "1"],
+            stdout=subprocess.PIPE, text=True, cwd=Path(__file__).parents[1])
         time.sleep(1.2)
         speaker.say("Monitoring the stream.")
         out, _ = process.communicate(timeout=30)
@@ -285,13 +287,13 @@ def test_monitor_reports_rates_lag_and_drops(sidecar) -> None:  # noqa: ANN001
     assert "take_started" in out
 
 
-def test_the_listen_example_runs_against_the_sidecar(sidecar) -> None:  # noqa: ANN001
+def test_the_listen_example_runs_against_the_sidecar(sidecar_process: RunningSidecar) -> None:
     import subprocess
     import sys
 
     root = Path(__file__).resolve().parents[1]
     result = subprocess.run([sys.executable, "examples/listen.py", "Bob bought maple pie.", "--control",
-                             sidecar.control], cwd=root, capture_output=True, text=True, timeout=60)
+                             sidecar_process.control], cwd=root, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert [line.split()[-1] for line in lines[:4]] == ["Bob", "bought", "maple", "pie"]

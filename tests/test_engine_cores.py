@@ -159,12 +159,12 @@ def test_cs_core_unit_tests(cs_build: Path) -> None:
     assert " 0 failed" in result.stdout, result.stdout
 
 
-def test_cs_session_plays_a_line_from_the_real_sidecar(cs_build: Path, sidecar: RunningSidecar) -> None:
+def test_cs_session_plays_a_line_from_the_real_sidecar(cs_build: Path, sidecar_process: RunningSidecar) -> None:
     """The C# session over real ZeroMQ (libzmq through P/Invoke: Unity's NetMQ is not installable here), pumped by
     BridgePump on its own thread as the Unity client runs it: it connects, syncs the clock, gets the skeleton, says a
     line, and a simulated 48 kHz device hears the take where its pts put it while face and pose are sampled."""
-    result = _run(["mono", "--debug", str(cs_build), "live", sidecar.control, sidecar.stream], "C# live session",
-                  timeout=120)
+    result = _run(["mono", "--debug", str(cs_build), "live", sidecar_process.control, sidecar_process.stream],
+                  "C# live session", timeout=120)
     report = json.loads(result.stdout.splitlines()[-1])
     assert report["connected"] and report["replied"] and report["ended"], report
     # Loopback, one monotonic clock: the offset is the ping asymmetry.
@@ -274,8 +274,8 @@ class CoreSession:
 
 
 @pytest.fixture
-def session(cpp_build: Path, sidecar: RunningSidecar, tmp_path: Path) -> Iterator[CoreSession]:
-    client = CoreSession(cpp_build, sidecar, tmp_path / "client.log")
+def session(cpp_build: Path, sidecar_process: RunningSidecar, tmp_path: Path) -> Iterator[CoreSession]:
+    client = CoreSession(cpp_build, sidecar_process, tmp_path / "client.log")
     stats = client("wait_connected 30")
     assert stats["state"] == "connected", stats
     yield client
@@ -464,13 +464,14 @@ class MeddlingRelay:
         self._pub.close(linger=0)
 
 
-def test_cpp_client_skips_and_counts_bad_messages_amid_the_real_stream(cpp_build: Path, sidecar: RunningSidecar,
+def test_cpp_client_skips_and_counts_bad_messages_amid_the_real_stream(cpp_build: Path,
+                                                                       sidecar_process: RunningSidecar,
                                                                        tmp_path: Path) -> None:
     """Truncated, corrupted, newer-version, unknown and invalid messages mixed into a real sidecar's stream while a
     line plays: each is skipped and counted under its own name, and the line plays whole (no lost or restarted
     numbering, no gap in the audio)."""
-    relay = MeddlingRelay(sidecar.stream)
-    client = CoreSession(cpp_build, sidecar, tmp_path / "client.log", stream=relay.endpoint)
+    relay = MeddlingRelay(sidecar_process.stream)
+    client = CoreSession(cpp_build, sidecar_process, tmp_path / "client.log", stream=relay.endpoint)
     try:
         assert client("wait_connected 30")["state"] == "connected"
         client("reset")

@@ -1,11 +1,10 @@
-"""The performer on a virtual clock: audio and frames on one timeline, queueing, late clips, interrupts.
+"""The performer on a virtual clock: audio and frames on one timeline, queueing, late clips, interrupts, a failing
+voice.
 
 The voice here is a test double with exactly known segments: the timing logic is the point, not the speech.
 """
 
 from __future__ import annotations
-
-from collections.abc import Iterator
 
 import numpy as np
 import pytest
@@ -15,32 +14,14 @@ from bridge.performer import Performer, VirtualClock
 from bridge.protocol import AudioChunk, Event, FaceFrame, Phonemes
 from bridge.sinks import Hub, Recorder
 from models.face.arkit import INDEX
-from models.tts import PhonemeSpan, SpeechSegment, VoiceStyle, WordSpan
-
-RATE = 22050
+from tests.fake_voice import RATE, FakeVoice
 
 
-class ScriptedVoice:
-    """Each sentence: 0.5 s of a 200 Hz tone, phonemes '_ b a _' laid over it."""
-
-    sample_rate = RATE
-    name = "scripted"
-    provider = "CPUExecutionProvider"
-
-    def synthesize(self, text: str, style: VoiceStyle = VoiceStyle()) -> Iterator[SpeechSegment]:
-        for sentence in [s for s in text.split(".") if s.strip()]:
-            n = RATE // 2
-            audio = (0.5 * np.sin(2 * np.pi * 200 * np.arange(n) / RATE)).astype(np.float32)
-            phonemes = (PhonemeSpan("_", "sil", 0.0, 0.1), PhonemeSpan("b", "PP", 0.1, 0.2),
-                        PhonemeSpan("a", "aa", 0.2, 0.4), PhonemeSpan("_", "sil", 0.4, 0.5))
-            yield SpeechSegment(sentence.strip(), audio, RATE, phonemes, (WordSpan(sentence.strip(), 0.1, 0.4),))
-
-
-def setup(lookahead: float = 0.1) -> tuple[Performer, Director, VirtualClock, Recorder]:
+def setup(lookahead: float = 0.1, voice: FakeVoice | None = None) -> tuple[Performer, Director, VirtualClock, Recorder]:
     recorder = Recorder()
     clock = VirtualClock(100.0)
     performer = Performer(["host", "guest"], Hub([recorder]), rate=60.0, lookahead=lookahead)
-    return performer, Director(performer, ScriptedVoice(), clock), clock, recorder
+    return performer, Director(performer, voice or FakeVoice(), clock), clock, recorder
 
 
 def run(performer: Performer, clock: VirtualClock, seconds: float) -> None:
@@ -75,15 +56,16 @@ def test_audio_is_contiguous_and_frames_are_evenly_spaced() -> None:
 def test_audio_is_published_lookahead_before_its_pts() -> None:
     performer, director, clock, recorder = setup(lookahead=0.25)
     director.say("host", "One.")
+    published: list[tuple[float, AudioChunk]] = []  # (tick time, chunk published on that tick)
     for _ in range(40):
         before = len(recorder.messages)
         performer.tick(clock.t)
-        for message in recorder.messages[before:]:
-            if isinstance(message, AudioChunk):
-                # Due within one tick after now + lookahead: a client holds about `lookahead` of audio.
-                assert clock.t + 0.25 - 1e-9 <= message.pts + 1e-9 <= clock.t + 0.25 + performer.period + 1e-9 \
-                    or message.pts < clock.t + 0.25 + performer.period
+        published += [(clock.t, m) for m in recorder.messages[before:] if isinstance(m, AudioChunk)]
         clock.t += performer.period
+    assert sum(len(chunk.pcm) // 2 for _, chunk in published) == RATE // 2  # every chunk of the 0.5 s was checked
+    for now, chunk in published:
+        # Out `lookahead` before its pts, within one tick: a client always holds about `lookahead` of audio.
+        assert 0.25 - 1e-9 <= chunk.pts - now <= 0.25 + performer.period + 1e-9, (now, chunk.pts)
 
 
 def test_mouth_closes_on_b_and_opens_on_a() -> None:
@@ -144,7 +126,7 @@ def test_interrupt_cuts_audio_and_drops_queued_takes() -> None:
 def test_a_late_clip_starts_at_the_playhead_not_in_the_past() -> None:
     performer, director, clock, recorder = setup()
     director.executor = None
-    voice = ScriptedVoice()
+    voice = FakeVoice()
     clips = iter(voice.synthesize("One. Two."))
     stage = performer.stages["host"]
     from bridge.animator import animate
@@ -163,6 +145,20 @@ def test_a_late_clip_starts_at_the_playhead_not_in_the_past() -> None:
     phonemes = of(recorder, Phonemes)
     assert phonemes[1].items[0][2] == pytest.approx(second[0].pts - take.start_pts, abs=1e-4)
     assert sum(len(a.pcm) // 2 for a in chunks) == RATE
+
+
+def test_a_voice_failure_ends_that_take_only() -> None:
+    performer, director, clock, recorder = setup(voice=FakeVoice(fail_on="Two"))
+    failed = director.say("host", "One. Two. Three.")
+    following = director.say("host", "Four.")
+    run(performer, clock, 2.0)
+    samples = {take.id: sum(len(a.pcm) // 2 for a in of(recorder, AudioChunk) if a.take == take.id)
+               for take in (failed, following)}
+    assert samples == {failed.id: RATE // 2, following.id: RATE // 2}  # "One." played, then "Four."; no more
+    errors = [(e.take, e.data["code"]) for e in of(recorder, Event) if e.type == "error"]
+    assert errors == [(failed.id, "synthesis_failed")]
+    ended = [e.take for e in of(recorder, Event) if e.type == "take_ended"]
+    assert ended == [failed.id, following.id]
 
 
 def test_performer_rejects_bad_settings() -> None:
