@@ -14,7 +14,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
@@ -221,12 +221,14 @@ class AvatarBody:
         return out
 
 
-def add_bodies(performer: Performer, seed: int = 0, gesture_folders: tuple[Path, ...] = ()) -> dict[str, AvatarBody]:
-    """Give every avatar of a performer its body (seeded per avatar, so two hosts never breathe in step)."""
+def add_bodies(performer: Performer, seed: int = 0, gesture_folders: tuple[Path, ...] = (),
+               seeds: Mapping[str, int] | None = None) -> dict[str, AvatarBody]:
+    """Give every avatar of a performer its body (seeded per avatar, so two hosts never breathe in step): avatar i
+    gets `seeds[name]`, else seed + 7919 * i."""
     library = load_library(*gesture_folders)
     bodies = {}
     for i, (name, stage) in enumerate(performer.stages.items()):
-        bodies[name] = AvatarBody(stage, library, seed + 7919 * i)
+        bodies[name] = AvatarBody(stage, library, (seeds or {}).get(name, seed + 7919 * i))
         stage.body = bodies[name]
     return bodies
 

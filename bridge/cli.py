@@ -10,10 +10,15 @@ import os
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from bridge import logs
 from models.device import DEVICE_ENV, DEVICES
+
+if TYPE_CHECKING:
+    from bridge.config import SidecarConfig
 
 log = logging.getLogger("avatar_bridge")
 
@@ -52,34 +57,30 @@ def _client(args: argparse.Namespace):  # noqa: ANN202 - the import stays lazy
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from bridge.server import ConfigError, ServeConfig, Sidecar, check_security, load_voice
+    from bridge.server import ConfigError, Sidecar, check_security, load_voice
+    from models.dialogue.spec import SpecError
 
-    config = ServeConfig(
-        control=args.control, stream=args.stream, avatars=args.avatar or ["host"], frame_rate=args.fps,
-        lookahead=args.lookahead, voice_model=args.voice, voice_config=args.voice_config,
-        curve_secret_key=args.curve_secret_key, curve_clients=args.curve_clients, insecure=args.insecure,
-        livelink=args.livelink, vmc=args.vmc, vmc_blend=args.vmc_blend, seed=args.seed, persona=args.persona,
-        llm_url=args.llm_url, llm_model=args.llm_model, llm_key=args.llm_key or os.environ.get("AVATAR_BRIDGE_LLM_KEY"),
-        preview_port=_preview_port(args), preview_host=args.preview_host,
-    )
     try:
-        config.gaze_targets = dict(_gaze_target(text) for text in args.gaze_target or [])
+        config = _serve_config(args)
+        if config.device is not None:
+            os.environ[DEVICE_ENV] = config.device  # as main() does for --device, which this already holds
         check_security(config)
-        log.info("loading models", extra={"voice": str(args.voice or "en_US-joe-medium (bundled)")})
+        first = config.avatars[0]  # one voice for the sidecar until each avatar gets its own
+        log.info("loading models", extra={"voice": str(first.voice or "en_US-joe-medium (bundled)")})
         started = time.monotonic()
-        voice = load_voice(config)
+        voice = load_voice(first.voice, first.voice_config)
         log.info("models loaded", extra={"seconds": round(time.monotonic() - started, 2)})
         sidecar = Sidecar(config, voice)
 
         def ready() -> None:
             print(f"avatar-bridge serving: control {config.control}, stream {config.stream}, "
-                  f"avatars {', '.join(config.avatars)}. Try: avatar-bridge say \"Hello!\"", flush=True)
+                  f"avatars {', '.join(config.names)}. Try: avatar-bridge say \"Hello!\"", flush=True)
             if sidecar.preview is not None:
                 print(f"avatar-bridge preview: open {sidecar.preview.url} in a browser", flush=True)
 
         asyncio.run(sidecar.run(ready))
         log.info("stopped")
-    except ConfigError as exc:
+    except (ConfigError, SpecError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -93,19 +94,76 @@ def _port(text: str) -> int:
     return int(text)
 
 
-def _preview_port(args: argparse.Namespace) -> int | None:
-    """--preview-port, or the control port + 2 (beside the stream's + 1) when only --preview is given."""
-    if args.preview_port is not None or not args.preview:
+def _serve_config(args: argparse.Namespace) -> SidecarConfig:
+    """The sidecar config file (--config) or the defaults, with the flags the user gave on top: sidecar flags
+    replace the file's value, per-avatar flags (voice, persona, outputs, gaze targets) apply to every avatar."""
+    from bridge.config import AvatarConfig, SidecarConfig, load_config
+    from bridge.server import ConfigError
+
+    if args.config is None:
+        config = SidecarConfig(avatars=[AvatarConfig(name) for name in args.avatar or ["host"]])
+    elif args.avatar:
+        raise ConfigError("--avatar names the avatars when there is no --config; with one, list them under "
+                          "avatars: in the file")
+    else:
+        config = load_config(args.config)
+    config = replace(config, **_given(
+        control=args.control, stream=args.stream, frame_rate=args.fps, lookahead=args.lookahead,
+        curve_secret_key=args.curve_secret_key, curve_clients=args.curve_clients, insecure=args.insecure,
+        seed=args.seed, llm_url=args.llm_url, llm_model=args.llm_model, llm_key=args.llm_key,
+        preview_host=args.preview_host, device=args.device))
+    targets = dict(_gaze_target(text) for text in args.gaze_target or [])
+    per_avatar = _given(voice=args.voice, voice_config=args.voice_config, persona=args.persona,
+                        livelink=args.livelink, vmc=args.vmc, vmc_blend=args.vmc_blend)
+    config.avatars = [replace(avatar, **per_avatar, gaze_targets={**avatar.gaze_targets, **targets})
+                      for avatar in config.avatars]
+    if config.llm_key is None:
+        config.llm_key = os.environ.get("AVATAR_BRIDGE_LLM_KEY")
+    config.preview_port = _preview_port(args, config)
+    return config
+
+
+def _given(**flags: Any) -> dict[str, Any]:
+    """The flags the user gave (serve's flags default to None so that a config file's value stands)."""
+    return {name: value for name, value in flags.items() if value is not None}
+
+
+def _preview_port(args: argparse.Namespace, config: SidecarConfig) -> int | None:
+    """--preview-port, else the file's preview_port, else the control port + 2 (beside the stream's + 1) when
+    --preview is given."""
+    if args.preview_port is not None:
         return args.preview_port  # type: ignore[no-any-return]
-    port = args.control.rpartition(":")[2]
+    if config.preview_port is not None or not args.preview:
+        return config.preview_port
+    port = config.control.rpartition(":")[2]
     return int(port) + 2 if port.isdigit() else 5557
 
 
-def _render_voice(args: argparse.Namespace):  # noqa: ANN202 - a Voice, or None after printing why
-    from bridge.server import ConfigError, ServeConfig, load_voice
+def cmd_config_check(args: argparse.Namespace) -> int:
+    """`config check FILE`: print the config as the sidecar would run it, or the first mistake."""
+    import yaml
+
+    from bridge.config import as_document, load_config
+    from models.dialogue.persona import load_persona
+    from models.dialogue.spec import SpecError
 
     try:
-        return load_voice(ServeConfig(voice_model=args.voice, voice_config=args.voice_config))
+        config = load_config(args.file)
+        for avatar in config.avatars:
+            if avatar.persona is not None:
+                load_persona(avatar.persona)  # a persona's own mistakes, with its file and line
+    except SpecError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(yaml.safe_dump(as_document(config), sort_keys=False, default_flow_style=None), end="")
+    return 0
+
+
+def _render_voice(args: argparse.Namespace):  # noqa: ANN202 - a Voice, or None after printing why
+    from bridge.server import ConfigError, load_voice
+
+    try:
+        return load_voice(args.voice, args.voice_config)
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return None
@@ -361,17 +419,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = commands.add_parser("serve", help="run the sidecar", description="Run the sidecar: control socket, "
                                 "stream socket, performer and models. Binds to loopback unless told otherwise.")
-    serve.add_argument("--control", default=DEFAULT_CONTROL, help="control ROUTER endpoint (default %(default)s)")
-    serve.add_argument("--stream", default=DEFAULT_STREAM, help="stream PUB endpoint (default %(default)s)")
-    serve.add_argument("--avatar", action="append", help="an avatar name (repeat for several; default: host)")
-    serve.add_argument("--fps", type=float, default=60.0, help="performer frame rate (default %(default)s)")
-    serve.add_argument("--lookahead", type=float, default=0.1,
-                       help="seconds between publishing a frame and its pts (default %(default)s)")
+    # Flags default to None: a flag the user gave replaces the --config file's value, one not given leaves it.
+    serve.add_argument("--config", type=Path, metavar="FILE",
+                       help="a sidecar config file: avatars with their voice, persona, rig and outputs "
+                       "(docs/config.md); the flags below override it")
+    serve.add_argument("--control", help=f"control ROUTER endpoint (default {DEFAULT_CONTROL})")
+    serve.add_argument("--stream", help=f"stream PUB endpoint (default {DEFAULT_STREAM})")
+    serve.add_argument("--avatar", action="append",
+                       help="an avatar name (repeat for several; default: host); without --config only")
+    serve.add_argument("--fps", type=float, help="performer frame rate (default 60)")
+    serve.add_argument("--lookahead", type=float, help="seconds between publishing a frame and its pts (default 0.1)")
     serve.add_argument("--voice", type=Path, help="a Piper .onnx voice (default: bundled en_US-joe-medium)")
     serve.add_argument("--voice-config", type=Path, help="the voice's .onnx.json (default: beside the .onnx)")
     serve.add_argument("--curve-secret-key", type=Path, help="server secret certificate: encrypt with CurveZMQ")
     serve.add_argument("--curve-clients", type=Path, help="folder of allowed client public certificates")
-    serve.add_argument("--insecure", action="store_true",
+    serve.add_argument("--insecure", action="store_true", default=None,
                        help="allow a non-loopback bind without CurveZMQ (trusted networks only)")
     serve.add_argument("--livelink", nargs="?", const="127.0.0.1:11111", metavar="HOST:PORT",
                        help="also send Live Link Face UDP packets (Unreal's Live Link Face source) to HOST:PORT "
@@ -379,23 +441,22 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--vmc", nargs="?", const="127.0.0.1:39539", metavar="HOST:PORT",
                        help="also send the body and face as VMC (OSC/UDP) to a VSeeFace, EVMC4U, VMC4UE or VMC4B "
                        "marionette at HOST:PORT (default when given without a value: %(const)s)")
-    serve.add_argument("--vmc-blend", choices=["vrm", "arkit"], default="vrm",
+    serve.add_argument("--vmc-blend", choices=["vrm", "arkit"],
                        help="VMC blend values: VRM presets (A, Blink_L, Joy...) or the 52 ARKit weights for "
-                       "perfect-sync avatars (default %(default)s)")
+                       "perfect-sync avatars (default vrm)")
     serve.add_argument("--gaze-target", action="append", metavar="NAME=X,Y,Z",
                        help="a named look_at target in metres (face frame, docs/face.md); repeat for several")
-    serve.add_argument("--seed", type=int, default=0, help="seed of blinks, saccades and sway (default %(default)s)")
+    serve.add_argument("--seed", type=int, help="seed of blinks, saccades and sway (default 0)")
     serve.add_argument("--persona", type=Path, help="the host's persona YAML (default: the sample host, Aurora)")
     serve.add_argument("--llm-url", help="an OpenAI-compatible server (e.g. http://127.0.0.1:8080/v1) for answers; "
                        "default: the embedded retrieval engine")
-    serve.add_argument("--llm-model", default="default", help="the model name sent to --llm-url")
+    serve.add_argument("--llm-model", help="the model name sent to --llm-url (default: default)")
     serve.add_argument("--llm-key", help="API key for --llm-url (or AVATAR_BRIDGE_LLM_KEY)")
     serve.add_argument("--preview", action="store_true",
                        help="serve the browser preview and operator console (prints its URL)")
     serve.add_argument("--preview-port", type=_port, metavar="N",
                        help="port of the preview (implies --preview; default: the control port + 2, e.g. 5557)")
-    serve.add_argument("--preview-host", default="127.0.0.1",
-                       help="interface of the preview (default %(default)s; another needs --insecure)")
+    serve.add_argument("--preview-host", help="interface of the preview (default 127.0.0.1; another needs --insecure)")
     _device_option(serve)
     serve.set_defaults(run=cmd_serve)
 
@@ -483,6 +544,16 @@ def build_parser() -> argparse.ArgumentParser:
     rig_check.set_defaults(run=cmd_rig_check)
     rig_list = rig_commands.add_parser("list", help="list the bundled profiles")
     rig_list.set_defaults(run=cmd_rig_list)
+
+    config = commands.add_parser("config", help="sidecar config files",
+                                 description="Sidecar config files (serve --config FILE, docs/config.md).")
+    config_commands = config.add_subparsers(dest="config_command", required=True)
+    config_check = config_commands.add_parser("check", help="check a config file and print it resolved",
+                                              description="Read a sidecar config file and its personas; print the "
+                                              "config as serve would run it (paths resolved, the LLM key hidden), "
+                                              "or the first mistake with file, line and field (exit 2).")
+    config_check.add_argument("file", type=Path, help="the sidecar config YAML")
+    config_check.set_defaults(run=cmd_config_check)
 
     keys = commands.add_parser("keys", help="make CurveZMQ certificates",
                                description="Write server and client CurveZMQ certificates into a folder.")

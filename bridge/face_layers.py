@@ -119,10 +119,17 @@ class AvatarFace:
         pose.weights[_WIDE] *= 1.0 - closure
 
 
-def add_faces(performer: Performer, targets: Mapping[str, Point] | None = None, seed: int = 0) -> dict[str, AvatarFace]:
-    """Give every avatar of a performer its face layer (seeded per avatar, so two hosts never blink in step)."""
+def add_faces(performer: Performer, targets: Mapping[str, Point] | None = None, seed: int = 0,
+              seeds: Mapping[str, int] | None = None,
+              avatar_targets: Mapping[str, Mapping[str, Point]] | None = None) -> dict[str, AvatarFace]:
+    """Give every avatar of a performer its face layer (seeded per avatar, so two hosts never blink in step).
+
+    Avatar i gets `seeds[name]`, else seed + 7919 * i, and `targets` (default: DEFAULT_TARGETS) with its own
+    `avatar_targets[name]` on top.
+    """
     faces = {}
     for i, (name, stage) in enumerate(performer.stages.items()):
-        faces[name] = AvatarFace(stage.speech, seed + 7919 * i, targets)
+        own = {**(DEFAULT_TARGETS if targets is None else targets), **(avatar_targets or {}).get(name, {})}
+        faces[name] = AvatarFace(stage.speech, (seeds or {}).get(name, seed + 7919 * i), own)
         stage.layers.append(faces[name])
     return faces

@@ -12,11 +12,9 @@ import ipaddress
 import logging
 import multiprocessing
 import os
-import re
 import signal
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +22,7 @@ import zmq
 import zmq.asyncio
 
 from bridge.body_layers import MusicDesk, add_bodies, exit_with_parent, skeleton_description
+from bridge.config import TCP_ENDPOINT, SidecarConfig
 from bridge.director import Director
 from bridge.face_layers import add_faces
 from bridge.host import DialogueService
@@ -50,7 +49,7 @@ from bridge.protocol import (
     ok_reply,
     parse_request,
 )
-from bridge.sinks import Hub
+from bridge.sinks import AvatarFilter, Hub, Sink
 from bridge.sinks.livelink import LiveLinkSink, parse_address
 from bridge.sinks.vmc import VmcSink
 from bridge.sinks.vmc import parse_address as parse_vmc_address
@@ -61,7 +60,6 @@ from models.body.gestures import UnknownGesture
 from models.dialogue.spec import SpecError
 from models.face.arkit import ARKIT_BLENDSHAPES
 from models.face.emotion import EMOTIONS, check_emotion
-from models.face.life import DEFAULT_TARGETS, Point
 from models.face.tags import TagError
 from models.tts import Voice
 
@@ -72,40 +70,11 @@ class ConfigError(Exception):
     """A setting the sidecar cannot start with; the message says what to do."""
 
 
-@dataclass
-class ServeConfig:
-    control: str = "tcp://127.0.0.1:5555"
-    stream: str = "tcp://127.0.0.1:5556"
-    avatars: list[str] = field(default_factory=lambda: ["host"])
-    frame_rate: float = 60.0
-    lookahead: float = 0.1
-    chunk_samples: int = 512
-    voice_model: Path | None = None
-    voice_config: Path | None = None
-    curve_secret_key: Path | None = None  # the server's secret certificate (avatar-bridge keys)
-    curve_clients: Path | None = None  # folder of allowed clients' public certificates
-    insecure: bool = False
-    livelink: str | None = None  # "HOST:PORT": also send Live Link Face UDP packets there
-    vmc: str | None = None  # "HOST:PORT": also send VMC (OSC) bundles there
-    vmc_blend: str = "vrm"  # VMC blend values: VRM presets or the 52 ARKit weights ("arkit", perfect sync)
-    gaze_targets: dict[str, Point] = field(default_factory=dict)  # named look_at targets beside the defaults
-    seed: int = 0  # blinks, saccades and sway: the same seed gives the same life
-    persona: Path | None = None  # the host's persona file; None: the sample persona (docs/dialogue.md)
-    llm_url: str | None = None  # an OpenAI-compatible server for answers; None: the embedded retrieval engine
-    llm_model: str = "default"
-    llm_key: str | None = None
-    preview_port: int | None = None  # serve the browser preview (page + WebSocket stream) on this port
-    preview_host: str = "127.0.0.1"
-
-
-_ENDPOINT = re.compile(r"^(tcp)://(\[[^\]]+\]|[^:]+):(\d+|\*)$")
-
-
 def is_loopback(endpoint: str) -> bool:
     """True when an endpoint is reachable from this machine only."""
     if endpoint.startswith(("ipc://", "inproc://")):
         return True
-    match = _ENDPOINT.match(endpoint)
+    match = TCP_ENDPOINT.match(endpoint)
     if not match:
         raise ConfigError(f"endpoint {endpoint!r} is not tcp://HOST:PORT, ipc://PATH or inproc://NAME")
     host = match.group(2).strip("[]")
@@ -117,7 +86,7 @@ def is_loopback(endpoint: str) -> bool:
         return False  # an interface name or a host name: treat as reachable from outside
 
 
-def check_security(config: ServeConfig) -> None:
+def check_security(config: SidecarConfig) -> None:
     exposed = [e for e in (config.control, config.stream) if not is_loopback(e)]
     if config.preview_port is not None and not is_loopback(f"tcp://{config.preview_host}:{config.preview_port}"):
         if not config.insecure:  # the preview's WebSocket has no CurveZMQ: only a trusted network may see it
@@ -133,13 +102,14 @@ def check_security(config: ServeConfig) -> None:
         raise ConfigError(f"curve client key folder {config.curve_clients} not found")
 
 
-def load_voice(config: ServeConfig) -> Voice:
-    """The configured Piper voice; a missing file or device is a ConfigError that says what to do."""
+def load_voice(model: Path | None = None, config: Path | None = None) -> Voice:
+    """A Piper voice (None: the bundled one) and its .onnx.json (None: beside the .onnx); a missing file or device
+    is a ConfigError that says what to do."""
     from models.device import DeviceError
     from models.tts.piper_voice import PiperTTS
 
     try:
-        return PiperTTS(config.voice_model, config.voice_config)
+        return PiperTTS(model, config)
     except (FileNotFoundError, DeviceError) as exc:
         raise ConfigError(str(exc)) from exc
 
@@ -147,20 +117,21 @@ def load_voice(config: ServeConfig) -> Voice:
 class Sidecar:
     """Everything `serve` runs, on one asyncio loop; heavy work goes to worker threads."""
 
-    def __init__(self, config: ServeConfig, voice: Voice) -> None:
+    def __init__(self, config: SidecarConfig, voice: Voice) -> None:
         check_security(config)
-        if not config.avatars or len(set(config.avatars)) != len(config.avatars):
+        if not config.names or len(set(config.names)) != len(config.names):
             raise ConfigError("avatar names must be given and unique")
         self.config = config
         self.voice = voice
         self.clock = MonotonicClock()
         self.context = zmq.asyncio.Context()
         self.hub = Hub()
-        self.performer = Performer(config.avatars, self.hub, config.frame_rate, config.lookahead,
+        self.performer = Performer(config.names, self.hub, config.frame_rate, config.lookahead,
                                    config.chunk_samples)
-        self.gaze_targets = {**DEFAULT_TARGETS, **config.gaze_targets}
-        self.faces = add_faces(self.performer, self.gaze_targets, config.seed)
-        self.bodies = add_bodies(self.performer, config.seed)
+        seeds = {avatar.name: avatar.seed for avatar in config.avatars if avatar.seed is not None}
+        self.faces = add_faces(self.performer, seed=config.seed, seeds=seeds,
+                               avatar_targets={avatar.name: avatar.gaze_targets for avatar in config.avatars})
+        self.bodies = add_bodies(self.performer, config.seed, seeds=seeds)
         # Music gets its own worker thread (a dance never holds up speech synthesis, nor speech a dance) and the
         # beat tracker its own process: librosa's numba code holds the GIL for seconds, which would stall ticks.
         self.music_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="music")
@@ -168,21 +139,22 @@ class Sidecar:
                                            initializer=exit_with_parent, initargs=(os.getpid(),))
         self.music = MusicDesk(self.performer, self.bodies, voice.sample_rate, self.clock, self.music_executor,
                                tracker=self.tracker)
-        self.vmc_address = None
-        if config.vmc is not None:
-            try:
-                self.vmc_address = parse_vmc_address(config.vmc)
-            except ValueError as exc:
-                raise ConfigError(str(exc)) from None
-        self.livelink_address = None
-        if config.livelink is not None:
-            try:
-                self.livelink_address = parse_address(config.livelink)
-            except ValueError as exc:
-                raise ConfigError(str(exc)) from None
+        # One Live Link sink per address and one VMC sink per address and blend, each fed the avatars sent there.
+        self.livelink_avatars: dict[tuple[str, int], list[str]] = {}
+        self.vmc_avatars: dict[tuple[tuple[str, int], str], list[str]] = {}
+        try:
+            for avatar in config.avatars:
+                if avatar.livelink is not None:
+                    self.livelink_avatars.setdefault(parse_address(avatar.livelink), []).append(avatar.name)
+                if avatar.vmc is not None:
+                    vmc = (parse_vmc_address(avatar.vmc), avatar.vmc_blend)
+                    self.vmc_avatars.setdefault(vmc, []).append(avatar.name)
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="voice")
         try:
-            self.dialogue = DialogueService(config.persona, config.llm_url, config.llm_model, config.llm_key)
+            # One persona for the sidecar until the pipeline builder gives each avatar its own: the first's.
+            self.dialogue = DialogueService(config.avatars[0].persona, config.llm_url, config.llm_model, config.llm_key)
         except SpecError as exc:
             raise ConfigError(f"persona: {exc}") from None
         self.director: Director | None = None
@@ -247,25 +219,29 @@ class Sidecar:
             raise ConfigError(f"cannot bind ({exc}); is another sidecar running? pick other ports with "
                               "--control and --stream") from None
         self.hub.add(ZmqPubSink(self.stream))
-        if self.livelink_address is not None:
-            self.hub.add(LiveLinkSink(*self.livelink_address, frame_rate=self.config.frame_rate))
-        if self.vmc_address is not None:
-            self.hub.add(VmcSink(*self.vmc_address, blend=self.config.vmc_blend))
+        for address, names in self.livelink_avatars.items():
+            self._add_output(LiveLinkSink(*address, frame_rate=self.config.frame_rate), names)
+        for (address, blend), names in self.vmc_avatars.items():
+            self._add_output(VmcSink(*address, blend=blend), names)
+
+    def _add_output(self, sink: Sink, names: list[str]) -> None:
+        """A sink for some avatars: fed every message when it serves them all, else only theirs."""
+        self.hub.add(sink if len(names) == len(self.config.avatars) else AvatarFilter(sink, names))
 
     # -- requests ----------------------------------------------------------------------------------------------
 
     def _avatar(self, name: str | None) -> str:
         if name is None:
-            return self.config.avatars[0]
+            return self.config.names[0]
         if name not in self.performer.stages:
             raise ProtocolError("unknown_avatar", f"unknown avatar {name!r}; this sidecar serves "
-                                                  f"{', '.join(self.config.avatars)}", "avatar")
+                                                  f"{', '.join(self.config.names)}", "avatar")
         return name
 
     def _describe(self, request: DescribeRequest) -> dict[str, Any]:
         return {
             "protocol_version": PROTOCOL_VERSION,
-            "avatars": self.config.avatars,
+            "avatars": self.config.names,
             "blendshapes": list(ARKIT_BLENDSHAPES),
             "audio": {"format": "s16le", "channels": 1, "rate": self.voice.sample_rate,
                       "chunk_samples": self.config.chunk_samples},
@@ -278,7 +254,7 @@ class Sidecar:
             "dialogue": self.dialogue.describe(),
             "emotions": list(EMOTIONS),
             "gestures": list(GESTURES),
-            "gaze_targets": sorted(self.gaze_targets),
+            "gaze_targets": sorted({name for face in self.faces.values() for name in face.targets}),
             "skeleton": skeleton_description(),
             "ops": sorted(op for op, cls in REQUESTS.items() if cls in self.handlers),
         }
@@ -374,7 +350,7 @@ class Sidecar:
         loop = asyncio.get_running_loop()
         self.director = Director(self.performer, self.voice, self.clock, self.executor,
                                  post=loop.call_soon_threadsafe, gestures=GESTURES)
-        await loop.run_in_executor(None, self.dialogue.load, self.director, self.config.avatars, self.music.dance)
+        await loop.run_in_executor(None, self.dialogue.load, self.director, self.config.names, self.music.dance)
         self.music.post = loop.call_soon_threadsafe
         self.tracker.submit(warm_up)  # numba compiles the beat tracker now, not on the first dance
         self.bind()
@@ -387,7 +363,7 @@ class Sidecar:
                 raise ConfigError(str(exc)) from None
             self.hub.add(self.preview.sink)
         log.info("serving", extra={"control": self.config.control, "stream": self.config.stream,
-                                   "avatars": self.config.avatars, "voice": self.voice.name,
+                                   "avatars": self.config.names, "voice": self.voice.name,
                                    "frame_rate": self.config.frame_rate, "lookahead": self.config.lookahead})
         if ready:
             ready()

@@ -9,12 +9,13 @@ from pathlib import Path
 import pytest
 
 from bridge.client import BridgeClient, CurveKeys
-from bridge.server import ConfigError, ServeConfig, check_security, is_loopback
+from bridge.config import SidecarConfig
+from bridge.server import ConfigError, check_security, is_loopback
 from tests.conftest import start_sidecar, stop_sidecar
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMANDS = ["serve", "say", "interrupt", "look-at", "chat", "queue", "show", "gesture", "dance", "describe", "monitor",
-            "render", "rig", "keys"]
+            "render", "rig", "config", "keys"]
 
 
 def cli(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
@@ -42,10 +43,10 @@ def test_loopback_detection(endpoint: str, loopback: bool) -> None:
 
 def test_exposed_bind_needs_keys_or_insecure(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="--curve-secret-key"):
-        check_security(ServeConfig(control="tcp://0.0.0.0:5555"))
-    check_security(ServeConfig(control="tcp://0.0.0.0:5555", insecure=True))
+        check_security(SidecarConfig(control="tcp://0.0.0.0:5555"))
+    check_security(SidecarConfig(control="tcp://0.0.0.0:5555", insecure=True))
     with pytest.raises(ConfigError, match="not found"):
-        check_security(ServeConfig(control="tcp://0.0.0.0:5555", curve_secret_key=tmp_path / "nope"))
+        check_security(SidecarConfig(control="tcp://0.0.0.0:5555", curve_secret_key=tmp_path / "nope"))
     result = cli("serve", "--control", "tcp://0.0.0.0:5999", "--stream", "tcp://0.0.0.0:6000")
     assert result.returncode == 2
     assert "refusing to bind" in result.stderr and "avatar-bridge keys" in result.stderr

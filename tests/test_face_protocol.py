@@ -11,9 +11,10 @@ from collections.abc import Iterator
 import msgpack
 import pytest
 
+from bridge.config import AvatarConfig, SidecarConfig
 from bridge.director import Director
 from bridge.protocol import decode_reply
-from bridge.server import ServeConfig, Sidecar
+from bridge.server import Sidecar
 from models.face.tags import Script, voice_runs
 from tests.fake_voice import FakeVoice
 
@@ -21,7 +22,8 @@ from tests.fake_voice import FakeVoice
 @pytest.fixture
 def sidecar_in_process() -> Iterator[Sidecar]:
     """A `Sidecar` in this process, bound to no socket: requests go straight to its handler."""
-    running = Sidecar(ServeConfig(gaze_targets={"screen": (0.8, 0.1, 1.0)}), FakeVoice())
+    running = Sidecar(SidecarConfig(avatars=[AvatarConfig("host", gaze_targets={"screen": (0.8, 0.1, 1.0)})]),
+                      FakeVoice())
     running.director = Director(running.performer, running.voice, running.clock, gestures={"wave", "bow"})
     yield running
     running.context.term()

@@ -4,6 +4,7 @@ performer or another sink (each send is non-blocking; a failure is logged and co
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from typing import Protocol
 
 from bridge.protocol import StreamMessage, encode_stream, topic
@@ -45,6 +46,22 @@ class Hub:
     def close(self) -> None:
         for sink in self.sinks:
             sink.close()
+
+
+class AvatarFilter:
+    """Passes on only some avatars' messages: an output that serves part of the cast (a VMC marionette per host)."""
+
+    def __init__(self, sink: Sink, avatars: Iterable[str]) -> None:
+        self.sink = sink
+        self.name = sink.name
+        self.avatars = frozenset(avatars)
+
+    def send(self, message: StreamMessage, topic: bytes, payload: bytes) -> None:
+        if message.avatar in self.avatars:
+            self.sink.send(message, topic, payload)
+
+    def close(self) -> None:
+        self.sink.close()
 
 
 class Recorder:

@@ -1,0 +1,246 @@
+"""The sidecar's settings: one `SidecarConfig` with an `AvatarConfig` per avatar, from a YAML file or flags.
+
+`load_config` reads a sidecar config file (docs/config.md) and checks everything that can be checked before a
+model loads: types, ranges, avatar names, rig profiles, that the voice, persona and key files exist and that
+addresses parse. A mistake is a SpecError naming file, line and field, e.g.
+"sidecar.yaml:12: avatars[1].voice: file not found: /srv/voices/anna.onnx". Relative paths are resolved against
+the file's folder, so a config and its personas can move together.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bridge.protocol import MAX_NAME_CHARS
+from bridge.sinks.livelink import parse_address as parse_livelink_address
+from bridge.sinks.vmc import BLEND_MODES
+from bridge.sinks.vmc import parse_address as parse_vmc_address
+from models.device import DEVICES
+from models.dialogue.spec import Fields, Node, load_root
+from models.face.life import Point, resolve_target
+from models.face.rigs import load_profile
+
+#: A ZeroMQ endpoint the sidecar can bind: tcp://HOST:PORT (the form checked here), ipc://PATH or inproc://NAME.
+TCP_ENDPOINT = re.compile(r"^(tcp)://(\[[^\]]+\]|[^:]+):(\d+|\*)$")
+#: Most avatars one sidecar serves (each has a performer stage, a face and a body ticking every frame).
+MAX_AVATARS = 16
+#: Ranges the performer accepts: frames per second, lookahead (s), audio chunk (samples).
+FRAME_RATES = (1.0, 240.0)
+LOOKAHEADS = (0.0, 2.0)
+CHUNK_SAMPLES = (64, 8192)
+#: Seeds feed numpy's generators, which take non-negative integers.
+MAX_SEED = 2**32 - 1
+
+_AVATAR_FIELDS = ("name", "voice", "voice_config", "persona", "rig", "seed", "gaze_targets", "livelink", "vmc",
+                  "vmc_blend")
+_SIDECAR_FIELDS = ("control", "stream", "frame_rate", "lookahead", "chunk_samples", "curve_secret_key",
+                   "curve_clients", "insecure", "seed", "llm_url", "llm_model", "llm_key", "preview_port",
+                   "preview_host", "device", "avatars")
+
+
+@dataclass
+class AvatarConfig:
+    """One avatar: its name on the wire, its voice and persona, its face rig and where its frames also go."""
+
+    name: str
+    voice: Path | None = None  # a Piper .onnx; None: the bundled voice
+    voice_config: Path | None = None  # its .onnx.json; None: beside the .onnx
+    persona: Path | None = None  # None: the sample persona (docs/dialogue.md)
+    rig: str = "arkit"  # face rig profile the avatar's engine uses: a bundled name or a .json path
+    seed: int | None = None  # blinks, saccades and sway; None: the sidecar seed + 7919 * the avatar's index
+    gaze_targets: dict[str, Point] = field(default_factory=dict)  # named look_at targets beside the defaults
+    livelink: str | None = None  # "HOST:PORT": also send this avatar's Live Link Face UDP packets there
+    vmc: str | None = None  # "HOST:PORT": also send this avatar's VMC (OSC) bundles there
+    vmc_blend: str = "vrm"  # VMC blend values: VRM presets or the 52 ARKit weights ("arkit", perfect sync)
+
+
+@dataclass
+class SidecarConfig:
+    """Everything `serve` runs with: sockets, timing, security, dialogue engine, preview, and the avatars."""
+
+    control: str = "tcp://127.0.0.1:5555"
+    stream: str = "tcp://127.0.0.1:5556"
+    frame_rate: float = 60.0
+    lookahead: float = 0.1
+    chunk_samples: int = 512
+    curve_secret_key: Path | None = None  # the server's secret certificate (avatar-bridge keys)
+    curve_clients: Path | None = None  # folder of allowed clients' public certificates
+    insecure: bool = False
+    seed: int = 0  # the same seed gives the same life; avatar i without its own seed gets seed + 7919 * i
+    llm_url: str | None = None  # an OpenAI-compatible server for answers; None: the embedded retrieval engine
+    llm_model: str = "default"
+    llm_key: str | None = None
+    preview_port: int | None = None  # serve the browser preview (page + WebSocket stream) on this port
+    preview_host: str = "127.0.0.1"
+    device: str | None = None  # auto, cpu or cuda; None: AVATAR_BRIDGE_DEVICE or auto (models/device.py)
+    avatars: list[AvatarConfig] = field(default_factory=lambda: [AvatarConfig("host")])
+
+    @property
+    def names(self) -> list[str]:
+        """The avatars' names, in order: the first is the default of requests that name none."""
+        return [avatar.name for avatar in self.avatars]
+
+
+def load_config(path: str | Path) -> SidecarConfig:
+    """Read and check a sidecar config file. Raises SpecError naming file, line and field."""
+    path = Path(path)
+    root = Fields(load_root(path, "sidecar config"), _SIDECAR_FIELDS)
+    base = path.resolve().parent
+    config = SidecarConfig()
+    get = root.optional
+    if (node := get("control")) is not None:
+        config.control = _endpoint(node)
+    if (node := get("stream")) is not None:
+        config.stream = _endpoint(node)
+    if (node := get("frame_rate")) is not None:
+        config.frame_rate = node.number(*FRAME_RATES)
+    if (node := get("lookahead")) is not None:
+        config.lookahead = node.number(*LOOKAHEADS)
+    if (node := get("chunk_samples")) is not None:
+        config.chunk_samples = node.integer(*CHUNK_SAMPLES)
+    if (node := get("curve_secret_key")) is not None:
+        config.curve_secret_key = _file(node, base)
+    if (node := get("curve_clients")) is not None:
+        config.curve_clients = _folder(node, base)
+    if (node := get("insecure")) is not None:
+        config.insecure = node.boolean()
+    if (node := get("seed")) is not None:
+        config.seed = node.integer(0, MAX_SEED)
+    if (node := get("llm_url")) is not None:
+        config.llm_url = node.text(max_len=2000)
+        if not config.llm_url.startswith(("http://", "https://")):
+            raise node.error(f"must be an http:// or https:// URL, got {config.llm_url!r}")
+    if (node := get("llm_model")) is not None:
+        config.llm_model = node.text(max_len=200)
+    if (node := get("llm_key")) is not None:
+        config.llm_key = node.text(max_len=2000)
+    if (node := get("preview_port")) is not None:
+        config.preview_port = node.integer(0, 65535)
+    if (node := get("preview_host")) is not None:
+        config.preview_host = node.text(max_len=255)
+    if (node := get("device")) is not None:
+        config.device = node.choice(DEVICES)
+    if (node := get("avatars")) is not None:
+        config.avatars = _avatars(node, base)
+    return config
+
+
+def _avatars(node: Node, base: Path) -> list[AvatarConfig]:
+    items = node.items(MAX_AVATARS)
+    if not items:
+        raise node.error("must list at least one avatar")
+    avatars: list[AvatarConfig] = []
+    first_line: dict[str, int] = {}
+    for item in items:
+        fields = Fields(item, _AVATAR_FIELDS)
+        name = fields.required("name")
+        avatar = _avatar(fields, base)
+        if avatar.name in first_line:
+            raise name.error(f"duplicate avatar name {avatar.name!r} (first on line {first_line[avatar.name]})")
+        first_line[avatar.name] = name.line
+        avatars.append(avatar)
+    return avatars
+
+
+def _avatar(fields: Fields, base: Path) -> AvatarConfig:
+    avatar = AvatarConfig(fields.required("name").text(max_len=MAX_NAME_CHARS))
+    get = fields.optional
+    if (child := get("voice")) is not None:
+        avatar.voice = _file(child, base)
+    if (child := get("voice_config")) is not None:
+        avatar.voice_config = _file(child, base)
+    if (child := get("persona")) is not None:
+        avatar.persona = _file(child, base)
+    if (child := get("rig")) is not None:
+        avatar.rig = _rig(child, base)
+    if (child := get("seed")) is not None:
+        avatar.seed = child.integer(0, MAX_SEED)
+    if (child := get("gaze_targets")) is not None:
+        avatar.gaze_targets = _gaze_targets(child)
+    if (child := get("livelink")) is not None:
+        avatar.livelink = _address(child, parse_livelink_address)
+    if (child := get("vmc")) is not None:
+        avatar.vmc = _address(child, parse_vmc_address)
+    if (child := get("vmc_blend")) is not None:
+        avatar.vmc_blend = child.choice(BLEND_MODES)
+    return avatar
+
+
+def _path(node: Node, base: Path) -> Path:
+    path = Path(node.text(max_len=4096)).expanduser()
+    return path if path.is_absolute() else base / path
+
+
+def _file(node: Node, base: Path) -> Path:
+    path = _path(node, base)
+    if not path.is_file():
+        raise node.error(f"file not found: {path}")
+    return path
+
+
+def _folder(node: Node, base: Path) -> Path:
+    path = _path(node, base)
+    if not path.is_dir():
+        raise node.error(f"folder not found: {path}")
+    return path
+
+
+def _rig(node: Node, base: Path) -> str:
+    """A bundled profile name as given, or a profile file's resolved path; either must load."""
+    value = node.text(max_len=4096)
+    rig = str(_path(node, base)) if Path(value).suffix else value
+    try:
+        load_profile(rig)
+    except ValueError as exc:
+        raise node.error(str(exc)) from None
+    return rig
+
+
+def _gaze_targets(node: Node) -> dict[str, Point]:
+    targets: dict[str, Point] = {}
+    for name, child in node.mapping().items():
+        point = [value.number() for value in child.items(3)]
+        try:
+            targets[name] = resolve_target(point, {})
+        except ValueError as exc:
+            raise child.error(f"{exc}, got {point}") from None
+    return targets
+
+
+def _address(node: Node, parse: Callable[[str], tuple[str, int]]) -> str:
+    """HOST:PORT, checked with the sink's own parser (which fills in a missing host or port)."""
+    value = node.text(max_len=300)
+    try:
+        host, port = parse(value)
+    except ValueError as exc:
+        raise node.error(str(exc)) from None
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def _endpoint(node: Node) -> str:
+    value = node.text(max_len=300)
+    if not value.startswith(("ipc://", "inproc://")) and not TCP_ENDPOINT.match(value):
+        raise node.error(f"endpoint {value!r} is not tcp://HOST:PORT, ipc://PATH or inproc://NAME")
+    return value
+
+
+def as_document(config: SidecarConfig) -> dict[str, object]:
+    """The config as plain YAML-able data in the file's own field names: paths as text, the LLM key hidden."""
+
+    def plain(value: object) -> object:
+        if isinstance(value, Path):
+            return str(value)
+        if isinstance(value, tuple):
+            return list(value)
+        if isinstance(value, dict):
+            return {key: plain(item) for key, item in value.items()}
+        return value
+
+    document = {name: plain(value) for name, value in vars(config).items() if name != "avatars"}
+    if config.llm_key is not None:
+        document["llm_key"] = "(set)"
+    document["avatars"] = [{name: plain(value) for name, value in vars(avatar).items()} for avatar in config.avatars]
+    return document
