@@ -8,7 +8,7 @@ PIP := $(PY) -m pip
 SYSTEM_PACKAGES := g++ cmake pkg-config libzmq3-dev cppzmq-dev libmsgpack-cxx-dev mono-mcs mono-runtime chromium
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: install install-gpu run test deps bench lint clean help
+.PHONY: install install-gpu run web test deps bench lint clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -19,7 +19,7 @@ $(VENV)/.installed: pyproject.toml
 	$(PIP) install --upgrade pip
 	# torch first, pinned: the CPU build; a bare requirement would pull a multi-GB CUDA build.
 	$(PIP) install torch==2.13.0
-	$(PIP) install -e '.[embeddings,dev]'
+	$(PIP) install -e '.[embeddings,dev,tools]'
 	touch $@
 
 install: $(VENV)/.installed  ## create .venv and install the project
@@ -33,6 +33,10 @@ install-gpu: install  ## swap onnxruntime for onnxruntime-gpu, CUDA 13 and cuDNN
 
 run: install  ## start the sidecar (embedded persona, bundled voice, loopback ports) with the browser preview
 	$(VENV)/bin/avatar-bridge --log-format text serve --preview
+
+web:  ## rebuild the browser preview's bundle (engine_plugins/web/src -> bridge/preview/static/, esbuild); commit it
+	@command -v npm >/dev/null || { echo "the preview's build needs node and npm: apt-get install nodejs npm"; exit 1; }
+	cd engine_plugins/web && npm ci --no-audit --no-fund && npm run build
 
 deps:  ## install the system packages the tests need (Debian, as root), when missing
 	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
@@ -50,8 +54,8 @@ bench: install  ## run the benchmarks: prints tables, writes benchmarks/results/
 	$(PY) -m benchmarks
 
 lint:  ## ruff and mypy
-	$(VENV)/bin/ruff check bridge models tests benchmarks
-	$(VENV)/bin/mypy bridge models
+	$(VENV)/bin/ruff check bridge models avatar_tools tests benchmarks
+	$(VENV)/bin/mypy bridge models avatar_tools
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

@@ -326,7 +326,6 @@ def cmd_monitor(args: argparse.Namespace) -> int:
 
 
 def cmd_render(args: argparse.Namespace) -> int:
-    from bridge.contact_sheet import write_contact_sheet
     from bridge.render import render_take, write_take
     from models.face.emotion import check_emotion
     from models.face.tags import parse_tags
@@ -354,8 +353,16 @@ def cmd_render(args: argparse.Namespace) -> int:
         return 2
     print("rendering...", file=sys.stderr)
     take = render_take(voice, args.text, args.emotion, frame_rate=args.fps, literal=args.literal, seed=args.seed)
-    for path in [*write_take(take, args.output), write_contact_sheet(take, args.output / "take.png")]:
+    for path in write_take(take, args.output):
         print(path)
+    try:
+        from avatar_tools.contact_sheet import write_contact_sheet
+    except ImportError as exc:
+        if exc.name is None or exc.name.partition(".")[0] != "matplotlib":
+            raise
+        print("take.png not written (matplotlib is missing): pip install 'avatar-bridge[tools]'", file=sys.stderr)
+    else:
+        print(write_contact_sheet(take, args.output / "take.png"))
     print(f"{take.duration:.2f} s of audio, {len(take.frame_times)} frames at {args.fps:g} fps", file=sys.stderr)
     return 0
 

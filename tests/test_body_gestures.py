@@ -8,7 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from models.body import make_clips, quat
+from avatar_tools import make_gesture_clips
+from models.body import quat
 from models.body.bvh import write_bvh
 from models.body.gestures import CLIP_DIR, REQUIRED, UnknownGesture, get_gesture, load_clip, load_library
 from models.body.pose import ClipInstance
@@ -85,7 +86,7 @@ def test_wipe_tears_index_touches_the_cheek_under_the_eye() -> None:
     pose = clip.sample(clip.stroke)
     _, globals_ = HUMANOID.forward_kinematics(pose.root, pose.rotations)
     head = positions[INDEX["Head"]]
-    under_eye = head + quat.rotate(globals_[INDEX["Head"]], make_clips.RIGHT_CHEEK)
+    under_eye = head + quat.rotate(globals_[INDEX["Head"]], make_gesture_clips.RIGHT_CHEEK)
     assert np.linalg.norm(tips[INDEX["RightIndexDistal"]] - under_eye) < 0.02
 
 
@@ -127,7 +128,7 @@ def test_a_dropped_in_bvh_becomes_a_gesture_with_a_derived_stroke_and_mask(tmp_p
 
 
 def test_committed_clips_match_their_authoring_code(tmp_path: Path) -> None:
-    make_clips.main([str(tmp_path)])
+    make_gesture_clips.main([str(tmp_path)])
     for name in REQUIRED:
         fresh, committed = load_clip(tmp_path / f"{name}.bvh"), load_clip(CLIP_DIR / f"{name}.bvh")
         assert fresh.num_frames == committed.num_frames, name

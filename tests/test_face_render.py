@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bridge.contact_sheet import write_contact_sheet
+from avatar_tools.contact_sheet import write_contact_sheet
 from bridge.render import render_take, write_take
 from bridge.sinks.livelink import livelink_values
 from models.face import quality

@@ -522,7 +522,9 @@ def test_interrupt_from_the_keyboard_cuts_the_voice_and_the_mouth(preview: Previ
 
 
 def drop_model(page: Page, make_file: str) -> str:
-    """Drop a File (made by the JS expression `make_file`) on the model drop zone; the report once it is read."""
+    """Drop a File (made by the JS expression `make_file`, with driver.mjs's test kit) on the model drop zone; the
+    report once it is read."""
+    page.command("kit")
     page.eval(f"""(async () => {{
         const file = await ({make_file});
         const data = new DataTransfer();
@@ -540,10 +542,7 @@ def drop_model(page: Page, make_file: str) -> str:
 KEEP_MORPHS = ["eyeBlinkLeft", "eyeBlinkRight", "jawOpen", "mouthClose", "mouthFunnel", "mouthPucker", "mouthSmileLeft",
                "mouthSmileRight", "mouthFrownLeft", "mouthFrownRight", "browInnerUp", "browDownLeft", "browDownRight"]
 MAKE_VRM = """(async () => {
-    const { GLTFExporter } = await import('three/addons/exporters/GLTFExporter.js');
-    const { Figure } = await import('/app/figure.js');
-    const { PreviewHead } = await import('/app/head.js');
-    const { vrmBoneName } = await import('/app/model.js');
+    const { GLTFExporter, Figure, PreviewHead, vrmBoneName } = window.previewTestKit;
     const keep = KEEP;
     const skeleton = preview.playout.skeleton;
     const figure = new Figure(skeleton);
@@ -586,8 +585,7 @@ MAKE_VRM = """(async () => {
 })()""".replace("KEEP", json.dumps(KEEP_MORPHS))
 
 MAKE_BOX = """(async () => {
-    const THREE = await import('three');
-    const { GLTFExporter } = await import('three/addons/exporters/GLTFExporter.js');
+    const { THREE, GLTFExporter } = window.previewTestKit;
     const box = new THREE.Mesh(new THREE.BoxGeometry(0.3, 0.3, 0.3), new THREE.MeshStandardMaterial());
     return new File([await new GLTFExporter().parseAsync(box, { binary: true })], 'box.glb');
 })()"""

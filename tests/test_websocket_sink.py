@@ -31,14 +31,6 @@ from bridge.protocol import (
 )
 from bridge.sinks import Hub
 
-WEB = Path(__file__).resolve().parents[1] / "engine_plugins" / "web"
-
-
-def require_npm() -> None:
-    """The page's npm packages, or a failure saying how to get them (`make test` installs them: no skip)."""
-    if not (WEB / "node_modules" / "three").is_dir():
-        pytest.fail(f"the preview's npm packages are missing in {WEB / 'node_modules'}: run `make deps`", pytrace=False)
-
 
 def echo_control(raw: bytes, peer: str) -> bytes:
     """A test double of Sidecar.handle: validates like the sidecar and answers ping and describe."""
@@ -55,7 +47,6 @@ def face(seq: int) -> FaceFrame:
 
 @pytest_asyncio.fixture
 async def server() -> AsyncIterator[PreviewServer]:
-    require_npm()
     preview = PreviewServer(echo_control, port=0)
     await preview.start()
     yield preview
@@ -149,7 +140,7 @@ async def test_a_slow_client_skips_ahead_and_never_stalls_the_others(server: Pre
         stalled.close()
 
 
-def test_http_serves_the_page_modules_and_rig_profiles_and_nothing_else(server_sync: PreviewServer) -> None:
+def test_http_serves_the_built_page_and_rig_profiles_and_nothing_else(server_sync: PreviewServer) -> None:
     base = f"http://127.0.0.1:{server_sync.port}"
 
     def get(path: str) -> tuple[int, str, bytes]:
@@ -160,14 +151,14 @@ def test_http_serves_the_page_modules_and_rig_profiles_and_nothing_else(server_s
             return err.code, "", b""
 
     status, kind, body = get("/")
-    assert status == 200 and kind.startswith("text/html") and b'type="importmap"' in body
-    assert get("/app/main.js")[:2] == (200, "text/javascript")
-    assert get("/vendor/three/build/three.module.js")[0] == 200
-    assert get("/vendor/@msgpack/msgpack/dist.esm/index.mjs")[0] == 200
+    assert status == 200 and kind.startswith("text/html") and b'src="/preview.js"' in body
+    status, kind, body = get("/preview.js")
+    assert status == 200 and kind == "text/javascript" and len(body) > 100_000  # three.js and the page, bundled
+    assert get("/style.css")[:2] == (200, "text/css")
     status, kind, body = get("/rigs.json")
     assert status == 200 and {"arkit", "vrm0", "vrm1"} <= set(json.loads(body))
-    for path in ("/app/../../../bridge/cli.py", "/vendor/playwright-core/package.json", "/package.json",
-                 "/vendor/three/../playwright-core/package.json", "/node_modules/three/package.json"):
+    for path in ("/../server.py", "/../../cli.py", "/%2e%2e/server.py", "/app/main.js", "/package.json",
+                 "/vendor/three/build/three.module.js", "/node_modules/three/package.json"):
         assert get(path)[0] == 404, path
 
 
@@ -176,7 +167,6 @@ def server_sync() -> Iterator[PreviewServer]:
     """The preview server on a loop in a thread, for blocking HTTP clients."""
     import threading
 
-    require_npm()
     loop = asyncio.new_event_loop()
     preview = PreviewServer(echo_control, port=0)
     loop.run_until_complete(preview.start())
@@ -232,7 +222,6 @@ async def test_an_upload_that_breaks_its_header_or_stops_leaves_nothing_behind(s
     assert list(server.uploads.iterdir()) == []
 
 
-def test_missing_npm_packages_are_a_clear_error(tmp_path: Path) -> None:
-    (tmp_path / "index.html").write_text("<html></html>")
-    with pytest.raises(PreviewError, match="make deps"):
-        PreviewServer(echo_control, web_root=tmp_path)
+def test_a_missing_page_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(PreviewError, match="make web"):
+        PreviewServer(echo_control, static_dir=tmp_path)

@@ -3,7 +3,7 @@
 A clip `name.bvh` may come with `name.json` holding {"stroke": seconds, "mask": [groups or joints],
 "fade_in": s, "fade_out": s, "description": "..."}. Without it (an artist's drop-in) the stroke is the
 frame farthest from the first one and the mask is every joint that moves more than 3 degrees. Our own
-clips are authored in code by `models/body/make_clips.py` and committed under models/body/clips/.
+clips are authored in code by `avatar_tools/make_gesture_clips.py` and committed under models/body/clips/.
 """
 
 from __future__ import annotations

@@ -6,13 +6,24 @@
 //   {"cmd": "screenshot", "path"}      {"cmd": "press", "key"}          {"cmd": "fill", "selector", "text"}
 //   {"cmd": "click", "selector"}       {"cmd": "select", "selector", "value"}
 //   {"cmd": "files", "selector", "paths"}    {"cmd": "logs"}   {"cmd": "close"}
+//   {"cmd": "kit"}                     adds kit.mjs (three and the page's modules) to the page as window.previewTestKit
 //
 // Every page it opens carries the WebAudio probe of browser.mjs (window.__audioStarts).
 import { createInterface } from 'node:readline';
+import { build } from 'esbuild';
 import { openPage, probeWebAudio } from './browser.mjs';
 
 const { browser, page, logs } = await openPage();
 await page.addInitScript(probeWebAudio);
+
+let kitSource = null;
+async function addKit() {
+  if (await page.evaluate(() => 'previewTestKit' in window)) return null;
+  kitSource ??= (await build({ entryPoints: [new URL('./kit.mjs', import.meta.url).pathname], bundle: true,
+    format: 'iife', globalName: 'previewTestKit', write: false, logLevel: 'warning' })).outputFiles[0].text;
+  await page.addScriptTag({ content: kitSource });
+  return null;
+}
 
 const commands = {
   goto: ({ url }) => page.goto(url, { waitUntil: 'load' }).then(() => null),
@@ -25,6 +36,7 @@ const commands = {
   select: ({ selector, value }) => page.selectOption(selector, value).then(() => null),
   files: ({ selector, paths }) => page.setInputFiles(selector, paths).then(() => null),
   logs: () => logs.splice(0),
+  kit: addKit,
   close: async () => {
     await browser.close();
     process.exit(0);

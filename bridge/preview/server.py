@@ -1,9 +1,10 @@
 """The browser preview: one loopback port serving the page and everything it needs (docs/preview.md).
 
-    GET /                  engine_plugins/web/index.html (the preview and operator console)
-    GET /app/...           engine_plugins/web/src/... (the page's ES modules and style sheet)
-    GET /vendor/PKG/...    files of the npm packages the page imports (three, @msgpack/msgpack, @pixiv/three-vrm),
-                           installed by `make deps` (npm ci): nothing comes from a CDN
+    GET /                  static/index.html (the preview and operator console)
+    GET /preview.js        static/preview.js: engine_plugins/web/src and the npm packages it imports (three,
+                           @msgpack/msgpack, @pixiv/three-vrm) in one bundle, built by `make web` and shipped in
+                           this package: nothing comes from a CDN and nothing needs node at run time
+    GET /style.css         static/style.css
     GET /rigs.json         the face rig profiles of models/face/rigs/, the same files `avatar-bridge rig` reads
     WS  /stream            the stream and the control requests (bridge/sinks/websocket.py)
     WS  /upload            a music file for the `dance` op, sent in chunks; the reply names its path on this disk
@@ -35,10 +36,9 @@ from bridge.sinks.websocket import Control, WebSocketSink
 
 log = logging.getLogger(__name__)
 
-WEB_ROOT = Path(__file__).resolve().parents[1] / "engine_plugins" / "web"
-RIGS_DIR = Path(__file__).resolve().parents[1] / "models" / "face" / "rigs"
-#: npm packages the page may load (the import map in index.html names them).
-VENDOR = ("three", "@msgpack/msgpack", "@pixiv/three-vrm")
+#: The built page (engine_plugins/web/build.mjs writes it; package data of the wheel).
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+RIGS_DIR = Path(__file__).resolve().parents[2] / "models" / "face" / "rigs"
 #: Largest music file the page may upload for a dance (a 10-minute 48 kHz stereo WAV is 110 MiB).
 MAX_UPLOAD_BYTES = 128 << 20
 MUSIC_SUFFIXES = (".wav", ".ogg", ".mp3", ".flac")
@@ -57,15 +57,11 @@ class PreviewServer:
     """HTTP for the page and WebSocket for the stream on one port; `sink` goes into the sidecar's Hub."""
 
     def __init__(self, control: Control, host: str = "127.0.0.1", port: int = 5557,
-                 web_root: Path = WEB_ROOT, rigs_dir: Path = RIGS_DIR) -> None:
-        if not (web_root / "index.html").is_file():
-            raise PreviewError(f"the preview page is missing: {web_root / 'index.html'}")
-        missing = [p for p in VENDOR if not (web_root / "node_modules" / p / "package.json").is_file()]
-        if missing:
-            raise PreviewError(f"the preview needs the npm packages {', '.join(missing)}: run `make deps` "
-                               f"(npm ci in {web_root})")
+                 static_dir: Path = STATIC_DIR, rigs_dir: Path = RIGS_DIR) -> None:
+        if not (static_dir / "index.html").is_file():
+            raise PreviewError(f"the preview page is missing: {static_dir / 'index.html'} (`make web` builds it)")
         self.host, self.port = host, port
-        self.web_root, self.rigs_dir = web_root, rigs_dir
+        self.static_dir, self.rigs_dir = static_dir, rigs_dir
         self.sink = WebSocketSink(control)
         self.server: Server | None = None
         self.uploads = Path(tempfile.mkdtemp(prefix="avatar-bridge-music-"))
@@ -113,17 +109,11 @@ class PreviewServer:
 
     def _read(self, path: str) -> tuple[bytes, str]:
         if path in ("/", "/index.html"):
-            return (self.web_root / "index.html").read_bytes(), "text/html; charset=utf-8"
+            return (self.static_dir / "index.html").read_bytes(), "text/html; charset=utf-8"
         if path == "/rigs.json":
             rigs = {p.stem: json.loads(p.read_text()) for p in sorted(self.rigs_dir.glob("*.json"))}
             return json.dumps(rigs).encode(), "application/json"
-        file = None
-        if path.startswith("/app/"):
-            file = _inside(self.web_root / "src", path[len("/app/"):])
-        elif path.startswith("/vendor/"):
-            package = next((p for p in VENDOR if path.startswith(f"/vendor/{p}/")), None)
-            if package is not None:
-                file = _inside(self.web_root / "node_modules" / package, path[len(f"/vendor/{package}/"):])
+        file = _inside(self.static_dir, path.lstrip("/"))
         if file is None or not file.is_file():
             raise FileNotFoundError(path)
         content_type = _TYPES.get(file.suffix) or mimetypes.guess_type(file.name)[0] or "application/octet-stream"

@@ -1,6 +1,6 @@
 """Stick-figure renders of body poses (matplotlib, headless): front and side views and a close-up of the hands.
 
-`python -m models.body.plot docs/img/gestures` draws every gesture of the library at its stroke, so a person
+`python -m avatar_tools.pose_plots docs/img/gestures` draws every gesture of the library at its stroke, so a person
 can check that the heart reads as a heart and the thumbs-up as a thumbs-up.
 """
 

@@ -1,7 +1,7 @@
 """Author our gesture clips in code and write them to models/body/clips/ as BVH with a JSON sidecar.
 
-Run `python -m models.body.make_clips` after changing a gesture, look at the renders
-(`python -m models.body.plot docs/img/gestures`) and commit both. Each gesture is a few key poses written
+Run `python -m avatar_tools.make_gesture_clips` after changing a gesture, look at the renders
+(`python -m avatar_tools.pose_plots docs/img/gestures`) and commit both. Each gesture is a few key poses written
 with the authoring tools (wrist targets, hand orientation, finger curls); keys are eased so every key is
 reached at rest, and every clip starts and ends in the neutral stance.
 """
