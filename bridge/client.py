@@ -22,8 +22,8 @@ from bridge.protocol import (
     InterruptRequest,
     LookAtRequest,
     PingRequest,
-    ProtocolError,
     Request,
+    RequestError,
     SayRequest,
     StreamMessage,
     decode_reply,
@@ -32,14 +32,11 @@ from bridge.protocol import (
 )
 
 
-class BridgeError(Exception):
-    """The sidecar answered a request with an error."""
+class BridgeError(RequestError):
+    """The sidecar answered a request with an error (the sidecar's RequestError, as the reply carried it)."""
 
-    def __init__(self, code: str, message: str, field: str) -> None:
-        super().__init__(f"{message} [{code}{', field ' + field if field else ''}]")
-        self.code = code
-        self.message = message
-        self.field = field
+    def __str__(self) -> str:
+        return f"{self.message} [{self.code}{', field ' + self.field if self.field else ''}]"
 
 
 @dataclass(frozen=True)
@@ -165,7 +162,7 @@ class BridgeClient:
             received = time.monotonic()
             try:
                 message = decode_stream(payload)
-            except ProtocolError:
+            except RequestError:
                 continue
             if wanted is None or message.KIND in wanted:
                 yield message, received

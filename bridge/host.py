@@ -26,25 +26,23 @@ from pathlib import Path
 from typing import Any
 
 from bridge.director import Director
-from bridge.protocol import ProtocolError
 from bridge.takes import Take
-from models.dialogue.chat_queue import ChatQueue, QueuedMessage, QueueError
+from models.dialogue.chat_queue import ChatQueue, QueuedMessage
 from models.dialogue.engine import ChatTurn, DialogueEngine, Fallback, RetrievalEngine, Sentence
 from models.dialogue.history import DialogueHistory
-from models.dialogue.moderation import ChatTextError
 from models.dialogue.persona import Persona, Product, load_default_persona, load_persona
 from models.dialogue.show import (
     Rundown,
     Segment,
     SegmentEnded,
     SegmentStarted,
-    ShowError,
     ShowEvent,
     ShowRunner,
     WaitingForCue,
     load_rundown,
 )
 from models.dialogue.spec import SpecError
+from models.errors import RequestError
 from models.tts import WordSpan
 
 log = logging.getLogger(__name__)
@@ -111,15 +109,10 @@ class Host:
 
     def chat(self, avatar: str, user: str, text: str, priority: str | None = None) -> dict[str, Any]:
         """A fan's message: queued (deduplicated, rate-limited, screened) and answered at once when the avatar
-        is free. Raises ProtocolError naming the field."""
+        is free. Raises RequestError naming the field."""
         desk = self.desks[avatar]
         self.step(self.clock.now())  # an answer that just ended frees the avatar for this message
-        try:
-            submission = desk.queue.submit(user, text, priority or "normal")
-        except ChatTextError as exc:
-            raise ProtocolError(exc.code, exc.message, exc.field) from None
-        except QueueError as exc:
-            raise ProtocolError(exc.code, exc.message, exc.field) from None
+        submission = desk.queue.submit(user, text, priority or "normal")
         reply: dict[str, Any] = {"avatar": avatar, "status": submission.status}
         if submission.message is not None:
             reply["queue_id"] = submission.message.id
@@ -245,19 +238,16 @@ class Host:
 
     def queue_op(self, avatar: str, action: str, message_id: str | None) -> dict[str, Any]:
         if action not in QUEUE_ACTIONS:
-            raise ProtocolError("unknown_action", f"unknown queue action {action!r}; known: "
+            raise RequestError("unknown_action", f"unknown queue action {action!r}; known: "
                                                   f"{', '.join(QUEUE_ACTIONS)}", "action")
         desk = self.desks[avatar]
-        try:
-            if action in ("approve", "skip", "pin", "requeue"):
-                if message_id is None:
-                    raise ProtocolError("missing_field", f"message is required for queue action {action!r}",
-                                        "message")
-                getattr(desk.queue, action)(message_id)
-            elif action in ("hold", "release"):
-                desk.held = action == "hold"
-        except QueueError as exc:
-            raise ProtocolError(exc.code, exc.message, "message") from None
+        if action in ("approve", "skip", "pin", "requeue"):
+            if message_id is None:
+                raise RequestError("missing_field", f"message is required for queue action {action!r}",
+                                    "message")
+            getattr(desk.queue, action)(message_id)
+        elif action in ("hold", "release"):
+            desk.held = action == "hold"
         if action in ("approve", "release", "requeue"):
             self.step(self.clock.now())  # answer now if the avatar is free
         return {"avatar": avatar, "held": desk.held, **desk.queue.snapshot(),
@@ -267,34 +257,31 @@ class Host:
 
     def load_show(self, rundown: Rundown, avatar: str) -> None:
         if self.show is not None and self.show.state in ("running", "paused"):
-            raise ProtocolError("bad_state", "a show is running: stop it before loading another", "action")
+            raise RequestError("bad_state", "a show is running: stop it before loading another", "action")
         self.show = ShowRunner(rundown)
         self.show_avatar = avatar
 
     def show_op(self, action: str, segment: str | None = None, cue: str | None = None) -> dict[str, Any]:
         if action not in SHOW_ACTIONS or action == "load":
-            raise ProtocolError("unknown_action", f"unknown show action {action!r}; known: "
+            raise RequestError("unknown_action", f"unknown show action {action!r}; known: "
                                                   f"{', '.join(SHOW_ACTIONS)}", "action")
         if self.show is None:
-            raise ProtocolError("no_show", "no show loaded: send show action 'load' with a rundown file", "action")
+            raise RequestError("no_show", "no show loaded: send show action 'load' with a rundown file", "action")
         now = self.clock.now()
-        try:
-            if action == "jump":
-                if segment is None:
-                    raise ProtocolError("missing_field", "segment is required for show action 'jump'", "segment")
-                events = self.show.jump(segment, now)
-            elif action == "cue":
-                if cue is None:
-                    raise ProtocolError("missing_field", "cue is required for show action 'cue'", "cue")
-                events = self.show.cue(cue, now)
-            elif action == "stop":
-                events = self.show.stop(now)
-            elif action == "status":
-                events = []
-            else:
-                events = getattr(self.show, action)(now)
-        except ShowError as exc:
-            raise ProtocolError(exc.code, exc.message, exc.field or "action") from None
+        if action == "jump":
+            if segment is None:
+                raise RequestError("missing_field", "segment is required for show action 'jump'", "segment")
+            events = self.show.jump(segment, now)
+        elif action == "cue":
+            if cue is None:
+                raise RequestError("missing_field", "cue is required for show action 'cue'", "cue")
+            events = self.show.cue(cue, now)
+        elif action == "stop":
+            events = self.show.stop(now)
+        elif action == "status":
+            events = []
+        else:
+            events = getattr(self.show, action)(now)
         self._show_events(events)
         return self.show.status(now)
 
@@ -476,8 +463,8 @@ class DialogueService:
     def ready_host(self) -> Host:
         if self.host is None:
             if self.load_error is not None:
-                raise ProtocolError("dialogue_failed", f"the dialogue engine failed to load: {self.load_error}")
-            raise ProtocolError("not_ready", "the dialogue engine is still loading; retry in a moment")
+                raise RequestError("dialogue_failed", f"the dialogue engine failed to load: {self.load_error}")
+            raise RequestError("not_ready", "the dialogue engine is still loading; retry in a moment")
         return self.host
 
     def describe(self) -> dict[str, Any]:
@@ -507,10 +494,10 @@ class DialogueService:
         if action != "load":
             return host.show_op(action, segment, cue)
         if file is None:
-            raise ProtocolError("missing_field", "file is required for show action 'load'", "file")
+            raise RequestError("missing_field", "file is required for show action 'load'", "file")
         try:
             rundown = load_rundown(Path(file), self.persona)
         except SpecError as exc:
-            raise ProtocolError("bad_rundown", str(exc), "file") from None
+            raise RequestError("bad_rundown", str(exc), "file") from None
         host.load_show(rundown, avatar)
         return host.show_op("status")

@@ -1,7 +1,8 @@
 """The wire schema: every message that crosses a socket, as typed dataclasses, and their msgpack codec.
 
-This module imports nothing of ours, so each client (C++, C#, JavaScript) mirrors it one to one;
-docs/protocol.md is its prose twin and tests/vectors/ its golden vectors.
+This module imports nothing of ours but `models.errors` (the one error type, which models raise and the
+reply carries), so each client (C++, C#, JavaScript) mirrors it one to one; docs/protocol.md is its prose twin
+and tests/vectors/ its golden vectors.
 
 Control: a ZeroMQ ROUTER; each request is one msgpack map `{"op", "id"?, ...}`; the reply echoes `id`:
 `{"id", "ok": true, ...}` or `{"id", "ok": false, "error": {"code", "message", "field"}}`.
@@ -19,6 +20,8 @@ from typing import Any, ClassVar, Union
 
 import msgpack
 
+from models.errors import RequestError
+
 PROTOCOL_VERSION = 1
 
 #: Longest `say` text, in characters.
@@ -29,20 +32,6 @@ MAX_NAME_CHARS = 128
 MAX_MESSAGE_BYTES = 1 << 20
 
 NUM_FACE_WEIGHTS = 52
-
-
-class ProtocolError(Exception):
-    """A request the sidecar cannot accept. `field` names the offending field ("" for the whole message)."""
-
-    def __init__(self, code: str, message: str, field: str = "") -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.field = field
-        self.request_id: int | str | None = None  # the id to echo, when the request got that far
-
-    def to_wire(self) -> dict[str, str]:
-        return {"code": self.code, "message": self.message, "field": self.field}
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -177,26 +166,26 @@ def _check_field(f: dataclasses.Field, value: Any, hints: dict[str, Any]) -> Any
     types = _expected_types(hints[f.name])
     if isinstance(value, bool) and bool not in types or not isinstance(value, types):
         wanted = " or ".join(_TYPE_NAMES.get(t, t.__name__) for t in types if not (t is int and float in types))
-        raise ProtocolError("bad_type", f"{f.name} must be {wanted}, got {type(value).__name__}", f.name)
+        raise RequestError("bad_type", f"{f.name} must be {wanted}, got {type(value).__name__}", f.name)
     meta = f.metadata
     if isinstance(value, list) and "list_of" in meta:
         kind, length = meta["list_of"]
         if len(value) != length or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
-            raise ProtocolError("bad_type", f"{f.name} must be a string or a list of {length} numbers", f.name)
+            raise RequestError("bad_type", f"{f.name} must be a string or a list of {length} numbers", f.name)
         if not all(math.isfinite(v) for v in value):
-            raise ProtocolError("out_of_range", f"{f.name} must hold finite numbers", f.name)
+            raise RequestError("out_of_range", f"{f.name} must hold finite numbers", f.name)
         value = [kind(v) for v in value]
     if isinstance(value, str):
         if meta.get("non_empty") and not value.strip():
-            raise ProtocolError("empty", f"{f.name} must not be empty", f.name)
+            raise RequestError("empty", f"{f.name} must not be empty", f.name)
         if "max_len" in meta and len(value) > meta["max_len"]:
-            raise ProtocolError("too_long", f"{f.name} has {len(value)} characters; the limit is "
+            raise RequestError("too_long", f"{f.name} has {len(value)} characters; the limit is "
                                             f"{meta['max_len']}", f.name)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         if meta.get("finite") and not math.isfinite(value):
-            raise ProtocolError("out_of_range", f"{f.name} must be a finite number", f.name)
+            raise RequestError("out_of_range", f"{f.name} must be a finite number", f.name)
         if "min" in meta and value < meta["min"] or "max" in meta and value > meta["max"]:
-            raise ProtocolError("out_of_range", f"{f.name} must be between {meta.get('min')} and "
+            raise RequestError("out_of_range", f"{f.name} must be between {meta.get('min')} and "
                                                 f"{meta.get('max')}, got {value}", f.name)
         if float in types:
             value = float(value)
@@ -204,23 +193,23 @@ def _check_field(f: dataclasses.Field, value: Any, hints: dict[str, Any]) -> Any
 
 
 def parse_request(raw: bytes) -> Envelope:
-    """Decode and validate one control request. Raises ProtocolError naming the field and the limit."""
+    """Decode and validate one control request. Raises RequestError naming the field and the limit."""
     try:
         message = msgpack.unpackb(raw, raw=False, strict_map_key=False)
     except Exception as exc:  # msgpack raises several unrelated types for garbage
-        raise ProtocolError("malformed", f"request is not valid msgpack ({type(exc).__name__})") from None
+        raise RequestError("malformed", f"request is not valid msgpack ({type(exc).__name__})") from None
     if not isinstance(message, dict):
-        raise ProtocolError("malformed", f"request must be a msgpack map, got {type(message).__name__}")
+        raise RequestError("malformed", f"request must be a msgpack map, got {type(message).__name__}")
     request_id = message.get("id")
     if request_id is not None and not (
         isinstance(request_id, int) and not isinstance(request_id, bool)
         or isinstance(request_id, str) and len(request_id) <= MAX_NAME_CHARS
     ):
-        raise ProtocolError("bad_type", f"id must be an integer or a string of at most {MAX_NAME_CHARS} "
+        raise RequestError("bad_type", f"id must be an integer or a string of at most {MAX_NAME_CHARS} "
                                         "characters", "id")
     try:
         return Envelope(id=request_id, request=_parse_body(message))
-    except ProtocolError as error:
+    except RequestError as error:
         error.request_id = request_id
         raise
 
@@ -228,16 +217,16 @@ def parse_request(raw: bytes) -> Envelope:
 def _parse_body(message: dict[Any, Any]) -> Request:
     op = message.get("op")
     if op is None:
-        raise ProtocolError("missing_field", "op is required", "op")
+        raise RequestError("missing_field", "op is required", "op")
     if not isinstance(op, str) or op not in REQUESTS:
-        raise ProtocolError("unknown_op", f"unknown op {op!r}; known ops: {', '.join(sorted(REQUESTS))}", "op")
+        raise RequestError("unknown_op", f"unknown op {op!r}; known ops: {', '.join(sorted(REQUESTS))}", "op")
     cls = REQUESTS[op]
     hints = typing.get_type_hints(cls)
     values: dict[str, Any] = {}
     for f in dataclasses.fields(cls):
         if f.name not in message or message[f.name] is None and f.default is None:
             if f.default is dataclasses.MISSING:
-                raise ProtocolError("missing_field", f"{f.name} is required for op {op!r}", f.name)
+                raise RequestError("missing_field", f"{f.name} is required for op {op!r}", f.name)
             continue
         values[f.name] = _check_field(f, message[f.name], hints)
     return cls(**values)  # type: ignore[no-any-return]
@@ -256,7 +245,7 @@ def ok_reply(request_id: int | str | None, **fields: Any) -> bytes:
     return msgpack.packb({"id": request_id, "ok": True, **fields}, use_bin_type=True)
 
 
-def error_reply(request_id: int | str | None, error: ProtocolError) -> bytes:
+def error_reply(request_id: int | str | None, error: RequestError) -> bytes:
     return msgpack.packb({"id": request_id, "ok": False, "error": error.to_wire()}, use_bin_type=True)
 
 
@@ -412,19 +401,19 @@ def encode_stream(message: StreamMessage) -> bytes:
 
 
 def decode_stream(raw: bytes) -> StreamMessage:
-    """Decode one stream map. Raises ProtocolError for another protocol version or an unknown kind."""
+    """Decode one stream map. Raises RequestError for another protocol version or an unknown kind."""
     try:
         body = msgpack.unpackb(raw, raw=False)
     except Exception as exc:
-        raise ProtocolError("malformed", f"stream message is not valid msgpack ({type(exc).__name__})") from None
+        raise RequestError("malformed", f"stream message is not valid msgpack ({type(exc).__name__})") from None
     if not isinstance(body, dict):
-        raise ProtocolError("malformed", "stream message must be a map")
+        raise RequestError("malformed", "stream message must be a map")
     if body.get("v") != PROTOCOL_VERSION:
-        raise ProtocolError("version", f"protocol version {body.get('v')!r}; this client speaks "
+        raise RequestError("version", f"protocol version {body.get('v')!r}; this client speaks "
                                        f"{PROTOCOL_VERSION}", "v")
     cls = STREAM_KINDS.get(body.get("kind"))  # type: ignore[arg-type]
     if cls is None:
-        raise ProtocolError("unknown_kind", f"unknown kind {body.get('kind')!r}", "kind")
+        raise RequestError("unknown_kind", f"unknown kind {body.get('kind')!r}", "kind")
     names = {f.name for f in dataclasses.fields(cls)}
     try:
         if cls is Event:
@@ -433,5 +422,5 @@ def decode_stream(raw: bytes) -> StreamMessage:
             return Event(**common, take=body.get("take"), data=rest)
         return cls(**{k: body[k] for k in names})
     except KeyError as missing:
-        raise ProtocolError("missing_field", f"{cls.KIND} message lacks {missing.args[0]}",
+        raise RequestError("missing_field", f"{cls.KIND} message lacks {missing.args[0]}",
                             str(missing.args[0])) from None

@@ -40,7 +40,6 @@ from bridge.protocol import (
     InterruptRequest,
     LookAtRequest,
     PingRequest,
-    ProtocolError,
     QueueRequest,
     Request,
     SayRequest,
@@ -54,13 +53,12 @@ from bridge.sinks.livelink import LiveLinkSink, parse_address
 from bridge.sinks.vmc import VmcSink
 from bridge.sinks.vmc import parse_address as parse_vmc_address
 from bridge.sinks.zmq_pub import SEND_HWM, ZmqPubSink
-from models.body.dance import MusicError, warm_up
+from models.body.dance import warm_up
 from models.body.gestures import REQUIRED as GESTURES
-from models.body.gestures import UnknownGesture
 from models.dialogue.spec import SpecError
+from models.errors import RequestError
 from models.face.arkit import ARKIT_BLENDSHAPES
 from models.face.emotion import EMOTIONS, check_emotion
-from models.face.tags import TagError
 from models.tts import Voice
 
 log = logging.getLogger(__name__)
@@ -234,7 +232,7 @@ class Sidecar:
         if name is None:
             return self.config.names[0]
         if name not in self.performer.stages:
-            raise ProtocolError("unknown_avatar", f"unknown avatar {name!r}; this sidecar serves "
+            raise RequestError("unknown_avatar", f"unknown avatar {name!r}; this sidecar serves "
                                                   f"{', '.join(self.config.names)}", "avatar")
         return name
 
@@ -265,12 +263,9 @@ class Sidecar:
             try:
                 check_emotion(request.emotion)
             except ValueError as exc:
-                raise ProtocolError("unknown_emotion", str(exc), "emotion") from None
+                raise RequestError("unknown_emotion", str(exc), "emotion") from None
         assert self.director is not None
-        try:
-            take = self.director.say(avatar, request.text, request.emotion, literal=bool(request.literal))
-        except TagError as exc:
-            raise ProtocolError(exc.code, f"text: {exc}", "text") from None
+        take = self.director.say(avatar, request.text, request.emotion, literal=bool(request.literal))
         return {"take": take.id, "avatar": avatar}
 
     def _look_at(self, request: LookAtRequest) -> dict[str, Any]:
@@ -280,7 +275,7 @@ class Sidecar:
             point = self.faces[avatar].look_at(pts, request.target)
         except ValueError as exc:
             code = "unknown_target" if isinstance(request.target, str) else "out_of_range"
-            raise ProtocolError(code, str(exc), "target") from None
+            raise RequestError(code, str(exc), "target") from None
         # The chest takes its share of the turn; the face frame's point is Unity's with X flipped.
         self.bodies[avatar].look_at(pts, (-point[0], point[1], point[2]))
         return {"avatar": avatar, "point": list(point), "pts": pts}
@@ -290,20 +285,20 @@ class Sidecar:
         pts = self.clock.now() + self.config.lookahead  # the first frame not yet published
         try:
             placed = self.bodies[avatar].gesture(request.name, pts, request.at_word)
-        except UnknownGesture as exc:
-            raise ProtocolError("unknown_gesture", str(exc), "name") from None
+        except RequestError:
+            raise  # an unknown gesture names its field
         except ValueError as exc:
-            raise ProtocolError("no_word", str(exc), "at_word") from None
+            raise RequestError("no_word", str(exc), "at_word") from None
         return {"avatar": avatar, "name": request.name, **placed}
 
     def _dance(self, request: DanceRequest) -> dict[str, Any]:
         avatar = self._avatar(request.avatar)
         try:
             take = self.music.dance(avatar, request.music, request.style)
-        except MusicError as exc:
-            raise ProtocolError("bad_music", str(exc), "music") from None
+        except RequestError:
+            raise  # music that cannot be danced to names its field
         except ValueError as exc:
-            raise ProtocolError("bad_style", str(exc), "style") from None
+            raise RequestError("bad_style", str(exc), "style") from None
         return {"avatar": avatar, "take": take.id}
 
     def _interrupt(self, request: InterruptRequest) -> dict[str, Any]:
@@ -324,7 +319,7 @@ class Sidecar:
             reply = ok_reply(request_id, **self.handlers[type(request)](request))
             self.requests_served += 1
             return reply
-        except ProtocolError as error:
+        except RequestError as error:
             self.requests_rejected += 1
             log.warning("request rejected", extra={"peer": peer, "code": error.code, "field": error.field,
                                                    "reason": error.message})
@@ -332,14 +327,14 @@ class Sidecar:
         except Exception as exc:  # a bug must cost one reply, not the sidecar
             self.requests_rejected += 1
             log.exception("request failed", extra={"peer": peer})
-            return error_reply(request_id, ProtocolError("internal", f"internal error: {type(exc).__name__}"))
+            return error_reply(request_id, RequestError("internal", f"internal error: {type(exc).__name__}"))
 
     async def _control_loop(self) -> None:
         while True:
             frames = await self.control.recv_multipart()
             identity, body = frames[0], frames[1:]
             if len(body) != 1:
-                reply = error_reply(None, ProtocolError(
+                reply = error_reply(None, RequestError(
                     "malformed", f"a request is one frame, got {len(body)}; send from a DEALER socket"))
                 self.requests_rejected += 1
             else:

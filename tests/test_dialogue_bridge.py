@@ -12,7 +12,7 @@ import pytest_asyncio
 from bridge.director import Director
 from bridge.host import Host
 from bridge.performer import Performer, VirtualClock
-from bridge.protocol import AudioChunk, Event, ProtocolError, Words
+from bridge.protocol import AudioChunk, Event, RequestError, Words
 from bridge.rehearsal import rehearse, write_report
 from bridge.sinks import Hub, Recorder
 from models.dialogue.engine import RetrievalEngine
@@ -100,10 +100,10 @@ def test_queue_answers_in_turn_and_merges_duplicates(voice, retrieval) -> None: 
     chats = rig.events("chat")
     assert [c.data["queue_id"] for c in chats] == [first["queue_id"], second["queue_id"]]
     assert chats[1].data["also_asked_by"] == ["c"] and "Zamboni" in chats[1].data["text"]
-    with pytest.raises(ProtocolError) as info:
+    with pytest.raises(RequestError) as info:
         rig.host.chat("host", "d", "")
     assert info.value.field == "text"
-    with pytest.raises(ProtocolError) as info:
+    with pytest.raises(RequestError) as info:
         rig.host.chat("host", "d", "hello", priority="gold")
     assert info.value.field == "priority"
 
@@ -115,7 +115,7 @@ def test_queue_ops(voice, retrieval) -> None:  # noqa: ANN001
     assert reply["status"] == "queued"
     listing = rig.host.queue_op("host", "skip", reply["queue_id"])
     assert listing["waiting"] == [] and listing["held"]
-    with pytest.raises(ProtocolError, match="unknown queue action"):
+    with pytest.raises(RequestError, match="unknown queue action"):
         rig.host.queue_op("host", "explode", None)
     rig.host.queue_op("host", "requeue", reply["queue_id"])
     listing = rig.host.queue_op("host", "release", None)

@@ -11,6 +11,7 @@ from models.dialogue.moderation import MAX_CHAT_CHARS, ChatTextError, check_chat
 from models.dialogue.persona import FAQ, FunFact, Product, load_default_persona
 from models.dialogue.retrieval import KnowledgeIndex
 from models.dialogue.tags import check_tags, sanitize_tags, strip_tags, tags_in
+from models.face.tags import parse_tags
 
 PERSONA = load_default_persona()
 KB_TEXTS = [f.text for f in PERSONA.knowledge.fun_facts] + [q.answer for q in PERSONA.knowledge.faqs] + \
@@ -153,3 +154,16 @@ def test_tags() -> None:
     assert strip_tags("[sad:0.6] Oh no , <wipe_tears> really .") == "Oh no, really."
     with pytest.raises(ValueError, match="unknown gesture"):
         check_tags("<moonwalk>")
+
+
+def test_dialogue_reads_tags_with_the_parsers_grammar() -> None:
+    # A gesture name may hold digits (and an intensity may end in a dot): the parser and the dialogue agree.
+    text = "[sad:1.] Oh <wave2> no."
+    script = parse_tags(text)
+    assert [(m.kind, m.name) for m in script.marks] == [("emotion", "sad"), ("gesture", "wave2")]
+    assert tags_in(text) == ["[sad:1.]", "<wave2>"]
+    assert strip_tags(text) == script.text == "Oh no."
+    assert sanitize_tags(text) == "[sad:1.00] Oh no."  # known tags kept, an unknown gesture dropped
+    assert strip_tags("<_wave> hi") == "<_wave> hi"  # not a gesture name for either: parse_tags refuses it
+    with pytest.raises(ValueError, match="malformed tag"):
+        parse_tags("<_wave> hi")

@@ -15,7 +15,7 @@ from bridge.protocol import (
     AudioChunk,
     Event,
     FaceFrame,
-    ProtocolError,
+    RequestError,
     SayRequest,
     decode_stream,
     encode_stream,
@@ -102,19 +102,19 @@ def pack(obj: object) -> bytes:
     ],
 )
 def test_bad_requests_name_the_field(raw: bytes, code: str, field: str) -> None:
-    with pytest.raises(ProtocolError) as caught:
+    with pytest.raises(RequestError) as caught:
         parse_request(raw)
     assert (caught.value.code, caught.value.field) == (code, field)
     assert caught.value.message
 
 
 def test_limit_is_in_the_message() -> None:
-    with pytest.raises(ProtocolError, match=f"limit is {MAX_TEXT_CHARS}"):
+    with pytest.raises(RequestError, match=f"limit is {MAX_TEXT_CHARS}"):
         parse_request(pack({"op": "say", "text": "a" * (MAX_TEXT_CHARS + 1)}))
 
 
 def test_error_keeps_the_request_id() -> None:
-    with pytest.raises(ProtocolError) as caught:
+    with pytest.raises(RequestError) as caught:
         parse_request(pack({"op": "say", "id": 17, "text": ""}))
     assert caught.value.request_id == 17
 
@@ -128,15 +128,15 @@ def test_valid_request_parses() -> None:
 
 
 def test_stream_decode_rejects_other_versions_and_kinds() -> None:
-    with pytest.raises(ProtocolError) as newer:
+    with pytest.raises(RequestError) as newer:
         decode_stream(pack({"v": PROTOCOL_VERSION + 1, "kind": "face"}))
     assert newer.value.code == "version"
-    with pytest.raises(ProtocolError) as unknown:
+    with pytest.raises(RequestError) as unknown:
         decode_stream(pack({"v": PROTOCOL_VERSION, "kind": "smell"}))
     assert unknown.value.code == "unknown_kind"
-    with pytest.raises(ProtocolError) as truncated:
+    with pytest.raises(RequestError) as truncated:
         decode_stream((VECTORS / "stream_face.msgpack").read_bytes()[:40])
     assert truncated.value.code == "malformed"
-    with pytest.raises(ProtocolError) as missing:
+    with pytest.raises(RequestError) as missing:
         decode_stream(pack({"v": PROTOCOL_VERSION, "kind": "audio", "avatar": "host"}))
     assert missing.value.code == "missing_field"

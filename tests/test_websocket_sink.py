@@ -21,7 +21,7 @@ from bridge.protocol import (
     MAX_MESSAGE_BYTES,
     Event,
     FaceFrame,
-    ProtocolError,
+    RequestError,
     encode_stream,
     error_reply,
     face_weights_to_bytes,
@@ -36,7 +36,7 @@ def echo_control(raw: bytes, peer: str) -> bytes:
     """A test double of Sidecar.handle: validates like the sidecar and answers ping and describe."""
     try:
         envelope = parse_request(raw)
-    except ProtocolError as error:
+    except RequestError as error:
         return error_reply(error.request_id, error)
     return ok_reply(envelope.id, op=envelope.request.OP, peer=peer)
 

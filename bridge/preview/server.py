@@ -31,7 +31,7 @@ from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
-from bridge.protocol import MAX_MESSAGE_BYTES, ProtocolError, error_reply, ok_reply
+from bridge.protocol import MAX_MESSAGE_BYTES, RequestError, error_reply, ok_reply
 from bridge.sinks.websocket import Control, WebSocketSink
 
 log = logging.getLogger(__name__)
@@ -140,15 +140,15 @@ class PreviewServer:
                 while received < size:
                     chunk = await connection.recv()
                     if isinstance(chunk, str):
-                        raise ProtocolError("bad_type", "send the file's bytes as binary frames", "")
+                        raise RequestError("bad_type", "send the file's bytes as binary frames", "")
                     received += len(chunk)
                     if received > size:
-                        raise ProtocolError("out_of_range", f"more bytes than the {size} announced", "size")
+                        raise RequestError("out_of_range", f"more bytes than the {size} announced", "size")
                     await asyncio.to_thread(out.write, chunk)
             self._forget_old_uploads()
             log.info("music uploaded", extra={"file": name, "bytes": size, "path": str(path)})
             await connection.send(ok_reply(None, path=str(path), bytes=size))
-        except ProtocolError as error:
+        except RequestError as error:
             if path is not None:
                 path.unlink(missing_ok=True)
             await connection.send(error_reply(None, error))
@@ -168,16 +168,16 @@ def _upload_header(raw: Any) -> tuple[str, int]:
     except Exception:
         header = None
     if not isinstance(header, dict):
-        raise ProtocolError("malformed", "an upload starts with a msgpack map {name, size}")
+        raise RequestError("malformed", "an upload starts with a msgpack map {name, size}")
     name, size = header.get("name"), header.get("size")
     if not isinstance(name, str) or not name:
-        raise ProtocolError("missing_field", "name (the file's name) is required", "name")
+        raise RequestError("missing_field", "name (the file's name) is required", "name")
     if Path(name).suffix.lower() not in MUSIC_SUFFIXES:
-        raise ProtocolError("bad_music", f"{name!r}: music must be a wav, ogg, mp3 or flac file", "name")
+        raise RequestError("bad_music", f"{name!r}: music must be a wav, ogg, mp3 or flac file", "name")
     if not isinstance(size, int) or isinstance(size, bool) or size <= 0:
-        raise ProtocolError("out_of_range", "size must be the file's length in bytes (> 0)", "size")
+        raise RequestError("out_of_range", "size must be the file's length in bytes (> 0)", "size")
     if size > MAX_UPLOAD_BYTES:
-        raise ProtocolError("too_long", f"{name!r} is {size / 2**20:.1f} MiB; the limit is "
+        raise RequestError("too_long", f"{name!r} is {size / 2**20:.1f} MiB; the limit is "
                                         f"{MAX_UPLOAD_BYTES >> 20} MiB", "size")
     return name, size
 

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 
-from bridge.protocol import ProtocolError, StreamMessage, error_reply
+from bridge.protocol import RequestError, StreamMessage, error_reply
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +93,7 @@ class WebSocketSink:
         try:
             async for raw in connection:
                 if isinstance(raw, str):
-                    client.reply(error_reply(None, ProtocolError(
+                    client.reply(error_reply(None, RequestError(
                         "malformed", "send requests as binary frames holding a msgpack map, not text")))
                     continue
                 client.reply(self.control(raw, client.peer))

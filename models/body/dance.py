@@ -26,6 +26,7 @@ import soxr
 from models.body.authoring import PoseBuilder, side_axis, side_vector, stance_feet, standing
 from models.body.pose import BodyPose, compose, smoothstep
 from models.body.skeleton import mask
+from models.errors import RequestError
 
 #: Formats we accept (libsndfile reads all of them).
 SUPPORTED_FORMATS = (".wav", ".ogg", ".mp3", ".flac")
@@ -51,8 +52,11 @@ TRANSITION_S = 0.8
 SWAY_BPM = 60.0
 
 
-class MusicError(ValueError):
+class MusicError(RequestError):
     """Music we cannot dance to: missing, unreadable, unsupported or too long; the message says which."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__("bad_music", message, "music")
 
 
 @dataclass(frozen=True)

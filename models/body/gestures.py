@@ -18,6 +18,7 @@ from models.body import quat
 from models.body.bvh import read_bvh
 from models.body.pose import FADE_S, MotionClip
 from models.body.skeleton import mask as joint_mask
+from models.errors import RequestError
 
 #: Where our clips live.
 CLIP_DIR = Path(__file__).parent / "clips"
@@ -28,11 +29,11 @@ REQUIRED = ("thumbs_up", "heart_hands", "wipe_tears", "wave", "bow", "nod", "sha
 MOVING_DEG = 3.0
 
 
-class UnknownGesture(KeyError):
-    """A gesture name not in the library; the message lists the known ones."""
+class UnknownGesture(RequestError, KeyError):
+    """A gesture name not in the library; the message lists the known ones. Also a KeyError: a name looked up."""
 
-    def __str__(self) -> str:
-        return str(self.args[0])
+    def __init__(self, message: str) -> None:
+        super().__init__("unknown_gesture", message, "name")
 
 
 def load_clip(path: str | Path) -> MotionClip:

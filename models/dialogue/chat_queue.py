@@ -22,6 +22,7 @@ from typing import Literal
 
 from models.dialogue.moderation import check_chat_text, find_phrase
 from models.dialogue.retrieval import tokens
+from models.errors import RequestError
 
 #: Priorities, lowest first: pinned is the operator's own pick, paid a super-chat.
 PRIORITIES: tuple[str, ...] = ("normal", "paid", "pinned")
@@ -29,14 +30,12 @@ PRIORITIES: tuple[str, ...] = ("normal", "paid", "pinned")
 Status = Literal["pending", "approved", "answering", "answered", "interrupted", "skipped", "failed", "blocked"]
 
 
-class QueueError(ValueError):
-    """An operator action the queue cannot do; `field` names the request field."""
+class QueueError(RequestError):
+    """A message or operator action the queue cannot take; `field` names the request field (the queue
+    request's `message`, the id of the message acted on, unless told)."""
 
-    def __init__(self, code: str, message: str, field: str = "id") -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.field = field
+    def __init__(self, code: str, message: str, field: str = "message") -> None:
+        super().__init__(code, message, field)
 
 
 @dataclass

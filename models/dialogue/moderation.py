@@ -15,19 +15,18 @@ from functools import lru_cache
 from typing import Literal
 
 from models.dialogue.persona import Persona
+from models.errors import RequestError
 
 #: Longest chat message, in characters (a live chat line, far below the `say` limit).
 MAX_CHAT_CHARS = 500
 
 
-class ChatTextError(ValueError):
-    """Chat text the host cannot take. `code` is empty, too_long or binary; `field` is the request field."""
+class ChatTextError(RequestError):
+    """Chat text the host cannot take. `code` is bad_type, empty, too_long or binary; `field` is the request
+    field (the chat's `text` unless told)."""
 
     def __init__(self, code: str, message: str, field: str = "text") -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.field = field
+        super().__init__(code, message, field)
 
 
 def check_chat_text(text: object, field: str = "text", max_chars: int = MAX_CHAT_CHARS) -> str:

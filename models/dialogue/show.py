@@ -20,6 +20,7 @@ from typing import Literal
 from models.dialogue.persona import Persona, default_persona_path, load_persona
 from models.dialogue.spec import Fields, Node, SpecError, compose, load_root
 from models.dialogue.tags import check_tags
+from models.errors import RequestError
 
 SegmentType = Literal["line", "product", "fun_fact", "dance", "qa"]
 SEGMENT_TYPES: tuple[str, ...] = ("line", "product", "fun_fact", "dance", "qa")
@@ -238,14 +239,12 @@ class ShowFinished:
 ShowEvent = SegmentStarted | SegmentEnded | WaitingForCue | ShowFinished
 
 
-class ShowError(ValueError):
-    """An operator action the show cannot take in its state; `field` names the request field."""
+class ShowError(RequestError):
+    """An operator action the show cannot take in its state; `field` names the request field (the show
+    request's `action` unless told)."""
 
-    def __init__(self, code: str, message: str, field: str = "") -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.field = field
+    def __init__(self, code: str, message: str, field: str = "action") -> None:
+        super().__init__(code, message, field)
 
 
 class ShowRunner:

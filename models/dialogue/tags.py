@@ -1,7 +1,8 @@
 """Inline performance tags in reply text: emotions `[happy]`, `[sad:0.6]` and gestures `<thumbs_up>`.
 
 The dialogue writes them where they should happen in the sentence; the bridge's tag parser turns them into
-emotion and gesture events on the take's timeline and speaks the text without them.
+emotion and gesture events on the take's timeline and speaks the text without them. The grammar is that
+parser's (`models.face.tags`): this module only scans, strips and filters with it.
 """
 
 from __future__ import annotations
@@ -10,14 +11,10 @@ import re
 
 from models.body.gestures import REQUIRED as GESTURES  # the gestures every library has: the dialogue's vocabulary
 from models.face.emotion import EMOTIONS, check_emotion
-from models.face.tags import parse_tags
+from models.face.tags import TAG, parse_tags, tidy
 
 __all__ = ["EMOTIONS", "GESTURES", "check_tags", "emotion_tag", "gesture_tag", "sanitize_tags", "strip_tags",
            "tags_in"]
-
-_TAG = re.compile(r"\[\s*([A-Za-z_]+)\s*(?::\s*([0-9]*\.?[0-9]+)\s*)?\]|<\s*([A-Za-z_]+)\s*>")
-_SPACES = re.compile(r"\s+")
-_SPACE_BEFORE_PUNCT = re.compile(r"\s+([,.;:!?…])")
 
 
 def emotion_tag(name: str, intensity: float | None = None) -> str:
@@ -33,14 +30,10 @@ def gesture_tag(name: str) -> str:
     return f"<{name}>"
 
 
-def _tidy(text: str) -> str:
-    return _SPACE_BEFORE_PUNCT.sub(r"\1", _SPACES.sub(" ", text)).strip()
-
-
 def strip_tags(text: str) -> str:
     """The words to speak: every tag-shaped token removed, spaces tidied (the same words the director's tag
     parser gives the voice for well-formed text; this one never raises)."""
-    return _tidy(_TAG.sub(" ", text))
+    return tidy(TAG.sub(" ", text))
 
 
 def sanitize_tags(text: str) -> str:
@@ -57,7 +50,7 @@ def sanitize_tags(text: str) -> str:
             return f" [{emotion.lower()}] "
         return f" [{emotion.lower()}:{min(1.0, float(intensity)):.2f}] "
 
-    return _tidy(_TAG.sub(keep, text))
+    return tidy(TAG.sub(keep, text))
 
 
 def check_tags(text: str) -> None:
@@ -67,4 +60,4 @@ def check_tags(text: str) -> None:
 
 def tags_in(text: str) -> list[str]:
     """The tags of a text in order, as written (`[sad:0.60]`, `<wave>`)."""
-    return [m.group(0) for m in _TAG.finditer(text)]
+    return [m.group(0) for m in TAG.finditer(text)]

@@ -21,25 +21,38 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass
 
+from models.errors import RequestError
 from models.face.emotion import EMOTIONS
 from models.tts import sentences_of, words_of
 
-_EMOTION_TAG = re.compile(r"\[\s*([A-Za-z_]+)\s*(?::\s*([^\]\s]*)\s*)?\]")
-_GESTURE_TAG = re.compile(r"<\s*([A-Za-z][A-Za-z0-9_]*)\s*>")
+#: The grammar above as regular expressions, for every module that reads tags: names and the intensity.
+EMOTION_NAME = r"[A-Za-z_]+"
+GESTURE_NAME = r"[A-Za-z][A-Za-z0-9_]*"
+INTENSITY = r"(?:\d+(?:\.\d*)?|\.\d+)"
+#: A well-formed tag, for stages that scan text without parsing it (the dialogue): group 1 an emotion and
+#: group 2 its intensity (or None), or group 3 a gesture.
+TAG = re.compile(rf"\[\s*({EMOTION_NAME})\s*(?::\s*({INTENSITY})\s*)?\]|<\s*({GESTURE_NAME})\s*>")
+
+# The parser takes any intensity after the colon so that it can say what is wrong with it.
+_EMOTION_TAG = re.compile(rf"\[\s*({EMOTION_NAME})\s*(?::\s*([^\]\s]*)\s*)?\]")
+_GESTURE_TAG = re.compile(rf"<\s*({GESTURE_NAME})\s*>")
 _BRACKETS = re.compile(r"[\[\]<>]")
 _SPACES = re.compile(r"\s+")
 _SPACE_BEFORE_PUNCT = re.compile(r"\s+([,.;:!?…])")
-_NUMBER = re.compile(r"(?:\d+(?:\.\d*)?|\.\d+)")
+_NUMBER = re.compile(INTENSITY)
 
 
-class TagError(ValueError):
+class TagError(RequestError):
     """A tag the parser cannot accept. `code`: bad_tag, unknown_emotion, unknown_gesture or out_of_range;
-    `position`: the tag's first character in the text given to `parse_tags`."""
+    `position`: the tag's first character in the text given to `parse_tags`; the field is the `say` text."""
 
     def __init__(self, code: str, message: str, position: int) -> None:
-        super().__init__(message)
-        self.code = code
+        super().__init__(code, message, "text")
         self.position = position
+
+    def to_wire(self) -> dict[str, str]:
+        # The message counts characters in the text: on the wire it names that field, as other errors do.
+        return {**super().to_wire(), "message": f"{self.field}: {self.message}"}
 
 
 @dataclass(frozen=True)
@@ -111,7 +124,8 @@ def _intensity(raw: str | None, position: int) -> float:
     return value
 
 
-def _tidy(text: str) -> str:
+def tidy(text: str) -> str:
+    """Spaces collapsed, none before punctuation, none at the ends: the text left where tags were taken out."""
     return _SPACE_BEFORE_PUNCT.sub(r"\1", _SPACES.sub(" ", text)).strip()
 
 
@@ -154,7 +168,7 @@ def parse_tags(text: str, gestures: Collection[str] | None = None) -> Script:
                                       "brackets)", start)
         pieces.append(" ")
     pieces.append(text[at:])
-    return Script(_tidy("".join(pieces)), tuple(marks))
+    return Script(tidy("".join(pieces)), tuple(marks))
 
 
 def _excerpt(text: str, start: int, width: int = 24) -> str:

@@ -30,8 +30,8 @@ from bridge.protocol import (  # noqa: E402
     Phonemes,
     PingRequest,
     PoseFrame,
-    ProtocolError,
     QueueRequest,
+    RequestError,
     SayRequest,
     ShowRequest,
     Skeleton,
@@ -119,10 +119,10 @@ def vectors() -> dict[str, bytes]:
         "reply_say": ok_reply(1, take="t7", avatar="host"),
         "reply_ping": ok_reply(2, t_client=10.25, t_server=1234.5),
         "reply_look_at": ok_reply(8, avatar="host", point=[0.3, -0.45, 0.5], pts=1234.6),
-        "reply_error_tag": error_reply(5, ProtocolError("bad_tag", "text: malformed tag at character 3: '[happy' is "
+        "reply_error_tag": error_reply(5, RequestError("bad_tag", "text: malformed tag at character 3: '[happy' is "
                                                         "not [emotion], [emotion:0..1] or <gesture> (send the text as "
                                                         "literal to speak brackets)", "text")),
-        "reply_error": error_reply(4, ProtocolError("too_long", "text has 5001 characters; the limit is 5000",
+        "reply_error": error_reply(4, RequestError("too_long", "text has 5001 characters; the limit is 5000",
                                                     "text")),
     }
 
