@@ -74,16 +74,19 @@ def dance_case(audio: np.ndarray, truth: np.ndarray | None) -> dict[str, Any]:
 def body_tick_ms(ticks: int = 600) -> dict[str, float]:
     """What the body adds to a performer tick when nothing else plays: idle with leg IK, compositing, FK-free
     packing of the pose frame."""
-    from bridge.body_layers import add_bodies
-    from bridge.performer import Performer
-    from bridge.sinks import Hub
+    from bridge.protocol import PoseFrame
+    from models.body.avatar import AvatarBody
+    from models.body.gestures import load_library
+    from models.layers import AvatarPose
 
-    performer = Performer(["host"], Hub([]), rate=FPS, lookahead=0.1)
-    body = add_bodies(performer)["host"]
+    body = AvatarBody(load_library(), now=lambda: 0.0)
     costs = []
     for k in range(ticks):
         start = time.perf_counter()
-        body.messages("host", k / FPS, performer.stages["host"].next_seq)
+        pose = AvatarPose()
+        body.apply(k / FPS, pose)
+        assert pose.body is not None
+        PoseFrame("host", k, k / FPS, [float(v) for v in pose.body.root], pose.body.rotations.astype("<f4").tobytes())
         costs.append((time.perf_counter() - start) * 1000)
     return percentiles(costs, 50, 95)
 

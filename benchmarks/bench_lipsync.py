@@ -113,12 +113,13 @@ def vowel_jaw(take: Any) -> float:  # noqa: ANN401
 
 def animator_cost(voice: Any, count: int) -> float:  # noqa: ANN401
     """Milliseconds of animator work (lip-sync, contact and head tracks) per second of speech."""
-    from bridge.animator import animate
+    from models.face.drivers import PhonemeDriver
 
+    driver = PhonemeDriver()
     segments = [s for text in SENTENCES[:count] for s in voice.synthesize(text)]
     started = time.perf_counter()
     for segment in segments:
-        animate(segment)
+        driver.animate(segment)
     elapsed = time.perf_counter() - started
     return 1000.0 * elapsed / sum(s.duration for s in segments)
 

@@ -94,15 +94,16 @@ def stream_timing(client: BridgeClient, lookahead: float, seconds: float) -> tup
 
 
 def real_time_factor(lines: list[str]) -> float:
-    from bridge.animator import speak
+    from bridge.director import speak
+    from models.face.drivers import PhonemeDriver
     from models.tts.piper_voice import PiperTTS
 
-    voice = PiperTTS()
-    list(speak(voice, "Warm up."))
+    voice, driver = PiperTTS(), PhonemeDriver()
+    list(speak(voice, driver, "Warm up."))
     audio_s = compute_s = 0.0
     for text in lines:
         started = time.perf_counter()
-        clips = list(speak(voice, text))
+        clips = list(speak(voice, driver, text))
         compute_s += time.perf_counter() - started
         audio_s += sum(c.segment.duration for c in clips)
     return compute_s / audio_s

@@ -57,7 +57,9 @@ def _client(args: argparse.Namespace):  # noqa: ANN202 - the import stays lazy
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from bridge.server import ConfigError, Sidecar, check_security, load_voice
+    from bridge.config import ConfigError
+    from bridge.security import check_security
+    from bridge.server import Sidecar
     from models.dialogue.spec import SpecError
 
     try:
@@ -65,12 +67,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
         if config.device is not None:
             os.environ[DEVICE_ENV] = config.device  # as main() does for --device, which this already holds
         check_security(config)
-        first = config.avatars[0]  # one voice for the sidecar until each avatar gets its own
-        log.info("loading models", extra={"voice": str(first.voice or "en_US-joe-medium (bundled)")})
+        log.info("loading models", extra={"voices": {a.name: str(a.voice or "persona's or bundled")
+                                                     for a in config.avatars}})
         started = time.monotonic()
-        voice = load_voice(first.voice, first.voice_config)
-        log.info("models loaded", extra={"seconds": round(time.monotonic() - started, 2)})
-        sidecar = Sidecar(config, voice)
+        sidecar = Sidecar(config)
+        log.info("models loaded", extra={"seconds": round(time.monotonic() - started, 2),
+                                         "voices": {name: v.name for name, v in sidecar.voices.items()}})
 
         def ready() -> None:
             print(f"avatar-bridge serving: control {config.control}, stream {config.stream}, "
@@ -97,8 +99,7 @@ def _port(text: str) -> int:
 def _serve_config(args: argparse.Namespace) -> SidecarConfig:
     """The sidecar config file (--config) or the defaults, with the flags the user gave on top: sidecar flags
     replace the file's value, per-avatar flags (voice, persona, outputs, gaze targets) apply to every avatar."""
-    from bridge.config import AvatarConfig, SidecarConfig, load_config
-    from bridge.server import ConfigError
+    from bridge.config import AvatarConfig, ConfigError, SidecarConfig, load_config
 
     if args.config is None:
         config = SidecarConfig(avatars=[AvatarConfig(name) for name in args.avatar or ["host"]])
@@ -160,7 +161,8 @@ def cmd_config_check(args: argparse.Namespace) -> int:
 
 
 def _render_voice(args: argparse.Namespace):  # noqa: ANN202 - a Voice, or None after printing why
-    from bridge.server import ConfigError, load_voice
+    from bridge.config import ConfigError
+    from bridge.server import load_voice
 
     try:
         return load_voice(args.voice, args.voice_config)
@@ -194,7 +196,7 @@ def render_show(args: argparse.Namespace) -> int:
 
 def _gaze_target(text: str) -> tuple[str, tuple[float, float, float]]:
     """NAME=X,Y,Z (metres, face frame) for --gaze-target."""
-    from bridge.server import ConfigError
+    from bridge.config import ConfigError
 
     name, _, point = text.partition("=")
     try:

@@ -41,6 +41,10 @@ _SIDECAR_FIELDS = ("control", "stream", "frame_rate", "lookahead", "chunk_sample
                    "preview_host", "device", "avatars")
 
 
+class ConfigError(Exception):
+    """A setting the sidecar cannot start with; the message says what to do."""
+
+
 @dataclass
 class AvatarConfig:
     """One avatar: its name on the wire, its voice and persona, its face rig and where its frames also go."""

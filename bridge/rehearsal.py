@@ -23,10 +23,9 @@ from typing import Any
 import numpy as np
 import soundfile
 
-from bridge.body_layers import MusicDesk, add_bodies
-from bridge.director import Director
-from bridge.host import Host
-from bridge.performer import Performer, VirtualClock
+from bridge.dialogue import Dialogue
+from bridge.performer import VirtualClock
+from bridge.pipeline import one_avatar
 from bridge.protocol import AudioChunk, Event, PoseFrame, Words
 from bridge.sinks import Hub, Recorder
 from models.body.bvh import write_bvh
@@ -88,32 +87,32 @@ def rehearse(voice: Voice, rundown: Rundown, persona: Persona | None = None, fra
     persona = persona or load_persona(rundown.persona)
     recorder = Recorder()
     clock = VirtualClock()
-    performer = Performer([avatar], Hub([recorder]), rate=frame_rate, lookahead=0.0)
-    music = MusicDesk(performer, add_bodies(performer), voice.sample_rate, clock)  # inline: tracked at the cue
-    host = Host(persona, RetrievalEngine(persona), Director(performer, voice, clock), [avatar], dance=music.dance)
-    host.load_show(rundown, avatar)
-    runner = host.show
+    pipeline = one_avatar(voice, Hub([recorder]), clock, avatar, frame_rate=frame_rate, lookahead=0.0)
+    performer = pipeline.performer  # music is decoded and tracked inline, at the cue
+    dialogue = Dialogue.of(pipeline.avatars, {avatar: persona}, {avatar: RetrievalEngine(persona)}, clock)
+    dialogue.show.load(rundown, avatar)
+    runner = dialogue.show.runner
     assert runner is not None
     for segment in rundown.segments:
         if segment.cue is not None:
             runner.cue(segment.cue, clock.t)  # in rehearsal every cue is ready when its segment comes up
-    host.show_op("start")
+    dialogue.show.op("start", clock.t)
     asked: set[int] = set()
     while runner.state != "finished" and clock.t < MAX_REHEARSAL_S:
         current = runner.current
         if current is not None and current not in asked and rundown.segments[current].type == "qa":
             asked.add(current)
-            _ask(host, avatar, rundown.segments[current].rehearsal_questions)
+            _ask(dialogue, avatar, rundown.segments[current].rehearsal_questions)
         performer.tick(clock.t)
-        host.step(clock.t)
+        dialogue.step(clock.t)
         clock.t += performer.period
     return _report(rundown, recorder, voice.sample_rate, frame_rate, clock.t, runner.state == "finished")
 
 
-def _ask(host: Host, avatar: str, questions: tuple[str, ...]) -> None:
-    desk = host.desks[avatar]
+def _ask(dialogue: Dialogue, avatar: str, questions: tuple[str, ...]) -> None:
+    desk = dialogue.desks[avatar]
     for i, question in enumerate(questions):
-        host.chat(avatar, f"rehearsal-{i + 1}", question)
+        dialogue.chat_op(avatar, f"rehearsal-{i + 1}", question)
     # A window with fewer rehearsal questions than it takes ends when they are answered.
     desk.qa_left = min(desk.qa_left, len(desk.queue.waiting()))
 

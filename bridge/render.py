@@ -18,10 +18,8 @@ from typing import Any
 import numpy as np
 import soundfile
 
-from bridge.body_layers import add_bodies
-from bridge.director import Director
-from bridge.face_layers import add_faces
-from bridge.performer import Performer, VirtualClock
+from bridge.performer import VirtualClock
+from bridge.pipeline import one_avatar
 from bridge.protocol import AudioChunk, Event, FaceFrame, Phonemes, PoseFrame, StreamMessage, Words
 from bridge.sinks import Hub, Recorder
 from bridge.sinks.livelink import livelink_values
@@ -62,16 +60,13 @@ def render_take(voice: Voice, text: str, emotion: str | None = None, frame_rate:
     seeded with `seed`). Raises TagError for a bad inline tag, ValueError for an unknown emotion."""
     recorder = Recorder()
     clock = VirtualClock()
-    performer = Performer([avatar], Hub([recorder]), rate=frame_rate, lookahead=0.0)
-    add_faces(performer, seed=seed)
-    add_bodies(performer, seed=seed)
-    director = Director(performer, voice, clock)
-    take = director.say(avatar, text, emotion, literal=literal)
-    stage = performer.stages[avatar]
+    pipeline = one_avatar(voice, Hub([recorder]), clock, avatar, frame_rate=frame_rate, lookahead=0.0, seed=seed)
+    performer = pipeline.performer
+    take = pipeline.avatars[avatar].director.say(text, emotion, literal=literal)
     max_ticks = int((60.0 + len(text) * 0.2) * frame_rate)  # a safety net far above any real take length
     for _ in range(max_ticks):
         performer.tick(clock.t)
-        if take not in stage.takes:
+        if take.done:
             break
         clock.t += performer.period
     end = take.end_pts or clock.t

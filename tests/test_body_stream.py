@@ -9,10 +9,8 @@ import numpy as np
 import pytest
 import soundfile
 
-from bridge.body_layers import AvatarBody, MusicDesk, add_bodies
-from bridge.director import Director
-from bridge.face_layers import add_faces
-from bridge.performer import Performer, VirtualClock
+from bridge.performer import VirtualClock
+from bridge.pipeline import AvatarPipeline, one_avatar
 from bridge.protocol import AudioChunk, Event, PoseFrame, Skeleton, decode_stream, encode_stream
 from bridge.sinks import Hub, Recorder
 from models.body import quat
@@ -21,6 +19,7 @@ from models.body.gestures import UnknownGesture
 from models.body.metrics import click_track, kinematic_beats, nearest_distances
 from models.body.pose import BodyPose
 from models.body.skeleton import HUMANOID, INDEX, JOINTS, NUM_JOINTS, hinge_flexion
+from tests.fake_voice import FakeVoice
 
 RATE = 60.0
 
@@ -28,16 +27,12 @@ RATE = 60.0
 class Rig:
     """A performer with faces and bodies on a virtual clock, recording everything it publishes."""
 
-    def __init__(self, voice=None) -> None:  # noqa: ANN001
+    def __init__(self, voice=None) -> None:  # noqa: ANN001 - the real voice, or the fake where words do not matter
         self.recorder = Recorder()
         self.clock = VirtualClock(100.0)
-        self.performer = Performer(["host"], Hub([self.recorder]), rate=RATE, lookahead=0.1)
-        add_faces(self.performer)
-        self.bodies = add_bodies(self.performer)
-        self.body: AvatarBody = self.bodies["host"]
-        self.stage = self.performer.stages["host"]
-        self.director = Director(self.performer, voice, self.clock) if voice is not None else None
-        self.music = MusicDesk(self.performer, self.bodies, 22050, self.clock)
+        pipeline = one_avatar(voice or FakeVoice(), Hub([self.recorder]), self.clock, frame_rate=RATE, lookahead=0.1)
+        self.performer = pipeline.performer
+        self.avatar: AvatarPipeline = pipeline.avatars["host"]
 
     def run(self, seconds: float) -> None:
         for _ in range(int(round(seconds * RATE))):
@@ -90,7 +85,7 @@ def test_every_frame_has_a_pose_and_the_skeleton_comes_every_second() -> None:
 def test_gesture_op_now_fades_in_strokes_and_fades_out_without_a_pop() -> None:
     rig = Rig()
     rig.run(0.5)
-    reply = rig.body.gesture("thumbs_up", rig.now_pts)
+    reply = rig.avatar.gesture("thumbs_up")
     assert reply["take"] is None and reply["stroke_pts"] == pytest.approx(reply["start_pts"] + 0.65)
     rig.run(2.5)
     event = rig.events("gesture")[0]
@@ -108,30 +103,29 @@ def test_gesture_op_now_fades_in_strokes_and_fades_out_without_a_pop() -> None:
 def test_unknown_gesture_and_bad_word_are_clear_errors() -> None:
     rig = Rig()
     with pytest.raises(UnknownGesture, match="unknown gesture 'moonwalk'; known: bow"):
-        rig.body.gesture("moonwalk", rig.now_pts)
+        rig.avatar.gesture("moonwalk")
     with pytest.raises(ValueError, match="at_word needs a take"):
-        rig.body.gesture("wave", rig.now_pts, at_word=0)
+        rig.avatar.gesture("wave", at_word=0)
 
 
 def test_tagged_gesture_strokes_on_its_word_within_a_frame_and_speech_beats(voice) -> None:  # noqa: ANN001
     rig = Rig(voice)
-    assert rig.director is not None
-    take = rig.director.say("host", "Welcome everyone to the show. I really <heart_hands> love this winter festival.")
+    take = rig.avatar.director.say("Welcome everyone to the show. I really <heart_hands> love this winter festival.")
     rig.run(6.0)
     event = rig.events("gesture")[0]
     assert event.data["name"] == "heart_hands" and event.take == take.id
-    words = take.word_times()
-    love = take.start_pts + words[7][0]  # Welcome everyone to the show I really [love]
+    words = take.words()
+    love = take.start_pts + words[7].start  # Welcome everyone to the show I really [love]
     assert abs(event.pts - love) <= 1 / RATE
     positions, tip = tips(rig.pose_at(event.pts))
     assert np.linalg.norm(tip[INDEX["LeftIndexDistal"]] - tip[INDEX["RightIndexDistal"]]) < 0.03
     # The word-level gesture op lands on the asked word too.
-    take2 = rig.director.say("host", "This snowboard is amazing and it is yours today.")
+    take2 = rig.avatar.director.say("This snowboard is amazing and it is yours today.")
     rig.run(0.05)
-    reply = rig.body.gesture("present_product", rig.now_pts, at_word=3)
+    reply = rig.avatar.gesture("present_product", at_word=3)
     rig.run(5.0)
     stroke = [e for e in rig.events("gesture") if e.data["name"] == "present_product"][0].pts
-    assert abs(stroke - (take2.start_pts + take2.word_times()[3][0])) <= 1 / RATE
+    assert abs(stroke - (take2.start_pts + take2.words()[3].start)) <= 1 / RATE
     assert reply["take"] == take2.id
     rotations = rig.rotations()
     assert (np.sum(rotations[1:] * rotations[:-1], axis=-1) > 0).all()
@@ -151,7 +145,7 @@ def test_dance_take_streams_the_music_and_poses_locked_to_its_beats(click_file: 
     path, beats = click_file
     rig = Rig()
     rig.run(0.2)
-    take = rig.music.dance("host", str(path), "hype")
+    take = rig.avatar.dance(str(path), "hype")
     rig.run(9.0)
     dance = rig.events("dance")[0]
     assert dance.take == take.id and dance.data["tempo"] == pytest.approx(120.0, rel=0.02) and dance.data["clear"]
@@ -174,9 +168,9 @@ def test_dance_take_streams_the_music_and_poses_locked_to_its_beats(click_file: 
 def test_interrupting_a_dance_releases_the_body_smoothly(click_file: tuple[Path, np.ndarray]) -> None:
     path, _ = click_file
     rig = Rig()
-    take = rig.music.dance("host", str(path))
+    take = rig.avatar.dance(str(path))
     rig.run(3.0)
-    rig.stage.interrupt(rig.clock.t)
+    rig.avatar.timeline.interrupt(rig.clock.t)
     rig.run(1.0)
     assert take.cut_pts is not None
     rotations = rig.rotations()
@@ -189,7 +183,7 @@ def test_music_without_a_beat_sways_and_warns(tmp_path: Path) -> None:
     noise = (np.random.default_rng(1).normal(size=SAMPLE_RATE * 6) * 0.1).astype(np.float32)
     soundfile.write(tmp_path / "noise.wav", noise, SAMPLE_RATE)
     rig = Rig()
-    rig.music.dance("host", str(tmp_path / "noise.wav"))
+    rig.avatar.dance(str(tmp_path / "noise.wav"))
     rig.run(1.0)
     warning = rig.events("warning")[0]
     assert warning.data["code"] == "no_clear_beat" and "gentle sway" in warning.data["message"]
@@ -198,22 +192,22 @@ def test_music_without_a_beat_sways_and_warns(tmp_path: Path) -> None:
 def test_bad_music_is_refused_at_once_or_ends_its_take_with_an_error(tmp_path: Path) -> None:
     rig = Rig()
     with pytest.raises(MusicError, match="music file not found"):
-        rig.music.dance("host", str(tmp_path / "missing.mp3"))
+        rig.avatar.dance(str(tmp_path / "missing.mp3"))
     (tmp_path / "notes.txt").write_text("do re mi")
     with pytest.raises(MusicError, match="unsupported music format"):
-        rig.music.dance("host", str(tmp_path / "notes.txt"))
+        rig.avatar.dance(str(tmp_path / "notes.txt"))
     with pytest.raises(ValueError, match="unknown dance style 'tango'"):
-        rig.music.dance("host", str(tmp_path / "notes.txt"), "tango")
+        rig.avatar.dance(str(tmp_path / "notes.txt"), "tango")
     short = tmp_path / "blip.wav"
     soundfile.write(short, np.zeros(2205, dtype=np.float32), 22050)
     with pytest.raises(MusicError, match="is 0.10 s long; a dance needs at least 2 s"):
-        rig.music.dance("host", str(short))
+        rig.avatar.dance(str(short))
     # A file that passes the check but cannot be decoded when the worker gets to it: the take ends with an error.
     song = tmp_path / "song.wav"
     soundfile.write(song, np.zeros(22050 * 3, dtype=np.float32), 22050)
     later = DeferredExecutor()
-    rig.music.executor = later
-    take = rig.music.dance("host", str(song))
+    rig.avatar.music.executor = later
+    take = rig.avatar.dance(str(song))
     song.write_bytes(b"RIFF....WAVEjunk")
     later.run_all()
     rig.run(0.5)

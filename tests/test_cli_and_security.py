@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from bridge.client import BridgeClient, CurveKeys
-from bridge.config import SidecarConfig
-from bridge.server import ConfigError, check_security, is_loopback
+from bridge.config import ConfigError, SidecarConfig
+from bridge.security import check_security, is_loopback
 from tests.conftest import start_sidecar, stop_sidecar
 
 ROOT = Path(__file__).resolve().parents[1]

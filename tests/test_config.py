@@ -11,11 +11,12 @@ from pathlib import Path
 import pytest
 
 from bridge.cli import _serve_config, build_parser
-from bridge.config import AvatarConfig, SidecarConfig, load_config
+from bridge.config import AvatarConfig, ConfigError, SidecarConfig, load_config
 from bridge.protocol import DescribeRequest
-from bridge.server import ConfigError, Sidecar
+from bridge.server import Sidecar
 from bridge.sinks import AvatarFilter
 from bridge.sinks.livelink import LiveLinkSink
+from bridge.sinks.vmc import VmcSink
 from models.dialogue.spec import SpecError
 from tests.conftest import ROOT
 from tests.fake_voice import FakeVoice
@@ -145,24 +146,26 @@ def test_avatar_flags_and_a_file_do_not_mix() -> None:
 @pytest.fixture
 def two_host_sidecar() -> Iterator[Sidecar]:
     """The example's two hosts in a `Sidecar` in this process, bound to no socket."""
-    running = Sidecar(load_config(EXAMPLE), FakeVoice())
+    running = Sidecar(load_config(EXAMPLE), lambda model, config: FakeVoice(), workers=False)
     yield running
     running.context.term()
 
 
 def test_the_sidecar_gives_each_avatar_its_targets_and_outputs(two_host_sidecar: Sidecar) -> None:
     sidecar = two_host_sidecar
-    assert list(sidecar.performer.stages) == ["host", "guide"]
-    assert "screen" in sidecar.faces["host"].targets and "screen" not in sidecar.faces["guide"].targets
-    assert "host" in sidecar.faces["guide"].targets and "camera" in sidecar.faces["guide"].targets
-    described = sidecar._describe(DescribeRequest())
+    avatars = sidecar.pipeline.avatars
+    assert list(avatars) == ["host", "guide"]
+    assert "screen" in avatars["host"].face.targets and "screen" not in avatars["guide"].face.targets
+    assert "host" in avatars["guide"].face.targets and "camera" in avatars["guide"].face.targets
+    described = sidecar.requests.describe(DescribeRequest())
     assert described["gaze_targets"] == ["audience", "camera", "host", "product", "screen"]  # every avatar's
-    assert sidecar.livelink_avatars == {("127.0.0.1", 11111): ["host"]}  # only the host's face goes to Live Link
-    assert sidecar.vmc_avatars == {(("127.0.0.1", 39539), "vrm"): ["guide"]}
-    sidecar._add_output(LiveLinkSink(), ["host"])
-    sink = sidecar.hub.sinks[-1]
-    assert isinstance(sink, AvatarFilter) and sink.avatars == {"host"}
-    sink.close()
+    livelink, vmc = sidecar.outputs  # only the host's face goes to Live Link, only the guide to VMC
+    assert isinstance(livelink, AvatarFilter) and livelink.avatars == {"host"}
+    assert isinstance(livelink.sink, LiveLinkSink) and livelink.sink.address == ("127.0.0.1", 11111)
+    assert isinstance(vmc, AvatarFilter) and vmc.avatars == {"guide"} and isinstance(vmc.sink, VmcSink)
+    assert vmc.sink.address == ("127.0.0.1", 39539) and vmc.sink.blend == "vrm"
+    for sink in sidecar.outputs:
+        sink.close()
 
 
 def cli(*args: str) -> subprocess.CompletedProcess:

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
-from bridge.director import Director
-from bridge.host import Host
-from bridge.performer import Performer, VirtualClock
+from bridge.dialogue import Dialogue
+from bridge.performer import VirtualClock
+from bridge.pipeline import one_avatar
 from bridge.protocol import AudioChunk, Event, RequestError, Words
 from bridge.rehearsal import rehearse, write_report
 from bridge.sinks import Hub, Recorder
@@ -36,14 +36,15 @@ class Rig:
     def __init__(self, voice, engine) -> None:  # noqa: ANN001
         self.recorder = Recorder()
         self.clock = VirtualClock()
-        self.performer = Performer(["host"], Hub([self.recorder]), rate=50.0, lookahead=0.0)
-        self.director = Director(self.performer, voice, self.clock)
-        self.host = Host(PERSONA, engine, self.director, ["host"])
+        pipeline = one_avatar(voice, Hub([self.recorder]), self.clock, frame_rate=50.0, lookahead=0.0)
+        self.performer = pipeline.performer
+        self.avatar = pipeline.avatars["host"]
+        self.dialogue = Dialogue.of(pipeline.avatars, {"host": PERSONA}, {"host": engine}, self.clock)
 
     def run(self, seconds: float) -> None:
         for _ in range(int(seconds * self.performer.rate)):
             self.performer.tick(self.clock.t)
-            self.host.step(self.clock.t)
+            self.dialogue.step(self.clock.t)
             self.clock.t += self.performer.period
 
     def events(self, type_: str) -> list[Event]:
@@ -52,7 +53,7 @@ class Rig:
 
 def test_chat_answers_with_take_text_words_and_event(voice, retrieval) -> None:  # noqa: ANN001
     rig = Rig(voice, retrieval)
-    reply = rig.host.chat("host", "ana", "How much is the snowflake beanie?")
+    reply = rig.dialogue.chat_op("host", "ana", "How much is the snowflake beanie?")
     assert reply["status"] == "answering" and reply["take"].startswith("t")
     assert "$24" in reply["text"] and "<present_product>" in reply["text"]
     assert reply["products"][0]["stock_link"].endswith("/snowflake-beanie")
@@ -61,21 +62,21 @@ def test_chat_answers_with_take_text_words_and_event(voice, retrieval) -> None: 
     assert "Beanie" in words and "24" in words
     chat = rig.events("chat")[0]
     assert chat.take == reply["take"] and chat.data["queue_id"] == reply["queue_id"]
-    desk = rig.host.desks["host"]
+    desk = rig.dialogue.desks["host"]
     assert desk.queue.get(reply["queue_id"]).status == "answered"
     assert desk.history.turns[-1].role == "host" and "Snowflake Knit Beanie" in desk.history.turns[-1].text
 
 
 def test_interrupt_keeps_only_the_words_heard(voice, retrieval) -> None:  # noqa: ANN001
     rig = Rig(voice, retrieval)
-    reply = rig.host.chat("host", "bo", "What's the difference between luge and skeleton?")
+    reply = rig.dialogue.chat_op("host", "bo", "What's the difference between luge and skeleton?")
     rig.run(2.0)
-    cut = rig.director.interrupt("host")
+    cut = rig.avatar.director.interrupt()
     rig.run(0.1)
-    turn = rig.host.desks["host"].history.turns[-1]
+    turn = rig.dialogue.desks["host"].history.turns[-1]
     assert turn.interrupted and turn.planned and turn.text and turn.text != turn.planned
     # What was heard is exactly the words that finished in the audio sent before the cut.
-    assert rig.host.desks["host"].current is None  # the answer is settled
+    assert rig.dialogue.desks["host"].current is None  # the answer is settled
     sent = [m for m in rig.recorder.messages if isinstance(m, AudioChunk) and m.take == reply["take"] and m.pts < cut]
     start = min(m.pts for m in sent)
     audio_end = max(m.pts + m.duration for m in sent) - start
@@ -84,15 +85,15 @@ def test_interrupt_keeps_only_the_words_heard(voice, retrieval) -> None:  # noqa
     heard = [word for word, _, end in timeline if end <= cut - start + HEARD_TOLERANCE_S]
     assert turn.text == " ".join(heard) and heard
     assert all(end <= audio_end + HEARD_TOLERANCE_S for _, _, end in timeline[: len(heard)])
-    message = rig.host.desks["host"].queue.get(reply["queue_id"])
-    assert message.status == "interrupted" and message in rig.host.desks["host"].queue.reported()
+    message = rig.dialogue.desks["host"].queue.get(reply["queue_id"])
+    assert message.status == "interrupted" and message in rig.dialogue.desks["host"].queue.reported()
 
 
 def test_queue_answers_in_turn_and_merges_duplicates(voice, retrieval) -> None:  # noqa: ANN001
     rig = Rig(voice, retrieval)
-    first = rig.host.chat("host", "a", "How thick is a hockey puck?")
-    second = rig.host.chat("host", "b", "Who built the first ice resurfacing machine?")
-    third = rig.host.chat("host", "c", "who built the first ice resurfacing machine")
+    first = rig.dialogue.chat_op("host", "a", "How thick is a hockey puck?")
+    second = rig.dialogue.chat_op("host", "b", "Who built the first ice resurfacing machine?")
+    third = rig.dialogue.chat_op("host", "c", "who built the first ice resurfacing machine")
     assert first["status"] == "answering"
     assert second["status"] == "queued" and second["position"] == 0
     assert third["status"] == "merged" and third["queue_id"] == second["queue_id"]
@@ -101,24 +102,24 @@ def test_queue_answers_in_turn_and_merges_duplicates(voice, retrieval) -> None: 
     assert [c.data["queue_id"] for c in chats] == [first["queue_id"], second["queue_id"]]
     assert chats[1].data["also_asked_by"] == ["c"] and "Zamboni" in chats[1].data["text"]
     with pytest.raises(RequestError) as info:
-        rig.host.chat("host", "d", "")
+        rig.dialogue.chat_op("host", "d", "")
     assert info.value.field == "text"
     with pytest.raises(RequestError) as info:
-        rig.host.chat("host", "d", "hello", priority="gold")
+        rig.dialogue.chat_op("host", "d", "hello", priority="gold")
     assert info.value.field == "priority"
 
 
 def test_queue_ops(voice, retrieval) -> None:  # noqa: ANN001
     rig = Rig(voice, retrieval)
-    rig.host.queue_op("host", "hold", None)
-    reply = rig.host.chat("host", "a", "How thick is a hockey puck?")
+    rig.dialogue.queue_op("host", "hold", None)
+    reply = rig.dialogue.chat_op("host", "a", "How thick is a hockey puck?")
     assert reply["status"] == "queued"
-    listing = rig.host.queue_op("host", "skip", reply["queue_id"])
+    listing = rig.dialogue.queue_op("host", "skip", reply["queue_id"])
     assert listing["waiting"] == [] and listing["held"]
     with pytest.raises(RequestError, match="unknown queue action"):
-        rig.host.queue_op("host", "explode", None)
-    rig.host.queue_op("host", "requeue", reply["queue_id"])
-    listing = rig.host.queue_op("host", "release", None)
+        rig.dialogue.queue_op("host", "explode", None)
+    rig.dialogue.queue_op("host", "requeue", reply["queue_id"])
+    listing = rig.dialogue.queue_op("host", "release", None)
     assert listing["answering"] == reply["queue_id"]
 
 
@@ -139,14 +140,14 @@ async def test_llm_answer_streams_into_one_take_and_reports_fallback(voice, retr
     fake.scripts.append(Script(tokens=["[happy] Pucks are ", "frozen so they bounce less. ", "<thumbs_up> Cool!"],
                                gap_s=0.05))
     fake.scripts.append(Script(status=500))
-    reply = rig.host.chat("host", "ana", "Why are pucks frozen?")
+    reply = rig.dialogue.chat_op("host", "ana", "Why are pucks frozen?")
     assert reply["status"] == "answering" and reply["text"] is None
-    second = rig.host.chat("host", "bo", "How thick is a hockey puck?")
+    second = rig.dialogue.chat_op("host", "bo", "How thick is a hockey puck?")
     assert second["status"] == "queued"
     for _ in range(1000):  # real HTTP on loopback: give the loop real time, the performer virtual time
         await asyncio.sleep(0.01)
         rig.run(0.02)
-        if len(rig.events("chat")) == 2 and rig.host.desks["host"].current is None:
+        if len(rig.events("chat")) == 2 and rig.dialogue.desks["host"].current is None:
             break
     await source.aclose()
     chats = rig.events("chat")
@@ -240,15 +241,15 @@ def test_show_dance_segment_plays_a_dance_take(voice, retrieval, tmp_path: Path)
     rig = Rig(voice, retrieval)
     asked = []
 
-    def dance(avatar: str, music: str, style: str | None):  # noqa: ANN202 - a stand-in for the music desk
-        asked.append((avatar, music, style))
-        return rig.director.say(avatar, "Dance break, everyone!")
+    def dance(music: str, style: str | None):  # noqa: ANN202 - a stand-in for the music desk
+        asked.append((music, style))
+        return rig.avatar.director.say("Dance break, everyone!")
 
-    rig.host.dance = dance
-    rig.host.load_show(rundown, "host")
-    rig.host.show_op("start")
+    rig.avatar.dance = dance  # type: ignore[method-assign]
+    rig.dialogue.show.load(rundown, "host")
+    rig.dialogue.show.op("start", rig.clock.t)
     rig.run(8.0)
-    assert asked == [("host", str(tmp_path / "theme.wav"), "hype")]
+    assert asked == [(str(tmp_path / "theme.wav"), "hype")]
     shows = [e.data for e in rig.events("show")]
     ended = next(d for d in shows if d["action"] == "segment_ended" and d["segment"] == "dance")
     dance_take = rig.events("take_ended")[0]

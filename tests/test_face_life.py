@@ -8,8 +8,8 @@ import math
 import numpy as np
 import pytest
 
-from bridge.face_layers import add_faces
-from bridge.performer import Performer, VirtualClock
+from bridge.performer import VirtualClock
+from bridge.pipeline import one_avatar
 from bridge.protocol import FaceFrame
 from bridge.sinks import Hub, Recorder
 from models.face.arkit import INDEX
@@ -22,6 +22,7 @@ from models.face.life import (
     eye_angles,
     resolve_target,
 )
+from tests.fake_voice import FakeVoice
 
 BLINK = INDEX["eyeBlinkLeft"]
 
@@ -29,12 +30,11 @@ BLINK = INDEX["eyeBlinkLeft"]
 def idle(seconds: float, seed: int = 0, emotion: str | None = None):  # noqa: ANN201
     """An idle avatar for `seconds` of virtual time: its frames, and its face layer."""
     recorder = Recorder()
-    performer = Performer(["host"], Hub([recorder]), rate=60.0, lookahead=0.0)
-    face = add_faces(performer, seed=seed)["host"]
-    if emotion is not None:
-        face.expression = EmotionTrack([EmotionKey(0.0, emotion)])
-    face._sync = lambda: None  # no takes: keep the expression given here  # noqa: SLF001
     clock = VirtualClock()
+    pipeline = one_avatar(FakeVoice(), Hub([recorder]), clock, frame_rate=60.0, lookahead=0.0, seed=seed)
+    performer, face = pipeline.performer, pipeline.avatars["host"].face
+    if emotion is not None:  # no takes: the expression given here stands
+        face.expression = EmotionTrack([EmotionKey(0.0, emotion)])
     for _ in range(int(seconds * 60)):
         performer.tick(clock.t)
         clock.t += performer.period
@@ -91,9 +91,9 @@ def test_a_large_gaze_shift_comes_with_a_blink_and_the_head_follows() -> None:
 
 def test_look_at_turns_eyes_fast_and_head_slower_and_eyes_stay_on_target() -> None:
     recorder = Recorder()
-    performer = Performer(["host"], Hub([recorder]), rate=60.0, lookahead=0.0)
-    face = add_faces(performer)["host"]
     clock = VirtualClock()
+    pipeline = one_avatar(FakeVoice(), Hub([recorder]), clock, frame_rate=60.0, lookahead=0.0)
+    performer, face = pipeline.performer, pipeline.avatars["host"].face
 
     def run(seconds: float) -> list[FaceFrame]:
         start = len(recorder.messages)

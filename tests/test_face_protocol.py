@@ -12,7 +12,6 @@ import msgpack
 import pytest
 
 from bridge.config import AvatarConfig, SidecarConfig
-from bridge.director import Director
 from bridge.protocol import decode_reply
 from bridge.server import Sidecar
 from models.face.tags import Script, voice_runs
@@ -21,10 +20,10 @@ from tests.fake_voice import FakeVoice
 
 @pytest.fixture
 def sidecar_in_process() -> Iterator[Sidecar]:
-    """A `Sidecar` in this process, bound to no socket: requests go straight to its handler."""
+    """A `Sidecar` in this process, bound to no socket, synthesizing inline: requests go straight to its handler."""
+    voice = FakeVoice()
     running = Sidecar(SidecarConfig(avatars=[AvatarConfig("host", gaze_targets={"screen": (0.8, 0.1, 1.0)})]),
-                      FakeVoice())
-    running.director = Director(running.performer, running.voice, running.clock, gestures={"wave", "bow"})
+                      lambda model, config: voice, workers=False)
     yield running
     running.context.term()
 
@@ -46,7 +45,7 @@ def test_bad_tags_get_an_error_naming_text_and_the_position(sidecar_in_process: 
     assert reply["ok"] is False and reply["id"] == 1
     assert reply["error"]["code"] == code and reply["error"]["field"] == "text"
     assert f"character {position}" in reply["error"]["message"]
-    assert not sidecar_in_process.performer.stages["host"].takes  # nothing queued
+    assert not sidecar_in_process.performer.timelines["host"].takes  # nothing queued
 
 
 def test_unknown_emotion_field_is_refused(sidecar_in_process: Sidecar) -> None:
@@ -57,19 +56,19 @@ def test_unknown_emotion_field_is_refused(sidecar_in_process: Sidecar) -> None:
 def test_literal_text_is_spoken_as_written(sidecar_in_process: Sidecar) -> None:
     reply = ask(sidecar_in_process, op="say", text="Press [Enter] when 3 < 5.", literal=True)
     assert reply["ok"] is True
-    assert sidecar_in_process.voice.calls[-1][0] == "Press [Enter] when 3 < 5."
+    assert sidecar_in_process.voices["host"].calls[-1][0] == "Press [Enter] when 3 < 5."
 
 
 def test_tags_never_reach_the_voice_and_each_sentence_gets_its_style(sidecar_in_process: Sidecar) -> None:
     reply = ask(sidecar_in_process, op="say",
                 text="[excited] Hello all! <wave> Great to see you. [sad:0.5] Sadly it rains.")
     assert reply["ok"] is True
-    texts = [text for text, _ in sidecar_in_process.voice.calls]
+    texts = [text for text, _ in sidecar_in_process.voices["host"].calls]
     assert texts == ["Hello all! Great to see you.", "Sadly it rains."]
-    (_, loud), (_, soft) = sidecar_in_process.voice.calls
+    (_, loud), (_, soft) = sidecar_in_process.voices["host"].calls
     assert loud.volume == 1.0 and loud.length_scale < 1.0  # excited: louder and faster
     assert soft.volume < 0.8 and soft.length_scale > 1.0  # half sad: softer and slower
-    take = sidecar_in_process.performer.stages["host"].takes[0]
+    take = sidecar_in_process.performer.timelines["host"].takes[0]
     assert [(m.kind, m.name, m.word) for m in take.marks] == [("emotion", "excited", 0), ("gesture", "wave", 2),
                                                               ("emotion", "sad", 6)]
     assert voice_runs(Script(take.text, take.marks))[1].first_word == 6

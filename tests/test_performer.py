@@ -9,19 +9,25 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from bridge.config import AvatarConfig
 from bridge.director import Director
 from bridge.performer import Performer, VirtualClock
+from bridge.pipeline import build_pipeline
 from bridge.protocol import AudioChunk, Event, FaceFrame, Phonemes
 from bridge.sinks import Hub, Recorder
 from models.face.arkit import INDEX
+from models.face.drivers import PhonemeDriver
 from tests.fake_voice import RATE, FakeVoice
 
 
-def setup(lookahead: float = 0.1, voice: FakeVoice | None = None) -> tuple[Performer, Director, VirtualClock, Recorder]:
+def setup(lookahead: float = 0.1, voice: FakeVoice | None = None
+          ) -> tuple[Performer, dict[str, Director], VirtualClock, Recorder]:
     recorder = Recorder()
     clock = VirtualClock(100.0)
-    performer = Performer(["host", "guest"], Hub([recorder]), rate=60.0, lookahead=lookahead)
-    return performer, Director(performer, voice or FakeVoice(), clock), clock, recorder
+    voice = voice or FakeVoice()
+    pipeline = build_pipeline([AvatarConfig("host"), AvatarConfig("guest")], lambda config: voice, Hub([recorder]),
+                              clock, frame_rate=60.0, lookahead=lookahead)
+    return pipeline.performer, pipeline.directors, clock, recorder
 
 
 def run(performer: Performer, clock: VirtualClock, seconds: float) -> None:
@@ -35,8 +41,8 @@ def of(recorder: Recorder, kind: type, avatar: str = "host") -> list:
 
 
 def test_audio_is_contiguous_and_frames_are_evenly_spaced() -> None:
-    performer, director, clock, recorder = setup()
-    take = director.say("host", "One. Two.")
+    performer, directors, clock, recorder = setup()
+    take = directors["host"].say("One. Two.")
     run(performer, clock, 1.5)
     audio = of(recorder, AudioChunk)
     assert sum(len(a.pcm) // 2 for a in audio) == RATE  # two sentences of 0.5 s
@@ -54,8 +60,8 @@ def test_audio_is_contiguous_and_frames_are_evenly_spaced() -> None:
 
 
 def test_audio_is_published_lookahead_before_its_pts() -> None:
-    performer, director, clock, recorder = setup(lookahead=0.25)
-    director.say("host", "One.")
+    performer, directors, clock, recorder = setup(lookahead=0.25)
+    directors["host"].say("One.")
     published: list[tuple[float, AudioChunk]] = []  # (tick time, chunk published on that tick)
     for _ in range(40):
         before = len(recorder.messages)
@@ -69,8 +75,8 @@ def test_audio_is_published_lookahead_before_its_pts() -> None:
 
 
 def test_mouth_closes_on_b_and_opens_on_a() -> None:
-    performer, director, clock, recorder = setup()
-    director.say("host", "One.")
+    performer, directors, clock, recorder = setup()
+    directors["host"].say("One.")
     run(performer, clock, 1.0)
     start = of(recorder, Event)[0].pts
     frames = {round(f.pts - start, 4): f.weights for f in of(recorder, FaceFrame) if f.pts >= start}
@@ -82,9 +88,9 @@ def test_mouth_closes_on_b_and_opens_on_a() -> None:
 
 
 def test_queued_take_follows_without_overlap() -> None:
-    performer, director, clock, recorder = setup()
-    first = director.say("host", "One.")
-    second = director.say("host", "Two.")
+    performer, directors, clock, recorder = setup()
+    first = directors["host"].say("One.")
+    second = directors["host"].say("Two.")
     run(performer, clock, 1.5)
     chunks = of(recorder, AudioChunk)
     first_end = max(a.pts + a.duration for a in chunks if a.take == first.id)
@@ -93,8 +99,8 @@ def test_queued_take_follows_without_overlap() -> None:
 
 
 def test_avatars_are_independent() -> None:
-    performer, director, clock, recorder = setup()
-    director.say("guest", "One.")
+    performer, directors, clock, recorder = setup()
+    directors["guest"].say("One.")
     run(performer, clock, 1.0)
     assert of(recorder, AudioChunk, "host") == []
     assert len(of(recorder, AudioChunk, "guest")) > 0
@@ -102,11 +108,11 @@ def test_avatars_are_independent() -> None:
 
 
 def test_interrupt_cuts_audio_and_drops_queued_takes() -> None:
-    performer, director, clock, recorder = setup()
-    first = director.say("host", "One. Two. Three.")
-    second = director.say("host", "Four.")
+    performer, directors, clock, recorder = setup()
+    first = directors["host"].say("One. Two. Three.")
+    second = directors["host"].say("Four.")
     run(performer, clock, 0.5)
-    cut = director.interrupt("host")
+    cut = directors["host"].interrupt()
     assert cut == clock.t
     sent_before = len(of(recorder, AudioChunk))
     run(performer, clock, 1.0)
@@ -116,30 +122,28 @@ def test_interrupt_cuts_audio_and_drops_queued_takes() -> None:
     assert all(e.pts == cut for e in interrupted)
     after = [f for f in of(recorder, FaceFrame) if f.pts > cut + 0.1]
     assert max(f.weights[INDEX["jawOpen"]] for f in after) == 0.0  # the mouth relaxed
-    third = director.say("host", "Five.")
+    third = directors["host"].say("Five.")
     run(performer, clock, 1.0)
     started = [e for e in of(recorder, Event) if e.type == "take_started" and e.take == third.id]
     assert started and started[0].pts >= cut
 
 
 def test_a_late_clip_starts_at_the_playhead_not_in_the_past() -> None:
-    performer, director, clock, recorder = setup()
-    director.executor = None
+    performer, directors, clock, recorder = setup()
     voice = FakeVoice()
     clips = iter(voice.synthesize("One. Two."))
-    stage = performer.stages["host"]
-    from bridge.animator import animate
-    from bridge.takes import Take
+    timeline = performer.timelines["host"]
+    driver = PhonemeDriver()
 
-    take = Take("late", "host", "One. Two.", None, RATE)
-    stage.enqueue(take)
-    stage.add_clip(take, animate(next(clips)), clock.t)
+    take = timeline.new_take("One. Two.")
+    take_id = take.id
+    timeline.add_clip(take, driver.animate(next(clips)), clock.t)
     run(performer, clock, 0.8)  # the first clip (0.5 s) has played out; the second is late
     arrived = clock.t
-    stage.add_clip(take, animate(next(clips)), arrived)
-    take.synthesis_done = True
+    timeline.add_clip(take, driver.animate(next(clips)), arrived)
+    timeline.finish_synthesis(take, None, clock.t)
     run(performer, clock, 1.0)
-    chunks = [a for a in of(recorder, AudioChunk) if a.take == "late"]
+    chunks = [a for a in of(recorder, AudioChunk) if a.take == take_id]
     second = [a for a in chunks if a.pts > take.start_pts + 0.5]
     assert second[0].pts == pytest.approx(arrived + performer.lookahead)  # at the playhead when it arrived
     phonemes = of(recorder, Phonemes)
@@ -148,9 +152,9 @@ def test_a_late_clip_starts_at_the_playhead_not_in_the_past() -> None:
 
 
 def test_a_voice_failure_ends_that_take_only() -> None:
-    performer, director, clock, recorder = setup(voice=FakeVoice(fail_on="Two"))
-    failed = director.say("host", "One. Two. Three.")
-    following = director.say("host", "Four.")
+    performer, directors, clock, recorder = setup(voice=FakeVoice(fail_on="Two"))
+    failed = directors["host"].say("One. Two. Three.")
+    following = directors["host"].say("Four.")
     run(performer, clock, 2.0)
     samples = {take.id: sum(len(a.pcm) // 2 for a in of(recorder, AudioChunk) if a.take == take.id)
                for take in (failed, following)}
@@ -163,9 +167,9 @@ def test_a_voice_failure_ends_that_take_only() -> None:
 
 def test_performer_rejects_bad_settings() -> None:
     with pytest.raises(ValueError, match="frame rate"):
-        Performer(["host"], Hub(), rate=0)
+        Performer(Hub(), rate=0)
     with pytest.raises(ValueError, match="lookahead"):
-        Performer(["host"], Hub(), lookahead=-1)
+        Performer(Hub(), lookahead=-1)
 
 
 def test_a_failing_layer_does_not_stop_the_clock() -> None:
@@ -180,7 +184,9 @@ def test_a_failing_layer_does_not_stop_the_clock() -> None:
             calls.append(t)
             raise RuntimeError("bug in a layer")
 
-    performer = Performer(["host"], Hub([Recorder()]), layers=lambda name: [Broken()])
+    performer = Performer(Hub([Recorder()]))
+    performer.add_avatar("host", RATE)
+    performer.set_layers("host", [Broken()])
 
     async def run_briefly() -> None:
         task = asyncio.create_task(performer.run(MonotonicClock()))
@@ -205,7 +211,9 @@ def test_a_stalled_tick_skips_slots_on_the_same_grid() -> None:
             if len(ticks) == 5:
                 time.sleep(0.1)  # six periods at 60 Hz: the machine was busy
 
-    performer = Performer(["host"], Hub([Recorder()]), rate=60.0, layers=lambda name: [Stalls()])
+    performer = Performer(Hub([Recorder()]), rate=60.0)
+    performer.add_avatar("host", RATE)
+    performer.set_layers("host", [Stalls()])
 
     async def run_briefly() -> None:
         task = asyncio.create_task(performer.run(MonotonicClock()))

@@ -10,15 +10,15 @@ import numpy as np
 import pytest
 from pythonosc.osc_bundle import OscBundle
 
-from bridge.body_layers import add_bodies
-from bridge.face_layers import add_faces
-from bridge.performer import Performer, VirtualClock
+from bridge.performer import VirtualClock
+from bridge.pipeline import one_avatar
 from bridge.protocol import Event, FaceFrame, PoseFrame, Skeleton, face_weights_to_bytes, pose_rotations_to_bytes
 from bridge.sinks import Hub, Recorder
 from bridge.sinks.vmc import DEFAULT_PORT, VmcSink, face_rotation_in_unity, parse_address, vrm_blends
 from models.body import quat
 from models.body.skeleton import JOINTS, NUM_JOINTS
 from models.face.arkit import INDEX, LIVELINK_NAMES
+from tests.fake_voice import FakeVoice
 
 
 class Receiver:
@@ -60,9 +60,7 @@ def test_each_frame_is_one_bundle_with_every_bone_the_face_and_apply(receiver: R
     recorder = Recorder()
     sink = VmcSink("127.0.0.1", receiver.port, at_pts=False)
     clock = VirtualClock(50.0)
-    performer = Performer(["host"], Hub([recorder, sink]), rate=60.0, lookahead=0.1)
-    add_faces(performer)
-    add_bodies(performer)
+    performer = one_avatar(FakeVoice(), Hub([recorder, sink]), clock, frame_rate=60.0, lookahead=0.1).performer
     for _ in range(3):
         performer.tick(clock.t)
         clock.t += performer.period

@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 import soundfile
 
-from bridge.performer import MOUTH_CHANNELS
 from bridge.render import livelink_timecode, render_take, write_take
 from models.face.arkit import INDEX, LIVELINK_NAMES
+from models.face.avatar import MOUTH_CHANNELS
 from models.tts.piper_voice import phoneme_spans, split_for_streaming, words_of
 
 ROOT = Path(__file__).resolve().parents[1]

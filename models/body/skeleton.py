@@ -279,3 +279,9 @@ def hinge_flexion(rotations: np.ndarray) -> np.ndarray:
         posed = quat.rotate(np.asarray(rotations)[..., INDEX[joint], :], rest)
         out.append(np.arctan2(posed @ np.asarray(bend, dtype=np.float32), posed @ rest))
     return np.stack(out, axis=-1).astype(np.float32)
+
+
+def skeleton_description() -> dict[str, list]:
+    """The humanoid skeleton as `describe` and the `skeleton` stream message give it."""
+    return {"joints": list(HUMANOID.names), "parents": list(HUMANOID.parents),
+            "offsets": [[round(float(v), 6) for v in o] for o in HUMANOID.offsets]}

@@ -1,0 +1,256 @@
+"""Fans' chat: the chat queue and the answers, for every avatar of a sidecar (or of an offline rehearsal).
+
+Each avatar has its own desk: its persona and dialogue engine, chat queue, dialogue history and the answer it is
+speaking (one at a time: answers queue in the chat queue, not on the timeline, so the operator can still approve,
+skip or reorder them).
+
+An answer is one take. The embedded retrieval engine composes the whole answer at once (about 15 ms with
+embeddings), so the `chat` reply carries its text; an LLM answer streams into an open take sentence by sentence
+and its text comes with the `chat` event at the end. When the take ends (played out, cut or failed) its handle
+calls back and the answer is recorded in the history and the queue at once; the next message is answered on the
+next `step`, which the take's end asks for (`wake`), off the performer's tick.
+
+Stream events (type, data): `chat` {queue_id, user, text, engine, also_asked_by, products} when an answer's text
+is complete; `fallback` {reason, detail, engine, partial, after_s} when the LLM hands over.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from bridge.pipeline import AvatarPipeline
+from models.dialogue.chat_queue import ChatQueue, QueuedMessage
+from models.dialogue.engine import ChatTurn, DialogueEngine, Fallback, RetrievalEngine, Sentence
+from models.dialogue.history import DialogueHistory
+from models.dialogue.persona import Persona, Product
+from models.dialogue.show import Segment
+from models.errors import RequestError
+from models.take import Take
+
+log = logging.getLogger(__name__)
+
+QUEUE_ACTIONS = ("list", "approve", "skip", "pin", "requeue", "hold", "release")
+#: Queue actions after which a free avatar answers at once.
+ANSWER_NOW = ("approve", "release", "requeue")
+_BRACKETS = re.compile(r"[\[\]<>]")
+
+
+@dataclass
+class Answer:
+    """What an avatar is saying for the dialogue: its take, the message it answers (None for a show segment)
+    and its sentences so far."""
+
+    take: Take
+    message: QueuedMessage | None
+    segment: Segment | None = None
+    sentences: list[Sentence] = field(default_factory=list)
+    streaming: asyncio.Task[None] | None = None
+    closed: bool = False  # no more text will come (the take is closed on the director)
+
+
+@dataclass
+class ChatDesk:
+    """One avatar's dialogue: its pipeline, persona and engine, and its chat state."""
+
+    avatar: AvatarPipeline
+    persona: Persona
+    engine: DialogueEngine
+    queue: ChatQueue
+    history: DialogueHistory = field(default_factory=DialogueHistory)
+    current: Answer | None = None
+    held: bool = False  # the operator holds the queue: nothing is answered on its own
+    qa_left: int = 0  # questions a running Q&A window still takes
+    gated: bool = False  # a show owns this avatar: fans are answered in its Q&A windows only
+
+    @property
+    def retrieval(self) -> RetrievalEngine:
+        """The knowledge base's own engine: show segments (spotlights, fun facts) are composed from it, word for
+        word, whatever engine answers fans."""
+        engine = self.engine if isinstance(self.engine, RetrievalEngine) else getattr(self.engine, "fallback", None)
+        return engine if isinstance(engine, RetrievalEngine) else RetrievalEngine(self.persona)
+
+    @property
+    def free(self) -> bool:
+        if self.current is not None or self.held:
+            return False
+        return self.qa_left > 0 if self.gated else True
+
+    def event(self, type_: str, take: Take | None, **data: Any) -> None:
+        self.avatar.timeline.event(type_, self.avatar.now_pts(), take, **data)
+
+
+class Chat:
+    """Chat and queue for every avatar. `wake` asks for a `step` soon (on the event loop, off the tick)."""
+
+    def __init__(self, desks: Mapping[str, ChatDesk], wake: Callable[[], None] = lambda: None) -> None:
+        self.desks = dict(desks)
+        self.wake = wake
+        self.ended_segments: list[Segment] = []  # segments whose answer ended, for the show's next step
+
+    # -- requests ------------------------------------------------------------------------------------------------
+
+    def chat(self, avatar: str, user: str, text: str, priority: str | None = None) -> dict[str, Any]:
+        """A fan's message: queued (deduplicated, rate-limited, screened) and answered at once when the avatar
+        is free. Raises RequestError naming the field."""
+        desk = self.desks[avatar]
+        submission = desk.queue.submit(user, text, priority or "normal")
+        reply: dict[str, Any] = {"avatar": avatar, "status": submission.status}
+        if submission.message is not None:
+            reply["queue_id"] = submission.message.id
+        if submission.reason:
+            reply["reason"] = submission.reason
+        if submission.status == "rate_limited":
+            reply["retry_after"] = round(submission.retry_after, 3)
+        if submission.status == "queued" and desk.free and desk.qa_left == 0:
+            message = desk.queue.next()
+            if message is not None and message.id == reply["queue_id"]:
+                reply.update(self.answer(desk, message))
+                reply["status"] = "answering"
+            elif message is not None:  # an older approved message went first
+                self.answer(desk, message)
+        if reply["status"] == "queued":
+            reply["position"] = next((i for i, m in enumerate(desk.queue.waiting()) if m.id == reply["queue_id"]), 0)
+        return reply
+
+    def queue_action(self, avatar: str, action: str, message_id: str | None) -> None:
+        """An operator's action on the queue (list changes nothing). Raises RequestError naming the field."""
+        if action not in QUEUE_ACTIONS:
+            raise RequestError("unknown_action", f"unknown queue action {action!r}; known: "
+                                                 f"{', '.join(QUEUE_ACTIONS)}", "action")
+        desk = self.desks[avatar]
+        if action in ("approve", "skip", "pin", "requeue"):
+            if message_id is None:
+                raise RequestError("missing_field", f"message is required for queue action {action!r}", "message")
+            getattr(desk.queue, action)(message_id)
+        elif action in ("hold", "release"):
+            desk.held = action == "hold"
+
+    def queue_status(self, avatar: str) -> dict[str, Any]:
+        desk = self.desks[avatar]
+        return {"avatar": avatar, "held": desk.held, **desk.queue.snapshot(),
+                "answering": desk.current.message.id if desk.current and desk.current.message else None}
+
+    def answer_waiting(self) -> None:
+        """Answer the next message of every free avatar."""
+        for desk in self.desks.values():
+            if desk.free and desk.qa_left == 0 and (message := desk.queue.next()) is not None:
+                self.answer(desk, message)
+
+    # -- answers -------------------------------------------------------------------------------------------------
+
+    def answer(self, desk: ChatDesk, message: QueuedMessage) -> dict[str, Any]:
+        """Start answering a message (it leaves the queue as "answering")."""
+        answer = self._open(desk, message)
+        turn = ChatTurn(message.user, message.text, desk.avatar.name, tuple(message.also_asked_by))
+        if isinstance(desk.engine, RetrievalEngine):
+            composed = desk.engine.compose(turn)
+            self.speak(desk, answer, composed.sentences)
+            return {"take": answer.take.id, "text": composed.text, "engine": desk.engine.name,
+                    "products": _products(composed.sentences)}
+        answer.streaming = asyncio.get_running_loop().create_task(self._stream(desk, answer, turn))
+        return {"take": answer.take.id, "text": None, "engine": desk.engine.name}
+
+    def perform(self, desk: ChatDesk, segment: Segment, sentences: Iterable[Sentence]) -> None:
+        """Speak a show segment's sentences, taking the stage from whatever was being said (cut, and recorded as
+        cut)."""
+        self.stop_talking(desk)
+        self.speak(desk, self._open(desk, None, segment), sentences)
+
+    def stop_talking(self, desk: ChatDesk) -> None:
+        if desk.current is not None:
+            desk.avatar.director.interrupt()  # the take's end settles the answer at once
+
+    def hold_stage(self, desk: ChatDesk, take: Take, segment: Segment) -> None:
+        """A take the show started itself (a dance) is the avatar's current answer until it ends."""
+        self._follow(desk, Answer(take, None, segment, closed=True))
+
+    def _open(self, desk: ChatDesk, message: QueuedMessage | None, segment: Segment | None = None) -> Answer:
+        answer = Answer(desk.avatar.director.open_take(), message, segment)
+        self._follow(desk, answer)
+        return answer
+
+    def _follow(self, desk: ChatDesk, answer: Answer) -> None:
+        desk.current = answer
+        answer.take.add_done_callback(lambda take: self._ended(desk, answer))
+
+    def speak(self, desk: ChatDesk, answer: Answer, sentences: Iterable[Sentence]) -> None:
+        for sentence in sentences:
+            self._say(desk, answer, sentence)
+        self._close(desk, answer)
+
+    async def _stream(self, desk: ChatDesk, answer: Answer, turn: ChatTurn) -> None:
+        engine = desk.engine.name
+        try:
+            async for event in desk.engine.reply(turn, desk.history):
+                if answer.take.interrupted:
+                    break  # interrupted: stop asking the model for more
+                if isinstance(event, Fallback):
+                    engine = event.engine if event.engine != "none" else engine
+                    desk.event("fallback", answer.take, reason=event.reason, detail=event.detail,
+                               engine=event.engine, partial=event.partial, after_s=round(event.after_s, 3))
+                else:
+                    self._say(desk, answer, event)
+        except Exception as exc:  # a dialogue failure ends this answer only
+            log.exception("answer failed", extra={"avatar": desk.avatar.name, "take": answer.take.id})
+            if answer.message is not None and answer.message.status == "answering":
+                desk.queue.failed(answer.message.id, f"{type(exc).__name__}: {exc}")
+                answer.message = None
+        self._close(desk, answer, engine)
+
+    def _say(self, desk: ChatDesk, answer: Answer, sentence: Sentence) -> None:
+        answer.sentences.append(sentence)
+        try:
+            desk.avatar.director.extend(answer.take, sentence.text)
+        except ValueError:  # a tag the director refuses (LLM text): speak the words alone
+            desk.avatar.director.extend(answer.take, _BRACKETS.sub("", sentence.spoken))
+
+    def _close(self, desk: ChatDesk, answer: Answer, engine: str | None = None) -> None:
+        desk.avatar.director.close(answer.take)
+        answer.closed = True
+        if answer.message is not None:
+            message = answer.message
+            desk.event("chat", answer.take, queue_id=message.id, user=message.user,
+                       text=" ".join(s.text for s in answer.sentences), engine=engine or desk.engine.name,
+                       also_asked_by=list(message.also_asked_by), products=_products(answer.sentences))
+        if answer.take.done:  # it failed before it was closed
+            self._ended(desk, answer)
+
+    def _ended(self, desk: ChatDesk, answer: Answer) -> None:
+        """The answer's take left its timeline (or, cut, before it was closed): record it."""
+        take = answer.take
+        if desk.current is not answer or not (answer.closed or take.interrupted):
+            return  # already settled, or a failed take whose text is still coming: settled when closed
+        desk.current = None
+        # The fan's turn goes in with the answer, so the history an LLM sees while answering ends before it.
+        message = answer.message
+        if message is not None:
+            desk.history.add_fan(message.user, message.text)
+        if take.cut_pts is not None:
+            cut = take.cut_pts - take.start_pts if take.start_pts is not None else 0.0
+            turn = desk.history.add_host_interrupted(take.words(), cut, take.text)
+            if answer.streaming is not None:
+                answer.streaming.cancel()
+            if message is not None and message.status == "answering":
+                desk.queue.interrupted(message.id, turn.text)
+        elif take.error is not None and message is not None and message.status == "answering":
+            desk.queue.failed(message.id, take.error)
+        elif message is not None and message.status == "answering":
+            desk.history.add_host(take.text)
+            desk.queue.done(message.id)
+        if answer.segment is not None:
+            self.ended_segments.append(answer.segment)
+        self.wake()
+
+
+def _products(sentences: Iterable[Sentence]) -> list[dict[str, Any]]:
+    seen: dict[str, Product] = {}
+    for sentence in sentences:
+        if sentence.product is not None:
+            seen.setdefault(sentence.product.id, sentence.product)
+    return [{"id": p.id, "name": p.name, "price": p.price, "currency": p.currency, "stock_link": p.stock_link}
+            for p in seen.values()]

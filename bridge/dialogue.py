@@ -1,0 +1,172 @@
+"""The dialogue of a sidecar: each avatar's persona and engine, the chat (bridge/chat.py) and the show
+(bridge/show.py), loaded once and stepped on the event loop.
+
+Personas are read at once (a bad file stops `serve`); engines load before the sidecar serves (loading torch beside
+a running performer would make its ticks late), one per persona file, shared by the avatars that speak as it.
+If an engine fails to load, `say` still works and `chat` says why.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from bridge.chat import ANSWER_NOW, Chat, ChatDesk
+from bridge.performer import Clock
+from bridge.pipeline import AvatarPipeline
+from bridge.show import Show
+from models.dialogue.chat_queue import ChatQueue
+from models.dialogue.engine import DialogueEngine, RetrievalEngine
+from models.dialogue.persona import Persona, load_default_persona, load_persona
+from models.dialogue.show import load_rundown
+from models.dialogue.spec import SpecError
+from models.errors import RequestError
+
+log = logging.getLogger(__name__)
+
+
+class Dialogue:
+    """Chat and show for every avatar of a sidecar (or of an offline rehearsal)."""
+
+    def __init__(self, desks: Mapping[str, ChatDesk], clock: Clock, wake: Callable[[], None] = lambda: None) -> None:
+        self.clock = clock
+        self.chat = Chat(desks, wake)
+        self.show = Show(self.chat)
+
+    @classmethod
+    def of(cls, avatars: Mapping[str, AvatarPipeline], personas: Mapping[str, Persona],
+           engines: Mapping[str, DialogueEngine], clock: Clock, wake: Callable[[], None] = lambda: None,
+           queue: Callable[[Persona], ChatQueue] | None = None) -> Dialogue:
+        """Each avatar with its persona and engine (by avatar name), a chat queue each."""
+        make_queue = queue or (lambda persona: ChatQueue(clock=clock.now, blocklist=persona.blocklist))
+        desks = {name: ChatDesk(avatar, personas[name], engines[name], make_queue(personas[name]))
+                 for name, avatar in avatars.items()}
+        return cls(desks, clock, wake)
+
+    @property
+    def desks(self) -> dict[str, ChatDesk]:
+        return self.chat.desks
+
+    def step(self, now: float) -> None:
+        """Let time pass: the show's segments and windows, then the next message of every free avatar."""
+        self.show.step(now)
+        self.chat.answer_waiting()
+
+    def chat_op(self, avatar: str, user: str, text: str, priority: str | None = None) -> dict[str, Any]:
+        """A fan's message (bridge/chat.py), after letting time pass: a Q&A window may take the one before it."""
+        self.step(self.clock.now())
+        return self.chat.chat(avatar, user, text, priority)
+
+    def queue_op(self, avatar: str, action: str, message: str | None) -> dict[str, Any]:
+        self.chat.queue_action(avatar, action, message)
+        if action in ANSWER_NOW:
+            self.step(self.clock.now())  # answer now if the avatar is free (or its Q&A window is open)
+        return self.chat.queue_status(avatar)
+
+    def show_op(self, avatar: str, action: str, file: str | None, segment: str | None,
+                cue: str | None) -> dict[str, Any]:
+        now = self.clock.now()
+        if action != "load":
+            return self.show.op(action, now, segment, cue)
+        if file is None:
+            raise RequestError("missing_field", "file is required for show action 'load'", "file")
+        try:
+            rundown = load_rundown(Path(file), self.desks[avatar].persona)
+        except SpecError as exc:
+            raise RequestError("bad_rundown", str(exc), "file") from None
+        self.show.load(rundown, avatar)
+        return self.show.op("status", now)
+
+
+def build_engine(persona: Persona, llm_url: str | None = None, llm_model: str = "default",
+                 llm_key: str | None = None, local_llm: bool = False) -> DialogueEngine:
+    """The dialogue engine `serve` runs: the embedded retrieval engine (embeddings, BM25 without torch), or an
+    LLM (an OpenAI-compatible server, or the local SmolLM2) that falls back to it."""
+    from models.dialogue.llm import LlamaCppSource, LLMConfig, LLMEngine, OpenAIChatSource, TokenSource
+
+    retrieval = RetrievalEngine(persona)
+    log.info("dialogue loaded", extra={"persona": persona.name, "retrieval": retrieval.index.backend,
+                                       "fallback_reason": retrieval.index.fallback_reason})
+    source: TokenSource
+    if llm_url:
+        try:
+            import aiohttp  # noqa: F401  (the streaming client; say so at start, not on the first answer)
+        except ImportError:
+            raise ImportError("--llm-url needs aiohttp: pip install aiohttp") from None
+        source = OpenAIChatSource()
+        config = LLMConfig(url=llm_url, model=llm_model, api_key=llm_key)
+    elif local_llm:
+        source = LlamaCppSource()
+        config = LLMConfig(first_sentence_s=10.0, stall_s=10.0, total_s=60.0)  # a 135M model on CPU is slow
+    else:
+        return retrieval
+    return LLMEngine(persona, source, retrieval, config)
+
+
+class DialogueService:
+    """The sidecar's dialogue: personas read at construction, engines loaded by `load` on a worker thread, and
+    `run` stepping it on the event loop when an answer ends, and often while a show is on air."""
+
+    #: How often a show on air is stepped (its caps, timed starts and Q&A windows), in seconds.
+    SHOW_STEP_S = 0.01
+
+    def __init__(self, personas: Mapping[str, Path | None], llm_url: str | None = None, llm_model: str = "default",
+                 llm_key: str | None = None) -> None:
+        """`personas`: each avatar's persona file (None: the sample persona). Raises SpecError for a bad file."""
+        self.files = dict(personas)
+        loaded: dict[Path | None, Persona] = {}
+        for file in self.files.values():
+            if file not in loaded:
+                loaded[file] = load_persona(file) if file is not None else load_default_persona()
+        self.personas = {name: loaded[file] for name, file in self.files.items()}
+        self.llm = (llm_url, llm_model, llm_key)
+        self.dialogue: Dialogue | None = None
+        self.load_error: str | None = None
+        self._wake = asyncio.Event()
+
+    def load(self, avatars: Mapping[str, AvatarPipeline], clock: Clock, post: Callable[..., object]) -> None:
+        """Load the engines (seconds with embeddings); call it on a worker thread before serving. `post` runs a
+        callable on the event loop (the wake-up of `run`)."""
+        try:
+            engines: dict[Path | None, DialogueEngine] = {}
+            for name, file in self.files.items():
+                if file not in engines:
+                    engines[file] = build_engine(self.personas[name], *self.llm)
+        except Exception as exc:  # the sidecar keeps serving `say`; chat reports why it cannot answer
+            log.exception("dialogue failed to load")
+            self.load_error = f"{type(exc).__name__}: {exc}"
+            return
+        def wake() -> None:
+            post(self._wake.set)
+
+        self.dialogue = Dialogue.of(avatars, self.personas, {name: engines[f] for name, f in self.files.items()},
+                                    clock, wake)
+
+    def ready(self) -> Dialogue:
+        if self.dialogue is None:
+            if self.load_error is not None:
+                raise RequestError("dialogue_failed", f"the dialogue engine failed to load: {self.load_error}")
+            raise RequestError("not_ready", "the dialogue engine is still loading; retry in a moment")
+        return self.dialogue
+
+    def describe(self) -> dict[str, Any]:
+        first = next(iter(self.personas))
+        engine = self.dialogue.desks[first].engine.name if self.dialogue is not None else None
+        return {"persona": self.personas[first].name, "engine": engine, "ready": self.dialogue is not None,
+                "personas": {name: persona.name for name, persona in self.personas.items()}}
+
+    async def run(self, clock: Clock) -> None:
+        while True:
+            self._wake.clear()
+            if self.dialogue is not None:
+                try:
+                    self.dialogue.step(clock.now())
+                except Exception:  # a dialogue bug must not stop the sidecar
+                    log.exception("dialogue step failed")
+            on_air = self.dialogue is not None and self.dialogue.show.on_air
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.SHOW_STEP_S if on_air else None)

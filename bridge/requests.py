@@ -1,0 +1,176 @@
+"""Requests: one handler per op, each mapping a request onto an avatar's pipeline or the dialogue.
+
+`handle(raw, peer)` takes one encoded request and returns its encoded reply. A bad request gets an error reply
+naming the field and changes nothing else; a bug costs one reply, never the sidecar. The control socket and the
+preview's WebSocket both call it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from bridge.config import SidecarConfig
+from bridge.dialogue import DialogueService
+from bridge.performer import Clock
+from bridge.pipeline import AvatarPipeline
+from bridge.protocol import (
+    MAX_MESSAGE_BYTES,
+    MAX_TEXT_CHARS,
+    PROTOCOL_VERSION,
+    REQUESTS,
+    ChatRequest,
+    DanceRequest,
+    DescribeRequest,
+    GestureRequest,
+    InterruptRequest,
+    LookAtRequest,
+    PingRequest,
+    QueueRequest,
+    Request,
+    SayRequest,
+    ShowRequest,
+    error_reply,
+    ok_reply,
+    parse_request,
+)
+from models.body.gestures import REQUIRED as GESTURES
+from models.body.skeleton import skeleton_description
+from models.errors import RequestError
+from models.face.arkit import ARKIT_BLENDSHAPES
+from models.face.emotion import EMOTIONS, check_emotion
+
+log = logging.getLogger(__name__)
+
+
+class RequestHandler:
+    """The sidecar's ops over its avatars' pipelines and its dialogue."""
+
+    def __init__(self, config: SidecarConfig, avatars: Mapping[str, AvatarPipeline], dialogue: DialogueService,
+                 clock: Clock) -> None:
+        self.config = config
+        self.avatars = dict(avatars)
+        self.dialogue = dialogue
+        self.clock = clock
+        self.handlers: dict[type, Callable[[Any], dict[str, Any]]] = {
+            DescribeRequest: self.describe,
+            SayRequest: self.say,
+            InterruptRequest: self.interrupt,
+            LookAtRequest: self.look_at,
+            PingRequest: self.ping,
+            GestureRequest: self.gesture,
+            DanceRequest: self.dance,
+            ChatRequest: lambda r: self.dialogue.ready().chat_op(self._name(r.avatar), r.user, r.text, r.priority),
+            QueueRequest: lambda r: self.dialogue.ready().queue_op(self._name(r.avatar), r.action, r.message),
+            ShowRequest: lambda r: self.dialogue.ready().show_op(self._name(r.avatar), r.action, r.file, r.segment,
+                                                                 r.cue),
+        }
+        self.served = 0
+        self.rejected = 0
+
+    def handle(self, raw: bytes, peer: str) -> bytes:
+        """One request in, one reply out."""
+        request_id = None
+        try:
+            envelope = parse_request(raw)
+            request_id = envelope.id
+            request: Request = envelope.request
+            reply = ok_reply(request_id, **self.handlers[type(request)](request))
+            self.served += 1
+            return reply
+        except RequestError as error:
+            return self.reject(error, request_id if request_id is not None else error.request_id, peer)
+        except Exception as exc:  # a bug must cost one reply, not the sidecar
+            self.rejected += 1
+            log.exception("request failed", extra={"peer": peer})
+            return error_reply(request_id, RequestError("internal", f"internal error: {type(exc).__name__}"))
+
+    def reject(self, error: RequestError, request_id: int | str | None, peer: str) -> bytes:
+        self.rejected += 1
+        log.warning("request rejected", extra={"peer": peer, "code": error.code, "field": error.field,
+                                               "reason": error.message})
+        return error_reply(request_id, error)
+
+    def _name(self, name: str | None) -> str:
+        if name is None:
+            return self.config.names[0]
+        if name not in self.avatars:
+            raise RequestError("unknown_avatar", f"unknown avatar {name!r}; this sidecar serves "
+                                                 f"{', '.join(self.config.names)}", "avatar")
+        return name
+
+    def _avatar(self, name: str | None) -> AvatarPipeline:
+        return self.avatars[self._name(name)]
+
+    # -- ops -------------------------------------------------------------------------------------------------------
+
+    def describe(self, request: DescribeRequest) -> dict[str, Any]:
+        first = self.avatars[self.config.names[0]]
+        return {
+            "protocol_version": PROTOCOL_VERSION,
+            "avatars": self.config.names,
+            "blendshapes": list(ARKIT_BLENDSHAPES),
+            "audio": {"format": "s16le", "channels": 1, "rate": first.voice.sample_rate,
+                      "chunk_samples": self.config.chunk_samples},
+            "frame_rate": self.config.frame_rate,
+            "lookahead": self.config.lookahead,
+            "stream": self.config.stream,
+            "voice": first.voice.name,
+            "voice_provider": first.voice.provider,
+            "voices": {name: {"voice": avatar.voice.name, "rate": avatar.voice.sample_rate,
+                              "provider": avatar.voice.provider} for name, avatar in self.avatars.items()},
+            "limits": {"max_text_chars": MAX_TEXT_CHARS, "max_message_bytes": MAX_MESSAGE_BYTES},
+            "dialogue": self.dialogue.describe(),
+            "emotions": list(EMOTIONS),
+            "gestures": list(GESTURES),
+            "gaze_targets": sorted({name for avatar in self.avatars.values() for name in avatar.face.targets}),
+            "skeleton": skeleton_description(),
+            "ops": sorted(op for op, cls in REQUESTS.items() if cls in self.handlers),
+        }
+
+    def say(self, request: SayRequest) -> dict[str, Any]:
+        avatar = self._avatar(request.avatar)
+        if request.emotion is not None:
+            try:
+                check_emotion(request.emotion)
+            except ValueError as exc:
+                raise RequestError("unknown_emotion", str(exc), "emotion") from None
+        take = avatar.director.say(request.text, request.emotion, literal=bool(request.literal))
+        return {"take": take.id, "avatar": avatar.name}
+
+    def look_at(self, request: LookAtRequest) -> dict[str, Any]:
+        avatar = self._avatar(request.avatar)
+        try:
+            point, pts = avatar.look_at(request.target)
+        except ValueError as exc:
+            code = "unknown_target" if isinstance(request.target, str) else "out_of_range"
+            raise RequestError(code, str(exc), "target") from None
+        return {"avatar": avatar.name, "point": list(point), "pts": pts}
+
+    def gesture(self, request: GestureRequest) -> dict[str, Any]:
+        avatar = self._avatar(request.avatar)
+        try:
+            placed = avatar.gesture(request.name, request.at_word)
+        except RequestError:
+            raise  # an unknown gesture names its field
+        except ValueError as exc:
+            raise RequestError("no_word", str(exc), "at_word") from None
+        return {"avatar": avatar.name, "name": request.name, **placed}
+
+    def dance(self, request: DanceRequest) -> dict[str, Any]:
+        avatar = self._avatar(request.avatar)
+        try:
+            take = avatar.dance(request.music, request.style)
+        except RequestError:
+            raise  # music that cannot be danced to names its field
+        except ValueError as exc:
+            raise RequestError("bad_style", str(exc), "style") from None
+        return {"avatar": avatar.name, "take": take.id}
+
+    def interrupt(self, request: InterruptRequest) -> dict[str, Any]:
+        avatar = self._avatar(request.avatar)
+        return {"avatar": avatar.name, "pts": avatar.director.interrupt()}
+
+    def ping(self, request: PingRequest) -> dict[str, Any]:
+        return {"t_client": request.t_client, "t_server": self.clock.now()}

@@ -1,0 +1,145 @@
+"""One avatar's face as two layers: the face around the mouth (`AvatarFace`) and the mouth (`MouthLayer`).
+
+`AvatarFace` turns the avatar's takes into an expression timeline: the take's emotion from its start, each inline
+emotion tag from its word (a little ahead of it, as faces lead speech), and a relaxed face again after the take.
+Around that it keeps the avatar alive: blinks, saccades, gaze on a target (`look_at`), breathing, idle sway and
+the head motion the speech carries (nods, question tilts).
+
+`MouthLayer` plays the mouth curves of the take sounding (its face driver's, models/face/drivers.py), keeping
+the expression below on top of them except where the lips must touch, and relaxes after a cut. It is
+composited after `AvatarFace`.
+
+Both learn about takes from their timeline's events (`on_take`) and are pure functions of t at the tick.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+from models.face import emotion
+from models.face.arkit import INDEX
+from models.face.emotion import HOLD_S, LEAD_S, RELAX_S, EmotionKey, EmotionTrack, layer_on_speech
+from models.face.life import DEFAULT_TARGETS, Blinks, Gaze, Point, Sway, eye_look_weights, eyes_in_head, resolve_target
+from models.layers import AvatarPose
+from models.take import ClipPlaced, SynthesisDone, Take, TakeCut, TakeEvent, TakeStarted
+
+#: Face channels the mouth layer owns: jaw, mouth and tongue.
+MOUTH_CHANNELS = np.array([i for name, i in INDEX.items() if name.startswith(("jaw", "mouth", "tongue"))])
+#: How long the mouth takes to relax after its take is cut (s).
+MOUTH_RELEASE_S = 0.08
+#: How long speech head motion takes to settle after its take is cut (s).
+HEAD_SETTLE_S = 0.3
+_BLINKS = np.array([INDEX["eyeBlinkLeft"], INDEX["eyeBlinkRight"]])
+_WIDE = np.array([INDEX["eyeWideLeft"], INDEX["eyeWideRight"]])
+
+
+def take_emotion_keys(take: Take) -> list[EmotionKey]:
+    """The expression a take asks for, as keys in pts, as far as its words are placed so far."""
+    assert take.start_pts is not None
+    keys = [EmotionKey(take.start_pts - LEAD_S, take.emotion or "neutral")]
+    for mark in take.marks:
+        if mark.kind != "emotion":
+            continue
+        at = take.mark_pts(mark, lead=LEAD_S)
+        if at is not None:  # else its word is not synthesized yet
+            keys.append(EmotionKey(max(at, keys[0].time), mark.name, mark.intensity))
+    if take.cut_pts is not None:
+        keys = [k for k in keys if k.time < take.cut_pts] + [EmotionKey(take.cut_pts, "neutral", ease=RELAX_S)]
+    elif take.end_pts is not None:
+        keys.append(EmotionKey(take.end_pts + HOLD_S, "neutral", ease=RELAX_S))
+    return keys
+
+
+class MouthLayer:
+    """Mouth curves of the take sounding at t over the expression below (models.face.emotion.layer_on_speech)."""
+
+    def __init__(self) -> None:
+        self.take: Take | None = None  # the take started last
+
+    def on_take(self, event: TakeEvent) -> None:
+        if isinstance(event, TakeStarted):
+            self.take = event.take
+
+    def apply(self, t: float, pose: AvatarPose) -> None:
+        take = self.take
+        if take is None:
+            return
+        found = take.clip_at(t)
+        if found is None:
+            return
+        placed, local = found
+        envelope = 1.0
+        if take.cut_pts is not None:
+            envelope = float(np.clip(1.0 - (t - take.cut_pts) / MOUTH_RELEASE_S, 0.0, 1.0))
+        if envelope > 0.0:
+            face = pose.face
+            spoken = layer_on_speech(face.weights, placed.clip.mouth.sample(local),
+                                     float(placed.clip.contact.sample(local)[0]))
+            face.weights[MOUTH_CHANNELS] += envelope * (spoken[MOUTH_CHANNELS] - face.weights[MOUTH_CHANNELS])
+
+
+class AvatarFace:
+    """Expression, gaze, blinks and head of one avatar: a layer before the mouth."""
+
+    def __init__(self, seed: int = 0, targets: Mapping[str, Point] | None = None) -> None:
+        self.targets = dict(DEFAULT_TARGETS if targets is None else targets)
+        self.expression = EmotionTrack()
+        self.blinks = Blinks(seed, rate=lambda t: emotion.blink_rate(self.expression.point(t)))
+        self.gaze = Gaze(seed, self.blinks)
+        self.sway = Sway(seed)
+        self._takes: deque[Take] = deque(maxlen=2)  # the current take and the one before (its head motion tail)
+        self._earlier: list[EmotionKey] = []  # keys of takes before the current one
+
+    def look_at(self, t: float, target: str | Sequence[float]) -> Point:
+        """Look at a named target or an [x, y, z] point from t on. Raises ValueError for an unknown target."""
+        point = resolve_target(target, self.targets)
+        self.gaze.look_at(t, point)
+        return point
+
+    def on_take(self, event: TakeEvent) -> None:
+        """Rebuild the expression timeline when a take starts or what is known of the current one changes."""
+        take = event.take
+        if isinstance(event, TakeStarted):
+            # A new take: what earlier takes asked for stands until its own first key.
+            assert take.start_pts is not None
+            start = take.start_pts - LEAD_S
+            self._earlier = [k for k in self.expression.keys if k.time < start]
+            self._takes.append(take)
+        elif not (self._takes and take is self._takes[-1] and isinstance(event, (ClipPlaced, SynthesisDone,
+                                                                                  TakeCut))):
+            return
+        self.expression = EmotionTrack(self._earlier + take_emotion_keys(take))
+
+    def _speech_head(self, t: float) -> np.ndarray:
+        """Head motion the speech adds at t: every recent clip whose head track covers t (tracks outlast audio)."""
+        head = np.zeros(3)
+        for take in self._takes:
+            assert take.start_pts is not None
+            settle = 1.0
+            if take.cut_pts is not None:
+                settle = float(np.clip(1.0 - (t - take.cut_pts) / HEAD_SETTLE_S, 0.0, 1.0))
+                if settle == 0.0:
+                    continue
+            local = t - take.start_pts
+            for placed in take.clips:
+                into = local - placed.start
+                if 0.0 <= into <= placed.clip.head.duration:
+                    head += settle * placed.clip.head.sample(into)
+        return head
+
+    def apply(self, t: float, pose: AvatarPose) -> None:
+        face = pose.face
+        point = self.expression.point(t)
+        face.weights += emotion.pose(point)
+        head = self.sway.head(t) + self._speech_head(t) + emotion.head_bias(point)
+        head[:2] += self.gaze.head(t)
+        face.head += head.astype(np.float32)
+        eyes = eyes_in_head(self.gaze.eyes_in_world(t) + np.tile(emotion.gaze_bias(point), 2), face.head)
+        face.eyes[:] = eyes
+        eye_look_weights(eyes, face.weights)
+        closure = self.blinks.closure(t)
+        face.weights[_BLINKS] = np.maximum(face.weights[_BLINKS], closure)
+        face.weights[_WIDE] *= 1.0 - closure
