@@ -156,7 +156,7 @@ class Chat:
         return {"take": answer.take.id, "text": None, "engine": desk.engine.name}
 
     def perform(self, desk: ChatDesk, segment: Segment, sentences: Iterable[Sentence]) -> None:
-        """Speak a show segment's sentences, taking the stage from whatever was being said (cut, and recorded as
+        """Speak a show segment's sentences, taking the floor from whatever was being said (cut, and recorded as
         cut)."""
         self.stop_talking(desk)
         self.speak(desk, self._open(desk, None, segment), sentences)
@@ -165,7 +165,7 @@ class Chat:
         if desk.current is not None:
             desk.avatar.director.interrupt()  # the take's end settles the answer at once
 
-    def hold_stage(self, desk: ChatDesk, take: Take, segment: Segment) -> None:
+    def hold_floor(self, desk: ChatDesk, take: Take, segment: Segment) -> None:
         """A take the show started itself (a dance) is the avatar's current answer until it ends."""
         self._follow(desk, Answer(take, None, segment, closed=True))
 

@@ -25,7 +25,7 @@ from models.face.rigs import load_profile
 
 #: A ZeroMQ endpoint the sidecar can bind: tcp://HOST:PORT (the form checked here), ipc://PATH or inproc://NAME.
 TCP_ENDPOINT = re.compile(r"^(tcp)://(\[[^\]]+\]|[^:]+):(\d+|\*)$")
-#: Most avatars one sidecar serves (each has a performer stage, a face and a body ticking every frame).
+#: Most avatars one sidecar serves (each has a timeline, a face and a body ticking every frame).
 MAX_AVATARS = 16
 #: Ranges the performer accepts: frames per second, lookahead (s), audio chunk (samples).
 FRAME_RATES = (1.0, 240.0)

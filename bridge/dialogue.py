@@ -70,6 +70,7 @@ class Dialogue:
     def show_op(self, avatar: str, action: str, file: str | None, segment: str | None,
                 cue: str | None) -> dict[str, Any]:
         now = self.clock.now()
+        self.chat.wake()  # the show may go on or off air: `run` steps it often while it is on
         if action != "load":
             return self.show.op(action, now, segment, cue)
         if file is None:

@@ -13,6 +13,7 @@ import asyncio
 import logging
 import math
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -20,6 +21,7 @@ import numpy as np
 
 from bridge.protocol import FaceFrame, PoseFrame, Skeleton, face_weights_to_bytes
 from bridge.timeline import AvatarTimeline, Publish
+from models.body.pose import BodyPose
 from models.body.skeleton import skeleton_description
 from models.layers import AvatarPose, Layer
 
@@ -53,7 +55,8 @@ class VirtualClock:
 @dataclass
 class _Avatar:
     timeline: AvatarTimeline
-    layers: list[Layer]
+    face: list[Layer] = field(default_factory=list)
+    body: list[Layer] = field(default_factory=list)
     skeleton_at: float = field(default=-math.inf)
 
 
@@ -80,12 +83,13 @@ class Performer:
         if name in self._avatars:
             raise ValueError(f"avatar {name!r} is already on the performer")
         timeline = AvatarTimeline(name, self.publish, self.lookahead, self.period, self.chunk_samples, sample_rate)
-        self._avatars[name] = _Avatar(timeline, [])
+        self._avatars[name] = _Avatar(timeline)
         return timeline
 
-    def set_layers(self, name: str, layers: list[Layer]) -> None:
-        """The avatar's layers, composited in this order each tick."""
-        self._avatars[name].layers = list(layers)
+    def set_layers(self, name: str, face: Sequence[Layer], body: Sequence[Layer] = ()) -> None:
+        """The avatar's layers, composited in this order each tick: the face's first (its frame goes out as soon as
+        they are done, so the body's cost never delays it), then the body's."""
+        self._avatars[name].face, self._avatars[name].body = list(face), list(body)
 
     @property
     def timelines(self) -> dict[str, AvatarTimeline]:
@@ -99,27 +103,29 @@ class Performer:
         t = now + self.lookahead
         self.last_pts = t
         for name, avatar in self._avatars.items():
-            avatar.timeline.advance(now)
+            timeline = avatar.timeline
+            timeline.advance(now)
             pose = AvatarPose()
-            for layer in avatar.layers:
+            for layer in avatar.face:
                 layer.apply(t, pose)
-            self._publish_frame(name, avatar, t, pose)
+            face = pose.face
+            np.clip(face.weights, 0.0, 1.0, out=face.weights)
+            self.publish(FaceFrame(name, timeline.next_seq("face"), t, face_weights_to_bytes(face.weights),
+                                   face.head.tolist(), face.eyes.tolist()))
+            for layer in avatar.body:
+                layer.apply(t, pose)
+            if pose.body is not None:
+                self._publish_body(name, avatar, t, pose.body)
         self.ticks += 1
 
-    def _publish_frame(self, name: str, avatar: _Avatar, t: float, pose: AvatarPose) -> None:
+    def _publish_body(self, name: str, avatar: _Avatar, t: float, body: BodyPose) -> None:
         timeline = avatar.timeline
-        face = pose.face
-        np.clip(face.weights, 0.0, 1.0, out=face.weights)
-        self.publish(FaceFrame(name, timeline.next_seq("face"), t, face_weights_to_bytes(face.weights),
-                               face.head.tolist(), face.eyes.tolist()))
-        if pose.body is None:
-            return
         if t - avatar.skeleton_at >= SKELETON_EVERY_S:
             avatar.skeleton_at = t
             description = skeleton_description()
             self.publish(Skeleton(name, description["joints"], description["parents"], description["offsets"]))
-        self.publish(PoseFrame(name, timeline.next_seq("pose"), t, [float(v) for v in pose.body.root],
-                               pose.body.rotations.astype("<f4").tobytes()))
+        self.publish(PoseFrame(name, timeline.next_seq("pose"), t, [float(v) for v in body.root],
+                               body.rotations.astype("<f4").tobytes()))
 
     async def run(self, clock: Clock) -> None:
         """Tick on the clock's schedule until cancelled. Tick times stay on one grid of periods: a tick that runs

@@ -124,7 +124,7 @@ def build_avatar(config: AvatarConfig, seed: int, voice: Voice, performer: Perfo
     body = AvatarBody(library, lambda: performer.next_pts(clock.now()), seed, announce)
     for layer in (face, mouth, body):
         timeline.subscribe(layer.on_take)
-    performer.set_layers(config.name, [face, mouth, body])
+    performer.set_layers(config.name, face=[face, mouth], body=[body])
     director = Director(timeline, voice, driver or PhonemeDriver(), clock, synthesis, post, gestures)
     return AvatarPipeline(config.name, timeline, director, face, mouth, body, music)
 

@@ -120,6 +120,7 @@ class RequestHandler:
             "voice_provider": first.voice.provider,
             "voices": {name: {"voice": avatar.voice.name, "rate": avatar.voice.sample_rate,
                               "provider": avatar.voice.provider} for name, avatar in self.avatars.items()},
+            "rigs": {avatar.name: avatar.rig for avatar in self.config.avatars},
             "limits": {"max_text_chars": MAX_TEXT_CHARS, "max_message_bytes": MAX_MESSAGE_BYTES},
             "dialogue": self.dialogue.describe(),
             "emotions": list(EMOTIONS),

@@ -145,7 +145,7 @@ class Show:
             log.warning("dance failed", extra={"segment": segment.id, "error": str(exc)})
             self._event(action="segment_error", segment=segment.id, message=str(exc))
             return
-        self.chat.hold_stage(desk, take, segment)
+        self.chat.hold_floor(desk, take, segment)
 
     def _qa_step(self, now: float) -> None:
         """Run the current Q&A window (answer its questions one by one) or time the current dance."""

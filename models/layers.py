@@ -1,7 +1,8 @@
 """The layer contract: one avatar's pose at a pts, composited from layers that are pure functions of time.
 
 Every layer, face or body, answers `apply(t, pose)`: it adds its contribution at pts t to the pose being
-composited, in layer order (face life, then the mouth, then the body). Layers that follow takes also listen to
+composited, in layer order (face life, then the mouth, then the body; the performer sends the face frame as soon
+as the face's layers are done, before the body's run). Layers that follow takes also listen to
 their avatar's timeline (`on_take(event)`, models/take.py) to set up their timelines ahead; the tick only
 samples. Wire messages are built from the finished pose by the performer alone (bridge/performer.py).
 """

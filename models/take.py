@@ -106,8 +106,8 @@ class Take:
     cut_pts: float | None = None  # set by an interrupt
     error: str | None = None
     done: bool = False  # it left its timeline
-    _callbacks: list[Callable[[Take], None]] = field(default_factory=list, repr=False)
-    _playout: asyncio.Future[None] | None = field(default=None, repr=False)
+    _callbacks: list[Callable[[Take], None]] = field(default_factory=list, init=False, repr=False)
+    _playout: asyncio.Future[None] | None = field(default=None, init=False, repr=False)
 
     # -- the handle: for everyone ------------------------------------------------------------------------------
 

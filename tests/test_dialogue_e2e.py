@@ -123,3 +123,26 @@ def test_the_command_line_drives_chat_queue_show_and_gestures(client: BridgeClie
     assert unknown.returncode == 1 and "moonwalk" in unknown.stderr and "name" in unknown.stderr
     missing = cli("dance", "no_such_song.wav")
     assert missing.returncode == 1 and "music" in missing.stderr
+
+
+def test_a_show_on_air_goes_on_by_itself(client: BridgeClient, tmp_path: Path) -> None:
+    """Nothing but time moves a timed segment on: the sidecar steps the show while it is on air."""
+    rundown = tmp_path / "timed.yaml"
+    rundown.write_text("title: timed\nsegments:\n  - {id: pause, type: dance, duration: 0.5}\n"
+                       "  - {id: bye, type: line, text: Bye!}\n")
+    hello = chat(client, "Hello!")  # the dialogue has loaded
+    until_take_ends(client, hello["take"])  # and is idle: no answer's end will wake it
+    client.request(ShowRequest(action="load", file=str(rundown)))
+    started = client.request(ShowRequest(action="start"))
+    assert started["current"] == "pause"
+    shows = []
+    deadline = time.monotonic() + 20
+    for message, _ in client.stream(timeout=10):
+        if isinstance(message, Event) and message.type == "show":
+            shows.append((message.data["action"], message.data.get("segment")))
+            if shows[-1][0] == "finished":
+                break
+        assert time.monotonic() < deadline, shows
+    assert ("segment_ended", "pause") in shows and ("segment_started", "bye") in shows
+    ended = client.request(ShowRequest(action="status"))
+    assert ended["state"] == "finished"

@@ -24,7 +24,7 @@ from models.body.pose import BodyPose, ClipInstance, MotionClip, compose, smooth
 from models.body.skeleton import mask
 from models.layers import AvatarPose
 from models.take import ClipPlaced, MarkAdded, SynthesisDone, Take, TakeEvent, TakeStarted
-from models.tts import words_of
+from models.tts import SpeechSegment, words_of
 
 #: How long gestures, beats and a dance take to let go after their take is cut (s).
 BODY_RELEASE_S = 0.3
@@ -155,7 +155,7 @@ class AvatarBody:
             return
         self._place_marks(take)
 
-    def _speak(self, take: Take, start: float, segment) -> None:  # noqa: ANN001 - a SpeechSegment
+    def _speak(self, take: Take, start: float, segment: SpeechSegment) -> None:
         assert take.start_pts is not None
         self._clips_seen += 1
         offset = take.start_pts + start
