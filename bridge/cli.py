@@ -96,11 +96,23 @@ def _port(text: str) -> int:
     return int(text)
 
 
+def _check_range(flag: str, value: float | None, bounds: tuple[float, float], unit: str) -> None:
+    """A ConfigError naming the flag and its range when a number given on the command line is outside it (or not
+    finite): the same ranges as the config file's (bridge/config.py)."""
+    from bridge.config import ConfigError
+
+    low, high = bounds
+    if value is not None and not low <= value <= high:
+        raise ConfigError(f"{flag} must be from {low:g} to {high:g} {unit}, got {value:g}")
+
+
 def _serve_config(args: argparse.Namespace) -> SidecarConfig:
     """The sidecar config file (--config) or the defaults, with the flags the user gave on top: sidecar flags
     replace the file's value, per-avatar flags (voice, persona, outputs, gaze targets) apply to every avatar."""
-    from bridge.config import AvatarConfig, ConfigError, SidecarConfig, load_config
+    from bridge.config import FRAME_RATES, LOOKAHEADS, AvatarConfig, ConfigError, SidecarConfig, load_config
 
+    _check_range("--fps", args.fps, FRAME_RATES, "frames per second")
+    _check_range("--lookahead", args.lookahead, LOOKAHEADS, "seconds")
     if args.config is None:
         config = SidecarConfig(avatars=[AvatarConfig(name) for name in args.avatar or ["host"]])
     elif args.avatar:
@@ -328,10 +340,16 @@ def cmd_monitor(args: argparse.Namespace) -> int:
 
 
 def cmd_render(args: argparse.Namespace) -> int:
+    from bridge.config import FRAME_RATES, ConfigError
+    from bridge.director import script_of
     from bridge.render import render_take, write_take
     from models.face.emotion import check_emotion
-    from models.face.tags import parse_tags
 
+    try:
+        _check_range("--fps", args.fps, FRAME_RATES, "frames per second")
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     if args.show is not None:
         return render_show(args)
     if args.text is None or not args.text.strip():
@@ -343,12 +361,11 @@ def cmd_render(args: argparse.Namespace) -> int:
         except ValueError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
-    if not args.literal:
-        try:
-            parse_tags(args.text)  # a bad tag fails here, before the voice loads
-        except ValueError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 2
+    try:
+        script_of(args.text, args.literal)  # a bad tag, or no word to speak, fails here before the voice loads
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     print("loading voice...", file=sys.stderr)
     voice = _render_voice(args)
     if voice is None:

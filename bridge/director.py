@@ -17,6 +17,7 @@ from dataclasses import replace
 
 from bridge.performer import Clock
 from bridge.timeline import AvatarTimeline
+from models.errors import RequestError
 from models.face.drivers import FaceDriver, SpeechClip
 from models.face.emotion import check_emotion, voice_style
 from models.face.tags import Script, parse_tags, voice_runs
@@ -31,6 +32,16 @@ Post = Callable[..., object]
 
 def run_now(fn: Callable[..., object], *args: object) -> object:
     return fn(*args)
+
+
+def script_of(text: str, literal: bool = False, gestures: Collection[str] | None = None) -> Script:
+    """What a `say` text speaks and marks: its tags parsed (none when `literal`). Raises TagError for a bad tag
+    and RequestError `empty` naming `text` when no word is left to speak ("...", "?!", "[happy] <wave>"): such a
+    take would end without ever starting."""
+    script = Script(text.strip(), ()) if literal else parse_tags(text, gestures)
+    if not words_of(script.text):
+        raise RequestError("empty", f"text has nothing to speak: no words in {text.strip()[:40]!r}", "text")
+    return script
 
 
 def speak(voice: Voice, driver: FaceDriver, text: str, style: VoiceStyle = VoiceStyle()) -> Iterator[SpeechClip]:
@@ -62,11 +73,12 @@ class Director:
         """Queue a line; returns its take at once, audio follows.
 
         Raises TagError for a malformed or unknown inline tag (unless `literal`: then the text is spoken as
-        written, brackets and all) and ValueError for an unknown emotion.
+        written, brackets and all), RequestError `empty` for a text with no word to speak and ValueError for an
+        unknown emotion.
         """
         if emotion is not None:
             check_emotion(emotion)
-        script = Script(text.strip(), ()) if literal else parse_tags(text, self.gestures)
+        script = script_of(text, literal, self.gestures)
         take = self.timeline.new_take(script.text, emotion, script.marks)
         self._run(self._synthesize, take, script, take.emotion or "neutral", 1.0, True)
         log.info("take queued", extra={"avatar": take.avatar, "take": take.id, "chars": len(text)})

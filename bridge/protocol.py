@@ -15,6 +15,7 @@ import dataclasses
 import math
 import struct
 import typing
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Union
 
@@ -35,7 +36,12 @@ NUM_FACE_WEIGHTS = 52
 
 
 # ---------------------------------------------------------------------------------------------------------
-# Control requests. A field's metadata may carry "max_len" (strings) or "min"/"max" (numbers).
+# Control requests. A field's metadata may carry "max_len" (strings) or "min"/"max" (numbers). Every string
+# field, and a string id, is refused with a control character in it (below).
+
+#: Control characters a request's strings may hold: the line breaks and the tab. Any other (NUL, ESC, DEL, C1)
+#: means the sender decoded bytes that were not text, and the voice would fail on it after the reply.
+ALLOWED_CONTROLS = frozenset("\t\n\r")
 
 
 @dataclass(frozen=True)
@@ -150,6 +156,16 @@ class Envelope:
 
     id: int | str | None
     request: Request
+    warnings: tuple[str, ...] = ()  # one per unknown field, which the request was accepted without
+
+
+def check_text(name: str, value: str) -> None:
+    """Raise RequestError `binary` naming the field when `value` holds a control character other than a tab or
+    a line break."""
+    for position, ch in enumerate(value):
+        if ch not in ALLOWED_CONTROLS and unicodedata.category(ch) == "Cc":
+            raise RequestError("binary", f"{name} contains a control character (U+{ord(ch):04X} at character "
+                                         f"{position}); send plain text", name)
 
 
 def _expected_types(annotation: Any) -> tuple[type, ...]:
@@ -176,6 +192,7 @@ def _check_field(f: dataclasses.Field, value: Any, hints: dict[str, Any]) -> Any
             raise RequestError("out_of_range", f"{f.name} must hold finite numbers", f.name)
         value = [kind(v) for v in value]
     if isinstance(value, str):
+        check_text(f.name, value)
         if meta.get("non_empty") and not value.strip():
             raise RequestError("empty", f"{f.name} must not be empty", f.name)
         if "max_len" in meta and len(value) > meta["max_len"]:
@@ -207,11 +224,21 @@ def parse_request(raw: bytes) -> Envelope:
     ):
         raise RequestError("bad_type", f"id must be an integer or a string of at most {MAX_NAME_CHARS} "
                                         "characters", "id")
+    if isinstance(request_id, str):
+        check_text("id", request_id)
     try:
-        return Envelope(id=request_id, request=_parse_body(message))
+        request = _parse_body(message)
     except RequestError as error:
         error.request_id = request_id
         raise
+    return Envelope(id=request_id, request=request, warnings=_unknown_fields(message, type(request)))
+
+
+def _unknown_fields(message: dict[Any, Any], cls: type) -> tuple[str, ...]:
+    """A warning per key the op does not know: a misspelt optional field is accepted, and said so."""
+    known = [f.name for f in dataclasses.fields(cls)]
+    return tuple(f"unknown field {key!r} ignored; known: {', '.join(known) or 'none'}"
+                 for key in message if key not in ("op", "id") and key not in known)
 
 
 def _parse_body(message: dict[Any, Any]) -> Request:
@@ -241,8 +268,12 @@ def encode_request(request: Request, request_id: int | str | None = None) -> byt
     return msgpack.packb(body, use_bin_type=True)
 
 
-def ok_reply(request_id: int | str | None, **fields: Any) -> bytes:
-    return msgpack.packb({"id": request_id, "ok": True, **fields}, use_bin_type=True)
+def ok_reply(request_id: int | str | None, warnings: tuple[str, ...] | list[str] = (), **fields: Any) -> bytes:
+    """An ok reply; `warnings` (unknown fields the request was accepted without) only when there are some."""
+    body = {"id": request_id, "ok": True, **fields}
+    if warnings:
+        body["warnings"] = list(warnings)
+    return msgpack.packb(body, use_bin_type=True)
 
 
 def error_reply(request_id: int | str | None, error: RequestError) -> bytes:

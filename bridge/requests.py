@@ -76,7 +76,9 @@ class RequestHandler:
             envelope = parse_request(raw)
             request_id = envelope.id
             request: Request = envelope.request
-            reply = ok_reply(request_id, **self.handlers[type(request)](request))
+            if envelope.warnings:
+                log.warning("unknown fields ignored", extra={"peer": peer, "warnings": list(envelope.warnings)})
+            reply = ok_reply(request_id, envelope.warnings, **self.handlers[type(request)](request))
             self.served += 1
             return reply
         except RequestError as error:

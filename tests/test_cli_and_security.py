@@ -108,3 +108,57 @@ def test_sigterm_stops_the_sidecar_cleanly(tmp_path: Path) -> None:
     while any(Path(f"/proc/{pid}").exists() for pid in children):  # the worker goes with the sidecar
         assert time.monotonic() < deadline, "a worker process outlived the sidecar"
         time.sleep(0.1)
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["serve", "--fps", "500"], "error: --fps must be from 1 to 240 frames per second, got 500\n"),
+    (["serve", "--fps", "nan"], "error: --fps must be from 1 to 240 frames per second, got nan\n"),
+    (["serve", "--lookahead", "3"], "error: --lookahead must be from 0 to 2 seconds, got 3\n"),
+    (["serve", "--lookahead", "-0.5"], "error: --lookahead must be from 0 to 2 seconds, got -0.5\n"),
+    (["render", "Hi!", "-o", "unused", "--fps", "0"], "error: --fps must be from 1 to 240 frames per second, got 0\n"),
+    (["render", "--show", "examples/shows/sample_show.yaml", "-o", "unused", "--fps", "1000"],
+     "error: --fps must be from 1 to 240 frames per second, got 1000\n"),
+])
+def test_out_of_range_numbers_name_the_flag_and_range(args: list[str], message: str) -> None:
+    result = cli(*args)
+    assert (result.returncode, result.stderr) == (2, message)  # before any model loads: no traceback
+
+
+@pytest.mark.parametrize("text", ["...", "?!", "[happy] <wave>"])
+def test_render_refuses_a_text_with_no_word_to_speak(text: str, tmp_path: Path) -> None:
+    result = cli("render", text, "-o", str(tmp_path / "out"))
+    assert result.returncode == 2 and "nothing to speak" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_door_refuses_control_characters_and_wordless_lines_and_warns_of_unknown_fields(tmp_path: Path) -> None:
+    import msgpack
+    import zmq
+
+    sidecar = start_sidecar(tmp_path)
+    context = zmq.Context()
+    control = context.socket(zmq.DEALER)
+    control.linger = 0
+    control.connect(sidecar.control)
+
+    def ask(**request: object) -> dict:
+        control.send(msgpack.packb(request, use_bin_type=True))
+        assert control.poll(10_000), f"no reply to {request}"
+        return msgpack.unpackb(control.recv(), raw=False)
+
+    try:
+        for op in ({"op": "say", "text": "Hello\x00 there."}, {"op": "chat", "user": "mia", "text": "Hello\x00"}):
+            reply = ask(id=1, **op)
+            assert reply["ok"] is False and (reply["error"]["code"], reply["error"]["field"]) == ("binary", "text")
+        for text in ("...", "?!", "[happy] <wave>"):
+            reply = ask(id=2, op="say", text=text)
+            assert reply["ok"] is False and reply["error"]["field"] == "text"
+            assert reply["error"]["code"] == "empty" and "nothing to speak" in reply["error"]["message"]
+        reply = ask(id=3, op="say", text="Hi there.", emotoin="happy")
+        assert reply["ok"] is True and reply["take"]
+        assert reply["warnings"] == ["unknown field 'emotoin' ignored; known: text, avatar, emotion, literal"]
+        assert "warnings" not in ask(id=4, op="say", text="Hi again.", emotion="happy")
+    finally:
+        control.close()
+        context.term()
+        stop_sidecar(sidecar)

@@ -9,6 +9,7 @@ from pathlib import Path
 import msgpack
 import pytest
 
+from bridge.director import script_of
 from bridge.protocol import (
     MAX_TEXT_CHARS,
     PROTOCOL_VERSION,
@@ -17,8 +18,10 @@ from bridge.protocol import (
     FaceFrame,
     RequestError,
     SayRequest,
+    decode_reply,
     decode_stream,
     encode_stream,
+    ok_reply,
     parse_request,
 )
 
@@ -99,6 +102,21 @@ def pack(obj: object) -> bytes:
         (pack({"op": "ping", "t_client": float("nan")}), "out_of_range", "t_client"),
         (pack({"op": "ping", "t_client": True}), "bad_type", "t_client"),
         (pack({"op": "describe", "id": {"x": 1}}), "bad_type", "id"),
+        # A control character other than a tab or a line break, in any string field of any op, at the door.
+        (pack({"op": "say", "text": "hi\x00there"}), "binary", "text"),
+        (pack({"op": "say", "text": "hi\x1b[31m"}), "binary", "text"),
+        (pack({"op": "say", "text": "hi\x7f"}), "binary", "text"),
+        (pack({"op": "say", "text": "hi", "avatar": "host\x00"}), "binary", "avatar"),
+        (pack({"op": "say", "text": "hi", "emotion": "happy\x08"}), "binary", "emotion"),
+        (pack({"op": "chat", "user": "mia", "text": "hi\x00there"}), "binary", "text"),
+        (pack({"op": "chat", "user": "m\x00ia", "text": "hi"}), "binary", "user"),
+        (pack({"op": "look_at", "target": "camera\x00"}), "binary", "target"),
+        (pack({"op": "gesture", "name": "wave\x01"}), "binary", "name"),
+        (pack({"op": "dance", "music": "/tmp/a\x00.wav"}), "binary", "music"),
+        (pack({"op": "queue", "action": "approve", "message": "q1\x00"}), "binary", "message"),
+        (pack({"op": "show", "action": "load", "file": "a\x00.yaml"}), "binary", "file"),
+        (pack({"op": "interrupt", "avatar": "\x85host"}), "binary", "avatar"),
+        (pack({"op": "describe", "id": "a\x00"}), "binary", "id"),
     ],
 )
 def test_bad_requests_name_the_field(raw: bytes, code: str, field: str) -> None:
@@ -106,6 +124,48 @@ def test_bad_requests_name_the_field(raw: bytes, code: str, field: str) -> None:
         parse_request(raw)
     assert (caught.value.code, caught.value.field) == (code, field)
     assert caught.value.message
+
+
+def test_control_character_error_gives_its_position() -> None:
+    with pytest.raises(RequestError, match=r"U\+0000 at character 2"):
+        parse_request(pack({"op": "say", "text": "hi\x00there"}))
+
+
+def test_tabs_and_line_breaks_are_text() -> None:
+    request = parse_request(pack({"op": "say", "text": "Hi\tthere,\r\nfriends.\n"})).request
+    assert request == SayRequest(text="Hi\tthere,\r\nfriends.\n")
+
+
+def test_unknown_fields_are_accepted_with_a_warning_each() -> None:
+    envelope = parse_request(pack({"op": "say", "id": 3, "text": "Hi", "emotoin": "happy", "volume": 2}))
+    assert envelope.request == SayRequest(text="Hi")
+    assert envelope.warnings == (
+        "unknown field 'emotoin' ignored; known: text, avatar, emotion, literal",
+        "unknown field 'volume' ignored; known: text, avatar, emotion, literal",
+    )
+    assert parse_request(pack({"op": "describe", "x": 1})).warnings == ("unknown field 'x' ignored; known: none",)
+    reply = decode_reply(ok_reply(3, envelope.warnings, take="t1", avatar="host"))
+    assert reply["warnings"] == list(envelope.warnings) and reply["take"] == "t1"
+
+
+def test_a_known_request_has_no_warnings_and_its_reply_none() -> None:
+    envelope = parse_request(pack({"op": "say", "id": 1, "text": "Hi", "emotion": "happy", "literal": False}))
+    assert envelope.warnings == ()
+    assert ok_reply(1, envelope.warnings, take="t7", avatar="host") == (VECTORS / "reply_say.msgpack").read_bytes()
+
+
+@pytest.mark.parametrize(("text", "literal"), [("...", False), ("?!", False), ("  — !  ", False),
+                                               ("[happy] <wave>", False), ("[...]", True)])
+def test_a_say_with_no_word_to_speak_is_refused(text: str, literal: bool) -> None:
+    with pytest.raises(RequestError) as caught:
+        script_of(text, literal)
+    assert (caught.value.code, caught.value.field) == ("empty", "text")
+    assert "nothing to speak" in caught.value.message
+
+
+def test_a_say_with_words_keeps_its_script() -> None:
+    script = script_of("[happy] Hi! <wave>")
+    assert script.text == "Hi!" and script_of("[sic]", literal=True).text == "[sic]"
 
 
 def test_limit_is_in_the_message() -> None:
