@@ -2,7 +2,7 @@
 
 DIR/take.wav      the take's audio
 DIR/take.json     text, phoneme and word timelines, every face frame, events (times from the take's start)
-DIR/take.livelink.csv  Live Link Face CSV: Timecode, BlendshapeCount, the 61 Live Link channels
+DIR/take.livelink.csv  Live Link Face CSV, the app's own layout: Timecode, BlendShapeCount, the 61 channels
 DIR/take.bvh      the body (idle, gestures, speech beats) as BVH for Blender or MotionBuilder (docs/body.md)
 """
 
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import json
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,11 +23,20 @@ from bridge.protocol import AudioChunk, Event, FaceFrame, Phonemes, PoseFrame, S
 from bridge.sinks import Hub, Recorder
 from bridge.sinks.livelink import livelink_values
 from models.body.bvh import write_bvh
-from models.face.arkit import LIVELINK_NAMES
+from models.face.arkit import LIVELINK_CSV_NAMES, LIVELINK_NAMES
 from models.tts import Voice
 
 #: Frames rendered after the take ends, so the face settles.
 TAIL_S = 0.25
+
+#: The Live Link Face app's CSV header, exactly as the app writes it (docs/face.md).
+LIVELINK_CSV_HEADER: tuple[str, ...] = ("Timecode", "BlendShapeCount", *LIVELINK_CSV_NAMES)
+#: Count column spellings a reader accepts: the app's, and the one our renders wrote before matching it.
+LIVELINK_COUNT_COLUMNS = ("BlendShapeCount", "BlendshapeCount")
+#: The app's timecode counts frames of 60 per second, whatever rate the rows come at.
+LIVELINK_TIMECODE_RATE = 60
+#: For each CSV channel column, the index of its value in a Live Link Face packet.
+_CSV_FROM_PACKET = [LIVELINK_NAMES.index(name) for name in LIVELINK_CSV_NAMES]
 
 
 @dataclass(frozen=True)
@@ -103,25 +111,55 @@ def collect(messages: list[StreamMessage], take_id: str, start: float, end: floa
     )
 
 
-def livelink_timecode(t: float, frame_rate: float) -> str:
-    """Live Link Face's CSV timecode HH:MM:SS:FF.mmm (frames at the recording rate, then the sub-frame)."""
-    frames_total = t * frame_rate
-    whole = math.floor(frames_total + 1e-9)
-    sub = frames_total - whole
-    seconds, frame = divmod(whole, int(round(frame_rate)))
-    hours, rest = divmod(int(seconds), 3600)
+def livelink_timecode(t: float) -> str:
+    """The Live Link Face app's CSV timecode HH:MM:SS:FF.fff: FF counts frames of 60 per second (00-59) at every
+    recording rate, the fraction after the dot is thousandths of such a frame. Carries instead of writing .1000,
+    so later times never read earlier."""
+    milli_frames = round(t * LIVELINK_TIMECODE_RATE * 1000)
+    frames, milli = divmod(milli_frames, 1000)
+    seconds, frame = divmod(frames, LIVELINK_TIMECODE_RATE)
+    hours, rest = divmod(seconds, 3600)
     minutes, secs = divmod(rest, 60)
-    return f"{hours:02d}:{minutes:02d}:{secs:02d}:{int(frame):02d}.{int(round(sub * 1000)):03d}"
+    return f"{hours:02d}:{minutes:02d}:{secs:02d}:{frame:02d}.{milli:03d}"
+
+
+def livelink_seconds(timecode: str) -> float:
+    """Seconds of a Live Link Face CSV timecode (the inverse of `livelink_timecode`). Raises ValueError."""
+    parts = timecode.split(":")
+    if len(parts) != 4:
+        raise ValueError(f"a Live Link Face timecode is HH:MM:SS:FF.fff, got {timecode!r}")
+    hours, minutes, seconds = (int(p) for p in parts[:3])
+    return hours * 3600 + minutes * 60 + seconds + float(parts[3]) / LIVELINK_TIMECODE_RATE
 
 
 def livelink_rows(take: RenderedTake) -> list[list[Any]]:
-    """One CSV row per frame: the 52 weights, then head and eye rotations normalised to degrees / 180, exactly
-    the values a Live Link Face packet of that frame carries."""
+    """One CSV row per frame in the app's column order: the 52 weights, then head and eye rotations normalised to
+    degrees / 180, exactly the values a Live Link Face packet of that frame carries."""
     rows = []
     for t, w, head, eyes in zip(take.frame_times, take.weights, take.head, take.eyes, strict=True):
         values = livelink_values(w.tolist(), head.tolist(), eyes.tolist())
-        rows.append([livelink_timecode(float(t), take.frame_rate), len(values), *(f"{v:.6f}" for v in values)])
+        rows.append([livelink_timecode(float(t)), len(values), *(f"{values[i]:.6f}" for i in _CSV_FROM_PACKET)])
     return rows
+
+
+def read_livelink_csv(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """A Live Link Face CSV (the app's recordings or ours): seconds of each row's timecode [F] and the 61 values
+    [F, 61] in the packet's order (LIVELINK_NAMES). Columns are found by name, so either order of the jaw and mouth
+    pairs and either spelling of the count column reads. Raises ValueError naming a missing column."""
+    with path.open(newline="") as f:
+        rows = list(csv.reader(f))
+    if not rows:
+        raise ValueError(f"{path} is empty")
+    column = {name: i for i, name in enumerate(rows[0])}
+    if not any(name in column for name in LIVELINK_COUNT_COLUMNS):
+        raise ValueError(f"{path} has no {LIVELINK_COUNT_COLUMNS[0]} column")
+    missing = [name for name in ("Timecode", *LIVELINK_NAMES) if name not in column]
+    if missing:
+        raise ValueError(f"{path} lacks the column(s) {', '.join(missing)}")
+    picks = [column[name] for name in LIVELINK_NAMES]
+    times = np.array([livelink_seconds(row[column["Timecode"]]) for row in rows[1:]], dtype=np.float64)
+    values = np.array([[float(row[i]) for i in picks] for row in rows[1:]], dtype=np.float64)
+    return times, values.reshape(len(times), len(LIVELINK_NAMES))
 
 
 def write_take(take: RenderedTake, out_dir: Path) -> list[Path]:
@@ -138,7 +176,7 @@ def write_take(take: RenderedTake, out_dir: Path) -> list[Path]:
     }, indent=1))
     with csv_path.open("w", newline="") as f:
         writer = csv.writer(f)
-        writer.writerow(["Timecode", "BlendshapeCount", *LIVELINK_NAMES])
+        writer.writerow(LIVELINK_CSV_HEADER)
         writer.writerows(livelink_rows(take))
     if not len(take.root):
         return [wav, doc, csv_path]

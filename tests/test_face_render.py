@@ -3,7 +3,6 @@ flicker, emotions from their tag word on, loud versus quiet jaw, bounded head an
 
 from __future__ import annotations
 
-import csv
 import math
 from pathlib import Path
 
@@ -11,7 +10,7 @@ import numpy as np
 import pytest
 
 from avatar_tools.contact_sheet import write_contact_sheet
-from bridge.render import render_take, write_take
+from bridge.render import LIVELINK_CSV_HEADER, read_livelink_csv, render_take, write_take
 from bridge.sinks.livelink import livelink_values
 from models.face import quality
 from models.face.arkit import INDEX, LIVELINK_NAMES
@@ -89,13 +88,12 @@ def test_head_and_eyes_move_and_stay_bounded(voice) -> None:  # noqa: ANN001
 def test_render_writes_a_faithful_livelink_csv_and_a_contact_sheet(voice, tmp_path: Path) -> None:  # noqa: ANN001
     take = render_take(voice, "[happy] Bob, is it five past nine?")
     write_take(take, tmp_path)
-    with (tmp_path / "take.livelink.csv").open() as f:
-        rows = list(csv.reader(f))
-    assert rows[0] == ["Timecode", "BlendshapeCount", *LIVELINK_NAMES]
-    for row, w, head, eyes in zip(rows[1:], take.weights, take.head, take.eyes, strict=True):
+    assert (tmp_path / "take.livelink.csv").read_text().split("\n", 1)[0] == ",".join(LIVELINK_CSV_HEADER)
+    times, values = read_livelink_csv(tmp_path / "take.livelink.csv")  # by column name, in the packet's order
+    assert times == pytest.approx(take.frame_times, abs=1e-5)
+    for row, w, head, eyes in zip(values, take.weights, take.head, take.eyes, strict=True):
         expected = livelink_values(w.tolist(), head.tolist(), eyes.tolist())
-        assert [float(v) for v in row[2:]] == pytest.approx(expected, abs=1e-6)
-    values = np.array([[float(v) for v in row[2:]] for row in rows[1:]])
+        assert list(row) == pytest.approx(expected, abs=1e-6)
     assert np.abs(values[:, 52:]).max() <= 1.0 and np.abs(values[:, 52:]).max() > 0.0  # degrees / 180, and moving
     assert values[:, LIVELINK_NAMES.index("LeftEyeRoll")].max() == 0.0
     sheet = write_contact_sheet(take, tmp_path / "take.png")

@@ -6,6 +6,9 @@ u8 version (6) · i32 + UTF-8 device id · i32 + UTF-8 subject name · i32 frame
 i32 frame rate numerator · i32 denominator · u8 value count (61) · 61 x f32 values
 (the 52 ARKit weights in Live Link order, then head yaw/pitch/roll and each eye's yaw/pitch/roll as degrees/180).
 
+The frame number and sub-frame are the frame's pts in frames of the packet's rate (pts * rate, split into whole and
+fraction), never a count of frames sent: after a performer overrun skips a slot, the frame number skips it too.
+
 The subject is the avatar's name. Frames are sent at their pts, not when the performer publishes them a
 lookahead ahead, because the app's receivers apply a frame when it arrives: early frames would make the face
 lead the sound. An `interrupted` event cancels the frames still waiting past the cut.
@@ -40,9 +43,18 @@ def livelink_values(weights: list[float] | tuple[float, ...], head: list[float],
 
 
 def frame_rate_fraction(rate: float) -> tuple[int, int]:
-    """A frame rate as numerator/denominator (59.94 -> 60000/1001)."""
+    """A frame rate as numerator/denominator (30000 / 1001 -> 30000/1001; 59.94 as typed -> 2997/50)."""
     fraction = Fraction(rate).limit_denominator(1001)
     return fraction.numerator, fraction.denominator
+
+
+def frame_time(pts: float, rate: float) -> tuple[int, float]:
+    """A pts as Live Link's frame number and sub-frame at `rate`, taken as the fraction the packet declares: the
+    whole and the fractional frames of pts * rate."""
+    numerator, denominator = frame_rate_fraction(rate)
+    frames = pts * numerator / denominator
+    whole = math.floor(frames + 1e-6)  # a pts on the grid but a rounding error short is that frame, not the one before
+    return whole, max(frames - whole, 0.0)
 
 
 def encode_packet(device_id: str, subject: str, frame_number: int, rate: float, values: list[float],
@@ -82,6 +94,7 @@ class LiveLinkSink(udp.TimedUdpSender):
             return
         if not isinstance(message, FaceFrame):
             return
-        packet = encode_packet(self.device_id, message.avatar, message.seq, self.frame_rate,
-                               livelink_values(message.weights, message.head, message.eyes))
+        frame_number, sub_frame = frame_time(message.pts, self.frame_rate)
+        packet = encode_packet(self.device_id, message.avatar, frame_number, self.frame_rate,
+                               livelink_values(message.weights, message.head, message.eyes), sub_frame)
         self.schedule(message.avatar, message.pts, packet)

@@ -37,10 +37,17 @@ LIVELINK_ROTATIONS: tuple[str, ...] = (
     "RightEyeYaw", "RightEyePitch", "RightEyeRoll",
 )
 
-#: The 61 Live Link Face channel names (Unreal's curve names: upper camel case).
+#: The 61 Live Link Face channel names (Unreal's curve names: upper camel case), in the UDP packet's order.
 LIVELINK_NAMES: tuple[str, ...] = tuple(
     name[0].upper() + name[1:] for name in ARKIT_BLENDSHAPES
 ) + LIVELINK_ROTATIONS
+
+#: The same 61 names in the order of the Live Link Face app's CSV recordings, which is not the packet's: the app
+#: writes JawRight before JawLeft and MouthRight before MouthLeft (docs/face.md cites recordings of the app).
+LIVELINK_CSV_NAMES: tuple[str, ...] = tuple(
+    {"JawLeft": "JawRight", "JawRight": "JawLeft", "MouthLeft": "MouthRight", "MouthRight": "MouthLeft"}.get(n, n)
+    for n in LIVELINK_NAMES
+)
 
 
 def index(name: str) -> int:
