@@ -138,6 +138,9 @@ def test_leg_ik_keeps_the_knee_forward() -> None:
     np.testing.assert_allclose(b.position("LeftFoot"), ankle, atol=1e-3)
     assert hinge_flexion(b.pose.rotations)[2] > np.radians(20)
     assert b.position("LeftLowerLeg")[2] > 0.02  # the knee comes forward
+    # The foot stays flat under the bent knee: the toes neither dig into the floor nor lift off it.
+    assert abs(b.position("LeftToes")[1] - PoseBuilder().position("LeftToes")[1]) < 1e-4
+    assert abs(b.tip("LeftToes")[1] - PoseBuilder().tip("LeftToes")[1]) < 1e-4
 
 
 def test_place_hand_puts_a_fingertip_on_the_target_with_the_asked_orientation() -> None:

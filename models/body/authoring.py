@@ -164,9 +164,12 @@ class PoseBuilder:
                               wrist, pole)
 
     def leg(self, side: str, ankle: Vec, pole: Vec = (0.0, 0.0, 1.0)) -> PoseBuilder:
-        """Place an ankle (global position) with the knee pointing towards `pole` (forward by default)."""
-        return self._two_bone(f"{side}UpperLeg", f"{side}LowerLeg", f"{side}Foot", side_axis(KNEE_AXIS_LEFT, side),
-                              ankle, pole)
+        """Place an ankle (global position) with the knee pointing towards `pole` (forward by default), the
+        foot flat and pointing forward (its rest orientation) whatever the hips and knee do."""
+        self._two_bone(f"{side}UpperLeg", f"{side}LowerLeg", f"{side}Foot", side_axis(KNEE_AXIS_LEFT, side),
+                       ankle, pole)
+        # A foot left at rest under a bent knee would pitch with the shin, its toes through the floor.
+        return self.set_global(f"{side}Foot", quat.IDENTITY)
 
     def hand(self, side: str, fingers: Vec, palm: Vec) -> PoseBuilder:
         """Orient a hand globally (see `hand_rotation`). The twist about the forearm goes to the forearm, as

@@ -359,6 +359,17 @@ _ALL = mask("all")
 # -- the dance ---------------------------------------------------------------------------------------------------
 
 
+def _blend_planted(a: BodyPose, b: BodyPose, w: float) -> BodyPose:
+    """`a` handing over to `b` by weight w, the ankles moving in a straight line from one move's place to the
+    other's and the feet kept flat: slerping two leg IK solutions that put the hips in different places (a
+    twist, a roll) would swing the ankles off both, up to 3.4 mm through the floor."""
+    pose = PoseBuilder(compose(a, b, _ALL, w))
+    for side in ("Left", "Right"):
+        ankle = f"{side}Foot"
+        pose.leg(side, (1.0 - w) * PoseBuilder(a).position(ankle) + w * PoseBuilder(b).position(ankle))
+    return pose.build()
+
+
 @dataclass(frozen=True)
 class Phrase:
     """A run of beats danced with one move: beats [start, start + length)."""
@@ -429,7 +440,7 @@ class Dance:
         blend = min(self.blend_beats, phrase.length)
         if p + 1 < len(self.phrases) and i >= end - blend and b >= 0:
             w = (i - (end - blend) + float(smoothstep(b - i))) / blend
-            pose = compose(pose, self._pose(self.phrases[p + 1].move, b, a), _ALL, w)
+            pose = _blend_planted(pose, self._pose(self.phrases[p + 1].move, b, a), w)
         return pose
 
     def weight(self, t: float) -> float:
