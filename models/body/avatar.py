@@ -23,7 +23,7 @@ from models.body.lookat import LookAtTrack, look_at
 from models.body.pose import BodyPose, ClipInstance, MotionClip, compose, smoothstep
 from models.body.skeleton import mask
 from models.layers import AvatarPose
-from models.take import ClipPlaced, MarkAdded, SynthesisDone, Take, TakeEvent, TakeStarted
+from models.take import ClipPlaced, MarkAdded, SynthesisDone, Take, TakeEnded, TakeEvent, TakeStarted
 from models.tts import SpeechSegment, words_of
 
 #: How long gestures, beats and a dance take to let go after their take is cut (s).
@@ -143,7 +143,14 @@ class AvatarBody:
         """Set up what a started take has made known: its clips (beat gestures) and gesture marks whose words
         are placed (or after its last word, once synthesis is done)."""
         take = event.take
+        if isinstance(event, TakeEnded):
+            self._forget_marks(take)
+            if take not in self._takes:  # failed before it started: its dance never plays
+                self.dances.pop(take.id, None)
+            return
         if isinstance(event, TakeStarted):
+            for gone in self._takes[:-1]:  # it leaves the last two: its dance is never sampled again
+                self.dances.pop(gone.id, None)
             self._takes = [*self._takes[-1:], take]
             for placed in take.clips:
                 self._speak(take, placed.start, placed.clip.segment)
@@ -154,6 +161,13 @@ class AvatarBody:
         elif not isinstance(event, (MarkAdded, SynthesisDone)):
             return
         self._place_marks(take)
+
+    def _forget_marks(self, take: Take) -> None:
+        """A take left its timeline: no mark of it is placed or asked for again. Its gestures still playing hold it
+        until they end (`pose` drops them), then nothing here does."""
+        for key in [key for key in self._marks_done if key[0] == take.id]:
+            self._marks_done.discard(key)
+            self._by_mark.pop(key, None)
 
     def _speak(self, take: Take, start: float, segment: SpeechSegment) -> None:
         assert take.start_pts is not None
@@ -199,7 +213,9 @@ class AvatarBody:
                 pose = compose(pose, s.motion.sample(t - s.offset), _SPEECH, w, additive=True)
         if self.gaze is not None:
             pose = compose(pose, look_at(pose, self.gaze.direction(t)), _CHEST, 1.0)
-        # Forget what has played out.
+        # Forget what has played out (frames are sampled in time order: nothing before t is asked again).
+        if self.gaze is not None:
+            self.gaze = self.gaze.played_out(t)
         self.gestures = [g for g in self.gestures if g.placed.end > t]
         self.speaking = [s for s in self.speaking if s.end > t]
         return pose

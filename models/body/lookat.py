@@ -8,6 +8,7 @@ head ends up facing the target wherever the body is.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -88,9 +89,19 @@ class LookAtTrack:
         for time, target in self.keys[1:]:
             if t <= time:
                 break
+            if t - time >= self.turn_s:  # the turn is done: wherever it started, it ends on its target
+                current = _unit(target)
+                continue
             u = float(smoothstep((t - time) / self.turn_s))
             current = quat.rotate(quat.scale(quat.between(current, _unit(target)), u), current)
         return current
+
+    def played_out(self, t: float) -> LookAtTrack:
+        """The same track for every pts from t on, without the keys whose turn has ended by t (the last of them
+        stays as the first key: where the gaze rests until the next turn), so it stays short however many
+        look-ats a show sends."""
+        ended = bisect.bisect_right([time + self.turn_s for time, _ in self.keys], t) - 1
+        return self if ended <= 0 else LookAtTrack(self.keys[ended:], self.turn_s)
 
 
 def _unit(v: Vec) -> np.ndarray:

@@ -14,6 +14,7 @@ Both learn about takes from their timeline's events (`on_take`) and are pure fun
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from collections.abc import Mapping, Sequence
 
@@ -51,6 +52,21 @@ def take_emotion_keys(take: Take) -> list[EmotionKey]:
     elif take.end_pts is not None:
         keys.append(EmotionKey(take.end_pts + HOLD_S, "neutral", ease=RELAX_S))
     return keys
+
+
+def _first_needed(keys: Sequence[EmotionKey], t: float) -> int:
+    """Index of the first of time-ordered `keys` the expression at t and after depends on: the last key in
+    effect by t whose ease is over before anything samples it (by t, and by the next key, which eases from where
+    it left the face). From it on, every earlier key is played out: a track of the keys from it on gives the same
+    point at every pts from t on (to the last bit of rounding: the eased-out start is neutral instead)."""
+    for i in range(len(keys) - 1, -1, -1):
+        key = keys[i]
+        if key.time > t:
+            continue
+        settled = key.time + key.ease
+        if settled <= t and (i + 1 == len(keys) or settled <= keys[i + 1].time):
+            return i
+    return 0
 
 
 class MouthLayer:
@@ -91,7 +107,8 @@ class AvatarFace:
         self.gaze = Gaze(seed, self.blinks)
         self.sway = Sway(seed)
         self._takes: deque[Take] = deque(maxlen=2)  # the current take and the one before (its head motion tail)
-        self._earlier: list[EmotionKey] = []  # keys of takes before the current one
+        self._earlier: list[EmotionKey] = []  # keys of takes before the current one that still shape the face
+        self._sampled = -math.inf  # the last pts applied: frames go in time order, none before it comes again
 
     def look_at(self, t: float, target: str | Sequence[float]) -> Point:
         """Look at a named target or an [x, y, z] point from t on. Raises ValueError for an unknown target."""
@@ -106,7 +123,8 @@ class AvatarFace:
             # A new take: what earlier takes asked for stands until its own first key.
             assert take.start_pts is not None
             start = take.start_pts - LEAD_S
-            self._earlier = [k for k in self.expression.keys if k.time < start]
+            earlier = [k for k in self.expression.keys if k.time < start]
+            self._earlier = earlier[_first_needed(earlier + take_emotion_keys(take), self._sampled):]
             self._takes.append(take)
         elif not (self._takes and take is self._takes[-1] and isinstance(event, (ClipPlaced, SynthesisDone,
                                                                                   TakeCut))):
@@ -131,6 +149,7 @@ class AvatarFace:
         return head
 
     def apply(self, t: float, pose: AvatarPose) -> None:
+        self._sampled = t
         face = pose.face
         point = self.expression.point(t)
         face.weights += emotion.pose(point)
