@@ -221,6 +221,11 @@ class Sidecar:
 
     def close(self) -> None:
         self.pipeline.stop()
+        if self.tracker is not None:
+            # A tracker still compiling (numba: seconds, minutes on a busy machine) would hold the interpreter's
+            # exit until it finished: end it now. ProcessPoolExecutor has no public way before Python 3.14.
+            for process in list(getattr(self.tracker, "_processes", {}).values()):
+                process.terminate()
         # Waits for the clip being synthesized (a fraction of a second), so no worker posts to a closed loop.
         for executor in (self.executor, self.music_executor, self.tracker):
             if executor is not None:

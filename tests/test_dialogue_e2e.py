@@ -26,6 +26,21 @@ def chat(client: BridgeClient, text: str, user: str = "fan", **fields: str) -> d
             time.sleep(0.2)
 
 
+def idle(client: BridgeClient) -> None:
+    """Wait until the dialogue has loaded and the host answers nothing and has nothing waiting."""
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            queue = client.request(QueueRequest(action="list"))
+            if queue["answering"] is None and not queue["waiting"]:
+                return
+        except BridgeError as exc:
+            if exc.code != "not_ready":
+                raise
+        assert time.monotonic() < deadline, "the host never went idle"
+        time.sleep(0.2)
+
+
 def until_take_ends(client: BridgeClient, take: str) -> list:
     got = []
     deadline = time.monotonic() + 30
@@ -130,8 +145,7 @@ def test_a_show_on_air_goes_on_by_itself(client: BridgeClient, tmp_path: Path) -
     rundown = tmp_path / "timed.yaml"
     rundown.write_text("title: timed\nsegments:\n  - {id: pause, type: dance, duration: 0.5}\n"
                        "  - {id: bye, type: line, text: Bye!}\n")
-    hello = chat(client, "Hello!")  # the dialogue has loaded
-    until_take_ends(client, hello["take"])  # and is idle: no answer's end will wake it
+    idle(client)  # the dialogue has loaded and answers nothing: no answer's end will wake it
     client.request(ShowRequest(action="load", file=str(rundown)))
     started = client.request(ShowRequest(action="start"))
     assert started["current"] == "pause"
