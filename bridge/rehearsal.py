@@ -27,6 +27,7 @@ from bridge.dialogue import Dialogue
 from bridge.performer import VirtualClock
 from bridge.pipeline import one_avatar
 from bridge.protocol import AudioChunk, Event, PoseFrame, Words
+from bridge.render import write_whole
 from bridge.sinks import Hub, Recorder
 from models.body.bvh import write_bvh
 from models.dialogue.engine import RetrievalEngine
@@ -152,17 +153,21 @@ def _report(rundown: Rundown, recorder: Recorder, rate: int, frame_rate: float, 
 
 
 def write_report(report: ShowReport, out_dir: Path) -> list[Path]:
+    """Write the rehearsal's files into `out_dir`, each whole or not at all (`write_whole`). Raises OSError naming
+    the file it could not write."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    wav, doc, txt = out_dir / "show.wav", out_dir / "show.json", out_dir / "timing.txt"
-    soundfile.write(wav, report.audio, report.sample_rate, subtype="PCM_16")
-    doc.write_text(json.dumps({
+    document = json.dumps({
         "title": report.title, "duration": round(report.duration, 3), "finished": report.finished,
         "segments": [{**asdict(s), "duration": round(s.duration, 3)} for s in report.segments],
         "events": report.events,
-    }, indent=1, default=str))
-    txt.write_text(report.table() + "\n")
-    if not len(report.root):
-        return [wav, doc, txt]
-    bvh = out_dir / "show.bvh"
-    write_bvh(bvh, report.root, report.rotations, report.frame_rate)
-    return [wav, doc, txt, bvh]
+    }, indent=1, default=str)
+    paths = [
+        write_whole(out_dir / "show.wav",
+                    lambda p: soundfile.write(p, report.audio, report.sample_rate, subtype="PCM_16")),
+        write_whole(out_dir / "show.json", lambda p: p.write_text(document)),
+        write_whole(out_dir / "timing.txt", lambda p: p.write_text(report.table() + "\n")),
+    ]
+    if len(report.root):
+        paths.append(write_whole(out_dir / "show.bvh",
+                                 lambda p: write_bvh(p, report.root, report.rotations, report.frame_rate)))
+    return paths

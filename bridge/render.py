@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -162,24 +164,48 @@ def read_livelink_csv(path: Path) -> tuple[np.ndarray, np.ndarray]:
     return times, values.reshape(len(times), len(LIVELINK_NAMES))
 
 
+def write_whole(path: Path, write: Callable[[Path], object]) -> Path:
+    """Call `write` with a temporary name beside `path` (same suffix, so writers that go by it still do) and rename
+    the file into place once it is complete: a full disk or a crash never leaves a truncated `path`. On OSError the
+    temporary file is removed and the error re-raised naming `path`."""
+    partial = path.with_name(f".{path.stem}.{os.getpid()}.partial{path.suffix}")
+    try:
+        write(partial)
+        os.replace(partial, path)
+    except BaseException as exc:
+        partial.unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from exc
+        raise
+    return path
+
+
+def _write_livelink_csv(take: RenderedTake, path: Path) -> None:
+    with path.open("w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(LIVELINK_CSV_HEADER)
+        writer.writerows(livelink_rows(take))
+
+
 def write_take(take: RenderedTake, out_dir: Path) -> list[Path]:
+    """Write the take's files into `out_dir`, each whole or not at all (`write_whole`). Raises OSError naming the
+    file it could not write."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    wav, doc, csv_path = out_dir / "take.wav", out_dir / "take.json", out_dir / "take.livelink.csv"
-    soundfile.write(wav, take.audio, take.sample_rate, subtype="PCM_16")
-    doc.write_text(json.dumps({
+    document = json.dumps({
         "text": take.text, "duration": take.duration, "sample_rate": take.sample_rate,
         "frame_rate": take.frame_rate, "phonemes": take.phonemes, "words": take.words, "events": take.events,
         "blendshapes_order": "ARKit (describe.blendshapes)",
         "frames": [{"t": round(float(t), 6), "w": [round(float(x), 5) for x in w],
                     "head": [round(float(x), 5) for x in h], "eyes": [round(float(x), 5) for x in e]}
                    for t, w, h, e in zip(take.frame_times, take.weights, take.head, take.eyes, strict=True)],
-    }, indent=1))
-    with csv_path.open("w", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(LIVELINK_CSV_HEADER)
-        writer.writerows(livelink_rows(take))
-    if not len(take.root):
-        return [wav, doc, csv_path]
-    bvh = out_dir / "take.bvh"
-    write_bvh(bvh, take.root, take.rotations, take.frame_rate)
-    return [wav, doc, csv_path, bvh]
+    }, indent=1)
+    paths = [
+        write_whole(out_dir / "take.wav",
+                    lambda p: soundfile.write(p, take.audio, take.sample_rate, subtype="PCM_16")),
+        write_whole(out_dir / "take.json", lambda p: p.write_text(document)),
+        write_whole(out_dir / "take.livelink.csv", lambda p: _write_livelink_csv(take, p)),
+    ]
+    if len(take.root):
+        paths.append(write_whole(out_dir / "take.bvh",
+                                 lambda p: write_bvh(p, take.root, take.rotations, take.frame_rate)))
+    return paths
