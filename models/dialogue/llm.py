@@ -38,6 +38,7 @@ from models.dialogue.moderation import check_chat_text, screen
 from models.dialogue.persona import FAQ, Persona, Product
 from models.dialogue.retrieval import Hit
 from models.dialogue.tags import EMOTIONS, GESTURES, sanitize_tags, strip_tags
+from models.tts import MAX_PIECE_CHARS, cut_point
 
 
 class LLMError(Exception):
@@ -143,8 +144,6 @@ _SENTENCE_END = re.compile(r"[.!?…]+[\"')\]]*(?=\s)")
 _CLAUSE_END = re.compile(r"[,;:—](?=\s)")
 #: The first piece may end at a clause when it has this many spoken characters: the voice starts sooner.
 FIRST_CLAUSE_MIN_CHARS = 12
-#: A piece longer than this is cut at its last clause boundary or space, so one run-on never holds the voice.
-MAX_PIECE_CHARS = 240
 
 
 class SentenceSplitter:
@@ -183,10 +182,8 @@ class SentenceSplitter:
             clause = _CLAUSE_END.search(text, 0, limit)
             if clause and len(strip_tags(text[: clause.end()])) >= FIRST_CLAUSE_MIN_CHARS:
                 return clause.end()
-        if len(text) > MAX_PIECE_CHARS:
-            window = text[:MAX_PIECE_CHARS]
-            boundary = max((m.end() for m in _CLAUSE_END.finditer(window)), default=window.rfind(" "))
-            return boundary if boundary > 0 else MAX_PIECE_CHARS
+        if len(text) > MAX_PIECE_CHARS:  # one run-on never holds the voice: cut it where the voice would
+            return cut_point(text) or MAX_PIECE_CHARS
         return None
 
 

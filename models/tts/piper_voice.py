@@ -17,14 +17,25 @@ import numpy as np
 
 from models.device import DEVICE_ENV, Device, DeviceError, fastest, onnx_uses_cuda, requested_device
 from models.face.visemes import BORROW_NEXT, JOIN_NEXT, JOIN_PREVIOUS, viseme_of
-from models.tts import PhonemeSpan, SpeechSegment, VoiceStyle, WordSpan, sentences_of, words_of
+from models.tts import (
+    MAX_PIECE_CHARS,
+    PhonemeSpan,
+    SpeechSegment,
+    VoiceStyle,
+    WordSpan,
+    cut_point,
+    pieces_of,
+    sentences_of,
+    words_of,
+)
 
 log = logging.getLogger(__name__)
 
 #: What `auto` times on CUDA and on the CPU to keep the faster (a first clause of typical length).
 PROBE_LINE = "Hi everyone, welcome to the show."
 
-#: A first clause shorter than this many characters is spoken on its own, so the first sound comes fast.
+#: A first clause shorter than this many characters is spoken on its own, so the first sound comes fast; a first
+#: sentence too long for one piece is cut this short at its start.
 FIRST_CLAUSE_MAX_CHARS = 80
 
 _CLAUSE_END = re.compile(r"(?<=[,;:])\s+")
@@ -39,15 +50,21 @@ def default_voice_paths() -> tuple[Path, Path]:
 
 
 def split_for_streaming(text: str) -> list[str]:
-    """Split text into sentences, with a short first clause on its own for a fast first sound."""
+    """Split text into the pieces the voice says one at a time: sentences, with a short first clause on its own
+    for a fast first sound, and a sentence longer than MAX_PIECE_CHARS cut between words (`pieces_of`, its first
+    piece no longer than FIRST_CLAUSE_MAX_CHARS), so a cut take stops within one piece's synthesis."""
     sentences = sentences_of(text)
     if not sentences:
         return []
     first, *rest = sentences
     clauses = _CLAUSE_END.split(first, maxsplit=1)
     if len(clauses) == 2 and len(clauses[0]) <= FIRST_CLAUSE_MAX_CHARS:
-        return [clauses[0], clauses[1], *rest]
-    return sentences
+        head = clauses
+    elif len(first) > MAX_PIECE_CHARS and (cut := cut_point(first, FIRST_CLAUSE_MAX_CHARS)):
+        head = [first[:cut], first[cut:]]
+    else:
+        head = [first]
+    return [piece for sentence in [*head, *rest] for piece in pieces_of(sentence)]
 
 
 class PiperTTS:
