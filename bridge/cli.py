@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 import json
 import logging
 import os
@@ -122,7 +123,8 @@ def _serve_config(args: argparse.Namespace) -> SidecarConfig:
         config = load_config(args.config)
     config = replace(config, **_given(
         control=args.control, stream=args.stream, frame_rate=args.fps, lookahead=args.lookahead,
-        curve_secret_key=args.curve_secret_key, curve_clients=args.curve_clients, insecure=args.insecure,
+        curve_secret_key=args.curve_secret_key, curve_clients=args.curve_clients,
+        curve_allow_any=args.curve_allow_any, insecure=args.insecure,
         seed=args.seed, llm_url=args.llm_url, llm_model=args.llm_model, llm_key=args.llm_key,
         preview_host=args.preview_host, device=args.device))
     targets = dict(_gaze_target(text) for text in args.gaze_target or [])
@@ -200,10 +202,24 @@ def render_show(args: argparse.Namespace) -> int:
         return 2
     print("rehearsing...", file=sys.stderr)
     report = rehearse(voice, rundown, frame_rate=args.fps)
-    for path in write_report(report, args.output):
+    try:
+        paths = write_report(report, args.output)
+    except OSError as exc:
+        return _write_failed(exc, args.output)
+    for path in paths:
         print(path)
     print(report.table(), file=sys.stderr)
     return 0
+
+
+def _write_failed(exc: OSError, folder: Path) -> int:
+    """Print why render could not write its files (each is written whole or not at all) and return exit code 2."""
+    path = exc.filename or folder
+    if exc.errno == errno.ENOSPC:
+        print(f"error: disk full writing {path}: free some space or choose another -o folder", file=sys.stderr)
+    else:
+        print(f"error: cannot write {path}: {exc.strerror or exc}", file=sys.stderr)
+    return 2
 
 
 def _gaze_target(text: str) -> tuple[str, tuple[float, float, float]]:
@@ -342,7 +358,7 @@ def cmd_monitor(args: argparse.Namespace) -> int:
 def cmd_render(args: argparse.Namespace) -> int:
     from bridge.config import FRAME_RATES, ConfigError
     from bridge.director import script_of
-    from bridge.render import render_take, write_take
+    from bridge.render import render_take, write_take, write_whole
     from models.face.emotion import check_emotion
 
     try:
@@ -372,7 +388,11 @@ def cmd_render(args: argparse.Namespace) -> int:
         return 2
     print("rendering...", file=sys.stderr)
     take = render_take(voice, args.text, args.emotion, frame_rate=args.fps, literal=args.literal, seed=args.seed)
-    for path in write_take(take, args.output):
+    try:
+        paths = write_take(take, args.output)
+    except OSError as exc:
+        return _write_failed(exc, args.output)
+    for path in paths:
         print(path)
     try:
         from avatar_tools.contact_sheet import write_contact_sheet
@@ -381,7 +401,10 @@ def cmd_render(args: argparse.Namespace) -> int:
             raise
         print("take.png not written (matplotlib is missing): pip install 'avatar-bridge[tools]'", file=sys.stderr)
     else:
-        print(write_contact_sheet(take, args.output / "take.png"))
+        try:
+            print(write_whole(args.output / "take.png", lambda p: write_contact_sheet(take, p)))
+        except OSError as exc:
+            return _write_failed(exc, args.output)
     print(f"{take.duration:.2f} s of audio, {len(take.frame_times)} frames at {args.fps:g} fps", file=sys.stderr)
     return 0
 
@@ -459,6 +482,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--voice-config", type=Path, help="the voice's .onnx.json (default: beside the .onnx)")
     serve.add_argument("--curve-secret-key", type=Path, help="server secret certificate: encrypt with CurveZMQ")
     serve.add_argument("--curve-clients", type=Path, help="folder of allowed client public certificates")
+    serve.add_argument("--curve-allow-any", action="store_true", default=None,
+                       help="with --curve-secret-key but no --curve-clients: let in any client key pair that has the "
+                       "server's public key (without this, serve refuses to start)")
     serve.add_argument("--insecure", action="store_true", default=None,
                        help="allow a non-loopback bind without CurveZMQ (trusted networks only)")
     serve.add_argument("--livelink", nargs="?", const="127.0.0.1:11111", metavar="HOST:PORT",

@@ -37,8 +37,8 @@ MAX_SEED = 2**32 - 1
 _AVATAR_FIELDS = ("name", "voice", "voice_config", "persona", "rig", "seed", "gaze_targets", "livelink", "vmc",
                   "vmc_blend")
 _SIDECAR_FIELDS = ("control", "stream", "frame_rate", "lookahead", "chunk_samples", "curve_secret_key",
-                   "curve_clients", "insecure", "seed", "llm_url", "llm_model", "llm_key", "preview_port",
-                   "preview_host", "device", "avatars")
+                   "curve_clients", "curve_allow_any", "insecure", "seed", "llm_url", "llm_model", "llm_key",
+                   "preview_port", "preview_host", "device", "avatars")
 
 
 class ConfigError(Exception):
@@ -72,6 +72,7 @@ class SidecarConfig:
     chunk_samples: int = 512
     curve_secret_key: Path | None = None  # the server's secret certificate (avatar-bridge keys)
     curve_clients: Path | None = None  # folder of allowed clients' public certificates
+    curve_allow_any: bool = False  # with a key but no curve_clients: let any client key pair in (else refused)
     insecure: bool = False
     seed: int = 0  # the same seed gives the same life; avatar i without its own seed gets seed + 7919 * i
     llm_url: str | None = None  # an OpenAI-compatible server for answers; None: the embedded retrieval engine
@@ -109,6 +110,8 @@ def load_config(path: str | Path) -> SidecarConfig:
         config.curve_secret_key = _file(node, base)
     if (node := get("curve_clients")) is not None:
         config.curve_clients = _folder(node, base)
+    if (node := get("curve_allow_any")) is not None:
+        config.curve_allow_any = node.boolean()
     if (node := get("insecure")) is not None:
         config.insecure = node.boolean()
     if (node := get("seed")) is not None:

@@ -1,10 +1,11 @@
-"""Safe by default: both sockets bind to loopback. Binding anywhere else requires CurveZMQ keys (encryption and,
-with a client key folder, authentication) or an explicit `insecure` flag; the preview's WebSocket, which has no
-CurveZMQ, needs the flag to leave loopback."""
+"""Safe by default: both sockets bind to loopback. Binding anywhere else requires CurveZMQ keys (encryption, and
+authentication against a folder of allowed client keys unless `curve_allow_any` lets any key pair in) or an explicit
+`insecure` flag; the preview's WebSocket, which has no CurveZMQ, needs the flag to leave loopback."""
 
 from __future__ import annotations
 
 import ipaddress
+import logging
 from typing import Any
 
 import zmq
@@ -42,6 +43,11 @@ def check_security(config: SidecarConfig) -> None:
         raise ConfigError(f"curve secret key {config.curve_secret_key} not found")
     if config.curve_clients is not None and not config.curve_clients.is_dir():
         raise ConfigError(f"curve client key folder {config.curve_clients} not found")
+    if config.curve_secret_key is not None and config.curve_clients is None and not config.curve_allow_any:
+        raise ConfigError(  # without a folder, any client key pair that knows the server's public key gets in
+            "refusing CurveZMQ without a list of allowed clients: give --curve-clients DIR/clients (a folder with "
+            "each allowed client's public .key file, e.g. DIR/client.key from `avatar-bridge keys DIR`) or, to "
+            "let in any client that has the server's public key, --curve-allow-any")
 
 
 def secure(socket: zmq.Socket, config: SidecarConfig) -> None:
@@ -58,15 +64,26 @@ def secure(socket: zmq.Socket, config: SidecarConfig) -> None:
     socket.curve_server = True
 
 
+class _RefusalLog(logging.LoggerAdapter):
+    """zmq's authenticator logs each decision at debug: a refused client becomes one warning line."""
+
+    def debug(self, msg: object, *args: object, **kwargs: Any) -> None:  # noqa: ANN401 - logging's signature
+        text = str(msg) % args if args else str(msg)
+        if text.startswith("DENIED"):
+            self.warning("CurveZMQ client refused: %s", text)
+        else:
+            super().debug(msg, *args, **kwargs)
+
+
 def start_authenticator(context: zmq.Context, config: SidecarConfig) -> Any:  # noqa: ANN401 - zmq's authenticator
-    """The CurveZMQ authenticator: the allowed clients' keys, or any client with the server's public key. None
-    without a key."""
+    """The CurveZMQ authenticator: the allowed clients' keys, or (curve_allow_any) any client with the server's
+    public key; each refused client is logged as a warning. None without a key."""
     if config.curve_secret_key is None:
         return None
     import zmq.auth
     from zmq.auth.asyncio import AsyncioAuthenticator
 
-    auth = AsyncioAuthenticator(context)
+    auth = AsyncioAuthenticator(context, log=_RefusalLog(logging.getLogger("avatar_bridge.auth"), {}))
     auth.start()
     location = str(config.curve_clients) if config.curve_clients is not None else zmq.auth.CURVE_ALLOW_ANY
     auth.configure_curve(domain="*", location=location)
