@@ -211,6 +211,9 @@ class Sidecar:
                     task.result()  # a task that failed stops the sidecar with its exception
             log.info("stopping", extra={"reason": "signal"})
         finally:
+            self.pipeline.stop()  # synthesis stops after the piece in progress
+            self._end_takes()
+            await asyncio.sleep(0.05)  # the preview's senders run once more: its clients hear the ends too
             for task in [*tasks, stopper]:
                 task.cancel()
             await asyncio.gather(*tasks, stopper, return_exceptions=True)
@@ -218,6 +221,12 @@ class Sidecar:
                 with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                     loop.remove_signal_handler(signum)
             self.close()
+
+    def _end_takes(self) -> None:
+        """Cut every take that is playing or queued, so every client hears it end (an `interrupted` event)."""
+        for avatar in self.pipeline.avatars.values():
+            if avatar.timeline.takes:
+                avatar.director.interrupt()
 
     def close(self) -> None:
         self.pipeline.stop()

@@ -90,19 +90,30 @@ def test_say_without_a_sidecar_says_what_to_do() -> None:
     assert "is the sidecar running" in result.stderr
 
 
-def test_sigterm_stops_the_sidecar_cleanly(tmp_path: Path) -> None:
+def test_sigterm_stops_the_sidecar_cleanly_and_ends_its_takes_on_the_stream(tmp_path: Path) -> None:
     import json
     import time
 
+    from bridge.protocol import Event
+
     sidecar = start_sidecar(tmp_path)
     with BridgeClient(sidecar.control, sidecar.stream, timeout=10) as client:
-        client.say("Goodbye for now.")  # mid-take: synthesis and the tick are busy
-    children = subprocess.run(["pgrep", "-P", str(sidecar.process.pid)], capture_output=True, text=True).stdout.split()
-    assert children  # the beat tracker's worker process
-    sidecar.process.terminate()
+        client.subscribe(avatar="host")
+        time.sleep(0.2)
+        take = client.say("Goodbye for now. We will be back after a short break, so please stay with us.")
+        for message, _ in client.stream(timeout=10):  # mid-take: synthesis and the tick are busy
+            if isinstance(message, Event) and message.take == take and message.type == "take_started":
+                break
+        children = subprocess.run(["pgrep", "-P", str(sidecar.process.pid)], capture_output=True,
+                                  text=True).stdout.split()
+        assert children  # the beat tracker's worker process
+        sidecar.process.terminate()
+        ended = [m.type for m, _ in client.stream(timeout=5)
+                 if isinstance(m, Event) and m.take == take and m.type in ("interrupted", "take_ended")]
+    assert ended == ["interrupted"]  # the take is closed with an event every client hears
     assert sidecar.process.wait(timeout=20) == 0
     messages = [json.loads(line).get("msg") for line in sidecar.log().splitlines() if line.startswith("{")]
-    assert messages[-2:] == ["stopping", "stopped"]
+    assert messages[-3:] == ["stopping", "interrupted", "stopped"]  # the take was cut on the way out
     assert "Traceback" not in sidecar.log() and "leaked" not in sidecar.log()
     deadline = time.monotonic() + 10
     while any(Path(f"/proc/{pid}").exists() for pid in children):  # the worker goes with the sidecar

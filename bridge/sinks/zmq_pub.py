@@ -8,6 +8,8 @@ from bridge.protocol import StreamMessage
 
 #: Messages queued per subscriber before ZeroMQ drops for that subscriber alone (about 5 s of stream).
 SEND_HWM = 2000
+#: How long closing waits for queued messages to go out, in milliseconds.
+CLOSE_LINGER_MS = 250
 
 
 class ZmqPubSink:
@@ -26,4 +28,5 @@ class ZmqPubSink:
             self.dropped += 1
 
     def close(self) -> None:
-        self.socket.close(linger=0)
+        # A moment for what is queued (a stop's last events) to reach subscribers; a gone one does not hold it up.
+        self.socket.close(linger=CLOSE_LINGER_MS)
