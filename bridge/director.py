@@ -80,6 +80,7 @@ class Director:
             check_emotion(emotion)
         script = script_of(text, literal, self.gestures)
         take = self.timeline.new_take(script.text, emotion, script.marks)
+        self.timeline.piece_queued(take)
         self._run(self._synthesize, take, script, take.emotion or "neutral", 1.0, True)
         log.info("take queued", extra={"avatar": take.avatar, "take": take.id, "chars": len(text)})
         return take
@@ -99,6 +100,7 @@ class Director:
         emotion, intensity = (runs[-1].emotion, runs[-1].intensity) if runs else (take.emotion or "neutral", 1.0)
         offset = len(words_of(take.text))
         self.timeline.extend(take, script.text, (replace(m, word=m.word + offset) for m in script.marks))
+        self.timeline.piece_queued(take)
         self._run(self._synthesize, take, script, emotion, intensity, False)
 
     def close(self, take: Take, error: str | None = None) -> None:
@@ -130,6 +132,8 @@ class Director:
         except Exception as exc:  # a voice failure ends this take only; the sidecar keeps serving
             log.exception("synthesis failed", extra={"take": take.id})
             error = f"{type(exc).__name__}: {exc}"
+        if not self.stopped:
+            self.post(self.timeline.piece_synthesized, take)
         if (finish or error is not None) and not self.stopped:
             self.post(self._finish, take, error)
 

@@ -375,7 +375,7 @@ class Skeleton:
 
 #: Event types on the stream.
 EVENT_TYPES = ("take_started", "take_ended", "interrupted", "error", "chat", "fallback", "show", "gesture", "dance",
-               "warning")
+               "warning", "voice_busy", "voice_ready")
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ preview's WebSocket both call it.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -176,4 +177,8 @@ class RequestHandler:
         return {"avatar": avatar.name, "pts": avatar.director.interrupt()}
 
     def ping(self, request: PingRequest) -> dict[str, Any]:
-        return {"t_client": request.t_client, "t_server": self.clock.now()}
+        """The clock, and whether each avatar's voice keeps up (a busy voice answers pings at once too)."""
+        now = self.clock.now()
+        return {"t_client": request.t_client, "t_server": now,
+                "voices": {name: dataclasses.asdict(avatar.director.timeline.voice_status(now))
+                           for name, avatar in self.avatars.items()}}

@@ -9,7 +9,9 @@ protocol defines (phonemes, words, audio, events). Everything here runs on the e
 from __future__ import annotations
 
 from collections import deque
+from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import numpy as np
@@ -18,6 +20,20 @@ from bridge.protocol import AudioChunk, Event, Phonemes, StreamMessage, Words
 from models.face.drivers import SpeechClip
 from models.face.tags import Mark
 from models.take import Listener, Take, new_take_id
+
+#: A take that has had words waiting this long for their audio (its first clause, or the next one once its audio
+#: ran out) makes the voice visibly busy: a `voice_busy` event, then `voice_ready` when audio comes again.
+VOICE_BUSY_S = 1.0
+
+
+@dataclass(frozen=True)
+class VoiceStatus:
+    """Whether an avatar's voice keeps up, for `ping` and `describe`: `waiting_s` is how long the current take
+    has waited for audio (0 when it has some to play); `pieces` are texts given to the voice, not yet synthesized."""
+
+    busy: bool
+    waiting_s: float
+    pieces: int
 
 
 class Publish(Protocol):
@@ -40,6 +56,9 @@ class AvatarTimeline:
         self.audio_cursor = 0
         self.free_pts = 0.0  # when the previous take stopped sounding
         self.seq: dict[str, int] = {}
+        self.pieces: Counter[str] = Counter()  # per take id: texts given to the voice, not synthesized yet
+        self.starved_since: float | None = None  # pts from which the current take has waited for audio
+        self.busy = False
 
     def subscribe(self, listener: Listener) -> None:
         """Be told of every change to this avatar's takes, as it happens."""
@@ -91,6 +110,21 @@ class AvatarTimeline:
     def mark(self, take: Take, mark: Mark) -> int:
         """Add a mark (a gesture on a word) to a take; returns its index in `take.marks`."""
         return take.add_mark(mark)
+
+    def piece_queued(self, take: Take) -> None:
+        """A text of the take went to the voice (the director, as it queues the work)."""
+        self.pieces[take.id] += 1
+
+    def piece_synthesized(self, take: Take) -> None:
+        """The voice is done with one of the take's texts (all its clips delivered, or it stopped)."""
+        self.pieces[take.id] -= 1
+        if self.pieces[take.id] <= 0:
+            del self.pieces[take.id]
+
+    def voice_status(self, now: float) -> VoiceStatus:
+        t = now + self.lookahead
+        waiting = 0.0 if self.starved_since is None else max(0.0, t - self.starved_since)
+        return VoiceStatus(self.busy, round(waiting, 3), sum(self.pieces.values()))
 
     def finish_synthesis(self, take: Take, error: str | None, now: float) -> None:
         take.finish_synthesis(error)
@@ -151,6 +185,26 @@ class AvatarTimeline:
             self.free_pts = end
             self.event("take_ended", end, take)
             take.end()
+        self._check_voice(t)
+
+    def _check_voice(self, t: float) -> None:
+        """Announce a voice that keeps the current take waiting for audio, and the end of the wait."""
+        take = self.current
+        starving = take is not None and self.pieces[take.id] > 0 and (
+            take.start_pts is None or take.start_pts + len(take.audio) / take.sample_rate < t)
+        if not starving:
+            if self.busy:
+                waited = t - self.starved_since if self.starved_since is not None else 0.0
+                self.event("voice_ready", t, take, waited_s=round(waited, 3))
+            self.starved_since, self.busy = None, False
+            return
+        assert take is not None
+        if self.starved_since is None:
+            self.starved_since = t if take.start_pts is None else take.start_pts + len(take.audio) / take.sample_rate
+        if not self.busy and t - self.starved_since >= VOICE_BUSY_S:
+            self.busy = True
+            self.event("voice_busy", t, take, waiting_s=round(t - self.starved_since, 3),
+                       pieces=sum(self.pieces.values()), reason="first_audio" if take.start_pts is None else "underrun")
 
     def _send_audio(self, take: Take, until_pts: float) -> None:
         assert take.start_pts is not None

@@ -21,12 +21,14 @@ HOP = 256
 
 
 def collect_take(client: BridgeClient, take: str, timeout: float = 30.0) -> dict[str, list]:
-    """Everything the stream carries until the take ends or is interrupted."""
-    got: dict[str, list] = {"audio": [], "face": [], "phonemes": [], "words": [], "event": []}
+    """Everything the stream carries until the take ends or is interrupted; `voice_busy`/`voice_ready` events (a
+    loaded machine's slow voice) apart from the take's own events."""
+    got: dict[str, list] = {"audio": [], "face": [], "phonemes": [], "words": [], "event": [], "voice": []}
     deadline = time.monotonic() + timeout
     for message, _ in client.stream(timeout=5.0):
         if isinstance(message, FaceFrame) or getattr(message, "take", None) == take:
-            got[message.KIND].append(message)
+            voice = isinstance(message, Event) and message.type.startswith("voice_")
+            got["voice" if voice else message.KIND].append(message)
         if isinstance(message, Event) and message.take == take and message.type in ("take_ended", "interrupted"):
             # Keep the face frames that were published ahead of the end.
             until = time.monotonic() + 0.3
