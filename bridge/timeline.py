@@ -8,8 +8,7 @@ protocol defines (phonemes, words, audio, events). Everything here runs on the e
 
 from __future__ import annotations
 
-from collections import deque
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol

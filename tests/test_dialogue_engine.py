@@ -167,3 +167,19 @@ def test_dialogue_reads_tags_with_the_parsers_grammar() -> None:
     assert strip_tags("<_wave> hi") == "<_wave> hi"  # not a gesture name for either: parse_tags refuses it
     with pytest.raises(ValueError, match="malformed tag"):
         parse_tags("<_wave> hi")
+
+
+def test_a_big_catalogue_is_summarised_not_read_out() -> None:
+    from dataclasses import replace
+
+    kinds = ("plush", "lantern", "mug", "scarf")
+    products = tuple(Product(f"p{i}", f"Item Number {i}", 10.0 + i, "USD", f"Item {i}.",
+                             (kinds[i % 4], "gift") if i % 2 else (kinds[i % 4],), f"https://shop.example.com/p{i}")
+                     for i in range(500))
+    persona = replace(PERSONA, knowledge=replace(PERSONA.knowledge, products=products))
+    answer = RetrievalEngine(persona, KnowledgeIndex(persona.knowledge, backend="bm25")).compose(
+        ChatTurn("fan", "What do you sell?"))
+    assert answer.intent == "catalogue"
+    assert "We have 500 products, among them the Item Number 0, Item Number 1 and Item Number 2." in answer.text
+    assert "Item Number 3" not in answer.text and len(answer.text) < 400
+    assert "Ask me about gift, plush or lantern, or any product by name." in answer.text

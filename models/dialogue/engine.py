@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import re
 from abc import ABC, abstractmethod
+from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Literal
@@ -140,6 +141,11 @@ def _without(pattern: re.Pattern[str], text: str) -> str:
     return pattern.sub(" ", text)
 
 
+#: "What do you sell?": up to this many products are named; a larger catalogue is summarised (its size, the
+#: first CATALOGUE_FEATURED by name and its CATALOGUE_KINDS most common tags) so that she never reads out 500.
+CATALOGUE_NAMED = 8
+CATALOGUE_FEATURED = 3
+CATALOGUE_KINDS = 3
 _SENTENCES = re.compile(r"(?<=[.!?])\s+")
 
 
@@ -270,11 +276,23 @@ class RetrievalEngine(DialogueEngine):
         return self._item_sentences(fact, intro=True)
 
     def catalogue(self) -> list[Sentence]:
-        """The store's products by name (no prices: a fan asks for the one they like)."""
-        names = [p.name for p in self.persona.knowledge.products]
-        if not names:
+        """The store's products by name (no prices: a fan asks for the one they like). A catalogue of more than
+        CATALOGUE_NAMED products is summarised: how many, the first few by name, the kinds most of them are."""
+        products = self.persona.knowledge.products
+        if not products:
             return [Sentence(f"{emotion_tag('thinking')} {gesture_tag('shrug')} {self._phrase('unknown')}")]
-        listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
-        return [Sentence(f"{emotion_tag('excited')} {gesture_tag('present_product')} {self._phrase('catalogue')}"),
-                Sentence(f"We have the {listed}.", tuple(p.id for p in self.persona.knowledge.products))]
+        intro = Sentence(f"{emotion_tag('excited')} {gesture_tag('present_product')} {self._phrase('catalogue')}")
+        if len(products) <= CATALOGUE_NAMED:
+            return [intro, Sentence(f"We have the {_listed([p.name for p in products])}.",
+                                    tuple(p.id for p in products))]
+        featured = products[:CATALOGUE_FEATURED]
+        summary = [intro, Sentence(f"We have {len(products)} products, among them the "
+                                   f"{_listed([p.name for p in featured])}.", tuple(p.id for p in featured))]
+        kinds = Counter(tag for p in products for tag in p.tags).most_common(CATALOGUE_KINDS)
+        if kinds:
+            summary.append(Sentence(f"Ask me about {_listed([k for k, _ in kinds], 'or')}, or any product by name."))
+        return summary
 
+
+def _listed(names: list[str], conjunction: str = "and") -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} {conjunction} {names[-1]}"
