@@ -8,6 +8,7 @@ protocol defines (phonemes, words, audio, events). Everything here runs on the e
 
 from __future__ import annotations
 
+import logging
 from collections import Counter, deque
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -19,6 +20,8 @@ from bridge.protocol import AudioChunk, Event, Phonemes, StreamMessage, Words
 from models.face.drivers import SpeechClip
 from models.face.tags import Mark
 from models.take import Listener, Take, new_take_id
+
+log = logging.getLogger(__name__)
 
 #: A take that has had words waiting this long for their audio (its first clause, or the next one once its audio
 #: ran out) makes the voice visibly busy: a `voice_busy` event, then `voice_ready` when audio comes again.
@@ -202,8 +205,10 @@ class AvatarTimeline:
             self.starved_since = t if take.start_pts is None else take.start_pts + len(take.audio) / take.sample_rate
         if not self.busy and t - self.starved_since >= VOICE_BUSY_S:
             self.busy = True
-            self.event("voice_busy", t, take, waiting_s=round(t - self.starved_since, 3),
-                       pieces=sum(self.pieces.values()), reason="first_audio" if take.start_pts is None else "underrun")
+            busy = {"waiting_s": round(t - self.starved_since, 3), "pieces": sum(self.pieces.values()),
+                    "reason": "first_audio" if take.start_pts is None else "underrun"}
+            self.event("voice_busy", t, take, **busy)
+            log.warning("voice busy", extra={"avatar": self.avatar, "take": take.id, **busy})
 
     def _send_audio(self, take: Take, until_pts: float) -> None:
         assert take.start_pts is not None

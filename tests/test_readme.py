@@ -1,9 +1,11 @@
-"""The README's commands work as written: each `avatar-bridge ...` line of its code blocks runs against a real
-sidecar (the fixture is the `serve`; `make` lines are skipped) and exits 0, and its chat example is answered."""
+"""The README's and the docs' commands work as written: each `avatar-bridge ...` line of their code blocks runs
+against a real sidecar (the fixture is the `serve`; a `serve` line must parse, `make` lines are skipped) and exits
+0, their chat examples are answered, and each `python -m MODULE` line names a module whose --help works."""
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
 import subprocess
@@ -18,11 +20,18 @@ import yaml
 from bridge.cli import build_parser
 from bridge.client import BridgeClient
 from models.dialogue.show import load_rundown
+from models.face.rigs import load_profile
 from tests.conftest import RunningSidecar, start_sidecar, stop_sidecar
 
 ROOT = Path(__file__).resolve().parents[1]
 PERSONA = ROOT / "models" / "dialogue" / "data" / "default_persona.yaml"
 PROGRAMS = ("avatar-bridge", ".venv/bin/avatar-bridge")
+PYTHONS = ("python", "python3", ".venv/bin/python")
+#: Where the commands are, in the order they run (one sidecar: a doc's commands may build on the ones before).
+DOCUMENTS = (ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md")))
+#: Morph-name files the docs' examples name as the user's own, made by the test: a rig with every morph of the
+#: profile the example checks it against.
+USER_FILES = {"my_rig_morphs.txt": "arkit", "my_face_curves.txt": "livelink"}
 #: What an answer that found nothing in the persona says: the persona's own phrases for it, and the words an LLM
 #: would use.
 PERSONA_DOCUMENT = yaml.safe_load(PERSONA.read_text())
@@ -37,19 +46,29 @@ def code_blocks(markdown: str) -> Iterator[str]:
     yield from re.findall(r"(?:^|\n\n)((?:(?: {4}|\t)[^\n]*\n?)+)", markdown)
 
 
-def readme_commands() -> list[list[str]]:
-    """Each avatar-bridge command line of the README's code blocks, its arguments split as a shell would (its
-    comment dropped), in order; `serve` is the fixture, so not among them."""
+def command_lines(document: Path, programs: tuple[str, ...]) -> list[list[str]]:
+    """Each command line of `programs` in the document's code blocks, its arguments split as a shell would (a
+    leading `$ ` prompt and its comment dropped), in order."""
     commands = []
-    for block in code_blocks((ROOT / "README.md").read_text()):
+    for block in code_blocks(document.read_text()):
         for line in block.splitlines():
-            words = shlex.split(line, comments=True)
-            if words and words[0] in PROGRAMS and words[1:2] != ["serve"]:
-                commands.append(words[1:])
+            line = line.strip().removeprefix("$ ")
+            if line.split(maxsplit=1)[:1] and line.split(maxsplit=1)[0] in programs:
+                commands.append(shlex.split(line, comments=True))
     return commands
 
 
+def readme_commands() -> list[list[str]]:
+    """The avatar-bridge commands of the README and the docs, in order, but `serve` (the fixture is the serve)."""
+    return [words[1:] for document in DOCUMENTS for words in command_lines(document, PROGRAMS)
+            if words[1:2] != ["serve"]]
+
+
 COMMANDS = readme_commands()
+SERVE_COMMANDS = [words[1:] for document in DOCUMENTS for words in command_lines(document, PROGRAMS)
+                  if words[1:2] == ["serve"]]
+MODULES = sorted({words[words.index("-m") + 1] for document in DOCUMENTS for words in command_lines(document, PYTHONS)
+                  if "-m" in words[:-1]})
 
 
 def talks_to_the_sidecar(args: list[str]) -> bool:
@@ -82,6 +101,10 @@ def as_test_runs(args: list[str], sidecar: RunningSidecar | None, tmp_path: Path
         args[at] = str(opening_of(ROOT / args[at], tmp_path))
     if args[0] == "monitor" and "--duration" not in args:
         args += ["--duration", "1"]
+    for i, arg in enumerate(args):
+        if arg in USER_FILES:
+            (tmp_path / arg).write_text("\n".join(morph for _, _, morph in load_profile(USER_FILES[arg]).morphs()))
+            args[i] = str(tmp_path / arg)
     if sidecar is not None:
         args += ["--control", sidecar.control, "--stream", sidecar.stream]
     return [sys.executable, "-m", "bridge.cli", *args]
@@ -89,8 +112,9 @@ def as_test_runs(args: list[str], sidecar: RunningSidecar | None, tmp_path: Path
 
 @pytest.fixture(scope="module")
 def offline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[tuple[str, ...], subprocess.Popen]]:
-    """The offline commands (render), started at once in the background while the sidecar starts and the client
-    commands run: each loads its own voice, and one after the other they would double the test's time."""
+    """The offline commands (render, rig, config), started at once in the background once the sidecar is up (the
+    tests ask for it first), while the client commands run: each loads its own voice, and one after the other
+    they would double the test's time."""
     runs = {tuple(args): subprocess.Popen(as_test_runs(args, None, tmp_path_factory.mktemp("offline")), cwd=ROOT,
                                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             for args in COMMANDS if not talks_to_the_sidecar(args)}
@@ -103,7 +127,7 @@ def offline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[tuple[str
 
 @pytest.fixture(scope="module")
 def sidecar(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSidecar]:
-    running = start_sidecar(tmp_path_factory.mktemp("readme"))
+    running = start_sidecar(tmp_path_factory.mktemp("readme"), timeout=120)
     try:
         with BridgeClient(running.control, running.stream, timeout=10) as client:
             deadline = time.monotonic() + 60  # the chat answers `not_ready` until the dialogue engine loads
@@ -117,6 +141,19 @@ def sidecar(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSidecar
 
 def test_the_readme_has_its_commands() -> None:
     assert {args[0] for args in COMMANDS} >= {"say", "chat", "gesture", "look-at", "describe", "monitor", "render"}
+
+
+@pytest.mark.parametrize("args", SERVE_COMMANDS, ids=[" ".join(args) for args in SERVE_COMMANDS])
+def test_docs_serve_command_parses(args: list[str]) -> None:
+    # Each would start a sidecar of its own (the fixture is one): its options must at least be serve's.
+    build_parser().parse_args(args)
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_docs_python_module_has_help(module: str) -> None:
+    result = subprocess.run([sys.executable, "-m", module, "--help"], cwd=ROOT, capture_output=True, text=True,
+                            timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert result.returncode == 0 and "usage" in result.stdout.lower(), result.stderr
 
 
 def chat_answer(reply: dict, sidecar: RunningSidecar) -> tuple[str, list[dict]]:
@@ -133,8 +170,8 @@ def chat_answer(reply: dict, sidecar: RunningSidecar) -> tuple[str, list[dict]]:
 
 
 @pytest.mark.parametrize("args", COMMANDS, ids=[" ".join(args) for args in COMMANDS])
-def test_readme_command_runs(args: list[str], offline: dict[tuple[str, ...], subprocess.Popen],
-                             sidecar: RunningSidecar, tmp_path: Path) -> None:
+def test_readme_command_runs(args: list[str], sidecar: RunningSidecar,
+                             offline: dict[tuple[str, ...], subprocess.Popen], tmp_path: Path) -> None:
     if tuple(args) in offline:
         stdout, stderr = offline[tuple(args)].communicate(timeout=120)
         returncode = offline[tuple(args)].returncode
