@@ -1,0 +1,169 @@
+"""Paths a request names (`show load`, `dance`, a rundown's persona and music): only regular files under the media
+folders, size-capped, read off the event loop, never quoted back (bridge/media.py). A real sidecar as a
+subprocess with one `--media-dir`, and the config's key in this process."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import soundfile
+
+from bridge.client import BridgeClient, BridgeError
+from bridge.config import load_config
+from bridge.media import MAX_MUSIC_BYTES, MediaDirs, default_media_dirs
+from bridge.protocol import DanceRequest, PingRequest, Request, ShowRequest
+from models.body.metrics import click_track
+from models.dialogue.spec import MAX_SPEC_BYTES, SpecError
+from tests.conftest import start_sidecar, stop_sidecar
+
+RUNDOWN = """title: Media test
+segments:
+  - id: hello
+    type: line
+    text: Hello there.
+  - id: groove
+    type: dance
+    music: beat.wav
+"""
+
+
+@pytest.fixture(scope="module")
+def folders(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """(the media folder, a folder beside it the sidecar may not read), with a good rundown and music in the first
+    and a good rundown in the second."""
+    base = tmp_path_factory.mktemp("paths")
+    media, outside = base / "media", base / "outside"
+    media.mkdir()
+    outside.mkdir()
+    audio, _ = click_track(120.0, 4.0, 22050)
+    soundfile.write(media / "beat.wav", audio, 22050)
+    (media / "show.yaml").write_text(RUNDOWN)
+    (outside / "show.yaml").write_text(RUNDOWN.replace("music: beat.wav", "duration: 2"))
+    soundfile.write(outside / "beat.wav", audio, 22050)
+    return media, outside
+
+
+@pytest.fixture(scope="module")
+def client(folders: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory) -> Iterator[BridgeClient]:
+    running = start_sidecar(tmp_path_factory.mktemp("sidecar"), "--media-dir", str(folders[0]))
+    try:
+        with BridgeClient(running.control, running.stream, timeout=5.0) as c:
+            yield c
+    finally:
+        stop_sidecar(running)
+
+
+def refused(client: BridgeClient, request: Request) -> BridgeError:
+    with pytest.raises(BridgeError) as error:
+        client.request(request)
+    return error.value
+
+
+def load(file: str | Path) -> ShowRequest:
+    return ShowRequest(action="load", file=str(file))
+
+
+def test_a_file_outside_the_media_folders_is_refused_and_not_quoted(client: BridgeClient) -> None:
+    for request, field in ((load("/etc/passwd"), "file"), (DanceRequest(music="/etc/passwd"), "music")):
+        error = refused(client, request)
+        assert (error.code, error.field) == ("not_allowed", field)
+        assert "--media-dir" in error.message and "media.folders" in error.message
+        for line in Path("/etc/passwd").read_text().splitlines():
+            assert line not in error.message
+        assert "root:" not in error.message
+
+
+def test_dot_dot_and_links_cannot_leave_the_media_folders(client: BridgeClient, folders: tuple[Path, Path]) -> None:
+    media, outside = folders
+    (media / "escape.yaml").symlink_to(outside / "show.yaml")
+    (media / "escape.wav").symlink_to(outside / "beat.wav")
+    for request in (load(media / ".." / "outside" / "show.yaml"), load("../outside/show.yaml"),
+                    load(media / "escape.yaml"), load("escape.yaml"),
+                    DanceRequest(music="../outside/beat.wav"), DanceRequest(music=str(media / "escape.wav"))):
+        assert refused(client, request).code == "not_allowed", request
+
+
+def test_a_fifo_is_refused_at_once_and_the_sidecar_keeps_answering(client: BridgeClient,
+                                                                     folders: tuple[Path, Path]) -> None:
+    fifo = folders[0] / "live.yaml"
+    os.mkfifo(fifo)
+    start = time.monotonic()
+    error = refused(client, load(fifo))
+    assert time.monotonic() - start < 2.0
+    assert (error.code, error.field) == ("bad_rundown", "file") and "pipe (FIFO), not a regular file" in error.message
+    os.mkfifo(folders[0] / "live.mp3")
+    assert "pipe (FIFO)" in refused(client, DanceRequest(music="live.mp3")).message
+    start = time.monotonic()
+    client.request(PingRequest(t_client=1.0))  # answered: the loop was not blocked
+    assert time.monotonic() - start < 1.0
+
+
+def test_a_device_is_refused(client: BridgeClient, folders: tuple[Path, Path]) -> None:
+    (folders[0] / "zero.yaml").symlink_to("/dev/zero")
+    for file in ("/dev/zero", "zero.yaml"):
+        error = refused(client, load(file))
+        assert error.code == "not_allowed" and "MemoryError" not in error.message
+
+
+def test_files_over_the_cap_are_refused_naming_the_limit(client: BridgeClient, folders: tuple[Path, Path]) -> None:
+    big = folders[0] / "long.wav"
+    with big.open("wb") as out:
+        out.truncate(MAX_MUSIC_BYTES + 1)  # sparse: no disk
+    error = refused(client, DanceRequest(music="long.wav"))
+    assert (error.code, error.field) == ("bad_music", "music")
+    assert f"has {MAX_MUSIC_BYTES + 1} bytes; the limit is {MAX_MUSIC_BYTES} bytes (128 MiB)" in error.message
+    (folders[0] / "long.yaml").write_text("#" * (MAX_SPEC_BYTES + 1))
+    assert "the limit is 2097152 bytes (2 MiB)" in refused(client, load("long.yaml")).message
+
+
+def test_an_empty_file_and_a_folder_say_what_they_are(client: BridgeClient, folders: tuple[Path, Path]) -> None:
+    (folders[0] / "silence.mp3").touch()
+    error = refused(client, DanceRequest(music="silence.mp3"))
+    assert (error.code, error.field) == ("bad_music", "music") and "music file is empty (0 bytes)" in error.message
+    (folders[0] / "album.mp3").mkdir()
+    assert "music file is a folder" in refused(client, DanceRequest(music="album.mp3")).message
+    assert "rundown file is a folder" in refused(client, load(folders[0])).message
+    assert "music file not found" in refused(client, DanceRequest(music="none.mp3")).message
+
+
+def test_a_bad_rundown_gives_its_line_but_not_its_text(client: BridgeClient, folders: tuple[Path, Path]) -> None:
+    (folders[0] / "secret.yaml").write_text("root:x:0:0:the-secret-line\n")
+    error = refused(client, load("secret.yaml"))
+    assert error.code == "bad_rundown" and "line 1" in error.message and "must be a mapping" in error.message
+    assert "secret" not in error.message.replace("secret.yaml", "")
+    (folders[0] / "typo.yaml").write_text(RUNDOWN.replace("type: line", "type: tango-secret"))
+    error = refused(client, load("typo.yaml"))
+    assert "line 4" in error.message and "segments[0].type: unknown value" in error.message
+    assert "tango" not in error.message
+    # A persona or music the rundown names goes through the same policy, reported at its line.
+    (folders[0] / "leaky.yaml").write_text("title: x\npersona: ../outside/show.yaml\nsegments: []\n")
+    error = refused(client, load("leaky.yaml"))
+    assert "line 2" in error.message and "outside the media folders" in error.message
+    (folders[0] / "leaky2.yaml").write_text(RUNDOWN.replace("beat.wav", "/dev/zero"))
+    error = refused(client, load("leaky2.yaml"))
+    assert "line 8" in error.message and "outside the media folders" in error.message
+
+
+def test_a_good_rundown_and_music_in_the_media_folder_still_work(client: BridgeClient,
+                                                                  folders: tuple[Path, Path]) -> None:
+    status = client.request(load("show.yaml"))  # relative: looked up in the media folders
+    assert [segment["id"] for segment in status["segments"]] == ["hello", "groove"]
+    assert client.request(DanceRequest(music="beat.wav"))["take"]
+    assert client.request(DanceRequest(music=str(folders[0] / "beat.wav")))["take"]
+    media = client.describe()["media"]
+    assert media["folders"] == [str(folders[0].resolve())] and media["max_bytes"]["music"] == MAX_MUSIC_BYTES
+
+
+def test_media_dirs_come_from_the_config_file_relative_to_it(tmp_path: Path) -> None:
+    (tmp_path / "music").mkdir()
+    path = tmp_path / "sidecar.yaml"
+    path.write_text("media_dirs: [music]\n")
+    assert load_config(path).media_dirs == [tmp_path / "music"]
+    path.write_text("media_dirs: [nowhere]\n")
+    with pytest.raises(SpecError, match="1: media_dirs\\[0\\]: folder not found"):
+        load_config(path)
+    assert MediaDirs.of([]).roots == tuple(p.resolve() for p in default_media_dirs())
