@@ -66,7 +66,8 @@ class MediaDirs:
     def open(self, requested: str | Path, kind: MediaKind, field: str,
              base: Path | None = None) -> tuple[Path, BinaryIO]:
         """Open the file a request names, for reading: its resolved path and the open file. A relative path is
-        looked up in each media folder in turn (in `base` when a file names it relative to itself). Raises
+        looked up in each media folder in turn, then in the working folder (in `base` when a file names it
+        relative to itself); wherever it is found, it must lie in a media folder. Raises
         RequestError(the kind's code, or not_allowed; `field`)."""
         what = f"{kind} file"
         path = self._find(Path(requested), kind, field, base)
@@ -107,8 +108,8 @@ class MediaDirs:
             candidates = [requested]
         elif base is not None:
             candidates = [base / requested]
-        else:
-            candidates = [root / requested for root in self.roots]
+        else:  # each media folder, then the working folder (`examples/shows/x.yaml` typed where serve runs)
+            candidates = [*(root / requested for root in self.roots), Path.cwd() / requested]
         inside = [path for path in map(_resolve, candidates) if self._allowed(path)]
         if not inside:
             raise RequestError("not_allowed", f"{field}: the {kind} file is outside the media folders this sidecar may "
