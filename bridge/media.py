@@ -103,21 +103,21 @@ class MediaDirs:
         return path
 
     def _find(self, requested: Path, kind: MediaKind, field: str, base: Path | None) -> Path:
-        """The first candidate inside a media folder that exists; links and `..` are resolved before the check."""
+        """The first candidate that exists, resolved (links and `..`), when it lies in a media folder."""
         if requested.is_absolute():
             candidates = [requested]
         elif base is not None:
             candidates = [base / requested]
         else:  # each media folder, then the working folder (`examples/shows/x.yaml` typed where serve runs)
             candidates = [*(root / requested for root in self.roots), Path.cwd() / requested]
-        inside = [path for path in map(_resolve, candidates) if self._allowed(path)]
-        if not inside:
-            raise RequestError("not_allowed", f"{field}: the {kind} file is outside the media folders this sidecar may "
-                                              "read; put it in one of them (describe lists them under "
-                                              "media.folders) or start the sidecar with --media-dir FOLDER", field)
-        for path in inside:
-            if os.path.lexists(path):
+        resolved = [(candidate, _resolve(candidate)) for candidate in candidates]
+        for candidate, path in resolved:
+            if os.path.lexists(candidate):  # the first that is there: it is the file meant, allowed or not
+                if not self._allowed(path):
+                    raise _not_allowed(kind, field)
                 return path
+        if not any(self._allowed(path) for _, path in resolved):
+            raise _not_allowed(kind, field)  # the same answer as when it is there: no probing outside
         where = "a path relative to the rundown" if base is not None else \
             "an absolute path or one relative to a media folder (describe lists them under media.folders)"
         raise _error(kind, field, f"{kind} file not found: give {where}")
@@ -144,7 +144,7 @@ def read_rundown(media: MediaDirs, requested: str, persona: Persona | None) -> R
     never the file's text."""
     path, data = media.read(requested, "rundown", "file")
     try:
-        return parse_rundown(_text(data, "rundown"), requested, path.parent, persona, _MediaFiles(media))
+        return parse_rundown(_text(data, requested, "rundown"), requested, path.parent, persona, _MediaFiles(media))
     except SpecError as exc:
         raise RequestError("bad_rundown", without_text(exc), "file") from None
 
@@ -157,7 +157,8 @@ class _MediaFiles(RundownFiles):
 
     def persona(self, node: Node, path: Path) -> tuple[Persona, Path]:
         resolved, data = self._media(node, lambda: self.media.read(path, "persona", node.path, path.parent))
-        return parse_persona(_text(data, "persona"), "the rundown's persona"), resolved
+        name = "the rundown's persona"
+        return parse_persona(_text(data, name, "persona"), name), resolved
 
     def music(self, node: Node, path: Path) -> Path:
         return self._media(node, lambda: self.media.check(path, "music", node.path, path.parent))
@@ -166,8 +167,8 @@ class _MediaFiles(RundownFiles):
     def _media(node: Node, fn: Callable[[], T]) -> T:
         try:
             return fn()
-        except RequestError as exc:  # the rundown's line, then the policy's message (which quotes nothing)
-            raise node.error(exc.message.removeprefix(f"{node.path}: ")) from None
+        except RequestError as exc:  # its code (not_allowed stays), the rundown's line, the policy's message
+            raise RequestError(exc.code, f"{node.file}: line {node.line}: {exc.message}", "file") from None
 
 
 def without_text(error: SpecError) -> str:
@@ -182,15 +183,21 @@ def without_text(error: SpecError) -> str:
     return f"{where}: {field}: {problem}" if field else f"{where}: {problem}"
 
 
-def _text(data: bytes, kind: str) -> str:
+def _text(data: bytes, name: str, kind: str) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise SpecError(kind, data[: exc.start].count(b"\n") + 1, "", f"{kind} file is not UTF-8 text") from None
+        raise SpecError(name, data[: exc.start].count(b"\n") + 1, "", f"{kind} file is not UTF-8 text") from None
 
 
 def _resolve(path: Path) -> Path:
     return Path(os.path.realpath(path))
+
+
+def _not_allowed(kind: MediaKind, field: str) -> RequestError:
+    return RequestError("not_allowed", f"{field}: the {kind} file is outside the media folders this sidecar may "
+                                       "read; put it in one of them (describe lists them under media.folders) or "
+                                       "start the sidecar with --media-dir FOLDER", field)
 
 
 def _error(kind: MediaKind, field: str, message: str) -> RequestError:

@@ -4,21 +4,28 @@ subprocess with one `--media-dir`, and the config's key in this process."""
 
 from __future__ import annotations
 
+import asyncio
+import io
 import os
+import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import msgpack
 import pytest
 import soundfile
+from websockets.asyncio.client import connect
 
+from bridge.cli import _serve_config, build_parser
 from bridge.client import BridgeClient, BridgeError
-from bridge.config import load_config
+from bridge.config import ConfigError, load_config
 from bridge.media import MAX_MUSIC_BYTES, MediaDirs, default_media_dirs
 from bridge.protocol import DanceRequest, PingRequest, Request, ShowRequest
 from models.body.metrics import click_track
 from models.dialogue.spec import MAX_SPEC_BYTES, SpecError
-from tests.conftest import start_sidecar, stop_sidecar
+from models.errors import RequestError
+from tests.conftest import ROOT, start_sidecar, stop_sidecar
 
 RUNDOWN = """title: Media test
 segments:
@@ -47,9 +54,22 @@ def folders(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return media, outside
 
 
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
 @pytest.fixture(scope="module")
-def client(folders: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory) -> Iterator[BridgeClient]:
-    running = start_sidecar(tmp_path_factory.mktemp("sidecar"), "--media-dir", str(folders[0]))
+def preview_port() -> int:
+    return free_port()
+
+
+@pytest.fixture(scope="module")
+def client(folders: tuple[Path, Path], preview_port: int,
+           tmp_path_factory: pytest.TempPathFactory) -> Iterator[BridgeClient]:
+    running = start_sidecar(tmp_path_factory.mktemp("sidecar"), "--media-dir", str(folders[0]),
+                            "--preview-port", str(preview_port))
     try:
         with BridgeClient(running.control, running.stream, timeout=5.0) as c:
             yield c
@@ -142,10 +162,14 @@ def test_a_bad_rundown_gives_its_line_but_not_its_text(client: BridgeClient, fol
     # A persona or music the rundown names goes through the same policy, reported at its line.
     (folders[0] / "leaky.yaml").write_text("title: x\npersona: ../outside/show.yaml\nsegments: []\n")
     error = refused(client, load(folders[0] / "leaky.yaml"))
-    assert "line 2" in error.message and "outside the media folders" in error.message
+    assert (error.code, error.field) == ("not_allowed", "file")
+    assert "line 2: persona: the persona file is outside the media folders" in error.message
     (folders[0] / "leaky2.yaml").write_text(RUNDOWN.replace("beat.wav", "/dev/zero"))
     error = refused(client, load(folders[0] / "leaky2.yaml"))
-    assert "line 8" in error.message and "outside the media folders" in error.message
+    assert error.code == "not_allowed" and "line 8: segments[1].music: the music file is outside" in error.message
+    (folders[0] / "binary.yaml").write_bytes(b"title: x\n\xff\xfe secret\n")
+    error = refused(client, load(folders[0] / "binary.yaml"))
+    assert "line 2: rundown file is not UTF-8 text" in error.message and "secret" not in error.message
 
 
 def test_a_good_rundown_and_music_in_the_media_folder_still_work(client: BridgeClient,
@@ -155,7 +179,8 @@ def test_a_good_rundown_and_music_in_the_media_folder_still_work(client: BridgeC
     assert client.request(DanceRequest(music="beat.wav"))["take"]
     assert client.request(DanceRequest(music=str(folders[0] / "beat.wav")))["take"]
     media = client.describe()["media"]
-    assert media["folders"] == [str(folders[0].resolve())] and media["max_bytes"]["music"] == MAX_MUSIC_BYTES
+    assert media["folders"][0] == str(folders[0].resolve()) and media["max_bytes"]["music"] == MAX_MUSIC_BYTES
+    assert len(media["folders"]) == 2  # and the preview's upload folder
 
 
 def test_media_dirs_come_from_the_config_file_relative_to_it(tmp_path: Path) -> None:
@@ -167,3 +192,41 @@ def test_media_dirs_come_from_the_config_file_relative_to_it(tmp_path: Path) -> 
     with pytest.raises(SpecError, match="1: media_dirs\\[0\\]: folder not found"):
         load_config(path)
     assert MediaDirs.of([]).roots == tuple(p.resolve() for p in default_media_dirs())
+
+
+def test_by_default_the_examples_load_as_typed_where_serve_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    media = MediaDirs.of([])
+    sample = (ROOT / "examples" / "shows" / "sample_show.yaml").resolve()
+    assert media.check("examples/shows/sample_show.yaml", "rundown", "file") == sample
+    assert media.check("shows/sample_show.yaml", "rundown", "file") == sample
+    with pytest.raises(RequestError) as error:
+        media.check("README.md", "rundown", "file")  # in the working folder, but no media folder
+    assert error.value.code == "not_allowed"
+
+
+def test_music_uploaded_through_the_preview_can_be_danced_to(client: BridgeClient, preview_port: int) -> None:
+    """The preview's upload folder is a media folder: the path its upload reply names plays."""
+    wav = io.BytesIO()
+    soundfile.write(wav, click_track(120.0, 4.0, 22050)[0], 22050, format="WAV")
+    data = wav.getvalue()
+
+    async def upload() -> dict:
+        async with connect(f"ws://127.0.0.1:{preview_port}/upload") as ws:
+            await ws.send(msgpack.packb({"name": "theme.wav", "size": len(data)}))
+            await ws.send(data)
+            return dict(msgpack.unpackb(await asyncio.wait_for(ws.recv(), 5), raw=False))
+
+    reply = asyncio.run(upload())
+    assert reply["ok"] is True, reply
+    assert client.request(DanceRequest(music=reply["path"]))["take"]
+
+
+def test_media_dir_flags_replace_the_files_folders_and_must_exist(tmp_path: Path) -> None:
+    (tmp_path / "music").mkdir()
+    config = tmp_path / "sidecar.yaml"
+    config.write_text("media_dirs: [.]\n")
+    args = build_parser().parse_args(["serve", "--config", str(config), "--media-dir", str(tmp_path / "music")])
+    assert _serve_config(args).media_dirs == [tmp_path / "music"]
+    with pytest.raises(ConfigError, match="--media-dir .*nowhere: folder not found"):
+        _serve_config(build_parser().parse_args(["serve", "--media-dir", str(tmp_path / "nowhere")]))
