@@ -129,6 +129,15 @@ def test_a_device_is_refused(client: BridgeClient, folders: tuple[Path, Path]) -
         assert error.code == "not_allowed" and "MemoryError" not in error.message
 
 
+def test_a_device_in_a_media_folder_is_refused_before_it_is_read() -> None:
+    start = time.monotonic()
+    with pytest.raises(RequestError) as error:
+        MediaDirs.of([Path("/dev")]).read("zero", "rundown", "file")  # read: memory until MemoryError
+    assert (error.value.code, error.value.field) == ("bad_rundown", "file")
+    assert "the rundown file is a device, not a regular file" in error.value.message
+    assert time.monotonic() - start < 1.0
+
+
 def test_files_over_the_cap_are_refused_naming_the_limit(client: BridgeClient, folders: tuple[Path, Path]) -> None:
     big = folders[0] / "long.wav"
     with big.open("wb") as out:
