@@ -174,7 +174,7 @@ class RequestHandler:
         avatar = self._avatar(request.avatar)
         music = await asyncio.to_thread(self._music, request.music)
         try:
-            take = avatar.dance(str(music), request.style)
+            take = avatar.dance(music, request.style)
         except RequestError:
             raise  # music that cannot be danced to names its field
         except ValueError as exc:
