@@ -126,7 +126,7 @@ def _serve_config(args: argparse.Namespace) -> SidecarConfig:
         curve_secret_key=args.curve_secret_key, curve_clients=args.curve_clients,
         curve_allow_any=args.curve_allow_any, insecure=args.insecure,
         seed=args.seed, llm_url=args.llm_url, llm_model=args.llm_model, llm_key=args.llm_key,
-        preview_host=args.preview_host, device=args.device))
+        preview_host=args.preview_host, device=args.device, media_dirs=_media_dirs(args.media_dir)))
     targets = dict(_gaze_target(text) for text in args.gaze_target or [])
     per_avatar = _given(voice=args.voice, voice_config=args.voice_config, persona=args.persona,
                         livelink=args.livelink, vmc=args.vmc, vmc_blend=args.vmc_blend)
@@ -136,6 +136,16 @@ def _serve_config(args: argparse.Namespace) -> SidecarConfig:
         config.llm_key = os.environ.get("AVATAR_BRIDGE_LLM_KEY")
     config.preview_port = _preview_port(args, config)
     return config
+
+
+def _media_dirs(folders: list[Path] | None) -> list[Path] | None:
+    """--media-dir's folders (they replace the file's media_dirs), each one that exists."""
+    from bridge.config import ConfigError
+
+    for folder in folders or []:
+        if not folder.is_dir():
+            raise ConfigError(f"--media-dir {folder}: folder not found")
+    return [folder.resolve() for folder in folders] if folders else None
 
 
 def _given(**flags: Any) -> dict[str, Any]:
@@ -508,6 +518,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="serve the browser preview and operator console (prints its URL)")
     serve.add_argument("--preview-port", type=_port, metavar="N",
                        help="port of the preview (implies --preview; default: the control port + 2, e.g. 5557)")
+    serve.add_argument("--media-dir", action="append", type=Path, metavar="DIR",
+                       help="a folder requests may read rundowns and music from (repeat for more; default: ./media "
+                            "and the package's examples)")
     serve.add_argument("--preview-host", help="interface of the preview (default 127.0.0.1; another needs --insecure)")
     _device_option(serve)
     serve.set_defaults(run=cmd_serve)

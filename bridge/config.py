@@ -38,7 +38,7 @@ _AVATAR_FIELDS = ("name", "voice", "voice_config", "persona", "rig", "seed", "ga
                   "vmc_blend")
 _SIDECAR_FIELDS = ("control", "stream", "frame_rate", "lookahead", "chunk_samples", "curve_secret_key",
                    "curve_clients", "curve_allow_any", "insecure", "seed", "llm_url", "llm_model", "llm_key",
-                   "preview_port", "preview_host", "device", "avatars")
+                   "preview_port", "preview_host", "device", "media_dirs", "avatars")
 
 
 class ConfigError(Exception):
@@ -81,6 +81,7 @@ class SidecarConfig:
     preview_port: int | None = None  # serve the browser preview (page + WebSocket stream) on this port
     preview_host: str = "127.0.0.1"
     device: str | None = None  # auto, cpu or cuda; None: AVATAR_BRIDGE_DEVICE or auto (models/device.py)
+    media_dirs: list[Path] = field(default_factory=list)  # folders requests may read; []: ./media and examples/
     avatars: list[AvatarConfig] = field(default_factory=lambda: [AvatarConfig("host")])
 
     @property
@@ -130,6 +131,8 @@ def load_config(path: str | Path) -> SidecarConfig:
         config.preview_host = node.text(max_len=255)
     if (node := get("device")) is not None:
         config.device = node.choice(DEVICES)
+    if (node := get("media_dirs")) is not None:
+        config.media_dirs = [_folder(child, base) for child in node.items(100)]
     if (node := get("avatars")) is not None:
         config.avatars = _avatars(node, base)
     return config
@@ -240,8 +243,8 @@ def as_document(config: SidecarConfig) -> dict[str, object]:
     def plain(value: object) -> object:
         if isinstance(value, Path):
             return str(value)
-        if isinstance(value, tuple):
-            return list(value)
+        if isinstance(value, (tuple, list)):
+            return [plain(item) for item in value]
         if isinstance(value, dict):
             return {key: plain(item) for key, item in value.items()}
         return value

@@ -22,8 +22,7 @@ from bridge.show import Show
 from models.dialogue.chat_queue import ChatQueue
 from models.dialogue.engine import DialogueEngine, RetrievalEngine
 from models.dialogue.persona import Persona, load_default_persona, load_persona
-from models.dialogue.show import load_rundown
-from models.dialogue.spec import SpecError
+from models.dialogue.show import Rundown
 from models.errors import RequestError
 
 log = logging.getLogger(__name__)
@@ -67,20 +66,15 @@ class Dialogue:
             self.step(self.clock.now())  # answer now if the avatar is free (or its Q&A window is open)
         return self.chat.queue_status(avatar)
 
-    def show_op(self, avatar: str, action: str, file: str | None, segment: str | None,
-                cue: str | None) -> dict[str, Any]:
-        now = self.clock.now()
+    def show_op(self, avatar: str, action: str, segment: str | None, cue: str | None) -> dict[str, Any]:
+        """A show action other than `load` (bridge/show.py)."""
         self.chat.wake()  # the show may go on or off air: `run` steps it often while it is on
-        if action != "load":
-            return self.show.op(action, now, segment, cue)
-        if file is None:
-            raise RequestError("missing_field", "file is required for show action 'load'", "file")
-        try:
-            rundown = load_rundown(Path(file), self.desks[avatar].persona)
-        except SpecError as exc:
-            raise RequestError("bad_rundown", str(exc), "file") from None
+        return self.show.op(action, self.clock.now(), segment, cue)
+
+    def show_load(self, avatar: str, rundown: Rundown) -> dict[str, Any]:
+        """Load a rundown (read by the caller: bridge/media.py for a request) for `avatar` to perform."""
         self.show.load(rundown, avatar)
-        return self.show.op("status", now)
+        return self.show.op("status", self.clock.now())
 
 
 def build_engine(persona: Persona, llm_url: str | None = None, llm_model: str = "default",

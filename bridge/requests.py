@@ -2,18 +2,22 @@
 
 `handle(raw, peer)` takes one encoded request and returns its encoded reply. A bad request gets an error reply
 naming the field and changes nothing else; a bug costs one reply, never the sidecar. The control socket and the
-preview's WebSocket both call it.
+preview's WebSocket both call it. A file a request names is read through the media policy (bridge/media.py) on
+a worker thread, so the ops that name one (`show load`, `dance`) are coroutines; the others answer at once.
 """
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import inspect
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from bridge.config import SidecarConfig
 from bridge.dialogue import DialogueService
+from bridge.media import MediaDirs, read_rundown
 from bridge.performer import Clock
 from bridge.pipeline import AvatarPipeline
 from bridge.protocol import (
@@ -36,6 +40,7 @@ from bridge.protocol import (
     ok_reply,
     parse_request,
 )
+from models.body.dance import check_music
 from models.body.gestures import REQUIRED as GESTURES
 from models.body.skeleton import skeleton_description
 from models.errors import RequestError
@@ -49,12 +54,13 @@ class RequestHandler:
     """The sidecar's ops over its avatars' pipelines and its dialogue."""
 
     def __init__(self, config: SidecarConfig, avatars: Mapping[str, AvatarPipeline], dialogue: DialogueService,
-                 clock: Clock) -> None:
+                 clock: Clock, media: MediaDirs | None = None) -> None:
         self.config = config
         self.avatars = dict(avatars)
         self.dialogue = dialogue
         self.clock = clock
-        self.handlers: dict[type, Callable[[Any], dict[str, Any]]] = {
+        self.media = media or MediaDirs.of(config.media_dirs)
+        self.handlers: dict[type, Callable[[Any], dict[str, Any] | Awaitable[dict[str, Any]]]] = {
             DescribeRequest: self.describe,
             SayRequest: self.say,
             InterruptRequest: self.interrupt,
@@ -64,13 +70,12 @@ class RequestHandler:
             DanceRequest: self.dance,
             ChatRequest: lambda r: self.dialogue.ready().chat_op(self._name(r.avatar), r.user, r.text, r.priority),
             QueueRequest: lambda r: self.dialogue.ready().queue_op(self._name(r.avatar), r.action, r.message),
-            ShowRequest: lambda r: self.dialogue.ready().show_op(self._name(r.avatar), r.action, r.file, r.segment,
-                                                                 r.cue),
+            ShowRequest: self.show,
         }
         self.served = 0
         self.rejected = 0
 
-    def handle(self, raw: bytes, peer: str) -> bytes:
+    async def handle(self, raw: bytes, peer: str) -> bytes:
         """One request in, one reply out."""
         request_id = None
         try:
@@ -79,7 +84,10 @@ class RequestHandler:
             request: Request = envelope.request
             if envelope.warnings:
                 log.warning("unknown fields ignored", extra={"peer": peer, "warnings": list(envelope.warnings)})
-            reply = ok_reply(request_id, envelope.warnings, **self.handlers[type(request)](request))
+            result = self.handlers[type(request)](request)
+            if inspect.isawaitable(result):
+                result = await result
+            reply = ok_reply(request_id, envelope.warnings, **result)
             self.served += 1
             return reply
         except RequestError as error:
@@ -131,6 +139,7 @@ class RequestHandler:
             "gaze_targets": sorted({name for avatar in self.avatars.values() for name in avatar.face.targets}),
             "skeleton": skeleton_description(),
             "ops": sorted(op for op, cls in REQUESTS.items() if cls in self.handlers),
+            "media": self.media.describe(),
         }
 
     def say(self, request: SayRequest) -> dict[str, Any]:
@@ -162,15 +171,31 @@ class RequestHandler:
             raise RequestError("no_word", str(exc), "at_word") from None
         return {"avatar": avatar.name, "name": request.name, **placed}
 
-    def dance(self, request: DanceRequest) -> dict[str, Any]:
+    async def dance(self, request: DanceRequest) -> dict[str, Any]:
         avatar = self._avatar(request.avatar)
+        music = await asyncio.to_thread(self._music, request.music)
         try:
-            take = avatar.dance(request.music, request.style)
+            take = avatar.dance(music, request.style)
         except RequestError:
             raise  # music that cannot be danced to names its field
         except ValueError as exc:
             raise RequestError("bad_style", str(exc), "style") from None
         return {"avatar": avatar.name, "take": take.id}
+
+    def _music(self, requested: str) -> str:
+        """A music file through the media policy, its header checked (a worker thread's work)."""
+        path = self.media.check(requested, "music", "music")
+        check_music(path)
+        return str(path)
+
+    async def show(self, request: ShowRequest) -> dict[str, Any]:
+        dialogue, avatar = self.dialogue.ready(), self._name(request.avatar)
+        if request.action != "load":
+            return dialogue.show_op(avatar, request.action, request.segment, request.cue)
+        if request.file is None:
+            raise RequestError("missing_field", "file is required for show action 'load'", "file")
+        rundown = await asyncio.to_thread(read_rundown, self.media, request.file, dialogue.desks[avatar].persona)
+        return dialogue.show_load(avatar, rundown)
 
     def interrupt(self, request: InterruptRequest) -> dict[str, Any]:
         avatar = self._avatar(request.avatar)

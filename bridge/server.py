@@ -135,8 +135,8 @@ class Sidecar:
         if self.loop is not None and not self.loop.is_closed():
             self.loop.call_soon_threadsafe(fn, *args)
 
-    def handle(self, raw: bytes, peer: str) -> bytes:
-        return self.requests.handle(raw, peer)
+    async def handle(self, raw: bytes, peer: str) -> bytes:
+        return await self.requests.handle(raw, peer)
 
     # -- sockets -----------------------------------------------------------------------------------------------
 
@@ -171,7 +171,7 @@ class Sidecar:
                     "malformed", f"a request is one frame, got {len(body)}; send from a DEALER socket"), None,
                     identity.hex())
             else:
-                reply = self.handle(bytes(body[0]), identity.hex())
+                reply = await self.handle(bytes(body[0]), identity.hex())
             await self.control.send_multipart([identity, reply])
 
     async def run(self, ready: Callable[[], None] | None = None) -> None:
@@ -187,6 +187,7 @@ class Sidecar:
             except PreviewError as exc:
                 self.close()
                 raise ConfigError(str(exc)) from None
+            self.requests.media = self.requests.media.with_root(self.preview.uploads)  # `dance` plays uploads
             self.hub.add(self.preview.sink)
         log.info("serving", extra={"control": self.config.control, "stream": self.config.stream,
                                    "avatars": self.config.names,

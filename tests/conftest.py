@@ -42,6 +42,7 @@ class RunningSidecar:
     control: str
     stream: str
     log_path: Path
+    media: Path | None = None  # a folder `show load` and `dance` may read (--media-dir), when started with one
 
     def log(self) -> str:
         return self.log_path.read_text()
@@ -77,8 +78,13 @@ def stop_sidecar(sidecar: RunningSidecar) -> None:
 
 @pytest.fixture(scope="module")
 def sidecar_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSidecar]:
-    """A real sidecar as a subprocess (`bridge.cli serve`) on free loopback ports, shared by the tests of one module."""
-    running = start_sidecar(tmp_path_factory.mktemp("sidecar"))
+    """A real sidecar as a subprocess (`bridge.cli serve`) on free loopback ports, shared by the tests of one module;
+    requests may name files in `media` and the examples."""
+    folder = tmp_path_factory.mktemp("sidecar")
+    media = folder / "media"
+    media.mkdir()
+    running = start_sidecar(folder, "--media-dir", str(media), "--media-dir", str(ROOT / "examples"))
+    running.media = media
     yield running
     stop_sidecar(running)
 

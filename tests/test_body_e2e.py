@@ -5,7 +5,6 @@ from __future__ import annotations
 import socket
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -32,8 +31,12 @@ def vmc_receiver() -> Iterator[socket.socket]:
 @pytest.fixture(scope="module")
 def body_sidecar_process(tmp_path_factory: pytest.TempPathFactory,
                          vmc_receiver: socket.socket) -> Iterator[RunningSidecar]:
-    """A real sidecar as a subprocess, sending VMC to `vmc_receiver`."""
-    running = start_sidecar(tmp_path_factory.mktemp("body"), "--vmc", f"127.0.0.1:{vmc_receiver.getsockname()[1]}")
+    """A real sidecar as a subprocess, sending VMC to `vmc_receiver`; `dance` may name files in its `media`."""
+    folder = tmp_path_factory.mktemp("body")
+    media = folder / "media"
+    media.mkdir()
+    running = start_sidecar(folder, "--vmc", f"127.0.0.1:{vmc_receiver.getsockname()[1]}", "--media-dir", str(media))
+    running.media = media
     yield running
     stop_sidecar(running)
 
@@ -74,10 +77,11 @@ def test_gesture_op_and_its_errors(client: BridgeClient) -> None:
     assert no_word.value.code == "no_word" and no_word.value.field == "at_word"
 
 
-def test_dance_streams_music_and_poses_and_vmc_moves(client: BridgeClient, tmp_path: Path,
+def test_dance_streams_music_and_poses_and_vmc_moves(client: BridgeClient, body_sidecar_process: RunningSidecar,
                                                      vmc_receiver: socket.socket) -> None:
     audio, _ = click_track(120.0, 4.0, 22050)
-    path = tmp_path / "clicks.wav"
+    assert body_sidecar_process.media is not None
+    path = body_sidecar_process.media / "clicks.wav"
     soundfile.write(path, audio, 22050)
     take = client.request(DanceRequest(music=str(path)))["take"]
     chunks, dance, ended = [], None, False
@@ -101,13 +105,18 @@ def test_dance_streams_music_and_poses_and_vmc_moves(client: BridgeClient, tmp_p
     assert addresses.count("/VMC/Ext/Bone/Pos") == 54 and addresses[-1] == "/VMC/Ext/Blend/Apply"
 
 
-def test_bad_music_is_a_clear_error_and_the_sidecar_keeps_serving(client: BridgeClient, tmp_path: Path) -> None:
-    cases = ((tmp_path / "none.mp3", "music file not found"), (Path(__file__), "unsupported music format"))
+def test_bad_music_is_a_clear_error_and_the_sidecar_keeps_serving(client: BridgeClient,
+                                                                  body_sidecar_process: RunningSidecar) -> None:
+    media = body_sidecar_process.media
+    assert media is not None
+    (media / "notes.txt").write_text("not music")
+    soundfile.write(media / "x.wav", click_track(120.0, 4.0, 22050)[0], 22050)
+    cases = ((media / "none.mp3", "music file not found"), (media / "notes.txt", "unsupported music format"))
     for music, needle in cases:
         with pytest.raises(BridgeError) as error:
             client.request(DanceRequest(music=str(music)))
         assert error.value.code == "bad_music" and error.value.field == "music" and needle in str(error.value)
     with pytest.raises(BridgeError) as style:
-        client.request(DanceRequest(music=str(tmp_path / "x.wav"), style="tango"))
+        client.request(DanceRequest(music="x.wav", style="tango"))
     assert style.value.code == "bad_style"
     assert client.describe()["protocol_version"] == 1

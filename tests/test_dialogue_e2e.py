@@ -100,7 +100,7 @@ def test_queue_and_show_ops(client: BridgeClient) -> None:
         client.request(QueueRequest(action="approve", message="q999"))
     assert info.value.field == "message"
     with pytest.raises(BridgeError) as info:
-        client.request(ShowRequest(action="load", file=str(ROOT / "missing.yaml")))
+        client.request(ShowRequest(action="load", file=str(ROOT / "examples" / "missing.yaml")))
     assert info.value.code == "bad_rundown" and info.value.field == "file"
     status = client.request(ShowRequest(action="load", file=str(ROOT / "examples/shows/sample_show.yaml")))
     assert status["state"] == "ready" and status["next"] == "opening"
@@ -140,9 +140,10 @@ def test_the_command_line_drives_chat_queue_show_and_gestures(client: BridgeClie
     assert missing.returncode == 1 and "music" in missing.stderr
 
 
-def test_a_show_on_air_goes_on_by_itself(client: BridgeClient, tmp_path: Path) -> None:
+def test_a_show_on_air_goes_on_by_itself(client: BridgeClient, sidecar_process: RunningSidecar) -> None:
     """Nothing but time moves a timed segment on: the sidecar steps the show while it is on air."""
-    rundown = tmp_path / "timed.yaml"
+    assert sidecar_process.media is not None
+    rundown = sidecar_process.media / "timed.yaml"
     rundown.write_text("title: timed\nsegments:\n  - {id: pause, type: dance, duration: 0.5}\n"
                        "  - {id: bye, type: line, text: Bye!}\n")
     idle(client)  # the dialogue has loaded and answers nothing: no answer's end will wake it

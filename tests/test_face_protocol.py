@@ -6,6 +6,7 @@ The voice is a test double (the sidecar is not bound to sockets here); test_face
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 
 import msgpack
@@ -29,7 +30,7 @@ def sidecar_in_process() -> Iterator[Sidecar]:
 
 
 def ask(sidecar: Sidecar, **request: object) -> dict:
-    return decode_reply(sidecar.handle(msgpack.packb({"id": 1, **request}), "test"))
+    return decode_reply(asyncio.run(sidecar.handle(msgpack.packb({"id": 1, **request}), "test")))
 
 
 @pytest.mark.parametrize(("text", "code", "position"), [

@@ -3,6 +3,7 @@ driver or voice plugs in without touching the director or the performer."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -92,7 +93,7 @@ def two_host_sidecar() -> Iterator[Sidecar]:
 
 
 def ask(sidecar: Sidecar, **request: object) -> dict:
-    return decode_reply(sidecar.handle(msgpack.packb({"id": 1, **request}), "test"))
+    return decode_reply(asyncio.run(sidecar.handle(msgpack.packb({"id": 1, **request}), "test")))
 
 
 def test_each_avatar_answers_as_its_own_persona(two_host_sidecar: Sidecar) -> None:

@@ -32,7 +32,7 @@ from bridge.protocol import (
 from bridge.sinks import Hub
 
 
-def echo_control(raw: bytes, peer: str) -> bytes:
+async def echo_control(raw: bytes, peer: str) -> bytes:
     """A test double of Sidecar.handle: validates like the sidecar and answers ping and describe."""
     try:
         envelope = parse_request(raw)

@@ -31,6 +31,7 @@ from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
+from bridge.media import MAX_MUSIC_BYTES
 from bridge.protocol import MAX_MESSAGE_BYTES, RequestError, error_reply, ok_reply
 from bridge.sinks.websocket import Control, WebSocketSink
 
@@ -39,8 +40,8 @@ log = logging.getLogger(__name__)
 #: The built page (engine_plugins/web/build.mjs writes it; package data of the wheel).
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 RIGS_DIR = Path(__file__).resolve().parents[2] / "models" / "face" / "rigs"
-#: Largest music file the page may upload for a dance (a 10-minute 48 kHz stereo WAV is 110 MiB).
-MAX_UPLOAD_BYTES = 128 << 20
+#: Largest music file the page may upload for a dance: the most `dance` reads (bridge/media.py).
+MAX_UPLOAD_BYTES = MAX_MUSIC_BYTES
 MUSIC_SUFFIXES = (".wav", ".ogg", ".mp3", ".flac")
 #: Uploaded files kept on disk: older ones go (their dances have long read them).
 KEEP_UPLOADS = 4

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 #: (60 face + 60 pose + 43 audio messages a second).
 QUEUE_LIMIT = 512
 
-Control = Callable[[bytes, str], bytes]
+Control = Callable[[bytes, str], Awaitable[bytes]]
 
 
 class WebSocketClient:
@@ -96,7 +96,7 @@ class WebSocketSink:
                     client.reply(error_reply(None, RequestError(
                         "malformed", "send requests as binary frames holding a msgpack map, not text")))
                     continue
-                client.reply(self.control(raw, client.peer))
+                client.reply(await self.control(raw, client.peer))
         except ConnectionClosed:
             pass
         finally:

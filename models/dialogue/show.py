@@ -75,26 +75,42 @@ _FIELDS: dict[str, tuple[str, ...]] = {
 _COMMON = ("id", "type", "at", "cue", "max_s", "notes")
 
 
+class RundownFiles:
+    """Where a rundown's own files come from: its persona and its dances' music, named relative to the rundown.
+    This one reads the local disk as named (the operator's files); the sidecar passes its media policy
+    (bridge/media.py) for a rundown a request names."""
+
+    def persona(self, node: Node, path: Path) -> tuple[Persona, Path]:
+        """The persona the rundown names and the file it came from; SpecError at `node` when it cannot be read."""
+        if not path.is_file():
+            raise node.error(f"persona file {path} not found")
+        return load_persona(path), path
+
+    def music(self, node: Node, path: Path) -> Path:
+        """The music file a dance names, as the performer will open it; SpecError at `node` when it is missing."""
+        if not path.is_file():
+            raise node.error(f"music file {path} not found (paths are relative to the rundown)")
+        return path
+
+
 def load_rundown(path: str | Path, persona: Persona | None = None) -> Rundown:
     """Read and validate a rundown. The persona is the one the file names (relative to it), else `persona`,
     else the default persona. Raises SpecError naming file, line and field."""
-    return _rundown(load_root(path, "rundown"), Path(path).parent, persona)
+    return _rundown(load_root(path, "rundown"), Path(path).parent, persona, RundownFiles())
 
 
 def parse_rundown(text: str, name: str = "<rundown>", base: Path = Path("."),
-                  persona: Persona | None = None) -> Rundown:
-    """Validate rundown YAML given as text; relative paths resolve against `base`."""
-    return _rundown(compose(text, name, "rundown"), base, persona)
+                  persona: Persona | None = None, files: RundownFiles | None = None) -> Rundown:
+    """Validate rundown YAML given as text; relative paths resolve against `base` and are read by `files`
+    (default: the local disk as named)."""
+    return _rundown(compose(text, name, "rundown"), base, persona, files or RundownFiles())
 
 
-def _rundown(root: Node, base: Path, persona: Persona | None) -> Rundown:
+def _rundown(root: Node, base: Path, persona: Persona | None, files: RundownFiles) -> Rundown:
     top = Fields(root, ("title", "persona", "segments"))
     persona_node = top.optional("persona")
     if persona_node is not None:
-        persona_path = base / persona_node.text(max_len=1000)
-        if not persona_path.is_file():
-            raise persona_node.error(f"persona file {persona_path} not found")
-        persona = load_persona(persona_path)
+        persona, persona_path = files.persona(persona_node, base / persona_node.text(max_len=1000))
     elif persona is None:
         persona_path = default_persona_path()
         persona = load_persona(persona_path)
@@ -109,7 +125,7 @@ def _rundown(root: Node, base: Path, persona: Persona | None) -> Rundown:
     segments = []
     last_at: tuple[float, int] | None = None
     for item in items:
-        segment = _segment(item, base, persona, seen, told)
+        segment = _segment(item, base, persona, seen, told, files)
         if segment.at is not None:
             if last_at is not None and segment.at < last_at[0]:
                 raise item.mapping()["at"].error(f"starts at {segment.at:g} s, before the segment on line "
@@ -132,7 +148,8 @@ def _explicit_facts(items: list[Node]) -> set[str]:
     return told
 
 
-def _segment(item: Node, base: Path, persona: Persona, seen: dict[str, int], told: set[str]) -> Segment:
+def _segment(item: Node, base: Path, persona: Persona, seen: dict[str, int], told: set[str],
+             files: RundownFiles) -> Segment:
     raw = item.mapping()
     if "type" not in raw or raw["type"].is_null():
         raise SpecError(item.file, item.line, f"{item.path}.type", f"is required: one of {', '.join(SEGMENT_TYPES)}")
@@ -184,9 +201,7 @@ def _segment(item: Node, base: Path, persona: Persona, seen: dict[str, int], tol
             fields.optional("style")
         music = None
         if music_node is not None:
-            music = base / music_node.text(max_len=1000)
-            if not music.is_file():
-                raise music_node.error(f"music file {music} not found (paths are relative to the rundown)")
+            music = files.music(music_node, base / music_node.text(max_len=1000))
         elif duration_node is None:
             raise SpecError(item.file, item.line, f"{item.path}.music", "a dance needs music or a duration")
         return replace(common, music=music, style=style_node.text(max_len=40) if style_node else None,
