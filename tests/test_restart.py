@@ -12,9 +12,10 @@ from pathlib import Path
 import msgpack
 import pytest
 
-from bridge.client import BridgeClient
+from bridge.client import BridgeClient, ClockSync
 from bridge.config import AvatarConfig, SidecarConfig
-from bridge.protocol import PROTOCOL_VERSION, Event, Words, decode_reply
+from bridge.monitor import StreamStats
+from bridge.protocol import PROTOCOL_VERSION, Event, FaceFrame, Words, decode_reply
 from bridge.server import Sidecar
 from bridge.sinks import Recorder
 from tests.conftest import RunningSidecar, free_port_pair, restart_sidecar, start_sidecar, stop_sidecar
@@ -96,3 +97,15 @@ def test_the_stream_begins_with_sidecar_started_and_every_event_carries_the_run(
     assert all(e.run == run for e in events)
     assert all(e.take.startswith(f"{run}-t") for e in events if e.take is not None)
     assert all(reply["take"].startswith(f"{run}-t") for reply in replies[:2])
+
+
+def test_the_monitor_counts_no_drops_across_a_restart() -> None:
+    """The new run's face numbering may already be past the old run's last number when the monitor first sees it:
+    a restart, not dropped frames."""
+    stats = StreamStats(ClockSync(offset=0.0, rtt=0.0))
+    for seq in range(4):
+        stats.add(FaceFrame("host", seq, 0.0, b"", [], []), 0.0)
+    stats.restarted("bbbb2222", ClockSync(offset=1.0, rtt=0.0))
+    stats.add(FaceFrame("host", 50, 1.0, b"", [], []), 0.0)
+    assert stats.kinds["face"].dropped == 0
+    assert stats.sync.offset == 1.0 and stats.events == ["sidecar restarted: run bbbb2222"]
