@@ -76,7 +76,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
                                          "voices": {name: v.name for name, v in sidecar.voices.items()}})
 
         def ready() -> None:
-            print(f"avatar-bridge serving: control {config.control}, stream {config.stream}, "
+            print(f"avatar-bridge serving: run {sidecar.run_id}, control {config.control}, stream {config.stream}, "
                   f"avatars {', '.join(config.names)}. Try: avatar-bridge say \"Hello!\"", flush=True)
             if sidecar.preview is not None:
                 print(f"avatar-bridge preview: open {sidecar.preview.url} in a browser", flush=True)

@@ -13,12 +13,13 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import zmq
 
 from bridge.protocol import (
     DescribeRequest,
+    Event,
     InterruptRequest,
     LookAtRequest,
     PingRequest,
@@ -72,10 +73,12 @@ class BridgeClient:
         self.timeout = timeout
         self.curve = curve
         self._ids = itertools.count(1)
-        self.control = self._socket(zmq.DEALER)
-        self.control.connect(control)
+        self.control_endpoint = control
+        self.control = self._dealer()
         self.stream_endpoint = stream or control.rsplit(":", 1)[0] + ":" + str(int(control.rsplit(":", 1)[1]) + 1)
         self._sub: zmq.Socket | None = None
+        self.run_id: str | None = None  # the sidecar run last seen (describe, events)
+        self.restarts = 0  # times the run id changed: the sidecar restarted
 
     def _socket(self, kind: int) -> zmq.Socket:
         socket = self.context.socket(kind)
@@ -90,28 +93,49 @@ class BridgeClient:
             socket.curve_secretkey = secret
         return socket
 
+    def _dealer(self) -> zmq.Socket:
+        """A fresh control socket. It queues a request only on a live connection (ZMQ_IMMEDIATE) and is thrown away
+        with whatever it holds when a request times out (the lazy pirate), so a request given up on never reaches a
+        restarted sidecar later and a late reply never comes back on it."""
+        socket = self._socket(zmq.DEALER)
+        socket.immediate = True
+        socket.sndtimeo = int(self.timeout * 1000)
+        socket.connect(self.control_endpoint)
+        return socket
+
     # -- requests ----------------------------------------------------------------------------------------------
 
     def request(self, request: Request) -> dict[str, Any]:
         """Send one request and wait for its reply. Raises BridgeError on an error reply, TimeoutError if none."""
         request_id = next(self._ids)
-        self.control.send(encode_request(request, request_id))
         deadline = time.monotonic() + self.timeout
+        try:
+            self.control.send(encode_request(request, request_id))
+        except zmq.Again:
+            self._timed_out(request)  # no connection within the timeout: nothing was queued
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0 or not self.control.poll(int(remaining * 1000)):
-                raise TimeoutError(f"no reply to {request.OP!r} within {self.timeout} s: is the sidecar running "
-                                   "(avatar-bridge serve) and are the endpoints right?")
+                self._timed_out(request)
             reply = decode_reply(self.control.recv())
             if reply.get("id") != request_id:
-                continue  # a late reply to an earlier request that timed out
+                continue  # a stray reply is never taken for this request's
             if not reply.get("ok"):
                 error = reply.get("error", {})
                 raise BridgeError(error.get("code", "?"), error.get("message", "?"), error.get("field", ""))
             return reply
 
+    def _timed_out(self, request: Request) -> NoReturn:
+        """Drop the control socket with the request it may still hold, and say so."""
+        self.control.close(linger=0)
+        self.control = self._dealer()
+        raise TimeoutError(f"no reply to {request.OP!r} within {self.timeout} s (if it had not gone out, it never "
+                           "will): is the sidecar running (avatar-bridge serve) and are the endpoints right?")
+
     def describe(self) -> dict[str, Any]:
-        return self.request(DescribeRequest())
+        reply = self.request(DescribeRequest())
+        self._saw_run(reply.get("run", ""))
+        return reply
 
     def say(self, text: str, avatar: str | None = None, emotion: str | None = None, literal: bool = False) -> str:
         request = SayRequest(text=text, avatar=avatar, emotion=emotion, literal=literal or None)
@@ -164,8 +188,18 @@ class BridgeClient:
                 message = decode_stream(payload)
             except RequestError:
                 continue
+            if isinstance(message, Event):
+                self._saw_run(message.run)
             if wanted is None or message.KIND in wanted:
                 yield message, received
+
+    def _saw_run(self, run_id: str) -> None:
+        """A run id other than the last one seen: the sidecar restarted (its seq numbering began again at 0)."""
+        if not run_id or run_id == self.run_id:
+            return
+        if self.run_id is not None:
+            self.restarts += 1
+        self.run_id = run_id
 
     def close(self) -> None:
         self.context.destroy(linger=0)

@@ -1,4 +1,4 @@
-"""`avatar-bridge monitor`: what the stream carries, live — kinds, rates, pts lag, sequence drops."""
+"""`avatar-bridge monitor`: what the stream carries, live — kinds, rates, pts lag, sequence drops, restarts."""
 
 from __future__ import annotations
 
@@ -42,6 +42,13 @@ class StreamStats:
         if isinstance(message, Event):
             self.events.append(f"{message.avatar} {message.type} {message.take or ''}".strip())
 
+    def restarted(self, run_id: str, sync: ClockSync) -> None:
+        """A new sidecar run: its numbering starts over (no drop across it) and its clock is measured anew."""
+        for s in self.kinds.values():
+            s.last_seq.clear()
+        self.sync = sync
+        self.events.append(f"sidecar restarted: run {run_id}")
+
     def report(self, window: float) -> str:
         lines = [f"{'kind':10} {'msg/s':>8} {'drops':>6} {'pts lag ms (min/avg/max)':>26}"]
         for kind in sorted(self.kinds):
@@ -63,14 +70,19 @@ def monitor(client: BridgeClient, out: TextIO, interval: float = 1.0, duration: 
     """Print a stats table every `interval` seconds until `duration` passes (or forever)."""
     described = client.describe()
     sync = client.sync_clock()
-    out.write(f"sidecar protocol v{described['protocol_version']}, avatars {', '.join(described['avatars'])}, "
-              f"{described['frame_rate']:g} fps, audio {described['audio']['rate']} Hz; clock offset "
+    out.write(f"sidecar run {described['run']}, protocol v{described['protocol_version']}, "
+              f"avatars {', '.join(described['avatars'])}, {described['frame_rate']:g} fps, "
+              f"audio {described['audio']['rate']} Hz; clock offset "
               f"{sync.offset * 1e3:.2f} ms (rtt {sync.rtt * 1e3:.2f} ms)\n")
     client.subscribe()
     stats = StreamStats(sync)
+    restarts = client.restarts
     start = window_start = time.monotonic()
     while duration is None or time.monotonic() - start < duration:
         for message, received in client.stream(timeout=0.05):
+            if client.restarts != restarts:  # this message is the first seen of a new run
+                restarts = client.restarts
+                stats.restarted(str(client.run_id), client.sync_clock())
             stats.add(message, received)
             if time.monotonic() - window_start >= interval:
                 break

@@ -19,7 +19,7 @@ from typing import Protocol
 
 import numpy as np
 
-from bridge.protocol import FaceFrame, PoseFrame, Skeleton, face_weights_to_bytes
+from bridge.protocol import FaceFrame, PoseFrame, Skeleton, face_weights_to_bytes, new_run_id
 from bridge.timeline import AvatarTimeline, Publish
 from models.body.pose import BodyPose
 from models.body.skeleton import skeleton_description
@@ -61,9 +61,11 @@ class _Avatar:
 
 
 class Performer:
-    """Ticks every avatar at a fixed rate and hands each message to the publish function."""
+    """Ticks every avatar at a fixed rate and hands each message to the publish function. `run_id`: the sidecar run's
+    id (None: a new one, e.g. an offline render's)."""
 
-    def __init__(self, publish: Publish, rate: float = 60.0, lookahead: float = 0.1, chunk_samples: int = 512) -> None:
+    def __init__(self, publish: Publish, rate: float = 60.0, lookahead: float = 0.1, chunk_samples: int = 512,
+                 run_id: str | None = None) -> None:
         if not 1.0 <= rate <= 240.0:
             raise ValueError(f"frame rate must be between 1 and 240 Hz, got {rate}")
         if not 0.0 <= lookahead <= 2.0:
@@ -73,6 +75,7 @@ class Performer:
         self.period = 1.0 / rate
         self.lookahead = lookahead
         self.chunk_samples = chunk_samples
+        self.run_id = run_id or new_run_id()
         self._avatars: dict[str, _Avatar] = {}
         self.last_pts = -math.inf  # of the last frame published
         self.ticks = 0
@@ -82,7 +85,8 @@ class Performer:
         """A new avatar's timeline on this performer; give it its layers with `set_layers`."""
         if name in self._avatars:
             raise ValueError(f"avatar {name!r} is already on the performer")
-        timeline = AvatarTimeline(name, self.publish, self.lookahead, self.period, self.chunk_samples, sample_rate)
+        timeline = AvatarTimeline(name, self.publish, self.lookahead, self.period, self.chunk_samples, sample_rate,
+                                  self.run_id)
         self._avatars[name] = _Avatar(timeline)
         return timeline
 

@@ -133,13 +133,13 @@ def build_pipeline(avatars: Sequence[AvatarConfig], voices: Callable[[AvatarConf
                    clock: Clock, *, frame_rate: float = 60.0, lookahead: float = 0.1, chunk_samples: int = 512,
                    seed: int = 0, synthesis: Executor | None = None, post: Post = run_now,
                    music: MusicDesk | None = None, gestures: Collection[str] | None = None,
-                   drivers: Mapping[str, FaceDriver] | None = None) -> Pipeline:
+                   drivers: Mapping[str, FaceDriver] | None = None, run_id: str | None = None) -> Pipeline:
     """Every avatar's pipeline on one performer. `voices` gives each avatar its (shared, loaded once) voice;
     `synthesis` is the voice worker (None: synthesize inline, offline); `post` hands results back to the event
-    loop; `music` the music desk (default: decode and track inline)."""
+    loop; `music` the music desk (default: decode and track inline); `run_id` the sidecar run's id (None: a new one)."""
     if not avatars:
         raise ValueError("a pipeline needs at least one avatar")
-    performer = Performer(publish, frame_rate, lookahead, chunk_samples)
+    performer = Performer(publish, frame_rate, lookahead, chunk_samples, run_id)
     music = music or MusicDesk(clock, post=post)
     library = load_library()
     built = {}

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import secrets
 import struct
 import typing
 import unicodedata
@@ -373,14 +374,22 @@ class Skeleton:
     offsets: list[list[float]]
 
 
+def new_run_id() -> str:
+    """A sidecar run's id: 8 random hex digits, drawn when the sidecar starts. It is in `describe`, in every event
+    and in every take id (`<run>-t<n>`), so ids never collide across restarts and a subscriber tells a restart by
+    it."""
+    return secrets.token_hex(4)
+
+
 #: Event types on the stream.
-EVENT_TYPES = ("take_started", "take_ended", "interrupted", "error", "chat", "fallback", "show", "gesture", "dance",
-               "warning", "voice_busy", "voice_ready")
+EVENT_TYPES = ("sidecar_started", "take_started", "take_ended", "interrupted", "error", "chat", "fallback", "show",
+               "gesture", "dance", "warning", "voice_busy", "voice_ready")
 
 
 @dataclass(frozen=True)
 class Event:
-    """Something that happened at pts: a take started (with its text) or ended, an interrupt, an error."""
+    """Something that happened at pts: the sidecar started, a take started (with its text) or ended, an interrupt,
+    an error. `run` is the id of the sidecar run that sent it ("" from a sidecar that sends none)."""
 
     KIND: ClassVar[str] = "event"
     avatar: str
@@ -389,6 +398,7 @@ class Event:
     type: str
     take: str | None = None
     data: dict[str, Any] = field(default_factory=dict)
+    run: str = ""
 
 
 StreamMessage = Union[AudioChunk, Phonemes, Words, FaceFrame, Event, PoseFrame, Skeleton]
@@ -424,7 +434,7 @@ def encode_stream(message: StreamMessage) -> bytes:
     if isinstance(message, Event):
         # Event-specific fields sit flat in the map beside the common ones.
         body.update(avatar=message.avatar, seq=message.seq, pts=message.pts, type=message.type,
-                    take=message.take, **message.data)
+                    take=message.take, run=message.run, **message.data)
     else:
         # Shallow on purpose: dataclasses.asdict deep-copies every list and costs more than the packing.
         body.update((name, getattr(message, name)) for name in _FIELD_NAMES[message.KIND])
@@ -450,7 +460,7 @@ def decode_stream(raw: bytes) -> StreamMessage:
         if cls is Event:
             common = {k: body[k] for k in ("avatar", "seq", "pts", "type")}
             rest = {k: v for k, v in body.items() if k not in names and k not in ("v", "kind")}
-            return Event(**common, take=body.get("take"), data=rest)
+            return Event(**common, take=body.get("take"), data=rest, run=body.get("run", ""))
         return cls(**{k: body[k] for k in names})
     except KeyError as missing:
         raise RequestError("missing_field", f"{cls.KIND} message lacks {missing.args[0]}",

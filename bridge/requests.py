@@ -54,8 +54,9 @@ class RequestHandler:
     """The sidecar's ops over its avatars' pipelines and its dialogue."""
 
     def __init__(self, config: SidecarConfig, avatars: Mapping[str, AvatarPipeline], dialogue: DialogueService,
-                 clock: Clock, media: MediaDirs | None = None) -> None:
+                 clock: Clock, run_id: str, media: MediaDirs | None = None) -> None:
         self.config = config
+        self.run_id = run_id
         self.avatars = dict(avatars)
         self.dialogue = dialogue
         self.clock = clock
@@ -120,6 +121,7 @@ class RequestHandler:
         first = self.avatars[self.config.names[0]]
         return {
             "protocol_version": PROTOCOL_VERSION,
+            "run": self.run_id,
             "avatars": self.config.names,
             "blendshapes": list(ARKIT_BLENDSHAPES),
             "audio": {"format": "s16le", "channels": 1, "rate": first.voice.sample_rate,

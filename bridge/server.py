@@ -28,7 +28,7 @@ from bridge.music import MusicDesk, exit_with_parent
 from bridge.performer import MonotonicClock
 from bridge.pipeline import build_pipeline
 from bridge.preview import PreviewError, PreviewServer
-from bridge.protocol import MAX_MESSAGE_BYTES
+from bridge.protocol import MAX_MESSAGE_BYTES, PROTOCOL_VERSION, new_run_id
 from bridge.requests import RequestHandler
 from bridge.security import check_security, secure, start_authenticator
 from bridge.sinks import AvatarFilter, Hub, Sink
@@ -69,6 +69,7 @@ class Sidecar:
         if not config.names or len(set(config.names)) != len(config.names):
             raise ConfigError("avatar names must be given and unique")
         self.config = config
+        self.run_id = new_run_id()  # in describe, every event and every take id: a restart is told by it
         self.clock = MonotonicClock()
         self.context = zmq.asyncio.Context()
         self.hub = Hub()
@@ -90,9 +91,9 @@ class Sidecar:
             config.avatars, lambda avatar: self.voices[avatar.name], self.hub, self.clock,
             frame_rate=config.frame_rate, lookahead=config.lookahead, chunk_samples=config.chunk_samples,
             seed=config.seed, synthesis=self.executor, post=post, gestures=GESTURES,
-            music=MusicDesk(self.clock, self.music_executor, post, self.tracker))
+            music=MusicDesk(self.clock, self.music_executor, post, self.tracker), run_id=self.run_id)
         self.performer = self.pipeline.performer
-        self.requests = RequestHandler(config, self.pipeline.avatars, self.dialogue, self.clock)
+        self.requests = RequestHandler(config, self.pipeline.avatars, self.dialogue, self.clock, self.run_id)
         self.outputs = self._outputs(config.avatars)
         self.auth: Any = None
         self.control: zmq.asyncio.Socket | None = None
@@ -189,8 +190,9 @@ class Sidecar:
                 raise ConfigError(str(exc)) from None
             self.requests.media = self.requests.media.with_root(self.preview.uploads)  # `dance` plays uploads
             self.hub.add(self.preview.sink)
-        log.info("serving", extra={"control": self.config.control, "stream": self.config.stream,
-                                   "avatars": self.config.names,
+        self._announce()
+        log.info("serving", extra={"run": self.run_id, "control": self.config.control,
+                                   "stream": self.config.stream, "avatars": self.config.names,
                                    "voices": {name: voice.name for name, voice in self.voices.items()},
                                    "frame_rate": self.config.frame_rate, "lookahead": self.config.lookahead})
         if ready:
@@ -222,6 +224,13 @@ class Sidecar:
                 with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                     loop.remove_signal_handler(signum)
             self.close()
+
+    def _announce(self) -> None:
+        """The stream's first message, per avatar: a `sidecar_started` event (seq 0) with the run id, so a
+        subscriber connected before the start knows the numbering began again."""
+        for avatar in self.pipeline.avatars.values():
+            avatar.timeline.event("sidecar_started", self.clock.now(), None, protocol_version=PROTOCOL_VERSION,
+                                  avatars=self.config.names)
 
     def _end_takes(self) -> None:
         """Cut every take that is playing or queued, so every client hears it end (an `interrupted` event)."""

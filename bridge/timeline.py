@@ -43,11 +43,13 @@ class Publish(Protocol):
 
 
 class AvatarTimeline:
-    """One avatar's takes on the performer's clock, and its stream counters."""
+    """One avatar's takes on the performer's clock, and its stream counters; `run_id` is the sidecar run's id, in every
+    event and take id."""
 
     def __init__(self, avatar: str, publish: Publish, lookahead: float, period: float, chunk_samples: int,
-                 sample_rate: int) -> None:
+                 sample_rate: int, run_id: str) -> None:
         self.avatar = avatar
+        self.run_id = run_id
         self.publish = publish
         self.lookahead = lookahead
         self.period = period
@@ -72,7 +74,8 @@ class AvatarTimeline:
         return n
 
     def event(self, type_: str, pts: float, take: Take | None, **data: Any) -> None:
-        self.publish(Event(self.avatar, self.next_seq("event"), pts, type_, take.id if take else None, data))
+        self.publish(Event(self.avatar, self.next_seq("event"), pts, type_, take.id if take else None, data,
+                           self.run_id))
 
     @property
     def current(self) -> Take | None:
@@ -82,7 +85,7 @@ class AvatarTimeline:
 
     def new_take(self, text: str = "", emotion: str | None = None, marks: tuple[Mark, ...] = ()) -> Take:
         """Queue a take after the ones already queued."""
-        take = Take(new_take_id(), self.avatar, text, emotion, self.sample_rate, marks, self.listeners)
+        take = Take(new_take_id(self.run_id), self.avatar, text, emotion, self.sample_rate, marks, self.listeners)
         self.takes.append(take)
         return take
 

@@ -31,8 +31,9 @@ log = logging.getLogger(__name__)
 _take_ids = itertools.count(1)
 
 
-def new_take_id() -> str:
-    return f"t{next(_take_ids)}"
+def new_take_id(run: str) -> str:
+    """A take id unique across the sidecar's restarts: its run id, then a count within the run."""
+    return f"{run}-t{next(_take_ids)}"
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import onnxruntime
 import pytest
@@ -52,11 +53,20 @@ def start_sidecar(tmp_path: Path, *extra: str, timeout: float = 60.0) -> Running
     control_port, stream_port = free_port_pair()
     control, stream = f"tcp://127.0.0.1:{control_port}", f"tcp://127.0.0.1:{stream_port}"
     log_path = tmp_path / f"sidecar-{control_port}.log"
+    command = [sys.executable, "-m", "bridge.cli", "serve", "--control", control, "--stream", stream, *extra]
+    return _serve(command, control, stream, log_path, timeout)
+
+
+def restart_sidecar(sidecar: RunningSidecar, timeout: float = 60.0) -> RunningSidecar:
+    """The same command line again, once `sidecar` has gone: a new process on the same ports, its own log."""
+    log_path = sidecar.log_path.with_name(f"{sidecar.log_path.stem}-again.log")
+    return _serve(cast(list[str], sidecar.process.args), sidecar.control, sidecar.stream, log_path, timeout)
+
+
+def _serve(command: list[str], control: str, stream: str, log_path: Path, timeout: float) -> RunningSidecar:
     log_file = log_path.open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bridge.cli", "serve", "--control", control, "--stream", stream, *extra],
-        stdout=log_file, stderr=subprocess.STDOUT, cwd=ROOT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
+    process = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT, cwd=ROOT,
+                               env={**os.environ, "PYTHONUNBUFFERED": "1"})
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if "avatar-bridge serving" in log_path.read_text():

@@ -54,7 +54,7 @@ class Rig:
 def test_chat_answers_with_take_text_words_and_event(voice, retrieval) -> None:  # noqa: ANN001
     rig = Rig(voice, retrieval)
     reply = rig.dialogue.chat_op("host", "ana", "How much is the snowflake beanie?")
-    assert reply["status"] == "answering" and reply["take"].startswith("t")
+    assert reply["status"] == "answering" and reply["take"].startswith(f"{rig.performer.run_id}-t")
     assert "$24" in reply["text"] and "<present_product>" in reply["text"]
     assert reply["products"][0]["stock_link"].endswith("/snowflake-beanie")
     rig.run(15.0)

@@ -95,7 +95,8 @@ def test_ping_tells_a_busy_voice() -> None:
     from bridge.requests import RequestHandler
 
     pipeline, clock, _, _ = held_pipeline()
-    handler = RequestHandler(SidecarConfig(), pipeline.avatars, DialogueService.__new__(DialogueService), clock)
+    handler = RequestHandler(SidecarConfig(), pipeline.avatars, DialogueService.__new__(DialogueService), clock,
+                             "testrun0")
     assert handler.ping(PingRequest(t_client=1.0))["voices"] == {"host": {"busy": False, "waiting_s": 0.0,
                                                                           "pieces": 0}}
     pipeline.directors["host"].say("A line the voice sits on.")

@@ -18,6 +18,7 @@ import msgpack
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from bridge.protocol import (  # noqa: E402
+    PROTOCOL_VERSION,
     AudioChunk,
     ChatRequest,
     DanceRequest,
@@ -45,6 +46,8 @@ from bridge.protocol import (  # noqa: E402
 )
 
 HERE = Path(__file__).resolve().parent
+#: The run id of the sidecar that sent the events (protocol.new_run_id draws one per start).
+RUN = "3f9a1c2e"
 
 
 def _turn(axis: str, degrees: float) -> tuple[float, ...]:
@@ -78,8 +81,8 @@ def vectors() -> dict[str, bytes]:
                                                pose_rotations_to_bytes(BODY_ROTATIONS))),
         "stream_skeleton": encode_stream(Skeleton("host", BODY_JOINTS, BODY_PARENTS, BODY_OFFSETS)),
         "stream_event_take_started": encode_stream(Event("host", 3, 1234.5625, "take_started", "t7",
-                                                         {"text": "Hi everyone!", "emotion": "happy"})),
-        "stream_event_interrupted": encode_stream(Event("host", 4, 1235.0, "interrupted", "t7")),
+                                                         {"text": "Hi everyone!", "emotion": "happy"}, RUN)),
+        "stream_event_interrupted": encode_stream(Event("host", 4, 1235.0, "interrupted", "t7", run=RUN)),
         "request_say": encode_request(SayRequest(text="Hi everyone!", emotion="happy"), 1),
         "request_say_tags": encode_request(
             SayRequest(text="[happy] Hi everyone! [sad:0.6] I lost <wipe_tears> my keys."), 5),
@@ -99,23 +102,25 @@ def vectors() -> dict[str, bytes]:
                                           "currency": "USD", "stock_link": "https://shop.example.com/p/beanie"}]),
         "stream_event_chat": encode_stream(Event("host", 5, 1236.0, "chat", "t8", {
             "queue_id": "q12", "user": "mika", "text": "[excited] Great pick!", "engine": "retrieval",
-            "also_asked_by": ["ana"], "products": []})),
+            "also_asked_by": ["ana"], "products": []}, RUN)),
         "stream_event_fallback": encode_stream(Event("host", 6, 1236.5, "fallback", "t9", {
             "reason": "timeout", "detail": "no first sentence after 2.00 s", "engine": "retrieval",
-            "partial": False, "after_s": 2.0})),
+            "partial": False, "after_s": 2.0}, RUN)),
         "request_gesture": encode_request(GestureRequest(name="heart_hands", at_word=3), 9),
         "request_dance": encode_request(DanceRequest(music="/srv/music/theme.ogg", style="hype"), 10),
         "reply_gesture": ok_reply(9, avatar="host", name="heart_hands", take="t7", start_pts=1235.45,
                                   stroke_pts=1236.25),
         "reply_dance": ok_reply(10, avatar="host", take="t12"),
         "stream_event_gesture": encode_stream(Event("host", 7, 1236.25, "gesture", "t7", {
-            "name": "heart_hands", "start_pts": 1235.45, "end_pts": 1237.95})),
+            "name": "heart_hands", "start_pts": 1235.45, "end_pts": 1237.95}, RUN)),
         "stream_event_dance": encode_stream(Event("host", 8, 1240.0, "dance", "t12", {
             "music": "/srv/music/theme.ogg", "tempo": 120.2, "beats": 96, "downbeats": 24, "clear": True,
-            "style": "hype", "moves": ["arm_pump", "overhead_clap"], "duration": 48.0})),
+            "style": "hype", "moves": ["arm_pump", "overhead_clap"], "duration": 48.0}, RUN)),
         "stream_event_warning": encode_stream(Event("host", 9, 1240.0, "warning", "t13", {
             "code": "no_clear_beat", "message": "no clear beat (pulse clarity 0.07 < 0.3); dancing a gentle sway "
-                                                "instead"})),
+                                                "instead"}, RUN)),
+        "stream_event_sidecar_started": encode_stream(Event("host", 0, 1230.0, "sidecar_started", None, {
+            "protocol_version": PROTOCOL_VERSION, "avatars": ["host", "guest"]}, RUN)),
         "reply_say": ok_reply(1, take="t7", avatar="host"),
         "reply_ping": ok_reply(2, t_client=10.25, t_server=1234.5),
         "reply_look_at": ok_reply(8, avatar="host", point=[0.3, -0.45, 0.5], pts=1234.6),

@@ -149,6 +149,7 @@ namespace AvatarBridge.CoreTests
                     new KeyValuePair<string, Action>("session_interrupt_flushes", SessionInterruptFlushes),
                     new KeyValuePair<string, Action>("session_skips_and_counts", SessionSkipsAndCounts),
                     new KeyValuePair<string, Action>("session_survives_restart", SessionSurvivesRestart),
+                    new KeyValuePair<string, Action>("session_tells_restart_by_run", SessionTellsRestartByRun),
                     new KeyValuePair<string, Action>("bridge_pump", BridgePumpTests),
                 };
                 int failedTests = 0;
@@ -236,6 +237,7 @@ namespace AvatarBridge.CoreTests
             Check(a.Rate == 22050 && a.Take == "t7" && a.Seq == 41, "audio header");
             var e = (BridgeEvent)Codec.DecodeStream(Vector("stream_event_take_started")).Message;
             Check(e.Type == "take_started" && e.Take == "t7" && e.Text("text") == "Hi everyone!" && e.Text("emotion") == "happy", "event");
+            Check(e.Run == "3f9a1c2e" && e.Data.Count == 2, "the event's run, not in its data");
             var ended = (BridgeEvent)Codec.DecodeStream(Vector("stream_event_interrupted")).Message;
             Check(ended.Type == "interrupted" && ended.Data.Count == 0, "interrupted event");
             var p = (Phonemes)Codec.DecodeStream(Vector("stream_phonemes")).Message;

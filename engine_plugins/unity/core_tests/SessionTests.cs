@@ -471,5 +471,38 @@ namespace AvatarBridge.CoreTests
             rig.Run(2.0);
             Check(reply != null && reply.Ok, "requests work again");
         }
+
+        /// <summary>An event as the sidecar publishes it, from run `run`.</summary>
+        private static byte[] EventBytes(long seq, string run)
+        {
+            var w = new MsgPackWriter();
+            w.Value(new Dictionary<string, object>
+            {
+                { "v", 1L }, { "kind", "event" }, { "avatar", "host" }, { "seq", seq }, { "pts", 0.0 },
+                { "type", "take_ended" }, { "take", null }, { "run", run },
+            });
+            return w.ToArray();
+        }
+
+        private static void SessionTellsRestartByRun()
+        {
+            var rig = Connected(5);
+            var topic = System.Text.Encoding.UTF8.GetBytes("host/event");
+            rig.Sim.Publish(new[] { topic, EventBytes(0, "aaaa1111") });
+            rig.Sim.Publish(new[] { topic, EventBytes(1, "aaaa1111") });
+            rig.Run(0.5);
+            Check(rig.Session.Stats().Restarts == 0, "one run: no restart");
+            // Another run whose event seq goes on (its first events lost to a slow reconnect): a restart, not 3 lost.
+            rig.Sim.Publish(new[] { topic, EventBytes(5, "bbbb2222") });
+            rig.Sim.Publish(new[] { topic, EventBytes(6, "bbbb2222") });
+            rig.Run(0.5);
+            var s = rig.Session.Stats();
+            Check(s.Restarts == 1 && s.Lost == 0, "another run is a restart, not loss (" + s.Restarts + ", " + s.Lost + ")");
+            // Another run with seq back at 0: one restart, not one for the run and one for the seq.
+            rig.Sim.Publish(new[] { topic, EventBytes(0, "cccc3333") });
+            rig.Run(0.5);
+            s = rig.Session.Stats();
+            Check(s.Restarts == 2 && s.Lost == 0, "one restart per run (" + s.Restarts + ", " + s.Lost + ")");
+        }
     }
 }

@@ -221,7 +221,7 @@ void testVectorValues() {
     r = decodeStream(started.data(), started.size());
     const auto& e = std::get<Event>(*r.message);
     CHECK(e.type == "take_started" && e.hasTake && e.take == "t7" && e.text("text") == "Hi everyone!" &&
-          e.text("emotion") == "happy");
+          e.text("emotion") == "happy" && e.run == "3f9a1c2e" && e.data.size() == 2);
 
     auto phonemes = vector("stream_phonemes");
     r = decodeStream(phonemes.data(), phonemes.size());
@@ -949,6 +949,42 @@ void testClientSurvivesRestart() {
     client->stop();
 }
 
+/// An event as the sidecar publishes it, from run `run`.
+std::vector<uint8_t> eventBytes(int64_t seq, const std::string& run) {
+    return encodeValue(Value::Map({{"v", Value::Int(1)}, {"kind", Value::Str("event")}, {"avatar", Value::Str("host")},
+                                   {"seq", Value::Int(seq)}, {"pts", Value::Float(0.0)},
+                                   {"type", Value::Str("take_ended")}, {"take", Value::Nil()},
+                                   {"run", Value::Str(run)}}));
+}
+
+void testClientTellsRestartByRun() {
+    StandIn sidecar(0.0);
+    ClientConfig config;
+    config.control = sidecar.routerEndpoint;
+    config.stream = sidecar.pubEndpoint;
+    Client client(config);
+    client.start();
+    int64_t seq = 0;
+    sidecar.serve(0.6, seq);
+    CHECK(client.state() == ConnectionState::Connected);
+    sidecar.publish("host/event", eventBytes(0, "aaaa1111"));
+    sidecar.publish("host/event", eventBytes(1, "aaaa1111"));
+    sidecar.serve(0.1, seq);
+    CHECK(client.stats().restarts == 0);
+    // Another run whose event seq goes on (its first events lost to a slow reconnect): a restart, not 3 lost.
+    sidecar.publish("host/event", eventBytes(5, "bbbb2222"));
+    sidecar.publish("host/event", eventBytes(6, "bbbb2222"));
+    sidecar.serve(0.1, seq);
+    ClientStats s = client.stats();
+    CHECK(s.restarts == 1 && s.lost == 0 && s.events == 4);
+    // Another run with seq back at 0: one restart, not one for the run and one for the seq.
+    sidecar.publish("host/event", eventBytes(0, "cccc3333"));
+    sidecar.serve(0.1, seq);
+    s = client.stats();
+    CHECK(s.restarts == 2 && s.lost == 0);
+    client.stop();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -974,6 +1010,7 @@ int main(int argc, char** argv) {
         {"audio_ring", testAudioRing},
         {"client_skips_and_counts", testClientSkipsAndCounts},
         {"client_survives_restart", testClientSurvivesRestart},
+        {"client_tells_restart_by_run", testClientTellsRestartByRun},
     };
     int failedTests = 0;
     for (const auto& test : tests) {

@@ -89,6 +89,7 @@ namespace AvatarBridge.Core
         private readonly List<Pending> outbox = new List<Pending>();  // not yet sent (no connection yet)
         private readonly Dictionary<long, Pending> pending = new Dictionary<long, Pending>();  // sent, awaiting reply
         private readonly Dictionary<string, long> lastSeq = new Dictionary<string, long>();
+        private string streamRun;  // of the sidecar the stream comes from, as its events say (null until one does)
         private readonly List<string> interruptedTakes = new List<string>();
         private long nextId = 1;
         private double lastStream, nextPing, lastPump;
@@ -347,6 +348,7 @@ namespace AvatarBridge.Core
             var e = message as BridgeEvent;
             if (e != null)
             {
+                TrackRun(e.Run);
                 TrackSeq("event", e.Seq);
                 stats.Events++;
                 if (e.Type == "interrupted") ApplyCut(e);
@@ -402,10 +404,25 @@ namespace AvatarBridge.Core
             lastSeq[kind] = seq;
         }
 
+        /// <summary>An event from another run than the one before is a restarted sidecar, even where its seq numbers go
+        /// on (the new run's first messages lost to the subscription's reconnect): a restart, never loss.</summary>
+        private void TrackRun(string run)
+        {
+            if (run == null) return;  // a sidecar that sends no run id: seq alone tells
+            if (streamRun != null && run != streamRun)
+            {
+                stats.Restarts++;
+                stats.LastError = "sidecar restarted (run " + run + " after " + streamRun + ")";
+                Restart();
+            }
+            streamRun = run;
+        }
+
         /// <summary>A new sidecar: its timeline has nothing to do with what is buffered.</summary>
         private void Restart()
         {
             lastSeq.Clear();
+            streamRun = null;  // the new run's first event names it, without counting the restart twice
             interruptedTakes.Clear();
             lock (sync)
             {

@@ -231,6 +231,7 @@ namespace AvatarBridge.Core
                 e.Add(Entry("pts", ev.Pts));
                 e.Add(Entry("type", ev.Type));
                 e.Add(Entry("take", ev.Take));
+                if (ev.Run != null) e.Add(Entry("run", ev.Run));
                 foreach (var entry in ev.Data) e.Add(entry);
             }
             return e;
@@ -518,11 +519,17 @@ namespace AvatarBridge.Core
                 m.Take = take as string;
                 if (m.Take == null) throw new FieldException("event.take must be a string or nil");
             }
+            object run;
+            if (body.TryGetValue("run", out run))
+            {
+                m.Run = run as string;
+                if (m.Run == null) throw new FieldException("event.run must be a string");
+            }
             foreach (var entry in body)
             {
                 switch (entry.Key)
                 {
-                    case "v": case "kind": case "avatar": case "seq": case "pts": case "type": case "take": break;
+                    case "v": case "kind": case "avatar": case "seq": case "pts": case "type": case "take": case "run": break;
                     default: m.Data[entry.Key] = entry.Value; break;
                 }
             }

@@ -187,6 +187,8 @@ namespace AvatarBridge.Core
         public double Pts;
         public string Type;
         public string Take;
+        /// <summary>The id of the sidecar run that sent it: another one means a restart (null when not sent).</summary>
+        public string Run;
         public Dictionary<string, object> Data = new Dictionary<string, object>();
 
         /// <summary>A string field of Data ("" when absent or not a string).</summary>

@@ -124,6 +124,7 @@ struct Client::Impl {
     bool pingInFlight = false;
     bool describeWanted = true;
     std::unordered_map<std::string, int64_t> lastSeq;  // per kind
+    std::string streamRun;  // of the sidecar the stream comes from, as its events say ("" until one does)
     std::deque<std::string> interruptedTakes;
 
     // -- thread ---------------------------------------------------------------------------------------------
@@ -287,9 +288,23 @@ struct Client::Impl {
         lastSeq[kind] = seq;
     }
 
+    /// An event from another run than the one before is a restarted sidecar, even where its seq numbers go on
+    /// (the first messages of the new run lost to the subscription's reconnect): a restart, never loss. Called under
+    /// `mutex`, before the event's seq is tracked.
+    void trackRun(const std::string& eventRun) {
+        if (eventRun.empty()) return;  // a sidecar that sends no run id: seq alone tells
+        if (!streamRun.empty() && eventRun != streamRun) {
+            ++stats.restarts;
+            stats.lastError = "sidecar restarted (run " + eventRun + " after " + streamRun + ")";
+            restartLocked();
+        }
+        streamRun = eventRun;
+    }
+
     /// A new sidecar: its timeline has nothing to do with what is buffered. Called under `mutex`.
     void restartLocked() {
         lastSeq.clear();
+        streamRun.clear();  // the new run's first event names it, without counting the restart twice
         interruptedTakes.clear();
         face.clear();
         pose.clear();
@@ -337,6 +352,7 @@ struct Client::Impl {
             audio.write(a->pcm.data(), a->pcm.size(), a->pts, a->rate);
         } else if (auto* e = std::get_if<Event>(&message)) {
             if (!forThisAvatar(e->avatar)) return false;
+            trackRun(e->run);
             trackSeq("event", e->seq);
             ++stats.events;
             if (e->type == "interrupted") applyCut(*e);

@@ -412,9 +412,15 @@ StreamMessage decodeEvent(const Value& body) {
         m.hasTake = true;
         m.take = take->string;
     }
+    const Value* run = body.find("run");
+    if (run != nullptr) {
+        if (run->type != Value::Type::String) wrongType("event", "run", "a string");
+        m.run = run->string;
+    }
     for (const auto& entry : body.map) {
         const std::string& k = entry.first;
-        if (k != "v" && k != "kind" && k != "avatar" && k != "seq" && k != "pts" && k != "type" && k != "take") {
+        if (k != "v" && k != "kind" && k != "avatar" && k != "seq" && k != "pts" && k != "type" && k != "take" &&
+            k != "run") {
             m.data.push_back(entry);
         }
     }
@@ -673,6 +679,7 @@ struct ToValue {
         auto e = head("event");
         e.insert(e.end(), {{"avatar", Value::Str(m.avatar)}, {"seq", Value::Int(m.seq)}, {"pts", Value::Float(m.pts)},
                            {"type", Value::Str(m.type)}, {"take", m.hasTake ? Value::Str(m.take) : Value::Nil()}});
+        if (!m.run.empty()) e.emplace_back("run", Value::Str(m.run));
         e.insert(e.end(), m.data.begin(), m.data.end());
         return Value::Map(std::move(e));
     }

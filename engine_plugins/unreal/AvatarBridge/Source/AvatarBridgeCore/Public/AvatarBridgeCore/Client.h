@@ -59,7 +59,7 @@ struct ClientStats {
     uint64_t invalid = 0;  // a known kind with a missing or wrong field
     uint64_t otherAvatar = 0;  // for another avatar
     uint64_t lost = 0;  // messages missing from the seq numbering (publisher high-water mark)
-    uint64_t restarts = 0;  // sidecar restarts seen (seq numbering started over)
+    uint64_t restarts = 0;  // sidecar restarts seen (another run id in the events, or seq numbering started over)
     uint64_t reconnects = 0;  // times the stream went silent and the client reconnected
     uint64_t staleAudio = 0;  // audio chunks of an interrupted take, dropped on arrival
     uint64_t requestsSent = 0, requestsFailed = 0, queueOverflow = 0;

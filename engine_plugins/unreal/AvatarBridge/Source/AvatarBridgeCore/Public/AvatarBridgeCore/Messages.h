@@ -150,7 +150,8 @@ struct Skeleton {
     }
 };
 
-/// Something that happened at `pts`: take_started {text, emotion}, take_ended, interrupted, error {code, message}.
+/// Something that happened at `pts`: sidecar_started {protocol_version, avatars}, take_started {text, emotion},
+/// take_ended, interrupted, error {code, message}.
 struct Event {
     std::string avatar;
     int64_t seq = 0;
@@ -158,6 +159,7 @@ struct Event {
     std::string type;
     bool hasTake = false;  // `take` is nil for events that belong to no take
     std::string take;
+    std::string run;  // the id of the sidecar run that sent it: another one means a restart ("" when not sent)
     std::vector<std::pair<std::string, Value>> data;  // the type's extra fields, in wire order
     /// A string field of `data` ("" when absent or not a string).
     std::string text(const std::string& key) const;
