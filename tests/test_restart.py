@@ -77,13 +77,18 @@ def test_the_stream_begins_with_sidecar_started_and_every_event_carries_the_run(
     sidecar.hub.add(recorder)
     replies = []
 
-    def ready() -> None:
+    async def requests() -> None:
         for avatar in ("host", "guest"):
             request = msgpack.packb({"op": "say", "id": 1, "text": "Hi there.", "avatar": avatar})
-            replies.append(decode_reply(sidecar.handle(request, "test")))
-        replies.append(decode_reply(sidecar.handle(msgpack.packb({"op": "describe"}), "test")))
+            replies.append(decode_reply(await sidecar.handle(request, "test")))
+        replies.append(decode_reply(await sidecar.handle(msgpack.packb({"op": "describe"}), "test")))
         # Stopped the way serve is, after the lines began: the stop interrupts what still plays.
         asyncio.get_running_loop().call_later(1.5, signal.raise_signal, signal.SIGTERM)
+
+    tasks = []
+
+    def ready() -> None:
+        tasks.append(asyncio.get_running_loop().create_task(requests()))
 
     asyncio.run(sidecar.run(ready))
     run = sidecar.run_id
