@@ -184,6 +184,8 @@ async def test_a_foreign_page_is_refused_even_with_the_token(server: PreviewServ
         [record] = refusals(caplog)
         assert record.peer.startswith("127.0.0.1:") and record.path == path and origin in record.reason
         assert server.token not in record.getMessage() + str(record.__dict__)
+    own_and_foreign = f"http://{own}\r\nOrigin: http://evil.example"  # a second Origin header
+    assert (await handshake(server, f"{path}?token={server.token}", own, own_and_foreign))[0] == 403
 
 
 @pytest.mark.asyncio

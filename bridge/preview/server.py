@@ -125,9 +125,9 @@ class PreviewServer:
 
     def _refusal(self, request: Request) -> str | None:
         """Why a WebSocket handshake is refused (never naming the token), or None to let it in."""
-        origin = request.headers.get("Origin")
-        if origin is not None and not self._own_origin(origin, request.headers.get("Host")):
-            return f"origin {origin[:200]!r} is not this preview's: only its own page may connect"
+        origins, hosts = request.headers.get_all("Origin"), request.headers.get_all("Host")
+        if origins and not (len(origins) == len(hosts) == 1 and self._own_origin(origins[0], hosts[0])):
+            return f"origin {origins[0][:200]!r} is not this preview's: only its own page may connect"
         given = parse_qs(urlsplit(request.path).query).get("token", [""])[0]
         if not given:
             return "no token: open the URL that serve printed, with its ?token="
@@ -135,7 +135,7 @@ class PreviewServer:
             return "wrong token: open the URL that serve printed (a new run has a new token)"
         return None
 
-    def _own_origin(self, origin: str, host: str | None) -> bool:
+    def _own_origin(self, origin: str, host: str) -> bool:
         """Whether a page's Origin is the Host it was served on, under a name this preview answers to.
 
         The port is the Host's, not necessarily ours: a page opened through a tunnel (ssh -L) was served by this
@@ -143,8 +143,6 @@ class PreviewServer:
         another name resolved to this machine (DNS rebinding) has a Host that is none of ours. Bound to every
         interface (0.0.0.0) the machine's names are not known here: any Host goes, the token still guards.
         """
-        if host is None:
-            return False
         scheme, _, netloc = origin.lower().partition("://")
         if scheme not in ("http", "https") or netloc != host.lower():
             return False
