@@ -17,7 +17,9 @@ import msgpack
 import pytest
 import pytest_asyncio
 from websockets.asyncio.client import connect
+from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
+from websockets.http11 import Request
 
 from bridge.preview import MAX_UPLOAD_BYTES, PreviewError, PreviewServer
 from bridge.protocol import (
@@ -221,6 +223,20 @@ async def test_the_own_page_with_the_token_gets_the_stream_and_replies(server: P
     status, _ = await handshake(server, f"/upload?token={server.token}", f"LocalHost:{server.port}",
                                 f"http://localhost:{server.port}")
     assert status == 101 and refusals(caplog) == []
+
+
+def test_the_names_a_page_may_be_served_under_follow_the_bind() -> None:
+    def refusal(server: PreviewServer, host: str) -> str | None:
+        headers = Headers([("Host", host), ("Origin", f"http://{host}")])
+        return server._refusal(Request(f"/stream?token={server.token}", headers))
+
+    lan, anywhere = PreviewServer(echo_control, "192.168.1.5"), PreviewServer(echo_control, "0.0.0.0")
+    for host in ("192.168.1.5:5557", "127.0.0.1:5557", "localhost:8080", "[::1]:5557"):
+        assert refusal(lan, host) is None, host
+    assert "is not this preview's" in (refusal(lan, "studio-pc:5557") or "")
+    assert refusal(anywhere, "studio-pc:5557") is None  # the machine's names are not known: the token guards
+    for server in (lan, anywhere):
+        server.close()
 
 
 def test_the_url_carries_the_token_and_each_run_has_its_own() -> None:
