@@ -97,6 +97,14 @@ def _port(text: str) -> int:
     return int(text)
 
 
+def _preview_token(text: str) -> str:
+    from bridge.config import PREVIEW_TOKEN, PREVIEW_TOKEN_RULE
+
+    if not PREVIEW_TOKEN.fullmatch(text):
+        raise argparse.ArgumentTypeError(f"a preview token is {PREVIEW_TOKEN_RULE}")
+    return text
+
+
 def _check_range(flag: str, value: float | None, bounds: tuple[float, float], unit: str) -> None:
     """A ConfigError naming the flag and its range when a number given on the command line is outside it (or not
     finite): the same ranges as the config file's (bridge/config.py)."""
@@ -126,7 +134,8 @@ def _serve_config(args: argparse.Namespace) -> SidecarConfig:
         curve_secret_key=args.curve_secret_key, curve_clients=args.curve_clients,
         curve_allow_any=args.curve_allow_any, insecure=args.insecure,
         seed=args.seed, llm_url=args.llm_url, llm_model=args.llm_model, llm_key=args.llm_key,
-        preview_host=args.preview_host, device=args.device, media_dirs=_media_dirs(args.media_dir)))
+        preview_host=args.preview_host, preview_token=args.preview_token, device=args.device,
+        media_dirs=_media_dirs(args.media_dir)))
     targets = dict(_gaze_target(text) for text in args.gaze_target or [])
     per_avatar = _given(voice=args.voice, voice_config=args.voice_config, persona=args.persona,
                         livelink=args.livelink, vmc=args.vmc, vmc_blend=args.vmc_blend)
@@ -522,6 +531,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="a folder requests may read rundowns and music from (repeat for more; default: ./media "
                             "and the package's examples)")
     serve.add_argument("--preview-host", help="interface of the preview (default 127.0.0.1; another needs --insecure)")
+    serve.add_argument("--preview-token", type=_preview_token, metavar="TOKEN",
+                       help="the token the preview's URL carries and its WebSockets must present (default: a new "
+                       "random one each run; give one for scripted setups that open the page themselves)")
     _device_option(serve)
     serve.set_defaults(run=cmd_serve)
 

@@ -25,6 +25,10 @@ from models.face.rigs import load_profile
 
 #: A ZeroMQ endpoint the sidecar can bind: tcp://HOST:PORT (the form checked here), ipc://PATH or inproc://NAME.
 TCP_ENDPOINT = re.compile(r"^(tcp)://(\[[^\]]+\]|[^:]+):(\d+|\*)$")
+#: An operator's preview token goes into the page's URL as it is: URL-safe characters, too many to guess.
+PREVIEW_TOKEN = re.compile(r"[A-Za-z0-9_.~-]{16,200}")
+PREVIEW_TOKEN_RULE = ("16 to 200 letters, digits and - _ . ~ (make one with "
+                      "`python3 -c 'import secrets; print(secrets.token_urlsafe())'`)")
 #: Most avatars one sidecar serves (each has a timeline, a face and a body ticking every frame).
 MAX_AVATARS = 16
 #: Ranges the performer accepts: frames per second, lookahead (s), audio chunk (samples).
@@ -38,7 +42,7 @@ _AVATAR_FIELDS = ("name", "voice", "voice_config", "persona", "rig", "seed", "ga
                   "vmc_blend")
 _SIDECAR_FIELDS = ("control", "stream", "frame_rate", "lookahead", "chunk_samples", "curve_secret_key",
                    "curve_clients", "curve_allow_any", "insecure", "seed", "llm_url", "llm_model", "llm_key",
-                   "preview_port", "preview_host", "device", "media_dirs", "avatars")
+                   "preview_port", "preview_host", "preview_token", "device", "media_dirs", "avatars")
 
 
 class ConfigError(Exception):
@@ -80,6 +84,7 @@ class SidecarConfig:
     llm_key: str | None = None
     preview_port: int | None = None  # serve the browser preview (page + WebSocket stream) on this port
     preview_host: str = "127.0.0.1"
+    preview_token: str | None = None  # what the preview's WebSockets must present; None: a new random one each run
     device: str | None = None  # auto, cpu or cuda; None: AVATAR_BRIDGE_DEVICE or auto (models/device.py)
     media_dirs: list[Path] = field(default_factory=list)  # folders requests may read; []: ./media and examples/
     avatars: list[AvatarConfig] = field(default_factory=lambda: [AvatarConfig("host")])
@@ -129,6 +134,10 @@ def load_config(path: str | Path) -> SidecarConfig:
         config.preview_port = node.integer(0, 65535)
     if (node := get("preview_host")) is not None:
         config.preview_host = node.text(max_len=255)
+    if (node := get("preview_token")) is not None:
+        config.preview_token = node.text(max_len=200)
+        if not PREVIEW_TOKEN.fullmatch(config.preview_token):
+            raise node.error(f"must be {PREVIEW_TOKEN_RULE}")
     if (node := get("device")) is not None:
         config.device = node.choice(DEVICES)
     if (node := get("media_dirs")) is not None:
@@ -238,7 +247,8 @@ def _endpoint(node: Node) -> str:
 
 
 def as_document(config: SidecarConfig) -> dict[str, object]:
-    """The config as plain YAML-able data in the file's own field names: paths as text, the LLM key hidden."""
+    """The config as plain YAML-able data in the file's own field names: paths as text, the LLM key and the preview
+    token hidden."""
 
     def plain(value: object) -> object:
         if isinstance(value, Path):
@@ -252,5 +262,7 @@ def as_document(config: SidecarConfig) -> dict[str, object]:
     document = {name: plain(value) for name, value in vars(config).items() if name != "avatars"}
     if config.llm_key is not None:
         document["llm_key"] = "(set)"
+    if config.preview_token is not None:
+        document["preview_token"] = "(set)"
     document["avatars"] = [{name: plain(value) for name, value in vars(avatar).items()} for avatar in config.avatars]
     return document

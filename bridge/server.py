@@ -183,7 +183,8 @@ class Sidecar:
         self.bind()
         if self.config.preview_port is not None:
             try:
-                self.preview = PreviewServer(self.handle, self.config.preview_host, self.config.preview_port)
+                self.preview = PreviewServer(self.handle, self.config.preview_host, self.config.preview_port,
+                                             self.config.preview_token)
                 await self.preview.start()
             except PreviewError as exc:
                 self.close()
@@ -194,7 +195,8 @@ class Sidecar:
         log.info("serving", extra={"run": self.run_id, "control": self.config.control,
                                    "stream": self.config.stream, "avatars": self.config.names,
                                    "voices": {name: voice.name for name, voice in self.voices.items()},
-                                   "frame_rate": self.config.frame_rate, "lookahead": self.config.lookahead})
+                                   "frame_rate": self.config.frame_rate, "lookahead": self.config.lookahead,
+                                   "preview": self.preview.url if self.preview is not None else None})
         if ready:
             ready()
         tasks = [asyncio.create_task(self.performer.run(self.clock), name="performer"),

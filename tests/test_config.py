@@ -76,6 +76,8 @@ BASE = "avatars:\n  - name: host\n"
      "must be in front of the face"),
     (BASE + "    gaze_targets:\n      floor: [0, 1]\n", 4, "avatars[0].gaze_targets.floor", "3 finite numbers"),
     (BASE + "    seed: many\n", 3, "avatars[0].seed", "must be a whole number"),
+    ("preview_token: short\n", 1, "preview_token", "must be 16 to 200 letters, digits and - _ . ~"),
+    ("preview_token: has spaces and & signs\n", 1, "preview_token", "secrets.token_urlsafe()"),
 ])
 def test_each_mistake_names_file_line_and_field(tmp_path: Path, text: str, line: int, field: str,
                                                 message: str) -> None:
@@ -136,6 +138,20 @@ def test_flags_override_the_file_and_per_avatar_flags_apply_to_every_avatar(tmp_
     assert host.gaze_targets == {"screen": (1.0, 0.0, 1.0)}
     assert guide.gaze_targets == {"host": (-0.9, 0.0, 0.6), "screen": (1.0, 0.0, 1.0)}
     assert load_config(EXAMPLE).avatars[0].gaze_targets == {"screen": (0.8, 0.1, 1.0)}  # the file's config unchanged
+
+
+def test_the_preview_token_comes_from_a_flag_or_the_file_and_is_hidden(tmp_path: Path,
+                                                                      capsys: pytest.CaptureFixture) -> None:
+    path = write(tmp_path, "preview_port: 6002\npreview_token: files-token-0123456789\n")
+    assert load_config(path).preview_token == "files-token-0123456789"
+    assert serve_args("--config", str(path), "--preview-token", "flags.token_0123456~").preview_token == \
+        "flags.token_0123456~"
+    assert serve_args().preview_token is None  # the preview makes a new one each run
+    with pytest.raises(SystemExit):
+        serve_args("--preview-token", "short")
+    assert "a preview token is 16 to 200 letters" in capsys.readouterr().err
+    result = cli("config", "check", str(path))
+    assert result.returncode == 0 and "preview_token: (set)" in result.stdout and "files-token" not in result.stdout
 
 
 def test_avatar_flags_and_a_file_do_not_mix() -> None:

@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import numpy as np
 import pytest
@@ -111,9 +112,10 @@ class Page:
         return Path(self.command("screenshot", path=str(ARTIFACTS / name)))
 
     def errors(self) -> list[str]:
-        # A reconnection attempt refused while the sidecar or the link is down is logged by the browser itself.
+        # A reconnection attempt refused while the sidecar or the link is down is logged by the browser itself, and
+        # so is the page's question whether the sidecar refuses it (connection.js, _refusal).
         return [line for line in self.command("logs") if line.startswith(("pageerror", "error"))
-                and "WebSocket connection to" not in line]
+                and "WebSocket connection to" not in line and "Failed to load resource: net::ERR_" not in line]
 
     def close(self) -> None:
         try:
@@ -242,6 +244,13 @@ def true_clock_offset(page: Page) -> float:
     return float(page.eval("performance.timeOrigin")) / 1000 - wall_minus_monotonic
 
 
+def printed_url(sidecar: RunningSidecar) -> str:
+    """The preview's URL as `serve` printed it for the operator, with the run's token."""
+    found = re.search(r"preview: open (http://\S+) in a browser", sidecar.log())
+    assert found, sidecar.log()
+    return found.group(1)
+
+
 @dataclass
 class Preview:
     sidecar: RunningSidecar
@@ -252,10 +261,13 @@ class Preview:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.link.port}/"
+        """The URL serve printed, through the link."""
+        return printed_url(self.sidecar).replace(f":{self.port}/", f":{self.link.port}/")
 
     def restart_sidecar(self) -> None:
-        self.sidecar = start_sidecar(self.tmp, "--preview-port", str(self.port))
+        """A new run with the first one's token (a scripted setup's --preview-token): the open page gets back in."""
+        token = parse_qs(urlsplit(self.url).query)["token"][0]
+        self.sidecar = start_sidecar(self.tmp, "--preview-port", str(self.port), "--preview-token", token)
 
 
 @pytest.fixture(scope="module")
@@ -308,7 +320,7 @@ def blur(page: Page) -> None:
 
 def test_the_page_connects_and_builds_its_console_from_describe(preview: Preview) -> None:
     page = preview.page
-    assert preview.sidecar.log().count(f"open http://127.0.0.1:{preview.port}/") == 1  # serve printed the URL
+    assert preview.sidecar.log().count(f"open http://127.0.0.1:{preview.port}/?token=") == 1  # serve printed it
     emotions = page.eval("[...document.querySelectorAll('#emotions button')].map(b => b.dataset.emotion)")
     assert emotions == ["", *EMOTIONS]
     described = page.eval("preview.connection.described")
@@ -818,3 +830,23 @@ def test_a_sidecar_restart_is_told_and_the_page_reconnects(preview: Preview) -> 
     wait_take_end(page, take)
     assert page.errors() == []
 
+
+def test_a_page_without_the_runs_token_says_so_and_stays_out(preview: Preview) -> None:
+    page = preview.page
+    page.command("goto", url=f"http://127.0.0.1:{preview.link.port}/")  # the address without its token
+    page.wait("window.preview && document.querySelector('#banner').textContent.includes('token')", 10)
+    assert "open the URL that serve printed" in page.text("#banner")
+    time.sleep(1)
+    assert page.eval("preview.connection.state") == "idle" and page.eval("preview.connection.socket") is None
+    assert "preview connection refused" not in preview.sidecar.log()  # it did not even try
+    # An old run's token (a restart makes a new one): refused, told, and no retrying that cannot help.
+    page.command("goto", url=f"http://127.0.0.1:{preview.link.port}/?token=an-old-runs-token-0123456789")
+    page.wait("preview.connection.state === 'refused'", 15)
+    assert "wrong token" in page.text("#banner") and "open the URL that serve printed" in page.text("#banner")
+    assert "the sidecar refused this page" in log_text(page)
+    time.sleep(1.5)
+    assert page.eval("preview.connection.attempt") == 0
+    assert page.eval("document.querySelector('#say-text').disabled")
+    page.command("goto", url=preview.url)  # the printed URL: in again
+    page.wait("preview.connection.state === 'connected'", 30)
+    assert [line for line in page.errors() if "403" not in line] == []  # the browser logs the refused handshake

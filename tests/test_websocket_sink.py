@@ -5,16 +5,21 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
+import re
 import time
 import urllib.request
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import msgpack
 import pytest
 import pytest_asyncio
 from websockets.asyncio.client import connect
+from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
+from websockets.http11 import Request
 
 from bridge.preview import MAX_UPLOAD_BYTES, PreviewError, PreviewServer
 from bridge.protocol import (
@@ -54,7 +59,8 @@ async def server() -> AsyncIterator[PreviewServer]:
 
 
 def ws_url(server: PreviewServer, path: str = "/stream") -> str:
-    return f"ws://127.0.0.1:{server.port}{path}"
+    """A script's URL: the run's token and no Origin (the websockets client sends none)."""
+    return f"ws://127.0.0.1:{server.port}{path}?token={server.token}"
 
 
 async def recv_map(ws, kind_or_reply: str) -> dict:
@@ -98,8 +104,9 @@ async def test_an_oversize_request_closes_that_connection_only(server: PreviewSe
 async def stalled_client(server: PreviewServer) -> asyncio.StreamWriter:
     """A WebSocket client that completes the handshake and then never reads: a frozen browser tab."""
     reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
-    writer.write(b"GET /stream HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                 b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+    writer.write(f"GET /stream?token={server.token} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+                 "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+                 "\r\n".encode())
     assert b" 101 " in await reader.readuntil(b"\r\n\r\n")
     writer.transport.pause_reading()
     return writer
@@ -138,6 +145,107 @@ async def test_a_slow_client_skips_ahead_and_never_stalls_the_others(server: Pre
         assert stuck[0].sent < total - stuck[0].limit
         assert longest < 0.01, f"send took {longest * 1e3:.1f} ms"  # never waits for a socket
         stalled.close()
+
+
+# -- who may connect --------------------------------------------------------------------------------------------------
+
+
+async def handshake(server: PreviewServer, path: str, host: str, origin: str | None) -> tuple[int, str]:
+    """A WebSocket handshake as a browser tab sends it (Host, and Origin unless None); the status and body."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+    lines = [f"GET {path} HTTP/1.1", f"Host: {host}", "Upgrade: websocket", "Connection: Upgrade",
+             "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==", "Sec-WebSocket-Version: 13"]
+    if origin is not None:
+        lines.append(f"Origin: {origin}")
+    writer.write(("\r\n".join(lines) + "\r\n\r\n").encode())
+    head = (await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)).decode()
+    status = int(head.split()[1])
+    length = re.search(r"(?im)^content-length: *(\d+)", head)
+    body = (await reader.readexactly(int(length.group(1)))).decode() if length else ""
+    writer.close()
+    return status, body
+
+
+def refusals(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    return [r for r in caplog.records
+            if r.levelno == logging.WARNING and r.getMessage() == "preview connection refused"]
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("path", ["/stream", "/upload"])
+async def test_a_foreign_page_is_refused_even_with_the_token(server: PreviewServer, path: str,
+                                                             caplog: pytest.LogCaptureFixture) -> None:
+    own = f"127.0.0.1:{server.port}"
+    for host, origin in ((own, "http://evil.example"),
+                         (own, f"http://127.0.0.1:{server.port + 1}"),  # another local app's page
+                         (own, "null"),  # a sandboxed frame or a file:// page
+                         (f"evil.example:{server.port}", f"http://evil.example:{server.port}")):  # DNS rebinding
+        caplog.clear()
+        status, body = await handshake(server, f"{path}?token={server.token}", host, origin)
+        assert status == 403 and "is not this preview's" in body, (host, origin, body)
+        [record] = refusals(caplog)
+        assert record.peer.startswith("127.0.0.1:") and record.path == path and origin in record.reason
+        assert server.token not in record.getMessage() + str(record.__dict__)
+    own_and_foreign = f"http://{own}\r\nOrigin: http://evil.example"  # a second Origin header
+    assert (await handshake(server, f"{path}?token={server.token}", own, own_and_foreign))[0] == 403
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("path", ["/stream", "/upload"])
+async def test_the_own_page_without_the_right_token_is_refused(server: PreviewServer, path: str,
+                                                                caplog: pytest.LogCaptureFixture) -> None:
+    own = f"127.0.0.1:{server.port}"
+    for query, why in (("", "no token"), ("?token=", "no token"), ("?other=1", "no token"),
+                       (f"?token={server.token[:-1]}", "wrong token"), (f"?token={server.token}x", "wrong token"),
+                       ("?token=%C3%A9t%C3%A9", "wrong token")):
+        for origin in (f"http://{own}", None):  # the page, or a script
+            caplog.clear()
+            status, body = await handshake(server, path + query, own, origin)
+            assert status == 403 and body.startswith(why) and "open the URL that serve printed" in body, (query, body)
+            [record] = refusals(caplog)
+            assert record.reason == body.strip() and server.token not in str(record.__dict__)
+
+
+@pytest.mark.asyncio
+async def test_the_own_page_with_the_token_gets_the_stream_and_replies(server: PreviewServer,
+                                                                       caplog: pytest.LogCaptureFixture) -> None:
+    hub = Hub([server.sink])
+    for origin in (f"http://127.0.0.1:{server.port}", f"http://localhost:{server.port}"):
+        host = urlsplit(origin).netloc
+        async with connect(ws_url(server).replace(f"127.0.0.1:{server.port}", host), origin=origin) as ws:
+            await ws.send(msgpack.packb({"op": "ping", "id": 1, "t_client": 0.5}))
+            assert (await recv_map(ws, "ok"))["op"] == "ping"
+            message = Event("host", 1, 1.0, "take_started", "t1", {"text": "Hi"})
+            hub(message)
+            assert await asyncio.wait_for(ws.recv(), 5) == encode_stream(message)
+            await ws.send(msgpack.packb({"op": "say", "id": 2, "text": "Hello"}))
+            assert (await recv_map(ws, "ok"))["op"] == "say"
+    status, _ = await handshake(server, f"/upload?token={server.token}", f"LocalHost:{server.port}",
+                                f"http://localhost:{server.port}")
+    assert status == 101 and refusals(caplog) == []
+
+
+def test_the_names_a_page_may_be_served_under_follow_the_bind() -> None:
+    def refusal(server: PreviewServer, host: str) -> str | None:
+        headers = Headers([("Host", host), ("Origin", f"http://{host}")])
+        return server._refusal(Request(f"/stream?token={server.token}", headers))
+
+    lan, anywhere = PreviewServer(echo_control, "192.168.1.5"), PreviewServer(echo_control, "0.0.0.0")
+    for host in ("192.168.1.5:5557", "127.0.0.1:5557", "localhost:8080", "[::1]:5557"):
+        assert refusal(lan, host) is None, host
+    assert "is not this preview's" in (refusal(lan, "studio-pc:5557") or "")
+    assert refusal(anywhere, "studio-pc:5557") is None  # the machine's names are not known: the token guards
+    for server in (lan, anywhere):
+        server.close()
+
+
+def test_the_url_carries_the_token_and_each_run_has_its_own() -> None:
+    first, second = PreviewServer(echo_control), PreviewServer(echo_control)
+    assert first.url == f"http://127.0.0.1:5557/?token={first.token}" and len(first.token) >= 40
+    assert first.token != second.token
+    assert PreviewServer(echo_control, token="operators-own-token").token == "operators-own-token"
+    for server in (first, second):
+        server.close()
 
 
 def test_http_serves_the_built_page_and_rig_profiles_and_nothing_else(server_sync: PreviewServer) -> None:

@@ -9,21 +9,27 @@
     WS  /stream            the stream and the control requests (bridge/sinks/websocket.py)
     WS  /upload            a music file for the `dance` op, sent in chunks; the reply names its path on this disk
 
+Any web page open in the operator's browser can reach a loopback port, so each WebSocket must present the run's token
+(`?token=`, in the URL `serve` prints) and come from a page this preview served (its Origin) or from a script (no
+Origin at all); the rest get 403.
+
 Everything runs on the sidecar's event loop; files are read in a worker thread so a page load never delays a tick.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hmac
 import itertools
 import json
 import logging
 import mimetypes
+import secrets
 import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import msgpack
 from websockets.asyncio.server import Server, ServerConnection, serve
@@ -45,6 +51,9 @@ MAX_UPLOAD_BYTES = MAX_MUSIC_BYTES
 MUSIC_SUFFIXES = (".wav", ".ogg", ".mp3", ".flac")
 #: Uploaded files kept on disk: older ones go (their dances have long read them).
 KEEP_UPLOADS = 4
+#: Names the preview answers to on any bind, beside the host it is bound to.
+LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "::1"})
+WILDCARD_HOSTS = frozenset({"", "0.0.0.0", "::"})
 
 _TYPES = {".js": "text/javascript", ".mjs": "text/javascript", ".css": "text/css", ".html": "text/html",
           ".json": "application/json", ".svg": "image/svg+xml", ".png": "image/png", ".wasm": "application/wasm"}
@@ -57,11 +66,13 @@ class PreviewError(Exception):
 class PreviewServer:
     """HTTP for the page and WebSocket for the stream on one port; `sink` goes into the sidecar's Hub."""
 
-    def __init__(self, control: Control, host: str = "127.0.0.1", port: int = 5557,
+    def __init__(self, control: Control, host: str = "127.0.0.1", port: int = 5557, token: str | None = None,
                  static_dir: Path = STATIC_DIR, rigs_dir: Path = RIGS_DIR) -> None:
         if not (static_dir / "index.html").is_file():
             raise PreviewError(f"the preview page is missing: {static_dir / 'index.html'} (`make web` builds it)")
         self.host, self.port = host, port
+        #: What every WebSocket must present: the operator's (preview_token), else a new one each run.
+        self.token = token or secrets.token_urlsafe()
         self.static_dir, self.rigs_dir = static_dir, rigs_dir
         self.sink = WebSocketSink(control)
         self.server: Server | None = None
@@ -71,7 +82,7 @@ class PreviewServer:
     @property
     def url(self) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}/"
+        return f"http://{host}:{self.port}/?token={self.token}"
 
     async def start(self) -> None:
         try:
@@ -99,7 +110,12 @@ class PreviewServer:
     async def _http(self, connection: ServerConnection, request: Request) -> Response | None:
         path = unquote(urlsplit(request.path).path)
         if path in ("/stream", "/upload"):
-            return None  # the WebSocket handshake goes on
+            refusal = self._refusal(request)
+            if refusal is None:
+                return None  # the WebSocket handshake goes on
+            log.warning("preview connection refused", extra={"peer": _peer(connection), "path": path,
+                                                              "reason": refusal})
+            return connection.respond(403, f"{refusal}\n")
         try:
             body, content_type = await asyncio.to_thread(self._read, path)
         except FileNotFoundError:
@@ -107,6 +123,35 @@ class PreviewServer:
         headers = Headers([("Content-Type", content_type), ("Content-Length", str(len(body))),
                            ("Cache-Control", "no-cache"), ("X-Content-Type-Options", "nosniff")])
         return Response(200, "OK", headers, body)
+
+    def _refusal(self, request: Request) -> str | None:
+        """Why a WebSocket handshake is refused (never naming the token), or None to let it in."""
+        origins, hosts = request.headers.get_all("Origin"), request.headers.get_all("Host")
+        if origins and not (len(origins) == len(hosts) == 1 and self._own_origin(origins[0], hosts[0])):
+            return f"origin {origins[0][:200]!r} is not this preview's: only its own page may connect"
+        given = parse_qs(urlsplit(request.path).query).get("token", [""])[0]
+        if not given:
+            return "no token: open the URL that serve printed, with its ?token="
+        if not hmac.compare_digest(given.encode(), self.token.encode()):
+            return "wrong token: open the URL that serve printed (a new run has a new token)"
+        return None
+
+    def _own_origin(self, origin: str, host: str) -> bool:
+        """Whether a page's Origin is the Host it was served on, under a name this preview answers to.
+
+        The port is the Host's, not necessarily ours: a page opened through a tunnel (ssh -L) was served by this
+        preview too. A page of another port or site has another origin than the Host it connects to; a page of
+        another name resolved to this machine (DNS rebinding) has a Host that is none of ours. Bound to every
+        interface (0.0.0.0) the machine's names are not known here: any Host goes, the token still guards.
+        """
+        scheme, _, netloc = origin.lower().partition("://")
+        if scheme not in ("http", "https") or netloc != host.lower():
+            return False
+        try:
+            name = urlsplit(f"//{netloc}").hostname
+        except ValueError:
+            return False
+        return self.host in WILDCARD_HOSTS or name in LOOPBACK_NAMES | {self.host.lower().strip("[]")}
 
     def _read(self, path: str) -> tuple[bytes, str]:
         if path in ("/", "/index.html"):
@@ -181,6 +226,11 @@ def _upload_header(raw: Any) -> tuple[str, int]:
         raise RequestError("too_long", f"{name!r} is {size / 2**20:.1f} MiB; the limit is "
                                         f"{MAX_UPLOAD_BYTES >> 20} MiB", "size")
     return name, size
+
+
+def _peer(connection: ServerConnection) -> str:
+    address = connection.remote_address
+    return f"{address[0]}:{address[1]}" if address else "?"
 
 
 def _inside(root: Path, relative: str) -> Path | None:

@@ -1,6 +1,7 @@
 // The page's one connection to the sidecar: a WebSocket carrying the stream (binary msgpack maps, as the ZeroMQ
 // PUB's second frame) and control requests and replies (as on the ROUTER). It reconnects on its own and says
-// what happened: 'connecting', 'connected', 'lost' (with the next attempt's delay).
+// what happened: 'connecting', 'connected', 'lost' (with the next attempt's delay), or 'refused' (with the sidecar's
+// reason: this page's token is not the run's, e.g. after a restart with a new one) when retrying cannot help.
 
 import { decodeMessage, encodeRequest, isReply } from './protocol.js';
 import { ClockSync, localNow } from './clock.js';
@@ -21,6 +22,7 @@ const PING_EVERY_S = 2; // a ping taken while the page was busy (start-up, a big
 const GOOD_RTT_S = 0.005;
 const PING_SEEKING_S = 0.25;
 const RETRY_S = [0.5, 1, 2, 3];
+const REFUSAL_TIMEOUT_S = 2; // a network that drops packets must not hold the next attempt back for long
 
 export class Connection extends EventTarget {
   constructor(url) {
@@ -42,6 +44,13 @@ export class Connection extends EventTarget {
     this._open();
   }
 
+  /** Another WebSocket of the same sidecar (e.g. '/upload'), with this one's query: the token. */
+  endpoint(path) {
+    const url = new URL(path, this.url);
+    url.search = new URL(this.url).search;
+    return url;
+  }
+
   _emit(type, detail = {}) {
     this.dispatchEvent(new CustomEvent(type, { detail }));
   }
@@ -56,9 +65,10 @@ export class Connection extends EventTarget {
     const socket = new WebSocket(this.url);
     socket.binaryType = 'arraybuffer';
     this.socket = socket;
-    socket.onopen = () => this._opened(socket);
+    let opened = false;
+    socket.onopen = () => { opened = true; this._opened(socket); };
     socket.onmessage = (event) => this._message(event);
-    socket.onclose = (event) => this._closed(socket, event);
+    socket.onclose = (event) => this._closed(socket, event, opened);
   }
 
   async _opened(socket) {
@@ -107,7 +117,7 @@ export class Connection extends EventTarget {
     this.onStream(map, localNow());
   }
 
-  _closed(socket, event) {
+  async _closed(socket, event, opened) {
     if (socket !== this.socket) return;
     clearTimeout(this._pingTimer);
     for (const waiting of this.pending.values()) {
@@ -115,10 +125,28 @@ export class Connection extends EventTarget {
       waiting.reject(new Error('connection lost'));
     }
     this.pending.clear();
+    const refusal = opened ? null : await this._refusal();
+    if (refusal) {
+      this._setState('refused', { reason: refusal });
+      return;
+    }
     const delay = RETRY_S[Math.min(this.attempt, RETRY_S.length - 1)];
     this.attempt += 1;
     this._setState('lost', { delay, code: event.code, reason: event.reason });
     setTimeout(() => this._open(), delay * 1000);
+  }
+
+  /** Why the sidecar refuses this page's WebSocket, or null: a browser hides a refused handshake's status, so the
+   * same URL is asked over plain HTTP (403 and the reason when refused; anything else, or no answer, is not). */
+  async _refusal() {
+    const url = new URL(this.url);
+    url.protocol = url.protocol === 'wss:' ? 'https:' : 'http:';
+    try {
+      const response = await fetch(url, { cache: 'no-store', signal: AbortSignal.timeout(REFUSAL_TIMEOUT_S * 1000) });
+      return response.status === 403 ? (await response.text()).trim() : null;
+    } catch {
+      return null;
+    }
   }
 
   /** Send a control request; resolves with the reply map, rejects with BridgeError (code, field, message). */

@@ -216,7 +216,7 @@ export class OperatorConsole {
 
   /** Send a music file to the sidecar's /upload in chunks; resolves with its path there, or null. */
   upload(file) {
-    const url = new URL('/upload', this.connection.url);
+    const url = this.connection.endpoint('/upload');
     return new Promise((resolve) => {
       const socket = new WebSocket(url);
       socket.binaryType = 'arraybuffer';

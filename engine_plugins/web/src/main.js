@@ -20,6 +20,8 @@ const params = new URLSearchParams(location.search);
 // ?adaptive=0 fixes it.
 const JITTER_S = Number(params.get('jitter_ms') ?? 40) / 1000;
 const ADAPTIVE = params.get('adaptive') !== '0';
+// The run's token, from the URL `serve` printed: the sidecar lets no WebSocket in without it (bridge/preview/server.py).
+const TOKEN = params.get('token');
 const HEAD_ABOVE_JOINT = new THREE.Vector3(0, 0.085, 0.015); // the Head joint sits at the skull's base
 const TRACE_LIMIT = 20000;
 
@@ -125,7 +127,8 @@ class App {
   constructor() {
     const url = new URL('/stream', location.href);
     url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
-    this.connection = new Connection(params.get('ws') ?? url.href);
+    url.searchParams.set('token', TOKEN ?? '');
+    this.connection = new Connection(url.href);
     this.playout = new Playout(this.connection.clock, { delay: JITTER_S, adaptive: ADAPTIVE });
     this.stage = new Stage($('#view'));
     this.head = new PreviewHead();
@@ -150,7 +153,8 @@ class App {
     this._wire();
     fetch('/rigs.json').then((r) => r.json()).then((profiles) => { this.profiles = profiles; })
       .catch(() => this.console.log('rig profiles (/rigs.json) could not be read: user models get no profile', 'error'));
-    this.connection.start();
+    if (TOKEN) this.connection.start();
+    else this._banner('No token in this address: open the URL that serve printed, with its token (…/?token=…)', 'lost');
     requestAnimationFrame(() => this.tick());
   }
 
@@ -184,7 +188,7 @@ class App {
     if (hideAfter) this._bannerTimer = setTimeout(() => { banner.hidden = true; }, hideAfter);
   }
 
-  _state({ state, described, reconnect, delay, attempt }) {
+  _state({ state, described, reconnect, delay, attempt, reason }) {
     if (state === 'connecting') {
       if (!attempt) this._banner('Connecting to the sidecar…');
     } else if (state === 'connected') {
@@ -207,6 +211,10 @@ class App {
       this._restartedSinceLost = false;
       this._banner(`Connection to the sidecar lost — reconnecting in ${delay} s (attempt ${this.connection.attempt})`, 'lost');
       if (this.connection.attempt === 1) this.console.log('connection to the sidecar lost; reconnecting', 'error');
+    } else if (state === 'refused') {
+      this.console.setConnected(false);
+      this._banner(`The sidecar refused this page — ${reason}`, 'lost');
+      this.console.log(`the sidecar refused this page: ${reason}`, 'error');
     }
   }
 

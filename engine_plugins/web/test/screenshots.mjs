@@ -40,11 +40,12 @@ async function startSidecar() {
   const collect = (data) => { output += data; };
   child.stdout.on('data', collect);
   child.stderr.on('data', collect);
-  for (let waited = 0; !output.includes('avatar-bridge serving'); waited += 100) {
+  let printed = null; // the URL serve prints, with the run's token
+  for (let waited = 0; !(printed = output.match(/preview: open (\S+) in a browser/)); waited += 100) {
     if (child.exitCode !== null || waited > 90000) throw new Error(`the sidecar did not start:\n${output}`);
     await sleep(100);
   }
-  return { child, url: `http://127.0.0.1:${preview}/?quality=high` };
+  return { child, url: `${printed[1]}&quality=high` };
 }
 
 async function main() {
