@@ -38,6 +38,10 @@ segments:
 """
 
 
+#: The preview's token for the sidecar of these tests (a script connects with the token and no Origin).
+PREVIEW_TOKEN = "media-paths-test-token"
+
+
 @pytest.fixture(scope="module")
 def folders(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """(the media folder, a folder beside it the sidecar may not read), with a good rundown and music in the first
@@ -69,7 +73,7 @@ def preview_port() -> int:
 def client(folders: tuple[Path, Path], preview_port: int,
            tmp_path_factory: pytest.TempPathFactory) -> Iterator[BridgeClient]:
     running = start_sidecar(tmp_path_factory.mktemp("sidecar"), "--media-dir", str(folders[0]),
-                            "--preview-port", str(preview_port))
+                            "--preview-port", str(preview_port), "--preview-token", PREVIEW_TOKEN)
     try:
         with BridgeClient(running.control, running.stream, timeout=5.0) as c:
             yield c
@@ -221,7 +225,7 @@ def test_music_uploaded_through_the_preview_can_be_danced_to(client: BridgeClien
     data = wav.getvalue()
 
     async def upload() -> dict:
-        async with connect(f"ws://127.0.0.1:{preview_port}/upload") as ws:
+        async with connect(f"ws://127.0.0.1:{preview_port}/upload?token={PREVIEW_TOKEN}") as ws:
             await ws.send(msgpack.packb({"name": "theme.wav", "size": len(data)}))
             await ws.send(data)
             return dict(msgpack.unpackb(await asyncio.wait_for(ws.recv(), 5), raw=False))
