@@ -24,7 +24,7 @@ from models.dialogue.llm import (
 from models.dialogue.persona import load_default_persona
 from models.dialogue.retrieval import KnowledgeIndex
 from models.face.emotion import EMOTIONS
-from tests.llm_double import FakeLLMServer, Script
+from tests.llm_double import CloseDelimitedServer, FakeLLMServer, Script
 
 PERSONA = load_default_persona()
 
@@ -74,14 +74,43 @@ def test_splitter_first_clause_goes_early_and_abbreviations_do_not_split() -> No
 
 
 def test_parse_sse_line_reports_malformed_chunks() -> None:
-    assert parse_sse_line(b"data: {\"choices\": [{\"delta\": {\"content\": \"Hi\"}}]}\n") == "Hi"
-    assert parse_sse_line(b": keep-alive\n") == ""
-    assert parse_sse_line(b"data: {\"choices\": []}\n") == ""
+    assert parse_sse_line(b"data: {\"choices\": [{\"delta\": {\"content\": \"Hi\"}}]}\n") == ("Hi", None)
+    assert parse_sse_line(b": keep-alive\n") == ("", None)
+    assert parse_sse_line(b"data: {\"choices\": []}\n") == ("", None)
+    assert parse_sse_line(b"data: [DONE]\n")[1] is not None
+    assert parse_sse_line(b"data: {\"choices\": [{\"delta\": {}, \"finish_reason\": \"stop\"}]}\n")[1] is not None
     for bad in (b"data: {not json", b"data: [1, 2]", b"data: {\"nochoices\": 1}",
                 b"data: {\"choices\": [{\"delta\": {\"content\": 5}}]}"):
         with pytest.raises(LLMError) as info:
             parse_sse_line(bad)
         assert info.value.reason == "malformed_chunk"
+
+
+@pytest.mark.asyncio
+async def test_close_delimited_stream_cut_mid_answer_is_a_fallback_not_a_fragment(retrieval) -> None:
+    # A body that ends at the connection's close looks clean to the HTTP client: without its end marker
+    # the fragment "They were" used to be spoken as if the answer were whole.
+    server = CloseDelimitedServer(["The first Winter Olympic Games were held in Chamonix, France, in 1924. ",
+                                   "They were"])
+    engine, source = make_engine(await server.start(), retrieval)
+    events = [e for _, e in await collect(engine, "Where were the first Winter Olympics held?")]
+    await source.aclose()
+    await server.stop()
+    said = [e.spoken for e in events if isinstance(e, Sentence)]
+    assert said[0] == "The first Winter Olympic Games were held in Chamonix, France, in 1924."
+    assert not any("They were" in s for s in said)
+    fallback = next(e for e in events if isinstance(e, Fallback))
+    assert fallback.reason == "cut" and fallback.partial
+
+
+@pytest.mark.asyncio
+async def test_close_delimited_stream_with_finish_reason_is_whole(retrieval) -> None:
+    server = CloseDelimitedServer(["Chamonix, France, in 1924. ", "A great start"], finish=True)
+    engine, source = make_engine(await server.start(), retrieval)
+    events = [e for _, e in await collect(engine, "Where were the first Winter Olympics held?")]
+    await source.aclose()
+    await server.stop()
+    assert [e.spoken for e in events] == ["Chamonix, France, in 1924.", "A great start"]
 
 
 def test_price_and_number_guards() -> None:

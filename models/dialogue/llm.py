@@ -42,7 +42,7 @@ from models.tts import MAX_PIECE_CHARS, cut_point
 
 
 class LLMError(Exception):
-    """A failed completion. `reason`: connection, server_error, malformed_chunk, timeout, empty,
+    """A failed completion. `reason`: connection, server_error, malformed_chunk, cut, timeout, empty,
     ungrounded_price, ungrounded_number."""
 
     def __init__(self, reason: str, detail: str) -> None:
@@ -355,30 +355,38 @@ class OpenAIChatSource:
                 if response.status != 200:
                     detail = (await response.text())[:200]
                     raise LLMError("server_error", f"HTTP {response.status} from {config.completions_url}: {detail}")
+                finished = False  # a choice's finish_reason came: the answer is whole even if [DONE] does not
                 async for raw in response.content:
-                    delta = parse_sse_line(raw)
-                    if delta is _DONE:
-                        return
+                    delta, end = parse_sse_line(raw)
                     if delta:
                         yield delta
+                    if end is _DONE:
+                        return
+                    finished = finished or end is _FINISHED
+                if not finished:
+                    # A close-delimited body (no Content-Length, no chunking) ends cleanly for aiohttp even when
+                    # the server died mid-answer: only the end marker tells a whole answer from a cut one.
+                    raise LLMError("cut", "the stream closed before its end marker ([DONE] or finish_reason)")
         except aiohttp.ClientError as exc:
             raise LLMError("connection", f"{type(exc).__name__}: {exc}") from None
         except ValueError as exc:  # aiohttp's line reader refuses a line over its limit
             raise LLMError("malformed_chunk", str(exc)) from None
 
 
-_DONE = object()
+_DONE = object()  # "data: [DONE]": the end of an OpenAI stream
+_FINISHED = object()  # a chunk whose choice has a finish_reason: the answer is complete
 
 
-def parse_sse_line(raw: bytes) -> Any:
-    """The text delta of one SSE line ("" for keep-alives, comments and role-only chunks; _DONE at the end).
-    Raises LLMError("malformed_chunk") for a data line that is not a chat-completion chunk."""
+def parse_sse_line(raw: bytes) -> tuple[str, Any]:
+    """The text delta of one SSE line ("" for keep-alives, comments and role-only chunks) and its end marker:
+    _DONE, _FINISHED or None. Raises LLMError("malformed_chunk") for a data line that is not a chat-completion
+    chunk."""
     line = raw.decode("utf-8", errors="replace").strip()
     if not line.startswith("data:"):
-        return ""  # blank separator, ": keep-alive" comment, "event:" or "id:" field
+        return "", None  # blank separator, ": keep-alive" comment, "event:" or "id:" field
     data = line[5:].strip()
     if data == "[DONE]":
-        return _DONE
+        return "", _DONE
     try:
         chunk = json.loads(data)
     except json.JSONDecodeError:
@@ -391,16 +399,20 @@ def parse_sse_line(raw: bytes) -> Any:
     if not isinstance(choices, list):
         raise LLMError("malformed_chunk", f"chunk without a choices list: {data[:80]!r}")
     if not choices:
-        return ""  # usage-only chunk at the end of some servers' streams
-    delta = choices[0].get("delta") if isinstance(choices[0], dict) else None
+        return "", None  # usage-only chunk at the end of some servers' streams
+    choice = choices[0] if isinstance(choices[0], dict) else {}
+    end = _FINISHED if choice.get("finish_reason") else None
+    delta = choice.get("delta")
     if not isinstance(delta, dict):
+        if end is not None:
+            return "", end  # some servers send the finishing choice without a delta
         raise LLMError("malformed_chunk", f"choice without a delta: {data[:80]!r}")
     content = delta.get("content")
     if content is None:
-        return ""
+        return "", end
     if not isinstance(content, str):
         raise LLMError("malformed_chunk", f"delta content must be text, got {type(content).__name__}")
-    return content
+    return content, end
 
 
 def smollm2_model_path() -> Path:
