@@ -20,7 +20,7 @@ import re
 import threading
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib.util import find_spec
 from pathlib import Path
 from typing import Any, Protocol
@@ -245,6 +245,10 @@ class LLMEngine(DialogueEngine):
         self.fallback = fallback
         self.config = config
         self.grounder = Grounder(persona, fallback.index)
+
+    def tuned(self, **config: Any) -> LLMEngine:
+        """The same model, persona and fallback with other budgets (e.g. another avatar's wait)."""
+        return LLMEngine(self.persona, self.source, self.fallback, replace(self.config, **config))
 
     async def reply(self, turn: ChatTurn, history: DialogueHistory | None = None) -> AsyncIterator[ReplyEvent]:
         text = check_chat_text(turn.text)
