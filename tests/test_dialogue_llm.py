@@ -337,3 +337,43 @@ async def test_local_smollm2_streams_through_the_same_engine(retrieval) -> None:
     for event in events:
         if isinstance(event, Sentence):
             assert numbers_in(event.spoken) <= {1.0, 3.0} | numbers_in("How thick is a hockey puck?")
+
+
+CPUINFO = "processor\t: 0\nflags\t\t: fpu vme sse sse2 avx2 avx512f {extra}\nbogomips\t: 4000\n"
+
+
+def test_amx_is_read_from_cpuinfo_flags() -> None:
+    from models.dialogue.llm import cpu_has_amx
+
+    assert cpu_has_amx(CPUINFO.format(extra="amx_bf16 amx_tile amx_int8"))
+    assert not cpu_has_amx(CPUINFO.format(extra="avx512_vnni"))
+    assert not cpu_has_amx("model name\t: amx_tile in a name, not a flag\nflags\t\t: sse2\n")
+
+
+@pytest.mark.parametrize("amx", [True, False])
+def test_local_model_loads_without_extra_buffer_types_on_amx(monkeypatch: pytest.MonkeyPatch, tmp_path, amx) -> None:
+    # llama-cpp-python's Llama reads llama_model_default_params() while it loads; a stand-in module records what
+    # it would have read (the real one compiles from source and is not in CI).
+    import sys
+    import types
+
+    from models.dialogue import llm
+
+    class Params:
+        use_extra_bufts = True
+
+    native = types.SimpleNamespace(llama_model_default_params=Params)
+    loaded: list[bool] = []
+
+    class Llama:
+        def __init__(self, **kwargs) -> None:  # noqa: ANN003
+            loaded.append(native.llama_model_default_params().use_extra_bufts)
+
+    package = types.ModuleType("llama_cpp")
+    package.Llama = Llama  # type: ignore[attr-defined]
+    package.llama_cpp = native  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "llama_cpp", package)
+    monkeypatch.setattr(llm, "cpu_has_amx", lambda: amx)
+    source = llm.LlamaCppSource(model_path=tmp_path / "model.gguf")
+    assert loaded == [not amx] and source.extra_buffer_types is (not amx)
+    assert native.llama_model_default_params().use_extra_bufts  # the defaults are restored after the load

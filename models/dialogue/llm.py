@@ -15,11 +15,14 @@ llama-cpp-python with the same streaming, when that extra is installed.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import logging
 import re
 import threading
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from importlib.util import find_spec
 from pathlib import Path
@@ -41,6 +44,8 @@ from models.dialogue.persona import FAQ, Persona, Product
 from models.dialogue.retrieval import Hit, tokens
 from models.dialogue.tags import EMOTIONS, GESTURES, sanitize_tags, strip_tags
 from models.tts import MAX_PIECE_CHARS, cut_point
+
+log = logging.getLogger(__name__)
 
 
 class LLMError(Exception):
@@ -451,18 +456,64 @@ def smollm2_model_path() -> Path:
     return path
 
 
+_AMX_FLAG = re.compile(r"^flags\s*:.*\bamx_(?:tile|int8|bf16)\b", re.MULTILINE)
+
+
+def cpu_has_amx(cpuinfo: str | None = None) -> bool:
+    """Whether the CPU has Intel AMX (Sapphire Rapids and later): an amx_* flag in /proc/cpuinfo."""
+    if cpuinfo is None:
+        try:
+            cpuinfo = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return False  # not Linux: no way to tell, and llama.cpp's default stands
+    return bool(_AMX_FLAG.search(cpuinfo))
+
+
+@contextmanager
+def _without_extra_buffer_types(llama_cpp_module: Any) -> Iterator[None]:
+    """llama.cpp's model parameters with `use_extra_bufts` off while a model loads (llama-cpp-python's `Llama`
+    takes no argument for it: it reads llama_model_default_params() and sets only the fields it knows)."""
+    original = llama_cpp_module.llama_model_default_params
+
+    def params() -> Any:
+        value = original()
+        value.use_extra_bufts = False
+        return value
+
+    llama_cpp_module.llama_model_default_params = params
+    try:
+        yield
+    finally:
+        llama_cpp_module.llama_model_default_params = original
+
+
+_LOAD_LOCK = threading.Lock()  # the patched defaults are process-wide: one model loads at a time
+
+
 class LlamaCppSource:
-    """A local GGUF model through llama-cpp-python (the `llm` extra); generation runs on a worker thread."""
+    """A local GGUF model through llama-cpp-python (the `llm` extra); generation runs on a worker thread.
+
+    `extra_buffer_types`: llama.cpp's extra CPU buffer types (weight repacking, and the AMX kernels on CPUs that
+    have AMX). None: off where /proc/cpuinfo shows AMX, on elsewhere. On a Sapphire Rapids machine llama.cpp
+    crashed inside its AMX kernel on the first streamed request until they were turned off (the same switch as
+    llama.cpp's `--no-repack`)."""
 
     name = "llama-cpp"
 
-    def __init__(self, model_path: str | Path | None = None, n_ctx: int = 2048, n_threads: int | None = None) -> None:
+    def __init__(self, model_path: str | Path | None = None, n_ctx: int = 2048, n_threads: int | None = None,
+                 extra_buffer_types: bool | None = None) -> None:
         try:
+            import llama_cpp
             from llama_cpp import Llama
         except ImportError:
             raise ImportError("the local model needs llama-cpp-python: pip install 'avatar-bridge[llm]'") from None
         path = Path(model_path) if model_path is not None else smollm2_model_path()
-        self._llm: Any = Llama(model_path=str(path), n_ctx=n_ctx, n_threads=n_threads, verbose=False)
+        self.extra_buffer_types = not cpu_has_amx() if extra_buffer_types is None else extra_buffer_types
+        with _LOAD_LOCK, contextlib.ExitStack() as stack:
+            if not self.extra_buffer_types:
+                log.info("llama.cpp extra buffer types off (AMX CPU)", extra={"model": str(path)})
+                stack.enter_context(_without_extra_buffer_types(llama_cpp.llama_cpp))
+            self._llm: Any = Llama(model_path=str(path), n_ctx=n_ctx, n_threads=n_threads, verbose=False)
         self._lock = threading.Lock()  # one llama context generates one completion at a time
 
     def _generate(self, messages: list[dict[str, str]], config: LLMConfig) -> Iterator[str]:
