@@ -258,7 +258,7 @@ async def test_every_sentence_is_grounded_in_the_retrieved_facts(llm_server, ret
 @pytest.mark.asyncio
 async def test_grounded_sentences_name_their_sources(llm_server, retrieval) -> None:
     fake, url = llm_server
-    fake.scripts.append(Script(tokens=["Great question! ", "It's a warm knit beanie with a pom-pom on top, ",
+    fake.scripts.append(Script(tokens=["Great question, Mika! ", "It's a warm knit beanie with a pom-pom on top, ",
                                        "and it costs $24."]))
     engine, source = make_engine(url, retrieval)
     events = [e for _, e in await collect(engine, "What is the snowflake beanie?")]

@@ -269,6 +269,7 @@ class LLMEngine(DialogueEngine):
         # Numbers are where a model's inventions hurt most (dates, weights, prices): a sentence may only state
         # numbers that the retrieved knowledge, the persona or the fan's own message contains.
         allowed = numbers_in(" ".join(_fact_line(h) for h in related) + f" {text} {self.persona.age or ''}")
+        asked = f"{turn.user} {text}"  # the fan's own words (and name) are never a claim
         said: list[Sentence] = []
         failure: LLMError | None = None
         stream = self.source.stream(messages, self.config)
@@ -295,7 +296,7 @@ class LLMEngine(DialogueEngine):
                     pieces = splitter.feed(_MARKDOWN.sub("", delta))
                     done = False
                 for piece in pieces:
-                    sentence = await asyncio.to_thread(self._sentence, piece, allowed, text, related)
+                    sentence = await asyncio.to_thread(self._sentence, piece, allowed, asked, related)
                     if sentence is not None:
                         said.append(sentence)
                         yield sentence
