@@ -268,6 +268,8 @@ def main() -> None:
                 result.outcome = outcome
                 results.append(result)
             summaries.append(summarize(name, results))
+            if isinstance(engine, LLMEngine) and hasattr(engine.source, "aclose"):
+                await engine.source.aclose()
         return summaries
 
     summaries = asyncio.run(run_all())

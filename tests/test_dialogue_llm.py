@@ -239,6 +239,19 @@ async def test_repair_does_not_repeat_what_was_said(llm_server, retrieval) -> No
 
 
 @pytest.mark.asyncio
+async def test_repair_after_talk_still_says_the_persona_phrase(llm_server, retrieval) -> None:
+    # Seen with SmolLM2: the model's opener passed, its next sentence did not, and the retrieval answer (the
+    # persona's "I don't know", talk alone) was taken for a repeat: the fan heard only the opener.
+    fake, url = llm_server
+    fake.scripts.append(Script(tokens=["Sure, I'd be happy to recommend some pizza places. ", "Try Luigi's at 5th."]))
+    engine, source = make_engine(url, retrieval)
+    events = [e for _, e in await collect(engine, "Can you recommend a good pizza place?")]
+    await source.aclose()
+    assert isinstance(events[1], Fallback) and events[1].partial
+    assert "<shrug>" in " ".join(e.text for e in events[2:])
+
+
+@pytest.mark.asyncio
 @pytest.mark.parametrize("question,claim", [
     ("What is the snowflake beanie?", "The snowflake beanie is a beautiful piece of jewelry."),
     # About the host, answered with the previous turn's product: no number for the old guard to catch.

@@ -341,10 +341,12 @@ class LLMEngine(DialogueEngine):
 
 def repeats(sentence: Sentence, said: list[Sentence], talk: frozenset[str] | set[str]) -> bool:
     """Whether a repair sentence would mostly say again what was said: half or more of its words (beyond talk)
-    were spoken already."""
+    were spoken already, or, for talk alone (the persona's sympathy or thanks), the same words were."""
     words = set(tokens(sentence.spoken)) - talk
+    if not words:
+        return set(tokens(sentence.spoken)) <= set(tokens(" ".join(s.spoken for s in said)))
     spoken = set(tokens(" ".join(s.spoken for s in said)))
-    return bool(said) and len(words & spoken) >= 0.5 * len(words)
+    return len(words & spoken) >= 0.5 * len(words)
 
 
 # -- sources --------------------------------------------------------------------------------------------------
