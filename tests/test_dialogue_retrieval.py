@@ -86,11 +86,14 @@ def test_falls_back_to_bm25_when_sentence_transformers_cannot_import(monkeypatch
     ("Why do curlers sweep the ice?", "Sweeping warms the ice so the stone travels farther.", "curling-sweeping"),
     ("What is the snowflake beanie?", "The snowflake beanie is a beautiful piece of jewelry.", None),
     ("Where were the first Winter Olympics held?", "It was a chilly town in the French Alps.", None),
+    # A restated yes/no question is a claim, and the source says the opposite.
+    ("Do speed skaters go clockwise or anticlockwise?", "Yes, speed skaters go clockwise.", None),
+    ("Do speed skaters go clockwise?", "Speed skaters race counterclockwise.", "speed-skating-direction"),
 ])
 def test_grounding_by_words_and_embeddings(embedded: KnowledgeIndex, question: str, sentence: str,
                                            supported_by: str | None) -> None:
     from models.dialogue.grounding import Grounder
 
     hits = [h for h in embedded.search(question, 4) if h.related]
-    support = Grounder(PERSONA, embedded).support(sentence, question, hits)
+    support = Grounder(PERSONA, embedded).support(sentence, hits)
     assert (support.sources if support else None) == ((supported_by,) if supported_by else None)

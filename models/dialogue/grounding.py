@@ -1,9 +1,10 @@
 """Is an LLM's sentence supported by what the host knows? Checked for every sentence before it is spoken.
 
 A sentence may say two kinds of things: talk that states no fact ("Great question!", "Tap the link!") and
-claims. Its *claim words* are its content words less the fan's question's, the persona's own phrases' and a
-few words of chat and of selling. No claim words: talk, supported. Otherwise one source must hold them: a
-knowledge item retrieved for this question, or the persona (name, age, bio). A source supports a sentence when
+claims. Its *claim words* are its content words less the persona's own phrases' and a few words of chat and of
+selling, and the fan's name. The question's words are no free pass: "Yes, speed skaters go clockwise." restates
+a question as a claim. No claim words: talk, supported. Otherwise one source must hold them: a knowledge item
+retrieved for this question, or the persona (name, age, bio). A source supports a sentence when
 it contains at least `WORDS_SUPPORT` of its claim words; with the MiniLM embeddings (the retrieval index's), a
 paraphrase that keeps `PARAPHRASE_WORDS` of them is supported when its cosine to the source reaches
 `PARAPHRASE_COSINE`. Words, not similarity alone, decide a rejection: "The snowflake beanie is a beautiful
@@ -38,6 +39,15 @@ get got grab pick check find look see say said tell ask asked want like make mad
 price priced cost costs buy sell available store shop link tap official merch merchandise
 """))
 _PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
+#: A word with one of these before it says the opposite ("clockwise", "counterclockwise").
+_NEGATING_PREFIXES = ("counter", "anti", "non", "un", "dis", "in", "im", "ir", "il")
+
+
+def negates(claims: set[str], source: set[str]) -> bool:
+    """Whether a claim word is a source word's opposite by prefix: the embeddings and most of the words agree
+    with "Speed skaters go clockwise." when the source says "counterclockwise"."""
+    return any(c == p + s or s == p + c for c in claims - source for s in source - claims
+               for p in _NEGATING_PREFIXES)
 
 
 @dataclass(frozen=True)
@@ -65,14 +75,15 @@ class Grounder:
         self.talk = _TALK | set(tokens(f"{phrases} {persona.name}"))
         self.persona_text = f"{persona.name} {persona.age or ''} {persona.bio}"
 
-    def support(self, spoken: str, question: str, hits: list[Hit]) -> Support | None:
-        """What supports `spoken` (tags stripped) among the persona and the `hits` retrieved for `question`;
-        None when nothing does."""
-        claims = set(tokens(spoken)) - set(tokens(question)) - self.talk
+    def support(self, spoken: str, hits: list[Hit], user: str = "") -> Support | None:
+        """What supports `spoken` (tags stripped) among the persona and the `hits` retrieved for the fan's
+        message (`user` is the fan's name); None when nothing does."""
+        claims = set(tokens(spoken)) - self.talk - set(tokens(user))
         if not claims:
             return Support(())
         sources = [(h.document.id, item_text(h.document.item)) for h in hits] + [("", self.persona_text)]
-        shares = [len(claims & set(tokens(text))) / len(claims) for _, text in sources]
+        shares = [0.0 if negates(claims, set(tokens(text))) else len(claims & set(tokens(text))) / len(claims)
+                  for _, text in sources]
         best = int(np.argmax(shares))
         if shares[best] >= WORDS_SUPPORT:
             return Support((sources[best][0],) if sources[best][0] else ())

@@ -269,7 +269,6 @@ class LLMEngine(DialogueEngine):
         # Numbers are where a model's inventions hurt most (dates, weights, prices): a sentence may only state
         # numbers that the retrieved knowledge, the persona or the fan's own message contains.
         allowed = numbers_in(" ".join(_fact_line(h) for h in related) + f" {text} {self.persona.age or ''}")
-        asked = f"{turn.user} {text}"  # the fan's own words (and name) are never a claim
         said: list[Sentence] = []
         failure: LLMError | None = None
         stream = self.source.stream(messages, self.config)
@@ -296,7 +295,7 @@ class LLMEngine(DialogueEngine):
                     pieces = splitter.feed(_MARKDOWN.sub("", delta))
                     done = False
                 for piece in pieces:
-                    sentence = await asyncio.to_thread(self._sentence, piece, allowed, asked, related)
+                    sentence = await asyncio.to_thread(self._sentence, piece, allowed, turn.user, related)
                     if sentence is not None:
                         said.append(sentence)
                         yield sentence
@@ -318,7 +317,7 @@ class LLMEngine(DialogueEngine):
             if not (isinstance(event, Sentence) and repeats(event, said, self.grounder.talk)):
                 yield event
 
-    def _sentence(self, piece: str, allowed_numbers: set[float], question: str, related: list[Hit]) -> Sentence | None:
+    def _sentence(self, piece: str, allowed_numbers: set[float], user: str, related: list[Hit]) -> Sentence | None:
         """A piece of the model's answer, checked before it is spoken: its prices, numbers and words must be
         grounded (raises LLMError), its tags cleaned."""
         cleaned = clean_piece(piece, self.persona)
@@ -332,7 +331,7 @@ class LLMEngine(DialogueEngine):
         if invented:
             raise LLMError("ungrounded_number", f"the model stated {', '.join(f'{n:g}' for n in invented)}, "
                                                 "which no retrieved fact contains")
-        support = self.grounder.support(spoken, question, related)
+        support = self.grounder.support(spoken, related, user)
         if support is None:
             raise LLMError("unsupported_claim", f"no retrieved fact supports {spoken[:120]!r}")
         products = [p for p in (self.persona.knowledge.product(i) for i in support.sources) if p is not None]
