@@ -243,7 +243,7 @@ async def test_repair_after_talk_still_says_the_persona_phrase(llm_server, retri
     # Seen with SmolLM2: the model's opener passed, its next sentence did not, and the retrieval answer (the
     # persona's "I don't know", talk alone) was taken for a repeat: the fan heard only the opener.
     fake, url = llm_server
-    fake.scripts.append(Script(tokens=["Sure, I'd be happy to recommend some pizza places. ", "Try Luigi's at 5th."]))
+    fake.scripts.append(Script(tokens=["Sure, happy to help with that! ", "Try Luigi's at 5th."]))
     engine, source = make_engine(url, retrieval)
     events = [e for _, e in await collect(engine, "Can you recommend a good pizza place?")]
     await source.aclose()
