@@ -239,6 +239,19 @@ async def test_repair_does_not_repeat_what_was_said(llm_server, retrieval) -> No
 
 
 @pytest.mark.asyncio
+async def test_repair_after_a_restated_question_still_gives_the_fact(llm_server, retrieval) -> None:
+    # Seen with SmolLM2: a first clause with most of the fact's words but not its year; the year must still be
+    # told.
+    fake, url = llm_server
+    fake.scripts.append(Script(tokens=["Jamaica's bobsleigh team made its Olympic debut, ", "in 1990."]))
+    engine, source = make_engine(url, retrieval)
+    events = [e for _, e in await collect(engine, "When did Jamaica's bobsleigh team go to the Olympics?")]
+    await source.aclose()
+    assert isinstance(events[1], Fallback) and events[1].reason == "ungrounded_number" and events[1].partial
+    assert "1988 Calgary Games" in " ".join(e.text for e in events[2:])
+
+
+@pytest.mark.asyncio
 async def test_repair_after_talk_still_says_the_persona_phrase(llm_server, retrieval) -> None:
     # Seen with SmolLM2: the model's opener passed, its next sentence did not, and the retrieval answer (the
     # persona's "I don't know", talk alone) was taken for a repeat: the fan heard only the opener.

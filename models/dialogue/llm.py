@@ -340,12 +340,15 @@ class LLMEngine(DialogueEngine):
 
 def repeats(sentence: Sentence, said: list[Sentence], talk: frozenset[str] | set[str]) -> bool:
     """Whether a repair sentence would mostly say again what was said: half or more of its words (beyond talk)
-    were spoken already, or, for talk alone (the persona's sympathy or thanks), the same words were."""
+    were spoken already and so were all its numbers, or, for talk alone (the persona's sympathy or thanks), the
+    same words were. A number not yet said is the answer a fan waits for ("Jamaica's bobsleigh team made its
+    Olympic debut," has most words of the fact but not its year)."""
     words = set(tokens(sentence.spoken)) - talk
     if not words:
         return set(tokens(sentence.spoken)) <= set(tokens(" ".join(s.spoken for s in said)))
-    spoken = set(tokens(" ".join(s.spoken for s in said)))
-    return len(words & spoken) >= 0.5 * len(words)
+    text = " ".join(s.spoken for s in said)
+    spoken = set(tokens(text))
+    return len(words & spoken) >= 0.5 * len(words) and numbers_in(sentence.spoken) <= numbers_in(text)
 
 
 # -- sources --------------------------------------------------------------------------------------------------
