@@ -89,6 +89,8 @@ def test_falls_back_to_bm25_when_sentence_transformers_cannot_import(monkeypatch
     # A restated yes/no question is a claim, and the source says the opposite.
     ("Do speed skaters go clockwise or anticlockwise?", "Yes, speed skaters go clockwise.", None),
     ("Do speed skaters go clockwise?", "Speed skaters race counterclockwise.", "speed-skating-direction"),
+    # The year of one retrieved fact on the words of another (1924 is Chamonix; London was 1908).
+    ("When did the Winter Olympics start?", "The 1924 Summer Olympics were held in London.", None),
 ])
 def test_grounding_by_words_and_embeddings(embedded: KnowledgeIndex, question: str, sentence: str,
                                            supported_by: str | None) -> None:

@@ -4,13 +4,15 @@ A sentence may say two kinds of things: talk that states no fact ("Great questio
 claims. Its *claim words* are its content words less the persona's own phrases' and a few words of chat and of
 selling, and the fan's name. The question's words are no free pass: "Yes, speed skaters go clockwise." restates
 a question as a claim. No claim words: talk, supported. Otherwise one source must hold them: a knowledge item
-retrieved for this question, or the persona (name, age, bio). A source supports a sentence when
-it contains at least `WORDS_SUPPORT` of its claim words; with the MiniLM embeddings (the retrieval index's), a
-paraphrase that keeps `PARAPHRASE_WORDS` of them is supported when its cosine to the source reaches
-`PARAPHRASE_COSINE`. Words, not similarity alone, decide a rejection: "The snowflake beanie is a beautiful
-piece of jewelry." is close to the beanie in meaning, but "jewelry" is no word of it.
+retrieved for this question, or the persona (name, age, bio). A source supports a sentence when it holds its
+numbers and at least `WORDS_SUPPORT` of its claim words, and none is the opposite of a source word
+("clockwise" / "counterclockwise"); with the MiniLM embeddings (the retrieval index's), a paraphrase that keeps
+`PARAPHRASE_WORDS` of them is supported when its cosine to the source reaches `PARAPHRASE_COSINE` and its other
+words are no other source's (a blend of two facts is no paraphrase). Words, not similarity alone, decide a
+rejection: "The snowflake beanie is a beautiful piece of jewelry." is close to the beanie in meaning, but
+"jewelry" is no word of it.
 
-Numbers are checked apart (models/dialogue/llm.py); this is the check on words.
+Prices and numbers are also checked against the catalogue and all retrieved facts (models/dialogue/llm.py).
 """
 
 from __future__ import annotations
@@ -50,6 +52,23 @@ def negates(claims: set[str], source: set[str]) -> bool:
                for p in _NEGATING_PREFIXES)
 
 
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+
+
+def numbers_in(text: str) -> set[float]:
+    """Every number written in digits ("1924", "19.96", "17th" → 17), as values."""
+    values = set()
+    for match in _NUMBER.finditer(text):
+        raw = match.group(0)
+        # "1,000" is a thousand; "19,96" (a decimal comma) is not how the knowledge base writes numbers.
+        raw = raw.replace(",", "") if re.fullmatch(r"\d{1,3}(?:,\d{3})+", raw) else raw.replace(",", ".")
+        try:
+            values.add(round(float(raw), 2))
+        except ValueError:
+            continue
+    return values
+
+
 @dataclass(frozen=True)
 class Support:
     """What supports a sentence: the knowledge ids it states (empty for talk or a fact about the persona)."""
@@ -75,19 +94,26 @@ class Grounder:
         self.talk = _TALK | set(tokens(f"{phrases} {persona.name}"))
         self.persona_text = f"{persona.name} {persona.age or ''} {persona.bio}"
 
-    def support(self, spoken: str, hits: list[Hit], user: str = "") -> Support | None:
+    def support(self, spoken: str, hits: list[Hit], user: str = "", message: str = "") -> Support | None:
         """What supports `spoken` (tags stripped) among the persona and the `hits` retrieved for the fan's
-        message (`user` is the fan's name); None when nothing does."""
+        `message` (`user` is the fan's name); None when nothing does. A source must also hold the sentence's
+        numbers (or the fan said them): "The 1924 Summer Olympics were held in London," has most words of the
+        1908 London fact, and 1924 from another retrieved fact."""
         claims = set(tokens(spoken)) - self.talk - set(tokens(user))
+        numbers = numbers_in(spoken) - numbers_in(message)
         if not claims:
             return Support(())
         sources = [(h.document.id, item_text(h.document.item)) for h in hits] + [("", self.persona_text)]
-        shares = [0.0 if negates(claims, set(tokens(text))) else len(claims & set(tokens(text))) / len(claims)
-                  for _, text in sources]
+        shares = [0.0 if negates(claims, set(tokens(text))) or not numbers <= numbers_in(text)
+                  else len(claims & set(tokens(text))) / len(claims) for _, text in sources]
         best = int(np.argmax(shares))
         if shares[best] >= WORDS_SUPPORT:
             return Support((sources[best][0],) if sources[best][0] else ())
-        near = [i for i, share in enumerate(shares) if share >= PARAPHRASE_WORDS]
+        words = [set(tokens(text)) for _, text in sources]
+        # A paraphrase of one source, not a blend of two: its other words must not be another source's
+        # ("1924 ... held" from Chamonix, "Summer ... London" from the 1908 fact).
+        near = [i for i, share in enumerate(shares) if share >= PARAPHRASE_WORDS
+                and not any((claims - words[i]) & words[j] for j in range(len(sources)) if j != i)]
         if near:
             vectors = self.index.embed([spoken] + [sources[i][1] for i in near])
             if vectors is not None:

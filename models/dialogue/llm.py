@@ -37,7 +37,7 @@ from models.dialogue.engine import (
     Sentence,
     retrieval_query,
 )
-from models.dialogue.grounding import Grounder
+from models.dialogue.grounding import Grounder, numbers_in
 from models.dialogue.history import DialogueHistory
 from models.dialogue.moderation import check_chat_text, screen
 from models.dialogue.persona import FAQ, Persona, Product
@@ -221,23 +221,6 @@ def unknown_prices(text: str, persona: Persona) -> list[str]:
     return wrong
 
 
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-
-
-def numbers_in(text: str) -> set[float]:
-    """Every number written in digits ("1924", "19.96", "17th" → 17), as values."""
-    values = set()
-    for match in _NUMBER.finditer(text):
-        raw = match.group(0)
-        # "1,000" is a thousand; "19,96" (a decimal comma) is not how the knowledge base writes numbers.
-        raw = raw.replace(",", "") if re.fullmatch(r"\d{1,3}(?:,\d{3})+", raw) else raw.replace(",", ".")
-        try:
-            values.add(round(float(raw), 2))
-        except ValueError:
-            continue
-    return values
-
-
 class LLMEngine(DialogueEngine):
     """Answers with an LLM, grounded by retrieval, falling back to the retrieval engine within a budget."""
 
@@ -295,7 +278,7 @@ class LLMEngine(DialogueEngine):
                     pieces = splitter.feed(_MARKDOWN.sub("", delta))
                     done = False
                 for piece in pieces:
-                    sentence = await asyncio.to_thread(self._sentence, piece, allowed, turn.user, related)
+                    sentence = await asyncio.to_thread(self._sentence, piece, allowed, turn.user, text, related)
                     if sentence is not None:
                         said.append(sentence)
                         yield sentence
@@ -317,7 +300,8 @@ class LLMEngine(DialogueEngine):
             if not (isinstance(event, Sentence) and repeats(event, said, self.grounder.talk)):
                 yield event
 
-    def _sentence(self, piece: str, allowed_numbers: set[float], user: str, related: list[Hit]) -> Sentence | None:
+    def _sentence(self, piece: str, allowed_numbers: set[float], user: str, message: str,
+                  related: list[Hit]) -> Sentence | None:
         """A piece of the model's answer, checked before it is spoken: its prices, numbers and words must be
         grounded (raises LLMError), its tags cleaned."""
         cleaned = clean_piece(piece, self.persona)
@@ -331,7 +315,7 @@ class LLMEngine(DialogueEngine):
         if invented:
             raise LLMError("ungrounded_number", f"the model stated {', '.join(f'{n:g}' for n in invented)}, "
                                                 "which no retrieved fact contains")
-        support = self.grounder.support(spoken, related, user)
+        support = self.grounder.support(spoken, related, user, message)
         if support is None:
             raise LLMError("unsupported_claim", f"no retrieved fact supports {spoken[:120]!r}")
         products = [p for p in (self.persona.knowledge.product(i) for i in support.sources) if p is not None]
