@@ -89,6 +89,9 @@ def test_falls_back_to_bm25_when_sentence_transformers_cannot_import(monkeypatch
     # A restated yes/no question is a claim, and the source says the opposite.
     ("Do speed skaters go clockwise or anticlockwise?", "Yes, speed skaters go clockwise.", None),
     ("Do speed skaters go clockwise?", "Speed skaters race counterclockwise.", "speed-skating-direction"),
+    ("I want to buy the insulated bottle, how much?", "You can't buy the insulated bottle.", None),
+    ("Who built the first ice resurfacing machine?", "Frank Zamboni, the father of ice resurfacing machine, was a "
+     "Canadian inventor who built and developed the first artificial snowballing machines in 1949.", None),
     # The year of one retrieved fact on the words of another (1924 is Chamonix; London was 1908).
     ("When did the Winter Olympics start?", "The 1924 Summer Olympics were held in London.", None),
 ])

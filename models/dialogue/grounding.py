@@ -5,12 +5,12 @@ claims. Its *claim words* are its content words less the persona's own phrases' 
 selling, and the fan's name. The question's words are no free pass: "Yes, speed skaters go clockwise." restates
 a question as a claim. No claim words: talk, supported. Otherwise one source must hold them: a knowledge item
 retrieved for this question, or the persona (name, age, bio). A source supports a sentence when it holds its
-numbers and at least `WORDS_SUPPORT` of its claim words, and none is the opposite of a source word
-("clockwise" / "counterclockwise"); with the MiniLM embeddings (the retrieval index's), a paraphrase that keeps
-`PARAPHRASE_WORDS` of them is supported when its cosine to the source reaches `PARAPHRASE_COSINE` and its other
-words are no other source's (a blend of two facts is no paraphrase). Words, not similarity alone, decide a
-rejection: "The snowflake beanie is a beautiful piece of jewelry." is close to the beanie in meaning, but
-"jewelry" is no word of it.
+numbers and at least `WORDS_SUPPORT` of its claim words, none of them the opposite of a source word
+("clockwise" / "counterclockwise"), and a negated claim needs a negated source; with the MiniLM embeddings
+(the retrieval index's), a paraphrase that keeps `PARAPHRASE_WORDS` of them is supported when its cosine to the
+source reaches `PARAPHRASE_COSINE` and its other words are no other source's (a blend of two facts is no
+paraphrase). Words, not similarity alone, decide a rejection: "The snowflake beanie is a beautiful piece of
+jewelry." is close to the beanie in meaning, but "jewelry" is no word of it.
 
 Prices and numbers are also checked against the catalogue and all retrieved facts (models/dialogue/llm.py).
 """
@@ -28,7 +28,7 @@ from models.dialogue.retrieval import Hit, KnowledgeIndex, tokens
 #: Share of a sentence's claim words one source must contain.
 WORDS_SUPPORT = 0.75
 #: A paraphrase: at least this share of claim words in the source and this cosine to it (MiniLM).
-PARAPHRASE_WORDS = 0.5
+PARAPHRASE_WORDS = 0.6
 PARAPHRASE_COSINE = 0.6
 
 #: Words of chat and of selling that claim nothing about the world.
@@ -41,6 +41,8 @@ get got grab pick check find look see say said tell ask asked want like make mad
 price priced cost costs buy sell available store shop link tap official merch merchandise
 """))
 _PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
+#: A claim with one of these says the opposite of a source without them ("You can't buy the bottle.").
+_NEGATION = re.compile(r"\b(?:not|no|never|nothing|none|nobody|neither|nor|\w+n't|cannot)\b", re.IGNORECASE)
 #: A word with one of these before it says the opposite ("clockwise", "counterclockwise").
 _NEGATING_PREFIXES = ("counter", "anti", "non", "un", "dis", "in", "im", "ir", "il")
 
@@ -104,7 +106,9 @@ class Grounder:
         if not claims:
             return Support(())
         sources = [(h.document.id, item_text(h.document.item)) for h in hits] + [("", self.persona_text)]
+        negated = bool(_NEGATION.search(spoken.replace("’", "'")))
         shares = [0.0 if negates(claims, set(tokens(text))) or not numbers <= numbers_in(text)
+                  or negated and not _NEGATION.search(text)
                   else len(claims & set(tokens(text))) / len(claims) for _, text in sources]
         best = int(np.argmax(shares))
         if shares[best] >= WORDS_SUPPORT:
