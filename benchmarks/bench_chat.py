@@ -3,6 +3,10 @@ audio chunk. Once with the embedded retrieval engine (target p50 ≤ 250 ms on t
 streaming OpenAI-compatible server whose time to first token is simulated at 300 ms (target ≤ TTFT + 200 ms).
 
     python -m benchmarks.bench_chat [--questions 15]
+    python -m benchmarks.bench_chat --llm-url URL [--llm-model M] [--llm-first-sentence-s S]
+
+With --llm-url it times a real OpenAI-compatible server instead (e.g. llama.cpp's, docs/dialogue.md): each answer's
+first audio, and whether the LLM spoke first or retrieval answered (a `fallback` event before any audio).
 """
 
 from __future__ import annotations
@@ -35,20 +39,28 @@ LLM_TOKENS = ["[happy] ", "Great ", "question! ", "Hockey ", "pucks ", "are ", "
               "they ", "bounce ", "less. ", "<thumbs_up>"]
 
 
-def chat_to_first_audio(client: BridgeClient, questions: list[str]) -> list[float]:
+def chat_to_first_audio(client: BridgeClient, questions: list[str],
+                        fallbacks: list[list[dict[str, object]]] | None = None) -> list[float]:
+    """Seconds from each `chat` to its answer's first audio chunk; each answer's `fallback` events go into
+    `fallbacks` (with whether they came before its first audio)."""
     latencies = []
     for i, text in enumerate(questions):
         sent = time.monotonic()
         reply = client.request(ChatRequest(user=f"fan{i}", text=text))
         assert reply["status"] == "answering", reply
         first = None
-        for message, received in client.stream(timeout=15):
+        events: list[dict[str, object]] = []
+        for message, received in client.stream(timeout=90):
             if isinstance(message, AudioChunk) and message.take == reply["take"] and first is None:
                 first = received - sent
+            if isinstance(message, Event) and message.take == reply["take"] and message.type == "fallback":
+                events.append({**message.data, "before_audio": first is None})
             if isinstance(message, Event) and message.take == reply["take"] and message.type == "take_ended":
                 break
         assert first is not None, f"no audio for {text!r}"
         latencies.append(first)
+        if fallbacks is not None:
+            fallbacks.append(events)
     return latencies
 
 
@@ -68,14 +80,15 @@ def wait_for_dialogue(client: BridgeClient, timeout: float = 120.0) -> None:
     raise TimeoutError("dialogue did not load")
 
 
-def run_sidecar(tmp: Path, extra: list[str], questions: list[str]) -> list[float]:
+def run_sidecar(tmp: Path, extra: list[str], questions: list[str],
+                fallbacks: list[list[dict[str, object]]] | None = None) -> list[float]:
     sidecar = start_sidecar(tmp, *extra)
     try:
         with BridgeClient(sidecar.control, sidecar.stream, timeout=30) as client:
             client.subscribe(avatar="host")
             time.sleep(0.3)
             wait_for_dialogue(client)
-            return chat_to_first_audio(client, questions)
+            return chat_to_first_audio(client, questions, fallbacks)
     finally:
         stop_sidecar(sidecar)
 
@@ -98,8 +111,15 @@ class LLMDouble:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--questions", type=int, default=len(QUESTIONS))
+    parser.add_argument("--llm-url", help="time this OpenAI-compatible server instead of the embedded engine and "
+                        "the simulated one")
+    parser.add_argument("--llm-model", default="default")
+    parser.add_argument("--llm-first-sentence-s", type=float, default=2.0)
     args = parser.parse_args(argv)
     questions = (QUESTIONS * 4)[: args.questions]
+    if args.llm_url:
+        real_llm(args, questions)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         embedded = run_sidecar(Path(tmp), [], questions)
         double = LLMDouble()
@@ -118,6 +138,30 @@ def main(argv: list[str] | None = None) -> None:
     path = write("chat", {"questions": len(questions), "ttft_s": TTFT_S,
                           "embedded_s": embedded, "llm_s": llm,
                           "embedded": e, "llm": m})
+    print(f"wrote {path}")
+
+
+def real_llm(args: argparse.Namespace, questions: list[str]) -> None:
+    fallbacks: list[list[dict[str, object]]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        latencies = run_sidecar(Path(tmp), ["--llm-url", args.llm_url, "--llm-model", args.llm_model,
+                                            "--llm-first-sentence-s", str(args.llm_first_sentence_s)],
+                                questions, fallbacks)
+    p = percentiles(latencies, 50, 95)
+    llm_first = sum(1 for events in fallbacks if not any(e["before_audio"] for e in events))
+    repaired = sum(1 for events in fallbacks if any(e["partial"] for e in events))
+    rows = [
+        ("chat → first audio p50", f"{1000 * p['p50']:.0f} ms", ""),
+        ("chat → first audio p95", f"{1000 * p['p95']:.0f} ms", ""),
+        ("the LLM spoke first", f"{llm_first}/{len(questions)}", ""),
+        ("repaired after the LLM's first sentences", f"{repaired}/{len(questions)}", ""),
+    ]
+    print(table(rows, f"{args.llm_model} at {args.llm_url}, wait {args.llm_first_sentence_s} s "
+                      f"({len(questions)} questions)"))
+    path = write("chat_real_llm", {"questions": questions, "model": args.llm_model,
+                                   "first_sentence_s": args.llm_first_sentence_s, "latency_s": latencies,
+                                   "percentiles": p, "fallbacks": fallbacks, "llm_first": llm_first,
+                                   "repaired": repaired})
     print(f"wrote {path}")
 
 

@@ -1,6 +1,7 @@
 """Evaluate dialogue answers on the held-out questions in docs/eval/dialogue_questions.yaml.
 
     PYTHONPATH=. .venv/bin/python benchmarks/eval_dialogue.py [--local] [--llm-url URL --llm-model NAME]
+        [--llm-first-sentence-s S] [--only-llm]
 
 Scores each engine (retrieval with embeddings, retrieval with BM25, and optionally an LLM) on:
 - grounded: answers in which every sentence is either one of the persona's own phrases or supported by one
@@ -12,6 +13,11 @@ Scores each engine (retrieval with embeddings, retrieval with BM25, and optional
 - price correct: product questions with the right product's price and no price the catalogue lacks,
 - sentiment/moderation: sad news gets [sad], compliments <heart_hands>, injections and forbidden topics only
   the persona's deflection,
+- sentences supported: the share of all spoken sentences that are the persona's phrases or supported by one
+  knowledge item (the same test as "grounded", counted by sentence),
+- whole: answers that reach the fan whole, i.e. not cut short after their first sentences (a partial fallback
+  with nothing after it); for an LLM also how many it finished itself, how many were repaired by retrieval
+  after some sentences, and how many retrieval answered from the start,
 and prints a table; JSON goes to benchmarks/results/dialogue_eval.json.
 """
 
@@ -113,6 +119,8 @@ class Scored:
     hedged: bool = False
     correct: bool = False
     unsupported: list[str] = field(default_factory=list)
+    sentences: int = 0
+    outcome: str = "whole"  # llm (or retrieval) finished | repaired | fell_back | truncated
 
 
 def score(item: dict[str, Any], answer: str, seconds: float, fallbacks: list[str], persona: Persona,
@@ -121,6 +129,7 @@ def score(item: dict[str, Any], answer: str, seconds: float, fallbacks: list[str
     result = Scored(q, kind, expect, answer, seconds, fallbacks)
     spoken = strip_tags(answer)
     for sentence in (s for s in _SENTENCE.split(spoken) if s.strip()):
+        result.sentences += 1
         if _norm(sentence) in phrases:
             result.hedged |= _norm(sentence) in partial_phrases
             continue
@@ -155,15 +164,23 @@ def score(item: dict[str, Any], answer: str, seconds: float, fallbacks: list[str
     return result
 
 
-async def answer_with(engine: DialogueEngine, text: str) -> tuple[str, float, list[str]]:
+async def answer_with(engine: DialogueEngine, text: str) -> tuple[str, float, list[str], str]:
+    """The answer's text, seconds, fallback reasons and outcome (see Scored.outcome)."""
     start = time.perf_counter()
-    parts, fallbacks = [], []
+    parts: list[str] = []
+    fallbacks: list[str] = []
+    outcome, after_fallback = "whole", 0
     async for event in engine.reply(ChatTurn("eval", text)):
         if isinstance(event, Fallback):
             fallbacks.append(event.reason)
+            outcome = "repaired" if event.partial else "fell_back"
+            after_fallback = 0
         else:
             parts.append(event.text)
-    return " ".join(parts), time.perf_counter() - start, fallbacks
+            after_fallback += 1
+    if outcome == "repaired" and after_fallback == 0:
+        outcome = "truncated"
+    return " ".join(parts), time.perf_counter() - start, fallbacks, outcome
 
 
 def summarize(name: str, results: list[Scored]) -> dict[str, Any]:
@@ -173,8 +190,20 @@ def summarize(name: str, results: list[Scored]) -> dict[str, Any]:
 
     answerable = [r for r in results if r.kind in ("fact", "faq")]
     seconds = sorted(r.seconds for r in results)
+    sentences = sum(r.sentences for r in results)
+    supported = sentences - sum(len(r.unsupported) for r in results)
+    outcomes = {o: sum(1 for r in results if r.outcome == o) for o in ("whole", "repaired", "fell_back", "truncated")}
+    reasons: dict[str, int] = {}
+    for r in results:
+        for reason in r.fallbacks:
+            reasons[reason] = reasons.get(reason, 0) + 1
     return {
         "engine": name,
+        "sentences_supported": {"ok": supported, "of": sentences,
+                                "pct": round(100.0 * supported / sentences, 1) if sentences else None},
+        "whole": share(results, lambda r: r.outcome != "truncated"),
+        "outcomes": outcomes,
+        "fallback_reasons": reasons,
         "grounded": share(results, lambda r: r.grounded),
         "numbers_grounded": share(results, lambda r: r.numbers_ok),
         "answered": share(answerable, lambda r: r.correct),
@@ -197,6 +226,9 @@ def main() -> None:
     parser.add_argument("--llm-url", help="an OpenAI-compatible server to evaluate as well")
     parser.add_argument("--llm-model", default="default")
     parser.add_argument("--llm-key")
+    parser.add_argument("--llm-first-sentence-s", type=float, default=LLMConfig.first_sentence_s,
+                        help="the wait for the LLM's first sentence before retrieval answers (default %(default)s)")
+    parser.add_argument("--only-llm", action="store_true", help="skip the two retrieval engines' own rows")
     parser.add_argument("--local", action="store_true", help="evaluate the local SmolLM2 model (llama-cpp)")
     parser.add_argument("--verbose", action="store_true", help="print every answer that failed a check")
     args = parser.parse_args()
@@ -219,8 +251,11 @@ def main() -> None:
     if args.llm_url:
         from models.dialogue.llm import OpenAIChatSource
 
-        config = LLMConfig(url=args.llm_url, model=args.llm_model, api_key=args.llm_key)
+        config = LLMConfig(url=args.llm_url, model=args.llm_model, api_key=args.llm_key,
+                           first_sentence_s=args.llm_first_sentence_s, max_tokens=120)
         engines.append((f"llm {args.llm_model}", LLMEngine(persona, OpenAIChatSource(), embedded, config)))
+    if args.only_llm:
+        engines = engines[2:]
 
     async def run_all() -> list[dict[str, Any]]:
         summaries = []
@@ -228,29 +263,37 @@ def main() -> None:
             await answer_with(engine, "warm up")  # first-call costs (model load, JIT) are not answer time
             results = []
             for item in questions:
-                text, seconds, fallbacks = await answer_with(engine, item["q"])
-                results.append(score(item, text, seconds, fallbacks, persona, entries, phrases, partial))
+                text, seconds, fallbacks, outcome = await answer_with(engine, item["q"])
+                result = score(item, text, seconds, fallbacks, persona, entries, phrases, partial)
+                result.outcome = outcome
+                results.append(result)
             summaries.append(summarize(name, results))
+            if isinstance(engine, LLMEngine) and hasattr(engine.source, "aclose"):
+                await engine.source.aclose()
         return summaries
 
     summaries = asyncio.run(run_all())
-    header = f"{'engine':28s} {'grounded':>9s} {'numbers':>8s} {'answered':>9s} {'hedged':>7s} {'declined':>9s} " \
-             f"{'decl/hedg':>9s} {'price':>7s} {'mood/mod':>9s} {'fallbk':>6s} {'p50 ms':>7s}"
+    header = f"{'engine':28s} {'sent ok':>9s} {'whole':>6s} {'grounded':>9s} {'numbers':>8s} {'answered':>9s} " \
+             f"{'hedged':>7s} {'declined':>9s} {'decl/hedg':>9s} {'price':>7s} {'mood/mod':>9s} {'fallbk':>6s} " \
+             f"{'p50 ms':>7s}"
     print(f"{len(questions)} held-out questions ({QUESTIONS.relative_to(ROOT)})\n{header}\n{'-' * len(header)}")
     for s in summaries:
         cells = {key: f"{s[key]['ok']}/{s[key]['of']}" for key in s if isinstance(s[key], dict) and "ok" in s[key]}
-        print(f"{s['engine']:28s} {cells['grounded']:>9s} {cells['numbers_grounded']:>8s} {cells['answered']:>9s} "
+        print(f"{s['engine']:28s} {cells['sentences_supported']:>9s} {cells['whole']:>6s} {cells['grounded']:>9s} "
+              f"{cells['numbers_grounded']:>8s} {cells['answered']:>9s} "
               f"{cells['answered_hedged']:>7s} {cells['declined']:>9s} {cells['declined_or_hedged']:>9s} "
               f"{cells['price_correct']:>7s} {cells['sentiment_moderation']:>9s} {s['fallbacks']:>6d} "
               f"{s['latency_ms']['p50']:>7.1f}")
+        if s["fallbacks"]:
+            print(f"{'':28s} outcomes {s['outcomes']}, fallbacks {s['fallback_reasons']}")
     if args.verbose:
         for s in summaries:
             for r in s["answers"]:
                 if not (r["correct"] and r["grounded"] and r["numbers_ok"]):
                     print(f"[{s['engine']}] {r['kind']} {r['q']!r} -> {r['answer']!r} "
                           f"(stated {r['stated']}, unsupported {r['unsupported']})")
-    path = write("dialogue_eval", {"questions": len(questions), "question_file": str(QUESTIONS.relative_to(ROOT)),
-                                   "engines": summaries})
+    path = write("dialogue_eval_llm" if args.only_llm else "dialogue_eval",
+                 {"questions": len(questions), "question_file": str(QUESTIONS.relative_to(ROOT)), "engines": summaries})
     print(f"wrote {path.relative_to(ROOT)}")
 
 

@@ -190,7 +190,7 @@ class Chat:
                 if answer.take.interrupted:
                     break  # interrupted: stop asking the model for more
                 if isinstance(event, Fallback):
-                    engine = event.engine if event.engine != "none" else engine
+                    engine = event.engine
                     desk.event("fallback", answer.take, reason=event.reason, detail=event.detail,
                                engine=event.engine, partial=event.partial, after_s=round(event.after_s, 3))
                 else:
@@ -228,11 +228,15 @@ class Chat:
         desk.current = None
         # The fan's turn goes in with the answer, so the history an LLM sees while answering ends before it.
         message = answer.message
+        # The exchange is this fan's, about the knowledge its answer stated: a later answer to another fan, or on
+        # another topic, is not prompted with it (DialogueHistory.messages).
+        user = message.user if message is not None else None
+        topics = tuple(dict.fromkeys(s for sentence in answer.sentences for s in sentence.sources))
         if message is not None:
-            desk.history.add_fan(message.user, message.text)
+            desk.history.add_fan(message.user, message.text, topics)
         if take.cut_pts is not None:
             cut = take.cut_pts - take.start_pts if take.start_pts is not None else 0.0
-            turn = desk.history.add_host_interrupted(take.words(), cut, take.text)
+            turn = desk.history.add_host_interrupted(take.words(), cut, take.text, user, topics)
             if answer.streaming is not None:
                 answer.streaming.cancel()
             if message is not None and message.status == "answering":
@@ -240,7 +244,7 @@ class Chat:
         elif take.error is not None and message is not None and message.status == "answering":
             desk.queue.failed(message.id, take.error)
         elif message is not None and message.status == "answering":
-            desk.history.add_host(take.text)
+            desk.history.add_host(take.text, user, topics)
             desk.queue.done(message.id)
         if answer.segment is not None:
             self.ended_segments.append(answer.segment)

@@ -118,10 +118,19 @@ def _check_range(flag: str, value: float | None, bounds: tuple[float, float], un
 def _serve_config(args: argparse.Namespace) -> SidecarConfig:
     """The sidecar config file (--config) or the defaults, with the flags the user gave on top: sidecar flags
     replace the file's value, per-avatar flags (voice, persona, outputs, gaze targets) apply to every avatar."""
-    from bridge.config import FRAME_RATES, LOOKAHEADS, AvatarConfig, ConfigError, SidecarConfig, load_config
+    from bridge.config import (
+        FRAME_RATES,
+        LLM_FIRST_SENTENCE_S,
+        LOOKAHEADS,
+        AvatarConfig,
+        ConfigError,
+        SidecarConfig,
+        load_config,
+    )
 
     _check_range("--fps", args.fps, FRAME_RATES, "frames per second")
     _check_range("--lookahead", args.lookahead, LOOKAHEADS, "seconds")
+    _check_range("--llm-first-sentence-s", args.llm_first_sentence_s, LLM_FIRST_SENTENCE_S, "seconds")
     if args.config is None:
         config = SidecarConfig(avatars=[AvatarConfig(name) for name in args.avatar or ["host"]])
     elif args.avatar:
@@ -138,7 +147,8 @@ def _serve_config(args: argparse.Namespace) -> SidecarConfig:
         media_dirs=_media_dirs(args.media_dir)))
     targets = dict(_gaze_target(text) for text in args.gaze_target or [])
     per_avatar = _given(voice=args.voice, voice_config=args.voice_config, persona=args.persona,
-                        livelink=args.livelink, vmc=args.vmc, vmc_blend=args.vmc_blend)
+                        livelink=args.livelink, vmc=args.vmc, vmc_blend=args.vmc_blend,
+                        llm_first_sentence_s=args.llm_first_sentence_s)
     config.avatars = [replace(avatar, **per_avatar, gaze_targets={**avatar.gaze_targets, **targets})
                       for avatar in config.avatars]
     if config.llm_key is None:
@@ -523,6 +533,9 @@ def build_parser() -> argparse.ArgumentParser:
                        "default: the embedded retrieval engine")
     serve.add_argument("--llm-model", help="the model name sent to --llm-url (default: default)")
     serve.add_argument("--llm-key", help="API key for --llm-url (or AVATAR_BRIDGE_LLM_KEY)")
+    serve.add_argument("--llm-first-sentence-s", type=float, metavar="SECONDS",
+                       help="how long a fan waits for the LLM's first sentence before the knowledge base answers "
+                       "instead (default 2; every avatar; per avatar: llm_first_sentence_s in --config)")
     serve.add_argument("--preview", action="store_true",
                        help="serve the browser preview and operator console (prints its URL)")
     serve.add_argument("--preview-port", type=_port, metavar="N",

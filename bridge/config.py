@@ -35,11 +35,13 @@ MAX_AVATARS = 16
 FRAME_RATES = (1.0, 240.0)
 LOOKAHEADS = (0.0, 2.0)
 CHUNK_SAMPLES = (64, 8192)
+#: The wait for an LLM's first sentence (s) before the retrieval engine answers instead: LLMConfig's range.
+LLM_FIRST_SENTENCE_S = (0.1, 600.0)
 #: Seeds feed numpy's generators, which take non-negative integers.
 MAX_SEED = 2**32 - 1
 
 _AVATAR_FIELDS = ("name", "voice", "voice_config", "persona", "rig", "seed", "gaze_targets", "livelink", "vmc",
-                  "vmc_blend")
+                  "vmc_blend", "llm_first_sentence_s")
 _SIDECAR_FIELDS = ("control", "stream", "frame_rate", "lookahead", "chunk_samples", "curve_secret_key",
                    "curve_clients", "curve_allow_any", "insecure", "seed", "llm_url", "llm_model", "llm_key",
                    "preview_port", "preview_host", "preview_token", "device", "media_dirs", "avatars")
@@ -63,6 +65,9 @@ class AvatarConfig:
     livelink: str | None = None  # "HOST:PORT": also send this avatar's Live Link Face UDP packets there
     vmc: str | None = None  # "HOST:PORT": also send this avatar's VMC (OSC) bundles there
     vmc_blend: str = "vrm"  # VMC blend values: VRM presets or the 52 ARKit weights ("arkit", perfect sync)
+    # With an LLM: how long a fan waits for its first sentence before the knowledge base answers instead. A small
+    # model on a few cores needs more than a fast server; the host's voice starts no sooner than this allows.
+    llm_first_sentence_s: float = 2.0
 
 
 @dataclass
@@ -185,6 +190,8 @@ def _avatar(fields: Fields, base: Path) -> AvatarConfig:
         avatar.vmc = _address(child, parse_vmc_address)
     if (child := get("vmc_blend")) is not None:
         avatar.vmc_blend = child.choice(BLEND_MODES)
+    if (child := get("llm_first_sentence_s")) is not None:
+        avatar.llm_first_sentence_s = child.number(*LLM_FIRST_SENTENCE_S)
     return avatar
 
 

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from bridge.pipeline import AvatarPipeline
 from bridge.show import Show
 from models.dialogue.chat_queue import ChatQueue
 from models.dialogue.engine import DialogueEngine, RetrievalEngine
+from models.dialogue.llm import LLMConfig, LLMEngine
 from models.dialogue.persona import Persona, load_default_persona, load_persona
 from models.dialogue.show import Rundown
 from models.errors import RequestError
@@ -78,10 +80,12 @@ class Dialogue:
 
 
 def build_engine(persona: Persona, llm_url: str | None = None, llm_model: str = "default",
-                 llm_key: str | None = None, local_llm: bool = False) -> DialogueEngine:
+                 llm_key: str | None = None, local_llm: bool = False,
+                 first_sentence_s: float | None = None) -> DialogueEngine:
     """The dialogue engine `serve` runs: the embedded retrieval engine (embeddings, BM25 without torch), or an
-    LLM (an OpenAI-compatible server, or the local SmolLM2) that falls back to it."""
-    from models.dialogue.llm import LlamaCppSource, LLMConfig, LLMEngine, OpenAIChatSource, TokenSource
+    LLM (an OpenAI-compatible server, or the local SmolLM2) that falls back to it after `first_sentence_s`
+    without a first sentence (default: LLMConfig's, 10 s for the local model)."""
+    from models.dialogue.llm import LlamaCppSource, OpenAIChatSource, TokenSource
 
     retrieval = RetrievalEngine(persona)
     log.info("dialogue loaded", extra={"persona": persona.name, "retrieval": retrieval.index.backend,
@@ -99,6 +103,8 @@ def build_engine(persona: Persona, llm_url: str | None = None, llm_model: str = 
         config = LLMConfig(first_sentence_s=10.0, stall_s=10.0, total_s=60.0)  # a 135M model on CPU is slow
     else:
         return retrieval
+    if first_sentence_s is not None:
+        config = replace(config, first_sentence_s=first_sentence_s)
     return LLMEngine(persona, source, retrieval, config)
 
 
@@ -110,9 +116,12 @@ class DialogueService:
     SHOW_STEP_S = 0.01
 
     def __init__(self, personas: Mapping[str, Path | None], llm_url: str | None = None, llm_model: str = "default",
-                 llm_key: str | None = None) -> None:
-        """`personas`: each avatar's persona file (None: the sample persona). Raises SpecError for a bad file."""
+                 llm_key: str | None = None, first_sentence_s: Mapping[str, float] | None = None) -> None:
+        """`personas`: each avatar's persona file (None: the sample persona); `first_sentence_s`: each avatar's
+        wait for an LLM's first sentence (default LLMConfig's). Raises SpecError for a bad file."""
         self.files = dict(personas)
+        self.first_sentence_s = {name: (first_sentence_s or {}).get(name, LLMConfig.first_sentence_s)
+                                 for name in self.files}
         loaded: dict[Path | None, Persona] = {}
         for file in self.files.values():
             if file not in loaded:
@@ -127,10 +136,18 @@ class DialogueService:
         """Load the engines (seconds with embeddings); call it on a worker thread before serving. `post` runs a
         callable on the event loop (the wake-up of `run`)."""
         try:
-            engines: dict[Path | None, DialogueEngine] = {}
+            # One engine per persona file and wait: avatars that differ only in the wait share the persona's
+            # knowledge index and the LLM's connection pool.
+            engines: dict[tuple[Path | None, float], DialogueEngine] = {}
             for name, file in self.files.items():
-                if file not in engines:
-                    engines[file] = build_engine(self.personas[name], *self.llm)
+                key = (file, self.first_sentence_s[name])
+                shared = next((e for (f, _), e in engines.items() if f == file), None)
+                if isinstance(shared, LLMEngine):
+                    engines[key] = shared.tuned(first_sentence_s=key[1])
+                elif shared is not None:
+                    engines[key] = shared  # the retrieval engine has no wait
+                else:
+                    engines[key] = build_engine(self.personas[name], *self.llm, first_sentence_s=key[1])
         except Exception as exc:  # the sidecar keeps serving `say`; chat reports why it cannot answer
             log.exception("dialogue failed to load")
             self.load_error = f"{type(exc).__name__}: {exc}"
@@ -138,8 +155,8 @@ class DialogueService:
         def wake() -> None:
             post(self._wake.set)
 
-        self.dialogue = Dialogue.of(avatars, self.personas, {name: engines[f] for name, f in self.files.items()},
-                                    clock, wake)
+        self.dialogue = Dialogue.of(avatars, self.personas, {name: engines[(f, self.first_sentence_s[name])]
+                                                             for name, f in self.files.items()}, clock, wake)
 
     def ready(self) -> Dialogue:
         if self.dialogue is None:
@@ -152,7 +169,9 @@ class DialogueService:
         first = next(iter(self.personas))
         engine = self.dialogue.desks[first].engine.name if self.dialogue is not None else None
         return {"persona": self.personas[first].name, "engine": engine, "ready": self.dialogue is not None,
-                "personas": {name: persona.name for name, persona in self.personas.items()}}
+                "personas": {name: persona.name for name, persona in self.personas.items()},
+                # With an LLM (llm_url): each avatar's wait for the first sentence before retrieval answers.
+                "llm": self.llm[0] is not None, "first_sentence_s": dict(self.first_sentence_s)}
 
     async def run(self, clock: Clock) -> None:
         while True:

@@ -76,7 +76,8 @@ class Sidecar:
         self.loop: asyncio.AbstractEventLoop | None = None
         try:
             self.dialogue = DialogueService({a.name: a.persona for a in config.avatars}, config.llm_url,
-                                            config.llm_model, config.llm_key)
+                                            config.llm_model, config.llm_key,
+                                            {a.name: a.llm_first_sentence_s for a in config.avatars})
         except SpecError as exc:
             raise ConfigError(f"persona: {exc}") from None
         self.voices = self._load_voices(voices)

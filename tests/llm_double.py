@@ -99,6 +99,45 @@ class FakeLLMServer:
         return response
 
 
+class CloseDelimitedServer:
+    """A raw asyncio HTTP server whose SSE body has neither Content-Length nor chunking: it ends when the server
+    closes the connection (HTTP/1.1 allows this). It sends the `tokens` as chunks and then closes, with no
+    [DONE] and no finish_reason unless `finish` is set: a server that died mid-answer."""
+
+    def __init__(self, tokens: list[str], finish: bool = False) -> None:
+        self.tokens = tokens
+        self.finish = finish
+        self._server: asyncio.Server | None = None
+
+    async def start(self) -> str:
+        self._server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
+        port = self._server.sockets[0].getsockname()[1]
+        return f"http://127.0.0.1:{port}/v1"
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = await reader.readuntil(b"\r\n\r\n")
+        length = next((int(line.split(b":")[1]) for line in head.split(b"\r\n")
+                       if line.lower().startswith(b"content-length:")), 0)
+        await reader.readexactly(length)
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\n")
+        writer.write(chunk(role="assistant"))
+        for token in self.tokens:
+            writer.write(chunk(token))
+            await writer.drain()
+            await asyncio.sleep(0.01)
+        if self.finish:
+            body = {"id": "chatcmpl-test", "object": "chat.completion.chunk", "model": "test",
+                    "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
+            writer.write(b"data: " + json.dumps(body).encode() + b"\n\n")
+        await writer.drain()
+        writer.close()  # the end of the body: a close, not a marker
+
+
 async def serve_forever(tokens: list[str], ttft_s: float, gap_s: float) -> None:
     """Run the double on its own (a benchmark's simulated LLM server): prints its URL, answers every request
     with the same stream."""

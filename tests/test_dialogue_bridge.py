@@ -140,14 +140,17 @@ async def test_llm_answer_streams_into_one_take_and_reports_fallback(voice, retr
     fake.scripts.append(Script(tokens=["[happy] Pucks are ", "frozen so they bounce less. ", "<thumbs_up> Cool!"],
                                gap_s=0.05))
     fake.scripts.append(Script(status=500))
+    fake.scripts.append(Script(tokens=["Vulcanized rubber!"]))
     reply = rig.dialogue.chat_op("host", "ana", "Why are pucks frozen?")
     assert reply["status"] == "answering" and reply["text"] is None
     second = rig.dialogue.chat_op("host", "bo", "How thick is a hockey puck?")
     assert second["status"] == "queued"
+    third = rig.dialogue.chat_op("host", "ana", "What are hockey pucks made of?")
+    assert third["status"] == "queued"
     for _ in range(1000):  # real HTTP on loopback: give the loop real time, the performer virtual time
         await asyncio.sleep(0.01)
         rig.run(0.02)
-        if len(rig.events("chat")) == 2 and rig.dialogue.desks["host"].current is None:
+        if len(rig.events("chat")) == 3 and rig.dialogue.desks["host"].current is None:
             break
     await source.aclose()
     chats = rig.events("chat")
@@ -157,12 +160,14 @@ async def test_llm_answer_streams_into_one_take_and_reports_fallback(voice, retr
     fallback = rig.events("fallback")[0]
     assert fallback.data["reason"] == "server_error" and fallback.data["engine"] == "retrieval"
     assert "one inch thick" in chats[1].data["text"] and chats[1].data["engine"] == "retrieval"
-    # The prompt carries the conversation so far once: the first answer as heard, then the new question.
-    first, second = (r["messages"][1:] for r in fake.requests)
+    # Each fan's conversation is their own: Bo's prompt does not carry Ana's exchange; Ana's next question, on
+    # the same topic (the pucks), carries her first answer as heard.
+    first, second, third = (r["messages"][1:] for r in fake.requests)
     assert first == [{"role": "user", "content": "ana: Why are pucks frozen?"}]
-    assert second == [{"role": "user", "content": "ana: Why are pucks frozen?"},
-                      {"role": "assistant", "content": "Pucks are frozen so they bounce less. Cool!"},
-                      {"role": "user", "content": "bo: How thick is a hockey puck?"}]
+    assert second == [{"role": "user", "content": "bo: How thick is a hockey puck?"}]
+    assert third == [{"role": "user", "content": "ana: Why are pucks frozen?"},
+                     {"role": "assistant", "content": "Pucks are frozen so they bounce less. Cool!"},
+                     {"role": "user", "content": "ana: What are hockey pucks made of?"}]
 
 
 def test_rehearsal_renders_the_sample_show_with_timings(voice, tmp_path: Path) -> None:  # noqa: ANN001
@@ -256,3 +261,35 @@ def test_show_dance_segment_plays_a_dance_take(voice, retrieval, tmp_path: Path)
     # The segment ends when the dance take ends, not after the music file's length (1 s of silence).
     assert ended["reason"] == "done" and ended["show_time"] == pytest.approx(dance_take.pts, abs=0.05)
     assert shows[-1]["action"] == "finished"
+
+
+def test_the_wait_for_the_first_sentence_is_set_per_avatar_and_described(tmp_path: Path) -> None:
+    from bridge.cli import _serve_config, build_parser
+    from bridge.config import load_config
+    from bridge.protocol import DescribeRequest
+    from bridge.server import Sidecar
+    from models.dialogue.spec import SpecError
+    from tests.fake_voice import FakeVoice
+
+    path = tmp_path / "sidecar.yaml"
+    path.write_text("llm_url: http://127.0.0.1:9/v1\navatars:\n  - name: host\n    llm_first_sentence_s: 6.5\n"
+                    "  - name: guide\n")
+    config = load_config(path)
+    assert [a.llm_first_sentence_s for a in config.avatars] == [6.5, 2.0]
+    sidecar = Sidecar(config, lambda model, voice_config: FakeVoice(), workers=False)
+    try:
+        sidecar.dialogue.load(sidecar.pipeline.avatars, sidecar.clock, lambda fn: fn())
+        described = sidecar.requests.describe(DescribeRequest())["dialogue"]
+        assert described["llm"] is True and described["first_sentence_s"] == {"host": 6.5, "guide": 2.0}
+        engines = {name: desk.engine for name, desk in sidecar.dialogue.ready().desks.items()}
+        assert isinstance(engines["host"], LLMEngine) and isinstance(engines["guide"], LLMEngine)
+        assert (engines["host"].config.first_sentence_s, engines["guide"].config.first_sentence_s) == (6.5, 2.0)
+        assert engines["host"].source is engines["guide"].source  # one connection pool, one knowledge index
+        assert engines["host"].fallback is engines["guide"].fallback
+    finally:
+        sidecar.context.term()
+    flags = _serve_config(build_parser().parse_args(["serve", "--config", str(path), "--llm-first-sentence-s", "9"]))
+    assert [a.llm_first_sentence_s for a in flags.avatars] == [9.0, 9.0]
+    path.write_text("avatars:\n  - name: host\n    llm_first_sentence_s: 0\n")
+    with pytest.raises(SpecError, match="llm_first_sentence_s"):
+        load_config(path)

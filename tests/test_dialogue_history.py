@@ -33,3 +33,18 @@ def test_interrupted_turn_is_marked_and_feeds_the_prompt() -> None:
 def test_out_of_order_timings_are_an_error() -> None:
     with pytest.raises(ValueError, match="order"):
         heard_words([WordSpan("b", 1.0, 1.2), WordSpan("a", 0.0, 0.5)], 2.0)
+
+
+def test_messages_keep_one_fan_and_one_topic() -> None:
+    history = DialogueHistory()
+    history.add_fan("ana", "how much is the beanie?", ["snowflake-beanie"])
+    history.add_host("It's $24.", "ana", ["snowflake-beanie"])
+    history.add_fan("bo", "why are pucks frozen?", ["frozen-pucks"])
+    history.add_host("So they bounce less.", "bo", ["frozen-pucks"])
+    history.add_fan("ana", "hi!")
+    history.add_host("Hi Ana!", "ana")
+    assert [m["content"] for m in history.messages("ana", ["snowflake-beanie", "mascot-plush"])] == [
+        "ana: how much is the beanie?", "It's $24."]
+    assert history.messages("bo", ["snowflake-beanie"]) == []  # Ana's product is not Bo's conversation
+    assert history.messages("ana", []) == []  # a question about nothing in the knowledge base starts afresh
+    assert len(history.messages("ana")) == 4 and len(history.messages()) == 6

@@ -24,7 +24,7 @@ from models.dialogue.llm import (
 from models.dialogue.persona import load_default_persona
 from models.dialogue.retrieval import KnowledgeIndex
 from models.face.emotion import EMOTIONS
-from tests.llm_double import FakeLLMServer, Script
+from tests.llm_double import CloseDelimitedServer, FakeLLMServer, Script
 
 PERSONA = load_default_persona()
 
@@ -74,14 +74,43 @@ def test_splitter_first_clause_goes_early_and_abbreviations_do_not_split() -> No
 
 
 def test_parse_sse_line_reports_malformed_chunks() -> None:
-    assert parse_sse_line(b"data: {\"choices\": [{\"delta\": {\"content\": \"Hi\"}}]}\n") == "Hi"
-    assert parse_sse_line(b": keep-alive\n") == ""
-    assert parse_sse_line(b"data: {\"choices\": []}\n") == ""
+    assert parse_sse_line(b"data: {\"choices\": [{\"delta\": {\"content\": \"Hi\"}}]}\n") == ("Hi", None)
+    assert parse_sse_line(b": keep-alive\n") == ("", None)
+    assert parse_sse_line(b"data: {\"choices\": []}\n") == ("", None)
+    assert parse_sse_line(b"data: [DONE]\n")[1] is not None
+    assert parse_sse_line(b"data: {\"choices\": [{\"delta\": {}, \"finish_reason\": \"stop\"}]}\n")[1] is not None
     for bad in (b"data: {not json", b"data: [1, 2]", b"data: {\"nochoices\": 1}",
                 b"data: {\"choices\": [{\"delta\": {\"content\": 5}}]}"):
         with pytest.raises(LLMError) as info:
             parse_sse_line(bad)
         assert info.value.reason == "malformed_chunk"
+
+
+@pytest.mark.asyncio
+async def test_close_delimited_stream_cut_mid_answer_is_a_fallback_not_a_fragment(retrieval) -> None:
+    # A body that ends at the connection's close looks clean to the HTTP client: without its end marker
+    # the fragment "They were" used to be spoken as if the answer were whole.
+    server = CloseDelimitedServer(["The first Winter Olympic Games were held in Chamonix, France, in 1924. ",
+                                   "They were"])
+    engine, source = make_engine(await server.start(), retrieval)
+    events = [e for _, e in await collect(engine, "Where were the first Winter Olympics held?")]
+    await source.aclose()
+    await server.stop()
+    said = [e.spoken for e in events if isinstance(e, Sentence)]
+    assert said[0] == "The first Winter Olympic Games were held in Chamonix, France, in 1924."
+    assert not any("They were" in s for s in said)
+    fallback = next(e for e in events if isinstance(e, Fallback))
+    assert fallback.reason == "cut" and fallback.partial
+
+
+@pytest.mark.asyncio
+async def test_close_delimited_stream_with_finish_reason_is_whole(retrieval) -> None:
+    server = CloseDelimitedServer(["Chamonix, France, in 1924. ", "The first Winter Games"], finish=True)
+    engine, source = make_engine(await server.start(), retrieval)
+    events = [e for _, e in await collect(engine, "Where were the first Winter Olympics held?")]
+    await source.aclose()
+    await server.stop()
+    assert [e.text for e in events] == ["Chamonix, France, in 1924.", "The first Winter Games"]
 
 
 def test_price_and_number_guards() -> None:
@@ -119,8 +148,12 @@ async def test_prompt_carries_persona_facts_history_and_key(llm_server, retrieva
     fake.scripts.append(Script(tokens=["One inch thick!"]))
     engine, source = make_engine(url, retrieval, api_key="sekret")
     history = DialogueHistory()
-    history.add_fan("ana", "hi")
-    history.add_host("Hi Ana!")
+    history.add_fan("mika", "are pucks made of rubber?", ["hockey-puck"])
+    history.add_host("Yes, vulcanized rubber!", "mika", ["hockey-puck"])
+    history.add_fan("ana", "is the puck rubber?", ["hockey-puck"])  # another fan's exchange: not Mika's
+    history.add_host("It is!", "ana", ["hockey-puck"])
+    history.add_fan("mika", "how much is the beanie?", ["snowflake-beanie"])  # Mika's, another topic
+    history.add_host("It's $24.", "mika", ["snowflake-beanie"])
     events = await collect(engine, "How thick is a hockey puck?", history)
     await source.aclose()
     assert [e.text for _, e in events] == ["One inch thick!"]
@@ -130,7 +163,9 @@ async def test_prompt_carries_persona_facts_history_and_key(llm_server, retrieva
     system = body["messages"][0]["content"]
     assert "Aurora" in system and "one inch thick and three inches across" in system
     assert all(e in system for e in EMOTIONS) and "<present_product>" in system
-    assert body["messages"][1:] == [{"role": "user", "content": "ana: hi"}, {"role": "assistant", "content": "Hi Ana!"},
+    # Only this fan's exchanges on the topic retrieved now.
+    assert body["messages"][1:] == [{"role": "user", "content": "mika: are pucks made of rubber?"},
+                                    {"role": "assistant", "content": "Yes, vulcanized rubber!"},
                                     {"role": "user", "content": "mika: How thick is a hockey puck?"}]
 
 
@@ -160,15 +195,103 @@ async def test_slow_first_token_falls_back_within_budget(llm_server, retrieval) 
 
 
 @pytest.mark.asyncio
-async def test_stall_after_first_sentence_ends_partial(llm_server, retrieval) -> None:
+async def test_stall_after_first_sentence_is_repaired_by_retrieval(llm_server, retrieval) -> None:
     fake, url = llm_server
     fake.scripts.append(Script(tokens=["Curling is great. ", "And then"], done=False, hang_s=3.0))
     engine, source = make_engine(url, retrieval, stall_s=0.3)
-    events = [e for _, e in await collect(engine, "Tell me about curling")]
+    events = [e for _, e in await collect(engine, "Why do curlers sweep the ice?")]
     await source.aclose()
     assert isinstance(events[0], Sentence) and events[0].text == "Curling is great."
     assert isinstance(events[1], Fallback) and events[1].partial and events[1].reason == "timeout"
-    assert events[1].engine == "none" and len(events) == 2  # nothing said twice
+    assert events[1].engine == "retrieval"
+    # The answer goes on with the knowledge base's, so the fan hears more than the opener; nothing twice.
+    rest = " ".join(e.text for e in events[2:])
+    assert "warm and smooth it" in rest and "Curling is great" not in rest and "And then" not in rest
+
+
+@pytest.mark.asyncio
+async def test_unsupported_price_after_the_first_sentence_is_repaired(llm_server, retrieval) -> None:
+    # The tester's run: the opener was spoken, the guard caught "$19" in the next sentence, and the fan heard
+    # only "You're right, that's a great question." Now the grounded answer follows.
+    fake, url = llm_server
+    fake.scripts.append(Script(tokens=["You're right, that's a great question. ", "The beanie is only $19! ",
+                                       "Grab it now."]))
+    engine, source = make_engine(url, retrieval)
+    events = [e for _, e in await collect(engine, "How much is the snowflake beanie?")]
+    await source.aclose()
+    assert events[0].text == "You're right, that's a great question."
+    fallback = events[1]
+    assert isinstance(fallback, Fallback) and fallback.reason == "ungrounded_price" and fallback.partial
+    rest = " ".join(e.text for e in events[2:])
+    assert "$24" in rest and "<present_product>" in rest and "$19" not in rest
+
+
+@pytest.mark.asyncio
+async def test_repair_does_not_repeat_what_was_said(llm_server, retrieval) -> None:
+    fake, url = llm_server
+    fake.scripts.append(Script(tokens=["Pucks are frozen so they bounce less. ", "They weigh 25 kilograms."]))
+    engine, source = make_engine(url, retrieval)
+    events = [e for _, e in await collect(engine, "Why are pucks frozen?")]
+    await source.aclose()
+    assert events[0].text == "Pucks are frozen so they bounce less."
+    assert isinstance(events[1], Fallback) and events[1].reason == "ungrounded_number"
+    assert not any("bounce less" in e.text for e in events[2:])  # the knowledge base's same fact is not said again
+
+
+@pytest.mark.asyncio
+async def test_repair_after_a_restated_question_still_gives_the_fact(llm_server, retrieval) -> None:
+    # Seen with SmolLM2: a first clause with most of the fact's words but not its year; the year must still be
+    # told.
+    fake, url = llm_server
+    fake.scripts.append(Script(tokens=["Jamaica's bobsleigh team made its Olympic debut, ", "in 1990."]))
+    engine, source = make_engine(url, retrieval)
+    events = [e for _, e in await collect(engine, "When did Jamaica's bobsleigh team go to the Olympics?")]
+    await source.aclose()
+    assert isinstance(events[1], Fallback) and events[1].reason == "ungrounded_number" and events[1].partial
+    assert "1988 Calgary Games" in " ".join(e.text for e in events[2:])
+
+
+@pytest.mark.asyncio
+async def test_repair_after_talk_still_says_the_persona_phrase(llm_server, retrieval) -> None:
+    # Seen with SmolLM2: the model's opener passed, its next sentence did not, and the retrieval answer (the
+    # persona's "I don't know", talk alone) was taken for a repeat: the fan heard only the opener.
+    fake, url = llm_server
+    fake.scripts.append(Script(tokens=["Sure, happy to help with that! ", "Try Luigi's at 5th."]))
+    engine, source = make_engine(url, retrieval)
+    events = [e for _, e in await collect(engine, "Can you recommend a good pizza place?")]
+    await source.aclose()
+    assert isinstance(events[1], Fallback) and events[1].partial
+    assert "<shrug>" in " ".join(e.text for e in events[2:])
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("question,claim", [
+    ("What is the snowflake beanie?", "The snowflake beanie is a beautiful piece of jewelry."),
+    # About the host, answered with the previous turn's product: no number for the old guard to catch.
+    ("Tell me about yourself!", "You can get the Snowflake Knit Beanie in the official store."),
+])
+async def test_every_sentence_is_grounded_in_the_retrieved_facts(llm_server, retrieval, question, claim) -> None:
+    fake, url = llm_server
+    fake.scripts.append(Script(tokens=["Oh, good question! ", claim]))
+    engine, source = make_engine(url, retrieval)
+    events = [e for _, e in await collect(engine, question)]
+    await source.aclose()
+    assert claim not in [e.text for e in events if isinstance(e, Sentence)]
+    fallback = next(e for e in events if isinstance(e, Fallback))
+    assert fallback.reason == "unsupported_claim" and claim[:40] in fallback.detail
+
+
+@pytest.mark.asyncio
+async def test_grounded_sentences_name_their_sources(llm_server, retrieval) -> None:
+    fake, url = llm_server
+    fake.scripts.append(Script(tokens=["Great question, Mika! ", "It's a warm knit beanie with a pom-pom on top, ",
+                                       "and it costs $24."]))
+    engine, source = make_engine(url, retrieval)
+    events = [e for _, e in await collect(engine, "What is the snowflake beanie?")]
+    await source.aclose()
+    assert all(isinstance(e, Sentence) for e in events)
+    assert [e.sources for e in events] == [(), ("snowflake-beanie",)]
+    assert events[1].product is not None and events[1].product.id == "snowflake-beanie"
 
 
 @pytest.mark.asyncio
@@ -240,3 +363,43 @@ async def test_local_smollm2_streams_through_the_same_engine(retrieval) -> None:
     for event in events:
         if isinstance(event, Sentence):
             assert numbers_in(event.spoken) <= {1.0, 3.0} | numbers_in("How thick is a hockey puck?")
+
+
+CPUINFO = "processor\t: 0\nflags\t\t: fpu vme sse sse2 avx2 avx512f {extra}\nbogomips\t: 4000\n"
+
+
+def test_amx_is_read_from_cpuinfo_flags() -> None:
+    from models.dialogue.llm import cpu_has_amx
+
+    assert cpu_has_amx(CPUINFO.format(extra="amx_bf16 amx_tile amx_int8"))
+    assert not cpu_has_amx(CPUINFO.format(extra="avx512_vnni"))
+    assert not cpu_has_amx("model name\t: amx_tile in a name, not a flag\nflags\t\t: sse2\n")
+
+
+@pytest.mark.parametrize("amx", [True, False])
+def test_local_model_loads_without_extra_buffer_types_on_amx(monkeypatch: pytest.MonkeyPatch, tmp_path, amx) -> None:
+    # llama-cpp-python's Llama reads llama_model_default_params() while it loads; a stand-in module records what
+    # it would have read (the real one compiles from source and is not in CI).
+    import sys
+    import types
+
+    from models.dialogue import llm
+
+    class Params:
+        use_extra_bufts = True
+
+    native = types.SimpleNamespace(llama_model_default_params=Params)
+    loaded: list[bool] = []
+
+    class Llama:
+        def __init__(self, **kwargs) -> None:  # noqa: ANN003
+            loaded.append(native.llama_model_default_params().use_extra_bufts)
+
+    package = types.ModuleType("llama_cpp")
+    package.Llama = Llama  # type: ignore[attr-defined]
+    package.llama_cpp = native  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "llama_cpp", package)
+    monkeypatch.setattr(llm, "cpu_has_amx", lambda: amx)
+    source = llm.LlamaCppSource(model_path=tmp_path / "model.gguf")
+    assert loaded == [not amx] and source.extra_buffer_types is (not amx)
+    assert native.llama_model_default_params().use_extra_bufts  # the defaults are restored after the load

@@ -78,3 +78,27 @@ def test_falls_back_to_bm25_when_sentence_transformers_cannot_import(monkeypatch
             KnowledgeIndex(PERSONA.knowledge, backend="embeddings")
     finally:
         retrieval.load_embedder.cache_clear()
+
+
+@pytest.mark.parametrize("question,sentence,supported_by", [
+    ("What is the snowflake beanie?", "It's a warm knit beanie with an embroidered snowflake.", "snowflake-beanie"),
+    # A paraphrase ("sweeping", "travels") is left to the embeddings: the words alone cover only half of it.
+    ("Why do curlers sweep the ice?", "Sweeping warms the ice so the stone travels farther.", "curling-sweeping"),
+    ("What is the snowflake beanie?", "The snowflake beanie is a beautiful piece of jewelry.", None),
+    ("Where were the first Winter Olympics held?", "It was a chilly town in the French Alps.", None),
+    # A restated yes/no question is a claim, and the source says the opposite.
+    ("Do speed skaters go clockwise or anticlockwise?", "Yes, speed skaters go clockwise.", None),
+    ("Do speed skaters go clockwise?", "Speed skaters race counterclockwise.", "speed-skating-direction"),
+    ("I want to buy the insulated bottle, how much?", "You can't buy the insulated bottle.", None),
+    ("Who built the first ice resurfacing machine?", "Frank Zamboni, the father of ice resurfacing machine, was a "
+     "Canadian inventor who built and developed the first artificial snowballing machines in 1949.", None),
+    # The year of one retrieved fact on the words of another (1924 is Chamonix; London was 1908).
+    ("When did the Winter Olympics start?", "The 1924 Summer Olympics were held in London.", None),
+])
+def test_grounding_by_words_and_embeddings(embedded: KnowledgeIndex, question: str, sentence: str,
+                                           supported_by: str | None) -> None:
+    from models.dialogue.grounding import Grounder
+
+    hits = [h for h in embedded.search(question, 4) if h.related]
+    support = Grounder(PERSONA, embedded).support(sentence, hits)
+    assert (support.sources if support else None) == ((supported_by,) if supported_by else None)

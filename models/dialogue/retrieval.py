@@ -169,6 +169,10 @@ class KnowledgeIndex:
                                             show_progress_bar=False)
         return np.asarray(vectors, dtype=np.float32)
 
+    def embed(self, texts: list[str]) -> np.ndarray | None:
+        """Normalized MiniLM vectors of `texts` (one row each), or None with the BM25 backend."""
+        return self._encode(texts) if self._embedder is not None and self._matrix is not None else None
+
     def search(self, query: str, k: int = 3, kinds: Sequence[DocKind] | None = None) -> list[Hit]:
         """The k best documents for a query, best first, each marked related/answering or not."""
         bm25, coverage = self._bm25.scores(query)
