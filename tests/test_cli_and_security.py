@@ -113,7 +113,9 @@ def test_sigterm_stops_the_sidecar_cleanly_and_ends_its_takes_on_the_stream(tmp_
     assert ended == ["interrupted"]  # the take is closed with an event every client hears
     assert sidecar.process.wait(timeout=20) == 0
     messages = [json.loads(line).get("msg") for line in sidecar.log().splitlines() if line.startswith("{")]
-    assert messages[-3:] == ["stopping", "interrupted", "stopped"]  # the take was cut on the way out
+    # The take was cut on the way out (other lines, like a slow machine's late "dialogue loaded", may fall between).
+    stop = [m for m in messages if m in ("stopping", "interrupted", "stopped")]
+    assert stop[-3:] == ["stopping", "interrupted", "stopped"] and messages[-1] == "stopped", messages[-6:]
     assert "Traceback" not in sidecar.log() and "leaked" not in sidecar.log()
     deadline = time.monotonic() + 10
     while any(Path(f"/proc/{pid}").exists() for pid in children):  # the worker goes with the sidecar
