@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import subprocess
@@ -105,3 +106,18 @@ def voice():  # noqa: ANN201 - PiperTTS, imported lazily
     from models.tts.piper_voice import PiperTTS
 
     return PiperTTS()
+
+
+@pytest.fixture(autouse=True)
+def _root_logging_restored() -> Iterator[None]:
+    """A test that runs `bridge.cli.main` in-process sets the root logger up (its level, a stderr handler with our
+    formatter): undo it, or a later test's warnings could fall below a leftover `--log-level error`."""
+    from bridge.logs import JsonFormatter, TextFormatter
+
+    root = logging.getLogger()
+    level = root.level
+    yield
+    root.setLevel(level)
+    for handler in root.handlers[:]:
+        if isinstance(handler.formatter, (JsonFormatter, TextFormatter)):
+            root.removeHandler(handler)
