@@ -5,7 +5,7 @@ and the sidecar's resident memory per window with its slope per hour over the ru
 Exits non-zero beyond the bounds below. bench_soak is the same show on a virtual clock (hours of it, traced
 memory); this one is the process as the operator runs it.
 
-    python -m benchmarks.bench_live_soak [--minutes 3] [--window 10]
+    python -m benchmarks.bench_live_soak [--minutes 6] [--window 10]
 """
 
 from __future__ import annotations
@@ -110,7 +110,8 @@ def soak(sidecar: RunningSidecar, seconds: float, window: float) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.bench_live_soak", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--minutes", type=float, default=3.0, help="how long the show runs (default 3)")
+    parser.add_argument("--minutes", type=float, default=6.0,
+                        help="how long the show runs (default 6: the memory settles in the first three)")
     parser.add_argument("--window", type=float, default=10.0, help="seconds per measured window (default 10)")
     args = parser.parse_args(argv)
     print(f"live soak: {args.minutes:g} minutes of show against a real sidecar...", file=sys.stderr, flush=True)
