@@ -67,6 +67,12 @@ def test_javascript_codec_decodes_every_golden_vector() -> None:
     assert passed >= vectors + 1 and "# fail 0" in result.stdout
 
 
+def test_the_page_tells_a_restart_by_the_run_every_event_carries() -> None:
+    result = subprocess.run([require_tools(browser=False), "--test", "test/playout.test.mjs"], cwd=WEB,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and "# pass 3" in result.stdout, result.stdout[-3000:] + result.stderr[-2000:]
+
+
 # -- the harness ------------------------------------------------------------------------------------------------------
 
 

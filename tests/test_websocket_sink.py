@@ -333,3 +333,15 @@ async def test_an_upload_that_breaks_its_header_or_stops_leaves_nothing_behind(s
 def test_a_missing_page_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(PreviewError, match="make web"):
         PreviewServer(echo_control, static_dir=tmp_path)
+
+
+@pytest.mark.asyncio
+async def test_the_pages_plain_question_gets_no_content_when_it_is_let_in(server: PreviewServer) -> None:
+    # connection.js asks the stream's URL over plain HTTP after a failed handshake: 403 tells why it is refused;
+    # when it is not, an empty 204 (a 426 would show as a failed load in the operator's browser console).
+    reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+    writer.write(f"GET /stream?token={server.token} HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\n\r\n".encode())
+    await writer.drain()
+    status = (await asyncio.wait_for(reader.readline(), 5)).decode()
+    writer.close()
+    assert status.startswith("HTTP/1.1 204")

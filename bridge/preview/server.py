@@ -111,6 +111,10 @@ class PreviewServer:
         path = unquote(urlsplit(request.path).path)
         if path in ("/stream", "/upload"):
             refusal = self._refusal(request)
+            if refusal is None and "websocket" not in request.headers.get("Upgrade", "").lower():
+                # The page's plain-HTTP question whether it is refused (connection.js): no, and no 426 for the
+                # browser to log as a failed load.
+                return connection.respond(204, "")
             if refusal is None:
                 return None  # the WebSocket handshake goes on
             log.warning("preview connection refused", extra={"peer": _peer(connection), "path": path,

@@ -236,12 +236,13 @@ export class AudioScheduler {
 }
 
 /** Stream statistics: per-kind rates, seq gaps (drops), pts lag at arrival. */
-class StreamStats {
+export class StreamStats {
   constructor() {
     this.reset();
   }
 
   reset() {
+    this.run = null; // the sidecar run of the last event (every event carries it)
     this.lastSeq = new Map();
     this.previousSeq = new Map();
     this.dropped = 0;
@@ -256,7 +257,10 @@ class StreamStats {
     this.lastSeq = new Map();
   }
 
-  /** Returns true when a face sequence went backwards: the sidecar restarted. */
+  /**
+   * Returns true when the sidecar restarted: an event of another run than the last one's (reliable: every event
+   * carries its run), or a face sequence that went backwards (before the new run's first event arrives).
+   */
   add(message, lag) {
     const now = localNow();
     this.received++;
@@ -267,6 +271,11 @@ class StreamStats {
     if (lag !== null && message.kind === 'face') {
       this.lags.push([now, lag]);
       while (this.lags[0][0] < now - 2) this.lags.shift();
+    }
+    if (message.kind === 'event' && typeof message.run === 'string' && message.run) {
+      const before = this.run;
+      this.run = message.run;
+      if (before !== null && before !== message.run) return true;
     }
     if (typeof message.seq !== 'number') return false;
     const key = `${message.avatar}/${message.kind}`;
@@ -324,7 +333,7 @@ export class Playout extends EventTarget {
     this.takes.clear();
   }
 
-  /** A new connection: start buffering afresh, and tell a restarted sidecar by its sequence numbers. */
+  /** A new connection: start buffering afresh, and tell a restarted sidecar by its run or sequence numbers. */
   resync() {
     this.hold();
     this.stats.resync();
