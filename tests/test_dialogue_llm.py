@@ -54,6 +54,16 @@ def make_engine(url: str, retrieval: RetrievalEngine, **config: float | str) -> 
     return LLMEngine(PERSONA, source, retrieval, LLMConfig(url=url, model="test-model", **config)), source
 
 
+async def answer(url: str, retrieval: RetrievalEngine, question: str, **config: float | str,
+                 ) -> list[Sentence | Fallback]:
+    """The engine's whole reply to one question through the server at `url`: its events, untimed."""
+    engine, source = make_engine(url, retrieval, **config)
+    try:
+        return [e for _, e in await collect(engine, question)]
+    finally:
+        await source.aclose()
+
+
 # -- sentence streaming ----------------------------------------------------------------------------------------
 
 
@@ -92,9 +102,7 @@ async def test_close_delimited_stream_cut_mid_answer_is_a_fallback_not_a_fragmen
     # the fragment "They were" used to be spoken as if the answer were whole.
     server = CloseDelimitedServer(["The first Winter Olympic Games were held in Chamonix, France, in 1924. ",
                                    "They were"])
-    engine, source = make_engine(await server.start(), retrieval)
-    events = [e for _, e in await collect(engine, "Where were the first Winter Olympics held?")]
-    await source.aclose()
+    events = await answer(await server.start(), retrieval, "Where were the first Winter Olympics held?")
     await server.stop()
     said = [e.spoken for e in events if isinstance(e, Sentence)]
     assert said[0] == "The first Winter Olympic Games were held in Chamonix, France, in 1924."
@@ -106,9 +114,7 @@ async def test_close_delimited_stream_cut_mid_answer_is_a_fallback_not_a_fragmen
 @pytest.mark.asyncio
 async def test_close_delimited_stream_with_finish_reason_is_whole(retrieval) -> None:
     server = CloseDelimitedServer(["Chamonix, France, in 1924. ", "The first Winter Games"], finish=True)
-    engine, source = make_engine(await server.start(), retrieval)
-    events = [e for _, e in await collect(engine, "Where were the first Winter Olympics held?")]
-    await source.aclose()
+    events = await answer(await server.start(), retrieval, "Where were the first Winter Olympics held?")
     await server.stop()
     assert [e.text for e in events] == ["Chamonix, France, in 1924.", "The first Winter Games"]
 
@@ -198,9 +204,7 @@ async def test_slow_first_token_falls_back_within_budget(llm_server, retrieval) 
 async def test_stall_after_first_sentence_is_repaired_by_retrieval(llm_server, retrieval) -> None:
     fake, url = llm_server
     fake.scripts.append(Script(tokens=["Curling is great. ", "And then"], done=False, hang_s=3.0))
-    engine, source = make_engine(url, retrieval, stall_s=0.3)
-    events = [e for _, e in await collect(engine, "Why do curlers sweep the ice?")]
-    await source.aclose()
+    events = await answer(url, retrieval, "Why do curlers sweep the ice?", stall_s=0.3)
     assert isinstance(events[0], Sentence) and events[0].text == "Curling is great."
     assert isinstance(events[1], Fallback) and events[1].partial and events[1].reason == "timeout"
     assert events[1].engine == "retrieval"
@@ -216,9 +220,7 @@ async def test_unsupported_price_after_the_first_sentence_is_repaired(llm_server
     fake, url = llm_server
     fake.scripts.append(Script(tokens=["You're right, that's a great question. ", "The beanie is only $19! ",
                                        "Grab it now."]))
-    engine, source = make_engine(url, retrieval)
-    events = [e for _, e in await collect(engine, "How much is the snowflake beanie?")]
-    await source.aclose()
+    events = await answer(url, retrieval, "How much is the snowflake beanie?")
     assert events[0].text == "You're right, that's a great question."
     fallback = events[1]
     assert isinstance(fallback, Fallback) and fallback.reason == "ungrounded_price" and fallback.partial
@@ -230,9 +232,7 @@ async def test_unsupported_price_after_the_first_sentence_is_repaired(llm_server
 async def test_repair_does_not_repeat_what_was_said(llm_server, retrieval) -> None:
     fake, url = llm_server
     fake.scripts.append(Script(tokens=["Pucks are frozen so they bounce less. ", "They weigh 25 kilograms."]))
-    engine, source = make_engine(url, retrieval)
-    events = [e for _, e in await collect(engine, "Why are pucks frozen?")]
-    await source.aclose()
+    events = await answer(url, retrieval, "Why are pucks frozen?")
     assert events[0].text == "Pucks are frozen so they bounce less."
     assert isinstance(events[1], Fallback) and events[1].reason == "ungrounded_number"
     assert not any("bounce less" in e.text for e in events[2:])  # the knowledge base's same fact is not said again
@@ -244,9 +244,7 @@ async def test_repair_after_a_restated_question_still_gives_the_fact(llm_server,
     # told.
     fake, url = llm_server
     fake.scripts.append(Script(tokens=["Jamaica's bobsleigh team made its Olympic debut, ", "in 1990."]))
-    engine, source = make_engine(url, retrieval)
-    events = [e for _, e in await collect(engine, "When did Jamaica's bobsleigh team go to the Olympics?")]
-    await source.aclose()
+    events = await answer(url, retrieval, "When did Jamaica's bobsleigh team go to the Olympics?")
     assert isinstance(events[1], Fallback) and events[1].reason == "ungrounded_number" and events[1].partial
     assert "1988 Calgary Games" in " ".join(e.text for e in events[2:])
 
@@ -257,9 +255,7 @@ async def test_repair_after_talk_still_says_the_persona_phrase(llm_server, retri
     # persona's "I don't know", talk alone) was taken for a repeat: the fan heard only the opener.
     fake, url = llm_server
     fake.scripts.append(Script(tokens=["Sure, happy to help with that! ", "Try Luigi's at 5th."]))
-    engine, source = make_engine(url, retrieval)
-    events = [e for _, e in await collect(engine, "Can you recommend a good pizza place?")]
-    await source.aclose()
+    events = await answer(url, retrieval, "Can you recommend a good pizza place?")
     assert isinstance(events[1], Fallback) and events[1].partial
     assert "<shrug>" in " ".join(e.text for e in events[2:])
 
@@ -273,9 +269,7 @@ async def test_repair_after_talk_still_says_the_persona_phrase(llm_server, retri
 async def test_every_sentence_is_grounded_in_the_retrieved_facts(llm_server, retrieval, question, claim) -> None:
     fake, url = llm_server
     fake.scripts.append(Script(tokens=["Oh, good question! ", claim]))
-    engine, source = make_engine(url, retrieval)
-    events = [e for _, e in await collect(engine, question)]
-    await source.aclose()
+    events = await answer(url, retrieval, question)
     assert claim not in [e.text for e in events if isinstance(e, Sentence)]
     fallback = next(e for e in events if isinstance(e, Fallback))
     assert fallback.reason == "unsupported_claim" and claim[:40] in fallback.detail
@@ -286,9 +280,7 @@ async def test_grounded_sentences_name_their_sources(llm_server, retrieval) -> N
     fake, url = llm_server
     fake.scripts.append(Script(tokens=["Great question, Mika! ", "It's a warm knit beanie with a pom-pom on top, ",
                                        "and it costs $24."]))
-    engine, source = make_engine(url, retrieval)
-    events = [e for _, e in await collect(engine, "What is the snowflake beanie?")]
-    await source.aclose()
+    events = await answer(url, retrieval, "What is the snowflake beanie?")
     assert all(isinstance(e, Sentence) for e in events)
     assert [e.sources for e in events] == [(), ("snowflake-beanie",)]
     assert events[1].product is not None and events[1].product.id == "snowflake-beanie"
@@ -306,19 +298,15 @@ async def test_grounded_sentences_name_their_sources(llm_server, retrieval) -> N
 async def test_failures_fall_back_to_retrieval(llm_server, retrieval, script, reason) -> None:
     fake, url = llm_server
     fake.scripts.append(script)
-    engine, source = make_engine(url, retrieval)
-    events = [e for _, e in await collect(engine, "How much is the snowflake beanie?")]
-    await source.aclose()
+    events = await answer(url, retrieval, "How much is the snowflake beanie?")
     assert isinstance(events[0], Fallback) and events[0].reason == reason and not events[0].partial
-    answer = " ".join(e.text for e in events[1:])
-    assert "$24" in answer and "<present_product>" in answer
+    said = " ".join(e.text for e in events[1:])
+    assert "$24" in said and "<present_product>" in said
 
 
 @pytest.mark.asyncio
 async def test_connection_refused_falls_back(retrieval) -> None:
-    engine, source = make_engine("http://127.0.0.1:9/v1", retrieval)
-    events = [e for _, e in await collect(engine, "How thick is a hockey puck?")]
-    await source.aclose()
+    events = await answer("http://127.0.0.1:9/v1", retrieval, "How thick is a hockey puck?")
     assert isinstance(events[0], Fallback) and events[0].reason == "connection"
     assert "one inch thick" in events[1].text
 
