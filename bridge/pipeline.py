@@ -29,7 +29,7 @@ from models.body.avatar import AvatarBody, GestureScheduled, check_gesture_word
 from models.body.gestures import get_gesture, load_library
 from models.body.pose import MotionClip
 from models.face.avatar import AvatarFace, MouthLayer
-from models.face.drivers import FaceDriver, PhonemeDriver
+from models.face.drivers import FaceDriver, driver_for
 from models.face.life import DEFAULT_TARGETS, Point
 from models.face.tags import Mark
 from models.take import Take
@@ -125,7 +125,9 @@ def build_avatar(config: AvatarConfig, seed: int, voice: Voice, performer: Perfo
     for layer in (face, mouth, body):
         timeline.subscribe(layer.on_take)
     performer.set_layers(config.name, face=[face, mouth], body=[body])
-    director = Director(timeline, voice, driver or PhonemeDriver(), clock, synthesis, post, gestures)
+    # A voice without timings (a TTS server, a recording) is animated from its audio alone.
+    driver = driver or driver_for(getattr(voice, "timings", True))
+    director = Director(timeline, voice, driver, clock, synthesis, post, gestures)
     return AvatarPipeline(config.name, timeline, director, face, mouth, body, music)
 
 

@@ -1,0 +1,208 @@
+"""espeak-ng as a voice: formant synthesis in any language and voice variant it has, with the phoneme events it
+raises while it speaks (IPA, at their audio positions), so the phoneme face driver animates it exactly.
+
+The library and its data come from the `espeakng-loader` wheel (libespeak-ng 1.52 and espeak-ng-data); no system
+package is needed. espeak-ng keeps one global synthesizer per process, so every call holds a lock.
+
+Used as a voice source and to make the audio-to-face model's training data: many voices (`VARIANTS`), pitches
+and speeds, each with its own phoneme timings as ground truth.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+from models.face.visemes import viseme_of
+from models.tts import PhonemeSpan, SpeechSegment, VoiceStyle, WordSpan, sentences_of, words_of
+
+_OUTPUT_SYNCHRONOUS = 0x02
+_PHONEME_EVENTS, _PHONEME_IPA = 0x0001, 0x0002
+_EVENT_WORD, _EVENT_END, _EVENT_MSG_TERMINATED, _EVENT_PHONEME = 1, 5, 6, 7
+_CHARS_UTF8 = 1
+_RATE, _VOLUME, _PITCH, _RANGE = 1, 2, 3, 4
+
+#: espeak-ng's voice variants (espeak-ng-data/voices/!v), usable as "<language>+<variant>".
+VARIANTS: tuple[str, ...] = (
+    "f1", "f2", "f3", "f4", "f5", "m1", "m2", "m3", "m4", "m5", "m6", "m7", "m8",
+    "Alex", "Alicia", "Andrea", "Andy", "Annie", "Denis", "Gene", "Hugo", "Jacky", "Lee", "Marco", "Mario",
+    "Michael", "Mike", "Mr", "Nguyen", "Reed", "Storm", "Tweaky", "adam", "anika", "announcer", "antonio",
+    "aunty", "belinda", "benjamin", "boris", "caleb", "david", "ed", "edward", "grandma", "grandpa", "gustave",
+    "ian", "iven", "john", "klatt", "klatt2", "klatt3", "linda", "max", "michel", "miguel", "norbert", "pablo",
+    "paul", "pedro", "quincy", "rob", "robert", "robosoft", "sandro", "shelby", "steph", "travis", "victor",
+    "zac",
+)
+
+
+class _Event(ctypes.Structure):
+    class _Id(ctypes.Union):
+        _fields_ = [("number", ctypes.c_int), ("name", ctypes.c_char_p), ("string", ctypes.c_char * 8)]
+
+    _fields_ = [("type", ctypes.c_int), ("unique_identifier", ctypes.c_uint), ("text_position", ctypes.c_int),
+                ("length", ctypes.c_int), ("audio_position", ctypes.c_int), ("sample", ctypes.c_int),
+                ("user_data", ctypes.c_void_p), ("id", _Id)]
+
+
+_Callback = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.POINTER(_Event))
+
+
+@dataclass(frozen=True)
+class EspeakSettings:
+    """How espeak-ng speaks: its voice ("en-us", "en-us+f3", "cmn"), words a minute, pitch and pitch range
+    (0-100, 50 its default), and how loud (0-200, 100 its default)."""
+
+    voice: str = "en-us+f3"
+    rate: int = 175
+    pitch: int = 50
+    pitch_range: int = 50
+    volume: int = 100
+
+
+class _Library:
+    """The process's one espeak-ng synthesizer, loaded on first use."""
+
+    lock = threading.Lock()
+    _instance: _Library | None = None
+
+    def __init__(self) -> None:
+        import espeakng_loader
+
+        self.lib = ctypes.CDLL(espeakng_loader.get_library_path())
+        self.lib.espeak_Initialize.restype = ctypes.c_int
+        self.lib.espeak_Initialize.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_char_p, ctypes.c_int]
+        self.lib.espeak_SetVoiceByName.argtypes = [ctypes.c_char_p]
+        self.lib.espeak_Synth.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_uint, ctypes.c_int,
+                                          ctypes.c_uint, ctypes.c_uint, ctypes.c_void_p, ctypes.c_void_p]
+        self.lib.espeak_SetParameter.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int]
+        self.sample_rate = self.lib.espeak_Initialize(
+            _OUTPUT_SYNCHRONOUS, 0, espeakng_loader.get_data_path().encode(), _PHONEME_EVENTS | _PHONEME_IPA)
+        if self.sample_rate <= 0:
+            raise RuntimeError("espeak-ng failed to initialize")
+        self.audio: list[np.ndarray] = []
+        self.events: list[tuple[int, int, int, str]] = []  # (type, ms, text position, phoneme)
+        self._callback = _Callback(self._collect)  # kept alive as long as the library
+        self.lib.espeak_SetSynthCallback(self._callback)
+
+    @classmethod
+    def get(cls) -> _Library:
+        if cls._instance is None:
+            cls._instance = _Library()
+        return cls._instance
+
+    def _collect(self, wav: ctypes.Array, count: int, events: ctypes.Array) -> int:
+        if count > 0:
+            self.audio.append(np.ctypeslib.as_array(wav, shape=(count,)).copy())
+        i = 0
+        while events[i].type != 0:
+            event = events[i]
+            phoneme = event.id.string.decode("utf-8", "replace") if event.type == _EVENT_PHONEME else ""
+            self.events.append((event.type, event.audio_position, event.text_position, phoneme))
+            i += 1
+        return 0
+
+    def speak(self, text: str, settings: EspeakSettings) -> tuple[np.ndarray, list[tuple[int, int, int, str]]]:
+        if self.lib.espeak_SetVoiceByName(settings.voice.encode()) != 0:
+            raise ValueError(f"voice: espeak-ng has no voice {settings.voice!r}")
+        for param, value in ((_RATE, settings.rate), (_PITCH, settings.pitch), (_RANGE, settings.pitch_range),
+                             (_VOLUME, settings.volume)):
+            self.lib.espeak_SetParameter(param, int(value), 0)
+        self.audio, self.events = [], []
+        data = text.encode("utf-8") + b"\0"
+        self.lib.espeak_Synth(data, len(data), 0, 1, 0, _CHARS_UTF8, None, None)
+        self.lib.espeak_Synchronize()
+        pcm = np.concatenate(self.audio) if self.audio else np.zeros(0, np.int16)
+        return pcm, self.events
+
+
+def _spans(events: list[tuple[int, int, int, str]], duration: float) -> tuple[PhonemeSpan, ...]:
+    """Phoneme spans from espeak-ng's phoneme events: each lasts until the next phoneme (or the end of speech);
+    audio before the first phoneme and after the last is silence."""
+    starts = [(ms / 1000.0, phoneme) for kind, ms, _, phoneme in events if kind == _EVENT_PHONEME and phoneme]
+    end_ms = max((ms for kind, ms, _, _ in events if kind in (_EVENT_END, _EVENT_MSG_TERMINATED)), default=None)
+    speech_end = min(end_ms / 1000.0, duration) if end_ms is not None else duration
+    spans: list[PhonemeSpan] = []
+    if starts and starts[0][0] > 0.0:
+        spans.append(PhonemeSpan("_", "sil", 0.0, starts[0][0]))
+    for i, (start, phoneme) in enumerate(starts):
+        end = starts[i + 1][0] if i + 1 < len(starts) else speech_end
+        if end <= start:
+            continue
+        spans.append(PhonemeSpan(phoneme, viseme_of(phoneme), start, end))
+    if spans and spans[-1].end < duration:
+        spans.append(PhonemeSpan("_", "sil", spans[-1].end, duration))
+    return tuple(spans)
+
+
+#: A stretch this long inside a phoneme's span that is this far below the utterance's loudest 10 ms is a pause:
+#: espeak-ng raises no event for the pauses at commas, so its phoneme runs on through them.
+PAUSE_MIN_S, PAUSE_BELOW_DB = 0.05, 40.0
+
+
+def _split_pauses(spans: tuple[PhonemeSpan, ...], audio: np.ndarray, sample_rate: int) -> tuple[PhonemeSpan, ...]:
+    """The spans with the silence at the end of each cut off as a pause of its own."""
+    hop = sample_rate // 100
+    if len(audio) < hop:
+        return spans
+    frames = audio[: len(audio) // hop * hop].reshape(-1, hop)
+    db = 10.0 * np.log10(np.mean(np.square(frames, dtype=np.float64), axis=1) + 1e-12)
+    quiet = db < db.max() - PAUSE_BELOW_DB
+    out: list[PhonemeSpan] = []
+    for span in spans:
+        if span.viseme == "sil":
+            out.append(span)
+            continue
+        first, last = int(span.start * 100), min(int(span.end * 100), len(quiet))
+        k = last
+        while k > first and quiet[k - 1]:
+            k -= 1
+        silent_from = k / 100.0
+        if span.end - silent_from >= PAUSE_MIN_S and silent_from > span.start:
+            out += [PhonemeSpan(span.phoneme, span.viseme, span.start, silent_from),
+                    PhonemeSpan("_", "sil", silent_from, span.end)]
+        else:
+            out.append(span)
+    return tuple(out)
+
+
+def _word_spans(text: str, events: list[tuple[int, int, int, str]], duration: float) -> tuple[WordSpan, ...]:
+    """Word spans from espeak-ng's word events (one per word, at its start); a word lasts until the next."""
+    starts = [ms / 1000.0 for kind, ms, _, _ in events if kind == _EVENT_WORD]
+    words = words_of(text)
+    if len(starts) != len(words):  # numbers and abbreviations are spoken as several words: spread evenly
+        starts = list(np.linspace(0.0, duration, len(words), endpoint=False))
+    ends = [*starts[1:], duration]
+    return tuple(WordSpan(w, s, max(e, s)) for w, s, e in zip(words, starts, ends, strict=True))
+
+
+def espeak_segment(text: str, settings: EspeakSettings = EspeakSettings()) -> SpeechSegment:
+    """One utterance spoken by espeak-ng, with its phoneme and word timings."""
+    library = _Library.get()
+    with library.lock:
+        pcm, events = library.speak(text, settings)
+    audio = pcm.astype(np.float32) / 32768.0
+    duration = len(audio) / library.sample_rate
+    spans = _split_pauses(_spans(events, duration), audio, library.sample_rate)
+    return SpeechSegment(text, audio, library.sample_rate, spans, _word_spans(text, events, duration))
+
+
+class EspeakVoice:
+    """espeak-ng as an avatar's voice: one segment per sentence, with phoneme timings."""
+
+    timings = True
+    provider = "CPUExecutionProvider"  # no onnxruntime: formant synthesis on the CPU
+
+    def __init__(self, settings: EspeakSettings = EspeakSettings()) -> None:
+        self.settings = settings
+        self.sample_rate = _Library.get().sample_rate
+        self.name = f"espeak-ng:{settings.voice}"
+
+    def synthesize(self, text: str, style: VoiceStyle = VoiceStyle()) -> Iterator[SpeechSegment]:
+        rate = self.settings.rate / (style.length_scale or 1.0)
+        settings = EspeakSettings(self.settings.voice, int(rate), self.settings.pitch, self.settings.pitch_range,
+                                  int(self.settings.volume * style.volume))
+        for sentence in sentences_of(text):
+            yield espeak_segment(sentence, settings)
