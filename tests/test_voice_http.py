@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bridge.config import AvatarConfig, ConfigError, SidecarConfig, load_config
+from bridge.config import AvatarConfig, ConfigError, SidecarConfig, as_document, load_config
 from bridge.performer import VirtualClock
 from bridge.pipeline import build_pipeline
 from bridge.protocol import AudioChunk, Event, FaceFrame, Phonemes, PingRequest, Words
@@ -256,6 +256,10 @@ def test_an_avatar_speaks_through_a_server_from_its_config(tmp_path: Path) -> No
     assert host.voice == tmp_path / "anna.onnx"  # `voice: path.onnx` is a Piper voice as before
     assert guest.voice == HttpVoiceConfig("http://127.0.0.1:8880", "kokoro", "af_heart", 1.1, "wav", 22050, True,
                                           5.0, "SPEECH_KEY")
+    shown = as_document(load_config(path))["avatars"]  # what `config check` prints
+    assert shown[1]["voice"] == {"server": "http://127.0.0.1:8880", "model": "kokoro", "voice": "af_heart",  # type: ignore[index]
+                                 "speed": 1.1, "format": "wav", "sample_rate": 22050, "instructions": True,
+                                 "timeout_s": 5.0, "api_key_env": "SPEECH_KEY"}
 
 
 @pytest.mark.parametrize(("voice", "line", "field", "message"), [
@@ -351,3 +355,16 @@ def test_a_piper_voice_without_its_json_or_not_a_voice_is_a_clear_error(tmp_path
     shutil.copy(users_piper_voice(tmp_path, "good").with_suffix(".onnx.json"), tmp_path / "junk.onnx.json")
     with pytest.raises(ConfigError, match=r"junk.onnx: not a Piper voice: "):
         load_voice(tmp_path / "junk.onnx")
+
+
+def test_a_line_with_tags_ends_on_a_voice_without_timings(speech_server) -> None:  # noqa: ANN001
+    voice = voice_for(speech_server, "pcm")
+    clock, recorder = VirtualClock(10.0), Recorder()
+    pipeline = build_pipeline([AvatarConfig("host")], lambda a: voice, Hub([recorder]), clock, lookahead=0.0)
+    take = pipeline.directors["host"].say("[happy] Hello <wave> there, everyone! [sad] Goodbye.")
+    play(pipeline, clock, 2.0)
+    lifecycle = [(e.type, e.data.get("error")) for e in events(recorder, "host") if e.take == take.id]
+    assert lifecycle == [("take_started", None), ("take_ended", None)]
+    audio = sum(len(m.pcm) // 2 for m in recorder.messages if isinstance(m, AudioChunk))
+    assert audio == len(split_for_streaming(take.text)) * len(TONE)
+    assert [body["input"] for _, body, _ in speech_server.requests] == split_for_streaming(take.text)
