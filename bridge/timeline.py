@@ -83,10 +83,15 @@ class AvatarTimeline:
 
     # -- changes to takes: from the director, the music desk and the request handlers, on the event loop ------
 
-    def new_take(self, text: str = "", emotion: str | None = None, marks: tuple[Mark, ...] = ()) -> Take:
-        """Queue a take after the ones already queued."""
+    def new_take(self, text: str = "", emotion: str | None = None, marks: tuple[Mark, ...] = (),
+                 after: Take | None = None) -> Take:
+        """Queue a take after the ones already queued, or right after `after` (a live stream running on in a new
+        take) when that is still queued."""
         take = Take(new_take_id(self.run_id), self.avatar, text, emotion, self.sample_rate, marks, self.listeners)
-        self.takes.append(take)
+        if after is not None and after in self.takes:
+            self.takes.insert(self.takes.index(after) + 1, take)
+        else:
+            self.takes.append(take)
         return take
 
     def add_clip(self, take: Take, clip: SpeechClip, now: float) -> None:
