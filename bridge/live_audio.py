@@ -35,6 +35,7 @@ from bridge.protocol import AUDIO_IN_MAX_CHUNK_S
 from bridge.timeline import AvatarTimeline
 from models.errors import RequestError
 from models.face.arkit import NUM_BLENDSHAPES
+from models.face.audio_face import LOOKAHEAD_S
 from models.face.audio_features import FRAME_RATE
 from models.face.curves import CurveTrack, smoothstep
 from models.face.drivers import AudioDriver, LiveFace, SpeechClip
@@ -55,6 +56,8 @@ TAKE_MAX_S = 30.0
 #: `SILENT_DB + GATE_DB`.
 SILENT_DB = -55.0
 GATE_DB = 15.0
+#: A take with less audio than this ahead of the playhead (s) and audio in the face model is about to run dry.
+DRY_S = 0.025
 #: Silence a live take starts with, and puts in again where its audio ran out before the next clip came (s): the
 #: margin by which the next clips may come late (chunks arrive with jitter) without a pause.
 JITTER_S = 0.06
@@ -169,8 +172,11 @@ class _Stream:
         self.ear: _Ear | None = None  # made by the worker for the first audio, and again after a gap
         self.next_seq = seq
         self.last_chunk = now
+        self.flowing = False  # a clip of its audio was placed since the face model was last flushed
+        self.flushes = 0  # flushes asked for: a clip heard before the last one does not make it flowing
+        self.dry = False  # its take ran out of audio and the face model was flushed: no audio has come since
         self.gap = False  # a gap was declared and no audio has come since
-        self.resumed = False  # the next clip follows a gap: its pause is no lateness
+        self.resumed = False  # the next clip follows a flush: the margin before it is no lateness again
         self.given_s = 0.0  # audio handed to the worker (s)
         self.placed_s = 0.0  # of it, placed on the take (s)
         self.dropping = False  # the backlog is over its bound: its dropped event has gone out
@@ -263,15 +269,18 @@ class LiveAudioIn:
         take = stream.take
         pts = None
         if take.start_pts is not None:
-            pts = max(take.start_pts + take.duration + stream.given_s - stream.placed_s,
-                      now + self.timeline.lookahead)
+            queued = take.start_pts + take.duration + stream.given_s - stream.placed_s
+            # Audio after a pause waits for the face model's lookahead, then plays after the margin.
+            pts = max(queued, now + self.timeline.lookahead + (LOOKAHEAD_S + JITTER_S if stream.dry else 0.0))
         if len(audio):
             self.stats.chunks += 1
             self.stats.seconds += len(audio) / sample_rate
             stream.given_s += len(audio) / sample_rate
-            if stream.gap:
-                stream.gap, stream.resumed = False, True
-            self._run(self._hear, stream, audio)
+            if stream.dry:
+                if not stream.gap:
+                    self.stats.late += 1  # it came after its take ran out of audio: she paused
+                stream.dry, stream.gap, stream.resumed = False, False, True
+            self._run(self._hear, stream, audio, stream.flushes)
         return {"pts": pts, "dropped_s": round(dropped, 4)}
 
     def _close(self, stream: _Stream) -> None:
@@ -281,12 +290,18 @@ class LiveAudioIn:
             self.stream = None
 
     def check(self, now: float) -> None:
-        """Gaps and timeouts, called every few tens of ms (the sidecar) or by a test at the times it wants."""
+        """Running dry, gaps and timeouts: called every few ms (the sidecar) or by a test at the times it wants."""
         stream = self.stream
         if stream is None:
             return
         idle = now - stream.last_chunk
         pts = now + self.timeline.lookahead
+        take = stream.take
+        if stream.flowing and not stream.dry and take.start_pts is not None and \
+                take.start_pts + take.duration - pts < DRY_S and stream.given_s - stream.placed_s > 1e-3:
+            # Its audio is about to run out and no chunk came: the audio the face model holds for its lookahead
+            # goes out now, the mouth easing to rest, rather than after a pause.
+            self._flush_soon(stream)
         if idle >= TIMEOUT_S:
             self.stats.timeouts += 1
             self.timeline.event("audio_in_timeout", pts, stream.take, stream=stream.id, after_s=round(idle, 3))
@@ -296,7 +311,13 @@ class LiveAudioIn:
             stream.gap = True
             self.stats.gaps += 1
             self.timeline.event("audio_in_gap", pts, stream.take, stream=stream.id, after_s=round(idle, 3))
-            self._run(self._flush, stream, False)
+            if not stream.dry:
+                self._flush_soon(stream)
+
+    def _flush_soon(self, stream: _Stream) -> None:
+        stream.dry, stream.flowing = True, False
+        stream.flushes += 1
+        self._run(self._flush, stream, False)
 
     def warm_up(self) -> None:
         """Load the audio-to-face model and run it once (its first run costs a second): on the worker, at start."""
@@ -322,13 +343,13 @@ class LiveAudioIn:
 
     # -- the worker ----------------------------------------------------------------------------------------------
 
-    def _hear(self, stream: _Stream, audio: np.ndarray) -> None:
+    def _hear(self, stream: _Stream, audio: np.ndarray, flushes: int) -> None:
         try:
             if stream.ear is None:  # the stream's first audio, or the first after a gap
                 stream.ear = _Ear(self._driver(), stream.shape[0], self.voice_rate)
             clip = stream.ear.hear(audio)
             if clip is not None:
-                self.post(self._place, stream, silence_gated(clip))
+                self.post(self._place, stream, silence_gated(clip), flushes)
         except Exception:  # a bug here costs this chunk's face, not the sidecar
             log.exception("live audio failed", extra={"avatar": self.timeline.avatar, "stream": stream.id})
 
@@ -340,23 +361,25 @@ class LiveAudioIn:
         except Exception:
             log.exception("live audio failed", extra={"avatar": self.timeline.avatar, "stream": stream.id})
         for clip in clips:
-            self.post(self._place, stream, silence_gated(clip))
+            self.post(self._place, stream, silence_gated(clip), -1)
         if end:
             self.post(self._end, stream)
 
     # -- back on the event loop ----------------------------------------------------------------------------------
 
-    def _place(self, stream: _Stream, clip: SpeechClip) -> None:
+    def _place(self, stream: _Stream, clip: SpeechClip, flushes: int) -> None:
+        """A clip on the stream's take; `flushes`: the stream's flush count when its audio came (-1: a flush's)."""
         now = self.clock.now()
         stream.placed_s += clip.segment.duration
         take = stream.take
         if take.cut_pts is not None:
             return
-        if take.duration >= TAKE_MAX_S:  # the stream runs on in a new take, right after this one
+        rolled = take.duration >= TAKE_MAX_S
+        if rolled:  # the stream runs on in a new take, right after this one
             self.timeline.finish_synthesis(take, None, now)
             take = stream.take = self.timeline.new_take(after=take)
         playhead = now + self.timeline.lookahead
-        if take.start_pts is None and not take.clips or \
+        if take.start_pts is None and not take.clips and not rolled or \
                 take.start_pts is not None and take.start_pts + take.duration <= playhead:
             # Nothing left to play before this clip: a margin of silence first, for the next clips' jitter.
             if take.start_pts is not None and not stream.resumed:
@@ -364,6 +387,7 @@ class LiveAudioIn:
             self.timeline.add_clip(take, silent_clip(JITTER_S, self.voice_rate), now)
         self.timeline.add_clip(take, clip, now)
         stream.resumed = False
+        stream.flowing = stream.flowing or flushes == stream.flushes
 
     def _end(self, stream: _Stream) -> None:
         if stream.take.cut_pts is None:
