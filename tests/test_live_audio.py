@@ -392,3 +392,16 @@ def test_a_missing_sounddevice_names_the_extra_and_the_library(monkeypatch: pyte
         MicSource()
     assert "avatar-bridge[mic]" in str(error.value) and "apt-get install libportaudio2" in str(error.value)
     assert MIC_MISSING in str(error.value)
+
+
+def test_the_golden_request_parses_and_decodes_to_its_mono_samples() -> None:
+    from pathlib import Path
+
+    raw = (Path(__file__).parent / "vectors" / "request_audio_in.msgpack").read_bytes()
+    request = parse_request(raw).request
+    assert isinstance(request, AudioInRequest)
+    assert (request.stream, request.seq, request.sample_rate, request.channels, request.format, request.end) == (
+        "mic-1", 41, 16000, 2, "s16le", False)
+    mono = decode_pcm(request.pcm, request.format, request.channels, request.sample_rate)
+    assert len(mono) == 32
+    assert mono[5] == pytest.approx((round(8000 * math.sin(1)) + round(-4000 * math.sin(1))) / 2 / 32768)
