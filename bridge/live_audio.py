@@ -57,7 +57,7 @@ TAKE_MAX_S = 30.0
 SILENT_DB = -55.0
 GATE_DB = 15.0
 #: A take with less audio than this ahead of the playhead (s) and audio in the face model is about to run dry.
-DRY_S = 0.025
+DRY_S = 0.02
 #: Silence a live take starts with, and puts in again where its audio ran out before the next clip came (s): the
 #: margin by which the next clips may come late (chunks arrive with jitter) without a pause.
 JITTER_S = 0.06

@@ -61,8 +61,8 @@ def load_voice(model: Path | None = None, config: Path | None = None) -> Voice:
         raise ConfigError(str(exc)) from exc
 
 
-#: How often open live audio streams are checked for gaps and timeouts (s).
-LIVE_CHECK_S = 0.05
+#: How often open live audio streams are checked for running dry, gaps and timeouts (s): more often than frames go.
+LIVE_CHECK_S = 0.01
 
 
 class Sidecar:

@@ -104,12 +104,13 @@ class AvatarTimeline:
         if take is self.current and self.audio_cursor == before:
             self.audio_cursor = placed.offset  # skip a pause the playhead already passed
         shift = placed.start
-        self.publish(Phonemes(self.avatar, take.id, [
-            [p.phoneme, p.viseme, round(p.start + shift, 6), round(p.end + shift, 6)] for p in clip.segment.phonemes
-        ]))
-        self.publish(Words(self.avatar, take.id, [
-            [w.word, round(w.start + shift, 6), round(w.end + shift, 6)] for w in clip.segment.words
-        ]))
+        if clip.segment.phonemes:  # a live stream's clips have none: no empty message 50 times a second
+            self.publish(Phonemes(self.avatar, take.id, [
+                [p.phoneme, p.viseme, round(p.start + shift, 6), round(p.end + shift, 6)]
+                for p in clip.segment.phonemes]))
+        if clip.segment.words:
+            self.publish(Words(self.avatar, take.id, [
+                [w.word, round(w.start + shift, 6), round(w.end + shift, 6)] for w in clip.segment.words]))
         if take is self.current and take.start_pts is None:
             self._start(take, now)
 
