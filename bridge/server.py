@@ -75,6 +75,8 @@ class Sidecar:
         check_security(config)
         if not config.names or len(set(config.names)) != len(config.names):
             raise ConfigError("avatar names must be given and unique")
+        if mic_avatar is not None and mic_avatar not in config.names:
+            raise ConfigError(f"--mic-avatar {mic_avatar!r} is not served here; avatars: {', '.join(config.names)}")
         self.config = config
         self.run_id = new_run_id()  # in describe, every event and every take id: a restart is told by it
         self.clock = MonotonicClock()
@@ -106,8 +108,6 @@ class Sidecar:
         self.performer = self.pipeline.performer
         self.requests = RequestHandler(config, self.pipeline.avatars, self.dialogue, self.clock, self.run_id)
         self.outputs = self._outputs(config.avatars)
-        if mic_avatar is not None and mic_avatar not in config.names:
-            raise ConfigError(f"--mic-avatar {mic_avatar!r} is not served here; avatars: {', '.join(config.names)}")
         self.mic = LocalAudioIn(mic, self.pipeline.avatars[mic_avatar or config.names[0]].live, post, "mic") \
             if mic is not None else None
         self.auth: Any = None

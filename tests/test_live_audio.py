@@ -240,6 +240,21 @@ def test_a_burst_keeps_a_bounded_backlog_and_drops_the_rest_with_one_event() -> 
     assert [e.type for e in rig.events() if e.type.startswith("take_")] == ["take_started", "take_ended"]
 
 
+def test_a_chunk_that_comes_after_the_audio_ran_out_is_late_and_plays_after_a_margin() -> None:
+    rig = Rig()
+    first = rig.send(tone(0.4), end=False)
+    rig.advance(0.2)  # longer than the margin, shorter than a gap: the take ran out, the model's tail played out
+    assert rig.events("audio_in_gap") == [] and rig.live().stats.late == 0
+    ran_out = rig.audio()[-1].pts + rig.audio()[-1].duration
+    late = rig.send(tone(0.2), seq=len(first))
+    rig.advance(1.0)
+    assert rig.live().stats.late == 1 and {r["take"] for r in late} == {first[0]["take"]}
+    resumed = [a for a in rig.audio() if a.pts >= ran_out]
+    # She paused (silence first), then spoke the late chunk's audio.
+    pcm = np.concatenate([np.frombuffer(a.pcm, "<i2") for a in resumed])
+    assert np.abs(pcm[:round(JITTER_S * RATE)]).max() == 0 and np.abs(pcm).max() > 5000
+
+
 def test_wrong_seq_is_counted_and_a_duplicate_is_not_played_twice() -> None:
     rig = Rig()
     live = rig.live()
@@ -312,6 +327,8 @@ def test_a_long_stream_runs_on_in_back_to_back_takes(monkeypatch: pytest.MonkeyP
     heard = sum(len(a.pcm) // 2 for a in rig.audio()) / RATE
     assert heard == pytest.approx(1.6 + JITTER_S, abs=3 / RATE)
     assert rig.live().stats.late == 0
+    # The mouth goes on across each change of take (the frame before a take's first sample is the last take's).
+    assert min(rig.jaw_between(started[0].pts + JITTER_S + 0.1, ended[-1].pts - 0.1)) > 0.05
 
 
 def test_two_streams_and_a_speaking_avatar_at_once_lose_no_frame() -> None:
@@ -405,3 +422,43 @@ def test_the_golden_request_parses_and_decodes_to_its_mono_samples() -> None:
     mono = decode_pcm(request.pcm, request.format, request.channels, request.sample_rate)
     assert len(mono) == 32
     assert mono[5] == pytest.approx((round(8000 * math.sin(1)) + round(-4000 * math.sin(1))) / 2 / 32768)
+
+
+def test_serve_mic_without_portaudio_says_what_to_install_before_loading_anything(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import builtins
+
+    from bridge.cli import main
+
+    real_import = builtins.__import__
+
+    def no_sounddevice(name: str, *args: object, **kwargs: object) -> object:
+        if name == "sounddevice":
+            raise ImportError("No module named 'sounddevice'")
+        return real_import(name, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(builtins, "__import__", no_sounddevice)
+    assert main(["--log-level", "error", "serve", "--mic", "--control", "tcp://127.0.0.1:1",
+                 "--stream", "tcp://127.0.0.1:2"]) == 2
+    assert MIC_MISSING in capsys.readouterr().err
+
+
+def test_the_sidecar_feeds_its_local_source_to_the_mic_avatar(tmp_path: object) -> None:
+    import soundfile
+
+    from bridge.config import ConfigError
+    from bridge.server import Sidecar
+
+    path = tmp_path / "mic.wav"  # type: ignore[operator]
+    soundfile.write(str(path), tone(0.1, 16000), 16000)
+    config = SidecarConfig(avatars=[AvatarConfig("ann"), AvatarConfig("bob")])
+    sidecar = Sidecar(config, lambda model, voice_config: FakeVoice(), workers=False, mic=WavSource(path),
+                      mic_avatar="bob")
+    try:
+        assert sidecar.mic is not None and sidecar.mic.live is sidecar.pipeline.avatars["bob"].live
+        assert sidecar.mic.source.sample_rate == 16000
+    finally:
+        sidecar.close()
+    with pytest.raises(ConfigError, match="--mic-avatar 'zed' is not served here; avatars: ann, bob"):
+        Sidecar(config, lambda model, voice_config: FakeVoice(), workers=False, mic=WavSource(path),
+                mic_avatar="zed")
