@@ -67,8 +67,11 @@ def measure(control: str, stream: str, wav: Path, chunk_s: float) -> dict:
         subscriber = Subscriber(listener)
         subscriber.start()
         sent: dict[int, tuple[float, float | None]] = {}
-        replies = sender.stream_file(wav, chunk_s=chunk_s, stream="bench",
-                                     on_reply=lambda seq, at, reply: sent.setdefault(seq, (at, reply["pts"])))
+
+        def on_reply(seq: int, at: float, reply: dict) -> None:
+            sent[seq] = (at, reply["pts"])
+
+        replies = sender.stream_file(wav, chunk_s=chunk_s, stream="bench", on_reply=on_reply)
         take = replies[0]["take"]
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline and not any(

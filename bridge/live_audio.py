@@ -64,7 +64,7 @@ JITTER_S = 0.06
 #: Cut-off (Hz) of the DC blocker on the input: a constant offset is no sound, and would click at the take's edges.
 DC_CUTOFF_HZ = 20.0
 
-FORMATS = {"s16le": np.dtype("<i2"), "f32le": np.dtype("<f4")}
+FORMATS: dict[str, np.dtype] = {"s16le": np.dtype("<i2"), "f32le": np.dtype("<f4")}
 
 
 def decode_pcm(pcm: bytes, format: str, channels: int, sample_rate: int) -> np.ndarray:  # noqa: A002
@@ -397,7 +397,7 @@ class LiveAudioIn:
 # -- local sources: an input device, or a WAV file standing in for one ---------------------------------------------
 
 #: Gets one block of float32 audio [frames, channels] from a source's thread.
-OnBlock = Callable[[np.ndarray], None]
+OnBlock = Callable[[np.ndarray], object]
 
 
 class BlockSource(Protocol):

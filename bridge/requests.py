@@ -22,6 +22,10 @@ from bridge.media import MediaDirs, read_rundown
 from bridge.performer import Clock
 from bridge.pipeline import AvatarPipeline
 from bridge.protocol import (
+    AUDIO_IN_FORMATS,
+    AUDIO_IN_MAX_CHANNELS,
+    AUDIO_IN_MAX_CHUNK_S,
+    AUDIO_IN_RATES,
     MAX_MESSAGE_BYTES,
     MAX_TEXT_CHARS,
     PROTOCOL_VERSION,
@@ -137,7 +141,9 @@ class RequestHandler:
             "voices": {name: {"voice": avatar.voice.name, "rate": avatar.voice.sample_rate,
                               "provider": avatar.voice.provider} for name, avatar in self.avatars.items()},
             "rigs": {avatar.name: avatar.rig for avatar in self.config.avatars},
-            "limits": {"max_text_chars": MAX_TEXT_CHARS, "max_message_bytes": MAX_MESSAGE_BYTES},
+            "limits": {"max_text_chars": MAX_TEXT_CHARS, "max_message_bytes": MAX_MESSAGE_BYTES,
+                       "audio_in": {"rates": list(AUDIO_IN_RATES), "formats": list(AUDIO_IN_FORMATS),
+                                    "max_channels": AUDIO_IN_MAX_CHANNELS, "max_chunk_s": AUDIO_IN_MAX_CHUNK_S}},
             "dialogue": self.dialogue.describe(),
             "emotions": list(EMOTIONS),
             "gestures": list(GESTURES),

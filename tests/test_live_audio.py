@@ -181,6 +181,12 @@ def test_stereo_s16le_through_the_request_handler_and_counters_in_ping() -> None
     from bridge.protocol import PingRequest
 
     counters = call(PingRequest(t_client=1.0))["audio_in"]["host"]
+    from bridge.protocol import DescribeRequest
+
+    described = call(DescribeRequest())
+    assert "audio_in" in described["ops"]
+    assert described["limits"]["audio_in"] == {"rates": [8000, 48000], "formats": ["s16le", "f32le"],
+                                               "max_channels": 2, "max_chunk_s": 1.0}
     assert counters["chunks"] == 1 and counters["seconds"] == pytest.approx(0.2)
     assert set(counters) >= {"chunks", "seconds", "gaps", "dropped_s", "late", "seq_missing", "seq_repeated"}
 
