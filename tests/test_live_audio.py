@@ -144,6 +144,8 @@ def test_a_stream_is_a_live_take_whose_audio_is_the_streams_at_the_voices_rate()
     take = replies[0]["take"]
     assert {r["take"] for r in replies} == {take} and not any(r["duplicate"] for r in replies)
     assert [(e.type, e.take) for e in rig.events()] == [("take_started", take), ("take_ended", take)]
+    assert rig.events("take_started")[0].data["text"] == ""
+    assert not [m for m in rig.recorder.messages if m.KIND in ("phonemes", "words")]  # a live take has none
     audio = rig.audio()
     assert {a.rate for a in audio} == {RATE}
     # The stream's second, after the jitter margin; the resampler may round by a sample.
