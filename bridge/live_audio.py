@@ -195,6 +195,7 @@ class LiveAudioIn:
         self.post = post
         self.stats = AudioInStats()
         self.stream: _Stream | None = None
+        self.unavailable: str | None = None  # why the face model cannot run (its warm-up failed), if it cannot
 
     @property
     def voice_rate(self) -> int:
@@ -206,6 +207,8 @@ class LiveAudioIn:
         first sample plays; None while the take waits to start), `dropped_s` (of this chunk, over the backlog
         bound), `duplicate` (its seq was not past the last: ignored). Raises RequestError `busy` when another
         stream holds the avatar, `bad_stream` when the rate, channels or format change mid-stream."""
+        if self.unavailable is not None:
+            raise RequestError("not_ready", f"live audio is unavailable: {self.unavailable}")
         now = self.clock.now()
         shape = shape or (sample_rate, 1, "f32le")
         stream = self.stream
@@ -324,8 +327,9 @@ class LiveAudioIn:
         def run() -> None:
             try:
                 _Ear(self._driver(), self.voice_rate, self.voice_rate).hear(np.zeros(self.voice_rate // 2, np.float32))
-            except Exception as exc:  # no model yet: the first stream will say so
-                log.warning("audio-to-face model not warmed up", extra={"reason": f"{type(exc).__name__}: {exc}"})
+            except Exception as exc:  # no model: audio_in answers not_ready, saying why
+                self.unavailable = f"{type(exc).__name__}: {exc}"
+                log.error("live audio unavailable", extra={"avatar": self.timeline.avatar, "reason": self.unavailable})
 
         self._run(run)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+from collections import deque
 
 import msgpack
 import numpy as np
@@ -470,3 +471,33 @@ def test_the_sidecar_feeds_its_local_source_to_the_mic_avatar(tmp_path: object) 
     with pytest.raises(ConfigError, match="--mic-avatar 'zed' is not served here; avatars: ann, bob"):
         Sidecar(config, lambda model, voice_config: FakeVoice(), workers=False, mic=WavSource(path),
                 mic_avatar="zed")
+
+
+def test_a_stream_to_a_speaking_avatar_queues_after_her_line() -> None:
+    rig = Rig()
+    say = rig.pipeline.avatars["host"].director.say("Hello there, everyone.")  # the fake voice: 1.1 s
+    rig.advance(0.2)
+    replies = rig.send(tone(1.0))  # arrives while she speaks: its take waits, its audio with it
+    assert replies[0]["take"] != say.id and all(r["pts"] is None for r in replies[:10])
+    rig.advance(2.0)
+    takes = [(e.type, e.take) for e in rig.events() if e.type.startswith("take_")]
+    assert takes == [("take_started", say.id), ("take_ended", say.id), ("take_started", replies[0]["take"]),
+                     ("take_ended", replies[0]["take"])]
+    assert rig.events("take_started")[1].pts == pytest.approx(rig.events("take_ended")[0].pts)  # right after
+    assert rig.live().stats.dropped_s == 0.0  # a second waited: within the backlog
+
+
+def test_without_its_model_live_audio_is_not_ready_and_says_why() -> None:
+    clock, recorder = VirtualClock(10.0), Recorder()
+
+    def missing() -> object:
+        raise FileNotFoundError("audio-to-face model audio_face.onnx not found")
+
+    pipeline = build_pipeline([AvatarConfig("host")], lambda config: FakeVoice(), Hub([recorder]), clock,
+                              live_driver=missing)  # type: ignore[arg-type]
+    live = pipeline.avatars["host"].live
+    live.warm_up()
+    with pytest.raises(RequestError) as error:
+        live.chunk("s", 0, tone(0.1), 48000)
+    assert error.value.code == "not_ready" and "audio_face.onnx not found" in error.value.message
+    assert pipeline.performer.timelines["host"].takes == deque()
