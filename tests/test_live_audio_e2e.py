@@ -25,10 +25,13 @@ pytestmark = pytest.mark.skipif(not DEFAULT_MODEL.is_file(), reason="the shipped
 AVATARS = ("ann", "bob", "cat")
 
 
-def speechlike(seconds: float, rate: int, hz: float) -> np.ndarray:
-    """A tone whose loudness comes and goes four times a second, like syllables."""
-    t = np.arange(round(seconds * rate)) / rate
-    return (0.4 * np.sin(2 * np.pi * hz * t) * (0.55 + 0.45 * np.sin(2 * np.pi * 4 * t))).astype(np.float32)
+def speech(voice, text: str, seconds: float, rate: int) -> np.ndarray:  # noqa: ANN001 - PiperTTS
+    """`seconds` of the bundled voice saying `text` (padded with silence), at `rate`."""
+    import soxr
+
+    audio = np.concatenate([segment.audio for segment in voice.synthesize(text)])
+    audio = soxr.resample(audio, voice.sample_rate, rate).astype(np.float32)[: round(seconds * rate)]
+    return np.pad(audio, (0, round(seconds * rate) - len(audio)))
 
 
 @pytest.fixture(scope="module")
@@ -66,10 +69,10 @@ class Listener(threading.Thread):
 
 
 def test_two_clients_stream_to_two_avatars_while_a_third_speaks_and_nobody_loses_a_frame(
-        sidecar: RunningSidecar, tmp_path: Path) -> None:
+        sidecar: RunningSidecar, voice, tmp_path: Path) -> None:  # noqa: ANN001
     files = {"ann": (tmp_path / "ann.wav", 48000, 2), "bob": (tmp_path / "bob.wav", 16000, 1)}
     for name, (path, rate, channels) in files.items():
-        audio = speechlike(1.5, rate, 180 if name == "ann" else 260)
+        audio = speech(voice, "Welcome back, everyone!" if name == "ann" else "Look at this plush owl.", 1.5, rate)
         soundfile.write(str(path), np.stack([audio] * channels, axis=1), rate, subtype="PCM_16")
     listener = Listener(sidecar)
     listener.waiting = 3
@@ -113,9 +116,10 @@ def test_two_clients_stream_to_two_avatars_while_a_third_speaks_and_nobody_loses
     assert counters["cat"]["chunks"] == 0
 
 
-def test_the_audio_in_command_streams_a_wav_and_prints_its_take(sidecar: RunningSidecar, tmp_path: Path) -> None:
+def test_the_audio_in_command_streams_a_wav_and_prints_its_take(sidecar: RunningSidecar, voice,  # noqa: ANN001
+                                                                 tmp_path: Path) -> None:
     path = tmp_path / "line.wav"
-    soundfile.write(str(path), speechlike(0.6, 22050, 200), 22050)  # 16-bit PCM: sent as s16le
+    soundfile.write(str(path), speech(voice, "Thank you!", 0.6, 22050), 22050)  # 16-bit PCM: sent as s16le
     result = subprocess.run([sys.executable, "-m", "bridge.cli", "audio-in", str(path), "--avatar", "bob",
                              "--speed", "2", "--control", sidecar.control, "--stream", sidecar.stream],
                             capture_output=True, text=True, timeout=60, cwd=ROOT)
