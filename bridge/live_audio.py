@@ -189,7 +189,7 @@ class LiveAudioIn:
     def __init__(self, timeline: AvatarTimeline, driver: Callable[[], AudioDriver], clock: Clock,
                  executor: Executor | None = None, post: Post = run_now) -> None:
         self.timeline = timeline
-        self._driver = driver  # loads the audio-to-face model when the first stream opens
+        self._driver = driver  # loads the audio-to-face model (shared: once) on the worker, at warm-up
         self.clock = clock
         self.executor = executor
         self.post = post
@@ -211,12 +211,12 @@ class LiveAudioIn:
             raise RequestError("not_ready", f"live audio is unavailable: {self.unavailable}")
         now = self.clock.now()
         shape = shape or (sample_rate, 1, "f32le")
+        if self.stream is not None and self.stream.take.cut_pts is not None:
+            self.stream = None  # interrupted: audio that keeps coming is a new take
         stream = self.stream
         if stream is not None and stream.id != stream_id:
             raise RequestError("busy", f"avatar {self.timeline.avatar!r} is speaking live stream {stream.id!r}; "
                                        f"send end on it, or wait {TIMEOUT_S:g} s after its last chunk", "stream")
-        if stream is not None and stream.take.cut_pts is not None:
-            stream = None  # interrupted: audio that keeps coming is a new take
         if stream is None:
             stream = self.stream = self._open(stream_id, shape, seq, now)
         elif shape != stream.shape:
