@@ -183,15 +183,20 @@ class BridgeClient:
         step = max(1, round(chunk_s * rate))
         chunks = [audio[i:i + step] for i in range(0, len(audio), step)] or [audio]
         replies, start = [], time.monotonic()
-        for seq, chunk in enumerate(chunks):
-            if speed > 0:
-                time.sleep(max(0.0, start + seq * step / rate / speed - time.monotonic()))
-            sent = time.monotonic()
-            reply = self.send_audio(chunk.tobytes(), rate, stream=stream, seq=seq, channels=channels, format=format,
-                                    end=seq == len(chunks) - 1, avatar=avatar)
-            if on_reply is not None:
-                on_reply(seq, sent, reply)
-            replies.append(reply)
+        try:
+            for seq, chunk in enumerate(chunks):
+                if speed > 0:
+                    time.sleep(max(0.0, start + seq * step / rate / speed - time.monotonic()))
+                sent = time.monotonic()
+                reply = self.send_audio(chunk.tobytes(), rate, stream=stream, seq=seq, channels=channels,
+                                        format=format, end=seq == len(chunks) - 1, avatar=avatar)
+                if on_reply is not None:
+                    on_reply(seq, sent, reply)
+                replies.append(reply)
+        except KeyboardInterrupt:  # stopped by hand: end the stream now rather than after the sidecar's timeout
+            self.send_audio(b"", rate, stream=stream, seq=len(replies), channels=channels, format=format, end=True,
+                            avatar=avatar)
+            raise
         return replies
 
     def interrupt(self, avatar: str | None = None) -> float:
