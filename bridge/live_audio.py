@@ -56,8 +56,10 @@ TAKE_MAX_S = 30.0
 #: `SILENT_DB + GATE_DB`.
 SILENT_DB = -55.0
 GATE_DB = 15.0
-#: A take with less audio than this ahead of the playhead (s) and audio in the face model is about to run dry.
+#: A take with less audio than this ahead of the playhead (s) and audio in the face model is about to run dry; if no
+#: chunk came for `DRY_IDLE_S` either, the stream has stalled and the face model gives up the audio it holds.
 DRY_S = 0.02
+DRY_IDLE_S = 0.1
 #: Silence a live take starts with, and puts in again where its audio ran out before the next clip came (s): the
 #: margin by which the next clips may come late (chunks arrive with jitter) without a pause.
 JITTER_S = 0.06
@@ -300,10 +302,11 @@ class LiveAudioIn:
         idle = now - stream.last_chunk
         pts = now + self.timeline.lookahead
         take = stream.take
-        if stream.flowing and not stream.dry and take.start_pts is not None and \
+        if stream.flowing and not stream.dry and idle >= DRY_IDLE_S and take.start_pts is not None and \
                 take.start_pts + take.duration - pts < DRY_S and stream.given_s - stream.placed_s > 1e-3:
-            # Its audio is about to run out and no chunk came: the audio the face model holds for its lookahead
-            # goes out now, the mouth easing to rest, rather than after a pause.
+            # Its audio is about to run out and no chunk came for a while: the audio the face model holds for its
+            # lookahead goes out now, the mouth easing to rest, rather than after the gap. (Not sooner: a chunk that
+            # is merely late then plays on with the same model, without the restart's lookahead.)
             self._flush_soon(stream)
         if idle >= TIMEOUT_S:
             self.stats.timeouts += 1
@@ -383,8 +386,9 @@ class LiveAudioIn:
             self.timeline.finish_synthesis(take, None, now)
             take = stream.take = self.timeline.new_take(after=take)
         playhead = now + self.timeline.lookahead
-        if take.start_pts is None and not take.clips and not rolled or \
-                take.start_pts is not None and take.start_pts + take.duration <= playhead:
+        tail = flushes < 0  # the last of the audio before a pause: no jitter to wait for after it
+        if not tail and (take.start_pts is None and not take.clips and not rolled or
+                         take.start_pts is not None and take.start_pts + take.duration <= playhead):
             # Nothing left to play before this clip: a margin of silence first, for the next clips' jitter.
             if take.start_pts is not None and not stream.resumed:
                 self.stats.late += 1

@@ -252,7 +252,7 @@ def test_a_burst_keeps_a_bounded_backlog_and_drops_the_rest_with_one_event() -> 
 def test_a_chunk_that_comes_after_the_audio_ran_out_is_late_and_plays_after_a_margin() -> None:
     rig = Rig()
     first = rig.send(tone(0.4), end=False)
-    rig.advance(0.2)  # longer than the margin, shorter than a gap: the take ran out, the model's tail played out
+    rig.advance(0.25)  # longer than the margin, shorter than a gap: the take ran out, the model's tail played out
     assert rig.events("audio_in_gap") == [] and rig.live().stats.late == 0
     ran_out = rig.audio()[-1].pts + rig.audio()[-1].duration
     late = rig.send(tone(0.2), seq=len(first))
@@ -262,6 +262,19 @@ def test_a_chunk_that_comes_after_the_audio_ran_out_is_late_and_plays_after_a_ma
     # She paused (silence first), then spoke the late chunk's audio.
     pcm = np.concatenate([np.frombuffer(a.pcm, "<i2") for a in resumed])
     assert np.abs(pcm[:round(JITTER_S * RATE)]).max() == 0 and np.abs(pcm).max() > 5000
+
+
+def test_a_chunk_a_little_late_pauses_her_briefly_and_the_face_model_runs_on() -> None:
+    rig = Rig()
+    first = rig.send(tone(0.4), end=False)
+    rig.advance(0.065)  # with the chunk time, past the margin and short of a stall: no flush
+    assert rig.live().stream is not None and rig.live().stream.ear is not None  # the same model state
+    rig.send(tone(0.4), seq=len(first))
+    rig.advance(1.0)
+    stats = rig.live().stats
+    assert (stats.late, stats.gaps) == (1, 0)
+    heard = sum(len(a.pcm) // 2 for a in rig.audio()) / RATE
+    assert 0.8 + 2 * JITTER_S - 0.02 < heard < 0.8 + 2 * JITTER_S + 0.09  # the audio, the lead-in, a short pause
 
 
 def test_wrong_seq_is_counted_and_a_duplicate_is_not_played_twice() -> None:
