@@ -14,7 +14,7 @@ def main(argv: list[str] | None = None) -> int:
     split = next((i for i, a in enumerate(argv) if a.startswith("-")), len(argv))
     names, options = argv[:split], argv[split:]
     if not names and options and options[0] in ("-h", "--help"):
-        print(__doc__.strip() + "\n\nbenchmarks: " + " ".join(available))
+        print("usage: " + __doc__.strip().strip("`") + "\n\nbenchmarks: " + " ".join(available))
         return 0
     unknown = [n for n in names if n not in available]
     if unknown:
