@@ -1,0 +1,176 @@
+"""Forced alignment: when each phoneme of a known transcript sounds in a recording.
+
+The transcript is phonemized as espeak-ng says it (models.tts.espeak_voice.phonemize: IPA, Piper's symbols) and
+each phoneme becomes the viseme the audio-to-face model was trained to hear for it (a diphthong two, as in
+training: models.face.lipsync.articulation_targets). A Viterbi pass over the model's per-frame viseme
+probabilities then finds the best monotonic path through that sequence: every phoneme at least one 10 ms frame,
+an optional pause before, between and after the words. The path's mean log-probability, set against the model's
+own best guess frame by frame (`Alignment.gap`), says whether the transcript fits the audio at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from models.face.audio_face import NUM_VISEMES, AudioFaceModel
+from models.face.audio_features import FRAME_RATE, to_model_audio
+from models.face.visemes import DIPHTHONGS, VISEME_INDEX, viseme_of
+from models.tts import PhonemeSpan, WordSpan, words_of
+from models.tts.recording import RecordingError, RecordingVoice
+
+#: An alignment this much less likely per frame (nats) than the model's own frame-by-frame guess does not fit:
+#: the transcript is not what was said.
+MAX_GAP = 1.5
+#: Probabilities are floored here before the log, so one frame the model is sure about cannot veto a path.
+_FLOOR = 1e-4
+#: The longest recording a transcript is aligned to (s): the path's back-pointers take a byte per frame and state.
+MAX_ALIGNED_S = 180.0
+_PAUSE = -1
+
+
+@dataclass(frozen=True)
+class Alignment:
+    """A transcript's phoneme and word spans in a recording (seconds), and how well they fit it."""
+
+    phonemes: tuple[PhonemeSpan, ...]  # covering the whole recording, pauses as "_"
+    words: tuple[WordSpan, ...]
+    log_prob: float  # mean per frame of the model's log-probability of the aligned visemes
+    free_log_prob: float  # the same of the model's most likely viseme of each frame
+
+    @property
+    def gap(self) -> float:
+        """How much less likely the aligned path is than the model's unconstrained guess (nats per frame)."""
+        return self.free_log_prob - self.log_prob
+
+    @property
+    def poor(self) -> bool:
+        return not self.gap <= MAX_GAP  # an impossible alignment has an infinite (or NaN) gap
+
+
+@dataclass(frozen=True)
+class _States:
+    """The left-to-right states of a transcript: one per viseme target, pauses optional."""
+
+    viseme: np.ndarray  # [K] viseme index
+    optional: np.ndarray  # [K] bool: a pause the path may skip
+    unit: np.ndarray  # [K] index in `phonemes` of the phoneme a state belongs to, or _PAUSE
+    phonemes: list[tuple[str, int]]  # (phoneme, word index)
+
+
+def _states(words: Sequence[tuple[str, Sequence[str]]]) -> _States:
+    viseme, optional, unit, phonemes = [VISEME_INDEX["sil"]], [True], [_PAUSE], []
+    for w, (_, spoken) in enumerate(words):
+        for phoneme in spoken:
+            core = phoneme.lstrip("ˈˌ")
+            for target in DIPHTHONGS.get(core, (viseme_of(phoneme),)):
+                viseme.append(VISEME_INDEX[target])
+                optional.append(False)
+                unit.append(len(phonemes))
+            phonemes.append((phoneme, w))
+        if spoken:
+            viseme.append(VISEME_INDEX["sil"])
+            optional.append(True)
+            unit.append(_PAUSE)
+    return _States(np.array(viseme), np.array(optional), np.array(unit), phonemes)
+
+
+def viterbi(log_probs: np.ndarray, viseme: np.ndarray, optional: np.ndarray) -> np.ndarray | None:
+    """The most likely state of each frame [T] of a left-to-right path through the states (their viseme index and
+    whether each may be skipped), given per-frame log-probabilities [T, NUM_VISEMES]: it starts in the first
+    state that may not be skipped or before, ends in the last or after, and each frame stays or moves on by one
+    (by two over a skippable state). None when the frames are too few for the states."""
+    frames, count = len(log_probs), len(viseme)
+    if count == 0 or frames < int((~optional).sum()):
+        return None
+    emit = log_probs[:, viseme]  # [T, K]
+    skip_ok = np.zeros(count, bool)
+    skip_ok[2:] = optional[1:-1]
+    delta = np.full(count, -np.inf)
+    first = np.argmax(~optional) if (~optional).any() else count - 1
+    delta[: first + 1] = emit[0, : first + 1]
+    back = np.zeros((frames, count), np.int8)
+    for t in range(1, frames):
+        advance = np.concatenate([[-np.inf], delta[:-1]])
+        skip = np.where(skip_ok, np.concatenate([[-np.inf, -np.inf], delta[:-2]]), -np.inf)
+        step = np.zeros(count, np.int8)
+        best = delta
+        step[advance > best] = 1
+        best = np.maximum(best, advance)
+        step[skip > best] = 2
+        delta = np.maximum(best, skip) + emit[t]
+        back[t] = step
+    last = count - 1 - int(np.argmax((~optional)[::-1])) if (~optional).any() else 0
+    end = last + int(np.argmax(delta[last:]))
+    if not np.isfinite(delta[end]):
+        return None
+    path = np.empty(frames, np.int64)
+    path[-1] = end
+    for t in range(frames - 1, 0, -1):
+        path[t - 1] = path[t] - back[t, path[t]]
+    return path
+
+
+def align(probabilities: np.ndarray, words: Sequence[tuple[str, Sequence[str]]], duration: float) -> Alignment:
+    """Align words with their phonemes (`phonemize`) to the model's viseme probabilities [T, NUM_VISEMES] of a
+    recording `duration` seconds long. A word with no phonemes gets no time (a zero-length span where it falls)."""
+    log_probs = np.log(np.maximum(probabilities[:, :NUM_VISEMES].astype(np.float64), _FLOOR))
+    free = float(log_probs.max(axis=1).mean()) if len(log_probs) else 0.0
+    states = _states(words)
+    path = viterbi(log_probs, states.viseme, states.optional)
+    if path is None:
+        return Alignment((PhonemeSpan("_", "sil", 0.0, duration),), (), -np.inf, free)
+    units = states.unit[path]
+    # A pause state's frames are their own run: number runs where the state changes.
+    edges = [0, *(np.flatnonzero(np.diff(path)) + 1).tolist(), len(path)]
+    spans: list[PhonemeSpan] = []
+    word_times: dict[int, list[float]] = {}
+    for a, b in zip(edges[:-1], edges[1:], strict=False):
+        start, end = min(a / FRAME_RATE, duration), min(b / FRAME_RATE, duration)
+        unit = int(units[a])
+        if unit == _PAUSE:
+            spans.append(PhonemeSpan("_", "sil", start, end))
+            continue
+        phoneme, word = states.phonemes[unit]
+        if spans and spans[-1].phoneme == phoneme and a > 0 and int(units[a - 1]) == unit:  # a diphthong's half
+            spans[-1] = PhonemeSpan(phoneme, spans[-1].viseme, spans[-1].start, end)
+        else:
+            spans.append(PhonemeSpan(phoneme, viseme_of(phoneme), start, end))
+        word_times.setdefault(word, [start, end])[1] = end
+    if spans and spans[-1].end < duration:
+        spans[-1] = PhonemeSpan(spans[-1].phoneme, spans[-1].viseme, spans[-1].start, duration)
+    spans = [s for s in spans if s.end > s.start]
+    word_spans, at = [], 0.0
+    for w, (word, _) in enumerate(words):
+        start, end = word_times.get(w, (at, at))
+        word_spans.append(WordSpan(word, start, end))
+        at = end
+    aligned = float(log_probs[np.arange(len(path)), states.viseme[path]].mean())
+    return Alignment(tuple(spans), tuple(word_spans), aligned, free)
+
+
+def align_audio(audio: np.ndarray, sample_rate: int, transcript: str, model: AudioFaceModel,
+                language: str = "en-us") -> Alignment:
+    """Align a transcript (in espeak-ng's `language`) to mono audio at `sample_rate`."""
+    from models.tts.espeak_voice import phonemize
+
+    probabilities = model.frames_of(to_model_audio(audio, sample_rate))
+    return align(probabilities, phonemize(transcript, language), len(audio) / sample_rate)
+
+
+def align_recording(voice: RecordingVoice, transcript: str, model: AudioFaceModel,
+                    language: str = "en-us") -> tuple[RecordingVoice, Alignment]:
+    """A recording voice with its transcript's timings when they fit the audio, with the alignment; when they do
+    not (`Alignment.poor`) the voice keeps the transcript as its text but no timings, so its face comes from the
+    audio alone. Raises RecordingError for a transcript with no words or a recording over MAX_ALIGNED_S."""
+    if not words_of(transcript):
+        raise RecordingError(f"the transcript has no words to align: {transcript.strip()[:40]!r}")
+    if voice.duration > MAX_ALIGNED_S:
+        raise RecordingError(f"a transcript aligns to recordings of up to {MAX_ALIGNED_S:.0f} s; this one is "
+                             f"{voice.duration:.0f} s: cut it into parts, or leave the transcript out")
+    alignment = align_audio(voice.audio, voice.sample_rate, transcript, model, language)
+    if alignment.poor:
+        return replace(voice, transcript=transcript), alignment
+    return voice.aligned(transcript, alignment.phonemes, alignment.words), alignment
