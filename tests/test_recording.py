@@ -75,6 +75,7 @@ def test_an_mp3_reads(tmp_path: Path) -> None:
     (lambda p: p / "missing.wav", "recording not found"),
     (lambda p: (p / "notes.wav").write_text("not audio at all") and p / "notes.wav", "not an audio file"),
     (lambda p: write(p / "empty.wav", np.zeros(0, np.float32), RECORDING_RATE), "holds no audio"),
+    (lambda p: write(p / "click.wav", np.array([0.5, -0.5], np.float32), RECORDING_RATE), "at least 100 ms"),
     (lambda p: write(p / "silent.wav", np.zeros(RECORDING_RATE, np.float32), RECORDING_RATE), "is silent"),
     (lambda p: write(p / "hiss.wav", tone(1.0, RECORDING_RATE, level=1e-4), RECORDING_RATE, "FLOAT"), "is silent"),
     (lambda p: write(p / "low.wav", tone(1.0, 4000, hz=100.0), 4000), "at least 8000 Hz"),

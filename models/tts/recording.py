@@ -22,6 +22,8 @@ from models.tts import PhonemeSpan, SpeechSegment, VoiceStyle, WordSpan
 RECORDING_RATE = 22050
 #: The longest recording read (s): ten minutes animate in well under a minute on 2 CPU cores.
 MAX_RECORDING_S = 600.0
+#: A recording shorter than this (s) is too short to hear a mouth in.
+MIN_RECORDING_S = 0.1
 #: Rates below this carry too little of speech for the audio-to-face model (it hears up to 7.6 kHz).
 MIN_RATE = 8000
 #: A recording whose peak is below this (dBFS) is silence: nothing to animate.
@@ -31,7 +33,8 @@ PAUSE_MIN_S, PAUSE_BELOW_DB = 0.3, 40.0
 
 
 class RecordingError(RequestError):
-    """A recording we cannot play: missing, unreadable, empty, silent or too long; the message says which."""
+    """A recording we cannot play: missing, unreadable, empty, too short, silent or too long; the message says
+    which."""
 
     def __init__(self, message: str) -> None:
         super().__init__("bad_recording", message, "audio")
@@ -49,6 +52,9 @@ def load_recording(path: str | Path, max_seconds: float = MAX_RECORDING_S) -> np
         raise RecordingError(f"{p.name} is not an audio file we can read (WAV, FLAC, OGG or MP3)") from None
     if info.frames == 0 or info.duration <= 0:
         raise RecordingError(f"{p.name} holds no audio")
+    if info.duration < MIN_RECORDING_S:
+        raise RecordingError(f"{p.name} holds {info.duration * 1e3:.0f} ms of audio; a recording needs at least "
+                             f"{MIN_RECORDING_S * 1e3:.0f} ms")
     if info.duration > max_seconds:
         raise RecordingError(f"{p.name} is {info.duration:.0f} s long; the limit is {max_seconds:.0f} s "
                              f"({max_seconds / 60:g} minutes): cut it into parts")
@@ -87,6 +93,8 @@ def pause_cuts(audio: np.ndarray, rate: int) -> list[int]:
     PAUSE_BELOW_DB below its loudest 10 ms) between stretches of speech."""
     hop = rate // 100
     frames = audio[: len(audio) // hop * hop].reshape(-1, hop)
+    if len(frames) == 0:
+        return [0, len(audio)]
     db = 10.0 * np.log10(np.mean(np.square(frames, dtype=np.float64), axis=1) + 1e-12)
     quiet = np.concatenate([[False], db < db.max() - PAUSE_BELOW_DB, [False]])
     starts = np.flatnonzero(~quiet[:-1] & quiet[1:])
