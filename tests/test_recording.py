@@ -79,7 +79,7 @@ def test_an_mp3_reads(tmp_path: Path) -> None:
     (lambda p: write(p / "silent.wav", np.zeros(RECORDING_RATE, np.float32), RECORDING_RATE), "is silent"),
     (lambda p: write(p / "hiss.wav", tone(1.0, RECORDING_RATE, level=1e-4), RECORDING_RATE, "FLOAT"), "is silent"),
     (lambda p: write(p / "low.wav", tone(1.0, 4000, hz=100.0), 4000), "at least 8000 Hz"),
-    (lambda p: write(p / "nan.wav", np.full(100, np.nan, np.float32), RECORDING_RATE, "FLOAT"), "not numbers"),
+    (lambda p: write(p / "nan.wav", np.full(RECORDING_RATE, np.nan, np.float32), RECORDING_RATE, "FLOAT"), "not numbers"),
 ])
 def test_files_it_cannot_play_get_a_clear_error(tmp_path: Path, make, message: str) -> None:  # noqa: ANN001
     with pytest.raises(RecordingError, match=message) as error:
