@@ -662,7 +662,8 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("text", nargs="?", help="what to say (or --show, or --audio)")
     render.add_argument("--show", type=Path,
                         help="rehearse a rundown file instead: show.wav, show.json, timing.txt, show.bvh")
-    render.add_argument("--audio", type=Path, metavar="FILE", help="render this recording instead of a line the voice says")
+    render.add_argument("--audio", type=Path, metavar="FILE",
+                        help="render this recording instead of a line the voice says")
     render.add_argument("--text", dest="transcript", metavar="TRANSCRIPT",
                         help="what the --audio recording says (up to 3 minutes of it): its phonemes and words are "
                         "aligned to it, so the mouth follows them exactly and the take's JSON has their times; a "

@@ -79,7 +79,7 @@ def test_an_mp3_reads(tmp_path: Path) -> None:
     (lambda p: write(p / "silent.wav", np.zeros(RECORDING_RATE, np.float32), RECORDING_RATE), "is silent"),
     (lambda p: write(p / "hiss.wav", tone(1.0, RECORDING_RATE, level=1e-4), RECORDING_RATE, "FLOAT"), "is silent"),
     (lambda p: write(p / "low.wav", tone(1.0, 4000, hz=100.0), 4000), "at least 8000 Hz"),
-    (lambda p: write(p / "nan.wav", np.full(RECORDING_RATE, np.nan, np.float32), RECORDING_RATE, "FLOAT"), "not numbers"),
+    (lambda p: write(p / "nan.wav", np.full(8000, np.nan, np.float32), 8000, "FLOAT"), "not numbers"),
 ])
 def test_files_it_cannot_play_get_a_clear_error(tmp_path: Path, make, message: str) -> None:  # noqa: ANN001
     with pytest.raises(RecordingError, match=message) as error:
@@ -145,6 +145,8 @@ def test_a_diphthong_is_two_targets_and_a_mismatch_is_poor() -> None:
     result = align(probabilities, [("buy", ["b", "ˈaɪ"])], 0.18)
     assert [(p.phoneme, round(p.start, 2), round(p.end, 2)) for p in result.phonemes] == [
         ("b", 0.0, 0.03), ("ˈaɪ", 0.03, 0.14), ("_", 0.14, 0.18)]
+    hi = align(one_hot([("sil", 3), ("aa", 6), ("ih", 5)]), [("hi", ["h", "ˈaɪ"])], 0.14)
+    assert [(p.phoneme, p.viseme) for p in hi.phonemes] == [("h", "aa"), ("ˈaɪ", "aa")]  # h shaped as what follows
     wrong = align(probabilities, [("fish", ["f", "ˈɪ", "ʃ"])], 0.18)
     assert wrong.poor and wrong.gap > 1.5
 

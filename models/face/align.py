@@ -17,7 +17,7 @@ import numpy as np
 
 from models.face.audio_face import NUM_VISEMES, AudioFaceModel
 from models.face.audio_features import FRAME_RATE, to_model_audio
-from models.face.visemes import DIPHTHONGS, VISEME_INDEX, viseme_of
+from models.face.visemes import BORROW_NEXT, DIPHTHONGS, VISEME_INDEX, viseme_of
 from models.tts import PhonemeSpan, WordSpan, words_of
 from models.tts.recording import RecordingError, RecordingVoice
 
@@ -115,7 +115,8 @@ def viterbi(log_probs: np.ndarray, viseme: np.ndarray, optional: np.ndarray) -> 
 
 def align(probabilities: np.ndarray, words: Sequence[tuple[str, Sequence[str]]], duration: float) -> Alignment:
     """Align words with their phonemes (`phonemize`) to the model's viseme probabilities [T, NUM_VISEMES] of a
-    recording `duration` seconds long. A word with no phonemes gets no time (a zero-length span where it falls)."""
+    recording `duration` seconds long. A word with no phonemes gets no time (a zero-length span where it falls).
+    The spans' visemes are the phoneme driver's: h and ʔ, heard as silence, take the next sound's."""
     log_probs = np.log(np.maximum(probabilities[:, :NUM_VISEMES].astype(np.float64), _FLOOR))
     free = float(log_probs.max(axis=1).mean()) if len(log_probs) else 0.0
     states = _states(words)
@@ -142,6 +143,9 @@ def align(probabilities: np.ndarray, words: Sequence[tuple[str, Sequence[str]]],
     if spans and spans[-1].end < duration:
         spans[-1] = PhonemeSpan(spans[-1].phoneme, spans[-1].viseme, spans[-1].start, duration)
     spans = [s for s in spans if s.end > s.start]
+    for i in range(len(spans) - 2, -1, -1):  # h and ʔ shape the mouth as the sound after them, as Piper's spans do
+        if spans[i].phoneme.lstrip("ˈˌ") in BORROW_NEXT:
+            spans[i] = PhonemeSpan(spans[i].phoneme, spans[i + 1].viseme, spans[i].start, spans[i].end)
     word_spans, at = [], 0.0
     for w, (word, _) in enumerate(words):
         start, end = word_times.get(w, (at, at))
