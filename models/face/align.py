@@ -61,7 +61,8 @@ class _States:
 
 
 def _states(words: Sequence[tuple[str, Sequence[str]]]) -> _States:
-    viseme, optional, unit, phonemes = [VISEME_INDEX["sil"]], [True], [_PAUSE], []
+    viseme, optional, unit = [VISEME_INDEX["sil"]], [True], [_PAUSE]
+    phonemes: list[tuple[str, int]] = []
     for w, (_, spoken) in enumerate(words):
         for phoneme in spoken:
             core = phoneme.lstrip("ˈˌ")
@@ -134,12 +135,12 @@ def align(probabilities: np.ndarray, words: Sequence[tuple[str, Sequence[str]]],
         if unit == _PAUSE:
             spans.append(PhonemeSpan("_", "sil", start, end))
             continue
-        phoneme, word = states.phonemes[unit]
+        phoneme, word_index = states.phonemes[unit]
         if spans and spans[-1].phoneme == phoneme and a > 0 and int(units[a - 1]) == unit:  # a diphthong's half
             spans[-1] = PhonemeSpan(phoneme, spans[-1].viseme, spans[-1].start, end)
         else:
             spans.append(PhonemeSpan(phoneme, viseme_of(phoneme), start, end))
-        word_times.setdefault(word, [start, end])[1] = end
+        word_times.setdefault(word_index, [start, end])[1] = end
     if spans and spans[-1].end < duration:
         spans[-1] = PhonemeSpan(spans[-1].phoneme, spans[-1].viseme, spans[-1].start, duration)
     spans = [s for s in spans if s.end > s.start]
@@ -148,7 +149,7 @@ def align(probabilities: np.ndarray, words: Sequence[tuple[str, Sequence[str]]],
             spans[i] = PhonemeSpan(spans[i].phoneme, spans[i + 1].viseme, spans[i].start, spans[i].end)
     word_spans, at = [], 0.0
     for w, (word, _) in enumerate(words):
-        start, end = word_times.get(w, (at, at))
+        start, end = word_times.get(w, [at, at])
         word_spans.append(WordSpan(word, start, end))
         at = end
     aligned = float(log_probs[np.arange(len(path)), states.viseme[path]].mean())

@@ -103,7 +103,7 @@ def pause_cuts(audio: np.ndarray, rate: int) -> list[int]:
     for start, end in zip(starts, ends, strict=True):
         inside = start > 0 and end < len(frames)
         if inside and (end - start) / 100 >= PAUSE_MIN_S:
-            cuts.append((start + end) // 2 * hop)
+            cuts.append(int((start + end) // 2 * hop))
     return [*cuts, len(audio)]
 
 
