@@ -21,6 +21,7 @@ from models.device import DEVICE_ENV, DEVICES
 if TYPE_CHECKING:
     from bridge.config import SidecarConfig
     from bridge.render import RenderedTake
+    from models.tts.http_voice import HttpVoiceConfig
 
 log = logging.getLogger("avatar_bridge")
 
@@ -147,7 +148,7 @@ def _serve_config(args: argparse.Namespace) -> SidecarConfig:
         preview_host=args.preview_host, preview_token=args.preview_token, device=args.device,
         media_dirs=_media_dirs(args.media_dir)))
     targets = dict(_gaze_target(text) for text in args.gaze_target or [])
-    per_avatar = _given(voice=args.voice, voice_config=args.voice_config, persona=args.persona,
+    per_avatar = _given(voice=_voice_source(args), voice_config=args.voice_config, persona=args.persona,
                         livelink=args.livelink, vmc=args.vmc, vmc_blend=args.vmc_blend,
                         llm_first_sentence_s=args.llm_first_sentence_s)
     config.avatars = [replace(avatar, **per_avatar, gaze_targets={**avatar.gaze_targets, **targets})
@@ -204,12 +205,47 @@ def cmd_config_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _voice_source(args: argparse.Namespace) -> Path | HttpVoiceConfig | None:
+    """--voice (a Piper .onnx) or --voice-url with its --voice-* settings (an HTTP speech server), or None."""
+    from bridge.config import VOICE_SAMPLE_RATES, ConfigError
+    from models.tts.http_voice import DEFAULT_SAMPLE_RATE, HttpVoiceConfig
+
+    http_flags = {"--voice-name": args.voice_name, "--voice-model": args.voice_model,
+                  "--voice-format": args.voice_format, "--voice-rate": args.voice_rate}
+    if args.voice_url is None:
+        if given := [flag for flag, value in http_flags.items() if value is not None]:
+            raise ConfigError(f"{', '.join(given)} set an HTTP voice: give its server with --voice-url")
+        return args.voice  # type: ignore[no-any-return]
+    if args.voice is not None or args.voice_config is not None:
+        raise ConfigError("--voice-url and --voice/--voice-config name two voices: give one")
+    if not args.voice_url.startswith(("http://", "https://")):
+        raise ConfigError(f"--voice-url must be an http:// or https:// URL, got {args.voice_url!r}")
+    _check_range("--voice-rate", args.voice_rate, VOICE_SAMPLE_RATES, "Hz")
+    defaults = HttpVoiceConfig(args.voice_url)
+    return HttpVoiceConfig(args.voice_url, model=args.voice_model or defaults.model,
+                           voice=args.voice_name or defaults.voice, format=args.voice_format or defaults.format,
+                           sample_rate=args.voice_rate or DEFAULT_SAMPLE_RATE)
+
+
+def _http_voice_options(parser: argparse.ArgumentParser) -> None:
+    """The flags of an HTTP speech server's voice (docs/voices.md); the config file has them all per avatar."""
+    from models.tts.http_voice import DEFAULT_SAMPLE_RATE, FORMATS
+
+    parser.add_argument("--voice-url", metavar="URL", help="speak with an OpenAI-compatible speech server instead "
+                        "(POST URL/v1/audio/speech), e.g. http://127.0.0.1:8880 (docs/voices.md)")
+    parser.add_argument("--voice-name", metavar="NAME", help="the server's voice (its `voice` field; default alloy)")
+    parser.add_argument("--voice-model", metavar="MODEL", help="the server's model (default tts-1)")
+    parser.add_argument("--voice-format", choices=FORMATS, help="ask for raw 16-bit PCM (default) or WAV")
+    parser.add_argument("--voice-rate", type=int, metavar="HZ",
+                        help=f"the server's PCM sample rate, and the voice's rate (default {DEFAULT_SAMPLE_RATE})")
+
+
 def _render_voice(args: argparse.Namespace):  # noqa: ANN202 - a Voice, or None after printing why
     from bridge.config import ConfigError
     from bridge.server import load_voice
 
     try:
-        return load_voice(args.voice, args.voice_config)
+        return load_voice(_voice_source(args), args.voice_config)
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return None
@@ -558,6 +594,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--lookahead", type=float, help="seconds between publishing a frame and its pts (default 0.1)")
     serve.add_argument("--voice", type=Path, help="a Piper .onnx voice (default: bundled en_US-joe-medium)")
     serve.add_argument("--voice-config", type=Path, help="the voice's .onnx.json (default: beside the .onnx)")
+    _http_voice_options(serve)
     serve.add_argument("--curve-secret-key", type=Path, help="server secret certificate: encrypt with CurveZMQ")
     serve.add_argument("--curve-clients", type=Path, help="folder of allowed client public certificates")
     serve.add_argument("--curve-allow-any", action="store_true", default=None,
@@ -673,6 +710,7 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--fps", type=float, default=60.0, help="frame rate (default %(default)s)")
     render.add_argument("--voice", type=Path, help="a Piper .onnx voice (default: bundled)")
     render.add_argument("--voice-config", type=Path, help="the voice's .onnx.json")
+    _http_voice_options(render)
     render.add_argument("--literal", action="store_true", help="speak the text as written: brackets are no tags")
     render.add_argument("--seed", type=int, default=0, help="seed of blinks, saccades and sway (default %(default)s)")
     _device_option(render)

@@ -14,6 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import yaml
+
 from bridge.protocol import MAX_NAME_CHARS
 from bridge.sinks.livelink import parse_address as parse_livelink_address
 from bridge.sinks.vmc import BLEND_MODES
@@ -22,6 +24,11 @@ from models.device import DEVICES
 from models.dialogue.spec import Fields, Node, load_root
 from models.face.life import Point, resolve_target
 from models.face.rigs import load_profile
+from models.tts.http_voice import FORMATS as VOICE_FORMATS
+from models.tts.http_voice import SPEED_RANGE, HttpVoiceConfig
+
+#: An avatar's voice: a Piper .onnx, an HTTP speech server's settings, or None for the persona's or bundled voice.
+VoiceSource = Path | HttpVoiceConfig | None
 
 #: A ZeroMQ endpoint the sidecar can bind: tcp://HOST:PORT (the form checked here), ipc://PATH or inproc://NAME.
 TCP_ENDPOINT = re.compile(r"^(tcp)://(\[[^\]]+\]|[^:]+):(\d+|\*)$")
@@ -37,11 +44,18 @@ LOOKAHEADS = (0.0, 2.0)
 CHUNK_SAMPLES = (64, 8192)
 #: The wait for an LLM's first sentence (s) before the retrieval engine answers instead: LLMConfig's range.
 LLM_FIRST_SENTENCE_S = (0.1, 600.0)
+#: An HTTP voice's audio rate (Hz) and its wait for the server (s).
+VOICE_SAMPLE_RATES = (8000, 192000)
+VOICE_TIMEOUTS_S = (0.1, 600.0)
+#: An environment variable's name (the HTTP voice's api_key_env): the key itself never goes in the file.
+ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 #: Seeds feed numpy's generators, which take non-negative integers.
 MAX_SEED = 2**32 - 1
 
 _AVATAR_FIELDS = ("name", "voice", "voice_config", "persona", "rig", "seed", "gaze_targets", "livelink", "vmc",
                   "vmc_blend", "llm_first_sentence_s")
+_HTTP_VOICE_FIELDS = ("server", "model", "voice", "speed", "format", "sample_rate", "instructions", "timeout_s",
+                      "api_key_env")
 _SIDECAR_FIELDS = ("control", "stream", "frame_rate", "lookahead", "chunk_samples", "curve_secret_key",
                    "curve_clients", "curve_allow_any", "insecure", "seed", "llm_url", "llm_model", "llm_key",
                    "preview_port", "preview_host", "preview_token", "device", "media_dirs", "avatars")
@@ -56,7 +70,7 @@ class AvatarConfig:
     """One avatar: its name on the wire, its voice and persona, its face rig and where its frames also go."""
 
     name: str
-    voice: Path | None = None  # a Piper .onnx; None: the bundled voice
+    voice: VoiceSource = None  # a Piper .onnx or an HTTP speech server (docs/voices.md); None: the bundled voice
     voice_config: Path | None = None  # its .onnx.json; None: beside the .onnx
     persona: Path | None = None  # None: the sample persona (docs/dialogue.md)
     rig: str = "arkit"  # face rig profile the avatar's engine uses: a bundled name or a .json path
@@ -128,9 +142,7 @@ def load_config(path: str | Path) -> SidecarConfig:
     if (node := get("seed")) is not None:
         config.seed = node.integer(0, MAX_SEED)
     if (node := get("llm_url")) is not None:
-        config.llm_url = node.text(max_len=2000)
-        if not config.llm_url.startswith(("http://", "https://")):
-            raise node.error(f"must be an http:// or https:// URL, got {config.llm_url!r}")
+        config.llm_url = http_url(node)
     if (node := get("llm_model")) is not None:
         config.llm_model = node.text(max_len=200)
     if (node := get("llm_key")) is not None:
@@ -173,8 +185,10 @@ def _avatar(fields: Fields, base: Path) -> AvatarConfig:
     avatar = AvatarConfig(fields.required("name").text(max_len=MAX_NAME_CHARS))
     get = fields.optional
     if (child := get("voice")) is not None:
-        avatar.voice = _file(child, base)
+        avatar.voice = _http_voice(child) if isinstance(child.node, yaml.MappingNode) else _file(child, base)
     if (child := get("voice_config")) is not None:
+        if isinstance(avatar.voice, HttpVoiceConfig):
+            raise child.error("is a Piper voice's .onnx.json; this avatar's voice is an HTTP server")
         avatar.voice_config = _file(child, base)
     if (child := get("persona")) is not None:
         avatar.persona = _file(child, base)
@@ -193,6 +207,43 @@ def _avatar(fields: Fields, base: Path) -> AvatarConfig:
     if (child := get("llm_first_sentence_s")) is not None:
         avatar.llm_first_sentence_s = child.number(*LLM_FIRST_SENTENCE_S)
     return avatar
+
+
+def _http_voice(node: Node) -> HttpVoiceConfig:
+    """voice: {server: URL, ...}: an OpenAI-compatible speech server (docs/voices.md)."""
+    fields = Fields(node, _HTTP_VOICE_FIELDS)
+    server = fields.required("server")
+    settings: dict[str, object] = {"server": http_url(server)}
+    get = fields.optional
+    if (child := get("model")) is not None:
+        settings["model"] = child.text(max_len=200)
+    if (child := get("voice")) is not None:
+        settings["voice"] = child.text(max_len=200)
+    if (child := get("speed")) is not None:
+        settings["speed"] = child.number(*SPEED_RANGE)
+    if (child := get("format")) is not None:
+        settings["format"] = child.choice(VOICE_FORMATS)
+    if (child := get("sample_rate")) is not None:
+        settings["sample_rate"] = child.integer(*VOICE_SAMPLE_RATES)
+    if (child := get("instructions")) is not None:
+        settings["instructions"] = child.boolean()
+    if (child := get("timeout_s")) is not None:
+        settings["timeout_s"] = child.number(*VOICE_TIMEOUTS_S)
+    if (child := get("api_key_env")) is not None:
+        name = child.text(max_len=200)
+        if not ENV_NAME.fullmatch(name):
+            raise child.error(f"must name an environment variable (letters, digits, _), got {name!r}; the key "
+                              "itself never goes in the file")
+        settings["api_key_env"] = name
+    return HttpVoiceConfig(**settings)  # type: ignore[arg-type]
+
+
+def http_url(node: Node) -> str:
+    """An http:// or https:// URL with a host."""
+    value = node.text(max_len=2000)
+    if not value.startswith(("http://", "https://")) or not value.split("://", 1)[1].strip("/"):
+        raise node.error(f"must be an http:// or https:// URL, got {value!r}")
+    return value
 
 
 def _path(node: Node, base: Path) -> Path:
@@ -260,6 +311,8 @@ def as_document(config: SidecarConfig) -> dict[str, object]:
     def plain(value: object) -> object:
         if isinstance(value, Path):
             return str(value)
+        if isinstance(value, HttpVoiceConfig):
+            return plain(vars(value))
         if isinstance(value, (tuple, list)):
             return [plain(item) for item in value]
         if isinstance(value, dict):

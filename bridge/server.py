@@ -21,7 +21,7 @@ from typing import Any
 import zmq
 import zmq.asyncio
 
-from bridge.config import AvatarConfig, ConfigError, SidecarConfig
+from bridge.config import AvatarConfig, ConfigError, SidecarConfig, VoiceSource
 from bridge.dialogue import DialogueService
 from bridge.director import run_now
 from bridge.music import MusicDesk, exit_with_parent
@@ -40,24 +40,37 @@ from models.body.dance import warm_up
 from models.body.gestures import REQUIRED as GESTURES
 from models.dialogue.spec import SpecError
 from models.errors import RequestError
-from models.tts import Voice
+from models.tts import Voice, VoiceError
+from models.tts.http_voice import HttpVoice, HttpVoiceConfig
 
 log = logging.getLogger(__name__)
 
-#: Loads a voice: (Piper .onnx or None for the bundled one, its .onnx.json or None) → the voice.
-LoadVoice = Callable[[Path | None, Path | None], Voice]
+#: Loads a voice: (Piper .onnx, None for the bundled one, or an HTTP server's settings; the .onnx.json or None) → the
+#: voice.
+LoadVoice = Callable[[VoiceSource, Path | None], Voice]
 
 
-def load_voice(model: Path | None = None, config: Path | None = None) -> Voice:
-    """A Piper voice (None: the bundled one) and its .onnx.json (None: beside the .onnx); a missing file or device
+def load_voice(model: VoiceSource = None, config: Path | None = None) -> Voice:
+    """A Piper voice (None: the bundled one) and its .onnx.json (None: beside the .onnx), or an HTTP server's voice
+    (`HttpVoiceConfig`, docs/voices.md). A missing file, a file that is not a Piper voice, a missing key or device
     is a ConfigError that says what to do."""
     from models.device import DeviceError
     from models.tts.piper_voice import PiperTTS
 
+    if isinstance(model, HttpVoiceConfig):
+        try:
+            return HttpVoice(model)
+        except VoiceError as exc:
+            raise ConfigError(str(exc)) from exc
+    if model is not None and config is None and model.is_file() and not Path(f"{model}.json").is_file():
+        raise ConfigError(f"voice {model}: its config {model}.json is missing: put the voice's .onnx.json "
+                          "beside it or name it (voice_config:, --voice-config)")
     try:
         return PiperTTS(model, config)
     except (FileNotFoundError, DeviceError) as exc:
         raise ConfigError(str(exc)) from exc
+    except Exception as exc:  # onnxruntime's or piper's own words for a file that is not a Piper voice
+        raise ConfigError(f"voice {model}: not a Piper voice: {type(exc).__name__}: {str(exc)[:200]}") from exc
 
 
 class Sidecar:
@@ -103,7 +116,7 @@ class Sidecar:
 
     def _load_voices(self, load: LoadVoice) -> dict[str, Voice]:
         """Each avatar's voice: its own (config or flag), else its persona's, else the bundled one; each file once."""
-        loaded: dict[tuple[Path | None, Path | None], Voice] = {}
+        loaded: dict[tuple[VoiceSource, Path | None], Voice] = {}
         voices = {}
         for avatar in self.config.avatars:
             model = avatar.voice or self.dialogue.personas[avatar.name].voice.model

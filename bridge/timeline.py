@@ -23,6 +23,8 @@ from models.take import Listener, Take, new_take_id
 
 log = logging.getLogger(__name__)
 
+#: How much of a voice's latest error `ping` repeats (the `error` event has all of it).
+LAST_ERROR_CHARS = 400
 #: A take that has had words waiting this long for their audio (its first clause, or the next one once its audio
 #: ran out) makes the voice visibly busy: a `voice_busy` event, then `voice_ready` when audio comes again.
 VOICE_BUSY_S = 1.0
@@ -31,11 +33,14 @@ VOICE_BUSY_S = 1.0
 @dataclass(frozen=True)
 class VoiceStatus:
     """Whether an avatar's voice keeps up, for `ping` and `describe`: `waiting_s` is how long the current take
-    has waited for audio (0 when it has some to play); `pieces` are texts given to the voice, not yet synthesized."""
+    has waited for audio (0 when it has some to play); `pieces` are texts given to the voice, not yet synthesized;
+    `errors` counts the takes its voice failed since the sidecar started, `last_error` says the latest failure."""
 
     busy: bool
     waiting_s: float
     pieces: int
+    errors: int = 0
+    last_error: str | None = None
 
 
 class Publish(Protocol):
@@ -63,6 +68,8 @@ class AvatarTimeline:
         self.pieces: Counter[str] = Counter()  # per take id: texts given to the voice, not synthesized yet
         self.starved_since: float | None = None  # pts from which the current take has waited for audio
         self.busy = False
+        self.voice_errors = 0
+        self.last_voice_error: str | None = None
 
     def subscribe(self, listener: Listener) -> None:
         """Be told of every change to this avatar's takes, as it happens."""
@@ -129,11 +136,14 @@ class AvatarTimeline:
     def voice_status(self, now: float) -> VoiceStatus:
         t = now + self.lookahead
         waiting = 0.0 if self.starved_since is None else max(0.0, t - self.starved_since)
-        return VoiceStatus(self.busy, round(waiting, 3), sum(self.pieces.values()))
+        return VoiceStatus(self.busy, round(waiting, 3), sum(self.pieces.values()), self.voice_errors,
+                           self.last_voice_error)
 
     def finish_synthesis(self, take: Take, error: str | None, now: float) -> None:
         take.finish_synthesis(error)
         if error is not None:
+            self.voice_errors += 1
+            self.last_voice_error = error[:LAST_ERROR_CHARS]
             self.event("error", now + self.lookahead, take, code="synthesis_failed", message=error)
 
     def set_audio(self, take: Take, pcm: np.ndarray) -> None:
@@ -176,8 +186,7 @@ class AvatarTimeline:
                     self._start(take, now)
                 elif take.synthesis_done:  # failed before any audio
                     self.takes.popleft()
-                    self.event("take_ended", t, take)
-                    take.end()
+                    self._end(take, t)
                     continue
                 else:
                     break  # still synthesizing its first clause
@@ -188,9 +197,13 @@ class AvatarTimeline:
             # Ends within this tick: the next take starts right at its last sample, without a gap.
             self.takes.popleft()
             self.free_pts = end
-            self.event("take_ended", end, take)
-            take.end()
+            self._end(take, end)
         self._check_voice(t)
+
+    def _end(self, take: Take, pts: float) -> None:
+        """`take_ended`, with the error that ended it early, if any (its voice failed)."""
+        self.event("take_ended", pts, take, **({"error": take.error} if take.error is not None else {}))
+        take.end()
 
     def _check_voice(self, t: float) -> None:
         """Announce a voice that keeps the current take waiting for audio, and the end of the wait."""

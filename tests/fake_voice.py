@@ -42,6 +42,7 @@ class FakeVoice:
     """
 
     provider = "CPUExecutionProvider"
+    timings = True
 
     def __init__(self, delay_s: float = 0.0, fail_on: str | None = None, sample_rate: int = RATE,
                  name: str = "fake") -> None:

@@ -98,7 +98,8 @@ def test_ping_tells_a_busy_voice() -> None:
     handler = RequestHandler(SidecarConfig(), pipeline.avatars, DialogueService.__new__(DialogueService), clock,
                              "testrun0")
     assert handler.ping(PingRequest(t_client=1.0))["voices"] == {"host": {"busy": False, "waiting_s": 0.0,
-                                                                          "pieces": 0}}
+                                                                          "pieces": 0, "errors": 0,
+                                                                          "last_error": None}}
     pipeline.directors["host"].say("A line the voice sits on.")
     play(pipeline, clock, VOICE_BUSY_S + 0.5)
     voices = handler.ping(PingRequest(t_client=1.0))["voices"]

@@ -14,8 +14,16 @@ from bridge.pipeline import one_avatar
 from bridge.protocol import Phonemes, Words
 from bridge.sinks import Hub, Recorder
 from models.dialogue.llm import SentenceSplitter
-from models.tts import MAX_PIECE_CHARS, SpeechSegment, Voice, VoiceStyle, pieces_of, words_of
-from models.tts.piper_voice import FIRST_CLAUSE_MAX_CHARS, split_for_streaming
+from models.tts import (
+    FIRST_CLAUSE_MAX_CHARS,
+    MAX_PIECE_CHARS,
+    SpeechSegment,
+    Voice,
+    VoiceStyle,
+    pieces_of,
+    split_for_streaming,
+    words_of,
+)
 
 _WORDS = "the snowy owl plush sits on the shelf beside the winter lantern and waits for a new home".split()
 
@@ -92,6 +100,7 @@ class CountingVoice:
     def __init__(self, voice: Voice) -> None:
         self.voice = voice
         self.sample_rate, self.name, self.provider = voice.sample_rate, voice.name, voice.provider
+        self.timings = voice.timings
         self.finished = 0
 
     def synthesize(self, text: str, style: VoiceStyle = VoiceStyle()) -> Iterator[SpeechSegment]:

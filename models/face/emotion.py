@@ -150,7 +150,8 @@ def voice_style(name: str, intensity: float = 1.0) -> VoiceStyle:
     return VoiceStyle(length_scale=lerp(base.length_scale, full.length_scale),
                       noise_scale=lerp(base.noise_scale, full.noise_scale),
                       noise_w_scale=lerp(base.noise_w_scale, full.noise_w_scale),
-                      volume=float(lerp(base.volume, full.volume) or 0.0))
+                      volume=float(lerp(base.volume, full.volume) or 0.0),
+                      emotion=name if name != "neutral" and intensity > 0 else None)
 
 
 @dataclass(frozen=True)

@@ -17,11 +17,21 @@ import numpy as np
 _WORD = re.compile(r"[^\W_]+(?:['’.\-][^\W_]+)*", re.UNICODE)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _CLAUSE_MARK = re.compile(r"[,;:—](?=\s)")
+_CLAUSE_END = re.compile(r"(?<=[,;:])\s+")
 
 #: No piece of text the voice gets is longer than this (a single longer word excepted): on 2 busy CPU cores the
 #: bundled voice synthesizes 10 to 14 ms a character, so a piece takes at most ~3.5 s to synthesize (and says ~11 s),
 #: which bounds how long a cut take keeps the voice worker. The LLM's streamed pieces share the bound.
 MAX_PIECE_CHARS = 240
+
+#: A first clause shorter than this many characters is spoken on its own, so the first sound comes fast; a first
+#: sentence too long for one piece is cut this short at its start.
+FIRST_CLAUSE_MAX_CHARS = 80
+
+
+class VoiceError(RuntimeError):
+    """A voice could not say a line (its server refused, timed out, or sent something that is not audio); the
+    message says what happened and where. The director ends the take with it."""
 
 
 def words_of(text: str) -> list[str]:
@@ -54,6 +64,24 @@ def pieces_of(text: str, max_chars: int = MAX_PIECE_CHARS) -> list[str]:
     return [*pieces, rest] if rest else pieces
 
 
+def split_for_streaming(text: str) -> list[str]:
+    """Split text into the pieces a voice says one at a time: sentences, with a short first clause on its own
+    for a fast first sound, and a sentence longer than MAX_PIECE_CHARS cut between words (`pieces_of`, its first
+    piece no longer than FIRST_CLAUSE_MAX_CHARS), so a cut take stops within one piece's synthesis."""
+    sentences = sentences_of(text)
+    if not sentences:
+        return []
+    first, *rest = sentences
+    clauses = _CLAUSE_END.split(first, maxsplit=1)
+    if len(clauses) == 2 and len(clauses[0]) <= FIRST_CLAUSE_MAX_CHARS:
+        head = clauses
+    elif len(first) > MAX_PIECE_CHARS and (cut := cut_point(first, FIRST_CLAUSE_MAX_CHARS)):
+        head = [first[:cut], first[cut:]]
+    else:
+        head = [first]
+    return [piece for sentence in [*head, *rest] for piece in pieces_of(sentence)]
+
+
 @dataclass(frozen=True)
 class PhonemeSpan:
     """One phoneme with its viseme and its time in the segment (seconds)."""
@@ -75,7 +103,8 @@ class WordSpan:
 
 @dataclass(frozen=True)
 class SpeechSegment:
-    """Audio of one clause or sentence with its alignments."""
+    """Audio of one clause or sentence with its alignments. A voice without timings (`Voice.timings` False: an
+    HTTP server) gives audio only: `phonemes` and `words` are empty."""
 
     text: str
     audio: np.ndarray  # float32 mono in [-1, 1]
@@ -94,12 +123,14 @@ class SpeechSegment:
 
 @dataclass(frozen=True)
 class VoiceStyle:
-    """How to speak: Piper's scales and a gain. None keeps the voice's own setting."""
+    """How to speak: Piper's scales and a gain. None keeps the voice's own setting. `emotion` names the feeling
+    these were derived from (None: neutral), for a voice that takes it in words (an HTTP server's instructions)."""
 
     length_scale: float | None = None  # > 1 slower
     noise_scale: float | None = None  # expressiveness of the intonation
     noise_w_scale: float | None = None  # variation of phoneme durations
     volume: float = 1.0
+    emotion: str | None = None
 
 
 class Voice(Protocol):
@@ -107,7 +138,10 @@ class Voice(Protocol):
 
     sample_rate: int
     name: str
-    provider: str  # the onnxruntime execution provider it runs on: CPUExecutionProvider or CUDAExecutionProvider
+    provider: str  # where it runs: an onnxruntime execution provider (CPUExecutionProvider, ...) or "http"
+    #: True when its segments carry phoneme and word timings (Piper); False when they carry audio only (an HTTP
+    #: server): the avatar's face driver then has to read the mouth from the audio.
+    timings: bool
 
     def synthesize(self, text: str, style: VoiceStyle = VoiceStyle()) -> Iterator[SpeechSegment]:
         """Yield segments in order; work happens only as the iterator is consumed."""

