@@ -471,7 +471,7 @@ def render_audio(args: argparse.Namespace) -> int:
     """`render --audio FILE [--text TRANSCRIPT]`: a recording as a take, its face from its aligned transcript or
     from its audio alone."""
     from bridge.render import render_recording
-    from models.face.align import align_recording
+    from models.face.align import MAX_FIT, align_recording
     from models.face.audio_face import shared_model
     from models.tts.recording import RecordingError, RecordingVoice
 
@@ -484,12 +484,12 @@ def render_audio(args: argparse.Namespace) -> int:
             print("aligning the transcript...", file=sys.stderr)
             voice, alignment = align_recording(voice, args.transcript, model)
             if alignment.poor:
-                print(f"warning: the transcript does not fit the recording (it is {alignment.gap:.2f} nats a frame "
-                      "less likely than what the model hears alone); animating from the audio alone",
+                print(f"warning: the transcript does not fit the recording (fit {alignment.fit:.2f}, above "
+                      f"{MAX_FIT}: about as likely as its phonemes scrambled); animating from the audio alone",
                       file=sys.stderr)
             else:
-                print(f"aligned {len(alignment.words)} words ({alignment.gap:.2f} nats a frame below what the model "
-                      "hears alone)", file=sys.stderr)
+                print(f"aligned {len(alignment.words)} words (fit {alignment.fit:.2f}, 0 is perfect, above {MAX_FIT} "
+                      "does not fit)", file=sys.stderr)
     except (RecordingError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
