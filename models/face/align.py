@@ -3,7 +3,7 @@
 The transcript is phonemized as espeak-ng says it (models.tts.espeak_voice.phonemize: IPA, Piper's symbols) and
 each phoneme becomes the viseme the audio-to-face model was trained to hear for it (a diphthong two, as in
 training: models.face.lipsync.articulation_targets). A Viterbi pass over the model's per-frame viseme
-probabilities then finds the best monotonic path through that sequence: every phoneme at least one 10 ms frame,
+probabilities then finds the best monotonic path through that sequence: every phoneme at least 30 ms (3 frames),
 an optional pause before, between and after the words. The path's mean log-probability, set against the model's
 own best guess frame by frame (`Alignment.gap`), says whether the transcript fits the audio at all; the same
 phonemes in a scrambled order set the scale (`Alignment.fit`), since how sure the model is differs from voice to
@@ -32,6 +32,9 @@ _FLOOR = 1e-4
 #: The longest recording a transcript is aligned to (s): the path's back-pointers take a byte per frame and state.
 MAX_ALIGNED_S = 180.0
 _PAUSE = -1
+#: The fewest 10 ms frames a phoneme is given (a diphthong shares them between its two targets): 30 ms, shorter than
+#: almost any phoneme, and it keeps the path from passing a vowel the model confuses with the next in one frame.
+MIN_PHONEME_FRAMES = 3
 
 
 @dataclass(frozen=True)
@@ -76,10 +79,12 @@ def _states(words: Sequence[tuple[str, Sequence[str]]]) -> _States:
     for w, (_, spoken) in enumerate(words):
         for phoneme in spoken:
             core = phoneme.lstrip("ˈˌ")
-            for target in DIPHTHONGS.get(core, (viseme_of(phoneme),)):
-                viseme.append(VISEME_INDEX[target])
-                optional.append(False)
-                unit.append(len(phonemes))
+            targets = DIPHTHONGS.get(core, (viseme_of(phoneme),))
+            for target in targets:
+                frames = max(1, -(-MIN_PHONEME_FRAMES // len(targets)))
+                viseme += [VISEME_INDEX[target]] * frames
+                optional += [False] * frames
+                unit += [len(phonemes)] * frames
             phonemes.append((phoneme, w))
         if spoken:
             viseme.append(VISEME_INDEX["sil"])
