@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from models.face.audio_face import MOUTH_INDEX, NUM_CURVES
-from models.face.audio_features import FRAME_RATE, SAMPLE_RATE, features_of, to_model_audio
+from models.face.audio_features import FRAME_RATE, HOP, SAMPLE_RATE, features_of, to_model_audio
 from models.face.lipsync import articulation_targets, contact_track, lipsync_track
 from models.face.visemes import VISEME_INDEX
 from models.tts import PhonemeSpan, SpeechSegment
@@ -248,8 +248,9 @@ def degrade(audio: np.ndarray, r: Recipe, babble: np.ndarray | None = None) -> n
     return np.clip(x, -1.0, 1.0).astype(np.float32)
 
 
-def make(r: Recipe, babble: np.ndarray | None = None) -> dict[str, np.ndarray]:
-    """One example: features [frames, N_MELS] float16, viseme classes [frames] uint8, curves [frames, C] float16."""
+def example(r: Recipe, babble: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One utterance: its degraded 16 kHz audio, the viseme class of each 10 ms frame [frames] and the curves
+    [frames, NUM_CURVES] (frames: one per HOP samples, as features_of makes them)."""
     import soxr
 
     segment = speak(r)
@@ -262,22 +263,33 @@ def make(r: Recipe, babble: np.ndarray | None = None) -> dict[str, np.ndarray]:
     lead, tail = np.zeros(int(r.lead_s * SAMPLE_RATE), np.float32), np.zeros(int(r.tail_s * SAMPLE_RATE), np.float32)
     clean = np.concatenate([lead, clean, tail])
     phonemes = _scaled(segment.phonemes, 1.0 / r.warp, r.lead_s)
-    features = features_of(to_model_audio(degrade(clean, r, babble), SAMPLE_RATE))
-    classes, curves = targets(phonemes, clean, len(features))
+    audio = to_model_audio(degrade(clean, r, babble), SAMPLE_RATE)
+    classes, curves = targets(phonemes, clean, len(audio) // HOP + 1)
+    return audio, classes, curves
+
+
+def make(r: Recipe, babble: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """One example: features [frames, N_MELS] float16, viseme classes [frames] uint8, curves [frames, C] float16."""
+    audio, classes, curves = example(r, babble)
+    features = features_of(audio)
     return {"features": features.astype(np.float16), "classes": classes, "curves": curves.astype(np.float16)}
+
+
+def babble_for(r: Recipe) -> np.ndarray | None:
+    """Another voice talking, for recipes that mix in babble noise."""
+    if r.noise_kind != "babble" or not np.isfinite(r.snr_db):
+        return None
+    from models.tts.espeak_voice import EspeakSettings, espeak_segment
+
+    other = espeak_segment("And then we went down to the market to buy some more bread and cheese.",
+                           EspeakSettings("en-us+m2", 200, 40))
+    return to_model_audio(other.audio, other.sample_rate)
 
 
 def _work(job: tuple[Recipe, int]) -> tuple[int, dict[str, np.ndarray] | None, str]:
     r, index = job
     try:
-        babble = None
-        if r.noise_kind == "babble" and np.isfinite(r.snr_db):
-            from models.tts.espeak_voice import EspeakSettings, espeak_segment
-
-            other = espeak_segment("And then we went down to the market to buy some more bread and cheese.",
-                                   EspeakSettings("en-us+m2", 200, 40))
-            babble = to_model_audio(other.audio, other.sample_rate)
-        return index, make(r, babble), ""
+        return index, make(r, babble_for(r)), ""
     except Exception as exc:  # one bad utterance (a text a voice cannot say) is skipped, not fatal
         return index, None, f"{type(exc).__name__}: {exc}"
 

@@ -30,8 +30,9 @@ log = logging.getLogger("train_audio_face")
 DILATIONS = (1, 2, 4, 8, 16, 1, 2, 4)
 RECEPTIVE_FIELD = 1 + 2 * (1 + sum(DILATIONS))  # the input convolution (kernel 3) and the blocks (kernel 3)
 #: L1 weight per curve: the jaw and the lip contact matter most to a viewer.
-CURVE_WEIGHTS = np.array([3.0 if n == "jawOpen" else 1.5 if n == "mouthClose" else 1.0 for n in MOUTH_CHANNELS]
-                         + [3.0], np.float32)
+CURVE_WEIGHTS = np.array([3.0 if n == "jawOpen" else 1.5 if n == "mouthClose" else 1.0 for n in MOUTH_CHANNELS],
+                         np.float32)
+CONTACT_WEIGHT = 2.0
 
 
 def build_model(channels: int = 64, mean: np.ndarray | None = None, std: np.ndarray | None = None):  # noqa: ANN201
@@ -72,14 +73,13 @@ def build_model(channels: int = 64, mean: np.ndarray | None = None, std: np.ndar
 
 
 class Data:
-    """All utterances of a .npz as one stream (each starts and ends in silence), cut into random windows."""
+    """All utterances of some .npz files as one stream (each starts and ends in silence), cut into random windows."""
 
-    def __init__(self, path: Path) -> None:
-        data = np.load(path)
-        self.features = data["features"].astype(np.float32)
-        self.classes = data["classes"].astype(np.int64)
-        self.curves = data["curves"].astype(np.float32)
-        self.lengths = data["lengths"]
+    def __init__(self, *paths: Path) -> None:
+        parts = [np.load(path) for path in paths]
+        self.features = np.concatenate([p["features"] for p in parts]).astype(np.float32)
+        self.classes = np.concatenate([p["classes"] for p in parts]).astype(np.int64)
+        self.curves = np.concatenate([p["curves"] for p in parts]).astype(np.float32)
 
     def __len__(self) -> int:
         return len(self.classes)
@@ -112,7 +112,7 @@ def evaluate_outputs(net, data: Data, device: str, chunk: int = 4000) -> np.ndar
     return np.concatenate(outputs)
 
 
-def train(data_dir: Path, out: Path, epochs: float, batch: int, frames: int, channels: int, lr: float,
+def train(data_dirs: list[Path], out: Path, epochs: float, batch: int, frames: int, channels: int, lr: float,
           max_minutes: float | None, seed: int, threads: int | None) -> dict[str, object]:
     import torch
 
@@ -121,8 +121,9 @@ def train(data_dir: Path, out: Path, epochs: float, batch: int, frames: int, cha
         torch.set_num_threads(threads)
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
-    data = Data(data_dir / "train.npz")
-    heldout = Data(data_dir / "eval.npz") if (data_dir / "eval.npz").exists() else None
+    data = Data(*(d / "train.npz" for d in data_dirs))
+    evals = [d / "eval.npz" for d in data_dirs if (d / "eval.npz").exists()]
+    heldout = Data(*evals) if evals else None
     net = build_model(channels, data.features.mean(0), data.features.std(0) + 1e-3).to(device)
     steps = max(int(epochs * len(data) / (batch * frames)), 1)
     log.info("training", extra={"device": device, "frames": len(data), "hours": round(len(data) / 100 / 3600, 2),
@@ -139,8 +140,11 @@ def train(data_dir: Path, out: Path, epochs: float, batch: int, frames: int, cha
         y = net(x)
         ce = torch.nn.functional.cross_entropy(y[..., :NUM_VISEMES].reshape(-1, NUM_VISEMES), classes.reshape(-1),
                                                weight=class_weight, label_smoothing=0.05)
-        l1 = (torch.abs(torch.sigmoid(y[..., NUM_VISEMES:]) - curves) * curve_weight).mean()
-        loss = ce + 4.0 * l1
+        # The mouth channels by L1 (sharp, not averaged); the lip contact, nearly always 0, as a probability (BCE):
+        # regressed by L1 it would learn to stay at 0.
+        l1 = (torch.abs(torch.sigmoid(y[..., NUM_VISEMES:-1]) - curves[..., :-1]) * curve_weight).mean()
+        bce = torch.nn.functional.binary_cross_entropy_with_logits(y[..., -1], curves[..., -1])
+        loss = ce + 4.0 * l1 + CONTACT_WEIGHT * bce
         optimizer.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
@@ -148,8 +152,8 @@ def train(data_dir: Path, out: Path, epochs: float, batch: int, frames: int, cha
         schedule.step()
         elapsed = time.monotonic() - started
         if step % 100 == 0 or step == steps:
-            log.info("step %d/%d loss %.3f (ce %.3f, l1 %.4f) %.1f min, eta %.1f min", step, steps, loss.item(),
-                     ce.item(), l1.item(), elapsed / 60, elapsed / step * (steps - step) / 60)
+            log.info("step %d/%d loss %.3f (ce %.3f, l1 %.4f, contact %.3f) %.1f min, eta %.1f min", step, steps,
+                     loss.item(), ce.item(), l1.item(), bce.item(), elapsed / 60, elapsed / step * (steps - step) / 60)
         if max_minutes is not None and elapsed > max_minutes * 60:
             log.warning("stopping at step %d: the %.0f min limit", step, max_minutes)
             break
@@ -198,9 +202,10 @@ def export(net, out: Path) -> None:  # noqa: ANN001
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m avatar_tools.train_audio_face", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", type=Path, default=Path("data/audio_face"), help="folder with train.npz (eval.npz)")
+    parser.add_argument("--data", type=Path, nargs="+", default=[Path("data/audio_face")],
+                        help="folders with train.npz (and eval.npz), as audio_face_data makes them")
     parser.add_argument("--out", type=Path, default=Path("models/face/data/audio_face.onnx"))
-    parser.add_argument("--epochs", type=float, default=10.0, help="passes over the training frames")
+    parser.add_argument("--epochs", type=float, default=20.0, help="passes over the training frames")
     parser.add_argument("--batch", type=int, default=24)
     parser.add_argument("--frames", type=int, default=384, help="frames per training window")
     parser.add_argument("--channels", type=int, default=64)
@@ -211,8 +216,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--report", type=Path, default=None, help="also write the training report (JSON) here")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s", stream=sys.stderr)
-    if not (args.data / "train.npz").exists():
-        parser.error(f"--data: no train.npz in {args.data} (make it with python -m avatar_tools.audio_face_data)")
+    for folder in args.data:
+        if not (folder / "train.npz").exists():
+            parser.error(f"--data: no train.npz in {folder} (make it with python -m avatar_tools.audio_face_data)")
     report = train(args.data, args.out, args.epochs, args.batch, args.frames, args.channels, args.lr,
                    args.max_minutes, args.seed, args.threads)
     if args.report:

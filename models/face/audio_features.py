@@ -50,10 +50,10 @@ def to_model_audio(audio: np.ndarray, sample_rate: int) -> np.ndarray:
     """Any audio as the model takes it: float32 mono at 16 kHz, DC removed. Stereo ([samples, channels]) is
     downmixed, integer PCM scaled to [-1, 1], other rates resampled (soxr)."""
     audio = np.asarray(audio)
-    if audio.ndim == 2:
-        audio = audio.mean(axis=1)
     if np.issubdtype(audio.dtype, np.integer):
         audio = audio.astype(np.float32) / float(np.iinfo(audio.dtype).max + 1)
+    if audio.ndim == 2:
+        audio = audio.mean(axis=1)
     audio = audio.astype(np.float32, copy=False)
     if sample_rate != SAMPLE_RATE and len(audio):
         import soxr

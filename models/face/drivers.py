@@ -13,13 +13,13 @@ from typing import Protocol
 
 import numpy as np
 
-from models.face.arkit import NUM_BLENDSHAPES
+from models.face.arkit import INDEX, NUM_BLENDSHAPES
 from models.face.audio_face import MOUTH_INDEX, NUM_OUTPUTS, NUM_VISEMES, AudioFaceModel, AudioFaceStream, shared_model
 from models.face.audio_features import FRAME_RATE, to_model_audio
 from models.face.curves import CurveTrack, smoothstep
 from models.face.head import speech_head_track
-from models.face.lipsync import EDGE_S, contact_track, lipsync_track, loudness_db
-from models.face.visemes import VISEMES, VOWEL_VISEMES
+from models.face.lipsync import CONTACT_CHANNELS, EDGE_S, JAW_CLOSURE, contact_track, lipsync_track, loudness_db
+from models.face.visemes import VISEME_INDEX, VISEME_TARGETS, VISEMES, VOWEL_VISEMES
 from models.tts import PhonemeSpan, SpeechSegment
 
 
@@ -56,6 +56,8 @@ class PhonemeDriver:
         )
 
 
+_PP, _FF = VISEME_INDEX["PP"], VISEME_INDEX["FF"]
+_JAW_OPEN, _MOUTH_CLOSE = INDEX["jawOpen"], INDEX["mouthClose"]
 #: A vowel this much louder than the clip's median vowel counts as stressed: the head nods on it.
 STRESS_DB = 3.0
 
@@ -80,11 +82,26 @@ def _stressed(runs: tuple[PhonemeSpan, ...], segment: SpeechSegment) -> tuple[Ph
                  for r in runs)
 
 
+#: Contact probabilities between these two make the lips meet partly (a smoothstep between them); above, fully.
+CONTACT_FROM, CONTACT_FULL = 0.3, 0.6
+
+
 def _clip_curves(outputs: np.ndarray) -> tuple[CurveTrack, CurveTrack]:
-    """Mouth (52 ARKit channels) and contact tracks of model outputs at the model's frame rate."""
+    """Mouth (52 ARKit channels) and contact tracks of model outputs at the model's frame rate. Where the model
+    hears a lip contact, the lips meet as the phoneme driver makes them: rolled in (p b m) or the lower lip on the
+    teeth (f v, whichever viseme it finds likelier), the jaw closing with them and mouthClose sealing the rest."""
     mouth = np.zeros((len(outputs), NUM_BLENDSHAPES), np.float32)
     mouth[:, MOUTH_INDEX] = outputs[:, NUM_VISEMES:-1]
-    return CurveTrack(FRAME_RATE, mouth), CurveTrack(FRAME_RATE, outputs[:, -1:].astype(np.float32))
+    held = smoothstep((outputs[:, -1] - CONTACT_FROM) / (CONTACT_FULL - CONTACT_FROM)).astype(np.float32)
+    bilabial = outputs[:, _PP] >= outputs[:, _FF]
+    for viseme, where in (("PP", bilabial), ("FF", ~bilabial)):
+        strength = held * where
+        shape, channels = VISEME_TARGETS[VISEME_INDEX[viseme]], CONTACT_CHANNELS[viseme]
+        mouth[:, channels] = np.maximum(mouth[:, channels], strength[:, None] * shape[channels])
+        mouth[:, _JAW_OPEN] *= 1.0 - JAW_CLOSURE[viseme] * strength
+        if viseme == "PP":
+            mouth[:, _MOUTH_CLOSE] = np.maximum(mouth[:, _MOUTH_CLOSE], strength * mouth[:, _JAW_OPEN])
+    return CurveTrack(FRAME_RATE, mouth), CurveTrack(FRAME_RATE, held[:, None])
 
 
 def driver_for(timings: bool) -> FaceDriver:
@@ -105,7 +122,7 @@ class AudioDriver:
     def animate(self, segment: SpeechSegment) -> SpeechClip:
         outputs = self.model.frames_of(to_model_audio(segment.audio, segment.sample_rate))
         times = np.arange(len(outputs)) / FRAME_RATE
-        edges = smoothstep(np.minimum(times, max(segment.duration, 0.0) - times) / EDGE_S)
+        edges = smoothstep(np.minimum(times, times[-1] - times) / EDGE_S)
         outputs = outputs.copy()
         outputs[:, NUM_VISEMES:] *= edges[:, None].astype(np.float32)
         mouth, contact = _clip_curves(outputs)
