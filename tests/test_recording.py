@@ -145,8 +145,11 @@ def test_a_diphthong_is_two_targets_and_a_mismatch_is_poor() -> None:
     result = align(probabilities, [("buy", ["b", "ˈaɪ"])], 0.18)
     assert [(p.phoneme, round(p.start, 2), round(p.end, 2)) for p in result.phonemes] == [
         ("b", 0.0, 0.03), ("ˈaɪ", 0.03, 0.14), ("_", 0.14, 0.18)]
-    hi = align(one_hot([("sil", 3), ("aa", 6), ("ih", 5)]), [("hi", ["h", "ˈaɪ"])], 0.14)
-    assert [(p.phoneme, p.viseme) for p in hi.phonemes] == [("h", "aa"), ("ˈaɪ", "aa")]  # h shaped as what follows
+    hi = align(one_hot([("sil", 30), ("aa", 6), ("ih", 5)]), [("hi", ["h", "ˈaɪ"])], 0.41)
+    # The silence before goes to the pause, h keeps its 30 ms, shaped as the sound after it.
+    assert [(p.phoneme, p.viseme, round(p.start, 2)) for p in hi.phonemes] == [("_", "sil", 0.0), ("h", "aa", 0.27),
+                                                                                ("ˈaɪ", "aa", 0.3)]
+    assert hi.words[0].start == pytest.approx(0.27)
     wrong = align(probabilities, [("fish", ["f", "ˈɪ", "ʃ"])], 0.18)
     assert wrong.poor and wrong.fit > 0.8
 

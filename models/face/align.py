@@ -32,6 +32,8 @@ _FLOOR = 1e-4
 #: The longest recording a transcript is aligned to (s): the path's back-pointers take a byte per frame and state.
 MAX_ALIGNED_S = 180.0
 _PAUSE = -1
+#: Nats a frame by which a phoneme heard as silence loses to a pause (`viterbi`).
+_SILENT_PHONEME_PENALTY = 0.01
 #: The fewest 10 ms frames a phoneme is given (a diphthong shares them between its two targets): 30 ms, shorter than
 #: almost any phoneme, and it keeps the path from passing a vowel the model confuses with the next in one frame.
 MIN_PHONEME_FRAMES = 3
@@ -97,11 +99,14 @@ def viterbi(log_probs: np.ndarray, viseme: np.ndarray, optional: np.ndarray) -> 
     """The most likely state of each frame [T] of a left-to-right path through the states (their viseme index and
     whether each may be skipped), given per-frame log-probabilities [T, NUM_VISEMES]: it starts in the first
     state that may not be skipped or before, ends in the last or after, and each frame stays or moves on by one
-    (by two over a skippable state). None when the frames are too few for the states."""
+    (by two over a skippable state). None when the frames are too few for the states.
+
+    A state that may not be skipped but is heard as silence (h, ʔ: the model was trained to call them so) is a hair
+    less likely than a pause in every frame: silence before a word goes to the pause, not to its h."""
     frames, count = len(log_probs), len(viseme)
     if count == 0 or frames < int((~optional).sum()):
         return None
-    emit = log_probs[:, viseme]  # [T, K]
+    emit = log_probs[:, viseme] - np.where(~optional & (viseme == VISEME_INDEX["sil"]), _SILENT_PHONEME_PENALTY, 0.0)
     skip_ok = np.zeros(count, bool)
     skip_ok[2:] = optional[1:-1]
     delta = np.full(count, -np.inf)
