@@ -11,9 +11,12 @@ import pytest
 import soundfile
 
 from bridge.cli import main
+from bridge.render import render_recording
 from models.face.align import align, viterbi
+from models.face.arkit import INDEX
 from models.face.visemes import VISEME_INDEX, VISEMES
-from models.tts.espeak_voice import phonemize
+from models.tts import PhonemeSpan, WordSpan
+from models.tts.espeak_voice import espeak_segment, phonemize
 from models.tts.recording import (
     MAX_RECORDING_S,
     RECORDING_RATE,
@@ -21,6 +24,7 @@ from models.tts.recording import (
     RecordingVoice,
     load_recording,
     pause_cuts,
+    prepare,
 )
 
 
@@ -106,6 +110,31 @@ def test_segments_are_cut_in_the_middle_of_pauses_and_play_the_whole_recording()
     assert np.array_equal(np.concatenate([s.audio for s in segments]), audio)
     assert all(s.phonemes == () and s.words == () for s in segments)
     assert not RecordingVoice(audio).timings
+
+
+def test_a_recording_with_timings_plays_them_across_its_cuts() -> None:
+    # espeak-ng's own timings stand in for an aligned transcript: no model is needed to render them.
+    first, second = espeak_segment("Bob, maybe a bumpy path."), espeak_segment("My mom made a muffin.")
+    assert first.sample_rate == RECORDING_RATE
+    gap = np.zeros(int(0.8 * RECORDING_RATE), np.float32)
+    audio = prepare(np.concatenate([gap, first.audio, gap, second.audio, gap]), RECORDING_RATE)
+    offsets = (len(gap) / RECORDING_RATE, (2 * len(gap) + first.num_samples) / RECORDING_RATE)
+    phonemes = tuple(PhonemeSpan(p.phoneme, p.viseme, p.start + at, p.end + at)
+                     for segment, at in zip((first, second), offsets, strict=True) for p in segment.phonemes)
+    words = tuple(WordSpan(w.word, w.start + at, w.end + at)
+                  for segment, at in zip((first, second), offsets, strict=True) for w in segment.words)
+    voice = RecordingVoice(audio).aligned("Bob, maybe a bumpy path. My mom made a muffin.", phonemes, words)
+    assert voice.timings and len(list(voice.synthesize())) >= 2  # cut in the pause between the sentences
+    take = render_recording(voice)
+    assert take.text == voice.transcript and take.duration == pytest.approx(len(audio) / RECORDING_RATE)
+    assert [(w, round(s, 3)) for w, s, _ in take.words] == [(w.word, round(w.start, 3)) for w in words]
+    bilabials = [(s, e) for _, v, s, e in take.phonemes if v == "PP"]
+    assert len(bilabials) == 13  # b b, m b, b m p, p; m, m m, m, m
+    for s, e in bilabials:
+        i = int(np.argmin(np.abs(take.frame_times - 0.5 * (s + e))))
+        assert take.weights[i, INDEX["mouthRollLower"]] > 0.6
+    silent = take.frame_times < offsets[0] - 0.15
+    assert take.weights[silent, INDEX["jawOpen"]].max() < 0.02
 
 
 def test_phonemize_gives_each_word_its_phonemes() -> None:
