@@ -125,19 +125,16 @@ class RecordingVoice:
     audio: np.ndarray  # float32 mono at sample_rate
     name: str = "recording"
     transcript: str = ""
-    phonemes: tuple[PhonemeSpan, ...] | None = None
+    phonemes: tuple[PhonemeSpan, ...] = ()
     words: tuple[WordSpan, ...] = ()
     sample_rate: int = RECORDING_RATE
     provider: str = "CPUExecutionProvider"  # no model: the audio is played as recorded
+    timings: bool = False  # whether `phonemes` and `words` are known (`aligned`)
 
     @classmethod
     def load(cls, path: str | Path, max_seconds: float = MAX_RECORDING_S) -> RecordingVoice:
         """The recording at `path` (`load_recording`). Raises RecordingError."""
         return cls(load_recording(path, max_seconds), name=f"recording:{Path(path).name}")
-
-    @property
-    def timings(self) -> bool:
-        return self.phonemes is not None
 
     @property
     def duration(self) -> float:
@@ -146,13 +143,13 @@ class RecordingVoice:
     def aligned(self, transcript: str, phonemes: tuple[PhonemeSpan, ...], words: tuple[WordSpan, ...]
                 ) -> RecordingVoice:
         """The same recording with an aligned transcript's timings (seconds in the recording)."""
-        return replace(self, transcript=transcript, phonemes=phonemes, words=words)
+        return replace(self, transcript=transcript, phonemes=phonemes, words=words, timings=True)
 
     def synthesize(self, text: str = "", style: VoiceStyle = VoiceStyle()) -> Iterator[SpeechSegment]:
         """The recording's segments in order, back to back (text and style do not change a recording)."""
         cuts = pause_cuts(self.audio, self.sample_rate)
         for a, b in zip(cuts[:-1], cuts[1:], strict=False):
             start, end = a / self.sample_rate, b / self.sample_rate
-            phonemes = tuple(_within(self.phonemes, start, end, False)) if self.phonemes is not None else ()
+            phonemes = tuple(_within(self.phonemes, start, end, False)) if self.timings else ()
             words = tuple(_within(self.words, start, end, True))
             yield SpeechSegment(" ".join(w.word for w in words), self.audio[a:b], self.sample_rate, phonemes, words)
