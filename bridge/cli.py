@@ -70,10 +70,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
         if config.device is not None:
             os.environ[DEVICE_ENV] = config.device  # as main() does for --device, which this already holds
         check_security(config)
+        mic = _mic(args.mic) if args.mic is not None else None  # a missing library fails before the models load
         log.info("loading models", extra={"voices": {a.name: str(a.voice or "persona's or bundled")
                                                      for a in config.avatars}})
         started = time.monotonic()
-        sidecar = Sidecar(config)
+        sidecar = Sidecar(config, mic=mic, mic_avatar=args.mic_avatar)
         log.info("models loaded", extra={"seconds": round(time.monotonic() - started, 2),
                                          "voices": {name: v.name for name, v in sidecar.voices.items()}})
 
@@ -91,6 +92,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         log.info("stopped")
     return 0
+
+
+def _mic(device: str):  # noqa: ANN202 - a MicSource, imported lazily
+    """--mic's input device (a name or an index; "" the default one); a ConfigError that names the `mic` extra and
+    libportaudio2 when sounddevice or PortAudio is missing."""
+    from bridge.config import ConfigError
+    from bridge.live_audio import MicSource
+
+    try:
+        return MicSource(int(device) if device.isdigit() else device or None)
+    except RuntimeError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def _port(text: str) -> int:
@@ -394,6 +407,33 @@ def cmd_dance(args: argparse.Namespace) -> int:
                                                     style=args.style)))
 
 
+def cmd_audio_in(args: argparse.Namespace) -> int:
+    """`audio-in FILE`: stream an audio file to an avatar as live audio, at real-time pace."""
+    from bridge.client import BridgeError
+
+    takes: list[str] = []
+    dropped = 0.0
+
+    def progress(seq: int, sent: float, reply: dict) -> None:
+        nonlocal dropped
+        dropped += reply.get("dropped_s", 0.0)
+        if reply["take"] not in takes:
+            takes.append(reply["take"])
+            print(reply["take"], flush=True)
+
+    with _client(args) as client:
+        try:
+            replies = client.stream_file(args.file, avatar=args.avatar, stream=args.stream_id,
+                                         chunk_s=args.chunk_ms / 1e3, speed=args.speed, on_reply=progress)
+        except (BridgeError, TimeoutError, ValueError, RuntimeError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        except KeyboardInterrupt:
+            return 130
+    print(f"{len(replies)} chunks sent, {dropped:.2f} s dropped by the sidecar", file=sys.stderr)
+    return 0
+
+
 def cmd_describe(args: argparse.Namespace) -> int:
     import json
 
@@ -633,6 +673,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--preview-token", type=_preview_token, metavar="TOKEN",
                        help="the token the preview's URL carries and its WebSockets must present (default: a new "
                        "random one each run; give one for scripted setups that open the page themselves)")
+    serve.add_argument("--mic", nargs="?", const="", metavar="DEVICE",
+                       help="speak what a local input device hears, live (default device when given without a "
+                       "value; a name or index from python -m sounddevice); needs pip install 'avatar-bridge[mic]' "
+                       "and apt-get install libportaudio2")
+    serve.add_argument("--mic-avatar", metavar="NAME", help="the avatar --mic speaks through (default: the first)")
     _device_option(serve)
     serve.set_defaults(run=cmd_serve)
 
@@ -681,6 +726,16 @@ def build_parser() -> argparse.ArgumentParser:
                             "the beats are tracked and the music plays on the stream. Prints the reply as JSON.")
     dance.add_argument("music", help="the music file")
     dance.add_argument("--style", choices=["pop", "calm", "hype"], help="dance style (default pop)")
+
+    audio_in = _client_command(commands, "audio-in", cmd_audio_in, help="stream an audio file as live audio",
+                               description="Stream a WAV (or FLAC, OGG) to an avatar as live audio (the audio_in op) "
+                               "in chunks at real-time pace, as a microphone would: she speaks it with a face from the "
+                               "audio alone. Prints the take id.")
+    audio_in.add_argument("file", type=Path, help="the audio file (8-48 kHz, mono or stereo)")
+    audio_in.add_argument("--chunk-ms", type=float, default=20.0, help="chunk length (default %(default)s ms)")
+    audio_in.add_argument("--speed", type=float, default=1.0,
+                          help="pace: 1 is real time (default), 2 twice as fast, 0 as fast as replies come")
+    audio_in.add_argument("--stream-id", help="the stream id (default: the file name and a number)")
 
     _client_command(commands, "describe", cmd_describe, help="show what the sidecar serves",
                     description="Print the sidecar's describe reply as JSON.", avatar=False)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
@@ -18,6 +18,9 @@ from typing import Any, NoReturn
 import zmq
 
 from bridge.protocol import (
+    AUDIO_IN_MAX_CHANNELS,
+    AUDIO_IN_RATES,
+    AudioInRequest,
     DescribeRequest,
     Event,
     InterruptRequest,
@@ -49,6 +52,22 @@ class ClockSync:
 
     def to_sidecar(self, local: float) -> float:
         return local + self.offset
+
+
+def read_pcm(path: str | Path) -> tuple[Any, int, int, str]:
+    """An audio file as `audio_in` sends it: (frames [n, channels] in its wire dtype, rate, channels, format):
+    16-bit files as s16le, others as f32le. Raises ValueError for a rate or channel count audio_in does not take."""
+    import soundfile
+
+    info = soundfile.info(str(path))
+    format = "s16le" if info.subtype == "PCM_16" else "f32le"  # noqa: A001
+    audio, rate = soundfile.read(str(path), dtype="int16" if format == "s16le" else "float32", always_2d=True)
+    low, high = AUDIO_IN_RATES
+    if not low <= rate <= high:
+        raise ValueError(f"{path}: {rate} Hz; audio_in takes {low} to {high} Hz (resample it first)")
+    if audio.shape[1] > AUDIO_IN_MAX_CHANNELS:
+        raise ValueError(f"{path}: {audio.shape[1]} channels; audio_in takes 1 or {AUDIO_IN_MAX_CHANNELS}")
+    return audio.astype("<i2" if format == "s16le" else "<f4"), int(rate), int(audio.shape[1]), format
 
 
 def estimate_offset(samples: Iterable[tuple[float, float, float]]) -> ClockSync:
@@ -144,6 +163,41 @@ class BridgeClient:
     def look_at(self, target: str | list[float], avatar: str | None = None) -> dict[str, Any]:
         """Turn the gaze to a named target or an [x, y, z] point; the reply has the point and the pts."""
         return self.request(LookAtRequest(target=target, avatar=avatar))
+
+    def send_audio(self, pcm: bytes, sample_rate: int, *, stream: str, seq: int, channels: int = 1,
+                   format: str = "s16le", end: bool = False, avatar: str | None = None) -> dict[str, Any]:  # noqa: A002
+        """One chunk of a live audio stream (`audio_in`): the first of a `stream` opens a live take, `end` closes it.
+        The reply has the `take`, the `pts` its audio plays at (None until the take starts) and `dropped_s`."""
+        return self.request(AudioInRequest(stream=stream, seq=seq, sample_rate=sample_rate, pcm=pcm, format=format,
+                                           channels=channels, end=end or None, avatar=avatar))
+
+    def stream_file(self, path: str | Path, *, avatar: str | None = None, stream: str | None = None,
+                    chunk_s: float = 0.02, speed: float = 1.0,
+                    on_reply: Callable[[int, float, dict[str, Any]], None] | None = None) -> list[dict[str, Any]]:
+        """Stream an audio file (WAV, FLAC, OGG: what soundfile reads) as live audio in chunks of `chunk_s` at
+        real-time pace (`speed` times faster; 0: as fast as replies come). `on_reply(seq, sent_at, reply)` sees each
+        reply (sent_at: time.monotonic() when the chunk went). Returns the replies. Raises ValueError for a file
+        whose rate or channels audio_in does not take."""
+        audio, rate, channels, format = read_pcm(path)  # noqa: A001
+        stream = stream or f"{Path(path).name}-{time.monotonic_ns() % 10**9}"
+        step = max(1, round(chunk_s * rate))
+        chunks = [audio[i:i + step] for i in range(0, len(audio), step)] or [audio]
+        replies, start = [], time.monotonic()
+        try:
+            for seq, chunk in enumerate(chunks):
+                if speed > 0:
+                    time.sleep(max(0.0, start + seq * step / rate / speed - time.monotonic()))
+                sent = time.monotonic()
+                reply = self.send_audio(chunk.tobytes(), rate, stream=stream, seq=seq, channels=channels,
+                                        format=format, end=seq == len(chunks) - 1, avatar=avatar)
+                if on_reply is not None:
+                    on_reply(seq, sent, reply)
+                replies.append(reply)
+        except KeyboardInterrupt:  # stopped by hand: end the stream now rather than after the sidecar's timeout
+            self.send_audio(b"", rate, stream=stream, seq=len(replies), channels=channels, format=format, end=True,
+                            avatar=avatar)
+            raise
+        return replies
 
     def interrupt(self, avatar: str | None = None) -> float:
         return float(self.request(InterruptRequest(avatar=avatar))["pts"])

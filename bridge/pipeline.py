@@ -22,14 +22,16 @@ from typing import Any
 
 from bridge.config import AvatarConfig
 from bridge.director import Director, Post, run_now
+from bridge.live_audio import LiveAudioIn
 from bridge.music import MusicDesk
 from bridge.performer import Clock, Performer
 from bridge.timeline import AvatarTimeline, Publish
 from models.body.avatar import AvatarBody, GestureScheduled, check_gesture_word
 from models.body.gestures import get_gesture, load_library
 from models.body.pose import MotionClip
+from models.face.audio_face import shared_model
 from models.face.avatar import AvatarFace, MouthLayer
-from models.face.drivers import FaceDriver, driver_for
+from models.face.drivers import AudioDriver, FaceDriver, driver_for
 from models.face.life import DEFAULT_TARGETS, Point
 from models.face.tags import Mark
 from models.take import Take
@@ -51,6 +53,7 @@ class AvatarPipeline:
     mouth: MouthLayer
     body: AvatarBody
     music: MusicDesk
+    live: LiveAudioIn  # live audio in (`audio_in`, serve --mic)
 
     @property
     def voice(self) -> Voice:
@@ -107,10 +110,16 @@ class Pipeline:
             avatar.director.stop()
 
 
+def shipped_live_driver() -> AudioDriver:
+    """The face driver of live audio: the shipped audio-to-face model, loaded once, when first needed."""
+    return AudioDriver(shared_model())
+
+
 def build_avatar(config: AvatarConfig, seed: int, voice: Voice, performer: Performer, clock: Clock,
                  music: MusicDesk, library: dict[str, MotionClip], driver: FaceDriver | None = None,
                  synthesis: Executor | None = None, post: Post = run_now,
-                 gestures: Collection[str] | None = None) -> AvatarPipeline:
+                 gestures: Collection[str] | None = None, live_driver: Callable[[], AudioDriver] | None = None,
+                 live: Executor | None = None) -> AvatarPipeline:
     """One avatar's pipeline from its config, on the performer (seed: the config's, or the one given)."""
     timeline = performer.add_avatar(config.name, voice.sample_rate)
     seed = config.seed if config.seed is not None else seed
@@ -128,17 +137,21 @@ def build_avatar(config: AvatarConfig, seed: int, voice: Voice, performer: Perfo
     # A voice without timings (a TTS server, a recording) is animated from its audio alone.
     driver = driver or driver_for(getattr(voice, "timings", True))
     director = Director(timeline, voice, driver, clock, synthesis, post, gestures)
-    return AvatarPipeline(config.name, timeline, director, face, mouth, body, music)
+    live_in = LiveAudioIn(timeline, live_driver or shipped_live_driver, clock, live, post)
+    return AvatarPipeline(config.name, timeline, director, face, mouth, body, music, live_in)
 
 
 def build_pipeline(avatars: Sequence[AvatarConfig], voices: Callable[[AvatarConfig], Voice], publish: Publish,
                    clock: Clock, *, frame_rate: float = 60.0, lookahead: float = 0.1, chunk_samples: int = 512,
                    seed: int = 0, synthesis: Executor | None = None, post: Post = run_now,
                    music: MusicDesk | None = None, gestures: Collection[str] | None = None,
-                   drivers: Mapping[str, FaceDriver] | None = None, run_id: str | None = None) -> Pipeline:
+                   drivers: Mapping[str, FaceDriver] | None = None, run_id: str | None = None,
+                   live_driver: Callable[[], AudioDriver] | None = None, live: Executor | None = None) -> Pipeline:
     """Every avatar's pipeline on one performer. `voices` gives each avatar its (shared, loaded once) voice;
     `synthesis` is the voice worker (None: synthesize inline, offline); `post` hands results back to the event
-    loop; `music` the music desk (default: decode and track inline); `run_id` the sidecar run's id (None: a new one)."""
+    loop; `music` the music desk (default: decode and track inline); `run_id` the sidecar run's id (None: a new one);
+    `live_driver` the face driver of live audio in (default: the shipped model) and `live` its worker (None:
+    inline)."""
     if not avatars:
         raise ValueError("a pipeline needs at least one avatar")
     performer = Performer(publish, frame_rate, lookahead, chunk_samples, run_id)
@@ -147,7 +160,8 @@ def build_pipeline(avatars: Sequence[AvatarConfig], voices: Callable[[AvatarConf
     built = {}
     for i, config in enumerate(avatars):
         built[config.name] = build_avatar(config, seed + SEED_STRIDE * i, voices(config), performer, clock, music,
-                                          library, (drivers or {}).get(config.name), synthesis, post, gestures)
+                                          library, (drivers or {}).get(config.name), synthesis, post, gestures,
+                                          live_driver, live)
     return Pipeline(clock, performer, built, music)
 
 

@@ -146,8 +146,34 @@ class DanceRequest:
     style: str | None = field(default=None, metadata={"max_len": MAX_NAME_CHARS})
 
 
+#: The PCM formats `audio_in` takes: little-endian 16-bit integers or 32-bit floats.
+AUDIO_IN_FORMATS = ("s16le", "f32le")
+#: `audio_in` sample rates (Hz): any whole number in this range; the sidecar resamples to the avatar's voice.
+AUDIO_IN_RATES = (8000, 48000)
+#: Most channels `audio_in` takes (stereo is downmixed).
+AUDIO_IN_MAX_CHANNELS = 2
+#: Longest `audio_in` chunk (s): a second at 48 kHz stereo f32le is 384 KB, well under a control frame.
+AUDIO_IN_MAX_CHUNK_S = 1.0
+
+
+@dataclass(frozen=True)
+class AudioInRequest:
+    """A chunk of a client's live audio for one avatar (docs/protocol.md#live-audio-in): PCM in `format` at
+    `sample_rate` with `channels` interleaved. The first chunk of a `stream` opens a live take, `end` closes it."""
+
+    OP: ClassVar[str] = "audio_in"
+    stream: str = field(metadata={"max_len": MAX_NAME_CHARS, "non_empty": True})
+    seq: int = field(metadata={"min": 0, "max": 2**53})
+    sample_rate: int = field(metadata={"min": AUDIO_IN_RATES[0], "max": AUDIO_IN_RATES[1]})
+    pcm: bytes
+    format: str = field(default="s16le", metadata={"max_len": MAX_NAME_CHARS, "one_of": AUDIO_IN_FORMATS})
+    channels: int = field(default=1, metadata={"min": 1, "max": AUDIO_IN_MAX_CHANNELS})
+    end: bool | None = None  # true: the stream's last chunk (its pcm may be empty)
+    avatar: str | None = field(default=None, metadata={"max_len": MAX_NAME_CHARS})
+
+
 Request = Union[DescribeRequest, SayRequest, InterruptRequest, LookAtRequest, PingRequest, ChatRequest, QueueRequest,
-                ShowRequest, GestureRequest, DanceRequest]
+                ShowRequest, GestureRequest, DanceRequest, AudioInRequest]
 REQUESTS: dict[str, type] = {cls.OP: cls for cls in typing.get_args(Request)}
 
 
@@ -176,7 +202,8 @@ def _expected_types(annotation: Any) -> tuple[type, ...]:
     return types + (int,) if float in types else types
 
 
-_TYPE_NAMES = {str: "a string", float: "a number", int: "an integer", bool: "a boolean", list: "a list"}
+_TYPE_NAMES = {str: "a string", float: "a number", int: "an integer", bool: "a boolean", list: "a list",
+               bytes: "bytes (msgpack bin)"}
 
 
 def _check_field(f: dataclasses.Field, value: Any, hints: dict[str, Any]) -> Any:
@@ -199,6 +226,9 @@ def _check_field(f: dataclasses.Field, value: Any, hints: dict[str, Any]) -> Any
         if "max_len" in meta and len(value) > meta["max_len"]:
             raise RequestError("too_long", f"{f.name} has {len(value)} characters; the limit is "
                                             f"{meta['max_len']}", f.name)
+        if "one_of" in meta and value not in meta["one_of"]:
+            raise RequestError("out_of_range", f"{f.name} must be one of {', '.join(meta['one_of'])}, got "
+                                                f"{value[:40]!r}", f.name)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         if meta.get("finite") and not math.isfinite(value):
             raise RequestError("out_of_range", f"{f.name} must be a finite number", f.name)
@@ -383,7 +413,8 @@ def new_run_id() -> str:
 
 #: Event types on the stream.
 EVENT_TYPES = ("sidecar_started", "take_started", "take_ended", "interrupted", "error", "chat", "fallback", "show",
-               "gesture", "dance", "warning", "voice_busy", "voice_ready")
+               "gesture", "dance", "warning", "voice_busy", "voice_ready", "audio_in_gap", "audio_in_dropped",
+               "audio_in_timeout")
 
 
 @dataclass(frozen=True)

@@ -17,14 +17,20 @@ from typing import Any
 
 from bridge.config import SidecarConfig
 from bridge.dialogue import DialogueService
+from bridge.live_audio import decode_pcm
 from bridge.media import MediaDirs, read_rundown
 from bridge.performer import Clock
 from bridge.pipeline import AvatarPipeline
 from bridge.protocol import (
+    AUDIO_IN_FORMATS,
+    AUDIO_IN_MAX_CHANNELS,
+    AUDIO_IN_MAX_CHUNK_S,
+    AUDIO_IN_RATES,
     MAX_MESSAGE_BYTES,
     MAX_TEXT_CHARS,
     PROTOCOL_VERSION,
     REQUESTS,
+    AudioInRequest,
     ChatRequest,
     DanceRequest,
     DescribeRequest,
@@ -72,6 +78,7 @@ class RequestHandler:
             ChatRequest: lambda r: self.dialogue.ready().chat_op(self._name(r.avatar), r.user, r.text, r.priority),
             QueueRequest: lambda r: self.dialogue.ready().queue_op(self._name(r.avatar), r.action, r.message),
             ShowRequest: self.show,
+            AudioInRequest: self.audio_in,
         }
         self.served = 0
         self.rejected = 0
@@ -134,7 +141,9 @@ class RequestHandler:
             "voices": {name: {"voice": avatar.voice.name, "rate": avatar.voice.sample_rate,
                               "provider": avatar.voice.provider} for name, avatar in self.avatars.items()},
             "rigs": {avatar.name: avatar.rig for avatar in self.config.avatars},
-            "limits": {"max_text_chars": MAX_TEXT_CHARS, "max_message_bytes": MAX_MESSAGE_BYTES},
+            "limits": {"max_text_chars": MAX_TEXT_CHARS, "max_message_bytes": MAX_MESSAGE_BYTES,
+                       "audio_in": {"rates": list(AUDIO_IN_RATES), "formats": list(AUDIO_IN_FORMATS),
+                                    "max_channels": AUDIO_IN_MAX_CHANNELS, "max_chunk_s": AUDIO_IN_MAX_CHUNK_S}},
             "dialogue": self.dialogue.describe(),
             "emotions": list(EMOTIONS),
             "gestures": list(GESTURES),
@@ -203,9 +212,19 @@ class RequestHandler:
         avatar = self._avatar(request.avatar)
         return {"avatar": avatar.name, "pts": avatar.director.interrupt()}
 
+    def audio_in(self, request: AudioInRequest) -> dict[str, Any]:
+        """A chunk of a client's live audio: checked and decoded here (a fraction of a millisecond), heard by the face
+        model on the live worker."""
+        avatar = self._avatar(request.avatar)
+        audio = decode_pcm(request.pcm, request.format, request.channels, request.sample_rate)
+        return avatar.live.chunk(request.stream, request.seq, audio, request.sample_rate, bool(request.end),
+                                 shape=(request.sample_rate, request.channels, request.format))
+
     def ping(self, request: PingRequest) -> dict[str, Any]:
-        """The clock, and whether each avatar's voice keeps up (a busy voice answers pings at once too)."""
+        """The clock, whether each avatar's voice keeps up (a busy voice answers pings at once too) and each avatar's
+        live audio in."""
         now = self.clock.now()
         return {"t_client": request.t_client, "t_server": now,
                 "voices": {name: dataclasses.asdict(avatar.director.timeline.voice_status(now))
-                           for name, avatar in self.avatars.items()}}
+                           for name, avatar in self.avatars.items()},
+                "audio_in": {name: avatar.live.stats.to_wire() for name, avatar in self.avatars.items()}}

@@ -24,6 +24,7 @@ import zmq.asyncio
 from bridge.config import AvatarConfig, ConfigError, SidecarConfig, VoiceSource
 from bridge.dialogue import DialogueService
 from bridge.director import run_now
+from bridge.live_audio import BlockSource, LocalAudioIn
 from bridge.music import MusicDesk, exit_with_parent
 from bridge.performer import MonotonicClock
 from bridge.pipeline import build_pipeline
@@ -73,14 +74,22 @@ def load_voice(model: VoiceSource = None, config: Path | None = None) -> Voice:
         raise ConfigError(f"voice {model}: not a Piper voice: {type(exc).__name__}: {str(exc)[:200]}") from exc
 
 
+#: How often open live audio streams are checked for running dry, gaps and timeouts (s): more often than frames go.
+LIVE_CHECK_S = 0.01
+
+
 class Sidecar:
     """Everything `serve` runs. `workers=False` synthesizes and tracks music inline on the caller's thread (an
-    in-process sidecar for tests, bound to no socket)."""
+    in-process sidecar for tests, bound to no socket). `mic`: a local audio source (serve --mic) that `mic_avatar`
+    (default: the first) speaks live."""
 
-    def __init__(self, config: SidecarConfig, voices: LoadVoice = load_voice, workers: bool = True) -> None:
+    def __init__(self, config: SidecarConfig, voices: LoadVoice = load_voice, workers: bool = True,
+                 mic: BlockSource | None = None, mic_avatar: str | None = None) -> None:
         check_security(config)
         if not config.names or len(set(config.names)) != len(config.names):
             raise ConfigError("avatar names must be given and unique")
+        if mic_avatar is not None and mic_avatar not in config.names:
+            raise ConfigError(f"--mic-avatar {mic_avatar!r} is not served here; avatars: {', '.join(config.names)}")
         self.config = config
         self.run_id = new_run_id()  # in describe, every event and every take id: a restart is told by it
         self.clock = MonotonicClock()
@@ -98,6 +107,8 @@ class Sidecar:
         # nor speech a dance) and the beat tracker its own process: librosa's numba code holds the GIL for seconds.
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="voice") if workers else None
         self.music_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="music") if workers else None
+        # Live audio's face model has its own worker: a chunk never waits behind a sentence being synthesized.
+        self.live_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="live") if workers else None
         self.tracker = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
                                            initializer=exit_with_parent, initargs=(os.getpid(),)) if workers else None
         post = self._post if workers else run_now
@@ -105,10 +116,13 @@ class Sidecar:
             config.avatars, lambda avatar: self.voices[avatar.name], self.hub, self.clock,
             frame_rate=config.frame_rate, lookahead=config.lookahead, chunk_samples=config.chunk_samples,
             seed=config.seed, synthesis=self.executor, post=post, gestures=GESTURES,
-            music=MusicDesk(self.clock, self.music_executor, post, self.tracker), run_id=self.run_id)
+            music=MusicDesk(self.clock, self.music_executor, post, self.tracker), run_id=self.run_id,
+            live=self.live_executor)
         self.performer = self.pipeline.performer
         self.requests = RequestHandler(config, self.pipeline.avatars, self.dialogue, self.clock, self.run_id)
         self.outputs = self._outputs(config.avatars)
+        self.mic = LocalAudioIn(mic, self.pipeline.avatars[mic_avatar or config.names[0]].live, post, "mic") \
+            if mic is not None else None
         self.auth: Any = None
         self.control: zmq.asyncio.Socket | None = None
         self.stream: zmq.asyncio.Socket | None = None
@@ -211,11 +225,16 @@ class Sidecar:
                                    "voices": {name: voice.name for name, voice in self.voices.items()},
                                    "frame_rate": self.config.frame_rate, "lookahead": self.config.lookahead,
                                    "preview": self.preview.url if self.preview is not None else None})
+        for avatar in self.pipeline.avatars.values():
+            avatar.live.warm_up()
+        if self.mic is not None:
+            self.mic.start()
         if ready:
             ready()
         tasks = [asyncio.create_task(self.performer.run(self.clock), name="performer"),
                  asyncio.create_task(self._control_loop(), name="control"),
-                 asyncio.create_task(self.dialogue.run(self.clock), name="dialogue")]
+                 asyncio.create_task(self.dialogue.run(self.clock), name="dialogue"),
+                 asyncio.create_task(self._check_live(), name="live")]
         # SIGTERM (systemd, docker stop, a supervisor) and Ctrl-C stop the same clean way: tasks, workers, sockets.
         stop = asyncio.Event()
         for signum in (signal.SIGTERM, signal.SIGINT):
@@ -230,6 +249,8 @@ class Sidecar:
                     task.result()  # a task that failed stops the sidecar with its exception
             log.info("stopping", extra={"reason": "signal"})
         finally:
+            if self.mic is not None:
+                self.mic.source.stop()
             self.pipeline.stop()  # synthesis stops after the piece in progress
             self._end_takes()
             await asyncio.sleep(0.05)  # the preview's senders run once more: its clients hear the ends too
@@ -240,6 +261,14 @@ class Sidecar:
                 with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                     loop.remove_signal_handler(signum)
             self.close()
+
+    async def _check_live(self) -> None:
+        """Gaps and timeouts of live audio streams."""
+        while True:
+            await asyncio.sleep(LIVE_CHECK_S)
+            now = self.clock.now()
+            for avatar in self.pipeline.avatars.values():
+                avatar.live.check(now)
 
     def _announce(self) -> None:
         """The stream's first message, per avatar: a `sidecar_started` event (seq 0) with the run id, so a
@@ -262,9 +291,9 @@ class Sidecar:
             for process in list(getattr(self.tracker, "_processes", {}).values()):
                 process.terminate()
         # Waits for the clip being synthesized (a fraction of a second), so no worker posts to a closed loop.
-        for executor in (self.executor, self.music_executor, self.tracker):
+        for executor in (self.executor, self.live_executor, self.music_executor, self.tracker):
             if executor is not None:
-                executor.shutdown(wait=executor is self.executor, cancel_futures=True)
+                executor.shutdown(wait=executor in (self.executor, self.live_executor), cancel_futures=True)
         self.hub.close()
         if self.preview is not None:
             self.preview.close()

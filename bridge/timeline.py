@@ -90,10 +90,15 @@ class AvatarTimeline:
 
     # -- changes to takes: from the director, the music desk and the request handlers, on the event loop ------
 
-    def new_take(self, text: str = "", emotion: str | None = None, marks: tuple[Mark, ...] = ()) -> Take:
-        """Queue a take after the ones already queued."""
+    def new_take(self, text: str = "", emotion: str | None = None, marks: tuple[Mark, ...] = (),
+                 after: Take | None = None) -> Take:
+        """Queue a take after the ones already queued, or right after `after` (a live stream running on in a new
+        take) when that is still queued."""
         take = Take(new_take_id(self.run_id), self.avatar, text, emotion, self.sample_rate, marks, self.listeners)
-        self.takes.append(take)
+        if after is not None and after in self.takes:
+            self.takes.insert(self.takes.index(after) + 1, take)
+        else:
+            self.takes.append(take)
         return take
 
     def add_clip(self, take: Take, clip: SpeechClip, now: float) -> None:
@@ -106,12 +111,14 @@ class AvatarTimeline:
         if take is self.current and self.audio_cursor == before:
             self.audio_cursor = placed.offset  # skip a pause the playhead already passed
         shift = placed.start
-        self.publish(Phonemes(self.avatar, take.id, [
-            [p.phoneme, p.viseme, round(p.start + shift, 6), round(p.end + shift, 6)] for p in clip.segment.phonemes
-        ]))
-        self.publish(Words(self.avatar, take.id, [
-            [w.word, round(w.start + shift, 6), round(w.end + shift, 6)] for w in clip.segment.words
-        ]))
+        segment = clip.segment
+        if segment.text or segment.phonemes or segment.words:  # a live stream's clips (50 a second) have none
+            self.publish(Phonemes(self.avatar, take.id, [
+                [p.phoneme, p.viseme, round(p.start + shift, 6), round(p.end + shift, 6)] for p in segment.phonemes
+            ]))
+            self.publish(Words(self.avatar, take.id, [
+                [w.word, round(w.start + shift, 6), round(w.end + shift, 6)] for w in segment.words
+            ]))
         if take is self.current and take.start_pts is None:
             self._start(take, now)
 

@@ -172,6 +172,8 @@ class AvatarBody:
     def _speak(self, take: Take, start: float, segment: SpeechSegment) -> None:
         assert take.start_pts is not None
         self._clips_seen += 1
+        if not segment.words:
+            return  # no words, no beats nor talk: nothing to add (a live stream's clips come 50 a second)
         offset = take.start_pts + start
         motion = co_speech(segment.words, segment.phonemes, seed=self.seed + self._clips_seen)
         self.speaking.append(_Speech(motion, offset, take, offset + segment.duration + 1.0))

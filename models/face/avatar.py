@@ -74,17 +74,19 @@ class MouthLayer:
 
     def __init__(self) -> None:
         self.take: Take | None = None  # the take started last
+        self.before: Take | None = None  # the one before: it sounds until the last one's first sample
 
     def on_take(self, event: TakeEvent) -> None:
         if isinstance(event, TakeStarted):
-            self.take = event.take
+            self.take, self.before = event.take, self.take
 
     def apply(self, t: float, pose: AvatarPose) -> None:
-        take = self.take
-        if take is None:
-            return
-        found = take.clip_at(t)
-        if found is None:
+        # A take starts at the end of the one before within a tick: for the frames before that, the one before.
+        found, take = None, None
+        for take in (self.take, self.before):
+            if take is not None and (found := take.clip_at(t)) is not None:
+                break
+        if found is None or take is None:
             return
         placed, local = found
         envelope = 1.0

@@ -20,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from bridge.protocol import (  # noqa: E402
     PROTOCOL_VERSION,
     AudioChunk,
+    AudioInRequest,
     ChatRequest,
     DanceRequest,
     DescribeRequest,
@@ -127,6 +128,15 @@ def vectors() -> dict[str, bytes]:
         "reply_error_tag": error_reply(5, RequestError("bad_tag", "text: malformed tag at character 3: '[happy' is "
                                                         "not [emotion], [emotion:0..1] or <gesture> (send the text as "
                                                         "literal to speak brackets)", "text")),
+        # 2 ms of a stereo 16 kHz s16le stream: 32 frames of (left, right).
+        "request_audio_in": encode_request(AudioInRequest(
+            stream="mic-1", seq=41, sample_rate=16000, channels=2, format="s16le", avatar="host",
+            pcm=b"".join(int(v).to_bytes(2, "little", signed=True) for i in range(32)
+                         for v in (round(8000 * math.sin(i / 5)), round(-4000 * math.sin(i / 5)))), end=False), 11),
+        "reply_audio_in": ok_reply(11, avatar="host", take="t9", stream="mic-1", pts=1234.74, dropped_s=0.0,
+                                   duplicate=False),
+        "reply_error_audio_in": error_reply(12, RequestError(
+            "bad_length", "pcm has 127 bytes: not a whole number of 4-byte frames (2 channels of s16le)", "pcm")),
         "reply_error": error_reply(4, RequestError("too_long", "text has 5001 characters; the limit is 5000",
                                                     "text")),
     }
