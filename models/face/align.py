@@ -144,7 +144,8 @@ def align(probabilities: np.ndarray, words: Sequence[tuple[str, Sequence[str]]],
     path = viterbi(log_probs, states.viseme, states.optional)
     if path is None:
         return Alignment((PhonemeSpan("_", "sil", 0.0, duration),), (), -np.inf, free, np.inf)
-    scrambled = free - _path_log_prob(log_probs, _states(_scrambled(words)))
+    nonsense = _states(_scrambled(words))
+    scrambled = free - _along(log_probs, nonsense, viterbi(log_probs, nonsense.viseme, nonsense.optional))
     units = states.unit[path]
     # A pause state's frames are their own run: number runs where the state changes.
     edges = [0, *(np.flatnonzero(np.diff(path)) + 1).tolist(), len(path)]
@@ -157,7 +158,7 @@ def align(probabilities: np.ndarray, words: Sequence[tuple[str, Sequence[str]]],
             spans.append(PhonemeSpan("_", "sil", start, end))
             continue
         phoneme, word_index = states.phonemes[unit]
-        if spans and spans[-1].phoneme == phoneme and a > 0 and int(units[a - 1]) == unit:  # a diphthong's half
+        if a > 0 and int(units[a - 1]) == unit:  # the same phoneme's next state: a diphthong's half, its 30 ms
             spans[-1] = PhonemeSpan(phoneme, spans[-1].viseme, spans[-1].start, end)
         else:
             spans.append(PhonemeSpan(phoneme, viseme_of(phoneme), start, end))
@@ -173,13 +174,11 @@ def align(probabilities: np.ndarray, words: Sequence[tuple[str, Sequence[str]]],
         start, end = word_times.get(w, [at, at])
         word_spans.append(WordSpan(word, start, end))
         at = end
-    aligned = float(log_probs[np.arange(len(path)), states.viseme[path]].mean())
-    return Alignment(tuple(spans), tuple(word_spans), aligned, free, scrambled)
+    return Alignment(tuple(spans), tuple(word_spans), _along(log_probs, states, path), free, scrambled)
 
 
-def _path_log_prob(log_probs: np.ndarray, states: _States) -> float:
-    """The mean log-probability per frame of the best path through the states (-inf when none fits)."""
-    path = viterbi(log_probs, states.viseme, states.optional)
+def _along(log_probs: np.ndarray, states: _States, path: np.ndarray | None) -> float:
+    """The mean log-probability per frame of a path through the states (-inf for no path)."""
     return -np.inf if path is None else float(log_probs[np.arange(len(path)), states.viseme[path]].mean())
 
 
