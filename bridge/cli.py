@@ -480,6 +480,11 @@ def cmd_render(args: argparse.Namespace) -> int:
     if args.transcript is not None and args.audio is None:
         print("error: --text is the transcript of an --audio recording: give --audio FILE", file=sys.stderr)
         return 2
+    voice_flags = {"--voice": args.voice, "--voice-config": args.voice_config, "--voice-url": args.voice_url,
+                   "--literal": args.literal or None}
+    if args.audio is not None and (given_voice := [flag for flag, value in voice_flags.items() if value is not None]):
+        print(f"error: {', '.join(given_voice)} choose how a line is said; --audio plays a recording", file=sys.stderr)
+        return 2
     if args.show is not None:
         return render_show(args)
     if args.emotion:

@@ -202,6 +202,7 @@ def test_the_path_is_monotonic_gives_each_state_a_frame_and_needs_enough_frames(
     (["--show", "s.yaml", "--audio", "x.wav"], "got --show and --audio"),
     (["Hello.", "--text", "Hello."], "--text is the transcript of an --audio recording"),
     (["--audio", "missing.wav"], "recording not found: missing.wav"),
+    (["--audio", "x.wav", "--voice", "v.onnx", "--literal"], "--voice, --literal choose how a line is said"),
 ])
 def test_render_audio_arguments_are_checked(tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str],
                                             message: str) -> None:
