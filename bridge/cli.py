@@ -20,6 +20,7 @@ from models.device import DEVICE_ENV, DEVICES
 
 if TYPE_CHECKING:
     from bridge.config import SidecarConfig
+    from bridge.render import RenderedTake
     from models.tts.http_voice import HttpVoiceConfig
 
 log = logging.getLogger("avatar_bridge")
@@ -463,7 +464,7 @@ def cmd_monitor(args: argparse.Namespace) -> int:
 def cmd_render(args: argparse.Namespace) -> int:
     from bridge.config import FRAME_RATES, ConfigError
     from bridge.director import script_of
-    from bridge.render import render_take, write_take, write_whole
+    from bridge.render import render_take
     from models.face.emotion import check_emotion
 
     try:
@@ -471,17 +472,32 @@ def cmd_render(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    given = [name for name, value in (("TEXT", args.text), ("--show", args.show), ("--audio", args.audio))
+             if value is not None]
+    if len(given) > 1:
+        print(f"error: render takes one of TEXT, --show or --audio, got {' and '.join(given)}", file=sys.stderr)
+        return 2
+    if args.transcript is not None and args.audio is None:
+        print("error: --text is the transcript of an --audio recording: give --audio FILE", file=sys.stderr)
+        return 2
+    voice_flags = {"--voice": args.voice, "--voice-config": args.voice_config, "--voice-url": args.voice_url,
+                   "--literal": args.literal or None}
+    if args.audio is not None and (given_voice := [flag for flag, value in voice_flags.items() if value is not None]):
+        print(f"error: {', '.join(given_voice)} choose how a line is said; --audio plays a recording", file=sys.stderr)
+        return 2
     if args.show is not None:
         return render_show(args)
-    if args.text is None or not args.text.strip():
-        print("error: text must not be empty", file=sys.stderr)
-        return 2
     if args.emotion:
         try:
             check_emotion(args.emotion)
         except ValueError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
+    if args.audio is not None:
+        return render_audio(args)
+    if args.text is None or not args.text.strip():
+        print("error: text must not be empty (or render a recording: --audio FILE)", file=sys.stderr)
+        return 2
     try:
         script_of(args.text, args.literal)  # a bad tag, or no word to speak, fails here before the voice loads
     except ValueError as exc:
@@ -493,6 +509,44 @@ def cmd_render(args: argparse.Namespace) -> int:
         return 2
     print("rendering...", file=sys.stderr)
     take = render_take(voice, args.text, args.emotion, frame_rate=args.fps, literal=args.literal, seed=args.seed)
+    return _write_rendered(take, args)
+
+
+def render_audio(args: argparse.Namespace) -> int:
+    """`render --audio FILE [--text TRANSCRIPT]`: a recording as a take, its face from its aligned transcript or
+    from its audio alone."""
+    from bridge.render import render_recording
+    from models.face.align import MAX_FIT, align_recording
+    from models.face.audio_face import shared_model
+    from models.tts.recording import RecordingError, RecordingVoice
+
+    print("loading recording...", file=sys.stderr)
+    try:
+        voice = RecordingVoice.load(args.audio)
+        print("loading the audio-to-face model...", file=sys.stderr)
+        model = shared_model()
+        if args.transcript is not None:
+            print("aligning the transcript...", file=sys.stderr)
+            voice, alignment = align_recording(voice, args.transcript, model)
+            if alignment.poor:
+                print(f"warning: the transcript does not fit the recording (fit {alignment.fit:.2f}, above "
+                      f"{MAX_FIT}: about as likely as its phonemes scrambled); animating from the audio alone",
+                      file=sys.stderr)
+            else:
+                print(f"aligned {len(alignment.words)} words (fit {alignment.fit:.2f}, 0 is perfect, above {MAX_FIT} "
+                      "does not fit)", file=sys.stderr)
+    except (RecordingError, FileNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print("rendering...", file=sys.stderr)
+    take = render_recording(voice, args.emotion, frame_rate=args.fps, seed=args.seed)
+    return _write_rendered(take, args)
+
+
+def _write_rendered(take: RenderedTake, args: argparse.Namespace) -> int:
+    """Write a rendered take's files and its contact sheet into the output folder, printing each path."""
+    from bridge.render import write_take, write_whole
+
     try:
         paths = write_take(take, args.output)
     except OSError as exc:
@@ -699,10 +753,18 @@ def build_parser() -> argparse.ArgumentParser:
     render = commands.add_parser("render", help="render a take offline to files",
                                  description="Render a line offline with a virtual clock: take.wav, take.json, "
                                  "take.livelink.csv, take.bvh (the body) and take.png (a contact sheet) in the output "
-                                 "folder.")
-    render.add_argument("text", nargs="?", help="what to say (or --show)")
+                                 "folder. With --audio FILE the take is a recording instead (WAV, FLAC, OGG or MP3, "
+                                 "up to 10 minutes): its mouth comes from the audio-to-face model, or, with --text, "
+                                 "from its transcript aligned to it (docs/face.md#recordings).")
+    render.add_argument("text", nargs="?", help="what to say (or --show, or --audio)")
     render.add_argument("--show", type=Path,
                         help="rehearse a rundown file instead: show.wav, show.json, timing.txt, show.bvh")
+    render.add_argument("--audio", type=Path, metavar="FILE",
+                        help="render this recording instead of a line the voice says")
+    render.add_argument("--text", dest="transcript", metavar="TRANSCRIPT",
+                        help="what the --audio recording says (up to 3 minutes of it): its phonemes and words are "
+                        "aligned to it, so the mouth follows them exactly and the take's JSON has their times; a "
+                        "transcript that does not fit falls back to the audio alone, with a warning")
     render.add_argument("-o", "--output", type=Path, required=True, help="output folder")
     render.add_argument("--emotion", help="emotion of the line")
     render.add_argument("--fps", type=float, default=60.0, help="frame rate (default %(default)s)")

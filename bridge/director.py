@@ -20,7 +20,7 @@ from bridge.timeline import AvatarTimeline
 from models.errors import RequestError
 from models.face.drivers import FaceDriver, SpeechClip
 from models.face.emotion import check_emotion, voice_style
-from models.face.tags import Script, parse_tags, voice_runs
+from models.face.tags import Script, VoiceRun, parse_tags, voice_runs
 from models.take import Take
 from models.tts import Voice, VoiceStyle, words_of
 
@@ -81,8 +81,19 @@ class Director:
         script = script_of(text, literal, self.gestures)
         take = self.timeline.new_take(script.text, emotion, script.marks)
         self.timeline.piece_queued(take)
-        self._run(self._synthesize, take, script, take.emotion or "neutral", 1.0, True)
+        self._run(self._synthesize, take, voice_runs(script, take.emotion or "neutral"), True)
         log.info("take queued", extra={"avatar": take.avatar, "take": take.id, "chars": len(text)})
+        return take
+
+    def recite(self, transcript: str = "", emotion: str | None = None) -> Take:
+        """Queue a take of a voice that says what it has whatever it is asked (a recording): the voice is asked once,
+        with the transcript as it is ("" when there is none: no word need be known). Raises ValueError for an
+        unknown emotion."""
+        if emotion is not None:
+            check_emotion(emotion)
+        take = self.timeline.new_take(transcript, emotion)
+        self.timeline.piece_queued(take)
+        self._run(self._synthesize, take, [VoiceRun(transcript, take.emotion or "neutral", 1.0, 0)], True)
         return take
 
     def open_take(self, emotion: str | None = None) -> Take:
@@ -101,7 +112,7 @@ class Director:
         offset = len(words_of(take.text))
         self.timeline.extend(take, script.text, (replace(m, word=m.word + offset) for m in script.marks))
         self.timeline.piece_queued(take)
-        self._run(self._synthesize, take, script, emotion, intensity, False)
+        self._run(self._synthesize, take, voice_runs(script, emotion, intensity), False)
 
     def close(self, take: Take, error: str | None = None) -> None:
         """No more pieces: the take ends after the audio of the pieces already given."""
@@ -119,10 +130,9 @@ class Director:
         else:
             self.executor.submit(fn, *args)
 
-    def _synthesize(self, take: Take, script: Script, emotion: str, intensity: float, finish: bool) -> None:
+    def _synthesize(self, take: Take, runs: list[VoiceRun], finish: bool) -> None:
         error = None
         try:
-            runs = voice_runs(script, emotion, intensity)
             clips = (clip for run in runs
                      for clip in speak(self.voice, self.driver, run.text, voice_style(run.emotion, run.intensity)))
             for clip in clips:

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import soundfile
 
+from bridge.director import Director
 from bridge.performer import VirtualClock
 from bridge.pipeline import one_avatar
 from bridge.protocol import AudioChunk, Event, FaceFrame, Phonemes, PoseFrame, StreamMessage, Words
@@ -26,7 +27,9 @@ from bridge.sinks import Hub, Recorder
 from bridge.sinks.livelink import livelink_values
 from models.body.bvh import write_bvh
 from models.face.arkit import LIVELINK_CSV_NAMES, LIVELINK_NAMES
+from models.take import Take
 from models.tts import Voice
+from models.tts.recording import RecordingVoice
 
 #: Frames rendered after the take ends, so the face settles.
 TAIL_S = 0.25
@@ -68,13 +71,28 @@ def render_take(voice: Voice, text: str, emotion: str | None = None, frame_rate:
                 avatar: str = "host", literal: bool = False, seed: int = 0) -> RenderedTake:
     """Render one line with a virtual clock: no sockets, no real time, the same code as `serve` (face life
     seeded with `seed`). Raises TagError for a bad inline tag, ValueError for an unknown emotion."""
+    return _render(voice, lambda director: director.say(text, emotion, literal=literal), text,
+                   60.0 + len(text) * 0.2, frame_rate, avatar, seed)
+
+
+def render_recording(voice: RecordingVoice, emotion: str | None = None, frame_rate: float = 60.0,
+                     avatar: str = "host", seed: int = 0) -> RenderedTake:
+    """Render a recording as a take (`render --audio`): its audio as recorded, its face from its aligned transcript
+    when it has one, else from its audio alone, and everything else (emotion, blinks, gaze, head, body) on top.
+    Raises ValueError for an unknown emotion."""
+    return _render(voice, lambda director: director.recite(voice.transcript, emotion), voice.transcript,
+                   60.0 + voice.duration, frame_rate, avatar, seed)
+
+
+def _render(voice: Voice, start: Callable[[Director], Take], text: str, max_seconds: float, frame_rate: float,
+            avatar: str, seed: int) -> RenderedTake:
+    """Run a pipeline of one avatar on a virtual clock until the take `start` queues has played, and a tail."""
     recorder = Recorder()
     clock = VirtualClock()
     pipeline = one_avatar(voice, Hub([recorder]), clock, avatar, frame_rate=frame_rate, lookahead=0.0, seed=seed)
     performer = pipeline.performer
-    take = pipeline.avatars[avatar].director.say(text, emotion, literal=literal)
-    max_ticks = int((60.0 + len(text) * 0.2) * frame_rate)  # a safety net far above any real take length
-    for _ in range(max_ticks):
+    take = start(pipeline.avatars[avatar].director)
+    for _ in range(int(max_seconds * frame_rate)):  # a safety net far above any real take length
         performer.tick(clock.t)
         if take.done:
             break

@@ -11,6 +11,7 @@ and speeds, each with its own phoneme timings as ground truth.
 from __future__ import annotations
 
 import ctypes
+import re
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -24,6 +25,8 @@ _OUTPUT_SYNCHRONOUS = 0x02
 _PHONEME_EVENTS, _PHONEME_IPA = 0x0001, 0x0002
 _EVENT_WORD, _EVENT_END, _EVENT_MSG_TERMINATED, _EVENT_PHONEME = 1, 5, 6, 7
 _CHARS_UTF8 = 1
+#: Phoneme mode bits 8-23: a character written between the phonemes of a word.
+_PHONEME_SEPARATOR = ord("|") << 8
 _RATE, _VOLUME, _PITCH, _RANGE = 1, 2, 3, 4
 
 #: espeak-ng's voice variants (espeak-ng-data/voices/!v), usable as "<language>+<variant>".
@@ -78,6 +81,8 @@ class _Library:
         self.lib.espeak_Synth.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_uint, ctypes.c_int,
                                           ctypes.c_uint, ctypes.c_uint, ctypes.c_void_p, ctypes.c_void_p]
         self.lib.espeak_SetParameter.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int]
+        self.lib.espeak_TextToPhonemes.restype = ctypes.c_char_p
+        self.lib.espeak_TextToPhonemes.argtypes = [ctypes.POINTER(ctypes.c_char_p), ctypes.c_int, ctypes.c_int]
         self.sample_rate = self.lib.espeak_Initialize(
             _OUTPUT_SYNCHRONOUS, 0, espeakng_loader.get_data_path().encode(), _PHONEME_EVENTS | _PHONEME_IPA)
         if self.sample_rate <= 0:
@@ -116,6 +121,18 @@ class _Library:
         self.lib.espeak_Synchronize()
         pcm = np.concatenate(self.audio) if self.audio else np.zeros(0, np.int16)
         return pcm, self.events
+
+
+    def phonemes(self, text: str, voice: str) -> list[list[str]]:
+        """The IPA phonemes of a text, one list per spoken word, as espeak-ng would say them (no audio)."""
+        if self.lib.espeak_SetVoiceByName(voice.encode()) != 0:
+            raise ValueError(f"voice: espeak-ng has no voice {voice!r}")
+        cursor = ctypes.pointer(ctypes.c_char_p(text.encode("utf-8") + b"\0"))
+        words: list[list[str]] = []
+        while cursor.contents.value:  # one clause a call; espeak-ng moves the cursor past it
+            clause = self.lib.espeak_TextToPhonemes(cursor, _CHARS_UTF8, _PHONEME_IPA | _PHONEME_SEPARATOR)
+            words += [word.split("|") for word in re.sub(r"\([^)]*\)", "", (clause or b"").decode()).split()]
+        return [[p for p in word if p] for word in words if any(word)]
 
 
 def _spans(events: list[tuple[int, int, int, str]], duration: float) -> tuple[PhonemeSpan, ...]:
@@ -187,6 +204,19 @@ def espeak_segment(text: str, settings: EspeakSettings = EspeakSettings()) -> Sp
     duration = len(audio) / library.sample_rate
     spans = _split_pauses(_spans(events, duration), audio, library.sample_rate)
     return SpeechSegment(text, audio, library.sample_rate, spans, _word_spans(text, events, duration))
+
+
+def phonemize(text: str, voice: str = "en-us") -> list[tuple[str, list[str]]]:
+    """Each word of a text (`words_of`) with the IPA phonemes espeak-ng says for it, the symbols of its phoneme
+    events (and of Piper's phonemizer). A word espeak-ng speaks as several ("25": twenty five) gets all of their
+    phonemes; one it does not speak gets none. Raises ValueError for an unknown voice."""
+    library = _Library.get()
+    words = words_of(text)
+    with library.lock:
+        spoken = library.phonemes(text, voice)
+        if len(spoken) != len(words):  # numbers, abbreviations, words run together: phonemize word by word
+            spoken = [sum(library.phonemes(word, voice), []) for word in words]
+    return list(zip(words, spoken, strict=True))
 
 
 class EspeakVoice:
