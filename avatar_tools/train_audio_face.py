@@ -205,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, nargs="+", default=[Path("data/audio_face")],
                         help="folders with train.npz (and eval.npz), as audio_face_data makes them")
     parser.add_argument("--out", type=Path, default=Path("models/face/data/audio_face.onnx"))
-    parser.add_argument("--epochs", type=float, default=20.0, help="passes over the training frames")
+    parser.add_argument("--epochs", type=float, default=16.0, help="passes over the training frames")
     parser.add_argument("--batch", type=int, default=24)
     parser.add_argument("--frames", type=int, default=384, help="frames per training window")
     parser.add_argument("--channels", type=int, default=64)
