@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -68,14 +69,14 @@ class AudioFaceModel:
         cuda = onnx_uses_cuda(device)
         self.session = session(["CUDAExecutionProvider", "CPUExecutionProvider"] if cuda else ["CPUExecutionProvider"])
         self.provider = self.session.get_providers()[0]
-        if device == "auto" and self.provider == "CUDAExecutionProvider":
-            self._keep_the_faster(session(["CPUExecutionProvider"]))
         meta = self.session.get_modelmeta().custom_metadata_map
         self.receptive_field = int(meta["receptive_field"])
         self.lookahead_frames = int(meta["lookahead_frames"])
         if int(meta["num_visemes"]) != NUM_VISEMES or int(meta["num_curves"]) != NUM_CURVES:
             raise ValueError(f"{self.path}: outputs {meta['num_visemes']} visemes and {meta['num_curves']} curves, "
                              f"this version needs {NUM_VISEMES} and {NUM_CURVES}")
+        if device == "auto" and self.provider == "CUDAExecutionProvider":
+            self._keep_the_faster(session(["CPUExecutionProvider"]))
         self.lookahead_s = self.lookahead_frames / FRAME_RATE + WINDOW / 2 / SAMPLE_RATE
         log.info("audio-to-face model loaded", extra={"model": self.path.name, "provider": self.provider,
                                                        "lookahead_ms": round(self.lookahead_s * 1e3, 1)})
@@ -83,8 +84,10 @@ class AudioFaceModel:
     def _keep_the_faster(self, cpu_session: Any) -> None:
         features = np.tile(SILENCE, (_PROBE_FRAMES + self.receptive_field, 1))[None]
         sessions = {"CUDAExecutionProvider": self.session, "CPUExecutionProvider": cpu_session}
-        chosen, medians = fastest({name: (lambda s=s: s.run(None, {"features": features}))
-                                   for name, s in sessions.items()})
+        def probe(candidate: Any) -> Callable[[], object]:
+            return lambda: candidate.run(None, {"features": features})
+
+        chosen, medians = fastest({name: probe(candidate) for name, candidate in sessions.items()})
         self.session, self.provider = sessions[chosen], chosen
         log.info("audio-to-face device probed", extra={"chosen": chosen,
                                                         **{f"{k}_ms": round(v * 1e3, 2) for k, v in medians.items()}})
