@@ -1,5 +1,5 @@
-"""The GPU paths against the CPU of the same machine: the Piper voice on onnxruntime's CUDA provider and the
-MiniLM embedder on torch cuda.
+"""The GPU paths against the CPU of the same machine: the Piper voice and the audio-to-face model on onnxruntime's
+CUDA provider, the MiniLM embedder and the audio-to-face model's training on torch cuda.
 
     python -m benchmarks.bench_gpu [--lines 20]
 
@@ -74,6 +74,56 @@ def embedder_on(device: Device, questions: list[str]) -> dict[str, Any]:
             "knowledge_s": knowledge_s, "question_s": percentiles(question_s, 50, 95)}
 
 
+def audio_face_on(device: Device) -> dict[str, Any]:
+    """The audio-to-face model on one device: real-time factor of a minute of audio as one clip and streamed in
+    20 ms chunks (what live audio in does), and per-chunk compute."""
+    import numpy as np
+
+    from models.face.audio_face import AudioFaceModel
+    from models.face.audio_features import SAMPLE_RATE
+
+    model, load_s = timed(lambda: AudioFaceModel(device=device))
+    if device == "cuda" and model.provider != "CUDAExecutionProvider":
+        raise DeviceError("onnxruntime could not start its CUDA provider for the audio-to-face model")
+    audio = (0.1 * np.random.default_rng(0).standard_normal(60 * SAMPLE_RATE)).astype(np.float32)
+    model.frames_of(audio[:SAMPLE_RATE])
+    _, clip_s = timed(lambda: model.frames_of(audio))
+    stream, chunk, chunk_s = model.stream(), SAMPLE_RATE // 50, []
+    for i in range(0, len(audio), chunk):
+        chunk_s.append(timed(lambda i=i: stream.push(audio[i:i + chunk]))[1])
+    return {"provider": model.provider, "load_s": load_s, "rtf_clip": clip_s / 60.0, "rtf_stream": sum(chunk_s) / 60.0,
+            "chunk_s": percentiles(chunk_s, 50, 95)}
+
+
+def training_on(device: Device, steps: int = 20) -> dict[str, Any]:
+    """Training steps a second of the audio-to-face network (avatar_tools/train_audio_face.py, its default size)."""
+    import torch
+
+    from avatar_tools.train_audio_face import RECEPTIVE_FIELD, build_model
+    from models.face.audio_face import NUM_OUTPUTS
+
+    if device == "cuda" and not torch.cuda.is_available():
+        raise DeviceError(f"torch sees no GPU (torch {torch.__version__})")
+    torch_device = "cuda" if device == "cuda" else "cpu"
+    net = build_model().to(torch_device)
+    optimizer = torch.optim.AdamW(net.parameters(), 1e-3)
+    x = torch.randn(24, 384 + RECEPTIVE_FIELD - 1, 40, device=torch_device)
+    target = torch.rand(24, 384, NUM_OUTPUTS, device=torch_device)
+
+    def step() -> None:
+        loss = (net(x) - target).square().mean()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        if torch_device == "cuda":
+            torch.cuda.synchronize()
+
+    for _ in range(3):
+        step()
+    _, seconds = timed(lambda: [step() for _ in range(steps)])
+    return {"device": torch_device, "steps_per_s": steps / seconds, "frames_per_s": steps * 24 * 384 / seconds}
+
+
 def on_each_device(measure: Callable[[Device], dict[str, Any]]) -> dict[str, Any]:
     """`measure` on the CPU and on CUDA; CUDA's entry says why it is missing when it cannot run."""
     results: dict[str, Any] = {"cpu": measure("cpu")}
@@ -136,10 +186,19 @@ def main(argv: list[str] | None = None) -> dict:
     questions = [q["q"] for q in yaml.safe_load(QUESTIONS.read_text(encoding="utf-8"))["questions"]]
     voice = on_each_device(lambda device: voice_on(device, lines))
     embedder = on_each_device(lambda device: embedder_on(device, questions))
-    results = {"gpu": gpu_name(), "voice": voice, "embedder": embedder, "lines": len(lines),
-               "questions": len(questions)}
+    audio_face = on_each_device(audio_face_on)
+    training = on_each_device(training_on)
+    results = {"gpu": gpu_name(), "voice": voice, "embedder": embedder, "audio_face": audio_face,
+               "audio_face_training": training, "lines": len(lines), "questions": len(questions)}
     results["cuda_speedup"] = dict(speedups_of(voice, embedder))
     speedups = [f"{name} {ratio:.1f}x" for name, ratio in results["cuda_speedup"].items()]
+    for device in ("cpu", "cuda"):
+        face, train = audio_face[device], training[device]
+        print(f"audio-to-face on {device}: " + (face.get("missing") or
+              f"rtf clip {face['rtf_clip']:.4f}, stream {face['rtf_stream']:.4f}, 20 ms chunk p95 "
+              f"{face['chunk_s']['p95'] * 1e3:.2f} ms ({face['provider']})"))
+        print(f"audio-to-face training on {device}: " + (train.get("missing") or
+              f"{train['steps_per_s']:.2f} steps/s, {train['frames_per_s']:.0f} frames/s"))
     print(table(rows(voice, embedder), f"GPU paths ({results['gpu'] or 'no GPU'}; {len(lines)} lines, "
                                        f"{len(questions)} questions)"))
     if speedups:
