@@ -35,7 +35,7 @@ TCP_ENDPOINT = re.compile(r"^(tcp)://(\[[^\]]+\]|[^:]+):(\d+|\*)$")
 #: An operator's preview token goes into the page's URL as it is: URL-safe characters, too many to guess.
 PREVIEW_TOKEN = re.compile(r"[A-Za-z0-9_.~-]{16,200}")
 PREVIEW_TOKEN_RULE = ("16 to 200 letters, digits and - _ . ~ (make one with "
-                      "`python3 -c 'import secrets; print(secrets.token_urlsafe())'`)")
+                      "`python3 -c 'import secrets; print(secrets.token_hex())'`)")
 #: Most avatars one sidecar serves (each has a timeline, a face and a body ticking every frame).
 MAX_AVATARS = 16
 #: Ranges the performer accepts: frames per second, lookahead (s), audio chunk (samples).

@@ -175,3 +175,17 @@ def test_the_door_refuses_control_characters_and_wordless_lines_and_warns_of_unk
         control.close()
         context.term()
         stop_sidecar(sidecar)
+
+
+def test_a_runs_preview_token_can_be_given_back_to_the_flag(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A printed token goes back into `serve --preview-token TOKEN` as it is: it never starts with "-"."""
+    import secrets
+
+    from bridge.cli import build_parser
+    from bridge.preview.server import new_preview_token
+
+    drawn = iter(["-leadingDashToken123456789", "okToken-123456789abcdefgh"])
+    monkeypatch.setattr(secrets, "token_urlsafe", lambda: next(drawn))
+    token = new_preview_token()
+    assert token == "okToken-123456789abcdefgh"
+    assert build_parser().parse_args(["serve", "--preview-token", token]).preview_token == token

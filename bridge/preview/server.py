@@ -63,6 +63,15 @@ class PreviewError(Exception):
     """The preview cannot start; the message says what to do."""
 
 
+def new_preview_token() -> str:
+    """A run's preview token: URL-safe and never starting with "-", so it can be given back to `--preview-token`
+    as it is (argparse reads a leading "-" as an option)."""
+    token = secrets.token_urlsafe()
+    while token.startswith("-"):
+        token = secrets.token_urlsafe()
+    return token
+
+
 class PreviewServer:
     """HTTP for the page and WebSocket for the stream on one port; `sink` goes into the sidecar's Hub."""
 
@@ -72,7 +81,7 @@ class PreviewServer:
             raise PreviewError(f"the preview page is missing: {static_dir / 'index.html'} (`make web` builds it)")
         self.host, self.port = host, port
         #: What every WebSocket must present: the operator's (preview_token), else a new one each run.
-        self.token = token or secrets.token_urlsafe()
+        self.token = token or new_preview_token()
         self.static_dir, self.rigs_dir = static_dir, rigs_dir
         self.sink = WebSocketSink(control)
         self.server: Server | None = None
