@@ -96,7 +96,8 @@ def test_the_wheel_carries_the_built_page_the_rigs_and_the_tools(fresh_install: 
     names = set(zipfile.ZipFile(fresh_install.wheel).namelist())
     for name in PAGE_FILES:
         assert f"bridge/preview/static/{name}" in names, sorted(n for n in names if "preview" in n)
-    assert {"models/face/rigs/arkit.json", "avatar_tools/contact_sheet.py"} <= names
+    assert {"models/face/rigs/arkit.json", "avatar_tools/contact_sheet.py", "models/face/data/audio_face.onnx",
+            "models/face/data/audio_face.md"} <= names
     assert not any(n.startswith(("engine_plugins/", "tests/", "node_modules/")) for n in names)
 
 
@@ -166,3 +167,12 @@ def test_render_without_matplotlib_writes_the_take_and_says_how_to_get_the_png(f
     assert not (out / "take.png").exists()
     hints = [line for line in result.stderr.splitlines() if "take.png" in line]
     assert hints == ["take.png not written (matplotlib is missing): pip install 'avatar-bridge[tools]'"]
+
+
+def test_the_installed_package_loads_its_audio_to_face_model(fresh_install: FreshInstall) -> None:
+    code = ("import numpy as np, models.face.audio_face as a; m = a.AudioFaceModel(); "
+            "print(a.__file__); print(m.frames_of(np.zeros(16000, np.float32)).shape)")
+    result = fresh_install.run(str(fresh_install.python), "-c", code)
+    assert result.returncode == 0, result.stderr
+    module_file, shape = result.stdout.splitlines()[:2]
+    assert str(ROOT) not in module_file and shape == "(101, 33)"
