@@ -77,7 +77,7 @@ BASE = "avatars:\n  - name: host\n"
     (BASE + "    gaze_targets:\n      floor: [0, 1]\n", 4, "avatars[0].gaze_targets.floor", "3 finite numbers"),
     (BASE + "    seed: many\n", 3, "avatars[0].seed", "must be a whole number"),
     ("preview_token: short\n", 1, "preview_token", "must be 16 to 200 letters, digits and - _ . ~"),
-    ("preview_token: has spaces and & signs\n", 1, "preview_token", "secrets.token_urlsafe()"),
+    ("preview_token: has spaces and & signs\n", 1, "preview_token", "secrets.token_hex()"),
 ])
 def test_each_mistake_names_file_line_and_field(tmp_path: Path, text: str, line: int, field: str,
                                                 message: str) -> None:
