@@ -19,7 +19,7 @@ $(VENV)/.installed: pyproject.toml
 	$(PIP) install --upgrade pip
 	# torch first, pinned: the CPU build; a bare requirement would pull a multi-GB CUDA build.
 	$(PIP) install torch==2.13.0
-	$(PIP) install -e '.[embeddings,dev,tools]'
+	$(PIP) install -e '.[embeddings,dev,tools,vision]'
 	touch $@
 
 install: $(VENV)/.installed  ## create .venv and install the project
