@@ -238,6 +238,16 @@ def eye_look_weights(eyes: np.ndarray, weights: np.ndarray) -> None:
         weights[_LOOK[f"eyeLookUp{side}"]] = min(max(-pitch / EYE_UP_LIMIT, 0.0), 1.0)
 
 
+def eye_angles_from_weights(weights: np.ndarray) -> np.ndarray:
+    """Eye rotations in the head from the eyeLook* blendshapes (a face tracker's): `eye_look_weights` undone."""
+    w = {name: float(weights[i]) for name, i in _LOOK.items()}
+    angles = []
+    for side, outward in (("Left", 1.0), ("Right", -1.0)):
+        angles += [outward * (w[f"eyeLookOut{side}"] - w[f"eyeLookIn{side}"]) * EYE_YAW_LIMIT,
+                   w[f"eyeLookDown{side}"] * EYE_DOWN_LIMIT - w[f"eyeLookUp{side}"] * EYE_UP_LIMIT]
+    return np.array(angles, np.float32)
+
+
 class Sway:
     """Breathing and a slow idle sway: head [yaw, pitch, roll] offsets as a pure function of t."""
 
