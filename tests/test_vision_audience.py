@@ -106,9 +106,10 @@ def test_a_face_flashing_by_is_nobody() -> None:
 def test_someone_out_of_range_never_arrives_and_the_range_has_hysteresis() -> None:
     audience = Audience()
     assert feed(audience, [(t, [face(0.5, 2.9)]) for t in times(0.0, 5.0)]) == []
-    # Arrived at 2.4 m, then swaying between 2.3 and 2.9 m (within the hysteresis): one visit.
+    # Arrived at 2.4 m, then swaying between 2.35 and 2.95 m, out of range 2 s at a time but within the
+    # hysteresis: one visit.
     frames = [(t, [face(0.5, 2.4)]) for t in times(5.0, 6.0)]
-    frames += [(t, [face(0.5, 2.6 + 0.3 * math.sin(3.0 * t))]) for t in times(6.0, 12.0)]
+    frames += [(t, [face(0.5, 2.65 + 0.3 * math.sin(2.0 * t))]) for t in times(6.0, 14.0)]
     events = feed(audience, frames)
     assert [e.type for e in events] == ["visitor_arrived"]
 
@@ -122,6 +123,34 @@ def test_a_few_missed_frames_keep_the_id() -> None:
     assert [(e.type, e.id) for e in events] == [("visitor_arrived", "v1")]
     assert [v.id for v in audience.visitors] == ["v1"]
     assert audience.visitors[0].last_seen_t == pytest.approx(4.9)
+
+
+def test_someone_else_appearing_elsewhere_does_not_take_a_lost_visitors_id() -> None:
+    audience = Audience()
+    feed(audience, [(t, [face(0.2, 1.5)]) for t in times(0.0, 1.0)])
+    # v1 is lost on the image's left; 0.3 s later someone comes in on its right (1.6 m away from v1).
+    events = feed(audience, [(1.0, []), (1.1, []), (1.2, [])] + [(t, [face(0.8, 1.5)]) for t in times(1.3, 3.0)])
+    assert [(e.type, e.id) for e in events] == [("visitor_arrived", "v2"), ("visitor_left", "v1")]
+    assert events[0].t == pytest.approx(1.3 + ARRIVE_S) and events[1].t == pytest.approx(0.9 + LEAVE_S)
+
+
+def test_a_visitor_who_turns_away_is_followed_by_their_body() -> None:
+    audience = Audience()
+    feed(audience, [(t, [face(0.5, 1.5)]) for t in times(0.0, 1.0)])
+    shoulders = FOCAL * 0.40 / 1.5
+    body = Person((0.5 - shoulders / 2, 0.4, 0.5 + shoulders / 2, 1.0), "pose", shoulders)  # eyes where the face was
+    assert feed(audience, [(t, [body]) for t in times(1.0, 4.0)]) == []
+    assert [(v.id, v.person.kind, round(v.distance_m, 2)) for v in audience.visitors] == [("v1", "pose", 1.5)]
+
+
+def test_frames_close_together_do_not_turn_jitter_into_speed() -> None:
+    # Two trackers report 2 ms apart, every 0.1 s, with the box jittering by a hundredth of the image.
+    frames = []
+    for i in range(40):
+        frames += [(i * DT, [face(0.495, 1.5)]), (i * DT + 0.002, [face(0.505, 1.5)])]
+    audience = Audience()
+    assert [(e.type, e.id) for e in feed(audience, frames)] == [("visitor_arrived", "v1")]
+    assert [v.id for v in audience.visitors] == ["v1"]
 
 
 def test_two_visitors_get_two_ids_and_a_sticky_focus() -> None:

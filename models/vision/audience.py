@@ -55,8 +55,11 @@ DEPTH_WEIGHT = 0.5
 PREDICT_S = 0.5
 #: Timer readings this close to a limit count as reaching it (s): frame intervals summed in floating point.
 EPS = 1e-6
-#: Share of each new measurement in a track's smoothed distance and velocity.
+#: Share of each new measurement in a track's smoothed distance.
 SMOOTHING = 0.5
+#: A track's velocity is averaged over about this long (s): a measurement over an interval dt weighs
+#: dt / VELOCITY_S (at most 1), so frames close together do not turn a jitter of the box into speed.
+VELOCITY_S = 0.2
 
 #: Focus switches to another visitor only when they are at most this share of the focused one's distance
 #: (25 % nearer): two visitors at about the same distance do not trade her gaze every frame...
@@ -227,9 +230,10 @@ class _Track:
         if dt > PREDICT_S:
             self.velocity = (0.0, 0.0, 0.0)
         elif dt > 0.0:  # two reports at one time say nothing about speed
+            weight = min(dt / VELOCITY_S, 1.0)
             (vx, vy, vz), (px, py, pz), (qx, qy, qz) = self.velocity, point, self.point
-            self.velocity = (vx + SMOOTHING * ((px - qx) / dt - vx), vy + SMOOTHING * ((py - qy) / dt - vy),
-                             vz + SMOOTHING * ((pz - qz) / dt - vz))
+            self.velocity = (vx + weight * ((px - qx) / dt - vx), vy + weight * ((py - qy) / dt - vy),
+                             vz + weight * ((pz - qz) / dt - vz))
         self.person, self.point, self.seen_t, self.seen_clock = person, point, t, clock
         self._note_range(t, clock, gap)
 
