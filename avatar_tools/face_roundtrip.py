@@ -344,11 +344,12 @@ def analyse(cases: Sequence[Case], readings: Sequence[Reading], seen_response: f
     combos = []
     for case, r in zip(cases, readings, strict=True):
         if case.kind == "combo":
+            head_error = np.degrees(r.head - rest.head) - np.degrees(case.head)
             combos.append({"label": case.label, "found": r.found,
-                           "head_error_deg": (np.degrees(r.head - rest.head) - np.degrees(case.head)).round(1).tolist(),
+                           "head_error_deg": [round(float(x), 1) for x in head_error],
                            "channels": {name: {"set": value, "read": round(rise(r, name), 3)}
                                         for name, value in case.weights.items()}})
-    return Report(rows, angles, gazes, sides, combos, missed, rest_head.round(2).tolist())
+    return Report(rows, angles, gazes, sides, combos, missed, [round(float(x), 2) for x in rest_head])
 
 
 # -- the tables -------------------------------------------------------------------------------------------------------
@@ -367,10 +368,11 @@ def format_report(report: Report) -> str:
         lines.append(f"| {row.channel} | {row.rest:.2f} | " + " | ".join(cells)
                      + f" | {mirror} | {'yes' if row.seen else '**no**'} | {reads_as} |")
     seen = [row for row in report.channels if row.seen]
-    if seen:
-        for lv in levels:
+    lines.append("")
+    for lv in levels:
+        if seen:
             mae = float(np.nanmean([abs(row.error(lv)) for row in seen]))
-            lines.append(f"\nmean |error| at {lv:g} over the {len(seen)} seen channels: {mae:.2f}")
+            lines.append(f"mean |error| at {lv:g} over the {len(seen)} seen channels: {mae:.2f}")
     lines += ["", f"head (neutral face reads yaw/pitch/roll {report.neutral_head_deg} deg; errors relative to it)",
               "| case | true | read | relative | error |", "|---|---:|---:|---:|---:|"]
     lines += [f"| {row.label} | {row.true_deg:+.1f} | {row.read_deg:+.1f} | {row.relative_deg:+.1f} | "
