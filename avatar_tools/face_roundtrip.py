@@ -169,7 +169,7 @@ def render(cases: Sequence[Case], out: Path, size: int = 512, timeout_s: float =
         os.unlink(f.name)
     if result.returncode != 0:
         raise RenderError(f"render_faces.mjs failed ({result.returncode}):\n{result.stderr[-3000:]}")
-    paths = [Path(line) for line in result.stdout.split()]
+    paths = [Path(line) for line in result.stdout.splitlines() if line]
     if len(paths) != len(cases):
         raise RenderError(f"render_faces.mjs wrote {len(paths)} pictures for {len(cases)} cases")
     return paths
@@ -269,7 +269,7 @@ class Report:
         return [row.channel for row in self.channels if not row.seen]
 
     def angle_sign(self, axis: str) -> str:
-        """"agrees" or "inverted": whether the tracker's reading of `axis` turns the same way as the head."""
+        """Whether the tracker's reading of `axis` turns the same way as the head: "agrees" or "inverted"."""
         rows = [row for row in self.angles if row.axis == axis]
         return "agrees" if sum(row.relative_deg * row.true_deg for row in rows) > 0 else "inverted"
 
