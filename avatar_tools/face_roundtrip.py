@@ -373,8 +373,10 @@ def format_report(report: Report) -> str:
         if seen:
             mae = float(np.nanmean([abs(row.error(lv)) for row in seen]))
             lines.append(f"mean |error| at {lv:g} over the {len(seen)} seen channels: {mae:.2f}")
-    lines += ["", f"head (neutral face reads yaw/pitch/roll {report.neutral_head_deg} deg; errors relative to it)",
-              "| case | true | read | relative | error |", "|---|---:|---:|---:|---:|"]
+    lines.append(f"\nthe neutral face reads head yaw/pitch/roll {report.neutral_head_deg} deg")
+    if report.angles:
+        lines += ["", "head (errors relative to the neutral face's reading)",
+                  "| case | true | read | relative | error |", "|---|---:|---:|---:|---:|"]
     lines += [f"| {row.label} | {row.true_deg:+.1f} | {row.read_deg:+.1f} | {row.relative_deg:+.1f} | "
               f"{row.error_deg:+.1f} |" for row in report.angles]
     for axis in AXES:
@@ -387,8 +389,9 @@ def format_report(report: Report) -> str:
                   "| case | eye axis | true | relative | error |", "|---|---|---:|---:|---:|"]
         lines += [f"| {row.label} | {row.axis} | {row.true_deg:+.1f} | {row.relative_deg:+.1f} | "
                   f"{row.error_deg:+.1f} |" for row in report.gazes]
-    lines += ["", "sides (our X-Left -> its X-Left is anatomical, -> its X-Right is mirrored)",
-              "| pair | same side | other side | verdict |", "|---|---:|---:|---|"]
+    if report.sides:
+        lines += ["", "sides (our X-Left -> its X-Left is anatomical, -> its X-Right is mirrored)",
+                  "| pair | same side | other side | verdict |", "|---|---:|---:|---|"]
     lines += [f"| {s.pair} | {s.same:+.2f} | {s.crossed:+.2f} | {s.verdict} |" for s in report.sides]
     if report.combos:
         lines += ["", "combinations (channel: set -> read above rest; head error deg)"]
