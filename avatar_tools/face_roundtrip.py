@@ -269,11 +269,15 @@ class Report:
         return [row.channel for row in self.channels if not row.seen]
 
     def angle_sign(self, axis: str) -> str:
-        """Whether the tracker's reading of `axis` turns the same way as the head: "agrees" or "inverted"."""
+        """Whether the tracker's reading of `axis` turns the same way as the head: "agrees", "inverted", or
+        "untested" (no case turned it)."""
         rows = [row for row in self.angles if row.axis == axis]
+        if not rows:
+            return "untested"
         return "agrees" if sum(row.relative_deg * row.true_deg for row in rows) > 0 else "inverted"
 
     def to_json(self) -> dict[str, Any]:
+        """The findings as plain JSON values."""
         return {"channels": [asdict(row) | {"read": {str(k): v for k, v in row.read.items()}}
                              for row in self.channels],
                 "angles": [asdict(row) for row in self.angles], "gazes": [asdict(row) for row in self.gazes],
