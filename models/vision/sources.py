@@ -38,7 +38,7 @@ import av
 import av.error
 import cv2
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageOps
 
 from models.errors import RequestError
 
@@ -333,7 +333,7 @@ def open_source(spec: str | int | Path, *, fps: float | None = None, seconds: fl
     """The source `spec` names: an int or a string of digits is a camera; a folder, its images (at `fps`); a file
     with an image suffix, a still (`seconds` long at `fps`); any other file, a video (`fps` and `seconds` unused:
     a file has its own). Raises SourceError."""
-    if isinstance(spec, int) and not isinstance(spec, bool):
+    if isinstance(spec, int):  # a bool too, which CameraSource refuses
         return CameraSource(spec)
     if isinstance(spec, str) and spec.strip().isdigit():
         return CameraSource(int(spec.strip()))
@@ -399,17 +399,24 @@ def decode_image(data: bytes, fmt: str, width: int | None = None, height: int | 
                                              f"{width * height * 3} (width * height * 3)", "image")
         # A copy: the caller's bytes are read-only, and the frame must not keep the whole request alive.
         return np.frombuffer(data, np.uint8).reshape(height, width, 3).copy()
-    real_width, real_height = _encoded_size(data, fmt)
-    _check_pixels(real_width, real_height, "image")
-    for name, given, real in (("width", width, real_width), ("height", height, real_height)):
-        if given is not None and given != real:
-            raise RequestError("bad_size", f"{name} is {given} but the {fmt} image's is {real}", name)
-    # Orientation ignored: the size checked above is the size returned (a client's camera frames carry no EXIF).
-    bgr = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR | cv2.IMREAD_IGNORE_ORIENTATION)
-    if bgr is None:
-        raise RequestError("bad_image", f"image is damaged: its {fmt} header reads but the image does not decode",
-                           "image")
-    return _rgb(bgr)
+    try:
+        # Pillow reads the header on open and decodes only on load: the size is checked before any pixel is made.
+        image = Image.open(io.BytesIO(data), formats=[fmt.upper()])
+    except (OSError, ValueError, SyntaxError):  # UnidentifiedImageError is an OSError
+        raise RequestError("bad_image", f"image is not {fmt} data (format says {fmt}; check the encoder, or the "
+                                        "format the bytes are in)", "image") from None
+    with image:
+        real_width, real_height = image.size
+        _check_pixels(real_width, real_height, "image")
+        for name, given, real in (("width", width, real_width), ("height", height, real_height)):
+            if given is not None and given != real:
+                raise RequestError("bad_size", f"{name} is {given} but the {fmt} image's is {real}", name)
+        try:
+            # Orientation ignored: the size checked is the size returned (a client's camera frames carry no EXIF).
+            return np.array(image.convert("RGB"), dtype=np.uint8, order="C")
+        except (OSError, ValueError, SyntaxError) as exc:  # a cut-off or corrupt body
+            raise RequestError("bad_image", f"image is damaged: its {fmt} header reads but the image does not "
+                                            f"decode ({exc})", "image") from None
 
 
 class LatestFrame:
@@ -532,17 +539,6 @@ def _read_image(path: Path) -> np.ndarray:
         raise SourceError(f"{path}: not an image Pillow can read ({type(exc).__name__}: {exc})") from None
 
 
-def _encoded_size(data: bytes, fmt: str) -> tuple[int, int]:
-    """A jpeg or png's (width, height) from its header, checking it is that format; nothing is decoded."""
-    wanted = {"jpeg": "JPEG", "png": "PNG"}[fmt]
-    try:
-        with Image.open(io.BytesIO(data), formats=[wanted]) as image:
-            return image.size
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
-        raise RequestError("bad_image", f"image is not {fmt} data (format says {fmt}; check the encoder, or the "
-                                        "format the bytes are in)", "image") from None
-
-
 def _check_pixels(width: int, height: int, field: str) -> None:
     if width * height > MAX_FRAME_PIXELS or max(width, height) > MAX_FRAME_SIDE:
         raise RequestError("too_large", f"the frame is {width} x {height} = {width * height} pixels; the limit is "
@@ -572,8 +568,9 @@ def _open_media(path: Path, kind: str) -> tuple[Any, Any]:
     try:
         container = av.open(str(path), mode="r")
     except av.error.FFmpegError as exc:
-        raise SourceError(f"{path}: not a video or audio file FFmpeg can read ({_ffmpeg_reason(exc)}); if it is a "
-                          "recording that was cut off, its index may be missing: remux it, or record to mkv") from None
+        raise SourceError(f"{path}: not a video or audio file FFmpeg can read ({_ffmpeg_reason(exc)}): give one "
+                          "(mp4, mkv, webm, mov, ...); an mp4 or mov recording cut off before it was finished has no "
+                          "index and cannot be read, so record to mkv, which survives a crash") from None
     streams = container.streams.video if kind == "video" else container.streams.audio
     return container, streams[0] if streams else None
 
