@@ -64,21 +64,24 @@ def write_clip(path: Path, codec: str, options: dict[str, str], audio: tuple[str
     names (codec, rate)."""
     with av.open(str(path), "w", options=container_options or {}) as container:
         video = container.add_stream(codec, rate=FPS)
+        assert isinstance(video, av.VideoStream)
         video.width = video.height = SIDE
         video.pix_fmt = "yuv420p"
-        video.options = options
-        sound = None
+        video.options = dict(options)
+        sound: av.AudioStream | None = None
         if audio is not None:  # every stream is added before the first packet is written
             codec_name, rate = audio
-            sound = container.add_stream(codec_name, rate=rate)
-            sound.layout = "stereo"
+            added = container.add_stream(codec_name, rate=rate)
+            assert isinstance(added, av.AudioStream)
+            added.layout = "stereo"
+            sound = added
         for i in range(FRAMES):
             for packet in video.encode(av.VideoFrame.from_ndarray(portrait_frame(i), format="rgb24")):
                 container.mux(packet)
         for packet in video.encode():
             container.mux(packet)
         if sound is not None:
-            rate = sound.rate
+            rate = sound.codec_context.sample_rate
             t = np.arange(FRAMES * rate // FPS) / rate
             tone = (TONE_AMPLITUDE * np.sin(2 * np.pi * TONE_HZ * t)).astype(np.float32)
             stereo = np.stack([tone, tone])

@@ -32,12 +32,14 @@ from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 import av
 import av.error
 import cv2
 import numpy as np
+from av.container import InputContainer
+from av.video.stream import VideoStream
 from PIL import Image, ImageOps
 
 from models.errors import RequestError
@@ -179,12 +181,12 @@ class VideoFileSource:
         self.path = Path(path)
         self.error: str | None = None
         self.frames_read = 0
-        self._container: Any = None
-        self._container, stream = _open_media(self.path, "video")
-        if stream is None:
+        self._container: InputContainer | None = _open_media(self.path)
+        if not self._container.streams.video:
             self.close()
             raise SourceError(f"{self.path}: has no video stream (audio only?): give a video file, an image or a "
                               "folder of images")
+        stream = self._container.streams.video[0]
         rate = stream.average_rate or stream.guessed_rate
         self.fps: float | None = float(rate) if rate else None
         self.size = (int(stream.codec_context.width), int(stream.codec_context.height))
@@ -192,16 +194,16 @@ class VideoFileSource:
 
     def frames(self) -> Iterator[VideoFrame]:
         """The file's frames in order, from the start (each call rewinds)."""
-        if not self._fresh:
+        if not self._fresh or self._container is None:
             self.close()
-            self._container, _ = _open_media(self.path, "video")
+            self._container = _open_media(self.path)
         self._fresh = False
         self.error = None
         self.frames_read = 0
         container = self._container
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"  # frame and slice threads: decoding keeps up with 1080p on a laptop
-        base = stream.time_base
+        base = stream.time_base or Fraction(1, 90000)  # a stream always has one once opened; 90 kHz is MPEG's
         start = stream.start_time
         last_t: float | None = None
         try:
@@ -218,11 +220,11 @@ class VideoFileSource:
             self.error = (f"{self.path}: damaged after {self.frames_read} frames ({_ffmpeg_reason(exc)}); the frames "
                           "before the damage were played")
         else:
-            self.error = self._cut_short(stream, last_t)
+            self.error = self._cut_short(stream, container, last_t)
         if self.error:
             log.warning("%s", self.error)
 
-    def _cut_short(self, stream: Any, last_t: float | None) -> str | None:
+    def _cut_short(self, stream: VideoStream, container: InputContainer, last_t: float | None) -> str | None:
         """Why a file that decoded without error still ended early, by its header's frame count or duration."""
         if self.frames_read == 0:
             return f"{self.path}: no frame could be decoded (the file is empty or damaged)"
@@ -230,7 +232,7 @@ class VideoFileSource:
         if expected and self.frames_read < expected:
             return (f"{self.path}: ended after {self.frames_read} of the {expected} frames its header lists "
                     "(cut off or damaged); the frames before were played")
-        duration = _duration_s(stream, self._container)
+        duration = _duration_s(stream, container)
         end = (last_t or 0.0) + 1.0 / (self.fps or DEFAULT_FPS)
         if not expected and duration is not None and end < duration - TRUNCATED_SLACK_S:
             return (f"{self.path}: ended at {end:.2f} s of the {duration:.2f} s its header gives (cut off or "
@@ -352,10 +354,11 @@ def read_audio(path: str | Path) -> tuple[np.ndarray, int] | None:
     audio stream. Audio damaged part way is kept up to the damage (logged). Raises SourceError for a file FFmpeg
     cannot read."""
     path = Path(path)
-    container, stream = _open_media(path, "audio")
+    container = _open_media(path)
     with container:
-        if stream is None:
+        if not container.streams.audio:
             return None
+        stream = container.streams.audio[0]
         rate = int(stream.codec_context.sample_rate or stream.rate)
         # Planar float at the stream's own layout and rate: we average the channels ourselves, as decode_pcm does
         # (libswresample's stereo-to-mono mix scales by 1/sqrt(2) per channel, so a full-scale tone would clip).
@@ -552,15 +555,14 @@ def _check_fps(fps: float) -> float:
     return float(fps)
 
 
-def _natural_key(path: Path) -> list[Any]:
+def _natural_key(path: Path) -> list[int | str]:
     """Name order with runs of digits compared as numbers: frame_2 before frame_10."""
     return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", path.name)]
 
 
-def _open_media(path: Path, kind: str) -> tuple[Any, Any]:
-    """The file opened by PyAV and its first stream of `kind` ("video", "audio"; None if it has none). Raises
-    SourceError, never an FFmpeg error: a missing file, a folder, a device or FIFO (reading one could block forever),
-    or a file FFmpeg cannot read."""
+def _open_media(path: Path) -> InputContainer:
+    """The file opened by PyAV for reading. Raises SourceError, never an FFmpeg error: a missing file, a folder, a
+    device or FIFO (reading one could block forever), or a file FFmpeg cannot read."""
     if not path.exists():
         raise SourceError(f"{path}: no such file")
     if not path.is_file():
@@ -571,8 +573,7 @@ def _open_media(path: Path, kind: str) -> tuple[Any, Any]:
         raise SourceError(f"{path}: not a video or audio file FFmpeg can read ({_ffmpeg_reason(exc)}): give one "
                           "(mp4, mkv, webm, mov, ...); an mp4 or mov recording cut off before it was finished has no "
                           "index and cannot be read, so record to mkv, which survives a crash") from None
-    streams = container.streams.video if kind == "video" else container.streams.audio
-    return container, streams[0] if streams else None
+    return container
 
 
 def _ffmpeg_reason(exc: av.error.FFmpegError) -> str:
@@ -580,7 +581,7 @@ def _ffmpeg_reason(exc: av.error.FFmpegError) -> str:
     return str(getattr(exc, "strerror", None) or exc).strip() or type(exc).__name__
 
 
-def _duration_s(stream: Any, container: Any) -> float | None:
+def _duration_s(stream: VideoStream, container: InputContainer) -> float | None:
     if stream.duration is not None and stream.time_base is not None:
         return float(stream.duration * Fraction(stream.time_base))
     if container.duration is not None:
