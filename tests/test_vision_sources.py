@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,13 +59,17 @@ def has_encoder(name: str) -> bool:
 
 
 def write_clip(path: Path, codec: str, options: dict[str, str], audio: tuple[str, int] | None = None,
-               container_options: dict[str, str] | None = None) -> Path:
-    """Encode FRAMES frames of the shifting portrait at FPS, with a stereo TONE_HZ sine (both channels) if `audio`
-    names (codec, rate)."""
+               container_options: dict[str, str] | None = None, frame_of: Callable[[int], np.ndarray] = portrait_frame,
+               rotation: int = 0, audio_delay_s: float = 0.0) -> Path:
+    """Encode FRAMES frames (`frame_of(i)`: the shifting portrait) at FPS, marked to be shown turned `rotation`
+    degrees counterclockwise; with a stereo TONE_HZ sine (both channels) from `audio_delay_s` on if `audio` names
+    (codec, rate)."""
     with av.open(str(path), "w", options=container_options or {}) as container:
         video = container.add_stream(codec, rate=FPS)
         assert isinstance(video, av.VideoStream)
-        video.width = video.height = SIDE
+        video.height, video.width = frame_of(0).shape[:2]
+        if rotation:
+            video.set_display_rotation(rotation)
         video.pix_fmt = "yuv420p"
         video.options = dict(options)
         sound: av.AudioStream | None = None
@@ -76,7 +80,7 @@ def write_clip(path: Path, codec: str, options: dict[str, str], audio: tuple[str
             added.layout = "stereo"
             sound = added
         for i in range(FRAMES):
-            for packet in video.encode(av.VideoFrame.from_ndarray(portrait_frame(i), format="rgb24")):
+            for packet in video.encode(av.VideoFrame.from_ndarray(frame_of(i), format="rgb24")):
                 container.mux(packet)
         for packet in video.encode():
             container.mux(packet)
@@ -90,7 +94,7 @@ def write_clip(path: Path, codec: str, options: dict[str, str], audio: tuple[str
                 frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(stereo[:, start:start + size]), format="fltp",
                                                    layout="stereo")
                 frame.sample_rate = rate
-                frame.pts = start
+                frame.pts = start + round(audio_delay_s * rate)
                 for packet in sound.encode(frame):
                     container.mux(packet)
             for packet in sound.encode():
@@ -173,6 +177,32 @@ def test_video_file_frames_again_rewinds(mpeg4_silent: Clip) -> None:
     source.close()
     assert first == [f.index for f in again] == list(range(FRAMES))
     assert again[0].t == 0.0 and mean_abs_error(again[0].image, portrait_frame(0)) < mpeg4_silent.max_error
+
+
+def test_phone_video_is_turned_upright(tmp_path: Path) -> None:
+    """A phone records portrait video sideways with a rotation in the file; frames come out as it is shown."""
+    def stored(i: int) -> np.ndarray:
+        return np.ascontiguousarray(portrait_frame(i)[: SIDE // 2])  # 256 wide, 128 high as stored
+
+    path = write_clip(tmp_path / "phone.mp4", "libx264", H264_OPTIONS, frame_of=stored, rotation=-90)
+    source = VideoFileSource(path)
+    assert source.size == (SIDE // 2, SIDE)
+    frames = list(source.frames())
+    source.close()
+    assert len(frames) == FRAMES
+    shown = np.rot90(stored(7), k=-1)  # -90: a quarter turn clockwise
+    assert mean_abs_error(frames[7].image, shown) < 4.0
+    assert mean_abs_error(frames[7].image, np.rot90(stored(7), k=1)) > 20.0
+
+
+def test_audio_starting_late_is_aligned_to_the_frames(tmp_path: Path) -> None:
+    path = write_clip(tmp_path / "late.mp4", "libx264", H264_OPTIONS, ("aac", 24000), audio_delay_s=0.5)
+    result = read_audio(path)
+    assert result is not None
+    audio, rate = result
+    onset = int(np.argmax(np.abs(audio) > 0.1)) / rate
+    assert abs(onset - 0.5) < 0.01
+    assert abs(len(audio) - (FRAMES / FPS + 0.5) * rate) <= 1024
 
 
 @pytest.mark.timeout(30)

@@ -172,8 +172,10 @@ class CameraSource:
 
 
 class VideoFileSource:
-    """A video file through PyAV (any container and codec FFmpeg reads). `t` is each frame's pts from the stream's
-    start. A file damaged or cut off plays up to the damage; `frames()` then ends and `error` says why."""
+    """A video file through PyAV (any container and codec FFmpeg reads), its frames turned upright by the rotation
+    a phone records in it. `t` is each frame's pts from the video stream's start. Opening decodes the first frame,
+    so a file without a playable video is a SourceError at once; a file damaged or cut off later plays up to the
+    damage, then `frames()` ends and `error` says why."""
 
     live = False
 
@@ -181,26 +183,32 @@ class VideoFileSource:
         self.path = Path(path)
         self.error: str | None = None
         self.frames_read = 0
-        self._container: InputContainer | None = _open_media(self.path)
-        if not self._container.streams.video:
-            self.close()
-            raise SourceError(f"{self.path}: has no video stream (audio only?): give a video file, an image or a "
-                              "folder of images")
-        stream = self._container.streams.video[0]
-        rate = stream.average_rate or stream.guessed_rate
-        self.fps: float | None = float(rate) if rate else None
-        self.size = (int(stream.codec_context.width), int(stream.codec_context.height))
-        self._fresh = True  # the open container is at the start
+        self._container: InputContainer | None = None
+        with _open_media(self.path) as container:
+            if not container.streams.video:
+                raise SourceError(f"{self.path}: has no video stream (audio only?): give a video file, an image or a "
+                                  "folder of images")
+            stream = container.streams.video[0]
+            rate = stream.average_rate or stream.guessed_rate
+            self.fps: float | None = float(rate) if rate else None
+            first = self._first_frame(container, stream)
+        self.size = (first.shape[1], first.shape[0])  # upright: a phone's portrait video is stored sideways
+
+    def _first_frame(self, container: InputContainer, stream: VideoStream) -> np.ndarray:
+        try:
+            for frame in container.decode(stream):
+                return _upright(frame)
+        except av.error.FFmpegError as exc:
+            raise SourceError(f"{self.path}: its video does not decode ({_ffmpeg_reason(exc)}): the file is damaged, "
+                              "or its codec is one this FFmpeg lacks") from None
+        raise SourceError(f"{self.path}: its video stream has no frames")
 
     def frames(self) -> Iterator[VideoFrame]:
-        """The file's frames in order, from the start (each call rewinds)."""
-        if not self._fresh or self._container is None:
-            self.close()
-            self._container = _open_media(self.path)
-        self._fresh = False
+        """The file's frames in order, from the start (each call opens the file again)."""
+        self.close()
+        self._container = container = _open_media(self.path)
         self.error = None
         self.frames_read = 0
-        container = self._container
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"  # frame and slice threads: decoding keeps up with 1080p on a laptop
         base = stream.time_base or Fraction(1, 90000)  # a stream always has one once opened; 90 kHz is MPEG's
@@ -213,7 +221,7 @@ class VideoFileSource:
                 else:
                     start = frame.pts if start is None else start
                     t = float((frame.pts - start) * base)
-                yield VideoFrame(np.ascontiguousarray(frame.to_ndarray(format="rgb24")), t, self.frames_read)
+                yield VideoFrame(_upright(frame), t, self.frames_read)
                 self.frames_read += 1
                 last_t = t
         except av.error.FFmpegError as exc:
@@ -240,7 +248,7 @@ class VideoFileSource:
         return None
 
     def close(self) -> None:
-        """Close the file."""
+        """Close the file (not while another thread iterates frames())."""
         if self._container is not None:
             self._container.close()
             self._container = None
@@ -351,27 +359,33 @@ def open_source(spec: str | int | Path, *, fps: float | None = None, seconds: fl
 
 def read_audio(path: str | Path) -> tuple[np.ndarray, int] | None:
     """A media file's sound as float32 mono (channels averaged) at its own sample rate, or None when it has no
-    audio stream. Audio damaged part way is kept up to the damage (logged). Raises SourceError for a file FFmpeg
-    cannot read."""
+    audio stream. In a video, sample 0 is at the frames' t = 0: audio that starts later is preceded by silence,
+    audio that starts earlier is cut. Audio damaged part way is kept up to the damage (logged). Raises SourceError
+    for a file FFmpeg cannot read."""
     path = Path(path)
-    container = _open_media(path)
-    with container:
+    with _open_media(path) as container:
         if not container.streams.audio:
             return None
         stream = container.streams.audio[0]
         rate = int(stream.codec_context.sample_rate or stream.rate)
+        video_start = _start_s(container.streams.video[0]) if container.streams.video else None
         # Planar float at the stream's own layout and rate: we average the channels ourselves, as decode_pcm does
-        # (libswresample's stereo-to-mono mix scales by 1/sqrt(2) per channel, so a full-scale tone would clip).
+        # (libswresample's stereo-to-mono mix scales each channel by 1/sqrt(2): a full-scale tone would clip).
         resampler = av.AudioResampler(format="fltp")
         chunks: list[np.ndarray] = []
+        first_time: float | None = None  # the first decoded frame's time: after the codec's priming, unlike start_time
         try:
             for frame in container.decode(stream):
-                for planar in resampler.resample(frame):
-                    chunks.append(planar.to_ndarray().mean(axis=0, dtype=np.float32))
+                first_time = frame.time if first_time is None else first_time
+                chunks.extend(planar.to_ndarray().mean(axis=0, dtype=np.float32)
+                              for planar in resampler.resample(frame))
         except av.error.FFmpegError as exc:
             log.warning("%s: audio damaged after %.2f s (%s); kept the audio before", path,
                         sum(map(len, chunks)) / rate, _ffmpeg_reason(exc))
-    audio = np.concatenate(chunks).astype(np.float32) if chunks else np.zeros(0, np.float32)
+    audio = np.concatenate(chunks) if chunks else np.zeros(0, np.float32)
+    if video_start is not None and first_time is not None:
+        lead = round((first_time - video_start) * rate)
+        audio = np.concatenate([np.zeros(lead, np.float32), audio]) if lead > 0 else audio[-lead:]
     return audio, rate
 
 
@@ -579,6 +593,20 @@ def _open_media(path: Path) -> InputContainer:
 def _ffmpeg_reason(exc: av.error.FFmpegError) -> str:
     """FFmpeg's reason without the file name and error number PyAV adds."""
     return str(getattr(exc, "strerror", None) or exc).strip() or type(exc).__name__
+
+
+def _upright(frame: av.VideoFrame) -> np.ndarray:
+    """The frame as RGB, turned by the rotation its file gives (counterclockwise, in quarter turns; flips ignored)."""
+    rgb = frame.to_ndarray(format="rgb24")
+    quarter_turns = round((frame.rotation or 0) / 90) % 4
+    return np.ascontiguousarray(np.rot90(rgb, quarter_turns) if quarter_turns else rgb)
+
+
+def _start_s(stream: VideoStream) -> float:
+    """Where a stream starts on its file's clock (s)."""
+    if stream.start_time is None or stream.time_base is None:
+        return 0.0
+    return float(stream.start_time * stream.time_base)
 
 
 def _duration_s(stream: VideoStream, container: InputContainer) -> float | None:
