@@ -434,17 +434,20 @@ class FakeCapture:
 
 
 @pytest.mark.timeout(10)
-def test_camera_unplugged_ends_frames_and_says_lost(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(("good", "words"), [(5, "camera 0 stopped delivering frames"),
+                                             (0, "camera 0 opened but delivered no frame")])
+def test_camera_unplugged_ends_frames_and_says_lost(good: int, words: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(FakeCapture, "good", good)
     monkeypatch.setattr(sources.cv2, "VideoCapture", FakeCapture)
     monkeypatch.setattr(sources, "CAMERA_LOST_S", 0.2)
     camera = CameraSource(0)
     assert (camera.fps, camera.size, camera.live) == (30.0, (64, 48), True)
     start = time.monotonic()
     frames = list(camera.frames())
-    assert [f.index for f in frames] == list(range(FakeCapture.good))
+    assert [f.index for f in frames] == list(range(good))
     assert all(start <= f.t <= time.monotonic() for f in frames)
-    assert frames[0].image[0, 0].tolist() == [0, 0, 255]  # RGB
-    assert camera.lost and camera.error is not None and "camera 0 stopped delivering frames" in camera.error
+    assert all(f.image[0, 0].tolist() == [0, 0, 255] for f in frames)  # OpenCV's blue, as RGB
+    assert camera.lost and camera.error is not None and words in camera.error
     assert 0.2 <= time.monotonic() - start < 2.0
 
 
@@ -590,19 +593,31 @@ def test_latest_frame_close_stops_the_thread(realtime: bool, tmp_path: Path) -> 
     assert pump.get(timeout=None) is None  # then nothing: no wait forever after close
 
 
-def test_latest_frame_get_times_out() -> None:
-    """A source that has nothing yet: get returns None after its timeout, not before."""
+def test_latest_frame_get_times_out_and_close_frees_a_waiting_consumer() -> None:
+    """A source stuck in a read (a camera that hangs): get returns None after its timeout, not before; a consumer
+    waiting without a timeout is let go by close(), which does not wait on the stuck read past its own timeout."""
     gate = threading.Event()
 
-    class Slow(FakeSource):
+    class Stuck(FakeSource):
         def frames(self) -> Iterator[VideoFrame]:
-            gate.wait(5.0)
+            gate.wait(10.0)
             yield from super().frames()
 
-    pump = LatestFrame(Slow(1), realtime=False)
+    pump = LatestFrame(Stuck(1), realtime=False)
     start = time.monotonic()
     assert pump.get(timeout=0.2) is None
     assert 0.19 <= time.monotonic() - start < 1.0
+    got: list[VideoFrame | None] = []
+    consumer = threading.Thread(target=lambda: got.append(pump.get(timeout=None)))
+    consumer.start()
+    time.sleep(0.05)
+    pump.close(timeout=0.1)
+    consumer.join(1.0)
+    assert not consumer.is_alive() and got == [None]
+    assert pump.running  # still in the read; it ends when the read returns
     gate.set()
-    assert pump.get(timeout=5.0) is not None
-    pump.close()
+    for _ in range(100):
+        if not pump.running:
+            break
+        time.sleep(0.01)
+    assert not pump.running and pump.done and pump.read == 0

@@ -1,10 +1,10 @@
 """Where camera frames come from: a webcam, a video file, a folder of images, a single image, or a client's frames.
 
-    CameraSource (cv2) ─┐
-    VideoFileSource (PyAV) ─┤
-    ImageFolderSource ─┼─► FrameSource.frames() ─► VideoFrame (RGB, t, index) ─► LatestFrame ─► trackers
-    ImageSource ─┘
-    a client's bytes ─► decode_image ─► RGB array
+    CameraSource (a webcam, OpenCV) ──┐
+    VideoFileSource (PyAV) ───────────┤
+    ImageFolderSource ────────────────┼─► frames() ─► VideoFrame (RGB, t, index) ─► LatestFrame ─► trackers
+    ImageSource (a still) ────────────┘
+    a client's jpeg, png or rgb24 bytes ─► decode_image ─► RGB array ─► trackers
 
 A source is a generator of frames: it does work only when iterated, so a slow consumer slows a file down instead
 of piling frames up. A camera cannot be slowed (`live`): `LatestFrame` reads it on its own thread and keeps only
@@ -113,8 +113,8 @@ class FrameSource(Protocol):
 
 
 class CameraSource:
-    """A webcam through OpenCV (V4L2 on Linux). Opening checks that it delivers; a camera whose reads fail for
-    `CAMERA_LOST_S` is lost: `frames()` ends, `lost` is set and `error` says what to check."""
+    """A webcam through OpenCV (V4L2 on Linux); one that does not open is a SourceError saying what to check. A
+    camera whose reads fail for `CAMERA_LOST_S` is lost: `frames()` ends, `lost` is set and `error` says why."""
 
     live = True
 
@@ -159,9 +159,11 @@ class CameraSource:
             failing_since = t if failing_since is None else failing_since
             if t - failing_since >= CAMERA_LOST_S:
                 self.lost = True
-                self.error = (f"camera {self.index} stopped delivering frames (none for {CAMERA_LOST_S:g} s, after "
+                self.error = (f"camera {self.index} stopped delivering frames (none for {CAMERA_LOST_S:g} s after "
                               f"{self.frames_read}): check that it is still plugged in and that no other program "
-                              "took it")
+                              "took it" if self.frames_read else
+                              f"camera {self.index} opened but delivered no frame in {CAMERA_LOST_S:g} s: another "
+                              "program may be using it (close it), or the driver may not stream")
                 log.warning("%s", self.error)
                 return
             time.sleep(CAMERA_RETRY_S)
@@ -462,10 +464,10 @@ class LatestFrame:
 
     def get(self, timeout: float | None = None) -> VideoFrame | None:
         """The newest frame not yet taken, waiting up to `timeout` s (None: until one comes or the pump ends);
-        None on timeout or once the pump is done and every frame kept was taken."""
+        None on timeout, after close(), or once the pump is done and every frame kept was taken."""
         deadline = None if timeout is None else time.monotonic() + timeout
         with self._cond:
-            while self._slot is None and not self.done:
+            while self._slot is None and not self.done and not self._stop.is_set():
                 remaining = None if deadline is None else deadline - time.monotonic()
                 if remaining is not None and remaining <= 0:
                     return None
