@@ -40,7 +40,7 @@ import cv2
 import numpy as np
 from av.container import InputContainer
 from av.video.stream import VideoStream
-from PIL import Image, ImageOps
+from PIL import Image
 
 from models.errors import RequestError
 
@@ -419,23 +419,23 @@ def decode_image(data: bytes, fmt: str, width: int | None = None, height: int | 
         # A copy: the caller's bytes are read-only, and the frame must not keep the whole request alive.
         return np.frombuffer(data, np.uint8).reshape(height, width, 3).copy()
     try:
-        # Pillow reads the header on open and decodes only on load: the size is checked before any pixel is made.
-        image = Image.open(io.BytesIO(data), formats=[fmt.upper()])
+        # Pillow reads only the header on open: format and size are checked before a pixel is decoded.
+        with Image.open(io.BytesIO(data), formats=[fmt.upper()]) as header:
+            real_width, real_height = header.size
     except (OSError, ValueError, SyntaxError):  # UnidentifiedImageError is an OSError
         raise RequestError("bad_image", f"image is not {fmt} data (format says {fmt}; check the encoder, or the "
                                         "format the bytes are in)", "image") from None
-    with image:
-        real_width, real_height = image.size
-        _check_pixels(real_width, real_height, "image")
-        for name, given, real in (("width", width, real_width), ("height", height, real_height)):
-            if given is not None and given != real:
-                raise RequestError("bad_size", f"{name} is {given} but the {fmt} image's is {real}", name)
-        try:
-            # Orientation ignored: the size checked is the size returned (a client's camera frames carry no EXIF).
-            return np.array(image.convert("RGB"), dtype=np.uint8, order="C")
-        except (OSError, ValueError, SyntaxError) as exc:  # a cut-off or corrupt body
-            raise RequestError("bad_image", f"image is damaged: its {fmt} header reads but the image does not "
-                                            f"decode ({exc})", "image") from None
+    _check_pixels(real_width, real_height, "image")
+    for name, given, real in (("width", width, real_width), ("height", height, real_height)):
+        if given is not None and given != real:
+            raise RequestError("bad_size", f"{name} is {given} but the {fmt} image's is {real}", name)
+    # Decoded by OpenCV: 4-5x faster than Pillow at 720p. Orientation ignored, so the size checked is the size
+    # returned (a client's camera frames carry no EXIF).
+    image = _decode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR | cv2.IMREAD_IGNORE_ORIENTATION)
+    if image is None:
+        raise RequestError("bad_image", f"image is damaged: its {fmt} header reads but the image does not decode "
+                                        "(cut off?)", "image")
+    return image
 
 
 class LatestFrame:
@@ -549,13 +549,25 @@ def _rgb(image: np.ndarray) -> np.ndarray:
 
 def _read_image(path: Path) -> np.ndarray:
     """An image file as RGB, turned upright by its EXIF orientation (a phone's portrait is stored sideways)."""
+    if not path.is_file():  # a FIFO or device would block the read or never end
+        raise SourceError(f"{path}: no such file" if not path.exists() else f"{path}: not a regular file")
     try:
-        with Image.open(path) as opened:
-            upright = ImageOps.exif_transpose(opened) or opened
-            return np.array(upright.convert("RGB"), dtype=np.uint8, order="C")
-    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
-        # UnidentifiedImageError and a truncated file are OSErrors; a few broken headers raise SyntaxError.
-        raise SourceError(f"{path}: not an image Pillow can read ({type(exc).__name__}: {exc})") from None
+        raw = np.fromfile(path, np.uint8)  # then imdecode: cv2.imread cannot open non-ASCII paths on Windows
+    except OSError as exc:
+        raise SourceError(f"{path}: cannot read it ({exc.strerror})") from None
+    image = _decode(raw, cv2.IMREAD_COLOR)
+    if image is None:
+        raise SourceError(f"{path}: not an image OpenCV can read (damaged, or not the format its name says)")
+    return image
+
+
+def _decode(data: np.ndarray, flags: int) -> np.ndarray | None:
+    """Encoded image bytes as RGB, or None when OpenCV cannot decode them."""
+    try:
+        bgr = cv2.imdecode(data, flags)
+    except cv2.error:  # most failures return None; a few decoders raise
+        return None
+    return None if bgr is None else _rgb(bgr)
 
 
 def _check_pixels(width: int, height: int, field: str) -> None:
