@@ -64,7 +64,8 @@ FRAME_FORMATS = ("jpeg", "png", "rgb24")
 CAMERA_LOST_S = 2.0
 #: Pause (s) between reads of a camera that failed, so a failing camera does not spin a core.
 CAMERA_RETRY_S = 0.05
-#: A file whose last frame ends more than this (s) before the duration its header gives was cut off or damaged.
+#: A file that ends more than this (s) short of the frame count or duration its header gives was cut off or damaged
+#: (a frame or two fewer is an edit list trimming the start).
 TRUNCATED_SLACK_S = 0.1
 
 
@@ -239,14 +240,14 @@ class VideoFileSource:
         if self.frames_read == 0:
             return f"{self.path}: no frame could be decoded (the file is empty or damaged)"
         expected = int(stream.frames or 0)  # 0: the container does not say (Matroska, WebM)
-        if expected and self.frames_read < expected:
+        if expected and expected - self.frames_read > TRUNCATED_SLACK_S * (self.fps or DEFAULT_FPS):
             return (f"{self.path}: ended after {self.frames_read} of the {expected} frames its header lists "
-                    "(cut off or damaged); the frames before were played")
+                    "(cut off or damaged); the frames before came through")
         duration = _duration_s(stream, container)
         end = (last_t or 0.0) + 1.0 / (self.fps or DEFAULT_FPS)
         if not expected and duration is not None and end < duration - TRUNCATED_SLACK_S:
             return (f"{self.path}: ended at {end:.2f} s of the {duration:.2f} s its header gives (cut off or "
-                    "damaged); the frames before were played")
+                    "damaged); the frames before came through")
         return None
 
     def close(self) -> None:
