@@ -229,7 +229,7 @@ class VideoFileSource:
                 last_t = t
         except av.error.FFmpegError as exc:
             self.error = (f"{self.path}: damaged after {self.frames_read} frames ({_ffmpeg_reason(exc)}); the frames "
-                          "before the damage were played")
+                          "before the damage came through")
         else:
             self.error = self._cut_short(stream, container, last_t)
         if self.error:
