@@ -1,0 +1,337 @@
+"""Retarget MediaPipe pose and hand landmarks onto our humanoid: a performer on a webcam puppeteers the avatar.
+
+Axes. MediaPipe's world landmarks are metres with x to the image's right, y down and z away from the camera;
+pose points are centred on the hips' midpoint, hand points near the hand's centre. The performer faces the
+camera and the avatar faces the viewer, and the mapping is anatomical: the performer's left (image right, +x)
+is the avatar's left (-X), up is -y, and towards the camera (-z) is her forward (+Z). So p_unity = -p_mediapipe.
+
+Which landmark stands for which joint (the points a test writes from our skeleton's forward kinematics):
+    pose 11/12 shoulders: Left/RightUpperArm; 13/14 elbows: LowerArm; 15/16 wrists: Hand;
+    17/18 pinky knuckles: LittleProximal; 19/20 index knuckles: IndexProximal; 23/24 hips: UpperLeg;
+    25/26 knees: LowerLeg; 27/28 ankles: Foot; 31/32 foot index: the toes' tip.
+    hand 0 wrist: Hand; finger f (thumb, index, middle, ring, little) points 1+4f .. 4+4f: its Proximal,
+    Intermediate and Distal joints and its tip (the thumb's CMC is our ThumbProximal).
+
+Only directions are read, never lengths, so a performer of any build drives her, and the root never moves.
+What the camera cannot see reliably it leaves to her own layers through a zero weight: the head (the face
+tracker drives it), the clavicles, the toes, the legs unless hips, knees and ankles are all in view, and
+any joint whose landmarks are not visible enough.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from models.body import quat
+from models.body.authoring import ELBOW_AXIS_LEFT, FINGER_AXIS_LEFT, KNEE_AXIS_LEFT, THUMB_AXIS_LEFT, side_axis
+from models.body.pose import BodyPose
+from models.body.skeleton import HUMANOID, INDEX, MIRROR, NUM_JOINTS
+
+#: Landmarks per pose and per hand, as MediaPipe's legacy pose and hands solutions give them.
+POSE_LANDMARKS = 33
+HAND_LANDMARKS = 21
+#: A landmark at or below this visibility drives nothing; a joint's weight ramps from 0 here to 1 at
+#: `VISIBILITY_FULL`, so a landmark hovering around the threshold fades its joints instead of popping them.
+VISIBILITY_THRESHOLD = 0.6
+#: Visibility from which a landmark is trusted fully.
+VISIBILITY_FULL = 0.85
+#: Share of the hip line's yaw the Hips take; the spine takes the rest. The hip landmarks are MediaPipe's
+#: noisiest on the upper body, and a hip turn swings everything above it, so it is damped.
+HIPS_YAW_SHARE = 0.5
+#: How the torso's bend and twist are spread over Spine, Chest and UpperChest. The camera sees only the line
+#: from the hips to the shoulders and the shoulder line, not the spine's curve, so it is spread evenly.
+SPINE_SHARE = np.array([1.0, 1.0, 1.0]) / 3.0
+#: Below this elbow or knee bend (degrees) the bend plane is mostly landmark noise: the upper bone's twist
+#: eases to the smallest swing from her torso (or hips) instead, so a straight limb does not spin.
+STRAIGHT_LIMB_DEG = 15.0
+#: Range (degrees) of an elbow's or knee's flexion: never bent backwards.
+LIMB_FLEXION_DEG = (0.0, 165.0)
+#: Range (degrees) of a finger's middle and end joints: a little hyperextension, never a finger folded back.
+FINGER_FLEXION_DEG = (-25.0, 120.0)
+#: Metres: two landmarks closer than this give no direction, and the joints they drive get no weight.
+MIN_BONE_M = 1e-4
+
+_SIDES = ("Left", "Right")
+_FINGERS = ("Thumb", "Index", "Middle", "Ring", "Little")
+_PHALANGES = ("Proximal", "Intermediate", "Distal")
+
+# MediaPipe pose indices, [left, right] (the performer's sides).
+_SHOULDER = [11, 12]
+_ELBOW = [13, 14]
+_WRIST = [15, 16]
+_PINKY = [17, 18]
+_INDEX = [19, 20]
+_HIP = [23, 24]
+_KNEE = [25, 26]
+_ANKLE = [27, 28]
+_FOOT_INDEX = [31, 32]
+# Hand indices: finger f's base, middle, end joints and tip, and the knuckles that span the palm.
+_HAND_JOINTS = np.array([[1 + 4 * f + k for k in range(4)] for f in range(5)])
+_HAND_WRIST, _HAND_INDEX_MCP, _HAND_MIDDLE_MCP, _HAND_PINKY_MCP = 0, 5, 9, 17
+
+
+def _j(*names: str) -> np.ndarray:
+    return np.array([INDEX[n] for n in names])
+
+
+_UP = np.array([0.0, 1.0, 0.0])
+_SPINE = _j("Spine", "Chest", "UpperChest")
+_CLAVICLES = _j("LeftShoulder", "RightShoulder")
+_SHOULDER_JOINTS = _j("LeftUpperArm", "RightUpperArm")
+_HIP_JOINTS = _j("LeftUpperLeg", "RightUpperLeg")
+_HANDS = _j("LeftHand", "RightHand")
+_FEET = _j("LeftFoot", "RightFoot")
+# Hinged chains, all in one batch: left arm, right arm, left leg, right leg, then each hand's five fingers.
+# A chain is a base joint aimed with a swing and two joints after it bent about a hinge; a limb's second
+# hinge is a copy of its first and is not written.
+_CHAIN_SIDES = ("Left", "Right", "Left", "Right", *(s for s in _SIDES for _ in _FINGERS))
+_CHAIN_NAMES = (*(f"{s}{b}" for b in ("UpperArm", "UpperLeg") for s in _SIDES),
+                *(f"{s}{f}Proximal" for s in _SIDES for f in _FINGERS))
+_CHAIN_BASE = _j(*_CHAIN_NAMES)
+_CHAIN_OUTER = np.array([[HUMANOID.children(j)[0]] * 2 if k < 4 else
+                         [HUMANOID.children(j)[0], HUMANOID.children(HUMANOID.children(j)[0])[0]]
+                         for k, j in enumerate(_CHAIN_BASE)])
+_LIMBS = slice(0, 4)
+_ARMS = slice(0, 2)
+_LEGS = slice(2, 4)
+_DIGITS = slice(4, 14)
+
+
+def _directions(v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Unit vectors [..., 3], and whether each had a direction at all (one that had none comes back as +Y,
+    so the arithmetic after it stays finite and its joints are simply not written)."""
+    n = np.sqrt(_dot(v, v))
+    ok = n > MIN_BONE_M
+    return np.where(ok[..., None], v / np.where(ok, n, 1.0)[..., None], _UP), ok
+
+
+def _cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    # np.cross costs several times this on arrays of a few rows.
+    out = np.empty(np.broadcast_shapes(a.shape, b.shape))
+    out[..., 0] = a[..., 1] * b[..., 2] - a[..., 2] * b[..., 1]
+    out[..., 1] = a[..., 2] * b[..., 0] - a[..., 0] * b[..., 2]
+    out[..., 2] = a[..., 0] * b[..., 1] - a[..., 1] * b[..., 0]
+    return out
+
+
+def _dot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.einsum("...i,...i->...", a, b)
+
+
+def _from_basis(x_to: np.ndarray, y_to: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Batched quat.from_basis: rotations [N, 4] taking +X to x_to [N, 3] and +Y to y_to's part across it, and
+    whether both were defined (where not, the rotation is finite but meaningless)."""
+    x, x_ok = _directions(x_to)
+    y, y_ok = _directions(y_to - x * _dot(x, y_to)[..., None])
+    return quat.from_matrix(np.stack([x, y, _cross(x, y)], axis=-1)), x_ok & y_ok
+
+
+# -- the rest pose, seen through the same landmarks ------------------------------------------------------------
+
+_REST_POS, _REST_GLOBAL = HUMANOID.forward_kinematics(HUMANOID.rest_root, quat.identity(NUM_JOINTS))
+_REST_TIPS = HUMANOID.tips(_REST_POS, _REST_GLOBAL).astype(np.float64)
+_REST = _REST_POS.astype(np.float64)
+
+
+def _rest_hand_points(side: str) -> np.ndarray:
+    """The rest hand in the landmarks' layout (Unity axes): what a missing hand is computed from, to stay finite."""
+    points = [_REST[INDEX[f"{side}Hand"]]]
+    for finger in _FINGERS:
+        points += [_REST[INDEX[f"{side}{finger}{p}"]] for p in _PHALANGES]
+        points.append(_REST_TIPS[INDEX[f"{side}{finger}Distal"]])
+    return np.array(points)
+
+
+_REST_HAND_POINTS = np.stack([_rest_hand_points(s) for s in _SIDES])
+
+# Each chain's base bone (its own frame, identity at rest), hinge axis, and the way the next bone swings when
+# the hinge flexes (hinge x bone: rotating the bone about the hinge by a positive angle turns it that way).
+_CHAIN_BONE = _directions(HUMANOID.offsets[_CHAIN_OUTER[:, 0]].astype(np.float64))[0]
+_CHAIN_HINGE = np.stack([side_axis(ELBOW_AXIS_LEFT if "Arm" in n else KNEE_AXIS_LEFT if "Leg" in n else
+                                   THUMB_AXIS_LEFT if "Thumb" in n else FINGER_AXIS_LEFT, s)
+                         for n, s in zip(_CHAIN_NAMES, _CHAIN_SIDES, strict=True)])
+_CHAIN_BEND = _cross(_CHAIN_HINGE, _CHAIN_BONE)
+_CHAIN_FLEXION = np.radians(np.array([LIMB_FLEXION_DEG] * 4 + [FINGER_FLEXION_DEG] * 10)).T[:, :, None]
+# The forearm's own axis (what its twist turns about), in its frame.
+_FOREARM_AXIS = _directions(HUMANOID.offsets[_HANDS].astype(np.float64))[0]
+# Hand frames at rest: (fingers, across the knuckles towards the thumb) from the hand's and the pose's points.
+_HAND_REST_FROM_HAND = _from_basis(_REST_HAND_POINTS[:, _HAND_MIDDLE_MCP] - _REST_HAND_POINTS[:, _HAND_WRIST],
+                                   _REST_HAND_POINTS[:, _HAND_INDEX_MCP] - _REST_HAND_POINTS[:, _HAND_PINKY_MCP])[0]
+_REST_KNUCKLES = {k: _REST[_j(*(f"{s}{k}Proximal" for s in _SIDES))] for k in ("Index", "Little")}
+_HAND_REST_FROM_POSE = _from_basis(0.5 * (_REST_KNUCKLES["Index"] + _REST_KNUCKLES["Little"]) - _REST[_HANDS],
+                                   _REST_KNUCKLES["Index"] - _REST_KNUCKLES["Little"])[0]
+# The foot aims from the ankle at the toes' tip.
+_FOOT_BONE = _directions(_REST_TIPS[_j("LeftToes", "RightToes")] - _REST[_FEET])[0]
+
+
+def _chord(points: np.ndarray, shoulders: np.ndarray | list[int], hips: np.ndarray | list[int]) -> np.ndarray:
+    """The line from the hips' midpoint to the shoulders' midpoint."""
+    return 0.5 * (points[..., shoulders[0], :] + points[..., shoulders[1], :]
+                  - points[..., hips[0], :] - points[..., hips[1], :])
+
+
+def _chord_table() -> tuple[np.ndarray, np.ndarray]:
+    """How far the hips-to-shoulders line leans (radians) when the spine bends by each angle, spread by
+    `SPINE_SHARE`: the line leans about half as much as the upper chest, and retargeting inverts this."""
+    bends = np.radians(np.linspace(0.0, 150.0, 76))
+    rotations = np.broadcast_to(quat.identity(NUM_JOINTS), (len(bends), NUM_JOINTS, 4)).copy()
+    rotations[:, _SPINE] = quat.from_axis_angle("X", bends[:, None] * SPINE_SHARE)
+    positions, _ = HUMANOID.forward_kinematics(HUMANOID.rest_root, rotations)
+    chord = _directions(_chord(positions.astype(np.float64), _SHOULDER_JOINTS, _HIP_JOINTS))[0]
+    lean = np.arctan2(np.linalg.norm(_cross(chord, chord[0]), axis=-1), _dot(chord, chord[0]))
+    return lean, bends
+
+
+_CHORD_LEAN, _SPINE_BEND = _chord_table()
+_REST_FRAMES = np.concatenate([
+    _from_basis(_chord(_REST, _SHOULDER_JOINTS, _HIP_JOINTS)[None],
+                (_REST[_SHOULDER_JOINTS[0]] - _REST[_SHOULDER_JOINTS[1]])[None])[0],
+    _from_basis(_CHAIN_BONE, _CHAIN_BEND)[0]])
+_SIN_STRAIGHT = float(np.sin(np.radians(STRAIGHT_LIMB_DEG)))
+
+
+@dataclass(frozen=True)
+class Retargeted:
+    """One camera frame as the avatar's body.
+
+    `pose` holds the observed local rotations, and the base's wherever nothing was observed (its root is
+    always the base's: the camera never moves her). `weights` [J] float32 in 0..1 says how much each joint's
+    observation should override her own layers, e.g. `compose(base, r.pose, r.weights, 1.0)`.
+    """
+
+    pose: BodyPose
+    weights: np.ndarray
+
+
+def retarget(pose_world: np.ndarray, visibility: np.ndarray, hands: Mapping[str, np.ndarray | None] | None = None,
+             base: BodyPose | None = None, mirror: bool = False) -> Retargeted:
+    """The avatar's body from one frame of MediaPipe landmarks (see the module's docstring for the axes).
+
+    pose_world: [33, 3] pose world landmarks (metres, MediaPipe axes); visibility: [33] in 0..1;
+    hands: [21, 3] hand world landmarks keyed by the performer's side ("Left", "Right"), a side missing or
+    None when that hand was not found; base: her pose below this layer (rest if None), kept where nothing is
+    observed; mirror: drive her as a mirror image (the performer's left arm moves her right arm).
+    Raises ValueError, naming the argument and the shape it expects, for a wrong shape, NaN or inf.
+    """
+    points = -_checked("pose_world", pose_world, (POSE_LANDMARKS, 3))
+    seen = _checked("visibility", visibility, (POSE_LANDMARKS,))
+    hand_points: dict[str, np.ndarray] = {}
+    for side, landmarks in (hands or {}).items():
+        if side not in _SIDES:
+            raise ValueError(f"hands must be keyed by the performer's side 'Left' or 'Right', got {side!r}")
+        if landmarks is not None:
+            hand_points[side] = -_checked(f"hands[{side!r}]", landmarks, (HAND_LANDMARKS, 3))
+    base = base if base is not None else BodyPose.rest()
+    if not mirror:
+        return _solve(points, seen, hand_points, base)
+    # Solve for her mirror image over the mirrored base, then mirror back: joints nothing drove keep the base.
+    image = _solve(points, seen, hand_points, base.mirrored())
+    return Retargeted(image.pose.mirrored(), image.weights[MIRROR])
+
+
+def _checked(name: str, value: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    try:
+        array = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be an array of shape {shape} of numbers, got {type(value).__name__}") from None
+    if array.shape != shape:
+        raise ValueError(f"{name} must have shape {shape}, got {array.shape}")
+    if not np.isfinite(array).all():
+        raise ValueError(f"{name} must be finite (shape {shape}), got NaN or inf")
+    return array
+
+
+
+def _solve(p: np.ndarray, visibility: np.ndarray, hands: dict[str, np.ndarray], base: BodyPose) -> Retargeted:
+    """Retarget landmarks already in Unity axes."""
+    rot = base.rotations.astype(np.float64)
+    weights = np.zeros(NUM_JOINTS)
+    seen = np.clip((visibility - VISIBILITY_THRESHOLD) / (VISIBILITY_FULL - VISIBILITY_THRESHOLD), 0.0, 1.0)
+    has_hand = np.array([side in hands for side in _SIDES])
+    hand_pts = np.stack([hands.get(side, _REST_HAND_POINTS[i]) for i, side in enumerate(_SIDES)])
+
+    # Every frame the landmarks give directly, in one batch: the torso (the line up from the hips, the shoulder
+    # line), each chain's base bone (aimed along its first bone, the next ones setting the bend plane), the
+    # hands (from the hand's points, or else the pose's wrist, index and pinky knuckles).
+    limb_bones = np.stack([p[_ELBOW + _KNEE] - p[_SHOULDER + _HIP], p[_WRIST + _ANKLE] - p[_ELBOW + _KNEE]], axis=1)
+    digit_bones = (hand_pts[:, _HAND_JOINTS[:, 1:]] - hand_pts[:, _HAND_JOINTS[:, :-1]]).reshape(-1, 3, 3)
+    first = np.concatenate([limb_bones[:, 0], digit_bones[:, 0]])
+    outer = np.concatenate([limb_bones[:, [1, 1]], digit_bones[:, 1:]])
+    hand_x = np.where(has_hand[:, None], hand_pts[:, _HAND_MIDDLE_MCP] - hand_pts[:, _HAND_WRIST],
+                      0.5 * (p[_INDEX] + p[_PINKY]) - p[_WRIST])
+    hand_y = np.where(has_hand[:, None], hand_pts[:, _HAND_INDEX_MCP] - hand_pts[:, _HAND_PINKY_MCP],
+                      p[_INDEX] - p[_PINKY])
+    seen_frames, frame_ok = _from_basis(
+        np.concatenate([_chord(p, _SHOULDER, _HIP)[None], first, hand_x]),
+        np.concatenate([(p[_SHOULDER[0]] - p[_SHOULDER[1]])[None], outer.sum(axis=1), hand_y]))
+    rest = np.concatenate([_REST_FRAMES, np.where(has_hand[:, None], _HAND_REST_FROM_HAND, _HAND_REST_FROM_POSE)])
+    frames = quat.mul(seen_frames, quat.conj(rest))
+    torso_g, plane_g, hand_g = frames[0], frames[1:15], frames[15:]
+
+    # Hips: yaw only, from the hip line. Her root never moves and the camera's idea of the pelvis' tilt is poor.
+    line = p[_HIP[0]] - p[_HIP[1]]
+    hips_w = seen[_HIP].min() * (np.hypot(line[0], line[2]) > MIN_BONE_M)
+    if hips_w > 0.0:
+        rot[0] = quat.from_axis_angle("Y", HIPS_YAW_SHARE * np.arctan2(line[2], -line[0]))
+        weights[0] = hips_w
+    hips = rot[0]
+    spine_w = min(seen[_HIP].min(), seen[_SHOULDER].min()) * frame_ok[0]
+    if spine_w > 0.0:
+        swing, twist = quat.swing_twist(quat.mul(quat.conj(hips), torso_g), _UP)
+        axis, lean = quat.to_axis_angle(swing)
+        # The observed line leans less than the upper chest does; bend the spine by what makes it lean so.
+        bend = quat.from_axis_angle(axis, np.interp(lean, _CHORD_LEAN, _SPINE_BEND))
+        axis, angle = quat.to_axis_angle(quat.mul(bend, twist))
+        rot[_SPINE] = quat.from_axis_angle(axis, angle * SPINE_SHARE)
+        weights[_SPINE] = spine_w
+    chest = quat.mul(quat.mul(quat.mul(hips, rot[_SPINE[0]]), rot[_SPINE[1]]), rot[_SPINE[2]])
+    parents = np.concatenate([quat.mul(chest, rot[_CLAVICLES]), [hips, hips], np.repeat(hand_g, 5, axis=0)])
+
+    # Chains. The bend plane sets the base bone's twist, so an elbow, knee or finger bends its own way round
+    # (an elbow's or knee's flexion is never negative); a chain nearly straight has no plane to trust, and its
+    # twist eases to the smallest swing from the parent instead.
+    first_dir, first_ok = _directions(first)
+    outer_dir, outer_ok = _directions(outer)
+    swing_g = quat.mul(quat.between(quat.rotate(parents, _CHAIN_BONE), first_dir), parents)
+    planar = np.linalg.norm(_cross(first_dir, _directions(outer.sum(axis=1))[0]), axis=-1) / _SIN_STRAIGHT
+    base_g = quat.nlerp(swing_g, plane_g, np.clip(planar, 0.0, 1.0) * frame_ok[1:15])
+    local_base = quat.mul(quat.conj(parents), base_g)
+    # Each hinge bends by the angle between its bone and the one before, seen along the hinge axis (which the
+    # hinges themselves do not turn).
+    along = quat.rotate(base_g, _CHAIN_BONE)[:, None].astype(np.float64)
+    towards = quat.rotate(base_g, _CHAIN_BEND)[:, None].astype(np.float64)
+    heading = np.arctan2(_dot(outer_dir, towards), _dot(outer_dir, along))
+    flexion = np.diff(heading, axis=1, prepend=0.0)
+    flexion = np.clip((flexion + np.pi) % (2.0 * np.pi) - np.pi, *_CHAIN_FLEXION)
+    local_outer = quat.from_axis_angle(_CHAIN_HINGE[:, None], flexion)
+    middle_g = quat.mul(base_g[_LIMBS], local_outer[_LIMBS, 0])
+
+    # Hands. A Unity humanoid twists the forearm, not the wrist: the hand's twist about the forearm goes to the
+    # LowerArm (as far as the hand is trusted), the rest of its turn to the Hand.
+    hand_conf = np.where(has_hand, 1.0, np.minimum(np.minimum(seen[_WRIST], seen[_INDEX]), seen[_PINKY]))
+    hand_conf *= frame_ok[15:]
+    _, twist = quat.swing_twist(quat.mul(quat.conj(middle_g[_ARMS]), hand_g), _FOREARM_AXIS)
+    local_forearm = quat.mul(local_outer[_ARMS, 0], quat.scale(twist, hand_conf))
+    local_hand = quat.mul(quat.conj(quat.mul(base_g[_ARMS], local_forearm)), hand_g)
+
+    # Feet: the smallest swing from the shin that aims the ankle at the toes' tip (pitch and turn; the roll
+    # follows the shin, as the landmarks hardly show it).
+    foot_dir, foot_ok = _directions(p[_FOOT_INDEX] - p[_ANKLE])
+    local_foot = quat.between(_FOOT_BONE, quat.rotate(quat.conj(middle_g[_LEGS]), foot_dir))
+
+    arm_w = np.minimum(np.minimum(seen[_SHOULDER], seen[_ELBOW]), seen[_WRIST])
+    # Both legs or neither: a seated performer's legs flicker in and out of view under a desk.
+    leg_w = seen[_HIP + _KNEE + _ANKLE].min()
+    chain_w = np.concatenate([arm_w, [leg_w, leg_w], np.repeat(has_hand, 5)]) * first_ok * outer_ok.all(axis=1)
+    joints = np.concatenate([_CHAIN_BASE, _CHAIN_OUTER[:, 0], _CHAIN_OUTER[_DIGITS, 1], _HANDS, _FEET])
+    values = np.concatenate([local_base, local_outer[:, 0], local_outer[_DIGITS, 1], local_hand, local_foot])
+    values[len(_CHAIN_BASE):len(_CHAIN_BASE) + 2] = local_forearm
+    joint_w = np.concatenate([chain_w, chain_w, chain_w[_DIGITS], chain_w[_ARMS] * hand_conf,
+                              np.minimum(chain_w[_LEGS], seen[_FOOT_INDEX]) * foot_ok])
+    driven = joint_w > 0.0
+    rot[joints[driven]] = values[driven]
+    weights[joints] = joint_w
+    return Retargeted(BodyPose(base.root.copy(), rot), weights.astype(np.float32))
