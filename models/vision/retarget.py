@@ -68,6 +68,8 @@ _HIP = [23, 24]
 _KNEE = [25, 26]
 _ANKLE = [27, 28]
 _FOOT_INDEX = [31, 32]
+# Each limb's three points, from the body out: left arm, right arm, left leg, right leg.
+_LIMB_POINTS = np.concatenate([np.array([_SHOULDER, _ELBOW, _WRIST]).T, np.array([_HIP, _KNEE, _ANKLE]).T])
 # Hand indices: finger f's base, middle, end joints and tip, and the knuckles that span the palm.
 _HAND_JOINTS = np.array([[1 + 4 * f + k for k in range(4)] for f in range(5)])
 _HAND_WRIST, _HAND_INDEX_MCP, _HAND_MIDDLE_MCP, _HAND_PINKY_MCP = 0, 5, 9, 17
@@ -94,39 +96,81 @@ _CHAIN_BASE = _j(*_CHAIN_NAMES)
 _CHAIN_OUTER = np.array([[HUMANOID.children(j)[0]] * 2 if k < 4 else
                          [HUMANOID.children(j)[0], HUMANOID.children(HUMANOID.children(j)[0])[0]]
                          for k, j in enumerate(_CHAIN_BASE)])
-_LIMBS = slice(0, 4)
 _ARMS = slice(0, 2)
 _LEGS = slice(2, 4)
+_LIMBS = slice(0, 4)
 _DIGITS = slice(4, 14)
 
 
 def _directions(v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Unit vectors [..., 3], and whether each had a direction at all (one that had none comes back as +Y,
     so the arithmetic after it stays finite and its joints are simply not written)."""
-    n = np.sqrt(_dot(v, v))
+    n = np.sqrt(_dot(v, v))[..., None]
     ok = n > MIN_BONE_M
-    return np.where(ok[..., None], v / np.where(ok, n, 1.0)[..., None], _UP), ok
+    return np.where(ok, v / np.maximum(n, MIN_BONE_M), _UP), ok[..., 0]
+
+
+_NEXT, _AFTER = [1, 2, 0], [2, 0, 1]
 
 
 def _cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    # np.cross costs several times this on arrays of a few rows.
-    out = np.empty(np.broadcast_shapes(a.shape, b.shape))
-    out[..., 0] = a[..., 1] * b[..., 2] - a[..., 2] * b[..., 1]
-    out[..., 1] = a[..., 2] * b[..., 0] - a[..., 0] * b[..., 2]
-    out[..., 2] = a[..., 0] * b[..., 1] - a[..., 1] * b[..., 0]
-    return out
+    # Component-wise by index: np.cross, or a term per component, costs several times this on a few rows.
+    return a[..., _NEXT] * b[..., _AFTER] - a[..., _AFTER] * b[..., _NEXT]
 
 
 def _dot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.einsum("...i,...i->...", a, b)
 
 
+def _twist_angle(q: np.ndarray, axis: np.ndarray) -> np.ndarray:
+    """The angle (radians) of q's twist about a unit axis (quat.swing_twist's twist, as an angle)."""
+    return 2.0 * np.arctan2(_dot(q[..., :3], axis), q[..., 3])
+
+
+# Two of quat's helpers written as matrix products over a batch: the same results at a fraction of the cost
+# on this per-frame path's few-row batches (quat's versions spell out each term, one numpy call apiece).
+# The product a·b: row i picks and signs the components of a that multiply b's.
+_MUL_INDEX = np.array([[3, 2, 1, 0], [2, 3, 0, 1], [1, 0, 3, 2], [0, 1, 2, 3]])
+_MUL_SIGN = np.array([[1.0, -1.0, 1.0, 1.0], [1.0, 1.0, -1.0, 1.0], [-1.0, 1.0, 1.0, 1.0], [-1.0, -1.0, -1.0, 1.0]])
+_CONJ = np.array([-1.0, -1.0, -1.0, 1.0])
+
+
+def _mul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """quat.mul(a, b) in float64: rotate by b, then by a."""
+    return np.matmul(a[..., _MUL_INDEX] * _MUL_SIGN, b[..., None])[..., 0]
+
+
+def _linear_terms(terms: list[dict[int, float]]) -> np.ndarray:
+    """A [10, len(terms)] matrix mapping a rotation matrix's entries (row-major) and a 1 to linear terms of them,
+    each given as {3 * row + column: coefficient, 9: constant}."""
+    out = np.zeros((10, len(terms)))
+    for k, term in enumerate(terms):
+        for entry, coefficient in term.items():
+            out[entry, k] = coefficient
+    return out
+
+
+# quat.from_matrix (Shepperd's method): four candidate quaternions, each linear in the entries; the one whose
+# diagonal term (1 + trace, or 1 + 2·m_ii - trace) is largest is well conditioned.
+_CANDIDATES = _linear_terms([
+    {7: 1, 5: -1}, {2: 1, 6: -1}, {3: 1, 1: -1}, {9: 1, 0: 1, 4: 1, 8: 1},
+    {9: 1, 0: 1, 4: -1, 8: -1}, {1: 1, 3: 1}, {2: 1, 6: 1}, {7: 1, 5: -1},
+    {1: 1, 3: 1}, {9: 1, 4: 1, 0: -1, 8: -1}, {5: 1, 7: 1}, {2: 1, 6: -1},
+    {2: 1, 6: 1}, {5: 1, 7: 1}, {9: 1, 8: 1, 0: -1, 4: -1}, {3: 1, 1: -1},
+])
+_DIAGONALS = _linear_terms([{0: 1, 4: 1, 8: 1}, {0: 1}, {4: 1}, {8: 1}])
+
+
 def _from_basis(x_to: np.ndarray, y_to: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Batched quat.from_basis: rotations [N, 4] taking +X to x_to [N, 3] and +Y to y_to's part across it, and
-    whether both were defined (where not, the rotation is finite but meaningless)."""
+    """quat.from_basis over a batch: rotations [N, 4] taking +X to x_to [N, 3] and +Y to y_to's part across it,
+    and whether both were defined (where not, the rotation is finite but meaningless)."""
     x, x_ok = _directions(x_to)
     y, y_ok = _directions(y_to - x * _dot(x, y_to)[..., None])
-    return quat.from_matrix(np.stack([x, y, _cross(x, y)], axis=-1)), x_ok & y_ok
+    entries = np.ones((len(x), 10))
+    entries[:, :9] = np.stack([x, y, _cross(x, y)], axis=-1).reshape(-1, 9)
+    best = np.argmax(entries @ _DIAGONALS, axis=1)
+    q = (entries @ _CANDIDATES).reshape(-1, 4, 4)[np.arange(len(x)), best]
+    return q / np.sqrt(_dot(q, q))[:, None], x_ok & y_ok
 
 
 # -- the rest pose, seen through the same landmarks ------------------------------------------------------------
@@ -189,7 +233,9 @@ _CHORD_LEAN, _SPINE_BEND = _chord_table()
 _REST_FRAMES = np.concatenate([
     _from_basis(_chord(_REST, _SHOULDER_JOINTS, _HIP_JOINTS)[None],
                 (_REST[_SHOULDER_JOINTS[0]] - _REST[_SHOULDER_JOINTS[1]])[None])[0],
-    _from_basis(_CHAIN_BONE, _CHAIN_BEND)[0]])
+    _from_basis(_CHAIN_BONE, _CHAIN_BEND)[0],
+    _from_basis(_FOOT_BONE, np.broadcast_to(_UP, (2, 3)))[0]])
+_CHAIN_BONE_BEND = np.stack([_CHAIN_BONE, _CHAIN_BEND], axis=1)
 _SIN_STRAIGHT = float(np.sin(np.radians(STRAIGHT_LIMB_DEG)))
 
 
@@ -255,8 +301,9 @@ def _solve(p: np.ndarray, visibility: np.ndarray, hands: dict[str, np.ndarray], 
 
     # Every frame the landmarks give directly, in one batch: the torso (the line up from the hips, the shoulder
     # line), each chain's base bone (aimed along its first bone, the next ones setting the bend plane), the
-    # hands (from the hand's points, or else the pose's wrist, index and pinky knuckles).
-    limb_bones = np.stack([p[_ELBOW + _KNEE] - p[_SHOULDER + _HIP], p[_WRIST + _ANKLE] - p[_ELBOW + _KNEE]], axis=1)
+    # hands (from the hand's points, or else the pose's wrist, index and pinky knuckles), the feet (ankle to
+    # toes' tip; their roll follows the shin, as the landmarks hardly show it).
+    limb_bones = p[_LIMB_POINTS[:, 1:]] - p[_LIMB_POINTS[:, :-1]]
     digit_bones = (hand_pts[:, _HAND_JOINTS[:, 1:]] - hand_pts[:, _HAND_JOINTS[:, :-1]]).reshape(-1, 3, 3)
     first = np.concatenate([limb_bones[:, 0], digit_bones[:, 0]])
     outer = np.concatenate([limb_bones[:, [1, 1]], digit_bones[:, 1:]])
@@ -265,11 +312,12 @@ def _solve(p: np.ndarray, visibility: np.ndarray, hands: dict[str, np.ndarray], 
     hand_y = np.where(has_hand[:, None], hand_pts[:, _HAND_INDEX_MCP] - hand_pts[:, _HAND_PINKY_MCP],
                       p[_INDEX] - p[_PINKY])
     seen_frames, frame_ok = _from_basis(
-        np.concatenate([_chord(p, _SHOULDER, _HIP)[None], first, hand_x]),
-        np.concatenate([(p[_SHOULDER[0]] - p[_SHOULDER[1]])[None], outer.sum(axis=1), hand_y]))
-    rest = np.concatenate([_REST_FRAMES, np.where(has_hand[:, None], _HAND_REST_FROM_HAND, _HAND_REST_FROM_POSE)])
-    frames = quat.mul(seen_frames, quat.conj(rest))
-    torso_g, plane_g, hand_g = frames[0], frames[1:15], frames[15:]
+        np.concatenate([_chord(p, _SHOULDER, _HIP)[None], first, hand_x, p[_FOOT_INDEX] - p[_ANKLE]]),
+        np.concatenate([(p[_SHOULDER[0]] - p[_SHOULDER[1]])[None], outer.sum(axis=1), hand_y, -limb_bones[_LEGS, 1]]))
+    rest = np.concatenate([_REST_FRAMES[:15], np.where(has_hand[:, None], _HAND_REST_FROM_HAND, _HAND_REST_FROM_POSE),
+                           _REST_FRAMES[15:]])
+    frames = _mul(seen_frames, _CONJ * rest)
+    torso_g, plane_g, hand_g, foot_g = frames[0], frames[1:15], frames[15:17], frames[17:]
 
     # Hips: yaw only, from the hip line. Her root never moves and the camera's idea of the pelvis' tilt is poor.
     line = p[_HIP[0]] - p[_HIP[1]]
@@ -280,57 +328,56 @@ def _solve(p: np.ndarray, visibility: np.ndarray, hands: dict[str, np.ndarray], 
     hips = rot[0]
     spine_w = min(seen[_HIP].min(), seen[_SHOULDER].min()) * frame_ok[0]
     if spine_w > 0.0:
-        swing, twist = quat.swing_twist(quat.mul(quat.conj(hips), torso_g), _UP)
-        axis, lean = quat.to_axis_angle(swing)
+        turn = _mul(_CONJ * hips, torso_g)
+        twist = quat.from_axis_angle(_UP, _twist_angle(turn, _UP))
+        axis, lean = quat.to_axis_angle(_mul(turn, _CONJ * twist))
         # The observed line leans less than the upper chest does; bend the spine by what makes it lean so.
         bend = quat.from_axis_angle(axis, np.interp(lean, _CHORD_LEAN, _SPINE_BEND))
-        axis, angle = quat.to_axis_angle(quat.mul(bend, twist))
+        axis, angle = quat.to_axis_angle(_mul(bend, twist))
         rot[_SPINE] = quat.from_axis_angle(axis, angle * SPINE_SHARE)
         weights[_SPINE] = spine_w
-    chest = quat.mul(quat.mul(quat.mul(hips, rot[_SPINE[0]]), rot[_SPINE[1]]), rot[_SPINE[2]])
-    parents = np.concatenate([quat.mul(chest, rot[_CLAVICLES]), [hips, hips], np.repeat(hand_g, 5, axis=0)])
+    chest = _mul(_mul(_mul(hips, rot[_SPINE[0]]), rot[_SPINE[1]]), rot[_SPINE[2]])
+    parents = np.concatenate([_mul(chest, rot[_CLAVICLES]), [hips, hips], np.repeat(hand_g, 5, axis=0)])
 
     # Chains. The bend plane sets the base bone's twist, so an elbow, knee or finger bends its own way round
     # (an elbow's or knee's flexion is never negative); a chain nearly straight has no plane to trust, and its
     # twist eases to the smallest swing from the parent instead.
     first_dir, first_ok = _directions(first)
     outer_dir, outer_ok = _directions(outer)
-    swing_g = quat.mul(quat.between(quat.rotate(parents, _CHAIN_BONE), first_dir), parents)
-    planar = np.linalg.norm(_cross(first_dir, _directions(outer.sum(axis=1))[0]), axis=-1) / _SIN_STRAIGHT
+    swing_g = _mul(quat.between(quat.rotate(parents, _CHAIN_BONE), first_dir), parents)
+    across = _cross(first_dir, _directions(outer.sum(axis=1))[0])
+    planar = np.sqrt(_dot(across, across)) / _SIN_STRAIGHT
     base_g = quat.nlerp(swing_g, plane_g, np.clip(planar, 0.0, 1.0) * frame_ok[1:15])
-    local_base = quat.mul(quat.conj(parents), base_g)
+    local_base = _mul(_CONJ * parents, base_g)
     # Each hinge bends by the angle between its bone and the one before, seen along the hinge axis (which the
     # hinges themselves do not turn).
-    along = quat.rotate(base_g, _CHAIN_BONE)[:, None].astype(np.float64)
-    towards = quat.rotate(base_g, _CHAIN_BEND)[:, None].astype(np.float64)
-    heading = np.arctan2(_dot(outer_dir, towards), _dot(outer_dir, along))
+    along, towards = np.moveaxis(quat.rotate(base_g[:, None], _CHAIN_BONE_BEND).astype(np.float64), 1, 0)
+    heading = np.arctan2(_dot(outer_dir, towards[:, None]), _dot(outer_dir, along[:, None]))
     flexion = np.diff(heading, axis=1, prepend=0.0)
     flexion = np.clip((flexion + np.pi) % (2.0 * np.pi) - np.pi, *_CHAIN_FLEXION)
     local_outer = quat.from_axis_angle(_CHAIN_HINGE[:, None], flexion)
-    middle_g = quat.mul(base_g[_LIMBS], local_outer[_LIMBS, 0])
+    middle_g = _mul(base_g[_LIMBS], local_outer[_LIMBS, 0])
 
     # Hands. A Unity humanoid twists the forearm, not the wrist: the hand's twist about the forearm goes to the
     # LowerArm (as far as the hand is trusted), the rest of its turn to the Hand.
     hand_conf = np.where(has_hand, 1.0, np.minimum(np.minimum(seen[_WRIST], seen[_INDEX]), seen[_PINKY]))
-    hand_conf *= frame_ok[15:]
-    _, twist = quat.swing_twist(quat.mul(quat.conj(middle_g[_ARMS]), hand_g), _FOREARM_AXIS)
-    local_forearm = quat.mul(local_outer[_ARMS, 0], quat.scale(twist, hand_conf))
-    local_hand = quat.mul(quat.conj(quat.mul(base_g[_ARMS], local_forearm)), hand_g)
+    hand_conf *= frame_ok[15:17]
+    twist = _twist_angle(_mul(_CONJ * middle_g[_ARMS], hand_g), _FOREARM_AXIS)
+    twist = (twist + np.pi) % (2.0 * np.pi) - np.pi  # the short way round
+    local_forearm = _mul(local_outer[_ARMS, 0], quat.from_axis_angle(_FOREARM_AXIS, twist * hand_conf))
+    local_hand = _mul(_CONJ * _mul(base_g[_ARMS], local_forearm), hand_g)
 
-    # Feet: the smallest swing from the shin that aims the ankle at the toes' tip (pitch and turn; the roll
-    # follows the shin, as the landmarks hardly show it).
-    foot_dir, foot_ok = _directions(p[_FOOT_INDEX] - p[_ANKLE])
-    local_foot = quat.between(_FOOT_BONE, quat.rotate(quat.conj(middle_g[_LEGS]), foot_dir))
+    local_foot = _mul(_CONJ * middle_g[_LEGS], foot_g)
 
     arm_w = np.minimum(np.minimum(seen[_SHOULDER], seen[_ELBOW]), seen[_WRIST])
     # Both legs or neither: a seated performer's legs flicker in and out of view under a desk.
-    leg_w = seen[_HIP + _KNEE + _ANKLE].min()
+    leg_w = seen[_LIMB_POINTS[_LEGS]].min()
     chain_w = np.concatenate([arm_w, [leg_w, leg_w], np.repeat(has_hand, 5)]) * first_ok * outer_ok.all(axis=1)
     joints = np.concatenate([_CHAIN_BASE, _CHAIN_OUTER[:, 0], _CHAIN_OUTER[_DIGITS, 1], _HANDS, _FEET])
     values = np.concatenate([local_base, local_outer[:, 0], local_outer[_DIGITS, 1], local_hand, local_foot])
     values[len(_CHAIN_BASE):len(_CHAIN_BASE) + 2] = local_forearm
     joint_w = np.concatenate([chain_w, chain_w, chain_w[_DIGITS], chain_w[_ARMS] * hand_conf,
-                              np.minimum(chain_w[_LEGS], seen[_FOOT_INDEX]) * foot_ok])
+                              np.minimum(chain_w[_LEGS], seen[_FOOT_INDEX]) * frame_ok[17:]])
     driven = joint_w > 0.0
     rot[joints[driven]] = values[driven]
     weights[joints] = joint_w
