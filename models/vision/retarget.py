@@ -111,6 +111,7 @@ def _directions(v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 _NEXT, _AFTER = [1, 2, 0], [2, 0, 1]
+_ACROSS = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
 
 
 def _cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -122,13 +123,45 @@ def _dot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.einsum("...i,...i->...", a, b)
 
 
+def _turn(axis: np.ndarray, angle: np.ndarray | float) -> np.ndarray:
+    """quat.from_axis_angle for unit axes [..., 3] in float64, without its checks and conversions."""
+    half = 0.5 * np.asarray(angle)[..., None]
+    return np.concatenate([axis * np.sin(half), np.cos(half)], axis=-1)
+
+
+def _between(u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """quat.between for unit vectors [N, 3] in float64: the shortest rotation taking u to v."""
+    q = np.empty((len(u), 4))
+    q[:, :3] = _cross(u, v)
+    q[:, 3] = 1.0 + _dot(u, v)
+    opposite = q[:, 3] < 1e-9
+    if opposite.any():  # any half turn about an axis across u will do
+        q[opposite, :3] = _cross(u[opposite], np.where(np.abs(u[opposite, :1]) < 0.9, _ACROSS[0], _ACROSS[1]))
+        q[opposite, 3] = 0.0
+    return q / np.sqrt(_dot(q, q))[:, None]
+
+
+def _rotate(q: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """quat.rotate in float64: v [..., 3] turned by unit quaternions q [..., 4]."""
+    t = 2.0 * _cross(q[..., :3], v)
+    return v + q[..., 3:] * t + _cross(q[..., :3], t)
+
+
+def _nlerp(a: np.ndarray, b: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """quat.nlerp in float64 for [N, 4] rotations and weights t [N]."""
+    b = np.where(_dot(a, b)[:, None] < 0.0, -b, b)
+    q = a + t[:, None] * (b - a)
+    return q / np.sqrt(_dot(q, q))[:, None]
+
+
 def _twist_angle(q: np.ndarray, axis: np.ndarray) -> np.ndarray:
     """The angle (radians) of q's twist about a unit axis (quat.swing_twist's twist, as an angle)."""
     return 2.0 * np.arctan2(_dot(q[..., :3], axis), q[..., 3])
 
 
-# Two of quat's helpers written as matrix products over a batch: the same results at a fraction of the cost
-# on this per-frame path's few-row batches (quat's versions spell out each term, one numpy call apiece).
+# quat's helpers, float64 and batched, some as matrix products: the same results at a fraction of the cost on
+# this per-frame path's few-row batches (quat's versions check, convert and spell out each term, one numpy
+# call apiece, which is what a frame's time goes on here).
 # The product a·b: row i picks and signs the components of a that multiply b's.
 _MUL_INDEX = np.array([[3, 2, 1, 0], [2, 3, 0, 1], [1, 0, 3, 2], [0, 1, 2, 3]])
 _MUL_SIGN = np.array([[1.0, -1.0, 1.0, 1.0], [1.0, 1.0, -1.0, 1.0], [-1.0, 1.0, 1.0, 1.0], [-1.0, -1.0, -1.0, 1.0]])
@@ -238,6 +271,32 @@ _REST_FRAMES = np.concatenate([
 _CHAIN_BONE_BEND = np.stack([_CHAIN_BONE, _CHAIN_BEND], axis=1)
 _SIN_STRAIGHT = float(np.sin(np.radians(STRAIGHT_LIMB_DEG)))
 
+# Every direction a frame reads is a difference of two landmarks. They are gathered in one go from the points
+# stacked as: the pose's 33, each hand's 21 (the rest hand where none was seen), then the midpoints of the
+# shoulders, of the hips and of each hand's pose knuckles (index and pinky).
+_HAND_START = (POSE_LANDMARKS, POSE_LANDMARKS + HAND_LANDMARKS)
+_MIDPOINT_PAIRS = np.array([[_SHOULDER[0], _HIP[0], _INDEX[0], _INDEX[1]], [_SHOULDER[1], _HIP[1], _PINKY[0], _PINKY[1]]])
+_SHOULDERS_MID, _HIPS_MID = POSE_LANDMARKS + 2 * HAND_LANDMARKS, POSE_LANDMARKS + 2 * HAND_LANDMARKS + 1
+_KNUCKLES_MID = (_HIPS_MID + 1, _HIPS_MID + 2)
+
+
+def _direction_pairs(has_hand: tuple[bool, bool]) -> np.ndarray:
+    """[2, 66] (to, from) indices into the stacked points: each frame's x (torso, 14 chains, 2 hands, 2 feet),
+    then its y, then each chain's two outer bones."""
+    chains = [[*row, row[-1]] for row in _LIMB_POINTS.tolist()]
+    chains += [[_HAND_START[s] + k for k in row] for s in range(2) for row in _HAND_JOINTS.tolist()]
+    hand_x = [(_HAND_START[s] + _HAND_MIDDLE_MCP, _HAND_START[s] + _HAND_WRIST) if has_hand[s] else
+              (_KNUCKLES_MID[s], _WRIST[s]) for s in range(2)]
+    hand_y = [(_HAND_START[s] + _HAND_INDEX_MCP, _HAND_START[s] + _HAND_PINKY_MCP) if has_hand[s] else
+              (_INDEX[s], _PINKY[s]) for s in range(2)]
+    x = [(_SHOULDERS_MID, _HIPS_MID), *((c[1], c[0]) for c in chains), *hand_x, *zip(_FOOT_INDEX, _ANKLE)]
+    y = [(_SHOULDER[0], _SHOULDER[1]), *((c[3], c[1]) for c in chains), *hand_y, *zip(_KNEE, _ANKLE)]
+    outer = [pair for c in chains for pair in ((c[2], c[1]), (c[3], c[2]) if c[3] != c[2] else (c[2], c[1]))]
+    return np.array(x + y + outer).T
+
+
+_DIRECTION_PAIRS = {(left, right): _direction_pairs((left, right)) for left in (False, True) for right in (False, True)}
+
 
 @dataclass(frozen=True)
 class Retargeted:
@@ -297,23 +356,20 @@ def _solve(p: np.ndarray, visibility: np.ndarray, hands: dict[str, np.ndarray], 
     weights = np.zeros(NUM_JOINTS)
     seen = np.clip((visibility - VISIBILITY_THRESHOLD) / (VISIBILITY_FULL - VISIBILITY_THRESHOLD), 0.0, 1.0)
     has_hand = np.array([side in hands for side in _SIDES])
-    hand_pts = np.stack([hands.get(side, _REST_HAND_POINTS[i]) for i, side in enumerate(_SIDES)])
+    points = np.empty((_KNUCKLES_MID[1] + 1, 3))
+    points[:POSE_LANDMARKS] = p
+    for k, side in enumerate(_SIDES):
+        points[_HAND_START[k]:_HAND_START[k] + HAND_LANDMARKS] = hands.get(side, _REST_HAND_POINTS[k])
+    points[_SHOULDERS_MID:] = 0.5 * (p[_MIDPOINT_PAIRS[0]] + p[_MIDPOINT_PAIRS[1]])
+    to, start = _DIRECTION_PAIRS[(bool(has_hand[0]), bool(has_hand[1]))]
+    directions = points[to] - points[start]
 
     # Every frame the landmarks give directly, in one batch: the torso (the line up from the hips, the shoulder
     # line), each chain's base bone (aimed along its first bone, the next ones setting the bend plane), the
     # hands (from the hand's points, or else the pose's wrist, index and pinky knuckles), the feet (ankle to
     # toes' tip; their roll follows the shin, as the landmarks hardly show it).
-    limb_bones = p[_LIMB_POINTS[:, 1:]] - p[_LIMB_POINTS[:, :-1]]
-    digit_bones = (hand_pts[:, _HAND_JOINTS[:, 1:]] - hand_pts[:, _HAND_JOINTS[:, :-1]]).reshape(-1, 3, 3)
-    first = np.concatenate([limb_bones[:, 0], digit_bones[:, 0]])
-    outer = np.concatenate([limb_bones[:, [1, 1]], digit_bones[:, 1:]])
-    hand_x = np.where(has_hand[:, None], hand_pts[:, _HAND_MIDDLE_MCP] - hand_pts[:, _HAND_WRIST],
-                      0.5 * (p[_INDEX] + p[_PINKY]) - p[_WRIST])
-    hand_y = np.where(has_hand[:, None], hand_pts[:, _HAND_INDEX_MCP] - hand_pts[:, _HAND_PINKY_MCP],
-                      p[_INDEX] - p[_PINKY])
-    seen_frames, frame_ok = _from_basis(
-        np.concatenate([_chord(p, _SHOULDER, _HIP)[None], first, hand_x, p[_FOOT_INDEX] - p[_ANKLE]]),
-        np.concatenate([(p[_SHOULDER[0]] - p[_SHOULDER[1]])[None], outer.sum(axis=1), hand_y, -limb_bones[_LEGS, 1]]))
+    seen_frames, frame_ok = _from_basis(directions[:19], directions[19:38])
+    first, outer = directions[1:15], directions[38:].reshape(-1, 2, 3)
     rest = np.concatenate([_REST_FRAMES[:15], np.where(has_hand[:, None], _HAND_REST_FROM_HAND, _HAND_REST_FROM_POSE),
                            _REST_FRAMES[15:]])
     frames = _mul(seen_frames, _CONJ * rest)
@@ -323,18 +379,18 @@ def _solve(p: np.ndarray, visibility: np.ndarray, hands: dict[str, np.ndarray], 
     line = p[_HIP[0]] - p[_HIP[1]]
     hips_w = seen[_HIP].min() * (np.hypot(line[0], line[2]) > MIN_BONE_M)
     if hips_w > 0.0:
-        rot[0] = quat.from_axis_angle("Y", HIPS_YAW_SHARE * np.arctan2(line[2], -line[0]))
+        rot[0] = _turn(_UP, HIPS_YAW_SHARE * np.arctan2(line[2], -line[0]))
         weights[0] = hips_w
     hips = rot[0]
     spine_w = min(seen[_HIP].min(), seen[_SHOULDER].min()) * frame_ok[0]
     if spine_w > 0.0:
         turn = _mul(_CONJ * hips, torso_g)
-        twist = quat.from_axis_angle(_UP, _twist_angle(turn, _UP))
+        twist = _turn(_UP, _twist_angle(turn, _UP))
         axis, lean = quat.to_axis_angle(_mul(turn, _CONJ * twist))
         # The observed line leans less than the upper chest does; bend the spine by what makes it lean so.
-        bend = quat.from_axis_angle(axis, np.interp(lean, _CHORD_LEAN, _SPINE_BEND))
+        bend = _turn(axis, np.interp(lean, _CHORD_LEAN, _SPINE_BEND))
         axis, angle = quat.to_axis_angle(_mul(bend, twist))
-        rot[_SPINE] = quat.from_axis_angle(axis, angle * SPINE_SHARE)
+        rot[_SPINE] = _turn(axis, angle * SPINE_SHARE)
         weights[_SPINE] = spine_w
     chest = _mul(_mul(_mul(hips, rot[_SPINE[0]]), rot[_SPINE[1]]), rot[_SPINE[2]])
     parents = np.concatenate([_mul(chest, rot[_CLAVICLES]), [hips, hips], np.repeat(hand_g, 5, axis=0)])
@@ -344,18 +400,18 @@ def _solve(p: np.ndarray, visibility: np.ndarray, hands: dict[str, np.ndarray], 
     # twist eases to the smallest swing from the parent instead.
     first_dir, first_ok = _directions(first)
     outer_dir, outer_ok = _directions(outer)
-    swing_g = _mul(quat.between(quat.rotate(parents, _CHAIN_BONE), first_dir), parents)
-    across = _cross(first_dir, _directions(outer.sum(axis=1))[0])
+    swing_g = _mul(_between(_rotate(parents, _CHAIN_BONE), first_dir), parents)
+    across = _cross(first_dir, _directions(directions[20:34])[0])
     planar = np.sqrt(_dot(across, across)) / _SIN_STRAIGHT
-    base_g = quat.nlerp(swing_g, plane_g, np.clip(planar, 0.0, 1.0) * frame_ok[1:15])
+    base_g = _nlerp(swing_g, plane_g, np.clip(planar, 0.0, 1.0) * frame_ok[1:15])
     local_base = _mul(_CONJ * parents, base_g)
     # Each hinge bends by the angle between its bone and the one before, seen along the hinge axis (which the
     # hinges themselves do not turn).
-    along, towards = np.moveaxis(quat.rotate(base_g[:, None], _CHAIN_BONE_BEND).astype(np.float64), 1, 0)
+    along, towards = np.moveaxis(_rotate(base_g[:, None], _CHAIN_BONE_BEND), 1, 0)
     heading = np.arctan2(_dot(outer_dir, towards[:, None]), _dot(outer_dir, along[:, None]))
     flexion = np.diff(heading, axis=1, prepend=0.0)
     flexion = np.clip((flexion + np.pi) % (2.0 * np.pi) - np.pi, *_CHAIN_FLEXION)
-    local_outer = quat.from_axis_angle(_CHAIN_HINGE[:, None], flexion)
+    local_outer = _turn(_CHAIN_HINGE[:, None], flexion)
     middle_g = _mul(base_g[_LIMBS], local_outer[_LIMBS, 0])
 
     # Hands. A Unity humanoid twists the forearm, not the wrist: the hand's twist about the forearm goes to the
@@ -364,7 +420,7 @@ def _solve(p: np.ndarray, visibility: np.ndarray, hands: dict[str, np.ndarray], 
     hand_conf *= frame_ok[15:17]
     twist = _twist_angle(_mul(_CONJ * middle_g[_ARMS], hand_g), _FOREARM_AXIS)
     twist = (twist + np.pi) % (2.0 * np.pi) - np.pi  # the short way round
-    local_forearm = _mul(local_outer[_ARMS, 0], quat.from_axis_angle(_FOREARM_AXIS, twist * hand_conf))
+    local_forearm = _mul(local_outer[_ARMS, 0], _turn(_FOREARM_AXIS, twist * hand_conf))
     local_hand = _mul(_CONJ * _mul(base_g[_ARMS], local_forearm), hand_g)
 
     local_foot = _mul(_CONJ * middle_g[_LEGS], foot_g)
