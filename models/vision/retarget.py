@@ -102,6 +102,26 @@ _LIMBS = slice(0, 4)
 _DIGITS = slice(4, 14)
 
 
+# -- quaternion helpers, batched and float64 -------------------------------------------------------------------
+# The same results as quat's, at a fraction of the cost on this per-frame path's few-row batches: quat's versions
+# check, convert to float32 and spell out each term, one numpy call apiece, which is where a frame's time went.
+
+_NEXT, _AFTER = [1, 2, 0], [2, 0, 1]
+_ACROSS = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
+_CONJ = np.array([-1.0, -1.0, -1.0, 1.0])
+# The product a·b as a matrix product: row i picks and signs the components of a that multiply b's.
+_MUL_INDEX = np.array([[3, 2, 1, 0], [2, 3, 0, 1], [1, 0, 3, 2], [0, 1, 2, 3]])
+_MUL_SIGN = np.array([[1.0, -1.0, 1.0, 1.0], [1.0, 1.0, -1.0, 1.0], [-1.0, 1.0, 1.0, 1.0], [-1.0, -1.0, -1.0, 1.0]])
+
+
+def _dot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.einsum("...i,...i->...", a, b)
+
+
+def _cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return a[..., _NEXT] * b[..., _AFTER] - a[..., _AFTER] * b[..., _NEXT]
+
+
 def _directions(v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Unit vectors [..., 3], and whether each had a direction at all (one that had none comes back as +Y,
     so the arithmetic after it stays finite and its joints are simply not written)."""
@@ -110,17 +130,9 @@ def _directions(v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.where(ok, v / np.maximum(n, MIN_BONE_M), _UP), ok[..., 0]
 
 
-_NEXT, _AFTER = [1, 2, 0], [2, 0, 1]
-_ACROSS = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
-
-
-def _cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    # Component-wise by index: np.cross, or a term per component, costs several times this on a few rows.
-    return a[..., _NEXT] * b[..., _AFTER] - a[..., _AFTER] * b[..., _NEXT]
-
-
-def _dot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    return np.einsum("...i,...i->...", a, b)
+def _mul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """quat.mul(a, b) in float64: rotate by b, then by a."""
+    return np.matmul(a[..., _MUL_INDEX] * _MUL_SIGN, b[..., None])[..., 0]
 
 
 def _turn(axis: np.ndarray, angle: np.ndarray | float) -> np.ndarray:
@@ -157,20 +169,6 @@ def _nlerp(a: np.ndarray, b: np.ndarray, t: np.ndarray) -> np.ndarray:
 def _twist_angle(q: np.ndarray, axis: np.ndarray) -> np.ndarray:
     """The angle (radians) of q's twist about a unit axis (quat.swing_twist's twist, as an angle)."""
     return 2.0 * np.arctan2(_dot(q[..., :3], axis), q[..., 3])
-
-
-# quat's helpers, float64 and batched, some as matrix products: the same results at a fraction of the cost on
-# this per-frame path's few-row batches (quat's versions check, convert and spell out each term, one numpy
-# call apiece, which is what a frame's time goes on here).
-# The product a·b: row i picks and signs the components of a that multiply b's.
-_MUL_INDEX = np.array([[3, 2, 1, 0], [2, 3, 0, 1], [1, 0, 3, 2], [0, 1, 2, 3]])
-_MUL_SIGN = np.array([[1.0, -1.0, 1.0, 1.0], [1.0, 1.0, -1.0, 1.0], [-1.0, 1.0, 1.0, 1.0], [-1.0, -1.0, -1.0, 1.0]])
-_CONJ = np.array([-1.0, -1.0, -1.0, 1.0])
-
-
-def _mul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """quat.mul(a, b) in float64: rotate by b, then by a."""
-    return np.matmul(a[..., _MUL_INDEX] * _MUL_SIGN, b[..., None])[..., 0]
 
 
 def _linear_terms(terms: list[dict[int, float]]) -> np.ndarray:
@@ -244,10 +242,9 @@ _HAND_REST_FROM_POSE = _from_basis(0.5 * (_REST_KNUCKLES["Index"] + _REST_KNUCKL
 _FOOT_BONE = _directions(_REST_TIPS[_j("LeftToes", "RightToes")] - _REST[_FEET])[0]
 
 
-def _chord(points: np.ndarray, shoulders: np.ndarray | list[int], hips: np.ndarray | list[int]) -> np.ndarray:
-    """The line from the hips' midpoint to the shoulders' midpoint."""
-    return 0.5 * (points[..., shoulders[0], :] + points[..., shoulders[1], :]
-                  - points[..., hips[0], :] - points[..., hips[1], :])
+def _chord(points: np.ndarray) -> np.ndarray:
+    """The line from the hips' midpoint to the shoulders' midpoint, of joint positions [..., J, 3]."""
+    return 0.5 * (points[..., _SHOULDER_JOINTS, :].sum(axis=-2) - points[..., _HIP_JOINTS, :].sum(axis=-2))
 
 
 def _chord_table() -> tuple[np.ndarray, np.ndarray]:
@@ -257,14 +254,14 @@ def _chord_table() -> tuple[np.ndarray, np.ndarray]:
     rotations = np.broadcast_to(quat.identity(NUM_JOINTS), (len(bends), NUM_JOINTS, 4)).copy()
     rotations[:, _SPINE] = quat.from_axis_angle("X", bends[:, None] * SPINE_SHARE)
     positions, _ = HUMANOID.forward_kinematics(HUMANOID.rest_root, rotations)
-    chord = _directions(_chord(positions.astype(np.float64), _SHOULDER_JOINTS, _HIP_JOINTS))[0]
+    chord = _directions(_chord(positions.astype(np.float64)))[0]
     lean = np.arctan2(np.linalg.norm(_cross(chord, chord[0]), axis=-1), _dot(chord, chord[0]))
     return lean, bends
 
 
 _CHORD_LEAN, _SPINE_BEND = _chord_table()
 _REST_FRAMES = np.concatenate([
-    _from_basis(_chord(_REST, _SHOULDER_JOINTS, _HIP_JOINTS)[None],
+    _from_basis(_chord(_REST)[None],
                 (_REST[_SHOULDER_JOINTS[0]] - _REST[_SHOULDER_JOINTS[1]])[None])[0],
     _from_basis(_CHAIN_BONE, _CHAIN_BEND)[0],
     _from_basis(_FOOT_BONE, np.broadcast_to(_UP, (2, 3)))[0]])
@@ -275,27 +272,34 @@ _SIN_STRAIGHT = float(np.sin(np.radians(STRAIGHT_LIMB_DEG)))
 # stacked as: the pose's 33, each hand's 21 (the rest hand where none was seen), then the midpoints of the
 # shoulders, of the hips and of each hand's pose knuckles (index and pinky).
 _HAND_START = (POSE_LANDMARKS, POSE_LANDMARKS + HAND_LANDMARKS)
-_MIDPOINT_PAIRS = np.array([[_SHOULDER[0], _HIP[0], _INDEX[0], _INDEX[1]], [_SHOULDER[1], _HIP[1], _PINKY[0], _PINKY[1]]])
-_SHOULDERS_MID, _HIPS_MID = POSE_LANDMARKS + 2 * HAND_LANDMARKS, POSE_LANDMARKS + 2 * HAND_LANDMARKS + 1
+_SHOULDERS_MID = POSE_LANDMARKS + 2 * HAND_LANDMARKS
+_HIPS_MID = _SHOULDERS_MID + 1
 _KNUCKLES_MID = (_HIPS_MID + 1, _HIPS_MID + 2)
+_MIDPOINT_PAIRS = np.array([[_SHOULDER[0], _HIP[0], _INDEX[0], _INDEX[1]],
+                            [_SHOULDER[1], _HIP[1], _PINKY[0], _PINKY[1]]])
 
 
 def _direction_pairs(has_hand: tuple[bool, bool]) -> np.ndarray:
     """[2, 66] (to, from) indices into the stacked points: each frame's x (torso, 14 chains, 2 hands, 2 feet),
-    then its y, then each chain's two outer bones."""
-    chains = [[*row, row[-1]] for row in _LIMB_POINTS.tolist()]
-    chains += [[_HAND_START[s] + k for k in row] for s in range(2) for row in _HAND_JOINTS.tolist()]
+    then its y, then each chain's two hinged bones."""
+    limbs = _LIMB_POINTS.tolist()  # [root, middle, end]
+    digits = [[_HAND_START[s] + k for k in row] for s in range(2) for row in _HAND_JOINTS.tolist()]  # ... and tip
     hand_x = [(_HAND_START[s] + _HAND_MIDDLE_MCP, _HAND_START[s] + _HAND_WRIST) if has_hand[s] else
               (_KNUCKLES_MID[s], _WRIST[s]) for s in range(2)]
     hand_y = [(_HAND_START[s] + _HAND_INDEX_MCP, _HAND_START[s] + _HAND_PINKY_MCP) if has_hand[s] else
               (_INDEX[s], _PINKY[s]) for s in range(2)]
-    x = [(_SHOULDERS_MID, _HIPS_MID), *((c[1], c[0]) for c in chains), *hand_x, *zip(_FOOT_INDEX, _ANKLE)]
-    y = [(_SHOULDER[0], _SHOULDER[1]), *((c[3], c[1]) for c in chains), *hand_y, *zip(_KNEE, _ANKLE)]
-    outer = [pair for c in chains for pair in ((c[2], c[1]), (c[3], c[2]) if c[3] != c[2] else (c[2], c[1]))]
-    return np.array(x + y + outer).T
+    # A chain's base bone is its x; the line from its middle joint to its end sets the bend plane, its y.
+    x = [(_SHOULDERS_MID, _HIPS_MID), *((c[1], c[0]) for c in limbs + digits), *hand_x,
+         *zip(_FOOT_INDEX, _ANKLE, strict=True)]
+    y = [(_SHOULDER[0], _SHOULDER[1]), *((c[-1], c[1]) for c in limbs + digits), *hand_y,
+         *zip(_KNEE, _ANKLE, strict=True)]
+    # A limb has one hinged bone, given twice to batch it with the fingers' two.
+    hinged = [[(c[2], c[1])] * 2 for c in limbs] + [[(c[2], c[1]), (c[3], c[2])] for c in digits]
+    return np.array(x + y + [pair for bones in hinged for pair in bones]).T
 
 
-_DIRECTION_PAIRS = {(left, right): _direction_pairs((left, right)) for left in (False, True) for right in (False, True)}
+_DIRECTION_PAIRS = {(left, right): _direction_pairs((left, right)) for left in (False, True)
+                    for right in (False, True)}
 
 
 @dataclass(frozen=True)
