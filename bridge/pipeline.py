@@ -4,7 +4,8 @@ the benchmarks and the tests.
     timeline (owner of the avatar's takes) ◄── director (voice → face driver) ◄── requests
         │ take events                          music desk (dance takes) ◄──────── requests
         ▼
-    layers, in order: AvatarFace (expression, gaze, blinks, head) → MouthLayer → AvatarBody
+    layers, in order: AvatarFace (expression, gaze, blinks, head) → MouthLayer → PuppetFace (the camera's performer)
+        → AvatarBody → PuppetBody
         │ performer.tick samples them at pts t
         ▼
     FaceFrame, PoseFrame, Skeleton + the timeline's audio, phonemes, words, events → publish (the sinks' Hub)
@@ -36,6 +37,7 @@ from models.face.life import DEFAULT_TARGETS, Point
 from models.face.tags import Mark
 from models.take import Take
 from models.tts import Voice
+from models.vision.puppet import Puppet, PuppetBody, PuppetFace
 
 #: Seeds of avatars without their own: the sidecar's seed plus this times the avatar's index, so two hosts never
 #: blink or breathe in step.
@@ -54,6 +56,7 @@ class AvatarPipeline:
     body: AvatarBody
     music: MusicDesk
     live: LiveAudioIn  # live audio in (`audio_in`, serve --mic)
+    puppet: Puppet  # a performer's face and body from the camera, over her own layers (`puppet`)
 
     @property
     def voice(self) -> Voice:
@@ -133,12 +136,13 @@ def build_avatar(config: AvatarConfig, seed: int, voice: Voice, performer: Perfo
     body = AvatarBody(library, lambda: performer.next_pts(clock.now()), seed, announce)
     for layer in (face, mouth, body):
         timeline.subscribe(layer.on_take)
-    performer.set_layers(config.name, face=[face, mouth], body=[body])
+    puppet = Puppet()
+    performer.set_layers(config.name, face=[face, mouth, PuppetFace(puppet)], body=[body, PuppetBody(puppet)])
     # A voice without timings (a TTS server, a recording) is animated from its audio alone.
     driver = driver or driver_for(getattr(voice, "timings", True))
     director = Director(timeline, voice, driver, clock, synthesis, post, gestures)
     live_in = LiveAudioIn(timeline, live_driver or shipped_live_driver, clock, live, post)
-    return AvatarPipeline(config.name, timeline, director, face, mouth, body, music, live_in)
+    return AvatarPipeline(config.name, timeline, director, face, mouth, body, music, live_in, puppet)
 
 
 def build_pipeline(avatars: Sequence[AvatarConfig], voices: Callable[[AvatarConfig], Voice], publish: Publish,

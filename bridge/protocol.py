@@ -172,8 +172,61 @@ class AudioInRequest:
     avatar: str | None = field(default=None, metadata={"max_len": MAX_NAME_CHARS})
 
 
+#: What the camera may read (`puppet`, `kiosk`): a camera index ("0"), a video or image file on the sidecar's disk
+#: (the media policy), or "client": frames a client sends with `video_in`.
+CAMERA_SOURCE_HELP = 'a camera index ("0"), a video or image file on the sidecar\'s disk, or "client"'
+PUPPET_ACTIONS = ("start", "stop", "calibrate")
+KIOSK_ACTIONS = ("start", "stop")
+#: The image formats `video_in` takes: JPEG, PNG, or raw 8-bit RGB rows (with width and height).
+VIDEO_IN_FORMATS = ("jpeg", "png", "rgb24")
+#: Largest `video_in` frame side (pixels); the encoded frame must also fit a control message (MAX_MESSAGE_BYTES).
+VIDEO_IN_MAX_SIDE = 1920
+
+
+@dataclass(frozen=True)
+class PuppetRequest:
+    """Puppeteering (docs/camera.md): `start` hands the avatar to a performer on camera (their face, and their body
+    with `body`), blended over her own layers at `blend`; `stop` gives her back her own; `calibrate` takes the
+    performer's next second as their resting face. Switches fade over half a second. `source` opens the camera."""
+
+    OP: ClassVar[str] = "puppet"
+    action: str = field(default="start", metadata={"max_len": MAX_NAME_CHARS, "one_of": PUPPET_ACTIONS})
+    source: str | None = field(default=None, metadata={"max_len": 1000, "non_empty": True})
+    face: bool | None = None  # default true
+    body: bool | None = None  # default true
+    blend: float | None = field(default=None, metadata={"min": 0.0, "max": 1.0})  # default 1
+    avatar: str | None = field(default=None, metadata={"max_len": MAX_NAME_CHARS})
+
+
+@dataclass(frozen=True)
+class KioskRequest:
+    """Audience awareness (docs/camera.md): with `start` the avatar looks at visitors the camera sees walk up, says
+    `greeting` to each when she is free, and `visitor_arrived` / `visitor_left` events go out; `stop` ends it."""
+
+    OP: ClassVar[str] = "kiosk"
+    action: str = field(default="start", metadata={"max_len": MAX_NAME_CHARS, "one_of": KIOSK_ACTIONS})
+    source: str | None = field(default=None, metadata={"max_len": 1000, "non_empty": True})
+    greeting: str | None = field(default=None, metadata={"max_len": 500, "non_empty": True})
+    avatar: str | None = field(default=None, metadata={"max_len": MAX_NAME_CHARS})
+
+
+@dataclass(frozen=True)
+class VideoInRequest:
+    """A frame of a client's camera (the engine's own) for the sidecar's camera, whose source must be "client":
+    `image` in `format`; raw rgb24 needs `width` and `height`. `t`: when it was taken on the sidecar's clock (from
+    `ping`), else its arrival. Only the newest frame waits for the tracker: older ones are dropped."""
+
+    OP: ClassVar[str] = "video_in"
+    image: bytes
+    seq: int = field(metadata={"min": 0, "max": 2**53})
+    format: str = field(default="jpeg", metadata={"max_len": MAX_NAME_CHARS, "one_of": VIDEO_IN_FORMATS})
+    width: int | None = field(default=None, metadata={"min": 1, "max": VIDEO_IN_MAX_SIDE})
+    height: int | None = field(default=None, metadata={"min": 1, "max": VIDEO_IN_MAX_SIDE})
+    t: float | None = field(default=None, metadata={"finite": True})
+
+
 Request = Union[DescribeRequest, SayRequest, InterruptRequest, LookAtRequest, PingRequest, ChatRequest, QueueRequest,
-                ShowRequest, GestureRequest, DanceRequest, AudioInRequest]
+                ShowRequest, GestureRequest, DanceRequest, AudioInRequest, PuppetRequest, KioskRequest, VideoInRequest]
 REQUESTS: dict[str, type] = {cls.OP: cls for cls in typing.get_args(Request)}
 
 
@@ -414,7 +467,7 @@ def new_run_id() -> str:
 #: Event types on the stream.
 EVENT_TYPES = ("sidecar_started", "take_started", "take_ended", "interrupted", "error", "chat", "fallback", "show",
                "gesture", "dance", "warning", "voice_busy", "voice_ready", "audio_in_gap", "audio_in_dropped",
-               "audio_in_timeout")
+               "audio_in_timeout", "camera", "puppet", "visitor_arrived", "visitor_left")
 
 
 @dataclass(frozen=True)

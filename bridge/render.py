@@ -11,17 +11,16 @@ from __future__ import annotations
 import csv
 import json
 import os
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import soundfile
 
-from bridge.director import Director
 from bridge.performer import VirtualClock
-from bridge.pipeline import one_avatar
+from bridge.pipeline import AvatarPipeline, one_avatar
 from bridge.protocol import AudioChunk, Event, FaceFrame, Phonemes, PoseFrame, StreamMessage, Words
 from bridge.sinks import Hub, Recorder
 from bridge.sinks.livelink import livelink_values
@@ -30,6 +29,8 @@ from models.face.arkit import LIVELINK_CSV_NAMES, LIVELINK_NAMES
 from models.take import Take
 from models.tts import Voice
 from models.tts.recording import RecordingVoice
+from models.vision.puppet import FADE_S
+from models.vision.tracking import Seen
 
 #: Frames rendered after the take ends, so the face settles.
 TAIL_S = 0.25
@@ -71,7 +72,7 @@ def render_take(voice: Voice, text: str, emotion: str | None = None, frame_rate:
                 avatar: str = "host", literal: bool = False, seed: int = 0) -> RenderedTake:
     """Render one line with a virtual clock: no sockets, no real time, the same code as `serve` (face life
     seeded with `seed`). Raises TagError for a bad inline tag, ValueError for an unknown emotion."""
-    return _render(voice, lambda director: director.say(text, emotion, literal=literal), text,
+    return _render(voice, lambda avatar: avatar.director.say(text, emotion, literal=literal), text,
                    60.0 + len(text) * 0.2, frame_rate, avatar, seed)
 
 
@@ -80,18 +81,36 @@ def render_recording(voice: RecordingVoice, emotion: str | None = None, frame_ra
     """Render a recording as a take (`render --audio`): its audio as recorded, its face from its aligned transcript
     when it has one, else from its audio alone, and everything else (emotion, blinks, gaze, head, body) on top.
     Raises ValueError for an unknown emotion."""
-    return _render(voice, lambda director: director.recite(voice.transcript, emotion), voice.transcript,
+    return _render(voice, lambda avatar: avatar.director.recite(voice.transcript, emotion), voice.transcript,
                    60.0 + voice.duration, frame_rate, avatar, seed)
 
 
-def _render(voice: Voice, start: Callable[[Director], Take], text: str, max_seconds: float, frame_rate: float,
-            avatar: str, seed: int) -> RenderedTake:
+def render_performance(voice: RecordingVoice, seen: Sequence[Seen], body: bool = True, emotion: str | None = None,
+                       frame_rate: float = 60.0, avatar: str = "host", seed: int = 0) -> RenderedTake:
+    """Render a performer's video (`render --video`): the frames' tracked face and body (`seen`, times from the
+    video's start) drive the avatar as the puppet does live, at full blend from the first frame, and `voice` (the
+    video's sound, or silence as long as the video) is the take's audio. Her own layers carry on where the camera
+    lost the performer. Raises ValueError for an unknown emotion."""
+    def perform(pipeline: AvatarPipeline) -> Take:
+        puppet = pipeline.puppet
+        puppet.delay = 0.0  # offline: every frame is tracked before the first tick
+        start = pipeline.now_pts()  # the take is the first queued: it starts at the next frame
+        puppet.switch(start - FADE_S, True, body)  # full blend at the take's start
+        for frame in seen:
+            puppet.add(replace(frame.sample, t=start + frame.t), settled=True)
+        return pipeline.director.recite("", emotion)
+
+    return _render(voice, perform, "", 60.0 + voice.duration, frame_rate, avatar, seed)
+
+
+def _render(voice: Voice, start: Callable[[AvatarPipeline], Take], text: str, max_seconds: float,
+            frame_rate: float, avatar: str, seed: int) -> RenderedTake:
     """Run a pipeline of one avatar on a virtual clock until the take `start` queues has played, and a tail."""
     recorder = Recorder()
     clock = VirtualClock()
     pipeline = one_avatar(voice, Hub([recorder]), clock, avatar, frame_rate=frame_rate, lookahead=0.0, seed=seed)
     performer = pipeline.performer
-    take = start(pipeline.avatars[avatar].director)
+    take = start(pipeline.avatars[avatar])
     for _ in range(int(max_seconds * frame_rate)):  # a safety net far above any real take length
         performer.tick(clock.t)
         if take.done:

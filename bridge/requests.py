@@ -15,6 +15,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
+from bridge.camera_in import CameraIn, open_camera_source
 from bridge.config import SidecarConfig
 from bridge.dialogue import DialogueService
 from bridge.live_audio import decode_pcm
@@ -26,6 +27,7 @@ from bridge.protocol import (
     AUDIO_IN_MAX_CHANNELS,
     AUDIO_IN_MAX_CHUNK_S,
     AUDIO_IN_RATES,
+    CAMERA_SOURCE_HELP,
     MAX_MESSAGE_BYTES,
     MAX_TEXT_CHARS,
     PROTOCOL_VERSION,
@@ -36,12 +38,15 @@ from bridge.protocol import (
     DescribeRequest,
     GestureRequest,
     InterruptRequest,
+    KioskRequest,
     LookAtRequest,
     PingRequest,
+    PuppetRequest,
     QueueRequest,
     Request,
     SayRequest,
     ShowRequest,
+    VideoInRequest,
     error_reply,
     ok_reply,
     parse_request,
@@ -60,13 +65,14 @@ class RequestHandler:
     """The sidecar's ops over its avatars' pipelines and its dialogue."""
 
     def __init__(self, config: SidecarConfig, avatars: Mapping[str, AvatarPipeline], dialogue: DialogueService,
-                 clock: Clock, run_id: str, media: MediaDirs | None = None) -> None:
+                 clock: Clock, run_id: str, media: MediaDirs | None = None, camera: CameraIn | None = None) -> None:
         self.config = config
         self.run_id = run_id
         self.avatars = dict(avatars)
         self.dialogue = dialogue
         self.clock = clock
         self.media = media or MediaDirs.of(config.media_dirs)
+        self.camera = camera
         self.handlers: dict[type, Callable[[Any], dict[str, Any] | Awaitable[dict[str, Any]]]] = {
             DescribeRequest: self.describe,
             SayRequest: self.say,
@@ -79,6 +85,9 @@ class RequestHandler:
             QueueRequest: lambda r: self.dialogue.ready().queue_op(self._name(r.avatar), r.action, r.message),
             ShowRequest: self.show,
             AudioInRequest: self.audio_in,
+            PuppetRequest: self.puppet,
+            KioskRequest: self.kiosk,
+            VideoInRequest: self.video_in,
         }
         self.served = 0
         self.rejected = 0
@@ -220,6 +229,48 @@ class RequestHandler:
         return avatar.live.chunk(request.stream, request.seq, audio, request.sample_rate, bool(request.end),
                                  shape=(request.sample_rate, request.channels, request.format))
 
+    def _camera(self) -> CameraIn:
+        if self.camera is None:
+            raise RequestError("unavailable", "this sidecar has no camera in (an offline render)")
+        return self.camera
+
+    async def _open_source(self, source: str) -> None:
+        """Open `source` for the camera: a camera index, "client", or a file through the media policy (opened on a
+        worker thread: a video's header is read)."""
+        camera = self._camera()
+        spec: str | int = source
+        if source.strip().isdigit():
+            spec = int(source)
+        elif source != "client":
+            spec = str(await asyncio.to_thread(self.media.check, source, "video", "source"))
+        camera.use(*(await asyncio.to_thread(open_camera_source, spec)))
+
+    async def puppet(self, request: PuppetRequest) -> dict[str, Any]:
+        avatar, camera = self._avatar(request.avatar), self._camera()
+        if request.source is not None:
+            await self._open_source(request.source)
+        if request.action == "calibrate":
+            camera.calibrate()
+            return {"avatar": avatar.name, "source": camera.stats.source}
+        on = request.action == "start"
+        pts = camera.puppet(avatar.name, on, request.face is not False, request.body is not False,
+                            1.0 if request.blend is None else request.blend)
+        return {"avatar": avatar.name, "pts": pts, "source": camera.stats.source}
+
+    async def kiosk(self, request: KioskRequest) -> dict[str, Any]:
+        avatar, camera = self._avatar(request.avatar), self._camera()
+        if request.source is not None:
+            await self._open_source(request.source)
+        if request.action == "start" and camera.source is None:
+            raise RequestError("no_source", f"no camera source is open: give `source` ({CAMERA_SOURCE_HELP})",
+                               "source")
+        camera.kiosk(avatar.name if request.action == "start" else None, greeting=request.greeting)
+        return {"avatar": avatar.name, "source": camera.stats.source}
+
+    def video_in(self, request: VideoInRequest) -> dict[str, Any]:
+        return self._camera().frame(request.image, request.format, request.width, request.height, request.t,
+                                    request.seq)
+
     def ping(self, request: PingRequest) -> dict[str, Any]:
         """The clock, whether each avatar's voice keeps up (a busy voice answers pings at once too) and each avatar's
         live audio in."""
@@ -227,4 +278,5 @@ class RequestHandler:
         return {"t_client": request.t_client, "t_server": now,
                 "voices": {name: dataclasses.asdict(avatar.director.timeline.voice_status(now))
                            for name, avatar in self.avatars.items()},
-                "audio_in": {name: avatar.live.stats.to_wire() for name, avatar in self.avatars.items()}}
+                "audio_in": {name: avatar.live.stats.to_wire() for name, avatar in self.avatars.items()},
+                "camera": self.camera.stats.to_wire() if self.camera is not None else None}

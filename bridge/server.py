@@ -21,6 +21,7 @@ from typing import Any
 import zmq
 import zmq.asyncio
 
+from bridge.camera_in import CameraIn, CameraSetup
 from bridge.config import AvatarConfig, ConfigError, SidecarConfig, VoiceSource
 from bridge.dialogue import DialogueService
 from bridge.director import run_now
@@ -81,13 +82,17 @@ LIVE_CHECK_S = 0.01
 class Sidecar:
     """Everything `serve` runs. `workers=False` synthesizes and tracks music inline on the caller's thread (an
     in-process sidecar for tests, bound to no socket). `mic`: a local audio source (serve --mic) that `mic_avatar`
-    (default: the first) speaks live."""
+    (default: the first) speaks live. `camera`: what serve --camera opened and asked for (puppet, kiosk)."""
 
     def __init__(self, config: SidecarConfig, voices: LoadVoice = load_voice, workers: bool = True,
-                 mic: BlockSource | None = None, mic_avatar: str | None = None) -> None:
+                 mic: BlockSource | None = None, mic_avatar: str | None = None, camera: CameraSetup | None = None
+                 ) -> None:
         check_security(config)
         if not config.names or len(set(config.names)) != len(config.names):
             raise ConfigError("avatar names must be given and unique")
+        if camera is not None and camera.avatar is not None and camera.avatar not in config.names:
+            raise ConfigError(f"--camera-avatar {camera.avatar!r} is not served here; avatars: "
+                              f"{', '.join(config.names)}")
         if mic_avatar is not None and mic_avatar not in config.names:
             raise ConfigError(f"--mic-avatar {mic_avatar!r} is not served here; avatars: {', '.join(config.names)}")
         self.config = config
@@ -119,7 +124,10 @@ class Sidecar:
             music=MusicDesk(self.clock, self.music_executor, post, self.tracker), run_id=self.run_id,
             live=self.live_executor)
         self.performer = self.pipeline.performer
-        self.requests = RequestHandler(config, self.pipeline.avatars, self.dialogue, self.clock, self.run_id)
+        self.camera = CameraIn(self.pipeline.avatars, self.clock, post)
+        self.camera_setup = camera
+        self.requests = RequestHandler(config, self.pipeline.avatars, self.dialogue, self.clock, self.run_id,
+                                       camera=self.camera)
         self.outputs = self._outputs(config.avatars)
         self.mic = LocalAudioIn(mic, self.pipeline.avatars[mic_avatar or config.names[0]].live, post, "mic") \
             if mic is not None else None
@@ -229,6 +237,8 @@ class Sidecar:
             avatar.live.warm_up()
         if self.mic is not None:
             self.mic.start()
+        if self.camera_setup is not None:
+            self.camera_setup.start(self.camera)
         if ready:
             ready()
         tasks = [asyncio.create_task(self.performer.run(self.clock), name="performer"),
@@ -269,6 +279,7 @@ class Sidecar:
             now = self.clock.now()
             for avatar in self.pipeline.avatars.values():
                 avatar.live.check(now)
+            self.camera.check(now)
 
     def _announce(self) -> None:
         """The stream's first message, per avatar: a `sidecar_started` event (seq 0) with the run id, so a
@@ -285,6 +296,7 @@ class Sidecar:
 
     def close(self) -> None:
         self.pipeline.stop()
+        self.camera.close()
         if self.tracker is not None:
             # A tracker still compiling (numba: seconds, minutes on a busy machine) would hold the interpreter's
             # exit until it finished: end it now. ProcessPoolExecutor has no public way before Python 3.14.

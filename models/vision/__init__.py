@@ -5,3 +5,8 @@
 
 Everything here runs off the performer's tick; the layers it feeds only sample what it found (docs/camera.md).
 """
+
+import warnings
+
+# mediapipe 0.10.14 calls a protobuf API that protobuf 4 deprecates, on every frame.
+warnings.filterwarnings("ignore", message="SymbolDatabase.GetPrototype", category=UserWarning)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import math
 import os
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -30,7 +29,7 @@ TRACKING_CONFIDENCE = 0.5
 #: Blinks: the eyelids' channels, smoothed less so a blink stays crisp (a blink lasts 100-150 ms: 3-5 frames).
 BLINK_CHANNELS = np.array([INDEX["eyeBlinkLeft"], INDEX["eyeBlinkRight"]])
 #: One Euro settings (min cut-off Hz, beta per unit/s) for the weights, the blinks, the head and the eyes (rad).
-WEIGHT_FILTER = (2.0, 4.0)
+WEIGHT_FILTER = (1.0, 1.5)
 BLINK_FILTER = (8.0, 40.0)
 HEAD_FILTER = (1.5, 2.0)
 EYE_FILTER = (3.0, 2.0)
@@ -72,9 +71,7 @@ class FaceTracker:
 
     def __init__(self, model: str | os.PathLike[str] | None = None, max_faces: int = 1, video: bool = True) -> None:
         os.environ.setdefault("GLOG_minloglevel", "2")  # MediaPipe's native logs: warnings and errors only
-        with warnings.catch_warnings():  # mediapipe 0.10.14 calls a protobuf API that protobuf 4 deprecates
-            warnings.simplefilter("ignore", UserWarning)
-            from mediapipe.tasks.python import BaseOptions, vision
+        from mediapipe.tasks.python import BaseOptions, vision
 
         if not 1 <= max_faces <= 8:
             raise ValueError(f"max_faces must be between 1 and 8, got {max_faces}")
