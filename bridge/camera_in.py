@@ -256,7 +256,7 @@ class CameraIn:
             except Exception:  # one frame that breaks the tracker costs that frame
                 log.exception("camera frame failed")
                 continue
-            self.post(self._deliver, seen, pump.read, pump.dropped)
+            self.post(self.deliver, seen, pump.read, pump.dropped)
 
     def track(self, frame: VideoFrame) -> Seen:
         """Track one frame with what the loop asks for now (the tracker thread's work; tests call it directly)."""
@@ -281,7 +281,7 @@ class CameraIn:
 
     # -- back on the loop --------------------------------------------------------------------------------------
 
-    def _deliver(self, seen: Seen, read: int = 0, dropped: int = 0) -> None:
+    def deliver(self, seen: Seen, read: int = 0, dropped: int = 0) -> None:
         stats = self.stats
         stats.frames, stats.dropped = read, dropped + (self.client.dropped if self.client else 0)
         stats.tracked += 1
