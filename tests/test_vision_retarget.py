@@ -205,6 +205,34 @@ def test_roundtrip_matches_every_limb_and_finger_bone(name: str) -> None:
         assert np.degrees(quat.to_axis_angle(twist)[1]) < 1.0
 
 
+def random_pose(rng: np.random.Generator) -> BodyPose:
+    """Torso bent and twisted, arms anywhere within reach with the elbows bent any anatomical way, hands turned
+    any way, fingers from a little hyperextended to curled, and the legs stepping."""
+    b = standing()
+    for axis, low, high in (("X", -15.0, 40.0), ("Y", -35.0, 35.0), ("Z", -15.0, 15.0)):
+        b.spread(["Spine", "Chest", "UpperChest"], axis, rng.uniform(low, high))
+    for side in SIDES:
+        reach = rng.normal(size=3)
+        b.arm(side, b.position(f"{side}UpperArm") + rng.uniform(0.2, 0.5) * reach / np.linalg.norm(reach),
+              pole=rng.normal(size=3))
+        b.hand(side, fingers=rng.normal(size=3), palm=rng.normal(size=3))
+        b.fingers(side, rng.uniform(-10.0, 100.0, 3), thumb=rng.uniform(-5.0, 50.0, 3), splay=rng.uniform(-10, 10))
+        step = np.array([rng.uniform(-0.15, 0.15), -rng.uniform(0.55, 0.82), rng.uniform(-0.3, 0.3)])
+        b.leg(side, b.position(f"{side}UpperLeg") + step, pole=(rng.uniform(-0.3, 0.3), 0.0, 1.0))
+    return b.build()
+
+
+def test_random_poses_roundtrip() -> None:
+    rng = np.random.default_rng(7)
+    for _ in range(30):
+        pose = random_pose(rng)
+        out = roundtrip(pose)
+        errors = bone_errors_deg(pose, out.pose, LIMB_BONES + FINGER_BONES)
+        assert max(errors.values()) < 3.5, sorted(errors.items(), key=lambda kv: -kv[1])[:3]
+        flexion = hinge_flexion(out.pose.rotations)
+        assert np.degrees(flexion) == pytest.approx(np.degrees(hinge_flexion(pose.rotations)), abs=1.5)
+
+
 def test_elbows_bent_90_degrees_come_back_bent_90_forward() -> None:
     out = roundtrip(elbows_bent())
     flexion = np.degrees(hinge_flexion(out.pose.rotations))

@@ -266,6 +266,8 @@ _REST_FRAMES = np.concatenate([
     _from_basis(_CHAIN_BONE, _CHAIN_BEND)[0],
     _from_basis(_FOOT_BONE, np.broadcast_to(_UP, (2, 3)))[0]])
 _CHAIN_BONE_BEND = np.stack([_CHAIN_BONE, _CHAIN_BEND], axis=1)
+_CHAIN_HALF_TURN = _turn(_CHAIN_BONE, np.full(len(_CHAIN_BONE), np.pi))
+_BENDS_BACK = np.arange(len(_CHAIN_BASE)) >= _LIMBS.stop
 _SIN_STRAIGHT = float(np.sin(np.radians(STRAIGHT_LIMB_DEG)))
 
 # Every direction a frame reads is a difference of two landmarks. They are gathered in one go from the points
@@ -405,6 +407,10 @@ def _solve(p: np.ndarray, visibility: np.ndarray, hands: dict[str, np.ndarray], 
     first_dir, first_ok = _directions(first)
     outer_dir, outer_ok = _directions(outer)
     swing_g = _mul(_between(_rotate(parents, _CHAIN_BONE), first_dir), parents)
+    # A finger may bend a little backwards, an elbow or knee never: where a finger's bend faces away from the
+    # way its swing would bend it, the plane turns round (a half turn about the bone), not the finger.
+    backwards = (_dot(_rotate(swing_g, _CHAIN_BEND), directions[20:34]) < 0.0) & _BENDS_BACK
+    plane_g = np.where(backwards[:, None], _mul(plane_g, _CHAIN_HALF_TURN), plane_g)
     across = _cross(first_dir, _directions(directions[20:34])[0])
     planar = np.sqrt(_dot(across, across)) / _SIN_STRAIGHT
     base_g = _nlerp(swing_g, plane_g, np.clip(planar, 0.0, 1.0) * frame_ok[1:15])
