@@ -20,6 +20,7 @@ any joint whose landmarks are not visible enough.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -106,7 +107,7 @@ _DIGITS = slice(4, 14)
 # The same results as quat's, at a fraction of the cost on this per-frame path's few-row batches: quat's versions
 # check, convert to float32 and spell out each term, one numpy call apiece, which is where a frame's time went.
 
-_NEXT, _AFTER = [1, 2, 0], [2, 0, 1]
+_NEXT, _AFTER = np.array([1, 2, 0]), np.array([2, 0, 1])
 _ACROSS = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
 _CONJ = np.array([-1.0, -1.0, -1.0, 1.0])
 # The product a·b as a matrix product: row i picks and signs the components of a that multiply b's.
@@ -119,7 +120,8 @@ def _dot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def _cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    return a[..., _NEXT] * b[..., _AFTER] - a[..., _AFTER] * b[..., _NEXT]
+    # take: a fancy index costs three times as much on a few rows.
+    return a.take(_NEXT, -1) * b.take(_AFTER, -1) - a.take(_AFTER, -1) * b.take(_NEXT, -1)
 
 
 def _directions(v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -132,7 +134,7 @@ def _directions(v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _mul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """quat.mul(a, b) in float64: rotate by b, then by a."""
-    return np.matmul(a[..., _MUL_INDEX] * _MUL_SIGN, b[..., None])[..., 0]
+    return np.matmul(a.take(_MUL_INDEX, -1) * _MUL_SIGN, b[..., None])[..., 0]
 
 
 def _turn(axis: np.ndarray, angle: np.ndarray | float) -> np.ndarray:
@@ -164,6 +166,13 @@ def _nlerp(a: np.ndarray, b: np.ndarray, t: np.ndarray) -> np.ndarray:
     b = np.where(_dot(a, b)[:, None] < 0.0, -b, b)
     q = a + t[:, None] * (b - a)
     return q / np.sqrt(_dot(q, q))[:, None]
+
+
+def _axis_angle(q: np.ndarray) -> tuple[np.ndarray, float]:
+    """quat.to_axis_angle of one rotation: (unit axis, angle in [0, pi]); the axis is X for no rotation."""
+    q = q if q[3] >= 0.0 else -q
+    s = float(np.sqrt(q[:3] @ q[:3]))
+    return (q[:3] / s if s > 1e-12 else _ACROSS[0]), 2.0 * math.atan2(s, q[3])
 
 
 def _twist_angle(q: np.ndarray, axis: np.ndarray) -> np.ndarray:
@@ -266,6 +275,8 @@ _REST_FRAMES = np.concatenate([
     _from_basis(_CHAIN_BONE, _CHAIN_BEND)[0],
     _from_basis(_FOOT_BONE, np.broadcast_to(_UP, (2, 3)))[0]])
 _CHAIN_BONE_BEND = np.stack([_CHAIN_BONE, _CHAIN_BEND], axis=1)
+# A hinge's angle is its bone's heading less the one before's (the base bone's heading is 0).
+_AFTER_FIRST = np.array([0.0, 1.0])
 _CHAIN_HALF_TURN = _turn(_CHAIN_BONE, np.full(len(_CHAIN_BONE), np.pi))
 _BENDS_BACK = np.arange(len(_CHAIN_BASE)) >= _LIMBS.stop
 _SIN_STRAIGHT = float(np.sin(np.radians(STRAIGHT_LIMB_DEG)))
@@ -392,10 +403,10 @@ def _solve(p: np.ndarray, visibility: np.ndarray, hands: dict[str, np.ndarray], 
     if spine_w > 0.0:
         turn = _mul(_CONJ * hips, torso_g)
         twist = _turn(_UP, _twist_angle(turn, _UP))
-        axis, lean = quat.to_axis_angle(_mul(turn, _CONJ * twist))
+        axis, lean = _axis_angle(_mul(turn, _CONJ * twist))
         # The observed line leans less than the upper chest does; bend the spine by what makes it lean so.
         bend = _turn(axis, np.interp(lean, _CHORD_LEAN, _SPINE_BEND))
-        axis, angle = quat.to_axis_angle(_mul(bend, twist))
+        axis, angle = _axis_angle(_mul(bend, twist))
         rot[_SPINE] = _turn(axis, angle * SPINE_SHARE)
         weights[_SPINE] = spine_w
     chest = _mul(_mul(_mul(hips, rot[_SPINE[0]]), rot[_SPINE[1]]), rot[_SPINE[2]])
@@ -419,7 +430,7 @@ def _solve(p: np.ndarray, visibility: np.ndarray, hands: dict[str, np.ndarray], 
     # hinges themselves do not turn).
     along, towards = np.moveaxis(_rotate(base_g[:, None], _CHAIN_BONE_BEND), 1, 0)
     heading = np.arctan2(_dot(outer_dir, towards[:, None]), _dot(outer_dir, along[:, None]))
-    flexion = np.diff(heading, axis=1, prepend=0.0)
+    flexion = heading - heading[:, :1] * _AFTER_FIRST
     flexion = np.clip((flexion + np.pi) % (2.0 * np.pi) - np.pi, *_CHAIN_FLEXION)
     local_outer = _turn(_CHAIN_HINGE[:, None], flexion)
     middle_g = _mul(base_g[_LIMBS], local_outer[_LIMBS, 0])
