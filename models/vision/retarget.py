@@ -269,11 +269,6 @@ def _chord_table() -> tuple[np.ndarray, np.ndarray]:
 
 
 _CHORD_LEAN, _SPINE_BEND = _chord_table()
-_REST_FRAMES = np.concatenate([
-    _from_basis(_chord(_REST)[None],
-                (_REST[_SHOULDER_JOINTS[0]] - _REST[_SHOULDER_JOINTS[1]])[None])[0],
-    _from_basis(_CHAIN_BONE, _CHAIN_BEND)[0],
-    _from_basis(_FOOT_BONE, np.broadcast_to(_UP, (2, 3)))[0]])
 _CHAIN_BONE_BEND = np.stack([_CHAIN_BONE, _CHAIN_BEND], axis=1)
 # A hinge's angle is its bone's heading less the one before's (the base bone's heading is 0).
 _AFTER_FIRST = np.array([0.0, 1.0])
@@ -281,20 +276,37 @@ _CHAIN_HALF_TURN = _turn(_CHAIN_BONE, np.full(len(_CHAIN_BONE), np.pi))
 _BENDS_BACK = np.arange(len(_CHAIN_BASE)) >= _LIMBS.stop
 _SIN_STRAIGHT = float(np.sin(np.radians(STRAIGHT_LIMB_DEG)))
 
-# Every direction a frame reads is a difference of two landmarks. They are gathered in one go from the points
-# stacked as: the pose's 33, each hand's 21 (the rest hand where none was seen), then the midpoints of the
-# shoulders, of the hips and of each hand's pose knuckles (index and pinky).
+# The frames read straight off the landmarks, in one batch: the torso, the chains' base bones, the hands, the
+# feet. Each is a rotation from the rest pose's frame to the observed one, built from two directions (x, y).
+_TORSO = 0
+_CHAIN_FRAMES = slice(1, 1 + len(_CHAIN_BASE))
+_HAND_FRAMES = slice(_CHAIN_FRAMES.stop, _CHAIN_FRAMES.stop + 2)
+_FOOT_FRAMES = slice(_HAND_FRAMES.stop, _HAND_FRAMES.stop + 2)
+_NUM_FRAMES = _FOOT_FRAMES.stop
+# Every direction read is a difference of two points, gathered in one go from the points stacked as: the
+# pose's 33, each hand's 21 (the rest hand where none was seen), then the midpoints of the shoulders, of the
+# hips and of each hand's pose knuckles (index and pinky).
 _HAND_START = (POSE_LANDMARKS, POSE_LANDMARKS + HAND_LANDMARKS)
 _SHOULDERS_MID = POSE_LANDMARKS + 2 * HAND_LANDMARKS
 _HIPS_MID = _SHOULDERS_MID + 1
 _KNUCKLES_MID = (_HIPS_MID + 1, _HIPS_MID + 2)
+_NUM_POINTS = _KNUCKLES_MID[1] + 1
 _MIDPOINT_PAIRS = np.array([[_SHOULDER[0], _HIP[0], _INDEX[0], _INDEX[1]],
                             [_SHOULDER[1], _HIP[1], _PINKY[0], _PINKY[1]]])
 
 
-def _direction_pairs(has_hand: tuple[bool, bool]) -> np.ndarray:
-    """[2, 66] (to, from) indices into the stacked points: each frame's x (torso, 14 chains, 2 hands, 2 feet),
-    then its y, then each chain's two hinged bones."""
+@dataclass(frozen=True)
+class _Layout:
+    """What one frame reads, for one combination of hands seen (a hand's frame comes from its own landmarks or
+    the pose's): `to` and `start` index the stacked points, the directions being each frame's x, then each
+    frame's y, then each chain's two hinged bones; `rest_inverse` undoes each frame's rest orientation."""
+
+    to: np.ndarray
+    start: np.ndarray
+    rest_inverse: np.ndarray
+
+
+def _layout(has_hand: tuple[bool, bool]) -> _Layout:
     limbs = _LIMB_POINTS.tolist()  # [root, middle, end]
     digits = [[_HAND_START[s] + k for k in row] for s in range(2) for row in _HAND_JOINTS.tolist()]  # ... and tip
     hand_x = [(_HAND_START[s] + _HAND_MIDDLE_MCP, _HAND_START[s] + _HAND_WRIST) if has_hand[s] else
@@ -308,11 +320,16 @@ def _direction_pairs(has_hand: tuple[bool, bool]) -> np.ndarray:
          *zip(_KNEE, _ANKLE, strict=True)]
     # A limb has one hinged bone, given twice to batch it with the fingers' two.
     hinged = [[(c[2], c[1])] * 2 for c in limbs] + [[(c[2], c[1]), (c[3], c[2])] for c in digits]
-    return np.array(x + y + [pair for bones in hinged for pair in bones]).T
+    to, start = np.array(x + y + [pair for bones in hinged for pair in bones]).T
+    rest_frames = np.concatenate([
+        _from_basis(_chord(_REST)[None], (_REST[_SHOULDER_JOINTS[0]] - _REST[_SHOULDER_JOINTS[1]])[None])[0],
+        _from_basis(_CHAIN_BONE, _CHAIN_BEND)[0],
+        [_HAND_REST_FROM_HAND[s] if has_hand[s] else _HAND_REST_FROM_POSE[s] for s in range(2)],
+        _from_basis(_FOOT_BONE, np.broadcast_to(_UP, (2, 3)))[0]])
+    return _Layout(to, start, _CONJ * rest_frames)
 
 
-_DIRECTION_PAIRS = {(left, right): _direction_pairs((left, right)) for left in (False, True)
-                    for right in (False, True)}
+_LAYOUTS = {(left, right): _layout((left, right)) for left in (False, True) for right in (False, True)}
 
 
 @dataclass(frozen=True)
@@ -366,31 +383,23 @@ def _checked(name: str, value: np.ndarray, shape: tuple[int, ...]) -> np.ndarray
     return array
 
 
-
 def _solve(p: np.ndarray, visibility: np.ndarray, hands: dict[str, np.ndarray], base: BodyPose) -> Retargeted:
     """Retarget landmarks already in Unity axes."""
     rot = base.rotations.astype(np.float64)
     weights = np.zeros(NUM_JOINTS)
     seen = np.clip((visibility - VISIBILITY_THRESHOLD) / (VISIBILITY_FULL - VISIBILITY_THRESHOLD), 0.0, 1.0)
     has_hand = np.array([side in hands for side in _SIDES])
-    points = np.empty((_KNUCKLES_MID[1] + 1, 3))
+    layout = _LAYOUTS[(bool(has_hand[0]), bool(has_hand[1]))]
+    points = np.empty((_NUM_POINTS, 3))
     points[:POSE_LANDMARKS] = p
     for k, side in enumerate(_SIDES):
         points[_HAND_START[k]:_HAND_START[k] + HAND_LANDMARKS] = hands.get(side, _REST_HAND_POINTS[k])
     points[_SHOULDERS_MID:] = 0.5 * (p[_MIDPOINT_PAIRS[0]] + p[_MIDPOINT_PAIRS[1]])
-    to, start = _DIRECTION_PAIRS[(bool(has_hand[0]), bool(has_hand[1]))]
-    directions = points[to] - points[start]
-
-    # Every frame the landmarks give directly, in one batch: the torso (the line up from the hips, the shoulder
-    # line), each chain's base bone (aimed along its first bone, the next ones setting the bend plane), the
-    # hands (from the hand's points, or else the pose's wrist, index and pinky knuckles), the feet (ankle to
-    # toes' tip; their roll follows the shin, as the landmarks hardly show it).
-    seen_frames, frame_ok = _from_basis(directions[:19], directions[19:38])
-    first, outer = directions[1:15], directions[38:].reshape(-1, 2, 3)
-    rest = np.concatenate([_REST_FRAMES[:15], np.where(has_hand[:, None], _HAND_REST_FROM_HAND, _HAND_REST_FROM_POSE),
-                           _REST_FRAMES[15:]])
-    frames = _mul(seen_frames, _CONJ * rest)
-    torso_g, plane_g, hand_g, foot_g = frames[0], frames[1:15], frames[15:17], frames[17:]
+    directions = points[layout.to] - points[layout.start]
+    x, y, hinged = directions[:_NUM_FRAMES], directions[_NUM_FRAMES:2 * _NUM_FRAMES], directions[2 * _NUM_FRAMES:]
+    seen_frames, frame_ok = _from_basis(x, y)
+    frames = _mul(seen_frames, layout.rest_inverse)
+    hand_g = frames[_HAND_FRAMES]
 
     # Hips: yaw only, from the hip line. Her root never moves and the camera's idea of the pelvis' tilt is poor.
     line = p[_HIP[0]] - p[_HIP[1]]
@@ -399,9 +408,9 @@ def _solve(p: np.ndarray, visibility: np.ndarray, hands: dict[str, np.ndarray], 
         rot[0] = _turn(_UP, HIPS_YAW_SHARE * np.arctan2(line[2], -line[0]))
         weights[0] = hips_w
     hips = rot[0]
-    spine_w = min(seen[_HIP].min(), seen[_SHOULDER].min()) * frame_ok[0]
+    spine_w = min(seen[_HIP].min(), seen[_SHOULDER].min()) * frame_ok[_TORSO]
     if spine_w > 0.0:
-        turn = _mul(_CONJ * hips, torso_g)
+        turn = _mul(_CONJ * hips, frames[_TORSO])
         twist = _turn(_UP, _twist_angle(turn, _UP))
         axis, lean = _axis_angle(_mul(turn, _CONJ * twist))
         # The observed line leans less than the upper chest does; bend the spine by what makes it lean so.
@@ -410,26 +419,27 @@ def _solve(p: np.ndarray, visibility: np.ndarray, hands: dict[str, np.ndarray], 
         rot[_SPINE] = _turn(axis, angle * SPINE_SHARE)
         weights[_SPINE] = spine_w
     chest = _mul(_mul(_mul(hips, rot[_SPINE[0]]), rot[_SPINE[1]]), rot[_SPINE[2]])
-    parents = np.concatenate([_mul(chest, rot[_CLAVICLES]), [hips, hips], np.repeat(hand_g, 5, axis=0)])
+    parents = np.concatenate([_mul(chest, rot[_CLAVICLES]), [hips, hips], np.repeat(hand_g, len(_FINGERS), axis=0)])
 
     # Chains. The bend plane sets the base bone's twist, so an elbow, knee or finger bends its own way round
     # (an elbow's or knee's flexion is never negative); a chain nearly straight has no plane to trust, and its
     # twist eases to the smallest swing from the parent instead.
-    first_dir, first_ok = _directions(first)
-    outer_dir, outer_ok = _directions(outer)
-    swing_g = _mul(_between(_rotate(parents, _CHAIN_BONE), first_dir), parents)
+    first, first_ok = _directions(x[_CHAIN_FRAMES])
+    outer, outer_ok = _directions(hinged.reshape(-1, 2, 3))
+    swing_g = _mul(_between(_rotate(parents, _CHAIN_BONE), first), parents)
+    plane_g = frames[_CHAIN_FRAMES]
     # A finger may bend a little backwards, an elbow or knee never: where a finger's bend faces away from the
     # way its swing would bend it, the plane turns round (a half turn about the bone), not the finger.
-    backwards = (_dot(_rotate(swing_g, _CHAIN_BEND), directions[20:34]) < 0.0) & _BENDS_BACK
+    backwards = (_dot(_rotate(swing_g, _CHAIN_BEND), y[_CHAIN_FRAMES]) < 0.0) & _BENDS_BACK
     plane_g = np.where(backwards[:, None], _mul(plane_g, _CHAIN_HALF_TURN), plane_g)
-    across = _cross(first_dir, _directions(directions[20:34])[0])
-    planar = np.sqrt(_dot(across, across)) / _SIN_STRAIGHT
-    base_g = _nlerp(swing_g, plane_g, np.clip(planar, 0.0, 1.0) * frame_ok[1:15])
+    across = _cross(first, _directions(y[_CHAIN_FRAMES])[0])
+    planar = np.clip(np.sqrt(_dot(across, across)) / _SIN_STRAIGHT, 0.0, 1.0) * frame_ok[_CHAIN_FRAMES]
+    base_g = _nlerp(swing_g, plane_g, planar)
     local_base = _mul(_CONJ * parents, base_g)
     # Each hinge bends by the angle between its bone and the one before, seen along the hinge axis (which the
     # hinges themselves do not turn).
     along, towards = np.moveaxis(_rotate(base_g[:, None], _CHAIN_BONE_BEND), 1, 0)
-    heading = np.arctan2(_dot(outer_dir, towards[:, None]), _dot(outer_dir, along[:, None]))
+    heading = np.arctan2(_dot(outer, towards[:, None]), _dot(outer, along[:, None]))
     flexion = heading - heading[:, :1] * _AFTER_FIRST
     flexion = np.clip((flexion + np.pi) % (2.0 * np.pi) - np.pi, *_CHAIN_FLEXION)
     local_outer = _turn(_CHAIN_HINGE[:, None], flexion)
@@ -438,23 +448,23 @@ def _solve(p: np.ndarray, visibility: np.ndarray, hands: dict[str, np.ndarray], 
     # Hands. A Unity humanoid twists the forearm, not the wrist: the hand's twist about the forearm goes to the
     # LowerArm (as far as the hand is trusted), the rest of its turn to the Hand.
     hand_conf = np.where(has_hand, 1.0, np.minimum(np.minimum(seen[_WRIST], seen[_INDEX]), seen[_PINKY]))
-    hand_conf *= frame_ok[15:17]
+    hand_conf *= frame_ok[_HAND_FRAMES]
     twist = _twist_angle(_mul(_CONJ * middle_g[_ARMS], hand_g), _FOREARM_AXIS)
     twist = (twist + np.pi) % (2.0 * np.pi) - np.pi  # the short way round
     local_forearm = _mul(local_outer[_ARMS, 0], _turn(_FOREARM_AXIS, twist * hand_conf))
     local_hand = _mul(_CONJ * _mul(base_g[_ARMS], local_forearm), hand_g)
-
-    local_foot = _mul(_CONJ * middle_g[_LEGS], foot_g)
+    local_foot = _mul(_CONJ * middle_g[_LEGS], frames[_FOOT_FRAMES])
 
     arm_w = np.minimum(np.minimum(seen[_SHOULDER], seen[_ELBOW]), seen[_WRIST])
     # Both legs or neither: a seated performer's legs flicker in and out of view under a desk.
     leg_w = seen[_LIMB_POINTS[_LEGS]].min()
-    chain_w = np.concatenate([arm_w, [leg_w, leg_w], np.repeat(has_hand, 5)]) * first_ok * outer_ok.all(axis=1)
+    chain_w = np.concatenate([arm_w, [leg_w, leg_w], np.repeat(has_hand, len(_FINGERS))])
+    chain_w *= first_ok & outer_ok.all(axis=1)
     joints = np.concatenate([_CHAIN_BASE, _CHAIN_OUTER[:, 0], _CHAIN_OUTER[_DIGITS, 1], _HANDS, _FEET])
-    values = np.concatenate([local_base, local_outer[:, 0], local_outer[_DIGITS, 1], local_hand, local_foot])
-    values[len(_CHAIN_BASE):len(_CHAIN_BASE) + 2] = local_forearm
+    values = np.concatenate([local_base, local_forearm, local_outer[_LEGS, 0], local_outer[_DIGITS, 0],
+                             local_outer[_DIGITS, 1], local_hand, local_foot])
     joint_w = np.concatenate([chain_w, chain_w, chain_w[_DIGITS], chain_w[_ARMS] * hand_conf,
-                              np.minimum(chain_w[_LEGS], seen[_FOOT_INDEX]) * frame_ok[17:]])
+                              np.minimum(chain_w[_LEGS], seen[_FOOT_INDEX]) * frame_ok[_FOOT_FRAMES]])
     driven = joint_w > 0.0
     rot[joints[driven]] = values[driven]
     weights[joints] = joint_w
