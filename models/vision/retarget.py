@@ -28,7 +28,7 @@ import numpy as np
 
 from models.body import quat
 from models.body.authoring import ELBOW_AXIS_LEFT, FINGER_AXIS_LEFT, KNEE_AXIS_LEFT, THUMB_AXIS_LEFT, side_axis
-from models.body.pose import BodyPose
+from models.body.pose import BodyPose, smoothstep
 from models.body.skeleton import HUMANOID, INDEX, MIRROR, NUM_JOINTS
 
 #: Landmarks per pose and per hand, as MediaPipe's legacy pose and hands solutions give them.
@@ -45,9 +45,12 @@ HIPS_YAW_SHARE = 0.5
 #: How the torso's bend and twist are spread over Spine, Chest and UpperChest. The camera sees only the line
 #: from the hips to the shoulders and the shoulder line, not the spine's curve, so it is spread evenly.
 SPINE_SHARE = np.array([1.0, 1.0, 1.0]) / 3.0
-#: Below this elbow or knee bend (degrees) the bend plane is mostly landmark noise: the upper bone's twist
-#: eases to the smallest swing from her torso (or hips) instead, so a straight limb does not spin.
-STRAIGHT_LIMB_DEG = 15.0
+#: Bend (degrees) of an elbow or knee below which its bend plane is landmark noise, and above which it is
+#: trusted: the upper bone's twist eases from the smallest swing from its parent (below) to the bend plane
+#: (above), so a straight limb does not spin in the camera's jitter (about 1 cm on a body's landmarks).
+STRAIGHT_LIMB_DEG = (15.0, 35.0)
+#: The same for a finger (the line from its base to its tip): the hand's landmarks jitter less.
+STRAIGHT_FINGER_DEG = (8.0, 25.0)
 #: Range (degrees) of an elbow's or knee's flexion: never bent backwards.
 LIMB_FLEXION_DEG = (0.0, 165.0)
 #: Range (degrees) of a finger's middle and end joints: a little hyperextension, never a finger folded back.
@@ -269,12 +272,9 @@ def _chord_table() -> tuple[np.ndarray, np.ndarray]:
 
 
 _CHORD_LEAN, _SPINE_BEND = _chord_table()
-_CHAIN_BONE_BEND = np.stack([_CHAIN_BONE, _CHAIN_BEND], axis=1)
-# A hinge's angle is its bone's heading less the one before's (the base bone's heading is 0).
-_AFTER_FIRST = np.array([0.0, 1.0])
 _CHAIN_HALF_TURN = _turn(_CHAIN_BONE, np.full(len(_CHAIN_BONE), np.pi))
 _BENDS_BACK = np.arange(len(_CHAIN_BASE)) >= _LIMBS.stop
-_SIN_STRAIGHT = float(np.sin(np.radians(STRAIGHT_LIMB_DEG)))
+_STRAIGHT_BEND = np.radians(np.array([STRAIGHT_LIMB_DEG] * 4 + [STRAIGHT_FINGER_DEG] * 10)).T
 
 # The frames read straight off the landmarks, in one batch: the torso, the chains' base bones, the hands, the
 # feet. Each is a rotation from the rest pose's frame to the observed one, built from two directions (x, y).
@@ -432,17 +432,26 @@ def _solve(p: np.ndarray, visibility: np.ndarray, hands: dict[str, np.ndarray], 
     # way its swing would bend it, the plane turns round (a half turn about the bone), not the finger.
     backwards = (_dot(_rotate(swing_g, _CHAIN_BEND), y[_CHAIN_FRAMES]) < 0.0) & _BENDS_BACK
     plane_g = np.where(backwards[:, None], _mul(plane_g, _CHAIN_HALF_TURN), plane_g)
-    across = _cross(first, _directions(y[_CHAIN_FRAMES])[0])
-    planar = np.clip(np.sqrt(_dot(across, across)) / _SIN_STRAIGHT, 0.0, 1.0) * frame_ok[_CHAIN_FRAMES]
+    bend_line = _directions(y[_CHAIN_FRAMES])[0]
+    bend = np.arctan2(np.linalg.norm(_cross(first, bend_line), axis=-1), _dot(first, bend_line))
+    planar = smoothstep((bend - _STRAIGHT_BEND[0]) / (_STRAIGHT_BEND[1] - _STRAIGHT_BEND[0])) * frame_ok[_CHAIN_FRAMES]
     base_g = _nlerp(swing_g, plane_g, planar)
     local_base = _mul(_CONJ * parents, base_g)
-    # Each hinge bends by the angle between its bone and the one before, seen along the hinge axis (which the
-    # hinges themselves do not turn).
-    along, towards = np.moveaxis(_rotate(base_g[:, None], _CHAIN_BONE_BEND), 1, 0)
-    heading = np.arctan2(_dot(outer, towards[:, None]), _dot(outer, along[:, None]))
-    flexion = heading - heading[:, :1] * _AFTER_FIRST
-    flexion = np.clip((flexion + np.pi) % (2.0 * np.pi) - np.pi, *_CHAIN_FLEXION)
-    local_outer = _turn(_CHAIN_HINGE[:, None], flexion)
+    # The first hinged bone swings to its landmark in the base bone's frame: about the hinge by the joint's
+    # flexion (kept within its range), and out of the hinge's plane by whatever the base bone's twist left out
+    # (none where the bend plane set it; a little where a chain eased towards straight).
+    seen_in_base = _rotate(_CONJ * base_g, outer[:, 0])
+    flexion = np.clip(np.arctan2(_dot(seen_in_base, _CHAIN_BEND), _dot(seen_in_base, _CHAIN_BONE)),
+                      *_CHAIN_FLEXION[:, :, 0])[:, None]
+    tilt = np.arcsin(np.clip(_dot(seen_in_base, _CHAIN_HINGE), -1.0, 1.0))[:, None]
+    local_outer = np.empty((len(_CHAIN_BASE), 2, 4))
+    local_outer[:, 0] = _between(_CHAIN_BONE, np.cos(tilt) * (np.cos(flexion) * _CHAIN_BONE + np.sin(flexion) *
+                                                              _CHAIN_BEND) + np.sin(tilt) * _CHAIN_HINGE)
+    # A finger's end joint is a plain hinge: its flexion seen in the middle bone's frame.
+    seen_in_middle = _rotate(_CONJ * _mul(base_g, local_outer[:, 0]), outer[:, 1])
+    flexion = np.clip(np.arctan2(_dot(seen_in_middle, _CHAIN_BEND), _dot(seen_in_middle, _CHAIN_BONE)),
+                      *_CHAIN_FLEXION[:, :, 0])
+    local_outer[:, 1] = _turn(_CHAIN_HINGE, flexion)
     middle_g = _mul(base_g[_LIMBS], local_outer[_LIMBS, 0])
 
     # Hands. A Unity humanoid twists the forearm, not the wrist: the hand's twist about the forearm goes to the
