@@ -260,6 +260,18 @@ def test_a_straight_arm_in_landmark_noise_does_not_spin() -> None:
     assert jumps.max() < 5.0
 
 
+def test_fingers_bent_a_little_backwards_keep_their_nails_up() -> None:
+    b = PoseBuilder(arms_forward())
+    b.fingers("Left", (-20.0, -15.0, -10.0), thumb=(-10.0, -15.0, -10.0))
+    b.fingers("Right", (-10.0, -20.0, 0.0), thumb=(0.0, -20.0, -15.0))
+    pose = b.build()
+    out = roundtrip(pose)
+    _, want = HUMANOID.forward_kinematics(pose.root, pose.rotations)
+    _, got = HUMANOID.forward_kinematics(out.pose.root, out.pose.rotations)
+    phalanges = [INDEX[f"{side}{finger}{p}"] for side in SIDES for finger in FINGERS for p in PHALANGES]
+    assert np.degrees(quat.angle_between(want[phalanges], got[phalanges])).max() < 3.0
+
+
 def test_elbows_bent_90_degrees_come_back_bent_90_forward() -> None:
     out = roundtrip(elbows_bent())
     flexion = np.degrees(hinge_flexion(out.pose.rotations))
