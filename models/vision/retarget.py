@@ -241,7 +241,7 @@ _CHAIN_HINGE = np.stack([side_axis(ELBOW_AXIS_LEFT if "Arm" in n else KNEE_AXIS_
                                    THUMB_AXIS_LEFT if "Thumb" in n else FINGER_AXIS_LEFT, s)
                          for n, s in zip(_CHAIN_NAMES, _CHAIN_SIDES, strict=True)])
 _CHAIN_BEND = _cross(_CHAIN_HINGE, _CHAIN_BONE)
-_CHAIN_FLEXION = np.radians(np.array([LIMB_FLEXION_DEG] * 4 + [FINGER_FLEXION_DEG] * 10)).T[:, :, None]
+_CHAIN_FLEXION = np.radians(np.array([LIMB_FLEXION_DEG] * 4 + [FINGER_FLEXION_DEG] * 10)).T
 # The forearm's own axis (what its twist turns about), in its frame.
 _FOREARM_AXIS = _directions(HUMANOID.offsets[_HANDS].astype(np.float64))[0]
 # Hand frames at rest: (fingers, across the knuckles towards the thumb) from the hand's and the pose's points.
@@ -383,6 +383,12 @@ def _checked(name: str, value: np.ndarray, shape: tuple[int, ...]) -> np.ndarray
     return array
 
 
+def _flexion(seen: np.ndarray) -> np.ndarray:
+    """Each chain's hinge angle (radians, within the joint's range) that turns its hinged bone towards a
+    direction [14, 3] seen in the frame of the bone before it."""
+    return np.clip(np.arctan2(_dot(seen, _CHAIN_BEND), _dot(seen, _CHAIN_BONE)), *_CHAIN_FLEXION)
+
+
 def _solve(p: np.ndarray, visibility: np.ndarray, hands: dict[str, np.ndarray], base: BodyPose) -> Retargeted:
     """Retarget landmarks already in Unity axes."""
     rot = base.rotations.astype(np.float64)
@@ -441,17 +447,13 @@ def _solve(p: np.ndarray, visibility: np.ndarray, hands: dict[str, np.ndarray], 
     # flexion (kept within its range), and out of the hinge's plane by whatever the base bone's twist left out
     # (none where the bend plane set it; a little where a chain eased towards straight).
     seen_in_base = _rotate(_CONJ * base_g, outer[:, 0])
-    flexion = np.clip(np.arctan2(_dot(seen_in_base, _CHAIN_BEND), _dot(seen_in_base, _CHAIN_BONE)),
-                      *_CHAIN_FLEXION[:, :, 0])[:, None]
+    flexion = _flexion(seen_in_base)[:, None]
     tilt = np.arcsin(np.clip(_dot(seen_in_base, _CHAIN_HINGE), -1.0, 1.0))[:, None]
+    in_plane = np.cos(flexion) * _CHAIN_BONE + np.sin(flexion) * _CHAIN_BEND
     local_outer = np.empty((len(_CHAIN_BASE), 2, 4))
-    local_outer[:, 0] = _between(_CHAIN_BONE, np.cos(tilt) * (np.cos(flexion) * _CHAIN_BONE + np.sin(flexion) *
-                                                              _CHAIN_BEND) + np.sin(tilt) * _CHAIN_HINGE)
+    local_outer[:, 0] = _between(_CHAIN_BONE, np.cos(tilt) * in_plane + np.sin(tilt) * _CHAIN_HINGE)
     # A finger's end joint is a plain hinge: its flexion seen in the middle bone's frame.
-    seen_in_middle = _rotate(_CONJ * _mul(base_g, local_outer[:, 0]), outer[:, 1])
-    flexion = np.clip(np.arctan2(_dot(seen_in_middle, _CHAIN_BEND), _dot(seen_in_middle, _CHAIN_BONE)),
-                      *_CHAIN_FLEXION[:, :, 0])
-    local_outer[:, 1] = _turn(_CHAIN_HINGE, flexion)
+    local_outer[:, 1] = _turn(_CHAIN_HINGE, _flexion(_rotate(_CONJ * _mul(base_g, local_outer[:, 0]), outer[:, 1])))
     middle_g = _mul(base_g[_LIMBS], local_outer[_LIMBS, 0])
 
     # Hands. A Unity humanoid twists the forearm, not the wrist: the hand's twist about the forearm goes to the
