@@ -12,10 +12,16 @@ Which landmark stands for which joint (the points a test writes from our skeleto
     hand 0 wrist: Hand; finger f (thumb, index, middle, ring, little) points 1+4f .. 4+4f: its Proximal,
     Intermediate and Distal joints and its tip (the thumb's CMC is our ThumbProximal).
 
-Only directions are read, never lengths, so a performer of any build drives her, and the root never moves.
-What the camera cannot see reliably it leaves to her own layers through a zero weight: the head (the face
-tracker drives it), the clavicles, the toes, the legs unless hips, knees and ankles are all in view, and
-any joint whose landmarks are not visible enough.
+How. Only directions are read, never lengths, so a performer of any build drives her, and her root never
+moves. The Hips take a damped yaw from the hip line; Spine, Chest and UpperChest share the bend and twist of
+the shoulders over the hips. Arms, legs and fingers are chains: the base bone (UpperArm, UpperLeg, a finger's
+Proximal) is aimed at its landmark with its twist from the chain's bend plane, so an elbow or knee bends
+the anatomical way; the next joint flexes about its hinge. The hand's orientation comes from its knuckles,
+its twist about the forearm going to the LowerArm; the foot aims at its toes, its roll following the shin.
+
+What the camera cannot see reliably is left to her own layers through a zero weight: the head (the face
+tracker drives it), the clavicles, the toes, the legs unless hips, knees and ankles are all in view, the
+fingers of a hand not found, and any joint whose landmarks are not visible enough.
 """
 
 from __future__ import annotations
@@ -31,8 +37,9 @@ from models.body.authoring import ELBOW_AXIS_LEFT, FINGER_AXIS_LEFT, KNEE_AXIS_L
 from models.body.pose import BodyPose, smoothstep
 from models.body.skeleton import HUMANOID, INDEX, MIRROR, NUM_JOINTS
 
-#: Landmarks per pose and per hand, as MediaPipe's legacy pose and hands solutions give them.
+#: Landmarks in a pose, as MediaPipe's legacy pose solution gives them.
 POSE_LANDMARKS = 33
+#: Landmarks in a hand, as MediaPipe's legacy hands solution gives them.
 HAND_LANDMARKS = 21
 #: A landmark at or below this visibility drives nothing; a joint's weight ramps from 0 here to 1 at
 #: `VISIBILITY_FULL`, so a landmark hovering around the threshold fades its joints instead of popping them.
