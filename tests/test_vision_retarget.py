@@ -363,6 +363,33 @@ def test_legs_out_of_view_keep_her_own_legs() -> None:
             == 1.0).all()
 
 
+def test_seated_with_hips_out_of_view_the_shoulders_still_turn_and_tilt_the_spine() -> None:
+    b = standing()
+    b.spread(["Spine", "Chest", "UpperChest"], "Y", 30.0)
+    b.spread(["Spine", "Chest", "UpperChest"], "Z", 10.0)
+    turned = b.build()
+    leaning = b.spread(["Spine", "Chest", "UpperChest"], "X", 25.0).build()
+    base = PoseBuilder(standing().build()).rotate("Hips", "Y", -5.0).build()
+    shoulders = [INDEX["LeftUpperArm"], INDEX["RightUpperArm"]]
+    hips = [INDEX["LeftUpperLeg"], INDEX["RightUpperLeg"]]
+    for pose in (turned, leaning):
+        points, visibility, hands = landmarks(pose)
+        visibility[23:] = 0.2  # hips and legs under the desk
+        out = retarget(points, visibility, hands, base=base)
+        assert out.weights[INDEX["Hips"]] == 0.0 and out.weights[INDEX["Chest"]] == 1.0
+        assert np.array_equal(out.pose.rotations[INDEX["Hips"]], base.rotations[INDEX["Hips"]])
+        want, _ = joint_points(pose)
+        got, _ = joint_points(out.pose)
+        a, c = want[shoulders[0]] - want[shoulders[1]], got[shoulders[0]] - got[shoulders[1]]
+        assert np.degrees(np.arccos(a @ c / np.linalg.norm(a) / np.linalg.norm(c))) < 2.0
+        # Without the hips the lean is not seen: she sits up.
+        chord = got[shoulders].mean(axis=0) - got[hips].mean(axis=0)
+        assert abs(chord[2]) / np.linalg.norm(chord) < np.sin(np.radians(3.0))
+    want, _ = joint_points(leaning)
+    chord = want[shoulders].mean(axis=0) - want[hips].mean(axis=0)
+    assert chord[2] / np.linalg.norm(chord) > np.sin(np.radians(10.0))
+
+
 def test_weights_fade_with_visibility_and_zero_below_the_threshold() -> None:
     points, visibility, hands = landmarks(arms_forward())
     weights = []

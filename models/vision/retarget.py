@@ -279,14 +279,17 @@ def _chord_table() -> tuple[np.ndarray, np.ndarray]:
 
 
 _CHORD_LEAN, _SPINE_BEND = _chord_table()
+_REST_CHORD = _chord(_REST)
+_REST_SHOULDER_LINE = _REST[_SHOULDER_JOINTS[0]] - _REST[_SHOULDER_JOINTS[1]]
 _CHAIN_HALF_TURN = _turn(_CHAIN_BONE, np.full(len(_CHAIN_BONE), np.pi))
 _BENDS_BACK = np.arange(len(_CHAIN_BASE)) >= _LIMBS.stop
 _STRAIGHT_BEND = np.radians(np.array([STRAIGHT_LIMB_DEG] * 4 + [STRAIGHT_FINGER_DEG] * 10)).T
 
 # The frames read straight off the landmarks, in one batch: the torso, the chains' base bones, the hands, the
 # feet. Each is a rotation from the rest pose's frame to the observed one, built from two directions (x, y).
-_TORSO = 0
-_CHAIN_FRAMES = slice(1, 1 + len(_CHAIN_BASE))
+_TORSO = 0  # the line up from the hips, then the shoulder line
+_UPRIGHT = 1  # the shoulder line, then the vertical: the torso without its lean
+_CHAIN_FRAMES = slice(2, 2 + len(_CHAIN_BASE))
 _HAND_FRAMES = slice(_CHAIN_FRAMES.stop, _CHAIN_FRAMES.stop + 2)
 _FOOT_FRAMES = slice(_HAND_FRAMES.stop, _HAND_FRAMES.stop + 2)
 _NUM_FRAMES = _FOOT_FRAMES.stop
@@ -321,15 +324,17 @@ def _layout(has_hand: tuple[bool, bool]) -> _Layout:
     hand_y = [(_HAND_START[s] + _HAND_INDEX_MCP, _HAND_START[s] + _HAND_PINKY_MCP) if has_hand[s] else
               (_INDEX[s], _PINKY[s]) for s in range(2)]
     # A chain's base bone is its x; the line from its middle joint to its end sets the bend plane, its y.
-    x = [(_SHOULDERS_MID, _HIPS_MID), *((c[1], c[0]) for c in limbs + digits), *hand_x,
+    # The upright torso's y is the vertical, written over its placeholder pair each frame.
+    shoulder_line = (_SHOULDER[0], _SHOULDER[1])
+    x = [(_SHOULDERS_MID, _HIPS_MID), shoulder_line, *((c[1], c[0]) for c in limbs + digits), *hand_x,
          *zip(_FOOT_INDEX, _ANKLE, strict=True)]
-    y = [(_SHOULDER[0], _SHOULDER[1]), *((c[-1], c[1]) for c in limbs + digits), *hand_y,
+    y = [shoulder_line, shoulder_line, *((c[-1], c[1]) for c in limbs + digits), *hand_y,
          *zip(_KNEE, _ANKLE, strict=True)]
     # A limb has one hinged bone, given twice to batch it with the fingers' two.
     hinged = [[(c[2], c[1])] * 2 for c in limbs] + [[(c[2], c[1]), (c[3], c[2])] for c in digits]
     to, start = np.array(x + y + [pair for bones in hinged for pair in bones]).T
     rest_frames = np.concatenate([
-        _from_basis(_chord(_REST)[None], (_REST[_SHOULDER_JOINTS[0]] - _REST[_SHOULDER_JOINTS[1]])[None])[0],
+        _from_basis(np.stack([_REST_CHORD, _REST_SHOULDER_LINE]), np.stack([_REST_SHOULDER_LINE, _UP]))[0],
         _from_basis(_CHAIN_BONE, _CHAIN_BEND)[0],
         [_HAND_REST_FROM_HAND[s] if has_hand[s] else _HAND_REST_FROM_POSE[s] for s in range(2)],
         _from_basis(_FOOT_BONE, np.broadcast_to(_UP, (2, 3)))[0]])
@@ -410,25 +415,31 @@ def _solve(p: np.ndarray, visibility: np.ndarray, hands: dict[str, np.ndarray], 
     points[_SHOULDERS_MID:] = 0.5 * (p[_MIDPOINT_PAIRS[0]] + p[_MIDPOINT_PAIRS[1]])
     directions = points[layout.to] - points[layout.start]
     x, y, hinged = directions[:_NUM_FRAMES], directions[_NUM_FRAMES:2 * _NUM_FRAMES], directions[2 * _NUM_FRAMES:]
+    y[_UPRIGHT] = _UP
     seen_frames, frame_ok = _from_basis(x, y)
     frames = _mul(seen_frames, layout.rest_inverse)
     hand_g = frames[_HAND_FRAMES]
 
     # Hips: yaw only, from the hip line. Her root never moves and the camera's idea of the pelvis' tilt is poor.
     line = p[_HIP[0]] - p[_HIP[1]]
-    hips_w = seen[_HIP].min() * (np.hypot(line[0], line[2]) > MIN_BONE_M)
+    hips_seen = seen[_HIP].min()
+    hips_w = hips_seen * (np.hypot(line[0], line[2]) > MIN_BONE_M)
     if hips_w > 0.0:
         rot[0] = _turn(_UP, HIPS_YAW_SHARE * np.arctan2(line[2], -line[0]))
         weights[0] = hips_w
     hips = rot[0]
-    spine_w = min(seen[_HIP].min(), seen[_SHOULDER].min()) * frame_ok[_TORSO]
+    spine_w = seen[_SHOULDER].min() * frame_ok[_TORSO]
     if spine_w > 0.0:
         turn = _mul(_CONJ * hips, frames[_TORSO])
         twist = _turn(_UP, _twist_angle(turn, _UP))
         axis, lean = _axis_angle(_mul(turn, _CONJ * twist))
         # The observed line leans less than the upper chest does; bend the spine by what makes it lean so.
         bend = _turn(axis, np.interp(lean, _CHORD_LEAN, _SPINE_BEND))
-        axis, angle = _axis_angle(_mul(bend, twist))
+        # Seated at a desk, her hips are out of view: the spine still turns and tilts with the shoulder line,
+        # but leans forward or back only as far as the hips are seen (MediaPipe guesses where they are, and
+        # the lean with them).
+        upright = _mul(_CONJ * hips, frames[_UPRIGHT])
+        axis, angle = _axis_angle(_nlerp(upright[None], _mul(bend, twist)[None], np.array([hips_seen]))[0])
         rot[_SPINE] = _turn(axis, angle * SPINE_SHARE)
         weights[_SPINE] = spine_w
     chest = _mul(_mul(_mul(hips, rot[_SPINE[0]]), rot[_SPINE[1]]), rot[_SPINE[2]])
