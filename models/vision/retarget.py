@@ -46,17 +46,18 @@ HAND_LANDMARKS = 21
 VISIBILITY_THRESHOLD = 0.6
 #: Visibility from which a landmark is trusted fully.
 VISIBILITY_FULL = 0.85
-#: Share of the hip line's yaw the Hips take; the spine takes the rest. The hip landmarks are MediaPipe's
-#: noisiest on the upper body, and a hip turn swings everything above it, so it is damped.
+#: Share of the hip line's yaw the Hips take; the spine takes the rest. The hip line is short (about 20 cm) and a
+#: hip turn swings everything above it, legs and root included, so it is damped.
 HIPS_YAW_SHARE = 0.5
 #: How the torso's bend and twist are spread over Spine, Chest and UpperChest. The camera sees only the line
 #: from the hips to the shoulders and the shoulder line, not the spine's curve, so it is spread evenly.
 SPINE_SHARE = np.array([1.0, 1.0, 1.0]) / 3.0
 #: Bend (degrees) of an elbow or knee below which its bend plane is landmark noise, and above which it is
 #: trusted: the upper bone's twist eases from the smallest swing from its parent (below) to the bend plane
-#: (above), so a straight limb does not spin in the camera's jitter (about 1 cm on a body's landmarks).
+#: (above), so a straight limb does not spin in the camera's jitter (1 cm of it bends a straight arm ~10°).
 STRAIGHT_LIMB_DEG = (15.0, 35.0)
-#: The same for a finger (the line from its base to its tip): the hand's landmarks jitter less.
+#: The same for a finger (the line from its base to its tip), lower: its end joint bends about the axis its
+#: base's twist gives, so a twist eased towards the swing shows there.
 STRAIGHT_FINGER_DEG = (8.0, 25.0)
 #: Range (degrees) of an elbow's or knee's flexion: never bent backwards.
 LIMB_FLEXION_DEG = (0.0, 165.0)
@@ -98,8 +99,8 @@ _HIP_JOINTS = _j("LeftUpperLeg", "RightUpperLeg")
 _HANDS = _j("LeftHand", "RightHand")
 _FEET = _j("LeftFoot", "RightFoot")
 # Hinged chains, all in one batch: left arm, right arm, left leg, right leg, then each hand's five fingers.
-# A chain is a base joint aimed with a swing and two joints after it bent about a hinge; a limb's second
-# hinge is a copy of its first and is not written.
+# A chain is a base joint aimed at its landmark, its twist from the bend plane, and the hinged joints after it:
+# a finger's two; a limb's one, given twice to batch with the fingers and written once.
 _CHAIN_SIDES = ("Left", "Right", "Left", "Right", *(s for s in _SIDES for _ in _FINGERS))
 _CHAIN_NAMES = (*(f"{s}{b}" for b in ("UpperArm", "UpperLeg") for s in _SIDES),
                 *(f"{s}{f}Proximal" for s in _SIDES for f in _FINGERS))
@@ -368,7 +369,7 @@ def retarget(pose_world: np.ndarray, visibility: np.ndarray, hands: Mapping[str,
     Raises ValueError, naming the argument and the shape it expects, for a wrong shape, NaN or inf.
     """
     points = -_checked("pose_world", pose_world, (POSE_LANDMARKS, 3))
-    seen = _checked("visibility", visibility, (POSE_LANDMARKS,))
+    visibility = _checked("visibility", visibility, (POSE_LANDMARKS,))
     hand_points: dict[str, np.ndarray] = {}
     for side, landmarks in (hands or {}).items():
         if side not in _SIDES:
@@ -377,9 +378,9 @@ def retarget(pose_world: np.ndarray, visibility: np.ndarray, hands: Mapping[str,
             hand_points[side] = -_checked(f"hands[{side!r}]", landmarks, (HAND_LANDMARKS, 3))
     base = base if base is not None else BodyPose.rest()
     if not mirror:
-        return _solve(points, seen, hand_points, base)
+        return _solve(points, visibility, hand_points, base)
     # Solve for her mirror image over the mirrored base, then mirror back: joints nothing drove keep the base.
-    image = _solve(points, seen, hand_points, base.mirrored())
+    image = _solve(points, visibility, hand_points, base.mirrored())
     return Retargeted(image.pose.mirrored(), image.weights[MIRROR])
 
 
@@ -405,7 +406,7 @@ def _solve(p: np.ndarray, visibility: np.ndarray, hands: dict[str, np.ndarray], 
     """Retarget landmarks already in Unity axes."""
     rot = base.rotations.astype(np.float64)
     weights = np.zeros(NUM_JOINTS)
-    seen = np.clip((visibility - VISIBILITY_THRESHOLD) / (VISIBILITY_FULL - VISIBILITY_THRESHOLD), 0.0, 1.0)
+    trust = np.clip((visibility - VISIBILITY_THRESHOLD) / (VISIBILITY_FULL - VISIBILITY_THRESHOLD), 0.0, 1.0)
     has_hand = np.array([side in hands for side in _SIDES])
     layout = _LAYOUTS[(bool(has_hand[0]), bool(has_hand[1]))]
     points = np.empty((_NUM_POINTS, 3))
@@ -422,13 +423,13 @@ def _solve(p: np.ndarray, visibility: np.ndarray, hands: dict[str, np.ndarray], 
 
     # Hips: yaw only, from the hip line. Her root never moves and the camera's idea of the pelvis' tilt is poor.
     line = p[_HIP[0]] - p[_HIP[1]]
-    hips_seen = seen[_HIP].min()
+    hips_seen = trust[_HIP].min()
     hips_w = hips_seen * (np.hypot(line[0], line[2]) > MIN_BONE_M)
     if hips_w > 0.0:
         rot[0] = _turn(_UP, HIPS_YAW_SHARE * np.arctan2(line[2], -line[0]))
         weights[0] = hips_w
     hips = rot[0]
-    spine_w = seen[_SHOULDER].min() * frame_ok[_TORSO]
+    spine_w = trust[_SHOULDER].min() * frame_ok[_TORSO]
     if spine_w > 0.0:
         turn = _mul(_CONJ * hips, frames[_TORSO])
         twist = _turn(_UP, _twist_angle(turn, _UP))
@@ -476,7 +477,7 @@ def _solve(p: np.ndarray, visibility: np.ndarray, hands: dict[str, np.ndarray], 
 
     # Hands. A Unity humanoid twists the forearm, not the wrist: the hand's twist about the forearm goes to the
     # LowerArm (as far as the hand is trusted), the rest of its turn to the Hand.
-    hand_conf = np.where(has_hand, 1.0, np.minimum(np.minimum(seen[_WRIST], seen[_INDEX]), seen[_PINKY]))
+    hand_conf = np.where(has_hand, 1.0, np.minimum(np.minimum(trust[_WRIST], trust[_INDEX]), trust[_PINKY]))
     hand_conf *= frame_ok[_HAND_FRAMES]
     twist = _twist_angle(_mul(_CONJ * middle_g[_ARMS], hand_g), _FOREARM_AXIS)
     twist = (twist + np.pi) % (2.0 * np.pi) - np.pi  # the short way round
@@ -484,16 +485,16 @@ def _solve(p: np.ndarray, visibility: np.ndarray, hands: dict[str, np.ndarray], 
     local_hand = _mul(_CONJ * _mul(base_g[_ARMS], local_forearm), hand_g)
     local_foot = _mul(_CONJ * middle_g[_LEGS], frames[_FOOT_FRAMES])
 
-    arm_w = np.minimum(np.minimum(seen[_SHOULDER], seen[_ELBOW]), seen[_WRIST])
+    arm_w = np.minimum(np.minimum(trust[_SHOULDER], trust[_ELBOW]), trust[_WRIST])
     # Both legs or neither: a seated performer's legs flicker in and out of view under a desk.
-    leg_w = seen[_LIMB_POINTS[_LEGS]].min()
+    leg_w = trust[_LIMB_POINTS[_LEGS]].min()
     chain_w = np.concatenate([arm_w, [leg_w, leg_w], np.repeat(has_hand, len(_FINGERS))])
     chain_w *= first_ok & outer_ok.all(axis=1)
     joints = np.concatenate([_CHAIN_BASE, _CHAIN_OUTER[:, 0], _CHAIN_OUTER[_DIGITS, 1], _HANDS, _FEET])
     values = np.concatenate([local_base, local_forearm, local_outer[_LEGS, 0], local_outer[_DIGITS, 0],
                              local_outer[_DIGITS, 1], local_hand, local_foot])
     joint_w = np.concatenate([chain_w, chain_w, chain_w[_DIGITS], chain_w[_ARMS] * hand_conf,
-                              np.minimum(chain_w[_LEGS], seen[_FOOT_INDEX]) * frame_ok[_FOOT_FRAMES]])
+                              np.minimum(chain_w[_LEGS], trust[_FOOT_INDEX]) * frame_ok[_FOOT_FRAMES]])
     driven = joint_w > 0.0
     rot[joints[driven]] = values[driven]
     weights[joints] = joint_w
