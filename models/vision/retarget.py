@@ -421,7 +421,7 @@ def _solve(p: np.ndarray, visibility: np.ndarray, hands: dict[str, np.ndarray], 
     frames = _mul(seen_frames, layout.rest_inverse)
     hand_g = frames[_HAND_FRAMES]
 
-    # Hips: yaw only, from the hip line. Her root never moves and the camera's idea of the pelvis' tilt is poor.
+    # Hips: yaw only, from the hip line: her root never moves, and two points say little of the pelvis' tilt.
     line = p[_HIP[0]] - p[_HIP[1]]
     hips_seen = trust[_HIP].min()
     hips_w = hips_seen * (np.hypot(line[0], line[2]) > MIN_BONE_M)
@@ -458,8 +458,8 @@ def _solve(p: np.ndarray, visibility: np.ndarray, hands: dict[str, np.ndarray], 
     backwards = (_dot(_rotate(swing_g, _CHAIN_BEND), y[_CHAIN_FRAMES]) < 0.0) & _BENDS_BACK
     plane_g = np.where(backwards[:, None], _mul(plane_g, _CHAIN_HALF_TURN), plane_g)
     bend_line = _directions(y[_CHAIN_FRAMES])[0]
-    bend = np.arctan2(np.linalg.norm(_cross(first, bend_line), axis=-1), _dot(first, bend_line))
-    planar = smoothstep((bend - _STRAIGHT_BEND[0]) / (_STRAIGHT_BEND[1] - _STRAIGHT_BEND[0])) * frame_ok[_CHAIN_FRAMES]
+    bent = np.arctan2(np.linalg.norm(_cross(first, bend_line), axis=-1), _dot(first, bend_line))
+    planar = smoothstep((bent - _STRAIGHT_BEND[0]) / (_STRAIGHT_BEND[1] - _STRAIGHT_BEND[0])) * frame_ok[_CHAIN_FRAMES]
     base_g = _nlerp(swing_g, plane_g, planar)
     local_base = _mul(_CONJ * parents, base_g)
     # The first hinged bone swings to its landmark in the base bone's frame: about the hinge by the joint's
@@ -479,9 +479,9 @@ def _solve(p: np.ndarray, visibility: np.ndarray, hands: dict[str, np.ndarray], 
     # LowerArm (as far as the hand is trusted), the rest of its turn to the Hand.
     hand_conf = np.where(has_hand, 1.0, np.minimum(np.minimum(trust[_WRIST], trust[_INDEX]), trust[_PINKY]))
     hand_conf *= frame_ok[_HAND_FRAMES]
-    twist = _twist_angle(_mul(_CONJ * middle_g[_ARMS], hand_g), _FOREARM_AXIS)
-    twist = (twist + np.pi) % (2.0 * np.pi) - np.pi  # the short way round
-    local_forearm = _mul(local_outer[_ARMS, 0], _turn(_FOREARM_AXIS, twist * hand_conf))
+    forearm_twist = _twist_angle(_mul(_CONJ * middle_g[_ARMS], hand_g), _FOREARM_AXIS)
+    forearm_twist = (forearm_twist + np.pi) % (2.0 * np.pi) - np.pi  # the short way round
+    local_forearm = _mul(local_outer[_ARMS, 0], _turn(_FOREARM_AXIS, forearm_twist * hand_conf))
     local_hand = _mul(_CONJ * _mul(base_g[_ARMS], local_forearm), hand_g)
     local_foot = _mul(_CONJ * middle_g[_LEGS], frames[_FOOT_FRAMES])
 
