@@ -32,7 +32,15 @@ from bridge.performer import Clock
 from bridge.pipeline import AvatarPipeline
 from models.errors import RequestError
 from models.vision.audience import Audience
-from models.vision.sources import FrameSource, LatestFrame, SourceError, VideoFrame, decode_image, open_source
+from models.vision.sources import (
+    FrameSource,
+    LatestFrame,
+    SourceError,
+    VideoFrame,
+    check_image,
+    decode_image,
+    open_source,
+)
 from models.vision.tracking import MAX_FACES, Seen, Tracking, mediapipe_tracking
 
 log = logging.getLogger(__name__)
@@ -133,6 +141,8 @@ class CameraIn:
         self.source: FrameSource | None = None
         self.client: ClientFrames | None = None
         self._pump: LatestFrame | None = None
+        self._lock = threading.Lock()  # the pump: made on the tracker thread, closed from the loop
+        self._tracking_lock = threading.Lock()  # the trackers: one frame at a time
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
         self._offset: float | None = None  # sidecar clock minus a file's pts
@@ -148,18 +158,18 @@ class CameraIn:
         self.client = source if isinstance(source, ClientFrames) else None
         self.stats = CameraStats(source=label, state="running")
         self._offset = None
-        self._pump = LatestFrame(source, realtime=True)
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, args=(self._pump, self._stop), name="camera", daemon=True)
+        self._stop = stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(source, stop), name="camera", daemon=True)
         self._thread.start()
         self._event("camera", state="started", source=label)
         log.info("camera started", extra={"source": label})
 
     def close_source(self) -> None:
         """Stop reading the source (the tracker thread ends after the frame in hand)."""
-        self._stop.set()
-        if self._pump is not None:
-            self._pump.close()
+        with self._lock:  # the tracker thread makes the pump once the models are loaded
+            self._stop.set()
+            if self._pump is not None:
+                self._pump.close(timeout=0.0)  # never wait on the loop: the pump ends on its own
         if self.client is not None:
             self.client.close()
         self._pump, self.client, self.source = None, None, None
@@ -212,8 +222,9 @@ class CameraIn:
         self._gazed = None
 
     def frame(self, data: bytes, fmt: str, width: int | None, height: int | None, t: float | None, seq: int) -> dict:
-        """A client's frame (`video_in`): waits for the tracker thread (the newest only). Raises RequestError when
-        the camera's source is not the client."""
+        """A client's frame (`video_in`): checked here (its header), decoded on the tracker thread (the newest only).
+        Raises RequestError naming the field: the camera's source is not the client, a frame that is not what its
+        format says or over the limits, a time that is not the sidecar's."""
         if self.client is None:
             raise RequestError("no_source", "the camera is not reading client frames: send puppet or kiosk with "
                                             "source \"client\" first", "source")
@@ -221,6 +232,7 @@ class CameraIn:
         if t is not None and not now - 5.0 <= t <= now + 1.0:
             raise RequestError("out_of_range", f"t must be the sidecar clock's time of the frame (from ping: now is "
                                                f"{now:.3f}), within the last 5 s, got {t}", "t")
+        check_image(data, fmt, width, height)  # a bad frame is refused by field; decoding waits for the tracker
         self.client.put(data, fmt, width, height, now if t is None else t, seq)
         return {"dropped": self.client.dropped, "bad_frames": self.client.bad}
 
@@ -236,14 +248,22 @@ class CameraIn:
 
     # -- the tracker thread ------------------------------------------------------------------------------------
 
-    def _run(self, pump: LatestFrame, stop: threading.Event) -> None:
+    def _run(self, source: FrameSource, stop: threading.Event) -> None:
         try:
-            if self.tracking is None:
-                self.tracking = self._make_tracking()
+            with self._tracking_lock:
+                if self.tracking is None:
+                    self.tracking = self._make_tracking()
         except Exception as exc:  # the models cannot load: say so once, the show goes on without the camera
             log.exception("camera trackers failed to load")
+            source.close()
             self.post(self._ended, "lost", f"the trackers could not load: {type(exc).__name__}: {exc}")
             return
+        # The source is read from now on, with the models ready: a file plays from its first frame.
+        with self._lock:
+            if stop.is_set():
+                source.close()
+                return
+            self._pump = pump = LatestFrame(source, realtime=True)
         while not stop.is_set():
             frame = pump.get(timeout=0.25)
             if frame is None:
@@ -260,6 +280,10 @@ class CameraIn:
 
     def track(self, frame: VideoFrame) -> Seen:
         """Track one frame with what the loop asks for now (the tracker thread's work; tests call it directly)."""
+        with self._tracking_lock:  # the thread of a source switched away from may still finish a frame
+            return self._track(frame)
+
+    def _track(self, frame: VideoFrame) -> Seen:
         if self.tracking is None:
             self.tracking = self._make_tracking()
         wants = self.tracking.wants

@@ -146,7 +146,13 @@ def test_client_frames_are_decoded_off_the_loop_bad_ones_counted_and_a_silent_cl
                                                                                                    abs=0.02)
     client = rig.camera.client
     assert client is not None
-    rig.camera.frame(b"\xff\xd8 not a jpeg", "jpeg", None, None, None, 1)
+    with pytest.raises(RequestError) as error:  # not a jpeg at all: refused at once, by field
+        rig.camera.frame(b"\xff\xd8 not a jpeg", "jpeg", None, None, None, 1)
+    assert error.value.field == "image"
+    noisy = io.BytesIO()
+    Image.fromarray(np.random.default_rng(0).integers(0, 255, (128, 128, 3), np.uint8)).save(noisy, "JPEG")
+    cut = noisy.getvalue()[: len(noisy.getvalue()) // 2]  # its header reads, its pixels do not: found on decoding
+    rig.camera.frame(cut, "jpeg", None, None, None, 1)
     rig.settle(lambda: client.bad == 1)  # counted, and the camera goes on
     raw = frame_of(90, side=8).tobytes()
     rig.camera.frame(raw, "rgb24", 8, 8, None, 2)
