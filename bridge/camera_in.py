@@ -18,6 +18,7 @@ broke off, a client that stopped sending), `puppet` (on, off, lost, found, calib
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import logging
 import threading
 import time
@@ -30,8 +31,10 @@ import numpy as np
 from bridge.director import Post, run_now
 from bridge.performer import Clock
 from bridge.pipeline import AvatarPipeline
+from models.dialogue.persona import Persona
+from models.dialogue.tags import emotion_tag, gesture_tag
 from models.errors import RequestError
-from models.vision.audience import Audience
+from models.vision.audience import Audience, VisitorEvent
 from models.vision.sources import (
     FrameSource,
     LatestFrame,
@@ -135,7 +138,7 @@ class CameraIn:
         self.puppet_avatar: str | None = None
         self.kiosk_avatar: str | None = None
         self.audience: Audience | None = None
-        self.greeting: str | None = None
+        self.greeting: Callable[[], str] | None = None
         self._wanted = (False, 1)  # body, faces: what the loop last asked for (handed to the tracker thread)
         self._calibrate = False
         self.source: FrameSource | None = None
@@ -212,9 +215,10 @@ class CameraIn:
             raise RequestError("no_source", "no camera source is open to calibrate from", "source")
         self._calibrate = True
 
-    def kiosk(self, avatar: str | None, audience: Audience | None = None, greeting: str | None = None) -> None:
-        """Audience awareness for `avatar` (None: off): she looks at visitors, greets them with `greeting`, and
-        `visitor_arrived` / `visitor_left` go out on her stream."""
+    def kiosk(self, avatar: str | None, audience: Audience | None = None,
+              greeting: Callable[[], str] | None = None) -> None:
+        """Audience awareness for `avatar` (None: off): she looks at visitors, says `greeting()` to each who arrives
+        while she is free (None: nothing), and `visitor_arrived` / `visitor_left` go out on her stream."""
         self.kiosk_avatar = avatar
         self.audience = (audience or Audience()) if avatar is not None else None
         self.greeting = greeting
@@ -328,11 +332,7 @@ class CameraIn:
     def _kiosk_sees(self, seen: Seen) -> None:
         assert self.kiosk_avatar is not None and self.audience is not None
         avatar = self.avatars[self.kiosk_avatar]
-        for event in self.audience.update(seen.t, seen.people):
-            avatar.timeline.event(event.type, avatar.now_pts(), None, **event.to_wire())
-            log.info(event.type, extra={"avatar": avatar.name, **event.to_wire()})
-            if event.type == "visitor_arrived" and self.greeting and avatar.timeline.current is None:
-                avatar.director.say(self.greeting)
+        self._visitors(self.audience.update(seen.t, seen.people))
         focus = self.audience.focus(seen.t)
         if focus is None:
             if self._gazed is not None:
@@ -349,9 +349,25 @@ class CameraIn:
                 return
             self._gazed = (focus.id, point, seen.t)
 
+    def _visitors(self, events: list[VisitorEvent]) -> None:
+        """Visitors who arrived or left: events on the kiosk avatar's stream, a greeting when she is free, and her
+        gaze back on the camera when no one is left."""
+        assert self.kiosk_avatar is not None and self.audience is not None
+        avatar = self.avatars[self.kiosk_avatar]
+        for event in events:
+            avatar.timeline.event(event.type, avatar.now_pts(), None, **event.to_wire())
+            log.info(event.type, extra={"avatar": avatar.name, **event.to_wire()})
+            if event.type == "visitor_arrived" and self.greeting is not None and avatar.timeline.current is None:
+                avatar.director.say(self.greeting())
+        if events and not self.audience.visitors and self._gazed is not None:
+            avatar.look_at("camera")
+            self._gazed = None
+
     def _ended(self, state: str, reason: str | None = None) -> None:
         self.stats.state, self.stats.error = state, reason
         self._event("camera", state=state, source=self.stats.source, reason=reason)
+        if self.kiosk_avatar is not None and self.audience is not None:  # no camera, no visitors
+            self._visitors(self.audience.clear(self.clock.now()))
         log.warning("camera " + state, extra={"source": self.stats.source, "reason": reason})
 
     def _event(self, type_: str, state: str | None = None, **data: Any) -> None:
@@ -372,16 +388,27 @@ class CameraSetup:
     label: str
     puppet: bool = False
     kiosk: bool = False
-    greeting: str | None = None
+    greeting: str | None = None  # None: the persona's greeting lines; "": none
     avatar: str | None = None
 
-    def start(self, camera: CameraIn) -> None:
+    def start(self, camera: CameraIn, personas: Mapping[str, Persona]) -> None:
         camera.use(self.source, self.label)
         name = self.avatar or next(iter(camera.avatars))
         if self.kiosk:
-            camera.kiosk(name, greeting=self.greeting)
+            camera.kiosk(name, greeting=greeter(self.greeting, personas.get(name)))
         if self.puppet:
             camera.puppet(name, True)
+
+
+def greeter(text: str | None, persona: Persona | None) -> Callable[[], str] | None:
+    """What the kiosk says to a visitor: `text`; without one the persona's greeting lines in turn, with a smile and
+    a wave; "" (or no persona): nothing."""
+    if text is not None:
+        return (lambda: text) if text else None
+    if persona is None:
+        return None
+    turns = itertools.count()
+    return lambda: f"{emotion_tag('happy')} {gesture_tag('wave')} {persona.phrase('greeting', next(turns))}"
 
 
 def open_camera_source(spec: str | int) -> tuple[FrameSource, str]:

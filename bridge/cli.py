@@ -127,7 +127,7 @@ def _camera(args: argparse.Namespace):  # noqa: ANN202 - a CameraSetup, imported
         source, label = open_camera_source(spec)
     except RequestError as exc:
         raise ConfigError(f"--camera: {exc}") from None
-    return CameraSetup(source, label, args.puppet, args.kiosk is not None, args.kiosk or None, args.camera_avatar)
+    return CameraSetup(source, label, args.puppet, args.kiosk, args.kiosk_greeting, args.camera_avatar)
 
 
 def _port(text: str) -> int:
@@ -779,9 +779,11 @@ def build_parser() -> argparse.ArgumentParser:
                        "'avatar-bridge[vision]' and avatar-bridge vision fetch)")
     serve.add_argument("--puppet", action="store_true",
                        help="with --camera: the performer on camera drives the avatar from the start")
-    serve.add_argument("--kiosk", nargs="?", const="", metavar="GREETING",
-                       help="with --camera: the avatar looks at visitors who walk up and says GREETING to each (none "
-                       "when given without a value); visitor_arrived / visitor_left events go out")
+    serve.add_argument("--kiosk", action="store_true",
+                       help="with --camera: the avatar looks at visitors who walk up and greets each (her persona's "
+                       "greeting lines); visitor_arrived / visitor_left events go out")
+    serve.add_argument("--kiosk-greeting", metavar="TEXT",
+                       help="what the --kiosk avatar says to each visitor instead (\"\" for nothing)")
     serve.add_argument("--camera-avatar", metavar="NAME", help="the avatar --puppet or --kiosk is for (default: the "
                        "first)")
     _device_option(serve)

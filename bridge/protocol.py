@@ -200,13 +200,15 @@ class PuppetRequest:
 
 @dataclass(frozen=True)
 class KioskRequest:
-    """Audience awareness (docs/camera.md): with `start` the avatar looks at visitors the camera sees walk up, says
-    `greeting` to each when she is free, and `visitor_arrived` / `visitor_left` events go out; `stop` ends it."""
+    """Audience awareness (docs/camera.md): with `start` the avatar looks at visitors the camera sees walk up, greets
+    each when she is free (`greeting`, else her persona's greeting lines; none with `greet` false), and
+    `visitor_arrived` / `visitor_left` events go out; `stop` ends it."""
 
     OP: ClassVar[str] = "kiosk"
     action: str = field(default="start", metadata={"max_len": MAX_NAME_CHARS, "one_of": KIOSK_ACTIONS})
     source: str | None = field(default=None, metadata={"max_len": 1000, "non_empty": True})
     greeting: str | None = field(default=None, metadata={"max_len": 500, "non_empty": True})
+    greet: bool | None = None  # default true
     avatar: str | None = field(default=None, metadata={"max_len": MAX_NAME_CHARS})
 
 

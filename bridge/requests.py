@@ -15,7 +15,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from bridge.camera_in import CameraIn, open_camera_source
+from bridge.camera_in import CameraIn, greeter, open_camera_source
 from bridge.config import SidecarConfig
 from bridge.dialogue import DialogueService
 from bridge.live_audio import decode_pcm
@@ -264,7 +264,9 @@ class RequestHandler:
         if request.action == "start" and camera.source is None:
             raise RequestError("no_source", f"no camera source is open: give `source` ({CAMERA_SOURCE_HELP})",
                                "source")
-        camera.kiosk(avatar.name if request.action == "start" else None, greeting=request.greeting)
+        greeting = greeter(request.greeting if request.greet is not False else "",
+                           self.dialogue.personas.get(avatar.name))
+        camera.kiosk(avatar.name if request.action == "start" else None, greeting=greeting)
         return {"avatar": avatar.name, "source": camera.stats.source}
 
     def video_in(self, request: VideoInRequest) -> dict[str, Any]:

@@ -238,7 +238,7 @@ class Sidecar:
         if self.mic is not None:
             self.mic.start()
         if self.camera_setup is not None:
-            self.camera_setup.start(self.camera)
+            self.camera_setup.start(self.camera, self.dialogue.personas)
         if ready:
             ready()
         tasks = [asyncio.create_task(self.performer.run(self.clock), name="performer"),

@@ -143,3 +143,28 @@ def test_render_video_refuses_what_is_not_a_video(tmp_path: Path, capsys: pytest
     assert cli(["render", "--video", str(junk), "-o", str(tmp_path / "out")]) == 2
     assert "error:" in capsys.readouterr().err
     assert cli(["render", "hello", "--video", str(junk), "-o", str(tmp_path / "out")]) == 2
+
+
+def test_a_kiosk_greets_the_visitor_it_sees_in_her_personas_words(tmp_path: Path, video: Path) -> None:
+    kiosk = start_sidecar(tmp_path, "--camera", str(video), "--kiosk")
+    try:
+        with BridgeClient(kiosk.control, kiosk.stream) as client:
+            client.subscribe(avatar="host", kinds=["event"])
+            events = []
+            for message, _ in client.stream(timeout=15.0):
+                assert isinstance(message, Event)
+                events.append(message)
+                if message.type == "visitor_left":
+                    break
+    finally:
+        stop_sidecar(kiosk)
+    types = [e.type for e in events]
+    assert "visitor_arrived" in types and "visitor_left" in types, types
+    arrived = next(e for e in events if e.type == "visitor_arrived")
+    left = next(e for e in events if e.type == "visitor_left")
+    assert arrived.data["id"] == left.data["id"] == "v1"  # one visitor: out of view for a second, not gone
+    assert 0.2 < arrived.data["distance_m"] < 3.0
+    greeting = next(e for e in events if e.type == "take_started")
+    assert "welcome" in greeting.data["text"].lower()  # the persona's greeting line
+    ended = next(e for e in events if e.type == "camera" and e.data["state"] == "ended")
+    assert ended.seq < left.seq  # she lets the visitor go when the camera stops

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from bridge.camera_in import CLIENT_TIMEOUT_S, CameraIn, ClientFrames, open_camera_source
+from bridge.camera_in import CLIENT_TIMEOUT_S, CameraIn, ClientFrames, greeter, open_camera_source
 from bridge.performer import VirtualClock
 from bridge.pipeline import Pipeline, one_avatar
 from bridge.protocol import Event, FaceFrame
@@ -181,7 +181,7 @@ def test_video_in_needs_a_client_source() -> None:
 def test_the_kiosk_greets_a_visitor_looks_at_them_and_lets_them_go() -> None:
     rig = Rig()
     rig.camera.use(ClientFrames(), "client")
-    rig.camera.kiosk("host", greeting="Welcome to the exhibition!")
+    rig.camera.kiosk("host", greeting=greeter("Welcome to the exhibition!", None))
     avatar = rig.pipeline.avatars["host"]
 
     def eye_yaw(frames: list[FaceFrame], start: float, end: float) -> float:
@@ -204,3 +204,15 @@ def test_the_kiosk_greets_a_visitor_looks_at_them_and_lets_them_go() -> None:
     assert eye_yaw(frames, 0.0, 0.4) == pytest.approx(0.0, abs=0.05)
     assert eye_yaw(frames, 1.2, 1.5) < -0.1
     assert eye_yaw(frames, 4.6, 5.0) == pytest.approx(0.0, abs=0.05)
+
+
+def test_the_kiosk_greets_in_the_personas_words_by_default() -> None:
+    from models.dialogue.persona import load_persona
+
+    persona = load_persona(Path(__file__).resolve().parents[1] / "examples" / "personas" / "guide.yaml")
+    greet = greeter(None, persona)
+    assert greet is not None
+    lines = [greet() for _ in range(3)]
+    assert lines[0] == "[happy] <wave> Hey, welcome in! Kai here."
+    assert lines[1] == "[happy] <wave> Good to see you! Let's talk gear." and lines[2] == lines[0]
+    assert greeter("", persona) is None and greeter(None, None) is None

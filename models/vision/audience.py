@@ -302,6 +302,16 @@ class Audience:
         self._tracks = [track for track in self._tracks if self._clock - track.seen_clock < LEAVE_S - EPS]
         return events + departures
 
+    def clear(self, t: float) -> list[VisitorEvent]:
+        """The camera stopped (its source ended or was lost): every visitor present leaves at t, and tracking starts
+        afresh. Raises RequestError naming `t` as `update` does."""
+        self._check_time(t)
+        self._t = t
+        departures = [self._event("visitor_left", track, t, stayed_s=track.near_t - track.run_t)
+                      for track in self._tracks if track.visitor_id is not None]
+        self._tracks, self._frame_t, self._focus_id = [], None, None
+        return departures
+
     def _associate(self, t: float, people: Sequence[Person]) -> None:
         """Continue tracks with the detections nearest their predictions, greedily, nearest pair first, within a
         gate (so two people crossing do not swap); a detection left over starts a track."""
