@@ -17,9 +17,14 @@ broke off, a client that stopped sending), `puppet` (on, off, lost, found, calib
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import itertools
 import logging
+import multiprocessing
+import multiprocessing.process
+import os
+import queue
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -28,7 +33,9 @@ from typing import Any
 
 import numpy as np
 
+from bridge import logs
 from bridge.director import Post, run_now
+from bridge.music import exit_with_parent
 from bridge.performer import Clock
 from bridge.pipeline import AvatarPipeline
 from models.dialogue.persona import Persona
@@ -38,16 +45,18 @@ from models.vision.audience import Audience, VisitorEvent
 from models.vision.sources import (
     FrameSource,
     LatestFrame,
+    PushSource,
     SourceError,
     VideoFrame,
     check_image,
-    decode_image,
     open_source,
 )
 from models.vision.tracking import MAX_FACES, Seen, Tracking, mediapipe_tracking
 
 log = logging.getLogger(__name__)
 
+#: The tracker thread's nice value (Linux, per thread): the performer's tick comes first.
+TRACKER_NICE = 10
 #: No frame from a client for this long (s): its camera is lost.
 CLIENT_TIMEOUT_S = 2.0
 #: The kiosk's gaze follows a visitor who moved more than this (m) since she last looked, at most this often (s).
@@ -73,118 +82,161 @@ class CameraStats:
         return {k: round(v, 2) if isinstance(v, float) else v for k, v in dataclasses.asdict(self).items()}
 
 
-class ClientFrames:
-    """Frames a client streams (`video_in`), as a live FrameSource: encoded bytes wait here (the newest only) and are
-    decoded on the tracker thread, so a large frame never holds up the event loop."""
+@dataclass(frozen=True)
+class _Source:
+    """What the tracker opens: a camera index, a file or folder, or "client" (frames pushed through its inbox)."""
 
-    live = True
-    fps: float | None = None
-    error: str | None = None  # a client's stream has no end of its own: it stops, or the camera switches
+    spec: str | int
 
-    def __init__(self) -> None:
-        self._slot: tuple[bytes, str, int | None, int | None, float, int] | None = None
-        self._ready = threading.Condition()
-        self._closed = False
-        self.size = (0, 0)
-        self.dropped = 0
-        self.bad = 0
-        self.last = time.monotonic()
+    def open(self) -> FrameSource:
+        return PushSource() if self.spec == "client" else open_source(self.spec)
 
-    def put(self, data: bytes, fmt: str, width: int | None, height: int | None, t: float, index: int) -> None:
-        with self._ready:
-            if self._slot is not None:
-                self.dropped += 1
-            self._slot = (data, fmt, width, height, t, index)
-            self.last = time.monotonic()
-            self._ready.notify()
 
-    def frames(self):  # noqa: ANN201 - Iterator[VideoFrame]
+def track_source(source: _Source, make_tracking: Callable[[], Tracking], inbox: Any, outbox: Any) -> None:
+    """The tracker's loop, in a process of its own (serve) or a thread (tests): open the source, track its newest
+    frame again and again, and put what it finds in `outbox`; take requests from `inbox` (queue-like both):
+    ("wants", body, faces), ("calibrate",), ("frame", data, fmt, width, height, t, seq) for a client's frame, and
+    ("stop",). Times go out on time.monotonic: a camera's capture time, a file's pts from when it started playing,
+    a client frame's time as given. Out: ("seen", Seen, read, dropped, bad) per frame, then ("ended", state,
+    reason) once: "ended" (the source ran out), "lost" (it broke off, or the models could not load)."""
+    # Below the event loop's priority, and so are the threads it starts (MediaPipe's graphs, the frame pump: a
+    # new thread inherits its creator's nice value on Linux): on a busy machine the performer's tick comes first,
+    # and a frame tracked a little later only waits out more of the puppet's delay.
+    with contextlib.suppress(AttributeError, OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), TRACKER_NICE)
+    try:
+        tracking = make_tracking()
+        frames = source.open()
+    except Exception as exc:  # noqa: BLE001 - the models or the source: said once, the show goes on without
+        outbox.put(("ended", "lost", f"{type(exc).__name__}: {exc}"))
+        return
+    pump = LatestFrame(frames, realtime=True)
+    start: float | None = None  # time.monotonic() minus a file's pts
+    try:
         while True:
-            with self._ready:
-                self._ready.wait_for(lambda: self._slot is not None or self._closed, timeout=0.5)
-                if self._closed:
+            while True:  # the loop's requests first: a frame is tracked with what is asked now
+                try:
+                    request = inbox.get_nowait()
+                except queue.Empty:
+                    break
+                if request[0] == "stop":
                     return
-                if self._slot is None:
-                    continue
-                data, fmt, width, height, t, index = self._slot
-                self._slot = None
-            try:
-                image = decode_image(data, fmt, width, height)
-            except (RequestError, ValueError) as exc:
-                self.bad += 1
-                log.warning("client frame not decoded", extra={"reason": str(exc)})
+                if request[0] == "wants":
+                    tracking.wants.body, tracking.wants.faces = request[1], request[2]
+                elif request[0] == "calibrate":
+                    tracking.calibrate()
+                elif request[0] == "frame" and isinstance(frames, PushSource):
+                    frames.put(*request[1:])
+            frame = pump.get(timeout=0.02 if isinstance(frames, PushSource) else 0.1)
+            if frame is None:
+                if pump.done:
+                    outbox.put(("ended", "lost" if pump.error else "ended", pump.error))
+                    return
                 continue
-            self.size = (image.shape[1], image.shape[0])
-            yield VideoFrame(image, t, index)
-
-    def close(self) -> None:
-        with self._ready:
-            self._closed = True
-            self._ready.notify_all()
+            if frames.live:
+                t = frame.t
+            else:
+                start = time.monotonic() - frame.t if start is None else start
+                t = start + frame.t
+            try:
+                seen = tracking.track(frame.image, frame.t, t)
+            except Exception:  # one frame that breaks the tracker costs that frame
+                log.exception("camera frame failed")
+                continue
+            bad = frames.bad if isinstance(frames, PushSource) else 0
+            outbox.put(("seen", seen, pump.read, pump.dropped, bad))
+    finally:
+        pump.close(timeout=0.5)
 
 
 class CameraIn:
-    """The sidecar's camera. Its methods run on the event loop; tracking runs on its own thread and hands what it
-    found back through `post`. `trackers` makes the face and body trackers on that thread (tests give their own)."""
+    """The sidecar's camera. Its methods run on the event loop; the tracker (`track_source`) runs in a process of its
+    own (`process`: serve, so MediaPipe's Python side never holds the loop's GIL) or a thread (tests), and a reader
+    thread hands what it found back through `post`. `tracking` makes the trackers where they run (a picklable
+    function for a process)."""
 
     def __init__(self, avatars: Mapping[str, AvatarPipeline], clock: Clock, post: Post = run_now,
-                 tracking: Callable[[], Tracking] = mediapipe_tracking) -> None:
+                 tracking: Callable[[], Tracking] = mediapipe_tracking, process: bool = False) -> None:
         self.avatars = dict(avatars)
         self.clock = clock
         self.post = post
         self._make_tracking = tracking
-        self.tracking: Tracking | None = None  # made on the tracker thread, when the first source opens
+        self.process = process
+        self.tracking: Tracking | None = None  # `track`'s own, for frames tracked on the caller's thread
         self.stats = CameraStats()
         self.puppet_avatar: str | None = None
         self.kiosk_avatar: str | None = None
         self.audience: Audience | None = None
         self.greeting: Callable[[], str] | None = None
-        self._wanted = (False, 1)  # body, faces: what the loop last asked for (handed to the tracker thread)
-        self._calibrate = False
-        self.source: FrameSource | None = None
-        self.client: ClientFrames | None = None
-        self._pump: LatestFrame | None = None
-        self._lock = threading.Lock()  # the pump: made on the tracker thread, closed from the loop
-        self._tracking_lock = threading.Lock()  # the trackers: one frame at a time
-        self._thread: threading.Thread | None = None
-        self._stop = threading.Event()
-        self._offset: float | None = None  # sidecar clock minus a file's pts
+        self._wanted = (False, 1)  # body, faces: what the loop asks of the tracker
+        self.source: str | None = None  # the label of the source open, if one is
+        self.client = False  # the source is "client": video_in frames go to the tracker
+        self.client_frames = 0
+        self.last_client_frame = time.monotonic()
+        self._inbox: Any = None
+        self._host: threading.Thread | multiprocessing.process.BaseProcess | None = None
+        self._reader: threading.Thread | None = None
+        self._run = 0  # sources opened: messages of a source switched away from are ignored
+        self._offset = 0.0  # the clock minus time.monotonic(): the tracker's times onto the clock
         self._present = (False, False)  # the performer's face, body seen lately (for lost/found events)
         self._gazed: tuple[str, np.ndarray, float] | None = None  # visitor, point, when she last looked
 
     # -- the loop's side ---------------------------------------------------------------------------------------
 
-    def use(self, source: FrameSource, label: str) -> None:
-        """Read `source` from now on (made by `open_camera_source`, off the loop), in place of the one before."""
+    def use(self, spec: str | int, label: str) -> None:
+        """Read `spec` from now on (checked by `open_camera_source` first, off the loop), in place of the one before:
+        the tracker starts (its models load: a second or two) and then reads it."""
         self.close_source()
-        self.source = source
-        self.client = source if isinstance(source, ClientFrames) else None
+        self._run += 1
+        self.source, self.client = label, spec == "client"
         self.stats = CameraStats(source=label, state="running")
-        self._offset = None
-        self._stop = stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, args=(source, stop), name="camera", daemon=True)
-        self._thread.start()
+        self._offset = self.clock.now() - time.monotonic()
+        self.last_client_frame = time.monotonic()
+        inbox: Any
+        outbox: Any
+        if self.process:
+            context = multiprocessing.get_context("spawn")
+            inbox, outbox = context.Queue(), context.Queue()
+            self._host = context.Process(target=_tracker_process,
+                                         args=(_Source(spec), self._make_tracking, inbox, outbox, os.getpid()),
+                                         name="camera", daemon=True)
+        else:
+            inbox, outbox = queue.Queue(), queue.Queue()
+            self._host = threading.Thread(target=track_source, args=(_Source(spec), self._make_tracking, inbox,
+                                                                      outbox), name="camera", daemon=True)
+        self._inbox = inbox
+        self._host.start()
+        self._reader = threading.Thread(target=self._read, args=(outbox, self._run), name="camera-reader",
+                                        daemon=True)
+        self._reader.start()
+        self._ask()
         self._event("camera", state="started", source=label)
-        log.info("camera started", extra={"source": label})
+        log.info("camera started", extra={"source": label, "own_process": self.process})
+
+    def _ask(self) -> None:
+        if self._inbox is not None:
+            self._inbox.put(("wants", *self._wanted))
 
     def close_source(self) -> None:
-        """Stop reading the source (the tracker thread ends after the frame in hand)."""
-        with self._lock:  # the tracker thread makes the pump once the models are loaded
-            self._stop.set()
-            if self._pump is not None:
-                self._pump.close(timeout=0.0)  # never wait on the loop: the pump ends on its own
-        if self.client is not None:
-            self.client.close()
-        self._pump, self.client, self.source = None, None, None
+        """Stop the tracker and its source (it ends after the frame in hand; the loop never waits for it)."""
+        if self._inbox is not None:
+            self._inbox.put(("stop",))
+        self._inbox, self.source, self.client = None, None, False
+        self._run += 1
         if self.stats.state == "running":
             self.stats.state = "off"
 
     def close(self) -> None:
+        """At shutdown: stop the tracker and wait for it a little."""
+        host = self._host
         self.close_source()
-        if self._thread is not None:
-            self._thread.join(timeout=2.0)
-            self._thread = None
-
+        if isinstance(host, threading.Thread):
+            host.join(timeout=2.0)
+        elif host is not None:
+            host.join(timeout=2.0)
+            if host.is_alive():
+                host.terminate()
+        self._host = None
     def puppet(self, avatar: str, on: bool, face: bool = True, body: bool = True, blend: float = 1.0) -> float:
         """Hand `avatar` to the performer (on) or back to her own layers (off), with a fade; returns the pts it
         starts at. Raises RequestError when no source is open."""
@@ -198,6 +250,7 @@ class CameraIn:
         pipeline.puppet.switch(pts, on and face, on and body, blend)
         self.puppet_avatar = avatar if on else (None if self.puppet_avatar == avatar else self.puppet_avatar)
         self._wanted = (self.puppet_avatar is not None and body, self._wanted[1])
+        self._ask()
         pipeline.timeline.event("puppet", pts, None, state="on" if on else "off", face=on and face, body=on and body,
                                 blend=blend)
         return pts
@@ -213,7 +266,7 @@ class CameraIn:
         camera)."""
         if self.source is None:
             raise RequestError("no_source", "no camera source is open to calibrate from", "source")
-        self._calibrate = True
+        self._inbox.put(("calibrate",))
 
     def kiosk(self, avatar: str | None, audience: Audience | None = None,
               greeting: Callable[[], str] | None = None) -> None:
@@ -223,13 +276,14 @@ class CameraIn:
         self.audience = (audience or Audience()) if avatar is not None else None
         self.greeting = greeting
         self._wanted = (self._wanted[0], MAX_FACES if avatar is not None else 1)
+        self._ask()
         self._gazed = None
 
     def frame(self, data: bytes, fmt: str, width: int | None, height: int | None, t: float | None, seq: int) -> dict:
         """A client's frame (`video_in`): checked here (its header), decoded on the tracker thread (the newest only).
         Raises RequestError naming the field: the camera's source is not the client, a frame that is not what its
         format says or over the limits, a time that is not the sidecar's."""
-        if self.client is None:
+        if not self.client:
             raise RequestError("no_source", "the camera is not reading client frames: send puppet or kiosk with "
                                             "source \"client\" first", "source")
         now = self.clock.now()
@@ -237,84 +291,69 @@ class CameraIn:
             raise RequestError("out_of_range", f"t must be the sidecar clock's time of the frame (from ping: now is "
                                                f"{now:.3f}), within the last 5 s, got {t}", "t")
         check_image(data, fmt, width, height)  # a bad frame is refused by field; decoding waits for the tracker
-        self.client.put(data, fmt, width, height, now if t is None else t, seq)
-        return {"dropped": self.client.dropped, "bad_frames": self.client.bad}
+        self._inbox.put(("frame", data, fmt, width, height, (now if t is None else t) - self._offset, seq))
+        self.client_frames += 1
+        self.last_client_frame = time.monotonic()
+        return {"dropped": self.stats.dropped, "bad_frames": self.stats.bad_frames}
 
     def check(self, now: float) -> None:
         """A client that stopped sending: its camera is lost (called every few ms by the sidecar)."""
-        if self.client is not None and self.stats.state == "running" and \
-                time.monotonic() - self.client.last > CLIENT_TIMEOUT_S:
+        if not self.client:
+            return
+        silent = time.monotonic() - self.last_client_frame > CLIENT_TIMEOUT_S
+        if self.stats.state == "running" and silent:
             self._ended("lost", f"no frame from the client for {CLIENT_TIMEOUT_S:g} s")
-            self.client.last = float("inf")  # told once; a new frame starts it again
-        elif self.client is not None and self.stats.state == "lost" and self.client.last != float("inf"):
+        elif self.stats.state == "lost" and not silent:  # the client sends again
             self.stats.state = "running"
             self._event("camera", state="started", source="client")
 
-    # -- the tracker thread ------------------------------------------------------------------------------------
+    # -- between the tracker and the loop -----------------------------------------------------------------------
 
-    def _run(self, source: FrameSource, stop: threading.Event) -> None:
-        try:
-            with self._tracking_lock:
-                if self.tracking is None:
-                    self.tracking = self._make_tracking()
-        except Exception as exc:  # the models cannot load: say so once, the show goes on without the camera
-            log.exception("camera trackers failed to load")
-            source.close()
-            self.post(self._ended, "lost", f"the trackers could not load: {type(exc).__name__}: {exc}")
-            return
-        # The source is read from now on, with the models ready: a file plays from its first frame.
-        with self._lock:
-            if stop.is_set():
-                source.close()
-                return
-            self._pump = pump = LatestFrame(source, realtime=True)
-        while not stop.is_set():
-            frame = pump.get(timeout=0.25)
-            if frame is None:
-                if pump.done:
-                    self.post(self._ended, "lost" if pump.error else "ended", pump.error)
+    def _read(self, outbox: Any, run: int) -> None:
+        """The reader thread: the tracker's messages onto the loop, until its last."""
+        while True:
+            try:
+                message = outbox.get(timeout=1.0)
+            except queue.Empty:
+                if self._run != run and (self._host is None or not self._host.is_alive()):
                     return
                 continue
-            try:
-                seen = self.track(frame)
-            except Exception:  # one frame that breaks the tracker costs that frame
-                log.exception("camera frame failed")
-                continue
-            self.post(self.deliver, seen, pump.read, pump.dropped)
+            except (EOFError, OSError):  # the tracker process is gone
+                return
+            self.post(self._receive, run, message)
+            if message[0] == "ended":
+                return
+
+    def _receive(self, run: int, message: tuple) -> None:
+        if run != self._run:
+            return  # a source switched away from
+        if message[0] == "ended":
+            self._ended(message[1], message[2])
+            return
+        _, seen, read, dropped, bad = message
+        if self.process or self._offset:
+            seen = dataclasses.replace(seen, t=seen.t + self._offset,
+                                       sample=dataclasses.replace(seen.sample, t=seen.sample.t + self._offset))
+        if seen.calibrated:
+            self._event("puppet", "calibrated")
+        self.deliver(seen, read, dropped, bad)
 
     def track(self, frame: VideoFrame) -> Seen:
-        """Track one frame with what the loop asks for now (the tracker thread's work; tests call it directly)."""
-        with self._tracking_lock:  # the thread of a source switched away from may still finish a frame
-            return self._track(frame)
-
-    def _track(self, frame: VideoFrame) -> Seen:
+        """Track one frame on the caller's thread, with what the loop asks for now (tests; `frame.t` is its time on
+        the clock)."""
         if self.tracking is None:
             self.tracking = self._make_tracking()
-        wants = self.tracking.wants
-        wants.body, wants.faces = self._wanted  # one tuple read: the loop swaps it whole
-        if self._calibrate:
-            self._calibrate = False
-            self.tracking.calibrate()
-        seen = self.tracking.track(frame.image, frame.t, self._clock_time(frame))
-        if seen.calibrated:
-            self.post(self._event, "puppet", "calibrated")
-        return seen
-
-    def _clock_time(self, frame: VideoFrame) -> float:
-        if self.source is not None and not self.source.live:  # a file: its pts from when it started playing
-            if self._offset is None:
-                self._offset = self.clock.now() - frame.t
-            return frame.t + self._offset
-        return frame.t  # a camera's capture time, or a client frame's time: on the sidecar's clock already
+        self.tracking.wants.body, self.tracking.wants.faces = self._wanted
+        return self.tracking.track(frame.image, frame.t, frame.t)
 
     # -- back on the loop --------------------------------------------------------------------------------------
 
-    def deliver(self, seen: Seen, read: int = 0, dropped: int = 0) -> None:
+    def deliver(self, seen: Seen, read: int = 0, dropped: int = 0, bad: int = 0) -> None:
+        """What a frame showed, on the loop: the puppet's sightings, the kiosk's visitors, the counters."""
         stats = self.stats
-        stats.frames, stats.dropped = read, dropped + (self.client.dropped if self.client else 0)
+        stats.frames, stats.dropped, stats.bad_frames = max(read, self.client_frames), dropped, bad
         stats.tracked += 1
         stats.no_face += seen.sample.face is None
-        stats.bad_frames = self.client.bad if self.client else 0
         stats.track_ms = seen.track_ms
         if self.puppet_avatar is not None:
             self._puppet_sees(seen)
@@ -384,7 +423,7 @@ class CameraSetup:
     """What `serve --camera` asks for at start: the source (opened before the models load, so a missing camera fails
     early), and whether the first avatar (or `avatar`) is puppeteered or a kiosk host from the start."""
 
-    source: FrameSource
+    source: str | int  # checked by open_camera_source
     label: str
     puppet: bool = False
     kiosk: bool = False
@@ -411,13 +450,23 @@ def greeter(text: str | None, persona: Persona | None) -> Callable[[], str] | No
     return lambda: f"{emotion_tag('happy')} {gesture_tag('wave')} {persona.phrase('greeting', next(turns))}"
 
 
-def open_camera_source(spec: str | int) -> tuple[FrameSource, str]:
-    """A source for the camera and its label: "client" (frames by `video_in`), a camera index, a video file, an image
-    folder or an image. Opens files (reads a video's header): call it off the event loop. Raises RequestError
-    naming `source` when it cannot be opened."""
+def open_camera_source(spec: str | int) -> tuple[str | int, str]:
+    """A source for the camera, checked (a camera opened, a video's first frame decoded, then closed again: the
+    tracker opens it for good), and its label: "client" (frames by `video_in`), a camera index, a video file, an
+    image folder or an image. Call it off the event loop. Raises RequestError naming `source` when it cannot be
+    opened."""
     if spec == "client":
-        return ClientFrames(), "client"  # type: ignore[return-value]
+        return spec, "client"
     try:
-        return open_source(spec), str(spec)
+        open_source(spec).close()
     except SourceError as exc:
         raise RequestError("bad_source", str(exc), "source") from None
+    return spec, str(spec)
+
+
+def _tracker_process(source: _Source, make_tracking: Callable[[], Tracking], inbox: Any, outbox: Any,
+                     parent: int) -> None:
+    """A tracker process's main: `track_source`, ending with the sidecar (SIGTERM) if it is killed."""
+    exit_with_parent(parent)
+    logs.setup("json", "warning")
+    track_source(source, make_tracking, inbox, outbox)

@@ -124,7 +124,7 @@ class Sidecar:
             music=MusicDesk(self.clock, self.music_executor, post, self.tracker), run_id=self.run_id,
             live=self.live_executor)
         self.performer = self.pipeline.performer
-        self.camera = CameraIn(self.pipeline.avatars, self.clock, post)
+        self.camera = CameraIn(self.pipeline.avatars, self.clock, post, process=workers)
         self.camera_setup = camera
         self.requests = RequestHandler(config, self.pipeline.avatars, self.dialogue, self.clock, self.run_id,
                                        camera=self.camera)

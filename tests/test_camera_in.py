@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from bridge.camera_in import CLIENT_TIMEOUT_S, CameraIn, ClientFrames, greeter, open_camera_source
+from bridge.camera_in import CLIENT_TIMEOUT_S, CameraIn, greeter, open_camera_source
 from bridge.performer import VirtualClock
 from bridge.pipeline import Pipeline, one_avatar
 from bridge.protocol import Event, FaceFrame
@@ -23,7 +23,7 @@ from bridge.sinks import Hub, Recorder
 from models.errors import RequestError
 from models.face.arkit import INDEX
 from models.vision.puppet import LOST_FADE_S
-from models.vision.sources import ImageFolderSource, VideoFrame
+from models.vision.sources import VideoFrame
 from tests.fake_tracking import fake_tracking, frame_of
 from tests.fake_voice import FakeVoice
 
@@ -82,7 +82,7 @@ def test_puppet_needs_a_source_and_the_performer_drives_her_face(tmp_path: Path)
     with pytest.raises(RequestError) as error:
         rig.camera.puppet("host", True)
     assert error.value.code == "no_source" and error.value.field == "source"
-    rig.camera.use(ClientFrames(), "client")  # a source, so the puppet may start; frames come through `show`
+    rig.camera.use("client", "client")  # a source, so the puppet may start; frames come through `show`
     assert rig.events("camera")[-1].data == {"state": "started", "source": "client"}
     rig.camera.puppet("host", True, face=True, body=False)
     assert rig.events("puppet")[-1].data["state"] == "on"
@@ -98,8 +98,7 @@ def test_puppet_needs_a_source_and_the_performer_drives_her_face(tmp_path: Path)
 
 def test_a_slow_tracker_drops_frames_instead_of_lagging_and_the_end_is_told(tmp_path: Path) -> None:
     rig = Rig(lambda: fake_tracking(delay_s=0.1))  # 10 frames a second from a 30 fps source
-    source = ImageFolderSource(folder_of(tmp_path / "frames", [200] * 45), fps=30.0)
-    rig.camera.use(source, "frames")
+    rig.camera.use(str(folder_of(tmp_path / "frames", [200] * 45)), "frames")
     rig.settle(lambda: any(e.data["state"] == "ended" for e in rig.events("camera")))
     stats = rig.camera.stats
     assert stats.state == "ended" and stats.error is None
@@ -116,7 +115,7 @@ def test_a_camera_that_breaks_off_is_lost_and_she_returns_to_her_own_face(tmp_pa
     with pytest.raises(RequestError) as error:
         open_camera_source(str(broken))
     assert error.value.code == "bad_source" and error.value.field == "source"
-    rig.camera.use(ClientFrames(), "client")
+    rig.camera.use("client", "client")
     rig.camera.puppet("host", True)
     for i in range(30):  # seen for a second, then the camera has nothing
         rig.show(i / 30, 220)
@@ -135,7 +134,7 @@ def test_a_camera_that_breaks_off_is_lost_and_she_returns_to_her_own_face(tmp_pa
 
 def test_client_frames_are_decoded_off_the_loop_bad_ones_counted_and_a_silent_client_is_lost() -> None:
     rig = Rig()
-    rig.camera.use(ClientFrames(), "client")
+    rig.camera.use("client", "client")
     rig.camera.puppet("host", True)
     jpeg = io.BytesIO()
     Image.fromarray(frame_of(180, side=64)).save(jpeg, "JPEG", quality=95)
@@ -144,8 +143,6 @@ def test_client_frames_are_decoded_off_the_loop_bad_ones_counted_and_a_silent_cl
     rig.settle(lambda: rig.camera.stats.tracked == 1)
     assert rig.pipeline.avatars["host"].puppet.faces.seen[-1].value.weights[SMILE] == pytest.approx(180 / 255,
                                                                                                    abs=0.02)
-    client = rig.camera.client
-    assert client is not None
     with pytest.raises(RequestError) as error:  # not a jpeg at all: refused at once, by field
         rig.camera.frame(b"\xff\xd8 not a jpeg", "jpeg", None, None, None, 1)
     assert error.value.field == "image"
@@ -153,11 +150,11 @@ def test_client_frames_are_decoded_off_the_loop_bad_ones_counted_and_a_silent_cl
     Image.fromarray(np.random.default_rng(0).integers(0, 255, (128, 128, 3), np.uint8)).save(noisy, "JPEG")
     cut = noisy.getvalue()[: len(noisy.getvalue()) // 2]  # its header reads, its pixels do not: found on decoding
     rig.camera.frame(cut, "jpeg", None, None, None, 1)
-    rig.settle(lambda: client.bad == 1)  # counted, and the camera goes on
+    time.sleep(0.3)  # the tracker takes it (and cannot decode it) before the next comes
     raw = frame_of(90, side=8).tobytes()
     rig.camera.frame(raw, "rgb24", 8, 8, None, 2)
     rig.settle(lambda: rig.camera.stats.tracked == 2)
-    assert rig.camera.stats.bad_frames == 1
+    assert rig.camera.stats.bad_frames == 1  # counted, and the camera went on
     with pytest.raises(RequestError) as error:
         rig.camera.frame(raw, "rgb24", 8, 8, rig.clock.now() - 60.0, 3)
     assert error.value.field == "t"
@@ -180,7 +177,7 @@ def test_video_in_needs_a_client_source() -> None:
 
 def test_the_kiosk_greets_a_visitor_looks_at_them_and_lets_them_go() -> None:
     rig = Rig()
-    rig.camera.use(ClientFrames(), "client")
+    rig.camera.use("client", "client")
     rig.camera.kiosk("host", greeting=greeter("Welcome to the exhibition!", None))
     avatar = rig.pipeline.avatars["host"]
 

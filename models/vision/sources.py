@@ -448,6 +448,57 @@ def check_image(data: bytes, fmt: str, width: int | None = None, height: int | N
     return real_width, real_height
 
 
+class PushSource:
+    """Frames someone else hands in encoded (a client's `video_in`), as a live FrameSource: the newest waits here
+    (an older one not yet read is dropped, counted in `dropped`) and is decoded by the thread that iterates
+    `frames()`, so a large frame never holds up the one that pushed it. A frame that does not decode is skipped and
+    counted in `bad`. It has no end of its own: `frames()` runs until `close()`."""
+
+    live = True
+    fps: float | None = None
+    error: str | None = None
+
+    def __init__(self) -> None:
+        self._slot: tuple[bytes, str, int | None, int | None, float, int] | None = None
+        self._ready = threading.Condition()
+        self._closed = False
+        self.size = (0, 0)
+        self.dropped = 0
+        self.bad = 0
+
+    def put(self, data: bytes, fmt: str, width: int | None, height: int | None, t: float, index: int) -> None:
+        """A frame taken at t (its time on the caller's clock), `decode_image`'s arguments."""
+        with self._ready:
+            if self._slot is not None:
+                self.dropped += 1
+            self._slot = (data, fmt, width, height, t, index)
+            self._ready.notify()
+
+    def frames(self) -> Iterator[VideoFrame]:
+        while True:
+            with self._ready:
+                self._ready.wait_for(lambda: self._slot is not None or self._closed, timeout=0.5)
+                if self._closed:
+                    return
+                if self._slot is None:
+                    continue
+                data, fmt, width, height, t, index = self._slot
+                self._slot = None
+            try:
+                image = decode_image(data, fmt, width, height)
+            except RequestError as exc:
+                self.bad += 1
+                log.warning("pushed frame not decoded: %s", exc)
+                continue
+            self.size = (image.shape[1], image.shape[0])
+            yield VideoFrame(image, t, index)
+
+    def close(self) -> None:
+        with self._ready:
+            self._closed = True
+            self._ready.notify_all()
+
+
 class LatestFrame:
     """Reads a FrameSource on its own daemon thread and hands frames to one consumer (`get`).
 
