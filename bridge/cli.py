@@ -458,6 +458,22 @@ def cmd_audio_in(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_puppet(args: argparse.Namespace) -> int:
+    from bridge.protocol import PuppetRequest
+
+    return _print_reply(_request(args, PuppetRequest(action=args.action, source=args.source,
+                                                     face=False if args.no_face else None,
+                                                     body=False if args.no_body else None, blend=args.blend,
+                                                     avatar=args.avatar)))
+
+
+def cmd_kiosk(args: argparse.Namespace) -> int:
+    from bridge.protocol import KioskRequest
+
+    return _print_reply(_request(args, KioskRequest(action=args.action, source=args.source, greeting=args.greeting,
+                                                    avatar=args.avatar)))
+
+
 def cmd_describe(args: argparse.Namespace) -> int:
     import json
 
@@ -844,6 +860,26 @@ def build_parser() -> argparse.ArgumentParser:
     audio_in.add_argument("--speed", type=float, default=1.0,
                           help="pace: 1 is real time (default), 2 twice as fast, 0 as fast as replies come")
     audio_in.add_argument("--stream-id", help="the stream id (default: the file name and a number)")
+
+    source_help = ("what the camera reads: a camera index (0), a video or image file on the sidecar's machine, or "
+                   "client (frames sent with video_in); default: the source already open")
+    puppet = _client_command(commands, "puppet", cmd_puppet, help="drive the avatar from a performer on camera",
+                             description="Puppeteer the avatar (docs/camera.md): start hands her face and body to the "
+                             "performer on camera, stop gives her back her own (both fade over 0.5 s), calibrate "
+                             "takes the performer's next second as their resting face. Prints the reply as JSON.")
+    puppet.add_argument("action", choices=["start", "stop", "calibrate"])
+    puppet.add_argument("--source", help=source_help)
+    puppet.add_argument("--no-face", action="store_true", help="leave her face to her own layers")
+    puppet.add_argument("--no-body", action="store_true", help="leave her body to her own layers")
+    puppet.add_argument("--blend", type=float, help="how much of the performer, 0 to 1 (default 1)")
+
+    kiosk = _client_command(commands, "kiosk", cmd_kiosk, help="greet visitors the camera sees",
+                            description="Audience awareness (docs/camera.md): start makes the avatar look at visitors "
+                            "the camera sees walk up and greet each when she is free; stop ends it. Prints the reply "
+                            "as JSON.")
+    kiosk.add_argument("action", choices=["start", "stop"])
+    kiosk.add_argument("--source", help=source_help)
+    kiosk.add_argument("--greeting", help="what she says to each visitor (default: nothing, she only looks)")
 
     _client_command(commands, "describe", cmd_describe, help="show what the sidecar serves",
                     description="Print the sidecar's describe reply as JSON.", avatar=False)

@@ -24,12 +24,15 @@ from bridge.protocol import (
     DescribeRequest,
     Event,
     InterruptRequest,
+    KioskRequest,
     LookAtRequest,
     PingRequest,
+    PuppetRequest,
     Request,
     RequestError,
     SayRequest,
     StreamMessage,
+    VideoInRequest,
     decode_reply,
     decode_stream,
     encode_request,
@@ -198,6 +201,28 @@ class BridgeClient:
                             avatar=avatar)
             raise
         return replies
+
+    def puppet(self, action: str = "start", *, source: str | None = None, face: bool = True, body: bool = True,
+               blend: float | None = None, avatar: str | None = None) -> dict[str, Any]:
+        """Hand the avatar to the performer on camera (`start`), give her back her own layers (`stop`), or take the
+        performer's next second as their resting face (`calibrate`). `source` opens the camera first (a camera
+        index, a video or image file on the sidecar's disk, or "client": frames sent with `send_frame`)."""
+        return self.request(PuppetRequest(action=action, source=source, face=None if face else False,
+                                          body=None if body else False, blend=blend, avatar=avatar))
+
+    def kiosk(self, action: str = "start", *, source: str | None = None, greeting: str | None = None,
+              avatar: str | None = None) -> dict[str, Any]:
+        """Audience awareness: the avatar looks at visitors the camera sees and says `greeting` to each (`start`),
+        or stops (`stop`). `source` as for `puppet`."""
+        return self.request(KioskRequest(action=action, source=source, greeting=greeting, avatar=avatar))
+
+    def send_frame(self, image: bytes, seq: int, fmt: str = "jpeg", *, width: int | None = None,
+                   height: int | None = None, t: float | None = None) -> dict[str, Any]:
+        """One frame of this client's camera (`video_in`) for a camera whose source is "client": `image` in `fmt`
+        (jpeg, png, or rgb24 rows with `width` and `height`); `t` when it was taken on the sidecar's clock
+        (`sync_clock`), else its arrival. The reply counts the frames `dropped` (a newer one came first) and the
+        `bad_frames` that did not decode."""
+        return self.request(VideoInRequest(image=image, seq=seq, format=fmt, width=width, height=height, t=t))
 
     def interrupt(self, avatar: str | None = None) -> float:
         return float(self.request(InterruptRequest(avatar=avatar))["pts"])

@@ -28,15 +28,18 @@ from bridge.protocol import (  # noqa: E402
     FaceFrame,
     GestureRequest,
     InterruptRequest,
+    KioskRequest,
     LookAtRequest,
     Phonemes,
     PingRequest,
     PoseFrame,
+    PuppetRequest,
     QueueRequest,
     RequestError,
     SayRequest,
     ShowRequest,
     Skeleton,
+    VideoInRequest,
     Words,
     encode_request,
     encode_stream,
@@ -137,6 +140,26 @@ def vectors() -> dict[str, bytes]:
                                    duplicate=False),
         "reply_error_audio_in": error_reply(12, RequestError(
             "bad_length", "pcm has 127 bytes: not a whole number of 4-byte frames (2 channels of s16le)", "pcm")),
+        # Camera in: a performer on camera 0 drives the face only, at 80 %; a kiosk reads the engine's own camera.
+        "request_puppet": encode_request(PuppetRequest(action="start", source="0", face=True, body=False, blend=0.8,
+                                                       avatar="host"), 13),
+        "reply_puppet": ok_reply(13, avatar="host", pts=1241.5, source="0"),
+        "request_kiosk": encode_request(KioskRequest(action="start", source="client", greeting="Hi there!",
+                                                     avatar="host"), 14),
+        "reply_kiosk": ok_reply(14, avatar="host", source="client"),
+        # A 4 x 2 raw frame: the top row red, green, blue, white; the bottom row black, grey, dark, light.
+        "request_video_in": encode_request(VideoInRequest(
+            image=bytes([255, 0, 0, 0, 255, 0, 0, 0, 255, 255, 255, 255, 0, 0, 0, 128, 128, 128, 32, 32, 32,
+                         224, 224, 224]), seq=120, format="rgb24", width=4, height=2, t=1241.48), 15),
+        "reply_video_in": ok_reply(15, dropped=2, bad_frames=0),
+        "reply_error_video_in": error_reply(16, RequestError(
+            "bad_length", "image has 23 bytes; an rgb24 frame of 4 x 2 has 24 (width * height * 3)", "image")),
+        "stream_event_camera": encode_stream(Event("host", 10, 1241.5, "camera", None, {
+            "state": "started", "source": "0"}, RUN)),
+        "stream_event_puppet": encode_stream(Event("host", 11, 1241.5, "puppet", None, {
+            "state": "on", "face": True, "body": False, "blend": 0.8}, RUN)),
+        "stream_event_visitor_arrived": encode_stream(Event("host", 12, 1250.25, "visitor_arrived", None, {
+            "id": "v1", "t": 1250.2, "distance_m": 1.35, "position": [0.21, -0.05, 1.35]}, RUN)),
         "reply_error": error_reply(4, RequestError("too_long", "text has 5001 characters; the limit is 5000",
                                                     "text")),
     }
