@@ -42,6 +42,7 @@ from models.dialogue.persona import Persona
 from models.dialogue.tags import emotion_tag, gesture_tag
 from models.errors import RequestError
 from models.vision.audience import Audience, VisitorEvent
+from models.vision.puppet import BODY_DELAY_S, DEFAULT_DELAY_S
 from models.vision.sources import (
     FrameSource,
     LatestFrame,
@@ -145,6 +146,7 @@ def track_source(source: _Source, make_tracking: Callable[[], Tracking], inbox: 
                 continue
             bad = frames.bad if isinstance(frames, PushSource) else 0
             outbox.put(("seen", seen, pump.read, pump.dropped, bad))
+
     finally:
         pump.close(timeout=0.5)
 
@@ -247,6 +249,8 @@ class CameraIn:
         if on and self.puppet_avatar not in (None, avatar):
             self._switch(self.puppet_avatar, False)
         pts = pipeline.now_pts()
+        if on:  # the body's trackers take longer: its frames need more time to reach the loop (bench_camera)
+            pipeline.puppet.delay = BODY_DELAY_S if body else DEFAULT_DELAY_S
         pipeline.puppet.switch(pts, on and face, on and body, blend)
         self.puppet_avatar = avatar if on else (None if self.puppet_avatar == avatar else self.puppet_avatar)
         self._wanted = (self.puppet_avatar is not None and body, self._wanted[1])

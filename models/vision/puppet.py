@@ -33,6 +33,9 @@ LOST_FADE_S = 0.6
 #: How far before a frame's pts the performer is sampled (s): the live audio path's latency (the performer lookahead,
 #: the audio-to-face model's 72.5 ms and its 60 ms jitter margin), and more than a camera frame takes to track.
 DEFAULT_DELAY_S = 0.1 + 0.0725 + 0.06
+#: The delay when the body is tracked too: face, pose and hands take 80-100 ms a frame on 2 cores, and a frame
+#: reaches the loop 105-135 ms after it was taken (bench_camera), more than DEFAULT_DELAY_S leaves after the lookahead.
+BODY_DELAY_S = DEFAULT_DELAY_S + 0.05
 #: Samples kept per part: seconds of history at camera rates, more than the delay needs.
 MAX_SAMPLES = 256
 
