@@ -29,7 +29,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -43,16 +43,10 @@ from models.dialogue.tags import emotion_tag, gesture_tag
 from models.errors import RequestError
 from models.vision.audience import Audience, VisitorEvent
 from models.vision.puppet import BODY_DELAY_S, DEFAULT_DELAY_S
-from models.vision.sources import (
-    FrameSource,
-    LatestFrame,
-    PushSource,
-    SourceError,
-    VideoFrame,
-    check_image,
-    open_source,
-)
 from models.vision.tracking import MAX_FACES, Seen, Tracking, mediapipe_tracking
+
+if TYPE_CHECKING:
+    from models.vision.sources import FrameSource, VideoFrame
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +84,8 @@ class _Source:
     spec: str | int
 
     def open(self) -> FrameSource:
+        from models.vision.sources import PushSource, open_source
+
         return PushSource() if self.spec == "client" else open_source(self.spec)
 
 
@@ -100,6 +96,8 @@ def track_source(source: _Source, make_tracking: Callable[[], Tracking], inbox: 
     ("stop",). Times go out on time.monotonic: a camera's capture time, a file's pts from when it started playing,
     a client frame's time as given. Out: ("seen", Seen, read, dropped, bad) per frame, then ("ended", state,
     reason) once: "ended" (the source ran out), "lost" (it broke off, or the models could not load)."""
+    from models.vision.sources import LatestFrame, PushSource  # PyAV and OpenCV: loaded with the first camera
+
     # Below the event loop's priority, and so are the threads it starts (MediaPipe's graphs, the frame pump: a
     # new thread inherits its creator's nice value on Linux): on a busy machine the performer's tick comes first,
     # and a frame tracked a little later only waits out more of the puppet's delay.
@@ -294,6 +292,8 @@ class CameraIn:
         if t is not None and not now - 5.0 <= t <= now + 1.0:
             raise RequestError("out_of_range", f"t must be the sidecar clock's time of the frame (from ping: now is "
                                                f"{now:.3f}), within the last 5 s, got {t}", "t")
+        from models.vision.sources import check_image
+
         check_image(data, fmt, width, height)  # a bad frame is refused by field; decoding waits for the tracker
         self._inbox.put(("frame", data, fmt, width, height, (now if t is None else t) - self._offset, seq))
         self.client_frames += 1
@@ -459,6 +459,8 @@ def open_camera_source(spec: str | int) -> tuple[str | int, str]:
     tracker opens it for good), and its label: "client" (frames by `video_in`), a camera index, a video file, an
     image folder or an image. Call it off the event loop. Raises RequestError naming `source` when it cannot be
     opened."""
+    from models.vision.sources import SourceError, open_source
+
     if spec == "client":
         return spec, "client"
     try:

@@ -592,48 +592,27 @@ def render_video(args: argparse.Namespace) -> int:
     """`render --video FILE`: a performer's video (or image, or image folder) as a take: every frame tracked, their
     face and body driving the avatar, the video's sound as the take's audio."""
     try:
-        import numpy as np
-        import soxr
-
-        from bridge.render import render_performance
-        from models.tts.recording import RECORDING_RATE, RecordingVoice
-        from models.vision.sources import SourceError, open_source, read_audio
-        from models.vision.tracking import mediapipe_tracking
+        from bridge.render import render_performance, track_video
+        from models.vision.sources import SourceError
     except ImportError as exc:
         print(f"error: --video needs the vision extra: pip install 'avatar-bridge[vision]' ({exc})", file=sys.stderr)
         return 2
+
+    def progress(frames: int, seconds: float, rate: float) -> None:
+        print(f"tracked {frames} frames ({seconds:.1f} s of video, {rate:.1f} frames/s)", file=sys.stderr)
+
+    print("loading the trackers...", file=sys.stderr)
     try:
-        source = open_source(str(args.video))
-        print("loading the trackers...", file=sys.stderr)
-        tracking = mediapipe_tracking(video=True)
-        tracking.wants.body = args.video_body
-        seen, faces, started = [], 0, time.monotonic()
-        for frame in source.frames():
-            seen.append(tracking.track(frame.image, frame.t, frame.t))
-            faces += seen[-1].sample.face is not None
-            if len(seen) % 30 == 0:
-                rate = len(seen) / (time.monotonic() - started)
-                print(f"tracked {len(seen)} frames ({frame.t:.1f} s of video, {rate:.1f} frames/s)", file=sys.stderr)
-        error = getattr(source, "error", None)
-        source.close()
-        if not seen:
-            raise SourceError(f"{args.video}: no frame could be read" + (f" ({error})" if error else ""))
-        if error:
-            print(f"warning: the video broke off after {len(seen)} frames: {error}", file=sys.stderr)
-        print(f"tracked {len(seen)} frames; a face in {faces}", file=sys.stderr)
-        duration = seen[-1].t + 1.0 / (source.fps or 30.0)
-        samples = round(duration * RECORDING_RATE)
-        sound = read_audio(args.video) if source.fps is not None and not args.video.is_dir() else None
-        audio = np.zeros(samples, np.float32)
-        if sound is not None:
-            heard = soxr.resample(sound[0], sound[1], RECORDING_RATE).astype(np.float32)[:samples]
-            audio[: len(heard)] = heard
+        video = track_video(args.video, args.video_body, progress)
     except SourceError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    if video.error:
+        print(f"warning: the video broke off after {len(video.seen)} frames: {video.error}", file=sys.stderr)
+    print(f"tracked {len(video.seen)} frames; a face in {video.faces}", file=sys.stderr)
     print("rendering...", file=sys.stderr)
-    voice = RecordingVoice(audio, name=f"video:{args.video.name}")
-    take = render_performance(voice, seen, args.video_body, args.emotion, frame_rate=args.fps, seed=args.seed)
+    take = render_performance(video.voice, video.seen, args.video_body, args.emotion, frame_rate=args.fps,
+                              seed=args.seed)
     return _write_rendered(take, args)
 
 

@@ -1,4 +1,5 @@
 """Offline render: the same performer and director on a virtual clock, written to files an artist can open.
+A take is a line the voice says, a recording (`render --audio`) or a performer's video (`render --video`).
 
 DIR/take.wav      the take's audio
 DIR/take.json     text, phoneme and word timelines, every face frame, events (times from the take's start)
@@ -11,6 +12,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -28,7 +30,7 @@ from models.body.bvh import write_bvh
 from models.face.arkit import LIVELINK_CSV_NAMES, LIVELINK_NAMES
 from models.take import Take
 from models.tts import Voice
-from models.tts.recording import RecordingVoice
+from models.tts.recording import MAX_RECORDING_S, RECORDING_RATE, RecordingVoice
 from models.vision.puppet import FADE_S
 from models.vision.tracking import Seen
 
@@ -83,6 +85,60 @@ def render_recording(voice: RecordingVoice, emotion: str | None = None, frame_ra
     Raises ValueError for an unknown emotion."""
     return _render(voice, lambda avatar: avatar.director.recite(voice.transcript, emotion), voice.transcript,
                    60.0 + voice.duration, frame_rate, avatar, seed)
+
+
+#: A still image renders this long (s).
+STILL_S = 3.0
+#: Longest video `render --video` takes (s), as for a recording.
+MAX_VIDEO_S = MAX_RECORDING_S
+
+
+@dataclass(frozen=True)
+class TrackedVideo:
+    """A performer's video through the trackers: what each frame showed, and its sound as a recording."""
+
+    seen: list[Seen]
+    voice: RecordingVoice  # the video's sound, silence where it has none, as long as the video
+    faces: int  # frames with a face
+    error: str | None  # why the video broke off, if it did (its frames up to there are kept)
+
+
+def track_video(path: Path, body: bool = True,
+                progress: Callable[[int, float, float], None] | None = None) -> TrackedVideo:
+    """Every frame of a video file, an image (STILL_S of it) or an image folder through the trackers (the body too
+    with `body`), `progress(frames, seconds, frames_per_s)` every 30 frames. Raises SourceError: not a video, no frame
+    read, longer than MAX_VIDEO_S."""
+    from models.vision.sources import SourceError, VideoFileSource, open_source, read_audio
+    from models.vision.tracking import mediapipe_tracking
+
+    if not path.exists():  # a name of digits would open a camera: render takes files
+        raise SourceError(f"{path}: no such file or folder")
+    source = open_source(path, seconds=STILL_S)
+    tracking = mediapipe_tracking(video=True)
+    tracking.wants.body = body
+    seen: list[Seen] = []
+    started = time.monotonic()
+    try:
+        for frame in source.frames():
+            if frame.t > MAX_VIDEO_S:
+                raise SourceError(f"{path} is longer than {MAX_VIDEO_S / 60:g} minutes: cut it")
+            seen.append(tracking.track(frame.image, frame.t, frame.t))
+            if progress is not None and len(seen) % 30 == 0:
+                progress(len(seen), frame.t, len(seen) / (time.monotonic() - started))
+    finally:
+        source.close()
+    if not seen:
+        raise SourceError(f"{path}: no frame could be read" + (f" ({source.error})" if source.error else ""))
+    duration = seen[-1].t + 1.0 / (source.fps or 30.0)
+    audio = np.zeros(round(duration * RECORDING_RATE), np.float32)
+    sound = read_audio(path) if isinstance(source, VideoFileSource) else None
+    if sound is not None:
+        import soxr
+
+        heard = soxr.resample(sound[0], sound[1], RECORDING_RATE).astype(np.float32)[: len(audio)]
+        audio[: len(heard)] = heard
+    faces = sum(frame.sample.face is not None for frame in seen)
+    return TrackedVideo(seen, RecordingVoice(audio, name=f"video:{path.name}"), faces, source.error)
 
 
 def render_performance(voice: RecordingVoice, seen: Sequence[Seen], body: bool = True, emotion: str | None = None,

@@ -168,3 +168,22 @@ def test_a_kiosk_greets_the_visitor_it_sees_in_her_personas_words(tmp_path: Path
     assert "welcome" in greeting.data["text"].lower()  # the persona's greeting line
     ended = next(e for e in events if e.type == "camera" and e.data["state"] == "ended")
     assert ended.seq < left.seq  # she lets the visitor go when the camera stops
+
+
+def test_render_video_of_a_still_image_and_refusals(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from PIL import Image
+
+    from bridge.render import STILL_S
+    from tests.vision_media import portrait
+
+    still = tmp_path / "portrait.jpg"
+    Image.fromarray(portrait()).save(still)
+    out = tmp_path / "still"
+    assert cli(["render", "--video", str(still), "-o", str(out), "--no-body", "--fps", "30"]) == 0
+    document = json.loads((out / "take.json").read_text())
+    assert document["duration"] == pytest.approx(STILL_S, abs=0.05)
+    smile = [f["w"][SMILE] for f in document["frames"]]
+    assert np.median(smile) > 0.6  # the astronaut's smile, from the first frame (no fade in)
+    assert smile[0] > 0.6
+    assert cli(["render", "--video", "0", "-o", str(tmp_path / "cam")]) == 2  # a camera is not a file
+    assert "no such file" in capsys.readouterr().err
