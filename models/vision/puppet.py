@@ -59,8 +59,8 @@ class _Ramp:
     duration: float = FADE_S
 
     def at(self, t: float) -> float:
-        if t <= self.start:
-            return self.before
+        if t <= self.start or self.before == self.after:  # the second: most ticks of a puppet never switched on
+            return self.before if t <= self.start else self.after
         return self.before + (self.after - self.before) * float(smoothstep((t - self.start) / self.duration))
 
     def to(self, pts: float, value: float) -> None:
