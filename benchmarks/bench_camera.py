@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from avatar_tools.camera_examples import performer_video
 from benchmarks.common import percentiles, table, write
 from bridge.camera_in import CameraIn, open_camera_source
 from bridge.performer import MonotonicClock
@@ -35,7 +36,6 @@ from models.vision.tracking import Seen, Tracking, mediapipe_tracking
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.fake_voice import FakeVoice  # noqa: E402  (the voice is not the point)
-from tests.vision_media import performer_video  # noqa: E402
 
 
 def cost_ms(tracking: Tracking, frames: list[np.ndarray], body: bool) -> list[float]:

@@ -13,12 +13,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from avatar_tools.camera_examples import performer_video
 from bridge.cli import main as cli
 from bridge.client import BridgeClient, BridgeError
 from bridge.protocol import Event, FaceFrame, KioskRequest, PingRequest, PuppetRequest, SayRequest, VideoInRequest
 from models.face.arkit import INDEX
 from tests.conftest import RunningSidecar, start_sidecar, stop_sidecar
-from tests.vision_media import performer_video
 
 SECONDS = 6.0
 #: The performer's head rolls this many degrees, a sine of this period (s); out of view in BLANK.
@@ -173,8 +173,8 @@ def test_a_kiosk_greets_the_visitor_it_sees_in_her_personas_words(tmp_path: Path
 def test_render_video_of_a_still_image_and_refusals(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from PIL import Image
 
+    from avatar_tools.camera_examples import portrait
     from bridge.render import STILL_S
-    from tests.vision_media import portrait
 
     still = tmp_path / "portrait.jpg"
     Image.fromarray(portrait()).save(still)

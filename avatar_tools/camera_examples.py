@@ -1,8 +1,16 @@
-"""Real test media for camera in: a performer video made from scikit-image's portrait with PyAV (the head rolls by
-known angles; speech from the bundled voice as its sound), shared by the vision tests and benchmarks."""
+"""Performer media for camera in, made from scikit-image's portrait (NASA's astronaut, public domain) with PyAV: a
+video whose head rolls by known angles, out of view where asked, with speech as its sound. The tests and benchmarks
+make theirs with it; run as a program it writes the examples docs/camera.md uses:
+
+    python -m avatar_tools.camera_examples [--out examples/camera]
+
+(needs the vision extra and scikit-image, which the dev extra brings)."""
 
 from __future__ import annotations
 
+import argparse
+import math
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -31,16 +39,16 @@ def rolled(image: np.ndarray, degrees: float) -> np.ndarray:
 
 def performer_video(path: Path, seconds: float, roll: Callable[[float], float] = lambda t: 0.0,
                     blank: Callable[[float], bool] = lambda t: False, audio: np.ndarray | None = None,
-                    audio_rate: int = 22050) -> Path:
-    """An h264 mp4 at FPS of the portrait whose head rolls `roll(t)` degrees; a grey frame where `blank(t)` (the
-    performer out of view); with `audio` (float32 mono) as AAC."""
-    still = portrait()
+                    audio_rate: int = 22050, crf: int = 20, side: int = SIDE) -> Path:
+    """An h264 mp4 at FPS (x264 at `crf`) of the portrait, `side` pixels square, whose head rolls `roll(t)` degrees; a
+    grey frame where `blank(t)` (the performer out of view); with `audio` (float32 mono) as AAC."""
+    still = portrait(side)
     with av.open(str(path), "w") as container:
         video = container.add_stream("libx264", rate=FPS)
         assert isinstance(video, av.VideoStream)
-        video.height = video.width = SIDE
+        video.height = video.width = side
         video.pix_fmt = "yuv420p"
-        video.options = {"crf": "20", "preset": "ultrafast"}
+        video.options = {"crf": str(crf), "preset": "medium"}
         sound = None
         if audio is not None:
             sound = container.add_stream("aac", rate=audio_rate)
@@ -65,3 +73,32 @@ def performer_video(path: Path, seconds: float, roll: Callable[[float], float] =
             for packet in sound.encode():
                 container.mux(packet)
     return path
+
+
+#: The example's line, and how far (degrees) and how fast (s a swing) its head rolls.
+EXAMPLE_LINE = "Hi everyone! Let me show you around the winter expo."
+EXAMPLE_ROLL_DEG, EXAMPLE_ROLL_PERIOD_S = 12.0, 2.5
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=Path("examples/camera"), help="folder (default %(default)s)")
+    args = parser.parse_args(argv)
+    from PIL import Image
+
+    from models.tts.piper_voice import PiperTTS
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    voice = PiperTTS()
+    audio = np.concatenate([segment.audio for segment in voice.synthesize(EXAMPLE_LINE)])
+    video = performer_video(args.out / "performer.mp4", len(audio) / voice.sample_rate + 0.5,
+                            roll=lambda t: EXAMPLE_ROLL_DEG * math.sin(2 * math.pi * t / EXAMPLE_ROLL_PERIOD_S),
+                            audio=audio, audio_rate=voice.sample_rate, crf=30, side=320)
+    still = args.out / "portrait.jpg"
+    Image.fromarray(portrait(320)).save(still, quality=85)
+    print(f"wrote {video} and {still}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
