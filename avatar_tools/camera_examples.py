@@ -43,7 +43,9 @@ def performer_video(path: Path, seconds: float, roll: Callable[[float], float] =
     """An h264 mp4 at FPS (x264 at `crf`) of the portrait, `side` pixels square, whose head rolls `roll(t)` degrees; a
     grey frame where `blank(t)` (the performer out of view); with `audio` (float32 mono) as AAC."""
     still = portrait(side)
-    with av.open(str(path), "w") as container:
+    # faststart: the index first, so a player (or a test cutting the file) reads it before the frames.
+    options = {"movflags": "faststart"} if path.suffix == ".mp4" else {}
+    with av.open(str(path), "w", options=options) as container:
         video = container.add_stream("libx264", rate=FPS)
         assert isinstance(video, av.VideoStream)
         video.height = video.width = side

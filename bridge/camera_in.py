@@ -1,14 +1,16 @@
-"""Camera in: one camera per sidecar, its frames tracked on a worker thread, what it sees handed to the event loop.
+"""Camera in: one camera per sidecar, its frames tracked in a process of its own, what it sees handed to the loop.
 
-    source (camera index, video file, image folder, image; or a client's `video_in` frames)
-        ─► LatestFrame (its own thread: only the newest frame waits; older ones are dropped, never queued)
-        ─► the tracker thread: face (FaceTracker, PerformerFace), body (BodyTracker, retarget) ─► post
-        ─► event loop: the puppet avatar's Puppet (its PuppetFace and PuppetBody layers), the kiosk's Audience
+    source (camera index, video file, image folder, image; or a client's `video_in` frames, pushed to the tracker)
+        ─► LatestFrame (the tracker's thread: only the newest frame waits; older ones are dropped, never queued)
+        ─► track_source: face (FaceTracker, PerformerFace), body (BodyTracker, retarget) ─► its outbox
+        ─► a reader thread ─► post ─► event loop: the puppet avatar's Puppet (its PuppetFace and PuppetBody
+           layers), the kiosk's Audience
 
-Times are mapped onto the sidecar's clock: a camera's frames carry their capture time on it already
-(time.monotonic), a file's are its pts from the moment it started playing, a client's are when they arrived (or
-the sidecar-clock time the client gives, from `ping`). MediaPipe releases the GIL while it runs, so the tracker
-thread costs the performer's tick little (docs/performance.md#camera-in).
+The tracker runs in a process under `serve` (MediaPipe's Python side would otherwise hold the event loop's GIL a
+few milliseconds a frame) at a lower priority, in a thread in tests. Times are mapped onto the sidecar's clock: a
+camera's frames carry their capture time (time.monotonic), a file's are its pts from the moment it started
+playing, a client's are when they arrived (or the sidecar-clock time the client gives, from `ping`)
+(docs/performance.md#camera-in).
 
 Events on the puppet or kiosk avatar's stream: `camera` (started, ended, lost: a camera unplugged, a video that
 broke off, a client that stopped sending), `puppet` (on, off, lost, found, calibrated) and `visitor_arrived` /
@@ -206,8 +208,8 @@ class CameraIn:
                                                                       outbox), name="camera", daemon=True)
         self._inbox = inbox
         self._host.start()
-        self._reader = threading.Thread(target=self._read, args=(outbox, self._run), name="camera-reader",
-                                        daemon=True)
+        self._reader = threading.Thread(target=self._read, args=(outbox, self._run, self._host),
+                                        name="camera-reader", daemon=True)
         self._reader.start()
         self._ask()
         self._event("camera", state="started", source=label)
@@ -313,13 +315,15 @@ class CameraIn:
 
     # -- between the tracker and the loop -----------------------------------------------------------------------
 
-    def _read(self, outbox: Any, run: int) -> None:
-        """The reader thread: the tracker's messages onto the loop, until its last."""
+    def _read(self, outbox: Any, run: int, host: threading.Thread | multiprocessing.process.BaseProcess) -> None:
+        """The reader thread: the tracker's messages onto the loop, until its last (or its tracker is gone)."""
         while True:
             try:
                 message = outbox.get(timeout=1.0)
             except queue.Empty:
-                if self._run != run and (self._host is None or not self._host.is_alive()):
+                if not host.is_alive():  # gone without a word (a crash): the camera is lost, if it is still the one
+                    code = getattr(host, "exitcode", None)
+                    self.post(self._receive, run, ("ended", "lost", f"the tracker stopped (exit code {code})"))
                     return
                 continue
             except (EOFError, OSError):  # the tracker process is gone

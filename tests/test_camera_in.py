@@ -213,3 +213,21 @@ def test_the_kiosk_greets_in_the_personas_words_by_default() -> None:
     assert lines[0] == "[happy] <wave> Hey, welcome in! Kai here."
     assert lines[1] == "[happy] <wave> Good to see you! Let's talk gear." and lines[2] == lines[0]
     assert greeter("", persona) is None and greeter(None, None) is None
+
+
+def test_a_video_that_breaks_off_midway_is_a_lost_camera_with_the_reason(tmp_path: Path) -> None:
+    from avatar_tools.camera_examples import performer_video
+
+    moving = performer_video(tmp_path / "whole.mp4", 3.0, roll=lambda t: 20.0 * np.sin(4.0 * t), side=128)
+    whole = bytearray(moving.read_bytes())
+    middle = len(whole) * 3 // 4
+    whole[middle:] = np.random.default_rng(1).bytes(len(whole) - middle)  # damaged from the middle on
+    cut = tmp_path / "damaged.mp4"
+    cut.write_bytes(bytes(whole))
+    rig = Rig()
+    rig.camera.use(*open_camera_source(str(cut)))  # its start reads: the damage comes later
+    rig.camera.puppet("host", True)
+    rig.settle(lambda: rig.camera.stats.state != "running")
+    camera = rig.events("camera")[-1]
+    assert camera.data["state"] == "lost" and camera.data["reason"], camera.data
+    assert rig.camera.stats.tracked >= 5  # the frames before the damage were tracked
