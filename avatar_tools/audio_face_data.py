@@ -29,6 +29,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -320,7 +321,8 @@ def build(out: Path, count: int, evaluation: bool, seed: int, workers: int, augm
     keys = sorted(results)
     out.mkdir(parents=True, exist_ok=True)
     path = out / f"{name}.npz"
-    fields = {name: np.concatenate([results[k][name] for k in keys]) for name in ("features", "classes", "curves")}
+    fields: dict[str, Any] = {name: np.concatenate([results[k][name] for k in keys])
+                              for name in ("features", "classes", "curves")}
     np.savez(path, lengths=np.array([len(results[k]["classes"]) for k in keys], np.int32), **fields)
     with open(out / f"{name}.jsonl", "w") as f:
         for k in keys:

@@ -63,7 +63,8 @@ def build_model(channels: int = 64, mean: np.ndarray | None = None, std: np.ndar
             self.out = nn.Conv1d(channels, NUM_OUTPUTS, 1)
 
         def forward(self, features: torch.Tensor, export: bool = False) -> torch.Tensor:
-            x = ((features - self.mean) / self.std).transpose(1, 2)
+            mean, std = self.get_buffer("mean"), self.get_buffer("std")
+            x = ((features - mean) / std).transpose(1, 2)
             y = self.out(torch.nn.functional.gelu(self.blocks(self.inp(x)))).transpose(1, 2)
             if export:
                 return torch.cat([torch.softmax(y[..., :NUM_VISEMES], -1), torch.sigmoid(y[..., NUM_VISEMES:])], -1)
@@ -224,7 +225,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.report:
         args.report.write_text(json.dumps(report, indent=2) + "\n")
     print(json.dumps(report))
-    return 0 if math.isfinite(float(report.get("heldout_curve_l1", 0.0))) else 1
+    return 0 if math.isfinite(float(report.get("heldout_curve_l1", 0.0))) else 1  # type: ignore[arg-type]
 
 
 if __name__ == "__main__":
