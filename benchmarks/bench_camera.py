@@ -32,14 +32,14 @@ from bridge.protocol import FaceFrame, StreamMessage
 from bridge.sinks import Hub
 from models.vision.retarget import retarget
 from models.vision.sources import VideoFileSource
-from models.vision.tracking import Seen, Tracking, mediapipe_tracking
+from models.vision.tracking import Seen, Tracking, Wants, mediapipe_tracking
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.fake_voice import FakeVoice  # noqa: E402  (the voice is not the point)
 
 
 def cost_ms(tracking: Tracking, frames: list[np.ndarray], body: bool) -> list[float]:
-    tracking.wants.body = body
+    tracking.wants = Wants(body=body)
     costs = []
     for i, image in enumerate(frames):
         started = time.perf_counter()

@@ -43,9 +43,9 @@ from bridge.pipeline import AvatarPipeline
 from models.dialogue.persona import Persona
 from models.dialogue.tags import emotion_tag, gesture_tag
 from models.errors import RequestError
-from models.vision.audience import Audience, VisitorEvent
+from models.vision.audience import Audience, AudienceConfig, VisitorEvent
 from models.vision.puppet import BODY_DELAY_S, DEFAULT_DELAY_S
-from models.vision.tracking import MAX_FACES, Seen, Tracking, mediapipe_tracking
+from models.vision.tracking import MAX_FACES, Seen, Tracking, Wants, mediapipe_tracking
 
 if TYPE_CHECKING:
     from models.vision.sources import FrameSource, VideoFrame
@@ -94,7 +94,7 @@ class _Source:
 def track_source(source: _Source, make_tracking: Callable[[], Tracking], inbox: Any, outbox: Any) -> None:
     """The tracker's loop, in a process of its own (serve) or a thread (tests): open the source, track its newest
     frame again and again, and put what it finds in `outbox`; take requests from `inbox` (queue-like both):
-    ("wants", body, faces), ("calibrate",), ("frame", data, fmt, width, height, t, seq) for a client's frame, and
+    ("wants", Wants), ("calibrate",), ("frame", data, fmt, width, height, t, seq) for a client's frame, and
     ("stop",). Times go out on time.monotonic: a camera's capture time, a file's pts from when it started playing,
     a client frame's time as given. Out: ("seen", Seen, read, dropped, bad) per frame, then ("ended", state,
     reason) once: "ended" (the source ran out), "lost" (it broke off, or the models could not load)."""
@@ -123,7 +123,7 @@ def track_source(source: _Source, make_tracking: Callable[[], Tracking], inbox: 
                 if request[0] == "stop":
                     return
                 if request[0] == "wants":
-                    tracking.wants.body, tracking.wants.faces = request[1], request[2]
+                    tracking.wants = request[1]
                 elif request[0] == "calibrate":
                     tracking.calibrate()
                 elif request[0] == "frame" and isinstance(frames, PushSource):
@@ -170,7 +170,7 @@ class CameraIn:
         self.kiosk_avatar: str | None = None
         self.audience: Audience | None = None
         self.greeting: Callable[[], str] | None = None
-        self._wanted = (False, 1)  # body, faces: what the loop asks of the tracker
+        self.wants = Wants()  # what the loop asks of the tracker
         self.source: str | None = None  # the label of the source open, if one is
         self.client = False  # the source is "client": video_in frames go to the tracker
         self.client_frames = 0
@@ -217,7 +217,7 @@ class CameraIn:
 
     def _ask(self) -> None:
         if self._inbox is not None:
-            self._inbox.put(("wants", *self._wanted))
+            self._inbox.put(("wants", self.wants))
 
     def close_source(self) -> None:
         """Stop the tracker and its source (it ends after the frame in hand; the loop never waits for it)."""
@@ -239,9 +239,11 @@ class CameraIn:
             if host.is_alive():
                 host.terminate()
         self._host = None
-    def puppet(self, avatar: str, on: bool, face: bool = True, body: bool = True, blend: float = 1.0) -> float:
+    def puppet(self, avatar: str, on: bool, face: bool = True, body: bool = True, blend: float = 1.0,
+               mirror: bool = False) -> float:
         """Hand `avatar` to the performer (on) or back to her own layers (off), with a fade; returns the pts it
-        starts at. Raises RequestError when no source is open."""
+        starts at. `mirror`: the camera's image is mirrored (a selfie view). Raises RequestError when no source is
+        open."""
         if on and self.source is None:
             raise RequestError("no_source", "no camera source is open: give `source` (a camera index, a video file, "
                                             "an image folder or \"client\")", "source")
@@ -253,10 +255,11 @@ class CameraIn:
             pipeline.puppet.delay = BODY_DELAY_S if body else DEFAULT_DELAY_S
         pipeline.puppet.switch(pts, on and face, on and body, blend)
         self.puppet_avatar = avatar if on else (None if self.puppet_avatar == avatar else self.puppet_avatar)
-        self._wanted = (self.puppet_avatar is not None and body, self._wanted[1])
+        self.wants = dataclasses.replace(self.wants, body=self.puppet_avatar is not None and body,
+                                         mirror=mirror if on else self.wants.mirror)
         self._ask()
         pipeline.timeline.event("puppet", pts, None, state="on" if on else "off", face=on and face, body=on and body,
-                                blend=blend)
+                                blend=blend, mirror=self.wants.mirror)
         return pts
 
     def _switch(self, avatar: str, on: bool) -> None:
@@ -277,9 +280,9 @@ class CameraIn:
         """Audience awareness for `avatar` (None: off): she looks at visitors, says `greeting()` to each who arrives
         while she is free (None: nothing), and `visitor_arrived` / `visitor_left` go out on her stream."""
         self.kiosk_avatar = avatar
-        self.audience = (audience or Audience()) if avatar is not None else None
+        self.audience = (audience or Audience(AudienceConfig(mirror=self.wants.mirror))) if avatar is not None else None
         self.greeting = greeting
-        self._wanted = (self._wanted[0], MAX_FACES if avatar is not None else 1)
+        self.wants = dataclasses.replace(self.wants, faces=MAX_FACES if avatar is not None else 1)
         self._ask()
         self._gazed = None
 
@@ -351,7 +354,7 @@ class CameraIn:
         the clock)."""
         if self.tracking is None:
             self.tracking = self._make_tracking()
-        self.tracking.wants.body, self.tracking.wants.faces = self._wanted
+        self.tracking.wants = self.wants
         return self.tracking.track(frame.image, frame.t, frame.t)
 
     # -- back on the loop --------------------------------------------------------------------------------------
@@ -371,7 +374,7 @@ class CameraIn:
     def _puppet_sees(self, seen: Seen) -> None:
         assert self.puppet_avatar is not None
         self.avatars[self.puppet_avatar].puppet.add(seen.sample)
-        present = (seen.sample.face is not None, seen.sample.body is not None or not self._wanted[0])
+        present = (seen.sample.face is not None, seen.sample.body is not None or not self.wants.body)
         if any(present) != any(self._present):
             self._event("puppet", "found" if any(present) else "lost")
         self._present = present
@@ -437,14 +440,16 @@ class CameraSetup:
     kiosk: bool = False
     greeting: str | None = None  # None: the persona's greeting lines; "": none
     avatar: str | None = None
+    mirror: bool = False  # the camera's image is mirrored (a selfie view)
 
     def start(self, camera: CameraIn, personas: Mapping[str, Persona]) -> None:
         camera.use(self.source, self.label)
         name = self.avatar or next(iter(camera.avatars))
         if self.kiosk:
-            camera.kiosk(name, greeting=greeter(self.greeting, personas.get(name)))
+            camera.kiosk(name, Audience(AudienceConfig(mirror=self.mirror)),
+                         greeter(self.greeting, personas.get(name)))
         if self.puppet:
-            camera.puppet(name, True)
+            camera.puppet(name, True, mirror=self.mirror)
 
 
 def greeter(text: str | None, persona: Persona | None) -> Callable[[], str] | None:

@@ -127,7 +127,8 @@ def _camera(args: argparse.Namespace):  # noqa: ANN202 - a CameraSetup, imported
         source, label = open_camera_source(spec)
     except RequestError as exc:
         raise ConfigError(f"--camera: {exc}") from None
-    return CameraSetup(source, label, args.puppet, args.kiosk, args.kiosk_greeting, args.camera_avatar)
+    return CameraSetup(source, label, args.puppet, args.kiosk, args.kiosk_greeting, args.camera_avatar,
+                       args.camera_mirror)
 
 
 def _port(text: str) -> int:
@@ -464,7 +465,7 @@ def cmd_puppet(args: argparse.Namespace) -> int:
     return _print_reply(_request(args, PuppetRequest(action=args.action, source=args.source,
                                                      face=False if args.no_face else None,
                                                      body=False if args.no_body else None, blend=args.blend,
-                                                     avatar=args.avatar)))
+                                                     mirror=args.mirror or None, avatar=args.avatar)))
 
 
 def cmd_kiosk(args: argparse.Namespace) -> int:
@@ -603,7 +604,7 @@ def render_video(args: argparse.Namespace) -> int:
 
     print("loading the trackers...", file=sys.stderr)
     try:
-        video = track_video(args.video, args.video_body, progress)
+        video = track_video(args.video, args.video_body, progress, mirror=args.mirror)
     except SourceError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -779,6 +780,8 @@ def build_parser() -> argparse.ArgumentParser:
                        "greeting lines); visitor_arrived / visitor_left events go out")
     serve.add_argument("--kiosk-greeting", metavar="TEXT",
                        help="what the --kiosk avatar says to each visitor instead (\"\" for nothing)")
+    serve.add_argument("--camera-mirror", action="store_true",
+                       help="--camera's image is mirrored (a selfie view): sides and turns are undone")
     serve.add_argument("--camera-avatar", metavar="NAME", help="the avatar --puppet or --kiosk is for (default: the "
                        "first)")
     _device_option(serve)
@@ -851,6 +854,9 @@ def build_parser() -> argparse.ArgumentParser:
     puppet.add_argument("--no-face", action="store_true", help="leave her face to her own layers")
     puppet.add_argument("--no-body", action="store_true", help="leave her body to her own layers")
     puppet.add_argument("--blend", type=float, help="how much of the performer, 0 to 1 (default 1)")
+    puppet.add_argument("--mirror", action="store_true",
+                        help="the camera's image is mirrored (a selfie view): undo it, so the performer's left stays "
+                        "her left")
 
     kiosk = _client_command(commands, "kiosk", cmd_kiosk, help="greet visitors the camera sees",
                             description="Audience awareness (docs/camera.md): start makes the avatar look at visitors "
@@ -858,7 +864,7 @@ def build_parser() -> argparse.ArgumentParser:
                             "as JSON.")
     kiosk.add_argument("action", choices=["start", "stop"])
     kiosk.add_argument("--source", help=source_help)
-    kiosk.add_argument("--greeting", help="what she says to each visitor (default: nothing, she only looks)")
+    kiosk.add_argument("--greeting", help="what she says to each visitor (default: her persona's greeting lines)")
 
     _client_command(commands, "describe", cmd_describe, help="show what the sidecar serves",
                     description="Print the sidecar's describe reply as JSON.", avatar=False)
@@ -885,6 +891,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "needs the vision extra)")
     render.add_argument("--no-body", dest="video_body", action="store_false",
                         help="with --video: the face only; the body stays her own")
+    render.add_argument("--mirror", action="store_true",
+                        help="with --video: the video is mirrored (a selfie view): sides and turns are undone")
     render.add_argument("--text", dest="transcript", metavar="TRANSCRIPT",
                         help="what the --audio recording says (up to 3 minutes of it): its phonemes and words are "
                         "aligned to it, so the mouth follows them exactly and the take's JSON has their times; a "

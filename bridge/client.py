@@ -203,17 +203,19 @@ class BridgeClient:
         return replies
 
     def puppet(self, action: str = "start", *, source: str | None = None, face: bool = True, body: bool = True,
-               blend: float | None = None, avatar: str | None = None) -> dict[str, Any]:
+               blend: float | None = None, mirror: bool = False, avatar: str | None = None) -> dict[str, Any]:
         """Hand the avatar to the performer on camera (`start`), give her back her own layers (`stop`), or take the
         performer's next second as their resting face (`calibrate`). `source` opens the camera first (a camera
-        index, a video or image file on the sidecar's disk, or "client": frames sent with `send_frame`)."""
+        index, a video or image file on the sidecar's disk, or "client": frames sent with `send_frame`); `mirror`:
+        its image is mirrored (a selfie view)."""
         return self.request(PuppetRequest(action=action, source=source, face=None if face else False,
-                                          body=None if body else False, blend=blend, avatar=avatar))
+                                          body=None if body else False, blend=blend, mirror=mirror or None,
+                                          avatar=avatar))
 
     def kiosk(self, action: str = "start", *, source: str | None = None, greeting: str | None = None,
               avatar: str | None = None) -> dict[str, Any]:
-        """Audience awareness: the avatar looks at visitors the camera sees and says `greeting` to each (`start`),
-        or stops (`stop`). `source` as for `puppet`."""
+        """Audience awareness: the avatar looks at visitors the camera sees and greets each (`start`: `greeting`, else
+        her persona's greeting lines), or stops (`stop`). `source` as for `puppet`."""
         return self.request(KioskRequest(action=action, source=source, greeting=greeting, avatar=avatar))
 
     def send_frame(self, image: bytes, seq: int, fmt: str = "jpeg", *, width: int | None = None,

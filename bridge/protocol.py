@@ -195,6 +195,7 @@ class PuppetRequest:
     face: bool | None = None  # default true
     body: bool | None = None  # default true
     blend: float | None = field(default=None, metadata={"min": 0.0, "max": 1.0})  # default 1
+    mirror: bool | None = None  # true: the camera's image is mirrored (a selfie view); default false
     avatar: str | None = field(default=None, metadata={"max_len": MAX_NAME_CHARS})
 
 

@@ -103,19 +103,19 @@ class TrackedVideo:
     error: str | None  # why the video broke off, if it did (its frames up to there are kept)
 
 
-def track_video(path: Path, body: bool = True,
-                progress: Callable[[int, float, float], None] | None = None) -> TrackedVideo:
+def track_video(path: Path, body: bool = True, progress: Callable[[int, float, float], None] | None = None,
+                mirror: bool = False) -> TrackedVideo:
     """Every frame of a video file, an image (STILL_S of it) or an image folder through the trackers (the body too
-    with `body`), `progress(frames, seconds, frames_per_s)` every 30 frames. Raises SourceError: not a video, no frame
-    read, longer than MAX_VIDEO_S."""
+    with `body`; `mirror`: a mirrored video), `progress(frames, seconds, frames_per_s)` every 30 frames. Raises
+    SourceError: not a video, no frame read, longer than MAX_VIDEO_S."""
     from models.vision.sources import SourceError, VideoFileSource, open_source, read_audio
-    from models.vision.tracking import mediapipe_tracking
+    from models.vision.tracking import Wants, mediapipe_tracking
 
     if not path.exists():  # a name of digits would open a camera: render takes files
         raise SourceError(f"{path}: no such file or folder")
     source = open_source(path, seconds=STILL_S)
     tracking = mediapipe_tracking(video=True)
-    tracking.wants.body = body
+    tracking.wants = Wants(body=body, mirror=mirror)
     seen: list[Seen] = []
     started = time.monotonic()
     try:

@@ -254,7 +254,7 @@ class RequestHandler:
             return {"avatar": avatar.name, "source": camera.stats.source}
         on = request.action == "start"
         pts = camera.puppet(avatar.name, on, request.face is not False, request.body is not False,
-                            1.0 if request.blend is None else request.blend)
+                            1.0 if request.blend is None else request.blend, bool(request.mirror))
         return {"avatar": avatar.name, "pts": pts, "source": camera.stats.source}
 
     async def kiosk(self, request: KioskRequest) -> dict[str, Any]:

@@ -49,11 +49,12 @@ def test_puppet_start_from_a_camera_that_is_not_there_names_source(sidecar_proce
 def test_puppet_start_sends_its_flags_and_stop_hands_her_back(sidecar_process: RunningSidecar, client: BridgeClient,
                                                               capsys: pytest.CaptureFixture[str]) -> None:
     client.subscribe(avatar=client.describe()["avatars"][0], kinds={"event"})  # not the face frames: they never stop
-    assert _cli(sidecar_process, "puppet", "start", "--source", "client", "--no-body", "--blend", "0.5") == 0
+    assert _cli(sidecar_process, "puppet", "start", "--source", "client", "--no-body", "--blend", "0.5",
+                "--mirror") == 0
     started = json.loads(capsys.readouterr().out)
     assert started["source"] == "client" and isinstance(started["pts"], float)
     assert [e.data for e in _events(client, "puppet")] == [
-        {"state": "on", "face": True, "body": False, "blend": 0.5}]
+        {"state": "on", "face": True, "body": False, "blend": 0.5, "mirror": True}]
 
     assert _cli(sidecar_process, "puppet", "stop") == 0
     stopped = json.loads(capsys.readouterr().out)

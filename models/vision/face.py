@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from models.face.arkit import INDEX, NUM_BLENDSHAPES
+from models.face.arkit import ARKIT_BLENDSHAPES, INDEX, NUM_BLENDSHAPES
 from models.face.life import eye_angles_from_weights
 from models.vision.assets import face_model_path
 from models.vision.filters import OneEuro
@@ -52,6 +52,20 @@ class FaceObservation:
     def width(self) -> float:
         """The face's width as a share of the image's width."""
         return self.box[2] - self.box[0]
+
+
+#: Each channel's mirror image: Left and Right swapped (the others map to themselves).
+MIRROR = np.array([INDEX[name.replace("Left", "\0").replace("Right", "Left").replace("\0", "Right")]
+                   for name in ARKIT_BLENDSHAPES])
+
+
+def mirrored(face: FaceObservation) -> FaceObservation:
+    """The face as it would read unmirrored, from a mirrored image ("selfie view"): sides swapped, the head's yaw and
+    roll and the eyes' yaw negated, the box flipped."""
+    x0, y0, x1, y1 = face.box
+    eyes = face.eyes[[2, 3, 0, 1]] * np.array([-1.0, 1.0, -1.0, 1.0], np.float32)
+    return replace(face, weights=face.weights[MIRROR], head=face.head * np.array([-1.0, 1.0, -1.0], np.float32),
+                   eyes=eyes, box=(1.0 - x1, y0, 1.0 - x0, y1))
 
 
 def head_angles(matrix: np.ndarray) -> np.ndarray:

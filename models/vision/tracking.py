@@ -11,7 +11,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from models.vision.audience import Person
-from models.vision.face import FaceObservation, PerformerFace
+from models.vision.face import FaceObservation, PerformerFace, mirrored
 from models.vision.puppet import PuppetSample
 from models.vision.retarget import retarget
 
@@ -40,13 +40,14 @@ class Seen:
     calibrated: bool = False  # this frame completed a calibration
 
 
-@dataclass
+@dataclass(frozen=True)
 class Wants:
-    """What to look for in the next frames."""
+    """What to look for in the next frames: the body too (the puppet's), how many faces (the kiosk's visitors), and
+    whether the image is mirrored (a "selfie view": sides and turns are undone so the performer's left stays hers)."""
 
     body: bool = False
     faces: int = 1
-    calibrate: bool = False
+    mirror: bool = False
 
 
 class Tracking:
@@ -58,12 +59,11 @@ class Tracking:
         self.body = body
         self.performer = PerformerFace()
         self.wants = Wants()
-        self._calibration: list[FaceObservation] = []
+        self._calibration: list[FaceObservation] | None = None  # while calibrating: the frames so far
 
     def calibrate(self) -> None:
         """Take the next CALIBRATION_FRAMES frames with a face as the performer's neutral."""
         self._calibration = []
-        self.wants.calibrate = True
 
     def track(self, image: np.ndarray, frame_t: float, t: float) -> Seen:
         """One frame: `frame_t` its time on its source (the trackers' own clock), `t` on the owner's clock."""
@@ -73,20 +73,23 @@ class Tracking:
         # The body is looked for when the puppet wants it, and when no face is seen (a visitor turned away).
         body = self.body.track(image, frame_t) if wants.body or not faces else None
         face, calibrated = None, False
+        if wants.mirror:
+            faces = [mirrored(f) for f in faces]
         if faces:
             raw = dataclasses.replace(faces[0], t=t)
-            if wants.calibrate:
+            if self._calibration is not None:
                 self._calibration.append(raw)
                 if len(self._calibration) >= CALIBRATION_FRAMES:
                     self.performer.calibrate(self._calibration)
-                    wants.calibrate, calibrated = False, True
+                    self._calibration, calibrated = None, True
             face = self.performer.apply(raw)
         else:
             self.performer.reset()
         people = tuple(Person(f.box, "face", f.width) for f in faces)
         if not faces and body is not None and body.shoulder_width > 0.0:
             people = (Person(body.box, "pose", body.shoulder_width),)
-        moved = retarget(body.world, body.visibility, body.hands) if body is not None and wants.body else None
+        moved = retarget(body.world, body.visibility, body.hands, mirror=wants.mirror) \
+            if body is not None and wants.body else None
         return Seen(t, PuppetSample(t, face, moved), people, (time.perf_counter() - started) * 1000.0, calibrated)
 
 
