@@ -274,8 +274,8 @@ class RequestHandler:
                                     request.seq)
 
     def ping(self, request: PingRequest) -> dict[str, Any]:
-        """The clock, whether each avatar's voice keeps up (a busy voice answers pings at once too) and each avatar's
-        live audio in."""
+        """The clock, whether each avatar's voice keeps up (a busy voice answers pings at once too), each avatar's
+        live audio in, and the camera."""
         now = self.clock.now()
         return {"t_client": request.t_client, "t_server": now,
                 "voices": {name: dataclasses.asdict(avatar.director.timeline.voice_status(now))
