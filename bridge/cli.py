@@ -472,7 +472,7 @@ def cmd_kiosk(args: argparse.Namespace) -> int:
     from bridge.protocol import KioskRequest
 
     return _print_reply(_request(args, KioskRequest(action=args.action, source=args.source, greeting=args.greeting,
-                                                    avatar=args.avatar)))
+                                                    greet=False if args.no_greeting else None, avatar=args.avatar)))
 
 
 def cmd_describe(args: argparse.Namespace) -> int:
@@ -865,6 +865,7 @@ def build_parser() -> argparse.ArgumentParser:
     kiosk.add_argument("action", choices=["start", "stop"])
     kiosk.add_argument("--source", help=source_help)
     kiosk.add_argument("--greeting", help="what she says to each visitor (default: her persona's greeting lines)")
+    kiosk.add_argument("--no-greeting", action="store_true", help="she only looks at visitors, greeting no one")
 
     _client_command(commands, "describe", cmd_describe, help="show what the sidecar serves",
                     description="Print the sidecar's describe reply as JSON.", avatar=False)

@@ -82,3 +82,5 @@ def test_kiosk_on_client_frames_takes_a_frame_and_refuses_a_bad_one(sidecar_proc
 
     assert _cli(sidecar_process, "kiosk", "stop") == 0
     assert json.loads(capsys.readouterr().out)["source"] == "client"
+    assert _cli(sidecar_process, "kiosk", "start", "--no-greeting") == 0  # the source already open
+    assert _cli(sidecar_process, "kiosk", "stop") == 0
