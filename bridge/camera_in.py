@@ -48,7 +48,7 @@ from models.vision.puppet import BODY_DELAY_S, DEFAULT_DELAY_S
 from models.vision.tracking import MAX_FACES, Seen, Tracking, Wants, mediapipe_tracking
 
 if TYPE_CHECKING:
-    from models.vision.sources import FrameSource, VideoFrame
+    from models.vision.sources import VideoFrame
 
 log = logging.getLogger(__name__)
 
@@ -79,26 +79,15 @@ class CameraStats:
         return {k: round(v, 2) if isinstance(v, float) else v for k, v in dataclasses.asdict(self).items()}
 
 
-@dataclass(frozen=True)
-class _Source:
-    """What the tracker opens: a camera index, a file or folder, or "client" (frames pushed through its inbox)."""
-
-    spec: str | int
-
-    def open(self) -> FrameSource:
-        from models.vision.sources import PushSource, open_source
-
-        return PushSource() if self.spec == "client" else open_source(self.spec)
-
-
-def track_source(source: _Source, make_tracking: Callable[[], Tracking], inbox: Any, outbox: Any) -> None:
-    """The tracker's loop, in a process of its own (serve) or a thread (tests): open the source, track its newest
+def track_source(spec: str | int, make_tracking: Callable[[], Tracking], inbox: Any, outbox: Any) -> None:
+    """The tracker's loop, in a process of its own (serve) or a thread (tests): open the source `spec` (a camera
+    index, a file or folder, or "client": frames pushed through `inbox`), track its newest
     frame again and again, and put what it finds in `outbox`; take requests from `inbox` (queue-like both):
     ("wants", Wants), ("calibrate",), ("frame", data, fmt, width, height, t, seq) for a client's frame, and
     ("stop",). Times go out on time.monotonic: a camera's capture time, a file's pts from when it started playing,
     a client frame's time as given. Out: ("seen", Seen, read, dropped, bad) per frame, then ("ended", state,
     reason) once: "ended" (the source ran out), "lost" (it broke off, or the models could not load)."""
-    from models.vision.sources import LatestFrame, PushSource  # PyAV and OpenCV: loaded with the first camera
+    from models.vision.sources import LatestFrame, PushSource, open_source  # PyAV, OpenCV: with the first camera
 
     # Below the event loop's priority, and so are the threads it starts (MediaPipe's graphs, the frame pump: a
     # new thread inherits its creator's nice value on Linux): on a busy machine the performer's tick comes first,
@@ -107,7 +96,7 @@ def track_source(source: _Source, make_tracking: Callable[[], Tracking], inbox: 
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), TRACKER_NICE)
     try:
         tracking = make_tracking()
-        frames = source.open()
+        frames = PushSource() if spec == "client" else open_source(spec)
     except Exception as exc:  # noqa: BLE001 - the models or the source: said once, the show goes on without
         outbox.put(("ended", "lost", f"{type(exc).__name__}: {exc}"))
         return
@@ -200,11 +189,11 @@ class CameraIn:
             context = multiprocessing.get_context("spawn")
             inbox, outbox = context.Queue(), context.Queue()
             self._host = context.Process(target=_tracker_process,
-                                         args=(_Source(spec), self._make_tracking, inbox, outbox, os.getpid()),
+                                         args=(spec, self._make_tracking, inbox, outbox, os.getpid()),
                                          name="camera", daemon=True)
         else:
             inbox, outbox = queue.Queue(), queue.Queue()
-            self._host = threading.Thread(target=track_source, args=(_Source(spec), self._make_tracking, inbox,
+            self._host = threading.Thread(target=track_source, args=(spec, self._make_tracking, inbox,
                                                                       outbox), name="camera", daemon=True)
         self._inbox = inbox
         self._host.start()
@@ -342,9 +331,9 @@ class CameraIn:
             self._ended(message[1], message[2])
             return
         _, seen, read, dropped, bad = message
-        if self.process or self._offset:
-            seen = dataclasses.replace(seen, t=seen.t + self._offset,
-                                       sample=dataclasses.replace(seen.sample, t=seen.sample.t + self._offset))
+        # The tracker's times are time.monotonic's: onto the sidecar's clock (the same clock under serve: offset 0).
+        seen = dataclasses.replace(seen, t=seen.t + self._offset,
+                                   sample=dataclasses.replace(seen.sample, t=seen.sample.t + self._offset))
         if seen.calibrated:
             self._event("puppet", "calibrated")
         self.deliver(seen, read, dropped, bad)
@@ -479,9 +468,9 @@ def open_camera_source(spec: str | int) -> tuple[str | int, str]:
     return spec, str(spec)
 
 
-def _tracker_process(source: _Source, make_tracking: Callable[[], Tracking], inbox: Any, outbox: Any,
+def _tracker_process(spec: str | int, make_tracking: Callable[[], Tracking], inbox: Any, outbox: Any,
                      parent: int) -> None:
     """A tracker process's main: `track_source`, ending with the sidecar (SIGTERM) if it is killed."""
     exit_with_parent(parent)
     logs.setup("json", "warning")
-    track_source(source, make_tracking, inbox, outbox)
+    track_source(spec, make_tracking, inbox, outbox)

@@ -56,17 +56,17 @@ def rotate(q: np.ndarray, v: np.ndarray) -> np.ndarray:
     v = np.asarray(v, dtype=np.float64)
     u = q[..., :3]
     w = q[..., 3:]
-    t = 2.0 * _cross(u, v)
-    return (v + w * t + _cross(u, t)).astype(np.float32)
+    t = 2.0 * cross(u, v)
+    return (v + w * t + cross(u, t)).astype(np.float32)
 
 
-def _cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    # np.cross costs several times this on the small arrays of per-tick IK.
-    out = np.empty(np.broadcast_shapes(a.shape, b.shape))
-    out[..., 0] = a[..., 1] * b[..., 2] - a[..., 2] * b[..., 1]
-    out[..., 1] = a[..., 2] * b[..., 0] - a[..., 0] * b[..., 2]
-    out[..., 2] = a[..., 0] * b[..., 1] - a[..., 1] * b[..., 0]
-    return out
+def cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a × b for vectors [..., 3] (broadcast), in the inputs' precision."""
+    # np.cross, or three assignments into an empty array, cost several times this on the few rows of per-tick IK.
+    return a.take(_NEXT, -1) * b.take(_AFTER, -1) - a.take(_AFTER, -1) * b.take(_NEXT, -1)
+
+
+_NEXT, _AFTER = np.array([1, 2, 0]), np.array([2, 0, 1])
 
 
 def from_axis_angle(axis: np.ndarray | str, angle: np.ndarray | float) -> np.ndarray:
@@ -93,7 +93,7 @@ def angle_between(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     a = np.asarray(a, np.float64)
     b = np.asarray(b, np.float64)
     w = np.abs(np.sum(a * b, axis=-1))
-    v = np.linalg.norm(a[..., 3:] * b[..., :3] - b[..., 3:] * a[..., :3] - _cross(a[..., :3], b[..., :3]), axis=-1)
+    v = np.linalg.norm(a[..., 3:] * b[..., :3] - b[..., 3:] * a[..., :3] - cross(a[..., :3], b[..., :3]), axis=-1)
     return (2.0 * np.arctan2(v, w)).astype(np.float32)
 
 
@@ -104,10 +104,10 @@ def between(u: np.ndarray, v: np.ndarray) -> np.ndarray:
     u = u / np.linalg.norm(u, axis=-1, keepdims=True)
     v = v / np.linalg.norm(v, axis=-1, keepdims=True)
     d = np.sum(u * v, axis=-1, keepdims=True)
-    c = _cross(u, v)
+    c = cross(u, v)
     # Opposite directions: any axis perpendicular to u does; pick one away from u's largest component.
     helper = np.where(np.abs(u[..., :1]) < 0.9, np.array([1.0, 0.0, 0.0]), np.array([0.0, 1.0, 0.0]))
-    perp = _cross(u, np.broadcast_to(helper, u.shape))
+    perp = cross(u, np.broadcast_to(helper, u.shape))
     perp = perp / np.linalg.norm(perp, axis=-1, keepdims=True)
     q = np.where(d > -0.999999, np.concatenate([c, 1.0 + d], axis=-1), np.concatenate([perp, 0.0 * d], axis=-1))
     return normalize(q)
@@ -152,7 +152,7 @@ def from_basis(x_to: np.ndarray, y_to: np.ndarray) -> np.ndarray:
     y = np.asarray(y_to, dtype=np.float64)
     y = y - x * np.dot(x, y)
     y = y / np.linalg.norm(y)
-    return from_matrix(np.stack([x, y, _cross(x, y)], axis=-1))
+    return from_matrix(np.stack([x, y, cross(x, y)], axis=-1))
 
 
 def from_euler(angles: np.ndarray, order: str) -> np.ndarray:

@@ -79,7 +79,6 @@ class _Track:
 
     def __init__(self) -> None:
         self.seen: deque[_Seen] = deque(maxlen=MAX_SAMPLES)
-        self._times: deque[float] = deque(maxlen=MAX_SAMPLES)
 
     def add(self, t: float, value: FaceObservation | Retargeted, settled: bool = False) -> None:
         if self.seen and t <= self.seen[-1].t:
@@ -87,12 +86,11 @@ class _Track:
         since = self.seen[-1].since if self.seen and t - self.seen[-1].t <= HOLD_S else \
             t - LOST_FADE_S if settled else t
         self.seen.append(_Seen(t, since, value))
-        self._times.append(t)
 
     def at(self, s: float) -> tuple[_Seen, _Seen | None, float, float] | None:
         """The sightings around s (the one before, the one after if close enough), the fraction between them and
         how present the performer is at s (0..1); None before the first."""
-        i = bisect.bisect_right(self._times, s)
+        i = bisect.bisect_right(self.seen, s, key=lambda seen: seen.t)
         if i == 0:
             return None
         before = self.seen[i - 1]

@@ -118,7 +118,6 @@ _DIGITS = slice(4, 14)
 # The same results as quat's, at a fraction of the cost on this per-frame path's few-row batches: quat's versions
 # check, convert to float32 and spell out each term, one numpy call apiece, which is where a frame's time went.
 
-_NEXT, _AFTER = np.array([1, 2, 0]), np.array([2, 0, 1])
 _ACROSS = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
 _CONJ = np.array([-1.0, -1.0, -1.0, 1.0])
 # The product a·b as a matrix product: row i picks and signs the components of a that multiply b's.
@@ -128,11 +127,6 @@ _MUL_SIGN = np.array([[1.0, -1.0, 1.0, 1.0], [1.0, 1.0, -1.0, 1.0], [-1.0, 1.0, 
 
 def _dot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.einsum("...i,...i->...", a, b)
-
-
-def _cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    # take: a fancy index costs three times as much on a few rows.
-    return a.take(_NEXT, -1) * b.take(_AFTER, -1) - a.take(_AFTER, -1) * b.take(_NEXT, -1)
 
 
 def _directions(v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -157,19 +151,19 @@ def _turn(axis: np.ndarray, angle: np.ndarray | float) -> np.ndarray:
 def _between(u: np.ndarray, v: np.ndarray) -> np.ndarray:
     """quat.between for unit vectors [N, 3] in float64: the shortest rotation taking u to v."""
     q = np.empty((len(u), 4))
-    q[:, :3] = _cross(u, v)
+    q[:, :3] = quat.cross(u, v)
     q[:, 3] = 1.0 + _dot(u, v)
     opposite = q[:, 3] < 1e-9
     if opposite.any():  # any half turn about an axis across u will do
-        q[opposite, :3] = _cross(u[opposite], np.where(np.abs(u[opposite, :1]) < 0.9, _ACROSS[0], _ACROSS[1]))
+        q[opposite, :3] = quat.cross(u[opposite], np.where(np.abs(u[opposite, :1]) < 0.9, _ACROSS[0], _ACROSS[1]))
         q[opposite, 3] = 0.0
     return q / np.sqrt(_dot(q, q))[:, None]
 
 
 def _rotate(q: np.ndarray, v: np.ndarray) -> np.ndarray:
     """quat.rotate in float64: v [..., 3] turned by unit quaternions q [..., 4]."""
-    t = 2.0 * _cross(q[..., :3], v)
-    return v + q[..., 3:] * t + _cross(q[..., :3], t)
+    t = 2.0 * quat.cross(q[..., :3], v)
+    return v + q[..., 3:] * t + quat.cross(q[..., :3], t)
 
 
 def _nlerp(a: np.ndarray, b: np.ndarray, t: np.ndarray) -> np.ndarray:
@@ -218,7 +212,7 @@ def _from_basis(x_to: np.ndarray, y_to: np.ndarray) -> tuple[np.ndarray, np.ndar
     x, x_ok = _directions(x_to)
     y, y_ok = _directions(y_to - x * _dot(x, y_to)[..., None])
     entries = np.ones((len(x), 10))
-    entries[:, :9] = np.stack([x, y, _cross(x, y)], axis=-1).reshape(-1, 9)
+    entries[:, :9] = np.stack([x, y, quat.cross(x, y)], axis=-1).reshape(-1, 9)
     best = np.argmax(entries @ _DIAGONALS, axis=1)
     q = (entries @ _CANDIDATES).reshape(-1, 4, 4)[np.arange(len(x)), best]
     return q / np.sqrt(_dot(q, q))[:, None], x_ok & y_ok
@@ -248,7 +242,7 @@ _CHAIN_BONE = _directions(HUMANOID.offsets[_CHAIN_OUTER[:, 0]].astype(np.float64
 _CHAIN_HINGE = np.stack([side_axis(ELBOW_AXIS_LEFT if "Arm" in n else KNEE_AXIS_LEFT if "Leg" in n else
                                    THUMB_AXIS_LEFT if "Thumb" in n else FINGER_AXIS_LEFT, s)
                          for n, s in zip(_CHAIN_NAMES, _CHAIN_SIDES, strict=True)])
-_CHAIN_BEND = _cross(_CHAIN_HINGE, _CHAIN_BONE)
+_CHAIN_BEND = quat.cross(_CHAIN_HINGE, _CHAIN_BONE)
 _CHAIN_FLEXION = np.radians(np.array([LIMB_FLEXION_DEG] * 4 + [FINGER_FLEXION_DEG] * 10)).T
 # The forearm's own axis (what its twist turns about), in its frame.
 _FOREARM_AXIS = _directions(HUMANOID.offsets[_HANDS].astype(np.float64))[0]
@@ -275,7 +269,7 @@ def _chord_table() -> tuple[np.ndarray, np.ndarray]:
     rotations[:, _SPINE] = quat.from_axis_angle("X", bends[:, None] * SPINE_SHARE)
     positions, _ = HUMANOID.forward_kinematics(HUMANOID.rest_root, rotations)
     chord = _directions(_chord(positions.astype(np.float64)))[0]
-    lean = np.arctan2(np.linalg.norm(_cross(chord, chord[0]), axis=-1), _dot(chord, chord[0]))
+    lean = np.arctan2(np.linalg.norm(quat.cross(chord, chord[0]), axis=-1), _dot(chord, chord[0]))
     return lean, bends
 
 
@@ -458,7 +452,7 @@ def _solve(p: np.ndarray, visibility: np.ndarray, hands: dict[str, np.ndarray], 
     backwards = (_dot(_rotate(swing_g, _CHAIN_BEND), y[_CHAIN_FRAMES]) < 0.0) & _BENDS_BACK
     plane_g = np.where(backwards[:, None], _mul(plane_g, _CHAIN_HALF_TURN), plane_g)
     bend_line = _directions(y[_CHAIN_FRAMES])[0]
-    bent = np.arctan2(np.linalg.norm(_cross(first, bend_line), axis=-1), _dot(first, bend_line))
+    bent = np.arctan2(np.linalg.norm(quat.cross(first, bend_line), axis=-1), _dot(first, bend_line))
     planar = smoothstep((bent - _STRAIGHT_BEND[0]) / (_STRAIGHT_BEND[1] - _STRAIGHT_BEND[0])) * frame_ok[_CHAIN_FRAMES]
     base_g = _nlerp(swing_g, plane_g, planar)
     local_base = _mul(_CONJ * parents, base_g)
