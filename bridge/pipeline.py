@@ -29,6 +29,7 @@ from bridge.performer import Clock, Performer
 from bridge.timeline import AvatarTimeline, Publish
 from models.body.avatar import AvatarBody, GestureScheduled, check_gesture_word
 from models.body.gestures import get_gesture, load_library
+from models.body.idle import IdleChoir
 from models.body.pose import MotionClip
 from models.face.audio_face import shared_model
 from models.face.avatar import AvatarFace, MouthLayer
@@ -122,8 +123,9 @@ def build_avatar(config: AvatarConfig, seed: int, voice: Voice, performer: Perfo
                  music: MusicDesk, library: dict[str, MotionClip], driver: FaceDriver | None = None,
                  synthesis: Executor | None = None, post: Post = run_now,
                  gestures: Collection[str] | None = None, live_driver: Callable[[], AudioDriver] | None = None,
-                 live: Executor | None = None) -> AvatarPipeline:
-    """One avatar's pipeline from its config, on the performer (seed: the config's, or the one given)."""
+                 live: Executor | None = None, idles: IdleChoir | None = None) -> AvatarPipeline:
+    """One avatar's pipeline from its config, on the performer (seed: the config's, or the one given); `idles`: the
+    performer's avatars' idles, sampled together (None: this one alone)."""
     timeline = performer.add_avatar(config.name, voice.sample_rate)
     seed = config.seed if config.seed is not None else seed
     face = AvatarFace(seed, {**DEFAULT_TARGETS, **config.gaze_targets})
@@ -133,7 +135,7 @@ def build_avatar(config: AvatarConfig, seed: int, voice: Voice, performer: Perfo
         timeline.event("gesture", gesture.stroke, gesture.take, name=gesture.name,
                        start_pts=round(gesture.start, 6), end_pts=round(gesture.end, 6))
 
-    body = AvatarBody(library, lambda: performer.next_pts(clock.now()), seed, announce)
+    body = AvatarBody(library, lambda: performer.next_pts(clock.now()), seed, announce, idles)
     for layer in (face, mouth, body):
         timeline.subscribe(layer.on_take)
     puppet = Puppet()
@@ -161,11 +163,11 @@ def build_pipeline(avatars: Sequence[AvatarConfig], voices: Callable[[AvatarConf
     performer = Performer(publish, frame_rate, lookahead, chunk_samples, run_id)
     music = music or MusicDesk(clock, post=post)
     library = load_library()
-    built = {}
+    built, idles = {}, IdleChoir()
     for i, config in enumerate(avatars):
         built[config.name] = build_avatar(config, seed + SEED_STRIDE * i, voices(config), performer, clock, music,
                                           library, (drivers or {}).get(config.name), synthesis, post, gestures,
-                                          live_driver, live)
+                                          live_driver, live, idles)
     return Pipeline(clock, performer, built, music)
 
 

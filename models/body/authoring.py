@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import lru_cache
+from typing import Generic, TypeVar, overload
 
 import numpy as np
 
 from models.body import quat
-from models.body.pose import BodyPose
+from models.body.pose import BodyPose, PoseBatch
 from models.body.skeleton import _THUMB_DIR, HUMANOID, INDEX
 
 #: Hinge axes in the parent bone's frame, for the left side; the right side mirrors ((x, y, z) -> (x, -y, -z)).
@@ -60,16 +61,29 @@ def hand_rotation(side: str, fingers: Vec, palm: Vec) -> np.ndarray:
     return quat.mul(want, quat.conj(rest))
 
 
-class PoseBuilder:
-    """A mutable pose with forward kinematics on demand. Methods return self so poses read as one chain."""
+P = TypeVar("P", BodyPose, PoseBatch)
 
-    def __init__(self, pose: BodyPose | None = None) -> None:
-        self.pose = pose.copy() if pose is not None else BodyPose.rest()
 
-    def copy(self) -> PoseBuilder:
+class PoseBuilder(Generic[P]):
+    """A mutable pose with forward kinematics on demand. Methods return self so poses read as one chain.
+
+    On a `PoseBatch` every edit applies to all its poses at once, with per-pose values (angles [N], targets
+    [N, 3]) where they differ: the whole-joint edits, `move_root` and `leg` take batches (what the idle uses).
+    """
+
+    @overload
+    def __init__(self: PoseBuilder[BodyPose], pose: None = None) -> None: ...
+
+    @overload
+    def __init__(self, pose: P) -> None: ...
+
+    def __init__(self, pose: P | None = None) -> None:
+        self.pose: P = pose.copy() if pose is not None else BodyPose.rest()  # type: ignore[assignment]
+
+    def copy(self) -> PoseBuilder[P]:
         return PoseBuilder(self.pose)
 
-    def build(self) -> BodyPose:
+    def build(self) -> P:
         return self.pose.copy()
 
     # -- kinematics ----------------------------------------------------------------------------------------------
@@ -81,10 +95,10 @@ class PoseBuilder:
         """Global position and rotation of joint j, walking only its own chain from the root (cheap enough
         for the per-tick IK of idle and dance)."""
         position = self.pose.root.astype(np.float64)
-        rotation = self.pose.rotations[0]
+        rotation = self.pose.rotations[..., 0, :]
         for k in _CHAINS[j][1:]:
             position = position + quat.rotate(rotation, HUMANOID.offsets[k])
-            rotation = quat.mul(rotation, self.pose.rotations[k])
+            rotation = quat.mul(rotation, self.pose.rotations[..., k, :])
         return position, rotation
 
     def position(self, joint: str) -> np.ndarray:
@@ -103,7 +117,7 @@ class PoseBuilder:
         j = INDEX[joint]
         parent = HUMANOID.parents[j]
         parent_global = self._walk(parent)[1] if parent >= 0 else quat.IDENTITY
-        self.pose.rotations[j] = quat.mul(quat.conj(parent_global), rotation)
+        self.pose.rotations[..., j, :] = quat.mul(quat.conj(parent_global), rotation)
         return self
 
     # -- whole-joint edits ----------------------------------------------------------------------------------------
@@ -112,7 +126,7 @@ class PoseBuilder:
         """Rotate a joint by an angle about an axis of its parent's frame (on top of what it has)."""
         j = INDEX[joint]
         delta = quat.from_axis_angle(axis if isinstance(axis, str) else np.asarray(axis), np.radians(degrees))
-        self.pose.rotations[j] = quat.mul(delta, self.pose.rotations[j])
+        self.pose.rotations[..., j, :] = quat.mul(delta, self.pose.rotations[..., j, :])
         return self
 
     def spread(self, joints: Sequence[str], axis: Vec | str, degrees: float) -> PoseBuilder:
@@ -149,11 +163,11 @@ class PoseBuilder:
         l2 = float(np.linalg.norm(HUMANOID.offsets[c]))
         origin = self.position(upper)
         to_target = np.asarray(target, dtype=np.float64) - origin
-        d = float(np.clip(np.linalg.norm(to_target), abs(l1 - l2) + 1e-4, l1 + l2 - 1e-4))
+        d = np.clip(np.linalg.norm(to_target, axis=-1), abs(l1 - l2) + 1e-4, l1 + l2 - 1e-4)
         interior = np.arccos(np.clip((l1 * l1 + l2 * l2 - d * d) / (2 * l1 * l2), -1.0, 1.0))
-        self.pose.rotations[b] = quat.from_axis_angle(hinge, np.pi - interior)
+        self.pose.rotations[..., b, :] = quat.from_axis_angle(hinge, np.pi - interior)
         # Reach in the upper bone's own frame, then turn that frame so reach -> target and elbow -> pole.
-        reach = HUMANOID.offsets[b] + quat.rotate(self.pose.rotations[b], HUMANOID.offsets[c])
+        reach = HUMANOID.offsets[b] + quat.rotate(self.pose.rotations[..., b, :], HUMANOID.offsets[c])
         src = quat.from_basis(reach, HUMANOID.offsets[b])
         dst = quat.from_basis(to_target, np.asarray(pole))
         return self.set_global(upper, quat.mul(dst, quat.conj(src)))

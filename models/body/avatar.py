@@ -18,7 +18,7 @@ import numpy as np
 from models.body.cospeech import CoSpeech, co_speech
 from models.body.dance import Dance
 from models.body.gestures import get_gesture
-from models.body.idle import Idle
+from models.body.idle import Idle, IdleChoir
 from models.body.lookat import LookAtTrack, look_at
 from models.body.pose import BodyPose, ClipInstance, MotionClip, compose, smoothstep
 from models.body.skeleton import mask
@@ -93,16 +93,18 @@ class AvatarBody:
     """One avatar's body: a layer (`apply(t, pose)` sets `pose.body`) that follows its timeline's takes.
 
     `now` gives the first pts not yet published (a gesture placed for a word already near eases in from there);
-    `announce` is told of every gesture placed.
+    `announce` is told of every gesture placed; `idles` samples its idle together with other avatars' (None: alone).
     """
 
     def __init__(self, library: dict[str, MotionClip], now: Callable[[], float], seed: int = 0,
-                 announce: Callable[[GestureScheduled], None] = lambda gesture: None) -> None:
+                 announce: Callable[[GestureScheduled], None] = lambda gesture: None,
+                 idles: IdleChoir | None = None) -> None:
         self.library = library
         self.now = now
         self.seed = seed
         self.announce = announce
         self.idle = Idle(seed)
+        self._idle = idles.join(self.idle) if idles is not None else self.idle.sample
         self.gestures: list[_Gesture] = []
         self.speaking: list[_Speech] = []
         self.dances: dict[str, Dance] = {}  # by take id
@@ -195,7 +197,7 @@ class AvatarBody:
 
     def pose(self, t: float) -> BodyPose:
         """The composited body at pts t."""
-        pose = self.idle.sample(t)
+        pose = self._idle(t)
         for take in self._takes:
             dance = self.dances.get(take.id)
             if dance is not None and take.start_pts is not None:

@@ -59,6 +59,28 @@ class BodyPose:
         return BodyPose(self.root * np.array([-1.0, 1.0, 1.0], dtype=np.float32), rotations)
 
 
+@dataclass
+class PoseBatch:
+    """Many poses on a leading axis: root [N, 3] and rotations [N, J, 4]. Samplers that do the same math for
+    many avatars (the idle) build one of these in one numpy pass instead of N passes of small arrays."""
+
+    root: np.ndarray
+    rotations: np.ndarray
+
+    @classmethod
+    def repeat(cls, pose: BodyPose, n: int) -> PoseBatch:
+        return cls(np.repeat(pose.root[None], n, axis=0), np.repeat(pose.rotations[None], n, axis=0))
+
+    def copy(self) -> PoseBatch:
+        return PoseBatch(self.root.copy(), self.rotations.copy())
+
+    def __len__(self) -> int:
+        return len(self.root)
+
+    def __getitem__(self, i: int) -> BodyPose:
+        return BodyPose(self.root[i].copy(), self.rotations[i])
+
+
 def smoothstep(x: np.ndarray | float) -> np.ndarray:
     """Quintic ease in/out on [0, 1] (clamped): zero velocity and acceleration at both ends, so a weight
     or key interpolation that uses it never jerks."""

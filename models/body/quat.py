@@ -146,12 +146,14 @@ def to_matrix(q: np.ndarray) -> np.ndarray:
 
 
 def from_basis(x_to: np.ndarray, y_to: np.ndarray) -> np.ndarray:
-    """The rotation taking +X to `x_to` and +Y to (the part of `y_to` perpendicular to `x_to`)."""
+    """The rotation taking +X to `x_to` and +Y to (the part of `y_to` perpendicular to `x_to`); both [..., 3]
+    (broadcast)."""
     x = np.asarray(x_to, dtype=np.float64)
-    x = x / np.linalg.norm(x)
+    x = x / np.linalg.norm(x, axis=-1, keepdims=True)
     y = np.asarray(y_to, dtype=np.float64)
-    y = y - x * np.dot(x, y)
-    y = y / np.linalg.norm(y)
+    y = y - x * np.sum(x * y, axis=-1, keepdims=True)
+    y = y / np.linalg.norm(y, axis=-1, keepdims=True)
+    x, y = np.broadcast_arrays(x, y)
     return from_matrix(np.stack([x, y, cross(x, y)], axis=-1))
 
 
