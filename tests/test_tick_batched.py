@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from models.body import quat
+from models.body.authoring import ELBOW_AXIS_LEFT, side_axis
 from models.body.avatar import AvatarBody
+from models.body.cospeech import SETTLE_S, Beat, CoSpeech, beat_elevation, co_speech
 from models.body.gestures import load_library
 from models.body.idle import Idle, IdleChoir
+from models.body.pose import BodyPose, smoothstep
+from models.body.skeleton import INDEX
 
 
 def test_an_idle_choir_poses_each_avatar_as_its_idle_alone() -> None:
@@ -40,3 +45,44 @@ def test_bodies_on_one_choir_move_as_bodies_alone() -> None:
         t = k / 60.0
         for a, b in zip(together, alone, strict=True):
             np.testing.assert_array_equal(a.pose(t).rotations, b.pose(t).rotations)
+
+
+def _co_speech_one_beat_at_a_time(motion: CoSpeech, t: float) -> BodyPose:
+    """CoSpeech.sample as it was written before its beats and talk spans became arrays: the reference."""
+    delta = BodyPose.zero_delta()
+    lift = {"Left": 0.0, "Right": 0.0}
+    nod = 0.0
+    for beat in motion.beats:
+        e = float(beat_elevation(t - beat.time)) * beat.strength
+        for hand in beat.hands:
+            lift[hand] = max(lift[hand], e)
+        nod = max(nod, beat.strength * float(np.exp(-0.5 * ((t - beat.time) / 0.09) ** 2)))
+    level = 0.0
+    for start, end in motion.talk:
+        rise = float(smoothstep((t - start + SETTLE_S) / SETTLE_S))
+        fall = float(smoothstep((end + SETTLE_S - t) / SETTLE_S))
+        level = max(level, min(rise, fall))
+    talk = level * motion.intensity
+    n = motion._noise(t)
+    for k, side in enumerate(("Left", "Right")):
+        flex = np.radians(22.0 * lift[side] + 7.0 * talk * (0.5 + 0.5 * n[4 * k]))
+        delta.rotations[INDEX[f"{side}LowerArm"]] = quat.from_axis_angle(side_axis(ELBOW_AXIS_LEFT, side), flex)
+        swing = quat.from_axis_angle("X", np.radians(-4.0 * lift[side] - 3.0 * talk * n[4 * k + 1]))
+        out = quat.from_axis_angle(side_axis((0.0, 0.0, 1.0), side), np.radians(3.0 * talk * n[4 * k + 2]))
+        delta.rotations[INDEX[f"{side}UpperArm"]] = quat.mul(swing, out)
+        delta.rotations[INDEX[f"{side}Hand"]] = quat.from_axis_angle(
+            side_axis((0.0, 0.0, -1.0), side), np.radians(12.0 * lift[side] + 5.0 * talk * n[4 * k + 3]))
+    delta.rotations[INDEX["Head"]] = quat.from_axis_angle("X", np.radians(3.0 * nod))
+    return BodyPose(delta.root, delta.rotations)
+
+
+def test_co_speech_samples_every_beat_at_once_as_it_did_one_at_a_time() -> None:
+    beats = (Beat(0.4, ("Right",), 0.7), Beat(1.1, ("Left", "Right"), 1.0), Beat(1.3, ("Left",), 0.5),
+             Beat(2.6, ("Right",), 0.9))
+    for seed in (0, 1, 5, 42):
+        motion = CoSpeech(beats[seed % 2:], ((0.2, 1.5), (1.9, 3.0)), seed=seed, intensity=0.8)
+        for t in np.arange(-0.5, 4.0, 1 / 60):
+            np.testing.assert_array_equal(motion.sample(float(t)).rotations,
+                                          _co_speech_one_beat_at_a_time(motion, float(t)).rotations)
+    silent = co_speech([], [], seed=3)
+    np.testing.assert_array_equal(silent.sample(0.5).rotations, _co_speech_one_beat_at_a_time(silent, 0.5).rotations)

@@ -77,10 +77,13 @@ def choose_beats(words: Sequence[WordSpan], phonemes: Sequence[PhonemeSpan], see
     return beats
 
 
+_KEY_TIMES = np.array([k[0] for k in BEAT_KEYS])
+_KEY_VALUES = np.array([k[1] for k in BEAT_KEYS])
+
+
 def beat_elevation(tau: float | np.ndarray) -> np.ndarray:
     """The beat's hand lift at tau seconds from the hit (0 outside the gesture)."""
-    times = np.array([k[0] for k in BEAT_KEYS])
-    values = np.array([k[1] for k in BEAT_KEYS])
+    times, values = _KEY_TIMES, _KEY_VALUES
     tau = np.asarray(tau, dtype=np.float64)
     i = np.clip(np.searchsorted(times, tau, side="right") - 1, 0, len(times) - 2)
     u = smoothstep((tau - times[i]) / (times[i + 1] - times[i]))
@@ -97,45 +100,61 @@ class CoSpeech:
     seed: int = 0
     intensity: float = 1.0
     _noise: SmoothNoise = field(init=False, repr=False)
+    _times: np.ndarray = field(init=False, repr=False, compare=False)
+    _strengths: np.ndarray = field(init=False, repr=False, compare=False)
+    _hands: dict[str, np.ndarray] = field(init=False, repr=False, compare=False)
+    _starts: np.ndarray = field(init=False, repr=False, compare=False)
+    _ends: np.ndarray = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_noise", SmoothNoise(8, self.seed + 101, 0.2, 0.9, partials=3))
+        # The beats as arrays: a frame evaluates every beat in one numpy pass, not one Python loop turn each.
+        object.__setattr__(self, "_times", np.array([b.time for b in self.beats], dtype=np.float64))
+        object.__setattr__(self, "_strengths", np.array([b.strength for b in self.beats], dtype=np.float64))
+        object.__setattr__(self, "_starts", np.array([start for start, _ in self.talk], dtype=np.float64))
+        object.__setattr__(self, "_ends", np.array([end for _, end in self.talk], dtype=np.float64))
+        object.__setattr__(self, "_hands", {side: np.array([side in b.hands for b in self.beats], dtype=bool)
+                                            for side in ("Left", "Right")})
 
     def talking(self, t: float) -> float:
         """How much the speaker is mid-speech at t, in [0, 1], eased in and out around each span."""
-        level = 0.0
-        for start, end in self.talk:
-            rise = float(smoothstep((t - start + SETTLE_S) / SETTLE_S))
-            fall = float(smoothstep((end + SETTLE_S - t) / SETTLE_S))
-            level = max(level, min(rise, fall))
-        return level
+        rise = smoothstep((t - self._starts + SETTLE_S) / SETTLE_S)
+        fall = smoothstep((self._ends + SETTLE_S - t) / SETTLE_S)
+        return float(np.max(np.minimum(rise, fall), initial=0.0))
 
     def sample(self, t: float) -> BodyPose:
         """Additive deltas at t: rotations in each joint's parent frame, root displacement zero."""
         delta = BodyPose.zero_delta()
-        lift = {"Left": 0.0, "Right": 0.0}
-        nod = 0.0
-        for beat in self.beats:
-            e = float(beat_elevation(t - beat.time)) * beat.strength
-            for hand in beat.hands:
-                lift[hand] = max(lift[hand], e)
-            nod = max(nod, beat.strength * float(np.exp(-0.5 * ((t - beat.time) / 0.09) ** 2)))
+        lift, nod = {"Left": 0.0, "Right": 0.0}, 0.0
+        if self.beats:
+            lifts = beat_elevation(t - self._times) * self._strengths
+            lift = {side: float(np.max(lifts[hands], initial=0.0)) for side, hands in self._hands.items()}
+            nod = float(np.max(self._strengths * np.exp(-0.5 * ((t - self._times) / 0.09) ** 2), initial=0.0))
         talk = self.talking(t) * self.intensity
         n = self._noise(t)
+        # Forearm flexion, upper-arm swing and outward turn, wrist cock per side, then the head's nod: one call.
+        degrees = []
         for k, side in enumerate(("Left", "Right")):
             # Forearm: only ever more flexion (drift and lift are >= 0), so an elbow never over-extends.
-            flex = np.radians(22.0 * lift[side] + 7.0 * talk * (0.5 + 0.5 * n[4 * k]))
-            hinge = side_axis(ELBOW_AXIS_LEFT, side)
-            delta.rotations[INDEX[f"{side}LowerArm"]] = quat.from_axis_angle(hinge, flex)
-            swing = quat.from_axis_angle("X", np.radians(-4.0 * lift[side] - 3.0 * talk * n[4 * k + 1]))
-            out = quat.from_axis_angle(side_axis((0.0, 0.0, 1.0), side), np.radians(3.0 * talk * n[4 * k + 2]))
-            delta.rotations[INDEX[f"{side}UpperArm"]] = quat.mul(swing, out)
+            degrees.append(22.0 * lift[side] + 7.0 * talk * (0.5 + 0.5 * n[4 * k]))
+            degrees += [-4.0 * lift[side] - 3.0 * talk * n[4 * k + 1], 3.0 * talk * n[4 * k + 2]]
             # The wrist cocks up during the lift and snaps through on the hit.
-            delta.rotations[INDEX[f"{side}Hand"]] = quat.from_axis_angle(
-                side_axis((0.0, 0.0, -1.0), side), np.radians(12.0 * lift[side] + 5.0 * talk * n[4 * k + 3]))
+            degrees.append(12.0 * lift[side] + 5.0 * talk * n[4 * k + 3])
         # The head dips on the hit, a small nod that goes with the stress.
-        delta.rotations[INDEX["Head"]] = quat.from_axis_angle("X", np.radians(3.0 * nod))
+        degrees.append(3.0 * nod)
+        q = quat.from_axis_angle(_DELTA_AXES, np.radians(np.array(degrees)))
+        for k, side in enumerate(("Left", "Right")):
+            delta.rotations[INDEX[f"{side}LowerArm"]] = q[4 * k]
+            delta.rotations[INDEX[f"{side}UpperArm"]] = quat.mul(q[4 * k + 1], q[4 * k + 2])
+            delta.rotations[INDEX[f"{side}Hand"]] = q[4 * k + 3]
+        delta.rotations[INDEX["Head"]] = q[8]
         return delta
+
+
+#: The axes of `degrees` in CoSpeech.sample: per side forearm hinge, upper-arm swing and turn out, wrist; the nod.
+_DELTA_AXES = np.array([axis for side in ("Left", "Right") for axis in (
+    side_axis(ELBOW_AXIS_LEFT, side), np.array([1.0, 0.0, 0.0]), side_axis((0.0, 0.0, 1.0), side),
+    side_axis((0.0, 0.0, -1.0), side))] + [np.array([1.0, 0.0, 0.0])])
 
 
 def co_speech(words: Sequence[WordSpan], phonemes: Sequence[PhonemeSpan], seed: int = 0,
