@@ -86,3 +86,26 @@ def test_co_speech_samples_every_beat_at_once_as_it_did_one_at_a_time() -> None:
                                           _co_speech_one_beat_at_a_time(motion, float(t)).rotations)
     silent = co_speech([], [], seed=3)
     np.testing.assert_array_equal(silent.sample(0.5).rotations, _co_speech_one_beat_at_a_time(silent, 0.5).rotations)
+
+
+def _mul_component_by_component(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """quat.mul as it was written before it became one take and one sum: the reference."""
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    ax, ay, az, aw = a[..., 0], a[..., 1], a[..., 2], a[..., 3]
+    bx, by, bz, bw = b[..., 0], b[..., 1], b[..., 2], b[..., 3]
+    out = np.empty(np.broadcast_shapes(a.shape, b.shape), dtype=np.float32)
+    out[..., 0] = aw * bx + ax * bw + ay * bz - az * by
+    out[..., 1] = aw * by - ax * bz + ay * bw + az * bx
+    out[..., 2] = aw * bz + ax * by - ay * bx + az * bw
+    out[..., 3] = aw * bw - ax * bx - ay * by - az * bz
+    return out
+
+
+def test_quaternion_products_are_the_hamilton_formulas_term_by_term() -> None:
+    rng = np.random.default_rng(7)
+    for shape_a, shape_b in [((4,), (4,)), ((60, 4), (60, 4)), ((4,), (50, 4)), ((7, 1, 4), (1, 9, 4)),
+                             ((3, 4), (4,)), ((2000, 4), (2000, 4))]:
+        a, b = rng.normal(size=shape_a).astype(np.float32), rng.normal(size=shape_b)
+        product = quat.mul(a, b)
+        assert product.dtype == np.float32
+        np.testing.assert_array_equal(product, _mul_component_by_component(a, b))
