@@ -19,7 +19,7 @@ from __future__ import annotations
 import bisect
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -143,6 +143,13 @@ class GazeKey:
 
     time: float
     point: Point
+    #: The eyes' angles at the point and the head's share of them: fixed per key, so worked out once.
+    eyes: np.ndarray = field(init=False, repr=False, compare=False)
+    head: np.ndarray = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "eyes", eye_angles(self.point))
+        object.__setattr__(self, "head", _head_for(_direction(self.eyes)))
 
 
 class Gaze:
@@ -169,12 +176,10 @@ class Gaze:
         i = bisect.bisect_right([k.time for k in self.keys], t) - 1
         return self.keys[max(i, 0)].point
 
-    def _shift(self, t: float) -> tuple[np.ndarray, np.ndarray, float]:
-        """Eye angles before and after the last shift at or before t, and the time since it."""
+    def _shift(self, t: float) -> tuple[GazeKey, GazeKey, float]:
+        """The keys before and after the last shift at or before t, and the time since it."""
         i = max(bisect.bisect_right([k.time for k in self.keys], t) - 1, 0)
-        after = eye_angles(self.keys[i].point)
-        before = eye_angles(self.keys[i - 1].point) if i > 0 else after
-        return before, after, t - self.keys[i].time
+        return self.keys[i - 1] if i > 0 else self.keys[i], self.keys[i], t - self.keys[i].time
 
     def _saccade(self, t: float) -> np.ndarray:
         """The small offset (yaw, pitch) around the fixation at t, moving quickly from the previous one."""
@@ -192,15 +197,15 @@ class Gaze:
     def eyes_in_world(self, t: float) -> np.ndarray:
         """[left yaw, left pitch, right yaw, right pitch] the eyes point at relative to the body, at t."""
         before, after, since = self._shift(t)
-        duration = SACCADE_BASE_S + SACCADE_PER_RAD * float(np.abs(after - before).max())
-        angles = before + smoothstep(since / duration) * (after - before)
+        duration = SACCADE_BASE_S + SACCADE_PER_RAD * float(np.abs(after.eyes - before.eyes).max())
+        angles = before.eyes + smoothstep(since / duration) * (after.eyes - before.eyes)
         return angles + np.tile(self._saccade(t), 2)
 
     def head(self, t: float) -> np.ndarray:
         """[yaw, pitch] the head takes of the gaze at t: a share of the target's direction, turning slower."""
         before, after, since = self._shift(t)
         amount = smoothstep((since - HEAD_DELAY_S) / HEAD_TURN_S)
-        return _head_for(_direction(before)) + amount * (_head_for(_direction(after)) - _head_for(_direction(before)))
+        return before.head + amount * (after.head - before.head)
 
 
 def _head_for(direction: np.ndarray) -> np.ndarray:
