@@ -187,3 +187,8 @@ def down() -> bool:
         return False
     serve.delete(APP_NAME)
     return True
+
+
+#: The application at the default scale, for a Serve config file's `import_path: bridge.fleet.deployments:app`
+#: (KubeRay's RayService, `serve deploy`); the file's `deployments:` entries set the scale there.
+app = build_app()
