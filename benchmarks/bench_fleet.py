@@ -1,5 +1,5 @@
 """The fleet on Ray Serve: synthesis throughput and latency through the Synthesis deployment with 1, 2 and 4
-replicas and N concurrent callers (a 20-word line each call), then with one replica killed or frozen (SIGSTOP:
+replicas and N concurrent callers (a 21-word line each call), then with one replica killed or frozen (SIGSTOP:
 a hung, slow replica) mid-run: how many requests failed, were tried again, and whether every line was said.
 
     python -m benchmarks fleet                       # a local cluster of its own (a head and a worker node)
@@ -21,7 +21,7 @@ from typing import Any
 
 from benchmarks.common import percentiles, table, write
 
-#: 20 words, ~110 characters: one piece, one call.
+#: 21 words, 105 characters (5.3 s of speech): one piece, one call.
 LINE = "Our next guest has travelled all the way from Oslo tonight to tell us about the coldest race of her life."
 FAULTS = ("kill", "stop")
 
@@ -155,7 +155,7 @@ def main(argv: list[str] | None = None) -> None:
     print(table([(f"{r['replicas']} replicas{' ' + r['fault'] if r['fault'] else ''}: lines/s, p50, p95 ms",
                   f"{r['lines_per_s']} {r['p50_ms']:.0f} {r['p95_ms']:.0f}", f"failed {r['failed']}, "
                   f"retried {r['retried']}") for r in rows],
-                f"fleet: Synthesis through Ray Serve, {args.callers} callers, a 20-word line each call"))
+                f"fleet: Synthesis through Ray Serve, {args.callers} callers, a 21-word line each call"))
     settings = {"callers": args.callers, "lines": args.lines, "num_cpus": args.num_cpus}
     print(f"wrote {write('fleet_ray', {**settings, 'runs': rows})}")
 

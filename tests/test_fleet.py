@@ -15,6 +15,7 @@ import pytest
 ray = pytest.importorskip("ray")
 serve = pytest.importorskip("ray.serve")
 
+from bridge.cli import _serve_config, build_parser, main  # noqa: E402
 from bridge.config import AvatarConfig, ConfigError, SidecarConfig, load_config  # noqa: E402
 from bridge.fleet import APP_NAME, SYNTHESIS, FleetConfig  # noqa: E402
 from bridge.fleet.deployments import FleetScale, Scale, deploy, status  # noqa: E402
@@ -149,7 +150,8 @@ def test_a_killed_replica_s_requests_move_to_the_other(cluster: LocalCluster) ->
         close(sidecar)
 
 
-def test_an_unreachable_cluster_is_a_clear_error_or_with_fallback_serves_in_process(tmp_path: Path) -> None:
+def test_an_unreachable_cluster_is_a_clear_error_or_with_fallback_serves_in_process(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     closed = f"127.0.0.1:{free_port()}"
     config = SidecarConfig(ray=FleetConfig(closed, connect_timeout_s=2.0))
     with pytest.raises(ConfigError, match=rf"the Ray cluster at {closed} is unreachable .*ray start --head.*"
@@ -172,6 +174,16 @@ def test_an_unreachable_cluster_is_a_clear_error_or_with_fallback_serves_in_proc
         load_config(file)
     file.write_text("ray:\n  address: head.internal:6379\n  fallback: true\n")
     assert load_config(file).ray == FleetConfig("head.internal:6379", fallback=True)
+    # The flags: --ray over the file's address, --ray-fallback over its fallback; the fleet commands say why not.
+    parser = build_parser()
+    assert _serve_config(parser.parse_args(["serve", "--config", str(file), "--ray", "auto"])).ray == FleetConfig(
+        "auto", fallback=True)
+    with pytest.raises(ConfigError, match=r"--ray 'tcp://head:6379': must be ray://HOST:PORT"):
+        _serve_config(parser.parse_args(["serve", "--ray", "tcp://head:6379"]))
+    with pytest.raises(ConfigError, match=r"--ray-fallback needs --ray ADDRESS"):
+        _serve_config(parser.parse_args(["serve", "--ray-fallback"]))
+    assert main(["fleet", "status", "--address", closed]) == 2
+    assert f"the Ray cluster at {closed} is unreachable" in capsys.readouterr().err
 
 
 def test_a_lost_application_fails_the_line_in_flight_then_lines_fall_back_and_come_back(cluster: LocalCluster
@@ -213,3 +225,51 @@ def test_a_lost_application_fails_the_line_in_flight_then_lines_fall_back_and_co
         assert take.error is None and sidecar.fleet.calls["remote"] > remote
     finally:
         close(sidecar)
+
+
+class FlakyMethod:
+    """A deployment handle's method (test double) whose calls fail while `failures` lasts, then answer."""
+
+    def __init__(self, failures: int) -> None:
+        self.failures = failures
+        self.timeouts: list[float] = []
+
+    def remote(self, *args: object) -> FlakyMethod:
+        return self
+
+    def result(self, timeout_s: float) -> str:
+        self.timeouts.append(timeout_s)
+        if self.failures > 0:
+            self.failures -= 1
+            raise TimeoutError("no answer")
+        return "remote"
+
+
+def test_a_call_is_bounded_by_its_length_tried_twice_then_lost_with_local_work_meanwhile() -> None:
+    from types import SimpleNamespace
+
+    from bridge.fleet.client import TIMEOUT_PER_CHAR_S, FleetError, FleetLink
+
+    method = FlakyMethod(failures=1)
+    link = FleetLink(FleetConfig("127.0.0.1:1", fallback=True, timeout_s=0.5),
+                     {SYNTHESIS: SimpleNamespace(synthesize=method, describe=method)})
+    heard: list[tuple[str, dict]] = []
+    link.listeners.append(lambda state, details: heard.append((state, details)))
+    try:
+        assert link.call(SYNTHESIS, "synthesize", "text", chars=100, local=lambda: "local") == "remote"
+        assert method.timeouts == [0.5 + 100 * TIMEOUT_PER_CHAR_S] * 2 and link.calls["retried"] == 1
+        method.failures = 2
+        with pytest.raises(FleetError, match=r"Synthesis.synthesize failed twice: TimeoutError: no answer"):
+            link.call(SYNTHESIS, "synthesize", "text", local=lambda: "local")
+        assert link.lost and [state for state, _ in heard] == ["lost"]
+        assert heard[0][1] == {"deployment": SYNTHESIS, "error": "Synthesis.synthesize failed twice: TimeoutError: "
+                               "no answer", "fallback": True}
+        assert link.call(SYNTHESIS, "synthesize", "text", local=lambda: "local") == "local"
+        deadline = time.monotonic() + 10  # the probe (describe, every PROBE_S) finds it answering again
+        while link.lost:
+            assert time.monotonic() < deadline, "not restored"
+            time.sleep(0.05)
+        assert heard[1] == ("restored", {"deployment": SYNTHESIS})
+        assert link.call(SYNTHESIS, "synthesize", "text", local=lambda: "local") == "remote"
+    finally:
+        link.close()
