@@ -119,18 +119,19 @@ def test_two_sidecars_say_lines_read_faces_and_embed_through_the_fleet(cluster: 
 
 
 def test_a_killed_replica_s_requests_move_to_the_other(cluster: LocalCluster) -> None:
-    """Three avatars keep both Synthesis replicas busy; one replica is killed mid-line: its request is tried again on
-    the other, every line is said whole, and Serve starts a new replica."""
-    sidecar = sidecar_on(cluster, "a", "b", "c")
+    """Five avatars keep both Synthesis replicas busy (one request each, the rest queued); one replica is killed
+    mid-line: its request is tried again on the other, every line is said whole, and Serve starts a new replica."""
+    names = ("a", "b", "c", "d", "e")
+    sidecar = sidecar_on(cluster, *names)
     recorder = Recorder()
     sidecar.hub.add(recorder)
     try:
         threads = [threading.Thread(target=sidecar.pipeline.directors[name].say, args=(LONG_LINE,))
-                   for name in ("a", "b", "c")]
+                   for name in names]
         for thread in threads:
             thread.start()
         deadline = time.monotonic() + 30
-        while len({m.avatar for m in recorder.messages if isinstance(m, Phonemes)}) < 2:
+        while len({m.avatar for m in recorder.messages if isinstance(m, Phonemes)}) < 3:
             assert time.monotonic() < deadline, "no line started"
             time.sleep(0.02)
         victim = replicas(SYNTHESIS)[0]
@@ -140,8 +141,11 @@ def test_a_killed_replica_s_requests_move_to_the_other(cluster: LocalCluster) ->
         assert sidecar.fleet is not None
         assert sidecar.fleet.calls["retried"] >= 1 and sidecar.fleet.calls["failed"] == 0
         assert events(recorder, "error") == [] and events(recorder, "fleet") == []
-        for take in sidecar.pipeline.avatars["a"].timeline.takes:
-            assert take.error is None
+        # Every avatar said the whole line: the same phonemes, none missing.
+        said = {name: [item[0] for m in recorder.messages if isinstance(m, Phonemes) and m.avatar == name
+                       for item in m.items] for name in names}
+        assert len(said["a"]) > 100 and all(phonemes == said["a"] for phonemes in said.values())
+        assert all(take.error is None for name in names for take in sidecar.pipeline.avatars[name].timeline.takes)
         deadline = time.monotonic() + 60
         while status()["deployments"][SYNTHESIS]["replicas"] != {"RUNNING": 2} or victim in replicas(SYNTHESIS):
             assert time.monotonic() < deadline, f"no new replica: {status()}"
