@@ -79,8 +79,9 @@ class FleetLink:
 
     @classmethod
     def connect(cls, config: FleetConfig) -> FleetLink:
-        """Join the cluster (ray.init: this process becomes one of its drivers) and find the application. Raises
-        FleetUnavailable naming the address when either cannot be had."""
+        """Join the cluster (ray.init: this process becomes one of its drivers; one cluster per process, so a second
+        link joins the first's) and find the application. Raises FleetUnavailable naming the address when either
+        cannot be had."""
         import ray
         from ray import serve
 
@@ -104,7 +105,7 @@ class FleetLink:
         """`method` of `deployment` on args: remote, tried twice, within `timeout_s(chars)` each; or `local()` while
         the link is lost and fallback is on. Raises FleetError."""
         if self.lost and self.config.fallback and local is not None:
-            self.calls["local"] += 1
+            self.count("local")
             return local()
         handle = getattr(self.handles[deployment], method)
         error: Exception | None = None
@@ -113,15 +114,20 @@ class FleetLink:
                 result = handle.remote(*args).result(timeout_s=self.timeout_s(chars))
             except Exception as exc:  # TimeoutError, RayActorError, a lost connection: the next try goes elsewhere
                 error = exc
-                self.calls["retried" if attempt == 0 else "failed"] += 1
+                self.count("retried" if attempt == 0 else "failed")
                 log.warning("fleet call failed", extra={"deployment": deployment, "method": method,
                                                         "attempt": attempt + 1, "error": f"{type(exc).__name__}"})
                 continue
-            self.calls["remote"] += 1
+            self.count("remote")
             return result
         message = f"{deployment}.{method} failed twice: {type(error).__name__}: {str(error)[:200]}"
         self._set_lost(deployment, message)
         raise FleetError(message)
+
+    def count(self, kind: str) -> None:
+        """One more call of a kind (remote, retried, failed, local): the benchmark's and the tests' tally."""
+        with self._lock:
+            self.calls[kind] += 1
 
     def _set_lost(self, deployment: str, message: str) -> None:
         with self._lock:
@@ -192,7 +198,7 @@ class RemoteVoice:
 
     def synthesize(self, text: str, style: VoiceStyle = VoiceStyle()) -> Iterator[SpeechSegment]:
         if self.link.lost and self.link.config.fallback and self._local is not None:
-            self.link.calls["local"] += 1
+            self.link.count("local")
             yield from self.local().synthesize(text, style)
             return
         for piece in split_for_streaming(text):

@@ -98,6 +98,7 @@ class Fleet:
 
     def __init__(self, synthesis: DeploymentHandle, audio_face: DeploymentHandle, embeddings: DeploymentHandle
                  ) -> None:
+        # Bound to it, the three are deployed with it; sidecars call them by name, not through here.
         self.deployments = (SYNTHESIS, AUDIO_FACE, EMBEDDINGS)
 
     def describe(self) -> dict[str, Any]:

@@ -79,13 +79,24 @@ class LocalCluster:
         if done.returncode != 0:
             raise RuntimeError(f"ray start failed ({done.returncode}): {done.stderr[-2000:]}")
 
-    def start(self) -> LocalCluster:
+    def start(self, attempts: int = 2) -> LocalCluster:
+        """Start the head, then the worker nodes. A node that is not up in Ray's 30 s (a busy machine) stops what
+        started, and the whole cluster is started again, `attempts` times in all; then RuntimeError."""
         started = time.monotonic()
-        self._start("--head", "--port", self.port, "--num-cpus", self.head_cpus, "--temp-dir", str(self.temp_dir),
-                    "--ray-client-server-port", self.client_port, "--include-dashboard=false",
-                    "--dashboard-port", free_port())
-        for cpus in self.worker_cpus:
-            self._start("--address", self.address, "--num-cpus", cpus)
+        for attempt in range(1, attempts + 1):
+            try:
+                self.temp_dir.mkdir(parents=True, exist_ok=True)
+                self._start("--head", "--port", self.port, "--num-cpus", self.head_cpus, "--temp-dir",
+                            str(self.temp_dir), "--ray-client-server-port", self.client_port,
+                            "--include-dashboard=false", "--dashboard-port", free_port())
+                for cpus in self.worker_cpus:
+                    self._start("--address", self.address, "--num-cpus", cpus)
+                break
+            except BaseException as exc:
+                self.stop()
+                if attempt == attempts or not isinstance(exc, (RuntimeError, subprocess.TimeoutExpired)):
+                    raise
+                log.warning("local Ray cluster did not start; again", extra={"error": str(exc)[-300:]})
         log.info("local Ray cluster up", extra={"address": self.address, "nodes": 1 + len(self.worker_cpus),
                                                 "seconds": round(time.monotonic() - started, 1)})
         return self
