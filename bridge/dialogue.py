@@ -24,6 +24,7 @@ from models.dialogue.chat_queue import ChatQueue
 from models.dialogue.engine import DialogueEngine, RetrievalEngine
 from models.dialogue.llm import LLMConfig, LLMEngine
 from models.dialogue.persona import Persona, load_default_persona, load_persona
+from models.dialogue.retrieval import KnowledgeIndex
 from models.dialogue.show import Rundown
 from models.errors import RequestError
 
@@ -81,13 +82,14 @@ class Dialogue:
 
 def build_engine(persona: Persona, llm_url: str | None = None, llm_model: str = "default",
                  llm_key: str | None = None, local_llm: bool = False,
-                 first_sentence_s: float | None = None) -> DialogueEngine:
+                 first_sentence_s: float | None = None, embedder: Any = None) -> DialogueEngine:
     """The dialogue engine `serve` runs: the embedded retrieval engine (embeddings, BM25 without torch), or an
     LLM (an OpenAI-compatible server, or the local SmolLM2) that falls back to it after `first_sentence_s`
-    without a first sentence (default: LLMConfig's, 10 s for the local model)."""
+    without a first sentence (default: LLMConfig's, 10 s for the local model). `embedder`: the retrieval's encoder
+    (a fleet's remote one; None: in-process)."""
     from models.dialogue.llm import LlamaCppSource, OpenAIChatSource, TokenSource
 
-    retrieval = RetrievalEngine(persona)
+    retrieval = RetrievalEngine(persona, KnowledgeIndex(persona.knowledge, embedder=embedder))
     log.info("dialogue loaded", extra={"persona": persona.name, "retrieval": retrieval.index.backend,
                                        "fallback_reason": retrieval.index.fallback_reason})
     source: TokenSource
@@ -116,9 +118,11 @@ class DialogueService:
     SHOW_STEP_S = 0.01
 
     def __init__(self, personas: Mapping[str, Path | None], llm_url: str | None = None, llm_model: str = "default",
-                 llm_key: str | None = None, first_sentence_s: Mapping[str, float] | None = None) -> None:
+                 llm_key: str | None = None, first_sentence_s: Mapping[str, float] | None = None,
+                 embedder: Any = None) -> None:
         """`personas`: each avatar's persona file (None: the sample persona); `first_sentence_s`: each avatar's
-        wait for an LLM's first sentence (default LLMConfig's). Raises SpecError for a bad file."""
+        wait for an LLM's first sentence (default LLMConfig's); `embedder`: the retrieval's encoder (None:
+        in-process). Raises SpecError for a bad file."""
         self.files = dict(personas)
         self.first_sentence_s = {name: (first_sentence_s or {}).get(name, LLMConfig.first_sentence_s)
                                  for name in self.files}
@@ -128,6 +132,7 @@ class DialogueService:
                 loaded[file] = load_persona(file) if file is not None else load_default_persona()
         self.personas = {name: loaded[file] for name, file in self.files.items()}
         self.llm = (llm_url, llm_model, llm_key)
+        self.embedder = embedder
         self.dialogue: Dialogue | None = None
         self.load_error: str | None = None
         self._wake = asyncio.Event()
@@ -147,7 +152,8 @@ class DialogueService:
                 elif shared is not None:
                     engines[key] = shared  # the retrieval engine has no wait
                 else:
-                    engines[key] = build_engine(self.personas[name], *self.llm, first_sentence_s=key[1])
+                    engines[key] = build_engine(self.personas[name], *self.llm, first_sentence_s=key[1],
+                                                  embedder=self.embedder)
         except Exception as exc:  # the sidecar keeps serving `say`; chat reports why it cannot answer
             log.exception("dialogue failed to load")
             self.load_error = f"{type(exc).__name__}: {exc}"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import multiprocessing
 import os
@@ -16,7 +17,7 @@ import signal
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import zmq
 import zmq.asyncio
@@ -25,6 +26,7 @@ from bridge.camera_in import CameraIn, CameraSetup
 from bridge.config import AvatarConfig, ConfigError, SidecarConfig, VoiceSource
 from bridge.dialogue import DialogueService
 from bridge.director import run_now
+from bridge.fleet import FleetConfig
 from bridge.live_audio import BlockSource, LocalAudioIn
 from bridge.music import MusicDesk, exit_with_parent
 from bridge.performer import MonotonicClock
@@ -42,8 +44,12 @@ from models.body.dance import warm_up
 from models.body.gestures import REQUIRED as GESTURES
 from models.dialogue.spec import SpecError
 from models.errors import RequestError
+from models.face.drivers import AudioDriver
 from models.tts import Voice, VoiceError
 from models.tts.http_voice import HttpVoice, HttpVoiceConfig
+
+if TYPE_CHECKING:
+    from bridge.fleet.client import FleetLink
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +81,36 @@ def load_voice(model: VoiceSource = None, config: Path | None = None) -> Voice:
         raise ConfigError(f"voice {model}: not a Piper voice: {type(exc).__name__}: {str(exc)[:200]}") from exc
 
 
+def connect_fleet(config: FleetConfig) -> FleetLink | None:
+    """The link to the fleet at `config.address`; None (in-process models, a warning) when it cannot be reached and
+    `config.fallback` allows. Raises ConfigError naming the address otherwise."""
+    from bridge.fleet.client import FleetLink, FleetUnavailable
+
+    try:
+        return FleetLink.connect(config)
+    except FleetUnavailable as exc:
+        if not config.fallback:
+            raise ConfigError(str(exc)) from None
+        log.warning("fleet unavailable: in-process models", extra={"address": config.address, "reason": str(exc)})
+        return None
+
+
+def fleet_voices(fleet: FleetLink, load: LoadVoice) -> LoadVoice:
+    """Piper voices said by the fleet's Synthesis (loaded in-process by `load` only for the fallback); an HTTP
+    voice, already remote, and a voice with its .onnx.json elsewhere than beside it stay as `load` makes them."""
+
+    def remote(model: VoiceSource, config: Path | None) -> Voice:
+        if isinstance(model, HttpVoiceConfig) or config is not None:
+            return load(model, config)
+        local = (lambda: load(model, None)) if fleet.config.fallback else None
+        try:
+            return fleet.voice(model, local)
+        except VoiceError as exc:
+            raise ConfigError(f"voice {model or 'bundled'} on the fleet at {fleet.config.address}: {exc}") from None
+
+    return remote
+
+
 #: How often open live audio streams are checked for running dry, gaps and timeouts (s): more often than frames go.
 LIVE_CHECK_S = 0.01
 
@@ -101,10 +137,14 @@ class Sidecar:
         self.context = zmq.asyncio.Context()
         self.hub = Hub()
         self.loop: asyncio.AbstractEventLoop | None = None
+        self.fleet = connect_fleet(config.ray) if config.ray is not None else None
+        if self.fleet is not None:
+            voices = fleet_voices(self.fleet, voices)
         try:
             self.dialogue = DialogueService({a.name: a.persona for a in config.avatars}, config.llm_url,
                                             config.llm_model, config.llm_key,
-                                            {a.name: a.llm_first_sentence_s for a in config.avatars})
+                                            {a.name: a.llm_first_sentence_s for a in config.avatars},
+                                            self.fleet.embedder() if self.fleet is not None else None)
         except SpecError as exc:
             raise ConfigError(f"persona: {exc}") from None
         self.voices = self._load_voices(voices)
@@ -116,13 +156,13 @@ class Sidecar:
         self.live_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="live") if workers else None
         self.tracker = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
                                            initializer=exit_with_parent, initargs=(os.getpid(),)) if workers else None
-        post = self._post if workers else run_now
+        self.post = post = self._post if workers else run_now
         self.pipeline = build_pipeline(
             config.avatars, lambda avatar: self.voices[avatar.name], self.hub, self.clock,
             frame_rate=config.frame_rate, lookahead=config.lookahead, chunk_samples=config.chunk_samples,
             seed=config.seed, synthesis=self.executor, post=post, gestures=GESTURES,
             music=MusicDesk(self.clock, self.music_executor, post, self.tracker), run_id=self.run_id,
-            live=self.live_executor)
+            live=self.live_executor, live_driver=self._fleet_live_driver() if self.fleet is not None else None)
         self.performer = self.pipeline.performer
         self.camera = CameraIn(self.pipeline.avatars, self.clock, post, process=workers)
         self.camera_setup = camera
@@ -135,6 +175,24 @@ class Sidecar:
         self.control: zmq.asyncio.Socket | None = None
         self.stream: zmq.asyncio.Socket | None = None
         self.preview: PreviewServer | None = None
+        if self.fleet is not None:
+            self.fleet.listeners.append(self._on_fleet)
+
+    # -- the fleet (docs/scaling.md) -----------------------------------------------------------------------------
+
+    def _fleet_live_driver(self) -> Callable[[], AudioDriver]:
+        assert self.fleet is not None
+        fleet = self.fleet
+        return functools.cache(lambda: AudioDriver(fleet.audio_face()))
+
+    def _on_fleet(self, state: str, details: dict[str, Any]) -> None:
+        """The link's state changed (on a worker thread): tell every avatar's stream, on the event loop."""
+        self.post(self._fleet_event, state, details)
+
+    def _fleet_event(self, state: str, details: dict[str, Any]) -> None:
+        """A `fleet` event on every avatar's stream: the cluster was lost or is back."""
+        for avatar in self.pipeline.avatars.values():
+            avatar.timeline.event("fleet", self.clock.now(), None, state=state, **details)
 
     def _load_voices(self, load: LoadVoice) -> dict[str, Voice]:
         """Each avatar's voice: its own (config or flag), else its persona's, else the bundled one; each file once."""
@@ -314,3 +372,5 @@ class Sidecar:
         if self.auth is not None:
             self.auth.stop()
         self.context.term()
+        if self.fleet is not None:
+            self.fleet.close()

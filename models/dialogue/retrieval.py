@@ -141,9 +141,11 @@ def load_embedder(device: Device | None = None) -> Any:
 
 
 class KnowledgeIndex:
-    """Search a persona's knowledge base. backend "auto" uses embeddings when they load, else BM25."""
+    """Search a persona's knowledge base. backend "auto" uses embeddings when they load, else BM25. `embedder`: an
+    encoder in sentence-transformers' shape (`encode(texts, ...)`; a fleet's remote one); None: `load_embedder`."""
 
-    def __init__(self, knowledge: Knowledge, backend: Backend | Literal["auto"] = "auto") -> None:
+    def __init__(self, knowledge: Knowledge, backend: Backend | Literal["auto"] = "auto", embedder: Any = None
+                 ) -> None:
         self.documents = documents_of(knowledge)
         self.fallback_reason: str | None = None
         self._bm25 = BM25([d.text for d in self.documents])
@@ -153,7 +155,7 @@ class KnowledgeIndex:
         self.backend: Backend = "bm25"
         if backend in ("auto", "embeddings"):
             try:
-                self._embedder = load_embedder()
+                self._embedder = embedder if embedder is not None else load_embedder()
                 self._matrix = self._encode([d.text for d in self.documents])
                 self.backend = "embeddings"
             except Exception as exc:  # ImportError when torch is absent; anything a broken install raises
