@@ -27,7 +27,7 @@ from bridge.sinks.vmc import parse_address as parse_vmc_address
 from models.device import DEVICES
 from models.dialogue.persona import Persona, load_default_persona, load_persona
 from models.dialogue.spec import Fields, Node, SpecError, load_root
-from models.face.life import Point, resolve_target
+from models.face.life import Point, read_targets
 from models.face.rigs import load_profile
 from models.tts.http_voice import FORMATS as VOICE_FORMATS
 from models.tts.http_voice import SPEED_RANGE, HttpVoiceConfig
@@ -259,7 +259,7 @@ def _avatar(fields: Fields, name: str, base: Path) -> AvatarConfig:
     if (child := get("seed")) is not None:
         avatar.seed = child.integer(0, MAX_SEED)
     if (child := get("gaze_targets")) is not None:
-        avatar.gaze_targets = _gaze_targets(child)
+        avatar.gaze_targets = read_targets(child)
     if (child := get("livelink")) is not None:
         avatar.livelink = _address(child, parse_livelink_address)
     if (child := get("vmc")) is not None:
@@ -336,17 +336,6 @@ def _rig(node: Node, base: Path) -> str:
     except ValueError as exc:
         raise node.error(str(exc)) from None
     return rig
-
-
-def _gaze_targets(node: Node) -> dict[str, Point]:
-    targets: dict[str, Point] = {}
-    for name, child in node.mapping().items():
-        point = [value.number() for value in child.items(3)]
-        try:
-            targets[name] = resolve_target(point, {})
-        except ValueError as exc:
-            raise child.error(f"{exc}, got {point}") from None
-    return targets
 
 
 def _address(node: Node, parse: Callable[[str], tuple[str, int]]) -> str:

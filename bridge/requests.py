@@ -217,7 +217,8 @@ class RequestHandler:
             return dialogue.show_op(avatar, request.action, request.segment, request.cue)
         if request.file is None:
             raise RequestError("missing_field", "file is required for show action 'load'", "file")
-        rundown = await asyncio.to_thread(read_rundown, self.media, request.file, dialogue.desks[avatar].persona)
+        rundown = await asyncio.to_thread(read_rundown, self.media, request.file, dialogue.desks[avatar].persona,
+                                          {name: desk.persona for name, desk in dialogue.desks.items()})
         return dialogue.show_load(avatar, rundown)
 
     def interrupt(self, request: InterruptRequest) -> dict[str, Any]:
