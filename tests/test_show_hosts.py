@@ -240,3 +240,33 @@ def test_rehearsing_the_two_host_example_renders_both_hosts(tmp_path: Path) -> N
     table = report.table().splitlines()
     assert table[1].split()[:3] == ["segment", "type", "host"] and table[3].split()[:3] == ["kai-hello", "line",
                                                                                             "guide"]
+
+
+def test_the_example_sidecar_loads_the_two_host_show_by_request() -> None:
+    import asyncio
+
+    import msgpack
+
+    from bridge.config import load_config
+    from bridge.protocol import decode_reply
+    from bridge.server import Sidecar
+
+    sidecar = Sidecar(load_config(ROOT / "examples" / "sidecar.yaml"), lambda model, config: FakeVoice(),
+                      workers=False)
+    try:
+        sidecar.dialogue.load(sidecar.pipeline.avatars, sidecar.clock, lambda *args: None)
+
+        def ask(**request: object) -> dict:
+            return decode_reply(asyncio.run(sidecar.handle(msgpack.packb({"id": 1, "op": "show", **request}), "t")))
+
+        loaded = ask(action="load", file=str(TWO_HOSTS))
+        assert loaded["ok"] and loaded["state"] == "ready", loaded
+        assert [(s["id"], s["host"]) for s in loaded["segments"][:2]] == [("opening", "host"), ("kai-hello", "guide")]
+        started_show = ask(action="start")
+        assert started_show["current"] == "opening"
+        desks = sidecar.dialogue.ready().desks
+        assert desks["host"].current is not None and desks["guide"].current is None  # Aurora opens
+        assert desks["guide"].avatar.face.gaze.keys[-1].point == (-0.9, 0.0, 0.6)  # Kai looks at her
+        assert ask(action="stop")["state"] == "finished"
+    finally:
+        sidecar.close()
