@@ -128,7 +128,9 @@ class Sidecar:
         for flag, name in (("--camera-avatar", camera.avatar if camera is not None else None),
                            ("--mic-avatar", mic_avatar)):
             if name is not None and name not in config.names:
-                raise ConfigError(f"{flag}: {config.not_served(name)}")
+                skipped = any(left_out.name == name for left_out in config.skipped)
+                raise ConfigError(f"{flag} {name!r} is not served here; " + (
+                    config.not_served(name) if skipped else f"avatars: {', '.join(config.names)}"))
         self.config = config
         self.run_id = new_run_id()  # in describe, every event and every take id: a restart is told by it
         self.clock = MonotonicClock()

@@ -118,7 +118,8 @@ def test_a_request_to_a_skipped_avatar_says_it_was_skipped_and_why(sidecar_with_
 
 
 def test_an_avatar_the_mic_names_that_was_skipped_is_refused_with_the_reason(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match=r"^--mic-avatar: avatar 'kai' was skipped at start: .*avatars\[2\]\.voice"):
+    with pytest.raises(ConfigError, match=r"^--mic-avatar 'kai' is not served here; avatar 'kai' was skipped at "
+                                          r"start: .*avatars\[2\]\.voice"):
         Sidecar(load_config(write(tmp_path, THREE)), fake_bundled_voice, workers=False, mic=object(),  # type: ignore[arg-type]
                 mic_avatar="kai")
 
