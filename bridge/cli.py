@@ -80,8 +80,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
                                          "voices": {name: v.name for name, v in sidecar.voices.items()}})
 
         def ready() -> None:
+            skipped = [left_out.name for left_out in sidecar.config.skipped]  # logged with why; describe lists them
             print(f"avatar-bridge serving: run {sidecar.run_id}, control {config.control}, stream {config.stream}, "
-                  f"avatars {', '.join(config.names)}. Try: avatar-bridge say \"Hello!\"", flush=True)
+                  f"avatars {', '.join(sidecar.config.names)}"
+                  + (f" (skipped: {', '.join(skipped)})" if skipped else "")
+                  + ". Try: avatar-bridge say \"Hello!\"", flush=True)
             if sidecar.preview is not None:
                 print(f"avatar-bridge preview: open {sidecar.preview.url} in a browser", flush=True)
 
