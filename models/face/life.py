@@ -20,15 +20,12 @@ import bisect
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 
+from models.dialogue.spec import Node
 from models.face.arkit import INDEX
 from models.face.curves import smoothstep
-
-if TYPE_CHECKING:
-    from models.dialogue.spec import Node
 
 Point = tuple[float, float, float]
 
