@@ -81,8 +81,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
                                          "voices": {name: v.name for name, v in sidecar.voices.items()}})
 
         def ready() -> None:
+            skipped = [left_out.name for left_out in sidecar.config.skipped]  # logged with why; describe lists them
             print(f"avatar-bridge serving: run {sidecar.run_id}, control {config.control}, stream {config.stream}, "
-                  f"avatars {', '.join(config.names)}. Try: avatar-bridge say \"Hello!\"", flush=True)
+                  f"avatars {', '.join(sidecar.config.names)}"
+                  + (f" (skipped: {', '.join(skipped)})" if skipped else "")
+                  + ". Try: avatar-bridge say \"Hello!\"", flush=True)
             if sidecar.preview is not None:
                 print(f"avatar-bridge preview: open {sidecar.preview.url} in a browser", flush=True)
 
@@ -190,7 +193,8 @@ def _serve_config(args: argparse.Namespace) -> SidecarConfig:
     per_avatar = _given(voice=_voice_source(args), voice_config=args.voice_config, persona=args.persona,
                         livelink=args.livelink, vmc=args.vmc, vmc_blend=args.vmc_blend,
                         llm_first_sentence_s=args.llm_first_sentence_s)
-    config.avatars = [replace(avatar, **per_avatar, gaze_targets={**avatar.gaze_targets, **targets})
+    config.avatars = [replace(avatar, **per_avatar, gaze_targets={**avatar.gaze_targets, **targets},
+                              where={k: v for k, v in avatar.where.items() if k not in per_avatar})
                       for avatar in config.avatars]
     if config.llm_key is None:
         config.llm_key = os.environ.get("AVATAR_BRIDGE_LLM_KEY")
@@ -242,23 +246,32 @@ def _preview_port(args: argparse.Namespace, config: SidecarConfig) -> int | None
 
 
 def cmd_config_check(args: argparse.Namespace) -> int:
-    """`config check FILE`: print the config as the sidecar would run it, or the first mistake."""
+    """`config check FILE`: print the config as the sidecar would run it and exit 0; with avatars it would skip (a
+    mistake of their own, their personas read too), print them after it and exit 1; with a mistake that stops the
+    sidecar, print it and exit 2."""
+    from dataclasses import replace
+
     import yaml
 
-    from bridge.config import as_document, load_config
-    from models.dialogue.persona import load_persona
+    from bridge.config import as_document, load_config, read_personas
     from models.dialogue.spec import SpecError
 
     try:
         config = load_config(args.file)
-        for avatar in config.avatars:
-            if avatar.persona is not None:
-                load_persona(avatar.persona)  # a persona's own mistakes, with its file and line
     except SpecError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    print(yaml.safe_dump(as_document(config), sort_keys=False, default_flow_style=None), end="")
-    return 0
+    personas, skipped = read_personas(config.avatars)  # a persona's own mistakes, with its file and line
+    config = replace(config, avatars=[a for a in config.avatars if a.name in personas],
+                     skipped=[*config.skipped, *skipped])
+    if config.avatars:
+        print(yaml.safe_dump(as_document(config), sort_keys=False, default_flow_style=None), end="")
+    for left_out in config.skipped:
+        print(f"skipped avatar {left_out.name}: {left_out.error}", file=sys.stderr)
+    if not config.avatars:
+        print("error: no avatar is left to serve", file=sys.stderr)
+        return 2
+    return 1 if config.skipped else 0
 
 
 def _voice_source(args: argparse.Namespace) -> Path | HttpVoiceConfig | None:

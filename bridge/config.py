@@ -5,12 +5,16 @@ model loads: types, ranges, avatar names, rig profiles, that the voice, persona 
 addresses parse. A mistake is a SpecError naming file, line and field, e.g.
 "sidecar.yaml:12: avatars[1].voice: file not found: /srv/voices/anna.onnx". Relative paths are resolved against
 the file's folder, so a config and its personas can move together.
+
+A mistake inside one avatar (a missing or bad voice or persona, a bad rig or output) skips that avatar only: it is
+listed in `SidecarConfig.skipped` with its error and the others start. A mistake in the sidecar's own settings, a
+missing or duplicate avatar name, or no avatar left at all is a SpecError: the sidecar does not start.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,8 +26,9 @@ from bridge.sinks.livelink import parse_address as parse_livelink_address
 from bridge.sinks.vmc import BLEND_MODES
 from bridge.sinks.vmc import parse_address as parse_vmc_address
 from models.device import DEVICES
-from models.dialogue.spec import Fields, Node, load_root
-from models.face.life import Point, resolve_target
+from models.dialogue.persona import Persona, load_default_persona, load_persona
+from models.dialogue.spec import Fields, Node, SpecError, load_root
+from models.face.life import Point, read_targets
 from models.face.rigs import load_profile
 from models.tts.http_voice import FORMATS as VOICE_FORMATS
 from models.tts.http_voice import SPEED_RANGE, HttpVoiceConfig
@@ -88,6 +93,20 @@ class AvatarConfig:
     # With an LLM: how long a fan waits for its first sentence before the knowledge base answers instead. A small
     # model on a few cores needs more than a fast server; the host's voice starts no sooner than this allows.
     llm_first_sentence_s: float = 2.0
+    # Where each field was set ("sidecar.yaml:7: avatars[1].persona"), for mistakes found only when models load.
+    where: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+
+    def problem(self, field_name: str, message: str) -> str:
+        """A mistake in one of this avatar's fields, located as in the file (or by name when set by a flag)."""
+        return f"{self.where.get(field_name, f'avatar {self.name!r}: {field_name}')}: {message}"
+
+
+@dataclass(frozen=True)
+class SkippedAvatar:
+    """An avatar left out at start, and why: "file:line: avatars[i].field: what is wrong and what to do"."""
+
+    name: str
+    error: str
 
 
 @dataclass
@@ -114,11 +133,19 @@ class SidecarConfig:
     media_dirs: list[Path] = field(default_factory=list)  # folders requests may read; []: ./media and examples/
     ray: FleetConfig | None = None  # heavy models on a Ray cluster (docs/scaling.md); None: all in-process
     avatars: list[AvatarConfig] = field(default_factory=lambda: [AvatarConfig("host")])
+    skipped: list[SkippedAvatar] = field(default_factory=list)  # avatars left out for a mistake of their own
 
     @property
     def names(self) -> list[str]:
         """The avatars' names, in order: the first is the default of requests that name none."""
         return [avatar.name for avatar in self.avatars]
+
+    def not_served(self, name: str) -> str:
+        """Why `name` is not an avatar served here: skipped at start (and why), or never configured."""
+        left_out = next((s for s in self.skipped if s.name == name), None)
+        if left_out is not None:
+            return f"avatar {name!r} was skipped at start: {left_out.error}"
+        return f"unknown avatar {name!r}; this sidecar serves {', '.join(self.names)}"
 
 
 def load_config(path: str | Path) -> SidecarConfig:
@@ -169,29 +196,64 @@ def load_config(path: str | Path) -> SidecarConfig:
     if (node := get("ray")) is not None:
         config.ray = _ray(node)
     if (node := get("avatars")) is not None:
-        config.avatars = _avatars(node, base)
+        config.avatars, config.skipped = _avatars(node, base)
     return config
 
 
-def _avatars(node: Node, base: Path) -> list[AvatarConfig]:
+def _avatars(node: Node, base: Path) -> tuple[list[AvatarConfig], list[SkippedAvatar]]:
+    """The avatars that load, and those skipped for a mistake of their own. Raises SpecError when an avatar has no
+    usable name, two share one, or none is left."""
     items = node.items(MAX_AVATARS)
     if not items:
         raise node.error("must list at least one avatar")
     avatars: list[AvatarConfig] = []
+    mistakes: list[SpecError] = []
+    skipped: list[SkippedAvatar] = []
     first_line: dict[str, int] = {}
     for item in items:
-        fields = Fields(item, _AVATAR_FIELDS)
-        name = fields.required("name")
-        avatar = _avatar(fields, base)
-        if avatar.name in first_line:
-            raise name.error(f"duplicate avatar name {avatar.name!r} (first on line {first_line[avatar.name]})")
-        first_line[avatar.name] = name.line
-        avatars.append(avatar)
-    return avatars
+        name_node = item.mapping().get("name")
+        if name_node is None or name_node.is_null():
+            raise SpecError(item.file, item.line, f"{item.path}.name", "is required")
+        name = name_node.text(max_len=MAX_NAME_CHARS)
+        if name in first_line:
+            raise name_node.error(f"duplicate avatar name {name!r} (first on line {first_line[name]})")
+        first_line[name] = name_node.line
+        try:
+            avatars.append(_avatar(Fields(item, _AVATAR_FIELDS), name, base))
+        except SpecError as exc:
+            mistakes.append(exc)
+            skipped.append(SkippedAvatar(name, str(exc)))
+    if not avatars:
+        first, others = mistakes[0], [str(exc) for exc in mistakes[1:]]
+        raise SpecError(first.file, first.line, first.field, f"{first.message}; no avatar is left to serve"
+                        + (f" (the others: {'; '.join(others)})" if others else ""))
+    return avatars, skipped
 
 
-def _avatar(fields: Fields, base: Path) -> AvatarConfig:
-    avatar = AvatarConfig(fields.required("name").text(max_len=MAX_NAME_CHARS))
+def read_personas(avatars: Sequence[AvatarConfig]) -> tuple[dict[str, Persona], list[SkippedAvatar]]:
+    """Each avatar's persona (None: the sample persona), each file read once; an avatar whose file does not read
+    as a persona is skipped with the persona's own error."""
+    loaded: dict[Path | None, Persona | str] = {}
+    personas: dict[str, Persona] = {}
+    skipped: list[SkippedAvatar] = []
+    for avatar in avatars:
+        file = avatar.persona
+        if file not in loaded:
+            try:
+                loaded[file] = load_persona(file) if file is not None else load_default_persona()
+            except (SpecError, OSError) as exc:
+                loaded[file] = f"not a persona: {exc}; fix the file or point persona: at another"
+        persona = loaded[file]
+        if isinstance(persona, str):
+            skipped.append(SkippedAvatar(avatar.name, avatar.problem("persona", persona)))
+        else:
+            personas[avatar.name] = persona
+    return personas, skipped
+
+
+def _avatar(fields: Fields, name: str, base: Path) -> AvatarConfig:
+    avatar = AvatarConfig(name, where={key: f"{node.file}:{node.line}: {node.path}"
+                                       for key, node in fields.children.items()})
     get = fields.optional
     if (child := get("voice")) is not None:
         avatar.voice = _http_voice(child) if isinstance(child.node, yaml.MappingNode) else _file(child, base)
@@ -206,7 +268,7 @@ def _avatar(fields: Fields, base: Path) -> AvatarConfig:
     if (child := get("seed")) is not None:
         avatar.seed = child.integer(0, MAX_SEED)
     if (child := get("gaze_targets")) is not None:
-        avatar.gaze_targets = _gaze_targets(child)
+        avatar.gaze_targets = read_targets(child)
     if (child := get("livelink")) is not None:
         avatar.livelink = _address(child, parse_livelink_address)
     if (child := get("vmc")) is not None:
@@ -307,17 +369,6 @@ def _rig(node: Node, base: Path) -> str:
     return rig
 
 
-def _gaze_targets(node: Node) -> dict[str, Point]:
-    targets: dict[str, Point] = {}
-    for name, child in node.mapping().items():
-        point = [value.number() for value in child.items(3)]
-        try:
-            targets[name] = resolve_target(point, {})
-        except ValueError as exc:
-            raise child.error(f"{exc}, got {point}") from None
-    return targets
-
-
 def _address(node: Node, parse: Callable[[str], tuple[str, int]]) -> str:
     """HOST:PORT, checked with the sink's own parser (which fills in a missing host or port)."""
     value = node.text(max_len=300)
@@ -350,10 +401,11 @@ def as_document(config: SidecarConfig) -> dict[str, object]:
             return {key: plain(item) for key, item in value.items()}
         return value
 
-    document = {name: plain(value) for name, value in vars(config).items() if name != "avatars"}
+    document = {name: plain(value) for name, value in vars(config).items() if name not in ("avatars", "skipped")}
     if config.llm_key is not None:
         document["llm_key"] = "(set)"
     if config.preview_token is not None:
         document["preview_token"] = "(set)"
-    document["avatars"] = [{name: plain(value) for name, value in vars(avatar).items()} for avatar in config.avatars]
+    document["avatars"] = [{name: plain(value) for name, value in vars(avatar).items() if name != "where"}
+                           for avatar in config.avatars]
     return document

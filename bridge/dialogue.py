@@ -119,17 +119,19 @@ class DialogueService:
 
     def __init__(self, personas: Mapping[str, Path | None], llm_url: str | None = None, llm_model: str = "default",
                  llm_key: str | None = None, first_sentence_s: Mapping[str, float] | None = None,
-                 embedder: Any = None) -> None:
-        """`personas`: each avatar's persona file (None: the sample persona); `first_sentence_s`: each avatar's
-        wait for an LLM's first sentence (default LLMConfig's); `embedder`: the retrieval's encoder (None:
-        in-process). Raises SpecError for a bad file."""
+                 read: Mapping[str, Persona] | None = None, embedder: Any = None) -> None:
+        """`personas`: each avatar's persona file (None: the sample persona), or `read`: those files already read
+        (bridge/config.py `read_personas`); `first_sentence_s`: each avatar's wait for an LLM's first sentence
+        (default LLMConfig's); `embedder`: the retrieval's encoder (None: in-process). Raises SpecError for a bad
+        file."""
         self.files = dict(personas)
         self.first_sentence_s = {name: (first_sentence_s or {}).get(name, LLMConfig.first_sentence_s)
                                  for name in self.files}
         loaded: dict[Path | None, Persona] = {}
-        for file in self.files.values():
+        for name, file in self.files.items():
             if file not in loaded:
-                loaded[file] = load_persona(file) if file is not None else load_default_persona()
+                loaded[file] = read[name] if read is not None else \
+                    load_persona(file) if file is not None else load_default_persona()
         self.personas = {name: loaded[file] for name, file in self.files.items()}
         self.llm = (llm_url, llm_model, llm_key)
         self.embedder = embedder

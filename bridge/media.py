@@ -141,13 +141,16 @@ class MediaDirs:
             raise _too_large(kind, field, info.st_size, self.caps[kind])
 
 
-def read_rundown(media: MediaDirs, requested: str, persona: Persona | None) -> Rundown:
+def read_rundown(media: MediaDirs, requested: str, persona: Persona | None,
+                 personas: Mapping[str, Persona] | None = None) -> Rundown:
     """A rundown a request names, its persona and music read through `media` (blocking: call it off the event
-    loop). A mistake in it is a RequestError("bad_rundown", field "file") giving the line and the kind of problem,
-    never the file's text."""
+    loop); `personas`: the sidecar's avatars', for hosts the rundown declares without a persona file. A mistake in
+    it is a RequestError("bad_rundown", field "file") giving the line and the kind of problem, never the file's
+    text."""
     path, data = media.read(requested, "rundown", "file")
     try:
-        return parse_rundown(_text(data, requested, "rundown"), requested, path.parent, persona, _MediaFiles(media))
+        return parse_rundown(_text(data, requested, "rundown"), requested, path.parent, persona, _MediaFiles(media),
+                             personas)
     except SpecError as exc:
         raise RequestError("bad_rundown", without_text(exc), "file") from None
 

@@ -11,21 +11,32 @@ show's length (and each segment's) before air.
 
 A dance segment with `music:` is danced for real: the music is beat-tracked, played into show.wav and danced in
 show.bvh, and the segment lasts as long as the music, as on air.
+
+A rundown that declares hosts is performed by all of them on one performer, each with its persona, the one voice
+given and the gaze targets the rundown gives it; show.wav mixes them, and each host also gets its own take:
+
+    DIR/HOST.wav     that host's audio alone, on the show's timeline
+    DIR/HOST.bvh     that host's body (in place of show.bvh)
+
+Cues that a segment's `then_cue` hands over fire when that segment ends, as on air; the others (the operator's)
+are ready when their segment comes up.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+import re
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import soundfile
 
+from bridge.config import AvatarConfig
 from bridge.dialogue import Dialogue
 from bridge.performer import VirtualClock
-from bridge.pipeline import one_avatar
+from bridge.pipeline import build_pipeline
 from bridge.protocol import AudioChunk, Event, PoseFrame, Words
 from bridge.render import write_whole
 from bridge.sinks import Hub, Recorder
@@ -48,6 +59,7 @@ class SegmentTiming:
     late_s: float
     ended: str  # done | skipped | jumped | max_s | stopped
     said: str
+    host: str | None = None  # the declared host who performed it
 
     @property
     def duration(self) -> float:
@@ -64,17 +76,30 @@ class ShowReport:
     events: list[dict[str, Any]]
     finished: bool
     frame_rate: float
-    root: np.ndarray  # [F, 3] Hips, metres, one row per performer frame from show time 0
+    root: np.ndarray  # [F, 3] Hips, metres, one row per performer frame from show time 0 (the first host's)
     rotations: np.ndarray  # [F, J, 4] local joint rotations, skeleton order
+    hosts: dict[str, HostTake] = field(default_factory=dict)  # each declared host's own take; {} for one host
 
     def table(self) -> str:
+        width = max((len(s.host) + 1 for s in self.segments if s.host), default=0)  # a host column with hosts
         lines = [f"{self.title}: {self.duration:.1f} s ({_clock(self.duration)})"
                  + ("" if self.finished else f" — stopped at the {MAX_REHEARSAL_S:g} s limit"),
-                 f"{'segment':20s} {'type':9s} {'start':>8s} {'length':>8s} {'late':>6s}  said"]
+                 f"{'segment':20s} {'type':9s} {'host' if width else '':{width}s}{'start':>8s} {'length':>8s} "
+                 f"{'late':>6s}  said"]
         for s in self.segments:
             said = s.said if len(s.said) <= 60 else s.said[:57] + "..."
-            lines.append(f"{s.id:20s} {s.type:9s} {_clock(s.start):>8s} {s.duration:7.1f}s {s.late_s:5.1f}s  {said}")
+            lines.append(f"{s.id:20s} {s.type:9s} {s.host or '':{width}s}{_clock(s.start):>8s} {s.duration:7.1f}s "
+                         f"{s.late_s:5.1f}s  {said}")
         return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class HostTake:
+    """One host's part of a show with several: its audio alone and its body, on the show's timeline."""
+
+    audio: np.ndarray  # int16
+    root: np.ndarray  # [F, 3]
+    rotations: np.ndarray  # [F, J, 4]
 
 
 def _clock(seconds: float) -> str:
@@ -84,26 +109,37 @@ def _clock(seconds: float) -> str:
 
 def rehearse(voice: Voice, rundown: Rundown, persona: Persona | None = None, frame_rate: float = 30.0,
              avatar: str = "host") -> ShowReport:
-    """Perform the rundown offline and measure it."""
-    persona = persona or load_persona(rundown.persona)
+    """Perform the rundown offline and measure it: by its declared hosts (each with its own persona), else by
+    `avatar` with `persona` (default: the rundown's)."""
     recorder = Recorder()
     clock = VirtualClock()
-    pipeline = one_avatar(voice, Hub([recorder]), clock, avatar, frame_rate=frame_rate, lookahead=0.0)
+    if rundown.hosts:
+        configs = [AvatarConfig(h.name, gaze_targets=dict(h.gaze_targets)) for h in rundown.hosts]
+        files = {h.name: h.persona for h in rundown.hosts}
+    else:
+        configs, files = [AvatarConfig(avatar)], {avatar: rundown.persona}
+    read = {file: load_persona(file) for file in dict.fromkeys(files.values())}
+    personas = {name: read[file] for name, file in files.items()}
+    if persona is not None and not rundown.hosts:
+        personas[avatar] = persona
+    engines = {id(p): RetrievalEngine(p) for p in personas.values()}  # one knowledge index per persona
+    pipeline = build_pipeline(configs, lambda config: voice, Hub([recorder]), clock, frame_rate=frame_rate,
+                              lookahead=0.0)
     performer = pipeline.performer  # music is decoded and tracked inline, at the cue
-    dialogue = Dialogue.of(pipeline.avatars, {avatar: persona}, {avatar: RetrievalEngine(persona)}, clock)
+    dialogue = Dialogue.of(pipeline.avatars, personas, {name: engines[id(p)] for name, p in personas.items()}, clock)
     dialogue.show.load(rundown, avatar)
     runner = dialogue.show.runner
     assert runner is not None
-    for segment in rundown.segments:
-        if segment.cue is not None:
-            runner.cue(segment.cue, clock.t)  # in rehearsal every cue is ready when its segment comes up
+    for cue in rundown.operator_cues():
+        runner.cue(cue, clock.t)  # in rehearsal every operator cue is ready when its segment comes up
     dialogue.show.op("start", clock.t)
     asked: set[int] = set()
     while runner.state != "finished" and clock.t < MAX_REHEARSAL_S:
         current = runner.current
         if current is not None and current not in asked and rundown.segments[current].type == "qa":
             asked.add(current)
-            _ask(dialogue, avatar, rundown.segments[current].rehearsal_questions)
+            segment = rundown.segments[current]
+            _ask(dialogue, segment.host or avatar, segment.rehearsal_questions)
         performer.tick(clock.t)
         dialogue.step(clock.t)
         clock.t += performer.period
@@ -139,17 +175,30 @@ def _report(rundown: Rundown, recorder: Recorder, rate: int, frame_rate: float, 
         said = " ".join(" ".join(words.get(take, [])) for take, pts in sorted(started_at.items(), key=lambda x: x[1])
                         if start - 2e-3 <= pts < stop - 2e-3)  # event times are rounded to 1 ms
         segments.append(SegmentTiming(segment.id, segment.type, start, stop, starts[segment.id].data["late_s"],
-                                      ends[segment.id].data["reason"] if segment.id in ends else "stopped", said))
+                                      ends[segment.id].data["reason"] if segment.id in ends else "stopped", said,
+                                      segment.host))
+    hosts = {host.name: _host_take(recorder, host.name, rate, finish) for host in rundown.hosts}
+    take = _host_take(recorder, None, rate, finish)
+    mixed = np.sum([h.audio.astype(np.int32) for h in hosts.values()], axis=0) if hosts else take.audio
+    audio = np.clip(mixed, -32768, 32767).astype(np.int16)
+    body = next(iter(hosts.values()), take)
+    return ShowReport(rundown.title, float(finish), segments, audio, rate,
+                      [{"type": e.type, "pts": round(e.pts, 4), "take": e.take,
+                        **({"avatar": e.avatar} if hosts else {}), **e.data} for e in events], finished,
+                      frame_rate, body.root, body.rotations, hosts)
+
+
+def _host_take(recorder: Recorder, avatar: str | None, rate: int, finish: float) -> HostTake:
+    """One avatar's audio and body up to the show's end (None: every avatar's, of a show with one)."""
     audio = np.zeros(int(round(finish * rate)) + 1, dtype=np.int16)
-    for chunk in (m for m in recorder.messages if isinstance(m, AudioChunk)):
+    for chunk in (m for m in recorder.messages if isinstance(m, AudioChunk) and avatar in (None, m.avatar)):
         at = int(round(chunk.pts * rate))
         pcm = np.frombuffer(chunk.pcm, dtype="<i2")[: max(len(audio) - at, 0)]
         audio[at:at + len(pcm)] = pcm
-    poses = [m for m in recorder.messages if isinstance(m, PoseFrame) and m.pts <= finish + 1e-9]
-    return ShowReport(rundown.title, float(finish), segments, audio, rate,
-                      [{"type": e.type, "pts": round(e.pts, 4), "take": e.take, **e.data} for e in events], finished,
-                      frame_rate, np.array([p.root for p in poses], dtype=np.float32).reshape(-1, 3),
-                      np.frombuffer(b"".join(p.q for p in poses), dtype="<f4").reshape(len(poses), -1, 4))
+    poses = [m for m in recorder.messages
+             if isinstance(m, PoseFrame) and m.pts <= finish + 1e-9 and avatar in (None, m.avatar)]
+    return HostTake(audio, np.array([p.root for p in poses], dtype=np.float32).reshape(-1, 3),
+                    np.frombuffer(b"".join(p.q for p in poses), dtype="<f4").reshape(len(poses), -1, 4))
 
 
 def write_report(report: ShowReport, out_dir: Path) -> list[Path]:
@@ -167,7 +216,19 @@ def write_report(report: ShowReport, out_dir: Path) -> list[Path]:
         write_whole(out_dir / "show.json", lambda p: p.write_text(document)),
         write_whole(out_dir / "timing.txt", lambda p: p.write_text(report.table() + "\n")),
     ]
-    if len(report.root):
+    for name, take in report.hosts.items():
+        stem = re.sub(r"[^\w.-]", "_", name).lstrip(".") or "host"  # an avatar name as a file name in out_dir
+        paths += _write_take(out_dir, stem, take, report.sample_rate, report.frame_rate)
+    if len(report.root) and not report.hosts:
         paths.append(write_whole(out_dir / "show.bvh",
                                  lambda p: write_bvh(p, report.root, report.rotations, report.frame_rate)))
+    return paths
+
+
+def _write_take(out_dir: Path, stem: str, take: HostTake, rate: int, frame_rate: float) -> list[Path]:
+    """One host's STEM.wav and STEM.bvh."""
+    paths = [write_whole(out_dir / f"{stem}.wav", lambda p: soundfile.write(p, take.audio, rate, subtype="PCM_16"))]
+    if len(take.root):
+        paths.append(write_whole(out_dir / f"{stem}.bvh",
+                                 lambda p: write_bvh(p, take.root, take.rotations, frame_rate)))
     return paths

@@ -124,8 +124,9 @@ class RequestHandler:
         if name is None:
             return self.config.names[0]
         if name not in self.avatars:
-            raise RequestError("unknown_avatar", f"unknown avatar {name!r}; this sidecar serves "
-                                                 f"{', '.join(self.config.names)}", "avatar")
+            skipped = any(s.name == name for s in self.config.skipped)
+            raise RequestError("skipped_avatar" if skipped else "unknown_avatar", self.config.not_served(name),
+                               "avatar")
         return name
 
     def _avatar(self, name: str | None) -> AvatarPipeline:
@@ -139,6 +140,8 @@ class RequestHandler:
             "protocol_version": PROTOCOL_VERSION,
             "run": self.run_id,
             "avatars": self.config.names,
+            # Avatars left out at start for a mistake of their own (docs/config.md): requests to them are refused.
+            "skipped_avatars": [{"name": s.name, "error": s.error} for s in self.config.skipped],
             "blendshapes": list(ARKIT_BLENDSHAPES),
             "audio": {"format": "s16le", "channels": 1, "rate": first.voice.sample_rate,
                       "chunk_samples": self.config.chunk_samples},
@@ -214,7 +217,8 @@ class RequestHandler:
             return dialogue.show_op(avatar, request.action, request.segment, request.cue)
         if request.file is None:
             raise RequestError("missing_field", "file is required for show action 'load'", "file")
-        rundown = await asyncio.to_thread(read_rundown, self.media, request.file, dialogue.desks[avatar].persona)
+        rundown = await asyncio.to_thread(read_rundown, self.media, request.file, dialogue.desks[avatar].persona,
+                                          {name: desk.persona for name, desk in dialogue.desks.items()})
         return dialogue.show_load(avatar, rundown)
 
     def interrupt(self, request: InterruptRequest) -> dict[str, Any]:

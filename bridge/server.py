@@ -16,6 +16,7 @@ import os
 import signal
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,7 +24,7 @@ import zmq
 import zmq.asyncio
 
 from bridge.camera_in import CameraIn, CameraSetup
-from bridge.config import AvatarConfig, ConfigError, SidecarConfig, VoiceSource
+from bridge.config import AvatarConfig, ConfigError, SidecarConfig, SkippedAvatar, VoiceSource, read_personas
 from bridge.dialogue import DialogueService
 from bridge.director import run_now
 from bridge.fleet import FleetConfig
@@ -42,7 +43,7 @@ from bridge.sinks.vmc import parse_address as parse_vmc_address
 from bridge.sinks.zmq_pub import SEND_HWM, ZmqPubSink
 from models.body.dance import warm_up
 from models.body.gestures import REQUIRED as GESTURES
-from models.dialogue.spec import SpecError
+from models.dialogue.persona import Persona
 from models.errors import RequestError
 from models.face.drivers import AudioDriver
 from models.tts import Voice, VoiceError
@@ -110,6 +111,38 @@ def fleet_voices(fleet: FleetLink, load: LoadVoice) -> LoadVoice:
 
     return remote
 
+def load_avatars(config: SidecarConfig, load: LoadVoice = load_voice
+                 ) -> tuple[SidecarConfig, dict[str, Persona], dict[str, Voice]]:
+    """The avatars whose persona and voice load, with those personas and voices; the config returned serves only
+    them and lists the others (and those `load_config` skipped) in `skipped`, each logged as a warning. Each
+    avatar's voice is its own (config or flag), else its persona's, else the bundled one; each file loads once.
+    Raises ConfigError when no avatar is left."""
+    personas, skipped = read_personas(config.avatars)
+    loaded: dict[tuple[VoiceSource, Path | None], Voice | str] = {}
+    voices: dict[str, Voice] = {}
+    for avatar in config.avatars:
+        if avatar.name not in personas:
+            continue
+        model = avatar.voice or personas[avatar.name].voice.model
+        key = (model, avatar.voice_config if avatar.voice else None)
+        if key not in loaded:
+            try:
+                loaded[key] = load(*key)
+            except ConfigError as exc:
+                loaded[key] = str(exc)
+        voice = loaded[key]
+        if isinstance(voice, str):  # the voice the avatar names, or its persona's
+            skipped.append(SkippedAvatar(avatar.name, avatar.problem("voice" if avatar.voice else "persona", voice)))
+        else:
+            voices[avatar.name] = voice
+    config = replace(config, avatars=[a for a in config.avatars if a.name in voices],
+                     skipped=[*config.skipped, *skipped])
+    for left_out in config.skipped:
+        log.warning("avatar skipped", extra={"avatar": left_out.name, "error": left_out.error})
+    if not config.avatars:
+        raise ConfigError("no avatar is left to serve: " + "; ".join(s.error for s in config.skipped))
+    return config, {name: personas[name] for name in voices}, voices
+
 
 #: How often open live audio streams are checked for running dry, gaps and timeouts (s): more often than frames go.
 LIVE_CHECK_S = 0.01
@@ -126,28 +159,26 @@ class Sidecar:
         check_security(config)
         if not config.names or len(set(config.names)) != len(config.names):
             raise ConfigError("avatar names must be given and unique")
-        if camera is not None and camera.avatar is not None and camera.avatar not in config.names:
-            raise ConfigError(f"--camera-avatar {camera.avatar!r} is not served here; avatars: "
-                              f"{', '.join(config.names)}")
-        if mic_avatar is not None and mic_avatar not in config.names:
-            raise ConfigError(f"--mic-avatar {mic_avatar!r} is not served here; avatars: {', '.join(config.names)}")
+        self.fleet = connect_fleet(config.ray) if config.ray is not None else None
+        if self.fleet is not None:
+            voices = fleet_voices(self.fleet, voices)
+        config, personas, self.voices = load_avatars(config, voices)
+        for flag, name in (("--camera-avatar", camera.avatar if camera is not None else None),
+                           ("--mic-avatar", mic_avatar)):
+            if name is not None and name not in config.names:
+                skipped = any(left_out.name == name for left_out in config.skipped)
+                raise ConfigError(f"{flag} {name!r} is not served here; " + (
+                    config.not_served(name) if skipped else f"avatars: {', '.join(config.names)}"))
         self.config = config
         self.run_id = new_run_id()  # in describe, every event and every take id: a restart is told by it
         self.clock = MonotonicClock()
         self.context = zmq.asyncio.Context()
         self.hub = Hub()
         self.loop: asyncio.AbstractEventLoop | None = None
-        self.fleet = connect_fleet(config.ray) if config.ray is not None else None
-        if self.fleet is not None:
-            voices = fleet_voices(self.fleet, voices)
-        try:
-            self.dialogue = DialogueService({a.name: a.persona for a in config.avatars}, config.llm_url,
-                                            config.llm_model, config.llm_key,
-                                            {a.name: a.llm_first_sentence_s for a in config.avatars},
-                                            self.fleet.embedder() if self.fleet is not None else None)
-        except SpecError as exc:
-            raise ConfigError(f"persona: {exc}") from None
-        self.voices = self._load_voices(voices)
+        self.dialogue = DialogueService({a.name: a.persona for a in config.avatars}, config.llm_url,
+                                        config.llm_model, config.llm_key,
+                                        {a.name: a.llm_first_sentence_s for a in config.avatars}, personas,
+                                        self.fleet.embedder() if self.fleet is not None else None)
         # Speech has one worker thread (onnxruntime releases the GIL); music its own (a dance never holds up speech,
         # nor speech a dance) and the beat tracker its own process: librosa's numba code holds the GIL for seconds.
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="voice") if workers else None
@@ -193,18 +224,6 @@ class Sidecar:
         """A `fleet` event on every avatar's stream: the cluster was lost or is back."""
         for avatar in self.pipeline.avatars.values():
             avatar.timeline.event("fleet", self.clock.now(), None, state=state, **details)
-
-    def _load_voices(self, load: LoadVoice) -> dict[str, Voice]:
-        """Each avatar's voice: its own (config or flag), else its persona's, else the bundled one; each file once."""
-        loaded: dict[tuple[VoiceSource, Path | None], Voice] = {}
-        voices = {}
-        for avatar in self.config.avatars:
-            model = avatar.voice or self.dialogue.personas[avatar.name].voice.model
-            key = (model, avatar.voice_config if avatar.voice else None)
-            if key not in loaded:
-                loaded[key] = load(*key)
-            voices[avatar.name] = loaded[key]
-        return voices
 
     def _outputs(self, avatars: list[AvatarConfig]) -> list[Sink]:
         """One Live Link sink per address and one VMC sink per address and blend, each fed the avatars sent there

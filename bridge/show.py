@@ -1,4 +1,5 @@
-"""The show: a rundown performed by one avatar, segment by segment (docs/dialogue.md).
+"""The show: a rundown performed by its hosts (one avatar, or those the rundown declares), segment by segment
+(docs/dialogue.md).
 
 Line, product and fun-fact segments are spoken as answers of their own (composed from the avatar's knowledge
 base, word for word); a Q&A window answers fans' questions from the chat queue one by one; a dance segment dances
@@ -6,7 +7,9 @@ to its music as a take, or is only timed without music. A segment that is spoken
 ends; `step(now)` lets time pass for caps, timed starts, Q&A windows and timed dances.
 
 Stream events: `show` {action: segment_started | segment_ended | waiting_for_cue | finished | segment_error,
-segment, segment_type, show_time, ...}.
+segment, segment_type, show_time, ...}, on the first host's stream; with declared hosts each segment's events
+also carry its `host`. While a host performs a segment it looks at the segment's `look_at` (default: the camera)
+and the other hosts look at it.
 """
 
 from __future__ import annotations
@@ -38,19 +41,30 @@ class Show:
     def __init__(self, chat: Chat) -> None:
         self.chat = chat
         self.runner: ShowRunner | None = None
-        self.desk: ChatDesk | None = None  # the avatar performing it
+        self.desk: ChatDesk | None = None  # the first host: its stream carries the show's events
+        self.hosts: dict[str, ChatDesk] = {}  # every host performing it, by avatar name
 
     @property
     def on_air(self) -> bool:
         return self.runner is not None and self.runner.state in ("running", "paused")
 
     def load(self, rundown: Rundown, avatar: str) -> None:
+        """Load a rundown for its declared hosts, or for `avatar` when it declares none."""
         if self.on_air:
             raise RequestError("bad_state", "a show is running: stop it before loading another", "action")
-        if self.desk is not None:
-            self.desk.gated = False
+        names = [host.name for host in rundown.hosts] or [avatar]
+        if missing := [name for name in names if name not in self.chat.desks]:
+            raise RequestError("unknown_host", f"the rundown's host {missing[0]!r} is not an avatar of this "
+                                               f"sidecar; avatars: {', '.join(self.chat.desks)}", "file")
+        for desk in self.hosts.values():
+            desk.gated = False
         self.runner = ShowRunner(rundown)
-        self.desk = self.chat.desks[avatar]
+        self.hosts = {name: self.chat.desks[name] for name in names}
+        self.desk = self.hosts[names[0]]
+
+    def _host(self, segment: Segment) -> ChatDesk:
+        assert self.desk is not None
+        return self.hosts[segment.host] if segment.host is not None else self.desk
 
     def op(self, action: str, now: float, segment: str | None = None, cue: str | None = None) -> dict[str, Any]:
         if action not in SHOW_ACTIONS or action == "load":
@@ -91,31 +105,54 @@ class Show:
         self.desk.event("show", None, **data)
 
     def _handle(self, events: list[ShowEvent]) -> None:
-        assert self.desk is not None
-        self.desk.gated = self.on_air
+        self._gate()
         for event in events:
             if isinstance(event, SegmentStarted):
                 self._event(action="segment_started", segment=event.segment.id, segment_type=event.segment.type,
                             show_time=round(event.show_time, 3), late_s=round(event.late_s, 3),
                             **_segment_data(event.segment))
+                self._look(event.segment)
                 self._perform(event.segment)
             elif isinstance(event, SegmentEnded):
                 self._event(action="segment_ended", segment=event.segment.id, segment_type=event.segment.type,
-                            show_time=round(event.show_time, 3), reason=event.reason)
+                            show_time=round(event.show_time, 3), reason=event.reason,
+                            **_host_data(event.segment))
+                desk = self._host(event.segment)
                 if event.segment.type == "qa":
-                    self.desk.qa_left = 0
+                    desk.qa_left = 0
                 if event.reason != "done":
-                    self.chat.stop_talking(self.desk)  # skipped, jumped, capped or stopped: stop talking now
+                    self.chat.stop_talking(desk)  # skipped, jumped, capped or stopped: stop talking now
             elif isinstance(event, WaitingForCue):
                 self._event(action="waiting_for_cue", segment=event.segment.id, cue=event.cue,
-                            show_time=round(event.show_time, 3))
+                            show_time=round(event.show_time, 3), **_host_data(event.segment))
             else:
                 self._event(action="finished", show_time=round(event.show_time, 3))
-        self.desk.gated = self.on_air
+        self._gate()
+
+    def _gate(self) -> None:
+        """While the show is on air its hosts answer fans in its Q&A windows only."""
+        for desk in self.hosts.values():
+            desk.gated = self.on_air
+
+    def _look(self, segment: Segment) -> None:
+        """With declared hosts: the segment's host looks at its `look_at` (default: the camera), the others at it.
+        A target a host does not know costs the look, not the segment."""
+        assert self.runner is not None
+        if segment.host is None:
+            return  # one host as before: the gaze stays the operator's
+        rundown = self.runner.rundown
+        for name, desk in self.hosts.items():
+            target = (segment.look_at or "camera") if name == segment.host else segment.host
+            host = rundown.host(name)
+            point = host.sees(target) if host is not None else None
+            try:
+                desk.avatar.look_at(point if point is not None else target)
+            except ValueError as exc:
+                log.warning("look_at failed", extra={"segment": segment.id, "host": name, "error": str(exc)})
+                self._event(action="segment_error", segment=segment.id, host=name, message=str(exc))
 
     def _perform(self, segment: Segment) -> None:
-        desk = self.desk
-        assert desk is not None
+        desk = self._host(segment)
         if segment.type == "qa":
             desk.qa_left = segment.questions or 0
             return
@@ -149,11 +186,12 @@ class Show:
 
     def _qa_step(self, now: float) -> None:
         """Run the current Q&A window (answer its questions one by one) or time the current dance."""
-        runner, desk = self.runner, self.desk
-        assert runner is not None and desk is not None
+        runner = self.runner
+        assert runner is not None
         if runner.current is None or runner.state != "running":
             return
         segment = runner.rundown.segments[runner.current]
+        desk = self._host(segment)
         if segment.type == "dance":
             if desk.current is not None and desk.current.segment is segment:
                 return  # a dance take: it ends the segment when it ends
@@ -171,8 +209,15 @@ class Show:
             self.chat.answer(desk, message)
 
 
+def _host_data(segment: Segment) -> dict[str, Any]:
+    """A declared host's name on its segment's events (a show with one host sends them as before)."""
+    return {"host": segment.host} if segment.host is not None else {}
+
+
 def _segment_data(segment: Segment) -> dict[str, Any]:
-    data: dict[str, Any] = {}
+    data: dict[str, Any] = _host_data(segment)
+    if segment.then_cue is not None:
+        data["then_cue"] = segment.then_cue
     if segment.type == "dance":
         data.update(music=str(segment.music) if segment.music else None, style=segment.style,
                     duration=segment.duration)

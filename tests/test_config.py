@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bridge.cli import _serve_config, build_parser
-from bridge.config import AvatarConfig, ConfigError, SidecarConfig, load_config
+from bridge.config import AvatarConfig, ConfigError, SidecarConfig, SkippedAvatar, load_config
 from bridge.protocol import DescribeRequest
 from bridge.server import Sidecar
 from bridge.sinks import AvatarFilter
@@ -90,11 +90,12 @@ def test_each_mistake_names_file_line_and_field(tmp_path: Path, text: str, line:
 
 
 @pytest.mark.parametrize("field", ["voice", "voice_config", "persona"])
-def test_a_missing_file_says_which_path(tmp_path: Path, field: str) -> None:
+def test_a_missing_file_says_which_path_and_skips_its_avatar(tmp_path: Path, field: str) -> None:
     path = write(tmp_path, f"avatars:\n  - name: host\n  - name: guide\n    {field}: gone/{field}.file\n")
-    with pytest.raises(SpecError, match=rf"^{path}:4: avatars\[1\]\.{field}: file not found: "
-                                        rf"{tmp_path / 'gone' / field}\.file$"):
-        load_config(path)
+    config = load_config(path)
+    assert config.names == ["host"]
+    assert config.skipped == [SkippedAvatar("guide", f"{path}:4: avatars[1].{field}: file not found: "
+                                                     f"{tmp_path / 'gone' / field}.file")]
 
 
 def test_relative_paths_follow_the_file_not_the_working_folder(tmp_path: Path,
@@ -190,10 +191,11 @@ def cli(*args: str) -> subprocess.CompletedProcess:
 
 
 def test_serve_with_a_bad_file_exits_2_with_the_message(tmp_path: Path) -> None:
-    path = write(tmp_path, BASE + "  - name: guide\n    voice: voices/anna.onnx\n")
+    path = write(tmp_path, "avatars:\n  - name: guide\n    voice: voices/anna.onnx\n")  # no avatar left
     result = cli("serve", "--config", str(path))
     assert result.returncode == 2
-    assert f"error: {path}:4: avatars[1].voice: file not found: {tmp_path / 'voices' / 'anna.onnx'}" in result.stderr
+    assert f"error: {path}:3: avatars[0].voice: file not found: {tmp_path / 'voices' / 'anna.onnx'}; no avatar is " \
+        "left to serve" in result.stderr
     assert "Traceback" not in result.stderr
 
 

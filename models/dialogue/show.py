@@ -6,6 +6,10 @@ ends (the default), at a show time (`at: 90`), or on an operator cue (`cue: gues
 (`max_s`). `load_rundown` validates the file against the persona (products and facts must exist) and raises
 SpecError naming file, line and field.
 
+A rundown may declare its `hosts` (avatars, each with the persona its segments are checked against and where it
+sees the others); each segment names its `host` (default: the first). Hosts hand over by cue: a segment that ends
+with `then_cue: NAME` fires the cue a later segment waits for (`cue: NAME`), as an operator's cue would.
+
 `ShowRunner` knows no clock and no model: the bridge drives it with calls (start, pause, resume, next, jump,
 cue, segment_done, poll) that each take `now` and return what happened as events, and performs the segments
 itself. The same runner drives a live show and an offline rehearsal on a virtual clock.
@@ -13,6 +17,7 @@ itself. The same runner drives a live show and an offline rehearsal on a virtual
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
@@ -21,12 +26,15 @@ from models.dialogue.persona import Persona, default_persona_path, load_persona
 from models.dialogue.spec import Fields, Node, SpecError, compose, load_root
 from models.dialogue.tags import check_tags
 from models.errors import RequestError
+from models.face.life import Point, read_targets
 
 SegmentType = Literal["line", "product", "fun_fact", "dance", "qa"]
 SEGMENT_TYPES: tuple[str, ...] = ("line", "product", "fun_fact", "dance", "qa")
 MAX_SEGMENTS = 500
 #: Longest show, in seconds of show time (a `at` or `max_s` beyond it is a typo).
 MAX_SHOW_S = 24 * 3600.0
+#: Most hosts a rundown declares (a sidecar serves at most 16 avatars).
+MAX_HOSTS = 16
 
 
 @dataclass(frozen=True)
@@ -47,14 +55,40 @@ class Segment:
     duration: float | None = None  # dance without music
     questions: int | None = None  # qa
     rehearsal_questions: tuple[str, ...] = ()  # qa: what a rehearsal asks in place of live fans
+    host: str | None = None  # the host who performs it; None: the show's avatar (a rundown without hosts)
+    then_cue: str | None = None  # fire this cue when the segment ends (done, skipped or capped): a handover
+    look_at: str | None = None  # where its host looks meanwhile: another host or a gaze target; None: the camera
+
+
+@dataclass(frozen=True)
+class Host:
+    """A host a rundown declares: the avatar's name, the persona file its segments are checked against, and where
+    it sees the other hosts (gaze targets by host name, face frame) so it looks at whoever speaks."""
+
+    name: str
+    persona: Path
+    gaze_targets: tuple[tuple[str, Point], ...] = ()
+
+    def sees(self, target: str) -> Point | None:
+        """Where this host sees a named target (another host), if the rundown says."""
+        return dict(self.gaze_targets).get(target)
 
 
 @dataclass(frozen=True)
 class Rundown:
     title: str
     segments: tuple[Segment, ...]
-    persona: Path  # the persona file the references were checked against
+    persona: Path  # the persona file the references were checked against (the first host's)
     source: str = "<memory>"
+    hosts: tuple[Host, ...] = ()  # () : one host, the avatar the show is loaded for
+
+    def host(self, name: str) -> Host | None:
+        return next((h for h in self.hosts if h.name == name), None)
+
+    def operator_cues(self) -> list[str]:
+        """The cues only an operator fires: those no segment's `then_cue` hands over."""
+        handed = {s.then_cue for s in self.segments}
+        return list(dict.fromkeys(s.cue for s in self.segments if s.cue is not None and s.cue not in handed))
 
     def index_of(self, segment_id: str) -> int:
         for i, segment in enumerate(self.segments):
@@ -72,7 +106,8 @@ _FIELDS: dict[str, tuple[str, ...]] = {
     "dance": ("music", "style", "duration"),
     "qa": ("questions", "rehearsal_questions"),
 }
-_COMMON = ("id", "type", "at", "cue", "max_s", "notes")
+_COMMON = ("id", "type", "at", "cue", "max_s", "notes", "host", "then_cue", "look_at")
+_HOST_FIELDS = ("name", "persona", "gaze_targets")
 
 
 class RundownFiles:
@@ -95,19 +130,23 @@ class RundownFiles:
 
 def load_rundown(path: str | Path, persona: Persona | None = None) -> Rundown:
     """Read and validate a rundown. The persona is the one the file names (relative to it), else `persona`,
-    else the default persona. Raises SpecError naming file, line and field."""
-    return _rundown(load_root(path, "rundown"), Path(path).parent, persona, RundownFiles())
+    else the default persona; a host's own persona file comes first. Raises SpecError naming file, line and
+    field."""
+    return _rundown(load_root(path, "rundown"), Path(path).parent, persona, RundownFiles(), {})
 
 
 def parse_rundown(text: str, name: str = "<rundown>", base: Path = Path("."),
-                  persona: Persona | None = None, files: RundownFiles | None = None) -> Rundown:
+                  persona: Persona | None = None, files: RundownFiles | None = None,
+                  personas: Mapping[str, Persona] | None = None) -> Rundown:
     """Validate rundown YAML given as text; relative paths resolve against `base` and are read by `files`
-    (default: the local disk as named)."""
-    return _rundown(compose(text, name, "rundown"), base, persona, files or RundownFiles())
+    (default: the local disk as named). `personas`: a sidecar's avatars' personas by name, for hosts that name
+    no persona file."""
+    return _rundown(compose(text, name, "rundown"), base, persona, files or RundownFiles(), personas or {})
 
 
-def _rundown(root: Node, base: Path, persona: Persona | None, files: RundownFiles) -> Rundown:
-    top = Fields(root, ("title", "persona", "segments"))
+def _rundown(root: Node, base: Path, persona: Persona | None, files: RundownFiles,
+             served: Mapping[str, Persona]) -> Rundown:
+    top = Fields(root, ("title", "persona", "hosts", "segments"))
     persona_node = top.optional("persona")
     if persona_node is not None:
         persona, persona_path = files.persona(persona_node, base / persona_node.text(max_len=1000))
@@ -116,6 +155,10 @@ def _rundown(root: Node, base: Path, persona: Persona | None, files: RundownFile
         persona = load_persona(persona_path)
     else:
         persona_path = Path(persona.source)
+    hosts_node = top.optional("hosts")
+    hosts, personas = _hosts(hosts_node, base, (persona, persona_path), files, served) if hosts_node else ((), {})
+    if hosts:
+        persona_path = hosts[0].persona
     segments_node = top.required("segments")
     items = segments_node.items(MAX_SEGMENTS)
     if not items:
@@ -125,14 +168,53 @@ def _rundown(root: Node, base: Path, persona: Persona | None, files: RundownFile
     segments = []
     last_at: tuple[float, int] | None = None
     for item in items:
-        segment = _segment(item, base, persona, seen, told, files)
+        segment = _segment(item, base, persona, seen, told, files, personas)
         if segment.at is not None:
             if last_at is not None and segment.at < last_at[0]:
                 raise item.mapping()["at"].error(f"starts at {segment.at:g} s, before the segment on line "
                                                  f"{last_at[1]} ({last_at[0]:g} s)")
             last_at = (segment.at, segment.line)
         segments.append(segment)
-    return Rundown(top.required("title").text(max_len=200), tuple(segments), persona_path, root.file)
+    _check_handovers(items, segments)
+    return Rundown(top.required("title").text(max_len=200), tuple(segments), persona_path, root.file, hosts)
+
+
+def _hosts(node: Node, base: Path, default: tuple[Persona, Path], files: RundownFiles,
+           served: Mapping[str, Persona]) -> tuple[tuple[Host, ...], dict[str, Persona]]:
+    """The declared hosts and each one's persona: its own file, else the sidecar's for that avatar, else the
+    rundown's."""
+    items = node.items(MAX_HOSTS)
+    if not items:
+        raise node.error("lists no host: leave it out for a show with one host")
+    hosts: list[Host] = []
+    personas: dict[str, Persona] = {}
+    for item in items:
+        fields = Fields(item, _HOST_FIELDS)
+        name_node = fields.required("name")
+        name = name_node.text(max_len=128)
+        if name in personas:
+            raise name_node.error(f"duplicate host {name!r}")
+        persona_node, targets = fields.optional("persona"), fields.optional("gaze_targets")
+        if persona_node is not None:
+            persona, path = files.persona(persona_node, base / persona_node.text(max_len=1000))
+        elif name in served:
+            persona = served[name]
+            path = Path(persona.source)
+        else:
+            persona, path = default
+        personas[name] = persona
+        hosts.append(Host(name, path, tuple(read_targets(targets).items()) if targets else ()))
+    return tuple(hosts), personas
+
+
+def _check_handovers(items: list[Node], segments: list[Segment]) -> None:
+    """Every `then_cue` hands over to a later segment waiting for it: a typo would stall the show."""
+    for i, (item, segment) in enumerate(zip(items, segments, strict=True)):
+        if segment.then_cue is not None and not any(s.cue == segment.then_cue for s in segments[i + 1:]):
+            waiting = [s.cue for s in segments[i + 1:] if s.cue is not None]
+            raise item.mapping()["then_cue"].error(
+                f"segment {segment.id!r} hands over to cue {segment.then_cue!r}, but no later segment waits for it "
+                f"(cue: {segment.then_cue}); later cues: {', '.join(waiting) or 'none'}")
 
 
 def _explicit_facts(items: list[Node]) -> set[str]:
@@ -149,7 +231,7 @@ def _explicit_facts(items: list[Node]) -> set[str]:
 
 
 def _segment(item: Node, base: Path, persona: Persona, seen: dict[str, int], told: set[str],
-             files: RundownFiles) -> Segment:
+             files: RundownFiles, personas: Mapping[str, Persona]) -> Segment:
     raw = item.mapping()
     if "type" not in raw or raw["type"].is_null():
         raise SpecError(item.file, item.line, f"{item.path}.type", f"is required: one of {', '.join(SEGMENT_TYPES)}")
@@ -163,10 +245,22 @@ def _segment(item: Node, base: Path, persona: Persona, seen: dict[str, int], tol
     at, cue, max_s = fields.optional("at"), fields.optional("cue"), fields.optional("max_s")
     if at is not None and cue is not None:
         raise cue.error("a segment starts either at a time (at) or on a cue (cue), not both")
+    host, then_cue, look_at = fields.optional("host"), fields.optional("then_cue"), fields.optional("look_at")
+    host_name = next(iter(personas), None)  # the first declared host, if any
+    if host is not None:
+        host_name = host.text(max_len=128)
+        if host_name not in personas:
+            raise host.error(f"segment {segment_id!r}: unknown host {host_name!r}; " + (
+                f"the rundown's hosts: {', '.join(personas)}" if personas else
+                "declare the show's hosts under hosts: (name, persona) to name one"))
+    if host_name is not None:
+        persona = personas[host_name]
     common = Segment(id=segment_id, type=kind, line=item.line,  # type: ignore[arg-type]
                      at=at.number(0.0, MAX_SHOW_S) if at else None,
                      cue=cue.text(max_len=80) if cue else None,
-                     max_s=max_s.number(0.0, MAX_SHOW_S, low_open=True) if max_s else None)
+                     max_s=max_s.number(0.0, MAX_SHOW_S, low_open=True) if max_s else None,
+                     host=host_name, then_cue=then_cue.text(max_len=80) if then_cue else None,
+                     look_at=look_at.text(max_len=128) if look_at else None)
     if kind == "line":
         text_node = fields.required("text")
         text = text_node.text(max_len=2000)
@@ -379,7 +473,9 @@ class ShowRunner:
                 "next": segments[self.upcoming].id if self.upcoming < len(segments) else None,
                 "title": self.rundown.title,
                 # The rundown itself, so a console can list it with the current segment marked.
-                "segments": [{"id": s.id, "type": s.type, "at": s.at, "cue": s.cue} for s in segments]}
+                "segments": [{"id": s.id, "type": s.type, "at": s.at, "cue": s.cue,
+                              **({"host": s.host, "then_cue": s.then_cue} if self.rundown.hosts else {})}
+                             for s in segments]}
 
     # -- internals ---------------------------------------------------------------------------------------------
 
@@ -392,7 +488,10 @@ class ShowRunner:
     def _end(self, now: float, reason: EndReason) -> SegmentEnded:
         assert self.current is not None
         index, self.current = self.current, None
-        return SegmentEnded(self.rundown.segments[index], index, self.show_time(now), reason)
+        segment = self.rundown.segments[index]
+        if segment.then_cue is not None and reason in ("done", "skipped", "max_s"):
+            self._cued.add(segment.then_cue)  # the handover: a jump or a stop hands over to no one
+        return SegmentEnded(segment, index, self.show_time(now), reason)
 
     def _begin(self, index: int, now: float, late_s: float = 0.0) -> list[ShowEvent]:
         segment = self.rundown.segments[index]

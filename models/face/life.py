@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from models.dialogue.spec import Node
 from models.face.arkit import INDEX
 from models.face.curves import smoothstep
 
@@ -65,6 +66,19 @@ SWAY_RAD = (math.radians(1.5), math.radians(0.8), math.radians(0.8))
 
 def _interval(rng: np.random.Generator, mean: float, limits: tuple[float, float]) -> float:
     return float(np.clip(rng.lognormal(math.log(mean), 0.4), *limits))
+
+
+def read_targets(node: Node) -> dict[str, Point]:
+    """Named gaze targets from a YAML mapping `NAME: [x, y, z]` (a sidecar config's or a rundown's host's); raises
+    SpecError at the bad entry."""
+    targets: dict[str, Point] = {}
+    for name, child in node.mapping().items():
+        point = [value.number() for value in child.items(3)]
+        try:
+            targets[name] = resolve_target(point, {})
+        except ValueError as exc:
+            raise child.error(f"{exc}, got {point}") from None
+    return targets
 
 
 def resolve_target(target: str | Sequence[float], targets: Mapping[str, Point]) -> Point:
