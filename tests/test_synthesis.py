@@ -180,7 +180,8 @@ def test_worker_processes_load_the_voice_and_speak() -> None:
 
 def test_a_sidecar_with_two_voice_workers_speaks_for_several_avatars(tmp_path: Path) -> None:
     names = ["ana", "ben", "cai"]
-    sidecar = start_sidecar(tmp_path, *(a for name in names for a in ("--avatar", name)), "--voice-workers", "2")
+    sidecar = start_sidecar(tmp_path, *(a for name in names for a in ("--avatar", name)), "--voice-workers", "2",
+                            timeout=180)
     try:
         with BridgeClient(sidecar.control, sidecar.stream) as client:
             client.subscribe()
