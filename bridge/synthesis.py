@@ -5,7 +5,9 @@ piece is a job due when its audio is needed: a take's first piece when the take 
 the audio before it runs out (from when the take's first piece was ready, plus the seconds of the pieces before it:
 measured once synthesized, else estimated from their characters at the rate the take has spoken so far). Workers
 always take the job due soonest, so every avatar's first clause is synthesized before anyone's later sentences.
-Results may come back out of order; a take gets its clips in its own order.
+A take's pieces are synthesized one at a time (its next is not needed before this one is heard, and a second beside
+it would take cores from it); takes go side by side, on as many workers as there are. A take gets its clips in its
+own order.
 
 Two lanes, each with its own queue. Worker processes run a voice that a process can load again: one whose `source`
 is a `VoiceRecipe` (`bridge.server.load_voice` gives its voices one); there synthesis and the face driver use every
@@ -134,6 +136,9 @@ class _Work:
     delivered: int = 0
     started: float | None = None  # when its first piece was ready: its audio plays from about then
     calls: deque[int] = field(default_factory=deque)  # per say/extend not yet reported done: its last piece + 1
+    # A piece of it is being synthesized. One at a time: its next is not needed before this one is heard, and a
+    # second beside it would take cores from it (a lone `say`'s first clause must have the machine to itself).
+    out: bool = False
     closing: bool = False  # no more pieces: finish once all are delivered
     error: str | None = None  # what it finishes with
     ended: bool = False
@@ -245,6 +250,7 @@ class Synthesis:
         return self.processes if self.processes is not None and recipe_of(work.director.voice) else self.thread
 
     def _pump(self, lane: _Lane) -> None:
+        waiting = []  # pieces of takes with a piece out: a take's pieces go one at a time
         while not self.closed and lane.running < lane.width and lane.queue:
             job = heapq.heappop(lane.queue)
             work = job.work
@@ -253,6 +259,9 @@ class Synthesis:
                 continue
             if job.index >= len(work.pieces):  # after a piece that failed
                 continue
+            if work.out:
+                waiting.append(job)
+                continue
             piece, director = work.pieces[job.index], work.director
             recipe = recipe_of(director.voice)
             if lane is self.processes and recipe is not None:
@@ -260,12 +269,16 @@ class Synthesis:
             else:
                 future = lane.executor.submit(_speak_here, director.voice, director.driver, piece)
             lane.running += 1
+            work.out = True
             future.add_done_callback(functools.partial(self._done, lane, job))
+        for job in waiting:
+            heapq.heappush(lane.queue, job)
 
     def _done(self, lane: _Lane, job: _Job, future: Future[list[SpeechClip]]) -> None:
         with self.lock:
             lane.running -= 1
             work = job.work
+            work.out = False
             if not work.ended and job.index < len(work.pieces):
                 try:
                     clips = future.result()
