@@ -166,6 +166,7 @@ def _serve_config(args: argparse.Namespace) -> SidecarConfig:
         FRAME_RATES,
         LLM_FIRST_SENTENCE_S,
         LOOKAHEADS,
+        VOICE_WORKERS,
         AvatarConfig,
         ConfigError,
         SidecarConfig,
@@ -175,6 +176,7 @@ def _serve_config(args: argparse.Namespace) -> SidecarConfig:
     _check_range("--fps", args.fps, FRAME_RATES, "frames per second")
     _check_range("--lookahead", args.lookahead, LOOKAHEADS, "seconds")
     _check_range("--llm-first-sentence-s", args.llm_first_sentence_s, LLM_FIRST_SENTENCE_S, "seconds")
+    _check_range("--voice-workers", args.voice_workers, VOICE_WORKERS, "processes")
     if args.config is None:
         config = SidecarConfig(avatars=[AvatarConfig(name) for name in args.avatar or ["host"]])
     elif args.avatar:
@@ -188,7 +190,7 @@ def _serve_config(args: argparse.Namespace) -> SidecarConfig:
         curve_allow_any=args.curve_allow_any, insecure=args.insecure,
         seed=args.seed, llm_url=args.llm_url, llm_model=args.llm_model, llm_key=args.llm_key,
         preview_host=args.preview_host, preview_token=args.preview_token, device=args.device,
-        media_dirs=_media_dirs(args.media_dir)))
+        voice_workers=args.voice_workers, media_dirs=_media_dirs(args.media_dir)))
     targets = dict(_gaze_target(text) for text in args.gaze_target or [])
     per_avatar = _given(voice=_voice_source(args), voice_config=args.voice_config, persona=args.persona,
                         livelink=args.livelink, vmc=args.vmc, vmc_blend=args.vmc_blend,
@@ -905,6 +907,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="serve the browser preview and operator console (prints its URL)")
     serve.add_argument("--preview-port", type=_port, metavar="N",
                        help="port of the preview (implies --preview; default: the control port + 2, e.g. 5557)")
+    serve.add_argument("--voice-workers", type=int, metavar="N",
+                       help="processes that synthesize speech for all avatars, soonest due first (1 to 64; default: "
+                       "one a CPU core)")
     serve.add_argument("--media-dir", action="append", type=Path, metavar="DIR",
                        help="a folder requests may read rundowns and music from (repeat for more; default: ./media "
                             "and the package's examples)")

@@ -13,6 +13,7 @@ missing or duplicate avatar name, or no avatar left at all is a SpecError: the s
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -55,6 +56,8 @@ VOICE_SAMPLE_RATES = (8000, 192000)
 VOICE_TIMEOUTS_S = (0.1, 600.0)
 #: An environment variable's name (the HTTP voice's api_key_env): the key itself never goes in the file.
 ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+#: Voice worker processes (synthesis and the face driver of voices a process can load): 1 to 64.
+VOICE_WORKERS = (1, 64)
 #: Seeds feed numpy's generators, which take non-negative integers.
 MAX_SEED = 2**32 - 1
 
@@ -64,7 +67,8 @@ _HTTP_VOICE_FIELDS = ("server", "model", "voice", "speed", "format", "sample_rat
                       "api_key_env")
 _SIDECAR_FIELDS = ("control", "stream", "frame_rate", "lookahead", "chunk_samples", "curve_secret_key",
                    "curve_clients", "curve_allow_any", "insecure", "seed", "llm_url", "llm_model", "llm_key",
-                   "preview_port", "preview_host", "preview_token", "device", "media_dirs", "ray", "avatars")
+                   "preview_port", "preview_host", "preview_token", "device", "voice_workers", "media_dirs",
+                   "ray", "avatars")
 _RAY_FIELDS = ("address", "fallback", "timeout_s", "connect_timeout_s")
 #: A Ray address: ray://HOST:PORT (Ray Client, from outside the cluster), HOST:PORT (the GCS, on a node) or auto.
 RAY_ADDRESS = re.compile(r"^(ray://)?(\[[^\]]+\]|[^:/\s]+):\d{1,5}$|^auto$")
@@ -130,6 +134,8 @@ class SidecarConfig:
     preview_host: str = "127.0.0.1"
     preview_token: str | None = None  # what the preview's WebSockets must present; None: a new random one each run
     device: str | None = None  # auto, cpu or cuda; None: AVATAR_BRIDGE_DEVICE or auto (models/device.py)
+    # Processes that synthesize speech for every avatar, soonest due first (bridge/synthesis.py); default: one a core.
+    voice_workers: int = field(default_factory=lambda: min(os.cpu_count() or 1, VOICE_WORKERS[1]))
     media_dirs: list[Path] = field(default_factory=list)  # folders requests may read; []: ./media and examples/
     ray: FleetConfig | None = None  # heavy models on a Ray cluster (docs/scaling.md); None: all in-process
     avatars: list[AvatarConfig] = field(default_factory=lambda: [AvatarConfig("host")])
@@ -191,6 +197,8 @@ def load_config(path: str | Path) -> SidecarConfig:
             raise node.error(f"must be {PREVIEW_TOKEN_RULE}")
     if (node := get("device")) is not None:
         config.device = node.choice(DEVICES)
+    if (node := get("voice_workers")) is not None:
+        config.voice_workers = node.integer(*VOICE_WORKERS)
     if (node := get("media_dirs")) is not None:
         config.media_dirs = [_folder(child, base) for child in node.items(100)]
     if (node := get("ray")) is not None:

@@ -1,9 +1,10 @@
 """The director: turns one avatar's requests into takes on its timeline and runs the avatar's voice and face
 driver for them off the event loop.
 
-Synthesis runs in a worker shared by all avatars (one at a time: takes, and the pieces of a take, are
-synthesized in the order they were given); each clip goes back to the event loop as soon as it is ready, so the
-first clause plays while later sentences are synthesized. Inline tags (`[happy]`, `[sad:0.6]`, `<wave>`) are
+Synthesis runs on the sidecar's voice workers (bridge.synthesis: each piece of a take is due when its audio is
+needed, and the soonest due goes first, whichever avatar it is for), or inline offline; each clip goes back to the
+event loop as soon as it is ready and in its take's order, so the first clause plays while later sentences are
+synthesized. Inline tags (`[happy]`, `[sad:0.6]`, `<wave>`) are
 parsed here: the voice gets the words only, each sentence in the voice style of the emotion in effect at its
 first word (models.face.tags.voice_runs), and the take keeps the tags as marks for the layers that act on them.
 """
@@ -11,18 +12,18 @@ first word (models.face.tags.voice_runs), and the take keeps the tags as marks f
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Collection, Iterator
-from concurrent.futures import Executor
+from collections.abc import Callable, Collection
 from dataclasses import replace
 
 from bridge.performer import Clock
+from bridge.synthesis import Piece, Synthesis, speak
 from bridge.timeline import AvatarTimeline
 from models.errors import RequestError
 from models.face.drivers import FaceDriver, SpeechClip
 from models.face.emotion import check_emotion, voice_style
 from models.face.tags import Script, VoiceRun, parse_tags, voice_runs
 from models.take import Take
-from models.tts import Voice, VoiceStyle, words_of
+from models.tts import Voice, split_for_streaming, words_of
 
 log = logging.getLogger(__name__)
 
@@ -44,26 +45,20 @@ def script_of(text: str, literal: bool = False, gestures: Collection[str] | None
     return script
 
 
-def speak(voice: Voice, driver: FaceDriver, text: str, style: VoiceStyle = VoiceStyle()) -> Iterator[SpeechClip]:
-    """Voice then face driver, one clip per clause or sentence, computed only as the iterator is consumed."""
-    for segment in voice.synthesize(text, style):
-        yield driver.animate(segment)
-
-
 class Director:
     """Creates one avatar's takes and feeds them speech clips."""
 
     def __init__(self, timeline: AvatarTimeline, voice: Voice, driver: FaceDriver, clock: Clock,
-                 executor: Executor | None = None, post: Post = run_now,
+                 synthesis: Synthesis | None = None, post: Post = run_now,
                  gestures: Collection[str] | None = None) -> None:
         self.timeline = timeline
         self.voice = voice
         self.driver = driver
         self.clock = clock
-        self.executor = executor  # None: synthesize inline (offline render)
+        self.synthesis = synthesis  # None: synthesize inline (offline render)
         self.post = post
         self.gestures = gestures  # the gesture names `<tags>` may use; None: any
-        self.stopped = False  # the sidecar is shutting down: the worker stops between clips
+        self.stopped = False  # the sidecar is shutting down: the workers stop between pieces
 
     def stop(self) -> None:
         """Shutting down: synthesis stops after the clip in progress and nothing more is posted to the loop."""
@@ -81,7 +76,7 @@ class Director:
         script = script_of(text, literal, self.gestures)
         take = self.timeline.new_take(script.text, emotion, script.marks)
         self.timeline.piece_queued(take)
-        self._run(self._synthesize, take, voice_runs(script, take.emotion or "neutral"), True)
+        self._queue(take, voice_runs(script, take.emotion or "neutral"), True)
         log.info("take queued", extra={"avatar": take.avatar, "take": take.id, "chars": len(text)})
         return take
 
@@ -93,7 +88,7 @@ class Director:
             check_emotion(emotion)
         take = self.timeline.new_take(transcript, emotion)
         self.timeline.piece_queued(take)
-        self._run(self._synthesize, take, [VoiceRun(transcript, take.emotion or "neutral", 1.0, 0)], True)
+        self._queue(take, [VoiceRun(transcript, take.emotion or "neutral", 1.0, 0)], True, split=False)
         return take
 
     def open_take(self, emotion: str | None = None) -> Take:
@@ -112,23 +107,31 @@ class Director:
         offset = len(words_of(take.text))
         self.timeline.extend(take, script.text, (replace(m, word=m.word + offset) for m in script.marks))
         self.timeline.piece_queued(take)
-        self._run(self._synthesize, take, voice_runs(script, emotion, intensity), False)
+        self._queue(take, voice_runs(script, emotion, intensity), False)
 
     def close(self, take: Take, error: str | None = None) -> None:
         """No more pieces: the take ends after the audio of the pieces already given."""
-        self._run(self.post, self._finish, take, error)
+        if self.synthesis is None:
+            self.post(self._finish, take, error)
+        else:
+            self.synthesis.close(self, take, error)
 
     def interrupt(self) -> float:
         cut = self.timeline.interrupt(self.clock.now())
+        if self.synthesis is not None:
+            self.synthesis.drop_cut()
         log.info("interrupted", extra={"avatar": self.timeline.avatar, "pts": round(cut, 4)})
         return cut
 
-    def _run(self, fn: Callable[..., object], *args: object) -> None:
-        # One worker: takes, and the pieces of a take, are synthesized in the order they were given.
-        if self.executor is None:
-            fn(*args)
-        else:
-            self.executor.submit(fn, *args)
+    def _queue(self, take: Take, runs: list[VoiceRun], finish: bool, split: bool = True) -> None:
+        """Synthesize runs of a take: inline, or on the workers as the pieces the voice says one at a time (a
+        recording's one run unsplit: it says what it has whatever it is asked)."""
+        if self.synthesis is None:
+            self._synthesize(take, runs, finish)
+            return
+        pieces = [Piece(text, voice_style(run.emotion, run.intensity))
+                  for run in runs for text in (split_for_streaming(run.text) if split else [run.text])]
+        self.synthesis.queue(self, take, pieces, finish)
 
     def _synthesize(self, take: Take, runs: list[VoiceRun], finish: bool) -> None:
         error = None

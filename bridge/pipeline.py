@@ -26,6 +26,7 @@ from bridge.director import Director, Post, run_now
 from bridge.live_audio import LiveAudioIn
 from bridge.music import MusicDesk
 from bridge.performer import Clock, Performer
+from bridge.synthesis import Synthesis
 from bridge.timeline import AvatarTimeline, Publish
 from models.body.avatar import AvatarBody, GestureScheduled, check_gesture_word
 from models.body.gestures import get_gesture, load_library
@@ -121,7 +122,7 @@ def shipped_live_driver() -> AudioDriver:
 
 def build_avatar(config: AvatarConfig, seed: int, voice: Voice, performer: Performer, clock: Clock,
                  music: MusicDesk, library: dict[str, MotionClip], driver: FaceDriver | None = None,
-                 synthesis: Executor | None = None, post: Post = run_now,
+                 synthesis: Synthesis | None = None, post: Post = run_now,
                  gestures: Collection[str] | None = None, live_driver: Callable[[], AudioDriver] | None = None,
                  live: Executor | None = None, idles: IdleChoir | None = None) -> AvatarPipeline:
     """One avatar's pipeline from its config, on the performer (seed: the config's, or the one given); `idles`: the
@@ -149,12 +150,12 @@ def build_avatar(config: AvatarConfig, seed: int, voice: Voice, performer: Perfo
 
 def build_pipeline(avatars: Sequence[AvatarConfig], voices: Callable[[AvatarConfig], Voice], publish: Publish,
                    clock: Clock, *, frame_rate: float = 60.0, lookahead: float = 0.1, chunk_samples: int = 512,
-                   seed: int = 0, synthesis: Executor | None = None, post: Post = run_now,
+                   seed: int = 0, synthesis: Synthesis | None = None, post: Post = run_now,
                    music: MusicDesk | None = None, gestures: Collection[str] | None = None,
                    drivers: Mapping[str, FaceDriver] | None = None, run_id: str | None = None,
                    live_driver: Callable[[], AudioDriver] | None = None, live: Executor | None = None) -> Pipeline:
     """Every avatar's pipeline on one performer. `voices` gives each avatar its (shared, loaded once) voice;
-    `synthesis` is the voice worker (None: synthesize inline, offline); `post` hands results back to the event
+    `synthesis` the voice workers (None: synthesize inline, offline); `post` hands results back to the event
     loop; `music` the music desk (default: decode and track inline); `run_id` the sidecar run's id (None: a new one);
     `live_driver` the face driver of live audio in (default: the shipped model) and `live` its worker (None:
     inline)."""

@@ -24,7 +24,15 @@ import zmq
 import zmq.asyncio
 
 from bridge.camera_in import CameraIn, CameraSetup
-from bridge.config import AvatarConfig, ConfigError, SidecarConfig, SkippedAvatar, VoiceSource, read_personas
+from bridge.config import (
+    VOICE_WORKERS,
+    AvatarConfig,
+    ConfigError,
+    SidecarConfig,
+    SkippedAvatar,
+    VoiceSource,
+    read_personas,
+)
 from bridge.dialogue import DialogueService
 from bridge.director import run_now
 from bridge.fleet import FleetConfig
@@ -41,6 +49,7 @@ from bridge.sinks.livelink import LiveLinkSink, parse_address
 from bridge.sinks.vmc import VmcSink
 from bridge.sinks.vmc import parse_address as parse_vmc_address
 from bridge.sinks.zmq_pub import SEND_HWM, ZmqPubSink
+from bridge.synthesis import Synthesis, VoiceRecipe, recipe_of
 from models.body.dance import warm_up
 from models.body.gestures import REQUIRED as GESTURES
 from models.dialogue.persona import Persona
@@ -62,7 +71,13 @@ LoadVoice = Callable[[VoiceSource, Path | None], Voice]
 def load_voice(model: VoiceSource = None, config: Path | None = None) -> Voice:
     """A Piper voice (None: the bundled one) and its .onnx.json (None: beside the .onnx), or an HTTP server's voice
     (`HttpVoiceConfig`, docs/voices.md). A missing file, a file that is not a Piper voice, a missing key or device
-    is a ConfigError that says what to do."""
+    is a ConfigError that says what to do. The voice's `source` is how a worker process loads it again."""
+    voice = _load_voice(model, config)
+    voice.source = VoiceRecipe(model, config)  # type: ignore[attr-defined]
+    return voice
+
+
+def _load_voice(model: VoiceSource, config: Path | None) -> Voice:
     from models.device import DeviceError
     from models.tts.piper_voice import PiperTTS
 
@@ -179,9 +194,17 @@ class Sidecar:
                                         config.llm_model, config.llm_key,
                                         {a.name: a.llm_first_sentence_s for a in config.avatars}, personas,
                                         self.fleet.embedder() if self.fleet is not None else None)
-        # Speech has one worker thread (onnxruntime releases the GIL); music its own (a dance never holds up speech,
-        # nor speech a dance) and the beat tracker its own process: librosa's numba code holds the GIL for seconds.
-        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="voice") if workers else None
+        if not VOICE_WORKERS[0] <= config.voice_workers <= VOICE_WORKERS[1]:
+            raise ConfigError(f"voice_workers must be from {VOICE_WORKERS[0]} to {VOICE_WORKERS[1]}, got "
+                              f"{config.voice_workers}")
+        # Speech has its worker processes (each with its copy of the voices a process can load; none when no voice
+        # can be) and a thread for the others; music its own thread (a dance never holds up speech, nor speech a
+        # dance) and the beat tracker its own process: librosa's numba code holds the GIL for seconds.
+        recipes = {recipe for voice in self.voices.values() if (recipe := recipe_of(voice)) is not None}
+        # A fleet's voices wait on the network, not on a core: a thread for each avatar keeps them all asking.
+        threads = len(config.avatars) if self.fleet is not None else 1
+        self.synthesis = Synthesis(config.voice_workers if recipes else 0, recipes, threads=threads) \
+            if workers else None
         self.music_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="music") if workers else None
         # Live audio's face model has its own worker: a chunk never waits behind a sentence being synthesized.
         self.live_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="live") if workers else None
@@ -191,7 +214,7 @@ class Sidecar:
         self.pipeline = build_pipeline(
             config.avatars, lambda avatar: self.voices[avatar.name], self.hub, self.clock,
             frame_rate=config.frame_rate, lookahead=config.lookahead, chunk_samples=config.chunk_samples,
-            seed=config.seed, synthesis=self.executor, post=post, gestures=GESTURES,
+            seed=config.seed, synthesis=self.synthesis, post=post, gestures=GESTURES,
             music=MusicDesk(self.clock, self.music_executor, post, self.tracker), run_id=self.run_id,
             live=self.live_executor, live_driver=self._fleet_live_driver() if self.fleet is not None else None)
         self.performer = self.pipeline.performer
@@ -293,6 +316,8 @@ class Sidecar:
         await loop.run_in_executor(None, self.dialogue.load, self.pipeline.avatars, self.clock, self._post)
         if self.tracker is not None:
             self.tracker.submit(warm_up)  # numba compiles the beat tracker now, not on the first dance
+        if self.synthesis is not None:  # the voice workers start and load their voices before the first `say`
+            await asyncio.gather(*(asyncio.wrap_future(pid) for pid in self.synthesis.start()))
         self.bind()
         if self.config.preview_port is not None:
             try:
@@ -379,10 +404,12 @@ class Sidecar:
             # exit until it finished: end it now. ProcessPoolExecutor has no public way before Python 3.14.
             for process in list(getattr(self.tracker, "_processes", {}).values()):
                 process.terminate()
-        # Waits for the clip being synthesized (a fraction of a second), so no worker posts to a closed loop.
-        for executor in (self.executor, self.live_executor, self.music_executor, self.tracker):
+        # Waits for the pieces being synthesized (a fraction of a second), so no worker posts to a closed loop.
+        if self.synthesis is not None:
+            self.synthesis.shutdown()
+        for executor in (self.live_executor, self.music_executor, self.tracker):
             if executor is not None:
-                executor.shutdown(wait=executor in (self.executor, self.live_executor), cancel_futures=True)
+                executor.shutdown(wait=executor is self.live_executor, cancel_futures=True)
         self.hub.close()
         if self.preview is not None:
             self.preview.close()

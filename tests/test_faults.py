@@ -8,11 +8,13 @@ bounded state (test_bounded_state), requests at the door (test_protocol, test_co
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import Future
 
 from bridge.performer import VirtualClock
 from bridge.pipeline import Pipeline, one_avatar
 from bridge.protocol import Event, PingRequest
 from bridge.sinks import Hub, Recorder
+from bridge.synthesis import Synthesis
 from bridge.timeline import VOICE_BUSY_S
 from tests.fake_voice import FakeVoice
 
@@ -21,19 +23,26 @@ class HeldVoice:
     """The voice worker, run by the test: a job waits until `run_all` (a voice busy for as long as the test says)."""
 
     def __init__(self) -> None:
-        self.jobs: list[Callable[[], object]] = []
+        self.jobs: list[tuple[Future[object], Callable[[], object]]] = []
 
-    def submit(self, fn: Callable[..., object], *args: object) -> None:
-        self.jobs.append(lambda: fn(*args))
+    def submit(self, fn: Callable[..., object], *args: object) -> Future[object]:
+        future: Future[object] = Future()
+        self.jobs.append((future, lambda: fn(*args)))
+        return future
 
     def run_all(self) -> None:
         while self.jobs:
-            self.jobs.pop(0)()
+            future, job = self.jobs.pop(0)
+            try:
+                future.set_result(job())
+            except Exception as exc:
+                future.set_exception(exc)
 
 
 def held_pipeline() -> tuple[Pipeline, VirtualClock, HeldVoice, Recorder]:
     clock, worker, recorder = VirtualClock(10.0), HeldVoice(), Recorder()
-    pipeline = one_avatar(FakeVoice(), Hub([recorder]), clock, synthesis=worker)  # type: ignore[arg-type]
+    pipeline = one_avatar(FakeVoice(), Hub([recorder]), clock,
+                          synthesis=Synthesis(thread=worker))  # type: ignore[arg-type]
     return pipeline, clock, worker, recorder
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -13,6 +12,7 @@ from bridge.performer import VirtualClock
 from bridge.pipeline import one_avatar
 from bridge.protocol import Phonemes, Words
 from bridge.sinks import Hub, Recorder
+from bridge.synthesis import Synthesis
 from models.dialogue.llm import SentenceSplitter
 from models.tts import (
     FIRST_CLAUSE_MAX_CHARS,
@@ -117,13 +117,16 @@ def test_an_interrupted_run_on_stops_the_voice_within_one_piece(voice) -> None: 
         fn(*args)
         first_clip.set()
 
-    with ThreadPoolExecutor(1) as synthesis:
+    synthesis = Synthesis()
+    try:
         pipeline = one_avatar(counting, Hub([Recorder()]), VirtualClock(10.0), synthesis=synthesis, post=post)
         director = pipeline.directors["host"]
         take = director.say(LONG)
         assert first_clip.wait(60)
         director.interrupt()
         finished_at_cut = counting.finished
+    finally:
+        synthesis.shutdown()
     # The worker is done (the executor joined): it finished at most the piece it was synthesizing at the cut.
     assert take.cut_pts is not None
     assert counting.finished <= finished_at_cut + 1 < len(split_for_streaming(LONG))
