@@ -133,7 +133,8 @@ def busy_replica(deployment: str, timeout_s: float) -> str:
 
 def test_a_killed_replica_s_requests_move_to_the_other(cluster: LocalCluster) -> None:
     """Five avatars keep both Synthesis replicas busy (one request each, the rest queued); a replica is killed
-    while it says a piece: that request is tried again on the other, every line is said whole, and Serve starts a new replica."""
+    while it says a piece: that request is tried again on the other, every line is said whole, and Serve starts a
+    new replica."""
     names = ("a", "b", "c", "d", "e")
     sidecar = sidecar_on(cluster, *names)
     recorder = Recorder()
