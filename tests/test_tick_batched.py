@@ -18,6 +18,7 @@ from models.body.gestures import load_library
 from models.body.idle import Idle, IdleChoir
 from models.body.pose import BodyPose, PoseBatch, compose, compose_batch, smoothstep
 from models.body.skeleton import INDEX, NUM_JOINTS
+from models.face.curves import smoothstep as face_smoothstep
 from tests.fake_voice import FakeVoice
 
 
@@ -215,3 +216,14 @@ def test_avatars_on_one_performer_get_the_frames_each_gets_alone(monkeypatch: py
     monkeypatch.setattr(avatar, "_with_speech", layer_by_layer)
     assert _frames(configs, lines, 240) == together
     assert max(depths) >= 2 and depths.count(0) > 0  # overlapping clips and silent avatars were both there
+
+
+def test_the_face_eases_one_number_as_it_eases_an_array() -> None:
+    xs = [-0.0, 0.0, 1.0, -1e-300, 1.0 + 1e-16, float("nan"), float("inf"), -float("inf")]
+    xs += list(np.random.default_rng(3).uniform(-0.5, 1.5, 500))
+    for x in xs:
+        one, reference = face_smoothstep(float(x)), np.clip(np.float64(x), 0.0, 1.0)
+        reference = reference * reference * (3.0 - 2.0 * reference)
+        assert type(one) is np.float64
+        np.testing.assert_array_equal(one, reference)
+        assert np.signbit(one) == np.signbit(reference)
