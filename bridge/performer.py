@@ -2,7 +2,8 @@
 
 It ticks at a fixed rate; each tick advances every avatar's timeline (the audio that falls due goes out),
 samples the avatar's layers at t = now + lookahead (pure functions of t, composited in order into one
-`AvatarPose`) and publishes the frame with pts = t: the face, the body's pose, and the skeleton now and then.
+`AvatarPose`) and publishes the frame with pts = t: every avatar's face first, then the bodies' poses (and the
+skeleton now and then).
 Wire messages of frames are built here and nowhere else. The same `tick(now)` runs under the real clock (`run`)
 and under a virtual clock (offline render, tests).
 """
@@ -106,6 +107,7 @@ class Performer:
     def tick(self, now: float) -> None:
         t = now + self.lookahead
         self.last_pts = t
+        poses = []
         for name, avatar in self._avatars.items():
             timeline = avatar.timeline
             timeline.advance(now)
@@ -116,6 +118,9 @@ class Performer:
             np.clip(face.weights, 0.0, 1.0, out=face.weights)
             self.publish(FaceFrame(name, timeline.next_seq("face"), t, face_weights_to_bytes(face.weights),
                                    face.head.tolist(), face.eyes.tolist()))
+            poses.append(pose)
+        # The bodies after every timeline has advanced: a body may be posed together with the others' (BodyChoir).
+        for (name, avatar), pose in zip(self._avatars.items(), poses, strict=True):
             for layer in avatar.body:
                 layer.apply(t, pose)
             if pose.body is not None:

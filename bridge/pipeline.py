@@ -28,9 +28,8 @@ from bridge.music import MusicDesk
 from bridge.performer import Clock, Performer
 from bridge.synthesis import Synthesis
 from bridge.timeline import AvatarTimeline, Publish
-from models.body.avatar import AvatarBody, GestureScheduled, check_gesture_word
+from models.body.avatar import AvatarBody, BodyChoir, GestureScheduled, check_gesture_word
 from models.body.gestures import get_gesture, load_library
-from models.body.idle import IdleChoir
 from models.body.pose import MotionClip
 from models.face.audio_face import shared_model
 from models.face.avatar import AvatarFace, MouthLayer
@@ -124,7 +123,7 @@ def build_avatar(config: AvatarConfig, seed: int, voice: Voice, performer: Perfo
                  music: MusicDesk, library: dict[str, MotionClip], driver: FaceDriver | None = None,
                  synthesis: Synthesis | None = None, post: Post = run_now,
                  gestures: Collection[str] | None = None, live_driver: Callable[[], AudioDriver] | None = None,
-                 live: Executor | None = None, idles: IdleChoir | None = None) -> AvatarPipeline:
+                 live: Executor | None = None, bodies: BodyChoir | None = None) -> AvatarPipeline:
     """One avatar's pipeline from its config, on the performer (seed: the config's, or the one given); `idles`: the
     performer's avatars' idles, sampled together (None: this one alone)."""
     timeline = performer.add_avatar(config.name, voice.sample_rate)
@@ -136,7 +135,7 @@ def build_avatar(config: AvatarConfig, seed: int, voice: Voice, performer: Perfo
         timeline.event("gesture", gesture.stroke, gesture.take, name=gesture.name,
                        start_pts=round(gesture.start, 6), end_pts=round(gesture.end, 6))
 
-    body = AvatarBody(library, lambda: performer.next_pts(clock.now()), seed, announce, idles)
+    body = AvatarBody(library, lambda: performer.next_pts(clock.now()), seed, announce, choir=bodies)
     for layer in (face, mouth, body):
         timeline.subscribe(layer.on_take)
     puppet = Puppet()
@@ -164,11 +163,11 @@ def build_pipeline(avatars: Sequence[AvatarConfig], voices: Callable[[AvatarConf
     performer = Performer(publish, frame_rate, lookahead, chunk_samples, run_id)
     music = music or MusicDesk(clock, post=post)
     library = load_library()
-    built, idles = {}, IdleChoir()
+    built, bodies = {}, BodyChoir()
     for i, config in enumerate(avatars):
         built[config.name] = build_avatar(config, seed + SEED_STRIDE * i, voices(config), performer, clock, music,
                                           library, (drivers or {}).get(config.name), synthesis, post, gestures,
-                                          live_driver, live, idles)
+                                          live_driver, live, bodies)
     return Pipeline(clock, performer, built, music)
 
 

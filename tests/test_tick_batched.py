@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
-from models.body import quat
+from bridge.config import AvatarConfig
+from bridge.performer import VirtualClock
+from bridge.pipeline import build_pipeline
+from bridge.protocol import FaceFrame, PoseFrame
+from bridge.sinks import Hub, Recorder
+from models.body import avatar, quat
 from models.body.authoring import ELBOW_AXIS_LEFT, side_axis
-from models.body.avatar import AvatarBody
-from models.body.cospeech import SETTLE_S, Beat, CoSpeech, beat_elevation, co_speech
+from models.body.avatar import _SPEECH, AvatarBody
+from models.body.cospeech import SETTLE_S, Beat, CoSpeech, beat_elevation, co_speech, sample_many
 from models.body.gestures import load_library
 from models.body.idle import Idle, IdleChoir
-from models.body.pose import BodyPose, smoothstep
-from models.body.skeleton import INDEX
+from models.body.pose import BodyPose, PoseBatch, compose, compose_batch, smoothstep
+from models.body.skeleton import INDEX, NUM_JOINTS
+from models.face.curves import smoothstep as face_smoothstep
+from tests.fake_voice import FakeVoice
 
 
 def test_an_idle_choir_poses_each_avatar_as_its_idle_alone() -> None:
@@ -109,3 +117,113 @@ def test_quaternion_products_are_the_hamilton_formulas_term_by_term() -> None:
         product = quat.mul(a, b)
         assert product.dtype == np.float32
         np.testing.assert_array_equal(product, _mul_component_by_component(a, b))
+
+
+def _compose_joint_by_joint(base: BodyPose, layer: BodyPose, mask: np.ndarray, weight: float,
+                            additive: bool) -> BodyPose:
+    """compose as it was written before it took batches (only the joints with weight blended): the reference."""
+    w = np.clip(np.asarray(mask, dtype=np.float32) * np.float32(weight), 0.0, 1.0)
+    active = w > 0.0
+    rotations = base.rotations.copy()
+    if additive:
+        rotations[active] = quat.mul(quat.scale(layer.rotations[active], w[active]), base.rotations[active])
+        root = base.root + w[0] * layer.root
+    else:
+        rotations[active] = quat.slerp(base.rotations[active], layer.rotations[active], w[active])
+        root = base.root + w[0] * (layer.root - base.root)
+    return BodyPose(root, rotations)
+
+
+def test_a_batch_of_layers_blends_each_as_compose_did_alone() -> None:
+    rng = np.random.default_rng(11)
+    bases = [BodyPose(rng.normal(size=3), quat.normalize(rng.normal(size=(NUM_JOINTS, 4)))) for _ in range(5)]
+    layers = [BodyPose(rng.normal(size=3), quat.normalize(rng.normal(size=(NUM_JOINTS, 4)))) for _ in range(5)]
+    weights = np.array([0.0, 1e-3, 0.37, 1.0, 1.5])
+    for mask in (_SPEECH, np.where(rng.random(NUM_JOINTS) < 0.5, rng.random(NUM_JOINTS), 0.0), np.ones(NUM_JOINTS)):
+        for additive in (False, True):
+            together = compose_batch(PoseBatch(np.stack([b.root for b in bases]),
+                                               np.stack([b.rotations for b in bases])),
+                                     PoseBatch(np.stack([x.root for x in layers]),
+                                               np.stack([x.rotations for x in layers])), mask, weights, additive)
+            for i, (base, layer) in enumerate(zip(bases, layers, strict=True)):
+                alone = _compose_joint_by_joint(base, layer, mask, float(weights[i]), additive)
+                np.testing.assert_array_equal(together[i].root, alone.root)
+                np.testing.assert_array_equal(together[i].rotations, alone.rotations)
+                np.testing.assert_array_equal(compose(base, layer, mask, float(weights[i]), additive).rotations,
+                                              alone.rotations)
+
+
+def test_co_speech_of_many_utterances_samples_each_as_it_did_alone() -> None:
+    beats = (Beat(0.4, ("Right",), 0.7), Beat(1.1, ("Left", "Right"), 1.0), Beat(1.3, ("Left",), 0.5),
+             Beat(2.6, ("Right",), 0.9))
+    motions = [CoSpeech(beats[seed % 3:], ((0.2, 1.5), (1.9, 3.0))[: 1 + seed % 2], seed=seed,
+                        intensity=0.5 + 0.1 * seed) for seed in range(5)] + [co_speech([], [], seed=3)]
+    for t in np.arange(-0.5, 4.0, 1 / 30):
+        taus = np.array([t - 0.3 * i for i in range(len(motions))])
+        together = sample_many(motions, taus)
+        for i, motion in enumerate(motions):
+            np.testing.assert_array_equal(together[i], _co_speech_one_beat_at_a_time(motion, taus[i]).rotations)
+
+
+def _frames(configs: list[AvatarConfig], lines: dict[str, str], ticks: int) -> dict[tuple[str, str], list]:
+    """Face and pose frames of the avatars on one performer: speaking, one waving, one turning its gaze."""
+    clock, recorder = VirtualClock(), Recorder()
+    pipeline = build_pipeline(configs, lambda config: FakeVoice(), Hub([recorder]), clock, run_id="r")
+    for name, one in pipeline.avatars.items():
+        if name in lines:
+            one.director.say(lines[name])
+    performer = pipeline.performer
+    for k in range(ticks):
+        if k == 40 and "b" in pipeline.avatars:
+            pipeline.avatars["b"].body.gesture("wave", performer.next_pts(clock.t))
+        if k == 60 and "c" in pipeline.avatars:
+            pipeline.avatars["c"].body.look_at(performer.next_pts(clock.t), (0.6, 0.1, 1.0))
+        performer.tick(clock.t)
+        clock.t += performer.period
+    frames: dict[tuple[str, str], list] = {}
+    for m in recorder.messages:
+        if isinstance(m, FaceFrame):
+            frames.setdefault((m.avatar, "face"), []).append((m.seq, m.pts, m.weights, m.head, m.eyes))
+        elif isinstance(m, PoseFrame):
+            frames.setdefault((m.avatar, "pose"), []).append((m.seq, m.pts, m.root, m.rotations))
+    return frames
+
+
+def test_avatars_on_one_performer_get_the_frames_each_gets_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    configs = [AvatarConfig(name, seed=seed) for name, seed in (("a", 0), ("b", 7), ("c", 1000), ("d", 42))]
+    lines = {"a": "Hello there friends, welcome to the show. And now the weather, which is fine.",
+             "b": "One two three four five six seven.", "c": "Yes. No. Maybe, maybe not, who knows."}
+    together = _frames(configs, lines, 240)
+    assert len(together) == 8
+    for config in configs:
+        alone = _frames([config], lines, 240)
+        for kind in ("face", "pose"):
+            assert together[config.name, kind] == alone[config.name, kind], (config.name, kind)
+
+    depths: list[int] = []
+
+    def layer_by_layer(poses: list[BodyPose], speech: list, t: float) -> list[BodyPose]:
+        """The co-speech layers added one at a time, as AvatarBody.pose did before bodies were posed together."""
+        depths.extend(len(mine) for mine in speech)
+        out = []
+        for pose, mine in zip(poses, speech, strict=True):
+            for s, w in mine:
+                pose = _compose_joint_by_joint(pose, _co_speech_one_beat_at_a_time(s.motion, t - s.offset), _SPEECH,
+                                               w, additive=True)
+            out.append(pose)
+        return out
+
+    monkeypatch.setattr(avatar, "_with_speech", layer_by_layer)
+    assert _frames(configs, lines, 240) == together
+    assert max(depths) >= 2 and depths.count(0) > 0  # overlapping clips and silent avatars were both there
+
+
+def test_the_face_eases_one_number_as_it_eases_an_array() -> None:
+    xs = [-0.0, 0.0, 1.0, -1e-300, 1.0 + 1e-16, float("nan"), float("inf"), -float("inf")]
+    xs += list(np.random.default_rng(3).uniform(-0.5, 1.5, 500))
+    for x in xs:
+        one, reference = face_smoothstep(float(x)), np.clip(np.float64(x), 0.0, 1.0)
+        reference = reference * reference * (3.0 - 2.0 * reference)
+        assert type(one) is np.float64
+        np.testing.assert_array_equal(one, reference)
+        assert np.signbit(one) == np.signbit(reference)

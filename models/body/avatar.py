@@ -10,17 +10,18 @@ sampled at the frame's pts from timelines set up ahead, when the avatar's timeli
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
-from models.body.cospeech import CoSpeech, co_speech
+from models.body.cospeech import CoSpeech, co_speech, sample_many
 from models.body.dance import Dance
 from models.body.gestures import get_gesture
 from models.body.idle import Idle, IdleChoir
 from models.body.lookat import LookAtTrack, look_at
-from models.body.pose import BodyPose, ClipInstance, MotionClip, compose, smoothstep
+from models.body.pose import BodyPose, ClipInstance, MotionClip, PoseBatch, compose, compose_batch, smoothstep
 from models.body.skeleton import mask
 from models.layers import AvatarPose
 from models.take import ClipPlaced, MarkAdded, SynthesisDone, Take, TakeEnded, TakeEvent, TakeStarted
@@ -93,18 +94,20 @@ class AvatarBody:
     """One avatar's body: a layer (`apply(t, pose)` sets `pose.body`) that follows its timeline's takes.
 
     `now` gives the first pts not yet published (a gesture placed for a word already near eases in from there);
-    `announce` is told of every gesture placed; `idles` samples its idle together with other avatars' (None: alone).
+    `announce` is told of every gesture placed; `choir` poses it together with other avatars' bodies (None: alone,
+    with its idle on `idles` if given).
     """
 
     def __init__(self, library: dict[str, MotionClip], now: Callable[[], float], seed: int = 0,
                  announce: Callable[[GestureScheduled], None] = lambda gesture: None,
-                 idles: IdleChoir | None = None) -> None:
+                 idles: IdleChoir | None = None, choir: BodyChoir | None = None) -> None:
         self.library = library
         self.now = now
         self.seed = seed
         self.announce = announce
         self.idle = Idle(seed)
-        self._idle = idles.join(self.idle) if idles is not None else self.idle.sample
+        choir = choir if choir is not None else BodyChoir(idles)
+        self._idle = choir.idles.join(self.idle)
         self.gestures: list[_Gesture] = []
         self.speaking: list[_Speech] = []
         self.dances: dict[str, Dance] = {}  # by take id
@@ -113,6 +116,7 @@ class AvatarBody:
         self._by_mark: dict[tuple[str, int], GestureScheduled] = {}
         self._clips_seen = 0
         self._takes: list[Take] = []  # the last two takes that started, newest last (marks, clips and dances)
+        self._pose = choir.join(self)
 
     # -- requests -------------------------------------------------------------------------------------------------
 
@@ -197,6 +201,10 @@ class AvatarBody:
 
     def pose(self, t: float) -> BodyPose:
         """The composited body at pts t."""
+        return self._pose(t)
+
+    def _below_speech(self, t: float) -> tuple[BodyPose, list[tuple[_Speech, float]]]:
+        """The pose under the co-speech layers at t (idle, dance, gestures) and those layers with their weights."""
         pose = self._idle(t)
         for take in self._takes:
             dance = self.dances.get(take.id)
@@ -211,10 +219,15 @@ class AvatarBody:
                 pose = compose(pose, g.placed.clip.sample(t - g.placed.start), g.placed.clip.mask, w)
                 if (g.placed.clip.mask * _ARMS).any():
                     arms_taken = max(arms_taken, w)
+        speech = []
         for s in self.speaking:
             w = (1.0 - arms_taken) * _release(s.take, t)
             if s.offset - 1.0 < t < s.end and w > 0.0:
-                pose = compose(pose, s.motion.sample(t - s.offset), _SPEECH, w, additive=True)
+                speech.append((s, w))
+        return pose, speech
+
+    def _above_speech(self, t: float, pose: BodyPose) -> BodyPose:
+        """The chest's share of the gaze over the pose at t; then what has played out by t is forgotten."""
         if self.gaze is not None:
             pose = compose(pose, look_at(pose, self.gaze.direction(t)), _CHEST, 1.0)
         # Forget what has played out (frames are sampled in time order: nothing before t is asked again).
@@ -226,3 +239,53 @@ class AvatarBody:
 
     def apply(self, t: float, pose: AvatarPose) -> None:
         pose.body = self.pose(t)
+
+
+class BodyChoir:
+    """The bodies of many avatars, posed together: the first body asked for a pts poses them all, the idles in one
+    numpy pass and the co-speech layers of every body in one sampling pass and one blend per layer depth; the
+    others get theirs. Only the last pts and its poses are kept (a memo of pure functions of t: a body gets what it
+    would alone). The performer samples bodies after every avatar's timeline has advanced to the tick, so what
+    any body knows of the frame is known when the first one is asked."""
+
+    def __init__(self, idles: IdleChoir | None = None) -> None:
+        self.idles = idles if idles is not None else IdleChoir()
+        self._bodies: list[AvatarBody] = []
+        self._t = math.nan
+        self._poses: list[BodyPose] = []
+
+    def join(self, body: AvatarBody) -> Callable[[float], BodyPose]:
+        """Add a body; returns its sampler (pts -> that body's pose)."""
+        i = len(self._bodies)
+        self._bodies.append(body)
+        self._t = math.nan
+        return lambda t: self._sample(t)[i]
+
+    def _sample(self, t: float) -> list[BodyPose]:
+        if t != self._t:
+            below = [body._below_speech(t) for body in self._bodies]
+            poses = _with_speech([pose for pose, _ in below], [speech for _, speech in below], t)
+            self._poses = [body._above_speech(t, pose) for body, pose in zip(self._bodies, poses, strict=True)]
+            self._t = t
+        return self._poses
+
+
+def _with_speech(poses: list[BodyPose], speech: list[list[tuple[_Speech, float]]], t: float) -> list[BodyPose]:
+    """Each pose with its co-speech layers added in order: every layer sampled in one pass, then the first layer of
+    every pose blended in one batch, the second layer of the poses that have two in another, and so on."""
+    layers = [(s, w) for mine in speech for s, w in mine]
+    if not layers:
+        return poses
+    deltas = sample_many([s.motion for s, _ in layers], np.array([t - s.offset for s, _ in layers]))
+    first = np.cumsum([0] + [len(mine) for mine in speech])  # each pose's first row of `deltas`
+    poses = list(poses)
+    for depth in range(max(len(mine) for mine in speech)):
+        which = [i for i, mine in enumerate(speech) if len(mine) > depth]
+        rows = [first[i] + depth for i in which]
+        blended = compose_batch(PoseBatch(np.stack([poses[i].root for i in which]),
+                                          np.stack([poses[i].rotations for i in which])),
+                                PoseBatch(np.zeros((len(which), 3), dtype=np.float32), deltas[rows]), _SPEECH,
+                                np.array([layers[r][1] for r in rows]), additive=True)
+        for k, i in enumerate(which):
+            poses[i] = blended[k]
+    return poses

@@ -16,9 +16,9 @@ import numpy as np
 
 from models.body import quat
 from models.body.authoring import ELBOW_AXIS_LEFT, side_axis
-from models.body.idle import SmoothNoise
-from models.body.pose import BodyPose, smoothstep
-from models.body.skeleton import INDEX
+from models.body.idle import SmoothNoise, _sines
+from models.body.pose import BodyPose, one_hemisphere, smoothstep
+from models.body.skeleton import INDEX, NUM_JOINTS
 from models.tts import PhonemeSpan, WordSpan
 
 #: Words that carry no beat however they are stressed.
@@ -124,31 +124,51 @@ class CoSpeech:
 
     def sample(self, t: float) -> BodyPose:
         """Additive deltas at t: rotations in each joint's parent frame, root displacement zero."""
-        delta = BodyPose.zero_delta()
-        lift, nod = {"Left": 0.0, "Right": 0.0}, 0.0
-        if self.beats:
-            lifts = beat_elevation(t - self._times) * self._strengths
-            lift = {side: float(np.max(lifts[hands], initial=0.0)) for side, hands in self._hands.items()}
-            nod = float(np.max(self._strengths * np.exp(-0.5 * ((t - self._times) / 0.09) ** 2), initial=0.0))
-        talk = self.talking(t) * self.intensity
-        n = self._noise(t)
-        # Forearm flexion, upper-arm swing and outward turn, wrist cock per side, then the head's nod: one call.
-        degrees = []
-        for k, side in enumerate(("Left", "Right")):
-            # Forearm: only ever more flexion (drift and lift are >= 0), so an elbow never over-extends.
-            degrees.append(22.0 * lift[side] + 7.0 * talk * (0.5 + 0.5 * n[4 * k]))
-            degrees += [-4.0 * lift[side] - 3.0 * talk * n[4 * k + 1], 3.0 * talk * n[4 * k + 2]]
-            # The wrist cocks up during the lift and snaps through on the hit.
-            degrees.append(12.0 * lift[side] + 5.0 * talk * n[4 * k + 3])
-        # The head dips on the hit, a small nod that goes with the stress.
-        degrees.append(3.0 * nod)
-        q = quat.from_axis_angle(_DELTA_AXES, np.radians(np.array(degrees)))
-        for k, side in enumerate(("Left", "Right")):
-            delta.rotations[INDEX[f"{side}LowerArm"]] = q[4 * k]
-            delta.rotations[INDEX[f"{side}UpperArm"]] = quat.mul(q[4 * k + 1], q[4 * k + 2])
-            delta.rotations[INDEX[f"{side}Hand"]] = q[4 * k + 3]
-        delta.rotations[INDEX["Head"]] = q[8]
-        return delta
+        return BodyPose(np.zeros(3, dtype=np.float32), sample_many([self], np.array([t]))[0])
+
+
+def sample_many(motions: Sequence[CoSpeech], taus: np.ndarray) -> np.ndarray:
+    """Rotations [L, J, 4] of CoSpeech.sample of motions[i] at taus[i]: every beat, talk span and noise channel of
+    every motion in one numpy pass (a performer's co-speech layers of all its avatars in a tick)."""
+    count = len(motions)
+    lift = {side: np.zeros(count) for side in ("Left", "Right")}
+    nod = np.zeros(count)
+    beats = np.repeat(np.arange(count), [len(m.beats) for m in motions])  # each beat's motion
+    if len(beats):
+        times = np.concatenate([m._times for m in motions])
+        strengths = np.concatenate([m._strengths for m in motions])
+        lifts = beat_elevation(taus[beats] - times) * strengths
+        for side, hands in lift.items():  # a maximum over each motion's beats, starting at 0
+            mine = np.concatenate([m._hands[side] for m in motions])
+            np.maximum.at(hands, beats[mine], lifts[mine])
+        np.maximum.at(nod, beats, strengths * np.exp(-0.5 * ((taus[beats] - times) / 0.09) ** 2))
+    spans = np.repeat(np.arange(count), [len(m.talk) for m in motions])
+    level = np.zeros(count)
+    if len(spans):
+        rise = smoothstep((taus[spans] - np.concatenate([m._starts for m in motions]) + SETTLE_S) / SETTLE_S)
+        fall = smoothstep((np.concatenate([m._ends for m in motions]) + SETTLE_S - taus[spans]) / SETTLE_S)
+        np.maximum.at(level, spans, np.minimum(rise, fall))
+    talk = level * np.array([m.intensity for m in motions])
+    n = _sines(np.stack([m._noise._amp for m in motions]), np.stack([m._noise._freq for m in motions]),
+               np.stack([m._noise._phase for m in motions]), taus[:, None, None])  # [L, 8]
+    # Forearm flexion, upper-arm swing and outward turn, wrist cock per side, then the head's nod: one call.
+    degrees = []
+    for k, side in enumerate(("Left", "Right")):
+        # Forearm: only ever more flexion (drift and lift are >= 0), so an elbow never over-extends.
+        degrees.append(22.0 * lift[side] + 7.0 * talk * (0.5 + 0.5 * n[:, 4 * k]))
+        degrees += [-4.0 * lift[side] - 3.0 * talk * n[:, 4 * k + 1], 3.0 * talk * n[:, 4 * k + 2]]
+        # The wrist cocks up during the lift and snaps through on the hit.
+        degrees.append(12.0 * lift[side] + 5.0 * talk * n[:, 4 * k + 3])
+    # The head dips on the hit, a small nod that goes with the stress.
+    degrees.append(3.0 * nod)
+    q = quat.from_axis_angle(_DELTA_AXES, np.radians(np.stack(degrees, axis=-1)))  # [L, 9, 4]
+    rotations = quat.identity(count, NUM_JOINTS)
+    for k, side in enumerate(("Left", "Right")):
+        rotations[:, INDEX[f"{side}LowerArm"]] = q[:, 4 * k]
+        rotations[:, INDEX[f"{side}UpperArm"]] = quat.mul(q[:, 4 * k + 1], q[:, 4 * k + 2])
+        rotations[:, INDEX[f"{side}Hand"]] = q[:, 4 * k + 3]
+    rotations[:, INDEX["Head"]] = q[:, 8]
+    return one_hemisphere(rotations)
 
 
 #: The axes of `degrees` in CoSpeech.sample: per side forearm hinge, upper-arm swing and turn out, wrist; the nod.

@@ -21,6 +21,12 @@ from models.body.skeleton import HUMANOID, MIRROR, NUM_JOINTS
 FADE_S = 0.3
 
 
+def one_hemisphere(rotations: np.ndarray) -> np.ndarray:
+    """Rotations with w >= 0: q and -q are the same rotation, and poses sampled independently at any t then agree
+    in sign frame to frame, so a receiver interpolating components never swings the long way."""
+    return np.where(rotations[..., 3:] < 0.0, -rotations, rotations)
+
+
 @dataclass
 class BodyPose:
     """The Hips position (metres, Unity frame) and local joint rotations [J, 4] (x, y, z, w) in skeleton order.
@@ -36,9 +42,7 @@ class BodyPose:
         self.rotations = np.asarray(self.rotations, dtype=np.float32)
         if self.rotations.shape != (NUM_JOINTS, 4):
             raise ValueError(f"pose rotations must have shape ({NUM_JOINTS}, 4), got {self.rotations.shape}")
-        # One hemisphere (w >= 0): q and -q are the same rotation, and poses sampled independently at any t
-        # then agree in sign frame to frame, so a receiver interpolating components never swings the long way.
-        self.rotations = np.where(self.rotations[:, 3:] < 0.0, -self.rotations, self.rotations)
+        self.rotations = one_hemisphere(self.rotations)
 
     @classmethod
     def rest(cls) -> BodyPose:
@@ -104,19 +108,29 @@ def compose(base: BodyPose, layer: BodyPose, mask: np.ndarray, weight: float, ad
     Hips weight. Additive: each joint's base rotation is pre-multiplied by the layer's delta scaled by the
     weight (a rotation in the parent's frame); the root moves by the weighted displacement.
     """
+    one = compose_batch(PoseBatch(base.root[None], base.rotations[None]),
+                        PoseBatch(layer.root[None], layer.rotations[None]), mask, np.array([weight]), additive)
+    return BodyPose(one.root[0], one.rotations[0])
+
+
+def compose_batch(base: PoseBatch, layer: PoseBatch, mask: np.ndarray, weights: np.ndarray,
+                  additive: bool = False) -> PoseBatch:
+    """`compose` of many (base, layer, weight) at once, one mask for all: row i is compose(base[i], layer[i],
+    mask, weights[i])."""
     mask = np.asarray(mask, dtype=np.float32)
     if mask.shape != (NUM_JOINTS,):
         raise ValueError(f"mask must have shape ({NUM_JOINTS},), got {mask.shape}")
-    w = np.clip(mask * np.float32(weight), 0.0, 1.0)
-    active = w > 0.0
-    rotations = base.rotations.copy()
+    w = np.clip(mask * np.asarray(weights, dtype=np.float32)[:, None], 0.0, 1.0)  # [N, J]
+    # Every joint is blended and the untouched ones (weight 0) put back: one pass over the batch, and each
+    # joint's value is what blending it alone gives.
     if additive:
-        rotations[active] = quat.mul(quat.scale(layer.rotations[active], w[active]), base.rotations[active])
-        root = base.root + w[0] * layer.root
+        blended = quat.mul(quat.scale(layer.rotations, w), base.rotations)
+        root = base.root + w[:, :1] * layer.root
     else:
-        rotations[active] = quat.slerp(base.rotations[active], layer.rotations[active], w[active])
-        root = base.root + w[0] * (layer.root - base.root)
-    return BodyPose(root, rotations)
+        blended = quat.slerp(base.rotations, layer.rotations, w)
+        root = base.root + w[:, :1] * (layer.root - base.root)
+    rotations = np.where((w > 0.0)[..., None], blended, base.rotations)
+    return PoseBatch(root.astype(np.float32), one_hemisphere(rotations))
 
 
 @dataclass

@@ -158,7 +158,8 @@ class AvatarFace:
         head = self.sway.head(t) + self._speech_head(t) + emotion.head_bias(point)
         head[:2] += self.gaze.head(t)
         face.head += head.astype(np.float32)
-        eyes = eyes_in_head(self.gaze.eyes_in_world(t) + np.tile(emotion.gaze_bias(point), 2), face.head)
+        bias = emotion.gaze_bias(point)
+        eyes = eyes_in_head(self.gaze.eyes_in_world(t) + np.concatenate((bias, bias)), face.head)
         face.eyes[:] = eyes
         eye_look_weights(eyes, face.weights)
         closure = self.blinks.closure(t)

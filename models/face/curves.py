@@ -30,5 +30,6 @@ class CurveTrack:
 
 def smoothstep(x: float | np.ndarray) -> np.ndarray:
     """0 below 0, 1 above 1, and an S between with zero slope at both ends: eases in and out."""
-    x = np.clip(x, 0.0, 1.0)
-    return x * x * (3.0 - 2.0 * x)
+    # One number (the tick's common case) is clipped without np.clip's dispatch: the same float64, -0.0 and NaN kept.
+    c: np.ndarray = np.float64(min(max(x, 0.0), 1.0)) if type(x) is float else np.clip(x, 0.0, 1.0)  # type: ignore[assignment]
+    return c * c * (3.0 - 2.0 * c)
