@@ -27,10 +27,11 @@ from bridge.sinks.livelink import parse_address as parse_livelink_address
 from bridge.sinks.vmc import BLEND_MODES
 from bridge.sinks.vmc import parse_address as parse_vmc_address
 from models.device import DEVICES
-from models.dialogue.persona import Persona, load_default_persona, load_persona
+from models.dialogue.persona import VOICE_STYLE_FIELDS, Persona, load_default_persona, load_persona, voice_style_of
 from models.dialogue.spec import Fields, Node, SpecError, load_root
 from models.face.life import Point, read_targets
 from models.face.rigs import load_profile
+from models.tts import VoiceStyle
 from models.tts.http_voice import FORMATS as VOICE_FORMATS
 from models.tts.http_voice import SPEED_RANGE, HttpVoiceConfig
 
@@ -62,7 +63,7 @@ VOICE_WORKERS = (1, 64)
 MAX_SEED = 2**32 - 1
 
 _AVATAR_FIELDS = ("name", "voice", "voice_config", "persona", "rig", "seed", "gaze_targets", "livelink", "vmc",
-                  "vmc_blend", "llm_first_sentence_s")
+                  "vmc_blend", "llm_first_sentence_s", "voice_style")
 _HTTP_VOICE_FIELDS = ("server", "model", "voice", "speed", "format", "sample_rate", "instructions", "timeout_s",
                       "api_key_env")
 _SIDECAR_FIELDS = ("control", "stream", "frame_rate", "lookahead", "chunk_samples", "curve_secret_key",
@@ -97,6 +98,8 @@ class AvatarConfig:
     # With an LLM: how long a fan waits for its first sentence before the knowledge base answers instead. A small
     # model on a few cores needs more than a fast server; the host's voice starts no sooner than this allows.
     llm_first_sentence_s: float = 2.0
+    # How its voice speaks (Piper's scales, a gain), which every emotion moves from; None: its persona's `voice:`.
+    voice_style: VoiceStyle | None = None
     # Where each field was set ("sidecar.yaml:7: avatars[1].persona"), for mistakes found only when models load.
     where: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
@@ -285,6 +288,8 @@ def _avatar(fields: Fields, name: str, base: Path) -> AvatarConfig:
         avatar.vmc_blend = child.choice(BLEND_MODES)
     if (child := get("llm_first_sentence_s")) is not None:
         avatar.llm_first_sentence_s = child.number(*LLM_FIRST_SENTENCE_S)
+    if (child := get("voice_style")) is not None:
+        avatar.voice_style = voice_style_of(Fields(child, VOICE_STYLE_FIELDS))
     return avatar
 
 
@@ -401,7 +406,7 @@ def as_document(config: SidecarConfig) -> dict[str, object]:
     def plain(value: object) -> object:
         if isinstance(value, Path):
             return str(value)
-        if isinstance(value, (HttpVoiceConfig, FleetConfig)):
+        if isinstance(value, (HttpVoiceConfig, FleetConfig, VoiceStyle)):
             return plain(vars(value))
         if isinstance(value, (tuple, list)):
             return [plain(item) for item in value]

@@ -23,7 +23,7 @@ from models.face.drivers import FaceDriver, SpeechClip
 from models.face.emotion import check_emotion, voice_style
 from models.face.tags import Script, VoiceRun, parse_tags, voice_runs
 from models.take import Take
-from models.tts import Voice, split_for_streaming, words_of
+from models.tts import Voice, VoiceStyle, split_for_streaming, words_of
 
 log = logging.getLogger(__name__)
 
@@ -50,9 +50,10 @@ class Director:
 
     def __init__(self, timeline: AvatarTimeline, voice: Voice, driver: FaceDriver, clock: Clock,
                  synthesis: Synthesis | None = None, post: Post = run_now,
-                 gestures: Collection[str] | None = None) -> None:
+                 gestures: Collection[str] | None = None, style: VoiceStyle = VoiceStyle()) -> None:
         self.timeline = timeline
         self.voice = voice
+        self.style = style  # the avatar's own voice settings, which every emotion's style moves from
         self.driver = driver
         self.clock = clock
         self.synthesis = synthesis  # None: synthesize inline (offline render)
@@ -129,7 +130,7 @@ class Director:
         if self.synthesis is None:
             self._synthesize(take, runs, finish)
             return
-        pieces = [Piece(text, voice_style(run.emotion, run.intensity))
+        pieces = [Piece(text, voice_style(run.emotion, run.intensity, self.style))
                   for run in runs for text in (split_for_streaming(run.text) if split else [run.text])]
         self.synthesis.queue(self, take, pieces, finish)
 
@@ -137,7 +138,8 @@ class Director:
         error = None
         try:
             clips = (clip for run in runs
-                     for clip in speak(self.voice, self.driver, run.text, voice_style(run.emotion, run.intensity)))
+                     for clip in speak(self.voice, self.driver, run.text,
+                                       voice_style(run.emotion, run.intensity, self.style)))
             for clip in clips:
                 if take.cut_pts is not None or self.stopped:
                     break

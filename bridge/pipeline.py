@@ -37,7 +37,7 @@ from models.face.drivers import AudioDriver, FaceDriver, driver_for
 from models.face.life import DEFAULT_TARGETS, Point
 from models.face.tags import Mark
 from models.take import Take
-from models.tts import Voice
+from models.tts import Voice, VoiceStyle
 from models.vision.puppet import Puppet, PuppetBody, PuppetFace
 
 #: Seeds of avatars without their own: the sidecar's seed plus this times the avatar's index, so two hosts never
@@ -142,7 +142,7 @@ def build_avatar(config: AvatarConfig, seed: int, voice: Voice, performer: Perfo
     performer.set_layers(config.name, face=[face, mouth, PuppetFace(puppet)], body=[body, PuppetBody(puppet)])
     # A voice without timings (a TTS server, a recording) is animated from its audio alone.
     driver = driver or driver_for(getattr(voice, "timings", True))
-    director = Director(timeline, voice, driver, clock, synthesis, post, gestures)
+    director = Director(timeline, voice, driver, clock, synthesis, post, gestures, config.voice_style or VoiceStyle())
     live_in = LiveAudioIn(timeline, live_driver or shipped_live_driver, clock, live, post)
     return AvatarPipeline(config.name, timeline, director, face, mouth, body, music, live_in, puppet)
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -123,6 +123,7 @@ def rehearse(voice: Voice, rundown: Rundown, persona: Persona | None = None, fra
     if persona is not None and not rundown.hosts:
         personas[avatar] = persona
     engines = {id(p): RetrievalEngine(p) for p in personas.values()}  # one knowledge index per persona
+    configs = [replace(c, voice_style=personas[c.name].voice.style()) for c in configs]  # as serve speaks them
     pipeline = build_pipeline(configs, lambda config: voice, Hub([recorder]), clock, frame_rate=frame_rate,
                               lookahead=0.0)
     performer = pipeline.performer  # music is decoded and tracked inline, at the cue

@@ -178,6 +178,9 @@ class Sidecar:
         if self.fleet is not None:
             voices = fleet_voices(self.fleet, voices)
         config, personas, self.voices = load_avatars(config, voices)
+        # An avatar without its own voice_style speaks as its persona's voice: settings say.
+        config = replace(config, avatars=[replace(a, voice_style=a.voice_style or personas[a.name].voice.style())
+                                          for a in config.avatars])
         for flag, name in (("--camera-avatar", camera.avatar if camera is not None else None),
                            ("--mic-avatar", mic_avatar)):
             if name is not None and name not in config.names:

@@ -19,6 +19,7 @@ from bridge.sinks.livelink import LiveLinkSink
 from bridge.sinks.vmc import VmcSink
 from models.dialogue.spec import SpecError
 from tests.conftest import ROOT
+from models.tts import VoiceStyle
 from tests.fake_voice import FakeVoice
 
 EXAMPLE = ROOT / "examples" / "sidecar.yaml"
@@ -76,6 +77,9 @@ BASE = "avatars:\n  - name: host\n"
      "must be in front of the face"),
     (BASE + "    gaze_targets:\n      floor: [0, 1]\n", 4, "avatars[0].gaze_targets.floor", "3 finite numbers"),
     (BASE + "    seed: many\n", 3, "avatars[0].seed", "must be a whole number"),
+    (BASE + "    voice_style:\n      length_scale: 0\n", 4, "avatars[0].voice_style.length_scale", "must be > 0.0"),
+    (BASE + "    voice_style:\n      volume: 9\n", 4, "avatars[0].voice_style.volume", "<= 4.0, got 9"),
+    (BASE + "    voice_style:\n      pitch: 2\n", 4, "avatars[0].voice_style.pitch", "unknown field"),
     ("preview_token: short\n", 1, "preview_token", "must be 16 to 200 letters, digits and - _ . ~"),
     ("preview_token: has spaces and & signs\n", 1, "preview_token", "secrets.token_hex()"),
 ])
@@ -209,3 +213,25 @@ def test_config_check_prints_the_resolved_config_or_the_mistake(tmp_path: Path) 
     persona = write(tmp_path, "name: X\nbio: y\nspeaking_style: z\ndefault_emotion: grumpy\n", "bad_persona.yaml")
     result = cli("config", "check", str(write(tmp_path, f"avatars:\n  - name: x\n    persona: {persona}\n", "p.yaml")))
     assert result.returncode == 2 and f"{persona}:4: default_emotion: unknown value 'grumpy'" in result.stderr
+
+
+def test_each_avatar_speaks_in_its_own_voice_style_or_its_persona_s(tmp_path: Path) -> None:
+    """The host speaks as her persona's `voice:` says (0.95 and 0.7); the guide's `voice_style` sets his own; every
+    emotion moves from the avatar's own style."""
+    path = write(tmp_path, f"""avatars:
+  - name: host
+    persona: {ROOT / "examples/personas/default.yaml"}
+  - name: guide
+    voice_style: {{length_scale: 1.3, volume: 0.5}}
+""")
+    voice = FakeVoice()
+    sidecar = Sidecar(load_config(path), lambda model, config: voice, workers=False)
+    try:
+        sidecar.pipeline.directors["host"].say("Hello there.")
+        sidecar.pipeline.directors["guide"].say("Hello there.")
+        sidecar.pipeline.directors["guide"].say("[happy] Hello there.")
+    finally:
+        sidecar.context.term()
+    styles = [style for _, style in voice.calls]
+    assert styles == [VoiceStyle(0.95, 0.7, 0.8, 0.8), VoiceStyle(1.3, 0.667, 0.8, 0.4),
+                      VoiceStyle(round(0.95 * 1.3, 4), 0.75, 0.85, 0.45, "happy")]

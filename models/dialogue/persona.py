@@ -41,6 +41,12 @@ _URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$")
 _CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
 
 
+#: A voice's scales (0 excluded) and gain, as a persona or an avatar config sets them.
+VOICE_SCALES = (0.0, 10.0)
+VOICE_VOLUME = (0.0, 4.0)
+VOICE_STYLE_FIELDS = ("length_scale", "noise_scale", "noise_w_scale", "volume")
+
+
 @dataclass(frozen=True)
 class VoiceSettings:
     """Which Piper voice and how it speaks; `model` None is the bundled voice."""
@@ -172,7 +178,7 @@ def _persona(root: Node) -> Persona:
 def _voice(node: Node | None, file: str) -> VoiceSettings:
     if node is None:
         return VoiceSettings()
-    fields = Fields(node, ("model", "length_scale", "noise_scale", "noise_w_scale", "volume"))
+    fields = Fields(node, ("model", *VOICE_STYLE_FIELDS))
     model = fields.optional("model")
     model_path = None
     if model is not None:
@@ -181,13 +187,20 @@ def _voice(node: Node | None, file: str) -> VoiceSettings:
         if not model_path.is_file():
             raise model.error(f"voice model {model_path} not found: give a Piper .onnx file")
 
+    style = voice_style_of(fields)
+    return VoiceSettings(model_path, style.length_scale, style.noise_scale, style.noise_w_scale, style.volume)
+
+
+def voice_style_of(fields: Fields) -> VoiceStyle:
+    """A voice's own settings (a persona's `voice:`, an avatar's `voice_style:`): Piper's scales and a gain."""
+
     def scale(key: str) -> float | None:
         child = fields.optional(key)
-        return child.number(0.0, 10.0, low_open=True) if child else None
+        return child.number(*VOICE_SCALES, low_open=True) if child else None
 
     volume = fields.optional("volume")
-    return VoiceSettings(model_path, scale("length_scale"), scale("noise_scale"), scale("noise_w_scale"),
-                         volume.number(0.0, 4.0) if volume else 1.0)
+    return VoiceStyle(scale("length_scale"), scale("noise_scale"), scale("noise_w_scale"),
+                      volume.number(*VOICE_VOLUME) if volume else 1.0)
 
 
 def _phrases(node: Node) -> dict[str, tuple[str, ...]]:

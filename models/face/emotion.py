@@ -139,18 +139,22 @@ def head_bias(point: np.ndarray) -> np.ndarray:
     return point @ _HEAD_BIAS
 
 
-def voice_style(name: str, intensity: float = 1.0) -> VoiceStyle:
-    """The voice of an emotion at an intensity: neutral's style moved that far towards the emotion's."""
+def voice_style(name: str, intensity: float = 1.0, own: VoiceStyle = VoiceStyle()) -> VoiceStyle:
+    """The voice of an emotion at an intensity: neutral's style moved that far towards the emotion's. `own` is the
+    avatar's own voice (its persona's or config's settings): its scales take the place of neutral's, every emotion
+    moving from them in the same proportion, and its volume is a gain on top."""
     check_emotion(name, intensity)
     base, full = VOICE_STYLES["neutral"], VOICE_STYLES[name]
 
-    def lerp(a: float | None, b: float | None) -> float | None:
-        return None if a is None or b is None else round(a + intensity * (b - a), 4)
+    def lerp(a: float | None, b: float | None, mine: float | None) -> float | None:
+        if a is None or b is None:
+            return mine
+        return round((a + intensity * (b - a)) * (1.0 if mine is None else mine / a), 4)
 
-    return VoiceStyle(length_scale=lerp(base.length_scale, full.length_scale),
-                      noise_scale=lerp(base.noise_scale, full.noise_scale),
-                      noise_w_scale=lerp(base.noise_w_scale, full.noise_w_scale),
-                      volume=float(lerp(base.volume, full.volume) or 0.0),
+    return VoiceStyle(length_scale=lerp(base.length_scale, full.length_scale, own.length_scale),
+                      noise_scale=lerp(base.noise_scale, full.noise_scale, own.noise_scale),
+                      noise_w_scale=lerp(base.noise_w_scale, full.noise_w_scale, own.noise_w_scale),
+                      volume=round(float(lerp(base.volume, full.volume, None) or 0.0) * own.volume, 4),
                       emotion=name if name != "neutral" and intensity > 0 else None)
 
 
