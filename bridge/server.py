@@ -68,16 +68,17 @@ log = logging.getLogger(__name__)
 LoadVoice = Callable[[VoiceSource, Path | None], Voice]
 
 
-def load_voice(model: VoiceSource = None, config: Path | None = None) -> Voice:
+def load_voice(model: VoiceSource = None, config: Path | None = None, threads: int | None = None) -> Voice:
     """A Piper voice (None: the bundled one) and its .onnx.json (None: beside the .onnx), or an HTTP server's voice
     (`HttpVoiceConfig`, docs/voices.md). A missing file, a file that is not a Piper voice, a missing key or device
-    is a ConfigError that says what to do. The voice's `source` is how a worker process loads it again."""
-    voice = _load_voice(model, config)
+    is a ConfigError that says what to do. The voice's `source` is how a worker process loads it again; `threads`:
+    a Piper voice's onnxruntime threads (None: a thread a core)."""
+    voice = _load_voice(model, config, threads)
     voice.source = VoiceRecipe(model, config)  # type: ignore[attr-defined]
     return voice
 
 
-def _load_voice(model: VoiceSource, config: Path | None) -> Voice:
+def _load_voice(model: VoiceSource, config: Path | None, threads: int | None) -> Voice:
     from models.device import DeviceError
     from models.tts.piper_voice import PiperTTS
 
@@ -90,7 +91,7 @@ def _load_voice(model: VoiceSource, config: Path | None) -> Voice:
         raise ConfigError(f"voice {model}: its config {model}.json is missing: put the voice's .onnx.json "
                           "beside it or name it (voice_config:, --voice-config)")
     try:
-        return PiperTTS(model, config)
+        return PiperTTS(model, config, threads=threads)
     except (FileNotFoundError, DeviceError) as exc:
         raise ConfigError(str(exc)) from exc
     except Exception as exc:  # onnxruntime's or piper's own words for a file that is not a Piper voice
@@ -206,8 +207,10 @@ class Sidecar:
         recipes = {recipe for voice in self.voices.values() if (recipe := recipe_of(voice)) is not None}
         # A fleet's voices wait on the network, not on a core: a thread for each avatar keeps them all asking.
         threads = len(config.avatars) if self.fleet is not None else 1
-        self.synthesis = Synthesis(config.voice_workers if recipes else 0, recipes, threads=threads) \
-            if workers else None
+        # No more processes than avatars that speak in them: a take's pieces go one at a time, so one avatar keeps one
+        # worker (with every core's thread) busy, never two.
+        local = sum(recipe_of(voice) is not None for voice in self.voices.values())
+        self.synthesis = Synthesis(min(config.voice_workers, local), recipes, threads=threads) if workers else None
         self.music_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="music") if workers else None
         # Live audio's face model has its own worker: a chunk never waits behind a sentence being synthesized.
         self.live_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="live") if workers else None

@@ -81,6 +81,7 @@ class Piece:
 
 _loaded: dict[VoiceRecipe, tuple[Voice, FaceDriver]] = {}
 _all_started: Any = None  # the pool's barrier: every worker waits at it once, so each says it is up (`started`)
+_threads: int | None = None  # onnxruntime threads of this worker's voices: its share of the cores
 
 
 def _voice_and_driver(recipe: VoiceRecipe) -> tuple[Voice, FaceDriver]:
@@ -88,18 +89,19 @@ def _voice_and_driver(recipe: VoiceRecipe) -> tuple[Voice, FaceDriver]:
     if recipe not in _loaded:
         from bridge.server import load_voice  # the sidecar's own loader; imported here, in the worker only
 
-        voice = load_voice(recipe.model, recipe.config)
+        voice = load_voice(recipe.model, recipe.config, _threads)
         _loaded[recipe] = voice, driver_for(voice.timings)
     return _loaded[recipe]
 
 
-def start_worker(parent: int, recipes: tuple[VoiceRecipe, ...], all_started: Any) -> None:
-    """Worker-process initializer: end with the sidecar, and load its voices now, not on the first `say`."""
+def start_worker(parent: int, recipes: tuple[VoiceRecipe, ...], all_started: Any, threads: int | None) -> None:
+    """Worker-process initializer: end with the sidecar, and load its voices now (each with `threads` onnxruntime
+    threads), not on the first `say`."""
     from bridge.music import exit_with_parent
 
-    global _all_started
+    global _all_started, _threads
     exit_with_parent(parent)
-    _all_started = all_started
+    _all_started, _threads = all_started, threads
     for recipe in recipes:
         _voice_and_driver(recipe)
 
@@ -190,8 +192,11 @@ class Synthesis:
         self.processes: _Lane | None = None
         if processes > 0:
             spawn = multiprocessing.get_context("spawn")
+            # The cores shared out: N workers on N cores run one onnxruntime thread each (two apiece would fight
+            # for the cores: 16 against 20 s of speech a second on 2 cores), one worker keeps them all.
+            share = max(1, (os.cpu_count() or 1) // processes)
             pool = ProcessPoolExecutor(processes, mp_context=spawn, initializer=start_worker,
-                                       initargs=(os.getpid(), tuple(recipes), spawn.Barrier(processes)))
+                                       initargs=(os.getpid(), tuple(recipes), spawn.Barrier(processes), share))
             self.processes = _Lane(pool, processes)
         self.closed = False
 

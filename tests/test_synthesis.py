@@ -170,12 +170,22 @@ def test_worker_processes_load_the_voice_and_speak() -> None:
         assert synthesis.processes is not None
         clips = synthesis.processes.executor.submit(speak_in_worker, VoiceRecipe(None), Piece("Hello there.")).result(
             timeout=60)
+        threads = synthesis.processes.executor.submit(onnx_threads, VoiceRecipe(None)).result(timeout=60)
     finally:
         synthesis.shutdown()
     [clip] = clips
     assert clip.segment.text == "Hello there."
     assert [w.word for w in clip.segment.words] == ["Hello", "there"]
     assert clip.segment.duration > 0.3 and clip.mouth.values.shape[0] > 0
+    assert threads == max(1, (os.cpu_count() or 1) // 2)  # two workers share the cores
+
+
+def onnx_threads(recipe: VoiceRecipe) -> int:
+    """In a worker process: the onnxruntime threads its copy of the voice runs with."""
+    from bridge.synthesis import _voice_and_driver
+
+    voice, _ = _voice_and_driver(recipe)
+    return int(voice._voice.session.get_session_options().intra_op_num_threads)  # type: ignore[attr-defined]
 
 
 def test_a_sidecar_with_two_voice_workers_speaks_for_several_avatars(tmp_path: Path) -> None:

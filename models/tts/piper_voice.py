@@ -46,7 +46,9 @@ class PiperTTS:
     timings = True  # every segment carries its phonemes and words
 
     def __init__(self, model_path: str | Path | None = None, config_path: str | Path | None = None,
-                 device: Device | None = None) -> None:
+                 device: Device | None = None, threads: int | None = None) -> None:
+        """`threads`: onnxruntime's threads for one synthesis on the CPU (None: its default, a thread a core). Voice
+        worker processes that share the cores take a share each: more threads than cores only slow them all."""
         from piper import PiperVoice
 
         if model_path is None:
@@ -62,6 +64,8 @@ class PiperTTS:
         self._voice = load(onnx_uses_cuda(device))
         self.name = model_path.name.removesuffix(".onnx")
         self.provider = self._voice.session.get_providers()[0]
+        if threads is not None and self.provider == "CPUExecutionProvider":
+            self._voice.session = _cpu_session(model_path, threads)
         if device == "auto" and self.provider == "CUDAExecutionProvider":
             self._keep_the_faster(load(False))
         if device == "cuda" and self.provider != "CUDAExecutionProvider":  # onnxruntime fell back, logging why
@@ -122,6 +126,24 @@ class PiperTTS:
 
     def _groups_of(self, word: str) -> list[str]:
         return " ".join("".join(s) for s in self._voice.phonemize(word)).split()
+
+
+def _cpu_session(model_path: Path, threads: int) -> Any:
+    """The voice's onnxruntime session on the CPU with `threads` threads, its model given the alignment output as
+    piper's own loader does (PiperVoice.load takes no session options)."""
+    import onnx
+    import onnxruntime
+    from piper.patch_voice_with_alignment import add_alignment_output
+
+    model = onnx.load(str(model_path))
+    try:
+        add_alignment_output(model)
+    except ValueError:  # the file already has it
+        pass
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = threads
+    return onnxruntime.InferenceSession(model.SerializeToString(), sess_options=options,
+                                        providers=["CPUExecutionProvider"])
 
 
 def phoneme_spans(aligned: Sequence[tuple[str, int]], sample_rate: int) -> tuple[PhonemeSpan, ...]:
