@@ -11,7 +11,8 @@ own order.
 
 Two lanes, each with its own queue. Worker processes run a voice that a process can load again: one whose `source`
 is a `VoiceRecipe` (`bridge.server.load_voice` gives its voices one); there synthesis and the face driver use every
-core and never hold the event loop's GIL. One thread runs any other voice (a remote voice, a test's fake).
+core and never hold the event loop's GIL. Threads run any other voice (a test's fake; a fleet's remote voice, with
+a thread an avatar: it waits on the network, not on a core).
 """
 
 from __future__ import annotations
