@@ -341,7 +341,8 @@ def test_avatars_with_their_faces_on_one_choir_get_the_frames_each_gets_alone(
     alone = {config.name: _frames([config], lines, 240) for config in configs}
     choir, joined = FaceChoir(), []
 
-    def on_the_choir(seed: int, targets: dict) -> AvatarFace:
+    def on_the_choir(seed: int, targets: dict, *_: object) -> AvatarFace:
+        """The pipeline's AvatarFace, on this test's choir whatever choir the pipeline gives."""
         joined.append(seed)
         return AvatarFace(seed, targets, choir=choir)
 
