@@ -1,7 +1,7 @@
 """The performer: the one place that knows "now".
 
-It ticks at a fixed rate; each tick advances every avatar's timeline (the audio that falls due goes out),
-samples the avatar's layers at t = now + lookahead (pure functions of t, composited in order into one
+It ticks at a fixed rate; each tick advances every avatar's timeline (the audio that falls due goes out), then
+samples each avatar's layers at t = now + lookahead (pure functions of t, composited in order into one
 `AvatarPose`) and publishes the frame with pts = t: every avatar's face first, then the bodies' poses (and the
 skeleton now and then).
 Wire messages of frames are built here and nowhere else. The same `tick(now)` runs under the real clock (`run`)
@@ -107,10 +107,13 @@ class Performer:
     def tick(self, now: float) -> None:
         t = now + self.lookahead
         self.last_pts = t
+        # Every timeline advances before any layer samples: a face or a body is posed together with the others'
+        # (FaceChoir, BodyChoir), so all that any of them knows of the frame must be known to the first one asked.
+        for avatar in self._avatars.values():
+            avatar.timeline.advance(now)
         poses = []
         for name, avatar in self._avatars.items():
             timeline = avatar.timeline
-            timeline.advance(now)
             pose = AvatarPose()
             for layer in avatar.face:
                 layer.apply(t, pose)
@@ -119,7 +122,6 @@ class Performer:
             self.publish(FaceFrame(name, timeline.next_seq("face"), t, face_weights_to_bytes(face.weights),
                                    face.head.tolist(), face.eyes.tolist()))
             poses.append(pose)
-        # The bodies after every timeline has advanced: a body may be posed together with the others' (BodyChoir).
         for (name, avatar), pose in zip(self._avatars.items(), poses, strict=True):
             for layer in avatar.body:
                 layer.apply(t, pose)

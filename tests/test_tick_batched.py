@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
+from bridge import pipeline
 from bridge.config import AvatarConfig
 from bridge.performer import VirtualClock
 from bridge.pipeline import build_pipeline
@@ -18,7 +21,12 @@ from models.body.gestures import load_library
 from models.body.idle import Idle, IdleChoir
 from models.body.pose import BodyPose, PoseBatch, compose, compose_batch, smoothstep
 from models.body.skeleton import INDEX, NUM_JOINTS
+from models.face import emotion, life
+from models.face.arkit import INDEX as INDEX_FACE
+from models.face.avatar import AvatarFace, FaceChoir
 from models.face.curves import smoothstep as face_smoothstep
+from models.face.emotion import RELAX_S, EmotionKey, EmotionTrack
+from models.layers import AvatarPose, FacePose
 from tests.fake_voice import FakeVoice
 
 
@@ -227,3 +235,120 @@ def test_the_face_eases_one_number_as_it_eases_an_array() -> None:
         assert type(one) is np.float64
         np.testing.assert_array_equal(one, reference)
         assert np.signbit(one) == np.signbit(reference)
+
+
+def _face_as_it_was(face: AvatarFace, t: float) -> FacePose:
+    """AvatarFace.apply on a fresh face as it was written before faces were sampled together: the reference."""
+    pose = FacePose()
+    point = face.expression.point(t)
+    pose.weights += emotion.pose(point)
+    sway = np.sin(2 * math.pi * face.sway._freqs * t + face.sway._phases).sum(axis=1) / 3.0 * np.array(life.SWAY_RAD)
+    sway[1] -= life.BREATH_RAD * face.sway.breath(t)
+    before, after, since = face.gaze._shift(t)
+    turned = face_smoothstep((since - life.HEAD_DELAY_S) / life.HEAD_TURN_S)
+    head = sway + face._speech_head(t) + emotion.head_bias(point)
+    head[:2] += before.head + turned * (after.head - before.head)
+    pose.head += head.astype(np.float32)
+    duration = life.SACCADE_BASE_S + life.SACCADE_PER_RAD * float(np.abs(after.eyes - before.eyes).max())
+    angles = before.eyes + face_smoothstep(since / duration) * (after.eyes - before.eyes)
+    previous, start, offset = face.gaze._saccade(t)
+    duration = life.SACCADE_BASE_S + life.SACCADE_PER_RAD * float(np.abs(offset - previous).max())
+    angles = angles + np.tile(previous + face_smoothstep((t - start) / duration) * (offset - previous), 2)
+    bias = emotion.gaze_bias(point)
+    eyes = angles + np.concatenate((bias, bias)) - np.tile(pose.head[:2], 2)
+    eyes[0::2] = np.clip(eyes[0::2], -life.EYE_YAW_LIMIT, life.EYE_YAW_LIMIT)
+    eyes[1::2] = np.clip(eyes[1::2], -life.EYE_UP_LIMIT, life.EYE_DOWN_LIMIT)
+    pose.eyes[:] = eyes
+    _eye_look_one_number_at_a_time(eyes, pose.weights)
+    closure = face.blinks.closure(t)
+    blinks, wide = [INDEX_FACE[f"eyeBlink{s}"] for s in ("Left", "Right")], [INDEX_FACE[f"eyeWide{s}"]
+                                                                          for s in ("Left", "Right")]
+    pose.weights[blinks] = np.maximum(pose.weights[blinks], closure)
+    pose.weights[wide] *= 1.0 - closure
+    return pose
+
+
+def _eye_look_one_number_at_a_time(eyes: np.ndarray, weights: np.ndarray) -> None:
+    """eye_look_weights as it was written before it took rows (Python floats): the reference."""
+    left_yaw, left_pitch, right_yaw, right_pitch = (float(x) for x in eyes)
+    for side, yaw, pitch, outward in (("Left", left_yaw, left_pitch, 1.0), ("Right", right_yaw, right_pitch, -1.0)):
+        sideways = outward * yaw / life.EYE_YAW_LIMIT
+        weights[INDEX_FACE[f"eyeLookOut{side}"]] = min(max(sideways, 0.0), 1.0)
+        weights[INDEX_FACE[f"eyeLookIn{side}"]] = min(max(-sideways, 0.0), 1.0)
+        weights[INDEX_FACE[f"eyeLookDown{side}"]] = min(max(pitch / life.EYE_DOWN_LIMIT, 0.0), 1.0)
+        weights[INDEX_FACE[f"eyeLookUp{side}"]] = min(max(-pitch / life.EYE_UP_LIMIT, 0.0), 1.0)
+
+
+def _faces(seeds: list[int], choir: FaceChoir | None) -> list[AvatarFace]:
+    """Faces with different expressions, each turning its gaze at its own times (a big turn forces a blink)."""
+    faces = [AvatarFace(seed, choir=choir) for seed in seeds]
+    names = ("happy", "sad", "thinking", "surprised", "angry", "excited")
+    for i, face in enumerate(faces):
+        face.expression = EmotionTrack([EmotionKey(0.3 * i, names[i % 6], 0.5 + 0.1 * i),
+                                        EmotionKey(1.5 + 0.2 * i, names[(i + 2) % 6], 0.8, ease=0.5),
+                                        EmotionKey(3.0, "neutral", ease=RELAX_S)])
+    return faces
+
+
+def _turn_gazes(faces: list[AvatarFace], k: int, t: float) -> None:
+    for i, face in enumerate(faces):
+        if k == 20 + 13 * i:
+            face.look_at(t, ("product", "audience", (0.6, 0.1, 1.0), (-0.2, 0.3, 0.4))[i % 4])
+        if k == 150 + 7 * i:
+            face.look_at(t, "camera")
+
+
+def test_faces_on_one_choir_look_as_each_face_did_alone() -> None:
+    seeds = [0, 1, 7, 42, 1000, 12345]
+    choir = FaceChoir()
+    together, reference = _faces(seeds, choir), _faces(seeds, None)
+    blinked = set()
+    for k in range(300):
+        t = k / 60.0
+        _turn_gazes(together, k, t)
+        _turn_gazes(reference, k, t)
+        for face, ref in zip(together, reference, strict=True):
+            pose = AvatarPose()
+            face.apply(t, pose)
+            alone = _face_as_it_was(ref, t)
+            np.testing.assert_array_equal(pose.face.weights, alone.weights)
+            np.testing.assert_array_equal(pose.face.head, alone.head)
+            np.testing.assert_array_equal(pose.face.eyes, alone.eyes)
+            np.testing.assert_array_equal(np.signbit(pose.face.weights), np.signbit(alone.weights))
+            if pose.face.weights[INDEX_FACE["eyeBlinkLeft"]] > 0.5:
+                blinked.add(seeds[together.index(face)])
+    assert len(blinked) >= 4  # blinks, random and forced by the turns, were in it
+
+
+def test_eye_look_weights_of_rows_are_those_of_each_row_alone() -> None:
+    rng = np.random.default_rng(5)
+    eyes = np.concatenate([rng.uniform(-1.0, 1.0, (200, 4)),
+                           [[0.0, -0.0, -0.0, 0.0], [np.nan, 0.0, 1e-300, -np.inf], [np.inf, 2.0, -2.0, -1e-300]]])
+    rows = np.zeros((len(eyes), 52), dtype=np.float32)
+    life.eye_look_weights(eyes, rows)
+    for row, one in zip(rows, eyes, strict=True):
+        alone = np.zeros(52, dtype=np.float32)
+        _eye_look_one_number_at_a_time(one, alone)
+        np.testing.assert_array_equal(row, alone)
+        np.testing.assert_array_equal(np.signbit(row), np.signbit(alone))
+
+
+def test_avatars_with_their_faces_on_one_choir_get_the_frames_each_gets_alone(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    configs = [AvatarConfig(name, seed=seed) for name, seed in (("a", 0), ("b", 7), ("c", 1000), ("d", 42))]
+    lines = {"a": "Hello there [happy] friends, welcome to the show. And now [sad:0.6] the weather.",
+             "b": "[excited] One two three four five six seven.", "c": "Yes. [thinking] No. Maybe, maybe not."}
+    alone = {config.name: _frames([config], lines, 240) for config in configs}
+    choir, joined = FaceChoir(), []
+
+    def on_the_choir(seed: int, targets: dict, *_: object) -> AvatarFace:
+        """The pipeline's AvatarFace, on this test's choir whatever choir the pipeline gives."""
+        joined.append(seed)
+        return AvatarFace(seed, targets, choir=choir)
+
+    monkeypatch.setattr(pipeline, "AvatarFace", on_the_choir)
+    together = _frames(configs, lines, 240)
+    assert len(joined) == 4
+    for config in configs:
+        assert together[config.name, "face"] == alone[config.name][config.name, "face"], config.name
+        assert together[config.name, "pose"] == alone[config.name][config.name, "pose"], config.name

@@ -10,20 +10,34 @@ the expression below on top of them except where the lips must touch, and relaxe
 composited after `AvatarFace`.
 
 Both learn about takes from their timeline's events (`on_take`) and are pure functions of t at the tick.
+The faces of a performer's avatars are sampled together (`FaceChoir`): one numpy pass over an avatars axis composes
+them all, the first time any is asked for a pts.
 """
 
 from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
 from models.face import emotion
-from models.face.arkit import INDEX
+from models.face.arkit import INDEX, NUM_BLENDSHAPES
 from models.face.emotion import HOLD_S, LEAD_S, RELAX_S, EmotionKey, EmotionTrack, layer_on_speech
-from models.face.life import DEFAULT_TARGETS, Blinks, Gaze, Point, Sway, eye_look_weights, eyes_in_head, resolve_target
+from models.face.life import (
+    DEFAULT_TARGETS,
+    Blinks,
+    Gaze,
+    Point,
+    Sway,
+    Sways,
+    eye_look_weights,
+    eyes_in_head,
+    gazes_eyes,
+    gazes_heads,
+    resolve_target,
+)
 from models.layers import AvatarPose
 from models.take import ClipPlaced, SynthesisDone, Take, TakeCut, TakeEvent, TakeStarted
 
@@ -100,9 +114,11 @@ class MouthLayer:
 
 
 class AvatarFace:
-    """Expression, gaze, blinks and head of one avatar: a layer before the mouth."""
+    """Expression, gaze, blinks and head of one avatar: the face's first layer (it sets the face; the mouth and the
+    rest go on top). `choir`: the faces it is sampled with (None: a choir of its own)."""
 
-    def __init__(self, seed: int = 0, targets: Mapping[str, Point] | None = None) -> None:
+    def __init__(self, seed: int = 0, targets: Mapping[str, Point] | None = None,
+                 choir: FaceChoir | None = None) -> None:
         self.targets = dict(DEFAULT_TARGETS if targets is None else targets)
         self.expression = EmotionTrack()
         self.blinks = Blinks(seed, rate=lambda t: emotion.blink_rate(self.expression.point(t)))
@@ -111,6 +127,7 @@ class AvatarFace:
         self._takes: deque[Take] = deque(maxlen=2)  # the current take and the one before (its head motion tail)
         self._earlier: list[EmotionKey] = []  # keys of takes before the current one that still shape the face
         self._sampled = -math.inf  # the last pts applied: frames go in time order, none before it comes again
+        self._sample = (choir if choir is not None else FaceChoir()).join(self)
 
     def look_at(self, t: float, target: str | Sequence[float]) -> Point:
         """Look at a named target or an [x, y, z] point from t on. Raises ValueError for an unknown target."""
@@ -151,17 +168,57 @@ class AvatarFace:
         return head
 
     def apply(self, t: float, pose: AvatarPose) -> None:
-        self._sampled = t
+        weights, head, eyes = self._sample(t)
         face = pose.face
-        point = self.expression.point(t)
-        face.weights += emotion.pose(point)
-        head = self.sway.head(t) + self._speech_head(t) + emotion.head_bias(point)
-        head[:2] += self.gaze.head(t)
-        face.head += head.astype(np.float32)
-        bias = emotion.gaze_bias(point)
-        eyes = eyes_in_head(self.gaze.eyes_in_world(t) + np.concatenate((bias, bias)), face.head)
-        face.eyes[:] = eyes
-        eye_look_weights(eyes, face.weights)
-        closure = self.blinks.closure(t)
-        face.weights[_BLINKS] = np.maximum(face.weights[_BLINKS], closure)
-        face.weights[_WIDE] *= 1.0 - closure
+        face.weights[:], face.head[:], face.eyes[:] = weights, head, eyes
+
+
+class FaceChoir:
+    """The faces of many avatars, sampled together: the first face asked for a pts samples every face's expression,
+    blinks and gaze and composes them all in one numpy pass; each face gets its row. Only the last pts and its faces
+    are kept (a memo of pure functions of t: a face gets what it would alone). The performer samples faces after
+    every avatar's timeline has advanced to the tick, so what any face knows of the frame is known when the first
+    one is asked."""
+
+    def __init__(self) -> None:
+        self._faces: list[AvatarFace] = []
+        self._sways: Sways | None = None
+        self._t = math.nan
+        self._rows: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+
+    def join(self, face: AvatarFace) -> Callable[[float], tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """Add a face; returns its sampler (pts -> that face's blendshape weights, head and eyes)."""
+        i = len(self._faces)
+        self._faces.append(face)
+        self._sways, self._t = None, math.nan
+        return lambda t: tuple(rows[i] for rows in self._sample(t))  # type: ignore[return-value]
+
+    def _sample(self, t: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        if t != self._t or self._rows is None:
+            if self._sways is None:
+                self._sways = Sways([face.sway for face in self._faces])
+            self._rows, self._t = _compose(self._faces, self._sways, t), t
+        return self._rows
+
+
+def _compose(faces: Sequence[AvatarFace], sways: Sways, t: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """[N, 52] weights, [N, 3] head and [N, 4] eyes (float32) of the faces at t. The emotion points go through
+    their tables one face at a time: a matrix product of a stack rounds differently than one of a row."""
+    for face in faces:
+        face._sampled = t
+    points = [face.expression.point(t) for face in faces]
+    weights = np.zeros((len(faces), NUM_BLENDSHAPES), dtype=np.float32)
+    weights += np.array([emotion.pose(point) for point in points])
+    head = sways.head(t) + np.array([face._speech_head(t) for face in faces])
+    head += np.array([emotion.head_bias(point) for point in points])
+    gazes = [face.gaze for face in faces]
+    head[:, :2] += gazes_heads(gazes, t)
+    head32 = np.zeros((len(faces), 3), dtype=np.float32)
+    head32 += head.astype(np.float32)
+    bias = np.array([emotion.gaze_bias(point) for point in points])
+    eyes = eyes_in_head(gazes_eyes(gazes, t) + np.concatenate((bias, bias), axis=1), head32)
+    eye_look_weights(eyes, weights)
+    closure = np.array([face.blinks.closure(t) for face in faces])
+    weights[:, _BLINKS] = np.maximum(weights[:, _BLINKS], closure.astype(np.float32)[:, None])
+    weights[:, _WIDE] *= (1.0 - closure).astype(np.float32)[:, None]
+    return weights, head32, eyes.astype(np.float32)

@@ -195,8 +195,9 @@ class Gaze:
         i = max(bisect.bisect_right([k.time for k in self.keys], t) - 1, 0)
         return self.keys[i - 1] if i > 0 else self.keys[i], self.keys[i], t - self.keys[i].time
 
-    def _saccade(self, t: float) -> np.ndarray:
-        """The small offset (yaw, pitch) around the fixation at t, moving quickly from the previous one."""
+    def _saccade(self, t: float) -> tuple[np.ndarray, float, np.ndarray]:
+        """The fixation offsets (yaw, pitch) around the target before and after the last saccade at or before t,
+        and its start: saccades are drawn up to t."""
         if self._next_saccade is None:
             self._next_saccade = t + _interval(self._rng, SACCADE_MEAN_S, SACCADE_INTERVAL_S)
         while self._next_saccade <= t:
@@ -205,21 +206,42 @@ class Gaze:
             self._next_saccade += _interval(self._rng, SACCADE_MEAN_S, SACCADE_INTERVAL_S)
         del self._saccades[:-2]
         (_, previous), (start, offset) = self._saccades[-2], self._saccades[-1]
-        duration = SACCADE_BASE_S + SACCADE_PER_RAD * float(np.abs(offset - previous).max())
-        return previous + smoothstep((t - start) / duration) * (offset - previous)
+        return previous, start, offset
 
     def eyes_in_world(self, t: float) -> np.ndarray:
         """[left yaw, left pitch, right yaw, right pitch] the eyes point at relative to the body, at t."""
-        before, after, since = self._shift(t)
-        duration = SACCADE_BASE_S + SACCADE_PER_RAD * float(np.abs(after.eyes - before.eyes).max())
-        angles = before.eyes + smoothstep(since / duration) * (after.eyes - before.eyes)
-        return angles + np.tile(self._saccade(t), 2)
+        return gazes_eyes([self], t)[0]
 
     def head(self, t: float) -> np.ndarray:
         """[yaw, pitch] the head takes of the gaze at t: a share of the target's direction, turning slower."""
-        before, after, since = self._shift(t)
-        amount = smoothstep((since - HEAD_DELAY_S) / HEAD_TURN_S)
-        return before.head + amount * (after.head - before.head)
+        return gazes_heads([self], t)[0]
+
+
+def _moving(before: np.ndarray, after: np.ndarray, since: np.ndarray) -> np.ndarray:
+    """Rows of eye angles moving from `before` to `after` over a saccade's duration (the larger its angle, the
+    longer), `since` seconds into it."""
+    duration = SACCADE_BASE_S + SACCADE_PER_RAD * np.abs(after - before).max(axis=-1)
+    return before + smoothstep(since / duration)[:, None] * (after - before)
+
+
+def gazes_eyes(gazes: Sequence[Gaze], t: float) -> np.ndarray:
+    """[N, 4] `Gaze.eyes_in_world` of every gaze at t, in one numpy pass (each draws its saccades up to t)."""
+    shifts = [gaze._shift(t) for gaze in gazes]
+    saccades = [gaze._saccade(t) for gaze in gazes]
+    angles = _moving(np.array([before.eyes for before, _, _ in shifts]),
+                     np.array([after.eyes for _, after, _ in shifts]), np.array([since for _, _, since in shifts]))
+    offset = _moving(np.array([previous for previous, _, _ in saccades]),
+                     np.array([offset for _, _, offset in saccades]),
+                     np.array([t - start for _, start, _ in saccades]))
+    return angles + np.concatenate((offset, offset), axis=1)
+
+
+def gazes_heads(gazes: Sequence[Gaze], t: float) -> np.ndarray:
+    """[N, 2] `Gaze.head` of every gaze at t, in one numpy pass."""
+    shifts = [gaze._shift(t) for gaze in gazes]
+    before = np.array([before.head for before, _, _ in shifts])
+    amount = smoothstep((np.array([since for _, _, since in shifts]) - HEAD_DELAY_S) / HEAD_TURN_S)
+    return before + amount[:, None] * (np.array([after.head for _, after, _ in shifts]) - before)
 
 
 def _head_for(direction: np.ndarray) -> np.ndarray:
@@ -236,25 +258,29 @@ def _direction(eyes: np.ndarray) -> np.ndarray:
 
 
 def eyes_in_head(eyes_in_world: np.ndarray, head: np.ndarray) -> np.ndarray:
-    """Eye rotations relative to the head (the eyes stay on target as the head moves), within the eyes' reach."""
-    eyes = eyes_in_world - np.tile(head[:2], 2)
-    eyes[0::2] = np.clip(eyes[0::2], -EYE_YAW_LIMIT, EYE_YAW_LIMIT)
-    eyes[1::2] = np.clip(eyes[1::2], -EYE_UP_LIMIT, EYE_DOWN_LIMIT)
-    return eyes
+    """Eye rotations relative to the head (the eyes stay on target as the head moves), within the eyes' reach;
+    rows of eyes and heads alike."""
+    eyes = eyes_in_world - np.concatenate((head[..., :2], head[..., :2]), axis=-1)
+    return np.clip(eyes, _EYE_LOW, _EYE_HIGH)
 
 
+#: The eyes' reach per angle of [left yaw, left pitch, right yaw, right pitch].
+_EYE_LOW = np.array([-EYE_YAW_LIMIT, -EYE_UP_LIMIT] * 2)
+_EYE_HIGH = np.array([EYE_YAW_LIMIT, EYE_DOWN_LIMIT] * 2)
 _LOOK = {name: INDEX[name] for name in INDEX if name.startswith("eyeLook")}
+#: The eyeLook* channels `eye_look_weights` sets, in the order of its values.
+_LOOK_CHANNELS = np.array([_LOOK[f"eyeLook{way}{side}"] for side in ("Left", "Right")
+                           for way in ("Out", "In", "Down", "Up")])
 
 
 def eye_look_weights(eyes: np.ndarray, weights: np.ndarray) -> None:
-    """Set the eyeLook* blendshapes from eye rotations in the head (for rigs that move the lids with them)."""
-    left_yaw, left_pitch, right_yaw, right_pitch = (float(x) for x in eyes)
-    for side, yaw, pitch, outward in (("Left", left_yaw, left_pitch, 1.0), ("Right", right_yaw, right_pitch, -1.0)):
-        sideways = outward * yaw / EYE_YAW_LIMIT  # + is away from the nose
-        weights[_LOOK[f"eyeLookOut{side}"]] = min(max(sideways, 0.0), 1.0)
-        weights[_LOOK[f"eyeLookIn{side}"]] = min(max(-sideways, 0.0), 1.0)
-        weights[_LOOK[f"eyeLookDown{side}"]] = min(max(pitch / EYE_DOWN_LIMIT, 0.0), 1.0)
-        weights[_LOOK[f"eyeLookUp{side}"]] = min(max(-pitch / EYE_UP_LIMIT, 0.0), 1.0)
+    """Set the eyeLook* blendshapes from eye rotations in the head (for rigs that move the lids with them); rows of
+    eyes and weights alike."""
+    eyes = np.asarray(eyes, dtype=np.float64)
+    left, right = eyes[..., 0] / EYE_YAW_LIMIT, -1.0 * eyes[..., 2] / EYE_YAW_LIMIT  # + is away from the nose
+    looks = np.stack([left, -left, eyes[..., 1] / EYE_DOWN_LIMIT, -eyes[..., 1] / EYE_UP_LIMIT,
+                      right, -right, eyes[..., 3] / EYE_DOWN_LIMIT, -eyes[..., 3] / EYE_UP_LIMIT], axis=-1)
+    weights[..., _LOOK_CHANNELS] = np.clip(looks, 0.0, 1.0)
 
 
 def eye_angles_from_weights(weights: np.ndarray) -> np.ndarray:
@@ -276,12 +302,29 @@ class Sway:
         # Three incommensurate slow sines per axis: motion that never visibly repeats.
         self._freqs = rng.uniform(0.05, 0.25, size=(3, 3))
         self._phases = rng.uniform(0.0, 2 * math.pi, size=(3, 3))
+        self._alone = Sways((self,))
 
     def breath(self, t: float) -> float:
         """0..1: how far into an in-breath (the chest rises, the chin lifts a little)."""
         return 0.5 + 0.5 * math.sin(2 * math.pi * t / BREATH_PERIOD_S + self._breath_phase)
 
     def head(self, t: float) -> np.ndarray:
-        sway = np.sin(2 * math.pi * self._freqs * t + self._phases).sum(axis=1) / 3.0 * np.array(SWAY_RAD)
-        sway[1] -= BREATH_RAD * self.breath(t)
+        return self._alone.head(t)[0]
+
+
+class Sways:
+    """Sways stacked on an avatars axis: `head` sways them all in one numpy pass (what one sway alone costs)."""
+
+    def __init__(self, sways: Sequence[Sway]) -> None:
+        self._sways = tuple(sways)
+        self._omega = np.array([2 * math.pi * sway._freqs for sway in sways]).reshape(-1, 3, 3)  # [N, 3, 3]
+        self._phases = np.array([sway._phases for sway in sways]).reshape(-1, 3, 3)
+
+    def head(self, t: float) -> np.ndarray:
+        """[N, 3] each sway's head offsets at t."""
+        sway = np.sin(self._omega * t + self._phases).sum(axis=2) / 3.0 * _SWAY_RAD
+        sway[:, 1] -= BREATH_RAD * np.array([one.breath(t) for one in self._sways])
         return sway
+
+
+_SWAY_RAD = np.array(SWAY_RAD)
