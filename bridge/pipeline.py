@@ -32,7 +32,7 @@ from models.body.avatar import AvatarBody, BodyChoir, GestureScheduled, check_ge
 from models.body.gestures import get_gesture, load_library
 from models.body.pose import MotionClip
 from models.face.audio_face import shared_model
-from models.face.avatar import AvatarFace, MouthLayer
+from models.face.avatar import AvatarFace, FaceChoir, MouthLayer
 from models.face.drivers import AudioDriver, FaceDriver, driver_for
 from models.face.life import DEFAULT_TARGETS, Point
 from models.face.tags import Mark
@@ -123,12 +123,13 @@ def build_avatar(config: AvatarConfig, seed: int, voice: Voice, performer: Perfo
                  music: MusicDesk, library: dict[str, MotionClip], driver: FaceDriver | None = None,
                  synthesis: Synthesis | None = None, post: Post = run_now,
                  gestures: Collection[str] | None = None, live_driver: Callable[[], AudioDriver] | None = None,
-                 live: Executor | None = None, bodies: BodyChoir | None = None) -> AvatarPipeline:
-    """One avatar's pipeline from its config, on the performer (seed: the config's, or the one given); `idles`: the
-    performer's avatars' idles, sampled together (None: this one alone)."""
+                 live: Executor | None = None, bodies: BodyChoir | None = None,
+                 faces: FaceChoir | None = None) -> AvatarPipeline:
+    """One avatar's pipeline from its config, on the performer (seed: the config's, or the one given); `bodies` and
+    `faces`: the performer's avatars' bodies and faces, posed together each tick (None: this one alone)."""
     timeline = performer.add_avatar(config.name, voice.sample_rate)
     seed = config.seed if config.seed is not None else seed
-    face = AvatarFace(seed, {**DEFAULT_TARGETS, **config.gaze_targets})
+    face = AvatarFace(seed, {**DEFAULT_TARGETS, **config.gaze_targets}, faces)
     mouth = MouthLayer()
 
     def announce(gesture: GestureScheduled) -> None:
@@ -163,11 +164,11 @@ def build_pipeline(avatars: Sequence[AvatarConfig], voices: Callable[[AvatarConf
     performer = Performer(publish, frame_rate, lookahead, chunk_samples, run_id)
     music = music or MusicDesk(clock, post=post)
     library = load_library()
-    built, bodies = {}, BodyChoir()
+    built, bodies, faces = {}, BodyChoir(), FaceChoir()
     for i, config in enumerate(avatars):
         built[config.name] = build_avatar(config, seed + SEED_STRIDE * i, voices(config), performer, clock, music,
                                           library, (drivers or {}).get(config.name), synthesis, post, gestures,
-                                          live_driver, live, bodies)
+                                          live_driver, live, bodies, faces)
     return Pipeline(clock, performer, built, music)
 
 

@@ -18,8 +18,8 @@ from bridge.sinks import AvatarFilter
 from bridge.sinks.livelink import LiveLinkSink
 from bridge.sinks.vmc import VmcSink
 from models.dialogue.spec import SpecError
-from tests.conftest import ROOT
 from models.tts import VoiceStyle
+from tests.conftest import ROOT
 from tests.fake_voice import FakeVoice
 
 EXAMPLE = ROOT / "examples" / "sidecar.yaml"
