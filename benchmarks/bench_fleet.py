@@ -11,7 +11,8 @@
    sidecar's own client (bridge.fleet.client.FleetLink): its per-call timeout and one retry.
 
     python -m benchmarks fleet                          # all of it, on a local Ray cluster of its own
-    python -m benchmarks fleet --parts hosts --hosts 1,4,8,16
+    python -m benchmarks fleet --parts hosts --hosts 1,4,8,16   # results: benchmarks/results/fleet_hosts.json,
+                                                                # fleet_ray_hosts.json, fleet_ray.json
     python -m benchmarks fleet --address HOST:6379      # an existing cluster; avatar-bridge must be installed there
 """
 
@@ -147,7 +148,8 @@ def wait_for_end(sub: zmq.Socket, takes: set[str], timeout_s: float) -> None:
 #: 21 words, 105 characters (5.3 s of speech): one piece, one call.
 RAY_LINE = "Our next guest has travelled all the way from Oslo tonight to tell us about the coldest race of her life."
 FAULTS = ("kill", "stop")
-PARTS = ("hosts", "ray")
+#: What to measure: many hosts in-process, many hosts with `serve --ray`, the Synthesis deployment's throughput.
+PARTS = ("hosts", "ray-hosts", "ray")
 
 
 @dataclass
@@ -304,7 +306,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--hosts", default=",".join(map(str, HOSTS)),
                         help="avatar counts to try, comma-separated (default %(default)s)")
     parser.add_argument("--host-replicas", type=int, default=2,
-                        help="Synthesis replicas behind `serve --ray` in the hosts part (default 2)")
+                        help="Synthesis replicas behind `serve --ray` in the ray-hosts part (default 2)")
     parser.add_argument("--address", help="an existing cluster (default: start a local one of its own)")
     parser.add_argument("--replicas", type=int, nargs="+", default=[1, 2, 4], help="Synthesis replicas to measure")
     parser.add_argument("--callers", type=int, default=4, help="concurrent callers (default 4)")
@@ -314,18 +316,19 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                         help="runs with one replica killed / frozen mid-run, at the largest replica count")
     args = parser.parse_args(argv)
     counts = [int(v) for v in args.hosts.split(",")]
-    results: dict[str, Any] = {}
     rows: list[tuple[str, str, str]] = []
+    results: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as tmp:
         if "hosts" in args.parts:
             print("hosts in one sidecar, in-process models", flush=True)
-            results["hosts_in_process"] = sweep(counts, Path(tmp))
-            rows += host_rows("in-process", results["hosts_in_process"])
+            runs = sweep(counts, Path(tmp))
             here, there = hop()
-            results["first_piece_s"] = {"here": here, "worker_process": there}
+            results["hosts"] = {"runs": runs, "first_piece_s": {"here": here, "worker_process": there}}
+            rows += host_rows("in-process", runs)
             rows.append(("a first piece here / in a voice worker process, p50",
                          f"{here * 1e3:.0f} / {there * 1e3:.0f} ms", "the hop"))
-        if "ray" in args.parts or ("hosts" in args.parts and args.host_replicas):
+            print(f"wrote {write('fleet_hosts', results['hosts'])}")
+        if "ray-hosts" in args.parts or "ray" in args.parts:
             import ray
 
             from bridge.fleet.deployments import FleetScale, Scale, deploy
@@ -335,29 +338,30 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             address = args.address or cluster.address  # type: ignore[union-attr]
             try:
                 ray.init(address=address, log_to_driver=False)
-                if "hosts" in args.parts and args.host_replicas:
+                if "ray-hosts" in args.parts:
                     print(f"hosts in one sidecar, synthesis on {args.host_replicas} Ray replicas", flush=True)
                     deploy(FleetScale(Scale(args.host_replicas, num_cpus=args.num_cpus), Scale(1, num_cpus=0.25),
                                       Scale(1, num_cpus=0.25)))
-                    results["hosts_ray"] = sweep(counts, Path(tmp), "--ray", address)
-                    results["host_replicas"] = args.host_replicas
-                    rows += host_rows(f"Ray, {args.host_replicas} replicas", results["hosts_ray"])
+                    runs = sweep(counts, Path(tmp), "--ray", address)
+                    results["ray_hosts"] = {"replicas": args.host_replicas, "num_cpus": args.num_cpus, "runs": runs}
+                    rows += host_rows(f"Ray, {args.host_replicas} replicas", runs)
+                    print(f"wrote {write('fleet_ray_hosts', results['ray_hosts'])}")
                 if "ray" in args.parts:
-                    runs = [ray_throughput(address, n, args.callers, args.lines, args.num_cpus)
-                            for n in args.replicas]
-                    runs += [ray_throughput(address, max(args.replicas), args.callers, args.lines, args.num_cpus,
-                                            fault, cluster) for fault in args.faults]
+                    calls = [ray_throughput(address, n, args.callers, args.lines, args.num_cpus)
+                             for n in args.replicas]
+                    calls += [ray_throughput(address, max(args.replicas), args.callers, args.lines, args.num_cpus,
+                                             fault, cluster) for fault in args.faults]
                     results["ray"] = {"callers": args.callers, "lines": args.lines, "num_cpus": args.num_cpus,
-                                      "runs": [r.row() for r in runs]}
+                                      "runs": [r.row() for r in calls]}
                     rows += [(f"Ray {r['replicas']} replicas{' ' + r['fault'] if r['fault'] else ''}: "
                               "lines/s, p50, p95 ms", f"{r['lines_per_s']} {r['p50_ms']:.0f} {r['p95_ms']:.0f}",
                               f"failed {r['failed']}, retried {r['retried']}") for r in results["ray"]["runs"]]
+                    print(f"wrote {write('fleet_ray', results['ray'])}")
             finally:
                 ray.shutdown()
                 if cluster is not None:
                     cluster.stop()
     print(table(rows, "many hosts (one 20-word line to every avatar at once) and the fleet on Ray Serve"))
-    print(f"wrote {write('fleet', results)}")
     return results
 
 

@@ -17,6 +17,7 @@ a thread an avatar: it waits on the network, not on a core).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import heapq
 import itertools
@@ -46,6 +47,9 @@ log = logging.getLogger(__name__)
 SECONDS_PER_CHAR = 0.065
 #: The longest the worker processes may take to start and load their voices (a busy machine, a probe on a GPU).
 STARTUP_S = 300.0
+#: The voice workers' nice value: on a busy machine the performer's tick comes first. A piece has the lookahead and
+#: the audio before it to be ready in; a frame has its 16.7 ms.
+VOICE_NICE = 5
 
 
 def speak(voice: Voice, driver: FaceDriver, text: str, style: VoiceStyle = VoiceStyle()) -> Iterator[SpeechClip]:
@@ -96,12 +100,14 @@ def _voice_and_driver(recipe: VoiceRecipe) -> tuple[Voice, FaceDriver]:
 
 
 def start_worker(parent: int, recipes: tuple[VoiceRecipe, ...], all_started: Any, threads: int | None) -> None:
-    """Worker-process initializer: end with the sidecar, and load its voices now (each with `threads` onnxruntime
-    threads), not on the first `say`."""
+    """Worker-process initializer: end with the sidecar, step back behind it (VOICE_NICE), and load its voices now
+    (each with `threads` onnxruntime threads), not on the first `say`."""
     from bridge.music import exit_with_parent
 
     global _all_started, _threads
     exit_with_parent(parent)
+    with contextlib.suppress(OSError):  # before onnxruntime starts its threads: they inherit it
+        os.nice(VOICE_NICE)
     _all_started, _threads = all_started, threads
     for recipe in recipes:
         _voice_and_driver(recipe)
