@@ -30,6 +30,10 @@ from models.tts import SpeechSegment, VoiceStyle
 log = logging.getLogger(__name__)
 
 
+#: Said once by each replica as it loads a voice.
+WARM_UP = "Warm up, one two three."
+
+
 class Synthesis:
     """Piper voices, each loaded once per replica by source."""
 
@@ -44,7 +48,9 @@ class Synthesis:
         with self._lock:
             if source not in self._voices:
                 config = Path(f"{source}.json") if source is not None else None
-                self._voices[source] = PiperTTS(source, config if config is not None and config.is_file() else None)
+                voice = PiperTTS(source, config if config is not None and config.is_file() else None)
+                list(voice.synthesize(WARM_UP))  # onnxruntime's first run sets up its memory: not on a host's line
+                self._voices[source] = voice
             return self._voices[source]
 
     def describe(self, source: str | None) -> dict[str, Any]:
