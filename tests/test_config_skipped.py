@@ -20,15 +20,7 @@ from models.dialogue.spec import SpecError
 from models.tts import Voice
 from tests.conftest import ROOT
 from tests.fake_voice import FakeVoice
-
-PERSONAS = ROOT / "examples" / "personas"
-
-
-def write(folder: Path, text: str, name: str = "sidecar.yaml") -> Path:
-    path = folder / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
-    return path
+from tests.test_config import PERSONAS, write
 
 
 def fake_bundled_voice(model: object, config: Path | None) -> Voice:

@@ -13,7 +13,6 @@ from bridge.config import AvatarConfig
 from bridge.dialogue import Dialogue
 from bridge.performer import VirtualClock
 from bridge.pipeline import build_pipeline
-from bridge.protocol import Event
 from bridge.rehearsal import rehearse, write_report
 from bridge.sinks import Hub, Recorder
 from models.dialogue.engine import RetrievalEngine
@@ -29,6 +28,7 @@ from models.dialogue.spec import SpecError
 from models.errors import RequestError
 from tests.conftest import ROOT
 from tests.fake_voice import FakeVoice
+from tests.test_dialogue_bridge import Rig
 
 TWO_HOSTS = ROOT / "examples" / "shows" / "two_hosts.yaml"
 PERSONAS = ROOT / "examples" / "personas"
@@ -142,10 +142,11 @@ def test_a_jump_hands_over_to_no_one() -> None:
     assert started(runner.cue("back", 3.0)) == ["back"]
 
 
-class TwoHostRig:
-    """Aurora and Kai on one performer with the fake voice, their dialogue on a virtual clock."""
+class TwoHostRig(Rig):
+    """Aurora and Kai on one performer with the fake voice, their dialogue on a virtual clock (run and events as
+    the one-host rig's)."""
 
-    def __init__(self) -> None:
+    def __init__(self) -> None:  # noqa: D107  (no super: two avatars, not the one-host rig's one)
         self.recorder, self.clock = Recorder(), VirtualClock()
         pipeline = build_pipeline([AvatarConfig("host"), AvatarConfig("guide", gaze_targets={"host": (-0.9, 0, 0.6)})],
                                   lambda config: FakeVoice(), Hub([self.recorder]), self.clock, frame_rate=20.0,
@@ -155,14 +156,6 @@ class TwoHostRig:
         self.dialogue = Dialogue.of(pipeline.avatars, personas, {n: RetrievalEngine(p) for n, p in personas.items()},
                                     self.clock)
 
-    def run(self, seconds: float) -> None:
-        for _ in range(int(seconds * self.performer.rate)):
-            self.performer.tick(self.clock.t)
-            self.dialogue.step(self.clock.t)
-            self.clock.t += self.performer.period
-
-    def events(self, type_: str) -> list[Event]:
-        return [m for m in self.recorder.messages if isinstance(m, Event) and m.type == type_]
 
 
 def test_each_segment_is_spoken_by_its_host_in_order_and_the_other_looks_at_them() -> None:
