@@ -79,6 +79,10 @@ def load_voice(model: VoiceSource = None, config: Path | None = None, threads: i
     return voice
 
 
+class DeviceUnavailable(ConfigError):
+    """The device the models must run on (--device, device:) is not there: no avatar could speak, serve stops."""
+
+
 def _load_voice(model: VoiceSource, config: Path | None, threads: int | None) -> Voice:
     from models.device import DeviceError
     from models.tts.piper_voice import PiperTTS
@@ -93,7 +97,9 @@ def _load_voice(model: VoiceSource, config: Path | None, threads: int | None) ->
                           "beside it or name it (voice_config:, --voice-config)")
     try:
         return PiperTTS(model, config, threads=threads)
-    except (FileNotFoundError, DeviceError) as exc:
+    except DeviceError as exc:
+        raise DeviceUnavailable(str(exc)) from exc
+    except FileNotFoundError as exc:
         raise ConfigError(str(exc)) from exc
     except Exception as exc:  # onnxruntime's or piper's own words for a file that is not a Piper voice
         raise ConfigError(f"voice {model}: not a Piper voice: {type(exc).__name__}: {str(exc)[:200]}") from exc
@@ -145,6 +151,8 @@ def load_avatars(config: SidecarConfig, load: LoadVoice = load_voice
         if key not in loaded:
             try:
                 loaded[key] = load(*key)
+            except DeviceUnavailable:  # the sidecar's setting, not this avatar's mistake
+                raise
             except ConfigError as exc:
                 loaded[key] = str(exc)
         voice = loaded[key]
