@@ -22,7 +22,7 @@ from pathlib import Path
 import yaml
 
 from bridge.fleet import FleetConfig
-from bridge.protocol import MAX_NAME_CHARS
+from bridge.protocol import MAX_AVATARS, MAX_NAME_CHARS
 from bridge.sinks.livelink import parse_address as parse_livelink_address
 from bridge.sinks.vmc import BLEND_MODES
 from bridge.sinks.vmc import parse_address as parse_vmc_address
@@ -44,8 +44,6 @@ TCP_ENDPOINT = re.compile(r"^(tcp)://(\[[^\]]+\]|[^:]+):(\d+|\*)$")
 PREVIEW_TOKEN = re.compile(r"[A-Za-z0-9_.~-]{16,200}")
 PREVIEW_TOKEN_RULE = ("16 to 200 letters, digits and - _ . ~ (make one with "
                       "`python3 -c 'import secrets; print(secrets.token_hex())'`)")
-#: Most avatars one sidecar serves (each has a timeline, a face and a body ticking every frame).
-MAX_AVATARS = 16
 #: Ranges the performer accepts: frames per second, lookahead (s), audio chunk (samples).
 FRAME_RATES = (1.0, 240.0)
 LOOKAHEADS = (0.0, 2.0)

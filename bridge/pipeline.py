@@ -24,7 +24,7 @@ from typing import Any
 from bridge.config import AvatarConfig
 from bridge.director import Director, Post, run_now
 from bridge.live_audio import LiveAudioIn
-from bridge.music import MusicDesk
+from bridge.music import Dancer, MusicDesk
 from bridge.performer import Clock, Performer
 from bridge.synthesis import Synthesis
 from bridge.timeline import AvatarTimeline, Publish
@@ -67,9 +67,13 @@ class AvatarPipeline:
         """The first pts not yet published: where a request takes effect."""
         return self.director.clock.now() + self.timeline.lookahead
 
+    @property
+    def dancer(self) -> Dancer:
+        return Dancer(self.name, self.timeline, self.body)
+
     def dance(self, music: str, style: str | None = None) -> Take:
         """Queue a dance take. Raises MusicError for a file that cannot be danced to, ValueError for a bad style."""
-        return self.music.dance(self.timeline, self.body, music, style)
+        return dance_together([self], music, style)[0]
 
     def gesture(self, name: str, at_word: int | None = None) -> dict[str, Any]:
         """Play a gesture: its stroke on word `at_word` of the current take, or as soon as it can land. Raises
@@ -112,6 +116,14 @@ class Pipeline:
         """Shutting down: synthesis stops after the clip in progress."""
         for avatar in self.avatars.values():
             avatar.director.stop()
+
+
+def dance_together(avatars: Sequence[AvatarPipeline], music: str, style: str | None = None) -> list[Take]:
+    """Queue a dance take on each avatar's timeline, in sync on one beat grid; the first avatar's take carries the
+    music (MusicDesk.dance). Raises MusicError for a file that cannot be danced to, ValueError for a bad style."""
+    if not avatars:
+        raise ValueError("a dance needs at least one avatar")
+    return avatars[0].music.dance([avatar.dancer for avatar in avatars], music, style)
 
 
 def shipped_live_driver() -> AudioDriver:

@@ -17,6 +17,7 @@ import secrets
 import struct
 import typing
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Union
 
@@ -30,6 +31,9 @@ PROTOCOL_VERSION = 1
 MAX_TEXT_CHARS = 5000
 #: Longest avatar name, user name, request id or other short string.
 MAX_NAME_CHARS = 128
+#: Most avatars one sidecar serves (config `avatars:`; each has a timeline, a face and a body ticking every frame),
+#: and so most in one `dance` group.
+MAX_AVATARS = 16
 #: ZeroMQ drops any frame larger than this and disconnects that peer alone (ZMQ_MAXMSGSIZE).
 MAX_MESSAGE_BYTES = 1 << 20
 
@@ -77,7 +81,7 @@ class LookAtRequest:
     "camera", another named target, or a point [x, y, z] in metres in the face frame (docs/face.md)."""
 
     OP: ClassVar[str] = "look_at"
-    target: str | list = field(metadata={"max_len": MAX_NAME_CHARS, "list_of": (float, 3)})
+    target: str | list = field(metadata={"max_len": MAX_NAME_CHARS, "list_of": (float, 3, 3)})
     avatar: str | None = field(default=None, metadata={"max_len": MAX_NAME_CHARS})
 
 
@@ -138,12 +142,17 @@ class GestureRequest:
 @dataclass(frozen=True)
 class DanceRequest:
     """Dance to a music file on the sidecar's disk (wav, ogg, mp3 or flac, at most 10 minutes): a take whose audio
-    is the music, streamed on the take's clock with the poses. `style`: pop (default), calm or hype."""
+    is the music, streamed on the take's clock with the poses. `style`: pop (default), calm or hype. `avatars`
+    (in place of `avatar`): several avatars dance together, each its own moves on the one beat grid, from one pts;
+    the first one's take carries the music, the others' silence."""
 
     OP: ClassVar[str] = "dance"
     music: str = field(metadata={"max_len": 1000, "non_empty": True})
     avatar: str | None = field(default=None, metadata={"max_len": MAX_NAME_CHARS})
     style: str | None = field(default=None, metadata={"max_len": MAX_NAME_CHARS})
+    # Several avatars dancing together, in sync on one beat grid; the first one's take carries the music.
+    avatars: list[str] | None = field(default=None, metadata={"max_len": MAX_NAME_CHARS, "non_empty": True,
+                                                              "list_of": (str, 1, MAX_AVATARS)})
 
 
 #: The PCM formats `audio_in` takes: little-endian 16-bit integers or 32-bit floats.
@@ -253,7 +262,8 @@ def check_text(name: str, value: str) -> None:
 
 def _expected_types(annotation: Any) -> tuple[type, ...]:
     hint_types = typing.get_args(annotation) or (annotation,)
-    types = tuple(t for t in hint_types if t is not type(None))
+    # list[str] is checked as a list here, its items by `_check_list`.
+    types = tuple(typing.get_origin(t) or t for t in hint_types if t is not type(None))
     # msgpack gives ints for whole numbers: accept them where a float is expected.
     return types + (int,) if float in types else types
 
@@ -269,22 +279,9 @@ def _check_field(f: dataclasses.Field, value: Any, hints: dict[str, Any]) -> Any
         raise RequestError("bad_type", f"{f.name} must be {wanted}, got {type(value).__name__}", f.name)
     meta = f.metadata
     if isinstance(value, list) and "list_of" in meta:
-        kind, length = meta["list_of"]
-        if len(value) != length or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
-            raise RequestError("bad_type", f"{f.name} must be a string or a list of {length} numbers", f.name)
-        if not all(math.isfinite(v) for v in value):
-            raise RequestError("out_of_range", f"{f.name} must hold finite numbers", f.name)
-        value = [kind(v) for v in value]
+        value = _check_list(f.name, value, meta, types)
     if isinstance(value, str):
-        check_text(f.name, value)
-        if meta.get("non_empty") and not value.strip():
-            raise RequestError("empty", f"{f.name} must not be empty", f.name)
-        if "max_len" in meta and len(value) > meta["max_len"]:
-            raise RequestError("too_long", f"{f.name} has {len(value)} characters; the limit is "
-                                            f"{meta['max_len']}", f.name)
-        if "one_of" in meta and value not in meta["one_of"]:
-            raise RequestError("out_of_range", f"{f.name} must be one of {', '.join(meta['one_of'])}, got "
-                                                f"{value[:40]!r}", f.name)
+        _check_string(f.name, value, meta)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         if meta.get("finite") and not math.isfinite(value):
             raise RequestError("out_of_range", f"{f.name} must be a finite number", f.name)
@@ -294,6 +291,38 @@ def _check_field(f: dataclasses.Field, value: Any, hints: dict[str, Any]) -> Any
         if float in types:
             value = float(value)
     return value
+
+
+def _check_string(name: str, value: str, meta: Mapping[str, Any]) -> None:
+    check_text(name, value)
+    if meta.get("non_empty") and not value.strip():
+        raise RequestError("empty", f"{name} must not be empty", name)
+    if "max_len" in meta and len(value) > meta["max_len"]:
+        raise RequestError("too_long", f"{name} has {len(value)} characters; the limit is {meta['max_len']}", name)
+    if "one_of" in meta and value not in meta["one_of"]:
+        raise RequestError("out_of_range", f"{name} must be one of {', '.join(meta['one_of'])}, got "
+                                           f"{value[:40]!r}", name)
+
+
+def _check_list(name: str, value: list[Any], meta: Mapping[str, Any], types: tuple[type, ...]) -> list[Any]:
+    """A list field: `list_of` (kind, fewest, most) items; numbers finite, strings checked as a string field is."""
+    kind, fewest, most = meta["list_of"]
+    count = str(fewest) if fewest == most else f"{fewest} to {most}"
+    alternative = "a string or " if str in types else ""
+    if kind is str:
+        if not fewest <= len(value) <= most or not all(isinstance(v, str) for v in value):
+            raise RequestError("bad_type", f"{name} must be a list of {count} strings", name)
+        for item in value:
+            _check_string(name, item, meta)
+        if len(set(value)) < len(value):
+            duplicate = next(v for v in value if value.count(v) > 1)
+            raise RequestError("duplicate", f"{name} names {duplicate!r} twice", name)
+        return value
+    if len(value) != fewest or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
+        raise RequestError("bad_type", f"{name} must be {alternative}a list of {count} numbers", name)
+    if not all(math.isfinite(v) for v in value):
+        raise RequestError("out_of_range", f"{name} must hold finite numbers", name)
+    return [kind(v) for v in value]
 
 
 def parse_request(raw: bytes) -> Envelope:

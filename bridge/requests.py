@@ -21,7 +21,7 @@ from bridge.dialogue import DialogueService
 from bridge.live_audio import decode_pcm
 from bridge.media import MediaDirs, read_rundown
 from bridge.performer import Clock
-from bridge.pipeline import AvatarPipeline
+from bridge.pipeline import AvatarPipeline, dance_together
 from bridge.protocol import (
     AUDIO_IN_FORMATS,
     AUDIO_IN_MAX_CHANNELS,
@@ -120,17 +120,17 @@ class RequestHandler:
                                                "reason": error.message})
         return error_reply(request_id, error)
 
-    def _name(self, name: str | None) -> str:
+    def _name(self, name: str | None, field: str = "avatar") -> str:
         if name is None:
             return self.config.names[0]
         if name not in self.avatars:
             skipped = any(s.name == name for s in self.config.skipped)
             raise RequestError("skipped_avatar" if skipped else "unknown_avatar", self.config.not_served(name),
-                               "avatar")
+                               field)
         return name
 
-    def _avatar(self, name: str | None) -> AvatarPipeline:
-        return self.avatars[self._name(name)]
+    def _avatar(self, name: str | None, field: str = "avatar") -> AvatarPipeline:
+        return self.avatars[self._name(name, field)]
 
     # -- ops -------------------------------------------------------------------------------------------------------
 
@@ -195,15 +195,22 @@ class RequestHandler:
         return {"avatar": avatar.name, "name": request.name, **placed}
 
     async def dance(self, request: DanceRequest) -> dict[str, Any]:
-        avatar = self._avatar(request.avatar)
+        """One avatar dances (`avatar`), or several together (`avatars`): their reply names every take."""
+        if request.avatars is not None and request.avatar is not None:
+            raise RequestError("conflict", "give avatar or avatars, not both", "avatars")
+        group = [self._avatar(request.avatar)] if request.avatars is None else [
+            self._avatar(name, "avatars") for name in request.avatars]
         music = await asyncio.to_thread(self._music, request.music)
         try:
-            take = avatar.dance(music, request.style)
+            takes = dance_together(group, music, request.style)
         except RequestError:
             raise  # music that cannot be danced to names its field
         except ValueError as exc:
             raise RequestError("bad_style", str(exc), "style") from None
-        return {"avatar": avatar.name, "take": take.id}
+        if request.avatars is None:
+            return {"avatar": group[0].name, "take": takes[0].id}
+        return {"avatars": [avatar.name for avatar in group],
+                "takes": {avatar.name: take.id for avatar, take in zip(group, takes, strict=True)}}
 
     def _music(self, requested: str) -> str:
         """A music file through the media policy, its header checked (a worker thread's work)."""

@@ -153,9 +153,11 @@ class AvatarTimeline:
             self.last_voice_error = error[:LAST_ERROR_CHARS]
             self.event("error", now + self.lookahead, take, code="synthesis_failed", message=error)
 
-    def set_audio(self, take: Take, pcm: np.ndarray) -> None:
-        """A take with audio of its own (a dance's music), all of it at once: it starts at the next tick."""
+    def set_audio(self, take: Take, pcm: np.ndarray, start_pts: float | None = None) -> None:
+        """A take with audio of its own (a dance's music), all of it at once: it starts at the next tick, or at
+        `start_pts` when later (a group of avatars dancing together starts at one pts)."""
         if take.cut_pts is None:
+            take.not_before = start_pts
             take.set_audio(pcm)
 
     def fail(self, take: Take, error: str) -> None:
@@ -179,7 +181,7 @@ class AvatarTimeline:
 
     def _start(self, take: Take, now: float) -> None:
         self.audio_cursor = 0
-        pts = max(now + self.lookahead, self.free_pts)
+        pts = max(now + self.lookahead, self.free_pts, now if take.not_before is None else take.not_before)
         self.event("take_started", pts, take, text=take.text, emotion=take.emotion)
         take.start(pts)
 

@@ -101,6 +101,7 @@ class Take:
     marks: tuple[Mark, ...] = ()  # inline tags, at indices of the words of `text`
     listeners: list[Listener] = field(default_factory=list, repr=False)  # the timeline's
     start_pts: float | None = None  # pts of the take's first sample, set when it starts playing
+    not_before: float | None = None  # the earliest pts it may start at (a group's dance starts at one pts)
     clips: list[PlacedClip] = field(default_factory=list)
     audio: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int16))
     synthesis_done: bool = False
