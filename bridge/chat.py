@@ -165,8 +165,9 @@ class Chat:
         if desk.current is not None:
             desk.avatar.director.interrupt()  # the take's end settles the answer at once
 
-    def hold_floor(self, desk: ChatDesk, take: Take, segment: Segment) -> None:
-        """A take the show started itself (a dance) is the avatar's current answer until it ends."""
+    def hold_floor(self, desk: ChatDesk, take: Take, segment: Segment | None) -> None:
+        """A take the show started itself (a dance) is the avatar's current answer until it ends; its end ends
+        `segment` (None: a dancer beside the lead, whose take ends the segment)."""
         self._follow(desk, Answer(take, None, segment, closed=True))
 
     def _open(self, desk: ChatDesk, message: QueuedMessage | None, segment: Segment | None = None) -> Answer:

@@ -461,8 +461,9 @@ def cmd_gesture(args: argparse.Namespace) -> int:
 def cmd_dance(args: argparse.Namespace) -> int:
     from bridge.protocol import DanceRequest
 
+    avatars = [name.strip() for name in args.avatars.split(",")] if args.avatars is not None else None
     return _print_reply(_request(args, DanceRequest(music=str(Path(args.music).resolve()), avatar=args.avatar,
-                                                    style=args.style)))
+                                                    style=args.style, avatars=avatars)))
 
 
 def cmd_audio_in(args: argparse.Namespace) -> int:
@@ -985,6 +986,8 @@ def build_parser() -> argparse.ArgumentParser:
                             "the beats are tracked and the music plays on the stream. Prints the reply as JSON.")
     dance.add_argument("music", help="the music file")
     dance.add_argument("--style", choices=["pop", "calm", "hype"], help="dance style (default pop)")
+    dance.add_argument("--avatars", metavar="A,B", help="several avatars dancing together, in sync (comma-separated; "
+                       "the first one's take carries the music); not with --avatar")
 
     audio_in = _client_command(commands, "audio-in", cmd_audio_in, help="stream an audio file as live audio",
                                description="Stream a WAV (or FLAC, OGG) to an avatar as live audio (the audio_in op) "

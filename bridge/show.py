@@ -18,6 +18,7 @@ import logging
 from typing import Any
 
 from bridge.chat import Chat, ChatDesk
+from bridge.pipeline import dance_together
 from models.dialogue.engine import Sentence
 from models.dialogue.show import (
     Rundown,
@@ -172,17 +173,21 @@ class Show:
         self.chat.perform(desk, segment, sentences)
 
     def _dance(self, desk: ChatDesk, segment: Segment) -> None:
-        """Start the segment's dance as a take; without music, `_qa_step` just times it."""
+        """Start the segment's dance as a take (one per host for hosts dancing together: the first host's take
+        ends the segment); without music, `_qa_step` just times it."""
         if segment.music is None:
             return
-        self.chat.stop_talking(desk)
+        desks = [self.hosts[name] for name in segment.dancers] or [desk]
+        for dancer in desks:
+            self.chat.stop_talking(dancer)
         try:
-            take = desk.avatar.dance(str(segment.music), segment.style)
+            takes = dance_together([dancer.avatar for dancer in desks], str(segment.music), segment.style)
         except Exception as exc:  # a bad file or style costs the dance, not the show: it is timed instead
             log.warning("dance failed", extra={"segment": segment.id, "error": str(exc)})
             self._event(action="segment_error", segment=segment.id, message=str(exc))
             return
-        self.chat.hold_floor(desk, take, segment)
+        for k, (dancer, take) in enumerate(zip(desks, takes, strict=True)):
+            self.chat.hold_floor(dancer, take, segment if k == 0 else None)
 
     def _qa_step(self, now: float) -> None:
         """Run the current Q&A window (answer its questions one by one) or time the current dance."""
@@ -221,6 +226,8 @@ def _segment_data(segment: Segment) -> dict[str, Any]:
     if segment.type == "dance":
         data.update(music=str(segment.music) if segment.music else None, style=segment.style,
                     duration=segment.duration)
+        if segment.dancers:
+            data["dancers"] = list(segment.dancers)
     if segment.type == "qa":
         data["questions"] = segment.questions
     if segment.product:

@@ -18,12 +18,16 @@ from bridge.media import MediaDirs
 from bridge.performer import VirtualClock
 from bridge.pipeline import Pipeline, build_pipeline, dance_together
 from bridge.protocol import AudioChunk, DanceRequest, Event, PoseFrame, decode_reply, encode_request, parse_request
+from bridge.rehearsal import rehearse
 from bridge.requests import RequestHandler
 from bridge.sinks import Hub, Recorder
 from models.body.dance import SAMPLE_RATE, warm_up
 from models.body.metrics import click_track, joint_positions, kinematic_beats, nearest_distances
 from models.body.pose import BodyPose
+from models.dialogue.show import load_rundown
+from models.dialogue.spec import SpecError
 from models.errors import RequestError
+from tests.conftest import ROOT
 from tests.fake_voice import FakeVoice
 
 RATE = 60.0
@@ -177,3 +181,42 @@ def test_bad_groups_are_refused_naming_the_field(clicks: tuple[Path, np.ndarray,
             parse_request(raw)
         assert error.value.field == "avatars"
     assert parse_request(encode_request(DanceRequest(music="m.wav", avatars=["a", "b"]))).request.avatars == ["a", "b"]
+
+
+def duet(music: Path, host: str) -> str:
+    personas = ROOT / "examples" / "personas"
+    return (f"title: Duet\nhosts:\n  - {{name: host, persona: {personas / 'default.yaml'}}}\n"
+            f"  - {{name: guide, persona: {personas / 'guide.yaml'}}}\n"
+            f"segments:\n  - {{id: duet, type: dance, music: {music}, host: {host}}}\n")
+
+
+def test_a_show_dance_for_all_hosts_is_danced_by_both_in_rehearsal(clicks: tuple[Path, np.ndarray, np.ndarray],
+                                                                   tmp_path: Path) -> None:
+    path, audio, _ = clicks
+    (tmp_path / "duet.yaml").write_text(duet(path, "all"))
+    rundown = load_rundown(tmp_path / "duet.yaml")
+    assert rundown.segments[0].dancers == ("host", "guide") and rundown.segments[0].host == "host"
+    report = rehearse(FakeVoice(), rundown, frame_rate=RATE)
+    assert report.finished and report.segments[0].duration == pytest.approx(SECONDS, abs=0.1)
+    dances = [e for e in report.events if e["type"] == "dance"]
+    assert sorted(e["avatar"] for e in dances) == ["guide", "host"]
+    assert dances[0]["pts"] == dances[1]["pts"] and dances[0]["group"] == ["host", "guide"]
+    # The lead plays the music from the dance's pts (at the voice's rate: as loud, resampled).
+    start, n = int(round(dances[0]["pts"] * report.sample_rate)), int((SECONDS - 1.0) * report.sample_rate)
+    heard = report.hosts["host"].audio[start:start + n] / 32767.0
+    assert np.sqrt(np.mean(heard**2)) == pytest.approx(np.sqrt(np.mean(audio**2)), rel=0.1)
+    assert not report.hosts["guide"].audio.any()  # the guide dances to it in silence
+    frames = slice(int((dances[0]["pts"] + 1.0) * RATE), int((dances[0]["pts"] + SECONDS - 1.0) * RATE))
+    moved = {name: np.ptp(take.root[frames], axis=0).max() for name, take in report.hosts.items()}
+    assert min(moved.values()) > 0.02  # both BVHs dance
+    assert np.abs(report.hosts["host"].rotations[frames] - report.hosts["guide"].rotations[frames]).max() > 0.1
+
+
+@pytest.mark.parametrize("host, message", [("[host, ghost]", "unknown host 'ghost'; the rundown's hosts: host, guide"),
+                                           ("[host, host]", "names a host twice"), ("[]", "lists no host")])
+def test_a_bad_dance_group_in_a_rundown_is_a_spec_error(tmp_path: Path, host: str, message: str) -> None:
+    (tmp_path / "duet.yaml").write_text(duet(tmp_path / "x.wav", host))
+    (tmp_path / "x.wav").write_bytes(b"")
+    with pytest.raises(SpecError, match=message) as error:
+        load_rundown(tmp_path / "duet.yaml")
+    assert error.value.field.endswith(".host")

@@ -22,6 +22,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
+import yaml
+
 from models.dialogue.persona import Persona, default_persona_path, load_persona
 from models.dialogue.spec import Fields, Node, SpecError, compose, load_root
 from models.dialogue.tags import check_tags
@@ -56,6 +58,7 @@ class Segment:
     questions: int | None = None  # qa
     rehearsal_questions: tuple[str, ...] = ()  # qa: what a rehearsal asks in place of live fans
     host: str | None = None  # the host who performs it; None: the show's avatar (a rundown without hosts)
+    dancers: tuple[str, ...] = ()  # a dance by several hosts together (`host: all` or a list), `host` first
     then_cue: str | None = None  # fire this cue when the segment ends (done, skipped or capped): a handover
     look_at: str | None = None  # where its host looks meanwhile: another host or a gaze target; None: the camera
 
@@ -179,6 +182,27 @@ def _rundown(root: Node, base: Path, persona: Persona | None, files: RundownFile
     return Rundown(top.required("title").text(max_len=200), tuple(segments), persona_path, root.file, hosts)
 
 
+def _host_names(node: Node, segment_id: str, kind: str, personas: dict[str, Persona]) -> tuple[str, ...]:
+    """A segment's `host`: one declared host, or for a dance `all` or a list of hosts (they dance together, the
+    first one's take carrying the music). SpecError at `node` for an unknown host."""
+    listed = isinstance(node.node, yaml.SequenceNode)
+    if listed and kind != "dance":
+        raise node.error(f"segment {segment_id!r}: only a dance has several hosts (a list, or all)")
+    names = node.texts(max_items=MAX_HOSTS, max_len=128) if listed else [node.text(max_len=128)]
+    if names == ["all"] and kind == "dance" and personas:
+        names = list(personas)
+    if not names:
+        raise node.error(f"segment {segment_id!r}: lists no host")
+    for name in names:
+        if name not in personas:
+            raise node.error(f"segment {segment_id!r}: unknown host {name!r}; " + (
+                f"the rundown's hosts: {', '.join(personas)}" if personas else
+                "declare the show's hosts under hosts: (name, persona) to name one"))
+    if len(set(names)) < len(names):
+        raise node.error(f"segment {segment_id!r}: names a host twice")
+    return tuple(names)
+
+
 def _hosts(node: Node, base: Path, default: tuple[Persona, Path], files: RundownFiles,
            served: Mapping[str, Persona]) -> tuple[tuple[Host, ...], dict[str, Persona]]:
     """The declared hosts and each one's persona: its own file, else the sidecar's for that avatar, else the
@@ -247,19 +271,18 @@ def _segment(item: Node, base: Path, persona: Persona, seen: dict[str, int], tol
         raise cue.error("a segment starts either at a time (at) or on a cue (cue), not both")
     host, then_cue, look_at = fields.optional("host"), fields.optional("then_cue"), fields.optional("look_at")
     host_name = next(iter(personas), None)  # the first declared host, if any
+    dancers: tuple[str, ...] = ()
     if host is not None:
-        host_name = host.text(max_len=128)
-        if host_name not in personas:
-            raise host.error(f"segment {segment_id!r}: unknown host {host_name!r}; " + (
-                f"the rundown's hosts: {', '.join(personas)}" if personas else
-                "declare the show's hosts under hosts: (name, persona) to name one"))
+        names = _host_names(host, segment_id, kind, personas)
+        host_name = names[0]
+        dancers = names if len(names) > 1 else ()
     if host_name is not None:
         persona = personas[host_name]
     common = Segment(id=segment_id, type=kind, line=item.line,  # type: ignore[arg-type]
                      at=at.number(0.0, MAX_SHOW_S) if at else None,
                      cue=cue.text(max_len=80) if cue else None,
                      max_s=max_s.number(0.0, MAX_SHOW_S, low_open=True) if max_s else None,
-                     host=host_name, then_cue=then_cue.text(max_len=80) if then_cue else None,
+                     host=host_name, dancers=dancers, then_cue=then_cue.text(max_len=80) if then_cue else None,
                      look_at=look_at.text(max_len=128) if look_at else None)
     if kind == "line":
         text_node = fields.required("text")
