@@ -220,3 +220,13 @@ def test_a_bad_dance_group_in_a_rundown_is_a_spec_error(tmp_path: Path, host: st
     with pytest.raises(SpecError, match=message) as error:
         load_rundown(tmp_path / "duet.yaml")
     assert error.value.field.endswith(".host")
+
+
+def test_the_dance_command_sends_a_group(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from bridge import cli
+
+    sent: list = []
+    monkeypatch.setattr(cli, "_request", lambda args, request: sent.append(request) or {"ok": True})
+    args = cli.build_parser().parse_args(["dance", str(tmp_path / "song.wav"), "--avatars", "guide, host"])
+    assert args.run(args) == 0
+    assert sent == [DanceRequest(music=str(tmp_path / "song.wav"), avatars=["guide", "host"])]
