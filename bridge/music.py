@@ -26,7 +26,8 @@ from bridge.director import Post, run_now
 from bridge.performer import Clock
 from bridge.timeline import AvatarTimeline
 from models.body.avatar import AvatarBody
-from models.body.dance import STYLES, Dance, MusicError, check_music, load_music, plan_dance, plan_for_file
+from models.body.beats import MusicError, check_music, load_music
+from models.body.dance import STYLES, Dance, plan_dance, plan_for_file
 from models.take import Take
 
 log = logging.getLogger(__name__)
@@ -128,10 +129,9 @@ class MusicDesk:
             dancer.body.dance(take, dance)
             dancer.timeline.set_audio(take, pcm, start_pts=pts)
             grid = dance.grid
-            dancer.timeline.event("dance", pts, take, music=group.music, tempo=round(grid.tempo, 2),
-                                  beats=len(grid.beats), downbeats=len(grid.downbeats), clear=grid.clear,
-                                  style=group.style or "pop", moves=sorted({p.move for p in dance.phrases}),
-                                  duration=round(grid.duration, 3), group=names, lead=names[0], takes=takes)
+            dancer.timeline.event("dance", pts, take, music=group.music, **grid.summary(), style=group.style or "pop",
+                                  moves=sorted({p.move for p in dance.phrases}), duration=round(grid.duration, 3),
+                                  group=names, lead=names[0], takes=takes)
             if dance.warning is not None:
                 dancer.timeline.event("warning", pts, take, code="no_clear_beat", message=dance.warning)
 

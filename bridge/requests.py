@@ -51,7 +51,7 @@ from bridge.protocol import (
     ok_reply,
     parse_request,
 )
-from models.body.dance import check_music
+from models.body.beats import check_music
 from models.body.gestures import REQUIRED as GESTURES
 from models.body.skeleton import skeleton_description
 from models.errors import RequestError

@@ -51,7 +51,7 @@ from bridge.sinks.vmc import VmcSink
 from bridge.sinks.vmc import parse_address as parse_vmc_address
 from bridge.sinks.zmq_pub import SEND_HWM, ZmqPubSink
 from bridge.synthesis import Synthesis, VoiceRecipe, recipe_of
-from models.body.dance import warm_up
+from models.body.beats import warm_up
 from models.body.gestures import REQUIRED as GESTURES
 from models.dialogue.persona import Persona
 from models.errors import RequestError

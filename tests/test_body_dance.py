@@ -9,19 +9,8 @@ import pytest
 import soundfile
 
 from models.body import metrics, quat
-from models.body.dance import (
-    CALM,
-    ENERGETIC,
-    MAX_MUSIC_S,
-    MOVES,
-    SAMPLE_RATE,
-    MusicError,
-    dance_to,
-    load_music,
-    plan_dance,
-    track_beats,
-    warm_up,
-)
+from models.body.beats import MAX_MUSIC_S, SAMPLE_RATE, MusicError, load_music, track_beats, warm_up
+from models.body.dance import CALM, ENERGETIC, MOVES, dance_to, plan_dance
 from models.body.metrics import beat_alignment_score, joint_positions, kinematic_beats, nearest_distances
 from models.body.skeleton import hinge_flexion
 
@@ -84,20 +73,30 @@ def test_dance_stays_locked_at_the_ends_of_the_range(bpm: float) -> None:
     dance = plan_dance(track_beats(y, SR), seed=1)
     positions, _ = sample_dance(dance, 12.0)
     inner = truth[(truth > 1.0) & (truth < 11.0)]
-    assert nearest_distances(inner, kinematic_beats(positions, FPS)).max() < 0.05
+    kinematic = kinematic_beats(positions, FPS)
+    # Within 3.5 frames of every beat; at 180 BPM a hand-over between two moves (three of its 333 ms beats) blurs
+    # the smoothed speed's minimum most: 58 ms, once.
+    assert nearest_distances(inner, kinematic).max() < 0.06
+    assert beat_alignment_score(inner, kinematic) > 0.9
 
 
-def test_moves_come_in_phrases_of_4_or_8_beats_from_the_downbeat_with_every_move_used() -> None:
+def test_moves_come_in_phrases_of_4_or_8_beats_from_bar_starts_with_every_move_used_and_end_in_a_pose() -> None:
     y, _ = click_track(128.0, 95.0)
     grid = track_beats(y, SR)
     dance = plan_dance(grid, seed=0)
     assert len(MOVES) >= 8
-    body = dance.phrases[1:] if dance.phrases[0].start == 0 and dance.downbeat > 0 else dance.phrases
-    assert body[0].start == dance.downbeat
-    assert all(p.length in (4, 8) for p in body[:-1])
+    bar_starts = set(np.searchsorted(grid.beats, grid.downbeats).tolist())
+    *body, rest, end = dance.phrases
+    assert all(p.start in bar_starts for p in body[1:] + [rest])
+    assert all(p.length in (4, 8) for p in body[1:])
     assert all(a.move != b.move for a, b in zip(dance.phrases, dance.phrases[1:], strict=False))
-    assert {p.move for p in dance.phrases} == set(MOVES)
+    assert {p.move for p in dance.phrases} == set(MOVES) | {"finale"}
     assert sum(p.length for p in dance.phrases) == len(grid.beats)
+    # The ending pose lands on the last beat and holds.
+    assert end.move == "finale" and end.start == len(grid.beats) - 1 and end.length == 1
+    last = grid.beats[-1]
+    np.testing.assert_allclose(dance.sample(last).rotations, dance.sample(last + 0.4).rotations, atol=1e-6)
+    assert np.abs(dance.sample(last - 0.2).rotations - dance.sample(last).rotations).max() > 0.01
 
 
 def test_energy_drives_intensity_and_move_choice() -> None:

@@ -13,8 +13,9 @@ import numpy as np
 import soundfile
 
 from bridge.render import render_take, write_take
+from models.body.beats import SAMPLE_RATE, BeatGrid, warm_up
 from models.body.bvh import read_bvh
-from models.body.dance import MOVES, SAMPLE_RATE, BeatGrid, Dance, Phrase, warm_up
+from models.body.dance import MOVES, Dance, Phrase
 from models.body.gestures import load_library
 from models.body.metrics import click_track
 from models.body.pose import BodyPose

@@ -14,7 +14,7 @@ from bridge.pipeline import AvatarPipeline, one_avatar
 from bridge.protocol import AudioChunk, Event, PoseFrame, Skeleton, decode_stream, encode_stream
 from bridge.sinks import Hub, Recorder
 from models.body import quat
-from models.body.dance import SAMPLE_RATE, MusicError, warm_up
+from models.body.beats import SAMPLE_RATE, MusicError, warm_up
 from models.body.gestures import UnknownGesture
 from models.body.metrics import click_track, kinematic_beats, nearest_distances
 from models.body.pose import BodyPose

@@ -21,7 +21,7 @@ from bridge.protocol import AudioChunk, DanceRequest, Event, PoseFrame, decode_r
 from bridge.rehearsal import rehearse
 from bridge.requests import RequestHandler
 from bridge.sinks import Hub, Recorder
-from models.body.dance import SAMPLE_RATE, warm_up
+from models.body.beats import SAMPLE_RATE, warm_up
 from models.body.metrics import click_track, joint_positions, kinematic_beats, nearest_distances
 from models.body.pose import BodyPose
 from models.dialogue.show import load_rundown

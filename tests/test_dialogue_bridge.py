@@ -193,8 +193,8 @@ def test_rehearsal_dances_a_music_segment_into_the_audio_and_the_bvh(voice, tmp_
     import numpy as np
     import soundfile
 
+    from models.body.beats import warm_up
     from models.body.bvh import read_bvh
-    from models.body.dance import warm_up
     from models.body.metrics import click_track
     from models.dialogue.show import parse_rundown
 

@@ -1,16 +1,13 @@
-"""Dance to music: beat tracking (librosa) and a sequence of dance moves locked to the beats.
+"""Dance to music: a sequence of dance moves locked to the beats the tracker heard (models/body/beats.py).
 
-The music is tracked once, ahead: tempo, beat times (refined to the onset they sit on), downbeats (the
-strongest of the four beat phases, assuming 4/4), the energy of each beat and whether there is a clear
-pulse at all. The dance is then a pure function of time: the time becomes a beat position b (beat i at
-b = i, interpolated between tracked beats), and every move is a function of cos(πb), so each joint comes
-to rest exactly on each beat - the kinematic beats of the dance are the music's beats. Moves change in
-phrases of 8 beats (4 when the energy changes mid-phrase), starting on a downbeat, cross-fading over the
-last beat of a phrase; each beat's energy sets the intensity. A track with no clear pulse gets a gentle
-sway at a slow tempo and a warning.
-
-librosa's beat tracker JIT-compiles (numba) on its first call in a process: several seconds, tens of
-seconds on a small machine. Call `warm_up()` at start, off the real-time path.
+The dance is a pure function of time: the time becomes a beat position b (beat i at b = i, interpolated between
+tracked beats, so tempo changes are followed), and every move is a function of cos(πb), so each joint comes to
+rest exactly on each beat - the kinematic beats of the dance are the music's beats. Moves change on bar starts
+(downbeats), in phrases of 8 beats (4 when the energy changes within one), cross-fading over the last beats of a
+phrase; each beat's energy (loudness and onset density) sets the intensity and whether the moves are calm or
+energetic. Where the drums rest (an intro, a break) she sways on the beat and hits the first drum beat with a
+move; on the last beat she lands in an ending pose and holds it. A track with no clear pulse gets a gentle sway
+at a slow tempo and a warning.
 """
 
 from __future__ import annotations
@@ -20,174 +17,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import soundfile
-import soxr
 
 from models.body.authoring import PoseBuilder, side_axis, side_vector, stance_feet, standing
+from models.body.beats import MAX_MUSIC_S, SWAY_BPM, BeatGrid, Tracker, load_music, runs, track_beats
 from models.body.pose import BodyPose, compose, smoothstep
 from models.body.skeleton import mask
-from models.errors import RequestError
 
-#: Formats we accept (libsndfile reads all of them).
-SUPPORTED_FORMATS = (".wav", ".ogg", ".mp3", ".flac")
-#: The longest music we track: 10 minutes (a 2-hour file would take minutes and much memory).
-MAX_MUSIC_S = 600.0
-#: The shortest music we dance to (s): a beat needs a few periods to be heard.
-MIN_MUSIC_S = 2.0
-#: The tempo range we dance to; a tracked tempo outside is folded in by octaves.
-MIN_BPM, MAX_BPM = 60.0, 180.0
-#: Analysis rate and hop: 11.6 ms frames.
-SAMPLE_RATE = 22050
-HOP = 256
-#: A beat is moved onto the onset it sits on when one starts within this distance (s).
-SNAP_S = 0.06
-#: Pulse clarity (autocorrelation of the detrended onset strength at the beat period) below which the
-#: track has no clear beat. Click tracks and pop/house measure 0.7-0.95, noise and ambient pads below 0.15.
-MIN_PULSE_CLARITY = 0.3
-#: Beat energy (relative to the loud parts) below which a leading or trailing beat is silence.
-SILENCE = 0.02
 #: Shortest hand-over from one move to the next (s).
 TRANSITION_S = 0.8
-#: Tempo of the sway when there is no clear beat (BPM).
-SWAY_BPM = 60.0
-
-
-class MusicError(RequestError):
-    """Music we cannot dance to: missing, unreadable, unsupported or too long; the message says which."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__("bad_music", message, "music")
-
-
-@dataclass(frozen=True)
-class BeatGrid:
-    """What the tracker heard."""
-
-    tempo: float  # BPM
-    beats: np.ndarray  # seconds
-    downbeats: np.ndarray  # seconds, a subset of beats
-    energy: np.ndarray  # per beat, in [0, 1]
-    duration: float  # seconds of music
-    pulse_clarity: float
-    clear: bool
-
-    @property
-    def warning(self) -> str | None:
-        if self.clear:
-            return None
-        return (f"no clear beat (pulse clarity {self.pulse_clarity:.2f} < {MIN_PULSE_CLARITY}); "
-                "dancing a gentle sway instead")
-
-
-def check_music(path: str | Path, max_seconds: float = MAX_MUSIC_S) -> float:
-    """Check a music file from its header alone (exists, supported, readable, not too long): its duration in s.
-    Cheap enough to answer a request with; `load_music` decodes."""
-    p = Path(path)
-    if not p.is_file():
-        raise MusicError(f"music file not found: {p}")
-    if p.suffix.lower() not in SUPPORTED_FORMATS:
-        raise MusicError(f"unsupported music format {p.suffix or '(none)'!r} for {p.name}; "
-                         f"supported: {', '.join(SUPPORTED_FORMATS)}")
-    try:
-        info = soundfile.info(str(p))
-    except (RuntimeError, soundfile.LibsndfileError) as exc:
-        raise MusicError(f"cannot read music file {p}: {exc}") from None
-    if info.duration > max_seconds:
-        raise MusicError(f"music file {p.name} is {info.duration:.0f} s long; the limit is {max_seconds:.0f} s "
-                         f"({max_seconds / 60:.0f} minutes): cut the part to dance to")
-    if info.duration < MIN_MUSIC_S:
-        raise MusicError(f"music file {p.name} is {info.duration:.2f} s long; a dance needs at least "
-                         f"{MIN_MUSIC_S:.0f} s of music" if info.frames else f"music file {p} holds no audio")
-    return float(info.duration)
-
-
-def load_music(path: str | Path, max_seconds: float = MAX_MUSIC_S) -> tuple[np.ndarray, int]:
-    """Mono float32 audio at SAMPLE_RATE, after checking the file exists, is supported and not too long."""
-    check_music(path, max_seconds)
-    p = Path(path)
-    try:
-        audio, rate = soundfile.read(str(p), dtype="float32", always_2d=True)
-    except (RuntimeError, soundfile.LibsndfileError) as exc:
-        raise MusicError(f"cannot decode music file {p}: {exc}") from None
-    if len(audio) == 0:
-        raise MusicError(f"music file {p} holds no audio")
-    mono = audio.mean(axis=1)
-    if rate != SAMPLE_RATE:
-        mono = soxr.resample(mono, rate, SAMPLE_RATE).astype(np.float32)
-    return mono, SAMPLE_RATE
-
-
-def warm_up() -> None:
-    """Run the beat tracker once on a short click track so numba compiles it now, not on the first dance."""
-    rate = SAMPLE_RATE
-    y = np.zeros(rate * 4, dtype=np.float32)
-    for k in range(8):
-        y[int((0.25 + 0.5 * k) * rate):][:200] = 1.0
-    track_beats(y, rate)
-
-
-def track_beats(y: np.ndarray, sr: int) -> BeatGrid:
-    """Tempo, beats, downbeats and per-beat energy of mono audio."""
-    import librosa
-    from scipy.ndimage import uniform_filter1d
-
-    y = np.asarray(y, dtype=np.float32)
-    duration = len(y) / sr
-    fps = sr / HOP
-    onset = librosa.onset.onset_strength(y=y, sr=sr, hop_length=HOP)
-    # Pulse clarity: autocorrelation of the onset strength (slow loudness changes removed) at the best beat
-    # period in our tempo range.
-    detrended = onset - uniform_filter1d(onset, max(1, int(fps)))
-    ac = librosa.autocorrelate(detrended)
-    lags = np.arange(int(fps * 60.0 / MAX_BPM), min(int(fps * 60.0 / MIN_BPM) + 1, len(ac)))
-    clarity = float(ac[lags].max() / ac[0]) if ac[0] > 1e-12 and len(lags) else 0.0
-    tempo = float(np.atleast_1d(librosa.feature.tempo(onset_envelope=onset, sr=sr, hop_length=HOP))[0])
-    # trim=False: librosa would drop the beats of a quiet intro; we trim only silence, below.
-    _, frames = librosa.beat.beat_track(onset_envelope=onset, sr=sr, hop_length=HOP, bpm=tempo, units="frames",
-                                        trim=False)
-    beats = librosa.frames_to_time(frames, sr=sr, hop_length=HOP)
-    # The tracker places beats on onset-strength peaks, which trail the sound's start by a frame or two;
-    # move each beat onto the start of its onset (backtracked to the preceding strength minimum).
-    onsets = librosa.onset.onset_detect(onset_envelope=onset, sr=sr, hop_length=HOP, units="time", backtrack=True)
-    if len(onsets) and len(beats):
-        nearest = onsets[np.argmin(np.abs(onsets[None, :] - beats[:, None]), axis=1)]
-        beats = np.where(np.abs(nearest - beats) <= SNAP_S, nearest, beats)
-    strength = np.array([onset[max(0, f - 2):f + 3].max() for f in frames]) if len(frames) else np.zeros(0)
-    beats, first = np.unique(beats, return_index=True)  # two beats snapped onto one onset count once
-    beats, strength = _fold_tempo(beats, strength[first], onset, fps)
-    if len(beats) >= 2:
-        tempo = 60.0 / float(np.median(np.diff(beats)))
-    clear = clarity >= MIN_PULSE_CLARITY and len(beats) >= 4 and MIN_BPM * 0.97 <= tempo <= MAX_BPM * 1.03
-    # Energy of each beat: RMS from this beat to the next, relative to the loud parts of the track.
-    edges = np.concatenate([beats, [duration]]) if len(beats) else np.zeros(1)
-    rms = np.array([np.sqrt(np.mean(y[int(a * sr):max(int(b * sr), int(a * sr) + 1)] ** 2))
-                    for a, b in zip(edges[:-1], edges[1:], strict=True)])
-    loud = float(np.percentile(rms, 95)) if len(rms) else 1.0
-    energy = np.clip(rms / max(loud, 1e-9), 0.0, 1.0)
-    # Beats in leading or trailing silence (the tracker keeps its pulse going there) are dropped.
-    sounding = np.flatnonzero(energy >= SILENCE)
-    if len(sounding):
-        keep = slice(sounding[0], sounding[-1] + 1)
-        beats, energy, strength = beats[keep], energy[keep], strength[keep]
-    # Downbeats: of the four phases of a 4/4 bar, the one whose beats are loudest.
-    phase = int(np.argmax([strength[k::4].mean() if len(strength[k::4]) else 0.0 for k in range(4)]))
-    return BeatGrid(tempo, beats, beats[phase::4], energy, duration, clarity, bool(clear))
-
-
-def _fold_tempo(beats: np.ndarray, strength: np.ndarray, onset: np.ndarray,
-                fps: float) -> tuple[np.ndarray, np.ndarray]:
-    """Bring the beat rate into MIN_BPM..MAX_BPM by octaves: drop every other beat (keeping the stronger
-    phase) when too fast, add the midpoints when too slow."""
-    while len(beats) >= 3 and 60.0 / np.median(np.diff(beats)) > MAX_BPM * 1.03:
-        keep = int(np.argmax([strength[0::2].mean(), strength[1::2].mean()]))
-        beats, strength = beats[keep::2], strength[keep::2]
-    while len(beats) >= 2 and 60.0 / np.median(np.diff(beats)) < MIN_BPM * 0.97:
-        mids = (beats[:-1] + beats[1:]) / 2
-        mid_strength = onset[np.clip((mids * fps).astype(int), 0, len(onset) - 1)]
-        order = np.argsort(np.concatenate([beats, mids]))
-        beats = np.concatenate([beats, mids])[order]
-        strength = np.concatenate([strength, mid_strength])[order]
-    return beats, strength
 
 
 # -- moves -------------------------------------------------------------------------------------------------------
@@ -344,6 +181,19 @@ def sway(b: PoseBuilder, beat: float, a: float) -> None:
     b.spread(("Neck", "Head"), "Z", 2.0 * a * c)
 
 
+def finale(b: PoseBuilder, beat: float, a: float) -> None:
+    """The ending pose, held from the last beat on: weight on one leg, both arms up and out in a V, chin up.
+    Still: it does not move with the beat."""
+    _legs(b, (0.03, -0.02, 0.0), right=(0.05, 0.0, 0.04))
+    b.spread(("Spine", "Chest"), "Z", 4.0)
+    b.spread(("Neck", "Head"), "X", -8.0)
+    for side in ("Left", "Right"):
+        inward = 1.0 if side == "Left" else -1.0
+        b.open_hand(side, splay=10.0)
+        b.place_hand(side, (-inward * 0.5, 1.78, 0.14), fingers=(-inward * 0.5, 1.0, 0.2), palm=(inward, 0.0, 0.3),
+                     pole=side_vector((-1.0, 0.0, -0.2), side))
+
+
 MOVES: dict[str, Move] = {
     "bounce": bounce, "step_touch": step_touch, "arm_pump": arm_pump, "body_roll": body_roll,
     "overhead_clap": overhead_clap, "disco_point": disco_point, "arm_wave": arm_wave,
@@ -353,6 +203,8 @@ MOVES: dict[str, Move] = {
 CALM = ("bounce", "step_touch", "body_roll", "twist", "shoulder_shimmy")
 ENERGETIC = ("overhead_clap", "arm_pump", "arm_wave", "disco_point", "march")
 STYLES: dict[str, tuple[str, ...]] = {"pop": tuple(MOVES), "calm": CALM, "hype": ENERGETIC}
+#: Moves that are not in a style's palette: the sway where the drums rest, and the ending pose.
+SPECIAL: dict[str, Move] = {"sway": sway, "finale": finale}
 _ALL = mask("all")
 
 
@@ -388,7 +240,7 @@ class Dance:
     phrases: tuple[Phrase, ...]
     intensity: np.ndarray  # per beat, in [0, 1]
     blend_beats: int = 1  # beats over which one move hands over to the next
-    downbeat: int = 0  # index of the first downbeat: moves count their beats from it (c = +1 on downbeats)
+    downbeat: int = 0  # index of the first downbeat (the first phrase with a move starts there or at a drum hit)
 
     @property
     def warning(self) -> str | None:
@@ -422,9 +274,10 @@ class Dance:
         j = min(i + 1, len(self.intensity) - 1)
         return float(self.intensity[i] + (self.intensity[j] - self.intensity[i]) * smoothstep(b - np.floor(b)))
 
-    def _pose(self, move: str, b: float, a: float) -> BodyPose:
+    def _pose(self, phrase: Phrase, b: float, a: float) -> BodyPose:
+        """A phrase's move at beat position b: it counts its beats from the phrase's start (c = +1 there)."""
         builder = standing()
-        MOVES.get(move, sway)(builder, b - self.downbeat, a)
+        (MOVES.get(phrase.move) or SPECIAL[phrase.move])(builder, b - phrase.start, a)
         return builder.build()
 
     def sample(self, t: float) -> BodyPose:
@@ -435,12 +288,15 @@ class Dance:
         i = int(np.clip(np.floor(b), 0, self.phrases[-1].start + self.phrases[-1].length - 1))
         p = int(np.searchsorted([ph.start for ph in self.phrases], i, side="right") - 1)
         phrase = self.phrases[p]
-        pose = self._pose(phrase.move, b, a)
+        pose = self._pose(phrase, b, a)
         end = phrase.start + phrase.length
-        blend = min(self.blend_beats, phrase.length)
+        # The ending pose is hit in one beat, as a dancer snaps into it: a longer hand-over would slow the last
+        # beats down and blur them.
+        last = p + 1 < len(self.phrases) and self.phrases[p + 1].move == "finale"
+        blend = 1 if last else min(self.blend_beats, phrase.length)
         if p + 1 < len(self.phrases) and i >= end - blend and b >= 0:
             w = (i - (end - blend) + float(smoothstep(b - i))) / blend
-            pose = _blend_planted(pose, self._pose(self.phrases[p + 1].move, b, a), w)
+            pose = _blend_planted(pose, self._pose(self.phrases[p + 1], b, a), w)
         return pose
 
     def weight(self, t: float) -> float:
@@ -453,9 +309,10 @@ class Dance:
 
 
 def plan_dance(grid: BeatGrid, seed: int = 0, style: str | None = None) -> Dance:
-    """Choose the moves: phrases of 8 beats from the first downbeat (4 when the energy changes mid-phrase),
-    energetic moves for loud phrases, no move twice in a row, all moves of the style used before any
-    repeats. Without a clear beat: one long sway."""
+    """Choose the moves: a sway where the drums rest; where they play, phrases from bar starts (the first drum
+    beat starts one too: she hits it), two bars long (one when the energy changes between them), energetic
+    moves for loud phrases, no move twice in a row, all moves of the style used before any repeats; the ending
+    pose on the last beat. Without a clear beat: one long sway."""
     palette = STYLES.get(style or "pop")
     if palette is None:
         raise ValueError(f"unknown dance style {style!r}; known: {', '.join(STYLES)}")
@@ -464,44 +321,64 @@ def plan_dance(grid: BeatGrid, seed: int = 0, style: str | None = None) -> Dance
         return Dance(grid, (Phrase(0, count, "sway", 0.0),), np.full(count, 0.4))
     n = len(grid.beats)
     energy = grid.energy
-    # Intensity follows the energy, smoothed over a bar so one loud hit does not jerk the dance.
+    # Intensity follows the energy, smoothed over a bar so one loud hit does not jerk the dance; where the drums
+    # rest, a gentle sway.
     smooth = np.convolve(np.pad(energy, 2, mode="edge"), np.ones(5) / 5, mode="valid")
-    intensity = np.clip(0.35 + 0.65 * smooth, 0.0, 1.0)
-    first = int(np.searchsorted(grid.beats, grid.downbeats[0])) if len(grid.downbeats) else 0
+    drummed = grid.drummed
+    intensity = np.where(drummed, np.clip(0.35 + 0.65 * smooth, 0.0, 1.0), 0.4)
+    bar_starts = set(np.searchsorted(grid.beats, grid.downbeats).tolist())
     rng = np.random.default_rng(seed)
     phrases: list[Phrase] = []
-    if first > 0:
-        phrases.append(Phrase(0, first, "bounce" if "bounce" in palette else palette[0], float(energy[:first].mean())))
     unused: list[str] = []
-    start = first
-    while start < n:
-        length = min(8, n - start)
-        if length == 8 and abs(energy[start:start + 4].mean() - energy[start + 4:start + 8].mean()) > 0.2:
-            length = 4
-        level = float(energy[start:start + length].mean())
-        if not unused:
-            unused = list(palette)
-        suited = [m for m in unused if (m in ENERGETIC) == (level > 0.6)] or unused
-        options = [m for m in suited if not phrases or m != phrases[-1].move] or suited
-        move = options[int(rng.integers(len(options)))]
-        unused.remove(move)
-        phrases.append(Phrase(start, length, move, level))
-        start += length
+    last = n - 1  # the ending pose's beat
+    for start, stop, drums in runs(drummed[:last]):
+        if not drums:
+            phrases.append(Phrase(start, stop - start, "sway", float(energy[start:stop].mean())))
+            continue
+        for a, b in _phrase_bounds(start, stop, bar_starts, energy):
+            level = float(energy[a:b].mean())
+            if not unused:
+                unused = list(palette)
+            suited = [m for m in unused if (m in ENERGETIC) == (level > 0.6)] or unused
+            options = [m for m in suited if not phrases or m != phrases[-1].move] or suited
+            move = options[int(rng.integers(len(options)))]
+            unused.remove(move)
+            phrases.append(Phrase(a, b - a, move, level))
+    phrases.append(Phrase(last, 1, "finale", float(energy[last])))
     # Hand over between moves over at least TRANSITION_S (more beats at fast tempi): a whole-body change in
     # one short beat would be a lurch, faster than the dance itself.
     period = 60.0 / grid.tempo
     blend = int(np.clip(np.ceil(TRANSITION_S / period), 1, 4))
-    return Dance(grid, tuple(phrases), intensity, blend, first)
+    first = min(bar_starts) if bar_starts else 0
+    return Dance(grid, tuple(phrases), intensity, blend, int(first))
 
 
-def dance_to(path: str | Path, seed: int = 0, style: str | None = None,
-             max_seconds: float = MAX_MUSIC_S) -> tuple[Dance, np.ndarray, int]:
+def _phrase_bounds(start: int, stop: int, bar_starts: set[int], energy: np.ndarray) -> list[tuple[int, int]]:
+    """Phrases of beats [start, stop): cut on every other bar start (8 counts), on every bar start where the
+    energy changes between two bars (4 counts); a lead-in shorter than a bar joins the first phrase."""
+    bars = sorted(k for k in bar_starts if start < k < stop)
+    if not bars:
+        return [(start, stop)]
+    ends = [*bars[1:], stop]
+    cuts, k = [], 0
+    while k < len(bars):
+        cuts.append(bars[k])
+        this, following = energy[bars[k]:ends[k]], energy[ends[k]:ends[k + 1]] if k + 1 < len(bars) else energy[0:0]
+        # Two bars make a phrase unless the second is louder or quieter than the first.
+        changes = len(following) > 0 and abs(float(this.mean()) - float(following.mean())) > 0.2
+        k += 1 if changes else 2
+    cuts = [start, *cuts] if cuts[0] - start >= 4 else [start, *cuts[1:]]
+    return [(a, b) for a, b in zip(cuts, [*cuts[1:], stop], strict=True) if b > a]
+
+
+def dance_to(path: str | Path, seed: int = 0, style: str | None = None, max_seconds: float = MAX_MUSIC_S,
+             tracker: Tracker = "auto") -> tuple[Dance, np.ndarray, int]:
     """Track a music file and plan its dance. Returns (dance, audio, sample rate) so the caller can stream
     the very audio that was tracked."""
     audio, sr = load_music(path, max_seconds)
-    return plan_dance(track_beats(audio, sr), seed, style), audio, sr
+    return plan_dance(track_beats(audio, sr, tracker), seed, style), audio, sr
 
 
-def plan_for_file(path: str | Path, seed: int = 0, style: str | None = None) -> Dance:
+def plan_for_file(path: str | Path, seed: int = 0, style: str | None = None, tracker: Tracker = "auto") -> Dance:
     """The dance of a music file (without its audio: small enough to return from a worker process)."""
-    return dance_to(path, seed, style)[0]
+    return dance_to(path, seed, style, tracker=tracker)[0]

@@ -80,3 +80,54 @@ def click_track(bpm: float, seconds: float, sr: int, loud_from: float | None = N
         start = int(round(t * sr))
         y[start:start + n] += (gain * decay * tone)[: len(y) - start]
     return y, times
+
+
+# -- beat tracking -----------------------------------------------------------------------------------------------
+
+#: MIREX's beat F-measure window: a tracked beat within ±70 ms of a true one is a hit.
+F_MEASURE_WINDOW_S = 0.07
+#: A beat is "on" a true beat within this share of the beat period (the continuity-based measures' 17.5 %).
+PHASE_TOLERANCE = 0.175
+
+
+def beat_f_measure(truth: np.ndarray, found: np.ndarray, window: float = F_MEASURE_WINDOW_S) -> float:
+    """F-measure of tracked beats against true ones: each true beat is matched by at most one tracked beat."""
+    truth, found = np.asarray(truth, dtype=np.float64), np.asarray(found, dtype=np.float64)
+    if len(truth) == 0 or len(found) == 0:
+        return 0.0
+    hits, used = 0, np.zeros(len(found), dtype=bool)
+    for t in truth:
+        d = np.where(used, np.inf, np.abs(found - t))
+        k = int(np.argmin(d))
+        if d[k] <= window:
+            hits, used[k] = hits + 1, True
+    precision, recall = hits / len(found), hits / len(truth)
+    return 2 * precision * recall / (precision + recall) if hits else 0.0
+
+
+def _on(reference: np.ndarray, found: np.ndarray, periods: np.ndarray) -> float:
+    """The share of `reference` times with a `found` time within PHASE_TOLERANCE of their beat period."""
+    if len(reference) == 0:
+        return 0.0
+    return float(np.mean(nearest_distances(reference, found) <= PHASE_TOLERANCE * periods))
+
+
+def beat_phase_and_octave(truth: np.ndarray, found: np.ndarray) -> tuple[bool, bool]:
+    """(right phase, right tempo octave) of tracked beats against true ones.
+
+    Right phase: the beats land on the true beats, not between them: at least 80 % of the tracked beats sit on a
+    true beat (a half-tempo tracker is in phase), or at least 80 % of the true beats have a tracked beat on them
+    (a double-tempo one is). Off-beat tracking fails both. Right octave: the tracked beat period is within 8 % of
+    the true one where it is (median over the tracked beats)."""
+    truth, found = np.asarray(truth, dtype=np.float64), np.asarray(found, dtype=np.float64)
+    if len(truth) < 2 or len(found) < 2:
+        return False, False
+    true_period = np.diff(truth)
+
+    def period_at(times: np.ndarray) -> np.ndarray:
+        return np.interp(times, truth[:-1] + true_period / 2, true_period)
+
+    phase = max(_on(found, truth, period_at(found)), _on(truth, found, period_at(truth))) >= 0.8
+    found_period = np.diff(found)
+    ratio = float(np.median(found_period / period_at(found[:-1] + found_period / 2)))
+    return bool(phase), bool(abs(ratio - 1.0) <= 0.08)
