@@ -32,7 +32,7 @@ def write_dance_plot(dancers: Sequence[tuple[str, Dance, DanceMeasure]], path: P
     figure, axes = plt.subplots(len(dancers), 1, figsize=(width, 3.6 * len(dancers)), squeeze=False)
     try:
         for (name, dance, measure), ax in zip(dancers, axes[:, 0], strict=True):
-            _row(ax, dance, measure, f"{title}: {name}" if name else title)
+            _row(ax, dance, measure, f"{title} ({name})" if name else title)
         axes[-1, 0].set_xlabel("seconds from the music's start")
         figure.tight_layout()
         figure.savefig(path, dpi=100, format="png")
