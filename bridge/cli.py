@@ -548,10 +548,13 @@ def cmd_render(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     given = [name for name, value in (("TEXT", args.text), ("--show", args.show), ("--audio", args.audio),
-                                      ("--video", args.video)) if value is not None]
+                                      ("--video", args.video), ("--music", args.music)) if value is not None]
     if len(given) > 1:
-        print(f"error: render takes one of TEXT, --show, --audio or --video, got {' and '.join(given)}",
+        print(f"error: render takes one of TEXT, --show, --audio, --video or --music, got {' and '.join(given)}",
               file=sys.stderr)
+        return 2
+    if args.style is not None and args.music is None:
+        print("error: --style is the style of a --music dance: give --music FILE", file=sys.stderr)
         return 2
     if args.transcript is not None and args.audio is None:
         print("error: --text is the transcript of an --audio recording: give --audio FILE", file=sys.stderr)
@@ -563,8 +566,14 @@ def cmd_render(args: argparse.Namespace) -> int:
         print(f"error: {', '.join(given_voice)} choose how a line is said; {recorded} plays a recording",
               file=sys.stderr)
         return 2
+    if args.music is not None and (unused := [flag for flag, value in {**voice_flags, "--emotion": args.emotion}
+                                              .items() if value is not None]):
+        print(f"error: {', '.join(unused)} choose how a line is said; --music dances without a word", file=sys.stderr)
+        return 2
     if args.show is not None:
         return render_show(args)
+    if args.music is not None:
+        return render_music(args)
     if args.emotion:
         try:
             check_emotion(args.emotion)
@@ -649,6 +658,33 @@ def render_video(args: argparse.Namespace) -> int:
     take = render_performance(video.voice, video.seen, args.video_body, args.emotion, frame_rate=args.fps,
                               seed=args.seed)
     return _write_rendered(take, args)
+
+
+def render_music(args: argparse.Namespace) -> int:
+    """`render --music FILE [--style S] [--seed N]`: a dance alone, with its picture: the music tracked, the dance
+    planned to it and sampled, measured against the tracked beats."""
+    from bridge.render import render_dance, write_dance
+    from models.body.beats import MusicError
+
+    print("tracking the beat...", file=sys.stderr)
+    try:
+        rendered = render_dance(args.music, args.style, args.seed, args.fps)
+    except (MusicError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if rendered.dance.warning is not None:
+        print(f"warning: {rendered.dance.warning}", file=sys.stderr)
+    try:
+        paths = write_dance(rendered, args.output)
+    except OSError as exc:
+        return _write_failed(exc, args.output)
+    for path in paths:
+        print(path)
+    grid, bas = rendered.dance.grid, rendered.measure.bas
+    print(f"{grid.duration:.2f} s of music at {grid.tempo:.1f} BPM, {len(grid.beats)} beats; moves "
+          f"{', '.join(p.move for p in rendered.dance.phrases)}; Beat Alignment Score "
+          + ("n/a (too short)" if bas is None else f"{bas:.3f}"), file=sys.stderr)
+    return 0
 
 
 def _write_rendered(take: RenderedTake, args: argparse.Namespace) -> int:
@@ -1036,10 +1072,17 @@ def build_parser() -> argparse.ArgumentParser:
                                  "take.livelink.csv, take.bvh (the body) and take.png (a contact sheet) in the output "
                                  "folder. With --audio FILE the take is a recording instead (WAV, FLAC, OGG or MP3, "
                                  "up to 10 minutes): its mouth comes from the audio-to-face model, or, with --text, "
-                                 "from its transcript aligned to it (docs/face.md#recordings).")
-    render.add_argument("text", nargs="?", help="what to say (or --show, or --audio)")
+                                 "from its transcript aligned to it (docs/face.md#recordings). With --music FILE, a "
+                                 "dance alone: dance.wav, dance.bvh, dance.json and dance.png, its joint speed under "
+                                 "the beat grid (docs/body.md#looking-at-a-dance).")
+    render.add_argument("text", nargs="?", help="what to say (or --show, --audio, --video or --music)")
     render.add_argument("--show", type=Path,
-                        help="rehearse a rundown file instead: show.wav, show.json, timing.txt, show.bvh")
+                        help="rehearse a rundown file instead: show.wav, show.json, timing.txt, show.bvh, and "
+                        "dance_SEGMENT.png for each dance segment with music")
+    render.add_argument("--music", type=Path, metavar="FILE",
+                        help="dance to this music instead (WAV, FLAC, OGG or MP3): dance.wav, dance.bvh, dance.json "
+                        "(tempo, beats, phrases, Beat Alignment Score) and dance.png; --seed picks the moves")
+    render.add_argument("--style", help="with --music: the dance style (default pop)")
     render.add_argument("--audio", type=Path, metavar="FILE",
                         help="render this recording instead of a line the voice says")
     render.add_argument("--video", type=Path, metavar="FILE",

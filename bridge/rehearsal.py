@@ -8,9 +8,12 @@ show's length (and each segment's) before air.
     DIR/show.json    segments (start, end, duration, lateness, how they ended, what was said) and all events
     DIR/timing.txt   the timing report as printed
     DIR/show.bvh     the body over the whole show (idle, gestures, speech beats, dances) for Blender
+    DIR/dance_SEGMENT.png  each dance segment with music: its dancers' joint speed under the beat grid, a row each
 
 A dance segment with `music:` is danced for real: the music is beat-tracked, played into show.wav and danced in
-show.bvh, and the segment lasts as long as the music, as on air.
+show.bvh, and the segment lasts as long as the music, as on air. Its entry in show.json gets `dance: {tempo, beats,
+downbeats, bas}` (beat counts; bas the lead dancer's Beat Alignment Score against the tracked beats, and
+`bas_by_host` when several hosts dance it).
 
 A rundown that declares hosts is performed by all of them on one performer, each with its persona, the one voice
 given and the gaze targets the rundown gives it; show.wav mixes them, and each host also gets its own take:
@@ -38,9 +41,11 @@ from bridge.dialogue import Dialogue
 from bridge.performer import VirtualClock
 from bridge.pipeline import build_pipeline
 from bridge.protocol import AudioChunk, Event, PoseFrame, Words
-from bridge.render import write_whole
+from bridge.render import dance_numbers, write_dance_picture, write_whole
 from bridge.sinks import Hub, Recorder
 from models.body.bvh import write_bvh
+from models.body.dance import Dance
+from models.body.metrics import DanceMeasure, measure_dance
 from models.dialogue.engine import RetrievalEngine
 from models.dialogue.persona import Persona, load_persona
 from models.dialogue.show import Rundown
@@ -67,6 +72,23 @@ class SegmentTiming:
 
 
 @dataclass(frozen=True)
+class SegmentDance:
+    """A dance segment with music as it was danced: each dancer (its name, empty in a show of one avatar; its
+    dance; how that dance moves against the beat), the lead first."""
+
+    segment: str
+    dancers: tuple[tuple[str, Dance, DanceMeasure], ...]
+
+    def numbers(self) -> dict[str, Any]:
+        """show.json's `dance`: the lead's tempo, beat counts and BAS, and every dancer's BAS when several dance."""
+        _, lead, measure = self.dancers[0]
+        numbers = dance_numbers(lead, measure)
+        if len(self.dancers) > 1:
+            numbers["bas_by_host"] = {name: dance_numbers(dance, m)["bas"] for name, dance, m in self.dancers}
+        return numbers
+
+
+@dataclass(frozen=True)
 class ShowReport:
     title: str
     duration: float
@@ -79,6 +101,7 @@ class ShowReport:
     root: np.ndarray  # [F, 3] Hips, metres, one row per performer frame from show time 0 (the first host's)
     rotations: np.ndarray  # [F, J, 4] local joint rotations, skeleton order
     hosts: dict[str, HostTake] = field(default_factory=dict)  # each declared host's own take; {} for one host
+    dances: dict[str, SegmentDance] = field(default_factory=dict)  # by segment id: the dance segments with music
 
     def table(self) -> str:
         width = max((len(s.host) + 1 for s in self.segments if s.host), default=0)  # a host column with hosts
@@ -135,6 +158,7 @@ def rehearse(voice: Voice, rundown: Rundown, persona: Persona | None = None, fra
         runner.cue(cue, clock.t)  # in rehearsal every operator cue is ready when its segment comes up
     dialogue.show.op("start", clock.t)
     asked: set[int] = set()
+    danced: dict[str, tuple[str, Dance]] = {}  # by take id: its avatar and its dance (a body forgets old dances)
     while runner.state != "finished" and clock.t < MAX_REHEARSAL_S:
         current = runner.current
         if current is not None and current not in asked and rundown.segments[current].type == "qa":
@@ -142,9 +166,12 @@ def rehearse(voice: Voice, rundown: Rundown, persona: Persona | None = None, fra
             segment = rundown.segments[current]
             _ask(dialogue, segment.host or avatar, segment.rehearsal_questions)
         performer.tick(clock.t)
+        for name, pipe in pipeline.avatars.items():
+            for take, dance in pipe.body.dances.items():
+                danced.setdefault(take, (name, dance))
         dialogue.step(clock.t)
         clock.t += performer.period
-    return _report(rundown, recorder, voice.sample_rate, frame_rate, clock.t, runner.state == "finished")
+    return _report(rundown, recorder, voice.sample_rate, frame_rate, clock.t, runner.state == "finished", danced)
 
 
 def _ask(dialogue: Dialogue, avatar: str, questions: tuple[str, ...]) -> None:
@@ -156,7 +183,7 @@ def _ask(dialogue: Dialogue, avatar: str, questions: tuple[str, ...]) -> None:
 
 
 def _report(rundown: Rundown, recorder: Recorder, rate: int, frame_rate: float, end: float,
-            finished: bool) -> ShowReport:
+            finished: bool, danced: dict[str, tuple[str, Dance]]) -> ShowReport:
     events = [m for m in recorder.messages if isinstance(m, Event)]
     show = [e for e in events if e.type == "show"]
     starts = {e.data["segment"]: e for e in show if e.data.get("action") == "segment_started"}
@@ -168,6 +195,7 @@ def _report(rundown: Rundown, recorder: Recorder, rate: int, frame_rate: float, 
         if isinstance(m, Words):
             words.setdefault(m.take, []).extend(str(w[0]) for w in m.items)
     segments = []
+    dances: dict[str, SegmentDance] = {}
     for segment in rundown.segments:
         if segment.id not in starts:
             continue
@@ -178,6 +206,11 @@ def _report(rundown: Rundown, recorder: Recorder, rate: int, frame_rate: float, 
         segments.append(SegmentTiming(segment.id, segment.type, start, stop, starts[segment.id].data["late_s"],
                                       ends[segment.id].data["reason"] if segment.id in ends else "stopped", said,
                                       segment.host))
+        dancers = tuple((danced[e.take][0] if rundown.hosts else "", danced[e.take][1],
+                         measure_dance(danced[e.take][1])) for e in events
+                        if e.type == "dance" and e.take in danced and start - 2e-3 <= e.pts < stop - 2e-3)
+        if dancers:
+            dances[segment.id] = SegmentDance(segment.id, dancers)
     hosts = {host.name: _host_take(recorder, host.name, rate, finish) for host in rundown.hosts}
     take = _host_take(recorder, None, rate, finish)
     mixed = np.sum([h.audio.astype(np.int32) for h in hosts.values()], axis=0) if hosts else take.audio
@@ -186,7 +219,7 @@ def _report(rundown: Rundown, recorder: Recorder, rate: int, frame_rate: float, 
     return ShowReport(rundown.title, float(finish), segments, audio, rate,
                       [{"type": e.type, "pts": round(e.pts, 4), "take": e.take,
                         **({"avatar": e.avatar} if hosts else {}), **e.data} for e in events], finished,
-                      frame_rate, body.root, body.rotations, hosts)
+                      frame_rate, body.root, body.rotations, hosts, dances)
 
 
 def _host_take(recorder: Recorder, avatar: str | None, rate: int, finish: float) -> HostTake:
@@ -208,7 +241,9 @@ def write_report(report: ShowReport, out_dir: Path) -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     document = json.dumps({
         "title": report.title, "duration": round(report.duration, 3), "finished": report.finished,
-        "segments": [{**asdict(s), "duration": round(s.duration, 3)} for s in report.segments],
+        "segments": [{**asdict(s), "duration": round(s.duration, 3),
+                      **({"dance": report.dances[s.id].numbers()} if s.id in report.dances else {})}
+                     for s in report.segments],
         "events": report.events,
     }, indent=1, default=str)
     paths = [
@@ -223,6 +258,10 @@ def write_report(report: ShowReport, out_dir: Path) -> list[Path]:
     if len(report.root) and not report.hosts:
         paths.append(write_whole(out_dir / "show.bvh",
                                  lambda p: write_bvh(p, report.root, report.rotations, report.frame_rate)))
+    for segment, dance in report.dances.items():
+        stem = re.sub(r"[^\w.-]", "_", segment)  # a segment id as a file name in out_dir
+        picture = write_dance_picture(out_dir / f"dance_{stem}.png", dance.dancers, f"{report.title}: {segment}")
+        paths += [picture] if picture is not None else []
     return paths
 
 

@@ -5,12 +5,16 @@ DIR/take.wav      the take's audio
 DIR/take.json     text, phoneme and word timelines, every face frame, events (times from the take's start)
 DIR/take.livelink.csv  Live Link Face CSV, the app's own layout: Timecode, BlendShapeCount, the 61 channels
 DIR/take.bvh      the body (idle, gestures, speech beats) as BVH for Blender or MotionBuilder (docs/body.md)
+
+A dance alone (`render --music`) is written as dance.wav (the music), dance.bvh (the dance), dance.json (tempo,
+beats, downbeats, phrases, Beat Alignment Score) and dance.png (the joint speed under the beat grid).
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import logging
 import os
 import time
 from collections.abc import Callable, Sequence
@@ -27,12 +31,16 @@ from bridge.protocol import AudioChunk, Event, FaceFrame, Phonemes, PoseFrame, S
 from bridge.sinks import Hub, Recorder
 from bridge.sinks.livelink import livelink_values
 from models.body.bvh import write_bvh
+from models.body.dance import Dance, dance_to
+from models.body.metrics import DanceMeasure, measure_dance
 from models.face.arkit import LIVELINK_CSV_NAMES, LIVELINK_NAMES
 from models.take import Take
 from models.tts import Voice
 from models.tts.recording import MAX_RECORDING_S, RECORDING_RATE, RecordingVoice
 from models.vision.puppet import FADE_S
 from models.vision.tracking import Seen
+
+log = logging.getLogger(__name__)
 
 #: Frames rendered after the take ends, so the face settles.
 TAIL_S = 0.25
@@ -302,3 +310,79 @@ def write_take(take: RenderedTake, out_dir: Path) -> list[Path]:
         paths.append(write_whole(out_dir / "take.bvh",
                                  lambda p: write_bvh(p, take.root, take.rotations, take.frame_rate)))
     return paths
+
+
+@dataclass(frozen=True)
+class RenderedDance:
+    """A dance alone (`render --music`): the music, the dance planned to it, sampled, and its measure."""
+
+    music: Path
+    style: str
+    seed: int
+    dance: Dance
+    audio: np.ndarray  # float32 mono: the music as it was tracked
+    sample_rate: int
+    frame_rate: float
+    root: np.ndarray  # [F, 3] Hips, metres, frame k at k / frame_rate from the music's start
+    rotations: np.ndarray  # [F, J, 4]
+    measure: DanceMeasure
+
+
+def render_dance(music: Path, style: str | None = None, seed: int = 0, frame_rate: float = 60.0) -> RenderedDance:
+    """Track a music file, plan its dance (moves chosen with `seed`) and sample it at `frame_rate`: the dance by
+    itself, without the idle under it. Raises MusicError for a file that cannot be danced to, ValueError for an
+    unknown style."""
+    dance, audio, rate = dance_to(music, seed, style)
+    poses = [dance.sample(float(t)) for t in np.arange(0.0, dance.duration, 1.0 / frame_rate)]
+    return RenderedDance(music, style or "pop", seed, dance, audio, rate, frame_rate,
+                         np.array([p.root for p in poses], dtype=np.float32).reshape(-1, 3),
+                         np.array([p.rotations for p in poses], dtype=np.float32).reshape(len(poses), -1, 4),
+                         measure_dance(dance))
+
+
+def dance_numbers(dance: Dance, measure: DanceMeasure) -> dict[str, Any]:
+    """A dance in numbers for a report: tempo (BPM), beat and downbeat counts, BAS (None: too short to score)."""
+    return {"tempo": round(float(dance.grid.tempo), 2), "beats": len(dance.grid.beats),
+            "downbeats": len(dance.grid.downbeats), "bas": None if measure.bas is None else round(measure.bas, 4)}
+
+
+def write_dance(rendered: RenderedDance, out_dir: Path) -> list[Path]:
+    """Write dance.wav, dance.bvh, dance.json and (with matplotlib) dance.png into `out_dir`, each whole or not at
+    all (`write_whole`). Raises OSError naming the file it could not write."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    dance, beats = rendered.dance, np.asarray(rendered.dance.beat_times, dtype=np.float64)
+    document = json.dumps({
+        "music": str(rendered.music), "style": rendered.style, "seed": rendered.seed,
+        "duration": round(float(dance.duration), 3), "clear": bool(dance.grid.clear),
+        "tempo": round(float(dance.grid.tempo), 2), "bas": rendered.measure.bas,
+        "scored_beats": len(rendered.measure.scored),
+        "beats": [round(float(t), 4) for t in dance.grid.beats],
+        "downbeats": [round(float(t), 4) for t in dance.grid.downbeats],
+        "kinematic_beats": [round(float(t), 4) for t in rendered.measure.kinematic],
+        "phrases": [{"start": p.start, "length": p.length, "move": p.move, "energy": round(float(p.energy), 3),
+                     "t": round(float(beats[p.start]), 4) if p.start < len(beats) else None}
+                    for p in dance.phrases],
+    }, indent=1)
+    pcm = np.clip(rendered.audio * 32767.0, -32767, 32767).astype(np.int16)
+    paths = [
+        write_whole(out_dir / "dance.wav", lambda p: soundfile.write(p, pcm, rendered.sample_rate, subtype="PCM_16")),
+        write_whole(out_dir / "dance.json", lambda p: p.write_text(document)),
+    ]
+    if len(rendered.root):
+        paths.append(write_whole(out_dir / "dance.bvh",
+                                 lambda p: write_bvh(p, rendered.root, rendered.rotations, rendered.frame_rate)))
+    picture = write_dance_picture(out_dir / "dance.png", [("", dance, rendered.measure)], rendered.music.name)
+    return paths + ([picture] if picture is not None else [])
+
+
+def write_dance_picture(path: Path, dancers: Sequence[tuple[str, Dance, DanceMeasure]], title: str) -> Path | None:
+    """Draw dancers (name, dance, measure), a row each, into `path` (avatar_tools.dance_plot), whole or not at
+    all. Without matplotlib: None, and a warning logged saying how to install it."""
+    try:
+        from avatar_tools.dance_plot import write_dance_plot
+    except ImportError as exc:
+        if exc.name is None or exc.name.partition(".")[0] != "matplotlib":
+            raise
+        log.warning("%s not written (matplotlib is missing): pip install 'avatar-bridge[tools]'", path.name)
+        return None
+    return write_whole(path, lambda p: write_dance_plot(dancers, p, title))

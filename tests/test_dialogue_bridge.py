@@ -4,6 +4,7 @@ queue through answers, LLM streaming with fallback, and the offline show rehears
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 
 import pytest
@@ -185,7 +186,7 @@ def test_rehearsal_renders_the_sample_show_with_timings(voice, tmp_path: Path) -
     assert report.duration == pytest.approx(report.segments[-1].end, abs=0.05)
     assert abs(len(report.audio) / report.sample_rate - report.duration) < 0.1
     paths = write_report(report, tmp_path)
-    assert [p.name for p in paths] == ["show.wav", "show.json", "timing.txt", "show.bvh"]
+    assert [p.name for p in paths] == ["show.wav", "show.json", "timing.txt", "show.bvh"]  # a dance without music
     assert "last-questions" in (tmp_path / "timing.txt").read_text()
 
 
@@ -222,7 +223,8 @@ def test_rehearsal_dances_a_music_segment_into_the_audio_and_the_bvh(voice, tmp_
         assert np.abs(report.audio[at - rate // 10:at - rate // 50]).max() < 100
     # The body dances in show.bvh: far more motion in the dance than while she says "Dance with me!".
     paths = write_report(report, tmp_path / "out")
-    assert [p.name for p in paths] == ["show.wav", "show.json", "timing.txt", "show.bvh"]
+    assert [p.name for p in paths] == ["show.wav", "show.json", "timing.txt", "show.bvh", "dance_dance.png"]
+    assert json.loads((tmp_path / "out" / "show.json").read_text())["segments"][1]["dance"]["bas"] > 0.8
     motion = read_bvh(tmp_path / "out" / "show.bvh")
     assert motion.num_frames == pytest.approx(report.duration * 30.0, abs=2)
 

@@ -10,12 +10,18 @@ We work in seconds with the same values, so our numbers read on the same scale a
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
 import numpy as np
 from scipy.ndimage import gaussian_filter1d
 from scipy.signal import argrelextrema
 
 from models.body.pose import BodyPose
 from models.body.skeleton import HUMANOID, INDEX
+
+if TYPE_CHECKING:
+    from models.body.dance import Dance
 
 #: AIST++ / Bailando: σ = 3 frames at 60 fps.
 BAS_SIGMA_S = 3.0 / 60.0
@@ -33,14 +39,21 @@ def joint_positions(poses: list[BodyPose]) -> np.ndarray:
     return HUMANOID.forward_kinematics(roots, rotations)[0]
 
 
-def kinematic_beats(positions: np.ndarray, fps: float, joints: np.ndarray = BODY_JOINTS) -> np.ndarray:
-    """Times (s, from the first frame) of the local minima of the smoothed mean joint speed."""
+def joint_speed(positions: np.ndarray, fps: float, joints: np.ndarray = BODY_JOINTS) -> np.ndarray:
+    """The smoothed mean joint speed (m/s) [F-1] of positions [F, J, 3] sampled at `fps`: speed[k] is the motion
+    from frame k to k+1, at (k + 0.5) / fps. The curve whose minima are the kinematic beats."""
     positions = np.asarray(positions, dtype=np.float64)[:, joints]
+    if len(positions) < 2:
+        return np.zeros(0)
+    speed = np.linalg.norm(np.diff(positions, axis=0), axis=-1).mean(axis=1) * fps
+    return gaussian_filter1d(speed, SPEED_SMOOTHING_S * fps)
+
+
+def kinematic_beats(positions: np.ndarray, fps: float, joints: np.ndarray = BODY_JOINTS) -> np.ndarray:
+    """Times (s, from the first frame) of the local minima of the smoothed mean joint speed (`joint_speed`)."""
     if len(positions) < 3:
         return np.zeros(0)
-    speed = np.linalg.norm(np.diff(positions, axis=0), axis=-1).mean(axis=1)  # [F-1], metres per frame
-    speed = gaussian_filter1d(speed, SPEED_SMOOTHING_S * fps)
-    minima = argrelextrema(speed, np.less)[0]
+    minima = argrelextrema(joint_speed(positions, fps, joints), np.less)[0]
     # speed[k] is the motion from frame k to k+1: its moment is half a frame after frame k.
     return (minima + 0.5) / fps
 
@@ -131,3 +144,38 @@ def beat_phase_and_octave(truth: np.ndarray, found: np.ndarray) -> tuple[bool, b
     found_period = np.diff(found)
     ratio = float(np.median(found_period / period_at(found[:-1] + found_period / 2)))
     return bool(phase), bool(abs(ratio - 1.0) <= 0.08)
+
+
+#: A dance is measured sampled at AIST++'s 60 fps.
+MEASURE_FPS = 60.0
+#: Seconds left out of the score at each end of a dance, where it eases in and out.
+MEASURE_EDGE_S = 1.0
+
+
+@dataclass(frozen=True)
+class DanceMeasure:
+    """How a dance moves against its beats: its joint speed, its kinematic beats and its BAS."""
+
+    fps: float
+    speed: np.ndarray  # [F-1] m/s, `joint_speed` of the dance sampled from 0 s: speed[k] at (k + 0.5) / fps
+    kinematic: np.ndarray  # seconds: the minima of `speed`
+    scored: np.ndarray  # seconds: the dance's beats the BAS averages over (the first and last second left out)
+    bas: float | None  # None when no beat is left to score (music shorter than a few seconds)
+
+    @property
+    def speed_times(self) -> np.ndarray:
+        return (np.arange(len(self.speed)) + 0.5) / self.fps
+
+
+def measure_dance(dance: Dance, fps: float = MEASURE_FPS, edge_s: float = MEASURE_EDGE_S) -> DanceMeasure:
+    """Sample `dance` at `fps` over the music and score it as benchmarks/bench_dance.py does: BAS of its
+    kinematic beats against the beats it dances to (the tracked beats when the music has a clear beat), the first
+    and last `edge_s` left out."""
+    times = np.arange(0.0, dance.duration, 1.0 / fps)
+    positions = joint_positions([dance.sample(float(t)) for t in times])
+    speed = joint_speed(positions, fps)
+    kinematic = kinematic_beats(positions, fps)
+    beats = np.asarray(dance.beat_times, dtype=np.float64)
+    scored = beats[(beats > edge_s) & (beats < dance.duration - edge_s)]
+    bas = beat_alignment_score(scored, kinematic) if len(scored) else None
+    return DanceMeasure(fps, speed, kinematic, scored, bas)
