@@ -27,8 +27,10 @@ from models.layers import AvatarPose
 from models.take import ClipPlaced, MarkAdded, SynthesisDone, Take, TakeEnded, TakeEvent, TakeStarted
 from models.tts import SpeechSegment, words_of
 
-#: How long gestures, beats and a dance take to let go after their take is cut (s).
+#: How long gestures and beats take to let go after their take is cut (s).
 BODY_RELEASE_S = 0.3
+#: How long a dance takes to let go (s): from arms overhead to idle is a larger move than a gesture's.
+DANCE_RELEASE_S = 0.6
 #: A gesture scheduled after its own start (its stroke is near) eases in over at most this long (s).
 LATE_EASE_S = 0.25
 _ALL = mask("all")
@@ -37,11 +39,11 @@ _SPEECH = mask("arms", "head")
 _CHEST = mask("spine")
 
 
-def _release(take: Take | None, t: float) -> float:
-    """1 until the take is cut, then easing to 0 over BODY_RELEASE_S."""
+def _release(take: Take | None, t: float, seconds: float = BODY_RELEASE_S) -> float:
+    """1 until the take is cut, then easing to 0 over `seconds`."""
     if take is None or take.cut_pts is None:
         return 1.0
-    return float(smoothstep(1.0 - (t - take.cut_pts) / BODY_RELEASE_S))
+    return float(smoothstep(1.0 - (t - take.cut_pts) / seconds))
 
 
 @dataclass(frozen=True)
@@ -209,7 +211,7 @@ class AvatarBody:
         for take in self._takes:
             dance = self.dances.get(take.id)
             if dance is not None and take.start_pts is not None:
-                w = dance.weight(t - take.start_pts) * _release(take, t)
+                w = dance.weight(t - take.start_pts) * _release(take, t, DANCE_RELEASE_S)
                 if w > 0.0:
                     pose = compose(pose, dance.sample(t - take.start_pts), _ALL, w)
         arms_taken = 0.0
