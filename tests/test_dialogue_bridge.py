@@ -235,7 +235,8 @@ def test_rehearsal_dances_a_music_segment_into_the_audio_and_the_bvh(voice, tmp_
     assert speed(dance) > 5 * speed(by_id["hi"]), (speed(dance), speed(by_id["hi"]))
 
 
-def test_show_dance_segment_plays_a_dance_take(voice, retrieval, tmp_path: Path) -> None:  # noqa: ANN001
+def test_show_dance_segment_plays_a_dance_take(voice, retrieval, tmp_path: Path,  # noqa: ANN001
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
     import numpy as np
     import soundfile
 
@@ -248,11 +249,12 @@ def test_show_dance_segment_plays_a_dance_take(voice, retrieval, tmp_path: Path)
     rig = Rig(voice, retrieval)
     asked = []
 
-    def dance(music: str, style: str | None):  # noqa: ANN202 - a stand-in for the music desk
+    def dance(avatars, music: str, style: str | None):  # noqa: ANN001, ANN202 - a stand-in for the music desk
+        assert avatars == [rig.avatar]
         asked.append((music, style))
-        return rig.avatar.director.say("Dance break, everyone!")
+        return [rig.avatar.director.say("Dance break, everyone!")]
 
-    rig.avatar.dance = dance  # type: ignore[method-assign]
+    monkeypatch.setattr("bridge.show.dance_together", dance)
     rig.dialogue.show.load(rundown, "host")
     rig.dialogue.show.op("start", rig.clock.t)
     rig.run(8.0)
