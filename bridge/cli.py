@@ -190,7 +190,7 @@ def _serve_config(args: argparse.Namespace) -> SidecarConfig:
         curve_allow_any=args.curve_allow_any, insecure=args.insecure,
         seed=args.seed, llm_url=args.llm_url, llm_model=args.llm_model, llm_key=args.llm_key,
         preview_host=args.preview_host, preview_token=args.preview_token, device=args.device,
-        voice_workers=args.voice_workers, media_dirs=_media_dirs(args.media_dir)))
+        voice_workers=args.voice_workers, beat_tracker=args.beat_tracker, media_dirs=_media_dirs(args.media_dir)))
     targets = dict(_gaze_target(text) for text in args.gaze_target or [])
     per_avatar = _given(voice=_voice_source(args), voice_config=args.voice_config, persona=args.persona,
                         livelink=args.livelink, vmc=args.vmc, vmc_blend=args.vmc_blend,
@@ -886,6 +886,8 @@ def _device_option(command: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from models.body.beats import TRACKERS
+
     parser = argparse.ArgumentParser(prog="avatar-bridge", description=__doc__)
     parser.add_argument("--log-format", choices=["json", "text"], default="json", help="log line format")
     parser.add_argument("--log-level", default="info", help="debug, info, warning or error")
@@ -947,6 +949,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--voice-workers", type=int, metavar="N",
                        help="processes that synthesize speech for all avatars, soonest due first (1 to 64; default: "
                        "one a CPU core)")
+    serve.add_argument("--beat-tracker", choices=TRACKERS,
+                       help="the dance's beat tracker: auto (madmom when the beats extra is installed, else librosa), "
+                       "madmom (its models are licensed for non-commercial use: docs/body.md#dance) or librosa "
+                       "(default: auto)")
     serve.add_argument("--media-dir", action="append", type=Path, metavar="DIR",
                        help="a folder requests may read rundowns and music from (repeat for more; default: ./media "
                             "and the package's examples)")

@@ -26,6 +26,7 @@ from bridge.protocol import MAX_AVATARS, MAX_NAME_CHARS
 from bridge.sinks.livelink import parse_address as parse_livelink_address
 from bridge.sinks.vmc import BLEND_MODES
 from bridge.sinks.vmc import parse_address as parse_vmc_address
+from models.body.beats import TRACKERS
 from models.device import DEVICES
 from models.dialogue.persona import VOICE_STYLE_FIELDS, Persona, load_default_persona, load_persona, voice_style_of
 from models.dialogue.spec import Fields, Node, SpecError, load_root
@@ -66,8 +67,8 @@ _HTTP_VOICE_FIELDS = ("server", "model", "voice", "speed", "format", "sample_rat
                       "api_key_env")
 _SIDECAR_FIELDS = ("control", "stream", "frame_rate", "lookahead", "chunk_samples", "curve_secret_key",
                    "curve_clients", "curve_allow_any", "insecure", "seed", "llm_url", "llm_model", "llm_key",
-                   "preview_port", "preview_host", "preview_token", "device", "voice_workers", "media_dirs",
-                   "ray", "avatars")
+                   "preview_port", "preview_host", "preview_token", "device", "voice_workers", "beat_tracker",
+                   "media_dirs", "ray", "avatars")
 _RAY_FIELDS = ("address", "fallback", "timeout_s", "connect_timeout_s")
 #: A Ray address: ray://HOST:PORT (Ray Client, from outside the cluster), HOST:PORT (the GCS, on a node) or auto.
 RAY_ADDRESS = re.compile(r"^(ray://)?(\[[^\]]+\]|[^:/\s]+):\d{1,5}$|^auto$")
@@ -135,6 +136,7 @@ class SidecarConfig:
     preview_host: str = "127.0.0.1"
     preview_token: str | None = None  # what the preview's WebSockets must present; None: a new random one each run
     device: str | None = None  # auto, cpu or cuda; None: AVATAR_BRIDGE_DEVICE or auto (models/device.py)
+    beat_tracker: str = "auto"  # the dance's: auto (madmom when installed), madmom or librosa (models/body/beats.py)
     # Processes that synthesize speech for every avatar, soonest due first (bridge/synthesis.py); default: one a core.
     voice_workers: int = field(default_factory=lambda: min(os.cpu_count() or 1, VOICE_WORKERS[1]))
     media_dirs: list[Path] = field(default_factory=list)  # folders requests may read; []: ./media and examples/
@@ -198,6 +200,8 @@ def load_config(path: str | Path) -> SidecarConfig:
             raise node.error(f"must be {PREVIEW_TOKEN_RULE}")
     if (node := get("device")) is not None:
         config.device = node.choice(DEVICES)
+    if (node := get("beat_tracker")) is not None:
+        config.beat_tracker = node.choice(TRACKERS)
     if (node := get("voice_workers")) is not None:
         config.voice_workers = node.integer(*VOICE_WORKERS)
     if (node := get("media_dirs")) is not None:

@@ -26,7 +26,7 @@ from bridge.director import Post, run_now
 from bridge.performer import Clock
 from bridge.timeline import AvatarTimeline
 from models.body.avatar import AvatarBody
-from models.body.beats import MusicError, check_music, load_music
+from models.body.beats import MusicError, Tracker, check_music, load_music
 from models.body.dance import STYLES, Dance, plan_dance, plan_for_file
 from models.take import Take
 
@@ -57,11 +57,12 @@ class MusicDesk:
     """Dance takes for every avatar of a sidecar (or of an offline render), one avatar or a group in sync."""
 
     def __init__(self, clock: Clock, executor: Executor | None = None, post: Post = run_now,
-                 tracker: Executor | None = None) -> None:
+                 tracker: Executor | None = None, beat_tracker: Tracker = "auto") -> None:
         self.clock = clock
         self.executor = executor  # None: decode and track inline (offline render, tests)
         self.tracker = tracker  # None: track in the executor's thread
         self.post = post
+        self.beat_tracker = beat_tracker  # which tracker: auto, madmom or librosa (models/body/beats.py)
         self.dances = 0
 
     def dance(self, dancers: Sequence[Dancer], music: str, style: str | None = None) -> list[Take]:
@@ -85,9 +86,9 @@ class MusicDesk:
     def _track(self, group: _Group, seed: int) -> None:
         try:
             if self.tracker is not None:
-                lead = self.tracker.submit(plan_for_file, group.music, seed, group.style).result()
+                lead = self.tracker.submit(plan_for_file, group.music, seed, group.style, self.beat_tracker).result()
             else:
-                lead = plan_for_file(group.music, seed, group.style)
+                lead = plan_for_file(group.music, seed, group.style, self.beat_tracker)
             # The others dance the lead's grid: every move change lands on the same beat.
             dances = [lead] + [plan_dance(lead.grid, seed=seed + k, style=group.style)
                                for k in range(1, len(group.dancers))]

@@ -230,7 +230,8 @@ class Sidecar:
             config.avatars, lambda avatar: self.voices[avatar.name], self.hub, self.clock,
             frame_rate=config.frame_rate, lookahead=config.lookahead, chunk_samples=config.chunk_samples,
             seed=config.seed, synthesis=self.synthesis, post=post, gestures=GESTURES,
-            music=MusicDesk(self.clock, self.music_executor, post, self.tracker), run_id=self.run_id,
+            music=MusicDesk(self.clock, self.music_executor, post, self.tracker, config.beat_tracker),
+            run_id=self.run_id,
             live=self.live_executor, live_driver=self._fleet_live_driver() if self.fleet is not None else None)
         self.performer = self.pipeline.performer
         self.camera = CameraIn(self.pipeline.avatars, self.clock, post, process=workers)
@@ -330,7 +331,8 @@ class Sidecar:
         self.loop = loop = asyncio.get_running_loop()
         await loop.run_in_executor(None, self.dialogue.load, self.pipeline.avatars, self.clock, self._post)
         if self.tracker is not None:
-            self.tracker.submit(warm_up)  # numba compiles the beat tracker now, not on the first dance
+            # numba compiles the beat tracker and madmom loads its networks now, not on the first dance
+            self.tracker.submit(warm_up, self.config.beat_tracker)
         if self.synthesis is not None:  # the voice workers start and load their voices before the first `say`
             await asyncio.gather(*(asyncio.wrap_future(pid) for pid in self.synthesis.start()))
         self.bind()

@@ -149,6 +149,9 @@ def test_dance_take_streams_the_music_and_poses_locked_to_its_beats(click_file: 
     rig.run(9.0)
     dance = rig.events("dance")[0]
     assert dance.take == take.id and dance.data["tempo"] == pytest.approx(120.0, rel=0.02) and dance.data["clear"]
+    # What the tracker chose is reported: which tracker, where the beats start, that drums play throughout.
+    assert dance.data["tracker"] == "madmom" and dance.data["drumless_beats"] == 0
+    assert dance.data["first_beat"] == pytest.approx(beats[0], abs=0.03) and isinstance(dance.data["notes"], list)
     assert not rig.events("warning")
     started = [e for e in rig.events("take_started") if e.take == take.id][0]
     chunks = [m for m in rig.recorder.messages if isinstance(m, AudioChunk) and m.take == take.id]
@@ -163,6 +166,17 @@ def test_dance_take_streams_the_music_and_poses_locked_to_its_beats(click_file: 
     kinematic = poses[0].pts - started.pts + kinematic_beats(positions, RATE)
     inner = beats[(beats > 1.0) & (beats < 7.0)]
     assert nearest_distances(inner, kinematic).max() < 0.05
+
+
+def test_the_sidecars_beat_tracker_is_the_one_that_tracks(click_file: tuple[Path, np.ndarray]) -> None:
+    """serve --beat-tracker librosa (or beat_tracker: in the config): the dance event says it ran."""
+    path, beats = click_file
+    rig = Rig()
+    rig.avatar.music.beat_tracker = "librosa"
+    rig.avatar.dance(str(path))
+    rig.run(1.0)
+    dance = rig.events("dance")[0].data
+    assert dance["tracker"] == "librosa" and dance["tempo"] == pytest.approx(120.0, rel=0.02)
 
 
 def test_interrupting_a_dance_releases_the_body_smoothly(click_file: tuple[Path, np.ndarray]) -> None:

@@ -65,6 +65,7 @@ BASE = "avatars:\n  - name: host\n"
     ("insecure: yes please\n", 1, "insecure", "must be true or false"),
     ("control: http://127.0.0.1:80\n", 1, "control", "is not tcp://HOST:PORT"),
     ("device: tpu\n", 1, "device", "unknown value 'tpu'"),
+    ("beat_tracker: aubio\n", 1, "beat_tracker", "unknown value 'aubio'; expected one of: auto, madmom, librosa"),
     ("avatars: []\n", 1, "avatars", "must list at least one avatar"),
     ("avatars:\n  - rig: arkit\n", 2, "avatars[0].name", "is required"),
     (BASE + "  - name: guide\n  - name: host\n", 4, "avatars[2].name",
