@@ -339,13 +339,20 @@ def render_show(args: argparse.Namespace) -> int:
         return 2
     print("rehearsing...", file=sys.stderr)
     report = rehearse(voice, rundown, frame_rate=args.fps)
+    if code := _write_files(lambda: write_report(report, args.output), args.output):
+        return code
+    print(report.table(), file=sys.stderr)
+    return 0
+
+
+def _write_files(write: Callable[[], list[Path]], folder: Path) -> int:
+    """Write render's files and print each path: exit code 0, or 2 with why it could not (`_write_failed`)."""
     try:
-        paths = write_report(report, args.output)
+        paths = write()
     except OSError as exc:
-        return _write_failed(exc, args.output)
+        return _write_failed(exc, folder)
     for path in paths:
         print(path)
-    print(report.table(), file=sys.stderr)
     return 0
 
 
@@ -674,12 +681,8 @@ def render_music(args: argparse.Namespace) -> int:
         return 2
     if rendered.dance.warning is not None:
         print(f"warning: {rendered.dance.warning}", file=sys.stderr)
-    try:
-        paths = write_dance(rendered, args.output)
-    except OSError as exc:
-        return _write_failed(exc, args.output)
-    for path in paths:
-        print(path)
+    if code := _write_files(lambda: write_dance(rendered, args.output), args.output):
+        return code
     grid, bas = rendered.dance.grid, rendered.measure.bas
     print(f"{grid.duration:.2f} s of music at {grid.tempo:.1f} BPM, {len(grid.beats)} beats; moves "
           f"{', '.join(p.move for p in rendered.dance.phrases)}; Beat Alignment Score "
@@ -691,12 +694,8 @@ def _write_rendered(take: RenderedTake, args: argparse.Namespace) -> int:
     """Write a rendered take's files and its contact sheet into the output folder, printing each path."""
     from bridge.render import write_take, write_whole
 
-    try:
-        paths = write_take(take, args.output)
-    except OSError as exc:
-        return _write_failed(exc, args.output)
-    for path in paths:
-        print(path)
+    if code := _write_files(lambda: write_take(take, args.output), args.output):
+        return code
     try:
         from avatar_tools.contact_sheet import write_contact_sheet
     except ImportError as exc:
