@@ -10,7 +10,7 @@ import pytest
 import soundfile
 import soxr
 
-from models.body.beats import SAMPLE_RATE, available_trackers, load_music, track_beats, warm_up
+from models.body.beats import SAMPLE_RATE, available_trackers, load_music, track_beats, track_file, warm_up
 from models.body.dance import plan_dance
 from models.body.grooves import make_groove, ramp_beats, render, steady_beats
 from models.body.metrics import (
@@ -131,6 +131,18 @@ def test_very_short_music_is_danced_to_the_end() -> None:
     dance = plan_dance(grid)
     assert dance.phrases[-1].move == "finale" if grid.clear else dance.phrases[0].move == "sway"
     dance.sample(1.0)
+
+
+def test_a_file_is_tracked_once_per_version(tmp_path: Path) -> None:
+    """A show dancing to its theme song again does not wait for the tracker again; a changed file is tracked anew."""
+    path = tmp_path / "theme.wav"
+    soundfile.write(path, make_groove("backbeat", 100.0, seconds=6.0).audio, SR)
+    first = track_file(path)
+    assert track_file(path) is first
+    soundfile.write(path, make_groove("backbeat", 140.0, seconds=6.0).audio, SR)
+    again = track_file(path)
+    assert again is not first and again.tempo == pytest.approx(140.0, rel=0.03)
+    assert track_file(path, "librosa").tracker == "librosa"
 
 
 def test_an_unknown_tracker_is_an_error() -> None:

@@ -157,6 +157,24 @@ def load_music(path: str | Path, max_seconds: float = MAX_MUSIC_S) -> tuple[np.n
     return mono, SAMPLE_RATE
 
 
+def track_file(path: str | Path, tracker: Tracker = "auto") -> BeatGrid:
+    """The beat grid of a music file, remembered per version of the file (its path, size and modification time)
+    for the last 32 files: a show that dances to its theme song again does not wait for the tracker again."""
+    p = Path(path)
+    try:
+        stat = p.stat()
+    except OSError:
+        check_music(p)  # the error that says what is wrong with it
+        raise
+    return _track_file(str(p.resolve()), stat.st_size, stat.st_mtime_ns, tracker)
+
+
+@functools.lru_cache(maxsize=32)
+def _track_file(path: str, size: int, mtime_ns: int, tracker: Tracker) -> BeatGrid:
+    audio, rate = load_music(path)
+    return track_beats(audio, rate, tracker)
+
+
 def downmix(audio: np.ndarray) -> np.ndarray:
     """Mono from [samples, channels]: the mean, or the loudest channel when the mean cancels (channels out of
     phase, as some stereo widening leaves them)."""

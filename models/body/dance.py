@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from models.body.authoring import PoseBuilder, side_axis, side_vector, stance_feet, standing
-from models.body.beats import MAX_MUSIC_S, SWAY_BPM, BeatGrid, Tracker, load_music, runs, track_beats
+from models.body.beats import MAX_MUSIC_S, SWAY_BPM, BeatGrid, Tracker, load_music, runs, track_beats, track_file
 from models.body.pose import BodyPose, compose, smoothstep
 from models.body.skeleton import mask
 
@@ -380,5 +380,6 @@ def dance_to(path: str | Path, seed: int = 0, style: str | None = None, max_seco
 
 
 def plan_for_file(path: str | Path, seed: int = 0, style: str | None = None, tracker: Tracker = "auto") -> Dance:
-    """The dance of a music file (without its audio: small enough to return from a worker process)."""
-    return dance_to(path, seed, style, tracker=tracker)[0]
+    """The dance of a music file (without its audio: small enough to return from a worker process); the file's
+    beats are tracked once per version of it (`track_file`)."""
+    return plan_dance(track_file(path, tracker), seed, style)
