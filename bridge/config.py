@@ -18,6 +18,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 import yaml
 
@@ -26,7 +27,7 @@ from bridge.protocol import MAX_AVATARS, MAX_NAME_CHARS
 from bridge.sinks.livelink import parse_address as parse_livelink_address
 from bridge.sinks.vmc import BLEND_MODES
 from bridge.sinks.vmc import parse_address as parse_vmc_address
-from models.body.beats import TRACKERS
+from models.body.beats import TRACKERS, Tracker
 from models.device import DEVICES
 from models.dialogue.persona import VOICE_STYLE_FIELDS, Persona, load_default_persona, load_persona, voice_style_of
 from models.dialogue.spec import Fields, Node, SpecError, load_root
@@ -136,7 +137,7 @@ class SidecarConfig:
     preview_host: str = "127.0.0.1"
     preview_token: str | None = None  # what the preview's WebSockets must present; None: a new random one each run
     device: str | None = None  # auto, cpu or cuda; None: AVATAR_BRIDGE_DEVICE or auto (models/device.py)
-    beat_tracker: str = "auto"  # the dance's: auto (madmom when installed), madmom or librosa (models/body/beats.py)
+    beat_tracker: Tracker = "auto"  # the dance's: auto (madmom when installed), madmom or librosa (body/beats.py)
     # Processes that synthesize speech for every avatar, soonest due first (bridge/synthesis.py); default: one a core.
     voice_workers: int = field(default_factory=lambda: min(os.cpu_count() or 1, VOICE_WORKERS[1]))
     media_dirs: list[Path] = field(default_factory=list)  # folders requests may read; []: ./media and examples/
@@ -201,7 +202,7 @@ def load_config(path: str | Path) -> SidecarConfig:
     if (node := get("device")) is not None:
         config.device = node.choice(DEVICES)
     if (node := get("beat_tracker")) is not None:
-        config.beat_tracker = node.choice(TRACKERS)
+        config.beat_tracker = cast(Tracker, node.choice(TRACKERS))
     if (node := get("voice_workers")) is not None:
         config.voice_workers = node.integer(*VOICE_WORKERS)
     if (node := get("media_dirs")) is not None:

@@ -118,7 +118,10 @@ class MusicDesk:
             return
         ahead = next((d.timeline.current for d, take, _, _ in playing if d.timeline.current is not take), None)
         if ahead is not None:
-            ahead.add_done_callback(lambda _: self.post(self._ready, group, dances, pcms))
+            def retry(_: Take) -> None:
+                self.post(self._ready, group, dances, pcms)
+
+            ahead.add_done_callback(retry)
             return
         now = self.clock.now()
         # One frame of margin: a dancer whose timeline has already advanced this tick starts on the next one.

@@ -248,15 +248,12 @@ def track_beats(y: np.ndarray, sr: int, tracker: Tracker = "auto") -> BeatGrid:
     if tracker == "madmom" and network is None:
         raise MusicError("the madmom beat tracker is not installed: pip install 'avatar-bridge[beats]', "
                          "or use the librosa tracker")
-    if network is not None:
-        beats, downbeats = _track_madmom(network, y, sr)
-        name = "madmom"
-    else:
-        beats, downbeats = _track_librosa(y, sr, onset, notes)
-        name = "librosa"
-    if name == "librosa":  # madmom's beats sit on the sound's start already (10 ms frames)
-        beats = _snap(beats, librosa.onset.onset_detect(onset_envelope=onset, sr=sr, hop_length=HOP, units="time",
-                                                        backtrack=True))
+    if network is not None:  # its beats sit on the sound's start already (10 ms frames)
+        name, (beats, downbeats) = "madmom", _track_madmom(network, y, sr)
+    else:  # its beats sit on onset-strength peaks, a frame or two late: moved onto the onsets' starts
+        name, downbeats = "librosa", None
+        beats = _snap(_track_librosa(y, sr, onset), librosa.onset.onset_detect(
+            onset_envelope=onset, sr=sr, hop_length=HOP, units="time", backtrack=True))
     beats = np.unique(beats)  # two beats snapped onto one onset count once
     if downbeats is not None:
         downbeats = _on_beats(downbeats, beats)
@@ -314,19 +311,19 @@ def _track_madmom(network: tuple[Any, Any], y: np.ndarray, sr: int) -> tuple[np.
     return found[:, 0].astype(np.float64), found[found[:, 1] == 1, 0].astype(np.float64)
 
 
-def _track_librosa(y: np.ndarray, sr: int, onset: np.ndarray, notes: list[str]) -> tuple[np.ndarray, None]:
+def _track_librosa(y: np.ndarray, sr: int, onset: np.ndarray) -> np.ndarray:
+    """Beat times: librosa's dynamic-programming tracker at the one tempo it estimates."""
     import librosa
 
     tempo = float(np.atleast_1d(librosa.feature.tempo(onset_envelope=onset, sr=sr, hop_length=HOP))[0])
     # trim=False: librosa would drop the beats of a quiet intro; silence is trimmed by the caller.
     _, frames = librosa.beat.beat_track(onset_envelope=onset, sr=sr, hop_length=HOP, bpm=tempo, units="frames",
                                         trim=False)
-    return librosa.frames_to_time(frames, sr=sr, hop_length=HOP), None
+    return librosa.frames_to_time(frames, sr=sr, hop_length=HOP)
 
 
 def _snap(beats: np.ndarray, onsets: np.ndarray) -> np.ndarray:
-    """Move each beat onto the start of the onset it sits on (trackers place beats on onset-strength peaks, a
-    frame or two after the sound starts)."""
+    """Move each beat onto the start of the onset it sits on, when one starts within SNAP_S."""
     if not len(onsets) or not len(beats):
         return beats
     nearest = onsets[np.argmin(np.abs(onsets[None, :] - beats[:, None]), axis=1)]

@@ -182,7 +182,7 @@ def _rundown(root: Node, base: Path, persona: Persona | None, files: RundownFile
     return Rundown(top.required("title").text(max_len=200), tuple(segments), persona_path, root.file, hosts)
 
 
-def _host_names(node: Node, segment_id: str, kind: str, personas: dict[str, Persona]) -> tuple[str, ...]:
+def _host_names(node: Node, segment_id: str, kind: str, personas: Mapping[str, Persona]) -> tuple[str, ...]:
     """A segment's `host`: one declared host, or for a dance `all` or a list of hosts (they dance together, the
     first one's take carrying the music). SpecError at `node` for an unknown host."""
     listed = isinstance(node.node, yaml.SequenceNode)
