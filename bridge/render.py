@@ -7,7 +7,8 @@ DIR/take.livelink.csv  Live Link Face CSV, the app's own layout: Timecode, Blend
 DIR/take.bvh      the body (idle, gestures, speech beats) as BVH for Blender or MotionBuilder (docs/body.md)
 
 A dance alone (`render --music`) is written as dance.wav (the music), dance.bvh (the dance), dance.json (tempo,
-beats, downbeats, phrases, Beat Alignment Score) and dance.png (the joint speed under the beat grid).
+beats, downbeats, phrases, Beat Alignment Score, what the tracker chose) and dance.png (the joint speed under the
+beat grid).
 """
 
 from __future__ import annotations
@@ -355,7 +356,7 @@ def write_dance(rendered: RenderedDance, out_dir: Path) -> list[Path]:
         "music": str(rendered.music), "style": rendered.style, "seed": rendered.seed,
         "duration": round(float(dance.duration), 3), "clear": bool(dance.grid.clear),
         "tempo": round(float(dance.grid.tempo), 2), "bas": rendered.measure.bas,
-        "scored_beats": len(rendered.measure.scored),
+        "scored_beats": len(rendered.measure.scored), "tracking": dance.grid.summary(),
         "beats": [round(float(t), 4) for t in dance.grid.beats],
         "downbeats": [round(float(t), 4) for t in dance.grid.downbeats],
         "kinematic_beats": [round(float(t), 4) for t in rendered.measure.kinematic],
