@@ -198,7 +198,7 @@ def test_the_path_is_monotonic_gives_each_state_a_frame_and_needs_enough_frames(
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (["Hello.", "--audio", "x.wav"], "one of TEXT, --show, --audio or --video, got TEXT and --audio"),
+    (["Hello.", "--audio", "x.wav"], "one of TEXT, --show, --audio, --video or --music, got TEXT and --audio"),
     (["--show", "s.yaml", "--audio", "x.wav"], "got --show and --audio"),
     (["Hello.", "--text", "Hello."], "--text is the transcript of an --audio recording"),
     (["--audio", "missing.wav"], "recording not found: missing.wav"),
