@@ -19,10 +19,9 @@ from bridge import logs
 from models.device import DEVICE_ENV, DEVICES
 
 if TYPE_CHECKING:
-    from bridge.config import SidecarConfig
+    from bridge.config import SidecarConfig, VoiceSource
     from bridge.fleet import FleetConfig
     from bridge.render import RenderedTake
-    from models.tts.http_voice import HttpVoiceConfig
 
 log = logging.getLogger("avatar_bridge")
 
@@ -276,9 +275,11 @@ def cmd_config_check(args: argparse.Namespace) -> int:
     return 1 if config.skipped else 0
 
 
-def _voice_source(args: argparse.Namespace) -> Path | HttpVoiceConfig | None:
-    """--voice (a Piper .onnx) or --voice-url with its --voice-* settings (an HTTP speech server), or None."""
+def _voice_source(args: argparse.Namespace) -> VoiceSource:
+    """--voice (a Piper .onnx, or espeak-ng:VOICE) or --voice-url with its --voice-* settings (an HTTP speech
+    server), or None."""
     from bridge.config import VOICE_SAMPLE_RATES, ConfigError
+    from models.tts.espeak_voice import espeak_source
     from models.tts.http_voice import DEFAULT_SAMPLE_RATE, HttpVoiceConfig
 
     http_flags = {"--voice-name": args.voice_name, "--voice-model": args.voice_model,
@@ -286,7 +287,15 @@ def _voice_source(args: argparse.Namespace) -> Path | HttpVoiceConfig | None:
     if args.voice_url is None:
         if given := [flag for flag, value in http_flags.items() if value is not None]:
             raise ConfigError(f"{', '.join(given)} set an HTTP voice: give its server with --voice-url")
-        return args.voice  # type: ignore[no-any-return]
+        if args.voice is None:
+            return None
+        try:
+            espeak = espeak_source(str(args.voice))
+        except ValueError as exc:
+            raise ConfigError(f"--voice: {exc}") from None
+        if espeak is not None and args.voice_config is not None:
+            raise ConfigError("--voice-config is a Piper voice's .onnx.json; --voice names an espeak-ng voice")
+        return espeak if espeak is not None else args.voice  # type: ignore[no-any-return]
     if args.voice is not None or args.voice_config is not None:
         raise ConfigError("--voice-url and --voice/--voice-config name two voices: give one")
     if not args.voice_url.startswith(("http://", "https://")):
@@ -904,7 +913,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="an avatar name (repeat for several; default: host); without --config only")
     serve.add_argument("--fps", type=float, help="performer frame rate (default 60)")
     serve.add_argument("--lookahead", type=float, help="seconds between publishing a frame and its pts (default 0.1)")
-    serve.add_argument("--voice", type=Path, help="a Piper .onnx voice (default: bundled en_US-joe-medium)")
+    serve.add_argument("--voice", type=Path, help="a Piper .onnx voice, or espeak-ng:VOICE (e.g. espeak-ng:cmn for "
+                       "Mandarin; docs/voices.md) (default: bundled en_US-joe-medium)")
     serve.add_argument("--voice-config", type=Path, help="the voice's .onnx.json (default: beside the .onnx)")
     _http_voice_options(serve)
     serve.add_argument("--curve-secret-key", type=Path, help="server secret certificate: encrypt with CurveZMQ")
@@ -1105,7 +1115,8 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("-o", "--output", type=Path, required=True, help="output folder")
     render.add_argument("--emotion", help="emotion of the line")
     render.add_argument("--fps", type=float, default=60.0, help="frame rate (default %(default)s)")
-    render.add_argument("--voice", type=Path, help="a Piper .onnx voice (default: bundled)")
+    render.add_argument("--voice", type=Path, help="a Piper .onnx voice, or espeak-ng:VOICE (e.g. espeak-ng:cmn) "
+                        "(default: bundled)")
     render.add_argument("--voice-config", type=Path, help="the voice's .onnx.json")
     _http_voice_options(render)
     render.add_argument("--literal", action="store_true", help="speak the text as written: brackets are no tags")

@@ -34,11 +34,12 @@ from models.dialogue.spec import Fields, Node, SpecError, load_root
 from models.face.life import Point, read_targets
 from models.face.rigs import load_profile
 from models.tts import VoiceStyle
+from models.tts.espeak_voice import EspeakSettings, espeak_source
 from models.tts.http_voice import FORMATS as VOICE_FORMATS
 from models.tts.http_voice import SPEED_RANGE, HttpVoiceConfig
 
 #: An avatar's voice: a Piper .onnx, an HTTP speech server's settings, or None for the persona's or bundled voice.
-VoiceSource = Path | HttpVoiceConfig | None
+VoiceSource = Path | HttpVoiceConfig | EspeakSettings | None
 
 #: A ZeroMQ endpoint the sidecar can bind: tcp://HOST:PORT (the form checked here), ipc://PATH or inproc://NAME.
 TCP_ENDPOINT = re.compile(r"^(tcp)://(\[[^\]]+\]|[^:]+):(\d+|\*)$")
@@ -270,10 +271,11 @@ def _avatar(fields: Fields, name: str, base: Path) -> AvatarConfig:
                                        for key, node in fields.children.items()})
     get = fields.optional
     if (child := get("voice")) is not None:
-        avatar.voice = _http_voice(child) if isinstance(child.node, yaml.MappingNode) else _file(child, base)
+        avatar.voice = _http_voice(child) if isinstance(child.node, yaml.MappingNode) else _voice_file(child, base)
     if (child := get("voice_config")) is not None:
-        if isinstance(avatar.voice, HttpVoiceConfig):
-            raise child.error("is a Piper voice's .onnx.json; this avatar's voice is an HTTP server")
+        if isinstance(avatar.voice, (HttpVoiceConfig, EspeakSettings)):
+            kind = "an HTTP server" if isinstance(avatar.voice, HttpVoiceConfig) else "an espeak-ng voice"
+            raise child.error(f"is a Piper voice's .onnx.json; this avatar's voice is {kind}")
         avatar.voice_config = _file(child, base)
     if (child := get("persona")) is not None:
         avatar.persona = _file(child, base)
@@ -358,6 +360,15 @@ def http_url(node: Node) -> str:
 def _path(node: Node, base: Path) -> Path:
     path = Path(node.text(max_len=4096)).expanduser()
     return path if path.is_absolute() else base / path
+
+
+def _voice_file(node: Node, base: Path) -> Path | EspeakSettings:
+    """`voice:` as a scalar: espeak-ng:VOICE (an espeak-ng voice), else a Piper .onnx file."""
+    try:
+        settings = espeak_source(str(node.node.value))
+    except ValueError as exc:
+        raise node.error(str(exc)) from None
+    return settings if settings is not None else _file(node, base)
 
 
 def _file(node: Node, base: Path) -> Path:

@@ -57,6 +57,7 @@ from models.dialogue.persona import Persona
 from models.errors import RequestError
 from models.face.drivers import AudioDriver
 from models.tts import Voice, VoiceError
+from models.tts.espeak_voice import EspeakSettings, EspeakVoice
 from models.tts.http_voice import HttpVoice, HttpVoiceConfig
 
 if TYPE_CHECKING:
@@ -92,6 +93,8 @@ def _load_voice(model: VoiceSource, config: Path | None, threads: int | None) ->
             return HttpVoice(model)
         except VoiceError as exc:
             raise ConfigError(str(exc)) from exc
+    if isinstance(model, EspeakSettings):
+        return EspeakVoice(model)
     if model is not None and config is None and model.is_file() and not Path(f"{model}.json").is_file():
         raise ConfigError(f"voice {model}: its config {model}.json is missing: put the voice's .onnx.json "
                           "beside it or name it (voice_config:, --voice-config)")
@@ -121,10 +124,11 @@ def connect_fleet(config: FleetConfig) -> FleetLink | None:
 
 def fleet_voices(fleet: FleetLink, load: LoadVoice) -> LoadVoice:
     """Piper voices said by the fleet's Synthesis (loaded in-process by `load` only for the fallback); an HTTP
-    voice, already remote, and a voice with its .onnx.json elsewhere than beside it stay as `load` makes them."""
+    voice, already remote, an espeak-ng voice and a voice with its .onnx.json elsewhere than beside it stay as
+    `load` makes them."""
 
     def remote(model: VoiceSource, config: Path | None) -> Voice:
-        if isinstance(model, HttpVoiceConfig) or config is not None:
+        if isinstance(model, (HttpVoiceConfig, EspeakSettings)) or config is not None:
             return load(model, config)
         local = (lambda: load(model, None)) if fleet.config.fallback else None
         try:

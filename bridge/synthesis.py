@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 from models.face.drivers import FaceDriver, SpeechClip, driver_for
 from models.take import Take
 from models.tts import Voice, VoiceStyle
+from models.tts.espeak_voice import EspeakSettings
 from models.tts.http_voice import HttpVoiceConfig
 
 if TYPE_CHECKING:
@@ -63,7 +64,7 @@ class VoiceRecipe:
     """How a worker process loads a voice again: `bridge.server.load_voice`'s arguments (a Piper .onnx or None for
     the bundled voice, or an HTTP server's settings; the .onnx.json or None)."""
 
-    model: Path | HttpVoiceConfig | None
+    model: Path | HttpVoiceConfig | EspeakSettings | None
     config: Path | None = None
 
 

@@ -34,16 +34,16 @@ TONGUE_OUT: dict[str, float] = {"θ": 0.45, "ð": 0.4, "l": 0.2, "ɫ": 0.2}
 _IPA_GROUPS: dict[str, str] = {
     "aa": "a ɑ ɐ ɒ æ ʌ",
     "E": "e ɛ ɜ ə",
-    "ih": "i ɪ j y ᵻ",
+    "ih": "i ɪ j ᵻ",
     "oh": "o ɔ",
-    "ou": "u ʊ w",
+    "ou": "u ʊ w y ɥ",  # y: a rounded i (German ü, Mandarin ü in 女 nǚ): the lips round
     "PP": "b m p",
     "FF": "f v",
     "TH": "θ ð",
     "DD": "d t ɾ",
-    "kk": "k g ɡ q x",
-    "CH": "tʃ dʒ",
-    "SS": "s z ʃ ʒ",
+    "kk": "k g ɡ q x χ",  # χ: Mandarin h (好 hǎo), as espeak-ng's cmn writes it
+    "CH": "tʃ dʒ tɕ tɕh ɕ ts. ts.h s. ʂ ʐ",  # Mandarin j q x and zh ch sh r (espeak-ng cmn: "ts." = zh)
+    "SS": "s z ʃ ʒ ts tsh",  # Mandarin z c (dental affricates)
     "nn": "n ŋ",
     "RR": "r ɹ ɚ l ɫ",
 }

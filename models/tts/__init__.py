@@ -15,9 +15,13 @@ from typing import Protocol
 import numpy as np
 
 _WORD = re.compile(r"[^\W_]+(?:['’.\-][^\W_]+)*", re.UNICODE)
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
-_CLAUSE_MARK = re.compile(r"[,;:—](?=\s)")
-_CLAUSE_END = re.compile(r"(?<=[,;:])\s+")
+#: A sentence ends after . ! ? and a space, or after Chinese 。！？ (and a closing quote after them), space or not.
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|(?<=[。！？])(?![”’」』）。！？…])\s*|(?<=[。！？][”’」』）])\s*")
+#: Where a long text may be cut: after , ; : — and a space, or after Chinese ，；：、 (no space follows them).
+_CLAUSE_MARK = re.compile(r"[,;:—](?=\s)|[，；：、]")
+_CLAUSE_END = re.compile(r"(?<=[,;:])\s+|(?<=[，；：])\s*")
+#: A CJK character: Chinese text has no spaces, so a cut may fall between any two of them.
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 #: No piece of text the voice gets is longer than this (a single longer word excepted): on 2 busy CPU cores the
 #: bundled voice synthesizes 10 to 14 ms a character, so a piece takes at most ~3.5 s to synthesize (and says ~11 s),
@@ -45,10 +49,14 @@ def sentences_of(text: str) -> list[str]:
 
 
 def cut_point(text: str, max_chars: int = MAX_PIECE_CHARS) -> int:
-    """Where to cut a text too long to say as one piece: after the last clause mark (, ; : —) in its first
-    `max_chars` characters, else at the last space there; 0 when there is neither (one word that long)."""
+    """Where to cut a text too long to say as one piece: after the last clause mark (, ; : — or Chinese ，；：、)
+    in its first `max_chars` characters, else at the last space there, else after the last Chinese character
+    there; 0 when there is none of these (one word that long)."""
     window = text[:max_chars]
-    return max((m.end() for m in _CLAUSE_MARK.finditer(window)), default=max(window.rfind(" "), 0))
+    space = window.rfind(" ")
+    if space <= 0:
+        space = max((m.end() for m in _CJK.finditer(window[:-1])), default=0)
+    return max((m.end() for m in _CLAUSE_MARK.finditer(window)), default=max(space, 0))
 
 
 def pieces_of(text: str, max_chars: int = MAX_PIECE_CHARS) -> list[str]:

@@ -65,6 +65,26 @@ class EspeakSettings:
     volume: int = 100
 
 
+#: A voice source naming an espeak-ng voice: "espeak-ng:cmn", "espeak-ng:en-us+f3" (`--voice`, `voice:`).
+ESPEAK_PREFIX = "espeak-ng:"
+
+
+def espeak_source(text: str) -> EspeakSettings | None:
+    """The espeak-ng voice a voice source names ("espeak-ng:VOICE"), None when it names something else. Raises
+    ValueError for an empty or unknown voice, listing how to find the known ones."""
+    if not text.startswith(ESPEAK_PREFIX):
+        return None
+    name = text[len(ESPEAK_PREFIX):].strip()
+    if not name:
+        raise ValueError(f"voice {text!r} names no espeak-ng voice: e.g. espeak-ng:cmn (Mandarin), espeak-ng:en-us")
+    library = _Library.get()
+    with library.lock:
+        if library.lib.espeak_SetVoiceByName(name.encode()) != 0:
+            raise ValueError(f"voice {text!r}: espeak-ng has no voice {name!r} (a language code such as cmn, "
+                             "yue, en-us, de or ja, optionally +VARIANT such as +f3: docs/voices.md#espeak-ng-voices)")
+    return EspeakSettings(name)
+
+
 class _Library:
     """The process's one espeak-ng synthesizer, loaded on first use."""
 

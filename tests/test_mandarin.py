@@ -1,0 +1,72 @@
+"""Mandarin, first steps (issue 18): Chinese punctuation splits sentences and clauses, espeak-ng's cmn voice is a
+voice source (`--voice espeak-ng:cmn`, `voice: espeak-ng:cmn`), and its phonemes reach the right mouth shapes."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bridge.cli import _voice_source
+from bridge.config import ConfigError, load_config
+from bridge.server import load_voice
+from models.face.visemes import viseme_of
+from models.tts import cut_point, sentences_of, split_for_streaming
+from models.tts.espeak_voice import EspeakSettings, EspeakVoice, espeak_source
+
+LINE = "你好，欢迎来到我们的直播间！今天的价格是九十九元。八百块钱买不到，妈妈说这个非常漂亮。"
+
+
+def test_chinese_punctuation_ends_sentences_and_clauses_without_spaces() -> None:
+    assert sentences_of("你好，欢迎！今天九十九元。Hello there. 真的吗？！好的") == [
+        "你好，欢迎！", "今天九十九元。", "Hello there.", "真的吗？！", "好的"]
+    assert sentences_of("“真的吗？”她问。") == ["“真的吗？”", "她问。"]
+    assert split_for_streaming("你好，欢迎来到我们的直播间！今天的价格是九十九元。") == [
+        "你好，", "欢迎来到我们的直播间！", "今天的价格是九十九元。"]
+    # English is split as before.
+    assert split_for_streaming("Hello, world. This is fine.") == ["Hello,", "world.", "This is fine."]
+    # A long Chinese text is cut after a clause mark, else between two characters, never inside a Latin word.
+    assert cut_point("苹果、香蕉和橙子都很好吃" * 3, 20) == 15  # after the second 、
+    assert cut_point("我们今天给大家带来的这款产品", 10) == 9
+
+
+def test_mandarin_phonemes_reach_their_mouth_shapes() -> None:
+    # b p m closed, f on the lip, h at the back, j q x zh ch sh r with the lips forward, ü rounded.
+    assert [viseme_of(p) for p in ("p", "ph", "m", "f", "χ", "tɕ", "tɕh", "ɕ", "ts.", "ts.h", "s.", "ʐ", "ts",
+                                   "ˈy", "ˈyæ")] == [
+        "PP", "PP", "PP", "FF", "kk", "CH", "CH", "CH", "CH", "CH", "CH", "CH", "SS", "ou", "ou"]
+
+
+def test_espeak_ng_voices_are_named_as_voice_sources(tmp_path: Path) -> None:
+    assert espeak_source("espeak-ng:cmn") == EspeakSettings("cmn")
+    assert espeak_source("voices/amy.onnx") is None
+    with pytest.raises(ValueError, match="espeak-ng has no voice 'zz'"):
+        espeak_source("espeak-ng:zz")
+    args = argparse.Namespace(voice=Path("espeak-ng:cmn"), voice_config=None, voice_url=None, voice_name=None,
+                              voice_model=None, voice_format=None, voice_rate=None)
+    assert _voice_source(args) == EspeakSettings("cmn")
+    with pytest.raises(ConfigError, match="--voice: voice 'espeak-ng:zz'"):
+        _voice_source(argparse.Namespace(**{**vars(args), "voice": Path("espeak-ng:zz")}))
+    (tmp_path / "sidecar.yaml").write_text("avatars:\n  - name: mei\n    voice: espeak-ng:cmn\n"
+                                           "  - name: bad\n    voice: espeak-ng:zz\n")
+    config = load_config(tmp_path / "sidecar.yaml")
+    assert config.avatars[0].voice == EspeakSettings("cmn")
+    assert [s.name for s in config.skipped] == ["bad"] and "espeak-ng has no voice 'zz'" in config.skipped[0].error
+
+
+def test_a_mandarin_line_is_spoken_with_phonemes_over_all_of_its_audio() -> None:
+    voice = load_voice(EspeakSettings("cmn"))
+    assert isinstance(voice, EspeakVoice) and voice.name == "espeak-ng:cmn"
+    segments = list(voice.synthesize(LINE))
+    assert len(segments) == len(sentences_of(LINE)) == 3
+    for segment in segments:
+        duration = len(segment.audio) / segment.sample_rate
+        assert duration > 0.5 and np.abs(segment.audio).max() > 0.05
+        spans = segment.phonemes
+        assert spans[0].start == 0.0 and spans[-1].end == pytest.approx(duration, abs=0.02)
+        assert all(a.end == pytest.approx(b.start, abs=1e-6) for a, b in zip(spans, spans[1:], strict=False))
+    visemes = [p.viseme for s in segments for p in s.phonemes]
+    # 八 百 不 (b), 漂 (p), 们 妈 妈 买 (m), 非 (f): every one has its closure or lip contact.
+    assert visemes.count("PP") >= 8 and visemes.count("FF") >= 1
