@@ -12,9 +12,10 @@ import pytest
 from bridge.cli import _voice_source
 from bridge.config import ConfigError, load_config
 from bridge.server import load_voice
+from models.face.tags import parse_tags
 from models.face.visemes import viseme_of
-from models.tts import cut_point, sentences_of, split_for_streaming
-from models.tts.espeak_voice import EspeakSettings, EspeakVoice, espeak_source
+from models.tts import cut_point, sentences_of, split_for_streaming, words_of
+from models.tts.espeak_voice import EspeakSettings, EspeakVoice, espeak_segment, espeak_source
 
 LINE = "你好，欢迎来到我们的直播间！今天的价格是九十九元。八百块钱买不到，妈妈说这个非常漂亮。"
 
@@ -70,3 +71,26 @@ def test_a_mandarin_line_is_spoken_with_phonemes_over_all_of_its_audio() -> None
     visemes = [p.viseme for s in segments for p in s.phonemes]
     # 八 百 不 (b), 漂 (p), 们 妈 妈 买 (m), 非 (f): every one has its closure or lip contact.
     assert visemes.count("PP") >= 8 and visemes.count("FF") >= 1
+
+
+def test_chinese_words_come_from_a_segmenter_and_tags_land_on_them() -> None:
+    assert words_of("你好，欢迎来到我们的直播间！今天的价格是九十九元。") == [
+        "你好", "欢迎", "来到", "我们", "的", "直播间", "今天", "的", "价格", "是", "九十九", "元"]
+    # Traditional characters, Latin and digits inside Chinese, emoji and punctuation only.
+    assert words_of("這個產品非常漂亮，只要99元") == ["這個", "產品", "非常", "漂亮", "只要", "99", "元"]
+    assert words_of("这款iPhone15手机 Hello world!") == ["这款", "iPhone15", "手机", "Hello", "world"]
+    assert words_of("？？！！😀") == [] and words_of("It's fine, e.g. 3.5 kg.") == ["It's", "fine", "e.g", "3.5", "kg"]
+    script = parse_tags("[happy]你好，<wave>欢迎来到我们的直播间！今天<thumbs_up>的价格是九十九元。")
+    words = words_of(script.text)
+    assert [(m.name, words[m.word]) for m in script.marks] == [("happy", "你好"), ("wave", "欢迎"),
+                                                                ("thumbs_up", "的")]
+
+
+def test_espeak_word_timings_spread_chinese_words_by_their_syllables() -> None:
+    segment = espeak_segment("你好，欢迎来到我们的直播间！", EspeakSettings("cmn"))
+    duration = len(segment.audio) / segment.sample_rate
+    assert [w.word for w in segment.words] == ["你好", "欢迎", "来到", "我们", "的", "直播间"]
+    assert segment.words[0].start == 0.0 and segment.words[-1].end == pytest.approx(duration)
+    # A character is a syllable: 直播间 (3) lasts about three times 的 (1).
+    length = {w.word: w.end - w.start for w in segment.words}
+    assert length["直播间"] == pytest.approx(3 * length["的"], rel=0.01)

@@ -209,8 +209,12 @@ def _word_spans(text: str, events: list[tuple[int, int, int, str]], duration: fl
     """Word spans from espeak-ng's word events (one per word, at its start); a word lasts until the next."""
     starts = [ms / 1000.0 for kind, ms, _, _ in events if kind == _EVENT_WORD]
     words = words_of(text)
-    if len(starts) != len(words):  # numbers and abbreviations are spoken as several words: spread evenly
-        starts = list(np.linspace(0.0, duration, len(words), endpoint=False))
+    if len(starts) != len(words):
+        # Numbers and abbreviations are spoken as several words, and espeak-ng cuts Chinese into words its own way:
+        # spread the words over the audio by their length (a Chinese character is a syllable).
+        lengths = np.array([len(w) for w in words], dtype=np.float64)
+        before = np.concatenate([[0.0], np.cumsum(lengths)[:-1]])
+        starts = [float(t) for t in duration * before / max(lengths.sum(), 1.0)]
     ends = [*starts[1:], duration]
     return tuple(WordSpan(w, s, max(e, s)) for w, s, e in zip(words, starts, ends, strict=True))
 
