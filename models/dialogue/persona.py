@@ -38,7 +38,9 @@ MAX_ITEMS = 500
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 _URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$")
-_CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
+_CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "CNY": "¥"}
+#: The languages a persona may speak in (its phrases, knowledge and answers): English and Mandarin Chinese.
+LANGUAGES = ("en", "zh")
 
 
 #: A voice's scales (0 excluded) and gain, as a persona or an avatar config sets them.
@@ -127,6 +129,7 @@ class Persona:
     forbidden_topics: tuple[ForbiddenTopic, ...]
     blocklist: tuple[str, ...]
     knowledge: Knowledge
+    language: str = "en"  # one of LANGUAGES: what her phrases and knowledge are written in, what she answers in
     source: str = "<memory>"
 
     def phrase(self, kind: str, turn: int = 0, **values: str) -> str:
@@ -156,10 +159,11 @@ def parse_persona(text: str, name: str = "<persona>") -> Persona:
 
 def _persona(root: Node) -> Persona:
     top = Fields(root, ("name", "age", "bio", "speaking_style", "default_emotion", "voice", "phrases",
-                        "forbidden_topics", "blocklist", "knowledge"))
+                        "forbidden_topics", "blocklist", "knowledge", "language"))
     age_node = top.optional("age")
     forbidden = top.optional("forbidden_topics")
     blocklist = top.optional("blocklist")
+    language = top.optional("language")
     return Persona(
         name=top.required("name").text(max_len=80),
         age=age_node.integer(1, 200) if age_node else None,
@@ -171,6 +175,7 @@ def _persona(root: Node) -> Persona:
         forbidden_topics=tuple(_topic(item) for item in forbidden.items(MAX_ITEMS)) if forbidden else (),
         blocklist=tuple(w.lower() for w in blocklist.texts(MAX_ITEMS, 80)) if blocklist else (),
         knowledge=_knowledge(top.required("knowledge")),
+        language=language.choice(LANGUAGES) if language else "en",
         source=root.file,
     )
 
