@@ -4,6 +4,11 @@
 field and the limit. `screen` decides how the host treats an acceptable message: a blocklisted word or a
 forbidden topic gets a polite refusal in character, a prompt-injection attempt gets an in-character deflection,
 and nothing of the sort ever reaches the knowledge base or an LLM.
+
+English and Chinese alike: every match is made on the message's `folded` form (full-width letters and digits as
+ASCII, traditional characters as simplified, case folded), so "ｉｇｎｏｒｅ your instructions", 忽略之前的指示 and
+忽略之前的指令 are caught by the same patterns. Chinese has no spaces between words, so a Chinese blocklist word
+or topic keyword matches anywhere in the text (笨蛋 in 你这个笨蛋); Latin words still match only whole.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Literal
+from typing import Any, Literal
 
 from models.dialogue.persona import Persona
 from models.errors import RequestError
@@ -50,15 +55,31 @@ def check_chat_text(text: object, field: str = "text", max_chars: int = MAX_CHAT
     return normalized
 
 
+# Chinese, written simplified (the text is folded to simplified first). What is dismissed follows the verb within
+# the clause: "我不会忽略你，冰球的规则是什么？" is no attack. 忘 ("forget", any tense) needs a determiner after it
+# (忘记你的设定, 忘掉之前的指令), or "我忘了退货规定" (I forgot the return policy) would be one.
+_ZH_RULES = "指令|指示|规则|提示|设定|命令|规定|限制"
+_ZH_GAP = r"[^。.!?,;]{0,10}"
+_ZH_INJECTION = (
+    rf"(?:忽略|无视|忽视|不要理会|别理会?|别管|不用管|跳过|绕过|抛开|不要遵守|别遵守|不用遵守){_ZH_GAP}"
+    rf"(?:{_ZH_RULES}|\b(?:instructions?|rules|prompts?)\b)"
+    rf"|忘[记掉了]*(?:你的?|之前|先前|上面|以上|前面|所有|全部|一切|原来|原有|原先|这些){_ZH_GAP}(?:{_ZH_RULES})"
+    r"|(?:系统|隐藏|初始|原始|开发者)的?(?:提示|指令|消息|设定)|提示词|开发者模式|越狱|不受.{0,6}限制"
+    r"|你现在是(?:一个|一名|一位|一只|个|我的)|你不再是|从现在(?:开始|起)?,?你(?:是|要|就是|必须)"
+    r"|假装(?:你|自己)?(?:是|成为)|角色扮演|(?:请你?|你来|来|现在)扮演|扮演(?:一个|一名|一位|一只|我的)"
+    r"|(?:输出|显示|打印|重复|告诉我|说出|泄露|透露|给我看|念出).{0,8}你的(?:提示|指令|规则|设定|系统|初始|原始)"
+    r"|新的?(?:指令|指示)")
+_EN_RULES = r"instructions?|rules|prompts?|guidelines|programming|directives?|above|everything"
 _INJECTION = re.compile(
-    r"\b(?:ignore|disregard|forget|override|bypass)\b.{0,40}\b(?:instructions?|rules|prompts?|guidelines|"
-    r"programming|directives?|above|everything)\b"
+    rf"\b(?:ignore|disregard|forget|override|bypass)\b.{{0,40}}(?:\b(?:{_EN_RULES})\b|{_ZH_RULES})"
     r"|\b(?:system|developer|hidden|initial)\s+(?:prompt|message|instructions?)\b"
     r"|\byou\s+are\s+now\b|\bfrom\s+now\s+on\s+(?:you|act|be)\b|\bpretend\s+(?:to\s+be|you\s+are)\b"
     r"|\bact\s+as\s+(?:an?\s+)?(?!host)\w+|\broleplay\s+as\b|\bjailbreak|\bdeveloper\s+mode\b|\bDAN\b"
     r"|\b(?:reveal|show|print|repeat)\b.{0,20}\b(?:your|the)\s+(?:prompt|instructions|rules)\b"
-    r"|\bnew\s+instructions?\b|</?\s*(?:system|assistant|user)\s*>|\[/?INST\]|<\|im_start\|>",
-    re.IGNORECASE | re.DOTALL)
+    r"|\bnew\s+instructions?\b|</?\s*(?:system|assistant|user)\s*>|\[/?INST\]|<\|im_start\|>"
+    rf"|{_ZH_INJECTION}",
+    # ASCII word boundaries: "ignore之前的instructions" has none under Unicode rules (Chinese characters are \w).
+    re.IGNORECASE | re.DOTALL | re.ASCII)
 
 VerdictKind = Literal["ok", "blocked", "forbidden", "injection"]
 
@@ -72,21 +93,54 @@ class Verdict:
     topic: str | None = None
 
 
+@lru_cache(maxsize=1)
+def _to_simplified() -> Any:
+    """OpenCC's traditional-to-simplified converter (its dictionaries ship in the wheel), loaded on first use."""
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+#: A letter or digit of a script written with spaces: what may not touch a Latin blocklist word ("bet" is no word of
+#: "alphabet"; it is one in 我想bet).
+_LETTER = r"[^\W\u3400-\u9fff\uf900-\ufaff]"
+
+
+@lru_cache(maxsize=8192)
+def folded(text: str) -> str:
+    """The form text is matched in: NFKC (full-width letters, digits and punctuation as ASCII), traditional
+    Chinese as simplified, case folded. Only for matching: what is spoken and shown keeps its own characters."""
+    text = unicodedata.normalize("NFKC", text)
+    if _HAN.search(text):
+        text = _to_simplified().convert(text)
+    return text.casefold()
+
+
 @lru_cache(maxsize=4096)
 def _phrase_pattern(phrase: str) -> re.Pattern[str]:
-    # Whole words only: "bet" must not match "alphabet", "hate you" must match across one space or more.
-    words = [re.escape(w) for w in phrase.split()]
-    return re.compile(r"(?<![\w])" + r"\s+".join(words) + r"(?![\w])", re.IGNORECASE)
+    # Latin words whole only: "bet" must not match "alphabet", "hate you" must match across one space or more. A
+    # Chinese end has no such boundary (Chinese is written without spaces): 笨蛋 matches in 你这个笨蛋, 傻 in 傻瓜.
+    # jieba's words would miss too much of real abuse (我操 and 去死吧 are one word each), so a producer who
+    # blocks a single character accepts it inside longer words (操 in 操作), or lists the longer words instead.
+    words = [re.escape(w) for w in folded(phrase).split()]
+    if not words:
+        return re.compile(r"(?!)")
+    before = "" if _HAN.match(words[0]) else rf"(?<!{_LETTER})"
+    after = "" if _HAN.match(words[-1][-1]) else rf"(?!{_LETTER})"
+    body = r"\s*".join(words) if _HAN.search(phrase) else r"\s+".join(words)
+    return re.compile(before + body + after)
 
 
 def find_phrase(text: str, phrases: tuple[str, ...]) -> str | None:
-    """The first of `phrases` found in `text` as whole words, any case."""
+    """The first of `phrases` found in `text`: any case, full-width or traditional alike, Latin words whole."""
+    text = folded(text)
     return next((p for p in phrases if _phrase_pattern(p).search(text)), None)
 
 
 def screen(text: str, persona: Persona) -> Verdict:
     """Decide how the host treats a (checked) message. Injection is checked first: it is never answered."""
-    injection = _INJECTION.search(text)
+    injection = _INJECTION.search(folded(text))
     if injection:
         return Verdict("injection", injection.group(0))
     word = find_phrase(text, persona.blocklist)
