@@ -14,15 +14,17 @@ from __future__ import annotations
 
 import re
 import time
+import unicodedata
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from typing import Literal
 
-from models.dialogue.moderation import check_chat_text, find_phrase
+from models.dialogue.moderation import HAN, check_chat_text, find_phrase, folded
 from models.dialogue.retrieval import tokens
 from models.errors import RequestError
+from models.tts import words_of
 
 #: Priorities, lowest first: pinned is the operator's own pick, paid a super-chat.
 PRIORITIES: tuple[str, ...] = ("normal", "paid", "pinned")
@@ -76,23 +78,53 @@ class RateLimit:
     per_s: float = 30.0
 
 
-_NORMALIZE = re.compile(r"[^a-z0-9]+")
 #: Two words are the same word misspelt from this difflib ratio ("beanei" ~ "beanie": 0.83; "beanie" ~
 #: "hoodie": 0.5).
 TYPO_RATIO = 0.8
+#: Chinese words that carry no topic: particles, pronouns, question and polite words ("请问雪花帽多少钱啊？" asks
+#: what "雪花帽多少钱" asks). jieba keeps a demonstrative with its measure word (这顶, 那件): `_ZH_POINTER` drops those.
+_ZH_FUNCTION_WORDS = frozenset("""
+的 地 得 了 着 过 吗 呢 吧 啊 呀 哦 嘛 啦 哈 么 噢 哇 是 在 有 和 与 跟 也 都 就 还 又 很 太 真 好 最 更 不 没
+没有 这 那
+这个 那个 这些 那些 这里 那里 哪 哪个 哪里 哪儿 什么 怎么 怎样 怎么样 为什么 多少 几 谁 请 请问 问 问问 想问 我 你 您
+他 她 它 我们 你们 他们 她们 大家 主播 一下 一个 个 可以 能 会 要 想 知道 告诉 到底
+""".split())
+_ZH_POINTER = re.compile(r"^[这那哪一每][\u4e00-\u9fff]$")
+
+
+def content_words(text: str) -> set[str]:
+    """The words of a message that say what it is about, in the folded form (full-width and traditional alike):
+    English content words, and Chinese words from jieba's segmenter less function words."""
+    text = folded(text)
+    chinese = {w for w in words_of(text) if HAN.search(w)}
+    return set(tokens(text)) | {w for w in chinese if w not in _ZH_FUNCTION_WORDS and not _ZH_POINTER.match(w)}
+
+
+def _same_word(a: str, b: str) -> bool:
+    """A misspelt English word, or a Chinese word and its longer form (帽 and 帽子, 重 and 多重)."""
+    if HAN.search(a) and HAN.search(b):
+        return a in b or b in a
+    return SequenceMatcher(None, a, b).ratio() >= TYPO_RATIO
+
+
+def _bare(text: str) -> str:
+    """A message without its spacing and punctuation (emoji and other symbols kept): "❤️❤️" is not "😂😂"."""
+    return "".join(ch for ch in folded(text) if not ch.isspace() and not unicodedata.category(ch).startswith("P"))
 
 
 def similarity(a: str, b: str) -> float:
     """Near-identity of two messages in [0, 1]: the share of content words they have in common, a misspelt
     word counting as the same word. Function words and punctuation do not count ("How much is the beanie??"
-    and "how much is the beanie" are 1.0); a different noun makes a different question."""
-    words_a, words_b = set(tokens(a)), set(tokens(b))
+    and "how much is the beanie" are 1.0, so are "雪花帽多少钱？" and "請問雪花帽子多少錢"); a different noun makes a
+    different question. Messages without content words ("hi!", "❤️❤️") are the same when their letters, digits and
+    symbols are."""
+    words_a, words_b = content_words(a), content_words(b)
     if not words_a or not words_b:
-        return 1.0 if _NORMALIZE.sub(" ", a.lower()).strip() == _NORMALIZE.sub(" ", b.lower()).strip() else 0.0
+        return 1.0 if _bare(a) == _bare(b) else 0.0
     matched = len(words_a & words_b)
     partners = sorted(words_b - words_a)
     for word in sorted(words_a - words_b):
-        typo = next((p for p in partners if SequenceMatcher(None, word, p).ratio() >= TYPO_RATIO), None)
+        typo = next((p for p in partners if _same_word(word, p)), None)
         if typo is not None:
             partners.remove(typo)
             matched += 1

@@ -17,10 +17,11 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from models.dialogue.history import DialogueHistory
-from models.dialogue.moderation import check_chat_text, screen
+from models.dialogue.moderation import check_chat_text, folded, screen
 from models.dialogue.persona import FAQ, FunFact, Persona, Product
 from models.dialogue.retrieval import Hit, KnowledgeIndex, tokens
 from models.dialogue.tags import emotion_tag, gesture_tag, strip_tags
+from models.tts import sentences_of
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,9 @@ class DialogueEngine(ABC):
 
 # -- what the fan is doing ------------------------------------------------------------------------------------
 # Small lexicons rather than a model: a producer can read them, and a wrong guess costs only the opener.
+# English and Chinese lexicons both apply to every message, whatever the persona's language: fans write in their
+# own language and mix scripts ("谢谢 Aurora!"), and neither set can match the other's script. They match the
+# message's folded form (moderation.folded), so traditional characters and full-width letters count too.
 
 _SAD = re.compile(
     r"\b(?:sad|unhappy|upset|depressed|heartbroken|devastated|crying|cried|lonely|miserable|gutted|"
@@ -112,25 +116,52 @@ _PRODUCT = re.compile(
     r"\b(?:how much|price[sd]?|pricing|cost(?:s|ing)?|buy(?:ing)?|purchase|order|sell(?:ing)?|sold|merch|"
     r"merchandise|shop|store|in stock|afford|for sale)\b", re.IGNORECASE)
 
+# Chinese, written simplified. 死了 is an intensifier in chat (笑死了 "LOL", 累死了 "dead tired"), so only a
+# being's death is grief; 笑哭 is laughing.
+_ZH_DEATH = (r"去世|过世|离世|逝世|病逝|葬礼|丧礼|(?:狗|狗狗|猫|猫咪|宠物|爸|爸爸|妈|妈妈|爷爷|奶奶|外公|外婆|"
+             r"姥姥|姥爷|朋友|老公|老婆|哥|哥哥|姐|姐姐|弟弟|妹妹|儿子|女儿|孩子|兔子|仓鼠)"
+             r"(?:昨天|今天|前天|上周|刚刚|刚)?死了")
+_ZH_SAD = re.compile(
+    rf"{_ZH_DEATH}|心碎|难过|伤心|悲伤|不开心|不高兴|心情不好|郁闷|沮丧|难受|崩溃|(?<!笑)哭|流泪|孤独|寂寞|失恋|分手了|"
+    r"失业|被裁|被开除|生病|病了|住院|受伤|骨折|摔断|输了|没考上|考砸|挂科|倒霉|坏消息|想念|😢|😭|😿|💔")
+_ZH_GRIEF = re.compile(rf"{_ZH_DEATH}|心碎")
+#: What a fan calls the host (and her voice) when paying a compliment; not after 你好 in a greeting.
+_ZH_PRAISE = r"漂亮|美|好看|可爱|厉害|棒|帅|有趣|幽默|聪明|温柔|甜|萌|酷|专业|有才|好听"
+_ZH_COMPLIMENT = re.compile(
+    rf"(?:你|您|主播|声音|笑容|衣服|发型)(?:真|好|太|很|超|特别|非常|最)?(?:的)?(?:是)?(?:{_ZH_PRAISE})|"
+    rf"(?:真|好|太|超)(?:{_ZH_PRAISE})|(?:喜欢|爱|爱死|支持)(?:你|您|主播|这个直播|你的直播)|铁粉|忠实粉丝|"
+    r"666|yyds|绝绝子|❤|♥|💕|💖|💗|💓|😍|🥰|😘|👍")
+_ZH_THANKS = re.compile(r"谢谢|感谢|多谢|谢啦|谢了|辛苦了|3q")
+_ZH_GREETING = re.compile(
+    rf"^\W*(?:(?:主播|各位)好|(?:主播|各位)?(?:你好|您好|大家好|哈喽|哈啰|嗨|早上好|上午好|中午好|下午好|晚上好|早安|早啊|"
+    rf"来了))(?!{_ZH_PRAISE})"
+    r"|^\W*👋")
+#: A question: 吗 or 呢 at a clause's end, a question word, A-not-A (是不是, 有没有), or asking to be told.
+_ZH_QUESTION = re.compile(
+    r"[吗呢嘛](?:$|\W)|什么|多少|怎么|怎样|为什么|为啥|哪|谁|几(?:个|点|号|天|岁|年|次|种|块|位)|有多[重大高长宽远久快]|"
+    r"是不是|有没有|能不能|可不可以|会不会|要不要|对不对|好不好|行不行|请问|想知道|告诉我|介绍一下|讲讲|说说")
+
 Mood = Literal["sad", "grief", "compliment", "thanks", "greeting"]
 
 
 def detect_moods(text: str) -> list[Mood]:
     """What the fan expresses besides any question, strongest first."""
+    text = folded(text)
     moods: list[Mood] = []
-    if _SAD.search(text):
-        moods.append("grief" if _GRIEF.search(text) else "sad")
-    if _COMPLIMENT.search(text):
+    if _SAD.search(text) or _ZH_SAD.search(text):
+        moods.append("grief" if _GRIEF.search(text) or _ZH_GRIEF.search(text) else "sad")
+    if _COMPLIMENT.search(text) or _ZH_COMPLIMENT.search(text):
         moods.append("compliment")
-    if _THANKS.search(text):
+    if _THANKS.search(text) or _ZH_THANKS.search(text):
         moods.append("thanks")
-    if _GREETING.search(text):
+    if _GREETING.search(text) or _ZH_GREETING.search(text):
         moods.append("greeting")
     return moods
 
 
 def is_question(text: str) -> bool:
-    return bool(_QUESTION.search(text))
+    text = folded(text)
+    return bool(_QUESTION.search(text) or _ZH_QUESTION.search(text))
 
 
 def is_product_question(text: str) -> bool:
@@ -146,13 +177,12 @@ def _without(pattern: re.Pattern[str], text: str) -> str:
 CATALOGUE_NAMED = 8
 CATALOGUE_FEATURED = 3
 CATALOGUE_KINDS = 3
-_SENTENCES = re.compile(r"(?<=[.!?])\s+")
 
 
 def retrieval_query(text: str) -> str:
     """The part of a message to look up: its questions when it also says other things ("I'm sad, we lost.
     Why are pucks frozen?"), so the bad news does not steer the search."""
-    parts = _SENTENCES.split(text)
+    parts = sentences_of(text)
     questions = [p for p in parts if is_question(p)]
     return " ".join(questions) if questions and len(parts) > 1 else text
 
@@ -199,7 +229,7 @@ class RetrievalEngine(DialogueEngine):
         # After sympathy, facts are told gently: no cheering intro or emotion on top of the fan's bad news.
         gentle = bool(moods) and moods[0] in ("sad", "grief")
         intent, body, hits = self._body(text, gentle)
-        if intent == "unknown" and moods and not is_question(_without(_GREETING, text)):
+        if intent == "unknown" and moods and not is_question(_without(_ZH_GREETING, _without(_GREETING, folded(text)))):
             return Answer("social", tuple(opener), hits)
         return Answer(intent, tuple(opener + body), hits)
 

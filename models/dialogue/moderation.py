@@ -35,7 +35,8 @@ class ChatTextError(RequestError):
 
 
 def check_chat_text(text: object, field: str = "text", max_chars: int = MAX_CHAT_CHARS) -> str:
-    """The message normalized (NFC, whitespace collapsed), or ChatTextError naming the field and the limit."""
+    """The message normalized (NFC, whitespace collapsed), or ChatTextError naming the field and the limit (a
+    message of punctuation alone is empty)."""
     if not isinstance(text, str):
         raise ChatTextError("bad_type", f"{field} must be a string, got {type(text).__name__}", field)
     if len(text) > 4 * max_chars:  # do not even normalize something this large
@@ -49,6 +50,10 @@ def check_chat_text(text: object, field: str = "text", max_chars: int = MAX_CHAT
     normalized = " ".join(unicodedata.normalize("NFC", text).split())
     if not normalized:
         raise ChatTextError("empty", f"{field} must not be empty", field)
+    if all(ch.isspace() or unicodedata.category(ch).startswith("P") for ch in normalized):
+        # "？？？" or "。。。": nothing to answer (an emoji is something: the host can react to a heart).
+        raise ChatTextError("empty", f"{field} has only punctuation: nothing to answer; write a word, a number or "
+                                     "an emoji", field)
     if len(normalized) > max_chars:
         raise ChatTextError("too_long", f"{field} has {len(normalized)} characters; the limit is {max_chars}",
                             field)
@@ -101,7 +106,8 @@ def _to_simplified() -> Any:
     return opencc.OpenCC("t2s")
 
 
-_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+#: A Chinese character (CJK ideographs and their extension A and compatibility blocks, as models.tts counts them).
+HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 #: A letter or digit of a script written with spaces: what may not touch a Latin blocklist word ("bet" is no word of
 #: "alphabet"; it is one in 我想bet).
 _LETTER = r"[^\W\u3400-\u9fff\uf900-\ufaff]"
@@ -112,7 +118,7 @@ def folded(text: str) -> str:
     """The form text is matched in: NFKC (full-width letters, digits and punctuation as ASCII), traditional
     Chinese as simplified, case folded. Only for matching: what is spoken and shown keeps its own characters."""
     text = unicodedata.normalize("NFKC", text)
-    if _HAN.search(text):
+    if HAN.search(text):
         text = _to_simplified().convert(text)
     return text.casefold()
 
@@ -126,9 +132,9 @@ def _phrase_pattern(phrase: str) -> re.Pattern[str]:
     words = [re.escape(w) for w in folded(phrase).split()]
     if not words:
         return re.compile(r"(?!)")
-    before = "" if _HAN.match(words[0]) else rf"(?<!{_LETTER})"
-    after = "" if _HAN.match(words[-1][-1]) else rf"(?!{_LETTER})"
-    body = r"\s*".join(words) if _HAN.search(phrase) else r"\s+".join(words)
+    before = "" if HAN.match(words[0]) else rf"(?<!{_LETTER})"
+    after = "" if HAN.match(words[-1][-1]) else rf"(?!{_LETTER})"
+    body = r"\s*".join(words) if HAN.search(phrase) else r"\s+".join(words)
     return re.compile(before + body + after)
 
 
