@@ -29,6 +29,7 @@ from models.dialogue.engine import ChatTurn, DialogueEngine, Fallback, Retrieval
 from models.dialogue.history import DialogueHistory
 from models.dialogue.persona import Persona, Product
 from models.dialogue.show import Segment
+from models.dialogue.words import joined
 from models.errors import RequestError
 from models.take import Take
 
@@ -216,7 +217,7 @@ class Chat:
         if answer.message is not None:
             message = answer.message
             desk.event("chat", answer.take, queue_id=message.id, user=message.user,
-                       text=" ".join(s.text for s in answer.sentences), engine=engine or desk.engine.name,
+                       text=joined(s.text for s in answer.sentences), engine=engine or desk.engine.name,
                        also_asked_by=list(message.also_asked_by), products=_products(answer.sentences))
         if answer.take.done:  # it failed before it was closed
             self._ended(desk, answer)

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from models.dialogue.chat_queue import ChatQueue, content_words, similarity
+from models.dialogue.chat_queue import ChatQueue, similarity
 from models.dialogue.engine import ChatTurn, RetrievalEngine, detect_moods, is_question, retrieval_query
-from models.dialogue.moderation import ChatTextError, check_chat_text, find_phrase, folded, screen
+from models.dialogue.history import DialogueHistory
+from models.dialogue.moderation import ChatTextError, check_chat_text, find_phrase, screen
 from models.dialogue.persona import Persona, load_default_persona, parse_persona
 from models.dialogue.retrieval import KnowledgeIndex
+from models.dialogue.words import content_words, folded, joined
+from models.tts import WordSpan, words_of
 
 ZH_PERSONA = """
 name: 小美
@@ -256,3 +259,26 @@ def test_sad_news_compliments_thanks_and_greetings_get_the_persona_s_chinese_ope
 def test_the_bad_news_does_not_steer_the_search_for_a_chinese_question() -> None:
     assert retrieval_query("我很难过，我们输了。为什么冰球要冷冻？") == "为什么冰球要冷冻？"
     assert retrieval_query("冰壶有多重？") == "冰壶有多重？"
+
+
+# -- heard history ----------------------------------------------------------------------------------------------
+
+
+def test_a_cut_chinese_answer_keeps_the_heard_words_written_together() -> None:
+    line = "第一届冬季奥运会于1924年在法国夏蒙尼举行。"
+    words = words_of(line)
+    assert words[:3] == ["第一届", "冬季", "奥运会"]  # jieba's words, the unit of the take's word timeline
+    spans = [WordSpan(w, 0.3 * i, 0.3 * i + 0.28) for i, w in enumerate(words)]
+    history = DialogueHistory()
+    turn = history.add_host_interrupted(spans, cut=0.9, planned=line, user="小李")
+    assert turn.text == "第一届冬季奥运会" and turn.interrupted
+    assert history.messages("小李")[-1]["content"] == "第一届冬季奥运会 [interrupted: the fans heard only this much]"
+    english = history.add_host_interrupted([WordSpan("Curling", 0.0, 0.4), WordSpan("stones", 0.4, 0.8),
+                                            WordSpan("are", 0.8, 1.0)], cut=0.85, planned="Curling stones are.")
+    assert english.text == "Curling stones"  # English as before
+
+
+def test_joined_writes_chinese_without_spaces_and_english_with_them() -> None:
+    assert joined(["你好，欢迎！", "今天的帽子九十九元。"]) == "你好，欢迎！今天的帽子九十九元。"
+    assert joined(["Hi there.", "Welcome!"]) == "Hi there. Welcome!"
+    assert joined(["[happy] 你好！", "<wave> Hi!"]) == "[happy] 你好！<wave> Hi!"

@@ -12,7 +12,6 @@ The clock is injected (seconds, monotonic), so rate limits and ordering are test
 
 from __future__ import annotations
 
-import re
 import time
 import unicodedata
 from collections import deque
@@ -21,10 +20,9 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from typing import Literal
 
-from models.dialogue.moderation import HAN, check_chat_text, find_phrase, folded
-from models.dialogue.retrieval import tokens
+from models.dialogue.moderation import check_chat_text, find_phrase
+from models.dialogue.words import HAN, content_words, folded
 from models.errors import RequestError
-from models.tts import words_of
 
 #: Priorities, lowest first: pinned is the operator's own pick, paid a super-chat.
 PRIORITIES: tuple[str, ...] = ("normal", "paid", "pinned")
@@ -81,25 +79,6 @@ class RateLimit:
 #: Two words are the same word misspelt from this difflib ratio ("beanei" ~ "beanie": 0.83; "beanie" ~
 #: "hoodie": 0.5).
 TYPO_RATIO = 0.8
-#: Chinese words that carry no topic: particles, pronouns, question and polite words ("请问雪花帽多少钱啊？" asks
-#: what "雪花帽多少钱" asks). jieba keeps a demonstrative with its measure word (这顶, 那件): `_ZH_POINTER` drops those.
-_ZH_FUNCTION_WORDS = frozenset("""
-的 地 得 了 着 过 吗 呢 吧 啊 呀 哦 嘛 啦 哈 么 噢 哇 是 在 有 和 与 跟 也 都 就 还 又 很 太 真 好 最 更 不 没
-没有 这 那
-这个 那个 这些 那些 这里 那里 哪 哪个 哪里 哪儿 什么 怎么 怎样 怎么样 为什么 多少 几 谁 请 请问 问 问问 想问 我 你 您
-他 她 它 我们 你们 他们 她们 大家 主播 一下 一个 个 可以 能 会 要 想 知道 告诉 到底
-""".split())
-_ZH_POINTER = re.compile(r"^[这那哪一每][\u4e00-\u9fff]$")
-
-
-def content_words(text: str) -> set[str]:
-    """The words of a message that say what it is about, in the folded form (full-width and traditional alike):
-    English content words, and Chinese words from jieba's segmenter less function words."""
-    text = folded(text)
-    chinese = {w for w in words_of(text) if HAN.search(w)}
-    return set(tokens(text)) | {w for w in chinese if w not in _ZH_FUNCTION_WORDS and not _ZH_POINTER.match(w)}
-
-
 def _same_word(a: str, b: str) -> bool:
     """A misspelt English word, or a Chinese word and its longer form (帽 and 帽子, 重 and 多重)."""
     if HAN.search(a) and HAN.search(b):

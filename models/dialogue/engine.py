@@ -17,10 +17,11 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from models.dialogue.history import DialogueHistory
-from models.dialogue.moderation import check_chat_text, folded, screen
+from models.dialogue.moderation import check_chat_text, screen
 from models.dialogue.persona import FAQ, FunFact, Persona, Product
 from models.dialogue.retrieval import Hit, KnowledgeIndex, tokens
 from models.dialogue.tags import emotion_tag, gesture_tag, strip_tags
+from models.dialogue.words import folded, joined
 from models.tts import sentences_of
 
 
@@ -72,7 +73,7 @@ class Answer:
 
     @property
     def text(self) -> str:
-        return " ".join(s.text for s in self.sentences)
+        return joined(s.text for s in self.sentences)
 
     @property
     def sources(self) -> tuple[str, ...]:
@@ -184,7 +185,7 @@ def retrieval_query(text: str) -> str:
     Why are pucks frozen?"), so the bad news does not steer the search."""
     parts = sentences_of(text)
     questions = [p for p in parts if is_question(p)]
-    return " ".join(questions) if questions and len(parts) > 1 else text
+    return joined(questions) if questions and len(parts) > 1 else text
 
 
 class RetrievalEngine(DialogueEngine):

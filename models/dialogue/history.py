@@ -13,6 +13,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
+from models.dialogue.words import joined
+
 #: A word counts as heard if it ends at most this long after the cut (the performer cuts at word boundaries,
 #: and word ends from alignments are exact only to a frame or so).
 HEARD_TOLERANCE_S = 0.03
@@ -73,8 +75,9 @@ class DialogueHistory:
 
     def add_host_interrupted(self, words: Sequence[TimedWord], cut: float, planned: str, user: str | None = None,
                              topics: Sequence[str] = ()) -> HistoryTurn:
-        """A host answer cut at `cut`: keeps only the heard words, marked interrupted."""
-        return self._add(HistoryTurn("host", " ".join(heard_words(words, cut)), user=user, interrupted=True,
+        """A host answer cut at `cut`: keeps only the heard words, marked interrupted (Chinese words written
+        together, as the words of a Chinese take are jieba's words of one run of characters)."""
+        return self._add(HistoryTurn("host", joined(heard_words(words, cut)), user=user, interrupted=True,
                                      planned=planned, topics=tuple(topics)))
 
     def _add(self, turn: HistoryTurn) -> HistoryTurn:

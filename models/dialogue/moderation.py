@@ -5,10 +5,11 @@ field and the limit. `screen` decides how the host treats an acceptable message:
 forbidden topic gets a polite refusal in character, a prompt-injection attempt gets an in-character deflection,
 and nothing of the sort ever reaches the knowledge base or an LLM.
 
-English and Chinese alike: every match is made on the message's `folded` form (full-width letters and digits as
-ASCII, traditional characters as simplified, case folded), so "ｉｇｎｏｒｅ your instructions", 忽略之前的指示 and
-忽略之前的指令 are caught by the same patterns. Chinese has no spaces between words, so a Chinese blocklist word
-or topic keyword matches anywhere in the text (笨蛋 in 你这个笨蛋); Latin words still match only whole.
+English and Chinese alike: every match is made on the message's folded form (`words.folded`: full-width letters
+and digits as ASCII, traditional characters as simplified, case folded), so "ｉｇｎｏｒｅ your instructions",
+忽略之前的指示 and 忽略之前的指令 are caught by the same patterns. Chinese has no spaces between words,
+so a Chinese blocklist word or topic keyword matches anywhere in the text (笨蛋 in 你这个笨蛋); Latin words
+still match only whole.
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Literal
+from typing import Literal
 
 from models.dialogue.persona import Persona
+from models.dialogue.words import HAN, folded
 from models.errors import RequestError
 
 #: Longest chat message, in characters (a live chat line, far below the `say` limit).
@@ -98,29 +100,9 @@ class Verdict:
     topic: str | None = None
 
 
-@lru_cache(maxsize=1)
-def _to_simplified() -> Any:
-    """OpenCC's traditional-to-simplified converter (its dictionaries ship in the wheel), loaded on first use."""
-    import opencc
-
-    return opencc.OpenCC("t2s")
-
-
-#: A Chinese character (CJK ideographs and their extension A and compatibility blocks, as models.tts counts them).
-HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 #: A letter or digit of a script written with spaces: what may not touch a Latin blocklist word ("bet" is no word of
 #: "alphabet"; it is one in 我想bet).
 _LETTER = r"[^\W\u3400-\u9fff\uf900-\ufaff]"
-
-
-@lru_cache(maxsize=8192)
-def folded(text: str) -> str:
-    """The form text is matched in: NFKC (full-width letters, digits and punctuation as ASCII), traditional
-    Chinese as simplified, case folded. Only for matching: what is spoken and shown keeps its own characters."""
-    text = unicodedata.normalize("NFKC", text)
-    if HAN.search(text):
-        text = _to_simplified().convert(text)
-    return text.casefold()
 
 
 @lru_cache(maxsize=4096)
