@@ -3,16 +3,37 @@ traditional, full-width and mixed with English, while English messages are treat
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import pytest
+import pytest_asyncio
 
 from models.dialogue.chat_queue import ChatQueue, similarity
-from models.dialogue.engine import ChatTurn, RetrievalEngine, detect_moods, is_question, retrieval_query
+from models.dialogue.engine import (
+    ChatTurn,
+    Fallback,
+    RetrievalEngine,
+    Sentence,
+    detect_moods,
+    is_question,
+    retrieval_query,
+)
 from models.dialogue.history import DialogueHistory
+from models.dialogue.llm import (
+    LLMConfig,
+    LLMEngine,
+    OpenAIChatSource,
+    chinese_number,
+    repeats,
+    system_prompt,
+    unknown_prices,
+)
 from models.dialogue.moderation import ChatTextError, check_chat_text, find_phrase, screen
 from models.dialogue.persona import Persona, load_default_persona, parse_persona
 from models.dialogue.retrieval import KnowledgeIndex
 from models.dialogue.words import content_words, folded, joined
 from models.tts import WordSpan, words_of
+from tests.llm_double import FakeLLMServer, Script
 
 ZH_PERSONA = """
 name: 小美
@@ -282,3 +303,74 @@ def test_joined_writes_chinese_without_spaces_and_english_with_them() -> None:
     assert joined(["你好，欢迎！", "今天的帽子九十九元。"]) == "你好，欢迎！今天的帽子九十九元。"
     assert joined(["Hi there.", "Welcome!"]) == "Hi there. Welcome!"
     assert joined(["[happy] 你好！", "<wave> Hi!"]) == "[happy] 你好！<wave> Hi!"
+
+
+# -- the LLM path -----------------------------------------------------------------------------------------------
+
+
+@pytest_asyncio.fixture
+async def llm_server() -> AsyncIterator[tuple[FakeLLMServer, str]]:
+    fake = FakeLLMServer()
+    url = await fake.start()
+    yield fake, url
+    await fake.stop()
+
+
+async def _llm_reply(url: str, engine: RetrievalEngine, text: str) -> list[Sentence | Fallback]:
+    source = OpenAIChatSource()
+    llm = LLMEngine(engine.persona, source, engine, LLMConfig(url=url, model="test-model"))
+    try:
+        return [event async for event in llm.reply(ChatTurn("小李", text))]
+    finally:
+        await source.aclose()
+
+
+def test_the_prompt_asks_a_chinese_persona_for_mandarin_and_leaves_english_as_it_was(zh_persona: Persona) -> None:
+    zh = system_prompt(zh_persona, [])
+    assert "Always answer in Mandarin Chinese written in simplified characters" in zh and "(¥129)" in zh
+    english = system_prompt(load_default_persona(), [])
+    assert "Mandarin" not in english and "Rules:\n- Answer in one to three short spoken sentences." in english
+
+
+@pytest.mark.asyncio
+async def test_chinese_streamed_sentences_flow_as_they_complete(llm_server: tuple[FakeLLMServer, str],
+                                                                zh_engine: RetrievalEngine) -> None:
+    fake, url = llm_server
+    # Streamed in pieces that end mid-sentence; 。！？ end sentences with no space after them, and "？！" stays whole.
+    fake.scripts.append(Script(tokens=["小美：好问题", "！[excited] 第一届冬季奥运会在法国", "夏蒙尼举行", "。真的",
+                                       "吗？", "！"]))
+    events = await _llm_reply(url, zh_engine, "第一届冬奥会在哪里举行？")
+    assert [e.text for e in events if isinstance(e, Sentence)] == [
+        "好问题！", "[excited] 第一届冬季奥运会在法国夏蒙尼举行。", "真的吗？！"]
+    assert not any(isinstance(e, Fallback) for e in events)
+    system = fake.requests[0]["messages"][0]["content"]
+    assert "Mandarin Chinese" in system and "小美" in system
+    assert fake.requests[0]["messages"][-1] == {"role": "user", "content": "小李: 第一届冬奥会在哪里举行？"}
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("invented", ["雪花针织帽只要九十九元！", "雪花针织帽只要99块钱！", "雪花针织帽只要¥99！"])
+async def test_an_invented_chinese_price_is_never_spoken(llm_server: tuple[FakeLLMServer, str],
+                                                          zh_engine: RetrievalEngine, invented: str) -> None:
+    fake, url = llm_server
+    fake.scripts.append(Script(tokens=[invented, "快来买吧。"]))
+    events = await _llm_reply(url, zh_engine, "雪花针织帽多少钱？")
+    fallback = next(e for e in events if isinstance(e, Fallback))
+    assert fallback.reason == "ungrounded_price" and not fallback.partial
+    spoken = [e.text for e in events if isinstance(e, Sentence)]
+    assert spoken and not any("99" in text or "九十九" in text for text in spoken)
+
+
+def test_chinese_prices_are_checked_in_digits_and_numerals(zh_persona: Persona) -> None:
+    assert unknown_prices("雪花针织帽只要¥129，也就是129元，一百二十九块钱。", zh_persona) == []
+    assert sorted(unknown_prices("只要一百块钱，或者99元，人民币88", zh_persona)) == ["99元", "一百块钱", "人民币88"]
+    assert unknown_prices("冰壶是一块花岗岩。", zh_persona) == []  # 块 as "a piece"
+    assert [chinese_number(n) for n in ("一百二十九", "九十九点九", "两千", "一九二四", "一百零五", "三万五千")] == [
+        129, 99.9, 2000, 1924, 105, 35000]
+    assert unknown_prices("The beanie is ¥24.", load_default_persona()) == ["¥24"]  # USD catalogue: as before
+
+
+def test_a_chinese_repair_does_not_say_again_what_was_said() -> None:
+    said = [Sentence("[excited] 第一届冬奥会1924年在法国夏蒙尼举行！")]
+    assert repeats(Sentence("第一届冬季奥运会于1924年在法国夏蒙尼举行。"), said, set())
+    assert not repeats(Sentence("一个冰壶最重不能超过19.96公斤。"), said, set())

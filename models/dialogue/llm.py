@@ -41,8 +41,9 @@ from models.dialogue.grounding import Grounder, numbers_in
 from models.dialogue.history import DialogueHistory
 from models.dialogue.moderation import check_chat_text, screen
 from models.dialogue.persona import FAQ, Persona, Product
-from models.dialogue.retrieval import Hit, tokens
+from models.dialogue.retrieval import Hit
 from models.dialogue.tags import EMOTIONS, GESTURES, sanitize_tags, strip_tags
+from models.dialogue.words import content_words, joined
 from models.tts import MAX_PIECE_CHARS, cut_point
 
 log = logging.getLogger(__name__)
@@ -113,8 +114,19 @@ def _fact_line(hit: Hit) -> str:
     return f"- FACT {item.text}"
 
 
+#: The rule that sets the language of the answer, by the persona's language (an English persona's prompt says
+#: nothing: it has always answered in English). Digits keep the number and price guards on what she says: the
+#: voice reads them the Chinese way.
+ANSWER_LANGUAGE = {
+    "en": "",
+    "zh": "- Always answer in Mandarin Chinese written in simplified characters, whatever language the fan writes "
+          "in, with Chinese punctuation (，。！？). Write numbers in digits and prices exactly as KNOWLEDGE writes "
+          "them (¥129).\n",
+}
+
+
 def system_prompt(persona: Persona, hits: list[Hit]) -> str:
-    """The persona, the rules and the retrieved knowledge for one answer."""
+    """The persona, the rules and the retrieved knowledge for one answer, in the persona's language."""
     facts = "\n".join(_fact_line(h) for h in hits) or "- (nothing in the knowledge base matches this question)"
     topics = ", ".join(t.name for t in persona.forbidden_topics) or "none"
     age = f", {persona.age} years old" if persona.age else ""
@@ -122,6 +134,7 @@ def system_prompt(persona: Persona, hits: list[Hit]) -> str:
         f"You are {persona.name}{age}, a live-stream host. {persona.bio}\n"
         f"Speaking style: {persona.speaking_style}\n\n"
         "Rules:\n"
+        f"{ANSWER_LANGUAGE[persona.language]}"
         "- Answer in one to three short spoken sentences. No lists, no markdown, no emoji.\n"
         "- State only facts from KNOWLEDGE below. If KNOWLEDGE does not answer the question, say in character "
         "that you don't know; never guess a fact, a number or a price.\n"
@@ -148,8 +161,10 @@ def build_messages(persona: Persona, hits: list[Hit], turn: ChatTurn,
 # -- streaming sentences --------------------------------------------------------------------------------------
 
 _ABBREVIATIONS = ("mr.", "mrs.", "ms.", "dr.", "st.", "vs.", "e.g.", "i.e.", "etc.", "no.", "approx.", "jr.", "sr.")
-_SENTENCE_END = re.compile(r"[.!?…]+[\"')\]]*(?=\s)")
-_CLAUSE_END = re.compile(r"[,;:—](?=\s)")
+#: A sentence ends at . ! ? … and a space, or at Chinese 。！？ (and closing quotes) once the next character has
+#: come (Chinese puts no space after them; "？" may still be followed by "！").
+_SENTENCE_END = re.compile(r"[.!?…]+[\"')\]]*(?=\s)|[。！？…]+[”’」』）)]*(?=[^。！？…”’」』）)!?])")
+_CLAUSE_END = re.compile(r"[,;:—](?=\s)|[，；：](?=.)")
 #: The first piece may end at a clause when it has this many spoken characters: the voice starts sooner.
 FIRST_CLAUSE_MIN_CHARS = 12
 
@@ -196,27 +211,68 @@ class SentenceSplitter:
 
 
 _MARKDOWN = re.compile(r"[*#`]+")  # not "_": gesture names have underscores
-_AMOUNT = re.compile(r"([$€£¥])\s?(\d+(?:[.,]\d{1,2})?)|(\d+(?:\.\d{1,2})?)\s?(USD|EUR|GBP|JPY|CHF|dollars?|euros?)\b",
-                     re.IGNORECASE)
-_SYMBOL_CURRENCY = {"$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "dollar": "USD", "dollars": "USD",
-                    "euro": "EUR", "euros": "EUR"}
+_AMOUNT = re.compile(r"([$€£¥])\s?(\d+(?:[.,]\d{1,2})?)|(\d+(?:\.\d{1,2})?)\s?(USD|EUR|GBP|JPY|CHF|CNY|RMB|dollars?|"
+                     r"euros?)(?![a-z0-9_])", re.IGNORECASE)  # not \b: "129 CNY的" has none (的 is a word character)
+#: "¥" is the yen's sign and the yuan's: a ¥ amount is right if either currency has it.
+_SYMBOL_CURRENCY = {"$": ("USD",), "€": ("EUR",), "£": ("GBP",), "¥": ("JPY", "CNY"), "dollar": ("USD",),
+                    "dollars": ("USD",), "euro": ("EUR",), "euros": ("EUR",), "rmb": ("CNY",)}
+#: Yuan in Chinese: 129元, 99块(钱), 人民币129, and in Chinese numerals 一百二十九元, 两块钱. 块 is also "a piece"
+#: (一块冰): a 块 amount is one only with 钱 or at the end of a word.
+_ZH_NUMERAL = "零〇一二两三四五六七八九十百千万点"
+_YUAN = re.compile(rf"(?:人民币|rmb|cny)\s?(\d+(?:\.\d{{1,2}})?)|(\d+(?:\.\d{{1,2}})?|[{_ZH_NUMERAL}]+)\s?"
+                   r"(?:元|块(?:钱|(?![\u3400-\u9fff])))", re.IGNORECASE)
+_ZH_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
+              "九": 9}
+_ZH_UNITS = {"十": 10, "百": 100, "千": 1000}
+
+
+def chinese_number(text: str) -> float | None:
+    """The value of a number written in Chinese numerals ("一百二十九" 129, "九十九点九" 99.9, "两千" 2000,
+    "一九二四" 1924 read digit by digit), None if it is not one."""
+    whole, _, decimals = text.partition("点")
+    if not whole or any(c not in _ZH_DIGITS for c in decimals):
+        return None
+    if all(c in _ZH_DIGITS for c in whole):  # no units: digits one by one (a year, a code)
+        value = float("".join(str(_ZH_DIGITS[c]) for c in whole))
+    else:
+        total = section = digit = 0
+        for ch in whole:
+            if ch in _ZH_DIGITS:
+                digit = _ZH_DIGITS[ch]
+            elif ch in _ZH_UNITS:
+                section += (digit or 1) * _ZH_UNITS[ch]  # 十二: a unit without a digit before it is one of it
+                digit = 0
+            elif ch == "万":
+                total += (section + digit) * 10_000
+                section = digit = 0
+            else:
+                return None
+        value = float(total + section + digit)
+    return value + float(f"0.{''.join(str(_ZH_DIGITS[c]) for c in decimals)}") if decimals else value
 
 
 def clean_piece(piece: str, persona: Persona) -> str:
     """Model output made speakable: known tags kept, unknown dropped, a "Name:" prefix removed (markdown is
     removed from the deltas before splitting)."""
-    piece = re.sub(rf"^\s*{re.escape(persona.name)}\s*:\s*", "", piece)
+    piece = re.sub(rf"^\s*{re.escape(persona.name)}\s*[:：]\s*", "", piece)
     return sanitize_tags(piece)
 
 
 def unknown_prices(text: str, persona: Persona) -> list[str]:
-    """Prices stated in `text` that no product of the catalogue has (amount and currency must both match)."""
+    """Prices stated in `text` that no product of the catalogue has (amount and currency must both match), in
+    English or Chinese ("¥129", "129元", "一百二十九块钱")."""
     known = {(round(p.price, 2), p.currency) for p in persona.knowledge.products}
     wrong = []
     for match in _AMOUNT.finditer(text):
         symbol, amount = (match.group(1), match.group(2)) if match.group(1) else (match.group(4), match.group(3))
-        currency = _SYMBOL_CURRENCY.get(symbol.lower(), symbol.upper())
-        if (round(float(amount.replace(",", ".")), 2), currency) not in known:
+        currencies = _SYMBOL_CURRENCY.get(symbol.lower(), (symbol.upper(),))
+        value = round(float(amount.replace(",", ".")), 2)
+        if not any((value, currency) in known for currency in currencies):
+            wrong.append(match.group(0))
+    for match in _YUAN.finditer(text):
+        amount = match.group(1) or match.group(2)
+        number = float(amount) if amount[0].isdigit() else chinese_number(amount)
+        if number is None or (round(number, 2), "CNY") not in known:
             wrong.append(match.group(0))
     return wrong
 
@@ -326,12 +382,12 @@ def repeats(sentence: Sentence, said: list[Sentence], talk: frozenset[str] | set
     """Whether a repair sentence would mostly say again what was said: half or more of its words (beyond talk)
     were spoken already and so were all its numbers, or, for talk alone (the persona's sympathy or thanks), the
     same words were. A number not yet said is the answer a fan waits for ("Jamaica's bobsleigh team made its
-    Olympic debut," has most words of the fact but not its year)."""
-    words = set(tokens(sentence.spoken)) - talk
+    Olympic debut," has most words of the fact but not its year). Chinese words are jieba's (`content_words`)."""
+    text = joined(s.spoken for s in said)
+    spoken = content_words(text)
+    words = content_words(sentence.spoken) - talk
     if not words:
-        return set(tokens(sentence.spoken)) <= set(tokens(" ".join(s.spoken for s in said)))
-    text = " ".join(s.spoken for s in said)
-    spoken = set(tokens(text))
+        return content_words(sentence.spoken) <= spoken
     return len(words & spoken) >= 0.5 * len(words) and numbers_in(sentence.spoken) <= numbers_in(text)
 
 
