@@ -374,3 +374,46 @@ def test_a_chinese_repair_does_not_say_again_what_was_said() -> None:
     said = [Sentence("[excited] 第一届冬奥会1924年在法国夏蒙尼举行！")]
     assert repeats(Sentence("第一届冬季奥运会于1924年在法国夏蒙尼举行。"), said, set())
     assert not repeats(Sentence("一个冰壶最重不能超过19.96公斤。"), said, set())
+
+
+# -- through the bridge, with the espeak-ng Mandarin voice --------------------------------------------------------
+
+
+def test_a_chinese_chat_through_the_bridge_merges_duplicates_and_keeps_the_heard_words(
+        zh_persona: Persona, zh_engine: RetrievalEngine) -> None:
+    from bridge.dialogue import Dialogue
+    from bridge.performer import VirtualClock
+    from bridge.pipeline import one_avatar
+    from bridge.protocol import Words
+    from bridge.server import load_voice
+    from bridge.sinks import Hub, Recorder
+    from models.tts.espeak_voice import EspeakSettings
+
+    recorder, clock = Recorder(), VirtualClock()
+    pipeline = one_avatar(load_voice(EspeakSettings("cmn")), Hub([recorder]), clock, frame_rate=50.0, lookahead=0.0)
+    dialogue = Dialogue.of(pipeline.avatars, {"host": zh_persona}, {"host": zh_engine}, clock)
+
+    def run(seconds: float) -> None:
+        for _ in range(int(seconds * pipeline.performer.rate)):
+            pipeline.performer.tick(clock.t)
+            dialogue.step(clock.t)
+            clock.t += pipeline.performer.period
+
+    reply = dialogue.chat_op("host", "小李", "我的猫咪昨天去世了，谢谢你一直陪着我")
+    assert reply["status"] == "answering"
+    assert reply["text"] == "[sad:0.90] <wipe_tears> 哎呀，听到这个我真难过。[happy] <bow> 不客气！"
+    waiting = dialogue.chat_op("host", "小王", "冰壶有多重？")
+    assert waiting["status"] == "queued"
+    assert dialogue.chat_op("host", "小张", "請問冰壺有多重啊？")["status"] == "merged"  # traditional, particles
+    run(1.2)
+    pipeline.avatars["host"].director.interrupt()
+    run(0.1)
+    desk = dialogue.desks["host"]
+    turn = desk.history.turns[-1]
+    spoken = [w[0] for m in recorder.messages if isinstance(m, Words) and m.take == reply["take"] for w in m.items]
+    assert spoken[:4] == ["哎呀", "听到", "这个", "我"]  # jieba's words on the take's word timeline
+    # What the fans heard: a prefix of the answer's words, written together as Chinese is.
+    assert turn.interrupted and turn.text and " " not in turn.text
+    assert "哎呀听到这个我真难过".startswith(turn.text) and len(turn.text) < len("哎呀听到这个我真难过不客气")
+    assert desk.queue.get(reply["queue_id"]).status == "interrupted"
+    assert desk.queue.get(waiting["queue_id"]).also_asked_by == ["小张"]
