@@ -4,6 +4,7 @@ traditional, full-width and mixed with English, while English messages are treat
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 import pytest_asyncio
@@ -417,3 +418,10 @@ def test_a_chinese_chat_through_the_bridge_merges_duplicates_and_keeps_the_heard
     assert "哎呀听到这个我真难过".startswith(turn.text) and len(turn.text) < len("哎呀听到这个我真难过不客气")
     assert desk.queue.get(reply["queue_id"]).status == "interrupted"
     assert desk.queue.get(waiting["queue_id"]).also_asked_by == ["小张"]
+
+
+def test_the_docs_example_runs() -> None:
+    docs = (Path(__file__).resolve().parents[1] / "docs/dialogue.md").read_text(encoding="utf-8")
+    section = docs[docs.index("## Chinese fans"):]
+    example = section[section.index("```python\n") + len("```python\n"):section.index("\n```\n")]
+    exec(compile(example, "docs/dialogue.md", "exec"), {})
