@@ -233,6 +233,11 @@ def test_emoji_only_messages_merge_only_with_the_same_emoji() -> None:
     ("😭😭", ["sad"], False),
     ("笑死了哈哈", [], False),  # 死了 as an intensifier: laughing, not grief
     ("笑哭了😂", [], False),
+    ("烦死了", [], False),
+    ("主播太可爱了我哭死", ["compliment"], False),  # 哭死: so moved, not sad
+    ("感动哭了", [], False),
+    ("好想哭", ["sad"], False),
+    ("爱了爱了", ["compliment"], False),
     ("你真漂亮", ["compliment"], False),
     ("主播好可爱", ["compliment"], False),
     ("你好美！", ["compliment"], False),  # "you are so beautiful", not a hello
@@ -242,6 +247,8 @@ def test_emoji_only_messages_merge_only_with_the_same_emoji() -> None:
     ("多謝", ["thanks"], False),
     ("辛苦了", ["thanks"], False),
     ("大家好！", ["greeting"], False),
+    ("主播晚上好", ["greeting"], False),
+    ("包邮吗", [], True),
     ("主播你好，这顶帽子多少钱？", ["greeting"], True),
     ("你好吗", ["greeting"], True),
     ("冰壶有多重", [], True),  # no question mark: the question word says it

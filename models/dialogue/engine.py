@@ -118,19 +118,19 @@ _PRODUCT = re.compile(
     r"merchandise|shop|store|in stock|afford|for sale)\b", re.IGNORECASE)
 
 # Chinese, written simplified. 死了 is an intensifier in chat (笑死了 "LOL", 累死了 "dead tired"), so only a
-# being's death is grief; 笑哭 is laughing.
+# being's death is grief; 笑哭 is laughing, 感动哭 and 哭死 are being moved.
 _ZH_DEATH = (r"去世|过世|离世|逝世|病逝|葬礼|丧礼|(?:狗|狗狗|猫|猫咪|宠物|爸|爸爸|妈|妈妈|爷爷|奶奶|外公|外婆|"
              r"姥姥|姥爷|朋友|老公|老婆|哥|哥哥|姐|姐姐|弟弟|妹妹|儿子|女儿|孩子|兔子|仓鼠)"
              r"(?:昨天|今天|前天|上周|刚刚|刚)?死了")
 _ZH_SAD = re.compile(
-    rf"{_ZH_DEATH}|心碎|难过|伤心|悲伤|不开心|不高兴|心情不好|郁闷|沮丧|难受|崩溃|(?<!笑)哭|流泪|孤独|寂寞|失恋|分手了|"
+    rf"{_ZH_DEATH}|心碎|难过|伤心|悲伤|不开心|不高兴|心情不好|郁闷|沮丧|难受|崩溃|(?<![笑动])哭(?!死)|流泪|孤独|寂寞|失恋|分手了|"
     r"失业|被裁|被开除|生病|病了|住院|受伤|骨折|摔断|输了|没考上|考砸|挂科|倒霉|坏消息|想念|😢|😭|😿|💔")
 _ZH_GRIEF = re.compile(rf"{_ZH_DEATH}|心碎")
 #: What a fan calls the host (and her voice) when paying a compliment; not after 你好 in a greeting.
 _ZH_PRAISE = r"漂亮|美|好看|可爱|厉害|棒|帅|有趣|幽默|聪明|温柔|甜|萌|酷|专业|有才|好听"
 _ZH_COMPLIMENT = re.compile(
     rf"(?:你|您|主播|声音|笑容|衣服|发型)(?:真|好|太|很|超|特别|非常|最)?(?:的)?(?:是)?(?:{_ZH_PRAISE})|"
-    rf"(?:真|好|太|超)(?:{_ZH_PRAISE})|(?:喜欢|爱|爱死|支持)(?:你|您|主播|这个直播|你的直播)|铁粉|忠实粉丝|"
+    rf"(?:真|好|太|超)(?:{_ZH_PRAISE})|(?:喜欢|爱|爱死|支持)(?:你|您|主播|这个直播|你的直播)|爱了|铁粉|忠实粉丝|"
     r"666|yyds|绝绝子|❤|♥|💕|💖|💗|💓|😍|🥰|😘|👍")
 _ZH_THANKS = re.compile(r"谢谢|感谢|多谢|谢啦|谢了|辛苦了|3q")
 _ZH_GREETING = re.compile(
