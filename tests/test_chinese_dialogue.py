@@ -211,6 +211,9 @@ def test_chinese_content_words_leave_out_particles_and_question_words() -> None:
     assert content_words("How much is the ＢＥＡＮＩＥ？") == {"beanie"}
     assert similarity("雪花帽多少钱", "手套多少钱") < 0.5
     assert similarity("how much is the beanie", "how much is the hoodie") == 0.0  # English as before
+    # A number is never a misspelling of another (difflib rates "12" and "172" at 0.8, a typo's ratio).
+    assert similarity("我的订单12号发货了吗", "我的订单172号发货了吗") < 0.9
+    assert similarity("where is order 12", "where is order 172") == 0.5
 
 
 def test_emoji_only_messages_merge_only_with_the_same_emoji() -> None:

@@ -80,9 +80,12 @@ class RateLimit:
 #: "hoodie": 0.5).
 TYPO_RATIO = 0.8
 def _same_word(a: str, b: str) -> bool:
-    """A misspelt English word, or a Chinese word and its longer form (帽 and 帽子, 重 and 多重)."""
+    """A misspelt English word, or a Chinese word and its longer form (帽 and 帽子, 重 and 多重). Numbers are never
+    misspelt: order 12 is not order 172."""
     if HAN.search(a) and HAN.search(b):
         return a in b or b in a
+    if any(c.isdigit() for c in a + b):
+        return False
     return SequenceMatcher(None, a, b).ratio() >= TYPO_RATIO
 
 

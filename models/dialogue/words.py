@@ -49,12 +49,14 @@ _ZH_FUNCTION_WORDS = frozenset("""
 _ZH_POINTER = re.compile(r"^[这那哪一每][\u4e00-\u9fff]$")
 
 
-def content_words(text: str) -> set[str]:
+@lru_cache(maxsize=8192)
+def content_words(text: str) -> frozenset[str]:
     """The words of a text that say what it is about, folded (full-width and traditional alike): English content
-    words (`retrieval.tokens`), and Chinese words from jieba's segmenter less function words."""
+    words (`retrieval.tokens`), and Chinese words from jieba's segmenter less function words. Cached: the chat
+    queue compares each new message with every waiting one."""
     text = folded(text)
     chinese = {w for w in words_of(text) if HAN.search(w)}
-    return set(tokens(text)) | {w for w in chinese if w not in _ZH_FUNCTION_WORDS and not _ZH_POINTER.match(w)}
+    return frozenset(tokens(text)) | {w for w in chinese if w not in _ZH_FUNCTION_WORDS and not _ZH_POINTER.match(w)}
 
 
 #: Chinese punctuation: no space is written before or after it.
