@@ -79,6 +79,8 @@ class RateLimit:
 #: Two words are the same word misspelt from this difflib ratio ("beanei" ~ "beanie": 0.83; "beanie" ~
 #: "hoodie": 0.5).
 TYPO_RATIO = 0.8
+
+
 def _same_word(a: str, b: str) -> bool:
     """A misspelt English word, or a Chinese word and its longer form (帽 and 帽子, 重 and 多重). Numbers are never
     misspelt: order 12 is not order 172."""

@@ -95,7 +95,7 @@ class DialogueEngine(ABC):
 # Small lexicons rather than a model: a producer can read them, and a wrong guess costs only the opener.
 # English and Chinese lexicons both apply to every message, whatever the persona's language: fans write in their
 # own language and mix scripts ("谢谢 Aurora!"), and neither set can match the other's script. They match the
-# message's folded form (moderation.folded), so traditional characters and full-width letters count too.
+# message's folded form (words.folded), so traditional characters and full-width letters count too.
 
 _SAD = re.compile(
     r"\b(?:sad|unhappy|upset|depressed|heartbroken|devastated|crying|cried|lonely|miserable|gutted|"
