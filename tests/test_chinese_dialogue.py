@@ -24,8 +24,10 @@ from models.dialogue.llm import (
     LLMConfig,
     LLMEngine,
     OpenAIChatSource,
+    SentenceSplitter,
     chinese_number,
     repeats,
+    speech_length,
     system_prompt,
     unknown_prices,
 )
@@ -341,6 +343,14 @@ def test_the_prompt_asks_a_chinese_persona_for_mandarin_and_leaves_english_as_it
     assert "Always answer in Mandarin Chinese written in simplified characters" in zh and "(¥129)" in zh
     english = system_prompt(load_default_persona(), [])
     assert "Mandarin" not in english and "Rules:\n- Answer in one to three short spoken sentences." in english
+
+
+def test_a_short_chinese_first_clause_goes_early_as_an_english_one_of_the_same_length_does() -> None:
+    # A Chinese character takes about as long to say as four English letters: 你好呀 is as long as "Well hello".
+    assert speech_length("[happy] 你好呀，") == 13 and speech_length("Well hello everyone,") == 20
+    assert SentenceSplitter().feed("[happy] 你好呀，今天我们聊冰壶") == ["[happy] 你好呀，"]
+    assert SentenceSplitter().feed("嗨，今天我们聊冰壶") == []  # one syllable: wait for more
+    assert SentenceSplitter().feed("Hi there, today curling") == []  # English as before
 
 
 @pytest.mark.asyncio
