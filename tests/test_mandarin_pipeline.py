@@ -1,10 +1,15 @@
 """A Mandarin line through the whole pipeline (issue 18): the real sidecar as a subprocess with two avatars in one
-config, `host` on the bundled English Piper voice and `mei` on espeak-ng's cmn voice; requests over the control
-socket, everything received from the stream socket as an engine would."""
+config, `mei` on espeak-ng's cmn voice and `host` on the bundled English Piper voice; requests over the control
+socket, everything received from the stream socket as an engine would. Last, the browser preview (Debian's
+Chromium, tests/test_web_preview.py's driver) on the same sidecar: Chinese subtitles, and Enter while an input
+method composes does not send."""
 
 from __future__ import annotations
 
+import json
 import re
+import socket
+import subprocess
 from collections.abc import Iterator
 
 import numpy as np
@@ -15,6 +20,7 @@ from bridge.protocol import AudioChunk, FaceFrame
 from models.face.arkit import INDEX
 from tests.conftest import RunningSidecar, start_sidecar, stop_sidecar
 from tests.test_e2e import collect_take
+from tests.test_web_preview import ARTIFACTS, WEB, Page, printed_url, require_tools, say, wait_take_end
 
 LINE = "[happy]大家好，<wave>欢迎来到直播间！爸爸妈妈买了八百个面包。"
 PLAIN = "大家好，欢迎来到直播间！爸爸妈妈买了八百个面包。"
@@ -28,8 +34,12 @@ PUNCTUATION = re.compile(r"[，。！？；：、\s]")
 def sidecar(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSidecar]:
     folder = tmp_path_factory.mktemp("mandarin")
     config = folder / "sidecar.yaml"
-    config.write_text("avatars:\n  - name: host\n  - name: mei\n    voice: espeak-ng:cmn\n")
-    running = start_sidecar(folder, "--config", str(config))
+    # mei first: the preview page plays the first avatar.
+    config.write_text("avatars:\n  - name: mei\n    voice: espeak-ng:cmn\n  - name: host\n")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        preview_port = probe.getsockname()[1]
+    running = start_sidecar(folder, "--config", str(config), "--preview-port", str(preview_port))
     yield running
     stop_sidecar(running)
 
@@ -132,3 +142,56 @@ def test_a_line_of_only_punctuation_is_refused_by_name_and_the_sidecar_goes_on(c
 def test_sidecar_log_has_no_errors(sidecar: RunningSidecar) -> None:
     log = sidecar.log()
     assert "Traceback" not in log and '"level": "error"' not in log
+
+
+def test_the_preview_joins_chinese_subtitles_without_spaces() -> None:
+    result = subprocess.run([require_tools(browser=False), "--test", "test/subtitles.test.mjs"], cwd=WEB,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and "# pass 4" in result.stdout, result.stdout[-3000:] + result.stderr[-2000:]
+
+
+@pytest.fixture
+def page(sidecar: RunningSidecar) -> Iterator[Page]:
+    page = Page(require_tools())
+    try:
+        page.command("goto", url=printed_url(sidecar))
+        page.wait("window.preview && preview.connection.state === 'connected' && preview.avatar === 'mei'", 30)
+        yield page
+    finally:
+        page.close()
+
+
+def test_the_preview_shows_chinese_subtitles_and_enter_in_an_ime_does_not_send(page: Page) -> None:
+    (ARTIFACTS / "mandarin-subtitles.png").unlink(missing_ok=True)
+    # Enter that picks an input method's candidate (isComposing; Safari: keyCode 229) leaves the line in the box.
+    page.command("fill", selector="#say-text", text="欢迎来到直播间")
+    for init in ("{key: 'Enter', isComposing: true}", "{key: 'Enter', keyCode: 229}"):
+        page.eval(f"document.querySelector('#say-text').dispatchEvent(new KeyboardEvent('keydown', "
+                  f"{{...{init}, bubbles: true, cancelable: true}}))")
+    page.eval("new Promise(r => setTimeout(r, 500))")
+    assert page.eval("preview.console.lastTake") is None
+    assert page.eval("document.querySelector('#say-text').value") == "欢迎来到直播间"
+
+    # A plain Enter sends it; the subtitles write its words without spaces, marked Chinese.
+    take = say(page, "大家好，欢迎来到直播间！爸爸妈妈买了八百个面包。")
+    shown: list[str] = []
+    for _ in range(400):
+        text, lang, ended = page.eval(f"""(() => {{ const box = document.querySelector('#subtitles');
+            const t = preview.playout.takes.get({json.dumps(take)});
+            return [box.textContent, box.lang, Boolean(t && t.end !== null && preview.playout.playhead() > t.end)];
+            }})()""")
+        if text and text not in shown:
+            shown.append(text)
+            assert lang == "zh" and " " not in text, text
+            if "直播间" in text and not (ARTIFACTS / "mandarin-subtitles.png").exists():
+                page.screenshot("mandarin-subtitles.png")  # the glyphs, to look at
+        if ended:
+            break
+        page.eval("new Promise(r => setTimeout(r, 50))")
+    timeline = wait_take_end(page, take)
+    assert timeline["words"] == WORDS
+    assert shown and shown[-1] == "".join(WORDS), shown
+    # The console with Chinese in its say box, drawn with a CJK font (`make deps` installs one).
+    page.command("fill", selector="#say-text", text="这件棉服非常暖和，不怕风吹。")
+    page.screenshot("mandarin-console.png")
+    assert page.errors() == []
