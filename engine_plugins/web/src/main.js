@@ -13,6 +13,7 @@ import { OperatorConsole } from './console.js';
 import { UserModel, ModelError, bestProfile, drivenCount } from './model.js';
 import { ARKIT_BLENDSHAPES } from './protocol.js';
 import { localNow } from './clock.js';
+import { languageOf, subtitlePieces } from './subtitles.js';
 
 const $ = (selector) => document.querySelector(selector);
 const params = new URLSearchParams(location.search);
@@ -393,11 +394,14 @@ class App {
       box.replaceChildren();
       return;
     }
-    // The line being said: up to 14 words ending a few words past the current one.
+    // The line being said: up to 14 words ending a few words past the current one; Chinese words join without
+    // spaces (subtitles.js).
     const end = Math.min(words.length, Math.max(current.spoken + 4, 14));
     const start = Math.max(0, end - 14);
-    box.replaceChildren(...words.slice(start, end).map((w, i) => Object.assign(document.createElement('span'), {
-      textContent: `${w[0]} `, className: start + i < current.spoken ? 'said' : 'ahead',
+    const pieces = subtitlePieces(words.slice(start, end).map((w) => w[0]));
+    box.lang = languageOf(pieces.join(''));
+    box.replaceChildren(...pieces.map((text, i) => Object.assign(document.createElement('span'), {
+      textContent: text, className: start + i < current.spoken ? 'said' : 'ahead',
     })));
   }
 
