@@ -94,3 +94,13 @@ def test_espeak_word_timings_spread_chinese_words_by_their_syllables() -> None:
     # A character is a syllable: 直播间 (3) lasts about three times 的 (1).
     length = {w.word: w.end - w.start for w in segment.words}
     assert length["直播间"] == pytest.approx(3 * length["的"], rel=0.01)
+
+
+def test_a_word_espeak_reads_in_another_language_leaves_no_marker_on_the_timeline() -> None:
+    # espeak-ng's cmn voice reads 兄 and "iPhone" with its English rules, announcing each switch as "(en)" and
+    # "(cmn)"; those are no sounds and must not become phonemes (they have no mouth shape).
+    segment = espeak_segment("兄弟们好，iPhone很好", EspeakSettings(voice="cmn"))
+    phonemes = [p.phoneme for p in segment.phonemes]
+    assert not [p for p in phonemes if p.startswith("(")]
+    assert "f" in phonemes and "m" in phonemes  # the English word and the Chinese after it are both there
+    assert segment.phonemes[-1].end == pytest.approx(segment.duration)

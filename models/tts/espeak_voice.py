@@ -155,10 +155,15 @@ class _Library:
         return [[p for p in word if p] for word in words if any(word)]
 
 
+_LANGUAGE_SWITCH = re.compile(r"\([a-z-]+\)")
+
+
 def _spans(events: list[tuple[int, int, int, str]], duration: float) -> tuple[PhonemeSpan, ...]:
     """Phoneme spans from espeak-ng's phoneme events: each lasts until the next phoneme (or the end of speech);
-    audio before the first phoneme and after the last is silence."""
-    starts = [(ms / 1000.0, phoneme) for kind, ms, _, phoneme in events if kind == _EVENT_PHONEME and phoneme]
+    audio before the first phoneme and after the last is silence. A switch of language ("(en)" before a word it
+    reads in English, "(cmn)" back) is no sound: the phoneme before it runs on."""
+    starts = [(ms / 1000.0, phoneme) for kind, ms, _, phoneme in events
+              if kind == _EVENT_PHONEME and phoneme and not _LANGUAGE_SWITCH.fullmatch(phoneme)]
     end_ms = max((ms for kind, ms, _, _ in events if kind in (_EVENT_END, _EVENT_MSG_TERMINATED)), default=None)
     speech_end = min(end_ms / 1000.0, duration) if end_ms is not None else duration
     spans: list[PhonemeSpan] = []
