@@ -11,6 +11,7 @@ import matplotlib
 matplotlib.use("Agg")  # files only: no display needed, safe in any thread
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from matplotlib import font_manager  # noqa: E402
 
 from bridge.render import RenderedTake  # noqa: E402
 from models.face.arkit import INDEX  # noqa: E402
@@ -26,8 +27,24 @@ CURVES: tuple[tuple[str, str], ...] = (
 _CONTACT_COLOURS = {"PP": "#1f77b4", "FF": "#2ca02c"}
 
 
+#: Fonts for Chinese words and titles, tried after DejaVu Sans glyph by glyph (Debian: fonts-wqy-microhei).
+CJK_FONTS = ("WenQuanYi Micro Hei", "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC")
+
+
+def font_family() -> list[str]:
+    """DejaVu Sans, then the installed CJK fonts: matplotlib falls back along the list for glyphs DejaVu lacks, so
+    a Mandarin take's words are drawn, not boxes."""
+    installed = {font.name for font in font_manager.fontManager.ttflist}
+    return ["DejaVu Sans", *(name for name in CJK_FONTS if name in installed)]
+
+
 def write_contact_sheet(take: RenderedTake, path: Path) -> Path:
     """Draw the take into `path` (PNG) and return it."""
+    with plt.rc_context({"font.family": font_family()}):
+        return _draw(take, path)
+
+
+def _draw(take: RenderedTake, path: Path) -> Path:
     rows = max(1, min(MAX_ROWS, math.ceil(take.duration / ROW_S)))
     figure, axes = plt.subplots(rows * 2, 1, figsize=(16, 4.2 * rows), squeeze=False,
                                 gridspec_kw={"height_ratios": [3, 1] * rows})

@@ -107,3 +107,18 @@ def test_literal_text_keeps_its_brackets_and_bad_tags_are_refused(voice) -> None
     assert take.events[0]["text"] == "Press [Enter] now."
     with pytest.raises(TagError, match="character 6"):
         render_take(voice, "Press [Enter] now.")
+
+
+def test_a_mandarin_contact_sheet_draws_its_chinese_words(tmp_path: Path) -> None:
+    import warnings
+
+    from avatar_tools.contact_sheet import CJK_FONTS, font_family
+    from models.tts.espeak_voice import EspeakSettings, EspeakVoice
+
+    if len(font_family()) == 1:
+        pytest.skip(f"no CJK font installed (one of {CJK_FONTS}; Debian: fonts-wqy-microhei, `make deps`)")
+    take = render_take(EspeakVoice(EspeakSettings(voice="cmn")), "[happy]欢迎来到直播间！")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # matplotlib warns "Glyph … missing from font(s)" for a box it draws
+        sheet = write_contact_sheet(take, tmp_path / "take.png")
+    assert sheet.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
