@@ -21,8 +21,9 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|(?<=[。！？])(?![”’」』）�
 #: Where a long text may be cut: after , ; : — and a space, or after Chinese ，；：、 (no space follows them).
 _CLAUSE_MARK = re.compile(r"[,;:—](?=\s)|[，；：、]")
 _CLAUSE_END = re.compile(r"(?<=[,;:])\s+|(?<=[，；：])\s*")
-#: A CJK character: Chinese text has no spaces, so a cut may fall between any two of them.
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+#: A Chinese (Han) character, the extension blocks (A to I: 𠮷 U+20BB7) and compatibility ideographs included:
+#: Chinese text has no spaces, so a cut may fall between any two of them.
+CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
 
 #: No piece of text the voice gets is longer than this (a single longer word excepted): on 2 busy CPU cores the
 #: bundled voice synthesizes 10 to 14 ms a character, so a piece takes at most ~3.5 s to synthesize (and says ~11 s),
@@ -45,7 +46,7 @@ def words_of(text: str) -> list[str]:
     (rjieba), simplified or traditional, Latin letters and digits in it kept whole ("iPhone15手机": iPhone15, 手机)."""
     words: list[str] = []
     for word in _WORD.findall(text):
-        if _CJK.search(word):
+        if CJK.search(word):
             words += [w for w in _segmenter().cut(word) if w.strip()]
         else:
             words.append(word)
@@ -72,7 +73,7 @@ def cut_point(text: str, max_chars: int = MAX_PIECE_CHARS) -> int:
     window = text[:max_chars]
     space = window.rfind(" ")
     if space <= 0:
-        space = max((m.end() for m in _CJK.finditer(window[:-1])), default=0)
+        space = max((m.end() for m in CJK.finditer(window[:-1])), default=0)
     return max((m.end() for m in _CLAUSE_MARK.finditer(window)), default=max(space, 0))
 
 

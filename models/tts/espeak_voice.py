@@ -11,6 +11,8 @@ and speeds, each with its own phoneme timings as ground truth.
 from __future__ import annotations
 
 import ctypes
+import functools
+import logging
 import re
 import threading
 from collections.abc import Iterator
@@ -19,7 +21,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from models.face.visemes import viseme_of
-from models.tts import PhonemeSpan, SpeechSegment, VoiceStyle, WordSpan, sentences_of, words_of
+from models.tts import CJK, PhonemeSpan, SpeechSegment, VoiceError, VoiceStyle, WordSpan, sentences_of, words_of
+from models.tts.chinese_text import has_chinese, is_chinese_voice, speakable, syllable_weights
+
+log = logging.getLogger(__name__)
 
 _OUTPUT_SYNCHRONOUS = 0x02
 _PHONEME_EVENTS, _PHONEME_IPA = 0x0001, 0x0002
@@ -205,29 +210,65 @@ def _split_pauses(spans: tuple[PhonemeSpan, ...], audio: np.ndarray, sample_rate
     return tuple(out)
 
 
-def _word_spans(text: str, events: list[tuple[int, int, int, str]], duration: float) -> tuple[WordSpan, ...]:
-    """Word spans from espeak-ng's word events (one per word, at its start); a word lasts until the next."""
+def _word_spans(text: str, events: list[tuple[int, int, int, str]], duration: float,
+                said: str, unsaid: str = "") -> tuple[WordSpan, ...]:
+    """Word spans of the written `text` from espeak-ng's word events for the `said` text (one per word, at its
+    start); a word lasts until the next."""
     starts = [ms / 1000.0 for kind, ms, _, _ in events if kind == _EVENT_WORD]
-    words = words_of(text)
-    if len(starts) != len(words):
-        # Numbers and abbreviations are spoken as several words, and espeak-ng cuts Chinese into words its own way:
-        # spread the words over the audio by their length (a Chinese character is a syllable).
-        lengths = np.array([len(w) for w in words], dtype=np.float64)
+    weights = syllable_weights(text, unsaid)
+    if len(starts) != len(weights) or said != text:
+        # Numbers and abbreviations are spoken as several words, espeak-ng cuts Chinese into words its own way, and
+        # a rewritten Chinese text ("¥129" said 一百二十九元) has other words: spread the written words over the
+        # audio by how long each is said (its length; in Chinese its syllables, a character each).
+        lengths = np.array([w for _, w in weights], dtype=np.float64)
         before = np.concatenate([[0.0], np.cumsum(lengths)[:-1]])
         starts = [float(t) for t in duration * before / max(lengths.sum(), 1.0)]
     ends = [*starts[1:], duration]
-    return tuple(WordSpan(w, s, max(e, s)) for w, s, e in zip(words, starts, ends, strict=True))
+    return tuple(WordSpan(w, s, max(e, s)) for (w, _), s, e in zip(weights, starts, ends, strict=True))
+
+
+#: What espeak-ng's cmn voice says for a character it has no entry for (before spelling out its code point:
+#: 𠮷 U+20BB7 is "U 2 0 B B 7").
+_UNKNOWN_CHARACTER = "əː1"
+
+
+def sayable(text: str, voice: str) -> tuple[str, str]:
+    """What an espeak-ng voice (or a Piper voice, which phonemizes with it) says for a text, and the characters
+    it leaves out. A Chinese voice (`is_chinese_voice`) says a Chinese text's numbers, prices and dates the
+    Chinese way (`speakable`) and leaves out the Chinese characters it has no reading for (logged) rather than
+    spell their code points; any other text is said as written."""
+    if not (is_chinese_voice(voice) and has_chinese(text)):
+        return text, ""
+    unknown = "".join(sorted({c for c in CJK.findall(text) if not _knows(voice, c)}))
+    if unknown:
+        log.warning("voice cannot say these characters: left out", extra={"voice": voice, "characters": unknown})
+        text = re.sub(f"[{re.escape(unknown)}]", "", text)
+    return speakable(text), unknown
+
+
+@functools.cache
+def _knows(voice: str, character: str) -> bool:
+    """Whether an espeak-ng voice has a reading for a Chinese character (asked once per voice and character)."""
+    library = _Library.get()
+    with library.lock:
+        words = library.phonemes(character, voice)
+    return bool(words) and words[0][:1] != [_UNKNOWN_CHARACTER]
 
 
 def espeak_segment(text: str, settings: EspeakSettings = EspeakSettings()) -> SpeechSegment:
-    """One utterance spoken by espeak-ng, with its phoneme and word timings."""
+    """One utterance spoken by espeak-ng, with its phoneme and word timings; the words are the written ones,
+    whatever the voice says for them (`sayable`)."""
+    return _segment(text, *sayable(text, settings.voice), settings)
+
+
+def _segment(text: str, said: str, unsaid: str, settings: EspeakSettings) -> SpeechSegment:
     library = _Library.get()
     with library.lock:
-        pcm, events = library.speak(text, settings)
+        pcm, events = library.speak(said, settings)
     audio = pcm.astype(np.float32) / 32768.0
     duration = len(audio) / library.sample_rate
     spans = _split_pauses(_spans(events, duration), audio, library.sample_rate)
-    return SpeechSegment(text, audio, library.sample_rate, spans, _word_spans(text, events, duration))
+    return SpeechSegment(text, audio, library.sample_rate, spans, _word_spans(text, events, duration, said, unsaid))
 
 
 def phonemize(text: str, voice: str = "en-us") -> list[tuple[str, list[str]]]:
@@ -255,8 +296,19 @@ class EspeakVoice:
         self.name = f"espeak-ng:{settings.voice}"
 
     def synthesize(self, text: str, style: VoiceStyle = VoiceStyle()) -> Iterator[SpeechSegment]:
+        """One segment per sentence. A sentence with nothing the voice can say (only characters it has no reading
+        for) is left out; a text with nothing at all raises VoiceError naming them, so no take is silent."""
         rate = self.settings.rate / (style.length_scale or 1.0)
         settings = EspeakSettings(self.settings.voice, int(rate), self.settings.pitch, self.settings.pitch_range,
                                   int(self.settings.volume * style.volume))
+        spoken, unsaid = 0, ""
         for sentence in sentences_of(text):
-            yield espeak_segment(sentence, settings)
+            said, left_out = sayable(sentence, settings.voice)
+            if left_out and not words_of(said):
+                unsaid += left_out
+                continue
+            spoken += 1
+            yield _segment(sentence, said, left_out, settings)
+        if unsaid and not spoken:
+            raise VoiceError(f"text: voice {self.name} has no reading for {unsaid!r} and nothing else to say in "
+                             f"{text.strip()[:40]!r} (docs/voices.md#chinese-text)")
