@@ -14,7 +14,7 @@ from bridge.config import ConfigError, load_config
 from bridge.server import load_voice
 from models.face.tags import parse_tags
 from models.face.visemes import viseme_of
-from models.tts import cut_point, sentences_of, split_for_streaming, words_of
+from models.tts import CJK_CHAR_WEIGHT, cut_point, sentences_of, split_for_streaming, words_of
 from models.tts.espeak_voice import EspeakSettings, EspeakVoice, espeak_segment, espeak_source
 
 LINE = "你好，欢迎来到我们的直播间！今天的价格是九十九元。八百块钱买不到，妈妈说这个非常漂亮。"
@@ -28,9 +28,10 @@ def test_chinese_punctuation_ends_sentences_and_clauses_without_spaces() -> None
         "你好，", "欢迎来到我们的直播间！", "今天的价格是九十九元。"]
     # English is split as before.
     assert split_for_streaming("Hello, world. This is fine.") == ["Hello,", "world.", "This is fine."]
-    # A long Chinese text is cut after a clause mark, else between two characters, never inside a Latin word.
-    assert cut_point("苹果、香蕉和橙子都很好吃" * 3, 20) == 15  # after the second 、
-    assert cut_point("我们今天给大家带来的这款产品", 10) == 9
+    # A long Chinese text is cut after a clause mark, else between two characters, never inside a Latin word
+    # (lengths count a Chinese character as CJK_CHAR_WEIGHT: 20 characters are 20 * CJK_CHAR_WEIGHT).
+    assert cut_point("苹果、香蕉和橙子都很好吃" * 3, 20 * CJK_CHAR_WEIGHT) == 15  # after the second 、
+    assert cut_point("我们今天给大家带来的这款产品", 10 * CJK_CHAR_WEIGHT) == 9
 
 
 def test_mandarin_phonemes_reach_their_mouth_shapes() -> None:
