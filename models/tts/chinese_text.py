@@ -145,7 +145,7 @@ def _clock(m: re.Match[str]) -> str:
     said = ("两" if hour == 2 else integer(hour)) + "点"
     if minute == 0 and second is None:
         return said + "整"
-    said += ("零" if minute < 10 else "") + integer(minute) + "分"
+    said += ("零" if 0 < minute < 10 else "") + integer(minute) + "分"
     if second is not None:
         said += ("零" if int(second) < 10 else "") + integer(int(second)) + "秒"
     return said
