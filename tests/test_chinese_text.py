@@ -200,3 +200,21 @@ def test_characters_the_voice_cannot_say_are_left_out_with_a_log_line(caplog: py
     assert [s.text for s in voice.synthesize("𠮷！你好。")] == ["你好。"]
     with pytest.raises(VoiceError, match="no reading for '𠮷'"):
         list(voice.synthesize("𠮷！"))
+
+
+def test_a_chinese_line_with_prices_tags_and_emoji_plays_end_to_end() -> None:
+    from bridge.render import render_take
+
+    voice = EspeakVoice(CMN)
+    line = "[happy]这款保温杯只要¥129，买2个再送一个！😀"
+    take = render_take(voice, line, frame_rate=30)
+    # Subtitles and gesture timing get the written words (no emoji), over all of the audio.
+    assert [w for w, _, _ in take.words] == words_of(strip_tags(line)) and "129" in [w for w, _, _ in take.words]
+    assert take.words[0][1] == 0.0 and take.words[-1][2] == pytest.approx(take.duration, abs=0.05)
+    assert take.phonemes[0][2] == 0.0 and take.phonemes[-1][3] == pytest.approx(take.duration, abs=0.05)
+    assert [e["type"] for e in take.events if "error" in e["type"]] == []
+    # A line whose only words the voice has no reading for ends its take with an error event naming them.
+    failed = render_take(voice, "𠮷！", frame_rate=30)
+    assert failed.duration == 0.0 and [e["code"] for e in failed.events if e["type"] == "error"] == [
+        "synthesis_failed"]
+    assert "no reading for '𠮷'" in next(e["error"] for e in failed.events if e["type"] == "take_ended")

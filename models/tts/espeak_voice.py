@@ -296,15 +296,16 @@ class EspeakVoice:
         self.name = f"espeak-ng:{settings.voice}"
 
     def synthesize(self, text: str, style: VoiceStyle = VoiceStyle()) -> Iterator[SpeechSegment]:
-        """One segment per sentence. A sentence with nothing the voice can say (only characters it has no reading
-        for) is left out; a text with nothing at all raises VoiceError naming them, so no take is silent."""
+        """One segment per sentence. A sentence with nothing to say (no word: emoji, punctuation, characters the
+        voice has no reading for) is left out; a text whose only words are characters without a reading raises
+        VoiceError naming them, so no take is silent."""
         rate = self.settings.rate / (style.length_scale or 1.0)
         settings = EspeakSettings(self.settings.voice, int(rate), self.settings.pitch, self.settings.pitch_range,
                                   int(self.settings.volume * style.volume))
         spoken, unsaid = 0, ""
         for sentence in sentences_of(text):
             said, left_out = sayable(sentence, settings.voice)
-            if left_out and not words_of(said):
+            if not words_of(said):  # only emoji, punctuation or characters without a reading: nothing to say
                 unsaid += left_out
                 continue
             spoken += 1

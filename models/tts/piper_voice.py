@@ -95,7 +95,9 @@ class PiperTTS:
                                                **{f"{k}_ms": round(v * 1e3, 1) for k, v in medians.items()}})
 
     def synthesize(self, text: str, style: VoiceStyle = VoiceStyle()) -> Iterator[SpeechSegment]:
-        """Yield one segment per clause or sentence; each is synthesized only when asked for."""
+        """Yield one segment per clause or sentence; each is synthesized only when asked for. A piece with nothing
+        to say (no word: emoji, punctuation, characters the voice has no reading for) is left out; a text whose only
+        words are characters without a reading raises VoiceError naming them, so no take is silent."""
         from piper import SynthesisConfig
 
         config = SynthesisConfig(length_scale=style.length_scale, noise_scale=style.noise_scale,
@@ -103,7 +105,7 @@ class PiperTTS:
         spoken, unsaid = 0, ""
         for piece in split_for_streaming(text):
             said, left_out = self._sayable(piece)
-            if left_out and not words_of(said):
+            if not words_of(said):  # only emoji, punctuation or characters without a reading: nothing to say
                 unsaid += left_out
                 continue
             spoken += 1
