@@ -7,6 +7,7 @@ counts. Each line is said once after a warm-up; totals over all lines (results/c
 
 from __future__ import annotations
 
+import argparse
 import time
 from collections.abc import Callable, Iterable
 
@@ -45,6 +46,8 @@ def per_char(say: Callable[[str], Iterable[SpeechSegment]], lines: list[str]) ->
 
 
 def main(argv: list[str] | None = None) -> dict:
+    argparse.ArgumentParser(prog="bench_chars", description=__doc__).parse_args(argv)
+
     from models.tts.espeak_voice import EspeakSettings, EspeakVoice
     from models.tts.piper_voice import PiperTTS
 
