@@ -53,7 +53,7 @@ def words_of(text: str) -> list[str]:
     words: list[str] = []
     for word in _WORD.findall(text):
         if CJK.search(word):
-            words += [w for w in _segmenter().cut(word) if w.strip()]
+            words += [w for w in _segmenter().cut(word) if _WORD.search(w)]  # not a "-" it cut off
         else:
             words.append(word)
     return words

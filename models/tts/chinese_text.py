@@ -170,11 +170,12 @@ def _percent(m: re.Match[str]) -> str:
 
 
 def _range(m: re.Match[str]) -> str:
-    return f"{number(m['a'])}到{_two(m['b']) if m['u'] in MEASURE_WORDS else number(m['b'])}{m['u'] or ''}"
+    counted = m.string.startswith(MEASURE_WORDS, m.end())
+    return f"{number(m['a'])}到{_two(m['b']) if counted else number(m['b'])}"
 
 
 def _counted(m: re.Match[str]) -> str:
-    return _two(m["n"]) + m["u"]
+    return _two(m["n"])
 
 
 def _year(m: re.Match[str]) -> str:
@@ -192,7 +193,8 @@ def _plain(m: re.Match[str]) -> str:
     return number(text)
 
 
-#: Written forms and what is said for them, tried in this order at each position (the first that matches wins).
+#: Written forms and what is said for them, tried in this order at each position (the first that matches wins). A
+#: measure word after a number is looked at, not taken: it stays a written word of its own.
 _RULES: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
     (re.compile(r"(?P<y>\d{4})[-/.](?P<mo>0?[1-9]|1[0-2])[-/.](?P<d>0?[1-9]|[12]\d|3[01])(?!\d)"), _date),
     (re.compile(r"(?<!\d)(?P<h>[01]?\d|2[0-4])[:：](?P<m>[0-5]\d)(?:[:：](?P<s>[0-5]\d))?(?!\d)"), _clock),
@@ -200,9 +202,9 @@ _RULES: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
     (re.compile(r"(?P<n>(?:" + _SIGN + r")?" + _NUM + r")\s?(?P<p>[%‰])"), _percent),
     (re.compile(r"(?<!\d)(?P<y>\d{4})(?=年)(?!年[代级])"), lambda m: digits(m["y"])),
     (re.compile(r"(?<![\d-])(?:\d{3}-\d{3,4}-\d{4}|0\d{2,3}-\d{7,8})(?![\d-])"), _long_digits),
-    (re.compile(r"(?P<a>" + _NUM + r")\s?[-~～—–]\s?(?P<b>" + _NUM + r")(?P<u>" + _MEASURE + r")?"), _range),
+    (re.compile(r"(?P<a>" + _NUM + r")\s?[-~～—–]\s?(?P<b>" + _NUM + ")"), _range),
     (re.compile(r"第(?P<n>\d+)"), _ordinal),
-    (re.compile(r"(?P<n>" + _NUM + r")(?P<u>" + _MEASURE + ")"), _counted),
+    (re.compile(r"(?P<n>" + _NUM + r")(?=" + _MEASURE + ")"), _counted),
     (re.compile(r"(?<![\d,.])\d{" + str(DIGIT_STRING_MIN) + r",}(?![\d,.])"), _long_digits),
     (re.compile(r"(?:" + _SIGN + r")?" + _NUM), _plain),
 )
