@@ -25,7 +25,14 @@ from models.tts import (
     text_length,
     words_of,
 )
-from models.tts.chinese_text import integer, is_chinese_voice, readings, speakable, syllable_weights
+from models.tts.chinese_text import (
+    integer,
+    is_chinese_voice,
+    readings,
+    speakable,
+    spoken_words,
+    syllable_weights,
+)
 from models.tts.espeak_voice import EspeakSettings, EspeakVoice, espeak_segment, phonemize, sayable
 
 CMN = EspeakSettings("cmn")
@@ -105,6 +112,19 @@ def test_written_words_are_weighed_by_their_spoken_syllables() -> None:
     assert syllable_weights("𠮷野家", unsaid="𠮷")[0] == ("𠮷", 0.0)
 
 
+def test_each_written_word_has_what_is_said_for_it() -> None:
+    assert spoken_words("只要¥129，15:05开始") == [
+        ("只要", "只要"), ("129", "一百二十九元"), ("15", "十五点零五分"), ("05", ""), ("开始", "开始")]
+    assert spoken_words("今天-5度") == [("今天", "今天"), ("5", "负五"), ("度", "度")]
+    assert spoken_words("Hello 25") == [("Hello", "Hello"), ("25", "25")]
+    # Phonemes by word (what recordings are aligned with) follow: 129 gets 一百二十九元's, 𠮷 none.
+    said = dict(phonemize("只要¥129", "cmn"))
+    unstressed = [p.lstrip("ˈˌ") for _, w in phonemize("一百二十九元", "cmn") for p in w]
+    assert [p.lstrip("ˈˌ") for p in said["129"]] == unstressed
+    assert dict(phonemize("𠮷野家", "cmn"))["𠮷"] == []
+    assert dict(phonemize("Bob's 25 maps."))["25"][:2] == ["t", "w"]  # English as before: twenty-five
+
+
 def test_the_cmn_voice_says_the_number_of_a_price_line() -> None:
     written = espeak_segment("这款只要¥129。", CMN)
     spelled = espeak_segment("这款只要一百二十九元。", CMN)
@@ -113,10 +133,10 @@ def test_the_cmn_voice_says_the_number_of_a_price_line() -> None:
     # 一 百 (p ai) 二 十 九 (tɕ iou) 元 (j yæ n): the syllables of the number, then the unit.
     said = phonemize("一百二十九元", "cmn")
     assert [p for _, word in said for p in word] and "p" in phonemes and "tɕ" in phonemes
-    # Without the normalizer espeak-ng drops the ¥ and reads 2026 as 二千零二十六: the year is digit by digit now.
-    year = [p for _, w in phonemize(speakable("2026年"), "cmn") for p in w]
+    # Alone, espeak-ng reads 2026年 as 二千零二十六年: the year is said digit by digit.
+    year = [p for _, w in phonemize("2026年", "cmn") for p in w]
     assert year == [p for _, w in phonemize("二零二六年", "cmn") for p in w]
-    assert year != [p for _, w in phonemize("2026年", "cmn") for p in w]
+    assert year != [p for _, w in phonemize("二千零二十六年", "cmn") for p in w]
 
 
 def test_word_timelines_keep_the_written_words_timed_by_their_syllables() -> None:

@@ -53,10 +53,12 @@ _MEASURE = "|".join(MEASURE_WORDS)
 
 @dataclass(frozen=True)
 class Reading:
-    """A run of written text and what is said for it (the same text where nothing is rewritten)."""
+    """A run of written text and what is said for it: the same text where nothing is rewritten (`plain`: said
+    character for character, full-width forms in ASCII), else its reading as a whole."""
 
     written: str
     spoken: str
+    plain: bool = False
 
 
 #: What makes a text Chinese besides its Han characters: full-width digits, ％ and the yuan sign.
@@ -223,7 +225,7 @@ def readings(text: str) -> list[Reading]:
     everything else as written (full-width letters and digits in ASCII). A Latin word with digits ("iPhone15",
     "MP3") is a name, left whole. A text without a Chinese character is one run, said as written."""
     if not has_chinese(text):
-        return [Reading(text, text)] if text else []
+        return [Reading(text, text, plain=True)] if text else []
     plain = ascii_forms(text)  # one character for one: positions are the text's
     out: list[Reading] = []
     plain_from, at = 0, 0
@@ -235,11 +237,11 @@ def readings(text: str) -> list[Reading]:
             continue
         end, said = found
         if plain_from < at:
-            out.append(Reading(text[plain_from:at], plain[plain_from:at]))
+            out.append(Reading(text[plain_from:at], plain[plain_from:at], plain=True))
         out.append(Reading(text[at:end], said))
         at = plain_from = end
     if plain_from < len(text):
-        out.append(Reading(text[plain_from:], plain[plain_from:]))
+        out.append(Reading(text[plain_from:], plain[plain_from:], plain=True))
     return out
 
 
@@ -271,20 +273,56 @@ def syllables(text: str) -> float:
     return float(len(CJK.findall(text)) + len(latin) + sum(c.isdigit() for c in text))
 
 
+def spoken_words(text: str) -> list[tuple[str, str]]:
+    """Each written word of a text (`words_of`) with what is said for it, for phonemes by word (alignment): in a
+    Chinese text a word rewritten alone gets its reading ("129" in "¥129": 一百二十九元); a run of several words
+    read as one ("15:05": 十五点零五分) gives its reading to its first word and nothing to the others."""
+    if not has_chinese(text):
+        return [(w, w) for w in words_of(text)]
+    runs: list[tuple[int, Reading]] = []
+    at = 0
+    for reading in readings(text):
+        runs.append((at, reading))
+        at += len(reading.written)
+    out: list[tuple[str, str]] = []
+    taken: set[int] = set()
+    for word, start in _placed(text):
+        if start < 0:  # a word the segmenter changed: said alone
+            out.append((word, speakable(word)))
+            continue
+        run_start, reading = next((a, r) for a, r in reversed(runs) if a <= start)
+        if reading.plain:
+            out.append((word, reading.spoken[start - run_start:start - run_start + len(word)]))
+        else:
+            out.append((word, "" if run_start in taken else reading.spoken))
+            taken.add(run_start)
+    return out
+
+
+def _placed(text: str) -> list[tuple[str, int]]:
+    """Each written word with where it starts in the text (-1: the segmenter changed it)."""
+    placed: list[tuple[str, int]] = []
+    at = 0
+    for word in words_of(text):
+        start = text.find(word, at)
+        placed.append((word, start))
+        at = start + len(word) if start >= 0 else at
+    return placed
+
+
 def syllable_weights(text: str, unsaid: str = "") -> list[tuple[str, float]]:
     """Each written word of a text (`words_of`) with how long it is said, for timing words over its audio: in a
     Chinese text the syllables said for it ("129" in "¥129": 一百二十九元, 6; "2026" before 年: 4); elsewhere its
     length in characters, as before. A word the voice says nothing for (an emoji, a character in `unsaid`: the
     voice has no reading for it) weighs 0."""
-    words = words_of(text)
     if not has_chinese(text):
-        return [(w, float(len(w))) for w in words]
+        return [(w, float(len(w))) for w in words_of(text)]
     # The syllables said for each written character: a rewritten run's go to its characters that are in words.
     per_char = [0.0] * len(text)
     at = 0
     for reading in readings(text):
         span = range(at, at + len(reading.written))
-        if reading.written == reading.spoken:
+        if reading.plain:
             for i in span:
                 per_char[i] = 0.0 if text[i] in unsaid else syllables(text[i])
         else:
@@ -292,12 +330,5 @@ def syllable_weights(text: str, unsaid: str = "") -> list[tuple[str, float]]:
             for i in wordy:
                 per_char[i] = syllables(reading.spoken) / len(wordy)
         at = span.stop
-    weights, at = [], 0
-    for word in words:
-        start = text.find(word, at)
-        if start < 0:  # a word the segmenter changed: weigh it as said alone
-            weights.append((word, syllables(speakable(word))))
-            continue
-        at = start + len(word)
-        weights.append((word, sum(per_char[start:at])))
-    return weights
+    return [(word, syllables(speakable(word)) if start < 0 else sum(per_char[start:start + len(word)]))
+            for word, start in _placed(text)]

@@ -22,7 +22,7 @@ import numpy as np
 
 from models.face.visemes import viseme_of
 from models.tts import CJK, PhonemeSpan, SpeechSegment, VoiceError, VoiceStyle, WordSpan, sentences_of, words_of
-from models.tts.chinese_text import has_chinese, is_chinese_voice, speakable, syllable_weights
+from models.tts.chinese_text import has_chinese, is_chinese_voice, speakable, spoken_words, syllable_weights
 
 log = logging.getLogger(__name__)
 
@@ -274,8 +274,15 @@ def _segment(text: str, said: str, unsaid: str, settings: EspeakSettings) -> Spe
 def phonemize(text: str, voice: str = "en-us") -> list[tuple[str, list[str]]]:
     """Each word of a text (`words_of`) with the IPA phonemes espeak-ng says for it, the symbols of its phoneme
     events (and of Piper's phonemizer). A word espeak-ng speaks as several ("25": twenty five) gets all of their
-    phonemes; one it does not speak gets none. Raises ValueError for an unknown voice."""
+    phonemes; one it does not speak gets none. A Chinese voice says a Chinese text's words as `sayable` does
+    ("129" in "¥129": 一百二十九元). Raises ValueError for an unknown voice."""
     library = _Library.get()
+    if is_chinese_voice(voice) and has_chinese(text):
+        unsaid = sayable(text, voice)[1]
+        drop = re.compile(f"[{re.escape(unsaid)}]") if unsaid else None
+        pairs = [(word, drop.sub("", said) if drop else said) for word, said in spoken_words(text)]
+        with library.lock:
+            return [(word, sum(library.phonemes(said, voice), [])) for word, said in pairs]
     words = words_of(text)
     with library.lock:
         spoken = library.phonemes(text, voice)
