@@ -215,11 +215,20 @@ def test_characters_the_voice_cannot_say_are_left_out_with_a_log_line(caplog: py
     segment = espeak_segment("𠮷野家只要¥25。", CMN)
     assert [p.phoneme for p in segment.phonemes] == [p.phoneme for p in espeak_segment("野家只要¥25。", CMN).phonemes]
     assert segment.words[0].word == "𠮷" and segment.words[0].end == segment.words[0].start
+    # Letters of scripts other than Chinese and Latin would be spelled out ("Japanese letter", "Cyrillic P"):
+    # left out too; Latin letters, accented or full-width, are said.
+    assert sayable("こんにちは，你好", "cmn") == ("，你好", "こんにちは")
+    assert sayable("привет", "cmn") == ("", "привет") and sayable("привет", "en-us") == ("привет", "")
+    assert sayable("ñandú ＡＢＣ套餐", "cmn") == ("ñandú ABC套餐", "")
+    weights = syllable_weights("こんにちは，你好", unsaid="こんにちは")
+    assert weights == [("こんにちは", 0.0), ("你好", 2.0)]
     # A sentence of nothing else is left out; a line of nothing else is an error, never a silent take.
     voice = EspeakVoice(CMN)
     assert [s.text for s in voice.synthesize("𠮷！你好。")] == ["你好。"]
     with pytest.raises(VoiceError, match="no reading for '𠮷'"):
         list(voice.synthesize("𠮷！"))
+    with pytest.raises(VoiceError, match="no reading for 'привет'"):
+        list(voice.synthesize("привет!"))
 
 
 def test_a_chinese_line_with_prices_tags_and_emoji_plays_end_to_end() -> None:

@@ -15,6 +15,7 @@ import functools
 import logging
 import re
 import threading
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -235,15 +236,21 @@ _UNKNOWN_CHARACTER = "əː1"
 def sayable(text: str, voice: str) -> tuple[str, str]:
     """What an espeak-ng voice (or a Piper voice, which phonemizes with it) says for a text, and the characters
     it leaves out. A Chinese voice (`is_chinese_voice`) says a Chinese text's numbers, prices and dates the
-    Chinese way (`speakable`) and leaves out the Chinese characters it has no reading for (logged) rather than
-    spell their code points; any other text is said as written."""
-    if not (is_chinese_voice(voice) and has_chinese(text)):
+    Chinese way (`speakable`), and leaves out (logged) what it would otherwise spell out: a Chinese character it has
+    no reading for (its code point: 𠮷 is "U 2 0 B B 7") and letters of scripts other than Chinese and Latin (kana
+    are "Japanese letter", Cyrillic "Cyrillic P"). Any other voice says the text as written."""
+    if not is_chinese_voice(voice):
         return text, ""
-    unknown = "".join(sorted({c for c in CJK.findall(text) if not _knows(voice, c)}))
+    unknown = "".join(dict.fromkeys(c for c in text if _foreign(c) or (CJK.match(c) and not _knows(voice, c))))
     if unknown:
         log.warning("voice cannot say these characters: left out", extra={"voice": voice, "characters": unknown})
         text = re.sub(f"[{re.escape(unknown)}]", "", text)
     return speakable(text), unknown
+
+
+def _foreign(character: str) -> bool:
+    """A letter of a script other than Chinese and Latin (kana, hangul, Cyrillic, Greek, ...)."""
+    return character.isalpha() and not CJK.match(character) and "LATIN" not in unicodedata.name(character, "LATIN")
 
 
 @functools.cache
