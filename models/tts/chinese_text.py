@@ -36,7 +36,7 @@ MEASURE_WORDS = tuple(sorted((
     "个", "位", "件", "次", "公斤", "斤", "千克", "克", "台", "本", "张", "只", "条", "双", "天", "年", "小时",
     "分钟", "秒钟", "种", "杯", "瓶", "块", "元", "米", "公里", "岁", "周", "项", "家", "部", "支", "把", "套",
     "份", "盒", "包", "袋", "箱", "颗", "粒", "层", "辆", "间", "场", "遍", "倍", "人", "样", "碗", "口", "副",
-    "枚", "片", "点", "毛", "角", "星期", "个月", "升", "毫升", "寸", "尺",
+    "枚", "片", "点", "毛", "角", "星期", "个月", "升", "毫升", "寸", "尺", "百", "千", "万", "亿",
 ), key=len, reverse=True))
 
 #: Currency signs before a number and the word said after it.
@@ -184,6 +184,10 @@ def _year(m: re.Match[str]) -> str:
     return digits(m["y"]) + "年"
 
 
+def _fraction(m: re.Match[str]) -> str:
+    return f"{number(m['b'])}分之{number(m['a'])}"
+
+
 def _ordinal(m: re.Match[str]) -> str:
     return "第" + number(m["n"])
 
@@ -206,7 +210,8 @@ _RULES: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
     (re.compile(r"(?<![\d-])(?:\d{3}-\d{3,4}-\d{4}|0\d{2,3}-\d{7,8})(?![\d-])"), _long_digits),
     (re.compile(r"(?P<a>" + _NUM + r")\s?[-~～—–]\s?(?P<b>" + _NUM + ")"), _range),
     (re.compile(r"第(?P<n>\d+)"), _ordinal),
-    (re.compile(r"(?P<n>" + _NUM + r")(?=" + _MEASURE + ")"), _counted),
+    (re.compile(r"(?P<n>" + _NUM + r")(?=" + _MEASURE + ")(?!年级)"), _counted),
+    (re.compile(r"(?<![\d/])(?P<a>\d{1,3})/(?P<b>\d{1,3})(?![\d/])"), _fraction),
     (re.compile(r"(?<![\d,.])\d{" + str(DIGIT_STRING_MIN) + r",}(?![\d,.])"), _long_digits),
     (re.compile(r"(?:" + _SIGN + r")?" + _NUM), _plain),
 )
@@ -242,7 +247,18 @@ def readings(text: str) -> list[Reading]:
         at = plain_from = end
     if plain_from < len(text):
         out.append(Reading(text[plain_from:], plain[plain_from:], plain=True))
-    return out
+    return _ranges(out)
+
+
+#: A dash or tilde alone between two numbers said the Chinese way: 到 ("12:30-14:00": 十二点三十分到十四点整).
+_BETWEEN = re.compile(r"\s?[-~～—–]\s?")
+
+
+def _ranges(runs: list[Reading]) -> list[Reading]:
+    """The runs with a dash between two rewritten ones said as 到."""
+    return [Reading(r.written, "到") if 0 < i < len(runs) - 1 and r.plain and _BETWEEN.fullmatch(r.written)
+            and not runs[i - 1].plain and not runs[i + 1].plain and runs[i - 1].spoken and runs[i + 1].spoken
+            else r for i, r in enumerate(runs)]
 
 
 _LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*")
