@@ -105,7 +105,7 @@ def test_integers_follow_the_zero_and_ten_rules() -> None:
     assert [integer(n) for n in (0, 10, 15, 20, 100, 101, 110, 1010, 10001, 20000, 2_0000_0000, 1_0000_0001)] == [
         "零", "十", "十五", "二十", "一百", "一百零一", "一百一十", "一千零一十", "一万零一", "两万", "两亿",
         "一亿零一"]
-    assert integer(-12) == "负十二" and integer(2, liang=False) == "二"
+    assert integer(-12) == "负十二" and integer(2) == "二" and integer(12000) == "一万两千"
 
 
 def test_written_words_are_weighed_by_their_spoken_syllables() -> None:

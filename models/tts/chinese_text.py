@@ -81,11 +81,11 @@ def is_chinese_voice(voice: str) -> bool:
     return re.split(r"[-_+]", voice.lower(), maxsplit=1)[0] in CHINESE_LANGUAGES
 
 
-def integer(n: int, liang: bool = True) -> str:
+def integer(n: int) -> str:
     """An integer in Chinese characters: 4-digit groups with 万/亿, one 零 for each gap of zeros, 10-19 as 十…
-    (not 一十…), and, `liang`, 两 for a leading 2 of 千, 万 and 亿 (两千, 两万) as it is said."""
+    (not 一十…), and 两 for a leading 2 of 千, 万 and 亿 (两千, 两万, 一万两千) as it is said."""
     if n < 0:
-        return "负" + integer(-n, liang)
+        return "负" + integer(-n)
     if n == 0:
         return _DIGITS[0]
     if n > MAX_INTEGER:
@@ -102,13 +102,13 @@ def integer(n: int, liang: bool = True) -> str:
             continue
         if out and (gap or group < 1000):
             out += "零"
-        said = "两" if liang and group == 2 and index > 0 else _group(group, liang)
+        said = "两" if group == 2 and index > 0 else _group(group)
         out += said + _GROUP_UNITS[index]
         gap = False
     return out[1:] if out.startswith("一十") else out
 
 
-def _group(n: int, liang: bool) -> str:
+def _group(n: int) -> str:
     """1..9999 with 千百十, 零 for zeros between digits."""
     out, gap = "", False
     for place in range(3, -1, -1):
@@ -118,7 +118,7 @@ def _group(n: int, liang: bool) -> str:
             continue
         if gap:
             out += "零"
-        out += ("两" if liang and d == 2 and place == 3 else _DIGITS[d]) + _PLACES[place]
+        out += ("两" if d == 2 and place == 3 else _DIGITS[d]) + _PLACES[place]
         gap = False
     return out
 
@@ -128,18 +128,18 @@ def digits(text: str, one: str = "一") -> str:
     return "".join(one if c == "1" else _DIGITS[int(c)] for c in text if c.isdigit())
 
 
-def number(text: str, liang: bool = False) -> str:
+def number(text: str) -> str:
     """A written number ("1,299", "129.5", "-3", "0.05") in Chinese: its integer part (`integer`), then 点 and
     the decimals digit by digit."""
     negative = text.startswith("-")
     whole, _, decimals = text.lstrip("-").replace(",", "").partition(".")
-    said = integer(int(whole or "0"), liang) + ("点" + digits(decimals) if decimals else "")
+    said = integer(int(whole or "0")) + ("点" + digits(decimals) if decimals else "")
     return "负" + said if negative else said
 
 
 def _two(text: str) -> str:
-    """A count before a measure word: 2 is 两 (两个, 两公斤), any other number as `number` (with 两千, 两万)."""
-    return "两" if text == "2" else number(text, liang=True)
+    """A count before a measure word: 2 is 两 (两个, 两公斤), any other number as `number`."""
+    return "两" if text == "2" else number(text)
 
 
 def _clock(m: re.Match[str]) -> str:
