@@ -181,7 +181,7 @@ def _counted(m: re.Match[str]) -> str:
 
 
 def _year(m: re.Match[str]) -> str:
-    return digits(m["y"]) + "年"
+    return digits(m["y"])  # 年 stays a written word of its own
 
 
 def _fraction(m: re.Match[str]) -> str:
@@ -206,7 +206,7 @@ _RULES: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
     (re.compile(r"(?<!\d)(?P<h>[01]?\d|2[0-4])[:：](?P<m>[0-5]\d)(?:[:：](?P<s>[0-5]\d))?(?!\d)"), _clock),
     (re.compile(r"(?P<neg>-)?(?P<sign>HK\$|US\$|[¥$€£])\s?(?P<n>" + _NUM + ")"), _price),
     (re.compile(r"(?P<n>(?:" + _SIGN + r")?" + _NUM + r")\s?(?P<p>[%‰])"), _percent),
-    (re.compile(r"(?<!\d)(?P<y>\d{4})(?=年)(?!年[代级])"), lambda m: digits(m["y"])),
+    (re.compile(r"(?<!\d)(?P<y>\d{4})(?=年)(?!年[代级])"), _year),
     (re.compile(r"(?<![\d-])(?:\d{3}-\d{3,4}-\d{4}|0\d{2,3}-\d{7,8})(?![\d-])"), _long_digits),
     (re.compile(r"(?P<a>" + _NUM + r")\s?[-~～—–]\s?(?P<b>" + _NUM + ")"), _range),
     (re.compile(r"第(?P<n>\d+)"), _ordinal),
