@@ -148,9 +148,12 @@ def test_word_timelines_keep_the_written_words_timed_by_their_syllables() -> Non
     segment = espeak_segment("这款只要¥129。", CMN)
     assert [w.word for w in segment.words] == words_of("这款只要¥129。") == ["这", "款", "只要", "129"]
     assert segment.words[0].start == 0.0 and segment.words[-1].end == pytest.approx(segment.duration)
-    length = {w.word: w.end - w.start for w in segment.words}
-    # 129 is said 一百二十九元: six syllables against two of 只要.
-    assert length["129"] == pytest.approx(3 * length["只要"], rel=0.01)
+    # Each word starts at its first syllable: 只要 at the zh (ts.) of 只, after the zh of 这; 129 (said
+    # 一百二十九元) at the j of 一, after the j of 要, and it lasts its six syllables to the end.
+    phonemes = [(p.phoneme, p.start) for p in segment.phonemes]
+    starts = {w.word: w.start for w in segment.words}
+    assert starts["只要"] == [t for p, t in phonemes if p == "ts."][1]
+    assert starts["129"] == [t for p, t in phonemes if p == "j"][1]
 
 
 def test_a_chinese_piper_voice_says_the_normalized_text(tmp_path: Path) -> None:

@@ -87,11 +87,16 @@ def test_chinese_words_come_from_a_segmenter_and_tags_land_on_them() -> None:
                                                                 ("thumbs_up", "的")]
 
 
-def test_espeak_word_timings_spread_chinese_words_by_their_syllables() -> None:
+def test_espeak_word_timings_put_chinese_words_on_their_syllables() -> None:
     segment = espeak_segment("你好，欢迎来到我们的直播间！", EspeakSettings("cmn"))
     duration = len(segment.audio) / segment.sample_rate
     assert [w.word for w in segment.words] == ["你好", "欢迎", "来到", "我们", "的", "直播间"]
     assert segment.words[0].start == 0.0 and segment.words[-1].end == pytest.approx(duration)
-    # A character is a syllable: 直播间 (3) lasts about three times 的 (1).
-    length = {w.word: w.end - w.start for w in segment.words}
-    assert length["直播间"] == pytest.approx(3 * length["的"], rel=0.01)
+    # A character is a syllable, and each word starts at its first one's first sound: 欢迎 at h (χ) after the
+    # comma's pause, 的 at its t, 直播间 at zh (ts.), not where an even spread would put them.
+    spans = segment.phonemes
+    pause = next(i for i, p in enumerate(spans) if p.start > 0 and p.viseme == "sil")
+    starts = {w.word: w.start for w in segment.words}
+    assert starts["欢迎"] == spans[pause + 1].start and spans[pause + 1].phoneme == "χ"
+    assert starts["的"] in [p.start for p in spans if p.phoneme == "t"]
+    assert starts["直播间"] == next(p.start for p in spans if p.phoneme == "ts.")

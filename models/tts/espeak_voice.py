@@ -212,20 +212,50 @@ def _split_pauses(spans: tuple[PhonemeSpan, ...], audio: np.ndarray, sample_rate
 
 
 def _word_spans(text: str, events: list[tuple[int, int, int, str]], duration: float,
-                said: str, unsaid: str = "") -> tuple[WordSpan, ...]:
-    """Word spans of the written `text` from espeak-ng's word events for the `said` text (one per word, at its
-    start); a word lasts until the next."""
-    starts = [ms / 1000.0 for kind, ms, _, _ in events if kind == _EVENT_WORD]
+                said: str, unsaid: str = "", spans: tuple[PhonemeSpan, ...] = ()) -> tuple[WordSpan, ...]:
+    """Word spans of the written `text`: from espeak-ng's word events for the `said` text (one per word, at its
+    start) when they are the written words; a Chinese text's words at the syllables it said for them
+    (`_syllable_onsets`); else spread over the audio by how long each is said. A word lasts until the next."""
     weights = syllable_weights(text, unsaid)
+    starts = [ms / 1000.0 for kind, ms, _, _ in events if kind == _EVENT_WORD]
     if len(starts) != len(weights) or said != text:
         # Numbers and abbreviations are spoken as several words, espeak-ng cuts Chinese into words its own way, and
-        # a rewritten Chinese text ("¥129" said 一百二十九元) has other words: spread the written words over the
-        # audio by how long each is said (its length; in Chinese its syllables, a character each).
-        lengths = np.array([w for _, w in weights], dtype=np.float64)
-        before = np.concatenate([[0.0], np.cumsum(lengths)[:-1]])
-        starts = [float(t) for t in duration * before / max(lengths.sum(), 1.0)]
-    ends = [*starts[1:], duration]
+        # a rewritten Chinese text ("¥129" said 一百二十九元) has other words.
+        before = np.concatenate([[0.0], np.cumsum([w for _, w in weights])[:-1]])
+        onsets = _syllable_onsets(spans) if has_chinese(text) else []
+        total = sum(w for _, w in weights)
+        if onsets and len(onsets) == round(total) and abs(total - round(total)) < 1e-6:
+            # Each word starts where its first syllable does (the first word at 0: the take's audio is covered).
+            starts = [0.0, *np.interp(before[1:], np.arange(len(onsets)), onsets).tolist()]
+        else:  # spread by how long each is said: its length, in Chinese its syllables
+            starts = [float(t) for t in duration * before / max(total, 1.0)]
+    ends = [*starts[1:], duration][: len(starts)]
     return tuple(WordSpan(w, s, max(e, s)) for (w, _), s, e in zip(weights, starts, ends, strict=True))
+
+
+#: The first letters of espeak-ng's vowel phonemes: a syllable's nucleus.
+_VOWELS = frozenset("aeiouyəɑɛæɔɤʊɯɪʌøœɐ")
+#: The consonants that end a Mandarin syllable (before a consonant or a pause): 饭 f-a-n, 上 s.-ɑ-ŋ.
+_CODAS = frozenset({"n", "ŋ", "ɻ"})
+
+
+def _syllable_onsets(spans: tuple[PhonemeSpan, ...]) -> list[float]:
+    """When each syllable of a Mandarin utterance starts, from its phoneme spans: one a vowel (its nucleus),
+    starting at the consonants before it back to a pause or the vowel before, less that vowel's coda (n or ŋ not
+    right before this vowel: 天 th-iɛ-n | 的 t-ə; 你 n-i)."""
+    vowel = [s.viseme != "sil" and s.phoneme.lstrip("ˈˌ")[:1] in _VOWELS for s in spans]
+    onsets = []
+    for i, is_vowel in enumerate(vowel):
+        if not is_vowel:
+            continue
+        first = i
+        while first > 0 and not vowel[first - 1] and spans[first - 1].viseme != "sil":
+            coda = spans[first - 1].phoneme in _CODAS and first - 1 < i - 1 and first > 1 and vowel[first - 2]
+            if coda:
+                break
+            first -= 1
+        onsets.append(spans[first].start)
+    return onsets
 
 
 #: What espeak-ng's cmn voice says for a character it has no entry for (before spelling out its code point:
@@ -275,7 +305,8 @@ def _segment(text: str, said: str, unsaid: str, settings: EspeakSettings) -> Spe
     audio = pcm.astype(np.float32) / 32768.0
     duration = len(audio) / library.sample_rate
     spans = _split_pauses(_spans(events, duration), audio, library.sample_rate)
-    return SpeechSegment(text, audio, library.sample_rate, spans, _word_spans(text, events, duration, said, unsaid))
+    words = _word_spans(text, events, duration, said, unsaid, spans)
+    return SpeechSegment(text, audio, library.sample_rate, spans, words)
 
 
 def phonemize(text: str, voice: str = "en-us") -> list[tuple[str, list[str]]]:
