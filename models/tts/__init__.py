@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -44,6 +44,26 @@ CJK_CHAR_WEIGHT = 4
 class VoiceError(RuntimeError):
     """A voice could not say a line (its server refused, timed out, or sent something that is not audio); the
     message says what happened and where. The director ends the take with it."""
+
+
+def said_pieces(voice: str, pieces: Iterable[str],
+                say: Callable[[str], tuple[str, str]]) -> Iterator[tuple[str, str, str]]:
+    """Each piece of a text with what the voice says for it and the characters it leaves out (`say`: a voice's
+    `sayable`), pieces with nothing to say (no word: emoji, punctuation, characters without a reading) skipped.
+    Raises VoiceError, naming them, when the only words were characters the voice has no reading for: no take is
+    silent."""
+    spoken, unsaid, text = 0, "", ""
+    for piece in pieces:
+        said, left_out = say(piece)
+        text += piece
+        if not words_of(said):
+            unsaid += left_out
+            continue
+        spoken += 1
+        yield piece, said, left_out
+    if unsaid and not spoken:
+        raise VoiceError(f"text: voice {voice} has no reading for {unsaid!r} and nothing else to say in "
+                         f"{text.strip()[:40]!r} (docs/voices.md#chinese-text)")
 
 
 def words_of(text: str) -> list[str]:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from models.face.visemes import viseme_of
-from models.tts import CJK, PhonemeSpan, SpeechSegment, VoiceError, VoiceStyle, WordSpan, sentences_of, words_of
+from models.tts import CJK, PhonemeSpan, SpeechSegment, VoiceStyle, WordSpan, said_pieces, sentences_of, words_of
 from models.tts.chinese_text import has_chinese, is_chinese_voice, speakable, spoken_words, syllable_weights
 
 log = logging.getLogger(__name__)
@@ -341,20 +341,11 @@ class EspeakVoice:
         self.name = f"espeak-ng:{settings.voice}"
 
     def synthesize(self, text: str, style: VoiceStyle = VoiceStyle()) -> Iterator[SpeechSegment]:
-        """One segment per sentence. A sentence with nothing to say (no word: emoji, punctuation, characters the
-        voice has no reading for) is left out; a text whose only words are characters without a reading raises
-        VoiceError naming them, so no take is silent."""
+        """One segment per sentence, of what the voice can say (`said_pieces`: a sentence with nothing to say is
+        left out; VoiceError when the only words were characters without a reading)."""
         rate = self.settings.rate / (style.length_scale or 1.0)
         settings = EspeakSettings(self.settings.voice, int(rate), self.settings.pitch, self.settings.pitch_range,
                                   int(self.settings.volume * style.volume))
-        spoken, unsaid = 0, ""
-        for sentence in sentences_of(text):
-            said, left_out = sayable(sentence, settings.voice)
-            if not words_of(said):  # only emoji, punctuation or characters without a reading: nothing to say
-                unsaid += left_out
-                continue
-            spoken += 1
+        for sentence, said, left_out in said_pieces(self.name, sentences_of(text),
+                                                    lambda piece: sayable(piece, settings.voice)):
             yield _segment(sentence, said, left_out, settings)
-        if unsaid and not spoken:
-            raise VoiceError(f"text: voice {self.name} has no reading for {unsaid!r} and nothing else to say in "
-                             f"{text.strip()[:40]!r} (docs/voices.md#chinese-text)")

@@ -19,9 +19,9 @@ from models.face.visemes import BORROW_NEXT, JOIN_NEXT, JOIN_PREVIOUS, viseme_of
 from models.tts import (
     PhonemeSpan,
     SpeechSegment,
-    VoiceError,
     VoiceStyle,
     WordSpan,
+    said_pieces,
     split_for_streaming,
     words_of,
 )
@@ -95,20 +95,13 @@ class PiperTTS:
                                                **{f"{k}_ms": round(v * 1e3, 1) for k, v in medians.items()}})
 
     def synthesize(self, text: str, style: VoiceStyle = VoiceStyle()) -> Iterator[SpeechSegment]:
-        """Yield one segment per clause or sentence; each is synthesized only when asked for. A piece with nothing
-        to say (no word: emoji, punctuation, characters the voice has no reading for) is left out; a text whose only
-        words are characters without a reading raises VoiceError naming them, so no take is silent."""
+        """Yield one segment per clause or sentence; each is synthesized only when asked for (`said_pieces`: a
+        piece with nothing to say is left out; VoiceError when the only words were characters without a reading)."""
         from piper import SynthesisConfig
 
         config = SynthesisConfig(length_scale=style.length_scale, noise_scale=style.noise_scale,
                                  noise_w_scale=style.noise_w_scale, volume=style.volume)
-        spoken, unsaid = 0, ""
-        for piece in split_for_streaming(text):
-            said, left_out = self._sayable(piece)
-            if not words_of(said):  # only emoji, punctuation or characters without a reading: nothing to say
-                unsaid += left_out
-                continue
-            spoken += 1
+        for piece, said, left_out in said_pieces(self.name, split_for_streaming(text), self._sayable):
             for chunk in self._voice.synthesize(said, syn_config=config, include_alignments=True):
                 if chunk.phoneme_alignments is None:
                     raise RuntimeError(f"voice {self.name} gives no phoneme alignments; "
@@ -119,9 +112,6 @@ class PiperTTS:
                     text=piece, audio=chunk.audio_float_array, sample_rate=self.sample_rate,
                     phonemes=phonemes, words=self._word_spans(piece, phonemes, left_out),
                 )
-        if unsaid and not spoken:
-            raise VoiceError(f"text: voice {self.name} has no reading for {unsaid!r} and nothing else to say in "
-                             f"{text.strip()[:40]!r} (docs/voices.md#chinese-text)")
 
     @property
     def chinese(self) -> bool:
