@@ -3,8 +3,9 @@
 Each take's text goes to the voice in the pieces the voice speaks one at a time (`split_for_streaming`), and each
 piece is a job due when its audio is needed: a take's first piece when the take was asked for, a later piece when
 the audio before it runs out (from when the take's first piece was ready, plus the seconds of the pieces before it:
-measured once synthesized, else estimated from their characters at the rate the take has spoken so far). Workers
-always take the job due soonest, so every avatar's first clause is synthesized before anyone's later sentences.
+measured once synthesized, else estimated from their characters (`text_length`) at the rate the take has spoken so
+far). Workers always take the job due soonest, so every avatar's first clause is synthesized before anyone's later
+sentences.
 A take's pieces are synthesized one at a time (its next is not needed before this one is heard, and a second beside
 it would take cores from it); takes go side by side, on as many workers as there are. A take gets its clips in its
 own order.
@@ -35,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 from models.face.drivers import FaceDriver, SpeechClip, driver_for
 from models.take import Take
-from models.tts import Voice, VoiceStyle
+from models.tts import Voice, VoiceStyle, text_length
 from models.tts.espeak_voice import EspeakSettings
 from models.tts.http_voice import HttpVoiceConfig
 
@@ -44,7 +45,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-#: Seconds of speech a character, until a take's first piece says how fast its voice speaks (English: ~15 a second).
+#: Seconds of speech a character (`text_length`: a Chinese one counts 4), until a take's first piece says how fast
+#: its voice speaks (English: ~15 a second).
 SECONDS_PER_CHAR = 0.065
 #: The longest the worker processes may take to start and load their voices (a busy machine, a probe on a GPU).
 STARTUP_S = 300.0
@@ -155,10 +157,10 @@ class _Work:
 
     def due(self, index: int) -> float:
         """When the audio of piece `index` is needed (monotonic seconds)."""
-        done = [(len(p.text), s) for p, s in zip(self.pieces, self.seconds, strict=True) if s is not None]
+        done = [(text_length(p.text), s) for p, s in zip(self.pieces, self.seconds, strict=True) if s is not None]
         chars = sum(c for c, _ in done)
         rate = sum(s for _, s in done) / chars if chars else SECONDS_PER_CHAR
-        before = sum(s if s is not None else len(p.text) * rate
+        before = sum(s if s is not None else text_length(p.text) * rate
                      for p, s in zip(self.pieces[:index], self.seconds[:index], strict=True))
         return (self.started if self.started is not None else self.asked) + before
 

@@ -14,7 +14,7 @@ from bridge.config import ConfigError, load_config
 from bridge.server import load_voice
 from models.face.tags import parse_tags
 from models.face.visemes import viseme_of
-from models.tts import cut_point, sentences_of, split_for_streaming, words_of
+from models.tts import CJK_CHAR_WEIGHT, cut_point, sentences_of, split_for_streaming, words_of
 from models.tts.espeak_voice import EspeakSettings, EspeakVoice, espeak_segment, espeak_source
 
 LINE = "你好，欢迎来到我们的直播间！今天的价格是九十九元。八百块钱买不到，妈妈说这个非常漂亮。"
@@ -28,9 +28,10 @@ def test_chinese_punctuation_ends_sentences_and_clauses_without_spaces() -> None
         "你好，", "欢迎来到我们的直播间！", "今天的价格是九十九元。"]
     # English is split as before.
     assert split_for_streaming("Hello, world. This is fine.") == ["Hello,", "world.", "This is fine."]
-    # A long Chinese text is cut after a clause mark, else between two characters, never inside a Latin word.
-    assert cut_point("苹果、香蕉和橙子都很好吃" * 3, 20) == 15  # after the second 、
-    assert cut_point("我们今天给大家带来的这款产品", 10) == 9
+    # A long Chinese text is cut after a clause mark, else between two characters, never inside a Latin word
+    # (lengths count a Chinese character as CJK_CHAR_WEIGHT: 20 characters are 20 * CJK_CHAR_WEIGHT).
+    assert cut_point("苹果、香蕉和橙子都很好吃" * 3, 20 * CJK_CHAR_WEIGHT) == 15  # after the second 、
+    assert cut_point("我们今天给大家带来的这款产品", 10 * CJK_CHAR_WEIGHT) == 9
 
 
 def test_mandarin_phonemes_reach_their_mouth_shapes() -> None:
@@ -86,14 +87,19 @@ def test_chinese_words_come_from_a_segmenter_and_tags_land_on_them() -> None:
                                                                 ("thumbs_up", "的")]
 
 
-def test_espeak_word_timings_spread_chinese_words_by_their_syllables() -> None:
+def test_espeak_word_timings_put_chinese_words_on_their_syllables() -> None:
     segment = espeak_segment("你好，欢迎来到我们的直播间！", EspeakSettings("cmn"))
     duration = len(segment.audio) / segment.sample_rate
     assert [w.word for w in segment.words] == ["你好", "欢迎", "来到", "我们", "的", "直播间"]
     assert segment.words[0].start == 0.0 and segment.words[-1].end == pytest.approx(duration)
-    # A character is a syllable: 直播间 (3) lasts about three times 的 (1).
-    length = {w.word: w.end - w.start for w in segment.words}
-    assert length["直播间"] == pytest.approx(3 * length["的"], rel=0.01)
+    # A character is a syllable, and each word starts at its first one's first sound: 欢迎 at h (χ) after the
+    # comma's pause, 的 at its t, 直播间 at zh (ts.), not where an even spread would put them.
+    spans = segment.phonemes
+    pause = next(i for i, p in enumerate(spans) if p.start > 0 and p.viseme == "sil")
+    starts = {w.word: w.start for w in segment.words}
+    assert starts["欢迎"] == spans[pause + 1].start and spans[pause + 1].phoneme == "χ"
+    assert starts["的"] in [p.start for p in spans if p.phoneme == "t"]
+    assert starts["直播间"] == next(p.start for p in spans if p.phoneme == "ts.")
 
 
 def test_a_word_espeak_reads_in_another_language_leaves_no_marker_on_the_timeline() -> None:

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from models.errors import RequestError
 from models.face.emotion import EMOTIONS
-from models.tts import sentences_of, words_of
+from models.tts import CJK, sentences_of, words_of
 
 #: The grammar above as regular expressions, for every module that reads tags: names and the intensity.
 EMOTION_NAME = r"[A-Za-z_]+"
@@ -38,7 +38,10 @@ _EMOTION_TAG = re.compile(rf"\[\s*({EMOTION_NAME})\s*(?::\s*([^\]\s]*)\s*)?\]")
 _GESTURE_TAG = re.compile(rf"<\s*({GESTURE_NAME})\s*>")
 _BRACKETS = re.compile(r"[\[\]<>]")
 _SPACES = re.compile(r"\s+")
-_SPACE_BEFORE_PUNCT = re.compile(r"\s+([,.;:!?…])")
+_SPACE_BEFORE_PUNCT = re.compile(r"\s+([,.;:!?…，。！？；：、])")
+#: Chinese is written without spaces: none is left between two Chinese characters (or Chinese punctuation and one).
+_CHINESE = CJK.pattern[1:-1] + "，。！？；：、“”‘’（）《》「」『』…"
+_SPACE_IN_CHINESE = re.compile(rf"(?<=[{_CHINESE}])\s+(?=[{_CHINESE}])")
 _NUMBER = re.compile(INTENSITY)
 
 
@@ -125,8 +128,9 @@ def _intensity(raw: str | None, position: int) -> float:
 
 
 def tidy(text: str) -> str:
-    """Spaces collapsed, none before punctuation, none at the ends: the text left where tags were taken out."""
-    return _SPACE_BEFORE_PUNCT.sub(r"\1", _SPACES.sub(" ", text)).strip()
+    """Spaces collapsed, none before punctuation, none between Chinese characters ("你好[happy]朋友": 你好朋友), none
+    at the ends: the text left where tags were taken out."""
+    return _SPACE_IN_CHINESE.sub("", _SPACE_BEFORE_PUNCT.sub(r"\1", _SPACES.sub(" ", text))).strip()
 
 
 def parse_tags(text: str, gestures: Collection[str] | None = None) -> Script:

@@ -11,15 +11,21 @@ and speeds, each with its own phoneme timings as ground truth.
 from __future__ import annotations
 
 import ctypes
+import functools
+import logging
 import re
 import threading
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
 
 from models.face.visemes import viseme_of
-from models.tts import PhonemeSpan, SpeechSegment, VoiceStyle, WordSpan, sentences_of, words_of
+from models.tts import CJK, PhonemeSpan, SpeechSegment, VoiceStyle, WordSpan, said_pieces, sentences_of, words_of
+from models.tts.chinese_text import has_chinese, is_chinese_voice, speakable, spoken_words, syllable_weights
+
+log = logging.getLogger(__name__)
 
 _OUTPUT_SYNCHRONOUS = 0x02
 _PHONEME_EVENTS, _PHONEME_IPA = 0x0001, 0x0002
@@ -210,36 +216,116 @@ def _split_pauses(spans: tuple[PhonemeSpan, ...], audio: np.ndarray, sample_rate
     return tuple(out)
 
 
-def _word_spans(text: str, events: list[tuple[int, int, int, str]], duration: float) -> tuple[WordSpan, ...]:
-    """Word spans from espeak-ng's word events (one per word, at its start); a word lasts until the next."""
+def _word_spans(text: str, events: list[tuple[int, int, int, str]], duration: float,
+                said: str, unsaid: str = "", spans: tuple[PhonemeSpan, ...] = ()) -> tuple[WordSpan, ...]:
+    """Word spans of the written `text`: from espeak-ng's word events for the `said` text (one per word, at its
+    start) when they are the written words; a Chinese text's words at the syllables it said for them
+    (`_syllable_onsets`); else spread over the audio by how long each is said. A word lasts until the next."""
+    weights = syllable_weights(text, unsaid)
     starts = [ms / 1000.0 for kind, ms, _, _ in events if kind == _EVENT_WORD]
-    words = words_of(text)
-    if len(starts) != len(words):
-        # Numbers and abbreviations are spoken as several words, and espeak-ng cuts Chinese into words its own way:
-        # spread the words over the audio by their length (a Chinese character is a syllable).
-        lengths = np.array([len(w) for w in words], dtype=np.float64)
-        before = np.concatenate([[0.0], np.cumsum(lengths)[:-1]])
-        starts = [float(t) for t in duration * before / max(lengths.sum(), 1.0)]
-    ends = [*starts[1:], duration]
-    return tuple(WordSpan(w, s, max(e, s)) for w, s, e in zip(words, starts, ends, strict=True))
+    if len(starts) != len(weights) or said != text:
+        # Numbers and abbreviations are spoken as several words, espeak-ng cuts Chinese into words its own way, and
+        # a rewritten Chinese text ("¥129" said 一百二十九元) has other words.
+        before = np.concatenate([[0.0], np.cumsum([w for _, w in weights])[:-1]])
+        onsets = _syllable_onsets(spans) if has_chinese(text) else []
+        total = sum(w for _, w in weights)
+        if onsets and len(onsets) == round(total) and abs(total - round(total)) < 1e-6:
+            # Each word starts where its first syllable does (the first word at 0: the take's audio is covered).
+            starts = [0.0, *np.interp(before[1:], np.arange(len(onsets)), onsets).tolist()]
+        else:  # spread by how long each is said: its length, in Chinese its syllables
+            starts = [float(t) for t in duration * before / max(total, 1.0)]
+    ends = [*starts[1:], duration][: len(starts)]
+    return tuple(WordSpan(w, s, max(e, s)) for (w, _), s, e in zip(weights, starts, ends, strict=True))
+
+
+#: The first letters of espeak-ng's vowel phonemes: a syllable's nucleus.
+_VOWELS = frozenset("aeiouyəɑɛæɔɤʊɯɪʌøœɐ")
+#: The consonants that end a Mandarin syllable (before a consonant or a pause): 饭 f-a-n, 上 s.-ɑ-ŋ.
+_CODAS = frozenset({"n", "ŋ", "ɻ"})
+
+
+def _syllable_onsets(spans: tuple[PhonemeSpan, ...]) -> list[float]:
+    """When each syllable of a Mandarin utterance starts, from its phoneme spans: one a vowel (its nucleus),
+    starting at the consonants before it back to a pause or the vowel before, less that vowel's coda (n or ŋ not
+    right before this vowel: 天 th-iɛ-n | 的 t-ə; 你 n-i)."""
+    vowel = [s.viseme != "sil" and s.phoneme.lstrip("ˈˌ")[:1] in _VOWELS for s in spans]
+    onsets = []
+    for i, is_vowel in enumerate(vowel):
+        if not is_vowel:
+            continue
+        first = i
+        while first > 0 and not vowel[first - 1] and spans[first - 1].viseme != "sil":
+            coda = spans[first - 1].phoneme in _CODAS and first - 1 < i - 1 and first > 1 and vowel[first - 2]
+            if coda:
+                break
+            first -= 1
+        onsets.append(spans[first].start)
+    return onsets
+
+
+#: What espeak-ng's cmn voice says for a character it has no entry for (before spelling out its code point:
+#: 𠮷 U+20BB7 is "U 2 0 B B 7").
+_UNKNOWN_CHARACTER = "əː1"
+
+
+def sayable(text: str, voice: str) -> tuple[str, str]:
+    """What an espeak-ng voice (or a Piper voice, which phonemizes with it) says for a text, and the characters
+    it leaves out. A Chinese voice (`is_chinese_voice`) says a Chinese text's numbers, prices and dates the
+    Chinese way (`speakable`), and leaves out (logged) what it would otherwise spell out: a Chinese character it has
+    no reading for (its code point: 𠮷 is "U 2 0 B B 7") and letters of scripts other than Chinese and Latin (kana
+    are "Japanese letter", Cyrillic "Cyrillic P"). Any other voice says the text as written."""
+    if not is_chinese_voice(voice):
+        return text, ""
+    unknown = "".join(dict.fromkeys(c for c in text if _foreign(c) or (CJK.match(c) and not _knows(voice, c))))
+    if unknown:
+        log.warning("voice cannot say these characters: left out", extra={"voice": voice, "characters": unknown})
+        text = re.sub(f"[{re.escape(unknown)}]", "", text)
+    return speakable(text), unknown
+
+
+def _foreign(character: str) -> bool:
+    """A letter of a script other than Chinese and Latin (kana, hangul, Cyrillic, Greek, ...)."""
+    return character.isalpha() and not CJK.match(character) and "LATIN" not in unicodedata.name(character, "LATIN")
+
+
+@functools.cache
+def _knows(voice: str, character: str) -> bool:
+    """Whether an espeak-ng voice has a reading for a Chinese character (asked once per voice and character)."""
+    library = _Library.get()
+    with library.lock:
+        words = library.phonemes(character, voice)
+    return bool(words) and words[0][:1] != [_UNKNOWN_CHARACTER]
 
 
 def espeak_segment(text: str, settings: EspeakSettings = EspeakSettings()) -> SpeechSegment:
-    """One utterance spoken by espeak-ng, with its phoneme and word timings."""
+    """One utterance spoken by espeak-ng, with its phoneme and word timings; the words are the written ones,
+    whatever the voice says for them (`sayable`)."""
+    return _segment(text, *sayable(text, settings.voice), settings)
+
+
+def _segment(text: str, said: str, unsaid: str, settings: EspeakSettings) -> SpeechSegment:
     library = _Library.get()
     with library.lock:
-        pcm, events = library.speak(text, settings)
+        pcm, events = library.speak(said, settings)
     audio = pcm.astype(np.float32) / 32768.0
     duration = len(audio) / library.sample_rate
     spans = _split_pauses(_spans(events, duration), audio, library.sample_rate)
-    return SpeechSegment(text, audio, library.sample_rate, spans, _word_spans(text, events, duration))
+    words = _word_spans(text, events, duration, said, unsaid, spans)
+    return SpeechSegment(text, audio, library.sample_rate, spans, words)
 
 
 def phonemize(text: str, voice: str = "en-us") -> list[tuple[str, list[str]]]:
     """Each word of a text (`words_of`) with the IPA phonemes espeak-ng says for it, the symbols of its phoneme
     events (and of Piper's phonemizer). A word espeak-ng speaks as several ("25": twenty five) gets all of their
-    phonemes; one it does not speak gets none. Raises ValueError for an unknown voice."""
+    phonemes; one it does not speak gets none. A Chinese voice says a Chinese text's words as `sayable` does
+    ("129" in "¥129": 一百二十九元). Raises ValueError for an unknown voice."""
     library = _Library.get()
+    if is_chinese_voice(voice) and has_chinese(text):
+        unsaid = sayable(text, voice)[1]
+        drop = re.compile(f"[{re.escape(unsaid)}]") if unsaid else None
+        pairs = [(word, drop.sub("", said) if drop else said) for word, said in spoken_words(text)]
+        with library.lock:
+            return [(word, sum(library.phonemes(said, voice), [])) for word, said in pairs]
     words = words_of(text)
     with library.lock:
         spoken = library.phonemes(text, voice)
@@ -260,8 +346,11 @@ class EspeakVoice:
         self.name = f"espeak-ng:{settings.voice}"
 
     def synthesize(self, text: str, style: VoiceStyle = VoiceStyle()) -> Iterator[SpeechSegment]:
+        """One segment per sentence, of what the voice can say (`said_pieces`: a sentence with nothing to say is
+        left out; VoiceError when the only words were characters without a reading)."""
         rate = self.settings.rate / (style.length_scale or 1.0)
         settings = EspeakSettings(self.settings.voice, int(rate), self.settings.pitch, self.settings.pitch_range,
                                   int(self.settings.volume * style.volume))
-        for sentence in sentences_of(text):
-            yield espeak_segment(sentence, settings)
+        for sentence, said, left_out in said_pieces(self.name, sentences_of(text),
+                                                    lambda piece: sayable(piece, settings.voice)):
+            yield _segment(sentence, said, left_out, settings)

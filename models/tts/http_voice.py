@@ -7,6 +7,9 @@ the first clause plays while the server says the rest. Audio is resampled to the
 to mono. Every failure is a `VoiceError` naming the endpoint: refused, timed out, an HTTP error with the
 server's own text, a body that is not audio; a response cut off mid-line first yields the audio it brought.
 
+The text goes as written, Chinese included: a producer's server normalizes its own numbers and dates (ours,
+`models.tts.chinese_text`, is for the voices we phonemize; docs/voices.md#chinese-text).
+
 Synchronous on purpose (urllib, no extra dependency): `synthesize` runs in the sidecar's voice worker thread.
 """
 

@@ -29,9 +29,12 @@ from models.tts import (
     SpeechSegment,
     VoiceStyle,
     WordSpan,
+    said_pieces,
     split_for_streaming,
     words_of,
 )
+from models.tts.chinese_text import has_chinese, is_chinese_voice, speakable, syllable_weights
+from models.tts.espeak_voice import sayable
 
 log = logging.getLogger(__name__)
 
@@ -109,13 +112,14 @@ class PiperTTS:
                                                **{f"{k}_ms": round(v * 1e3, 1) for k, v in medians.items()}})
 
     def synthesize(self, text: str, style: VoiceStyle = VoiceStyle()) -> Iterator[SpeechSegment]:
-        """Yield one segment per clause or sentence; each is synthesized only when asked for."""
+        """Yield one segment per clause or sentence; each is synthesized only when asked for (`said_pieces`: a
+        piece with nothing to say is left out; VoiceError when the only words were characters without a reading)."""
         from piper import SynthesisConfig
 
         config = SynthesisConfig(length_scale=style.length_scale, noise_scale=style.noise_scale,
                                  noise_w_scale=style.noise_w_scale, volume=style.volume)
-        for piece in split_for_streaming(text):
-            for chunk in self._voice.synthesize(piece, syn_config=config, include_alignments=True):
+        for piece, said, left_out in said_pieces(self.name, split_for_streaming(text), self._sayable):
+            for chunk in self._voice.synthesize(said, syn_config=config, include_alignments=True):
                 if chunk.phoneme_alignments is None:
                     raise RuntimeError(f"voice {self.name} gives no phoneme alignments; "
                                        "use a Piper voice exported with durations")
@@ -125,11 +129,34 @@ class PiperTTS:
                 phonemes = phoneme_spans(aligned, self.sample_rate)
                 yield SpeechSegment(
                     text=piece, audio=chunk.audio_float_array, sample_rate=self.sample_rate,
-                    phonemes=phonemes, words=self._word_spans(piece, phonemes),
+                    phonemes=phonemes, words=self._word_spans(piece, phonemes, left_out),
                 )
 
-    def _word_spans(self, text: str, phonemes: Sequence[PhonemeSpan]) -> tuple[WordSpan, ...]:
+    @property
+    def chinese(self) -> bool:
+        """Whether the voice speaks Chinese (its espeak-ng voice is cmn, yue..., or it reads pinyin): its Chinese
+        text is said through `speakable`."""
+        config = self._voice.config
+        return config.phoneme_type == "pinyin" or is_chinese_voice(config.espeak_voice)
+
+    def _sayable(self, text: str) -> tuple[str, str]:
+        """What the voice says for a text and the characters it leaves out (`espeak_voice.sayable`; a pinyin voice
+        has its own dictionary: nothing is left out)."""
+        config = self._voice.config
+        if not self.chinese:
+            return text, ""
+        if config.phoneme_type == "espeak":
+            return sayable(text, config.espeak_voice)
+        return speakable(text), ""
+
+    def _word_spans(self, text: str, phonemes: Sequence[PhonemeSpan], unsaid: str = "") -> tuple[WordSpan, ...]:
         groups = phoneme_word_groups(phonemes)
+        if self.chinese and has_chinese(text):
+            # The voice's pauses are not jieba's words, and what it says is not what is written ("¥129"):
+            # the written words share the spoken time by their syllables.
+            weights = syllable_weights(text, unsaid)
+            spread = _spread(groups, [w for _, w in weights])
+            return tuple(WordSpan(w, start, end) for (w, _), (start, end) in zip(weights, spread, strict=True))
         words = words_of(text)
         if len(words) != len(groups):
             counts = [max(1, len([g for g in self._groups_of(w) if g])) for w in words]
@@ -140,7 +167,7 @@ class PiperTTS:
                     at += n
                 groups = merged
             else:
-                groups = _spread(groups, words)
+                groups = _spread(groups, [len(w) for w in words])
         return tuple(WordSpan(word, start, end) for word, (start, end) in zip(words, groups, strict=True))
 
     def _groups_of(self, word: str) -> list[str]:
@@ -260,11 +287,11 @@ def phoneme_word_groups(phonemes: Sequence[PhonemeSpan]) -> list[tuple[float, fl
     return groups
 
 
-def _spread(groups: list[tuple[float, float]], words: list[str]) -> list[tuple[float, float]]:
-    """Share the spoken time among words by their length when espeak grouped them differently."""
-    if not words:
+def _spread(groups: list[tuple[float, float]], weights: list[float]) -> list[tuple[float, float]]:
+    """Share the spoken time among words by their weights (length; syllables in Chinese) when espeak grouped them
+    differently."""
+    if not weights:
         return []
     start, end = (groups[0][0], groups[-1][1]) if groups else (0.0, 0.0)
-    weights = np.cumsum([0] + [len(w) for w in words], dtype=np.float64)
-    edges = start + (end - start) * weights / weights[-1]
+    edges = start + (end - start) * np.cumsum([0.0, *weights]) / max(sum(weights), 1e-9)
     return [(float(a), float(b)) for a, b in zip(edges[:-1], edges[1:], strict=True)]
