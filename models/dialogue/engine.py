@@ -21,6 +21,7 @@ from models.dialogue.moderation import check_chat_text, screen
 from models.dialogue.persona import FAQ, FunFact, Persona, Product
 from models.dialogue.retrieval import Hit, KnowledgeIndex, tokens
 from models.dialogue.tags import emotion_tag, gesture_tag, strip_tags
+from models.tts import sentences_of
 
 
 @dataclass(frozen=True)
@@ -105,12 +106,17 @@ _COMPLIMENT = re.compile(
     r"your (?:voice|smile|hair|outfit|style) is)\b", re.IGNORECASE)
 _THANKS = re.compile(r"\b(?:thank(?:s| you)|thx|appreciate it)\b", re.IGNORECASE)
 _GREETING = re.compile(r"^\W*(?:hi|hello|hey|hiya|yo|good (?:morning|afternoon|evening)|greetings)\b", re.IGNORECASE)
+# Chinese words have no spaces around them: the Chinese alternatives match anywhere, without \b.
 _QUESTION = re.compile(
     r"\?|^\W*(?:what|how|who|when|where|why|which|is|are|do|does|did|can|could|will|would|should|tell me|"
-    r"explain)\b|\b(?:tell me|wondering|want to know|curious)\b", re.IGNORECASE)
+    r"explain)\b|\b(?:tell me|wondering|want to know|curious)\b|"
+    r"？|吗|什么|怎么|怎样|多少|几|哪|谁|为什么|为啥|是否|能不能|可不可以|有没有|是不是|会不会|请问|告诉我|想知道|好奇",
+    re.IGNORECASE)
 _PRODUCT = re.compile(
     r"\b(?:how much|price[sd]?|pricing|cost(?:s|ing)?|buy(?:ing)?|purchase|order|sell(?:ing)?|sold|merch|"
-    r"merchandise|shop|store|in stock|afford|for sale)\b", re.IGNORECASE)
+    r"merchandise|shop|store|in stock|afford|for sale)\b|"
+    r"多少钱|几块钱|多少块|价格|价钱|售价|定价|卖|买|下单|周边|商品|小店|商店|店里|"
+    r"有货|库存|贵不贵|便宜", re.IGNORECASE)
 
 Mood = Literal["sad", "grief", "compliment", "thanks", "greeting"]
 
@@ -146,15 +152,42 @@ def _without(pattern: re.Pattern[str], text: str) -> str:
 CATALOGUE_NAMED = 8
 CATALOGUE_FEATURED = 3
 CATALOGUE_KINDS = 3
-_SENTENCES = re.compile(r"(?<=[.!?])\s+")
 
 
 def retrieval_query(text: str) -> str:
     """The part of a message to look up: its questions when it also says other things ("I'm sad, we lost.
-    Why are pucks frozen?"), so the bad news does not steer the search."""
-    parts = _SENTENCES.split(text)
+    Why are pucks frozen?", "我们输了，好难过。冰球为什么要冷冻？"), so the bad news does not steer the search."""
+    parts = sentences_of(text)
     questions = [p for p in parts if is_question(p)]
     return " ".join(questions) if questions and len(parts) > 1 else text
+
+
+@dataclass(frozen=True)
+class Wording:
+    """The few words the engine writes itself, in the persona's language (everything else she says is her own
+    phrases and her knowledge as written)."""
+
+    price: str  # placeholders {product} and {price}
+    catalogue: str  # {names}
+    summary: str  # {count} and {names}
+    ask_about: str  # {kinds}
+    comma: str
+    conjunctions: dict[str, str]  # "and" / "or" with the spaces they need
+
+    def listed(self, names: list[str], conjunction: str = "and") -> str:
+        """Names as a list is said: "A, B and C", "A、B和C"."""
+        if len(names) == 1:
+            return names[0]
+        return f"{self.comma.join(names[:-1])}{self.conjunctions[conjunction]}{names[-1]}"
+
+
+WORDING = {
+    "en": Wording("You can get the {product} for {price}.", "We have the {names}.",
+                  "We have {count} products, among them the {names}.", "Ask me about {kinds}, or any product by name.",
+                  ", ", {"and": " and ", "or": " or "}),
+    "zh": Wording("{product}只要{price}。", "我们有{names}。", "我们一共有{count}件商品，比如{names}。",
+                  "可以问我{kinds}，或者直接说商品的名字。", "、", {"and": "和", "or": "或"}),
+}
 
 
 class RetrievalEngine(DialogueEngine):
@@ -164,8 +197,9 @@ class RetrievalEngine(DialogueEngine):
 
     def __init__(self, persona: Persona, index: KnowledgeIndex | None = None) -> None:
         self.persona = persona
-        self.index = index if index is not None else KnowledgeIndex(persona.knowledge)
+        self.index = index if index is not None else KnowledgeIndex(persona.knowledge, language=persona.language)
         self._turn = 0  # rotates the persona's phrase variants so repeated answers do not sound canned
+        self.wording = WORDING[persona.language]
 
     async def reply(self, turn: ChatTurn, history: DialogueHistory | None = None) -> AsyncIterator[ReplyEvent]:
         check_chat_text(turn.text)
@@ -265,8 +299,8 @@ class RetrievalEngine(DialogueEngine):
         intro = self._phrase("product_intro", variant, product=product.name)
         action = self._phrase("call_to_action", variant, product=product.name, price=price)
         return [
-            Sentence(f"{emotion_tag('excited')} {intro} {gesture_tag('present_product')} You can get the "
-                     f"{product.name} for {price}.", (product.id,), product),
+            Sentence(f"{emotion_tag('excited')} {intro} {gesture_tag('present_product')} "
+                     f"{self.wording.price.format(product=product.name, price=price)}", (product.id,), product),
             Sentence(product.description, (product.id,), product),
             Sentence(f"{gesture_tag('point')} {action}", (), product),
         ]
@@ -283,16 +317,13 @@ class RetrievalEngine(DialogueEngine):
             return [Sentence(f"{emotion_tag('thinking')} {gesture_tag('shrug')} {self._phrase('unknown')}")]
         intro = Sentence(f"{emotion_tag('excited')} {gesture_tag('present_product')} {self._phrase('catalogue')}")
         if len(products) <= CATALOGUE_NAMED:
-            return [intro, Sentence(f"We have the {_listed([p.name for p in products])}.",
-                                    tuple(p.id for p in products))]
+            names = self.wording.listed([p.name for p in products])
+            return [intro, Sentence(self.wording.catalogue.format(names=names), tuple(p.id for p in products))]
         featured = products[:CATALOGUE_FEATURED]
-        summary = [intro, Sentence(f"We have {len(products)} products, among them the "
-                                   f"{_listed([p.name for p in featured])}.", tuple(p.id for p in featured))]
+        summary = [intro, Sentence(self.wording.summary.format(
+            count=len(products), names=self.wording.listed([p.name for p in featured])), tuple(p.id for p in featured))]
         kinds = Counter(tag for p in products for tag in p.tags).most_common(CATALOGUE_KINDS)
         if kinds:
-            summary.append(Sentence(f"Ask me about {_listed([k for k, _ in kinds], 'or')}, or any product by name."))
+            summary.append(Sentence(self.wording.ask_about.format(
+                kinds=self.wording.listed([k for k, _ in kinds], "or"))))
         return summary
-
-
-def _listed(names: list[str], conjunction: str = "and") -> str:
-    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} {conjunction} {names[-1]}"

@@ -215,8 +215,9 @@ def unknown_prices(text: str, persona: Persona) -> list[str]:
     wrong = []
     for match in _AMOUNT.finditer(text):
         symbol, amount = (match.group(1), match.group(2)) if match.group(1) else (match.group(4), match.group(3))
-        currency = _SYMBOL_CURRENCY.get(symbol.lower(), symbol.upper())
-        if (round(float(amount.replace(",", ".")), 2), currency) not in known:
+        # ¥ is the yen's sign and the yuan's (CNY prices print as ¥129): either matches.
+        currencies = ("JPY", "CNY") if symbol == "¥" else (_SYMBOL_CURRENCY.get(symbol.lower(), symbol.upper()),)
+        if all((round(float(amount.replace(",", ".")), 2), currency) not in known for currency in currencies):
             wrong.append(match.group(0))
     return wrong
 
