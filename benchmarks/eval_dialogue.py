@@ -75,7 +75,7 @@ def knowledge_entries(persona: Persona) -> list[Entry]:
 
 def persona_phrases(persona: Persona) -> set[str]:
     """Every phrase variant the persona may say, filled for every product (they state no fact)."""
-    phrases = set()
+    phrases: set[str] = set()
     for kind, variants in persona.phrases.items():
         for i in range(len(variants)):
             products = persona.knowledge.products or ()
@@ -154,7 +154,7 @@ def score(item: dict[str, Any], answer: str, seconds: float, fallbacks: list[str
     if kind in ("fact", "faq"):
         result.correct = expect in result.stated
     elif kind == "product":
-        product = persona.knowledge.product(expect)
+        product = persona.knowledge.product(str(expect))
         assert product is not None, expect
         result.correct = product.price_text in spoken and not unknown_prices(spoken, persona)
     elif kind == "none":
@@ -285,19 +285,19 @@ def main() -> None:
         return summaries
 
     summaries = asyncio.run(run_all())
-    header = f"{'engine':28s} {'sent ok':>9s} {'whole':>6s} {'grounded':>9s} {'numbers':>8s} {'answered':>9s} " \
+    header = f"{'engine':32s} {'sent ok':>9s} {'whole':>6s} {'grounded':>9s} {'numbers':>8s} {'answered':>9s} " \
              f"{'hedged':>7s} {'declined':>9s} {'decl/hedg':>9s} {'price':>7s} {'mood/mod':>9s} {'fallbk':>6s} " \
              f"{'p50 ms':>7s}"
     print(f"{len(questions)} held-out questions ({question_file.relative_to(ROOT)})\n{header}\n{'-' * len(header)}")
     for s in summaries:
         cells = {key: f"{s[key]['ok']}/{s[key]['of']}" for key in s if isinstance(s[key], dict) and "ok" in s[key]}
-        print(f"{s['engine']:28s} {cells['sentences_supported']:>9s} {cells['whole']:>6s} {cells['grounded']:>9s} "
+        print(f"{s['engine']:32s} {cells['sentences_supported']:>9s} {cells['whole']:>6s} {cells['grounded']:>9s} "
               f"{cells['numbers_grounded']:>8s} {cells['answered']:>9s} "
               f"{cells['answered_hedged']:>7s} {cells['declined']:>9s} {cells['declined_or_hedged']:>9s} "
               f"{cells['price_correct']:>7s} {cells['sentiment_moderation']:>9s} {s['fallbacks']:>6d} "
               f"{s['latency_ms']['p50']:>7.1f}")
         if s["fallbacks"]:
-            print(f"{'':28s} outcomes {s['outcomes']}, fallbacks {s['fallback_reasons']}")
+            print(f"{'':32s} outcomes {s['outcomes']}, fallbacks {s['fallback_reasons']}")
     if args.verbose:
         for s in summaries:
             for r in s["answers"]:

