@@ -224,3 +224,17 @@ def test_serve_with_the_chinese_persona_speaks_mandarin_and_searches_with_e5(tmp
     engine = build_engine(personas["xiaoxue"], embedder=object())
     assert isinstance(engine, RetrievalEngine)
     assert engine.index.model.name == "e5" and engine.index.backend == "embeddings"
+
+
+def test_chinese_questions_and_product_questions_are_recognised_and_yuan_prices_checked() -> None:
+    from models.dialogue.engine import is_product_question, is_question, retrieval_query
+    from models.dialogue.llm import unknown_prices
+
+    assert all(map(is_question, ["冰壶有多重", "你是真人吗", "谁拿了金牌", "速滑往哪个方向滑？"]))
+    assert not is_question("今天好开心。")
+    assert all(map(is_product_question, ["帽子多少钱", "你们卖什么", "我想买个保温杯", "价格是多少"]))
+    assert not is_product_question("冰壶有多重")
+    assert retrieval_query("我们队输了，好难过。冰球为什么要冷冻？") == "冰球为什么要冷冻？"
+    # ¥ is the yuan's sign too: the catalogue's CNY prices are known, an invented one is not.
+    assert unknown_prices("雪花针织帽只要¥89。", PERSONA) == []
+    assert unknown_prices("雪花针织帽只要¥99。", PERSONA) == ["¥99"]

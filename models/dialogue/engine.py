@@ -110,7 +110,7 @@ _GREETING = re.compile(r"^\W*(?:hi|hello|hey|hiya|yo|good (?:morning|afternoon|e
 _QUESTION = re.compile(
     r"\?|^\W*(?:what|how|who|when|where|why|which|is|are|do|does|did|can|could|will|would|should|tell me|"
     r"explain)\b|\b(?:tell me|wondering|want to know|curious)\b|"
-    r"？|吗|什么|怎么|怎样|多少|几|哪|谁|为什么|为啥|是否|能不能|可不可以|有没有|是不是|会不会|请问|告诉我|想知道|好奇",
+    r"？|吗|什么|怎么|怎样|多少|多[重大高远长久快深宽厚]|几|哪|谁|为什么|为啥|是否|能不能|可不可以|有没有|是不是|会不会|请问|告诉我|想知道|好奇",
     re.IGNORECASE)
 _PRODUCT = re.compile(
     r"\b(?:how much|price[sd]?|pricing|cost(?:s|ing)?|buy(?:ing)?|purchase|order|sell(?:ing)?|sold|merch|"
