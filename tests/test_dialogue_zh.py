@@ -232,7 +232,8 @@ def test_chinese_questions_and_product_questions_are_recognised_and_yuan_prices_
 
     assert all(map(is_question, ["冰壶有多重", "你是真人吗", "谁拿了金牌", "速滑往哪个方向滑？"]))
     assert not is_question("今天好开心。")
-    assert all(map(is_product_question, ["帽子多少钱", "你们卖什么", "我想买个保温杯", "价格是多少"]))
+    assert all(map(is_product_question, ["帽子多少钱", "你们卖什么", "我想买个保温杯", "价格是多少", "帽子多少錢"]))
+    assert is_question("冰墩墩是什麼動物") and is_question("你是真人嗎")  # traditional characters
     assert not is_product_question("冰壶有多重")
     assert retrieval_query("我们队输了，好难过。冰球为什么要冷冻？") == "冰球为什么要冷冻？"
     # ¥ is the yuan's sign too: the catalogue's CNY prices are known, an invented one is not.

