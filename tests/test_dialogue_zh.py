@@ -239,3 +239,34 @@ def test_chinese_questions_and_product_questions_are_recognised_and_yuan_prices_
     # ¥ is the yuan's sign too: the catalogue's CNY prices are known, an invented one is not.
     assert unknown_prices("雪花针织帽只要¥89。", PERSONA) == []
     assert unknown_prices("雪花针织帽只要¥99。", PERSONA) == ["¥99"]
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("tokens,reason", [
+    (["雪花针织帽只要", "八十九元！"], None),  # the catalogue's price, said in numerals: spoken
+    (["雪花针织帽只要", "九块九！"], "ungrounded_number"),  # an invented price in numerals
+    (["雪花针织帽只要¥9！"], "ungrounded_price"),
+    (["雪花针织帽是用纯金做的。"], "unsupported_claim"),
+])
+async def test_an_llm_answering_in_chinese_is_grounded_like_english(tokens: list[str], reason: str | None) -> None:
+    from models.dialogue.engine import Fallback, Sentence
+    from models.dialogue.llm import LLMConfig, LLMEngine, OpenAIChatSource
+    from tests.llm_double import FakeLLMServer, Script
+
+    fake = FakeLLMServer()
+    url = await fake.start()
+    fake.scripts.append(Script(tokens=tokens))
+    source = OpenAIChatSource()
+    retrieval = RetrievalEngine(PERSONA, KnowledgeIndex(PERSONA.knowledge, backend="bm25", language="zh"))
+    engine = LLMEngine(PERSONA, source, retrieval, LLMConfig(url=url, model="test-model"))
+    try:
+        events = [e async for e in engine.reply(ChatTurn("小明", "雪花针织帽多少钱？"))]
+    finally:
+        await source.aclose()
+        await fake.stop()
+    if reason is None:
+        assert [e.spoken for e in events if isinstance(e, Sentence)] == ["雪花针织帽只要八十九元！"]
+        assert not any(isinstance(e, Fallback) for e in events)
+    else:
+        assert isinstance(events[0], Fallback) and events[0].reason == reason
+        assert any("雪花针织帽只要¥89。" in e.spoken for e in events if isinstance(e, Sentence))
