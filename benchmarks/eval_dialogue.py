@@ -1,7 +1,8 @@
-"""Evaluate dialogue answers on the held-out questions in docs/eval/dialogue_questions.yaml.
+"""Evaluate dialogue answers on the held-out questions in docs/eval/dialogue_questions.yaml (the English sample
+persona) or docs/eval/dialogue_questions_zh.yaml (`--persona zh`, the Mandarin one).
 
-    PYTHONPATH=. .venv/bin/python benchmarks/eval_dialogue.py [--local] [--llm-url URL --llm-model NAME]
-        [--llm-first-sentence-s S] [--only-llm]
+    PYTHONPATH=. .venv/bin/python benchmarks/eval_dialogue.py [--persona en|zh] [--local]
+        [--llm-url URL --llm-model NAME] [--llm-first-sentence-s S] [--only-llm]
 
 Scores each engine (retrieval with embeddings, retrieval with BM25, and optionally an LLM) on:
 - grounded: answers in which every sentence is either one of the persona's own phrases or supported by one
@@ -18,7 +19,8 @@ Scores each engine (retrieval with embeddings, retrieval with BM25, and optional
 - whole: answers that reach the fan whole, i.e. not cut short after their first sentences (a partial fallback
   with nothing after it); for an LLM also how many it finished itself, how many were repaired by retrieval
   after some sentences, and how many retrieval answered from the start,
-and prints a table; JSON goes to benchmarks/results/dialogue_eval.json.
+and prints a table; JSON goes to benchmarks/results/dialogue_eval.json (dialogue_eval_zh.json for `--persona zh`).
+Chinese answers are judged the same way, on jieba's words and with Chinese numerals read as digits.
 """
 
 from __future__ import annotations
@@ -37,14 +39,19 @@ import yaml
 from benchmarks.common import write
 from models.dialogue.engine import ChatTurn, DialogueEngine, Fallback, RetrievalEngine
 from models.dialogue.llm import LLMConfig, LLMEngine, numbers_in, unknown_prices
-from models.dialogue.persona import Persona, load_default_persona
+from models.dialogue.persona import LANGUAGES, Persona, load_persona, sample_persona_path
 from models.dialogue.retrieval import KnowledgeIndex, tokens
 from models.dialogue.tags import strip_tags
+from models.tts import sentences_of
 
 ROOT = Path(__file__).resolve().parents[1]
 QUESTIONS = ROOT / "docs/eval/dialogue_questions.yaml"
-_SENTENCE = re.compile(r"(?<=[.!?])\s+")
-_NORM = re.compile(r"[^a-z0-9$€£¥.]+")
+#: Each sample persona's held-out questions and the results file they write.
+QUESTION_FILES = {"en": QUESTIONS, "zh": ROOT / "docs/eval/dialogue_questions_zh.yaml"}
+RESULTS = {"en": "dialogue_eval", "zh": "dialogue_eval_zh"}
+_NORM = re.compile(r"[^a-z0-9$€£¥.\u3400-\u9fff]+")
+#: Words of selling the engine's own price line adds ("You can get the X for $P.", "X只要¥P。").
+_SELLING = frozenset(tokens("get cost price priced sell buy 只要 卖 买 价格"))
 
 
 def _norm(text: str) -> str:
@@ -68,7 +75,7 @@ def knowledge_entries(persona: Persona) -> list[Entry]:
 
 def persona_phrases(persona: Persona) -> set[str]:
     """Every phrase variant the persona may say, filled for every product (they state no fact)."""
-    phrases = set()
+    phrases: set[str] = set()
     for kind, variants in persona.phrases.items():
         for i in range(len(variants)):
             products = persona.knowledge.products or ()
@@ -77,14 +84,14 @@ def persona_phrases(persona: Persona) -> set[str]:
                 if kind == "refusal":
                     values = {"topic": "that"}
                 text = persona.phrase(kind, i, **values)
-                phrases.update(_norm(s) for s in _SENTENCE.split(strip_tags(text)))
+                phrases.update(_norm(s) for s in sentences_of(strip_tags(text)))
     return phrases
 
 
 def supporting(sentence: str, question: str, entries: list[Entry]) -> list[str]:
     """Ids of knowledge items that support a sentence: its content words (beyond the question's and a few
     verbs of selling) lie within the item's words, and its numbers within the item's numbers."""
-    words = set(tokens(sentence)) - set(tokens(question)) - {"get", "cost", "price", "priced", "sell", "buy"}
+    words = set(tokens(sentence)) - set(tokens(question)) - _SELLING
     numbers = numbers_in(sentence)
     ids = []
     for entry in entries:
@@ -128,7 +135,7 @@ def score(item: dict[str, Any], answer: str, seconds: float, fallbacks: list[str
     q, kind, expect = item["q"], item["kind"], item.get("expect")
     result = Scored(q, kind, expect, answer, seconds, fallbacks)
     spoken = strip_tags(answer)
-    for sentence in (s for s in _SENTENCE.split(spoken) if s.strip()):
+    for sentence in sentences_of(spoken):
         result.sentences += 1
         if _norm(sentence) in phrases:
             result.hedged |= _norm(sentence) in partial_phrases
@@ -147,7 +154,7 @@ def score(item: dict[str, Any], answer: str, seconds: float, fallbacks: list[str
     if kind in ("fact", "faq"):
         result.correct = expect in result.stated
     elif kind == "product":
-        product = persona.knowledge.product(expect)
+        product = persona.knowledge.product(str(expect))
         assert product is not None, expect
         result.correct = product.price_text in spoken and not unknown_prices(spoken, persona)
     elif kind == "none":
@@ -159,8 +166,8 @@ def score(item: dict[str, Any], answer: str, seconds: float, fallbacks: list[str
     elif kind in ("injection", "forbidden"):
         phrase_kind = "injection" if kind == "injection" else "refusal"
         own = {_norm(s) for i in range(len(persona.phrases[phrase_kind]))
-               for s in _SENTENCE.split(strip_tags(persona.phrase(phrase_kind, i, topic="that")))}
-        result.correct = not result.stated and any(_norm(s) in own for s in _SENTENCE.split(spoken))
+               for s in sentences_of(strip_tags(persona.phrase(phrase_kind, i, topic="that")))}
+        result.correct = not result.stated and any(_norm(s) in own for s in sentences_of(spoken))
     return result
 
 
@@ -231,17 +238,22 @@ def main() -> None:
     parser.add_argument("--only-llm", action="store_true", help="skip the two retrieval engines' own rows")
     parser.add_argument("--local", action="store_true", help="evaluate the local SmolLM2 model (llama-cpp)")
     parser.add_argument("--verbose", action="store_true", help="print every answer that failed a check")
+    parser.add_argument("--persona", choices=LANGUAGES, default="en",
+                        help="the sample persona and its question set: en (Aurora) or zh (Xiaoxue, Mandarin)")
     args = parser.parse_args()
 
-    persona = load_default_persona()
-    questions = yaml.safe_load(QUESTIONS.read_text(encoding="utf-8"))["questions"]
+    persona = load_persona(sample_persona_path(args.persona))
+    question_file = QUESTION_FILES[args.persona]
+    questions = yaml.safe_load(question_file.read_text(encoding="utf-8"))["questions"]
     entries, phrases = knowledge_entries(persona), persona_phrases(persona)
-    partial = {_norm(s) for v in persona.phrases["partial"] for s in _SENTENCE.split(v)}
+    partial = {_norm(s) for v in persona.phrases["partial"] for s in sentences_of(v)}
 
-    embedded = RetrievalEngine(persona, KnowledgeIndex(persona.knowledge, backend="auto"))
+    embedded = RetrievalEngine(persona, KnowledgeIndex(persona.knowledge, backend="auto", language=persona.language))
     engines: list[tuple[str, DialogueEngine]] = [
-        (f"retrieval ({embedded.index.backend})", embedded),
-        ("retrieval (bm25)", RetrievalEngine(persona, KnowledgeIndex(persona.knowledge, backend="bm25"))),
+        (f"retrieval ({embedded.index.backend}: {embedded.index.model.name})"
+         if embedded.index.backend == "embeddings" else "retrieval (bm25, no embeddings)", embedded),
+        ("retrieval (bm25)", RetrievalEngine(persona, KnowledgeIndex(persona.knowledge, backend="bm25",
+                                                                     language=persona.language))),
     ]
     if args.local:
         from models.dialogue.llm import LlamaCppSource
@@ -273,27 +285,28 @@ def main() -> None:
         return summaries
 
     summaries = asyncio.run(run_all())
-    header = f"{'engine':28s} {'sent ok':>9s} {'whole':>6s} {'grounded':>9s} {'numbers':>8s} {'answered':>9s} " \
+    header = f"{'engine':32s} {'sent ok':>9s} {'whole':>6s} {'grounded':>9s} {'numbers':>8s} {'answered':>9s} " \
              f"{'hedged':>7s} {'declined':>9s} {'decl/hedg':>9s} {'price':>7s} {'mood/mod':>9s} {'fallbk':>6s} " \
              f"{'p50 ms':>7s}"
-    print(f"{len(questions)} held-out questions ({QUESTIONS.relative_to(ROOT)})\n{header}\n{'-' * len(header)}")
+    print(f"{len(questions)} held-out questions ({question_file.relative_to(ROOT)})\n{header}\n{'-' * len(header)}")
     for s in summaries:
         cells = {key: f"{s[key]['ok']}/{s[key]['of']}" for key in s if isinstance(s[key], dict) and "ok" in s[key]}
-        print(f"{s['engine']:28s} {cells['sentences_supported']:>9s} {cells['whole']:>6s} {cells['grounded']:>9s} "
+        print(f"{s['engine']:32s} {cells['sentences_supported']:>9s} {cells['whole']:>6s} {cells['grounded']:>9s} "
               f"{cells['numbers_grounded']:>8s} {cells['answered']:>9s} "
               f"{cells['answered_hedged']:>7s} {cells['declined']:>9s} {cells['declined_or_hedged']:>9s} "
               f"{cells['price_correct']:>7s} {cells['sentiment_moderation']:>9s} {s['fallbacks']:>6d} "
               f"{s['latency_ms']['p50']:>7.1f}")
         if s["fallbacks"]:
-            print(f"{'':28s} outcomes {s['outcomes']}, fallbacks {s['fallback_reasons']}")
+            print(f"{'':32s} outcomes {s['outcomes']}, fallbacks {s['fallback_reasons']}")
     if args.verbose:
         for s in summaries:
             for r in s["answers"]:
                 if not (r["correct"] and r["grounded"] and r["numbers_ok"]):
                     print(f"[{s['engine']}] {r['kind']} {r['q']!r} -> {r['answer']!r} "
                           f"(stated {r['stated']}, unsupported {r['unsupported']})")
-    path = write("dialogue_eval_llm" if args.only_llm else "dialogue_eval",
-                 {"questions": len(questions), "question_file": str(QUESTIONS.relative_to(ROOT)), "engines": summaries})
+    name = RESULTS[args.persona] + ("_llm" if args.only_llm else "")
+    path = write(name, {"questions": len(questions), "question_file": str(question_file.relative_to(ROOT)),
+                        "persona": persona.name, "language": persona.language, "engines": summaries})
     print(f"wrote {path.relative_to(ROOT)}")
 
 

