@@ -244,6 +244,8 @@ def test_emoji_only_messages_merge_only_with_the_same_emoji() -> None:
     ("好想哭", ["sad"], False),
     ("爱了爱了", ["compliment"], False),
     ("你真漂亮", ["compliment"], False),
+    ("您是特别专业的主播", ["compliment"], False),  # 是 before the adverb
+    ("主播真是太可爱了", ["compliment"], False),
     ("主播好可爱", ["compliment"], False),
     ("你好美！", ["compliment"], False),  # "you are so beautiful", not a hello
     ("喜欢你，666", ["compliment"], False),

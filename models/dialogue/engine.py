@@ -132,7 +132,7 @@ _ZH_GRIEF = re.compile(rf"{_ZH_DEATH}|心碎")
 #: What a fan calls the host (and her voice) when paying a compliment; not after 你好 in a greeting.
 _ZH_PRAISE = r"漂亮|美|好看|可爱|厉害|棒|帅|有趣|幽默|聪明|温柔|甜|萌|酷|专业|有才|好听"
 _ZH_COMPLIMENT = re.compile(
-    rf"(?:你|您|主播|声音|笑容|衣服|发型)(?:真|好|太|很|超|特别|非常|最)?(?:的)?(?:是)?(?:{_ZH_PRAISE})|"
+    rf"(?:你|您|主播|声音|笑容|衣服|发型)(?:是|真是)?(?:真|好|太|很|超|特别|非常|最)?(?:的)?(?:是)?(?:{_ZH_PRAISE})|"
     rf"(?:真|好|太|超)(?:{_ZH_PRAISE})|(?:喜欢|爱|爱死|支持)(?:你|您|主播|这个直播|你的直播)|爱了|铁粉|忠实粉丝|"
     r"666|yyds|绝绝子|❤|♥|💕|💖|💗|💓|😍|🥰|😘|👍")
 _ZH_THANKS = re.compile(r"谢谢|感谢|多谢|谢啦|谢了|辛苦了|3q")
