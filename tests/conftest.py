@@ -8,13 +8,16 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
 
 import onnxruntime
 import pytest
+import pytest_asyncio
+
+from tests.llm_double import FakeLLMServer
 
 ROOT = Path(__file__).resolve().parents[1]
 #: onnxruntime-gpu is installed: the voice may run on CUDA (models/device.py).
@@ -121,3 +124,12 @@ def _root_logging_restored() -> Iterator[None]:
     for handler in root.handlers[:]:
         if isinstance(handler.formatter, (JsonFormatter, TextFormatter)):
             root.removeHandler(handler)
+
+
+@pytest_asyncio.fixture
+async def llm_server() -> AsyncIterator[tuple[FakeLLMServer, str]]:
+    """A scripted OpenAI-compatible server on a free port (tests/llm_double.py) and its URL."""
+    fake = FakeLLMServer()
+    url = await fake.start()
+    yield fake, url
+    await fake.stop()

@@ -3,11 +3,9 @@ traditional, full-width and mixed with English, while English messages are treat
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-import pytest_asyncio
 
 from models.dialogue.chat_queue import ChatQueue, similarity
 from models.dialogue.engine import (
@@ -322,13 +320,6 @@ def test_joined_writes_chinese_without_spaces_and_english_with_them() -> None:
 
 # -- the LLM path -----------------------------------------------------------------------------------------------
 
-
-@pytest_asyncio.fixture
-async def llm_server() -> AsyncIterator[tuple[FakeLLMServer, str]]:
-    fake = FakeLLMServer()
-    url = await fake.start()
-    yield fake, url
-    await fake.stop()
 
 
 async def _llm_reply(url: str, engine: RetrievalEngine, text: str) -> list[Sentence | Fallback]:

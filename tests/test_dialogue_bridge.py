@@ -8,7 +8,6 @@ import json
 from pathlib import Path
 
 import pytest
-import pytest_asyncio
 
 from bridge.dialogue import Dialogue
 from bridge.performer import VirtualClock
@@ -22,7 +21,7 @@ from models.dialogue.llm import LLMConfig, LLMEngine, OpenAIChatSource
 from models.dialogue.persona import load_default_persona
 from models.dialogue.retrieval import KnowledgeIndex
 from models.dialogue.show import load_rundown
-from tests.llm_double import FakeLLMServer, Script
+from tests.llm_double import Script
 
 ROOT = Path(__file__).resolve().parents[1]
 PERSONA = load_default_persona()
@@ -123,13 +122,6 @@ def test_queue_ops(voice, retrieval) -> None:  # noqa: ANN001
     listing = rig.dialogue.queue_op("host", "release", None)
     assert listing["answering"] == reply["queue_id"]
 
-
-@pytest_asyncio.fixture
-async def llm_server():  # noqa: ANN201
-    fake = FakeLLMServer()
-    url = await fake.start()
-    yield fake, url
-    await fake.stop()
 
 
 @pytest.mark.asyncio

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
 
 import pytest
-import pytest_asyncio
 
 from models.dialogue.engine import ChatTurn, Fallback, RetrievalEngine, Sentence
 from models.dialogue.history import DialogueHistory
@@ -24,7 +22,7 @@ from models.dialogue.llm import (
 from models.dialogue.persona import load_default_persona
 from models.dialogue.retrieval import KnowledgeIndex
 from models.face.emotion import EMOTIONS
-from tests.llm_double import CloseDelimitedServer, FakeLLMServer, Script
+from tests.llm_double import CloseDelimitedServer, Script
 
 PERSONA = load_default_persona()
 
@@ -34,13 +32,6 @@ def retrieval() -> RetrievalEngine:
     # BM25 keeps this file fast; embeddings are covered in test_dialogue_retrieval.py.
     return RetrievalEngine(PERSONA, KnowledgeIndex(PERSONA.knowledge, backend="bm25"))
 
-
-@pytest_asyncio.fixture
-async def llm_server() -> AsyncIterator[tuple[FakeLLMServer, str]]:
-    fake = FakeLLMServer()
-    url = await fake.start()
-    yield fake, url
-    await fake.stop()
 
 
 async def collect(engine: LLMEngine, text: str, history: DialogueHistory | None = None,
