@@ -73,6 +73,17 @@ def test_instructions_go_only_to_a_server_configured_to_take_them(speech_server:
     assert "instructions" not in body and "Authorization" not in headers
 
 
+def test_a_mandarin_line_goes_to_the_server_as_written_in_its_chinese_sentences(
+        speech_server: SpeechServerDouble) -> None:
+    # A producer's own Mandarin voice: the server gets the text as written (it reads its own numbers and prices),
+    # cut at 。！？ and a short first clause at ，, with no spaces added; each piece comes back as audio.
+    line = "大家好，欢迎来到直播间！这顶帽子只要¥129，２件再减10元。"
+    segments = list(voice_for(speech_server, "pcm").synthesize(line))
+    sent = [body["input"] for _, body, _ in speech_server.requests]
+    assert sent == ["大家好，", "欢迎来到直播间！", "这顶帽子只要¥129，２件再减10元。"] == split_for_streaming(line)
+    assert [s.text for s in segments] == sent and all(s.num_samples > 0 for s in segments)
+
+
 # -- audio as it comes -----------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("mode", ["pcm", "pcm_chunked"])
