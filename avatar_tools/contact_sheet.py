@@ -3,7 +3,10 @@ an artist can look rather than read. One PNG, a row per ROW_S seconds of the tak
 
 from __future__ import annotations
 
+import functools
+import logging
 import math
+import re
 from pathlib import Path
 
 import matplotlib
@@ -29,12 +32,22 @@ _CONTACT_COLOURS = {"PP": "#1f77b4", "FF": "#2ca02c"}
 
 #: Fonts for Chinese words and titles, tried after DejaVu Sans glyph by glyph (Debian: fonts-wqy-microhei).
 CJK_FONTS = ("WenQuanYi Micro Hei", "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC")
+_CJK_FONT_FILE = re.compile(r"wqy-microhei|NotoSans(?:CJK|SC)|SourceHanSans", re.IGNORECASE)
 
 
+@functools.cache
 def font_family() -> list[str]:
     """DejaVu Sans, then the installed CJK fonts: matplotlib falls back along the list for glyphs DejaVu lacks, so
-    a Mandarin take's words are drawn, not boxes."""
-    installed = {font.name for font in font_manager.fontManager.ttflist}
+    a Mandarin take's words are drawn, not boxes. A CJK font installed after matplotlib built its font cache is
+    found on disk and added."""
+    manager = font_manager.fontManager
+    if not {font.name for font in manager.ttflist} & set(CJK_FONTS):
+        for path in font_manager.findSystemFonts():
+            if _CJK_FONT_FILE.search(path):
+                manager.addfont(path)
+    installed = {font.name for font in manager.ttflist}
+    # Words are drawn bold; a CJK font with one weight draws them regular, which matplotlib would log each time.
+    logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
     return ["DejaVu Sans", *(name for name in CJK_FONTS if name in installed)]
 
 
