@@ -275,6 +275,16 @@ def cmd_config_check(args: argparse.Namespace) -> int:
     return 1 if config.skipped else 0
 
 
+def _persona_arg(text: str) -> Path:
+    """--persona: a persona YAML, or sample:LANGUAGE (models.dialogue.persona.persona_source)."""
+    from models.dialogue.persona import persona_source
+
+    try:
+        return persona_source(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _voice_source(args: argparse.Namespace) -> VoiceSource:
     """--voice (a Piper .onnx, or espeak-ng:VOICE) or --voice-url with its --voice-* settings (an HTTP speech
     server), or None."""
@@ -936,7 +946,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--gaze-target", action="append", metavar="NAME=X,Y,Z",
                        help="a named look_at target in metres (face frame, docs/face.md); repeat for several")
     serve.add_argument("--seed", type=int, help="seed of blinks, saccades and sway (default 0)")
-    serve.add_argument("--persona", type=Path, help="the host's persona YAML (default: the sample host, Aurora)")
+    serve.add_argument("--persona", type=_persona_arg,
+                       help="the host's persona YAML, or sample:zh for the Mandarin sample host Xiaoxue "
+                            "(docs/mandarin.md) (default: the sample host Aurora, sample:en)")
     serve.add_argument("--llm-url", help="an OpenAI-compatible server (e.g. http://127.0.0.1:8080/v1) for answers; "
                        "default: the embedded retrieval engine")
     serve.add_argument("--llm-model", help="the model name sent to --llm-url (default: default)")

@@ -29,7 +29,15 @@ from bridge.sinks.vmc import BLEND_MODES
 from bridge.sinks.vmc import parse_address as parse_vmc_address
 from models.body.beats import TRACKERS, Tracker
 from models.device import DEVICES
-from models.dialogue.persona import VOICE_STYLE_FIELDS, Persona, load_default_persona, load_persona, voice_style_of
+from models.dialogue.persona import (
+    SAMPLE_SOURCE,
+    VOICE_STYLE_FIELDS,
+    Persona,
+    load_default_persona,
+    load_persona,
+    persona_source,
+    voice_style_of,
+)
 from models.dialogue.spec import Fields, Node, SpecError, load_root
 from models.face.life import Point, read_targets
 from models.face.rigs import load_profile
@@ -278,7 +286,7 @@ def _avatar(fields: Fields, name: str, base: Path) -> AvatarConfig:
             raise child.error(f"is a Piper voice's .onnx.json; this avatar's voice is {kind}")
         avatar.voice_config = _file(child, base)
     if (child := get("persona")) is not None:
-        avatar.persona = _file(child, base)
+        avatar.persona = _persona_file(child, base)
     if (child := get("rig")) is not None:
         avatar.rig = _rig(child, base)
     if (child := get("seed")) is not None:
@@ -369,6 +377,17 @@ def _voice_file(node: Node, base: Path) -> Path | EspeakSettings:
     except ValueError as exc:
         raise node.error(str(exc)) from None
     return settings if settings is not None else _file(node, base)
+
+
+def _persona_file(node: Node, base: Path) -> Path:
+    """`persona:`: sample:LANGUAGE (a sample persona in the package), else a persona YAML file."""
+    text = str(node.node.value)
+    if text.startswith(SAMPLE_SOURCE):
+        try:
+            return persona_source(text)
+        except ValueError as exc:
+            raise node.error(str(exc)) from None
+    return _file(node, base)
 
 
 def _file(node: Node, base: Path) -> Path:

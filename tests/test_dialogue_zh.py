@@ -160,7 +160,7 @@ def test_the_chinese_sample_persona_is_complete_and_speaks_mandarin() -> None:
     # One source of truth: the package ships the file, examples/ is a copy.
     assert (ROOT / "examples/personas/zh.yaml").read_text(encoding="utf-8") == \
         sample_persona_path("zh").read_text(encoding="utf-8")
-    with pytest.raises(ValueError, match="language 'fr'"):
+    with pytest.raises(ValueError, match="no sample persona 'fr'"):
         sample_persona_path("fr")
 
 
@@ -231,6 +231,27 @@ def test_serve_with_the_chinese_persona_speaks_mandarin_and_searches_with_e5(tmp
     engine = build_engine(personas["xiaoxue"], embedder=object())
     assert isinstance(engine, RetrievalEngine)
     assert engine.index.model.name == "e5" and engine.index.backend == "embeddings"
+
+
+def test_the_sample_personas_are_named_by_language_for_a_pip_install(tmp_path: Path) -> None:
+    import argparse
+
+    from bridge.cli import _persona_arg
+    from bridge.config import load_config, read_personas
+    from models.dialogue.spec import SpecError
+
+    # The packaged Mandarin sample is the file in examples/ (a test keeps them equal), named without a checkout.
+    assert _persona_arg("sample:zh").read_bytes() == (ROOT / "examples/personas/zh.yaml").read_bytes()
+    assert _persona_arg("sample:en").read_bytes() == (ROOT / "examples/personas/default.yaml").read_bytes()
+    assert _persona_arg("my_host.yaml") == Path("my_host.yaml")
+    with pytest.raises(argparse.ArgumentTypeError, match="no sample persona 'fr': the samples are sample:en, sample:"):
+        _persona_arg("sample:fr")
+    (tmp_path / "sidecar.yaml").write_text("avatars:\n  - name: xiaoxue\n    persona: sample:zh\n")
+    personas, skipped = read_personas(load_config(tmp_path / "sidecar.yaml").avatars)
+    assert not skipped and personas["xiaoxue"].language == "zh" and personas["xiaoxue"].name == PERSONA.name
+    (tmp_path / "bad.yaml").write_text("avatars:\n  - name: x\n    persona: sample:fr\n")
+    with pytest.raises(SpecError, match=r"bad.yaml:3: avatars\[0\].persona: no sample persona 'fr'"):
+        load_config(tmp_path / "bad.yaml")
 
 
 def test_chinese_questions_and_product_questions_are_recognised_and_yuan_prices_checked() -> None:

@@ -149,9 +149,23 @@ def sample_persona_path(language: str) -> Path:
     """The sample persona of a language shipped inside the package: "en" Aurora (the default), "zh" Xiaoxue, the
     Mandarin host (examples/personas/default.yaml and zh.yaml are the same files)."""
     if language not in LANGUAGES:
-        raise ValueError(f"language {language!r}: the sample personas are {', '.join(LANGUAGES)}")
+        raise ValueError(f"no sample persona {language!r}: the samples are "
+                         f"{', '.join(SAMPLE_SOURCE + lang for lang in LANGUAGES)}")
     name = "default_persona.yaml" if language == "en" else f"{language}_persona.yaml"
     return Path(str(resources.files("models.dialogue") / "data" / name))
+
+
+#: A persona source that names a sample persona shipped in the package: "sample:zh" is Xiaoxue, the Mandarin host.
+SAMPLE_SOURCE = "sample:"
+
+
+def persona_source(text: str) -> Path:
+    """Where a persona given as `--persona` or `persona:` is: `sample:LANGUAGE` (`sample:en`, `sample:zh`) the
+    sample persona shipped in the package (so a `pip install` has the Mandarin host too), else the path as given.
+    Raises ValueError naming the samples for an unknown one."""
+    if text.startswith(SAMPLE_SOURCE):
+        return sample_persona_path(text.removeprefix(SAMPLE_SOURCE))
+    return Path(text)
 
 
 def load_default_persona() -> Persona:
