@@ -30,6 +30,7 @@ import rjieba
 from models.dialogue.numerals import with_digits
 from models.dialogue.persona import FAQ, Persona, Product
 from models.dialogue.retrieval import Hit, KnowledgeIndex, tokens
+from models.tts import CJK
 
 #: Share of a sentence's claim words one source must contain.
 WORDS_SUPPORT = 0.75
@@ -69,7 +70,7 @@ def negated(text: str) -> bool:
     if _NEGATION.search(text.replace("’", "'")):
         return True
     return any(w in _NEGATION_ZH or ("不" in w or "没" in w) and len(w) > 1 and w not in _NOT_NEGATIONS_ZH
-               for w in rjieba.cut(text) if w >= "\u3400")
+               for w in rjieba.cut(text) if CJK.match(w))
 
 
 def negates(claims: set[str], source: set[str]) -> bool:
@@ -85,6 +86,8 @@ def negates(claims: set[str], source: set[str]) -> bool:
 
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+
+
 def numbers_in(text: str) -> set[float]:
     """Every number written in digits ("1924", "19.96", "17th" → 17), or in Chinese numerals ("一百二十九" → 129,
     "三点五" → 3.5, "二十九块九" → 29.9, "两枚" → 2), as values."""

@@ -103,7 +103,7 @@ class Verdict:
 
 #: A letter or digit of a script written with spaces: what may not touch a Latin blocklist word ("bet" is no word of
 #: "alphabet"; it is one in 我想bet).
-_LETTER = r"[^\W\u3400-\u9fff\uf900-\ufaff]"
+_LETTER = rf"[^\W{CJK.pattern[1:-1]}]"
 
 
 @lru_cache(maxsize=4096)

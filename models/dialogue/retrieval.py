@@ -29,6 +29,7 @@ import rjieba
 from models.device import Device, torch_device
 from models.dialogue.numerals import CLASSIFIERS, MEASURES, with_digits
 from models.dialogue.persona import FAQ, FunFact, Knowledge, Product
+from models.tts import CJK
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +56,7 @@ E5_THRESHOLDS = Thresholds(related=0.885, answers=0.895)
 BM25_THRESHOLDS = Thresholds(related=0.45, answers=0.65)
 
 # A run of CJK characters is a Chinese phrase for jieba to cut; a run of Latin letters and digits an English word.
-_WORD = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+|[a-z0-9]+(?:'[a-z]+)?")
+_WORD = re.compile(rf"{CJK.pattern}+|[a-z0-9]+(?:'[a-z]+)?")
 # Function words carry no topic; without this list BM25 would match "what is the ..." to everything.
 STOPWORDS = frozenset("""
 a about above after again all am an and any are as at be because been before being below between both but by can
@@ -85,7 +86,7 @@ def tokens(text: str) -> list[str]:
     read as ASCII ones, Chinese numerals as digits ("一百二十九元" → 129)."""
     words: list[str] = []
     for word in _WORD.findall(with_digits(unicodedata.normalize("NFKC", text)).lower().replace("’", "'")):
-        if word[0] >= "\u3400":
+        if CJK.match(word):
             words += [w for w in map(_stem_zh, rjieba.cut(word)) if w not in STOPWORDS_ZH]
         elif word not in STOPWORDS:
             words.append(_stem(word))
