@@ -64,7 +64,7 @@ def speak(voice: Voice, driver: FaceDriver, text: str, style: VoiceStyle = Voice
 @dataclass(frozen=True)
 class VoiceRecipe:
     """How a worker process loads a voice again: `bridge.server.load_voice`'s arguments (a Piper .onnx or None for
-    the bundled voice, or an HTTP server's settings; the .onnx.json or None)."""
+    the bundled voice, an HTTP server's settings, or an espeak-ng voice's; the .onnx.json or None)."""
 
     model: Path | HttpVoiceConfig | EspeakSettings | None
     config: Path | None = None

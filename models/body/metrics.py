@@ -168,9 +168,9 @@ class DanceMeasure:
 
 
 def measure_dance(dance: Dance, fps: float = MEASURE_FPS, edge_s: float = MEASURE_EDGE_S) -> DanceMeasure:
-    """Sample `dance` at `fps` over the music and score it as benchmarks/bench_dance.py does: BAS of its
-    kinematic beats against the beats it dances to (the tracked beats when the music has a clear beat), the first
-    and last `edge_s` left out."""
+    """Sample `dance` at `fps` over the music and score it: BAS of its kinematic beats against the beats it dances
+    to (the tracked beats when the music has a clear beat), the first and last `edge_s` left out. (bench_dance scores
+    the same way against the evaluation set's true beats instead.)"""
     times = np.arange(0.0, dance.duration, 1.0 / fps)
     positions = joint_positions([dance.sample(float(t)) for t in times])
     speed = joint_speed(positions, fps)
