@@ -134,14 +134,13 @@ class PiperTTS:
 
     @property
     def chinese(self) -> bool:
-        """Whether the voice speaks Chinese (its espeak-ng voice is cmn, yue..., or it reads pinyin): its Chinese
-        text is said through `speakable`."""
-        config = self._voice.config
-        return config.phoneme_type == "pinyin" or is_chinese_voice(config.espeak_voice)
+        """Whether the voice speaks Chinese (its espeak-ng voice is cmn, yue...): its Chinese text is said through
+        `speakable`. (A voice that reads pinyin never loads: `mandarin_espeak` refuses it.)"""
+        return is_chinese_voice(self._voice.config.espeak_voice)
 
     def _sayable(self, text: str) -> tuple[str, str]:
-        """What the voice says for a text and the characters it leaves out (`espeak_voice.sayable`; a pinyin voice
-        has its own dictionary: nothing is left out)."""
+        """What the voice says for a text and the characters it leaves out (`espeak_voice.sayable`; a voice that
+        phonemizes text otherwise has no espeak-ng dictionary to miss: nothing is left out)."""
         config = self._voice.config
         if not self.chinese:
             return text, ""
