@@ -34,6 +34,27 @@ PHRASE_KINDS: dict[str, tuple[str, ...]] = {
     "refusal": ("name", "topic"),   # a forbidden topic or a blocked word
     "injection": ("name",),         # "ignore your instructions..."
 }
+#: Phrase kinds a persona may write; left out, the language's default below is used (personas written before
+#: these existed keep loading). The value is the placeholders each may use.
+OPTIONAL_PHRASE_KINDS: dict[str, tuple[str, ...]] = {
+    "how_are_you": ("name",),       # "How are you today?"
+    "clarify": ("name", "options"),  # a name that fits several products: which one?
+    "no_subject": ("name",),        # "how much is it?" from a fan with nothing discussed yet
+}
+DEFAULT_PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
+    "en": {
+        "how_are_you": ("I'm doing great, thanks for asking!", "I'm having a lovely time, thank you!"),
+        "clarify": ("Do you mean the {options}?",),
+        "no_subject": ("Which one do you mean? Tell me the product or the topic and I'll help.",),
+    },
+    "zh": {
+        "how_are_you": ("我很好，谢谢关心！", "今天状态超好，谢谢你！"),
+        "clarify": ("你是说{options}吗？",),
+        "no_subject": ("你说的是哪一个呀？告诉我商品或者话题的名字吧。",),
+    },
+}
+#: A product's stock as the store reports it (`stock:`); left out, the host does not say.
+STOCK_STATES = ("in_stock", "low_stock", "sold_out", "preorder")
 
 MAX_ITEMS = 500
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
@@ -90,6 +111,9 @@ class Product:
     description: str
     tags: tuple[str, ...]
     stock_link: str
+    colors: tuple[str, ...] = ()  # the colours it comes in, as the store names them
+    sizes: tuple[str, ...] = ()  # the sizes it comes in, smallest first
+    stock: str | None = None  # one of STOCK_STATES; None: not known, so not stated
 
     @property
     def price_text(self) -> str:
@@ -97,6 +121,16 @@ class Product:
         amount = f"{self.price:.0f}" if self.price == int(self.price) else f"{self.price:.2f}"
         symbol = _CURRENCY_SYMBOLS.get(self.currency)
         return f"{symbol}{amount}" if symbol else f"{amount} {self.currency}"
+
+
+@dataclass(frozen=True)
+class AboutLine:
+    """Something the host says about herself, in the first person (small talk: where she grew up, what she
+    loves); `tags` name what it is about."""
+
+    id: str
+    text: str
+    tags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -111,6 +145,7 @@ class Knowledge:
     fun_facts: tuple[FunFact, ...]
     products: tuple[Product, ...]
     faqs: tuple[FAQ, ...]
+    about: tuple[AboutLine, ...] = ()  # the host about herself (small talk)
 
     def product(self, product_id: str) -> Product | None:
         return next((p for p in self.products if p.id == product_id), None)
@@ -189,6 +224,7 @@ def _persona(root: Node) -> Persona:
     forbidden = top.optional("forbidden_topics")
     blocklist = top.optional("blocklist")
     language = top.optional("language")
+    lang = language.choice(LANGUAGES) if language else "en"
     return Persona(
         name=top.required("name").text(max_len=80),
         age=age_node.integer(1, 200) if age_node else None,
@@ -196,11 +232,11 @@ def _persona(root: Node) -> Persona:
         speaking_style=top.required("speaking_style").text(max_len=2000),
         default_emotion=top.required("default_emotion").choice(EMOTIONS),
         voice=_voice(top.optional("voice"), root.file),
-        phrases=_phrases(top.required("phrases")),
+        phrases=_phrases(top.required("phrases"), lang),
         forbidden_topics=tuple(_topic(item) for item in forbidden.items(MAX_ITEMS)) if forbidden else (),
         blocklist=tuple(w.lower() for w in blocklist.texts(MAX_ITEMS, 80)) if blocklist else (),
         knowledge=_knowledge(top.required("knowledge")),
-        language=language.choice(LANGUAGES) if language else "en",
+        language=lang,
         source=root.file,
     )
 
@@ -239,11 +275,14 @@ def voice_style_of(fields: Fields) -> VoiceStyle:
                       volume.number(*VOICE_VOLUME) if volume else 1.0)
 
 
-def _phrases(node: Node) -> dict[str, tuple[str, ...]]:
-    fields = Fields(node, tuple(PHRASE_KINDS))
+def _phrases(node: Node, language: str) -> dict[str, tuple[str, ...]]:
+    fields = Fields(node, (*PHRASE_KINDS, *OPTIONAL_PHRASE_KINDS))
     phrases: dict[str, tuple[str, ...]] = {}
-    for kind, allowed in PHRASE_KINDS.items():
-        variants_node = fields.required(kind)
+    for kind, allowed in (PHRASE_KINDS | OPTIONAL_PHRASE_KINDS).items():
+        variants_node = fields.required(kind) if kind in PHRASE_KINDS else fields.optional(kind)
+        if variants_node is None:
+            phrases[kind] = DEFAULT_PHRASES[language][kind]
+            continue
         variants = variants_node.items(50)
         if not variants:
             raise variants_node.error("needs at least one phrase")
@@ -288,7 +327,7 @@ def _identifier(node: Node, seen: dict[str, int]) -> str:
 
 
 def _knowledge(node: Node) -> Knowledge:
-    fields = Fields(node, ("fun_facts", "products", "faqs"))
+    fields = Fields(node, ("fun_facts", "products", "faqs", "about"))
     seen: dict[str, int] = {}  # ids are unique across the whole knowledge base: answers cite them
 
     def listed(key: str) -> list[Node]:
@@ -304,23 +343,33 @@ def _knowledge(node: Node) -> Knowledge:
                              source.text(max_len=400) if source else None))
     products = []
     for item in listed("products"):
-        f = Fields(item, ("id", "name", "price", "currency", "description", "tags", "stock_link"))
+        f = Fields(item, ("id", "name", "price", "currency", "description", "tags", "stock_link", "colors", "sizes",
+                          "stock"))
         currency = f.required("currency")
         if not _CURRENCY.match(currency.text(max_len=3)):
             raise currency.error(f"must be a 3-letter ISO 4217 code like USD, got {currency.text()!r}")
         link = f.required("stock_link")
         if not _URL.match(link.text(max_len=1000)):
             raise link.error(f"must be an http(s) URL, got {link.text()!r}")
-        tags = f.optional("tags")
+        tags, colors, sizes, stock = (f.optional(key) for key in ("tags", "colors", "sizes", "stock"))
         products.append(Product(_identifier(f.required("id"), seen), f.required("name").text(max_len=120),
                                 f.required("price").number(0.0, 1_000_000.0, low_open=True), currency.text(),
                                 f.required("description").text(max_len=600),
-                                tuple(tags.texts(50, 40)) if tags else (), link.text()))
+                                tuple(tags.texts(50, 40)) if tags else (), link.text(),
+                                tuple(colors.texts(50, 40)) if colors else (),
+                                tuple(sizes.texts(50, 20)) if sizes else (),
+                                stock.choice(STOCK_STATES) if stock else None))
     faqs = []
     for item in listed("faqs"):
         f = Fields(item, ("id", "question", "answer"))
         faqs.append(FAQ(_identifier(f.required("id"), seen), f.required("question").text(max_len=400),
                         f.required("answer").text(max_len=1000)))
+    about = []
+    for item in listed("about"):
+        f = Fields(item, ("id", "text", "tags"))
+        tags = f.optional("tags")
+        about.append(AboutLine(_identifier(f.required("id"), seen), f.required("text").text(max_len=400),
+                               tuple(tags.texts(50, 40)) if tags else ()))
     if not facts and not products and not faqs:
         raise SpecError(node.file, node.line, node.path, "needs at least one fun fact, product or FAQ")
-    return Knowledge(tuple(facts), tuple(products), tuple(faqs))
+    return Knowledge(tuple(facts), tuple(products), tuple(faqs), tuple(about))
