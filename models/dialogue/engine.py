@@ -9,17 +9,29 @@ item quoted as written, the rest are the persona's own phrases. With nothing rel
 from __future__ import annotations
 
 import asyncio
+import difflib
 import re
 from abc import ABC, abstractmethod
 from collections import Counter
-from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
+from models.dialogue.conversation import (
+    ANOTHER,
+    MORE,
+    OTHER,
+    PRONOUN,
+    Conversations,
+    Subject,
+    about_what,
+    asked_again,
+    mention_in,
+)
 from models.dialogue.history import DialogueHistory
 from models.dialogue.moderation import check_chat_text, screen
-from models.dialogue.persona import FAQ, FunFact, Persona, Product
-from models.dialogue.retrieval import Hit, KnowledgeIndex, tokens
+from models.dialogue.persona import FAQ, AboutLine, FunFact, Persona, Product
+from models.dialogue.retrieval import STOPWORDS, DocKind, Hit, KnowledgeIndex, tokens
 from models.dialogue.tags import emotion_tag, gesture_tag, strip_tags
 from models.dialogue.words import folded, joined
 from models.tts import sentences_of
@@ -60,7 +72,8 @@ class Fallback:
 
 
 ReplyEvent = Sentence | Fallback
-Intent = Literal["fact", "product", "catalogue", "faq", "partial", "unknown", "social", "refusal", "injection"]
+Intent = Literal["fact", "product", "catalogue", "faq", "partial", "unknown", "social", "refusal", "injection",
+                 "small_talk", "topic_fact", "clarify", "follow_up"]
 
 
 @dataclass(frozen=True)
@@ -145,6 +158,40 @@ _ZH_QUESTION = re.compile(
     r"[吗呢嘛](?:$|\W)|什么|多少|怎么|怎样|为什么|为啥|哪|谁|几(?:个|点|号|天|岁|年|次|种|块|位)|有多[重大高长宽远久快]|"
     r"是不是|有没有|能不能|可不可以|会不会|要不要|对不对|好不好|行不行|是否|请问|想知道|好奇|告诉我|介绍一下|讲讲|说说")
 
+#: "How are you?": the host says how she is (her how_are_you phrase).
+_HOW_ARE_YOU = re.compile(
+    r"\bhow\s+(?:are|r)\s+(?:you|u|ya)\b|\bhow(?:'s| is) it going\b|\bhow(?:'s| is) your day\b|"
+    r"\bhow have you been\b|\bhow are things\b|\bhow(?:'s| is) life\b|\bwhat'?s up\b|"
+    r"你好吗|您好吗|最近(?:怎么样|好吗)|过得(?:怎么样|好吗)|今天(?:怎么样|好吗)")
+#: A question to the host about herself ("where did you grow up?"), by what it asks: the `about` tags that answer
+#: it. A persona tags her about lines with these words (her other lines are found by meaning).
+_ABOUT_TOPICS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(pattern, re.IGNORECASE), tag) for
+                                                                pattern, tag in (
+    (r"\b(?:grow|grew|growing) up\b|\bchildhood\b|\bwhere (?:are|r) (?:you|u) from\b|\bhometown\b|"
+     r"在哪(?:里|儿)?长大|小时候|老家|哪里人", "childhood"),
+    (r"\bfor fun\b|\bhobb(?:y|ies)\b|\bfree time\b|\bspare time\b|\bday off\b|爱好|业余|空闲|平时喜欢", "hobby"),
+    (r"\byour job\b|\bdo for (?:a )?(?:living|work)\b|\bwhat do you do\b|\byourself\b|\bwho are you\b|"
+     r"你的工作|做什么工作|介绍一下你自己|你是谁", "job"),
+    (r"\bhow old\b|\byour age\b|多大|几岁", "age"),
+    (r"\bare (?:you|u) (?:a )?(?:real|human|robot|bot|ai|virtual|person)\b|你是真人|真人吗|虚拟", "virtual"),
+))
+#: "Do you like curling?": her about lines that say the thing asked about answer it.
+_LIKES = re.compile(r"\b(?:do|did) (?:you|u) (?:like|love|enjoy|watch|follow|play|do)\b|\bare (?:you|u) (?:a )?"
+                    r"(?:fan of|into)\b|你喜欢|你爱", re.IGNORECASE)
+_LIKE_WORDS = frozenset("like love enjoy watch follow play fan 喜欢 爱".split())
+#: "Tell me a fun fact (about curling)": a fact by topic, told as such (no hedge: it is what was asked).
+_FACT_REQUEST = re.compile(
+    r"\b(?:fun\s+facts?|facts?|trivia|something\s+(?:interesting|cool|fun|new)|anything\s+(?:interesting|cool|fun)|"
+    r"(?:interesting|cool)\s+(?:things?|stuff))\b|冷知识|小知识|趣闻|有趣的事", re.IGNORECASE)
+#: The words of a fact request that are not its topic.
+_FACT_WORDS = frozenset("fun fact interesting cool something anything thing stuff trivia share give another one "
+                        "random new good favorite favourite 冷知识 小知识 趣闻 有趣 事 讲 说 来".split())
+
+#: "Them", "both", "all": a pronoun that means every product discussed, not one to pick.
+_PLURAL = re.compile(r"\b(?:them|they|those|these|both|all)\b|它们|这些|那些|两个|都", re.IGNORECASE)
+#: What is left of "and the other one?" besides the reference: nothing that asks anything new.
+_DANGLING = re.compile(r"\b(?:and|what|about|how|so|but|ok)\b|[和那呢]", re.IGNORECASE)
+
 Mood = Literal["sad", "grief", "compliment", "thanks", "greeting"]
 
 
@@ -183,6 +230,21 @@ CATALOGUE_FEATURED = 3
 CATALOGUE_KINDS = 3
 
 
+#: Several questions in one message are answered in order, up to this many (the rest wait for another message).
+MAX_QUESTIONS = 3
+#: A word not in the knowledge base this close (difflib's ratio) to a product name's word or a tag is read as it
+#: ("hoddie" → hoodie, "curlling" → curling); words shorter than TYPO_MIN_LETTERS are left alone.
+TYPO_CUTOFF = 0.8
+TYPO_MIN_LETTERS = 5
+
+
+def questions_of(text: str) -> list[str]:
+    """The questions of a message in order, up to MAX_QUESTIONS; the whole message when it has fewer than two
+    (a question with its context, or a request without a question mark)."""
+    questions = [p for p in sentences_of(text) if is_question(p)]
+    return questions[:MAX_QUESTIONS] if len(questions) > 1 else [retrieval_query(text)]
+
+
 def retrieval_query(text: str) -> str:
     """The part of a message to look up: its questions when it also says other things ("I'm sad, we lost.
     Why are pucks frozen?", "我们输了，好难过。冰球为什么要冷冻？"), so the bad news does not steer the search."""
@@ -200,6 +262,8 @@ class Wording:
     catalogue: str  # {names}
     summary: str  # {count} and {names}
     ask_about: str  # {kinds}
+    colors: str  # {colors}: a product's colours
+    sizes: str  # {sizes}: a product's sizes
     comma: str
     conjunctions: dict[str, str]  # "and" / "or" with the spaces they need
 
@@ -213,22 +277,51 @@ class Wording:
 WORDING = {
     "en": Wording("You can get the {product} for {price}.", "We have the {names}.",
                   "We have {count} products, among them the {names}.", "Ask me about {kinds}, or any product by name.",
-                  ", ", {"and": " and ", "or": " or "}),
+                  "It comes in {colors}.", "Sizes: {sizes}.", ", ", {"and": " and ", "or": " or "}),
     "zh": Wording("{product}只要{price}。", "我们有{names}。", "我们一共有{count}件商品，比如{names}。",
-                  "可以问我{kinds}，或者直接说商品的名字。", "、", {"and": "和", "or": "或"}),
+                  "可以问我{kinds}，或者直接说商品的名字。", "有{colors}可选。", "尺码有{sizes}。", "、",
+                  {"and": "和", "or": "或"}),
 }
 
 
+@dataclass(frozen=True)
+class Part:
+    """The answer to one question of a message, and what the fan's subject becomes: `subject` (None: forgotten)
+    unless `keep`, which leaves the fan's subject as it was (how she is, a clarifying question back)."""
+
+    intent: Intent
+    sentences: list[Sentence]
+    hits: tuple[Hit, ...] = ()
+    subject: Subject | None = None
+    keep: bool = False
+
+
 class RetrievalEngine(DialogueEngine):
-    """The embedded engine: grounded answers composed from the knowledge base in the persona's voice."""
+    """The embedded engine: grounded answers composed from the knowledge base in the persona's voice. It keeps
+    each fan's subject (`fans`, by `ChatTurn.user`) so that follow-ups resolve against what that fan was just
+    told."""
 
     name = "retrieval"
 
-    def __init__(self, persona: Persona, index: KnowledgeIndex | None = None) -> None:
+    def __init__(self, persona: Persona, index: KnowledgeIndex | None = None,
+                 fans: Conversations | None = None) -> None:
         self.persona = persona
         self.index = index if index is not None else KnowledgeIndex(persona.knowledge, language=persona.language)
+        self.fans = fans if fans is not None else Conversations()
         self._turn = 0  # rotates the persona's phrase variants so repeated answers do not sound canned
         self.wording = WORDING[persona.language]
+        knowledge = persona.knowledge
+        #: A product's name as words: what names it in a question ("the bottle" names two).
+        self._names = {p.id: frozenset(tokens(p.name)) for p in knowledge.products}
+        #: A fact's tags as words, and its text's: what a topic ("curling", "hockey") finds it by.
+        self._fact_tags = {f.id: frozenset(tokens(" ".join(f.tags))) for f in knowledge.fun_facts}
+        self._fact_words = {f.id: frozenset(tokens(f.text)) for f in knowledge.fun_facts}
+        self._subject_words = frozenset().union(*self._names.values(), *self._fact_tags.values())
+        # Typos are read against the words that name things (product names, every tag), never against the rest.
+        named = " ".join([p.name for p in knowledge.products] + [t for p in knowledge.products for t in p.tags]
+                         + [t for f in knowledge.fun_facts for t in f.tags])
+        self._spellings = sorted({w for w in re.findall(r"[a-z]+", named.lower()) if len(w) >= TYPO_MIN_LETTERS})
+        self._known = frozenset(re.findall(r"[a-z]+", " ".join(d.text for d in self.index.documents).lower()))
 
     async def reply(self, turn: ChatTurn, history: DialogueHistory | None = None) -> AsyncIterator[ReplyEvent]:
         check_chat_text(turn.text)
@@ -243,28 +336,299 @@ class RetrievalEngine(DialogueEngine):
         return self.persona.phrase(kind, self._turn + variant, **values)
 
     def compose(self, turn: ChatTurn) -> Answer:
-        """The whole answer at once (the stream yields it sentence by sentence). Raises ChatTextError."""
+        """The whole answer at once (the stream yields it sentence by sentence), the fan's subject updated.
+        Raises ChatTextError."""
         text = check_chat_text(turn.text)
         self._turn += 1
         verdict = screen(text, self.persona)
         if verdict.kind == "injection":
+            self.fans.record(turn.user, None)
             return Answer("injection", (Sentence(f"{emotion_tag('happy')} {gesture_tag('shake_head')} "
                                                  f"{self._phrase('injection')}"),))
         if verdict.kind in ("blocked", "forbidden"):
+            self.fans.record(turn.user, None)
             topic = verdict.topic or "that"
             return Answer("refusal", (Sentence(f"{emotion_tag('neutral')} {gesture_tag('shake_head')} "
                                                f"{self._phrase('refusal', topic=topic)}"),))
         moods = detect_moods(text)
         opener = [self._opener(mood) for mood in moods[:2]]
-        social_only = bool(moods) and not is_question(text)
+        social_only = bool(moods) and not is_question(text) and not self._follows_up(text)
         if social_only:
+            self.fans.touch(turn.user)
             return Answer("social", tuple(opener))
         # After sympathy, facts are told gently: no cheering intro or emotion on top of the fan's bad news.
         gentle = bool(moods) and moods[0] in ("sad", "grief")
-        intent, body, hits = self._body(text, gentle)
-        if intent == "unknown" and moods and not is_question(_without(_ZH_GREETING, _without(_GREETING, folded(text)))):
+        parts = []
+        for i, question in enumerate(questions_of(text)):
+            self._turn += i > 0  # each answer its own phrase variants: no "Good question!" twice in a row
+            parts.append(self._answer(turn.user, self._spelled(question), gentle))
+        hits = tuple(h for part in parts for h in part.hits)
+        answered = [part for part in parts if part.intent != "unknown"]
+        if not answered and moods and not is_question(_without(_ZH_GREETING, _without(_GREETING, folded(text)))):
             return Answer("social", tuple(opener), hits)
-        return Answer(intent, tuple(opener + body), hits)
+        # A message of several questions is as good as its answered ones: its intent is the first of those.
+        intent = (answered or parts)[0].intent
+        return Answer(intent, tuple(opener + [s for part in parts for s in part.sentences]), hits)
+
+    def _answer(self, user: str, question: str, gentle: bool) -> Part:
+        """One question answered, and the fan's subject updated."""
+        subject = self.fans.subject(user)
+        part = self._body(question, gentle, subject, self.fans.told(user))
+        if part.subject is not None and subject is not None:
+            # The fan narrowed a choice down ("the thermal one" of two bottles): the rest stay "the other one".
+            pool = subject.group or subject.products
+            if len(pool) > len(part.subject.products) > 0 and set(part.subject.products) <= set(pool):
+                part = replace(part, subject=replace(part.subject, group=pool))
+        if part.keep:
+            self.fans.touch(user)
+        else:
+            self.fans.record(user, part.subject, (s for sentence in part.sentences for s in sentence.sources))
+        return part
+
+    def _follows_up(self, text: str) -> bool:
+        """The message leans on what was said before ("tell me more", "and the other one?", "another!")."""
+        text = folded(text)
+        return bool(MORE.search(text) or ANOTHER.search(text) or OTHER.search(text) or about_what(text))
+
+    def _spelled(self, text: str) -> str:
+        """The question with typos in the names of things read as those names ("hoddie" → hoodie): only words the
+        knowledge base does not have, only close to a product name's word or a tag (TYPO_CUTOFF)."""
+
+        def fix(match: re.Match[str]) -> str:
+            word = match.group(0)
+            lower = word.lower()
+            if len(word) < TYPO_MIN_LETTERS or lower in self._known or lower in STOPWORDS:
+                return word
+            close = difflib.get_close_matches(lower, self._spellings, n=1, cutoff=TYPO_CUTOFF)
+            return close[0] if close else word
+
+        return re.sub(r"[A-Za-z]+", fix, text)
+
+    def _body(self, text: str, gentle: bool, subject: Subject | None, told: tuple[str, ...]) -> Part:
+        """One question's answer: small talk, a follow-up on the fan's subject, a fact by topic, products, or
+        whatever the knowledge base holds that answers it; the honest "I don't know" when nothing does."""
+        text_folded = folded(text)
+        if _HOW_ARE_YOU.search(text_folded):
+            return Part("small_talk", [Sentence(f"{emotion_tag('happy')} {self._phrase('how_are_you')}")], keep=True)
+        follow_up = self._follow_up(text, text_folded, subject, told)
+        if isinstance(follow_up, Part):
+            return follow_up
+        question = follow_up or text
+        # The catalogue's constraints (price limits, cheapest, colours, sizes, stock) and the show's timing are
+        # answered here, before products and facts are looked up, with the fan's subject products as context.
+        if _FACT_REQUEST.search(question):
+            return self._topic_fact(question, told, gentle)
+        about = self._about_me(question, told)
+        if about is not None:
+            return about
+        return self._lookup(question, gentle)
+
+    def _follow_up(self, text: str, text_folded: str, subject: Subject | None,
+                   told: tuple[str, ...]) -> Part | str | None:
+        """A follow-up answered from the fan's subject (a Part), or the question rewritten to name the subject
+        ("how much is it?" → "how much is the Thermal Bottle?"); None when the question stands on its own."""
+        if ANOTHER.search(text_folded):
+            return self._another_fact(subject, told)
+        if MORE.search(text_folded):
+            return self._more(subject, told) if subject is not None else self._no_subject()
+        if OTHER.search(text_folded):
+            others = self._others(subject)
+            if not others:
+                return self._no_subject()
+            if len(others) > 1:
+                return self._clarify(others, subject.question if subject else text, "")
+            name = f"the {others[0].name}" if self.persona.language == "en" else others[0].name
+            rest = OTHER.sub(" ", text_folded)
+            if not tokens(_DANGLING.sub(" ", rest)) and subject is not None and subject.question:
+                return asked_again(subject, others[0].name)
+            return OTHER.sub(name, text, count=1)
+        thing = about_what(text)
+        if thing is not None and thing.lower() not in ("you", "u", "yourself", "你"):
+            if subject is None or not subject.question:
+                return thing
+            return asked_again(subject, thing)
+        if subject is not None and subject.intent == "clarify":
+            chosen = self._named(text)[0]
+            options = [p for p in chosen if p in subject.products]
+            if len(options) == 1 and not is_question(text):
+                return asked_again(subject, options[0].name)
+        if PRONOUN.search(text_folded) and not (frozenset(tokens(text)) & self._subject_words):
+            if subject is None:
+                # "How much is it?" from a fan with nothing discussed: ask back, never guess.
+                return self._no_subject() if self._leans_on_pronoun(text) else None
+            if subject.products:
+                if len(subject.products) > 1 and not _PLURAL.search(text_folded):
+                    return self._clarify(subject.products, subject.question, subject.mention)
+                names = self.wording.listed([p.name for p in subject.products])
+                return PRONOUN.sub(names, text, count=1)
+            if subject.topic:
+                return PRONOUN.sub(subject.topic, text, count=1)
+            return None
+        return None
+
+    def _leans_on_pronoun(self, text: str) -> bool:
+        """A question whose only subject is a pronoun ("how much is it?", "is it warm?"): nothing else in it names
+        what it is about (at most one other content word)."""
+        return len(tokens(_without(_PRODUCT, PRONOUN.sub(" ", folded(text))))) <= 1
+
+    # -- answers ------------------------------------------------------------------------------------------------
+
+    def _no_subject(self) -> Part:
+        return Part("clarify", [Sentence(f"{emotion_tag('thinking')} {self._phrase('no_subject')}")], keep=True)
+
+    def _clarify(self, products: Sequence[Product], question: str, mention: str) -> Part:
+        """Which one? The products a name fits, by name; no price is picked for the fan."""
+        options = self.wording.listed([p.name for p in products], "or")
+        return Part("clarify", [Sentence(f"{emotion_tag('thinking')} {self._phrase('clarify', options=options)}",
+                                         tuple(p.id for p in products))],
+                    subject=Subject("clarify", tuple(products), question=question, mention=mention))
+
+    def _others(self, subject: Subject | None) -> list[Product]:
+        """"The other one": the products of the group the fan narrowed down from, less the one just discussed; of
+        several products just discussed, those after the first."""
+        if subject is None:
+            return []
+        if subject.group:
+            return [p for p in subject.group if p not in subject.products]
+        return list(subject.products[1:])
+
+    def _more(self, subject: Subject, told: tuple[str, ...]) -> Part:
+        """The next detail of the subject: a product's colours and sizes, another fact on the same topic, another
+        line about herself; her nothing_more phrase when there is no more."""
+        if len(subject.products) > 1:
+            return self._clarify(subject.products, subject.question, subject.mention)
+        if subject.products and subject.details == 0:
+            product = subject.products[0]
+            details = []
+            if product.colors:
+                details.append(self.wording.colors.format(colors=self.wording.listed(list(product.colors), "or")))
+            if product.sizes:
+                details.append(self.wording.sizes.format(sizes=self.wording.listed(list(product.sizes))))
+            if details:
+                return Part("follow_up", [Sentence(f"{gesture_tag('present_product')} {joined(details)}",
+                                                   (product.id,), product)],
+                            subject=replace(subject, details=subject.details + 1))
+        knowledge = self.persona.knowledge
+        if subject.item is not None and knowledge.fact(subject.item) is not None:
+            return self._another_fact(subject, told)
+        if subject.item is not None and any(a.id == subject.item for a in knowledge.about):
+            line = next((a for a in knowledge.about if a.id not in told), None)
+            if line is not None:
+                return self._about_part([line], subject.question)
+        return Part("follow_up", [Sentence(f"{emotion_tag('happy')} {self._phrase('nothing_more')}")], keep=True)
+
+    def _another_fact(self, subject: Subject | None, told: tuple[str, ...]) -> Part:
+        """A fact this fan has not heard: on the subject's topic when it has one, else any."""
+        if subject is not None and subject.topic:
+            return self._topic_fact(f"fact about {subject.topic}", told, gentle=False)
+        return self._topic_fact("fact", told, gentle=False)
+
+    def _topic_fact(self, question: str, told: tuple[str, ...], gentle: bool) -> Part:
+        """A fact by topic ("a fun fact about curling"): one whose tags or words have the topic, one this fan has
+        not heard yet, told as a fact (no hedge: it is what was asked). No topic: any fact not yet told."""
+        topic = [w for w in tokens(question) if w not in _FACT_WORDS]
+        facts = self.persona.knowledge.fun_facts
+        if topic:
+            scored = [(2 * len(self._fact_tags[f.id] & set(topic)) + len(self._fact_words[f.id] & set(topic)), f)
+                      for f in facts]
+            if not any(score for score, _ in scored):  # the topic is no fact's word: find one by meaning, if near
+                return self._lookup(question, gentle, kinds=("fact",))
+            # Best first: a fact tagged with the topic and saying it before one only tagged with it.
+            facts = tuple(f for score, f in sorted(scored, key=lambda sf: -sf[0]) if score)
+        fresh = [f for f in facts if f.id not in told]
+        if not fresh and topic:
+            return Part("topic_fact", [Sentence(f"{emotion_tag('happy')} {self._phrase('nothing_more')}")],
+                        keep=True)
+        # Every fact told already: start again from the one told longest ago.
+        fact = fresh[0] if fresh else min(facts, key=lambda f: told.index(f.id) if f.id in told else -1)
+        words = mention_in(question, self._fact_tags[fact.id] | self._fact_words[fact.id], tokens)
+        return Part("topic_fact", self._item_sentences(fact, intro=not gentle),
+                    subject=Subject("topic_fact", item=fact.id, topic=words or None, question=question,
+                                    mention=words))
+
+    def _about_me(self, question: str, told: tuple[str, ...]) -> Part | None:
+        """Small talk about the host ("where did you grow up?", "do you like curling?"): her about lines, by the
+        tag the question asks for or by meaning; None when the question is not about her or she has no line."""
+        about = self.persona.knowledge.about
+        folded_question = folded(question)
+        for pattern, tag in _ABOUT_TOPICS:
+            if pattern.search(folded_question):
+                lines = [a for a in about if tag in a.tags]
+                if lines:
+                    fresh = [a for a in lines if a.id not in told] or lines
+                    return self._about_part(fresh[:1], question)
+        if _LIKES.search(folded_question):
+            asked = set(tokens(question)) - _LIKE_WORDS
+            lines = [a for a in about if asked and asked <= set(tokens(f"{a.text} {' '.join(a.tags)}"))]
+            if lines:
+                return self._about_part(lines[:1], question)
+        hits = self.index.search(question, k=1, kinds=("about",)) if about else []
+        if hits and hits[0].answers and isinstance(hits[0].document.item, AboutLine):
+            return self._about_part([hits[0].document.item], question, hits=tuple(hits))
+        return None
+
+    def _about_part(self, lines: list[AboutLine], question: str, hits: tuple[Hit, ...] = ()) -> Part:
+        return Part("small_talk", [Sentence(f"{emotion_tag('happy')} {line.text}", (line.id,)) for line in lines],
+                    hits, Subject("small_talk", item=lines[-1].id, question=question))
+
+    def _lookup(self, text: str, gentle: bool, kinds: Sequence[DocKind] | None = None) -> Part:
+        """Products a question names or asks the price of, else the knowledge item that answers it."""
+        named, ambiguous = self._named(text)
+        if ambiguous and not named:
+            return self._clarify(ambiguous, text, mention_in(text, frozenset().union(
+                *(self._names[p.id] for p in ambiguous)), tokens))
+        if kinds is None and is_product_question(text):
+            products = named or self._products_asked(retrieval_query(text))
+            if products:
+                return self._pitch(products, text)
+            if not tokens(_without(_PRODUCT, text)):
+                return Part("catalogue", self.catalogue())
+        hits = tuple(self.index.search(retrieval_query(text), k=3, kinds=kinds))
+        best = hits[0] if hits else None
+        if best is None or not best.related:
+            return Part("unknown", [Sentence(f"{emotion_tag('thinking')} {gesture_tag('shrug')} "
+                                             f"{self._phrase('unknown')}")], hits)
+        item = best.document.item
+        if isinstance(item, Product):
+            return replace(self._pitch([item], text), hits=hits)
+        if not best.answers:
+            return Part("partial", [Sentence(f"{emotion_tag('thinking')} {self._phrase('partial')}"),
+                                    *self._item_sentences(item, intro=False)], hits,
+                        self._item_subject("partial", item, text))
+        intent: Intent = "faq" if isinstance(item, FAQ) else "small_talk" if isinstance(item, AboutLine) else "fact"
+        return Part(intent, self._item_sentences(item, intro=not gentle), hits, self._item_subject(intent, item, text))
+
+    def _item_subject(self, intent: str, item: FunFact | FAQ | AboutLine, question: str) -> Subject:
+        topic = None
+        if isinstance(item, FunFact):
+            topic = mention_in(question, self._fact_tags[item.id] | self._fact_words[item.id], tokens) or None
+        return Subject(intent, item=item.id, topic=topic, question=question, mention=topic or "")
+
+    def _pitch(self, products: Sequence[Product], question: str) -> Part:
+        words = frozenset().union(*(self._names[p.id] | set(tokens(" ".join(p.tags))) for p in products))
+        return Part("product", [s for i, p in enumerate(products) for s in self.product_pitch(p, i)],
+                    subject=Subject("product", tuple(products), question=question,
+                                    mention=mention_in(question, words, tokens)))
+
+    def _named(self, text: str) -> tuple[list[Product], list[Product]]:
+        """Products a question names by their names' words, and those it names ambiguously: a product whose
+        named words another product's name has too, with no word to tell them apart ("the bottle": the Thermal
+        Bottle and the Kids' Squeeze Bottle). A product named by a word another name has and more ("the thermal
+        bottle") is named alone."""
+        words = set(tokens(text))
+        matched = {p.id: words & self._names[p.id] for p in self.persona.knowledge.products}
+        matched = {pid: m for pid, m in matched.items() if m}
+        best = [pid for pid, m in matched.items() if not any(m < other for other in matched.values())]
+        order = tokens(text)
+        best.sort(key=lambda pid: min(order.index(w) for w in matched[pid]))  # as the fan named them
+        named: list[Product] = []
+        ambiguous: list[Product] = []
+        for pid in best:
+            same = [q for q in best if matched[q] == matched[pid]]
+            product = self.persona.knowledge.product(pid)
+            assert product is not None
+            (ambiguous if len(same) > 1 else named).append(product)
+        return named, ambiguous
 
     def _opener(self, mood: Mood) -> Sentence:
         if mood == "grief":
@@ -276,26 +640,6 @@ class RetrievalEngine(DialogueEngine):
         if mood == "thanks":
             return Sentence(f"{emotion_tag('happy')} {gesture_tag('bow')} {self._phrase('thanks_reply')}")
         return Sentence(f"{emotion_tag('happy')} {gesture_tag('wave')} {self._phrase('greeting')}")
-
-    def _body(self, text: str, gentle: bool) -> tuple[Intent, list[Sentence], tuple[Hit, ...]]:
-        if is_product_question(text):
-            products = self._products_asked(retrieval_query(text))
-            if products:
-                return "product", [s for i, p in enumerate(products) for s in self.product_pitch(p, i)], ()
-            if not tokens(_without(_PRODUCT, text)):
-                return "catalogue", self.catalogue(), ()
-        hits = tuple(self.index.search(retrieval_query(text), k=3))
-        best = hits[0] if hits else None
-        if best is None or not best.related:
-            return "unknown", [Sentence(f"{emotion_tag('thinking')} {gesture_tag('shrug')} "
-                                        f"{self._phrase('unknown')}")], hits
-        item = best.document.item
-        if isinstance(item, Product):
-            return "product", self.product_pitch(item), hits
-        if not best.answers:
-            return "partial", [Sentence(f"{emotion_tag('thinking')} {self._phrase('partial')}"),
-                               *self._item_sentences(item, intro=False)], hits
-        return ("faq" if isinstance(item, FAQ) else "fact"), self._item_sentences(item, intro=not gentle), hits
 
     def _products_asked(self, text: str) -> list[Product]:
         """Products a purchase question names: by meaning or by words, the best one plus a close second."""
@@ -309,7 +653,7 @@ class RetrievalEngine(DialogueEngine):
             chosen = chosen[:1]
         return [h.document.item for h in chosen if isinstance(h.document.item, Product)]
 
-    def _item_sentences(self, item: FunFact | FAQ | Product, intro: bool) -> list[Sentence]:
+    def _item_sentences(self, item: FunFact | FAQ | Product | AboutLine, intro: bool) -> list[Sentence]:
         if isinstance(item, FunFact):
             if not intro:
                 return [Sentence(item.text, (item.id,))]
@@ -318,6 +662,8 @@ class RetrievalEngine(DialogueEngine):
         if isinstance(item, FAQ):
             lead = f"{emotion_tag('happy')} {self._phrase('faq_intro')} " if intro else ""
             return [Sentence(f"{lead}{gesture_tag('nod')} {item.answer}".strip(), (item.id,))]
+        if isinstance(item, AboutLine):
+            return [Sentence(f"{emotion_tag('happy')} {item.text}" if intro else item.text, (item.id,))]
         return self.product_pitch(item)
 
     # -- segments the show runner also uses --------------------------------------------------------------------

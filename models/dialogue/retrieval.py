@@ -28,12 +28,12 @@ import rjieba
 
 from models.device import Device, torch_device
 from models.dialogue.numerals import CLASSIFIERS, MEASURES, with_digits
-from models.dialogue.persona import FAQ, FunFact, Knowledge, Product
+from models.dialogue.persona import FAQ, AboutLine, FunFact, Knowledge, Product
 from models.tts import CJK
 
 log = logging.getLogger(__name__)
 
-DocKind = Literal["fact", "product", "faq"]
+DocKind = Literal["fact", "product", "faq", "about"]
 Backend = Literal["embeddings", "bm25"]
 
 @dataclass(frozen=True)
@@ -120,7 +120,7 @@ class Document:
     id: str
     kind: DocKind
     text: str
-    item: FunFact | Product | FAQ
+    item: FunFact | Product | FAQ | AboutLine
 
 
 @dataclass(frozen=True)
@@ -139,6 +139,8 @@ def documents_of(knowledge: Knowledge) -> list[Document]:
     docs += [Document(p.id, "product", f"{p.name}. {p.description} {' '.join(p.tags)}", p)
              for p in knowledge.products]
     docs += [Document(q.id, "faq", f"{q.question} {q.answer}", q) for q in knowledge.faqs]
+    # The host about herself (small talk): first-person lines, found like any other knowledge.
+    docs += [Document(a.id, "about", f"{a.text} {' '.join(a.tags)}", a) for a in knowledge.about]
     return docs
 
 

@@ -1,0 +1,258 @@
+"""Per-fan conversation state and what it makes possible: follow-ups, small talk, facts by topic, honest
+confidence, several questions at once, typos and ambiguous names. The sample persona, both retrieval backends."""
+
+from __future__ import annotations
+
+import pytest
+
+from models.dialogue.conversation import Conversations, Subject, about_what, asked_again, mention_in
+from models.dialogue.engine import MAX_QUESTIONS, Answer, ChatTurn, RetrievalEngine, questions_of
+from models.dialogue.persona import load_default_persona, parse_persona
+from models.dialogue.retrieval import KnowledgeIndex, tokens
+from models.dialogue.tags import check_tags
+
+PERSONA = load_default_persona()
+KNOWLEDGE = PERSONA.knowledge
+HEDGES = PERSONA.phrases["partial"]
+UNKNOWN = PERSONA.phrases["unknown"]
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture(scope="module", params=["embeddings", "bm25"])
+def index(request: pytest.FixtureRequest) -> KnowledgeIndex:
+    if request.param == "embeddings":
+        pytest.importorskip("sentence_transformers")
+    return KnowledgeIndex(KNOWLEDGE, backend=request.param)
+
+
+@pytest.fixture
+def engine(index: KnowledgeIndex) -> RetrievalEngine:
+    """A fresh engine (no fan heard yet) over the module's index."""
+    return RetrievalEngine(PERSONA, index)
+
+
+def ask(engine: RetrievalEngine, text: str, user: str = "fan") -> Answer:
+    answer = engine.compose(ChatTurn(user, text))
+    for sentence in answer.sentences:
+        check_tags(sentence.text)
+    return answer
+
+
+def product(product_id: str):  # noqa: ANN201
+    found = KNOWLEDGE.product(product_id)
+    assert found is not None
+    return found
+
+
+def hedged(answer: Answer) -> bool:
+    return any(h in answer.text for h in HEDGES)
+
+
+# -- the state itself -------------------------------------------------------------------------------------------
+
+
+def test_state_is_per_fan_and_replaced_by_the_fans_own_new_subject() -> None:
+    fans = Conversations(clock=Clock())
+    fans.record("ana", Subject("product", (product("team-hoodie"),)), ["team-hoodie"])
+    fans.record("ben", Subject("topic_fact", item="curling-granite", topic="curling"), ["curling-granite"])
+    assert fans.subject("ana").products == (product("team-hoodie"),)
+    assert fans.subject("ben").topic == "curling"
+    fans.record("ana", Subject("product", (product("snowflake-beanie"),)), ["snowflake-beanie"])
+    assert fans.subject("ana").products == (product("snowflake-beanie"),)
+    assert fans.told("ana") == ("team-hoodie", "snowflake-beanie")
+    assert fans.subject("ben").topic == "curling" and fans.subject("nobody") is None
+
+
+def test_state_expires_after_the_ttl_and_touch_keeps_it() -> None:
+    clock = Clock()
+    fans = Conversations(ttl_s=600, clock=clock)
+    fans.record("ana", Subject("product", (product("team-hoodie"),)))
+    clock.now += 500
+    fans.touch("ana")  # a "thanks!" in between: still here
+    clock.now += 500
+    assert fans.subject("ana") is not None
+    clock.now += 601
+    assert fans.subject("ana") is None and fans.told("ana") == () and len(fans) == 0
+
+
+def test_state_keeps_at_most_max_fans_least_recent_forgotten() -> None:
+    clock = Clock()
+    fans = Conversations(max_fans=2, clock=clock)
+    fans.record("ana", None)
+    fans.record("ben", None)
+    fans.touch("ana")
+    fans.record("cat", None)
+    assert fans.state("ben") is None and fans.state("ana") is not None and fans.state("cat") is not None
+    with pytest.raises(ValueError, match="max_fans"):
+        Conversations(max_fans=0)
+    with pytest.raises(ValueError, match="ttl_s"):
+        Conversations(ttl_s=0)
+
+
+def test_follow_up_text_helpers() -> None:
+    assert about_what("What about the beanie?") == "beanie"
+    assert about_what("and the mittens?") == "mittens"
+    assert about_what("How much is the beanie?") is None
+    subject = Subject("product", question="How much is the hoodie?", mention="hoodie")
+    assert asked_again(subject, "beanie") == "How much is the beanie?"
+    assert mention_in("How much is the snowflake beanie?", frozenset(tokens("Snowflake Knit Beanie")), tokens) == \
+        "snowflake beanie"
+
+
+def test_questions_of_a_message() -> None:
+    assert questions_of("How much is the beanie? Do you ship to Canada? Are you real?") == [
+        "How much is the beanie?", "Do you ship to Canada?", "Are you real?"]
+    assert len(questions_of("Is it cold? Is it warm? Is it red? Is it blue?")) == MAX_QUESTIONS
+    assert questions_of("I'm sad, we lost. Why are pucks frozen?") == ["Why are pucks frozen?"]
+
+
+# -- follow-ups through the engine ------------------------------------------------------------------------------
+
+
+def test_two_fans_interleaved_keep_their_own_subjects(engine: RetrievalEngine) -> None:
+    ask(engine, "How much is the hoodie?", "ana")
+    ask(engine, "How much is the collector pin set?", "ben")
+    ana = ask(engine, "how much is it?", "ana")
+    ben = ask(engine, "how much is it?", "ben")
+    assert "$65" in ana.text and "$18" not in ana.text
+    assert "$18" in ben.text and "$65" not in ben.text
+
+
+def test_follow_up_after_the_ttl_asks_back(index: KnowledgeIndex) -> None:
+    clock = Clock()
+    engine = RetrievalEngine(PERSONA, index, Conversations(ttl_s=600, clock=clock))
+    ask(engine, "How much is the hoodie?")
+    clock.now += 601
+    answer = ask(engine, "how much is it?")
+    assert answer.intent == "clarify" and "$" not in answer.text
+
+
+def test_follow_up_with_no_history_asks_back_never_guesses(engine: RetrievalEngine) -> None:
+    for text in ("How much is it?", "tell me more", "and the other one?", "is it warm?"):
+        answer = ask(engine, text, user=f"new-{text}")
+        assert answer.intent == "clarify", text
+        assert any(p in answer.text for p in PERSONA.phrases["no_subject"]), text
+        assert "$" not in answer.text and answer.sources == (), text
+
+
+def test_the_other_one_of_two_products(engine: RetrievalEngine) -> None:
+    clarify = ask(engine, "How much is the bottle?")
+    assert clarify.intent == "clarify" and "$" not in clarify.text
+    assert "Thermal Bottle" in clarify.text and "Kids' Squeeze Bottle" in clarify.text
+    thermal = ask(engine, "the thermal one")
+    assert "$22.50" in thermal.text and "$12" not in thermal.text
+    other = ask(engine, "and the other one?")
+    assert "Kids' Squeeze Bottle" in other.text and "$12" in other.text and "$22.50" not in other.text
+
+
+def test_what_about_asks_the_same_question_of_a_new_product(engine: RetrievalEngine) -> None:
+    ask(engine, "How much is the hoodie?")
+    answer = ask(engine, "What about the beanie?")
+    assert "$24" in answer.text and "$65" not in answer.text
+
+
+def test_tell_me_more_gives_the_next_detail(engine: RetrievalEngine) -> None:
+    ask(engine, "How much is the snowflake beanie?")
+    more = ask(engine, "tell me more")
+    assert more.intent == "follow_up" and "white, navy or red" in more.text and "one size" in more.text
+    done = ask(engine, "more!")
+    assert any(p in done.text for p in PERSONA.phrases["nothing_more"]) and "$" not in done.text
+
+
+def test_another_fact_on_the_topic_is_one_not_yet_told(engine: RetrievalEngine) -> None:
+    curling = {f.id for f in KNOWLEDGE.fun_facts if "curling" in f.tags}
+    told = [ask(engine, "Tell me a fun fact about curling")]
+    told += [ask(engine, text) for text in ("another one", "another fun fact", "tell me more")]
+    sources = [a.sources for a in told]
+    assert all(len(s) == 1 and s[0] in curling for s in sources), sources
+    assert len({s[0] for s in sources}) == len(curling)  # four curling facts, four different ones
+    assert all(a.intent == "topic_fact" and not hedged(a) for a in told)
+    exhausted = ask(engine, "another curling fact")
+    assert exhausted.sources == () and any(p in exhausted.text for p in PERSONA.phrases["nothing_more"])
+
+
+# -- small talk, facts by topic, confidence ----------------------------------------------------------------------
+
+
+def test_greeting_and_how_are_you_answers_both(engine: RetrievalEngine) -> None:
+    answer = ask(engine, "Hi Aurora! How are you today?")
+    assert answer.intent == "small_talk"
+    assert any(p in answer.text for p in PERSONA.phrases["greeting"])
+    assert any(p in answer.text for p in PERSONA.phrases["how_are_you"])
+    assert not any(p in answer.text for p in UNKNOWN)
+
+
+@pytest.mark.parametrize(("text", "line"), [
+    ("Where did you grow up?", "about-snowboarding"),
+    ("Do you like curling?", "about-curling"),
+    ("What's your job?", "about-job"),
+])
+def test_small_talk_from_her_about_lines(engine: RetrievalEngine, text: str, line: str) -> None:
+    answer = ask(engine, text)
+    assert answer.intent == "small_talk" and answer.sources == (line,)
+    about = next(a for a in KNOWLEDGE.about if a.id == line)
+    assert about.text in answer.text and not hedged(answer)
+
+
+def test_a_fact_by_topic_is_told_without_a_hedge(engine: RetrievalEngine) -> None:
+    answer = ask(engine, "Tell me a fun fact about curling")
+    assert answer.intent == "topic_fact" and not hedged(answer)
+    fact = KNOWLEDGE.fact(answer.sources[0])
+    assert fact is not None and "curling" in fact.tags and fact.text in answer.text
+    assert any(p in answer.text for p in PERSONA.phrases["fact_intro"])
+    hockey = ask(engine, "anything interesting about hockey?", "other")
+    assert hockey.intent == "topic_fact" and "ice hockey" in KNOWLEDGE.fact(hockey.sources[0]).tags
+
+
+def test_a_topic_the_knowledge_base_lacks_gets_the_honest_answer(engine: RetrievalEngine) -> None:
+    answer = ask(engine, "Tell me a fun fact about tennis")
+    assert answer.intent == "unknown" and answer.sources == ()
+    assert any(p in answer.text for p in UNKNOWN)
+
+
+# -- several questions, bad input --------------------------------------------------------------------------------
+
+
+def test_several_questions_answered_in_order(engine: RetrievalEngine) -> None:
+    answer = ask(engine, "How much is the beanie? Do you ship internationally? What's your favourite sport?")
+    text = answer.text
+    assert "$24" in text and "40 countries" in text and "Snowboarding is my favourite" in text
+    assert text.index("$24") < text.index("40 countries") < text.index("Snowboarding is my favourite")
+
+
+def test_typo_in_a_product_name_is_still_priced_right(engine: RetrievalEngine) -> None:
+    answer = ask(engine, "how much is the hoddie?")
+    assert answer.sources == ("team-hoodie",) and "$65" in answer.text
+    curling = ask(engine, "tell me a fun fact about curlling", "other")
+    assert curling.intent == "topic_fact" and "curling" in KNOWLEDGE.fact(curling.sources[0]).tags
+
+
+def test_all_caps_and_emoji(engine: RetrievalEngine) -> None:
+    answer = ask(engine, "HOW MUCH ARE THE SKI GLOVES??? 🧤🧤")
+    assert answer.sources == ("ski-gloves",) and "$34" in answer.text
+
+
+def test_ambiguous_name_clarifies_without_a_price(engine: RetrievalEngine) -> None:
+    answer = ask(engine, "How much is the snowflake one?")
+    assert answer.intent == "clarify" and "$" not in answer.text
+    assert "Snowflake Knit Beanie" in answer.text and "Kids' Snowflake Mittens" in answer.text
+    # Named with a word only one of them has, it is that one.
+    assert "$16" in ask(engine, "How much are the snowflake mittens?", "other").text
+
+
+def test_a_persona_without_about_lines_still_answers(index: KnowledgeIndex) -> None:
+    text = PERSONA.source and open(PERSONA.source, encoding="utf-8").read()
+    bare = parse_persona(text.split("  # The host about herself")[0])
+    assert bare.knowledge.about == ()
+    engine = RetrievalEngine(bare, KnowledgeIndex(bare.knowledge, backend="bm25"))
+    answer = ask(engine, "Where did you grow up?")
+    assert answer.intent in ("unknown", "partial", "fact", "faq") and "$" not in answer.text
