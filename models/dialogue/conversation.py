@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 
 from models.dialogue.persona import Product
+from models.tts import CJK
 
 #: How many fans' states are kept; the least recently heard from is forgotten first.
 MAX_FANS = 1000
@@ -165,18 +166,23 @@ def asked_again(subject: Subject, thing: str) -> str:
 
 
 def mention_in(text: str, words: frozenset[str], token_of: Callable[[str], list[str]]) -> str:
-    """The first run of words in `text` whose tokens are all among `words` (what named a product or a topic:
-    "snowflake beanie" in "How much is the snowflake beanie?"); "" if none."""
+    """The first run of words in `text` that are all among `words` (what named a product or a topic: "snowflake
+    beanie" in "How much is the snowflake beanie?", 雪花针织帽 in 雪花针织帽多少钱？); "" if none. English words
+    are compared by their tokens (`token_of`: "gloves" is "glove"), Chinese ones found as written."""
     spans = [(m.start(), m.end()) for m in _TEXT_WORD.finditer(text)
              if (t := token_of(m.group(0))) and all(w in words for w in t)]
+    for word in words:
+        if CJK.match(word):
+            spans += [(m.start(), m.end()) for m in re.finditer(re.escape(word), text)]
     if not spans:
         return ""
+    spans.sort()
     start, end = spans[0]
     for s, e in spans[1:]:
         if text[end:s].strip(" '’-"):
             break
-        end = e
+        end = max(end, e)
     return text[start:end]
 
 
-_TEXT_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?")
+_TEXT_WORD = re.compile(r"[A-Za-z0-9]+(?:['’][A-Za-z]+)?")

