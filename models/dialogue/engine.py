@@ -31,7 +31,7 @@ from models.dialogue.conversation import (
 from models.dialogue.history import DialogueHistory
 from models.dialogue.moderation import check_chat_text, screen
 from models.dialogue.persona import FAQ, AboutLine, FunFact, Persona, Product
-from models.dialogue.retrieval import STOPWORDS, DocKind, Hit, KnowledgeIndex, tokens
+from models.dialogue.retrieval import DocKind, Hit, KnowledgeIndex, english_words, tokens
 from models.dialogue.tags import emotion_tag, gesture_tag, strip_tags
 from models.dialogue.words import folded, joined
 from models.tts import sentences_of
@@ -173,7 +173,8 @@ _ABOUT_TOPICS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(patte
     (r"\byour job\b|\bdo for (?:a )?(?:living|work)\b|\bwhat do you do\b|\byourself\b|\bwho are you\b|"
      r"你的工作|做什么工作|介绍一下你自己|你是谁", "job"),
     (r"\bhow old\b|\byour age\b|多大|几岁", "age"),
-    (r"\bare (?:you|u) (?:a )?(?:real|human|robot|bot|ai|virtual|person)\b|你是真人|真人吗|虚拟", "virtual"),
+    (r"\bare (?:you|u) (?:an? )?(?:real|human|robot|bot|ai|virtual|person|computer|program)\b|你是真人|真人吗|虚拟|"
+     r"机器人", "virtual"),
 ))
 #: A question to the host herself: only these are searched among her about lines by meaning.
 _TO_HER = re.compile(r"\b(?:you|your|yours|yourself|u|ur)\b|你|您|主播", re.IGNORECASE)
@@ -184,11 +185,13 @@ _LIKE_WORDS = frozenset("like love enjoy watch follow play fan 喜欢 爱".split
 #: "Tell me a fun fact (about curling)": a fact by topic, told as such (no hedge: it is what was asked).
 _FACT_REQUEST = re.compile(
     r"\b(?:fun\s+facts?|facts?|trivia|something\s+(?:interesting|cool|fun|new)|anything\s+(?:interesting|cool|fun)|"
-    r"(?:interesting|cool)\s+(?:things?|stuff))\b|冷知识|小知识|趣闻|有趣的事", re.IGNORECASE)
+    r"(?:interesting|cool)\s+(?:things?|stuff)|tell me something about)\b|冷知识|小知识|趣闻|有趣的事", re.IGNORECASE)
 #: The words of a fact request that are not its topic.
 _FACT_WORDS = frozenset("fun fact interesting cool something anything thing stuff trivia share give another one "
                         "random new good favorite favourite 冷知识 小知识 趣闻 有趣 事 讲 说 来".split())
 
+#: A question for a price ("How much?"), as against one for the whole store ("What do you sell?").
+_PRICE = re.compile(r"\b(?:how much|price[sd]?|cost(?:s)?)\b|多少钱|几块钱|价格|价钱", re.IGNORECASE)
 #: "Them", "both", "all": a pronoun that means every product discussed, not one to pick.
 _PLURAL = re.compile(r"\b(?:them|they|those|these|both|all)\b|它们|这些|那些|两个|都", re.IGNORECASE)
 #: What is left of "and the other one?" besides the reference: nothing that asks anything new.
@@ -236,14 +239,45 @@ CATALOGUE_KINDS = 3
 MAX_QUESTIONS = 3
 #: A word not in the knowledge base this close (difflib's ratio) to a product name's word or a tag is read as it
 #: ("hoddie" → hoodie, "curlling" → curling); words shorter than TYPO_MIN_LETTERS are left alone.
-TYPO_CUTOFF = 0.8
+TYPO_CUTOFF = 0.72
 TYPO_MIN_LETTERS = 5
+
+
+#: "How much is the beanie and do you ship to Canada?": a second question joined by "and" (or "also", "plus").
+_SECOND_QUESTION = re.compile(r",?\s+(?:and|also|plus)\s+(?=(?:do|does|did|can|could|is|are|was|what|what's|how|when|"
+                              r"where|why|will|would|which|who)\b)", re.IGNORECASE)
+
+
+#: How far ahead of the next hit a related one must be to answer exactly though under the answering bar.
+EXACT_MARGIN = 0.15
+#: What kind of thing a question asks for, and the words an answer of that kind has: "how fast" a speed, "when"
+#: a year or a time. A related item without them is a near miss ("How fast does a bobsleigh go?" finds when
+#: Jamaica's team first raced): the host hedges.
+_ASKS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
+    (re.compile(asks, re.IGNORECASE), re.compile(says, re.IGNORECASE)) for asks, says in (
+        (r"\bhow fast\b|\bspeed of\b|\btop speed\b", r"km/h|mph|kilomet\w* (?:an|per) hour|"
+                                                      r"miles (?:an|per) hour|per second"),
+        (r"\bhow heavy\b|\bweigh", r"kilogram|\bkg\b|pounds?\b|\bgrams?\b|tonnes?\b"),
+        (r"\bhow (?:tall|high|wide|thick|big|far|deep)\b", r"\d|metre|meter|inch|feet|foot|centimet|kilomet|mile"),
+        (r"\bhow (?:many|old)\b", r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twenty|hundred|more than|"
+                                   r"most)\b"),
+        (r"\bwhen\b|\bwhat year\b", r"\b(?:1[0-9]{3}|20[0-9]{2})\b|\bdays?\b|\bweeks?\b|\bhours?\b|\buntil\b|"
+                                    r"\bas soon as\b|\bwithin\b|\bbefore\b|\bafter\b"),
+        (r"\bhow long\b", r"\d|\bdays?\b|\bweeks?\b|\bhours?\b|\bminutes?\b|\btwo\b|\bwithin\b|metre|inch"),
+        (r"\bwho\b", r"\b[A-Z][a-z]+ [A-Z][a-z]+|\bteam\b|\bathletes?\b|\bcountry\b|\bI\b"),
+    ))
+
+
+def says_what_is_asked(question: str, answer: str) -> bool:
+    """The answer has the kind of thing the question asks for (a speed for "how fast", a year for "when"); true
+    for a question that asks for no particular kind."""
+    return all(says.search(answer) for asks, says in _ASKS if asks.search(question))
 
 
 def questions_of(text: str) -> list[str]:
     """The questions of a message in order, up to MAX_QUESTIONS; the whole message when it has fewer than two
     (a question with its context, or a request without a question mark)."""
-    questions = [p for p in sentences_of(text) if is_question(p)]
+    questions = [q for p in sentences_of(text) if is_question(p) for q in _SECOND_QUESTION.split(p)]
     return questions[:MAX_QUESTIONS] if len(questions) > 1 else [retrieval_query(text)]
 
 
@@ -298,6 +332,14 @@ class Part:
     keep: bool = False
 
 
+#: Answers that tell a knowledge item as written: one told already in the same message is not told again.
+_TELLS_ITEM = frozenset({"fact", "faq", "partial", "topic_fact", "small_talk", "product"})
+
+
+def _stated(part: Part) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(s for sentence in part.sentences for s in sentence.sources))
+
+
 class RetrievalEngine(DialogueEngine):
     """The embedded engine: grounded answers composed from the knowledge base in the persona's voice. It keeps
     each fan's subject (`fans`, by `ChatTurn.user`) so that follow-ups resolve against what that fan was just
@@ -319,11 +361,17 @@ class RetrievalEngine(DialogueEngine):
         self._fact_tags = {f.id: frozenset(tokens(" ".join(f.tags))) for f in knowledge.fun_facts}
         self._fact_words = {f.id: frozenset(tokens(f.text)) for f in knowledge.fun_facts}
         self._subject_words = frozenset().union(*self._names.values(), *self._fact_tags.values())
+        #: What a question may ask of a product without naming it ("What sizes?", "In red?", "Still in stock?").
+        self._attributes = frozenset(tokens(
+            "size sizes colour colours color colors price cost stock available availability sold out left warm "
+            "waterproof material made preorder pre-order 尺码 颜色 价格 有货 库存 保暖 "
+            + " ".join(v for p in knowledge.products for v in (*p.colors, *p.sizes))))
         # Typos are read against the words that name things (product names, every tag), never against the rest.
         named = " ".join([p.name for p in knowledge.products] + [t for p in knowledge.products for t in p.tags]
                          + [t for f in knowledge.fun_facts for t in f.tags])
         self._spellings = sorted({w for w in re.findall(r"[a-z]+", named.lower()) if len(w) >= TYPO_MIN_LETTERS})
         self._known = frozenset(re.findall(r"[a-z]+", " ".join(d.text for d in self.index.documents).lower()))
+        self._english = english_words()
 
     async def reply(self, turn: ChatTurn, history: DialogueHistory | None = None) -> AsyncIterator[ReplyEvent]:
         check_chat_text(turn.text)
@@ -360,10 +408,14 @@ class RetrievalEngine(DialogueEngine):
             return Answer("social", tuple(opener))
         # After sympathy, facts are told gently: no cheering intro or emotion on top of the fan's bad news.
         gentle = bool(moods) and moods[0] in ("sad", "grief")
-        parts = []
+        parts: list[Part] = []
         for i, question in enumerate(questions_of(text)):
             self._turn += i > 0  # each answer its own phrase variants: no "Good question!" twice in a row
-            parts.append(self._answer(turn.user, self._spelled(question), gentle))
+            part = self._answer(turn.user, self._spelled(question), gentle)
+            # Two questions with one answer ("What is biathlon and how does it work?"): the item is told once.
+            said = {s for p in parts for s in _stated(p)}
+            if not (part.intent in _TELLS_ITEM and _stated(part) and set(_stated(part)) <= said):
+                parts.append(part)
         hits = tuple(h for part in parts for h in part.hits)
         answered = [part for part in parts if part.intent != "unknown"]
         if not answered and moods and not is_question(_without(_ZH_GREETING, _without(_GREETING, folded(text)))):
@@ -376,11 +428,15 @@ class RetrievalEngine(DialogueEngine):
         """One question answered, and the fan's subject updated."""
         subject = self.fans.subject(user)
         part = self._body(question, gentle, subject, self.fans.told(user))
-        if part.subject is not None and subject is not None:
+        new = part.subject
+        if new is not None and subject is not None:
             # The fan narrowed a choice down ("the thermal one" of two bottles): the rest stay "the other one".
             pool = subject.group or subject.products
-            if len(pool) > len(part.subject.products) > 0 and set(part.subject.products) <= set(pool):
-                part = replace(part, subject=replace(part.subject, group=pool))
+            if len(pool) > len(new.products) > 0 and set(new.products) <= set(pool):
+                part = replace(part, subject=replace(new, group=pool))
+            elif new.products and subject.products and about_what(question) is not None:
+                # "And the beanie?" after the bottle: both are "them" now, and the bottle "the other one".
+                part = replace(part, subject=replace(new, group=tuple(dict.fromkeys((*pool, *new.products)))))
         if part.keep:
             self.fans.touch(user)
         else:
@@ -393,13 +449,17 @@ class RetrievalEngine(DialogueEngine):
         return bool(MORE.search(text) or ANOTHER.search(text) or OTHER.search(text) or about_what(text))
 
     def _spelled(self, text: str) -> str:
-        """The question with typos in the names of things read as those names ("hoddie" → hoodie): only words the
-        knowledge base does not have, only close to a product name's word or a tag (TYPO_CUTOFF)."""
+        """The question with typos in the names of things read as those names ("hoddie" → hoodie): only words that
+        are neither in the knowledge base nor common English words (`english_words`: "nothing" is not a typo of
+        clothing), only close to a product name's word or a tag (TYPO_CUTOFF). Without the word list, nothing
+        is read as a typo."""
+        if not self._english:
+            return text
 
         def fix(match: re.Match[str]) -> str:
             word = match.group(0)
             lower = word.lower()
-            if len(word) < TYPO_MIN_LETTERS or lower in self._known or lower in STOPWORDS:
+            if len(word) < TYPO_MIN_LETTERS or lower in self._known or lower in self._english:
                 return word
             close = difflib.get_close_matches(lower, self._spellings, n=1, cutoff=TYPO_CUTOFF)
             return close[0] if close else word
@@ -461,11 +521,18 @@ class RetrievalEngine(DialogueEngine):
             if subject.products:
                 if len(subject.products) > 1 and not _PLURAL.search(text_folded):
                     return self._clarify(subject.products, subject.question, subject.mention)
-                names = self.wording.listed([p.name for p in subject.products])
+                plural = _PLURAL.search(text_folded) and len(subject.group) > len(subject.products)
+                names = self.wording.listed([p.name for p in (subject.group if plural else subject.products)])
                 return PRONOUN.sub(names, text, count=1)
             if subject.topic:
                 return PRONOUN.sub(subject.topic, text, count=1)
             return None
+        asked = set(tokens(_without(_PRODUCT, text)))
+        if subject is not None and subject.products and is_question(text) and \
+                (asked and asked <= self._attributes or not asked and _PRICE.search(text_folded)):
+            # "What sizes?", "How much?", "In red?": the products just discussed, asked about again.
+            names = self.wording.listed([p.name for p in subject.products])
+            return f"{text.rstrip('?？!！. ')} {names}?" if self.persona.language == "en" else f"{names}{text}"
         return None
 
     def _leans_on_pronoun(self, text: str) -> bool:
@@ -595,12 +662,20 @@ class RetrievalEngine(DialogueEngine):
         item = best.document.item
         if isinstance(item, Product):
             return replace(self._pitch([item], text), hits=hits)
-        if not best.answers:
+        if not (best.answers or self._exact(text, hits)):
             return Part("partial", [Sentence(f"{emotion_tag('thinking')} {self._phrase('partial')}"),
                                     *self._item_sentences(item, intro=False)], hits,
                         self._item_subject("partial", item, text))
         intent: Intent = "faq" if isinstance(item, FAQ) else "small_talk" if isinstance(item, AboutLine) else "fact"
         return Part(intent, self._item_sentences(item, intro=not gentle), hits, self._item_subject(intent, item, text))
+
+    def _exact(self, question: str, hits: tuple[Hit, ...]) -> bool:
+        """A related hit below the answering bar still answers exactly when it is clearly the one (EXACT_MARGIN
+        ahead of the next) and says the kind of thing the question asks for (`says_what_is_asked`)."""
+        best, second = hits[0], hits[1].score if len(hits) > 1 else 0.0
+        item = best.document.item
+        text = item.answer if isinstance(item, FAQ) else item.text if isinstance(item, (FunFact, AboutLine)) else ""
+        return best.related and best.score - second >= EXACT_MARGIN and says_what_is_asked(question, text)
 
     def _item_subject(self, intent: str, item: FunFact | FAQ | AboutLine, question: str) -> Subject:
         topic = None

