@@ -382,3 +382,18 @@ def test_local_model_loads_without_extra_buffer_types_on_amx(monkeypatch: pytest
     source = llm.LlamaCppSource(model_path=tmp_path / "model.gguf")
     assert loaded == [not amx] and source.extra_buffer_types is (not amx)
     assert native.llama_model_default_params().use_extra_bufts  # the defaults are restored after the load
+
+
+@pytest.mark.asyncio
+async def test_a_follow_up_is_searched_as_what_it_refers_to_and_the_prompt_says_the_subject(llm_server) -> None:
+    fake, url = llm_server
+    retrieval = RetrievalEngine(PERSONA, KnowledgeIndex(PERSONA.knowledge, backend="bm25"))  # its own fans
+    retrieval.compose(ChatTurn("mika", "How much is the hoodie?"))
+    fake.scripts.append(Script(tokens=["The Glacier Blue Team Hoodie is $65. ", "<point> Tap the shop link!"]))
+    events = [e for e in await answer(url, retrieval, "how much is it?")]
+    system = fake.requests[-1]["messages"][0]["content"]
+    assert "THE FAN WAS JUST TALKING ABOUT" in system and "Glacier Blue Team Hoodie ($65)" in system
+    assert "PRODUCT Glacier Blue Team Hoodie: price $65" in system  # found by the resolved question
+    assert all(isinstance(e, Sentence) for e in events) and "$65" in events[0].text
+    # What the model told the fan is the fan's subject now.
+    assert [p.id for p in retrieval.fans.subject("mika").products] == ["team-hoodie"]

@@ -126,9 +126,12 @@ ANSWER_LANGUAGE = {
 }
 
 
-def system_prompt(persona: Persona, hits: list[Hit]) -> str:
-    """The persona, the rules and the retrieved knowledge for one answer, in the persona's language."""
+def system_prompt(persona: Persona, hits: list[Hit], subject: str | None = None) -> str:
+    """The persona, the rules and the retrieved knowledge for one answer, in the persona's language; `subject`:
+    what the fan was just talking about (RetrievalEngine.subject_text), so that "it" has a meaning."""
     facts = "\n".join(_fact_line(h) for h in hits) or "- (nothing in the knowledge base matches this question)"
+    if subject:
+        facts += f"\n\nTHE FAN WAS JUST TALKING ABOUT (what \"it\" or \"that one\" means): {subject}"
     topics = ", ".join(t.name for t in persona.forbidden_topics) or "none"
     age = f", {persona.age} years old" if persona.age else ""
     return (
@@ -150,9 +153,9 @@ def system_prompt(persona: Persona, hits: list[Hit]) -> str:
 
 
 def build_messages(persona: Persona, hits: list[Hit], turn: ChatTurn,
-                   history: DialogueHistory | None = None) -> list[dict[str, str]]:
+                   history: DialogueHistory | None = None, subject: str | None = None) -> list[dict[str, str]]:
     """The system prompt, this fan's earlier exchanges on the topics retrieved now, and the message."""
-    messages = [{"role": "system", "content": system_prompt(persona, hits)}]
+    messages = [{"role": "system", "content": system_prompt(persona, hits, subject)}]
     if history is not None:
         messages += history.messages(turn.user, [h.document.id for h in hits])
     messages.append({"role": "user", "content": f"{turn.user}: {turn.text}"})
@@ -281,12 +284,16 @@ class LLMEngine(DialogueEngine):
             async for event in self.fallback.reply(turn, history):
                 yield event
             return
-        hits = await asyncio.to_thread(self.fallback.index.search, retrieval_query(text), self.config.facts)
+        # A follow-up ("how much is it?") is searched as what it refers to, and the prompt says the fan's subject.
+        query = self.fallback.resolved(turn.user, text)
+        subject = self.fallback.subject_text(turn.user)
+        hits = await asyncio.to_thread(self.fallback.index.search, retrieval_query(query), self.config.facts)
         related = [h for h in hits if h.related]
-        messages = build_messages(self.persona, related, ChatTurn(turn.user, text), history)
+        messages = build_messages(self.persona, related, ChatTurn(turn.user, text), history, subject)
         # Numbers are where a model's inventions hurt most (dates, weights, prices): a sentence may only state
-        # numbers that the retrieved knowledge, the persona or the fan's own message contains.
-        allowed = numbers_in(" ".join(_fact_line(h) for h in related) + f" {text} {self.persona.age or ''}")
+        # numbers that the retrieved knowledge, the fan's subject, the persona or the fan's own message contains.
+        allowed = numbers_in(" ".join(_fact_line(h) for h in related) + f" {subject or ''} {text} "
+                             f"{self.persona.age or ''}")
         said: list[Sentence] = []
         failure: LLMError | None = None
         stream = self.source.stream(messages, self.config)
@@ -326,6 +333,7 @@ class LLMEngine(DialogueEngine):
         finally:
             await stream.aclose()
         if failure is None:
+            self.fallback.remember(turn.user, query, said)
             return
         # Before any sentence the retrieval engine answers; after some, it repairs: its answer follows what was
         # said (less what repeats it), so a fan never hears only "Great question!" and then silence.
