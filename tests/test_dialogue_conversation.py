@@ -301,3 +301,23 @@ def test_one_answer_to_two_questions_is_said_once(engine: RetrievalEngine) -> No
 def test_common_words_are_not_read_as_typos(engine: RetrievalEngine) -> None:
     assert engine._spelled("nothing for me, how much is teh hoody?") == "nothing for me, how much is teh hoodie?"
     assert engine._spelled("who won the election") == "who won the election"
+
+
+def test_a_follow_up_asking_a_policy_of_its_own_gets_the_policy(index: KnowledgeIndex) -> None:
+    if index.backend != "embeddings":
+        pytest.skip("BM25 finds too few of the question's words in the returns policy")
+    engine = RetrievalEngine(PERSONA, index)
+    ask(engine, "I want to buy the gloves")
+    answer = ask(engine, "Can I return them?")
+    assert answer.sources == ("returns",) and "$34" not in answer.text
+
+
+def test_thanks_and_a_question_in_one_sentence(engine: RetrievalEngine) -> None:
+    answer = ask(engine, "Thanks, and how much is the hoodie?")
+    assert any(p in answer.text for p in PERSONA.phrases["thanks_reply"]) and "$65" in answer.text
+    assert not any(p in answer.text for p in UNKNOWN)
+
+
+def test_it_in_a_question_of_its_own_is_not_asked_back(engine: RetrievalEngine) -> None:
+    answer = ask(engine, "What time is it?")
+    assert answer.intent != "clarify" and not any(p in answer.text for p in PERSONA.phrases["no_subject"])

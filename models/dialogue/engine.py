@@ -277,7 +277,7 @@ def says_what_is_asked(question: str, answer: str) -> bool:
 def questions_of(text: str) -> list[str]:
     """The questions of a message in order, up to MAX_QUESTIONS; the whole message when it has fewer than two
     (a question with its context, or a request without a question mark)."""
-    questions = [q for p in sentences_of(text) if is_question(p) for q in _SECOND_QUESTION.split(p)]
+    questions = [q for p in sentences_of(text) if is_question(p) for q in _SECOND_QUESTION.split(p) if is_question(q)]
     return questions[:MAX_QUESTIONS] if len(questions) > 1 else [retrieval_query(text)]
 
 
@@ -364,7 +364,7 @@ class RetrievalEngine(DialogueEngine):
         #: What a question may ask of a product without naming it ("What sizes?", "In red?", "Still in stock?").
         self._attributes = frozenset(tokens(
             "size sizes colour colours color colors price cost stock available availability sold out left warm "
-            "waterproof material made preorder pre-order 尺码 颜色 价格 有货 库存 保暖 "
+            "waterproof material made preorder pre-order come good worth fit 尺码 颜色 价格 有货 库存 保暖 "
             + " ".join(v for p in knowledge.products for v in (*p.colors, *p.sizes))))
         # Typos are read against the words that name things (product names, every tag), never against the rest.
         named = " ".join([p.name for p in knowledge.products] + [t for p in knowledge.products for t in p.tags]
@@ -483,6 +483,12 @@ class RetrievalEngine(DialogueEngine):
         about = self._about_me(question, told)
         if about is not None:
             return about
+        if question != text and not set(tokens(_without(_PRODUCT, text))) <= self._attributes:
+            # "Can I return them?" asks a store policy of its own: the policy that answers the question as the
+            # fan wrote it goes before the product it refers to ("What sizes?" asks only about the product).
+            policy = self.index.search(retrieval_query(text), k=2, kinds=("faq",))
+            if policy and (policy[0].answers or self._exact(text, tuple(policy))):
+                return self._lookup(text, gentle, kinds=("faq",))
         return self._lookup(question, gentle)
 
     def _follow_up(self, text: str, text_folded: str, subject: Subject | None,
@@ -536,9 +542,10 @@ class RetrievalEngine(DialogueEngine):
         return None
 
     def _leans_on_pronoun(self, text: str) -> bool:
-        """A question whose only subject is a pronoun ("how much is it?", "is it warm?"): nothing else in it names
-        what it is about (at most one other content word)."""
-        return len(tokens(_without(_PRODUCT, PRONOUN.sub(" ", folded(text))))) <= 1
+        """A question whose only subject is a pronoun ("how much is it?", "is it warm?", "does it come in red?"):
+        what else it says asks only about a product (`_attributes`), not something of its own ("what time is
+        it?")."""
+        return set(tokens(_without(_PRODUCT, PRONOUN.sub(" ", folded(text))))) <= self._attributes
 
     # -- answers ------------------------------------------------------------------------------------------------
 
