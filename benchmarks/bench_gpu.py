@@ -19,7 +19,7 @@ from typing import Any
 
 from benchmarks.bench_sidecar import LINES
 from benchmarks.common import percentiles, table, write
-from benchmarks.eval_dialogue import QUESTIONS
+from benchmarks.eval_dialogue import load_set
 from models.device import Device, DeviceError
 
 #: Timed runs of each question embedding, after warm-up.
@@ -180,10 +180,9 @@ def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--lines", type=int, default=20, help="lines for the voice (default 20)")
     args = parser.parse_args(argv)
-    import yaml
 
     lines = (LINES * (args.lines // len(LINES) + 1))[: args.lines]
-    questions = [q["q"] for q in yaml.safe_load(QUESTIONS.read_text(encoding="utf-8"))["questions"]]
+    questions = [turn.q for item in load_set("heldout") for turn in item.turns]
     voice = on_each_device(lambda device: voice_on(device, lines))
     embedder = on_each_device(lambda device: embedder_on(device, questions))
     audio_face = on_each_device(audio_face_on)

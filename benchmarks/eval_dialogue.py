@@ -1,35 +1,48 @@
-"""Evaluate dialogue answers on the held-out questions in docs/eval/dialogue_questions.yaml (the English sample
-persona) or docs/eval/dialogue_questions_zh.yaml (`--persona zh`, the Mandarin one).
+"""Evaluate the host's answers on the fan questions of docs/eval: per category, for the embedded engine and the
+LLM path, on one set.
 
-    PYTHONPATH=. .venv/bin/python benchmarks/eval_dialogue.py [--persona en|zh] [--local]
-        [--llm-url URL --llm-model NAME] [--llm-first-sentence-s S] [--only-llm]
+    PYTHONPATH=. .venv/bin/python benchmarks/eval_dialogue.py [--set dev|heldout|all] [--persona en|zh]
+        [--local] [--llm-url URL --llm-model NAME] [--llm-first-sentence-s S] [--only-llm] [--verbose]
 
-Scores each engine (retrieval with embeddings, retrieval with BM25, and optionally an LLM) on:
-- grounded: answers in which every sentence is either one of the persona's own phrases or supported by one
-  knowledge item (its content words within that item's words plus the question's, its numbers in that item),
-- numbers grounded: answers whose every number and price appears in the knowledge base or the question,
-- answered: answerable questions whose expected item is stated (hedged: of those, after a "not sure" phrase),
-- declined: unanswerable questions answered with no fact at all (declined or hedged: or with a related fact
-  after a "not sure" phrase, so no false claim of an answer),
-- price correct: product questions with the right product's price and no price the catalogue lacks,
-- sentiment/moderation: sad news gets [sad], compliments <heart_hands>, injections and forbidden topics only
-  the persona's deflection,
-- sentences supported: the share of all spoken sentences that are the persona's phrases or supported by one
-  knowledge item (the same test as "grounded", counted by sentence),
-- whole: answers that reach the fan whole, i.e. not cut short after their first sentences (a partial fallback
-  with nothing after it); for an LLM also how many it finished itself, how many were repaired by retrieval
-  after some sentences, and how many retrieval answered from the start,
-and prints a table; JSON goes to benchmarks/results/dialogue_eval.json (dialogue_eval_zh.json for `--persona zh`).
-Chinese answers are judged the same way, on jieba's words and with Chinese numerals read as digits.
+The English set (docs/eval/dialogue_dev.yaml and dialogue_heldout.yaml; their header documents the format) has
+items in categories (small talk, facts by topic, look-ups, constraints, comparisons, availability, follow-ups,
+policies, show timing, off topic, moderation, sentiment, bad input), each with checks on what a right answer must
+and must not say. `--set heldout` (the default) gives the numbers to report; `--set dev` is the part engine
+developers tune on. `--persona zh` runs the Mandarin sample persona on docs/eval/dialogue_questions_zh.yaml, whose
+old-style kinds (fact, faq, product, none, sad, compliment, injection, forbidden) are read as the same checks and
+reported as categories.
+
+How it runs, as in a live chat: each item is one fan (a new `user`), and the turns of a dialogue go to the same
+engine instance with that user, so per-fan state carries from turn to turn; the answers go into one dialogue
+history per engine, as the chat desk records them. The sample rundown runs (started at 0, its first segments done,
+the `curling-fact` segment current at show time 200 s: SHOW_NOW) and every engine's `show_source` reads its
+snapshot.
+
+What it reports, per engine:
+- right / total / % per category: an item is right when every check of its scored turns holds and they state no
+  invented number or price,
+- invented facts: spoken sentences that no knowledge item (fun facts, FAQs, products, the host's about lines, her
+  bio, the running show) supports and that are not one of the persona's phrases or the engine's own wording: the
+  grounding judge (`Judge.read`) over every answer, context turns too (target 0),
+- invented numbers and prices: numbers in answers that neither the knowledge base, the show, the question nor a
+  sum or difference of two catalogue prices has, and prices no product has (target 0),
+- crashes (an exception other than the chat-text refusal an item expects), fallbacks of an LLM, and latency
+  p50/p95 per answer.
+JSON goes to benchmarks/results/dialogue_eval.json (dialogue_eval_zh.json for `--persona zh`, `_llm` with
+--only-llm), with every answer and its failed checks.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
+import itertools
 import re
 import statistics
 import time
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,199 +50,587 @@ from typing import Any
 import yaml
 
 from benchmarks.common import write
-from models.dialogue.engine import ChatTurn, DialogueEngine, Fallback, RetrievalEngine
+from models.dialogue.engine import WORDING, ChatTurn, DialogueEngine, Fallback, RetrievalEngine
+from models.dialogue.history import DialogueHistory
 from models.dialogue.llm import LLMConfig, LLMEngine, numbers_in, unknown_prices
+from models.dialogue.moderation import ChatTextError
 from models.dialogue.persona import LANGUAGES, Persona, load_persona, sample_persona_path
 from models.dialogue.retrieval import KnowledgeIndex, tokens
+from models.dialogue.show import Rundown, ShowRunner, load_rundown
 from models.dialogue.tags import strip_tags
 from models.tts import sentences_of
 
 ROOT = Path(__file__).resolve().parents[1]
-QUESTIONS = ROOT / "docs/eval/dialogue_questions.yaml"
-#: Each sample persona's held-out questions and the results file they write.
-QUESTION_FILES = {"en": QUESTIONS, "zh": ROOT / "docs/eval/dialogue_questions_zh.yaml"}
+EVAL = ROOT / "docs/eval"
+#: The English sets: the dev part (tuned on) and the held-out part (reported).
+SETS = {"dev": (EVAL / "dialogue_dev.yaml",), "heldout": (EVAL / "dialogue_heldout.yaml",),
+        "all": (EVAL / "dialogue_dev.yaml", EVAL / "dialogue_heldout.yaml")}
+#: The Mandarin persona's held-out questions, in the old kinds.
+ZH_QUESTIONS = EVAL / "dialogue_questions_zh.yaml"
 RESULTS = {"en": "dialogue_eval", "zh": "dialogue_eval_zh"}
+CATEGORIES = ("small_talk", "fact_by_topic", "lookup", "constraints", "comparisons", "availability", "follow_ups",
+              "policies", "show_timing", "off_topic", "moderation", "sentiment", "bad_input")
+LEGACY_KINDS = ("fact", "faq", "product", "none", "sad", "compliment", "injection", "forbidden")
+CHECKS = ("must", "must_any", "must_not", "sources", "no_facts", "exact", "tags", "clarify", "error")
+_LIST_CHECKS = ("must", "must_any", "must_not", "sources", "tags")
+_FLAG_CHECKS = ("no_facts", "exact", "clarify")
+
+#: The show fixture: the sample rundown, started at now=0, these segments done at these times, asked at SHOW_NOW.
+SHOW_RUNDOWN = ROOT / "examples/shows/sample_show.yaml"
+SHOW_DONE = (("opening", 20.0), ("first-fact", 60.0), ("beanie", 110.0), ("curling-intro", 140.0))
+SHOW_NOW = 200.0
+#: The planned length the rundown gives the show (`duration`), when the rundown file does not say it yet.
+SHOW_DURATION_S = 600.0
+
+#: Hedges and declines in any wording (an LLM's own as well as the persona's phrases): `exact` answers have none.
+HEDGES = ("not sure", "don't know", "do not know", "can't answer", "cannot answer", "won't make something up",
+          "rather not guess", "no idea")
 _NORM = re.compile(r"[^a-z0-9$€£¥.\u3400-\u9fff]+")
 #: Words of selling the engine's own price line adds ("You can get the X for $P.", "X只要¥P。").
 _SELLING = frozenset(tokens("get cost price priced sell buy 只要 卖 买 价格"))
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
 def _norm(text: str) -> str:
     return _NORM.sub(" ", text.lower()).strip()
 
 
+def _plain(text: str) -> str:
+    """How checks read an answer: lowercase, curly apostrophes and quotes straight."""
+    return text.lower().replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
+
+
+# -- the evaluation set ---------------------------------------------------------------------------------------
+
+class EvalSetError(ValueError):
+    """A malformed item: names the file, the item and the field."""
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One fan message. `checks` (see CHECKS) judge its answer; a turn without checks is context, not scored."""
+
+    q: str
+    checks: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def scored(self) -> bool:
+        return bool(self.checks)
+
+
+@dataclass(frozen=True)
+class Item:
+    """One question, or one dialogue with one fan."""
+
+    id: str
+    category: str
+    turns: tuple[Turn, ...]
+    source: str = ""  # the file it came from
+
+
+def parse_items(raw: object, source: str, categories: Sequence[str] = CATEGORIES) -> list[Item]:
+    """Items of an evaluation file's `items` list, validated: raises EvalSetError naming the item and field."""
+    if not isinstance(raw, list) or not raw:
+        raise EvalSetError(f"{source}: `items` must be a non-empty list")
+    items = []
+    for n, node in enumerate(raw):
+        where = f"{source}: item {node.get('id', n) if isinstance(node, dict) else n}"
+        if not isinstance(node, dict):
+            raise EvalSetError(f"{where}: must be a mapping")
+        unknown = set(node) - {"id", "category", "q", "dialogue", *CHECKS}
+        if unknown:
+            raise EvalSetError(f"{where}: unknown field(s) {sorted(unknown)}")
+        if not isinstance(node.get("id"), str):
+            raise EvalSetError(f"{where}: `id` must be a string")
+        if node.get("category") not in categories:
+            raise EvalSetError(f"{where}: `category` must be one of {', '.join(categories)}")
+        if ("q" in node) == ("dialogue" in node):
+            raise EvalSetError(f"{where}: give either `q` or `dialogue`")
+        if "q" in node:
+            turns = [_turn({k: v for k, v in node.items() if k not in ("id", "category")}, where)]
+        else:
+            dialogue = node["dialogue"]
+            if not isinstance(dialogue, list) or len(dialogue) < 2:
+                raise EvalSetError(f"{where}: `dialogue` must list at least two turns")
+            if set(node) & set(CHECKS):
+                raise EvalSetError(f"{where}: checks of a dialogue go on its turns")
+            turns = [_turn({"q": t} if isinstance(t, str) else t, f"{where} turn {i + 1}")
+                     for i, t in enumerate(dialogue)]
+        if not any(t.scored for t in turns):
+            raise EvalSetError(f"{where}: no turn has a check")
+        items.append(Item(node["id"], node["category"], tuple(turns), source))
+    return items
+
+
+def _turn(node: object, where: str) -> Turn:
+    if not isinstance(node, dict) or not isinstance(node.get("q"), str) or not node["q"]:
+        raise EvalSetError(f"{where}: a turn is a string or a mapping with `q`")
+    checks = {k: v for k, v in node.items() if k != "q"}
+    unknown = set(checks) - set(CHECKS)
+    if unknown:
+        raise EvalSetError(f"{where}: unknown check(s) {sorted(unknown)}; checks are {', '.join(CHECKS)}")
+    for key, value in checks.items():
+        if key in _LIST_CHECKS and not (isinstance(value, list) and value and all(isinstance(v, str) for v in value)):
+            raise EvalSetError(f"{where}: `{key}` must be a non-empty list of strings")
+        if key in _FLAG_CHECKS and value is not True:
+            raise EvalSetError(f"{where}: `{key}` can only be true")
+        if key == "error" and not isinstance(value, str):
+            raise EvalSetError(f"{where}: `error` must be a ChatTextError code")
+    return Turn(node["q"], checks)
+
+
+def load_items(path: Path) -> list[Item]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return parse_items(data.get("items") if isinstance(data, dict) else None, str(path.relative_to(ROOT)))
+
+
+def load_set(name: str) -> list[Item]:
+    """The items of `--set` dev, heldout or all; ids must be unique across the set."""
+    items = [item for path in SETS[name] for item in load_items(path)]
+    seen: set[str] = set()
+    for item in items:
+        if item.id in seen:
+            raise EvalSetError(f"{item.source}: item id {item.id!r} is used twice")
+        seen.add(item.id)
+    return items
+
+
+def legacy_items(path: Path, persona: Persona) -> list[Item]:
+    """An old-style question file (`{q, kind, expect}`, the Mandarin set) read as items with the same checks:
+    fact/faq state `expect`, product says its price, none states nothing, sad carries [sad and no fact, compliment
+    <heart_hands>, injection/forbidden say the persona's deflection and no fact. The kind is the category."""
+    questions = yaml.safe_load(path.read_text(encoding="utf-8"))["questions"]
+    items = []
+    for n, node in enumerate(questions):
+        kind, expect = node["kind"], node.get("expect")
+        checks: dict[str, Any]
+        if kind in ("fact", "faq"):
+            checks = {"sources": [expect]}
+        elif kind == "product":
+            product = persona.knowledge.product(str(expect))
+            if product is None:
+                raise EvalSetError(f"{path.name}: question {n + 1}: no product {expect!r}")
+            checks = {"must": [product.price_text]}
+        elif kind == "none":
+            checks = {"no_facts": True}
+        elif kind == "sad":
+            checks = {"tags": ["[sad"], "no_facts": True}
+        elif kind == "compliment":
+            checks = {"tags": ["<heart_hands>"]}
+        elif kind in ("injection", "forbidden"):
+            phrase_kind = "injection" if kind == "injection" else "refusal"
+            own = [s for i in range(len(persona.phrases[phrase_kind]))
+                   for s in sentences_of(strip_tags(persona.phrase(phrase_kind, i, topic="that")))]
+            checks = {"must_any": own, "no_facts": True}
+        else:
+            raise EvalSetError(f"{path.name}: question {n + 1}: kind must be one of {', '.join(LEGACY_KINDS)}")
+        items.append(Item(f"{kind}-{n + 1}", kind, (Turn(node["q"], checks),), path.name))
+    return items
+
+
+# -- the show fixture ---------------------------------------------------------------------------------------------
+
+def show_fixture(persona: Persona) -> tuple[Rundown, ShowRunner]:
+    """The sample rundown running, as the contract fixes it: at SHOW_NOW `curling-fact` is current."""
+    rundown = load_rundown(SHOW_RUNDOWN, persona)
+    runner = ShowRunner(rundown)
+    runner.start(0.0)
+    for segment_id, at in SHOW_DONE:
+        runner.segment_done(segment_id, at)
+    return rundown, runner
+
+
+def show_source(runner: ShowRunner) -> Callable[[], object]:
+    """What an engine's `show_source` returns: the runner's snapshot at SHOW_NOW (None while the runner has no
+    snapshot yet, i.e. before the show-timing work is merged)."""
+    snapshot = getattr(runner, "snapshot", None)
+    return (lambda: snapshot(SHOW_NOW)) if snapshot is not None else (lambda: None)
+
+
+# -- the grounding judge ----------------------------------------------------------------------------------------
+
 @dataclass(frozen=True)
 class Entry:
+    """One thing the host knows: its words and numbers, for the judge."""
+
     id: str
     words: frozenset[str]
     numbers: frozenset[float]
     text: str
 
 
-def knowledge_entries(persona: Persona) -> list[Entry]:
+def _entry(entry_id: str, text: str, extra_numbers: Sequence[float] = ()) -> Entry:
+    return Entry(entry_id, frozenset(tokens(text)), frozenset(numbers_in(text)) | frozenset(extra_numbers), text)
+
+
+def knowledge_entries(persona: Persona, rundown: Rundown | None = None) -> list[Entry]:
+    """Everything an answer may state: fun facts, FAQs, products (all their fields), the host's about lines and
+    bio, and with a rundown the show (its title, segments, and its times at SHOW_NOW in seconds and minutes)."""
     k = persona.knowledge
-    raw = [(f.id, f.text) for f in k.fun_facts] + [(q.id, f"{q.question} {q.answer}") for q in k.faqs]
-    raw += [(p.id, f"{p.name} {p.price_text} {p.price:.2f} {p.currency} {p.description}") for p in k.products]
-    return [Entry(i, frozenset(tokens(t)), frozenset(numbers_in(t)), t) for i, t in raw]
+    entries = [_entry(f.id, f.text) for f in k.fun_facts]
+    entries += [_entry(q.id, f"{q.question} {q.answer}") for q in k.faqs]
+    entries += [_entry(p.id, " ".join([p.name, p.price_text, f"{p.price:.2f}", p.currency, p.description,
+                                       *p.tags, *p.colors, *p.sizes, (p.stock or "").replace("_", " ")]))
+                for p in k.products]
+    entries.append(catalogue_entry(persona))
+    entries += [_entry(a.id, a.text) for a in k.about]
+    entries.append(_entry("bio", f"{persona.name} {persona.age} {persona.bio}"))
+    if rundown is not None:
+        entries.append(show_entry(rundown))
+    return entries
 
 
-def persona_phrases(persona: Persona) -> set[str]:
-    """Every phrase variant the persona may say, filled for every product (they state no fact)."""
-    phrases: set[str] = set()
-    for kind, variants in persona.phrases.items():
-        for i in range(len(variants)):
-            products = persona.knowledge.products or ()
-            for p in products if kind in ("product_intro", "call_to_action") else (None,):
-                values = {"product": p.name, "price": p.price_text} if p else {}
-                if kind == "refusal":
-                    values = {"topic": "that"}
-                text = persona.phrase(kind, i, **values)
-                phrases.update(_norm(s) for s in sentences_of(strip_tags(text)))
-    return phrases
+def catalogue_entry(persona: Persona) -> Entry:
+    """The catalogue as a whole: every product's name and kinds, and how many products there are (in all, and of
+    each kind, colour, size and stock state), so "We have 9 products" or "two come in red" count as known."""
+    products = persona.knowledge.products
+    groups: Counter[str] = Counter()
+    for p in products:
+        groups.update({*p.tags, *p.colors, *p.sizes, p.stock or ""})
+    text = " ".join([*(p.name for p in products), *groups, "products"])
+    return _entry("catalogue", text, [len(products), *groups.values()])
 
 
-def supporting(sentence: str, question: str, entries: list[Entry]) -> list[str]:
-    """Ids of knowledge items that support a sentence: its content words (beyond the question's and a few
-    verbs of selling) lie within the item's words, and its numbers within the item's numbers."""
-    words = set(tokens(sentence)) - set(tokens(question)) - _SELLING
-    numbers = numbers_in(sentence)
-    ids = []
-    for entry in entries:
-        if not numbers <= entry.numbers:
-            continue
-        inside = len(words & entry.words) / len(words) if words else 0.0
-        if words and inside >= 0.9 or not words and numbers:
-            ids.append(entry.id)
-    # A catalogue line names several products: supported when every name it lists is in the catalogue.
-    return ids
+def show_entry(rundown: Rundown) -> Entry:
+    duration = float(getattr(rundown, "duration", None) or SHOW_DURATION_S)
+    parts = [rundown.title or "", "show minutes seconds"]
+    numbers: list[float] = []
+    for segment in rundown.segments:
+        parts += [segment.id.replace("-", " "), segment.type, segment.text or "", segment.cue or ""]
+        if segment.type == "qa":
+            parts.append("questions Q&A")
+        numbers += [v for v in (segment.at, segment.max_s, segment.questions, segment.duration) if v is not None]
+    times = (duration, SHOW_NOW, duration - SHOW_NOW, *numbers)
+    # Times as said in minutes, rounded either way ("about 7 minutes" for 400 s).
+    minutes = [m for t in times for m in (t / 60, int(t // 60), round(t / 60), round(t / 60, 1))]
+    return _entry("show", " ".join(parts), [*times, *minutes])
 
 
-def catalogue_line(sentence: str, persona: Persona) -> bool:
-    names = [p.name for p in persona.knowledge.products]
-    rest = sentence
-    for name in names:
-        rest = rest.replace(name, "")
-    return rest != sentence and not set(tokens(rest))
+def filler_words(language: str) -> frozenset[str]:
+    """The engine's own words (its Wording templates, placeholders removed) and a few verbs of selling: they
+    carry no fact, so the judge looks past them."""
+    wording = WORDING[language]
+    texts = [v for f in dataclasses.fields(wording) for v in _strings(getattr(wording, f.name))]
+    return _SELLING | frozenset(tokens(" ".join(_PLACEHOLDER.sub(" ", t) for t in texts)))
 
+
+def _strings(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, Mapping):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, (list, tuple)):
+        return [s for v in value for s in _strings(v)]
+    return []
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the judge reads in one answer."""
+
+    stated: tuple[str, ...]  # knowledge ids the answer states
+    unsupported: tuple[str, ...]  # sentences nothing supports: invented facts
+    invented_numbers: tuple[str, ...]  # numbers and prices nothing has
+    hedged: bool  # a persona partial/unknown phrase or a generic hedge
+
+
+class Judge:
+    """Reads answers against a persona's knowledge, phrases and the show."""
+
+    def __init__(self, persona: Persona, rundown: Rundown | None = None) -> None:
+        self.persona = persona
+        self.entries = knowledge_entries(persona, rundown)
+        self.filler = filler_words(persona.language)
+        self._phrases = [(kind, regex) for kind, variants in persona.phrases.items() for variant in variants
+                         for regex in _phrase_patterns(variant)]
+        self._hedges = tuple(_norm(s) for kind in ("partial", "unknown") for v in persona.phrases[kind]
+                             for s in sentences_of(strip_tags(v)))
+        prices = sorted({p.price for p in persona.knowledge.products})
+        # "$41 more than the beanie", "$46 for both": a sum or difference of two prices is known, not invented.
+        self.derived = ({round(abs(a - b), 2) for a, b in itertools.combinations(prices, 2)}
+                        | {round(a + b, 2) for a, b in itertools.combinations(prices, 2)})
+        self.numbers = set().union(*(e.numbers for e in self.entries)) | self.derived
+
+    def phrase_kind(self, sentence: str) -> str | None:
+        """The persona phrase kind a sentence is (placeholders filled with what they may hold), or None."""
+        norm = _norm(sentence)
+        for kind, regex in self._phrases:
+            match = regex.fullmatch(norm)
+            if match and all(self._fills(name, value) for name, value in match.groupdict().items()):
+                return kind
+        return None
+
+    def _fills(self, placeholder: str, value: str) -> bool:
+        name = re.sub(r"_\d+$", "", placeholder)
+        if name == "name":
+            return value == _norm(self.persona.name)
+        if name == "price":
+            return value in {_norm(p.price_text) for p in self.persona.knowledge.products}
+        if name == "topic":
+            return True  # the refusal echoes the forbidden topic's own name
+        # product, options and anything else: product names, nothing more.
+        return self.names_only(value)
+
+    def names_only(self, text: str) -> bool:
+        """Text that lists catalogue names and nothing else ("the A, the B or the C")."""
+        rest = _norm(text)
+        for product in sorted(self.persona.knowledge.products, key=lambda p: -len(p.name)):
+            rest = rest.replace(_norm(product.name), " ")
+        return rest != _norm(text) and not tokens(rest)
+
+    def supporting(self, sentence: str, question: str) -> list[str]:
+        """Ids of knowledge items that support a sentence: its content words (beyond the question's and the
+        engine's own wording) lie within one item's words (or, for a sentence about two or three things, within
+        theirs together), and its numbers within theirs."""
+        # Numbers are judged as numbers (below), not as words.
+        words = {w for w in tokens(sentence) if not w.replace(".", "").isdigit()} - set(tokens(question)) - self.filler
+        numbers = numbers_in(sentence)
+        if not words and not numbers:
+            return []
+        for entry in self.entries:
+            if numbers <= entry.numbers and (not words or len(words & entry.words) >= 0.9 * len(words)):
+                return [entry.id]
+        ranked = sorted(self.entries, key=lambda e: -(len(words & e.words) + len(numbers & e.numbers)))
+        used: list[Entry] = []
+        for entry in ranked[:3]:
+            if not (words & entry.words or numbers & entry.numbers):
+                break
+            used.append(entry)
+            known_words = set().union(*(e.words for e in used))
+            known_numbers = set().union(*(e.numbers for e in used))
+            if numbers <= known_numbers and len(words & known_words) >= 0.9 * len(words):
+                return [e.id for e in used]
+        return []
+
+    def read(self, answer: str, question: str) -> Reading:
+        spoken = strip_tags(answer)
+        stated: list[str] = []
+        unsupported: list[str] = []
+        hedged = any(h in _plain(spoken) for h in HEDGES)
+        for sentence in sentences_of(spoken):
+            kind = self.phrase_kind(sentence)
+            if kind is not None:
+                hedged |= kind in ("partial", "unknown")
+                continue
+            if self.names_only(sentence):
+                stated.extend(p.id for p in self.persona.knowledge.products if _norm(p.name) in _norm(sentence))
+                continue
+            ids = self.supporting(sentence, question)
+            if ids:
+                stated.extend(ids)
+            elif tokens(sentence) or numbers_in(sentence):
+                unsupported.append(sentence)
+        invented = [f"{n:g}" for n in sorted(numbers_in(spoken) - self.numbers - numbers_in(question))]
+        invented += [p for p in unknown_prices(spoken, self.persona) if not numbers_in(p) <= self.derived]
+        return Reading(tuple(dict.fromkeys(stated)), tuple(unsupported), tuple(dict.fromkeys(invented)), hedged)
+
+
+def _phrase_patterns(variant: str) -> list[re.Pattern[str]]:
+    """One regex per sentence of a phrase variant, its placeholders as named groups (normalized like answers)."""
+    patterns = []
+    for sentence in sentences_of(strip_tags(variant)):
+        parts = _PLACEHOLDER.split(sentence)  # literal, name, literal, name, ..., literal
+        marked = "".join(part if i % 2 == 0 else f" qqph{i}qq " for i, part in enumerate(parts))
+        # Spaces optional: Chinese has none around a filled-in name ("我还是小雪，").
+        regex = re.escape(_norm(marked)).replace("\\ ", r"\s*")
+        for i in range(1, len(parts), 2):
+            regex = regex.replace(f"qqph{i}qq", f"(?P<{parts[i]}_{i}>.+?)")
+        patterns.append(re.compile(regex))
+    return patterns
+
+
+# -- the checks ---------------------------------------------------------------------------------------------------
+
+def failed_checks(checks: Mapping[str, Any], answer: str, reading: Reading, error: str | None = None) -> list[str]:
+    """What is wrong with an answer (empty: right). `answer` is the raw text with tags; `error` the ChatTextError
+    code the engine raised instead of answering, if it did."""
+    expected_error = checks.get("error")
+    if error is not None or expected_error is not None:
+        if error == expected_error:
+            return []
+        return [f"error: expected {expected_error or 'an answer'}, got {error or 'an answer'}"]
+    spoken = _plain(strip_tags(answer))
+    failures = [f"must: {s!r} missing" for s in checks.get("must", ()) if _plain(s) not in spoken]
+    if "must_any" in checks and not any(_plain(s) in spoken for s in checks["must_any"]):
+        failures.append(f"must_any: none of {checks['must_any']}")
+    failures += [f"must_not: {s!r} said" for s in checks.get("must_not", ()) if _plain(s) in spoken]
+    for source in checks.get("sources", ()):
+        if not set(source.split("|")) & set(reading.stated):
+            failures.append(f"sources: {source} not stated (stated {list(reading.stated)})")
+    if checks.get("no_facts") and reading.stated:
+        failures.append(f"no_facts: stated {list(reading.stated)}")
+    if checks.get("exact") and reading.hedged:
+        failures.append("exact: hedged or declined")
+    failures += [f"tags: {t!r} missing" for t in checks.get("tags", ()) if t not in answer]
+    if checks.get("clarify") and "?" not in spoken and "？" not in spoken:
+        failures.append("clarify: no question back")
+    if reading.invented_numbers:
+        failures.append(f"invented numbers: {list(reading.invented_numbers)}")
+    return failures
+
+
+# -- running --------------------------------------------------------------------------------------------------
 
 @dataclass
 class Scored:
+    """One scored turn's answer and verdict."""
+
+    id: str
+    category: str
     q: str
-    kind: str
-    expect: str | None
     answer: str
     seconds: float
-    fallbacks: list[str] = field(default_factory=list)
-    grounded: bool = True
-    numbers_ok: bool = True
-    stated: list[str] = field(default_factory=list)
-    hedged: bool = False
-    correct: bool = False
-    unsupported: list[str] = field(default_factory=list)
-    sentences: int = 0
+    failures: list[str]
+    stated: list[str]
+    unsupported: list[str]
+    invented_numbers: list[str]
     outcome: str = "whole"  # llm (or retrieval) finished | repaired | fell_back | truncated
+    fallbacks: list[str] = field(default_factory=list)
 
 
-def score(item: dict[str, Any], answer: str, seconds: float, fallbacks: list[str], persona: Persona,
-          entries: list[Entry], phrases: set[str], partial_phrases: set[str]) -> Scored:
-    q, kind, expect = item["q"], item["kind"], item.get("expect")
-    result = Scored(q, kind, expect, answer, seconds, fallbacks)
-    spoken = strip_tags(answer)
-    for sentence in sentences_of(spoken):
-        result.sentences += 1
-        if _norm(sentence) in phrases:
-            result.hedged |= _norm(sentence) in partial_phrases
-            continue
-        if catalogue_line(sentence, persona):
-            result.stated.extend(p.id for p in persona.knowledge.products if p.name in sentence)
-            continue
-        ids = supporting(sentence, q, entries)
-        if ids:
-            result.stated.extend(ids)
-        else:
-            result.grounded = False
-            result.unsupported.append(sentence)
-    allowed = set().union(*(e.numbers for e in entries)) | numbers_in(q)
-    result.numbers_ok = numbers_in(spoken) <= allowed and not unknown_prices(spoken, persona)
-    if kind in ("fact", "faq"):
-        result.correct = expect in result.stated
-    elif kind == "product":
-        product = persona.knowledge.product(str(expect))
-        assert product is not None, expect
-        result.correct = product.price_text in spoken and not unknown_prices(spoken, persona)
-    elif kind == "none":
-        result.correct = not result.stated
-    elif kind == "sad":
-        result.correct = answer.lstrip().startswith("[sad") and not result.stated
-    elif kind == "compliment":
-        result.correct = "<heart_hands>" in answer
-    elif kind in ("injection", "forbidden"):
-        phrase_kind = "injection" if kind == "injection" else "refusal"
-        own = {_norm(s) for i in range(len(persona.phrases[phrase_kind]))
-               for s in sentences_of(strip_tags(persona.phrase(phrase_kind, i, topic="that")))}
-        result.correct = not result.stated and any(_norm(s) in own for s in sentences_of(spoken))
-    return result
+@dataclass
+class Reply:
+    text: str
+    seconds: float
+    sources: tuple[str, ...] = ()
+    fallbacks: list[str] = field(default_factory=list)
+    outcome: str = "whole"
+    error: str | None = None
 
 
-async def answer_with(engine: DialogueEngine, text: str) -> tuple[str, float, list[str], str]:
-    """The answer's text, seconds, fallback reasons and outcome (see Scored.outcome)."""
+async def answer_with(engine: DialogueEngine, turn: ChatTurn, history: DialogueHistory) -> Reply:
+    """The answer to one message, recorded in the history as the chat desk records it. A ChatTextError is kept as
+    the reply's `error`; any other exception propagates (a crash)."""
     start = time.perf_counter()
+    reply = Reply("", 0.0)
     parts: list[str] = []
-    fallbacks: list[str] = []
-    outcome, after_fallback = "whole", 0
-    async for event in engine.reply(ChatTurn("eval", text)):
-        if isinstance(event, Fallback):
-            fallbacks.append(event.reason)
-            outcome = "repaired" if event.partial else "fell_back"
-            after_fallback = 0
-        else:
-            parts.append(event.text)
-            after_fallback += 1
-    if outcome == "repaired" and after_fallback == 0:
-        outcome = "truncated"
-    return " ".join(parts), time.perf_counter() - start, fallbacks, outcome
+    sources: list[str] = []
+    after_fallback = 0
+    try:
+        async for event in engine.reply(turn, history):
+            if isinstance(event, Fallback):
+                reply.fallbacks.append(event.reason)
+                reply.outcome = "repaired" if event.partial else "fell_back"
+                after_fallback = 0
+            else:
+                parts.append(event.text)
+                sources.extend(event.sources)
+                after_fallback += 1
+    except ChatTextError as exc:
+        reply.error = exc.code
+    if reply.outcome == "repaired" and after_fallback == 0:
+        reply.outcome = "truncated"
+    reply.text, reply.seconds, reply.sources = " ".join(parts), time.perf_counter() - start, tuple(sources)
+    if reply.error is None:
+        topics = tuple(dict.fromkeys(sources))
+        history.add_fan(turn.user, turn.text, topics)
+        history.add_host(strip_tags(reply.text), turn.user, topics)
+    return reply
 
 
-def summarize(name: str, results: list[Scored]) -> dict[str, Any]:
-    def share(rows: list[Scored], ok: Any) -> dict[str, Any]:
-        hits = sum(1 for r in rows if ok(r))
-        return {"ok": hits, "of": len(rows), "pct": round(100.0 * hits / len(rows), 1) if rows else None}
+@dataclass
+class EngineRun:
+    """Everything one engine said on the set."""
 
-    answerable = [r for r in results if r.kind in ("fact", "faq")]
-    seconds = sorted(r.seconds for r in results)
-    sentences = sum(r.sentences for r in results)
-    supported = sentences - sum(len(r.unsupported) for r in results)
-    outcomes = {o: sum(1 for r in results if r.outcome == o) for o in ("whole", "repaired", "fell_back", "truncated")}
-    reasons: dict[str, int] = {}
-    for r in results:
-        for reason in r.fallbacks:
-            reasons[reason] = reasons.get(reason, 0) + 1
+    name: str
+    scored: list[Scored] = field(default_factory=list)
+    seconds: list[float] = field(default_factory=list)  # every answer, context turns too
+    sentences: int = 0
+    unsupported: list[str] = field(default_factory=list)  # over every answer
+    invented_numbers: list[str] = field(default_factory=list)  # over every answer
+    crashes: list[str] = field(default_factory=list)
+
+
+async def run_engine(name: str, engine: DialogueEngine, items: Sequence[Item], judge: Judge) -> EngineRun:
+    run = EngineRun(name)
+    history = DialogueHistory()
+    await answer_with(engine, ChatTurn("warm-up", "warm up"), DialogueHistory())  # model load, JIT: not answer time
+    for n, item in enumerate(items):
+        user = f"fan-{n + 1}"  # a new fan per item, as in a live chat
+        for turn in item.turns:
+            try:
+                reply = await answer_with(engine, ChatTurn(user, turn.q), history)
+            except Exception as exc:  # noqa: BLE001 - a crash is a finding, reported, not the end of the run
+                run.crashes.append(f"{item.id}: {type(exc).__name__}: {exc}")
+                if turn.scored:
+                    run.scored.append(Scored(item.id, item.category, turn.q, "", 0.0,
+                                             [f"crash: {type(exc).__name__}: {exc}"], [], [], []))
+                break
+            reading = judge.read(reply.text, turn.q)
+            if reply.error is None:
+                run.seconds.append(reply.seconds)
+                run.sentences += len(sentences_of(strip_tags(reply.text)))
+                run.unsupported += [f"{item.id}: {s}" for s in reading.unsupported]
+                run.invented_numbers += [f"{item.id}: {s}" for s in reading.invented_numbers]
+            if turn.scored:
+                run.scored.append(Scored(item.id, item.category, turn.q, reply.text, reply.seconds,
+                                         failed_checks(turn.checks, reply.text, reading, reply.error),
+                                         list(reading.stated), list(reading.unsupported),
+                                         list(reading.invented_numbers), reply.outcome, reply.fallbacks))
+    return run
+
+
+def summarize(run: EngineRun, categories: Sequence[str]) -> dict[str, Any]:
+    """Right / total / % per category (an item is right when all its scored turns are), and the totals."""
+    verdicts: dict[str, dict[str, bool]] = {}
+    for s in run.scored:
+        per_item = verdicts.setdefault(s.category, {})
+        per_item[s.id] = per_item.get(s.id, True) and not s.failures
+    per_category: dict[str, dict[str, Any]] = {}
+    for category in categories:
+        items = verdicts.get(category, {})
+        right = sum(items.values())
+        per_category[category] = {"right": right, "total": len(items),
+                                  "pct": round(100.0 * right / len(items), 1) if items else None}
+    right = sum(c["right"] for c in per_category.values())
+    total = sum(c["total"] for c in per_category.values())
+    seconds = sorted(run.seconds) or [0.0]
+    outcomes = {o: sum(1 for s in run.scored if s.outcome == o)
+                for o in ("whole", "repaired", "fell_back", "truncated")}
     return {
-        "engine": name,
-        "sentences_supported": {"ok": supported, "of": sentences,
-                                "pct": round(100.0 * supported / sentences, 1) if sentences else None},
-        "whole": share(results, lambda r: r.outcome != "truncated"),
+        "engine": run.name,
+        "categories": per_category,
+        "right": {"right": right, "total": total, "pct": round(100.0 * right / total, 1) if total else None},
+        "answers": len(run.seconds),
+        "sentences": run.sentences,
+        "invented_facts": len(run.unsupported),
+        "invented_fact_sentences": run.unsupported,
+        "invented_numbers": len(run.invented_numbers),
+        "invented_number_list": run.invented_numbers,
+        "crashes": run.crashes,
         "outcomes": outcomes,
-        "fallback_reasons": reasons,
-        "grounded": share(results, lambda r: r.grounded),
-        "numbers_grounded": share(results, lambda r: r.numbers_ok),
-        "answered": share(answerable, lambda r: r.correct),
-        "answered_hedged": share(answerable, lambda r: r.correct and r.hedged),
-        "declined": share([r for r in results if r.kind == "none"], lambda r: r.correct),
-        # An unanswerable question met with a related fact after a "not sure" phrase: no false claim of an answer.
-        "declined_or_hedged": share([r for r in results if r.kind == "none"], lambda r: r.correct or r.hedged),
-        "price_correct": share([r for r in results if r.kind == "product"], lambda r: r.correct),
-        "sentiment_moderation": share([r for r in results if r.kind in ("sad", "compliment", "injection",
-                                                                        "forbidden")], lambda r: r.correct),
-        "fallbacks": sum(len(r.fallbacks) for r in results),
+        "fallbacks": sum(len(s.fallbacks) for s in run.scored),
         "latency_ms": {"p50": round(1000 * statistics.median(seconds), 1),
                        "p95": round(1000 * seconds[int(0.95 * (len(seconds) - 1))], 1)},
-        "answers": [r.__dict__ for r in results],
+        "scored": [dataclasses.asdict(s) for s in run.scored],
     }
+
+
+def print_table(summaries: list[dict[str, Any]], categories: Sequence[str]) -> None:
+    names = [s["engine"] for s in summaries]
+    width = max(14, *(len(n) for n in names)) if names else 14
+    print(f"{'category':14s} " + " ".join(f"{n[:width]:>{width}s}" for n in names))
+
+    def cell(c: dict[str, Any]) -> str:
+        return f"{c['right']}/{c['total']} {c['pct']:5.1f}%" if c["total"] else "-"
+
+    for category in categories:
+        if any(s["categories"][category]["total"] for s in summaries):
+            print(f"{category:14s} " + " ".join(f"{cell(s['categories'][category]):>{width}s}" for s in summaries))
+    print(f"{'all':14s} " + " ".join(f"{cell(s['right']):>{width}s}" for s in summaries))
+    rows = [("invented facts", lambda s: f"{s['invented_facts']} of {s['sentences']} sentences"),
+            ("invented nums", lambda s: str(s["invented_numbers"])),
+            ("crashes", lambda s: str(len(s["crashes"]))),
+            ("fallbacks", lambda s: str(s["fallbacks"])),
+            ("p50 / p95 ms", lambda s: f"{s['latency_ms']['p50']:.1f} / {s['latency_ms']['p95']:.1f}")]
+    for label, value in rows:
+        print(f"{label:14s} " + " ".join(f"{value(s):>{width}s}" for s in summaries))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--set", choices=tuple(SETS), default="heldout", dest="part",
+                        help="which part of the English set (default %(default)s; dev is the one tuned on)")
     parser.add_argument("--llm-url", help="an OpenAI-compatible server to evaluate as well")
     parser.add_argument("--llm-model", default="default")
     parser.add_argument("--llm-key")
@@ -237,21 +638,25 @@ def main() -> None:
                         help="the wait for the LLM's first sentence before retrieval answers (default %(default)s)")
     parser.add_argument("--only-llm", action="store_true", help="skip the two retrieval engines' own rows")
     parser.add_argument("--local", action="store_true", help="evaluate the local SmolLM2 model (llama-cpp)")
-    parser.add_argument("--verbose", action="store_true", help="print every answer that failed a check")
+    parser.add_argument("--verbose", action="store_true", help="print every failed check with the answer")
     parser.add_argument("--persona", choices=LANGUAGES, default="en",
                         help="the sample persona and its question set: en (Aurora) or zh (Xiaoxue, Mandarin)")
     args = parser.parse_args()
 
     persona = load_persona(sample_persona_path(args.persona))
-    question_file = QUESTION_FILES[args.persona]
-    questions = yaml.safe_load(question_file.read_text(encoding="utf-8"))["questions"]
-    entries, phrases = knowledge_entries(persona), persona_phrases(persona)
-    partial = {_norm(s) for v in persona.phrases["partial"] for s in sentences_of(v)}
+    categories: Sequence[str]
+    if args.persona == "en":
+        items, categories, set_name = load_set(args.part), CATEGORIES, args.part
+        rundown, runner = show_fixture(persona)
+    else:
+        items, categories, set_name = legacy_items(ZH_QUESTIONS, persona), LEGACY_KINDS, ZH_QUESTIONS.name
+        rundown, runner = None, None
+    judge = Judge(persona, rundown)
 
     embedded = RetrievalEngine(persona, KnowledgeIndex(persona.knowledge, backend="auto", language=persona.language))
     engines: list[tuple[str, DialogueEngine]] = [
-        (f"retrieval ({embedded.index.backend}: {embedded.index.model.name})"
-         if embedded.index.backend == "embeddings" else "retrieval (bm25, no embeddings)", embedded),
+        (f"retrieval ({embedded.index.model.name})" if embedded.index.backend == "embeddings"
+         else "retrieval (bm25, no embeddings)", embedded),
         ("retrieval (bm25)", RetrievalEngine(persona, KnowledgeIndex(persona.knowledge, backend="bm25",
                                                                      language=persona.language))),
     ]
@@ -268,45 +673,36 @@ def main() -> None:
         engines.append((f"llm {args.llm_model}", LLMEngine(persona, OpenAIChatSource(), embedded, config)))
     if args.only_llm:
         engines = engines[2:]
+    if runner is not None:
+        for _, engine in engines:
+            # The engines read the running show through this hook (RetrievalEngine.show_source).
+            # Assigned by name: the hook comes with the show-timing work, and the harness runs before it too.
+            setattr(engine, "show_source", show_source(runner))  # noqa: B010
 
     async def run_all() -> list[dict[str, Any]]:
         summaries = []
         for name, engine in engines:
-            await answer_with(engine, "warm up")  # first-call costs (model load, JIT) are not answer time
-            results = []
-            for item in questions:
-                text, seconds, fallbacks, outcome = await answer_with(engine, item["q"])
-                result = score(item, text, seconds, fallbacks, persona, entries, phrases, partial)
-                result.outcome = outcome
-                results.append(result)
-            summaries.append(summarize(name, results))
+            summaries.append(summarize(await run_engine(name, engine, items, judge), categories))
             if isinstance(engine, LLMEngine) and hasattr(engine.source, "aclose"):
                 await engine.source.aclose()
         return summaries
 
     summaries = asyncio.run(run_all())
-    header = f"{'engine':32s} {'sent ok':>9s} {'whole':>6s} {'grounded':>9s} {'numbers':>8s} {'answered':>9s} " \
-             f"{'hedged':>7s} {'declined':>9s} {'decl/hedg':>9s} {'price':>7s} {'mood/mod':>9s} {'fallbk':>6s} " \
-             f"{'p50 ms':>7s}"
-    print(f"{len(questions)} held-out questions ({question_file.relative_to(ROOT)})\n{header}\n{'-' * len(header)}")
-    for s in summaries:
-        cells = {key: f"{s[key]['ok']}/{s[key]['of']}" for key in s if isinstance(s[key], dict) and "ok" in s[key]}
-        print(f"{s['engine']:32s} {cells['sentences_supported']:>9s} {cells['whole']:>6s} {cells['grounded']:>9s} "
-              f"{cells['numbers_grounded']:>8s} {cells['answered']:>9s} "
-              f"{cells['answered_hedged']:>7s} {cells['declined']:>9s} {cells['declined_or_hedged']:>9s} "
-              f"{cells['price_correct']:>7s} {cells['sentiment_moderation']:>9s} {s['fallbacks']:>6d} "
-              f"{s['latency_ms']['p50']:>7.1f}")
-        if s["fallbacks"]:
-            print(f"{'':32s} outcomes {s['outcomes']}, fallbacks {s['fallback_reasons']}")
+    turns = sum(1 for item in items for t in item.turns if t.scored)
+    print(f"{len(items)} items, {turns} scored answers ({set_name}; persona {persona.name})")
+    print_table(summaries, categories)
     if args.verbose:
         for s in summaries:
-            for r in s["answers"]:
-                if not (r["correct"] and r["grounded"] and r["numbers_ok"]):
-                    print(f"[{s['engine']}] {r['kind']} {r['q']!r} -> {r['answer']!r} "
-                          f"(stated {r['stated']}, unsupported {r['unsupported']})")
+            for r in s["scored"]:
+                if r["failures"]:
+                    print(f"[{s['engine']}] {r['id']} {r['category']} {r['q']!r}\n    -> {r['answer']!r}\n"
+                          f"    failed: {'; '.join(r['failures'])}")
+            for sentence in s["invented_fact_sentences"]:
+                print(f"[{s['engine']}] invented fact? {sentence}")
     name = RESULTS[args.persona] + ("_llm" if args.only_llm else "")
-    path = write(name, {"questions": len(questions), "question_file": str(question_file.relative_to(ROOT)),
-                        "persona": persona.name, "language": persona.language, "engines": summaries})
+    path = write(name, {"set": set_name, "items": len(items), "scored_answers": turns, "persona": persona.name,
+                        "language": persona.language, "show_now_s": SHOW_NOW if runner is not None else None,
+                        "engines": summaries})
     print(f"wrote {path.relative_to(ROOT)}")
 
 
