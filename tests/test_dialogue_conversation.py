@@ -104,7 +104,7 @@ def test_follow_up_text_helpers() -> None:
     assert about_what("How much is the beanie?") is None
     subject = Subject("product", question="How much is the hoodie?", mention="hoodie")
     assert asked_again(subject, "beanie") == "How much is the beanie?"
-    assert mention_in("How much is the snowflake beanie?", frozenset(tokens("Snowflake Knit Beanie")), tokens) == \
+    assert mention_in("How much is the snowflake beanie?", frozenset(tokens("Snowflake Knit Beanie"))) == \
         "snowflake beanie"
 
 

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 
 from models.dialogue.persona import Product
+from models.dialogue.retrieval import tokens
 from models.tts import CJK
 
 #: How many fans' states are kept; the least recently heard from is forgotten first.
@@ -107,9 +108,6 @@ class Conversations:
             self._fans[user] = replace(state, at=self.clock())
             self._fans.move_to_end(user)
 
-    def forget(self, user: str) -> None:
-        self._fans.pop(user, None)
-
     def _expire(self) -> None:
         # Oldest first (record and touch move a fan to the end): stop at the first one still fresh.
         now = self.clock()
@@ -165,12 +163,12 @@ def asked_again(subject: Subject, thing: str) -> str:
     return thing
 
 
-def mention_in(text: str, words: frozenset[str], token_of: Callable[[str], list[str]]) -> str:
+def mention_in(text: str, words: frozenset[str]) -> str:
     """The first run of words in `text` that are all among `words` (what named a product or a topic: "snowflake
     beanie" in "How much is the snowflake beanie?", 雪花针织帽 in 雪花针织帽多少钱？); "" if none. English words
-    are compared by their tokens (`token_of`: "gloves" is "glove"), Chinese ones found as written."""
+    are compared by their retrieval tokens ("gloves" is "glove"), Chinese ones found as written."""
     spans = [(m.start(), m.end()) for m in _TEXT_WORD.finditer(text)
-             if (t := token_of(m.group(0))) and all(w in words for w in t)]
+             if (t := tokens(m.group(0))) and all(w in words for w in t)]
     for word in words:
         if CJK.match(word):
             spans += [(m.start(), m.end()) for m in re.finditer(re.escape(word), text)]

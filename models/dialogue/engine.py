@@ -476,8 +476,8 @@ class RetrievalEngine(DialogueEngine):
         if isinstance(follow_up, Part):
             return follow_up
         question = follow_up or text
-        # The catalogue's constraints (price limits, cheapest, colours, sizes, stock) and the show's timing are
-        # answered here, before products and facts are looked up, with the fan's subject products as context.
+        # The one place for the catalogue's constraints (price limits, cheapest, colours, sizes, stock: with the
+        # fan's subject products as context) and the show's timing: before facts and products are looked up.
         if _FACT_REQUEST.search(question):
             return self._topic_fact(question, told, gentle)
         about = self._about_me(question, told)
@@ -617,7 +617,7 @@ class RetrievalEngine(DialogueEngine):
                         keep=True)
         # Every fact told already: start again from the one told longest ago.
         fact = fresh[0] if fresh else min(facts, key=lambda f: told.index(f.id) if f.id in told else -1)
-        words = mention_in(question, self._fact_tags[fact.id] | self._fact_words[fact.id], tokens)
+        words = mention_in(question, self._fact_tags[fact.id] | self._fact_words[fact.id])
         return Part("topic_fact", self._item_sentences(fact, intro=not gentle),
                     subject=Subject("topic_fact", item=fact.id, topic=words or None, question=question,
                                     mention=words))
@@ -654,7 +654,7 @@ class RetrievalEngine(DialogueEngine):
         named, ambiguous = self._named(text)
         if ambiguous and not named:
             return self._clarify(ambiguous, text, mention_in(text, frozenset().union(
-                *(self._names[p.id] for p in ambiguous)), tokens))
+                *(self._names[p.id] for p in ambiguous))))
         if kinds is None and is_product_question(text):
             products = named or self._products_asked(retrieval_query(text))
             if products:
@@ -687,14 +687,14 @@ class RetrievalEngine(DialogueEngine):
     def _item_subject(self, intent: str, item: FunFact | FAQ | AboutLine, question: str) -> Subject:
         topic = None
         if isinstance(item, FunFact):
-            topic = mention_in(question, self._fact_tags[item.id] | self._fact_words[item.id], tokens) or None
+            topic = mention_in(question, self._fact_tags[item.id] | self._fact_words[item.id]) or None
         return Subject(intent, item=item.id, topic=topic, question=question, mention=topic or "")
 
     def _pitch(self, products: Sequence[Product], question: str) -> Part:
         words = frozenset().union(*(self._names[p.id] | set(tokens(" ".join(p.tags))) for p in products))
         return Part("product", [s for i, p in enumerate(products) for s in self.product_pitch(p, i)],
                     subject=Subject("product", tuple(products), question=question,
-                                    mention=mention_in(question, words, tokens)))
+                                    mention=mention_in(question, words)))
 
     def _named(self, text: str) -> tuple[list[Product], list[Product]]:
         """Products a question names by their names' words, and those it names ambiguously: a product whose
