@@ -7,7 +7,8 @@ import pytest
 
 from models.dialogue.conversation import Conversations, Subject, about_what, asked_again, mention_in
 from models.dialogue.engine import MAX_QUESTIONS, Answer, ChatTurn, RetrievalEngine, questions_of
-from models.dialogue.persona import load_default_persona, parse_persona
+from models.dialogue.moderation import MAX_CHAT_CHARS
+from models.dialogue.persona import load_default_persona, load_persona, parse_persona, sample_persona_path
 from models.dialogue.retrieval import KnowledgeIndex, tokens
 from models.dialogue.tags import check_tags
 
@@ -321,3 +322,26 @@ def test_thanks_and_a_question_in_one_sentence(engine: RetrievalEngine) -> None:
 def test_it_in_a_question_of_its_own_is_not_asked_back(engine: RetrievalEngine) -> None:
     answer = ask(engine, "What time is it?")
     assert answer.intent != "clarify" and not any(p in answer.text for p in PERSONA.phrases["no_subject"])
+
+
+def test_a_long_message_of_many_questions_answers_the_first_three(engine: RetrievalEngine) -> None:
+    questions = ["How much is the hoodie?", "How much is the beanie?", "How much is the pin set?",
+                 "How much are the goggles?", "How much is the plush?"]
+    text = " ".join(questions) + " " + "I love this show so much! " * 10
+    assert len(text) <= MAX_CHAT_CHARS
+    answer = ask(engine, text)
+    assert "$65" in answer.text and "$24" in answer.text and "$18" in answer.text
+    assert "$48" not in answer.text and "$29.99" not in answer.text
+
+
+def test_chinese_follow_ups() -> None:
+    zh = load_persona(sample_persona_path("zh"))
+    engine = RetrievalEngine(zh, KnowledgeIndex(zh.knowledge, backend="bm25", language="zh"))
+    assert engine.compose(ChatTurn("小李", "它多少钱？")).intent == "clarify"
+    assert "¥89" in engine.compose(ChatTurn("小李", "雪花针织帽多少钱？")).text
+    assert "¥89" in engine.compose(ChatTurn("小李", "它多少钱？")).text
+    hoodie = engine.compose(ChatTurn("小李", "那卫衣呢？"))
+    assert "¥399" in hoodie.text and "¥89" not in hoodie.text
+    fact = engine.compose(ChatTurn("小王", "给我讲一个冬奥会的冷知识"))
+    another = engine.compose(ChatTurn("小王", "再说一个"))
+    assert fact.intent == another.intent == "topic_fact" and fact.sources != another.sources
