@@ -345,3 +345,11 @@ def test_chinese_follow_ups() -> None:
     fact = engine.compose(ChatTurn("小王", "给我讲一个冬奥会的冷知识"))
     another = engine.compose(ChatTurn("小王", "再说一个"))
     assert fact.intent == another.intent == "topic_fact" and fact.sources != another.sources
+
+
+def test_one_question_back_per_message_and_what_about_you(engine: RetrievalEngine) -> None:
+    answer = ask(engine, "How much is it? Is it warm? And the other one?")
+    assert answer.intent == "clarify" and answer.text.count("?") == 1 and "$" not in answer.text
+    assert ask(engine, "What about it?", "other").intent == "clarify"
+    you = ask(engine, "what about you?", "third")
+    assert any(p in you.text for p in PERSONA.phrases["how_are_you"])

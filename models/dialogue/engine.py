@@ -162,6 +162,7 @@ _ZH_QUESTION = re.compile(
 _HOW_ARE_YOU = re.compile(
     r"\bhow\s+(?:are|r)\s+(?:you|u|ya)\b|\bhow(?:'s| is) it going\b|\bhow(?:'s| is) your day\b|"
     r"\bhow have you been\b|\bhow are things\b|\bhow(?:'s| is) life\b|\bwhat'?s up\b|"
+    r"^\W*(?:and|what|how) about (?:you|u)\W*$|^\W*and (?:you|u)\W*$|"
     r"你好吗|您好吗|最近(?:怎么样|好吗)|过得(?:怎么样|好吗)|今天(?:怎么样|好吗)")
 #: A question to the host about herself ("where did you grow up?"), by what it asks: the `about` tags that answer
 #: it. A persona tags her about lines with these words (her other lines are found by meaning).
@@ -414,7 +415,10 @@ class RetrievalEngine(DialogueEngine):
             part = self._answer(turn.user, self._spelled(question), gentle)
             # Two questions with one answer ("What is biathlon and how does it work?"): the item is told once.
             said = {s for p in parts for s in _stated(p)}
-            if not (part.intent in _TELLS_ITEM and _stated(part) and set(_stated(part)) <= said):
+            told_again = part.intent in _TELLS_ITEM and _stated(part) and set(_stated(part)) <= said
+            # One question back is enough: "How much is it? Is it warm?" from a fan with nothing discussed.
+            asked_again = part.intent == "clarify" and any(p.intent == "clarify" for p in parts)
+            if not (told_again or asked_again):
                 parts.append(part)
         hits = tuple(h for part in parts for h in part.hits)
         answered = [part for part in parts if part.intent != "unknown"]
@@ -511,7 +515,7 @@ class RetrievalEngine(DialogueEngine):
                 return asked_again(subject, others[0].name)
             return OTHER.sub(name, text, count=1)
         thing = about_what(text)
-        if thing is not None and thing.lower() not in ("you", "u", "yourself", "你"):
+        if thing is not None and not PRONOUN.fullmatch(thing) and thing.lower() not in ("you", "u", "yourself", "你"):
             if subject is None or not subject.question:
                 return thing
             return asked_again(subject, thing)
