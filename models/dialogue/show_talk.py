@@ -17,14 +17,15 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, get_args
 
-from models.dialogue.engine import Sentence
+from models.dialogue.engine import Sentence, is_question
 from models.dialogue.persona import Persona, Product
 from models.dialogue.retrieval import tokens
 from models.dialogue.show import Segment, ShowSnapshot
 from models.dialogue.tags import emotion_tag, gesture_tag
 from models.dialogue.words import folded
+from models.tts import sentences_of
 
 ShowQuestion = Literal["now", "next", "end", "length", "left", "start", "dance", "qa", "product", "title"]
 
@@ -43,12 +44,11 @@ _WORDINGS: tuple[tuple[ShowQuestion, tuple[str, ...]], ...] = (
     ("next", (rf"\b(?:{_WHAT_IS}|what (?:comes|happens|are we doing|do we do|will you do)|what'?s coming) "
               r"(?:up )?next\b(?! (?:for|in|week|year|month|season|olympics|games)\b)",
               r"\bwhat (?:comes|happens|is|'s) (?:up )?after (?:this|that)\b",
-              rf"\b{_WHAT_IS} (?:coming up|up next)\b(?! (?:in|for)\b)", r"\bnext (?:segment|part)\b",
-              r"下一个(?:环节)?(?:是)?(?:什么|啥)|下个环节|接下来(?:是|做|有|干)?(?:什么|啥)|之后(?:是|做)?(?:什么|啥)环节")),
+              rf"\b{_WHAT_IS} (?:coming up|up next)\b(?! (?:in|for)\b)",
+              r"下一?个(?:环节)?(?:是)?(?:什么|啥)|接下来(?:是|做|有|干)?(?:什么|啥)|之后(?:是|做)?(?:什么|啥)环节")),
     ("end", (rf"\bwhen (?:does|will|is|do|did) {_THE}(?:{_SHOW}|it|you) (?:end|finish|stop|wrap|over|done|go off)",
              rf"\bwhat time (?:does|will|is) {_THE}(?:{_SHOW}|it) (?:end|finish|stop|over|done)",
              rf"\bwhen(?:'s| is) {_THE}{_SHOW} (?:over|done|ending|finishing)",
-             rf"\b(?:end|finish)s? of {_THE}{_SHOW}\b",
              r"(?:节目|直播)?(?:几点|什么时候|啥时候|何时|多久)(?:结束|完|下播|播完)")),
     ("length", (rf"\bhow long (?:is|does|will) {_THE}{_SHOW}\b(?! (?:been|on)\b)",
                 r"\bhow long (?:will|are) (?:you|u) (?:be )?(?:live|on air|on|streaming)\b",
@@ -65,17 +65,25 @@ _WORDINGS: tuple[tuple[ShowQuestion, tuple[str, ...]], ...] = (
                r"danc(?:e|es|ing)\b",
                r"\b(?:will|are|r) (?:you|u) (?:going to |gonna )?danc(?:e|ing) "
                r"(?:later|tonight|today|again|soon|in the show)\b",
-               r"\bwhen (?:will|do|are) (?:you|u|we) (?:going to |gonna )?dance\b", r"\bdance break\b",
-               r"(?:还有|有没有|会不会|什么时候|待会|等会|一会儿?)(?:儿)?(?:会)?跳舞|舞蹈环节")),
-    ("qa", (r"\bwhen (?:can|do|should|may) (?:i|we) (?:ask|send)\b", r"\b(?:q ?& ?a|q and a)\b",
-            r"\bquestions? (?:time|round|segment|part|window)\b",
+               r"\bwhen (?:will|do|are) (?:you|u|we) (?:going to |gonna )?dance\b",
+               r"\bwhen(?:'s| is) (?:the |your )?dance\b",
+               r"(?:还有|有没有|会不会|什么时候|待会|等会|一会儿?)(?:儿)?(?:会)?跳舞")),
+    ("qa", (r"\bwhen (?:can|do|should|may) (?:i|we) (?:ask|send)\b",
             r"\bwhen (?:do|will) (?:you|u) (?:take|answer) questions\b",
-            r"什么时候(?:可以|能)?提问|问答环节|(?:可以|能)提问(?:吗|了吗)")),
+            r"什么时候(?:可以|能)?提问|(?:可以|能)提问(?:吗|了吗)")),
     ("title", (r"\bwhat (?:show|stream|program|programme) is this\b",
                rf"\b{_WHAT_IS} (?:this|the) {_SHOW} (?:called|about)\b",
                rf"\bwhat(?:'s| is) the name of {_THE}{_SHOW}\b", r"这是什么节目|节目叫什么")),
 )
-_ASKED = tuple((kind, re.compile("|".join(alternatives))) for kind, alternatives in _WORDINGS)
+#: Names of parts of the show: a question when the message asks one ("Q&A soon?"), not in "I loved the dance break!".
+_NAMED: tuple[tuple[ShowQuestion, tuple[str, ...]], ...] = (
+    ("next", (r"\bnext (?:segment|part)\b", r"下一?个环节")),
+    ("end", (rf"\b(?:end|finish)s? of {_THE}{_SHOW}\b",)),
+    ("dance", (r"\bdance break\b", r"舞蹈环节|跳舞环节")),
+    ("qa", (r"\b(?:q ?& ?a|q and a)\b", r"\bquestions? (?:time|round|segment|part|window)\b", r"问答环节|提问环节")),
+)
+_ASKED, _ASKED_IF_QUESTION = ([(kind, re.compile("|".join(alternatives))) for kind, alternatives in table]
+                              for table in (_WORDINGS, _NAMED))
 #: "Will you show the plush?": a product segment still to come (the product is named, or products in general).
 _SHOWING = re.compile(
     r"\b(?:will|are|r|gonna|going to) (?:you|u) (?:going to |gonna )?(?:show|present|feature|spotlight|bring out)\b|"
@@ -85,8 +93,11 @@ _PRODUCTS = re.compile(r"\b(?:products?|merch|items?|things to buy)\b|商品|产
 
 def asked(text: str) -> list[ShowQuestion]:
     """The show questions a message asks, in the order of ShowQuestion (a message may ask several)."""
-    text = folded(text).replace("’", "'")
-    return [kind for kind, pattern in _ASKED if pattern.search(text)]
+    folded_text = folded(text).replace("’", "'")
+    kinds = {kind for kind, pattern in _ASKED if pattern.search(folded_text)}
+    if any(is_question(part) for part in sentences_of(text)):
+        kinds |= {kind for kind, pattern in _ASKED_IF_QUESTION if pattern.search(folded_text)}
+    return [kind for kind in get_args(ShowQuestion) if kind in kinds]
 
 
 @dataclass(frozen=True)
@@ -226,7 +237,9 @@ def _questions(text: str, persona: Persona) -> tuple[list[ShowQuestion], list[Pr
     """The show questions a message asks, and for "will you show …?" the products it names ([]: products in
     general; None: it does not ask that)."""
     kinds = asked(text)
-    return kinds, _products_named(text, persona) if not kinds and _SHOWING.search(folded(text)) else None
+    if kinds or not any(is_question(part) for part in sentences_of(text)) or not _SHOWING.search(folded(text)):
+        return kinds, None  # "the plush is coming up!" says something; it asks nothing
+    return kinds, _products_named(text, persona)
 
 
 def answer_show(text: str, snapshot: ShowSnapshot | None, persona: Persona) -> list[Sentence] | None:
