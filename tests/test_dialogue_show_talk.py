@@ -81,6 +81,7 @@ def test_a_bad_duration_names_the_field(head: str, field: str, message: str) -> 
     ("Will you show the hoodie?", "The Glacier Blue Team Hoodie isn't part of tonight's show."),
     ("WHATS NEXT???", "Next up: your questions"),
     ("wats next 😀", "Next up: your questions"),
+    ("wen does the show end", "The show ends in about 7 minutes."),
     ("What show is this?", "This is Winter Sports Live, episode 1."),
     ("hey aurora!! Q&A soon?", "Questions are open right after this."),
     ("Hi Aurora! will you show the PLUSH", "Yes, the Snowy Owl Mascot Plush is still to come"),
@@ -124,6 +125,7 @@ def test_between_segments_paused_and_past_the_end() -> None:
         "We're between segments right now. Next up: a dance break, as soon as we're ready."
     runner.pause(302.0)
     assert said("what's next?", runner.snapshot(900.0)).startswith("We're taking a short break in the show")
+    assert said("what's on now?", runner.snapshot(900.0)) == "We're taking a short break in the show right now."
     runner.resume(903.0)
     assert said("how much longer?", runner.snapshot(903.0 + 400.0)) == "We're right at the end of the show."
 

@@ -32,6 +32,7 @@ ShowQuestion = Literal["now", "next", "end", "length", "left", "start", "dance",
 _SHOW = r"(?:show|stream|livestream|live stream|broadcast|program|programme|episode|live)"
 _THE = r"(?:the |this |your |today'?s |tonight'?s )?"
 _WHAT_IS = r"(?:what'?s|whats|wats|what is|wat is|what iz)"
+_WHEN = r"(?:when|wen)"
 #: Each question's wordings, English then Chinese (matched in the folded text: lower case, simplified).
 _WORDINGS: tuple[tuple[ShowQuestion, tuple[str, ...]], ...] = (
     ("now", (rf"\b{_WHAT_IS} (?:on|happening|going on)(?: now| right now| at the moment)?\b"
@@ -46,9 +47,9 @@ _WORDINGS: tuple[tuple[ShowQuestion, tuple[str, ...]], ...] = (
               r"\bwhat (?:comes|happens|is|'s) (?:up )?after (?:this|that)\b",
               rf"\b{_WHAT_IS} (?:coming up|up next)\b(?! (?:in|for)\b)",
               r"下一?个(?:环节)?(?:是)?(?:什么|啥)|接下来(?:是|做|有|干)?(?:什么|啥)|之后(?:是|做)?(?:什么|啥)环节")),
-    ("end", (rf"\bwhen (?:does|will|is|do|did) {_THE}(?:{_SHOW}|it|you) (?:end|finish|stop|wrap|over|done|go off)",
+    ("end", (rf"\b{_WHEN} (?:does|will|is|do|did) {_THE}(?:{_SHOW}|it|you) (?:end|finish|stop|wrap|over|done|go off)",
              rf"\bwhat time (?:does|will|is) {_THE}(?:{_SHOW}|it) (?:end|finish|stop|over|done)",
-             rf"\bwhen(?:'s| is) {_THE}{_SHOW} (?:over|done|ending|finishing)",
+             rf"\b{_WHEN}(?:'s| is) {_THE}{_SHOW} (?:over|done|ending|finishing)",
              r"(?:节目|直播)?(?:几点|什么时候|啥时候|何时|多久)(?:结束|完|下播|播完)")),
     ("length", (rf"\bhow long (?:is|does|will) {_THE}{_SHOW}\b(?! (?:been|on)\b)",
                 r"\bhow long (?:will|are) (?:you|u) (?:be )?(?:live|on air|on|streaming)\b",
@@ -58,18 +59,18 @@ _WORDINGS: tuple[tuple[ShowQuestion, tuple[str, ...]], ...] = (
               r"\bhow many (?:more )?(?:minutes|segments|parts) (?:are )?(?:left|to go)\b",
               rf"\bhow long (?:until|till|til) {_THE}(?:{_SHOW} )?(?:ends|is over|finishes)\b",
               r"还有多(?:久|长时间)|还剩多(?:久|少时间)|还要多久|还有几个环节")),
-    ("start", (rf"\bwhen (?:does|did) {_THE}{_SHOW} (?:start|begin)\b",
+    ("start", (rf"\b{_WHEN} (?:does|did) {_THE}{_SHOW} (?:start|begin)\b",
                r"\bhow long have (?:you|we) been (?:live|on air)\b",
                r"(?:节目|直播)(?:几点|什么时候)(?:开始|开播)")),
     ("dance", (r"\b(?:is there|will there be|are there|any|is there going to be) (?:a |another |any )?"
                r"danc(?:e|es|ing)\b",
                r"\b(?:will|are|r) (?:you|u) (?:going to |gonna )?danc(?:e|ing) "
                r"(?:later|tonight|today|again|soon|in the show)\b",
-               r"\bwhen (?:will|do|are) (?:you|u|we) (?:going to |gonna )?dance\b",
-               r"\bwhen(?:'s| is) (?:the |your )?dance\b",
+               rf"\b{_WHEN} (?:will|do|are) (?:you|u|we) (?:going to |gonna )?dance\b",
+               rf"\b{_WHEN}(?:'s| is) (?:the |your )?dance\b",
                r"(?:还有|有没有|会不会|什么时候|待会|等会|一会儿?)(?:儿)?(?:会)?跳舞")),
-    ("qa", (r"\bwhen (?:can|do|should|may) (?:i|we) (?:ask|send)\b",
-            r"\bwhen (?:do|will) (?:you|u) (?:take|answer) questions\b",
+    ("qa", (rf"\b{_WHEN} (?:can|do|should|may) (?:i|we) (?:ask|send)\b",
+            rf"\b{_WHEN} (?:do|will) (?:you|u) (?:take|answer) questions\b",
             r"什么时候(?:可以|能)?提问|(?:可以|能)提问(?:吗|了吗)")),
     ("title", (r"\bwhat (?:show|stream|program|programme) is this\b",
                rf"\b{_WHAT_IS} (?:this|the) {_SHOW} (?:called|about)\b",
@@ -279,9 +280,11 @@ def _said(text: str, segment: Segment | None = None) -> Sentence:
 
 
 def _now(snapshot: ShowSnapshot, wording: ShowWording) -> list[Sentence]:
+    if snapshot.state == "paused":
+        return []  # the answer starts by saying the show is on a break: that is what is on now
     current = snapshot.current
     if current is None:
-        return [_said(wording.between)] + ([] if snapshot.state == "paused" else _next(snapshot, wording))
+        return [_said(wording.between), *_next(snapshot, wording)]
     name = wording.segment(current)
     return [_said(wording.now.format(segment=name) if name else wording.now_talking, current)]
 
@@ -350,8 +353,9 @@ def _products_named(text: str, persona: Persona) -> list[Product] | None:
     """The persona's products a "will you show …?" message names (by a word of the name or a tag); [] when it
     asks about products in general; None when it names none (it is not about the show's products)."""
     words = set(tokens(folded(text)))
-    named = [p for p in persona.knowledge.products
-             if words & (set(tokens(folded(p.name))) | {folded(t) for t in p.tags})]
+    by_name = [p for p in persona.knowledge.products if words & set(tokens(folded(p.name)))]
+    # A word of a name ("the plush") is what the fan means; a tag ("something warm") only when no name fits.
+    named = by_name or [p for p in persona.knowledge.products if words & {folded(t) for t in p.tags}]
     if named:
         return named
     return [] if _PRODUCTS.search(folded(text)) else None
