@@ -82,6 +82,9 @@ def test_a_bad_duration_names_the_field(head: str, field: str, message: str) -> 
     ("WHATS NEXT???", "Next up: your questions"),
     ("wats next 😀", "Next up: your questions"),
     ("wen does the show end", "The show ends in about 7 minutes."),
+    ("what's after this?", "Next up: your questions"),
+    ("are you going to dance?", "a dance break is still to come"),
+    ("any more products coming up?", "Still to come: the Snowy Owl Mascot Plush."),
     ("What show is this?", "This is Winter Sports Live, episode 1."),
     ("hey aurora!! Q&A soon?", "Questions are open right after this."),
     ("Hi Aurora! will you show the PLUSH", "Yes, the Snowy Owl Mascot Plush is still to come"),
@@ -165,7 +168,9 @@ def test_no_show_not_started_and_finished_are_said_plainly() -> None:
     "What time is it in Tokyo?", "How long is a curling match?", "What's next for the Olympics?",
     "How much is the hoodie?", "What's going on with you?", "Dance break, everyone!", "Can you show me the way?",
     "The plush is coming up, yay", "I loved the dance break!", "I'll stay till the end of the show", "接下来是问答环节",
-    "Who won the most medals?", "我们输了，好难过",
+    "Who won the most medals?", "我们输了，好难过", "What's on sale?", "how much longer does the sale run?",
+    "When does the sale end?", "when will my order arrive?", "how long is a hockey game?", "Can you dance?",
+    "show me the hoodie", "what are you doing later?", "will you dance with me?", "how much is left of the beanie?",
 ])
 def test_other_messages_are_not_show_questions(text: str) -> None:
     assert not is_show_question(text, AURORA)

@@ -33,10 +33,10 @@ _SHOW = r"(?:show|stream|livestream|live stream|broadcast|program|programme|epis
 _THE = r"(?:the |this |your |today'?s |tonight'?s )?"
 _WHAT_IS = r"(?:what'?s|whats|wats|what is|wat is|what iz)"
 _WHEN = r"(?:when|wen)"
+_END = r"(?=\W*(?:$|[?!.,;]))"  # the clause ends here: "what's on?" but not "what's on sale?"
 #: Each question's wordings, English then Chinese (matched in the folded text: lower case, simplified).
 _WORDINGS: tuple[tuple[ShowQuestion, tuple[str, ...]], ...] = (
-    ("now", (rf"\b{_WHAT_IS} (?:on|happening|going on)(?: now| right now| at the moment)?\b"
-             r"(?! (?:in|at|with|for|tv)\b)",
+    ("now", (rf"\b{_WHAT_IS} (?:on|happening|going on)(?: now| right now| at the moment)?{_END}",
              r"\bwhat (?:are|r) (?:we|you|u) doing(?: now| right now| at the moment)?\b"
              r"(?! (?:next|later|after|tomorrow))",
              rf"\b{_WHAT_IS} (?:this|the current|the) (?:segment|part|bit)\b",
@@ -44,7 +44,7 @@ _WORDINGS: tuple[tuple[ShowQuestion, tuple[str, ...]], ...] = (
              r"现在(?:是|在)?(?:什么|哪个|啥)环节|这是(?:什么|哪个|啥)环节|现在(?:在)?(?:干|做|播)(?:什么|啥)")),
     ("next", (rf"\b(?:{_WHAT_IS}|what (?:comes|happens|are we doing|do we do|will you do)|what'?s coming) "
               r"(?:up )?next\b(?! (?:for|in|week|year|month|season|olympics|games)\b)",
-              r"\bwhat (?:comes|happens|is|'s) (?:up )?after (?:this|that)\b",
+              rf"\b(?:{_WHAT_IS}|what (?:comes|happens)) (?:up )?after (?:this|that)\b",
               rf"\b{_WHAT_IS} (?:coming up|up next)\b(?! (?:in|for)\b)",
               r"下一?个(?:环节)?(?:是)?(?:什么|啥)|接下来(?:是|做|有|干)?(?:什么|啥)|之后(?:是|做)?(?:什么|啥)环节")),
     ("end", (rf"\b{_WHEN} (?:does|will|is|do|did) {_THE}(?:{_SHOW}|it|you) (?:end|finish|stop|wrap|over|done|go off)",
@@ -54,7 +54,9 @@ _WORDINGS: tuple[tuple[ShowQuestion, tuple[str, ...]], ...] = (
     ("length", (rf"\bhow long (?:is|does|will) {_THE}{_SHOW}\b(?! (?:been|on)\b)",
                 r"\bhow long (?:will|are) (?:you|u) (?:be )?(?:live|on air|on|streaming)\b",
                 r"(?:节目|直播)(?:有|要)?(?:多长|多久)|(?:节目|直播)?要?播多(?:久|长)")),
-    ("left", (r"\bhow (?:much|many minutes) (?:longer|more time|time (?:is )?left)\b",
+    ("left", (rf"\bhow much (?:longer|more time){_END}",
+              rf"\bhow much (?:longer|more time) (?:is|will|does|do|are) {_THE}(?:{_SHOW}|you|u|we)\b",
+              r"\bhow much time (?:is )?left\b|\bhow many minutes (?:are )?left\b",
               r"\bhow long (?:is |are )?(?:left|to go)\b",
               r"\bhow many (?:more )?(?:minutes|segments|parts) (?:are )?(?:left|to go)\b",
               rf"\bhow long (?:until|till|til) {_THE}(?:{_SHOW} )?(?:ends|is over|finishes)\b",
@@ -66,6 +68,7 @@ _WORDINGS: tuple[tuple[ShowQuestion, tuple[str, ...]], ...] = (
                r"danc(?:e|es|ing)\b",
                r"\b(?:will|are|r) (?:you|u) (?:going to |gonna )?danc(?:e|ing) "
                r"(?:later|tonight|today|again|soon|in the show)\b",
+               rf"\b(?:will|are|r) (?:you|u) (?:going to |gonna )?dance{_END}",
                rf"\b{_WHEN} (?:will|do|are) (?:you|u|we) (?:going to |gonna )?dance\b",
                rf"\b{_WHEN}(?:'s| is) (?:the |your )?dance\b",
                r"(?:还有|有没有|会不会|什么时候|待会|等会|一会儿?)(?:儿)?(?:会)?跳舞")),
