@@ -182,6 +182,8 @@ def test_other_messages_are_not_show_questions(text: str) -> None:
     ("下一个是什么？", "接下来是问答环节"),
     ("节目几点结束？", "节目大约7分钟后结束。"),
     ("还有多久？", "大约7分钟"),
+    ("待会还有跳舞吗？", "有的！后面还有跳舞环节"),
+    ("什么时候可以提问？", "提问环节在后面，这个环节结束后就开始。"),
 ])
 def test_chinese_show_questions(question: str, contains: str) -> None:
     rundown = parse_rundown(SAMPLE.read_text().replace("fact: curling-granite", "fact: curling-stone-weight")
