@@ -93,6 +93,19 @@ def test_show_questions_are_answered_from_the_snapshot(question: str, contains: 
     assert contains in said(question, sample_at_curling().snapshot(200.0))
 
 
+@pytest.mark.parametrize(("question", "answer"), [
+    ("What happens after the Q&A?", "After your questions comes a dance break."),
+    ("what comes after the dance?", "After a dance break comes the Snowy Owl Mascot Plush."),
+    ("what's next after the questions?", "After your questions comes a dance break."),
+    # Two Q&A windows to come: the words of the fan pick the one ("last-questions"), then the goodbye line.
+    ("what happens after the last questions?", "After your questions, I'll say a few words."),
+    ("what happens after the beanie?", "That part of the show is already over. Next up: your questions, right after "
+                                       "this."),
+])
+def test_what_follows_a_named_part_of_the_show(question: str, answer: str) -> None:
+    assert said(question, sample_at_curling().snapshot(200.0)) == answer
+
+
 def test_several_show_questions_in_one_message_are_each_answered() -> None:
     answer = said("What's next? And when does it end?", sample_at_curling().snapshot(200.0))
     assert "Next up: your questions" in answer and "in about 7 minutes" in answer
@@ -170,7 +183,8 @@ def test_no_show_not_started_and_finished_are_said_plainly() -> None:
     "The plush is coming up, yay", "I loved the dance break!", "I'll stay till the end of the show", "接下来是问答环节",
     "Who won the most medals?", "我们输了，好难过", "What's on sale?", "how much longer does the sale run?",
     "When does the sale end?", "when will my order arrive?", "how long is a hockey game?", "Can you dance?",
-    "show me the hoodie", "what are you doing later?", "will you dance with me?", "how much is left of the beanie?",
+    "show me the hoodie", "what are you doing later?", "will you dance with me?",
+    "What happens after the Olympics?", "how much is left of the beanie?",
 ])
 def test_other_messages_are_not_show_questions(text: str) -> None:
     assert not is_show_question(text, AURORA)

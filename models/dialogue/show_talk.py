@@ -27,7 +27,7 @@ from models.dialogue.tags import emotion_tag, gesture_tag
 from models.dialogue.words import folded
 from models.tts import sentences_of
 
-ShowQuestion = Literal["now", "next", "end", "length", "left", "start", "dance", "qa", "product", "title"]
+ShowQuestion = Literal["now", "next", "after", "end", "length", "left", "start", "dance", "qa", "product", "title"]
 
 _SHOW = r"(?:show|stream|livestream|live stream|broadcast|program|programme|episode|live)"
 _THE = r"(?:the |this |your |today'?s |tonight'?s )?"
@@ -95,13 +95,59 @@ _SHOWING = re.compile(
 _PRODUCTS = re.compile(r"\b(?:products?|merch|items?|things to buy)\b|商品|产品")
 
 
-def asked(text: str) -> list[ShowQuestion]:
-    """The show questions a message asks, in the order of ShowQuestion (a message may ask several)."""
+#: "What happens after the Q&A?": the part of the show named after "after" (a segment's kind, or a product).
+_AFTER = re.compile(rf"\b(?:{_WHAT_IS}|what (?:comes|happens|do we do|are we doing|will you do|will there be)) "
+                    r"(?:up |next )?after (?:the |your |that |this )?(?P<part>[^?.!,;]+)|"
+                    r"(?P<zh>[^\W\d_]{1,12}?)(?:环节)?(?:之后|以后|结束后|完了)(?:是|做|有|干)?(?:什么|啥)")
+_PART_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("qa", re.compile(r"\bq ?& ?a\b|\bq and a\b|\bqa\b|\bquestions?\b|提问|问答")),
+    ("dance", re.compile(r"\bdanc|跳舞|舞蹈")),
+    ("fun_fact", re.compile(r"\bfacts?\b|冷知识")),
+)
+
+
+@dataclass(frozen=True)
+class _Asked:
+    """What a message asks about the show: its questions, the products of a "will you show …?" ([]: products in
+    general; None: it does not ask that), and the part of the show an "after …?" names."""
+
+    kinds: tuple[ShowQuestion, ...] = ()
+    products: tuple[Product, ...] | None = None
+    after: Callable[[Segment], bool] | None = None
+    after_words: frozenset[str] = frozenset()  # the words naming it: "the last questions" picks last-questions
+
+    def __bool__(self) -> bool:
+        return bool(self.kinds) or self.products is not None
+
+
+def _asked(text: str, persona: Persona) -> _Asked:
     folded_text = folded(text).replace("’", "'")
+    questioned = any(is_question(part) for part in sentences_of(text))
+    match = _AFTER.search(folded_text)
+    phrase = (match.group("part") or match.group("zh")) if match is not None else ""
+    after = _part(phrase, persona) if phrase else None
     kinds = {kind for kind, pattern in _ASKED if pattern.search(folded_text)}
-    if any(is_question(part) for part in sentences_of(text)):
+    if after is not None:
+        # The part it names is the question's object ("the Q&A"), and what follows it is what is asked.
+        kinds = (kinds - {"next"}) | {"after"}
+    elif questioned:
         kinds |= {kind for kind, pattern in _ASKED_IF_QUESTION if pattern.search(folded_text)}
-    return [kind for kind in get_args(ShowQuestion) if kind in kinds]
+    ordered = tuple(kind for kind in get_args(ShowQuestion) if kind in kinds)
+    words = frozenset(tokens(phrase))
+    if ordered or not questioned or not _SHOWING.search(folded_text):
+        return _Asked(ordered, None, after, words)  # "the plush is coming up!" says something; it asks nothing
+    return _Asked(ordered, _products_named(text, persona), after, words)
+
+
+def _part(phrase: str, persona: Persona) -> Callable[[Segment], bool] | None:
+    """Which segments a phrase names: by kind ("the Q&A", "the dance"), else by a product's name ("the plush");
+    None when it names no part of a show ("after the Olympics")."""
+    kind = next((kind for kind, pattern in _PART_KINDS if pattern.search(phrase)), None)
+    if kind is not None:
+        return lambda segment: segment.type == kind
+    words = set(tokens(phrase))
+    named = {p.id for p in persona.knowledge.products if words & set(tokens(folded(p.name)))}
+    return (lambda segment: segment.product in named) if named else None
 
 
 @dataclass(frozen=True)
@@ -118,6 +164,10 @@ class ShowWording:
     next: str  # {segment} {when}
     next_talk: str  # {when}
     last: str
+    after: str  # {segment} {following}
+    after_talk: str  # {segment}
+    last_part: str  # {segment}
+    part_over: str
     ends_in: str  # {minutes}
     ending: str
     runs: str  # {minutes}
@@ -184,6 +234,8 @@ SHOW_WORDING = {
         between="We're between segments right now.",
         next="Next up: {segment}, {when}.", next_talk="Next, I'll say a few words, {when}.",
         last="This is the last part of the show.",
+        after="After {segment} comes {following}.", after_talk="After {segment}, I'll say a few words.",
+        last_part="After {segment}, the show is over.", part_over="That part of the show is already over.",
         ends_in="The show ends in {minutes}.", ending="We're right at the end of the show.",
         runs="The show is planned to run {minutes}.", no_end="There's no fixed end time: {left}.",
         segments_left=("there's one more segment after this one", "there are {count} more segments after this one"),
@@ -211,6 +263,8 @@ SHOW_WORDING = {
         between="现在是两个环节之间。",
         next="接下来是{segment}，{when}。", next_talk="接下来我会说几句话，{when}。",
         last="这是节目的最后一个环节。",
+        after="{segment}之后是{following}。", after_talk="{segment}之后我会说几句话。",
+        last_part="{segment}之后节目就结束了。", part_over="那个环节已经结束了。",
         ends_in="节目{minutes}后结束。", ending="节目马上就要结束了。",
         runs="节目计划播{minutes}。", no_end="节目没有固定的结束时间，{left}。",
         segments_left=("这个环节之后还有1个环节", "这个环节之后还有{count}个环节"),
@@ -233,24 +287,14 @@ SHOW_WORDING = {
 
 def is_show_question(text: str, persona: Persona) -> bool:
     """Whether a message asks about the show (answer_show answers it)."""
-    kinds, products = _questions(text, persona)
-    return bool(kinds) or products is not None
-
-
-def _questions(text: str, persona: Persona) -> tuple[list[ShowQuestion], list[Product] | None]:
-    """The show questions a message asks, and for "will you show …?" the products it names ([]: products in
-    general; None: it does not ask that)."""
-    kinds = asked(text)
-    if kinds or not any(is_question(part) for part in sentences_of(text)) or not _SHOWING.search(folded(text)):
-        return kinds, None  # "the plush is coming up!" says something; it asks nothing
-    return kinds, _products_named(text, persona)
+    return bool(_asked(text, persona))
 
 
 def answer_show(text: str, snapshot: ShowSnapshot | None, persona: Persona) -> list[Sentence] | None:
     """The host's answer to a message's questions about the show, in the persona's language; None when the
     message asks nothing about the show. `snapshot`: where the show stands (None: no show loaded)."""
-    kinds, products = _questions(text, persona)
-    if not kinds and products is None:
+    asked = _asked(text, persona)
+    if not asked:
         return None
     wording = SHOW_WORDING[persona.language]
     if snapshot is None or snapshot.state == "ready":
@@ -258,10 +302,10 @@ def answer_show(text: str, snapshot: ShowSnapshot | None, persona: Persona) -> l
     if snapshot.state == "finished":
         return [_sentence(wording.finished, "happy", "wave")]
     said = [] if snapshot.state == "running" else [_sentence(wording.paused, "neutral", None)]
-    for kind in kinds:
-        said += _ANSWERS[kind](snapshot, wording)
-    if products is not None:
-        said += _product_answer(snapshot, wording, products)
+    for kind in asked.kinds:
+        said += _after(snapshot, wording, asked) if kind == "after" else _ANSWERS[kind](snapshot, wording)
+    if asked.products is not None:
+        said += _product_answer(snapshot, wording, asked.products)
     first = said[0]
     lead = "" if snapshot.state != "running" else f"{emotion_tag('happy')} {gesture_tag('nod')} "
     return [Sentence(f"{lead}{first.text}", first.sources, first.product), *said[1:]]
@@ -347,12 +391,34 @@ def _title(snapshot: ShowSnapshot, wording: ShowWording) -> list[Sentence]:
     return [_said(wording.title.format(title=snapshot.title))]
 
 
+def _after(snapshot: ShowSnapshot, wording: ShowWording, asked: _Asked) -> list[Sentence]:
+    """What follows the part of the show a fan names: of the parts on now or to come that fit, the one whose id
+    or title shares most words with the fan's ("the last questions"), else the first."""
+    ahead = (*((snapshot.current,) if snapshot.current is not None else ()), *snapshot.to_come)
+    fits = [i for i, segment in enumerate(ahead) if asked.after is not None and asked.after(segment)]
+    if not fits:
+        return [_said(wording.part_over), *_next(snapshot, wording)]
+    at = max(fits, key=lambda i: (len(asked.after_words & _named_by(ahead[i])), -i))
+    part = wording.segment(ahead[at])
+    if at + 1 == len(ahead):
+        return [_said(wording.last_part.format(segment=part), ahead[at])]
+    following = ahead[at + 1]
+    name = wording.segment(following)
+    text = wording.after.format(segment=part, following=name) if name else wording.after_talk.format(segment=part)
+    return [_said(text, following)]
+
+
 _ANSWERS: dict[ShowQuestion, Callable[[ShowSnapshot, ShowWording], list[Sentence]]] = {
-    "now": _now, "next": _next, "end": _left, "left": _left, "length": _length, "start": _start,
+    "now": _now, "next": _next, "after": _next, "end": _left, "left": _left, "length": _length, "start": _start,
     "dance": _dance, "qa": _qa, "title": _title}
 
 
-def _products_named(text: str, persona: Persona) -> list[Product] | None:
+def _named_by(segment: Segment) -> set[str]:
+    """The words a segment's id and title name it by."""
+    return set(tokens(f"{segment.id.replace('-', ' ')} {segment.title or ''}"))
+
+
+def _products_named(text: str, persona: Persona) -> tuple[Product, ...] | None:
     """The persona's products a "will you show …?" message names (by a word of the name or a tag); [] when it
     asks about products in general; None when it names none (it is not about the show's products)."""
     words = set(tokens(folded(text)))
@@ -360,11 +426,11 @@ def _products_named(text: str, persona: Persona) -> list[Product] | None:
     # A word of a name ("the plush") is what the fan means; a tag ("something warm") only when no name fits.
     named = by_name or [p for p in persona.knowledge.products if words & {folded(t) for t in p.tags}]
     if named:
-        return named
-    return [] if _PRODUCTS.search(folded(text)) else None
+        return tuple(named)
+    return () if _PRODUCTS.search(folded(text)) else None
 
 
-def _product_answer(snapshot: ShowSnapshot, wording: ShowWording, products: list[Product]) -> list[Sentence]:
+def _product_answer(snapshot: ShowSnapshot, wording: ShowWording, products: tuple[Product, ...]) -> list[Sentence]:
     """Each named product: shown now, to come (and when), shown already, or not in the show; none named: the
     products still to come."""
     if not products:
