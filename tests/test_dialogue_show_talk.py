@@ -41,6 +41,7 @@ def test_the_snapshot_splits_the_rundown_around_the_current_segment() -> None:
     assert snapshot.next is not None and (snapshot.next.id, snapshot.next.trigger) == ("first-questions", "after")
     assert [s.trigger for s in snapshot.to_come[1:3]] == ["cue", "after"]
     assert snapshot.end == 600.0 and snapshot.time_left == 400.0
+    assert snapshot.first_to_come("dance").id == "dance-break" and snapshot.first_to_come("line").id == "goodbye"
     # How the host names segments comes from the host's persona, fixed at load time.
     assert snapshot.current.about == "curling" and snapshot.to_come[2].about == "Snowy Owl Mascot Plush"
 

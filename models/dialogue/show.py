@@ -406,7 +406,8 @@ ShowEvent = SegmentStarted | SegmentEnded | WaitingForCue | ShowFinished
 class ShowSnapshot:
     """Where a show stands at a moment, for answering fans ("what's next?", "when does it end?"): the rundown's
     segments split around the current one, and the planned end. Only what the rundown and the runner know: no
-    segment's length is guessed."""
+    segment's length is guessed. How the host names a segment, in her language, is show_talk's
+    (`ShowWording.segment`: its `title`, else from its content)."""
 
     title: str
     state: ShowState
@@ -424,6 +425,10 @@ class ShowSnapshot:
     def time_left(self) -> float | None:
         """Seconds of show time until the planned end (0 once past it); None without a fixed end."""
         return None if self.end is None else max(0.0, self.end - self.show_time)
+
+    def first_to_come(self, kind: SegmentType) -> Segment | None:
+        """The first segment of a kind still to come ("is there a dance later?"), or None."""
+        return next((s for s in self.to_come if s.type == kind), None)
 
     def starts_in(self, segment: Segment) -> float | None:
         """Seconds until a timed segment to come may start (0: its time has come); None for any other."""

@@ -22,7 +22,7 @@ from typing import Literal, get_args
 from models.dialogue.engine import Sentence, is_question
 from models.dialogue.persona import Persona, Product
 from models.dialogue.retrieval import tokens
-from models.dialogue.show import Segment, ShowSnapshot
+from models.dialogue.show import Segment, SegmentType, ShowSnapshot
 from models.dialogue.tags import emotion_tag, gesture_tag
 from models.dialogue.words import folded
 from models.tts import sentences_of
@@ -368,12 +368,12 @@ def _start(snapshot: ShowSnapshot, wording: ShowWording) -> list[Sentence]:
     return [_said(wording.started.format(minutes=wording.span(snapshot.show_time)))]
 
 
-def _coming(snapshot: ShowSnapshot, wording: ShowWording, kind: str, now: str, coming: str,
+def _coming(snapshot: ShowSnapshot, wording: ShowWording, kind: SegmentType, now: str, coming: str,
             none: str) -> list[Sentence]:
     """Whether a segment of a kind is on now or still to come, and when the first one to come starts."""
     if snapshot.current is not None and snapshot.current.type == kind:
         return [_said(now, snapshot.current)]
-    later = next((s for s in snapshot.to_come if s.type == kind), None)
+    later = snapshot.first_to_come(kind)
     if later is None:
         return [_said(none)]
     return [_said(coming.format(segment=wording.segment(later), when=wording.when(snapshot, later)), later)]
