@@ -27,7 +27,7 @@ from models.dialogue.tags import emotion_tag, gesture_tag
 from models.dialogue.words import folded
 from models.tts import sentences_of
 
-ShowQuestion = Literal["now", "next", "after", "end", "length", "left", "start", "dance", "qa", "product", "title"]
+ShowQuestion = Literal["now", "next", "after", "end", "length", "left", "start", "dance", "qa", "title"]
 
 _SHOW = r"(?:show|stream|livestream|live stream|broadcast|program|programme|episode|live)"
 _THE = r"(?:the |this |your |today'?s |tonight'?s )?"
@@ -93,13 +93,11 @@ _SHOWING = re.compile(
     r"\b(?:will|are|r|gonna|going to) (?:you|u) (?:going to |gonna )?(?:show|present|feature|spotlight|bring out)\b|"
     r"\b(?:coming up|in the show|on the show|later in the show)\b|(?:会|还会|会不会|要不要|会不会再)(?:展示|介绍|讲)")
 _PRODUCTS = re.compile(r"\b(?:products?|merch|items?|things to buy)\b|商品|产品")
-
-
 #: "What happens after the Q&A?": the part of the show named after "after" (a segment's kind, or a product).
 _AFTER = re.compile(rf"\b(?:{_WHAT_IS}|what (?:comes|happens|do we do|are we doing|will you do|will there be)) "
                     r"(?:up |next )?after (?:the |your |that |this )?(?P<part>[^?.!,;]+)|"
                     r"(?P<zh>[^\W\d_]{1,12}?)(?:环节)?(?:之后|以后|结束后|完了)(?:是|做|有|干)?(?:什么|啥)")
-_PART_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
+_PART_KINDS: tuple[tuple[SegmentType, re.Pattern[str]], ...] = (
     ("qa", re.compile(r"\bq ?& ?a\b|\bq and a\b|\bqa\b|\bquestions?\b|提问|问答")),
     ("dance", re.compile(r"\bdanc|跳舞|舞蹈")),
     ("fun_fact", re.compile(r"\bfacts?\b|冷知识")),
@@ -121,6 +119,7 @@ class _Asked:
 
 
 def _asked(text: str, persona: Persona) -> _Asked:
+    """What a message asks about the show (falsy: nothing)."""
     folded_text = folded(text).replace("’", "'")
     questioned = any(is_question(part) for part in sentences_of(text))
     match = _AFTER.search(folded_text)
@@ -409,7 +408,7 @@ def _after(snapshot: ShowSnapshot, wording: ShowWording, asked: _Asked) -> list[
 
 
 _ANSWERS: dict[ShowQuestion, Callable[[ShowSnapshot, ShowWording], list[Sentence]]] = {
-    "now": _now, "next": _next, "after": _next, "end": _left, "left": _left, "length": _length, "start": _start,
+    "now": _now, "next": _next, "end": _left, "left": _left, "length": _length, "start": _start,
     "dance": _dance, "qa": _qa, "title": _title}
 
 
