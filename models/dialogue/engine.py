@@ -12,7 +12,7 @@ import asyncio
 import re
 from abc import ABC, abstractmethod
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -20,6 +20,7 @@ from models.dialogue.history import DialogueHistory
 from models.dialogue.moderation import check_chat_text, screen
 from models.dialogue.persona import FAQ, FunFact, Persona, Product
 from models.dialogue.retrieval import Hit, KnowledgeIndex, tokens
+from models.dialogue.show import ShowSnapshot
 from models.dialogue.tags import emotion_tag, gesture_tag, strip_tags
 from models.dialogue.words import folded, joined
 from models.tts import sentences_of
@@ -60,7 +61,7 @@ class Fallback:
 
 
 ReplyEvent = Sentence | Fallback
-Intent = Literal["fact", "product", "catalogue", "faq", "partial", "unknown", "social", "refusal", "injection"]
+Intent = Literal["fact", "product", "catalogue", "faq", "partial", "unknown", "social", "refusal", "injection", "show"]
 
 
 @dataclass(frozen=True)
@@ -229,6 +230,8 @@ class RetrievalEngine(DialogueEngine):
         self.index = index if index is not None else KnowledgeIndex(persona.knowledge, language=persona.language)
         self._turn = 0  # rotates the persona's phrase variants so repeated answers do not sound canned
         self.wording = WORDING[persona.language]
+        #: Where the show this host performs stands, for "what's next?" (bridge/show.py sets it; None: no show).
+        self.show_source: Callable[[], ShowSnapshot | None] = lambda: None
 
     async def reply(self, turn: ChatTurn, history: DialogueHistory | None = None) -> AsyncIterator[ReplyEvent]:
         check_chat_text(turn.text)
@@ -278,6 +281,11 @@ class RetrievalEngine(DialogueEngine):
         return Sentence(f"{emotion_tag('happy')} {gesture_tag('wave')} {self._phrase('greeting')}")
 
     def _body(self, text: str, gentle: bool) -> tuple[Intent, list[Sentence], tuple[Hit, ...]]:
+        from models.dialogue.show_talk import answer_show  # it builds this module's Sentences
+
+        # The show's own questions ("what's next?") are answered from the runner, not the knowledge base.
+        if (show := answer_show(text, self.show_source(), self.persona)) is not None:
+            return "show", show, ()
         if is_product_question(text):
             products = self._products_asked(retrieval_query(text))
             if products:
