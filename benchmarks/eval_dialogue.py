@@ -57,6 +57,7 @@ from models.dialogue.moderation import ChatTextError
 from models.dialogue.persona import LANGUAGES, Persona, load_persona, sample_persona_path
 from models.dialogue.retrieval import KnowledgeIndex, tokens
 from models.dialogue.show import Rundown, ShowRunner, load_rundown
+from models.dialogue.show_talk import SHOW_WORDING
 from models.dialogue.tags import strip_tags
 from models.tts import sentences_of
 
@@ -307,10 +308,11 @@ def show_entry(rundown: Rundown) -> Entry:
 
 
 def filler_words(language: str) -> frozenset[str]:
-    """The engine's own words (its Wording templates, placeholders removed) and a few verbs of selling: they
-    carry no fact, so the judge looks past them."""
-    wording = WORDING[language]
-    texts = [v for f in dataclasses.fields(wording) for v in _strings(getattr(wording, f.name))]
+    """The engine's own words (its Wording templates and the show talk's, placeholders removed) and a few verbs
+    of selling: they carry no fact, so the judge looks past them. How the show names its parts (`named`: "a
+    dance break", "your questions") is the rundown's content, judged against the show."""
+    texts = [v for wording in (WORDING[language], SHOW_WORDING[language]) for f in dataclasses.fields(wording)
+             if f.name != "named" for v in _strings(getattr(wording, f.name))]
     return _SELLING | frozenset(tokens(" ".join(_PLACEHOLDER.sub(" ", t) for t in texts)))
 
 
@@ -418,7 +420,7 @@ class Judge:
             ids = self.supporting(sentence, question)
             if ids:
                 stated.extend(ids)
-            elif tokens(sentence) or numbers_in(sentence):
+            elif set(tokens(sentence)) - self.filler or numbers_in(sentence):  # the engine's wording alone: no fact
                 unsupported.append(sentence)
         invented = [f"{n:g}" for n in sorted(numbers_in(spoken) - self.numbers - numbers_in(question))]
         invented += [p for p in unknown_prices(spoken, self.persona) if not numbers_in(p) <= self.derived]
