@@ -16,11 +16,13 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Literal
 
+from models.dialogue.catalogue import answer_catalogue
 from models.dialogue.history import DialogueHistory
 from models.dialogue.moderation import check_chat_text, screen
 from models.dialogue.persona import FAQ, FunFact, Persona, Product
 from models.dialogue.retrieval import Hit, KnowledgeIndex, tokens
-from models.dialogue.tags import emotion_tag, gesture_tag, strip_tags
+from models.dialogue.sentence import Sentence
+from models.dialogue.tags import emotion_tag, gesture_tag
 from models.dialogue.words import folded, joined
 from models.tts import sentences_of
 
@@ -36,19 +38,6 @@ class ChatTurn:
 
 
 @dataclass(frozen=True)
-class Sentence:
-    """One sentence to speak, with inline tags. `sources` are the knowledge ids whose facts it states."""
-
-    text: str
-    sources: tuple[str, ...] = ()
-    product: Product | None = None
-
-    @property
-    def spoken(self) -> str:
-        return strip_tags(self.text)
-
-
-@dataclass(frozen=True)
 class Fallback:
     """An engine gave up and another takes over (with `partial`, after what was already said)."""
 
@@ -60,7 +49,8 @@ class Fallback:
 
 
 ReplyEvent = Sentence | Fallback
-Intent = Literal["fact", "product", "catalogue", "faq", "partial", "unknown", "social", "refusal", "injection"]
+Intent = Literal["fact", "product", "catalogue", "faq", "partial", "unknown", "social", "refusal", "injection",
+                 "catalogue_query", "comparison", "availability"]
 
 
 @dataclass(frozen=True)
@@ -192,6 +182,43 @@ def retrieval_query(text: str) -> str:
 
 
 @dataclass(frozen=True)
+class ShopWording:
+    """How the host words catalogue answers (models.dialogue.catalogue): lists under the fan's constraint restated,
+    superlatives, comparisons, stock, colours and sizes. English templates agree with the product's number through
+    {is}, {comes} and {costs} ("the beanie is", "the mittens are"); Chinese ones do not use them."""
+
+    item: str  # {product} {price}: one product in a list
+    more: str  # {count}: the rest of a list that is not read out
+    matches: str  # {constraint} {items}
+    none: str  # {constraint}: nothing fits
+    closest: str  # {item}: the nearest miss after `none`
+    cheapest: str  # {constraint} {item}
+    priciest: str  # {constraint} {item}
+    constraint: dict[str, str]  # kind -> phrase: under/over/between ({price}, {low}, {high}), than ({product}),
+    #   kids, gift, cheap, colour ({colour}), size ({size}), in_stock, sold_out, preorder; "one" stands for the
+    #   product in a superlative that names no kind ("the cheapest one for kids")
+    joiner: str  # between the parts of a constraint
+    costs: str  # {product} {price} {is} {costs}: one side of a comparison
+    versus: str  # between the sides of a comparison
+    prices: str  # {prices}: the sides of a comparison
+    cheaper: str  # {product} {is}: the cheaper of two
+    cheapest_of: str  # {product} {is}: the cheapest of several
+    same_price: str
+    stock: dict[str, str]  # stock state (or "unknown") -> {product} {is}
+    colours: str  # {product} {values} {comes}
+    sizes: str
+    has: str  # {product} {value} {comes}: yes, it comes in that colour or size
+    has_not: str  # {product} {value} {values} {comes}
+    agreement: tuple[dict[str, str], dict[str, str]]  # the verbs for one product and for a plural name
+
+    def agree(self, name: str) -> dict[str, str]:
+        """The verbs for a product name: English names ending in a plural noun ("Ski Gloves") take plural ones."""
+        last = name.split()[-1] if name.split() else name
+        plural = last.isascii() and last.endswith("s") and not last.endswith("ss")
+        return self.agreement[plural]
+
+
+@dataclass(frozen=True)
 class Wording:
     """The few words the engine writes itself, in the persona's language (everything else she says is her own
     phrases and her knowledge as written)."""
@@ -202,6 +229,7 @@ class Wording:
     ask_about: str  # {kinds}
     comma: str
     conjunctions: dict[str, str]  # "and" / "or" with the spaces they need
+    shop: ShopWording
 
     def listed(self, names: list[str], conjunction: str = "and") -> str:
         """Names as a list is said: "A, B and C", "A、B和C"."""
@@ -210,12 +238,50 @@ class Wording:
         return f"{self.comma.join(names[:-1])}{self.conjunctions[conjunction]}{names[-1]}"
 
 
+SHOP_WORDING = {
+    "en": ShopWording(
+        item="the {product} for {price}", more="{count} more", matches="{constraint}: {items}.",
+        none="I don't have anything {constraint} right now.", closest="The closest is {item}.",
+        cheapest="The cheapest {constraint} is {item}.", priciest="The most expensive {constraint} is {item}.",
+        constraint={"under": "under {price}", "over": "over {price}", "between": "between {low} and {high}",
+                    "than": "cheaper than the {product}", "kids": "for kids", "gift": "as a gift",
+                    "cheap": "on a budget", "one": "one", "colour": "in {colour}", "size": "in size {size}",
+                    "kids_sizes": "in kids' sizes", "in_stock": "in stock", "sold_out": "sold out",
+                    "preorder": "up for pre-order"},
+        joiner=" ", costs="the {product} {is} {price}", versus=" and ", prices="{prices}.",
+        cheaper="The {product} {is} the cheaper one.", cheapest_of="The {product} {is} the cheapest of them.",
+        same_price="They cost the same.",
+        stock={"in_stock": "The {product} {is} in stock.",
+               "low_stock": "The {product} {is} in stock, but only a few are left.",
+               "sold_out": "The {product} {is} sold out right now.",
+               "preorder": "The {product} {is} up for pre-order.",
+               "unknown": "The store page shows whether the {product} {is} in stock."},
+        colours="The {product} {comes} in {values}.", sizes="The {product} {comes} in sizes {values}.",
+        has="Yes, the {product} {comes} in {value}.", has_not="The {product} {comes} in {values}, not in {value}.",
+        agreement=({"is": "is", "comes": "comes", "costs": "costs"}, {"is": "are", "comes": "come", "costs": "cost"})),
+    "zh": ShopWording(
+        item="{product}（{price}）", more="另外{count}件", matches="{constraint}的有{items}。",
+        none="现在没有{constraint}的商品。", closest="最接近的是{item}。",
+        cheapest="{constraint}最便宜的是{item}。", priciest="{constraint}最贵的是{item}。",
+        constraint={"under": "{price}以下", "over": "{price}以上", "between": "{low}到{high}之间",
+                    "than": "比{product}便宜", "kids": "适合小朋友", "gift": "适合送礼", "cheap": "实惠", "one": "",
+                    "colour": "{colour}", "size": "{size}码", "kids_sizes": "儿童尺码", "in_stock": "有现货",
+                    "sold_out": "已售罄", "preorder": "可以预订"},
+        joiner="、", costs="{product}是{price}", versus="，", prices="{prices}。",
+        cheaper="{product}更便宜。", cheapest_of="其中{product}最便宜。", same_price="它们价格一样。",
+        stock={"in_stock": "{product}有现货。", "low_stock": "{product}还有货，不过只剩几件了。",
+               "sold_out": "{product}现在卖完了。", "preorder": "{product}现在可以预订。",
+               "unknown": "{product}有没有货，商店页面上可以看到。"},
+        colours="{product}有{values}。", sizes="{product}有{values}这些尺码。", has="有的，{product}有{value}。",
+        has_not="{product}有{values}，没有{value}。", agreement=({}, {})),
+}
+
 WORDING = {
     "en": Wording("You can get the {product} for {price}.", "We have the {names}.",
                   "We have {count} products, among them the {names}.", "Ask me about {kinds}, or any product by name.",
-                  ", ", {"and": " and ", "or": " or "}),
+                  ", ", {"and": " and ", "or": " or "}, SHOP_WORDING["en"]),
     "zh": Wording("{product}只要{price}。", "我们有{names}。", "我们一共有{count}件商品，比如{names}。",
-                  "可以问我{kinds}，或者直接说商品的名字。", "、", {"and": "和", "or": "或"}),
+                  "可以问我{kinds}，或者直接说商品的名字。", "、", {"and": "和", "or": "或"}, SHOP_WORDING["zh"]),
 }
 
 
@@ -278,6 +344,9 @@ class RetrievalEngine(DialogueEngine):
         return Sentence(f"{emotion_tag('happy')} {gesture_tag('wave')} {self._phrase('greeting')}")
 
     def _body(self, text: str, gentle: bool) -> tuple[Intent, list[Sentence], tuple[Hit, ...]]:
+        catalogue = answer_catalogue(text, self.persona.knowledge, (), self.wording)
+        if catalogue is not None:
+            return catalogue.intent, list(catalogue.sentences), ()
         if is_product_question(text):
             products = self._products_asked(retrieval_query(text))
             if products:
