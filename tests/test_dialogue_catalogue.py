@@ -88,7 +88,10 @@ def test_cheapest_and_most_expensive() -> None:
     assert spoken(cheapest) == "The cheapest one is the Kids' Squeeze Bottle for $12."
     priciest = ask("What is the most expensive item?")
     assert ids(priciest) == ["team-hoodie"] and "$65" in spoken(priciest)
-    assert ids(ask("Which bottle is the priciest?")) == ["thermal-bottle"]
+    # "bottle" names two products: she compares them.
+    assert spoken(ask("Which bottle is the priciest?")).endswith("The Thermal Bottle is the more expensive one.")
+    assert spoken(ask("What's the cheapest bottle?")).endswith("The Kids' Squeeze Bottle is the cheaper one.")
+    assert ids(ask("What's the cheapest accessory?")) == ["kids-mittens"]  # a tag four products share
 
 
 def test_comparison_states_both_prices_and_the_cheaper() -> None:
@@ -98,6 +101,28 @@ def test_comparison_states_both_prices_and_the_cheaper() -> None:
     text = spoken(reply)
     assert "Snowflake Knit Beanie is $24" in text and "Kids' Snowflake Mittens are $16" in text
     assert text.endswith("The Kids' Snowflake Mittens are the cheaper one.")
+
+
+def test_comparison_asking_for_the_pricier_one() -> None:
+    reply = ask("Is the hoodie more expensive than the ski gloves?")
+    assert spoken(reply) == ("The Glacier Blue Team Hoodie is $65 and the Touchscreen Ski Gloves are $34. "
+                             "The Glacier Blue Team Hoodie is the more expensive one.")
+    assert spoken(ask("Plush or pin set, which one costs less?")).endswith("The Collector Pin Set is the cheaper one.")
+
+
+def test_a_store_policy_is_left_to_the_faqs() -> None:
+    assert answer_catalogue("Can I swap my hoodie for a bigger size?", KNOWLEDGE, (), WORDING["en"]) is None
+
+
+def test_the_pitch_says_stock_and_a_sold_out_product_gets_no_call_to_action() -> None:
+    engine = RetrievalEngine(PERSONA, KnowledgeIndex(KNOWLEDGE, backend="bm25"))
+    gloves = " ".join(s.spoken for s in engine.product_pitch(product("ski-gloves")))
+    assert gloves.endswith("The Touchscreen Ski Gloves are sold out right now.")
+    assert not any(cta in gloves for cta in PERSONA.phrases["call_to_action"])
+    hoodie = [s.spoken for s in engine.product_pitch(product("team-hoodie"))]
+    assert hoodie[2] == "The Glacier Blue Team Hoodie is in stock, but only a few are left."
+    assert hoodie[3] in PERSONA.phrases["call_to_action"]
+    assert len(engine.product_pitch(product("snowflake-beanie"))) == 3  # in stock: nothing to add
 
 
 def test_comparison_by_short_names_and_the_difference_in_their_own_words() -> None:
@@ -134,6 +159,7 @@ def test_a_colour_or_size_the_product_does_not_list_is_not_claimed() -> None:
 
 @pytest.mark.parametrize(("text", "said"), [
     ("Are the gloves sold out?", "The Touchscreen Ski Gloves are sold out right now."),
+    ("Can I buy the goggles right now?", "The Aurora Ski Goggles are up for pre-order."),
     ("Can I pre-order the goggles?", "The Aurora Ski Goggles are up for pre-order."),
     ("Is the hoodie in stock?", "The Glacier Blue Team Hoodie is in stock, but only a few are left."),
     ("Is the pin set available?", "The Collector Pin Set is in stock."),

@@ -79,8 +79,9 @@ class CatalogueQuestion:
     asks_colours: bool = False  # "what colours ..."
     asks_sizes: bool = False  # "what sizes ..."
     stock: StockAsk | None = None
-    compare: bool = False  # "which is cheaper", "vs", "difference between"
-    difference: bool = False  # "difference between": the descriptions too
+    compare: bool = False  # "which is cheaper", "vs", "difference between", "plush or pin set, which ..."
+    direction: Literal["cheaper", "pricier"] | None = None  # which one a comparison asks for
+    difference: bool = False  # "difference between" (and no price asked): the descriptions too
     listing: bool = False  # "anything", "do you have", "recommend": a request for products that fit
 
     @property
@@ -109,8 +110,10 @@ _CHEAPEST = re.compile(r"\b(?:cheapest|least expensive|lowest[- ]priced|lowest p
                        r"最便宜|最实惠|最低价")
 _PRICIEST = re.compile(r"\b(?:most expensive|priciest|dearest|highest[- ]priced|highest price|most pricey)\b|最贵")
 _CHEAP = re.compile(r"\b(?:cheap|affordable|inexpensive|budget|low[- ]cost|bargains?)\b|(?<![最更])(?:便宜|实惠|划算)")
+_PRICIER = re.compile(r"\b(?:more expensive|pricier|costs? more|dearer|priciest|most expensive)\b|更贵|哪个贵|最贵")
+_CHEAPER = re.compile(r"\b(?:cheaper|less expensive|costs? less|cheapest|least expensive)\b|更便宜|哪个便宜|最便宜")
 _COMPARE = re.compile(
-    r"\b(?:vs\.?|versus|compared?|comparison|differen(?:ce|t)|differ|cheaper|more expensive|pricier|"
+    r"\b(?:vs\.?|versus|compared?|comparison|differen(?:ce|t)|differ|which|cheaper|more expensive|pricier|"
     r"less expensive|better)\b|哪个|哪一个|区别|不同|比较|对比|还是|更便宜|更贵")
 _DIFFERENCE = re.compile(r"\b(?:differen(?:ce|t)|differ|compare[ds]?|comparison|vs\.?|versus)\b|区别|不同|对比|比较")
 _KIDS = re.compile(
@@ -134,7 +137,11 @@ _STOCK: tuple[tuple[StockAsk, re.Pattern[str]], ...] = (
     ("in_stock", re.compile(r"\b(?:in stock|back in stock|restock(?:ed)?|any left|still have|left in stock)\b|"
                             r"有货|现货|库存|还有吗|有没有货")),
 )
-_AVAILABLE = re.compile(r"\b(?:available|availability|stock)\b")
+_AVAILABLE = re.compile(r"\b(?:available|availability|stock)\b|"
+                        r"\b(?:buy|get|order|purchase)\b.*\b(?:right now|now|today)\b")
+#: Store policies (shipping, returns, exchanges, payment) are the FAQs' to answer, even when a size is named.
+_POLICY = re.compile(r"\b(?:swap|exchange|return(?:s|ing)?|refund|ship(?:ping|s|ped)?|deliver(?:y|ed)?|cancel|"
+                     r"track(?:ing)?|pay(?:ment|pal)?)\b|退货|退款|换货|发货|快递|运费|付款|支付")
 #: Colours a fan may name besides the ones the catalogue writes (so "in purple" is a colour, fitting nothing).
 _COLOURS = frozenset("""red blue navy white black pink green silver gold grey gray purple violet orange yellow brown
 beige teal turquoise cream maroon""".split())
@@ -267,14 +274,17 @@ def parse_question(text: str, knowledge: Knowledge) -> CatalogueQuestion:
     rest = _SIZE.sub(" ", rest)
     named, _ = _mentions(rest, products)
     colour = _colour(rest, products, named)
+    direction: Literal["cheaper", "pricier"] | None = (
+        "pricier" if _PRICIER.search(text) else "cheaper" if _CHEAPER.search(text) else None)
     surface = [w for w in re.findall(r"[\w'-]+", rest)
                if (t := tokens(w)) and t[0] not in _FILLER and t[0] not in _COLOURS and not t[0].isdigit()
                and any(t[0] in _words(p).every for p in products)]
     return CatalogueQuestion(
         named=named, words=tuple(dict.fromkeys(surface)), price=price, order=order, audience=audience,
         colour=colour, size=size, asks_colours=bool(_COLOUR_ASK.search(text)),
-        asks_sizes=bool(_SIZE_ASK.search(text)), stock=_stock_ask(text), compare=bool(_COMPARE.search(text)),
-        difference=bool(_DIFFERENCE.search(text)), listing=bool(_LISTING.search(text)))
+        asks_sizes=bool(_SIZE_ASK.search(text)), stock=_stock_ask(text),
+        compare=bool(_COMPARE.search(text) or direction), direction=direction,
+        difference=bool(_DIFFERENCE.search(text)) and direction is None, listing=bool(_LISTING.search(text)))
 
 
 # -- answering ------------------------------------------------------------------------------------------------------
@@ -304,18 +314,20 @@ def answer_catalogue(text: str, knowledge: Knowledge, context: Sequence[Product]
 
 def _answer(text: str, knowledge: Knowledge, context: Sequence[Product], wording: Wording) -> CatalogueReply | None:
     """One question's answer (answer_catalogue's)."""
+    if _POLICY.search(folded(text)):
+        return None
     q = parse_question(text, knowledge)
     back_reference = bool(_BACK_REFERENCE.search(folded(text)))
     if back_reference and not q.named and not context:
         return None  # "is it in stock?" from a fan with nothing discussed: the engine asks which one
     subject = q.named or (tuple(context) if back_reference or not q.words else ())
     superlative = q.order in ("cheapest", "priciest") and not (q.price or q.audience or q.words)
-    if q.compare or superlative:
-        compared = _compared(q, context, back_reference=q.compare or back_reference)
-        if compared:
-            return _comparison(compared, q.difference, wording)
     asks_attribute = q.asks_colours or q.asks_sizes or q.stock is not None or (
         (q.colour or q.size) and bool(subject))
+    if (q.compare or superlative) and not asks_attribute:
+        compared = _compared(q, context, back_reference=q.compare or back_reference)
+        if compared:
+            return _comparison(compared, q, wording)
     if subject and asks_attribute and not q.filtered:
         reply = _attributes(subject[:AMBIGUOUS], q, wording)
         if reply is not None:
@@ -359,21 +371,24 @@ def _capital(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _comparison(products: tuple[Product, ...], difference: bool, wording: Wording) -> CatalogueReply:
+def _comparison(products: tuple[Product, ...], q: CatalogueQuestion, wording: Wording) -> CatalogueReply:
     shop = wording.shop
     ids = tuple(p.id for p in products)
     prices = shop.versus.join(_agreed(shop.costs, p, wording, price=p.price_text) for p in products)
     sentences = [Sentence(f"{emotion_tag('happy')} {gesture_tag('present_product')} "
                           f"{shop.prices.format(prices=_capital(prices))}", ids, products[0])]
-    if difference:
+    if q.difference:
         sentences += [Sentence(p.description, (p.id,), p) for p in products]
-    cheapest = min(products, key=lambda p: p.price)
-    if all(p.price == cheapest.price for p in products):
+    pricier = q.direction == "pricier" or q.order == "priciest"
+    chosen = (max if pricier else min)(products, key=lambda p: p.price)
+    if all(p.price == chosen.price for p in products):
         sentences.append(Sentence(shop.same_price, ids))
     else:
-        verdict = shop.cheaper if len(products) == 2 else shop.cheapest_of
-        sentences.append(Sentence(f"{gesture_tag('point')} {_agreed(verdict, cheapest, wording)}", (cheapest.id,),
-                                  cheapest))
+        two = len(products) == 2
+        verdict = ((shop.pricier if two else shop.priciest_of) if pricier
+                   else (shop.cheaper if two else shop.cheapest_of))
+        sentences.append(Sentence(f"{gesture_tag('point')} {_agreed(verdict, chosen, wording)}", (chosen.id,),
+                                  chosen))
     return CatalogueReply("comparison", tuple(sentences), products)
 
 
@@ -390,13 +405,18 @@ def _attributes(products: Sequence[Product], q: CatalogueQuestion, wording: Word
         if asks_sizes and product.sizes:
             sentences.append(_offered(product, product.sizes, q.size, shop.sizes, wording))
         if q.stock is not None and (q.stock != "any" or not (asks_colours or asks_sizes)):
-            sentences.append(Sentence(_agreed(shop.stock[product.stock or "unknown"], product, wording),
-                                      (product.id,) if product.stock else (), product))
+            sentences.append(stock_sentence(product, wording))
     if not sentences:
         return None
     sentences[0] = replace(sentences[0], text=f"{emotion_tag('happy')} {gesture_tag('nod')} {sentences[0].text}")
     only_stock = q.stock is not None and not (asks_colours or asks_sizes)
     return CatalogueReply("availability" if only_stock else "catalogue_query", tuple(sentences), tuple(products))
+
+
+def stock_sentence(product: Product, wording: Wording) -> Sentence:
+    """The product's stock as the store reports it; not reported: where the fan can see it (no claim, no source)."""
+    return Sentence(_agreed(wording.shop.stock[product.stock or "unknown"], product, wording),
+                    (product.id,) if product.stock else (), product)
 
 
 def _offered(product: Product, values: tuple[str, ...], asked: str | None, listing: str,

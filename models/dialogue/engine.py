@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Literal
 
-from models.dialogue.catalogue import answer_catalogue
+from models.dialogue.catalogue import answer_catalogue, stock_sentence
 from models.dialogue.history import DialogueHistory
 from models.dialogue.moderation import check_chat_text, screen
 from models.dialogue.persona import FAQ, FunFact, Persona, Product
@@ -203,6 +203,8 @@ class ShopWording:
     prices: str  # {prices}: the sides of a comparison
     cheaper: str  # {product} {is}: the cheaper of two
     cheapest_of: str  # {product} {is}: the cheapest of several
+    pricier: str  # {product} {is}: the more expensive of two
+    priciest_of: str  # {product} {is}: the most expensive of several
     same_price: str
     stock: dict[str, str]  # stock state (or "unknown") -> {product} {is}
     colours: str  # {product} {values} {comes}
@@ -250,6 +252,8 @@ SHOP_WORDING = {
                     "preorder": "up for pre-order"},
         joiner=" ", costs="the {product} {is} {price}", versus=" and ", prices="{prices}.",
         cheaper="The {product} {is} the cheaper one.", cheapest_of="The {product} {is} the cheapest of them.",
+        pricier="The {product} {is} the more expensive one.",
+        priciest_of="The {product} {is} the most expensive of them.",
         same_price="They cost the same.",
         stock={"in_stock": "The {product} {is} in stock.",
                "low_stock": "The {product} {is} in stock, but only a few are left.",
@@ -268,7 +272,8 @@ SHOP_WORDING = {
                     "colour": "{colour}", "size": "{size}码", "kids_sizes": "儿童尺码", "in_stock": "有现货",
                     "sold_out": "已售罄", "preorder": "可以预订"},
         joiner="、", costs="{product}是{price}", versus="，", prices="{prices}。",
-        cheaper="{product}更便宜。", cheapest_of="其中{product}最便宜。", same_price="它们价格一样。",
+        cheaper="{product}更便宜。", cheapest_of="其中{product}最便宜。", pricier="{product}更贵。",
+        priciest_of="其中{product}最贵。", same_price="它们价格一样。",
         stock={"in_stock": "{product}有现货。", "low_stock": "{product}还有货，不过只剩几件了。",
                "sold_out": "{product}现在卖完了。", "preorder": "{product}现在可以预订。",
                "unknown": "{product}有没有货，商店页面上可以看到。"},
@@ -392,16 +397,21 @@ class RetrievalEngine(DialogueEngine):
     # -- segments the show runner also uses --------------------------------------------------------------------
 
     def product_pitch(self, product: Product, variant: int = 0) -> list[Sentence]:
-        """Price, description and a call to action, presenting the product."""
+        """Price, description and a call to action, presenting the product. Stock that is not plain "in stock" is
+        said before the call to action (a few left, pre-order); a sold-out product gets no call to action."""
         price = product.price_text
         intro = self._phrase("product_intro", variant, product=product.name)
         action = self._phrase("call_to_action", variant, product=product.name, price=price)
-        return [
+        pitch = [
             Sentence(f"{emotion_tag('excited')} {intro} {gesture_tag('present_product')} "
                      f"{self.wording.price.format(product=product.name, price=price)}", (product.id,), product),
             Sentence(product.description, (product.id,), product),
-            Sentence(f"{gesture_tag('point')} {action}", (), product),
         ]
+        if product.stock in ("low_stock", "preorder", "sold_out"):
+            pitch.append(stock_sentence(product, self.wording))
+        if product.stock != "sold_out":
+            pitch.append(Sentence(f"{gesture_tag('point')} {action}", (), product))
+        return pitch
 
     def fun_fact(self, fact: FunFact) -> list[Sentence]:
         """A fun fact as a show segment tells it."""
