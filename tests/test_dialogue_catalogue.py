@@ -120,7 +120,7 @@ def test_the_pitch_says_stock_and_a_sold_out_product_gets_no_call_to_action() ->
     assert gloves.endswith("The Touchscreen Ski Gloves are sold out right now.")
     assert not any(cta in gloves for cta in PERSONA.phrases["call_to_action"])
     hoodie = [s.spoken for s in engine.product_pitch(product("team-hoodie"))]
-    assert hoodie[2] == "The Glacier Blue Team Hoodie is in stock, but only a few are left."
+    assert hoodie[2] == "The Glacier Blue Team Hoodie is in stock, with only a few left."
     assert hoodie[3] in PERSONA.phrases["call_to_action"]
     assert len(engine.product_pitch(product("snowflake-beanie"))) == 3  # in stock: nothing to add
 
@@ -161,7 +161,7 @@ def test_a_colour_or_size_the_product_does_not_list_is_not_claimed() -> None:
     ("Are the gloves sold out?", "The Touchscreen Ski Gloves are sold out right now."),
     ("Can I buy the goggles right now?", "The Aurora Ski Goggles are up for pre-order."),
     ("Can I pre-order the goggles?", "The Aurora Ski Goggles are up for pre-order."),
-    ("Is the hoodie in stock?", "The Glacier Blue Team Hoodie is in stock, but only a few are left."),
+    ("Is the hoodie in stock?", "The Glacier Blue Team Hoodie is in stock, with only a few left."),
     ("Is the pin set available?", "The Collector Pin Set is in stock."),
 ])
 def test_stock_as_the_store_reports_it(text: str, said: str) -> None:

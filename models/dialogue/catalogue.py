@@ -364,7 +364,7 @@ def _compared(q: CatalogueQuestion, context: Sequence[Product], back_reference: 
 
 
 def _agreed(template: str, product: Product, wording: Wording, **values: str) -> str:
-    return template.format(product=product.name, **wording.shop.agree(product.name), **values)
+    return template.format(product=product.name, **wording.agree(product.name), **values)
 
 
 def _capital(text: str) -> str:
@@ -372,21 +372,20 @@ def _capital(text: str) -> str:
 
 
 def _comparison(products: tuple[Product, ...], q: CatalogueQuestion, wording: Wording) -> CatalogueReply:
-    shop = wording.shop
     ids = tuple(p.id for p in products)
-    prices = shop.versus.join(_agreed(shop.costs, p, wording, price=p.price_text) for p in products)
+    prices = wording.versus.join(_agreed(wording.costs, p, wording, price=p.price_text) for p in products)
     sentences = [Sentence(f"{emotion_tag('happy')} {gesture_tag('present_product')} "
-                          f"{shop.prices.format(prices=_capital(prices))}", ids, products[0])]
+                          f"{wording.prices.format(prices=_capital(prices))}", ids, products[0])]
     if q.difference:
         sentences += [Sentence(p.description, (p.id,), p) for p in products]
     pricier = q.direction == "pricier" or q.order == "priciest"
     chosen = (max if pricier else min)(products, key=lambda p: p.price)
     if all(p.price == chosen.price for p in products):
-        sentences.append(Sentence(shop.same_price, ids))
+        sentences.append(Sentence(wording.same_price, ids))
     else:
         two = len(products) == 2
-        verdict = ((shop.pricier if two else shop.priciest_of) if pricier
-                   else (shop.cheaper if two else shop.cheapest_of))
+        verdict = ((wording.pricier if two else wording.priciest_of) if pricier
+                   else (wording.cheaper if two else wording.cheapest_of))
         sentences.append(Sentence(f"{gesture_tag('point')} {_agreed(verdict, chosen, wording)}", (chosen.id,),
                                   chosen))
     return CatalogueReply("comparison", tuple(sentences), products)
@@ -395,15 +394,14 @@ def _comparison(products: tuple[Product, ...], q: CatalogueQuestion, wording: Wo
 def _attributes(products: Sequence[Product], q: CatalogueQuestion, wording: Wording) -> CatalogueReply | None:
     """Colours, sizes and stock of the products asked about, as their fields say; a field the persona leaves out
     is not claimed (None when nothing asked is known: an FAQ may know it)."""
-    shop = wording.shop
     sentences: list[Sentence] = []
     asks_colours = q.asks_colours or q.colour is not None
     asks_sizes = q.asks_sizes or q.size is not None
     for product in products:
         if asks_colours and product.colors:
-            sentences.append(_offered(product, product.colors, q.colour, shop.colours, wording))
+            sentences.append(_offered(product, product.colors, q.colour, wording.colours, wording))
         if asks_sizes and product.sizes:
-            sentences.append(_offered(product, product.sizes, q.size, shop.sizes, wording))
+            sentences.append(_offered(product, product.sizes, q.size, wording.sizes, wording))
         if q.stock is not None and (q.stock != "any" or not (asks_colours or asks_sizes)):
             sentences.append(stock_sentence(product, wording))
     if not sentences:
@@ -415,22 +413,21 @@ def _attributes(products: Sequence[Product], q: CatalogueQuestion, wording: Word
 
 def stock_sentence(product: Product, wording: Wording) -> Sentence:
     """The product's stock as the store reports it; not reported: where the fan can see it (no claim, no source)."""
-    return Sentence(_agreed(wording.shop.stock[product.stock or "unknown"], product, wording),
+    return Sentence(_agreed(wording.stock[product.stock or "unknown"], product, wording),
                     (product.id,) if product.stock else (), product)
 
 
 def _offered(product: Product, values: tuple[str, ...], asked: str | None, listing: str,
              wording: Wording) -> Sentence:
     """Whether a product comes in the colour or size asked, or all it comes in."""
-    shop = wording.shop
     if asked is None:
         text = _agreed(listing, product, wording, values=wording.listed(list(values)))
     else:
         found = next((v for v in values if asked in (folded(v), *tokens(folded(v))) or _size_fits(asked, v)), None)
         if found is not None:
-            text = _agreed(shop.has, product, wording, value=found)
+            text = _agreed(wording.comes_in, product, wording, value=found)
         else:
-            text = _agreed(shop.has_not, product, wording, value=asked, values=wording.listed(list(values)))
+            text = _agreed(wording.not_in, product, wording, value=asked, values=wording.listed(list(values)))
     return Sentence(text, (product.id,), product)
 
 
@@ -459,7 +456,7 @@ def _size_fits(asked: str, size: str) -> bool:
 def _constraint(q: CatalogueQuestion, wording: Wording, currency: str, superlative: bool) -> str:
     """The fan's constraint in the host's words: "under $20 for kids", "in red", "warm" (amounts in the
     catalogue's `currency`)."""
-    phrases = wording.shop.constraint
+    phrases = wording.constraint
     parts: list[str] = list(q.words)
     if superlative and not parts:
         parts.append(phrases["one"])
@@ -485,13 +482,12 @@ def _constraint(q: CatalogueQuestion, wording: Wording, currency: str, superlati
         parts.append(phrases["size"].format(size=_store_size(q.size)))
     if q.stock in ("in_stock", "sold_out", "preorder"):
         parts.append(phrases[q.stock])
-    return wording.shop.joiner.join(p for p in parts if p)
+    return wording.constraint_joiner.join(p for p in parts if p)
 
 
 def _listing(q: CatalogueQuestion, products: Sequence[Product], wording: Wording) -> CatalogueReply:
     """The products that fit, cheapest first where price matters, with the constraint restated; none: said so,
     and the closest product offered (the nearest price among those that fit all else)."""
-    shop = wording.shop
     fitting = [p for p in products if _fits(p, q)]
     found = [p for p in fitting if q.price is None or q.price.admits(p)]
     if q.order == "priciest":
@@ -501,28 +497,32 @@ def _listing(q: CatalogueQuestion, products: Sequence[Product], wording: Wording
     constraint = _constraint(q, wording, products[0].currency, superlative=q.order in ("cheapest", "priciest"))
     if not found:
         sentences = [Sentence(f"{emotion_tag('thinking')} {gesture_tag('shrug')} "
-                              f"{shop.none.format(constraint=constraint)}")]
+                              f"{wording.no_match.format(constraint=constraint)}")]
         closest = _closest(fitting, q.price)
         if closest is not None:
-            sentences.append(Sentence(f"{gesture_tag('point')} " + shop.closest.format(
-                item=shop.item.format(product=closest.name, price=closest.price_text)), (closest.id,), closest))
+            sentences.append(Sentence(f"{gesture_tag('point')} {wording.closest.format(item=_item(closest, wording))}",
+                                      (closest.id,), closest))
         return CatalogueReply("catalogue_query", tuple(sentences), (closest,) if closest else ())
     intent: CatalogueIntent = "availability" if q.stock is not None and not q.filtered else "catalogue_query"
     opener = f"{emotion_tag('excited')} {gesture_tag('present_product')}"
     if q.order in ("cheapest", "priciest"):
         best = found[0]
-        template = shop.cheapest if q.order == "cheapest" else shop.priciest
-        text = template.format(constraint=constraint, item=shop.item.format(product=best.name, price=best.price_text))
+        template = wording.cheapest if q.order == "cheapest" else wording.priciest
+        text = template.format(constraint=constraint, item=_item(best, wording))
         return CatalogueReply(intent, (Sentence(f"{opener} {' '.join(text.split())}", (best.id,), best),), (best,))
     named = found[:LISTED]
-    items = [shop.item.format(product=p.name, price=p.price_text) for p in named]
+    items = [_item(p, wording) for p in named]
     if len(found) > LISTED:
-        items.append(shop.more.format(count=len(found) - LISTED))
-    text = shop.matches.format(constraint=_capital(constraint), items=wording.listed(items))
+        items.append(wording.listed_more.format(count=len(found) - LISTED))
+    text = wording.matching.format(constraint=_capital(constraint), items=wording.listed(items))
     sentences = [Sentence(f"{opener} {text}", tuple(p.id for p in named), named[0])]
     if len(found) == 1:
         sentences.append(Sentence(found[0].description, (found[0].id,), found[0]))
     return CatalogueReply(intent, tuple(sentences), tuple(named))
+
+
+def _item(product: Product, wording: Wording) -> str:
+    return wording.listed_item.format(product=product.name, price=product.price_text)
 
 
 def _closest(fitting: Sequence[Product], price: PriceLimit | None) -> Product | None:

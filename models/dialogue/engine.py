@@ -182,22 +182,30 @@ def retrieval_query(text: str) -> str:
 
 
 @dataclass(frozen=True)
-class ShopWording:
-    """How the host words catalogue answers (models.dialogue.catalogue): lists under the fan's constraint restated,
-    superlatives, comparisons, stock, colours and sizes. English templates agree with the product's number through
-    {is}, {comes} and {costs} ("the beanie is", "the mittens are"); Chinese ones do not use them."""
+class Wording:
+    """The few words the engine writes itself, in the persona's language (everything else she says is her own
+    phrases and her knowledge as written). The catalogue answers' templates (models.dialogue.catalogue) follow
+    `conjunctions`: English ones agree with the product's number through {is}, {comes} and {costs} ("the beanie
+    is", "the mittens are"); Chinese ones do not use them."""
 
-    item: str  # {product} {price}: one product in a list
-    more: str  # {count}: the rest of a list that is not read out
-    matches: str  # {constraint} {items}
-    none: str  # {constraint}: nothing fits
-    closest: str  # {item}: the nearest miss after `none`
+    price: str  # placeholders {product} and {price}
+    catalogue: str  # {names}
+    summary: str  # {count} and {names}
+    ask_about: str  # {kinds}
+    comma: str
+    conjunctions: dict[str, str]  # "and" / "or" with the spaces they need
+    # -- catalogue answers: a list under the fan's constraint, superlatives, comparisons, stock, colours, sizes --
+    listed_item: str  # {product} {price}: one product in a list
+    listed_more: str  # {count}: the rest of a list that is not read out
+    matching: str  # {constraint} {items}
+    no_match: str  # {constraint}: nothing fits
+    closest: str  # {item}: the nearest miss after `no_match`
     cheapest: str  # {constraint} {item}
     priciest: str  # {constraint} {item}
     constraint: dict[str, str]  # kind -> phrase: under/over/between ({price}, {low}, {high}), than ({product}),
-    #   kids, gift, cheap, colour ({colour}), size ({size}), in_stock, sold_out, preorder; "one" stands for the
-    #   product in a superlative that names no kind ("the cheapest one for kids")
-    joiner: str  # between the parts of a constraint
+    #   kids, gift, cheap, colour ({colour}), size ({size}), kids_sizes, in_stock, sold_out, preorder; "one" stands
+    #   for the product in a superlative that names no kind ("the cheapest one for kids")
+    constraint_joiner: str  # between the parts of a constraint
     costs: str  # {product} {price} {is} {costs}: one side of a comparison
     versus: str  # between the sides of a comparison
     prices: str  # {prices}: the sides of a comparison
@@ -208,10 +216,16 @@ class ShopWording:
     same_price: str
     stock: dict[str, str]  # stock state (or "unknown") -> {product} {is}
     colours: str  # {product} {values} {comes}
-    sizes: str
-    has: str  # {product} {value} {comes}: yes, it comes in that colour or size
-    has_not: str  # {product} {value} {values} {comes}
+    sizes: str  # {product} {values} {comes}
+    comes_in: str  # {product} {value} {comes}: yes, it comes in that colour or size
+    not_in: str  # {product} {value} {values} {comes}: it does not, and what it comes in
     agreement: tuple[dict[str, str], dict[str, str]]  # the verbs for one product and for a plural name
+
+    def listed(self, names: list[str], conjunction: str = "and") -> str:
+        """Names as a list is said: "A, B and C", "A、B和C"."""
+        if len(names) == 1:
+            return names[0]
+        return f"{self.comma.join(names[:-1])}{self.conjunctions[conjunction]}{names[-1]}"
 
     def agree(self, name: str) -> dict[str, str]:
         """The verbs for a product name: English names ending in a plural noun ("Ski Gloves") take plural ones."""
@@ -220,73 +234,50 @@ class ShopWording:
         return self.agreement[plural]
 
 
-@dataclass(frozen=True)
-class Wording:
-    """The few words the engine writes itself, in the persona's language (everything else she says is her own
-    phrases and her knowledge as written)."""
-
-    price: str  # placeholders {product} and {price}
-    catalogue: str  # {names}
-    summary: str  # {count} and {names}
-    ask_about: str  # {kinds}
-    comma: str
-    conjunctions: dict[str, str]  # "and" / "or" with the spaces they need
-    shop: ShopWording
-
-    def listed(self, names: list[str], conjunction: str = "and") -> str:
-        """Names as a list is said: "A, B and C", "A、B和C"."""
-        if len(names) == 1:
-            return names[0]
-        return f"{self.comma.join(names[:-1])}{self.conjunctions[conjunction]}{names[-1]}"
-
-
-SHOP_WORDING = {
-    "en": ShopWording(
-        item="the {product} for {price}", more="{count} more", matches="{constraint}: {items}.",
-        none="I don't have anything {constraint} right now.", closest="The closest is {item}.",
+WORDING = {
+    "en": Wording(
+        price="You can get the {product} for {price}.", catalogue="We have the {names}.",
+        summary="We have {count} products, among them the {names}.",
+        ask_about="Ask me about {kinds}, or any product by name.", comma=", ",
+        conjunctions={"and": " and ", "or": " or "},
+        listed_item="the {product} for {price}", listed_more="{count} more", matching="{constraint}: {items}.",
+        no_match="I don't have anything {constraint} right now.", closest="The closest is {item}.",
         cheapest="The cheapest {constraint} is {item}.", priciest="The most expensive {constraint} is {item}.",
         constraint={"under": "under {price}", "over": "over {price}", "between": "between {low} and {high}",
                     "than": "cheaper than the {product}", "kids": "for kids", "gift": "as a gift",
                     "cheap": "on a budget", "one": "one", "colour": "in {colour}", "size": "in size {size}",
                     "kids_sizes": "in kids' sizes", "in_stock": "in stock", "sold_out": "sold out",
                     "preorder": "up for pre-order"},
-        joiner=" ", costs="the {product} {is} {price}", versus=" and ", prices="{prices}.",
+        constraint_joiner=" ", costs="the {product} {is} {price}", versus=" and ", prices="{prices}.",
         cheaper="The {product} {is} the cheaper one.", cheapest_of="The {product} {is} the cheapest of them.",
         pricier="The {product} {is} the more expensive one.",
-        priciest_of="The {product} {is} the most expensive of them.",
-        same_price="They cost the same.",
+        priciest_of="The {product} {is} the most expensive of them.", same_price="They cost the same.",
         stock={"in_stock": "The {product} {is} in stock.",
-               "low_stock": "The {product} {is} in stock, but only a few are left.",
+               "low_stock": "The {product} {is} in stock, with only a few left.",
                "sold_out": "The {product} {is} sold out right now.",
                "preorder": "The {product} {is} up for pre-order.",
                "unknown": "The store page shows whether the {product} {is} in stock."},
         colours="The {product} {comes} in {values}.", sizes="The {product} {comes} in sizes {values}.",
-        has="Yes, the {product} {comes} in {value}.", has_not="The {product} {comes} in {values}, not in {value}.",
+        comes_in="Yes, the {product} {comes} in {value}.", not_in="The {product} {comes} in {values}, not in {value}.",
         agreement=({"is": "is", "comes": "comes", "costs": "costs"}, {"is": "are", "comes": "come", "costs": "cost"})),
-    "zh": ShopWording(
-        item="{product}（{price}）", more="另外{count}件", matches="{constraint}的有{items}。",
-        none="现在没有{constraint}的商品。", closest="最接近的是{item}。",
+    "zh": Wording(
+        price="{product}只要{price}。", catalogue="我们有{names}。", summary="我们一共有{count}件商品，比如{names}。",
+        ask_about="可以问我{kinds}，或者直接说商品的名字。", comma="、", conjunctions={"and": "和", "or": "或"},
+        listed_item="{product}（{price}）", listed_more="另外{count}件", matching="{constraint}的有{items}。",
+        no_match="现在没有{constraint}的商品。", closest="最接近的是{item}。",
         cheapest="{constraint}最便宜的是{item}。", priciest="{constraint}最贵的是{item}。",
         constraint={"under": "{price}以下", "over": "{price}以上", "between": "{low}到{high}之间",
                     "than": "比{product}便宜", "kids": "适合小朋友", "gift": "适合送礼", "cheap": "实惠", "one": "",
                     "colour": "{colour}", "size": "{size}码", "kids_sizes": "儿童尺码", "in_stock": "有现货",
                     "sold_out": "已售罄", "preorder": "可以预订"},
-        joiner="、", costs="{product}是{price}", versus="，", prices="{prices}。",
+        constraint_joiner="、", costs="{product}是{price}", versus="，", prices="{prices}。",
         cheaper="{product}更便宜。", cheapest_of="其中{product}最便宜。", pricier="{product}更贵。",
         priciest_of="其中{product}最贵。", same_price="它们价格一样。",
         stock={"in_stock": "{product}有现货。", "low_stock": "{product}还有货，不过只剩几件了。",
                "sold_out": "{product}现在卖完了。", "preorder": "{product}现在可以预订。",
                "unknown": "{product}有没有货，商店页面上可以看到。"},
-        colours="{product}有{values}。", sizes="{product}有{values}这些尺码。", has="有的，{product}有{value}。",
-        has_not="{product}有{values}，没有{value}。", agreement=({}, {})),
-}
-
-WORDING = {
-    "en": Wording("You can get the {product} for {price}.", "We have the {names}.",
-                  "We have {count} products, among them the {names}.", "Ask me about {kinds}, or any product by name.",
-                  ", ", {"and": " and ", "or": " or "}, SHOP_WORDING["en"]),
-    "zh": Wording("{product}只要{price}。", "我们有{names}。", "我们一共有{count}件商品，比如{names}。",
-                  "可以问我{kinds}，或者直接说商品的名字。", "、", {"and": "和", "or": "或"}, SHOP_WORDING["zh"]),
+        colours="{product}有{values}。", sizes="{product}有{values}这些尺码。", comes_in="有的，{product}有{value}。",
+        not_in="{product}有{values}，没有{value}。", agreement=({}, {})),
 }
 
 
