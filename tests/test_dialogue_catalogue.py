@@ -285,3 +285,22 @@ def test_chinese_constraints() -> None:
     assert spoken(zh("手套有货吗？")) == "触屏滑雪手套有没有货，商店页面上可以看到。"
     # Nor colours: "any red ones?" cannot be answered "none".
     assert answer_catalogue("有红色的吗？", knowledge, (), wording) is None
+
+
+@pytest.mark.parametrize("text", [
+    "anything under $" + "9" * 400 + "?", "anything over $0.000001?", "under $ between and 30 to over $$$ dollars?",
+    "🧤🧤 " * 100, "x" * 490, "Is it in stock? " * 20, "between 30 and 10 dollars?", "最便宜的" * 50,
+    "does the 帽子 come in 红色 and XL???", "$$$", "?", "vs vs vs or or and",
+])
+def test_odd_messages_never_crash_nor_state_an_unknown_price(text: str) -> None:
+    for wording, knowledge in ((WORDING["en"], KNOWLEDGE), (WORDING["zh"], ZH.knowledge)):
+        reply = answer_catalogue(text, knowledge, (), wording)
+        if reply is not None:
+            known = {p.price_text for p in knowledge.products}
+            said = {m for s in reply.sentences for m in _MONEY.findall(s.spoken) if m in known}
+            assert said <= {p.price_text for p in reply.products} | {
+                p.price_text for s in reply.sentences for p in knowledge.products if p.id in s.sources}
+
+
+def test_a_reversed_range_is_read_low_to_high() -> None:
+    assert spoken(ask("between 30 and 10 dollars?")).startswith("Between $10 and $30:")

@@ -92,10 +92,12 @@ class CatalogueQuestion:
 
 # -- reading the question ---------------------------------------------------------------------------------------
 
-#: An amount of money: a number not followed by a unit of time or measure ("within 30 days" is no price).
-_AMOUNT = r"(?:[$€£¥]\s*)?(\d+(?:\.\d+)?)(?!\d|\.\d|\s*(?:days?|weeks?|months?|years?|hours?|minutes?|kg|cm|ml|%|" \
+#: An amount of money: a number not followed by a unit of time or measure ("within 30 days" is no price), of at
+#: most nine digits and two decimals (longer runs of digits are no budget and would not fit a float's int).
+_NUMBER = r"(\d{1,9}(?:\.\d{1,2})?)"
+_AMOUNT = rf"(?:[$€£¥]\s*)?{_NUMBER}(?!\d|\.\d|\s*(?:days?|weeks?|months?|years?|hours?|minutes?|kg|cm|ml|%|" \
     r"percent|天|周|小时|分钟|年|岁|个月))\s*(?:dol+[ae]rs?|bucks?|usd|euros?|eur|pounds?|gbp|rmb|元|块钱?|人民币)?"
-_BETWEEN = re.compile(rf"\bbetween\s+{_AMOUNT}\s+(?:and|to)\s+{_AMOUNT}|[$€£¥]\s*(\d+(?:\.\d+)?)\s*(?:-|to)\s*"
+_BETWEEN = re.compile(rf"\bbetween\s+{_AMOUNT}\s+(?:and|to)\s+{_AMOUNT}|[$€£¥]\s*{_NUMBER}\s*(?:-|to)\s*"
                       rf"{_AMOUNT}|{_AMOUNT}\s*(?:到|至|-|~)\s*{_AMOUNT}\s*(?:之间|以内)")
 _BELOW = re.compile(
     rf"\b(?:under|undr|unde|below|bellow|less than|les than|cheaper than|lower than|no more than|not more than|"
