@@ -89,8 +89,9 @@ def test_cheapest_and_most_expensive() -> None:
     priciest = ask("What is the most expensive item?")
     assert ids(priciest) == ["team-hoodie"] and "$65" in spoken(priciest)
     # "bottle" names two products: she compares them.
-    assert spoken(ask("Which bottle is the priciest?")).endswith("The Thermal Bottle is the more expensive one.")
-    assert spoken(ask("What's the cheapest bottle?")).endswith("The Kids' Squeeze Bottle is the cheaper one.")
+    priciest_bottle = spoken(ask("Which bottle is the priciest?"))
+    assert priciest_bottle.endswith("The Thermal Bottle is the more expensive one, at $22.50.")
+    assert spoken(ask("What's the cheapest bottle?")).endswith("The Kids' Squeeze Bottle is the cheaper one, at $12.")
     assert ids(ask("What's the cheapest accessory?")) == ["kids-mittens"]  # a tag four products share
 
 
@@ -100,14 +101,15 @@ def test_comparison_states_both_prices_and_the_cheaper() -> None:
     assert ids(reply) == ["snowflake-beanie", "kids-mittens"]
     text = spoken(reply)
     assert "Snowflake Knit Beanie is $24" in text and "Kids' Snowflake Mittens are $16" in text
-    assert text.endswith("The Kids' Snowflake Mittens are the cheaper one.")
+    assert text.endswith("The Kids' Snowflake Mittens are the cheaper one, at $16.")
 
 
 def test_comparison_asking_for_the_pricier_one() -> None:
     reply = ask("Is the hoodie more expensive than the ski gloves?")
     assert spoken(reply) == ("The Glacier Blue Team Hoodie is $65 and the Touchscreen Ski Gloves are $34. "
-                             "The Glacier Blue Team Hoodie is the more expensive one.")
-    assert spoken(ask("Plush or pin set, which one costs less?")).endswith("The Collector Pin Set is the cheaper one.")
+                             "The Glacier Blue Team Hoodie is the more expensive one, at $65.")
+    assert spoken(ask("Plush or pin set, which one costs less?")).endswith(
+        "The Collector Pin Set is the cheaper one, at $18.")
 
 
 def test_a_store_policy_is_left_to_the_faqs() -> None:
@@ -217,7 +219,8 @@ def test_follow_ups_resolve_against_the_context() -> None:
     assert spoken(ask("is it in stock?", ("kids-mittens",))) == "The Kids' Snowflake Mittens are in stock."
     assert spoken(ask("does it come in red?", ("kids-mittens",))) == "Yes, the Kids' Snowflake Mittens come in red."
     compared = ask("which of them is cheaper?", ("kids-mittens", "kids-bottle"))
-    assert compared.intent == "comparison" and spoken(compared).endswith("Kids' Squeeze Bottle is the cheaper one.")
+    assert compared.intent == "comparison"
+    assert spoken(compared).endswith("Kids' Squeeze Bottle is the cheaper one, at $12.")
     against = ask("is it cheaper than the beanie?", ("kids-mittens",))
     assert ids(against) == ["kids-mittens", "snowflake-beanie"]
 
@@ -280,7 +283,7 @@ def test_chinese_constraints() -> None:
     assert [p.id for p in none.products] == ["owl-plush"]  # the closest: the kids' plush at ¥129
     assert [p.id for p in zh("最便宜的是哪个？").products] == ["curling-keychain"]
     compared = zh("帽子和手套哪个便宜？")
-    assert compared.intent == "comparison" and spoken(compared).endswith("雪花针织帽更便宜。")
+    assert compared.intent == "comparison" and spoken(compared).endswith("雪花针织帽更便宜，只要¥89。")
     # The Chinese store lists no stock: she does not claim any.
     assert spoken(zh("手套有货吗？")) == "触屏滑雪手套有没有货，商店页面上可以看到。"
     # Nor colours: "any red ones?" cannot be answered "none".

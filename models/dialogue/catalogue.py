@@ -388,8 +388,8 @@ def _comparison(products: tuple[Product, ...], q: CatalogueQuestion, wording: Wo
         two = len(products) == 2
         verdict = ((wording.pricier if two else wording.priciest_of) if pricier
                    else (wording.cheaper if two else wording.cheapest_of))
-        sentences.append(Sentence(f"{gesture_tag('point')} {_agreed(verdict, chosen, wording)}", (chosen.id,),
-                                  chosen))
+        said = _agreed(verdict, chosen, wording, price=chosen.price_text)
+        sentences.append(Sentence(f"{gesture_tag('point')} {said}", (chosen.id,), chosen))
     return CatalogueReply("comparison", tuple(sentences), products)
 
 
@@ -496,6 +496,9 @@ def _listing(q: CatalogueQuestion, products: Sequence[Product], wording: Wording
         found.sort(key=lambda p: -p.price)
     elif q.price is not None or q.order in ("cheapest", "cheap"):
         found.sort(key=lambda p: p.price)
+    if q.order not in ("cheapest", "priciest"):
+        # A list recommends: what can be bought now comes first, the sold-out last (still counted, never hidden).
+        found.sort(key=lambda p: p.stock == "sold_out")
     constraint = _constraint(q, wording, products[0].currency, superlative=q.order in ("cheapest", "priciest"))
     if not found:
         sentences = [Sentence(f"{emotion_tag('thinking')} {gesture_tag('shrug')} "

@@ -209,10 +209,10 @@ class Wording:
     costs: str  # {product} {price} {is} {costs}: one side of a comparison
     versus: str  # between the sides of a comparison
     prices: str  # {prices}: the sides of a comparison
-    cheaper: str  # {product} {is}: the cheaper of two
-    cheapest_of: str  # {product} {is}: the cheapest of several
-    pricier: str  # {product} {is}: the more expensive of two
-    priciest_of: str  # {product} {is}: the most expensive of several
+    cheaper: str  # {product} {price} {is}: the cheaper of two
+    cheapest_of: str  # {product} {price} {is}: the cheapest of several
+    pricier: str  # {product} {price} {is}: the more expensive of two
+    priciest_of: str  # {product} {price} {is}: the most expensive of several
     same_price: str
     stock: dict[str, str]  # stock state (or "unknown") -> {product} {is}
     colours: str  # {product} {values} {comes}
@@ -249,9 +249,10 @@ WORDING = {
                     "kids_sizes": "in kids' sizes", "in_stock": "in stock", "sold_out": "sold out",
                     "preorder": "up for pre-order"},
         constraint_joiner=" ", costs="the {product} {is} {price}", versus=" and ", prices="{prices}.",
-        cheaper="The {product} {is} the cheaper one.", cheapest_of="The {product} {is} the cheapest of them.",
-        pricier="The {product} {is} the more expensive one.",
-        priciest_of="The {product} {is} the most expensive of them.", same_price="They cost the same.",
+        cheaper="The {product} {is} the cheaper one, at {price}.",
+        cheapest_of="The {product} {is} the cheapest of them, at {price}.",
+        pricier="The {product} {is} the more expensive one, at {price}.",
+        priciest_of="The {product} {is} the most expensive of them, at {price}.", same_price="They cost the same.",
         stock={"in_stock": "The {product} {is} in stock.",
                "low_stock": "The {product} {is} in stock, with only a few left.",
                "sold_out": "The {product} {is} sold out right now.",
@@ -271,8 +272,8 @@ WORDING = {
                     "colour": "{colour}", "size": "{size}码", "kids_sizes": "儿童尺码", "in_stock": "有现货",
                     "sold_out": "已售罄", "preorder": "可以预订"},
         constraint_joiner="、", costs="{product}是{price}", versus="，", prices="{prices}。",
-        cheaper="{product}更便宜。", cheapest_of="其中{product}最便宜。", pricier="{product}更贵。",
-        priciest_of="其中{product}最贵。", same_price="它们价格一样。",
+        cheaper="{product}更便宜，只要{price}。", cheapest_of="其中{product}最便宜，只要{price}。",
+        pricier="{product}更贵，要{price}。", priciest_of="其中{product}最贵，要{price}。", same_price="它们价格一样。",
         stock={"in_stock": "{product}有现货。", "low_stock": "{product}还有货，不过只剩几件了。",
                "sold_out": "{product}现在卖完了。", "preorder": "{product}现在可以预订。",
                "unknown": "{product}有没有货，商店页面上可以看到。"},
