@@ -374,22 +374,24 @@ def _capital(text: str) -> str:
 
 
 def _comparison(products: tuple[Product, ...], q: CatalogueQuestion, wording: Wording) -> CatalogueReply:
-    ids = tuple(p.id for p in products)
-    prices = wording.versus.join(_agreed(wording.costs, p, wording, price=p.price_text) for p in products)
-    sentences = [Sentence(f"{emotion_tag('happy')} {gesture_tag('present_product')} "
-                          f"{wording.prices.format(prices=_capital(prices))}", ids, products[0])]
-    if q.difference:
-        sentences += [Sentence(p.description, (p.id,), p) for p in products]
+    """The one asked for first (the cheaper, or the more expensive) with its price, then the others' prices; for
+    "the difference" each product's description as written after its price. Equal prices: each, and so said."""
     pricier = q.direction == "pricier" or q.order == "priciest"
     chosen = (max if pricier else min)(products, key=lambda p: p.price)
-    if all(p.price == chosen.price for p in products):
-        sentences.append(Sentence(wording.same_price, ids))
-    else:
-        two = len(products) == 2
-        verdict = ((wording.pricier if two else wording.priciest_of) if pricier
-                   else (wording.cheaper if two else wording.cheapest_of))
-        said = _agreed(verdict, chosen, wording, price=chosen.price_text)
-        sentences.append(Sentence(f"{gesture_tag('point')} {said}", (chosen.id,), chosen))
+    same = all(p.price == chosen.price for p in products)
+    two = len(products) == 2
+    verdict = ((wording.pricier if two else wording.priciest_of) if pricier
+               else (wording.cheaper if two else wording.cheapest_of))
+    sentences: list[Sentence] = []
+    for product in products if same else (chosen, *(p for p in products if p is not chosen)):
+        template = verdict if product is chosen and not same else wording.costs
+        sentences.append(Sentence(_agreed(template, product, wording, price=product.price_text), (product.id,),
+                                  product))
+        if q.difference:
+            sentences.append(Sentence(product.description, (product.id,), product))
+    if same:
+        sentences.append(Sentence(wording.same_price, tuple(p.id for p in products)))
+    sentences[0] = replace(sentences[0], text=f"{emotion_tag('happy')} {gesture_tag('point')} {sentences[0].text}")
     return CatalogueReply("comparison", tuple(sentences), products)
 
 

@@ -207,8 +207,6 @@ class Wording:
     #   for the product in a superlative that names no kind ("the cheapest one for kids")
     constraint_joiner: str  # between the parts of a constraint
     costs: str  # {product} {price} {is} {costs}: one side of a comparison
-    versus: str  # between the sides of a comparison
-    prices: str  # {prices}: the sides of a comparison
     cheaper: str  # {product} {price} {is}: the cheaper of two
     cheapest_of: str  # {product} {price} {is}: the cheapest of several
     pricier: str  # {product} {price} {is}: the more expensive of two
@@ -248,7 +246,7 @@ WORDING = {
                     "cheap": "on a budget", "one": "one", "colour": "in {colour}", "size": "in size {size}",
                     "kids_sizes": "in kids' sizes", "in_stock": "in stock", "sold_out": "sold out",
                     "preorder": "up for pre-order"},
-        constraint_joiner=" ", costs="the {product} {is} {price}", versus=" and ", prices="{prices}.",
+        constraint_joiner=" ", costs="The {product} {is} {price}.",
         cheaper="The {product} {is} the cheaper one, at {price}.",
         cheapest_of="The {product} {is} the cheapest of them, at {price}.",
         pricier="The {product} {is} the more expensive one, at {price}.",
@@ -271,7 +269,7 @@ WORDING = {
                     "than": "比{product}便宜", "kids": "适合小朋友", "gift": "适合送礼", "cheap": "实惠", "one": "",
                     "colour": "{colour}", "size": "{size}码", "kids_sizes": "儿童尺码", "in_stock": "有现货",
                     "sold_out": "已售罄", "preorder": "可以预订"},
-        constraint_joiner="、", costs="{product}是{price}", versus="，", prices="{prices}。",
+        constraint_joiner="、", costs="{product}是{price}。",
         cheaper="{product}更便宜，只要{price}。", cheapest_of="其中{product}最便宜，只要{price}。",
         pricier="{product}更贵，要{price}。", priciest_of="其中{product}最贵，要{price}。", same_price="它们价格一样。",
         stock={"in_stock": "{product}有现货。", "low_stock": "{product}还有货，不过只剩几件了。",
