@@ -286,6 +286,10 @@ def test_chinese_constraints() -> None:
     assert [p.id for p in zh("最便宜的是哪个？").products] == ["curling-keychain"]
     compared = zh("帽子和手套哪个便宜？")
     assert compared.intent == "comparison" and spoken(compared) == "雪花针织帽更便宜，只要¥89。 触屏滑雪手套是¥159。"
+    warm = zh("有什么保暖的？")
+    assert spoken(warm).startswith("保暖的有") and {p.id for p in warm.products} == {
+        p.id for p in knowledge.products if "保暖" in p.tags}
+    assert spoken(zh("50到150块之间有什么？")).startswith("¥50到¥150之间的有")
     # The Chinese store lists no stock: she does not claim any.
     assert spoken(zh("手套有货吗？")) == "触屏滑雪手套有没有货，商店页面上可以看到。"
     # Nor colours: "any red ones?" cannot be answered "none".

@@ -26,7 +26,7 @@ from models.dialogue.retrieval import tokens
 from models.dialogue.sentence import Sentence
 from models.dialogue.tags import emotion_tag, gesture_tag
 from models.dialogue.words import folded
-from models.tts import sentences_of
+from models.tts import CJK, sentences_of
 
 if TYPE_CHECKING:
     from models.dialogue.engine import Wording
@@ -278,7 +278,9 @@ def parse_question(text: str, knowledge: Knowledge) -> CatalogueQuestion:
     colour = _colour(rest, products, named)
     direction: Literal["cheaper", "pricier"] | None = (
         "pricier" if _PRICIER.search(text) else "cheaper" if _CHEAPER.search(text) else None)
-    surface = [w for w in re.findall(r"[\w'-]+", rest)
+    # Attribute words as the fan wrote them ("warm", "skiing"); Chinese has no spaces: its words as jieba cuts them.
+    written = [w for run in re.findall(r"[\w'-]+", rest) for w in (tokens(run) if CJK.search(run) else [run])]
+    surface = [w for w in written
                if (t := tokens(w)) and t[0] not in _FILLER and t[0] not in _COLOURS and not t[0].isdigit()
                and any(t[0] in _words(p).every for p in products)]
     return CatalogueQuestion(
