@@ -59,6 +59,7 @@ def test_kids_under_20_lists_exactly_the_kids_items_under_20_cheapest_first() ->
 
 @pytest.mark.parametrize("text", [
     "anything for my son under $20?", "DO YOU HAVE ANYTHING FOR KIDS UNDER 20 DOLLARS???",
+    "What do you have under $20 for my little brother?",
     "Do you hav anythng for kids undr 20 dolars?", "any gifts for children below 20 bucks"])
 def test_the_same_constraint_however_it_is_written(text: str) -> None:
     reply = ask(text)
@@ -239,7 +240,18 @@ def test_several_questions_in_one_message() -> None:
     assert answer_catalogue("What's the cheapest thing? Why are pucks frozen?", KNOWLEDGE, (), WORDING["en"]) is None
 
 
+def test_a_list_says_what_cannot_simply_be_bought_now() -> None:
+    reply = ask("Anything for skiing?")
+    assert spoken(reply).endswith("The Aurora Ski Goggles are up for pre-order. "
+                                  "The Touchscreen Ski Gloves are sold out right now.")
+    # Asked for exactly that, it is not said twice.
+    assert "sold out right now" not in spoken(ask("What's sold out?"))
+
+
 @pytest.mark.parametrize("text", [
+    # Only a superlative or a word a product also has: the rest of the question is about something else.
+    "What's the cheapest way to learn skiing?", "Any fun facts about the Winter Olympics?",
+    "What's the most expensive Olympic Games ever?", "Do you have a favourite sport?",
     "How much is the beanie?", "What do you sell?", "Is the hoodie warm enough for skiing?",
     "Can I return something within 30 days?", "Tell me a fun fact about curling", "How long does shipping take?",
     "Hi Aurora! How are you today?",

@@ -83,11 +83,20 @@ class CatalogueQuestion:
     direction: Literal["cheaper", "pricier"] | None = None  # which one a comparison asks for
     difference: bool = False  # "difference between" (and no price asked): the descriptions too
     listing: bool = False  # "anything", "do you have", "recommend": a request for products that fit
+    off_catalogue: tuple[str, ...] = ()  # content words no product has ("way", "learn", "olympic")
+    elsewhere: bool = False  # some of them are the other knowledge's words (facts, FAQs, the host herself)
 
     @property
     def filtered(self) -> bool:
         """A constraint that picks products out of the whole catalogue."""
         return bool(self.price or self.order or self.audience)
+
+    @property
+    def weak(self) -> bool:
+        """Only a superlative or attribute words say it is about the store ("the cheapest way to learn skiing",
+        "anything about the Winter Olympics?"): it is a catalogue question only if its other words are too."""
+        strong = self.price or self.audience or self.colour or self.size or self.stock not in (None, "any")
+        return not strong and not self.named and (self.elsewhere or len(self.off_catalogue) > 1)
 
 
 # -- reading the question ---------------------------------------------------------------------------------------
@@ -120,7 +129,8 @@ _COMPARE = re.compile(
 _DIFFERENCE = re.compile(r"\b(?:differen(?:ce|t)|differ|compare[ds]?|comparison|vs\.?|versus)\b|区别|不同|对比|比较")
 _KIDS = re.compile(
     r"\b(?:for|suitable for|good for|fit for|fits)\s+(?:an? |my |our |the |little |young |small |\d+ )*"
-    r"(?:kids?|children|child|toddlers?|little ones|sons?|daughters?|boys?|girls?|nephews?|nieces?|grandkids?|"
+    r"(?:kids?|children|child|toddlers?|little ones|little (?:brother|sister|cousin)s?|sons?|daughters?|boys?|girls?|"
+    r"nephews?|nieces?|grandkids?|"
     r"grandchildren|babies|baby|year[- ]olds?)\b|(?:适合|给|送)?(?:小孩|孩子|儿童|小朋友|宝宝|儿子|女儿)")
 _GIFT = re.compile(r"\b(?:gifts?|presents?|stocking stuffers?|to give)\b|礼物|送人|送礼")
 _LISTING = re.compile(
@@ -151,7 +161,9 @@ _ZH_COLOURS = re.compile(r"[红蓝白黑粉绿银金灰紫橙黄棕]色")
 #: Words of a catalogue question that say nothing about which product (they stay out of the attribute words).
 _FILLER = frozenset("""anything something thing item product merch merchandise stuff store shop official sell buy
 get got show stream logo price cost one kind type option idea recommend suggest cheap cheaper cheapest expensive
-pricy pricey priciest dollar buck available stock left else""".split()) | {"东西", "商品", "有", "什么", "推荐", "卖"}
+pricy pricey priciest dollar buck available stock left else need want looking look like love good nice great best
+please today now right still also wear use""".split()) | {"东西", "商品", "有", "什么", "推荐", "卖", "买", "好", "想",
+                                                         "需要"}
 #: Where one product's mention ends and the next one's begins ("the beanie or the mittens", "帽子和手套").
 _SEPARATOR = re.compile(r",|/|\bvs\.?|\bversus\b|\band\b|\bor\b|\bthan\b|\bwith\b|\bto\b|和|跟|与|还是|或者|比")
 #: A sentence that asks something (a message's questions are answered one by one).
@@ -280,15 +292,26 @@ def parse_question(text: str, knowledge: Knowledge) -> CatalogueQuestion:
         "pricier" if _PRICIER.search(text) else "cheaper" if _CHEAPER.search(text) else None)
     # Attribute words as the fan wrote them ("warm", "skiing"); Chinese has no spaces: its words as jieba cuts them.
     written = [w for run in re.findall(r"[\w'-]+", rest) for w in (tokens(run) if CJK.search(run) else [run])]
-    surface = [w for w in written
-               if (t := tokens(w)) and t[0] not in _FILLER and t[0] not in _COLOURS and not t[0].isdigit()
-               and any(t[0] in _words(p).every for p in products)]
+    content = [(w, t[0]) for w in written
+               if (t := tokens(w)) and t[0] not in _FILLER and t[0] not in _COLOURS and not t[0].isdigit()]
+    surface = [w for w, token in content if any(token in _words(p).every for p in products)]
+    off_catalogue = tuple(dict.fromkeys(token for w, token in content if w not in surface))
     return CatalogueQuestion(
         named=named, words=tuple(dict.fromkeys(surface)), price=price, order=order, audience=audience,
         colour=colour, size=size, asks_colours=bool(_COLOUR_ASK.search(text)),
         asks_sizes=bool(_SIZE_ASK.search(text)), stock=_stock_ask(text),
         compare=bool(_COMPARE.search(text) or direction), direction=direction,
-        difference=bool(_DIFFERENCE.search(text)) and direction is None, listing=bool(_LISTING.search(text)))
+        difference=bool(_DIFFERENCE.search(text)) and direction is None, listing=bool(_LISTING.search(text)),
+        off_catalogue=off_catalogue, elsewhere=bool(set(off_catalogue) & _other_words(knowledge)))
+
+
+@lru_cache(maxsize=8)
+def _other_words(knowledge: Knowledge) -> frozenset[str]:
+    """The words of everything the host knows besides the products: fun facts, FAQs and her about lines."""
+    texts = [f"{f.text} {' '.join(f.tags)}" for f in knowledge.fun_facts]
+    texts += [f"{q.question} {q.answer}" for q in knowledge.faqs]
+    texts += [f"{a.text} {' '.join(a.tags)}" for a in knowledge.about]
+    return frozenset(tokens(folded(" ".join(texts))))
 
 
 # -- answering ------------------------------------------------------------------------------------------------------
@@ -336,6 +359,8 @@ def _answer(text: str, knowledge: Knowledge, context: Sequence[Product], wording
         reply = _attributes(subject[:AMBIGUOUS], q, wording)
         if reply is not None:
             return reply
+    if q.weak:
+        return None
     picks_from_catalogue = (q.filtered or (not q.named and (q.colour or q.size or q.stock not in (None, "any")))
                             or (q.listing and bool(q.words) and not q.named))
     if picks_from_catalogue and _knowable(q, knowledge.products):
@@ -527,6 +552,9 @@ def _listing(q: CatalogueQuestion, products: Sequence[Product], wording: Wording
     sentences = [Sentence(f"{opener} {text}", tuple(p.id for p in named), named[0])]
     if len(found) == 1:
         sentences.append(Sentence(found[0].description, (found[0].id,), found[0]))
+    # What cannot simply be bought now is said, unless the fan asked for exactly that ("what's sold out?").
+    noted = ("low_stock", "preorder", "sold_out") if len(found) == 1 else ("preorder", "sold_out")
+    sentences += [stock_sentence(p, wording) for p in named if p.stock in noted and p.stock != q.stock]
     return CatalogueReply(intent, tuple(sentences), tuple(named))
 
 
