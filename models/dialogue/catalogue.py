@@ -4,9 +4,9 @@ mittens?", "is it in stock?", "does the beanie come in red?".
 `answer_catalogue` reads what the fan asks (`parse_question`: price limits, cheapest / most expensive, an audience,
 attribute words, a colour, a size, stock, a comparison, the products named) and answers from the products' own
 fields only: names, exact prices (`Product.price_text`), colours, sizes and stock as the persona writes them; the
-fan's constraint is restated in the engine's `ShopWording`. Nothing fits: she says so and offers the closest
-product, never an invented one. Products are found by their words (`retrieval.tokens` of names, tags and
-descriptions), not by embeddings: a catalogue question is answered in well under a millisecond.
+fan's constraint is restated in the engine's `Wording` (engine.py, per language). Nothing fits: she says so and
+offers the closest product, never an invented one. Products are found by their words (`retrieval.tokens` of
+names, tags and descriptions), not by embeddings: a catalogue question is answered in well under a millisecond.
 
 English and Chinese phrasings both apply to every message (fans mix languages); they match the message's folded
 form (`words.folded`: lowercase, full-width as ASCII, simplified characters) with Chinese numerals as digits.
@@ -130,8 +130,8 @@ _DIFFERENCE = re.compile(r"\b(?:differen(?:ce|t)|differ|compare[ds]?|comparison|
 _KIDS = re.compile(
     r"\b(?:for|suitable for|good for|fit for|fits)\s+(?:an? |my |our |the |little |young |small |\d+ )*"
     r"(?:kids?|children|child|toddlers?|little ones|little (?:brother|sister|cousin)s?|sons?|daughters?|boys?|girls?|"
-    r"nephews?|nieces?|grandkids?|"
-    r"grandchildren|babies|baby|year[- ]olds?)\b|(?:适合|给|送)?(?:小孩|孩子|儿童|小朋友|宝宝|儿子|女儿)")
+    r"nephews?|nieces?|grandkids?|grandchildren|babies|baby|year[- ]olds?)\b|"
+    r"(?:适合|给|送)?(?:小孩|孩子|儿童|小朋友|宝宝|儿子|女儿)")
 _GIFT = re.compile(r"\b(?:gifts?|presents?|stocking stuffers?|to give)\b|礼物|送人|送礼")
 _LISTING = re.compile(
     r"\b(?:anything|something|any|what do you (?:have|sell|got)|do you (?:have|sell)|got any|recommend|suggest|"
@@ -214,18 +214,17 @@ def _price_limit(text: str, products: Sequence[Product]) -> tuple[PriceLimit | N
             text = text[:m.start()] + " " + text[m.end():]
         return limit, text
     if m := _CHEAPER_THAN.search(text):
-        named, _ = _mentions(text[m.end():], products)
+        named = _mentions(text[m.end():], products)
         if len(named) == 1:
             return PriceLimit(than=named[0]), text[:m.start()]
     return None, text
 
 
-def _mentions(text: str, products: Sequence[Product]) -> tuple[tuple[Product, ...], bool]:
-    """The products a text names, in the order named, and whether a name fitted several. Each stretch between
-    separators ("the beanie or the mittens") names the products with most of its words in their names; a stretch
-    whose words are in no name but in one product's tags ("the hat") names that product."""
+def _mentions(text: str, products: Sequence[Product]) -> tuple[Product, ...]:
+    """The products a text names, in the order named. Each stretch between separators ("the beanie or the
+    mittens") names the products with most of its words in their names (all of them when several tie: "the
+    bottle"); a stretch whose words are in no name but in one product's tags ("the hat") names that product."""
     named: list[Product] = []
-    ambiguous = False
     for stretch in _SEPARATOR.split(text):
         words = set(tokens(stretch)) - _FILLER
         if not words:
@@ -234,7 +233,6 @@ def _mentions(text: str, products: Sequence[Product]) -> tuple[tuple[Product, ..
         best = max(scores.values(), default=0)
         if best:
             found = [p for p in products if scores[p.id] == best]
-            ambiguous = ambiguous or len(found) > 1
             named += [p for p in found[:AMBIGUOUS] if p not in named]
             continue
         # A tag names a product only when it is that product's alone ("hat"); one many share is an attribute
@@ -242,7 +240,7 @@ def _mentions(text: str, products: Sequence[Product]) -> tuple[tuple[Product, ..
         tagged = [p for p in products if words & _words(p).tags]
         if len(tagged) == 1 and tagged[0] not in named:
             named.append(tagged[0])
-    return tuple(named), ambiguous
+    return tuple(named)
 
 
 def _colour(text: str, products: Sequence[Product], named: Sequence[Product]) -> str | None:
@@ -286,7 +284,7 @@ def parse_question(text: str, knowledge: Knowledge) -> CatalogueQuestion:
     rest = _GIFT.sub(" ", _KIDS.sub(" ", rest))
     size = _size(rest)
     rest = _SIZE.sub(" ", rest)
-    named, _ = _mentions(rest, products)
+    named = _mentions(rest, products)
     colour = _colour(rest, products, named)
     direction: Literal["cheaper", "pricier"] | None = (
         "pricier" if _PRICIER.search(text) else "cheaper" if _CHEAPER.search(text) else None)
