@@ -157,6 +157,15 @@ def test_colours_and_sizes_of_a_product_from_its_fields() -> None:
     assert ids(ask("Do you have anything in kids' sizes?")) == ["kids-mittens"]
 
 
+def test_a_colour_word_in_a_name_is_a_colour_only_where_asked() -> None:
+    # "blue" is in the Glacier Blue Team Hoodie's name: it names no product by itself.
+    assert spoken(ask("Is the plush available in blue?")) == "The Snowy Owl Mascot Plush comes in white, not in blue."
+    assert ids(ask("Anything in blue?")) == ["team-hoodie", "kids-bottle"]
+    assert spoken(ask("Does the hoodie come in blue?")) == "Yes, the Glacier Blue Team Hoodie comes in glacier blue."
+    assert spoken(ask("Do you have the glacier blue one in XL?")) == "Yes, the Glacier Blue Team Hoodie comes in XL."
+    assert spoken(ask("Do you have the beanie in XL?")) == "The Snowflake Knit Beanie comes in one size, not in XL."
+
+
 def test_a_colour_or_size_the_product_does_not_list_is_not_claimed() -> None:
     # The pin set lists no colours: nothing to say from its fields (the engine's retrieval answers instead).
     assert answer_catalogue("What colours does the pin set come in?", KNOWLEDGE, (), WORDING["en"]) is None
@@ -196,6 +205,7 @@ def test_an_impossible_constraint_says_none_and_offers_the_closest() -> None:
     over = ask("Do you have anything for kids over $100?")
     assert spoken(over).startswith("I don't have anything over $100 for kids right now.")
     assert ids(over) == ["mascot-plush"]  # the priciest kids' item, nearest below the range
+    assert spoken(ask("Do you sell goggles for kids?")) == "I don't have goggles for kids right now."
     purple = ask("Anything in purple?")
     assert spoken(purple) == "I don't have anything in purple right now." and purple.products == ()
 

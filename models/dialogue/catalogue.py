@@ -225,11 +225,14 @@ def _mentions(text: str, products: Sequence[Product]) -> tuple[Product, ...]:
     mittens") names the products with most of its words in their names (all of them when several tie: "the
     bottle"); a stretch whose words are in no name but in one product's tags ("the hat") names that product."""
     named: list[Product] = []
+    colours = _COLOURS | {folded(c) for p in products for c in p.colors}  # "glacier" of "glacier blue" is a name
     for stretch in _SEPARATOR.split(text):
         words = set(tokens(stretch)) - _FILLER
         if not words:
             continue
-        scores = {p.id: len(words & _words(p).name) for p in products}
+        # A colour names no product ("the plush in blue" is the plush, "anything in blue?" no product; "the glacier
+        # blue one" is the hoodie by "glacier").
+        scores = {p.id: len(words - colours & _words(p).name) for p in products}
         best = max(scores.values(), default=0)
         if best:
             found = [p for p in products if scores[p.id] == best]
@@ -244,11 +247,13 @@ def _mentions(text: str, products: Sequence[Product]) -> tuple[Product, ...]:
 
 
 def _colour(text: str, products: Sequence[Product], named: Sequence[Product]) -> str | None:
-    """A colour the fan names, unless it is a word of a named product's name ("the Glacier Blue hoodie")."""
+    """A colour the fan names; a word of a named product's name only after "in" ("the Glacier Blue hoodie" is the
+    hoodie, "does the hoodie come in blue?" asks a colour)."""
     catalogue = {w for p in products for c in p.colors for w in tokens(folded(c))}
     in_names = {w for p in named for w in _words(p).name}
     for word in re.findall(r"[a-z]+", text):
-        if (word in _COLOURS or word in catalogue) and word not in in_names:
+        if (word in _COLOURS or word in catalogue) and (
+                word not in in_names or re.search(rf"\bin (?:an? |the )?{word}\b", text)):
             return word
     m = _ZH_COLOURS.search(text)
     return m.group(0) if m else None
@@ -456,7 +461,8 @@ def _offered(product: Product, values: tuple[str, ...], asked: str | None, listi
         if found is not None:
             text = _agreed(wording.comes_in, product, wording, value=found)
         else:
-            text = _agreed(wording.not_in, product, wording, value=asked, values=wording.listed(list(values)))
+            text = _agreed(wording.not_in, product, wording, value=_store_size(asked) if values is product.sizes
+                           else asked, values=wording.listed(list(values)))
     return Sentence(text, (product.id,), product)
 
 
@@ -482,13 +488,14 @@ def _size_fits(asked: str, size: str) -> bool:
     return size == asked or asked == "kids" and size.startswith("kids")
 
 
-def _constraint(q: CatalogueQuestion, wording: Wording, currency: str, superlative: bool) -> str:
+def _constraint(q: CatalogueQuestion, wording: Wording, currency: str, lead: str | None = None) -> str:
     """The fan's constraint in the host's words: "under $20 for kids", "in red", "warm" (amounts in the
-    catalogue's `currency`)."""
+    catalogue's `currency`). `lead`: the phrase that stands for the product when the fan named no kind of it
+    ("the cheapest one for kids", "I don't have anything under $5")."""
     phrases = wording.constraint
     parts: list[str] = list(q.words)
-    if superlative and not parts:
-        parts.append(phrases["one"])
+    if lead is not None and not parts:
+        parts.append(phrases[lead])
     if q.price is not None:
         if q.price.than is not None:
             parts.append(phrases["than"].format(product=q.price.than.name))
@@ -526,10 +533,11 @@ def _listing(q: CatalogueQuestion, products: Sequence[Product], wording: Wording
     if q.order not in ("cheapest", "priciest"):
         # A list recommends: what can be bought now comes first, the sold-out last (still counted, never hidden).
         found.sort(key=lambda p: p.stock == "sold_out")
-    constraint = _constraint(q, wording, products[0].currency, superlative=q.order in ("cheapest", "priciest"))
+    currency = products[0].currency
     if not found:
+        missing = _constraint(q, wording, currency, lead="any")
         sentences = [Sentence(f"{emotion_tag('thinking')} {gesture_tag('shrug')} "
-                              f"{wording.no_match.format(constraint=constraint)}")]
+                              f"{wording.no_match.format(constraint=missing)}")]
         closest = _closest(fitting, q.price)
         if closest is not None:
             sentences.append(Sentence(f"{gesture_tag('point')} {wording.closest.format(item=_item(closest, wording))}",
@@ -537,7 +545,9 @@ def _listing(q: CatalogueQuestion, products: Sequence[Product], wording: Wording
         return CatalogueReply("catalogue_query", tuple(sentences), (closest,) if closest else ())
     intent: CatalogueIntent = "availability" if q.stock is not None and not q.filtered else "catalogue_query"
     opener = f"{emotion_tag('excited')} {gesture_tag('present_product')}"
-    if q.order in ("cheapest", "priciest"):
+    superlative = q.order in ("cheapest", "priciest")
+    constraint = _constraint(q, wording, currency, lead="one" if superlative else None)
+    if superlative:
         best = found[0]
         template = wording.cheapest if q.order == "cheapest" else wording.priciest
         text = template.format(constraint=constraint, item=_item(best, wording))

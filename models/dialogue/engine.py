@@ -203,8 +203,8 @@ class Wording:
     cheapest: str  # {constraint} {item}
     priciest: str  # {constraint} {item}
     constraint: dict[str, str]  # kind -> phrase: under/over/between ({price}, {low}, {high}), than ({product}),
-    #   kids, gift, cheap, colour ({colour}), size ({size}), kids_sizes, in_stock, sold_out, preorder; "one" stands
-    #   for the product in a superlative that names no kind ("the cheapest one for kids")
+    #   kids, gift, cheap, colour ({colour}), size ({size}), kids_sizes, in_stock, sold_out, preorder; "one" and
+    #   "any" stand for the product when the fan names no kind ("the cheapest one for kids", "anything under $5")
     constraint_joiner: str  # between the parts of a constraint
     costs: str  # {product} {price} {is} {costs}: one side of a comparison
     cheaper: str  # {product} {price} {is}: the cheaper of two
@@ -239,13 +239,13 @@ WORDING = {
         ask_about="Ask me about {kinds}, or any product by name.", comma=", ",
         conjunctions={"and": " and ", "or": " or "},
         listed_item="the {product} for {price}", listed_more="{count} more", matching="{constraint}: {items}.",
-        no_match="I don't have anything {constraint} right now.", closest="The closest is {item}.",
+        no_match="I don't have {constraint} right now.", closest="The closest is {item}.",
         cheapest="The cheapest {constraint} is {item}.", priciest="The most expensive {constraint} is {item}.",
         constraint={"under": "under {price}", "over": "over {price}", "between": "between {low} and {high}",
                     "than": "cheaper than the {product}", "kids": "for kids", "gift": "as a gift",
-                    "cheap": "on a budget", "one": "one", "colour": "in {colour}", "size": "in size {size}",
-                    "kids_sizes": "in kids' sizes", "in_stock": "in stock", "sold_out": "sold out",
-                    "preorder": "up for pre-order"},
+                    "cheap": "on a budget", "one": "one", "any": "anything", "colour": "in {colour}",
+                    "size": "in size {size}", "kids_sizes": "in kids' sizes", "in_stock": "in stock",
+                    "sold_out": "sold out", "preorder": "up for pre-order"},
         constraint_joiner=" ", costs="The {product} {is} {price}.",
         cheaper="The {product} {is} the cheaper one, at {price}.",
         cheapest_of="The {product} {is} the cheapest of them, at {price}.",
@@ -267,6 +267,7 @@ WORDING = {
         cheapest="{constraint}最便宜的是{item}。", priciest="{constraint}最贵的是{item}。",
         constraint={"under": "{price}以下", "over": "{price}以上", "between": "{low}到{high}之间",
                     "than": "比{product}便宜", "kids": "适合小朋友", "gift": "适合送礼", "cheap": "实惠", "one": "",
+                    "any": "",
                     "colour": "{colour}", "size": "{size}码", "kids_sizes": "儿童尺码", "in_stock": "有现货",
                     "sold_out": "已售罄", "preorder": "可以预订"},
         constraint_joiner="、", costs="{product}是{price}。",
