@@ -80,7 +80,7 @@ def test_price_limits_between_and_over() -> None:
 def test_a_long_list_names_three_and_counts_the_rest() -> None:
     reply = ask("Anything under $50?")
     assert len(reply.products) == 3
-    assert spoken(reply).endswith("and 5 more.")  # 8 products under $50: the hoodie ($65) is not
+    assert spoken(reply).endswith("and five more.")  # 8 products under $50: the hoodie ($65) is not
 
 
 def test_cheapest_and_most_expensive() -> None:
@@ -308,6 +308,8 @@ def test_chinese_constraints() -> None:
     assert [p.id for p in zh("最便宜的是哪个？").products] == ["curling-keychain"]
     compared = zh("帽子和手套哪个便宜？")
     assert compared.intent == "comparison" and spoken(compared) == "雪花针织帽更便宜，只要¥89。 触屏滑雪手套是¥159。"
+    cheap = zh("有没有便宜点的？")
+    assert spoken(cheap).startswith("实惠的有冰壶钥匙扣（¥29.90）") and spoken(cheap).endswith("和另外四件。")
     warm = zh("有什么保暖的？")
     assert spoken(warm).startswith("保暖的有") and {p.id for p in warm.products} == {
         p.id for p in knowledge.products if "保暖" in p.tags}

@@ -162,8 +162,8 @@ _ZH_COLOURS = re.compile(r"[红蓝白黑粉绿银金灰紫橙黄棕]色")
 _FILLER = frozenset("""anything something thing item product merch merchandise stuff store shop official sell buy
 get got show stream logo price cost one kind type option idea recommend suggest cheap cheaper cheapest expensive
 pricy pricey priciest dollar buck available stock left else need want looking look like love good nice great best
-please today now right still also wear use""".split()) | {"东西", "商品", "有", "什么", "推荐", "卖", "买", "好", "想",
-                                                         "需要"}
+please today now right still also wear use""".split()) | frozenset(
+    "东西 商品 有 什么 推荐 卖 买 好 想 需要 便宜 实惠 划算 贵 点 点儿 一点 钱 价格 价钱 多少钱 哪个 款".split())
 #: Where one product's mention ends and the next one's begins ("the beanie or the mittens", "帽子和手套").
 _SEPARATOR = re.compile(r",|/|\bvs\.?|\bversus\b|\band\b|\bor\b|\bthan\b|\bwith\b|\bto\b|和|跟|与|还是|或者|比")
 #: A sentence that asks something (a message's questions are answered one by one).
@@ -555,7 +555,8 @@ def _listing(q: CatalogueQuestion, products: Sequence[Product], wording: Wording
     named = found[:LISTED]
     items = [_item(p, wording) for p in named]
     if len(found) > LISTED:
-        items.append(wording.listed_more.format(count=len(found) - LISTED))
+        rest = len(found) - LISTED
+        items.append(wording.listed_more.format(count=wording.counts[rest] if rest < len(wording.counts) else rest))
     text = wording.matching.format(constraint=_capital(constraint), items=wording.listed(items))
     sentences = [Sentence(f"{opener} {text}", tuple(p.id for p in named), named[0])]
     if len(found) == 1:

@@ -197,6 +197,7 @@ class Wording:
     # -- catalogue answers: a list under the fan's constraint, superlatives, comparisons, stock, colours, sizes --
     listed_item: str  # {product} {price}: one product in a list
     listed_more: str  # {count}: the rest of a list that is not read out
+    counts: tuple[str, ...]  # small counts as words ("three more"; a count is no fact to check), else digits
     matching: str  # {constraint} {items}
     no_match: str  # {constraint}: nothing fits
     closest: str  # {item}: the nearest miss after `no_match`
@@ -238,7 +239,9 @@ WORDING = {
         summary="We have {count} products, among them the {names}.",
         ask_about="Ask me about {kinds}, or any product by name.", comma=", ",
         conjunctions={"and": " and ", "or": " or "},
-        listed_item="the {product} for {price}", listed_more="{count} more", matching="{constraint}: {items}.",
+        listed_item="the {product} for {price}", listed_more="{count} more",
+        counts=("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"),
+        matching="{constraint}: {items}.",
         no_match="I don't have {constraint} right now.", closest="The closest is {item}.",
         cheapest="The cheapest {constraint} is {item}.", priciest="The most expensive {constraint} is {item}.",
         constraint={"under": "under {price}", "over": "over {price}", "between": "between {low} and {high}",
@@ -262,7 +265,8 @@ WORDING = {
     "zh": Wording(
         price="{product}只要{price}。", catalogue="我们有{names}。", summary="我们一共有{count}件商品，比如{names}。",
         ask_about="可以问我{kinds}，或者直接说商品的名字。", comma="、", conjunctions={"and": "和", "or": "或"},
-        listed_item="{product}（{price}）", listed_more="另外{count}件", matching="{constraint}的有{items}。",
+        listed_item="{product}（{price}）", listed_more="另外{count}件",
+        counts=("零", "一", "两", "三", "四", "五", "六", "七", "八", "九", "十"), matching="{constraint}的有{items}。",
         no_match="现在没有{constraint}的商品。", closest="最接近的是{item}。",
         cheapest="{constraint}最便宜的是{item}。", priciest="{constraint}最贵的是{item}。",
         constraint={"under": "{price}以下", "over": "{price}以上", "between": "{low}到{high}之间",
