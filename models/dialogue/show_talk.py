@@ -19,9 +19,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal, get_args
 
-from models.dialogue.engine import Sentence, is_question
+from models.dialogue.engine import is_question
 from models.dialogue.persona import Persona, Product
 from models.dialogue.retrieval import tokens
+from models.dialogue.sentence import Sentence
 from models.dialogue.show import Segment, SegmentType, ShowSnapshot
 from models.dialogue.tags import emotion_tag, gesture_tag
 from models.dialogue.words import folded
