@@ -57,6 +57,7 @@ from models.dialogue.moderation import ChatTextError
 from models.dialogue.persona import LANGUAGES, Persona, load_persona, sample_persona_path
 from models.dialogue.retrieval import KnowledgeIndex, tokens
 from models.dialogue.show import Rundown, ShowRunner, load_rundown
+from models.dialogue.show_talk import SHOW_WORDING
 from models.dialogue.tags import strip_tags
 from models.tts import sentences_of
 
@@ -307,10 +308,11 @@ def show_entry(rundown: Rundown) -> Entry:
 
 
 def filler_words(language: str) -> frozenset[str]:
-    """The engine's own words (its Wording templates, placeholders removed) and a few verbs of selling: they
-    carry no fact, so the judge looks past them."""
-    wording = WORDING[language]
-    texts = [v for f in dataclasses.fields(wording) for v in _strings(getattr(wording, f.name))]
+    """The engine's own words (its Wording templates and the show talk's, placeholders removed) and a few verbs
+    of selling: they carry no fact, so the judge looks past them. How the show names its parts (`named`: "a
+    dance break", "your questions") is the rundown's content, judged against the show."""
+    texts = [v for wording in (WORDING[language], SHOW_WORDING[language]) for f in dataclasses.fields(wording)
+             if f.name != "named" for v in _strings(getattr(wording, f.name))]
     return _SELLING | frozenset(tokens(" ".join(_PLACEHOLDER.sub(" ", t) for t in texts)))
 
 
@@ -390,16 +392,19 @@ class Judge:
         for entry in self.entries:
             if numbers <= entry.numbers and (not words or len(words & entry.words) >= 0.9 * len(words)):
                 return [entry.id]
-        ranked = sorted(self.entries, key=lambda e: -(len(words & e.words) + len(numbers & e.numbers)))
+        # A sentence about several things (a list of products with their prices): a greedy cover, each step the
+        # item that holds most of what is still unexplained, at most four items.
+        missing_words, missing_numbers = set(words), set(numbers)
         used: list[Entry] = []
-        for entry in ranked[:3]:
-            if not (words & entry.words or numbers & entry.numbers):
+        while len(used) < 4 and (len(missing_words) > 0.1 * len(words) or missing_numbers):
+            best = max(self.entries, key=lambda e: len(missing_words & e.words) + len(missing_numbers & e.numbers))
+            if not (missing_words & best.words or missing_numbers & best.numbers):
                 break
-            used.append(entry)
-            known_words = set().union(*(e.words for e in used))
-            known_numbers = set().union(*(e.numbers for e in used))
-            if numbers <= known_numbers and len(words & known_words) >= 0.9 * len(words):
-                return [e.id for e in used]
+            used.append(best)
+            missing_words -= best.words
+            missing_numbers -= best.numbers
+        if not missing_numbers and len(missing_words) <= 0.1 * len(words):
+            return [e.id for e in used]
         return []
 
     def read(self, answer: str, question: str) -> Reading:
@@ -418,10 +423,13 @@ class Judge:
             ids = self.supporting(sentence, question)
             if ids:
                 stated.extend(ids)
-            elif tokens(sentence) or numbers_in(sentence):
+            # The engine's wording and the fan's own words alone state no fact.
+            elif set(tokens(sentence)) - self.filler - set(tokens(question)) or numbers_in(sentence):
                 unsupported.append(sentence)
         invented = [f"{n:g}" for n in sorted(numbers_in(spoken) - self.numbers - numbers_in(question))]
-        invented += [p for p in unknown_prices(spoken, self.persona) if not numbers_in(p) <= self.derived]
+        # A price the fan named ("under $20") may be said back; sums and differences of two prices are known.
+        invented += [p for p in unknown_prices(spoken, self.persona)
+                     if not numbers_in(p) <= self.derived | numbers_in(question)]
         return Reading(tuple(dict.fromkeys(stated)), tuple(unsupported), tuple(dict.fromkeys(invented)), hedged)
 
 

@@ -37,7 +37,7 @@ class Dialogue:
     def __init__(self, desks: Mapping[str, ChatDesk], clock: Clock, wake: Callable[[], None] = lambda: None) -> None:
         self.clock = clock
         self.chat = Chat(desks, wake)
-        self.show = Show(self.chat)
+        self.show = Show(self.chat, clock.now)
 
     @classmethod
     def of(cls, avatars: Mapping[str, AvatarPipeline], personas: Mapping[str, Persona],

@@ -15,6 +15,7 @@ and the other hosts look at it.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from bridge.chat import Chat, ChatDesk
@@ -37,10 +38,12 @@ SHOW_ACTIONS = ("load", "start", "pause", "resume", "next", "jump", "cue", "stop
 
 
 class Show:
-    """The show runner of a sidecar, performed through the chat's desks."""
+    """The show runner of a sidecar, performed through the chat's desks. `clock`: the sidecar's (seconds), for
+    the hosts to tell fans where the show stands ("what's next?") between the calls that drive it."""
 
-    def __init__(self, chat: Chat) -> None:
+    def __init__(self, chat: Chat, clock: Callable[[], float]) -> None:
         self.chat = chat
+        self.clock = clock
         self.runner: ShowRunner | None = None
         self.desk: ChatDesk | None = None  # the first host: its stream carries the show's events
         self.hosts: dict[str, ChatDesk] = {}  # every host performing it, by avatar name
@@ -59,9 +62,14 @@ class Show:
                                                f"sidecar; avatars: {', '.join(self.chat.desks)}", "file")
         for desk in self.hosts.values():
             desk.gated = False
-        self.runner = ShowRunner(rundown)
+            desk.retrieval.show_source = lambda: None
+        runner = self.runner = ShowRunner(rundown)
         self.hosts = {name: self.chat.desks[name] for name in names}
         self.desk = self.hosts[names[0]]
+        for desk in self.hosts.values():
+            # Fans' questions about the show are answered from this runner as it stands when they are answered
+            # (after a stop: "the show is over", until another rundown is loaded).
+            desk.retrieval.show_source = lambda: runner.snapshot(self.clock())
 
     def _host(self, segment: Segment) -> ChatDesk:
         assert self.desk is not None

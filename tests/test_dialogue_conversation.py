@@ -324,6 +324,29 @@ def test_it_in_a_question_of_its_own_is_not_asked_back(engine: RetrievalEngine) 
     assert answer.intent != "clarify" and not any(p in answer.text for p in PERSONA.phrases["no_subject"])
 
 
+# -- with the catalogue and the show (the engine's one place for them) --------------------------------------------
+
+
+def test_a_catalogue_follow_up_is_about_the_fans_products(engine: RetrievalEngine) -> None:
+    ask(engine, "How much are the kids mittens?")
+    answer = ask(engine, "Do they come in pink?")
+    assert "pink" in answer.text.lower() and "Mittens" in answer.text and "Hoodie" not in answer.text
+    ask(engine, "How much is the thermal bottle?", "ben")
+    ask(engine, "And the beanie?", "ben")
+    cheaper = ask(engine, "Which of them is cheaper?", "ben")
+    assert "Thermal Bottle" in cheaper.text and "$22.50" in cheaper.text
+
+
+def test_a_show_question_with_it_is_the_shows(engine: RetrievalEngine) -> None:
+    from models.dialogue.show import ShowRunner, load_rundown
+
+    runner = ShowRunner(load_rundown("examples/shows/sample_show.yaml", PERSONA))
+    runner.start(0.0)
+    engine.show_source = lambda: runner.snapshot(200.0)
+    ask(engine, "How much is the hoodie?")
+    answer = ask(engine, "When does it end?")
+    assert answer.intent == "show" and "$65" not in answer.text
+    assert "Hoodie" not in answer.text
 def test_a_long_message_of_many_questions_answers_the_first_three(engine: RetrievalEngine) -> None:
     questions = ["How much is the hoodie?", "How much is the beanie?", "How much is the pin set?",
                  "How much are the goggles?", "How much is the plush?"]

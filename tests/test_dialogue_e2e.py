@@ -161,3 +161,26 @@ def test_a_show_on_air_goes_on_by_itself(client: BridgeClient, sidecar_process: 
     assert ("segment_ended", "pause") in shows and ("segment_started", "bye") in shows
     ended = client.request(ShowRequest(action="status"))
     assert ended["state"] == "finished"
+
+
+def test_fans_ask_the_running_show_what_is_next(client: BridgeClient) -> None:
+    """A fan's "what's next?" in a Q&A window is answered from where the show stands (docs/dialogue.md#show-
+    questions); once the show is stopped, the host says it is over."""
+    idle(client)
+    client.request(ShowRequest(action="load", file=str(ROOT / "examples/shows/sample_show.yaml")))
+    client.request(ShowRequest(action="start"))
+    assert client.request(ShowRequest(action="jump", segment="first-questions"))["current"] == "first-questions"
+    asked = chat(client, "What's next?", user="curious_fan")
+    assert asked["status"] == "queued"  # on air, the Q&A window takes it on the show's next step
+    deadline = time.monotonic() + 60
+    for message, _ in client.stream(timeout=10):
+        if isinstance(message, Event) and message.type == "chat" and message.data["queue_id"] == asked["queue_id"]:
+            answer = message.data["text"]
+            break
+        assert time.monotonic() < deadline, "the Q&A window never answered"
+    # The dance after the Q&A waits for its cue: no time is given for it.
+    assert "Next up: a dance break, as soon as we're ready." in answer
+    assert client.request(ShowRequest(action="stop"))["state"] == "finished"
+    idle(client)
+    after = chat(client, "When does the show end?", user="late_fan")
+    assert after["status"] == "answering" and "Tonight's show is over." in after["text"]

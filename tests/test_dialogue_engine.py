@@ -141,7 +141,8 @@ def test_reply_streams_sentences(engine: RetrievalEngine) -> None:
         return [s async for s in engine.reply(ChatTurn("fan", "how much is the hoodie?"))]  # type: ignore[misc]
 
     sentences = asyncio.run(run())
-    assert len(sentences) == 3 and all(isinstance(s, Sentence) for s in sentences)
+    # Price, description, stock (the hoodie is low on stock) and the call to action.
+    assert len(sentences) == 4 and all(isinstance(s, Sentence) for s in sentences)
     assert "$65" in sentences[0].text and sentences[1].spoken == PERSONA.knowledge.product("team-hoodie").description
 
     async def bad() -> None:

@@ -22,6 +22,7 @@ from models.dialogue.llm import (
 from models.dialogue.persona import load_default_persona
 from models.dialogue.retrieval import KnowledgeIndex
 from models.face.emotion import EMOTIONS
+from tests.conftest import ROOT
 from tests.llm_double import CloseDelimitedServer, Script
 
 PERSONA = load_default_persona()
@@ -312,6 +313,23 @@ async def test_refusals_and_injections_never_reach_the_model(llm_server, retriev
     assert fake.requests == []
     assert "<shake_head>" in injection[0].text and injection[0].text.startswith("[happy]")
     assert "winter sports" in forbidden[0].text
+
+
+@pytest.mark.asyncio
+async def test_show_questions_are_answered_from_the_show_not_the_model(llm_server, retrieval) -> None:
+    """The model does not know the rundown: "what's next?" is the show runner's answer, through the fallback."""
+    from models.dialogue.show import ShowRunner, load_rundown
+
+    fake, url = llm_server
+    runner = ShowRunner(load_rundown(ROOT / "examples/shows/sample_show.yaml"))
+    runner.start(0.0)
+    host = RetrievalEngine(PERSONA, retrieval.index)  # the shared fixture keeps no show
+    host.show_source = lambda: runner.snapshot(200.0)
+    engine, source = make_engine(url, host)
+    events = [e for _, e in await collect(engine, "When does the show end?")]
+    await source.aclose()
+    assert fake.requests == []
+    assert [e.spoken for e in events if isinstance(e, Sentence)] == ["The show ends in about 7 minutes."]
 
 
 def test_config_validation() -> None:

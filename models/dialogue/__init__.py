@@ -8,6 +8,7 @@ moderation.py  chat text checks, blocklist, forbidden topics, prompt-injection d
 chat_queue.py  the live chat queue (dedupe, rate limit, priority, operator approval)
 history.py     dialogue history that keeps only the words heard before an interruption
 show.py        rundown files and the ShowRunner state machine
+show_talk.py   fans' questions about the show, answered from where it stands
 tags.py        inline emotion/gesture tags
 
 Pure compute: nothing here imports bridge/.

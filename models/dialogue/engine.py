@@ -13,10 +13,11 @@ import difflib
 import re
 from abc import ABC, abstractmethod
 from collections import Counter
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
+from models.dialogue.catalogue import answer_catalogue, stock_sentence
 from models.dialogue.conversation import (
     ANOTHER,
     MORE,
@@ -32,7 +33,9 @@ from models.dialogue.history import DialogueHistory
 from models.dialogue.moderation import check_chat_text, screen
 from models.dialogue.persona import FAQ, AboutLine, FunFact, Persona, Product
 from models.dialogue.retrieval import DocKind, Hit, KnowledgeIndex, english_words, tokens
-from models.dialogue.tags import emotion_tag, gesture_tag, strip_tags
+from models.dialogue.sentence import Sentence
+from models.dialogue.show import ShowSnapshot
+from models.dialogue.tags import emotion_tag, gesture_tag
 from models.dialogue.words import folded, joined
 from models.tts import sentences_of
 
@@ -48,19 +51,6 @@ class ChatTurn:
 
 
 @dataclass(frozen=True)
-class Sentence:
-    """One sentence to speak, with inline tags. `sources` are the knowledge ids whose facts it states."""
-
-    text: str
-    sources: tuple[str, ...] = ()
-    product: Product | None = None
-
-    @property
-    def spoken(self) -> str:
-        return strip_tags(self.text)
-
-
-@dataclass(frozen=True)
 class Fallback:
     """An engine gave up and another takes over (with `partial`, after what was already said)."""
 
@@ -73,7 +63,8 @@ class Fallback:
 
 ReplyEvent = Sentence | Fallback
 Intent = Literal["fact", "product", "catalogue", "faq", "partial", "unknown", "social", "refusal", "injection",
-                 "small_talk", "topic_fact", "clarify", "follow_up"]
+                 "small_talk", "topic_fact", "clarify", "follow_up", "catalogue_query", "comparison", "availability",
+                 "show"]
 
 
 @dataclass(frozen=True)
@@ -293,16 +284,41 @@ def retrieval_query(text: str) -> str:
 @dataclass(frozen=True)
 class Wording:
     """The few words the engine writes itself, in the persona's language (everything else she says is her own
-    phrases and her knowledge as written)."""
+    phrases and her knowledge as written). The catalogue answers' templates (models.dialogue.catalogue) follow
+    `conjunctions`: English ones agree with the product's number through {is}, {comes} and {costs} ("the beanie
+    is", "the mittens are"); Chinese ones do not use them."""
 
     price: str  # placeholders {product} and {price}
     catalogue: str  # {names}
     summary: str  # {count} and {names}
     ask_about: str  # {kinds}
-    colors: str  # {colors}: a product's colours
-    sizes: str  # {sizes}: a product's sizes
     comma: str
     conjunctions: dict[str, str]  # "and" / "or" with the spaces they need
+    # -- catalogue answers: a list under the fan's constraint, superlatives, comparisons, stock, colours, sizes --
+    listed_item: str  # {product} {price}: one product in a list
+    listed_more: str  # {count}: the rest of a list that is not read out
+    counts: tuple[str, ...]  # small counts as words ("three more"; a count is no fact to check), else digits
+    matching: str  # {constraint} {items}
+    no_match: str  # {constraint}: nothing fits
+    closest: str  # {item}: the nearest miss after `no_match`
+    cheapest: str  # {constraint} {item}
+    priciest: str  # {constraint} {item}
+    constraint: dict[str, str]  # kind -> phrase: under/over/between ({price}, {low}, {high}), than ({product}),
+    #   kids, gift, cheap, colour ({colour}), size ({size}), kids_sizes, in_stock, sold_out, preorder; "one" and
+    #   "any" stand for the product when the fan names no kind ("the cheapest one for kids", "anything under $5")
+    constraint_joiner: str  # between the parts of a constraint
+    costs: str  # {product} {price} {is} {costs}: one side of a comparison
+    cheaper: str  # {product} {price} {is}: the cheaper of two
+    cheapest_of: str  # {product} {price} {is}: the cheapest of several
+    pricier: str  # {product} {price} {is}: the more expensive of two
+    priciest_of: str  # {product} {price} {is}: the most expensive of several
+    same_price: str
+    stock: dict[str, str]  # stock state (or "unknown") -> {product} {is}
+    colours: str  # {product} {values} {comes}
+    sizes: str  # {product} {values} {comes}
+    comes_in: str  # {product} {value} {comes}: yes, it comes in that colour or size
+    not_in: str  # {product} {value} {values} {comes}: it does not, and what it comes in
+    agreement: tuple[dict[str, str], dict[str, str]]  # the verbs for one product and for a plural name
 
     def listed(self, names: list[str], conjunction: str = "and") -> str:
         """Names as a list is said: "A, B and C", "A、B和C"."""
@@ -310,14 +326,62 @@ class Wording:
             return names[0]
         return f"{self.comma.join(names[:-1])}{self.conjunctions[conjunction]}{names[-1]}"
 
+    def agree(self, name: str) -> dict[str, str]:
+        """The verbs for a product name: English names ending in a plural noun ("Ski Gloves") take plural ones."""
+        last = name.split()[-1] if name.split() else name
+        plural = last.isascii() and last.endswith("s") and not last.endswith("ss")
+        return self.agreement[plural]
+
 
 WORDING = {
-    "en": Wording("You can get the {product} for {price}.", "We have the {names}.",
-                  "We have {count} products, among them the {names}.", "Ask me about {kinds}, or any product by name.",
-                  "It comes in {colors}.", "Sizes: {sizes}.", ", ", {"and": " and ", "or": " or "}),
-    "zh": Wording("{product}只要{price}。", "我们有{names}。", "我们一共有{count}件商品，比如{names}。",
-                  "可以问我{kinds}，或者直接说商品的名字。", "有{colors}可选。", "尺码有{sizes}。", "、",
-                  {"and": "和", "or": "或"}),
+    "en": Wording(
+        price="You can get the {product} for {price}.", catalogue="We have the {names}.",
+        summary="We have {count} products, among them the {names}.",
+        ask_about="Ask me about {kinds}, or any product by name.", comma=", ",
+        conjunctions={"and": " and ", "or": " or "},
+        listed_item="the {product} for {price}", listed_more="{count} more",
+        counts=("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"),
+        matching="{constraint}: {items}.",
+        no_match="I don't have {constraint} right now.", closest="The closest is {item}.",
+        cheapest="The cheapest {constraint} is {item}.", priciest="The most expensive {constraint} is {item}.",
+        constraint={"under": "under {price}", "over": "over {price}", "between": "between {low} and {high}",
+                    "than": "cheaper than the {product}", "kids": "for kids", "gift": "as a gift",
+                    "cheap": "on a budget", "one": "one", "any": "anything", "colour": "in {colour}",
+                    "size": "in size {size}", "kids_sizes": "in kids' sizes", "in_stock": "in stock",
+                    "sold_out": "sold out", "preorder": "up for pre-order"},
+        constraint_joiner=" ", costs="The {product} {is} {price}.",
+        cheaper="The {product} {is} the cheaper one, at {price}.",
+        cheapest_of="The {product} {is} the cheapest of them, at {price}.",
+        pricier="The {product} {is} the more expensive one, at {price}.",
+        priciest_of="The {product} {is} the most expensive of them, at {price}.", same_price="They cost the same.",
+        stock={"in_stock": "The {product} {is} in stock.",
+               "low_stock": "The {product} {is} in stock, with only a few left.",
+               "sold_out": "The {product} {is} sold out right now.",
+               "preorder": "The {product} {is} up for pre-order.",
+               "unknown": "The store page shows whether the {product} {is} in stock."},
+        colours="The {product} {comes} in {values}.", sizes="The {product} {comes} in sizes {values}.",
+        comes_in="Yes, the {product} {comes} in {value}.", not_in="The {product} {comes} in {values}, not in {value}.",
+        agreement=({"is": "is", "comes": "comes", "costs": "costs"}, {"is": "are", "comes": "come", "costs": "cost"})),
+    "zh": Wording(
+        price="{product}只要{price}。", catalogue="我们有{names}。", summary="我们一共有{count}件商品，比如{names}。",
+        ask_about="可以问我{kinds}，或者直接说商品的名字。", comma="、", conjunctions={"and": "和", "or": "或"},
+        listed_item="{product}（{price}）", listed_more="另外{count}件",
+        counts=("零", "一", "两", "三", "四", "五", "六", "七", "八", "九", "十"), matching="{constraint}的有{items}。",
+        no_match="现在没有{constraint}的商品。", closest="最接近的是{item}。",
+        cheapest="{constraint}最便宜的是{item}。", priciest="{constraint}最贵的是{item}。",
+        constraint={"under": "{price}以下", "over": "{price}以上", "between": "{low}到{high}之间",
+                    "than": "比{product}便宜", "kids": "适合小朋友", "gift": "适合送礼", "cheap": "实惠", "one": "",
+                    "any": "",
+                    "colour": "{colour}", "size": "{size}码", "kids_sizes": "儿童尺码", "in_stock": "有现货",
+                    "sold_out": "已售罄", "preorder": "可以预订"},
+        constraint_joiner="、", costs="{product}是{price}。",
+        cheaper="{product}更便宜，只要{price}。", cheapest_of="其中{product}最便宜，只要{price}。",
+        pricier="{product}更贵，要{price}。", priciest_of="其中{product}最贵，要{price}。", same_price="它们价格一样。",
+        stock={"in_stock": "{product}有现货。", "low_stock": "{product}还有货，不过只剩几件了。",
+               "sold_out": "{product}现在卖完了。", "preorder": "{product}现在可以预订。",
+               "unknown": "{product}有没有货，商店页面上可以看到。"},
+        colours="{product}有{values}。", sizes="{product}有{values}这些尺码。", comes_in="有的，{product}有{value}。",
+        not_in="{product}有{values}，没有{value}。", agreement=({}, {})),
 }
 
 
@@ -355,6 +419,8 @@ class RetrievalEngine(DialogueEngine):
         self.fans = fans if fans is not None else Conversations()
         self._turn = 0  # rotates the persona's phrase variants so repeated answers do not sound canned
         self.wording = WORDING[persona.language]
+        #: Where the show this host performs stands, for "what's next?" (bridge/show.py sets it; None: no show).
+        self.show_source: Callable[[], ShowSnapshot | None] = lambda: None
         knowledge = persona.knowledge
         #: A product's name as words: what names it in a question ("the bottle" names two).
         self._names = {p.id: frozenset(tokens(p.name)) for p in knowledge.products}
@@ -473,6 +539,12 @@ class RetrievalEngine(DialogueEngine):
     def _body(self, text: str, gentle: bool, subject: Subject | None, told: tuple[str, ...]) -> Part:
         """One question's answer: small talk, a follow-up on the fan's subject, a fact by topic, products, or
         whatever the knowledge base holds that answers it; the honest "I don't know" when nothing does."""
+        from models.dialogue.show_talk import answer_show  # it reads this module's is_question
+
+        # The show's own questions ("what's next?", "when does it end?") are answered from the runner, before
+        # "it" is read as the fan's subject.
+        if (show := answer_show(text, self.show_source(), self.persona)) is not None:
+            return Part("show", show, keep=True)
         text_folded = folded(text)
         if _HOW_ARE_YOU.search(text_folded):
             return Part("small_talk", [Sentence(f"{emotion_tag('happy')} {self._phrase('how_are_you')}")], keep=True)
@@ -480,8 +552,14 @@ class RetrievalEngine(DialogueEngine):
         if isinstance(follow_up, Part):
             return follow_up
         question = follow_up or text
-        # The one place for the catalogue's constraints (price limits, cheapest, colours, sizes, stock: with the
-        # fan's subject products as context) and the show's timing: before facts and products are looked up.
+        # The catalogue's constraints (price limits, cheapest, colours, sizes, stock) are answered from the
+        # products' fields, before products and facts are looked up, with the fan's subject products as context.
+        context = subject.products if subject is not None else ()
+        catalogue = answer_catalogue(question, self.persona.knowledge, context, self.wording)
+        if catalogue is not None:
+            return Part(catalogue.intent, list(catalogue.sentences), subject=Subject(
+                catalogue.intent, catalogue.products, question=question, mention=mention_in(question, frozenset().union(
+                    *(self._names[p.id] for p in catalogue.products)))) if catalogue.products else subject)
         if _FACT_REQUEST.search(question):
             return self._topic_fact(question, told, gentle)
         about = self._about_me(question, told)
@@ -580,10 +658,13 @@ class RetrievalEngine(DialogueEngine):
         if subject.products and subject.details == 0:
             product = subject.products[0]
             details = []
+            verbs = self.wording.agree(product.name)
             if product.colors:
-                details.append(self.wording.colors.format(colors=self.wording.listed(list(product.colors), "or")))
+                details.append(self.wording.colours.format(
+                    product=product.name, values=self.wording.listed(list(product.colors), "or"), **verbs))
             if product.sizes:
-                details.append(self.wording.sizes.format(sizes=self.wording.listed(list(product.sizes))))
+                details.append(self.wording.sizes.format(
+                    product=product.name, values=self.wording.listed(list(product.sizes)), **verbs))
             if details:
                 return Part("follow_up", [Sentence(f"{gesture_tag('present_product')} {joined(details)}",
                                                    (product.id,), product)],
@@ -790,16 +871,21 @@ class RetrievalEngine(DialogueEngine):
     # -- segments the show runner also uses --------------------------------------------------------------------
 
     def product_pitch(self, product: Product, variant: int = 0) -> list[Sentence]:
-        """Price, description and a call to action, presenting the product."""
+        """Price, description and a call to action, presenting the product. Stock that is not plain "in stock" is
+        said before the call to action (a few left, pre-order); a sold-out product gets no call to action."""
         price = product.price_text
         intro = self._phrase("product_intro", variant, product=product.name)
         action = self._phrase("call_to_action", variant, product=product.name, price=price)
-        return [
+        pitch = [
             Sentence(f"{emotion_tag('excited')} {intro} {gesture_tag('present_product')} "
                      f"{self.wording.price.format(product=product.name, price=price)}", (product.id,), product),
             Sentence(product.description, (product.id,), product),
-            Sentence(f"{gesture_tag('point')} {action}", (), product),
         ]
+        if product.stock in ("low_stock", "preorder", "sold_out"):
+            pitch.append(stock_sentence(product, self.wording))
+        if product.stock != "sold_out":
+            pitch.append(Sentence(f"{gesture_tag('point')} {action}", (), product))
+        return pitch
 
     def fun_fact(self, fact: FunFact) -> list[Sentence]:
         """A fun fact as a show segment tells it."""

@@ -43,6 +43,7 @@ from models.dialogue.moderation import check_chat_text, screen
 from models.dialogue.numerals import value_of
 from models.dialogue.persona import FAQ, Persona, Product
 from models.dialogue.retrieval import Hit
+from models.dialogue.show_talk import is_show_question
 from models.dialogue.tags import EMOTIONS, GESTURES, sanitize_tags, strip_tags
 from models.dialogue.words import content_words, joined
 from models.tts import MAX_PIECE_CHARS, cut_point, text_length
@@ -279,8 +280,9 @@ class LLMEngine(DialogueEngine):
     async def reply(self, turn: ChatTurn, history: DialogueHistory | None = None) -> AsyncIterator[ReplyEvent]:
         text = check_chat_text(turn.text)
         start = time.monotonic()
-        if screen(text, self.persona).kind != "ok":
-            # Refusals and injection deflections are policy, not generation: the same words every time.
+        if screen(text, self.persona).kind != "ok" or is_show_question(text, self.persona):
+            # Refusals and injection deflections are policy, not generation: the same words every time. Where the
+            # show stands is the show runner's to say (the model does not know the rundown): the same answer too.
             async for event in self.fallback.reply(turn, history):
                 yield event
             return

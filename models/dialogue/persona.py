@@ -121,9 +121,14 @@ class Product:
     @property
     def price_text(self) -> str:
         """The price as the host says it: "$24.99", "€30", "45 CHF"."""
-        amount = f"{self.price:.0f}" if self.price == int(self.price) else f"{self.price:.2f}"
-        symbol = _CURRENCY_SYMBOLS.get(self.currency)
-        return f"{symbol}{amount}" if symbol else f"{amount} {self.currency}"
+        return money(self.price, self.currency)
+
+
+def money(amount: float, currency: str) -> str:
+    """An amount as the host says it: "$24.99", "€30", "45 CHF" (a price, or a fan's budget restated)."""
+    digits = f"{amount:.0f}" if amount == int(amount) else f"{amount:.2f}"
+    symbol = _CURRENCY_SYMBOLS.get(currency)
+    return f"{symbol}{digits}" if symbol else f"{digits} {currency}"
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,8 @@ from models.errors import RequestError
 from models.face.life import Point, read_targets
 
 SegmentType = Literal["line", "product", "fun_fact", "dance", "qa"]
+#: What starts a segment: the previous one's end, a show time (`at`, once the previous one has ended), or a cue.
+Trigger = Literal["after", "at", "cue"]
 SEGMENT_TYPES: tuple[str, ...] = ("line", "product", "fun_fact", "dance", "qa")
 MAX_SEGMENTS = 500
 #: Longest show, in seconds of show time (a `at` or `max_s` beyond it is a typo).
@@ -61,6 +63,13 @@ class Segment:
     dancers: tuple[str, ...] = ()  # a dance by several hosts together (`host: all` or a list), `host` first
     then_cue: str | None = None  # fire this cue when the segment ends (done, skipped or capped): a handover
     look_at: str | None = None  # where its host looks meanwhile: another host or a gaze target; None: the camera
+    title: str | None = None  # what it is, as the host says it ("our curling corner"); None: named from its content
+    about: str | None = None  # product: its name; fun_fact: its first tag (from the host's persona, at load time)
+
+
+    @property
+    def trigger(self) -> Trigger:
+        return "cue" if self.cue is not None else "at" if self.at is not None else "after"
 
 
 @dataclass(frozen=True)
@@ -84,6 +93,17 @@ class Rundown:
     persona: Path  # the persona file the references were checked against (the first host's)
     source: str = "<memory>"
     hosts: tuple[Host, ...] = ()  # () : one host, the avatar the show is loaded for
+    duration: float | None = None  # planned length in seconds of show time (what fans are told); None: not fixed
+
+    def planned_end(self) -> float | None:
+        """When the show is planned to end (show time): its `duration`, else the end of its last timed segment
+        when that one is capped (`at` + `max_s`), else None: no fixed end."""
+        if self.duration is not None:
+            return self.duration
+        timed = [s for s in self.segments if s.at is not None]
+        if timed and timed[-1].max_s is not None:
+            return timed[-1].at + timed[-1].max_s  # type: ignore[operator]
+        return None
 
     def host(self, name: str) -> Host | None:
         return next((h for h in self.hosts if h.name == name), None)
@@ -109,7 +129,7 @@ _FIELDS: dict[str, tuple[str, ...]] = {
     "dance": ("music", "style", "duration"),
     "qa": ("questions", "rehearsal_questions"),
 }
-_COMMON = ("id", "type", "at", "cue", "max_s", "notes", "host", "then_cue", "look_at")
+_COMMON = ("id", "type", "at", "cue", "max_s", "notes", "host", "then_cue", "look_at", "title")
 _HOST_FIELDS = ("name", "persona", "gaze_targets")
 
 
@@ -149,7 +169,7 @@ def parse_rundown(text: str, name: str = "<rundown>", base: Path = Path("."),
 
 def _rundown(root: Node, base: Path, persona: Persona | None, files: RundownFiles,
              served: Mapping[str, Persona]) -> Rundown:
-    top = Fields(root, ("title", "persona", "hosts", "segments"))
+    top = Fields(root, ("title", "persona", "hosts", "duration", "segments"))
     persona_node = top.optional("persona")
     if persona_node is not None:
         persona, persona_path = files.persona(persona_node, base / persona_node.text(max_len=1000))
@@ -179,7 +199,15 @@ def _rundown(root: Node, base: Path, persona: Persona | None, files: RundownFile
             last_at = (segment.at, segment.line)
         segments.append(segment)
     _check_handovers(items, segments)
-    return Rundown(top.required("title").text(max_len=200), tuple(segments), persona_path, root.file, hosts)
+    duration, duration_node = None, top.optional("duration")
+    if duration_node is not None:
+        duration = duration_node.number(0.0, MAX_SHOW_S, low_open=True)
+        if last_at is not None and last_at[0] >= duration:
+            # Fans are told the show ends at `duration`: a segment planned to start after that is a typo in one.
+            raise duration_node.error(f"the show is planned to last {duration:g} s, but the segment on line "
+                                      f"{last_at[1]} starts at {last_at[0]:g} s")
+    return Rundown(top.required("title").text(max_len=200), tuple(segments), persona_path, root.file, hosts,
+                   duration)
 
 
 def _host_names(node: Node, segment_id: str, kind: str, personas: Mapping[str, Persona]) -> tuple[str, ...]:
@@ -283,7 +311,8 @@ def _segment(item: Node, base: Path, persona: Persona, seen: dict[str, int], tol
                      cue=cue.text(max_len=80) if cue else None,
                      max_s=max_s.number(0.0, MAX_SHOW_S, low_open=True) if max_s else None,
                      host=host_name, dancers=dancers, then_cue=then_cue.text(max_len=80) if then_cue else None,
-                     look_at=look_at.text(max_len=128) if look_at else None)
+                     look_at=look_at.text(max_len=128) if look_at else None,
+                     title=title.text(max_len=200) if (title := fields.optional("title")) else None)
     if kind == "line":
         text_node = fields.required("text")
         text = text_node.text(max_len=2000)
@@ -295,10 +324,11 @@ def _segment(item: Node, base: Path, persona: Persona, seen: dict[str, int], tol
     if kind == "product":
         node = fields.required("product")
         product_id = node.text(max_len=80)
-        if persona.knowledge.product(product_id) is None:
+        product = persona.knowledge.product(product_id)
+        if product is None:
             known = ", ".join(p.id for p in persona.knowledge.products) or "none"
             raise node.error(f"no product {product_id!r} in persona {persona.source}; known: {known}")
-        return replace(common, product=product_id)
+        return replace(common, product=product_id, about=product.name)
     if kind == "fun_fact":
         node = fields.required("fact")
         fact_id = node.text(max_len=80)
@@ -312,7 +342,8 @@ def _segment(item: Node, base: Path, persona: Persona, seen: dict[str, int], tol
             told.add(fact_id)
         elif persona.knowledge.fact(fact_id) is None:
             raise node.error(f"no fun fact {fact_id!r} in persona {persona.source}")
-        return replace(common, fact=fact_id)
+        fact = persona.knowledge.fact(fact_id)
+        return replace(common, fact=fact_id, about=fact.tags[0] if fact is not None and fact.tags else None)
     if kind == "dance":
         music_node, duration_node, style_node = fields.optional("music"), fields.optional("duration"), \
             fields.optional("style")
@@ -369,6 +400,39 @@ class ShowFinished:
 
 
 ShowEvent = SegmentStarted | SegmentEnded | WaitingForCue | ShowFinished
+
+
+@dataclass(frozen=True)
+class ShowSnapshot:
+    """Where a show stands at a moment, for answering fans ("what's next?", "when does it end?"): the rundown's
+    segments split around the current one, and the planned end. Only what the rundown and the runner know: no
+    segment's length is guessed. How the host names a segment, in her language, is show_talk's
+    (`ShowWording.segment`: its `title`, else from its content)."""
+
+    title: str
+    state: ShowState
+    show_time: float
+    current: Segment | None  # being performed; None between segments (waiting for a time or a cue) or off air
+    done: tuple[Segment, ...]  # the rundown's segments before the current (or the waiting) one
+    to_come: tuple[Segment, ...]  # after the current one, in rundown order (the first is next); () once finished
+    end: float | None  # the planned end in show time (Rundown.planned_end); None: no fixed end
+
+    @property
+    def next(self) -> Segment | None:
+        return self.to_come[0] if self.to_come else None
+
+    @property
+    def time_left(self) -> float | None:
+        """Seconds of show time until the planned end (0 once past it); None without a fixed end."""
+        return None if self.end is None else max(0.0, self.end - self.show_time)
+
+    def first_to_come(self, kind: SegmentType) -> Segment | None:
+        """The first segment of a kind still to come ("is there a dance later?"), or None."""
+        return next((s for s in self.to_come if s.type == kind), None)
+
+    def starts_in(self, segment: Segment) -> float | None:
+        """Seconds until a timed segment to come may start (0: its time has come); None for any other."""
+        return None if segment.at is None else max(0.0, segment.at - self.show_time)
 
 
 class ShowError(RequestError):
@@ -499,6 +563,14 @@ class ShowRunner:
                 "segments": [{"id": s.id, "type": s.type, "at": s.at, "cue": s.cue,
                               **({"host": s.host, "then_cue": s.then_cue} if self.rundown.hosts else {})}
                              for s in segments]}
+
+    def snapshot(self, now: float) -> ShowSnapshot:
+        """Where the show stands at `now`, for the host to answer fans' questions about it (show_talk.py)."""
+        segments = self.rundown.segments
+        current = segments[self.current] if self.current is not None else None
+        waiting = self.upcoming - (current is not None)
+        return ShowSnapshot(self.rundown.title, self.state, self.show_time(now), current, segments[:waiting],
+                            () if self.state == "finished" else segments[self.upcoming:], self.rundown.planned_end())
 
     # -- internals ---------------------------------------------------------------------------------------------
 

@@ -1,0 +1,589 @@
+"""Catalogue questions with constraints: "anything for kids under 20 dollars?", "which is cheaper, the beanie or the
+mittens?", "is it in stock?", "does the beanie come in red?".
+
+`answer_catalogue` reads what the fan asks (`parse_question`: price limits, cheapest / most expensive, an audience,
+attribute words, a colour, a size, stock, a comparison, the products named) and answers from the products' own
+fields only: names, exact prices (`Product.price_text`), colours, sizes and stock as the persona writes them; the
+fan's constraint is restated in the engine's `Wording` (engine.py, per language). Nothing fits: she says so and
+offers the closest product, never an invented one. Products are found by their words (`retrieval.tokens` of
+names, tags and descriptions), not by embeddings: a catalogue question is answered in well under a millisecond.
+
+English and Chinese phrasings both apply to every message (fans mix languages); they match the message's folded
+form (`words.folded`: lowercase, full-width as ASCII, simplified characters) with Chinese numerals as digits.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from typing import TYPE_CHECKING, Literal
+
+from models.dialogue.numerals import with_digits
+from models.dialogue.persona import Knowledge, Product, money
+from models.dialogue.retrieval import tokens
+from models.dialogue.sentence import Sentence
+from models.dialogue.tags import emotion_tag, gesture_tag
+from models.dialogue.words import folded
+from models.tts import CJK, sentences_of
+
+if TYPE_CHECKING:
+    from models.dialogue.engine import Wording
+
+CatalogueIntent = Literal["catalogue_query", "comparison", "availability"]
+Audience = Literal["kids", "gift"]
+StockAsk = Literal["in_stock", "sold_out", "preorder", "any"]
+
+#: A list names at most this many products, then says how many more fit.
+LISTED = 3
+#: A name that fits several products: she answers for at most this many of them.
+AMBIGUOUS = 3
+
+
+@dataclass(frozen=True)
+class CatalogueReply:
+    """A catalogue answer: its sentences, and the products it is about (the fan's new subject)."""
+
+    intent: CatalogueIntent
+    sentences: tuple[Sentence, ...]
+    products: tuple[Product, ...]
+
+
+@dataclass(frozen=True)
+class PriceLimit:
+    """The price range a fan asks for (either end open); `than` the product a "cheaper than" names."""
+
+    below: float | None = None
+    above: float | None = None
+    than: Product | None = None
+
+    def admits(self, product: Product) -> bool:
+        if self.than is not None and (product.id == self.than.id or product.price >= self.than.price):
+            return False
+        return ((self.below is None or product.price <= self.below)
+                and (self.above is None or product.price >= self.above))
+
+
+@dataclass(frozen=True)
+class CatalogueQuestion:
+    """What a fan asks about the catalogue, as `parse_question` reads it."""
+
+    named: tuple[Product, ...]  # the products the fan names (several for a name that fits several)
+    words: tuple[str, ...]  # attribute words that fit some product ("warm", "skiing"), as the fan wrote them
+    price: PriceLimit | None = None
+    order: Literal["cheapest", "priciest", "cheap"] | None = None
+    audience: Audience | None = None
+    colour: str | None = None  # a colour the fan names
+    size: str | None = None  # a size the fan names, as the store writes sizes ("XL", "kids S")
+    asks_colours: bool = False  # "what colours ..."
+    asks_sizes: bool = False  # "what sizes ..."
+    stock: StockAsk | None = None
+    compare: bool = False  # "which is cheaper", "vs", "difference between", "plush or pin set, which ..."
+    direction: Literal["cheaper", "pricier"] | None = None  # which one a comparison asks for
+    difference: bool = False  # "difference between" (and no price asked): the descriptions too
+    listing: bool = False  # "anything", "do you have", "recommend": a request for products that fit
+    off_catalogue: tuple[str, ...] = ()  # content words no product has ("way", "learn", "olympic")
+    elsewhere: bool = False  # some of them are the other knowledge's words (facts, FAQs, the host herself)
+
+    @property
+    def filtered(self) -> bool:
+        """A constraint that picks products out of the whole catalogue."""
+        return bool(self.price or self.order or self.audience)
+
+    @property
+    def weak(self) -> bool:
+        """Only a superlative or attribute words say it is about the store ("the cheapest way to learn skiing",
+        "anything about the Winter Olympics?"): it is a catalogue question only if its other words are too."""
+        strong = self.price or self.audience or self.colour or self.size or self.stock not in (None, "any")
+        return not strong and not self.named and (self.elsewhere or len(self.off_catalogue) > 1)
+
+
+# -- reading the question ---------------------------------------------------------------------------------------
+
+#: An amount of money: a number not followed by a unit of time or measure ("within 30 days" is no price), of at
+#: most nine digits and two decimals (longer runs of digits are no budget and would not fit a float's int).
+_NUMBER = r"(\d{1,9}(?:\.\d{1,2})?)"
+_AMOUNT = rf"(?:[$€£¥]\s*)?{_NUMBER}(?!\d|\.\d|\s*(?:days?|weeks?|months?|years?|hours?|minutes?|kg|cm|ml|%|" \
+    r"percent|天|周|小时|分钟|年|岁|个月))\s*(?:dol+[ae]rs?|bucks?|usd|euros?|eur|pounds?|gbp|rmb|元|块钱?|人民币)?"
+_BETWEEN = re.compile(rf"\bbetween\s+{_AMOUNT}\s+(?:and|to)\s+{_AMOUNT}|[$€£¥]\s*{_NUMBER}\s*(?:-|to)\s*"
+                      rf"{_AMOUNT}|{_AMOUNT}\s*(?:到|至|-|~)\s*{_AMOUNT}\s*(?:之间|以内)")
+_BELOW = re.compile(
+    rf"\b(?:under|undr|unde|below|bellow|less than|les than|cheaper than|lower than|no more than|not more than|"
+    rf"at most|max(?:imum)?|up to|within|beneath)\s+{_AMOUNT}|<\s*{_AMOUNT}|"
+    rf"{_AMOUNT}\s*(?:or less|or under|or below|or cheaper|max|tops)\b|"
+    rf"\bbudget (?:of|is)\s+{_AMOUNT}|{_AMOUNT}\s*(?:以下|以内|之内|内)|(?:低于|不到|少于|不超过|便宜于)\s*{_AMOUNT}")
+_ABOVE = re.compile(
+    rf"\b(?:over|above|more than|at least|pricier than|more expensive than)\s+{_AMOUNT}|>\s*{_AMOUNT}|"
+    rf"{_AMOUNT}\s*(?:or more|and up|plus)\b|{_AMOUNT}\s*以上|(?:高于|超过|多于)\s*{_AMOUNT}")
+_CHEAPER_THAN = re.compile(r"\b(?:cheaper|less expensive|lower priced|more affordable) than\b|比(?=.+便宜)")
+_CHEAPEST = re.compile(r"\b(?:cheapest|least expensive|lowest[- ]priced|lowest price|most affordable)\b|"
+                       r"最便宜|最实惠|最低价")
+_PRICIEST = re.compile(r"\b(?:most expensive|priciest|dearest|highest[- ]priced|highest price|most pricey)\b|最贵")
+_CHEAP = re.compile(r"\b(?:cheap|affordable|inexpensive|budget|low[- ]cost|bargains?)\b|(?<![最更])(?:便宜|实惠|划算)")
+_PRICIER = re.compile(r"\b(?:more expensive|pricier|costs? more|dearer|priciest|most expensive)\b|更贵|哪个贵|最贵")
+_CHEAPER = re.compile(r"\b(?:cheaper|less expensive|costs? less|cheapest|least expensive)\b|更便宜|哪个便宜|最便宜")
+_COMPARE = re.compile(
+    r"\b(?:vs\.?|versus|compared?|comparison|differen(?:ce|t)|differ|which|cheaper|more expensive|pricier|"
+    r"less expensive|better)\b|哪个|哪一个|区别|不同|比较|对比|还是|更便宜|更贵")
+_DIFFERENCE = re.compile(r"\b(?:differen(?:ce|t)|differ|compare[ds]?|comparison|vs\.?|versus)\b|区别|不同|对比|比较")
+_KIDS = re.compile(
+    r"\b(?:for|suitable for|good for|fit for|fits)\s+(?:an? |my |our |the |little |young |small |\d+ )*"
+    r"(?:kids?|children|child|toddlers?|little ones|little (?:brother|sister|cousin)s?|sons?|daughters?|boys?|girls?|"
+    r"nephews?|nieces?|grandkids?|grandchildren|babies|baby|year[- ]olds?)\b|"
+    r"(?:适合|给|送)?(?:小孩|孩子|儿童|小朋友|宝宝|儿子|女儿)")
+_GIFT = re.compile(r"\b(?:gifts?|presents?|stocking stuffers?|to give)\b|礼物|送人|送礼")
+_LISTING = re.compile(
+    r"\b(?:anything|something|any|what do you (?:have|sell|got)|do you (?:have|sell)|got any|recommend|suggest|"
+    r"options?|ideas?|which products|what products|what items|what else|show me)\b|有什么|有没有|有哪些|推荐|哪些")
+_COLOUR_ASK = re.compile(r"\b(?:colou?rs?|shades?)\b|颜色|配色|什么色")
+_SIZE_ASK = re.compile(r"\b(?:sizes?|sizing)\b|尺码|码数|尺寸|号码")
+#: Sizes a fan names; "s", "m" and "l" alone only after "in" or "size" ("in M"), small/medium/large likewise.
+_SIZE = re.compile(
+    r"\b(?:kids'?\s+sizes?\b|kids'?\s*(?:size\s+)?[sml]\b|x{0,3}l\b|xs\b|one size\b|(?:in (?:an? )?|size )"
+    r"(?:[sml]\b|small\b|medium\b|large\b|extra small\b|extra large\b))|均码")
+_SIZE_WORDS = {"small": "s", "medium": "m", "large": "l", "extra small": "xs", "extra large": "xl", "均码": "one size"}
+_STOCK: tuple[tuple[StockAsk, re.Pattern[str]], ...] = (
+    ("sold_out", re.compile(r"\b(?:sold out|out of stock|sell(?:ing)? out|none left)\b|卖完|售罄|卖光|断货|缺货|没货")),
+    ("preorder", re.compile(r"\bpre-?order(?:s|ed|ing)?\b|预售|预订|预定")),
+    ("in_stock", re.compile(r"\b(?:in stock|back in stock|restock(?:ed)?|any left|still have|left in stock)\b|"
+                            r"有货|现货|库存|还有吗|有没有货")),
+)
+_AVAILABLE = re.compile(r"\b(?:available|availability|stock)\b|"
+                        r"\b(?:buy|get|order|purchase)\b.*\b(?:right now|now|today)\b")
+#: Store policies (shipping, returns, exchanges, payment) are the FAQs' to answer, even when a size is named.
+_POLICY = re.compile(r"\b(?:swap|exchange|return(?:s|ing)?|refund|ship(?:ping|s|ped)?|deliver(?:y|ed)?|cancel|"
+                     r"track(?:ing)?|pay(?:ment|pal)?)\b|退货|退款|换货|发货|快递|运费|付款|支付")
+#: Colours a fan may name besides the ones the catalogue writes (so "in purple" is a colour, fitting nothing).
+_COLOURS = frozenset("""red blue navy white black pink green silver gold grey gray purple violet orange yellow brown
+beige teal turquoise cream maroon""".split())
+_ZH_COLOURS = re.compile(r"[红蓝白黑粉绿银金灰紫橙黄棕]色")
+#: Words of a catalogue question that say nothing about which product (they stay out of the attribute words).
+_FILLER = frozenset("""anything something thing item product merch merchandise stuff store shop official sell buy
+get got show stream logo price cost one kind type option idea recommend suggest cheap cheaper cheapest expensive
+pricy pricey priciest dollar buck available stock left else need want looking look like love good nice great best
+please today now right still also wear use""".split()) | frozenset(
+    "东西 商品 有 什么 推荐 卖 买 好 想 需要 便宜 实惠 划算 贵 点 点儿 一点 钱 价格 价钱 多少钱 哪个 款".split())
+#: Where one product's mention ends and the next one's begins ("the beanie or the mittens", "帽子和手套").
+_SEPARATOR = re.compile(r",|/|\bvs\.?|\bversus\b|\band\b|\bor\b|\bthan\b|\bwith\b|\bto\b|和|跟|与|还是|或者|比")
+#: A sentence that asks something (a message's questions are answered one by one).
+_ASKED = re.compile(r"[?？]|[吗呢]\W*$")
+#: The fan points back at what was discussed ("is it in stock?", "which of them is cheaper?").
+_BACK_REFERENCE = re.compile(r"\b(?:it|its|it's|they|them|those|these|that one|this one|which one|which of|both|"
+                             r"either)\b|"
+                             r"它|这个|那个|这款|那款|这两|它们")
+
+
+@dataclass(frozen=True)
+class _Words:
+    """A product's words as `tokens` reads them: its name's, and all of them (name, tags, description, colours)."""
+
+    name: frozenset[str]
+    tags: frozenset[str]
+    every: frozenset[str]
+    audience: frozenset[str]  # the audiences it is for (tags, name or description)
+
+
+_KIDS_WORDS = frozenset({"kid", "children", "child", "儿童", "小孩", "孩子", "小朋友", "宝宝"})
+_GIFT_WORDS = frozenset({"gift", "present", "礼物", "小礼物", "礼盒", "送礼"})
+
+
+@lru_cache(maxsize=4096)
+def _words(product: Product) -> _Words:
+    name = frozenset(tokens(folded(product.name)))
+    tags = frozenset(tokens(folded(" ".join(product.tags))))
+    every = name | tags | frozenset(tokens(folded(f"{product.description} {' '.join(product.colors)}")))
+    audience = frozenset(kind for kind, words in (("kids", _KIDS_WORDS), ("gift", _GIFT_WORDS)) if words & every)
+    return _Words(name, tags, every, audience)
+
+
+def _amount(match: re.Match[str]) -> list[float]:
+    return [float(g) for g in match.groups() if g is not None]
+
+
+def _price_limit(text: str, products: Sequence[Product]) -> tuple[PriceLimit | None, str]:
+    """The price range asked for and the text without it (so its numbers name no product)."""
+    if (m := _BETWEEN.search(text)) and len(values := _amount(m)) >= 2:
+        low, high = sorted(values[:2])
+        return PriceLimit(below=high, above=low), text[:m.start()] + " " + text[m.end():]
+    below = _BELOW.search(text)
+    above = _ABOVE.search(text)
+    if below or above:
+        limit = PriceLimit(below=_amount(below)[0] if below else None, above=_amount(above)[0] if above else None)
+        for m in sorted((m for m in (below, above) if m), key=lambda m: -m.start()):
+            text = text[:m.start()] + " " + text[m.end():]
+        return limit, text
+    if m := _CHEAPER_THAN.search(text):
+        named = _mentions(text[m.end():], products)
+        if len(named) == 1:
+            return PriceLimit(than=named[0]), text[:m.start()]
+    return None, text
+
+
+def _mentions(text: str, products: Sequence[Product]) -> tuple[Product, ...]:
+    """The products a text names, in the order named. Each stretch between separators ("the beanie or the
+    mittens") names the products with most of its words in their names (all of them when several tie: "the
+    bottle"); a stretch whose words are in no name but in one product's tags ("the hat") names that product."""
+    named: list[Product] = []
+    colours = _COLOURS | {folded(c) for p in products for c in p.colors}  # "glacier" of "glacier blue" is a name
+    for stretch in _SEPARATOR.split(text):
+        words = set(tokens(stretch)) - _FILLER
+        if not words:
+            continue
+        # A colour names no product ("the plush in blue" is the plush, "anything in blue?" no product; "the glacier
+        # blue one" is the hoodie by "glacier").
+        scores = {p.id: len(words - colours & _words(p).name) for p in products}
+        best = max(scores.values(), default=0)
+        if best:
+            found = [p for p in products if scores[p.id] == best]
+            named += [p for p in found[:AMBIGUOUS] if p not in named]
+            continue
+        # A tag names a product only when it is that product's alone ("hat"); one many share is an attribute
+        # ("warm"), which picks products out of the catalogue instead.
+        tagged = [p for p in products if words & _words(p).tags]
+        if len(tagged) == 1 and tagged[0] not in named:
+            named.append(tagged[0])
+    return tuple(named)
+
+
+def _colour(text: str, products: Sequence[Product], named: Sequence[Product]) -> str | None:
+    """A colour the fan names; a word of a named product's name only after "in" ("the Glacier Blue hoodie" is the
+    hoodie, "does the hoodie come in blue?" asks a colour)."""
+    catalogue = {w for p in products for c in p.colors for w in tokens(folded(c))}
+    in_names = {w for p in named for w in _words(p).name}
+    for word in re.findall(r"[a-z]+", text):
+        if (word in _COLOURS or word in catalogue) and (
+                word not in in_names or re.search(rf"\bin (?:an? |the )?{word}\b", text)):
+            return word
+    m = _ZH_COLOURS.search(text)
+    return m.group(0) if m else None
+
+
+def _size(text: str) -> str | None:
+    m = _SIZE.search(text)
+    if not m:
+        return None
+    size = re.sub(r"^(?:in (?:an? )?|size )", "", m.group(0))
+    if size.startswith("kids"):  # "kids' sizes", "kids S": the store writes "kids S"
+        size = re.sub(r"^kids'?\s*(?:size\s+)?", "kids ", size).strip()
+        return "kids" if size.startswith("kids size") else size
+    return _SIZE_WORDS.get(size, size)
+
+
+def _stock_ask(text: str) -> StockAsk | None:
+    for state, pattern in _STOCK:
+        if pattern.search(text):
+            return state
+    return "any" if _AVAILABLE.search(text) else None
+
+
+def parse_question(text: str, knowledge: Knowledge) -> CatalogueQuestion:
+    """What a fan asks about the catalogue (every field empty for a message that asks nothing of it)."""
+    products = knowledge.products
+    text = with_digits(folded(text))
+    price, rest = _price_limit(text, products)
+    order: Literal["cheapest", "priciest", "cheap"] | None = (
+        "cheapest" if _CHEAPEST.search(text) else "priciest" if _PRICIEST.search(text)
+        else "cheap" if _CHEAP.search(text) else None)
+    audience: Audience | None = "kids" if _KIDS.search(rest) else "gift" if _GIFT.search(rest) else None
+    rest = _GIFT.sub(" ", _KIDS.sub(" ", rest))
+    size = _size(rest)
+    rest = _SIZE.sub(" ", rest)
+    named = _mentions(rest, products)
+    colour = _colour(rest, products, named)
+    direction: Literal["cheaper", "pricier"] | None = (
+        "pricier" if _PRICIER.search(text) else "cheaper" if _CHEAPER.search(text) else None)
+    # Attribute words as the fan wrote them ("warm", "skiing"); Chinese has no spaces: its words as jieba cuts them.
+    written = [w for run in re.findall(r"[\w'-]+", rest) for w in (tokens(run) if CJK.search(run) else [run])]
+    content = [(w, t[0]) for w in written
+               if (t := tokens(w)) and t[0] not in _FILLER and t[0] not in _COLOURS and not t[0].isdigit()]
+    surface = [w for w, token in content if any(token in _words(p).every for p in products)]
+    off_catalogue = tuple(dict.fromkeys(token for w, token in content if w not in surface))
+    return CatalogueQuestion(
+        named=named, words=tuple(dict.fromkeys(surface)), price=price, order=order, audience=audience,
+        colour=colour, size=size, asks_colours=bool(_COLOUR_ASK.search(text)),
+        asks_sizes=bool(_SIZE_ASK.search(text)), stock=_stock_ask(text),
+        compare=bool(_COMPARE.search(text) or direction), direction=direction,
+        difference=bool(_DIFFERENCE.search(text)) and direction is None, listing=bool(_LISTING.search(text)),
+        off_catalogue=off_catalogue, elsewhere=bool(set(off_catalogue) & _other_words(knowledge)))
+
+
+@lru_cache(maxsize=8)
+def _other_words(knowledge: Knowledge) -> frozenset[str]:
+    """The words of everything the host knows besides the products: fun facts, FAQs and her about lines."""
+    texts = [f"{f.text} {' '.join(f.tags)}" for f in knowledge.fun_facts]
+    texts += [f"{q.question} {q.answer}" for q in knowledge.faqs]
+    texts += [f"{a.text} {' '.join(a.tags)}" for a in knowledge.about]
+    return frozenset(tokens(folded(" ".join(texts))))
+
+
+# -- answering ------------------------------------------------------------------------------------------------------
+
+
+def answer_catalogue(text: str, knowledge: Knowledge, context: Sequence[Product],
+                     wording: Wording) -> CatalogueReply | None:
+    """The answer to a catalogue question with constraints, from the products' fields; None when the message is
+    not one (a plain "how much is the beanie?" is the engine's product pitch). `context` is the products the fan
+    was just talking about: "is it in stock?", "which of them is cheaper?" are about them. A message of several
+    questions is answered question by question when every one is a catalogue question ("What's the cheapest? Is
+    it in stock?": each answer's products are the next one's context), else None."""
+    if not knowledge.products:
+        return None
+    questions = [s for s in sentences_of(text) if _ASKED.search(s)]
+    if len(questions) <= 1:
+        return _answer(text, knowledge, context, wording)
+    replies: list[CatalogueReply] = []
+    for question in questions:
+        reply = _answer(question, knowledge, replies[-1].products if replies else context, wording)
+        if reply is None:
+            return None
+        replies.append(reply)
+    return CatalogueReply(replies[0].intent, tuple(s for r in replies for s in r.sentences),
+                          tuple(dict.fromkeys(p for r in replies for p in r.products)))
+
+
+def _answer(text: str, knowledge: Knowledge, context: Sequence[Product], wording: Wording) -> CatalogueReply | None:
+    """One question's answer (answer_catalogue's)."""
+    if _POLICY.search(folded(text)):
+        return None
+    q = parse_question(text, knowledge)
+    back_reference = bool(_BACK_REFERENCE.search(folded(text)))
+    if back_reference and not q.named and not context:
+        return None  # "is it in stock?" from a fan with nothing discussed: the engine asks which one
+    subject = q.named or (tuple(context) if back_reference or not q.words else ())
+    superlative = q.order in ("cheapest", "priciest") and not (q.price or q.audience or q.words)
+    asks_attribute = q.asks_colours or q.asks_sizes or q.stock is not None or (
+        (q.colour or q.size) and bool(subject))
+    if (q.compare or superlative) and not asks_attribute:
+        compared = _compared(q, context, back_reference=q.compare or back_reference)
+        if compared:
+            return _comparison(compared, q, wording)
+    if subject and asks_attribute and not q.filtered:
+        reply = _attributes(subject[:AMBIGUOUS], q, wording)
+        if reply is not None:
+            return reply
+    if q.weak:
+        return None
+    picks_from_catalogue = (q.filtered or (not q.named and (q.colour or q.size or q.stock not in (None, "any")))
+                            or (q.listing and bool(q.words) and not q.named))
+    if picks_from_catalogue and _knowable(q, knowledge.products):
+        return _listing(q, knowledge.products, wording)
+    return None
+
+
+def _knowable(q: CatalogueQuestion, products: Sequence[Product]) -> bool:
+    """Whether the catalogue can say which products fit: a colour, size or stock asked of a store that writes
+    none of them cannot be answered by "none" (the products may well come in red)."""
+    return ((q.colour is None or any(p.colors for p in products))
+            and (q.size is None or any(p.sizes for p in products))
+            and (q.stock in (None, "any") or any(p.stock for p in products)))
+
+
+def _compared(q: CatalogueQuestion, context: Sequence[Product], back_reference: bool) -> tuple[Product, ...]:
+    """The products a comparison is between: the two (or more) named, one named against the one discussed
+    ("is it cheaper than the hoodie?"), or the ones discussed ("which of them is cheaper?")."""
+    than = (q.price.than,) if q.price and q.price.than and q.price.than not in q.named else ()
+    named = (*q.named, *than)
+    if len(named) >= 2:
+        return named
+    if not back_reference:
+        return ()
+    if len(named) == 1 and context and named[0] not in context:
+        return (*context, named[0])
+    if not named and len(context) >= 2:
+        return tuple(context)
+    return ()
+
+
+def _agreed(template: str, product: Product, wording: Wording, **values: str) -> str:
+    return template.format(product=product.name, **wording.agree(product.name), **values)
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _comparison(products: tuple[Product, ...], q: CatalogueQuestion, wording: Wording) -> CatalogueReply:
+    """The one asked for first (the cheaper, or the more expensive) with its price, then the others' prices; for
+    "the difference" each product's description as written after its price. Equal prices: each, and so said."""
+    pricier = q.direction == "pricier" or q.order == "priciest"
+    chosen = (max if pricier else min)(products, key=lambda p: p.price)
+    same = all(p.price == chosen.price for p in products)
+    two = len(products) == 2
+    verdict = ((wording.pricier if two else wording.priciest_of) if pricier
+               else (wording.cheaper if two else wording.cheapest_of))
+    sentences: list[Sentence] = []
+    for product in products if same else (chosen, *(p for p in products if p is not chosen)):
+        template = verdict if product is chosen and not same else wording.costs
+        sentences.append(Sentence(_agreed(template, product, wording, price=product.price_text), (product.id,),
+                                  product))
+        if q.difference:
+            sentences.append(Sentence(product.description, (product.id,), product))
+    if same:
+        sentences.append(Sentence(wording.same_price, tuple(p.id for p in products)))
+    sentences[0] = replace(sentences[0], text=f"{emotion_tag('happy')} {gesture_tag('point')} {sentences[0].text}")
+    return CatalogueReply("comparison", tuple(sentences), products)
+
+
+def _attributes(products: Sequence[Product], q: CatalogueQuestion, wording: Wording) -> CatalogueReply | None:
+    """Colours, sizes and stock of the products asked about, as their fields say; a field the persona leaves out
+    is not claimed (None when nothing asked is known: an FAQ may know it)."""
+    sentences: list[Sentence] = []
+    asks_colours = q.asks_colours or q.colour is not None
+    asks_sizes = q.asks_sizes or q.size is not None
+    for product in products:
+        if asks_colours and product.colors:
+            sentences.append(_offered(product, product.colors, q.colour, wording.colours, wording))
+        if asks_sizes and product.sizes:
+            sentences.append(_offered(product, product.sizes, q.size, wording.sizes, wording))
+        if q.stock is not None and (q.stock != "any" or not (asks_colours or asks_sizes)):
+            sentences.append(stock_sentence(product, wording))
+    if not sentences:
+        return None
+    sentences[0] = replace(sentences[0], text=f"{emotion_tag('happy')} {gesture_tag('nod')} {sentences[0].text}")
+    only_stock = q.stock is not None and not (asks_colours or asks_sizes)
+    return CatalogueReply("availability" if only_stock else "catalogue_query", tuple(sentences), tuple(products))
+
+
+def stock_sentence(product: Product, wording: Wording) -> Sentence:
+    """The product's stock as the store reports it; not reported: where the fan can see it (no claim, no source)."""
+    return Sentence(_agreed(wording.stock[product.stock or "unknown"], product, wording),
+                    (product.id,) if product.stock else (), product)
+
+
+def _offered(product: Product, values: tuple[str, ...], asked: str | None, listing: str,
+             wording: Wording) -> Sentence:
+    """Whether a product comes in the colour or size asked, or all it comes in."""
+    if asked is None:
+        text = _agreed(listing, product, wording, values=wording.listed(list(values)))
+    else:
+        found = next((v for v in values if asked in (folded(v), *tokens(folded(v))) or _size_fits(asked, v)), None)
+        if found is not None:
+            text = _agreed(wording.comes_in, product, wording, value=found)
+        else:
+            text = _agreed(wording.not_in, product, wording, value=_store_size(asked) if values is product.sizes
+                           else asked, values=wording.listed(list(values)))
+    return Sentence(text, (product.id,), product)
+
+
+def _fits(product: Product, q: CatalogueQuestion) -> bool:
+    """Whether a product meets every constraint but the price."""
+    words = _words(product)
+    if q.audience and q.audience not in words.audience:
+        return False
+    if q.colour and not any(q.colour in (folded(c), *tokens(folded(c))) for c in product.colors):
+        return False
+    if q.size and not any(_size_fits(q.size, size) for size in product.sizes):
+        return False
+    if q.stock == "sold_out" and product.stock != "sold_out" or q.stock == "preorder" and product.stock != "preorder":
+        return False
+    if q.stock == "in_stock" and product.stock not in ("in_stock", "low_stock"):
+        return False
+    return all(set(tokens(w)) <= words.every for w in q.words)
+
+
+def _size_fits(asked: str, size: str) -> bool:
+    """Whether a size the store writes is the one asked: the same size, or any kids' size for "kids"."""
+    size = folded(size)
+    return size == asked or asked == "kids" and size.startswith("kids")
+
+
+def _constraint(q: CatalogueQuestion, wording: Wording, currency: str, lead: str | None = None) -> str:
+    """The fan's constraint in the host's words: "under $20 for kids", "in red", "warm" (amounts in the
+    catalogue's `currency`). `lead`: the phrase that stands for the product when the fan named no kind of it
+    ("the cheapest one for kids", "I don't have anything under $5")."""
+    phrases = wording.constraint
+    parts: list[str] = list(q.words)
+    if lead is not None and not parts:
+        parts.append(phrases[lead])
+    if q.price is not None:
+        if q.price.than is not None:
+            parts.append(phrases["than"].format(product=q.price.than.name))
+        elif q.price.below is not None and q.price.above is not None:
+            parts.append(phrases["between"].format(low=money(q.price.above, currency),
+                                                   high=money(q.price.below, currency)))
+        elif q.price.below is not None:
+            parts.append(phrases["under"].format(price=money(q.price.below, currency)))
+        elif q.price.above is not None:
+            parts.append(phrases["over"].format(price=money(q.price.above, currency)))
+    elif q.order == "cheap":
+        parts.append(phrases["cheap"])
+    if q.audience:
+        parts.append(phrases[q.audience])
+    if q.colour:
+        parts.append(phrases["colour"].format(colour=q.colour))
+    if q.size == "kids":
+        parts.append(phrases["kids_sizes"])
+    elif q.size:
+        parts.append(phrases["size"].format(size=_store_size(q.size)))
+    if q.stock in ("in_stock", "sold_out", "preorder"):
+        parts.append(phrases[q.stock])
+    return wording.constraint_joiner.join(p for p in parts if p)
+
+
+def _listing(q: CatalogueQuestion, products: Sequence[Product], wording: Wording) -> CatalogueReply:
+    """The products that fit, cheapest first where price matters, with the constraint restated; none: said so,
+    and the closest product offered (the nearest price among those that fit all else)."""
+    fitting = [p for p in products if _fits(p, q)]
+    found = [p for p in fitting if q.price is None or q.price.admits(p)]
+    if q.order == "priciest":
+        found.sort(key=lambda p: -p.price)
+    elif q.price is not None or q.order in ("cheapest", "cheap"):
+        found.sort(key=lambda p: p.price)
+    if q.order not in ("cheapest", "priciest"):
+        # A list recommends: what can be bought now comes first, the sold-out last (still counted, never hidden).
+        found.sort(key=lambda p: p.stock == "sold_out")
+    currency = products[0].currency
+    if not found:
+        missing = _constraint(q, wording, currency, lead="any")
+        sentences = [Sentence(f"{emotion_tag('thinking')} {gesture_tag('shrug')} "
+                              f"{wording.no_match.format(constraint=missing)}")]
+        closest = _closest(fitting, q.price)
+        if closest is not None:
+            sentences.append(Sentence(f"{gesture_tag('point')} {wording.closest.format(item=_item(closest, wording))}",
+                                      (closest.id,), closest))
+        return CatalogueReply("catalogue_query", tuple(sentences), (closest,) if closest else ())
+    intent: CatalogueIntent = "availability" if q.stock is not None and not q.filtered else "catalogue_query"
+    opener = f"{emotion_tag('excited')} {gesture_tag('present_product')}"
+    superlative = q.order in ("cheapest", "priciest")
+    constraint = _constraint(q, wording, currency, lead="one" if superlative else None)
+    if superlative:
+        best = found[0]
+        template = wording.cheapest if q.order == "cheapest" else wording.priciest
+        text = template.format(constraint=constraint, item=_item(best, wording))
+        return CatalogueReply(intent, (Sentence(f"{opener} {' '.join(text.split())}", (best.id,), best),), (best,))
+    named = found[:LISTED]
+    items = [_item(p, wording) for p in named]
+    if len(found) > LISTED:
+        rest = len(found) - LISTED
+        items.append(wording.listed_more.format(count=wording.counts[rest] if rest < len(wording.counts) else rest))
+    text = wording.matching.format(constraint=_capital(constraint), items=wording.listed(items))
+    sentences = [Sentence(f"{opener} {text}", tuple(p.id for p in named), named[0])]
+    if len(found) == 1:
+        sentences.append(Sentence(found[0].description, (found[0].id,), found[0]))
+    # What cannot simply be bought now is said, unless the fan asked for exactly that ("what's sold out?").
+    noted = ("low_stock", "preorder", "sold_out") if len(found) == 1 else ("preorder", "sold_out")
+    sentences += [stock_sentence(p, wording) for p in named if p.stock in noted and p.stock != q.stock]
+    return CatalogueReply(intent, tuple(sentences), tuple(named))
+
+
+def _item(product: Product, wording: Wording) -> str:
+    return wording.listed_item.format(product=product.name, price=product.price_text)
+
+
+def _closest(fitting: Sequence[Product], price: PriceLimit | None) -> Product | None:
+    """The product nearest the fan's price range among those that fit everything else (None without a range)."""
+    if price is None or not fitting:
+        return None
+    low = price.above if price.above is not None else 0.0
+    high = price.below if price.below is not None else (price.than.price if price.than else float("inf"))
+    outside = [p for p in fitting if p.price < low or p.price > high]
+    return min(outside, key=lambda p: low - p.price if p.price < low else p.price - high, default=None)
+
+
+def _store_size(size: str) -> str:
+    """A size as stores write it: "XL", "kids S", "one size"."""
+    if size in ("one size", "均码"):
+        return size
+    kids, _, letter = size.rpartition(" ")
+    return f"{kids} {letter.upper()}".strip()

@@ -1,0 +1,453 @@
+"""Fans' questions about the show itself, answered from where the show stands (a `ShowSnapshot`).
+
+"What's on now?", "what's next?", "when does the show end?", "how much longer?", "is there a dance later?",
+"when can I ask questions?", "will you show the plush?" (and in Chinese 现在是什么环节, 下一个是什么, 节目几点结束,
+还有多久): small lexicons pick the question, and the answer says only what the rundown and the runner know. Times
+are rounded minutes of show time ("in about 7 minutes"), never a guessed segment length: a segment that waits for a
+cue or follows another has no time to tell, and a show without a planned end says so and how many segments are
+left. With no show loaded (or not yet started) the host says no show is running, rather than "I don't know".
+
+A message that is not about the show ("what time is it in Tokyo?", "how long is a curling match?") is left to the
+rest of the engine: every pattern names the show, a segment of it, or asks in the words fans use for a show's
+running order ("what's next?" with nothing after it).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal, get_args
+
+from models.dialogue.engine import is_question
+from models.dialogue.persona import Persona, Product
+from models.dialogue.retrieval import tokens
+from models.dialogue.sentence import Sentence
+from models.dialogue.show import Segment, SegmentType, ShowSnapshot
+from models.dialogue.tags import emotion_tag, gesture_tag
+from models.dialogue.words import folded
+from models.tts import sentences_of
+
+ShowQuestion = Literal["now", "next", "after", "end", "length", "left", "start", "dance", "qa", "title"]
+
+_SHOW = r"(?:show|stream|livestream|live stream|broadcast|program|programme|episode|live)"
+_THE = r"(?:the |this |your |today'?s |tonight'?s )?"
+_WHAT_IS = r"(?:what'?s|whats|wats|what is|wat is|what iz)"
+_WHEN = r"(?:when|wen)"
+_END = r"(?=\W*(?:$|[?!.,;]))"  # the clause ends here: "what's on?" but not "what's on sale?"
+#: Each question's wordings, English then Chinese (matched in the folded text: lower case, simplified).
+_WORDINGS: tuple[tuple[ShowQuestion, tuple[str, ...]], ...] = (
+    ("now", (rf"\b{_WHAT_IS} (?:on|happening|going on)(?: now| right now| at the moment)?{_END}",
+             r"\bwhat (?:are|r) (?:we|you|u) doing(?: now| right now| at the moment)?\b"
+             r"(?! (?:next|later|after|tomorrow))",
+             rf"\b{_WHAT_IS} (?:this|the current|the) (?:segment|part|bit)\b",
+             r"\bwhich (?:segment|part) (?:is|are) (?:this|we)\b",
+             r"现在(?:是|在)?(?:什么|哪个|啥)环节|这是(?:什么|哪个|啥)环节|现在(?:在)?(?:干|做|播)(?:什么|啥)")),
+    ("next", (rf"\b(?:{_WHAT_IS}|what (?:comes|happens|are we doing|do we do|will you do)|what'?s coming) "
+              r"(?:up )?next\b(?! (?:for|in|week|year|month|season|olympics|games)\b)",
+              rf"\b(?:{_WHAT_IS}|what (?:comes|happens)) (?:up )?after (?:this|that)\b",
+              rf"\b{_WHAT_IS} (?:coming up|up next)\b(?! (?:in|for)\b)",
+              r"下一?个(?:环节)?(?:是)?(?:什么|啥)|接下来(?:是|做|有|干)?(?:什么|啥)|之后(?:是|做)?(?:什么|啥)环节")),
+    ("end", (rf"\b{_WHEN} (?:does|will|is|do|did) {_THE}(?:{_SHOW}|it|you) (?:end|finish|stop|wrap|over|done|go off)",
+             rf"\bwhat time (?:does|will|is) {_THE}(?:{_SHOW}|it) (?:end|finish|stop|over|done)",
+             rf"\b{_WHEN}(?:'s| is) {_THE}{_SHOW} (?:over|done|ending|finishing)",
+             r"(?:节目|直播)?(?:几点|什么时候|啥时候|何时|多久)(?:结束|完|下播|播完)")),
+    ("length", (rf"\bhow long (?:is|does|will) {_THE}{_SHOW}\b(?! (?:been|on)\b)",
+                r"\bhow long (?:will|are) (?:you|u) (?:be )?(?:live|on air|on|streaming)\b",
+                r"(?:节目|直播)(?:有|要)?(?:多长|多久)|(?:节目|直播)?要?播多(?:久|长)")),
+    ("left", (rf"\bhow much (?:longer|more time){_END}",
+              rf"\bhow much (?:longer|more time) (?:is|will|does|do|are) {_THE}(?:{_SHOW}|you|u|we)\b",
+              r"\bhow much time (?:is )?left\b|\bhow many minutes (?:are )?left\b",
+              r"\bhow long (?:is |are )?(?:left|to go)\b",
+              r"\bhow many (?:more )?(?:minutes|segments|parts) (?:are )?(?:left|to go)\b",
+              rf"\bhow long (?:until|till|til) {_THE}(?:{_SHOW} )?(?:ends|is over|finishes)\b",
+              r"还有多(?:久|长时间)|还剩多(?:久|少时间)|还要多久|还有几个环节")),
+    ("start", (rf"\b{_WHEN} (?:does|did) {_THE}{_SHOW} (?:start|begin)\b",
+               r"\bhow long have (?:you|we) been (?:live|on air)\b",
+               r"(?:节目|直播)(?:几点|什么时候)(?:开始|开播)")),
+    ("dance", (r"\b(?:is there|will there be|are there|any|is there going to be) (?:a |another |any )?"
+               r"danc(?:e|es|ing)\b",
+               r"\b(?:will|are|r) (?:you|u) (?:going to |gonna )?danc(?:e|ing) "
+               r"(?:later|tonight|today|again|soon|in the show)\b",
+               rf"\b(?:will|are|r) (?:you|u) (?:going to |gonna )?dance{_END}",
+               rf"\b{_WHEN} (?:will|do|are) (?:you|u|we) (?:going to |gonna )?dance\b",
+               rf"\b{_WHEN}(?:'s| is) (?:the |your )?dance\b",
+               r"(?:还有|有没有|会不会|什么时候|待会|等会|一会儿?)(?:儿)?(?:会)?跳舞")),
+    ("qa", (rf"\b{_WHEN} (?:can|do|should|may) (?:i|we) (?:ask|send)\b",
+            rf"\b{_WHEN} (?:do|will) (?:you|u) (?:take|answer) questions\b",
+            r"什么时候(?:可以|能)?提问|(?:可以|能)提问(?:吗|了吗)")),
+    ("title", (r"\bwhat (?:show|stream|program|programme) is this\b",
+               rf"\b{_WHAT_IS} (?:this|the) {_SHOW} (?:called|about)\b",
+               rf"\bwhat(?:'s| is) the name of {_THE}{_SHOW}\b", r"这是什么节目|节目叫什么")),
+)
+#: Names of parts of the show: a question when the message asks one ("Q&A soon?"), not in "I loved the dance break!".
+_NAMED: tuple[tuple[ShowQuestion, tuple[str, ...]], ...] = (
+    ("next", (r"\bnext (?:segment|part)\b", r"下一?个环节")),
+    ("end", (rf"\b(?:end|finish)s? of {_THE}{_SHOW}\b",)),
+    ("dance", (r"\bdance break\b", r"舞蹈环节|跳舞环节")),
+    ("qa", (r"\b(?:q ?& ?a|q and a)\b", r"\bquestions? (?:time|round|segment|part|window)\b", r"问答环节|提问环节")),
+)
+_ASKED, _ASKED_IF_QUESTION = ([(kind, re.compile("|".join(alternatives))) for kind, alternatives in table]
+                              for table in (_WORDINGS, _NAMED))
+#: "Will you show the plush?": a product segment still to come (the product is named, or products in general).
+_SHOWING = re.compile(
+    r"\b(?:will|are|r|gonna|going to) (?:you|u) (?:going to |gonna )?(?:show|present|feature|spotlight|bring out)\b|"
+    r"\b(?:coming up|in the show|on the show|later in the show)\b|(?:会|还会|会不会|要不要|会不会再)(?:展示|介绍|讲)")
+_PRODUCTS = re.compile(r"\b(?:products?|merch|items?|things to buy)\b|商品|产品")
+#: "What happens after the Q&A?": the part of the show named after "after" (a segment's kind, or a product).
+_AFTER = re.compile(rf"\b(?:{_WHAT_IS}|what (?:comes|happens|do we do|are we doing|will you do|will there be)) "
+                    r"(?:up |next )?after (?:the |your |that |this )?(?P<part>[^?.!,;]+)|"
+                    r"(?P<zh>[^\W\d_]{1,12}?)(?:环节)?(?:之后|以后|结束后|完了)(?:是|做|有|干)?(?:什么|啥)")
+_PART_KINDS: tuple[tuple[SegmentType, re.Pattern[str]], ...] = (
+    ("qa", re.compile(r"\bq ?& ?a\b|\bq and a\b|\bqa\b|\bquestions?\b|提问|问答")),
+    ("dance", re.compile(r"\bdanc|跳舞|舞蹈")),
+    ("fun_fact", re.compile(r"\bfacts?\b|冷知识")),
+)
+
+
+@dataclass(frozen=True)
+class _Asked:
+    """What a message asks about the show: its questions, the products of a "will you show …?" ([]: products in
+    general; None: it does not ask that), and the part of the show an "after …?" names."""
+
+    kinds: tuple[ShowQuestion, ...] = ()
+    products: tuple[Product, ...] | None = None
+    after: Callable[[Segment], bool] | None = None
+    after_words: frozenset[str] = frozenset()  # the words naming it: "the last questions" picks last-questions
+
+    def __bool__(self) -> bool:
+        return bool(self.kinds) or self.products is not None
+
+
+def _asked(text: str, persona: Persona) -> _Asked:
+    """What a message asks about the show (falsy: nothing)."""
+    folded_text = folded(text).replace("’", "'")
+    questioned = any(is_question(part) for part in sentences_of(text))
+    match = _AFTER.search(folded_text)
+    phrase = (match.group("part") or match.group("zh")) if match is not None else ""
+    after = _part(phrase, persona) if phrase else None
+    kinds = {kind for kind, pattern in _ASKED if pattern.search(folded_text)}
+    if after is not None:
+        # The part it names is the question's object ("the Q&A"), and what follows it is what is asked.
+        kinds = (kinds - {"next"}) | {"after"}
+    elif questioned:
+        kinds |= {kind for kind, pattern in _ASKED_IF_QUESTION if pattern.search(folded_text)}
+    ordered = tuple(kind for kind in get_args(ShowQuestion) if kind in kinds)
+    words = frozenset(tokens(phrase))
+    if ordered or not questioned or not _SHOWING.search(folded_text):
+        return _Asked(ordered, None, after, words)  # "the plush is coming up!" says something; it asks nothing
+    return _Asked(ordered, _products_named(text, persona), after, words)
+
+
+def _part(phrase: str, persona: Persona) -> Callable[[Segment], bool] | None:
+    """Which segments a phrase names: by kind ("the Q&A", "the dance"), else by a product's name ("the plush");
+    None when it names no part of a show ("after the Olympics")."""
+    kind = next((kind for kind, pattern in _PART_KINDS if pattern.search(phrase)), None)
+    if kind is not None:
+        return lambda segment: segment.type == kind
+    words = set(tokens(phrase))
+    named = {p.id for p in persona.knowledge.products if words & set(tokens(folded(p.name)))}
+    return (lambda segment: segment.product in named) if named else None
+
+
+@dataclass(frozen=True)
+class ShowWording:
+    """What the host says about the show, in one language: her own words around the rundown's names and times."""
+
+    no_show: str
+    not_started: str
+    finished: str
+    paused: str
+    now: str  # {segment}
+    now_talking: str
+    between: str
+    next: str  # {segment} {when}
+    next_talk: str  # {when}
+    last: str
+    after: str  # {segment} {following}
+    after_talk: str  # {segment}
+    last_part: str  # {segment}
+    part_over: str
+    ends_in: str  # {minutes}
+    ending: str
+    runs: str  # {minutes}
+    no_end: str  # {left}
+    segments_left: tuple[str, str]  # one, more ({count})
+    started: str  # {minutes}
+    dance_now: str
+    coming: str  # {segment} {when}
+    dance_no: str
+    qa_now: str
+    qa_coming: str  # {when}
+    qa_no: str
+    product_now: str  # {product}
+    product_done: str  # {product}
+    product_absent: str  # {product}
+    products_coming: str  # {products}
+    no_products: str
+    title: str  # {title}
+    after_this: str
+    in_time: str  # {minutes}
+    on_cue: str
+    later: str
+    minutes: tuple[str, str, str]  # under a minute, about one, about {n}
+    named: dict[str, str]  # by segment type: how the host names it ({about}); "fact_any": a fact without a tag
+    listed: Callable[[list[str]], str]
+
+    def segment(self, segment: Segment) -> str:
+        """How the host names a segment: its `title`, else from its content ("" for a line: she just talks)."""
+        if segment.title is not None:
+            return segment.title
+        if segment.type == "fun_fact" and segment.about is None:
+            return self.named["fact_any"]
+        return self.named[segment.type].format(about=segment.about)
+
+    def span(self, seconds: float) -> str:
+        """A length of show time as rounded minutes: "less than a minute", "about a minute", "about 7 minutes"."""
+        n = round(seconds / 60.0)
+        if seconds < 45.0:
+            return self.minutes[0]
+        return self.minutes[1] if n <= 1 else self.minutes[2].format(n=n)
+
+    def when(self, snapshot: ShowSnapshot, segment: Segment) -> str:
+        """When a segment to come starts, as far as the rundown says: right after the current one, at its time
+        (if that is later than the current one's end could be), on a cue, or just later in the show."""
+        starts_in = snapshot.starts_in(segment)
+        if starts_in is not None and starts_in >= 30.0:
+            return self.in_time.format(minutes=self.span(starts_in))
+        if segment is snapshot.next and segment.trigger != "cue":
+            return self.after_this
+        return self.on_cue if segment is snapshot.next else self.later
+
+
+def _english_list(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+SHOW_WORDING = {
+    "en": ShowWording(
+        no_show="No show is running right now, but I'm happy to chat!",
+        not_started="No show is running right now: ours hasn't started yet.",
+        finished="Tonight's show is over. Thanks for watching!",
+        paused="We're taking a short break in the show right now.",
+        now="Right now it's {segment}.", now_talking="Right now I'm just chatting with you all.",
+        between="We're between segments right now.",
+        next="Next up: {segment}, {when}.", next_talk="Next, I'll say a few words, {when}.",
+        last="This is the last part of the show.",
+        after="After {segment} comes {following}.", after_talk="After {segment}, I'll say a few words.",
+        last_part="After {segment}, the show is over.", part_over="That part of the show is already over.",
+        ends_in="The show ends in {minutes}.", ending="We're right at the end of the show.",
+        runs="The show is planned to run {minutes}.", no_end="There's no fixed end time: {left}.",
+        segments_left=("there's one more segment after this one", "there are {count} more segments after this one"),
+        started="We went live {minutes} ago.",
+        dance_now="We're dancing right now!", coming="Yes, {segment} is still to come, {when}.",
+        dance_no="There's no more dancing in tonight's show.",
+        qa_now="Right now! Send me your questions.", qa_coming="Questions are open {when}.",
+        qa_no="There's no Q&A left in tonight's show.",
+        product_now="I'm showing the {product} right now!", product_done="I showed the {product} earlier in the show.",
+        product_absent="The {product} isn't part of tonight's show.", products_coming="Still to come: the {products}.",
+        no_products="There are no more products in tonight's show.",
+        title="This is {title}.",
+        after_this="right after this", in_time="in {minutes}", on_cue="as soon as we're ready",
+        later="later in the show",
+        minutes=("less than a minute", "about a minute", "about {n} minutes"),
+        named={"product": "the {about}", "fun_fact": "a fun fact about {about}", "fact_any": "a fun fact",
+               "qa": "your questions", "dance": "a dance break", "line": ""},
+        listed=_english_list),
+    "zh": ShowWording(
+        no_show="现在没有节目在进行，不过我很乐意陪你聊天！",
+        not_started="现在没有节目在进行：我们的节目还没开始。",
+        finished="今天的节目已经结束啦，谢谢观看！",
+        paused="节目现在正在短暂休息。",
+        now="现在是{segment}。", now_talking="现在我就是在和大家聊天。",
+        between="现在是两个环节之间。",
+        next="接下来是{segment}，{when}。", next_talk="接下来我会说几句话，{when}。",
+        last="这是节目的最后一个环节。",
+        after="{segment}之后是{following}。", after_talk="{segment}之后我会说几句话。",
+        last_part="{segment}之后节目就结束了。", part_over="那个环节已经结束了。",
+        ends_in="节目{minutes}后结束。", ending="节目马上就要结束了。",
+        runs="节目计划播{minutes}。", no_end="节目没有固定的结束时间，{left}。",
+        segments_left=("这个环节之后还有1个环节", "这个环节之后还有{count}个环节"),
+        started="我们{minutes}前开播的。",
+        dance_now="现在就是跳舞时间！", coming="有的！后面还有{segment}，{when}。",
+        dance_no="今天的节目后面没有跳舞环节了。",
+        qa_now="就是现在！把问题发给我吧。", qa_coming="提问环节在后面，{when}。",
+        qa_no="今天的节目后面没有问答环节了。",
+        product_now="现在介绍的就是{product}！", product_done="{product}刚才已经介绍过了。",
+        product_absent="{product}不在今天的节目里。", products_coming="后面还会介绍{products}。",
+        no_products="今天的节目后面没有商品介绍了。",
+        title="这是{title}。",
+        after_this="这个环节结束后就开始", in_time="{minutes}后开始", on_cue="准备好就开始", later="稍后就到",
+        minutes=("不到一分钟", "大约1分钟", "大约{n}分钟"),
+        named={"product": "{about}", "fun_fact": "关于{about}的冷知识", "fact_any": "一个冷知识", "qa": "问答环节",
+               "dance": "跳舞环节", "line": ""},
+        listed="、".join),
+}
+
+
+def is_show_question(text: str, persona: Persona) -> bool:
+    """Whether a message asks about the show (answer_show answers it)."""
+    return bool(_asked(text, persona))
+
+
+def answer_show(text: str, snapshot: ShowSnapshot | None, persona: Persona) -> list[Sentence] | None:
+    """The host's answer to a message's questions about the show, in the persona's language; None when the
+    message asks nothing about the show. `snapshot`: where the show stands (None: no show loaded)."""
+    asked = _asked(text, persona)
+    if not asked:
+        return None
+    wording = SHOW_WORDING[persona.language]
+    if snapshot is None or snapshot.state == "ready":
+        return [_sentence(wording.no_show if snapshot is None else wording.not_started, "neutral", "shake_head")]
+    if snapshot.state == "finished":
+        return [_sentence(wording.finished, "happy", "wave")]
+    said = [] if snapshot.state == "running" else [_sentence(wording.paused, "neutral", None)]
+    for kind in asked.kinds:
+        said += _after(snapshot, wording, asked) if kind == "after" else _ANSWERS[kind](snapshot, wording)
+    if asked.products is not None:
+        said += _product_answer(snapshot, wording, asked.products)
+    first = said[0]
+    lead = "" if snapshot.state != "running" else f"{emotion_tag('happy')} {gesture_tag('nod')} "
+    return [Sentence(f"{lead}{first.text}", first.sources, first.product), *said[1:]]
+
+
+# -- the answers --------------------------------------------------------------------------------------------------
+
+def _sentence(text: str, emotion: str, gesture: str | None, sources: tuple[str, ...] = (),
+              product: Product | None = None) -> Sentence:
+    tags = f"{emotion_tag(emotion)} {gesture_tag(gesture)}" if gesture else emotion_tag(emotion)
+    return Sentence(f"{tags} {text}", sources, product)
+
+
+def _said(text: str, segment: Segment | None = None) -> Sentence:
+    """A sentence naming a segment states what the rundown says of its product or fact: those are its sources."""
+    if segment is None:
+        return Sentence(text)
+    return Sentence(text, tuple(s for s in (segment.product, segment.fact) if s is not None))
+
+
+def _now(snapshot: ShowSnapshot, wording: ShowWording) -> list[Sentence]:
+    if snapshot.state == "paused":
+        return []  # the answer starts by saying the show is on a break: that is what is on now
+    current = snapshot.current
+    if current is None:
+        return [_said(wording.between), *_next(snapshot, wording)]
+    name = wording.segment(current)
+    return [_said(wording.now.format(segment=name) if name else wording.now_talking, current)]
+
+
+def _next(snapshot: ShowSnapshot, wording: ShowWording) -> list[Sentence]:
+    following = snapshot.next
+    if following is None:
+        return [_said(wording.last)]
+    name, when = wording.segment(following), wording.when(snapshot, following)
+    return [_said(wording.next.format(segment=name, when=when) if name else wording.next_talk.format(when=when),
+                  following)]
+
+
+def _left(snapshot: ShowSnapshot, wording: ShowWording) -> list[Sentence]:
+    left = snapshot.time_left
+    if left is None:
+        count = len(snapshot.to_come)
+        if count == 0:
+            return [_said(wording.last)]
+        segments = wording.segments_left[count > 1].format(count=count)
+        return [_said(wording.no_end.format(left=segments))]
+    if left < 30.0:
+        return [_said(wording.ending)]
+    return [_said(wording.ends_in.format(minutes=wording.span(left)))]
+
+
+def _length(snapshot: ShowSnapshot, wording: ShowWording) -> list[Sentence]:
+    if snapshot.end is None:
+        return _left(snapshot, wording)
+    return [_said(wording.runs.format(minutes=wording.span(snapshot.end))), *_left(snapshot, wording)]
+
+
+def _start(snapshot: ShowSnapshot, wording: ShowWording) -> list[Sentence]:
+    return [_said(wording.started.format(minutes=wording.span(snapshot.show_time)))]
+
+
+def _coming(snapshot: ShowSnapshot, wording: ShowWording, kind: SegmentType, now: str, coming: str,
+            none: str) -> list[Sentence]:
+    """Whether a segment of a kind is on now or still to come, and when the first one to come starts."""
+    if snapshot.current is not None and snapshot.current.type == kind:
+        return [_said(now, snapshot.current)]
+    later = snapshot.first_to_come(kind)
+    if later is None:
+        return [_said(none)]
+    return [_said(coming.format(segment=wording.segment(later), when=wording.when(snapshot, later)), later)]
+
+
+def _dance(snapshot: ShowSnapshot, wording: ShowWording) -> list[Sentence]:
+    return _coming(snapshot, wording, "dance", wording.dance_now, wording.coming, wording.dance_no)
+
+
+def _qa(snapshot: ShowSnapshot, wording: ShowWording) -> list[Sentence]:
+    return _coming(snapshot, wording, "qa", wording.qa_now, wording.qa_coming, wording.qa_no)
+
+
+def _title(snapshot: ShowSnapshot, wording: ShowWording) -> list[Sentence]:
+    return [_said(wording.title.format(title=snapshot.title))]
+
+
+def _after(snapshot: ShowSnapshot, wording: ShowWording, asked: _Asked) -> list[Sentence]:
+    """What follows the part of the show a fan names: of the parts on now or to come that fit, the one whose id
+    or title shares most words with the fan's ("the last questions"), else the first."""
+    ahead = (*((snapshot.current,) if snapshot.current is not None else ()), *snapshot.to_come)
+    fits = [i for i, segment in enumerate(ahead) if asked.after is not None and asked.after(segment)]
+    if not fits:
+        return [_said(wording.part_over), *_next(snapshot, wording)]
+    at = max(fits, key=lambda i: (len(asked.after_words & _named_by(ahead[i])), -i))
+    part = wording.segment(ahead[at])
+    if at + 1 == len(ahead):
+        return [_said(wording.last_part.format(segment=part), ahead[at])]
+    following = ahead[at + 1]
+    name = wording.segment(following)
+    text = wording.after.format(segment=part, following=name) if name else wording.after_talk.format(segment=part)
+    return [_said(text, following)]
+
+
+_ANSWERS: dict[ShowQuestion, Callable[[ShowSnapshot, ShowWording], list[Sentence]]] = {
+    "now": _now, "next": _next, "end": _left, "left": _left, "length": _length, "start": _start,
+    "dance": _dance, "qa": _qa, "title": _title}
+
+
+def _named_by(segment: Segment) -> set[str]:
+    """The words a segment's id and title name it by."""
+    return set(tokens(f"{segment.id.replace('-', ' ')} {segment.title or ''}"))
+
+
+def _products_named(text: str, persona: Persona) -> tuple[Product, ...] | None:
+    """The persona's products a "will you show …?" message names (by a word of the name or a tag); [] when it
+    asks about products in general; None when it names none (it is not about the show's products)."""
+    words = set(tokens(folded(text)))
+    by_name = [p for p in persona.knowledge.products if words & set(tokens(folded(p.name)))]
+    # A word of a name ("the plush") is what the fan means; a tag ("something warm") only when no name fits.
+    named = by_name or [p for p in persona.knowledge.products if words & {folded(t) for t in p.tags}]
+    if named:
+        return tuple(named)
+    return () if _PRODUCTS.search(folded(text)) else None
+
+
+def _product_answer(snapshot: ShowSnapshot, wording: ShowWording, products: tuple[Product, ...]) -> list[Sentence]:
+    """Each named product: shown now, to come (and when), shown already, or not in the show; none named: the
+    products still to come."""
+    if not products:
+        spots = [s for s in snapshot.to_come if s.type == "product" and s.about is not None]
+        if not spots:
+            return [_said(wording.no_products)]
+        names = wording.listed([s.about for s in spots if s.about is not None])
+        return [Sentence(wording.products_coming.format(products=names), tuple(s.product or "" for s in spots))]
+    said = []
+    for product in products:
+        if snapshot.current is not None and snapshot.current.product == product.id:
+            text = wording.product_now.format(product=product.name)
+        elif spot := next((s for s in snapshot.to_come if s.product == product.id), None):
+            text = wording.coming.format(segment=wording.segment(spot), when=wording.when(snapshot, spot))
+        elif any(s.product == product.id for s in snapshot.done):
+            text = wording.product_done.format(product=product.name)
+        else:
+            text = wording.product_absent.format(product=product.name)
+        said.append(Sentence(text, (product.id,), product))
+    return said

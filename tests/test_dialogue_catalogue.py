@@ -1,0 +1,339 @@
+"""Catalogue questions with constraints, answered from the sample personas' product fields."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from models.dialogue.catalogue import CatalogueReply, answer_catalogue, parse_question
+from models.dialogue.engine import WORDING, ChatTurn, RetrievalEngine
+from models.dialogue.persona import Product, load_default_persona, load_persona, sample_persona_path
+from models.dialogue.retrieval import KnowledgeIndex
+from models.dialogue.tags import check_tags, strip_tags
+
+PERSONA = load_default_persona()
+KNOWLEDGE = PERSONA.knowledge
+ZH = load_persona(sample_persona_path("zh"))
+PRICES = {p.price_text for p in KNOWLEDGE.products}
+_MONEY = re.compile(r"[$¥€£]\d+(?:\.\d+)?")
+
+
+def product(product_id: str) -> Product:
+    found = KNOWLEDGE.product(product_id)
+    assert found is not None
+    return found
+
+
+def ask(text: str, context: tuple[str, ...] = ()) -> CatalogueReply:
+    reply = answer_catalogue(text, KNOWLEDGE, tuple(product(i) for i in context), WORDING["en"])
+    assert reply is not None, text
+    for sentence in reply.sentences:
+        check_tags(sentence.text)
+        # Every price she says is a product's, and each sentence cites the products whose price it says.
+        for price in _MONEY.findall(strip_tags(sentence.text)):
+            if price in PRICES:
+                assert any(product(i).price_text == price for i in sentence.sources), (price, sentence)
+    return reply
+
+
+def spoken(reply: CatalogueReply) -> str:
+    return " ".join(s.spoken for s in reply.sentences)
+
+
+def ids(reply: CatalogueReply) -> list[str]:
+    return [p.id for p in reply.products]
+
+
+def test_kids_under_20_lists_exactly_the_kids_items_under_20_cheapest_first() -> None:
+    reply = ask("Do you have anything for kids under 20 dollars?")
+    assert reply.intent == "catalogue_query"
+    assert ids(reply) == ["kids-bottle", "kids-mittens"]  # the plush is for kids but $29.99
+    text = spoken(reply)
+    assert text.startswith("Under $20 for kids:")
+    assert "Kids' Squeeze Bottle for $12" in text and "Kids' Snowflake Mittens for $16" in text
+    assert "Plush" not in text and "Pin Set" not in text
+    assert reply.sentences[0].sources == ("kids-bottle", "kids-mittens")
+    assert reply.sentences[0].product == product("kids-bottle")
+
+
+@pytest.mark.parametrize("text", [
+    "anything for my son under $20?", "DO YOU HAVE ANYTHING FOR KIDS UNDER 20 DOLLARS???",
+    "What do you have under $20 for my little brother?",
+    "Do you hav anythng for kids undr 20 dolars?", "any gifts for children below 20 bucks"])
+def test_the_same_constraint_however_it_is_written(text: str) -> None:
+    reply = ask(text)
+    assert set(ids(reply)) <= {"kids-bottle", "kids-mittens", "pin-set"}
+    assert "kids-bottle" in ids(reply) or "pin-set" in ids(reply)
+    assert all(p.price <= 20 for p in reply.products)
+
+
+def test_price_limits_between_and_over() -> None:
+    between = ask("Anything between 20 and 30 dollars?")
+    assert ids(between) == ["thermal-bottle", "snowflake-beanie", "mascot-plush"]
+    assert spoken(between).startswith("Between $20 and $30:")
+    over = ask("What do you have over $40?")
+    assert ids(over) == ["ski-goggles", "team-hoodie"]
+    assert "$48" in spoken(over) and "$65" in spoken(over)
+
+
+def test_a_long_list_names_three_and_counts_the_rest() -> None:
+    reply = ask("Anything under $50?")
+    assert len(reply.products) == 3
+    assert spoken(reply).endswith("and five more.")  # 8 products under $50: the hoodie ($65) is not
+
+
+def test_cheapest_and_most_expensive() -> None:
+    cheapest = ask("What's the cheapest thing you sell?")
+    assert ids(cheapest) == ["kids-bottle"]
+    assert spoken(cheapest) == "The cheapest one is the Kids' Squeeze Bottle for $12."
+    priciest = ask("What is the most expensive item?")
+    assert ids(priciest) == ["team-hoodie"] and "$65" in spoken(priciest)
+    # "bottle" names two products: she compares them.
+    priciest_bottle = spoken(ask("Which bottle is the priciest?"))
+    assert priciest_bottle == ("The Thermal Bottle is the more expensive one, at $22.50. "
+                               "The Kids' Squeeze Bottle is $12.")
+    assert spoken(ask("What's the cheapest bottle?")).startswith("The Kids' Squeeze Bottle is the cheaper one, at $12.")
+    assert ids(ask("What's the cheapest accessory?")) == ["kids-mittens"]  # a tag four products share
+
+
+def test_comparison_states_both_prices_and_the_cheaper() -> None:
+    reply = ask("Which is cheaper, the beanie or the mittens?")
+    assert reply.intent == "comparison"
+    assert ids(reply) == ["snowflake-beanie", "kids-mittens"]
+    text = spoken(reply)
+    # The answer first, then the other price.
+    assert text == "The Kids' Snowflake Mittens are the cheaper one, at $16. The Snowflake Knit Beanie is $24."
+    assert [s.product for s in reply.sentences] == [product("kids-mittens"), product("snowflake-beanie")]
+
+
+def test_comparison_asking_for_the_pricier_one() -> None:
+    reply = ask("Is the hoodie more expensive than the ski gloves?")
+    assert spoken(reply) == ("The Glacier Blue Team Hoodie is the more expensive one, at $65. "
+                             "The Touchscreen Ski Gloves are $34.")
+    assert spoken(ask("Plush or pin set, which one costs less?")).startswith(
+        "The Collector Pin Set is the cheaper one, at $18.")
+
+
+def test_a_store_policy_is_left_to_the_faqs() -> None:
+    assert answer_catalogue("Can I swap my hoodie for a bigger size?", KNOWLEDGE, (), WORDING["en"]) is None
+
+
+def test_the_pitch_says_stock_and_a_sold_out_product_gets_no_call_to_action() -> None:
+    engine = RetrievalEngine(PERSONA, KnowledgeIndex(KNOWLEDGE, backend="bm25"))
+    gloves = " ".join(s.spoken for s in engine.product_pitch(product("ski-gloves")))
+    assert gloves.endswith("The Touchscreen Ski Gloves are sold out right now.")
+    assert not any(cta in gloves for cta in PERSONA.phrases["call_to_action"])
+    hoodie = [s.spoken for s in engine.product_pitch(product("team-hoodie"))]
+    assert hoodie[2] == "The Glacier Blue Team Hoodie is in stock, with only a few left."
+    assert hoodie[3] in PERSONA.phrases["call_to_action"]
+    assert len(engine.product_pitch(product("snowflake-beanie"))) == 3  # in stock: nothing to add
+
+
+def test_comparison_by_short_names_and_the_difference_in_their_own_words() -> None:
+    reply = ask("What's the difference between the thermal bottle and the kids' bottle?")
+    assert ids(reply) == ["thermal-bottle", "kids-bottle"]
+    text = spoken(reply)
+    assert product("thermal-bottle").description in text and product("kids-bottle").description in text
+    assert "$22.50" in text and "$12" in text
+    assert ids(ask("gloves vs mittens")) == ["ski-gloves", "kids-mittens"]
+
+
+def test_in_red_lists_only_red_products() -> None:
+    reply = ask("Anything in red?")
+    assert set(ids(reply)) == {p.id for p in KNOWLEDGE.products if "red" in p.colors}
+    assert spoken(reply).startswith("In red:")
+    assert ids(ask("Do you have red ones?")) == ids(reply)
+
+
+def test_colours_and_sizes_of_a_product_from_its_fields() -> None:
+    assert spoken(ask("What colours does the beanie come in?")) == \
+        "The Snowflake Knit Beanie comes in white, navy and red."
+    assert spoken(ask("Does the beanie come in green?")) == \
+        "The Snowflake Knit Beanie comes in white, navy and red, not in green."
+    assert spoken(ask("What sizes does the hoodie come in?")) == \
+        "The Glacier Blue Team Hoodie comes in sizes XS, S, M, L, XL and XXL."
+    assert spoken(ask("Does the hoodie come in XL?")) == "Yes, the Glacier Blue Team Hoodie comes in XL."
+    assert ids(ask("Do you have anything in kids' sizes?")) == ["kids-mittens"]
+
+
+def test_a_colour_word_in_a_name_is_a_colour_only_where_asked() -> None:
+    # "blue" is in the Glacier Blue Team Hoodie's name: it names no product by itself.
+    assert spoken(ask("Is the plush available in blue?")) == "The Snowy Owl Mascot Plush comes in white, not in blue."
+    assert ids(ask("Anything in blue?")) == ["team-hoodie", "kids-bottle"]
+    assert spoken(ask("Does the hoodie come in blue?")) == "Yes, the Glacier Blue Team Hoodie comes in glacier blue."
+    assert spoken(ask("Do you have the glacier blue one in XL?")) == "Yes, the Glacier Blue Team Hoodie comes in XL."
+    assert spoken(ask("Do you have the beanie in XL?")) == "The Snowflake Knit Beanie comes in one size, not in XL."
+
+
+def test_a_colour_or_size_the_product_does_not_list_is_not_claimed() -> None:
+    # The pin set lists no colours: nothing to say from its fields (the engine's retrieval answers instead).
+    assert answer_catalogue("What colours does the pin set come in?", KNOWLEDGE, (), WORDING["en"]) is None
+
+
+@pytest.mark.parametrize(("text", "said"), [
+    ("Are the gloves sold out?", "The Touchscreen Ski Gloves are sold out right now."),
+    ("Can I buy the goggles right now?", "The Aurora Ski Goggles are up for pre-order."),
+    ("Can I pre-order the goggles?", "The Aurora Ski Goggles are up for pre-order."),
+    ("Is the hoodie in stock?", "The Glacier Blue Team Hoodie is in stock, with only a few left."),
+    ("Is the pin set available?", "The Collector Pin Set is in stock."),
+])
+def test_stock_as_the_store_reports_it(text: str, said: str) -> None:
+    reply = ask(text)
+    assert reply.intent == "availability" and spoken(reply) == said
+
+
+def test_unknown_stock_is_not_stated() -> None:
+    unknown = Product("scarf", "Team Scarf", 20.0, "USD", "A knitted scarf.", ("scarf",), "https://shop.example.com/s")
+    knowledge = type(KNOWLEDGE)(KNOWLEDGE.fun_facts, (*KNOWLEDGE.products, unknown), KNOWLEDGE.faqs)
+    reply = answer_catalogue("Is the scarf in stock?", knowledge, (), WORDING["en"])
+    assert reply is not None
+    assert spoken(reply) == "The store page shows whether the Team Scarf is in stock."
+    assert reply.sentences[0].sources == ()  # it states no fact of the product
+
+
+def test_stock_lists() -> None:
+    assert ids(ask("What's sold out?")) == ["ski-gloves"]
+    assert ids(ask("Can I pre-order anything?")) == ["ski-goggles"]
+
+
+def test_an_impossible_constraint_says_none_and_offers_the_closest() -> None:
+    reply = ask("Anything under $5?")
+    text = spoken(reply)
+    assert text == "I don't have anything under $5 right now. The closest is the Kids' Squeeze Bottle for $12."
+    assert ids(reply) == ["kids-bottle"]
+    over = ask("Do you have anything for kids over $100?")
+    assert spoken(over).startswith("I don't have anything over $100 for kids right now.")
+    assert ids(over) == ["mascot-plush"]  # the priciest kids' item, nearest below the range
+    assert spoken(ask("Do you sell goggles for kids?")) == "I don't have goggles for kids right now."
+    purple = ask("Anything in purple?")
+    assert spoken(purple) == "I don't have anything in purple right now." and purple.products == ()
+
+
+def test_cheaper_than_a_named_product() -> None:
+    reply = ask("Anything cheaper than the beanie?")
+    assert all(p.price < 24 for p in reply.products) and "snowflake-beanie" not in ids(reply)
+    assert spoken(reply).startswith("Cheaper than the Snowflake Knit Beanie:")
+
+
+def test_attribute_words_from_tags_and_descriptions() -> None:
+    warm = ask("Anything warm?")
+    assert set(ids(warm)) <= {p.id for p in KNOWLEDGE.products if "warm" in p.tags}
+    assert ids(ask("Do you have something warm for skiing?")) == ["ski-gloves"]
+    assert ids(ask("Do you have any merch under $30 with a snowflake on it?")) == ["kids-mittens", "snowflake-beanie"]
+
+
+def test_a_name_that_fits_two_products_answers_for_both() -> None:
+    reply = ask("Is the bottle in stock?")
+    assert ids(reply) == ["thermal-bottle", "kids-bottle"]
+
+
+def test_follow_ups_resolve_against_the_context() -> None:
+    assert spoken(ask("is it in stock?", ("kids-mittens",))) == "The Kids' Snowflake Mittens are in stock."
+    assert spoken(ask("does it come in red?", ("kids-mittens",))) == "Yes, the Kids' Snowflake Mittens come in red."
+    compared = ask("which of them is cheaper?", ("kids-mittens", "kids-bottle"))
+    assert compared.intent == "comparison"
+    assert spoken(compared).startswith("The Kids' Squeeze Bottle is the cheaper one, at $12.")
+    against = ask("is it cheaper than the beanie?", ("kids-mittens",))
+    assert ids(against) == ["kids-mittens", "snowflake-beanie"]
+
+
+def test_a_follow_up_with_no_history_is_left_to_the_engine() -> None:
+    assert answer_catalogue("is it in stock?", KNOWLEDGE, (), WORDING["en"]) is None
+
+
+def test_several_questions_in_one_message() -> None:
+    reply = ask("What's the cheapest thing? And is it in stock?")
+    assert spoken(reply) == ("The cheapest one is the Kids' Squeeze Bottle for $12. "
+                             "The Kids' Squeeze Bottle is in stock.")
+    # One question is not about the catalogue: the whole message goes to the engine's other answers.
+    assert answer_catalogue("What's the cheapest thing? Why are pucks frozen?", KNOWLEDGE, (), WORDING["en"]) is None
+
+
+def test_a_list_says_what_cannot_simply_be_bought_now() -> None:
+    reply = ask("Anything for skiing?")
+    assert spoken(reply).endswith("The Aurora Ski Goggles are up for pre-order. "
+                                  "The Touchscreen Ski Gloves are sold out right now.")
+    # Asked for exactly that, it is not said twice.
+    assert "sold out right now" not in spoken(ask("What's sold out?"))
+
+
+@pytest.mark.parametrize("text", [
+    # Only a superlative or a word a product also has: the rest of the question is about something else.
+    "What's the cheapest way to learn skiing?", "Any fun facts about the Winter Olympics?",
+    "What's the most expensive Olympic Games ever?", "Do you have a favourite sport?",
+    "How much is the beanie?", "What do you sell?", "Is the hoodie warm enough for skiing?",
+    "Can I return something within 30 days?", "Tell me a fun fact about curling", "How long does shipping take?",
+    "Hi Aurora! How are you today?",
+])
+def test_not_a_catalogue_question(text: str) -> None:
+    assert answer_catalogue(text, KNOWLEDGE, (), WORDING["en"]) is None
+
+
+def test_parse_reads_the_constraints() -> None:
+    q = parse_question("anything warm for kids under $20 in red?", KNOWLEDGE)
+    assert q.price is not None and q.price.below == 20 and q.price.above is None
+    assert q.audience == "kids" and q.colour == "red" and q.words == ("warm",) and q.listing
+
+
+def test_a_long_message_and_emoji_do_not_break_it() -> None:
+    text = "I love this show so much 😍 " * 15 + "anything for kids under 20 dollars?"
+    assert ids(ask(text[-490:])) == ["kids-bottle", "kids-mittens"]
+
+
+def test_the_engine_answers_catalogue_questions_before_looking_up() -> None:
+    engine = RetrievalEngine(PERSONA, KnowledgeIndex(KNOWLEDGE, backend="bm25"))
+    answer = engine.compose(ChatTurn("fan", "Hi Aurora! Do you have anything for kids under 20 dollars?"))
+    assert answer.intent == "catalogue_query"
+    assert answer.sources == ("kids-bottle", "kids-mittens")
+    assert "<wave>" in answer.text  # the greeting still opens the answer
+    # A plain price question is still the product pitch.
+    assert engine.compose(ChatTurn("fan", "How much is the beanie?")).intent == "product"
+
+
+def test_chinese_constraints() -> None:
+    wording, knowledge = WORDING["zh"], ZH.knowledge
+
+    def zh(text: str) -> CatalogueReply:
+        reply = answer_catalogue(text, knowledge, (), wording)
+        assert reply is not None, text
+        return reply
+
+    under = zh("一百元以下有什么？")
+    assert [p.price for p in under.products] == sorted(p.price for p in knowledge.products if p.price <= 100)[:3]
+    assert spoken(under).startswith("¥100以下的有")
+    none = zh("有没有适合小孩的，100元以下？")
+    assert spoken(none).startswith("现在没有¥100以下、适合小朋友的商品。")
+    assert [p.id for p in none.products] == ["owl-plush"]  # the closest: the kids' plush at ¥129
+    assert [p.id for p in zh("最便宜的是哪个？").products] == ["curling-keychain"]
+    compared = zh("帽子和手套哪个便宜？")
+    assert compared.intent == "comparison" and spoken(compared) == "雪花针织帽更便宜，只要¥89。 触屏滑雪手套是¥159。"
+    cheap = zh("有没有便宜点的？")
+    assert spoken(cheap).startswith("实惠的有冰壶钥匙扣（¥29.90）") and spoken(cheap).endswith("和另外四件。")
+    warm = zh("有什么保暖的？")
+    assert spoken(warm).startswith("保暖的有") and {p.id for p in warm.products} == {
+        p.id for p in knowledge.products if "保暖" in p.tags}
+    assert spoken(zh("50到150块之间有什么？")).startswith("¥50到¥150之间的有")
+    # The Chinese store lists no stock: she does not claim any.
+    assert spoken(zh("手套有货吗？")) == "触屏滑雪手套有没有货，商店页面上可以看到。"
+    # Nor colours: "any red ones?" cannot be answered "none".
+    assert answer_catalogue("有红色的吗？", knowledge, (), wording) is None
+
+
+@pytest.mark.parametrize("text", [
+    "anything under $" + "9" * 400 + "?", "anything over $0.000001?", "under $ between and 30 to over $$$ dollars?",
+    "🧤🧤 " * 100, "x" * 490, "Is it in stock? " * 20, "between 30 and 10 dollars?", "最便宜的" * 50,
+    "does the 帽子 come in 红色 and XL???", "$$$", "?", "vs vs vs or or and",
+])
+def test_odd_messages_never_crash_nor_state_an_unknown_price(text: str) -> None:
+    for wording, knowledge in ((WORDING["en"], KNOWLEDGE), (WORDING["zh"], ZH.knowledge)):
+        reply = answer_catalogue(text, knowledge, (), wording)
+        if reply is not None:
+            known = {p.price_text for p in knowledge.products}
+            said = {m for s in reply.sentences for m in _MONEY.findall(s.spoken) if m in known}
+            assert said <= {p.price_text for p in reply.products} | {
+                p.price_text for s in reply.sentences for p in knowledge.products if p.id in s.sources}
+
+
+def test_a_reversed_range_is_read_low_to_high() -> None:
+    assert spoken(ask("between 30 and 10 dollars?")).startswith("Between $10 and $30:")

@@ -1,0 +1,225 @@
+"""Fans' questions about the show (models/dialogue/show_talk.py): where the show stands (ShowRunner.snapshot), the
+answers from it alone, the engine's show intent, and what is not a show question."""
+
+from __future__ import annotations
+
+import pytest
+
+from models.dialogue.engine import ChatTurn, RetrievalEngine
+from models.dialogue.persona import load_default_persona, load_persona, sample_persona_path
+from models.dialogue.show import ShowRunner, ShowSnapshot, load_rundown, parse_rundown
+from models.dialogue.show_talk import answer_show, is_show_question
+from models.dialogue.spec import SpecError
+from tests.conftest import ROOT
+
+AURORA = load_default_persona()
+XIAOXUE = load_persona(sample_persona_path("zh"))
+SAMPLE = ROOT / "examples" / "shows" / "sample_show.yaml"
+
+
+def sample_at_curling() -> ShowRunner:
+    """The sample show started at 0 with its first four segments done: `curling-fact` is on at show time 200 s."""
+    runner = ShowRunner(load_rundown(SAMPLE))
+    runner.start(0.0)
+    for i, segment in enumerate(("opening", "first-fact", "beanie", "curling-intro")):
+        runner.segment_done(segment, 40.0 * (i + 1))
+    assert runner.rundown.segments[runner.current or 0].id == "curling-fact"
+    return runner
+
+
+def said(text: str, snapshot: ShowSnapshot | None, persona=AURORA) -> str:  # noqa: ANN001
+    sentences = answer_show(text, snapshot, persona)
+    assert sentences is not None, f"{text!r} was not taken as a show question"
+    return " ".join(s.spoken for s in sentences)
+
+
+def test_the_snapshot_splits_the_rundown_around_the_current_segment() -> None:
+    snapshot = sample_at_curling().snapshot(200.0)
+    assert (snapshot.title, snapshot.state, snapshot.show_time) == ("Winter Sports Live, episode 1", "running", 200.0)
+    assert snapshot.current is not None and snapshot.current.id == "curling-fact"
+    assert [s.id for s in snapshot.done] == ["opening", "first-fact", "beanie", "curling-intro"]
+    assert snapshot.next is not None and (snapshot.next.id, snapshot.next.trigger) == ("first-questions", "after")
+    assert [s.trigger for s in snapshot.to_come[1:3]] == ["cue", "after"]
+    assert snapshot.end == 600.0 and snapshot.time_left == 400.0
+    assert snapshot.first_to_come("dance").id == "dance-break" and snapshot.first_to_come("line").id == "goodbye"
+    # How the host names segments comes from the host's persona, fixed at load time.
+    assert snapshot.current.about == "curling" and snapshot.to_come[2].about == "Snowy Owl Mascot Plush"
+
+
+def test_the_planned_end_is_the_duration_else_the_last_timed_segment_capped() -> None:
+    capped = "title: t\nsegments:\n  - {id: a, type: line, text: Hi}\n  - {id: b, type: qa, questions: 1, at: 300, " \
+             "max_s: 60}\n"
+    assert parse_rundown(capped, persona=AURORA).planned_end() == 360.0
+    assert parse_rundown(capped.replace(", max_s: 60", ""), persona=AURORA).planned_end() is None
+    assert parse_rundown("duration: 900\n" + capped, persona=AURORA).planned_end() == 900.0
+
+
+@pytest.mark.parametrize(("head", "field", "message"), [
+    ("duration: 200\n", "duration", "planned to last 200 s, but the segment on line 5 starts at 300 s"),
+    ("duration: 0\n", "duration", "must be > 0.0 and <= 86400.0, got 0"),
+    ("duration: long\n", "duration", "number"),
+])
+def test_a_bad_duration_names_the_field(head: str, field: str, message: str) -> None:
+    text = head + "title: t\nsegments:\n  - {id: a, type: line, text: Hi}\n  - {id: b, type: qa, questions: 1, " \
+                  "at: 300}\n"
+    with pytest.raises(SpecError) as caught:
+        parse_rundown(text, "show.yaml", persona=AURORA)
+    assert caught.value.field == field and message in caught.value.message, caught.value
+
+
+@pytest.mark.parametrize(("question", "contains"), [
+    ("What's on now?", "Right now it's a fun fact about curling."),
+    ("what are we doing now?", "a fun fact about curling"),
+    ("What's next?", "Next up: your questions, right after this."),
+    ("what comes after this?", "your questions, right after this"),
+    ("When does the show end?", "The show ends in about 7 minutes."),
+    ("How long is the show?", "planned to run about 10 minutes"),
+    ("how much longer?", "in about 7 minutes"),
+    ("Is there a dance later?", "Yes, a dance break is still to come, later in the show."),
+    ("When can I ask questions?", "Questions are open right after this."),
+    ("Will you show the plush?", "Yes, the Snowy Owl Mascot Plush is still to come"),
+    ("will you show the beanie?", "I showed the Snowflake Knit Beanie earlier in the show."),
+    ("Will you show the hoodie?", "The Glacier Blue Team Hoodie isn't part of tonight's show."),
+    ("WHATS NEXT???", "Next up: your questions"),
+    ("wats next 😀", "Next up: your questions"),
+    ("wen does the show end", "The show ends in about 7 minutes."),
+    ("what's after this?", "Next up: your questions"),
+    ("are you going to dance?", "a dance break is still to come"),
+    ("any more products coming up?", "Still to come: the Snowy Owl Mascot Plush."),
+    ("What show is this?", "This is Winter Sports Live, episode 1."),
+    ("hey aurora!! Q&A soon?", "Questions are open right after this."),
+    ("Hi Aurora! will you show the PLUSH", "Yes, the Snowy Owl Mascot Plush is still to come"),
+])
+def test_show_questions_are_answered_from_the_snapshot(question: str, contains: str) -> None:
+    assert contains in said(question, sample_at_curling().snapshot(200.0))
+
+
+@pytest.mark.parametrize(("question", "answer"), [
+    ("What happens after the Q&A?", "After your questions comes a dance break."),
+    ("what comes after the dance?", "After a dance break comes the Snowy Owl Mascot Plush."),
+    ("what's next after the questions?", "After your questions comes a dance break."),
+    # Two Q&A windows to come: the words of the fan pick the one ("last-questions"), then the goodbye line.
+    ("what happens after the last questions?", "After your questions, I'll say a few words."),
+    ("what happens after the beanie?", "That part of the show is already over. Next up: your questions, right after "
+                                       "this."),
+])
+def test_what_follows_a_named_part_of_the_show(question: str, answer: str) -> None:
+    assert said(question, sample_at_curling().snapshot(200.0)) == answer
+
+
+def test_several_show_questions_in_one_message_are_each_answered() -> None:
+    answer = said("What's next? And when does it end?", sample_at_curling().snapshot(200.0))
+    assert "Next up: your questions" in answer and "in about 7 minutes" in answer
+
+
+def test_sources_name_the_product_and_fact_a_segment_states() -> None:
+    snapshot = sample_at_curling().snapshot(200.0)
+    now = answer_show("what's on now?", snapshot, AURORA)
+    plush = answer_show("will you show the plush?", snapshot, AURORA)
+    assert now is not None and now[0].sources == ("curling-granite",)
+    assert plush is not None and plush[0].sources == ("mascot-plush",) and plush[0].product is not None
+    assert now[0].text.startswith("[happy] <nod> ")
+
+
+def test_times_come_from_the_rundown_only() -> None:
+    """A segment on a cue, or after one of unknown length, gets no time; a timed one gets its own."""
+    runner = sample_at_curling()
+    runner.segment_done("curling-fact", 210.0)
+    runner.jump("plush", 230.0)  # next: the random fact, then the Q&A at 480 s
+    snapshot = runner.snapshot(240.0)
+    assert said("what's next?", snapshot) == "Next up: a fun fact about figure skating, right after this."
+    assert said("when can I ask questions?", snapshot) == "Questions are open in about 4 minutes."
+    assert said("is there a dance later?", snapshot) == "There's no more dancing in tonight's show."
+    runner.jump("first-questions", 250.0)
+    assert said("is there a dance later?", runner.snapshot(250.0)).endswith("as soon as we're ready.")
+
+
+def test_between_segments_paused_and_past_the_end() -> None:
+    runner = sample_at_curling()
+    runner.segment_done("curling-fact", 210.0)
+    runner.segment_done("first-questions", 300.0)  # the dance waits for its cue
+    assert said("what's on now?", runner.snapshot(301.0)) == \
+        "We're between segments right now. Next up: a dance break, as soon as we're ready."
+    runner.pause(302.0)
+    assert said("what's next?", runner.snapshot(900.0)).startswith("We're taking a short break in the show")
+    assert said("what's on now?", runner.snapshot(900.0)) == "We're taking a short break in the show right now."
+    runner.resume(903.0)
+    assert said("how much longer?", runner.snapshot(903.0 + 400.0)) == "We're right at the end of the show."
+
+
+def test_a_show_without_a_planned_end_says_so_and_counts_segments() -> None:
+    runner = ShowRunner(parse_rundown("title: t\nsegments:\n  - {id: a, type: line, text: Hi}\n"
+                                      "  - {id: b, type: line, text: Bye}\n  - {id: c, type: line, text: Bye}\n",
+                                      persona=AURORA))
+    runner.start(0.0)
+    assert said("when does the show end?", runner.snapshot(5.0)) == \
+        "There's no fixed end time: there are 2 more segments after this one."
+    assert said("what's on now?", runner.snapshot(5.0)) == "Right now I'm just chatting with you all."
+    runner.segment_done("a", 6.0)
+    runner.segment_done("b", 7.0)
+    assert said("how long is left?", runner.snapshot(8.0)) == "This is the last part of the show."
+
+
+def test_a_segment_title_is_how_the_host_names_it() -> None:
+    rundown = parse_rundown("title: t\nsegments:\n  - {id: a, type: line, text: Hi, title: our curling corner}\n"
+                            "  - {id: b, type: product, product: team-hoodie}\n", persona=AURORA)
+    runner = ShowRunner(rundown)
+    runner.start(0.0)
+    assert said("what's on now?", runner.snapshot(1.0)) == "Right now it's our curling corner."
+    assert said("what's next?", runner.snapshot(1.0)) == "Next up: the Glacier Blue Team Hoodie, right after this."
+
+
+def test_no_show_not_started_and_finished_are_said_plainly() -> None:
+    assert said("what's next?", None) == "No show is running right now, but I'm happy to chat!"
+    runner = ShowRunner(load_rundown(SAMPLE))
+    assert "hasn't started yet" in said("when does the show end?", runner.snapshot(0.0))
+    runner.start(0.0)
+    runner.stop(10.0)
+    assert said("what's next?", runner.snapshot(11.0)) == "Tonight's show is over. Thanks for watching!"
+
+
+@pytest.mark.parametrize("text", [
+    "What time is it in Tokyo?", "How long is a curling match?", "What's next for the Olympics?",
+    "How much is the hoodie?", "What's going on with you?", "Dance break, everyone!", "Can you show me the way?",
+    "The plush is coming up, yay", "I loved the dance break!", "I'll stay till the end of the show", "接下来是问答环节",
+    "Who won the most medals?", "我们输了，好难过", "What's on sale?", "how much longer does the sale run?",
+    "When does the sale end?", "when will my order arrive?", "how long is a hockey game?", "Can you dance?",
+    "show me the hoodie", "what are you doing later?", "will you dance with me?",
+    "What happens after the Olympics?", "how much is left of the beanie?",
+])
+def test_other_messages_are_not_show_questions(text: str) -> None:
+    assert not is_show_question(text, AURORA)
+    assert answer_show(text, sample_at_curling().snapshot(200.0), AURORA) is None
+
+
+@pytest.mark.parametrize(("question", "contains"), [
+    ("现在是什么环节？", "现在是关于"),
+    ("下一个是什么？", "接下来是问答环节"),
+    ("节目几点结束？", "节目大约7分钟后结束。"),
+    ("还有多久？", "大约7分钟"),
+    ("待会还有跳舞吗？", "有的！后面还有跳舞环节"),
+    ("什么时候可以提问？", "提问环节在后面，这个环节结束后就开始。"),
+])
+def test_chinese_show_questions(question: str, contains: str) -> None:
+    rundown = parse_rundown(SAMPLE.read_text().replace("fact: curling-granite", "fact: curling-stone-weight")
+                            .replace("mascot-plush", "owl-plush"),
+                            persona=XIAOXUE)
+    runner = ShowRunner(rundown)
+    runner.start(0.0)
+    for i, segment in enumerate(("opening", "first-fact", "beanie", "curling-intro")):
+        runner.segment_done(segment, 40.0 * (i + 1))
+    assert contains in said(question, runner.snapshot(200.0), XIAOXUE)
+    assert "没有节目在进行" in said(question, None, XIAOXUE)
+
+
+def test_the_engine_answers_show_questions_from_its_show_source() -> None:
+    engine = RetrievalEngine(AURORA)
+    no_show = engine.compose(ChatTurn("fan", "Hi Aurora! What's next?"))
+    assert no_show.intent == "show" and "No show is running right now" in no_show.text
+    assert "<wave>" in no_show.sentences[0].text  # the greeting first
+    runner = sample_at_curling()
+    engine.show_source = lambda: runner.snapshot(200.0)
+    answer = engine.compose(ChatTurn("fan", "when does the show end?"))
+    assert answer.intent == "show" and answer.text.endswith("The show ends in about 7 minutes.")
+    # Not a show question: the knowledge base answers as before.
+    assert engine.compose(ChatTurn("fan", "How heavy is a curling stone?")).intent == "fact"
