@@ -415,3 +415,40 @@ async def test_a_follow_up_is_searched_as_what_it_refers_to_and_the_prompt_says_
     assert all(isinstance(e, Sentence) for e in events) and "$65" in events[0].text
     # What the model told the fan is the fan's subject now.
     assert [p.id for p in retrieval.fans.subject("mika").products] == ["team-hoodie"]
+
+
+@pytest.mark.asyncio
+async def test_the_model_says_the_embedded_draft_and_the_fans_state_moves_once(llm_server) -> None:
+    # The embedded engine reads the message (here a catalogue constraint) and its answer is the model's draft;
+    # when the model fails, that draft is the answer: the fan's state is not moved a second time (a second
+    # "another fun fact" after a failure is still a new fact).
+    fake, url = llm_server
+    engine, source = make_engine(url, RetrievalEngine(PERSONA, KnowledgeIndex(PERSONA.knowledge, backend="bm25")))
+    fake.scripts.append(Script(tokens=["For kids under $20: the squeeze bottle at $12 and the mittens at $16!"]))
+    events = [e for _, e in await collect(engine, "Anything for kids under 20 dollars?")]
+    system = fake.requests[-1]["messages"][0]["content"]
+    assert "A RIGHT ANSWER" in system and "$12" in system and "$16" in system
+    assert "Kids' Squeeze Bottle" in system and "Kids' Snowflake Mittens" in system  # their facts, as KNOWLEDGE
+    assert not isinstance(events[0], Fallback), events[0]
+    assert " ".join(e.text for e in events) == "For kids under $20: the squeeze bottle at $12 and the mittens at $16!"
+    told = []
+    for _ in range(2):
+        fake.scripts.append(Script(status=503))
+        events = [e for _, e in await collect(engine, "Tell me a fun fact about curling")]
+        assert isinstance(events[0], Fallback)
+        told.append(" ".join(e.text for e in events[1:] if isinstance(e, Sentence)))
+    await source.aclose()
+    assert "curl" in told[0].lower() and "curl" in told[1].lower() and told[0] != told[1]
+
+
+@pytest.mark.asyncio
+async def test_a_question_back_never_reaches_the_model(llm_server, retrieval) -> None:
+    # A follow-up with nothing to refer to is answered with the persona's question back, as the embedded engine
+    # asks it: the model is not asked to guess what "it" is.
+    fake, url = llm_server
+    engine, source = make_engine(url, retrieval)
+    asked = len(fake.requests)
+    events = [e for _, e in await collect(engine, "How much is it?")]
+    await source.aclose()
+    assert len(fake.requests) == asked
+    assert [e.text for e in events] and all(isinstance(e, Sentence) for e in events) and "$" not in events[0].text

@@ -128,9 +128,11 @@ class Grounder:
         self.talk = _TALK | set(tokens(f"{phrases} {persona.name}"))
         self.persona_text = f"{persona.name} {persona.age or ''} {persona.bio}"
 
-    def support(self, spoken: str, hits: list[Hit], user: str = "", message: str = "") -> Support | None:
+    def support(self, spoken: str, hits: list[Hit], user: str = "", message: str = "",
+                draft: str = "") -> Support | None:
         """What supports `spoken` (tags stripped) among the persona and the `hits` retrieved for the fan's
-        `message` (`user` is the fan's name); None when nothing does. A source must also hold the sentence's
+        `message` (`user` is the fan's name) and the embedded engine's `draft` answer (composed from them, so it
+        says nothing they do not); None when nothing does. A source must also hold the sentence's
         numbers (or the fan said them): "The 1924 Summer Olympics were held in London," has most words of the
         1908 London fact, and 1924 from another retrieved fact."""
         claims = set(tokens(spoken)) - self.talk - set(tokens(user))
@@ -138,6 +140,8 @@ class Grounder:
         if not claims:
             return Support(())
         sources = [(h.document.id, item_text(h.document.item)) for h in hits] + [("", self.persona_text)]
+        if draft:
+            sources.append(("", draft))
         no = negated(spoken)
         shares = [0.0 if negates(claims, set(tokens(text))) or not numbers <= numbers_in(text)
                   or no and not negated(text)

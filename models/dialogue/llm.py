@@ -29,21 +29,20 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from models.dialogue.engine import (
+    Answer,
     ChatTurn,
     DialogueEngine,
     Fallback,
     ReplyEvent,
     RetrievalEngine,
     Sentence,
-    retrieval_query,
 )
 from models.dialogue.grounding import Grounder, numbers_in
 from models.dialogue.history import DialogueHistory
-from models.dialogue.moderation import check_chat_text, screen
+from models.dialogue.moderation import check_chat_text
 from models.dialogue.numerals import value_of
 from models.dialogue.persona import FAQ, Persona, Product
 from models.dialogue.retrieval import Hit
-from models.dialogue.show_talk import is_show_question
 from models.dialogue.tags import EMOTIONS, GESTURES, sanitize_tags, strip_tags
 from models.dialogue.words import content_words, joined
 from models.tts import MAX_PIECE_CHARS, cut_point, text_length
@@ -127,12 +126,15 @@ ANSWER_LANGUAGE = {
 }
 
 
-def system_prompt(persona: Persona, hits: list[Hit], subject: str | None = None) -> str:
+def system_prompt(persona: Persona, hits: list[Hit], subject: str | None = None, draft: str | None = None) -> str:
     """The persona, the rules and the retrieved knowledge for one answer, in the persona's language; `subject`:
-    what the fan was just talking about (RetrievalEngine.subject_text), so that "it" has a meaning."""
+    what the fan was just talking about (RetrievalEngine.subject_text), so that "it" has a meaning; `draft`: the
+    embedded engine's answer, right and grounded, for the model to say in its own words."""
     facts = "\n".join(_fact_line(h) for h in hits) or "- (nothing in the knowledge base matches this question)"
     if subject:
         facts += f"\n\nTHE FAN WAS JUST TALKING ABOUT (what \"it\" or \"that one\" means): {subject}"
+    if draft:
+        facts += f"\n\nA RIGHT ANSWER (say this in your own words; keep every name, number and price): {draft}"
     topics = ", ".join(t.name for t in persona.forbidden_topics) or "none"
     age = f", {persona.age} years old" if persona.age else ""
     return (
@@ -153,10 +155,10 @@ def system_prompt(persona: Persona, hits: list[Hit], subject: str | None = None)
     )
 
 
-def build_messages(persona: Persona, hits: list[Hit], turn: ChatTurn,
-                   history: DialogueHistory | None = None, subject: str | None = None) -> list[dict[str, str]]:
+def build_messages(persona: Persona, hits: list[Hit], turn: ChatTurn, history: DialogueHistory | None = None,
+                   subject: str | None = None, draft: str | None = None) -> list[dict[str, str]]:
     """The system prompt, this fan's earlier exchanges on the topics retrieved now, and the message."""
-    messages = [{"role": "system", "content": system_prompt(persona, hits, subject)}]
+    messages = [{"role": "system", "content": system_prompt(persona, hits, subject, draft)}]
     if history is not None:
         messages += history.messages(turn.user, [h.document.id for h in hits])
     messages.append({"role": "user", "content": f"{turn.user}: {turn.text}"})
@@ -260,6 +262,11 @@ def unknown_prices(text: str, persona: Persona) -> list[str]:
     return wrong
 
 
+#: Answers that are policy or state, not phrasing: said as the embedded engine composed them, the same words every
+#: time (refusals, injection deflections, where the show stands, a question back to the fan).
+POLICY_INTENTS = frozenset({"refusal", "injection", "show", "clarify"})
+
+
 class LLMEngine(DialogueEngine):
     """Answers with an LLM, grounded by retrieval, falling back to the retrieval engine within a budget."""
 
@@ -280,22 +287,22 @@ class LLMEngine(DialogueEngine):
     async def reply(self, turn: ChatTurn, history: DialogueHistory | None = None) -> AsyncIterator[ReplyEvent]:
         text = check_chat_text(turn.text)
         start = time.monotonic()
-        if screen(text, self.persona).kind != "ok" or is_show_question(text, self.persona):
-            # Refusals and injection deflections are policy, not generation: the same words every time. Where the
-            # show stands is the show runner's to say (the model does not know the rundown): the same answer too.
-            async for event in self.fallback.reply(turn, history):
-                yield event
+        subject = self.fallback.subject_text(turn.user)  # what the fan was talking about before this message
+        # The embedded engine reads the message first (follow-ups resolved against the fan's state, catalogue
+        # constraints, the show, small talk): its answer is the draft the model says in its own words, and the
+        # answer itself when the model fails. Composing it moves the fan's state once, as the embedded engine does.
+        draft = await asyncio.to_thread(self.fallback.compose, turn)
+        if draft.intent in POLICY_INTENTS:
+            for line in draft.sentences:
+                yield line
             return
-        # A follow-up ("how much is it?") is searched as what it refers to, and the prompt says the fan's subject.
-        query = self.fallback.resolved(turn.user, text)
-        subject = self.fallback.subject_text(turn.user)
-        hits = await asyncio.to_thread(self.fallback.index.search, retrieval_query(query), self.config.facts)
-        related = [h for h in hits if h.related]
-        messages = build_messages(self.persona, related, ChatTurn(turn.user, text), history, subject)
+        related = self._draft_hits(draft)
+        messages = build_messages(self.persona, related, ChatTurn(turn.user, text), history, subject,
+                                  strip_tags(draft.text))
         # Numbers are where a model's inventions hurt most (dates, weights, prices): a sentence may only state
-        # numbers that the retrieved knowledge, the fan's subject, the persona or the fan's own message contains.
-        allowed = numbers_in(" ".join(_fact_line(h) for h in related) + f" {subject or ''} {text} "
-                             f"{self.persona.age or ''}")
+        # numbers that the draft's knowledge, the fan's subject, the persona or the fan's own message contains.
+        allowed = numbers_in(" ".join(_fact_line(h) for h in related) + f" {strip_tags(draft.text)} "
+                             f"{subject or ''} {text} {self.persona.age or ''}")
         said: list[Sentence] = []
         failure: LLMError | None = None
         stream = self.source.stream(messages, self.config)
@@ -322,7 +329,8 @@ class LLMEngine(DialogueEngine):
                     pieces = splitter.feed(_MARKDOWN.sub("", delta))
                     done = False
                 for piece in pieces:
-                    sentence = await asyncio.to_thread(self._sentence, piece, allowed, turn.user, text, related)
+                    sentence = await asyncio.to_thread(self._sentence, piece, allowed, turn.user, text, related,
+                                                        strip_tags(draft.text))
                     if sentence is not None:
                         said.append(sentence)
                         yield sentence
@@ -335,32 +343,40 @@ class LLMEngine(DialogueEngine):
         finally:
             await stream.aclose()
         if failure is None:
-            self.fallback.remember(turn.user, query, said)
             return
-        # Before any sentence the retrieval engine answers; after some, it repairs: its answer follows what was
-        # said (less what repeats it), so a fan never hears only "Great question!" and then silence.
+        # Before any sentence the draft is the answer; after some, it repairs: the draft follows what was said
+        # (less what repeats it), so a fan never hears only "Great question!" and then silence.
         yield Fallback(failure.reason, failure.detail, self.fallback.name, time.monotonic() - start,
                        partial=bool(said))
-        async for event in self.fallback.reply(turn, history):
-            if not (isinstance(event, Sentence) and repeats(event, said, self.grounder.talk)):
-                yield event
+        for line in draft.sentences:
+            if not repeats(line, said, self.grounder.talk):
+                yield line
+
+    def _draft_hits(self, draft: Answer) -> list[Hit]:
+        """The knowledge the draft states, as the prompt's facts and the grounding's sources (its search hits
+        after, for a draft that hedges or states nothing)."""
+        documents = {d.id: d for d in self.fallback.index.documents}
+        stated = [Hit(documents[i], 1.0, 1.0, True, True) for i in draft.sources if i in documents]
+        seen = {h.document.id for h in stated}
+        return stated + [h for h in draft.hits if h.related and h.document.id not in seen][:self.config.facts]
 
     def _sentence(self, piece: str, allowed_numbers: set[float], user: str, message: str,
-                  related: list[Hit]) -> Sentence | None:
+                  related: list[Hit], draft: str = "") -> Sentence | None:
         """A piece of the model's answer, checked before it is spoken: its prices, numbers and words must be
         grounded (raises LLMError), its tags cleaned."""
         cleaned = clean_piece(piece, self.persona)
         spoken = strip_tags(cleaned)
         if not spoken:
             return None
-        wrong = unknown_prices(spoken, self.persona)
+        # A price the fan named ("anything under $20?") may be said back.
+        wrong = [p for p in unknown_prices(spoken, self.persona) if not numbers_in(p) <= numbers_in(message)]
         if wrong:
             raise LLMError("ungrounded_price", f"the model stated {', '.join(wrong)}, which is no catalogue price")
         invented = sorted(numbers_in(spoken) - allowed_numbers)
         if invented:
             raise LLMError("ungrounded_number", f"the model stated {', '.join(f'{n:g}' for n in invented)}, "
                                                 "which no retrieved fact contains")
-        support = self.grounder.support(spoken, related, user, message)
+        support = self.grounder.support(spoken, related, user, message, draft)
         if support is None:
             raise LLMError("unsupported_claim", f"no retrieved fact supports {spoken[:120]!r}")
         products = [p for p in (self.persona.knowledge.product(i) for i in support.sources) if p is not None]
