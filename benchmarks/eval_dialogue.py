@@ -388,9 +388,10 @@ class Judge:
         """Ids of knowledge items that support a sentence: its content words (beyond the question's and the
         engine's own wording) lie within one item's words (or, for a sentence about two or three things, within
         theirs together), and its numbers within theirs."""
-        # Numbers are judged as numbers (below), not as words.
+        # Numbers are judged as numbers (below), not as words; the fan's own numbers said back ("Under $25: ...")
+        # are no fact, like the fan's own words.
         words = {w for w in tokens(sentence) if not w.replace(".", "").isdigit()} - set(tokens(question)) - self.filler
-        numbers = numbers_in(sentence)
+        numbers = numbers_in(sentence) - numbers_in(question)
         if not words and not numbers:
             return []
         for entry in self.entries:

@@ -188,6 +188,13 @@ def test_the_judge_allows_derived_numbers_the_catalogue_and_the_show(judge: Judg
     assert catalogue.unsupported == () and catalogue.invented_numbers == ()
     show = judge.read("The show ends in about 7 minutes.", "when does it end?")
     assert show.unsupported == () and show.invented_numbers == () and "show" in show.stated
+    # A limit the fan named, said back before a list of products within it, is no invented fact.
+    within = judge.read("Below $25: the Collector Pin Set for $18 and the Thermal Bottle for $22.50.",
+                        "got something below 25 dollars?")
+    assert within.unsupported == () and within.invented_numbers == ()
+    assert {"pin-set", "thermal-bottle"} <= set(within.stated)
+    # A limit nobody named is still judged: no product list makes "$25" a fact.
+    assert judge.read("Below $25: the Collector Pin Set for $18.", "what's cheap?").unsupported != ()
 
 
 def test_persona_phrases_count_as_phrases_with_their_placeholders_filled_right(judge: Judge) -> None:
