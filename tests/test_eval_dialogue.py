@@ -18,6 +18,7 @@ from benchmarks.eval_dialogue import (
     Judge,
     Reading,
     Turn,
+    argument_parser,
     failed_checks,
     legacy_items,
     load_set,
@@ -49,13 +50,31 @@ def _reading(stated: tuple[str, ...] = (), hedged: bool = False, invented: tuple
 # -- the question files -------------------------------------------------------------------------------------------
 
 def test_the_sets_load_with_unique_ids_and_enough_items_per_category() -> None:
-    dev, heldout = load_set("dev"), load_set("heldout")
-    everything = load_set("all")  # raises on an id used twice across both files
-    assert len(everything) == len(dev) + len(heldout) >= 190
+    dev, heldout, blind = load_set("dev"), load_set("heldout"), load_set("heldout2")
+    everything = load_set("all")  # raises on an id used twice across the three files
+    assert len(everything) == len(dev) + len(heldout) + len(blind) >= 190 + 130
     assert len({item.id for item in everything}) == len(everything)
     held = Counter(item.category for item in heldout)
     assert {c: held[c] for c in CATEGORIES if held[c] < 8} == {}
     assert set(Counter(item.category for item in dev)) == set(CATEGORIES)
+
+
+def _asked(items: list[Item]) -> set[str]:
+    return {turn.q.casefold().strip() for item in items for turn in item.turns if turn.scored}
+
+
+def test_the_blind_held_out_set_is_the_default_with_ten_items_per_category_and_multi_turn_dialogues() -> None:
+    blind = load_set("heldout2")
+    per_category = Counter(item.category for item in blind)
+    assert {c: per_category[c] for c in CATEGORIES if per_category[c] < 10} == {}
+    assert set(per_category) == set(CATEGORIES)
+    assert all(item.id.startswith("h2-") for item in blind)
+    dialogues = Counter(item.category for item in blind if len(item.turns) >= 2)
+    assert dialogues["follow_ups"] == per_category["follow_ups"] and dialogues["bad_input"] >= 2
+    assert any(len(item.turns) == 3 for item in blind if item.category == "follow_ups")
+    # New wordings: no scored question of the blind set is asked word for word in the dev or first held-out set.
+    assert _asked(blind) & (_asked(load_set("dev")) | _asked(load_set("heldout"))) == set()
+    assert argument_parser().parse_args([]).part == "heldout2"
 
 
 def test_every_source_names_a_knowledge_item(aurora: Persona) -> None:
@@ -169,6 +188,13 @@ def test_the_judge_allows_derived_numbers_the_catalogue_and_the_show(judge: Judg
     assert catalogue.unsupported == () and catalogue.invented_numbers == ()
     show = judge.read("The show ends in about 7 minutes.", "when does it end?")
     assert show.unsupported == () and show.invented_numbers == () and "show" in show.stated
+    # A limit the fan named, said back before a list of products within it, is no invented fact.
+    within = judge.read("Below $25: the Collector Pin Set for $18 and the Thermal Bottle for $22.50.",
+                        "got something below 25 dollars?")
+    assert within.unsupported == () and within.invented_numbers == ()
+    assert {"pin-set", "thermal-bottle"} <= set(within.stated)
+    # A limit nobody named is still judged: no product list makes "$25" a fact.
+    assert judge.read("Below $25: the Collector Pin Set for $18.", "what's cheap?").unsupported != ()
 
 
 def test_persona_phrases_count_as_phrases_with_their_placeholders_filled_right(judge: Judge) -> None:
