@@ -337,3 +337,105 @@ def test_odd_messages_never_crash_nor_state_an_unknown_price(text: str) -> None:
 
 def test_a_reversed_range_is_read_low_to_high() -> None:
     assert spoken(ask("between 30 and 10 dollars?")).startswith("Between $10 and $30:")
+
+
+# -- round two: colours only in product questions, low stock, dimensions, features ----------------------------------
+
+@pytest.mark.parametrize("text", [
+    "Which country took the most silver in Beijing?",
+    "Did anyone from Norway wear red at the opening ceremony?",
+    "How many golds has Canada won in curling?",
+])
+def test_a_colour_in_a_question_about_the_facts_is_no_catalogue_constraint(text: str) -> None:
+    assert answer_catalogue(text, KNOWLEDGE, (), WORDING["en"]) is None
+    # Nor is it asked of the product just discussed.
+    assert answer_catalogue(text, KNOWLEDGE, (product("snowflake-beanie"),), WORDING["en"]) is None
+
+
+@pytest.mark.parametrize("text", ["Got anything in silver?", "Which things do you sell in silver?"])
+def test_a_colour_in_a_question_about_products_still_picks_them(text: str) -> None:
+    reply = ask(text)
+    assert "thermal-bottle" in ids(reply)
+    assert all(any("silver" in c.lower() for c in p.colors) for p in reply.products)
+
+
+@pytest.mark.parametrize("text", ["What's running low in the shop?", "Which items are nearly gone?",
+                                  "What is selling fast at the moment?"])
+def test_almost_sold_out_asks_for_the_low_stock_products(text: str) -> None:
+    reply = ask(text)
+    assert reply.intent == "availability"
+    assert ids(reply) == [p.id for p in KNOWLEDGE.products if p.stock == "low_stock"] == ["team-hoodie"]
+    assert "Touchscreen" not in spoken(reply)  # sold out is not "almost"
+
+
+def test_almost_sold_out_of_a_named_product_says_its_stock() -> None:
+    assert "only a few left" in spoken(ask("Is the team hoodie nearly sold out?"))
+    assert "is in stock." in spoken(ask("Is the owl plush running low?"))
+
+
+@pytest.mark.parametrize(("text", "first"), [
+    ("Does the kids' squeeze bottle hold more than the thermal bottle?", "thermal-bottle"),
+    ("thermal bottle vs kids bottle, which one is larger?", "thermal-bottle"),
+    ("Which is smaller: the insulated thermal bottle or the squeeze bottle?", "kids-bottle"),
+])
+def test_a_size_comparison_is_answered_from_the_measures_in_the_descriptions(text: str, first: str) -> None:
+    reply = ask(text)
+    assert reply.intent == "comparison"
+    assert set(ids(reply)) == {"thermal-bottle", "kids-bottle"}
+    said = spoken(reply)
+    assert said.startswith(f"The {product(first).name} is the")
+    assert "500-millilitre" in said and "350-millilitre" in said
+    assert "cheaper" not in said and "$" not in said  # the price is no answer to "which is bigger"
+
+
+def test_a_dimension_no_description_states_is_said_unknown_with_the_prices() -> None:
+    reply = ask("Which is lighter, the goggles or the pin set?")
+    said = spoken(reply)
+    assert "don't say which one is lighter" in said
+    assert "$48" in said and "$18" in said
+    assert "cheaper" not in said and "is the lighter one" not in said
+
+
+def test_a_dimension_one_description_speaks_of_gets_the_descriptions_and_no_verdict() -> None:
+    said = spoken(ask("Which keeps you warmer, the beanie or the ski goggles?"))
+    assert "A warm knit beanie" in said and "warmer one" not in said and "cheaper" not in said
+
+
+@pytest.mark.parametrize("text", ["Is the cheaper one packed in a gift box?",
+                                  "does the less expensive one come with a gift box"])
+def test_a_feature_of_the_cheaper_one_is_answered_from_its_description(text: str) -> None:
+    reply = ask(text, ("snowflake-beanie", "pin-set"))
+    assert ids(reply) == ["pin-set"]
+    assert spoken(reply).startswith("Yes: ") and "gift box" in spoken(reply)
+    assert reply.sentences[0].sources == ("pin-set",)
+
+
+def test_a_feature_no_field_states_is_not_guessed() -> None:
+    for text, context in (("does the pricier one come with a gift box?", ("snowflake-beanie", "pin-set")),
+                          ("Does the owl plush come with a name tag?", ())):
+        reply = ask(text, context)
+        said = spoken(reply)
+        assert "store page has the details" in said
+        assert not said.startswith(("Yes", "No")) and reply.sentences[0].sources == ()
+    assert ids(ask("does the pricier one come with a gift box?", ("snowflake-beanie", "pin-set"))) == [
+        "snowflake-beanie"]
+
+
+def test_which_of_your_products_is_no_back_reference() -> None:
+    reply = ask("Which of your products come in an XL?")
+    assert set(ids(reply)) == {"team-hoodie", "ski-gloves"}
+
+
+@pytest.mark.parametrize(("text", "kind"), [("Does the shop carry snow chains?", "snow chains"),
+                                            ("do you also sell sleds", "sleds")])
+def test_a_kind_the_store_does_not_sell_is_said_honestly(text: str, kind: str) -> None:
+    reply = ask(text)
+    assert spoken(reply) == f"I don't have {kind} right now."
+    assert reply.products == () and reply.sentences[0].sources == ()
+
+
+@pytest.mark.parametrize("text", ["Do you sell owl plushies?", "does the store carry beanys", "Do you sell mitens?",
+                                  "Do you have anything about curling?", "Do you have any pets?"])
+def test_a_kind_near_a_product_or_no_sale_question_is_not_denied(text: str) -> None:
+    reply = answer_catalogue(text, KNOWLEDGE, (), WORDING["en"])
+    assert reply is None or "don't have" not in spoken(reply)

@@ -14,6 +14,7 @@ form (`words.folded`: lowercase, full-width as ASCII, simplified characters) wit
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -33,7 +34,8 @@ if TYPE_CHECKING:
 
 CatalogueIntent = Literal["catalogue_query", "comparison", "availability"]
 Audience = Literal["kids", "gift"]
-StockAsk = Literal["in_stock", "sold_out", "preorder", "any"]
+StockAsk = Literal["in_stock", "low_stock", "sold_out", "preorder", "any"]
+Dimension = Literal["size", "weight", "warmth"]
 
 #: A list names at most this many products, then says how many more fit.
 LISTED = 3
@@ -85,6 +87,10 @@ class CatalogueQuestion:
     listing: bool = False  # "anything", "do you have", "recommend": a request for products that fit
     off_catalogue: tuple[str, ...] = ()  # content words no product has ("way", "learn", "olympic")
     elsewhere: bool = False  # some of them are the other knowledge's words (facts, FAQs, the host herself)
+    about_products: bool = False  # worded as a question about products (buying, having, price, "anything")
+    dimension: tuple[Dimension, str, bool] | None = None  # "which is bigger": (dimension, the fan's word, larger?)
+    feature: tuple[str, ...] = ()  # "does it come in a gift box?": the feature's words ("gift", "box")
+    missing: str | None = None  # "do you sell ski boots?": the kind asked for, when no product is of it
 
     @property
     def filtered(self) -> bool:
@@ -95,7 +101,8 @@ class CatalogueQuestion:
     def weak(self) -> bool:
         """Only a superlative or attribute words say it is about the store ("the cheapest way to learn skiing",
         "anything about the Winter Olympics?"): it is a catalogue question only if its other words are too."""
-        strong = self.price or self.audience or self.colour or self.size or self.stock not in (None, "any")
+        strong = self.price or self.audience or self.stock not in (None, "any") or (
+            (self.colour or self.size) and self.about_products)
         return not strong and not self.named and (self.elsewhere or len(self.off_catalogue) > 1)
 
 
@@ -144,6 +151,11 @@ _SIZE = re.compile(
     r"(?:[sml]\b|small\b|medium\b|large\b|extra small\b|extra large\b))|均码")
 _SIZE_WORDS = {"small": "s", "medium": "m", "large": "l", "extra small": "xs", "extra large": "xl", "均码": "one size"}
 _STOCK: tuple[tuple[StockAsk, re.Pattern[str]], ...] = (
+    # Before "sold out": "almost sold out" asks for what is running low, not what is gone.
+    ("low_stock", re.compile(r"\b(?:(?:almost|nearly|about to be|close to being) (?:sold out|gone|out of stock)|"
+                             r"running (?:low|out)|selling (?:fast|quickly)|going fast|last (?:few|ones?)|"
+                             r"(?:only )?a few left|few left|low (?:on )?stock|limited stock|almost gone|"
+                             r"nearly gone)\b|快卖完|快售罄|快没了|库存不多|只剩几")),
     ("sold_out", re.compile(r"\b(?:sold out|out of stock|sell(?:ing)? out|none left)\b|卖完|售罄|卖光|断货|缺货|没货")),
     ("preorder", re.compile(r"\bpre-?order(?:s|ed|ing)?\b|预售|预订|预定")),
     ("in_stock", re.compile(r"\b(?:in stock|back in stock|restock(?:ed)?|any left|still have|left in stock)\b|"
@@ -169,9 +181,67 @@ _SEPARATOR = re.compile(r",|/|\bvs\.?|\bversus\b|\band\b|\bor\b|\bthan\b|\bwith\
 #: A sentence that asks something (a message's questions are answered one by one).
 _ASKED = re.compile(r"[?？]|[吗呢]\W*$")
 #: The fan points back at what was discussed ("is it in stock?", "which of them is cheaper?").
-_BACK_REFERENCE = re.compile(r"\b(?:it|its|it's|they|them|those|these|that one|this one|which one|which of|both|"
+_BACK_REFERENCE = re.compile(r"\b(?:it|its|it's|they|them|those|these|that one|this one|which one|"
+                             r"which of (?:them|those|these|the two|the three|both)|both|"
                              r"either)\b|"
                              r"它|这个|那个|这款|那款|这两|它们")
+
+
+#: A question about products (buying, having, selling, their price, "anything", "which of your ..."): only in one
+#: is a colour, size or attribute word a catalogue constraint ("In gold?" of the store, not of Norway's medals).
+_PRODUCT_ASK = re.compile(
+    r"\b(?:buy|buying|bought|purchase|order|ordering|sell|sells|selling|sold|price[ds]?|pricing|costs?|how much|"
+    r"come in|comes in|available|products?|items?|merch|merchandise|store|shop|anything|something|any|"
+    r"got any|have any|(?:you|u|ya|they|we) (?:have|has|got|sell|carry|stock|make|offer)|which of (?:your|the)|"
+    r"what (?:do|can) (?:you|i)|recommend|suggest|show me)\b|[$€£¥]|有没有|有什么|有哪些|卖|买|多少钱|款|商品|东西|"
+    r"有.{0,6}吗")
+#: What a comparison may ask besides price, and whether the one asked for has more of it: "which is bigger?"
+_DIMENSIONS: tuple[tuple[Dimension, re.Pattern[str], re.Pattern[str]], ...] = (
+    ("size", re.compile(r"\b(?:bigger|larger|taller|longer|holds? more|more capacity|more room|more volume)\b|"
+                        r"更大|大一点|哪个大|容量大|更高|装得多"),
+     re.compile(r"\b(?:smaller|shorter|holds? less|less capacity)\b|更小|小一点|哪个小")),
+    ("weight", re.compile(r"\b(?:heavier|weighs? more)\b|更重|哪个重"),
+     re.compile(r"\b(?:lighter|weighs? less|more lightweight)\b|更轻|哪个轻")),
+    ("warmth", re.compile(r"\b(?:warmer|keeps? (?:you )?warmer|more insulated|cosier|cozier)\b|更暖|更保暖"),
+     re.compile(r"\b(?:cooler|less warm)\b")),
+)
+#: A measure a description states ("a 500-millilitre bottle", "30 cm"): the number, in the unit's base.
+_MEASURE = re.compile(r"(\d+(?:\.\d+)?)\s*-?\s*(millilit(?:re|er)s?|ml|lit(?:re|er)s?|centimet(?:re|er)s?|cm|"
+                      r"met(?:re|er)s?|grams?|g|kilograms?|kg|毫升|升|厘米|米|克|公斤)\b|"
+                      r"(\d+(?:\.\d+)?)\s*(毫升|升|厘米|米|克|公斤)")
+_UNITS: dict[str, tuple[Dimension, float]] = {
+    "ml": ("size", 1.0), "毫升": ("size", 1.0), "l": ("size", 1000.0), "升": ("size", 1000.0),
+    "cm": ("size", 1.0), "厘米": ("size", 1.0), "m": ("size", 100.0), "米": ("size", 100.0),
+    "g": ("weight", 1.0), "克": ("weight", 1.0), "kg": ("weight", 1000.0), "公斤": ("weight", 1000.0),
+}
+_UNIT_NAMES = (("millilit", "ml"), ("kilogram", "kg"), ("centimet", "cm"), ("lit", "l"), ("met", "m"), ("gram", "g"))
+#: Description words that speak of a dimension without a measure ("a warm knit beanie", "a light bottle").
+_DIMENSION_WORDS: dict[Dimension, frozenset[str]] = {
+    "size": frozenset({"big", "large", "small", "mini", "迷你"}),
+    "weight": frozenset({"light", "lightweight", "heavy", "轻"}),
+    "warmth": frozenset({"warm", "fleece", "insulated", "thermal", "lined", "保暖", "加绒"}),
+}
+#: "Does it come in a gift box?", "does the plush have a tag?", "is the bottle dishwasher safe?": a yes/no question
+#: about a product's feature (its words follow the verb).
+_FEATURE = re.compile(r"\b(?:comes?|came) with\b|\b(?:packed|packaged|wrapped|boxed) (?:in|with)\b|"
+                      r"\b(?:comes?|came) in (?:an? |its own )|\binclude[sd]?\b|\bmade (?:of|from|out of)\b|"
+                      r"\b(?:does|do|will) (?:it|they|the .{1,40}?) (?:have|has)\b|"
+                      r"\bis (?:it|the .{1,40}?) (?=\w+[- ](?:safe|proof|washable|friendly)\b)|"
+                      r"装在|带.{0,4}吗|是.{0,6}做的")
+#: "Do you sell ski boots?": asks whether the store has a kind of product (what follows is the kind).
+_SELLS = re.compile(r"\b(?:do|does) (?:you|u|ya|they|y'all|the (?:store|shop))(?: guys| all)? (?:also |even )?"
+                    r"(?:sell|carry|stock|offer)\b|\bcan i (?:buy|get|order) (?:any )?")
+#: Words of the kind asked for that say no kind ("any", "some", "official").
+_KIND_FILLER = frozenset("any some the a an of your in on at for please official".split())
+
+
+#: "The cheaper one", "the more expensive one": one of the products just compared.
+_WHICH_ONE = re.compile(r"\bthe (?:(cheaper|cheapest|less expensive)|(more expensive|pricier|priciest|dearer)) "
+                        r"(?:one|of the two|of them)\b|(便宜的那个|便宜那个|便宜的)|(贵的那个|贵那个|贵的)")
+#: Words of a feature question that are not the feature ("does the cheaper one come in a ...").
+_FEATURE_FILLER = frozenset("""come comes came with include includes included made from out does do will have has
+packed packaged wrapped boxed one two cheaper cheapest less more expensive pricier priciest dearer it they them
+is are also too really""".split())
 
 
 @dataclass(frozen=True)
@@ -299,13 +369,60 @@ def parse_question(text: str, knowledge: Knowledge) -> CatalogueQuestion:
                if (t := tokens(w)) and t[0] not in _FILLER and t[0] not in _COLOURS and not t[0].isdigit()]
     surface = [w for w, token in content if any(token in _words(p).every for p in products)]
     off_catalogue = tuple(dict.fromkeys(token for w, token in content if w not in surface))
+    dimension: tuple[Dimension, str, bool] | None = None
+    for kind, more, less in _DIMENSIONS:
+        if m := more.search(text) or less.search(text):
+            dimension = (kind, m.group(0), bool(more.search(text)))
+            break
     return CatalogueQuestion(
         named=named, words=tuple(dict.fromkeys(surface)), price=price, order=order, audience=audience,
         colour=colour, size=size, asks_colours=bool(_COLOUR_ASK.search(text)),
         asks_sizes=bool(_SIZE_ASK.search(text)), stock=_stock_ask(text),
         compare=bool(_COMPARE.search(text) or direction), direction=direction,
         difference=bool(_DIFFERENCE.search(text)) and direction is None, listing=bool(_LISTING.search(text)),
-        off_catalogue=off_catalogue, elsewhere=bool(set(off_catalogue) & _other_words(knowledge)))
+        off_catalogue=off_catalogue, elsewhere=bool(set(off_catalogue) & _other_words(knowledge)),
+        about_products=bool(_PRODUCT_ASK.search(text)), dimension=dimension,
+        feature=_feature(text, products) if size is None and colour is None else (),
+        missing=_missing(rest, products) if not (price or audience or size or colour) else None)
+
+
+def _missing(text: str, products: Sequence[Product]) -> str | None:
+    """The kind of product a "do you sell X?" asks for (the fan's words) when one of its words is no product's,
+    not even nearly ("boots" of "ski boots"; "plushies" is near "plush"). Only "sell", "carry", "stock", "offer"
+    and "can I buy" ask it: "do you have anything about curling?" may ask for a fact."""
+    m = _SELLS.search(text)
+    if not m:
+        return None
+    phrase = re.split(r"[?？!.,;]", text[m.end():])[0].strip()
+    written = [w for w in re.findall(r"[a-z][a-z'-]*", phrase) if w not in _KIND_FILLER]
+    known = {w for p in products for w in _words(p).every} | _COLOURS
+    unknown = [t for w in written for t in tokens(w)
+               if t not in known and t not in _FILLER and not any(_near(t, k) for k in known)]
+    if not unknown:
+        return None
+    return " ".join(written) or None
+
+
+def _near(word: str, known: str) -> bool:
+    """A plural, a stem or a typo of a catalogue word ("plushies" of "plush", "beanys" of "beanie")."""
+    if len(word) < 4 or len(known) < 4:
+        return False
+    # Near enough is safe: a kind taken for a product's is answered by the engine as usual, never "we don't".
+    return word.startswith(known) or (abs(len(word) - len(known)) <= 2 and (
+        word[:4] == known[:4] or difflib.SequenceMatcher(None, word, known).ratio() >= 0.7))
+
+
+def _feature(text: str, products: Sequence[Product]) -> tuple[str, ...]:
+    """The words of a feature a yes/no question asks of a product ("gift", "box" of "does it come in a gift
+    box?"): the content words after the verb that are no product's name, no comparison and no filler."""
+    m = _FEATURE.search(text)
+    if not m:
+        return ()
+    names = {w for p in products for w in _words(p).name}
+    after = text[m.end():] if m.group(0).strip() else text
+    words = tokens(after) if not CJK.search(after) else tokens(after)
+    return tuple(dict.fromkeys(w for w in words if w not in names and w not in _FILLER
+                               and w not in _FEATURE_FILLER and not w.isdigit()))
 
 
 @lru_cache(maxsize=8)
@@ -348,23 +465,44 @@ def _answer(text: str, knowledge: Knowledge, context: Sequence[Product], wording
         return None
     q = parse_question(text, knowledge)
     back_reference = bool(_BACK_REFERENCE.search(folded(text)))
+    which_one = _WHICH_ONE.search(folded(text))
+    if which_one and not q.named and len(context) >= 2:
+        # "the cheaper one" of the products just compared: that one is the subject.
+        cheaper = bool(which_one.group(1) or which_one.group(3))
+        context = ((min if cheaper else max)(context, key=lambda p: p.price),)
+        back_reference = True
     if back_reference and not q.named and not context:
         return None  # "is it in stock?" from a fan with nothing discussed: the engine asks which one
-    subject = q.named or (tuple(context) if back_reference or not q.words else ())
+    # A question with the facts' words and no product named or pointed at ("how many gold medals did Norway
+    # win?") is not about the products just discussed.
+    discussed = tuple(context) if back_reference or not (q.words or q.elsewhere) else ()
+    subject = q.named or discussed
+    if q.feature and subject and q.stock is None and not (q.asks_colours or q.asks_sizes):
+        return _feature_reply(subject[:AMBIGUOUS], q.feature, wording)
     superlative = q.order in ("cheapest", "priciest") and not (q.price or q.audience or q.words)
     asks_attribute = q.asks_colours or q.asks_sizes or q.stock is not None or (
         (q.colour or q.size) and bool(subject))
-    if (q.compare or superlative) and not asks_attribute:
-        compared = _compared(q, context, back_reference=q.compare or back_reference)
+    if (q.compare or superlative or q.dimension) and not asks_attribute:
+        compared = _compared(q, context, back_reference=q.compare or back_reference or q.dimension is not None)
+        if compared and q.dimension is not None:
+            return _dimension_comparison(compared, q.dimension, wording)
         if compared:
             return _comparison(compared, q, wording)
     if subject and asks_attribute and not q.filtered:
         reply = _attributes(subject[:AMBIGUOUS], q, wording)
         if reply is not None:
             return reply
+    if q.missing and not q.feature:
+        # "Do you sell ski boots?": no product of that kind, said so in her words and the fan's.
+        text = wording.no_match.format(constraint=q.missing)
+        return CatalogueReply(
+            "catalogue_query", (Sentence(f"{emotion_tag('thinking')} {gesture_tag('shrug')} {text}"),), ())
     if q.weak:
         return None
-    picks_from_catalogue = (q.filtered or (not q.named and (q.colour or q.size or q.stock not in (None, "any")))
+    # A colour or a size picks products only in a question about products ("in gold?" of the store, never of
+    # medals); stock ("what's almost sold out?") always speaks of the store.
+    picks_from_catalogue = (q.filtered or (not q.named and (((q.colour or q.size) and q.about_products)
+                                                            or q.stock not in (None, "any")))
                             or (q.listing and bool(q.words) and not q.named))
     if picks_from_catalogue and _knowable(q, knowledge.products):
         return _listing(q, knowledge.products, wording)
@@ -425,6 +563,98 @@ def _comparison(products: tuple[Product, ...], q: CatalogueQuestion, wording: Wo
     return CatalogueReply("comparison", tuple(sentences), products)
 
 
+@dataclass(frozen=True)
+class _MoreWording:
+    """Catalogue wording of round two (dimension comparisons, feature questions, "almost sold out") that belongs
+    with the engine's `Wording`; kept here per language until the engine's Wording grows these fields."""
+
+    dimension_verdict: str  # {product} {is} {word}: "which is bigger?" answered from two measures
+    dimension_unknown: str  # {word}: no description states the dimension asked
+    feature_yes: str  # {fact}: the description that states the feature
+    feature_unknown: str  # {product}: no field states it
+    low_stock: str  # the constraint phrase for "almost sold out"
+    #: The verdict's word for (dimension, larger?) when the fan's is no plain "-er" adjective ("holds more").
+    adjectives: dict[tuple[Dimension, bool], str]
+
+
+_MORE = {
+    "en": _MoreWording(
+        dimension_verdict="The {product} {is} the {word} one.",
+        dimension_unknown="The product descriptions don't say which one is {word}, so I won't guess.",
+        feature_yes="Yes: {fact}", feature_unknown="The store page has the details on that for the {product}.",
+        low_stock="almost sold out",
+        adjectives={("size", True): "bigger", ("size", False): "smaller", ("weight", True): "heavier",
+                    ("weight", False): "lighter", ("warmth", True): "warmer", ("warmth", False): "less warm"}),
+    "zh": _MoreWording(
+        dimension_verdict="{product}{word}。", dimension_unknown="商品介绍里没有说哪个{word}，我就不乱猜了。",
+        feature_yes="是的，{fact}", feature_unknown="{product}的这个细节，商店页面上有详细介绍。",
+        low_stock="快卖完",
+        adjectives={("size", True): "更大", ("size", False): "更小", ("weight", True): "更重",
+                    ("weight", False): "更轻", ("warmth", True): "更保暖", ("warmth", False): "没那么保暖"}),
+}
+
+
+def _more(wording: Wording) -> _MoreWording:
+    from models.dialogue.engine import WORDING  # the engine imports this module: read its table lazily
+
+    return _MORE[next((language for language, w in WORDING.items() if w is wording), "en")]
+
+
+def _measure(product: Product, dimension: Dimension) -> float | None:
+    """The product's measure of a dimension as its description states it (its first), in the unit's base."""
+    for m in _MEASURE.finditer(folded(product.description)):
+        value, unit = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+        unit = next((short for prefix, short in _UNIT_NAMES if unit.startswith(prefix)), unit)
+        kind, scale = _UNITS.get(unit, ("size", 0.0))
+        if kind == dimension and scale:
+            return float(value) * scale
+    return None
+
+
+def _dimension_comparison(products: tuple[Product, ...], dimension: tuple[Dimension, str, bool],
+                          wording: Wording) -> CatalogueReply:
+    """"Which is bigger?": the verdict only from measures both descriptions state (500 against 350 millilitres),
+    with the descriptions that state them; a dimension some description speaks of: the descriptions, no verdict;
+    one none does: said so, and what is known (the prices). Never the cheaper one for the bigger one."""
+    kind, word, larger = dimension
+    more = _more(wording)
+    if not re.fullmatch(r"[a-z]+er", word) or _more(wording) is not _MORE["en"]:
+        word = more.adjectives[kind, larger]
+    measures = {p.id: _measure(p, kind) for p in products}
+    speaks = [p for p in products if measures[p.id] is not None
+              or _DIMENSION_WORDS[kind] & set(tokens(folded(p.description)))]
+    sentences: list[Sentence] = []
+    if all(v is not None for v in measures.values()) and len(set(measures.values())) == len(products):
+        chosen = (max if larger else min)(products, key=lambda p: measures[p.id] or 0.0)
+        sentences.append(Sentence(_agreed(more.dimension_verdict, chosen, wording, word=word), (chosen.id,),
+                                  chosen))
+        sentences += [Sentence(p.description, (p.id,), p) for p in (chosen, *(p for p in products if p is not chosen))]
+    elif speaks:
+        sentences += [Sentence(p.description, (p.id,), p) for p in products]
+    else:
+        sentences.append(Sentence(more.dimension_unknown.format(word=word)))
+        sentences += [Sentence(_agreed(wording.costs, p, wording, price=p.price_text), (p.id,), p) for p in products]
+    sentences[0] = replace(sentences[0], text=f"{emotion_tag('happy')} {gesture_tag('point')} {sentences[0].text}")
+    return CatalogueReply("comparison", tuple(sentences), products)
+
+
+def _feature_reply(products: Sequence[Product], feature: tuple[str, ...], wording: Wording) -> CatalogueReply:
+    """"Does it come in a gift box?": yes with the description that says so when every word of the feature is in
+    the product's description or tags; otherwise where to find out (never a guess either way)."""
+    more = _more(wording)
+    sentences: list[Sentence] = []
+    for product in products:
+        if set(feature) <= _words(product).every:
+            fact = product.description
+            if not CJK.search(fact) and fact[1:2].islower():
+                fact = fact[:1].lower() + fact[1:]
+            sentences.append(Sentence(more.feature_yes.format(fact=fact), (product.id,), product))
+        else:
+            sentences.append(Sentence(_agreed(more.feature_unknown, product, wording), (), product))
+    sentences[0] = replace(sentences[0], text=f"{emotion_tag('happy')} {gesture_tag('nod')} {sentences[0].text}")
+    return CatalogueReply("catalogue_query", tuple(sentences), tuple(products))
+
+
 def _attributes(products: Sequence[Product], q: CatalogueQuestion, wording: Wording) -> CatalogueReply | None:
     """Colours, sizes and stock of the products asked about, as their fields say; a field the persona leaves out
     is not claimed (None when nothing asked is known: an FAQ may know it)."""
@@ -477,6 +707,8 @@ def _fits(product: Product, q: CatalogueQuestion) -> bool:
         return False
     if q.stock == "sold_out" and product.stock != "sold_out" or q.stock == "preorder" and product.stock != "preorder":
         return False
+    if q.stock == "low_stock" and product.stock != "low_stock":
+        return False
     if q.stock == "in_stock" and product.stock not in ("in_stock", "low_stock"):
         return False
     return all(set(tokens(w)) <= words.every for w in q.words)
@@ -518,6 +750,8 @@ def _constraint(q: CatalogueQuestion, wording: Wording, currency: str, lead: str
         parts.append(phrases["size"].format(size=_store_size(q.size)))
     if q.stock in ("in_stock", "sold_out", "preorder"):
         parts.append(phrases[q.stock])
+    elif q.stock == "low_stock":
+        parts.append(_more(wording).low_stock)
     return wording.constraint_joiner.join(p for p in parts if p)
 
 
