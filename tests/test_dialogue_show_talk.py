@@ -223,3 +223,64 @@ def test_the_engine_answers_show_questions_from_its_show_source() -> None:
     assert answer.intent == "show" and answer.text.endswith("The show ends in about 7 minutes.")
     # Not a show question: the knowledge base answers as before.
     assert engine.compose(ChatTurn("fan", "How heavy is a curling stone?")).intent == "fact"
+
+
+@pytest.mark.parametrize(("question", "answer"), [
+    # Near the end, and the time to it: the minutes left from the planned end.
+    ("is the stream nearly finished?", "The show ends in about 7 minutes."),
+    ("are we almost at the end?", "The show ends in about 7 minutes."),
+    ("Aurora are u nearly done??", "The show ends in about 7 minutes."),
+    ("how long until it ends?", "The show ends in about 7 minutes."),
+    ("how many minutes left till the show is over", "The show ends in about 7 minutes."),
+    # What is on: the topic of the current segment.
+    ("what are we chatting about?", "Right now it's a fun fact about curling."),
+    ("What's the topic right now?", "Right now it's a fun fact about curling."),
+    ("what's happening right now on the show?", "Right now it's a fun fact about curling."),
+    ("which part is this?", "Right now it's a fun fact about curling."),
+    # What was missed: the segments done, as the host names them (her own lines list nothing), then what is on.
+    ("I just got here, what have I missed?", "So far in the show: a fun fact about olympics and the Snowflake Knit "
+                                             "Beanie. Right now it's a fun fact about curling."),
+    ("what's the next item?", "The next product is the Snowy Owl Mascot Plush, later in the show."),
+])
+def test_more_ways_to_ask_about_the_show(question: str, answer: str) -> None:
+    assert said(question, sample_at_curling().snapshot(200.0)) == answer
+
+
+def test_missed_and_next_product_at_the_edges_of_the_show() -> None:
+    runner = ShowRunner(load_rundown(SAMPLE))
+    runner.start(0.0)
+    assert said("what did I miss?", runner.snapshot(1.0)) == \
+        "So far I've just been chatting with you all. Right now I'm just chatting with you all."
+    runner.jump("beanie", 2.0)
+    assert said("when's the next product?", runner.snapshot(3.0)) == "I'm showing the Snowflake Knit Beanie right now!"
+    runner.jump("last-questions", 4.0)
+    assert said("when's the next product?", runner.snapshot(500.0)) == \
+        "There are no more products in tonight's show."
+    assert "mascot-plush" in answer_show("what did i miss", runner.snapshot(500.0), AURORA)[0].sources
+
+
+@pytest.mark.parametrize("text", [
+    "is the hoodie almost sold out?", "is the sale nearly over?", "I'm almost done with my homework",
+    # Said after a fact, this is a fan puzzled by what she said, not a question about the rundown.
+    "what are you talking about?", "What did you say?", "when is my next order shipping?",
+    "Hi Aurora, I watch every week and my sister loves the curling facts, and before the dance break starts, "
+    "since the chat is busy tonight, do the mittens come in red?",
+    "这件卫衣快卖完了吗？", "活动快结束了吗？", "你在说什么？",
+])
+def test_near_misses_are_not_show_questions(text: str) -> None:
+    assert answer_show(text, sample_at_curling().snapshot(200.0), AURORA) is None
+
+
+@pytest.mark.parametrize(("question", "contains"), [
+    ("直播是不是快结束了？", "节目大约7分钟后结束。"),
+    ("现在在讲什么？", "现在是关于"),
+    ("刚才讲了什么？", "节目到现在已经有："),
+    ("下一个商品是什么？", "下一个商品是"),
+])
+def test_more_chinese_show_questions(question: str, contains: str) -> None:
+    runner = ShowRunner(parse_rundown(SAMPLE.read_text().replace("fact: curling-granite", "fact: curling-stone-weight")
+                                      .replace("mascot-plush", "owl-plush"), persona=XIAOXUE))
+    runner.start(0.0)
+    for i, segment in enumerate(("opening", "first-fact", "beanie", "curling-intro")):
+        runner.segment_done(segment, 40.0 * (i + 1))
+    assert contains in said(question, runner.snapshot(200.0), XIAOXUE)

@@ -28,21 +28,38 @@ from models.dialogue.tags import emotion_tag, gesture_tag
 from models.dialogue.words import folded
 from models.tts import sentences_of
 
-ShowQuestion = Literal["now", "next", "after", "end", "length", "left", "start", "dance", "qa", "title"]
+ShowQuestion = Literal["done", "now", "next", "after", "end", "length", "left", "start", "dance", "qa", "product",
+                       "title"]
 
 _SHOW = r"(?:show|stream|livestream|live stream|broadcast|program|programme|episode|live)"
 _THE = r"(?:the |this |your |today'?s |tonight'?s )?"
 _WHAT_IS = r"(?:what'?s|whats|wats|what is|wat is|what iz)"
 _WHEN = r"(?:when|wen)"
 _END = r"(?=\W*(?:$|[?!.,;]))"  # the clause ends here: "what's on?" but not "what's on sale?"
+_NOW = r"(?: now| right now| at the moment| currently| today| tonight)"
+_IN_SHOW = rf"(?: (?:in|on) {_THE}{_SHOW})?"  # "what's happening now on the show?"
+#: Near the end: "is the show almost over?", "are we nearly done?" (a show, "it" or the people in it: not "the sale").
+_NEARLY = r"(?:almost|nearly|about to be|close to|soon|already)"
+_OVER = r"(?:over|done|finished|through|ending|at the end|wrapping up)"
 #: Each question's wordings, English then Chinese (matched in the folded text: lower case, simplified).
 _WORDINGS: tuple[tuple[ShowQuestion, tuple[str, ...]], ...] = (
-    ("now", (rf"\b{_WHAT_IS} (?:on|happening|going on)(?: now| right now| at the moment)?{_END}",
+    ("done", (r"\bwhat (?:did|have|do) (?:i|we|u) (?:just )?miss(?:ed)?\b",
+              r"\bwhat (?:have|did) (?:you|u|we) (?:done|shown|covered|talked about|been talking about|"
+              r"been doing)(?: so far| already| before| earlier)\b",
+              rf"\bwhat (?:happened|was on) (?:so far|earlier|before(?: i came| i joined)?){_IN_SHOW}\b",
+              r"我错过了(?:什么|啥)|(?:刚才|之前|前面)(?:都)?(?:讲|聊|说|介绍|播)了(?:些)?(?:什么|啥)")),
+    ("now", (rf"\b{_WHAT_IS} (?:on|happening|going on){_NOW}?{_IN_SHOW}{_END}",
              r"\bwhat (?:are|r) (?:we|you|u) doing(?: now| right now| at the moment)?\b"
              r"(?! (?:next|later|after|tomorrow))",
-             rf"\b{_WHAT_IS} (?:this|the current|the) (?:segment|part|bit)\b",
+             # "what are we talking about?" asks the topic; "what are you talking about?!" is a fan puzzled by
+             # what she just said, so only a time word ("right now") makes that one a question about the show.
+             rf"\bwhat (?:are|r) (?:we|u all|you all|y'?all) (?:talking|chatting|on) about{_NOW}?\b",
+             rf"\bwhat (?:are|r) (?:you|u) (?:talking|chatting) about{_NOW}\b",
+             rf"\b{_WHAT_IS} (?:this|the current|the) (?:segment|part|bit|topic)\b",
+             rf"\b{_WHAT_IS} the (?:topic|segment|theme){_NOW}\b",
              r"\bwhich (?:segment|part) (?:is|are) (?:this|we)\b",
-             r"现在(?:是|在)?(?:什么|哪个|啥)环节|这是(?:什么|哪个|啥)环节|现在(?:在)?(?:干|做|播)(?:什么|啥)")),
+             r"现在(?:是|在)?(?:什么|哪个|啥)环节|这是(?:什么|哪个|啥)环节|"
+             r"现在(?:在)?(?:干|做|播|聊|讲|说|介绍)(?:的是)?(?:什么|啥)|这个环节(?:是|在)?(?:讲|聊)?(?:什么|啥)")),
     ("next", (rf"\b(?:{_WHAT_IS}|what (?:comes|happens|are we doing|do we do|will you do)|what'?s coming) "
               r"(?:up )?next\b(?! (?:for|in|week|year|month|season|olympics|games)\b)",
               rf"\b(?:{_WHAT_IS}|what (?:comes|happens)) (?:up )?after (?:this|that)\b",
@@ -60,8 +77,13 @@ _WORDINGS: tuple[tuple[ShowQuestion, tuple[str, ...]], ...] = (
               r"\bhow much time (?:is )?left\b|\bhow many minutes (?:are )?left\b",
               r"\bhow long (?:is |are )?(?:left|to go)\b",
               r"\bhow many (?:more )?(?:minutes|segments|parts) (?:are )?(?:left|to go)\b",
-              rf"\bhow long (?:until|till|til) {_THE}(?:{_SHOW} )?(?:ends|is over|finishes)\b",
-              r"还有多(?:久|长时间)|还剩多(?:久|少时间)|还要多久|还有几个环节")),
+              rf"\bhow (?:long|much (?:longer|time)|many (?:more )?minutes) (?:until|till|til|to|before|left (?:until|"
+              rf"till|before)) (?:the end|{_THE}{_SHOW} (?:ends|is over|finishes|is done|wraps up)|(?:it|we|you|u) "
+              r"(?:ends?|finish(?:es)?|(?:are|is|r) (?:over|done)|wrap up))\b",
+              rf"\b(?:is|are|r) (?:{_THE}{_SHOW}|it|we|you|u) {_NEARLY} {_OVER}\b",
+              rf"\b(?:is|are) (?:we|you|u) (?:almost|nearly) at the end\b",
+              r"还有多(?:久|长时间)|还剩多(?:久|少时间)|还要多久|还有几个环节|"
+              r"(?:^|\W|节目|直播|今天|是不是|我们|是否)(?:快|快要|要)(?:结束|播完|下播)了?(?:吗|么|没|吧|\?|？)")),
     ("start", (rf"\b{_WHEN} (?:does|did) {_THE}{_SHOW} (?:start|begin)\b",
                r"\bhow long have (?:you|we) been (?:live|on air)\b",
                r"(?:节目|直播)(?:几点|什么时候)(?:开始|开播)")),
@@ -71,11 +93,12 @@ _WORDINGS: tuple[tuple[ShowQuestion, tuple[str, ...]], ...] = (
                r"(?:later|tonight|today|again|soon|in the show)\b",
                rf"\b(?:will|are|r) (?:you|u) (?:going to |gonna )?dance{_END}",
                rf"\b{_WHEN} (?:will|do|are) (?:you|u|we) (?:going to |gonna )?dance\b",
-               rf"\b{_WHEN}(?:'s| is) (?:the |your )?dance\b",
+               rf"\b{_WHEN}(?:'s| is) (?:the |your )?(?:next )?dance\b",
                r"(?:还有|有没有|会不会|什么时候|待会|等会|一会儿?)(?:儿)?(?:会)?跳舞")),
     ("qa", (rf"\b{_WHEN} (?:can|do|should|may) (?:i|we) (?:ask|send)\b",
             rf"\b{_WHEN} (?:do|will) (?:you|u) (?:take|answer) questions\b",
             r"什么时候(?:可以|能)?提问|(?:可以|能)提问(?:吗|了吗)")),
+    ("product", (r"\bnext (?:product|item|piece of merch)\b", r"下一个(?:商品|产品)")),
     ("title", (r"\bwhat (?:show|stream|program|programme) is this\b",
                rf"\b{_WHAT_IS} (?:this|the) {_SHOW} (?:called|about)\b",
                rf"\bwhat(?:'s| is) the name of {_THE}{_SHOW}\b", r"这是什么节目|节目叫什么")),
@@ -130,13 +153,32 @@ def _asked(text: str, persona: Persona) -> _Asked:
     if after is not None:
         # The part it names is the question's object ("the Q&A"), and what follows it is what is asked.
         kinds = (kinds - {"next"}) | {"after"}
-    elif questioned:
-        kinds |= {kind for kind, pattern in _ASKED_IF_QUESTION if pattern.search(folded_text)}
+    else:
+        asking = _asking(text)
+        kinds |= {kind for kind, pattern in _ASKED_IF_QUESTION if any(pattern.search(part) for part in asking)}
     ordered = tuple(kind for kind in get_args(ShowQuestion) if kind in kinds)
     words = frozenset(tokens(phrase))
     if ordered or not questioned or not _SHOWING.search(folded_text):
         return _Asked(ordered, None, after, words)  # "the plush is coming up!" says something; it asks nothing
     return _Asked(ordered, _products_named(text, persona), after, words)
+
+
+#: A question this short is about what it names ("Q&A soon?", "dance break when?"), wherever the name is.
+_SHORT_QUESTION = 8
+
+
+def _asking(text: str) -> list[str]:
+    """The parts of a message that ask what a bare name of a part of the show is about: each question sentence's
+    last clause, or the whole sentence when it is short. A long message that mentions "before the dance break
+    starts" on the way to "how much is the hoodie?" asks about the hoodie."""
+    asking = []
+    for sentence in sentences_of(text):
+        if not is_question(sentence):
+            continue
+        folded_sentence = folded(sentence).replace("’", "'")
+        short = len(tokens(folded_sentence)) <= _SHORT_QUESTION
+        asking.append(folded_sentence if short else re.split(r"[,;:，；：]", folded_sentence.rstrip(" ?？!！.。"))[-1])
+    return asking
 
 
 def _part(phrase: str, persona: Persona) -> Callable[[Segment], bool] | None:
@@ -185,6 +227,9 @@ class ShowWording:
     product_absent: str  # {product}
     products_coming: str  # {products}
     no_products: str
+    product_next: str  # {segment} {when}
+    done: str  # {segments}
+    done_talk: str
     title: str  # {title}
     after_this: str
     in_time: str  # {minutes}
@@ -247,6 +292,8 @@ SHOW_WORDING = {
         product_now="I'm showing the {product} right now!", product_done="I showed the {product} earlier in the show.",
         product_absent="The {product} isn't part of tonight's show.", products_coming="Still to come: the {products}.",
         no_products="There are no more products in tonight's show.",
+        product_next="The next product is {segment}, {when}.",
+        done="So far in the show: {segments}.", done_talk="So far I've just been chatting with you all.",
         title="This is {title}.",
         after_this="right after this", in_time="in {minutes}", on_cue="as soon as we're ready",
         later="later in the show",
@@ -276,6 +323,8 @@ SHOW_WORDING = {
         product_now="现在介绍的就是{product}！", product_done="{product}刚才已经介绍过了。",
         product_absent="{product}不在今天的节目里。", products_coming="后面还会介绍{products}。",
         no_products="今天的节目后面没有商品介绍了。",
+        product_next="下一个商品是{segment}，{when}。",
+        done="节目到现在已经有：{segments}。", done_talk="到现在我一直在和大家聊天。",
         title="这是{title}。",
         after_this="这个环节结束后就开始", in_time="{minutes}后开始", on_cue="准备好就开始", later="稍后就到",
         minutes=("不到一分钟", "大约1分钟", "大约{n}分钟"),
@@ -387,6 +436,23 @@ def _qa(snapshot: ShowSnapshot, wording: ShowWording) -> list[Sentence]:
     return _coming(snapshot, wording, "qa", wording.qa_now, wording.qa_coming, wording.qa_no)
 
 
+def _product(snapshot: ShowSnapshot, wording: ShowWording) -> list[Sentence]:
+    """"When is the next product?": the one on now, else the first still to come and when."""
+    current = snapshot.current
+    if current is not None and current.type == "product" and current.about is not None:
+        return [_said(wording.product_now.format(product=current.about), current)]
+    return _coming(snapshot, wording, "product", "", wording.product_next, wording.no_products)
+
+
+def _done(snapshot: ShowSnapshot, wording: ShowWording) -> list[Sentence]:
+    """"What did I miss?": the segments before this one, as the host names them (her lines say nothing to list),
+    then what is on now."""
+    names = list(dict.fromkeys(name for name in map(wording.segment, snapshot.done) if name))
+    said = _said(wording.done.format(segments=wording.listed(names)) if names else wording.done_talk)
+    sources = tuple(dict.fromkeys(s for segment in snapshot.done for s in (segment.product, segment.fact) if s))
+    return [Sentence(said.text, sources), *_now(snapshot, wording)]
+
+
 def _title(snapshot: ShowSnapshot, wording: ShowWording) -> list[Sentence]:
     return [_said(wording.title.format(title=snapshot.title))]
 
@@ -409,8 +475,8 @@ def _after(snapshot: ShowSnapshot, wording: ShowWording, asked: _Asked) -> list[
 
 
 _ANSWERS: dict[ShowQuestion, Callable[[ShowSnapshot, ShowWording], list[Sentence]]] = {
-    "now": _now, "next": _next, "end": _left, "left": _left, "length": _length, "start": _start,
-    "dance": _dance, "qa": _qa, "title": _title}
+    "done": _done, "now": _now, "next": _next, "end": _left, "left": _left, "length": _length, "start": _start,
+    "dance": _dance, "qa": _qa, "product": _product, "title": _title}
 
 
 def _named_by(segment: Segment) -> set[str]:
