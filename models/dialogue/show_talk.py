@@ -81,7 +81,6 @@ _WORDINGS: tuple[tuple[ShowQuestion, tuple[str, ...]], ...] = (
               rf"till|before)) (?:the end|{_THE}{_SHOW} (?:ends|is over|finishes|is done|wraps up)|(?:it|we|you|u) "
               r"(?:ends?|finish(?:es)?|(?:are|is|r) (?:over|done)|wrap up))\b",
               rf"\b(?:is|are|r) (?:{_THE}{_SHOW}|it|we|you|u) {_NEARLY} {_OVER}\b",
-              rf"\b(?:is|are) (?:we|you|u) (?:almost|nearly) at the end\b",
               r"还有多(?:久|长时间)|还剩多(?:久|少时间)|还要多久|还有几个环节|"
               r"(?:^|\W|节目|直播|今天|是不是|我们|是否)(?:快|快要|要)(?:结束|播完|下播)了?(?:吗|么|没|吧|\?|？)")),
     ("start", (rf"\b{_WHEN} (?:does|did) {_THE}{_SHOW} (?:start|begin)\b",
