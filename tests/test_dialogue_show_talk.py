@@ -284,3 +284,11 @@ def test_more_chinese_show_questions(question: str, contains: str) -> None:
     for i, segment in enumerate(("opening", "first-fact", "beanie", "curling-intro")):
         runner.segment_done(segment, 40.0 * (i + 1))
     assert contains in said(question, runner.snapshot(200.0), XIAOXUE)
+
+
+def test_the_operator_status_carries_the_planned_end_and_time_left() -> None:
+    status = sample_at_curling().status(250.0)
+    assert (status["end"], status["time_left"], status["current"]) == (600.0, 350.0, "curling-fact")
+    endless = ShowRunner(parse_rundown("title: t\nsegments:\n  - {id: a, type: line, text: Hi}\n", persona=AURORA))
+    endless.start(0.0)
+    assert (endless.status(30.0)["end"], endless.status(30.0)["time_left"]) == (None, None)
