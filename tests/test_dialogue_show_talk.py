@@ -252,7 +252,9 @@ def test_missed_and_next_product_at_the_edges_of_the_show() -> None:
     assert said("what did I miss?", runner.snapshot(1.0)) == \
         "So far I've just been chatting with you all. Right now I'm just chatting with you all."
     runner.jump("beanie", 2.0)
-    assert said("when's the next product?", runner.snapshot(3.0)) == "I'm showing the Snowflake Knit Beanie right now!"
+    # The product on now is not "the next" one.
+    assert said("when's the next product?", runner.snapshot(3.0)) == \
+        "The next product is the Snowy Owl Mascot Plush, later in the show."
     runner.jump("last-questions", 4.0)
     assert said("when's the next product?", runner.snapshot(500.0)) == \
         "There are no more products in tonight's show."
@@ -292,3 +294,31 @@ def test_the_operator_status_carries_the_planned_end_and_time_left() -> None:
     endless = ShowRunner(parse_rundown("title: t\nsegments:\n  - {id: a, type: line, text: Hi}\n", persona=AURORA))
     endless.start(0.0)
     assert (endless.status(30.0)["end"], endless.status(30.0)["time_left"]) == (None, None)
+
+
+@pytest.mark.parametrize(("question", "answer"), [
+    ("So what else is coming up tonight?", "Still to come: your questions, a dance break, the Snowy Owl Mascot Plush "
+                                           "and a fun fact about figure skating."),
+    ("what's on the agenda?", "Still to come: your questions, a dance break"),
+    ("has the stream ended?", "The show ends in about 7 minutes."),
+    ("are you logging off soon?", "The show ends in about 7 minutes."),
+    # The fact on now is not "the next" one.
+    ("when is the next fun fact??", "The next one is a fun fact about figure skating, later in the show."),
+    # "Did I miss …?": on now, still to come or over, the part the fan's words name best.
+    ("did i miss the dancing", "Not yet: a dance break is still to come, later in the show."),
+    ("have I missed the fact about the olympics?", "That was earlier in the show: a fun fact about olympics."),
+    ("Did I miss the skating fact?", "Not yet: a fun fact about figure skating is still to come"),
+    ("did I just miss the fun fact on curling?", "You're just in time: it's on right now!"),
+    ("did I miss the hoodie?", "That isn't part of tonight's show. Next up: your questions"),
+    ("did I miss much?", "So far in the show: a fun fact about olympics"),
+])
+def test_what_is_left_and_what_was_missed(question: str, answer: str) -> None:
+    assert said(question, sample_at_curling().snapshot(200.0)).startswith(answer)
+
+
+@pytest.mark.parametrize("text", [
+    "what's the next fact?", "what is the shipping schedule?", "what's left in stock?", "did I miss your message?",
+    "did I miss the sale?", "is it over between us?", "what's the plan for the hoodie?",
+])
+def test_look_alikes_of_the_new_questions_are_not_show_questions(text: str) -> None:
+    assert answer_show(text, sample_at_curling().snapshot(200.0), AURORA) is None
