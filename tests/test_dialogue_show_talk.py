@@ -322,3 +322,30 @@ def test_what_is_left_and_what_was_missed(question: str, answer: str) -> None:
 ])
 def test_look_alikes_of_the_new_questions_are_not_show_questions(text: str) -> None:
     assert answer_show(text, sample_at_curling().snapshot(200.0), AURORA) is None
+
+
+@pytest.mark.parametrize(("question", "contains"), [
+    ("whens the stream over", "The show ends in about 7 minutes."),
+    ("how many minutes have we got left?", "The show ends in about 7 minutes."),
+    ("when will the broadcast be done?", "The show ends in about 7 minutes."),
+    ("are you going to be live much longer?", "The show ends in about 7 minutes."),
+    ("will u be streaming much longer", "The show ends in about 7 minutes."),
+    ("which part are we at?", "Right now it's a fun fact about curling."),
+    ("where are we in the stream?", "Right now it's a fun fact about curling."),
+    ("what time did the stream begin?", "We went live about 3 minutes ago."),
+    ("will there be other merch?", "The next product is the Snowy Owl Mascot Plush"),
+    ("what are we gonna cover next?", "Next up: your questions, right after this."),
+    ("what happens next on the stream?", "Next up: your questions"),
+    ("how long till you dance?", "a dance break is still to come"),
+    ("could we send you questions soon?", "Questions are open right after this."),
+])
+def test_other_wordings_of_the_show_questions(question: str, contains: str) -> None:
+    assert contains in said(question, sample_at_curling().snapshot(200.0))
+
+
+@pytest.mark.parametrize("text", [
+    "what will you do next week?", "will you be on tv?", "can I ask a question?", "are there more hoodies in stock?",
+    "when is the hoodie back in stock?", "how long are the gloves?",
+])
+def test_look_alikes_of_other_wordings_are_not_show_questions(text: str) -> None:
+    assert answer_show(text, sample_at_curling().snapshot(200.0), AURORA) is None

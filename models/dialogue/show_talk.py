@@ -35,6 +35,7 @@ _SHOW = r"(?:show|stream|livestream|live stream|broadcast|program|programme|epis
 _THE = r"(?:the |this |your |today'?s |tonight'?s )?"
 _WHAT_IS = r"(?:what'?s|whats|wats|what is|wat is|what iz)"
 _WHEN = r"(?:when|wen)"
+_WHENS = r"(?:when|wen)(?:'s|s| is)"  # "when's", "whens", "when is"
 _END = r"(?=\W*(?:$|[?!.,;]))"  # the clause ends here: "what's on?" but not "what's on sale?"
 _NOW = r"(?: now| right now| at the moment| currently| today| tonight)"
 _IN_SHOW = rf"(?: (?:in|on) {_THE}{_SHOW})?"  # "what's happening now on the show?"
@@ -59,12 +60,17 @@ _WORDINGS: tuple[tuple[ShowQuestion, tuple[str, ...]], ...] = (
              rf"\b{_WHAT_IS} (?:this|the current|the) (?:segment|part|bit|topic)\b",
              rf"\b{_WHAT_IS} the (?:topic|segment|theme){_NOW}\b",
              r"\bwhich (?:segment|part) (?:is|are) (?:this|we)\b",
+             r"\b(?:what|which) (?:segment|part) (?:are|r) (?:we|you|u) (?:on|in|at|doing)\b",
+             rf"\bwhere (?:are|r) (?:we|you|u) in {_THE}{_SHOW}\b|\bhow far (?:into|through|along) {_THE}{_SHOW}\b",
              r"现在(?:是|在)?(?:什么|哪个|啥)环节|这是(?:什么|哪个|啥)环节|"
              r"现在(?:在)?(?:干|做|播|聊|讲|说|介绍)(?:的是)?(?:什么|啥)|这个环节(?:是|在)?(?:讲|聊)?(?:什么|啥)")),
     ("next", (rf"\b(?:{_WHAT_IS}|what (?:comes|happens|are we doing|do we do|will you do)|what'?s coming) "
               r"(?:up )?next\b(?! (?:for|in|week|year|month|season|olympics|games)\b)",
               rf"\b(?:{_WHAT_IS}|what (?:comes|happens)) (?:up )?after (?:this|that)\b",
               rf"\b{_WHAT_IS} (?:coming up|up next)\b(?! (?:in|for)\b)",
+              rf"\b(?:{_WHAT_IS}|what (?:comes|happens)) (?:up )?next (?:in|on) {_THE}{_SHOW}\b",
+              r"\bwhat (?:will|are|r) (?:you|u|we) (?:going to |gonna )?(?:talk about|show|cover|present|do) next\b"
+              r"(?! (?:week|weekend|month|year|season|time|tomorrow|episode|show|stream|olympics|games)\b)",
               r"下一?个(?:环节)?(?:是)?(?:什么|啥)|接下来(?:是|做|有|干)?(?:什么|啥)|之后(?:是|做)?(?:什么|啥)环节")),
     ("rest", (r"\bwhat(?:'s| is| else is)? still (?:to come|coming|planned)\b",
               rf"\bwhat else (?:is|are you|will you|do you have) (?:on|coming|planned|doing|showing)(?: up)?{_NOW}?"
@@ -74,16 +80,21 @@ _WORDINGS: tuple[tuple[ShowQuestion, tuple[str, ...]], ...] = (
               rf"\bwhat(?:'s| is) the plan (?:for )?(?:tonight|today|{_THE}{_SHOW})\b",
               rf"\bwhat(?:'s| is| are) (?:left|remaining|still to come) (?:in|on|of) {_THE}{_SHOW}\b",
               r"(?:后面|接下来|之后)还有(?:什么|哪些|啥)(?:环节)?|还有哪些环节|节目(?:的)?(?:安排|流程)")),
-    ("end", (rf"\b{_WHEN} (?:does|will|is|do|did) {_THE}(?:{_SHOW}|it|you) (?:end|finish|stop|wrap|over|done|go off)",
+    ("end", (rf"\b{_WHEN} (?:does|will|is|do|did) {_THE}(?:{_SHOW}|it|you) (?:be )?"
+             r"(?:end|finish|stop|wrap|over|done|go off)",
              rf"\bwhat time (?:does|will|is) {_THE}(?:{_SHOW}|it) (?:end|finish|stop|over|done)",
-             rf"\b{_WHEN}(?:'s| is) {_THE}{_SHOW} (?:over|done|ending|finishing)",
+             rf"\b{_WHENS} {_THE}{_SHOW} (?:over|done|ending|finishing)",
              r"(?:节目|直播)?(?:几点|什么时候|啥时候|何时|多久)(?:结束|完|下播|播完)")),
     ("length", (rf"\bhow long (?:is|does|will) {_THE}{_SHOW}\b(?! (?:been|on)\b)",
                 r"\bhow long (?:will|are) (?:you|u) (?:be )?(?:live|on air|on|streaming)\b",
                 r"(?:节目|直播)(?:有|要)?(?:多长|多久)|(?:节目|直播)?要?播多(?:久|长)")),
     ("left", (rf"\bhow much (?:longer|more time){_END}",
               rf"\bhow much (?:longer|more time) (?:is|will|does|do|are) {_THE}(?:{_SHOW}|you|u|we)\b",
-              r"\bhow much time (?:is )?left\b|\bhow many minutes (?:are )?left\b",
+              r"\bhow (?:much|many) (?:more )?(?:time|minutes) (?:is |are |do we have |do you have |have we got |"
+              r"have you got |we have |you have |we got |you got )?left\b",
+              r"\b(?:will|are|r) (?:you|u|we) (?:going to |gonna )?(?:be )?(?:on|live|on air|streaming) "
+              r"(?:for )?(?:much |a lot )?"
+              r"(?:longer|long)\b",
               r"\bhow long (?:is |are )?(?:left|to go)\b",
               r"\bhow many (?:more )?(?:minutes|segments|parts) (?:are )?(?:left|to go)\b",
               rf"\bhow (?:long|much (?:longer|time)|many (?:more )?minutes) (?:until|till|til|to|before|left (?:until|"
@@ -97,7 +108,7 @@ _WORDINGS: tuple[tuple[ShowQuestion, tuple[str, ...]], ...] = (
               r"signing off|leaving) soon\b",
               r"还有多(?:久|长时间)|还剩多(?:久|少时间)|还要多久|还有几个环节|"
               r"(?:^|\W|节目|直播|今天|是不是|我们|是否)(?:快|快要|要)(?:结束|播完|下播)了?(?:吗|么|没|吧|\?|？)")),
-    ("start", (rf"\b{_WHEN} (?:does|did) {_THE}{_SHOW} (?:start|begin)\b",
+    ("start", (rf"\b(?:{_WHEN}|what time) (?:does|did) {_THE}{_SHOW} (?:start|begin)\b",
                r"\bhow long have (?:you|we) been (?:live|on air)\b",
                r"(?:节目|直播)(?:几点|什么时候)(?:开始|开播)")),
     ("dance", (r"\b(?:is there|will there be|are there|any|is there going to be) (?:a |another |any )?"
@@ -106,12 +117,17 @@ _WORDINGS: tuple[tuple[ShowQuestion, tuple[str, ...]], ...] = (
                r"(?:later|tonight|today|again|soon|in the show)\b",
                rf"\b(?:will|are|r) (?:you|u) (?:going to |gonna )?dance{_END}",
                rf"\b{_WHEN} (?:will|do|are) (?:you|u|we) (?:going to |gonna )?dance\b",
-               rf"\b{_WHEN}(?:'s| is) (?:the |your )?(?:next )?dance\b",
+               rf"\b{_WHENS} (?:the |your )?(?:next )?dance\b",
+               r"\bhow long (?:until|till|til|before) (?:the |your |you )?(?:next )?danc",
                r"(?:还有|有没有|会不会|什么时候|待会|等会|一会儿?)(?:儿)?(?:会)?跳舞")),
     ("qa", (rf"\b{_WHEN} (?:can|do|should|may) (?:i|we) (?:ask|send)\b",
             rf"\b{_WHEN} (?:do|will) (?:you|u) (?:take|answer) questions\b",
+            r"\b(?:can|may|could) (?:i|we) (?:ask|send) (?:you )?(?:some |more |a )?questions? "
+            r"(?:later|soon|now|tonight|today|in the show)\b",
             r"什么时候(?:可以|能)?提问|(?:可以|能)提问(?:吗|了吗)")),
-    ("product", (r"\bnext (?:product|item|piece of merch)\b", r"下一个(?:商品|产品)")),
+    ("product", (r"\bnext (?:product|item|piece of merch)\b",
+                 r"\bwill there be (?:any )?(?:more|other|another) (?:products?|merch|items?)\b",
+                 r"下一个(?:商品|产品)")),
     # "What's the next fact?" may ask for one now ("another fact"): only "when", or facts "coming up", ask the show.
     ("fact", (rf"\b{_WHEN}(?:'s| is| will| do| does)\b[^?.!]*\bnext (?:fun )?fact\b",
               r"\b(?:any|more|another) (?:more )?(?:fun )?facts? "
