@@ -278,6 +278,8 @@ def test_near_misses_are_not_show_questions(text: str) -> None:
     ("现在在讲什么？", "现在是关于"),
     ("刚才讲了什么？", "节目到现在已经有："),
     ("下一个商品是什么？", "下一个商品是"),
+    ("后面还有哪些环节？", "后面还有：问答环节、跳舞环节"),
+    ("我是不是错过跳舞了？", "还没有呢：跳舞环节还在后面"),
 ])
 def test_more_chinese_show_questions(question: str, contains: str) -> None:
     runner = ShowRunner(parse_rundown(SAMPLE.read_text().replace("fact: curling-granite", "fact: curling-stone-weight")
