@@ -110,6 +110,10 @@ def test_what_follows_a_named_part_of_the_show(question: str, answer: str) -> No
 def test_several_show_questions_in_one_message_are_each_answered() -> None:
     answer = said("What's next? And when does it end?", sample_at_curling().snapshot(200.0))
     assert "Next up: your questions" in answer and "in about 7 minutes" in answer
+    # Two wordings of the same question are answered once.
+    assert said("how much longer, when does the show end?", sample_at_curling().snapshot(200.0)) == \
+        "The show ends in about 7 minutes."
+    assert said("还有多久结束？", sample_at_curling().snapshot(200.0), XIAOXUE) == "节目大约7分钟后结束。"
 
 
 def test_sources_name_the_product_and_fact_a_segment_states() -> None:

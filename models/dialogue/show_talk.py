@@ -411,6 +411,8 @@ def answer_show(text: str, snapshot: ShowSnapshot | None, persona: Persona) -> l
             _ANSWERS[kind](snapshot, wording)
     if asked.products is not None:
         said += _product_answer(snapshot, wording, asked.products)
+    # Two wordings of one question ("how long till it ends?" asks the end and the time left) get one answer.
+    said = list({sentence.text: sentence for sentence in said}.values())
     first = said[0]
     lead = "" if snapshot.state != "running" else f"{emotion_tag('happy')} {gesture_tag('nod')} "
     return [Sentence(f"{lead}{first.text}", first.sources, first.product), *said[1:]]
