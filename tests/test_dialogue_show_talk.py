@@ -355,3 +355,12 @@ def test_other_wordings_of_the_show_questions(question: str, contains: str) -> N
 ])
 def test_look_alikes_of_other_wordings_are_not_show_questions(text: str) -> None:
     assert answer_show(text, sample_at_curling().snapshot(200.0), AURORA) is None
+
+
+def test_a_long_message_that_mentions_a_part_of_the_show_on_the_way_is_not_a_show_question() -> None:
+    engine = RetrievalEngine(AURORA)
+    runner = sample_at_curling()
+    engine.show_source = lambda: runner.snapshot(200.0)
+    answer = engine.compose(ChatTurn("fan", "Aurora my whole family watches every week, and my dad keeps asking about "
+                                            "the Q&A, but before the dance break starts, how much is the beanie?"))
+    assert answer.intent != "show" and "still to come" not in answer.text and "$" in answer.text
