@@ -169,7 +169,10 @@ def test_fans_ask_the_running_show_what_is_next(client: BridgeClient) -> None:
     idle(client)
     client.request(ShowRequest(action="load", file=str(ROOT / "examples/shows/sample_show.yaml")))
     client.request(ShowRequest(action="start"))
-    assert client.request(ShowRequest(action="jump", segment="first-questions"))["current"] == "first-questions"
+    jumped = client.request(ShowRequest(action="jump", segment="first-questions"))
+    assert jumped["current"] == "first-questions"
+    # The operator's reply carries the planned end (the rundown's duration) and the show time left to it.
+    assert jumped["end"] == 600.0 and 0.0 < jumped["time_left"] <= 600.0
     asked = chat(client, "What's next?", user="curious_fan")
     assert asked["status"] == "queued"  # on air, the Q&A window takes it on the show's next step
     deadline = time.monotonic() + 60

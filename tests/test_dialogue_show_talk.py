@@ -110,6 +110,10 @@ def test_what_follows_a_named_part_of_the_show(question: str, answer: str) -> No
 def test_several_show_questions_in_one_message_are_each_answered() -> None:
     answer = said("What's next? And when does it end?", sample_at_curling().snapshot(200.0))
     assert "Next up: your questions" in answer and "in about 7 minutes" in answer
+    # Two wordings of the same question are answered once.
+    assert said("how much longer, when does the show end?", sample_at_curling().snapshot(200.0)) == \
+        "The show ends in about 7 minutes."
+    assert said("还有多久结束？", sample_at_curling().snapshot(200.0), XIAOXUE) == "节目大约7分钟后结束。"
 
 
 def test_sources_name_the_product_and_fact_a_segment_states() -> None:
@@ -223,3 +227,140 @@ def test_the_engine_answers_show_questions_from_its_show_source() -> None:
     assert answer.intent == "show" and answer.text.endswith("The show ends in about 7 minutes.")
     # Not a show question: the knowledge base answers as before.
     assert engine.compose(ChatTurn("fan", "How heavy is a curling stone?")).intent == "fact"
+
+
+@pytest.mark.parametrize(("question", "answer"), [
+    # Near the end, and the time to it: the minutes left from the planned end.
+    ("is the stream nearly finished?", "The show ends in about 7 minutes."),
+    ("are we almost at the end?", "The show ends in about 7 minutes."),
+    ("Aurora are u nearly done??", "The show ends in about 7 minutes."),
+    ("how long until it ends?", "The show ends in about 7 minutes."),
+    ("how many minutes left till the show is over", "The show ends in about 7 minutes."),
+    # What is on: the topic of the current segment.
+    ("what are we chatting about?", "Right now it's a fun fact about curling."),
+    ("What's the topic right now?", "Right now it's a fun fact about curling."),
+    ("what's happening right now on the show?", "Right now it's a fun fact about curling."),
+    ("which part is this?", "Right now it's a fun fact about curling."),
+    # What was missed: the segments done, as the host names them (her own lines list nothing), then what is on.
+    ("I just got here, what have I missed?", "So far in the show: a fun fact about olympics and the Snowflake Knit "
+                                             "Beanie. Right now it's a fun fact about curling."),
+    ("what's the next item?", "The next product is the Snowy Owl Mascot Plush, later in the show."),
+])
+def test_more_ways_to_ask_about_the_show(question: str, answer: str) -> None:
+    assert said(question, sample_at_curling().snapshot(200.0)) == answer
+
+
+def test_missed_and_next_product_at_the_edges_of_the_show() -> None:
+    runner = ShowRunner(load_rundown(SAMPLE))
+    runner.start(0.0)
+    assert said("what did I miss?", runner.snapshot(1.0)) == \
+        "So far I've just been chatting with you all. Right now I'm just chatting with you all."
+    runner.jump("beanie", 2.0)
+    # The product on now is not "the next" one.
+    assert said("when's the next product?", runner.snapshot(3.0)) == \
+        "The next product is the Snowy Owl Mascot Plush, later in the show."
+    runner.jump("last-questions", 4.0)
+    assert said("when's the next product?", runner.snapshot(500.0)) == \
+        "There are no more products in tonight's show."
+    assert "mascot-plush" in answer_show("what did i miss", runner.snapshot(500.0), AURORA)[0].sources
+
+
+@pytest.mark.parametrize("text", [
+    "is the hoodie almost sold out?", "is the sale nearly over?", "I'm almost done with my homework",
+    # Said after a fact, this is a fan puzzled by what she said, not a question about the rundown.
+    "what are you talking about?", "What did you say?", "when is my next order shipping?",
+    "Hi Aurora, I watch every week and my sister loves the curling facts, and before the dance break starts, "
+    "since the chat is busy tonight, do the mittens come in red?",
+    "这件卫衣快卖完了吗？", "活动快结束了吗？", "你在说什么？",
+])
+def test_near_misses_are_not_show_questions(text: str) -> None:
+    assert answer_show(text, sample_at_curling().snapshot(200.0), AURORA) is None
+
+
+@pytest.mark.parametrize(("question", "contains"), [
+    ("直播是不是快结束了？", "节目大约7分钟后结束。"),
+    ("现在在讲什么？", "现在是关于"),
+    ("刚才讲了什么？", "节目到现在已经有："),
+    ("下一个商品是什么？", "下一个商品是"),
+    ("后面还有哪些环节？", "后面还有：问答环节、跳舞环节"),
+    ("我是不是错过跳舞了？", "还没有呢：跳舞环节还在后面"),
+])
+def test_more_chinese_show_questions(question: str, contains: str) -> None:
+    runner = ShowRunner(parse_rundown(SAMPLE.read_text().replace("fact: curling-granite", "fact: curling-stone-weight")
+                                      .replace("mascot-plush", "owl-plush"), persona=XIAOXUE))
+    runner.start(0.0)
+    for i, segment in enumerate(("opening", "first-fact", "beanie", "curling-intro")):
+        runner.segment_done(segment, 40.0 * (i + 1))
+    assert contains in said(question, runner.snapshot(200.0), XIAOXUE)
+
+
+def test_the_operator_status_carries_the_planned_end_and_time_left() -> None:
+    status = sample_at_curling().status(250.0)
+    assert (status["end"], status["time_left"], status["current"]) == (600.0, 350.0, "curling-fact")
+    endless = ShowRunner(parse_rundown("title: t\nsegments:\n  - {id: a, type: line, text: Hi}\n", persona=AURORA))
+    endless.start(0.0)
+    assert (endless.status(30.0)["end"], endless.status(30.0)["time_left"]) == (None, None)
+
+
+@pytest.mark.parametrize(("question", "answer"), [
+    ("So what else is coming up tonight?", "Still to come: your questions, a dance break, the Snowy Owl Mascot Plush "
+                                           "and a fun fact about figure skating."),
+    ("what's on the agenda?", "Still to come: your questions, a dance break"),
+    ("has the stream ended?", "The show ends in about 7 minutes."),
+    ("are you logging off soon?", "The show ends in about 7 minutes."),
+    # The fact on now is not "the next" one.
+    ("when is the next fun fact??", "The next one is a fun fact about figure skating, later in the show."),
+    # "Did I miss …?": on now, still to come or over, the part the fan's words name best.
+    ("did i miss the dancing", "Not yet: a dance break is still to come, later in the show."),
+    ("have I missed the fact about the olympics?", "That was earlier in the show: a fun fact about olympics."),
+    ("Did I miss the skating fact?", "Not yet: a fun fact about figure skating is still to come"),
+    ("did I just miss the fun fact on curling?", "You're just in time: it's on right now!"),
+    ("did I miss the hoodie?", "That isn't part of tonight's show. Next up: your questions"),
+    ("did I miss much?", "So far in the show: a fun fact about olympics"),
+])
+def test_what_is_left_and_what_was_missed(question: str, answer: str) -> None:
+    assert said(question, sample_at_curling().snapshot(200.0)).startswith(answer)
+
+
+@pytest.mark.parametrize("text", [
+    "what's the next fact?", "what is the shipping schedule?", "what's left in stock?", "did I miss your message?",
+    "did I miss the sale?", "is it over between us?", "what's the plan for the hoodie?",
+])
+def test_look_alikes_of_the_new_questions_are_not_show_questions(text: str) -> None:
+    assert answer_show(text, sample_at_curling().snapshot(200.0), AURORA) is None
+
+
+@pytest.mark.parametrize(("question", "contains"), [
+    ("whens the stream over", "The show ends in about 7 minutes."),
+    ("how many minutes have we got left?", "The show ends in about 7 minutes."),
+    ("when will the broadcast be done?", "The show ends in about 7 minutes."),
+    ("are you going to be live much longer?", "The show ends in about 7 minutes."),
+    ("will u be streaming much longer", "The show ends in about 7 minutes."),
+    ("which part are we at?", "Right now it's a fun fact about curling."),
+    ("where are we in the stream?", "Right now it's a fun fact about curling."),
+    ("what time did the stream begin?", "We went live about 3 minutes ago."),
+    ("will there be other merch?", "The next product is the Snowy Owl Mascot Plush"),
+    ("what are we gonna cover next?", "Next up: your questions, right after this."),
+    ("what happens next on the stream?", "Next up: your questions"),
+    ("how long till you dance?", "a dance break is still to come"),
+    ("could we send you questions soon?", "Questions are open right after this."),
+])
+def test_other_wordings_of_the_show_questions(question: str, contains: str) -> None:
+    assert contains in said(question, sample_at_curling().snapshot(200.0))
+
+
+@pytest.mark.parametrize("text", [
+    "what will you do next week?", "will you be on tv?", "can I ask a question?", "are there more hoodies in stock?",
+    "when is the hoodie back in stock?", "how long are the gloves?",
+])
+def test_look_alikes_of_other_wordings_are_not_show_questions(text: str) -> None:
+    assert answer_show(text, sample_at_curling().snapshot(200.0), AURORA) is None
+
+
+def test_a_long_message_that_mentions_a_part_of_the_show_on_the_way_is_not_a_show_question() -> None:
+    engine = RetrievalEngine(AURORA)
+    runner = sample_at_curling()
+    engine.show_source = lambda: runner.snapshot(200.0)
+    answer = engine.compose(ChatTurn("fan", "Aurora my whole family watches every week, and my dad keeps asking about "
+                                            "the Q&A, but before the dance break starts, how much is the beanie?"))
+    assert answer.intent != "show" and "still to come" not in answer.text and "$" in answer.text

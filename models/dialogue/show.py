@@ -554,8 +554,11 @@ class ShowRunner:
 
     def status(self, now: float) -> dict[str, object]:
         """A summary for the operator console."""
-        segments = self.rundown.segments
-        return {"state": self.state, "show_time": round(self.show_time(now), 3),
+        segments, snapshot = self.rundown.segments, self.snapshot(now)
+        time_left = snapshot.time_left
+        return {"state": self.state, "show_time": round(snapshot.show_time, 3),
+                # The planned end in show time (Rundown.planned_end) and the show time left to it; None: no fixed end.
+                "end": snapshot.end, "time_left": None if time_left is None else round(time_left, 3),
                 "current": segments[self.current].id if self.current is not None else None,
                 "next": segments[self.upcoming].id if self.upcoming < len(segments) else None,
                 "title": self.rundown.title,

@@ -28,41 +28,87 @@ from models.dialogue.tags import emotion_tag, gesture_tag
 from models.dialogue.words import folded
 from models.tts import sentences_of
 
-ShowQuestion = Literal["now", "next", "after", "end", "length", "left", "start", "dance", "qa", "title"]
+ShowQuestion = Literal["done", "missed", "now", "next", "after", "rest", "end", "length", "left", "start", "dance",
+                       "qa", "product", "fact", "title"]
 
 _SHOW = r"(?:show|stream|livestream|live stream|broadcast|program|programme|episode|live)"
 _THE = r"(?:the |this |your |today'?s |tonight'?s )?"
 _WHAT_IS = r"(?:what'?s|whats|wats|what is|wat is|what iz)"
 _WHEN = r"(?:when|wen)"
+_WHENS = r"(?:when|wen)(?:'s|s| is)"  # "when's", "whens", "when is"
 _END = r"(?=\W*(?:$|[?!.,;]))"  # the clause ends here: "what's on?" but not "what's on sale?"
+_NOW = r"(?: now| right now| at the moment| currently| today| tonight)"
+_IN_SHOW = rf"(?: (?:in|on) {_THE}{_SHOW})?"  # "what's happening now on the show?"
+#: Near the end: "is the show almost over?", "are we nearly done?" (a show, "it" or the people in it: not "the sale").
+_NEARLY = r"(?:almost|nearly|about to be|close to|soon|already)"
+_OVER = r"(?:over|done|finished|through|ending|at the end|wrapping up)"
 #: Each question's wordings, English then Chinese (matched in the folded text: lower case, simplified).
 _WORDINGS: tuple[tuple[ShowQuestion, tuple[str, ...]], ...] = (
-    ("now", (rf"\b{_WHAT_IS} (?:on|happening|going on)(?: now| right now| at the moment)?{_END}",
+    ("done", (r"\bwhat (?:did|have|do) (?:i|we|u) (?:just )?miss(?:ed)?\b",
+              r"\b(?:did|have) (?:i|we|u) (?:just )?miss(?:ed)? (?:anything|much|something|a lot)\b",
+              r"\bwhat (?:have|did) (?:you|u|we) (?:done|shown|covered|talked about|been talking about|"
+              r"been doing)(?: so far| already| before| earlier)\b",
+              rf"\bwhat (?:happened|was on) (?:so far|earlier|before(?: i came| i joined)?){_IN_SHOW}\b",
+              r"我错过了(?:什么|啥)|(?:刚才|之前|前面)(?:都)?(?:讲|聊|说|介绍|播)了(?:些)?(?:什么|啥)")),
+    ("now", (rf"\b{_WHAT_IS} (?:on|happening|going on){_NOW}?{_IN_SHOW}{_END}",
              r"\bwhat (?:are|r) (?:we|you|u) doing(?: now| right now| at the moment)?\b"
              r"(?! (?:next|later|after|tomorrow))",
-             rf"\b{_WHAT_IS} (?:this|the current|the) (?:segment|part|bit)\b",
+             # "what are we talking about?" asks the topic; "what are you talking about?!" is a fan puzzled by
+             # what she just said, so only a time word ("right now") makes that one a question about the show.
+             rf"\bwhat (?:are|r) (?:we|u all|you all|y'?all) (?:talking|chatting|on) about{_NOW}?\b",
+             rf"\bwhat (?:are|r) (?:you|u) (?:talking|chatting) about{_NOW}\b",
+             rf"\b{_WHAT_IS} (?:this|the current|the) (?:segment|part|bit|topic)\b",
+             rf"\b{_WHAT_IS} the (?:topic|segment|theme){_NOW}\b",
              r"\bwhich (?:segment|part) (?:is|are) (?:this|we)\b",
-             r"现在(?:是|在)?(?:什么|哪个|啥)环节|这是(?:什么|哪个|啥)环节|现在(?:在)?(?:干|做|播)(?:什么|啥)")),
+             r"\b(?:what|which) (?:segment|part) (?:are|r) (?:we|you|u) (?:on|in|at|doing)\b",
+             rf"\bwhere (?:are|r) (?:we|you|u) in {_THE}{_SHOW}\b|\bhow far (?:into|through|along) {_THE}{_SHOW}\b",
+             r"现在(?:是|在)?(?:什么|哪个|啥)环节|这是(?:什么|哪个|啥)环节|"
+             r"现在(?:在)?(?:干|做|播|聊|讲|说|介绍)(?:的是)?(?:什么|啥)|这个环节(?:是|在)?(?:讲|聊)?(?:什么|啥)")),
     ("next", (rf"\b(?:{_WHAT_IS}|what (?:comes|happens|are we doing|do we do|will you do)|what'?s coming) "
               r"(?:up )?next\b(?! (?:for|in|week|year|month|season|olympics|games)\b)",
               rf"\b(?:{_WHAT_IS}|what (?:comes|happens)) (?:up )?after (?:this|that)\b",
               rf"\b{_WHAT_IS} (?:coming up|up next)\b(?! (?:in|for)\b)",
+              rf"\b(?:{_WHAT_IS}|what (?:comes|happens)) (?:up )?next (?:in|on) {_THE}{_SHOW}\b",
+              r"\bwhat (?:will|are|r) (?:you|u|we) (?:going to |gonna )?(?:talk about|show|cover|present|do) next\b"
+              r"(?! (?:week|weekend|month|year|season|time|tomorrow|episode|show|stream|olympics|games)\b)",
               r"下一?个(?:环节)?(?:是)?(?:什么|啥)|接下来(?:是|做|有|干)?(?:什么|啥)|之后(?:是|做)?(?:什么|啥)环节")),
-    ("end", (rf"\b{_WHEN} (?:does|will|is|do|did) {_THE}(?:{_SHOW}|it|you) (?:end|finish|stop|wrap|over|done|go off)",
+    ("rest", (r"\bwhat(?:'s| is| else is)? still (?:to come|coming|planned)\b",
+              rf"\bwhat else (?:is|are you|will you|do you have) (?:on|coming|planned|doing|showing)(?: up)?{_NOW}?"
+              rf"{_IN_SHOW}{_END}",
+              r"\bwhat(?:'s| is| are) (?:on )?(?:the |tonight'?s |today'?s )?(?:schedule|rundown|lineup|line-up|agenda|"
+              r"running order|program for)\b",
+              rf"\bwhat(?:'s| is) the plan (?:for )?(?:tonight|today|{_THE}{_SHOW})\b",
+              rf"\bwhat(?:'s| is| are) (?:left|remaining|still to come) (?:in|on|of) {_THE}{_SHOW}\b",
+              r"(?:后面|接下来|之后)还有(?:什么|哪些|啥)(?:环节)?|还有哪些环节|节目(?:的)?(?:安排|流程)")),
+    ("end", (rf"\b{_WHEN} (?:does|will|is|do|did) {_THE}(?:{_SHOW}|it|you) (?:be )?"
+             r"(?:end|finish|stop|wrap|over|done|go off)",
              rf"\bwhat time (?:does|will|is) {_THE}(?:{_SHOW}|it) (?:end|finish|stop|over|done)",
-             rf"\b{_WHEN}(?:'s| is) {_THE}{_SHOW} (?:over|done|ending|finishing)",
+             rf"\b{_WHENS} {_THE}{_SHOW} (?:over|done|ending|finishing)",
              r"(?:节目|直播)?(?:几点|什么时候|啥时候|何时|多久)(?:结束|完|下播|播完)")),
     ("length", (rf"\bhow long (?:is|does|will) {_THE}{_SHOW}\b(?! (?:been|on)\b)",
                 r"\bhow long (?:will|are) (?:you|u) (?:be )?(?:live|on air|on|streaming)\b",
                 r"(?:节目|直播)(?:有|要)?(?:多长|多久)|(?:节目|直播)?要?播多(?:久|长)")),
     ("left", (rf"\bhow much (?:longer|more time){_END}",
               rf"\bhow much (?:longer|more time) (?:is|will|does|do|are) {_THE}(?:{_SHOW}|you|u|we)\b",
-              r"\bhow much time (?:is )?left\b|\bhow many minutes (?:are )?left\b",
+              r"\bhow (?:much|many) (?:more )?(?:time|minutes) (?:is |are |do we have |do you have |have we got |"
+              r"have you got |we have |you have |we got |you got )?left\b",
+              r"\b(?:will|are|r) (?:you|u|we) (?:going to |gonna )?(?:be )?(?:on|live|on air|streaming) "
+              r"(?:for )?(?:much |a lot )?"
+              r"(?:longer|long)\b",
               r"\bhow long (?:is |are )?(?:left|to go)\b",
               r"\bhow many (?:more )?(?:minutes|segments|parts) (?:are )?(?:left|to go)\b",
-              rf"\bhow long (?:until|till|til) {_THE}(?:{_SHOW} )?(?:ends|is over|finishes)\b",
-              r"还有多(?:久|长时间)|还剩多(?:久|少时间)|还要多久|还有几个环节")),
-    ("start", (rf"\b{_WHEN} (?:does|did) {_THE}{_SHOW} (?:start|begin)\b",
+              rf"\bhow (?:long|much (?:longer|time)|many (?:more )?minutes) (?:until|till|til|to|before|left (?:until|"
+              rf"till|before)) (?:the end|{_THE}{_SHOW} (?:ends|is over|finishes|is done|wraps up)|(?:it|we|you|u) "
+              r"(?:ends?|finish(?:es)?|(?:are|is|r) (?:over|done)|wrap up))\b",
+              rf"\b(?:is|are|r) (?:{_THE}{_SHOW}|it|we|you|u) {_NEARLY} {_OVER}\b",
+              rf"\b(?:is|has) {_THE}{_SHOW} (?:{_NEARLY} )?(?:over|done|finished|ended)\b",
+              rf"\b(?:is|will) (?:{_THE}{_SHOW}|it) (?:be )?(?:end|ending|finish|finishing|wrapping up|over|done) "
+              r"soon\b",
+              r"\b(?:are|r|will) (?:you|u) (?:be )?(?:ending|finishing|wrapping up|going offline|logging off|"
+              r"signing off|leaving) soon\b",
+              r"还有多(?:久|长时间)|还剩多(?:久|少时间)|还要多久|还有几个环节|"
+              r"(?:^|\W|节目|直播|今天|是不是|我们|是否)(?:快|快要|要)(?:结束|播完|下播)了?(?:吗|么|没|吧|\?|？)")),
+    ("start", (rf"\b(?:{_WHEN}|what time) (?:does|did) {_THE}{_SHOW} (?:start|begin)\b",
                r"\bhow long have (?:you|we) been (?:live|on air)\b",
                r"(?:节目|直播)(?:几点|什么时候)(?:开始|开播)")),
     ("dance", (r"\b(?:is there|will there be|are there|any|is there going to be) (?:a |another |any )?"
@@ -71,11 +117,22 @@ _WORDINGS: tuple[tuple[ShowQuestion, tuple[str, ...]], ...] = (
                r"(?:later|tonight|today|again|soon|in the show)\b",
                rf"\b(?:will|are|r) (?:you|u) (?:going to |gonna )?dance{_END}",
                rf"\b{_WHEN} (?:will|do|are) (?:you|u|we) (?:going to |gonna )?dance\b",
-               rf"\b{_WHEN}(?:'s| is) (?:the |your )?dance\b",
+               rf"\b{_WHENS} (?:the |your )?(?:next )?dance\b",
+               r"\bhow long (?:until|till|til|before) (?:the |your |you )?(?:next )?danc",
                r"(?:还有|有没有|会不会|什么时候|待会|等会|一会儿?)(?:儿)?(?:会)?跳舞")),
     ("qa", (rf"\b{_WHEN} (?:can|do|should|may) (?:i|we) (?:ask|send)\b",
             rf"\b{_WHEN} (?:do|will) (?:you|u) (?:take|answer) questions\b",
+            r"\b(?:can|may|could) (?:i|we) (?:ask|send) (?:you )?(?:some |more |a )?questions? "
+            r"(?:later|soon|now|tonight|today|in the show)\b",
             r"什么时候(?:可以|能)?提问|(?:可以|能)提问(?:吗|了吗)")),
+    ("product", (r"\bnext (?:product|item|piece of merch)\b",
+                 r"\bwill there be (?:any )?(?:more|other|another) (?:products?|merch|items?)\b",
+                 r"下一个(?:商品|产品)")),
+    # "What's the next fact?" may ask for one now ("another fact"): only "when", or facts "coming up", ask the show.
+    ("fact", (rf"\b{_WHEN}(?:'s| is| will| do| does)\b[^?.!]*\bnext (?:fun )?fact\b",
+              r"\b(?:any|more|another) (?:more )?(?:fun )?facts? "
+              r"(?:coming up|later(?: on)?|in the show|still to come)\b",
+              r"下一个冷知识(?:是)?(?:什么时候|几点)|(?:还有|后面)(?:还有)?冷知识(?:吗|环节)")),
     ("title", (r"\bwhat (?:show|stream|program|programme) is this\b",
                rf"\b{_WHAT_IS} (?:this|the) {_SHOW} (?:called|about)\b",
                rf"\bwhat(?:'s| is) the name of {_THE}{_SHOW}\b", r"这是什么节目|节目叫什么")),
@@ -98,6 +155,9 @@ _PRODUCTS = re.compile(r"\b(?:products?|merch|items?|things to buy)\b|商品|产
 _AFTER = re.compile(rf"\b(?:{_WHAT_IS}|what (?:comes|happens|do we do|are we doing|will you do|will there be)) "
                     r"(?:up |next )?after (?:the |your |that |this )?(?P<part>[^?.!,;]+)|"
                     r"(?P<zh>[^\W\d_]{1,12}?)(?:环节)?(?:之后|以后|结束后|完了)(?:是|做|有|干)?(?:什么|啥)")
+#: "Did I miss the dance?": the part of the show named after "miss".
+_MISSED = re.compile(r"\b(?:did|have) (?:i|we|u) (?:just )?miss(?:ed)? (?:the |your |a )?(?P<part>[^?.!,;]+)|"
+                     r"我?(?:是不是)?错过了?(?P<zh>[^\W\d_]{1,12}?)(?:环节)?(?:吗|么|没有?|\?|？)")
 _PART_KINDS: tuple[tuple[SegmentType, re.Pattern[str]], ...] = (
     ("qa", re.compile(r"\bq ?& ?a\b|\bq and a\b|\bqa\b|\bquestions?\b|提问|问答")),
     ("dance", re.compile(r"\bdanc|跳舞|舞蹈")),
@@ -108,12 +168,12 @@ _PART_KINDS: tuple[tuple[SegmentType, re.Pattern[str]], ...] = (
 @dataclass(frozen=True)
 class _Asked:
     """What a message asks about the show: its questions, the products of a "will you show …?" ([]: products in
-    general; None: it does not ask that), and the part of the show an "after …?" names."""
+    general; None: it does not ask that), and the part of the show an "after …?" or a "did I miss …?" names."""
 
     kinds: tuple[ShowQuestion, ...] = ()
     products: tuple[Product, ...] | None = None
-    after: Callable[[Segment], bool] | None = None
-    after_words: frozenset[str] = frozenset()  # the words naming it: "the last questions" picks last-questions
+    part: Callable[[Segment], bool] | None = None
+    part_words: frozenset[str] = frozenset()  # the words naming it: "the last questions" picks last-questions
 
     def __bool__(self) -> bool:
         return bool(self.kinds) or self.products is not None
@@ -123,20 +183,42 @@ def _asked(text: str, persona: Persona) -> _Asked:
     """What a message asks about the show (falsy: nothing)."""
     folded_text = folded(text).replace("’", "'")
     questioned = any(is_question(part) for part in sentences_of(text))
-    match = _AFTER.search(folded_text)
-    phrase = (match.group("part") or match.group("zh")) if match is not None else ""
-    after = _part(phrase, persona) if phrase else None
     kinds = {kind for kind, pattern in _ASKED if pattern.search(folded_text)}
-    if after is not None:
-        # The part it names is the question's object ("the Q&A"), and what follows it is what is asked.
-        kinds = (kinds - {"next"}) | {"after"}
-    elif questioned:
-        kinds |= {kind for kind, pattern in _ASKED_IF_QUESTION if pattern.search(folded_text)}
+    part, phrase = None, ""
+    for kind, parts in (("after", _AFTER), ("missed", _MISSED)):
+        match = parts.search(folded_text)
+        phrase = (match.group("part") or match.group("zh")) if match is not None else ""
+        if (part := _part(phrase, persona) if phrase else None) is not None:
+            # The part it names is the question's object ("the Q&A"): what follows it, or whether it is over.
+            kinds = (kinds - {"next", "done"}) | {kind}  # type: ignore[arg-type]
+            break
+    if part is None:
+        phrase = ""
+        asking = _asking(text)
+        kinds |= {kind for kind, pattern in _ASKED_IF_QUESTION if any(pattern.search(part) for part in asking)}
     ordered = tuple(kind for kind in get_args(ShowQuestion) if kind in kinds)
     words = frozenset(tokens(phrase))
     if ordered or not questioned or not _SHOWING.search(folded_text):
-        return _Asked(ordered, None, after, words)  # "the plush is coming up!" says something; it asks nothing
-    return _Asked(ordered, _products_named(text, persona), after, words)
+        return _Asked(ordered, None, part, words)  # "the plush is coming up!" says something; it asks nothing
+    return _Asked(ordered, _products_named(text, persona), part, words)
+
+
+#: A question this short is about what it names ("Q&A soon?", "dance break when?"), wherever the name is.
+_SHORT_QUESTION = 8
+
+
+def _asking(text: str) -> list[str]:
+    """The parts of a message that ask what a bare name of a part of the show is about: each question sentence's
+    last clause, or the whole sentence when it is short. A long message that mentions "before the dance break
+    starts" on the way to "how much is the hoodie?" asks about the hoodie."""
+    asking = []
+    for sentence in sentences_of(text):
+        if not is_question(sentence):
+            continue
+        folded_sentence = folded(sentence).replace("’", "'")
+        short = len(tokens(folded_sentence)) <= _SHORT_QUESTION
+        asking.append(folded_sentence if short else re.split(r"[,;:，；：]", folded_sentence.rstrip(" ?？!！.。"))[-1])
+    return asking
 
 
 def _part(phrase: str, persona: Persona) -> Callable[[Segment], bool] | None:
@@ -185,6 +267,16 @@ class ShowWording:
     product_absent: str  # {product}
     products_coming: str  # {products}
     no_products: str
+    product_next: str  # {segment} {when}
+    fact_next: str  # {segment} {when}
+    no_facts: str
+    rest: str  # {segments}
+    missed_now: str  # {segment}
+    missed_not: str  # {segment} {when}
+    missed_yes: str  # {segment}
+    not_in_show: str
+    done: str  # {segments}
+    done_talk: str
     title: str  # {title}
     after_this: str
     in_time: str  # {minutes}
@@ -247,6 +339,12 @@ SHOW_WORDING = {
         product_now="I'm showing the {product} right now!", product_done="I showed the {product} earlier in the show.",
         product_absent="The {product} isn't part of tonight's show.", products_coming="Still to come: the {products}.",
         no_products="There are no more products in tonight's show.",
+        product_next="The next product is {segment}, {when}.",
+        fact_next="The next one is {segment}, {when}.", no_facts="There are no more fun facts in tonight's show.",
+        rest="Still to come: {segments}.",
+        missed_now="You're just in time: it's on right now!", missed_not="Not yet: {segment} is still to come, {when}.",
+        missed_yes="That was earlier in the show: {segment}.", not_in_show="That isn't part of tonight's show.",
+        done="So far in the show: {segments}.", done_talk="So far I've just been chatting with you all.",
         title="This is {title}.",
         after_this="right after this", in_time="in {minutes}", on_cue="as soon as we're ready",
         later="later in the show",
@@ -276,6 +374,12 @@ SHOW_WORDING = {
         product_now="现在介绍的就是{product}！", product_done="{product}刚才已经介绍过了。",
         product_absent="{product}不在今天的节目里。", products_coming="后面还会介绍{products}。",
         no_products="今天的节目后面没有商品介绍了。",
+        product_next="下一个商品是{segment}，{when}。",
+        fact_next="下一个是{segment}，{when}。", no_facts="今天的节目后面没有冷知识了。",
+        rest="后面还有：{segments}。",
+        missed_now="你来得正好，现在正在进行！", missed_not="还没有呢：{segment}还在后面，{when}。",
+        missed_yes="那个环节刚才已经结束了：{segment}。", not_in_show="今天的节目里没有这个环节。",
+        done="节目到现在已经有：{segments}。", done_talk="到现在我一直在和大家聊天。",
         title="这是{title}。",
         after_this="这个环节结束后就开始", in_time="{minutes}后开始", on_cue="准备好就开始", later="稍后就到",
         minutes=("不到一分钟", "大约1分钟", "大约{n}分钟"),
@@ -303,9 +407,12 @@ def answer_show(text: str, snapshot: ShowSnapshot | None, persona: Persona) -> l
         return [_sentence(wording.finished, "happy", "wave")]
     said = [] if snapshot.state == "running" else [_sentence(wording.paused, "neutral", None)]
     for kind in asked.kinds:
-        said += _after(snapshot, wording, asked) if kind == "after" else _ANSWERS[kind](snapshot, wording)
+        said += _PART_ANSWERS[kind](snapshot, wording, asked) if kind in _PART_ANSWERS else \
+            _ANSWERS[kind](snapshot, wording)
     if asked.products is not None:
         said += _product_answer(snapshot, wording, asked.products)
+    # Two wordings of one question ("how long till it ends?" asks the end and the time left) get one answer.
+    said = list({sentence.text: sentence for sentence in said}.values())
     first = said[0]
     lead = "" if snapshot.state != "running" else f"{emotion_tag('happy')} {gesture_tag('nod')} "
     return [Sentence(f"{lead}{first.text}", first.sources, first.product), *said[1:]]
@@ -387,6 +494,29 @@ def _qa(snapshot: ShowSnapshot, wording: ShowWording) -> list[Sentence]:
     return _coming(snapshot, wording, "qa", wording.qa_now, wording.qa_coming, wording.qa_no)
 
 
+def _next_of(snapshot: ShowSnapshot, wording: ShowWording, kind: SegmentType, next_one: str,
+             none: str) -> list[Sentence]:
+    """"When is the next product?": the first of a kind after this segment (the one on now is not "next"), and
+    when it starts."""
+    later = snapshot.first_to_come(kind)
+    if later is None:
+        return [_said(none)]
+    return [_said(next_one.format(segment=wording.segment(later), when=wording.when(snapshot, later)), later)]
+
+
+def _product(snapshot: ShowSnapshot, wording: ShowWording) -> list[Sentence]:
+    return _next_of(snapshot, wording, "product", wording.product_next, wording.no_products)
+
+
+def _done(snapshot: ShowSnapshot, wording: ShowWording) -> list[Sentence]:
+    """"What did I miss?": the segments before this one, as the host names them (her lines say nothing to list),
+    then what is on now."""
+    names = list(dict.fromkeys(name for name in map(wording.segment, snapshot.done) if name))
+    said = _said(wording.done.format(segments=wording.listed(names)) if names else wording.done_talk)
+    sources = tuple(dict.fromkeys(s for segment in snapshot.done for s in (segment.product, segment.fact) if s))
+    return [Sentence(said.text, sources), *_now(snapshot, wording)]
+
+
 def _title(snapshot: ShowSnapshot, wording: ShowWording) -> list[Sentence]:
     return [_said(wording.title.format(title=snapshot.title))]
 
@@ -395,10 +525,10 @@ def _after(snapshot: ShowSnapshot, wording: ShowWording, asked: _Asked) -> list[
     """What follows the part of the show a fan names: of the parts on now or to come that fit, the one whose id
     or title shares most words with the fan's ("the last questions"), else the first."""
     ahead = (*((snapshot.current,) if snapshot.current is not None else ()), *snapshot.to_come)
-    fits = [i for i, segment in enumerate(ahead) if asked.after is not None and asked.after(segment)]
+    fits = [i for i, segment in enumerate(ahead) if asked.part is not None and asked.part(segment)]
     if not fits:
         return [_said(wording.part_over), *_next(snapshot, wording)]
-    at = max(fits, key=lambda i: (len(asked.after_words & _named_by(ahead[i])), -i))
+    at = max(fits, key=lambda i: (len(asked.part_words & _named_by(ahead[i])), -i))
     part = wording.segment(ahead[at])
     if at + 1 == len(ahead):
         return [_said(wording.last_part.format(segment=part), ahead[at])]
@@ -408,14 +538,47 @@ def _after(snapshot: ShowSnapshot, wording: ShowWording, asked: _Asked) -> list[
     return [_said(text, following)]
 
 
+def _missed(snapshot: ShowSnapshot, wording: ShowWording, asked: _Asked) -> list[Sentence]:
+    """"Did I miss the dance?": on now, still to come (and when), or over; a part the show does not have, so."""
+    # Of the parts that fit, the one sharing most words with the fan's ("the figure skating fact"), else the one
+    # on now, else the first to come, else the last done.
+    order = [*((snapshot.current,) if snapshot.current is not None else ()), *snapshot.to_come,
+             *reversed(snapshot.done)]
+    fits = [i for i, segment in enumerate(order) if asked.part is not None and asked.part(segment)]
+    if not fits:
+        return [_said(wording.not_in_show), *_next(snapshot, wording)]
+    segment = order[max(fits, key=lambda i: (len(asked.part_words & _named_by(order[i])), -i))]
+    name = wording.segment(segment)
+    if segment is snapshot.current:
+        return [_said(wording.missed_now.format(segment=name), segment)]
+    if segment in snapshot.to_come:
+        return [_said(wording.missed_not.format(segment=name, when=wording.when(snapshot, segment)), segment)]
+    return [_said(wording.missed_yes.format(segment=name), segment)]
+
+
+def _rest(snapshot: ShowSnapshot, wording: ShowWording) -> list[Sentence]:
+    """"What's still to come?": the segments after this one, as the host names them."""
+    names = list(dict.fromkeys(name for name in map(wording.segment, snapshot.to_come) if name))
+    if not names:
+        return [_said(wording.last)]
+    sources = tuple(dict.fromkeys(s for segment in snapshot.to_come for s in (segment.product, segment.fact) if s))
+    return [Sentence(wording.rest.format(segments=wording.listed(names)), sources)]
+
+
+def _fact(snapshot: ShowSnapshot, wording: ShowWording) -> list[Sentence]:
+    return _next_of(snapshot, wording, "fun_fact", wording.fact_next, wording.no_facts)
+
+
+_PART_ANSWERS: dict[ShowQuestion, Callable[[ShowSnapshot, ShowWording, _Asked], list[Sentence]]] = {
+    "after": _after, "missed": _missed}
 _ANSWERS: dict[ShowQuestion, Callable[[ShowSnapshot, ShowWording], list[Sentence]]] = {
-    "now": _now, "next": _next, "end": _left, "left": _left, "length": _length, "start": _start,
-    "dance": _dance, "qa": _qa, "title": _title}
+    "done": _done, "now": _now, "next": _next, "end": _left, "left": _left, "length": _length, "start": _start,
+    "rest": _rest, "dance": _dance, "qa": _qa, "product": _product, "fact": _fact, "title": _title}
 
 
 def _named_by(segment: Segment) -> set[str]:
-    """The words a segment's id and title name it by."""
-    return set(tokens(f"{segment.id.replace('-', ' ')} {segment.title or ''}"))
+    """The words a segment's id, title and topic name it by."""
+    return set(tokens(f"{segment.id.replace('-', ' ')} {segment.title or ''} {segment.about or ''}"))
 
 
 def _products_named(text: str, persona: Persona) -> tuple[Product, ...] | None:
