@@ -816,8 +816,8 @@ class RetrievalEngine(DialogueEngine):
             lines = [a for a in about if asked and asked <= set(tokens(f"{a.text} {' '.join(a.tags)}"))]
             if lines:
                 return self._about_part(lines[:1], question)
-        if not about or not _TO_HER.search(folded_question):
-            return None
+        if not about or not _TO_HER.search(folded_question) or is_product_question(question):
+            return None  # "where can I buy your merch?" asks about the store, not about her
         hits = self.index.search(retrieval_query(question), k=2, kinds=("about",))
         if hits and (hits[0].answers or self._exact(question, tuple(hits))) and \
                 isinstance(hits[0].document.item, AboutLine):
