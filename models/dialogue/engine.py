@@ -218,8 +218,10 @@ def detect_moods(text: str) -> list[Mood]:
 
 
 def is_question(text: str) -> bool:
-    text = folded(text)
-    return bool(_QUESTION.search(text) or _ZH_QUESTION.search(text))
+    """The message asks something: a question mark, or a sentence that opens as a question ("thx!! how much r
+    the gloves"), chat spelling read as words."""
+    text = _CHAT_WORD.sub(lambda m: _CHAT_SPELLING[m.group(0).lower()], folded(text))
+    return any(_QUESTION.search(part) or _ZH_QUESTION.search(part) for part in [text, *sentences_of(text)[1:]])
 
 
 def is_product_question(text: str) -> bool:
@@ -275,7 +277,8 @@ _ASKS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
          r"\b(?:greatest|best|most|more than any|record|fastest)\b"),
         # "When are the next Games?" asks for a date to come: a past one is another question's answer.
         # A record ("the longest ski jump ever") is a distance; "the best resort" is a ranking, not a fact nearby.
-        (r"\b(?:longest|farthest|furthest|highest|tallest|deepest)\b", r"metre|meter|\bkm\b|feet|foot|kilomet|mile"),
+        (r"\b(?:longest|farthest|furthest|highest|tallest|deepest|records?)\b",
+         r"metre|meter|\bkm\b|feet|foot|kilomet|mile|\brecord\b"),
         (r"\b(?:best|greatest|most popular)\b", r"\b(?:best|greatest|most|favou?rite|more than any|record)\b"),
         (r"\bwhen\b.*\b(?:next|upcoming)\b", r"\b(?:will|next|upcoming)\b|\b20(?:2[6-9]|[3-9][0-9])\b"),
     ))
@@ -863,6 +866,8 @@ class RetrievalEngine(DialogueEngine):
         if isinstance(item, Product):
             if kinds is None and is_product_question(text):
                 return self._not_sold()  # a product the purchase question does not name (`_products_asked`)
+            if _SELLS.search(folded(text)) and not self._is_kind(item, text):
+                return self._not_sold()  # "do you have ski poles?": the goggles are not poles
             return replace(self._pitch([item], text), hits=hits)
         if not says_what_is_asked(text, _item_text(item)):
             # Asked for a kind of thing the best item does not have (a speed, a count, a temperature): no near
@@ -916,8 +921,12 @@ class RetrievalEngine(DialogueEngine):
             m = words & self._names[p.id]
             if m and (self._heads[p.id] & m or m & pointing or any(share[w] == 1 for w in m)):
                 matched[p.id] = frozenset(m)
-        best = [pid for pid, m in matched.items() if not any(m < other for other in matched.values())]
         order = tokens(text)
+        heads = {w for pid, m in matched.items() for w in m & self._heads[pid]}
+        # "The knit mittens": a modifier right before another product's head describes that one (mittens).
+        matched = {pid: m for pid, m in matched.items() if m & self._heads[pid] or not any(
+            order[i] in m and order[i + 1] in heads for i in range(len(order) - 1))}
+        best = [pid for pid, m in matched.items() if not any(m < other for other in matched.values())]
         best.sort(key=lambda pid: min(order.index(w) for w in matched[pid]))  # as the fan named them
         named: list[Product] = []
         ambiguous: list[Product] = []
@@ -948,6 +957,12 @@ class RetrievalEngine(DialogueEngine):
             return Sentence(f"{emotion_tag('happy')} {gesture_tag('bow')} {self._phrase('thanks_reply')}")
         return Sentence(f"{emotion_tag('happy')} {gesture_tag('wave')} {self._phrase('greeting')}")
 
+    def _is_kind(self, product: Product, question: str) -> bool:
+        """The product is the kind of thing the question asks for: its last word ("ski boots": boots) is one of the
+        product's name, tags or description, or names no kind ("the blue one"). English only."""
+        head = tokens(_without(_PRODUCT, question))[-1:] if self.persona.language == "en" else []
+        return not head or head[0] in _GENERIC or head[0] in self._described[product.id] | self._names[product.id]
+
     def _products_asked(self, text: str) -> list[Product]:
         """Products a purchase question names: by meaning or by words, the best one plus a close second."""
         query = _without(_PRODUCT, text)
@@ -957,9 +972,8 @@ class RetrievalEngine(DialogueEngine):
         # Product names are short and specific: a keyword match counts even when the embedding is lukewarm. A
         # product is no answer when the thing asked for (the question's last word, "ski boots") is none of its
         # words: gloves for boots would be another product than the one asked about.
-        head = tokens(query)[-1:] if self.persona.language == "en" else []
-        chosen = [h for h in hits if (h.related or h.coverage >= 0.5) and not (
-            head and head[0] not in _GENERIC and head[0] not in self._described[h.document.id] | self._names[h.document.id])]
+        chosen = [h for h in hits if (h.related or h.coverage >= 0.5) and isinstance(h.document.item, Product)
+                  and self._is_kind(h.document.item, query)]
         if len(chosen) == 2 and chosen[1].score < chosen[0].score - 0.1:
             chosen = chosen[:1]
         return [h.document.item for h in chosen if isinstance(h.document.item, Product)]
