@@ -291,7 +291,8 @@ _ABROAD = re.compile(
     r"mexico|uk|britain|england|scotland|ireland|germany|france|spain|italy|netherlands|sweden|norway|finland|"
     r"denmark|switzerland|austria|poland|australia|new zealand|japan|korea|china|india|brazil|asia|africa|"
     r"south america)\b", re.IGNORECASE)
-_PARAPHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(said, re.IGNORECASE), meant) for said, meant in (
+_PARAPHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(said, re.IGNORECASE), meant) for said, meant in (
     (_ABROAD.pattern, "internationally"),
     (r"\bmerch\b", "merchandise"),
     (r"\bwhere(?:'s| is| are)? my (?:order|package|parcel|stuff|delivery|shipment|purchase)s?\b", "track order"),
@@ -302,7 +303,8 @@ _WAY_TO_BUY = re.compile(r"^\W*(?:where|how)\b", re.IGNORECASE)
 
 #: "Do you sell ski boots?", "Have you got scarves?": whether the store has a kind of thing.
 _SELLS = re.compile(r"\b(?:do|does|d'?you) (?:you|u|the store|your store|the shop|your shop) (?:sell|have|carry|stock|"
-                    r"offer|make)\b|\bhave you got\b|\bis there an?\b|\bare there (?:any )?\b|\bcan i (?:buy|get|order)\b|"
+                    r"offer|make)\b|\bhave you got\b|\bis there an?\b|\bare there (?:any )?\b|"
+                    r"\bcan i (?:buy|get|order)\b|"
                     r"卖不卖|有没有卖|有卖", re.IGNORECASE)
 #: "The kids one", "the blue ones": the word before "one" that stands for a product.
 _ONE = re.compile(r"([A-Za-z]+)'?\s+ones?\b")
@@ -904,10 +906,11 @@ class RetrievalEngine(DialogueEngine):
         """Products a question names by their names' words, and those it names ambiguously. A word names a product
         when it is its name's head (the last word: "bottle", "gloves") or a word only that name has ("thermal",
         "glacier"); a modifier two names share ("ski", "kids") names neither alone: "ski boots" or "ski jumpers"
-        is no product, but "the snowflake one" is either product with a snowflake. Of several names with the same head ("the bottle"), the question's other words decide by
-        the products' tags and descriptions ("the insulated bottle" is the Thermal Bottle); with none to tell
-        them apart the name is ambiguous. `among` (the products the fan just discussed) narrows the choice:
-        "the kids one" of two bottles is the kids' bottle."""
+        is no product, but "the snowflake one" is either product with a snowflake. Of several names with the same
+        head ("the bottle"), the question's other words decide by the products' tags and descriptions ("the
+        insulated bottle" is the Thermal Bottle); with none to tell them apart the name is ambiguous. `among`
+        (the products the fan just discussed) narrows the choice: "the kids one" of two bottles is the kids'
+        bottle."""
         words = set(tokens(text))
         products = list(among) or list(self.persona.knowledge.products)
         share: dict[str, int] = {}
