@@ -446,3 +446,11 @@ def test_store_policies_in_other_words(engine: RetrievalEngine) -> None:
     assert ask(engine, "Do you ship to Australia?").sources == ("international-shipping",)
     package = ask(engine, "where is my package??", "other")
     assert package.sources == ("order-tracking",) and not hedged(package)
+
+
+def test_it_after_a_store_policy_is_what_that_policy_was_about(engine: RetrievalEngine) -> None:
+    ask(engine, "Where is my parcel?")
+    cancel = ask(engine, "can I cancel it?")
+    assert cancel.sources == ("cancel-order",)
+    answer = ask(engine, "Where's my package? Can I track it?", "other")
+    assert answer.sources == ("order-tracking",) and answer.text.count("tracking link") == 1

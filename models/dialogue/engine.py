@@ -285,7 +285,8 @@ _ASKS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
 
 
 #: Store talk in other words than the store policies': a place abroad asks about shipping internationally ("to
-#: Europe", "to Canada"), "where's my order?" is tracking it. The words are added to what is looked up.
+#: Europe", "to Canada"), "where's my order?" is tracking it, "send it back" returning it, "swap" exchanging.
+#: The words are added to what is looked up.
 _ABROAD = re.compile(
     r"\b(?:abroad|overseas|worldwide|internationall?y?|outside (?:the )?(?:us|usa|states)|countries|europe|canada|"
     r"mexico|uk|britain|england|scotland|ireland|germany|france|spain|italy|netherlands|sweden|norway|finland|"
@@ -295,6 +296,8 @@ _PARAPHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(said, re.IGNORECASE), meant) for said, meant in (
     (_ABROAD.pattern, "internationally"),
     (r"\bmerch\b", "merchandise"),
+    (r"\bsend\b.{0,20}\bback\b|\bmoney back\b|\brefunds?\b", "return"),
+    (r"\bswap\b|\btrade (?:it|them|my)\b", "exchange"),
     (r"\bwhere(?:'s| is| are)? my (?:order|package|parcel|stuff|delivery|shipment|purchase)s?\b", "track order"),
 ))
 #: "Where can I buy it?", "How do I order?": the way to buy, a store policy, not the list of products.
@@ -707,6 +710,10 @@ class RetrievalEngine(DialogueEngine):
                 return PRONOUN.sub(names, text, count=1)
             if subject.topic:
                 return PRONOUN.sub(subject.topic, text, count=1)
+            if subject.item is not None and subject.question and \
+                    any(f.id == subject.item for f in self.persona.knowledge.faqs):
+                # "Where's my order? How do I track it?": "it" is what the policy just asked about was about.
+                return f"{text.rstrip('?？!！. ')} ({subject.question.rstrip('?？!！. ')})?"
             return None
         asked = set(tokens(_without(_PRODUCT, text)))
         if subject is not None and subject.products and is_question(text) and \
