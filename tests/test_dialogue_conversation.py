@@ -454,3 +454,9 @@ def test_it_after_a_store_policy_is_what_that_policy_was_about(engine: Retrieval
     assert cancel.sources == ("cancel-order",)
     answer = ask(engine, "Where's my package? Can I track it?", "other")
     assert answer.sources == ("order-tracking",) and answer.text.count("tracking link") == 1
+
+
+@pytest.mark.parametrize("question", ["Did you ski as a child?", "What did you play when you were little?"])
+def test_her_childhood_in_other_words(engine: RetrievalEngine, question: str) -> None:
+    answer = ask(engine, question)
+    assert answer.intent == "small_talk" and answer.sources == ("about-snowboarding",) and not hedged(answer)
