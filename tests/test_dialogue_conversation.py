@@ -460,3 +460,16 @@ def test_it_after_a_store_policy_is_what_that_policy_was_about(engine: Retrieval
 def test_her_childhood_in_other_words(engine: RetrievalEngine, question: str) -> None:
     answer = ask(engine, question)
     assert answer.intent == "small_talk" and answer.sources == ("about-snowboarding",) and not hedged(answer)
+
+
+def test_a_question_after_a_hello_or_thanks_is_answered(engine: RetrievalEngine) -> None:
+    hello = ask(engine, "hiii how r u")
+    assert hello.intent == "small_talk" and any(p in hello.text for p in PERSONA.phrases["how_are_you"])
+    answer = ask(engine, "thanks, how much is the beanie", "other")
+    assert "$24" in answer.text and any(p in answer.text for p in PERSONA.phrases["thanks_reply"])
+
+
+def test_the_x_one_of_products_of_different_kinds_asks_back(engine: RetrievalEngine) -> None:
+    ask(engine, "is there a kids one?")
+    answer = ask(engine, "and the ski one?")
+    assert answer.intent == "clarify" and "$" not in answer.text and "Mittens" not in answer.text

@@ -220,10 +220,12 @@ def detect_moods(text: str) -> list[Mood]:
 
 
 def is_question(text: str) -> bool:
-    """The message asks something: a question mark, or a sentence that opens as a question ("thx!! how much r
-    the gloves"), chat spelling read as words."""
+    """The message asks something: a question mark, or a sentence that opens as a question, after a hello too
+    ("thx!! how much r the gloves", "hi how r u"), chat spelling read as words."""
     text = _CHAT_WORD.sub(lambda m: _CHAT_SPELLING[m.group(0).lower()], folded(text))
-    return any(_QUESTION.search(part) or _ZH_QUESTION.search(part) for part in [text, *sentences_of(text)[1:]])
+    # "hiii how r u", "hello Aurora, what do you sell": a question after the hello or its comma.
+    parts = [text, _without(_GREETING, text), *sentences_of(text)[1:], *re.split(r"[,;:]", text)[1:]]
+    return any(_QUESTION.search(part) or _ZH_QUESTION.search(part) for part in parts)
 
 
 def is_product_question(text: str) -> bool:
@@ -688,10 +690,10 @@ class RetrievalEngine(DialogueEngine):
                 return thing
             # "And the kids one?" after two bottles: the one of those just discussed that the words name.
             chosen = self._named(thing, among=subject.group or subject.products)[0] if subject.products else []
-            if len(chosen) != 1 and subject.products and _ONE.search(thing):
+            heads = {p.name.split()[-1] for p in subject.products}
+            if len(chosen) != 1 and len(heads) == 1 and _ONE.search(thing):
                 # "And the kids one?" after the thermal bottle: "one" is a bottle, the kids' one of all bottles.
-                head = subject.products[0].name.split()[-1]
-                chosen = self._named(re.sub(r"\bones?\b", head, thing))[0]
+                chosen = self._named(re.sub(r"\bones?\b", heads.pop(), thing))[0]
             if len(chosen) == 1 and len(subject.products) > 1:
                 return chosen[0].name  # that one of several, told on its own
             return asked_again(subject, chosen[0].name if len(chosen) == 1 else thing)
