@@ -8,7 +8,13 @@ import pytest
 from models.dialogue.conversation import Conversations, Subject, about_what, asked_again, mention_in
 from models.dialogue.engine import MAX_QUESTIONS, Answer, ChatTurn, RetrievalEngine, questions_of
 from models.dialogue.moderation import MAX_CHAT_CHARS
-from models.dialogue.persona import load_default_persona, load_persona, parse_persona, sample_persona_path
+from models.dialogue.persona import (
+    DEFAULT_PHRASES,
+    load_default_persona,
+    load_persona,
+    parse_persona,
+    sample_persona_path,
+)
 from models.dialogue.retrieval import KnowledgeIndex, tokens
 from models.dialogue.tags import check_tags
 
@@ -281,9 +287,10 @@ def test_exact_answers_are_not_hedged_and_near_misses_are(index: KnowledgeIndex)
     assert zamboni.intent == "fact" and zamboni.sources == ("zamboni",) and not hedged(zamboni)
     canada = ask(engine, "Do you ship to Canada?")
     assert canada.sources == ("international-shipping",) and not hedged(canada)
-    # Related, but it says when Jamaica's team first raced, not how fast a bobsleigh goes.
+    # Related, but it says when Jamaica's team first raced, not how fast a bobsleigh goes: no near miss but
+    # another question's answer, so the honest "I don't know" and no fact.
     speed = ask(engine, "How fast does a bobsleigh go?")
-    assert speed.intent == "partial" and hedged(speed)
+    assert speed.intent == "unknown" and speed.sources == ()
 
 
 def test_a_second_question_joined_by_and(engine: RetrievalEngine) -> None:
@@ -376,3 +383,93 @@ def test_one_question_back_per_message_and_what_about_you(engine: RetrievalEngin
     assert ask(engine, "What about it?", "other").intent == "clarify"
     you = ask(engine, "what about you?", "third")
     assert any(p in you.text for p in PERSONA.phrases["how_are_you"])
+
+
+# -- round 2: names by their head noun, answer types, chat spelling, long messages, store policies --------------
+
+
+def test_a_shared_modifier_names_no_product(engine: RetrievalEngine) -> None:
+    # "ski" is in two names but is what neither product is: no "which one?" about gloves and goggles.
+    record = ask(engine, "Who changed the way ski jumpers fly?")
+    assert record.intent != "clarify" and "Goggles" not in record.text
+    poles = ask(engine, "Does the store sell ski poles?")
+    assert poles.intent == "unknown" and "$" not in poles.text
+    assert any(p in poles.text for p in DEFAULT_PHRASES["en"]["not_sold"])
+
+
+def test_other_words_tell_two_products_of_one_kind_apart(engine: RetrievalEngine) -> None:
+    steel = ask(engine, "How much is the steel bottle?")
+    assert steel.intent == "product" and "$22.50" in steel.text and "$12" not in steel.text
+    knit = ask(engine, "How much are the knit mittens?", "other")
+    assert "$16" in knit.text and "$24" not in knit.text
+    assert ask(engine, "How much is the bottle?", "third").intent == "clarify"
+
+
+def test_the_kids_one_after_a_bottle_is_the_kids_bottle(engine: RetrievalEngine) -> None:
+    ask(engine, "What does the thermal bottle cost?")
+    kids = ask(engine, "what about the kids one?")
+    assert "$12" in kids.text and "$16" not in kids.text and "$22.50" not in kids.text
+
+
+@pytest.mark.parametrize("question", ["How fast can a speed skater go?", "Who is the best hockey player ever?",
+                                      "When is the next Olympic curling tournament?",
+                                      "How cold does it get at the Winter Olympics?",
+                                      "Who holds the record for ski jumping distance?"])
+def test_a_question_asking_a_kind_of_thing_no_item_has_is_not_a_near_miss(engine: RetrievalEngine,
+                                                                          question: str) -> None:
+    answer = ask(engine, question)
+    assert answer.intent == "unknown" and answer.sources == () and not hedged(answer)
+
+
+@pytest.mark.parametrize("message", ["tysm!!", "cheers Aurora", "thx so much", "ty <3"])
+def test_chat_thanks_is_thanks(engine: RetrievalEngine, message: str) -> None:
+    answer = ask(engine, message)
+    assert answer.intent == "social" and any(p in answer.text for p in PERSONA.phrases["thanks_reply"])
+
+
+def test_chat_spelling_and_a_typo_in_a_policy_word(engine: RetrievalEngine) -> None:
+    answer = ask(engine, "thx!! how much r the ski gloves")
+    assert "$34" in answer.text
+    shipping = ask(engine, "hw long does shiping take?", "other")
+    assert shipping.sources == ("shipping",)
+
+
+def test_a_long_message_asks_the_price_not_the_show_part_it_mentions(engine: RetrievalEngine) -> None:
+    message = ("Good evening Aurora! Long time watcher, first message: my dad keeps asking me about curling facts and "
+               "my sister wants to know when the figure skating segment starts, but honestly what I came here to ask "
+               "is this, how much are the Touchscreen Ski Gloves?")
+    answer = ask(engine, message)
+    assert "$34" in answer.text and answer.intent == "product"
+
+
+def test_store_policies_in_other_words(engine: RetrievalEngine) -> None:
+    assert ask(engine, "Do you ship to Australia?").sources == ("international-shipping",)
+    package = ask(engine, "where is my package??", "other")
+    assert package.sources == ("order-tracking",) and not hedged(package)
+
+
+def test_it_after_a_store_policy_is_what_that_policy_was_about(engine: RetrievalEngine) -> None:
+    ask(engine, "Where is my parcel?")
+    cancel = ask(engine, "can I cancel it?")
+    assert cancel.sources == ("cancel-order",)
+    answer = ask(engine, "Where's my package? Can I track it?", "other")
+    assert answer.sources == ("order-tracking",) and answer.text.count("tracking link") == 1
+
+
+@pytest.mark.parametrize("question", ["Did you ski as a child?", "What did you play when you were little?"])
+def test_her_childhood_in_other_words(engine: RetrievalEngine, question: str) -> None:
+    answer = ask(engine, question)
+    assert answer.intent == "small_talk" and answer.sources == ("about-snowboarding",) and not hedged(answer)
+
+
+def test_a_question_after_a_hello_or_thanks_is_answered(engine: RetrievalEngine) -> None:
+    hello = ask(engine, "hiii how r u")
+    assert hello.intent == "small_talk" and any(p in hello.text for p in PERSONA.phrases["how_are_you"])
+    answer = ask(engine, "thanks, how much is the beanie", "other")
+    assert "$24" in answer.text and any(p in answer.text for p in PERSONA.phrases["thanks_reply"])
+
+
+def test_the_x_one_of_products_of_different_kinds_asks_back(engine: RetrievalEngine) -> None:
+    ask(engine, "is there a kids one?")
+    answer = ask(engine, "and the ski one?")
+    assert answer.intent == "clarify" and "$" not in answer.text and "Mittens" not in answer.text

@@ -112,8 +112,16 @@ _COMPLIMENT = re.compile(
     r"great|best|wonderful|lovely|cute|funny|cool|talented|adorable|gorgeous|brilliant|incredible|fantastic)|"
     r"love (?:you|u|your|the show|this show|this stream)|best host|great job|well done|you rock|big fan|"
     r"your (?:voice|smile|hair|outfit|style) is)\b", re.IGNORECASE)
-_THANKS = re.compile(r"\b(?:thank(?:s| you)|thx|appreciate it)\b", re.IGNORECASE)
-_GREETING = re.compile(r"^\W*(?:hi|hello|hey|hiya|yo|good (?:morning|afternoon|evening)|greetings)\b", re.IGNORECASE)
+_THANKS = re.compile(r"\b(?:thank(?:s|x| you| u| ya)?|thanx|thnx|thnks|thx|ty|tysm|tyvm|tyty|cheers|"
+                     r"appreciate (?:it|that|you|u)|much appreciated|many thanks)\b", re.IGNORECASE)
+_GREETING = re.compile(r"^\W*(?:hi+|hello+|hey+|heya|hiya|howdy|yo|sup|hai|helo|good (?:morning|afternoon|evening)|"
+                       r"greetings|morning)\b", re.IGNORECASE)
+#: Chat spelling read as the words it stands for before a question is looked up ("wat r the shiping times").
+_CHAT_SPELLING = {"wat": "what", "wot": "what", "whats": "what's", "r": "are", "u": "you", "ur": "your",
+                  "hw": "how", "wen": "when", "wher": "where", "plz": "please", "pls": "please",
+                  "cn": "can", "abt": "about", "bc": "because", "cuz": "because", "wanna": "want to",
+                  "gonna": "going to", "gimme": "give me", "dunno": "don't know", "thru": "through"}
+_CHAT_WORD = re.compile(r"\b(?:" + "|".join(_CHAT_SPELLING) + r")\b", re.IGNORECASE)
 _QUESTION = re.compile(
     r"\?|^\W*(?:what|how|who|when|where|why|which|is|are|do|does|did|can|could|will|would|should|tell me|"
     r"explain)\b|\b(?:tell me|wondering|want to know|curious)\b", re.IGNORECASE)
@@ -160,6 +168,8 @@ _HOW_ARE_YOU = re.compile(
 _ABOUT_TOPICS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(pattern, re.IGNORECASE), tag) for
                                                                 pattern, tag in (
     (r"\b(?:grow|grew|growing) up\b|\bchildhood\b|\bwhere (?:are|r) (?:you|u) from\b|\bhometown\b|"
+     r"\b(?:you|u)\b.*\bas an? (?:kid|child|little girl|girl|teen|teenager)\b|"
+     r"\bwhen (?:you|u) were (?:little|young|small|an? (?:kid|child|girl|teen|teenager))\b|"
      r"在哪(?:里|儿)?长大|小时候|老家|哪里人", "childhood"),
     (r"\bfor fun\b|\bhobb(?:y|ies)\b|\bfree time\b|\bspare time\b|\bday off\b|爱好|业余|空闲|平时喜欢", "hobby"),
     (r"\byour job\b|\bdo for (?:a )?(?:living|work)\b|\bwhat do you do\b|\byourself\b|\bwho are you\b|"
@@ -176,10 +186,12 @@ _LIKES = re.compile(r"\b(?:do|did) (?:you|u) (?:like|love|enjoy|watch|follow|pla
 _LIKE_WORDS = frozenset("like love enjoy watch follow play fan 喜欢 爱".split())
 #: "Tell me a fun fact (about curling)": a fact by topic, told as such (no hedge: it is what was asked).
 _FACT_REQUEST = re.compile(
-    r"\b(?:fun\s+facts?|facts?|trivia|something\s+(?:interesting|cool|fun|new)|anything\s+(?:interesting|cool|fun)|"
+    r"\b(?:fun\s+facts?|facts?|trivia|(?:something|anything)\s+(?:interesting|cool|fun|new|cheerful|happy|nice|"
+    r"positive|uplifting|funny|amazing|surprising|good)|"
     r"(?:interesting|cool)\s+(?:things?|stuff)|tell me something about)\b|冷知识|小知识|趣闻|有趣的事", re.IGNORECASE)
 #: The words of a fact request that are not its topic.
 _FACT_WORDS = frozenset("fun fact interesting cool something anything thing stuff trivia share give another one "
+                        "cheerful happy nice positive uplifting funny amazing surprising "
                         "random new good favorite favourite 冷知识 小知识 趣闻 有趣 事 讲 说 来".split())
 
 #: A question for a price ("How much?"), as against one for the whole store ("What do you sell?").
@@ -208,8 +220,12 @@ def detect_moods(text: str) -> list[Mood]:
 
 
 def is_question(text: str) -> bool:
-    text = folded(text)
-    return bool(_QUESTION.search(text) or _ZH_QUESTION.search(text))
+    """The message asks something: a question mark, or a sentence that opens as a question, after a hello too
+    ("thx!! how much r the gloves", "hi how r u"), chat spelling read as words."""
+    text = _CHAT_WORD.sub(lambda m: _CHAT_SPELLING[m.group(0).lower()], folded(text))
+    # "hiii how r u", "hello Aurora, what do you sell": a question after the hello or its comma.
+    parts = [text, _without(_GREETING, text), *sentences_of(text)[1:], *re.split(r"[,;:]", text)[1:]]
+    return any(_QUESTION.search(part) or _ZH_QUESTION.search(part) for part in parts)
 
 
 def is_product_question(text: str) -> bool:
@@ -227,6 +243,8 @@ CATALOGUE_FEATURED = 3
 CATALOGUE_KINDS = 3
 
 
+#: A message this long (characters) is read for its purchase question among its clauses (`_asked_in`).
+LONG_MESSAGE = 160
 #: Several questions in one message are answered in order, up to this many (the rest wait for another message).
 MAX_QUESTIONS = 3
 #: A word not in the knowledge base this close (difflib's ratio) to a product name's word or a tag is read as it
@@ -257,7 +275,60 @@ _ASKS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
                                     r"\bas soon as\b|\bwithin\b|\bbefore\b|\bafter\b"),
         (r"\bhow long\b", r"\d|\bdays?\b|\bweeks?\b|\bhours?\b|\bminutes?\b|\btwo\b|\bwithin\b|metre|inch"),
         (r"\bwho\b", r"\b[A-Z][a-z]+ [A-Z][a-z]+|\bteam\b|\bathletes?\b|\bcountry\b|\bI\b"),
+        (r"\bhow (?:cold|hot|warm)\b|\btemperature\b", r"°|\bdegrees?\b|celsius|fahrenheit|below (?:zero|freezing)"),
+        # A ranking ("who is the greatest?") is answered by an item that ranks, not by one about the same sport.
+        (r"\b(?:who|which)(?:'s| is| was| are)? (?:the )?(?:greatest|best|fastest|most|top)\b",
+         r"\b(?:greatest|best|most|more than any|record|fastest)\b"),
+        # "When are the next Games?" asks for a date to come: a past one is another question's answer.
+        # A record ("the longest ski jump ever") is a distance; "the best resort" is a ranking, not a fact nearby.
+        (r"\b(?:longest|farthest|furthest|highest|tallest|deepest|records?)\b",
+         r"metre|meter|\bkm\b|feet|foot|kilomet|mile|\brecord\b"),
+        (r"\b(?:best|greatest|most popular)\b", r"\b(?:best|greatest|most|favou?rite|more than any|record)\b"),
+        (r"\bwhen\b.*\b(?:next|upcoming)\b", r"\b(?:will|next|upcoming)\b|\b20(?:2[6-9]|[3-9][0-9])\b"),
     ))
+
+
+#: Store talk in other words than the store policies': a place abroad asks about shipping internationally ("to
+#: Europe", "to Canada"), "where's my order?" is tracking it, "send it back" returning it, "swap" exchanging.
+#: The words are added to what is looked up.
+_ABROAD = re.compile(
+    r"\b(?:abroad|overseas|worldwide|internationall?y?|outside (?:the )?(?:us|usa|states)|countries|europe|canada|"
+    r"mexico|uk|britain|england|scotland|ireland|germany|france|spain|italy|netherlands|sweden|norway|finland|"
+    r"denmark|switzerland|austria|poland|australia|new zealand|japan|korea|china|india|brazil|asia|africa|"
+    r"south america)\b", re.IGNORECASE)
+_PARAPHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(said, re.IGNORECASE), meant) for said, meant in (
+    (_ABROAD.pattern, "internationally"),
+    (r"\bmerch\b", "merchandise"),
+    (r"\bsend\b.{0,20}\bback\b|\bmoney back\b|\brefunds?\b", "return"),
+    (r"\bswap\b|\btrade (?:it|them|my)\b", "exchange"),
+    (r"\bwhere(?:'s| is| are)? my (?:order|package|parcel|stuff|delivery|shipment|purchase)s?\b", "track order"),
+))
+#: "Where can I buy it?", "How do I order?": the way to buy, a store policy, not the list of products.
+_WAY_TO_BUY = re.compile(r"^\W*(?:where|how)\b", re.IGNORECASE)
+
+
+#: "Do you sell ski boots?", "Have you got scarves?": whether the store has a kind of thing.
+_SELLS = re.compile(r"\b(?:do|does|d'?you) (?:you|u|the store|your store|the shop|your shop) (?:sell|have|carry|stock|"
+                    r"offer|make)\b|\bhave you got\b|\bis there an?\b|\bare there (?:any )?\b|"
+                    r"\bcan i (?:buy|get|order)\b|"
+                    r"卖不卖|有没有卖|有卖", re.IGNORECASE)
+#: "The kids one", "the blue ones": the word before "one" that stands for a product.
+_ONE = re.compile(r"([A-Za-z]+)'?\s+ones?\b")
+#: Words that name no kind of thing ("the blue one", "anything"): no product is ruled out by them.
+_GENERIC = frozenset("one thing item stuff something anything product merchandise merch gift present".split())
+
+
+def expanded(query: str) -> str:
+    """The query with the store's own words for what it paraphrases (`_PARAPHRASES`)."""
+    extra = [meant for said, meant in _PARAPHRASES if said.search(query)]
+    return f"{query} {' '.join(extra)}" if extra else query
+
+
+def _item_text(item: FunFact | FAQ | Product | AboutLine) -> str:
+    """What an item says when told: a FAQ's answer, a fact's or an about line's text; a product's description."""
+    return item.answer if isinstance(item, FAQ) else item.text if isinstance(item, (FunFact, AboutLine)) \
+        else item.description
 
 
 def says_what_is_asked(question: str, answer: str) -> bool:
@@ -424,6 +495,10 @@ class RetrievalEngine(DialogueEngine):
         knowledge = persona.knowledge
         #: A product's name as words: what names it in a question ("the bottle" names two).
         self._names = {p.id: frozenset(tokens(p.name)) for p in knowledge.products}
+        #: A name's head noun, its last word: what the product is ("bottle"), as opposed to a modifier ("ski").
+        self._heads = {p.id: frozenset(tokens(p.name)[-1:]) for p in knowledge.products}
+        #: A product's tags and description as words: what tells two products of one kind apart.
+        self._described = {p.id: frozenset(tokens(f"{' '.join(p.tags)} {p.description}")) for p in knowledge.products}
         #: A fact's tags as words, and its text's: what a topic ("curling", "hockey") finds it by.
         self._fact_tags = {f.id: frozenset(tokens(" ".join(f.tags))) for f in knowledge.fun_facts}
         self._fact_words = {f.id: frozenset(tokens(f.text)) for f in knowledge.fun_facts}
@@ -433,9 +508,11 @@ class RetrievalEngine(DialogueEngine):
             "size sizes colour colours color colors price cost stock available availability sold out left warm "
             "waterproof material made preorder pre-order come good worth fit 尺码 颜色 价格 有货 库存 保暖 "
             + " ".join(v for p in knowledge.products for v in (*p.colors, *p.sizes))))
-        # Typos are read against the words that name things (product names, every tag), never against the rest.
+        # Typos are read against the words that name things (product names, every tag) and the store policies'
+        # questions' words, never against the rest.
         named = " ".join([p.name for p in knowledge.products] + [t for p in knowledge.products for t in p.tags]
-                         + [t for f in knowledge.fun_facts for t in f.tags])
+                         + [t for f in knowledge.fun_facts for t in f.tags]
+                         + [f.question for f in knowledge.faqs])  # "shiping" → shipping
         self._spellings = sorted({w for w in re.findall(r"[a-z]+", named.lower()) if len(w) >= TYPO_MIN_LETTERS})
         self._known = frozenset(re.findall(r"[a-z]+", " ".join(d.text for d in self.index.documents).lower()))
         self._english = english_words()
@@ -523,6 +600,7 @@ class RetrievalEngine(DialogueEngine):
         are neither in the knowledge base nor common English words (`english_words`: "nothing" is not a typo of
         clothing), only close to a product name's word or a tag (TYPO_CUTOFF). Without the word list, nothing
         is read as a typo."""
+        text = _CHAT_WORD.sub(lambda m: _CHAT_SPELLING[m.group(0).lower()], text)
         if not self._english:
             return text
 
@@ -536,14 +614,28 @@ class RetrievalEngine(DialogueEngine):
 
         return re.sub(r"[A-Za-z]+", fix, text)
 
+    def _asked_in(self, text: str) -> str:
+        """Of a long message of many clauses, the purchase question about a named product when it has one (the
+        last): "..., before the dance break starts, ..., how much is the hoodie?" asks the price, and the passing
+        mentions around it ("my mum loves the curling facts") are no questions."""
+        if len(text) < LONG_MESSAGE:
+            return text
+        asking = [c for c in re.split(r"[,;:]+\s*|\s+and\s+", text) if is_product_question(c) and self._named(c)[0]]
+        return asking[-1] if asking else text
+
     def _body(self, text: str, gentle: bool, subject: Subject | None, told: tuple[str, ...]) -> Part:
         """One question's answer: small talk, a follow-up on the fan's subject, a fact by topic, products, or
         whatever the knowledge base holds that answers it; the honest "I don't know" when nothing does."""
         from models.dialogue.show_talk import answer_show  # it reads this module's is_question
 
+        text = self._asked_in(text)
+
         # The show's own questions ("what's next?", "when does it end?") are answered from the runner, before
         # "it" is read as the fan's subject.
-        if (show := answer_show(text, self.show_source(), self.persona)) is not None:
+        # A purchase question about a named product is that, though it mentions a part of the show in passing
+        # ("before the dance break starts, how much is the hoodie?").
+        buying = is_product_question(text) and bool(self._named(text)[0])
+        if not buying and (show := answer_show(text, self.show_source(), self.persona)) is not None:
             return Part("show", show, keep=True)
         text_folded = folded(text)
         if _HOW_ARE_YOU.search(text_folded):
@@ -596,7 +688,15 @@ class RetrievalEngine(DialogueEngine):
         if thing is not None and not PRONOUN.fullmatch(thing) and thing.lower() not in ("you", "u", "yourself", "你"):
             if subject is None or not subject.question:
                 return thing
-            return asked_again(subject, thing)
+            # "And the kids one?" after two bottles: the one of those just discussed that the words name.
+            chosen = self._named(thing, among=subject.group or subject.products)[0] if subject.products else []
+            heads = {p.name.split()[-1] for p in subject.products}
+            if len(chosen) != 1 and len(heads) == 1 and _ONE.search(thing):
+                # "And the kids one?" after the thermal bottle: "one" is a bottle, the kids' one of all bottles.
+                chosen = self._named(re.sub(r"\bones?\b", heads.pop(), thing))[0]
+            if len(chosen) == 1 and len(subject.products) > 1:
+                return chosen[0].name  # that one of several, told on its own
+            return asked_again(subject, chosen[0].name if len(chosen) == 1 else thing)
         if subject is not None and subject.intent == "clarify":
             chosen = self._named(text)[0]
             options = [p for p in chosen if p in subject.products]
@@ -614,6 +714,10 @@ class RetrievalEngine(DialogueEngine):
                 return PRONOUN.sub(names, text, count=1)
             if subject.topic:
                 return PRONOUN.sub(subject.topic, text, count=1)
+            if subject.item is not None and subject.question and \
+                    any(f.id == subject.item for f in self.persona.knowledge.faqs):
+                # "Where's my order? How do I track it?": "it" is what the policy just asked about was about.
+                return f"{text.rstrip('?？!！. ')} ({subject.question.rstrip('?？!！. ')})?"
             return None
         asked = set(tokens(_without(_PRODUCT, text)))
         if subject is not None and subject.products and is_question(text) and \
@@ -633,6 +737,11 @@ class RetrievalEngine(DialogueEngine):
 
     def _no_subject(self) -> Part:
         return Part("clarify", [Sentence(f"{emotion_tag('thinking')} {self._phrase('no_subject')}")], keep=True)
+
+    def _not_sold(self) -> Part:
+        """A product asked for that the store does not have: said so, nothing else pitched in its place."""
+        return Part("unknown", [Sentence(f"{emotion_tag('thinking')} {gesture_tag('shake_head')} "
+                                         f"{self._phrase('not_sold')}")], keep=True)
 
     def _clarify(self, products: Sequence[Product], question: str, mention: str) -> Part:
         """Which one? The products a name fits, by name; no price is picked for the fan."""
@@ -723,10 +832,11 @@ class RetrievalEngine(DialogueEngine):
             lines = [a for a in about if asked and asked <= set(tokens(f"{a.text} {' '.join(a.tags)}"))]
             if lines:
                 return self._about_part(lines[:1], question)
-        if not about or not _TO_HER.search(folded_question):
-            return None
-        hits = self.index.search(retrieval_query(question), k=1, kinds=("about",))
-        if hits and hits[0].answers and isinstance(hits[0].document.item, AboutLine):
+        if not about or not _TO_HER.search(folded_question) or is_product_question(question):
+            return None  # "where can I buy your merch?" asks about the store, not about her
+        hits = self.index.search(retrieval_query(question), k=2, kinds=("about",))
+        if hits and (hits[0].answers or self._exact(question, tuple(hits))) and \
+                isinstance(hits[0].document.item, AboutLine):
             return self._about_part([hits[0].document.item], question, hits=tuple(hits))
         return None
 
@@ -744,16 +854,39 @@ class RetrievalEngine(DialogueEngine):
             products = named or self._products_asked(retrieval_query(text))
             if products:
                 return self._pitch(products, text)
+            if _WAY_TO_BUY.search(text) and kinds is None:
+                policy = self.index.search(expanded(retrieval_query(text)), k=1, kinds=("faq",))
+                if policy and policy[0].related:
+                    return self._lookup(text, gentle, kinds=("faq",))
             if not tokens(_without(_PRODUCT, text)):
                 return Part("catalogue", self.catalogue())
-        hits = tuple(self.index.search(retrieval_query(text), k=3, kinds=kinds))
+            if _SELLS.search(folded(text)):
+                return self._not_sold()
+        query = retrieval_query(text)
+        hits = tuple(self.index.search(expanded(query), k=3, kinds=kinds))
+        abroad = [h for h in hits[1:] if h.document.kind == hits[0].document.kind and _ABROAD.search(h.document.text)]
+        if _ABROAD.search(query) and hits[0].related and not _ABROAD.search(hits[0].document.text) and abroad:
+            # Shipping to Canada is the policy on shipping abroad, though the home one shares more of its words: the
+            # one abroad takes the place (and the standing) of the best hit.
+            first, moved = hits[0], abroad[0]
+            hits = (replace(moved, related=True, answers=first.answers, score=first.score),
+                    replace(first, score=moved.score), *(h for h in hits[1:] if h is not moved))
         best = hits[0] if hits else None
         if best is None or not best.related:
             return Part("unknown", [Sentence(f"{emotion_tag('thinking')} {gesture_tag('shrug')} "
                                              f"{self._phrase('unknown')}")], hits)
         item = best.document.item
         if isinstance(item, Product):
+            if kinds is None and is_product_question(text):
+                return self._not_sold()  # a product the purchase question does not name (`_products_asked`)
+            if _SELLS.search(folded(text)) and not self._is_kind(item, text):
+                return self._not_sold()  # "do you have ski poles?": the goggles are not poles
             return replace(self._pitch([item], text), hits=hits)
+        if not says_what_is_asked(text, _item_text(item)):
+            # Asked for a kind of thing the best item does not have (a speed, a count, a temperature): no near
+            # miss but another question's answer. The honest "I don't know", nothing related told instead.
+            return Part("unknown", [Sentence(f"{emotion_tag('thinking')} {gesture_tag('shrug')} "
+                                             f"{self._phrase('unknown')}")], hits)
         if not (best.answers or self._exact(text, hits)):
             return Part("partial", [Sentence(f"{emotion_tag('thinking')} {self._phrase('partial')}"),
                                     *self._item_sentences(item, intro=False)], hits,
@@ -765,9 +898,8 @@ class RetrievalEngine(DialogueEngine):
         """A related hit below the answering bar still answers exactly when it is clearly the one (EXACT_MARGIN
         ahead of the next) and says the kind of thing the question asks for (`says_what_is_asked`)."""
         best, second = hits[0], hits[1].score if len(hits) > 1 else 0.0
-        item = best.document.item
-        text = item.answer if isinstance(item, FAQ) else item.text if isinstance(item, (FunFact, AboutLine)) else ""
-        return best.related and best.score - second >= EXACT_MARGIN and says_what_is_asked(question, text)
+        return best.related and best.score - second >= EXACT_MARGIN and \
+            says_what_is_asked(question, _item_text(best.document.item))
 
     def _item_subject(self, intent: str, item: FunFact | FAQ | AboutLine, question: str) -> Subject:
         topic = None
@@ -781,16 +913,34 @@ class RetrievalEngine(DialogueEngine):
                     subject=Subject("product", tuple(products), question=question,
                                     mention=mention_in(question, words)))
 
-    def _named(self, text: str) -> tuple[list[Product], list[Product]]:
-        """Products a question names by their names' words, and those it names ambiguously: a product whose
-        named words another product's name has too, with no word to tell them apart ("the bottle": the Thermal
-        Bottle and the Kids' Squeeze Bottle). A product named by a word another name has and more ("the thermal
-        bottle") is named alone."""
+    def _named(self, text: str, among: Sequence[Product] = ()) -> tuple[list[Product], list[Product]]:
+        """Products a question names by their names' words, and those it names ambiguously. A word names a product
+        when it is its name's head (the last word: "bottle", "gloves") or a word only that name has ("thermal",
+        "glacier"); a modifier two names share ("ski", "kids") names neither alone: "ski boots" or "ski jumpers"
+        is no product, but "the snowflake one" is either product with a snowflake. Of several names with the same
+        head ("the bottle"), the question's other words decide by the products' tags and descriptions ("the
+        insulated bottle" is the Thermal Bottle); with none to tell them apart the name is ambiguous. `among`
+        (the products the fan just discussed) narrows the choice: "the kids one" of two bottles is the kids'
+        bottle."""
         words = set(tokens(text))
-        matched = {p.id: words & self._names[p.id] for p in self.persona.knowledge.products}
-        matched = {pid: m for pid, m in matched.items() if m}
-        best = [pid for pid, m in matched.items() if not any(m < other for other in matched.values())]
+        products = list(among) or list(self.persona.knowledge.products)
+        share: dict[str, int] = {}
+        for p in products:
+            for w in self._names[p.id]:
+                share[w] = share.get(w, 0) + 1
+        # "The snowflake one": a modifier that stands for the thing itself names every product it modifies.
+        pointing = set(tokens(" ".join(_ONE.findall(text))))
+        matched: dict[str, frozenset[str]] = {}
+        for p in products:
+            m = words & self._names[p.id]
+            if m and (self._heads[p.id] & m or m & pointing or any(share[w] == 1 for w in m)):
+                matched[p.id] = frozenset(m)
         order = tokens(text)
+        heads = {w for pid, m in matched.items() for w in m & self._heads[pid]}
+        # "The knit mittens": a modifier right before another product's head describes that one (mittens).
+        matched = {pid: m for pid, m in matched.items() if m & self._heads[pid] or not any(
+            order[i] in m and order[i + 1] in heads for i in range(len(order) - 1))}
+        best = [pid for pid, m in matched.items() if not any(m < other for other in matched.values())]
         best.sort(key=lambda pid: min(order.index(w) for w in matched[pid]))  # as the fan named them
         named: list[Product] = []
         ambiguous: list[Product] = []
@@ -798,7 +948,16 @@ class RetrievalEngine(DialogueEngine):
             same = [q for q in best if matched[q] == matched[pid]]
             product = self.persona.knowledge.product(pid)
             assert product is not None
-            (ambiguous if len(same) > 1 else named).append(product)
+            if len(same) > 1:
+                # The question's other words against each one's tags and description: one clearly ahead is meant.
+                rest = words - matched[pid]
+                fit = {q: len(rest & self._described[q]) for q in same}
+                if fit[pid] > 0 and all(fit[q] < fit[pid] for q in same if q != pid):
+                    named.append(product)
+                elif not any(fit[q] > fit[pid] for q in same):
+                    ambiguous.append(product)
+            else:
+                named.append(product)
         return named, ambiguous
 
     def _opener(self, mood: Mood) -> Sentence:
@@ -812,14 +971,23 @@ class RetrievalEngine(DialogueEngine):
             return Sentence(f"{emotion_tag('happy')} {gesture_tag('bow')} {self._phrase('thanks_reply')}")
         return Sentence(f"{emotion_tag('happy')} {gesture_tag('wave')} {self._phrase('greeting')}")
 
+    def _is_kind(self, product: Product, question: str) -> bool:
+        """The product is the kind of thing the question asks for: its last word ("ski boots": boots) is one of the
+        product's name, tags or description, or names no kind ("the blue one"). English only."""
+        head = tokens(_without(_PRODUCT, question))[-1:] if self.persona.language == "en" else []
+        return not head or head[0] in _GENERIC or head[0] in self._described[product.id] | self._names[product.id]
+
     def _products_asked(self, text: str) -> list[Product]:
         """Products a purchase question names: by meaning or by words, the best one plus a close second."""
         query = _without(_PRODUCT, text)
         if not tokens(query):
             return []
         hits = self.index.search(query, k=2, kinds=("product",))
-        # Product names are short and specific: a keyword match counts even when the embedding is lukewarm.
-        chosen = [h for h in hits if h.related or h.coverage >= 0.5]
+        # Product names are short and specific: a keyword match counts even when the embedding is lukewarm. A
+        # product is no answer when the thing asked for (the question's last word, "ski boots") is none of its
+        # words: gloves for boots would be another product than the one asked about.
+        chosen = [h for h in hits if (h.related or h.coverage >= 0.5) and isinstance(h.document.item, Product)
+                  and self._is_kind(h.document.item, query)]
         if len(chosen) == 2 and chosen[1].score < chosen[0].score - 0.1:
             chosen = chosen[:1]
         return [h.document.item for h in chosen if isinstance(h.document.item, Product)]

@@ -66,6 +66,7 @@ him himself his how i i'm if in into is it it's its itself just know let's me mo
 on once only or other our ours out over own please same she should so some such tell than that that's the their
 them then there these they this those through to too under until up very was we were what what's when where which
 while who whom why will with would you you're your yours yourself hi hey hello aurora really much many
+where's when's who's how's why's there's
 """.split())
 # Chinese function words, pronouns, question words and fillers (jieba's cut of them). Negations (不 没 没有 ...)
 # are here too, as "not" is above: the grounding reads them from the text itself.
