@@ -50,9 +50,10 @@ def _reading(stated: tuple[str, ...] = (), hedged: bool = False, invented: tuple
 # -- the question files -------------------------------------------------------------------------------------------
 
 def test_the_sets_load_with_unique_ids_and_enough_items_per_category() -> None:
-    dev, heldout, blind = load_set("dev"), load_set("heldout"), load_set("heldout2")
-    everything = load_set("all")  # raises on an id used twice across the three files
-    assert len(everything) == len(dev) + len(heldout) + len(blind) >= 190 + 130
+    dev, heldout, heldout2 = load_set("dev"), load_set("heldout"), load_set("heldout2")
+    blind = load_set("heldout3")
+    everything = load_set("all")  # raises on an id used twice across the four files
+    assert len(everything) == len(dev) + len(heldout) + len(heldout2) + len(blind) >= 190 + 130 + 130
     assert len({item.id for item in everything}) == len(everything)
     held = Counter(item.category for item in heldout)
     assert {c: held[c] for c in CATEGORIES if held[c] < 8} == {}
@@ -63,18 +64,24 @@ def _asked(items: list[Item]) -> set[str]:
     return {turn.q.casefold().strip() for item in items for turn in item.turns if turn.scored}
 
 
-def test_the_blind_held_out_set_is_the_default_with_ten_items_per_category_and_multi_turn_dialogues() -> None:
-    blind = load_set("heldout2")
-    per_category = Counter(item.category for item in blind)
+@pytest.mark.parametrize(("part", "prefix"), [("heldout2", "h2-"), ("heldout3", "h3-")])
+def test_the_later_held_out_sets_have_ten_items_per_category_and_multi_turn_dialogues(part: str, prefix: str) -> None:
+    items = load_set(part)
+    per_category = Counter(item.category for item in items)
     assert {c: per_category[c] for c in CATEGORIES if per_category[c] < 10} == {}
     assert set(per_category) == set(CATEGORIES)
-    assert all(item.id.startswith("h2-") for item in blind)
-    dialogues = Counter(item.category for item in blind if len(item.turns) >= 2)
+    assert all(item.id.startswith(prefix) for item in items)
+    dialogues = Counter(item.category for item in items if len(item.turns) >= 2)
     assert dialogues["follow_ups"] == per_category["follow_ups"] and dialogues["bad_input"] >= 2
-    assert any(len(item.turns) == 3 for item in blind if item.category == "follow_ups")
-    # New wordings: no scored question of the blind set is asked word for word in the dev or first held-out set.
-    assert _asked(blind) & (_asked(load_set("dev")) | _asked(load_set("heldout"))) == set()
-    assert argument_parser().parse_args([]).part == "heldout2"
+    assert any(len(item.turns) == 3 for item in items if item.category == "follow_ups")
+
+
+def test_each_blind_set_asks_new_questions_and_the_newest_is_the_default() -> None:
+    """No scored question of a later held-out set is asked word for word in an earlier set."""
+    earlier = _asked(load_set("dev")) | _asked(load_set("heldout"))
+    assert _asked(load_set("heldout2")) & earlier == set()
+    assert _asked(load_set("heldout3")) & (earlier | _asked(load_set("heldout2"))) == set()
+    assert argument_parser().parse_args([]).part == "heldout3"
 
 
 def test_every_source_names_a_knowledge_item(aurora: Persona) -> None:
