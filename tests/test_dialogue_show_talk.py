@@ -400,6 +400,14 @@ def test_a_long_message_that_mentions_a_part_of_the_show_on_the_way_is_not_a_sho
     ("what follows the dancing?", "After a dance break comes the Snowy Owl Mascot Plush."),
     ("what comes once the dance is over?", "After a dance break comes the Snowy Owl Mascot Plush."),
     ("and what do we get on the show after the owl plush?", "After the Snowy Owl Mascot Plush comes a fun fact"),
+    ("after the Q&A, is there anything else?", "After your questions comes a dance break."),
+    ("how long's the stream?", "The show is planned to run about 10 minutes."),
+    ("is it a short show tonight?", "The show is planned to run about 10 minutes."),
+    ("what's happening in this segment?", "Right now it's a fun fact about curling."),
+    ("are we halfway through?", "The show ends in about 7 minutes."),
+    ("when's the goodbye?", "The show ends in about 7 minutes."),
+    ("when do we get to ask you things?", "Questions are coming up"),
+    ("when did we start?", "We went live about 3 minutes ago."),
 ])
 def test_families_of_show_questions(question: str, answer: str) -> None:
     assert said(question, sample_at_curling().snapshot(200.0)).startswith(answer)
@@ -411,7 +419,8 @@ def test_families_of_show_questions(question: str, answer: str) -> None:
     "how far is Beijing from Tokyo?", "is this hoodie one size?", "is it a 30 minute drive to the rink?",
     "when was the first dance at the Olympics?", "how long is the scarf?", "how long have you been a host?",
     "when can I wear the beanie?", "what do you do after the show?", "are there more hoodies coming soon?",
-    "is a curling match an hour long?",
+    "is a curling match an hour long?", "are you halfway done with the hoodie design?", "when did you start skiing?",
+    "after the hoodie, what should I buy?", "is it a long drive?", "how long's the scarf?", "are we still friends?",
 ])
 def test_look_alikes_of_the_families_are_not_show_questions(text: str) -> None:
     assert answer_show(text, sample_at_curling().snapshot(200.0), AURORA) is None

@@ -81,6 +81,9 @@ _WORDINGS: tuple[tuple[ShowQuestion, tuple[str, ...]], ...] = (
              rf"\b(?:what|which) (?:segment|section|part(?: of {_THE}{_SHOW})?|bit|portion) "
              r"(?:is (?:this|it|on|running|happening)|(?:are|r) (?:we|you|u) (?:on|in|at|doing))\b",
              rf"\b{_WHAT_IS} (?:this|the current) (?:section|portion|part of {_THE}{_SHOW})\b",
+             r"\b(?:what'?s|whats|what is) (?:happening|going on|on) (?:in|on|during) (?:this|the current) "
+             r"(?:segment|part|section|bit)\b",
+             rf"\bwhat (?:are|r) (?:we|you|u) on{_NOW}\b",
              r"现在(?:是|在)?(?:什么|哪个|啥)环节|这是(?:什么|哪个|啥)环节|"
              r"现在(?:在)?(?:干|做|播|聊|讲|说|介绍)(?:的是)?(?:什么|啥)|这个环节(?:是|在)?(?:讲|聊)?(?:什么|啥)")),
     ("next", (rf"\b(?:{_WHAT_IS}|what (?:comes|happens|are we doing|do we do|will you do)|what'?s coming) "
@@ -107,9 +110,13 @@ _WORDINGS: tuple[tuple[ShowQuestion, tuple[str, ...]], ...] = (
              rf"\b(?:{_WHEN}|what time|at what time) (?:do|will|are|r|does|is|should) (?:you|u|we|{_THE}{_SHOW}|it) "
              rf"(?:going to |gonna )?{_LEAVE}{_LEAVE_END}",
              r"\bhow (?:long|much longer) (?:until|till|til|before) (?:you|u|we) (?:say )?(?:goodbye|bye|sign off)\b",
+             rf"\b{_WHENS} (?:the |your )?(?:goodbye|bye|finale|sign[- ]off)\b",
              r"(?:节目|直播)?(?:几点|什么时候|啥时候|何时|多久)(?:结束|完|下播|播完)")),
-    ("length", (rf"\bhow long (?:is|does|will) {_THE}{_SHOW}\b(?! (?:been|on)\b)",
-                r"\bhow long (?:will|are) (?:you|u) (?:be )?(?:live|on air|on|streaming)\b",
+    ("length", (rf"\bhow long(?:'s| is| does| will) {_THE}{_SHOW}\b(?! (?:been|on)\b)",
+                r"\bhow long (?:will|are|r) (?:you|u|we) (?:be )?(?:live|on air|on|streaming)\b",
+                rf"\bis {_THE}{_SHOW} (?:going to be |gonna be )?(?:long|short)\b",
+                rf"\b(?:is|was) (?:this|it|tonight) (?:a )?(?:long|short|quick) {_SHOW}\b",
+                rf"\b{_SHOW}'?s (?:length|duration|runtime|running time)\b",
                 # "is this a one-hour show?", "is the stream an hour long?", "will the show run 30 minutes?"
                 rf"\b(?:is|will|does|was) {_THE}{_SHOW} (?:going to |gonna )?(?:be |run |last |go )?(?:for )?{_SPAN}\b",
                 rf"\b(?:is|was) (?:this|it|tonight|today) {_SPAN}(?:[- ]long)? {_SHOW}\b",
@@ -131,6 +138,10 @@ _WORDINGS: tuple[tuple[ShowQuestion, tuple[str, ...]], ...] = (
               rf"till|before)) (?:the end|{_THE}{_SHOW} (?:ends|is over|finishes|is done|wraps up)|(?:it|we|you|u) "
               r"(?:ends?|finish(?:es)?|(?:are|is|r) (?:over|done)|wrap up))\b",
               rf"\b(?:is|are|r) (?:{_THE}{_SHOW}|it|we|you|u) {_NEARLY} {_OVER}\b",
+              rf"\bhow much of {_THE}{_SHOW} is (?:left|remaining|still to come|to go)\b",
+              rf"\b(?:are|r) (?:we|you|u) (?:halfway|half way|half-way)(?: (?:through|done|there|in|into))?"
+              rf"(?: {_THE}{_SHOW})?{_END}|\bis {_THE}{_SHOW} (?:halfway|half way|half-way)\b",
+              rf"\b(?:is|are|r) (?:{_THE}{_SHOW}|you|u) still (?:on|going|running|live|on air|streaming)\b",
               rf"\b(?:is|has) {_THE}{_SHOW} (?:{_NEARLY} )?(?:over|done|finished|ended)\b",
               rf"\b(?:is|will) (?:{_THE}{_SHOW}|it) (?:be )?(?:end|ending|finish|finishing|wrapping up|over|done) "
               r"soon\b",
@@ -139,6 +150,8 @@ _WORDINGS: tuple[tuple[ShowQuestion, tuple[str, ...]], ...] = (
               r"还有多(?:久|长时间)|还剩多(?:久|少时间)|还要多久|还有几个环节|"
               r"(?:^|\W|节目|直播|今天|是不是|我们|是否)(?:快|快要|要)(?:结束|播完|下播)了?(?:吗|么|没|吧|\?|？)")),
     ("start", (rf"\b(?:{_WHEN}|what time) (?:does|did) {_THE}{_SHOW} (?:start|begin)\b",
+               r"\b(?:when|wen|what time) did (?:we|you|u) (?:start|begin|go live|go on air)"
+               r"(?=\W*(?:$|[?!.,;]|tonight|today|the (?:show|stream)|streaming))",
                r"\bhow long have (?:you|we) been (?:live|on air)\b",
                r"(?:节目|直播)(?:几点|什么时候)(?:开始|开播)")),
     ("dance", (r"\b(?:is there|will there be|are there|any|is there going to be) (?:a |another |any )?"
@@ -150,7 +163,7 @@ _WORDINGS: tuple[tuple[ShowQuestion, tuple[str, ...]], ...] = (
                rf"\b{_WHENS} (?:the |your )?(?:next )?dance\b",
                r"\bhow long (?:until|till|til|before) (?:the |your |you )?(?:next )?danc",
                r"(?:还有|有没有|会不会|什么时候|待会|等会|一会儿?)(?:儿)?(?:会)?跳舞")),
-    ("qa", (rf"\b{_WHEN} (?:can|do|should|may) (?:i|we) (?:ask|send)\b",
+    ("qa", (rf"\b{_WHEN} (?:can|do|should|may|will) (?:i|we) (?:get to |be able to )?(?:ask|send)\b",
             rf"\b{_WHEN} (?:do|will) (?:you|u) (?:take|answer) questions\b",
             r"\b(?:can|may|could) (?:i|we) (?:ask|send) (?:you )?(?:some |more |a )?questions? "
             r"(?:later|soon|now|tonight|today|in the show)\b",
@@ -165,7 +178,9 @@ _WORDINGS: tuple[tuple[ShowQuestion, tuple[str, ...]], ...] = (
               r"下一个冷知识(?:是)?(?:什么时候|几点)|(?:还有|后面)(?:还有)?冷知识(?:吗|环节)")),
     ("title", (r"\bwhat (?:show|stream|program|programme) is this\b",
                rf"\b{_WHAT_IS} (?:this|the) {_SHOW} (?:called|about)\b",
-               rf"\bwhat(?:'s| is) the name of {_THE}{_SHOW}\b", r"这是什么节目|节目叫什么")),
+               rf"\bwhat(?:'s| is) the name of {_THE}{_SHOW}\b",
+               rf"\b{_WHAT_IS} (?:tonight'?s|today'?s|this) {_SHOW}{_END}",
+               r"这是什么节目|节目叫什么")),
 )
 #: Names of parts of the show: a question when the message asks one ("Q&A soon?"), not in "I loved the dance break!".
 _NAMED: tuple[tuple[ShowQuestion, tuple[str, ...]], ...] = (
@@ -187,6 +202,9 @@ _AFTER = re.compile(rf"\b(?:{_WHAT_IS}|what (?:comes|happens|do we do|are we doi
                     # "what's on the show after the dance break?", "anything after the Q&A?", "what follows the dance?"
                     r"\b(?:what|which|anything|and)\b[^?.!,;]{0,40}?\b(?:after|follows|following|once) "
                     r"(?:the |your |that |this )?(?P<broad>[^?.!,;]+)|"
+                    # "after the dance break, what comes?"
+                    r"(?:^|[,.!?] )after (?:the |your |that |this )?(?P<lead>[^?.!,;]+?),? "
+                    r"(?:what|which|anything|is there)\b|"
                     r"(?P<zh>[^\W\d_]{1,12}?)(?:环节)?(?:之后|以后|结束后|完了)(?:是|做|有|干)?(?:什么|啥)")
 #: "Did I miss the dance?": the part of the show named after "miss".
 _MISSED = re.compile(r"\b(?:did|have) (?:i|we|u) (?:just )?miss(?:ed)? (?:the |your |a )?(?P<part>[^?.!,;]+)|"
@@ -233,10 +251,10 @@ def _asked(text: str, persona: Persona) -> _Asked:
     part, phrase = None, ""
     for kind, parts in (("after", _AFTER), ("missed", _MISSED)):
         groups = match.groupdict() if (match := parts.search(folded_text)) is not None else {}
-        phrase = groups.get("part") or groups.get("zh") or groups.get("broad") or ""
+        phrase = groups.get("part") or groups.get("zh") or groups.get("broad") or groups.get("lead") or ""
         # The broad "anything after …?" names a product only in a message about the show ("what should I buy after
         # the hoodie?" is not).
-        by_product = not groups.get("broad") or bool(_SHOW_NOUN.search(folded_text))
+        by_product = not (groups.get("broad") or groups.get("lead")) or bool(_SHOW_NOUN.search(folded_text))
         if (part := _part(phrase, persona, by_product) if phrase else None) is not None:
             # The part it names is the question's object ("the Q&A"): what follows it, or whether it is over.
             kinds = (kinds - {"next", "done"}) | {kind}  # type: ignore[arg-type]
