@@ -76,7 +76,7 @@ def test_a_bad_duration_names_the_field(head: str, field: str, message: str) -> 
     ("How long is the show?", "planned to run about 10 minutes"),
     ("how much longer?", "in about 7 minutes"),
     ("Is there a dance later?", "Yes, a dance break is still to come, later in the show."),
-    ("When can I ask questions?", "Questions are open right after this."),
+    ("When can I ask questions?", "Questions are coming up: they open right after this."),
     ("Will you show the plush?", "Yes, the Snowy Owl Mascot Plush is still to come"),
     ("will you show the beanie?", "I showed the Snowflake Knit Beanie earlier in the show."),
     ("Will you show the hoodie?", "The Glacier Blue Team Hoodie isn't part of tonight's show."),
@@ -87,7 +87,7 @@ def test_a_bad_duration_names_the_field(head: str, field: str, message: str) -> 
     ("are you going to dance?", "a dance break is still to come"),
     ("any more products coming up?", "Still to come: the Snowy Owl Mascot Plush."),
     ("What show is this?", "This is Winter Sports Live, episode 1."),
-    ("hey aurora!! Q&A soon?", "Questions are open right after this."),
+    ("hey aurora!! Q&A soon?", "Questions are coming up: they open right after this."),
     ("Hi Aurora! will you show the PLUSH", "Yes, the Snowy Owl Mascot Plush is still to come"),
 ])
 def test_show_questions_are_answered_from_the_snapshot(question: str, contains: str) -> None:
@@ -132,7 +132,7 @@ def test_times_come_from_the_rundown_only() -> None:
     runner.jump("plush", 230.0)  # next: the random fact, then the Q&A at 480 s
     snapshot = runner.snapshot(240.0)
     assert said("what's next?", snapshot) == "Next up: a fun fact about figure skating, right after this."
-    assert said("when can I ask questions?", snapshot) == "Questions are open in about 4 minutes."
+    assert said("when can I ask questions?", snapshot) == "Questions are coming up: they open in about 4 minutes."
     assert said("is there a dance later?", snapshot) == "There's no more dancing in tonight's show."
     runner.jump("first-questions", 250.0)
     assert said("is there a dance later?", runner.snapshot(250.0)).endswith("as soon as we're ready.")
@@ -343,7 +343,7 @@ def test_look_alikes_of_the_new_questions_are_not_show_questions(text: str) -> N
     ("what are we gonna cover next?", "Next up: your questions, right after this."),
     ("what happens next on the stream?", "Next up: your questions"),
     ("how long till you dance?", "a dance break is still to come"),
-    ("could we send you questions soon?", "Questions are open right after this."),
+    ("could we send you questions soon?", "Questions are coming up: they open right after this."),
 ])
 def test_other_wordings_of_the_show_questions(question: str, contains: str) -> None:
     assert contains in said(question, sample_at_curling().snapshot(200.0))
@@ -364,3 +364,77 @@ def test_a_long_message_that_mentions_a_part_of_the_show_on_the_way_is_not_a_sho
     answer = engine.compose(ChatTurn("fan", "Aurora my whole family watches every week, and my dad keeps asking about "
                                             "the Q&A, but before the dance break starts, how much is the beanie?"))
     assert answer.intent != "show" and "still to come" not in answer.text and "$" in answer.text
+
+
+# -- round 3: families of wordings (question word + show noun + time relation), not the eval's phrasings ----------
+
+@pytest.mark.parametrize(("question", "answer"), [
+    # The planned length, asked as a guess at it.
+    ("is the stream an hour long?", "The show is planned to run about 10 minutes."),
+    ("will the show last for half an hour?", "The show is planned to run about 10 minutes."),
+    ("is tonight a two hour stream??", "The show is planned to run about 10 minutes."),
+    ("how many minutes is the broadcast?", "The show is planned to run about 10 minutes."),
+    ("how long do you stream for?", "The show is planned to run about 10 minutes."),
+    # Which part is on, by a part noun and "is this" / "are we in".
+    ("which section are we in?", "Right now it's a fun fact about curling."),
+    ("what part of the show is this?", "Right now it's a fun fact about curling."),
+    ("what bit is on now", "Right now it's a fun fact about curling."),
+    # The show time so far, then what is on.
+    ("how far in are we?", "We're about 3 minutes into the show. Right now it's a fun fact about curling."),
+    ("how long has the stream been going?", "We're about 3 minutes into the show."),
+    ("how long have you been live?", "We're about 3 minutes into the show."),
+    # The end, asked as the host leaving.
+    ("what time do you sign off?", "The show ends in about 7 minutes."),
+    ("when will you wrap things up tonight?", "The show ends in about 7 minutes."),
+    ("how long until you say bye?", "The show ends in about 7 minutes."),
+    ("when does the stream wrap up?", "The show ends in about 7 minutes."),
+    # "When is <part>?" and "is there more <part> later?" name the part by its kind.
+    ("what time does the question round start?", "Questions are coming up: they open right after this."),
+    ("how soon until the Q&A?", "Questions are coming up: they open right after this."),
+    ("any more questions in the show?", "Questions are coming up: they open right after this."),
+    ("are there any more dances later?", "Yes, a dance break is still to come, later in the show."),
+    ("any more facts tonight?", "The next one is a fun fact about figure skating, later in the show."),
+    ("is there more merch coming?", "The next product is the Snowy Owl Mascot Plush, later in the show."),
+    # "After <part>": the part named wins over its mere mention.
+    ("anything on the stream after the Q&A?", "After your questions comes a dance break."),
+    ("what follows the dancing?", "After a dance break comes the Snowy Owl Mascot Plush."),
+    ("what comes once the dance is over?", "After a dance break comes the Snowy Owl Mascot Plush."),
+    ("and what do we get on the show after the owl plush?", "After the Snowy Owl Mascot Plush comes a fun fact"),
+    ("after the Q&A, is there anything else?", "After your questions comes a dance break."),
+    ("how long's the stream?", "The show is planned to run about 10 minutes."),
+    ("is it a short show tonight?", "The show is planned to run about 10 minutes."),
+    ("what's happening in this segment?", "Right now it's a fun fact about curling."),
+    ("are we halfway through?", "The show ends in about 7 minutes."),
+    ("when's the goodbye?", "The show ends in about 7 minutes."),
+    ("when do we get to ask you things?", "Questions are coming up"),
+    ("when did we start?", "We went live about 3 minutes ago."),
+])
+def test_families_of_show_questions(question: str, answer: str) -> None:
+    assert said(question, sample_at_curling().snapshot(200.0)).startswith(answer)
+
+
+@pytest.mark.parametrize("text", [
+    "when do you stop selling the hoodie?", "when will it stop snowing?", "when do you finish work?",
+    "when will my items arrive?", "are any items coming back in stock soon?", "what should I buy after the hoodie?",
+    "how far is Beijing from Tokyo?", "is this hoodie one size?", "is it a 30 minute drive to the rink?",
+    "when was the first dance at the Olympics?", "how long is the scarf?", "how long have you been a host?",
+    "when can I wear the beanie?", "what do you do after the show?", "are there more hoodies coming soon?",
+    "is a curling match an hour long?", "are you halfway done with the hoodie design?", "when did you start skiing?",
+    "after the hoodie, what should I buy?", "is it a long drive?", "how long's the scarf?", "are we still friends?",
+])
+def test_look_alikes_of_the_families_are_not_show_questions(text: str) -> None:
+    assert answer_show(text, sample_at_curling().snapshot(200.0), AURORA) is None
+
+
+@pytest.mark.parametrize(("question", "contains"), [
+    ("直播开始多久了？", "节目已经播了大约3分钟。"),
+    ("问答环节几点开始？", "提问环节在后面"),
+    ("节目是一个小时吗？", "节目计划播大约10分钟。"),
+])
+def test_chinese_families_of_show_questions(question: str, contains: str) -> None:
+    runner = ShowRunner(parse_rundown(SAMPLE.read_text().replace("fact: curling-granite", "fact: curling-stone-weight")
+                                      .replace("mascot-plush", "owl-plush"), persona=XIAOXUE))
+    runner.start(0.0)
+    for i, segment in enumerate(("opening", "first-fact", "beanie", "curling-intro")):
+        runner.segment_done(segment, 40.0 * (i + 1))
+    assert contains in said(question, runner.snapshot(200.0), XIAOXUE)

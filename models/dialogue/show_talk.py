@@ -28,8 +28,8 @@ from models.dialogue.tags import emotion_tag, gesture_tag
 from models.dialogue.words import folded
 from models.tts import sentences_of
 
-ShowQuestion = Literal["done", "missed", "now", "next", "after", "rest", "end", "length", "left", "start", "dance",
-                       "qa", "product", "fact", "title"]
+ShowQuestion = Literal["elapsed", "done", "missed", "now", "next", "after", "rest", "end", "length", "left", "start",
+                       "dance", "qa", "product", "fact", "title"]
 
 _SHOW = r"(?:show|stream|livestream|live stream|broadcast|program|programme|episode|live)"
 _THE = r"(?:the |this |your |today'?s |tonight'?s )?"
@@ -42,8 +42,23 @@ _IN_SHOW = rf"(?: (?:in|on) {_THE}{_SHOW})?"  # "what's happening now on the sho
 #: Near the end: "is the show almost over?", "are we nearly done?" (a show, "it" or the people in it: not "the sale").
 _NEARLY = r"(?:almost|nearly|about to be|close to|soon|already)"
 _OVER = r"(?:over|done|finished|through|ending|at the end|wrapping up)"
+#: A length of time: "an hour", "a one-hour", "30-minute", "half an hour".
+_SPAN = r"(?:(?:an?|about|around|like) )?(?:(?:one|two|three|four|half an?|\d+)[- ])?(?:hours?|hrs?|minutes?|mins?)"
+#: The host (or the show) leaving: "say goodbye", "sign off", "wrap up", "finish".
+_LEAVE = (r"(?:say(?:ing)? (?:goodbye|bye|good ?night)|sign(?:ing)? off|log(?:ging)? off|go(?:ing)? offline|"
+          r"go(?:ing)? off air|wrap(?:ping)? (?:up|things up|it up)|finish(?:ing)?|end(?:ing)?|stop(?:ping)?|"
+          r"leav(?:e|ing)|clos(?:e|ing)|be done|be over)")
+#: Where a leaving verb asks when the show ends: the clause ends, or says tonight / the show ("stop selling" does not).
+_LEAVE_END = rf"(?=\W*(?:$|[?!.,;]|tonight|today|for (?:the night|today|tonight)|streaming|{_THE}{_SHOW}\b))"
 #: Each question's wordings, English then Chinese (matched in the folded text: lower case, simplified).
 _WORDINGS: tuple[tuple[ShowQuestion, tuple[str, ...]], ...] = (
+    ("elapsed", (rf"\bhow far (?:in|into|through|along)(?: {_THE}{_SHOW})?(?: (?:are|r) (?:we|you|u)| is it)\b",
+                 rf"\bhow far (?:in|into|through|along) {_THE}{_SHOW}\b",
+                 rf"\bhow long (?:have|has) (?:you|u|we|{_THE}{_SHOW}|it) been (?:on|live|going|running|streaming|"
+                 r"on air|at it)\b",
+                 rf"\bhow (?:many|much) (?:minutes|time) (?:in|into) (?:{_THE}{_SHOW}|are we)\b",
+                 rf"\bhow (?:much|many minutes) of {_THE}{_SHOW} (?:is|has|have) (?:done|over|gone|passed)\b",
+                 r"(?:节目|直播)?(?:已经)?(?:开始|开播|播)了多(?:久|长时间)|(?:开始|开播)多(?:久|长时间)了|(?:节目|直播)(?:进行)?到(?:哪|哪里|哪儿)了")),
     ("done", (r"\bwhat (?:did|have|do) (?:i|we|u) (?:just )?miss(?:ed)?\b",
               r"\b(?:did|have) (?:i|we|u) (?:just )?miss(?:ed)? (?:anything|much|something|a lot)\b",
               r"\bwhat (?:have|did) (?:you|u|we) (?:done|shown|covered|talked about|been talking about|"
@@ -61,7 +76,14 @@ _WORDINGS: tuple[tuple[ShowQuestion, tuple[str, ...]], ...] = (
              rf"\b{_WHAT_IS} the (?:topic|segment|theme){_NOW}\b",
              r"\bwhich (?:segment|part) (?:is|are) (?:this|we)\b",
              r"\b(?:what|which) (?:segment|part) (?:are|r) (?:we|you|u) (?:on|in|at|doing)\b",
-             rf"\bwhere (?:are|r) (?:we|you|u) in {_THE}{_SHOW}\b|\bhow far (?:into|through|along) {_THE}{_SHOW}\b",
+             rf"\bwhere (?:are|r) (?:we|you|u) in {_THE}{_SHOW}\b",
+             # "what segment is this?", "which part of the show are we in?", "what bit is on now?"
+             rf"\b(?:what|which) (?:segment|section|part(?: of {_THE}{_SHOW})?|bit|portion) "
+             r"(?:is (?:this|it|on|running|happening)|(?:are|r) (?:we|you|u) (?:on|in|at|doing))\b",
+             rf"\b{_WHAT_IS} (?:this|the current) (?:section|portion|part of {_THE}{_SHOW})\b",
+             r"\b(?:what'?s|whats|what is) (?:happening|going on|on) (?:in|on|during) (?:this|the current) "
+             r"(?:segment|part|section|bit)\b",
+             rf"\bwhat (?:are|r) (?:we|you|u) on{_NOW}\b",
              r"现在(?:是|在)?(?:什么|哪个|啥)环节|这是(?:什么|哪个|啥)环节|"
              r"现在(?:在)?(?:干|做|播|聊|讲|说|介绍)(?:的是)?(?:什么|啥)|这个环节(?:是|在)?(?:讲|聊)?(?:什么|啥)")),
     ("next", (rf"\b(?:{_WHAT_IS}|what (?:comes|happens|are we doing|do we do|will you do)|what'?s coming) "
@@ -81,13 +103,28 @@ _WORDINGS: tuple[tuple[ShowQuestion, tuple[str, ...]], ...] = (
               rf"\bwhat(?:'s| is| are) (?:left|remaining|still to come) (?:in|on|of) {_THE}{_SHOW}\b",
               r"(?:后面|接下来|之后)还有(?:什么|哪些|啥)(?:环节)?|还有哪些环节|节目(?:的)?(?:安排|流程)")),
     ("end", (rf"\b{_WHEN} (?:does|will|is|do|did) {_THE}(?:{_SHOW}|it|you) (?:be )?"
-             r"(?:end|finish|stop|wrap|over|done|go off)",
+             rf"(?:end|finish|stop|wrap(?: up| things up)?|over|done|go off(?: air|line)?)(?:s|ed|ing)?{_LEAVE_END}",
              rf"\bwhat time (?:does|will|is) {_THE}(?:{_SHOW}|it) (?:end|finish|stop|over|done)",
              rf"\b{_WHENS} {_THE}{_SHOW} (?:over|done|ending|finishing)",
+             # "when do you say goodbye tonight?", "what time do we wrap up?", "when will you sign off?"
+             rf"\b(?:{_WHEN}|what time|at what time) (?:do|will|are|r|does|is|should) (?:you|u|we|{_THE}{_SHOW}|it) "
+             rf"(?:going to |gonna )?{_LEAVE}{_LEAVE_END}",
+             r"\bhow (?:long|much longer) (?:until|till|til|before) (?:you|u|we) (?:say )?(?:goodbye|bye|sign off)\b",
+             rf"\b{_WHENS} (?:the |your )?(?:goodbye|bye|finale|sign[- ]off)\b",
              r"(?:节目|直播)?(?:几点|什么时候|啥时候|何时|多久)(?:结束|完|下播|播完)")),
-    ("length", (rf"\bhow long (?:is|does|will) {_THE}{_SHOW}\b(?! (?:been|on)\b)",
-                r"\bhow long (?:will|are) (?:you|u) (?:be )?(?:live|on air|on|streaming)\b",
-                r"(?:节目|直播)(?:有|要)?(?:多长|多久)|(?:节目|直播)?要?播多(?:久|长)")),
+    ("length", (rf"\bhow long(?:'s| is| does| will) {_THE}{_SHOW}\b(?! (?:been|on)\b)",
+                r"\bhow long (?:will|are|r) (?:you|u|we) (?:be )?(?:live|on air|on|streaming)\b",
+                rf"\bis {_THE}{_SHOW} (?:going to be |gonna be )?(?:long|short)\b",
+                rf"\b(?:is|was) (?:this|it|tonight) (?:a )?(?:long|short|quick) {_SHOW}\b",
+                rf"\b{_SHOW}'?s (?:length|duration|runtime|running time)\b",
+                # "is this a one-hour show?", "is the stream an hour long?", "will the show run 30 minutes?"
+                rf"\b(?:is|will|does|was) {_THE}{_SHOW} (?:going to |gonna )?(?:be |run |last |go )?(?:for )?{_SPAN}\b",
+                rf"\b(?:is|was) (?:this|it|tonight|today) {_SPAN}(?:[- ]long)? {_SHOW}\b",
+                rf"\bhow (?:many|much) (?:hours|minutes|time) (?:is|does|will|do) {_THE}{_SHOW}\b",
+                rf"\bhow long (?:do|does|will) (?:you|u|{_THE}{_SHOW}) (?:stream|run|last|go on|go for|broadcast)\b",
+                rf"\b{_WHAT_IS} the (?:length|duration|running time|runtime) of {_THE}{_SHOW}\b",
+                rf"\bis {_THE}{_SHOW} (?:long|short)\b",
+                r"(?:节目|直播)(?:有|要)?(?:多长|多久)|(?:节目|直播)?要?播多(?:久|长)|(?:节目|直播)(?:是)?(?:一|两|半)个?小时")),
     ("left", (rf"\bhow much (?:longer|more time){_END}",
               rf"\bhow much (?:longer|more time) (?:is|will|does|do|are) {_THE}(?:{_SHOW}|you|u|we)\b",
               r"\bhow (?:much|many) (?:more )?(?:time|minutes) (?:is |are |do we have |do you have |have we got |"
@@ -101,6 +138,10 @@ _WORDINGS: tuple[tuple[ShowQuestion, tuple[str, ...]], ...] = (
               rf"till|before)) (?:the end|{_THE}{_SHOW} (?:ends|is over|finishes|is done|wraps up)|(?:it|we|you|u) "
               r"(?:ends?|finish(?:es)?|(?:are|is|r) (?:over|done)|wrap up))\b",
               rf"\b(?:is|are|r) (?:{_THE}{_SHOW}|it|we|you|u) {_NEARLY} {_OVER}\b",
+              rf"\bhow much of {_THE}{_SHOW} is (?:left|remaining|still to come|to go)\b",
+              rf"\b(?:are|r) (?:we|you|u) (?:halfway|half way|half-way)(?: (?:through|done|there|in|into))?"
+              rf"(?: {_THE}{_SHOW})?{_END}|\bis {_THE}{_SHOW} (?:halfway|half way|half-way)\b",
+              rf"\b(?:is|are|r) (?:{_THE}{_SHOW}|you|u) still (?:on|going|running|live|on air|streaming)\b",
               rf"\b(?:is|has) {_THE}{_SHOW} (?:{_NEARLY} )?(?:over|done|finished|ended)\b",
               rf"\b(?:is|will) (?:{_THE}{_SHOW}|it) (?:be )?(?:end|ending|finish|finishing|wrapping up|over|done) "
               r"soon\b",
@@ -109,6 +150,8 @@ _WORDINGS: tuple[tuple[ShowQuestion, tuple[str, ...]], ...] = (
               r"还有多(?:久|长时间)|还剩多(?:久|少时间)|还要多久|还有几个环节|"
               r"(?:^|\W|节目|直播|今天|是不是|我们|是否)(?:快|快要|要)(?:结束|播完|下播)了?(?:吗|么|没|吧|\?|？)")),
     ("start", (rf"\b(?:{_WHEN}|what time) (?:does|did) {_THE}{_SHOW} (?:start|begin)\b",
+               r"\b(?:when|wen|what time) did (?:we|you|u) (?:start|begin|go live|go on air)"
+               r"(?=\W*(?:$|[?!.,;]|tonight|today|the (?:show|stream)|streaming))",
                r"\bhow long have (?:you|we) been (?:live|on air)\b",
                r"(?:节目|直播)(?:几点|什么时候)(?:开始|开播)")),
     ("dance", (r"\b(?:is there|will there be|are there|any|is there going to be) (?:a |another |any )?"
@@ -120,11 +163,11 @@ _WORDINGS: tuple[tuple[ShowQuestion, tuple[str, ...]], ...] = (
                rf"\b{_WHENS} (?:the |your )?(?:next )?dance\b",
                r"\bhow long (?:until|till|til|before) (?:the |your |you )?(?:next )?danc",
                r"(?:还有|有没有|会不会|什么时候|待会|等会|一会儿?)(?:儿)?(?:会)?跳舞")),
-    ("qa", (rf"\b{_WHEN} (?:can|do|should|may) (?:i|we) (?:ask|send)\b",
+    ("qa", (rf"\b{_WHEN} (?:can|do|should|may|will) (?:i|we) (?:get to |be able to )?(?:ask|send)\b",
             rf"\b{_WHEN} (?:do|will) (?:you|u) (?:take|answer) questions\b",
             r"\b(?:can|may|could) (?:i|we) (?:ask|send) (?:you )?(?:some |more |a )?questions? "
             r"(?:later|soon|now|tonight|today|in the show)\b",
-            r"什么时候(?:可以|能)?提问|(?:可以|能)提问(?:吗|了吗)")),
+            r"什么时候(?:可以|能)?提问|(?:可以|能)提问(?:吗|了吗)|(?:问答|提问)(?:环节)?(?:什么时候|几点)")),
     ("product", (r"\bnext (?:product|item|piece of merch)\b",
                  r"\bwill there be (?:any )?(?:more|other|another) (?:products?|merch|items?)\b",
                  r"下一个(?:商品|产品)")),
@@ -135,7 +178,9 @@ _WORDINGS: tuple[tuple[ShowQuestion, tuple[str, ...]], ...] = (
               r"下一个冷知识(?:是)?(?:什么时候|几点)|(?:还有|后面)(?:还有)?冷知识(?:吗|环节)")),
     ("title", (r"\bwhat (?:show|stream|program|programme) is this\b",
                rf"\b{_WHAT_IS} (?:this|the) {_SHOW} (?:called|about)\b",
-               rf"\bwhat(?:'s| is) the name of {_THE}{_SHOW}\b", r"这是什么节目|节目叫什么")),
+               rf"\bwhat(?:'s| is) the name of {_THE}{_SHOW}\b",
+               rf"\b{_WHAT_IS} (?:tonight'?s|today'?s|this) {_SHOW}{_END}",
+               r"这是什么节目|节目叫什么")),
 )
 #: Names of parts of the show: a question when the message asks one ("Q&A soon?"), not in "I loved the dance break!".
 _NAMED: tuple[tuple[ShowQuestion, tuple[str, ...]], ...] = (
@@ -154,10 +199,28 @@ _PRODUCTS = re.compile(r"\b(?:products?|merch|items?|things to buy)\b|商品|产
 #: "What happens after the Q&A?": the part of the show named after "after" (a segment's kind, or a product).
 _AFTER = re.compile(rf"\b(?:{_WHAT_IS}|what (?:comes|happens|do we do|are we doing|will you do|will there be)) "
                     r"(?:up |next )?after (?:the |your |that |this )?(?P<part>[^?.!,;]+)|"
+                    # "what's on the show after the dance break?", "anything after the Q&A?", "what follows the dance?"
+                    r"\b(?:what|which|anything|and)\b[^?.!,;]{0,40}?\b(?:after|follows|following|once) "
+                    r"(?:the |your |that |this )?(?P<broad>[^?.!,;]+)|"
+                    # "after the dance break, what comes?"
+                    r"(?:^|[,.!?] )after (?:the |your |that |this )?(?P<lead>[^?.!,;]+?),? "
+                    r"(?:what|which|anything|is there)\b|"
                     r"(?P<zh>[^\W\d_]{1,12}?)(?:环节)?(?:之后|以后|结束后|完了)(?:是|做|有|干)?(?:什么|啥)")
 #: "Did I miss the dance?": the part of the show named after "miss".
 _MISSED = re.compile(r"\b(?:did|have) (?:i|we|u) (?:just )?miss(?:ed)? (?:the |your |a )?(?P<part>[^?.!,;]+)|"
                      r"我?(?:是不是)?错过了?(?P<zh>[^\W\d_]{1,12}?)(?:环节)?(?:吗|么|没有?|\?|？)")
+#: "When do the fan questions start?", "when's the dancing?": "when" (not "when was") and the part of the show it names.
+_WHEN_PART = re.compile(r"\b(?:(?:when|wen)(?:'s|s)?|what time|how (?:long|soon) (?:until|till|til|before))\b"
+                        r"(?! (?:was|did|were|had)\b)(?P<part>[^?.!,;]+)")
+#: "Will there be more questions later in the show?", "any more dancing tonight?": a part of the show still to come.
+_MORE_PART = re.compile(r"\b(?:will there be|is there|are there|any|do you have|will you (?:do|have|take|answer)|"
+                        r"(?:are|r) (?:you|u) (?:going to|gonna) (?:do|have|take|answer))\b(?P<part>[^?.!,;]*?)\b"
+                        r"(?:later|soon|tonight|today|again|still|coming|to come|"
+                        r"(?:in|on) (?:the|this) (?:show|stream))\b"
+                        r"|(?:还有|还会有|后面还有|待会还有)(?P<zh>[^\W\d_]{1,8}?)(?:环节)?(?:吗|么|没有?|\?|？)")
+#: Words of buying and delivery: "any items coming back in stock soon?" asks the store, not the show.
+_STORE = re.compile(r"\b(?:stock|restock|back|ship|shipp|shipping|order|deliver|arriv|sale|sold)")
+_SHOW_NOUN = re.compile(rf"\b{_SHOW}\b|节目|直播")
 _PART_KINDS: tuple[tuple[SegmentType, re.Pattern[str]], ...] = (
     ("qa", re.compile(r"\bq ?& ?a\b|\bq and a\b|\bqa\b|\bquestions?\b|提问|问答")),
     ("dance", re.compile(r"\bdanc|跳舞|舞蹈")),
@@ -184,11 +247,15 @@ def _asked(text: str, persona: Persona) -> _Asked:
     folded_text = folded(text).replace("’", "'")
     questioned = any(is_question(part) for part in sentences_of(text))
     kinds = {kind for kind, pattern in _ASKED if pattern.search(folded_text)}
+    kinds |= _parts_asked(folded_text)
     part, phrase = None, ""
     for kind, parts in (("after", _AFTER), ("missed", _MISSED)):
-        match = parts.search(folded_text)
-        phrase = (match.group("part") or match.group("zh")) if match is not None else ""
-        if (part := _part(phrase, persona) if phrase else None) is not None:
+        groups = match.groupdict() if (match := parts.search(folded_text)) is not None else {}
+        phrase = groups.get("part") or groups.get("zh") or groups.get("broad") or groups.get("lead") or ""
+        # The broad "anything after …?" names a product only in a message about the show ("what should I buy after
+        # the hoodie?" is not).
+        by_product = not (groups.get("broad") or groups.get("lead")) or bool(_SHOW_NOUN.search(folded_text))
+        if (part := _part(phrase, persona, by_product) if phrase else None) is not None:
             # The part it names is the question's object ("the Q&A"): what follows it, or whether it is over.
             kinds = (kinds - {"next", "done"}) | {kind}  # type: ignore[arg-type]
             break
@@ -198,9 +265,11 @@ def _asked(text: str, persona: Persona) -> _Asked:
         kinds |= {kind for kind, pattern in _ASKED_IF_QUESTION if any(pattern.search(part) for part in asking)}
     ordered = tuple(kind for kind in get_args(ShowQuestion) if kind in kinds)
     words = frozenset(tokens(phrase))
-    if ordered or not questioned or not _SHOWING.search(folded_text):
+    if (ordered and ordered != ("product",)) or not questioned or not _SHOWING.search(folded_text):
         return _Asked(ordered, None, part, words)  # "the plush is coming up!" says something; it asks nothing
-    return _Asked(ordered, _products_named(text, persona), part, words)
+    if (products := _products_named(text, persona)) is None:
+        return _Asked(ordered, None, part, words)
+    return _Asked((), products, part, words)  # "any more products coming up?": the products to come answer it
 
 
 #: A question this short is about what it names ("Q&A soon?", "dance break when?"), wherever the name is.
@@ -221,12 +290,39 @@ def _asking(text: str) -> list[str]:
     return asking
 
 
-def _part(phrase: str, persona: Persona) -> Callable[[Segment], bool] | None:
-    """Which segments a phrase names: by kind ("the Q&A", "the dance"), else by a product's name ("the plush");
-    None when it names no part of a show ("after the Olympics")."""
-    kind = next((kind for kind, pattern in _PART_KINDS if pattern.search(phrase)), None)
+#: The question a part of the show asks about when a fan asks when it is or whether there is more of it.
+_PART_QUESTION: dict[SegmentType, ShowQuestion] = {"qa": "qa", "dance": "dance", "fun_fact": "fact",
+                                                   "product": "product"}
+
+
+def _parts_asked(folded_text: str) -> set[ShowQuestion]:
+    """The questions of the "when is <part>?" and "is there more <part> later?" families: the kind of part of the
+    show they name (questions, dancing, facts; products only in "more … later", and not about stock or orders)."""
+    asked: set[ShowQuestion] = set()
+    for family in (_WHEN_PART, _MORE_PART):
+        for match in family.finditer(folded_text):
+            phrase = match.group("part") or (match.groupdict().get("zh") or "")
+            kind = _kind_named(phrase)
+            if kind is None and family is _MORE_PART and _PRODUCTS.search(phrase) and not _STORE.search(folded_text):
+                kind = "product"
+            if kind is not None:
+                asked.add(_PART_QUESTION[kind])
+    return asked
+
+
+def _kind_named(phrase: str) -> SegmentType | None:
+    """The kind of segment a phrase names ("the fan questions": qa), if any."""
+    return next((kind for kind, pattern in _PART_KINDS if pattern.search(phrase)), None)
+
+
+def _part(phrase: str, persona: Persona, products: bool = True) -> Callable[[Segment], bool] | None:
+    """Which segments a phrase names: by kind ("the Q&A", "the dance"), else by a product's name ("the plush", when
+    `products`); None when it names no part of a show ("after the Olympics")."""
+    kind = _kind_named(phrase)
     if kind is not None:
         return lambda segment: segment.type == kind
+    if not products:
+        return None
     words = set(tokens(phrase))
     named = {p.id for p in persona.knowledge.products if words & set(tokens(folded(p.name)))}
     return (lambda segment: segment.product in named) if named else None
@@ -256,6 +352,7 @@ class ShowWording:
     no_end: str  # {left}
     segments_left: tuple[str, str]  # one, more ({count})
     started: str  # {minutes}
+    into: str  # {minutes}
     dance_now: str
     coming: str  # {segment} {when}
     dance_no: str
@@ -331,10 +428,10 @@ SHOW_WORDING = {
         ends_in="The show ends in {minutes}.", ending="We're right at the end of the show.",
         runs="The show is planned to run {minutes}.", no_end="There's no fixed end time: {left}.",
         segments_left=("there's one more segment after this one", "there are {count} more segments after this one"),
-        started="We went live {minutes} ago.",
+        started="We went live {minutes} ago.", into="We're {minutes} into the show.",
         dance_now="We're dancing right now!", coming="Yes, {segment} is still to come, {when}.",
         dance_no="There's no more dancing in tonight's show.",
-        qa_now="Right now! Send me your questions.", qa_coming="Questions are open {when}.",
+        qa_now="Right now! Send me your questions.", qa_coming="Questions are coming up: they open {when}.",
         qa_no="There's no Q&A left in tonight's show.",
         product_now="I'm showing the {product} right now!", product_done="I showed the {product} earlier in the show.",
         product_absent="The {product} isn't part of tonight's show.", products_coming="Still to come: the {products}.",
@@ -366,7 +463,7 @@ SHOW_WORDING = {
         ends_in="节目{minutes}后结束。", ending="节目马上就要结束了。",
         runs="节目计划播{minutes}。", no_end="节目没有固定的结束时间，{left}。",
         segments_left=("这个环节之后还有1个环节", "这个环节之后还有{count}个环节"),
-        started="我们{minutes}前开播的。",
+        started="我们{minutes}前开播的。", into="节目已经播了{minutes}。",
         dance_now="现在就是跳舞时间！", coming="有的！后面还有{segment}，{when}。",
         dance_no="今天的节目后面没有跳舞环节了。",
         qa_now="就是现在！把问题发给我吧。", qa_coming="提问环节在后面，{when}。",
@@ -471,6 +568,11 @@ def _length(snapshot: ShowSnapshot, wording: ShowWording) -> list[Sentence]:
     return [_said(wording.runs.format(minutes=wording.span(snapshot.end))), *_left(snapshot, wording)]
 
 
+def _elapsed(snapshot: ShowSnapshot, wording: ShowWording) -> list[Sentence]:
+    """"How far into the show are we?": the show time so far, then what is on now."""
+    return [_said(wording.into.format(minutes=wording.span(snapshot.show_time))), *_now(snapshot, wording)]
+
+
 def _start(snapshot: ShowSnapshot, wording: ShowWording) -> list[Sentence]:
     return [_said(wording.started.format(minutes=wording.span(snapshot.show_time)))]
 
@@ -572,8 +674,8 @@ def _fact(snapshot: ShowSnapshot, wording: ShowWording) -> list[Sentence]:
 _PART_ANSWERS: dict[ShowQuestion, Callable[[ShowSnapshot, ShowWording, _Asked], list[Sentence]]] = {
     "after": _after, "missed": _missed}
 _ANSWERS: dict[ShowQuestion, Callable[[ShowSnapshot, ShowWording], list[Sentence]]] = {
-    "done": _done, "now": _now, "next": _next, "end": _left, "left": _left, "length": _length, "start": _start,
-    "rest": _rest, "dance": _dance, "qa": _qa, "product": _product, "fact": _fact, "title": _title}
+    "elapsed": _elapsed, "done": _done, "now": _now, "next": _next, "end": _left, "left": _left, "length": _length,
+    "start": _start, "rest": _rest, "dance": _dance, "qa": _qa, "product": _product, "fact": _fact, "title": _title}
 
 
 def _named_by(segment: Segment) -> set[str]:
