@@ -550,3 +550,16 @@ def test_the_wording_is_the_engines_in_both_languages() -> None:
         assert wording.dimension_verdict and wording.feature_unknown and wording.no_restock
         assert {"cheapest", "priciest"} <= set(wording.top)
         assert {"low_stock", "unavailable", "not_kids", "not_gift"} <= set(wording.constraint)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("anything for kids below fifteen bucks?", ["kids-bottle"]),
+    ("got anything for the kids for less than seventeen dollars?", ["kids-bottle", "kids-mittens"]),
+])
+def test_amounts_written_in_words(text: str, expected: list[str]) -> None:
+    assert ids(ask(text)) == expected
+
+
+@pytest.mark.parametrize("text", ["when do the goggles come out?", "have the ski goggles been released?"])
+def test_a_release_question_says_the_pre_order(text: str) -> None:
+    assert "pre-order" in spoken(ask(text))

@@ -196,7 +196,8 @@ _STOCK: tuple[tuple[StockAsk, re.Pattern[str]], ...] = (
 )
 _AVAILABLE = re.compile(r"\b(?:available|availability|stock)\b|"
                         r"\b(?:buy|get|order|purchase)\b.*\b(?:right now|now|today)\b|"
-                        r"\b(?:many|much|any|some|still|plenty)\b.{0,30}\bleft\b")
+                        r"\b(?:many|much|any|some|still|plenty)\b.{0,30}\bleft\b|"
+                        r"\b(?:out yet|released?|release date|launch(?:ed|es)?|comes? out|coming out|available yet)\b")
 #: "Can I grab the knit hat tonight?", "still got the pin sets?": whether the fan can buy it (yes, in stock).
 _BUY = re.compile(r"\b(?:can|could|may) (?:i|we|u) (?:still |already |now )?(?:buy|get|grab|order|purchase|snag|"
                   r"pick up|have)\b|\bstill (?:got|have|sell|selling|carry|available|for sale|around|on sale)\b|"
@@ -315,8 +316,25 @@ def _amount(match: re.Match[str]) -> list[float]:
     return [float(g) for g in match.groups() if g is not None]
 
 
+#: English amounts in words ("under twenty dollars", "thirty-five bucks"): tens and teens, with a unit after.
+_TENS = {w: 10 * i for i, w in enumerate("ten twenty thirty forty fifty sixty seventy eighty ninety".split(), 1)}
+_TEENS = {w: 11 + i for i, w in enumerate("eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen "
+                                          "nineteen".split())}
+_UNITS_WORDS = {w: i for i, w in enumerate("one two three four five six seven eight nine".split(), 1)}
+_AMOUNT_WORDS = re.compile(rf"\b(?:({'|'.join(_TENS)})(?:[- ]({'|'.join(_UNITS_WORDS)}))?|({'|'.join(_TEENS)})|"
+                           r"(a |one )?hundred)\b(?= (?:dollars?|bucks|euros?|pounds?|quid|usd)\b)")
+
+
+def _amount_in_digits(m: re.Match[str]) -> str:
+    tens, unit, teen, hundred = m.groups()
+    if tens:
+        return str(_TENS[tens] + (_UNITS_WORDS[unit] if unit else 0))
+    return str(_TEENS[teen]) if teen else "100"
+
+
 def _price_limit(text: str, products: Sequence[Product]) -> tuple[PriceLimit | None, str]:
     """The price range asked for and the text without it (so its numbers name no product)."""
+    text = _AMOUNT_WORDS.sub(_amount_in_digits, text)
     if (m := _BETWEEN.search(text)) and len(values := _amount(m)) >= 2:
         low, high = sorted(values[:2])
         return PriceLimit(below=high, above=low), text[:m.start()] + " " + text[m.end():]
