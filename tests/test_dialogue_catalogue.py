@@ -563,3 +563,12 @@ def test_amounts_written_in_words(text: str, expected: list[str]) -> None:
 @pytest.mark.parametrize("text", ["when do the goggles come out?", "have the ski goggles been released?"])
 def test_a_release_question_says_the_pre_order(text: str) -> None:
     assert "pre-order" in spoken(ask(text))
+
+
+@pytest.mark.parametrize("text", ["Could you teach me something about skiing?", "share some trivia about skiing"])
+def test_a_request_to_learn_about_a_facts_topic_is_no_catalogue_listing(text: str) -> None:
+    assert answer_catalogue(text, KNOWLEDGE, (), WORDING["en"]) is None
+
+
+def test_a_request_to_learn_about_the_stores_products_still_lists_them() -> None:
+    assert "Snowflake Knit Beanie" in spoken(ask("tell me something about your warm stuff"))

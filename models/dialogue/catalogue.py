@@ -146,6 +146,13 @@ _KIDS = re.compile(
     r"(?:kids?|children|child|toddlers?|little ones|little (?:brother|sister|cousin)s?|sons?|daughters?|boys?|girls?|"
     r"nephews?|nieces?|grandkids?|grandchildren|babies|baby|year[- ]olds?)\b|"
     r"(?:适合|给|送)?(?:小孩|孩子|儿童|小朋友|宝宝|儿子|女儿)")
+#: A request to learn something ("teach me something about skiing", "any trivia about ice rinks?"): the facts'
+#: to answer unless the fan also names a product or a constraint.
+_LEARN = re.compile(r"\b(?:teach|tell|share|explain|learn|know)\b.{0,20}\b(?:something|anything|a bit|more|me)\b|"
+                    r"\b(?:fun )?facts?\b|\btrivia\b|\bhistory of\b|\bstory\b|讲讲|冷知识|趣闻")
+#: The fan speaks of the store's things ("your warm stuff", "what you sell").
+_STORES = re.compile(r"\byour\b|\b(?:you|u|ya) (?:sell|have|got|carry|stock|offer)\b|"
+                     r"\bin (?:the|your) (?:store|shop)\b")
 #: "Isn't for kids", "not for children", "for grown-ups": products for an audience left out (group 1 kids, 2 gift).
 _NOT_AUDIENCE = re.compile(
     r"\b(?:(?:is|are|was|were|does|do) ?n[o']?t|not|non|no|except|besides|other than|apart from)[- ]"
@@ -203,8 +210,8 @@ _BUY = re.compile(r"\b(?:can|could|may) (?:i|we|u) (?:still |already |now )?(?:b
                   r"pick up|have)\b|\bstill (?:got|have|sell|selling|carry|available|for sale|around|on sale)\b|"
                   r"\bis it (?:still )?possible to (?:buy|get|order)\b|还能买|能买吗|可以买吗")
 #: Store policies (shipping, returns, exchanges, payment) are the FAQs' to answer, even when a size is named.
-_POLICY = re.compile(r"\b(?:swap|exchange|return(?:s|ing)?|refund|ship(?:ping|s|ped)?|deliver(?:y|ed)?|cancel|"
-                     r"track(?:ing)?|pay(?:ment|pal)?)\b|退货|退款|换货|发货|快递|运费|付款|支付")
+_POLICY = re.compile(r"\b(?:money back|swap|exchange|return(?:s|ing)?|refund|ship(?:ping|s|ped)?|"
+                     r"deliver(?:y|ed)?|cancel|track(?:ing)?|pay(?:ment|pal)?)\b|退货|退款|换货|发货|快递|运费|付款|支付")
 #: Colours a fan may name besides the ones the catalogue writes (so "in purple" is a colour, fitting nothing).
 _COLOURS = frozenset("""red blue navy white black pink green silver gold grey gray purple violet orange yellow brown
 beige teal turquoise cream maroon""".split())
@@ -559,6 +566,9 @@ def _answer(text: str, knowledge: Knowledge, context: Sequence[Product], wording
         return None
     text = spelled(text, knowledge)
     q = parse_question(text, knowledge)
+    if _LEARN.search(text) and not (q.named or q.filtered or q.stock not in _ASKS_OF_NAMED or q.colour or q.size) and (
+            set(t for w in q.words for t in tokens(w)) <= _other_words(knowledge)) and not _STORES.search(text):
+        return None  # "teach me something about skiing": the facts' topic ("your warm stuff" is the store's)
     back_reference = bool(_BACK_REFERENCE.search(folded(text)))
     which_one = _WHICH_ONE.search(folded(text))
     if which_one and not q.named and len(context) >= 2:
