@@ -572,3 +572,8 @@ def test_a_request_to_learn_about_a_facts_topic_is_no_catalogue_listing(text: st
 
 def test_a_request_to_learn_about_the_stores_products_still_lists_them() -> None:
     assert "Snowflake Knit Beanie" in spoken(ask("tell me something about your warm stuff"))
+
+
+def test_an_amount_in_words_is_restated_in_the_fans_words_not_as_digits_she_was_not_told() -> None:
+    text = spoken(ask("is there anything for kids under fifteen bucks?"))
+    assert "fifteen bucks" in text and "$15" not in text and "$12" in text

@@ -64,6 +64,11 @@ class PriceLimit:
     below: float | None = None
     above: float | None = None
     than: Product | None = None
+    #: An amount as the fan wrote it in words ("twenty dollars"), restated so (never as digits the fan did not say)
+    written: tuple[tuple[float, str], ...] = ()
+
+    def said(self, amount: float, currency: str) -> str:
+        return next((words for value, words in self.written if value == amount), None) or money(amount, currency)
 
     def admits(self, product: Product) -> bool:
         if self.than is not None and (product.id == self.than.id or product.price >= self.than.price):
@@ -329,11 +334,11 @@ _TEENS = {w: 11 + i for i, w in enumerate("eleven twelve thirteen fourteen fifte
                                           "nineteen".split())}
 _UNITS_WORDS = {w: i for i, w in enumerate("one two three four five six seven eight nine".split(), 1)}
 _AMOUNT_WORDS = re.compile(rf"\b(?:({'|'.join(_TENS)})(?:[- ]({'|'.join(_UNITS_WORDS)}))?|({'|'.join(_TEENS)})|"
-                           r"(a |one )?hundred)\b(?= (?:dollars?|bucks|euros?|pounds?|quid|usd)\b)")
+                           r"(a |one )?hundred)\b(?= (dollars?|bucks|euros?|pounds?|quid|usd)\b)")
 
 
 def _amount_in_digits(m: re.Match[str]) -> str:
-    tens, unit, teen, hundred = m.groups()
+    tens, unit, teen, hundred, _ = m.groups()
     if tens:
         return str(_TENS[tens] + (_UNITS_WORDS[unit] if unit else 0))
     return str(_TEENS[teen]) if teen else "100"
@@ -341,14 +346,16 @@ def _amount_in_digits(m: re.Match[str]) -> str:
 
 def _price_limit(text: str, products: Sequence[Product]) -> tuple[PriceLimit | None, str]:
     """The price range asked for and the text without it (so its numbers name no product)."""
+    written = tuple((float(_amount_in_digits(m)), f"{m.group(0)} {m.group(5)}") for m in _AMOUNT_WORDS.finditer(text))
     text = _AMOUNT_WORDS.sub(_amount_in_digits, text)
     if (m := _BETWEEN.search(text)) and len(values := _amount(m)) >= 2:
         low, high = sorted(values[:2])
-        return PriceLimit(below=high, above=low), text[:m.start()] + " " + text[m.end():]
+        return PriceLimit(below=high, above=low, written=written), text[:m.start()] + " " + text[m.end():]
     below = _BELOW.search(text)
     above = _ABOVE.search(text)
     if below or above:
-        limit = PriceLimit(below=_amount(below)[0] if below else None, above=_amount(above)[0] if above else None)
+        limit = PriceLimit(below=_amount(below)[0] if below else None, above=_amount(above)[0] if above else None,
+                           written=written)
         for m in sorted((m for m in (below, above) if m), key=lambda m: -m.start()):
             text = text[:m.start()] + " " + text[m.end():]
         return limit, text
@@ -836,12 +843,12 @@ def _constraint(q: CatalogueQuestion, wording: Wording, currency: str, lead: str
         if q.price.than is not None:
             parts.append(phrases["than"].format(product=q.price.than.name))
         elif q.price.below is not None and q.price.above is not None:
-            parts.append(phrases["between"].format(low=money(q.price.above, currency),
-                                                   high=money(q.price.below, currency)))
+            parts.append(phrases["between"].format(low=q.price.said(q.price.above, currency),
+                                                   high=q.price.said(q.price.below, currency)))
         elif q.price.below is not None:
-            parts.append(phrases["under"].format(price=money(q.price.below, currency)))
+            parts.append(phrases["under"].format(price=q.price.said(q.price.below, currency)))
         elif q.price.above is not None:
-            parts.append(phrases["over"].format(price=money(q.price.above, currency)))
+            parts.append(phrases["over"].format(price=q.price.said(q.price.above, currency)))
     elif q.order == "cheap":
         parts.append(phrases["cheap"])
     if q.audience:
