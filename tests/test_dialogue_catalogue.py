@@ -577,3 +577,8 @@ def test_a_request_to_learn_about_the_stores_products_still_lists_them() -> None
 def test_an_amount_in_words_is_restated_in_the_fans_words_not_as_digits_she_was_not_told() -> None:
     text = spoken(ask("is there anything for kids under fifteen bucks?"))
     assert "fifteen bucks" in text and "$15" not in text and "$12" in text
+
+
+def test_a_kind_that_only_shares_a_first_syllable_with_a_product_is_not_sold() -> None:
+    reply = ask("do you guys carry snowboards?")
+    assert ids(reply) == [] and "snowboards" in spoken(reply) and "$" not in spoken(reply)

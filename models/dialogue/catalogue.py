@@ -516,8 +516,9 @@ def _near(word: str, known: str) -> bool:
     if len(word) < 4 or len(known) < 4:
         return False
     # Near enough is safe: a kind taken for a product's is answered by the engine as usual, never "we don't".
-    return word.startswith(known) or (abs(len(word) - len(known)) <= 2 and (
-        word[:4] == known[:4] or difflib.SequenceMatcher(None, word, known).ratio() >= 0.7))
+    # Sharing a first syllable is not enough: "snowboards" is no "snowflake".
+    return word.startswith(known) or (abs(len(word) - len(known)) <= 2
+                                      and difflib.SequenceMatcher(None, word, known).ratio() >= 0.7)
 
 
 def _feature(text: str, products: Sequence[Product]) -> tuple[str, ...]:
