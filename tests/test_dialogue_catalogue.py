@@ -582,3 +582,20 @@ def test_an_amount_in_words_is_restated_in_the_fans_words_not_as_digits_she_was_
 def test_a_kind_that_only_shares_a_first_syllable_with_a_product_is_not_sold() -> None:
     reply = ask("do you guys carry snowboards?")
     assert ids(reply) == [] and "snowboards" in spoken(reply) and "$" not in spoken(reply)
+
+
+def test_a_comparison_on_an_audience_picks_the_one_for_it_not_the_cheaper() -> None:
+    reply = ask("the thermal bottle or the squeeze bottle: which one is meant for children?")
+    assert reply.sentences[0].sources == ("kids-bottle",) and "cheaper" not in spoken(reply)
+
+
+def test_which_n_are_the_cheapest() -> None:
+    assert ids(ask("which 3 items are the cheapest?")) == ["kids-bottle", "kids-mittens", "pin-set"]
+
+
+def test_a_gift_not_for_a_child() -> None:
+    assert ids(ask("any present ideas that aren't for a kid?")) == ["pin-set"]
+
+
+def test_available_again_says_no_restock_date() -> None:
+    assert "restock date" in spoken(ask("will the touchscreen gloves be in stock again?"))

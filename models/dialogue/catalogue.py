@@ -161,13 +161,15 @@ _STORES = re.compile(r"\byour\b|\b(?:you|u|ya) (?:sell|have|got|carry|stock|offe
 #: "Isn't for kids", "not for children", "for grown-ups": products for an audience left out (group 1 kids, 2 gift).
 _NOT_AUDIENCE = re.compile(
     r"\b(?:(?:is|are|was|were|does|do) ?n[o']?t|not|non|no|except|besides|other than|apart from)[- ]"
-    r"(?:meant |made |intended |just |only |really |aimed )?(?:for |at )?(?:the |little |my )?"
+    r"(?:meant |made |intended |just |only |really |aimed )?(?:for |at )?(?:the |a |an |little |my |our )?"
     r"(?:(kids?|kiddos?|children|child|toddlers?|babies)|(gifts?|presents?))(?:'? ?(?:stuff|items?|things|ones))?\b|"
     r"\bfor (adults?|grown[- ]?ups|grownups|big kids)\b|(不是给(?:小孩|孩子|儿童|小朋友))|(大人|成人|成年人)")
 #: "The two priciest", "top 3 cheapest", "cheapest three": how many of the cheapest or priciest.
 _TOP = re.compile(r"\b(?:top |the )?(two|three|four|five|[2-9]) (?:most expensive|priciest|cheapest|least expensive|"
                   r"most affordable|lowest[- ]priced|highest[- ]priced|dearest|most pricey)\b|"
-                  r"\b(?:cheapest|priciest|most expensive|least expensive) (two|three|four|five|[2-9])\b")
+                  r"\b(?:cheapest|priciest|most expensive|least expensive) (two|three|four|five|[2-9])\b|"
+                  r"\b(two|three|four|five|[2-9])(?: \w+){1,3}? (?:are |is )?(?:the )?(?:cheapest|priciest|"
+                  r"most expensive|least expensive)\b")
 _COUNT_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5}
 #: Words of catalogue questions that chat spelling and typos bend ("cheapst", "expnsive", "avalable"): a word of
 #: the message that no knowledge has and that is near one of these is read as it.
@@ -199,7 +201,8 @@ _STOCK: tuple[tuple[StockAsk, re.Pattern[str]], ...] = (
         r"\b(?:everything|all (?:of )?(?:the |your )?(?:items?|products?|merch|merchandise|stuff|things)|it all)\b"
         r".{0,25}\b(?:in stock|available|for sale)\b|买不到|不能买|都有货")),
     ("restock", re.compile(r"\b(?:be|come|coming|get|getting|go|going) back\b|\brestock(?:s|ed|ing)?\b|"
-                           r"\bback in stock\b|\bin stock again\b|\bmore (?:coming|soon|later)\b|"
+                           r"\bback in stock\b|\b(?:in stock|available|for sale|on sale) again\b|"
+                           r"\bmore (?:coming|soon|later)\b|"
                            r"补货|再有货|什么时候有货")),
     ("sold_out", re.compile(r"\b(?:sold out|out of stock|sell(?:ing)? out|none left)\b|卖完|售罄|卖光|断货|缺货|没货")),
     ("preorder", re.compile(r"\bpre-?order(?:s|ed|ing)?\b|预售|预订|预定")),
@@ -455,7 +458,7 @@ def parse_question(text: str, knowledge: Knowledge) -> CatalogueQuestion:
         else "cheap" if _CHEAP.search(text) else None)
     count = 1
     if order != "cheap" and (top := _TOP.search(rest)):
-        written = top.group(1) or top.group(2)
+        written = top.group(1) or top.group(2) or top.group(3)
         count = _COUNT_WORDS.get(written) or int(written)
         rest = rest[:top.start()] + " " + rest[top.end():]
     excluded: Audience | None = None
@@ -601,8 +604,8 @@ def _answer(text: str, knowledge: Knowledge, context: Sequence[Product], wording
         if compared and q.dimension is not None:
             return _dimension_comparison(compared, q.dimension, wording)
         asked = _asked_feature(q, compared) if q.direction is None and q.order is None and not q.difference else ()
-        if compared and asked:
-            return _feature_comparison(compared, asked, wording)
+        if compared and (asked or q.audience) and q.direction is None and q.order is None and not q.difference:
+            return _feature_comparison(compared, asked, q.audience, wording)
         if compared:
             return _comparison(compared, q, wording)
     if subject and asks_attribute and not q.filtered:
@@ -657,10 +660,12 @@ def _asked_feature(q: CatalogueQuestion, compared: Sequence[Product]) -> tuple[s
     return tuple(dict.fromkeys(t for w in q.words for t in tokens(w) if t not in names and t not in _FILLER))
 
 
-def _feature_comparison(products: Sequence[Product], asked: tuple[str, ...], wording: Wording) -> CatalogueReply:
-    """The one whose description and tags state most of what is asked, with its description (never the cheaper
-    one for it); none, or several alike: each one's description, no verdict."""
-    scores = {p.id: len(set(asked) & _words(p).every) for p in products}
+def _feature_comparison(products: Sequence[Product], asked: tuple[str, ...], audience: Audience | None,
+                        wording: Wording) -> CatalogueReply:
+    """The one whose description and tags state most of what is asked (and is for the audience asked: "which is
+    for kids?"), with its description (never the cheaper one for it); none, or several alike: each one's
+    description, no verdict."""
+    scores = {p.id: len(set(asked) & _words(p).every) + (audience in _words(p).audience) for p in products}
     best = max(scores.values())
     chosen = [p for p in products if scores[p.id] == best]
     sentences: list[Sentence] = []
