@@ -425,15 +425,16 @@ def spelled(text: str, knowledge: Knowledge) -> str:
     text = folded(text)
     for pattern, written in _CHAT:
         text = pattern.sub(written, text)
-    known = _known_words(knowledge)
+    return re.sub(r"[a-z]{5,}", lambda m: _respelled(m.group(0), knowledge), text)
 
-    def read(m: re.Match[str]) -> str:
-        word = m.group(0)
-        if len(word) < 5 or word in _SPELLED or (t := tokens(word)) and t[0] in known:
-            return word
-        near = difflib.get_close_matches(word, _SPELLED, n=1, cutoff=0.8)
-        return near[0] if near else word
-    return re.sub(r"[a-z]+", read, text)
+
+@lru_cache(maxsize=4096)
+def _respelled(word: str, knowledge: Knowledge) -> str:
+    """One word as `spelled` reads it (cached: a chat repeats its words)."""
+    if word in _SPELLED or (t := tokens(word)) and t[0] in _known_words(knowledge):
+        return word
+    near = difflib.get_close_matches(word, _SPELLED, n=1, cutoff=0.8)
+    return near[0] if near else word
 
 
 @lru_cache(maxsize=8)

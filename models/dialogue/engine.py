@@ -468,7 +468,7 @@ WORDING = {
                     "any": "",
                     "colour": "{colour}", "size": "{size}码", "kids_sizes": "儿童尺码", "in_stock": "有现货",
                     "sold_out": "已售罄", "preorder": "可以预订", "low_stock": "快卖完",
-                    "unavailable": "现在买不到", "not_kids": "不是给小朋友", "not_gift": "不是礼品"},
+                    "unavailable": "现在买不到", "not_kids": "不是给小朋友的", "not_gift": "不是礼品的"},
         constraint_joiner="、", costs="{product}是{price}。",
         cheaper="{product}更便宜，只要{price}。", cheapest_of="其中{product}最便宜，只要{price}。",
         pricier="{product}更贵，要{price}。", priciest_of="其中{product}最贵，要{price}。", same_price="它们价格一样。",
