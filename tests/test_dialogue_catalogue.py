@@ -439,3 +439,163 @@ def test_a_kind_the_store_does_not_sell_is_said_honestly(text: str, kind: str) -
 def test_a_kind_near_a_product_or_no_sale_question_is_not_denied(text: str) -> None:
     reply = answer_catalogue(text, KNOWLEDGE, (), WORDING["en"])
     assert reply is None or "don't have" not in spoken(reply)
+
+
+# -- round 3: the N cheapest, negated audiences, typos, feature comparisons, what can be bought now ---------------
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Show me the top 3 cheapest things", ["kids-bottle", "kids-mittens", "pin-set"]),
+    ("which are your cheapest two items?", ["kids-bottle", "kids-mittens"]),
+    ("name the three most expensive products", ["team-hoodie", "ski-goggles", "ski-gloves"]),
+])
+def test_the_n_cheapest_or_priciest_are_listed_in_order(text: str, expected: list[str]) -> None:
+    reply = ask(text)
+    assert ids(reply) == expected
+    for product_id in expected:
+        assert product(product_id).price_text in spoken(reply)
+
+
+@pytest.mark.parametrize("text", [
+    "Cheapest item that's not for children?",
+    "what's the least expensive thing for grown-ups?",
+    "cheapest thing apart from the kids stuff",
+])
+def test_a_negated_audience_leaves_its_products_out(text: str) -> None:
+    reply = ask(text)
+    assert ids(reply) == ["pin-set"]  # the bottle, mittens and plush are for kids
+    assert "$18" in spoken(reply) and "$12" not in spoken(reply) and "$16" not in spoken(reply)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("whats ur cheepest item", "kids-bottle"),
+    ("which is the most expensiv thing u got", "team-hoodie"),
+    ("CHEAPEST THING PLS", "kids-bottle"),
+])
+def test_chat_spelling_and_typos_in_superlatives(text: str, expected: str) -> None:
+    reply = ask(text)
+    assert ids(reply) == [expected]
+    assert product(expected).price_text in spoken(reply)
+
+
+def test_a_typo_never_bends_a_word_the_host_knows() -> None:
+    # "stick" is the facts' word (hockey sticks), not a typo of anything the catalogue asks.
+    assert answer_catalogue("how long is a hockey stick?", KNOWLEDGE, (), WORDING["en"]) is None
+
+
+@pytest.mark.parametrize(("text", "winner", "said"), [
+    ("Which one is insulated, the squeeze bottle or the thermal one?", "thermal-bottle", "insulated"),
+    ("gloves or mittens, which is waterproof?", "ski-gloves", "Waterproof"),
+])
+def test_a_comparison_on_a_stated_feature_answers_from_the_descriptions(text: str, winner: str, said: str) -> None:
+    reply = ask(text)
+    assert reply.intent == "comparison"
+    assert reply.sentences[0].sources == (winner,)
+    assert said in spoken(reply)
+    assert "cheaper" not in spoken(reply)
+
+
+@pytest.mark.parametrize("text", [
+    "What can't I get right now?",
+    "Anything unavailable at the moment?",
+    "Are all your products in stock?",
+])
+def test_what_cannot_be_bought_now_is_the_sold_out_and_pre_order_ones(text: str) -> None:
+    reply = ask(text)
+    assert reply.intent == "availability"
+    assert sorted(ids(reply)) == ["ski-gloves", "ski-goggles"]
+    assert "sold out" in spoken(reply) and "pre-order" in spoken(reply)
+
+
+@pytest.mark.parametrize("text", [
+    "Could I buy the thermal bottle today?",
+    "do you still sell the owl plush?",
+    "you still got beanies?",
+])
+def test_a_buying_question_about_an_in_stock_product_says_it_is_in_stock(text: str) -> None:
+    reply = ask(text)
+    assert reply.intent == "availability"
+    assert "in stock" in spoken(reply)
+    assert reply.products[0].price_text in spoken(reply)
+
+
+@pytest.mark.parametrize("text", [
+    "can I get the ski gloves in size L?",
+    "Could I order the touchscreen gloves?",
+    "are the gloves coming back?",
+    "when will you restock the gloves?",
+])
+def test_every_answer_about_a_sold_out_product_says_it_is_sold_out(text: str) -> None:
+    reply = ask(text)
+    assert "sold out" in spoken(reply)
+    assert not re.search(r"\b(?:in stock|tomorrow|next week)\b", spoken(reply))
+
+
+def test_no_restock_date_is_invented() -> None:
+    text = spoken(ask("will the ski gloves be back in stock?"))
+    assert "sold out" in text and "restock date" in text
+    assert not re.search(r"\d", text)
+
+
+@pytest.mark.parametrize(("text", "said"), [
+    ("Are there many hoodies left?", "only a few left"),
+    ("how many beanies are left?", "in stock"),
+])
+def test_how_many_are_left_says_the_stock_of_a_plural_name(text: str, said: str) -> None:
+    assert said in spoken(ask(text))
+
+
+def test_the_wording_is_the_engines_in_both_languages() -> None:
+    for wording in WORDING.values():
+        assert wording.dimension_verdict and wording.feature_unknown and wording.no_restock
+        assert {"cheapest", "priciest"} <= set(wording.top)
+        assert {"low_stock", "unavailable", "not_kids", "not_gift"} <= set(wording.constraint)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("anything for kids below fifteen bucks?", ["kids-bottle"]),
+    ("got anything for the kids for less than seventeen dollars?", ["kids-bottle", "kids-mittens"]),
+])
+def test_amounts_written_in_words(text: str, expected: list[str]) -> None:
+    assert ids(ask(text)) == expected
+
+
+@pytest.mark.parametrize("text", ["when do the goggles come out?", "have the ski goggles been released?"])
+def test_a_release_question_says_the_pre_order(text: str) -> None:
+    assert "pre-order" in spoken(ask(text))
+
+
+@pytest.mark.parametrize("text", ["Could you teach me something about skiing?", "share some trivia about skiing"])
+def test_a_request_to_learn_about_a_facts_topic_is_no_catalogue_listing(text: str) -> None:
+    assert answer_catalogue(text, KNOWLEDGE, (), WORDING["en"]) is None
+
+
+def test_a_request_to_learn_about_the_stores_products_still_lists_them() -> None:
+    assert "Snowflake Knit Beanie" in spoken(ask("tell me something about your warm stuff"))
+
+
+def test_an_amount_in_words_is_restated_in_the_fans_words_not_as_digits_she_was_not_told() -> None:
+    text = spoken(ask("is there anything for kids under fifteen bucks?"))
+    assert "fifteen bucks" in text and "$15" not in text and "$12" in text
+
+
+def test_a_kind_that_only_shares_a_first_syllable_with_a_product_is_not_sold() -> None:
+    reply = ask("do you guys carry snowboards?")
+    assert ids(reply) == [] and "snowboards" in spoken(reply) and "$" not in spoken(reply)
+
+
+def test_a_comparison_on_an_audience_picks_the_one_for_it_not_the_cheaper() -> None:
+    reply = ask("the thermal bottle or the squeeze bottle: which one is meant for children?")
+    assert reply.sentences[0].sources == ("kids-bottle",) and "cheaper" not in spoken(reply)
+
+
+def test_which_n_are_the_cheapest() -> None:
+    assert ids(ask("which 3 items are the cheapest?")) == ["kids-bottle", "kids-mittens", "pin-set"]
+
+
+def test_a_gift_not_for_a_child() -> None:
+    assert ids(ask("any present ideas that aren't for a kid?")) == ["pin-set"]
+
+
+def test_available_again_says_no_restock_date() -> None:
+    assert "restock date" in spoken(ask("will the touchscreen gloves be in stock again?"))

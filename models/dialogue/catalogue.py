@@ -34,7 +34,12 @@ if TYPE_CHECKING:
 
 CatalogueIntent = Literal["catalogue_query", "comparison", "availability"]
 Audience = Literal["kids", "gift"]
-StockAsk = Literal["in_stock", "low_stock", "sold_out", "preorder", "any"]
+#: What a fan asks of stock: a state; "unavailable" (what can't be bought now: sold out or pre-order); "restock"
+#: ("will the gloves be back?"); "buy" ("can I grab the beanie tonight?": in stock, and its price); "any" ("is it
+#: available?").
+StockAsk = Literal["in_stock", "low_stock", "sold_out", "preorder", "unavailable", "restock", "buy", "any"]
+#: Stock asks that pick no products out of the catalogue (they ask about the products named or discussed).
+_ASKS_OF_NAMED: tuple[StockAsk | None, ...] = (None, "any", "buy")
 Dimension = Literal["size", "weight", "warmth"]
 
 #: A list names at most this many products, then says how many more fit.
@@ -59,6 +64,11 @@ class PriceLimit:
     below: float | None = None
     above: float | None = None
     than: Product | None = None
+    #: An amount as the fan wrote it in words ("twenty dollars"), restated so (never as digits the fan did not say)
+    written: tuple[tuple[float, str], ...] = ()
+
+    def said(self, amount: float, currency: str) -> str:
+        return next((words for value, words in self.written if value == amount), None) or money(amount, currency)
 
     def admits(self, product: Product) -> bool:
         if self.than is not None and (product.id == self.than.id or product.price >= self.than.price):
@@ -75,7 +85,9 @@ class CatalogueQuestion:
     words: tuple[str, ...]  # attribute words that fit some product ("warm", "skiing"), as the fan wrote them
     price: PriceLimit | None = None
     order: Literal["cheapest", "priciest", "cheap"] | None = None
+    count: int = 1  # "the two priciest": how many of the cheapest or priciest
     audience: Audience | None = None
+    excluded: Audience | None = None  # "the cheapest thing that isn't for kids"
     colour: str | None = None  # a colour the fan names
     size: str | None = None  # a size the fan names, as the store writes sizes ("XL", "kids S")
     asks_colours: bool = False  # "what colours ..."
@@ -95,13 +107,13 @@ class CatalogueQuestion:
     @property
     def filtered(self) -> bool:
         """A constraint that picks products out of the whole catalogue."""
-        return bool(self.price or self.order or self.audience)
+        return bool(self.price or self.order or self.audience or self.excluded)
 
     @property
     def weak(self) -> bool:
         """Only a superlative or attribute words say it is about the store ("the cheapest way to learn skiing",
         "anything about the Winter Olympics?"): it is a catalogue question only if its other words are too."""
-        strong = self.price or self.audience or self.stock not in (None, "any") or (
+        strong = self.price or self.audience or self.excluded or self.stock not in _ASKS_OF_NAMED or (
             (self.colour or self.size) and self.about_products)
         return not strong and not self.named and (self.elsewhere or len(self.off_catalogue) > 1)
 
@@ -139,6 +151,32 @@ _KIDS = re.compile(
     r"(?:kids?|children|child|toddlers?|little ones|little (?:brother|sister|cousin)s?|sons?|daughters?|boys?|girls?|"
     r"nephews?|nieces?|grandkids?|grandchildren|babies|baby|year[- ]olds?)\b|"
     r"(?:适合|给|送)?(?:小孩|孩子|儿童|小朋友|宝宝|儿子|女儿)")
+#: A request to learn something ("teach me something about skiing", "any trivia about ice rinks?"): the facts'
+#: to answer unless the fan also names a product or a constraint.
+_LEARN = re.compile(r"\b(?:teach|tell|share|explain|learn|know)\b.{0,20}\b(?:something|anything|a bit|more|me)\b|"
+                    r"\b(?:fun )?facts?\b|\btrivia\b|\bhistory of\b|\bstory\b|讲讲|冷知识|趣闻")
+#: The fan speaks of the store's things ("your warm stuff", "what you sell").
+_STORES = re.compile(r"\byour\b|\b(?:you|u|ya) (?:sell|have|got|carry|stock|offer)\b|"
+                     r"\bin (?:the|your) (?:store|shop)\b")
+#: "Isn't for kids", "not for children", "for grown-ups": products for an audience left out (group 1 kids, 2 gift).
+_NOT_AUDIENCE = re.compile(
+    r"\b(?:(?:is|are|was|were|does|do) ?n[o']?t|not|non|no|except|besides|other than|apart from)[- ]"
+    r"(?:meant |made |intended |just |only |really |aimed )?(?:for |at )?(?:the |a |an |little |my |our )?"
+    r"(?:(kids?|kiddos?|children|child|toddlers?|babies)|(gifts?|presents?))(?:'? ?(?:stuff|items?|things|ones))?\b|"
+    r"\bfor (adults?|grown[- ]?ups|grownups|big kids)\b|(不是给(?:小孩|孩子|儿童|小朋友))|(大人|成人|成年人)")
+#: "The two priciest", "top 3 cheapest", "cheapest three": how many of the cheapest or priciest.
+_TOP = re.compile(r"\b(?:top |the )?(two|three|four|five|[2-9]) (?:most expensive|priciest|cheapest|least expensive|"
+                  r"most affordable|lowest[- ]priced|highest[- ]priced|dearest|most pricey)\b|"
+                  r"\b(?:cheapest|priciest|most expensive|least expensive) (two|three|four|five|[2-9])\b|"
+                  r"\b(two|three|four|five|[2-9])(?: \w+){1,3}? (?:are |is )?(?:the )?(?:cheapest|priciest|"
+                  r"most expensive|least expensive)\b")
+_COUNT_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5}
+#: Words of catalogue questions that chat spelling and typos bend ("cheapst", "expnsive", "avalable"): a word of
+#: the message that no knowledge has and that is near one of these is read as it.
+_SPELLED = ("cheapest", "cheaper", "cheap", "priciest", "pricier", "expensive", "affordable", "available",
+            "unavailable", "anything", "something", "children", "colours", "colors", "sizes", "restocked", "everything")
+_CHAT = ((re.compile(r"\bu\b"), "you"), (re.compile(r"\bur\b"), "your"), (re.compile(r"\br\b"), "are"),
+         (re.compile(r"\bwh?ats\b"), "what's"), (re.compile(r"\bwat\b"), "what"))
 _GIFT = re.compile(r"\b(?:gifts?|presents?|stocking stuffers?|to give)\b|礼物|送人|送礼")
 _LISTING = re.compile(
     r"\b(?:anything|something|any|what do you (?:have|sell|got)|do you (?:have|sell)|got any|recommend|suggest|"
@@ -156,16 +194,32 @@ _STOCK: tuple[tuple[StockAsk, re.Pattern[str]], ...] = (
                              r"running (?:low|out)|selling (?:fast|quickly)|going fast|last (?:few|ones?)|"
                              r"(?:only )?a few left|few left|low (?:on )?stock|limited stock|almost gone|"
                              r"nearly gone)\b|快卖完|快售罄|快没了|库存不多|只剩几")),
+    # Before "in stock": "not in stock", "can't I buy", "is everything in stock?" ask what can't be bought now.
+    ("unavailable", re.compile(
+        r"\b(?:can'?t|cannot|can not|unable to) (?:i |you |we |u |people )?(?:buy|get|order|purchase|grab)\b|"
+        r"\bunavailable\b|\bnot (?:available|in stock|for sale|buyable)\b|\b(?:is|are) ?n'?t (?:available|in stock)\b|"
+        r"\b(?:everything|all (?:of )?(?:the |your )?(?:items?|products?|merch|merchandise|stuff|things)|it all)\b"
+        r".{0,25}\b(?:in stock|available|for sale)\b|买不到|不能买|都有货")),
+    ("restock", re.compile(r"\b(?:be|come|coming|get|getting|go|going) back\b|\brestock(?:s|ed|ing)?\b|"
+                           r"\bback in stock\b|\b(?:in stock|available|for sale|on sale) again\b|"
+                           r"\bmore (?:coming|soon|later)\b|"
+                           r"补货|再有货|什么时候有货")),
     ("sold_out", re.compile(r"\b(?:sold out|out of stock|sell(?:ing)? out|none left)\b|卖完|售罄|卖光|断货|缺货|没货")),
     ("preorder", re.compile(r"\bpre-?order(?:s|ed|ing)?\b|预售|预订|预定")),
-    ("in_stock", re.compile(r"\b(?:in stock|back in stock|restock(?:ed)?|any left|still have|left in stock)\b|"
+    ("in_stock", re.compile(r"\b(?:in stock|any left|left in stock)\b|"
                             r"有货|现货|库存|还有吗|有没有货")),
 )
 _AVAILABLE = re.compile(r"\b(?:available|availability|stock)\b|"
-                        r"\b(?:buy|get|order|purchase)\b.*\b(?:right now|now|today)\b")
+                        r"\b(?:buy|get|order|purchase)\b.*\b(?:right now|now|today)\b|"
+                        r"\b(?:many|much|any|some|still|plenty)\b.{0,30}\bleft\b|"
+                        r"\b(?:out yet|released?|release date|launch(?:ed|es)?|comes? out|coming out|available yet)\b")
+#: "Can I grab the knit hat tonight?", "still got the pin sets?": whether the fan can buy it (yes, in stock).
+_BUY = re.compile(r"\b(?:can|could|may) (?:i|we|u) (?:still |already |now )?(?:buy|get|grab|order|purchase|snag|"
+                  r"pick up|have)\b|\bstill (?:got|have|sell|selling|carry|available|for sale|around|on sale)\b|"
+                  r"\bis it (?:still )?possible to (?:buy|get|order)\b|还能买|能买吗|可以买吗")
 #: Store policies (shipping, returns, exchanges, payment) are the FAQs' to answer, even when a size is named.
-_POLICY = re.compile(r"\b(?:swap|exchange|return(?:s|ing)?|refund|ship(?:ping|s|ped)?|deliver(?:y|ed)?|cancel|"
-                     r"track(?:ing)?|pay(?:ment|pal)?)\b|退货|退款|换货|发货|快递|运费|付款|支付")
+_POLICY = re.compile(r"\b(?:money back|swap|exchange|return(?:s|ing)?|refund|ship(?:ping|s|ped)?|"
+                     r"deliver(?:y|ed)?|cancel|track(?:ing)?|pay(?:ment|pal)?)\b|退货|退款|换货|发货|快递|运费|付款|支付")
 #: Colours a fan may name besides the ones the catalogue writes (so "in purple" is a colour, fitting nothing).
 _COLOURS = frozenset("""red blue navy white black pink green silver gold grey gray purple violet orange yellow brown
 beige teal turquoise cream maroon""".split())
@@ -258,11 +312,17 @@ _KIDS_WORDS = frozenset({"kid", "children", "child", "儿童", "小孩", "孩子
 _GIFT_WORDS = frozenset({"gift", "present", "礼物", "小礼物", "礼盒", "送礼"})
 
 
+def _stems(text: str) -> frozenset[str]:
+    """A text's tokens, and for a word in "-ie" the stem its plural gets ("hoodies" → "hoody" is the "hoodie")."""
+    words = tokens(folded(text))
+    return frozenset(words) | {w[:-2] + "y" for w in words if w.endswith("ie") and len(w) > 4}
+
+
 @lru_cache(maxsize=4096)
 def _words(product: Product) -> _Words:
-    name = frozenset(tokens(folded(product.name)))
-    tags = frozenset(tokens(folded(" ".join(product.tags))))
-    every = name | tags | frozenset(tokens(folded(f"{product.description} {' '.join(product.colors)}")))
+    name = _stems(product.name)
+    tags = _stems(" ".join(product.tags))
+    every = name | tags | _stems(f"{product.description} {' '.join(product.colors)}")
     audience = frozenset(kind for kind, words in (("kids", _KIDS_WORDS), ("gift", _GIFT_WORDS)) if words & every)
     return _Words(name, tags, every, audience)
 
@@ -271,15 +331,34 @@ def _amount(match: re.Match[str]) -> list[float]:
     return [float(g) for g in match.groups() if g is not None]
 
 
+#: English amounts in words ("under twenty dollars", "thirty-five bucks"): tens and teens, with a unit after.
+_TENS = {w: 10 * i for i, w in enumerate("ten twenty thirty forty fifty sixty seventy eighty ninety".split(), 1)}
+_TEENS = {w: 11 + i for i, w in enumerate("eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen "
+                                          "nineteen".split())}
+_UNITS_WORDS = {w: i for i, w in enumerate("one two three four five six seven eight nine".split(), 1)}
+_AMOUNT_WORDS = re.compile(rf"\b(?:({'|'.join(_TENS)})(?:[- ]({'|'.join(_UNITS_WORDS)}))?|({'|'.join(_TEENS)})|"
+                           r"(a |one )?hundred)\b(?= (dollars?|bucks|euros?|pounds?|quid|usd)\b)")
+
+
+def _amount_in_digits(m: re.Match[str]) -> str:
+    tens, unit, teen, hundred, _ = m.groups()
+    if tens:
+        return str(_TENS[tens] + (_UNITS_WORDS[unit] if unit else 0))
+    return str(_TEENS[teen]) if teen else "100"
+
+
 def _price_limit(text: str, products: Sequence[Product]) -> tuple[PriceLimit | None, str]:
     """The price range asked for and the text without it (so its numbers name no product)."""
+    written = tuple((float(_amount_in_digits(m)), f"{m.group(0)} {m.group(5)}") for m in _AMOUNT_WORDS.finditer(text))
+    text = _AMOUNT_WORDS.sub(_amount_in_digits, text)
     if (m := _BETWEEN.search(text)) and len(values := _amount(m)) >= 2:
         low, high = sorted(values[:2])
-        return PriceLimit(below=high, above=low), text[:m.start()] + " " + text[m.end():]
+        return PriceLimit(below=high, above=low, written=written), text[:m.start()] + " " + text[m.end():]
     below = _BELOW.search(text)
     above = _ABOVE.search(text)
     if below or above:
-        limit = PriceLimit(below=_amount(below)[0] if below else None, above=_amount(above)[0] if above else None)
+        limit = PriceLimit(below=_amount(below)[0] if below else None, above=_amount(above)[0] if above else None,
+                           written=written)
         for m in sorted((m for m in (below, above) if m), key=lambda m: -m.start()):
             text = text[:m.start()] + " " + text[m.end():]
         return limit, text
@@ -340,11 +419,34 @@ def _size(text: str) -> str | None:
     return _SIZE_WORDS.get(size, size)
 
 
+def spelled(text: str, knowledge: Knowledge) -> str:
+    """The message with chat spelling written out ("u", "wats") and a typo of a catalogue question's word read as
+    that word ("cheapst" as "cheapest"): only a word of five letters or more that nothing the host knows uses."""
+    text = folded(text)
+    for pattern, written in _CHAT:
+        text = pattern.sub(written, text)
+    return re.sub(r"[a-z]{5,}", lambda m: _respelled(m.group(0), knowledge), text)
+
+
+@lru_cache(maxsize=4096)
+def _respelled(word: str, knowledge: Knowledge) -> str:
+    """One word as `spelled` reads it (cached: a chat repeats its words)."""
+    if word in _SPELLED or (t := tokens(word)) and t[0] in _known_words(knowledge):
+        return word
+    near = difflib.get_close_matches(word, _SPELLED, n=1, cutoff=0.8)
+    return near[0] if near else word
+
+
+@lru_cache(maxsize=8)
+def _known_words(knowledge: Knowledge) -> frozenset[str]:
+    return _other_words(knowledge) | {w for p in knowledge.products for w in _words(p).every}
+
+
 def _stock_ask(text: str) -> StockAsk | None:
     for state, pattern in _STOCK:
         if pattern.search(text):
             return state
-    return "any" if _AVAILABLE.search(text) else None
+    return "buy" if _BUY.search(text) else "any" if _AVAILABLE.search(text) else None
 
 
 def parse_question(text: str, knowledge: Knowledge) -> CatalogueQuestion:
@@ -355,6 +457,15 @@ def parse_question(text: str, knowledge: Knowledge) -> CatalogueQuestion:
     order: Literal["cheapest", "priciest", "cheap"] | None = (
         "cheapest" if _CHEAPEST.search(text) else "priciest" if _PRICIEST.search(text)
         else "cheap" if _CHEAP.search(text) else None)
+    count = 1
+    if order != "cheap" and (top := _TOP.search(rest)):
+        written = top.group(1) or top.group(2) or top.group(3)
+        count = _COUNT_WORDS.get(written) or int(written)
+        rest = rest[:top.start()] + " " + rest[top.end():]
+    excluded: Audience | None = None
+    if not_for := _NOT_AUDIENCE.search(rest):
+        excluded = "gift" if not_for.group(2) else "kids"
+        rest = rest[:not_for.start()] + " " + rest[not_for.end():]
     audience: Audience | None = "kids" if _KIDS.search(rest) else "gift" if _GIFT.search(rest) else None
     rest = _GIFT.sub(" ", _KIDS.sub(" ", rest))
     size = _size(rest)
@@ -375,7 +486,8 @@ def parse_question(text: str, knowledge: Knowledge) -> CatalogueQuestion:
             dimension = (kind, m.group(0), bool(more.search(text)))
             break
     return CatalogueQuestion(
-        named=named, words=tuple(dict.fromkeys(surface)), price=price, order=order, audience=audience,
+        named=named, words=tuple(dict.fromkeys(surface)), price=price, order=order, count=count, audience=audience,
+        excluded=excluded if excluded != audience else None,
         colour=colour, size=size, asks_colours=bool(_COLOUR_ASK.search(text)),
         asks_sizes=bool(_SIZE_ASK.search(text)), stock=_stock_ask(text),
         compare=bool(_COMPARE.search(text) or direction), direction=direction,
@@ -408,8 +520,9 @@ def _near(word: str, known: str) -> bool:
     if len(word) < 4 or len(known) < 4:
         return False
     # Near enough is safe: a kind taken for a product's is answered by the engine as usual, never "we don't".
-    return word.startswith(known) or (abs(len(word) - len(known)) <= 2 and (
-        word[:4] == known[:4] or difflib.SequenceMatcher(None, word, known).ratio() >= 0.7))
+    # Sharing a first syllable is not enough: "snowboards" is no "snowflake".
+    return word.startswith(known) or (abs(len(word) - len(known)) <= 2
+                                      and difflib.SequenceMatcher(None, word, known).ratio() >= 0.7)
 
 
 def _feature(text: str, products: Sequence[Product]) -> tuple[str, ...]:
@@ -463,7 +576,11 @@ def _answer(text: str, knowledge: Knowledge, context: Sequence[Product], wording
     """One question's answer (answer_catalogue's)."""
     if _POLICY.search(folded(text)):
         return None
+    text = spelled(text, knowledge)
     q = parse_question(text, knowledge)
+    if _LEARN.search(text) and not (q.named or q.filtered or q.stock not in _ASKS_OF_NAMED or q.colour or q.size) and (
+            set(t for w in q.words for t in tokens(w)) <= _other_words(knowledge)) and not _STORES.search(text):
+        return None  # "teach me something about skiing": the facts' topic ("your warm stuff" is the store's)
     back_reference = bool(_BACK_REFERENCE.search(folded(text)))
     which_one = _WHICH_ONE.search(folded(text))
     if which_one and not q.named and len(context) >= 2:
@@ -479,20 +596,24 @@ def _answer(text: str, knowledge: Knowledge, context: Sequence[Product], wording
     subject = q.named or discussed
     if q.feature and subject and q.stock is None and not (q.asks_colours or q.asks_sizes):
         return _feature_reply(subject[:AMBIGUOUS], q.feature, wording)
-    superlative = q.order in ("cheapest", "priciest") and not (q.price or q.audience or q.words)
+    superlative = q.order in ("cheapest", "priciest") and q.count == 1 and not (
+        q.price or q.audience or q.excluded or q.words)
     asks_attribute = q.asks_colours or q.asks_sizes or q.stock is not None or (
         (q.colour or q.size) and bool(subject))
     if (q.compare or superlative or q.dimension) and not asks_attribute:
         compared = _compared(q, context, back_reference=q.compare or back_reference or q.dimension is not None)
         if compared and q.dimension is not None:
             return _dimension_comparison(compared, q.dimension, wording)
+        asked = _asked_feature(q, compared) if q.direction is None and q.order is None and not q.difference else ()
+        if compared and (asked or q.audience) and q.direction is None and q.order is None and not q.difference:
+            return _feature_comparison(compared, asked, q.audience, wording)
         if compared:
             return _comparison(compared, q, wording)
     if subject and asks_attribute and not q.filtered:
         reply = _attributes(subject[:AMBIGUOUS], q, wording)
         if reply is not None:
             return reply
-    if q.missing and not q.feature:
+    if q.missing and not q.feature and q.stock in _ASKS_OF_NAMED:
         # "Do you sell ski boots?": no product of that kind, said so in her words and the fan's.
         text = wording.no_match.format(constraint=q.missing)
         return CatalogueReply(
@@ -502,7 +623,7 @@ def _answer(text: str, knowledge: Knowledge, context: Sequence[Product], wording
     # A colour or a size picks products only in a question about products ("in gold?" of the store, never of
     # medals); stock ("what's almost sold out?") always speaks of the store.
     picks_from_catalogue = (q.filtered or (not q.named and (((q.colour or q.size) and q.about_products)
-                                                            or q.stock not in (None, "any")))
+                                                            or q.stock not in _ASKS_OF_NAMED))
                             or (q.listing and bool(q.words) and not q.named))
     if picks_from_catalogue and _knowable(q, knowledge.products):
         return _listing(q, knowledge.products, wording)
@@ -514,7 +635,7 @@ def _knowable(q: CatalogueQuestion, products: Sequence[Product]) -> bool:
     none of them cannot be answered by "none" (the products may well come in red)."""
     return ((q.colour is None or any(p.colors for p in products))
             and (q.size is None or any(p.sizes for p in products))
-            and (q.stock in (None, "any") or any(p.stock for p in products)))
+            and (q.stock in _ASKS_OF_NAMED or any(p.stock for p in products)))
 
 
 def _compared(q: CatalogueQuestion, context: Sequence[Product], back_reference: bool) -> tuple[Product, ...]:
@@ -531,6 +652,31 @@ def _compared(q: CatalogueQuestion, context: Sequence[Product], back_reference: 
     if not named and len(context) >= 2:
         return tuple(context)
     return ()
+
+
+def _asked_feature(q: CatalogueQuestion, compared: Sequence[Product]) -> tuple[str, ...]:
+    """What a comparison asks besides price ("which keeps drinks hot, the thermal or the squeeze one?"): the fan's
+    catalogue words that are none of the compared products' names ("keep", "drink", "hot")."""
+    names = {w for p in compared for w in _words(p).name}
+    return tuple(dict.fromkeys(t for w in q.words for t in tokens(w) if t not in names and t not in _FILLER))
+
+
+def _feature_comparison(products: Sequence[Product], asked: tuple[str, ...], audience: Audience | None,
+                        wording: Wording) -> CatalogueReply:
+    """The one whose description and tags state most of what is asked (and is for the audience asked: "which is
+    for kids?"), with its description (never the cheaper one for it); none, or several alike: each one's
+    description, no verdict."""
+    scores = {p.id: len(set(asked) & _words(p).every) + (audience in _words(p).audience) for p in products}
+    best = max(scores.values())
+    chosen = [p for p in products if scores[p.id] == best]
+    sentences: list[Sentence] = []
+    if best and len(chosen) == 1:
+        sentences.append(Sentence(_agreed(wording.feature_verdict, chosen[0], wording), (chosen[0].id,), chosen[0]))
+        sentences.append(Sentence(chosen[0].description, (chosen[0].id,), chosen[0]))
+    else:
+        sentences += [Sentence(p.description, (p.id,), p) for p in products]
+    sentences[0] = replace(sentences[0], text=f"{emotion_tag('happy')} {gesture_tag('point')} {sentences[0].text}")
+    return CatalogueReply("comparison", tuple(sentences), tuple(products))
 
 
 def _agreed(template: str, product: Product, wording: Wording, **values: str) -> str:
@@ -563,43 +709,6 @@ def _comparison(products: tuple[Product, ...], q: CatalogueQuestion, wording: Wo
     return CatalogueReply("comparison", tuple(sentences), products)
 
 
-@dataclass(frozen=True)
-class _MoreWording:
-    """Catalogue wording of round two (dimension comparisons, feature questions, "almost sold out") that belongs
-    with the engine's `Wording`; kept here per language until the engine's Wording grows these fields."""
-
-    dimension_verdict: str  # {product} {is} {word}: "which is bigger?" answered from two measures
-    dimension_unknown: str  # {word}: no description states the dimension asked
-    feature_yes: str  # {fact}: the description that states the feature
-    feature_unknown: str  # {product}: no field states it
-    low_stock: str  # the constraint phrase for "almost sold out"
-    #: The verdict's word for (dimension, larger?) when the fan's is no plain "-er" adjective ("holds more").
-    adjectives: dict[tuple[Dimension, bool], str]
-
-
-_MORE = {
-    "en": _MoreWording(
-        dimension_verdict="The {product} {is} the {word} one.",
-        dimension_unknown="The product descriptions don't say which one is {word}, so I won't guess.",
-        feature_yes="Yes: {fact}", feature_unknown="The store page has the details on that for the {product}.",
-        low_stock="almost sold out",
-        adjectives={("size", True): "bigger", ("size", False): "smaller", ("weight", True): "heavier",
-                    ("weight", False): "lighter", ("warmth", True): "warmer", ("warmth", False): "less warm"}),
-    "zh": _MoreWording(
-        dimension_verdict="{product}{word}。", dimension_unknown="商品介绍里没有说哪个{word}，我就不乱猜了。",
-        feature_yes="是的，{fact}", feature_unknown="{product}的这个细节，商店页面上有详细介绍。",
-        low_stock="快卖完",
-        adjectives={("size", True): "更大", ("size", False): "更小", ("weight", True): "更重",
-                    ("weight", False): "更轻", ("warmth", True): "更保暖", ("warmth", False): "没那么保暖"}),
-}
-
-
-def _more(wording: Wording) -> _MoreWording:
-    from models.dialogue.engine import WORDING  # the engine imports this module: read its table lazily
-
-    return _MORE[next((language for language, w in WORDING.items() if w is wording), "en")]
-
-
 def _measure(product: Product, dimension: Dimension) -> float | None:
     """The product's measure of a dimension as its description states it (its first), in the unit's base."""
     for m in _MEASURE.finditer(folded(product.description)):
@@ -617,22 +726,21 @@ def _dimension_comparison(products: tuple[Product, ...], dimension: tuple[Dimens
     with the descriptions that state them; a dimension some description speaks of: the descriptions, no verdict;
     one none does: said so, and what is known (the prices). Never the cheaper one for the bigger one."""
     kind, word, larger = dimension
-    more = _more(wording)
-    if not re.fullmatch(r"[a-z]+er", word) or _more(wording) is not _MORE["en"]:
-        word = more.adjectives[kind, larger]
+    if not (wording.fan_adjectives and re.fullmatch(r"[a-z]+er", word)):
+        word = wording.adjectives[kind, larger]
     measures = {p.id: _measure(p, kind) for p in products}
     speaks = [p for p in products if measures[p.id] is not None
               or _DIMENSION_WORDS[kind] & set(tokens(folded(p.description)))]
     sentences: list[Sentence] = []
     if all(v is not None for v in measures.values()) and len(set(measures.values())) == len(products):
         chosen = (max if larger else min)(products, key=lambda p: measures[p.id] or 0.0)
-        sentences.append(Sentence(_agreed(more.dimension_verdict, chosen, wording, word=word), (chosen.id,),
+        sentences.append(Sentence(_agreed(wording.dimension_verdict, chosen, wording, word=word), (chosen.id,),
                                   chosen))
         sentences += [Sentence(p.description, (p.id,), p) for p in (chosen, *(p for p in products if p is not chosen))]
     elif speaks:
         sentences += [Sentence(p.description, (p.id,), p) for p in products]
     else:
-        sentences.append(Sentence(more.dimension_unknown.format(word=word)))
+        sentences.append(Sentence(wording.dimension_unknown.format(word=word)))
         sentences += [Sentence(_agreed(wording.costs, p, wording, price=p.price_text), (p.id,), p) for p in products]
     sentences[0] = replace(sentences[0], text=f"{emotion_tag('happy')} {gesture_tag('point')} {sentences[0].text}")
     return CatalogueReply("comparison", tuple(sentences), products)
@@ -641,16 +749,15 @@ def _dimension_comparison(products: tuple[Product, ...], dimension: tuple[Dimens
 def _feature_reply(products: Sequence[Product], feature: tuple[str, ...], wording: Wording) -> CatalogueReply:
     """"Does it come in a gift box?": yes with the description that says so when every word of the feature is in
     the product's description or tags; otherwise where to find out (never a guess either way)."""
-    more = _more(wording)
     sentences: list[Sentence] = []
     for product in products:
         if set(feature) <= _words(product).every:
             fact = product.description
             if not CJK.search(fact) and fact[1:2].islower():
                 fact = fact[:1].lower() + fact[1:]
-            sentences.append(Sentence(more.feature_yes.format(fact=fact), (product.id,), product))
+            sentences.append(Sentence(wording.feature_yes.format(fact=fact), (product.id,), product))
         else:
-            sentences.append(Sentence(_agreed(more.feature_unknown, product, wording), (), product))
+            sentences.append(Sentence(_agreed(wording.feature_unknown, product, wording), (), product))
     sentences[0] = replace(sentences[0], text=f"{emotion_tag('happy')} {gesture_tag('nod')} {sentences[0].text}")
     return CatalogueReply("catalogue_query", tuple(sentences), tuple(products))
 
@@ -666,8 +773,15 @@ def _attributes(products: Sequence[Product], q: CatalogueQuestion, wording: Word
             sentences.append(_offered(product, product.colors, q.colour, wording.colours, wording))
         if asks_sizes and product.sizes:
             sentences.append(_offered(product, product.sizes, q.size, wording.sizes, wording))
-        if q.stock is not None and (q.stock != "any" or not (asks_colours or asks_sizes)):
+        # A product that cannot be bought now is said so whatever was asked of it ("can I order them in M?").
+        if q.stock is not None and (q.stock != "any" or not (asks_colours or asks_sizes)) or (
+                product.stock in ("sold_out", "preorder")):
             sentences.append(stock_sentence(product, wording))
+        if q.stock == "buy" and product.stock in ("in_stock", "low_stock") and not (asks_colours or asks_sizes):
+            sentences.append(Sentence(_agreed(wording.costs, product, wording, price=product.price_text),
+                                      (product.id,), product))
+        if q.stock == "restock" and product.stock == "sold_out":
+            sentences.append(Sentence(_agreed(wording.no_restock, product, wording), (), product))
     if not sentences:
         return None
     sentences[0] = replace(sentences[0], text=f"{emotion_tag('happy')} {gesture_tag('nod')} {sentences[0].text}")
@@ -709,6 +823,10 @@ def _fits(product: Product, q: CatalogueQuestion) -> bool:
         return False
     if q.stock == "low_stock" and product.stock != "low_stock":
         return False
+    if q.stock in ("unavailable", "restock") and product.stock not in ("sold_out", "preorder"):
+        return False
+    if q.excluded and q.excluded in words.audience:
+        return False
     if q.stock == "in_stock" and product.stock not in ("in_stock", "low_stock"):
         return False
     return all(set(tokens(w)) <= words.every for w in q.words)
@@ -732,26 +850,26 @@ def _constraint(q: CatalogueQuestion, wording: Wording, currency: str, lead: str
         if q.price.than is not None:
             parts.append(phrases["than"].format(product=q.price.than.name))
         elif q.price.below is not None and q.price.above is not None:
-            parts.append(phrases["between"].format(low=money(q.price.above, currency),
-                                                   high=money(q.price.below, currency)))
+            parts.append(phrases["between"].format(low=q.price.said(q.price.above, currency),
+                                                   high=q.price.said(q.price.below, currency)))
         elif q.price.below is not None:
-            parts.append(phrases["under"].format(price=money(q.price.below, currency)))
+            parts.append(phrases["under"].format(price=q.price.said(q.price.below, currency)))
         elif q.price.above is not None:
-            parts.append(phrases["over"].format(price=money(q.price.above, currency)))
+            parts.append(phrases["over"].format(price=q.price.said(q.price.above, currency)))
     elif q.order == "cheap":
         parts.append(phrases["cheap"])
     if q.audience:
         parts.append(phrases[q.audience])
+    if q.excluded:
+        parts.append(phrases[f"not_{q.excluded}"])
     if q.colour:
         parts.append(phrases["colour"].format(colour=q.colour))
     if q.size == "kids":
         parts.append(phrases["kids_sizes"])
     elif q.size:
         parts.append(phrases["size"].format(size=_store_size(q.size)))
-    if q.stock in ("in_stock", "sold_out", "preorder"):
+    if q.stock in ("in_stock", "sold_out", "preorder", "low_stock", "unavailable"):
         parts.append(phrases[q.stock])
-    elif q.stock == "low_stock":
-        parts.append(_more(wording).low_stock)
     return wording.constraint_joiner.join(p for p in parts if p)
 
 
@@ -781,6 +899,13 @@ def _listing(q: CatalogueQuestion, products: Sequence[Product], wording: Wording
     opener = f"{emotion_tag('excited')} {gesture_tag('present_product')}"
     superlative = q.order in ("cheapest", "priciest")
     constraint = _constraint(q, wording, currency, lead="one" if superlative else None)
+    if superlative and q.count > 1:
+        top = found[:q.count]
+        count = wording.counts[len(top)] if len(top) < len(wording.counts) else str(len(top))
+        text = wording.top[q.order or "cheapest"].format(count=count, constraint=_constraint(q, wording, currency),
+                                                        items=wording.listed([_item(p, wording) for p in top]))
+        text = re.sub(r"\s+([:.,：。])", r"\1", " ".join(text.split()))
+        return CatalogueReply(intent, (Sentence(f"{opener} {text}", tuple(p.id for p in top), top[0]),), tuple(top))
     if superlative:
         best = found[0]
         template = wording.cheapest if q.order == "cheapest" else wording.priciest
