@@ -105,17 +105,31 @@ _SAD = re.compile(
     r"\b(?:sad|unhappy|upset|depressed|heartbroken|devastated|crying|cried|lonely|miserable|gutted|"
     r"passed away|died|dead|funeral|lost my|lost our|we lost|they lost|my team lost|injur(?:ed|y)|broke my|"
     r"broken (?:leg|arm|wrist|ankle)|sick|in hospital|got cut|bad news|terrible day|awful day|rough day|"
-    r"didn't make it|did not make it|failed|miss (?:him|her|them|my))\b", re.IGNORECASE)
+    r"didn't make it|did not make it|failed|miss (?:him|her|them|my)|"
+    # A bad day or week in a fan's own words ("had the worst day at work", "such a rough week").
+    r"(?:worst|bad|hard|tough|rough|terrible|awful|horrible|crappy|shitty|exhausting|stressful) "
+    r"(?:day|week|night|month|year|shift)|stressed(?: out)?|exhausted|burn(?:ed|t) out|heartbreak|"
+    r"feeling (?:down|low|blue|bad|awful|terrible)|(?:got|been) (?:fired|laid off|dumped)|lost my job|broke up)\b",
+    re.IGNORECASE)
 _GRIEF = re.compile(r"\b(?:passed away|died|dead|funeral|heartbroken|devastated)\b", re.IGNORECASE)
+#: Words that praise (the host's look, voice, show).
+_PRAISE = (r"amazing|awesome|beautiful|pretty|great|gorgeous|stunning|lovely|cute|fantastic|wonderful|incredible|"
+           r"brilliant|perfect|adorable|fabulous|nice|cool|elegant")
 _COMPLIMENT = re.compile(
     r"\b(?:you(?:'re| are)\s+(?:so\s+|really\s+|very\s+|such\s+an?\s+|the\s+)?(?:amazing|awesome|beautiful|pretty|"
     r"great|best|wonderful|lovely|cute|funny|cool|talented|adorable|gorgeous|brilliant|incredible|fantastic)|"
     r"love (?:you|u|your|the show|this show|this stream)|best host|great job|well done|you rock|big fan|"
-    r"your (?:voice|smile|hair|outfit|style) is)\b", re.IGNORECASE)
+    r"your (?:voice|smile|hair|outfit|style) is|"
+    # "Your hair looks amazing", "you look great tonight", "loving the outfit": any of hers, any praise word.
+    rf"(?:\byou\s+|\byour\s+(?:\w+\s+){{1,2}})(?:look|looks|looking|sound|sounds|seem|is|are)\s+(?:so\s+|really\s+|"
+    rf"very\s+|super\s+|absolutely\s+|extra\s+)?(?:{_PRAISE})|(?:loving|love|like) (?:the|your) (?:\w+\s+)?"
+    rf"(?:hair|outfit|look|style|voice|smile|dress|jacket|energy|vibe)s?)\b", re.IGNORECASE)
 _THANKS = re.compile(r"\b(?:thank(?:s|x| you| u| ya)?|thanx|thnx|thnks|thx|ty|tysm|tyvm|tyty|cheers|"
                      r"appreciate (?:it|that|you|u)|much appreciated|many thanks)\b", re.IGNORECASE)
 _GREETING = re.compile(r"^\W*(?:hi+|hello+|hey+|heya|hiya|howdy|yo|sup|hai|helo|good (?:morning|afternoon|evening)|"
-                       r"greetings|morning)\b", re.IGNORECASE)
+                       r"greetings|morning|evening|"
+                       r"(?:so |really )?(?:good|nice|great|glad|happy|lovely) to (?:see|meet) (?:you|u)|"
+                       r"long time no see|welcome back|i'?m back|back again|hey again|hi again)\b", re.IGNORECASE)
 #: Chat spelling read as the words it stands for before a question is looked up ("wat r the shiping times").
 _CHAT_SPELLING = {"wat": "what", "wot": "what", "whats": "what's", "r": "are", "u": "you", "ur": "your",
                   "hw": "how", "wen": "when", "wher": "where", "plz": "please", "pls": "please",
@@ -161,6 +175,11 @@ _ZH_QUESTION = re.compile(
 _HOW_ARE_YOU = re.compile(
     r"\bhow\s+(?:are|r)\s+(?:you|u|ya)\b|\bhow(?:'s| is) it going\b|\bhow(?:'s| is) your day\b|"
     r"\bhow have you been\b|\bhow are things\b|\bhow(?:'s| is) life\b|\bwhat'?s up\b|"
+    # "Having a good time tonight?", "you doing ok?", "how's your evening?", "enjoying yourself?"
+    r"\b(?:having|enjoying) (?:a |an |some )?(?:(?:good|great|nice|fun|lovely) )?(?:time|night|evening|fun|yourself)\b|"
+    r"\b(?:you|u) (?:doing|feeling) (?:ok|okay|well|good|alright|fine|great)\b|\bhow (?:you|u) doing\b|"
+    r"\bhow(?:'s| is| was) (?:your|ur) (?:night|evening|morning|week|weekend|day going)\b|"
+    r"\bhow do (?:you|u) feel\b|\bhow(?:'re| are) (?:you|u) feeling\b|"
     r"^\W*(?:and|what|how) about (?:you|u)\W*$|^\W*and (?:you|u)\W*$|"
     r"你好吗|您好吗|最近(?:怎么样|好吗)|过得(?:怎么样|好吗)|今天(?:怎么样|好吗)")
 #: A question to the host about herself ("where did you grow up?"), by what it asks: the `about` tags that answer
@@ -189,10 +208,20 @@ _FACT_REQUEST = re.compile(
     r"\b(?:fun\s+facts?|facts?|trivia|(?:something|anything)\s+(?:interesting|cool|fun|new|cheerful|happy|nice|"
     r"positive|uplifting|funny|amazing|surprising|good)|"
     r"(?:interesting|cool)\s+(?:things?|stuff)|tell me something about)\b|冷知识|小知识|趣闻|有趣的事", re.IGNORECASE)
+#: "Teach me something about skiing", "trivia about ice rinks": a fact asked for outright, before the catalogue
+#: is asked ("something for skiing" is a product). The looser `_FACT_REQUEST` comes after it.
+_TEACH = re.compile(
+    r"\bteach (?:me|us)\b|"
+    r"\b(?:tell|show|give|share|drop|hit)\s+(?:me|us)\s+(?:something|anything|a thing|stuff|some knowledge)\b|"
+    r"\b(?:share|teach|know) (?:something|anything)\s+(?:\w+\s+)?(?:about|on|from)\b|"
+    r"\b(?:fun|cool|random|interesting|quick)\s+facts?\b|\btrivia\b|\bfacts? (?:about|on)\b|"
+    r"\bsomething (?:i|we) (?:don't|do not|didn't|did not) know\b|"
+    r"\bwhat(?:'s| is) (?:interesting|cool|fun|special) about\b", re.IGNORECASE)
 #: The words of a fact request that are not its topic.
 _FACT_WORDS = frozenset("fun fact interesting cool something anything thing stuff trivia share give another one "
                         "cheerful happy nice positive uplifting funny amazing surprising "
-                        "random new good favorite favourite 冷知识 小知识 趣闻 有趣 事 讲 说 来".split())
+                        "random new good favorite favourite teach tell show share drop hit know quick special got "
+                        "冷知识 小知识 趣闻 有趣 事 讲 说 来".split())
 
 #: A question for a price ("How much?"), as against one for the whole store ("What do you sell?").
 _PRICE = re.compile(r"\b(?:how much|price[sd]?|cost(?:s)?)\b|多少钱|几块钱|价格|价钱", re.IGNORECASE)
@@ -647,6 +676,8 @@ class RetrievalEngine(DialogueEngine):
         # The catalogue's constraints (price limits, cheapest, colours, sizes, stock) are answered from the
         # products' fields, before products and facts are looked up, with the fan's subject products as context.
         context = subject.products if subject is not None else ()
+        if _TEACH.search(question):
+            return self._topic_fact(question, told, gentle)
         catalogue = answer_catalogue(question, self.persona.knowledge, context, self.wording)
         if catalogue is not None:
             return Part(catalogue.intent, list(catalogue.sentences), subject=Subject(
@@ -803,8 +834,13 @@ class RetrievalEngine(DialogueEngine):
                       for f in facts]
             if not any(score for score, _ in scored):  # the topic is no fact's word: find one by meaning, if near
                 return self._lookup(question, gentle, kinds=("fact",))
-            # Best first: a fact tagged with the topic and saying it before one only tagged with it.
-            facts = tuple(f for score, f in sorted(scored, key=lambda sf: -sf[0]) if score)
+            # Best first: a fact tagged with the topic and saying it before one only tagged with it; of equals, the
+            # nearest in meaning ("trivia about ice rinks": the resurfacing machine before ice hockey's debut).
+            near = {h.document.item.id: i for i, h in enumerate(
+                self.index.search(retrieval_query(question), k=len(facts), kinds=("fact",)))
+                if isinstance(h.document.item, FunFact)}
+            facts = tuple(f for score, f in sorted(scored, key=lambda sf: (-sf[0], near.get(sf[1].id, len(facts))))
+                          if score)
         fresh = [f for f in facts if f.id not in told]
         if not fresh and topic:
             return Part("topic_fact", [Sentence(f"{emotion_tag('happy')} {self._phrase('nothing_more')}")],
