@@ -289,6 +289,9 @@ _SECOND_QUESTION = re.compile(r",?\s+(?:and|also|plus)\s+(?=(?:do|does|did|can|c
 
 #: How far ahead of the next hit a related one must be to answer exactly though under the answering bar.
 EXACT_MARGIN = 0.15
+#: The same for a store policy over the next policy: a store has few policies, each on its own matter, so the one
+#: clearly nearest a store question is the one it asks ("I live in Japan, can I still order?": shipping abroad).
+FAQ_MARGIN = 0.04
 #: What kind of thing a question asks for, and the words an answer of that kind has: "how fast" a speed, "when"
 #: a year or a time. A related item without them is a near miss ("How fast does a bobsleigh go?" finds when
 #: Jamaica's team first raced): the host hedges.
@@ -314,6 +317,15 @@ _ASKS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
          r"metre|meter|\bkm\b|feet|foot|kilomet|mile|\brecord\b"),
         (r"\b(?:best|greatest|most popular)\b", r"\b(?:best|greatest|most|favou?rite|more than any|record)\b"),
         (r"\bwhen\b.*\b(?:next|upcoming)\b", r"\b(?:will|next|upcoming)\b|\b20(?:2[6-9]|[3-9][0-9])\b"),
+        # "Which country hosts the 2034 Games?": a future event is no past one's answer.
+        (r"\b20(?:2[7-9]|[3-9][0-9])\b|\b(?:will|going to)\b.*\b(?:host|win|hold)\b",
+         r"\b20(?:2[7-9]|[3-9][0-9])\b|\bwill\b"),
+        (r"\bwhich (?:country|nation|city|place)\b|\bwhere\b.*\b(?:held|hosted|host)\b",
+         r"\b[A-Z][a-z]+\b(?<!\bThe)(?<!\bI)"),
+        # A day asked about ("do you ship on weekends?"), a price asked of a service ("is shipping free?").
+        (r"\b(?:weekends?|sundays?|saturdays?|holidays?|christmas)\b",
+         r"\b(?:weekends?|sundays?|saturdays?|holidays?|christmas|every day)\b"),
+        (r"\b(?:free|fees?|charges?|extra cost)\b", r"\b(?:free|fees?|charge[sd]?|cost|\$)|\$"),
     ))
 
 
@@ -639,6 +651,9 @@ class RetrievalEngine(DialogueEngine):
             if len(word) < TYPO_MIN_LETTERS or lower in self._known or lower in self._english:
                 return word
             close = difflib.get_close_matches(lower, self._spellings, n=1, cutoff=TYPO_CUTOFF)
+            stem = tokens(lower)[:1]
+            if close and stem and stem[0] != lower and close[0].startswith(stem[0]):
+                return word  # a plural is a thing, not a typo of its activity: "snowboards" is no "snowboarding"
             return close[0] if close else word
 
         return re.sub(r"[A-Za-z]+", fix, text)
@@ -679,6 +694,9 @@ class RetrievalEngine(DialogueEngine):
         if _TEACH.search(question):
             return self._topic_fact(question, told, gentle)
         catalogue = answer_catalogue(question, self.persona.knowledge, context, self.wording)
+        if catalogue is not None and not catalogue.products and not self._named(question)[0] and \
+                self._policy_answers(question):
+            catalogue = None  # "Can I get my money back?" is the returns policy, not a product to look for
         if catalogue is not None:
             return Part(catalogue.intent, list(catalogue.sentences), subject=Subject(
                 catalogue.intent, catalogue.products, question=question, mention=mention_in(question, frozenset().union(
@@ -692,7 +710,7 @@ class RetrievalEngine(DialogueEngine):
             # "Can I return them?" asks a store policy of its own: the policy that answers the question as the
             # fan wrote it goes before the product it refers to ("What sizes?" asks only about the product).
             policy = self.index.search(retrieval_query(text), k=2, kinds=("faq",))
-            if policy and (policy[0].answers or self._exact(text, tuple(policy))):
+            if policy and (policy[0].answers or self._exact(text, tuple(policy), policies_apart=False)):
                 return self._lookup(text, gentle, kinds=("faq",))
         return self._lookup(question, gentle)
 
@@ -896,7 +914,8 @@ class RetrievalEngine(DialogueEngine):
                     return self._lookup(text, gentle, kinds=("faq",))
             if not tokens(_without(_PRODUCT, text)):
                 return Part("catalogue", self.catalogue())
-            if _SELLS.search(folded(text)):
+            if _SELLS.search(folded(text)) and not self._policy_answers(text, related=True):
+                # Only a product-like object is "not sold": "is there a link to the shop?" asks a store policy.
                 return self._not_sold()
         query = retrieval_query(text)
         hits = tuple(self.index.search(expanded(query), k=3, kinds=kinds))
@@ -930,11 +949,22 @@ class RetrievalEngine(DialogueEngine):
         intent: Intent = "faq" if isinstance(item, FAQ) else "small_talk" if isinstance(item, AboutLine) else "fact"
         return Part(intent, self._item_sentences(item, intro=not gentle), hits, self._item_subject(intent, item, text))
 
-    def _exact(self, question: str, hits: tuple[Hit, ...]) -> bool:
+    def _policy_answers(self, question: str, related: bool = False) -> bool:
+        """A store policy is the best of all items for the question and answers it (or, `related`, is near it)."""
+        best = self.index.search(expanded(retrieval_query(question)), k=1)
+        return bool(best) and isinstance(best[0].document.item, FAQ) and (best[0].answers or
+                                                                           related and best[0].related)
+
+    def _exact(self, question: str, hits: tuple[Hit, ...], policies_apart: bool = True) -> bool:
         """A related hit below the answering bar still answers exactly when it is clearly the one (EXACT_MARGIN
         ahead of the next) and says the kind of thing the question asks for (`says_what_is_asked`)."""
-        best, second = hits[0], hits[1].score if len(hits) > 1 else 0.0
-        return best.related and best.score - second >= EXACT_MARGIN and \
+        best = hits[0]
+        margin = EXACT_MARGIN
+        rivals = hits[1:]
+        if policies_apart and isinstance(best.document.item, FAQ):
+            margin, rivals = FAQ_MARGIN, tuple(h for h in hits[1:] if isinstance(h.document.item, FAQ))
+        second = rivals[0].score if rivals else 0.0
+        return best.related and best.score - second >= margin and \
             says_what_is_asked(question, _item_text(best.document.item))
 
     def _item_subject(self, intent: str, item: FunFact | FAQ | AboutLine, question: str) -> Subject:
