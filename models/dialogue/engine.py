@@ -131,7 +131,8 @@ _GREETING = re.compile(r"^\W*(?:hi+|hello+|hey+|heya|hiya|howdy|yo|sup|hai|helo|
                        r"(?:so |really )?(?:good|nice|great|glad|happy|lovely) to (?:see|meet) (?:you|u)|"
                        r"long time no see|welcome back|i'?m back|back again|hey again|hi again)\b", re.IGNORECASE)
 #: Chat spelling read as the words it stands for before a question is looked up ("wat r the shiping times").
-_CHAT_SPELLING = {"wat": "what", "wot": "what", "whats": "what's", "r": "are", "u": "you", "ur": "your",
+_CHAT_SPELLING = {"wat": "what", "wot": "what", "wut": "what", "whats": "what's", "wats": "what's",
+                  "r": "are", "u": "you", "ur": "your",
                   "hw": "how", "wen": "when", "wher": "where", "plz": "please", "pls": "please",
                   "cn": "can", "abt": "about", "bc": "because", "cuz": "because", "wanna": "want to",
                   "gonna": "going to", "gimme": "give me", "dunno": "don't know", "thru": "through"}
@@ -298,7 +299,9 @@ FAQ_MARGIN = 0.04
 _ASKS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
     (re.compile(asks, re.IGNORECASE), re.compile(says, re.IGNORECASE)) for asks, says in (
         (r"\bhow fast\b|\bspeed of\b|\btop speed\b", r"km/h|mph|kilomet\w* (?:an|per) hour|"
-                                                      r"miles (?:an|per) hour|per second"),
+                                                      r"miles (?:an|per) hour|per second|"
+                                                      # "how fast do you ship?" is a time
+                                                      r"\bdays?\b|\bweeks?\b|\bwithin\b"),
         (r"\bhow heavy\b|\bweigh", r"kilogram|\bkg\b|pounds?\b|\bgrams?\b|tonnes?\b"),
         (r"\bhow (?:tall|high|wide|thick|big|far|deep)\b", r"\d|metre|meter|inch|feet|foot|centimet|kilomet|mile"),
         (r"\bhow (?:many|old)\b", r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twenty|hundred|more than|"
@@ -354,6 +357,14 @@ _SELLS = re.compile(r"\b(?:do|does|d'?you) (?:you|u|the store|your store|the sho
                     r"offer|make)\b|\bhave you got\b|\bis there an?\b|\bare there (?:any )?\b|"
                     r"\bcan i (?:buy|get|order)\b|"
                     r"卖不卖|有没有卖|有卖", re.IGNORECASE)
+#: The words of catalogue questions a typo is read against besides the knowledge's own ("cheapst thing").
+_STORE_WORDS = "cheapest expensive priciest cheaper available delivery colour colours color colors sizes"
+#: "Can I still buy one?", "is it still available?": whether the product just discussed can be bought now (its
+#: stock, answered by the catalogue with the fan's subject).
+_BUY_ONE = re.compile(
+    r"\b(?:can|could|may|do) (?:i|we) (?:still )?(?:buy|get|order|grab|have|purchase|pick up) (?:one|it|them|a pair|"
+    r"some|that|this|those|these)\b|\b(?:is|are) (?:it|they|that|those|these|this)(?: one)? (?:still )?(?:available|"
+    r"for sale|buyable)\b|\bstill (?:available|for sale|got (?:it|them|any))\b", re.IGNORECASE)
 #: "The kids one", "the blue ones": the word before "one" that stands for a product.
 _ONE = re.compile(r"([A-Za-z]+)'?\s+ones?\b")
 #: Words that name no kind of thing ("the blue one", "anything"): no product is ruled out by them.
@@ -553,7 +564,8 @@ class RetrievalEngine(DialogueEngine):
         # questions' words, never against the rest.
         named = " ".join([p.name for p in knowledge.products] + [t for p in knowledge.products for t in p.tags]
                          + [t for f in knowledge.fun_facts for t in f.tags]
-                         + [f.question for f in knowledge.faqs])  # "shiping" → shipping
+                         + [f.question for f in knowledge.faqs]  # "shiping" → shipping
+                         + [_STORE_WORDS])  # "cheapst" → cheapest
         self._spellings = sorted({w for w in re.findall(r"[a-z]+", named.lower()) if len(w) >= TYPO_MIN_LETTERS})
         self._known = frozenset(re.findall(r"[a-z]+", " ".join(d.text for d in self.index.documents).lower()))
         self._english = english_words()
@@ -720,6 +732,11 @@ class RetrievalEngine(DialogueEngine):
         ("how much is it?" → "how much is the Thermal Bottle?"); None when the question stands on its own."""
         if ANOTHER.search(text_folded):
             return self._another_fact(subject, told)
+        if _BUY_ONE.search(text_folded) and not self._named(text)[0]:
+            if subject is None or not subject.products:
+                return self._no_subject() if subject is None else None
+            names = self.wording.listed([p.name for p in subject.products])
+            return f"Is the {names} in stock?" if self.persona.language == "en" else f"{names}有货吗？"
         if MORE.search(text_folded):
             return self._more(subject, told) if subject is not None else self._no_subject()
         if OTHER.search(text_folded):
@@ -735,8 +752,18 @@ class RetrievalEngine(DialogueEngine):
             return OTHER.sub(name, text, count=1)
         thing = about_what(text)
         if thing is not None and not PRONOUN.fullmatch(thing) and thing.lower() not in ("you", "u", "yourself", "你"):
+            if subject is None and PRONOUN.search(thing) and self._leans_on_pronoun(thing):
+                return self._no_subject()  # "and what colour is that one?" from a fan with nothing discussed
             if subject is None or not subject.question:
                 return thing
+            if not subject.products and not self._named(thing)[0]:
+                # "And exchanges?" after the returns policy: the exchanges policy, asked in its own words.
+                asked = set(tokens(thing))
+                policies = [f for f in self.persona.knowledge.faqs if asked and asked <= set(tokens(f.question))]
+                if len(policies) == 1:
+                    return policies[0].question
+                if self._policy_answers(thing, related=True):
+                    return thing
             # "And the kids one?" after two bottles: the one of those just discussed that the words name.
             chosen = self._named(thing, among=subject.group or subject.products)[0] if subject.products else []
             heads = {p.name.split()[-1] for p in subject.products}
