@@ -881,8 +881,10 @@ class RetrievalEngine(DialogueEngine):
                 return self._lookup(question, gentle, kinds=("fact",))
             # Best first: a fact tagged with the topic and saying it before one only tagged with it; of equals, the
             # nearest in meaning ("trivia about ice rinks": the resurfacing machine before ice hockey's debut).
+            top = max(score for score, _ in scored)
+            tied = sum(score == top for score, _ in scored) > 1  # only a tie costs a search by meaning
             near = {h.document.item.id: i for i, h in enumerate(
-                self.index.search(retrieval_query(question), k=len(facts), kinds=("fact",)))
+                self.index.search(retrieval_query(question), k=len(facts), kinds=("fact",)) if tied else ())
                 if isinstance(h.document.item, FunFact)}
             facts = tuple(f for score, f in sorted(scored, key=lambda sf: (-sf[0], near.get(sf[1].id, len(facts))))
                           if score)
