@@ -534,3 +534,13 @@ def test_a_kind_of_thing_the_store_lacks_is_not_sold_even_near_a_tag(engine: Ret
     # "snowboards" is no typo of the goggles' tag "snowboarding": nothing is pitched in their place.
     answer = ask(engine, "Do you sell snowboards?")
     assert "Goggles" not in answer.text and "$" not in answer.text
+
+
+@pytest.mark.parametrize("message", ["what a fun stream", "you're doing great", "Great show tonight!"])
+def test_praise_for_her_show_is_a_compliment_not_a_question(engine: RetrievalEngine, message: str) -> None:
+    answer = ask(engine, message)
+    assert answer.intent == "social" and "<heart_hands>" in answer.text and not answer.sources
+
+
+def test_asking_for_a_show_to_watch_is_no_compliment(engine: RetrievalEngine) -> None:
+    assert "<heart_hands>" not in ask(engine, "What's a great show to watch?").text

@@ -123,7 +123,11 @@ _COMPLIMENT = re.compile(
     # "Your hair looks amazing", "you look great tonight", "loving the outfit": any of hers, any praise word.
     rf"(?:\byou\s+|\byour\s+(?:\w+\s+){{1,2}})(?:look|looks|looking|sound|sounds|seem|is|are)\s+(?:so\s+|really\s+|"
     rf"very\s+|super\s+|absolutely\s+|extra\s+)?(?:{_PRAISE})|(?:loving|love|like) (?:the|your) (?:\w+\s+)?"
-    rf"(?:hair|outfit|look|style|voice|smile|dress|jacket|energy|vibe)s?)\b", re.IGNORECASE)
+    rf"(?:hair|outfit|look|style|voice|smile|dress|jacket|energy|vibe)s?|"
+    # "Great show tonight!", "this stream is awesome": praise for her show is praise for her.
+    rf"^\W*(?:(?:what|such) an? )?(?:{_PRAISE}|fun) (?:show|stream)|\byou(?:'re| are) doing (?:so )?(?:great|amazing|"
+    rf"awesome|fantastic|well)|(?:this|the|your) (?:show|stream) (?:is|was) (?:so |really )?"
+    rf"(?:{_PRAISE}|the best|fun))\b", re.IGNORECASE)
 _THANKS = re.compile(r"\b(?:thank(?:s|x| you| u| ya)?|thanx|thnx|thnks|thx|ty|tysm|tyvm|tyty|cheers|"
                      r"appreciate (?:it|that|you|u)|much appreciated|many thanks)\b", re.IGNORECASE)
 _GREETING = re.compile(r"^\W*(?:hi+|hello+|hey+|heya|hiya|howdy|yo|sup|hai|helo|good (?:morning|afternoon|evening)|"
@@ -138,7 +142,8 @@ _CHAT_SPELLING = {"wat": "what", "wot": "what", "wut": "what", "whats": "what's"
                   "gonna": "going to", "gimme": "give me", "dunno": "don't know", "thru": "through"}
 _CHAT_WORD = re.compile(r"\b(?:" + "|".join(_CHAT_SPELLING) + r")\b", re.IGNORECASE)
 _QUESTION = re.compile(
-    r"\?|^\W*(?:what|how|who|when|where|why|which|is|are|do|does|did|can|could|will|would|should|tell me|"
+    # "What a fun stream!" exclaims, without a question mark it asks nothing.
+    r"\?|^\W*(?:what(?!\s+an?\s)|how|who|when|where|why|which|is|are|do|does|did|can|could|will|would|should|tell me|"
     r"explain)\b|\b(?:tell me|wondering|want to know|curious)\b", re.IGNORECASE)
 _PRODUCT = re.compile(
     r"\b(?:how much|price[sd]?|pricing|cost(?:s|ing)?|buy(?:ing)?|purchase|order|sell(?:ing)?|sold|merch|"
