@@ -393,8 +393,9 @@ def test_a_shared_modifier_names_no_product(engine: RetrievalEngine) -> None:
     record = ask(engine, "Who changed the way ski jumpers fly?")
     assert record.intent != "clarify" and "Goggles" not in record.text
     poles = ask(engine, "Does the store sell ski poles?")
-    assert poles.intent == "unknown" and "$" not in poles.text
-    assert any(p in poles.text for p in DEFAULT_PHRASES["en"]["not_sold"])
+    # Said not to be sold: the engine's not_sold phrase, or the catalogue's own "I don't have ski poles".
+    assert poles.intent in ("unknown", "catalogue_query") and "$" not in poles.text
+    assert any(p in poles.text for p in DEFAULT_PHRASES["en"]["not_sold"]) or "don't have ski poles" in poles.text
 
 
 def test_other_words_tell_two_products_of_one_kind_apart(engine: RetrievalEngine) -> None:
@@ -473,3 +474,73 @@ def test_the_x_one_of_products_of_different_kinds_asks_back(engine: RetrievalEng
     ask(engine, "is there a kids one?")
     answer = ask(engine, "and the ski one?")
     assert answer.intent == "clarify" and "$" not in answer.text and "Mittens" not in answer.text
+
+
+# -- round 3: fans' own wordings (moods, facts by a fact's words, policies, follow-ups, not sold) ----------------
+
+
+@pytest.mark.parametrize(("message", "tag"), [
+    ("ugh, such a rough week at school", "[sad"),
+    ("you look stunning today", "<heart_hands>"),
+    ("so nice to see you!", "<wave>"),
+])
+def test_moods_in_other_words(engine: RetrievalEngine, message: str, tag: str) -> None:
+    answer = ask(engine, message)
+    assert answer.intent == "social" and tag in answer.text and not answer.sources
+
+
+def test_having_a_good_time_is_how_are_you(engine: RetrievalEngine) -> None:
+    answer = ask(engine, "Enjoying yourself tonight?")
+    assert answer.intent == "small_talk" and any(p in answer.text for p in PERSONA.phrases["how_are_you"])
+
+
+@pytest.mark.parametrize(("question", "fact"), [
+    ("teach us something about luge", "luge-skeleton"),
+    ("any cool facts on Norway?", "norway-medals"),
+    ("share something about Calgary", "jamaica-bobsleigh"),  # a word of the fact, not one of its tags
+])
+def test_a_fact_asked_for_by_its_own_words(engine: RetrievalEngine, question: str, fact: str) -> None:
+    answer = ask(engine, question)
+    assert answer.intent == "topic_fact" and answer.sources == (fact,) and not hedged(answer)
+
+
+def test_a_store_question_about_a_day_or_a_price_it_does_not_cover_is_not_invented(engine: RetrievalEngine) -> None:
+    sunday = ask(engine, "Do you ship on Sundays?")
+    assert sunday.intent == "unknown" and not sunday.sources
+    future = ask(engine, "Who will win gold in 2030?", "other")
+    assert future.intent == "unknown" and not future.sources
+
+
+def test_policies_in_other_words_are_not_refused_or_not_sold(engine: RetrievalEngine) -> None:
+    refund = ask(engine, "how do I get a refund?")
+    assert refund.sources == ("returns",) and not hedged(refund)
+    pay = ask(engine, "Can I pay without a credit card?", "other")
+    assert pay.intent == "faq" and pay.sources == ("payment",)
+    # What is really private is still refused: the persona's keywords name the card's number.
+    assert ask(engine, "What's your card number?", "third").intent == "refusal"
+
+
+def test_a_policy_follow_up_and_buying_the_subject(engine: RetrievalEngine) -> None:
+    ask(engine, "What's the shipping time?")
+    assert ask(engine, "and returns?").sources == ("returns",)
+    ask(engine, "How much is the beanie?", "other")
+    stock = ask(engine, "can we still order it?", "other")
+    assert "in stock" in stock.text and "$" not in stock.text
+    nothing = ask(engine, "is it still available?", "third")
+    assert nothing.intent == "clarify" and "$" not in nothing.text
+
+
+def test_a_kind_of_thing_the_store_lacks_is_not_sold_even_near_a_tag(engine: RetrievalEngine) -> None:
+    # "snowboards" is no typo of the goggles' tag "snowboarding": nothing is pitched in their place.
+    answer = ask(engine, "Do you sell snowboards?")
+    assert "Goggles" not in answer.text and "$" not in answer.text
+
+
+@pytest.mark.parametrize("message", ["what a fun stream", "you're doing great", "Great show tonight!"])
+def test_praise_for_her_show_is_a_compliment_not_a_question(engine: RetrievalEngine, message: str) -> None:
+    answer = ask(engine, message)
+    assert answer.intent == "social" and "<heart_hands>" in answer.text and not answer.sources
+
+
+def test_asking_for_a_show_to_watch_is_no_compliment(engine: RetrievalEngine) -> None:
+    assert "<heart_hands>" not in ask(engine, "What's a great show to watch?").text

@@ -105,25 +105,45 @@ _SAD = re.compile(
     r"\b(?:sad|unhappy|upset|depressed|heartbroken|devastated|crying|cried|lonely|miserable|gutted|"
     r"passed away|died|dead|funeral|lost my|lost our|we lost|they lost|my team lost|injur(?:ed|y)|broke my|"
     r"broken (?:leg|arm|wrist|ankle)|sick|in hospital|got cut|bad news|terrible day|awful day|rough day|"
-    r"didn't make it|did not make it|failed|miss (?:him|her|them|my))\b", re.IGNORECASE)
+    r"didn't make it|did not make it|failed|miss (?:him|her|them|my)|"
+    # A bad day or week in a fan's own words ("had the worst day at work", "such a rough week").
+    r"(?:worst|bad|hard|tough|rough|terrible|awful|horrible|crappy|shitty|exhausting|stressful) "
+    r"(?:day|week|night|month|year|shift)|stressed(?: out)?|exhausted|burn(?:ed|t) out|heartbreak|"
+    r"feeling (?:down|low|blue|bad|awful|terrible)|(?:got|been) (?:fired|laid off|dumped)|lost my job|broke up)\b",
+    re.IGNORECASE)
 _GRIEF = re.compile(r"\b(?:passed away|died|dead|funeral|heartbroken|devastated)\b", re.IGNORECASE)
+#: Words that praise (the host's look, voice, show).
+_PRAISE = (r"amazing|awesome|beautiful|pretty|great|gorgeous|stunning|lovely|cute|fantastic|wonderful|incredible|"
+           r"brilliant|perfect|adorable|fabulous|nice|cool|elegant")
 _COMPLIMENT = re.compile(
     r"\b(?:you(?:'re| are)\s+(?:so\s+|really\s+|very\s+|such\s+an?\s+|the\s+)?(?:amazing|awesome|beautiful|pretty|"
     r"great|best|wonderful|lovely|cute|funny|cool|talented|adorable|gorgeous|brilliant|incredible|fantastic)|"
     r"love (?:you|u|your|the show|this show|this stream)|best host|great job|well done|you rock|big fan|"
-    r"your (?:voice|smile|hair|outfit|style) is)\b", re.IGNORECASE)
+    r"your (?:voice|smile|hair|outfit|style) is|"
+    # "Your hair looks amazing", "you look great tonight", "loving the outfit": any of hers, any praise word.
+    rf"(?:\byou\s+|\byour\s+(?:\w+\s+){{1,2}})(?:look|looks|looking|sound|sounds|seem|is|are)\s+(?:so\s+|really\s+|"
+    rf"very\s+|super\s+|absolutely\s+|extra\s+)?(?:{_PRAISE})|(?:loving|love|like) (?:the|your) (?:\w+\s+)?"
+    rf"(?:hair|outfit|look|style|voice|smile|dress|jacket|energy|vibe)s?|"
+    # "Great show tonight!", "this stream is awesome": praise for her show is praise for her.
+    rf"^\W*(?:(?:what|such) an? )?(?:{_PRAISE}|fun) (?:show|stream)|\byou(?:'re| are) doing (?:so )?(?:great|amazing|"
+    rf"awesome|fantastic|well)|(?:this|the|your) (?:show|stream) (?:is|was) (?:so |really )?"
+    rf"(?:{_PRAISE}|the best|fun))\b", re.IGNORECASE)
 _THANKS = re.compile(r"\b(?:thank(?:s|x| you| u| ya)?|thanx|thnx|thnks|thx|ty|tysm|tyvm|tyty|cheers|"
                      r"appreciate (?:it|that|you|u)|much appreciated|many thanks)\b", re.IGNORECASE)
 _GREETING = re.compile(r"^\W*(?:hi+|hello+|hey+|heya|hiya|howdy|yo|sup|hai|helo|good (?:morning|afternoon|evening)|"
-                       r"greetings|morning)\b", re.IGNORECASE)
+                       r"greetings|morning|evening|"
+                       r"(?:so |really )?(?:good|nice|great|glad|happy|lovely) to (?:see|meet) (?:you|u)|"
+                       r"long time no see|welcome back|i'?m back|back again|hey again|hi again)\b", re.IGNORECASE)
 #: Chat spelling read as the words it stands for before a question is looked up ("wat r the shiping times").
-_CHAT_SPELLING = {"wat": "what", "wot": "what", "whats": "what's", "r": "are", "u": "you", "ur": "your",
+_CHAT_SPELLING = {"wat": "what", "wot": "what", "wut": "what", "whats": "what's", "wats": "what's",
+                  "r": "are", "u": "you", "ur": "your",
                   "hw": "how", "wen": "when", "wher": "where", "plz": "please", "pls": "please",
                   "cn": "can", "abt": "about", "bc": "because", "cuz": "because", "wanna": "want to",
                   "gonna": "going to", "gimme": "give me", "dunno": "don't know", "thru": "through"}
 _CHAT_WORD = re.compile(r"\b(?:" + "|".join(_CHAT_SPELLING) + r")\b", re.IGNORECASE)
 _QUESTION = re.compile(
-    r"\?|^\W*(?:what|how|who|when|where|why|which|is|are|do|does|did|can|could|will|would|should|tell me|"
+    # "What a fun stream!" exclaims, without a question mark it asks nothing.
+    r"\?|^\W*(?:what(?!\s+an?\s)|how|who|when|where|why|which|is|are|do|does|did|can|could|will|would|should|tell me|"
     r"explain)\b|\b(?:tell me|wondering|want to know|curious)\b", re.IGNORECASE)
 _PRODUCT = re.compile(
     r"\b(?:how much|price[sd]?|pricing|cost(?:s|ing)?|buy(?:ing)?|purchase|order|sell(?:ing)?|sold|merch|"
@@ -161,6 +181,11 @@ _ZH_QUESTION = re.compile(
 _HOW_ARE_YOU = re.compile(
     r"\bhow\s+(?:are|r)\s+(?:you|u|ya)\b|\bhow(?:'s| is) it going\b|\bhow(?:'s| is) your day\b|"
     r"\bhow have you been\b|\bhow are things\b|\bhow(?:'s| is) life\b|\bwhat'?s up\b|"
+    # "Having a good time tonight?", "you doing ok?", "how's your evening?", "enjoying yourself?"
+    r"\b(?:having|enjoying) (?:a |an |some )?(?:(?:good|great|nice|fun|lovely) )?(?:time|night|evening|fun|yourself)\b|"
+    r"\b(?:you|u) (?:doing|feeling) (?:ok|okay|well|good|alright|fine|great)\b|\bhow (?:you|u) doing\b|"
+    r"\bhow(?:'s| is| was) (?:your|ur) (?:night|evening|morning|week|weekend|day going)\b|"
+    r"\bhow do (?:you|u) feel\b|\bhow(?:'re| are) (?:you|u) feeling\b|"
     r"^\W*(?:and|what|how) about (?:you|u)\W*$|^\W*and (?:you|u)\W*$|"
     r"你好吗|您好吗|最近(?:怎么样|好吗)|过得(?:怎么样|好吗)|今天(?:怎么样|好吗)")
 #: A question to the host about herself ("where did you grow up?"), by what it asks: the `about` tags that answer
@@ -189,10 +214,20 @@ _FACT_REQUEST = re.compile(
     r"\b(?:fun\s+facts?|facts?|trivia|(?:something|anything)\s+(?:interesting|cool|fun|new|cheerful|happy|nice|"
     r"positive|uplifting|funny|amazing|surprising|good)|"
     r"(?:interesting|cool)\s+(?:things?|stuff)|tell me something about)\b|冷知识|小知识|趣闻|有趣的事", re.IGNORECASE)
+#: "Teach me something about skiing", "trivia about ice rinks": a fact asked for outright, before the catalogue
+#: is asked ("something for skiing" is a product). The looser `_FACT_REQUEST` comes after it.
+_TEACH = re.compile(
+    r"\bteach (?:me|us)\b|"
+    r"\b(?:tell|show|give|share|drop|hit)\s+(?:me|us)\s+(?:something|anything|a thing|stuff|some knowledge)\b|"
+    r"\b(?:share|teach|know) (?:something|anything)\s+(?:\w+\s+)?(?:about|on|from)\b|"
+    r"\b(?:fun|cool|random|interesting|quick)\s+facts?\b|\btrivia\b|\bfacts? (?:about|on)\b|"
+    r"\bsomething (?:i|we) (?:don't|do not|didn't|did not) know\b|"
+    r"\bwhat(?:'s| is) (?:interesting|cool|fun|special) about\b", re.IGNORECASE)
 #: The words of a fact request that are not its topic.
 _FACT_WORDS = frozenset("fun fact interesting cool something anything thing stuff trivia share give another one "
                         "cheerful happy nice positive uplifting funny amazing surprising "
-                        "random new good favorite favourite 冷知识 小知识 趣闻 有趣 事 讲 说 来".split())
+                        "random new good favorite favourite teach tell show share drop hit know quick special got "
+                        "冷知识 小知识 趣闻 有趣 事 讲 说 来".split())
 
 #: A question for a price ("How much?"), as against one for the whole store ("What do you sell?").
 _PRICE = re.compile(r"\b(?:how much|price[sd]?|cost(?:s)?)\b|多少钱|几块钱|价格|价钱", re.IGNORECASE)
@@ -260,13 +295,18 @@ _SECOND_QUESTION = re.compile(r",?\s+(?:and|also|plus)\s+(?=(?:do|does|did|can|c
 
 #: How far ahead of the next hit a related one must be to answer exactly though under the answering bar.
 EXACT_MARGIN = 0.15
+#: The same for a store policy over the next policy: a store has few policies, each on its own matter, so the one
+#: clearly nearest a store question is the one it asks ("I live in Japan, can I still order?": shipping abroad).
+FAQ_MARGIN = 0.04
 #: What kind of thing a question asks for, and the words an answer of that kind has: "how fast" a speed, "when"
 #: a year or a time. A related item without them is a near miss ("How fast does a bobsleigh go?" finds when
 #: Jamaica's team first raced): the host hedges.
 _ASKS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
     (re.compile(asks, re.IGNORECASE), re.compile(says, re.IGNORECASE)) for asks, says in (
         (r"\bhow fast\b|\bspeed of\b|\btop speed\b", r"km/h|mph|kilomet\w* (?:an|per) hour|"
-                                                      r"miles (?:an|per) hour|per second"),
+                                                      r"miles (?:an|per) hour|per second|"
+                                                      # "how fast do you ship?" is a time
+                                                      r"\bdays?\b|\bweeks?\b|\bwithin\b"),
         (r"\bhow heavy\b|\bweigh", r"kilogram|\bkg\b|pounds?\b|\bgrams?\b|tonnes?\b"),
         (r"\bhow (?:tall|high|wide|thick|big|far|deep)\b", r"\d|metre|meter|inch|feet|foot|centimet|kilomet|mile"),
         (r"\bhow (?:many|old)\b", r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twenty|hundred|more than|"
@@ -285,6 +325,15 @@ _ASKS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
          r"metre|meter|\bkm\b|feet|foot|kilomet|mile|\brecord\b"),
         (r"\b(?:best|greatest|most popular)\b", r"\b(?:best|greatest|most|favou?rite|more than any|record)\b"),
         (r"\bwhen\b.*\b(?:next|upcoming)\b", r"\b(?:will|next|upcoming)\b|\b20(?:2[6-9]|[3-9][0-9])\b"),
+        # "Which country hosts the 2034 Games?": a future event is no past one's answer.
+        (r"\b20(?:2[7-9]|[3-9][0-9])\b|\b(?:will|going to)\b.*\b(?:host|win|hold)\b",
+         r"\b20(?:2[7-9]|[3-9][0-9])\b|\bwill\b"),
+        (r"\bwhich (?:country|nation|city|place)\b|\bwhere\b.*\b(?:held|hosted|host)\b",
+         r"\b[A-Z][a-z]+\b(?<!\bThe)(?<!\bI)"),
+        # A day asked about ("do you ship on weekends?"), a price asked of a service ("is shipping free?").
+        (r"\b(?:weekends?|sundays?|saturdays?|holidays?|christmas)\b",
+         r"\b(?:weekends?|sundays?|saturdays?|holidays?|christmas|every day)\b"),
+        (r"\b(?:free|fees?|charges?|extra cost)\b", r"\b(?:free|fees?|charge[sd]?|cost|\$)|\$"),
     ))
 
 
@@ -313,6 +362,14 @@ _SELLS = re.compile(r"\b(?:do|does|d'?you) (?:you|u|the store|your store|the sho
                     r"offer|make)\b|\bhave you got\b|\bis there an?\b|\bare there (?:any )?\b|"
                     r"\bcan i (?:buy|get|order)\b|"
                     r"卖不卖|有没有卖|有卖", re.IGNORECASE)
+#: The words of catalogue questions a typo is read against besides the knowledge's own ("cheapst thing").
+_STORE_WORDS = "cheapest expensive priciest cheaper available delivery colour colours color colors sizes"
+#: "Can I still buy one?", "is it still available?": whether the product just discussed can be bought now (its
+#: stock, answered by the catalogue with the fan's subject).
+_BUY_ONE = re.compile(
+    r"\b(?:can|could|may|do) (?:i|we) (?:still )?(?:buy|get|order|grab|have|purchase|pick up) (?:one|it|them|a pair|"
+    r"some|that|this|those|these)\b|\b(?:is|are) (?:it|they|that|those|these|this)(?: one)? (?:still )?(?:available|"
+    r"for sale|buyable)\b|\bstill (?:available|for sale|got (?:it|them|any))\b", re.IGNORECASE)
 #: "The kids one", "the blue ones": the word before "one" that stands for a product.
 _ONE = re.compile(r"([A-Za-z]+)'?\s+ones?\b")
 #: Words that name no kind of thing ("the blue one", "anything"): no product is ruled out by them.
@@ -544,7 +601,8 @@ class RetrievalEngine(DialogueEngine):
         # questions' words, never against the rest.
         named = " ".join([p.name for p in knowledge.products] + [t for p in knowledge.products for t in p.tags]
                          + [t for f in knowledge.fun_facts for t in f.tags]
-                         + [f.question for f in knowledge.faqs])  # "shiping" → shipping
+                         + [f.question for f in knowledge.faqs]  # "shiping" → shipping
+                         + [_STORE_WORDS])  # "cheapst" → cheapest
         self._spellings = sorted({w for w in re.findall(r"[a-z]+", named.lower()) if len(w) >= TYPO_MIN_LETTERS})
         self._known = frozenset(re.findall(r"[a-z]+", " ".join(d.text for d in self.index.documents).lower()))
         self._english = english_words()
@@ -642,6 +700,9 @@ class RetrievalEngine(DialogueEngine):
             if len(word) < TYPO_MIN_LETTERS or lower in self._known or lower in self._english:
                 return word
             close = difflib.get_close_matches(lower, self._spellings, n=1, cutoff=TYPO_CUTOFF)
+            stem = tokens(lower)[:1]
+            if close and stem and stem[0] != lower and close[0].startswith(stem[0]):
+                return word  # a plural is a thing, not a typo of its activity: "snowboards" is no "snowboarding"
             return close[0] if close else word
 
         return re.sub(r"[A-Za-z]+", fix, text)
@@ -679,7 +740,12 @@ class RetrievalEngine(DialogueEngine):
         # The catalogue's constraints (price limits, cheapest, colours, sizes, stock) are answered from the
         # products' fields, before products and facts are looked up, with the fan's subject products as context.
         context = subject.products if subject is not None else ()
+        if _TEACH.search(question):
+            return self._topic_fact(question, told, gentle)
         catalogue = answer_catalogue(question, self.persona.knowledge, context, self.wording)
+        if catalogue is not None and not catalogue.products and not self._named(question)[0] and \
+                self._policy_answers(question):
+            catalogue = None  # "Can I get my money back?" is the returns policy, not a product to look for
         if catalogue is not None:
             return Part(catalogue.intent, list(catalogue.sentences), subject=Subject(
                 catalogue.intent, catalogue.products, question=question, mention=mention_in(question, frozenset().union(
@@ -693,7 +759,7 @@ class RetrievalEngine(DialogueEngine):
             # "Can I return them?" asks a store policy of its own: the policy that answers the question as the
             # fan wrote it goes before the product it refers to ("What sizes?" asks only about the product).
             policy = self.index.search(retrieval_query(text), k=2, kinds=("faq",))
-            if policy and (policy[0].answers or self._exact(text, tuple(policy))):
+            if policy and (policy[0].answers or self._exact(text, tuple(policy), policies_apart=False)):
                 return self._lookup(text, gentle, kinds=("faq",))
         return self._lookup(question, gentle)
 
@@ -703,6 +769,11 @@ class RetrievalEngine(DialogueEngine):
         ("how much is it?" → "how much is the Thermal Bottle?"); None when the question stands on its own."""
         if ANOTHER.search(text_folded):
             return self._another_fact(subject, told)
+        if _BUY_ONE.search(text_folded) and not self._named(text)[0]:
+            if subject is None or not subject.products:
+                return self._no_subject() if subject is None else None
+            names = self.wording.listed([p.name for p in subject.products])
+            return f"Is the {names} in stock?" if self.persona.language == "en" else f"{names}有货吗？"
         if MORE.search(text_folded):
             return self._more(subject, told) if subject is not None else self._no_subject()
         if OTHER.search(text_folded):
@@ -718,8 +789,18 @@ class RetrievalEngine(DialogueEngine):
             return OTHER.sub(name, text, count=1)
         thing = about_what(text)
         if thing is not None and not PRONOUN.fullmatch(thing) and thing.lower() not in ("you", "u", "yourself", "你"):
+            if subject is None and PRONOUN.search(thing) and self._leans_on_pronoun(thing):
+                return self._no_subject()  # "and what colour is that one?" from a fan with nothing discussed
             if subject is None or not subject.question:
                 return thing
+            if not subject.products and not self._named(thing)[0]:
+                # "And exchanges?" after the returns policy: the exchanges policy, asked in its own words.
+                asked = set(tokens(thing))
+                policies = [f for f in self.persona.knowledge.faqs if asked and asked <= set(tokens(f.question))]
+                if len(policies) == 1:
+                    return policies[0].question
+                if self._policy_answers(thing, related=True):
+                    return thing
             # "And the kids one?" after two bottles: the one of those just discussed that the words name.
             chosen = self._named(thing, among=subject.group or subject.products)[0] if subject.products else []
             heads = {p.name.split()[-1] for p in subject.products}
@@ -835,8 +916,15 @@ class RetrievalEngine(DialogueEngine):
                       for f in facts]
             if not any(score for score, _ in scored):  # the topic is no fact's word: find one by meaning, if near
                 return self._lookup(question, gentle, kinds=("fact",))
-            # Best first: a fact tagged with the topic and saying it before one only tagged with it.
-            facts = tuple(f for score, f in sorted(scored, key=lambda sf: -sf[0]) if score)
+            # Best first: a fact tagged with the topic and saying it before one only tagged with it; of equals, the
+            # nearest in meaning ("trivia about ice rinks": the resurfacing machine before ice hockey's debut).
+            top = max(score for score, _ in scored)
+            tied = sum(score == top for score, _ in scored) > 1  # only a tie costs a search by meaning
+            near = {h.document.item.id: i for i, h in enumerate(
+                self.index.search(retrieval_query(question), k=len(facts), kinds=("fact",)) if tied else ())
+                if isinstance(h.document.item, FunFact)}
+            facts = tuple(f for score, f in sorted(scored, key=lambda sf: (-sf[0], near.get(sf[1].id, len(facts))))
+                          if score)
         fresh = [f for f in facts if f.id not in told]
         if not fresh and topic:
             return Part("topic_fact", [Sentence(f"{emotion_tag('happy')} {self._phrase('nothing_more')}")],
@@ -892,7 +980,8 @@ class RetrievalEngine(DialogueEngine):
                     return self._lookup(text, gentle, kinds=("faq",))
             if not tokens(_without(_PRODUCT, text)):
                 return Part("catalogue", self.catalogue())
-            if _SELLS.search(folded(text)):
+            if _SELLS.search(folded(text)) and not self._policy_answers(text, related=True):
+                # Only a product-like object is "not sold": "is there a link to the shop?" asks a store policy.
                 return self._not_sold()
         query = retrieval_query(text)
         hits = tuple(self.index.search(expanded(query), k=3, kinds=kinds))
@@ -926,11 +1015,22 @@ class RetrievalEngine(DialogueEngine):
         intent: Intent = "faq" if isinstance(item, FAQ) else "small_talk" if isinstance(item, AboutLine) else "fact"
         return Part(intent, self._item_sentences(item, intro=not gentle), hits, self._item_subject(intent, item, text))
 
-    def _exact(self, question: str, hits: tuple[Hit, ...]) -> bool:
+    def _policy_answers(self, question: str, related: bool = False) -> bool:
+        """A store policy is the best of all items for the question and answers it (or, `related`, is near it)."""
+        best = self.index.search(expanded(retrieval_query(question)), k=1)
+        return bool(best) and isinstance(best[0].document.item, FAQ) and (best[0].answers or
+                                                                           related and best[0].related)
+
+    def _exact(self, question: str, hits: tuple[Hit, ...], policies_apart: bool = True) -> bool:
         """A related hit below the answering bar still answers exactly when it is clearly the one (EXACT_MARGIN
         ahead of the next) and says the kind of thing the question asks for (`says_what_is_asked`)."""
-        best, second = hits[0], hits[1].score if len(hits) > 1 else 0.0
-        return best.related and best.score - second >= EXACT_MARGIN and \
+        best = hits[0]
+        margin = EXACT_MARGIN
+        rivals = hits[1:]
+        if policies_apart and isinstance(best.document.item, FAQ):
+            margin, rivals = FAQ_MARGIN, tuple(h for h in hits[1:] if isinstance(h.document.item, FAQ))
+        second = rivals[0].score if rivals else 0.0
+        return best.related and best.score - second >= margin and \
             says_what_is_asked(question, _item_text(best.document.item))
 
     def _item_subject(self, intent: str, item: FunFact | FAQ | AboutLine, question: str) -> Subject:

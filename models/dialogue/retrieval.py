@@ -108,6 +108,8 @@ def _stem_zh(word: str) -> str:
 
 
 def _stem(word: str) -> str:
+    if word.endswith(("'s", "'")):  # a possessive is its noun: "Jamaica's team" is about Jamaica
+        word = word[:word.rindex("'")]
     if len(word) > 4 and word.endswith("ies"):
         return word[:-3] + "y"
     if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
