@@ -599,3 +599,30 @@ def test_a_gift_not_for_a_child() -> None:
 
 def test_available_again_says_no_restock_date() -> None:
     assert "restock date" in spoken(ask("will the touchscreen gloves be in stock again?"))
+
+
+@pytest.mark.parametrize("text", [
+    "I've got 30 bucks, what can I buy?", "my budget's $30, any ideas", "I can spend $30 on merch",
+    "With $30, what would you get?", "$30 budget, what do you recommend?", "i only have 30 dollars lol",
+    "I have got $30 to spend"])
+def test_a_budget_said_as_what_the_fan_has_is_a_price_limit(text: str) -> None:
+    reply = ask(text)
+    assert reply.intent == "catalogue_query"
+    assert reply.products and all(p.price <= 30 for p in reply.products)
+    assert "$12" in spoken(reply) and "$30" in spoken(reply)
+
+
+@pytest.mark.parametrize("text", [
+    "I have 2 kids, what do you sell?", "I've got 3 days left, is the hoodie in stock?", "with 2 friends here!"])
+def test_a_bare_number_the_fan_has_is_no_budget(text: str) -> None:
+    assert parse_question(text, KNOWLEDGE).price is None
+
+
+@pytest.mark.parametrize("text", [
+    "thanks!! so what's the priciest thing you sell", "ok ty. now what is the cheapest thing in the store",
+    "cool thx, and whats the cheapest kids thing"])
+def test_a_catalogue_question_after_thanks_is_answered_after_the_thanks(text: str) -> None:
+    engine = RetrievalEngine(PERSONA, KnowledgeIndex(KNOWLEDGE, backend="bm25"))
+    answer = engine.compose(ChatTurn("new-fan", text))
+    assert any(p in answer.text for p in PERSONA.phrases["thanks_reply"])
+    assert answer.intent != "social" and re.search(r"\$\d", answer.text), answer.text

@@ -125,13 +125,21 @@ class CatalogueQuestion:
 _NUMBER = r"(\d{1,9}(?:\.\d{1,2})?)"
 _AMOUNT = rf"(?:[$€£¥]\s*)?{_NUMBER}(?!\d|\.\d|\s*(?:days?|weeks?|months?|years?|hours?|minutes?|kg|cm|ml|%|" \
     r"percent|天|周|小时|分钟|年|岁|个月))\s*(?:dol+[ae]rs?|bucks?|usd|euros?|eur|pounds?|gbp|rmb|元|块钱?|人民币)?"
+#: The same amount said as money for sure: a currency sign before it or a unit after ("$25", "25 bucks"), for
+#: wordings where a bare number would be anything else ("I have 2 kids" is no budget, "I have $25" is).
+_MONEY = rf"(?:[$€£¥]\s*{_NUMBER}(?!\d|\.\d)|{_NUMBER}\s*(?:dol+[ae]rs?|bucks?|usd|euros?|eur|pounds?|gbp|" \
+    r"rmb|元|块钱?|人民币)\b)"
 _BETWEEN = re.compile(rf"\bbetween\s+{_AMOUNT}\s+(?:and|to)\s+{_AMOUNT}|[$€£¥]\s*{_NUMBER}\s*(?:-|to)\s*"
                       rf"{_AMOUNT}|{_AMOUNT}\s*(?:到|至|-|~)\s*{_AMOUNT}\s*(?:之间|以内)")
 _BELOW = re.compile(
     rf"\b(?:under|undr|unde|below|bellow|less than|les than|cheaper than|lower than|no more than|not more than|"
     rf"at most|max(?:imum)?|up to|within|beneath)\s+{_AMOUNT}|<\s*{_AMOUNT}|"
     rf"{_AMOUNT}\s*(?:or less|or under|or below|or cheaper|max|tops)\b|"
-    rf"\bbudget (?:of|is)\s+{_AMOUNT}|{_AMOUNT}\s*(?:以下|以内|之内|内)|(?:低于|不到|少于|不超过|便宜于)\s*{_AMOUNT}")
+    rf"\bbudget(?: of| is|'s|:)?\s+{_AMOUNT}|{_AMOUNT}\s*budget\b|{_AMOUNT}\s+to (?:spend|blow)\b|"
+    # A budget said as what the fan has or can spend: "I have $25", "I've got 30 bucks", "with $25".
+    rf"\b(?:i have|i (?:only|just) have|i've|ive|i got|i've got|ive got|i have got|i can spend|can spend|"
+    rf"i can afford|spend|with(?: only| just)?|got(?: only| just)?)\s+(?:only |just |about |around )?{_MONEY}|"
+    rf"{_AMOUNT}\s*(?:以下|以内|之内|内)|(?:低于|不到|少于|不超过|便宜于)\s*{_AMOUNT}")
 _ABOVE = re.compile(
     rf"\b(?:over|above|more than|at least|pricier than|more expensive than)\s+{_AMOUNT}|>\s*{_AMOUNT}|"
     rf"{_AMOUNT}\s*(?:or more|and up|plus)\b|{_AMOUNT}\s*以上|(?:高于|超过|多于)\s*{_AMOUNT}")

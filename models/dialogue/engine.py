@@ -143,7 +143,9 @@ _CHAT_SPELLING = {"wat": "what", "wot": "what", "wut": "what", "whats": "what's"
 _CHAT_WORD = re.compile(r"\b(?:" + "|".join(_CHAT_SPELLING) + r")\b", re.IGNORECASE)
 _QUESTION = re.compile(
     # "What a fun stream!" exclaims, without a question mark it asks nothing.
-    r"\?|^\W*(?:what(?!\s+an?\s)|how|who|when|where|why|which|is|are|do|does|did|can|could|will|would|should|tell me|"
+    # A filler may lead ("ok thx. now whats the cheapest kids thing", "so which is cheaper").
+    r"\?|^\W*(?:(?:now|so|ok(?:ay)?|and|also|well|then|btw|oh|alright)\W+)*"
+    r"(?:what(?!\s+an?\s)|how|who|when|where|why|which|is|are|do|does|did|can|could|will|would|should|tell me|"
     r"explain)\b|\b(?:tell me|wondering|want to know|curious)\b", re.IGNORECASE)
 _PRODUCT = re.compile(
     r"\b(?:how much|price[sd]?|pricing|cost(?:s|ing)?|buy(?:ing)?|purchase|order|sell(?:ing)?|sold|merch|"
