@@ -438,3 +438,31 @@ def test_chinese_families_of_show_questions(question: str, contains: str) -> Non
     for i, segment in enumerate(("opening", "first-fact", "beanie", "curling-intro")):
         runner.segment_done(segment, 40.0 * (i + 1))
     assert contains in said(question, runner.snapshot(200.0), XIAOXUE)
+
+
+@pytest.mark.parametrize(("question", "answer"), [
+    # what fans watch is what is on now; the show's name is its title
+    ("what am I watching?", "Right now it's a fun fact about curling."),
+    ("What are you all watching at the moment?", "Right now it's a fun fact about curling."),
+    ("what's this stream called?", "This is Winter Sports Live, episode 1."),
+    ("what do you call this show?", "This is Winter Sports Live, episode 1."),
+    # a segment done, on now or to come, named by its fact's topic or words (not only by its kind)
+    ("have you told us about the Olympics yet?", "That was earlier in the show: a fun fact about"),
+    ("did you cover the Chamonix games already?", "That was earlier in the show"),
+    ("did you already talk about curling stones?", "You're just in time: it's on right now!"),
+    ("have you shown the owl plush yet?", "Not yet: the Snowy Owl Mascot Plush is still to come"),
+    # a Q&A still to come, in fans' words
+    ("will there be more questions at the end?", "Questions are coming up"),
+    ("could I ask a few more things later?", "Questions are coming up"),
+    ("can we still send you questions after this?", "Questions are coming up"),
+])
+def test_round_four_wordings_of_show_questions(question: str, answer: str) -> None:
+    assert said(question, sample_at_curling().snapshot(200.0)).startswith(answer)
+
+
+@pytest.mark.parametrize("text", [
+    "did you talk about the hoodie's price?", "did you ever go to the Olympics?", "what are we watching on TV tonight?",
+    "can I ask you something?", "what's your dog called?", "have you been to Chamonix?", "did you do your homework?",
+])
+def test_look_alikes_of_round_four_wordings_are_not_show_questions(text: str) -> None:
+    assert answer_show(text, sample_at_curling().snapshot(200.0), AURORA) is None

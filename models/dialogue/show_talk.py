@@ -84,6 +84,9 @@ _WORDINGS: tuple[tuple[ShowQuestion, tuple[str, ...]], ...] = (
              r"\b(?:what'?s|whats|what is) (?:happening|going on|on) (?:in|on|during) (?:this|the current) "
              r"(?:segment|part|section|bit)\b",
              rf"\bwhat (?:are|r) (?:we|you|u) on{_NOW}\b",
+             # "what are we watching right now?", "what am I watching?": the show is what they watch
+             rf"\bwhat (?:are|r|am) (?:we|you(?: all| guys)?|u|i|y'?all) "
+             rf"(?:watching|seeing|looking at|tuned in to|tuning in to){_NOW}?{_IN_SHOW}{_END}",
              r"现在(?:是|在)?(?:什么|哪个|啥)环节|这是(?:什么|哪个|啥)环节|"
              r"现在(?:在)?(?:干|做|播|聊|讲|说|介绍)(?:的是)?(?:什么|啥)|这个环节(?:是|在)?(?:讲|聊)?(?:什么|啥)")),
     ("next", (rf"\b(?:{_WHAT_IS}|what (?:comes|happens|are we doing|do we do|will you do)|what'?s coming) "
@@ -165,8 +168,10 @@ _WORDINGS: tuple[tuple[ShowQuestion, tuple[str, ...]], ...] = (
                r"(?:还有|有没有|会不会|什么时候|待会|等会|一会儿?)(?:儿)?(?:会)?跳舞")),
     ("qa", (rf"\b{_WHEN} (?:can|do|should|may|will) (?:i|we) (?:get to |be able to )?(?:ask|send)\b",
             rf"\b{_WHEN} (?:do|will) (?:you|u) (?:take|answer) questions\b",
-            r"\b(?:can|may|could) (?:i|we) (?:ask|send) (?:you )?(?:some |more |a )?questions? "
-            r"(?:later|soon|now|tonight|today|in the show)\b",
+            r"\b(?:can|may|could|will) (?:i|we) (?:still |also |again )?(?:get to |be able to )?(?:ask|send) "
+            r"(?:you )?(?:some |more |a |any |other |another |few |a few |a couple )*"
+            r"(?:questions?|stuff|things|something|anything)?(?: (?:else|more))? "
+            r"(?:later|soon|now|tonight|today|again|(?:later )?in the show|at the end|after this)\b",
             r"什么时候(?:可以|能)?提问|(?:可以|能)提问(?:吗|了吗)|(?:问答|提问)(?:环节)?(?:什么时候|几点)")),
     ("product", (r"\bnext (?:product|item|piece of merch)\b",
                  r"\bwill there be (?:any )?(?:more|other|another) (?:products?|merch|items?)\b",
@@ -178,6 +183,8 @@ _WORDINGS: tuple[tuple[ShowQuestion, tuple[str, ...]], ...] = (
               r"下一个冷知识(?:是)?(?:什么时候|几点)|(?:还有|后面)(?:还有)?冷知识(?:吗|环节)")),
     ("title", (r"\bwhat (?:show|stream|program|programme) is this\b",
                rf"\b{_WHAT_IS} (?:this|the) {_SHOW} (?:called|about)\b",
+               rf"\b{_WHAT_IS} {_THE}{_SHOW} (?:called|named|titled)\b",
+               rf"\bwhat do (?:you|u|we) call {_THE}{_SHOW}\b",
                rf"\bwhat(?:'s| is) the name of {_THE}{_SHOW}\b",
                rf"\b{_WHAT_IS} (?:tonight'?s|today'?s|this) {_SHOW}{_END}",
                r"这是什么节目|节目叫什么")),
@@ -208,6 +215,13 @@ _AFTER = re.compile(rf"\b(?:{_WHAT_IS}|what (?:comes|happens|do we do|are we doi
                     r"(?P<zh>[^\W\d_]{1,12}?)(?:环节)?(?:之后|以后|结束后|完了)(?:是|做|有|干)?(?:什么|啥)")
 #: "Did I miss the dance?": the part of the show named after "miss".
 _MISSED = re.compile(r"\b(?:did|have) (?:i|we|u) (?:just )?miss(?:ed)? (?:the |your |a )?(?P<part>[^?.!,;]+)|"
+                     # "did you already talk about the first Winter Olympics?", "have you shown the plush yet?": a
+                     # time word asks the show ("did you talk about the hoodie's price?" asks the price)
+                     r"\b(?:did|have|has) (?:you|u|we) "
+                     r"(?=[^?.!]*\b(?:already|yet|earlier|before|so far|tonight|today|in the show)\b)"
+                     r"(?:already |just |yet )?(?:talk(?:ed)? about|cover(?:ed)?|"
+                     r"mention(?:ed)?|do(?:ne)?|show(?:n|ed)?|tell (?:us|me) about|told (?:us|me) about|get to) "
+                     r"(?:the |your |a |that )?(?P<told>[^?.!,;]+)|"
                      r"我?(?:是不是)?错过了?(?P<zh>[^\W\d_]{1,12}?)(?:环节)?(?:吗|么|没有?|\?|？)")
 #: "When do the fan questions start?", "when's the dancing?": "when" (not "when was") and the part of the show it names.
 _WHEN_PART = re.compile(r"\b(?:(?:when|wen)(?:'s|s)?|what time|how (?:long|soon) (?:until|till|til|before))\b"
@@ -215,7 +229,7 @@ _WHEN_PART = re.compile(r"\b(?:(?:when|wen)(?:'s|s)?|what time|how (?:long|soon)
 #: "Will there be more questions later in the show?", "any more dancing tonight?": a part of the show still to come.
 _MORE_PART = re.compile(r"\b(?:will there be|is there|are there|any|do you have|will you (?:do|have|take|answer)|"
                         r"(?:are|r) (?:you|u) (?:going to|gonna) (?:do|have|take|answer))\b(?P<part>[^?.!,;]*?)\b"
-                        r"(?:later|soon|tonight|today|again|still|coming|to come|"
+                        r"(?:later|soon|tonight|today|again|still|coming|to come|at the end|after this|"
                         r"(?:in|on) (?:the|this) (?:show|stream))\b"
                         r"|(?:还有|还会有|后面还有|待会还有)(?P<zh>[^\W\d_]{1,8}?)(?:环节)?(?:吗|么|没有?|\?|？)")
 #: Words of buying and delivery: "any items coming back in stock soon?" asks the store, not the show.
@@ -251,11 +265,12 @@ def _asked(text: str, persona: Persona) -> _Asked:
     part, phrase = None, ""
     for kind, parts in (("after", _AFTER), ("missed", _MISSED)):
         groups = match.groupdict() if (match := parts.search(folded_text)) is not None else {}
-        phrase = groups.get("part") or groups.get("zh") or groups.get("broad") or groups.get("lead") or ""
+        phrase = (groups.get("part") or groups.get("told") or groups.get("zh") or groups.get("broad")
+                  or groups.get("lead") or "")
         # The broad "anything after …?" names a product only in a message about the show ("what should I buy after
         # the hoodie?" is not).
         by_product = not (groups.get("broad") or groups.get("lead")) or bool(_SHOW_NOUN.search(folded_text))
-        if (part := _part(phrase, persona, by_product) if phrase else None) is not None:
+        if (part := _part(phrase, persona, by_product, kind == "missed") if phrase else None) is not None:
             # The part it names is the question's object ("the Q&A"): what follows it, or whether it is over.
             kinds = (kinds - {"next", "done"}) | {kind}  # type: ignore[arg-type]
             break
@@ -315,9 +330,11 @@ def _kind_named(phrase: str) -> SegmentType | None:
     return next((kind for kind, pattern in _PART_KINDS if pattern.search(phrase)), None)
 
 
-def _part(phrase: str, persona: Persona, products: bool = True) -> Callable[[Segment], bool] | None:
-    """Which segments a phrase names: by kind ("the Q&A", "the dance"), else by a product's name ("the plush", when
-    `products`); None when it names no part of a show ("after the Olympics")."""
+def _part(phrase: str, persona: Persona, products: bool = True,
+          facts: bool = False) -> Callable[[Segment], bool] | None:
+    """Which segments a phrase names: by kind ("the Q&A", "the dance"), else (when `products`) by a product's name
+    ("the plush") or, when `facts` (a "did you talk about …?"), a fun fact's topic or words ("the first Winter
+    Olympics"); None when it names no part of the show ("what happens after the Olympics?")."""
     kind = _kind_named(phrase)
     if kind is not None:
         return lambda segment: segment.type == kind
@@ -325,7 +342,13 @@ def _part(phrase: str, persona: Persona, products: bool = True) -> Callable[[Seg
         return None
     words = set(tokens(phrase))
     named = {p.id for p in persona.knowledge.products if words & set(tokens(folded(p.name)))}
-    return (lambda segment: segment.product in named) if named else None
+    if named or not facts:
+        return (lambda segment: segment.product in named) if named else None
+    # A fun fact by its topic or its words ("the first Winter Olympics"): a tag of it, or two words of its text.
+    told = {f.id for f in persona.knowledge.fun_facts
+             if words & set(tokens(" ".join(folded(t) for t in f.tags)))
+             or len(words & set(tokens(folded(f.text)))) >= 2}
+    return (lambda segment: segment.fact in told) if told else None
 
 
 @dataclass(frozen=True)
