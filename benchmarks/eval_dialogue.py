@@ -699,9 +699,11 @@ def main() -> None:
         engines = engines[2:]
     if runner is not None:
         for _, engine in engines:
-            # The engines read the running show through this hook (RetrievalEngine.show_source).
-            # Assigned by name: the hook comes with the show-timing work, and the harness runs before it too.
-            setattr(engine, "show_source", show_source(runner))  # noqa: B010
+            # The engines read the running show through this hook (RetrievalEngine.show_source); an LLM engine's
+            # show answers are its retrieval engine's.
+            target = engine.fallback if isinstance(engine, LLMEngine) else engine
+            if isinstance(target, RetrievalEngine):
+                target.show_source = show_source(runner)  # type: ignore[assignment]
 
     async def run_all() -> list[dict[str, Any]]:
         summaries = []
