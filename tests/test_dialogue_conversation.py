@@ -597,3 +597,10 @@ def test_a_bare_price_question_after_emoji_prices_the_product_before_it(engine: 
 def test_thanks_then_a_question_after_a_discourse_word_answers_it(engine: RetrievalEngine) -> None:
     answer = ask(engine, "cool thanks. so whats the most expensive thing")
     assert "$65" in answer.text
+
+
+def test_what_do_you_know_about_a_topic_is_a_fact_but_a_product_stays_a_product(engine: RetrievalEngine) -> None:
+    fact = ask(engine, "What can you tell us about biathlon?")
+    assert fact.intent == "topic_fact" and not hedged(fact) and "biathlon" in fact.text.lower()
+    assert "$65" in ask(engine, "what do you know about the hoodie?", "other").text
+    assert ask(engine, "what do you know about the weather in Paris?", "third").intent == "unknown"

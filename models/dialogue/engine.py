@@ -245,6 +245,8 @@ _TEACH = re.compile(
     r"\b(?:fun|cool|random|interesting|quick)\s+facts?\b|\btrivia\b|\bfacts? (?:about|on)\b|"
     r"\bsomething (?:i|we) (?:don't|do not|didn't|did not) know\b|"
     r"\bwhat(?:'s| is) (?:interesting|cool|fun|special) about\b", re.IGNORECASE)
+#: "What do you know about figure skating?": a fact on the topic, unless it names a product or a store policy.
+_KNOW_ABOUT = re.compile(r"\bwhat (?:do|can) (?:you|u) (?:know|tell (?:me|us)) about\b", re.IGNORECASE)
 #: The words of a fact request that are not its topic.
 _FACT_WORDS = frozenset("fun fact interesting cool something anything thing stuff trivia share give another one "
                         "cheerful happy nice positive uplifting funny amazing surprising "
@@ -783,6 +785,9 @@ class RetrievalEngine(DialogueEngine):
         context = subject.products if subject is not None else ()
         if _TEACH.search(question):
             return self._topic_fact(question, told, gentle)
+        if _KNOW_ABOUT.search(question) and not any(self._named(question)) and \
+                not self._policy_answers(question, related=True):
+            return self._topic_fact(question, told, gentle)  # "what do you know about figure skating?"
         catalogue = answer_catalogue(question, self.persona.knowledge, context, self.wording)
         if catalogue is not None and not catalogue.products and not self._named(question)[0] and \
                 self._policy_answers(question):
