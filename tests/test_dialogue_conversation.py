@@ -544,3 +544,63 @@ def test_praise_for_her_show_is_a_compliment_not_a_question(engine: RetrievalEng
 
 def test_asking_for_a_show_to_watch_is_no_compliment(engine: RetrievalEngine) -> None:
     assert "<heart_hands>" not in ask(engine, "What's a great show to watch?").text
+
+
+@pytest.mark.parametrize("message", ["I'm so lonely, nobody to watch with", "I've been feeling really isolated lately",
+                                     "Sprained my wrist on the ice, I'm laid up in bed", "I was badly hurt skiing"])
+def test_loneliness_and_injury_get_sympathy_not_facts(engine: RetrievalEngine, message: str) -> None:
+    answer = ask(engine, message)
+    assert answer.intent == "social" and "[sad" in answer.text and not answer.sources
+
+
+@pytest.mark.parametrize("message", ["You've got a really lovely laugh", "you have the sweetest smile"])
+def test_praise_of_what_she_has_is_a_compliment(engine: RetrievalEngine, message: str) -> None:
+    answer = ask(engine, message)
+    assert answer.intent == "social" and "<heart_hands>" in answer.text
+
+
+@pytest.mark.parametrize("message", ["what should we call you?", "Sorry, what are you called?"])
+def test_her_name_comes_from_the_persona(engine: RetrievalEngine, message: str) -> None:
+    answer = ask(engine, message)
+    assert answer.intent == "small_talk" and "Aurora" in answer.text and not hedged(answer)
+
+
+def test_what_she_loves_about_her_work_is_her_about_line(engine: RetrievalEngine) -> None:
+    answer = ask(engine, "What's the best part of this job for you?")
+    assert answer.sources == ("about-fans",) and not hedged(answer)
+
+
+def test_tell_us_a_little_about_a_topic_is_a_fact_without_a_hedge(engine: RetrievalEngine) -> None:
+    answer = ask(engine, "Tell us a little about bobsleigh")
+    assert answer.intent == "topic_fact" and not hedged(answer) and "bobsleigh" in answer.text.lower()
+
+
+@pytest.mark.parametrize(("message", "policy"), [
+    ("How many days do I have to return stuff?", ("returns",)),
+    ("The gloves are too tight, what now?", ("exchanges",)),
+    ("how can I buy things from you?", ("where-to-buy",)),
+    ("Does the store deliver to Japan?", ("international-shipping",)),
+])
+def test_store_policies_asked_in_paraphrase(engine: RetrievalEngine, message: str, policy: tuple[str, ...]) -> None:
+    answer = ask(engine, message)
+    assert answer.intent == "faq" and answer.sources == policy and not hedged(answer)
+
+
+def test_a_place_abroad_without_shipping_is_no_policy(engine: RetrievalEngine) -> None:
+    assert "international-shipping" not in ask(engine, "Is it cold in Norway right now?").sources
+
+
+def test_a_bare_price_question_after_emoji_prices_the_product_before_it(engine: RetrievalEngine) -> None:
+    assert "$24" in ask(engine, "the beanie 😍😍 price??").text
+
+
+def test_thanks_then_a_question_after_a_discourse_word_answers_it(engine: RetrievalEngine) -> None:
+    answer = ask(engine, "cool thanks. so whats the most expensive thing")
+    assert "$65" in answer.text
+
+
+def test_what_do_you_know_about_a_topic_is_a_fact_but_a_product_stays_a_product(engine: RetrievalEngine) -> None:
+    fact = ask(engine, "What can you tell us about biathlon?")
+    assert fact.intent == "topic_fact" and not hedged(fact) and "biathlon" in fact.text.lower()
+    assert "$65" in ask(engine, "what do you know about the hoodie?", "other").text
+    assert ask(engine, "what do you know about the weather in Paris?", "third").intent == "unknown"

@@ -109,7 +109,13 @@ _SAD = re.compile(
     # A bad day or week in a fan's own words ("had the worst day at work", "such a rough week").
     r"(?:worst|bad|hard|tough|rough|terrible|awful|horrible|crappy|shitty|exhausting|stressful) "
     r"(?:day|week|night|month|year|shift)|stressed(?: out)?|exhausted|burn(?:ed|t) out|heartbreak|"
-    r"feeling (?:down|low|blue|bad|awful|terrible)|(?:got|been) (?:fired|laid off|dumped)|lost my job|broke up)\b",
+    r"feeling (?:down|low|blue|bad|awful|terrible)|(?:got|been) (?:fired|laid off|dumped)|lost my job|broke up|"
+    # Loneliness and being laid up, in a fan's own words ("I feel so alone tonight", "I got hurt skiing and now
+    # I'm stuck at home", "nobody to watch with").
+    r"(?:feel|feeling|felt|am|i'm|so|all) (?:so |really |very |pretty |kind of |kinda )?(?:alone|isolated|left out)|"
+    r"no ?one to (?:talk|watch|hang out) (?:to|with)|nobody to (?:talk|watch|hang out) (?:to|with)|"
+    r"(?:got|get|been|was|am|i'm) (?:badly |really )?hurt|hurt my|(?:stuck|laid up|bedridden|housebound) "
+    r"(?:at home|in bed|inside|in hospital)|(?:sprained|twisted|fractured|tore|torn) my|in a cast|on crutches)\b",
     re.IGNORECASE)
 _GRIEF = re.compile(r"\b(?:passed away|died|dead|funeral|heartbroken|devastated)\b", re.IGNORECASE)
 #: Words that praise (the host's look, voice, show).
@@ -120,6 +126,11 @@ _COMPLIMENT = re.compile(
     r"great|best|wonderful|lovely|cute|funny|cool|talented|adorable|gorgeous|brilliant|incredible|fantastic)|"
     r"love (?:you|u|your|the show|this show|this stream)|best host|great job|well done|you rock|big fan|"
     r"your (?:voice|smile|hair|outfit|style) is|"
+    # "You have such a nice voice", "you've got a lovely smile": anything of hers, any praise word.
+    rf"\byou(?:'ve| have)? (?:got |have )?(?:such |the |a |an |really |so )*(?:(?:{_PRAISE}|sweet|kind|warm|"
+    rf"soothing|calming|best|sweetest|nicest|loveliest|prettiest|cutest|coolest|greatest|kindest) )+"
+    rf"(?:voice|smile|laugh|hair|eyes|face|style|outfit|energy|vibe|"
+    rf"personality|look)s?|"
     # "Your hair looks amazing", "you look great tonight", "loving the outfit": any of hers, any praise word.
     rf"(?:\byou\s+|\byour\s+(?:\w+\s+){{1,2}})(?:look|looks|looking|sound|sounds|seem|is|are)\s+(?:so\s+|really\s+|"
     rf"very\s+|super\s+|absolutely\s+|extra\s+)?(?:{_PRAISE})|(?:loving|love|like) (?:the|your) (?:\w+\s+)?"
@@ -143,8 +154,9 @@ _CHAT_SPELLING = {"wat": "what", "wot": "what", "wut": "what", "whats": "what's"
 _CHAT_WORD = re.compile(r"\b(?:" + "|".join(_CHAT_SPELLING) + r")\b", re.IGNORECASE)
 _QUESTION = re.compile(
     # "What a fun stream!" exclaims, without a question mark it asks nothing.
-    # A filler may lead ("ok thx. now whats the cheapest kids thing", "so which is cheaper").
-    r"\?|^\W*(?:(?:now|so|ok(?:ay)?|and|also|well|then|btw|oh|alright)\W+)*"
+    # A discourse word may lead ("ok thx. now whats the cheapest kids thing", "ok so how much"): it does not hide
+    # the question word.
+    r"\?|^\W*(?:(?:now|so|ok(?:ay)?|and|also|well|then|but|btw|oh|alright|right)\W+){0,3}"
     r"(?:what(?!\s+an?\s)|how|who|when|where|why|which|is|are|do|does|did|can|could|will|would|should|tell me|"
     r"explain)\b|\b(?:tell me|wondering|want to know|curious)\b", re.IGNORECASE)
 _PRODUCT = re.compile(
@@ -202,9 +214,16 @@ _ABOUT_TOPICS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(patte
     (r"\byour job\b|\bdo for (?:a )?(?:living|work)\b|\bwhat do you do\b|\byourself\b|\bwho are you\b|"
      r"你的工作|做什么工作|介绍一下你自己|你是谁", "job"),
     (r"\bhow old\b|\byour age\b|多大|几岁", "age"),
+    # "What do you enjoy most about hosting?", "best part of your job?": what she loves about her work.
+    (r"\b(?:enjoy|like|love)(?: the)? most\b|\bbest (?:part|thing) (?:of|about)\b|\bfavou?rite (?:part|thing) "
+     r"(?:of|about)\b|最喜欢.*(?:主持|工作)", "favourite"),
     (r"\bare (?:you|u) (?:an? )?(?:real|human|robot|bot|ai|virtual|person|computer|program)\b|你是真人|真人吗|虚拟|"
      r"机器人", "virtual"),
 ))
+#: "What's your name?", "what should we call you?": her name, from the persona.
+_MY_NAME = re.compile(r"\b(?:what(?:'s| is) (?:your|ur) name|(?:your|ur) name\W*$|"
+                      r"what (?:should|do|can|shall) (?:i|we) call (?:you|u)|what(?:'re| are) (?:you|u) called|"
+                      r"(?:who|what) am i talking to)\b|你叫什么|你的名字|怎么称呼", re.IGNORECASE)
 #: A question to the host herself: only these are searched among her about lines by meaning.
 _TO_HER = re.compile(r"\b(?:you|your|yours|yourself|u|ur)\b|你|您|主播", re.IGNORECASE)
 #: "Do you like curling?": her about lines that say the thing asked about answer it.
@@ -222,9 +241,13 @@ _TEACH = re.compile(
     r"\bteach (?:me|us)\b|"
     r"\b(?:tell|show|give|share|drop|hit)\s+(?:me|us)\s+(?:something|anything|a thing|stuff|some knowledge)\b|"
     r"\b(?:share|teach|know) (?:something|anything)\s+(?:\w+\s+)?(?:about|on|from)\b|"
+    # "Share a bit of Olympic history with us", "tell us a little about curling".
+    r"\b(?:share|tell|give|teach)\s+(?:me\s+|us\s+)?(?:a bit|a little|a little bit|some)\s+(?:of|about|on)\b|"
     r"\b(?:fun|cool|random|interesting|quick)\s+facts?\b|\btrivia\b|\bfacts? (?:about|on)\b|"
     r"\bsomething (?:i|we) (?:don't|do not|didn't|did not) know\b|"
     r"\bwhat(?:'s| is) (?:interesting|cool|fun|special) about\b", re.IGNORECASE)
+#: "What do you know about figure skating?": a fact on the topic, unless it names a product or a store policy.
+_KNOW_ABOUT = re.compile(r"\bwhat (?:do|can) (?:you|u) (?:know|tell (?:me|us)) about\b", re.IGNORECASE)
 #: The words of a fact request that are not its topic.
 _FACT_WORDS = frozenset("fun fact interesting cool something anything thing stuff trivia share give another one "
                         "cheerful happy nice positive uplifting funny amazing surprising "
@@ -352,9 +375,21 @@ _PARAPHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (_ABROAD.pattern, "internationally"),
     (r"\bmerch\b", "merchandise"),
     (r"\bsend\b.{0,20}\bback\b|\bmoney back\b|\brefunds?\b", "return"),
+    # "What's the return window?", "how long do I have to return it?": the returns policy, by its question.
+    (r"\breturn (?:window|period|policy|deadline|time|limit)s?\b|\b(?:how long|how many days)\b.{0,25}\breturn",
+     "can I return something I bought"),
+    # "If it doesn't fit": what is bought can go back or be swapped.
+    (r"\b(?:doesn'?t|does not|don'?t|do not|didn'?t|won'?t) fit\b|\btoo (?:small|big|large|tight|loose)\b",
+     "return or exchange"),
+    # "How do I order stuff?", "how can I buy things from the store?": the way to buy.
+    (r"\bhow (?:do|can|would|should) (?:i|we|you|u|one) (?:order|buy|purchase|get)\b|\bplace an order\b",
+     "where can I buy the merchandise"),
     (r"\bswap\b|\btrade (?:it|them|my)\b", "exchange"),
     (r"\bwhere(?:'s| is| are)? my (?:order|package|parcel|stuff|delivery|shipment|purchase)s?\b", "track order"),
 ))
+#: A place abroad is store talk only with shipping in the question ("is it snowing in France?" is not).
+_SHIPPING = re.compile(r"\b(?:ship|ships|shipping|shipped|deliver|delivers|delivery|send|sends|post|mail|arrive|"
+                       r"order)\b", re.IGNORECASE)
 #: "Where can I buy it?", "How do I order?": the way to buy, a store policy, not the list of products.
 _WAY_TO_BUY = re.compile(r"^\W*(?:where|how)\b", re.IGNORECASE)
 
@@ -403,11 +438,18 @@ def questions_of(text: str) -> list[str]:
     return questions[:MAX_QUESTIONS] if len(questions) > 1 else [retrieval_query(text)]
 
 
+def _elliptic(question: str) -> bool:
+    """A price question that names nothing ("😍 how much", "price??"): it leans on the sentence before it."""
+    return bool(_PRICE.search(question)) and not tokens(_without(_PRODUCT, question))
+
+
 def retrieval_query(text: str) -> str:
     """The part of a message to look up: its questions when it also says other things ("I'm sad, we lost.
     Why are pucks frozen?", "我们输了，好难过。冰球为什么要冷冻？"), so the bad news does not steer the search."""
     parts = sentences_of(text)
-    questions = [p for p in parts if is_question(p)]
+    # "The plush!!! 😍 how much": a question of a word or two asks about the sentence before it, which it keeps.
+    questions = [joined(parts[i - 1:i + 1]) if i and _elliptic(p) and not is_question(parts[i - 1]) else p
+                 for i, p in enumerate(parts) if is_question(p)]
     return joined(questions) if questions and len(parts) > 1 else text
 
 
@@ -744,6 +786,9 @@ class RetrievalEngine(DialogueEngine):
         context = subject.products if subject is not None else ()
         if _TEACH.search(question):
             return self._topic_fact(question, told, gentle)
+        if _KNOW_ABOUT.search(question) and not any(self._named(question)) and \
+                not self._policy_answers(question, related=True):
+            return self._topic_fact(question, told, gentle)  # "what do you know about figure skating?"
         catalogue = answer_catalogue(question, self.persona.knowledge, context, self.wording)
         if catalogue is not None and not catalogue.products and not self._named(question)[0] and \
                 self._policy_answers(question):
@@ -763,6 +808,10 @@ class RetrievalEngine(DialogueEngine):
             policy = self.index.search(retrieval_query(text), k=2, kinds=("faq",))
             if policy and (policy[0].answers or self._exact(text, tuple(policy), policies_apart=False)):
                 return self._lookup(text, gentle, kinds=("faq",))
+        paraphrased = self._paraphrased_policy(question)
+        if paraphrased is not None:
+            return Part("faq", self._item_sentences(paraphrased, intro=not gentle), (),
+                        self._item_subject("faq", paraphrased, question))
         return self._lookup(question, gentle)
 
     def _follow_up(self, text: str, text_folded: str, subject: Subject | None,
@@ -943,6 +992,9 @@ class RetrievalEngine(DialogueEngine):
         tag the question asks for or by meaning; None when the question is not about her or she has no line."""
         about = self.persona.knowledge.about
         folded_question = folded(question)
+        if _MY_NAME.search(folded_question):
+            return Part("small_talk", [Sentence(f"{emotion_tag('happy')} {self._phrase('my_name')}")], (),
+                        Subject("small_talk", question=question))
         for pattern, tag in _ABOUT_TOPICS:
             if pattern.search(folded_question):
                 lines = [a for a in about if tag in a.tags]
@@ -1016,6 +1068,20 @@ class RetrievalEngine(DialogueEngine):
                         self._item_subject("partial", item, text))
         intent: Intent = "faq" if isinstance(item, FAQ) else "small_talk" if isinstance(item, AboutLine) else "fact"
         return Part(intent, self._item_sentences(item, intro=not gentle), hits, self._item_subject(intent, item, text))
+
+    def _paraphrased_policy(self, question: str) -> FAQ | None:
+        """The store policy a question asks in other words ("If the hoodie doesn't fit, can I send it back?",
+        "do u ship 2 australia"): a `_PARAPHRASES` pattern names what it is about, and the best policy for the
+        question says that word (a product named in passing does not outrank it); None otherwise."""
+        meant = [m for said, m in _PARAPHRASES if m != "merchandise" and said.search(question)
+                 and (said.pattern != _ABROAD.pattern or _SHIPPING.search(question))]
+        if not meant:
+            return None
+        words = set(tokens(" ".join(meant)))
+        for hit in self.index.search(expanded(retrieval_query(question)), k=3, kinds=("faq",)):
+            if isinstance(hit.document.item, FAQ) and hit.score > 0 and words & set(tokens(hit.document.text)):
+                return hit.document.item
+        return None
 
     def _policy_answers(self, question: str, related: bool = False) -> bool:
         """A store policy is the best of all items for the question and answers it (or, `related`, is near it)."""

@@ -42,6 +42,7 @@ OPTIONAL_PHRASE_KINDS: dict[str, tuple[str, ...]] = {
     "no_subject": ("name",),        # "how much is it?" from a fan with nothing discussed yet
     "nothing_more": ("name",),      # "tell me more" when she has told all she knows on the subject
     "not_sold": ("name",),          # "do you sell ski boots?": a product the store does not have
+    "my_name": ("name",),           # "what's your name?"
 }
 DEFAULT_PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
     "en": {
@@ -50,6 +51,7 @@ DEFAULT_PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
         "no_subject": ("Which one do you mean? Tell me the product or the topic and I'll help.",),
         "nothing_more": ("That's everything I know about that one, but ask me anything else!",),
         "not_sold": ("Sorry, that's not something the official store sells. Ask me what it does have!",),
+        "my_name": ("I'm {name}, your host tonight!",),
     },
     "zh": {
         "how_are_you": ("我很好，谢谢关心！", "今天状态超好，谢谢你！"),
@@ -57,6 +59,7 @@ DEFAULT_PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
         "no_subject": ("你说的是哪一个呀？告诉我商品或者话题的名字吧。",),
         "nothing_more": ("关于这个我知道的就这些啦，还想问点别的吗？",),
         "not_sold": ("抱歉，官方小店没有卖这个哦，想知道店里有什么可以问我！",),
+        "my_name": ("我是{name}，今天的主持人！",),
     },
 }
 #: A product's stock as the store reports it (`stock:`); left out, the host does not say.
