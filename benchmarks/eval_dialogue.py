@@ -1,16 +1,17 @@
 """Evaluate the host's answers on the fan questions of docs/eval: per category, for the embedded engine and the
 LLM path, on one set.
 
-    PYTHONPATH=. .venv/bin/python benchmarks/eval_dialogue.py [--set heldout4|heldout3|heldout2|heldout|dev|all]
-        [--persona en|zh] [--local] [--llm-url URL --llm-model NAME] [--llm-first-sentence-s S] [--only-llm] [--verbose]
+    PYTHONPATH=. .venv/bin/python benchmarks/eval_dialogue.py
+        [--set heldout5|heldout4|heldout3|heldout2|heldout|dev|all] [--persona en|zh]
+        [--local] [--llm-url URL --llm-model NAME] [--llm-first-sentence-s S] [--only-llm] [--verbose]
 
-The English set (docs/eval/dialogue_dev.yaml, dialogue_heldout.yaml ... dialogue_heldout4.yaml; the dev file's
+The English set (docs/eval/dialogue_dev.yaml, dialogue_heldout.yaml ... dialogue_heldout5.yaml; the dev file's
 header documents the format) has items in categories (small talk, facts by topic, look-ups, constraints,
 comparisons, availability, follow-ups, policies, show timing, off topic, moderation, sentiment, bad input), each with
-checks on what a right answer must and must not say. `--set heldout4` (the default) is the blind held-out part that
-gives the numbers to report; `--set heldout3` is the fourth development set, `--set heldout2` the third and `--set
-heldout` the second (the third, second and first held-out parts: each seen once, then used for fixes); `--set dev`
-is the part engine developers tune on; `--set all` is all five.
+checks on what a right answer must and must not say. `--set heldout5` (the default) is the blind held-out part that
+gives the numbers to report; `--set heldout4` is the fifth development set, `--set heldout3` the fourth, `--set
+heldout2` the third and `--set heldout` the second (the fourth, third, second and first held-out parts: each seen
+once, then used for fixes); `--set dev` is the part engine developers tune on; `--set all` is all six.
 `--persona zh` runs the Mandarin sample persona on docs/eval/dialogue_questions_zh.yaml, whose old-style kinds
 (fact, faq, product, none, sad, compliment, injection, forbidden) are read as the same checks and reported as
 categories.
@@ -66,14 +67,15 @@ from models.tts import sentences_of
 
 ROOT = Path(__file__).resolve().parents[1]
 EVAL = ROOT / "docs/eval"
-#: The English sets: the dev part (tuned on), the first, second and third held-out parts (each seen once on
-#: 2026-12-06, then used for fixes: the second, third and fourth development sets) and the blind held-out part
+#: The English sets: the dev part (tuned on), the first, second, third and fourth held-out parts (each seen once on
+#: 2026-12-06, then used for fixes: the second, third, fourth and fifth development sets) and the blind held-out part
 #: (reported; the default).
-SETS = {"heldout4": (EVAL / "dialogue_heldout4.yaml",), "heldout3": (EVAL / "dialogue_heldout3.yaml",),
+SETS = {"heldout5": (EVAL / "dialogue_heldout5.yaml",), "heldout4": (EVAL / "dialogue_heldout4.yaml",),
+        "heldout3": (EVAL / "dialogue_heldout3.yaml",),
         "heldout2": (EVAL / "dialogue_heldout2.yaml",),
         "heldout": (EVAL / "dialogue_heldout.yaml",), "dev": (EVAL / "dialogue_dev.yaml",),
         "all": (EVAL / "dialogue_dev.yaml", EVAL / "dialogue_heldout.yaml", EVAL / "dialogue_heldout2.yaml",
-                EVAL / "dialogue_heldout3.yaml", EVAL / "dialogue_heldout4.yaml")}
+                EVAL / "dialogue_heldout3.yaml", EVAL / "dialogue_heldout4.yaml", EVAL / "dialogue_heldout5.yaml")}
 #: The Mandarin persona's held-out questions, in the old kinds.
 ZH_QUESTIONS = EVAL / "dialogue_questions_zh.yaml"
 RESULTS = {"en": "dialogue_eval", "zh": "dialogue_eval_zh"}
@@ -194,7 +196,7 @@ def load_items(path: Path) -> list[Item]:
 
 
 def load_set(name: str) -> list[Item]:
-    """The items of `--set` heldout4, heldout3, heldout2, heldout, dev or all; ids must be unique across the set."""
+    """The items of `--set` heldout5 ... heldout, dev or all; ids must be unique across the set."""
     items = [item for path in SETS[name] for item in load_items(path)]
     seen: set[str] = set()
     for item in items:
@@ -647,9 +649,10 @@ def print_table(summaries: list[dict[str, Any]], categories: Sequence[str]) -> N
 def argument_parser() -> argparse.ArgumentParser:
     """The command line: which set, which engines, how much to print."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--set", choices=tuple(SETS), default="heldout4", dest="part",
+    parser.add_argument("--set", choices=tuple(SETS), default="heldout5", dest="part",
                         help="which part of the English set (default %(default)s, the blind held-out part; "
-                             "heldout3, heldout2 and heldout are the fourth, third and second development sets, each "
+                             "heldout4, heldout3, heldout2 and heldout are the fifth, fourth, third and second "
+                             "development sets, each "
                              "seen once and used for fixes; dev is the one tuned on)")
     parser.add_argument("--llm-url", help="an OpenAI-compatible server to evaluate as well")
     parser.add_argument("--llm-model", default="default")

@@ -51,9 +51,10 @@ def _reading(stated: tuple[str, ...] = (), hedged: bool = False, invented: tuple
 
 def test_the_sets_load_with_unique_ids_and_enough_items_per_category() -> None:
     dev, heldout, heldout2 = load_set("dev"), load_set("heldout"), load_set("heldout2")
-    heldout3, blind = load_set("heldout3"), load_set("heldout4")
-    everything = load_set("all")  # raises on an id used twice across the five files
-    assert len(everything) == len(dev) + len(heldout) + len(heldout2) + len(heldout3) + len(blind) >= 190 + 3 * 130
+    heldout3, heldout4, blind = load_set("heldout3"), load_set("heldout4"), load_set("heldout5")
+    everything = load_set("all")  # raises on an id used twice across the six files
+    parts = (dev, heldout, heldout2, heldout3, heldout4, blind)
+    assert len(everything) == sum(len(part) for part in parts) >= 190 + 4 * 130
     assert len({item.id for item in everything}) == len(everything)
     held = Counter(item.category for item in heldout)
     assert {c: held[c] for c in CATEGORIES if held[c] < 8} == {}
@@ -64,7 +65,8 @@ def _asked(items: list[Item]) -> set[str]:
     return {turn.q.casefold().strip() for item in items for turn in item.turns if turn.scored}
 
 
-@pytest.mark.parametrize(("part", "prefix"), [("heldout2", "h2-"), ("heldout3", "h3-"), ("heldout4", "h4-")])
+@pytest.mark.parametrize(("part", "prefix"), [("heldout2", "h2-"), ("heldout3", "h3-"), ("heldout4", "h4-"),
+                                                   ("heldout5", "h5-")])
 def test_the_later_held_out_sets_have_ten_items_per_category_and_multi_turn_dialogues(part: str, prefix: str) -> None:
     items = load_set(part)
     per_category = Counter(item.category for item in items)
@@ -84,7 +86,9 @@ def test_each_blind_set_asks_new_questions_and_the_newest_is_the_default() -> No
     assert _asked(load_set("heldout3")) & earlier == set()
     earlier |= _asked(load_set("heldout3"))
     assert _asked(load_set("heldout4")) & earlier == set()
-    assert argument_parser().parse_args([]).part == "heldout4"
+    earlier |= _asked(load_set("heldout4"))
+    assert _asked(load_set("heldout5")) & earlier == set()
+    assert argument_parser().parse_args([]).part == "heldout5"
 
 
 def test_every_source_names_a_knowledge_item(aurora: Persona) -> None:
