@@ -466,3 +466,26 @@ def test_round_four_wordings_of_show_questions(question: str, answer: str) -> No
 ])
 def test_look_alikes_of_round_four_wordings_are_not_show_questions(text: str) -> None:
     assert answer_show(text, sample_at_curling().snapshot(200.0), AURORA) is None
+
+
+@pytest.mark.parametrize(("question", "answer"), [
+    # what is on, with the show named before (or after) the time word, and adverbs between the words
+    ("What's happening on the show right now?", "Right now it's a fun fact about curling."),
+    ("what's going on in the stream at the moment?", "Right now it's a fun fact about curling."),
+    ("What's actually happening on today's show right now?", "Right now it's a fun fact about curling."),
+    # the planned length of the whole show: any determiner, "whole" / "entire" / "full", an adverb after "how long"
+    ("How long is the whole show?", "The show is planned to run about 10 minutes."),
+    ("how long exactly is the entire stream?", "The show is planned to run about 10 minutes."),
+    ("How long's the full show?", "The show is planned to run about 10 minutes."),
+    ("how long does this entire show last?", "The show is planned to run about 10 minutes."),
+])
+def test_round_five_wordings_of_show_questions(question: str, answer: str) -> None:
+    assert said(question, sample_at_curling().snapshot(200.0)).startswith(answer)
+
+
+@pytest.mark.parametrize("text", [
+    "what's happening on the show tomorrow?", "How long is the whole curling match?", "how long is the whole hoodie?",
+    "what's happening in the Olympics right now?", "what's happening on the ice right now?",
+])
+def test_look_alikes_of_round_five_wordings_are_not_show_questions(text: str) -> None:
+    assert answer_show(text, sample_at_curling().snapshot(200.0), AURORA) is None

@@ -32,7 +32,10 @@ ShowQuestion = Literal["elapsed", "done", "missed", "now", "next", "after", "res
                        "dance", "qa", "product", "fact", "title"]
 
 _SHOW = r"(?:show|stream|livestream|live stream|broadcast|program|programme|episode|live)"
-_THE = r"(?:the |this |your |today'?s |tonight'?s )?"
+#: A determiner, and how much of the show: "the whole show", "this entire stream", "today's full episode".
+_THE = r"(?:(?:the |this |your |today'?s |tonight'?s )(?:whole |entire |full |complete |total )?)?"
+#: An adverb fans put between the words: "what's actually happening", "how long exactly is the show".
+_ADV = r"(?:(?:actually|exactly|really|currently|even|roughly|approximately|about|so|just) )?"
 _WHAT_IS = r"(?:what'?s|whats|wats|what is|wat is|what iz)"
 _WHEN = r"(?:when|wen)"
 _WHENS = r"(?:when|wen)(?:'s|s| is)"  # "when's", "whens", "when is"
@@ -65,7 +68,8 @@ _WORDINGS: tuple[tuple[ShowQuestion, tuple[str, ...]], ...] = (
               r"been doing)(?: so far| already| before| earlier)\b",
               rf"\bwhat (?:happened|was on) (?:so far|earlier|before(?: i came| i joined)?){_IN_SHOW}\b",
               r"我错过了(?:什么|啥)|(?:刚才|之前|前面)(?:都)?(?:讲|聊|说|介绍|播)了(?:些)?(?:什么|啥)")),
-    ("now", (rf"\b{_WHAT_IS} (?:on|happening|going on){_NOW}?{_IN_SHOW}{_END}",
+    # "what's on now?", "what's happening on the show right now?", "what's actually going on in the stream now?"
+    ("now", (rf"\b{_WHAT_IS} {_ADV}(?:on|happening|going on)(?:{_NOW}?{_IN_SHOW}|{_IN_SHOW}{_NOW}){_END}",
              r"\bwhat (?:are|r) (?:we|you|u) doing(?: now| right now| at the moment)?\b"
              r"(?! (?:next|later|after|tomorrow))",
              # "what are we talking about?" asks the topic; "what are you talking about?!" is a fan puzzled by
@@ -115,7 +119,8 @@ _WORDINGS: tuple[tuple[ShowQuestion, tuple[str, ...]], ...] = (
              r"\bhow (?:long|much longer) (?:until|till|til|before) (?:you|u|we) (?:say )?(?:goodbye|bye|sign off)\b",
              rf"\b{_WHENS} (?:the |your )?(?:goodbye|bye|finale|sign[- ]off)\b",
              r"(?:节目|直播)?(?:几点|什么时候|啥时候|何时|多久)(?:结束|完|下播|播完)")),
-    ("length", (rf"\bhow long(?:'s| is| does| will) {_THE}{_SHOW}\b(?! (?:been|on)\b)",
+    # "how long is the whole show?", "how long exactly is this entire stream?", "how long will the full show be?"
+    ("length", (rf"\bhow long(?:'s| {_ADV}(?:is|does|will)) {_THE}{_SHOW}\b(?! (?:been|on)\b)",
                 r"\bhow long (?:will|are|r) (?:you|u|we) (?:be )?(?:live|on air|on|streaming)\b",
                 rf"\bis {_THE}{_SHOW} (?:going to be |gonna be )?(?:long|short)\b",
                 rf"\b(?:is|was) (?:this|it|tonight) (?:a )?(?:long|short|quick) {_SHOW}\b",
