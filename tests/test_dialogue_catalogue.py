@@ -626,3 +626,38 @@ def test_a_catalogue_question_after_thanks_is_answered_after_the_thanks(text: st
     answer = engine.compose(ChatTurn("new-fan", text))
     assert any(p in answer.text for p in PERSONA.phrases["thanks_reply"])
     assert answer.intent != "social" and re.search(r"\$\d", answer.text), answer.text
+
+
+@pytest.mark.parametrize("text", ["Which of your things costs the most?",
+                                  "What in your shop costs the most?"])
+def test_the_priciest_asked_by_structure(text: str) -> None:
+    reply = ask(text)
+    assert ids(reply) == [max(KNOWLEDGE.products, key=lambda p: p.price).id]
+
+
+def test_the_cheapest_asked_by_structure() -> None:
+    assert ids(ask("Which item costs the least?")) == [min(KNOWLEDGE.products, key=lambda p: p.price).id]
+
+
+@pytest.mark.parametrize("text", ["What would you get for an 8-year-old?", "any present for a seven year old?"])
+def test_an_age_asks_for_kids_and_no_number_is_restated(text: str) -> None:
+    reply = ask(text)
+    assert reply.products and all("kids" in p.tags or "children" in p.tags for p in reply.products)
+    assert not re.search(r"\b(?:seven|eight|8)\b", spoken(reply).lower())
+
+
+def test_words_no_product_has_are_never_restated_as_a_constraint() -> None:
+    reply = ask("I want something that will keep my hands warm out there")
+    text = spoken(reply)
+    assert "keep" not in text.lower() and "don't have" not in text
+    assert any("warm" in p.tags for p in reply.products)
+
+
+def test_a_kind_not_sold_is_said_without_the_place() -> None:
+    text = spoken(ask("Can I buy a snowboard in your store?"))
+    assert "don't have" in text and "store" not in text
+
+
+def test_still_sold_asks_whether_it_is_available() -> None:
+    reply = ask("are the ski gloves still sold?")
+    assert "sold out" in spoken(reply)

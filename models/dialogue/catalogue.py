@@ -145,8 +145,10 @@ _ABOVE = re.compile(
     rf"{_AMOUNT}\s*(?:or more|and up|plus)\b|{_AMOUNT}\s*以上|(?:高于|超过|多于)\s*{_AMOUNT}")
 _CHEAPER_THAN = re.compile(r"\b(?:cheaper|less expensive|lower priced|more affordable) than\b|比(?=.+便宜)")
 _CHEAPEST = re.compile(r"\b(?:cheapest|least expensive|lowest[- ]priced|lowest price|most affordable)\b|"
+                       r"\bcosts?\s+(?:you\s+)?the\s+least\b|\b(?:lowest|smallest)\s+(?:price|cost)\b|"
                        r"最便宜|最实惠|最低价")
-_PRICIEST = re.compile(r"\b(?:most expensive|priciest|dearest|highest[- ]priced|highest price|most pricey)\b|最贵")
+_PRICIEST = re.compile(r"\b(?:most expensive|priciest|dearest|highest[- ]priced|highest price|most pricey)\b|"
+                       r"\bcosts?\s+(?:you\s+)?the\s+most\b|\b(?:highest|biggest)\s+(?:price|cost)\b|最贵")
 _CHEAP = re.compile(r"\b(?:cheap|affordable|inexpensive|budget|low[- ]cost|bargains?)\b|(?<![最更])(?:便宜|实惠|划算)")
 _PRICIER = re.compile(r"\b(?:more expensive|pricier|costs? more|dearer|priciest|most expensive)\b|更贵|哪个贵|最贵")
 _CHEAPER = re.compile(r"\b(?:cheaper|less expensive|costs? less|cheapest|least expensive)\b|更便宜|哪个便宜|最便宜")
@@ -158,6 +160,7 @@ _KIDS = re.compile(
     r"\b(?:for|suitable for|good for|fit for|fits)\s+(?:an? |my |our |the |little |young |small |\d+ )*"
     r"(?:kids?|children|child|toddlers?|little ones|little (?:brother|sister|cousin)s?|sons?|daughters?|boys?|girls?|"
     r"nephews?|nieces?|grandkids?|grandchildren|babies|baby|year[- ]olds?)\b|"
+    r"\b(?:\d|1[0-2]|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)[- ]?(?:years?|yrs?)[- ]?olds?\b|"
     r"(?:适合|给|送)?(?:小孩|孩子|儿童|小朋友|宝宝|儿子|女儿)")
 #: A request to learn something ("teach me something about skiing", "any trivia about ice rinks?"): the facts'
 #: to answer unless the fan also names a product or a constraint.
@@ -223,7 +226,7 @@ _AVAILABLE = re.compile(r"\b(?:available|availability|stock)\b|"
                         r"\b(?:out yet|released?|release date|launch(?:ed|es)?|comes? out|coming out|available yet)\b")
 #: "Can I grab the knit hat tonight?", "still got the pin sets?": whether the fan can buy it (yes, in stock).
 _BUY = re.compile(r"\b(?:can|could|may) (?:i|we|u) (?:still |already |now )?(?:buy|get|grab|order|purchase|snag|"
-                  r"pick up|have)\b|\bstill (?:got|have|sell|selling|carry|available|for sale|around|on sale)\b|"
+                  r"pick up|have)\b|\bstill (?:got|have|sell|sold|selling|carry|available|for sale|around|on sale)\b|"
                   r"\bis it (?:still )?possible to (?:buy|get|order)\b|还能买|能买吗|可以买吗")
 #: Store policies (shipping, returns, exchanges, payment) are the FAQs' to answer, even when a size is named.
 _POLICY = re.compile(r"\b(?:money back|swap|exchange|return(?:s|ing)?|refund|ship(?:ping|s|ped)?|"
@@ -470,6 +473,8 @@ def parse_question(text: str, knowledge: Knowledge) -> CatalogueQuestion:
         written = top.group(1) or top.group(2) or top.group(3)
         count = _COUNT_WORDS.get(written) or int(written)
         rest = rest[:top.start()] + " " + rest[top.end():]
+    # The superlative's own words ("highest", "most") say no attribute of a product.
+    rest = _PRICIEST.sub(" ", _CHEAPEST.sub(" ", rest))
     excluded: Audience | None = None
     if not_for := _NOT_AUDIENCE.search(rest):
         excluded = "gift" if not_for.group(2) else "kids"
@@ -514,6 +519,8 @@ def _missing(text: str, products: Sequence[Product]) -> str | None:
     if not m:
         return None
     phrase = re.split(r"[?？!.,;]", text[m.end():])[0].strip()
+    # The kind ends where a place or a time begins ("a snowboard in your store", "boots right now").
+    phrase = re.split(r"\b(?:in|at|from|on|online|here|there|right now|now|today|tonight)\b", phrase)[0]
     written = [w for w in re.findall(r"[a-z][a-z'-]*", phrase) if w not in _KIND_FILLER]
     known = {w for p in products for w in _words(p).every} | _COLOURS
     unknown = [t for w in written for t in tokens(w)
@@ -881,6 +888,30 @@ def _constraint(q: CatalogueQuestion, wording: Wording, currency: str, lead: str
     return wording.constraint_joiner.join(p for p in parts if p)
 
 
+def _relaxed(q: CatalogueQuestion, products: Sequence[Product]) -> CatalogueQuestion | None:
+    """The question kept to the fan's words that the best-fitting products share, when no product has them all
+    ("keep my hands warm": "keep" is the bottle's, "warm" and "hand" the mittens'). The words that fit nothing
+    are dropped, so the answer never restates them as a constraint; None when no product has a tag or name
+    word of the fan's (then nothing fits, and the engine says so)."""
+    if len(q.words) < 2:
+        return None
+    unworded = replace(q, words=())
+    scored = []
+    for product in products:
+        if not _fits(product, unworded):
+            continue
+        words = _words(product)
+        held = tuple(w for w in q.words if set(tokens(w)) <= words.every)
+        if any(set(tokens(w)) <= words.tags | words.name for w in held):
+            scored.append((len(held), held))
+    if not scored:
+        return None
+    best = max(n for n, _ in scored)
+    shared = set.intersection(*(set(held) for n, held in scored if n == best))
+    kept = tuple(w for w in q.words if w in shared)
+    return replace(q, words=kept) if kept and kept != q.words else None
+
+
 def _listing(q: CatalogueQuestion, products: Sequence[Product], wording: Wording) -> CatalogueReply:
     """The products that fit, cheapest first where price matters, with the constraint restated; none: said so,
     and the closest product offered (the nearest price among those that fit all else)."""
@@ -894,6 +925,8 @@ def _listing(q: CatalogueQuestion, products: Sequence[Product], wording: Wording
         # A list recommends: what can be bought now comes first, the sold-out last (still counted, never hidden).
         found.sort(key=lambda p: p.stock == "sold_out")
     currency = products[0].currency
+    if not found and (relaxed := _relaxed(q, products)) is not None:
+        return _listing(relaxed, products, wording)
     if not found:
         missing = _constraint(q, wording, currency, lead="any")
         sentences = [Sentence(f"{emotion_tag('thinking')} {gesture_tag('shrug')} "
