@@ -109,7 +109,8 @@ _SAD = re.compile(
     # A bad day or week in a fan's own words ("had the worst day at work", "such a rough week").
     r"(?:worst|bad|hard|tough|rough|terrible|awful|horrible|crappy|shitty|exhausting|stressful) "
     r"(?:day|week|night|month|year|shift)|stressed(?: out)?|exhausted|burn(?:ed|t) out|heartbreak|"
-    r"feeling (?:down|low|blue|bad|awful|terrible)|(?:got|been) (?:fired|laid off|dumped)|lost my job|broke up|"
+    r"(?:feel|feeling|felt) (?:down|low|blue|bad|awful|terrible|horrible|sad|miserable|lousy|crappy)|"
+    r"(?:got|been) (?:fired|laid off|dumped)|lost my job|broke up|"
     # Loneliness and being laid up, in a fan's own words ("I feel so alone tonight", "I got hurt skiing and now
     # I'm stuck at home", "nobody to watch with").
     r"(?:feel|feeling|felt|am|i'm|so|all) (?:so |really |very |pretty |kind of |kinda )?(?:alone|isolated|left out)|"
@@ -117,6 +118,11 @@ _SAD = re.compile(
     r"(?:got|get|been|was|am|i'm) (?:badly |really )?hurt|hurt my|(?:stuck|laid up|bedridden|housebound) "
     r"(?:at home|in bed|inside|in hospital)|(?:sprained|twisted|fractured|tore|torn) my|in a cast|on crutches)\b",
     re.IGNORECASE)
+#: Words that only strengthen a mood ("feeling *really* down", "a *pretty* rough day"): dropped before the mood
+#: lexicon is matched, so its phrases hold whichever intensifiers a fan puts between their words.
+_INTENSIFIER = re.compile(
+    r"\b(?:so|really|very|pretty|quite|super|totally|extremely|incredibly|truly|just|kind of|kinda|sort of|"
+    r"a bit|a little bit|a little|rather|fairly|seriously|absolutely|such an?)\s+", re.IGNORECASE)
 _GRIEF = re.compile(r"\b(?:passed away|died|dead|funeral|heartbroken|devastated)\b", re.IGNORECASE)
 #: Words that praise (the host's look, voice, show).
 _PRAISE = (r"amazing|awesome|beautiful|pretty|great|gorgeous|stunning|lovely|cute|fantastic|wonderful|incredible|"
@@ -220,6 +226,12 @@ _ABOUT_TOPICS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(patte
     (r"\bare (?:you|u) (?:an? )?(?:real|human|robot|bot|ai|virtual|person|computer|program)\b|你是真人|真人吗|虚拟|"
      r"机器人", "virtual"),
 ))
+#: The tags the patterns above ask for: a question's topic word matched against the other tags only.
+_PATTERN_TAGS = frozenset(tag for _, tag in _ABOUT_TOPICS)
+#: A question about what she herself does ("do you ride a snowboard yourself?", "did you ever ski?"), not a
+#: request to her ("can you tell me...", "do you have...", "do you sell...").
+_HER_OWN = re.compile(r"\b(?:do|did|have|would) (?:you|u) (?:ever |still |also )?(?!know|have|sell|ship|tell|offer|"
+                      r"carry|stock|take|accept|deliver|think|mean|recommend)\w+|\byourself\b", re.IGNORECASE)
 #: "What's your name?", "what should we call you?": her name, from the persona.
 _MY_NAME = re.compile(r"\b(?:what(?:'s| is) (?:your|ur) name|(?:your|ur) name\W*$|"
                       r"what (?:should|do|can|shall) (?:i|we) call (?:you|u)|what(?:'re| are) (?:you|u) called|"
@@ -264,11 +276,17 @@ _DANGLING = re.compile(r"\b(?:and|what|about|how|so|but|ok)\b|[和那呢]", re.I
 Mood = Literal["sad", "grief", "compliment", "thanks", "greeting"]
 
 
+def _same_word(word: str, tag: str) -> bool:
+    """One word in two forms ("snowboard" / "snowboarding"): equal, or one a prefix of the other of 5+ letters."""
+    short, long = sorted((word.lower(), tag.lower()), key=len)
+    return len(short) >= 5 and long.startswith(short)
+
+
 def detect_moods(text: str) -> list[Mood]:
     """What the fan expresses besides any question, strongest first."""
     text = folded(text)
     moods: list[Mood] = []
-    if _SAD.search(text) or _ZH_SAD.search(text):
+    if _SAD.search(text) or _SAD.search(_INTENSIFIER.sub("", text)) or _ZH_SAD.search(text):
         moods.append("grief" if _GRIEF.search(text) or _ZH_GRIEF.search(text) else "sad")
     if _COMPLIMENT.search(text) or _ZH_COMPLIMENT.search(text):
         moods.append("compliment")
@@ -995,6 +1013,14 @@ class RetrievalEngine(DialogueEngine):
         if _MY_NAME.search(folded_question):
             return Part("small_talk", [Sentence(f"{emotion_tag('happy')} {self._phrase('my_name')}")], (),
                         Subject("small_talk", question=question))
+        # A topic word of the question that is one of her lines' own tags ("do you ride a snowboard yourself?" →
+        # the line tagged snowboarding) picks that line before any question pattern does: the topic is the point.
+        topical = [] if not _HER_OWN.search(folded_question) or is_product_question(question) else [
+            a for a in about if any(_same_word(word, tag) for word in tokens(question) for tag in a.tags
+                                    if tag not in _PATTERN_TAGS)]
+        if topical:
+            fresh = [a for a in topical if a.id not in told] or topical
+            return self._about_part(fresh[:1], question)
         for pattern, tag in _ABOUT_TOPICS:
             if pattern.search(folded_question):
                 lines = [a for a in about if tag in a.tags]
