@@ -629,3 +629,8 @@ def test_and_a_question_with_it_is_about_the_subject(engine: RetrievalEngine) ->
     ask(engine, "Tell me about the kids squeeze bottle")
     answer = ask(engine, "and how much liquid does it hold?")
     assert answer.intent == "product" and "350" in answer.text and not hedged(answer)
+
+
+def test_which_kind_she_likes_best_is_her_favourite_not_her_job(engine: RetrievalEngine) -> None:
+    answer = ask(engine, "So which winter sport do you enjoy the most?")
+    assert "Snowboarding" in answer.text and not hedged(answer)

@@ -232,6 +232,10 @@ _PATTERN_TAGS = frozenset(tag for _, tag in _ABOUT_TOPICS)
 #: request to her ("can you tell me...", "do you have...", "do you sell...").
 _HER_OWN = re.compile(r"\b(?:do|did|have|would) (?:you|u) (?:ever |still |also )?(?!know|have|sell|ship|tell|offer|"
                       r"carry|stock|take|accept|deliver|think|mean|recommend)\w+|\byourself\b", re.IGNORECASE)
+#: "Which winter sport do you love most?", "what team do you like best?": a choice among a kind of thing (a FAQ
+#: about her favourites answers it), not what she loves about her work.
+_WHICH_KIND = re.compile(r"\b(?:which|what)\s+\w+(?:\s+\w+)?\s+(?:do|would|did)\s+(?:you|u)\s+(?:\w+\s+)?"
+                         r"(?:love|like|enjoy|prefer)\b", re.IGNORECASE)
 #: "What's your name?", "what should we call you?": her name, from the persona.
 _MY_NAME = re.compile(r"\b(?:what(?:'s| is) (?:your|ur) name|(?:your|ur) name\W*$|"
                       r"what (?:should|do|can|shall) (?:i|we) call (?:you|u)|what(?:'re| are) (?:you|u) called|"
@@ -1021,6 +1025,8 @@ class RetrievalEngine(DialogueEngine):
         if topical:
             fresh = [a for a in topical if a.id not in told] or topical
             return self._about_part(fresh[:1], question)
+        if _WHICH_KIND.search(folded_question):
+            return None  # "which winter sport do you love most?": her pick of a kind of thing, from her FAQs
         for pattern, tag in _ABOUT_TOPICS:
             if pattern.search(folded_question):
                 lines = [a for a in about if tag in a.tags]
