@@ -634,3 +634,8 @@ def test_and_a_question_with_it_is_about_the_subject(engine: RetrievalEngine) ->
 def test_which_kind_she_likes_best_is_her_favourite_not_her_job(engine: RetrievalEngine) -> None:
     answer = ask(engine, "So which winter sport do you enjoy the most?")
     assert "Snowboarding" in answer.text and not hedged(answer)
+
+
+def test_a_question_about_what_is_to_come_gets_no_past_fact(engine: RetrievalEngine) -> None:
+    answer = ask(engine, "Who will host the upcoming Winter Games?")
+    assert answer.sources == () and answer.intent == "unknown"

@@ -371,7 +371,10 @@ _ASKS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
         (r"\b(?:longest|farthest|furthest|highest|tallest|deepest|records?)\b",
          r"metre|meter|\bkm\b|feet|foot|kilomet|mile|\brecord\b"),
         (r"\b(?:best|greatest|most popular)\b", r"\b(?:best|greatest|most|favou?rite|more than any|record)\b"),
-        (r"\bwhen\b.*\b(?:next|upcoming)\b", r"\b(?:will|next|upcoming)\b|\b20(?:2[6-9]|[3-9][0-9])\b"),
+        # Any question about what is still to come ("where will the next Games be held?") needs a future answer.
+        (r"\b(?:when|where|who|which|what)\b.*\b(?:next|upcoming)\b|"
+         r"\b(?:where|who)\b.{0,30}\bwill\b(?!.*\b(?:order|package|parcel|ship))",
+         r"\b(?:will|next|upcoming)\b|\b20(?:2[6-9]|[3-9][0-9])\b"),
         # "Which country hosts the 2034 Games?": a future event is no past one's answer.
         (r"\b20(?:2[7-9]|[3-9][0-9])\b|\b(?:will|going to)\b.*\b(?:host|win|hold)\b",
          r"\b20(?:2[7-9]|[3-9][0-9])\b|\bwill\b"),
