@@ -639,3 +639,8 @@ def test_which_kind_she_likes_best_is_her_favourite_not_her_job(engine: Retrieva
 def test_a_question_about_what_is_to_come_gets_no_past_fact(engine: RetrievalEngine) -> None:
     answer = ask(engine, "Who will host the upcoming Winter Games?")
     assert answer.sources == () and answer.intent == "unknown"
+
+
+def test_the_price_of_something_that_is_no_product_states_no_fact(engine: RetrievalEngine) -> None:
+    answer = ask(engine, "What's the price of a competition curling stone?")
+    assert answer.sources == () and "kilogram" not in answer.text

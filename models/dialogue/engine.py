@@ -380,6 +380,9 @@ _ASKS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
          r"\b20(?:2[7-9]|[3-9][0-9])\b|\bwill\b"),
         (r"\bwhich (?:country|nation|city|place)\b|\bwhere\b.*\b(?:held|hosted|host)\b",
          r"\b[A-Z][a-z]+\b(?<!\bThe)(?<!\bI)"),
+        # A price ("how much does a real curling stone cost?") is no fact about the thing's weight or size.
+        (r"\bhow much\b.*\b(?:cost|costs|worth)\b|\bprice of\b",
+         r"\$|€|¥|\bcosts?\b|\bprices?\b|\bdollars?\b|\bfree\b"),
         # A day asked about ("do you ship on weekends?"), a price asked of a service ("is shipping free?").
         (r"\b(?:weekends?|sundays?|saturdays?|holidays?|christmas)\b",
          r"\b(?:weekends?|sundays?|saturdays?|holidays?|christmas|every day)\b"),
