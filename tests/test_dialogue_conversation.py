@@ -644,3 +644,8 @@ def test_a_question_about_what_is_to_come_gets_no_past_fact(engine: RetrievalEng
 def test_the_price_of_something_that_is_no_product_states_no_fact(engine: RetrievalEngine) -> None:
     answer = ask(engine, "What's the price of a competition curling stone?")
     assert answer.sources == () and "kilogram" not in answer.text
+
+
+def test_a_year_no_fact_has_gets_no_fact_of_another_year(engine: RetrievalEngine) -> None:
+    answer = ask(engine, "Who took gold in the 2018 Olympic slalom?")
+    assert answer.sources == ()

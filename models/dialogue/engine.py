@@ -455,8 +455,14 @@ def _item_text(item: FunFact | FAQ | Product | AboutLine) -> str:
 
 def says_what_is_asked(question: str, answer: str) -> bool:
     """The answer has the kind of thing the question asks for (a speed for "how fast", a year for "when"); true
-    for a question that asks for no particular kind."""
-    return all(says.search(answer) for asks, says in _ASKS if asks.search(question))
+    for a question that asks for no particular kind. A year the question names ("who won in 2022?") is one the
+    answer has: an item of another year answers another question."""
+    years = _YEAR.findall(question)
+    return all(says.search(answer) for asks, says in _ASKS if asks.search(question)) and \
+        all(year in answer for year in years)
+
+
+_YEAR = re.compile(r"\b(?:1[89][0-9]{2}|20[0-9]{2})\b")
 
 
 def questions_of(text: str) -> list[str]:
