@@ -604,3 +604,48 @@ def test_what_do_you_know_about_a_topic_is_a_fact_but_a_product_stays_a_product(
     assert fact.intent == "topic_fact" and not hedged(fact) and "biathlon" in fact.text.lower()
     assert "$65" in ask(engine, "what do you know about the hoodie?", "other").text
     assert ask(engine, "what do you know about the weather in Paris?", "third").intent == "unknown"
+
+
+@pytest.mark.parametrize("message", ["feeling pretty low tonight", "I feel a little bit blue", "had a really bad day"])
+def test_a_mood_with_intensifiers_between_its_words_gets_sympathy(engine: RetrievalEngine, message: str) -> None:
+    answer = ask(engine, message)
+    assert answer.intent == "social" and "[sad" in answer.text and not answer.sources
+
+
+@pytest.mark.parametrize("question", ["Have you ever tried snowboarding?", "Did you snowboard as a teenager yourself?"])
+def test_her_about_line_by_the_topic_asked(engine: RetrievalEngine, question: str) -> None:
+    answer = ask(engine, question)
+    assert answer.intent == "small_talk" and answer.sources == ("about-snowboarding",)
+
+
+def test_a_short_ask_for_another_is_another_fact_on_the_topic(engine: RetrievalEngine) -> None:
+    hockey = {f.id for f in KNOWLEDGE.fun_facts if "ice hockey" in f.tags}
+    first = ask(engine, "Tell me something about hockey")
+    second = ask(engine, "you got one more?")
+    assert first.sources[0] in hockey and second.sources[0] in hockey and first.sources != second.sources
+
+
+def test_and_a_question_with_it_is_about_the_subject(engine: RetrievalEngine) -> None:
+    ask(engine, "Tell me about the kids squeeze bottle")
+    answer = ask(engine, "and how much liquid does it hold?")
+    assert answer.intent == "product" and "350" in answer.text and not hedged(answer)
+
+
+def test_which_kind_she_likes_best_is_her_favourite_not_her_job(engine: RetrievalEngine) -> None:
+    answer = ask(engine, "So which winter sport do you enjoy the most?")
+    assert "Snowboarding" in answer.text and not hedged(answer)
+
+
+def test_a_question_about_what_is_to_come_gets_no_past_fact(engine: RetrievalEngine) -> None:
+    answer = ask(engine, "Who will host the upcoming Winter Games?")
+    assert answer.sources == () and answer.intent == "unknown"
+
+
+def test_the_price_of_something_that_is_no_product_states_no_fact(engine: RetrievalEngine) -> None:
+    answer = ask(engine, "What's the price of a competition curling stone?")
+    assert answer.sources == () and "kilogram" not in answer.text
+
+
+def test_a_year_no_fact_has_gets_no_fact_of_another_year(engine: RetrievalEngine) -> None:
+    answer = ask(engine, "Who took gold in the 2018 Olympic slalom?")
+    assert answer.sources == ()

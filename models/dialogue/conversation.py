@@ -131,7 +131,10 @@ MORE = re.compile(
 #: "another fun fact", "one more", "another one": a new fact (on the subject's topic when there is one).
 ANOTHER = re.compile(
     r"\b(?:another|one more|more)\s+(?:fun\s+|cool\s+|interesting\s+)?(?:facts?|one|trivia)\b|"
-    r"^\W*(?:another|again|one more)\W*$|再(?:说|来|讲)一(?:个|条)|再来一个|还有别的", re.IGNORECASE)
+    # The word alone, or with only asking words around it ("got another?", "you have one more?", "any more?").
+    r"^\W*(?:(?:got|have|has|any|know|do|you|u|ya|gimme|give me|tell me|share|can|could|i|we|get)\W+)*"
+    r"(?:another|again|one more|any more)(?:\W+(?:one|please|pls|for me|for us))?\W*$|"
+    r"再(?:说|来|讲)一(?:个|条)|再来一个|还有别的", re.IGNORECASE)
 #: "and the other one?": the products discussed other than the one just talked about.
 OTHER = re.compile(r"\b(?:the\s+)?other\s+(?:one|ones|product|item)\b|\bthe other\b|另一个|另外一个|另一款|另外那个",
                    re.IGNORECASE)
@@ -152,6 +155,9 @@ def about_what(text: str) -> str | None:
     if match is None:
         return None
     thing = next(g for g in match.groups() if g is not None).strip()
+    if match.group("and") is not None and PRONOUN.search(thing):
+        # "and how big is it?": a question of its own about the subject, not a new object for the old question.
+        return None
     return _DETERMINER.sub("", thing).strip() or None
 
 

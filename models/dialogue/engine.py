@@ -109,7 +109,8 @@ _SAD = re.compile(
     # A bad day or week in a fan's own words ("had the worst day at work", "such a rough week").
     r"(?:worst|bad|hard|tough|rough|terrible|awful|horrible|crappy|shitty|exhausting|stressful) "
     r"(?:day|week|night|month|year|shift)|stressed(?: out)?|exhausted|burn(?:ed|t) out|heartbreak|"
-    r"feeling (?:down|low|blue|bad|awful|terrible)|(?:got|been) (?:fired|laid off|dumped)|lost my job|broke up|"
+    r"(?:feel|feeling|felt) (?:down|low|blue|bad|awful|terrible|horrible|sad|miserable|lousy|crappy)|"
+    r"(?:got|been) (?:fired|laid off|dumped)|lost my job|broke up|"
     # Loneliness and being laid up, in a fan's own words ("I feel so alone tonight", "I got hurt skiing and now
     # I'm stuck at home", "nobody to watch with").
     r"(?:feel|feeling|felt|am|i'm|so|all) (?:so |really |very |pretty |kind of |kinda )?(?:alone|isolated|left out)|"
@@ -117,6 +118,11 @@ _SAD = re.compile(
     r"(?:got|get|been|was|am|i'm) (?:badly |really )?hurt|hurt my|(?:stuck|laid up|bedridden|housebound) "
     r"(?:at home|in bed|inside|in hospital)|(?:sprained|twisted|fractured|tore|torn) my|in a cast|on crutches)\b",
     re.IGNORECASE)
+#: Words that only strengthen a mood ("feeling *really* down", "a *pretty* rough day"): dropped before the mood
+#: lexicon is matched, so its phrases hold whichever intensifiers a fan puts between their words.
+_INTENSIFIER = re.compile(
+    r"\b(?:so|really|very|pretty|quite|super|totally|extremely|incredibly|truly|just|kind of|kinda|sort of|"
+    r"a bit|a little bit|a little|rather|fairly|seriously|absolutely|such an?)\s+", re.IGNORECASE)
 _GRIEF = re.compile(r"\b(?:passed away|died|dead|funeral|heartbroken|devastated)\b", re.IGNORECASE)
 #: Words that praise (the host's look, voice, show).
 _PRAISE = (r"amazing|awesome|beautiful|pretty|great|gorgeous|stunning|lovely|cute|fantastic|wonderful|incredible|"
@@ -220,6 +226,16 @@ _ABOUT_TOPICS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(patte
     (r"\bare (?:you|u) (?:an? )?(?:real|human|robot|bot|ai|virtual|person|computer|program)\b|你是真人|真人吗|虚拟|"
      r"机器人", "virtual"),
 ))
+#: The tags the patterns above ask for: a question's topic word matched against the other tags only.
+_PATTERN_TAGS = frozenset(tag for _, tag in _ABOUT_TOPICS)
+#: A question about what she herself does ("do you ride a snowboard yourself?", "did you ever ski?"), not a
+#: request to her ("can you tell me...", "do you have...", "do you sell...").
+_HER_OWN = re.compile(r"\b(?:do|did|have|would) (?:you|u) (?:ever |still |also )?(?!know|have|sell|ship|tell|offer|"
+                      r"carry|stock|take|accept|deliver|think|mean|recommend)\w+|\byourself\b", re.IGNORECASE)
+#: "Which winter sport do you love most?", "what team do you like best?": a choice among a kind of thing (a FAQ
+#: about her favourites answers it), not what she loves about her work.
+_WHICH_KIND = re.compile(r"\b(?:which|what)\s+\w+(?:\s+\w+)?\s+(?:do|would|did)\s+(?:you|u)\s+(?:\w+\s+)?"
+                         r"(?:love|like|enjoy|prefer)\b", re.IGNORECASE)
 #: "What's your name?", "what should we call you?": her name, from the persona.
 _MY_NAME = re.compile(r"\b(?:what(?:'s| is) (?:your|ur) name|(?:your|ur) name\W*$|"
                       r"what (?:should|do|can|shall) (?:i|we) call (?:you|u)|what(?:'re| are) (?:you|u) called|"
@@ -264,11 +280,17 @@ _DANGLING = re.compile(r"\b(?:and|what|about|how|so|but|ok)\b|[和那呢]", re.I
 Mood = Literal["sad", "grief", "compliment", "thanks", "greeting"]
 
 
+def _same_word(word: str, tag: str) -> bool:
+    """One word in two forms ("snowboard" / "snowboarding"): equal, or one a prefix of the other of 5+ letters."""
+    short, long = sorted((word.lower(), tag.lower()), key=len)
+    return len(short) >= 5 and long.startswith(short)
+
+
 def detect_moods(text: str) -> list[Mood]:
     """What the fan expresses besides any question, strongest first."""
     text = folded(text)
     moods: list[Mood] = []
-    if _SAD.search(text) or _ZH_SAD.search(text):
+    if _SAD.search(text) or _SAD.search(_INTENSIFIER.sub("", text)) or _ZH_SAD.search(text):
         moods.append("grief" if _GRIEF.search(text) or _ZH_GRIEF.search(text) else "sad")
     if _COMPLIMENT.search(text) or _ZH_COMPLIMENT.search(text):
         moods.append("compliment")
@@ -349,12 +371,18 @@ _ASKS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
         (r"\b(?:longest|farthest|furthest|highest|tallest|deepest|records?)\b",
          r"metre|meter|\bkm\b|feet|foot|kilomet|mile|\brecord\b"),
         (r"\b(?:best|greatest|most popular)\b", r"\b(?:best|greatest|most|favou?rite|more than any|record)\b"),
-        (r"\bwhen\b.*\b(?:next|upcoming)\b", r"\b(?:will|next|upcoming)\b|\b20(?:2[6-9]|[3-9][0-9])\b"),
+        # Any question about what is still to come ("where will the next Games be held?") needs a future answer.
+        (r"\b(?:when|where|who|which|what)\b.*\b(?:next|upcoming)\b|"
+         r"\b(?:where|who)\b.{0,30}\bwill\b(?!.*\b(?:order|package|parcel|ship))",
+         r"\b(?:will|next|upcoming)\b|\b20(?:2[6-9]|[3-9][0-9])\b"),
         # "Which country hosts the 2034 Games?": a future event is no past one's answer.
         (r"\b20(?:2[7-9]|[3-9][0-9])\b|\b(?:will|going to)\b.*\b(?:host|win|hold)\b",
          r"\b20(?:2[7-9]|[3-9][0-9])\b|\bwill\b"),
         (r"\bwhich (?:country|nation|city|place)\b|\bwhere\b.*\b(?:held|hosted|host)\b",
          r"\b[A-Z][a-z]+\b(?<!\bThe)(?<!\bI)"),
+        # A price ("how much does a real curling stone cost?") is no fact about the thing's weight or size.
+        (r"\bhow much\b.*\b(?:cost|costs|worth)\b|\bprice of\b",
+         r"\$|€|¥|\bcosts?\b|\bprices?\b|\bdollars?\b|\bfree\b"),
         # A day asked about ("do you ship on weekends?"), a price asked of a service ("is shipping free?").
         (r"\b(?:weekends?|sundays?|saturdays?|holidays?|christmas)\b",
          r"\b(?:weekends?|sundays?|saturdays?|holidays?|christmas|every day)\b"),
@@ -427,8 +455,14 @@ def _item_text(item: FunFact | FAQ | Product | AboutLine) -> str:
 
 def says_what_is_asked(question: str, answer: str) -> bool:
     """The answer has the kind of thing the question asks for (a speed for "how fast", a year for "when"); true
-    for a question that asks for no particular kind."""
-    return all(says.search(answer) for asks, says in _ASKS if asks.search(question))
+    for a question that asks for no particular kind. A year the question names ("who won in 2022?") is one the
+    answer has: an item of another year answers another question."""
+    years = _YEAR.findall(question)
+    return all(says.search(answer) for asks, says in _ASKS if asks.search(question)) and \
+        all(year in answer for year in years)
+
+
+_YEAR = re.compile(r"\b(?:1[89][0-9]{2}|20[0-9]{2})\b")
 
 
 def questions_of(text: str) -> list[str]:
@@ -995,6 +1029,16 @@ class RetrievalEngine(DialogueEngine):
         if _MY_NAME.search(folded_question):
             return Part("small_talk", [Sentence(f"{emotion_tag('happy')} {self._phrase('my_name')}")], (),
                         Subject("small_talk", question=question))
+        # A topic word of the question that is one of her lines' own tags ("do you ride a snowboard yourself?" →
+        # the line tagged snowboarding) picks that line before any question pattern does: the topic is the point.
+        topical = [] if not _HER_OWN.search(folded_question) or is_product_question(question) else [
+            a for a in about if any(_same_word(word, tag) for word in tokens(question) for tag in a.tags
+                                    if tag not in _PATTERN_TAGS)]
+        if topical:
+            fresh = [a for a in topical if a.id not in told] or topical
+            return self._about_part(fresh[:1], question)
+        if _WHICH_KIND.search(folded_question):
+            return None  # "which winter sport do you love most?": her pick of a kind of thing, from her FAQs
         for pattern, tag in _ABOUT_TOPICS:
             if pattern.search(folded_question):
                 lines = [a for a in about if tag in a.tags]
