@@ -1251,13 +1251,6 @@ class RetrievalEngine(DialogueEngine):
 
     # -- the fan's state for another engine (the LLM) ---------------------------------------------------------
 
-    def resolved(self, user: str, text: str) -> str:
-        """The message with its reference to this fan's subject spelled out ("how much is it?" → "how much is
-        the Glacier Blue Team Hoodie?"), for an engine that answers it another way (the LLM searches with it);
-        the message as it is when it stands alone or names nothing to resolve."""
-        follow_up = self._follow_up(text, folded(text), self.fans.subject(user), self.fans.told(user))
-        return follow_up if isinstance(follow_up, str) else text
-
     def subject_text(self, user: str) -> str | None:
         """What this fan was just talking about, as a prompt can say it: the products by name and price, or the
         knowledge item as written; None when nothing."""
@@ -1270,15 +1263,6 @@ class RetrievalEngine(DialogueEngine):
         items: list[FunFact | FAQ | AboutLine] = [*knowledge.fun_facts, *knowledge.faqs, *knowledge.about]
         item = next((i for i in items if i.id == subject.item), None)
         return item.answer if isinstance(item, FAQ) else item.text if item is not None else subject.topic
-
-    def remember(self, user: str, question: str, sentences: Sequence[Sentence]) -> None:
-        """Record what another engine told this fan (its sentences' products and sources) as their subject."""
-        products = tuple(dict.fromkeys(s.product for s in sentences if s.product is not None))
-        sources = [i for s in sentences for i in s.sources]
-        item = next((i for i in sources if self.persona.knowledge.product(i) is None), None)
-        subject = Subject("product" if products else "fact", products, item=item, question=question) \
-            if products or item else None
-        self.fans.record(user, subject, sources)
 
     # -- segments the show runner also uses --------------------------------------------------------------------
 
