@@ -30,6 +30,7 @@ from models.dialogue.conversation import (
     mention_in,
 )
 from models.dialogue.history import DialogueHistory
+from models.dialogue.meaning import Meanings
 from models.dialogue.moderation import check_chat_text, screen
 from models.dialogue.persona import FAQ, AboutLine, FunFact, Persona, Product
 from models.dialogue.retrieval import DocKind, Hit, KnowledgeIndex, english_words, tokens
@@ -152,7 +153,7 @@ _GREETING = re.compile(r"^\W*(?:hi+|hello+|hey+|heya|hiya|howdy|yo|sup|hai|helo|
                        r"(?:so |really )?(?:good|nice|great|glad|happy|lovely) to (?:see|meet) (?:you|u)|"
                        r"long time no see|welcome back|i'?m back|back again|hey again|hi again)\b", re.IGNORECASE)
 #: Chat spelling read as the words it stands for before a question is looked up ("wat r the shiping times").
-_CHAT_SPELLING = {"wat": "what", "wot": "what", "wut": "what", "whats": "what's", "wats": "what's",
+_CHAT_SPELLING = {"rn": "right now", "wat": "what", "wot": "what", "wut": "what", "whats": "what's", "wats": "what's",
                   "r": "are", "u": "you", "ur": "your",
                   "hw": "how", "wen": "when", "wher": "where", "plz": "please", "pls": "please",
                   "cn": "can", "abt": "about", "bc": "because", "cuz": "because", "wanna": "want to",
@@ -635,6 +636,9 @@ class Part:
     keep: bool = False
 
 
+#: Answers that leave the question unanswered: the engine reads it again by its meaning (`RetrievalEngine._by_meaning`).
+_UNANSWERED = frozenset({"unknown", "partial"})
+
 #: Answers that tell a knowledge item as written: one told already in the same message is not told again.
 _TELLS_ITEM = frozenset({"fact", "faq", "partial", "topic_fact", "small_talk", "product"})
 
@@ -684,6 +688,8 @@ class RetrievalEngine(DialogueEngine):
         self._spellings = sorted({w for w in re.findall(r"[a-z]+", named.lower()) if len(w) >= TYPO_MIN_LETTERS})
         self._known = frozenset(re.findall(r"[a-z]+", " ".join(d.text for d in self.index.documents).lower()))
         self._english = english_words()
+        #: The question read by its meaning when its words find no answer.
+        self.meanings = Meanings(persona, self.index)
 
     async def reply(self, turn: ChatTurn, history: DialogueHistory | None = None) -> AsyncIterator[ReplyEvent]:
         check_chat_text(turn.text)
@@ -709,9 +715,7 @@ class RetrievalEngine(DialogueEngine):
                                                  f"{self._phrase('injection')}"),))
         if verdict.kind in ("blocked", "forbidden"):
             self.fans.record(turn.user, None)
-            topic = verdict.topic or "that"
-            return Answer("refusal", (Sentence(f"{emotion_tag('neutral')} {gesture_tag('shake_head')} "
-                                               f"{self._phrase('refusal', topic=topic)}"),))
+            return Answer("refusal", (self._refusal(verdict.topic),))
         moods = detect_moods(text)
         opener = [self._opener(mood) for mood in moods[:2]]
         social_only = bool(moods) and not is_question(text) and not self._follows_up(text)
@@ -742,7 +746,10 @@ class RetrievalEngine(DialogueEngine):
     def _answer(self, user: str, question: str, gentle: bool) -> Part:
         """One question answered, and the fan's subject updated."""
         subject = self.fans.subject(user)
-        part = self._body(question, gentle, subject, self.fans.told(user))
+        told = self.fans.told(user)
+        part = self._body(question, gentle, subject, told)
+        if part.intent in _UNANSWERED:
+            part = self._by_meaning(question, gentle, subject, told) or part
         new = part.subject
         if new is not None and subject is not None:
             # The fan narrowed a choice down ("the thermal one" of two bottles): the rest stay "the other one".
@@ -757,6 +764,23 @@ class RetrievalEngine(DialogueEngine):
         else:
             self.fans.record(user, part.subject, (s for sentence in part.sentences for s in sentence.sources))
         return part
+
+    def _by_meaning(self, question: str, gentle: bool, subject: Subject | None, told: tuple[str, ...]) -> Part | None:
+        """A question its words found no answer to, read by its meaning (meaning.py): a forbidden topic declined, or
+        the labelled question it means answered in its place; None when it means nothing the engine answers."""
+        meaning = self.meanings.read(question)
+        if meaning is None:
+            return None
+        if meaning.topic is not None:
+            return Part("refusal", [self._refusal(meaning.topic)])
+        if meaning.ask is None or folded(meaning.ask) == folded(question):
+            return None
+        part = self._body(meaning.ask, gentle, subject, told)
+        return part if part.intent not in _UNANSWERED else None
+
+    def _refusal(self, topic: str | None) -> Sentence:
+        return Sentence(f"{emotion_tag('neutral')} {gesture_tag('shake_head')} "
+                        f"{self._phrase('refusal', topic=topic or 'that')}")
 
     def _follows_up(self, text: str) -> bool:
         """The message leans on what was said before ("tell me more", "and the other one?", "another!")."""

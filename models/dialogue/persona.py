@@ -97,10 +97,12 @@ class VoiceSettings:
 
 @dataclass(frozen=True)
 class ForbiddenTopic:
-    """A topic the host politely declines; any keyword (whole word or phrase, any case) triggers it."""
+    """A topic the host politely declines: any keyword (whole word or phrase, any case) triggers it, and so does a
+    question that means what one of its `examples` does (models/dialogue/meaning.py) when the engine has no answer."""
 
     name: str
     keywords: tuple[str, ...]
+    examples: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -322,12 +324,14 @@ def _check_placeholders(node: Node, allowed: tuple[str, ...]) -> None:
 
 
 def _topic(node: Node) -> ForbiddenTopic:
-    fields = Fields(node, ("name", "keywords"))
+    fields = Fields(node, ("name", "keywords", "examples"))
     keywords = fields.required("keywords")
     words = keywords.texts(200, 80)
     if not words:
         raise keywords.error("needs at least one keyword")
-    return ForbiddenTopic(fields.required("name").text(max_len=80), tuple(w.lower() for w in words))
+    examples = fields.optional("examples")
+    return ForbiddenTopic(fields.required("name").text(max_len=80), tuple(w.lower() for w in words),
+                          tuple(examples.texts(50, 200)) if examples is not None else ())
 
 
 def _identifier(node: Node, seen: dict[str, int]) -> str:

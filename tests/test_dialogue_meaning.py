@@ -1,0 +1,139 @@
+"""Questions read by their meaning (models/dialogue/meaning.py): what the engine's words miss, the nearest labelled
+example reads right; what means nothing the host answers stays unanswered."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from models.dialogue.engine import ChatTurn, RetrievalEngine
+from models.dialogue.meaning import MEANING_BARS, Meanings, bank
+from models.dialogue.persona import load_default_persona, parse_persona
+from models.dialogue.retrieval import KnowledgeIndex
+from models.dialogue.spec import SpecError
+from tests.conftest import ROOT
+from tests.test_dialogue_show_talk import sample_at_curling
+
+AURORA = load_default_persona()
+
+
+@pytest.fixture(scope="module", params=["embeddings", "bm25"])
+def engine(request: pytest.FixtureRequest) -> RetrievalEngine:
+    if request.param == "embeddings":
+        pytest.importorskip("sentence_transformers")
+    engine = RetrievalEngine(AURORA, KnowledgeIndex(AURORA.knowledge, backend=request.param))
+    runner = sample_at_curling()
+    engine.show_source = lambda: runner.snapshot(200.0)
+    return engine
+
+
+@pytest.fixture(scope="module")
+def minilm() -> RetrievalEngine:
+    pytest.importorskip("sentence_transformers")
+    return RetrievalEngine(AURORA, KnowledgeIndex(AURORA.knowledge, backend="embeddings"))
+
+
+def test_every_question_of_the_bank_is_one_the_engine_answers(engine: RetrievalEngine) -> None:
+    """An `ask` the engine could not answer by its words would read paraphrases into nothing: each one answers,
+    without a hedge, from a fan who has been told about the Thermal Bottle (so "How much is it?" has a subject)."""
+    asks = [meaning.ask for meaning, _ in bank("en") if meaning.ask]
+    assert len(asks) >= 20
+    for n, ask in enumerate(asks):
+        engine.compose(ChatTurn(f"bank-{n}", "Tell me about the thermal bottle"))
+        answer = engine.compose(ChatTurn(f"bank-{n}", ask))
+        assert answer.intent not in ("unknown", "partial", "clarify", "refusal"), (ask, answer.text)
+
+
+@pytest.mark.parametrize(("question", "said"), [
+    ("Doing okay today, Aurora?", "lovely time"),
+    ("Which part of hosting makes you happiest?", "best part of my day"),
+    ("What is this stream all about?", "winter sports shows"),
+    ("When does tonight's stream finish up?", "ends in about 7 minutes"),
+    ("Anything my toddler nephew would like?", "Kids' Squeeze Bottle"),
+])
+def test_paraphrases_read_as_the_question_they_mean(minilm: RetrievalEngine, question: str, said: str) -> None:
+    runner = sample_at_curling()
+    minilm.show_source = lambda: runner.snapshot(200.0)
+    answer = minilm.compose(ChatTurn("paraphrase", question))
+    assert said in answer.text and "don't know" not in answer.text
+
+
+def test_a_follow_up_in_other_words_resolves_against_the_fans_subject(minilm: RetrievalEngine) -> None:
+    minilm.compose(ChatTurn("follower", "Tell me about the thermal bottle"))
+    assert "$22.50" in minilm.compose(ChatTurn("follower", "what would that set me back?")).text
+    # From a fan with no subject, the same words get her question back: nothing is guessed.
+    first = minilm.compose(ChatTurn("newcomer", "what would that set me back?"))
+    assert first.intent == "clarify" and "$" not in first.text
+
+
+@pytest.mark.parametrize(("question", "topic"), [
+    ("Is God real?", "religion"),
+    ("What's your opinion on abortion?", "politics"),
+    ("What dose of antibiotics should I take for a cold?", "medical advice"),
+    ("this stream is garbage and so are you", "insults"),
+])
+def test_forbidden_topics_and_insults_are_declined_by_meaning(minilm: RetrievalEngine, question: str,
+                                                               topic: str) -> None:
+    reading = minilm.meanings.read(question)
+    if reading is not None:  # keywords may decline it before its meaning is read
+        assert reading.topic == topic
+    answer = minilm.compose(ChatTurn("moderated", question))
+    assert answer.intent == "refusal" and answer.sources == ()
+    assert answer.text.split("> ", 1)[1] in AURORA.phrases["refusal"]
+
+
+@pytest.mark.parametrize("question", ["What's the weather like on Mars?", "How many people watch this stream?",
+                                      "Who won the Super Bowl last year?", "Can you help with my math homework?",
+                                      "How much does a real curling stone cost?"])
+def test_what_means_nothing_she_answers_stays_unanswered(minilm: RetrievalEngine, question: str) -> None:
+    assert minilm.meanings.read(question) is None
+    answer = minilm.compose(ChatTurn("world", question))
+    assert answer.sources == () and "$" not in answer.text
+
+
+def test_a_question_her_words_answer_is_never_read_again(minilm: RetrievalEngine,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    def read(question: str) -> None:
+        raise AssertionError(f"{question!r} was read by meaning")
+
+    monkeypatch.setattr(minilm.meanings, "read", read)
+    assert "$24" in minilm.compose(ChatTurn("direct", "How much is the snowflake beanie?")).text
+    assert "Chamonix" in minilm.compose(ChatTurn("direct", "Where were the first Winter Olympics held?")).text
+
+
+class _Index:
+    """Vectors chosen by hand: the test is of the margin, not of a model."""
+
+    def __init__(self, vectors: dict[str, list[float]]) -> None:
+        self.vectors = vectors
+        self.model = dataclasses.make_dataclass("Model", [("name", str)])("minilm")
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        return np.array([self.vectors.get(t, [0.0, 0.0, 1.0]) for t in texts], dtype=np.float32)
+
+
+def test_a_question_between_two_meanings_is_not_guessed_at(monkeypatch: pytest.MonkeyPatch) -> None:
+    from models.dialogue import meaning
+
+    monkeypatch.setattr(meaning, "bank", lambda language: [
+        (meaning.Meaning("How are you?", None, "", 0.0), ["how are you"]),
+        (meaning.Meaning("What's next?", None, "", 0.0), ["what's next"])])
+    persona = dataclasses.replace(AURORA, forbidden_topics=())
+    index = _Index({"how are you": [1.0, 0.0, 0.0], "what's next": [0.0, 1.0, 0.0],
+                    "clear": [0.9, 0.2, 0.0], "between": [0.7, 0.69, 0.0], "far": [0.3, 0.0, 0.95]})
+    meanings = Meanings(persona, index)  # type: ignore[arg-type]
+    clear = meanings.read("clear")
+    assert clear is not None and clear.ask == "How are you?" and clear.example == "how are you"
+    assert meanings.read("between") is None  # 0.70 against 0.69: within MEANING_MARGIN
+    assert meanings.read("far") is None and 0.3 < MEANING_BARS["minilm"]
+
+
+def test_forbidden_topic_examples_are_checked_where_they_are_written() -> None:
+    text = (ROOT / "examples/personas/default.yaml").read_text(encoding="utf-8")
+    topic = next(t for t in AURORA.forbidden_topics if t.name == "religion")
+    assert "do you believe in god" in topic.examples
+    long_one = text.replace('"do you believe in god"', '"' + "x" * 201 + '"')
+    with pytest.raises(SpecError, match=r"forbidden_topics\[1\]\.examples\[0\].*200"):
+        parse_persona(long_one)
