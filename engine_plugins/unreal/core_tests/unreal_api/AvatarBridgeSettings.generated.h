@@ -1,2 +1,3 @@
-// (UnrealHeaderTool writes this in the engine.)
+// From: Engine/Source/Runtime/CoreUObject/Public/UObject/ObjectMacros.h (GENERATED_BODY; UnrealHeaderTool writes the
+// real AvatarBridgeSettings.generated.h into the module's Intermediate folder when the engine builds the plugin)
 #pragma once

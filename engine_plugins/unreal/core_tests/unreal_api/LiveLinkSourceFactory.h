@@ -1,2 +1,5 @@
+// From: Engine/Source/Runtime/LiveLinkInterface/Public/LiveLinkSourceFactory.h
+// Stands in for that engine header at the same include path; its declarations (and those it includes) are in
+// UnrealApi.h, each with the header that declares it.
 #pragma once
 #include "UnrealApi.h"
