@@ -902,8 +902,8 @@ void testClientSkipsAndCounts() {
     s = client.stats();
     CHECK(s.pose == 3 && s.skeletons == 2 && s.skeletonChanges == 1 && s.skeletonJoints == 3 && s.invalid == 1);
 
-    // Requests: a reply comes back through the future.
-    std::future<Reply> reply = client.request(Request::describe());
+    // Requests: a reply comes back through the handle.
+    PendingReply reply = client.request(Request::describe());
     sidecar.serve(0.2, seq);
     Reply r = reply.get();
     CHECK(r.ok && r.number("protocol_version") == 1);
@@ -943,7 +943,7 @@ void testClientSurvivesRestart() {
     CHECK(s.state == ConnectionState::Connected);
     CHECK(s.reconnects == 1 && s.restarts == 1);
     CHECK_NEAR(s.clockOffset, -3.0, 0.002);  // measured anew
-    std::future<Reply> reply = client->request(Request::describe());
+    PendingReply reply = client->request(Request::describe());
     second.serve(0.2, seq);
     CHECK(reply.get().ok);
     client->stop();

@@ -4,13 +4,17 @@
 //
 // This file also finds the third-party libraries the core links (AvatarBridgeThirdParty below):
 //   libzmq (C), cppzmq (header-only C++ binding) and msgpack-cxx (header-only), in this order of preference:
-//   1. AVATARBRIDGE_THIRDPARTY = a folder with include/ (zmq.h, zmq.hpp, msgpack.hpp) and lib/ (the libzmq
-//      library; on Windows also bin/ with its DLL when it is not a static build);
-//   2. VCPKG_ROOT = a vcpkg checkout with `vcpkg install zeromq cppzmq msgpack` done for the triplet
+//   1. AVATARBRIDGE_THIRDPARTY = a folder with include/ (zmq.h, zmq.hpp, msgpack.hpp, msgpack/) and lib/ (libzmq);
+//   2. the plugin's own Source/ThirdParty/AvatarBridgeDeps, laid out the same way (docs/unreal.md says how to
+//      fill it from vcpkg, Debian or Homebrew packages);
+//   3. VCPKG_ROOT = a vcpkg checkout with `vcpkg install zeromq cppzmq msgpack` done for the triplet
 //      AVATARBRIDGE_VCPKG_TRIPLET (default x64-windows-static on Win64, x64-linux-dynamic on Linux,
 //      arm64-osx or x64-osx on Mac);
-//   3. on Linux and Mac, the system's packages (libzmq3-dev cppzmq-dev libmsgpack-cxx-dev; brew zeromq cppzmq
-//      msgpack-cxx).
+//   4. on Mac only, Homebrew's prefix (brew zeromq cppzmq msgpack-cxx).
+// Never /usr on Linux: Unreal compiles Linux targets with its own clang and sysroot, and /usr/include as a system
+// include path would put the host's C and C++ library headers in front of the sysroot's.
+// On Win64 libzmq must be a static library (the default triplet): a DLL would be delay-loaded from a folder
+// Windows does not search, so the build refuses one rather than fail when the module loads.
 // Nothing found: the build stops with a message saying how to provide them (docs/unreal.md, "Install the
 // dependencies").
 using System;
@@ -57,6 +61,16 @@ public static class AvatarBridgeThirdParty
 			}
 			return;
 		}
+		string Bundled = Path.GetFullPath(Path.Combine(Rules.ModuleDirectory, "..", "ThirdParty", "AvatarBridgeDeps"));
+		if (Directory.Exists(Bundled))
+		{
+			if (!TryFolder(Rules, Target, Bundled))
+			{
+				throw new BuildException(Missing(Bundled + " has no include/zmq.h, include/zmq.hpp, include/msgpack.hpp "
+					+ "and lib/ with libzmq"));
+			}
+			return;
+		}
 		string Vcpkg = Environment.GetEnvironmentVariable("VCPKG_ROOT");
 		if (!string.IsNullOrEmpty(Vcpkg))
 		{
@@ -73,24 +87,21 @@ public static class AvatarBridgeThirdParty
 			}
 			return;
 		}
-		if (Target.Platform == UnrealTargetPlatform.Linux && TryFolder(Rules, Target, "/usr"))
+		if (Target.Platform == UnrealTargetPlatform.Mac && TryFolder(Rules, Target, "/opt/homebrew"))
 		{
 			return;
 		}
-		if (Target.Platform == UnrealTargetPlatform.Mac
-			&& (TryFolder(Rules, Target, "/opt/homebrew") || TryFolder(Rules, Target, "/usr/local")))
-		{
-			return;
-		}
-		throw new BuildException(Missing("neither AVATARBRIDGE_THIRDPARTY nor VCPKG_ROOT is set"));
+		throw new BuildException(Missing("neither AVATARBRIDGE_THIRDPARTY nor VCPKG_ROOT is set, and " + Bundled
+			+ " does not exist"));
 	}
 
 	static string Missing(string Why)
 	{
 		return "AvatarBridge: libzmq, cppzmq and msgpack-cxx not found (" + Why + "). Install them with vcpkg "
-			+ "(`vcpkg install zeromq cppzmq msgpack --triplet x64-windows-static`, then set VCPKG_ROOT), or put them "
-			+ "in a folder with include/ and lib/ and set AVATARBRIDGE_THIRDPARTY to it; on Linux `apt-get install "
-			+ "libzmq3-dev cppzmq-dev libmsgpack-cxx-dev` is enough. See docs/unreal.md.";
+			+ "(`vcpkg install zeromq cppzmq msgpack --triplet x64-windows-static`, then set VCPKG_ROOT), or put their "
+			+ "headers in Source/ThirdParty/AvatarBridgeDeps/include and libzmq in .../lib (on Debian or Ubuntu: "
+			+ "`apt-get install libzmq3-dev cppzmq-dev libmsgpack-cxx-dev`, then copy zmq.h, zmq.hpp, zmq_addon.hpp, "
+			+ "msgpack.hpp, msgpack/ and libzmq.so*), or point AVATARBRIDGE_THIRDPARTY at such a folder. See docs/unreal.md.";
 	}
 
 	static string DefaultTriplet(ReadOnlyTargetRules Target)
@@ -125,19 +136,15 @@ public static class AvatarBridgeThirdParty
 		Rules.PublicAdditionalLibraries.Add(Library);
 		if (Target.Platform == UnrealTargetPlatform.Win64)
 		{
-			Rules.PublicSystemLibraries.AddRange(new string[] { "ws2_32.lib", "iphlpapi.lib", "advapi32.lib" });
 			string Bin = Path.Combine(Folder, "bin");
 			string Dll = Directory.Exists(Bin) ? Directory.GetFiles(Bin, "libzmq*.dll").FirstOrDefault() : null;
 			if (Dll != null)
 			{
-				// A DLL build: ship the DLL next to the executable.
-				Rules.PublicDelayLoadDLLs.Add(Path.GetFileName(Dll));
-				Rules.RuntimeDependencies.Add("$(BinaryOutputDir)/" + Path.GetFileName(Dll), Dll);
+				throw new BuildException(Missing(Folder + " holds a DLL build of libzmq (" + Dll + "); use a static one: "
+					+ "vcpkg's x64-windows-static triplet, or a libzmq built with BUILD_SHARED=OFF"));
 			}
-			else
-			{
-				Rules.PublicDefinitions.Add("ZMQ_STATIC");
-			}
+			Rules.PublicSystemLibraries.AddRange(new string[] { "ws2_32.lib", "iphlpapi.lib", "advapi32.lib" });
+			Rules.PublicDefinitions.Add("ZMQ_STATIC");
 		}
 		else if (Library.EndsWith(".so") || Library.EndsWith(".dylib"))
 		{

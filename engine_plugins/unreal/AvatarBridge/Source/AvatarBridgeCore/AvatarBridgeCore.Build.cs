@@ -12,6 +12,11 @@ public class AvatarBridgeCore : ModuleRules
 		CppStandard = CppStandardVersion.Cpp17;
 		bEnableExceptions = true;
 		bUseRTTI = false;
+		// Each core file is compiled alone, never in a unity file with the module entry point (the one file that
+		// includes Unreal headers). The core is immune to Unreal's `check` macro anyway (Private/MsgpackInclude.h),
+		// but Unreal defines other short lower-case macros (verify, ensure, checkf) that a future third-party
+		// header could trip on; eight small files cost nothing to build apart.
+		bUseUnity = false;
 		// Header-only msgpack without Boost, as in CMakeLists.txt.
 		PrivateDefinitions.Add("MSGPACK_NO_BOOST");
 		PublicIncludePaths.Add(System.IO.Path.Combine(ModuleDirectory, "Public"));

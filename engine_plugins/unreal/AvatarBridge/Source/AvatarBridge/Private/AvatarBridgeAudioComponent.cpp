@@ -112,7 +112,7 @@ void UAvatarBridgeAudioComponent::Say(const FString& Text, const FString& Emotio
 {
 	if (Connection.IsValid())
 	{
-		// The reply (the take id, or an error naming the field) comes back as a future nobody waits on here; the
+		// The reply (the take id, or an error naming the field) comes back as a handle nobody waits on here; the
 		// take's events arrive through OnSidecarEvent.
 		Connection->Core().say(TCHAR_TO_UTF8(*Text), TCHAR_TO_UTF8(*Emotion));
 	}

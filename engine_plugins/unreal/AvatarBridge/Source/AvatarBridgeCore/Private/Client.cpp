@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <deque>
+#include <future>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -604,23 +605,40 @@ void Client::stop() {
     impl_->failOutbox("stopped", "the client was stopped");
 }
 
-std::future<Reply> Client::request(Request request) {
+struct PendingReply::State {
+    std::future<Reply> future;
+};
+
+bool PendingReply::valid() const { return state_ && state_->future.valid(); }
+
+bool PendingReply::ready() const { return waitFor(0.0); }
+
+bool PendingReply::waitFor(double seconds) const {
+    return valid() && state_->future.wait_for(std::chrono::duration<double>(seconds)) == std::future_status::ready;
+}
+
+Reply PendingReply::get() {
+    if (!valid()) return localFailure("invalid", "this reply was already taken, or never asked for");
+    return state_->future.get();
+}
+
+PendingReply Client::request(Request request) {
     Impl::Outgoing out{std::move(request), {}, localNow() + impl_->config.requestTimeout};
-    std::future<Reply> future = out.promise.get_future();
+    PendingReply reply(std::make_shared<PendingReply::State>(PendingReply::State{out.promise.get_future()}));
     if (!impl_->running) {
         out.promise.set_value(localFailure("stopped", "the client is not started"));
-        return future;
+        return reply;
     }
     std::lock_guard<std::mutex> lock(impl_->outboxMutex);
     impl_->outbox.push_back(std::move(out));
-    return future;
+    return reply;
 }
 
-std::future<Reply> Client::say(const std::string& text, const std::string& emotion) {
+PendingReply Client::say(const std::string& text, const std::string& emotion) {
     return request(Request::say(text, impl_->config.avatar, emotion));
 }
 
-std::future<Reply> Client::interrupt() { return request(Request::interrupt(impl_->config.avatar)); }
+PendingReply Client::interrupt() { return request(Request::interrupt(impl_->config.avatar)); }
 
 double Client::sidecarTime(double localTime) const {
     std::lock_guard<std::mutex> lock(impl_->mutex);

@@ -8,10 +8,7 @@
 #include <exception>
 #include <stdexcept>
 
-#ifndef MSGPACK_NO_BOOST
-#define MSGPACK_NO_BOOST
-#endif
-#include <msgpack.hpp>
+#include "MsgpackInclude.h"
 
 namespace avatarbridge {
 

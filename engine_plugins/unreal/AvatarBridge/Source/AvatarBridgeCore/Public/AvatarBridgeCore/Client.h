@@ -13,7 +13,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
-#include <future>
 #include <memory>
 #include <string>
 #include <vector>
@@ -92,6 +91,28 @@ struct SidecarInfo {
     bool hasSkeleton = false;  // describe carried a valid `skeleton` (it also becomes Client::skeleton())
 };
 
+/// The reply to a request, once the sidecar (or the client itself: "timeout", "stopped") gives it. Drop it to fire
+/// and forget, or wait on it. A plain handle on purpose: Client.h pulls in neither <future> nor any code that
+/// throws, so the Unreal glue, built with exceptions off (UE's default), sees only plain declarations.
+class PendingReply {
+public:
+    PendingReply() = default;
+    /// False for a default-constructed handle and after get().
+    bool valid() const;
+    /// True once the reply has come; never blocks.
+    bool ready() const;
+    /// Wait up to `seconds` for the reply; true when it has come.
+    bool waitFor(double seconds) const;
+    /// Block until the reply comes and take it (once: the handle is then no longer valid).
+    Reply get();
+
+private:
+    friend class Client;
+    struct State;
+    explicit PendingReply(std::shared_ptr<State> state) : state_(std::move(state)) {}
+    std::shared_ptr<State> state_;
+};
+
 class Client {
 public:
     explicit Client(ClientConfig config);
@@ -104,10 +125,10 @@ public:
     /// Stop the thread and close the sockets; pending requests fail with "stopped". Idempotent.
     void stop();
 
-    /// Send a request; the future gets the reply, or a local failure (errorCode "timeout", "stopped").
-    std::future<Reply> request(Request request);
-    std::future<Reply> say(const std::string& text, const std::string& emotion = "");
-    std::future<Reply> interrupt();
+    /// Send a request; the handle gets the reply, or a local failure (errorCode "timeout", "stopped").
+    PendingReply request(Request request);
+    PendingReply say(const std::string& text, const std::string& emotion = "");
+    PendingReply interrupt();
 
     /// Seconds on this process's monotonic clock: the local time every other call takes.
     static double localNow();
