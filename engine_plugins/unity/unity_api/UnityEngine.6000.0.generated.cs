@@ -1209,8 +1209,8 @@ namespace UnityEngine
         public const float PI = (float) Math.PI;
         public const float Infinity = Single.PositiveInfinity;
         public const float NegativeInfinity = Single.NegativeInfinity;
-        public const float Deg2Rad = PI*2F/360F;
-        public const float Rad2Deg = 1F/Deg2Rad;
+        public const float Deg2Rad = PI * 2F / 360F;
+        public const float Rad2Deg = 1F / Deg2Rad;
         public static readonly float Epsilon;
         public static float Clamp(float value, float min, float max) { throw null; }
         public static int Clamp(int value, int min, int max) { throw null; }

@@ -224,15 +224,21 @@ class TypeDecl:
         return self.name.split("`")[0]
 
 
+_BINARY = {"*", "/", "%", "+", "-", "<<", "|", "||", "&&", "?", ":", "=", "=>", "==", "!="}
+
+
 def _join(tokens: list[str]) -> str:
-    """Tokens back to C#, spaced for reading: between words, after commas, around = => : and binary bars."""
+    """Tokens back to C#, spaced for reading: between words, after commas, around binary operators."""
     text = ""
+    spaced_operator = False
     for token in tokens:
-        if text and (re.match(r"[\w@\"'$]", token) and re.search(r"[\w\"'\]>)]$", text)
-                     or token in ("=", "=>", "==", "!=", ":", "|", "||", "&&", "?", "where")
-                     or text.endswith(",") or re.search(r"(^|[^\w])(=|=>|==|!=|:|\||\|\||&&|\?)$", text)):
+        operand_before = bool(re.search(r"[\w\"')\]>]$", text))
+        binary = token in _BINARY and (operand_before or token in ("=", ":", "=>"))
+        if text and (binary or spaced_operator or text.endswith(",")
+                     or re.match(r"[\w@\"'$]", token) and operand_before or token == "where"):
             text += " "
         text += token
+        spaced_operator = binary
     return text
 
 
