@@ -761,7 +761,10 @@ class Source:
 
     def __init__(self, git_dir: Path, ref: str) -> None:
         self.git_dir = git_dir
-        self.commit = self.git("rev-parse", f"{ref}^{{commit}}").strip()
+        try:
+            self.commit = self.git("rev-parse", f"{ref}^{{commit}}").strip()
+        except subprocess.CalledProcessError:  # a fresh clone has the version branches as origin/<version>
+            self.commit = self.git("rev-parse", f"origin/{ref}^{{commit}}").strip()
         readme = self.read("README.md")
         match = re.search(r"Unity (\S+) C# reference source code", readme)
         self.version = match.group(1) if match else ref
