@@ -145,6 +145,7 @@ namespace AvatarBridge.CoreTests
                     new KeyValuePair<string, Action>("take_timeline", TakeTimelineTests),
                     new KeyValuePair<string, Action>("face_axes", FaceAxesTests),
                     new KeyValuePair<string, Action>("humanoid_retarget", HumanoidRetargetTests),
+                    new KeyValuePair<string, Action>("humanoid_a_pose", HumanoidAPoseTests),
                     new KeyValuePair<string, Action>("session_plays_a_take", SessionPlaysATake),
                     new KeyValuePair<string, Action>("session_interrupt_flushes", SessionInterruptFlushes),
                     new KeyValuePair<string, Action>("session_skips_and_counts", SessionSkipsAndCounts),
