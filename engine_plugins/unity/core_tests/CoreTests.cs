@@ -139,6 +139,7 @@ namespace AvatarBridge.CoreTests
                     new KeyValuePair<string, Action>("clock_sync", ClockSyncTests),
                     new KeyValuePair<string, Action>("audio_ring", AudioRingTests),
                     new KeyValuePair<string, Action>("audio_ring_resampling", AudioRingResampling),
+                    new KeyValuePair<string, Action>("audio_device_change", AudioDeviceChangeTests),
                     new KeyValuePair<string, Action>("json_reader", JsonReader),
                     new KeyValuePair<string, Action>("rig_profiles", RigProfiles),
                     new KeyValuePair<string, Action>("rig_binding", RigBindingTests),

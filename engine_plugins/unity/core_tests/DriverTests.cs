@@ -435,6 +435,61 @@ namespace AvatarBridge.CoreTests
             Check(rest.RotationOf(1) == null && rest.PositionOf(99) == null, "a bone not set, a value out of range: none");
         }
 
+        private static void AudioDeviceChangeTests()
+        {
+            var output = new AudioOutput();
+            Check(output.Current.Rate == 0 && !output.ShouldPlay(false), "no configuration yet: nothing to play on");
+            output.Configure(48000, 1024, 4);
+            Near(output.Current.Latency, 4096.0 / 48000, 1e-12, "latency: the queued blocks");
+            Check(output.ShouldPlay(false) && !output.ShouldPlay(true), "the source is played at first, then left playing");
+            Check(output.ShouldPlay(false) && output.Plays == 2, "a source something stopped is played again");
+
+            // A voice at 22050 Hz on the sidecar's timeline: 2 s of a ramp from t = 10.
+            var ring = new AudioRing();
+            var pcm = new short[2 * 22050];
+            for (int i = 0; i < pcm.Length; i++) pcm[i] = (short)(i % 20000);
+            ring.Write(pcm, 10.0, 22050);
+            Func<double, float> voiceAt = t =>
+            {
+                double p = (t - 10.0) * 22050;
+                long i = (long)Math.Floor(p);
+                return (float)((pcm[i] + (p - i) * (pcm[i + 1] - pcm[i])) / 32768.0);
+            };
+            double now = 10.0;
+            Func<int, float[]> block = frames =>
+            {
+                var rate = output.Current.Rate;
+                var data = new float[frames * 2];
+                ring.Read(data, 0, frames, 2, rate, now);
+                if (rate > 0) now += (double)frames / rate;
+                return data;
+            };
+            for (int i = 0; i < 24; i++) block(1024);  // 0.512 s at 48 kHz
+            Near(block(1024)[0], voiceAt(now - 1024.0 / 48000), 1e-4, "on time at 48 kHz");
+
+            // The headset is plugged in: 44.1 kHz, another buffer; Unity stops the source for 0.25 s.
+            output.ConfigurationChanged(44100, 512, 2);
+            Check(output.Current.Rate == 44100 && Math.Abs(output.Current.Latency - 1024.0 / 44100) < 1e-12, "the new rate and latency");
+            Check(output.ShouldPlay(true) && !output.ShouldPlay(true) && output.Changes == 1, "played again once after the change, even if it says it plays");
+            now += 0.25;
+            long flushed = ring.Stats.Flushed, lateBefore = ring.Stats.Late;
+            double resumedAt = now;
+            var first = block(512);
+            Near(first[0], voiceAt(resumedAt), 1e-4, "the voice resumes with the sample due now, resampled to 44.1 kHz");
+            Near(first[2 * 300 + 1], voiceAt(resumedAt + 300.0 / 44100), 1e-4, "and goes on at the new rate (right channel, frame 300)");
+            Check(ring.Stats.Flushed == flushed, "nothing flushed by the change");
+            Near(ring.Stats.Late - lateBefore, 0.25 * 22050, 2, "what fell due while the device was away is dropped as late");
+            while (now < 12.1) block(512);
+            Check(ring.Stats.Played + ring.Stats.Late == ring.Stats.Written && ring.Buffered == 0, "the rest of the voice played out");
+
+            // The device is unplugged and none is left: silence and no play, until one comes back.
+            output.ConfigurationChanged(0, 1024, 4);
+            Check(!output.ShouldPlay(false) && output.Current.Latency == 0, "no device: nothing to play on");
+            Check(block(256).All(v => v == 0f), "no device: silence");
+            output.ConfigurationChanged(48000, 256, 4);
+            Check(output.ShouldPlay(false) && output.Changes == 3, "a device again: played again");
+        }
+
         /// <summary>A transport with nothing on the other end (the pump thread's smoke test).</summary>
         private sealed class SilentTransport : ITransport
         {
