@@ -231,6 +231,265 @@ namespace AvatarBridge.CoreTests
             Check(HumanBones.Of("LeftThumbProximal") == 24 && HumanBones.Of("RightLittleDistal") == 53 && HumanBones.Of("UpperChest") == 54 && HumanBones.Of("Tail") == -1, "HumanBodyBones values");
         }
 
+        /// <summary>The wire's humanoid body (models/body/skeleton.py offsets), with one finger on the left hand and
+        /// none on the right.</summary>
+        private static Skeleton BodySkeleton()
+        {
+            var joints = new List<string> { "Hips", "Spine", "Chest", "UpperChest", "Neck", "Head" };
+            var parents = new List<int> { -1, 0, 1, 2, 3, 4 };
+            var offsets = new List<double[]>
+            {
+                new[] { 0.0, 0.0, 0.0 }, new[] { 0.0, 0.09, 0.0 }, new[] { 0.0, 0.12, 0.0 }, new[] { 0.0, 0.11, 0.0 },
+                new[] { 0.0, 0.15, -0.01 }, new[] { 0.0, 0.09, 0.01 },
+            };
+            Action<string, string, double[]> add = (joint, parent, offset) =>
+            {
+                joints.Add(joint);
+                parents.Add(joints.IndexOf(parent));
+                offsets.Add(offset);
+            };
+            foreach (var side in new[] { "Left", "Right" })
+            {
+                double x = side == "Left" ? 1.0 : -1.0;
+                add(side + "Shoulder", "UpperChest", new[] { -0.025 * x, 0.11, -0.005 });
+                add(side + "UpperArm", side + "Shoulder", new[] { -0.13 * x, 0.0, 0.0 });
+                add(side + "LowerArm", side + "UpperArm", new[] { -0.28 * x, 0.0, 0.0 });
+                add(side + "Hand", side + "LowerArm", new[] { -0.25 * x, 0.0, 0.0 });
+                if (side == "Left")
+                {
+                    add("LeftMiddleProximal", "LeftHand", new[] { -0.098, 0.0, 0.006 });
+                    add("LeftMiddleIntermediate", "LeftMiddleProximal", new[] { -0.046, 0.0, 0.0 });
+                }
+            }
+            foreach (var side in new[] { "Left", "Right" })
+            {
+                double x = side == "Left" ? 1.0 : -1.0;
+                add(side + "UpperLeg", "Hips", new[] { -0.09 * x, -0.05, 0.0 });
+                add(side + "LowerLeg", side + "UpperLeg", new[] { 0.0, -0.42, 0.0 });
+                add(side + "Foot", side + "LowerLeg", new[] { 0.0, -0.41, 0.0 });
+                add(side + "Toes", side + "Foot", new[] { 0.0, -0.065, 0.12 });
+            }
+            return new Skeleton { Avatar = "host", Joints = joints.ToArray(), Parents = parents.ToArray(), Offsets = offsets.ToArray() };
+        }
+
+        private static double Gaussian(Random random)
+        {
+            return Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
+        }
+
+        private static Quat RandomTurn(Random random, double size)
+        {
+            var axis = new[] { Gaussian(random), Gaussian(random), Gaussian(random) };
+            double n = Math.Sqrt(axis[0] * axis[0] + axis[1] * axis[1] + axis[2] * axis[2]);
+            return QuatMath.AxisAngle(axis[0] / n, axis[1] / n, axis[2] / n, size * Gaussian(random));
+        }
+
+        /// <summary>Where a rig's bones end up (relative to the avatar root) when each bone the retarget drives is set
+        /// to its target, parents first, as HumanoidPoseDriver sets Transform.rotation: a bone keeps its rest offset
+        /// in its parent's frame. `file` is the rig's pose in the scene (its file pose).</summary>
+        private static double[][] PosedRig(Skeleton skeleton, RigRest file, HumanoidRetarget retarget, PoseFrame pose)
+        {
+            Quat[] targets;
+            Check(retarget.Solve(pose, null, out targets), "solved");
+            var rotation = new Quat[HumanBones.Count];
+            var at = new double[HumanBones.Count][];
+            var bound = new int[skeleton.Count];  // the nearest joint at or above with a bone, -1 for none
+            for (int j = 0; j < skeleton.Count; j++)
+            {
+                int parent = skeleton.Parents[j], b = HumanBones.Of(skeleton.Joints[j]);
+                int above = parent >= 0 ? bound[parent] : -1;
+                if (file.RotationOf(b) == null)
+                {
+                    bound[j] = above;
+                    continue;
+                }
+                bound[j] = j;
+                rotation[b] = retarget.Drives(j) ? targets[j] : file.RotationOf(b).Value;
+                if (above < 0)
+                {
+                    at[b] = file.PositionOf(b);
+                    continue;
+                }
+                int a = HumanBones.Of(skeleton.Joints[above]);
+                var restOffset = new[] { file.PositionOf(b)[0] - file.PositionOf(a)[0], file.PositionOf(b)[1] - file.PositionOf(a)[1], file.PositionOf(b)[2] - file.PositionOf(a)[2] };
+                var offset = QuatMath.Rotate(QuatMath.Mul(rotation[a], QuatMath.Inverse(file.RotationOf(a).Value)), restOffset);
+                at[b] = new[] { at[a][0] + offset[0], at[a][1] + offset[1], at[a][2] + offset[2] };
+            }
+            return at;
+        }
+
+        private static double AngleBetween(double[] u, double[] v)
+        {
+            double dot = u[0] * v[0] + u[1] * v[1] + u[2] * v[2];
+            double cx = u[1] * v[2] - u[2] * v[1], cy = u[2] * v[0] - u[0] * v[2], cz = u[0] * v[1] - u[1] * v[0];
+            return Math.Atan2(Math.Sqrt(cx * cx + cy * cy + cz * cz), dot);
+        }
+
+        /// <summary>The worst angle (radians) between the bone directions of two posed rigs: each bone the rig has
+        /// towards the next joint along it that the rig also has (the same pairs RigRest.AlignedTo aims along).</summary>
+        private static double WorstDirection(Skeleton skeleton, RigRest rig, double[][] a, double[][] b)
+        {
+            double worst = 0;
+            for (int j = 0; j < skeleton.Count; j++)
+            {
+                int from = HumanBones.Of(skeleton.Joints[j]);
+                if (rig.RotationOf(from) == null) continue;
+                int aim = RigRest.AimChild(skeleton, j);
+                while (aim >= 0 && rig.RotationOf(HumanBones.Of(skeleton.Joints[aim])) == null) aim = RigRest.AimChild(skeleton, aim);
+                if (aim < 0) continue;
+                int to = HumanBones.Of(skeleton.Joints[aim]);
+                var da = new[] { a[to][0] - a[from][0], a[to][1] - a[from][1], a[to][2] - a[from][2] };
+                var db = new[] { b[to][0] - b[from][0], b[to][1] - b[from][1], b[to][2] - b[from][2] };
+                worst = Math.Max(worst, AngleBetween(da, db));
+            }
+            return worst;
+        }
+
+        private static void HumanoidAPoseTests()
+        {
+            // Two rigs of one FBX-like character, 1.1x the wire's size, every bone with its own rest rotation and no
+            // UpperChest (the Chest aims at the Neck): one stands in a T-pose, the other in an A-pose, each arm
+            // turned 45 degrees down about the forward axis at the upper arm.
+            var skeleton = BodySkeleton();
+            var tPose = RigRest.TPosePositions(skeleton);
+            var random = new Random(20);
+            var tRig = new RigRest();
+            var aRig = new RigRest();
+            Func<int, double[]> placed = j => new[] { 1.1 * tPose[j][0], 1.045 + 1.1 * tPose[j][1], 1.1 * tPose[j][2] };
+            for (int j = 0; j < skeleton.Count; j++)
+            {
+                string joint = skeleton.Joints[j];
+                if (joint == "UpperChest") continue;
+                int bone = HumanBones.Of(joint);
+                var position = placed(j);
+                var rotation = RandomTurn(random, 2.0);
+                tRig.Set(bone, position, rotation);
+                string side = joint.StartsWith("Left", StringComparison.Ordinal) ? "Left" : joint.StartsWith("Right", StringComparison.Ordinal) ? "Right" : null;
+                bool inArm = side != null && new[] { "UpperArm", "LowerArm", "Hand", "Middle" }.Any(part => joint.StartsWith(side + part, StringComparison.Ordinal));
+                if (!inArm)
+                {
+                    aRig.Set(bone, position, rotation);
+                    continue;
+                }
+                var aPose = QuatMath.AxisAngle(0, 0, 1, (side == "Left" ? 1 : -1) * Math.PI / 4);
+                var shoulder = placed(skeleton.IndexOf(side + "UpperArm"));
+                var turned = QuatMath.Rotate(aPose, new[] { position[0] - shoulder[0], position[1] - shoulder[1], position[2] - shoulder[2] });
+                aRig.Set(bone, new[] { shoulder[0] + turned[0], shoulder[1] + turned[1], shoulder[2] + turned[2] }, QuatMath.Mul(aPose, rotation));
+            }
+            int leftHand = HumanBones.Of("LeftHand"), rightHand = HumanBones.Of("RightHand");
+            Check(aRig.PositionOf(leftHand)[1] < tRig.PositionOf(leftHand)[1] - 0.3 && aRig.PositionOf(rightHand)[1] < tRig.PositionOf(rightHand)[1] - 0.3, "the A-pose hands hang below the T-pose's");
+            // Aligned to the wire's T-pose: the T-pose rig stays as it is, the A-pose rig becomes it.
+            var tAligned = tRig.AlignedTo(skeleton);
+            var aAligned = aRig.AlignedTo(skeleton);
+            double worstRest = 0, worstPlace = 0;
+            for (int b = 0; b < HumanBones.Count; b++)
+            {
+                if (tRig.RotationOf(b) == null) continue;
+                worstRest = Math.Max(worstRest, QuatMath.Angle(tAligned.RotationOf(b).Value, tRig.RotationOf(b).Value));
+                if (b != leftHand) worstRest = Math.Max(worstRest, QuatMath.Angle(aAligned.RotationOf(b).Value, tRig.RotationOf(b).Value));
+                for (int k = 0; k < 3; k++) worstPlace = Math.Max(worstPlace, Math.Abs(aAligned.PositionOf(b)[k] - tRig.PositionOf(b)[k]));
+            }
+            Check(worstRest < 1e-5, "aligned rests: the T-pose rig's own, and the A-pose rig's arms raised into it: " + worstRest);
+            Check(worstPlace < 1e-5, "the A-pose rig's aligned hands and finger sit where the T-pose rig's do: " + worstPlace);
+            // The left hand aims at its middle finger, 6 mm forward of the plane the A-pose turned it in: the shortest
+            // swing back leaves a small twist about the hand's own axis (the swing aligns directions only).
+            var twist = QuatMath.Mul(aAligned.RotationOf(leftHand).Value, QuatMath.Inverse(tRig.RotationOf(leftHand).Value));
+            var handAxis = skeleton.Offsets[skeleton.IndexOf("LeftMiddleProximal")];
+            Check(AngleBetween(QuatMath.Rotate(twist, handAxis), handAxis) < 1e-5 && QuatMath.Angle(twist, Quat.Identity) < 3 * Math.PI / 180, "the left hand: a twist under 3 degrees about its own axis");
+            // Posed by the same wire frames, both rigs point every bone the same way (and as the wire does); the old
+            // retarget, which took the rig's pose at Start for the T-pose, leaves the A-pose arms 45 degrees off.
+            var tRetarget = new HumanoidRetarget(skeleton, tRig.AlignedTo(skeleton).RotationOf);
+            var aRetarget = new HumanoidRetarget(skeleton, aRig.AlignedTo(skeleton).RotationOf);
+            var startAsTPose = new HumanoidRetarget(skeleton, aRig.RotationOf);
+            var wireRig = new RigRest();  // the wire itself as a rig: identity rests at its T-pose positions
+            for (int j = 0; j < skeleton.Count; j++) if (tRig.RotationOf(HumanBones.Of(skeleton.Joints[j])) != null) wireRig.Set(HumanBones.Of(skeleton.Joints[j]), tPose[j], Quat.Identity);
+            var wireRetarget = new HumanoidRetarget(skeleton, wireRig.RotationOf);
+            double worst = 0, worstWire = 0, bestOld = double.MaxValue;
+            for (int trial = 0; trial <= 20; trial++)
+            {
+                var pose = new PoseFrame { Avatar = "host", Rotations = new Quat[skeleton.Count] };
+                for (int j = 0; j < skeleton.Count; j++) pose.Rotations[j] = trial == 0 ? Quat.Identity : RandomTurn(random, 0.8);
+                var tPosed = PosedRig(skeleton, tRig, tRetarget, pose);
+                worst = Math.Max(worst, WorstDirection(skeleton, tRig, tPosed, PosedRig(skeleton, aRig, aRetarget, pose)));
+                worstWire = Math.Max(worstWire, WorstDirection(skeleton, tRig, tPosed, PosedRig(skeleton, wireRig, wireRetarget, pose)));
+                bestOld = Math.Min(bestOld, WorstDirection(skeleton, tRig, tPosed, PosedRig(skeleton, aRig, startAsTPose, pose)));
+            }
+            Check(worst < 1e-4, "the A-pose rig's bones point as the T-pose rig's: worst " + worst * 180 / Math.PI + " degrees");
+            Check(worstWire < 1e-4, "and as the wire's own: worst " + worstWire * 180 / Math.PI + " degrees");
+            Check(bestOld > 40 * Math.PI / 180, "the A-pose taken for the T-pose: every pose has a bone off by at least " + bestOld * 180 / Math.PI + " degrees");
+
+            // The rest of a bone from the avatar description's local rests (root's child first): an unmapped
+            // transform between, turned and scaled, carries the bone's offset.
+            var rest = new RigRest();
+            var turn = QuatMath.AxisAngle(0, 1, 0, Math.PI / 2);
+            rest.SetFromChain(0, new[]
+            {
+                new LocalRest(new[] { 0.0, 0.0, 0.0 }, turn, new[] { 2.0, 2.0, 2.0 }),  // "Armature": scaled x2, turned 90 about Y
+                new LocalRest(new[] { 0.0, 0.5, 0.25 }, QuatMath.AxisAngle(1, 0, 0, 0.3), new[] { 1.0, 1.0, 1.0 }),
+            });
+            var hips = rest.PositionOf(0);
+            Near(hips[0], 0.5, 1e-6, "local z 0.25, scaled x2, turned to +x");
+            Near(hips[1], 1.0, 1e-6, "local y 0.5, scaled x2");
+            Near(hips[2], 0.0, 1e-6, "nothing left on z");
+            Near(QuatMath.Angle(rest.RotationOf(0).Value, QuatMath.Mul(turn, QuatMath.AxisAngle(1, 0, 0, 0.3))), 0, 1e-6, "rotations multiply down the chain");
+            Check(rest.RotationOf(1) == null && rest.PositionOf(99) == null, "a bone not set, a value out of range: none");
+        }
+
+        private static void AudioDeviceChangeTests()
+        {
+            var output = new AudioOutput();
+            Check(output.Current.Rate == 0 && !output.ShouldPlay(false), "no configuration yet: nothing to play on");
+            output.Configure(48000, 1024, 4);
+            Near(output.Current.Latency, 4096.0 / 48000, 1e-12, "latency: the queued blocks");
+            Check(output.ShouldPlay(false) && !output.ShouldPlay(true), "the source is played at first, then left playing");
+            Check(output.ShouldPlay(false) && output.Plays == 2, "a source something stopped is played again");
+
+            // A voice at 22050 Hz on the sidecar's timeline: 2 s of a ramp from t = 10.
+            var ring = new AudioRing();
+            var pcm = new short[2 * 22050];
+            for (int i = 0; i < pcm.Length; i++) pcm[i] = (short)(i % 20000);
+            ring.Write(pcm, 10.0, 22050);
+            Func<double, float> voiceAt = t =>
+            {
+                double p = (t - 10.0) * 22050;
+                long i = (long)Math.Floor(p);
+                return (float)((pcm[i] + (p - i) * (pcm[i + 1] - pcm[i])) / 32768.0);
+            };
+            double now = 10.0;
+            Func<int, float[]> block = frames =>
+            {
+                var rate = output.Current.Rate;
+                var data = new float[frames * 2];
+                ring.Read(data, 0, frames, 2, rate, now);
+                if (rate > 0) now += (double)frames / rate;
+                return data;
+            };
+            for (int i = 0; i < 24; i++) block(1024);  // 0.512 s at 48 kHz
+            Near(block(1024)[0], voiceAt(now - 1024.0 / 48000), 1e-4, "on time at 48 kHz");
+
+            // The headset is plugged in: 44.1 kHz, another buffer; Unity stops the source for 0.25 s.
+            output.ConfigurationChanged(44100, 512, 2);
+            Check(output.Current.Rate == 44100 && Math.Abs(output.Current.Latency - 1024.0 / 44100) < 1e-12, "the new rate and latency");
+            Check(output.ShouldPlay(true) && !output.ShouldPlay(true) && output.Changes == 1, "played again once after the change, even if it says it plays");
+            now += 0.25;
+            long flushed = ring.Stats.Flushed, lateBefore = ring.Stats.Late;
+            double resumedAt = now;
+            var first = block(512);
+            Near(first[0], voiceAt(resumedAt), 1e-4, "the voice resumes with the sample due now, resampled to 44.1 kHz");
+            Near(first[2 * 300 + 1], voiceAt(resumedAt + 300.0 / 44100), 1e-4, "and goes on at the new rate (right channel, frame 300)");
+            Check(ring.Stats.Flushed == flushed, "nothing flushed by the change");
+            Near(ring.Stats.Late - lateBefore, 0.25 * 22050, 2, "what fell due while the device was away is dropped as late");
+            while (now < 12.1) block(512);
+            Check(ring.Stats.Played + ring.Stats.Late == ring.Stats.Written && ring.Buffered == 0, "the rest of the voice played out");
+
+            // The device is unplugged and none is left: silence and no play, until one comes back.
+            output.ConfigurationChanged(0, 1024, 4);
+            Check(!output.ShouldPlay(false) && output.Current.Latency == 0, "no device: nothing to play on");
+            Check(block(256).All(v => v == 0f), "no device: silence");
+            output.ConfigurationChanged(48000, 256, 4);
+            Check(output.ShouldPlay(false) && output.Changes == 3, "a device again: played again");
+        }
+
         /// <summary>A transport with nothing on the other end (the pump thread's smoke test).</summary>
         private sealed class SilentTransport : ITransport
         {

@@ -4,7 +4,8 @@
 // kinematics over the wire's parents) is its turn away from the T-pose in the avatar's frame. A rig's bones have
 // their own rest rotations (bone axes along the bones, as FBX rigs have), so each bone gets
 //     rotation (relative to the avatar root) = G · rest
-// where rest is the bone's rotation relative to the avatar root in the rig's T-pose (docs/body.md, "Conversions").
+// where rest is the bone's rotation relative to the avatar root in the rig's T-pose (docs/body.md, "Conversions"),
+// which RigRest.AlignedTo makes from the avatar's own rest, whatever pose the rig stands in.
 // A joint the rig lacks (no UpperChest, no fingers) still turns its children through G: nothing is lost.
 using System;
 using System.Collections.Generic;
@@ -16,6 +17,8 @@ namespace AvatarBridge.Core
     public static class HumanBones
     {
         public const int LeftEye = 21, RightEye = 22;
+        /// <summary>How many HumanBodyBones values there are (HumanBodyBones.LastBone).</summary>
+        public const int Count = 55;
         private static readonly string[] Fingers = { "Thumb", "Index", "Middle", "Ring", "Little" };
         private static readonly string[] Phalanges = { "Proximal", "Intermediate", "Distal" };
 

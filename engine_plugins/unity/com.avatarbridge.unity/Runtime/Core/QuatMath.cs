@@ -45,6 +45,29 @@ namespace AvatarBridge.Core
             return new Quat((float)(x * s), (float)(y * s), (float)(z * s), (float)Math.Cos(radians / 2));
         }
 
+        /// <summary>The shortest rotation that turns direction `from` into direction `to` (neither needs unit length;
+        /// the identity when either is zero), as the Unreal core's rotationBetween.</summary>
+        public static Quat RotationBetween(double[] from, double[] to)
+        {
+            double nf = Math.Sqrt(from[0] * from[0] + from[1] * from[1] + from[2] * from[2]);
+            double nt = Math.Sqrt(to[0] * to[0] + to[1] * to[1] + to[2] * to[2]);
+            if (!(nf > 0) || !(nt > 0)) return Quat.Identity;
+            double ax = from[0] / nf, ay = from[1] / nf, az = from[2] / nf, bx = to[0] / nt, by = to[1] / nt, bz = to[2] / nt;
+            double c = ax * bx + ay * by + az * bz;
+            if (c < -1.0 + 1e-12)
+            {
+                // Opposite directions: half a turn about any axis perpendicular to `from`.
+                double px = 0, py = az, pz = -ay;  // from x (1, 0, 0)
+                if (py * py + pz * pz < 1e-12) { px = -az; py = 0; pz = ax; }  // from x (0, 1, 0)
+                double n = Math.Sqrt(px * px + py * py + pz * pz);
+                return AxisAngle(px / n, py / n, pz / n, Math.PI);
+            }
+            // (cross, 1 + cos), normalized, is the half-angle quaternion without a trigonometric call.
+            double x = ay * bz - az * by, y = az * bx - ax * bz, z = ax * by - ay * bx, w = 1.0 + c;
+            double len = Math.Sqrt(x * x + y * y + z * z + w * w);
+            return new Quat((float)(x / len), (float)(y / len), (float)(z / len), (float)(w / len));
+        }
+
         /// <summary>The angle between two rotations, radians in [0, pi] (q and -q are the same rotation).</summary>
         public static double Angle(Quat a, Quat b)
         {

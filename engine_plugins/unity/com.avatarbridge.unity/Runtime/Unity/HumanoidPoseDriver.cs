@@ -1,6 +1,9 @@
 // Drives a Humanoid rig (an Animator with a humanoid Avatar) from the pose stream. The stream is in Unity's axes
 // already; Core's HumanoidRetarget (tested outside Unity) turns each joint's pose into a rotation relative to the
-// avatar root, from the rig's T-pose rest rotations captured here. This loop only reads and writes Transforms.
+// avatar root. The rig's rest comes from the avatar's own human description (the T-pose Unity's avatar setup
+// stored), not from the pose the rig stands in at Start (an A-pose for most VRM and Mixamo rigs), and Core's
+// RigRest.AlignedTo turns it into the stream's exact T-pose. This loop only reads and writes Transforms.
+using System.Collections.Generic;
 using AvatarBridge.Core;
 using UnityEngine;
 
@@ -21,8 +24,8 @@ namespace AvatarBridge.Unity
         private Animator animator;
         private Transform root;
         private Transform[] bones;  // by HumanBodyBones value
-        private Quaternion[] restRotations;  // relative to the root, captured in the rig's T-pose
-        private Vector3 restHips;
+        private RigRest rest;  // relative to the root, from the avatar's human description
+        private double[] restHips;  // relative to the root
         private HumanoidRetarget retarget;
         private Transform[] targetBones;  // per retarget target (joints in skeleton order, then the eyes)
 
@@ -40,25 +43,44 @@ namespace AvatarBridge.Unity
             CaptureRest();
         }
 
-        /// <summary>Record each bone's rotation relative to the root. Call with the rig in its T-pose (the default
-        /// when no Animator Controller poses it); the stream's rest pose is a T-pose too.</summary>
+        /// <summary>Read each bone's rest, relative to the root, from the avatar's human description: the local rest
+        /// of every transform from the root down to the bone (a transform the description does not list counts with
+        /// its pose now). Call again after swapping the avatar.</summary>
         public void CaptureRest()
         {
-            bones = new Transform[(int)HumanBodyBones.LastBone];
-            restRotations = new Quaternion[bones.Length];
+            var described = new Dictionary<string, SkeletonBone>();
+            var skeleton = animator.avatar.humanDescription.skeleton;
+            if (skeleton != null) foreach (var s in skeleton) if (!described.ContainsKey(s.name)) described.Add(s.name, s);
+            bones = new Transform[HumanBones.Count];
+            rest = new RigRest();
+            var chain = new List<LocalRest>();
+            int undescribed = 0;
             for (int b = 0; b < bones.Length; b++)
             {
                 bones[b] = animator.GetBoneTransform((HumanBodyBones)b);
-                if (bones[b] != null) restRotations[b] = Quaternion.Inverse(root.rotation) * bones[b].rotation;
+                if (bones[b] == null) continue;
+                chain.Clear();
+                for (var t = bones[b]; t != null && t != root; t = t.parent)
+                {
+                    SkeletonBone s;
+                    if (described.TryGetValue(t.name, out s)) chain.Insert(0, new LocalRest(ToArray(s.position), ToQuat(s.rotation), ToArray(s.scale)));
+                    else
+                    {
+                        undescribed++;
+                        chain.Insert(0, new LocalRest(ToArray(t.localPosition), ToQuat(t.localRotation), ToArray(t.localScale)));
+                    }
+                }
+                rest.SetFromChain(b, chain);
             }
-            var hips = bones[(int)HumanBodyBones.Hips];
-            restHips = hips != null ? root.InverseTransformPoint(hips.position) : Vector3.zero;
+            if (undescribed > 0)
+                Debug.LogWarning("Avatar Bridge: " + name + "'s avatar description lacks " + undescribed + " transform(s) above its bones; their pose now stands in for their rest.", this);
+            restHips = rest.PositionOf((int)HumanBodyBones.Hips) ?? new double[3];
             retarget = null;
         }
 
         private void Bind(Skeleton skeleton)
         {
-            retarget = new HumanoidRetarget(skeleton, b => bones[b] != null ? ToQuat(restRotations[b]) : (Quat?)null);
+            retarget = new HumanoidRetarget(skeleton, rest.AlignedTo(skeleton).RotationOf);
             targetBones = new Transform[skeleton.Count + 2];
             for (int j = 0; j < skeleton.Count; j++)
             {
@@ -91,7 +113,7 @@ namespace AvatarBridge.Unity
             var hips = bones[(int)HumanBodyBones.Hips];
             if (applyRootPosition && hips != null)
             {
-                var p = HumanoidRetarget.RootPosition(pose.Root, new double[] { restHips.x, restHips.y, restHips.z });
+                var p = HumanoidRetarget.RootPosition(pose.Root, restHips);
                 var position = root.TransformPoint(new Vector3((float)p[0], (float)p[1], (float)p[2]));
                 hips.position = Vector3.Lerp(hips.position, position, weight);
             }
@@ -101,5 +123,7 @@ namespace AvatarBridge.Unity
         private static Quat ToQuat(Quaternion q) { return new Quat(q.x, q.y, q.z, q.w); }
 
         private static Quaternion ToQuaternion(Quat q) { return new Quaternion(q.X, q.Y, q.Z, q.W); }
+
+        private static double[] ToArray(Vector3 v) { return new double[] { v.x, v.y, v.z }; }
     }
 }

@@ -1,7 +1,9 @@
 // Plays the streamed voice through an AudioSource, each sample at its pts: OnAudioFilterRead (the audio thread)
 // reads the core's audio ring for the time the block will be heard, resampled to the output rate (the voice is
-// usually 22050 Hz, Unity mixes at AudioSettings.outputSampleRate). The scheduling and resampling are Core's
-// AudioRing (tested outside Unity); this only asks for the right time.
+// usually 22050 Hz, Unity mixes at AudioSettings.outputSampleRate). When the audio configuration changes (a device
+// plugged in or out), Core's AudioOutput takes the new rate and latency and has the source played again, as Unity's
+// AudioSettings.Reset example does. The scheduling and resampling are Core's AudioRing; both are tested outside Unity.
+using AvatarBridge.Core;
 using UnityEngine;
 
 namespace AvatarBridge.Unity
@@ -16,22 +18,23 @@ namespace AvatarBridge.Unity
         [Range(0f, 2f)] public float gain = 1f;
 
         private volatile AvatarBridgeClient source;  // read by the audio thread
-        private int outputRate;
-        private double deviceLatency;
+        private readonly AudioOutput output = new AudioOutput();  // its Current is read by the audio thread
+        private AudioSource audioSource;
 
         private void Awake()
         {
             if (client == null) client = GetComponentInParent<AvatarBridgeClient>();
-            var audio = GetComponent<AudioSource>();
-            // No clip: this filter is the source. Play it so the DSP chain pulls from it.
-            audio.clip = null;
-            audio.loop = true;
-            if (!audio.isPlaying) audio.Play();
+            audioSource = GetComponent<AudioSource>();
+            // No clip: this filter is the source. Update plays it so the DSP chain pulls from it.
+            audioSource.clip = null;
+            audioSource.loop = true;
         }
 
         private void OnEnable()
         {
-            UpdateDevice();
+            int bufferLength, buffers;
+            AudioSettings.GetDSPBufferSize(out bufferLength, out buffers);
+            output.Configure(AudioSettings.outputSampleRate, bufferLength, buffers);
             AudioSettings.OnAudioConfigurationChanged += OnConfigurationChanged;
             source = client;
         }
@@ -42,29 +45,33 @@ namespace AvatarBridge.Unity
             source = null;
         }
 
-        private void OnConfigurationChanged(bool deviceWasChanged) { UpdateDevice(); }
-
-        private void UpdateDevice()
+        private void OnConfigurationChanged(bool deviceWasChanged)
         {
-            outputRate = AudioSettings.outputSampleRate;
             int bufferLength, buffers;
             AudioSettings.GetDSPBufferSize(out bufferLength, out buffers);
-            // A block filled now is heard after the blocks already queued ahead of it.
-            deviceLatency = outputRate > 0 ? (double)bufferLength * buffers / outputRate : 0.0;
+            output.ConfigurationChanged(AudioSettings.outputSampleRate, bufferLength, buffers);
+        }
+
+        // (Re)start the source: at first, after a configuration change, or when something stopped it.
+        private void Update()
+        {
+            if (output.ShouldPlay(audioSource.isPlaying)) audioSource.Play();
         }
 
         // The audio thread: no Unity API here but the data it is handed.
         private void OnAudioFilterRead(float[] data, int channels)
         {
             var c = source;
+            var device = output.Current;  // rate and latency of one configuration
             int frames = data.Length / channels;
-            if (c == null || outputRate <= 0)
+            if (c == null || device.Rate <= 0)
             {
                 System.Array.Clear(data, 0, data.Length);
                 return;
             }
-            double heardAt = AvatarBridgeClient.Now + deviceLatency + latencyTrim;
-            c.ReadAudio(data, frames, channels, outputRate, heardAt);
+            // A block filled now is heard after the blocks already queued ahead of it.
+            double heardAt = AvatarBridgeClient.Now + device.Latency + latencyTrim;
+            c.ReadAudio(data, frames, channels, device.Rate, heardAt);
             if (gain != 1f) for (int i = 0; i < data.Length; i++) data[i] *= gain;
         }
     }
