@@ -10,7 +10,7 @@
 //   3. VCPKG_ROOT = a vcpkg checkout with `vcpkg install zeromq cppzmq msgpack` done for the triplet
 //      AVATARBRIDGE_VCPKG_TRIPLET (default x64-windows-static on Win64, x64-linux-dynamic on Linux,
 //      arm64-osx or x64-osx on Mac);
-//   4. on Mac only, Homebrew's prefix (brew zeromq cppzmq msgpack-cxx).
+//   4. on Mac only, Homebrew's prefix, /opt/homebrew or /usr/local (brew zeromq cppzmq msgpack-cxx).
 // Never /usr on Linux: Unreal compiles Linux targets with its own clang and sysroot, and /usr/include as a system
 // include path would put the host's C and C++ library headers in front of the sysroot's.
 // On Win64 libzmq must be a static library (the default triplet): a DLL would be delay-loaded from a folder
@@ -87,7 +87,9 @@ public static class AvatarBridgeThirdParty
 			}
 			return;
 		}
-		if (Target.Platform == UnrealTargetPlatform.Mac && TryFolder(Rules, Target, "/opt/homebrew"))
+		// Homebrew's prefix: /opt/homebrew on Apple silicon, /usr/local on Intel Macs.
+		if (Target.Platform == UnrealTargetPlatform.Mac
+			&& (TryFolder(Rules, Target, "/opt/homebrew") || TryFolder(Rules, Target, "/usr/local")))
 		{
 			return;
 		}
