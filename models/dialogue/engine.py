@@ -37,7 +37,7 @@ from models.dialogue.retrieval import DocKind, Hit, KnowledgeIndex, english_word
 from models.dialogue.sentence import Sentence
 from models.dialogue.show import ShowSnapshot
 from models.dialogue.tags import emotion_tag, gesture_tag
-from models.dialogue.words import folded, joined
+from models.dialogue.words import folded, joined, listed
 from models.tts import sentences_of
 
 
@@ -541,9 +541,7 @@ class Wording:
 
     def listed(self, names: list[str], conjunction: str = "and") -> str:
         """Names as a list is said: "A, B and C", "A、B和C"."""
-        if len(names) == 1:
-            return names[0]
-        return f"{self.comma.join(names[:-1])}{self.conjunctions[conjunction]}{names[-1]}"
+        return listed(names, self.comma, self.conjunctions[conjunction])
 
     def agree(self, name: str) -> dict[str, str]:
         """The verbs for a product name: English names ending in a plural noun ("Ski Gloves") take plural ones."""

@@ -25,7 +25,7 @@ from models.dialogue.retrieval import tokens
 from models.dialogue.sentence import Sentence
 from models.dialogue.show import Segment, SegmentType, ShowSnapshot
 from models.dialogue.tags import emotion_tag, gesture_tag
-from models.dialogue.words import folded
+from models.dialogue.words import folded, listed
 from models.tts import sentences_of
 
 ShowQuestion = Literal["elapsed", "done", "missed", "now", "next", "after", "rest", "end", "length", "left", "start",
@@ -409,7 +409,12 @@ class ShowWording:
     later: str
     minutes: tuple[str, str, str]  # under a minute, about one, about {n}
     named: dict[str, str]  # by segment type: how the host names it ({about}); "fact_any": a fact without a tag
-    listed: Callable[[list[str]], str]
+    comma: str  # between the names of a list
+    last_comma: str  # before its last name
+
+    def listed(self, names: list[str]) -> str:
+        """Segment or product names as a list ("A, B and C", "A、B、C")."""
+        return listed(names, self.comma, self.last_comma)
 
     def segment(self, segment: Segment) -> str:
         """How the host names a segment: its `title`, else from its content ("" for a line: she just talks)."""
@@ -435,10 +440,6 @@ class ShowWording:
         if segment is snapshot.next and segment.trigger != "cue":
             return self.after_this
         return self.on_cue if segment is snapshot.next else self.later
-
-
-def _english_list(names: list[str]) -> str:
-    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 SHOW_WORDING = {
@@ -476,7 +477,7 @@ SHOW_WORDING = {
         minutes=("less than a minute", "about a minute", "about {n} minutes"),
         named={"product": "the {about}", "fun_fact": "a fun fact about {about}", "fact_any": "a fun fact",
                "qa": "your questions", "dance": "a dance break", "line": ""},
-        listed=_english_list),
+        comma=", ", last_comma=" and "),
     "zh": ShowWording(
         no_show="现在没有节目在进行，不过我很乐意陪你聊天！",
         not_started="现在没有节目在进行：我们的节目还没开始。",
@@ -510,7 +511,7 @@ SHOW_WORDING = {
         minutes=("不到一分钟", "大约1分钟", "大约{n}分钟"),
         named={"product": "{about}", "fun_fact": "关于{about}的冷知识", "fact_any": "一个冷知识", "qa": "问答环节",
                "dance": "跳舞环节", "line": ""},
-        listed="、".join),
+        comma="、", last_comma="、"),
 }
 
 
