@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Literal
 from models.dialogue.numerals import with_digits
 from models.dialogue.persona import Knowledge, Product, money
 from models.dialogue.retrieval import tokens
-from models.dialogue.sentence import Sentence
+from models.dialogue.sentence import Sentence, declined
 from models.dialogue.tags import emotion_tag, gesture_tag
 from models.dialogue.words import folded
 from models.tts import CJK, sentences_of
@@ -629,10 +629,9 @@ def _answer(text: str, knowledge: Knowledge, context: Sequence[Product], wording
         if reply is not None:
             return reply
     if q.missing and not q.feature and q.stock in _ASKS_OF_NAMED:
-        # "Do you sell ski boots?": no product of that kind, said so in her words and the fan's.
-        text = wording.no_match.format(constraint=q.missing)
-        return CatalogueReply(
-            "catalogue_query", (Sentence(f"{emotion_tag('thinking')} {gesture_tag('shrug')} {text}"),), ())
+        # "Do you sell ski boots?": no product of that kind, said so in her words and the fan's (the engine's
+        # `_not_sold`, for a product it cannot name, has only the persona's phrase).
+        return CatalogueReply("catalogue_query", (declined(wording.no_match.format(constraint=q.missing)),), ())
     if q.weak:
         return None
     # A colour or a size picks products only in a question about products ("in gold?" of the store, never of
@@ -929,8 +928,7 @@ def _listing(q: CatalogueQuestion, products: Sequence[Product], wording: Wording
         return _listing(relaxed, products, wording)
     if not found:
         missing = _constraint(q, wording, currency, lead="any")
-        sentences = [Sentence(f"{emotion_tag('thinking')} {gesture_tag('shrug')} "
-                              f"{wording.no_match.format(constraint=missing)}")]
+        sentences = [declined(wording.no_match.format(constraint=missing))]
         closest = _closest(fitting, q.price)
         if closest is not None:
             sentences.append(Sentence(f"{gesture_tag('point')} {wording.closest.format(item=_item(closest, wording))}",

@@ -34,7 +34,7 @@ from models.dialogue.meaning import Meanings
 from models.dialogue.moderation import check_chat_text, screen
 from models.dialogue.persona import FAQ, AboutLine, FunFact, Persona, Product
 from models.dialogue.retrieval import DocKind, Hit, KnowledgeIndex, english_words, tokens
-from models.dialogue.sentence import Sentence
+from models.dialogue.sentence import Sentence, declined
 from models.dialogue.show import ShowSnapshot
 from models.dialogue.tags import emotion_tag, gesture_tag
 from models.dialogue.words import folded, joined, listed
@@ -959,9 +959,9 @@ class RetrievalEngine(DialogueEngine):
         return Part("clarify", [Sentence(f"{emotion_tag('thinking')} {self._phrase('no_subject')}")], keep=True)
 
     def _not_sold(self) -> Part:
-        """A product asked for that the store does not have: said so, nothing else pitched in its place."""
-        return Part("unknown", [Sentence(f"{emotion_tag('thinking')} {gesture_tag('shake_head')} "
-                                         f"{self._phrase('not_sold')}")], keep=True)
+        """A product asked for that the store does not have: said so, nothing else pitched in its place (the
+        catalogue says it with the kind the fan named, when it can tell: `answer_catalogue`)."""
+        return Part("unknown", [declined(self._phrase("not_sold"), "shake_head")], keep=True)
 
     def _clarify(self, products: Sequence[Product], question: str, mention: str) -> Part:
         """Which one? The products a name fits, by name; no price is picked for the fan."""
@@ -1114,8 +1114,7 @@ class RetrievalEngine(DialogueEngine):
                     replace(first, score=moved.score), *(h for h in hits[1:] if h is not moved))
         best = hits[0] if hits else None
         if best is None or not best.related:
-            return Part("unknown", [Sentence(f"{emotion_tag('thinking')} {gesture_tag('shrug')} "
-                                             f"{self._phrase('unknown')}")], hits)
+            return Part("unknown", [declined(self._phrase("unknown"))], hits)
         item = best.document.item
         if isinstance(item, Product):
             if kinds is None and is_product_question(text):
@@ -1126,8 +1125,7 @@ class RetrievalEngine(DialogueEngine):
         if not says_what_is_asked(text, _item_text(item)):
             # Asked for a kind of thing the best item does not have (a speed, a count, a temperature): no near
             # miss but another question's answer. The honest "I don't know", nothing related told instead.
-            return Part("unknown", [Sentence(f"{emotion_tag('thinking')} {gesture_tag('shrug')} "
-                                             f"{self._phrase('unknown')}")], hits)
+            return Part("unknown", [declined(self._phrase("unknown"))], hits)
         if not (best.answers or self._exact(text, hits)):
             return Part("partial", [Sentence(f"{emotion_tag('thinking')} {self._phrase('partial')}"),
                                     *self._item_sentences(item, intro=False)], hits,
@@ -1314,7 +1312,7 @@ class RetrievalEngine(DialogueEngine):
         CATALOGUE_NAMED products is summarised: how many, the first few by name, the kinds most of them are."""
         products = self.persona.knowledge.products
         if not products:
-            return [Sentence(f"{emotion_tag('thinking')} {gesture_tag('shrug')} {self._phrase('unknown')}")]
+            return [declined(self._phrase("unknown"))]
         intro = Sentence(f"{emotion_tag('excited')} {gesture_tag('present_product')} {self._phrase('catalogue')}")
         if len(products) <= CATALOGUE_NAMED:
             names = self.wording.listed([p.name for p in products])
