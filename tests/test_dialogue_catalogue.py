@@ -7,10 +7,11 @@ import re
 import pytest
 
 from models.dialogue.catalogue import CatalogueReply, answer_catalogue, parse_question
-from models.dialogue.engine import WORDING, ChatTurn, RetrievalEngine
+from models.dialogue.engine import ChatTurn, RetrievalEngine
 from models.dialogue.persona import Product, load_default_persona, load_persona, sample_persona_path
 from models.dialogue.retrieval import KnowledgeIndex
 from models.dialogue.tags import check_tags, strip_tags
+from models.dialogue.wording import WORDING
 
 PERSONA = load_default_persona()
 KNOWLEDGE = PERSONA.knowledge

@@ -19,18 +19,16 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from models.dialogue.numerals import with_digits
 from models.dialogue.persona import Knowledge, Product, money
 from models.dialogue.retrieval import tokens
 from models.dialogue.sentence import Sentence, declined
 from models.dialogue.tags import emotion_tag, gesture_tag
+from models.dialogue.wording import Wording
 from models.dialogue.words import folded
 from models.tts import CJK, sentences_of
-
-if TYPE_CHECKING:
-    from models.dialogue.engine import Wording
 
 CatalogueIntent = Literal["catalogue_query", "comparison", "availability"]
 Audience = Literal["kids", "gift"]

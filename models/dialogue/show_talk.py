@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal, get_args
 
-from models.dialogue.engine import is_question
+from models.dialogue.moods import is_question
 from models.dialogue.persona import Persona, Product
 from models.dialogue.retrieval import tokens
 from models.dialogue.sentence import Sentence
