@@ -660,3 +660,15 @@ def test_a_kind_not_sold_is_said_without_the_place() -> None:
 def test_still_sold_asks_whether_it_is_available() -> None:
     reply = ask("are the ski gloves still sold?")
     assert "sold out" in spoken(reply)
+
+
+@pytest.mark.parametrize(("text", "said"), [
+    # the fan's words for a thing get a noun, an excluded audience a clause at the end
+    ("What's the cheapest warm thing that's not for kids?",
+     "The cheapest warm item that isn't for kids is the Snowflake Knit Beanie for $24."),
+    ("cheapest thing that isn't for kids?", "The cheapest one that isn't for kids is the Collector Pin Set for $18."),
+    ("cheapest hat not for kids?", "The cheapest hat that isn't for kids is the Snowflake Knit Beanie for $24."),
+    ("anything warm under $5?", "I don't have anything warm under $5 right now."),
+])
+def test_a_constraint_reads_as_a_noun_phrase(text: str, said: str) -> None:
+    assert spoken(ask(text)).startswith(said)

@@ -32,8 +32,10 @@ class Wording:
     priciest: str  # {constraint} {item}
     constraint: dict[str, str]  # kind -> phrase: under/over/between ({price}, {low}, {high}), than ({product}),
     #   kids, gift, cheap, colour ({colour}), size ({size}), kids_sizes, in_stock, sold_out, preorder,
-    #   low_stock, unavailable (sold out or pre-order), not_kids, not_gift; "one" and
-    #   "any" stand for the product when the fan names no kind ("the cheapest one for kids", "anything under $5")
+    #   low_stock, unavailable (sold out or pre-order), not_kids, not_gift (that_not_kids, that_not_gift: the same
+    #   as a clause after a lead); "one" and "any" stand for the product when the fan names no kind ("the cheapest
+    #   one for kids", "anything under $5"); one_described and any_described ({words}) put them with the fan's
+    #   words for it ("the cheapest warm item", "anything warm")
     constraint_joiner: str  # between the parts of a constraint
     costs: str  # {product} {price} {is} {costs}: one side of a comparison
     cheaper: str  # {product} {price} {is}: the cheaper of two
@@ -87,7 +89,9 @@ WORDING = {
                     "size": "in size {size}", "kids_sizes": "in kids' sizes", "in_stock": "in stock",
                     "sold_out": "sold out", "preorder": "up for pre-order", "low_stock": "almost sold out",
                     "unavailable": "not available to buy right now", "not_kids": "not for kids",
-                    "not_gift": "not a gift item"},
+                    "not_gift": "not a gift item", "that_not_kids": "that isn't for kids",
+                    "that_not_gift": "that isn't a gift", "one_described": "{words} item",
+                    "any_described": "anything {words}"},
         constraint_joiner=" ", costs="The {product} {is} {price}.",
         cheaper="The {product} {is} the cheaper one, at {price}.",
         cheapest_of="The {product} {is} the cheapest of them, at {price}.",
@@ -122,7 +126,9 @@ WORDING = {
                     "any": "",
                     "colour": "{colour}", "size": "{size}码", "kids_sizes": "儿童尺码", "in_stock": "有现货",
                     "sold_out": "已售罄", "preorder": "可以预订", "low_stock": "快卖完",
-                    "unavailable": "现在买不到", "not_kids": "不是给小朋友的", "not_gift": "不是礼品的"},
+                    "unavailable": "现在买不到", "not_kids": "不是给小朋友的", "not_gift": "不是礼品的",
+                    "that_not_kids": "不是给小朋友的", "that_not_gift": "不是礼品的",
+                    "one_described": "{words}", "any_described": "{words}"},
         constraint_joiner="、", costs="{product}是{price}。",
         cheaper="{product}更便宜，只要{price}。", cheapest_of="其中{product}最便宜，只要{price}。",
         pricier="{product}更贵，要{price}。", priciest_of="其中{product}最贵，要{price}。", same_price="它们价格一样。",
