@@ -15,9 +15,10 @@ import time
 
 from benchmarks.common import percentiles, table, write
 from models.dialogue.catalogue import answer_catalogue
-from models.dialogue.engine import WORDING, ChatTurn, RetrievalEngine
+from models.dialogue.engine import ChatTurn, RetrievalEngine
 from models.dialogue.persona import load_default_persona, load_persona, sample_persona_path
 from models.dialogue.retrieval import KnowledgeIndex
+from models.dialogue.wording import WORDING
 
 #: Catalogue questions and some that are not (those must be turned away quickly too), with odd input among them.
 QUESTIONS = {

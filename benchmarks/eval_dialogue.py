@@ -54,7 +54,7 @@ from typing import Any
 import yaml
 
 from benchmarks.common import write
-from models.dialogue.engine import WORDING, ChatTurn, DialogueEngine, Fallback, RetrievalEngine
+from models.dialogue.engine import ChatTurn, DialogueEngine, Fallback, RetrievalEngine
 from models.dialogue.history import DialogueHistory
 from models.dialogue.llm import LLMConfig, LLMEngine, numbers_in, unknown_prices
 from models.dialogue.moderation import ChatTextError
@@ -63,6 +63,7 @@ from models.dialogue.retrieval import KnowledgeIndex, tokens
 from models.dialogue.show import Rundown, ShowRunner, load_rundown
 from models.dialogue.show_talk import SHOW_WORDING
 from models.dialogue.tags import strip_tags
+from models.dialogue.wording import WORDING
 from models.tts import sentences_of
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -8,15 +8,7 @@ from pathlib import Path
 import pytest
 
 from models.dialogue.chat_queue import ChatQueue, similarity
-from models.dialogue.engine import (
-    ChatTurn,
-    Fallback,
-    RetrievalEngine,
-    Sentence,
-    detect_moods,
-    is_question,
-    retrieval_query,
-)
+from models.dialogue.engine import ChatTurn, Fallback, RetrievalEngine, Sentence, retrieval_query
 from models.dialogue.history import DialogueHistory
 from models.dialogue.llm import (
     LLMConfig,
@@ -29,6 +21,7 @@ from models.dialogue.llm import (
     unknown_prices,
 )
 from models.dialogue.moderation import ChatTextError, check_chat_text, find_phrase, screen
+from models.dialogue.moods import detect_moods, is_question
 from models.dialogue.numerals import value_of
 from models.dialogue.persona import Persona, load_default_persona, parse_persona
 from models.dialogue.retrieval import KnowledgeIndex

@@ -483,8 +483,18 @@ def test_the_x_one_of_products_of_different_kinds_asks_back(engine: RetrievalEng
     ("ugh, such a rough week at school", "[sad"),
     ("you look stunning today", "<heart_hands>"),
     ("so nice to see you!", "<wave>"),
+    # praise for her show is a compliment, not a question about it
+    ("what a fun stream", "<heart_hands>"), ("you're doing great", "<heart_hands>"),
+    ("Great show tonight!", "<heart_hands>"),
+    # and so is praise of what she has
+    ("You've got a really lovely laugh", "<heart_hands>"), ("you have the sweetest smile", "<heart_hands>"),
+    # loneliness and injury get sympathy, not facts
+    ("I'm so lonely, nobody to watch with", "[sad"), ("I've been feeling really isolated lately", "[sad"),
+    ("Sprained my wrist on the ice, I'm laid up in bed", "[sad"), ("I was badly hurt skiing", "[sad"),
+    # intensifiers between a mood's words
+    ("feeling pretty low tonight", "[sad"), ("I feel a little bit blue", "[sad"), ("had a really bad day", "[sad"),
 ])
-def test_moods_in_other_words(engine: RetrievalEngine, message: str, tag: str) -> None:
+def test_moods_get_their_social_answer_and_no_facts(engine: RetrievalEngine, message: str, tag: str) -> None:
     answer = ask(engine, message)
     assert answer.intent == "social" and tag in answer.text and not answer.sources
 
@@ -536,27 +546,8 @@ def test_a_kind_of_thing_the_store_lacks_is_not_sold_even_near_a_tag(engine: Ret
     assert "Goggles" not in answer.text and "$" not in answer.text
 
 
-@pytest.mark.parametrize("message", ["what a fun stream", "you're doing great", "Great show tonight!"])
-def test_praise_for_her_show_is_a_compliment_not_a_question(engine: RetrievalEngine, message: str) -> None:
-    answer = ask(engine, message)
-    assert answer.intent == "social" and "<heart_hands>" in answer.text and not answer.sources
-
-
 def test_asking_for_a_show_to_watch_is_no_compliment(engine: RetrievalEngine) -> None:
     assert "<heart_hands>" not in ask(engine, "What's a great show to watch?").text
-
-
-@pytest.mark.parametrize("message", ["I'm so lonely, nobody to watch with", "I've been feeling really isolated lately",
-                                     "Sprained my wrist on the ice, I'm laid up in bed", "I was badly hurt skiing"])
-def test_loneliness_and_injury_get_sympathy_not_facts(engine: RetrievalEngine, message: str) -> None:
-    answer = ask(engine, message)
-    assert answer.intent == "social" and "[sad" in answer.text and not answer.sources
-
-
-@pytest.mark.parametrize("message", ["You've got a really lovely laugh", "you have the sweetest smile"])
-def test_praise_of_what_she_has_is_a_compliment(engine: RetrievalEngine, message: str) -> None:
-    answer = ask(engine, message)
-    assert answer.intent == "social" and "<heart_hands>" in answer.text
 
 
 @pytest.mark.parametrize("message", ["what should we call you?", "Sorry, what are you called?"])
@@ -604,12 +595,6 @@ def test_what_do_you_know_about_a_topic_is_a_fact_but_a_product_stays_a_product(
     assert fact.intent == "topic_fact" and not hedged(fact) and "biathlon" in fact.text.lower()
     assert "$65" in ask(engine, "what do you know about the hoodie?", "other").text
     assert ask(engine, "what do you know about the weather in Paris?", "third").intent == "unknown"
-
-
-@pytest.mark.parametrize("message", ["feeling pretty low tonight", "I feel a little bit blue", "had a really bad day"])
-def test_a_mood_with_intensifiers_between_its_words_gets_sympathy(engine: RetrievalEngine, message: str) -> None:
-    answer = ask(engine, message)
-    assert answer.intent == "social" and "[sad" in answer.text and not answer.sources
 
 
 @pytest.mark.parametrize("question", ["Have you ever tried snowboarding?", "Did you snowboard as a teenager yourself?"])

@@ -12,10 +12,10 @@ from models.dialogue.engine import (
     ChatTurn,
     RetrievalEngine,
     Sentence,
-    detect_moods,
     retrieval_query,
 )
 from models.dialogue.moderation import MAX_CHAT_CHARS, ChatTextError, check_chat_text, screen
+from models.dialogue.moods import detect_moods
 from models.dialogue.persona import FAQ, FunFact, Product, load_default_persona
 from models.dialogue.retrieval import KnowledgeIndex
 from models.dialogue.tags import check_tags, sanitize_tags, strip_tags, tags_in

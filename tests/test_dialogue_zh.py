@@ -255,8 +255,9 @@ def test_the_sample_personas_are_named_by_language_for_a_pip_install(tmp_path: P
 
 
 def test_chinese_questions_and_product_questions_are_recognised_and_yuan_prices_checked() -> None:
-    from models.dialogue.engine import is_product_question, is_question, retrieval_query
+    from models.dialogue.engine import retrieval_query
     from models.dialogue.llm import unknown_prices
+    from models.dialogue.moods import is_product_question, is_question
 
     assert all(map(is_question, ["冰壶有多重", "你是真人吗", "谁拿了金牌", "速滑往哪个方向滑？"]))
     assert not is_question("今天好开心。")

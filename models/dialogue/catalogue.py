@@ -19,18 +19,16 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from models.dialogue.numerals import with_digits
 from models.dialogue.persona import Knowledge, Product, money
 from models.dialogue.retrieval import tokens
-from models.dialogue.sentence import Sentence
+from models.dialogue.sentence import Sentence, declined
 from models.dialogue.tags import emotion_tag, gesture_tag
+from models.dialogue.wording import Wording
 from models.dialogue.words import folded
 from models.tts import CJK, sentences_of
-
-if TYPE_CHECKING:
-    from models.dialogue.engine import Wording
 
 CatalogueIntent = Literal["catalogue_query", "comparison", "availability"]
 Audience = Literal["kids", "gift"]
@@ -103,6 +101,7 @@ class CatalogueQuestion:
     dimension: tuple[Dimension, str, bool] | None = None  # "which is bigger": (dimension, the fan's word, larger?)
     feature: tuple[str, ...] = ()  # "does it come in a gift box?": the feature's words ("gift", "box")
     missing: str | None = None  # "do you sell ski boots?": the kind asked for, when no product is of it
+    thing: bool = False  # "a warm thing", "something warm": the fan's words describe a product they name no kind of
 
     @property
     def filtered(self) -> bool:
@@ -241,6 +240,8 @@ get got show stream logo price cost one kind type option idea recommend suggest 
 pricy pricey priciest dollar buck available stock left else need want looking look like love good nice great best
 please today now right still also wear use""".split()) | frozenset(
     "东西 商品 有 什么 推荐 卖 买 好 想 需要 便宜 实惠 划算 贵 点 点儿 一点 钱 价格 价钱 多少钱 哪个 款".split())
+#: A product named by no kind ("a warm thing", "something warm"): the fan's words describe it (`thing`).
+_THING = re.compile(r"\b(?:(?:some|any)?things?|items?|stuff|products?|ones?)\b")
 #: Where one product's mention ends and the next one's begins ("the beanie or the mittens", "帽子和手套").
 _SEPARATOR = re.compile(r",|/|\bvs\.?|\bversus\b|\band\b|\bor\b|\bthan\b|\bwith\b|\bto\b|和|跟|与|还是|或者|比")
 #: A sentence that asks something (a message's questions are answered one by one).
@@ -508,7 +509,8 @@ def parse_question(text: str, knowledge: Knowledge) -> CatalogueQuestion:
         off_catalogue=off_catalogue, elsewhere=bool(set(off_catalogue) & _other_words(knowledge)),
         about_products=bool(_PRODUCT_ASK.search(text)), dimension=dimension,
         feature=_feature(text, products) if size is None and colour is None else (),
-        missing=_missing(rest, products) if not (price or audience or size or colour) else None)
+        missing=_missing(rest, products) if not (price or audience or size or colour) else None,
+        thing=bool(_THING.search(rest)))
 
 
 def _missing(text: str, products: Sequence[Product]) -> str | None:
@@ -629,10 +631,9 @@ def _answer(text: str, knowledge: Knowledge, context: Sequence[Product], wording
         if reply is not None:
             return reply
     if q.missing and not q.feature and q.stock in _ASKS_OF_NAMED:
-        # "Do you sell ski boots?": no product of that kind, said so in her words and the fan's.
-        text = wording.no_match.format(constraint=q.missing)
-        return CatalogueReply(
-            "catalogue_query", (Sentence(f"{emotion_tag('thinking')} {gesture_tag('shrug')} {text}"),), ())
+        # "Do you sell ski boots?": no product of that kind, said so in her words and the fan's (the engine's
+        # `_not_sold`, for a product it cannot name, has only the persona's phrase).
+        return CatalogueReply("catalogue_query", (declined(wording.no_match.format(constraint=q.missing)),), ())
     if q.weak:
         return None
     # A colour or a size picks products only in a question about products ("in gold?" of the store, never of
@@ -856,11 +857,15 @@ def _size_fits(asked: str, size: str) -> bool:
 def _constraint(q: CatalogueQuestion, wording: Wording, currency: str, lead: str | None = None) -> str:
     """The fan's constraint in the host's words: "under $20 for kids", "in red", "warm" (amounts in the
     catalogue's `currency`). `lead`: the phrase that stands for the product when the fan named no kind of it
-    ("the cheapest one for kids", "I don't have anything under $5")."""
+    ("the cheapest one for kids", "I don't have anything under $5"), or put with the fan's words when those
+    describe a thing ("the cheapest warm item", "anything warm"). With a lead, an excluded audience is a clause
+    at the end ("the cheapest one that isn't for kids")."""
     phrases = wording.constraint
     parts: list[str] = list(q.words)
     if lead is not None and not parts:
         parts.append(phrases[lead])
+    elif lead is not None and q.thing:
+        parts = [phrases[f"{lead}_described"].format(words=wording.constraint_joiner.join(parts))]
     if q.price is not None:
         if q.price.than is not None:
             parts.append(phrases["than"].format(product=q.price.than.name))
@@ -875,7 +880,7 @@ def _constraint(q: CatalogueQuestion, wording: Wording, currency: str, lead: str
         parts.append(phrases["cheap"])
     if q.audience:
         parts.append(phrases[q.audience])
-    if q.excluded:
+    if q.excluded and lead is None:
         parts.append(phrases[f"not_{q.excluded}"])
     if q.colour:
         parts.append(phrases["colour"].format(colour=q.colour))
@@ -885,6 +890,8 @@ def _constraint(q: CatalogueQuestion, wording: Wording, currency: str, lead: str
         parts.append(phrases["size"].format(size=_store_size(q.size)))
     if q.stock in ("in_stock", "sold_out", "preorder", "low_stock", "unavailable"):
         parts.append(phrases[q.stock])
+    if q.excluded and lead is not None:
+        parts.append(phrases[f"that_not_{q.excluded}"])
     return wording.constraint_joiner.join(p for p in parts if p)
 
 
@@ -929,8 +936,7 @@ def _listing(q: CatalogueQuestion, products: Sequence[Product], wording: Wording
         return _listing(relaxed, products, wording)
     if not found:
         missing = _constraint(q, wording, currency, lead="any")
-        sentences = [Sentence(f"{emotion_tag('thinking')} {gesture_tag('shrug')} "
-                              f"{wording.no_match.format(constraint=missing)}")]
+        sentences = [declined(wording.no_match.format(constraint=missing))]
         closest = _closest(fitting, q.price)
         if closest is not None:
             sentences.append(Sentence(f"{gesture_tag('point')} {wording.closest.format(item=_item(closest, wording))}",

@@ -4,6 +4,10 @@
 ones are still being written) and `Fallback` events when an engine hands over to another. The embedded
 `RetrievalEngine` composes answers from the persona's knowledge base only: every fact it states is a knowledge
 item quoted as written, the rest are the persona's own phrases. With nothing relevant it says so in character.
+
+This module composes the answer; the stages it calls live beside it: moods (what the fan expresses, whether
+they ask), small_talk (how she is, her name, her about lines), show_talk, catalogue, conversation (follow-ups)
+and wording (the words it writes itself).
 """
 
 from __future__ import annotations
@@ -32,11 +36,23 @@ from models.dialogue.conversation import (
 from models.dialogue.history import DialogueHistory
 from models.dialogue.meaning import Meanings
 from models.dialogue.moderation import check_chat_text, screen
+from models.dialogue.moods import (
+    Mood,
+    detect_moods,
+    is_product_question,
+    is_question,
+    spelled_out,
+    without_greetings,
+    without_product_words,
+)
 from models.dialogue.persona import FAQ, AboutLine, FunFact, Persona, Product
 from models.dialogue.retrieval import DocKind, Hit, KnowledgeIndex, english_words, tokens
-from models.dialogue.sentence import Sentence
+from models.dialogue.sentence import Sentence, declined
 from models.dialogue.show import ShowSnapshot
+from models.dialogue.show_talk import answer_show
+from models.dialogue.small_talk import about_lines_asked, asks_her_name, asks_how_she_is
 from models.dialogue.tags import emotion_tag, gesture_tag
+from models.dialogue.wording import WORDING
 from models.dialogue.words import folded, joined
 from models.tts import sentences_of
 
@@ -96,157 +112,8 @@ class DialogueEngine(ABC):
         that cannot be a chat message, before yielding anything."""
 
 
-# -- what the fan is doing ------------------------------------------------------------------------------------
-# Small lexicons rather than a model: a producer can read them, and a wrong guess costs only the opener.
-# English and Chinese lexicons both apply to every message, whatever the persona's language: fans write in their
-# own language and mix scripts ("谢谢 Aurora!"), and neither set can match the other's script. They match the
-# message's folded form (words.folded), so traditional characters and full-width letters count too.
+# -- what a question asks for: a fact, a price, the products discussed -------------------------------------------
 
-_SAD = re.compile(
-    r"\b(?:sad|unhappy|upset|depressed|heartbroken|devastated|crying|cried|lonely|miserable|gutted|"
-    r"passed away|died|dead|funeral|lost my|lost our|we lost|they lost|my team lost|injur(?:ed|y)|broke my|"
-    r"broken (?:leg|arm|wrist|ankle)|sick|in hospital|got cut|bad news|terrible day|awful day|rough day|"
-    r"didn't make it|did not make it|failed|miss (?:him|her|them|my)|"
-    # A bad day or week in a fan's own words ("had the worst day at work", "such a rough week").
-    r"(?:worst|bad|hard|tough|rough|terrible|awful|horrible|crappy|shitty|exhausting|stressful) "
-    r"(?:day|week|night|month|year|shift)|stressed(?: out)?|exhausted|burn(?:ed|t) out|heartbreak|"
-    r"(?:feel|feeling|felt) (?:down|low|blue|bad|awful|terrible|horrible|sad|miserable|lousy|crappy)|"
-    r"(?:got|been) (?:fired|laid off|dumped)|lost my job|broke up|"
-    # Loneliness and being laid up, in a fan's own words ("I feel so alone tonight", "I got hurt skiing and now
-    # I'm stuck at home", "nobody to watch with").
-    r"(?:feel|feeling|felt|am|i'm|so|all) (?:so |really |very |pretty |kind of |kinda )?(?:alone|isolated|left out)|"
-    r"no ?one to (?:talk|watch|hang out) (?:to|with)|nobody to (?:talk|watch|hang out) (?:to|with)|"
-    r"(?:got|get|been|was|am|i'm) (?:badly |really )?hurt|hurt my|(?:stuck|laid up|bedridden|housebound) "
-    r"(?:at home|in bed|inside|in hospital)|(?:sprained|twisted|fractured|tore|torn) my|in a cast|on crutches)\b",
-    re.IGNORECASE)
-#: Words that only strengthen a mood ("feeling *really* down", "a *pretty* rough day"): dropped before the mood
-#: lexicon is matched, so its phrases hold whichever intensifiers a fan puts between their words.
-_INTENSIFIER = re.compile(
-    r"\b(?:so|really|very|pretty|quite|super|totally|extremely|incredibly|truly|just|kind of|kinda|sort of|"
-    r"a bit|a little bit|a little|rather|fairly|seriously|absolutely|such an?)\s+", re.IGNORECASE)
-_GRIEF = re.compile(r"\b(?:passed away|died|dead|funeral|heartbroken|devastated)\b", re.IGNORECASE)
-#: Words that praise (the host's look, voice, show).
-_PRAISE = (r"amazing|awesome|beautiful|pretty|great|gorgeous|stunning|lovely|cute|fantastic|wonderful|incredible|"
-           r"brilliant|perfect|adorable|fabulous|nice|cool|elegant")
-_COMPLIMENT = re.compile(
-    r"\b(?:you(?:'re| are)\s+(?:so\s+|really\s+|very\s+|such\s+an?\s+|the\s+)?(?:amazing|awesome|beautiful|pretty|"
-    r"great|best|wonderful|lovely|cute|funny|cool|talented|adorable|gorgeous|brilliant|incredible|fantastic)|"
-    r"love (?:you|u|your|the show|this show|this stream)|best host|great job|well done|you rock|big fan|"
-    r"your (?:voice|smile|hair|outfit|style) is|"
-    # "You have such a nice voice", "you've got a lovely smile": anything of hers, any praise word.
-    rf"\byou(?:'ve| have)? (?:got |have )?(?:such |the |a |an |really |so )*(?:(?:{_PRAISE}|sweet|kind|warm|"
-    rf"soothing|calming|best|sweetest|nicest|loveliest|prettiest|cutest|coolest|greatest|kindest) )+"
-    rf"(?:voice|smile|laugh|hair|eyes|face|style|outfit|energy|vibe|"
-    rf"personality|look)s?|"
-    # "Your hair looks amazing", "you look great tonight", "loving the outfit": any of hers, any praise word.
-    rf"(?:\byou\s+|\byour\s+(?:\w+\s+){{1,2}})(?:look|looks|looking|sound|sounds|seem|is|are)\s+(?:so\s+|really\s+|"
-    rf"very\s+|super\s+|absolutely\s+|extra\s+)?(?:{_PRAISE})|(?:loving|love|like) (?:the|your) (?:\w+\s+)?"
-    rf"(?:hair|outfit|look|style|voice|smile|dress|jacket|energy|vibe)s?|"
-    # "Great show tonight!", "this stream is awesome": praise for her show is praise for her.
-    rf"^\W*(?:(?:what|such) an? )?(?:{_PRAISE}|fun) (?:show|stream)|\byou(?:'re| are) doing (?:so )?(?:great|amazing|"
-    rf"awesome|fantastic|well)|(?:this|the|your) (?:show|stream) (?:is|was) (?:so |really )?"
-    rf"(?:{_PRAISE}|the best|fun))\b", re.IGNORECASE)
-_THANKS = re.compile(r"\b(?:thank(?:s|x| you| u| ya)?|thanx|thnx|thnks|thx|ty|tysm|tyvm|tyty|cheers|"
-                     r"appreciate (?:it|that|you|u)|much appreciated|many thanks)\b", re.IGNORECASE)
-_GREETING = re.compile(r"^\W*(?:hi+|hello+|hey+|heya|hiya|howdy|yo|sup|hai|helo|good (?:morning|afternoon|evening)|"
-                       r"greetings|morning|evening|"
-                       r"(?:so |really )?(?:good|nice|great|glad|happy|lovely) to (?:see|meet) (?:you|u)|"
-                       r"long time no see|welcome back|i'?m back|back again|hey again|hi again)\b", re.IGNORECASE)
-#: Chat spelling read as the words it stands for before a question is looked up ("wat r the shiping times").
-_CHAT_SPELLING = {"rn": "right now", "wat": "what", "wot": "what", "wut": "what", "whats": "what's", "wats": "what's",
-                  "r": "are", "u": "you", "ur": "your",
-                  "hw": "how", "wen": "when", "wher": "where", "plz": "please", "pls": "please",
-                  "cn": "can", "abt": "about", "bc": "because", "cuz": "because", "wanna": "want to",
-                  "gonna": "going to", "gimme": "give me", "dunno": "don't know", "thru": "through"}
-_CHAT_WORD = re.compile(r"\b(?:" + "|".join(_CHAT_SPELLING) + r")\b", re.IGNORECASE)
-_QUESTION = re.compile(
-    # "What a fun stream!" exclaims, without a question mark it asks nothing.
-    # A discourse word may lead ("ok thx. now whats the cheapest kids thing", "ok so how much"): it does not hide
-    # the question word.
-    r"\?|^\W*(?:(?:now|so|ok(?:ay)?|and|also|well|then|but|btw|oh|alright|right)\W+){0,3}"
-    r"(?:what(?!\s+an?\s)|how|who|when|where|why|which|is|are|do|does|did|can|could|will|would|should|tell me|"
-    r"explain)\b|\b(?:tell me|wondering|want to know|curious)\b", re.IGNORECASE)
-_PRODUCT = re.compile(
-    r"\b(?:how much|price[sd]?|pricing|cost(?:s|ing)?|buy(?:ing)?|purchase|order|sell(?:ing)?|sold|merch|"
-    r"merchandise|shop|store|in stock|afford|for sale)\b|"
-    # Chinese (matched in the folded, simplified form: no \b, words have no spaces around them)
-    r"多少钱|几块钱|多少块|价格|价钱|售价|定价|卖|买|下单|周边|商品|小店|商店|店里|有货|库存|贵不贵|便宜",
-    re.IGNORECASE)
-
-# Chinese, written simplified. 死了 is an intensifier in chat (笑死了 "LOL", 累死了 "dead tired"), so only a
-# being's death is grief; 笑哭 is laughing, 感动哭 and 哭死 are being moved.
-_ZH_DEATH = (r"去世|过世|离世|逝世|病逝|葬礼|丧礼|(?:狗|狗狗|猫|猫咪|宠物|爸|爸爸|妈|妈妈|爷爷|奶奶|外公|外婆|"
-             r"姥姥|姥爷|朋友|老公|老婆|哥|哥哥|姐|姐姐|弟弟|妹妹|儿子|女儿|孩子|兔子|仓鼠)"
-             r"(?:昨天|今天|前天|上周|刚刚|刚)?死了")
-_ZH_SAD = re.compile(
-    rf"{_ZH_DEATH}|心碎|难过|伤心|悲伤|不开心|不高兴|心情不好|郁闷|沮丧|难受|崩溃|(?<![笑动])哭(?!死)|流泪|孤独|寂寞|失恋|分手了|"
-    r"失业|被裁|被开除|生病|病了|住院|受伤|骨折|摔断|输了|没考上|考砸|挂科|倒霉|坏消息|想念|😢|😭|😿|💔")
-_ZH_GRIEF = re.compile(rf"{_ZH_DEATH}|心碎")
-#: What a fan calls the host (and her voice) when paying a compliment; not after 你好 in a greeting.
-_ZH_PRAISE = r"漂亮|美|好看|可爱|厉害|棒|帅|有趣|幽默|聪明|温柔|甜|萌|酷|专业|有才|好听"
-_ZH_COMPLIMENT = re.compile(
-    rf"(?:你|您|主播|声音|笑容|衣服|发型)(?:是|真是)?(?:真|好|太|很|超|特别|非常|最)?(?:的)?(?:是)?(?:{_ZH_PRAISE})|"
-    rf"(?:真|好|太|超)(?:{_ZH_PRAISE})|(?:喜欢|爱|爱死|支持)(?:你|您|主播|这个直播|你的直播)|爱了|铁粉|忠实粉丝|"
-    r"666|yyds|绝绝子|❤|♥|💕|💖|💗|💓|😍|🥰|😘|👍")
-_ZH_THANKS = re.compile(r"谢谢|感谢|多谢|谢啦|谢了|辛苦了|3q")
-_ZH_GREETING = re.compile(
-    rf"^\W*(?:(?:主播|各位)好|(?:主播|各位)?(?:你好|您好|大家好|哈喽|哈啰|嗨|早上好|上午好|中午好|下午好|晚上好|早安|早啊|"
-    rf"来了))(?!{_ZH_PRAISE})"
-    r"|^\W*👋")
-#: A question: 吗 or 呢 at a clause's end, a question word, A-not-A (是不是, 有没有), or asking to be told.
-_ZH_QUESTION = re.compile(
-    r"[吗呢嘛](?:$|\W)|什么|多少|怎么|怎样|为什么|为啥|哪|谁|几(?:个|点|号|天|岁|年|次|种|块|位)|有多[重大高长宽远久快]|"
-    r"是不是|有没有|能不能|可不可以|会不会|要不要|对不对|好不好|行不行|是否|请问|想知道|好奇|告诉我|介绍一下|讲讲|说说")
-
-#: "How are you?": the host says how she is (her how_are_you phrase).
-_HOW_ARE_YOU = re.compile(
-    r"\bhow\s+(?:are|r)\s+(?:you|u|ya)\b|\bhow(?:'s| is) it going\b|\bhow(?:'s| is) your day\b|"
-    r"\bhow have you been\b|\bhow are things\b|\bhow(?:'s| is) life\b|\bwhat'?s up\b|"
-    # "Having a good time tonight?", "you doing ok?", "how's your evening?", "enjoying yourself?"
-    r"\b(?:having|enjoying) (?:a |an |some )?(?:(?:good|great|nice|fun|lovely) )?(?:time|night|evening|fun|yourself)\b|"
-    r"\b(?:you|u) (?:doing|feeling) (?:ok|okay|well|good|alright|fine|great)\b|\bhow (?:you|u) doing\b|"
-    r"\bhow(?:'s| is| was) (?:your|ur) (?:night|evening|morning|week|weekend|day going)\b|"
-    r"\bhow do (?:you|u) feel\b|\bhow(?:'re| are) (?:you|u) feeling\b|"
-    r"^\W*(?:and|what|how) about (?:you|u)\W*$|^\W*and (?:you|u)\W*$|"
-    r"你好吗|您好吗|最近(?:怎么样|好吗)|过得(?:怎么样|好吗)|今天(?:怎么样|好吗)")
-#: A question to the host about herself ("where did you grow up?"), by what it asks: the `about` tags that answer
-#: it. A persona tags her about lines with these words (her other lines are found by meaning).
-_ABOUT_TOPICS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(pattern, re.IGNORECASE), tag) for
-                                                                pattern, tag in (
-    (r"\b(?:grow|grew|growing) up\b|\bchildhood\b|\bwhere (?:are|r) (?:you|u) from\b|\bhometown\b|"
-     r"\b(?:you|u)\b.*\bas an? (?:kid|child|little girl|girl|teen|teenager)\b|"
-     r"\bwhen (?:you|u) were (?:little|young|small|an? (?:kid|child|girl|teen|teenager))\b|"
-     r"在哪(?:里|儿)?长大|小时候|老家|哪里人", "childhood"),
-    (r"\bfor fun\b|\bhobb(?:y|ies)\b|\bfree time\b|\bspare time\b|\bday off\b|爱好|业余|空闲|平时喜欢", "hobby"),
-    (r"\byour job\b|\bdo for (?:a )?(?:living|work)\b|\bwhat do you do\b|\byourself\b|\bwho are you\b|"
-     r"你的工作|做什么工作|介绍一下你自己|你是谁", "job"),
-    (r"\bhow old\b|\byour age\b|多大|几岁", "age"),
-    # "What do you enjoy most about hosting?", "best part of your job?": what she loves about her work.
-    (r"\b(?:enjoy|like|love)(?: the)? most\b|\bbest (?:part|thing) (?:of|about)\b|\bfavou?rite (?:part|thing) "
-     r"(?:of|about)\b|最喜欢.*(?:主持|工作)", "favourite"),
-    (r"\bare (?:you|u) (?:an? )?(?:real|human|robot|bot|ai|virtual|person|computer|program)\b|你是真人|真人吗|虚拟|"
-     r"机器人", "virtual"),
-))
-#: The tags the patterns above ask for: a question's topic word matched against the other tags only.
-_PATTERN_TAGS = frozenset(tag for _, tag in _ABOUT_TOPICS)
-#: A question about what she herself does ("do you ride a snowboard yourself?", "did you ever ski?"), not a
-#: request to her ("can you tell me...", "do you have...", "do you sell...").
-_HER_OWN = re.compile(r"\b(?:do|did|have|would) (?:you|u) (?:ever |still |also )?(?!know|have|sell|ship|tell|offer|"
-                      r"carry|stock|take|accept|deliver|think|mean|recommend)\w+|\byourself\b", re.IGNORECASE)
-#: "Which winter sport do you love most?", "what team do you like best?": a choice among a kind of thing (a FAQ
-#: about her favourites answers it), not what she loves about her work.
-_WHICH_KIND = re.compile(r"\b(?:which|what)\s+\w+(?:\s+\w+)?\s+(?:do|would|did)\s+(?:you|u)\s+(?:\w+\s+)?"
-                         r"(?:love|like|enjoy|prefer)\b", re.IGNORECASE)
-#: "What's your name?", "what should we call you?": her name, from the persona.
-_MY_NAME = re.compile(r"\b(?:what(?:'s| is) (?:your|ur) name|(?:your|ur) name\W*$|"
-                      r"what (?:should|do|can|shall) (?:i|we) call (?:you|u)|what(?:'re| are) (?:you|u) called|"
-                      r"(?:who|what) am i talking to)\b|你叫什么|你的名字|怎么称呼", re.IGNORECASE)
-#: A question to the host herself: only these are searched among her about lines by meaning.
-_TO_HER = re.compile(r"\b(?:you|your|yours|yourself|u|ur)\b|你|您|主播", re.IGNORECASE)
-#: "Do you like curling?": her about lines that say the thing asked about answer it.
-_LIKES = re.compile(r"\b(?:do|did) (?:you|u) (?:like|love|enjoy|watch|follow|play|do)\b|\bare (?:you|u) (?:a )?"
-                    r"(?:fan of|into)\b|你喜欢|你爱", re.IGNORECASE)
-_LIKE_WORDS = frozenset("like love enjoy watch follow play fan 喜欢 爱".split())
 #: "Tell me a fun fact (about curling)": a fact by topic, told as such (no hedge: it is what was asked).
 _FACT_REQUEST = re.compile(
     r"\b(?:fun\s+facts?|facts?|trivia|(?:something|anything)\s+(?:interesting|cool|fun|new|cheerful|happy|nice|"
@@ -277,46 +144,6 @@ _PRICE = re.compile(r"\b(?:how much|price[sd]?|cost(?:s)?)\b|多少钱|几块钱
 _PLURAL = re.compile(r"\b(?:them|they|those|these|both|all)\b|它们|这些|那些|两个|都", re.IGNORECASE)
 #: What is left of "and the other one?" besides the reference: nothing that asks anything new.
 _DANGLING = re.compile(r"\b(?:and|what|about|how|so|but|ok)\b|[和那呢]", re.IGNORECASE)
-
-Mood = Literal["sad", "grief", "compliment", "thanks", "greeting"]
-
-
-def _same_word(word: str, tag: str) -> bool:
-    """One word in two forms ("snowboard" / "snowboarding"): equal, or one a prefix of the other of 5+ letters."""
-    short, long = sorted((word.lower(), tag.lower()), key=len)
-    return len(short) >= 5 and long.startswith(short)
-
-
-def detect_moods(text: str) -> list[Mood]:
-    """What the fan expresses besides any question, strongest first."""
-    text = folded(text)
-    moods: list[Mood] = []
-    if _SAD.search(text) or _SAD.search(_INTENSIFIER.sub("", text)) or _ZH_SAD.search(text):
-        moods.append("grief" if _GRIEF.search(text) or _ZH_GRIEF.search(text) else "sad")
-    if _COMPLIMENT.search(text) or _ZH_COMPLIMENT.search(text):
-        moods.append("compliment")
-    if _THANKS.search(text) or _ZH_THANKS.search(text):
-        moods.append("thanks")
-    if _GREETING.search(text) or _ZH_GREETING.search(text):
-        moods.append("greeting")
-    return moods
-
-
-def is_question(text: str) -> bool:
-    """The message asks something: a question mark, or a sentence that opens as a question, after a hello too
-    ("thx!! how much r the gloves", "hi how r u"), chat spelling read as words."""
-    text = _CHAT_WORD.sub(lambda m: _CHAT_SPELLING[m.group(0).lower()], folded(text))
-    # "hiii how r u", "hello Aurora, what do you sell": a question after the hello or its comma.
-    parts = [text, _without(_GREETING, text), *sentences_of(text)[1:], *re.split(r"[,;:]", text)[1:]]
-    return any(_QUESTION.search(part) or _ZH_QUESTION.search(part) for part in parts)
-
-
-def is_product_question(text: str) -> bool:
-    return bool(_PRODUCT.search(folded(text)))
-
-
-def _without(pattern: re.Pattern[str], text: str) -> str:
-    return pattern.sub(" ", text)
 
 
 #: "What do you sell?": up to this many products are named; a larger catalogue is summarised (its size, the
@@ -475,7 +302,7 @@ def questions_of(text: str) -> list[str]:
 
 def _elliptic(question: str) -> bool:
     """A price question that names nothing ("😍 how much", "price??"): it leans on the sentence before it."""
-    return bool(_PRICE.search(question)) and not tokens(_without(_PRODUCT, question))
+    return bool(_PRICE.search(question)) and not tokens(without_product_words(question))
 
 
 def retrieval_query(text: str) -> str:
@@ -486,142 +313,6 @@ def retrieval_query(text: str) -> str:
     questions = [joined(parts[i - 1:i + 1]) if i and _elliptic(p) and not is_question(parts[i - 1]) else p
                  for i, p in enumerate(parts) if is_question(p)]
     return joined(questions) if questions and len(parts) > 1 else text
-
-
-@dataclass(frozen=True)
-class Wording:
-    """The few words the engine writes itself, in the persona's language (everything else she says is her own
-    phrases and her knowledge as written). The catalogue answers' templates (models.dialogue.catalogue) follow
-    `conjunctions`: English ones agree with the product's number through {is}, {comes} and {costs} ("the beanie
-    is", "the mittens are"); Chinese ones do not use them."""
-
-    price: str  # placeholders {product} and {price}
-    catalogue: str  # {names}
-    summary: str  # {count} and {names}
-    ask_about: str  # {kinds}
-    comma: str
-    conjunctions: dict[str, str]  # "and" / "or" with the spaces they need
-    # -- catalogue answers: a list under the fan's constraint, superlatives, comparisons, stock, colours, sizes --
-    listed_item: str  # {product} {price}: one product in a list
-    listed_more: str  # {count}: the rest of a list that is not read out
-    counts: tuple[str, ...]  # small counts as words ("three more"; a count is no fact to check), else digits
-    matching: str  # {constraint} {items}
-    no_match: str  # {constraint}: nothing fits
-    closest: str  # {item}: the nearest miss after `no_match`
-    cheapest: str  # {constraint} {item}
-    priciest: str  # {constraint} {item}
-    constraint: dict[str, str]  # kind -> phrase: under/over/between ({price}, {low}, {high}), than ({product}),
-    #   kids, gift, cheap, colour ({colour}), size ({size}), kids_sizes, in_stock, sold_out, preorder,
-    #   low_stock, unavailable (sold out or pre-order), not_kids, not_gift; "one" and
-    #   "any" stand for the product when the fan names no kind ("the cheapest one for kids", "anything under $5")
-    constraint_joiner: str  # between the parts of a constraint
-    costs: str  # {product} {price} {is} {costs}: one side of a comparison
-    cheaper: str  # {product} {price} {is}: the cheaper of two
-    cheapest_of: str  # {product} {price} {is}: the cheapest of several
-    pricier: str  # {product} {price} {is}: the more expensive of two
-    priciest_of: str  # {product} {price} {is}: the most expensive of several
-    same_price: str
-    stock: dict[str, str]  # stock state (or "unknown") -> {product} {is}
-    colours: str  # {product} {values} {comes}
-    sizes: str  # {product} {values} {comes}
-    comes_in: str  # {product} {value} {comes}: yes, it comes in that colour or size
-    not_in: str  # {product} {value} {values} {comes}: it does not, and what it comes in
-    agreement: tuple[dict[str, str], dict[str, str]]  # the verbs for one product and for a plural name
-    top: dict[str, str]  # "cheapest" / "priciest" -> {count} {constraint} {items}: the N cheapest or priciest
-    dimension_verdict: str  # {product} {is} {word}: "which is bigger?" answered from two measures
-    dimension_unknown: str  # {word}: no description states the dimension asked
-    #: The verdict's word for (dimension, larger?): "bigger", "lighter"; `fan_adjectives`: the fan's own "-er"
-    #: word may stand instead ("taller")
-    adjectives: dict[tuple[str, bool], str]
-    fan_adjectives: bool
-    feature_verdict: str  # {product} {is}: the one whose description states the feature a comparison asks
-    feature_yes: str  # {fact}: the description that states the feature
-    feature_unknown: str  # {product}: no field states it
-    no_restock: str  # {product} {is}: no restock date is known for a sold-out product
-
-    def listed(self, names: list[str], conjunction: str = "and") -> str:
-        """Names as a list is said: "A, B and C", "A、B和C"."""
-        if len(names) == 1:
-            return names[0]
-        return f"{self.comma.join(names[:-1])}{self.conjunctions[conjunction]}{names[-1]}"
-
-    def agree(self, name: str) -> dict[str, str]:
-        """The verbs for a product name: English names ending in a plural noun ("Ski Gloves") take plural ones."""
-        last = name.split()[-1] if name.split() else name
-        plural = last.isascii() and last.endswith("s") and not last.endswith("ss")
-        return self.agreement[plural]
-
-
-WORDING = {
-    "en": Wording(
-        price="You can get the {product} for {price}.", catalogue="We have the {names}.",
-        summary="We have {count} products, among them the {names}.",
-        ask_about="Ask me about {kinds}, or any product by name.", comma=", ",
-        conjunctions={"and": " and ", "or": " or "},
-        listed_item="the {product} for {price}", listed_more="{count} more",
-        counts=("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"),
-        matching="{constraint}: {items}.",
-        no_match="I don't have {constraint} right now.", closest="The closest is {item}.",
-        cheapest="The cheapest {constraint} is {item}.", priciest="The most expensive {constraint} is {item}.",
-        constraint={"under": "under {price}", "over": "over {price}", "between": "between {low} and {high}",
-                    "than": "cheaper than the {product}", "kids": "for kids", "gift": "as a gift",
-                    "cheap": "on a budget", "one": "one", "any": "anything", "colour": "in {colour}",
-                    "size": "in size {size}", "kids_sizes": "in kids' sizes", "in_stock": "in stock",
-                    "sold_out": "sold out", "preorder": "up for pre-order", "low_stock": "almost sold out",
-                    "unavailable": "not available to buy right now", "not_kids": "not for kids",
-                    "not_gift": "not a gift item"},
-        constraint_joiner=" ", costs="The {product} {is} {price}.",
-        cheaper="The {product} {is} the cheaper one, at {price}.",
-        cheapest_of="The {product} {is} the cheapest of them, at {price}.",
-        pricier="The {product} {is} the more expensive one, at {price}.",
-        priciest_of="The {product} {is} the most expensive of them, at {price}.", same_price="They cost the same.",
-        stock={"in_stock": "The {product} {is} in stock.",
-               "low_stock": "The {product} {is} in stock, with only a few left.",
-               "sold_out": "The {product} {is} sold out right now.",
-               "preorder": "The {product} {is} up for pre-order.",
-               "unknown": "The store page shows whether the {product} {is} in stock."},
-        colours="The {product} {comes} in {values}.", sizes="The {product} {comes} in sizes {values}.",
-        comes_in="Yes, the {product} {comes} in {value}.", not_in="The {product} {comes} in {values}, not in {value}.",
-        agreement=({"is": "is", "comes": "comes", "costs": "costs"}, {"is": "are", "comes": "come", "costs": "cost"}),
-        top={"cheapest": "The {count} cheapest {constraint}: {items}.",
-             "priciest": "The {count} most expensive {constraint}: {items}."},
-        dimension_verdict="The {product} {is} the {word} one.",
-        dimension_unknown="The product descriptions don't say which one is {word}, so I won't guess.",
-        adjectives={("size", True): "bigger", ("size", False): "smaller", ("weight", True): "heavier",
-                    ("weight", False): "lighter", ("warmth", True): "warmer", ("warmth", False): "less warm"},
-        fan_adjectives=True, feature_verdict="The {product} {is} the one for that.",
-        feature_yes="Yes: {fact}", feature_unknown="The store page has the details on that for the {product}.",
-        no_restock="I don't have a restock date for the {product}, so keep an eye on the store page."),
-    "zh": Wording(
-        price="{product}只要{price}。", catalogue="我们有{names}。", summary="我们一共有{count}件商品，比如{names}。",
-        ask_about="可以问我{kinds}，或者直接说商品的名字。", comma="、", conjunctions={"and": "和", "or": "或"},
-        listed_item="{product}（{price}）", listed_more="另外{count}件",
-        counts=("零", "一", "两", "三", "四", "五", "六", "七", "八", "九", "十"), matching="{constraint}的有{items}。",
-        no_match="现在没有{constraint}的商品。", closest="最接近的是{item}。",
-        cheapest="{constraint}最便宜的是{item}。", priciest="{constraint}最贵的是{item}。",
-        constraint={"under": "{price}以下", "over": "{price}以上", "between": "{low}到{high}之间",
-                    "than": "比{product}便宜", "kids": "适合小朋友", "gift": "适合送礼", "cheap": "实惠", "one": "",
-                    "any": "",
-                    "colour": "{colour}", "size": "{size}码", "kids_sizes": "儿童尺码", "in_stock": "有现货",
-                    "sold_out": "已售罄", "preorder": "可以预订", "low_stock": "快卖完",
-                    "unavailable": "现在买不到", "not_kids": "不是给小朋友的", "not_gift": "不是礼品的"},
-        constraint_joiner="、", costs="{product}是{price}。",
-        cheaper="{product}更便宜，只要{price}。", cheapest_of="其中{product}最便宜，只要{price}。",
-        pricier="{product}更贵，要{price}。", priciest_of="其中{product}最贵，要{price}。", same_price="它们价格一样。",
-        stock={"in_stock": "{product}有现货。", "low_stock": "{product}还有货，不过只剩几件了。",
-               "sold_out": "{product}现在卖完了。", "preorder": "{product}现在可以预订。",
-               "unknown": "{product}有没有货，商店页面上可以看到。"},
-        colours="{product}有{values}。", sizes="{product}有{values}这些尺码。", comes_in="有的，{product}有{value}。",
-        not_in="{product}有{values}，没有{value}。", agreement=({}, {}),
-        top={"cheapest": "{constraint}最便宜的{count}件：{items}。",
-             "priciest": "{constraint}最贵的{count}件：{items}。"},
-        dimension_verdict="{product}{word}。", dimension_unknown="商品介绍里没有说哪个{word}，我就不乱猜了。",
-        adjectives={("size", True): "更大", ("size", False): "更小", ("weight", True): "更重",
-                    ("weight", False): "更轻", ("warmth", True): "更保暖", ("warmth", False): "没那么保暖"},
-        fan_adjectives=False, feature_verdict="这一点要看{product}。",
-        feature_yes="是的，{fact}", feature_unknown="{product}的这个细节，商店页面上有详细介绍。",
-        no_restock="{product}什么时候补货我还不知道，可以留意商店页面。"),
-}
 
 
 @dataclass(frozen=True)
@@ -737,7 +428,7 @@ class RetrievalEngine(DialogueEngine):
                 parts.append(part)
         hits = tuple(h for part in parts for h in part.hits)
         answered = [part for part in parts if part.intent != "unknown"]
-        if not answered and moods and not is_question(_without(_ZH_GREETING, _without(_GREETING, folded(text)))):
+        if not answered and moods and not is_question(without_greetings(folded(text))):
             return Answer("social", tuple(opener), hits)
         # A message of several questions is as good as its answered ones: its intent is the first of those.
         intent = (answered or parts)[0].intent
@@ -792,7 +483,7 @@ class RetrievalEngine(DialogueEngine):
         are neither in the knowledge base nor common English words (`english_words`: "nothing" is not a typo of
         clothing), only close to a product name's word or a tag (TYPO_CUTOFF). Without the word list, nothing
         is read as a typo."""
-        text = _CHAT_WORD.sub(lambda m: _CHAT_SPELLING[m.group(0).lower()], text)
+        text = spelled_out(text)
         if not self._english:
             return text
 
@@ -821,8 +512,6 @@ class RetrievalEngine(DialogueEngine):
     def _body(self, text: str, gentle: bool, subject: Subject | None, told: tuple[str, ...]) -> Part:
         """One question's answer: small talk, a follow-up on the fan's subject, a fact by topic, products, or
         whatever the knowledge base holds that answers it; the honest "I don't know" when nothing does."""
-        from models.dialogue.show_talk import answer_show  # it reads this module's is_question
-
         text = self._asked_in(text)
 
         # The show's own questions ("what's next?", "when does it end?") are answered from the runner, before
@@ -833,7 +522,7 @@ class RetrievalEngine(DialogueEngine):
         if not buying and (show := answer_show(text, self.show_source(), self.persona)) is not None:
             return Part("show", show, keep=True)
         text_folded = folded(text)
-        if _HOW_ARE_YOU.search(text_folded):
+        if asks_how_she_is(text_folded):
             return Part("small_talk", [Sentence(f"{emotion_tag('happy')} {self._phrase('how_are_you')}")], keep=True)
         follow_up = self._follow_up(text, text_folded, subject, told)
         if isinstance(follow_up, Part):
@@ -860,7 +549,7 @@ class RetrievalEngine(DialogueEngine):
         about = self._about_me(question, told)
         if about is not None:
             return about
-        if question != text and not set(tokens(_without(_PRODUCT, text))) <= self._attributes:
+        if question != text and not set(tokens(without_product_words(text))) <= self._attributes:
             # "Can I return them?" asks a store policy of its own: the policy that answers the question as the
             # fan wrote it goes before the product it refers to ("What sizes?" asks only about the product).
             policy = self.index.search(retrieval_query(text), k=2, kinds=("faq",))
@@ -941,7 +630,7 @@ class RetrievalEngine(DialogueEngine):
                 # "Where's my order? How do I track it?": "it" is what the policy just asked about was about.
                 return f"{text.rstrip('?？!！. ')} ({subject.question.rstrip('?？!！. ')})?"
             return None
-        asked = set(tokens(_without(_PRODUCT, text)))
+        asked = set(tokens(without_product_words(text)))
         if subject is not None and subject.products and is_question(text) and \
                 (asked and asked <= self._attributes or not asked and _PRICE.search(text_folded)):
             # "What sizes?", "How much?", "In red?": the products just discussed, asked about again.
@@ -953,7 +642,7 @@ class RetrievalEngine(DialogueEngine):
         """A question whose only subject is a pronoun ("how much is it?", "is it warm?", "does it come in red?"):
         what else it says asks only about a product (`_attributes`), not something of its own ("what time is
         it?")."""
-        return set(tokens(_without(_PRODUCT, PRONOUN.sub(" ", folded(text))))) <= self._attributes
+        return set(tokens(without_product_words(PRONOUN.sub(" ", folded(text))))) <= self._attributes
 
     # -- answers ------------------------------------------------------------------------------------------------
 
@@ -961,9 +650,9 @@ class RetrievalEngine(DialogueEngine):
         return Part("clarify", [Sentence(f"{emotion_tag('thinking')} {self._phrase('no_subject')}")], keep=True)
 
     def _not_sold(self) -> Part:
-        """A product asked for that the store does not have: said so, nothing else pitched in its place."""
-        return Part("unknown", [Sentence(f"{emotion_tag('thinking')} {gesture_tag('shake_head')} "
-                                         f"{self._phrase('not_sold')}")], keep=True)
+        """A product asked for that the store does not have: said so, nothing else pitched in its place (the
+        catalogue says it with the kind the fan named, when it can tell: `answer_catalogue`)."""
+        return Part("unknown", [declined(self._phrase("not_sold"), "shake_head")], keep=True)
 
     def _clarify(self, products: Sequence[Product], question: str, mention: str) -> Part:
         """Which one? The products a name fits, by name; no price is picked for the fan."""
@@ -1046,36 +735,17 @@ class RetrievalEngine(DialogueEngine):
                                     mention=words))
 
     def _about_me(self, question: str, told: tuple[str, ...]) -> Part | None:
-        """Small talk about the host ("where did you grow up?", "do you like curling?"): her about lines, by the
-        tag the question asks for or by meaning; None when the question is not about her or she has no line."""
-        about = self.persona.knowledge.about
-        folded_question = folded(question)
-        if _MY_NAME.search(folded_question):
+        """Small talk about the host ("where did you grow up?", "do you like curling?"): her name, her about lines
+        the question asks for (small_talk.about_lines_asked) or the one it means; None when the question is not
+        about her or she has no line."""
+        if asks_her_name(question):
             return Part("small_talk", [Sentence(f"{emotion_tag('happy')} {self._phrase('my_name')}")], (),
                         Subject("small_talk", question=question))
-        # A topic word of the question that is one of her lines' own tags ("do you ride a snowboard yourself?" →
-        # the line tagged snowboarding) picks that line before any question pattern does: the topic is the point.
-        topical = [] if not _HER_OWN.search(folded_question) or is_product_question(question) else [
-            a for a in about if any(_same_word(word, tag) for word in tokens(question) for tag in a.tags
-                                    if tag not in _PATTERN_TAGS)]
-        if topical:
-            fresh = [a for a in topical if a.id not in told] or topical
-            return self._about_part(fresh[:1], question)
-        if _WHICH_KIND.search(folded_question):
-            return None  # "which winter sport do you love most?": her pick of a kind of thing, from her FAQs
-        for pattern, tag in _ABOUT_TOPICS:
-            if pattern.search(folded_question):
-                lines = [a for a in about if tag in a.tags]
-                if lines:
-                    fresh = [a for a in lines if a.id not in told] or lines
-                    return self._about_part(fresh[:1], question)
-        if _LIKES.search(folded_question):
-            asked = set(tokens(question)) - _LIKE_WORDS
-            lines = [a for a in about if asked and asked <= set(tokens(f"{a.text} {' '.join(a.tags)}"))]
-            if lines:
-                return self._about_part(lines[:1], question)
-        if not about or not _TO_HER.search(folded_question) or is_product_question(question):
-            return None  # "where can I buy your merch?" asks about the store, not about her
+        lines = about_lines_asked(question, self.persona.knowledge.about, told)
+        if lines:
+            return self._about_part(lines, question)
+        if lines is None:
+            return None
         hits = self.index.search(retrieval_query(question), k=2, kinds=("about",))
         if hits and (hits[0].answers or self._exact(question, tuple(hits))) and \
                 isinstance(hits[0].document.item, AboutLine):
@@ -1100,7 +770,7 @@ class RetrievalEngine(DialogueEngine):
                 policy = self.index.search(expanded(retrieval_query(text)), k=1, kinds=("faq",))
                 if policy and policy[0].related:
                     return self._lookup(text, gentle, kinds=("faq",))
-            if not tokens(_without(_PRODUCT, text)):
+            if not tokens(without_product_words(text)):
                 return Part("catalogue", self.catalogue())
             if _SELLS.search(folded(text)) and not self._policy_answers(text, related=True):
                 # Only a product-like object is "not sold": "is there a link to the shop?" asks a store policy.
@@ -1116,8 +786,7 @@ class RetrievalEngine(DialogueEngine):
                     replace(first, score=moved.score), *(h for h in hits[1:] if h is not moved))
         best = hits[0] if hits else None
         if best is None or not best.related:
-            return Part("unknown", [Sentence(f"{emotion_tag('thinking')} {gesture_tag('shrug')} "
-                                             f"{self._phrase('unknown')}")], hits)
+            return Part("unknown", [declined(self._phrase("unknown"))], hits)
         item = best.document.item
         if isinstance(item, Product):
             if kinds is None and is_product_question(text):
@@ -1128,8 +797,7 @@ class RetrievalEngine(DialogueEngine):
         if not says_what_is_asked(text, _item_text(item)):
             # Asked for a kind of thing the best item does not have (a speed, a count, a temperature): no near
             # miss but another question's answer. The honest "I don't know", nothing related told instead.
-            return Part("unknown", [Sentence(f"{emotion_tag('thinking')} {gesture_tag('shrug')} "
-                                             f"{self._phrase('unknown')}")], hits)
+            return Part("unknown", [declined(self._phrase("unknown"))], hits)
         if not (best.answers or self._exact(text, hits)):
             return Part("partial", [Sentence(f"{emotion_tag('thinking')} {self._phrase('partial')}"),
                                     *self._item_sentences(item, intro=False)], hits,
@@ -1242,12 +910,12 @@ class RetrievalEngine(DialogueEngine):
     def _is_kind(self, product: Product, question: str) -> bool:
         """The product is the kind of thing the question asks for: its last word ("ski boots": boots) is one of the
         product's name, tags or description, or names no kind ("the blue one"). English only."""
-        head = tokens(_without(_PRODUCT, question))[-1:] if self.persona.language == "en" else []
+        head = tokens(without_product_words(question))[-1:] if self.persona.language == "en" else []
         return not head or head[0] in _GENERIC or head[0] in self._described[product.id] | self._names[product.id]
 
     def _products_asked(self, text: str) -> list[Product]:
         """Products a purchase question names: by meaning or by words, the best one plus a close second."""
-        query = _without(_PRODUCT, text)
+        query = without_product_words(text)
         if not tokens(query):
             return []
         hits = self.index.search(query, k=2, kinds=("product",))
@@ -1316,7 +984,7 @@ class RetrievalEngine(DialogueEngine):
         CATALOGUE_NAMED products is summarised: how many, the first few by name, the kinds most of them are."""
         products = self.persona.knowledge.products
         if not products:
-            return [Sentence(f"{emotion_tag('thinking')} {gesture_tag('shrug')} {self._phrase('unknown')}")]
+            return [declined(self._phrase("unknown"))]
         intro = Sentence(f"{emotion_tag('excited')} {gesture_tag('present_product')} {self._phrase('catalogue')}")
         if len(products) <= CATALOGUE_NAMED:
             names = self.wording.listed([p.name for p in products])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from models.dialogue.persona import Product
-from models.dialogue.tags import strip_tags
+from models.dialogue.tags import emotion_tag, gesture_tag, strip_tags
 
 
 @dataclass(frozen=True)
@@ -20,3 +20,9 @@ class Sentence:
     @property
     def spoken(self) -> str:
         return strip_tags(self.text)
+
+
+def declined(text: str, gesture: str = "shrug") -> Sentence:
+    """What the host does not have or know, said thoughtfully with a gesture (a shrug, a shake of the head): the
+    one shape of "I don't know that", "the store doesn't sell that" and "nothing fits" in every answer module."""
+    return Sentence(f"{emotion_tag('thinking')} {gesture_tag(gesture)} {text}")

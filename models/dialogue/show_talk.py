@@ -19,13 +19,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal, get_args
 
-from models.dialogue.engine import is_question
+from models.dialogue.moods import is_question
 from models.dialogue.persona import Persona, Product
 from models.dialogue.retrieval import tokens
 from models.dialogue.sentence import Sentence
 from models.dialogue.show import Segment, SegmentType, ShowSnapshot
 from models.dialogue.tags import emotion_tag, gesture_tag
-from models.dialogue.words import folded
+from models.dialogue.words import folded, listed
 from models.tts import sentences_of
 
 ShowQuestion = Literal["elapsed", "done", "missed", "now", "next", "after", "rest", "end", "length", "left", "start",
@@ -409,7 +409,12 @@ class ShowWording:
     later: str
     minutes: tuple[str, str, str]  # under a minute, about one, about {n}
     named: dict[str, str]  # by segment type: how the host names it ({about}); "fact_any": a fact without a tag
-    listed: Callable[[list[str]], str]
+    comma: str  # between the names of a list
+    last_comma: str  # before its last name
+
+    def listed(self, names: list[str]) -> str:
+        """Segment or product names as a list ("A, B and C", "A、B、C")."""
+        return listed(names, self.comma, self.last_comma)
 
     def segment(self, segment: Segment) -> str:
         """How the host names a segment: its `title`, else from its content ("" for a line: she just talks)."""
@@ -435,10 +440,6 @@ class ShowWording:
         if segment is snapshot.next and segment.trigger != "cue":
             return self.after_this
         return self.on_cue if segment is snapshot.next else self.later
-
-
-def _english_list(names: list[str]) -> str:
-    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 SHOW_WORDING = {
@@ -476,7 +477,7 @@ SHOW_WORDING = {
         minutes=("less than a minute", "about a minute", "about {n} minutes"),
         named={"product": "the {about}", "fun_fact": "a fun fact about {about}", "fact_any": "a fun fact",
                "qa": "your questions", "dance": "a dance break", "line": ""},
-        listed=_english_list),
+        comma=", ", last_comma=" and "),
     "zh": ShowWording(
         no_show="现在没有节目在进行，不过我很乐意陪你聊天！",
         not_started="现在没有节目在进行：我们的节目还没开始。",
@@ -510,7 +511,7 @@ SHOW_WORDING = {
         minutes=("不到一分钟", "大约1分钟", "大约{n}分钟"),
         named={"product": "{about}", "fun_fact": "关于{about}的冷知识", "fact_any": "一个冷知识", "qa": "问答环节",
                "dance": "跳舞环节", "line": ""},
-        listed="、".join),
+        comma="、", last_comma="、"),
 }
 
 
@@ -532,8 +533,12 @@ def answer_show(text: str, snapshot: ShowSnapshot | None, persona: Persona) -> l
         return [_sentence(wording.finished, "happy", "wave")]
     said = [] if snapshot.state == "running" else [_sentence(wording.paused, "neutral", None)]
     for kind in asked.kinds:
-        said += _PART_ANSWERS[kind](snapshot, wording, asked) if kind in _PART_ANSWERS else \
-            _ANSWERS[kind](snapshot, wording)
+        if kind in _PART_ANSWERS:
+            said += _PART_ANSWERS[kind](snapshot, wording, asked)
+        elif kind in _STILL_TO_COME:
+            said += _still_to_come(snapshot, wording, kind)
+        else:
+            said += _ANSWERS[kind](snapshot, wording)
     if asked.products is not None:
         said += _product_answer(snapshot, wording, asked.products)
     # Two wordings of one question ("how long till it ends?" asks the end and the time left) get one answer.
@@ -605,37 +610,27 @@ def _start(snapshot: ShowSnapshot, wording: ShowWording) -> list[Sentence]:
     return [_said(wording.started.format(minutes=wording.span(snapshot.show_time)))]
 
 
-def _coming(snapshot: ShowSnapshot, wording: ShowWording, kind: SegmentType, now: str, coming: str,
-            none: str) -> list[Sentence]:
-    """Whether a segment of a kind is on now or still to come, and when the first one to come starts."""
-    if snapshot.current is not None and snapshot.current.type == kind:
+#: The "is there more <part>?" answers by question: the kind of segment, and the wording's answers when one is on
+#: now (None: the one on now is not "the next one"), when one is still to come ({segment} {when}), when none is.
+_STILL_TO_COME: dict[ShowQuestion, tuple[SegmentType, Callable[[ShowWording], tuple[str | None, str, str]]]] = {
+    "dance": ("dance", lambda w: (w.dance_now, w.coming, w.dance_no)),
+    "qa": ("qa", lambda w: (w.qa_now, w.qa_coming, w.qa_no)),
+    "product": ("product", lambda w: (None, w.product_next, w.no_products)),
+    "fact": ("fun_fact", lambda w: (None, w.fact_next, w.no_facts)),
+}
+
+
+def _still_to_come(snapshot: ShowSnapshot, wording: ShowWording, question: ShowQuestion) -> list[Sentence]:
+    """Whether a segment of the kind asked is on now or still to come, and when the first one to come starts
+    ("when is the next product?": the first after this segment)."""
+    kind, answers = _STILL_TO_COME[question]
+    now, coming, none = answers(wording)
+    if now is not None and snapshot.current is not None and snapshot.current.type == kind:
         return [_said(now, snapshot.current)]
     later = snapshot.first_to_come(kind)
     if later is None:
         return [_said(none)]
     return [_said(coming.format(segment=wording.segment(later), when=wording.when(snapshot, later)), later)]
-
-
-def _dance(snapshot: ShowSnapshot, wording: ShowWording) -> list[Sentence]:
-    return _coming(snapshot, wording, "dance", wording.dance_now, wording.coming, wording.dance_no)
-
-
-def _qa(snapshot: ShowSnapshot, wording: ShowWording) -> list[Sentence]:
-    return _coming(snapshot, wording, "qa", wording.qa_now, wording.qa_coming, wording.qa_no)
-
-
-def _next_of(snapshot: ShowSnapshot, wording: ShowWording, kind: SegmentType, next_one: str,
-             none: str) -> list[Sentence]:
-    """"When is the next product?": the first of a kind after this segment (the one on now is not "next"), and
-    when it starts."""
-    later = snapshot.first_to_come(kind)
-    if later is None:
-        return [_said(none)]
-    return [_said(next_one.format(segment=wording.segment(later), when=wording.when(snapshot, later)), later)]
-
-
-def _product(snapshot: ShowSnapshot, wording: ShowWording) -> list[Sentence]:
-    return _next_of(snapshot, wording, "product", wording.product_next, wording.no_products)
 
 
 def _done(snapshot: ShowSnapshot, wording: ShowWording) -> list[Sentence]:
@@ -695,15 +690,11 @@ def _rest(snapshot: ShowSnapshot, wording: ShowWording) -> list[Sentence]:
     return [Sentence(wording.rest.format(segments=wording.listed(names)), sources)]
 
 
-def _fact(snapshot: ShowSnapshot, wording: ShowWording) -> list[Sentence]:
-    return _next_of(snapshot, wording, "fun_fact", wording.fact_next, wording.no_facts)
-
-
 _PART_ANSWERS: dict[ShowQuestion, Callable[[ShowSnapshot, ShowWording, _Asked], list[Sentence]]] = {
     "after": _after, "missed": _missed}
 _ANSWERS: dict[ShowQuestion, Callable[[ShowSnapshot, ShowWording], list[Sentence]]] = {
     "elapsed": _elapsed, "done": _done, "now": _now, "next": _next, "end": _left, "left": _left, "length": _length,
-    "start": _start, "rest": _rest, "dance": _dance, "qa": _qa, "product": _product, "fact": _fact, "title": _title}
+    "start": _start, "rest": _rest, "title": _title}
 
 
 def _named_by(segment: Segment) -> set[str]:

@@ -3,13 +3,14 @@
 Fans write simplified or traditional characters, full-width letters and digits, and mix scripts. `folded` is
 the one form every match is made in (moderation, the chat queue's duplicates, moods). Chinese has no spaces, so
 its words come from jieba's segmenter (`models.tts.words_of`); `content_words` keeps those that say what a
-message is about, and `joined` puts words or sentences back together the way each script is written.
+message is about, `joined` puts words or sentences back together the way each script is written, and `listed`
+says names as a list.
 """
 
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -63,3 +64,10 @@ def joined(parts: Iterable[str]) -> str:
             text += " "
         text += part
     return text
+
+
+def listed(names: Sequence[str], comma: str, last: str) -> str:
+    """Names as a list is said: `comma` between them, `last` before the last one ("A, B and C", "A、B和C")."""
+    if len(names) <= 1:
+        return "".join(names)
+    return f"{comma.join(names[:-1])}{last}{names[-1]}"

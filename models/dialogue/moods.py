@@ -1,0 +1,162 @@
+"""What the fan is doing besides asking for knowledge: the moods a message expresses (sadness, grief, a
+compliment, thanks, a greeting), and whether it asks anything at all or about buying.
+
+Small lexicons rather than a model: a producer can read them, and a wrong guess costs only the opener.
+English and Chinese lexicons both apply to every message, whatever the persona's language: fans write in their
+own language and mix scripts ("谢谢 Aurora!"), and neither set can match the other's script. They match the
+message's folded form (words.folded), so traditional characters and full-width letters count too.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from models.dialogue.words import folded
+from models.tts import sentences_of
+
+_SAD = re.compile(
+    r"\b(?:sad|unhappy|upset|depressed|heartbroken|devastated|crying|cried|lonely|miserable|gutted|"
+    r"passed away|died|dead|funeral|lost my|lost our|we lost|they lost|my team lost|injur(?:ed|y)|broke my|"
+    r"broken (?:leg|arm|wrist|ankle)|sick|in hospital|got cut|bad news|terrible day|awful day|rough day|"
+    r"didn't make it|did not make it|failed|miss (?:him|her|them|my)|"
+    # A bad day or week in a fan's own words ("had the worst day at work", "such a rough week").
+    r"(?:worst|bad|hard|tough|rough|terrible|awful|horrible|crappy|shitty|exhausting|stressful) "
+    r"(?:day|week|night|month|year|shift)|stressed(?: out)?|exhausted|burn(?:ed|t) out|heartbreak|"
+    r"(?:feel|feeling|felt) (?:down|low|blue|bad|awful|terrible|horrible|sad|miserable|lousy|crappy)|"
+    r"(?:got|been) (?:fired|laid off|dumped)|lost my job|broke up|"
+    # Loneliness and being laid up, in a fan's own words ("I feel so alone tonight", "I got hurt skiing and now
+    # I'm stuck at home", "nobody to watch with").
+    r"(?:feel|feeling|felt|am|i'm|so|all) (?:so |really |very |pretty |kind of |kinda )?(?:alone|isolated|left out)|"
+    r"no ?one to (?:talk|watch|hang out) (?:to|with)|nobody to (?:talk|watch|hang out) (?:to|with)|"
+    r"(?:got|get|been|was|am|i'm) (?:badly |really )?hurt|hurt my|(?:stuck|laid up|bedridden|housebound) "
+    r"(?:at home|in bed|inside|in hospital)|(?:sprained|twisted|fractured|tore|torn) my|in a cast|on crutches)\b",
+    re.IGNORECASE)
+#: Words that only strengthen a mood ("feeling *really* down", "a *pretty* rough day"): dropped before the mood
+#: lexicon is matched, so its phrases hold whichever intensifiers a fan puts between their words.
+_INTENSIFIER = re.compile(
+    r"\b(?:so|really|very|pretty|quite|super|totally|extremely|incredibly|truly|just|kind of|kinda|sort of|"
+    r"a bit|a little bit|a little|rather|fairly|seriously|absolutely|such an?)\s+", re.IGNORECASE)
+_GRIEF = re.compile(r"\b(?:passed away|died|dead|funeral|heartbroken|devastated)\b", re.IGNORECASE)
+#: Words that praise (the host's look, voice, show).
+_PRAISE = (r"amazing|awesome|beautiful|pretty|great|gorgeous|stunning|lovely|cute|fantastic|wonderful|incredible|"
+           r"brilliant|perfect|adorable|fabulous|nice|cool|elegant")
+_COMPLIMENT = re.compile(
+    r"\b(?:you(?:'re| are)\s+(?:so\s+|really\s+|very\s+|such\s+an?\s+|the\s+)?(?:amazing|awesome|beautiful|pretty|"
+    r"great|best|wonderful|lovely|cute|funny|cool|talented|adorable|gorgeous|brilliant|incredible|fantastic)|"
+    r"love (?:you|u|your|the show|this show|this stream)|best host|great job|well done|you rock|big fan|"
+    r"your (?:voice|smile|hair|outfit|style) is|"
+    # "You have such a nice voice", "you've got a lovely smile": anything of hers, any praise word.
+    rf"\byou(?:'ve| have)? (?:got |have )?(?:such |the |a |an |really |so )*(?:(?:{_PRAISE}|sweet|kind|warm|"
+    rf"soothing|calming|best|sweetest|nicest|loveliest|prettiest|cutest|coolest|greatest|kindest) )+"
+    rf"(?:voice|smile|laugh|hair|eyes|face|style|outfit|energy|vibe|"
+    rf"personality|look)s?|"
+    # "Your hair looks amazing", "you look great tonight", "loving the outfit": any of hers, any praise word.
+    rf"(?:\byou\s+|\byour\s+(?:\w+\s+){{1,2}})(?:look|looks|looking|sound|sounds|seem|is|are)\s+(?:so\s+|really\s+|"
+    rf"very\s+|super\s+|absolutely\s+|extra\s+)?(?:{_PRAISE})|(?:loving|love|like) (?:the|your) (?:\w+\s+)?"
+    rf"(?:hair|outfit|look|style|voice|smile|dress|jacket|energy|vibe)s?|"
+    # "Great show tonight!", "this stream is awesome": praise for her show is praise for her.
+    rf"^\W*(?:(?:what|such) an? )?(?:{_PRAISE}|fun) (?:show|stream)|\byou(?:'re| are) doing (?:so )?(?:great|amazing|"
+    rf"awesome|fantastic|well)|(?:this|the|your) (?:show|stream) (?:is|was) (?:so |really )?"
+    rf"(?:{_PRAISE}|the best|fun))\b", re.IGNORECASE)
+_THANKS = re.compile(r"\b(?:thank(?:s|x| you| u| ya)?|thanx|thnx|thnks|thx|ty|tysm|tyvm|tyty|cheers|"
+                     r"appreciate (?:it|that|you|u)|much appreciated|many thanks)\b", re.IGNORECASE)
+_GREETING = re.compile(r"^\W*(?:hi+|hello+|hey+|heya|hiya|howdy|yo|sup|hai|helo|good (?:morning|afternoon|evening)|"
+                       r"greetings|morning|evening|"
+                       r"(?:so |really )?(?:good|nice|great|glad|happy|lovely) to (?:see|meet) (?:you|u)|"
+                       r"long time no see|welcome back|i'?m back|back again|hey again|hi again)\b", re.IGNORECASE)
+#: Chat spelling read as the words it stands for before a question is looked up ("wat r the shiping times").
+_CHAT_SPELLING = {"rn": "right now", "wat": "what", "wot": "what", "wut": "what", "whats": "what's", "wats": "what's",
+                  "r": "are", "u": "you", "ur": "your",
+                  "hw": "how", "wen": "when", "wher": "where", "plz": "please", "pls": "please",
+                  "cn": "can", "abt": "about", "bc": "because", "cuz": "because", "wanna": "want to",
+                  "gonna": "going to", "gimme": "give me", "dunno": "don't know", "thru": "through"}
+_CHAT_WORD = re.compile(r"\b(?:" + "|".join(_CHAT_SPELLING) + r")\b", re.IGNORECASE)
+_QUESTION = re.compile(
+    # "What a fun stream!" exclaims, without a question mark it asks nothing.
+    # A discourse word may lead ("ok thx. now whats the cheapest kids thing", "ok so how much"): it does not hide
+    # the question word.
+    r"\?|^\W*(?:(?:now|so|ok(?:ay)?|and|also|well|then|but|btw|oh|alright|right)\W+){0,3}"
+    r"(?:what(?!\s+an?\s)|how|who|when|where|why|which|is|are|do|does|did|can|could|will|would|should|tell me|"
+    r"explain)\b|\b(?:tell me|wondering|want to know|curious)\b", re.IGNORECASE)
+_PRODUCT = re.compile(
+    r"\b(?:how much|price[sd]?|pricing|cost(?:s|ing)?|buy(?:ing)?|purchase|order|sell(?:ing)?|sold|merch|"
+    r"merchandise|shop|store|in stock|afford|for sale)\b|"
+    # Chinese (matched in the folded, simplified form: no \b, words have no spaces around them)
+    r"多少钱|几块钱|多少块|价格|价钱|售价|定价|卖|买|下单|周边|商品|小店|商店|店里|有货|库存|贵不贵|便宜",
+    re.IGNORECASE)
+
+# Chinese, written simplified. 死了 is an intensifier in chat (笑死了 "LOL", 累死了 "dead tired"), so only a
+# being's death is grief; 笑哭 is laughing, 感动哭 and 哭死 are being moved.
+_ZH_DEATH = (r"去世|过世|离世|逝世|病逝|葬礼|丧礼|(?:狗|狗狗|猫|猫咪|宠物|爸|爸爸|妈|妈妈|爷爷|奶奶|外公|外婆|"
+             r"姥姥|姥爷|朋友|老公|老婆|哥|哥哥|姐|姐姐|弟弟|妹妹|儿子|女儿|孩子|兔子|仓鼠)"
+             r"(?:昨天|今天|前天|上周|刚刚|刚)?死了")
+_ZH_SAD = re.compile(
+    rf"{_ZH_DEATH}|心碎|难过|伤心|悲伤|不开心|不高兴|心情不好|郁闷|沮丧|难受|崩溃|(?<![笑动])哭(?!死)|流泪|孤独|寂寞|失恋|分手了|"
+    r"失业|被裁|被开除|生病|病了|住院|受伤|骨折|摔断|输了|没考上|考砸|挂科|倒霉|坏消息|想念|😢|😭|😿|💔")
+_ZH_GRIEF = re.compile(rf"{_ZH_DEATH}|心碎")
+#: What a fan calls the host (and her voice) when paying a compliment; not after 你好 in a greeting.
+_ZH_PRAISE = r"漂亮|美|好看|可爱|厉害|棒|帅|有趣|幽默|聪明|温柔|甜|萌|酷|专业|有才|好听"
+_ZH_COMPLIMENT = re.compile(
+    rf"(?:你|您|主播|声音|笑容|衣服|发型)(?:是|真是)?(?:真|好|太|很|超|特别|非常|最)?(?:的)?(?:是)?(?:{_ZH_PRAISE})|"
+    rf"(?:真|好|太|超)(?:{_ZH_PRAISE})|(?:喜欢|爱|爱死|支持)(?:你|您|主播|这个直播|你的直播)|爱了|铁粉|忠实粉丝|"
+    r"666|yyds|绝绝子|❤|♥|💕|💖|💗|💓|😍|🥰|😘|👍")
+_ZH_THANKS = re.compile(r"谢谢|感谢|多谢|谢啦|谢了|辛苦了|3q")
+_ZH_GREETING = re.compile(
+    rf"^\W*(?:(?:主播|各位)好|(?:主播|各位)?(?:你好|您好|大家好|哈喽|哈啰|嗨|早上好|上午好|中午好|下午好|晚上好|早安|早啊|"
+    rf"来了))(?!{_ZH_PRAISE})"
+    r"|^\W*👋")
+#: A question: 吗 or 呢 at a clause's end, a question word, A-not-A (是不是, 有没有), or asking to be told.
+_ZH_QUESTION = re.compile(
+    r"[吗呢嘛](?:$|\W)|什么|多少|怎么|怎样|为什么|为啥|哪|谁|几(?:个|点|号|天|岁|年|次|种|块|位)|有多[重大高长宽远久快]|"
+    r"是不是|有没有|能不能|可不可以|会不会|要不要|对不对|好不好|行不行|是否|请问|想知道|好奇|告诉我|介绍一下|讲讲|说说")
+
+Mood = Literal["sad", "grief", "compliment", "thanks", "greeting"]
+
+
+def detect_moods(text: str) -> list[Mood]:
+    """What the fan expresses besides any question, strongest first."""
+    text = folded(text)
+    moods: list[Mood] = []
+    if _SAD.search(text) or _SAD.search(_INTENSIFIER.sub("", text)) or _ZH_SAD.search(text):
+        moods.append("grief" if _GRIEF.search(text) or _ZH_GRIEF.search(text) else "sad")
+    if _COMPLIMENT.search(text) or _ZH_COMPLIMENT.search(text):
+        moods.append("compliment")
+    if _THANKS.search(text) or _ZH_THANKS.search(text):
+        moods.append("thanks")
+    if _GREETING.search(text) or _ZH_GREETING.search(text):
+        moods.append("greeting")
+    return moods
+
+
+def is_question(text: str) -> bool:
+    """The message asks something: a question mark, or a sentence that opens as a question, after a hello too
+    ("thx!! how much r the gloves", "hi how r u"), chat spelling read as words."""
+    text = spelled_out(folded(text))
+    # "hiii how r u", "hello Aurora, what do you sell": a question after the hello or its comma.
+    parts = [text, _without(_GREETING, text), *sentences_of(text)[1:], *re.split(r"[,;:]", text)[1:]]
+    return any(_QUESTION.search(part) or _ZH_QUESTION.search(part) for part in parts)
+
+
+def is_product_question(text: str) -> bool:
+    """The message asks about buying or a price ("how much", "in stock", "多少钱")."""
+    return bool(_PRODUCT.search(folded(text)))
+
+
+def spelled_out(text: str) -> str:
+    """Chat spelling read as the words it stands for ("wat r the shiping times" → "what are the shiping times")."""
+    return _CHAT_WORD.sub(lambda m: _CHAT_SPELLING[m.group(0).lower()], text)
+
+
+def without_greetings(text: str) -> str:
+    """A folded message less its English and Chinese hellos: what is left may still ask something."""
+    return _without(_ZH_GREETING, _without(_GREETING, text))
+
+
+def without_product_words(text: str) -> str:
+    """A message less the words that ask about buying or a price: what is left says which product, or what else."""
+    return _without(_PRODUCT, text)
+
+
+def _without(pattern: re.Pattern[str], text: str) -> str:
+    return pattern.sub(" ", text)

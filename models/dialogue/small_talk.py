@@ -1,0 +1,113 @@
+"""Small talk about the host herself: how she is, her name, and which of her about lines a question asks for
+(by a topic word of her own tags, by what it asks: "where did you grow up?", or by a thing she likes).
+
+The engine answers these from the persona (her how_are_you and my_name phrases, her about lines as written);
+this module only reads the question. English and Chinese patterns both apply, on the folded message.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from models.dialogue.moods import is_product_question
+from models.dialogue.persona import AboutLine
+from models.dialogue.retrieval import tokens
+from models.dialogue.words import folded
+
+#: "How are you?": the host says how she is (her how_are_you phrase).
+_HOW_ARE_YOU = re.compile(
+    r"\bhow\s+(?:are|r)\s+(?:you|u|ya)\b|\bhow(?:'s| is) it going\b|\bhow(?:'s| is) your day\b|"
+    r"\bhow have you been\b|\bhow are things\b|\bhow(?:'s| is) life\b|\bwhat'?s up\b|"
+    # "Having a good time tonight?", "you doing ok?", "how's your evening?", "enjoying yourself?"
+    r"\b(?:having|enjoying) (?:a |an |some )?(?:(?:good|great|nice|fun|lovely) )?(?:time|night|evening|fun|yourself)\b|"
+    r"\b(?:you|u) (?:doing|feeling) (?:ok|okay|well|good|alright|fine|great)\b|\bhow (?:you|u) doing\b|"
+    r"\bhow(?:'s| is| was) (?:your|ur) (?:night|evening|morning|week|weekend|day going)\b|"
+    r"\bhow do (?:you|u) feel\b|\bhow(?:'re| are) (?:you|u) feeling\b|"
+    r"^\W*(?:and|what|how) about (?:you|u)\W*$|^\W*and (?:you|u)\W*$|"
+    r"你好吗|您好吗|最近(?:怎么样|好吗)|过得(?:怎么样|好吗)|今天(?:怎么样|好吗)")
+#: A question to the host about herself ("where did you grow up?"), by what it asks: the `about` tags that answer
+#: it. A persona tags her about lines with these words (her other lines are found by meaning).
+_ABOUT_TOPICS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(pattern, re.IGNORECASE), tag) for
+                                                                pattern, tag in (
+    (r"\b(?:grow|grew|growing) up\b|\bchildhood\b|\bwhere (?:are|r) (?:you|u) from\b|\bhometown\b|"
+     r"\b(?:you|u)\b.*\bas an? (?:kid|child|little girl|girl|teen|teenager)\b|"
+     r"\bwhen (?:you|u) were (?:little|young|small|an? (?:kid|child|girl|teen|teenager))\b|"
+     r"在哪(?:里|儿)?长大|小时候|老家|哪里人", "childhood"),
+    (r"\bfor fun\b|\bhobb(?:y|ies)\b|\bfree time\b|\bspare time\b|\bday off\b|爱好|业余|空闲|平时喜欢", "hobby"),
+    (r"\byour job\b|\bdo for (?:a )?(?:living|work)\b|\bwhat do you do\b|\byourself\b|\bwho are you\b|"
+     r"你的工作|做什么工作|介绍一下你自己|你是谁", "job"),
+    (r"\bhow old\b|\byour age\b|多大|几岁", "age"),
+    # "What do you enjoy most about hosting?", "best part of your job?": what she loves about her work.
+    (r"\b(?:enjoy|like|love)(?: the)? most\b|\bbest (?:part|thing) (?:of|about)\b|\bfavou?rite (?:part|thing) "
+     r"(?:of|about)\b|最喜欢.*(?:主持|工作)", "favourite"),
+    (r"\bare (?:you|u) (?:an? )?(?:real|human|robot|bot|ai|virtual|person|computer|program)\b|你是真人|真人吗|虚拟|"
+     r"机器人", "virtual"),
+))
+#: The tags the patterns above ask for: a question's topic word matched against the other tags only.
+_PATTERN_TAGS = frozenset(tag for _, tag in _ABOUT_TOPICS)
+#: A question about what she herself does ("do you ride a snowboard yourself?", "did you ever ski?"), not a
+#: request to her ("can you tell me...", "do you have...", "do you sell...").
+_HER_OWN = re.compile(r"\b(?:do|did|have|would) (?:you|u) (?:ever |still |also )?(?!know|have|sell|ship|tell|offer|"
+                      r"carry|stock|take|accept|deliver|think|mean|recommend)\w+|\byourself\b", re.IGNORECASE)
+#: "Which winter sport do you love most?", "what team do you like best?": a choice among a kind of thing (a FAQ
+#: about her favourites answers it), not what she loves about her work.
+_WHICH_KIND = re.compile(r"\b(?:which|what)\s+\w+(?:\s+\w+)?\s+(?:do|would|did)\s+(?:you|u)\s+(?:\w+\s+)?"
+                         r"(?:love|like|enjoy|prefer)\b", re.IGNORECASE)
+#: "What's your name?", "what should we call you?": her name, from the persona.
+_MY_NAME = re.compile(r"\b(?:what(?:'s| is) (?:your|ur) name|(?:your|ur) name\W*$|"
+                      r"what (?:should|do|can|shall) (?:i|we) call (?:you|u)|what(?:'re| are) (?:you|u) called|"
+                      r"(?:who|what) am i talking to)\b|你叫什么|你的名字|怎么称呼", re.IGNORECASE)
+#: A question to the host herself: only these are searched among her about lines by meaning.
+_TO_HER = re.compile(r"\b(?:you|your|yours|yourself|u|ur)\b|你|您|主播", re.IGNORECASE)
+#: "Do you like curling?": her about lines that say the thing asked about answer it.
+_LIKES = re.compile(r"\b(?:do|did) (?:you|u) (?:like|love|enjoy|watch|follow|play|do)\b|\bare (?:you|u) (?:a )?"
+                    r"(?:fan of|into)\b|你喜欢|你爱", re.IGNORECASE)
+_LIKE_WORDS = frozenset("like love enjoy watch follow play fan 喜欢 爱".split())
+
+
+def _same_word(word: str, tag: str) -> bool:
+    """One word in two forms ("snowboard" / "snowboarding"): equal, or one a prefix of the other of 5+ letters."""
+    short, long = sorted((word.lower(), tag.lower()), key=len)
+    return len(short) >= 5 and long.startswith(short)
+
+
+def asks_how_she_is(text: str) -> bool:
+    """"How are you?", "enjoying yourself tonight?", "你好吗": the host says how she is."""
+    return bool(_HOW_ARE_YOU.search(folded(text)))
+
+
+def asks_her_name(text: str) -> bool:
+    """"What's your name?", "what should we call you?": her name, from the persona."""
+    return bool(_MY_NAME.search(folded(text)))
+
+
+def about_lines_asked(question: str, about: Sequence[AboutLine], told: Sequence[str]) -> list[AboutLine] | None:
+    """Her about lines a question about her asks for: the one tagged with a topic word of the question ("do you
+    ride a snowboard yourself?" → snowboarding), else one with the tag a question pattern asks ("where did you
+    grow up?" → childhood), else one that says the thing she is asked to like; a line not told to this fan first.
+    [] when the question is to her but names none of them (her lines are then searched by meaning); None when it
+    is not about her lines: her pick of a kind of thing (her FAQs answer it), a store question, or not to her."""
+    folded_question = folded(question)
+    # A topic word of the question that is one of her lines' own tags picks that line before any question
+    # pattern does: the topic is the point.
+    topical = [] if not _HER_OWN.search(folded_question) or is_product_question(question) else [
+        a for a in about if any(_same_word(word, tag) for word in tokens(question) for tag in a.tags
+                                if tag not in _PATTERN_TAGS)]
+    if topical:
+        return ([a for a in topical if a.id not in told] or topical)[:1]
+    if _WHICH_KIND.search(folded_question):
+        return None  # "which winter sport do you love most?": her pick of a kind of thing, from her FAQs
+    for pattern, tag in _ABOUT_TOPICS:
+        if pattern.search(folded_question):
+            lines = [a for a in about if tag in a.tags]
+            if lines:
+                return ([a for a in lines if a.id not in told] or lines)[:1]
+    if _LIKES.search(folded_question):
+        asked = set(tokens(question)) - _LIKE_WORDS
+        lines = [a for a in about if asked and asked <= set(tokens(f"{a.text} {' '.join(a.tags)}"))]
+        if lines:
+            return lines[:1]
+    if not about or not _TO_HER.search(folded_question) or is_product_question(question):
+        return None  # "where can I buy your merch?" asks about the store, not about her
+    return []
