@@ -167,6 +167,35 @@ def test_what_about_asks_the_same_question_of_a_new_product(engine: RetrievalEng
     assert "$24" in answer.text and "$65" not in answer.text
 
 
+@pytest.mark.parametrize(("question", "first", "second"), [
+    ("which one's cheaper then", "The Snowflake Knit Beanie is the cheaper one, at $24", "$65"),
+    ("Which is cheaper?", "The Snowflake Knit Beanie is the cheaper one, at $24", "$65"),
+    ("which costs more", "The Glacier Blue Team Hoodie is the more expensive one, at $65", "$24"),
+])
+def test_which_one_chooses_between_the_products_just_discussed(engine: RetrievalEngine, question: str, first: str,
+                                                               second: str) -> None:
+    ask(engine, "How much are the beanie and the hoodie?")
+    answer = ask(engine, question)
+    assert answer.intent == "comparison" and first in answer.text and second in answer.text
+    assert "Thermal" not in answer.text  # nothing outside the two
+
+
+@pytest.mark.parametrize("question", ["what year was that?", "When was that?"])
+def test_a_question_about_the_fact_just_told_is_answered_by_it(engine: RetrievalEngine, question: str) -> None:
+    ask(engine, "Who built the first Zamboni?")
+    answer = ask(engine, question)
+    assert answer.intent == "fact" and answer.sources == ("zamboni",) and "1949" in answer.text
+    assert not hedged(answer)
+    # A kind of thing the fact does not state is not answered by it: "how fast was it?" has no speed in it.
+    assert "zamboni" not in ask(engine, "how fast was it?").sources
+
+
+@pytest.mark.parametrize("question", ["and what colours?", "And the sizes?"])
+def test_and_then_from_a_fan_with_no_history_asks_back(engine: RetrievalEngine, question: str) -> None:
+    answer = ask(engine, question, user="newcomer")
+    assert answer.intent == "clarify" and "?" in answer.text and answer.sources == ()
+
+
 def test_tell_me_more_gives_the_next_detail(engine: RetrievalEngine) -> None:
     ask(engine, "How much is the snowflake beanie?")
     more = ask(engine, "tell me more")

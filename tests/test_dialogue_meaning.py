@@ -52,6 +52,9 @@ def test_every_question_of_the_bank_is_one_the_engine_answers(engine: RetrievalE
     ("What is this stream all about?", "winter sports shows"),
     ("When does tonight's stream finish up?", "ends in about 7 minutes"),
     ("Anything my toddler nephew would like?", "Kids' Squeeze Bottle"),
+    ("do you take debit cards?", "PayPal"),
+    ("which product are you showing next?", "Snowy Owl Mascot Plush"),
+    ("yo wat is ur return polcy", "within 30 days"),  # "polcy" read as "policy", then by meaning
 ])
 def test_paraphrases_read_as_the_question_they_mean(minilm: RetrievalEngine, question: str, said: str) -> None:
     runner = sample_at_curling()

@@ -141,6 +141,12 @@ _FACT_WORDS = frozenset("fun fact interesting cool something anything thing stuf
 #: A question for a price ("How much?"), as against one for the whole store ("What do you sell?").
 _PRICE = re.compile(r"\b(?:how much|price[sd]?|cost(?:s)?)\b|多少钱|几块钱|价格|价钱", re.IGNORECASE)
 #: "Them", "both", "all": a pronoun that means every product discussed, not one to pick.
+#: "Which one's cheaper?", "which costs more?": a choice between products the fan does not name.
+_WHICH_OF_THEM = re.compile(
+    r"\bwhich(?: one| of (?:them|the two|those))?(?:'s|s| is| are|'re)?\s+(?:the\s+)?"
+    r"(?:cheaper|cheapest|pricier|priciest|more expensive|most expensive|less expensive|more affordable)\b"
+    r"|\bwhich (?:one )?costs? (?:more|less)\b",
+    re.IGNORECASE)
 _PLURAL = re.compile(r"\b(?:them|they|those|these|both|all)\b|它们|这些|那些|两个|都", re.IGNORECASE)
 #: What is left of "and the other one?" besides the reference: nothing that asks anything new.
 _DANGLING = re.compile(r"\b(?:and|what|about|how|so|but|ok)\b|[和那呢]", re.IGNORECASE)
@@ -256,7 +262,7 @@ _SELLS = re.compile(r"\b(?:do|does|d'?you) (?:you|u|the store|your store|the sho
                     r"\bcan i (?:buy|get|order)\b|"
                     r"卖不卖|有没有卖|有卖", re.IGNORECASE)
 #: The words of catalogue questions a typo is read against besides the knowledge's own ("cheapst thing").
-_STORE_WORDS = "cheapest expensive priciest cheaper available delivery colour colours color colors sizes"
+_STORE_WORDS = "cheapest expensive priciest cheaper available delivery colour colours color colors sizes policy"
 #: "Can I still buy one?", "is it still available?": whether the product just discussed can be bought now (its
 #: stock, answered by the catalogue with the fan's subject).
 _BUY_ONE = re.compile(
@@ -291,6 +297,10 @@ def says_what_is_asked(question: str, answer: str) -> bool:
 
 
 _YEAR = re.compile(r"\b(?:1[89][0-9]{2}|20[0-9]{2})\b")
+#: A message that goes on from something said before: "and what colours?", "also the sizes?".
+_AND_THEN = re.compile(r"^\W*(?:and|also|plus|so)\b", re.IGNORECASE)
+#: "What year was that?", "how fast was it?": a question about what was just told.
+_THAT = re.compile(r"\b(?:that|this|it|then)\b")
 
 
 def questions_of(text: str) -> list[str]:
@@ -585,6 +595,17 @@ class RetrievalEngine(DialogueEngine):
             if not tokens(_DANGLING.sub(" ", rest)) and subject is not None and subject.question:
                 return asked_again(subject, others[0].name)
             return OTHER.sub(name, text, count=1)
+        if subject is not None and subject.item is not None and _THAT.search(text_folded) and \
+                any(asks.search(text_folded) for asks, _ in _ASKS) and \
+                not (frozenset(tokens(text)) & self._subject_words):
+            fact = next((f for f in self.persona.knowledge.fun_facts if f.id == subject.item), None)
+            if fact is not None and says_what_is_asked(text, fact.text):
+                # "What year was that?" after the Zamboni fact: the fact just told has the year; it is said again.
+                return Part("fact", self._item_sentences(fact, intro=False), (), self._item_subject("fact", fact, text))
+        if subject is None and _AND_THEN.match(text_folded) and is_question(text) and \
+                (asked_of := set(tokens(without_product_words(text)))) and asked_of <= self._attributes and \
+                not self._named(text)[0]:
+            return self._no_subject()  # "and what colours?" from a fan with nothing discussed: which one?
         thing = about_what(text)
         if thing is not None and not PRONOUN.fullmatch(thing) and thing.lower() not in ("you", "u", "yourself", "你"):
             if subject is None and PRONOUN.search(thing) and self._leans_on_pronoun(thing):
@@ -630,6 +651,11 @@ class RetrievalEngine(DialogueEngine):
                 # "Where's my order? How do I track it?": "it" is what the policy just asked about was about.
                 return f"{text.rstrip('?？!！. ')} ({subject.question.rstrip('?？!！. ')})?"
             return None
+        if subject is not None and len(subject.group or subject.products) > 1 and \
+                _WHICH_OF_THEM.search(text_folded) and not self._named(text)[0]:
+            # "Which one's cheaper then?" after the beanie and the hoodie: which of the products just discussed.
+            names = self.wording.listed([p.name for p in subject.group or subject.products], "or")
+            return f"{text.rstrip('?？!！. ')}, the {names}?"
         asked = set(tokens(without_product_words(text)))
         if subject is not None and subject.products and is_question(text) and \
                 (asked and asked <= self._attributes or not asked and _PRICE.search(text_folded)):
