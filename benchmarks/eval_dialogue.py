@@ -2,17 +2,16 @@
 LLM path, on one set.
 
     PYTHONPATH=. .venv/bin/python benchmarks/eval_dialogue.py
-        [--set heldout6|heldout5|heldout4|heldout3|heldout2|heldout|dev|all] [--persona en|zh]
+        [--set heldout7|heldout6|...|heldout|dev|all] [--persona en|zh]
         [--local] [--llm-url URL --llm-model NAME] [--llm-first-sentence-s S] [--only-llm] [--verbose]
 
-The English set (docs/eval/dialogue_dev.yaml, dialogue_heldout.yaml ... dialogue_heldout6.yaml; the dev file's
+The English set (docs/eval/dialogue_dev.yaml, dialogue_heldout.yaml ... dialogue_heldout7.yaml; the dev file's
 header documents the format) has items in categories (small talk, facts by topic, look-ups, constraints,
 comparisons, availability, follow-ups, policies, show timing, off topic, moderation, sentiment, bad input), each with
-checks on what a right answer must and must not say. `--set heldout6` (the default) is the blind held-out part that
-gives the numbers to report; `--set heldout5` is the sixth development set, `--set heldout4` the fifth, `--set
-heldout3` the fourth, `--set heldout2` the third and `--set heldout` the second (the fifth ... first held-out
-parts: each seen once, then used for fixes); `--set dev` is the part engine developers tune on; `--set all` is all
-seven.
+checks on what a right answer must and must not say. `--set heldout7` (the default) is the blind held-out part that
+gives the numbers to report; `--set heldout6` is the seventh development set, `--set heldout5` the sixth, and so
+on down to `--set heldout`, the second (the sixth ... first held-out parts: each seen once, then used for fixes);
+`--set dev` is the part engine developers tune on; `--set all` is all eight.
 `--persona zh` runs the Mandarin sample persona on docs/eval/dialogue_questions_zh.yaml, whose old-style kinds
 (fact, faq, product, none, sad, compliment, injection, forbidden) are read as the same checks and reported as
 categories.
@@ -69,16 +68,16 @@ from models.tts import sentences_of
 
 ROOT = Path(__file__).resolve().parents[1]
 EVAL = ROOT / "docs/eval"
-#: The English sets: the dev part (tuned on), the first to fifth held-out parts (each seen once on 2026-12-06, then
-#: used for fixes: the second to sixth development sets) and the blind held-out part (reported; the default).
-SETS = {"heldout6": (EVAL / "dialogue_heldout6.yaml",),
+#: The English sets: the dev part (tuned on), the first to sixth held-out parts (each seen once on 2026-12-06, then
+#: used for fixes: the second to seventh development sets) and the blind held-out part (reported; the default).
+SETS = {"heldout7": (EVAL / "dialogue_heldout7.yaml",), "heldout6": (EVAL / "dialogue_heldout6.yaml",),
         "heldout5": (EVAL / "dialogue_heldout5.yaml",), "heldout4": (EVAL / "dialogue_heldout4.yaml",),
         "heldout3": (EVAL / "dialogue_heldout3.yaml",),
         "heldout2": (EVAL / "dialogue_heldout2.yaml",),
         "heldout": (EVAL / "dialogue_heldout.yaml",), "dev": (EVAL / "dialogue_dev.yaml",),
         "all": (EVAL / "dialogue_dev.yaml", EVAL / "dialogue_heldout.yaml", EVAL / "dialogue_heldout2.yaml",
                 EVAL / "dialogue_heldout3.yaml", EVAL / "dialogue_heldout4.yaml", EVAL / "dialogue_heldout5.yaml",
-                EVAL / "dialogue_heldout6.yaml")}
+                EVAL / "dialogue_heldout6.yaml", EVAL / "dialogue_heldout7.yaml")}
 #: The Mandarin persona's held-out questions, in the old kinds.
 ZH_QUESTIONS = EVAL / "dialogue_questions_zh.yaml"
 RESULTS = {"en": "dialogue_eval", "zh": "dialogue_eval_zh"}
@@ -199,7 +198,7 @@ def load_items(path: Path) -> list[Item]:
 
 
 def load_set(name: str) -> list[Item]:
-    """The items of `--set` heldout6 ... heldout, dev or all; ids must be unique across the set."""
+    """The items of `--set` heldout7 ... heldout, dev or all; ids must be unique across the set."""
     items = [item for path in SETS[name] for item in load_items(path)]
     seen: set[str] = set()
     for item in items:
@@ -652,7 +651,7 @@ def print_table(summaries: list[dict[str, Any]], categories: Sequence[str]) -> N
 def argument_parser() -> argparse.ArgumentParser:
     """The command line: which set, which engines, how much to print."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--set", choices=tuple(SETS), default="heldout6", dest="part",
+    parser.add_argument("--set", choices=tuple(SETS), default="heldout7", dest="part",
                         help="which part of the English set (default %(default)s, the blind held-out part; "
                              "heldout4, heldout3, heldout2 and heldout are the fifth, fourth, third and second "
                              "development sets, each "

@@ -672,3 +672,14 @@ def test_still_sold_asks_whether_it_is_available() -> None:
 ])
 def test_a_constraint_reads_as_a_noun_phrase(text: str, said: str) -> None:
     assert spoken(ask(text)).startswith(said)
+
+
+@pytest.mark.parametrize(("text", "said", "not_said"), [
+    ("i only have $50, hoodie or goggles?", "Under $50: the Aurora Ski Goggles for $48", "$65"),
+    ("beanie or pins under $20?", "Under $20: the Collector Pin Set for $18", "$24"),
+])
+def test_a_choice_between_named_kinds_is_made_among_them(text: str, said: str, not_said: str) -> None:
+    """Each word names other products: the answer chooses among those, never "I don't have hoodie goggles"."""
+    reply = ask(text)
+    spoken = " ".join(s.text for s in reply.sentences)
+    assert said in spoken and not_said not in spoken and "don't have" not in spoken

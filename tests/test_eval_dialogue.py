@@ -52,9 +52,9 @@ def _reading(stated: tuple[str, ...] = (), hedged: bool = False, invented: tuple
 def test_the_sets_load_with_unique_ids_and_enough_items_per_category() -> None:
     dev, heldout, heldout2 = load_set("dev"), load_set("heldout"), load_set("heldout2")
     heldout3, heldout4, heldout5 = load_set("heldout3"), load_set("heldout4"), load_set("heldout5")
-    blind = load_set("heldout6")
-    everything = load_set("all")  # raises on an id used twice across the seven files
-    parts = (dev, heldout, heldout2, heldout3, heldout4, heldout5, blind)
+    heldout6, blind = load_set("heldout6"), load_set("heldout7")
+    everything = load_set("all")  # raises on an id used twice across the eight files
+    parts = (dev, heldout, heldout2, heldout3, heldout4, heldout5, heldout6, blind)
     assert len(everything) == sum(len(part) for part in parts) >= 190 + 4 * 130
     assert len({item.id for item in everything}) == len(everything)
     held = Counter(item.category for item in heldout)
@@ -71,7 +71,7 @@ def _asked(items: list[Item]) -> set[str]:
 @pytest.mark.parametrize(("part", "prefix", "least", "bad_dialogues"), [
     ("heldout2", "h2-", 10, 2), ("heldout3", "h3-", 10, 2), ("heldout4", "h4-", 10, 2), ("heldout5", "h5-", 10, 2),
     # The sixth was written with 12 a category and no bad-input dialogue; its repeats of earlier sets were taken out.
-    ("heldout6", "h6-", 9, 0)])
+    ("heldout6", "h6-", 9, 0), ("heldout7", "h7-", 12, 2)])
 def test_the_later_held_out_sets_have_ten_items_per_category_and_multi_turn_dialogues(part: str, prefix: str,
                                                                                         least: int,
                                                                                         bad_dialogues: int) -> None:
@@ -97,7 +97,9 @@ def test_each_blind_set_asks_new_questions_and_the_newest_is_the_default() -> No
     assert _asked(load_set("heldout5")) & earlier == set()
     earlier |= _asked(load_set("heldout5"))
     assert _asked(load_set("heldout6")) & earlier == set()
-    assert argument_parser().parse_args([]).part == "heldout6"
+    earlier |= _asked(load_set("heldout6"))
+    assert _asked(load_set("heldout7")) & earlier == set()
+    assert argument_parser().parse_args([]).part == "heldout7"
 
 
 def test_every_source_names_a_knowledge_item(aurora: Persona) -> None:

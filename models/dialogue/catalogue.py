@@ -919,6 +919,17 @@ def _relaxed(q: CatalogueQuestion, products: Sequence[Product]) -> CatalogueQues
     return replace(q, words=kept) if kept and kept != q.words else None
 
 
+def _each_named(q: CatalogueQuestion, products: Sequence[Product]) -> list[Product]:
+    """The products the fan's words name when two or more of the words each name different products (a name or a
+    tag word: "hoodie", "goggles") and no product has them all; empty otherwise."""
+    if len(q.words) < 2:
+        return []
+    named = [{p.id for p in products if set(tokens(w)) <= _words(p).tags | _words(p).name} for w in q.words]
+    if not all(named) or set.intersection(*named):
+        return []
+    return [p for p in products if any(p.id in ids for ids in named)]
+
+
 def _listing(q: CatalogueQuestion, products: Sequence[Product], wording: Wording) -> CatalogueReply:
     """The products that fit, cheapest first where price matters, with the constraint restated; none: said so,
     and the closest product offered (the nearest price among those that fit all else)."""
@@ -934,6 +945,10 @@ def _listing(q: CatalogueQuestion, products: Sequence[Product], wording: Wording
     currency = products[0].currency
     if not found and (relaxed := _relaxed(q, products)) is not None:
         return _listing(relaxed, products, wording)
+    if not found and (named_apart := _each_named(q, products)):
+        # "I only have $50, hoodie or goggles?": each word names other products; the choice is among those, and
+        # no product is said to be missing for lacking both names.
+        return _listing(replace(q, words=()), named_apart, wording)
     if not found:
         missing = _constraint(q, wording, currency, lead="any")
         sentences = [declined(wording.no_match.format(constraint=missing))]
