@@ -19,7 +19,7 @@ from bridge.cli import _serve_config, build_parser, main  # noqa: E402
 from bridge.config import AvatarConfig, ConfigError, SidecarConfig, load_config  # noqa: E402
 from bridge.fleet import APP_NAME, SYNTHESIS, FleetConfig  # noqa: E402
 from bridge.fleet.deployments import FleetScale, Scale, deploy, status  # noqa: E402
-from bridge.fleet.local import LocalCluster, free_port  # noqa: E402
+from bridge.fleet.local import LocalCluster, _free_port_outside, _free_range, free_port  # noqa: E402
 from bridge.protocol import AudioChunk, Event, Phonemes  # noqa: E402
 from bridge.server import Sidecar  # noqa: E402
 from bridge.sinks import Recorder  # noqa: E402
@@ -287,3 +287,13 @@ def test_a_call_is_bounded_by_its_length_tried_twice_then_lost_with_local_work_m
         assert link.call(SYNTHESIS, "synthesize", "text", local=lambda: "local") == "remote"
     finally:
         link.close()
+
+
+def test_a_nodes_ports_keep_out_of_its_workers_range() -> None:
+    """Ray refuses a node whose port falls in its workers' range (a CI run once drew one there): the range keeps
+    clear of the ports given, and a node port is drawn outside the range."""
+    for _ in range(20):
+        taken = free_port()
+        first = _free_range(200, frozenset({taken, taken + 150}))
+        assert not any(first <= port < first + 200 for port in (taken, taken + 150))
+        assert not first <= _free_port_outside(first, 200) < first + 200

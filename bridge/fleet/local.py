@@ -35,11 +35,11 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _free_range(size: int) -> int:
-    """The first of `size` consecutive ports nothing listens on (checked at their ends)."""
+def _free_range(size: int, avoid: frozenset[int] = frozenset()) -> int:
+    """The first of `size` consecutive ports nothing listens on (checked at their ends) and none of `avoid` is in."""
     for _ in range(50):
         first = free_port()
-        if first + size < 65000:
+        if first + size < 65000 and not any(first <= port < first + size for port in avoid):
             try:
                 with socket.socket() as s:
                     s.bind(("127.0.0.1", first + size - 1))
@@ -47,6 +47,15 @@ def _free_range(size: int) -> int:
             except OSError:
                 continue
     raise RuntimeError("no free port range")
+
+
+def _free_port_outside(first: int, size: int) -> int:
+    """A free port not among the `size` ports from `first`."""
+    for _ in range(50):
+        port = free_port()
+        if not first <= port < first + size:
+            return port
+    raise RuntimeError(f"no free port outside {first}-{first + size - 1}")
 
 
 @dataclass
@@ -67,8 +76,11 @@ class LocalCluster:
 
     def _start(self, *args: str | float) -> None:
         ray = Path(sys.executable).with_name("ray")
-        worker = _free_range(_WORKER_PORTS)
-        ports = [arg for name in _NODE_PORTS for arg in (name, str(free_port()))]
+        # Ray refuses a node port inside the workers' range: the range keeps clear of the ports given, and each node
+        # port is drawn again while it falls inside the range (a random port did once).
+        given = frozenset(a for a in args if isinstance(a, int) and a > 1024)
+        worker = _free_range(_WORKER_PORTS, given)
+        ports = [arg for name in _NODE_PORTS for arg in (name, str(_free_port_outside(worker, _WORKER_PORTS)))]
         command = [str(ray), "start", *map(str, args), "--object-store-memory", str(self.object_store_mb * 2**20),
                    "--min-worker-port", str(worker), "--max-worker-port", str(worker + _WORKER_PORTS - 1), *ports,
                    "--disable-usage-stats"]
