@@ -50,6 +50,27 @@ def test_voice_segments_align_with_their_audio(voice) -> None:  # noqa: ANN001
     assert segments[2].words[1].word == "2026" and segments[2].words[1].end - segments[2].words[1].start > 0.5
 
 
+def test_short_pieces_said_again_come_from_the_phrase_cache(voice, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+    """A host's stock phrase ("Great pick!") is synthesized once per style; its repeat is the same audio, timings
+    and words, a copy the caller may change, with no synthesis. A long piece or another style is synthesized."""
+    from models.tts import VoiceStyle
+    from models.tts.piper_voice import PHRASE_CACHE_CHARS
+
+    first = list(voice.synthesize("Great pick! Those are our warmest gloves for the slopes."))
+    calls: list[str] = []
+    synthesize = voice._voice.synthesize
+    monkeypatch.setattr(voice._voice, "synthesize", lambda said, **kw: calls.append(said) or synthesize(said, **kw))
+    again = list(voice.synthesize("Great pick! Those are our warmest gloves for the slopes."))
+    assert calls == ["Those are our warmest gloves for the slopes."]  # longer than PHRASE_CACHE_CHARS: said anew
+    assert len("Great pick!") <= PHRASE_CACHE_CHARS < len(calls[0])
+    assert np.array_equal(again[0].audio, first[0].audio) and again[0].audio is not first[0].audio
+    assert again[0].phonemes == first[0].phonemes and again[0].words == first[0].words
+    again[0].audio[:] = 0.0  # the caller's copy: the cache keeps its own
+    assert np.array_equal(next(iter(voice.synthesize("Great pick!"))).audio, first[0].audio)
+    slower = next(iter(voice.synthesize("Great pick!", VoiceStyle(length_scale=1.3))))
+    assert calls[-1] == "Great pick!" and slower.num_samples > first[0].num_samples
+
+
 def test_render_is_consistent(voice) -> None:  # noqa: ANN001
     take = render_take(voice, "Bob, maybe a bumpy path.")
     assert abs(len(take.audio) - take.phonemes[-1][3] * take.sample_rate) <= 256

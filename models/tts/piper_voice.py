@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import unicodedata
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,13 @@ log = logging.getLogger(__name__)
 
 #: What `auto` times on CUDA and on the CPU to keep the faster (a first clause of typical length).
 PROBE_LINE = "Hi everyone, welcome to the show."
+
+#: Short pieces a host says again and again (her "Good question!", "Great pick!", "Hmm,") are kept as synthesized,
+#: by what is said and how: a repeat costs no synthesis, so an answer that opens with one sounds at once (60 to 120
+#: ms of synthesis each on 2 busy cores). At most PHRASE_CACHE pieces of at most PHRASE_CACHE_CHARS characters:
+#: about 1.5 s of audio each, a few MB in all.
+PHRASE_CACHE = 64
+PHRASE_CACHE_CHARS = 32
 
 _PAUSES = frozenset(" ,.;:!?—…\"'^$")
 
@@ -92,6 +100,8 @@ class PiperTTS:
             raise DeviceError(f"{DEVICE_ENV}=cuda, but onnxruntime could not start its CUDA provider (its log above "
                               "says why, e.g. no NVIDIA driver: libcuda.so.1); use --device auto or cpu")
         self.sample_rate: int = self._voice.config.sample_rate
+        self._phrases: OrderedDict[tuple[object, ...], list[tuple[np.ndarray, tuple[PhonemeSpan, ...]]]] = \
+            OrderedDict()
         log.info("voice loaded", extra={"voice": self.name, "provider": self.provider,
                                         "sample_rate": self.sample_rate})
 
@@ -119,18 +129,36 @@ class PiperTTS:
         config = SynthesisConfig(length_scale=style.length_scale, noise_scale=style.noise_scale,
                                  noise_w_scale=style.noise_w_scale, volume=style.volume)
         for piece, said, left_out in said_pieces(self.name, split_for_streaming(text), self._sayable):
-            for chunk in self._voice.synthesize(said, syn_config=config, include_alignments=True):
-                if chunk.phoneme_alignments is None:
-                    raise RuntimeError(f"voice {self.name} gives no phoneme alignments; "
-                                       "use a Piper voice exported with durations")
-                aligned = [(a.phoneme, int(a.num_samples)) for a in chunk.phoneme_alignments]
-                if self._mandarin:
-                    aligned = join_cmn_phonemes(aligned)
-                phonemes = phoneme_spans(aligned, self.sample_rate)
+            for audio, phonemes in self._spoken(said, config):
                 yield SpeechSegment(
-                    text=piece, audio=chunk.audio_float_array, sample_rate=self.sample_rate,
+                    text=piece, audio=audio.copy(), sample_rate=self.sample_rate,
                     phonemes=phonemes, words=self._word_spans(piece, phonemes, left_out),
                 )
+
+    def _spoken(self, said: str, config: Any) -> Iterator[tuple[np.ndarray, tuple[PhonemeSpan, ...]]]:
+        """The audio and phonemes of one piece, chunk by chunk as Piper makes them; a short piece (one chunk: Piper
+        cuts at sentence ends) is made whole and kept in the phrase cache (PHRASE_CACHE), or comes from it."""
+        if len(said) > PHRASE_CACHE_CHARS:
+            yield from self._synthesized(said, config)
+            return
+        key = (said, config.length_scale, config.noise_scale, config.noise_w_scale, config.volume)
+        cached = self._phrases.get(key)
+        if cached is None:
+            cached = self._phrases[key] = list(self._synthesized(said, config))
+            while len(self._phrases) > PHRASE_CACHE:
+                self._phrases.popitem(last=False)
+        self._phrases.move_to_end(key)
+        yield from cached
+
+    def _synthesized(self, said: str, config: Any) -> Iterator[tuple[np.ndarray, tuple[PhonemeSpan, ...]]]:
+        for chunk in self._voice.synthesize(said, syn_config=config, include_alignments=True):
+            if chunk.phoneme_alignments is None:
+                raise RuntimeError(f"voice {self.name} gives no phoneme alignments; "
+                                   "use a Piper voice exported with durations")
+            aligned = [(a.phoneme, int(a.num_samples)) for a in chunk.phoneme_alignments]
+            if self._mandarin:
+                aligned = join_cmn_phonemes(aligned)
+            yield chunk.audio_float_array, phoneme_spans(aligned, self.sample_rate)
 
     @property
     def chinese(self) -> bool:
