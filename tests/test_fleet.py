@@ -223,7 +223,11 @@ def test_a_lost_application_fails_the_line_in_flight_then_lines_fall_back_and_co
         assert lost.data["state"] == "lost" and lost.data["deployment"] == SYNTHESIS and lost.data["fallback"] is True
 
         take = director.say("The show goes on.")
-        play(sidecar, 2.5)
+        deadline = time.monotonic() + 30
+        while not take.synthesis_done:  # the in-process voice loads first
+            assert time.monotonic() < deadline, "the fallback line was not synthesized"
+            time.sleep(0.05)
+        play(sidecar, 15.0)  # it plays after what the lost line had synthesized (as much as 10 s of it)
         phonemes, audio = heard(recorder, take.id)
         assert phonemes and len(audio) > 0 and take.error is None
         assert sidecar.fleet is not None and sidecar.fleet.calls["local"] == 1
