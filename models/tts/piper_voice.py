@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import unicodedata
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
@@ -102,6 +103,7 @@ class PiperTTS:
         self.sample_rate: int = self._voice.config.sample_rate
         self._phrases: OrderedDict[tuple[object, ...], list[tuple[np.ndarray, tuple[PhonemeSpan, ...]]]] = \
             OrderedDict()
+        self._phrases_lock = threading.Lock()  # directors of several avatars (or a replica's threads) share a voice
         log.info("voice loaded", extra={"voice": self.name, "provider": self.provider,
                                         "sample_rate": self.sample_rate})
 
@@ -142,12 +144,16 @@ class PiperTTS:
             yield from self._synthesized(said, config)
             return
         key = (said, config.length_scale, config.noise_scale, config.noise_w_scale, config.volume)
-        cached = self._phrases.get(key)
+        with self._phrases_lock:
+            cached = self._phrases.get(key)
+            if cached is not None:
+                self._phrases.move_to_end(key)
         if cached is None:
-            cached = self._phrases[key] = list(self._synthesized(said, config))
-            while len(self._phrases) > PHRASE_CACHE:
-                self._phrases.popitem(last=False)
-        self._phrases.move_to_end(key)
+            cached = list(self._synthesized(said, config))
+            with self._phrases_lock:
+                self._phrases[key] = cached
+                while len(self._phrases) > PHRASE_CACHE:
+                    self._phrases.popitem(last=False)
         yield from cached
 
     def _synthesized(self, said: str, config: Any) -> Iterator[tuple[np.ndarray, tuple[PhonemeSpan, ...]]]:
