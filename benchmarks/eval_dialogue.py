@@ -70,14 +70,14 @@ ROOT = Path(__file__).resolve().parents[1]
 EVAL = ROOT / "docs/eval"
 #: The English sets: the dev part (tuned on), the first to sixth held-out parts (each seen once on 2026-12-06, then
 #: used for fixes: the second to seventh development sets) and the blind held-out part (reported; the default).
-SETS = {"heldout7": (EVAL / "dialogue_heldout7.yaml",), "heldout6": (EVAL / "dialogue_heldout6.yaml",),
+SETS = {"heldout8": (EVAL / "dialogue_heldout8.yaml",), "heldout7": (EVAL / "dialogue_heldout7.yaml",), "heldout6": (EVAL / "dialogue_heldout6.yaml",),
         "heldout5": (EVAL / "dialogue_heldout5.yaml",), "heldout4": (EVAL / "dialogue_heldout4.yaml",),
         "heldout3": (EVAL / "dialogue_heldout3.yaml",),
         "heldout2": (EVAL / "dialogue_heldout2.yaml",),
         "heldout": (EVAL / "dialogue_heldout.yaml",), "dev": (EVAL / "dialogue_dev.yaml",),
         "all": (EVAL / "dialogue_dev.yaml", EVAL / "dialogue_heldout.yaml", EVAL / "dialogue_heldout2.yaml",
                 EVAL / "dialogue_heldout3.yaml", EVAL / "dialogue_heldout4.yaml", EVAL / "dialogue_heldout5.yaml",
-                EVAL / "dialogue_heldout6.yaml", EVAL / "dialogue_heldout7.yaml")}
+                EVAL / "dialogue_heldout6.yaml", EVAL / "dialogue_heldout7.yaml", EVAL / "dialogue_heldout8.yaml")}
 #: The Mandarin persona's held-out questions, in the old kinds.
 ZH_QUESTIONS = EVAL / "dialogue_questions_zh.yaml"
 RESULTS = {"en": "dialogue_eval", "zh": "dialogue_eval_zh"}
