@@ -242,6 +242,18 @@ def _join(tokens: list[str]) -> str:
     return text
 
 
+
+def _past_balanced(tokens: list[str], i: int, open_: str, close: str) -> int:
+    """The index just past the bracket that closes tokens[i] (an `open_`), nested pairs skipped."""
+    depth = 0
+    while True:
+        depth += tokens[i] == open_
+        depth -= tokens[i] == close
+        i += 1
+        if depth == 0:
+            return i
+
+
 class Parser:
     def __init__(self, tokens: list[str], defines_note: str) -> None:
         self.tokens = tokens
@@ -529,26 +541,14 @@ class Parser:
         while i < len(tokens):
             modifiers = []
             while tokens[i] == "[":
-                depth = 0
-                while True:
-                    depth += tokens[i] == "["
-                    depth -= tokens[i] == "]"
-                    i += 1
-                    if depth == 0:
-                        break
+                i = _past_balanced(tokens, i, "[", "]")
             while tokens[i] in _ACCESS:
                 modifiers.append(tokens[i])
                 i += 1
             name = tokens[i]
             i += 1
             if i < len(tokens) and tokens[i] == "{":
-                depth = 0
-                while True:
-                    depth += tokens[i] == "{"
-                    depth -= tokens[i] == "}"
-                    i += 1
-                    if depth == 0:
-                        break
+                i = _past_balanced(tokens, i, "{", "}")
             elif i < len(tokens) and tokens[i] == "=>":
                 while tokens[i] != ";":
                     i += 1
