@@ -663,3 +663,19 @@ def test_the_price_of_something_that_is_no_product_states_no_fact(engine: Retrie
 def test_a_year_no_fact_has_gets_no_fact_of_another_year(engine: RetrievalEngine) -> None:
     answer = ask(engine, "Who took gold in the 2018 Olympic slalom?")
     assert answer.sources == ()
+
+
+@pytest.mark.parametrize("text", ["whats the price on the snowflake one", "price of the snowflake one?"])
+def test_a_price_asked_of_a_name_several_products_share_asks_back(engine: RetrievalEngine, text: str) -> None:
+    """"price" is no typo of "pricier": a name both snowflake products have gets a question back, no price."""
+    answer = ask(engine, text)
+    assert answer.intent == "clarify" and "$" not in answer.text
+    assert "Snowflake Knit Beanie" in answer.text and "Kids' Snowflake Mittens" in answer.text
+
+
+def test_what_can_be_preordered_is_the_preorder_products(engine: RetrievalEngine) -> None:
+    """"preorder" is no typo of "order": the products the store lists for pre-order, and only those."""
+    answer = ask(engine, "what can i preorder right now?")
+    preorder = [p for p in KNOWLEDGE.products if p.stock == "preorder"]
+    assert preorder and all(p.name in answer.text for p in preorder)
+    assert not any(p.name in answer.text for p in KNOWLEDGE.products if p.stock != "preorder")

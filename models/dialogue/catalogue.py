@@ -183,7 +183,7 @@ _TOP = re.compile(r"\b(?:top |the )?(two|three|four|five|[2-9]) (?:most expensiv
 _COUNT_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5}
 #: Words of catalogue questions that chat spelling and typos bend ("cheapst", "expnsive", "avalable"): a word of
 #: the message that no knowledge has and that is near one of these is read as it.
-_SPELLED = ("cheapest", "cheaper", "cheap", "priciest", "pricier", "expensive", "affordable", "available",
+_SPELLED = ("cheapest", "cheaper", "cheap", "priciest", "pricier", "price", "prices", "expensive", "affordable", "available",
             "unavailable", "anything", "something", "children", "colours", "colors", "sizes", "restocked", "everything")
 _CHAT = ((re.compile(r"\bu\b"), "you"), (re.compile(r"\bur\b"), "your"), (re.compile(r"\br\b"), "are"),
          (re.compile(r"\bwh?ats\b"), "what's"), (re.compile(r"\bwat\b"), "what"))

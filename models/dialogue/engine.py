@@ -262,7 +262,7 @@ _SELLS = re.compile(r"\b(?:do|does|d'?you) (?:you|u|the store|your store|the sho
                     r"\bcan i (?:buy|get|order)\b|"
                     r"卖不卖|有没有卖|有卖", re.IGNORECASE)
 #: The words of catalogue questions a typo is read against besides the knowledge's own ("cheapst thing").
-_STORE_WORDS = "cheapest expensive priciest cheaper available delivery colour colours color colors sizes policy"
+_STORE_WORDS = "cheapest expensive priciest cheaper available preorder delivery colour colours color colors sizes policy"
 #: "Can I still buy one?", "is it still available?": whether the product just discussed can be bought now (its
 #: stock, answered by the catalogue with the fan's subject).
 _BUY_ONE = re.compile(
