@@ -679,3 +679,18 @@ def test_what_can_be_preordered_is_the_preorder_products(engine: RetrievalEngine
     preorder = [p for p in KNOWLEDGE.products if p.stock == "preorder"]
     assert preorder and all(p.name in answer.text for p in preorder)
     assert not any(p.name in answer.text for p in KNOWLEDGE.products if p.stock != "preorder")
+
+
+@pytest.mark.parametrize("text", ["wait sorry, what was ur name again?", "your name again?", "ur name?"])
+def test_her_name_asked_again_is_her_name(engine: RetrievalEngine, text: str) -> None:
+    answer = ask(engine, text)
+    assert answer.intent == "small_talk" and PERSONA.name in answer.text and not hedged(answer)
+
+
+@pytest.mark.parametrize("text", ["ur voice is so pretty aurora", "love ur hair", "you look amazing today",
+                                  "your smile makes my day"])
+def test_a_compliment_without_a_praise_word_pattern_is_thanked(engine: RetrievalEngine, text: str) -> None:
+    """Chat spelling ("ur") is read before the moods; a compliment no pattern has is read by the meaning bank."""
+    answer = ask(engine, text)
+    assert answer.intent == "social" and "<heart_hands>" in answer.text
+    assert any(t in answer.text for t in PERSONA.phrases["compliment_thanks"]) and answer.sources == ()

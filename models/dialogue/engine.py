@@ -467,13 +467,16 @@ class RetrievalEngine(DialogueEngine):
         return part
 
     def _by_meaning(self, question: str, gentle: bool, subject: Subject | None, told: tuple[str, ...]) -> Part | None:
-        """A question its words found no answer to, read by its meaning (meaning.py): a forbidden topic declined, or
-        the labelled question it means answered in its place; None when it means nothing the engine answers."""
+        """A question its words found no answer to, read by its meaning (meaning.py): a forbidden topic declined, a
+        compliment thanked, or the labelled question it means answered in its place; None when it means nothing the
+        engine answers."""
         meaning = self.meanings.read(question)
         if meaning is None:
             return None
         if meaning.topic is not None:
             return Part("refusal", [self._refusal(meaning.topic)])
+        if meaning.mood == "compliment":
+            return Part("social", [self._opener("compliment")], keep=True)
         if meaning.ask is None or folded(meaning.ask) == folded(question):
             return None
         part = self._body(meaning.ask, gentle, subject, told)
