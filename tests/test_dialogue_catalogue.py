@@ -683,3 +683,24 @@ def test_a_choice_between_named_kinds_is_made_among_them(text: str, said: str, n
     reply = ask(text)
     spoken = " ".join(s.text for s in reply.sentences)
     assert said in spoken and not_said not in spoken and "don't have" not in spoken
+
+
+@pytest.mark.parametrize("text", ["which is cheaper?", "which one's cheaper", "which costs more?"])
+def test_a_comparison_with_one_product_in_mind_asks_which_to_compare_it_with(text: str) -> None:
+    """One product discussed: its own price, and a question back; never the catalogue's most expensive product."""
+    reply = ask(text, context=("team-hoodie",))
+    said = spoken(reply)
+    assert reply.intent == "comparison" and ids(reply) == ["team-hoodie"]
+    assert "The Glacier Blue Team Hoodie is $65." in said and said.endswith("?")
+    assert "most expensive" not in said and "cheaper one" not in said and len(_MONEY.findall(said)) == 1
+
+
+def test_which_of_them_is_the_comparative_of_the_catalogue() -> None:
+    """The engine's "which one's cheaper?" is read with the catalogue's own comparative words."""
+    from models.dialogue.catalogue import WHICH_OF_THEM
+
+    for text in ("which one's cheaper", "which is more expensive", "which of them costs less", "which is dearer"):
+        match = WHICH_OF_THEM.search(text)
+        assert match is not None and match.group("than"), text
+    superlative = WHICH_OF_THEM.search("which is the cheapest")
+    assert superlative is not None and superlative.group("than") is None

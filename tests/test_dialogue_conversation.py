@@ -694,3 +694,15 @@ def test_a_compliment_without_a_praise_word_pattern_is_thanked(engine: Retrieval
     answer = ask(engine, text)
     assert answer.intent == "social" and "<heart_hands>" in answer.text
     assert any(t in answer.text for t in PERSONA.phrases["compliment_thanks"]) and answer.sources == ()
+
+
+def test_which_is_cheaper_with_nothing_discussed_asks_back(engine: RetrievalEngine) -> None:
+    answer = ask(engine, "which is cheaper?")
+    assert answer.intent == "clarify" and "$" not in answer.text
+    assert any(t in answer.text for t in PERSONA.phrases["no_subject"])
+
+
+def test_which_is_cheaper_after_one_product_names_only_its_price(engine: RetrievalEngine) -> None:
+    ask(engine, "how much is the hoodie?")
+    answer = ask(engine, "which is cheaper?")
+    assert "$65" in answer.text and "most expensive" not in answer.text and answer.sources == ("team-hoodie",)

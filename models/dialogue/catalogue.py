@@ -149,8 +149,19 @@ _CHEAPEST = re.compile(r"\b(?:cheapest|least expensive|lowest[- ]priced|lowest p
 _PRICIEST = re.compile(r"\b(?:most expensive|priciest|dearest|highest[- ]priced|highest price|most pricey)\b|"
                        r"\bcosts?\s+(?:you\s+)?the\s+most\b|\b(?:highest|biggest)\s+(?:price|cost)\b|最贵")
 _CHEAP = re.compile(r"\b(?:cheap|affordable|inexpensive|budget|low[- ]cost|bargains?)\b|(?<![最更])(?:便宜|实惠|划算)")
-_PRICIER = re.compile(r"\b(?:more expensive|pricier|costs? more|dearer|priciest|most expensive)\b|更贵|哪个贵|最贵")
-_CHEAPER = re.compile(r"\b(?:cheaper|less expensive|costs? less|cheapest|least expensive)\b|更便宜|哪个便宜|最便宜")
+#: The comparatives of price ("cheaper than", "costs more"), and with the superlatives the words of which one a
+#: comparison asks for (`_CHEAPER`, `_PRICIER`) and of "which one's cheaper?" (`WHICH_OF_THEM`).
+_CHEAPER_WORDS = r"cheaper|less expensive|costs? less|more affordable"
+_PRICIER_WORDS = r"more expensive|pricier|costs? more|dearer"
+_CHEAPEST_WORDS = r"cheapest|least expensive"
+_PRICIEST_WORDS = r"priciest|most expensive"
+_PRICIER = re.compile(rf"\b(?:{_PRICIER_WORDS}|{_PRICIEST_WORDS})\b|更贵|哪个贵|最贵")
+_CHEAPER = re.compile(rf"\b(?:{_CHEAPER_WORDS}|{_CHEAPEST_WORDS})\b|更便宜|哪个便宜|最便宜")
+#: "Which one's cheaper?", "which costs more?", "which of them is the priciest?": a choice between products the fan
+#: does not name (group `than`: a comparative, which needs two).
+WHICH_OF_THEM = re.compile(
+    r"\bwhich(?: one| of (?:them|the two|those))?(?:'s|s| is| are|'re)?\s+(?:the\s+)?"
+    rf"(?:(?P<than>{_CHEAPER_WORDS}|{_PRICIER_WORDS})|{_CHEAPEST_WORDS}|{_PRICIEST_WORDS})\b", re.IGNORECASE)
 _COMPARE = re.compile(
     r"\b(?:vs\.?|versus|compared?|comparison|differen(?:ce|t)|differ|which|cheaper|more expensive|pricier|"
     r"less expensive|better)\b|哪个|哪一个|区别|不同|比较|对比|还是|更便宜|更贵")
@@ -626,6 +637,11 @@ def _answer(text: str, knowledge: Knowledge, context: Sequence[Product], wording
             return _feature_comparison(compared, asked, q.audience, wording)
         if compared:
             return _comparison(compared, q, wording)
+        if q.direction and len(context) == 1 and not (q.named or q.filtered or q.listing or q.words or
+                                                      q.off_catalogue):
+            # "Which one's cheaper?" with one product discussed: its price, and which one to compare it with
+            # ("anything cheaper for kids?" asks the catalogue).
+            return _compare_with(context[0], wording)
     if subject and asks_attribute and not q.filtered:
         reply = _attributes(subject[:AMBIGUOUS], q, wording)
         if reply is not None:
@@ -723,6 +739,14 @@ def _comparison(products: tuple[Product, ...], q: CatalogueQuestion, wording: Wo
         sentences.append(Sentence(wording.same_price, tuple(p.id for p in products)))
     sentences[0] = replace(sentences[0], text=f"{emotion_tag('happy')} {gesture_tag('point')} {sentences[0].text}")
     return CatalogueReply("comparison", tuple(sentences), products)
+
+
+def _compare_with(product: Product, wording: Wording) -> CatalogueReply:
+    """A comparison asked with one product in mind: what is known of it (its price) and a question back."""
+    return CatalogueReply("comparison", (
+        Sentence(f"{emotion_tag('thinking')} {_agreed(wording.costs, product, wording, price=product.price_text)}",
+                 (product.id,), product),
+        Sentence(_agreed(wording.compare_with, product, wording), (), product)), (product,))
 
 
 def _measure(product: Product, dimension: Dimension) -> float | None:

@@ -21,7 +21,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
-from models.dialogue.catalogue import answer_catalogue, stock_sentence
+from models.dialogue.catalogue import WHICH_OF_THEM, answer_catalogue, stock_sentence
 from models.dialogue.conversation import (
     ANOTHER,
     MORE,
@@ -141,12 +141,6 @@ _FACT_WORDS = frozenset("fun fact interesting cool something anything thing stuf
 #: A question for a price ("How much?"), as against one for the whole store ("What do you sell?").
 _PRICE = re.compile(r"\b(?:how much|price[sd]?|cost(?:s)?)\b|多少钱|几块钱|价格|价钱", re.IGNORECASE)
 #: "Them", "both", "all": a pronoun that means every product discussed, not one to pick.
-#: "Which one's cheaper?", "which costs more?": a choice between products the fan does not name.
-_WHICH_OF_THEM = re.compile(
-    r"\bwhich(?: one| of (?:them|the two|those))?(?:'s|s| is| are|'re)?\s+(?:the\s+)?"
-    r"(?:cheaper|cheapest|pricier|priciest|more expensive|most expensive|less expensive|more affordable)\b"
-    r"|\bwhich (?:one )?costs? (?:more|less)\b",
-    re.IGNORECASE)
 _PLURAL = re.compile(r"\b(?:them|they|those|these|both|all)\b|它们|这些|那些|两个|都", re.IGNORECASE)
 #: What is left of "and the other one?" besides the reference: nothing that asks anything new.
 _DANGLING = re.compile(r"\b(?:and|what|about|how|so|but|ok)\b|[和那呢]", re.IGNORECASE)
@@ -654,11 +648,15 @@ class RetrievalEngine(DialogueEngine):
                 # "Where's my order? How do I track it?": "it" is what the policy just asked about was about.
                 return f"{text.rstrip('?？!！. ')} ({subject.question.rstrip('?？!！. ')})?"
             return None
-        if subject is not None and len(subject.group or subject.products) > 1 and \
-                _WHICH_OF_THEM.search(text_folded) and not self._named(text)[0]:
-            # "Which one's cheaper then?" after the beanie and the hoodie: which of the products just discussed.
-            names = self.wording.listed([p.name for p in subject.group or subject.products], "or")
-            return f"{text.rstrip('?？!！. ')}, the {names}?"
+        which = WHICH_OF_THEM.search(text_folded)
+        if which and not self._named(text)[0]:
+            discussed = subject.group or subject.products if subject is not None else ()
+            if len(discussed) > 1:
+                # "Which one's cheaper then?" after the beanie and the hoodie: which of the products just discussed.
+                names = self.wording.listed([p.name for p in discussed], "or")
+                return f"{text.rstrip('?？!！. ')}, the {names}?"
+            if not discussed and which.group("than"):
+                return self._no_subject()  # "which is cheaper?" with nothing discussed: of which ones?
         asked = set(tokens(without_product_words(text)))
         if subject is not None and subject.products and is_question(text) and \
                 (asked and asked <= self._attributes or not asked and _PRICE.search(text_folded)):

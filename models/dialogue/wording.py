@@ -43,6 +43,7 @@ class Wording:
     pricier: str  # {product} {price} {is}: the more expensive of two
     priciest_of: str  # {product} {price} {is}: the most expensive of several
     same_price: str
+    compare_with: str  # {product}: a comparison asked with one product in mind asks which to compare it with
     stock: dict[str, str]  # stock state (or "unknown") -> {product} {is}
     colours: str  # {product} {values} {comes}
     sizes: str  # {product} {values} {comes}
@@ -97,6 +98,7 @@ WORDING = {
         cheapest_of="The {product} {is} the cheapest of them, at {price}.",
         pricier="The {product} {is} the more expensive one, at {price}.",
         priciest_of="The {product} {is} the most expensive of them, at {price}.", same_price="They cost the same.",
+        compare_with="Which product should I compare the {product} with?",
         stock={"in_stock": "The {product} {is} in stock.",
                "low_stock": "The {product} {is} in stock, with only a few left.",
                "sold_out": "The {product} {is} sold out right now.",
@@ -132,6 +134,7 @@ WORDING = {
         constraint_joiner="、", costs="{product}是{price}。",
         cheaper="{product}更便宜，只要{price}。", cheapest_of="其中{product}最便宜，只要{price}。",
         pricier="{product}更贵，要{price}。", priciest_of="其中{product}最贵，要{price}。", same_price="它们价格一样。",
+        compare_with="你想拿{product}和哪件比呢？",
         stock={"in_stock": "{product}有现货。", "low_stock": "{product}还有货，不过只剩几件了。",
                "sold_out": "{product}现在卖完了。", "preorder": "{product}现在可以预订。",
                "unknown": "{product}有没有货，商店页面上可以看到。"},
