@@ -704,3 +704,29 @@ def test_which_of_them_is_the_comparative_of_the_catalogue() -> None:
         assert match is not None and match.group("than"), text
     superlative = WHICH_OF_THEM.search("which is the cheapest")
     assert superlative is not None and superlative.group("than") is None
+
+
+@pytest.mark.parametrize(("text", "said"), [
+    ("if i buy the beanie and the kids mittens how much is that altogether?",
+     "Together, the Snowflake Knit Beanie for $24 and the Kids' Snowflake Mittens for $16 come to $40."),
+    ("how much for the hoodie and the beanie together?",
+     "Together, the Glacier Blue Team Hoodie for $65 and the Snowflake Knit Beanie for $24 come to $89."),
+    ("how much pricier is the hoodie compared to the beanie",
+     "The Glacier Blue Team Hoodie costs $41 more than the Snowflake Knit Beanie: $65 against $24."),
+    ("how much cheaper is the squeeze bottle than the thermal bottle?",
+     "The Thermal Bottle costs $10.50 more than the Kids' Squeeze Bottle: $22.50 against $12."),
+])
+def test_a_sum_or_difference_of_prices_is_worked_out_from_the_prices(text: str, said: str) -> None:
+    reply = ask(text)
+    assert spoken(reply) == said and reply.intent == "comparison"
+    assert set(reply.sentences[0].sources) == set(ids(reply)) and len(ids(reply)) == 2
+
+
+def test_the_difference_in_price_of_the_products_discussed() -> None:
+    assert spoken(ask("whats the difference in price", context=("mascot-plush", "thermal-bottle"))) == \
+        "The Snowy Owl Mascot Plush costs $7.49 more than the Thermal Bottle: $29.99 against $22.50."
+
+
+def test_going_together_is_no_sum() -> None:
+    reply = answer_catalogue("do the beanie and the mittens go together?", KNOWLEDGE, (), WORDING["en"])
+    assert reply is None or "come to" not in spoken(reply)

@@ -706,3 +706,11 @@ def test_which_is_cheaper_after_one_product_names_only_its_price(engine: Retriev
     ask(engine, "how much is the hoodie?")
     answer = ask(engine, "which is cheaper?")
     assert "$65" in answer.text and "most expensive" not in answer.text and answer.sources == ("team-hoodie",)
+
+
+def test_how_much_is_that_altogether_sums_every_product_discussed(engine: RetrievalEngine) -> None:
+    ask(engine, "how much is the plush")
+    ask(engine, "and the thermal bottle?")
+    answer = ask(engine, "how much is that altogether?")
+    assert answer.intent == "comparison" and "$52.49" in answer.text
+    assert set(answer.sources) == {"mascot-plush", "thermal-bottle"}

@@ -39,6 +39,8 @@ StockAsk = Literal["in_stock", "low_stock", "sold_out", "preorder", "unavailable
 #: Stock asks that pick no products out of the catalogue (they ask about the products named or discussed).
 _ASKS_OF_NAMED: tuple[StockAsk | None, ...] = (None, "any", "buy")
 Dimension = Literal["size", "weight", "warmth"]
+#: A sum or a difference of prices asked ("how much for both together?", "how much pricier is the hoodie?").
+Arithmetic = Literal["total", "gap"]
 
 #: A list names at most this many products, then says how many more fit.
 LISTED = 3
@@ -94,6 +96,7 @@ class CatalogueQuestion:
     compare: bool = False  # "which is cheaper", "vs", "difference between", "plush or pin set, which ..."
     direction: Literal["cheaper", "pricier"] | None = None  # which one a comparison asks for
     difference: bool = False  # "difference between" (and no price asked): the descriptions too
+    arithmetic: Arithmetic | None = None  # the prices' sum ("altogether") or difference ("how much pricier")
     listing: bool = False  # "anything", "do you have", "recommend": a request for products that fit
     off_catalogue: tuple[str, ...] = ()  # content words no product has ("way", "learn", "olympic")
     elsewhere: bool = False  # some of them are the other knowledge's words (facts, FAQs, the host herself)
@@ -165,6 +168,15 @@ WHICH_OF_THEM = re.compile(
 _COMPARE = re.compile(
     r"\b(?:vs\.?|versus|compared?|comparison|differen(?:ce|t)|differ|which|cheaper|more expensive|pricier|"
     r"less expensive|better)\b|哪个|哪一个|区别|不同|比较|对比|还是|更便宜|更贵")
+#: "How much is that altogether?", "the hoodie and the beanie together?": the sum of the products' prices (with a
+#: price asked: "do they go together?" is no sum).
+_TOTAL = re.compile(r"\b(?:altogether|all together|together|in total|total|combined|for both|sum)\b|"
+                    r"一共|总共|加起来|合计|总价")
+_PRICE_ASKED = re.compile(r"\b(?:how much|price[sd]?|costs?|pay|spend)\b|多少钱|价格|价钱")
+#: "How much pricier is the hoodie?", "what's the difference in price?": the difference of two prices.
+_GAP = re.compile(r"\bhow much (?:more|less|cheaper|pricier|dearer|more expensive|less expensive)\b|"
+                  r"\b(?:difference|differ|gap) in (?:the )?(?:price|cost)s?\b|\bprice (?:difference|gap)\b|"
+                  r"差多少|贵多少|便宜多少|差价|价格差|价差")
 _DIFFERENCE = re.compile(r"\b(?:differen(?:ce|t)|differ|compare[ds]?|comparison|vs\.?|versus)\b|区别|不同|对比|比较")
 _KIDS = re.compile(
     r"\b(?:for|suitable for|good for|fit for|fits)\s+(?:an? |my |our |the |little |young |small |\d+ )*"
@@ -194,8 +206,9 @@ _TOP = re.compile(r"\b(?:top |the )?(two|three|four|five|[2-9]) (?:most expensiv
 _COUNT_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5}
 #: Words of catalogue questions that chat spelling and typos bend ("cheapst", "expnsive", "avalable"): a word of
 #: the message that no knowledge has and that is near one of these is read as it.
-_SPELLED = ("cheapest", "cheaper", "cheap", "priciest", "pricier", "price", "prices", "expensive", "affordable", "available",
-            "unavailable", "anything", "something", "children", "colours", "colors", "sizes", "restocked", "everything")
+CATALOGUE_WORDS = ("cheapest", "cheaper", "cheap", "priciest", "pricier", "price", "prices", "expensive",
+                   "affordable", "available", "unavailable", "preorder", "anything", "something", "children",
+                   "colours", "colors", "sizes", "restocked", "everything")
 _CHAT = ((re.compile(r"\bu\b"), "you"), (re.compile(r"\bur\b"), "your"), (re.compile(r"\br\b"), "are"),
          (re.compile(r"\bwh?ats\b"), "what's"), (re.compile(r"\bwat\b"), "what"))
 _GIFT = re.compile(r"\b(?:gifts?|presents?|stocking stuffers?|to give)\b|礼物|送人|送礼")
@@ -454,9 +467,9 @@ def spelled(text: str, knowledge: Knowledge) -> str:
 @lru_cache(maxsize=4096)
 def _respelled(word: str, knowledge: Knowledge) -> str:
     """One word as `spelled` reads it (cached: a chat repeats its words)."""
-    if word in _SPELLED or (t := tokens(word)) and t[0] in _known_words(knowledge):
+    if word in CATALOGUE_WORDS or (t := tokens(word)) and t[0] in _known_words(knowledge):
         return word
-    near = difflib.get_close_matches(word, _SPELLED, n=1, cutoff=0.8)
+    near = difflib.get_close_matches(word, CATALOGUE_WORDS, n=1, cutoff=0.8)
     return near[0] if near else word
 
 
@@ -505,6 +518,8 @@ def parse_question(text: str, knowledge: Knowledge) -> CatalogueQuestion:
                if (t := tokens(w)) and t[0] not in _FILLER and t[0] not in _COLOURS and not t[0].isdigit()]
     surface = [w for w, token in content if any(token in _words(p).every for p in products)]
     off_catalogue = tuple(dict.fromkeys(token for w, token in content if w not in surface))
+    arithmetic: Arithmetic | None = (
+        "gap" if _GAP.search(text) else "total" if _TOTAL.search(text) and _PRICE_ASKED.search(text) else None)
     dimension: tuple[Dimension, str, bool] | None = None
     for kind, more, less in _DIMENSIONS:
         if m := more.search(text) or less.search(text):
@@ -516,7 +531,8 @@ def parse_question(text: str, knowledge: Knowledge) -> CatalogueQuestion:
         colour=colour, size=size, asks_colours=bool(_COLOUR_ASK.search(text)),
         asks_sizes=bool(_SIZE_ASK.search(text)), stock=_stock_ask(text),
         compare=bool(_COMPARE.search(text) or direction), direction=direction,
-        difference=bool(_DIFFERENCE.search(text)) and direction is None, listing=bool(_LISTING.search(text)),
+        difference=bool(_DIFFERENCE.search(text)) and direction is None, arithmetic=arithmetic,
+        listing=bool(_LISTING.search(text)),
         off_catalogue=off_catalogue, elsewhere=bool(set(off_catalogue) & _other_words(knowledge)),
         about_products=bool(_PRODUCT_ASK.search(text)), dimension=dimension,
         feature=_feature(text, products) if size is None and colour is None else (),
@@ -624,6 +640,10 @@ def _answer(text: str, knowledge: Knowledge, context: Sequence[Product], wording
     subject = q.named or discussed
     if q.feature and subject and q.stock is None and not (q.asks_colours or q.asks_sizes):
         return _feature_reply(subject[:AMBIGUOUS], q.feature, wording)
+    if q.arithmetic is not None:
+        priced = _compared(q, context, back_reference=True)
+        if len(priced) == 2 or len(priced) > 2 and q.arithmetic == "total":
+            return _arithmetic(priced, q.arithmetic, wording)
     superlative = q.order in ("cheapest", "priciest") and q.count == 1 and not (
         q.price or q.audience or q.excluded or q.words)
     asks_attribute = q.asks_colours or q.asks_sizes or q.stock is not None or (
@@ -739,6 +759,25 @@ def _comparison(products: tuple[Product, ...], q: CatalogueQuestion, wording: Wo
         sentences.append(Sentence(wording.same_price, tuple(p.id for p in products)))
     sentences[0] = replace(sentences[0], text=f"{emotion_tag('happy')} {gesture_tag('point')} {sentences[0].text}")
     return CatalogueReply("comparison", tuple(sentences), products)
+
+
+def _arithmetic(products: tuple[Product, ...], kind: Arithmetic, wording: Wording) -> CatalogueReply:
+    """The sum of the products' prices, each price said with it; or the difference of two, the pricier first.
+    Only prices the catalogue states and their sum or difference are said."""
+    ids = tuple(p.id for p in products)
+    if kind == "total":
+        total = money(round(sum(p.price for p in products), 2), products[0].currency)
+        text = wording.total.format(items=wording.listed([_item(p, wording) for p in products]), price=total)
+    elif products[0].price == products[1].price:
+        text = " ".join(_agreed(wording.costs, p, wording, price=p.price_text) for p in products) + " " + \
+            wording.same_price
+    else:
+        pricier, cheaper = sorted(products, key=lambda p: -p.price)
+        gap = money(round(pricier.price - cheaper.price, 2), pricier.currency)
+        text = _agreed(wording.gap, pricier, wording, gap=gap, price=pricier.price_text, other=cheaper.name,
+                       other_price=cheaper.price_text)
+    return CatalogueReply("comparison", (Sentence(f"{emotion_tag('happy')} {gesture_tag('point')} {text}", ids,
+                                                  products[0]),), products)
 
 
 def _compare_with(product: Product, wording: Wording) -> CatalogueReply:

@@ -21,7 +21,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
-from models.dialogue.catalogue import WHICH_OF_THEM, answer_catalogue, stock_sentence
+from models.dialogue.catalogue import CATALOGUE_WORDS, WHICH_OF_THEM, answer_catalogue, stock_sentence
 from models.dialogue.conversation import (
     ANOTHER,
     MORE,
@@ -140,8 +140,10 @@ _FACT_WORDS = frozenset("fun fact interesting cool something anything thing stuf
 
 #: A question for a price ("How much?"), as against one for the whole store ("What do you sell?").
 _PRICE = re.compile(r"\b(?:how much|price[sd]?|cost(?:s)?)\b|多少钱|几块钱|价格|价钱", re.IGNORECASE)
-#: "Them", "both", "all": a pronoun that means every product discussed, not one to pick.
-_PLURAL = re.compile(r"\b(?:them|they|those|these|both|all)\b|它们|这些|那些|两个|都", re.IGNORECASE)
+#: "Them", "both", "all", "(how much is that) altogether", "the difference": every product discussed, not one to
+#: pick.
+_PLURAL = re.compile(r"\b(?:them|they|those|these|both|all|altogether|together|in total|combined|difference)\b|"
+                     r"它们|这些|那些|两个|都|一共|总共|加起来", re.IGNORECASE)
 #: What is left of "and the other one?" besides the reference: nothing that asks anything new.
 _DANGLING = re.compile(r"\b(?:and|what|about|how|so|but|ok)\b|[和那呢]", re.IGNORECASE)
 
@@ -256,7 +258,7 @@ _SELLS = re.compile(r"\b(?:do|does|d'?you) (?:you|u|the store|your store|the sho
                     r"\bcan i (?:buy|get|order)\b|"
                     r"卖不卖|有没有卖|有卖", re.IGNORECASE)
 #: The words of catalogue questions a typo is read against besides the knowledge's own ("cheapst thing").
-_STORE_WORDS = "cheapest expensive priciest cheaper available preorder delivery colour colours color colors sizes policy"
+_STORE_WORDS = " ".join(CATALOGUE_WORDS) + " delivery colour color policy"
 #: "Can I still buy one?", "is it still available?": whether the product just discussed can be bought now (its
 #: stock, answered by the catalogue with the fan's subject).
 _BUY_ONE = re.compile(
@@ -536,8 +538,10 @@ class RetrievalEngine(DialogueEngine):
             return follow_up
         question = follow_up or text
         # The catalogue's constraints (price limits, cheapest, colours, sizes, stock) are answered from the
-        # products' fields, before products and facts are looked up, with the fan's subject products as context.
-        context = subject.products if subject is not None else ()
+        # products' fields, before products and facts are looked up, with the fan's subject products as context
+        # (all of those discussed for "how much is that altogether?").
+        context = () if subject is None else \
+            subject.group if subject.group and _PLURAL.search(folded(question)) else subject.products
         if _TEACH.search(question):
             return self._topic_fact(question, told, gentle)
         if _KNOW_ABOUT.search(question) and not any(self._named(question)) and \

@@ -43,6 +43,8 @@ class Wording:
     pricier: str  # {product} {price} {is}: the more expensive of two
     priciest_of: str  # {product} {price} {is}: the most expensive of several
     same_price: str
+    total: str  # {items} {price}: the sum of the products' prices
+    gap: str  # {product} {price} {other} {other_price} {gap} {is} {costs}: how much more one costs than the other
     compare_with: str  # {product}: a comparison asked with one product in mind asks which to compare it with
     stock: dict[str, str]  # stock state (or "unknown") -> {product} {is}
     colours: str  # {product} {values} {comes}
@@ -98,6 +100,8 @@ WORDING = {
         cheapest_of="The {product} {is} the cheapest of them, at {price}.",
         pricier="The {product} {is} the more expensive one, at {price}.",
         priciest_of="The {product} {is} the most expensive of them, at {price}.", same_price="They cost the same.",
+        total="Together, {items} come to {price}.",
+        gap="The {product} {costs} {gap} more than the {other}: {price} against {other_price}.",
         compare_with="Which product should I compare the {product} with?",
         stock={"in_stock": "The {product} {is} in stock.",
                "low_stock": "The {product} {is} in stock, with only a few left.",
@@ -134,6 +138,7 @@ WORDING = {
         constraint_joiner="、", costs="{product}是{price}。",
         cheaper="{product}更便宜，只要{price}。", cheapest_of="其中{product}最便宜，只要{price}。",
         pricier="{product}更贵，要{price}。", priciest_of="其中{product}最贵，要{price}。", same_price="它们价格一样。",
+        total="{items}加起来一共{price}。", gap="{product}比{other}贵{gap}：{price}对{other_price}。",
         compare_with="你想拿{product}和哪件比呢？",
         stock={"in_stock": "{product}有现货。", "low_stock": "{product}还有货，不过只剩几件了。",
                "sold_out": "{product}现在卖完了。", "preorder": "{product}现在可以预订。",
