@@ -730,3 +730,24 @@ def test_the_difference_in_price_of_the_products_discussed() -> None:
 def test_going_together_is_no_sum() -> None:
     reply = answer_catalogue("do the beanie and the mittens go together?", KNOWLEDGE, (), WORDING["en"])
     assert reply is None or "come to" not in spoken(reply)
+
+
+@pytest.mark.parametrize("text", ["is every item in the shop in stock rn", "is everything available",
+                                  "is every product in stock?"])
+def test_whether_everything_is_in_stock_names_what_cannot_be_bought_now(text: str) -> None:
+    said = spoken(ask(text))
+    unavailable = [p for p in KNOWLEDGE.products if p.stock in ("sold_out", "preorder")]
+    assert unavailable and all(p.name in said for p in unavailable)
+    assert not any(p.name in said for p in KNOWLEDGE.products if p not in unavailable)
+
+
+def test_everything_in_stock_is_said_only_when_every_product_says_so() -> None:
+    from dataclasses import replace
+
+    stocked = replace(KNOWLEDGE, products=tuple(replace(p, stock="in_stock") for p in KNOWLEDGE.products))
+    reply = answer_catalogue("is everything in stock?", stocked, (), WORDING["en"])
+    assert reply is not None and spoken(reply) == WORDING["en"].all_available
+    unknown = replace(stocked, products=(replace(stocked.products[0], stock=None), *stocked.products[1:]))
+    reply = answer_catalogue("is everything in stock?", unknown, (), WORDING["en"])
+    assert reply is not None and WORDING["en"].all_available not in spoken(reply)
+    assert spoken(reply) == f"The store page shows whether the {unknown.products[0].name} is in stock."

@@ -232,7 +232,8 @@ _STOCK: tuple[tuple[StockAsk, re.Pattern[str]], ...] = (
     ("unavailable", re.compile(
         r"\b(?:can'?t|cannot|can not|unable to) (?:i |you |we |u |people )?(?:buy|get|order|purchase|grab)\b|"
         r"\bunavailable\b|\bnot (?:available|in stock|for sale|buyable)\b|\b(?:is|are) ?n'?t (?:available|in stock)\b|"
-        r"\b(?:everything|all (?:of )?(?:the |your )?(?:items?|products?|merch|merchandise|stuff|things)|it all)\b"
+        r"\b(?:everything|every (?:single )?(?:items?|products?|things?)|all (?:of )?(?:the |your )?(?:items?|products?|"
+        r"merch|merchandise|stuff|things)|it all)\b"
         r".{0,25}\b(?:in stock|available|for sale)\b|买不到|不能买|都有货")),
     ("restock", re.compile(r"\b(?:be|come|coming|get|getting|go|going) back\b|\brestock(?:s|ed|ing)?\b|"
                            r"\bback in stock\b|\b(?:in stock|available|for sale|on sale) again\b|"
@@ -1012,6 +1013,14 @@ def _listing(q: CatalogueQuestion, products: Sequence[Product], wording: Wording
         # "I only have $50, hoodie or goggles?": each word names other products; the choice is among those, and
         # no product is said to be missing for lacking both names.
         return _listing(replace(q, words=()), named_apart, wording)
+    if not found and q.stock == "unavailable" and not (q.filtered or q.words or q.colour or q.size):
+        # "Is everything in stock?" and nothing is sold out or on pre-order: yes, when every product's stock says
+        # so; else the products whose stock the store does not report (any of them could be out of stock).
+        unknown = [p for p in products if not p.stock]
+        said = [stock_sentence(p, wording) for p in unknown[:LISTED]] or [
+            Sentence(wording.all_available, tuple(p.id for p in products))]
+        said[0] = replace(said[0], text=f"{emotion_tag('happy')} {gesture_tag('nod')} {said[0].text}")
+        return CatalogueReply("availability", tuple(said), tuple(unknown[:LISTED]))
     if not found:
         missing = _constraint(q, wording, currency, lead="any")
         sentences = [declined(wording.no_match.format(constraint=missing))]

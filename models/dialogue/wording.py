@@ -63,6 +63,7 @@ class Wording:
     feature_yes: str  # {fact}: the description that states the feature
     feature_unknown: str  # {product}: no field states it
     no_restock: str  # {product} {is}: no restock date is known for a sold-out product
+    all_available: str  # "is everything in stock?" when every product's stock says so
 
     def listed(self, names: list[str], conjunction: str = "and") -> str:
         """Names as a list is said: "A, B and C", "A、B和C"."""
@@ -119,7 +120,8 @@ WORDING = {
                     ("weight", False): "lighter", ("warmth", True): "warmer", ("warmth", False): "less warm"},
         fan_adjectives=True, feature_verdict="The {product} {is} the one for that.",
         feature_yes="Yes: {fact}", feature_unknown="The store page has the details on that for the {product}.",
-        no_restock="I don't have a restock date for the {product}, so keep an eye on the store page."),
+        no_restock="I don't have a restock date for the {product}, so keep an eye on the store page.",
+        all_available="Yes, everything in the store is in stock right now."),
     "zh": Wording(
         price="{product}只要{price}。", catalogue="我们有{names}。", summary="我们一共有{count}件商品，比如{names}。",
         ask_about="可以问我{kinds}，或者直接说商品的名字。", comma="、", conjunctions={"and": "和", "or": "或"},
@@ -152,5 +154,6 @@ WORDING = {
                     ("weight", False): "更轻", ("warmth", True): "更保暖", ("warmth", False): "没那么保暖"},
         fan_adjectives=False, feature_verdict="这一点要看{product}。",
         feature_yes="是的，{fact}", feature_unknown="{product}的这个细节，商店页面上有详细介绍。",
-        no_restock="{product}什么时候补货我还不知道，可以留意商店页面。"),
+        no_restock="{product}什么时候补货我还不知道，可以留意商店页面。",
+        all_available="是的，商店里的东西现在都有货。"),
 }
