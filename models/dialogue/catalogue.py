@@ -232,8 +232,8 @@ _STOCK: tuple[tuple[StockAsk, re.Pattern[str]], ...] = (
     ("unavailable", re.compile(
         r"\b(?:can'?t|cannot|can not|unable to) (?:i |you |we |u |people )?(?:buy|get|order|purchase|grab)\b|"
         r"\bunavailable\b|\bnot (?:available|in stock|for sale|buyable)\b|\b(?:is|are) ?n'?t (?:available|in stock)\b|"
-        r"\b(?:everything|every (?:single )?(?:items?|products?|things?)|all (?:of )?(?:the |your )?(?:items?|products?|"
-        r"merch|merchandise|stuff|things)|it all)\b"
+        r"\b(?:everything|every (?:single )?(?:items?|products?|things?)|"
+        r"all (?:of )?(?:the |your )?(?:items?|products?|merch|merchandise|stuff|things)|it all)\b"
         r".{0,25}\b(?:in stock|available|for sale)\b|买不到|不能买|都有货")),
     ("restock", re.compile(r"\b(?:be|come|coming|get|getting|go|going) back\b|\brestock(?:s|ed|ing)?\b|"
                            r"\bback in stock\b|\b(?:in stock|available|for sale|on sale) again\b|"
