@@ -714,3 +714,13 @@ def test_how_much_is_that_altogether_sums_every_product_discussed(engine: Retrie
     answer = ask(engine, "how much is that altogether?")
     assert answer.intent == "comparison" and "$52.49" in answer.text
     assert set(answer.sources) == {"mascot-plush", "thermal-bottle"}
+
+
+def test_a_follow_up_naming_a_new_topic_is_that_topics_fact(engine: RetrievalEngine) -> None:
+    """"And what about skeleton?" after the luge fact: the fact on skeleton (the same one, it is the only one),
+    never "that's everything"; the same topic again has nothing more."""
+    ask(engine, "fun fact about luge pls")
+    answer = ask(engine, "and what about skeleton?")
+    assert answer.intent == "topic_fact" and answer.sources == ("luge-skeleton",) and "$" not in answer.text
+    again = ask(engine, "and what about skeleton?")
+    assert again.sources == () and any(t in again.text for t in PERSONA.phrases["nothing_more"])

@@ -613,6 +613,11 @@ class RetrievalEngine(DialogueEngine):
                 return self._no_subject()  # "and what colour is that one?" from a fan with nothing discussed
             if subject is None or not subject.question:
                 return thing
+            if subject.intent == "topic_fact" and not self._named(thing)[0]:
+                # "And what about skeleton?" after a luge fact: a fact on skeleton, the one just told if it is the
+                # only one (it was asked about luge; now about skeleton).
+                new = not set(tokens(thing)) <= set(tokens(subject.topic or ""))
+                return self._topic_fact(asked_again(subject, thing), told, gentle=False, repeat=new)
             if not subject.products and not self._named(thing)[0]:
                 # "And exchanges?" after the returns policy: the exchanges policy, asked in its own words.
                 asked = set(tokens(thing))
@@ -735,9 +740,10 @@ class RetrievalEngine(DialogueEngine):
             return self._topic_fact(f"fact about {subject.topic}", told, gentle=False)
         return self._topic_fact("fact", told, gentle=False)
 
-    def _topic_fact(self, question: str, told: tuple[str, ...], gentle: bool) -> Part:
+    def _topic_fact(self, question: str, told: tuple[str, ...], gentle: bool, repeat: bool = False) -> Part:
         """A fact by topic ("a fun fact about curling"): one whose tags or words have the topic, one this fan has
-        not heard yet, told as a fact (no hedge: it is what was asked). No topic: any fact not yet told."""
+        not heard yet, told as a fact (no hedge: it is what was asked). No topic: any fact not yet told. Every fact
+        on the topic told: her nothing_more phrase, or with `repeat` (a topic new to the conversation) the best."""
         topic = [w for w in tokens(question) if w not in _FACT_WORDS]
         facts = self.persona.knowledge.fun_facts
         if topic:
@@ -755,6 +761,8 @@ class RetrievalEngine(DialogueEngine):
             facts = tuple(f for score, f in sorted(scored, key=lambda sf: (-sf[0], near.get(sf[1].id, len(facts))))
                           if score)
         fresh = [f for f in facts if f.id not in told]
+        if not fresh and topic and repeat:
+            fresh = list(facts[:1])
         if not fresh and topic:
             return Part("topic_fact", [Sentence(f"{emotion_tag('happy')} {self._phrase('nothing_more')}")],
                         keep=True)
