@@ -751,3 +751,22 @@ def test_everything_in_stock_is_said_only_when_every_product_says_so() -> None:
     reply = answer_catalogue("is everything in stock?", unknown, (), WORDING["en"])
     assert reply is not None and WORDING["en"].all_available not in spoken(reply)
     assert spoken(reply) == f"The store page shows whether the {unknown.products[0].name} is in stock."
+
+
+@pytest.mark.parametrize("text", ["thermal bottle or squeeze bottle, which one fits more drink",
+                                  "which bottle holds more, the thermal one or the kids one?"])
+def test_which_holds_more_is_read_from_the_measures_the_descriptions_state(text: str) -> None:
+    reply = ask(text)
+    said = spoken(reply)
+    assert said.startswith("The Thermal Bottle is the bigger one.") and "500" in said and "350" in said
+    assert ids(reply) == ["thermal-bottle", "kids-bottle"] and "Mittens" not in said and "$" not in said
+
+
+def test_a_volume_is_not_compared_with_a_length() -> None:
+    said = spoken(ask("which is bigger, the plush or the thermal bottle?"))
+    assert "bigger one" not in said and "30-centimetre" in said and "500-millilitre" in said
+
+
+def test_a_measure_no_description_states_is_said_to_be_unknown() -> None:
+    said = spoken(ask("which is heavier, the plush or the thermal bottle?"))
+    assert said.startswith("The product descriptions don't say which one is heavier") and "heavier one" not in said

@@ -288,22 +288,26 @@ _PRODUCT_ASK = re.compile(
     r"有.{0,6}吗")
 #: What a comparison may ask besides price, and whether the one asked for has more of it: "which is bigger?"
 _DIMENSIONS: tuple[tuple[Dimension, re.Pattern[str], re.Pattern[str]], ...] = (
-    ("size", re.compile(r"\b(?:bigger|larger|taller|longer|holds? more|more capacity|more room|more volume)\b|"
+    ("size", re.compile(r"\b(?:bigger|larger|taller|longer|(?:holds?|fits?|takes?|carr(?:y|ies)) more|more capacity|"
+                        r"more room|more volume|more (?:drink|liquid|water|coffee|cocoa|tea))\b|"
                         r"更大|大一点|哪个大|容量大|更高|装得多"),
-     re.compile(r"\b(?:smaller|shorter|holds? less|less capacity)\b|更小|小一点|哪个小")),
+     re.compile(r"\b(?:smaller|shorter|(?:holds?|fits?|takes?|carr(?:y|ies)) less|less capacity)\b|"
+                r"更小|小一点|哪个小")),
     ("weight", re.compile(r"\b(?:heavier|weighs? more)\b|更重|哪个重"),
      re.compile(r"\b(?:lighter|weighs? less|more lightweight)\b|更轻|哪个轻")),
     ("warmth", re.compile(r"\b(?:warmer|keeps? (?:you )?warmer|more insulated|cosier|cozier)\b|更暖|更保暖"),
      re.compile(r"\b(?:cooler|less warm)\b")),
 )
-#: A measure a description states ("a 500-millilitre bottle", "30 cm"): the number, in the unit's base.
+#: A measure a description states ("a 500-millilitre bottle", "30 cm"): the number, in its base unit (a volume and
+#: a length are both a size, but one is no bigger than the other: only measures in one base are compared).
 _MEASURE = re.compile(r"(\d+(?:\.\d+)?)\s*-?\s*(millilit(?:re|er)s?|ml|lit(?:re|er)s?|centimet(?:re|er)s?|cm|"
                       r"met(?:re|er)s?|grams?|g|kilograms?|kg|毫升|升|厘米|米|克|公斤)\b|"
                       r"(\d+(?:\.\d+)?)\s*(毫升|升|厘米|米|克|公斤)")
-_UNITS: dict[str, tuple[Dimension, float]] = {
-    "ml": ("size", 1.0), "毫升": ("size", 1.0), "l": ("size", 1000.0), "升": ("size", 1000.0),
-    "cm": ("size", 1.0), "厘米": ("size", 1.0), "m": ("size", 100.0), "米": ("size", 100.0),
-    "g": ("weight", 1.0), "克": ("weight", 1.0), "kg": ("weight", 1000.0), "公斤": ("weight", 1000.0),
+_UNITS: dict[str, tuple[Dimension, str, float]] = {
+    "ml": ("size", "ml", 1.0), "毫升": ("size", "ml", 1.0), "l": ("size", "ml", 1000.0), "升": ("size", "ml", 1000.0),
+    "cm": ("size", "cm", 1.0), "厘米": ("size", "cm", 1.0), "m": ("size", "cm", 100.0), "米": ("size", "cm", 100.0),
+    "g": ("weight", "g", 1.0), "克": ("weight", "g", 1.0), "kg": ("weight", "g", 1000.0),
+    "公斤": ("weight", "g", 1000.0),
 }
 _UNIT_NAMES = (("millilit", "ml"), ("kilogram", "kg"), ("centimet", "cm"), ("lit", "l"), ("met", "m"), ("gram", "g"))
 #: Description words that speak of a dimension without a measure ("a warm knit beanie", "a light bottle").
@@ -650,7 +654,8 @@ def _answer(text: str, knowledge: Knowledge, context: Sequence[Product], wording
     asks_attribute = q.asks_colours or q.asks_sizes or q.stock is not None or (
         (q.colour or q.size) and bool(subject))
     if (q.compare or superlative or q.dimension) and not asks_attribute:
-        compared = _compared(q, context, back_reference=q.compare or back_reference or q.dimension is not None)
+        back = q.compare or back_reference or q.dimension is not None
+        compared = _of_kind(_compared(q, context, back_reference=back), text)
         if compared and q.dimension is not None:
             return _dimension_comparison(compared, q.dimension, wording)
         asked = _asked_feature(q, compared) if q.direction is None and q.order is None and not q.difference else ()
@@ -705,6 +710,14 @@ def _compared(q: CatalogueQuestion, context: Sequence[Product], back_reference: 
     if not named and len(context) >= 2:
         return tuple(context)
     return ()
+
+
+def _of_kind(products: tuple[Product, ...], text: str) -> tuple[Product, ...]:
+    """Of the products compared, those of the kind the question names by their name's head ("which bottle holds
+    more, the thermal one or the kids one?": the two bottles, not the kids' mittens), when two or more are."""
+    words = set(tokens(text))
+    kind = tuple(p for p in products if set(tokens(folded(p.name))[-1:]) & words)
+    return kind if len(kind) >= 2 else products
 
 
 def _asked_feature(q: CatalogueQuestion, compared: Sequence[Product]) -> tuple[str, ...]:
@@ -789,22 +802,23 @@ def _compare_with(product: Product, wording: Wording) -> CatalogueReply:
         Sentence(_agreed(wording.compare_with, product, wording), (), product)), (product,))
 
 
-def _measure(product: Product, dimension: Dimension) -> float | None:
-    """The product's measure of a dimension as its description states it (its first), in the unit's base."""
+def _measure(product: Product, dimension: Dimension) -> tuple[float, str] | None:
+    """The product's measure of a dimension as its description states it (its first), in its base unit."""
     for m in _MEASURE.finditer(folded(product.description)):
         value, unit = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
         unit = next((short for prefix, short in _UNIT_NAMES if unit.startswith(prefix)), unit)
-        kind, scale = _UNITS.get(unit, ("size", 0.0))
+        kind, base, scale = _UNITS.get(unit, ("size", "", 0.0))
         if kind == dimension and scale:
-            return float(value) * scale
+            return float(value) * scale, base
     return None
 
 
 def _dimension_comparison(products: tuple[Product, ...], dimension: tuple[Dimension, str, bool],
                           wording: Wording) -> CatalogueReply:
-    """"Which is bigger?": the verdict only from measures both descriptions state (500 against 350 millilitres),
-    with the descriptions that state them; a dimension some description speaks of: the descriptions, no verdict;
-    one none does: said so, and what is known (the prices). Never the cheaper one for the bigger one."""
+    """"Which is bigger?", "which one fits more drink?": the verdict only from measures both descriptions state in
+    one base unit (500 against 350 millilitres; never millilitres against centimetres), with the descriptions that
+    state them; a dimension some description speaks of: the descriptions, no verdict; one none does: said so, and
+    what is known (the prices). Never the cheaper one for the bigger one."""
     kind, word, larger = dimension
     if not (wording.fan_adjectives and re.fullmatch(r"[a-z]+er", word)):
         word = wording.adjectives[kind, larger]
@@ -812,8 +826,10 @@ def _dimension_comparison(products: tuple[Product, ...], dimension: tuple[Dimens
     speaks = [p for p in products if measures[p.id] is not None
               or _DIMENSION_WORDS[kind] & set(tokens(folded(p.description)))]
     sentences: list[Sentence] = []
-    if all(v is not None for v in measures.values()) and len(set(measures.values())) == len(products):
-        chosen = (max if larger else min)(products, key=lambda p: measures[p.id] or 0.0)
+    stated = [m for m in measures.values() if m is not None]
+    if len(stated) == len(products) and len({base for _, base in stated}) == 1 and \
+            len({value for value, _ in stated}) == len(products):
+        chosen = (max if larger else min)(products, key=lambda p: (measures[p.id] or (0.0, ""))[0])
         sentences.append(Sentence(_agreed(wording.dimension_verdict, chosen, wording, word=word), (chosen.id,),
                                   chosen))
         sentences += [Sentence(p.description, (p.id,), p) for p in (chosen, *(p for p in products if p is not chosen))]
