@@ -46,7 +46,7 @@ import re
 import statistics
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -348,6 +348,12 @@ class Reading:
     hedged: bool  # a persona partial/unknown phrase or a generic hedge
 
 
+def derived(prices: Iterable[float]) -> set[float]:
+    """The sums and differences of two of the prices: "$41 more than the beanie", "$46 for both"."""
+    pairs = list(itertools.combinations(sorted(prices), 2))
+    return {round(abs(a - b), 2) for a, b in pairs} | {round(a + b, 2) for a, b in pairs}
+
+
 class Judge:
     """Reads answers against a persona's knowledge, phrases and the show."""
 
@@ -360,9 +366,9 @@ class Judge:
         self._hedges = tuple(_norm(s) for kind in ("partial", "unknown") for v in persona.phrases[kind]
                              for s in sentences_of(strip_tags(v)))
         prices = sorted({p.price for p in persona.knowledge.products})
+        self.prices = frozenset(prices)
         # "$41 more than the beanie", "$46 for both": a sum or difference of two prices is known, not invented.
-        self.derived = ({round(abs(a - b), 2) for a, b in itertools.combinations(prices, 2)}
-                        | {round(a + b, 2) for a, b in itertools.combinations(prices, 2)})
+        self.derived = derived(prices)
         self.numbers = set().union(*(e.numbers for e in self.entries)) | self.derived
 
     def phrase_kind(self, sentence: str) -> str | None:
@@ -400,6 +406,9 @@ class Judge:
         # are no fact, like the fan's own words.
         words = {w for w in tokens(sentence) if not w.replace(".", "").isdigit()} - set(tokens(question)) - self.filler
         numbers = numbers_in(sentence) - numbers_in(question)
+        # "The hoodie costs $41 more than the beanie: $65 against $24": a sum or difference of two prices the
+        # sentence itself states is explained by them (as the invented-number check below already reads it).
+        numbers -= derived(numbers & self.prices)
         if not words and not numbers:
             return []
         for entry in self.entries:

@@ -683,3 +683,90 @@ def test_a_choice_between_named_kinds_is_made_among_them(text: str, said: str, n
     reply = ask(text)
     spoken = " ".join(s.text for s in reply.sentences)
     assert said in spoken and not_said not in spoken and "don't have" not in spoken
+
+
+@pytest.mark.parametrize("text", ["which is cheaper?", "which one's cheaper", "which costs more?"])
+def test_a_comparison_with_one_product_in_mind_asks_which_to_compare_it_with(text: str) -> None:
+    """One product discussed: its own price, and a question back; never the catalogue's most expensive product."""
+    reply = ask(text, context=("team-hoodie",))
+    said = spoken(reply)
+    assert reply.intent == "comparison" and ids(reply) == ["team-hoodie"]
+    assert "The Glacier Blue Team Hoodie is $65." in said and said.endswith("?")
+    assert "most expensive" not in said and "cheaper one" not in said and len(_MONEY.findall(said)) == 1
+
+
+def test_which_of_them_is_the_comparative_of_the_catalogue() -> None:
+    """The engine's "which one's cheaper?" is read with the catalogue's own comparative words."""
+    from models.dialogue.catalogue import WHICH_OF_THEM
+
+    for text in ("which one's cheaper", "which is more expensive", "which of them costs less", "which is dearer"):
+        match = WHICH_OF_THEM.search(text)
+        assert match is not None and match.group("than"), text
+    superlative = WHICH_OF_THEM.search("which is the cheapest")
+    assert superlative is not None and superlative.group("than") is None
+
+
+@pytest.mark.parametrize(("text", "said"), [
+    ("if i buy the beanie and the kids mittens how much is that altogether?",
+     "Together, the Snowflake Knit Beanie for $24 and the Kids' Snowflake Mittens for $16 come to $40."),
+    ("how much for the hoodie and the beanie together?",
+     "Together, the Glacier Blue Team Hoodie for $65 and the Snowflake Knit Beanie for $24 come to $89."),
+    ("how much pricier is the hoodie compared to the beanie",
+     "The Glacier Blue Team Hoodie costs $41 more than the Snowflake Knit Beanie: $65 against $24."),
+    ("how much cheaper is the squeeze bottle than the thermal bottle?",
+     "The Thermal Bottle costs $10.50 more than the Kids' Squeeze Bottle: $22.50 against $12."),
+])
+def test_a_sum_or_difference_of_prices_is_worked_out_from_the_prices(text: str, said: str) -> None:
+    reply = ask(text)
+    assert spoken(reply) == said and reply.intent == "comparison"
+    assert set(reply.sentences[0].sources) == set(ids(reply)) and len(ids(reply)) == 2
+
+
+def test_the_difference_in_price_of_the_products_discussed() -> None:
+    assert spoken(ask("whats the difference in price", context=("mascot-plush", "thermal-bottle"))) == \
+        "The Snowy Owl Mascot Plush costs $7.49 more than the Thermal Bottle: $29.99 against $22.50."
+
+
+def test_going_together_is_no_sum() -> None:
+    reply = answer_catalogue("do the beanie and the mittens go together?", KNOWLEDGE, (), WORDING["en"])
+    assert reply is None or "come to" not in spoken(reply)
+
+
+@pytest.mark.parametrize("text", ["is every item in the shop in stock rn", "is everything available",
+                                  "is every product in stock?"])
+def test_whether_everything_is_in_stock_names_what_cannot_be_bought_now(text: str) -> None:
+    said = spoken(ask(text))
+    unavailable = [p for p in KNOWLEDGE.products if p.stock in ("sold_out", "preorder")]
+    assert unavailable and all(p.name in said for p in unavailable)
+    assert not any(p.name in said for p in KNOWLEDGE.products if p not in unavailable)
+
+
+def test_everything_in_stock_is_said_only_when_every_product_says_so() -> None:
+    from dataclasses import replace
+
+    stocked = replace(KNOWLEDGE, products=tuple(replace(p, stock="in_stock") for p in KNOWLEDGE.products))
+    reply = answer_catalogue("is everything in stock?", stocked, (), WORDING["en"])
+    assert reply is not None and spoken(reply) == WORDING["en"].all_available
+    unknown = replace(stocked, products=(replace(stocked.products[0], stock=None), *stocked.products[1:]))
+    reply = answer_catalogue("is everything in stock?", unknown, (), WORDING["en"])
+    assert reply is not None and WORDING["en"].all_available not in spoken(reply)
+    assert spoken(reply) == f"The store page shows whether the {unknown.products[0].name} is in stock."
+
+
+@pytest.mark.parametrize("text", ["thermal bottle or squeeze bottle, which one fits more drink",
+                                  "which bottle holds more, the thermal one or the kids one?"])
+def test_which_holds_more_is_read_from_the_measures_the_descriptions_state(text: str) -> None:
+    reply = ask(text)
+    said = spoken(reply)
+    assert said.startswith("The Thermal Bottle is the bigger one.") and "500" in said and "350" in said
+    assert ids(reply) == ["thermal-bottle", "kids-bottle"] and "Mittens" not in said and "$" not in said
+
+
+def test_a_volume_is_not_compared_with_a_length() -> None:
+    said = spoken(ask("which is bigger, the plush or the thermal bottle?"))
+    assert "bigger one" not in said and "30-centimetre" in said and "500-millilitre" in said
+
+
+def test_a_measure_no_description_states_is_said_to_be_unknown() -> None:
+    said = spoken(ask("which is heavier, the plush or the thermal bottle?"))
+    assert said.startswith("The product descriptions don't say which one is heavier") and "heavier one" not in said

@@ -663,3 +663,64 @@ def test_the_price_of_something_that_is_no_product_states_no_fact(engine: Retrie
 def test_a_year_no_fact_has_gets_no_fact_of_another_year(engine: RetrievalEngine) -> None:
     answer = ask(engine, "Who took gold in the 2018 Olympic slalom?")
     assert answer.sources == ()
+
+
+@pytest.mark.parametrize("text", ["whats the price on the snowflake one", "price of the snowflake one?"])
+def test_a_price_asked_of_a_name_several_products_share_asks_back(engine: RetrievalEngine, text: str) -> None:
+    """"price" is no typo of "pricier": a name both snowflake products have gets a question back, no price."""
+    answer = ask(engine, text)
+    assert answer.intent == "clarify" and "$" not in answer.text
+    assert "Snowflake Knit Beanie" in answer.text and "Kids' Snowflake Mittens" in answer.text
+
+
+def test_what_can_be_preordered_is_the_preorder_products(engine: RetrievalEngine) -> None:
+    """"preorder" is no typo of "order": the products the store lists for pre-order, and only those."""
+    answer = ask(engine, "what can i preorder right now?")
+    preorder = [p for p in KNOWLEDGE.products if p.stock == "preorder"]
+    assert preorder and all(p.name in answer.text for p in preorder)
+    assert not any(p.name in answer.text for p in KNOWLEDGE.products if p.stock != "preorder")
+
+
+@pytest.mark.parametrize("text", ["wait sorry, what was ur name again?", "your name again?", "ur name?"])
+def test_her_name_asked_again_is_her_name(engine: RetrievalEngine, text: str) -> None:
+    answer = ask(engine, text)
+    assert answer.intent == "small_talk" and PERSONA.name in answer.text and not hedged(answer)
+
+
+@pytest.mark.parametrize("text", ["ur voice is so pretty aurora", "love ur hair", "you look amazing today",
+                                  "your smile makes my day"])
+def test_a_compliment_without_a_praise_word_pattern_is_thanked(engine: RetrievalEngine, text: str) -> None:
+    """Chat spelling ("ur") is read before the moods; a compliment no pattern has is read by the meaning bank."""
+    answer = ask(engine, text)
+    assert answer.intent == "social" and "<heart_hands>" in answer.text
+    assert any(t in answer.text for t in PERSONA.phrases["compliment_thanks"]) and answer.sources == ()
+
+
+def test_which_is_cheaper_with_nothing_discussed_asks_back(engine: RetrievalEngine) -> None:
+    answer = ask(engine, "which is cheaper?")
+    assert answer.intent == "clarify" and "$" not in answer.text
+    assert any(t in answer.text for t in PERSONA.phrases["no_subject"])
+
+
+def test_which_is_cheaper_after_one_product_names_only_its_price(engine: RetrievalEngine) -> None:
+    ask(engine, "how much is the hoodie?")
+    answer = ask(engine, "which is cheaper?")
+    assert "$65" in answer.text and "most expensive" not in answer.text and answer.sources == ("team-hoodie",)
+
+
+def test_how_much_is_that_altogether_sums_every_product_discussed(engine: RetrievalEngine) -> None:
+    ask(engine, "how much is the plush")
+    ask(engine, "and the thermal bottle?")
+    answer = ask(engine, "how much is that altogether?")
+    assert answer.intent == "comparison" and "$52.49" in answer.text
+    assert set(answer.sources) == {"mascot-plush", "thermal-bottle"}
+
+
+def test_a_follow_up_naming_a_new_topic_is_that_topics_fact(engine: RetrievalEngine) -> None:
+    """"And what about skeleton?" after the luge fact: the fact on skeleton (the same one, it is the only one),
+    never "that's everything"; the same topic again has nothing more."""
+    ask(engine, "fun fact about luge pls")
+    answer = ask(engine, "and what about skeleton?")
+    assert answer.intent == "topic_fact" and answer.sources == ("luge-skeleton",) and "$" not in answer.text
+    again = ask(engine, "and what about skeleton?")
+    assert again.sources == () and any(t in again.text for t in PERSONA.phrases["nothing_more"])

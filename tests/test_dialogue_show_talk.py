@@ -472,3 +472,16 @@ def test_round_five_wordings_of_show_questions(question: str, answer: str) -> No
 ])
 def test_look_alikes_of_round_five_wordings_are_not_show_questions(text: str) -> None:
     assert answer_show(text, AT_CURLING, AURORA) is None
+
+
+@pytest.mark.parametrize(("text", "answer"), [
+    # at 200 s: the first Q&A is next, the last one is timed at 480 s (in about 5 minutes)
+    ("when's the last q&a?", "Questions are coming up: they open in about 5 minutes."),
+    ("when is the final questions segment", "Questions are coming up: they open in about 5 minutes."),
+    ("when's the second q&a?", "Questions are coming up: they open in about 5 minutes."),
+    ("when's the first q&a?", "Questions are coming up: they open right after this."),
+    ("when's the first fact?", "That part of the show is already over."),
+    ("when's the third q&a?", "There's no Q&A left in tonight's show."),
+])
+def test_a_part_by_its_ordinal_is_that_one_of_the_rundown(text: str, answer: str) -> None:
+    assert said(text, AT_CURLING) == answer

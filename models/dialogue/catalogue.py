@@ -39,6 +39,8 @@ StockAsk = Literal["in_stock", "low_stock", "sold_out", "preorder", "unavailable
 #: Stock asks that pick no products out of the catalogue (they ask about the products named or discussed).
 _ASKS_OF_NAMED: tuple[StockAsk | None, ...] = (None, "any", "buy")
 Dimension = Literal["size", "weight", "warmth"]
+#: A sum or a difference of prices asked ("how much for both together?", "how much pricier is the hoodie?").
+Arithmetic = Literal["total", "gap"]
 
 #: A list names at most this many products, then says how many more fit.
 LISTED = 3
@@ -94,6 +96,7 @@ class CatalogueQuestion:
     compare: bool = False  # "which is cheaper", "vs", "difference between", "plush or pin set, which ..."
     direction: Literal["cheaper", "pricier"] | None = None  # which one a comparison asks for
     difference: bool = False  # "difference between" (and no price asked): the descriptions too
+    arithmetic: Arithmetic | None = None  # the prices' sum ("altogether") or difference ("how much pricier")
     listing: bool = False  # "anything", "do you have", "recommend": a request for products that fit
     off_catalogue: tuple[str, ...] = ()  # content words no product has ("way", "learn", "olympic")
     elsewhere: bool = False  # some of them are the other knowledge's words (facts, FAQs, the host herself)
@@ -149,11 +152,31 @@ _CHEAPEST = re.compile(r"\b(?:cheapest|least expensive|lowest[- ]priced|lowest p
 _PRICIEST = re.compile(r"\b(?:most expensive|priciest|dearest|highest[- ]priced|highest price|most pricey)\b|"
                        r"\bcosts?\s+(?:you\s+)?the\s+most\b|\b(?:highest|biggest)\s+(?:price|cost)\b|最贵")
 _CHEAP = re.compile(r"\b(?:cheap|affordable|inexpensive|budget|low[- ]cost|bargains?)\b|(?<![最更])(?:便宜|实惠|划算)")
-_PRICIER = re.compile(r"\b(?:more expensive|pricier|costs? more|dearer|priciest|most expensive)\b|更贵|哪个贵|最贵")
-_CHEAPER = re.compile(r"\b(?:cheaper|less expensive|costs? less|cheapest|least expensive)\b|更便宜|哪个便宜|最便宜")
+#: The comparatives of price ("cheaper than", "costs more"), and with the superlatives the words of which one a
+#: comparison asks for (`_CHEAPER`, `_PRICIER`) and of "which one's cheaper?" (`WHICH_OF_THEM`).
+_CHEAPER_WORDS = r"cheaper|less expensive|costs? less|more affordable"
+_PRICIER_WORDS = r"more expensive|pricier|costs? more|dearer"
+_CHEAPEST_WORDS = r"cheapest|least expensive"
+_PRICIEST_WORDS = r"priciest|most expensive"
+_PRICIER = re.compile(rf"\b(?:{_PRICIER_WORDS}|{_PRICIEST_WORDS})\b|更贵|哪个贵|最贵")
+_CHEAPER = re.compile(rf"\b(?:{_CHEAPER_WORDS}|{_CHEAPEST_WORDS})\b|更便宜|哪个便宜|最便宜")
+#: "Which one's cheaper?", "which costs more?", "which of them is the priciest?": a choice between products the fan
+#: does not name (group `than`: a comparative, which needs two).
+WHICH_OF_THEM = re.compile(
+    r"\bwhich(?: one| of (?:them|the two|those))?(?:'s|s| is| are|'re)?\s+(?:the\s+)?"
+    rf"(?:(?P<than>{_CHEAPER_WORDS}|{_PRICIER_WORDS})|{_CHEAPEST_WORDS}|{_PRICIEST_WORDS})\b", re.IGNORECASE)
 _COMPARE = re.compile(
     r"\b(?:vs\.?|versus|compared?|comparison|differen(?:ce|t)|differ|which|cheaper|more expensive|pricier|"
     r"less expensive|better)\b|哪个|哪一个|区别|不同|比较|对比|还是|更便宜|更贵")
+#: "How much is that altogether?", "the hoodie and the beanie together?": the sum of the products' prices (with a
+#: price asked: "do they go together?" is no sum).
+_TOTAL = re.compile(r"\b(?:altogether|all together|together|in total|total|combined|for both|sum)\b|"
+                    r"一共|总共|加起来|合计|总价")
+_PRICE_ASKED = re.compile(r"\b(?:how much|price[sd]?|costs?|pay|spend)\b|多少钱|价格|价钱")
+#: "How much pricier is the hoodie?", "what's the difference in price?": the difference of two prices.
+_GAP = re.compile(r"\bhow much (?:more|less|cheaper|pricier|dearer|more expensive|less expensive)\b|"
+                  r"\b(?:difference|differ|gap) in (?:the )?(?:price|cost)s?\b|\bprice (?:difference|gap)\b|"
+                  r"差多少|贵多少|便宜多少|差价|价格差|价差")
 _DIFFERENCE = re.compile(r"\b(?:differen(?:ce|t)|differ|compare[ds]?|comparison|vs\.?|versus)\b|区别|不同|对比|比较")
 _KIDS = re.compile(
     r"\b(?:for|suitable for|good for|fit for|fits)\s+(?:an? |my |our |the |little |young |small |\d+ )*"
@@ -183,8 +206,9 @@ _TOP = re.compile(r"\b(?:top |the )?(two|three|four|five|[2-9]) (?:most expensiv
 _COUNT_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5}
 #: Words of catalogue questions that chat spelling and typos bend ("cheapst", "expnsive", "avalable"): a word of
 #: the message that no knowledge has and that is near one of these is read as it.
-_SPELLED = ("cheapest", "cheaper", "cheap", "priciest", "pricier", "expensive", "affordable", "available",
-            "unavailable", "anything", "something", "children", "colours", "colors", "sizes", "restocked", "everything")
+CATALOGUE_WORDS = ("cheapest", "cheaper", "cheap", "priciest", "pricier", "price", "prices", "expensive",
+                   "affordable", "available", "unavailable", "preorder", "anything", "something", "children",
+                   "colours", "colors", "sizes", "restocked", "everything")
 _CHAT = ((re.compile(r"\bu\b"), "you"), (re.compile(r"\bur\b"), "your"), (re.compile(r"\br\b"), "are"),
          (re.compile(r"\bwh?ats\b"), "what's"), (re.compile(r"\bwat\b"), "what"))
 _GIFT = re.compile(r"\b(?:gifts?|presents?|stocking stuffers?|to give)\b|礼物|送人|送礼")
@@ -208,7 +232,8 @@ _STOCK: tuple[tuple[StockAsk, re.Pattern[str]], ...] = (
     ("unavailable", re.compile(
         r"\b(?:can'?t|cannot|can not|unable to) (?:i |you |we |u |people )?(?:buy|get|order|purchase|grab)\b|"
         r"\bunavailable\b|\bnot (?:available|in stock|for sale|buyable)\b|\b(?:is|are) ?n'?t (?:available|in stock)\b|"
-        r"\b(?:everything|all (?:of )?(?:the |your )?(?:items?|products?|merch|merchandise|stuff|things)|it all)\b"
+        r"\b(?:everything|every (?:single )?(?:items?|products?|things?)|"
+        r"all (?:of )?(?:the |your )?(?:items?|products?|merch|merchandise|stuff|things)|it all)\b"
         r".{0,25}\b(?:in stock|available|for sale)\b|买不到|不能买|都有货")),
     ("restock", re.compile(r"\b(?:be|come|coming|get|getting|go|going) back\b|\brestock(?:s|ed|ing)?\b|"
                            r"\bback in stock\b|\b(?:in stock|available|for sale|on sale) again\b|"
@@ -263,22 +288,26 @@ _PRODUCT_ASK = re.compile(
     r"有.{0,6}吗")
 #: What a comparison may ask besides price, and whether the one asked for has more of it: "which is bigger?"
 _DIMENSIONS: tuple[tuple[Dimension, re.Pattern[str], re.Pattern[str]], ...] = (
-    ("size", re.compile(r"\b(?:bigger|larger|taller|longer|holds? more|more capacity|more room|more volume)\b|"
+    ("size", re.compile(r"\b(?:bigger|larger|taller|longer|(?:holds?|fits?|takes?|carr(?:y|ies)) more|more capacity|"
+                        r"more room|more volume|more (?:drink|liquid|water|coffee|cocoa|tea))\b|"
                         r"更大|大一点|哪个大|容量大|更高|装得多"),
-     re.compile(r"\b(?:smaller|shorter|holds? less|less capacity)\b|更小|小一点|哪个小")),
+     re.compile(r"\b(?:smaller|shorter|(?:holds?|fits?|takes?|carr(?:y|ies)) less|less capacity)\b|"
+                r"更小|小一点|哪个小")),
     ("weight", re.compile(r"\b(?:heavier|weighs? more)\b|更重|哪个重"),
      re.compile(r"\b(?:lighter|weighs? less|more lightweight)\b|更轻|哪个轻")),
     ("warmth", re.compile(r"\b(?:warmer|keeps? (?:you )?warmer|more insulated|cosier|cozier)\b|更暖|更保暖"),
      re.compile(r"\b(?:cooler|less warm)\b")),
 )
-#: A measure a description states ("a 500-millilitre bottle", "30 cm"): the number, in the unit's base.
+#: A measure a description states ("a 500-millilitre bottle", "30 cm"): the number, in its base unit (a volume and
+#: a length are both a size, but one is no bigger than the other: only measures in one base are compared).
 _MEASURE = re.compile(r"(\d+(?:\.\d+)?)\s*-?\s*(millilit(?:re|er)s?|ml|lit(?:re|er)s?|centimet(?:re|er)s?|cm|"
                       r"met(?:re|er)s?|grams?|g|kilograms?|kg|毫升|升|厘米|米|克|公斤)\b|"
                       r"(\d+(?:\.\d+)?)\s*(毫升|升|厘米|米|克|公斤)")
-_UNITS: dict[str, tuple[Dimension, float]] = {
-    "ml": ("size", 1.0), "毫升": ("size", 1.0), "l": ("size", 1000.0), "升": ("size", 1000.0),
-    "cm": ("size", 1.0), "厘米": ("size", 1.0), "m": ("size", 100.0), "米": ("size", 100.0),
-    "g": ("weight", 1.0), "克": ("weight", 1.0), "kg": ("weight", 1000.0), "公斤": ("weight", 1000.0),
+_UNITS: dict[str, tuple[Dimension, str, float]] = {
+    "ml": ("size", "ml", 1.0), "毫升": ("size", "ml", 1.0), "l": ("size", "ml", 1000.0), "升": ("size", "ml", 1000.0),
+    "cm": ("size", "cm", 1.0), "厘米": ("size", "cm", 1.0), "m": ("size", "cm", 100.0), "米": ("size", "cm", 100.0),
+    "g": ("weight", "g", 1.0), "克": ("weight", "g", 1.0), "kg": ("weight", "g", 1000.0),
+    "公斤": ("weight", "g", 1000.0),
 }
 _UNIT_NAMES = (("millilit", "ml"), ("kilogram", "kg"), ("centimet", "cm"), ("lit", "l"), ("met", "m"), ("gram", "g"))
 #: Description words that speak of a dimension without a measure ("a warm knit beanie", "a light bottle").
@@ -443,9 +472,9 @@ def spelled(text: str, knowledge: Knowledge) -> str:
 @lru_cache(maxsize=4096)
 def _respelled(word: str, knowledge: Knowledge) -> str:
     """One word as `spelled` reads it (cached: a chat repeats its words)."""
-    if word in _SPELLED or (t := tokens(word)) and t[0] in _known_words(knowledge):
+    if word in CATALOGUE_WORDS or (t := tokens(word)) and t[0] in _known_words(knowledge):
         return word
-    near = difflib.get_close_matches(word, _SPELLED, n=1, cutoff=0.8)
+    near = difflib.get_close_matches(word, CATALOGUE_WORDS, n=1, cutoff=0.8)
     return near[0] if near else word
 
 
@@ -494,6 +523,8 @@ def parse_question(text: str, knowledge: Knowledge) -> CatalogueQuestion:
                if (t := tokens(w)) and t[0] not in _FILLER and t[0] not in _COLOURS and not t[0].isdigit()]
     surface = [w for w, token in content if any(token in _words(p).every for p in products)]
     off_catalogue = tuple(dict.fromkeys(token for w, token in content if w not in surface))
+    arithmetic: Arithmetic | None = (
+        "gap" if _GAP.search(text) else "total" if _TOTAL.search(text) and _PRICE_ASKED.search(text) else None)
     dimension: tuple[Dimension, str, bool] | None = None
     for kind, more, less in _DIMENSIONS:
         if m := more.search(text) or less.search(text):
@@ -505,7 +536,8 @@ def parse_question(text: str, knowledge: Knowledge) -> CatalogueQuestion:
         colour=colour, size=size, asks_colours=bool(_COLOUR_ASK.search(text)),
         asks_sizes=bool(_SIZE_ASK.search(text)), stock=_stock_ask(text),
         compare=bool(_COMPARE.search(text) or direction), direction=direction,
-        difference=bool(_DIFFERENCE.search(text)) and direction is None, listing=bool(_LISTING.search(text)),
+        difference=bool(_DIFFERENCE.search(text)) and direction is None, arithmetic=arithmetic,
+        listing=bool(_LISTING.search(text)),
         off_catalogue=off_catalogue, elsewhere=bool(set(off_catalogue) & _other_words(knowledge)),
         about_products=bool(_PRODUCT_ASK.search(text)), dimension=dimension,
         feature=_feature(text, products) if size is None and colour is None else (),
@@ -613,12 +645,17 @@ def _answer(text: str, knowledge: Knowledge, context: Sequence[Product], wording
     subject = q.named or discussed
     if q.feature and subject and q.stock is None and not (q.asks_colours or q.asks_sizes):
         return _feature_reply(subject[:AMBIGUOUS], q.feature, wording)
+    if q.arithmetic is not None:
+        priced = _compared(q, context, back_reference=True)
+        if len(priced) == 2 or len(priced) > 2 and q.arithmetic == "total":
+            return _arithmetic(priced, q.arithmetic, wording)
     superlative = q.order in ("cheapest", "priciest") and q.count == 1 and not (
         q.price or q.audience or q.excluded or q.words)
     asks_attribute = q.asks_colours or q.asks_sizes or q.stock is not None or (
         (q.colour or q.size) and bool(subject))
     if (q.compare or superlative or q.dimension) and not asks_attribute:
-        compared = _compared(q, context, back_reference=q.compare or back_reference or q.dimension is not None)
+        back = q.compare or back_reference or q.dimension is not None
+        compared = _of_kind(_compared(q, context, back_reference=back), text)
         if compared and q.dimension is not None:
             return _dimension_comparison(compared, q.dimension, wording)
         asked = _asked_feature(q, compared) if q.direction is None and q.order is None and not q.difference else ()
@@ -626,6 +663,11 @@ def _answer(text: str, knowledge: Knowledge, context: Sequence[Product], wording
             return _feature_comparison(compared, asked, q.audience, wording)
         if compared:
             return _comparison(compared, q, wording)
+        if q.direction and len(context) == 1 and not (q.named or q.filtered or q.listing or q.words or
+                                                      q.off_catalogue):
+            # "Which one's cheaper?" with one product discussed: its price, and which one to compare it with
+            # ("anything cheaper for kids?" asks the catalogue).
+            return _compare_with(context[0], wording)
     if subject and asks_attribute and not q.filtered:
         reply = _attributes(subject[:AMBIGUOUS], q, wording)
         if reply is not None:
@@ -668,6 +710,14 @@ def _compared(q: CatalogueQuestion, context: Sequence[Product], back_reference: 
     if not named and len(context) >= 2:
         return tuple(context)
     return ()
+
+
+def _of_kind(products: tuple[Product, ...], text: str) -> tuple[Product, ...]:
+    """Of the products compared, those of the kind the question names by their name's head ("which bottle holds
+    more, the thermal one or the kids one?": the two bottles, not the kids' mittens), when two or more are."""
+    words = set(tokens(text))
+    kind = tuple(p for p in products if set(tokens(folded(p.name))[-1:]) & words)
+    return kind if len(kind) >= 2 else products
 
 
 def _asked_feature(q: CatalogueQuestion, compared: Sequence[Product]) -> tuple[str, ...]:
@@ -725,22 +775,50 @@ def _comparison(products: tuple[Product, ...], q: CatalogueQuestion, wording: Wo
     return CatalogueReply("comparison", tuple(sentences), products)
 
 
-def _measure(product: Product, dimension: Dimension) -> float | None:
-    """The product's measure of a dimension as its description states it (its first), in the unit's base."""
+def _arithmetic(products: tuple[Product, ...], kind: Arithmetic, wording: Wording) -> CatalogueReply:
+    """The sum of the products' prices, each price said with it; or the difference of two, the pricier first.
+    Only prices the catalogue states and their sum or difference are said."""
+    ids = tuple(p.id for p in products)
+    if kind == "total":
+        total = money(round(sum(p.price for p in products), 2), products[0].currency)
+        text = wording.total.format(items=wording.listed([_item(p, wording) for p in products]), price=total)
+    elif products[0].price == products[1].price:
+        text = " ".join(_agreed(wording.costs, p, wording, price=p.price_text) for p in products) + " " + \
+            wording.same_price
+    else:
+        pricier, cheaper = sorted(products, key=lambda p: -p.price)
+        gap = money(round(pricier.price - cheaper.price, 2), pricier.currency)
+        text = _agreed(wording.gap, pricier, wording, gap=gap, price=pricier.price_text, other=cheaper.name,
+                       other_price=cheaper.price_text)
+    return CatalogueReply("comparison", (Sentence(f"{emotion_tag('happy')} {gesture_tag('point')} {text}", ids,
+                                                  products[0]),), products)
+
+
+def _compare_with(product: Product, wording: Wording) -> CatalogueReply:
+    """A comparison asked with one product in mind: what is known of it (its price) and a question back."""
+    return CatalogueReply("comparison", (
+        Sentence(f"{emotion_tag('thinking')} {_agreed(wording.costs, product, wording, price=product.price_text)}",
+                 (product.id,), product),
+        Sentence(_agreed(wording.compare_with, product, wording), (), product)), (product,))
+
+
+def _measure(product: Product, dimension: Dimension) -> tuple[float, str] | None:
+    """The product's measure of a dimension as its description states it (its first), in its base unit."""
     for m in _MEASURE.finditer(folded(product.description)):
         value, unit = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
         unit = next((short for prefix, short in _UNIT_NAMES if unit.startswith(prefix)), unit)
-        kind, scale = _UNITS.get(unit, ("size", 0.0))
+        kind, base, scale = _UNITS.get(unit, ("size", "", 0.0))
         if kind == dimension and scale:
-            return float(value) * scale
+            return float(value) * scale, base
     return None
 
 
 def _dimension_comparison(products: tuple[Product, ...], dimension: tuple[Dimension, str, bool],
                           wording: Wording) -> CatalogueReply:
-    """"Which is bigger?": the verdict only from measures both descriptions state (500 against 350 millilitres),
-    with the descriptions that state them; a dimension some description speaks of: the descriptions, no verdict;
-    one none does: said so, and what is known (the prices). Never the cheaper one for the bigger one."""
+    """"Which is bigger?", "which one fits more drink?": the verdict only from measures both descriptions state in
+    one base unit (500 against 350 millilitres; never millilitres against centimetres), with the descriptions that
+    state them; a dimension some description speaks of: the descriptions, no verdict; one none does: said so, and
+    what is known (the prices). Never the cheaper one for the bigger one."""
     kind, word, larger = dimension
     if not (wording.fan_adjectives and re.fullmatch(r"[a-z]+er", word)):
         word = wording.adjectives[kind, larger]
@@ -748,8 +826,10 @@ def _dimension_comparison(products: tuple[Product, ...], dimension: tuple[Dimens
     speaks = [p for p in products if measures[p.id] is not None
               or _DIMENSION_WORDS[kind] & set(tokens(folded(p.description)))]
     sentences: list[Sentence] = []
-    if all(v is not None for v in measures.values()) and len(set(measures.values())) == len(products):
-        chosen = (max if larger else min)(products, key=lambda p: measures[p.id] or 0.0)
+    stated = [m for m in measures.values() if m is not None]
+    if len(stated) == len(products) and len({base for _, base in stated}) == 1 and \
+            len({value for value, _ in stated}) == len(products):
+        chosen = (max if larger else min)(products, key=lambda p: (measures[p.id] or (0.0, ""))[0])
         sentences.append(Sentence(_agreed(wording.dimension_verdict, chosen, wording, word=word), (chosen.id,),
                                   chosen))
         sentences += [Sentence(p.description, (p.id,), p) for p in (chosen, *(p for p in products if p is not chosen))]
@@ -949,6 +1029,14 @@ def _listing(q: CatalogueQuestion, products: Sequence[Product], wording: Wording
         # "I only have $50, hoodie or goggles?": each word names other products; the choice is among those, and
         # no product is said to be missing for lacking both names.
         return _listing(replace(q, words=()), named_apart, wording)
+    if not found and q.stock == "unavailable" and not (q.filtered or q.words or q.colour or q.size):
+        # "Is everything in stock?" and nothing is sold out or on pre-order: yes, when every product's stock says
+        # so; else the products whose stock the store does not report (any of them could be out of stock).
+        unknown = [p for p in products if not p.stock]
+        said = [stock_sentence(p, wording) for p in unknown[:LISTED]] or [
+            Sentence(wording.all_available, tuple(p.id for p in products))]
+        said[0] = replace(said[0], text=f"{emotion_tag('happy')} {gesture_tag('nod')} {said[0].text}")
+        return CatalogueReply("availability", tuple(said), tuple(unknown[:LISTED]))
     if not found:
         missing = _constraint(q, wording, currency, lead="any")
         sentences = [declined(wording.no_match.format(constraint=missing))]

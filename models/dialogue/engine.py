@@ -21,7 +21,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
-from models.dialogue.catalogue import answer_catalogue, stock_sentence
+from models.dialogue.catalogue import CATALOGUE_WORDS, WHICH_OF_THEM, answer_catalogue, stock_sentence
 from models.dialogue.conversation import (
     ANOTHER,
     MORE,
@@ -140,14 +140,10 @@ _FACT_WORDS = frozenset("fun fact interesting cool something anything thing stuf
 
 #: A question for a price ("How much?"), as against one for the whole store ("What do you sell?").
 _PRICE = re.compile(r"\b(?:how much|price[sd]?|cost(?:s)?)\b|多少钱|几块钱|价格|价钱", re.IGNORECASE)
-#: "Them", "both", "all": a pronoun that means every product discussed, not one to pick.
-#: "Which one's cheaper?", "which costs more?": a choice between products the fan does not name.
-_WHICH_OF_THEM = re.compile(
-    r"\bwhich(?: one| of (?:them|the two|those))?(?:'s|s| is| are|'re)?\s+(?:the\s+)?"
-    r"(?:cheaper|cheapest|pricier|priciest|more expensive|most expensive|less expensive|more affordable)\b"
-    r"|\bwhich (?:one )?costs? (?:more|less)\b",
-    re.IGNORECASE)
-_PLURAL = re.compile(r"\b(?:them|they|those|these|both|all)\b|它们|这些|那些|两个|都", re.IGNORECASE)
+#: "Them", "both", "all", "(how much is that) altogether", "the difference": every product discussed, not one to
+#: pick.
+_PLURAL = re.compile(r"\b(?:them|they|those|these|both|all|altogether|together|in total|combined|difference)\b|"
+                     r"它们|这些|那些|两个|都|一共|总共|加起来", re.IGNORECASE)
 #: What is left of "and the other one?" besides the reference: nothing that asks anything new.
 _DANGLING = re.compile(r"\b(?:and|what|about|how|so|but|ok)\b|[和那呢]", re.IGNORECASE)
 
@@ -262,7 +258,7 @@ _SELLS = re.compile(r"\b(?:do|does|d'?you) (?:you|u|the store|your store|the sho
                     r"\bcan i (?:buy|get|order)\b|"
                     r"卖不卖|有没有卖|有卖", re.IGNORECASE)
 #: The words of catalogue questions a typo is read against besides the knowledge's own ("cheapst thing").
-_STORE_WORDS = "cheapest expensive priciest cheaper available delivery colour colours color colors sizes policy"
+_STORE_WORDS = " ".join(CATALOGUE_WORDS) + " delivery colour color policy"
 #: "Can I still buy one?", "is it still available?": whether the product just discussed can be bought now (its
 #: stock, answered by the catalogue with the fan's subject).
 _BUY_ONE = re.compile(
@@ -467,13 +463,16 @@ class RetrievalEngine(DialogueEngine):
         return part
 
     def _by_meaning(self, question: str, gentle: bool, subject: Subject | None, told: tuple[str, ...]) -> Part | None:
-        """A question its words found no answer to, read by its meaning (meaning.py): a forbidden topic declined, or
-        the labelled question it means answered in its place; None when it means nothing the engine answers."""
+        """A question its words found no answer to, read by its meaning (meaning.py): a forbidden topic declined, a
+        compliment thanked, or the labelled question it means answered in its place; None when it means nothing the
+        engine answers."""
         meaning = self.meanings.read(question)
         if meaning is None:
             return None
         if meaning.topic is not None:
             return Part("refusal", [self._refusal(meaning.topic)])
+        if meaning.mood == "compliment":
+            return Part("social", [self._opener("compliment")], keep=True)
         if meaning.ask is None or folded(meaning.ask) == folded(question):
             return None
         part = self._body(meaning.ask, gentle, subject, told)
@@ -539,8 +538,10 @@ class RetrievalEngine(DialogueEngine):
             return follow_up
         question = follow_up or text
         # The catalogue's constraints (price limits, cheapest, colours, sizes, stock) are answered from the
-        # products' fields, before products and facts are looked up, with the fan's subject products as context.
-        context = subject.products if subject is not None else ()
+        # products' fields, before products and facts are looked up, with the fan's subject products as context
+        # (all of those discussed for "how much is that altogether?").
+        context = () if subject is None else \
+            subject.group if subject.group and _PLURAL.search(folded(question)) else subject.products
         if _TEACH.search(question):
             return self._topic_fact(question, told, gentle)
         if _KNOW_ABOUT.search(question) and not any(self._named(question)) and \
@@ -612,6 +613,11 @@ class RetrievalEngine(DialogueEngine):
                 return self._no_subject()  # "and what colour is that one?" from a fan with nothing discussed
             if subject is None or not subject.question:
                 return thing
+            if subject.intent == "topic_fact" and not self._named(thing)[0]:
+                # "And what about skeleton?" after a luge fact: a fact on skeleton, the one just told if it is the
+                # only one (it was asked about luge; now about skeleton).
+                new = not set(tokens(thing)) <= set(tokens(subject.topic or ""))
+                return self._topic_fact(asked_again(subject, thing), told, gentle=False, repeat=new)
             if not subject.products and not self._named(thing)[0]:
                 # "And exchanges?" after the returns policy: the exchanges policy, asked in its own words.
                 asked = set(tokens(thing))
@@ -651,11 +657,15 @@ class RetrievalEngine(DialogueEngine):
                 # "Where's my order? How do I track it?": "it" is what the policy just asked about was about.
                 return f"{text.rstrip('?？!！. ')} ({subject.question.rstrip('?？!！. ')})?"
             return None
-        if subject is not None and len(subject.group or subject.products) > 1 and \
-                _WHICH_OF_THEM.search(text_folded) and not self._named(text)[0]:
-            # "Which one's cheaper then?" after the beanie and the hoodie: which of the products just discussed.
-            names = self.wording.listed([p.name for p in subject.group or subject.products], "or")
-            return f"{text.rstrip('?？!！. ')}, the {names}?"
+        which = WHICH_OF_THEM.search(text_folded)
+        if which and not self._named(text)[0]:
+            discussed = subject.group or subject.products if subject is not None else ()
+            if len(discussed) > 1:
+                # "Which one's cheaper then?" after the beanie and the hoodie: which of the products just discussed.
+                names = self.wording.listed([p.name for p in discussed], "or")
+                return f"{text.rstrip('?？!！. ')}, the {names}?"
+            if not discussed and which.group("than"):
+                return self._no_subject()  # "which is cheaper?" with nothing discussed: of which ones?
         asked = set(tokens(without_product_words(text)))
         if subject is not None and subject.products and is_question(text) and \
                 (asked and asked <= self._attributes or not asked and _PRICE.search(text_folded)):
@@ -730,9 +740,10 @@ class RetrievalEngine(DialogueEngine):
             return self._topic_fact(f"fact about {subject.topic}", told, gentle=False)
         return self._topic_fact("fact", told, gentle=False)
 
-    def _topic_fact(self, question: str, told: tuple[str, ...], gentle: bool) -> Part:
+    def _topic_fact(self, question: str, told: tuple[str, ...], gentle: bool, repeat: bool = False) -> Part:
         """A fact by topic ("a fun fact about curling"): one whose tags or words have the topic, one this fan has
-        not heard yet, told as a fact (no hedge: it is what was asked). No topic: any fact not yet told."""
+        not heard yet, told as a fact (no hedge: it is what was asked). No topic: any fact not yet told. Every fact
+        on the topic told: her nothing_more phrase, or with `repeat` (a topic new to the conversation) the best."""
         topic = [w for w in tokens(question) if w not in _FACT_WORDS]
         facts = self.persona.knowledge.fun_facts
         if topic:
@@ -750,6 +761,8 @@ class RetrievalEngine(DialogueEngine):
             facts = tuple(f for score, f in sorted(scored, key=lambda sf: (-sf[0], near.get(sf[1].id, len(facts))))
                           if score)
         fresh = [f for f in facts if f.id not in told]
+        if not fresh and topic and repeat:
+            fresh = list(facts[:1])
         if not fresh and topic:
             return Part("topic_fact", [Sentence(f"{emotion_tag('happy')} {self._phrase('nothing_more')}")],
                         keep=True)

@@ -7,7 +7,8 @@ questions, by the knowledge index's own model (MiniLM or e5 cosine; BM25 coverag
 - data/meanings_<language>.yaml: a question the engine answers (`ask`) and the other ways fans put it
   (`examples`): "Doing okay today?" reads as "How are you?", "When does the stream finish up?" as "When does the show
   end?";
-- the persona's forbidden topics' `examples`: "Is God real?" is the religion topic though no keyword names it.
+- the persona's forbidden topics' `examples`: "Is God real?" is the religion topic though no keyword names it;
+- a `mood` the fan expresses in words no mood pattern has ("your voice is so pretty" is a compliment).
 
 The nearest example counts when it is within the model's bar (MEANING_BARS) and clear of the nearest example of
 another meaning by MEANING_MARGIN: a question between two readings is not guessed at. The engine then answers `ask`
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 
 import numpy as np
@@ -37,25 +38,28 @@ MEANING_MARGIN = 0.03
 
 @dataclass(frozen=True)
 class Meaning:
-    """What a question reads as: a question to answer in its place (`ask`) or a topic to decline (`topic`; neither:
-    a question that stays unanswered); `example` is the labelled question it is nearest to, `score` how near."""
+    """What a question reads as: a question to answer in its place (`ask`), a topic to decline (`topic`) or a mood
+    the fan expresses (`mood`: "compliment"; none: a question that stays unanswered); `example` is the labelled
+    question it is nearest to, `score` how near."""
 
     ask: str | None
     topic: str | None
     example: str
     score: float
+    mood: str | None = None
 
 
 def bank(language: str) -> list[tuple[Meaning, list[str]]]:
     """The language's meanings with their examples (data/meanings_<language>.yaml): a question to `ask` in their
-    place (itself an example), a topic to `decline`, or `none` (they stay unanswered); no bank, no meanings."""
+    place (itself an example), a topic to `decline`, a `mood` they express, or `none` (they stay unanswered); no
+    bank, no meanings."""
     path = resources.files("models.dialogue") / "data" / f"meanings_{language}.yaml"
     if not path.is_file():
         return []
     meanings = []
     for node in yaml.safe_load(path.read_text("utf-8"))["meanings"]:
         ask = node.get("ask")
-        meaning = Meaning(ask, node.get("decline"), "", 0.0)
+        meaning = Meaning(ask, node.get("decline"), "", 0.0, node.get("mood"))
         meanings.append((meaning, [ask, *node["examples"]] if ask else list(node["examples"])))
     return meanings
 
@@ -100,4 +104,5 @@ class Meanings:
         rival = next((float(scores[i]) for i in order[1:] if self.meanings[i] != best), 0.0)
         if score - rival < MEANING_MARGIN:
             return None
-        return Meaning(best.ask, best.topic, self.examples[int(order[0])], score) if best.ask or best.topic else None
+        return replace(best, example=self.examples[int(order[0])], score=score) \
+            if best.ask or best.topic or best.mood else None

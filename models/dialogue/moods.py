@@ -115,8 +115,8 @@ Mood = Literal["sad", "grief", "compliment", "thanks", "greeting"]
 
 
 def detect_moods(text: str) -> list[Mood]:
-    """What the fan expresses besides any question, strongest first."""
-    text = folded(text)
+    """What the fan expresses besides any question, strongest first (chat spelling read: "love ur hair")."""
+    text = spelled_out(folded(text))
     moods: list[Mood] = []
     if _SAD.search(text) or _SAD.search(_INTENSIFIER.sub("", text)) or _ZH_SAD.search(text):
         moods.append("grief" if _GRIEF.search(text) or _ZH_GRIEF.search(text) else "sad")

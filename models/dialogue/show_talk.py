@@ -247,6 +247,15 @@ _PART_KINDS: tuple[tuple[SegmentType, re.Pattern[str]], ...] = (
 )
 
 
+#: "The last Q&A", "the second dance break", "最后一个问答": which of the show's parts of a kind (1-based; -1 the
+#: last), the ordinal right before the part's name.
+_ORDINAL = re.compile(r"\b(?P<en>first|1st|second|2nd|third|3rd|last|final)\s+(?:\w+\s+){0,2}?"
+                      r"(?:q ?& ?a|q and a|qa|questions?|danc\w*|facts?)\b|"
+                      r"(?P<zh>最后|第[一二三])(?:一)?(?:个|次)?(?:问答|提问|跳舞|舞蹈|冷知识)")
+_ORDINALS = {"first": 1, "1st": 1, "第一": 1, "second": 2, "2nd": 2, "第二": 2, "third": 3, "3rd": 3, "第三": 3,
+             "last": -1, "final": -1, "最后": -1}
+
+
 @dataclass(frozen=True)
 class _Asked:
     """What a message asks about the show: its questions, the products of a "will you show …?" ([]: products in
@@ -256,6 +265,7 @@ class _Asked:
     products: tuple[Product, ...] | None = None
     part: Callable[[Segment], bool] | None = None
     part_words: frozenset[str] = frozenset()  # the words naming it: "the last questions" picks last-questions
+    ordinal: int | None = None  # "the last Q&A": which of the parts of the kind asked (1-based; -1 the last)
 
     def __bool__(self) -> bool:
         return bool(self.kinds) or self.products is not None
@@ -285,8 +295,9 @@ def _asked(text: str, persona: Persona) -> _Asked:
         kinds |= {kind for kind, pattern in _ASKED_IF_QUESTION if any(pattern.search(part) for part in asking)}
     ordered = tuple(kind for kind in get_args(ShowQuestion) if kind in kinds)
     words = frozenset(tokens(phrase))
+    ordinal = _ORDINALS[m.group("en") or m.group("zh")] if (m := _ORDINAL.search(folded_text)) else None
     if (ordered and ordered != ("product",)) or not questioned or not _SHOWING.search(folded_text):
-        return _Asked(ordered, None, part, words)  # "the plush is coming up!" says something; it asks nothing
+        return _Asked(ordered, None, part, words, ordinal)  # "the plush is coming up!" says something; it asks nothing
     if (products := _products_named(text, persona)) is None:
         return _Asked(ordered, None, part, words)
     return _Asked((), products, part, words)  # "any more products coming up?": the products to come answer it
@@ -536,7 +547,7 @@ def answer_show(text: str, snapshot: ShowSnapshot | None, persona: Persona) -> l
         if kind in _PART_ANSWERS:
             said += _PART_ANSWERS[kind](snapshot, wording, asked)
         elif kind in _STILL_TO_COME:
-            said += _still_to_come(snapshot, wording, kind)
+            said += _still_to_come(snapshot, wording, kind, asked.ordinal)
         else:
             said += _ANSWERS[kind](snapshot, wording)
     if asked.products is not None:
@@ -620,11 +631,24 @@ _STILL_TO_COME: dict[ShowQuestion, tuple[SegmentType, Callable[[ShowWording], tu
 }
 
 
-def _still_to_come(snapshot: ShowSnapshot, wording: ShowWording, question: ShowQuestion) -> list[Sentence]:
+def _still_to_come(snapshot: ShowSnapshot, wording: ShowWording, question: ShowQuestion,
+                   ordinal: int | None = None) -> list[Sentence]:
     """Whether a segment of the kind asked is on now or still to come, and when the first one to come starts
-    ("when is the next product?": the first after this segment)."""
+    ("when is the next product?": the first after this segment); with an `ordinal` ("the last Q&A"), that one of
+    the whole rundown's segments of the kind: on now, to come (and when) or over."""
     kind, answers = _STILL_TO_COME[question]
     now, coming, none = answers(wording)
+    if ordinal is not None:
+        current = (snapshot.current,) if snapshot.current is not None else ()
+        of_kind = [s for s in (*snapshot.done, *current, *snapshot.to_come) if s.type == kind]
+        if not -len(of_kind) <= (ordinal - 1 if ordinal > 0 else ordinal) < len(of_kind):
+            return [_said(none)]
+        chosen = of_kind[ordinal - 1 if ordinal > 0 else ordinal]
+        if chosen in snapshot.done:
+            return [_said(wording.part_over, chosen)]
+        if chosen not in current:
+            return [_said(coming.format(segment=wording.segment(chosen), when=wording.when(snapshot, chosen)),
+                          chosen)]
     if now is not None and snapshot.current is not None and snapshot.current.type == kind:
         return [_said(now, snapshot.current)]
     later = snapshot.first_to_come(kind)

@@ -55,7 +55,7 @@ _HER_OWN = re.compile(r"\b(?:do|did|have|would) (?:you|u) (?:ever |still |also )
 _WHICH_KIND = re.compile(r"\b(?:which|what)\s+\w+(?:\s+\w+)?\s+(?:do|would|did)\s+(?:you|u)\s+(?:\w+\s+)?"
                          r"(?:love|like|enjoy|prefer)\b", re.IGNORECASE)
 #: "What's your name?", "what should we call you?": her name, from the persona.
-_MY_NAME = re.compile(r"\b(?:what(?:'s| is) (?:your|ur) name|(?:your|ur) name\W*$|"
+_MY_NAME = re.compile(r"\b(?:what(?:'s| is| was) (?:your|ur) name|(?:your|ur) name(?: again)?(?=\W*$)|"
                       r"what (?:should|do|can|shall) (?:i|we) call (?:you|u)|what(?:'re| are) (?:you|u) called|"
                       r"(?:who|what) am i talking to)\b|你叫什么|你的名字|怎么称呼", re.IGNORECASE)
 #: A question to the host herself: only these are searched among her about lines by meaning.
@@ -78,7 +78,7 @@ def asks_how_she_is(text: str) -> bool:
 
 
 def asks_her_name(text: str) -> bool:
-    """"What's your name?", "what should we call you?": her name, from the persona."""
+    """"What's your name?", "what was ur name again?", "what should we call you?": her name, from the persona."""
     return bool(_MY_NAME.search(folded(text)))
 
 

@@ -43,6 +43,9 @@ class Wording:
     pricier: str  # {product} {price} {is}: the more expensive of two
     priciest_of: str  # {product} {price} {is}: the most expensive of several
     same_price: str
+    total: str  # {items} {price}: the sum of the products' prices
+    gap: str  # {product} {price} {other} {other_price} {gap} {is} {costs}: how much more one costs than the other
+    compare_with: str  # {product}: a comparison asked with one product in mind asks which to compare it with
     stock: dict[str, str]  # stock state (or "unknown") -> {product} {is}
     colours: str  # {product} {values} {comes}
     sizes: str  # {product} {values} {comes}
@@ -60,6 +63,7 @@ class Wording:
     feature_yes: str  # {fact}: the description that states the feature
     feature_unknown: str  # {product}: no field states it
     no_restock: str  # {product} {is}: no restock date is known for a sold-out product
+    all_available: str  # "is everything in stock?" when every product's stock says so
 
     def listed(self, names: list[str], conjunction: str = "and") -> str:
         """Names as a list is said: "A, B and C", "A、B和C"."""
@@ -97,6 +101,9 @@ WORDING = {
         cheapest_of="The {product} {is} the cheapest of them, at {price}.",
         pricier="The {product} {is} the more expensive one, at {price}.",
         priciest_of="The {product} {is} the most expensive of them, at {price}.", same_price="They cost the same.",
+        total="Together, {items} come to {price}.",
+        gap="The {product} {costs} {gap} more than the {other}: {price} against {other_price}.",
+        compare_with="Which product should I compare the {product} with?",
         stock={"in_stock": "The {product} {is} in stock.",
                "low_stock": "The {product} {is} in stock, with only a few left.",
                "sold_out": "The {product} {is} sold out right now.",
@@ -113,7 +120,8 @@ WORDING = {
                     ("weight", False): "lighter", ("warmth", True): "warmer", ("warmth", False): "less warm"},
         fan_adjectives=True, feature_verdict="The {product} {is} the one for that.",
         feature_yes="Yes: {fact}", feature_unknown="The store page has the details on that for the {product}.",
-        no_restock="I don't have a restock date for the {product}, so keep an eye on the store page."),
+        no_restock="I don't have a restock date for the {product}, so keep an eye on the store page.",
+        all_available="Yes, everything in the store is in stock right now."),
     "zh": Wording(
         price="{product}只要{price}。", catalogue="我们有{names}。", summary="我们一共有{count}件商品，比如{names}。",
         ask_about="可以问我{kinds}，或者直接说商品的名字。", comma="、", conjunctions={"and": "和", "or": "或"},
@@ -132,6 +140,8 @@ WORDING = {
         constraint_joiner="、", costs="{product}是{price}。",
         cheaper="{product}更便宜，只要{price}。", cheapest_of="其中{product}最便宜，只要{price}。",
         pricier="{product}更贵，要{price}。", priciest_of="其中{product}最贵，要{price}。", same_price="它们价格一样。",
+        total="{items}加起来一共{price}。", gap="{product}比{other}贵{gap}：{price}对{other_price}。",
+        compare_with="你想拿{product}和哪件比呢？",
         stock={"in_stock": "{product}有现货。", "low_stock": "{product}还有货，不过只剩几件了。",
                "sold_out": "{product}现在卖完了。", "preorder": "{product}现在可以预订。",
                "unknown": "{product}有没有货，商店页面上可以看到。"},
@@ -144,5 +154,6 @@ WORDING = {
                     ("weight", False): "更轻", ("warmth", True): "更保暖", ("warmth", False): "没那么保暖"},
         fan_adjectives=False, feature_verdict="这一点要看{product}。",
         feature_yes="是的，{fact}", feature_unknown="{product}的这个细节，商店页面上有详细介绍。",
-        no_restock="{product}什么时候补货我还不知道，可以留意商店页面。"),
+        no_restock="{product}什么时候补货我还不知道，可以留意商店页面。",
+        all_available="是的，商店里的东西现在都有货。"),
 }
