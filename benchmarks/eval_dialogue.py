@@ -660,7 +660,7 @@ def print_table(summaries: list[dict[str, Any]], categories: Sequence[str]) -> N
 def argument_parser() -> argparse.ArgumentParser:
     """The command line: which set, which engines, how much to print."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--set", choices=tuple(SETS), default="heldout7", dest="part",
+    parser.add_argument("--set", choices=tuple(SETS), default="heldout8", dest="part",
                         help="which part of the English set (default %(default)s, the blind held-out part; "
                              "heldout4, heldout3, heldout2 and heldout are the fifth, fourth, third and second "
                              "development sets, each "

@@ -11,6 +11,7 @@ import pytest
 
 from benchmarks.eval_dialogue import (
     CATEGORIES,
+    SETS,
     SHOW_NOW,
     ZH_QUESTIONS,
     EvalSetError,
@@ -49,17 +50,21 @@ def _reading(stated: tuple[str, ...] = (), hedged: bool = False, invented: tuple
 
 # -- the question files -------------------------------------------------------------------------------------------
 
+def _parts() -> list[str]:
+    """The parts of the English set in the order they were written: dev, then heldout, heldout2, ..."""
+    held = [name for name in SETS if name.startswith("heldout")]
+    return ["dev", *sorted(held, key=lambda name: int(name.removeprefix("heldout") or 1))]
+
+
 def test_the_sets_load_with_unique_ids_and_enough_items_per_category() -> None:
-    dev, heldout, heldout2 = load_set("dev"), load_set("heldout"), load_set("heldout2")
-    heldout3, heldout4, heldout5 = load_set("heldout3"), load_set("heldout4"), load_set("heldout5")
-    heldout6, blind = load_set("heldout6"), load_set("heldout7")
-    everything = load_set("all")  # raises on an id used twice across the eight files
-    parts = (dev, heldout, heldout2, heldout3, heldout4, heldout5, heldout6, blind)
-    assert len(everything) == sum(len(part) for part in parts) >= 190 + 4 * 130
+    parts = {name: load_set(name) for name in _parts()}
+    everything = load_set("all")  # raises on an id used twice across the files
+    assert set(SETS) == {*parts, "all"}
+    assert len(everything) == sum(len(part) for part in parts.values()) >= 190 + 4 * 130
     assert len({item.id for item in everything}) == len(everything)
-    held = Counter(item.category for item in heldout)
+    held = Counter(item.category for item in parts["heldout"])
     assert {c: held[c] for c in CATEGORIES if held[c] < 8} == {}
-    assert set(Counter(item.category for item in dev)) == set(CATEGORIES)
+    assert set(Counter(item.category for item in parts["dev"])) == set(CATEGORIES)
 
 
 def _asked(items: list[Item]) -> set[str]:
@@ -71,7 +76,9 @@ def _asked(items: list[Item]) -> set[str]:
 @pytest.mark.parametrize(("part", "prefix", "least", "bad_dialogues"), [
     ("heldout2", "h2-", 10, 2), ("heldout3", "h3-", 10, 2), ("heldout4", "h4-", 10, 2), ("heldout5", "h5-", 10, 2),
     # The sixth was written with 12 a category and no bad-input dialogue; its repeats of earlier sets were taken out.
-    ("heldout6", "h6-", 9, 0), ("heldout7", "h7-", 12, 2)])
+    ("heldout6", "h6-", 9, 0), ("heldout7", "h7-", 12, 2),
+    # The eighth: 15 a category, its bad input all one-message.
+    ("heldout8", "h8-", 15, 0)])
 def test_the_later_held_out_sets_have_ten_items_per_category_and_multi_turn_dialogues(part: str, prefix: str,
                                                                                         least: int,
                                                                                         bad_dialogues: int) -> None:
@@ -86,20 +93,14 @@ def test_the_later_held_out_sets_have_ten_items_per_category_and_multi_turn_dial
 
 
 def test_each_blind_set_asks_new_questions_and_the_newest_is_the_default() -> None:
-    """No scored question of a later held-out set is asked word for word in an earlier set."""
-    earlier = _asked(load_set("dev")) | _asked(load_set("heldout"))
-    assert _asked(load_set("heldout2")) & earlier == set()
-    earlier |= _asked(load_set("heldout2"))
-    assert _asked(load_set("heldout3")) & earlier == set()
-    earlier |= _asked(load_set("heldout3"))
-    assert _asked(load_set("heldout4")) & earlier == set()
-    earlier |= _asked(load_set("heldout4"))
-    assert _asked(load_set("heldout5")) & earlier == set()
-    earlier |= _asked(load_set("heldout5"))
-    assert _asked(load_set("heldout6")) & earlier == set()
-    earlier |= _asked(load_set("heldout6"))
-    assert _asked(load_set("heldout7")) & earlier == set()
-    assert argument_parser().parse_args([]).part == "heldout7"
+    """No scored question of a held-out set after the first is asked word for word in an earlier set."""
+    dev, first, *later = _parts()
+    earlier = _asked(load_set(dev)) | _asked(load_set(first))
+    for part in later:
+        asked = _asked(load_set(part))
+        assert (part, asked & earlier) == (part, set())
+        earlier |= asked
+    assert argument_parser().parse_args([]).part == later[-1]
 
 
 def test_every_source_names_a_knowledge_item(aurora: Persona) -> None:
