@@ -401,7 +401,10 @@ class Judge:
         words = {w for w in tokens(sentence) if not w.replace(".", "").isdigit()} - set(tokens(question)) - self.filler
         numbers = numbers_in(sentence) - numbers_in(question)
         if not words and not numbers:
-            return []
+            # Every word the fan's or the engine's: a fact only when the sentence is an item said whole ("the best
+            # part of my day?" answered with the about line that has those words).
+            said = set(tokens(sentence))
+            return [e.id for e in self.entries if said and said <= e.words and len(said) >= 0.9 * len(e.words)][:1]
         for entry in self.entries:
             if numbers <= entry.numbers and (not words or len(words & entry.words) >= 0.9 * len(words)):
                 return [entry.id]
