@@ -7,7 +7,7 @@ import pytest
 
 from models.dialogue.conversation import Conversations, Subject, about_what, asked_again, mention_in
 from models.dialogue.engine import MAX_QUESTIONS, Answer, ChatTurn, RetrievalEngine, questions_of
-from models.dialogue.moderation import MAX_CHAT_CHARS
+from models.dialogue.moderation import MAX_CHAT_CHARS, ChatTextError
 from models.dialogue.persona import (
     DEFAULT_PHRASES,
     load_default_persona,
@@ -663,3 +663,57 @@ def test_the_price_of_something_that_is_no_product_states_no_fact(engine: Retrie
 def test_a_year_no_fact_has_gets_no_fact_of_another_year(engine: RetrievalEngine) -> None:
     answer = ask(engine, "Who took gold in the 2018 Olympic slalom?")
     assert answer.sources == ()
+
+
+def test_a_goodbye_is_answered_with_one(engine: RetrievalEngine) -> None:
+    answer = ask(engine, "gotta go to bed now, night aurora!! byee")
+    assert answer.intent == "social" and "<wave>" in answer.text and "see you next time" in answer.text
+    assert answer.sources == () and PERSONA.phrases["goodbye"] == DEFAULT_PHRASES["en"]["goodbye"]
+
+
+def test_happy_news_of_the_fans_own_is_congratulated(engine: RetrievalEngine) -> None:
+    answer = ask(engine, "I JUST LANDED MY FIRST 360 ON MY SNOWBOARD 🏂🎉")
+    assert answer.intent == "social" and "Congratulations" in answer.text and answer.sources == ()
+
+
+def test_news_that_is_bad_gets_no_congratulations(engine: RetrievalEngine) -> None:
+    answer = ask(engine, "I just failed my driving test")
+    assert "Congratulations" not in answer.text and answer.text.startswith("[sad")
+
+
+def test_a_grand_name_is_a_compliment_and_the_question_is_answered(engine: RetrievalEngine) -> None:
+    answer = ask(engine, "thx aurora ur a legend!! how much is the pin set")
+    assert "<heart_hands>" in answer.text and "$18" in answer.text
+
+
+def test_a_fact_to_cheer_up_is_any_fact_after_sympathy(engine: RetrievalEngine) -> None:
+    answer = ask(engine, "worst day ever, can u tell me a fun fact to cheer me up")
+    assert answer.text.startswith("[sad") and answer.sources[0] in {f.id for f in KNOWLEDGE.fun_facts}
+    assert not hedged(answer)
+
+
+def test_a_fact_about_a_topic_she_has_none_on_is_not_any_fact(engine: RetrievalEngine) -> None:
+    answer = ask(engine, "tell me a fun fact about the moon landing")
+    assert answer.sources == () or hedged(answer)
+
+
+def test_puzzled_emoji_alone_are_empty_other_emoji_are_reacted_to(engine: RetrievalEngine) -> None:
+    with pytest.raises(ChatTextError) as error:
+        ask(engine, "🏂🤔❓")
+    assert error.value.code == "empty"
+    assert ask(engine, "❄️❄️❄️").sources == () and ask(engine, "❤️❤️").text
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("yo aurora wats da price on dem pins fr", "$18"),
+    ("wen duz teh sho end", "7 minutes"),
+])
+def test_a_hello_and_chat_spelling_do_not_hide_the_question(index: KnowledgeIndex, question: str,
+                                                            expected: str) -> None:
+    from models.dialogue.show import ShowRunner, load_rundown
+
+    runner = ShowRunner(load_rundown("examples/shows/sample_show.yaml", PERSONA))
+    runner.start(0.0)
+    engine = RetrievalEngine(PERSONA, index)
+    engine.show_source = lambda: runner.snapshot(200.0)
+    assert expected in ask(engine, question).text

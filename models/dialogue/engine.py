@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import difflib
 import re
+import unicodedata
 from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -35,7 +36,7 @@ from models.dialogue.conversation import (
 )
 from models.dialogue.history import DialogueHistory
 from models.dialogue.meaning import Meanings
-from models.dialogue.moderation import check_chat_text, screen
+from models.dialogue.moderation import ChatTextError, check_chat_text, screen
 from models.dialogue.moods import (
     Mood,
     detect_moods,
@@ -132,6 +133,10 @@ _TEACH = re.compile(
     r"\bwhat(?:'s| is) (?:interesting|cool|fun|special) about\b", re.IGNORECASE)
 #: "What do you know about figure skating?": a fact on the topic, unless it names a product or a store policy.
 _KNOW_ABOUT = re.compile(r"\bwhat (?:do|can) (?:you|u) (?:know|tell (?:me|us)) about\b", re.IGNORECASE)
+#: Emoji that ask ("🤔❓"): a message of them alone asks nothing that can be answered.
+_PUZZLED = re.compile("[\u2753\u2754\u2049\U0001F914]")
+#: "A fact about the moon", "trivia on rinks": a fact request that names its topic.
+_NAMES_TOPIC = re.compile(r"\b(?:about|on|regarding|of|from)\b|关于", re.IGNORECASE)
 #: The words of a fact request that are not its topic.
 _FACT_WORDS = frozenset("fun fact interesting cool something anything thing stuff trivia share give another one "
                         "cheerful happy nice positive uplifting funny amazing surprising "
@@ -408,6 +413,10 @@ class RetrievalEngine(DialogueEngine):
         """The whole answer at once (the stream yields it sentence by sentence), the fan's subject updated.
         Raises ChatTextError."""
         text = check_chat_text(turn.text)
+        moods = detect_moods(text)
+        if not moods and _PUZZLED.search(text) and not any(unicodedata.category(ch)[0] in "LN" for ch in text):
+            # "🏂🤔❓" asks with no word to say what, like "???"; other emoji are reacted to ("❄️❄️", a heart).
+            raise ChatTextError("empty", "text has no word to answer; write a word or a number", "text")
         self._turn += 1
         verdict = screen(text, self.persona)
         if verdict.kind == "injection":
@@ -417,7 +426,6 @@ class RetrievalEngine(DialogueEngine):
         if verdict.kind in ("blocked", "forbidden"):
             self.fans.record(turn.user, None)
             return Answer("refusal", (self._refusal(verdict.topic),))
-        moods = detect_moods(text)
         opener = [self._opener(mood) for mood in moods[:2]]
         social_only = bool(moods) and not is_question(text) and not self._follows_up(text)
         if social_only:
@@ -738,8 +746,11 @@ class RetrievalEngine(DialogueEngine):
         if topic:
             scored = [(2 * len(self._fact_tags[f.id] & set(topic)) + len(self._fact_words[f.id] & set(topic)), f)
                       for f in facts]
-            if not any(score for score, _ in scored):  # the topic is no fact's word: find one by meaning, if near
-                return self._lookup(question, gentle, kinds=("fact",))
+            if not any(score for score, _ in scored):
+                if _NAMES_TOPIC.search(question):  # the topic is no fact's word: find one by meaning, if near
+                    return self._lookup(question, gentle, kinds=("fact",))
+                # "A fun fact to cheer me up": the other words say why, not what about; any fact will do.
+                return self._topic_fact("fact", told, gentle)
             # Best first: a fact tagged with the topic and saying it before one only tagged with it; of equals, the
             # nearest in meaning ("trivia about ice rinks": the resurfacing machine before ice hockey's debut).
             top = max(score for score, _ in scored)
@@ -931,6 +942,10 @@ class RetrievalEngine(DialogueEngine):
             return Sentence(f"{emotion_tag('happy')} {self._phrase('compliment_thanks')} {gesture_tag('heart_hands')}")
         if mood == "thanks":
             return Sentence(f"{emotion_tag('happy')} {gesture_tag('bow')} {self._phrase('thanks_reply')}")
+        if mood == "news":
+            return Sentence(f"{emotion_tag('excited')} {gesture_tag('clap')} {self._phrase('congratulations')}")
+        if mood == "goodbye":
+            return Sentence(f"{emotion_tag('happy')} {gesture_tag('wave')} {self._phrase('goodbye')}")
         return Sentence(f"{emotion_tag('happy')} {gesture_tag('wave')} {self._phrase('greeting')}")
 
     def _is_kind(self, product: Product, question: str) -> bool:
