@@ -683,3 +683,15 @@ def test_a_choice_between_named_kinds_is_made_among_them(text: str, said: str, n
     reply = ask(text)
     spoken = " ".join(s.text for s in reply.sentences)
     assert said in spoken and not_said not in spoken and "don't have" not in spoken
+
+
+def test_how_big_a_product_is_gets_its_description_not_the_pitch() -> None:
+    engine = RetrievalEngine(PERSONA, KnowledgeIndex(PERSONA.knowledge, backend="bm25"))
+    answer = engine.compose(ChatTurn("fan", "how big is the owl plush, like in cm"))
+    assert "30-centimetre" in answer.text and "$" not in answer.text and answer.sources == ("mascot-plush",)
+
+
+def test_the_difference_between_two_products_tells_both() -> None:
+    engine = RetrievalEngine(PERSONA, KnowledgeIndex(PERSONA.knowledge, backend="bm25"))
+    answer = engine.compose(ChatTurn("fan", "whats the diff between the kids mittens and the ski gloves"))
+    assert "Mittens" in answer.text and "Gloves" in answer.text and "$16" in answer.text and "$34" in answer.text

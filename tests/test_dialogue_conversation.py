@@ -336,7 +336,7 @@ def test_one_answer_to_two_questions_is_said_once(engine: RetrievalEngine) -> No
 
 
 def test_common_words_are_not_read_as_typos(engine: RetrievalEngine) -> None:
-    assert engine._spelled("nothing for me, how much is teh hoody?") == "nothing for me, how much is teh hoodie?"
+    assert engine._spelled("nothing for me, how much is teh hoody?") == "nothing for me, how much is the hoodie?"
     assert engine._spelled("who won the election") == "who won the election"
 
 
@@ -717,3 +717,38 @@ def test_a_hello_and_chat_spelling_do_not_hide_the_question(index: KnowledgeInde
     engine = RetrievalEngine(PERSONA, index)
     engine.show_source = lambda: runner.snapshot(200.0)
     assert expected in ask(engine, question).text
+
+
+def test_a_remark_she_cannot_answer_keeps_the_fans_subject(engine: RetrievalEngine) -> None:
+    ask(engine, "tell me a curling fact")
+    ask(engine, "whoa cool")
+    answer = ask(engine, "how heavy r they tho")
+    assert answer.sources == ("curling-stone-weight",) and "19.96" in answer.text and not hedged(answer)
+
+
+def test_how_to_buy_it_is_the_way_to_buy_not_its_stock(engine: RetrievalEngine) -> None:
+    ask(engine, "whats the hoodie cost")
+    answer = ask(engine, "how do i buy it")
+    assert answer.sources == ("where-to-buy",) and "shop link" in answer.text and "few left" not in answer.text
+
+
+def test_the_other_one_of_a_kind_after_one_product(engine: RetrievalEngine) -> None:
+    ask(engine, "how much is the squeeze bottle")
+    answer = ask(engine, "and the other bottle?")
+    assert "Thermal Bottle" in answer.text and "$22.50" in answer.text and "Squeeze" not in answer.text
+
+
+def test_changing_what_was_ordered_is_the_order_change_policy(engine: RetrievalEngine) -> None:
+    answer = ask(engine, "oops i ordered 2 beanies instead of 1, can i change that")
+    assert answer.sources == ("cancel-order",) and not hedged(answer)
+    assert "cancel-order" not in ask(engine, "I ordered the wrong size, what can I do?", "other").sources
+
+
+def test_a_question_that_points_back_is_about_the_sentence_before(engine: RetrievalEngine) -> None:
+    answer = ask(engine, "nordic combined... what even is that")
+    assert answer.sources == ("nordic-combined",) and not hedged(answer)
+
+
+def test_a_fact_the_fan_knows_already_is_not_told(engine: RetrievalEngine) -> None:
+    answer = ask(engine, "speed skating fact but not the counterclockwise one, i know that already")
+    assert answer.sources == ("clap-skate",) and "counterclockwise" not in answer.text

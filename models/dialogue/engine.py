@@ -120,6 +120,11 @@ _FACT_REQUEST = re.compile(
     r"\b(?:fun\s+facts?|facts?|trivia|(?:something|anything)\s+(?:interesting|cool|fun|new|cheerful|happy|nice|"
     r"positive|uplifting|funny|amazing|surprising|good)|"
     r"(?:interesting|cool)\s+(?:things?|stuff)|tell me something about)\b|冷知识|小知识|趣闻|有趣的事", re.IGNORECASE)
+#: "How big is the plush?", "what's the beanie made of?": what a product is, which its description says.
+_DESCRIBED = re.compile(r"\bhow (?:big|tall|wide|long|heavy|thick|large|small|tiny|huge)\b|\b(?:dimensions?|in cm|in inches)\b|"
+                        r"\bmade (?:of|from|out of)\b|\bmaterials?\b|\bfabric\b", re.IGNORECASE)
+#: "What's the difference between the mittens and the gloves?", "beanie vs hoodie": products set side by side.
+_COMPARE = re.compile(r"\b(?:diff|difference|differences|differ|compare|compared|comparison|vs|versus)\b", re.IGNORECASE)
 #: "Teach me something about skiing", "trivia about ice rinks": a fact asked for outright, before the catalogue
 #: is asked ("something for skiing" is a product). The looser `_FACT_REQUEST` comes after it.
 _TEACH = re.compile(
@@ -135,6 +140,9 @@ _TEACH = re.compile(
 _KNOW_ABOUT = re.compile(r"\bwhat (?:do|can) (?:you|u) (?:know|tell (?:me|us)) about\b", re.IGNORECASE)
 #: Emoji that ask ("🤔❓"): a message of them alone asks nothing that can be answered.
 _PUZZLED = re.compile("[\u2753\u2754\u2049\U0001F914]")
+#: "Not the counterclockwise one", "except the zamboni one": a fact the fan says they know already.
+_EXCEPT = re.compile(r"\b(?:not|except|other than|besides|apart from)\s+(?:the\s+|that\s+)?([\w-]+)(?=\s+(?:one|fact)\b)",
+                     re.IGNORECASE)
 #: "A fact about the moon", "trivia on rinks": a fact request that names its topic.
 _NAMES_TOPIC = re.compile(r"\b(?:about|on|regarding|of|from)\b|关于", re.IGNORECASE)
 #: The words of a fact request that are not its topic.
@@ -252,6 +260,9 @@ _PARAPHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (r"\bhow (?:do|can|would|should) (?:i|we|you|u|one) (?:order|buy|purchase|get)\b|\bplace an order\b",
      "where can I buy the merchandise"),
     (r"\bswap\b|\btrade (?:it|them|my)\b", "exchange"),
+    # "I ordered 2 instead of 1, can I change that?": changing or cancelling what was ordered.
+    (r"\b(?:change|cancel|modify|edit|fix|update|undo)\b (?:my |the |an? |this |that )?order\b|"
+     r"\bordered\b.{0,60}\b(?:instead|by mistake|change|cancel|undo)\b", "cancel or change an order"),
     (r"\bwhere(?:'s| is| are)? my (?:order|package|parcel|stuff|delivery|shipment|purchase)s?\b", "track order"),
 ))
 #: A place abroad is store talk only with shipping in the question ("is it snowing in France?" is not).
@@ -271,7 +282,7 @@ _STORE_WORDS = "cheapest expensive priciest cheaper available delivery colour co
 #: "Can I still buy one?", "is it still available?": whether the product just discussed can be bought now (its
 #: stock, answered by the catalogue with the fan's subject).
 _BUY_ONE = re.compile(
-    r"\b(?:can|could|may|do) (?:i|we) (?:still )?(?:buy|get|order|grab|have|purchase|pick up) (?:one|it|them|a pair|"
+    r"(?<!how )\b(?:can|could|may|do) (?:i|we) (?:still )?(?:buy|get|order|grab|have|purchase|pick up) (?:one|it|them|a pair|"
     r"some|that|this|those|these)\b|\b(?:is|are) (?:it|they|that|those|these|this)(?: one)? (?:still )?(?:available|"
     r"for sale|buyable)\b|\bstill (?:available|for sale|got (?:it|them|any))\b", re.IGNORECASE)
 #: "The kids one", "the blue ones": the word before "one" that stands for a product.
@@ -305,7 +316,7 @@ _YEAR = re.compile(r"\b(?:1[89][0-9]{2}|20[0-9]{2})\b")
 #: A message that goes on from something said before: "and what colours?", "also the sizes?".
 _AND_THEN = re.compile(r"^\W*(?:and|also|plus|so)\b", re.IGNORECASE)
 #: "What year was that?", "how fast was it?": a question about what was just told.
-_THAT = re.compile(r"\b(?:that|this|it|then)\b")
+_THAT = re.compile(r"\b(?:that|this|it|then|they|them|those|these)\b")
 
 
 def questions_of(text: str) -> list[str]:
@@ -316,8 +327,15 @@ def questions_of(text: str) -> list[str]:
 
 
 def _elliptic(question: str) -> bool:
-    """A price question that names nothing ("😍 how much", "price??"): it leans on the sentence before it."""
+    """A price question that names nothing ("😍 how much", "price??"), or one that only points back ("nordic
+    combined... what even is that"): it leans on the sentence before it."""
+    if _POINTS_BACK.search(question) and len(tokens(question)) <= 1:
+        return True
     return bool(_PRICE.search(question)) and not tokens(without_product_words(question))
+
+
+#: A question ending on what it points back at ("what's that?", "how does it work?").
+_POINTS_BACK = re.compile(r"\b(?:that|this|it|those|them|they)\W*$", re.IGNORECASE)
 
 
 def retrieval_query(text: str) -> str:
@@ -459,6 +477,8 @@ class RetrievalEngine(DialogueEngine):
         part = self._body(question, gentle, subject, told)
         if part.intent in _UNANSWERED:
             part = self._by_meaning(question, gentle, subject, told) or part
+        if part.intent == "unknown" and not is_question(question):
+            part = replace(part, keep=True)  # "whoa cool" after the curling fact: "how heavy are they?" is still it
         new = part.subject
         if new is not None and subject is not None:
             # The fan narrowed a choice down ("the thermal one" of two bottles): the rest stay "the other one".
@@ -593,7 +613,7 @@ class RetrievalEngine(DialogueEngine):
         if MORE.search(text_folded):
             return self._more(subject, told) if subject is not None else self._no_subject()
         if OTHER.search(text_folded):
-            others = self._others(subject)
+            others = self._others(subject) or self._same_kind(subject, text)
             if not others:
                 return self._no_subject()
             if len(others) > 1:
@@ -704,6 +724,14 @@ class RetrievalEngine(DialogueEngine):
             return [p for p in subject.group if p not in subject.products]
         return list(subject.products[1:])
 
+    def _same_kind(self, subject: Subject | None, text: str) -> list[Product]:
+        """"And the other bottle?" after one bottle: the products of the kind the message names (a name's head
+        noun), less those just discussed."""
+        if subject is None or not subject.products:
+            return []
+        kinds = set(tokens(text)) & {w for p in subject.products for w in self._heads[p.id]}
+        return [p for p in self.persona.knowledge.products if p not in subject.products and self._heads[p.id] & kinds]
+
     def _more(self, subject: Subject, told: tuple[str, ...]) -> Part:
         """The next detail of the subject: a product's colours and sizes, another fact on the same topic, another
         line about herself; her nothing_more phrase when there is no more."""
@@ -741,8 +769,10 @@ class RetrievalEngine(DialogueEngine):
     def _topic_fact(self, question: str, told: tuple[str, ...], gentle: bool) -> Part:
         """A fact by topic ("a fun fact about curling"): one whose tags or words have the topic, one this fan has
         not heard yet, told as a fact (no hedge: it is what was asked). No topic: any fact not yet told."""
-        topic = [w for w in tokens(question) if w not in _FACT_WORDS]
-        facts = self.persona.knowledge.fun_facts
+        known = set(tokens(" ".join(_EXCEPT.findall(question))))
+        topic = [w for w in tokens(_EXCEPT.sub(" ", question)) if w not in _FACT_WORDS]
+        # "But not the counterclockwise one, I know that": a fact saying what the fan knows is not told.
+        facts = tuple(f for f in self.persona.knowledge.fun_facts if not known & self._fact_words[f.id])
         if topic:
             scored = [(2 * len(self._fact_tags[f.id] & set(topic)) + len(self._fact_words[f.id] & set(topic)), f)
                       for f in facts]
@@ -799,6 +829,12 @@ class RetrievalEngine(DialogueEngine):
         if ambiguous and not named:
             return self._clarify(ambiguous, text, mention_in(text, frozenset().union(
                 *(self._names[p.id] for p in ambiguous))))
+        if kinds is None and named and not is_product_question(text):
+            if len(named) > 1 and _COMPARE.search(text):
+                return self._pitch(named, text)  # "what's the diff between the mittens and the gloves": both told
+            described = self._described_part(named, text)
+            if described is not None:
+                return described
         if kinds is None and is_product_question(text):
             products = named or self._products_asked(retrieval_query(text))
             if products:
@@ -841,6 +877,15 @@ class RetrievalEngine(DialogueEngine):
                         self._item_subject("partial", item, text))
         intent: Intent = "faq" if isinstance(item, FAQ) else "small_talk" if isinstance(item, AboutLine) else "fact"
         return Part(intent, self._item_sentences(item, intro=not gentle), hits, self._item_subject(intent, item, text))
+
+    def _described_part(self, products: Sequence[Product], question: str) -> Part | None:
+        """"How big is the owl plush?", "what is the beanie made of?": a question about one thing a product is (its
+        size, its material) is answered by the descriptions that say it, without the sales pitch; None otherwise."""
+        if not _DESCRIBED.search(question) or not all(says_what_is_asked(question, p.description) for p in products):
+            return None
+        return Part("product", [Sentence(f"{emotion_tag('happy')} {gesture_tag('present_product')} {p.description}",
+                                         (p.id,), p) for p in products],
+                    subject=Subject("product", tuple(products), question=question))
 
     def _paraphrased_policy(self, question: str) -> FAQ | None:
         """The store policy a question asks in other words ("If the hoodie doesn't fit, can I send it back?",
