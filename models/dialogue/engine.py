@@ -121,10 +121,12 @@ _FACT_REQUEST = re.compile(
     r"positive|uplifting|funny|amazing|surprising|good)|"
     r"(?:interesting|cool)\s+(?:things?|stuff)|tell me something about)\b|冷知识|小知识|趣闻|有趣的事", re.IGNORECASE)
 #: "How big is the plush?", "what's the beanie made of?": what a product is, which its description says.
-_DESCRIBED = re.compile(r"\bhow (?:big|tall|wide|long|heavy|thick|large|small|tiny|huge)\b|\b(?:dimensions?|in cm|in inches)\b|"
-                        r"\bmade (?:of|from|out of)\b|\bmaterials?\b|\bfabric\b", re.IGNORECASE)
+_DESCRIBED = re.compile(r"\bhow (?:big|tall|wide|long|heavy|thick|large|small|tiny|huge)\b|"
+                        r"\b(?:dimensions?|in cm|in inches)\b|\bmade (?:of|from|out of)\b|\bmaterials?\b|\bfabric\b",
+                        re.IGNORECASE)
 #: "What's the difference between the mittens and the gloves?", "beanie vs hoodie": products set side by side.
-_COMPARE = re.compile(r"\b(?:diff|difference|differences|differ|compare|compared|comparison|vs|versus)\b", re.IGNORECASE)
+_COMPARE = re.compile(r"\b(?:diff|difference|differences|differ|compare|compared|comparison|vs|versus)\b",
+                      re.IGNORECASE)
 #: "Teach me something about skiing", "trivia about ice rinks": a fact asked for outright, before the catalogue
 #: is asked ("something for skiing" is a product). The looser `_FACT_REQUEST` comes after it.
 _TEACH = re.compile(
@@ -141,8 +143,8 @@ _KNOW_ABOUT = re.compile(r"\bwhat (?:do|can) (?:you|u) (?:know|tell (?:me|us)) a
 #: Emoji that ask ("🤔❓"): a message of them alone asks nothing that can be answered.
 _PUZZLED = re.compile("[\u2753\u2754\u2049\U0001F914]")
 #: "Not the counterclockwise one", "except the zamboni one": a fact the fan says they know already.
-_EXCEPT = re.compile(r"\b(?:not|except|other than|besides|apart from)\s+(?:the\s+|that\s+)?([\w-]+)(?=\s+(?:one|fact)\b)",
-                     re.IGNORECASE)
+_EXCEPT = re.compile(r"\b(?:not|except|other than|besides|apart from)\s+(?:the\s+|that\s+)?([\w-]+)"
+                     r"(?=\s+(?:one|fact)\b)", re.IGNORECASE)
 #: "A fact about the moon", "trivia on rinks": a fact request that names its topic.
 _NAMES_TOPIC = re.compile(r"\b(?:about|on|regarding|of|from)\b|关于", re.IGNORECASE)
 #: The words of a fact request that are not its topic.
@@ -282,8 +284,9 @@ _STORE_WORDS = "cheapest expensive priciest cheaper available delivery colour co
 #: "Can I still buy one?", "is it still available?": whether the product just discussed can be bought now (its
 #: stock, answered by the catalogue with the fan's subject).
 _BUY_ONE = re.compile(
-    r"(?<!how )\b(?:can|could|may|do) (?:i|we) (?:still )?(?:buy|get|order|grab|have|purchase|pick up) (?:one|it|them|a pair|"
-    r"some|that|this|those|these)\b|\b(?:is|are) (?:it|they|that|those|these|this)(?: one)? (?:still )?(?:available|"
+    r"(?<!how )\b(?:can|could|may|do) (?:i|we) (?:still )?(?:buy|get|order|grab|have|purchase|pick up) "
+    r"(?:one|it|them|a pair|some|that|this|those|these)\b|"
+    r"\b(?:is|are) (?:it|they|that|those|these|this)(?: one)? (?:still )?(?:available|"
     r"for sale|buyable)\b|\bstill (?:available|for sale|got (?:it|them|any))\b", re.IGNORECASE)
 #: "The kids one", "the blue ones": the word before "one" that stands for a product.
 _ONE = re.compile(r"([A-Za-z]+)'?\s+ones?\b")
