@@ -752,3 +752,14 @@ def test_a_question_that_points_back_is_about_the_sentence_before(engine: Retrie
 def test_a_fact_the_fan_knows_already_is_not_told(engine: RetrievalEngine) -> None:
     answer = ask(engine, "speed skating fact but not the counterclockwise one, i know that already")
     assert answer.sources == ("clap-skate",) and "counterclockwise" not in answer.text
+
+
+def test_a_plus_sign_joins_two_questions_each_answered(engine: RetrievalEngine) -> None:
+    answer = ask(engine, "whats ur fav sport + whats the cheapest thing u sell")
+    assert "Snowboarding" in answer.text and "$12" in answer.text and "sport item" not in answer.text
+
+
+def test_the_one_of_a_shared_word_is_asked_back_before_its_stock(engine: RetrievalEngine) -> None:
+    answer = ask(engine, "is the ski one in stock")
+    assert answer.intent == "clarify" and "Gloves" in answer.text and "Goggles" in answer.text
+    assert "sold out" not in answer.text

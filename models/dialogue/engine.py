@@ -185,8 +185,8 @@ TYPO_MIN_LETTERS = 5
 
 
 #: "How much is the beanie and do you ship to Canada?": a second question joined by "and" (or "also", "plus").
-_SECOND_QUESTION = re.compile(r",?\s+(?:and|also|plus)\s+(?=(?:do|does|did|can|could|is|are|was|what|what's|how|when|"
-                              r"where|why|will|would|which|who)\b)", re.IGNORECASE)
+_SECOND_QUESTION = re.compile(r",?\s+(?:and|also|plus|\+|&)\s+(?=(?:do|does|did|can|could|is|are|was|what|what's|whats|"
+                              r"how|when|where|why|will|would|which|who)\b)", re.IGNORECASE)
 
 
 #: How far ahead of the next hit a related one must be to answer exactly though under the answering bar.
@@ -290,6 +290,8 @@ _BUY_ONE = re.compile(
     r"for sale|buyable)\b|\bstill (?:available|for sale|got (?:it|them|any))\b", re.IGNORECASE)
 #: "The kids one", "the blue ones": the word before "one" that stands for a product.
 _ONE = re.compile(r"([A-Za-z]+)'?\s+ones?\b")
+#: "The ski one": one product meant, by a word several names share.
+_THE_ONE = re.compile(r"\b(?:the|that|this)\s+[A-Za-z]+'?\s+one\b", re.IGNORECASE)
 #: Words that name no kind of thing ("the blue one", "anything"): no product is ruled out by them.
 _GENERIC = frozenset("one thing item stuff something anything product merchandise merch gift present".split())
 
@@ -577,6 +579,11 @@ class RetrievalEngine(DialogueEngine):
         if _KNOW_ABOUT.search(question) and not any(self._named(question)) and \
                 not self._policy_answers(question, related=True):
             return self._topic_fact(question, told, gentle)  # "what do you know about figure skating?"
+        named, ambiguous = self._named(question)
+        if ambiguous and not named and _THE_ONE.search(question):
+            # "Is the ski one in stock?" with ski gloves and ski goggles: which one, before any answer about both.
+            return self._clarify(ambiguous, question, mention_in(question, frozenset().union(
+                *(self._names[p.id] for p in ambiguous))))
         catalogue = answer_catalogue(question, self.persona.knowledge, context, self.wording)
         if catalogue is not None and not catalogue.products and not self._named(question)[0] and \
                 self._policy_answers(question):

@@ -85,7 +85,8 @@ _CHAT_SPELLING = {"rn": "right now", "wat": "what", "wot": "what", "wut": "what"
                   "hw": "how", "wen": "when", "wher": "where", "plz": "please", "pls": "please",
                   "cn": "can", "abt": "about", "bc": "because", "cuz": "because", "wanna": "want to",
                   "gonna": "going to", "gimme": "give me", "dunno": "don't know", "thru": "through",
-                  "teh": "the", "da": "the", "duz": "does", "sho": "show", "hav": "have", "iz": "is"}
+                  "teh": "the", "da": "the", "duz": "does", "sho": "show", "hav": "have", "iz": "is",
+                  "fav": "favourite", "fave": "favourite", "hru": "how are you"}
 _CHAT_WORD = re.compile(r"\b(?:" + "|".join(_CHAT_SPELLING) + r")\b", re.IGNORECASE)
 _QUESTION = re.compile(
     # "What a fun stream!" exclaims, without a question mark it asks nothing.
