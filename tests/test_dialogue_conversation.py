@@ -8,6 +8,7 @@ import pytest
 from models.dialogue.conversation import Conversations, Subject, about_what, asked_again, mention_in
 from models.dialogue.engine import MAX_QUESTIONS, Answer, ChatTurn, RetrievalEngine, questions_of
 from models.dialogue.moderation import MAX_CHAT_CHARS, ChatTextError
+from models.dialogue.moods import spelled_out
 from models.dialogue.persona import (
     DEFAULT_PHRASES,
     load_default_persona,
@@ -763,3 +764,19 @@ def test_the_one_of_a_shared_word_is_asked_back_before_its_stock(engine: Retriev
     answer = ask(engine, "is the ski one in stock")
     assert answer.intent == "clarify" and "Gloves" in answer.text and "Goggles" in answer.text
     assert "sold out" not in answer.text
+
+
+def test_chat_spelling_of_a_measure_is_read_as_the_word() -> None:
+    assert spelled_out("how thicc is an nhl puck") == "how thick is an nhl puck"
+
+
+def test_a_question_for_a_person_gets_no_countrys_record(engine: RetrievalEngine) -> None:
+    answer = ask(engine, "who has the most olympic gold medals ever, like as a person")
+    assert "norway-medals" not in answer.sources and "Norway" not in answer.text
+
+
+def test_who_is_answered_by_a_name_only_when_it_is_capitalized() -> None:
+    from models.dialogue.engine import says_what_is_asked
+
+    assert not says_what_is_asked("who made them?", "pucks are frozen before games so that they bounce less")
+    assert says_what_is_asked("who built it?", "Frank Zamboni built the first ice resurfacing machine in 1949.")

@@ -210,7 +210,12 @@ _ASKS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
         (r"\bwhen\b|\bwhat year\b", r"\b(?:1[0-9]{3}|20[0-9]{2})\b|\bdays?\b|\bweeks?\b|\bhours?\b|\buntil\b|"
                                     r"\bas soon as\b|\bwithin\b|\bbefore\b|\bafter\b"),
         (r"\bhow long\b", r"\d|\bdays?\b|\bweeks?\b|\bhours?\b|\bminutes?\b|\btwo\b|\bwithin\b|metre|inch"),
-        (r"\bwho\b", r"\b[A-Z][a-z]+ [A-Z][a-z]+|\bteam\b|\bathletes?\b|\bcountry\b|\bI\b"),
+        # A name is capitalized whatever the flags (`(?-i:…)`): "Norway has" is no name.
+        (r"\bwho\b", r"(?-i:\b[A-Z][a-z]+ [A-Z][a-z]+)|\bteam\b|\bathletes?\b|\bcountry\b|\bI\b"),
+        # "Who has the most golds, as a person?", "which athlete…": a person's name, not a country's record (nor an
+        # event's name: "Winter Olympic").
+        (r"\bas an? (?:person|individual|athlete)\b|\b(?:which|what) (?:athlete|person|skier|skater|player)\b",
+         r"(?-i:\b[A-Z][a-z]+ (?!Olympic|Games|Winter)[A-Z][a-zö]+)"),
         (r"\bhow (?:cold|hot|warm)\b|\btemperature\b", r"°|\bdegrees?\b|celsius|fahrenheit|below (?:zero|freezing)"),
         # A ranking ("who is the greatest?") is answered by an item that ranks, not by one about the same sport.
         (r"\b(?:who|which)(?:'s| is| was| are)? (?:the )?(?:greatest|best|fastest|most|top)\b",
@@ -228,7 +233,7 @@ _ASKS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
         (r"\b20(?:2[7-9]|[3-9][0-9])\b|\b(?:will|going to)\b.*\b(?:host|win|hold)\b",
          r"\b20(?:2[7-9]|[3-9][0-9])\b|\bwill\b"),
         (r"\bwhich (?:country|nation|city|place)\b|\bwhere\b.*\b(?:held|hosted|host)\b",
-         r"\b[A-Z][a-z]+\b(?<!\bThe)(?<!\bI)"),
+         r"(?-i:\b[A-Z][a-z]+\b(?<!\bThe)(?<!\bI))"),
         # A price ("how much does a real curling stone cost?") is no fact about the thing's weight or size.
         (r"\bhow much\b.*\b(?:cost|costs|worth)\b|\bprice of\b",
          r"\$|€|¥|\bcosts?\b|\bprices?\b|\bdollars?\b|\bfree\b"),
