@@ -695,3 +695,11 @@ def test_the_difference_between_two_products_tells_both() -> None:
     engine = RetrievalEngine(PERSONA, KnowledgeIndex(PERSONA.knowledge, backend="bm25"))
     answer = engine.compose(ChatTurn("fan", "whats the diff between the kids mittens and the ski gloves"))
     assert "Mittens" in answer.text and "Gloves" in answer.text and "$16" in answer.text and "$34" in answer.text
+
+
+def test_two_colours_of_one_product_have_its_one_price() -> None:
+    reply = answer_catalogue("silver or black thermal bottle, is one of them cheaper", PERSONA.knowledge, (),
+                             WORDING["en"])
+    assert reply is not None and reply.intent == "comparison"
+    text = " ".join(s.text for s in reply.sentences)
+    assert "$22.50" in text and "silver and black" in text and "cost the same" in text and "Yes," not in text
