@@ -780,3 +780,8 @@ def test_who_is_answered_by_a_name_only_when_it_is_capitalized() -> None:
 
     assert not says_what_is_asked("who made them?", "pucks are frozen before games so that they bounce less")
     assert says_what_is_asked("who built it?", "Frank Zamboni built the first ice resurfacing machine in 1949.")
+
+
+def test_whats_the_story_with_a_thing_is_a_fact_about_it(engine: RetrievalEngine) -> None:
+    answer = ask(engine, "whats the story with those machines that clean the rink")
+    assert answer.sources == ("zamboni",) and "Zamboni" in answer.text and not hedged(answer)

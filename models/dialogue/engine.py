@@ -139,7 +139,8 @@ _TEACH = re.compile(
     r"\bsomething (?:i|we) (?:don't|do not|didn't|did not) know\b|"
     r"\bwhat(?:'s| is) (?:interesting|cool|fun|special) about\b", re.IGNORECASE)
 #: "What do you know about figure skating?": a fact on the topic, unless it names a product or a store policy.
-_KNOW_ABOUT = re.compile(r"\bwhat (?:do|can) (?:you|u) (?:know|tell (?:me|us)) about\b", re.IGNORECASE)
+_KNOW_ABOUT = re.compile(r"\bwhat (?:do|can) (?:you|u) (?:know|tell (?:me|us)) about\b|"
+                         r"\bwhat(?:'s| is|s) the (?:story|deal|history) (?:with|behind|of)\b", re.IGNORECASE)
 #: Emoji that ask ("🤔❓"): a message of them alone asks nothing that can be answered.
 _PUZZLED = re.compile("[\u2753\u2754\u2049\U0001F914]")
 #: "Not the counterclockwise one", "except the zamboni one": a fact the fan says they know already.
@@ -151,6 +152,7 @@ _NAMES_TOPIC = re.compile(r"\b(?:about|on|regarding|of|from)\b|关于", re.IGNOR
 _FACT_WORDS = frozenset("fun fact interesting cool something anything thing stuff trivia share give another one "
                         "cheerful happy nice positive uplifting funny amazing surprising "
                         "random new good favorite favourite teach tell show share drop hit know quick special got "
+                        "story deal "
                         "冷知识 小知识 趣闻 有趣 事 讲 说 来".split())
 
 #: A question for a price ("How much?"), as against one for the whole store ("What do you sell?").
