@@ -785,3 +785,13 @@ def test_who_is_answered_by_a_name_only_when_it_is_capitalized() -> None:
 def test_whats_the_story_with_a_thing_is_a_fact_about_it(engine: RetrievalEngine) -> None:
     answer = ask(engine, "whats the story with those machines that clean the rink")
     assert answer.sources == ("zamboni",) and "Zamboni" in answer.text and not hedged(answer)
+
+
+@pytest.mark.parametrize(("question", "source"), [
+    ("tell me smth abt ski jumping pls", "v-style"),
+    ("where do i actually buy ur merch", "where-to-buy"),
+    ("how fast do orders go out", "shipping"),
+])
+def test_store_and_fact_questions_in_chat_words(engine: RetrievalEngine, question: str, source: str) -> None:
+    answer = ask(engine, question)
+    assert answer.sources == (source,) and not hedged(answer)

@@ -266,8 +266,10 @@ _PARAPHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (r"\b(?:doesn'?t|does not|don'?t|do not|didn'?t|won'?t) fit\b|\btoo (?:small|big|large|tight|loose)\b",
      "return or exchange"),
     # "How do I order stuff?", "how can I buy things from the store?": the way to buy.
-    (r"\bhow (?:do|can|would|should) (?:i|we|you|u|one) (?:order|buy|purchase|get)\b|\bplace an order\b",
-     "where can I buy the merchandise"),
+    (r"\b(?:how|where) (?:do|can|would|should) (?:i|we|you|u|one) (?:actually |even |still )?(?:order|buy|purchase|"
+     r"get)\b|\bplace an order\b", "where can I buy the merchandise"),
+    # "How fast do orders go out?": when an order ships.
+    (r"\borders? (?:go|goes|get|gets) (?:out|sent|shipped|dispatched)\b", "how long does shipping take"),
     (r"\bswap\b|\btrade (?:it|them|my)\b", "exchange"),
     # "I ordered 2 instead of 1, can I change that?": changing or cancelling what was ordered.
     (r"\b(?:change|cancel|modify|edit|fix|update|undo)\b (?:my |the |an? |this |that )?order\b|"

@@ -86,7 +86,8 @@ _CHAT_SPELLING = {"rn": "right now", "wat": "what", "wot": "what", "wut": "what"
                   "cn": "can", "abt": "about", "bc": "because", "cuz": "because", "wanna": "want to",
                   "gonna": "going to", "gimme": "give me", "dunno": "don't know", "thru": "through",
                   "teh": "the", "da": "the", "duz": "does", "sho": "show", "hav": "have", "iz": "is",
-                  "fav": "favourite", "fave": "favourite", "hru": "how are you", "thicc": "thick"}
+                  "fav": "favourite", "fave": "favourite", "hru": "how are you", "thicc": "thick",
+                  "smth": "something", "sth": "something"}
 _CHAT_WORD = re.compile(r"\b(?:" + "|".join(_CHAT_SPELLING) + r")\b", re.IGNORECASE)
 _QUESTION = re.compile(
     # "What a fun stream!" exclaims, without a question mark it asks nothing.
