@@ -795,3 +795,9 @@ def test_whats_the_story_with_a_thing_is_a_fact_about_it(engine: RetrievalEngine
 def test_store_and_fact_questions_in_chat_words(engine: RetrievalEngine, question: str, source: str) -> None:
     answer = ask(engine, question)
     assert answer.sources == (source,) and not hedged(answer)
+
+
+def test_a_price_asked_in_passing_at_the_end_of_a_ramble_is_answered(engine: RetrievalEngine) -> None:
+    answer = ask(engine, "ok so my sister loves owls and she's turning 8 and i was thinking maybe the owl thing u "
+                         "showed?? or maybe not idk but anyway how much is the owl plush again sorry i missed it")
+    assert "$29.99" in answer.text and answer.sources[0] == "mascot-plush"

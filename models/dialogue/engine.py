@@ -358,8 +358,13 @@ def retrieval_query(text: str) -> str:
     parts = sentences_of(text)
     # "The plush!!! 😍 how much": a question of a word or two asks about the sentence before it, which it keeps.
     questions = [joined(parts[i - 1:i + 1]) if i and _elliptic(p) and not is_question(parts[i - 1]) else p
-                 for i, p in enumerate(parts) if is_question(p)]
+                 for i, p in enumerate(parts) if is_question(p) or _HOW_MUCH.search(p)]
     return joined(questions) if questions and len(parts) > 1 else text
+
+
+#: "… but anyway how much is the owl plush again sorry i missed it": a price asked in passing is a question, though
+#: the sentence does not open as one.
+_HOW_MUCH = re.compile(r"\bhow much\b|多少钱", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
