@@ -791,6 +791,8 @@ def test_whats_the_story_with_a_thing_is_a_fact_about_it(engine: RetrievalEngine
     ("tell me smth abt ski jumping pls", "v-style"),
     ("where do i actually buy ur merch", "where-to-buy"),
     ("how fast do orders go out", "shipping"),
+    ("can i return a beanie i already wore a couple times", "returns"),
+    ("is there a fee if i exchange for a different size", "exchanges"),
 ])
 def test_store_and_fact_questions_in_chat_words(engine: RetrievalEngine, question: str, source: str) -> None:
     answer = ask(engine, question)
@@ -801,3 +803,7 @@ def test_a_price_asked_in_passing_at_the_end_of_a_ramble_is_answered(engine: Ret
     answer = ask(engine, "ok so my sister loves owls and she's turning 8 and i was thinking maybe the owl thing u "
                          "showed?? or maybe not idk but anyway how much is the owl plush again sorry i missed it")
     assert "$29.99" in answer.text and answer.sources[0] == "mascot-plush"
+
+
+def test_a_sport_returning_is_not_the_returns_policy(engine: RetrievalEngine) -> None:
+    assert ask(engine, "when did curling return to the olympics").sources == ("curling-nagano",)

@@ -270,7 +270,9 @@ _PARAPHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
      r"get)\b|\bplace an order\b", "where can I buy the merchandise"),
     # "How fast do orders go out?": when an order ships.
     (r"\borders? (?:go|goes|get|gets) (?:out|sent|shipped|dispatched)\b", "how long does shipping take"),
-    (r"\bswap\b|\btrade (?:it|them|my)\b", "exchange"),
+    (r"\bswap\b|\btrade (?:it|them|my)\b|\bexchange (?:it|them|this|that|my|an?|the|for)\b", "exchange"),
+    # "Can I return a beanie I already wore?": a thing bought sent back (not "when did curling return?").
+    (r"\breturn (?:it|them|this|that|my|an?|the)\b", "can I return something I bought"),
     # "I ordered 2 instead of 1, can I change that?": changing or cancelling what was ordered.
     (r"\b(?:change|cancel|modify|edit|fix|update|undo)\b (?:my |the |an? |this |that )?order\b|"
      r"\bordered\b.{0,60}\b(?:instead|by mistake|change|cancel|undo)\b", "cancel or change an order"),
