@@ -770,3 +770,23 @@ def test_a_volume_is_not_compared_with_a_length() -> None:
 def test_a_measure_no_description_states_is_said_to_be_unknown() -> None:
     said = spoken(ask("which is heavier, the plush or the thermal bottle?"))
     assert said.startswith("The product descriptions don't say which one is heavier") and "heavier one" not in said
+
+
+def test_how_big_a_product_is_gets_its_description_not_the_pitch() -> None:
+    engine = RetrievalEngine(PERSONA, KnowledgeIndex(PERSONA.knowledge, backend="bm25"))
+    answer = engine.compose(ChatTurn("fan", "how big is the owl plush, like in cm"))
+    assert "30-centimetre" in answer.text and "$" not in answer.text and answer.sources == ("mascot-plush",)
+
+
+def test_the_difference_between_two_products_tells_both() -> None:
+    engine = RetrievalEngine(PERSONA, KnowledgeIndex(PERSONA.knowledge, backend="bm25"))
+    answer = engine.compose(ChatTurn("fan", "whats the diff between the kids mittens and the ski gloves"))
+    assert "Mittens" in answer.text and "Gloves" in answer.text and "$16" in answer.text and "$34" in answer.text
+
+
+def test_two_colours_of_one_product_have_its_one_price() -> None:
+    reply = answer_catalogue("silver or black thermal bottle, is one of them cheaper", PERSONA.knowledge, (),
+                             WORDING["en"])
+    assert reply is not None and reply.intent == "comparison"
+    text = " ".join(s.text for s in reply.sentences)
+    assert "$22.50" in text and "silver and black" in text and "cost the same" in text and "Yes," not in text

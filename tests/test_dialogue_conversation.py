@@ -7,7 +7,8 @@ import pytest
 
 from models.dialogue.conversation import Conversations, Subject, about_what, asked_again, mention_in
 from models.dialogue.engine import MAX_QUESTIONS, Answer, ChatTurn, RetrievalEngine, questions_of
-from models.dialogue.moderation import MAX_CHAT_CHARS
+from models.dialogue.moderation import MAX_CHAT_CHARS, ChatTextError
+from models.dialogue.moods import spelled_out
 from models.dialogue.persona import (
     DEFAULT_PHRASES,
     load_default_persona,
@@ -336,7 +337,7 @@ def test_one_answer_to_two_questions_is_said_once(engine: RetrievalEngine) -> No
 
 
 def test_common_words_are_not_read_as_typos(engine: RetrievalEngine) -> None:
-    assert engine._spelled("nothing for me, how much is teh hoody?") == "nothing for me, how much is teh hoodie?"
+    assert engine._spelled("nothing for me, how much is teh hoody?") == "nothing for me, how much is the hoodie?"
     assert engine._spelled("who won the election") == "who won the election"
 
 
@@ -724,3 +725,146 @@ def test_a_follow_up_naming_a_new_topic_is_that_topics_fact(engine: RetrievalEng
     assert answer.intent == "topic_fact" and answer.sources == ("luge-skeleton",) and "$" not in answer.text
     again = ask(engine, "and what about skeleton?")
     assert again.sources == () and any(t in again.text for t in PERSONA.phrases["nothing_more"])
+
+
+def test_a_goodbye_is_answered_with_one(engine: RetrievalEngine) -> None:
+    answer = ask(engine, "gotta go to bed now, night aurora!! byee")
+    assert answer.intent == "social" and "<wave>" in answer.text and "see you next time" in answer.text
+    assert answer.sources == () and PERSONA.phrases["goodbye"] == DEFAULT_PHRASES["en"]["goodbye"]
+
+
+def test_happy_news_of_the_fans_own_is_congratulated(engine: RetrievalEngine) -> None:
+    answer = ask(engine, "I JUST LANDED MY FIRST 360 ON MY SNOWBOARD 🏂🎉")
+    assert answer.intent == "social" and "Congratulations" in answer.text and answer.sources == ()
+
+
+def test_news_that_is_bad_gets_no_congratulations(engine: RetrievalEngine) -> None:
+    answer = ask(engine, "I just failed my driving test")
+    assert "Congratulations" not in answer.text and answer.text.startswith("[sad")
+
+
+def test_a_grand_name_is_a_compliment_and_the_question_is_answered(engine: RetrievalEngine) -> None:
+    answer = ask(engine, "thx aurora ur a legend!! how much is the pin set")
+    assert "<heart_hands>" in answer.text and "$18" in answer.text
+
+
+def test_a_fact_to_cheer_up_is_any_fact_after_sympathy(engine: RetrievalEngine) -> None:
+    answer = ask(engine, "worst day ever, can u tell me a fun fact to cheer me up")
+    assert answer.text.startswith("[sad") and answer.sources[0] in {f.id for f in KNOWLEDGE.fun_facts}
+    assert not hedged(answer)
+
+
+def test_a_fact_about_a_topic_she_has_none_on_is_not_any_fact(engine: RetrievalEngine) -> None:
+    answer = ask(engine, "tell me a fun fact about the moon landing")
+    assert answer.sources == () or hedged(answer)
+
+
+def test_puzzled_emoji_alone_are_empty_other_emoji_are_reacted_to(engine: RetrievalEngine) -> None:
+    with pytest.raises(ChatTextError) as error:
+        ask(engine, "🏂🤔❓")
+    assert error.value.code == "empty"
+    assert ask(engine, "❄️❄️❄️").sources == () and ask(engine, "❤️❤️").text
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("yo aurora wats da price on dem pins fr", "$18"),
+    ("wen duz teh sho end", "7 minutes"),
+])
+def test_a_hello_and_chat_spelling_do_not_hide_the_question(index: KnowledgeIndex, question: str,
+                                                            expected: str) -> None:
+    from models.dialogue.show import ShowRunner, load_rundown
+
+    runner = ShowRunner(load_rundown("examples/shows/sample_show.yaml", PERSONA))
+    runner.start(0.0)
+    engine = RetrievalEngine(PERSONA, index)
+    engine.show_source = lambda: runner.snapshot(200.0)
+    assert expected in ask(engine, question).text
+
+
+def test_a_remark_she_cannot_answer_keeps_the_fans_subject(engine: RetrievalEngine) -> None:
+    ask(engine, "tell me a curling fact")
+    ask(engine, "whoa cool")
+    answer = ask(engine, "how heavy r they tho")
+    assert answer.sources == ("curling-stone-weight",) and "19.96" in answer.text and not hedged(answer)
+
+
+def test_how_to_buy_it_is_the_way_to_buy_not_its_stock(engine: RetrievalEngine) -> None:
+    ask(engine, "whats the hoodie cost")
+    answer = ask(engine, "how do i buy it")
+    assert answer.sources == ("where-to-buy",) and "shop link" in answer.text and "few left" not in answer.text
+
+
+def test_the_other_one_of_a_kind_after_one_product(engine: RetrievalEngine) -> None:
+    ask(engine, "how much is the squeeze bottle")
+    answer = ask(engine, "and the other bottle?")
+    assert "Thermal Bottle" in answer.text and "$22.50" in answer.text and "Squeeze" not in answer.text
+
+
+def test_changing_what_was_ordered_is_the_order_change_policy(engine: RetrievalEngine) -> None:
+    answer = ask(engine, "oops i ordered 2 beanies instead of 1, can i change that")
+    assert answer.sources == ("cancel-order",) and not hedged(answer)
+    assert "cancel-order" not in ask(engine, "I ordered the wrong size, what can I do?", "other").sources
+
+
+def test_a_question_that_points_back_is_about_the_sentence_before(engine: RetrievalEngine) -> None:
+    answer = ask(engine, "nordic combined... what even is that")
+    assert answer.sources == ("nordic-combined",) and not hedged(answer)
+
+
+def test_a_fact_the_fan_knows_already_is_not_told(engine: RetrievalEngine) -> None:
+    answer = ask(engine, "speed skating fact but not the counterclockwise one, i know that already")
+    assert answer.sources == ("clap-skate",) and "counterclockwise" not in answer.text
+
+
+def test_a_plus_sign_joins_two_questions_each_answered(engine: RetrievalEngine) -> None:
+    answer = ask(engine, "whats ur fav sport + whats the cheapest thing u sell")
+    assert "Snowboarding" in answer.text and "$12" in answer.text and "sport item" not in answer.text
+
+
+def test_the_one_of_a_shared_word_is_asked_back_before_its_stock(engine: RetrievalEngine) -> None:
+    answer = ask(engine, "is the ski one in stock")
+    assert answer.intent == "clarify" and "Gloves" in answer.text and "Goggles" in answer.text
+    assert "sold out" not in answer.text
+
+
+def test_chat_spelling_of_a_measure_is_read_as_the_word() -> None:
+    assert spelled_out("how thicc is an nhl puck") == "how thick is an nhl puck"
+
+
+def test_a_question_for_a_person_gets_no_countrys_record(engine: RetrievalEngine) -> None:
+    answer = ask(engine, "who has the most olympic gold medals ever, like as a person")
+    assert "norway-medals" not in answer.sources and "Norway" not in answer.text
+
+
+def test_who_is_answered_by_a_name_only_when_it_is_capitalized() -> None:
+    from models.dialogue.engine import says_what_is_asked
+
+    assert not says_what_is_asked("who made them?", "pucks are frozen before games so that they bounce less")
+    assert says_what_is_asked("who built it?", "Frank Zamboni built the first ice resurfacing machine in 1949.")
+
+
+def test_whats_the_story_with_a_thing_is_a_fact_about_it(engine: RetrievalEngine) -> None:
+    answer = ask(engine, "whats the story with those machines that clean the rink")
+    assert answer.sources == ("zamboni",) and "Zamboni" in answer.text and not hedged(answer)
+
+
+@pytest.mark.parametrize(("question", "source"), [
+    ("tell me smth abt ski jumping pls", "v-style"),
+    ("where do i actually buy ur merch", "where-to-buy"),
+    ("how fast do orders go out", "shipping"),
+    ("can i return a beanie i already wore a couple times", "returns"),
+    ("is there a fee if i exchange for a different size", "exchanges"),
+])
+def test_store_and_fact_questions_in_chat_words(engine: RetrievalEngine, question: str, source: str) -> None:
+    answer = ask(engine, question)
+    assert answer.sources == (source,) and not hedged(answer)
+
+
+def test_a_price_asked_in_passing_at_the_end_of_a_ramble_is_answered(engine: RetrievalEngine) -> None:
+    answer = ask(engine, "ok so my sister loves owls and she's turning 8 and i was thinking maybe the owl thing u "
+                         "showed?? or maybe not idk but anyway how much is the owl plush again sorry i missed it")
+    assert "$29.99" in answer.text and answer.sources[0] == "mascot-plush"
+
+
+def test_a_sport_returning_is_not_the_returns_policy(engine: RetrievalEngine) -> None:
+    assert ask(engine, "when did curling return to the olympics").sources == ("curling-nagano",)

@@ -160,3 +160,29 @@ def test_empty_and_malformed_rundowns() -> None:
     assert _error("title: x\nsegments: []\n").message == "needs at least one segment"
     assert _error("title: x\n").field == "segments"
     assert "invalid YAML" in _error("title: x\nsegments:\n  - id: a\n   type: line\n").message
+
+
+def _sample_show_at_200s() -> ShowRunner:
+    """The sample rundown as the evaluation runs it: its first segments done, the curling fact on at 200 s."""
+    runner = ShowRunner(load_rundown(ROOT / "examples/shows/sample_show.yaml", PERSONA))
+    runner.start(0.0)
+    for segment_id, at in (("opening", 20.0), ("first-fact", 60.0), ("beanie", 110.0), ("curling-intro", 140.0)):
+        runner.segment_done(segment_id, at)
+    return runner
+
+
+@pytest.mark.parametrize(("question", "says", "not_says"), [
+    # A product after a segment that waits for its cue: the segment it follows is when.
+    ("when r u showing the owl plush", "right after a dance break", "later in the show"),
+    ("will there be a chance to ask questions?", "Questions are coming up", "don't know"),
+    ("what's the fun fact right now about", "curling", "Next"),
+    ("how many minutes has the show been going", "about 3 minutes into the show", "planned to run"),
+])
+def test_show_questions_in_fans_words(question: str, says: str, not_says: str) -> None:
+    from models.dialogue.show_talk import answer_show
+
+    snapshot = _sample_show_at_200s().snapshot(200.0)
+    answer = answer_show(question, snapshot, PERSONA)
+    assert answer is not None
+    text = " ".join(s.text for s in answer)
+    assert says in text and not_says not in text

@@ -258,7 +258,7 @@ def test_the_engine_answers_show_questions_from_its_show_source() -> None:
     # What was missed: the segments done, as the host names them (her own lines list nothing), then what is on.
     ("I just got here, what have I missed?", "So far in the show: a fun fact about olympics and the Snowflake Knit "
                                              "Beanie. Right now it's a fun fact about curling."),
-    ("what's the next item?", "The next product is the Snowy Owl Mascot Plush, later in the show."),
+    ("what's the next item?", "The next product is the Snowy Owl Mascot Plush, right after a dance break."),
 ])
 def test_more_ways_to_ask_about_the_show(question: str, answer: str) -> None:
     assert said(question, AT_CURLING) == answer
@@ -272,7 +272,7 @@ def test_missed_and_next_product_at_the_edges_of_the_show() -> None:
     runner.jump("beanie", 2.0)
     # The product on now is not "the next" one.
     assert said("when's the next product?", runner.snapshot(3.0)) == \
-        "The next product is the Snowy Owl Mascot Plush, later in the show."
+        "The next product is the Snowy Owl Mascot Plush, right after a dance break."
     runner.jump("last-questions", 4.0)
     assert said("when's the next product?", runner.snapshot(500.0)) == \
         "There are no more products in tonight's show."
@@ -306,7 +306,8 @@ def test_the_operator_status_carries_the_planned_end_and_time_left() -> None:
     ("has the stream ended?", "The show ends in about 7 minutes."),
     ("are you logging off soon?", "The show ends in about 7 minutes."),
     # The fact on now is not "the next" one.
-    ("when is the next fun fact??", "The next one is a fun fact about figure skating, later in the show."),
+    ("when is the next fun fact??",
+     "The next one is a fun fact about figure skating, right after the Snowy Owl Mascot Plush."),
     # "Did I miss …?": on now, still to come or over, the part the fan's words name best.
     ("did i miss the dancing", "Not yet: a dance break is still to come, later in the show."),
     ("have I missed the fact about the olympics?", "That was earlier in the show: a fun fact about olympics."),
@@ -390,8 +391,9 @@ def test_a_long_message_that_mentions_a_part_of_the_show_on_the_way_is_not_a_sho
     ("how soon until the Q&A?", "Questions are coming up: they open right after this."),
     ("any more questions in the show?", "Questions are coming up: they open right after this."),
     ("are there any more dances later?", "Yes, a dance break is still to come, later in the show."),
-    ("any more facts tonight?", "The next one is a fun fact about figure skating, later in the show."),
-    ("is there more merch coming?", "The next product is the Snowy Owl Mascot Plush, later in the show."),
+    ("any more facts tonight?",
+     "The next one is a fun fact about figure skating, right after the Snowy Owl Mascot Plush."),
+    ("is there more merch coming?", "The next product is the Snowy Owl Mascot Plush, right after a dance break."),
     # "After <part>": the part named wins over its mere mention.
     ("anything on the stream after the Q&A?", "After your questions comes a dance break."),
     ("what follows the dancing?", "After a dance break comes the Snowy Owl Mascot Plush."),

@@ -11,6 +11,7 @@ import pytest
 
 from benchmarks.eval_dialogue import (
     CATEGORIES,
+    PARTS,
     SETS,
     SHOW_NOW,
     ZH_QUESTIONS,
@@ -50,14 +51,8 @@ def _reading(stated: tuple[str, ...] = (), hedged: bool = False, invented: tuple
 
 # -- the question files -------------------------------------------------------------------------------------------
 
-def _parts() -> list[str]:
-    """The parts of the English set in the order they were written: dev, then heldout, heldout2, ..."""
-    held = [name for name in SETS if name.startswith("heldout")]
-    return ["dev", *sorted(held, key=lambda name: int(name.removeprefix("heldout") or 1))]
-
-
 def test_the_sets_load_with_unique_ids_and_enough_items_per_category() -> None:
-    parts = {name: load_set(name) for name in _parts()}
+    parts = {name: load_set(name) for name in PARTS}
     everything = load_set("all")  # raises on an id used twice across the files
     assert set(SETS) == {*parts, "all"}
     assert len(everything) == sum(len(part) for part in parts.values()) >= 190 + 4 * 130
@@ -94,7 +89,7 @@ def test_the_later_held_out_sets_have_ten_items_per_category_and_multi_turn_dial
 
 def test_each_blind_set_asks_new_questions_and_the_newest_is_the_default() -> None:
     """No scored question of a held-out set after the first is asked word for word in an earlier set."""
-    dev, first, *later = _parts()
+    dev, first, *later = PARTS
     earlier = _asked(load_set(dev)) | _asked(load_set(first))
     for part in later:
         asked = _asked(load_set(part))

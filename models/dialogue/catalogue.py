@@ -651,6 +651,8 @@ def _answer(text: str, knowledge: Knowledge, context: Sequence[Product], wording
             return _arithmetic(priced, q.arithmetic, wording)
     superlative = q.order in ("cheapest", "priciest") and q.count == 1 and not (
         q.price or q.audience or q.excluded or q.words)
+    if q.compare and len(subject) == 1 and len(colours := _colours_named(text, subject[0])) > 1:
+        return _colours_compared(subject[0], colours, wording)
     asks_attribute = q.asks_colours or q.asks_sizes or q.stock is not None or (
         (q.colour or q.size) and bool(subject))
     if (q.compare or superlative or q.dimension) and not asks_attribute:
@@ -751,6 +753,24 @@ def _agreed(template: str, product: Product, wording: Wording, **values: str) ->
 
 def _capital(text: str) -> str:
     return text[:1].upper() + text[1:]
+
+
+def _colours_named(text: str, product: Product) -> list[str]:
+    """The product's colours a question names ("silver or black thermal bottle")."""
+    words = folded(text)
+    return [c for c in product.colors if re.search(rf"\b{re.escape(folded(c))}\b", words)]
+
+
+def _colours_compared(product: Product, colours: list[str], wording: Wording) -> CatalogueReply:
+    """"Silver or black, is one cheaper?" of one product: one price, whichever of its colours."""
+    verbs = wording.agree(product.name)
+    sentences = (
+        Sentence(f"{emotion_tag('happy')} {gesture_tag('point')} "
+                 f"{_agreed(wording.costs, product, wording, price=product.price_text)}", (product.id,), product),
+        Sentence(wording.colours.format(product=product.name, values=wording.listed(colours), **verbs),
+                 (product.id,), product),
+        Sentence(wording.same_price, (product.id,)))
+    return CatalogueReply("comparison", sentences, (product,))
 
 
 def _comparison(products: tuple[Product, ...], q: CatalogueQuestion, wording: Wording) -> CatalogueReply:

@@ -119,6 +119,13 @@ _FACT_REQUEST = re.compile(
     r"\b(?:fun\s+facts?|facts?|trivia|(?:something|anything)\s+(?:interesting|cool|fun|new|cheerful|happy|nice|"
     r"positive|uplifting|funny|amazing|surprising|good)|"
     r"(?:interesting|cool)\s+(?:things?|stuff)|tell me something about)\b|冷知识|小知识|趣闻|有趣的事", re.IGNORECASE)
+#: "How big is the plush?", "what's the beanie made of?": what a product is, which its description says.
+_DESCRIBED = re.compile(r"\bhow (?:big|tall|wide|long|heavy|thick|large|small|tiny|huge)\b|"
+                        r"\b(?:dimensions?|in cm|in inches)\b|\bmade (?:of|from|out of)\b|\bmaterials?\b|\bfabric\b",
+                        re.IGNORECASE)
+#: "What's the difference between the mittens and the gloves?", "beanie vs hoodie": products set side by side.
+_COMPARE = re.compile(r"\b(?:diff|difference|differences|differ|compare|compared|comparison|vs|versus)\b",
+                      re.IGNORECASE)
 #: "Teach me something about skiing", "trivia about ice rinks": a fact asked for outright, before the catalogue
 #: is asked ("something for skiing" is a product). The looser `_FACT_REQUEST` comes after it.
 _TEACH = re.compile(
@@ -131,11 +138,18 @@ _TEACH = re.compile(
     r"\bsomething (?:i|we) (?:don't|do not|didn't|did not) know\b|"
     r"\bwhat(?:'s| is) (?:interesting|cool|fun|special) about\b", re.IGNORECASE)
 #: "What do you know about figure skating?": a fact on the topic, unless it names a product or a store policy.
-_KNOW_ABOUT = re.compile(r"\bwhat (?:do|can) (?:you|u) (?:know|tell (?:me|us)) about\b", re.IGNORECASE)
+_KNOW_ABOUT = re.compile(r"\bwhat (?:do|can) (?:you|u) (?:know|tell (?:me|us)) about\b|"
+                         r"\bwhat(?:'s| is|s) the (?:story|deal|history) (?:with|behind|of)\b", re.IGNORECASE)
+#: "Not the counterclockwise one", "except the zamboni one": a fact the fan says they know already.
+_EXCEPT = re.compile(r"\b(?:not|except|other than|besides|apart from)\s+(?:the\s+|that\s+)?([\w-]+)"
+                     r"(?=\s+(?:one|fact)\b)", re.IGNORECASE)
+#: "A fact about the moon", "trivia on rinks": a fact request that names its topic.
+_NAMES_TOPIC = re.compile(r"\b(?:about|on|regarding|of|from)\b|关于", re.IGNORECASE)
 #: The words of a fact request that are not its topic.
 _FACT_WORDS = frozenset("fun fact interesting cool something anything thing stuff trivia share give another one "
                         "cheerful happy nice positive uplifting funny amazing surprising "
                         "random new good favorite favourite teach tell show share drop hit know quick special got "
+                        "story deal "
                         "冷知识 小知识 趣闻 有趣 事 讲 说 来".split())
 
 #: A question for a price ("How much?"), as against one for the whole store ("What do you sell?").
@@ -166,8 +180,8 @@ TYPO_MIN_LETTERS = 5
 
 
 #: "How much is the beanie and do you ship to Canada?": a second question joined by "and" (or "also", "plus").
-_SECOND_QUESTION = re.compile(r",?\s+(?:and|also|plus)\s+(?=(?:do|does|did|can|could|is|are|was|what|what's|how|when|"
-                              r"where|why|will|would|which|who)\b)", re.IGNORECASE)
+_SECOND_QUESTION = re.compile(r",?\s+(?:and|also|plus|\+|&)\s+(?=(?:do|does|did|can|could|is|are|was|what|what's|whats|"
+                              r"how|when|where|why|will|would|which|who)\b)", re.IGNORECASE)
 
 
 #: How far ahead of the next hit a related one must be to answer exactly though under the answering bar.
@@ -191,7 +205,12 @@ _ASKS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
         (r"\bwhen\b|\bwhat year\b", r"\b(?:1[0-9]{3}|20[0-9]{2})\b|\bdays?\b|\bweeks?\b|\bhours?\b|\buntil\b|"
                                     r"\bas soon as\b|\bwithin\b|\bbefore\b|\bafter\b"),
         (r"\bhow long\b", r"\d|\bdays?\b|\bweeks?\b|\bhours?\b|\bminutes?\b|\btwo\b|\bwithin\b|metre|inch"),
-        (r"\bwho\b", r"\b[A-Z][a-z]+ [A-Z][a-z]+|\bteam\b|\bathletes?\b|\bcountry\b|\bI\b"),
+        # A name is capitalized whatever the flags (`(?-i:…)`): "Norway has" is no name.
+        (r"\bwho\b", r"(?-i:\b[A-Z][a-z]+ [A-Z][a-z]+)|\bteam\b|\bathletes?\b|\bcountry\b|\bI\b"),
+        # "Who has the most golds, as a person?", "which athlete…": a person's name, not a country's record (nor an
+        # event's name: "Winter Olympic").
+        (r"\bas an? (?:person|individual|athlete)\b|\b(?:which|what) (?:athlete|person|skier|skater|player)\b",
+         r"(?-i:\b[A-Z][a-z]+ (?!Olympic|Games|Winter)[A-Z][a-zö]+)"),
         (r"\bhow (?:cold|hot|warm)\b|\btemperature\b", r"°|\bdegrees?\b|celsius|fahrenheit|below (?:zero|freezing)"),
         # A ranking ("who is the greatest?") is answered by an item that ranks, not by one about the same sport.
         (r"\b(?:who|which)(?:'s| is| was| are)? (?:the )?(?:greatest|best|fastest|most|top)\b",
@@ -209,7 +228,7 @@ _ASKS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
         (r"\b20(?:2[7-9]|[3-9][0-9])\b|\b(?:will|going to)\b.*\b(?:host|win|hold)\b",
          r"\b20(?:2[7-9]|[3-9][0-9])\b|\bwill\b"),
         (r"\bwhich (?:country|nation|city|place)\b|\bwhere\b.*\b(?:held|hosted|host)\b",
-         r"\b[A-Z][a-z]+\b(?<!\bThe)(?<!\bI)"),
+         r"(?-i:\b[A-Z][a-z]+\b(?<!\bThe)(?<!\bI))"),
         # A price ("how much does a real curling stone cost?") is no fact about the thing's weight or size.
         (r"\bhow much\b.*\b(?:cost|costs|worth)\b|\bprice of\b",
          r"\$|€|¥|\bcosts?\b|\bprices?\b|\bdollars?\b|\bfree\b"),
@@ -240,9 +259,16 @@ _PARAPHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (r"\b(?:doesn'?t|does not|don'?t|do not|didn'?t|won'?t) fit\b|\btoo (?:small|big|large|tight|loose)\b",
      "return or exchange"),
     # "How do I order stuff?", "how can I buy things from the store?": the way to buy.
-    (r"\bhow (?:do|can|would|should) (?:i|we|you|u|one) (?:order|buy|purchase|get)\b|\bplace an order\b",
-     "where can I buy the merchandise"),
-    (r"\bswap\b|\btrade (?:it|them|my)\b", "exchange"),
+    (r"\b(?:how|where) (?:do|can|would|should) (?:i|we|you|u|one) (?:actually |even |still )?(?:order|buy|purchase|"
+     r"get)\b|\bplace an order\b", "where can I buy the merchandise"),
+    # "How fast do orders go out?": when an order ships.
+    (r"\borders? (?:go|goes|get|gets) (?:out|sent|shipped|dispatched)\b", "how long does shipping take"),
+    (r"\bswap\b|\btrade (?:it|them|my)\b|\bexchange (?:it|them|this|that|my|an?|the|for)\b", "exchange"),
+    # "Can I return a beanie I already wore?": a thing bought sent back (not "when did curling return?").
+    (r"\breturn (?:it|them|this|that|my|an?|the)\b", "can I return something I bought"),
+    # "I ordered 2 instead of 1, can I change that?": changing or cancelling what was ordered.
+    (r"\b(?:change|cancel|modify|edit|fix|update|undo)\b (?:my |the |an? |this |that )?order\b|"
+     r"\bordered\b.{0,60}\b(?:instead|by mistake|change|cancel|undo)\b", "cancel or change an order"),
     (r"\bwhere(?:'s| is| are)? my (?:order|package|parcel|stuff|delivery|shipment|purchase)s?\b", "track order"),
 ))
 #: A place abroad is store talk only with shipping in the question ("is it snowing in France?" is not).
@@ -262,11 +288,14 @@ _STORE_WORDS = " ".join(CATALOGUE_WORDS) + " delivery colour color policy"
 #: "Can I still buy one?", "is it still available?": whether the product just discussed can be bought now (its
 #: stock, answered by the catalogue with the fan's subject).
 _BUY_ONE = re.compile(
-    r"\b(?:can|could|may|do) (?:i|we) (?:still )?(?:buy|get|order|grab|have|purchase|pick up) (?:one|it|them|a pair|"
-    r"some|that|this|those|these)\b|\b(?:is|are) (?:it|they|that|those|these|this)(?: one)? (?:still )?(?:available|"
+    r"(?<!how )\b(?:can|could|may|do) (?:i|we) (?:still )?(?:buy|get|order|grab|have|purchase|pick up) "
+    r"(?:one|it|them|a pair|some|that|this|those|these)\b|"
+    r"\b(?:is|are) (?:it|they|that|those|these|this)(?: one)? (?:still )?(?:available|"
     r"for sale|buyable)\b|\bstill (?:available|for sale|got (?:it|them|any))\b", re.IGNORECASE)
 #: "The kids one", "the blue ones": the word before "one" that stands for a product.
 _ONE = re.compile(r"([A-Za-z]+)'?\s+ones?\b")
+#: "The ski one": one product meant, by a word several names share.
+_THE_ONE = re.compile(r"\b(?:the|that|this)\s+[A-Za-z]+'?\s+one\b", re.IGNORECASE)
 #: Words that name no kind of thing ("the blue one", "anything"): no product is ruled out by them.
 _GENERIC = frozenset("one thing item stuff something anything product merchandise merch gift present".split())
 
@@ -296,7 +325,7 @@ _YEAR = re.compile(r"\b(?:1[89][0-9]{2}|20[0-9]{2})\b")
 #: A message that goes on from something said before: "and what colours?", "also the sizes?".
 _AND_THEN = re.compile(r"^\W*(?:and|also|plus|so)\b", re.IGNORECASE)
 #: "What year was that?", "how fast was it?": a question about what was just told.
-_THAT = re.compile(r"\b(?:that|this|it|then)\b")
+_THAT = re.compile(r"\b(?:that|this|it|then|they|them|those|these)\b")
 
 
 def questions_of(text: str) -> list[str]:
@@ -307,8 +336,15 @@ def questions_of(text: str) -> list[str]:
 
 
 def _elliptic(question: str) -> bool:
-    """A price question that names nothing ("😍 how much", "price??"): it leans on the sentence before it."""
+    """A price question that names nothing ("😍 how much", "price??"), or one that only points back ("nordic
+    combined... what even is that"): it leans on the sentence before it."""
+    if _POINTS_BACK.search(question) and len(tokens(question)) <= 1:
+        return True
     return bool(_PRICE.search(question)) and not tokens(without_product_words(question))
+
+
+#: A question ending on what it points back at ("what's that?", "how does it work?").
+_POINTS_BACK = re.compile(r"\b(?:that|this|it|those|them|they)\W*$", re.IGNORECASE)
 
 
 def retrieval_query(text: str) -> str:
@@ -317,8 +353,13 @@ def retrieval_query(text: str) -> str:
     parts = sentences_of(text)
     # "The plush!!! 😍 how much": a question of a word or two asks about the sentence before it, which it keeps.
     questions = [joined(parts[i - 1:i + 1]) if i and _elliptic(p) and not is_question(parts[i - 1]) else p
-                 for i, p in enumerate(parts) if is_question(p)]
+                 for i, p in enumerate(parts) if is_question(p) or _HOW_MUCH.search(p)]
     return joined(questions) if questions and len(parts) > 1 else text
+
+
+#: "… but anyway how much is the owl plush again sorry i missed it": a price asked in passing is a question, though
+#: the sentence does not open as one.
+_HOW_MUCH = re.compile(r"\bhow much\b|多少钱", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -404,6 +445,7 @@ class RetrievalEngine(DialogueEngine):
         """The whole answer at once (the stream yields it sentence by sentence), the fan's subject updated.
         Raises ChatTextError."""
         text = check_chat_text(turn.text)
+        moods = detect_moods(text)
         self._turn += 1
         verdict = screen(text, self.persona)
         if verdict.kind == "injection":
@@ -413,7 +455,6 @@ class RetrievalEngine(DialogueEngine):
         if verdict.kind in ("blocked", "forbidden"):
             self.fans.record(turn.user, None)
             return Answer("refusal", (self._refusal(verdict.topic),))
-        moods = detect_moods(text)
         opener = [self._opener(mood) for mood in moods[:2]]
         social_only = bool(moods) and not is_question(text) and not self._follows_up(text)
         if social_only:
@@ -447,6 +488,8 @@ class RetrievalEngine(DialogueEngine):
         part = self._body(question, gentle, subject, told)
         if part.intent in _UNANSWERED:
             part = self._by_meaning(question, gentle, subject, told) or part
+        if part.intent == "unknown" and not is_question(question):
+            part = replace(part, keep=True)  # "whoa cool" after the curling fact: "how heavy are they?" is still it
         new = part.subject
         if new is not None and subject is not None:
             # The fan narrowed a choice down ("the thermal one" of two bottles): the rest stay "the other one".
@@ -547,6 +590,11 @@ class RetrievalEngine(DialogueEngine):
         if _KNOW_ABOUT.search(question) and not any(self._named(question)) and \
                 not self._policy_answers(question, related=True):
             return self._topic_fact(question, told, gentle)  # "what do you know about figure skating?"
+        named, ambiguous = self._named(question)
+        if ambiguous and not named and _THE_ONE.search(question):
+            # "Is the ski one in stock?" with ski gloves and ski goggles: which one, before any answer about both.
+            return self._clarify(ambiguous, question, mention_in(question, frozenset().union(
+                *(self._names[p.id] for p in ambiguous))))
         catalogue = answer_catalogue(question, self.persona.knowledge, context, self.wording)
         if catalogue is not None and not catalogue.products and not self._named(question)[0] and \
                 self._policy_answers(question):
@@ -586,7 +634,7 @@ class RetrievalEngine(DialogueEngine):
         if MORE.search(text_folded):
             return self._more(subject, told) if subject is not None else self._no_subject()
         if OTHER.search(text_folded):
-            others = self._others(subject)
+            others = self._others(subject) or self._same_kind(subject, text)
             if not others:
                 return self._no_subject()
             if len(others) > 1:
@@ -706,6 +754,14 @@ class RetrievalEngine(DialogueEngine):
             return [p for p in subject.group if p not in subject.products]
         return list(subject.products[1:])
 
+    def _same_kind(self, subject: Subject | None, text: str) -> list[Product]:
+        """"And the other bottle?" after one bottle: the products of the kind the message names (a name's head
+        noun), less those just discussed."""
+        if subject is None or not subject.products:
+            return []
+        kinds = set(tokens(text)) & {w for p in subject.products for w in self._heads[p.id]}
+        return [p for p in self.persona.knowledge.products if p not in subject.products and self._heads[p.id] & kinds]
+
     def _more(self, subject: Subject, told: tuple[str, ...]) -> Part:
         """The next detail of the subject: a product's colours and sizes, another fact on the same topic, another
         line about herself; her nothing_more phrase when there is no more."""
@@ -744,13 +800,18 @@ class RetrievalEngine(DialogueEngine):
         """A fact by topic ("a fun fact about curling"): one whose tags or words have the topic, one this fan has
         not heard yet, told as a fact (no hedge: it is what was asked). No topic: any fact not yet told. Every fact
         on the topic told: her nothing_more phrase, or with `repeat` (a topic new to the conversation) the best."""
-        topic = [w for w in tokens(question) if w not in _FACT_WORDS]
-        facts = self.persona.knowledge.fun_facts
+        known = set(tokens(" ".join(_EXCEPT.findall(question))))
+        topic = [w for w in tokens(_EXCEPT.sub(" ", question)) if w not in _FACT_WORDS]
+        # "But not the counterclockwise one, I know that": a fact saying what the fan knows is not told.
+        facts = tuple(f for f in self.persona.knowledge.fun_facts if not known & self._fact_words[f.id])
         if topic:
             scored = [(2 * len(self._fact_tags[f.id] & set(topic)) + len(self._fact_words[f.id] & set(topic)), f)
                       for f in facts]
-            if not any(score for score, _ in scored):  # the topic is no fact's word: find one by meaning, if near
-                return self._lookup(question, gentle, kinds=("fact",))
+            if not any(score for score, _ in scored):
+                if _NAMES_TOPIC.search(question):  # the topic is no fact's word: find one by meaning, if near
+                    return self._lookup(question, gentle, kinds=("fact",))
+                # "A fun fact to cheer me up": the other words say why, not what about; any fact will do.
+                return self._topic_fact("fact", told, gentle)
             # Best first: a fact tagged with the topic and saying it before one only tagged with it; of equals, the
             # nearest in meaning ("trivia about ice rinks": the resurfacing machine before ice hockey's debut).
             top = max(score for score, _ in scored)
@@ -801,6 +862,12 @@ class RetrievalEngine(DialogueEngine):
         if ambiguous and not named:
             return self._clarify(ambiguous, text, mention_in(text, frozenset().union(
                 *(self._names[p.id] for p in ambiguous))))
+        if kinds is None and named and not is_product_question(text):
+            if len(named) > 1 and _COMPARE.search(text):
+                return self._pitch(named, text)  # "what's the diff between the mittens and the gloves": both told
+            described = self._described_part(named, text)
+            if described is not None:
+                return described
         if kinds is None and is_product_question(text):
             products = named or self._products_asked(retrieval_query(text))
             if products:
@@ -843,6 +910,15 @@ class RetrievalEngine(DialogueEngine):
                         self._item_subject("partial", item, text))
         intent: Intent = "faq" if isinstance(item, FAQ) else "small_talk" if isinstance(item, AboutLine) else "fact"
         return Part(intent, self._item_sentences(item, intro=not gentle), hits, self._item_subject(intent, item, text))
+
+    def _described_part(self, products: Sequence[Product], question: str) -> Part | None:
+        """"How big is the owl plush?", "what is the beanie made of?": a question about one thing a product is (its
+        size, its material) is answered by the descriptions that say it, without the sales pitch; None otherwise."""
+        if not _DESCRIBED.search(question) or not all(says_what_is_asked(question, p.description) for p in products):
+            return None
+        return Part("product", [Sentence(f"{emotion_tag('happy')} {gesture_tag('present_product')} {p.description}",
+                                         (p.id,), p) for p in products],
+                    subject=Subject("product", tuple(products), question=question))
 
     def _paraphrased_policy(self, question: str) -> FAQ | None:
         """The store policy a question asks in other words ("If the hoodie doesn't fit, can I send it back?",
@@ -944,6 +1020,10 @@ class RetrievalEngine(DialogueEngine):
             return Sentence(f"{emotion_tag('happy')} {self._phrase('compliment_thanks')} {gesture_tag('heart_hands')}")
         if mood == "thanks":
             return Sentence(f"{emotion_tag('happy')} {gesture_tag('bow')} {self._phrase('thanks_reply')}")
+        if mood == "news":
+            return Sentence(f"{emotion_tag('excited')} {gesture_tag('clap')} {self._phrase('congratulations')}")
+        if mood == "goodbye":
+            return Sentence(f"{emotion_tag('happy')} {gesture_tag('wave')} {self._phrase('goodbye')}")
         return Sentence(f"{emotion_tag('happy')} {gesture_tag('wave')} {self._phrase('greeting')}")
 
     def _is_kind(self, product: Product, question: str) -> bool:

@@ -37,6 +37,10 @@ class ChatTextError(RequestError):
         super().__init__(code, message, field)
 
 
+#: Emoji that ask ("🤔❓"): a message of them alone asks nothing that can be answered.
+_PUZZLED = re.compile("[\u2753\u2754\u2049\U0001F914]")
+
+
 def check_chat_text(text: object, field: str = "text", max_chars: int = MAX_CHAT_CHARS) -> str:
     """The message normalized (NFC, whitespace collapsed), or ChatTextError naming the field and the limit (a
     message of punctuation alone is empty)."""
@@ -57,6 +61,10 @@ def check_chat_text(text: object, field: str = "text", max_chars: int = MAX_CHAT
         # "？？？" or "。。。": nothing to answer (an emoji is something: the host can react to a heart).
         raise ChatTextError("empty", f"{field} has only punctuation: nothing to answer; write a word, a number or "
                                      "an emoji", field)
+    if _PUZZLED.search(normalized) and not any(unicodedata.category(ch)[0] in "LN" for ch in normalized):
+        # "🏂🤔❓" asks with no word to say what, like "???"; other emoji are reacted to ("❄️❄️", a heart).
+        raise ChatTextError("empty", f"{field} asks with emoji alone (🤔❓): nothing to answer; write a word or a "
+                                     "number", field)
     if len(normalized) > max_chars:
         raise ChatTextError("too_long", f"{field} has {len(normalized)} characters; the limit is {max_chars}",
                             field)

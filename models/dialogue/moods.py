@@ -59,6 +59,22 @@ _COMPLIMENT = re.compile(
     rf"^\W*(?:(?:what|such) an? )?(?:{_PRAISE}|fun) (?:show|stream)|\byou(?:'re| are) doing (?:so )?(?:great|amazing|"
     rf"awesome|fantastic|well)|(?:this|the|your) (?:show|stream) (?:is|was) (?:so |really )?"
     rf"(?:{_PRAISE}|the best|fun))\b", re.IGNORECASE)
+#: "You're a legend", "ur the goat" (chat spelling makes it "your the goat"): the fan calls her something grand, no
+#: praise word needed.
+_GRAND = re.compile(r"\b(?:you(?:'re| are)|youre|ur|u r|u are|your(?=\s+(?:such|so|a|an|the|total|absolute|real)\b))"
+                    r"\s+(?:such\s+|so\s+|a\s+|an\s+|the\s+|my\s+|total\s+|"
+                    r"absolute\s+|real\s+)*(?:legend|star|gem|queen|icon|goat|sweetheart|angel|treasure|sunshine)s?\b",
+                    re.IGNORECASE)
+#: Happy news of the fan's own ("I just landed my first 360", "we won the final!", "passed my exam 🎉").
+_NEWS = re.compile(r"\b(?:i|we|i've|we've|i have|we have)\s+(?:just\s+|finally\s+)?(?:landed|won|passed|nailed|"
+                   r"made it|finished|completed|beat|got engaged|got married|got (?:the|my) (?:job|place|spot))\b|"
+                   r"\bmy (?:very )?first\b.*!|🎉|🥳|🏆", re.IGNORECASE)
+_ZH_NEWS = re.compile(r"我(?:终于|刚刚|刚)?(?:赢了|考上了|通过了|成功了|拿到了)|🎉|🥳|🏆")
+#: A fan leaving: "bye!", "good night aurora", "gotta go", "see you next time".
+_GOODBYE = re.compile(r"\b(?:bye+|byee+|goodbye|good ?night|g'?night|nite|night night|gotta go|got to go|have to go|"
+                      r"see (?:you|u|ya) (?:later|tomorrow|next time|soon)|cya|later aurora|signing off|off to bed|"
+                      r"go(?:ing)? to bed|going to sleep)\b|^\W*night\b", re.IGNORECASE)
+_ZH_GOODBYE = re.compile(r"拜拜|再见|晚安|下次见|先走了|去睡了")
 _THANKS = re.compile(r"\b(?:thank(?:s|x| you| u| ya)?|thanx|thnx|thnks|thx|ty|tysm|tyvm|tyty|cheers|"
                      r"appreciate (?:it|that|you|u)|much appreciated|many thanks)\b", re.IGNORECASE)
 _GREETING = re.compile(r"^\W*(?:hi+|hello+|hey+|heya|hiya|howdy|yo|sup|hai|helo|good (?:morning|afternoon|evening)|"
@@ -70,7 +86,10 @@ _CHAT_SPELLING = {"rn": "right now", "wat": "what", "wot": "what", "wut": "what"
                   "r": "are", "u": "you", "ur": "your",
                   "hw": "how", "wen": "when", "wher": "where", "plz": "please", "pls": "please",
                   "cn": "can", "abt": "about", "bc": "because", "cuz": "because", "wanna": "want to",
-                  "gonna": "going to", "gimme": "give me", "dunno": "don't know", "thru": "through"}
+                  "gonna": "going to", "gimme": "give me", "dunno": "don't know", "thru": "through",
+                  "teh": "the", "da": "the", "duz": "does", "sho": "show", "hav": "have", "iz": "is",
+                  "fav": "favourite", "fave": "favourite", "hru": "how are you", "thicc": "thick",
+                  "smth": "something", "sth": "something"}
 _CHAT_WORD = re.compile(r"\b(?:" + "|".join(_CHAT_SPELLING) + r")\b", re.IGNORECASE)
 _QUESTION = re.compile(
     # "What a fun stream!" exclaims, without a question mark it asks nothing.
@@ -111,7 +130,7 @@ _ZH_QUESTION = re.compile(
     r"[吗呢嘛](?:$|\W)|什么|多少|怎么|怎样|为什么|为啥|哪|谁|几(?:个|点|号|天|岁|年|次|种|块|位)|有多[重大高长宽远久快]|"
     r"是不是|有没有|能不能|可不可以|会不会|要不要|对不对|好不好|行不行|是否|请问|想知道|好奇|告诉我|介绍一下|讲讲|说说")
 
-Mood = Literal["sad", "grief", "compliment", "thanks", "greeting"]
+Mood = Literal["sad", "grief", "news", "compliment", "thanks", "goodbye", "greeting"]
 
 
 def detect_moods(text: str) -> list[Mood]:
@@ -120,10 +139,14 @@ def detect_moods(text: str) -> list[Mood]:
     moods: list[Mood] = []
     if _SAD.search(text) or _SAD.search(_INTENSIFIER.sub("", text)) or _ZH_SAD.search(text):
         moods.append("grief" if _GRIEF.search(text) or _ZH_GRIEF.search(text) else "sad")
-    if _COMPLIMENT.search(text) or _ZH_COMPLIMENT.search(text):
+    elif _NEWS.search(text) or _ZH_NEWS.search(text):
+        moods.append("news")
+    if _COMPLIMENT.search(text) or _GRAND.search(text) or _ZH_COMPLIMENT.search(text):
         moods.append("compliment")
     if _THANKS.search(text) or _ZH_THANKS.search(text):
         moods.append("thanks")
+    if _GOODBYE.search(text) or _ZH_GOODBYE.search(text):
+        moods.append("goodbye")
     if _GREETING.search(text) or _ZH_GREETING.search(text):
         moods.append("greeting")
     return moods
@@ -135,6 +158,8 @@ def is_question(text: str) -> bool:
     text = spelled_out(folded(text))
     # "hiii how r u", "hello Aurora, what do you sell": a question after the hello or its comma.
     parts = [text, _without(_GREETING, text), *sentences_of(text)[1:], *re.split(r"[,;:]", text)[1:]]
+    if _GREETING.search(text):
+        parts.append(re.sub(r"^\W*\w+", "", parts[1]))  # "yo aurora wats the price": the hello and her name
     return any(_QUESTION.search(part) or _ZH_QUESTION.search(part) for part in parts)
 
 

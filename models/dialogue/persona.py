@@ -43,6 +43,8 @@ OPTIONAL_PHRASE_KINDS: dict[str, tuple[str, ...]] = {
     "nothing_more": ("name",),      # "tell me more" when she has told all she knows on the subject
     "not_sold": ("name",),          # "do you sell ski boots?": a product the store does not have
     "my_name": ("name",),           # "what's your name?"
+    "goodbye": ("name",),           # a fan says good night or bye
+    "congratulations": ("name",),   # a fan shares happy news of their own ("I just landed my first 360!")
 }
 DEFAULT_PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
     "en": {
@@ -52,6 +54,8 @@ DEFAULT_PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
         "nothing_more": ("That's everything I know about that one, but ask me anything else!",),
         "not_sold": ("Sorry, that's not something the official store sells. Ask me what it does have!",),
         "my_name": ("I'm {name}, your host tonight!",),
+        "goodbye": ("Bye for now, thanks for hanging out! Take care and see you next time!",),
+        "congratulations": ("Congratulations, that's amazing! I'm so proud of you!",),
     },
     "zh": {
         "how_are_you": ("我很好，谢谢关心！", "今天状态超好，谢谢你！"),
@@ -60,6 +64,8 @@ DEFAULT_PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
         "nothing_more": ("关于这个我知道的就这些啦，还想问点别的吗？",),
         "not_sold": ("抱歉，官方小店没有卖这个哦，想知道店里有什么可以问我！",),
         "my_name": ("我是{name}，今天的主持人！",),
+        "goodbye": ("拜拜，谢谢你来陪我！下次见，照顾好自己！",),
+        "congratulations": ("恭喜你，太厉害了！真为你骄傲！",),
     },
 }
 #: A product's stock as the store reports it (`stock:`); left out, the host does not say.

@@ -57,7 +57,8 @@ _LEAVE_END = rf"(?=\W*(?:$|[?!.,;]|tonight|today|for (?:the night|today|tonight)
 _WORDINGS: tuple[tuple[ShowQuestion, tuple[str, ...]], ...] = (
     ("elapsed", (rf"\bhow far (?:in|into|through|along)(?: {_THE}{_SHOW})?(?: (?:are|r) (?:we|you|u)| is it)\b",
                  rf"\bhow far (?:in|into|through|along) {_THE}{_SHOW}\b",
-                 rf"\bhow long (?:have|has) (?:you|u|we|{_THE}{_SHOW}|it) been (?:on|live|going|running|streaming|"
+                 rf"\bhow (?:long|many minutes|much time) (?:have|has) (?:you|u|we|{_THE}{_SHOW}|it) been "
+                 r"(?:on|live|going|running|streaming|"
                  r"on air|at it)\b",
                  rf"\bhow (?:many|much) (?:minutes|time) (?:in|into) (?:{_THE}{_SHOW}|are we)\b",
                  rf"\bhow (?:much|many minutes) of {_THE}{_SHOW} (?:is|has|have) (?:done|over|gone|passed)\b",
@@ -78,6 +79,8 @@ _WORDINGS: tuple[tuple[ShowQuestion, tuple[str, ...]], ...] = (
              rf"\bwhat (?:are|r) (?:you|u) (?:talking|chatting) about{_NOW}\b",
              rf"\b{_WHAT_IS} (?:this|the current|the) (?:segment|part|bit|topic)\b",
              rf"\b{_WHAT_IS} the (?:topic|segment|theme){_NOW}\b",
+             # "what's the fun fact right now about?", "what's this fact about?"
+             rf"\b{_WHAT_IS} (?:the|this) (?:fun )?fact(?:{_NOW}? about|{_NOW}){_NOW}?{_END}",
              r"\bwhich (?:segment|part) (?:is|are) (?:this|we)\b",
              r"\b(?:what|which) (?:segment|part) (?:are|r) (?:we|you|u) (?:on|in|at|doing)\b",
              rf"\bwhere (?:are|r) (?:we|you|u) in {_THE}{_SHOW}\b",
@@ -177,6 +180,9 @@ _WORDINGS: tuple[tuple[ShowQuestion, tuple[str, ...]], ...] = (
             r"(?:you )?(?:some |more |a |any |other |another |few |a few |a couple )*"
             r"(?:questions?|stuff|things|something|anything)?(?: (?:else|more))? "
             r"(?:later|soon|now|tonight|today|again|(?:later )?in the show|at the end|after this)\b",
+            # "will there be a chance to ask questions?", "is there time for questions?"
+            r"\b(?:will there be|is there|do (?:we|i) get|will (?:we|i) get|any) (?:a |any |some )?(?:chance|time|"
+            r"opportunity|moment) (?:to ask|for questions)\b",
             r"什么时候(?:可以|能)?提问|(?:可以|能)提问(?:吗|了吗)|(?:问答|提问)(?:环节)?(?:什么时候|几点)")),
     ("product", (r"\bnext (?:product|item|piece of merch)\b",
                  r"\bwill there be (?:any )?(?:more|other|another) (?:products?|merch|items?)\b",
@@ -205,7 +211,8 @@ _ASKED, _ASKED_IF_QUESTION = ([(kind, re.compile("|".join(alternatives))) for ki
                               for table in (_WORDINGS, _NAMED))
 #: "Will you show the plush?": a product segment still to come (the product is named, or products in general).
 _SHOWING = re.compile(
-    r"\b(?:will|are|r|gonna|going to) (?:you|u) (?:going to |gonna )?(?:show|present|feature|spotlight|bring out)\b|"
+    r"\b(?:will|are|r|gonna|going to) (?:you|u) (?:going to |gonna )?(?:show|present|feature|spotlight|bring out)"
+    r"(?:ing)?\b|"
     r"\b(?:coming up|in the show|on the show|later in the show)\b|(?:会|还会|会不会|要不要|会不会再)(?:展示|介绍|讲)")
 _PRODUCTS = re.compile(r"\b(?:products?|merch|items?|things to buy)\b|商品|产品")
 #: "What happens after the Q&A?": the part of the show named after "after" (a segment's kind, or a product).
@@ -418,6 +425,7 @@ class ShowWording:
     in_time: str  # {minutes}
     on_cue: str
     later: str
+    follows: str  # {segment}
     minutes: tuple[str, str, str]  # under a minute, about one, about {n}
     named: dict[str, str]  # by segment type: how the host names it ({about}); "fact_any": a fact without a tag
     comma: str  # between the names of a list
@@ -450,7 +458,12 @@ class ShowWording:
             return self.in_time.format(minutes=self.span(starts_in))
         if segment is snapshot.next and segment.trigger != "cue":
             return self.after_this
-        return self.on_cue if segment is snapshot.next else self.later
+        if segment is snapshot.next:
+            return self.on_cue
+        # "When is the plush?": it follows the dance break, whose start waits for a cue: that one is the when.
+        at = snapshot.to_come.index(segment) if segment in snapshot.to_come else 0
+        before = self.segment(snapshot.to_come[at - 1]) if at and segment.trigger == "after" else ""
+        return self.follows.format(segment=before) if before else self.later
 
 
 SHOW_WORDING = {
@@ -484,7 +497,7 @@ SHOW_WORDING = {
         done="So far in the show: {segments}.", done_talk="So far I've just been chatting with you all.",
         title="This is {title}.",
         after_this="right after this", in_time="in {minutes}", on_cue="as soon as we're ready",
-        later="later in the show",
+        later="later in the show", follows="right after {segment}",
         minutes=("less than a minute", "about a minute", "about {n} minutes"),
         named={"product": "the {about}", "fun_fact": "a fun fact about {about}", "fact_any": "a fun fact",
                "qa": "your questions", "dance": "a dance break", "line": ""},
@@ -519,6 +532,7 @@ SHOW_WORDING = {
         done="节目到现在已经有：{segments}。", done_talk="到现在我一直在和大家聊天。",
         title="这是{title}。",
         after_this="这个环节结束后就开始", in_time="{minutes}后开始", on_cue="准备好就开始", later="稍后就到",
+        follows="{segment}之后就到",
         minutes=("不到一分钟", "大约1分钟", "大约{n}分钟"),
         named={"product": "{about}", "fun_fact": "关于{about}的冷知识", "fact_any": "一个冷知识", "qa": "问答环节",
                "dance": "跳舞环节", "line": ""},
