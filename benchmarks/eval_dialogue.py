@@ -70,8 +70,9 @@ ROOT = Path(__file__).resolve().parents[1]
 EVAL = ROOT / "docs/eval"
 #: The English sets: the dev part (tuned on), the first to sixth held-out parts (each seen once on 2026-12-06, then
 #: used for fixes: the second to seventh development sets) and the blind held-out part (reported; the default).
-#: The English parts in the order they were written (each `dialogue_<part>.yaml`); the last is the blind one.
-PARTS = ("dev", "heldout", *(f"heldout{n}" for n in range(2, 9)))
+#: The English parts in the order they were written (each `dialogue_<part>.yaml`), and the blind one of them.
+PARTS = ("dev", "heldout", *(f"heldout{n}" for n in range(2, 9)), "dev2")
+BLIND = "heldout8"
 SETS = {**{part: (EVAL / f"dialogue_{part}.yaml",) for part in reversed(PARTS)},
         "all": tuple(EVAL / f"dialogue_{part}.yaml" for part in PARTS)}
 #: The Mandarin persona's held-out questions, in the old kinds.
@@ -659,7 +660,7 @@ def print_table(summaries: list[dict[str, Any]], categories: Sequence[str]) -> N
 def argument_parser() -> argparse.ArgumentParser:
     """The command line: which set, which engines, how much to print."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--set", choices=tuple(SETS), default=PARTS[-1], dest="part",
+    parser.add_argument("--set", choices=tuple(SETS), default=BLIND, dest="part",
                         help="which part of the English set (default %(default)s, the blind held-out part; "
                              "heldout4, heldout3, heldout2 and heldout are the fifth, fourth, third and second "
                              "development sets, each "
