@@ -138,7 +138,8 @@ _BELOW = re.compile(
     rf"\b(?:under|undr|unde|below|bellow|less than|les than|cheaper than|lower than|no more than|not more than|"
     rf"at most|max(?:imum)?|up to|within|beneath)\s+{_AMOUNT}|<\s*{_AMOUNT}|"
     rf"{_AMOUNT}\s*(?:or less|or under|or below|or cheaper|max|tops)\b|"
-    rf"\bbudget(?: of| is|'s|:)?\s+(?:only |just |about |around |like )?{_AMOUNT}|{_AMOUNT}\s*budget\b|{_AMOUNT}\s+to (?:spend|blow)\b|"
+    rf"\bbudget(?: of| is|'s|:)?\s+(?:only |just |about |around |like )?{_AMOUNT}|"
+    rf"{_AMOUNT}\s*budget\b|{_AMOUNT}\s+to (?:spend|blow)\b|"
     # A budget said as what the fan has or can spend: "I have $25", "I've got 30 bucks", "with $25".
     rf"\b(?:i have|i (?:only|just) have|i've|ive|i got|i've got|ive got|i have got|i can spend|can spend|"
     rf"i can afford|spend|with(?: only| just)?|got(?: only| just)?)\s+(?:only |just |about |around )?{_MONEY}|"
@@ -258,7 +259,8 @@ _AVAILABLE = re.compile(r"\b(?:available|availability|stock)\b|"
                         r"\b(?:out yet|released?|release date|launch(?:ed|es)?|comes? out|coming out|available yet)\b")
 #: "Can I grab the knit hat tonight?", "still got the pin sets?": whether the fan can buy it (yes, in stock).
 _BUY = re.compile(r"\b(?:can|could|may) (?:i|we|u) (?:still |already |now )?(?:buy|get|grab|order|purchase|snag|"
-                  r"pick up|have)\b|\bstill (?:got|have|sell|sold|selling|carry|available|for sale|around|on sale|there|here)\b|"
+                  r"pick up|have)\b|"
+                  r"\bstill (?:got|have|sell|sold|selling|carry|available|for sale|around|on sale|there|here)\b|"
                   r"\bis it (?:still )?possible to (?:buy|get|order)\b|还能买|能买吗|可以买吗")
 #: Store policies (shipping, returns, exchanges, payment) are the FAQs' to answer, even when a size is named.
 _POLICY = re.compile(r"\b(?:money back|swap|exchange|return(?:s|ing)?|refund|ship(?:ping|s|ped)?|"

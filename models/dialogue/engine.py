@@ -657,7 +657,7 @@ class RetrievalEngine(DialogueEngine):
                 self._asks_of_item(text, told_item) and says_what_is_asked(text, _item_text(told_item)):
             # "What year was that?" after the Zamboni fact, "how far away are the targets?" after biathlon's, "how
             # long would that take?" after shipping abroad: the item just told has it; it is said again.
-            intent = "faq" if isinstance(told_item, FAQ) else "fact"
+            intent: Intent = "faq" if isinstance(told_item, FAQ) else "fact"
             return Part(intent, self._item_sentences(told_item, intro=False), (),
                         self._item_subject(intent, told_item, text))
         if subject is None and _AND_THEN.match(text_folded) and is_question(text) and \
@@ -736,7 +736,8 @@ class RetrievalEngine(DialogueEngine):
         if subject is None or subject.item is None:
             return None
         knowledge = self.persona.knowledge
-        return next((i for i in (*knowledge.fun_facts, *knowledge.faqs) if i.id == subject.item), None)
+        items: tuple[FunFact | FAQ, ...] = (*knowledge.fun_facts, *knowledge.faqs)
+        return next((i for i in items if i.id == subject.item), None)
 
     def _asks_of_item(self, text: str, item: FunFact | FAQ) -> bool:
         """A question about the item just told: it points back ("what year was that?") or asks only the kind of
