@@ -790,3 +790,48 @@ def test_two_colours_of_one_product_have_its_one_price() -> None:
     assert reply is not None and reply.intent == "comparison"
     text = " ".join(s.text for s in reply.sentences)
     assert "$22.50" in text and "silver and black" in text and "cost the same" in text and "Yes," not in text
+
+
+def test_a_budget_said_with_only_and_an_age_in_yo_are_constraints() -> None:
+    text = spoken(ask("need a little gift for my 6 yo niece but my budget is only 15 bucks, anything?"))
+    assert "Kids' Squeeze Bottle for $12" in text and text.startswith("Under $15 for kids")
+    assert "$29.99" not in text and "$18" not in text
+    assert parse_question("my son is 5, thermal bottle or squeeze bottle?", KNOWLEDGE).audience == "kids"
+
+
+@pytest.mark.parametrize(("text", "named"), [
+    ("is the hoodie worth it over the beanie?", ["Team Hoodie is $65", "Knit Beanie is $24"]),
+    ("pins or the owl plush, which is the better gift?", ["Collector Pin Set is $18", "Mascot Plush is $29.99"]),
+])
+def test_a_choice_between_two_named_products_names_and_describes_both(text: str, named: list[str]) -> None:
+    reply = ask(text)
+    assert reply.intent == "comparison" and len(reply.products) == 2
+    said = spoken(reply)
+    assert all(n in said for n in named)
+    assert all(p.description in said for p in reply.products)
+    assert "cheaper" not in said  # no price was asked: no price verdict
+
+
+def test_a_choice_for_a_use_or_an_adult_picks_the_one_that_fits_and_says_it_cannot_be_bought() -> None:
+    said = spoken(ask("goggles or beanie for snowboarding, what would u pick?"))
+    assert said.startswith("The Aurora Ski Goggles are the one for that.") and "up for pre-order" in said
+    assert "Beanie" not in said
+    said = spoken(ask("gloves or mittens for my husband lol"))
+    assert said.startswith("The Touchscreen Ski Gloves are the one for that.") and "sold out right now" in said
+    assert "Mittens" not in said
+
+
+def test_an_activity_for_the_host_is_no_choice_between_products() -> None:
+    assert answer_catalogue("Do you ski or snowboard?", KNOWLEDGE, (), WORDING["en"]) is None
+
+
+def test_less_than_a_named_product_compares_the_prices() -> None:
+    said = spoken(ask("is the plush less than the hoodie?"))
+    assert said.startswith("The Snowy Owl Mascot Plush is the cheaper one, at $29.99.") and "$65" in said
+
+
+def test_still_there_asks_for_stock_and_a_price_asked_beside_attributes_is_said() -> None:
+    said = spoken(ask("the owl plushie, still there or gone?"))
+    assert "Plush is in stock" in said and "sold out" not in said
+    said = spoken(ask("how much is the plush, and what colour is it?"))
+    assert said.startswith("The Snowy Owl Mascot Plush is $29.99.") and "comes in white" in said

@@ -868,3 +868,31 @@ def test_a_price_asked_in_passing_at_the_end_of_a_ramble_is_answered(engine: Ret
 
 def test_a_sport_returning_is_not_the_returns_policy(engine: RetrievalEngine) -> None:
     assert ask(engine, "when did curling return to the olympics").sources == ("curling-nagano",)
+
+
+@pytest.mark.parametrize(("told", "asked", "said", "source"), [
+    ("tell me about biathlon", "how far away are the targets?", "50 metres", "biathlon"),
+    ("when were the first winter olympics?", "and where?", "Chamonix", "first-winter-games"),
+    ("Do you ship to the UK?", "how long would that take?", "5 to 10 business days", "international-shipping"),
+])
+def test_a_question_about_the_item_just_told_says_it_again(engine: RetrievalEngine, told: str, asked: str,
+                                                             said: str, source: str) -> None:
+    ask(engine, told)
+    answer = ask(engine, asked)
+    assert said in answer.text and answer.sources == (source,) and not hedged(answer)
+    assert "two business days" not in answer.text  # the policy just discussed, not the general one
+
+
+def test_and_where_after_a_fact_that_names_no_place_is_not_that_fact(engine: RetrievalEngine) -> None:
+    ask(engine, "tell me about nordic combined")
+    assert "nordic-combined" not in ask(engine, "and where?").sources
+
+
+@pytest.mark.parametrize(("question", "source"), [
+    ("anything on the sliding sports? bobsled, skeleton, that stuff", "luge-skeleton"),
+    ("tell me a Winter Olympics record", "norway-medals"),
+])
+def test_anything_on_a_topic_and_a_record_asked_are_fact_requests(engine: RetrievalEngine, question: str,
+                                                                   source: str) -> None:
+    answer = ask(engine, question)
+    assert answer.sources == (source,) and not hedged(answer)

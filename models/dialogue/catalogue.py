@@ -95,6 +95,7 @@ class CatalogueQuestion:
     stock: StockAsk | None = None
     compare: bool = False  # "which is cheaper", "vs", "difference between", "plush or pin set, which ..."
     direction: Literal["cheaper", "pricier"] | None = None  # which one a comparison asks for
+    asks_price: bool = False  # "how much", "price", "cost": a comparison of prices, not a choice
     difference: bool = False  # "difference between" (and no price asked): the descriptions too
     arithmetic: Arithmetic | None = None  # the prices' sum ("altogether") or difference ("how much pricier")
     listing: bool = False  # "anything", "do you have", "recommend": a request for products that fit
@@ -137,7 +138,8 @@ _BELOW = re.compile(
     rf"\b(?:under|undr|unde|below|bellow|less than|les than|cheaper than|lower than|no more than|not more than|"
     rf"at most|max(?:imum)?|up to|within|beneath)\s+{_AMOUNT}|<\s*{_AMOUNT}|"
     rf"{_AMOUNT}\s*(?:or less|or under|or below|or cheaper|max|tops)\b|"
-    rf"\bbudget(?: of| is|'s|:)?\s+{_AMOUNT}|{_AMOUNT}\s*budget\b|{_AMOUNT}\s+to (?:spend|blow)\b|"
+    rf"\bbudget(?: of| is|'s|:)?\s+(?:only |just |about |around |like )?{_AMOUNT}|"
+    rf"{_AMOUNT}\s*budget\b|{_AMOUNT}\s+to (?:spend|blow)\b|"
     # A budget said as what the fan has or can spend: "I have $25", "I've got 30 bucks", "with $25".
     rf"\b(?:i have|i (?:only|just) have|i've|ive|i got|i've got|ive got|i have got|i can spend|can spend|"
     rf"i can afford|spend|with(?: only| just)?|got(?: only| just)?)\s+(?:only |just |about |around )?{_MONEY}|"
@@ -145,7 +147,8 @@ _BELOW = re.compile(
 _ABOVE = re.compile(
     rf"\b(?:over|above|more than|at least|pricier than|more expensive than)\s+{_AMOUNT}|>\s*{_AMOUNT}|"
     rf"{_AMOUNT}\s*(?:or more|and up|plus)\b|{_AMOUNT}\s*以上|(?:高于|超过|多于)\s*{_AMOUNT}")
-_CHEAPER_THAN = re.compile(r"\b(?:cheaper|less expensive|lower priced|more affordable) than\b|比(?=.+便宜)")
+_CHEAPER_THAN = re.compile(r"\b(?:cheaper|less expensive|lower priced|more affordable|(?:costs? )?less) than\b|"
+                           r"比(?=.+便宜)")
 _CHEAPEST = re.compile(r"\b(?:cheapest|least expensive|lowest[- ]priced|lowest price|most affordable)\b|"
                        r"\bcosts?\s+(?:you\s+)?the\s+least\b|\b(?:lowest|smallest)\s+(?:price|cost)\b|"
                        r"最便宜|最实惠|最低价")
@@ -168,6 +171,8 @@ WHICH_OF_THEM = re.compile(
 _COMPARE = re.compile(
     r"\b(?:vs\.?|versus|compared?|comparison|differen(?:ce|t)|differ|which|cheaper|more expensive|pricier|"
     r"less expensive|better)\b|哪个|哪一个|区别|不同|比较|对比|还是|更便宜|更贵")
+#: A choice between the products named ("the hoodie or the beanie?", "is the hoodie worth it over the beanie?").
+_CHOICE = re.compile(r"\b(?:or|over|instead of|rather than)\b|还是|或者")
 #: "How much is that altogether?", "the hoodie and the beanie together?": the sum of the products' prices (with a
 #: price asked: "do they go together?" is no sum).
 _TOTAL = re.compile(r"\b(?:altogether|all together|together|in total|total|combined|for both|sum)\b|"
@@ -182,7 +187,10 @@ _KIDS = re.compile(
     r"\b(?:for|suitable for|good for|fit for|fits)\s+(?:an? |my |our |the |little |young |small |\d+ )*"
     r"(?:kids?|children|child|toddlers?|little ones|little (?:brother|sister|cousin)s?|sons?|daughters?|boys?|girls?|"
     r"nephews?|nieces?|grandkids?|grandchildren|babies|baby|year[- ]olds?)\b|"
-    r"\b(?:\d|1[0-2]|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)[- ]?(?:years?|yrs?)[- ]?olds?\b|"
+    r"\b(?:\d|1[0-2]|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)[- ]?"
+    r"(?:(?:years?|yrs?)[- ]?olds?|y/?o)\b|"
+    r"\b(?:sons?|daughters?|kids?|boys?|girls?|nephews?|nieces?|grandkids?) (?:is|are|who's|who is|turning|turns) "
+    r"(?:\d|1[0-2]|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\b|"
     r"(?:适合|给|送)?(?:小孩|孩子|儿童|小朋友|宝宝|儿子|女儿)")
 #: A request to learn something ("teach me something about skiing", "any trivia about ice rinks?"): the facts'
 #: to answer unless the fan also names a product or a constraint.
@@ -196,7 +204,8 @@ _NOT_AUDIENCE = re.compile(
     r"\b(?:(?:is|are|was|were|does|do) ?n[o']?t|not|non|no|except|besides|other than|apart from)[- ]"
     r"(?:meant |made |intended |just |only |really |aimed )?(?:for |at )?(?:the |a |an |little |my |our )?"
     r"(?:(kids?|kiddos?|children|child|toddlers?|babies)|(gifts?|presents?))(?:'? ?(?:stuff|items?|things|ones))?\b|"
-    r"\bfor (adults?|grown[- ]?ups|grownups|big kids)\b|(不是给(?:小孩|孩子|儿童|小朋友))|(大人|成人|成年人)")
+    r"\bfor (?:an? |my |our |the )?(adults?|grown[- ]?ups|grownups|big kids|husband|wife|boyfriend|girlfriend|"
+    r"partner|dad|mum|mom|father|mother|grandpa|grandma|grandfather|grandmother|uncle|aunt|boss)\b|(不是给(?:小孩|孩子|儿童|小朋友))|(大人|成人|成年人)")
 #: "The two priciest", "top 3 cheapest", "cheapest three": how many of the cheapest or priciest.
 _TOP = re.compile(r"\b(?:top |the )?(two|three|four|five|[2-9]) (?:most expensive|priciest|cheapest|least expensive|"
                   r"most affordable|lowest[- ]priced|highest[- ]priced|dearest|most pricey)\b|"
@@ -250,7 +259,8 @@ _AVAILABLE = re.compile(r"\b(?:available|availability|stock)\b|"
                         r"\b(?:out yet|released?|release date|launch(?:ed|es)?|comes? out|coming out|available yet)\b")
 #: "Can I grab the knit hat tonight?", "still got the pin sets?": whether the fan can buy it (yes, in stock).
 _BUY = re.compile(r"\b(?:can|could|may) (?:i|we|u) (?:still |already |now )?(?:buy|get|grab|order|purchase|snag|"
-                  r"pick up|have)\b|\bstill (?:got|have|sell|sold|selling|carry|available|for sale|around|on sale)\b|"
+                  r"pick up|have)\b|"
+                  r"\bstill (?:got|have|sell|sold|selling|carry|available|for sale|around|on sale|there|here)\b|"
                   r"\bis it (?:still )?possible to (?:buy|get|order)\b|还能买|能买吗|可以买吗")
 #: Store policies (shipping, returns, exchanges, payment) are the FAQs' to answer, even when a size is named.
 _POLICY = re.compile(r"\b(?:money back|swap|exchange|return(?:s|ing)?|refund|ship(?:ping|s|ped)?|"
@@ -268,7 +278,8 @@ please today now right still also wear use""".split()) | frozenset(
 #: A product named by no kind ("a warm thing", "something warm"): the fan's words describe it (`thing`).
 _THING = re.compile(r"\b(?:(?:some|any)?things?|items?|stuff|products?|ones?)\b")
 #: Where one product's mention ends and the next one's begins ("the beanie or the mittens", "帽子和手套").
-_SEPARATOR = re.compile(r",|/|\bvs\.?|\bversus\b|\band\b|\bor\b|\bthan\b|\bwith\b|\bto\b|和|跟|与|还是|或者|比")
+_SEPARATOR = re.compile(r",|/|\bvs\.?|\bversus\b|\band\b|\bor\b|\bover\b|\binstead of\b|\brather than\b|"
+                        r"\bthan\b|\bwith\b|\bto\b|和|跟|与|还是|或者|比")
 #: A sentence that asks something (a message's questions are answered one by one).
 _ASKED = re.compile(r"[?？]|[吗呢]\W*$")
 #: The fan points back at what was discussed ("is it in stock?", "which of them is cheaper?").
@@ -411,10 +422,21 @@ def _price_limit(text: str, products: Sequence[Product]) -> tuple[PriceLimit | N
 
 
 def _mentions(text: str, products: Sequence[Product]) -> tuple[Product, ...]:
-    """The products a text names, in the order named. Each stretch between separators ("the beanie or the
-    mittens") names the products with most of its words in their names (all of them when several tie: "the
-    bottle"); a stretch whose words are in no name but in one product's tags ("the hat") names that product."""
-    named: list[Product] = []
+    """The products a text names, in the order named."""
+    return tuple(dict.fromkeys(p for found in _stretches(text, products) for p in found))
+
+
+def _chosen(text: str, products: Sequence[Product]) -> bool:
+    """A choice between products, each named alone ("the hoodie or the beanie", "goggles or beanie"); "do you ski
+    or snowboard?" names no product alone ("ski" is the gloves' and the goggles')."""
+    return sum(len(found) == 1 for found in _stretches(text, products)) >= 2 and bool(_CHOICE.search(text))
+
+
+def _stretches(text: str, products: Sequence[Product]) -> list[list[Product]]:
+    """The products each stretch between separators names ("the beanie or the mittens"): those with most of its
+    words in their names (all of them when several tie: "the bottle"); a stretch whose words are in no name but
+    in one product's tags ("the hat") names that product."""
+    named: list[list[Product]] = []
     colours = _COLOURS | {folded(c) for p in products for c in p.colors}  # "glacier" of "glacier blue" is a name
     for stretch in _SEPARATOR.split(text):
         words = set(tokens(stretch)) - _FILLER
@@ -425,15 +447,14 @@ def _mentions(text: str, products: Sequence[Product]) -> tuple[Product, ...]:
         scores = {p.id: len(words - colours & _words(p).name) for p in products}
         best = max(scores.values(), default=0)
         if best:
-            found = [p for p in products if scores[p.id] == best]
-            named += [p for p in found[:AMBIGUOUS] if p not in named]
+            named.append([p for p in products if scores[p.id] == best][:AMBIGUOUS])
             continue
         # A tag names a product only when it is that product's alone ("hat"); one many share is an attribute
         # ("warm"), which picks products out of the catalogue instead.
         tagged = [p for p in products if words & _words(p).tags]
-        if len(tagged) == 1 and tagged[0] not in named:
-            named.append(tagged[0])
-    return tuple(named)
+        if len(tagged) == 1:
+            named.append(tagged)
+    return named
 
 
 def _colour(text: str, products: Sequence[Product], named: Sequence[Product]) -> str | None:
@@ -516,7 +537,7 @@ def parse_question(text: str, knowledge: Knowledge) -> CatalogueQuestion:
     named = _mentions(rest, products)
     colour = _colour(rest, products, named)
     direction: Literal["cheaper", "pricier"] | None = (
-        "pricier" if _PRICIER.search(text) else "cheaper" if _CHEAPER.search(text) else None)
+        "pricier" if _PRICIER.search(text) else "cheaper" if _CHEAPER.search(text) or price and price.than else None)
     # Attribute words as the fan wrote them ("warm", "skiing"); Chinese has no spaces: its words as jieba cuts them.
     written = [w for run in re.findall(r"[\w'-]+", rest) for w in (tokens(run) if CJK.search(run) else [run])]
     content = [(w, t[0]) for w in written
@@ -535,7 +556,8 @@ def parse_question(text: str, knowledge: Knowledge) -> CatalogueQuestion:
         excluded=excluded if excluded != audience else None,
         colour=colour, size=size, asks_colours=bool(_COLOUR_ASK.search(text)),
         asks_sizes=bool(_SIZE_ASK.search(text)), stock=_stock_ask(text),
-        compare=bool(_COMPARE.search(text) or direction), direction=direction,
+        compare=bool(_COMPARE.search(text) or direction or not price and _chosen(rest, products)),
+        direction=direction, asks_price=bool(_PRICE_ASKED.search(text)),
         difference=bool(_DIFFERENCE.search(text)) and direction is None, arithmetic=arithmetic,
         listing=bool(_LISTING.search(text)),
         off_catalogue=off_catalogue, elsewhere=bool(set(off_catalogue) & _other_words(knowledge)),
@@ -660,9 +682,11 @@ def _answer(text: str, knowledge: Knowledge, context: Sequence[Product], wording
         compared = _of_kind(_compared(q, context, back_reference=back), text)
         if compared and q.dimension is not None:
             return _dimension_comparison(compared, q.dimension, wording)
-        asked = _asked_feature(q, compared) if q.direction is None and q.order is None and not q.difference else ()
-        if compared and (asked or q.audience) and q.direction is None and q.order is None and not q.difference:
-            return _feature_comparison(compared, asked, q.audience, wording)
+        choice = q.direction is None and q.order is None and not q.difference
+        asked = _asked_feature(q, compared) if choice else ()
+        if compared and choice and (asked or q.audience or q.excluded or not q.asks_price):
+            # "Which is the better gift?", "goggles or beanie for snowboarding?": a choice, not a price question.
+            return _feature_comparison(compared, asked, q, wording)
         if compared:
             return _comparison(compared, q, wording)
         if q.direction and len(context) == 1 and not (q.named or q.filtered or q.listing or q.words or
@@ -729,20 +753,29 @@ def _asked_feature(q: CatalogueQuestion, compared: Sequence[Product]) -> tuple[s
     return tuple(dict.fromkeys(t for w in q.words for t in tokens(w) if t not in names and t not in _FILLER))
 
 
-def _feature_comparison(products: Sequence[Product], asked: tuple[str, ...], audience: Audience | None,
+def _feature_comparison(products: Sequence[Product], asked: tuple[str, ...], q: CatalogueQuestion,
                         wording: Wording) -> CatalogueReply:
     """The one whose description and tags state most of what is asked (and is for the audience asked: "which is
-    for kids?"), with its description (never the cheaper one for it); none, or several alike: each one's
-    description, no verdict."""
-    scores = {p.id: len(set(asked) & _words(p).every) + (audience in _words(p).audience) for p in products}
+    for kids?", not for the one left out: "for my husband"), with its description (never the cheaper one for it);
+    none, or several alike: each one's price and description, no verdict. One that cannot be bought now is said
+    so (the choice may be made for it)."""
+    scores = {p.id: len(set(asked) & _words(p).every) + (q.audience in _words(p).audience)
+              + (q.excluded is not None and q.excluded not in _words(p).audience) for p in products}
     best = max(scores.values())
     chosen = [p for p in products if scores[p.id] == best]
     sentences: list[Sentence] = []
     if best and len(chosen) == 1:
         sentences.append(Sentence(_agreed(wording.feature_verdict, chosen[0], wording), (chosen[0].id,), chosen[0]))
-        sentences.append(Sentence(chosen[0].description, (chosen[0].id,), chosen[0]))
+        told = chosen
     else:
-        sentences += [Sentence(p.description, (p.id,), p) for p in products]
+        told = list(products)
+    for product in told:
+        if len(told) > 1:
+            sentences.append(Sentence(_agreed(wording.costs, product, wording, price=product.price_text),
+                                      (product.id,), product))
+        sentences.append(Sentence(product.description, (product.id,), product))
+        if product.stock in ("sold_out", "preorder"):
+            sentences.append(stock_sentence(product, wording))
     sentences[0] = replace(sentences[0], text=f"{emotion_tag('happy')} {gesture_tag('point')} {sentences[0].text}")
     return CatalogueReply("comparison", tuple(sentences), tuple(products))
 
@@ -885,6 +918,8 @@ def _attributes(products: Sequence[Product], q: CatalogueQuestion, wording: Word
     asks_colours = q.asks_colours or q.colour is not None
     asks_sizes = q.asks_sizes or q.size is not None
     for product in products:
+        price = Sentence(_agreed(wording.costs, product, wording, price=product.price_text), (product.id,), product)
+        first = len(sentences)
         if asks_colours and product.colors:
             sentences.append(_offered(product, product.colors, q.colour, wording.colours, wording))
         if asks_sizes and product.sizes:
@@ -893,11 +928,13 @@ def _attributes(products: Sequence[Product], q: CatalogueQuestion, wording: Word
         if q.stock is not None and (q.stock != "any" or not (asks_colours or asks_sizes)) or (
                 product.stock in ("sold_out", "preorder")):
             sentences.append(stock_sentence(product, wording))
-        if q.stock == "buy" and product.stock in ("in_stock", "low_stock") and not (asks_colours or asks_sizes):
-            sentences.append(Sentence(_agreed(wording.costs, product, wording, price=product.price_text),
-                                      (product.id,), product))
+        if q.stock == "buy" and product.stock in ("in_stock", "low_stock") and not (
+                asks_colours or asks_sizes or q.asks_price):
+            sentences.append(price)
         if q.stock == "restock" and product.stock == "sold_out":
             sentences.append(Sentence(_agreed(wording.no_restock, product, wording), (), product))
+        if q.asks_price and len(sentences) > first:  # "how much is it, and what colour?": the price too
+            sentences.insert(first, price)
     if not sentences:
         return None
     sentences[0] = replace(sentences[0], text=f"{emotion_tag('happy')} {gesture_tag('nod')} {sentences[0].text}")

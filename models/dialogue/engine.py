@@ -118,7 +118,10 @@ class DialogueEngine(ABC):
 _FACT_REQUEST = re.compile(
     r"\b(?:fun\s+facts?|facts?|trivia|(?:something|anything)\s+(?:interesting|cool|fun|new|cheerful|happy|nice|"
     r"positive|uplifting|funny|amazing|surprising|good)|"
-    r"(?:interesting|cool)\s+(?:things?|stuff)|tell me something about)\b|冷知识|小知识|趣闻|有趣的事", re.IGNORECASE)
+    r"(?:interesting|cool)\s+(?:things?|stuff)|tell me something about|"
+    # "Tell me a Winter Olympics record": a fact about a record.
+    r"(?:tell|give|share|show)\s+(?:me|us)\s+(?:an?|one|some)\s+(?:[\w-]+\s+){0,3}?records?)\b|"
+    r"冷知识|小知识|趣闻|有趣的事", re.IGNORECASE)
 #: "How big is the plush?", "what's the beanie made of?": what a product is, which its description says.
 _DESCRIBED = re.compile(r"\bhow (?:big|tall|wide|long|heavy|thick|large|small|tiny|huge)\b|"
                         r"\b(?:dimensions?|in cm|in inches)\b|\bmade (?:of|from|out of)\b|\bmaterials?\b|\bfabric\b",
@@ -139,6 +142,8 @@ _TEACH = re.compile(
     r"\bwhat(?:'s| is) (?:interesting|cool|fun|special) about\b", re.IGNORECASE)
 #: "What do you know about figure skating?": a fact on the topic, unless it names a product or a store policy.
 _KNOW_ABOUT = re.compile(r"\bwhat (?:do|can) (?:you|u) (?:know|tell (?:me|us)) about\b|"
+                         # "anything on the sliding sports?" ("anything on sale?" is the store's)
+                         r"^\W*(?:(?:have you |you )?got |do you have )?anything (?:on|about)\b(?! (?:sale|offer))|"
                          r"\bwhat(?:'s| is|s) the (?:story|deal|history) (?:with|behind|of)\b", re.IGNORECASE)
 #: "Not the counterclockwise one", "except the zamboni one": a fact the fan says they know already.
 _EXCEPT = re.compile(r"\b(?:not|except|other than|besides|apart from)\s+(?:the\s+|that\s+)?([\w-]+)"
@@ -227,6 +232,9 @@ _ASKS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
         # "Which country hosts the 2034 Games?": a future event is no past one's answer.
         (r"\b20(?:2[7-9]|[3-9][0-9])\b|\b(?:will|going to)\b.*\b(?:host|win|hold)\b",
          r"\b20(?:2[7-9]|[3-9][0-9])\b|\bwill\b"),
+        # "And where?" alone (after a fact): a place, named after "in", "at", "from".
+        (r"^\W*(?:and |so |but |ok )?where(?: (?:was|were|is|did) (?:that|it|this|they))?\W*$",
+         r"(?-i:\b(?:in|at|from) (?:the )?[A-Z][a-z]+)"),
         (r"\bwhich (?:country|nation|city|place)\b|\bwhere\b.*\b(?:held|hosted|host)\b",
          r"(?-i:\b[A-Z][a-z]+\b(?<!\bThe)(?<!\bI))"),
         # A price ("how much does a real curling stone cost?") is no fact about the thing's weight or size.
@@ -644,13 +652,14 @@ class RetrievalEngine(DialogueEngine):
             if not tokens(_DANGLING.sub(" ", rest)) and subject is not None and subject.question:
                 return asked_again(subject, others[0].name)
             return OTHER.sub(name, text, count=1)
-        if subject is not None and subject.item is not None and _THAT.search(text_folded) and \
-                any(asks.search(text_folded) for asks, _ in _ASKS) and \
-                not (frozenset(tokens(text)) & self._subject_words):
-            fact = next((f for f in self.persona.knowledge.fun_facts if f.id == subject.item), None)
-            if fact is not None and says_what_is_asked(text, fact.text):
-                # "What year was that?" after the Zamboni fact: the fact just told has the year; it is said again.
-                return Part("fact", self._item_sentences(fact, intro=False), (), self._item_subject("fact", fact, text))
+        told_item = self._told_item(subject)
+        if told_item is not None and any(asks.search(text_folded) for asks, _ in _ASKS) and \
+                self._asks_of_item(text, told_item) and says_what_is_asked(text, _item_text(told_item)):
+            # "What year was that?" after the Zamboni fact, "how far away are the targets?" after biathlon's, "how
+            # long would that take?" after shipping abroad: the item just told has it; it is said again.
+            intent: Intent = "faq" if isinstance(told_item, FAQ) else "fact"
+            return Part(intent, self._item_sentences(told_item, intro=False), (),
+                        self._item_subject(intent, told_item, text))
         if subject is None and _AND_THEN.match(text_folded) and is_question(text) and \
                 (asked_of := set(tokens(without_product_words(text)))) and asked_of <= self._attributes and \
                 not self._named(text)[0]:
@@ -721,6 +730,27 @@ class RetrievalEngine(DialogueEngine):
             names = self.wording.listed([p.name for p in subject.products])
             return f"{text.rstrip('?？!！. ')} {names}?" if self.persona.language == "en" else f"{names}{text}"
         return None
+
+    def _told_item(self, subject: Subject | None) -> FunFact | FAQ | None:
+        """The fact or store policy the fan was just told (their subject), if that is one."""
+        if subject is None or subject.item is None:
+            return None
+        knowledge = self.persona.knowledge
+        items: tuple[FunFact | FAQ, ...] = (*knowledge.fun_facts, *knowledge.faqs)
+        return next((i for i in items if i.id == subject.item), None)
+
+    def _asks_of_item(self, text: str, item: FunFact | FAQ) -> bool:
+        """A question about the item just told: it points back ("what year was that?") or asks only the kind of
+        thing ("and where?"), naming nothing else; or it names something of the item and of nothing else ("how
+        far away are the targets?" after the biathlon fact)."""
+        words = frozenset(tokens(text))
+        if _THAT.search(folded(text)) and not words & self._subject_words:
+            return True
+        for asks, _ in _ASKS:
+            text = asks.sub(" ", text)
+        asked = frozenset(tokens(text))
+        own = frozenset(tokens(_item_text(item)))
+        return not asked or bool(asked & own) and not (asked - own) & self._subject_words
 
     def _leans_on_pronoun(self, text: str) -> bool:
         """A question whose only subject is a pronoun ("how much is it?", "is it warm?", "does it come in red?"):
