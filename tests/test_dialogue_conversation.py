@@ -384,6 +384,24 @@ def test_a_show_question_with_it_is_the_shows(engine: RetrievalEngine) -> None:
     answer = ask(engine, "When does it end?")
     assert answer.intent == "show" and "$65" not in answer.text
     assert "Hoodie" not in answer.text
+
+
+def test_and_after_that_follows_the_segment_the_last_show_answer_named(engine: RetrievalEngine) -> None:
+    from models.dialogue.show import ShowRunner, load_rundown
+
+    runner = ShowRunner(load_rundown("examples/shows/sample_show.yaml", PERSONA))
+    runner.start(0.0)
+    for segment_id, at in (("opening", 20.0), ("first-fact", 60.0), ("beanie", 110.0), ("curling-intro", 140.0)):
+        runner.segment_done(segment_id, at)
+    engine.show_source = lambda: runner.snapshot(200.0)
+    ask(engine, "what's happening on the show right now?")
+    after = ask(engine, "and after that?")
+    assert after.intent == "show" and "After a fun fact about curling comes your questions." in after.text
+    ask(engine, "how long is the dance break?")
+    assert "After a dance break comes the Snowy Owl Mascot Plush." in ask(engine, "then what?").text
+    # Another subject in between: "and after that?" no longer leans on the show.
+    ask(engine, "how much is the hoodie?")
+    assert ask(engine, "and after that?").intent != "show"
 def test_a_long_message_of_many_questions_answers_the_first_three(engine: RetrievalEngine) -> None:
     questions = ["How much is the hoodie?", "How much is the beanie?", "How much is the pin set?",
                  "How much are the goggles?", "How much is the plush?"]
