@@ -761,6 +761,26 @@ def test_news_that_is_bad_gets_no_congratulations(engine: RetrievalEngine) -> No
     assert "Congratulations" not in answer.text and answer.text.startswith("[sad")
 
 
+@pytest.mark.parametrize("message", ["just got engaged on a ski lift 💍😭", "it's my birthday today 🎂"])
+def test_news_without_the_i_is_congratulated_and_its_tears_are_joy(engine: RetrievalEngine, message: str) -> None:
+    answer = ask(engine, message)
+    assert answer.intent == "social" and "Congratulations" in answer.text and answer.sources == ()
+    assert "sorry" not in answer.text and "[sad" not in answer.text
+
+
+def test_tears_with_love_are_no_sadness_and_real_loss_still_is(engine: RetrievalEngine) -> None:
+    joy = ask(engine, "crying rn, the owl plush came today and my daughter LOVES it 😭❤️")
+    assert "sorry" not in joy.text and "[sad" not in joy.text and "thank you" in joy.text
+    lost = ask(engine, "my cat ran away yesterday and hasn't come back")
+    assert lost.intent == "social" and lost.text.startswith("[sad") and "back right now" not in lost.text
+    assert ask(engine, "I'm crying, my team lost 😭").text.startswith("[sad")
+
+
+def test_a_good_host_in_broken_english_is_a_compliment(engine: RetrievalEngine) -> None:
+    answer = ask(engine, "you are very good host, I like very much, greetings from Poland")
+    assert answer.intent == "social" and "<heart_hands>" in answer.text and answer.sources == ()
+
+
 def test_a_grand_name_is_a_compliment_and_the_question_is_answered(engine: RetrievalEngine) -> None:
     answer = ask(engine, "thx aurora ur a legend!! how much is the pin set")
     assert "<heart_hands>" in answer.text and "$18" in answer.text
