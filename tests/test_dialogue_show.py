@@ -186,3 +186,37 @@ def test_show_questions_in_fans_words(question: str, says: str, not_says: str) -
     assert answer is not None
     text = " ".join(s.text for s in answer)
     assert says in text and not_says not in text
+
+
+@pytest.mark.parametrize(("question", "says", "sources"), [
+    # One segment picked out (by kind and ordinal, "upcoming", a product, the rundown's last, so many ahead, a
+    # show time) and what is asked of it (what, how long, how many questions, before or after another).
+    ("how long is the dance break gonna be?", "That's 16 seconds of a dance break.", ()),
+    ("how long will the first Q&A run?", "That's up to about 2 minutes of your questions. I'm taking 3 questions",
+     ()),
+    ("how many questions are you taking in the upcoming Q&A?", "I'm taking 3 questions in that one.", ()),
+    ("what was the first fun fact tonight?", "Chamonix, France, in 1924", ("first-winter-games",)),
+    ("what's the very last segment?", "Thank you for watching, and see you on the slopes!", ()),
+    ("what happens at the 8 minute mark?", "That's your questions, in about 5 minutes.", ()),
+    ("what's on two segments from now?", "That's a dance break", ()),
+    ("is the last q&a before or after the plush?", "That one comes after the Snowy Owl Mascot Plush.",
+     ("mascot-plush",)),
+    ("is the first q&a before or after the plush?", "That one comes before the Snowy Owl Mascot Plush.",
+     ("mascot-plush",)),
+    ("when do you show the owl plush?", "still to come, right after a dance break", ("mascot-plush",)),
+])
+def test_one_segment_picked_out_of_the_rundown(question: str, says: str, sources: tuple[str, ...]) -> None:
+    from models.dialogue.show_talk import answer_show
+
+    answer = answer_show(question, _sample_show_at_200s().snapshot(200.0), PERSONA)
+    assert answer is not None
+    assert says in " ".join(s.text for s in answer)
+    assert tuple(s for sentence in answer for s in sentence.sources) == sources
+
+
+@pytest.mark.parametrize("question", ["how long is the scarf?", "how long is a curling match?",
+                                      "what was the first winter olympics?", "is the hoodie warm after washing?"])
+def test_questions_that_pick_no_segment_are_not_the_shows(question: str) -> None:
+    from models.dialogue.show_talk import answer_show
+
+    assert answer_show(question, _sample_show_at_200s().snapshot(200.0), PERSONA) is None

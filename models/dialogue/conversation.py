@@ -56,6 +56,7 @@ class FanState:
     subject: Subject | None
     told: tuple[str, ...] = field(default=())
     at: float = 0.0
+    show_question: str = ""  # their last question about the show, while they stay on it ("and after that?")
 
 
 class Conversations:
@@ -107,6 +108,18 @@ class Conversations:
         if state is not None:
             self._fans[user] = replace(state, at=self.clock())
             self._fans.move_to_end(user)
+
+    def asked_show(self, user: str, question: str) -> None:
+        """The fan asked about the show (their subject stays as it was): "and after that?" leans on that question."""
+        if self.state(user) is None:
+            self.record(user, None)
+        self._fans[user] = replace(self._fans[user], show_question=question, at=self.clock())
+        self._fans.move_to_end(user)
+
+    def show_question(self, user: str) -> str:
+        """The fan's last question about the show, "" when their last answer was about something else."""
+        state = self.state(user)
+        return state.show_question if state is not None else ""
 
     def _expire(self) -> None:
         # Oldest first (record and touch move a fan to the end): stop at the first one still fresh.

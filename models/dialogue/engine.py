@@ -493,7 +493,7 @@ class RetrievalEngine(DialogueEngine):
         """One question answered, and the fan's subject updated."""
         subject = self.fans.subject(user)
         told = self.fans.told(user)
-        part = self._body(question, gentle, subject, told)
+        part = self._body(question, gentle, subject, told, self.fans.show_question(user))
         if part.intent in _UNANSWERED:
             part = self._by_meaning(question, gentle, subject, told) or part
         if part.intent == "unknown" and not is_question(question):
@@ -507,7 +507,9 @@ class RetrievalEngine(DialogueEngine):
             elif new.products and subject.products and about_what(question) is not None:
                 # "And the beanie?" after the bottle: both are "them" now, and the bottle "the other one".
                 part = replace(part, subject=replace(new, group=tuple(dict.fromkeys((*pool, *new.products)))))
-        if part.keep:
+        if part.intent == "show":
+            self.fans.asked_show(user, question)
+        elif part.keep:
             self.fans.touch(user)
         else:
             self.fans.record(user, part.subject, (s for sentence in part.sentences for s in sentence.sources))
@@ -569,9 +571,11 @@ class RetrievalEngine(DialogueEngine):
         asking = [c for c in re.split(r"[,;:]+\s*|\s+and\s+", text) if is_product_question(c) and self._named(c)[0]]
         return asking[-1] if asking else text
 
-    def _body(self, text: str, gentle: bool, subject: Subject | None, told: tuple[str, ...]) -> Part:
+    def _body(self, text: str, gentle: bool, subject: Subject | None, told: tuple[str, ...],
+              shown: str = "") -> Part:
         """One question's answer: small talk, a follow-up on the fan's subject, a fact by topic, products, or
-        whatever the knowledge base holds that answers it; the honest "I don't know" when nothing does."""
+        whatever the knowledge base holds that answers it; the honest "I don't know" when nothing does. `shown`:
+        the fan's last question about the show ("and after that?" follows it)."""
         text = self._asked_in(text)
 
         # The show's own questions ("what's next?", "when does it end?") are answered from the runner, before
@@ -579,7 +583,7 @@ class RetrievalEngine(DialogueEngine):
         # A purchase question about a named product is that, though it mentions a part of the show in passing
         # ("before the dance break starts, how much is the hoodie?").
         buying = is_product_question(text) and bool(self._named(text)[0])
-        if not buying and (show := answer_show(text, self.show_source(), self.persona)) is not None:
+        if not buying and (show := answer_show(text, self.show_source(), self.persona, shown)) is not None:
             return Part("show", show, keep=True)
         text_folded = folded(text)
         if asks_how_she_is(text_folded):

@@ -30,7 +30,9 @@ _SAD = re.compile(
     r"(?:feel|feeling|felt|am|i'm|so|all) (?:so |really |very |pretty |kind of |kinda )?(?:alone|isolated|left out)|"
     r"no ?one to (?:talk|watch|hang out) (?:to|with)|nobody to (?:talk|watch|hang out) (?:to|with)|"
     r"(?:got|get|been|was|am|i'm) (?:badly |really )?hurt|hurt my|(?:stuck|laid up|bedridden|housebound) "
-    r"(?:at home|in bed|inside|in hospital)|(?:sprained|twisted|fractured|tore|torn) my|in a cast|on crutches)\b",
+    r"(?:at home|in bed|inside|in hospital)|(?:sprained|twisted|fractured|tore|torn) my|in a cast|on crutches|"
+    # A pet or someone gone: "my cat ran away and hasn't come back".
+    r"ran away|went missing|gone missing|(?:hasn'?t|has not|never) (?:come|came) (?:back|home))\b",
     re.IGNORECASE)
 #: Words that only strengthen a mood ("feeling *really* down", "a *pretty* rough day"): dropped before the mood
 #: lexicon is matched, so its phrases hold whichever intensifiers a fan puts between their words.
@@ -42,6 +44,9 @@ _GRIEF = re.compile(r"\b(?:passed away|died|dead|funeral|heartbroken|devastated)
 _PRAISE = (r"amazing|awesome|beautiful|pretty|great|gorgeous|stunning|lovely|cute|fantastic|wonderful|incredible|"
            r"brilliant|perfect|adorable|fabulous|nice|cool|elegant")
 _COMPLIMENT = re.compile(
+    # "You are very good host": a good host, presenter or streamer, with an article or without.
+    r"\byou(?:'re| are)\s+(?:an?\s+)?(?:so\s+|really\s+|very\s+)?(?:good|great|nice|lovely)\s+"
+    r"(?:host|presenter|streamer)\b|"
     r"\b(?:you(?:'re| are)\s+(?:so\s+|really\s+|very\s+|such\s+an?\s+|the\s+)?(?:amazing|awesome|beautiful|pretty|"
     r"great|best|wonderful|lovely|cute|funny|cool|talented|adorable|gorgeous|brilliant|incredible|fantastic)|"
     r"love (?:you|u|your|the show|this show|this stream)|best host|great job|well done|you rock|big fan|"
@@ -68,7 +73,15 @@ _GRAND = re.compile(r"\b(?:you(?:'re| are)|youre|ur|u r|u are|your(?=\s+(?:such|
 #: Happy news of the fan's own ("I just landed my first 360", "we won the final!", "passed my exam 🎉").
 _NEWS = re.compile(r"\b(?:i|we|i've|we've|i have|we have)\s+(?:just\s+|finally\s+)?(?:landed|won|passed|nailed|"
                    r"made it|finished|completed|beat|got engaged|got married|got (?:the|my) (?:job|place|spot))\b|"
-                   r"\bmy (?:very )?first\b.*!|🎉|🥳|🏆", re.IGNORECASE)
+                   r"\bmy (?:very )?first\b.*!|🎉|🥳|🏆|"
+                   # "just got engaged", "it's my birthday today 🎂": the news without the "I".
+                   r"^\W*(?:just|finally) (?:got engaged|got married|passed|won|landed)\b|"
+                   r"\b(?:it'?s|today is|today'?s) my (?:birthday|bday)\b|\bmy (?:birthday|bday) (?:is )?today\b|🎂|💍",
+                   re.IGNORECASE)
+#: Tears that may be of joy ("crying rn, she LOVES it 😭❤️"): with happy news or love in the message, no sadness.
+_TEARS = re.compile(r"\b(?:crying|cried|tears)\b|😭|(?<![笑动])哭(?!死)")
+_JOY = re.compile(r"\b(?:loves? it|loved it|so happy|happy tears|tears of joy|over the moon)\b|❤|🥰|😍",
+                  re.IGNORECASE)
 _ZH_NEWS = re.compile(r"我(?:终于|刚刚|刚)?(?:赢了|考上了|通过了|成功了|拿到了)|🎉|🥳|🏆")
 #: A fan leaving: "bye!", "good night aurora", "gotta go", "see you next time".
 _GOODBYE = re.compile(r"\b(?:bye+|byee+|goodbye|good ?night|g'?night|nite|night night|gotta go|got to go|have to go|"
@@ -137,9 +150,10 @@ def detect_moods(text: str) -> list[Mood]:
     """What the fan expresses besides any question, strongest first (chat spelling read: "love ur hair")."""
     text = spelled_out(folded(text))
     moods: list[Mood] = []
-    if _SAD.search(text) or _SAD.search(_INTENSIFIER.sub("", text)) or _ZH_SAD.search(text):
+    news = bool(_NEWS.search(text) or _ZH_NEWS.search(text))
+    if _sad(_TEARS.sub(" ", text) if news or _JOY.search(text) else text):
         moods.append("grief" if _GRIEF.search(text) or _ZH_GRIEF.search(text) else "sad")
-    elif _NEWS.search(text) or _ZH_NEWS.search(text):
+    elif news:
         moods.append("news")
     if _COMPLIMENT.search(text) or _GRAND.search(text) or _ZH_COMPLIMENT.search(text):
         moods.append("compliment")
@@ -150,6 +164,10 @@ def detect_moods(text: str) -> list[Mood]:
     if _GREETING.search(text) or _ZH_GREETING.search(text):
         moods.append("greeting")
     return moods
+
+
+def _sad(text: str) -> bool:
+    return bool(_SAD.search(text) or _SAD.search(_INTENSIFIER.sub("", text)) or _ZH_SAD.search(text))
 
 
 def is_question(text: str) -> bool:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal, get_args
 
 from models.dialogue.moods import is_question
@@ -24,12 +24,12 @@ from models.dialogue.persona import Persona, Product
 from models.dialogue.retrieval import tokens
 from models.dialogue.sentence import Sentence
 from models.dialogue.show import Segment, SegmentType, ShowSnapshot
-from models.dialogue.tags import emotion_tag, gesture_tag
+from models.dialogue.tags import emotion_tag, gesture_tag, strip_tags
 from models.dialogue.words import folded, listed
 from models.tts import sentences_of
 
 ShowQuestion = Literal["elapsed", "done", "missed", "now", "next", "after", "rest", "end", "length", "left", "start",
-                       "dance", "qa", "product", "fact", "title"]
+                       "dance", "qa", "product", "fact", "title", "segment"]
 
 _SHOW = r"(?:show|stream|livestream|live stream|broadcast|program|programme|episode|live)"
 #: A determiner, and how much of the show: "the whole show", "this entire stream", "today's full episode".
@@ -211,7 +211,9 @@ _ASKED, _ASKED_IF_QUESTION = ([(kind, re.compile("|".join(alternatives))) for ki
                               for table in (_WORDINGS, _NAMED))
 #: "Will you show the plush?": a product segment still to come (the product is named, or products in general).
 _SHOWING = re.compile(
-    r"\b(?:will|are|r|gonna|going to) (?:you|u) (?:going to |gonna )?(?:show|present|feature|spotlight|bring out)"
+    # "when do you show the plush?": a "do" with "when" (a bare "do you show …" may ask what the store has)
+    r"\b(?:will|are|r|gonna|going to|(?:when|wen|what time) do) (?:you|u) (?:going to |gonna )?"
+    r"(?:show|present|feature|spotlight|bring out)"
     r"(?:ing)?\b|"
     r"\b(?:coming up|in the show|on the show|later in the show)\b|(?:会|还会|会不会|要不要|会不会再)(?:展示|介绍|讲)")
 _PRODUCTS = re.compile(r"\b(?:products?|merch|items?|things to buy)\b|商品|产品")
@@ -273,6 +275,7 @@ class _Asked:
     part: Callable[[Segment], bool] | None = None
     part_words: frozenset[str] = frozenset()  # the words naming it: "the last questions" picks last-questions
     ordinal: int | None = None  # "the last Q&A": which of the parts of the kind asked (1-based; -1 the last)
+    pick: _Pick | None = None  # "how long is the dance break?": one segment, and what is asked of it
 
     def __bool__(self) -> bool:
         return bool(self.kinds) or self.products is not None
@@ -303,6 +306,8 @@ def _asked(text: str, persona: Persona) -> _Asked:
     ordered = tuple(kind for kind in get_args(ShowQuestion) if kind in kinds)
     words = frozenset(tokens(phrase))
     ordinal = _ORDINALS[m.group("en") or m.group("zh")] if (m := _ORDINAL.search(folded_text)) else None
+    if questioned and part is None and (pick := _picked(folded_text, persona)) is not None:
+        return _Asked(("segment",), None, part, words, ordinal, pick)
     if (ordered and ordered != ("product",)) or not questioned or not _SHOWING.search(folded_text):
         return _Asked(ordered, None, part, words, ordinal)  # "the plush is coming up!" says something; it asks nothing
     if (products := _products_named(text, persona)) is None:
@@ -374,6 +379,184 @@ def _part(phrase: str, persona: Persona, products: bool = True,
     return (lambda segment: segment.fact in told) if told else None
 
 
+# -- one segment picked out ---------------------------------------------------------------------------------------
+
+#: What a question asks of the one segment it picks: what it is, how long it runs, how many questions it takes,
+#: whether it comes before or after another.
+Aspect = Literal["what", "length", "count", "order"]
+_NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+                 "ten": 10, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9,
+                 "十": 10}
+_COUNT = r"(\d+|one|two|three|four|five|six|seven|eight|nine|ten|[一二两三四五六七八九十])"
+#: "At the 8 minute mark", "around minute 8", "第8分钟": a show time, in minutes.
+_MARK = re.compile(rf"\b(?:at|around|by) (?:the )?{_COUNT}[- ]?(?:minutes?|mins?)(?: mark| point| in)?\b|"
+                   rf"\b(?:at|around) minute {_COUNT}\b|(?:第)?{_COUNT}分钟(?:的时候|时)")
+#: "Two segments from now", "the one after next", "再往后第二个环节": that many segments ahead (1: the next).
+_AHEAD = re.compile(rf"\b{_COUNT} (?:segments?|parts?|things?) (?:from now|away|ahead|later|down)\b|"
+                    r"\b(?P<after_next>after next)\b|(?:往后|后面)第?{_COUNT}个环节")
+#: "The very last segment", "the first part of the show", "最后一个环节": the rundown's first or last segment.
+_EDGE = re.compile(r"\b(?P<en>first|last|final|closing|opening) (?:segment|part|thing|bit|item)\b|"
+                   r"(?P<zh>第一|最后)一?个环节")
+_UPCOMING = re.compile(r"\b(?:upcoming|next|coming)\s+(?:\w+\s+)?(?:q ?& ?a|q and a|qa|questions?|danc\w*|facts?)\b|"
+                       r"下一?个(?:问答|提问|跳舞|舞蹈|冷知识)")
+_PAST = re.compile(r"\b(?:was|were|did|had)\b|刚才|之前")
+_ASPECTS: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
+    ("order", re.compile(r"\b(?:before or after|after or before)\b|\b(?:is|does|will|are|comes?) (?:the |your )?"
+                         r"(?P<a>[^?.!,;]+?) (?:come |happen |be )?(?:before|after) (?:the |your )?(?P<b>[^?.!,;]+)|"
+                         r"(?P<za>[^\W\d_]{1,12}?)(?:环节)?在(?P<zb>[^\W\d_]{1,12}?)(?:之前|之后|前面|后面)")),
+    ("count", re.compile(r"\bhow many (?:questions|qs)\b|几个问题|多少个?问题")),
+    ("length", re.compile(r"\bhow long (?:is|will|does|would|'s|are)\b|\bhow (?:many|much) (?:minutes|seconds|time) "
+                          r"(?:is|will|does)\b|(?:有|要|持续|进行)?多(?:久|长时间)")),
+    ("what", re.compile(r"\b(?:what|which|wat)\b|什么|哪个|啥")),
+)
+
+
+@dataclass(frozen=True)
+class _Target:
+    """How a fan names one segment: by its kind (with an ordinal, or "upcoming"), a product, the rundown's first or
+    last, so many segments ahead, or a show time it starts at."""
+
+    kind: SegmentType | None = None
+    ordinal: int | None = None
+    upcoming: bool = False
+    past: bool = False
+    products: frozenset[str] = frozenset()
+    edge: int | None = None  # 0: the first segment, -1: the last
+    ahead: int | None = None  # 1: the next
+    mark: float | None = None  # show time, seconds
+
+
+@dataclass(frozen=True)
+class _Pick:
+    """One segment a question picks out ("the first Q&A"), what it asks of it, and for "before or after", the
+    other segment."""
+
+    aspect: Aspect
+    target: _Target
+    other: _Target | None = None
+
+
+def _count(text: str) -> int | None:
+    return int(text) if text.isdigit() else _NUMBER_WORDS.get(text)
+
+
+def _target(phrase: str, persona: Persona) -> _Target | None:
+    """The segment a phrase names, if it names one."""
+    if (m := _MARK.search(phrase)) and (n := _count(next(g for g in m.groups() if g))) is not None:
+        return _Target(mark=n * 60.0)
+    if m := _AHEAD.search(phrase):
+        n = 2 if m.group("after_next") else _count(next(g for g in m.groups() if g and g != m.group("after_next")))
+        return _Target(ahead=n) if n else None
+    if m := _EDGE.search(phrase):
+        return _Target(edge=0 if (m.group("en") or m.group("zh")) in ("first", "opening", "第一") else -1)
+    if (kind := _kind_named(phrase)) is not None:
+        m = _ORDINAL.search(phrase)
+        return _Target(kind, _ORDINALS[m.group("en") or m.group("zh")] if m else None,
+                       bool(_UPCOMING.search(phrase)), bool(_PAST.search(phrase)))
+    words = set(tokens(phrase))
+    named = frozenset(p.id for p in persona.knowledge.products if words & set(tokens(folded(p.name))))
+    return _Target(products=named) if named else None
+
+
+def _picked(folded_text: str, persona: Persona) -> _Pick | None:
+    """A question about one segment of the show, read as which segment and what of it: "how long will the first
+    Q&A run?", "what's on two segments from now?", "is the last Q&A before or after the plush?". None for any
+    other question (a bare "when is the Q&A?" is the "qa" question's)."""
+    for aspect, pattern in _ASPECTS:
+        if (m := pattern.search(folded_text)) is None:
+            continue
+        if aspect == "order":
+            groups = m.groupdict()
+            a, b = groups.get("a") or groups.get("za"), groups.get("b") or groups.get("zb")
+            if a is None or b is None:  # "is the Q&A before or after the plush?"
+                a, _, b = folded_text.partition(m.group(0))
+            first, second = _target(a, persona), _target(b, persona)
+            return _Pick("order", first, second) if first is not None and second is not None else None
+        target = _target(folded_text, persona)
+        if target is None or (aspect != "count" and target.products):
+            return None  # "how long is the scarf?" asks its size
+        if aspect == "count" and target.kind not in (None, "qa"):
+            return None
+        if aspect == "count":
+            return _Pick("count", replace(target, kind="qa"))
+        if aspect == "length" and target.kind is None and target.edge is None and target.ahead is None:
+            return None  # "how long is the show?" is the show's length
+        if aspect == "what" and target.mark is None and target.ahead is None and target.edge is None \
+                and target.ordinal is None:
+            return None  # "what's the Q&A?" names no one segment the older questions don't
+        return _Pick(aspect, target)
+    return None
+
+
+def _resolve(target: _Target, snapshot: ShowSnapshot) -> Segment | None:
+    """The segment a target names in this show, if it has one."""
+    current = (snapshot.current,) if snapshot.current is not None else ()
+    rundown = (*snapshot.done, *current, *snapshot.to_come)
+    if target.mark is not None:
+        return next((s for s in rundown if s.at is not None and abs(s.at - target.mark) < 30.0), None)
+    if target.ahead is not None:
+        return snapshot.to_come[target.ahead - 1] if len(snapshot.to_come) >= target.ahead else None
+    if target.edge is not None:
+        return rundown[target.edge] if rundown else None
+    if target.products:
+        return next((s for s in rundown if s.product in target.products), None)
+    of_kind = [s for s in rundown if s.type == target.kind]
+    if target.past:  # "what was the last fun fact?": of those done
+        of_kind = [s for s in of_kind if s in snapshot.done] or of_kind
+    if target.ordinal is not None:
+        at = target.ordinal - 1 if target.ordinal > 0 else target.ordinal
+        return of_kind[at] if -len(of_kind) <= at < len(of_kind) else None
+    ahead = [s for s in of_kind if s in current or (s in snapshot.to_come and not target.upcoming)] or \
+        [s for s in of_kind if s in snapshot.to_come]
+    return (ahead or of_kind[-1:] or [None])[0]
+
+
+def _picked_answer(snapshot: ShowSnapshot, wording: ShowWording, pick: _Pick, persona: Persona) -> list[Sentence]:
+    """The answer to a question about one segment, from the rundown: what it is (a fact told: the fact), how long
+    it runs, how many questions it takes, whether it comes before or after another."""
+    segment = _resolve(pick.target, snapshot)
+    if segment is None:
+        return [_said(wording.not_in_show)]
+    rundown = (*snapshot.done, *((snapshot.current,) if snapshot.current is not None else ()), *snapshot.to_come)
+    if pick.aspect == "order" and pick.other is not None:
+        other = _resolve(pick.other, snapshot)
+        if other is None or other is segment:
+            return [_said(wording.not_in_show)]
+        relation = wording.relations[rundown.index(segment) > rundown.index(other)]
+        return [_said(wording.order.format(relation=relation, other=_name(wording, other)), other)]
+    if pick.aspect == "count" and segment.questions is not None:
+        return [_said(wording.takes.format(count=segment.questions), segment)]
+    if pick.aspect in ("length", "count"):
+        return _segment_length(wording, segment)
+    name = _name(wording, segment)
+    if segment is snapshot.current:
+        return [_said(wording.now.format(segment=name), segment)]
+    if segment in snapshot.to_come:
+        return [_said(wording.then.format(segment=name, when=wording.when(snapshot, segment)), segment)]
+    fact = persona.knowledge.fact(segment.fact) if segment.fact else None
+    if fact is not None:
+        return [_said(wording.fact_was.format(fact=fact.text), segment)]
+    return [_said(wording.missed_yes.format(segment=name), segment)]
+
+
+def _name(wording: ShowWording, segment: Segment) -> str:
+    """A segment as the host names it; a line of hers by what she says in it."""
+    return wording.segment(segment) or wording.line.format(text=strip_tags(segment.text or "").strip())
+
+
+def _segment_length(wording: ShowWording, segment: Segment) -> list[Sentence]:
+    """How long a segment runs, as the rundown says: its length, its cap, how many questions it takes."""
+    name = _name(wording, segment)
+    said = []
+    if segment.duration is not None:
+        said.append(wording.lasts.format(time=wording.length(segment.duration), segment=name))
+    elif segment.max_s is not None:
+        said.append(wording.lasts_most.format(time=wording.length(segment.max_s), segment=name))
+    if segment.questions is not None:
+        said.append(wording.takes.format(count=segment.questions))
+    return [_said(text, segment) for text in said] or [_said(wording.no_length, segment)]
+
+
 @dataclass(frozen=True)
 class ShowWording:
     """What the host says about the show, in one language: her own words around the rundown's names and times."""
@@ -427,6 +610,16 @@ class ShowWording:
     later: str
     follows: str  # {segment}
     minutes: tuple[str, str, str]  # under a minute, about one, about {n}
+    seconds: str  # {n}
+    then: str  # {segment} {when}: a segment picked out, to come
+    fact_was: str  # {fact}: a fun fact segment done, by what it told
+    line: str  # {text}: a line of the host's, by what she says
+    order: str  # {relation} {other}
+    relations: tuple[str, str]  # before, after
+    lasts: str  # {time} {segment}
+    lasts_most: str  # {time} {segment}
+    takes: str  # {count}
+    no_length: str
     named: dict[str, str]  # by segment type: how the host names it ({about}); "fact_any": a fact without a tag
     comma: str  # between the names of a list
     last_comma: str  # before its last name
@@ -449,6 +642,10 @@ class ShowWording:
         if seconds < 45.0:
             return self.minutes[0]
         return self.minutes[1] if n <= 1 else self.minutes[2].format(n=n)
+
+    def length(self, seconds: float) -> str:
+        """A segment's length as the rundown gives it: seconds under a minute and a half, else minutes."""
+        return self.seconds.format(n=round(seconds)) if seconds < 90.0 else self.span(seconds)
 
     def when(self, snapshot: ShowSnapshot, segment: Segment) -> str:
         """When a segment to come starts, as far as the rundown says: right after the current one, at its time
@@ -499,6 +696,10 @@ SHOW_WORDING = {
         after_this="right after this", in_time="in {minutes}", on_cue="as soon as we're ready",
         later="later in the show", follows="right after {segment}",
         minutes=("less than a minute", "about a minute", "about {n} minutes"),
+        seconds="{n} seconds", then="That's {segment}, {when}.", fact_was="That one was this: {fact}",
+        line='me saying "{text}"', order="That one comes {relation} {other}.", relations=("before", "after"),
+        lasts="That's {time} of {segment}.", lasts_most="That's up to {time} of {segment}.",
+        takes="I'm taking {count} questions in that one.", no_length="That one has no set length.",
         named={"product": "the {about}", "fun_fact": "a fun fact about {about}", "fact_any": "a fun fact",
                "qa": "your questions", "dance": "a dance break", "line": ""},
         comma=", ", last_comma=" and "),
@@ -534,6 +735,10 @@ SHOW_WORDING = {
         after_this="这个环节结束后就开始", in_time="{minutes}后开始", on_cue="准备好就开始", later="稍后就到",
         follows="{segment}之后就到",
         minutes=("不到一分钟", "大约1分钟", "大约{n}分钟"),
+        seconds="{n}秒", then="那是{segment}，{when}。", fact_was="那个冷知识是：{fact}", line="我说“{text}”",
+        order="那个环节在{other}{relation}。", relations=("之前", "之后"),
+        lasts="{segment}有{time}。", lasts_most="{segment}最多{time}。", takes="那个环节我会回答{count}个问题。",
+        no_length="那个环节没有固定的时长。",
         named={"product": "{about}", "fun_fact": "关于{about}的冷知识", "fact_any": "一个冷知识", "qa": "问答环节",
                "dance": "跳舞环节", "line": ""},
         comma="、", last_comma="、"),
@@ -545,20 +750,27 @@ def is_show_question(text: str, persona: Persona) -> bool:
     return bool(_asked(text, persona))
 
 
-def answer_show(text: str, snapshot: ShowSnapshot | None, persona: Persona) -> list[Sentence] | None:
+def answer_show(text: str, snapshot: ShowSnapshot | None, persona: Persona,
+                before: str = "") -> list[Sentence] | None:
     """The host's answer to a message's questions about the show, in the persona's language; None when the
-    message asks nothing about the show. `snapshot`: where the show stands (None: no show loaded)."""
+    message asks nothing about the show. `snapshot`: where the show stands (None: no show loaded); `before`: the
+    fan's last question about the show, which a bare "and after that?" follows."""
+    wording = SHOW_WORDING[persona.language]
+    if before and snapshot is not None and _THEN.search(folded(text)) and \
+            (named := _named_in(before, snapshot, persona)) is not None:
+        return _lead(snapshot, _following(snapshot, wording, named))
     asked = _asked(text, persona)
     if not asked:
         return None
-    wording = SHOW_WORDING[persona.language]
     if snapshot is None or snapshot.state == "ready":
         return [_sentence(wording.no_show if snapshot is None else wording.not_started, "neutral", "shake_head")]
     if snapshot.state == "finished":
         return [_sentence(wording.finished, "happy", "wave")]
     said = [] if snapshot.state == "running" else [_sentence(wording.paused, "neutral", None)]
     for kind in asked.kinds:
-        if kind in _PART_ANSWERS:
+        if kind == "segment" and asked.pick is not None:
+            said += _picked_answer(snapshot, wording, asked.pick, persona)
+        elif kind in _PART_ANSWERS:
             said += _PART_ANSWERS[kind](snapshot, wording, asked)
         elif kind in _STILL_TO_COME:
             said += _still_to_come(snapshot, wording, kind, asked.ordinal)
@@ -567,10 +779,46 @@ def answer_show(text: str, snapshot: ShowSnapshot | None, persona: Persona) -> l
     if asked.products is not None:
         said += _product_answer(snapshot, wording, asked.products)
     # Two wordings of one question ("how long till it ends?" asks the end and the time left) get one answer.
-    said = list({sentence.text: sentence for sentence in said}.values())
+    return _lead(snapshot, list({sentence.text: sentence for sentence in said}.values()))
+
+
+def _lead(snapshot: ShowSnapshot, said: list[Sentence]) -> list[Sentence]:
+    """The answer, its first sentence led by a happy nod while the show runs."""
     first = said[0]
     lead = "" if snapshot.state != "running" else f"{emotion_tag('happy')} {gesture_tag('nod')} "
     return [Sentence(f"{lead}{first.text}", first.sources, first.product), *said[1:]]
+
+
+#: "And after that?", "then what?", "然后呢": the segment after the one the fan's last show question was about.
+_THEN = re.compile(r"^\W*(?:(?:and|so|ok|okay|k) )?(?:then what|and then|what then|"
+                   r"(?:what(?:'s| is| comes| happens) |what about )?after that)\W*$|"
+                   r"^\W*(?:那)?(?:然后|之后|再之后|那之后)(?:呢|是什么|是啥)\W*$")
+
+
+def _named_in(question: str, snapshot: ShowSnapshot, persona: Persona) -> Segment | None:
+    """The segment an answered question about the show was about: the one it picked out, on now, or next."""
+    asked = _asked(question, persona)
+    if asked.pick is not None:
+        return _resolve(asked.pick.target, snapshot)
+    if "now" in asked.kinds or "elapsed" in asked.kinds:
+        return snapshot.current
+    if "next" in asked.kinds:
+        return snapshot.next
+    kinds = [_STILL_TO_COME[k][0] for k in asked.kinds if k in _STILL_TO_COME]
+    return snapshot.first_to_come(kinds[0]) if kinds else None
+
+
+def _following(snapshot: ShowSnapshot, wording: ShowWording, segment: Segment) -> list[Sentence]:
+    """What follows a segment in the rundown; the show's end after the last one."""
+    rundown = (*snapshot.done, *((snapshot.current,) if snapshot.current is not None else ()), *snapshot.to_come)
+    at = rundown.index(segment)
+    part = _name(wording, segment)
+    if at + 1 == len(rundown):
+        return [_said(wording.last_part.format(segment=part), segment)]
+    following = rundown[at + 1]
+    name = wording.segment(following)
+    text = wording.after.format(segment=part, following=name) if name else wording.after_talk.format(segment=part)
+    return [_said(text, following)]
 
 
 # -- the answers --------------------------------------------------------------------------------------------------
@@ -692,13 +940,7 @@ def _after(snapshot: ShowSnapshot, wording: ShowWording, asked: _Asked) -> list[
     if not fits:
         return [_said(wording.part_over), *_next(snapshot, wording)]
     at = max(fits, key=lambda i: (len(asked.part_words & _named_by(ahead[i])), -i))
-    part = wording.segment(ahead[at])
-    if at + 1 == len(ahead):
-        return [_said(wording.last_part.format(segment=part), ahead[at])]
-    following = ahead[at + 1]
-    name = wording.segment(following)
-    text = wording.after.format(segment=part, following=name) if name else wording.after_talk.format(segment=part)
-    return [_said(text, following)]
+    return _following(snapshot, wording, ahead[at])
 
 
 def _missed(snapshot: ShowSnapshot, wording: ShowWording, asked: _Asked) -> list[Sentence]:
