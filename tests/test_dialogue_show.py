@@ -204,6 +204,17 @@ def test_show_questions_in_fans_words(question: str, says: str, not_says: str) -
     ("is the first q&a before or after the plush?", "That one comes before the Snowy Owl Mascot Plush.",
      ("mascot-plush",)),
     ("when do you show the owl plush?", "still to come, right after a dance break", ("mascot-plush",)),
+    # A segment on a cue of its own still comes after the one before it; a product by what its "bit" shows.
+    ("what time is the dance bit happening?", "still to come, after your questions, once we're ready", ()),
+    ("when's the bit with the owl?", "Snowy Owl Mascot Plush is still to come, right after a dance break",
+     ("mascot-plush",)),
+    ("and what happens once you're done with the owl plush?", "After the Snowy Owl Mascot Plush comes a fun fact",
+     ("figure-skating-1908",)),
+    ("when do you do the last round of fan questions?", "Questions are coming up: they open in about 5 minutes.",
+     ()),
+    ("will you take questions again later on?", "they open right after this. And again in about 5 minutes.", ()),
+    ("which episode are we on", "This is Winter Sports Live, episode 1.", ()),
+    ("is this a new show?", "This is Winter Sports Live, episode 1.", ()),
 ])
 def test_one_segment_picked_out_of_the_rundown(question: str, says: str, sources: tuple[str, ...]) -> None:
     from models.dialogue.show_talk import answer_show
@@ -220,3 +231,18 @@ def test_questions_that_pick_no_segment_are_not_the_shows(question: str) -> None
     from models.dialogue.show_talk import answer_show
 
     assert answer_show(question, _sample_show_at_200s().snapshot(200.0), PERSONA) is None
+
+
+def test_a_chain_of_and_after_that_walks_the_rundown() -> None:
+    from models.dialogue.show_talk import answer_show, show_thread
+
+    snapshot = _sample_show_at_200s().snapshot(200.0)
+    thread, said = "", []
+    for question in ("What's on right now?", "and after that?", "and after THAT?", "then what?"):
+        answer = answer_show(question, snapshot, PERSONA, thread)
+        assert answer is not None
+        said.append(" ".join(s.text for s in answer))
+        thread = show_thread(thread, question)
+    assert "After a fun fact about curling comes your questions." in said[1]
+    assert "After your questions comes a dance break." in said[2]
+    assert "After a dance break comes the Snowy Owl Mascot Plush." in said[3]

@@ -49,7 +49,7 @@ from models.dialogue.persona import FAQ, AboutLine, FunFact, Persona, Product
 from models.dialogue.retrieval import DocKind, Hit, KnowledgeIndex, english_words, tokens
 from models.dialogue.sentence import Sentence, declined
 from models.dialogue.show import ShowSnapshot
-from models.dialogue.show_talk import answer_show
+from models.dialogue.show_talk import answer_show, show_thread
 from models.dialogue.small_talk import about_lines_asked, asks_her_name, asks_how_she_is
 from models.dialogue.tags import emotion_tag, gesture_tag
 from models.dialogue.wording import WORDING
@@ -508,7 +508,7 @@ class RetrievalEngine(DialogueEngine):
                 # "And the beanie?" after the bottle: both are "them" now, and the bottle "the other one".
                 part = replace(part, subject=replace(new, group=tuple(dict.fromkeys((*pool, *new.products)))))
         if part.intent == "show":
-            self.fans.asked_show(user, question)
+            self.fans.asked_show(user, show_thread(self.fans.show_question(user), question))
         elif part.keep:
             self.fans.touch(user)
         else:

@@ -198,6 +198,9 @@ _WORDINGS: tuple[tuple[ShowQuestion, tuple[str, ...]], ...] = (
                rf"\bwhat do (?:you|u|we) call {_THE}{_SHOW}\b",
                rf"\bwhat(?:'s| is) the name of {_THE}{_SHOW}\b",
                rf"\b{_WHAT_IS} (?:tonight'?s|today'?s|this) {_SHOW}{_END}",
+               # "which episode are we on?", "is this a new show?": the rundown's title says which one
+               r"\b(?:which|what) (?:episode|show) (?:is (?:this|it)|(?:are|r) (?:we|you|u) (?:on|watching))\b",
+               rf"\bis (?:this|it) (?:a )?new {_SHOW}\b",
                r"这是什么节目|节目叫什么")),
 )
 #: Names of parts of the show: a question when the message asks one ("Q&A soon?"), not in "I loved the dance break!".
@@ -215,11 +218,17 @@ _SHOWING = re.compile(
     r"\b(?:will|are|r|gonna|going to|(?:when|wen|what time) do) (?:you|u) (?:going to |gonna )?"
     r"(?:show|present|feature|spotlight|bring out)"
     r"(?:ing)?\b|"
+    # "when's the bit with the owl?": when, and a part of the show named by what is in it
+    r"\b(?:when|wen)(?:'s|s| is| will)\b(?=[^?.!]*\b(?:bit|part|segment)\b)|"
     r"\b(?:coming up|in the show|on the show|later in the show)\b|(?:会|还会|会不会|要不要|会不会再)(?:展示|介绍|讲)")
 _PRODUCTS = re.compile(r"\b(?:products?|merch|items?|things to buy)\b|商品|产品")
 #: "What happens after the Q&A?": the part of the show named after "after" (a segment's kind, or a product).
 _AFTER = re.compile(rf"\b(?:{_WHAT_IS}|what (?:comes|happens|do we do|are we doing|will you do|will there be)) "
                     r"(?:up |next )?after (?:the |your |that |this )?(?P<part>[^?.!,;]+)|"
+                    # "what happens once you're done with the owl plush?": the host done with a part of her show
+                    r"\b(?:what|which|anything|and)\b[^?.!,;]{0,40}?\b(?:once|when|after) "
+                    r"(?:you'?re|you are|u r|ur|we'?re|we are) (?:done|finished|through) "
+                    r"(?:with )?(?:the |your |that |this )?(?P<done>[^?.!,;]+)|"
                     # "what's on the show after the dance break?", "anything after the Q&A?", "what follows the dance?"
                     r"\b(?:what|which|anything|and)\b[^?.!,;]{0,40}?\b(?:after|follows|following|once) "
                     r"(?:the |your |that |this )?(?P<broad>[^?.!,;]+)|"
@@ -258,7 +267,7 @@ _PART_KINDS: tuple[tuple[SegmentType, re.Pattern[str]], ...] = (
 
 #: "The last Q&A", "the second dance break", "最后一个问答": which of the show's parts of a kind (1-based; -1 the
 #: last), the ordinal right before the part's name.
-_ORDINAL = re.compile(r"\b(?P<en>first|1st|second|2nd|third|3rd|last|final)\s+(?:\w+\s+){0,2}?"
+_ORDINAL = re.compile(r"\b(?P<en>first|1st|second|2nd|third|3rd|last|final)\s+(?:\w+\s+){0,3}?"
                       r"(?:q ?& ?a|q and a|qa|questions?|danc\w*|facts?)\b|"
                       r"(?P<zh>最后|第[一二三])(?:一)?(?:个|次)?(?:问答|提问|跳舞|舞蹈|冷知识)")
 _ORDINALS = {"first": 1, "1st": 1, "第一": 1, "second": 2, "2nd": 2, "第二": 2, "third": 3, "3rd": 3, "第三": 3,
@@ -290,8 +299,8 @@ def _asked(text: str, persona: Persona) -> _Asked:
     part, phrase = None, ""
     for kind, parts in (("after", _AFTER), ("missed", _MISSED)):
         groups = match.groupdict() if (match := parts.search(folded_text)) is not None else {}
-        phrase = (groups.get("part") or groups.get("told") or groups.get("zh") or groups.get("broad")
-                  or groups.get("lead") or "")
+        phrase = (groups.get("part") or groups.get("done") or groups.get("told") or groups.get("zh")
+                  or groups.get("broad") or groups.get("lead") or "")
         # The broad "anything after …?" names a product only in a message about the show ("what should I buy after
         # the hoodie?" is not).
         by_product = not (groups.get("broad") or groups.get("lead")) or bool(_SHOW_NOUN.search(folded_text))
@@ -517,7 +526,7 @@ def _picked_answer(snapshot: ShowSnapshot, wording: ShowWording, pick: _Pick, pe
     segment = _resolve(pick.target, snapshot)
     if segment is None:
         return [_said(wording.not_in_show)]
-    rundown = (*snapshot.done, *((snapshot.current,) if snapshot.current is not None else ()), *snapshot.to_come)
+    rundown = _rundown(snapshot)
     if pick.aspect == "order" and pick.other is not None:
         other = _resolve(pick.other, snapshot)
         if other is None or other is segment:
@@ -609,6 +618,8 @@ class ShowWording:
     on_cue: str
     later: str
     follows: str  # {segment}
+    follows_cue: str  # {segment}: after it, once the cue is given
+    again: str  # {when}: the next one of the kind after the first to come
     minutes: tuple[str, str, str]  # under a minute, about one, about {n}
     seconds: str  # {n}
     then: str  # {segment} {when}: a segment picked out, to come
@@ -657,10 +668,13 @@ class ShowWording:
             return self.after_this
         if segment is snapshot.next:
             return self.on_cue
-        # "When is the plush?": it follows the dance break, whose start waits for a cue: that one is the when.
+        # "When is the plush?": it follows the dance break, whose start waits for a cue: that one is the when. A
+        # segment on a cue of its own comes after the one before it too, once the cue is given.
         at = snapshot.to_come.index(segment) if segment in snapshot.to_come else 0
-        before = self.segment(snapshot.to_come[at - 1]) if at and segment.trigger == "after" else ""
-        return self.follows.format(segment=before) if before else self.later
+        before = self.segment(snapshot.to_come[at - 1]) if at else ""
+        if not before or segment.trigger not in ("after", "cue"):
+            return self.later
+        return (self.follows if segment.trigger == "after" else self.follows_cue).format(segment=before)
 
 
 SHOW_WORDING = {
@@ -694,7 +708,8 @@ SHOW_WORDING = {
         done="So far in the show: {segments}.", done_talk="So far I've just been chatting with you all.",
         title="This is {title}.",
         after_this="right after this", in_time="in {minutes}", on_cue="as soon as we're ready",
-        later="later in the show", follows="right after {segment}",
+        later="later in the show", follows="right after {segment}", follows_cue="after {segment}, once we're ready",
+        again="And again {when}.",
         minutes=("less than a minute", "about a minute", "about {n} minutes"),
         seconds="{n} seconds", then="That's {segment}, {when}.", fact_was="That one was this: {fact}",
         line='me saying "{text}"', order="That one comes {relation} {other}.", relations=("before", "after"),
@@ -733,7 +748,7 @@ SHOW_WORDING = {
         done="节目到现在已经有：{segments}。", done_talk="到现在我一直在和大家聊天。",
         title="这是{title}。",
         after_this="这个环节结束后就开始", in_time="{minutes}后开始", on_cue="准备好就开始", later="稍后就到",
-        follows="{segment}之后就到",
+        follows="{segment}之后就到", follows_cue="{segment}之后，准备好就开始", again="之后还有一次，{when}。",
         minutes=("不到一分钟", "大约1分钟", "大约{n}分钟"),
         seconds="{n}秒", then="那是{segment}，{when}。", fact_was="那个冷知识是：{fact}", line="我说“{text}”",
         order="那个环节在{other}{relation}。", relations=("之前", "之后"),
@@ -754,7 +769,8 @@ def answer_show(text: str, snapshot: ShowSnapshot | None, persona: Persona,
                 before: str = "") -> list[Sentence] | None:
     """The host's answer to a message's questions about the show, in the persona's language; None when the
     message asks nothing about the show. `snapshot`: where the show stands (None: no show loaded); `before`: the
-    fan's last question about the show, which a bare "and after that?" follows."""
+    fan's questions about the show since the last that named a part of it (`show_thread`), which a bare "and after
+    that?" follows."""
     wording = SHOW_WORDING[persona.language]
     if before and snapshot is not None and _THEN.search(folded(text)) and \
             (named := _named_in(before, snapshot, persona)) is not None:
@@ -795,7 +811,31 @@ _THEN = re.compile(r"^\W*(?:(?:and|so|ok|okay|k) )?(?:then what|and then|what th
                    r"^\W*(?:那)?(?:然后|之后|再之后|那之后)(?:呢|是什么|是啥)\W*$")
 
 
-def _named_in(question: str, snapshot: ShowSnapshot, persona: Persona) -> Segment | None:
+def show_thread(before: str, question: str) -> str:
+    """The fan's questions about the show to remember after `question`, one a line: `before` and it when it is a
+    bare "and after that?" (a chain of them walks on through the rundown), else it alone."""
+    return f"{before}\n{question}" if before and _THEN.search(folded(question)) else question
+
+
+def _named_in(thread: str, snapshot: ShowSnapshot, persona: Persona) -> Segment | None:
+    """The segment a thread of questions about the show (`show_thread`) was last about: the one its first question
+    picked out, on now, or next, then one segment further for each "and after that?" after it."""
+    first, *thens = thread.split("\n")
+    segment = _first_named(first, snapshot, persona)
+    rundown = _rundown(snapshot)
+    for _ in thens:
+        if segment is None or segment is rundown[-1]:
+            return None
+        segment = rundown[rundown.index(segment) + 1]
+    return segment
+
+
+def _rundown(snapshot: ShowSnapshot) -> tuple[Segment, ...]:
+    """The show's segments in order: done, on now, to come."""
+    return (*snapshot.done, *((snapshot.current,) if snapshot.current is not None else ()), *snapshot.to_come)
+
+
+def _first_named(question: str, snapshot: ShowSnapshot, persona: Persona) -> Segment | None:
     """The segment an answered question about the show was about: the one it picked out, on now, or next."""
     asked = _asked(question, persona)
     if asked.pick is not None:
@@ -810,7 +850,7 @@ def _named_in(question: str, snapshot: ShowSnapshot, persona: Persona) -> Segmen
 
 def _following(snapshot: ShowSnapshot, wording: ShowWording, segment: Segment) -> list[Sentence]:
     """What follows a segment in the rundown; the show's end after the last one."""
-    rundown = (*snapshot.done, *((snapshot.current,) if snapshot.current is not None else ()), *snapshot.to_come)
+    rundown = _rundown(snapshot)
     at = rundown.index(segment)
     part = _name(wording, segment)
     if at + 1 == len(rundown):
@@ -916,7 +956,10 @@ def _still_to_come(snapshot: ShowSnapshot, wording: ShowWording, question: ShowQ
     later = snapshot.first_to_come(kind)
     if later is None:
         return [_said(none)]
-    return [_said(coming.format(segment=wording.segment(later), when=wording.when(snapshot, later)), later)]
+    said = [_said(coming.format(segment=wording.segment(later), when=wording.when(snapshot, later)), later)]
+    # A part asked about as a kind ("will you take questions again later?") may come twice: the second time too.
+    again = next((s for s in snapshot.to_come if s.type == kind and s is not later), None) if now else None
+    return said if again is None else [*said, _said(wording.again.format(when=wording.when(snapshot, again)), again)]
 
 
 def _done(snapshot: ShowSnapshot, wording: ShowWording) -> list[Sentence]:
