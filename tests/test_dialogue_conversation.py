@@ -596,6 +596,7 @@ def test_a_kind_of_thing_the_store_lacks_is_not_sold_even_near_a_tag(engine: Ret
 
 def test_asking_for_a_show_to_watch_is_no_compliment(engine: RetrievalEngine) -> None:
     assert "<heart_hands>" not in ask(engine, "What's a great show to watch?").text
+    assert "<heart_hands>" not in ask(engine, "you are a bit late tonight", "other").text
 
 
 @pytest.mark.parametrize("message", ["what should we call you?", "Sorry, what are you called?"])
@@ -707,7 +708,8 @@ def test_her_name_asked_again_is_her_name(engine: RetrievalEngine, text: str) ->
 
 
 @pytest.mark.parametrize("text", ["ur voice is so pretty aurora", "love ur hair", "you look amazing today",
-                                  "your smile makes my day"])
+                                  "your smile makes my day", "this show makes my day every single time",
+                                  "You remind me of my granddaughter, you are a lovely young lady"])
 def test_a_compliment_without_a_praise_word_pattern_is_thanked(engine: RetrievalEngine, text: str) -> None:
     """Chat spelling ("ur") is read before the moods; a compliment no pattern has is read by the meaning bank."""
     answer = ask(engine, text)

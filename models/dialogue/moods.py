@@ -47,7 +47,9 @@ _COMPLIMENT = re.compile(
     # "You are very good host": a good host, presenter or streamer, with an article or without.
     r"\byou(?:'re| are)\s+(?:an?\s+)?(?:so\s+|really\s+|very\s+)?(?:good|great|nice|lovely)\s+"
     r"(?:host|presenter|streamer)\b|"
-    r"\b(?:you(?:'re| are)\s+(?:so\s+|really\s+|very\s+|such\s+an?\s+|the\s+)?(?:amazing|awesome|beautiful|pretty|"
+    # "you're so lovely", "you are a lovely young lady": what she is, with an article or without.
+    r"\b(?:you(?:'re| are)\s+(?:so\s+|really\s+|very\s+|such\s+an?\s+|the\s+|"
+    r"an?\s+(?:very\s+|really\s+)?)?(?:amazing|awesome|beautiful|pretty|"
     r"great|best|wonderful|lovely|cute|funny|cool|talented|adorable|gorgeous|brilliant|incredible|fantastic)|"
     r"love (?:you|u|your|the show|this show|this stream)|best host|great job|well done|you rock|big fan|"
     r"your (?:voice|smile|hair|outfit|style) is|"
@@ -63,7 +65,10 @@ _COMPLIMENT = re.compile(
     # "Great show tonight!", "this stream is awesome": praise for her show is praise for her.
     rf"^\W*(?:(?:what|such) an? )?(?:{_PRAISE}|fun) (?:show|stream)|\byou(?:'re| are) doing (?:so )?(?:great|amazing|"
     rf"awesome|fantastic|well)|(?:this|the|your) (?:show|stream) (?:is|was) (?:so |really )?"
-    rf"(?:{_PRAISE}|the best|fun))\b", re.IGNORECASE)
+    rf"(?:{_PRAISE}|the best|fun)|"
+    # "this show makes my day every single time", "you always make my night"
+    rf"\b(?:you|u|(?:this|the|your) (?:show|stream)) (?:always |really |just )?(?:make|makes|made) my "
+    rf"(?:day|night|evening|week))\b", re.IGNORECASE)
 #: "You're a legend", "ur the goat" (chat spelling makes it "your the goat"): the fan calls her something grand, no
 #: praise word needed.
 _GRAND = re.compile(r"\b(?:you(?:'re| are)|youre|ur|u r|u are|your(?=\s+(?:such|so|a|an|the|total|absolute|real)\b))"
