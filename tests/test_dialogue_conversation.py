@@ -949,3 +949,25 @@ def test_a_fake_system_voice_or_a_new_role_with_orders_is_an_injection(engine: R
     answer = ask(engine, message)
     assert (answer.intent == "injection") is injection
     assert "arrr" not in answer.text.lower() and "free" not in answer.text
+
+
+@pytest.mark.parametrize("text", ["who's gonna win the curling final? want to put 50 bucks on it",
+                                  "my knee hurts after skiing, what pills should I take?",
+                                  "what city do u live in, i wanna visit u"])
+def test_forbidden_topics_in_fans_words_get_the_refusal(engine: RetrievalEngine, text: str) -> None:
+    """Keywords are read in chat spelling written out ("do u live" as "do you live"), "#" in a keyword is any
+    number ("put # bucks on"), and a topic's examples are one meaning, no rivals of each other."""
+    answer = ask(engine, text)
+    assert "winter sports" in answer.text and answer.sources == ()
+
+
+@pytest.mark.parametrize("text", ["I spent 50 bucks on the hoodie, love it", "i bet 5 people are watching"])
+def test_money_and_numbers_are_no_betting(engine: RetrievalEngine, text: str) -> None:
+    assert ask(engine, text).intent != "refusal"
+
+
+def test_a_topics_examples_are_one_meaning() -> None:
+    from models.dialogue.meaning import Meanings
+
+    meanings = Meanings(PERSONA, KnowledgeIndex(KNOWLEDGE, backend="bm25"))
+    assert len({m for m in meanings.meanings if m.topic == "personal data"}) == 1

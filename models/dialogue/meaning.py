@@ -70,7 +70,9 @@ class Meanings:
 
     def __init__(self, persona: Persona, index: KnowledgeIndex) -> None:
         labelled = [(example, meaning) for meaning, examples in bank(persona.language) for example in examples]
-        labelled += [(example, Meaning(None, topic.name, example, 0.0)) for topic in persona.forbidden_topics
+        # One meaning per topic, as per bank entry: its examples are no rivals of each other ("where do you live"
+        # and "what city do you live in exactly" both read as personal data).
+        labelled += [(example, Meaning(None, topic.name, "", 0.0)) for topic in persona.forbidden_topics
                      for example in topic.examples]
         self.examples = [text for text, _ in labelled]
         self.meanings = [meaning for _, meaning in labelled]

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
+from models.dialogue.moods import spelled_out
 from models.dialogue.persona import Persona
 from models.dialogue.words import folded
 from models.errors import RequestError
@@ -117,13 +118,18 @@ class Verdict:
 _LETTER = rf"[^\W{CJK.pattern[1:-1]}]"
 
 
+#: What "#" in a keyword stands for: a number, with a currency sign or not.
+_NUMBER = r"[$€£¥]?\d+(?:[.,]\d+)?[$€£¥]?"
+
+
 @lru_cache(maxsize=4096)
 def _phrase_pattern(phrase: str) -> re.Pattern[str]:
     # Latin words whole only: "bet" must not match "alphabet", "hate you" must match across one space or more. A
     # Chinese end has no such boundary (Chinese is written without spaces): 笨蛋 matches in 你这个笨蛋, 傻 in 傻瓜.
     # jieba's words would miss too much of real abuse (我操 and 去死吧 are one word each), so a producer who
     # blocks a single character accepts it inside longer words (操 in 操作), or lists the longer words instead.
-    words = [re.escape(w) for w in folded(phrase).split()]
+    # A word "#" of a keyword is any number ("put # bucks on": "put 50 bucks on it", "put $20 bucks on").
+    words = [_NUMBER if w == "#" else re.escape(w) for w in folded(phrase).split()]
     if not words:
         return re.compile(r"(?!)")
     before = "" if CJK.match(words[0]) else rf"(?<!{_LETTER})"
@@ -146,8 +152,10 @@ def screen(text: str, persona: Persona) -> Verdict:
     word = find_phrase(text, persona.blocklist)
     if word is not None:
         return Verdict("blocked", word)
+    # A topic's keywords are written out: chat spelling is read as they are ("where do u live" as "where do you live").
+    spelled = spelled_out(folded(text))
     for topic in persona.forbidden_topics:
-        keyword = find_phrase(text, topic.keywords)
+        keyword = find_phrase(spelled, topic.keywords)
         if keyword is not None:
             return Verdict("forbidden", keyword, topic.name)
     return Verdict("ok")
