@@ -244,6 +244,13 @@ _ASKS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
         (r"\b(?:weekends?|sundays?|saturdays?|holidays?|christmas)\b",
          r"\b(?:weekends?|sundays?|saturdays?|holidays?|christmas|every day)\b"),
         (r"\b(?:free|fees?|charges?|extra cost)\b", r"\b(?:free|fees?|charge[sd]?|cost|\$)|\$"),
+        # "What's the population of Norway?" is a head count, not Norway's medals.
+        (r"\bpopulation\b|\bhow many (?:people|inhabitants|residents) live\b",
+         r"\b(?:population|inhabitants|residents|people live)\b"),
+        # "Can you recommend a good ski resort?": a place to go, not a fact about the sport played there.
+        (r"\b(?:recommend|suggest)\w*\b.*"
+         r"\b(?:resorts?|hotels?|restaurants?|destinations?|places? to (?:go|stay|ski|eat))\b",
+         r"\b(?:resorts?|hotels?|restaurants?|destinations?)\b"),
     ))
 
 
