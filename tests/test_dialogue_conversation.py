@@ -508,6 +508,15 @@ def test_it_after_a_store_policy_is_what_that_policy_was_about(engine: Retrieval
     assert answer.sources == ("order-tracking",) and answer.text.count("tracking link") == 1
 
 
+@pytest.mark.parametrize(("question", "line"), [
+    ("what do you actually do on this channel?", "I host live winter sports shows"),
+    ("are you older than 20?", "I'm 22 years old."),
+    ("how do you move like that, are you animated?", "I'm a virtual host")])
+def test_her_job_age_and_being_virtual_in_fans_words(engine: RetrievalEngine, question: str, line: str) -> None:
+    answer = ask(engine, question)
+    assert answer.intent == "small_talk" and line in answer.text and not hedged(answer)
+
+
 @pytest.mark.parametrize("question", ["Did you ski as a child?", "What did you play when you were little?"])
 def test_her_childhood_in_other_words(engine: RetrievalEngine, question: str) -> None:
     answer = ask(engine, question)

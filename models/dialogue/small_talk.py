@@ -35,13 +35,15 @@ _ABOUT_TOPICS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(patte
      r"\bwhen (?:you|u) were (?:little|young|small|an? (?:kid|child|girl|teen|teenager))\b|"
      r"在哪(?:里|儿)?长大|小时候|老家|哪里人", "childhood"),
     (r"\bfor fun\b|\bhobb(?:y|ies)\b|\bfree time\b|\bspare time\b|\bday off\b|爱好|业余|空闲|平时喜欢", "hobby"),
-    (r"\byour job\b|\bdo for (?:a )?(?:living|work)\b|\bwhat do you do\b|\byourself\b|\bwho are you\b|"
+    (r"\byour job\b|\bdo for (?:a )?(?:living|work)\b|"
+     r"\bwhat do you (?:actually |really |even |exactly )?do\b|\byourself\b|\bwho are you\b|"
      r"你的工作|做什么工作|介绍一下你自己|你是谁", "job"),
-    (r"\bhow old\b|\byour age\b|多大|几岁", "age"),
+    (r"\bhow old\b|\byour age\b|\b(?:are|r) (?:you|u) (?:older|younger) than \d+\b|多大|几岁", "age"),
     # "What do you enjoy most about hosting?", "best part of your job?": what she loves about her work.
     (r"\b(?:enjoy|like|love)(?: the)? most\b|\bbest (?:part|thing) (?:of|about)\b|\bfavou?rite (?:part|thing) "
      r"(?:of|about)\b|最喜欢.*(?:主持|工作)", "favourite"),
-    (r"\bare (?:you|u) (?:an? )?(?:real|human|robot|bot|ai|virtual|person|computer|program)\b|你是真人|真人吗|虚拟|"
+    (r"\bare (?:you|u) (?:an? )?(?:real|human|robot|bot|ai|virtual|person|computer|program|animated|digital|cgi|"
+     r"avatar|cartoon|vtuber)\b|你是真人|真人吗|虚拟|"
      r"机器人", "virtual"),
 ))
 #: The tags the patterns above ask for: a question's topic word matched against the other tags only.
