@@ -947,3 +947,14 @@ def test_a_fake_system_voice_or_a_new_role_with_orders_is_an_injection(engine: R
     answer = ask(engine, message)
     assert (answer.intent == "injection") is injection
     assert "arrr" not in answer.text.lower() and "free" not in answer.text
+
+
+# -- dev3: typos, facts and follow-ups --------------------------------------------------------------------------
+
+
+def test_a_forbidden_word_that_is_a_typo_of_a_function_word_is_read_as_that_word(engine: RetrievalEngine) -> None:
+    answer = ask(engine, "wat colurs dose the beenie come in")
+    assert answer.intent != "refusal"
+    assert all(c in answer.text for c in ("white", "navy", "red"))
+    assert ask(engine, "what dose should I take", user="ben").intent == "refusal"
+    assert ask(engine, "how big a dose of ibuprofen", user="cy").intent == "refusal"

@@ -46,7 +46,7 @@ from models.dialogue.moods import (
     without_product_words,
 )
 from models.dialogue.persona import FAQ, AboutLine, FunFact, Persona, Product
-from models.dialogue.retrieval import DocKind, Hit, KnowledgeIndex, english_words, tokens
+from models.dialogue.retrieval import STOPWORDS, DocKind, Hit, KnowledgeIndex, english_words, tokens
 from models.dialogue.sentence import Sentence, declined
 from models.dialogue.show import ShowSnapshot
 from models.dialogue.show_talk import answer_show
@@ -343,6 +343,23 @@ def questions_of(text: str) -> list[str]:
     return questions[:MAX_QUESTIONS] if len(questions) > 1 else [retrieval_query(text)]
 
 
+#: What follows an auxiliary verb that asks ("does the beanie", "is it", "do they"): what a typo of one stands before.
+_ASKED_OF = re.compile(r"\s+(?:the|it|they|this|that|these|those|you|u|she|he|we|i)\b", re.IGNORECASE)
+
+
+def respelled_function_word(text: str, word: str) -> str | None:
+    """The text with `word` read as the function word it is a typo of, two letters swapped ("dose the beanie" →
+    "does the beanie"), where it stands as one (before "the", "it", ...); None when it is no such typo. A word
+    that a forbidden topic is found by may be only that ("dose" is medicine's, "does" everyone's)."""
+    lower = word.lower()
+    swaps = {lower[:i] + lower[i + 1] + lower[i] + lower[i + 2:] for i in range(len(lower) - 1)} - {lower}
+    meant = next((w for w in sorted(swaps) if w in STOPWORDS), None)
+    if meant is None:
+        return None
+    found = re.search(rf"\b{re.escape(word)}\b(?={_ASKED_OF.pattern})", text, re.IGNORECASE)
+    return None if found is None else text[:found.start()] + meant + text[found.end():]
+
+
 def _elliptic(question: str) -> bool:
     """A price question that names nothing ("😍 how much", "price??"), or one that only points back ("nordic
     combined... what even is that"): it leans on the sentence before it."""
@@ -456,6 +473,8 @@ class RetrievalEngine(DialogueEngine):
         moods = detect_moods(text)
         self._turn += 1
         verdict = screen(text, self.persona)
+        if verdict.kind == "forbidden" and (respelled := respelled_function_word(text, verdict.matched)):
+            verdict = screen(respelled, self.persona)  # "wat colurs dose the beenie": "does", no medicine dose
         if verdict.kind == "injection":
             self.fans.record(turn.user, None)
             return Answer("injection", (Sentence(f"{emotion_tag('happy')} {gesture_tag('shake_head')} "
