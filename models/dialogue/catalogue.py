@@ -178,8 +178,9 @@ _CHOICE = re.compile(r"\b(?:or|over|instead of|rather than)\b|还是|或者")
 _TOTAL = re.compile(r"\b(?:altogether|all together|together|in total|total|combined|for both|sum)\b|"
                     r"一共|总共|加起来|合计|总价")
 _PRICE_ASKED = re.compile(r"\b(?:how much|price[sd]?|costs?|pay|spend)\b|多少钱|价格|价钱")
-#: "How much pricier is the hoodie?", "what's the difference in price?": the difference of two prices.
-_GAP = re.compile(r"\bhow much (?:more|less|cheaper|pricier|dearer|more expensive|less expensive)\b|"
+#: "How much pricier is the hoodie?", "what's the difference in price?", "which is cheaper and by how much?": the
+#: difference of two prices.
+_GAP = re.compile(r"\bby how much\b|\bhow much (?:more|less|cheaper|pricier|dearer|more expensive|less expensive)\b|"
                   r"\b(?:difference|differ|gap) in (?:the )?(?:price|cost)s?\b|\bprice (?:difference|gap)\b|"
                   r"差多少|贵多少|便宜多少|差价|价格差|价差")
 _DIFFERENCE = re.compile(r"\b(?:differen(?:ce|t)|differ|compare[ds]?|comparison|vs\.?|versus)\b|区别|不同|对比|比较")
