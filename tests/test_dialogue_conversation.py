@@ -958,3 +958,28 @@ def test_a_forbidden_word_that_is_a_typo_of_a_function_word_is_read_as_that_word
     assert all(c in answer.text for c in ("white", "navy", "red"))
     assert ask(engine, "what dose should I take", user="ben").intent == "refusal"
     assert ask(engine, "how big a dose of ibuprofen", user="cy").intent == "refusal"
+
+
+def test_ok_and_another_product_asks_the_last_question_of_it(engine: RetrievalEngine) -> None:
+    ask(engine, "is the beanie in stock?")
+    answer = ask(engine, "ok and the mittens?")
+    assert answer.sources == ("kids-mittens",) and "in stock" in answer.text and "$" not in answer.text
+
+
+def test_the_other_one_after_one_product_is_the_other_of_its_kind(engine: RetrievalEngine) -> None:
+    ask(engine, "How much is the thermal bottle?")
+    answer = ask(engine, "ok and the other one")
+    assert answer.sources == ("kids-bottle",) and "$12" in answer.text and "$22.50" not in answer.text
+    ask(engine, "How much is the hoodie?", user="ben")
+    assert ask(engine, "ok and the other one", user="ben").intent == "clarify"  # no other hoodie
+
+
+def test_the_one_chosen_of_two_is_that_one_and_the_rest_the_other_one(engine: RetrievalEngine) -> None:
+    ask(engine, "which bottle is for kids?")
+    that = ask(engine, "how much is that one")
+    assert that.sources == ("kids-bottle",) and "$12" in that.text and "$22.50" not in that.text
+    other = ask(engine, "and the other one?")
+    assert other.sources == ("thermal-bottle",) and "$22.50" in other.text
+    ask(engine, "which is the better gift for a kid, the plush or the hoodie?", user="ben")
+    cheaper = ask(engine, "which one's cheaper then?", user="ben")
+    assert "$29.99" in cheaper.text and "$65" in cheaper.text  # both still compared

@@ -55,6 +55,8 @@ class CatalogueReply:
     intent: CatalogueIntent
     sentences: tuple[Sentence, ...]
     products: tuple[Product, ...]
+    #: The products it chose among, when it chose one of them ("which bottle is for kids?"): "the other one" later.
+    group: tuple[Product, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -778,7 +780,8 @@ def _feature_comparison(products: Sequence[Product], asked: tuple[str, ...], q: 
         if product.stock in ("sold_out", "preorder"):
             sentences.append(stock_sentence(product, wording))
     sentences[0] = replace(sentences[0], text=f"{emotion_tag('happy')} {gesture_tag('point')} {sentences[0].text}")
-    return CatalogueReply("comparison", tuple(sentences), tuple(products))
+    # The one chosen is the fan's subject ("how much is that one?"), the rest "the other one".
+    return CatalogueReply("comparison", tuple(sentences), tuple(told), tuple(products) if len(told) == 1 else ())
 
 
 def _agreed(template: str, product: Product, wording: Wording, **values: str) -> str:

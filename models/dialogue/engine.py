@@ -633,7 +633,8 @@ class RetrievalEngine(DialogueEngine):
         if catalogue is not None:
             return Part(catalogue.intent, list(catalogue.sentences), subject=Subject(
                 catalogue.intent, catalogue.products, question=question, mention=mention_in(question, frozenset().union(
-                    *(self._names[p.id] for p in catalogue.products)))) if catalogue.products else subject)
+                    *(self._names[p.id] for p in catalogue.products))), group=catalogue.group)
+                if catalogue.products else subject)
         if _FACT_REQUEST.search(question):
             return self._topic_fact(question, told, gentle)
         about = self._about_me(question, told)
@@ -809,10 +810,12 @@ class RetrievalEngine(DialogueEngine):
 
     def _same_kind(self, subject: Subject | None, text: str) -> list[Product]:
         """"And the other bottle?" after one bottle: the products of the kind the message names (a name's head
-        noun), less those just discussed."""
+        noun), less those just discussed; "and the other one", naming nothing, of the kind just discussed."""
         if subject is None or not subject.products:
             return []
-        kinds = set(tokens(text)) & {w for p in subject.products for w in self._heads[p.id]}
+        heads = {w for p in subject.products for w in self._heads[p.id]}
+        words = set(tokens(text))
+        kinds = words & heads or (heads if not words & self._subject_words else set())
         return [p for p in self.persona.knowledge.products if p not in subject.products and self._heads[p.id] & kinds]
 
     def _more(self, subject: Subject, told: tuple[str, ...]) -> Part:
