@@ -473,7 +473,7 @@ class RetrievalEngine(DialogueEngine):
         moods = detect_moods(text)
         self._turn += 1
         verdict = screen(text, self.persona)
-        if verdict.kind == "forbidden" and (respelled := respelled_function_word(text, verdict.matched)):
+        if verdict.kind == "forbidden" and (respelled := respelled_function_word(text, verdict.matched or "")):
             verdict = screen(respelled, self.persona)  # "wat colurs dose the beenie": "does", no medicine dose
         if verdict.kind == "injection":
             self.fans.record(turn.user, None)
