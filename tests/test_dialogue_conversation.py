@@ -983,3 +983,16 @@ def test_the_one_chosen_of_two_is_that_one_and_the_rest_the_other_one(engine: Re
     ask(engine, "which is the better gift for a kid, the plush or the hoodie?", user="ben")
     cheaper = ask(engine, "which one's cheaper then?", user="ben")
     assert "$29.99" in cheaper.text and "$65" in cheaper.text  # both still compared
+
+
+def test_doubt_after_a_fact_is_answered_by_the_fact_again(engine: RetrievalEngine) -> None:
+    ask(engine, "what country has the most winter olympic medals ever?")
+    answer = ask(engine, "huh, really?")
+    assert answer.sources == ("norway-medals",) and "Norway" in answer.text and not hedged(answer)
+    assert ask(engine, "really?", user="ben").sources == ()  # nothing told: nothing to say again
+
+
+def test_which_one_of_the_two_a_fact_tells_apart_is_answered_by_it(engine: RetrievalEngine) -> None:
+    ask(engine, "tell me something about luge")
+    answer = ask(engine, "wait what, which one goes head first?")
+    assert answer.sources == ("luge-skeleton",) and "skeleton" in answer.text and not hedged(answer)

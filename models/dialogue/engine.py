@@ -244,6 +244,8 @@ _ASKS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
         (r"\b(?:weekends?|sundays?|saturdays?|holidays?|christmas)\b",
          r"\b(?:weekends?|sundays?|saturdays?|holidays?|christmas|every day)\b"),
         (r"\b(?:free|fees?|charges?|extra cost)\b", r"\b(?:free|fees?|charge[sd]?|cost|\$)|\$"),
+        # "Which one goes head first?": one of two things the answer tells apart.
+        (r"\bwhich (?:one|of (?:them|the two|those|these))\b", r"\b(?:while|whereas|but|than|unlike)\b"),
     ))
 
 
@@ -334,6 +336,11 @@ _YEAR = re.compile(r"\b(?:1[89][0-9]{2}|20[0-9]{2})\b")
 _AND_THEN = re.compile(r"^\W*(?:and|also|plus|so)\b", re.IGNORECASE)
 #: "What year was that?", "how fast was it?": a question about what was just told.
 _THAT = re.compile(r"\b(?:that|this|it|then|they|them|those|these)\b")
+#: "Huh, really?", "is that true?", "no way!": doubt of what was just told, answered by saying it again.
+_DOUBT = re.compile(
+    r"^\W*(?:(?:huh|wait|what|wow|oh|whoa|hmm|ok|omg)\W+)*(?:really|seriously|for real|no way|are you sure|"
+    r"you sure|is that (?:true|right|real)|is it true|that'?s true|true)\W*$|^\W*(?:真的吗|真的假的|是吗|不会吧)\W*$",
+    re.IGNORECASE)
 
 
 def questions_of(text: str) -> list[str]:
@@ -677,10 +684,12 @@ class RetrievalEngine(DialogueEngine):
                 return asked_again(subject, others[0].name)
             return OTHER.sub(name, text, count=1)
         told_item = self._told_item(subject)
-        if told_item is not None and any(asks.search(text_folded) for asks, _ in _ASKS) and \
-                self._asks_of_item(text, told_item) and says_what_is_asked(text, _item_text(told_item)):
+        if told_item is not None and (_DOUBT.match(text_folded) or any(
+                asks.search(text_folded) for asks, _ in _ASKS) and self._asks_of_item(text, told_item) and
+                says_what_is_asked(text, _item_text(told_item))):
             # "What year was that?" after the Zamboni fact, "how far away are the targets?" after biathlon's, "how
-            # long would that take?" after shipping abroad: the item just told has it; it is said again.
+            # long would that take?" after shipping abroad: the item just told has it; it is said again. "Really?"
+            # after it: it is so, said again.
             intent: Intent = "faq" if isinstance(told_item, FAQ) else "fact"
             return Part(intent, self._item_sentences(told_item, intro=False), (),
                         self._item_subject(intent, told_item, text))
