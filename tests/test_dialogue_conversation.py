@@ -996,3 +996,16 @@ def test_which_one_of_the_two_a_fact_tells_apart_is_answered_by_it(engine: Retri
     ask(engine, "tell me something about luge")
     answer = ask(engine, "wait what, which one goes head first?")
     assert answer.sources == ("luge-skeleton",) and "skeleton" in answer.text and not hedged(answer)
+
+
+def test_a_product_told_only_by_a_colour_with_nothing_discussed_is_asked_back(engine: RetrievalEngine) -> None:
+    answer = ask(engine, "what about the blue one?")
+    assert answer.intent == "clarify" and "$" not in answer.text
+    ask(engine, "how much is the hoodie?", user="ben")
+    assert "$65" in ask(engine, "what about the blue one?", user="ben").text  # the hoodie is the blue one
+
+
+def test_the_thing_a_word_two_names_share_is_asked_back(engine: RetrievalEngine) -> None:
+    answer = ask(engine, "wait hw much is the snowflake thing")
+    assert answer.intent == "clarify" and "$" not in answer.text
+    assert "Snowflake Knit Beanie" in answer.text and "Kids' Snowflake Mittens" in answer.text

@@ -302,10 +302,10 @@ _BUY_ONE = re.compile(
     r"(?:one|it|them|a pair|some|that|this|those|these)\b|"
     r"\b(?:is|are) (?:it|they|that|those|these|this)(?: one)? (?:still )?(?:available|"
     r"for sale|buyable)\b|\bstill (?:available|for sale|got (?:it|them|any))\b", re.IGNORECASE)
-#: "The kids one", "the blue ones": the word before "one" that stands for a product.
-_ONE = re.compile(r"([A-Za-z]+)'?\s+ones?\b")
-#: "The ski one": one product meant, by a word several names share.
-_THE_ONE = re.compile(r"\b(?:the|that|this)\s+[A-Za-z]+'?\s+one\b", re.IGNORECASE)
+#: "The kids one", "the blue ones", "the snowflake thing": the word before "one" that stands for a product.
+_ONE = re.compile(r"([A-Za-z]+)'?\s+(?:ones?|things?|items?)\b")
+#: "The ski one", "the snowflake thing": one product meant, by a word several names share.
+_THE_ONE = re.compile(r"\b(?:the|that|this)\s+[A-Za-z]+'?\s+(?:one|thing|item)\b", re.IGNORECASE)
 #: Words that name no kind of thing ("the blue one", "anything"): no product is ruled out by them.
 _GENERIC = frozenset("one thing item stuff something anything product merchandise merch gift present".split())
 
@@ -699,8 +699,10 @@ class RetrievalEngine(DialogueEngine):
             return self._no_subject()  # "and what colours?" from a fan with nothing discussed: which one?
         thing = about_what(text)
         if thing is not None and not PRONOUN.fullmatch(thing) and thing.lower() not in ("you", "u", "yourself", "你"):
-            if subject is None and PRONOUN.search(thing) and self._leans_on_pronoun(thing):
-                return self._no_subject()  # "and what colour is that one?" from a fan with nothing discussed
+            if subject is None and (PRONOUN.search(thing) and self._leans_on_pronoun(thing) or
+                                    self._by_attribute(thing)):
+                # "and what colour is that one?", "what about the blue one?" from a fan with nothing discussed
+                return self._no_subject()
             if subject is None or not subject.question:
                 return thing
             if subject.intent == "topic_fact" and not self._named(thing)[0]:
@@ -790,6 +792,11 @@ class RetrievalEngine(DialogueEngine):
         what else it says asks only about a product (`_attributes`), not something of its own ("what time is
         it?")."""
         return set(tokens(without_product_words(PRONOUN.sub(" ", folded(text))))) <= self._attributes
+
+    def _by_attribute(self, thing: str) -> bool:
+        """"The blue one", "the XL ones": a product told only by a colour or a size, as of products discussed."""
+        match = _ONE.fullmatch(thing.strip())
+        return match is not None and set(tokens(match.group(1))) <= self._attributes
 
     # -- answers ------------------------------------------------------------------------------------------------
 
