@@ -1009,3 +1009,16 @@ def test_the_thing_a_word_two_names_share_is_asked_back(engine: RetrievalEngine)
     answer = ask(engine, "wait hw much is the snowflake thing")
     assert answer.intent == "clarify" and "$" not in answer.text
     assert "Snowflake Knit Beanie" in answer.text and "Kids' Snowflake Mittens" in answer.text
+
+
+def test_what_is_that_after_a_fact_in_the_same_message_is_that_fact_once(engine: RetrievalEngine) -> None:
+    answer = ask(engine, "nordic combined?? what even is that")
+    assert answer.sources == ("nordic-combined",) and not hedged(answer)
+    assert not any(u in answer.text for u in UNKNOWN)
+
+
+def test_the_other_way_round_is_no_other_product(engine: RetrievalEngine) -> None:
+    answer = ask(engine, "speed skaters, do they go clockwise or the other way round?")
+    assert answer.intent != "clarify" and "$" not in answer.text
+    ask(engine, "How much is the thermal bottle?", user="ben")
+    assert ask(engine, "and the other bottle?", user="ben").sources == ("kids-bottle",)

@@ -336,10 +336,12 @@ _YEAR = re.compile(r"\b(?:1[89][0-9]{2}|20[0-9]{2})\b")
 _AND_THEN = re.compile(r"^\W*(?:and|also|plus|so)\b", re.IGNORECASE)
 #: "What year was that?", "how fast was it?": a question about what was just told.
 _THAT = re.compile(r"\b(?:that|this|it|then|they|them|those|these)\b")
-#: "Huh, really?", "is that true?", "no way!": doubt of what was just told, answered by saying it again.
+#: "Huh, really?", "is that true?", "no way!", "what even is that?": doubt of what was just told, or puzzlement,
+#: answered by saying it again.
 _DOUBT = re.compile(
     r"^\W*(?:(?:huh|wait|what|wow|oh|whoa|hmm|ok|omg)\W+)*(?:really|seriously|for real|no way|are you sure|"
-    r"you sure|is that (?:true|right|real)|is it true|that'?s true|true)\W*$|^\W*(?:真的吗|真的假的|是吗|不会吧)\W*$",
+    r"you sure|is that (?:true|right|real)|is it true|that'?s true|true|"
+    r"what(?:'s|s| is| even is| exactly is) (?:that|it|this)(?: even)?)\W*$|^\W*(?:真的吗|真的假的|是吗|不会吧)\W*$",
     re.IGNORECASE)
 
 
@@ -564,7 +566,17 @@ class RetrievalEngine(DialogueEngine):
     def _follows_up(self, text: str) -> bool:
         """The message leans on what was said before ("tell me more", "and the other one?", "another!")."""
         text = folded(text)
-        return bool(MORE.search(text) or ANOTHER.search(text) or OTHER.search(text) or about_what(text))
+        return bool(MORE.search(text) or ANOTHER.search(text) or self._other(text) or about_what(text))
+
+    def _other(self, text: str) -> bool:
+        """"The other one", "the other bottle", "and the other?": the other of products; not "the other way round"
+        or "the other team", where a word that names no product follows."""
+        match = OTHER.search(text)
+        if match is None:
+            return False
+        after = re.match(r"\s+([a-z]+)", text[match.end():])
+        return after is None or match.group(0) != "the other" or bool(set(tokens(after.group(1))) & (
+            self._subject_words | _GENERIC)) or after.group(1) in STOPWORDS
 
     def _spelled(self, text: str) -> str:
         """The question with typos in the names of things read as those names ("hoddie" → hoodie): only words that
@@ -672,7 +684,7 @@ class RetrievalEngine(DialogueEngine):
             return f"Is the {names} in stock?" if self.persona.language == "en" else f"{names}有货吗？"
         if MORE.search(text_folded):
             return self._more(subject, told) if subject is not None else self._no_subject()
-        if OTHER.search(text_folded):
+        if self._other(text_folded):
             others = self._others(subject) or self._same_kind(subject, text)
             if not others:
                 return self._no_subject()
