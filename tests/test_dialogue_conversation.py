@@ -1022,3 +1022,8 @@ def test_the_other_way_round_is_no_other_product(engine: RetrievalEngine) -> Non
     assert answer.intent != "clarify" and "$" not in answer.text
     ask(engine, "How much is the thermal bottle?", user="ben")
     assert ask(engine, "and the other bottle?", user="ben").sources == ("kids-bottle",)
+
+
+def test_got_any_records_asks_a_fact_about_a_record(engine: RetrievalEngine) -> None:
+    answer = ask(engine, "got any medal records for me?")
+    assert answer.sources == ("norway-medals",) and "Norway" in answer.text and not hedged(answer)
