@@ -1027,3 +1027,18 @@ def test_the_other_way_round_is_no_other_product(engine: RetrievalEngine) -> Non
 def test_got_any_records_asks_a_fact_about_a_record(engine: RetrievalEngine) -> None:
     answer = ask(engine, "got any medal records for me?")
     assert answer.sources == ("norway-medals",) and "Norway" in answer.text and not hedged(answer)
+
+
+def test_and_another_product_is_the_last_question_of_it_not_a_policy_about_it(engine: RetrievalEngine) -> None:
+    ask(engine, "how much is the beanie?")
+    hoodie = ask(engine, "and the hoodie?")
+    assert hoodie.sources == ("team-hoodie",) and "$65" in hoodie.text
+    cheaper = ask(engine, "ok so which one's cheaper")
+    assert cheaper.text.index("Snowflake Knit Beanie") < cheaper.text.index("$24") < cheaper.text.index("$65")
+    ask(engine, "how much is the beanie?", user="ben")
+    assert ask(engine, "can I return it?", user="ben").sources == ("returns",)
+
+
+def test_got_anything_about_a_topic_after_a_clause_is_a_fact_on_it(engine: RetrievalEngine) -> None:
+    answer = ask(engine, "I'm a goalie, got anything about pucks?")
+    assert answer.sources[0] in ("hockey-puck", "frozen-pucks") and not hedged(answer)

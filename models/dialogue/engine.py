@@ -142,8 +142,10 @@ _TEACH = re.compile(
     r"\bwhat(?:'s| is) (?:interesting|cool|fun|special) about\b", re.IGNORECASE)
 #: "What do you know about figure skating?": a fact on the topic, unless it names a product or a store policy.
 _KNOW_ABOUT = re.compile(r"\bwhat (?:do|can) (?:you|u) (?:know|tell (?:me|us)) about\b|"
-                         # "anything on the sliding sports?" ("anything on sale?" is the store's)
-                         r"^\W*(?:(?:have you |you )?got |do you have )?anything (?:on|about)\b(?! (?:sale|offer))|"
+                         # "anything on the sliding sports?", "I'm a goalie, got anything about pucks?" ("anything on
+                         # sale?" is the store's)
+                         r"(?:^|[,;.!?])\W*(?:(?:have you |you )?got |do you have )?anything (?:on|about)\b"
+                         r"(?! (?:sale|offer))|"
                          r"\bwhat(?:'s| is|s) the (?:story|deal|history) (?:with|behind|of)\b", re.IGNORECASE)
 #: "Not the counterclockwise one", "except the zamboni one": a fact the fan says they know already.
 _EXCEPT = re.compile(r"\b(?:not|except|other than|besides|apart from)\s+(?:the\s+|that\s+)?([\w-]+)"
@@ -445,7 +447,8 @@ class RetrievalEngine(DialogueEngine):
         #: A fact's tags as words, and its text's: what a topic ("curling", "hockey") finds it by.
         self._fact_tags = {f.id: frozenset(tokens(" ".join(f.tags))) for f in knowledge.fun_facts}
         self._fact_words = {f.id: frozenset(tokens(f.text)) for f in knowledge.fun_facts}
-        self._subject_words = frozenset().union(*self._names.values(), *self._fact_tags.values())
+        self._name_words = frozenset().union(*self._names.values())
+        self._subject_words = self._name_words.union(*self._fact_tags.values())
         #: What a question may ask of a product without naming it ("What sizes?", "In red?", "Still in stock?").
         self._attributes = frozenset(tokens(
             "size sizes colour colours color colors price cost stock available availability sold out left warm "
@@ -659,9 +662,10 @@ class RetrievalEngine(DialogueEngine):
         about = self._about_me(question, told)
         if about is not None:
             return about
-        if question != text and not set(tokens(without_product_words(text))) <= self._attributes:
+        if question != text and not set(tokens(without_product_words(text))) - self._name_words <= self._attributes:
             # "Can I return them?" asks a store policy of its own: the policy that answers the question as the
-            # fan wrote it goes before the product it refers to ("What sizes?" asks only about the product).
+            # fan wrote it goes before the product it refers to ("What sizes?" asks only about the product, "and
+            # the hoodie?" the last question of the hoodie).
             policy = self.index.search(retrieval_query(text), k=2, kinds=("faq",))
             if policy and (policy[0].answers or self._exact(text, tuple(policy), policies_apart=False)):
                 return self._lookup(text, gentle, kinds=("faq",))
