@@ -1042,3 +1042,10 @@ def test_and_another_product_is_the_last_question_of_it_not_a_policy_about_it(en
 def test_got_anything_about_a_topic_after_a_clause_is_a_fact_on_it(engine: RetrievalEngine) -> None:
     answer = ask(engine, "I'm a goalie, got anything about pucks?")
     assert answer.sources[0] in ("hockey-puck", "frozen-pucks") and not hedged(answer)
+
+
+def test_do_u_take_a_way_to_pay_and_then_a_policy_of_its_own(engine: RetrievalEngine) -> None:
+    answer = ask(engine, "do u take paypal? also how long till it ships")
+    assert answer.sources == ("payment", "shipping") and "PayPal" in answer.text and not hedged(answer)
+    assert "payment" not in ask(engine, "do you take returns?", user="ben").sources
+    assert ask(engine, "how quick do you send orders out?", user="cy").sources == ("shipping",)

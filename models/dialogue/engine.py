@@ -273,8 +273,12 @@ _PARAPHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     # "How do I order stuff?", "how can I buy things from the store?": the way to buy.
     (r"\b(?:how|where) (?:do|can|would|should) (?:i|we|you|u|one) (?:actually |even |still )?(?:order|buy|purchase|"
      r"get)\b|\bplace an order\b", "where can I buy the merchandise"),
-    # "How fast do orders go out?": when an order ships.
-    (r"\borders? (?:go|goes|get|gets) (?:out|sent|shipped|dispatched)\b", "how long does shipping take"),
+    # "How fast do orders go out?", "how quick do you send orders out?": when an order ships.
+    (r"\borders? (?:go|goes|get|gets) (?:out|sent|shipped|dispatched)\b|"
+     r"\b(?:send|get|ship) (?:orders?|it|them|things|stuff|packages?) out\b", "how long does shipping take"),
+    # "Do u take PayPal?": a way to pay the store accepts.
+    (r"\b(?:do|does|can|will) (?:you|u|the store|the shop|your store|your shop) (?:take|accept)\b"
+     r"(?! (?:returns?|exchanges?|orders?|back|it back|them back))", "which payment methods do you accept"),
     (r"\bswap\b|\btrade (?:it|them|my)\b|\bexchange (?:it|them|this|that|my|an?|the|for)\b", "exchange"),
     # "Can I return a beanie I already wore?": a thing bought sent back (not "when did curling return?").
     (r"\breturn (?:it|them|this|that|my|an?|the)\b", "can I return something I bought"),
@@ -761,8 +765,9 @@ class RetrievalEngine(DialogueEngine):
             if subject.topic:
                 return PRONOUN.sub(subject.topic, text, count=1)
             if subject.item is not None and subject.question and \
-                    any(f.id == subject.item for f in self.persona.knowledge.faqs):
-                # "Where's my order? How do I track it?": "it" is what the policy just asked about was about.
+                    any(f.id == subject.item for f in self.persona.knowledge.faqs) and not self._policy_answers(text):
+                # "Where's my order? How do I track it?": "it" is what the policy just asked about was about ("do u
+                # take PayPal? how long till it ships?" asks a policy of its own).
                 return f"{text.rstrip('?？!！. ')} ({subject.question.rstrip('?？!！. ')})?"
             return None
         which = WHICH_OF_THEM.search(text_folded)
