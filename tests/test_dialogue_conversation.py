@@ -1049,3 +1049,10 @@ def test_do_u_take_a_way_to_pay_and_then_a_policy_of_its_own(engine: RetrievalEn
     assert answer.sources == ("payment", "shipping") and "PayPal" in answer.text and not hedged(answer)
     assert "payment" not in ask(engine, "do you take returns?", user="ben").sources
     assert ask(engine, "how quick do you send orders out?", user="cy").sources == ("shipping",)
+
+
+def test_a_topic_first_then_got_anything_is_a_fact_on_it_unless_the_store_has_it(engine: RetrievalEngine) -> None:
+    answer = ask(engine, "snowboarding and the olympics, got anything?")
+    assert answer.sources == ("snowboard-nagano",) and "1998" in answer.text and not hedged(answer)
+    store = ask(engine, "something warm for my kid, got anything?", user="ben")
+    assert store.sources == ("kids-mittens",) and "$16" in store.text

@@ -147,6 +147,9 @@ _KNOW_ABOUT = re.compile(r"\bwhat (?:do|can) (?:you|u) (?:know|tell (?:me|us)) a
                          r"(?:^|[,;.!?])\W*(?:(?:have you |you )?got |do you have )?anything (?:on|about)\b"
                          r"(?! (?:sale|offer))|"
                          r"\bwhat(?:'s| is|s) the (?:story|deal|history) (?:with|behind|of)\b", re.IGNORECASE)
+#: "Snowboarding and the olympics, got anything?": the topic first, then the ask (a fact's topic, not the store's:
+#: "something warm for my kid, got anything?").
+_TOPIC_FIRST = re.compile(r"[,;:]\s*(?:(?:have you |you )?got|do you have|know) anything\W*$", re.IGNORECASE)
 #: "Not the counterclockwise one", "except the zamboni one": a fact the fan says they know already.
 _EXCEPT = re.compile(r"\b(?:not|except|other than|besides|apart from)\s+(?:the\s+|that\s+)?([\w-]+)"
                      r"(?=\s+(?:one|fact)\b)", re.IGNORECASE)
@@ -451,6 +454,7 @@ class RetrievalEngine(DialogueEngine):
         #: A fact's tags as words, and its text's: what a topic ("curling", "hockey") finds it by.
         self._fact_tags = {f.id: frozenset(tokens(" ".join(f.tags))) for f in knowledge.fun_facts}
         self._fact_words = {f.id: frozenset(tokens(f.text)) for f in knowledge.fun_facts}
+        self._fact_topics = frozenset().union(*self._fact_tags.values())
         self._name_words = frozenset().union(*self._names.values())
         self._subject_words = self._name_words.union(*self._fact_tags.values())
         #: What a question may ask of a product without naming it ("What sizes?", "In red?", "Still in stock?").
@@ -647,6 +651,8 @@ class RetrievalEngine(DialogueEngine):
         if _KNOW_ABOUT.search(question) and not any(self._named(question)) and \
                 not self._policy_answers(question, related=True):
             return self._topic_fact(question, told, gentle)  # "what do you know about figure skating?"
+        if _TOPIC_FIRST.search(question) and set(tokens(question)) & self._fact_topics:
+            return self._topic_fact(question, told, gentle)
         named, ambiguous = self._named(question)
         if ambiguous and not named and _THE_ONE.search(question):
             # "Is the ski one in stock?" with ski gloves and ski goggles: which one, before any answer about both.
