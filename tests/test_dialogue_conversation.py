@@ -983,3 +983,112 @@ def test_a_topics_examples_are_one_meaning() -> None:
 
     meanings = Meanings(PERSONA, KnowledgeIndex(KNOWLEDGE, backend="bm25"))
     assert len({m for m in meanings.meanings if m.topic == "personal data"}) == 1
+
+
+# -- dev3: typos, facts and follow-ups --------------------------------------------------------------------------
+
+
+def test_a_forbidden_word_that_is_a_typo_of_a_function_word_is_read_as_that_word(engine: RetrievalEngine) -> None:
+    answer = ask(engine, "wat colurs dose the beenie come in")
+    assert answer.intent != "refusal"
+    assert all(c in answer.text for c in ("white", "navy", "red"))
+    assert ask(engine, "what dose should I take", user="ben").intent == "refusal"
+    assert ask(engine, "how big a dose of ibuprofen", user="cy").intent == "refusal"
+
+
+def test_ok_and_another_product_asks_the_last_question_of_it(engine: RetrievalEngine) -> None:
+    ask(engine, "is the beanie in stock?")
+    answer = ask(engine, "ok and the mittens?")
+    assert answer.sources == ("kids-mittens",) and "in stock" in answer.text and "$" not in answer.text
+
+
+def test_the_other_one_after_one_product_is_the_other_of_its_kind(engine: RetrievalEngine) -> None:
+    ask(engine, "How much is the thermal bottle?")
+    answer = ask(engine, "ok and the other one")
+    assert answer.sources == ("kids-bottle",) and "$12" in answer.text and "$22.50" not in answer.text
+    ask(engine, "How much is the hoodie?", user="ben")
+    assert ask(engine, "ok and the other one", user="ben").intent == "clarify"  # no other hoodie
+
+
+def test_the_one_chosen_of_two_is_that_one_and_the_rest_the_other_one(engine: RetrievalEngine) -> None:
+    ask(engine, "which bottle is for kids?")
+    that = ask(engine, "how much is that one")
+    assert that.sources == ("kids-bottle",) and "$12" in that.text and "$22.50" not in that.text
+    other = ask(engine, "and the other one?")
+    assert other.sources == ("thermal-bottle",) and "$22.50" in other.text
+    ask(engine, "which is the better gift for a kid, the plush or the hoodie?", user="ben")
+    cheaper = ask(engine, "which one's cheaper then?", user="ben")
+    assert "$29.99" in cheaper.text and "$65" in cheaper.text  # both still compared
+
+
+def test_doubt_after_a_fact_is_answered_by_the_fact_again(engine: RetrievalEngine) -> None:
+    ask(engine, "what country has the most winter olympic medals ever?")
+    answer = ask(engine, "huh, really?")
+    assert answer.sources == ("norway-medals",) and "Norway" in answer.text and not hedged(answer)
+    assert ask(engine, "really?", user="ben").sources == ()  # nothing told: nothing to say again
+
+
+def test_which_one_of_the_two_a_fact_tells_apart_is_answered_by_it(engine: RetrievalEngine) -> None:
+    ask(engine, "tell me something about luge")
+    answer = ask(engine, "wait what, which one goes head first?")
+    assert answer.sources == ("luge-skeleton",) and "skeleton" in answer.text and not hedged(answer)
+
+
+def test_a_product_told_only_by_a_colour_with_nothing_discussed_is_asked_back(engine: RetrievalEngine) -> None:
+    answer = ask(engine, "what about the blue one?")
+    assert answer.intent == "clarify" and "$" not in answer.text
+    ask(engine, "how much is the hoodie?", user="ben")
+    assert "$65" in ask(engine, "what about the blue one?", user="ben").text  # the hoodie is the blue one
+
+
+def test_the_thing_a_word_two_names_share_is_asked_back(engine: RetrievalEngine) -> None:
+    answer = ask(engine, "wait hw much is the snowflake thing")
+    assert answer.intent == "clarify" and "$" not in answer.text
+    assert "Snowflake Knit Beanie" in answer.text and "Kids' Snowflake Mittens" in answer.text
+
+
+def test_what_is_that_after_a_fact_in_the_same_message_is_that_fact_once(engine: RetrievalEngine) -> None:
+    answer = ask(engine, "nordic combined?? what even is that")
+    assert answer.sources == ("nordic-combined",) and not hedged(answer)
+    assert not any(u in answer.text for u in UNKNOWN)
+
+
+def test_the_other_way_round_is_no_other_product(engine: RetrievalEngine) -> None:
+    answer = ask(engine, "speed skaters, do they go clockwise or the other way round?")
+    assert answer.intent != "clarify" and "$" not in answer.text
+    ask(engine, "How much is the thermal bottle?", user="ben")
+    assert ask(engine, "and the other bottle?", user="ben").sources == ("kids-bottle",)
+
+
+def test_got_any_records_asks_a_fact_about_a_record(engine: RetrievalEngine) -> None:
+    answer = ask(engine, "got any medal records for me?")
+    assert answer.sources == ("norway-medals",) and "Norway" in answer.text and not hedged(answer)
+
+
+def test_and_another_product_is_the_last_question_of_it_not_a_policy_about_it(engine: RetrievalEngine) -> None:
+    ask(engine, "how much is the beanie?")
+    hoodie = ask(engine, "and the hoodie?")
+    assert hoodie.sources == ("team-hoodie",) and "$65" in hoodie.text
+    cheaper = ask(engine, "ok so which one's cheaper")
+    assert cheaper.text.index("Snowflake Knit Beanie") < cheaper.text.index("$24") < cheaper.text.index("$65")
+    ask(engine, "how much is the beanie?", user="ben")
+    assert ask(engine, "can I return it?", user="ben").sources == ("returns",)
+
+
+def test_got_anything_about_a_topic_after_a_clause_is_a_fact_on_it(engine: RetrievalEngine) -> None:
+    answer = ask(engine, "I'm a goalie, got anything about pucks?")
+    assert answer.sources[0] in ("hockey-puck", "frozen-pucks") and not hedged(answer)
+
+
+def test_do_u_take_a_way_to_pay_and_then_a_policy_of_its_own(engine: RetrievalEngine) -> None:
+    answer = ask(engine, "do u take paypal? also how long till it ships")
+    assert answer.sources == ("payment", "shipping") and "PayPal" in answer.text and not hedged(answer)
+    assert "payment" not in ask(engine, "do you take returns?", user="ben").sources
+    assert ask(engine, "how quick do you send orders out?", user="cy").sources == ("shipping",)
+
+
+def test_a_topic_first_then_got_anything_is_a_fact_on_it_unless_the_store_has_it(engine: RetrievalEngine) -> None:
+    answer = ask(engine, "snowboarding and the olympics, got anything?")
+    assert answer.sources == ("snowboard-nagano",) and "1998" in answer.text and not hedged(answer)
+    store = ask(engine, "something warm for my kid, got anything?", user="ben")
+    assert store.sources == ("kids-mittens",) and "$16" in store.text

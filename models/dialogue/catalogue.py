@@ -55,6 +55,8 @@ class CatalogueReply:
     intent: CatalogueIntent
     sentences: tuple[Sentence, ...]
     products: tuple[Product, ...]
+    #: The products it chose among, when it chose one of them ("which bottle is for kids?"): "the other one" later.
+    group: tuple[Product, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -178,8 +180,9 @@ _CHOICE = re.compile(r"\b(?:or|over|instead of|rather than)\b|还是|或者")
 _TOTAL = re.compile(r"\b(?:altogether|all together|together|in total|total|combined|for both|sum)\b|"
                     r"一共|总共|加起来|合计|总价")
 _PRICE_ASKED = re.compile(r"\b(?:how much|price[sd]?|costs?|pay|spend)\b|多少钱|价格|价钱")
-#: "How much pricier is the hoodie?", "what's the difference in price?": the difference of two prices.
-_GAP = re.compile(r"\bhow much (?:more|less|cheaper|pricier|dearer|more expensive|less expensive)\b|"
+#: "How much pricier is the hoodie?", "what's the difference in price?", "which is cheaper and by how much?": the
+#: difference of two prices.
+_GAP = re.compile(r"\bby how much\b|\bhow much (?:more|less|cheaper|pricier|dearer|more expensive|less expensive)\b|"
                   r"\b(?:difference|differ|gap) in (?:the )?(?:price|cost)s?\b|\bprice (?:difference|gap)\b|"
                   r"差多少|贵多少|便宜多少|差价|价格差|价差")
 _DIFFERENCE = re.compile(r"\b(?:differen(?:ce|t)|differ|compare[ds]?|comparison|vs\.?|versus)\b|区别|不同|对比|比较")
@@ -777,7 +780,8 @@ def _feature_comparison(products: Sequence[Product], asked: tuple[str, ...], q: 
         if product.stock in ("sold_out", "preorder"):
             sentences.append(stock_sentence(product, wording))
     sentences[0] = replace(sentences[0], text=f"{emotion_tag('happy')} {gesture_tag('point')} {sentences[0].text}")
-    return CatalogueReply("comparison", tuple(sentences), tuple(products))
+    # The one chosen is the fan's subject ("how much is that one?"), the rest "the other one".
+    return CatalogueReply("comparison", tuple(sentences), tuple(told), tuple(products) if len(told) == 1 else ())
 
 
 def _agreed(template: str, product: Product, wording: Wording, **values: str) -> str:

@@ -154,7 +154,8 @@ OTHER = re.compile(r"\b(?:the\s+)?other\s+(?:one|ones|product|item)\b|\bthe othe
 #: "what about the beanie?", "and the mittens?": the last question again, about something else.
 WHAT_ABOUT = re.compile(
     r"^\W*(?:(?:and|but|ok|okay|so)\W+)?(?:what|how)\s+about\s+(?P<about>.+?)\W*$|"
-    r"^\W*and\s+(?P<and>[^?.!]+?)\s*\?\W*$|^\W*那(?P<zh>[^？?。！!]+?)呢\W*$", re.IGNORECASE)
+    r"^\W*(?:(?:ok|okay|so|oh|wait)\W+)?and\s+(?P<and>[^?.!]+?)\s*\?\W*$|"
+    r"^\W*那(?P<zh>[^？?。！!]+?)呢\W*$", re.IGNORECASE)
 #: Words that point back at the subject: "how much is it?", "do they come in red?", 它多少钱？
 PRONOUN = re.compile(r"\b(?:it|its|it's|that one|this one|them|they|those|these)\b|它|这个|那个|这款|那款",
                      re.IGNORECASE)

@@ -46,7 +46,7 @@ from models.dialogue.moods import (
     without_product_words,
 )
 from models.dialogue.persona import FAQ, AboutLine, FunFact, Persona, Product
-from models.dialogue.retrieval import DocKind, Hit, KnowledgeIndex, english_words, tokens
+from models.dialogue.retrieval import STOPWORDS, DocKind, Hit, KnowledgeIndex, english_words, tokens
 from models.dialogue.sentence import Sentence, declined
 from models.dialogue.show import ShowSnapshot
 from models.dialogue.show_talk import answer_show, show_thread
@@ -119,8 +119,8 @@ _FACT_REQUEST = re.compile(
     r"\b(?:fun\s+facts?|facts?|trivia|(?:something|anything)\s+(?:interesting|cool|fun|new|cheerful|happy|nice|"
     r"positive|uplifting|funny|amazing|surprising|good)|"
     r"(?:interesting|cool)\s+(?:things?|stuff)|tell me something about|"
-    # "Tell me a Winter Olympics record": a fact about a record.
-    r"(?:tell|give|share|show)\s+(?:me|us)\s+(?:an?|one|some)\s+(?:[\w-]+\s+){0,3}?records?)\b|"
+    # "Tell me a Winter Olympics record", "got any medal records?": a fact about a record.
+    r"(?:(?:tell|give|share|show)\s+(?:me|us)|got|know)\s+(?:an?|one|some|any)\s+(?:[\w-]+\s+){0,3}?records?)\b|"
     r"冷知识|小知识|趣闻|有趣的事", re.IGNORECASE)
 #: "How big is the plush?", "what's the beanie made of?": what a product is, which its description says.
 _DESCRIBED = re.compile(r"\bhow (?:big|tall|wide|long|heavy|thick|large|small|tiny|huge)\b|"
@@ -142,9 +142,14 @@ _TEACH = re.compile(
     r"\bwhat(?:'s| is) (?:interesting|cool|fun|special) about\b", re.IGNORECASE)
 #: "What do you know about figure skating?": a fact on the topic, unless it names a product or a store policy.
 _KNOW_ABOUT = re.compile(r"\bwhat (?:do|can) (?:you|u) (?:know|tell (?:me|us)) about\b|"
-                         # "anything on the sliding sports?" ("anything on sale?" is the store's)
-                         r"^\W*(?:(?:have you |you )?got |do you have )?anything (?:on|about)\b(?! (?:sale|offer))|"
+                         # "anything on the sliding sports?", "I'm a goalie, got anything about pucks?" ("anything on
+                         # sale?" is the store's)
+                         r"(?:^|[,;.!?])\W*(?:(?:have you |you )?got |do you have )?anything (?:on|about)\b"
+                         r"(?! (?:sale|offer))|"
                          r"\bwhat(?:'s| is|s) the (?:story|deal|history) (?:with|behind|of)\b", re.IGNORECASE)
+#: "Snowboarding and the olympics, got anything?": the topic first, then the ask (a fact's topic, not the store's:
+#: "something warm for my kid, got anything?").
+_TOPIC_FIRST = re.compile(r"[,;:]\s*(?:(?:have you |you )?got|do you have|know) anything\W*$", re.IGNORECASE)
 #: "Not the counterclockwise one", "except the zamboni one": a fact the fan says they know already.
 _EXCEPT = re.compile(r"\b(?:not|except|other than|besides|apart from)\s+(?:the\s+|that\s+)?([\w-]+)"
                      r"(?=\s+(?:one|fact)\b)", re.IGNORECASE)
@@ -251,6 +256,8 @@ _ASKS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
         (r"\b(?:recommend|suggest)\w*\b.*"
          r"\b(?:resorts?|hotels?|restaurants?|destinations?|places? to (?:go|stay|ski|eat))\b",
          r"\b(?:resorts?|hotels?|restaurants?|destinations?)\b"),
+        # "Which one goes head first?": one of two things the answer tells apart.
+        (r"\bwhich (?:one|of (?:them|the two|those|these))\b", r"\b(?:while|whereas|but|than|unlike)\b"),
     ))
 
 
@@ -276,8 +283,12 @@ _PARAPHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     # "How do I order stuff?", "how can I buy things from the store?": the way to buy.
     (r"\b(?:how|where) (?:do|can|would|should) (?:i|we|you|u|one) (?:actually |even |still )?(?:order|buy|purchase|"
      r"get)\b|\bplace an order\b", "where can I buy the merchandise"),
-    # "How fast do orders go out?": when an order ships.
-    (r"\borders? (?:go|goes|get|gets) (?:out|sent|shipped|dispatched)\b", "how long does shipping take"),
+    # "How fast do orders go out?", "how quick do you send orders out?": when an order ships.
+    (r"\borders? (?:go|goes|get|gets) (?:out|sent|shipped|dispatched)\b|"
+     r"\b(?:send|get|ship) (?:orders?|it|them|things|stuff|packages?) out\b", "how long does shipping take"),
+    # "Do u take PayPal?": a way to pay the store accepts.
+    (r"\b(?:do|does|can|will) (?:you|u|the store|the shop|your store|your shop) (?:take|accept)\b"
+     r"(?! (?:returns?|exchanges?|orders?|back|it back|them back))", "which payment methods do you accept"),
     (r"\bswap\b|\btrade (?:it|them|my)\b|\bexchange (?:it|them|this|that|my|an?|the|for)\b", "exchange"),
     # "Can I return a beanie I already wore?": a thing bought sent back (not "when did curling return?").
     (r"\breturn (?:it|them|this|that|my|an?|the)\b", "can I return something I bought"),
@@ -307,10 +318,10 @@ _BUY_ONE = re.compile(
     r"(?:one|it|them|a pair|some|that|this|those|these)\b|"
     r"\b(?:is|are) (?:it|they|that|those|these|this)(?: one)? (?:still )?(?:available|"
     r"for sale|buyable)\b|\bstill (?:available|for sale|got (?:it|them|any))\b", re.IGNORECASE)
-#: "The kids one", "the blue ones": the word before "one" that stands for a product.
-_ONE = re.compile(r"([A-Za-z]+)'?\s+ones?\b")
-#: "The ski one": one product meant, by a word several names share.
-_THE_ONE = re.compile(r"\b(?:the|that|this)\s+[A-Za-z]+'?\s+one\b", re.IGNORECASE)
+#: "The kids one", "the blue ones", "the snowflake thing": the word before "one" that stands for a product.
+_ONE = re.compile(r"([A-Za-z]+)'?\s+(?:ones?|things?|items?)\b")
+#: "The ski one", "the snowflake thing": one product meant, by a word several names share.
+_THE_ONE = re.compile(r"\b(?:the|that|this)\s+[A-Za-z]+'?\s+(?:one|thing|item)\b", re.IGNORECASE)
 #: Words that name no kind of thing ("the blue one", "anything"): no product is ruled out by them.
 _GENERIC = frozenset("one thing item stuff something anything product merchandise merch gift present".split())
 
@@ -341,6 +352,13 @@ _YEAR = re.compile(r"\b(?:1[89][0-9]{2}|20[0-9]{2})\b")
 _AND_THEN = re.compile(r"^\W*(?:and|also|plus|so)\b", re.IGNORECASE)
 #: "What year was that?", "how fast was it?": a question about what was just told.
 _THAT = re.compile(r"\b(?:that|this|it|then|they|them|those|these)\b")
+#: "Huh, really?", "is that true?", "no way!", "what even is that?": doubt of what was just told, or puzzlement,
+#: answered by saying it again.
+_DOUBT = re.compile(
+    r"^\W*(?:(?:huh|wait|what|wow|oh|whoa|hmm|ok|omg)\W+)*(?:really|seriously|for real|no way|are you sure|"
+    r"you sure|is that (?:true|right|real)|is it true|that'?s true|true|"
+    r"what(?:'s|s| is| even is| exactly is) (?:that|it|this)(?: even)?)\W*$|^\W*(?:真的吗|真的假的|是吗|不会吧)\W*$",
+    re.IGNORECASE)
 
 
 def questions_of(text: str) -> list[str]:
@@ -348,6 +366,23 @@ def questions_of(text: str) -> list[str]:
     (a question with its context, or a request without a question mark)."""
     questions = [q for p in sentences_of(text) if is_question(p) for q in _SECOND_QUESTION.split(p) if is_question(q)]
     return questions[:MAX_QUESTIONS] if len(questions) > 1 else [retrieval_query(text)]
+
+
+#: What follows an auxiliary verb that asks ("does the beanie", "is it", "do they"): what a typo of one stands before.
+_ASKED_OF = re.compile(r"\s+(?:the|it|they|this|that|these|those|you|u|she|he|we|i)\b", re.IGNORECASE)
+
+
+def respelled_function_word(text: str, word: str) -> str | None:
+    """The text with `word` read as the function word it is a typo of, two letters swapped ("dose the beanie" →
+    "does the beanie"), where it stands as one (before "the", "it", ...); None when it is no such typo. A word
+    that a forbidden topic is found by may be only that ("dose" is medicine's, "does" everyone's)."""
+    lower = word.lower()
+    swaps = {lower[:i] + lower[i + 1] + lower[i] + lower[i + 2:] for i in range(len(lower) - 1)} - {lower}
+    meant = next((w for w in sorted(swaps) if w in STOPWORDS), None)
+    if meant is None:
+        return None
+    found = re.search(rf"\b{re.escape(word)}\b(?={_ASKED_OF.pattern})", text, re.IGNORECASE)
+    return None if found is None else text[:found.start()] + meant + text[found.end():]
 
 
 def _elliptic(question: str) -> bool:
@@ -426,7 +461,9 @@ class RetrievalEngine(DialogueEngine):
         #: A fact's tags as words, and its text's: what a topic ("curling", "hockey") finds it by.
         self._fact_tags = {f.id: frozenset(tokens(" ".join(f.tags))) for f in knowledge.fun_facts}
         self._fact_words = {f.id: frozenset(tokens(f.text)) for f in knowledge.fun_facts}
-        self._subject_words = frozenset().union(*self._names.values(), *self._fact_tags.values())
+        self._fact_topics = frozenset().union(*self._fact_tags.values())
+        self._name_words = frozenset().union(*self._names.values())
+        self._subject_words = self._name_words.union(*self._fact_tags.values())
         #: What a question may ask of a product without naming it ("What sizes?", "In red?", "Still in stock?").
         self._attributes = frozenset(tokens(
             "size sizes colour colours color colors price cost stock available availability sold out left warm "
@@ -463,6 +500,8 @@ class RetrievalEngine(DialogueEngine):
         moods = detect_moods(text)
         self._turn += 1
         verdict = screen(text, self.persona)
+        if verdict.kind == "forbidden" and (respelled := respelled_function_word(text, verdict.matched or "")):
+            verdict = screen(respelled, self.persona)  # "wat colurs dose the beenie": "does", no medicine dose
         if verdict.kind == "injection":
             self.fans.record(turn.user, None)
             return Answer("injection", (Sentence(f"{emotion_tag('happy')} {gesture_tag('shake_head')} "
@@ -545,7 +584,17 @@ class RetrievalEngine(DialogueEngine):
     def _follows_up(self, text: str) -> bool:
         """The message leans on what was said before ("tell me more", "and the other one?", "another!")."""
         text = folded(text)
-        return bool(MORE.search(text) or ANOTHER.search(text) or OTHER.search(text) or about_what(text))
+        return bool(MORE.search(text) or ANOTHER.search(text) or self._other(text) or about_what(text))
+
+    def _other(self, text: str) -> bool:
+        """"The other one", "the other bottle", "and the other?": the other of products; not "the other way round"
+        or "the other team", where a word that names no product follows."""
+        match = OTHER.search(text)
+        if match is None:
+            return False
+        after = re.match(r"\s+([a-z]+)", text[match.end():])
+        return after is None or match.group(0) != "the other" or bool(set(tokens(after.group(1))) & (
+            self._subject_words | _GENERIC)) or after.group(1) in STOPWORDS
 
     def _spelled(self, text: str) -> str:
         """The question with typos in the names of things read as those names ("hoddie" → hoodie): only words that
@@ -609,6 +658,8 @@ class RetrievalEngine(DialogueEngine):
         if _KNOW_ABOUT.search(question) and not any(self._named(question)) and \
                 not self._policy_answers(question, related=True):
             return self._topic_fact(question, told, gentle)  # "what do you know about figure skating?"
+        if _TOPIC_FIRST.search(question) and set(tokens(question)) & self._fact_topics:
+            return self._topic_fact(question, told, gentle)
         named, ambiguous = self._named(question)
         if ambiguous and not named and _THE_ONE.search(question):
             # "Is the ski one in stock?" with ski gloves and ski goggles: which one, before any answer about both.
@@ -621,15 +672,17 @@ class RetrievalEngine(DialogueEngine):
         if catalogue is not None:
             return Part(catalogue.intent, list(catalogue.sentences), subject=Subject(
                 catalogue.intent, catalogue.products, question=question, mention=mention_in(question, frozenset().union(
-                    *(self._names[p.id] for p in catalogue.products)))) if catalogue.products else subject)
+                    *(self._names[p.id] for p in catalogue.products))), group=catalogue.group)
+                if catalogue.products else subject)
         if _FACT_REQUEST.search(question):
             return self._topic_fact(question, told, gentle)
         about = self._about_me(question, told)
         if about is not None:
             return about
-        if question != text and not set(tokens(without_product_words(text))) <= self._attributes:
+        if question != text and not set(tokens(without_product_words(text))) - self._name_words <= self._attributes:
             # "Can I return them?" asks a store policy of its own: the policy that answers the question as the
-            # fan wrote it goes before the product it refers to ("What sizes?" asks only about the product).
+            # fan wrote it goes before the product it refers to ("What sizes?" asks only about the product, "and
+            # the hoodie?" the last question of the hoodie).
             policy = self.index.search(retrieval_query(text), k=2, kinds=("faq",))
             if policy and (policy[0].answers or self._exact(text, tuple(policy), policies_apart=False)):
                 return self._lookup(text, gentle, kinds=("faq",))
@@ -652,7 +705,7 @@ class RetrievalEngine(DialogueEngine):
             return f"Is the {names} in stock?" if self.persona.language == "en" else f"{names}有货吗？"
         if MORE.search(text_folded):
             return self._more(subject, told) if subject is not None else self._no_subject()
-        if OTHER.search(text_folded):
+        if self._other(text_folded):
             others = self._others(subject) or self._same_kind(subject, text)
             if not others:
                 return self._no_subject()
@@ -664,10 +717,12 @@ class RetrievalEngine(DialogueEngine):
                 return asked_again(subject, others[0].name)
             return OTHER.sub(name, text, count=1)
         told_item = self._told_item(subject)
-        if told_item is not None and any(asks.search(text_folded) for asks, _ in _ASKS) and \
-                self._asks_of_item(text, told_item) and says_what_is_asked(text, _item_text(told_item)):
+        if told_item is not None and (_DOUBT.match(text_folded) or any(
+                asks.search(text_folded) for asks, _ in _ASKS) and self._asks_of_item(text, told_item) and
+                says_what_is_asked(text, _item_text(told_item))):
             # "What year was that?" after the Zamboni fact, "how far away are the targets?" after biathlon's, "how
-            # long would that take?" after shipping abroad: the item just told has it; it is said again.
+            # long would that take?" after shipping abroad: the item just told has it; it is said again. "Really?"
+            # after it: it is so, said again.
             intent: Intent = "faq" if isinstance(told_item, FAQ) else "fact"
             return Part(intent, self._item_sentences(told_item, intro=False), (),
                         self._item_subject(intent, told_item, text))
@@ -677,8 +732,10 @@ class RetrievalEngine(DialogueEngine):
             return self._no_subject()  # "and what colours?" from a fan with nothing discussed: which one?
         thing = about_what(text)
         if thing is not None and not PRONOUN.fullmatch(thing) and thing.lower() not in ("you", "u", "yourself", "你"):
-            if subject is None and PRONOUN.search(thing) and self._leans_on_pronoun(thing):
-                return self._no_subject()  # "and what colour is that one?" from a fan with nothing discussed
+            if subject is None and (PRONOUN.search(thing) and self._leans_on_pronoun(thing) or
+                                    self._by_attribute(thing)):
+                # "and what colour is that one?", "what about the blue one?" from a fan with nothing discussed
+                return self._no_subject()
             if subject is None or not subject.question:
                 return thing
             if subject.intent == "topic_fact" and not self._named(thing)[0]:
@@ -721,8 +778,9 @@ class RetrievalEngine(DialogueEngine):
             if subject.topic:
                 return PRONOUN.sub(subject.topic, text, count=1)
             if subject.item is not None and subject.question and \
-                    any(f.id == subject.item for f in self.persona.knowledge.faqs):
-                # "Where's my order? How do I track it?": "it" is what the policy just asked about was about.
+                    any(f.id == subject.item for f in self.persona.knowledge.faqs) and not self._policy_answers(text):
+                # "Where's my order? How do I track it?": "it" is what the policy just asked about was about ("do u
+                # take PayPal? how long till it ships?" asks a policy of its own).
                 return f"{text.rstrip('?？!！. ')} ({subject.question.rstrip('?？!！. ')})?"
             return None
         which = WHICH_OF_THEM.search(text_folded)
@@ -769,6 +827,11 @@ class RetrievalEngine(DialogueEngine):
         it?")."""
         return set(tokens(without_product_words(PRONOUN.sub(" ", folded(text))))) <= self._attributes
 
+    def _by_attribute(self, thing: str) -> bool:
+        """"The blue one", "the XL ones": a product told only by a colour or a size, as of products discussed."""
+        match = _ONE.fullmatch(thing.strip())
+        return match is not None and set(tokens(match.group(1))) <= self._attributes
+
     # -- answers ------------------------------------------------------------------------------------------------
 
     def _no_subject(self) -> Part:
@@ -797,10 +860,12 @@ class RetrievalEngine(DialogueEngine):
 
     def _same_kind(self, subject: Subject | None, text: str) -> list[Product]:
         """"And the other bottle?" after one bottle: the products of the kind the message names (a name's head
-        noun), less those just discussed."""
+        noun), less those just discussed; "and the other one", naming nothing, of the kind just discussed."""
         if subject is None or not subject.products:
             return []
-        kinds = set(tokens(text)) & {w for p in subject.products for w in self._heads[p.id]}
+        heads = {w for p in subject.products for w in self._heads[p.id]}
+        words = set(tokens(text))
+        kinds = words & heads or (heads if not words & self._subject_words else set())
         return [p for p in self.persona.knowledge.products if p not in subject.products and self._heads[p.id] & kinds]
 
     def _more(self, subject: Subject, told: tuple[str, ...]) -> Part:

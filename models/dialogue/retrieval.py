@@ -58,7 +58,8 @@ BM25_THRESHOLDS = Thresholds(related=0.45, answers=0.65)
 
 # A run of CJK characters is a Chinese phrase for jieba to cut; a run of Latin letters and digits an English word.
 _WORD = re.compile(rf"{CJK.pattern}+|[a-z0-9]+(?:'[a-z]+)?")
-# Function words carry no topic; without this list BM25 would match "what is the ..." to everything.
+# Function words carry no topic; without this list BM25 would match "what is the ..." to everything. Chat spells
+# some of them short ("do u", "r the mittens").
 STOPWORDS = frozenset("""
 a about above after again all am an and any are as at be because been before being below between both but by can
 could did do does doing don't down during each few for from further had has have having he her here hers herself
@@ -67,6 +68,7 @@ on once only or other our ours out over own please same she should so some such 
 them then there these they this those through to too under until up very was we were what what's when where which
 while who whom why will with would you you're your yours yourself hi hey hello aurora really much many
 where's when's who's how's why's there's
+u ur r ya till
 """.split())
 # Chinese function words, pronouns, question words and fillers (jieba's cut of them). Negations (不 没 没有 ...)
 # are here too, as "not" is above: the grounding reads them from the text itself.
