@@ -71,8 +71,8 @@ EVAL = ROOT / "docs/eval"
 #: The English sets: the dev part (tuned on), the first to sixth held-out parts (each seen once on 2026-12-06, then
 #: used for fixes: the second to seventh development sets) and the blind held-out part (reported; the default).
 #: The English parts in the order they were written (each `dialogue_<part>.yaml`), and the blind one of them.
-PARTS = ("dev", "heldout", *(f"heldout{n}" for n in range(2, 9)), "dev2", "dev3")
-BLIND = "heldout8"
+PARTS = ("dev", "heldout", *(f"heldout{n}" for n in range(2, 9)), "dev2", "dev3", "heldout9")
+BLIND = "heldout9"
 SETS = {**{part: (EVAL / f"dialogue_{part}.yaml",) for part in reversed(PARTS)},
         "all": tuple(EVAL / f"dialogue_{part}.yaml" for part in PARTS)}
 #: The Mandarin persona's held-out questions, in the old kinds.
