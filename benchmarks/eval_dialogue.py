@@ -2,16 +2,15 @@
 LLM path, on one set.
 
     PYTHONPATH=. .venv/bin/python benchmarks/eval_dialogue.py
-        [--set heldout7|heldout6|...|heldout|dev|all] [--persona en|zh]
+        [--set heldout9|heldout8|...|heldout|dev|dev2|dev3|all] [--persona en|zh]
         [--local] [--llm-url URL --llm-model NAME] [--llm-first-sentence-s S] [--only-llm] [--verbose]
 
-The English set (docs/eval/dialogue_dev.yaml, dialogue_heldout.yaml ... dialogue_heldout7.yaml; the dev file's
-header documents the format) has items in categories (small talk, facts by topic, look-ups, constraints,
-comparisons, availability, follow-ups, policies, show timing, off topic, moderation, sentiment, bad input), each with
-checks on what a right answer must and must not say. `--set heldout7` (the default) is the blind held-out part that
-gives the numbers to report; `--set heldout6` is the seventh development set, `--set heldout5` the sixth, and so
-on down to `--set heldout`, the second (the sixth ... first held-out parts: each seen once, then used for fixes);
-`--set dev` is the part engine developers tune on; `--set all` is all eight.
+The English set (docs/eval/dialogue_<part>.yaml for each of PARTS; the dev file's header documents the format) has
+items in categories (small talk, facts by topic, look-ups, constraints, comparisons, availability, follow-ups,
+policies, show timing, off topic, moderation, sentiment, bad input), each with checks on what a right answer must
+and must not say. `--set heldout9` (the default, BLIND) is the blind held-out part that gives the numbers to
+report; every other part (dev, heldout ... heldout8, dev2, dev3) was written blind too, seen once, then used for
+fixes; `--set all` is all of them.
 `--persona zh` runs the Mandarin sample persona on docs/eval/dialogue_questions_zh.yaml, whose old-style kinds
 (fact, faq, product, none, sad, compliment, injection, forbidden) are read as the same checks and reported as
 categories.
@@ -68,9 +67,8 @@ from models.tts import sentences_of
 
 ROOT = Path(__file__).resolve().parents[1]
 EVAL = ROOT / "docs/eval"
-#: The English sets: the dev part (tuned on), the first to sixth held-out parts (each seen once on 2026-12-06, then
-#: used for fixes: the second to seventh development sets) and the blind held-out part (reported; the default).
-#: The English parts in the order they were written (each `dialogue_<part>.yaml`), and the blind one of them.
+#: The English parts in the order they were written (each `dialogue_<part>.yaml`): the dev part (tuned on), then
+#: parts written blind, each seen once on 2026-12-06 and then used for fixes; and the blind one (reported; the default).
 PARTS = ("dev", "heldout", *(f"heldout{n}" for n in range(2, 9)), "dev2", "dev3", "heldout9")
 BLIND = "heldout9"
 SETS = {**{part: (EVAL / f"dialogue_{part}.yaml",) for part in reversed(PARTS)},
@@ -661,10 +659,8 @@ def argument_parser() -> argparse.ArgumentParser:
     """The command line: which set, which engines, how much to print."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--set", choices=tuple(SETS), default=BLIND, dest="part",
-                        help="which part of the English set (default %(default)s, the blind held-out part; "
-                             "heldout4, heldout3, heldout2 and heldout are the fifth, fourth, third and second "
-                             "development sets, each "
-                             "seen once and used for fixes; dev is the one tuned on)")
+                        help="which part of the English set (default %(default)s, the blind held-out part; the "
+                             "others were each seen once and used for fixes; all: every part)")
     parser.add_argument("--llm-url", help="an OpenAI-compatible server to evaluate as well")
     parser.add_argument("--llm-model", default="default")
     parser.add_argument("--llm-key")
