@@ -118,7 +118,8 @@ class CatalogueQuestion:
     def weak(self) -> bool:
         """Only a superlative or attribute words say it is about the store ("the cheapest way to learn skiing",
         "anything about the Winter Olympics?"): it is a catalogue question only if its other words are too."""
-        strong = self.price or self.audience or self.excluded or self.stock not in _ASKS_OF_NAMED or (
+        # "Come back" asks of a product named or discussed, never of the store alone ("when did curling come back").
+        strong = self.price or self.audience or self.excluded or self.stock not in (*_ASKS_OF_NAMED, "restock") or (
             (self.colour or self.size) and self.about_products)
         return not strong and not self.named and (self.elsewhere or len(self.off_catalogue) > 1)
 
@@ -537,6 +538,9 @@ def parse_question(text: str, knowledge: Knowledge) -> CatalogueQuestion:
     rest = _GIFT.sub(" ", _KIDS.sub(" ", rest))
     size = _size(rest)
     rest = _SIZE.sub(" ", rest)
+    # The stock phrase's words ("come back", "sold out") say no attribute of a product, as the superlative's.
+    for _, pattern in _STOCK:
+        rest = pattern.sub(" ", rest)
     named = _mentions(rest, products)
     colour = _colour(rest, products, named)
     direction: Literal["cheaper", "pricier"] | None = (
@@ -707,6 +711,9 @@ def _answer(text: str, knowledge: Knowledge, context: Sequence[Product], wording
         return CatalogueReply("catalogue_query", (declined(wording.no_match.format(constraint=q.missing)),), ())
     if q.weak:
         return None
+    if q.named and q.price and q.price.than is None and not (q.listing or q.order or q.words != _named_words(q)):
+        # "Is the plush more than 30 dollars?": yes or no, with its price (never "I don't have plush over $30").
+        return _price_checked(q.named[:AMBIGUOUS], q.price, wording)
     # A colour or a size picks products only in a question about products ("in gold?" of the store, never of
     # medals); stock ("what's almost sold out?") always speaks of the store.
     picks_from_catalogue = (q.filtered or (not q.named and (((q.colour or q.size) and q.about_products)
@@ -849,6 +856,20 @@ def _arithmetic(products: tuple[Product, ...], kind: Arithmetic, wording: Wordin
                        other_price=cheaper.price_text)
     return CatalogueReply("comparison", (Sentence(f"{emotion_tag('happy')} {gesture_tag('point')} {text}", ids,
                                                   products[0]),), products)
+
+
+def _named_words(q: CatalogueQuestion) -> tuple[str, ...]:
+    """The fan's attribute words that are the named products' own name or tag words."""
+    return tuple(w for w in q.words if any(set(tokens(w)) <= _words(p).tags | _words(p).name for p in q.named))
+
+
+def _price_checked(products: Sequence[Product], price: PriceLimit, wording: Wording) -> CatalogueReply:
+    """Whether each named product's price is in the range the fan asks of it, and its price."""
+    sentences = tuple(Sentence(_agreed(wording.price_check[price.admits(p)], p, wording, price=p.price_text),
+                               (p.id,), p) for p in products)
+    sentences = (replace(sentences[0], text=f"{emotion_tag('happy')} {gesture_tag('nod')} {sentences[0].text}"),
+                 *sentences[1:])
+    return CatalogueReply("comparison", sentences, tuple(products))
 
 
 def _compare_with(product: Product, wording: Wording) -> CatalogueReply:
