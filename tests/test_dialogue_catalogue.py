@@ -852,3 +852,9 @@ def test_come_back_of_no_product_is_no_catalogue_question(text: str) -> None:
     # "come back" says a restock only of a product named or discussed; its words are no kind of product either.
     assert answer_catalogue(text, KNOWLEDGE, (), WORDING["en"]) is None
     assert parse_question(text, KNOWLEDGE).words == ()
+
+
+def test_my_total_of_two_named_products_is_their_sum() -> None:
+    reply = ask("If I get the owl plush and the pin set, what's my total?")
+    assert "come to $47.99" in spoken(reply) and "$29.99" in spoken(reply) and "$18" in spoken(reply)
+    assert ids(reply) == ["mascot-plush", "pin-set"]
