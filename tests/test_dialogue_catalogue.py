@@ -837,3 +837,24 @@ def test_still_there_asks_for_stock_and_a_price_asked_beside_attributes_is_said(
     assert "Plush is in stock" in said and "sold out" not in said
     said = spoken(ask("how much is the plush, and what colour is it?"))
     assert said.startswith("The Snowy Owl Mascot Plush is $29.99.") and "comes in white" in said
+
+
+def test_a_price_limit_asked_of_a_named_product_is_answered_yes_or_no_with_its_price() -> None:
+    reply = ask("Is the plush more than 30 dollars?")
+    assert spoken(reply) == "No, the Snowy Owl Mascot Plush is $29.99."
+    assert ids(reply) == ["mascot-plush"]
+    assert spoken(ask("is the hoodie under 70 dollars?")) == "Yes, the Glacier Blue Team Hoodie is $65."
+    assert "Plush under $30" in spoken(ask("any plush under 30 dollars?"))  # a listing, as before
+
+
+@pytest.mark.parametrize("text", ["WHEN DID CURLING COME BACK TO THE OLYMPICS", "my cat ran away and hasn't come back"])
+def test_come_back_of_no_product_is_no_catalogue_question(text: str) -> None:
+    # "come back" says a restock only of a product named or discussed; its words are no kind of product either.
+    assert answer_catalogue(text, KNOWLEDGE, (), WORDING["en"]) is None
+    assert parse_question(text, KNOWLEDGE).words == ()
+
+
+def test_my_total_of_two_named_products_is_their_sum() -> None:
+    reply = ask("If I get the owl plush and the pin set, what's my total?")
+    assert "come to $47.99" in spoken(reply) and "$29.99" in spoken(reply) and "$18" in spoken(reply)
+    assert ids(reply) == ["mascot-plush", "pin-set"]

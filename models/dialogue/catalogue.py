@@ -118,7 +118,8 @@ class CatalogueQuestion:
     def weak(self) -> bool:
         """Only a superlative or attribute words say it is about the store ("the cheapest way to learn skiing",
         "anything about the Winter Olympics?"): it is a catalogue question only if its other words are too."""
-        strong = self.price or self.audience or self.excluded or self.stock not in _ASKS_OF_NAMED or (
+        # "Come back" asks of a product named or discussed, never of the store alone ("when did curling come back").
+        strong = self.price or self.audience or self.excluded or self.stock not in (*_ASKS_OF_NAMED, "restock") or (
             (self.colour or self.size) and self.about_products)
         return not strong and not self.named and (self.elsewhere or len(self.off_catalogue) > 1)
 
@@ -179,11 +180,13 @@ _CHOICE = re.compile(r"\b(?:or|over|instead of|rather than)\b|还是|或者")
 #: price asked: "do they go together?" is no sum).
 _TOTAL = re.compile(r"\b(?:altogether|all together|together|in total|total|combined|for both|sum)\b|"
                     r"一共|总共|加起来|合计|总价")
-_PRICE_ASKED = re.compile(r"\b(?:how much|price[sd]?|costs?|pay|spend)\b|多少钱|价格|价钱")
+#: "What's my total?": the total of a bill is its price ("do they go together?" asks none).
+_PRICE_ASKED = re.compile(r"\b(?:how much|price[sd]?|costs?|pay|spend|(?:my|the|our) total)\b|多少钱|价格|价钱")
 #: "How much pricier is the hoodie?", "what's the difference in price?", "which is cheaper and by how much?": the
 #: difference of two prices.
 _GAP = re.compile(r"\bby how much\b|\bhow much (?:more|less|cheaper|pricier|dearer|more expensive|less expensive)\b|"
-                  r"\b(?:difference|differ|gap) in (?:the )?(?:price|cost)s?\b|\bprice (?:difference|gap)\b|"
+                  r"\b(?:difference|differ|gap)(?: between [^?.!,;]{1,80}?)? in (?:the )?(?:price|cost)s?\b|"
+                  r"\bprice (?:difference|gap)\b|"
                   r"差多少|贵多少|便宜多少|差价|价格差|价差")
 _DIFFERENCE = re.compile(r"\b(?:differen(?:ce|t)|differ|compare[ds]?|comparison|vs\.?|versus)\b|区别|不同|对比|比较")
 _KIDS = re.compile(
@@ -266,7 +269,8 @@ _BUY = re.compile(r"\b(?:can|could|may) (?:i|we|u) (?:still |already |now )?(?:b
                   r"\bstill (?:got|have|sell|sold|selling|carry|available|for sale|around|on sale|there|here)\b|"
                   r"\bis it (?:still )?possible to (?:buy|get|order)\b|还能买|能买吗|可以买吗")
 #: Store policies (shipping, returns, exchanges, payment) are the FAQs' to answer, even when a size is named.
-_POLICY = re.compile(r"\b(?:money back|swap|exchange|return(?:s|ing)?|refund|ship(?:ping|s|ped)?|"
+_POLICY = re.compile(r"\b(?:money back|swap|exchange|change\b.{0,25}\b(?:sizes?|colou?rs?)|"
+                     r"return(?:s|ing)?|refund|ship(?:ping|s|ped)?|"
                      r"deliver(?:y|ed)?|cancel|track(?:ing)?|pay(?:ment|pal)?)\b|退货|退款|换货|发货|快递|运费|付款|支付")
 #: Colours a fan may name besides the ones the catalogue writes (so "in purple" is a colour, fitting nothing).
 _COLOURS = frozenset("""red blue navy white black pink green silver gold grey gray purple violet orange yellow brown
@@ -537,6 +541,9 @@ def parse_question(text: str, knowledge: Knowledge) -> CatalogueQuestion:
     rest = _GIFT.sub(" ", _KIDS.sub(" ", rest))
     size = _size(rest)
     rest = _SIZE.sub(" ", rest)
+    # The stock phrase's words ("come back", "sold out") say no attribute of a product, as the superlative's.
+    for _, pattern in _STOCK:
+        rest = pattern.sub(" ", rest)
     named = _mentions(rest, products)
     colour = _colour(rest, products, named)
     direction: Literal["cheaper", "pricier"] | None = (
@@ -707,6 +714,11 @@ def _answer(text: str, knowledge: Knowledge, context: Sequence[Product], wording
         return CatalogueReply("catalogue_query", (declined(wording.no_match.format(constraint=q.missing)),), ())
     if q.weak:
         return None
+    if len(q.named) == 1 and q.price and q.price.than is None and not (
+            q.listing or q.order or q.words != _named_words(q)):
+        # "Is the plush more than 30 dollars?": yes or no, with its price (never "I don't have plush over $30");
+        # "I only have $50, hoodie or goggles?" is a choice among them.
+        return _price_checked(q.named[0], q.price, wording)
     # A colour or a size picks products only in a question about products ("in gold?" of the store, never of
     # medals); stock ("what's almost sold out?") always speaks of the store.
     picks_from_catalogue = (q.filtered or (not q.named and (((q.colour or q.size) and q.about_products)
@@ -849,6 +861,18 @@ def _arithmetic(products: tuple[Product, ...], kind: Arithmetic, wording: Wordin
                        other_price=cheaper.price_text)
     return CatalogueReply("comparison", (Sentence(f"{emotion_tag('happy')} {gesture_tag('point')} {text}", ids,
                                                   products[0]),), products)
+
+
+def _named_words(q: CatalogueQuestion) -> tuple[str, ...]:
+    """The fan's attribute words that are the named products' own name or tag words."""
+    return tuple(w for w in q.words if any(set(tokens(w)) <= _words(p).tags | _words(p).name for p in q.named))
+
+
+def _price_checked(product: Product, price: PriceLimit, wording: Wording) -> CatalogueReply:
+    """Whether the named product's price is in the range the fan asks of it, and its price."""
+    text = _agreed(wording.price_check[price.admits(product)], product, wording, price=product.price_text)
+    return CatalogueReply("comparison", (Sentence(f"{emotion_tag('happy')} {gesture_tag('nod')} {text}",
+                                                  (product.id,), product),), (product,))
 
 
 def _compare_with(product: Product, wording: Wording) -> CatalogueReply:

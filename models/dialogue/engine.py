@@ -143,9 +143,9 @@ _TEACH = re.compile(
 #: "What do you know about figure skating?": a fact on the topic, unless it names a product or a store policy.
 _KNOW_ABOUT = re.compile(r"\bwhat (?:do|can) (?:you|u) (?:know|tell (?:me|us)) about\b|"
                          # "anything on the sliding sports?", "I'm a goalie, got anything about pucks?" ("anything on
-                         # sale?" is the store's)
+                         # sale?", "anything on pre-order?" are the store's)
                          r"(?:^|[,;.!?])\W*(?:(?:have you |you )?got |do you have )?anything (?:on|about)\b"
-                         r"(?! (?:sale|offer))|"
+                         r"(?! (?:sale|offer|pre-?orders?|back-?orders?|stock)\b)|"
                          r"\bwhat(?:'s| is|s) the (?:story|deal|history) (?:with|behind|of)\b", re.IGNORECASE)
 #: "Snowboarding and the olympics, got anything?": the topic first, then the ask (a fact's topic, not the store's:
 #: "something warm for my kid, got anything?").
@@ -386,13 +386,16 @@ def respelled_function_word(text: str, word: str) -> str | None:
 
 
 def _elliptic(question: str) -> bool:
-    """A price question that names nothing ("😍 how much", "price??"), or one that only points back ("nordic
-    combined... what even is that"): it leans on the sentence before it."""
-    if _POINTS_BACK.search(question) and len(tokens(question)) <= 1:
+    """A price question that names nothing ("😍 how much", "price??"), one that only points back ("nordic
+    combined... what even is that"), or a bare ask for suggestions ("Looking for a gift under $30. Ideas?"): it
+    leans on the sentence before it."""
+    if (_POINTS_BACK.search(question) or _SUGGESTIONS.search(question)) and len(tokens(question)) <= 1:
         return True
     return bool(_PRICE.search(question)) and not tokens(without_product_words(question))
 
 
+#: An ask for suggestions that says nothing of what for ("Ideas?", "any recommendations?").
+_SUGGESTIONS = re.compile(r"^\W*(?:any )?(?:ideas?|suggestions?|recommendations?|tips?|options?)\W*$", re.IGNORECASE)
 #: A question ending on what it points back at ("what's that?", "how does it work?").
 _POINTS_BACK = re.compile(r"\b(?:that|this|it|those|them|they)\W*$", re.IGNORECASE)
 
