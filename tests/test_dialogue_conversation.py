@@ -1092,3 +1092,15 @@ def test_a_topic_first_then_got_anything_is_a_fact_on_it_unless_the_store_has_it
     assert answer.sources == ("snowboard-nagano",) and "1998" in answer.text and not hedged(answer)
     store = ask(engine, "something warm for my kid, got anything?", user="ben")
     assert store.sources == ("kids-mittens",) and "$16" in store.text
+
+
+# -- issue 19: a host worth talking to ---------------------------------------------------------------------------
+
+
+def test_a_fact_about_it_is_on_the_topic_the_sentence_before_names(engine: RetrievalEngine) -> None:
+    answer = ask(engine, "I adore figure skating. Do you have a nice fact about it?")
+    assert answer.sources == ("figure-skating-1908",) and "1908" in answer.text and not hedged(answer)
+    assert "Chamonix" not in answer.text
+    # After bad news, "a fun fact about it" is one to cheer up: any fact, told gently.
+    cheer = ask(engine, "I'm sad, we lost. Any fun fact about it?", user="ben")
+    assert cheer.intent == "topic_fact" and KNOWLEDGE.fact(cheer.sources[0]) is not None

@@ -385,10 +385,13 @@ def respelled_function_word(text: str, word: str) -> str | None:
     return None if found is None else text[:found.start()] + meant + text[found.end():]
 
 
-def _elliptic(question: str) -> bool:
+def _elliptic(question: str, before: str) -> bool:
     """A price question that names nothing ("😍 how much", "price??"), or one that only points back ("nordic
-    combined... what even is that"): it leans on the sentence before it."""
-    if _POINTS_BACK.search(question) and len(tokens(question)) <= 1:
+    combined... what even is that"), or a fact asked of what it points back at ("I adore figure skating. Do you have
+    a nice fact about it?"): it leans on the sentence before it. A fact after bad news ("we lost. A fun fact about
+    it?") is one to cheer up, of any topic."""
+    if _POINTS_BACK.search(question) and (len(tokens(question)) <= 1 or
+                                          set(tokens(question)) <= _FACT_WORDS and not detect_moods(before)):
         return True
     return bool(_PRICE.search(question)) and not tokens(without_product_words(question))
 
@@ -402,7 +405,7 @@ def retrieval_query(text: str) -> str:
     Why are pucks frozen?", "我们输了，好难过。冰球为什么要冷冻？"), so the bad news does not steer the search."""
     parts = sentences_of(text)
     # "The plush!!! 😍 how much": a question of a word or two asks about the sentence before it, which it keeps.
-    questions = [joined(parts[i - 1:i + 1]) if i and _elliptic(p) and not is_question(parts[i - 1]) else p
+    questions = [joined(parts[i - 1:i + 1]) if i and _elliptic(p, parts[i - 1]) and not is_question(parts[i - 1]) else p
                  for i, p in enumerate(parts) if is_question(p) or _HOW_MUCH.search(p)]
     return joined(questions) if questions and len(parts) > 1 else text
 
