@@ -1104,3 +1104,19 @@ def test_a_fact_about_it_is_on_the_topic_the_sentence_before_names(engine: Retri
     # After bad news, "a fun fact about it" is one to cheer up: any fact, told gently.
     cheer = ask(engine, "I'm sad, we lost. Any fun fact about it?", user="ben")
     assert cheer.intent == "topic_fact" and KNOWLEDGE.fact(cheer.sources[0]) is not None
+
+
+@pytest.mark.parametrize("question", ["Which sport you like most to do in the winter time?",
+                                      "which winter sport do you love most?"])
+def test_her_pick_of_a_kind_of_thing_is_her_favourite_not_her_work(engine: RetrievalEngine, question: str) -> None:
+    answer = ask(engine, question)
+    assert answer.sources == ("favourite-sport",) and "Snowboarding" in answer.text and not hedged(answer)
+    assert "best part of my day" not in answer.text
+    assert ask(engine, "what part you like most about the show?", "ben").sources == ("about-fans",)
+
+
+def test_questions_a_comma_apart_are_each_answered(engine: RetrievalEngine) -> None:
+    answer = ask(engine, "how old are you, what's your fav sport and do you take paypal?")
+    assert answer.sources == ("about-age", "favourite-sport", "payment")
+    assert "22" in answer.text and "Snowboarding" in answer.text and "PayPal" in answer.text
+    assert questions_of("when you were little, where did you ski?") == ["when you were little, where did you ski?"]

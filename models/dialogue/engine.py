@@ -273,6 +273,8 @@ _PARAPHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(said, re.IGNORECASE), meant) for said, meant in (
     (_ABROAD.pattern, "internationally"),
     (r"\bmerch\b", "merchandise"),
+    # "Which sport you like most?", "fav sport?": her favourite, in the words her FAQs ask it.
+    (r"\b(?:like|love|enjoy)\s+(?:\w+\s+){0,3}?(?:most|best)\b|\bfav\b", "favourite"),
     (r"\bsend\b.{0,20}\bback\b|\bmoney back\b|\brefunds?\b", "return"),
     # "What's the return window?", "how long do I have to return it?": the returns policy, by its question.
     (r"\breturn (?:window|period|policy|deadline|time|limit)s?\b|\b(?:how long|how many days)\b.{0,25}\breturn",
@@ -364,8 +366,25 @@ _DOUBT = re.compile(
 def questions_of(text: str) -> list[str]:
     """The questions of a message in order, up to MAX_QUESTIONS; the whole message when it has fewer than two
     (a question with its context, or a request without a question mark)."""
-    questions = [q for p in sentences_of(text) if is_question(p) for q in _SECOND_QUESTION.split(p) if is_question(q)]
+    questions = [q for p in sentences_of(text) if is_question(p) for c in _SECOND_QUESTION.split(p)
+                 for q in _comma_apart(c) if is_question(q)]
     return questions[:MAX_QUESTIONS] if len(questions) > 1 else [retrieval_query(text)]
+
+
+def _comma_apart(clause: str) -> list[str]:
+    """"How old are you, what's your fav sport": two questions a comma apart, when the one before the comma asks on
+    its own (a question word and its verb, or a verb and its subject) and the one after opens with a question word;
+    "when you were little, where did you ski?" is one, and so is "how do you move like that, are you animated?"."""
+    parts = _COMMA_QUESTION.split(clause)
+    return parts if len(parts) == 2 and _ASKS_ALONE.match(parts[0]) else [clause]
+
+
+#: A comma before a question word: where a second question may start.
+_COMMA_QUESTION = re.compile(r",\s*(?=(?:what|what's|whats|how|where|which|who)\b)", re.IGNORECASE)
+#: A question that asks on its own: "how old are you", "what is curling", "do you ship".
+_ASKS_ALONE = re.compile(r"^\W*(?:(?:what|how|where|when|which|who|why)(?:'s|\s+(?!(?:you|u|i|we|they|it)\b)\w+)?\s+"
+                         r"(?:is|are|was|were|do|does|did|can|could|will|would)|(?:do|does|did|can|could|is|are|will|"
+                         r"would)\s+(?:you|u|i|we|they|it)\b)", re.IGNORECASE)
 
 
 #: What follows an auxiliary verb that asks ("does the beanie", "is it", "do they"): what a typo of one stands before.
