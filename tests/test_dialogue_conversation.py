@@ -1120,3 +1120,14 @@ def test_questions_a_comma_apart_are_each_answered(engine: RetrievalEngine) -> N
     assert answer.sources == ("about-age", "favourite-sport", "payment")
     assert "22" in answer.text and "Snowboarding" in answer.text and "PayPal" in answer.text
     assert questions_of("when you were little, where did you ski?") == ["when you were little, where did you ski?"]
+
+
+@pytest.mark.parametrize(("question", "sources", "says"), [
+    ("Why they sweep in curling? fun fact pls", ("curling-sweeping",), "sweep"),
+    ("What happened at the Nagano games? Something fun", ("snowboard-nagano", "curling-nagano", "clap-skate"), "Nagano"),
+])
+def test_a_question_with_a_fact_asked_beside_it_is_told_as_a_fact(engine: RetrievalEngine, question: str,
+                                                                  sources: tuple[str, ...], says: str) -> None:
+    answer = ask(engine, question)
+    assert answer.intent == "topic_fact" and answer.sources[0] in sources and says in answer.text
+    assert not hedged(answer)

@@ -421,11 +421,12 @@ _POINTS_BACK = re.compile(r"\b(?:that|this|it|those|them|they)\W*$", re.IGNORECA
 
 def retrieval_query(text: str) -> str:
     """The part of a message to look up: its questions when it also says other things ("I'm sad, we lost.
-    Why are pucks frozen?", "我们输了，好难过。冰球为什么要冷冻？"), so the bad news does not steer the search."""
+    Why are pucks frozen?", "我们输了，好难过。冰球为什么要冷冻？"), so the bad news does not steer the search; a fact
+    asked for beside them stays ("Why do they sweep in curling? fun fact pls": the fact is what is asked)."""
     parts = sentences_of(text)
     # "The plush!!! 😍 how much": a question of a word or two asks about the sentence before it, which it keeps.
     questions = [joined(parts[i - 1:i + 1]) if i and _elliptic(p, parts[i - 1]) and not is_question(parts[i - 1]) else p
-                 for i, p in enumerate(parts) if is_question(p) or _HOW_MUCH.search(p)]
+                 for i, p in enumerate(parts) if is_question(p) or _HOW_MUCH.search(p) or _FACT_REQUEST.search(p)]
     return joined(questions) if questions and len(parts) > 1 else text
 
 
