@@ -1124,7 +1124,8 @@ def test_questions_a_comma_apart_are_each_answered(engine: RetrievalEngine) -> N
 
 @pytest.mark.parametrize(("question", "sources", "says"), [
     ("Why they sweep in curling? fun fact pls", ("curling-sweeping",), "sweep"),
-    ("What happened at the Nagano games? Something fun", ("snowboard-nagano", "curling-nagano", "clap-skate"), "Nagano"),
+    ("What happened at the Nagano games? Something fun", ("snowboard-nagano", "curling-nagano", "clap-skate"),
+     "Nagano"),
 ])
 def test_a_question_with_a_fact_asked_beside_it_is_told_as_a_fact(engine: RetrievalEngine, question: str,
                                                                   sources: tuple[str, ...], says: str) -> None:
