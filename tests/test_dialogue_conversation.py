@@ -1132,3 +1132,13 @@ def test_a_question_with_a_fact_asked_beside_it_is_told_as_a_fact(engine: Retrie
     answer = ask(engine, question)
     assert answer.intent == "topic_fact" and answer.sources[0] in sources and says in answer.text
     assert not hedged(answer)
+
+
+@pytest.mark.parametrize("text", ["I'm so happy, my daughter was born this morning!", "we got promoted at work!!"])
+def test_a_lifes_happy_news_is_congratulated(engine: RetrievalEngine, text: str) -> None:
+    answer = ask(engine, text)
+    assert answer.intent == "social" and answer.sources == ()
+    assert any(p in answer.text for p in PERSONA.phrases["congratulations"])
+    assert not any(p in answer.text for p in UNKNOWN)
+    assert not any(p in ask(engine, "I'm so happy with my hoodie", "ben").text
+                   for p in PERSONA.phrases["congratulations"])
