@@ -409,7 +409,11 @@ class Judge:
             # part of my day?" answered with the about line that has those words).
             said = set(tokens(sentence))
             return [e.id for e in self.entries if said and said <= e.words and len(said) >= 0.9 * len(e.words)][:1]
-        for entry in self.entries:
+        # An item with every word of the sentence, the fan's too, is the one said: before an item that only has
+        # what the question left over ("the best part of my day" asked of the show is not the shipping's "days").
+        said = {w for w in tokens(sentence) if not w.replace(".", "").isdigit()} - self.filler
+        whole = [e for e in self.entries if said <= e.words]
+        for entry in whole + self.entries:
             if numbers <= entry.numbers and (not words or len(words & entry.words) >= 0.9 * len(words)):
                 return [entry.id]
         # A sentence about several things (a list of products with their prices): a greedy cover, each step the

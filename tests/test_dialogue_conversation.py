@@ -1124,3 +1124,53 @@ def test_a_topic_first_then_got_anything_is_a_fact_on_it_unless_the_store_has_it
     assert answer.sources == ("snowboard-nagano",) and "1998" in answer.text and not hedged(answer)
     store = ask(engine, "something warm for my kid, got anything?", user="ben")
     assert store.sources == ("kids-mittens",) and "$16" in store.text
+
+
+# -- issue 19: a host worth talking to ---------------------------------------------------------------------------
+
+
+def test_a_fact_about_it_is_on_the_topic_the_sentence_before_names(engine: RetrievalEngine) -> None:
+    answer = ask(engine, "I adore figure skating. Do you have a nice fact about it?")
+    assert answer.sources == ("figure-skating-1908",) and "1908" in answer.text and not hedged(answer)
+    assert "Chamonix" not in answer.text
+    # After bad news, "a fun fact about it" is one to cheer up: any fact, told gently.
+    cheer = ask(engine, "I'm sad, we lost. Any fun fact about it?", user="ben")
+    assert cheer.intent == "topic_fact" and KNOWLEDGE.fact(cheer.sources[0]) is not None
+
+
+@pytest.mark.parametrize("question", ["Which sport you like most to do in the winter time?",
+                                      "which winter sport do you love most?"])
+def test_her_pick_of_a_kind_of_thing_is_her_favourite_not_her_work(engine: RetrievalEngine, question: str) -> None:
+    answer = ask(engine, question)
+    assert answer.sources == ("favourite-sport",) and "Snowboarding" in answer.text and not hedged(answer)
+    assert "best part of my day" not in answer.text
+    assert ask(engine, "what part you like most about the show?", "ben").sources == ("about-fans",)
+
+
+def test_questions_a_comma_apart_are_each_answered(engine: RetrievalEngine) -> None:
+    answer = ask(engine, "how old are you, what's your fav sport and do you take paypal?")
+    assert answer.sources == ("about-age", "favourite-sport", "payment")
+    assert "22" in answer.text and "Snowboarding" in answer.text and "PayPal" in answer.text
+    assert questions_of("when you were little, where did you ski?") == ["when you were little, where did you ski?"]
+
+
+@pytest.mark.parametrize(("question", "sources", "says"), [
+    ("Why they sweep in curling? fun fact pls", ("curling-sweeping",), "sweep"),
+    ("What happened at the Nagano games? Something fun", ("snowboard-nagano", "curling-nagano", "clap-skate"),
+     "Nagano"),
+])
+def test_a_question_with_a_fact_asked_beside_it_is_told_as_a_fact(engine: RetrievalEngine, question: str,
+                                                                  sources: tuple[str, ...], says: str) -> None:
+    answer = ask(engine, question)
+    assert answer.intent == "topic_fact" and answer.sources[0] in sources and says in answer.text
+    assert not hedged(answer)
+
+
+@pytest.mark.parametrize("text", ["I'm so happy, my daughter was born this morning!", "we got promoted at work!!"])
+def test_a_lifes_happy_news_is_congratulated(engine: RetrievalEngine, text: str) -> None:
+    answer = ask(engine, text)
+    assert answer.intent == "social" and answer.sources == ()
+    assert any(p in answer.text for p in PERSONA.phrases["congratulations"])
+    assert not any(p in answer.text for p in UNKNOWN)
+    assert not any(p in ask(engine, "I'm so happy with my hoodie", "ben").text
+                   for p in PERSONA.phrases["congratulations"])

@@ -246,3 +246,17 @@ def test_a_chain_of_and_after_that_walks_the_rundown() -> None:
     assert "After a fun fact about curling comes your questions." in said[1]
     assert "After your questions comes a dance break." in said[2]
     assert "After a dance break comes the Snowy Owl Mascot Plush." in said[3]
+
+
+def test_the_products_already_shown_are_those_of_the_segments_done() -> None:
+    from models.dialogue.show_talk import answer_show
+    runner = _sample_show_at_200s()
+    answer = answer_show("just joined, which product did you already show?", runner.snapshot(200.0), PERSONA)
+    assert answer is not None
+    text = " ".join(s.text for s in answer)
+    assert "Snowflake Knit Beanie" in text and "Owl" not in text
+    assert any("snowflake-beanie" in s.sources for s in answer)
+    fresh = ShowRunner(load_rundown(ROOT / "examples/shows/sample_show.yaml", PERSONA))
+    fresh.start(0.0)
+    before = answer_show("which products have you shown so far?", fresh.snapshot(1.0), PERSONA)
+    assert before is not None and "haven't shown any products yet" in " ".join(s.text for s in before)

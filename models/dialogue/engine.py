@@ -273,6 +273,8 @@ _PARAPHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(said, re.IGNORECASE), meant) for said, meant in (
     (_ABROAD.pattern, "internationally"),
     (r"\bmerch\b", "merchandise"),
+    # "Which sport you like most?", "fav sport?": her favourite, in the words her FAQs ask it.
+    (r"\b(?:like|love|enjoy)\s+(?:\w+\s+){0,3}?(?:most|best)\b|\bfav\b", "favourite"),
     (r"\bsend\b.{0,20}\bback\b|\bmoney back\b|\brefunds?\b", "return"),
     # "What's the return window?", "how long do I have to return it?": the returns policy, by its question.
     (r"\breturn (?:window|period|policy|deadline|time|limit)s?\b|\b(?:how long|how many days)\b.{0,25}\breturn",
@@ -364,8 +366,25 @@ _DOUBT = re.compile(
 def questions_of(text: str) -> list[str]:
     """The questions of a message in order, up to MAX_QUESTIONS; the whole message when it has fewer than two
     (a question with its context, or a request without a question mark)."""
-    questions = [q for p in sentences_of(text) if is_question(p) for q in _SECOND_QUESTION.split(p) if is_question(q)]
+    questions = [q for p in sentences_of(text) if is_question(p) for c in _SECOND_QUESTION.split(p)
+                 for q in _comma_apart(c) if is_question(q)]
     return questions[:MAX_QUESTIONS] if len(questions) > 1 else [retrieval_query(text)]
+
+
+def _comma_apart(clause: str) -> list[str]:
+    """"How old are you, what's your fav sport": two questions a comma apart, when the one before the comma asks on
+    its own (a question word and its verb, or a verb and its subject) and the one after opens with a question word;
+    "when you were little, where did you ski?" is one, and so is "how do you move like that, are you animated?"."""
+    parts = _COMMA_QUESTION.split(clause)
+    return parts if len(parts) == 2 and _ASKS_ALONE.match(parts[0]) else [clause]
+
+
+#: A comma before a question word: where a second question may start.
+_COMMA_QUESTION = re.compile(r",\s*(?=(?:what|what's|whats|how|where|which|who)\b)", re.IGNORECASE)
+#: A question that asks on its own: "how old are you", "what is curling", "do you ship".
+_ASKS_ALONE = re.compile(r"^\W*(?:(?:what|how|where|when|which|who|why)(?:'s|\s+(?!(?:you|u|i|we|they|it)\b)\w+)?\s+"
+                         r"(?:is|are|was|were|do|does|did|can|could|will|would)|(?:do|does|did|can|could|is|are|will|"
+                         r"would)\s+(?:you|u|i|we|they|it)\b)", re.IGNORECASE)
 
 
 #: What follows an auxiliary verb that asks ("does the beanie", "is it", "do they"): what a typo of one stands before.
@@ -385,11 +404,14 @@ def respelled_function_word(text: str, word: str) -> str | None:
     return None if found is None else text[:found.start()] + meant + text[found.end():]
 
 
-def _elliptic(question: str) -> bool:
+def _elliptic(question: str, before: str) -> bool:
     """A price question that names nothing ("😍 how much", "price??"), one that only points back ("nordic
-    combined... what even is that"), or a bare ask for suggestions ("Looking for a gift under $30. Ideas?"): it
-    leans on the sentence before it."""
+    combined... what even is that"), a bare ask for suggestions ("Looking for a gift under $30. Ideas?"), or a fact
+    asked of what it points back at ("I adore figure skating. Do you have a nice fact about it?"): it leans on the
+    sentence before it. A fact after bad news ("we lost. A fun fact about it?") is one to cheer up, of any topic."""
     if (_POINTS_BACK.search(question) or _SUGGESTIONS.search(question)) and len(tokens(question)) <= 1:
+        return True
+    if _POINTS_BACK.search(question) and set(tokens(question)) <= _FACT_WORDS and not detect_moods(before):
         return True
     return bool(_PRICE.search(question)) and not tokens(without_product_words(question))
 
@@ -402,11 +424,12 @@ _POINTS_BACK = re.compile(r"\b(?:that|this|it|those|them|they)\W*$", re.IGNORECA
 
 def retrieval_query(text: str) -> str:
     """The part of a message to look up: its questions when it also says other things ("I'm sad, we lost.
-    Why are pucks frozen?", "我们输了，好难过。冰球为什么要冷冻？"), so the bad news does not steer the search."""
+    Why are pucks frozen?", "我们输了，好难过。冰球为什么要冷冻？"), so the bad news does not steer the search; a fact
+    asked for beside them stays ("Why do they sweep in curling? fun fact pls": the fact is what is asked)."""
     parts = sentences_of(text)
     # "The plush!!! 😍 how much": a question of a word or two asks about the sentence before it, which it keeps.
-    questions = [joined(parts[i - 1:i + 1]) if i and _elliptic(p) and not is_question(parts[i - 1]) else p
-                 for i, p in enumerate(parts) if is_question(p) or _HOW_MUCH.search(p)]
+    questions = [joined(parts[i - 1:i + 1]) if i and _elliptic(p, parts[i - 1]) and not is_question(parts[i - 1]) else p
+                 for i, p in enumerate(parts) if is_question(p) or _HOW_MUCH.search(p) or _FACT_REQUEST.search(p)]
     return joined(questions) if questions and len(parts) > 1 else text
 
 

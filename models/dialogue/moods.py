@@ -81,13 +81,20 @@ _NEWS = re.compile(r"\b(?:i|we|i've|we've|i have|we have)\s+(?:just\s+|finally\s
                    r"\bmy (?:very )?first\b.*!|🎉|🥳|🏆|"
                    # "just got engaged", "it's my birthday today 🎂": the news without the "I".
                    r"^\W*(?:just|finally) (?:got engaged|got married|passed|won|landed)\b|"
-                   r"\b(?:it'?s|today is|today'?s) my (?:birthday|bday)\b|\bmy (?:birthday|bday) (?:is )?today\b|🎂|💍",
+                   r"\b(?:it'?s|today is|today'?s) my (?:birthday|bday)\b|\bmy (?:birthday|bday) (?:is )?today\b|🎂|💍|"
+                   # "my daughter was born this morning!", "we had a baby", "I got promoted": a life's happy news.
+                   r"\b(?:was|were) born\b|\b(?:had|having|expecting) (?:a|our|my) (?:baby|son|daughter|first)\b|"
+                   r"\bgot promoted\b|\b(?:i|we) (?:just )?graduated\b|"
+                   # "I'm so happy!", "we're over the moon": the fan's own joy ("happy to see you", "happy with my
+                   # hoodie" and "happy for you" say something else).
+                   r"\b(?:i'?m|i am|we'?re|we are)\s+(?:so\s+|really\s+|very\s+|just\s+)*(?:happy|thrilled|overjoyed|"
+                   r"over the moon)\b(?!\s+(?:to|with|for|about)\b)",
                    re.IGNORECASE)
 #: Tears that may be of joy ("crying rn, she LOVES it 😭❤️"): with happy news or love in the message, no sadness.
 _TEARS = re.compile(r"\b(?:crying|cried|tears)\b|😭|(?<![笑动])哭(?!死)")
 _JOY = re.compile(r"\b(?:loves? it|loved it|so happy|happy tears|tears of joy|over the moon)\b|❤|🥰|😍",
                   re.IGNORECASE)
-_ZH_NEWS = re.compile(r"我(?:终于|刚刚|刚)?(?:赢了|考上了|通过了|成功了|拿到了)|🎉|🥳|🏆")
+_ZH_NEWS = re.compile(r"我(?:终于|刚刚|刚)?(?:赢了|考上了|通过了|成功了|拿到了)|出生了|🎉|🥳|🏆")
 #: A fan leaving: "bye!", "good night aurora", "gotta go", "see you next time".
 _GOODBYE = re.compile(r"\b(?:bye+|byee+|goodbye|good ?night|g'?night|nite|night night|gotta go|got to go|have to go|"
                       r"see (?:you|u|ya) (?:later|tomorrow|next time|soon)|cya|later aurora|signing off|off to bed|"

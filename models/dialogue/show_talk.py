@@ -29,7 +29,7 @@ from models.dialogue.words import folded, listed
 from models.tts import sentences_of
 
 ShowQuestion = Literal["elapsed", "done", "missed", "now", "next", "after", "rest", "end", "length", "left", "start",
-                       "dance", "qa", "product", "fact", "title", "segment"]
+                       "dance", "qa", "product", "shown", "fact", "title", "segment"]
 
 _SHOW = r"(?:show|stream|livestream|live stream|broadcast|program|programme|episode|live)"
 #: A determiner, and how much of the show: "the whole show", "this entire stream", "today's full episode".
@@ -184,6 +184,10 @@ _WORDINGS: tuple[tuple[ShowQuestion, tuple[str, ...]], ...] = (
             r"\b(?:will there be|is there|do (?:we|i) get|will (?:we|i) get|any) (?:a |any |some )?(?:chance|time|"
             r"opportunity|moment) (?:to ask|for questions)\b",
             r"什么时候(?:可以|能)?提问|(?:可以|能)提问(?:吗|了吗)|(?:问答|提问)(?:环节)?(?:什么时候|几点)")),
+    # "Which product did you already show?", "what items have you shown so far?": the products of the parts done.
+    ("shown", (r"\b(?:which|what) (?:products?|items?|merch) (?:did|have|has) (?:you|u) (?:already |just )?"
+               r"(?:show|shown|showed|present|presented|feature|featured)\b",
+               r"(?:已经|刚才|之前)(?:介绍|展示)(?:了|过)(?:哪些|什么)(?:商品|产品)")),
     ("product", (r"\bnext (?:product|item|piece of merch)\b",
                  r"\bwill there be (?:any )?(?:more|other|another) (?:products?|merch|items?)\b",
                  r"下一个(?:商品|产品)")),
@@ -599,6 +603,7 @@ class ShowWording:
     qa_no: str
     product_now: str  # {product}
     product_done: str  # {product}
+    none_shown: str
     product_absent: str  # {product}
     products_coming: str  # {products}
     no_products: str
@@ -699,7 +704,7 @@ SHOW_WORDING = {
         qa_no="There's no Q&A left in tonight's show.",
         product_now="I'm showing the {product} right now!", product_done="I showed the {product} earlier in the show.",
         product_absent="The {product} isn't part of tonight's show.", products_coming="Still to come: the {products}.",
-        no_products="There are no more products in tonight's show.",
+        no_products="There are no more products in tonight's show.", none_shown="I haven't shown any products yet.",
         product_next="The next product is {segment}, {when}.",
         fact_next="The next one is {segment}, {when}.", no_facts="There are no more fun facts in tonight's show.",
         rest="Still to come: {segments}.",
@@ -739,7 +744,7 @@ SHOW_WORDING = {
         qa_no="今天的节目后面没有问答环节了。",
         product_now="现在介绍的就是{product}！", product_done="{product}刚才已经介绍过了。",
         product_absent="{product}不在今天的节目里。", products_coming="后面还会介绍{products}。",
-        no_products="今天的节目后面没有商品介绍了。",
+        no_products="今天的节目后面没有商品介绍了。", none_shown="还没有介绍过商品。",
         product_next="下一个商品是{segment}，{when}。",
         fact_next="下一个是{segment}，{when}。", no_facts="今天的节目后面没有冷知识了。",
         rest="后面还有：{segments}。",
@@ -971,6 +976,15 @@ def _done(snapshot: ShowSnapshot, wording: ShowWording) -> list[Sentence]:
     return [Sentence(said.text, sources), *_now(snapshot, wording)]
 
 
+def _shown(snapshot: ShowSnapshot, wording: ShowWording) -> list[Sentence]:
+    """"Which product did you already show?": the products of the segments done, as the rundown names them."""
+    spots = [s for s in snapshot.done if s.type == "product" and s.about is not None]
+    if not spots:
+        return [_said(wording.none_shown)]
+    names = wording.listed(list(dict.fromkeys(s.about for s in spots if s.about is not None)))
+    return [Sentence(wording.product_done.format(product=names), tuple(s.product or "" for s in spots))]
+
+
 def _title(snapshot: ShowSnapshot, wording: ShowWording) -> list[Sentence]:
     return [_said(wording.title.format(title=snapshot.title))]
 
@@ -1017,7 +1031,7 @@ _PART_ANSWERS: dict[ShowQuestion, Callable[[ShowSnapshot, ShowWording, _Asked], 
     "after": _after, "missed": _missed}
 _ANSWERS: dict[ShowQuestion, Callable[[ShowSnapshot, ShowWording], list[Sentence]]] = {
     "elapsed": _elapsed, "done": _done, "now": _now, "next": _next, "end": _left, "left": _left, "length": _length,
-    "start": _start, "rest": _rest, "title": _title}
+    "start": _start, "rest": _rest, "title": _title, "shown": _shown}
 
 
 def _named_by(segment: Segment) -> set[str]:

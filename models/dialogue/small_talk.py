@@ -52,10 +52,11 @@ _PATTERN_TAGS = frozenset(tag for _, tag in _ABOUT_TOPICS)
 #: request to her ("can you tell me...", "do you have...", "do you sell...").
 _HER_OWN = re.compile(r"\b(?:do|did|have|would) (?:you|u) (?:ever |still |also )?(?!know|have|sell|ship|tell|offer|"
                       r"carry|stock|take|accept|deliver|think|mean|recommend)\w+|\byourself\b", re.IGNORECASE)
-#: "Which winter sport do you love most?", "what team do you like best?": a choice among a kind of thing (a FAQ
-#: about her favourites answers it), not what she loves about her work.
-_WHICH_KIND = re.compile(r"\b(?:which|what)\s+\w+(?:\s+\w+)?\s+(?:do|would|did)\s+(?:you|u)\s+(?:\w+\s+)?"
-                         r"(?:love|like|enjoy|prefer)\b", re.IGNORECASE)
+#: "Which winter sport do you love most?", "what team do you like best?", "which sport you like most?" (chat drops
+#: the "do"): a choice among a kind of thing (a FAQ about her favourites answers it), not what she loves about her
+#: work.
+_WHICH_KIND = re.compile(r"\b(?:which|what)\s+(?!(?:part|thing)s?\b|(?:do|does|did|would)\b)\w+(?:\s+\w+)?\s+"
+                         r"(?:(?:do|would|did)\s+)?(?:you|u)\s+(?:\w+\s+)?(?:love|like|enjoy|prefer)\b", re.IGNORECASE)
 #: "What's your name?", "what should we call you?": her name, from the persona.
 _MY_NAME = re.compile(r"\b(?:what(?:'s| is| was) (?:your|ur) name|(?:your|ur) name(?: again)?(?=\W*$)|"
                       r"what (?:should|do|can|shall) (?:i|we) call (?:you|u)|what(?:'re| are) (?:you|u) called|"
