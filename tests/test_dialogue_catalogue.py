@@ -536,6 +536,12 @@ def test_no_restock_date_is_invented() -> None:
     assert not re.search(r"\d", text)
 
 
+def test_what_is_getting_restocked_lists_what_waits_for_stock_under_a_heading() -> None:
+    text = spoken(ask("What's getting restocked?"))
+    assert text.startswith("Waiting for stock: the Aurora Ski Goggles for $48 and the Touchscreen Ski Gloves for $34.")
+    assert not re.search(r"\b(?:tomorrow|next week|\d+ (?:days|weeks))\b", text)  # no restock date invented
+
+
 @pytest.mark.parametrize(("text", "said"), [
     ("Are there many hoodies left?", "only a few left"),
     ("how many beanies are left?", "in stock"),

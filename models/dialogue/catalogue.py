@@ -1053,7 +1053,7 @@ def _constraint(q: CatalogueQuestion, wording: Wording, currency: str, lead: str
         parts.append(phrases["kids_sizes"])
     elif q.size:
         parts.append(phrases["size"].format(size=_store_size(q.size)))
-    if q.stock in ("in_stock", "sold_out", "preorder", "low_stock", "unavailable"):
+    if q.stock in ("in_stock", "sold_out", "preorder", "low_stock", "unavailable", "restock"):
         parts.append(phrases[q.stock])
     if q.excluded and lead is not None:
         parts.append(phrases[f"that_not_{q.excluded}"])
