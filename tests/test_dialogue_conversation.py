@@ -8,7 +8,7 @@ import pytest
 from models.dialogue.conversation import Conversations, Subject, about_what, asked_again, mention_in
 from models.dialogue.engine import MAX_QUESTIONS, Answer, ChatTurn, RetrievalEngine, questions_of
 from models.dialogue.moderation import MAX_CHAT_CHARS, ChatTextError
-from models.dialogue.moods import spelled_out
+from models.dialogue.moods import detect_moods, spelled_out
 from models.dialogue.persona import (
     DEFAULT_PHRASES,
     load_default_persona,
@@ -795,6 +795,13 @@ def test_a_goodbye_is_answered_with_one(engine: RetrievalEngine) -> None:
     answer = ask(engine, "gotta go to bed now, night aurora!! byee")
     assert answer.intent == "social" and "<wave>" in answer.text and "see you next time" in answer.text
     assert answer.sources == () and PERSONA.phrases["goodbye"] == DEFAULT_PHRASES["en"]["goodbye"]
+
+
+@pytest.mark.parametrize(("text", "leaving"), [
+    ("later Aurora!", True), ("later!", True), ("night night", True), ("what comes later in the show?", False),
+    ("night skiing is fun, right?", False)])
+def test_later_or_night_alone_is_a_goodbye_whatever_her_name(text: str, leaving: bool) -> None:
+    assert ("goodbye" in detect_moods(text)) is leaving
 
 
 def test_happy_news_of_the_fans_own_is_congratulated(engine: RetrievalEngine) -> None:

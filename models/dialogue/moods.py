@@ -95,10 +95,11 @@ _TEARS = re.compile(r"\b(?:crying|cried|tears)\b|😭|(?<![笑动])哭(?!死)")
 _JOY = re.compile(r"\b(?:loves? it|loved it|so happy|happy tears|tears of joy|over the moon)\b|❤|🥰|😍",
                   re.IGNORECASE)
 _ZH_NEWS = re.compile(r"我(?:终于|刚刚|刚)?(?:赢了|考上了|通过了|成功了|拿到了)|出生了|🎉|🥳|🏆")
-#: A fan leaving: "bye!", "good night aurora", "gotta go", "see you next time".
+#: A fan leaving: "bye!", "good night aurora", "gotta go", "see you next time", "later Aurora!" (her name or any one
+#: word after "later" or "night", the whole message: "later in the show" is no goodbye).
 _GOODBYE = re.compile(r"\b(?:bye+|byee+|goodbye|good ?night|g'?night|nite|night night|gotta go|got to go|have to go|"
-                      r"see (?:you|u|ya) (?:later|tomorrow|next time|soon)|cya|later aurora|signing off|off to bed|"
-                      r"go(?:ing)? to bed|going to sleep)\b|^\W*night\b", re.IGNORECASE)
+                      r"see (?:you|u|ya) (?:later|tomorrow|next time|soon)|cya|signing off|off to bed|"
+                      r"go(?:ing)? to bed|going to sleep)\b|^\W*(?:night|later)(?:\W+\w+)?\W*$", re.IGNORECASE)
 _ZH_GOODBYE = re.compile(r"拜拜|再见|晚安|下次见|先走了|去睡了")
 _THANKS = re.compile(r"\b(?:thank(?:s|x| you| u| ya)?|thanx|thnx|thnks|thx|ty|tysm|tyvm|tyty|cheers|"
                      r"appreciate (?:it|that|you|u)|much appreciated|many thanks)\b", re.IGNORECASE)
