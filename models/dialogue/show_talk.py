@@ -15,7 +15,7 @@ running order ("what's next?" with nothing after it).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Literal, get_args
 
@@ -503,8 +503,7 @@ def _picked(folded_text: str, persona: Persona) -> _Pick | None:
 
 def _resolve(target: _Target, snapshot: ShowSnapshot) -> Segment | None:
     """The segment a target names in this show, if it has one."""
-    current = (snapshot.current,) if snapshot.current is not None else ()
-    rundown = (*snapshot.done, *current, *snapshot.to_come)
+    rundown = _rundown(snapshot)
     if target.mark is not None:
         return next((s for s in rundown if s.at is not None and abs(s.at - target.mark) < 30.0), None)
     if target.ahead is not None:
@@ -517,11 +516,10 @@ def _resolve(target: _Target, snapshot: ShowSnapshot) -> Segment | None:
     if target.past:  # "what was the last fun fact?": of those done
         of_kind = [s for s in of_kind if s in snapshot.done] or of_kind
     if target.ordinal is not None:
-        at = target.ordinal - 1 if target.ordinal > 0 else target.ordinal
-        return of_kind[at] if -len(of_kind) <= at < len(of_kind) else None
-    ahead = [s for s in of_kind if s in current or (s in snapshot.to_come and not target.upcoming)] or \
+        return _nth(of_kind, target.ordinal)
+    ahead = [s for s in of_kind if s == snapshot.current or (s in snapshot.to_come and not target.upcoming)] or \
         [s for s in of_kind if s in snapshot.to_come]
-    return (ahead or of_kind[-1:] or [None])[0]
+    return next(iter(ahead or of_kind[-1:]), None)
 
 
 def _picked_answer(snapshot: ShowSnapshot, wording: ShowWording, pick: _Pick, persona: Persona) -> list[Sentence]:
@@ -840,6 +838,12 @@ def _rundown(snapshot: ShowSnapshot) -> tuple[Segment, ...]:
     return (*snapshot.done, *((snapshot.current,) if snapshot.current is not None else ()), *snapshot.to_come)
 
 
+def _nth(segments: Sequence[Segment], ordinal: int) -> Segment | None:
+    """The `ordinal`-th of the segments (1-based; -1 the last), if there is one."""
+    at = ordinal - 1 if ordinal > 0 else ordinal
+    return segments[at] if -len(segments) <= at < len(segments) else None
+
+
 def _first_named(question: str, snapshot: ShowSnapshot, persona: Persona) -> Segment | None:
     """The segment an answered question about the show was about: the one it picked out, on now, or next."""
     asked = _asked(question, persona)
@@ -946,14 +950,12 @@ def _still_to_come(snapshot: ShowSnapshot, wording: ShowWording, question: ShowQ
     kind, answers = _STILL_TO_COME[question]
     now, coming, none = answers(wording)
     if ordinal is not None:
-        current = (snapshot.current,) if snapshot.current is not None else ()
-        of_kind = [s for s in (*snapshot.done, *current, *snapshot.to_come) if s.type == kind]
-        if not -len(of_kind) <= (ordinal - 1 if ordinal > 0 else ordinal) < len(of_kind):
+        chosen = _nth([s for s in _rundown(snapshot) if s.type == kind], ordinal)
+        if chosen is None:
             return [_said(none)]
-        chosen = of_kind[ordinal - 1 if ordinal > 0 else ordinal]
         if chosen in snapshot.done:
             return [_said(wording.part_over, chosen)]
-        if chosen not in current:
+        if chosen != snapshot.current:
             return [_said(coming.format(segment=wording.segment(chosen), when=wording.when(snapshot, chosen)),
                           chosen)]
     if now is not None and snapshot.current is not None and snapshot.current.type == kind:
