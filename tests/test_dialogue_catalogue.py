@@ -542,6 +542,20 @@ def test_what_is_getting_restocked_lists_what_waits_for_stock_under_a_heading() 
     assert not re.search(r"\b(?:tomorrow|next week|\d+ (?:days|weeks))\b", text)  # no restock date invented
 
 
+@pytest.mark.parametrize("text", ["anything back in stock soon?", "is anything going to be restocked soon?",
+                                  "will anything come back in stock soon?"])
+def test_what_comes_back_soon_is_what_waits_for_stock(text: str) -> None:
+    assert ids(ask(text)) == ["ski-goggles", "ski-gloves"]
+
+
+@pytest.mark.parametrize(("text", "listed"), [("Anything on preorder?", ["ski-goggles"]),
+                                              ("what's sold out?", ["ski-gloves"]),
+                                              ("is it on preorder?", ["team-hoodie"])])
+def test_a_stock_state_asked_of_anything_asks_the_store_not_the_product_discussed(text: str,
+                                                                                 listed: list[str]) -> None:
+    assert ids(ask(text, context=("team-hoodie",))) == listed
+
+
 @pytest.mark.parametrize(("text", "said"), [
     ("Are there many hoodies left?", "only a few left"),
     ("how many beanies are left?", "in stock"),

@@ -1004,7 +1004,7 @@ def test_a_fake_system_voice_or_a_new_role_with_orders_is_an_injection(engine: R
 
 @pytest.mark.parametrize("text", ["who's gonna win the curling final? want to put 50 bucks on it",
                                   "my knee hurts after skiing, what pills should I take?",
-                                  "what city do u live in, i wanna visit u"])
+                                  "what city do u live in, i wanna visit u", "put $20 on sweden"])
 def test_forbidden_topics_in_fans_words_get_the_refusal(engine: RetrievalEngine, text: str) -> None:
     """Keywords are read in chat spelling written out ("do u live" as "do you live"), "#" in a keyword is any
     number ("put # bucks on"), and a topic's examples are one meaning, no rivals of each other."""
@@ -1012,9 +1012,16 @@ def test_forbidden_topics_in_fans_words_get_the_refusal(engine: RetrievalEngine,
     assert "winter sports" in answer.text and answer.sources == ()
 
 
-@pytest.mark.parametrize("text", ["I spent 50 bucks on the hoodie, love it", "i bet 5 people are watching"])
+@pytest.mark.parametrize("text", ["I spent 50 bucks on the hoodie, love it", "i bet 5 people are watching",
+                                  "can you put 2 on hold for me"])
 def test_money_and_numbers_are_no_betting(engine: RetrievalEngine, text: str) -> None:
     assert ask(engine, text).intent != "refusal"
+
+
+@pytest.mark.parametrize("text", ["are you over 18", "r u older than 20?"])
+def test_an_age_asked_of_her_is_no_price_limit(engine: RetrievalEngine, text: str) -> None:
+    answer = ask(engine, text)
+    assert "22" in answer.text and "$" not in answer.text
 
 
 def test_a_topics_examples_are_one_meaning() -> None:

@@ -150,6 +150,9 @@ _BELOW = re.compile(
 _ABOVE = re.compile(
     rf"\b(?:over|above|more than|at least|pricier than|more expensive than)\s+{_AMOUNT}|>\s*{_AMOUNT}|"
     rf"{_AMOUNT}\s*(?:or more|and up|plus)\b|{_AMOUNT}\s*以上|(?:高于|超过|多于)\s*{_AMOUNT}")
+#: "Are you over 18?", "is she under 30": a bare number after a person is an age, no price (a currency makes it one).
+_OF_A_PERSON = re.compile(r"\b(?:are|r|is|am)\s+(?:you|u|she|he|i|we|they)\s*$|\b(?:i'm|im|i am|you're|youre|ur)\s*$")
+_CURRENCY = re.compile(r"[$€£¥]|\b(?:dol+[ae]rs?|bucks?|usd|euros?|eur|pounds?|gbp|rmb)\b|元|块|人民币")
 _CHEAPER_THAN = re.compile(r"\b(?:cheaper|less expensive|lower priced|more affordable|(?:costs? )?less) than\b|"
                            r"比(?=.+便宜)")
 _CHEAPEST = re.compile(r"\b(?:cheapest|least expensive|lowest[- ]priced|lowest price|most affordable)\b|"
@@ -280,7 +283,7 @@ _ZH_COLOURS = re.compile(r"[红蓝白黑粉绿银金灰紫橙黄棕]色")
 _FILLER = frozenset("""anything something thing item product merch merchandise stuff store shop official sell buy
 get got show stream logo price cost one kind type option idea recommend suggest cheap cheaper cheapest expensive
 pricy pricey priciest dollar buck available stock left else need want looking look like love good nice great best
-please today now right still also wear use""".split()) | frozenset(
+please today now right still also wear use soon later again going gonna ever""".split()) | frozenset(
     "东西 商品 有 什么 推荐 卖 买 好 想 需要 便宜 实惠 划算 贵 点 点儿 一点 钱 价格 价钱 多少钱 哪个 款".split())
 #: A product named by no kind ("a warm thing", "something warm"): the fan's words describe it (`thing`).
 _THING = re.compile(r"\b(?:(?:some|any)?things?|items?|stuff|products?|ones?)\b")
@@ -295,6 +298,10 @@ _BACK_REFERENCE = re.compile(r"\b(?:it|its|it's|they|them|those|these|that one|t
                              r"either)\b|"
                              r"它|这个|那个|这款|那款|这两|它们")
 
+
+#: A stock state asked of the whole store ("anything on pre-order?", "what's sold out?"), not of what was discussed.
+_STORE_WIDE = re.compile(r"\b(?:anything|something|everything|what's|whats|what is|what are|what else|"
+                         r"which (?:products?|items?|things?)|any (?:products?|items?|merch|stuff))\b")
 
 #: A question about products (buying, having, selling, their price, "anything", "which of your ..."): only in one
 #: is a colour, size or attribute word a catalogue constraint ("In gold?" of the store, not of Norway's medals).
@@ -413,8 +420,8 @@ def _price_limit(text: str, products: Sequence[Product]) -> tuple[PriceLimit | N
     if (m := _BETWEEN.search(text)) and len(values := _amount(m)) >= 2:
         low, high = sorted(values[:2])
         return PriceLimit(below=high, above=low, written=written), text[:m.start()] + " " + text[m.end():]
-    below = _BELOW.search(text)
-    above = _ABOVE.search(text)
+    below, above = (m if m and not _OF_A_PERSON.search(text[:m.start()]) or m and _CURRENCY.search(m.group(0))
+                    else None for m in (_BELOW.search(text), _ABOVE.search(text)))
     if below or above:
         limit = PriceLimit(below=_amount(below)[0] if below else None, above=_amount(above)[0] if above else None,
                            written=written)
@@ -673,7 +680,9 @@ def _answer(text: str, knowledge: Knowledge, context: Sequence[Product], wording
         return None  # "is it in stock?" from a fan with nothing discussed: the engine asks which one
     # A question with the facts' words and no product named or pointed at ("how many gold medals did Norway
     # win?") is not about the products just discussed.
-    discussed = tuple(context) if back_reference or not (q.words or q.elsewhere) else ()
+    # "Anything on pre-order?" asks the store, whatever was discussed ("is it on pre-order?" asks of that).
+    store_wide = q.stock not in _ASKS_OF_NAMED and bool(_STORE_WIDE.search(folded(text)))
+    discussed = tuple(context) if back_reference or not (q.words or q.elsewhere or store_wide) else ()
     subject = q.named or discussed
     if q.feature and subject and q.stock is None and not (q.asks_colours or q.asks_sizes):
         return _feature_reply(subject[:AMBIGUOUS], q.feature, wording)

@@ -118,8 +118,10 @@ class Verdict:
 _LETTER = rf"[^\W{CJK.pattern[1:-1]}]"
 
 
-#: What "#" in a keyword stands for: a number, with a currency sign or not.
+#: What "#" in a keyword stands for: a number, with a currency sign or not; "$#" an amount with its sign ("put $# on":
+#: "put $20 on sweden", never "put 2 on my list").
 _NUMBER = r"[$€£¥]?\d+(?:[.,]\d+)?[$€£¥]?"
+_MONEY = r"(?:[$€£¥]\d+(?:[.,]\d+)?|\d+(?:[.,]\d+)?[$€£¥])"
 
 
 @lru_cache(maxsize=4096)
@@ -128,8 +130,9 @@ def _phrase_pattern(phrase: str) -> re.Pattern[str]:
     # Chinese end has no such boundary (Chinese is written without spaces): 笨蛋 matches in 你这个笨蛋, 傻 in 傻瓜.
     # jieba's words would miss too much of real abuse (我操 and 去死吧 are one word each), so a producer who
     # blocks a single character accepts it inside longer words (操 in 操作), or lists the longer words instead.
-    # A word "#" of a keyword is any number ("put # bucks on": "put 50 bucks on it", "put $20 bucks on").
-    words = [_NUMBER if w == "#" else re.escape(w) for w in folded(phrase).split()]
+    # A word "#" of a keyword is any number ("put # bucks on": "put 50 bucks on it", "put $20 bucks on"), "$#" an
+    # amount of money.
+    words = [_NUMBER if w == "#" else _MONEY if w == "$#" else re.escape(w) for w in folded(phrase).split()]
     if not words:
         return re.compile(r"(?!)")
     before = "" if CJK.match(words[0]) else rf"(?<!{_LETTER})"
