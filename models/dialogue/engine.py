@@ -127,8 +127,8 @@ _DESCRIBED = re.compile(r"\bhow (?:big|tall|wide|long|heavy|thick|large|small|ti
                         r"\b(?:dimensions?|in cm|in inches)\b|\bmade (?:of|from|out of)\b|\bmaterials?\b|\bfabric\b",
                         re.IGNORECASE)
 #: "What's the difference between the mittens and the gloves?", "beanie vs hoodie": products set side by side.
-_COMPARE = re.compile(r"\b(?:diff|difference|differences|differ|compare|compared|comparison|vs|versus)\b",
-                      re.IGNORECASE)
+_SIDE_BY_SIDE = re.compile(r"\b(?:diff|difference|differences|differ|compare|compared|comparison|vs|versus)\b",
+                           re.IGNORECASE)
 #: "Teach me something about skiing", "trivia about ice rinks": a fact asked for outright, before the catalogue
 #: is asked ("something for skiing" is a product). The looser `_FACT_REQUEST` comes after it.
 _TEACH = re.compile(
@@ -995,7 +995,7 @@ class RetrievalEngine(DialogueEngine):
             return self._clarify(ambiguous, text, mention_in(text, frozenset().union(
                 *(self._names[p.id] for p in ambiguous))))
         if kinds is None and named and not is_product_question(text):
-            if len(named) > 1 and _COMPARE.search(text):
+            if len(named) > 1 and _SIDE_BY_SIDE.search(text):
                 return self._pitch(named, text)  # "what's the diff between the mittens and the gloves": both told
             described = self._described_part(named, text)
             if described is not None:

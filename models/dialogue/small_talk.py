@@ -38,7 +38,8 @@ _ABOUT_TOPICS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(patte
     (r"\byour job\b|\bdo for (?:a )?(?:living|work)\b|"
      r"\bwhat do you (?:actually |really |even |exactly )?do\b|\byourself\b|\bwho are you\b|"
      r"你的工作|做什么工作|介绍一下你自己|你是谁", "job"),
-    (r"\bhow old\b|\byour age\b|\b(?:are|r) (?:you|u) (?:older|younger|over|under|above|below) (?:than )?\d+\b|多大|几岁", "age"),
+    (r"\bhow old\b|\byour age\b|\b(?:are|r) (?:you|u) (?:older|younger|over|under|above|below) (?:than )?\d+\b|"
+     r"多大|几岁", "age"),
     # "What do you enjoy most about hosting?", "best part of your job?": what she loves about her work.
     (r"\b(?:enjoy|like|love)(?: the)? most\b|\bbest (?:part|thing) (?:of|about)\b|\bfavou?rite (?:part|thing) "
      r"(?:of|about)\b|最喜欢.*(?:主持|工作)", "favourite"),
