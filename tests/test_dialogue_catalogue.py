@@ -878,3 +878,23 @@ def test_my_total_of_two_named_products_is_their_sum() -> None:
     reply = ask("If I get the owl plush and the pin set, what's my total?")
     assert "come to $47.99" in spoken(reply) and "$29.99" in spoken(reply) and "$18" in spoken(reply)
     assert ids(reply) == ["mascot-plush", "pin-set"]
+
+
+@pytest.mark.parametrize(("text", "said", "product_id"), [
+    ("whats the second cheapest item in the store", "The second cheapest one is the Kids' Snowflake Mittens for $16.",
+     "kids-mittens"),
+    ("what's the 2nd most expensive thing you sell?", "The second most expensive one is the Aurora Ski Goggles for $48.",
+     "ski-goggles"),
+    ("third priciest?", "The third most expensive one is the Touchscreen Ski Gloves for $34.", "ski-gloves"),
+    ("the 3rd cheapest warm item?", "The third cheapest warm item is the Touchscreen Ski Gloves for $34.",
+     "ski-gloves"),
+])
+def test_a_place_in_the_price_order_is_that_one_product(text: str, said: str, product_id: str) -> None:
+    reply = ask(text)
+    assert spoken(reply) == said and ids(reply) == [product_id]
+
+
+def test_a_place_past_the_end_of_the_price_order_is_the_last_one_said_as_what_it_is() -> None:
+    # Four warm products: "the sixth cheapest" of them is none; the last is said with its own place.
+    said = spoken(ask("what's the 6th cheapest warm item"))
+    assert said == "The fourth cheapest warm item is the Glacier Blue Team Hoodie for $65."

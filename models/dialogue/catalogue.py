@@ -88,6 +88,7 @@ class CatalogueQuestion:
     price: PriceLimit | None = None
     order: Literal["cheapest", "priciest", "cheap"] | None = None
     count: int = 1  # "the two priciest": how many of the cheapest or priciest
+    rank: int = 1  # "the second cheapest": which one of the price order (1: the cheapest or priciest itself)
     audience: Audience | None = None
     excluded: Audience | None = None  # "the cheapest thing that isn't for kids"
     colour: str | None = None  # a colour the fan names
@@ -222,6 +223,10 @@ _TOP = re.compile(r"\b(?:top |the )?(two|three|four|five|[2-9]) (?:most expensiv
                   r"\b(two|three|four|five|[2-9])(?: \w+){1,3}? (?:are |is )?(?:the )?(?:cheapest|priciest|"
                   r"most expensive|least expensive)\b")
 _COUNT_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5}
+#: "The second cheapest", "2nd most expensive", "third priciest": one product's place in the price order.
+_RANK = re.compile(r"\b(second|third|fourth|fifth|[2-9](?:nd|rd|th))[- ]+(?=(?:most |least )?(?:cheapest|priciest|"
+                   r"expensive|dearest|affordable|lowest|highest)\b)")
+_RANK_WORDS = {"second": 2, "third": 3, "fourth": 4, "fifth": 5}
 #: Words of catalogue questions that chat spelling and typos bend ("cheapst", "expnsive", "avalable"): a word of
 #: the message that no knowledge has and that is near one of these is read as it.
 CATALOGUE_WORDS = ("cheapest", "cheaper", "cheap", "priciest", "pricier", "price", "prices", "expensive",
@@ -538,6 +543,10 @@ def parse_question(text: str, knowledge: Knowledge) -> CatalogueQuestion:
         written = top.group(1) or top.group(2) or top.group(3)
         count = _COUNT_WORDS.get(written) or int(written)
         rest = rest[:top.start()] + " " + rest[top.end():]
+    rank = 1
+    if rank_said := _RANK.search(rest):
+        rank = _RANK_WORDS.get(rank_said.group(1)) or int(rank_said.group(1)[0])
+        rest = rest[:rank_said.start()] + " " + rest[rank_said.end():]
     # The superlative's own words ("highest", "most") say no attribute of a product.
     rest = _PRICIEST.sub(" ", _CHEAPEST.sub(" ", rest))
     excluded: Audience | None = None
@@ -569,7 +578,8 @@ def parse_question(text: str, knowledge: Knowledge) -> CatalogueQuestion:
             dimension = (kind, m.group(0), bool(more.search(text)))
             break
     return CatalogueQuestion(
-        named=named, words=tuple(dict.fromkeys(surface)), price=price, order=order, count=count, audience=audience,
+        named=named, words=tuple(dict.fromkeys(surface)), price=price, order=order, count=count, rank=rank,
+        audience=audience,
         excluded=excluded if excluded != audience else None,
         colour=colour, size=size, asks_colours=bool(_COLOUR_ASK.search(text)),
         asks_sizes=bool(_SIZE_ASK.search(text)), stock=_stock_ask(text),
@@ -690,7 +700,7 @@ def _answer(text: str, knowledge: Knowledge, context: Sequence[Product], wording
         priced = _compared(q, context, back_reference=True)
         if len(priced) == 2 or len(priced) > 2 and q.arithmetic == "total":
             return _arithmetic(priced, q.arithmetic, wording)
-    superlative = q.order in ("cheapest", "priciest") and q.count == 1 and not (
+    superlative = q.order in ("cheapest", "priciest") and q.count == 1 and q.rank == 1 and not (
         q.price or q.audience or q.excluded or q.words)
     if q.compare and len(subject) == 1 and len(colours := _colours_named(text, subject[0])) > 1:
         return _colours_compared(subject[0], colours, wording)
@@ -1151,9 +1161,16 @@ def _listing(q: CatalogueQuestion, products: Sequence[Product], wording: Wording
         text = re.sub(r"\s+([:.,：。])", r"\1", " ".join(text.split()))
         return CatalogueReply(intent, (Sentence(f"{opener} {text}", tuple(p.id for p in top), top[0]),), tuple(top))
     if superlative:
-        best = found[0]
-        template = wording.cheapest if q.order == "cheapest" else wording.priciest
-        text = template.format(constraint=constraint, item=_item(best, wording))
+        # "The second cheapest" of fewer products than that: the last of the order, said as what it is.
+        rank = min(q.rank, len(found))
+        best = found[rank - 1]
+        if rank > 1:
+            ordinal = wording.ordinals[rank] if rank < len(wording.ordinals) else str(rank)
+            text = wording.ranked[q.order or "cheapest"].format(ordinal=ordinal, constraint=constraint,
+                                                                item=_item(best, wording))
+        else:
+            template = wording.cheapest if q.order == "cheapest" else wording.priciest
+            text = template.format(constraint=constraint, item=_item(best, wording))
         return CatalogueReply(intent, (Sentence(f"{opener} {' '.join(text.split())}", (best.id,), best),), (best,))
     named = found[:LISTED]
     items = [_item(p, wording) for p in named]

@@ -30,6 +30,8 @@ class Wording:
     closest: str  # {item}: the nearest miss after `no_match`
     cheapest: str  # {constraint} {item}
     priciest: str  # {constraint} {item}
+    ranked: dict[str, str]  # "cheapest" / "priciest" -> {ordinal} {constraint} {item}: "the second cheapest"
+    ordinals: tuple[str, ...]  # "second", "third" by number (from 0), else digits
     constraint: dict[str, str]  # kind -> phrase: under/over/between ({price}, {low}, {high}), than ({product}),
     #   kids, gift, cheap, colour ({colour}), size ({size}), kids_sizes, in_stock, sold_out, preorder,
     #   low_stock, unavailable (sold out or pre-order), not_kids, not_gift (that_not_kids, that_not_gift: the same
@@ -88,6 +90,9 @@ WORDING = {
         matching="{constraint}: {items}.",
         no_match="I don't have {constraint} right now.", closest="The closest is {item}.",
         cheapest="The cheapest {constraint} is {item}.", priciest="The most expensive {constraint} is {item}.",
+        ranked={"cheapest": "The {ordinal} cheapest {constraint} is {item}.",
+                "priciest": "The {ordinal} most expensive {constraint} is {item}."},
+        ordinals=("", "first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth"),
         constraint={"under": "under {price}", "over": "over {price}", "between": "between {low} and {high}",
                     "than": "cheaper than the {product}", "kids": "for kids", "gift": "as a gift",
                     "cheap": "on a budget", "one": "one", "any": "anything", "colour": "in {colour}",
@@ -132,6 +137,8 @@ WORDING = {
         counts=("零", "一", "两", "三", "四", "五", "六", "七", "八", "九", "十"), matching="{constraint}的有{items}。",
         no_match="现在没有{constraint}的商品。", closest="最接近的是{item}。",
         cheapest="{constraint}最便宜的是{item}。", priciest="{constraint}最贵的是{item}。",
+        ranked={"cheapest": "{constraint}第{ordinal}便宜的是{item}。", "priciest": "{constraint}第{ordinal}贵的是{item}。"},
+        ordinals=("", "一", "二", "三", "四", "五", "六", "七", "八", "九"),
         constraint={"under": "{price}以下", "over": "{price}以上", "between": "{low}到{high}之间",
                     "than": "比{product}便宜", "kids": "适合小朋友", "gift": "适合送礼", "cheap": "实惠", "one": "",
                     "any": "",
