@@ -1188,3 +1188,14 @@ def test_a_lifes_happy_news_is_congratulated(engine: RetrievalEngine, text: str)
     assert not any(p in answer.text for p in UNKNOWN)
     assert not any(p in ask(engine, "I'm so happy with my hoodie", "ben").text
                    for p in PERSONA.phrases["congratulations"])
+
+
+@pytest.mark.parametrize("text", ["whats the cheapest thing thats NOT a kids item",
+                                  "what's the cheapest thing that isn't for children?",
+                                  "the cheapest item not for kids pls"])
+def test_the_cheapest_thing_not_for_kids_asks_nothing_back(engine: RetrievalEngine, text: str) -> None:
+    # "The cheapest thing" points at no product by a word the kids' products share: it asks the catalogue.
+    answer = ask(engine, text)
+    assert answer.intent == "catalogue_query"
+    assert "Collector Pin Set for $18" in answer.text
+    assert "$12" not in answer.text and "$16" not in answer.text

@@ -322,8 +322,8 @@ _BUY_ONE = re.compile(
     r"for sale|buyable)\b|\bstill (?:available|for sale|got (?:it|them|any))\b", re.IGNORECASE)
 #: "The kids one", "the blue ones", "the snowflake thing": the word before "one" that stands for a product.
 _ONE = re.compile(r"([A-Za-z]+)'?\s+(?:ones?|things?|items?)\b")
-#: "The ski one", "the snowflake thing": one product meant, by a word several names share.
-_THE_ONE = re.compile(r"\b(?:the|that|this)\s+[A-Za-z]+'?\s+(?:one|thing|item)\b", re.IGNORECASE)
+#: "The ski one", "the snowflake thing": one product meant, by a word several names share (group 1).
+_THE_ONE = re.compile(r"\b(?:the|that|this)\s+([A-Za-z]+)'?\s+(?:one|thing|item)\b", re.IGNORECASE)
 #: Words that name no kind of thing ("the blue one", "anything"): no product is ruled out by them.
 _GENERIC = frozenset("one thing item stuff something anything product merchandise merch gift present".split())
 
@@ -687,10 +687,11 @@ class RetrievalEngine(DialogueEngine):
         if _TOPIC_FIRST.search(question) and set(tokens(question)) & self._fact_topics:
             return self._topic_fact(question, told, gentle)
         named, ambiguous = self._named(question)
-        if ambiguous and not named and _THE_ONE.search(question):
-            # "Is the ski one in stock?" with ski gloves and ski goggles: which one, before any answer about both.
-            return self._clarify(ambiguous, question, mention_in(question, frozenset().union(
-                *(self._names[p.id] for p in ambiguous))))
+        names = frozenset().union(*(self._names[p.id] for p in ambiguous))
+        # "Is the ski one in stock?" with ski gloves and ski goggles: which one, before any answer about both. Only
+        # the word of "the ... one" asks it: "the cheapest thing that's not a kids item" points at no kids' product.
+        if ambiguous and not named and any(set(tokens(m.group(1))) & names for m in _THE_ONE.finditer(question)):
+            return self._clarify(ambiguous, question, mention_in(question, names))
         catalogue = answer_catalogue(question, self.persona.knowledge, context, self.wording)
         if catalogue is not None and not catalogue.products and not self._named(question)[0] and \
                 self._policy_answers(question):
