@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import pytest
@@ -898,3 +899,23 @@ def test_a_place_past_the_end_of_the_price_order_is_the_last_one_said_as_what_it
     # Four warm products: "the sixth cheapest" of them is none; the last is said with its own place.
     said = spoken(ask("what's the 6th cheapest warm item"))
     assert said == "The fourth cheapest warm item is the Glacier Blue Team Hoodie for $65."
+
+
+@pytest.mark.parametrize("text", ["my husband wears XXL, is there anything that fits him?", "anything in 2XL?",
+                                  "do you have something in xx-large", "anything in extra extra large"])
+def test_an_extra_size_as_the_fan_writes_it_finds_the_product_that_lists_it(text: str) -> None:
+    reply = ask(text)
+    assert ids(reply) == ["team-hoodie"] and "In size XXL" in spoken(reply)
+    assert "Gloves" not in spoken(reply) and "Mittens" not in spoken(reply)
+
+
+def test_an_extra_size_as_the_store_writes_it_is_the_same_size() -> None:
+    # Another store writes "2XL": the fan's "XXL" is that size, said as the store writes it.
+    hoodie = dataclasses.replace(product("team-hoodie"), sizes=("M", "L", "2XL"))
+    knowledge = dataclasses.replace(KNOWLEDGE, products=(hoodie, product("ski-gloves")))
+    reply = answer_catalogue("does the hoodie come in XXL?", knowledge, (), WORDING["en"])
+    assert reply is not None and spoken(reply) == "Yes, the Glacier Blue Team Hoodie comes in 2XL."
+    reply = answer_catalogue("anything in xx-large?", knowledge, (), WORDING["en"])
+    assert reply is not None and ids(reply) == ["team-hoodie"]
+    assert spoken(ask("do the gloves come in XXL?")).startswith("The Touchscreen Ski Gloves come in S, M, L and XL, "
+                                                               "not in XXL.")

@@ -242,9 +242,12 @@ _COLOUR_ASK = re.compile(r"\b(?:colou?rs?|shades?)\b|颜色|配色|什么色")
 _SIZE_ASK = re.compile(r"\b(?:sizes?|sizing)\b|尺码|码数|尺寸|号码")
 #: Sizes a fan names; "s", "m" and "l" alone only after "in" or "size" ("in M"), small/medium/large likewise.
 _SIZE = re.compile(
-    r"\b(?:kids'?\s+sizes?\b|kids'?\s*(?:size\s+)?[sml]\b|x{0,3}l\b|xs\b|one size\b|(?:in (?:an? )?|size )"
-    r"(?:[sml]\b|small\b|medium\b|large\b|extra small\b|extra large\b))|均码")
-_SIZE_WORDS = {"small": "s", "medium": "m", "large": "l", "extra small": "xs", "extra large": "xl", "均码": "one size"}
+    r"\b(?:kids'?\s+sizes?\b|kids'?\s*(?:size\s+)?[sml]\b|x{0,3}l\b|xs\b|one size\b|[2-5]x[ls]\b|"
+    r"x{1,3}[- ]?(?:large|small)\b|(?:extra[- ]){1,3}(?:large|small)\b|(?:in (?:an? )?|size )"
+    r"(?:[sml]\b|small\b|medium\b|large\b))|均码")
+_SIZE_WORDS = {"small": "s", "medium": "m", "large": "l", "均码": "one size"}
+#: The extra sizes however they are written ("XXL", "2XL", "xx-large", "extra extra large"), as x's and a letter.
+_EXTRA_SIZE = re.compile(r"^(?:([2-5])x|(x{1,3})[- ]?|((?:extra[- ]){1,3}))(l|s|large|small)$")
 _STOCK: tuple[tuple[StockAsk, re.Pattern[str]], ...] = (
     # Before "sold out": "almost sold out" asks for what is running low, not what is gone.
     ("low_stock", re.compile(r"\b(?:(?:almost|nearly|about to be|close to being) (?:sold out|gone|out of stock)|"
@@ -288,7 +291,7 @@ _ZH_COLOURS = re.compile(r"[红蓝白黑粉绿银金灰紫橙黄棕]色")
 _FILLER = frozenset("""anything something thing item product merch merchandise stuff store shop official sell buy
 get got show stream logo price cost one kind type option idea recommend suggest cheap cheaper cheapest expensive
 pricy pricey priciest dollar buck available stock left else need want looking look like love good nice great best
-please today now right still also wear use soon later again going gonna ever""".split()) | frozenset(
+please today now right still also wear wears use soon later again going gonna ever fit fits""".split()) | frozenset(
     "东西 商品 有 什么 推荐 卖 买 好 想 需要 便宜 实惠 划算 贵 点 点儿 一点 钱 价格 价钱 多少钱 哪个 款".split())
 #: A product named by no kind ("a warm thing", "something warm"): the fan's words describe it (`thing`).
 _THING = re.compile(r"\b(?:(?:some|any)?things?|items?|stuff|products?|ones?)\b")
@@ -497,7 +500,17 @@ def _size(text: str) -> str | None:
     if size.startswith("kids"):  # "kids' sizes", "kids S": the store writes "kids S"
         size = re.sub(r"^kids'?\s*(?:size\s+)?", "kids ", size).strip()
         return "kids" if size.startswith("kids size") else size
-    return _SIZE_WORDS.get(size, size)
+    return _size_key(_SIZE_WORDS.get(size, size))
+
+
+def _size_key(size: str) -> str:
+    """A size in one spelling, the fan's or the store's: "2XL", "xx-large" and "XXL" are all "xxl"."""
+    size = folded(size).strip()
+    m = _EXTRA_SIZE.match(size)
+    if m is None:
+        return size
+    times = int(m.group(1)) if m.group(1) else len(m.group(2) or "") or m.group(3).count("extra")
+    return "x" * times + m.group(4)[0]
 
 
 def spelled(text: str, knowledge: Knowledge) -> str:
@@ -1034,7 +1047,7 @@ def _fits(product: Product, q: CatalogueQuestion) -> bool:
 
 def _size_fits(asked: str, size: str) -> bool:
     """Whether a size the store writes is the one asked: the same size, or any kids' size for "kids"."""
-    size = folded(size)
+    size = _size_key(size)
     return size == asked or asked == "kids" and size.startswith("kids")
 
 
