@@ -884,8 +884,8 @@ def test_my_total_of_two_named_products_is_their_sum() -> None:
 @pytest.mark.parametrize(("text", "said", "product_id"), [
     ("whats the second cheapest item in the store", "The second cheapest one is the Kids' Snowflake Mittens for $16.",
      "kids-mittens"),
-    ("what's the 2nd most expensive thing you sell?", "The second most expensive one is the Aurora Ski Goggles for $48.",
-     "ski-goggles"),
+    ("what's the 2nd most expensive thing you sell?",
+     "The second most expensive one is the Aurora Ski Goggles for $48.", "ski-goggles"),
     ("third priciest?", "The third most expensive one is the Touchscreen Ski Gloves for $34.", "ski-gloves"),
     ("the 3rd cheapest warm item?", "The third cheapest warm item is the Touchscreen Ski Gloves for $34.",
      "ski-gloves"),
