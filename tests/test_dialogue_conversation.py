@@ -1199,3 +1199,12 @@ def test_the_cheapest_thing_not_for_kids_asks_nothing_back(engine: RetrievalEngi
     assert answer.intent == "catalogue_query"
     assert "Collector Pin Set for $18" in answer.text
     assert "$12" not in answer.text and "$16" not in answer.text
+
+
+@pytest.mark.parametrize("text", ["so how much if i get both", "how much for the two of them",
+                                  "whats the price for both together"])
+def test_the_two_products_discussed_bought_together_are_their_sum(engine: RetrievalEngine, text: str) -> None:
+    ask(engine, "whats the hoodie cost")
+    ask(engine, "and the goggles?")
+    answer = ask(engine, text)
+    assert "$65" in answer.text and "$48" in answer.text and "come to $113" in answer.text

@@ -182,7 +182,9 @@ _COMPARE = re.compile(
 _CHOICE = re.compile(r"\b(?:or|over|instead of|rather than)\b|还是|或者")
 #: "How much is that altogether?", "the hoodie and the beanie together?": the sum of the products' prices (with a
 #: price asked: "do they go together?" is no sum).
-_TOTAL = re.compile(r"\b(?:altogether|all together|together|in total|total|combined|for both|sum)\b|"
+_TOTAL = re.compile(r"\b(?:altogether|all together|together|in total|total|combined|sum|"
+                    r"(?:for|get|getting|buy|buying|take|taking|grab|grabbing|order|ordering) (?:both|the two|"
+                    r"the pair|them all|all (?:three|of them)|(?:both|two|all) of them))\b|"
                     r"一共|总共|加起来|合计|总价")
 #: "What's my total?": the total of a bill is its price ("do they go together?" asks none).
 _PRICE_ASKED = re.compile(r"\b(?:how much|price[sd]?|costs?|pay|spend|(?:my|the|our) total)\b|多少钱|价格|价钱")
