@@ -919,3 +919,19 @@ def test_an_extra_size_as_the_store_writes_it_is_the_same_size() -> None:
     assert reply is not None and ids(reply) == ["team-hoodie"]
     assert spoken(ask("do the gloves come in XXL?")).startswith("The Touchscreen Ski Gloves come in S, M, L and XL, "
                                                                "not in XXL.")
+
+
+def test_which_comes_in_more_colours_or_sizes_is_answered_with_the_counts() -> None:
+    said = spoken(ask("which one has more colour options, the beanie or the kids mittens?"))
+    assert said == ("The Snowflake Knit Beanie comes in three colours: white, navy and red. The Kids' Snowflake "
+                    "Mittens come in three colours: red, pink and navy. They come in the same number of colours.")
+    said = spoken(ask("does the hoodie or the gloves come in more sizes?"))
+    assert "six sizes" in said and "four sizes" in said
+    assert said.endswith("So the Glacier Blue Team Hoodie comes in more sizes.")
+    said = spoken(ask("which has more colours, the plush or the thermal bottle?"))
+    assert "one colours" not in said and "Plush comes in white." in said
+    assert said.endswith("So the Thermal Bottle comes in more colours.")
+    assert spoken(ask("which comes in fewer colors: goggles or beanie")).endswith(
+        "So the Aurora Ski Goggles come in fewer colours.")
+    # Of the two discussed: "them".
+    assert "same number of colours" in spoken(ask("which of them has more colours?", ("thermal-bottle", "kids-bottle")))

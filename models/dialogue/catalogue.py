@@ -241,6 +241,10 @@ _LISTING = re.compile(
     r"\b(?:anything|something|any|what do you (?:have|sell|got)|do you (?:have|sell)|got any|recommend|suggest|"
     r"options?|ideas?|which products|what products|what items|what else|show me)\b|有什么|有没有|有哪些|推荐|哪些")
 _COLOUR_ASK = re.compile(r"\b(?:colou?rs?|shades?)\b|颜色|配色|什么色")
+#: "Which has more colour options?", "do they come in as many sizes?": a comparison of how many.
+_HOW_MANY_MORE = re.compile(r"\b(?:more|most|fewer|less|least|as many|same number|the number of|how many)\b|"
+                            r"更多|最多|更少|一样多|几种")
+_FEWER = re.compile(r"\b(?:fewer|less|least)\b|更少|最少")
 _SIZE_ASK = re.compile(r"\b(?:sizes?|sizing)\b|尺码|码数|尺寸|号码")
 #: Sizes a fan names; "s", "m" and "l" alone only after "in" or "size" ("in M"), small/medium/large likewise.
 _SIZE = re.compile(
@@ -717,6 +721,11 @@ def _answer(text: str, knowledge: Knowledge, context: Sequence[Product], wording
             return _arithmetic(priced, q.arithmetic, wording)
     superlative = q.order in ("cheapest", "priciest") and q.count == 1 and q.rank == 1 and not (
         q.price or q.audience or q.excluded or q.words)
+    counted = _compared(q, context, back_reference=True) if q.compare and _HOW_MANY_MORE.search(text) else ()
+    if len(counted) >= 2 and q.asks_colours != q.asks_sizes:
+        field = "colours" if q.asks_colours else "sizes"
+        if all(getattr(p, "colors" if q.asks_colours else "sizes") for p in counted):
+            return _counts_compared(counted, field, bool(_FEWER.search(text)), wording)
     if q.compare and len(subject) == 1 and len(colours := _colours_named(text, subject[0])) > 1:
         return _colours_compared(subject[0], colours, wording)
     asks_attribute = q.asks_colours or q.asks_sizes or q.stock is not None or (
@@ -854,6 +863,32 @@ def _colours_compared(product: Product, colours: list[str], wording: Wording) ->
                  (product.id,), product),
         Sentence(wording.same_price, (product.id,)))
     return CatalogueReply("comparison", sentences, (product,))
+
+
+def _counts_compared(products: tuple[Product, ...], field: Literal["colours", "sizes"], fewer: bool,
+                     wording: Wording) -> CatalogueReply:
+    """"Which has more colour options, the beanie or the mittens?": how many each comes in (as its field lists
+    them), and the one with most (`fewer`: least), or that they come in as many."""
+    kind = wording.kinds[field]
+    values = {p.id: p.colors if field == "colours" else p.sizes for p in products}
+    sentences = []
+    for p in products:
+        listed = wording.listed(list(values[p.id]))
+        n = len(values[p.id])
+        # One colour is said as it is ("comes in white"), never counted as "one colours".
+        text = _agreed(wording.colours if field == "colours" else wording.sizes, p, wording, values=listed) if n == 1 \
+            else _agreed(wording.counted, p, wording, kind=kind, values=listed,
+                         count=wording.counts[n] if n < len(wording.counts) else str(n))
+        sentences.append(Sentence(text, (p.id,), p))
+    pick = min(len(v) for v in values.values()) if fewer else max(len(v) for v in values.values())
+    ahead = [p for p in products if len(values[p.id]) == pick]
+    if len(ahead) == len(products):
+        sentences.append(Sentence(wording.same_number.format(kind=kind), tuple(p.id for p in products)))
+    elif len(ahead) == 1:
+        sentences.append(Sentence(_agreed(wording.more_of[not fewer], ahead[0], wording, kind=kind), (ahead[0].id,),
+                                  ahead[0]))
+    sentences[0] = replace(sentences[0], text=f"{emotion_tag('happy')} {gesture_tag('point')} {sentences[0].text}")
+    return CatalogueReply("comparison", tuple(sentences), products)
 
 
 def _comparison(products: tuple[Product, ...], q: CatalogueQuestion, wording: Wording) -> CatalogueReply:
