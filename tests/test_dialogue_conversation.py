@@ -1208,3 +1208,18 @@ def test_the_two_products_discussed_bought_together_are_their_sum(engine: Retrie
     ask(engine, "and the goggles?")
     answer = ask(engine, text)
     assert "$65" in answer.text and "$48" in answer.text and "come to $113" in answer.text
+
+
+@pytest.mark.parametrize(("text", "options"), [
+    ("is the blue one still available?", ("Glacier Blue Team Hoodie", "Kids' Squeeze Bottle")),
+    ("how much is the navy one", ("Snowflake Knit Beanie", "Kids' Snowflake Mittens")),
+])
+def test_the_one_of_a_colour_several_come_in_is_asked_back_with_nothing_discussed(
+        engine: RetrievalEngine, text: str, options: tuple[str, str]) -> None:
+    answer = ask(engine, text)
+    assert answer.intent == "clarify" and all(name in answer.text for name in options)
+    assert "$" not in answer.text
+    # One product of that colour, or one discussed: that one is answered.
+    assert "Kids' Snowflake Mittens for $16" in ask(engine, "is the pink one in stock?", user="other").text
+    ask(engine, "how much is the beanie", user="third")
+    assert "Snowflake Knit Beanie is in stock" in ask(engine, "is the navy one in stock", user="third").text

@@ -772,6 +772,16 @@ def _answer(text: str, knowledge: Knowledge, context: Sequence[Product], wording
     return None
 
 
+def described_by(text: str, knowledge: Knowledge) -> tuple[Product, ...]:
+    """The products that come in the colour or size a text names ("the blue one": every product in blue); none
+    when it names neither."""
+    q = parse_question(text, knowledge)
+    if q.colour is None and q.size is None:
+        return ()
+    told = CatalogueQuestion(named=(), words=(), colour=q.colour, size=q.size)
+    return tuple(p for p in knowledge.products if _fits(p, told))
+
+
 def _knowable(q: CatalogueQuestion, products: Sequence[Product]) -> bool:
     """Whether the catalogue can say which products fit: a colour, size or stock asked of a store that writes
     none of them cannot be answered by "none" (the products may well come in red)."""

@@ -21,7 +21,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
-from models.dialogue.catalogue import CATALOGUE_WORDS, WHICH_OF_THEM, answer_catalogue, stock_sentence
+from models.dialogue.catalogue import CATALOGUE_WORDS, WHICH_OF_THEM, answer_catalogue, described_by, stock_sentence
 from models.dialogue.conversation import (
     ANOTHER,
     MORE,
@@ -692,6 +692,12 @@ class RetrievalEngine(DialogueEngine):
         # the word of "the ... one" asks it: "the cheapest thing that's not a kids item" points at no kids' product.
         if ambiguous and not named and any(set(tokens(m.group(1))) & names for m in _THE_ONE.finditer(question)):
             return self._clarify(ambiguous, question, mention_in(question, names))
+        pointed = next((m for m in _THE_ONE.finditer(question) if self._by_attribute(f"{m.group(1)} one")), None)
+        if pointed is not None and not context:
+            # "Is the blue one still available?" with nothing discussed: which of the blue products, never all of them.
+            told = described_by(pointed.group(0), self.persona.knowledge)
+            if len(told) > 1:
+                return self._clarify(told, question, pointed.group(0))
         catalogue = answer_catalogue(question, self.persona.knowledge, context, self.wording)
         if catalogue is not None and not catalogue.products and not self._named(question)[0] and \
                 self._policy_answers(question):
