@@ -1223,3 +1223,16 @@ def test_the_one_of_a_colour_several_come_in_is_asked_back_with_nothing_discusse
     assert "Kids' Snowflake Mittens for $16" in ask(engine, "is the pink one in stock?", user="other").text
     ask(engine, "how much is the beanie", user="third")
     assert "Snowflake Knit Beanie is in stock" in ask(engine, "is the navy one in stock", user="third").text
+
+
+@pytest.mark.parametrize(("text", "price", "says"), [
+    ("whats the beanie price, do u ship to mexico, and how long does that take", "$24", "40 countries"),
+    ("how much is the hoodie, do you ship to canada", "$65", "40 countries"),
+    ("whats the hoodie price, can i pay with paypal", "$65", "PayPal"),
+])
+def test_a_price_and_a_store_question_a_comma_apart_are_both_answered(engine: RetrievalEngine, text: str,
+                                                                    price: str, says: str) -> None:
+    answer = ask(engine, text)
+    assert price in answer.text and says in answer.text
+    assert questions_of("how do you move like that, are you animated?") == [
+        "how do you move like that, are you animated?"]

@@ -372,19 +372,24 @@ def questions_of(text: str) -> list[str]:
 
 
 def _comma_apart(clause: str) -> list[str]:
-    """"How old are you, what's your fav sport": two questions a comma apart, when the one before the comma asks on
-    its own (a question word and its verb, or a verb and its subject) and the one after opens with a question word;
-    "when you were little, where did you ski?" is one, and so is "how do you move like that, are you animated?"."""
-    parts = _COMMA_QUESTION.split(clause)
-    return parts if len(parts) == 2 and _ASKS_ALONE.match(parts[0]) else [clause]
+    """"How old are you, what's your fav sport": questions a comma apart, when the one before the comma asks on its
+    own (a question word and its verb, or a verb and its subject) and the one after opens with a question word or a
+    request ("whats the beanie price, do u ship to mexico"); "when you were little, where did you ski?" is one, and
+    so is "how do you move like that, are you animated?"."""
+    parts = _COMMA_QUESTION.split(clause, maxsplit=1)
+    if len(parts) == 2 and _ASKS_ALONE.match(parts[0]):
+        return [parts[0], *_comma_apart(parts[1])]
+    return [clause]
 
 
-#: A comma before a question word: where a second question may start.
-_COMMA_QUESTION = re.compile(r",\s*(?=(?:what|what's|whats|how|where|which|who)\b)", re.IGNORECASE)
-#: A question that asks on its own: "how old are you", "what is curling", "do you ship".
+#: A comma before a question word, or before a request of the store or the host ("do u ship", "can you"): where a
+#: second question may start ("are you animated?" after "how do you move like that" says the same thing again).
+_COMMA_QUESTION = re.compile(r",\s*(?=(?:what|what's|whats|how|where|which|who)\b|"
+                             r"(?:do|does|can|could|will|would)\s+(?:you|u|ya|they|we|i)\b)", re.IGNORECASE)
+#: A question that asks on its own: "how old are you", "what is curling", "do you ship", "what's the beanie price".
 _ASKS_ALONE = re.compile(r"^\W*(?:(?:what|how|where|when|which|who|why)(?:'s|\s+(?!(?:you|u|i|we|they|it)\b)\w+)?\s+"
                          r"(?:is|are|was|were|do|does|did|can|could|will|would)|(?:do|does|did|can|could|is|are|will|"
-                         r"would)\s+(?:you|u|i|we|they|it)\b)", re.IGNORECASE)
+                         r"would)\s+(?:you|u|i|we|they|it)\b|(?:what's|whats|what is|how much)\s+\w)", re.IGNORECASE)
 
 
 #: What follows an auxiliary verb that asks ("does the beanie", "is it", "do they"): what a typo of one stands before.
