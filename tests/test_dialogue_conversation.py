@@ -1236,3 +1236,13 @@ def test_a_price_and_a_store_question_a_comma_apart_are_both_answered(engine: Re
     assert price in answer.text and says in answer.text
     assert questions_of("how do you move like that, are you animated?") == [
         "how do you move like that, are you animated?"]
+
+
+@pytest.mark.parametrize("first", ["what are the aurora goggles like", "whats the goggles like?"])
+def test_what_a_named_product_is_like_is_told_and_its_stock_follows(engine: RetrievalEngine, first: str) -> None:
+    answer = ask(engine, first)
+    assert answer.intent == "product" and "Aurora Ski Goggles for $48" in answer.text
+    ask(engine, "how much")
+    answer = ask(engine, "can i get them now or do i have to wait")
+    assert "pre-order" in answer.text and "sold out" not in answer.text
+    assert ask(engine, "whats the weather like in oslo", user="other").intent != "product"

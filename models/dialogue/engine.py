@@ -126,6 +126,9 @@ _FACT_REQUEST = re.compile(
 _DESCRIBED = re.compile(r"\bhow (?:big|tall|wide|long|heavy|thick|large|small|tiny|huge)\b|"
                         r"\b(?:dimensions?|in cm|in inches)\b|\bmade (?:of|from|out of)\b|\bmaterials?\b|\bfabric\b",
                         re.IGNORECASE)
+#: "What are the goggles like?", "what's the beanie like": a product asked to be told about as it is.
+_WHAT_LIKE = re.compile(r"^\W*(?:so |and |ok )?(?:what's|whats|what is|what are|what r)\b.{1,60}\blike\W*$",
+                        re.IGNORECASE)
 #: "What's the difference between the mittens and the gloves?", "beanie vs hoodie": products set side by side.
 _COMPARE = re.compile(r"\b(?:diff|difference|differences|differ|compare|compared|comparison|vs|versus)\b",
                       re.IGNORECASE)
@@ -1012,6 +1015,9 @@ class RetrievalEngine(DialogueEngine):
             described = self._described_part(named, text)
             if described is not None:
                 return described
+            if len(named) == 1 and _WHAT_LIKE.search(text):
+                # The name says which product, whatever a search of its few other words scores.
+                return self._pitch(named, text)
         if kinds is None and is_product_question(text):
             products = named or self._products_asked(retrieval_query(text))
             if products:
