@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import pytest
@@ -878,3 +879,59 @@ def test_my_total_of_two_named_products_is_their_sum() -> None:
     reply = ask("If I get the owl plush and the pin set, what's my total?")
     assert "come to $47.99" in spoken(reply) and "$29.99" in spoken(reply) and "$18" in spoken(reply)
     assert ids(reply) == ["mascot-plush", "pin-set"]
+
+
+@pytest.mark.parametrize(("text", "said", "product_id"), [
+    ("whats the second cheapest item in the store", "The second cheapest one is the Kids' Snowflake Mittens for $16.",
+     "kids-mittens"),
+    ("what's the 2nd most expensive thing you sell?",
+     "The second most expensive one is the Aurora Ski Goggles for $48.", "ski-goggles"),
+    ("third priciest?", "The third most expensive one is the Touchscreen Ski Gloves for $34.", "ski-gloves"),
+    ("the 3rd cheapest warm item?", "The third cheapest warm item is the Touchscreen Ski Gloves for $34.",
+     "ski-gloves"),
+])
+def test_a_place_in_the_price_order_is_that_one_product(text: str, said: str, product_id: str) -> None:
+    reply = ask(text)
+    assert spoken(reply) == said and ids(reply) == [product_id]
+
+
+def test_a_place_past_the_end_of_the_price_order_is_the_last_one_said_as_what_it_is() -> None:
+    # Four warm products: "the sixth cheapest" of them is none; the last is said with its own place.
+    said = spoken(ask("what's the 6th cheapest warm item"))
+    assert said == "The fourth cheapest warm item is the Glacier Blue Team Hoodie for $65."
+
+
+@pytest.mark.parametrize("text", ["my husband wears XXL, is there anything that fits him?", "anything in 2XL?",
+                                  "do you have something in xx-large", "anything in extra extra large"])
+def test_an_extra_size_as_the_fan_writes_it_finds_the_product_that_lists_it(text: str) -> None:
+    reply = ask(text)
+    assert ids(reply) == ["team-hoodie"] and "In size XXL" in spoken(reply)
+    assert "Gloves" not in spoken(reply) and "Mittens" not in spoken(reply)
+
+
+def test_an_extra_size_as_the_store_writes_it_is_the_same_size() -> None:
+    # Another store writes "2XL": the fan's "XXL" is that size, said as the store writes it.
+    hoodie = dataclasses.replace(product("team-hoodie"), sizes=("M", "L", "2XL"))
+    knowledge = dataclasses.replace(KNOWLEDGE, products=(hoodie, product("ski-gloves")))
+    reply = answer_catalogue("does the hoodie come in XXL?", knowledge, (), WORDING["en"])
+    assert reply is not None and spoken(reply) == "Yes, the Glacier Blue Team Hoodie comes in 2XL."
+    reply = answer_catalogue("anything in xx-large?", knowledge, (), WORDING["en"])
+    assert reply is not None and ids(reply) == ["team-hoodie"]
+    assert spoken(ask("do the gloves come in XXL?")).startswith("The Touchscreen Ski Gloves come in S, M, L and XL, "
+                                                               "not in XXL.")
+
+
+def test_which_comes_in_more_colours_or_sizes_is_answered_with_the_counts() -> None:
+    said = spoken(ask("which one has more colour options, the beanie or the kids mittens?"))
+    assert said == ("The Snowflake Knit Beanie comes in three colours: white, navy and red. The Kids' Snowflake "
+                    "Mittens come in three colours: red, pink and navy. They come in the same number of colours.")
+    said = spoken(ask("does the hoodie or the gloves come in more sizes?"))
+    assert "six sizes" in said and "four sizes" in said
+    assert said.endswith("So the Glacier Blue Team Hoodie comes in more sizes.")
+    said = spoken(ask("which has more colours, the plush or the thermal bottle?"))
+    assert "one colours" not in said and "Plush comes in white." in said
+    assert said.endswith("So the Thermal Bottle comes in more colours.")
+    assert spoken(ask("which comes in fewer colors: goggles or beanie")).endswith(
+        "So the Aurora Ski Goggles come in fewer colours.")
+    # Of the two discussed: "them".
+    assert "same number of colours" in spoken(ask("which of them has more colours?", ("thermal-bottle", "kids-bottle")))

@@ -1188,3 +1188,61 @@ def test_a_lifes_happy_news_is_congratulated(engine: RetrievalEngine, text: str)
     assert not any(p in answer.text for p in UNKNOWN)
     assert not any(p in ask(engine, "I'm so happy with my hoodie", "ben").text
                    for p in PERSONA.phrases["congratulations"])
+
+
+@pytest.mark.parametrize("text", ["whats the cheapest thing thats NOT a kids item",
+                                  "what's the cheapest thing that isn't for children?",
+                                  "the cheapest item not for kids pls"])
+def test_the_cheapest_thing_not_for_kids_asks_nothing_back(engine: RetrievalEngine, text: str) -> None:
+    # "The cheapest thing" points at no product by a word the kids' products share: it asks the catalogue.
+    answer = ask(engine, text)
+    assert answer.intent == "catalogue_query"
+    assert "Collector Pin Set for $18" in answer.text
+    assert "$12" not in answer.text and "$16" not in answer.text
+
+
+@pytest.mark.parametrize("text", ["so how much if i get both", "how much for the two of them",
+                                  "whats the price for both together"])
+def test_the_two_products_discussed_bought_together_are_their_sum(engine: RetrievalEngine, text: str) -> None:
+    ask(engine, "whats the hoodie cost")
+    ask(engine, "and the goggles?")
+    answer = ask(engine, text)
+    assert "$65" in answer.text and "$48" in answer.text and "come to $113" in answer.text
+
+
+@pytest.mark.parametrize(("text", "options"), [
+    ("is the blue one still available?", ("Glacier Blue Team Hoodie", "Kids' Squeeze Bottle")),
+    ("how much is the navy one", ("Snowflake Knit Beanie", "Kids' Snowflake Mittens")),
+])
+def test_the_one_of_a_colour_several_come_in_is_asked_back_with_nothing_discussed(
+        engine: RetrievalEngine, text: str, options: tuple[str, str]) -> None:
+    answer = ask(engine, text)
+    assert answer.intent == "clarify" and all(name in answer.text for name in options)
+    assert "$" not in answer.text
+    # One product of that colour, or one discussed: that one is answered.
+    assert "Kids' Snowflake Mittens for $16" in ask(engine, "is the pink one in stock?", user="other").text
+    ask(engine, "how much is the beanie", user="third")
+    assert "Snowflake Knit Beanie is in stock" in ask(engine, "is the navy one in stock", user="third").text
+
+
+@pytest.mark.parametrize(("text", "price", "says"), [
+    ("whats the beanie price, do u ship to mexico, and how long does that take", "$24", "40 countries"),
+    ("how much is the hoodie, do you ship to canada", "$65", "40 countries"),
+    ("whats the hoodie price, can i pay with paypal", "$65", "PayPal"),
+])
+def test_a_price_and_a_store_question_a_comma_apart_are_both_answered(engine: RetrievalEngine, text: str,
+                                                                    price: str, says: str) -> None:
+    answer = ask(engine, text)
+    assert price in answer.text and says in answer.text
+    assert questions_of("how do you move like that, are you animated?") == [
+        "how do you move like that, are you animated?"]
+
+
+@pytest.mark.parametrize("first", ["what are the aurora goggles like", "whats the goggles like?"])
+def test_what_a_named_product_is_like_is_told_and_its_stock_follows(engine: RetrievalEngine, first: str) -> None:
+    answer = ask(engine, first)
+    assert answer.intent == "product" and "Aurora Ski Goggles for $48" in answer.text
+    ask(engine, "how much")
+    answer = ask(engine, "can i get them now or do i have to wait")
+    assert "pre-order" in answer.text and "sold out" not in answer.text
+    assert ask(engine, "whats the weather like in oslo", user="other").intent != "product"

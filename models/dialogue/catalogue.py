@@ -88,6 +88,7 @@ class CatalogueQuestion:
     price: PriceLimit | None = None
     order: Literal["cheapest", "priciest", "cheap"] | None = None
     count: int = 1  # "the two priciest": how many of the cheapest or priciest
+    rank: int = 1  # "the second cheapest": which one of the price order (1: the cheapest or priciest itself)
     audience: Audience | None = None
     excluded: Audience | None = None  # "the cheapest thing that isn't for kids"
     colour: str | None = None  # a colour the fan names
@@ -181,7 +182,9 @@ _COMPARE = re.compile(
 _CHOICE = re.compile(r"\b(?:or|over|instead of|rather than)\b|还是|或者")
 #: "How much is that altogether?", "the hoodie and the beanie together?": the sum of the products' prices (with a
 #: price asked: "do they go together?" is no sum).
-_TOTAL = re.compile(r"\b(?:altogether|all together|together|in total|total|combined|for both|sum)\b|"
+_TOTAL = re.compile(r"\b(?:altogether|all together|together|in total|total|combined|sum|"
+                    r"(?:for|get|getting|buy|buying|take|taking|grab|grabbing|order|ordering) (?:both|the two|"
+                    r"the pair|them all|all (?:three|of them)|(?:both|two|all) of them))\b|"
                     r"一共|总共|加起来|合计|总价")
 #: "What's my total?": the total of a bill is its price ("do they go together?" asks none).
 _PRICE_ASKED = re.compile(r"\b(?:how much|price[sd]?|costs?|pay|spend|(?:my|the|our) total)\b|多少钱|价格|价钱")
@@ -222,6 +225,10 @@ _TOP = re.compile(r"\b(?:top |the )?(two|three|four|five|[2-9]) (?:most expensiv
                   r"\b(two|three|four|five|[2-9])(?: \w+){1,3}? (?:are |is )?(?:the )?(?:cheapest|priciest|"
                   r"most expensive|least expensive)\b")
 _COUNT_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5}
+#: "The second cheapest", "2nd most expensive", "third priciest": one product's place in the price order.
+_RANK = re.compile(r"\b(second|third|fourth|fifth|[2-9](?:nd|rd|th))[- ]+(?=(?:most |least )?(?:cheapest|priciest|"
+                   r"expensive|dearest|affordable|lowest|highest)\b)")
+_RANK_WORDS = {"second": 2, "third": 3, "fourth": 4, "fifth": 5}
 #: Words of catalogue questions that chat spelling and typos bend ("cheapst", "expnsive", "avalable"): a word of
 #: the message that no knowledge has and that is near one of these is read as it.
 CATALOGUE_WORDS = ("cheapest", "cheaper", "cheap", "priciest", "pricier", "price", "prices", "expensive",
@@ -234,12 +241,19 @@ _LISTING = re.compile(
     r"\b(?:anything|something|any|what do you (?:have|sell|got)|do you (?:have|sell)|got any|recommend|suggest|"
     r"options?|ideas?|which products|what products|what items|what else|show me)\b|有什么|有没有|有哪些|推荐|哪些")
 _COLOUR_ASK = re.compile(r"\b(?:colou?rs?|shades?)\b|颜色|配色|什么色")
+#: "Which has more colour options?", "do they come in as many sizes?": a comparison of how many.
+_HOW_MANY_MORE = re.compile(r"\b(?:more|most|fewer|less|least|as many|same number|the number of|how many)\b|"
+                            r"更多|最多|更少|一样多|几种")
+_FEWER = re.compile(r"\b(?:fewer|less|least)\b|更少|最少")
 _SIZE_ASK = re.compile(r"\b(?:sizes?|sizing)\b|尺码|码数|尺寸|号码")
 #: Sizes a fan names; "s", "m" and "l" alone only after "in" or "size" ("in M"), small/medium/large likewise.
 _SIZE = re.compile(
-    r"\b(?:kids'?\s+sizes?\b|kids'?\s*(?:size\s+)?[sml]\b|x{0,3}l\b|xs\b|one size\b|(?:in (?:an? )?|size )"
-    r"(?:[sml]\b|small\b|medium\b|large\b|extra small\b|extra large\b))|均码")
-_SIZE_WORDS = {"small": "s", "medium": "m", "large": "l", "extra small": "xs", "extra large": "xl", "均码": "one size"}
+    r"\b(?:kids'?\s+sizes?\b|kids'?\s*(?:size\s+)?[sml]\b|x{0,3}l\b|xs\b|one size\b|[2-5]x[ls]\b|"
+    r"x{1,3}[- ]?(?:large|small)\b|(?:extra[- ]){1,3}(?:large|small)\b|(?:in (?:an? )?|size )"
+    r"(?:[sml]\b|small\b|medium\b|large\b))|均码")
+_SIZE_WORDS = {"small": "s", "medium": "m", "large": "l", "均码": "one size"}
+#: The extra sizes however they are written ("XXL", "2XL", "xx-large", "extra extra large"), as x's and a letter.
+_EXTRA_SIZE = re.compile(r"^(?:([2-5])x|(x{1,3})[- ]?|((?:extra[- ]){1,3}))(l|s|large|small)$")
 _STOCK: tuple[tuple[StockAsk, re.Pattern[str]], ...] = (
     # Before "sold out": "almost sold out" asks for what is running low, not what is gone.
     ("low_stock", re.compile(r"\b(?:(?:almost|nearly|about to be|close to being) (?:sold out|gone|out of stock)|"
@@ -283,7 +297,7 @@ _ZH_COLOURS = re.compile(r"[红蓝白黑粉绿银金灰紫橙黄棕]色")
 _FILLER = frozenset("""anything something thing item product merch merchandise stuff store shop official sell buy
 get got show stream logo price cost one kind type option idea recommend suggest cheap cheaper cheapest expensive
 pricy pricey priciest dollar buck available stock left else need want looking look like love good nice great best
-please today now right still also wear use soon later again going gonna ever""".split()) | frozenset(
+please today now right still also wear wears use soon later again going gonna ever fit fits""".split()) | frozenset(
     "东西 商品 有 什么 推荐 卖 买 好 想 需要 便宜 实惠 划算 贵 点 点儿 一点 钱 价格 价钱 多少钱 哪个 款".split())
 #: A product named by no kind ("a warm thing", "something warm"): the fan's words describe it (`thing`).
 _THING = re.compile(r"\b(?:(?:some|any)?things?|items?|stuff|products?|ones?)\b")
@@ -492,7 +506,17 @@ def _size(text: str) -> str | None:
     if size.startswith("kids"):  # "kids' sizes", "kids S": the store writes "kids S"
         size = re.sub(r"^kids'?\s*(?:size\s+)?", "kids ", size).strip()
         return "kids" if size.startswith("kids size") else size
-    return _SIZE_WORDS.get(size, size)
+    return _size_key(_SIZE_WORDS.get(size, size))
+
+
+def _size_key(size: str) -> str:
+    """A size in one spelling, the fan's or the store's: "2XL", "xx-large" and "XXL" are all "xxl"."""
+    size = folded(size).strip()
+    m = _EXTRA_SIZE.match(size)
+    if m is None:
+        return size
+    times = int(m.group(1)) if m.group(1) else len(m.group(2) or "") or m.group(3).count("extra")
+    return "x" * times + m.group(4)[0]
 
 
 def spelled(text: str, knowledge: Knowledge) -> str:
@@ -538,6 +562,10 @@ def parse_question(text: str, knowledge: Knowledge) -> CatalogueQuestion:
         written = top.group(1) or top.group(2) or top.group(3)
         count = _COUNT_WORDS.get(written) or int(written)
         rest = rest[:top.start()] + " " + rest[top.end():]
+    rank = 1
+    if rank_said := _RANK.search(rest):
+        rank = _RANK_WORDS.get(rank_said.group(1)) or int(rank_said.group(1)[0])
+        rest = rest[:rank_said.start()] + " " + rest[rank_said.end():]
     # The superlative's own words ("highest", "most") say no attribute of a product.
     rest = _PRICIEST.sub(" ", _CHEAPEST.sub(" ", rest))
     excluded: Audience | None = None
@@ -569,7 +597,8 @@ def parse_question(text: str, knowledge: Knowledge) -> CatalogueQuestion:
             dimension = (kind, m.group(0), bool(more.search(text)))
             break
     return CatalogueQuestion(
-        named=named, words=tuple(dict.fromkeys(surface)), price=price, order=order, count=count, audience=audience,
+        named=named, words=tuple(dict.fromkeys(surface)), price=price, order=order, count=count, rank=rank,
+        audience=audience,
         excluded=excluded if excluded != audience else None,
         colour=colour, size=size, asks_colours=bool(_COLOUR_ASK.search(text)),
         asks_sizes=bool(_SIZE_ASK.search(text)), stock=_stock_ask(text),
@@ -690,8 +719,13 @@ def _answer(text: str, knowledge: Knowledge, context: Sequence[Product], wording
         priced = _compared(q, context, back_reference=True)
         if len(priced) == 2 or len(priced) > 2 and q.arithmetic == "total":
             return _arithmetic(priced, q.arithmetic, wording)
-    superlative = q.order in ("cheapest", "priciest") and q.count == 1 and not (
+    superlative = q.order in ("cheapest", "priciest") and q.count == 1 and q.rank == 1 and not (
         q.price or q.audience or q.excluded or q.words)
+    counted = _compared(q, context, back_reference=True) if q.compare and _HOW_MANY_MORE.search(text) else ()
+    if len(counted) >= 2 and q.asks_colours != q.asks_sizes:
+        field = "colours" if q.asks_colours else "sizes"
+        if all(getattr(p, "colors" if q.asks_colours else "sizes") for p in counted):
+            return _counts_compared(counted, field, bool(_FEWER.search(text)), wording)
     if q.compare and len(subject) == 1 and len(colours := _colours_named(text, subject[0])) > 1:
         return _colours_compared(subject[0], colours, wording)
     asks_attribute = q.asks_colours or q.asks_sizes or q.stock is not None or (
@@ -736,6 +770,16 @@ def _answer(text: str, knowledge: Knowledge, context: Sequence[Product], wording
     if picks_from_catalogue and _knowable(q, knowledge.products):
         return _listing(q, knowledge.products, wording)
     return None
+
+
+def described_by(text: str, knowledge: Knowledge) -> tuple[Product, ...]:
+    """The products that come in the colour or size a text names ("the blue one": every product in blue); none
+    when it names neither."""
+    q = parse_question(text, knowledge)
+    if q.colour is None and q.size is None:
+        return ()
+    told = CatalogueQuestion(named=(), words=(), colour=q.colour, size=q.size)
+    return tuple(p for p in knowledge.products if _fits(p, told))
 
 
 def _knowable(q: CatalogueQuestion, products: Sequence[Product]) -> bool:
@@ -829,6 +873,32 @@ def _colours_compared(product: Product, colours: list[str], wording: Wording) ->
                  (product.id,), product),
         Sentence(wording.same_price, (product.id,)))
     return CatalogueReply("comparison", sentences, (product,))
+
+
+def _counts_compared(products: tuple[Product, ...], field: Literal["colours", "sizes"], fewer: bool,
+                     wording: Wording) -> CatalogueReply:
+    """"Which has more colour options, the beanie or the mittens?": how many each comes in (as its field lists
+    them), and the one with most (`fewer`: least), or that they come in as many."""
+    kind = wording.kinds[field]
+    values = {p.id: p.colors if field == "colours" else p.sizes for p in products}
+    sentences = []
+    for p in products:
+        listed = wording.listed(list(values[p.id]))
+        n = len(values[p.id])
+        # One colour is said as it is ("comes in white"), never counted as "one colours".
+        text = _agreed(wording.colours if field == "colours" else wording.sizes, p, wording, values=listed) if n == 1 \
+            else _agreed(wording.counted, p, wording, kind=kind, values=listed,
+                         count=wording.counts[n] if n < len(wording.counts) else str(n))
+        sentences.append(Sentence(text, (p.id,), p))
+    pick = min(len(v) for v in values.values()) if fewer else max(len(v) for v in values.values())
+    ahead = [p for p in products if len(values[p.id]) == pick]
+    if len(ahead) == len(products):
+        sentences.append(Sentence(wording.same_number.format(kind=kind), tuple(p.id for p in products)))
+    elif len(ahead) == 1:
+        sentences.append(Sentence(_agreed(wording.more_of[not fewer], ahead[0], wording, kind=kind), (ahead[0].id,),
+                                  ahead[0]))
+    sentences[0] = replace(sentences[0], text=f"{emotion_tag('happy')} {gesture_tag('point')} {sentences[0].text}")
+    return CatalogueReply("comparison", tuple(sentences), products)
 
 
 def _comparison(products: tuple[Product, ...], q: CatalogueQuestion, wording: Wording) -> CatalogueReply:
@@ -1024,7 +1094,7 @@ def _fits(product: Product, q: CatalogueQuestion) -> bool:
 
 def _size_fits(asked: str, size: str) -> bool:
     """Whether a size the store writes is the one asked: the same size, or any kids' size for "kids"."""
-    size = folded(size)
+    size = _size_key(size)
     return size == asked or asked == "kids" and size.startswith("kids")
 
 
@@ -1151,9 +1221,16 @@ def _listing(q: CatalogueQuestion, products: Sequence[Product], wording: Wording
         text = re.sub(r"\s+([:.,：。])", r"\1", " ".join(text.split()))
         return CatalogueReply(intent, (Sentence(f"{opener} {text}", tuple(p.id for p in top), top[0]),), tuple(top))
     if superlative:
-        best = found[0]
-        template = wording.cheapest if q.order == "cheapest" else wording.priciest
-        text = template.format(constraint=constraint, item=_item(best, wording))
+        # "The second cheapest" of fewer products than that: the last of the order, said as what it is.
+        rank = min(q.rank, len(found))
+        best = found[rank - 1]
+        if rank > 1:
+            ordinal = wording.ordinals[rank] if rank < len(wording.ordinals) else str(rank)
+            text = wording.ranked[q.order or "cheapest"].format(ordinal=ordinal, constraint=constraint,
+                                                                item=_item(best, wording))
+        else:
+            template = wording.cheapest if q.order == "cheapest" else wording.priciest
+            text = template.format(constraint=constraint, item=_item(best, wording))
         return CatalogueReply(intent, (Sentence(f"{opener} {' '.join(text.split())}", (best.id,), best),), (best,))
     named = found[:LISTED]
     items = [_item(p, wording) for p in named]

@@ -21,7 +21,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
-from models.dialogue.catalogue import CATALOGUE_WORDS, WHICH_OF_THEM, answer_catalogue, stock_sentence
+from models.dialogue.catalogue import CATALOGUE_WORDS, WHICH_OF_THEM, answer_catalogue, described_by, stock_sentence
 from models.dialogue.conversation import (
     ANOTHER,
     MORE,
@@ -125,6 +125,9 @@ _FACT_REQUEST = re.compile(
 #: "How big is the plush?", "what's the beanie made of?": what a product is, which its description says.
 _DESCRIBED = re.compile(r"\bhow (?:big|tall|wide|long|heavy|thick|large|small|tiny|huge)\b|"
                         r"\b(?:dimensions?|in cm|in inches)\b|\bmade (?:of|from|out of)\b|\bmaterials?\b|\bfabric\b",
+                        re.IGNORECASE)
+#: "What are the goggles like?", "what's the beanie like": a product asked to be told about as it is.
+_WHAT_LIKE = re.compile(r"^\W*(?:so |and |ok )?(?:what's|whats|what is|what are|what r)\b.{1,60}\blike\W*$",
                         re.IGNORECASE)
 #: "What's the difference between the mittens and the gloves?", "beanie vs hoodie": products set side by side.
 _SIDE_BY_SIDE = re.compile(r"\b(?:diff|difference|differences|differ|compare|compared|comparison|vs|versus)\b",
@@ -322,8 +325,8 @@ _BUY_ONE = re.compile(
     r"for sale|buyable)\b|\bstill (?:available|for sale|got (?:it|them|any))\b", re.IGNORECASE)
 #: "The kids one", "the blue ones", "the snowflake thing": the word before "one" that stands for a product.
 _ONE = re.compile(r"([A-Za-z]+)'?\s+(?:ones?|things?|items?)\b")
-#: "The ski one", "the snowflake thing": one product meant, by a word several names share.
-_THE_ONE = re.compile(r"\b(?:the|that|this)\s+[A-Za-z]+'?\s+(?:one|thing|item)\b", re.IGNORECASE)
+#: "The ski one", "the snowflake thing": one product meant, by a word several names share (group 1).
+_THE_ONE = re.compile(r"\b(?:the|that|this)\s+([A-Za-z]+)'?\s+(?:one|thing|item)\b", re.IGNORECASE)
 #: Words that name no kind of thing ("the blue one", "anything"): no product is ruled out by them.
 _GENERIC = frozenset("one thing item stuff something anything product merchandise merch gift present".split())
 
@@ -372,19 +375,24 @@ def questions_of(text: str) -> list[str]:
 
 
 def _comma_apart(clause: str) -> list[str]:
-    """"How old are you, what's your fav sport": two questions a comma apart, when the one before the comma asks on
-    its own (a question word and its verb, or a verb and its subject) and the one after opens with a question word;
-    "when you were little, where did you ski?" is one, and so is "how do you move like that, are you animated?"."""
-    parts = _COMMA_QUESTION.split(clause)
-    return parts if len(parts) == 2 and _ASKS_ALONE.match(parts[0]) else [clause]
+    """"How old are you, what's your fav sport": questions a comma apart, when the one before the comma asks on its
+    own (a question word and its verb, or a verb and its subject) and the one after opens with a question word or a
+    request ("whats the beanie price, do u ship to mexico"); "when you were little, where did you ski?" is one, and
+    so is "how do you move like that, are you animated?"."""
+    parts = _COMMA_QUESTION.split(clause, maxsplit=1)
+    if len(parts) == 2 and _ASKS_ALONE.match(parts[0]):
+        return [parts[0], *_comma_apart(parts[1])]
+    return [clause]
 
 
-#: A comma before a question word: where a second question may start.
-_COMMA_QUESTION = re.compile(r",\s*(?=(?:what|what's|whats|how|where|which|who)\b)", re.IGNORECASE)
-#: A question that asks on its own: "how old are you", "what is curling", "do you ship".
+#: A comma before a question word, or before a request of the store or the host ("do u ship", "can you"): where a
+#: second question may start ("are you animated?" after "how do you move like that" says the same thing again).
+_COMMA_QUESTION = re.compile(r",\s*(?=(?:what|what's|whats|how|where|which|who)\b|"
+                             r"(?:do|does|can|could|will|would)\s+(?:you|u|ya|they|we|i)\b)", re.IGNORECASE)
+#: A question that asks on its own: "how old are you", "what is curling", "do you ship", "what's the beanie price".
 _ASKS_ALONE = re.compile(r"^\W*(?:(?:what|how|where|when|which|who|why)(?:'s|\s+(?!(?:you|u|i|we|they|it)\b)\w+)?\s+"
                          r"(?:is|are|was|were|do|does|did|can|could|will|would)|(?:do|does|did|can|could|is|are|will|"
-                         r"would)\s+(?:you|u|i|we|they|it)\b)", re.IGNORECASE)
+                         r"would)\s+(?:you|u|i|we|they|it)\b|(?:what's|whats|what is|how much)\s+\w)", re.IGNORECASE)
 
 
 #: What follows an auxiliary verb that asks ("does the beanie", "is it", "do they"): what a typo of one stands before.
@@ -687,10 +695,17 @@ class RetrievalEngine(DialogueEngine):
         if _TOPIC_FIRST.search(question) and set(tokens(question)) & self._fact_topics:
             return self._topic_fact(question, told, gentle)
         named, ambiguous = self._named(question)
-        if ambiguous and not named and _THE_ONE.search(question):
-            # "Is the ski one in stock?" with ski gloves and ski goggles: which one, before any answer about both.
-            return self._clarify(ambiguous, question, mention_in(question, frozenset().union(
-                *(self._names[p.id] for p in ambiguous))))
+        names = frozenset().union(*(self._names[p.id] for p in ambiguous))
+        # "Is the ski one in stock?" with ski gloves and ski goggles: which one, before any answer about both. Only
+        # the word of "the ... one" asks it: "the cheapest thing that's not a kids item" points at no kids' product.
+        if ambiguous and not named and any(set(tokens(m.group(1))) & names for m in _THE_ONE.finditer(question)):
+            return self._clarify(ambiguous, question, mention_in(question, names))
+        pointed = next((m for m in _THE_ONE.finditer(question) if self._by_attribute(f"{m.group(1)} one")), None)
+        if pointed is not None and not context:
+            # "Is the blue one still available?" with nothing discussed: which of the blue products, never all of them.
+            told = described_by(pointed.group(0), self.persona.knowledge)
+            if len(told) > 1:
+                return self._clarify(told, question, pointed.group(0))
         catalogue = answer_catalogue(question, self.persona.knowledge, context, self.wording)
         if catalogue is not None and not catalogue.products and not self._named(question)[0] and \
                 self._policy_answers(question):
@@ -1000,6 +1015,9 @@ class RetrievalEngine(DialogueEngine):
             described = self._described_part(named, text)
             if described is not None:
                 return described
+            if len(named) == 1 and _WHAT_LIKE.search(text):
+                # The name says which product, whatever a search of its few other words scores.
+                return self._pitch(named, text)
         if kinds is None and is_product_question(text):
             products = named or self._products_asked(retrieval_query(text))
             if products:

@@ -30,6 +30,8 @@ class Wording:
     closest: str  # {item}: the nearest miss after `no_match`
     cheapest: str  # {constraint} {item}
     priciest: str  # {constraint} {item}
+    ranked: dict[str, str]  # "cheapest" / "priciest" -> {ordinal} {constraint} {item}: "the second cheapest"
+    ordinals: tuple[str, ...]  # "second", "third" by number (from 0), else digits
     constraint: dict[str, str]  # kind -> phrase: under/over/between ({price}, {low}, {high}), than ({product}),
     #   kids, gift, cheap, colour ({colour}), size ({size}), kids_sizes, in_stock, sold_out, preorder,
     #   low_stock, unavailable (sold out or pre-order), not_kids, not_gift (that_not_kids, that_not_gift: the same
@@ -51,6 +53,10 @@ class Wording:
     colours: str  # {product} {values} {comes}
     sizes: str  # {product} {values} {comes}
     comes_in: str  # {product} {value} {comes}: yes, it comes in that colour or size
+    counted: str  # {product} {count} {kind} {values} {comes}: how many colours or sizes it comes in
+    more_of: dict[bool, str]  # more asked? -> {product} {kind} {comes}: the one that comes in more (fewer) of them
+    same_number: str  # {kind}: all come in as many
+    kinds: dict[str, str]  # "colours" / "sizes" -> the word for them in `counted`, `more_of` and `same_number`
     not_in: str  # {product} {value} {values} {comes}: it does not, and what it comes in
     agreement: tuple[dict[str, str], dict[str, str]]  # the verbs for one product and for a plural name
     top: dict[str, str]  # "cheapest" / "priciest" -> {count} {constraint} {items}: the N cheapest or priciest
@@ -88,6 +94,9 @@ WORDING = {
         matching="{constraint}: {items}.",
         no_match="I don't have {constraint} right now.", closest="The closest is {item}.",
         cheapest="The cheapest {constraint} is {item}.", priciest="The most expensive {constraint} is {item}.",
+        ranked={"cheapest": "The {ordinal} cheapest {constraint} is {item}.",
+                "priciest": "The {ordinal} most expensive {constraint} is {item}."},
+        ordinals=("", "first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth"),
         constraint={"under": "under {price}", "over": "over {price}", "between": "between {low} and {high}",
                     "than": "cheaper than the {product}", "kids": "for kids", "gift": "as a gift",
                     "cheap": "on a budget", "one": "one", "any": "anything", "colour": "in {colour}",
@@ -114,6 +123,9 @@ WORDING = {
                "unknown": "The store page shows whether the {product} {is} in stock."},
         colours="The {product} {comes} in {values}.", sizes="The {product} {comes} in sizes {values}.",
         comes_in="Yes, the {product} {comes} in {value}.", not_in="The {product} {comes} in {values}, not in {value}.",
+        counted="The {product} {comes} in {count} {kind}: {values}.",
+        more_of={True: "So the {product} {comes} in more {kind}.", False: "So the {product} {comes} in fewer {kind}."},
+        same_number="They come in the same number of {kind}.", kinds={"colours": "colours", "sizes": "sizes"},
         agreement=({"is": "is", "comes": "comes", "costs": "costs"}, {"is": "are", "comes": "come", "costs": "cost"}),
         top={"cheapest": "The {count} cheapest {constraint}: {items}.",
              "priciest": "The {count} most expensive {constraint}: {items}."},
@@ -132,6 +144,9 @@ WORDING = {
         counts=("零", "一", "两", "三", "四", "五", "六", "七", "八", "九", "十"), matching="{constraint}的有{items}。",
         no_match="现在没有{constraint}的商品。", closest="最接近的是{item}。",
         cheapest="{constraint}最便宜的是{item}。", priciest="{constraint}最贵的是{item}。",
+        ranked={"cheapest": "{constraint}第{ordinal}便宜的是{item}。",
+                "priciest": "{constraint}第{ordinal}贵的是{item}。"},
+        ordinals=("", "一", "二", "三", "四", "五", "六", "七", "八", "九"),
         constraint={"under": "{price}以下", "over": "{price}以上", "between": "{low}到{high}之间",
                     "than": "比{product}便宜", "kids": "适合小朋友", "gift": "适合送礼", "cheap": "实惠", "one": "",
                     "any": "",
@@ -152,6 +167,9 @@ WORDING = {
                "unknown": "{product}有没有货，商店页面上可以看到。"},
         colours="{product}有{values}。", sizes="{product}有{values}这些尺码。", comes_in="有的，{product}有{value}。",
         not_in="{product}有{values}，没有{value}。", agreement=({}, {}),
+        counted="{product}有{count}种{kind}：{values}。", more_of={True: "所以{product}的{kind}更多。",
+                                                     False: "所以{product}的{kind}更少。"},
+        same_number="它们的{kind}一样多。", kinds={"colours": "颜色", "sizes": "尺码"},
         top={"cheapest": "{constraint}最便宜的{count}件：{items}。",
              "priciest": "{constraint}最贵的{count}件：{items}。"},
         dimension_verdict="{product}{word}。", dimension_unknown="商品介绍里没有说哪个{word}，我就不乱猜了。",
