@@ -753,7 +753,9 @@ def test_her_name_asked_again_is_her_name(engine: RetrievalEngine, text: str) ->
 
 @pytest.mark.parametrize("text", ["ur voice is so pretty aurora", "love ur hair", "you look amazing today",
                                   "your smile makes my day", "this show makes my day every single time",
-                                  "You remind me of my granddaughter, you are a lovely young lady"])
+                                  "You remind me of my granddaughter, you are a lovely young lady",
+                                  "you always make my evenings better, seriously", "my week is better because of you",
+                                  "you always cheer me up", "u r the sweetest"])
 def test_a_compliment_without_a_praise_word_pattern_is_thanked(engine: RetrievalEngine, text: str) -> None:
     """Chat spelling ("ur") is read before the moods; a compliment no pattern has is read by the meaning bank."""
     answer = ask(engine, text)
@@ -837,6 +839,23 @@ def test_a_good_host_in_broken_english_is_a_compliment(engine: RetrievalEngine) 
 def test_a_grand_name_is_a_compliment_and_the_question_is_answered(engine: RetrievalEngine) -> None:
     answer = ask(engine, "thx aurora ur a legend!! how much is the pin set")
     assert "<heart_hands>" in answer.text and "$18" in answer.text
+
+
+@pytest.mark.parametrize(("text", "product_id", "said"), [
+    ("ur so sweet aurora, also is the owl plush in stock?", "mascot-plush", "in stock"),
+    ("u r the sweetest, how much is the beanie?", "snowflake-beanie", "$24"),
+    ("your so kind!! is the beanie in stock", "snowflake-beanie", "in stock"),
+])
+def test_a_chat_spelled_compliment_before_a_question_gets_both(engine: RetrievalEngine, text: str, product_id: str,
+                                                               said: str) -> None:
+    answer = ask(engine, text)
+    assert "<heart_hands>" in answer.text and answer.sources == (product_id,) and said in answer.text
+
+
+@pytest.mark.parametrize("text", ["can you cheer me up with a fact", "you are kind of far away",
+                                  "what makes your day better", "your kind of product?"])
+def test_a_request_or_a_kind_of_is_no_compliment(text: str) -> None:
+    assert "compliment" not in detect_moods(text)
 
 
 def test_a_fact_to_cheer_up_is_any_fact_after_sympathy(engine: RetrievalEngine) -> None:
