@@ -291,7 +291,8 @@ _PARAPHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     # "Do u take PayPal?": a way to pay the store accepts.
     (r"\b(?:do|does|can|will) (?:you|u|the store|the shop|your store|your shop) (?:take|accept)\b"
      r"(?! (?:returns?|exchanges?|orders?|back|it back|them back))", "which payment methods do you accept"),
-    (r"\bswap\b|\btrade (?:it|them|my)\b|\bexchange (?:it|them|this|that|my|an?|the|for)\b", "exchange"),
+    (r"\bswap\b|\btrade (?:it|them|my|the|this|that|an?)\b|\bexchange (?:it|them|this|that|my|an?|the|for)\b",
+     "exchange"),
     # "Can I return a beanie I already wore?": a thing bought sent back (not "when did curling return?").
     (r"\breturn (?:it|them|this|that|my|an?|the)\b", "can I return something I bought"),
     # "I ordered 2 instead of 1, can I change that?": changing or cancelling what was ordered.
