@@ -287,6 +287,26 @@ def test_changing_a_product_to_a_bigger_size_is_the_exchanges_policy(engine: Ret
     assert answer.sources == ("exchanges",) and "$" not in answer.text and "comes in" not in answer.text
 
 
+@pytest.mark.parametrize("text", ["how much is shipping? like the actual cost", "how much does shipping cost?",
+                                  "how much is shipping", "what's the shipping cost"])
+def test_a_cost_no_policy_states_is_not_answered_by_the_shipping_time(engine: RetrievalEngine, text: str) -> None:
+    """The shipping policy tells a time and no cost: the cost asked is declined honestly, never answered by the
+    time (nor by the meaning "how long does shipping take?")."""
+    answer = ask(engine, text)
+    assert answer.intent in ("unknown", "partial") and "$" not in answer.text
+    assert any(p in answer.text for p in (*UNKNOWN, *HEDGES))
+
+
+@pytest.mark.parametrize(("text", "source", "said"), [
+    ("how much does it cost to exchange for another size", "exchanges", "free of charge"),
+    ("how much does a curling stone weigh", "curling-stone-weight", "kilograms"),
+])
+def test_a_cost_or_a_weight_the_item_states_is_answered(engine: RetrievalEngine, text: str, source: str,
+                                                        said: str) -> None:
+    answer = ask(engine, text)
+    assert answer.sources == (source,) and said in answer.text and not hedged(answer)
+
+
 def test_a_topic_the_knowledge_base_lacks_gets_the_honest_answer(engine: RetrievalEngine) -> None:
     answer = ask(engine, "Tell me a fun fact about tennis")
     assert answer.intent == "unknown" and answer.sources == ()

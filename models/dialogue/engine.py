@@ -242,8 +242,11 @@ _ASKS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
          r"(?-i:\b(?:in|at|from) (?:the )?[A-Z][a-z]+)"),
         (r"\bwhich (?:country|nation|city|place)\b|\bwhere\b.*\b(?:held|hosted|host)\b",
          r"(?-i:\b[A-Z][a-z]+\b(?<!\bThe)(?<!\bI))"),
-        # A price ("how much does a real curling stone cost?") is no fact about the thing's weight or size.
-        (r"\bhow much\b.*\b(?:cost|costs|worth)\b|\bprice of\b",
+        # A price ("how much does a real curling stone cost?", "how much is shipping?") is no fact about the thing's
+        # weight or size, nor about how long shipping takes.
+        (r"\bhow much\b.*\b(?:cost|costs|worth)\b|\bprice of\b|"
+         r"\bhow much (?:is|are|does|do|will|would|for)\b(?!.*\b(?:weigh|weighs|last|lasts|take|takes|longer|left)\b)|"
+         r"\bwhat(?:'s|s| is| are| does)\b.{0,30}\b(?:cost|costs|price|fee|fees)\b",
          r"\$|€|¥|\bcosts?\b|\bprices?\b|\bdollars?\b|\bfree\b"),
         # A day asked about ("do you ship on weekends?"), a price asked of a service ("is shipping free?").
         (r"\b(?:weekends?|sundays?|saturdays?|holidays?|christmas)\b",
@@ -602,7 +605,12 @@ class RetrievalEngine(DialogueEngine):
         if meaning.ask is None or folded(meaning.ask) == folded(question):
             return None
         part = self._body(meaning.ask, gentle, subject, told)
-        return part if part.intent not in _UNANSWERED else None
+        # A knowledge item in its place must still answer in kind: "how much is shipping?" reads as "how long does
+        # shipping take?", whose answer tells a time, not the cost asked. (The show's answers are the runner's own,
+        # in its words: "when does it end?" is answered "in about 7 minutes".)
+        said = " ".join(sentence.text for sentence in part.sentences)
+        in_kind = part.intent == "show" or says_what_is_asked(question, said)
+        return part if part.intent not in _UNANSWERED and in_kind else None
 
     def _refusal(self, topic: str | None) -> Sentence:
         return Sentence(f"{emotion_tag('neutral')} {gesture_tag('shake_head')} "
