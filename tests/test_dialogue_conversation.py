@@ -307,6 +307,19 @@ def test_a_cost_or_a_weight_the_item_states_is_answered(engine: RetrievalEngine,
     assert answer.sources == (source,) and said in answer.text and not hedged(answer)
 
 
+@pytest.mark.parametrize(("text", "source"), [
+    ("once i order, how soon does my stuff get shipped out", "shipping"),
+    ("when will my package get shipped?", "shipping"),
+    ("i put the wrong address on my order, can i still change it??", "cancel-order"),
+    ("typo in my order, can i fix that", "cancel-order"),
+    ("where exactly can i get aurora merch from", "where-to-buy"),
+    ("where else can i buy the merch", "where-to-buy"),
+])
+def test_store_policies_asked_in_other_words(engine: RetrievalEngine, text: str, source: str) -> None:
+    answer = ask(engine, text)
+    assert answer.sources == (source,) and not hedged(answer) and "$" not in answer.text
+
+
 def test_a_topic_the_knowledge_base_lacks_gets_the_honest_answer(engine: RetrievalEngine) -> None:
     answer = ask(engine, "Tell me a fun fact about tennis")
     assert answer.intent == "unknown" and answer.sources == ()
@@ -1060,7 +1073,8 @@ def test_a_fake_system_voice_or_a_new_role_with_orders_is_an_injection(engine: R
 
 @pytest.mark.parametrize("text", ["who's gonna win the curling final? want to put 50 bucks on it",
                                   "my knee hurts after skiing, what pills should I take?",
-                                  "what city do u live in, i wanna visit u", "put $20 on sweden"])
+                                  "what city do u live in, i wanna visit u", "put $20 on sweden",
+                                  "which party r u voting for lol", "who r u voting for"])
 def test_forbidden_topics_in_fans_words_get_the_refusal(engine: RetrievalEngine, text: str) -> None:
     """Keywords are read in chat spelling written out ("do u live" as "do you live"), "#" in a keyword is any
     number ("put # bucks on"), and a topic's examples are one meaning, no rivals of each other."""

@@ -286,11 +286,14 @@ _PARAPHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (r"\b(?:doesn'?t|does not|don'?t|do not|didn'?t|won'?t) fit\b|\btoo (?:small|big|large|tight|loose)\b",
      "return or exchange"),
     # "How do I order stuff?", "how can I buy things from the store?": the way to buy.
-    (r"\b(?:how|where) (?:do|can|would|should) (?:i|we|you|u|one) (?:actually |even |still )?(?:order|buy|purchase|"
-     r"get)\b|\bplace an order\b", "where can I buy the merchandise"),
+    (r"\b(?:how|where)(?: exactly| else)? (?:do|can|would|should) (?:i|we|you|u|one) (?:actually |even |still )?"
+     r"(?:order|buy|purchase|get)\b|\bplace an order\b", "where can I buy the merchandise"),
     # "How fast do orders go out?", "how quick do you send orders out?": when an order ships.
     (r"\borders? (?:go|goes|get|gets) (?:out|sent|shipped|dispatched)\b|"
-     r"\b(?:send|get|ship) (?:orders?|it|them|things|stuff|packages?) out\b", "how long does shipping take"),
+     r"\b(?:send|get|ship) (?:orders?|it|them|things|stuff|packages?) out\b|"
+     # "how soon does my stuff get shipped out?": when it ships, not where it is.
+     r"\b(?:how soon|how fast|how quickly|when)\b.{0,40}\b(?:gets?|be) (?:shipped|sent|dispatched)\b",
+     "how long does shipping take"),
     # "Do u take PayPal?": a way to pay the store accepts.
     (r"\b(?:do|does|can|will) (?:you|u|the store|the shop|your store|your shop) (?:take|accept)\b"
      r"(?! (?:returns?|exchanges?|orders?|back|it back|them back))", "which payment methods do you accept"),
@@ -300,7 +303,10 @@ _PARAPHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (r"\breturn (?:it|them|this|that|my|an?|the)\b", "can I return something I bought"),
     # "I ordered 2 instead of 1, can I change that?": changing or cancelling what was ordered.
     (r"\b(?:change|cancel|modify|edit|fix|update|undo)\b (?:my |the |an? |this |that )?order\b|"
-     r"\bordered\b.{0,60}\b(?:instead|by mistake|change|cancel|undo)\b", "cancel or change an order"),
+     r"\bordered\b.{0,60}\b(?:instead|by mistake|change|cancel|undo)\b|"
+     # "I put the wrong address on my order, can I still change it?": what was ordered, changed.
+     r"\border\b.{0,40}\b(?:change|cancel|modify|edit|fix|update|correct) (?:it|that|this)\b",
+     "cancel or change an order"),
     (r"\bwhere(?:'s| is| are)? my (?:order|package|parcel|stuff|delivery|shipment|purchase)s?\b", "track order"),
 ))
 #: A place abroad is store talk only with shipping in the question ("is it snowing in France?" is not).
