@@ -285,8 +285,10 @@ _BUY = re.compile(r"\b(?:can|could|may) (?:i|we|u) (?:still |already |now )?(?:b
                   r"pick up|have)\b|"
                   r"\bstill (?:got|have|sell|sold|selling|carry|available|for sale|around|on sale|there|here)\b|"
                   r"\bis it (?:still )?possible to (?:buy|get|order)\b|还能买|能买吗|可以买吗")
-#: Store policies (shipping, returns, exchanges, payment) are the FAQs' to answer, even when a size is named.
-_POLICY = re.compile(r"\b(?:money back|swap|exchange|change\b.{0,25}\b(?:sizes?|colou?rs?)|"
+#: Store policies (shipping, returns, exchanges, payment) are the FAQs' to answer, even when a size or a colour is
+#: named ("can I trade the red beanie for the white one?" is an exchange, not a colour question).
+_POLICY = re.compile(r"\b(?:money back|swap|exchange|trade (?:it|them|my|the|this|that|an?)|"
+                     r"change\b.{0,25}\b(?:sizes?|colou?rs?)|"
                      r"return(?:s|ing)?|refund|ship(?:ping|s|ped)?|"
                      r"deliver(?:y|ed)?|cancel|track(?:ing)?|pay(?:ment|pal)?)\b|退货|退款|换货|发货|快递|运费|付款|支付")
 #: Colours a fan may name besides the ones the catalogue writes (so "in purple" is a colour, fitting nothing).

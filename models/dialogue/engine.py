@@ -245,8 +245,11 @@ _ASKS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
          r"(?-i:\b(?:in|at|from) (?:the )?[A-Z][a-z]+)"),
         (r"\bwhich (?:country|nation|city|place)\b|\bwhere\b.*\b(?:held|hosted|host)\b",
          r"(?-i:\b[A-Z][a-z]+\b(?<!\bThe)(?<!\bI))"),
-        # A price ("how much does a real curling stone cost?") is no fact about the thing's weight or size.
-        (r"\bhow much\b.*\b(?:cost|costs|worth)\b|\bprice of\b",
+        # A price ("how much does a real curling stone cost?", "how much is shipping?") is no fact about the thing's
+        # weight or size, nor about how long shipping takes.
+        (r"\bhow much\b.*\b(?:cost|costs|worth)\b|\bprice of\b|"
+         r"\bhow much (?:is|are|does|do|will|would|for)\b(?!.*\b(?:weigh|weighs|last|lasts|take|takes|longer|left)\b)|"
+         r"\bwhat(?:'s|s| is| are| does)\b.{0,30}\b(?:cost|costs|price|fee|fees)\b",
          r"\$|€|¥|\bcosts?\b|\bprices?\b|\bdollars?\b|\bfree\b"),
         # A day asked about ("do you ship on weekends?"), a price asked of a service ("is shipping free?").
         (r"\b(?:weekends?|sundays?|saturdays?|holidays?|christmas)\b",
@@ -286,20 +289,27 @@ _PARAPHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (r"\b(?:doesn'?t|does not|don'?t|do not|didn'?t|won'?t) fit\b|\btoo (?:small|big|large|tight|loose)\b",
      "return or exchange"),
     # "How do I order stuff?", "how can I buy things from the store?": the way to buy.
-    (r"\b(?:how|where) (?:do|can|would|should) (?:i|we|you|u|one) (?:actually |even |still )?(?:order|buy|purchase|"
-     r"get)\b|\bplace an order\b", "where can I buy the merchandise"),
+    (r"\b(?:how|where)(?: exactly| else)? (?:do|can|would|should) (?:i|we|you|u|one) (?:actually |even |still )?"
+     r"(?:order|buy|purchase|get)\b|\bplace an order\b", "where can I buy the merchandise"),
     # "How fast do orders go out?", "how quick do you send orders out?": when an order ships.
     (r"\borders? (?:go|goes|get|gets) (?:out|sent|shipped|dispatched)\b|"
-     r"\b(?:send|get|ship) (?:orders?|it|them|things|stuff|packages?) out\b", "how long does shipping take"),
+     r"\b(?:send|get|ship) (?:orders?|it|them|things|stuff|packages?) out\b|"
+     # "how soon does my stuff get shipped out?": when it ships, not where it is.
+     r"\b(?:how soon|how fast|how quickly|when)\b.{0,40}\b(?:gets?|be) (?:shipped|sent|dispatched)\b",
+     "how long does shipping take"),
     # "Do u take PayPal?": a way to pay the store accepts.
     (r"\b(?:do|does|can|will) (?:you|u|the store|the shop|your store|your shop) (?:take|accept)\b"
      r"(?! (?:returns?|exchanges?|orders?|back|it back|them back))", "which payment methods do you accept"),
-    (r"\bswap\b|\btrade (?:it|them|my)\b|\bexchange (?:it|them|this|that|my|an?|the|for)\b", "exchange"),
+    (r"\bswap\b|\btrade (?:it|them|my|the|this|that|an?)\b|\bexchange (?:it|them|this|that|my|an?|the|for)\b",
+     "exchange"),
     # "Can I return a beanie I already wore?": a thing bought sent back (not "when did curling return?").
     (r"\breturn (?:it|them|this|that|my|an?|the)\b", "can I return something I bought"),
     # "I ordered 2 instead of 1, can I change that?": changing or cancelling what was ordered.
     (r"\b(?:change|cancel|modify|edit|fix|update|undo)\b (?:my |the |an? |this |that )?order\b|"
-     r"\bordered\b.{0,60}\b(?:instead|by mistake|change|cancel|undo)\b", "cancel or change an order"),
+     r"\bordered\b.{0,60}\b(?:instead|by mistake|change|cancel|undo)\b|"
+     # "I put the wrong address on my order, can I still change it?": what was ordered, changed.
+     r"\border\b.{0,40}\b(?:change|cancel|modify|edit|fix|update|correct) (?:it|that|this)\b",
+     "cancel or change an order"),
     (r"\bwhere(?:'s| is| are)? my (?:order|package|parcel|stuff|delivery|shipment|purchase)s?\b", "track order"),
 ))
 #: A place abroad is store talk only with shipping in the question ("is it snowing in France?" is not).
@@ -609,7 +619,12 @@ class RetrievalEngine(DialogueEngine):
         if meaning.ask is None or folded(meaning.ask) == folded(question):
             return None
         part = self._body(meaning.ask, gentle, subject, told)
-        return part if part.intent not in _UNANSWERED else None
+        # A knowledge item in its place must still answer in kind: "how much is shipping?" reads as "how long does
+        # shipping take?", whose answer tells a time, not the cost asked. (The show's answers are the runner's own,
+        # in its words: "when does it end?" is answered "in about 7 minutes".)
+        said = " ".join(sentence.text for sentence in part.sentences)
+        in_kind = part.intent == "show" or says_what_is_asked(question, said)
+        return part if part.intent not in _UNANSWERED and in_kind else None
 
     def _refusal(self, topic: str | None) -> Sentence:
         return Sentence(f"{emotion_tag('neutral')} {gesture_tag('shake_head')} "

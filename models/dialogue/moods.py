@@ -43,14 +43,18 @@ _GRIEF = re.compile(r"\b(?:passed away|died|dead|funeral|heartbroken|devastated)
 #: Words that praise (the host's look, voice, show).
 _PRAISE = (r"amazing|awesome|beautiful|pretty|great|gorgeous|stunning|lovely|cute|fantastic|wonderful|incredible|"
            r"brilliant|perfect|adorable|fabulous|nice|cool|elegant")
+#: "You are" as fans write it; chat spelling is written out first ("ur" reads "your", "u r" "you are"), so "your" counts
+#: before what only "you're" takes ("your so sweet", "your the goat").
+_YOU_ARE = r"(?:you(?:'re| are)|youre|your(?=\s+(?:such|so|a|an|the|total|absolute|real|really|very)\b))"
 _COMPLIMENT = re.compile(
     # "You are very good host": a good host, presenter or streamer, with an article or without.
     r"\byou(?:'re| are)\s+(?:an?\s+)?(?:so\s+|really\s+|very\s+)?(?:good|great|nice|lovely)\s+"
     r"(?:host|presenter|streamer)\b|"
     # "you're so lovely", "you are a lovely young lady": what she is, with an article or without.
-    r"\b(?:you(?:'re| are)\s+(?:so\s+|really\s+|very\s+|such\s+an?\s+|the\s+|"
+    rf"\b(?:{_YOU_ARE}\s+(?:so\s+|really\s+|very\s+|such\s+an?\s+|the\s+|"
     r"an?\s+(?:very\s+|really\s+)?)?(?:amazing|awesome|beautiful|pretty|"
-    r"great|best|wonderful|lovely|cute|funny|cool|talented|adorable|gorgeous|brilliant|incredible|fantastic)|"
+    r"great|best|wonderful|lovely|cute|funny|cool|talented|adorable|gorgeous|brilliant|incredible|fantastic|"
+    r"sweet|sweetest|kind(?!\s+of)|kindest|nicest|loveliest)|"
     r"love (?:you|u|your|the show|this show|this stream)|best host|great job|well done|you rock|big fan|"
     r"your (?:voice|smile|hair|outfit|style) is|"
     # "You have such a nice voice", "you've got a lovely smile": anything of hers, any praise word.
@@ -66,12 +70,17 @@ _COMPLIMENT = re.compile(
     rf"^\W*(?:(?:what|such) an? )?(?:{_PRAISE}|fun) (?:show|stream)|\byou(?:'re| are) doing (?:so )?(?:great|amazing|"
     rf"awesome|fantastic|well)|(?:this|the|your) (?:show|stream) (?:is|was) (?:so |really )?"
     rf"(?:{_PRAISE}|the best|fun)|"
-    # "this show makes my day every single time", "you always make my night"
-    rf"\b(?:you|u|(?:this|the|your) (?:show|stream)) (?:always |really |just )?(?:make|makes|made) my "
-    rf"(?:day|night|evening|week))\b", re.IGNORECASE)
+    # "this show makes my day every single time", "you always make my evenings better", "you always cheer me up",
+    # "my week is better because of you": what she does for the fan is praise with no praise word.
+    # A request ("can you cheer me up with a fact?") is no praise.
+    rf"(?<!can )(?<!could )(?<!would )(?<!will )"
+    rf"\b(?:you|u|(?:this|the|your) (?:show|stream)) (?:always |really |just |honestly |truly )?"
+    rf"(?:(?:make|makes|made) my (?:days?|nights?|evenings?|weeks?)|(?:cheer|cheers|cheered) me up)|"
+    rf"\b(?:better|brighter|happier) (?:because of|thanks to) (?:you|u|this (?:show|stream))|"
+    rf"\byou(?:'ve| have)? (?:always |really |just )?(?:brighten|brightens|brightened) my)\b", re.IGNORECASE)
 #: "You're a legend", "ur the goat" (chat spelling makes it "your the goat"): the fan calls her something grand, no
 #: praise word needed.
-_GRAND = re.compile(r"\b(?:you(?:'re| are)|youre|ur|u r|u are|your(?=\s+(?:such|so|a|an|the|total|absolute|real)\b))"
+_GRAND = re.compile(rf"\b{_YOU_ARE}"
                     r"\s+(?:such\s+|so\s+|a\s+|an\s+|the\s+|my\s+|total\s+|"
                     r"absolute\s+|real\s+)*(?:legend|star|gem|queen|icon|goat|sweetheart|angel|treasure|sunshine)s?\b",
                     re.IGNORECASE)
