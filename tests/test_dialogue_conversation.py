@@ -1188,3 +1188,19 @@ def test_a_lifes_happy_news_is_congratulated(engine: RetrievalEngine, text: str)
     assert not any(p in answer.text for p in UNKNOWN)
     assert not any(p in ask(engine, "I'm so happy with my hoodie", "ben").text
                    for p in PERSONA.phrases["congratulations"])
+
+
+# -- chat spelling and word forms as BM25 reads them (both backends) --------------------------------------------
+
+
+def test_a_contraction_without_its_apostrophe_is_the_function_word_it_spells() -> None:
+    for chat, written in [("hows", "how's"), ("whats", "what's"), ("dont", "don't"), ("im", "i'm"),
+                          ("thats", "that's")]:
+        assert tokens(f"{chat} the curling stone") == tokens(f"{written} the curling stone") == ["curling", "stone"]
+
+
+@pytest.mark.parametrize("text", ["hows ur day been aurora", "hows your day been", "Hows ur day been?"])
+def test_how_is_your_day_in_chat_spelling_is_small_talk_not_unknown(engine: RetrievalEngine, text: str) -> None:
+    answer = ask(engine, text)
+    assert answer.intent == "small_talk", answer.text
+    assert not any(p in answer.text for p in UNKNOWN + HEDGES)

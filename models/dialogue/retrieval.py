@@ -70,6 +70,8 @@ while who whom why will with would you you're your yours yourself hi hey hello a
 where's when's who's how's why's there's
 u ur r ya till
 """.split())
+# Chat drops the apostrophe ("whats", "hows", "dont", "im"): such a word is the stopword it spells.
+_UNAPOSTROPHED = {w.replace("'", ""): w for w in STOPWORDS if "'" in w}
 # Chinese function words, pronouns, question words and fillers (jieba's cut of them). Negations (不 没 没有 ...)
 # are here too, as "not" is above: the grounding reads them from the text itself.
 STOPWORDS_ZH = frozenset("""
@@ -92,7 +94,7 @@ def tokens(text: str) -> list[str]:
     for word in _WORD.findall(with_digits(unicodedata.normalize("NFKC", text)).lower().replace("’", "'")):
         if CJK.match(word):
             words += [w for w in map(_stem_zh, rjieba.cut(word)) if w not in STOPWORDS_ZH]
-        elif word not in STOPWORDS:
+        elif _UNAPOSTROPHED.get(word, word) not in STOPWORDS:
             words.append(_stem(word))
     return words
 
