@@ -1204,3 +1204,18 @@ def test_how_is_your_day_in_chat_spelling_is_small_talk_not_unknown(engine: Retr
     answer = ask(engine, text)
     assert answer.intent == "small_talk", answer.text
     assert not any(p in answer.text for p in UNKNOWN + HEDGES)
+
+
+@pytest.mark.parametrize("text", ["so r u more of a skier or a snowboarder", "are you a skier or a snowboarder?",
+                                  "r u a skier or snowboarder"])
+def test_skier_or_snowboarder_is_her_own_snowboarding(engine: RetrievalEngine, text: str) -> None:
+    answer = ask(engine, text)
+    assert "snowboarding" in answer.text and answer.intent == "small_talk", answer.text
+    assert not any(p in answer.text for p in UNKNOWN + HEDGES)
+
+
+@pytest.mark.parametrize("text", ["biathletes shoot at targets how many metres away",
+                                  "how many meters away are the biathlon targets"])
+def test_a_lookup_in_other_forms_of_the_facts_words_is_answered(engine: RetrievalEngine, text: str) -> None:
+    answer = ask(engine, text)
+    assert "50 metres" in answer.text and not hedged(answer), answer.text

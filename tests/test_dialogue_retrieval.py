@@ -102,3 +102,15 @@ def test_grounding_by_words_and_embeddings(embedded: KnowledgeIndex, question: s
     hits = [h for h in embedded.search(question, 4) if h.related]
     support = Grounder(PERSONA, embedded).support(sentence, hits)
     assert (support.sources if support else None) == ((supported_by,) if supported_by else None)
+
+
+def test_bm25_matches_a_word_no_document_has_to_the_documents_form_of_its_root() -> None:
+    bm25 = BM25(["snowboarding made its olympic debut", "the targets stand 50 metres away", "curlers curl curling"])
+    assert bm25.forms("snowboarder") == {"snowboarding"} and bm25.forms("shooting") == set()
+    assert bm25.forms("meter") == {"metre"}  # American spelling, British document
+    # A word a document has matches only itself: the other forms would outweigh it where they are repeated.
+    assert bm25.forms("curling") == {"curling"}
+    _, coverage = bm25.scores("snowboarder debut")
+    assert coverage[0] == pytest.approx(1.0) and coverage[1] == 0
+    _, coverage = bm25.scores("how many meters away are the targets")
+    assert coverage.argmax() == 1 and coverage[1] == pytest.approx(1.0)

@@ -121,6 +121,18 @@ def _stem(word: str) -> str:
     return word
 
 
+# A word's root, for BM25 to match a question's word that no document has to the form the documents use for the
+# same thing: "snowboarder" to "snowboarding", "shoot" to "shooting", "hosting" to "host", "meters" to "metres".
+_SUFFIX = re.compile(r"(?:ing|er|ed|est|ly|e)$")
+
+
+def _root(word: str) -> str:
+    if word.endswith("re") and len(word) > 4:  # metre, centre, litre: the -er spelling's root
+        word = word[:-2] + "er"
+    root = _SUFFIX.sub("", word)
+    return root if len(root) >= 3 else word
+
+
 @dataclass(frozen=True)
 class Document:
     """One retrievable knowledge item; `text` is what is matched, `item` what an answer is built from."""
@@ -165,19 +177,29 @@ class BM25:
         self.idf = {w: math.log(1.0 + (n - f + 0.5) / (f + 0.5)) for w, f in frequency.items()}
         # A word no document has is as informative as the rarest word: it counts against coverage.
         self.unknown_idf = math.log(1.0 + (n + 0.5) / 0.5)
+        self._forms: dict[str, set[str]] = {}
+        for word in frequency:
+            self._forms.setdefault(_root(word), set()).add(word)
+
+    def forms(self, term: str) -> set[str]:
+        """The documents' words a query term matches: itself when a document has it (other forms would outweigh it
+        in a document that repeats them: "curlers … curls" over "curling"), else those of its root."""
+        return {term} if term in self.idf else self._forms.get(_root(term), set())
 
     def scores(self, query: str) -> tuple[np.ndarray, np.ndarray]:
         """(BM25 score, IDF coverage) of every document for a query."""
         terms = list(dict.fromkeys(tokens(query)))
         bm25 = np.zeros(len(self.docs))
         covered = np.zeros(len(self.docs))
-        total = sum(self.idf.get(t, self.unknown_idf) for t in terms)
+        forms = [self.forms(t) for t in terms]
+        # A word weighs as much as the rarest of its forms the documents have, as much as the rarest word without.
+        weights = [max((self.idf[f] for f in fs), default=self.unknown_idf) for fs in forms]
+        total = sum(weights)
         for i, doc in enumerate(self.docs):
             norm = self.k1 * (1.0 - self.b + self.b * self.lengths[i] / max(self.avg_length, 1e-9))
-            for term in terms:
-                tf = doc.get(term, 0)
+            for idf, term_forms in zip(weights, forms, strict=True):
+                tf = sum(doc.get(f, 0) for f in term_forms)
                 if tf:
-                    idf = self.idf[term]
                     bm25[i] += idf * tf * (self.k1 + 1.0) / (tf + norm)
                     covered[i] += idf
         return bm25, covered / total if total > 0 else covered
