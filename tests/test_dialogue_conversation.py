@@ -1219,3 +1219,16 @@ def test_skier_or_snowboarder_is_her_own_snowboarding(engine: RetrievalEngine, t
 def test_a_lookup_in_other_forms_of_the_facts_words_is_answered(engine: RetrievalEngine, text: str) -> None:
     answer = ask(engine, text)
     assert "50 metres" in answer.text and not hedged(answer), answer.text
+
+
+@pytest.mark.parametrize("text", ["How far away are the biathlon targets?", "how far away are the targets in biathlon"])
+def test_a_lookup_with_chat_words_the_facts_lack_is_answered(engine: RetrievalEngine, text: str) -> None:
+    answer = ask(engine, text)
+    assert "50 metres" in answer.text, answer.text
+
+
+@pytest.mark.parametrize("text", ["what time is it in Tokyo?", "who won the super bowl last year lol",
+                                  "whats the best pizza topping ever honestly"])
+def test_an_off_topic_question_with_chat_words_still_gets_no_fact(engine: RetrievalEngine, text: str) -> None:
+    answer = ask(engine, text)
+    assert answer.intent == "unknown" and not any(s.sources for s in answer.sentences), answer.text

@@ -175,8 +175,11 @@ class BM25:
         frequency: Counter[str] = Counter(w for d in self.docs for w in d)
         n = len(self.docs)
         self.idf = {w: math.log(1.0 + (n - f + 0.5) / (f + 0.5)) for w, f in frequency.items()}
-        # A word no document has is as informative as the rarest word: it counts against coverage.
+        # A word no document has is as informative as the rarest word: it counts against coverage ("what time is it
+        # in Tokyo" is not about the host's "real time"). One such word is enough to tell a question the knowledge
+        # base lacks; further ones are mostly chat's own ("ever", "legally", "even lol"): a usual word's weight.
         self.unknown_idf = math.log(1.0 + (n + 0.5) / 0.5)
+        self.filler_idf = float(np.mean(list(self.idf.values()))) if self.idf else self.unknown_idf
         self._forms: dict[str, set[str]] = {}
         for word in frequency:
             self._forms.setdefault(_root(word), set()).add(word)
@@ -193,7 +196,9 @@ class BM25:
         covered = np.zeros(len(self.docs))
         forms = [self.forms(t) for t in terms]
         # A word weighs as much as the rarest of its forms the documents have, as much as the rarest word without.
-        weights = [max((self.idf[f] for f in fs), default=self.unknown_idf) for fs in forms]
+        first_unknown = next((i for i, fs in enumerate(forms) if not fs), None)
+        weights = [max((self.idf[f] for f in fs), default=self.unknown_idf if i == first_unknown else self.filler_idf)
+                   for i, fs in enumerate(forms)]
         total = sum(weights)
         for i, doc in enumerate(self.docs):
             norm = self.k1 * (1.0 - self.b + self.b * self.lengths[i] / max(self.avg_length, 1e-9))
