@@ -1316,3 +1316,47 @@ def test_what_a_named_product_is_like_is_told_and_its_stock_follows(engine: Retr
     answer = ask(engine, "can i get them now or do i have to wait")
     assert "pre-order" in answer.text and "sold out" not in answer.text
     assert ask(engine, "whats the weather like in oslo", user="other").intent != "product"
+
+
+# -- chat spelling and word forms as BM25 reads them (both backends) --------------------------------------------
+
+
+def test_a_contraction_without_its_apostrophe_is_the_function_word_it_spells() -> None:
+    for chat, written in [("hows", "how's"), ("whats", "what's"), ("dont", "don't"), ("im", "i'm"),
+                          ("thats", "that's")]:
+        assert tokens(f"{chat} the curling stone") == tokens(f"{written} the curling stone") == ["curling", "stone"]
+
+
+@pytest.mark.parametrize("text", ["hows ur day been aurora", "hows your day been", "Hows ur day been?"])
+def test_how_is_your_day_in_chat_spelling_is_small_talk_not_unknown(engine: RetrievalEngine, text: str) -> None:
+    answer = ask(engine, text)
+    assert answer.intent == "small_talk", answer.text
+    assert not any(p in answer.text for p in UNKNOWN + HEDGES)
+
+
+@pytest.mark.parametrize("text", ["so r u more of a skier or a snowboarder", "are you a skier or a snowboarder?",
+                                  "r u a skier or snowboarder"])
+def test_skier_or_snowboarder_is_her_own_snowboarding(engine: RetrievalEngine, text: str) -> None:
+    answer = ask(engine, text)
+    assert "snowboarding" in answer.text and answer.intent == "small_talk", answer.text
+    assert not any(p in answer.text for p in UNKNOWN + HEDGES)
+
+
+@pytest.mark.parametrize("text", ["biathletes shoot at targets how many metres away",
+                                  "how many meters away are the biathlon targets"])
+def test_a_lookup_in_other_forms_of_the_facts_words_is_answered(engine: RetrievalEngine, text: str) -> None:
+    answer = ask(engine, text)
+    assert "50 metres" in answer.text and not hedged(answer), answer.text
+
+
+@pytest.mark.parametrize("text", ["How far away are the biathlon targets?", "how far away are the targets in biathlon"])
+def test_a_lookup_with_chat_words_the_facts_lack_is_answered(engine: RetrievalEngine, text: str) -> None:
+    answer = ask(engine, text)
+    assert "50 metres" in answer.text, answer.text
+
+
+@pytest.mark.parametrize("text", ["what time is it in Tokyo?", "who won the super bowl last year lol",
+                                  "whats the best pizza topping ever honestly"])
+def test_an_off_topic_question_with_chat_words_still_gets_no_fact(engine: RetrievalEngine, text: str) -> None:
+    answer = ask(engine, text)
+    assert answer.intent == "unknown" and not any(s.sources for s in answer.sentences), answer.text

@@ -102,3 +102,27 @@ def test_grounding_by_words_and_embeddings(embedded: KnowledgeIndex, question: s
     hits = [h for h in embedded.search(question, 4) if h.related]
     support = Grounder(PERSONA, embedded).support(sentence, hits)
     assert (support.sources if support else None) == ((supported_by,) if supported_by else None)
+
+
+def test_bm25_matches_a_word_no_document_has_to_the_documents_form_of_its_root() -> None:
+    bm25 = BM25(["snowboarding made its olympic debut", "the targets stand 50 metres away", "curlers curl curling"])
+    assert bm25.forms("snowboarder") == {"snowboarding"} and bm25.forms("shooting") == set()
+    assert bm25.forms("meter") == {"metre"}  # American spelling, British document
+    # A word a document has matches only itself: the other forms would outweigh it where they are repeated.
+    assert bm25.forms("curling") == {"curling"}
+    _, coverage = bm25.scores("snowboarder debut")
+    assert coverage[0] == pytest.approx(1.0) and coverage[1] == 0
+    _, coverage = bm25.scores("how many meters away are the targets")
+    assert coverage.argmax() == 1 and coverage[1] == pytest.approx(1.0)
+
+
+def test_bm25_counts_one_unknown_word_as_the_rarest_and_the_others_as_usual_words() -> None:
+    bm25 = BM25(["the targets stand 50 metres away in biathlon", "hockey pucks are rubber", "curling stones"])
+    # One word no document has ("tokyo") keeps a question off a document that shares only one other word with it.
+    _, coverage = bm25.scores("what time is it in tokyo, biathlon")
+    assert coverage[0] < 0.3
+    # Chat's further unknown words ("even", "lol") weigh as usual words: each as the rarest, the three unknown
+    # words would leave the document a third of the question (0.32).
+    _, alone = bm25.scores("how far away are the biathlon targets")
+    _, chatty = bm25.scores("how far away are the biathlon targets even lol")
+    assert alone[0] > chatty[0] > 0.4 and chatty[1] == 0

@@ -70,6 +70,8 @@ while who whom why will with would you you're your yours yourself hi hey hello a
 where's when's who's how's why's there's
 u ur r ya till
 """.split())
+# Chat drops the apostrophe ("whats", "hows", "dont", "im"): such a word is the stopword it spells.
+_UNAPOSTROPHED = {w.replace("'", ""): w for w in STOPWORDS if "'" in w}
 # Chinese function words, pronouns, question words and fillers (jieba's cut of them). Negations (不 没 没有 ...)
 # are here too, as "not" is above: the grounding reads them from the text itself.
 STOPWORDS_ZH = frozenset("""
@@ -92,7 +94,7 @@ def tokens(text: str) -> list[str]:
     for word in _WORD.findall(with_digits(unicodedata.normalize("NFKC", text)).lower().replace("’", "'")):
         if CJK.match(word):
             words += [w for w in map(_stem_zh, rjieba.cut(word)) if w not in STOPWORDS_ZH]
-        elif word not in STOPWORDS:
+        elif _UNAPOSTROPHED.get(word, word) not in STOPWORDS:
             words.append(_stem(word))
     return words
 
@@ -117,6 +119,18 @@ def _stem(word: str) -> str:
     if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
         return word[:-1]
     return word
+
+
+# A word's root, for BM25 to match a question's word that no document has to the form the documents use for the
+# same thing: "snowboarder" to "snowboarding", "shoot" to "shooting", "hosting" to "host", "meters" to "metres".
+_SUFFIX = re.compile(r"(?:ing|er|ed|est|ly|e)$")
+
+
+def _root(word: str) -> str:
+    if word.endswith("re") and len(word) > 4:  # metre, centre, litre: the -er spelling's root
+        word = word[:-2] + "er"
+    root = _SUFFIX.sub("", word)
+    return root if len(root) >= 3 else word
 
 
 @dataclass(frozen=True)
@@ -161,21 +175,36 @@ class BM25:
         frequency: Counter[str] = Counter(w for d in self.docs for w in d)
         n = len(self.docs)
         self.idf = {w: math.log(1.0 + (n - f + 0.5) / (f + 0.5)) for w, f in frequency.items()}
-        # A word no document has is as informative as the rarest word: it counts against coverage.
+        # A word no document has is as informative as the rarest word: it counts against coverage ("what time is it
+        # in Tokyo" is not about the host's "real time"). One such word is enough to tell a question the knowledge
+        # base lacks; further ones are mostly chat's own ("ever", "legally", "even lol"): a usual word's weight.
         self.unknown_idf = math.log(1.0 + (n + 0.5) / 0.5)
+        self.filler_idf = float(np.mean(list(self.idf.values()))) if self.idf else self.unknown_idf
+        self._forms: dict[str, set[str]] = {}
+        for word in frequency:
+            self._forms.setdefault(_root(word), set()).add(word)
+
+    def forms(self, term: str) -> set[str]:
+        """The documents' words a query term matches: itself when a document has it (other forms would outweigh it
+        in a document that repeats them: "curlers … curls" over "curling"), else those of its root."""
+        return {term} if term in self.idf else self._forms.get(_root(term), set())
 
     def scores(self, query: str) -> tuple[np.ndarray, np.ndarray]:
         """(BM25 score, IDF coverage) of every document for a query."""
         terms = list(dict.fromkeys(tokens(query)))
         bm25 = np.zeros(len(self.docs))
         covered = np.zeros(len(self.docs))
-        total = sum(self.idf.get(t, self.unknown_idf) for t in terms)
+        forms = [self.forms(t) for t in terms]
+        # A word weighs as much as the rarest of its forms the documents have, as much as the rarest word without.
+        first_unknown = next((i for i, fs in enumerate(forms) if not fs), None)
+        weights = [max((self.idf[f] for f in fs), default=self.unknown_idf if i == first_unknown else self.filler_idf)
+                   for i, fs in enumerate(forms)]
+        total = sum(weights)
         for i, doc in enumerate(self.docs):
             norm = self.k1 * (1.0 - self.b + self.b * self.lengths[i] / max(self.avg_length, 1e-9))
-            for term in terms:
-                tf = doc.get(term, 0)
+            for idf, term_forms in zip(weights, forms, strict=True):
+                tf = sum(doc.get(f, 0) for f in term_forms)
                 if tf:
-                    idf = self.idf[term]
                     bm25[i] += idf * tf * (self.k1 + 1.0) / (tf + norm)
                     covered[i] += idf
         return bm25, covered / total if total > 0 else covered
