@@ -725,7 +725,7 @@ def _answer(text: str, knowledge: Knowledge, context: Sequence[Product], wording
         q.price or q.audience or q.excluded or q.words)
     counted = _compared(q, context, back_reference=True) if q.compare and _HOW_MANY_MORE.search(text) else ()
     if len(counted) >= 2 and q.asks_colours != q.asks_sizes:
-        field = "colours" if q.asks_colours else "sizes"
+        field: Literal["colours", "sizes"] = "colours" if q.asks_colours else "sizes"
         if all(getattr(p, "colors" if q.asks_colours else "sizes") for p in counted):
             return _counts_compared(counted, field, bool(_FEWER.search(text)), wording)
     if q.compare and len(subject) == 1 and len(colours := _colours_named(text, subject[0])) > 1:

@@ -718,9 +718,9 @@ class RetrievalEngine(DialogueEngine):
         pointed = next((m for m in _THE_ONE.finditer(question) if self._by_attribute(f"{m.group(1)} one")), None)
         if pointed is not None and not context:
             # "Is the blue one still available?" with nothing discussed: which of the blue products, never all of them.
-            told = described_by(pointed.group(0), self.persona.knowledge)
-            if len(told) > 1:
-                return self._clarify(told, question, pointed.group(0))
+            fitting = described_by(pointed.group(0), self.persona.knowledge)
+            if len(fitting) > 1:
+                return self._clarify(fitting, question, pointed.group(0))
         catalogue = answer_catalogue(question, self.persona.knowledge, context, self.wording)
         if catalogue is not None and not catalogue.products and not self._named(question)[0] and \
                 self._policy_answers(question):
