@@ -751,6 +751,14 @@ def test_her_name_asked_again_is_her_name(engine: RetrievalEngine, text: str) ->
     assert answer.intent == "small_talk" and PERSONA.name in answer.text and not hedged(answer)
 
 
+@pytest.mark.parametrize("text", ["my son wants to know what your name is", "my friend asks what ur name is",
+                                  "my kid is asking what you're called", "my daughter wants to know your name"])
+def test_her_name_asked_for_someone_else_is_her_name(engine: RetrievalEngine, text: str) -> None:
+    """Reported speech ("... wants to know what your name is") asks her name in statement order."""
+    answer = ask(engine, text)
+    assert answer.intent == "small_talk" and PERSONA.name in answer.text and not hedged(answer)
+
+
 @pytest.mark.parametrize("text", ["ur voice is so pretty aurora", "love ur hair", "you look amazing today",
                                   "your smile makes my day", "this show makes my day every single time",
                                   "You remind me of my granddaughter, you are a lovely young lady"])

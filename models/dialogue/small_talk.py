@@ -57,8 +57,11 @@ _HER_OWN = re.compile(r"\b(?:do|did|have|would) (?:you|u) (?:ever |still |also )
 #: work.
 _WHICH_KIND = re.compile(r"\b(?:which|what)\s+(?!(?:part|thing)s?\b|(?:do|does|did|would)\b)\w+(?:\s+\w+)?\s+"
                          r"(?:(?:do|would|did)\s+)?(?:you|u)\s+(?:\w+\s+)?(?:love|like|enjoy|prefer)\b", re.IGNORECASE)
-#: "What's your name?", "what should we call you?": her name, from the persona.
+#: "What's your name?", "what should we call you?": her name, from the persona. Asked for someone else ("my son
+#: wants to know what your name is", "my friend asks your name") the question is reported, in statement order.
 _MY_NAME = re.compile(r"\b(?:what(?:'s| is| was) (?:your|ur) name|(?:your|ur) name(?: again)?(?=\W*$)|"
+                      r"what (?:your|ur) name (?:is|was)|what (?:you|u)(?:'re| are) called|"
+                      r"(?:ask(?:s|ed|ing)?|to know|wondering|wonders) (?:for )?(?:your|ur) name|"
                       r"what (?:should|do|can|shall) (?:i|we) call (?:you|u)|what(?:'re| are) (?:you|u) called|"
                       r"(?:who|what) am i talking to)\b|你叫什么|你的名字|怎么称呼", re.IGNORECASE)
 #: A question to the host herself: only these are searched among her about lines by meaning.
