@@ -654,6 +654,15 @@ def test_what_she_loves_about_her_work_is_her_about_line(engine: RetrievalEngine
     assert answer.sources == ("about-fans",) and not hedged(answer)
 
 
+@pytest.mark.parametrize("message", ["what's your fave thing about the winter", "what do you love most about winter?",
+                                     "whats ur favorite thing in winter"])
+def test_what_she_loves_about_a_thing_is_her_line_that_says_it(engine: RetrievalEngine, message: str) -> None:
+    """Her favourite thing about winter is her line about winter (snowboarding), not what she loves in her work."""
+    answer = ask(engine, message)
+    assert answer.sources == ("about-snowboarding",) and "snowboarding" in answer.text and not hedged(answer)
+    assert ask(engine, "what's your favourite part of the job", "other").sources == ("about-fans",)
+
+
 def test_tell_us_a_little_about_a_topic_is_a_fact_without_a_hedge(engine: RetrievalEngine) -> None:
     answer = ask(engine, "Tell us a little about bobsleigh")
     assert answer.intent == "topic_fact" and not hedged(answer) and "bobsleigh" in answer.text.lower()
