@@ -862,6 +862,23 @@ def test_a_fact_to_cheer_up_is_any_fact_after_sympathy(engine: RetrievalEngine) 
     assert not hedged(answer)
 
 
+@pytest.mark.parametrize(("question", "expected"), [
+    ("tell me something about Scotland and winter sports", ("curling-granite",)),
+    ("any winter sports facts from Scotland?", ("curling-granite",)),
+    ("got a fact about winter sports equipment?",
+     tuple(f.id for f in KNOWLEDGE.fun_facts if "equipment" in f.tags)),
+    ("fun fact about technique, like how the athletes actually do stuff?",
+     tuple(f.id for f in KNOWLEDGE.fun_facts if "technique" in f.tags)),
+])
+def test_a_fact_by_topic_is_found_by_its_rare_word_not_the_domains(
+        engine: RetrievalEngine, question: str, expected: tuple[str, ...]) -> None:
+    """The one fact that names the place (or has the tag) before one saying only "winter sport": a wrong fact is
+    worse than none."""
+    answer = ask(engine, question)
+    assert answer.intent == "topic_fact" and answer.sources[0] in expected and not hedged(answer)
+    assert "Figure skating" not in answer.text
+
+
 def test_a_fact_about_a_topic_she_has_none_on_is_not_any_fact(engine: RetrievalEngine) -> None:
     answer = ask(engine, "tell me a fun fact about the moon landing")
     assert answer.sources == () or hedged(answer)
