@@ -879,9 +879,12 @@ def test_a_fact_by_topic_is_found_by_its_rare_word_not_the_domains(
     assert "Figure skating" not in answer.text
 
 
-def test_a_fact_about_a_topic_she_has_none_on_is_not_any_fact(engine: RetrievalEngine) -> None:
-    answer = ask(engine, "tell me a fun fact about the moon landing")
+@pytest.mark.parametrize("question", ["tell me a fun fact about the moon landing", "tell me a basketball fun fact",
+                                      "got any football trivia?", "give me a tennis fact"])
+def test_a_fact_about_a_topic_she_has_none_on_is_not_any_fact(engine: RetrievalEngine, question: str) -> None:
+    answer = ask(engine, question)
     assert answer.sources == () or hedged(answer)
+    assert ask(engine, "tell me a curling fun fact", "other").intent == "topic_fact"
 
 
 def test_puzzled_emoji_alone_are_empty_other_emoji_are_reacted_to(engine: RetrievalEngine) -> None:

@@ -153,8 +153,11 @@ _TOPIC_FIRST = re.compile(r"[,;:]\s*(?:(?:have you |you )?got|do you have|know) 
 #: "Not the counterclockwise one", "except the zamboni one": a fact the fan says they know already.
 _EXCEPT = re.compile(r"\b(?:not|except|other than|besides|apart from)\s+(?:the\s+|that\s+)?([\w-]+)"
                      r"(?=\s+(?:one|fact)\b)", re.IGNORECASE)
-#: "A fact about the moon", "trivia on rinks": a fact request that names its topic.
-_NAMES_TOPIC = re.compile(r"\b(?:about|on|regarding|of|from)\b|关于", re.IGNORECASE)
+#: "A fact about the moon", "trivia on rinks", "a basketball fun fact" (the topic before the fact): a fact request
+#: that names its topic.
+_NAMES_TOPIC = re.compile(r"\b(?:about|on|regarding|of|from)\b|关于|"
+                          r"\b(?!(?:a|an|the|some|any|one|another|me|us|fun|cool|random|good|quick|new|more)\b)[a-z]+ "
+                          r"(?:fun )?(?:facts?|trivia)\b", re.IGNORECASE)
 #: The words of a fact request that are not its topic.
 _FACT_WORDS = frozenset("fun fact interesting cool something anything thing stuff trivia share give another one "
                         "cheerful happy nice positive uplifting funny amazing surprising "

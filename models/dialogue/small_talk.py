@@ -40,8 +40,8 @@ _ABOUT_TOPICS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(patte
      r"你的工作|做什么工作|介绍一下你自己|你是谁", "job"),
     (r"\bhow old\b|\byour age\b|\b(?:are|r) (?:you|u) (?:older|younger|over|under|above|below) (?:than )?\d+\b|多大|几岁", "age"),
     # "What do you enjoy most about hosting?", "best part of your job?": what she loves about her work.
-    (r"\b(?:enjoy|like|love)(?: the)? most\b|\bbest (?:part|thing) (?:of|about)\b|\b(?:favou?rite|fave?) (?:part|thing) "
-     r"(?:of|about)\b|最喜欢.*(?:主持|工作)", "favourite"),
+    (r"\b(?:enjoy|like|love)(?: the)? most\b|\bbest (?:part|thing) (?:of|about)\b|"
+     r"\b(?:favou?rite|fave?) (?:part|thing) (?:of|about)\b|最喜欢.*(?:主持|工作)", "favourite"),
     (r"\bare (?:you|u) (?:an? )?(?:real|human|robot|bot|ai|virtual|person|computer|program|animated|digital|cgi|"
      r"avatar|cartoon|vtuber)\b|你是真人|真人吗|虚拟|"
      r"机器人", "virtual"),
