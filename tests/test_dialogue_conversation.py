@@ -692,6 +692,15 @@ def test_what_she_loves_about_her_work_is_her_about_line(engine: RetrievalEngine
     assert answer.sources == ("about-fans",) and not hedged(answer)
 
 
+@pytest.mark.parametrize("message", ["what's your fave thing about the winter", "what do you love most about winter?",
+                                     "whats ur favorite thing in winter"])
+def test_what_she_loves_about_a_thing_is_her_line_that_says_it(engine: RetrievalEngine, message: str) -> None:
+    """Her favourite thing about winter is her line about winter (snowboarding), not what she loves in her work."""
+    answer = ask(engine, message)
+    assert answer.sources == ("about-snowboarding",) and "snowboarding" in answer.text and not hedged(answer)
+    assert ask(engine, "what's your favourite part of the job", "other").sources == ("about-fans",)
+
+
 def test_tell_us_a_little_about_a_topic_is_a_fact_without_a_hedge(engine: RetrievalEngine) -> None:
     answer = ask(engine, "Tell us a little about bobsleigh")
     assert answer.intent == "topic_fact" and not hedged(answer) and "bobsleigh" in answer.text.lower()
@@ -785,6 +794,14 @@ def test_what_can_be_preordered_is_the_preorder_products(engine: RetrievalEngine
 
 @pytest.mark.parametrize("text", ["wait sorry, what was ur name again?", "your name again?", "ur name?"])
 def test_her_name_asked_again_is_her_name(engine: RetrievalEngine, text: str) -> None:
+    answer = ask(engine, text)
+    assert answer.intent == "small_talk" and PERSONA.name in answer.text and not hedged(answer)
+
+
+@pytest.mark.parametrize("text", ["my son wants to know what your name is", "my friend asks what ur name is",
+                                  "my kid is asking what you're called", "my daughter wants to know your name"])
+def test_her_name_asked_for_someone_else_is_her_name(engine: RetrievalEngine, text: str) -> None:
+    """Reported speech ("... wants to know what your name is") asks her name in statement order."""
     answer = ask(engine, text)
     assert answer.intent == "small_talk" and PERSONA.name in answer.text and not hedged(answer)
 
@@ -902,9 +919,29 @@ def test_a_fact_to_cheer_up_is_any_fact_after_sympathy(engine: RetrievalEngine) 
     assert not hedged(answer)
 
 
-def test_a_fact_about_a_topic_she_has_none_on_is_not_any_fact(engine: RetrievalEngine) -> None:
-    answer = ask(engine, "tell me a fun fact about the moon landing")
+@pytest.mark.parametrize(("question", "expected"), [
+    ("tell me something about Scotland and winter sports", ("curling-granite",)),
+    ("any winter sports facts from Scotland?", ("curling-granite",)),
+    ("got a fact about winter sports equipment?",
+     tuple(f.id for f in KNOWLEDGE.fun_facts if "equipment" in f.tags)),
+    ("fun fact about technique, like how the athletes actually do stuff?",
+     tuple(f.id for f in KNOWLEDGE.fun_facts if "technique" in f.tags)),
+])
+def test_a_fact_by_topic_is_found_by_its_rare_word_not_the_domains(
+        engine: RetrievalEngine, question: str, expected: tuple[str, ...]) -> None:
+    """The one fact that names the place (or has the tag) before one saying only "winter sport": a wrong fact is
+    worse than none."""
+    answer = ask(engine, question)
+    assert answer.intent == "topic_fact" and answer.sources[0] in expected and not hedged(answer)
+    assert "Figure skating" not in answer.text
+
+
+@pytest.mark.parametrize("question", ["tell me a fun fact about the moon landing", "tell me a basketball fun fact",
+                                      "got any football trivia?", "give me a tennis fact"])
+def test_a_fact_about_a_topic_she_has_none_on_is_not_any_fact(engine: RetrievalEngine, question: str) -> None:
+    answer = ask(engine, question)
     assert answer.sources == () or hedged(answer)
+    assert ask(engine, "tell me a curling fun fact", "other").intent == "topic_fact"
 
 
 def test_puzzled_emoji_alone_are_empty_other_emoji_are_reacted_to(engine: RetrievalEngine) -> None:

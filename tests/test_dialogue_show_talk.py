@@ -488,3 +488,17 @@ def test_look_alikes_of_round_five_wordings_are_not_show_questions(text: str) ->
 ])
 def test_a_part_by_its_ordinal_is_that_one_of_the_rundown(text: str, answer: str) -> None:
     assert said(text, AT_CURLING) == answer
+
+
+@pytest.mark.parametrize(("question", "fact"), [
+    ("wait what did u just say about curling stones", "curling-granite"),
+    ("what was that about curling?", "curling-granite"),
+    ("sorry what did you say about the olympics?", "first-winter-games"),
+])
+def test_what_she_just_said_about_a_topic_is_the_fact_the_show_told(question: str, fact: str) -> None:
+    """The fan missed a fact the show told (on now or done): that fact again, not her line about the sport."""
+    sentences = answer_show(question, AT_CURLING, AURORA)
+    assert sentences is not None and sentences[0].sources == (fact,)
+    told = AURORA.knowledge.fact(fact)
+    assert told is not None and told.text in sentences[0].text
+    assert answer_show("what did you just say about the hoodie", AT_CURLING, AURORA) is None  # never told

@@ -156,8 +156,11 @@ _TOPIC_FIRST = re.compile(r"[,;:]\s*(?:(?:have you |you )?got|do you have|know) 
 #: "Not the counterclockwise one", "except the zamboni one": a fact the fan says they know already.
 _EXCEPT = re.compile(r"\b(?:not|except|other than|besides|apart from)\s+(?:the\s+|that\s+)?([\w-]+)"
                      r"(?=\s+(?:one|fact)\b)", re.IGNORECASE)
-#: "A fact about the moon", "trivia on rinks": a fact request that names its topic.
-_NAMES_TOPIC = re.compile(r"\b(?:about|on|regarding|of|from)\b|关于", re.IGNORECASE)
+#: "A fact about the moon", "trivia on rinks", "a basketball fun fact" (the topic before the fact): a fact request
+#: that names its topic.
+_NAMES_TOPIC = re.compile(r"\b(?:about|on|regarding|of|from)\b|关于|"
+                          r"\b(?!(?:a|an|the|some|any|one|another|me|us|fun|cool|random|good|quick|new|more)\b)[a-z]+ "
+                          r"(?:fun )?(?:facts?|trivia)\b", re.IGNORECASE)
 #: The words of a fact request that are not its topic.
 _FACT_WORDS = frozenset("fun fact interesting cool something anything thing stuff trivia share give another one "
                         "cheerful happy nice positive uplifting funny amazing surprising "
@@ -506,6 +509,10 @@ class RetrievalEngine(DialogueEngine):
         self._fact_tags = {f.id: frozenset(tokens(" ".join(f.tags))) for f in knowledge.fun_facts}
         self._fact_words = {f.id: frozenset(tokens(f.text)) for f in knowledge.fun_facts}
         self._fact_topics = frozenset().union(*self._fact_tags.values())
+        #: How many facts have a word: a word most facts share ("winter", "olympic") says less about which one is
+        #: meant than one only a single fact has ("Scotland").
+        self._fact_counts = Counter(word for f in knowledge.fun_facts
+                                    for word in self._fact_tags[f.id] | self._fact_words[f.id])
         self._name_words = frozenset().union(*self._names.values())
         self._subject_words = self._name_words.union(*self._fact_tags.values())
         #: What a question may ask of a product without naming it ("What sizes?", "In red?", "Still in stock?").
@@ -967,22 +974,22 @@ class RetrievalEngine(DialogueEngine):
         # "But not the counterclockwise one, I know that": a fact saying what the fan knows is not told.
         facts = tuple(f for f in self.persona.knowledge.fun_facts if not known & self._fact_words[f.id])
         if topic:
-            scored = [(2 * len(self._fact_tags[f.id] & set(topic)) + len(self._fact_words[f.id] & set(topic)), f)
-                      for f in facts]
-            if not any(score for score, _ in scored):
+            scored = [(self._topic_score(f.id, set(topic)), f) for f in facts]
+            if not any(any(score) for score, _ in scored):
                 if _NAMES_TOPIC.search(question):  # the topic is no fact's word: find one by meaning, if near
                     return self._lookup(question, gentle, kinds=("fact",))
                 # "A fun fact to cheer me up": the other words say why, not what about; any fact will do.
                 return self._topic_fact("fact", told, gentle)
-            # Best first: a fact tagged with the topic and saying it before one only tagged with it; of equals, the
-            # nearest in meaning ("trivia about ice rinks": the resurfacing machine before ice hockey's debut).
+            # Best first: a fact tagged with the topic before one only saying it, and of those one saying it too; of
+            # equals, the nearest in meaning ("trivia about ice rinks": the resurfacing machine before ice hockey's
+            # debut).
             top = max(score for score, _ in scored)
             tied = sum(score == top for score, _ in scored) > 1  # only a tie costs a search by meaning
             near = {h.document.item.id: i for i, h in enumerate(
                 self.index.search(retrieval_query(question), k=len(facts), kinds=("fact",)) if tied else ())
                 if isinstance(h.document.item, FunFact)}
-            facts = tuple(f for score, f in sorted(scored, key=lambda sf: (-sf[0], near.get(sf[1].id, len(facts))))
-                          if score)
+            facts = tuple(f for score, f in sorted(
+                scored, key=lambda sf: (-sf[0][0], -sf[0][1], near.get(sf[1].id, len(facts)))) if any(score))
         fresh = [f for f in facts if f.id not in told]
         if not fresh and topic and repeat:
             fresh = list(facts[:1])
@@ -995,6 +1002,13 @@ class RetrievalEngine(DialogueEngine):
         return Part("topic_fact", self._item_sentences(fact, intro=not gentle),
                     subject=Subject("topic_fact", item=fact.id, topic=words or None, question=question,
                                     mention=words))
+
+    def _topic_score(self, fact_id: str, topic: set[str]) -> tuple[float, float]:
+        """How well a fact has a topic: by its tags first, then by its text's words; each word weighed by how few
+        facts have it, so a place only one fact names ("Scotland") outweighs the words of the whole domain ("winter
+        sports")."""
+        return (sum(1 / self._fact_counts[w] for w in topic & self._fact_tags[fact_id]),
+                sum(1 / self._fact_counts[w] for w in topic & self._fact_words[fact_id]))
 
     def _about_me(self, question: str, told: tuple[str, ...]) -> Part | None:
         """Small talk about the host ("where did you grow up?", "do you like curling?"): her name, her about lines

@@ -778,6 +778,8 @@ def answer_show(text: str, snapshot: ShowSnapshot | None, persona: Persona,
     if before and snapshot is not None and _THEN.search(folded(text)) and \
             (named := _named_in(before, snapshot, persona)) is not None:
         return _lead(snapshot, _following(snapshot, wording, named))
+    if snapshot is not None and (again := _said_again(text, snapshot, persona)) is not None:
+        return _lead(snapshot, [again])
     asked = _asked(text, persona)
     if not asked:
         return None
@@ -799,6 +801,26 @@ def answer_show(text: str, snapshot: ShowSnapshot | None, persona: Persona,
         said += _product_answer(snapshot, wording, asked.products)
     # Two wordings of one question ("how long till it ends?" asks the end and the time left) get one answer.
     return _lead(snapshot, list({sentence.text: sentence for sentence in said}.values()))
+
+
+#: "Wait what did u just say about curling stones?", "what was that about the Olympics?": the fan missed a fact the
+#: show told, named by its topic or words (a bare "what did you say?" may be about the fan's own conversation).
+_SAID_ABOUT = re.compile(r"\bwhat (?:did|was) (?:you|u|she) (?:just |only )?(?:say|said|saying|tell us|telling us) "
+                         r"(?:about|on) (?P<about>[^?.!,;]+)|\bwhat was (?:that|the fact) (?:about|on) "
+                         r"(?P<that>[^?.!,;]+)")
+
+
+def _said_again(text: str, snapshot: ShowSnapshot, persona: Persona) -> Sentence | None:
+    """The fact the show told last (on now, or done) that a "what did you just say about …?" names, said again;
+    None when the message asks no such thing or names no fact the show has told."""
+    asked = _SAID_ABOUT.search(folded(text))
+    if asked is None or snapshot.state not in ("running", "paused"):
+        return None
+    names = _part(next(g for g in asked.groups() if g), persona, facts=True)
+    told = (*snapshot.done, *((snapshot.current,) if snapshot.current is not None else ()))
+    segment = next((seg for seg in reversed(told) if seg.fact is not None and names is not None and names(seg)), None)
+    fact = None if segment is None else persona.knowledge.fact(segment.fact or "")
+    return None if fact is None else Sentence(fact.text, (fact.id,))
 
 
 def _lead(snapshot: ShowSnapshot, said: list[Sentence]) -> list[Sentence]:

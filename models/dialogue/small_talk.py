@@ -41,12 +41,16 @@ _ABOUT_TOPICS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(patte
     (r"\bhow old\b|\byour age\b|\b(?:are|r) (?:you|u) (?:older|younger|over|under|above|below) (?:than )?\d+\b|"
      r"多大|几岁", "age"),
     # "What do you enjoy most about hosting?", "best part of your job?": what she loves about her work.
-    (r"\b(?:enjoy|like|love)(?: the)? most\b|\bbest (?:part|thing) (?:of|about)\b|\bfavou?rite (?:part|thing) "
-     r"(?:of|about)\b|最喜欢.*(?:主持|工作)", "favourite"),
+    (r"\b(?:enjoy|like|love)(?: the)? most\b|\bbest (?:part|thing) (?:of|about)\b|"
+     r"\b(?:favou?rite|fave?) (?:part|thing) (?:of|about)\b|最喜欢.*(?:主持|工作)", "favourite"),
     (r"\bare (?:you|u) (?:an? )?(?:real|human|robot|bot|ai|virtual|person|computer|program|animated|digital|cgi|"
      r"avatar|cartoon|vtuber)\b|你是真人|真人吗|虚拟|"
      r"机器人", "virtual"),
 ))
+#: "Your fave thing about winter?", "what do you love most about the cold?": what she loves about a thing, which
+#: her line that says the thing answers (her favourite sport for winter) before the line about her work does.
+_FAVOURITE_OF = re.compile(r"\b(?:(?:favou?rite|fave?|best) (?:part|thing)s? (?:of|about|in)|(?:enjoy|like|love)"
+                           r"(?: the)? most (?:about|in|of)) (?:the |your |ur )?(\w+)", re.IGNORECASE)
 #: The tags the patterns above ask for: a question's topic word matched against the other tags only.
 _PATTERN_TAGS = frozenset(tag for _, tag in _ABOUT_TOPICS)
 #: A question about what she herself does ("do you ride a snowboard yourself?", "did you ever ski?"), not a
@@ -58,8 +62,11 @@ _HER_OWN = re.compile(r"\b(?:do|did|have|would) (?:you|u) (?:ever |still |also )
 #: work.
 _WHICH_KIND = re.compile(r"\b(?:which|what)\s+(?!(?:part|thing)s?\b|(?:do|does|did|would)\b)\w+(?:\s+\w+)?\s+"
                          r"(?:(?:do|would|did)\s+)?(?:you|u)\s+(?:\w+\s+)?(?:love|like|enjoy|prefer)\b", re.IGNORECASE)
-#: "What's your name?", "what should we call you?": her name, from the persona.
+#: "What's your name?", "what should we call you?": her name, from the persona. Asked for someone else ("my son
+#: wants to know what your name is", "my friend asks your name") the question is reported, in statement order.
 _MY_NAME = re.compile(r"\b(?:what(?:'s| is| was) (?:your|ur) name|(?:your|ur) name(?: again)?(?=\W*$)|"
+                      r"what (?:your|ur) name (?:is|was)|what (?:you|u)(?:'re| are) called|"
+                      r"(?:ask(?:s|ed|ing)?|to know|wondering|wonders) (?:for )?(?:your|ur) name|"
                       r"what (?:should|do|can|shall) (?:i|we) call (?:you|u)|what(?:'re| are) (?:you|u) called|"
                       r"(?:who|what) am i talking to)\b|你叫什么|你的名字|怎么称呼", re.IGNORECASE)
 #: A question to the host herself: only these are searched among her about lines by meaning.
@@ -102,6 +109,13 @@ def about_lines_asked(question: str, about: Sequence[AboutLine], told: Sequence[
         return ([a for a in topical if a.id not in told] or topical)[:1]
     if _WHICH_KIND.search(folded_question):
         return None  # "which winter sport do you love most?": her pick of a kind of thing, from her FAQs
+    if favourite_of := _FAVOURITE_OF.search(folded_question):
+        # Her work's line may say the thing in passing ("winter sports shows"): the thing loved is not her job.
+        thing = favourite_of.group(1)
+        lines = [a for a in about if "job" not in a.tags and any(
+            word == thing or _same_word(word, thing) for word in tokens(a.text) + list(a.tags))]
+        if lines:
+            return ([a for a in lines if a.id not in told] or lines)[:1]
     for pattern, tag in _ABOUT_TOPICS:
         if pattern.search(folded_question):
             lines = [a for a in about if tag in a.tags]
