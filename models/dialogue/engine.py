@@ -723,8 +723,9 @@ class RetrievalEngine(DialogueEngine):
         if ambiguous and not named and any(set(tokens(m.group(1))) & names for m in _THE_ONE.finditer(question)):
             return self._clarify(ambiguous, question, mention_in(question, names))
         pointed = next((m for m in _THE_ONE.finditer(question) if self._by_attribute(f"{m.group(1)} one")), None)
-        if pointed is not None and not context:
-            # "Is the blue one still available?" with nothing discussed: which of the blue products, never all of them.
+        if pointed is not None and not context and not self._named(question.replace(pointed.group(0), " "))[0]:
+            # "Is the blue one still available?" with nothing discussed: which of the blue products, never all of them
+            # ("the red beanie for the white one" names its product).
             fitting = described_by(pointed.group(0), self.persona.knowledge)
             if len(fitting) > 1:
                 return self._clarify(fitting, question, pointed.group(0))
