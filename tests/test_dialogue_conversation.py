@@ -287,6 +287,25 @@ def test_changing_a_product_to_a_bigger_size_is_the_exchanges_policy(engine: Ret
     assert answer.sources == ("exchanges",) and "$" not in answer.text and "comes in" not in answer.text
 
 
+@pytest.mark.parametrize(("text", "source", "said"), [
+    ("the mittens are too small for my son, can I get the bigger size instead?", "exchanges", "another size"),
+    ("want to change my beanie colour from red to navy after buying, possible?", "exchanges", "another size"),
+    ("bought the hoodie in XL, can i get a smaller size instead", "exchanges", "another size"),
+    ("Exchanges, do they cost money or are they free?", "exchanges", "free of charge"),
+    ("and swapping for another size, does that cost extra?", "exchanges", "free of charge"),
+    ("Bought a hoodie 2 months ago, is it still returnable?", "returns", "30 days"),
+    ("how quickly do you send out orders after I buy?", "shipping", "two business days"),
+    ("How long does it take for a package to reach Japan?", "international-shipping", "5 to 10"),
+])
+def test_what_was_bought_changed_or_sent_back_is_a_store_policy(engine: RetrievalEngine, text: str, source: str,
+                                                                 said: str) -> None:
+    """Another size or colour of a product bought is the exchanges policy, not the product's pitch; a cost the
+    policy states is answered; an inflected word ("swapping", "returnable") is no typo of another ("shipping")."""
+    answer = ask(engine, text)
+    assert answer.sources == (source,) and said in answer.text and not hedged(answer)
+    assert "$" not in answer.text and "<present_product>" not in answer.text
+
+
 @pytest.mark.parametrize("text", ["how much is shipping? like the actual cost", "how much does shipping cost?",
                                   "how much is shipping", "what's the shipping cost"])
 def test_a_cost_no_policy_states_is_not_answered_by_the_shipping_time(engine: RetrievalEngine, text: str) -> None:

@@ -297,16 +297,22 @@ _PARAPHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     # "How fast do orders go out?", "how quick do you send orders out?": when an order ships.
     (r"\borders? (?:go|goes|get|gets) (?:out|sent|shipped|dispatched)\b|"
      r"\b(?:send|get|ship) (?:orders?|it|them|things|stuff|packages?) out\b|"
+     r"\b(?:send|get|ship) out (?:the |my |your )?(?:orders?|things|stuff|packages?)\b|"
      # "how soon does my stuff get shipped out?": when it ships, not where it is.
      r"\b(?:how soon|how fast|how quickly|when)\b.{0,40}\b(?:gets?|be) (?:shipped|sent|dispatched)\b",
      "how long does shipping take"),
     # "Do u take PayPal?": a way to pay the store accepts.
     (r"\b(?:do|does|can|will) (?:you|u|the store|the shop|your store|your shop) (?:take|accept)\b"
      r"(?! (?:returns?|exchanges?|orders?|back|it back|them back))", "which payment methods do you accept"),
-    (r"\bswap\b|\btrade (?:it|them|my|the|this|that|an?)\b|\bexchange (?:it|them|this|that|my|an?|the|for)\b",
+    (r"\bswap(?:s|ped|ping)?\b|\btrade (?:it|them|my|the|this|that|an?)\b|"
+     r"\bexchang(?:e|es|ed|ing)\b(?! rates?\b)|"
+     # "Can I get the bigger size instead?", "change my beanie colour from red to navy": another size or colour of
+     # what was bought.
+     r"\b(?:sizes?|colou?rs?)\b.{0,40}\b(?:instead|from [a-z]+ to [a-z]+)\b|\binstead\b.{0,40}\b(?:size|colou?r)\b",
      "exchange"),
-    # "Can I return a beanie I already wore?": a thing bought sent back (not "when did curling return?").
-    (r"\breturn (?:it|them|this|that|my|an?|the)\b", "can I return something I bought"),
+    # "Can I return a beanie I already wore?", "is it still returnable?": a thing bought sent back (not "when did
+    # curling return?").
+    (r"\breturn (?:it|them|this|that|my|an?|the)\b|\breturnable\b", "can I return something I bought"),
     # "I ordered 2 instead of 1, can I change that?": changing or cancelling what was ordered.
     (r"\b(?:change|cancel|modify|edit|fix|update|undo)\b (?:my |the |an? |this |that )?order\b|"
      r"\bordered\b.{0,60}\b(?:instead|by mistake|change|cancel|undo)\b|"
@@ -315,8 +321,13 @@ _PARAPHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
      "cancel or change an order"),
     (r"\bwhere(?:'s| is| are)? my (?:order|package|parcel|stuff|delivery|shipment|purchase)s?\b", "track order"),
 ))
+#: What the fan has bought already, or wants in place of it ("after buying", "I bought", "instead"): a store policy
+#: they ask about (returns, exchanges), not a product to sell them.
+_BOUGHT = re.compile(r"\b(?:bought|purchased|after (?:buying|purchasing|purchase|ordering|i order)\w*|instead|"
+                     r"already (?:have|got|own|ordered))\b", re.IGNORECASE)
 #: A place abroad is store talk only with shipping in the question ("is it snowing in France?" is not).
 _SHIPPING = re.compile(r"\b(?:ship|ships|shipping|shipped|deliver|delivers|delivery|send|sends|post|mail|arrive|"
+                       r"packages?|parcels?|reach|"
                        r"order)\b", re.IGNORECASE)
 #: "Where can I buy it?", "How do I order?": the way to buy, a store policy, not the list of products.
 _WAY_TO_BUY = re.compile(r"^\W*(?:where|how)\b", re.IGNORECASE)
@@ -423,6 +434,15 @@ def respelled_function_word(text: str, word: str) -> str | None:
         return None
     found = re.search(rf"\b{re.escape(word)}\b(?={_ASKED_OF.pattern})", text, re.IGNORECASE)
     return None if found is None else text[:found.start()] + meant + text[found.end():]
+
+
+def _inflected(word: str) -> set[str]:
+    """What a word may be an inflection of that its spelling says plainly: a consonant doubled after a vowel before "-ing" or
+    "-ed" ("swapping": swap), "-able" ("returnable": return). A word list without every inflection has those
+    words' stems; such a word is no typo of a name ("swapping" is not "shipping")."""
+    doubled = re.fullmatch(r"(\w*?[aeiou]([b-df-hj-np-tv-z]))\2(?:ing|ed|er)", word)
+    able = re.fullmatch(r"(\w+?)e?able", word)
+    return {m.group(1) for m in (doubled, able) if m is not None}
 
 
 def _elliptic(question: str, before: str) -> bool:
@@ -664,7 +684,8 @@ class RetrievalEngine(DialogueEngine):
         def fix(match: re.Match[str]) -> str:
             word = match.group(0)
             lower = word.lower()
-            if len(word) < TYPO_MIN_LETTERS or lower in self._known or lower in self._english:
+            if len(word) < TYPO_MIN_LETTERS or lower in self._known or lower in self._english or \
+                    _inflected(lower) & self._english:
                 return word
             close = difflib.get_close_matches(lower, self._spellings, n=1, cutoff=TYPO_CUTOFF)
             stem = tokens(lower)[:1]
@@ -729,6 +750,11 @@ class RetrievalEngine(DialogueEngine):
             fitting = described_by(pointed.group(0), self.persona.knowledge)
             if len(fitting) > 1:
                 return self._clarify(fitting, question, pointed.group(0))
+        paraphrased = self._paraphrased_policy(question)
+        if paraphrased is not None and _BOUGHT.search(question):
+            # "The mittens are too small, can I get the bigger size instead?": a store policy on what the fan has
+            # bought already, not the product to buy.
+            return self._policy_part(paraphrased, question, gentle)
         catalogue = answer_catalogue(question, self.persona.knowledge, context, self.wording)
         if catalogue is not None and not catalogue.products and not self._named(question)[0] and \
                 self._policy_answers(question):
@@ -750,11 +776,12 @@ class RetrievalEngine(DialogueEngine):
             policy = self.index.search(retrieval_query(text), k=2, kinds=("faq",))
             if policy and (policy[0].answers or self._exact(text, tuple(policy), policies_apart=False)):
                 return self._lookup(text, gentle, kinds=("faq",))
-        paraphrased = self._paraphrased_policy(question)
         if paraphrased is not None:
-            return Part("faq", self._item_sentences(paraphrased, intro=not gentle), (),
-                        self._item_subject("faq", paraphrased, question))
+            return self._policy_part(paraphrased, question, gentle)
         return self._lookup(question, gentle)
+
+    def _policy_part(self, policy: FAQ, question: str, gentle: bool) -> Part:
+        return Part("faq", self._item_sentences(policy, intro=not gentle), (), self._item_subject("faq", policy, question))
 
     def _follow_up(self, text: str, text_folded: str, subject: Subject | None,
                    told: tuple[str, ...]) -> Part | str | None:
@@ -1111,7 +1138,9 @@ class RetrievalEngine(DialogueEngine):
         words = set(tokens(" ".join(meant)))
         for hit in self.index.search(expanded(retrieval_query(question)), k=3, kinds=("faq",)):
             if isinstance(hit.document.item, FAQ) and hit.score > 0 and words & set(tokens(hit.document.text)):
-                return hit.document.item
+                # "Are exchanges free?" is answered by the policy that says so; "how much is shipping?" is not by
+                # the shipping time.
+                return hit.document.item if says_what_is_asked(question, hit.document.item.answer) else None
         return None
 
     def _policy_answers(self, question: str, related: bool = False) -> bool:
