@@ -159,6 +159,22 @@ def test_colours_and_sizes_of_a_product_from_its_fields() -> None:
     assert ids(ask("Do you have anything in kids' sizes?")) == ["kids-mittens"]
 
 
+@pytest.mark.parametrize("text", ["hoodie is too expensive for me. is the beanie less?",
+                                  "is the beanie less money than the hoodie?", "the hoodie or the beanie, which costs less"])
+def test_less_on_its_own_asks_for_the_lower_price(text: str) -> None:
+    assert spoken(ask(text)) == "The Snowflake Knit Beanie is the cheaper one, at $24. The Glacier Blue Team Hoodie is $65."
+
+
+@pytest.mark.parametrize(("text", "said"), [
+    ("mittens for my 8 year old, what sizes are there", "The Kids' Snowflake Mittens come in sizes kids S and kids M."),
+    ("what sizes do the mittens come in for a kid?", "The Kids' Snowflake Mittens come in sizes kids S and kids M."),
+    ("beanie for my daughter, which colours?", "The Snowflake Knit Beanie comes in white, navy and red."),
+])
+def test_who_a_named_product_is_for_does_not_hide_its_sizes_or_colours(text: str, said: str) -> None:
+    """An audience beside a named product says who it is for: the sizes asked are that product's, no listing."""
+    assert spoken(ask(text)) == said
+
+
 def test_a_colour_word_in_a_name_is_a_colour_only_where_asked() -> None:
     # "blue" is in the Glacier Blue Team Hoodie's name: it names no product by itself.
     assert spoken(ask("Is the plush available in blue?")) == "The Snowy Owl Mascot Plush comes in white, not in blue."

@@ -501,6 +501,32 @@ def test_a_long_message_of_many_questions_answers_the_first_three(engine: Retrie
     assert "$48" not in answer.text and "$29.99" not in answer.text
 
 
+@pytest.mark.parametrize(("text", "source"), [
+    ("Hello Aurora, I am writing from a small village near Valencia in Spain and I watch your show every week with "
+     "my husband, we both like the curling part very much, and my grandson is learning to ski this winter so I was "
+     "thinking to buy him something nice from the store for his birthday, but first I must know: do you send "
+     "packages to Spain and how long will it take to arrive here?", "international-shipping"),
+    ("hi!! my brother and me watch every sunday, he loves the hockey facts and i like the curling bits, we were "
+     "wondering about the store because mum said we could get one thing each, what payment methods do you accept",
+     "payment"),
+])
+def test_the_question_at_the_end_of_a_long_message_is_what_is_asked(engine: RetrievalEngine, text: str,
+                                                                    source: str) -> None:
+    """The passing mentions of a long message (the curling part, a birthday) are no questions: its last asking
+    clause is answered, no fact about what it mentioned."""
+    answer = ask(engine, text)
+    assert source in answer.sources and not hedged(answer) and "<thumbs_up>" not in answer.text
+
+
+@pytest.mark.parametrize("text", ["hoodie is too expensive for me. is the beanie less?",
+                                  "the hoodie is a lot. is the beanie cheaper?"])
+def test_a_one_sided_comparison_takes_its_other_side_from_the_sentence_before(engine: RetrievalEngine,
+                                                                              text: str) -> None:
+    answer = ask(engine, text)
+    assert answer.sources == ("snowflake-beanie", "team-hoodie") and "$24" in answer.text and "$65" in answer.text
+    assert "cheaper" in answer.text and "<present_product>" not in answer.text
+
+
 def test_chinese_follow_ups() -> None:
     zh = load_persona(sample_persona_path("zh"))
     engine = RetrievalEngine(zh, KnowledgeIndex(zh.knowledge, backend="bm25", language="zh"))

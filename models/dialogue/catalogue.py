@@ -164,11 +164,17 @@ _PRICIEST = re.compile(r"\b(?:most expensive|priciest|dearest|highest[- ]priced|
 _CHEAP = re.compile(r"\b(?:cheap|affordable|inexpensive|budget|low[- ]cost|bargains?)\b|(?<![最更])(?:便宜|实惠|划算)")
 #: The comparatives of price ("cheaper than", "costs more"), and with the superlatives the words of which one a
 #: comparison asks for (`_CHEAPER`, `_PRICIER`) and of "which one's cheaper?" (`WHICH_OF_THEM`).
-_CHEAPER_WORDS = r"cheaper|less expensive|costs? less|more affordable"
+#: "Is the beanie less?", "less money?": "less" on its own at the end asks for a lower price ("less than $30" is a
+#: limit).
+_CHEAPER_WORDS = r"cheaper|less expensive|costs? less|more affordable|less money|less(?=\W*$)"
 _PRICIER_WORDS = r"more expensive|pricier|costs? more|dearer"
 _CHEAPEST_WORDS = r"cheapest|least expensive"
 _PRICIEST_WORDS = r"priciest|most expensive"
 _PRICIER = re.compile(rf"\b(?:{_PRICIER_WORDS}|{_PRICIEST_WORDS})\b|更贵|哪个贵|最贵")
+#: "Is the beanie less?", "is the plush cheaper?": a comparison that names no second term ("than", "or"), which the
+#: sentence before it names ("the hoodie is too expensive for me").
+ONE_SIDED_COMPARISON = re.compile(rf"^(?!.*\b(?:than|or|vs|versus)\b).*\b(?:{_CHEAPER_WORDS}|{_PRICIER_WORDS})\b",
+                                  re.IGNORECASE)
 _CHEAPER = re.compile(rf"\b(?:{_CHEAPER_WORDS}|{_CHEAPEST_WORDS})\b|更便宜|哪个便宜|最便宜")
 #: "Which one's cheaper?", "which costs more?", "which of them is the priciest?": a choice between products the fan
 #: does not name (group `than`: a comparative, which needs two).
@@ -749,7 +755,10 @@ def _answer(text: str, knowledge: Knowledge, context: Sequence[Product], wording
             # "Which one's cheaper?" with one product discussed: its price, and which one to compare it with
             # ("anything cheaper for kids?" asks the catalogue).
             return _compare_with(context[0], wording)
-    if subject and asks_attribute and not q.filtered:
+    # "Mittens for my 8 year old, what sizes are there": who a named product is for picks nothing out of the
+    # catalogue; its sizes are asked (a price or an order still picks).
+    picks = q.price or q.order or (q.filtered and not q.named)
+    if subject and asks_attribute and not picks:
         reply = _attributes(subject[:AMBIGUOUS], q, wording)
         if reply is not None:
             return reply

@@ -21,7 +21,14 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
-from models.dialogue.catalogue import CATALOGUE_WORDS, WHICH_OF_THEM, answer_catalogue, described_by, stock_sentence
+from models.dialogue.catalogue import (
+    CATALOGUE_WORDS,
+    ONE_SIDED_COMPARISON,
+    WHICH_OF_THEM,
+    answer_catalogue,
+    described_by,
+    stock_sentence,
+)
 from models.dialogue.conversation import (
     ANOTHER,
     MORE,
@@ -449,7 +456,10 @@ def _elliptic(question: str, before: str) -> bool:
     """A price question that names nothing ("😍 how much", "price??"), one that only points back ("nordic
     combined... what even is that"), a bare ask for suggestions ("Looking for a gift under $30. Ideas?"), or a fact
     asked of what it points back at ("I adore figure skating. Do you have a nice fact about it?"): it leans on the
-    sentence before it. A fact after bad news ("we lost. A fun fact about it?") is one to cheer up, of any topic."""
+    sentence before it, as does a comparison with one side ("the hoodie is too expensive. is the beanie less?"). A
+    fact after bad news ("we lost. A fun fact about it?") is one to cheer up, of any topic."""
+    if ONE_SIDED_COMPARISON.search(question):
+        return True
     if (_POINTS_BACK.search(question) or _SUGGESTIONS.search(question)) and len(tokens(question)) <= 1:
         return True
     if _POINTS_BACK.search(question) and set(tokens(question)) <= _FACT_WORDS and not detect_moods(before):
@@ -697,12 +707,15 @@ class RetrievalEngine(DialogueEngine):
 
     def _asked_in(self, text: str) -> str:
         """Of a long message of many clauses, the purchase question about a named product when it has one (the
-        last): "..., before the dance break starts, ..., how much is the hoodie?" asks the price, and the passing
-        mentions around it ("my mum loves the curling facts") are no questions."""
+        last), else the last clause that asks: "..., before the dance break starts, ..., how much is the hoodie?"
+        asks the price, "..., my grandson is learning to ski, but first I must know: do you send packages to
+        Spain" asks about shipping abroad, and the passing mentions around it ("my mum loves the curling facts")
+        are no questions."""
         if len(text) < LONG_MESSAGE:
             return text
-        asking = [c for c in re.split(r"[,;:]+\s*|\s+and\s+", text) if is_product_question(c) and self._named(c)[0]]
-        return asking[-1] if asking else text
+        buying = [c for c in re.split(r"[,;:]+\s*|\s+and\s+", text) if is_product_question(c) and self._named(c)[0]]
+        asking = [c for c in re.split(r"[,;:]+\s*", text) if is_question(c)]
+        return (buying or asking or [text])[-1]
 
     def _body(self, text: str, gentle: bool, subject: Subject | None, told: tuple[str, ...],
               shown: str = "") -> Part:
