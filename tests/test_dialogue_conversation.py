@@ -527,6 +527,27 @@ def test_a_one_sided_comparison_takes_its_other_side_from_the_sentence_before(en
     assert "cheaper" in answer.text and "<present_product>" not in answer.text
 
 
+@pytest.mark.parametrize(("text", "sources", "said"), [
+    ("beanie colours?? also u take apple pay", ("snowflake-beanie", "payment"), ("white, navy and red", "Apple Pay")),
+    ("price of owl plush? and how fast is shipping", ("mascot-plush", "shipping"), ("$29.99", "two business days")),
+    ("hoodie sizes? and you accept paypal", ("team-hoodie", "payment"), ("XS", "PayPal")),
+])
+def test_every_question_of_a_message_is_answered(engine: RetrievalEngine, text: str, sources: tuple[str, ...],
+                                                 said: tuple[str, str]) -> None:
+    """A sentence that goes on from a question ("also ...", "and ...") asks too, without its own question mark."""
+    answer = ask(engine, text)
+    assert answer.sources == sources and all(s in answer.text for s in said) and not hedged(answer)
+
+
+@pytest.mark.parametrize(("text", "price"), [("cuanto cuesta the beanie??", "$24"), ("wie viel kostet the hoodie", "$65"),
+                                             ("combien coûte the plush?", "$29.99"), ("precio del hoodie?", "$65"),
+                                             ("owl plush preis?", "$29.99")])
+def test_a_price_asked_in_a_few_foreign_words_is_a_price_question(engine: RetrievalEngine, text: str,
+                                                                  price: str) -> None:
+    answer = ask(engine, text)
+    assert answer.intent == "product" and price in answer.text
+
+
 def test_chinese_follow_ups() -> None:
     zh = load_persona(sample_persona_path("zh"))
     engine = RetrievalEngine(zh, KnowledgeIndex(zh.knowledge, backend="bm25", language="zh"))

@@ -306,10 +306,13 @@ _PARAPHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
      r"\b(?:send|get|ship) (?:orders?|it|them|things|stuff|packages?) out\b|"
      r"\b(?:send|get|ship) out (?:the |my |your )?(?:orders?|things|stuff|packages?)\b|"
      # "how soon does my stuff get shipped out?": when it ships, not where it is.
-     r"\b(?:how soon|how fast|how quickly|when)\b.{0,40}\b(?:gets?|be) (?:shipped|sent|dispatched)\b",
+     r"\b(?:how soon|how fast|how quickly|when)\b.{0,40}\b(?:gets?|be) (?:shipped|sent|dispatched)\b|"
+     # "how fast is shipping": its time.
+     r"\bhow (?:fast|quick|quickly|soon) (?:is|does) (?:the )?(?:shipping|delivery)\b",
      "how long does shipping take"),
     # "Do u take PayPal?": a way to pay the store accepts.
-    (r"\b(?:do|does|can|will) (?:you|u|the store|the shop|your store|your shop) (?:take|accept)\b"
+    (r"(?:\b(?:do|does|can|will) |^\W*(?:and |also |plus )?)(?:you|u|the store|the shop|your store|your shop) "
+     r"(?:take|accept)\b"
      r"(?! (?:returns?|exchanges?|orders?|back|it back|them back))", "which payment methods do you accept"),
     (r"\bswap(?:s|ped|ping)?\b|\btrade (?:it|them|my|the|this|that|an?)\b|"
      r"\bexchang(?:e|es|ed|ing)\b(?! rates?\b)|"
@@ -386,6 +389,8 @@ def says_what_is_asked(question: str, answer: str) -> bool:
 _YEAR = re.compile(r"\b(?:1[89][0-9]{2}|20[0-9]{2})\b")
 #: A message that goes on from something said before: "and what colours?", "also the sizes?".
 _AND_THEN = re.compile(r"^\W*(?:and|also|plus|so)\b", re.IGNORECASE)
+#: "... also u take apple pay", "and shipping to canada": a sentence that adds to the question before it.
+_GOES_ON = re.compile(r"^\W*(?:and|also|plus)\b", re.IGNORECASE)
 #: "What year was that?", "how fast was it?": a question about what was just told.
 _THAT = re.compile(r"\b(?:that|this|it|then|they|them|those|these)\b")
 #: "Huh, really?", "is that true?", "no way!", "what even is that?": doubt of what was just told, or puzzlement,
@@ -400,8 +405,11 @@ _DOUBT = re.compile(
 def questions_of(text: str) -> list[str]:
     """The questions of a message in order, up to MAX_QUESTIONS; the whole message when it has fewer than two
     (a question with its context, or a request without a question mark)."""
-    questions = [q for p in sentences_of(text) if is_question(p) for c in _SECOND_QUESTION.split(p)
-                 for q in _comma_apart(c) if is_question(q)]
+    parts = sentences_of(text)
+    # "beanie colours?? also u take apple pay": a sentence that goes on from a question ("also", "and") asks too.
+    asking = [p for i, p in enumerate(parts) if is_question(p) or i and _GOES_ON.match(p) and is_question(parts[i - 1])]
+    questions = [q for p in asking for c in _SECOND_QUESTION.split(p)
+                 for q in _comma_apart(c) if is_question(q) or not is_question(p)]
     return questions[:MAX_QUESTIONS] if len(questions) > 1 else [retrieval_query(text)]
 
 

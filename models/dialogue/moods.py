@@ -124,7 +124,12 @@ _CHAT_SPELLING = {"rn": "right now", "wat": "what", "wot": "what", "wut": "what"
                   "gonna": "going to", "gimme": "give me", "dunno": "don't know", "thru": "through",
                   "teh": "the", "da": "the", "duz": "does", "sho": "show", "hav": "have", "iz": "is",
                   "fav": "favourite", "fave": "favourite", "hru": "how are you", "thicc": "thick",
-                  "smth": "something", "sth": "something"}
+                  "smth": "something", "sth": "something",
+                  # The price asked in the words of a fan's first language, as chat mixes them in ("cuanto cuesta
+                  # the beanie??").
+                  "cuanto cuesta": "how much is", "cuánto cuesta": "how much is", "wie viel kostet": "how much is",
+                  "wieviel kostet": "how much is", "combien coûte": "how much is", "combien coute": "how much is",
+                  "precio": "price", "preis": "price", "prix": "price"}
 _CHAT_WORD = re.compile(r"\b(?:" + "|".join(_CHAT_SPELLING) + r")\b", re.IGNORECASE)
 _QUESTION = re.compile(
     # "What a fun stream!" exclaims, without a question mark it asks nothing.
