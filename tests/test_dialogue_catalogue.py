@@ -160,9 +160,11 @@ def test_colours_and_sizes_of_a_product_from_its_fields() -> None:
 
 
 @pytest.mark.parametrize("text", ["hoodie is too expensive for me. is the beanie less?",
-                                  "is the beanie less money than the hoodie?", "the hoodie or the beanie, which costs less"])
+                                  "is the beanie less money than the hoodie?",
+                                  "the hoodie or the beanie, which costs less"])
 def test_less_on_its_own_asks_for_the_lower_price(text: str) -> None:
-    assert spoken(ask(text)) == "The Snowflake Knit Beanie is the cheaper one, at $24. The Glacier Blue Team Hoodie is $65."
+    assert spoken(ask(text)) == \
+        "The Snowflake Knit Beanie is the cheaper one, at $24. The Glacier Blue Team Hoodie is $65."
 
 
 @pytest.mark.parametrize(("text", "said"), [

@@ -539,13 +539,31 @@ def test_every_question_of_a_message_is_answered(engine: RetrievalEngine, text: 
     assert answer.sources == sources and all(s in answer.text for s in said) and not hedged(answer)
 
 
-@pytest.mark.parametrize(("text", "price"), [("cuanto cuesta the beanie??", "$24"), ("wie viel kostet the hoodie", "$65"),
-                                             ("combien coûte the plush?", "$29.99"), ("precio del hoodie?", "$65"),
-                                             ("owl plush preis?", "$29.99")])
+@pytest.mark.parametrize(("text", "price"), [
+    ("cuanto cuesta the beanie??", "$24"), ("wie viel kostet the hoodie", "$65"),
+    ("combien coûte the plush?", "$29.99"), ("precio del hoodie?", "$65"), ("owl plush preis?", "$29.99")])
 def test_a_price_asked_in_a_few_foreign_words_is_a_price_question(engine: RetrievalEngine, text: str,
                                                                   price: str) -> None:
     answer = ask(engine, text)
     assert answer.intent == "product" and price in answer.text
+
+
+@pytest.mark.parametrize(("text", "said"), [("Goggles: available to ship now or no?", "pre-order"),
+                                            ("is the hoodie ready to ship?", "in stock")])
+def test_ready_to_ship_asks_the_products_stock(engine: RetrievalEngine, text: str, said: str) -> None:
+    answer = ask(engine, text)
+    assert said in answer.text and answer.intent == "availability"
+
+
+@pytest.mark.parametrize("text", ["do you pray? which god is the real one", "which god do you believe in",
+                                  "do you go to prayers on sunday?"])
+def test_her_faith_is_declined_in_character(engine: RetrievalEngine, text: str) -> None:
+    answer = ask(engine, text)
+    assert answer.intent == "refusal" and "winter sports" in answer.text and answer.sources == ()
+
+
+def test_a_god_in_passing_is_no_question_of_faith(engine: RetrievalEngine) -> None:
+    assert ask(engine, "oh my god the hoodie is so cute, how much is it?").intent != "refusal"
 
 
 def test_chinese_follow_ups() -> None:

@@ -282,7 +282,7 @@ _STOCK: tuple[tuple[StockAsk, re.Pattern[str]], ...] = (
     ("in_stock", re.compile(r"\b(?:in stock|any left|left in stock)\b|"
                             r"有货|现货|库存|还有吗|有没有货")),
 )
-_AVAILABLE = re.compile(r"\b(?:available|availability|stock)\b|"
+_AVAILABLE = re.compile(r"\b(?:available|availability|stock|ready to ship)\b|"
                         r"\b(?:buy|get|order|purchase)\b.*\b(?:right now|now|today)\b|"
                         r"\b(?:many|much|any|some|still|plenty)\b.{0,30}\bleft\b|"
                         r"\b(?:out yet|released?|release date|launch(?:ed|es)?|comes? out|coming out|available yet)\b")
@@ -295,7 +295,8 @@ _BUY = re.compile(r"\b(?:can|could|may) (?:i|we|u) (?:still |already |now )?(?:b
 #: named ("can I trade the red beanie for the white one?" is an exchange, not a colour question).
 _POLICY = re.compile(r"\b(?:money back|swap|exchange|trade (?:it|them|my|the|this|that|an?)|"
                      r"change\b.{0,25}\b(?:sizes?|colou?rs?)|"
-                     r"return(?:s|ing)?|refund|ship(?:ping|s|ped)?|"
+                     # "Available to ship now?" asks the product's stock, not the shipping policy.
+                     r"return(?:s|ing)?|refund|(?<!available to )(?<!ready to )ship(?:ping|s|ped)?|"
                      r"deliver(?:y|ed)?|cancel|track(?:ing)?|pay(?:ment|pal)?)\b|退货|退款|换货|发货|快递|运费|付款|支付")
 #: Colours a fan may name besides the ones the catalogue writes (so "in purple" is a colour, fitting nothing).
 _COLOURS = frozenset("""red blue navy white black pink green silver gold grey gray purple violet orange yellow brown

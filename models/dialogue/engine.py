@@ -452,9 +452,9 @@ def respelled_function_word(text: str, word: str) -> str | None:
 
 
 def _inflected(word: str) -> set[str]:
-    """What a word may be an inflection of that its spelling says plainly: a consonant doubled after a vowel before "-ing" or
-    "-ed" ("swapping": swap), "-able" ("returnable": return). A word list without every inflection has those
-    words' stems; such a word is no typo of a name ("swapping" is not "shipping")."""
+    """What a word may be an inflection of that its spelling says plainly: a consonant doubled after a vowel
+    before "-ing" or "-ed" ("swapping": swap), "-able" ("returnable": return). A word list without every
+    inflection has those words' stems; such a word is no typo of a name ("swapping" is not "shipping")."""
     doubled = re.fullmatch(r"(\w*?[aeiou]([b-df-hj-np-tv-z]))\2(?:ing|ed|er)", word)
     able = re.fullmatch(r"(\w+?)e?able", word)
     return {m.group(1) for m in (doubled, able) if m is not None}
@@ -802,7 +802,8 @@ class RetrievalEngine(DialogueEngine):
         return self._lookup(question, gentle)
 
     def _policy_part(self, policy: FAQ, question: str, gentle: bool) -> Part:
-        return Part("faq", self._item_sentences(policy, intro=not gentle), (), self._item_subject("faq", policy, question))
+        return Part("faq", self._item_sentences(policy, intro=not gentle), (),
+                    self._item_subject("faq", policy, question))
 
     def _follow_up(self, text: str, text_folded: str, subject: Subject | None,
                    told: tuple[str, ...]) -> Part | str | None:
