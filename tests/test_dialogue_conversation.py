@@ -232,12 +232,29 @@ def test_greeting_and_how_are_you_answers_both(engine: RetrievalEngine) -> None:
     ("Where did you grow up?", "about-snowboarding"),
     ("Do you like curling?", "about-curling"),
     ("What's your job?", "about-job"),
+    # Age asked as a fan's own language asks it, her job with a filler word, her liking the chat in other words.
+    ("How many years do you have, Aurora?", "about-age"),
+    ("how many years are u?", "about-age"),
+    ("so what's your actual job here", "about-job"),
+    ("what's ur real job", "about-job"),
+    ("Do you actually enjoy talking with us in the chat?", "about-fans"),
+    ("do you like chatting with us?", "about-fans"),
 ])
 def test_small_talk_from_her_about_lines(engine: RetrievalEngine, text: str, line: str) -> None:
     answer = ask(engine, text)
     assert answer.intent == "small_talk" and answer.sources == (line,)
     about = next(a for a in KNOWLEDGE.about if a.id == line)
     assert about.text in answer.text and not hedged(answer)
+
+
+def test_years_of_something_else_is_not_her_age(engine: RetrievalEngine) -> None:
+    assert "about-age" not in ask(engine, "how many years have you been hosting?").sources
+
+
+@pytest.mark.parametrize("text", ["what is your most liked winter sport?", "what's ur most loved sport"])
+def test_her_most_liked_kind_of_thing_is_her_pick_from_her_faqs(engine: RetrievalEngine, text: str) -> None:
+    answer = ask(engine, text)
+    assert answer.sources == ("favourite-sport",) and "Snowboarding" in answer.text and not hedged(answer)
 
 
 def test_a_fact_by_topic_is_told_without_a_hedge(engine: RetrievalEngine) -> None:
