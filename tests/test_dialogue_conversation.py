@@ -762,11 +762,13 @@ def test_her_about_line_by_the_topic_asked(engine: RetrievalEngine, question: st
     assert answer.intent == "small_talk" and answer.sources == ("about-snowboarding",)
 
 
-def test_a_short_ask_for_another_is_another_fact_on_the_topic(engine: RetrievalEngine) -> None:
+@pytest.mark.parametrize("more", ["you got one more?", "ok one more!", "wow another one pls", "so... another?"])
+def test_a_short_ask_for_another_is_another_fact_on_the_topic(engine: RetrievalEngine, more: str) -> None:
     hockey = {f.id for f in KNOWLEDGE.fun_facts if "ice hockey" in f.tags}
     first = ask(engine, "Tell me something about hockey")
-    second = ask(engine, "you got one more?")
+    second = ask(engine, more)
     assert first.sources[0] in hockey and second.sources[0] in hockey and first.sources != second.sources
+    assert "$" not in second.text and not hedged(second)
 
 
 def test_and_a_question_with_it_is_about_the_subject(engine: RetrievalEngine) -> None:
