@@ -478,10 +478,10 @@ def test_look_alikes_of_round_five_wordings_are_not_show_questions(text: str) ->
 
 
 @pytest.mark.parametrize(("text", "answer"), [
-    # at 200 s: the first Q&A is next, the last one is timed at 480 s (in about 5 minutes)
-    ("when's the last q&a?", "Questions are coming up: they open in about 5 minutes."),
-    ("when is the final questions segment", "Questions are coming up: they open in about 5 minutes."),
-    ("when's the second q&a?", "Questions are coming up: they open in about 5 minutes."),
+    # at 200 s: the first Q&A is next, the last one is timed at 480 s, a floor: not before 8 minutes
+    ("when's the last q&a?", "Questions are coming up: they open not before 8 minutes into the show."),
+    ("when is the final questions segment", "Questions are coming up: they open not before 8 minutes into the show."),
+    ("when's the second q&a?", "Questions are coming up: they open not before 8 minutes into the show."),
     ("when's the first q&a?", "Questions are coming up: they open right after this."),
     ("when's the first fact?", "That part of the show is already over."),
     ("when's the third q&a?", "There's no Q&A left in tonight's show."),
