@@ -561,7 +561,8 @@ def test_a_question_asking_a_kind_of_thing_no_item_has_is_not_a_near_miss(engine
 
 
 @pytest.mark.parametrize("message", ["tysm!!", "cheers Aurora", "thx so much", "ty <3",
-                                     "danke schön Aurora, very helpful", "merci!", "gracias amiga", "arigato Aurora", "obrigado", "grazie mille",
+                                     "danke schön Aurora, very helpful", "merci!", "gracias amiga", "arigato Aurora",
+                                     "obrigado", "grazie mille",
                                      "that was really helpful", "ok that helped"])
 def test_chat_thanks_is_thanks(engine: RetrievalEngine, message: str) -> None:
     answer = ask(engine, message)
