@@ -618,7 +618,7 @@ class ShowWording:
     title: str  # {title}
     after_this: str
     in_time: str  # {minutes}
-    not_before: str  # {n}: the show time in minutes a timed segment waits for, behind a segment on a cue
+    not_before: str  # {minutes} {n}: the wait and the show time (whole minutes) a timed segment waits for at least
     on_cue: str
     later: str
     follows: str  # {segment}
@@ -671,7 +671,7 @@ class ShowWording:
                 s.trigger == "cue" for s in before):
             # Its time is a floor ("not before eight minutes") and a segment on a cue comes first: the cue may come
             # late, so the wait until it is no promise; the show time it waits for is.
-            return self.not_before.format(n=max(1, round(segment.at / 60.0)))
+            return self.not_before.format(minutes=self.span(starts_in), n=max(1, round(segment.at / 60.0)))
         if starts_in is not None and starts_in >= 30.0:
             return self.in_time.format(minutes=self.span(starts_in))
         if segment is snapshot.next and segment.trigger != "cue":
@@ -718,7 +718,7 @@ SHOW_WORDING = {
         done="So far in the show: {segments}.", done_talk="So far I've just been chatting with you all.",
         title="This is {title}.",
         after_this="right after this", in_time="in {minutes}",
-        not_before="not before {n} minutes into the show", on_cue="as soon as we're ready",
+        not_before="in {minutes} at the earliest, {n} minutes into the show", on_cue="as soon as we're ready",
         later="later in the show", follows="right after {segment}", follows_cue="after {segment}, once we're ready",
         again="And again {when}.",
         minutes=("less than a minute", "about a minute", "about {n} minutes"),
@@ -759,7 +759,7 @@ SHOW_WORDING = {
         done="节目到现在已经有：{segments}。", done_talk="到现在我一直在和大家聊天。",
         title="这是{title}。",
         after_this="这个环节结束后就开始", in_time="{minutes}后开始",
-        not_before="最早在节目第{n}分钟开始", on_cue="准备好就开始", later="稍后就到",
+        not_before="最早{minutes}后，节目第{n}分钟开始", on_cue="准备好就开始", later="稍后就到",
         follows="{segment}之后就到", follows_cue="{segment}之后，准备好就开始", again="之后还有一次，{when}。",
         minutes=("不到一分钟", "大约1分钟", "大约{n}分钟"),
         seconds="{n}秒", then="那是{segment}，{when}。", fact_was="那个冷知识是：{fact}", line="我说“{text}”",
