@@ -553,11 +553,34 @@ def test_the_kids_one_after_a_bottle_is_the_kids_bottle(engine: RetrievalEngine)
                                       "Who holds the record for ski jumping distance?",
                                       # a head count is not Norway's medals, a resort no fact about skiing
                                       "what's the population of norway",
-                                      "can u recommend a good ski resort in the alps"])
+                                      "can u recommend a good ski resort in the alps",
+                                      # a place to go is no product ("ski" resort), a ranking of them no fact
+                                      "Which ski resort in the Alps is the best one?",
+                                      "what's a good ski resort for beginners?",
+                                      # an inventor is no event's name ("the Nagano Games"), nor a place's
+                                      "who was the inventor of the first snowboard, Aurora?", "who invented curling?",
+                                      # the next Games asked first, the city after: still a place to come
+                                      "next Winter Olympics, in which city they will be?",
+                                      "next games, where will they be?"])
 def test_a_question_asking_a_kind_of_thing_no_item_has_is_not_a_near_miss(engine: RetrievalEngine,
                                                                           question: str) -> None:
     answer = ask(engine, question)
     assert answer.intent == "unknown" and answer.sources == () and not hedged(answer)
+    assert "$" not in answer.text and "Nagano" not in answer.text and "Chamonix" not in answer.text
+
+
+def test_who_built_the_first_one_is_answered_by_the_fact_that_says_it(engine: RetrievalEngine) -> None:
+    if engine.index.backend == "bm25":
+        pytest.skip("BM25 finds no item for 'invented the zamboni' at all (d-lu-05, as before)")
+    answer = ask(engine, "who invented the zamboni?")
+    assert "Frank Zamboni" in answer.text and not hedged(answer)
+
+
+@pytest.mark.parametrize("text", ["who came up with the V technique in ski jumping?",
+                                  "Who invented the V-style in ski jumping?"])
+def test_who_pioneered_a_thing_is_answered_by_the_fact_that_says_it(engine: RetrievalEngine, text: str) -> None:
+    answer = ask(engine, text)
+    assert "Boklöv" in answer.text and not hedged(answer)
 
 
 @pytest.mark.parametrize("message", ["tysm!!", "cheers Aurora", "thx so much", "ty <3",
