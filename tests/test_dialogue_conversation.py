@@ -257,6 +257,15 @@ def test_her_most_liked_kind_of_thing_is_her_pick_from_her_faqs(engine: Retrieva
     assert answer.sources == ("favourite-sport",) and "Snowboarding" in answer.text and not hedged(answer)
 
 
+@pytest.mark.parametrize("question", ["fun fact on bobsled or the other sliding sports?",
+                                      "anything on the other sliding sports or bobsled?",
+                                      "fun fact about luge or skeleton?"])
+def test_a_fact_on_one_of_two_topics_is_told(engine: RetrievalEngine, question: str) -> None:
+    answer = ask(engine, question)
+    assert answer.intent == "topic_fact" and answer.sources[0] in ("jamaica-bobsleigh", "luge-skeleton")
+    assert "?" not in answer.text and not hedged(answer)
+
+
 def test_a_fact_by_topic_is_told_without_a_hedge(engine: RetrievalEngine) -> None:
     answer = ask(engine, "Tell me a fun fact about curling")
     assert answer.intent == "topic_fact" and not hedged(answer)

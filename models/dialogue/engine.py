@@ -653,14 +653,15 @@ class RetrievalEngine(DialogueEngine):
         return bool(MORE.search(text) or ANOTHER.search(text) or self._other(text) or about_what(text))
 
     def _other(self, text: str) -> bool:
-        """"The other one", "the other bottle", "and the other?": the other of products; not "the other way round"
-        or "the other team", where a word that names no product follows."""
+        """"The other one", "the other bottle", "and the other?": the other of products; not "the other way round",
+        "the other team" or "the other sliding sports" (a fact's topic), where a word that names no product
+        follows."""
         match = OTHER.search(text)
         if match is None:
             return False
         after = re.match(r"\s+([a-z]+)", text[match.end():])
         return after is None or match.group(0) != "the other" or bool(set(tokens(after.group(1))) & (
-            self._subject_words | _GENERIC)) or after.group(1) in STOPWORDS
+            self._name_words | _GENERIC)) or after.group(1) in STOPWORDS
 
     def _spelled(self, text: str) -> str:
         """The question with typos in the names of things read as those names ("hoddie" → hoodie): only words that
