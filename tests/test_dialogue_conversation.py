@@ -266,6 +266,22 @@ def test_a_fact_on_one_of_two_topics_is_told(engine: RetrievalEngine, question: 
     assert "?" not in answer.text and not hedged(answer)
 
 
+@pytest.mark.parametrize(("question", "fact"), [
+    ("anything that connects Scotland with winter sports?", "curling-granite"),
+    ("any connection between Jamaica and winter sports?", "jamaica-bobsleigh"),
+    ("what links Norway to the winter games?", "norway-medals"),
+])
+def test_what_connects_a_place_with_the_sport_is_the_fact_naming_it(engine: RetrievalEngine, question: str,
+                                                                     fact: str) -> None:
+    answer = ask(engine, question)
+    assert answer.intent == "topic_fact" and answer.sources == (fact,) and not hedged(answer)
+
+
+def test_what_connects_a_thing_no_fact_names_is_no_fact(engine: RetrievalEngine) -> None:
+    answer = ask(engine, "what connects pizza with winter sports?")
+    assert answer.intent == "unknown" and answer.sources == ()
+
+
 def test_a_fact_by_topic_is_told_without_a_hedge(engine: RetrievalEngine) -> None:
     answer = ask(engine, "Tell me a fun fact about curling")
     assert answer.intent == "topic_fact" and not hedged(answer)

@@ -153,6 +153,10 @@ _KNOW_ABOUT = re.compile(r"\bwhat (?:do|can) (?:you|u) (?:know|tell (?:me|us)) a
 #: "Snowboarding and the olympics, got anything?": the topic first, then the ask (a fact's topic, not the store's:
 #: "something warm for my kid, got anything?").
 _TOPIC_FIRST = re.compile(r"[,;:]\s*(?:(?:have you |you )?got|do you have|know) anything\W*$", re.IGNORECASE)
+#: "Anything that connects Scotland with winter sports?": the fact naming both, the rarer (the place) first, though
+#: a FAQ shares the domain's words ("winter sport").
+_CONNECTS = re.compile(r"\b(?:anything|something|what)\s+(?:that\s+)?(?:connects?|links?|ties?)\b|"
+                       r"\bany (?:connection|link)s? (?:between|with)\b", re.IGNORECASE)
 #: "Not the counterclockwise one", "except the zamboni one": a fact the fan says they know already.
 _EXCEPT = re.compile(r"\b(?:not|except|other than|besides|apart from)\s+(?:the\s+|that\s+)?([\w-]+)"
                      r"(?=\s+(?:one|fact)\b)", re.IGNORECASE)
@@ -725,7 +729,8 @@ class RetrievalEngine(DialogueEngine):
         if _KNOW_ABOUT.search(question) and not any(self._named(question)) and \
                 not self._policy_answers(question, related=True):
             return self._topic_fact(question, told, gentle)  # "what do you know about figure skating?"
-        if _TOPIC_FIRST.search(question) and set(tokens(question)) & self._fact_topics:
+        if _TOPIC_FIRST.search(question) and set(tokens(question)) & self._fact_topics or \
+                _CONNECTS.search(question) and self._facts_have_all(question):
             return self._topic_fact(question, told, gentle)
         named, ambiguous = self._named(question)
         if _PLACE_TO_GO.search(question) and not named:
@@ -1016,6 +1021,12 @@ class RetrievalEngine(DialogueEngine):
         return Part("topic_fact", self._item_sentences(fact, intro=not gentle),
                     subject=Subject("topic_fact", item=fact.id, topic=words or None, question=question,
                                     mention=words))
+
+    def _facts_have_all(self, question: str) -> bool:
+        """Every topic of "what connects Scotland with winter sports?" is a word of some fact: one may connect them
+        ("pizza" with winter sports: none does)."""
+        topic = set(tokens(_CONNECTS.sub(" ", question))) - _FACT_WORDS
+        return bool(topic) and topic <= set(self._fact_counts)
 
     def _topic_score(self, fact_id: str, topic: set[str]) -> tuple[float, float]:
         """How well a fact has a topic: by its tags first, then by its text's words; each word weighed by how few
