@@ -666,11 +666,11 @@ class ShowWording:
         """When a segment to come starts, as far as the rundown says: right after the current one, at its time
         (if that is later than the current one's end could be), on a cue, or just later in the show."""
         starts_in = snapshot.starts_in(segment)
-        before = snapshot.to_come[:snapshot.to_come.index(segment)] if segment in snapshot.to_come else []
+        at = snapshot.to_come.index(segment) if segment in snapshot.to_come else 0
         if starts_in is not None and starts_in >= 30.0 and segment.at is not None and any(
-                s.trigger == "cue" for s in before):
+                s.trigger == "cue" for s in snapshot.to_come[:at]):
             # Its time is a floor ("not before eight minutes") and a segment on a cue comes first: the cue may come
-            # late, so the wait until it is no promise; the show time it waits for is.
+            # late, so the wait is said as the least it is, with the show time it waits for.
             return self.not_before.format(minutes=self.span(starts_in), n=max(1, round(segment.at / 60.0)))
         if starts_in is not None and starts_in >= 30.0:
             return self.in_time.format(minutes=self.span(starts_in))
@@ -680,7 +680,6 @@ class ShowWording:
             return self.on_cue
         # "When is the plush?": it follows the dance break, whose start waits for a cue: that one is the when. A
         # segment on a cue of its own comes after the one before it too, once the cue is given.
-        at = snapshot.to_come.index(segment) if segment in snapshot.to_come else 0
         before = self.segment(snapshot.to_come[at - 1]) if at else ""
         if not before or segment.trigger not in ("after", "cue"):
             return self.later
