@@ -277,6 +277,11 @@ def test_what_connects_a_place_with_the_sport_is_the_fact_naming_it(engine: Retr
     assert answer.intent == "topic_fact" and answer.sources == (fact,) and not hedged(answer)
 
 
+def test_something_about_a_topic_after_a_sentence_is_a_fact_on_it(engine: RetrievalEngine) -> None:
+    answer = ask(engine, "I am from Japan. Something about Nagano Olympics please?")
+    assert answer.intent == "topic_fact" and "Nagano" in answer.text and not hedged(answer)
+
+
 def test_what_connects_a_thing_no_fact_names_is_no_fact(engine: RetrievalEngine) -> None:
     answer = ask(engine, "what connects pizza with winter sports?")
     assert answer.intent == "unknown" and answer.sources == ()

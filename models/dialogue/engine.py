@@ -145,9 +145,11 @@ _TEACH = re.compile(
     r"\bwhat(?:'s| is) (?:interesting|cool|fun|special) about\b", re.IGNORECASE)
 #: "What do you know about figure skating?": a fact on the topic, unless it names a product or a store policy.
 _KNOW_ABOUT = re.compile(r"\bwhat (?:do|can) (?:you|u) (?:know|tell (?:me|us)) about\b|"
-                         # "anything on the sliding sports?", "I'm a goalie, got anything about pucks?" ("anything on
-                         # sale?", "anything on pre-order?" are the store's)
-                         r"(?:^|[,;.!?])\W*(?:(?:have you |you )?got |do you have )?anything (?:on|about)\b"
+                         # "anything on the sliding sports?", "I'm a goalie, got anything about pucks?", "I'm from
+                         # Japan. Something about the Nagano Olympics?" ("anything on sale?", "anything on pre-order?"
+                         # are the store's)
+                         r"(?:^|[,;.!?])\W*(?:(?:have you |you )?got |do you have )?"
+                         r"(?:anything|something) (?:on|about)\b"
                          r"(?! (?:sale|offer|pre-?orders?|back-?orders?|stock)\b)|"
                          r"\bwhat(?:'s| is|s) the (?:story|deal|history) (?:with|behind|of)\b", re.IGNORECASE)
 #: "Snowboarding and the olympics, got anything?": the topic first, then the ask (a fact's topic, not the store's:
