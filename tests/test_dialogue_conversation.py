@@ -232,12 +232,59 @@ def test_greeting_and_how_are_you_answers_both(engine: RetrievalEngine) -> None:
     ("Where did you grow up?", "about-snowboarding"),
     ("Do you like curling?", "about-curling"),
     ("What's your job?", "about-job"),
+    # Age asked as a fan's own language asks it, her job with a filler word, her liking the chat in other words.
+    ("How many years do you have, Aurora?", "about-age"),
+    ("how many years are u?", "about-age"),
+    ("so what's your actual job here", "about-job"),
+    ("what's ur real job", "about-job"),
+    ("Do you actually enjoy talking with us in the chat?", "about-fans"),
+    ("do you like chatting with us?", "about-fans"),
 ])
 def test_small_talk_from_her_about_lines(engine: RetrievalEngine, text: str, line: str) -> None:
     answer = ask(engine, text)
     assert answer.intent == "small_talk" and answer.sources == (line,)
     about = next(a for a in KNOWLEDGE.about if a.id == line)
     assert about.text in answer.text and not hedged(answer)
+
+
+def test_years_of_something_else_is_not_her_age(engine: RetrievalEngine) -> None:
+    assert "about-age" not in ask(engine, "how many years have you been hosting?").sources
+
+
+@pytest.mark.parametrize("text", ["what is your most liked winter sport?", "what's ur most loved sport"])
+def test_her_most_liked_kind_of_thing_is_her_pick_from_her_faqs(engine: RetrievalEngine, text: str) -> None:
+    answer = ask(engine, text)
+    assert answer.sources == ("favourite-sport",) and "Snowboarding" in answer.text and not hedged(answer)
+
+
+@pytest.mark.parametrize("question", ["fun fact on bobsled or the other sliding sports?",
+                                      "anything on the other sliding sports or bobsled?",
+                                      "fun fact about luge or skeleton?"])
+def test_a_fact_on_one_of_two_topics_is_told(engine: RetrievalEngine, question: str) -> None:
+    answer = ask(engine, question)
+    assert answer.intent == "topic_fact" and answer.sources[0] in ("jamaica-bobsleigh", "luge-skeleton")
+    assert "?" not in answer.text and not hedged(answer)
+
+
+@pytest.mark.parametrize(("question", "fact"), [
+    ("anything that connects Scotland with winter sports?", "curling-granite"),
+    ("any connection between Jamaica and winter sports?", "jamaica-bobsleigh"),
+    ("what links Norway to the winter games?", "norway-medals"),
+])
+def test_what_connects_a_place_with_the_sport_is_the_fact_naming_it(engine: RetrievalEngine, question: str,
+                                                                     fact: str) -> None:
+    answer = ask(engine, question)
+    assert answer.intent == "topic_fact" and answer.sources == (fact,) and not hedged(answer)
+
+
+def test_something_about_a_topic_after_a_sentence_is_a_fact_on_it(engine: RetrievalEngine) -> None:
+    answer = ask(engine, "I am from Japan. Something about Nagano Olympics please?")
+    assert answer.intent == "topic_fact" and "Nagano" in answer.text and not hedged(answer)
+
+
+def test_what_connects_a_thing_no_fact_names_is_no_fact(engine: RetrievalEngine) -> None:
+    answer = ask(engine, "what connects pizza with winter sports?")
+    assert answer.intent == "unknown" and answer.sources == ()
 
 
 def test_a_fact_by_topic_is_told_without_a_hedge(engine: RetrievalEngine) -> None:
@@ -620,14 +667,40 @@ def test_the_kids_one_after_a_bottle_is_the_kids_bottle(engine: RetrievalEngine)
                                       "Who holds the record for ski jumping distance?",
                                       # a head count is not Norway's medals, a resort no fact about skiing
                                       "what's the population of norway",
-                                      "can u recommend a good ski resort in the alps"])
+                                      "can u recommend a good ski resort in the alps",
+                                      # a place to go is no product ("ski" resort), a ranking of them no fact
+                                      "Which ski resort in the Alps is the best one?",
+                                      "what's a good ski resort for beginners?",
+                                      # an inventor is no event's name ("the Nagano Games"), nor a place's
+                                      "who was the inventor of the first snowboard, Aurora?", "who invented curling?",
+                                      # the next Games asked first, the city after: still a place to come
+                                      "next Winter Olympics, in which city they will be?",
+                                      "next games, where will they be?"])
 def test_a_question_asking_a_kind_of_thing_no_item_has_is_not_a_near_miss(engine: RetrievalEngine,
                                                                           question: str) -> None:
     answer = ask(engine, question)
     assert answer.intent == "unknown" and answer.sources == () and not hedged(answer)
+    assert "$" not in answer.text and "Nagano" not in answer.text and "Chamonix" not in answer.text
 
 
-@pytest.mark.parametrize("message", ["tysm!!", "cheers Aurora", "thx so much", "ty <3"])
+def test_who_built_the_first_one_is_answered_by_the_fact_that_says_it(engine: RetrievalEngine) -> None:
+    if engine.index.backend == "bm25":
+        pytest.skip("BM25 finds no item for 'invented the zamboni' at all (d-lu-05, as before)")
+    answer = ask(engine, "who invented the zamboni?")
+    assert "Frank Zamboni" in answer.text and not hedged(answer)
+
+
+@pytest.mark.parametrize("text", ["who came up with the V technique in ski jumping?",
+                                  "Who invented the V-style in ski jumping?"])
+def test_who_pioneered_a_thing_is_answered_by_the_fact_that_says_it(engine: RetrievalEngine, text: str) -> None:
+    answer = ask(engine, text)
+    assert "Boklöv" in answer.text and not hedged(answer)
+
+
+@pytest.mark.parametrize("message", ["tysm!!", "cheers Aurora", "thx so much", "ty <3",
+                                     "danke schön Aurora, very helpful", "merci!", "gracias amiga", "arigato Aurora",
+                                     "obrigado", "grazie mille",
+                                     "that was really helpful", "ok that helped"])
 def test_chat_thanks_is_thanks(engine: RetrievalEngine, message: str) -> None:
     answer = ask(engine, message)
     assert answer.intent == "social" and any(p in answer.text for p in PERSONA.phrases["thanks_reply"])
@@ -827,11 +900,13 @@ def test_her_about_line_by_the_topic_asked(engine: RetrievalEngine, question: st
     assert answer.intent == "small_talk" and answer.sources == ("about-snowboarding",)
 
 
-def test_a_short_ask_for_another_is_another_fact_on_the_topic(engine: RetrievalEngine) -> None:
+@pytest.mark.parametrize("more", ["you got one more?", "ok one more!", "wow another one pls", "so... another?"])
+def test_a_short_ask_for_another_is_another_fact_on_the_topic(engine: RetrievalEngine, more: str) -> None:
     hockey = {f.id for f in KNOWLEDGE.fun_facts if "ice hockey" in f.tags}
     first = ask(engine, "Tell me something about hockey")
-    second = ask(engine, "you got one more?")
+    second = ask(engine, more)
     assert first.sources[0] in hockey and second.sources[0] in hockey and first.sources != second.sources
+    assert "$" not in second.text and not hedged(second)
 
 
 def test_and_a_question_with_it_is_about_the_subject(engine: RetrievalEngine) -> None:

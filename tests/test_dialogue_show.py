@@ -23,6 +23,9 @@ from models.dialogue.spec import SpecError
 
 ROOT = Path(__file__).resolve().parents[1]
 PERSONA = load_default_persona()
+#: At 200 s the last Q&A (`at: 480`, behind the dance break's cue) waits for its time at least: both are said.
+LAST_QA_WHEN = "in about 5 minutes at the earliest, 8 minutes into the show."
+LAST_QA = f"Questions are coming up: they open {LAST_QA_WHEN}"
 
 SHOW = """\
 title: Test show
@@ -197,7 +200,7 @@ def test_show_questions_in_fans_words(question: str, says: str, not_says: str) -
     ("how many questions are you taking in the upcoming Q&A?", "I'm taking 3 questions in that one.", ()),
     ("what was the first fun fact tonight?", "Chamonix, France, in 1924", ("first-winter-games",)),
     ("what's the very last segment?", "Thank you for watching, and see you on the slopes!", ()),
-    ("what happens at the 8 minute mark?", "That's your questions, in about 5 minutes.", ()),
+    ("what happens at the 8 minute mark?", "That's your questions, " + LAST_QA_WHEN, ()),
     ("what's on two segments from now?", "That's a dance break", ()),
     ("is the last q&a before or after the plush?", "That one comes after the Snowy Owl Mascot Plush.",
      ("mascot-plush",)),
@@ -210,9 +213,14 @@ def test_show_questions_in_fans_words(question: str, says: str, not_says: str) -
      ("mascot-plush",)),
     ("and what happens once you're done with the owl plush?", "After the Snowy Owl Mascot Plush comes a fun fact",
      ("figure-skating-1908",)),
-    ("when do you do the last round of fan questions?", "Questions are coming up: they open in about 5 minutes.",
-     ()),
-    ("will you take questions again later on?", "they open right after this. And again in about 5 minutes.", ()),
+    # The last Q&A's time is a floor (`at: 480`) with a cue and a Q&A before it: the show time it waits for is said.
+    ("when do you do the last round of fan questions?",
+     LAST_QA, ()),
+    ("will you take questions again later on?",
+     "And again " + LAST_QA_WHEN, ()),
+    ("Will there be another chance to ask questions later on?",
+     "And again " + LAST_QA_WHEN, ()),
+    ("can we still ask stuff later in the show?", "And again " + LAST_QA_WHEN, ()),
     ("which episode are we on", "This is Winter Sports Live, episode 1.", ()),
     ("is this a new show?", "This is Winter Sports Live, episode 1.", ()),
 ])

@@ -144,9 +144,11 @@ MORE = re.compile(
 #: "another fun fact", "one more", "another one": a new fact (on the subject's topic when there is one).
 ANOTHER = re.compile(
     r"\b(?:another|one more|more)\s+(?:fun\s+|cool\s+|interesting\s+)?(?:facts?|one|trivia)\b|"
-    # The word alone, or with only asking words around it ("got another?", "you have one more?", "any more?").
-    r"^\W*(?:(?:got|have|has|any|know|do|you|u|ya|gimme|give me|tell me|share|can|could|i|we|get)\W+)*"
-    r"(?:another|again|one more|any more)(?:\W+(?:one|please|pls|for me|for us))?\W*$|"
+    # The word alone, or with only asking or chat words around it ("got another?", "you have one more?", "any more?",
+    # "ok one more!", "wow another one pls").
+    r"^\W*(?:(?:got|have|has|any|know|do|you|u|ya|gimme|give me|tell me|share|can|could|i|we|get|"
+    r"ok|okay|so|and|oh|wow|cool|nice|great|yes|yay|lol|haha|omg)\W+)*"
+    r"(?:another|again|one more|any more)(?:\W+(?:one|please|pls|plz|for me|for us))*\W*$|"
     r"再(?:说|来|讲)一(?:个|条)|再来一个|还有别的", re.IGNORECASE)
 #: "and the other one?": the products discussed other than the one just talked about.
 OTHER = re.compile(r"\b(?:the\s+)?other\s+(?:one|ones|product|item)\b|\bthe other\b|另一个|另外一个|另一款|另外那个",

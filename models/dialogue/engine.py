@@ -152,14 +152,20 @@ _TEACH = re.compile(
     r"\bwhat(?:'s| is) (?:interesting|cool|fun|special) about\b", re.IGNORECASE)
 #: "What do you know about figure skating?": a fact on the topic, unless it names a product or a store policy.
 _KNOW_ABOUT = re.compile(r"\bwhat (?:do|can) (?:you|u) (?:know|tell (?:me|us)) about\b|"
-                         # "anything on the sliding sports?", "I'm a goalie, got anything about pucks?" ("anything on
-                         # sale?", "anything on pre-order?" are the store's)
-                         r"(?:^|[,;.!?])\W*(?:(?:have you |you )?got |do you have )?anything (?:on|about)\b"
+                         # "anything on the sliding sports?", "I'm a goalie, got anything about pucks?", "I'm from
+                         # Japan. Something about the Nagano Olympics?" ("anything on sale?", "anything on pre-order?"
+                         # are the store's)
+                         r"(?:^|[,;.!?])\W*(?:(?:have you |you )?got |do you have )?"
+                         r"(?:anything|something) (?:on|about)\b"
                          r"(?! (?:sale|offer|pre-?orders?|back-?orders?|stock)\b)|"
                          r"\bwhat(?:'s| is|s) the (?:story|deal|history) (?:with|behind|of)\b", re.IGNORECASE)
 #: "Snowboarding and the olympics, got anything?": the topic first, then the ask (a fact's topic, not the store's:
 #: "something warm for my kid, got anything?").
 _TOPIC_FIRST = re.compile(r"[,;:]\s*(?:(?:have you |you )?got|do you have|know) anything\W*$", re.IGNORECASE)
+#: "Anything that connects Scotland with winter sports?": the fact naming both, the rarer (the place) first, though
+#: a FAQ shares the domain's words ("winter sport").
+_CONNECTS = re.compile(r"\b(?:anything|something|what)\s+(?:that\s+)?(?:connects?|links?|ties?)\b|"
+                       r"\bany (?:connection|link)s? (?:between|with)\b", re.IGNORECASE)
 #: "Not the counterclockwise one", "except the zamboni one": a fact the fan says they know already.
 _EXCEPT = re.compile(r"\b(?:not|except|other than|besides|apart from)\s+(?:the\s+|that\s+)?([\w-]+)"
                      r"(?=\s+(?:one|fact)\b)", re.IGNORECASE)
@@ -207,6 +213,10 @@ _SECOND_QUESTION = re.compile(r",?\s+(?:and|also|plus|\+|&)\s+(?=(?:do|does|did|
                               r"how|when|where|why|will|would|which|who)\b)", re.IGNORECASE)
 
 
+#: A place to go asked about ("which ski resort is the best?", "recommend a hotel"): no product, whatever product
+#: word ("ski") says what kind of place.
+_PLACE_TO_GO = re.compile(r"\b(?:resorts?|hotels?|restaurants?|destinations?|places? to (?:go|stay|ski|eat))\b",
+                          re.IGNORECASE)
 #: How far ahead of the next hit a related one must be to answer exactly though under the answering bar.
 EXACT_MARGIN = 0.15
 #: The same for a store policy over the next policy: a store has few policies, each on its own matter, so the one
@@ -228,8 +238,13 @@ _ASKS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
         (r"\bwhen\b|\bwhat year\b", r"\b(?:1[0-9]{3}|20[0-9]{2})\b|\bdays?\b|\bweeks?\b|\bhours?\b|\buntil\b|"
                                     r"\bas soon as\b|\bwithin\b|\bbefore\b|\bafter\b"),
         (r"\bhow long\b", r"\d|\bdays?\b|\bweeks?\b|\bhours?\b|\bminutes?\b|\btwo\b|\bwithin\b|metre|inch"),
-        # A name is capitalized whatever the flags (`(?-i:…)`): "Norway has" is no name.
-        (r"\bwho\b", r"(?-i:\b[A-Z][a-z]+ [A-Z][a-z]+)|\bteam\b|\bathletes?\b|\bcountry\b|\bI\b"),
+        # "Who invented curling?": who made a thing first; a fact about a place of the sport is another question's.
+        (r"\binvent\w*|\bcame up with\b",
+         r"\binvent\w*|\bpioneer\w*|\bdevised\b|\b(?:built|designed|created|made) the first\b|\bcame up with\b"),
+        # A name is capitalized whatever the flags (`(?-i:…)`): "Norway has" is no name; nor is an event's ("the
+        # Nagano Games", "Winter Olympic").
+        (r"\bwho\b", r"(?-i:\b[A-Z][a-z]+ (?!Olympic|Games|Winter)[A-Z][a-z]+)|\bteam\b|\bathletes?\b|\bcountry\b|"
+                      r"\bI\b"),
         # "Who has the most golds, as a person?", "which athlete…": a person's name, not a country's record (nor an
         # event's name: "Winter Olympic").
         (r"\bas an? (?:person|individual|athlete)\b|\b(?:which|what) (?:athlete|person|skier|skater|player)\b",
@@ -245,6 +260,7 @@ _ASKS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
         (r"\b(?:best|greatest|most popular)\b", r"\b(?:best|greatest|most|favou?rite|more than any|record)\b"),
         # Any question about what is still to come ("where will the next Games be held?") needs a future answer.
         (r"\b(?:when|where|who|which|what)\b.*\b(?:next|upcoming)\b|"
+         r"\b(?:next|upcoming)\b.*\b(?:when|where|who|which|what)\b|"
          r"\b(?:where|who)\b.{0,30}\bwill\b(?!.*\b(?:order|package|parcel|ship))",
          r"\b(?:will|next|upcoming)\b|\b20(?:2[6-9]|[3-9][0-9])\b"),
         # "Which country hosts the 2034 Games?": a future event is no past one's answer.
@@ -268,9 +284,9 @@ _ASKS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
         # "What's the population of Norway?" is a head count, not Norway's medals.
         (r"\bpopulation\b|\bhow many (?:people|inhabitants|residents) live\b",
          r"\b(?:population|inhabitants|residents|people live)\b"),
-        # "Can you recommend a good ski resort?": a place to go, not a fact about the sport played there.
-        (r"\b(?:recommend|suggest)\w*\b.*"
-         r"\b(?:resorts?|hotels?|restaurants?|destinations?|places? to (?:go|stay|ski|eat))\b",
+        # "Can you recommend a good ski resort?", "which resort is the best?": a place to go, not a fact about the
+        # sport played there.
+        (_PLACE_TO_GO.pattern,
          r"\b(?:resorts?|hotels?|restaurants?|destinations?)\b"),
         # "Which one goes head first?": one of two things the answer tells apart.
         (r"\bwhich (?:one|of (?:them|the two|those|these))\b", r"\b(?:while|whereas|but|than|unlike)\b"),
@@ -681,14 +697,15 @@ class RetrievalEngine(DialogueEngine):
         return bool(MORE.search(text) or ANOTHER.search(text) or self._other(text) or about_what(text))
 
     def _other(self, text: str) -> bool:
-        """"The other one", "the other bottle", "and the other?": the other of products; not "the other way round"
-        or "the other team", where a word that names no product follows."""
+        """"The other one", "the other bottle", "and the other?": the other of products; not "the other way round",
+        "the other team" or "the other sliding sports" (a fact's topic), where a word that names no product
+        follows."""
         match = OTHER.search(text)
         if match is None:
             return False
         after = re.match(r"\s+([a-z]+)", text[match.end():])
         return after is None or match.group(0) != "the other" or bool(set(tokens(after.group(1))) & (
-            self._subject_words | _GENERIC)) or after.group(1) in STOPWORDS
+            self._name_words | _GENERIC)) or after.group(1) in STOPWORDS
 
     def _spelled(self, text: str) -> str:
         """The question with typos in the names of things read as those names ("hoddie" → hoodie): only words that
@@ -756,9 +773,12 @@ class RetrievalEngine(DialogueEngine):
         if _KNOW_ABOUT.search(question) and not any(self._named(question)) and \
                 not self._policy_answers(question, related=True):
             return self._topic_fact(question, told, gentle)  # "what do you know about figure skating?"
-        if _TOPIC_FIRST.search(question) and set(tokens(question)) & self._fact_topics:
+        if _TOPIC_FIRST.search(question) and set(tokens(question)) & self._fact_topics or \
+                _CONNECTS.search(question) and self._facts_have_all(question):
             return self._topic_fact(question, told, gentle)
         named, ambiguous = self._named(question)
+        if _PLACE_TO_GO.search(question) and not named:
+            return self._lookup(question, gentle, kinds=("fact", "faq"))  # a place to go: no product to find
         names = frozenset().union(*(self._names[p.id] for p in ambiguous))
         # "Is the ski one in stock?" with ski gloves and ski goggles: which one, before any answer about both. Only
         # the word of "the ... one" asks it: "the cheapest thing that's not a kids item" points at no kids' product.
@@ -1053,6 +1073,12 @@ class RetrievalEngine(DialogueEngine):
                     subject=Subject("topic_fact", item=fact.id, topic=words or None, question=question,
                                     mention=words))
 
+    def _facts_have_all(self, question: str) -> bool:
+        """Every topic of "what connects Scotland with winter sports?" is a word of some fact: one may connect them
+        ("pizza" with winter sports: none does)."""
+        topic = set(tokens(_CONNECTS.sub(" ", question))) - _FACT_WORDS
+        return bool(topic) and topic <= set(self._fact_counts)
+
     def _topic_score(self, fact_id: str, topic: set[str]) -> tuple[float, float]:
         """How well a fact has a topic: by its tags first, then by its text's words; each word weighed by how few
         facts have it, so a place only one fact names ("Scotland") outweighs the words of the whole domain ("winter
@@ -1085,7 +1111,7 @@ class RetrievalEngine(DialogueEngine):
     def _lookup(self, text: str, gentle: bool, kinds: Sequence[DocKind] | None = None) -> Part:
         """Products a question names or asks the price of, else the knowledge item that answers it."""
         named, ambiguous = self._named(text)
-        if ambiguous and not named:
+        if ambiguous and not named and kinds != ("fact", "faq"):
             return self._clarify(ambiguous, text, mention_in(text, frozenset().union(
                 *(self._names[p.id] for p in ambiguous))))
         if kinds is None and named and not is_product_question(text):

@@ -110,8 +110,12 @@ _GOODBYE = re.compile(r"\b(?:bye+|byee+|goodbye|good ?night|g'?night|nite|night 
                       r"see (?:you|u|ya) (?:later|tomorrow|next time|soon)|cya|signing off|off to bed|"
                       r"go(?:ing)? to bed|going to sleep)\b|^\W*(?:night|later)(?:\W+\w+)?\W*$", re.IGNORECASE)
 _ZH_GOODBYE = re.compile(r"拜拜|再见|晚安|下次见|先走了|去睡了")
+#: Thanks, also in the words a fan's own language has for it ("danke schön", "merci", "arigato") and as praise of the
+#: help ("very helpful", "that helped"): chat is international, and these thank as "thanks" does.
 _THANKS = re.compile(r"\b(?:thank(?:s|x| you| u| ya)?|thanx|thnx|thnks|thx|ty|tysm|tyvm|tyty|cheers|"
-                     r"appreciate (?:it|that|you|u)|much appreciated|many thanks)\b", re.IGNORECASE)
+                     r"appreciate (?:it|that|you|u)|much appreciated|many thanks|"
+                     r"danke|dankesch(?:ö|oe?)n|gracias|merci|arigato|arigatou|obrigad[oa]|grazie|"
+                     r"(?:very|so|really|super|most) helpful|(?:that|this|it|you) helped)\b", re.IGNORECASE)
 _GREETING = re.compile(r"^\W*(?:hi+|hello+|hey+|heya|hiya|howdy|yo|sup|hai|helo|good (?:morning|afternoon|evening)|"
                        r"greetings|morning|evening|"
                        r"(?:so |really )?(?:good|nice|great|glad|happy|lovely) to (?:see|meet) (?:you|u)|"

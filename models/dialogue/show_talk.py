@@ -618,6 +618,7 @@ class ShowWording:
     title: str  # {title}
     after_this: str
     in_time: str  # {minutes}
+    not_before: str  # {minutes} {n}: the wait and the show time (whole minutes) a timed segment waits for at least
     on_cue: str
     later: str
     follows: str  # {segment}
@@ -665,6 +666,12 @@ class ShowWording:
         """When a segment to come starts, as far as the rundown says: right after the current one, at its time
         (if that is later than the current one's end could be), on a cue, or just later in the show."""
         starts_in = snapshot.starts_in(segment)
+        at = snapshot.to_come.index(segment) if segment in snapshot.to_come else 0
+        if starts_in is not None and starts_in >= 30.0 and segment.at is not None and any(
+                s.trigger == "cue" for s in snapshot.to_come[:at]):
+            # Its time is a floor ("not before eight minutes") and a segment on a cue comes first: the cue may come
+            # late, so the wait is said as the least it is, with the show time it waits for.
+            return self.not_before.format(minutes=self.span(starts_in), n=max(1, round(segment.at / 60.0)))
         if starts_in is not None and starts_in >= 30.0:
             return self.in_time.format(minutes=self.span(starts_in))
         if segment is snapshot.next and segment.trigger != "cue":
@@ -673,7 +680,6 @@ class ShowWording:
             return self.on_cue
         # "When is the plush?": it follows the dance break, whose start waits for a cue: that one is the when. A
         # segment on a cue of its own comes after the one before it too, once the cue is given.
-        at = snapshot.to_come.index(segment) if segment in snapshot.to_come else 0
         before = self.segment(snapshot.to_come[at - 1]) if at else ""
         if not before or segment.trigger not in ("after", "cue"):
             return self.later
@@ -710,7 +716,8 @@ SHOW_WORDING = {
         missed_yes="That was earlier in the show: {segment}.", not_in_show="That isn't part of tonight's show.",
         done="So far in the show: {segments}.", done_talk="So far I've just been chatting with you all.",
         title="This is {title}.",
-        after_this="right after this", in_time="in {minutes}", on_cue="as soon as we're ready",
+        after_this="right after this", in_time="in {minutes}",
+        not_before="in {minutes} at the earliest, {n} minutes into the show", on_cue="as soon as we're ready",
         later="later in the show", follows="right after {segment}", follows_cue="after {segment}, once we're ready",
         again="And again {when}.",
         minutes=("less than a minute", "about a minute", "about {n} minutes"),
@@ -750,7 +757,8 @@ SHOW_WORDING = {
         missed_yes="那个环节刚才已经结束了：{segment}。", not_in_show="今天的节目里没有这个环节。",
         done="节目到现在已经有：{segments}。", done_talk="到现在我一直在和大家聊天。",
         title="这是{title}。",
-        after_this="这个环节结束后就开始", in_time="{minutes}后开始", on_cue="准备好就开始", later="稍后就到",
+        after_this="这个环节结束后就开始", in_time="{minutes}后开始",
+        not_before="最早{minutes}后，节目第{n}分钟开始", on_cue="准备好就开始", later="稍后就到",
         follows="{segment}之后就到", follows_cue="{segment}之后，准备好就开始", again="之后还有一次，{when}。",
         minutes=("不到一分钟", "大约1分钟", "大约{n}分钟"),
         seconds="{n}秒", then="那是{segment}，{when}。", fact_was="那个冷知识是：{fact}", line="我说“{text}”",

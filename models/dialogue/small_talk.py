@@ -35,13 +35,16 @@ _ABOUT_TOPICS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(patte
      r"\bwhen (?:you|u) were (?:little|young|small|an? (?:kid|child|girl|teen|teenager))\b|"
      r"在哪(?:里|儿)?长大|小时候|老家|哪里人", "childhood"),
     (r"\bfor fun\b|\bhobb(?:y|ies)\b|\bfree time\b|\bspare time\b|\bday off\b|爱好|业余|空闲|平时喜欢", "hobby"),
-    (r"\byour job\b|\bdo for (?:a )?(?:living|work)\b|"
+    (r"\b(?:your|ur) (?:actual |real |main |exact )?job\b|\bdo for (?:a )?(?:living|work)\b|"
      r"\bwhat do you (?:actually |really |even |exactly )?do\b|\byourself\b|\bwho are you\b|"
      r"你的工作|做什么工作|介绍一下你自己|你是谁", "job"),
-    (r"\bhow old\b|\byour age\b|\b(?:are|r) (?:you|u) (?:older|younger|over|under|above|below) (?:than )?\d+\b|"
+    # "How many years do you have?": how a fan whose own language "has" years asks how old she is.
+    (r"\bhow old\b|\byour age\b|\bhow many years (?:do (?:you|u) have|have (?:you|u) got|(?:are|r) (?:you|u))\b|"
+     r"\b(?:are|r) (?:you|u) (?:older|younger|over|under|above|below) (?:than )?\d+\b|"
      r"多大|几岁", "age"),
     # "What do you enjoy most about hosting?", "best part of your job?": what she loves about her work.
-    (r"\b(?:enjoy|like|love)(?: the)? most\b|\bbest (?:part|thing) (?:of|about)\b|"
+    (r"\b(?:enjoy|like|love)(?: the)? most\b|\b(?:enjoy|like|love) (?:talking|chatting|hosting)\b|"
+     r"\bbest (?:part|thing) (?:of|about)\b|"
      r"\b(?:favou?rite|fave?) (?:part|thing) (?:of|about)\b|最喜欢.*(?:主持|工作)", "favourite"),
     (r"\bare (?:you|u) (?:an? )?(?:real|human|robot|bot|ai|virtual|person|computer|program|animated|digital|cgi|"
      r"avatar|cartoon|vtuber)\b|你是真人|真人吗|虚拟|"
@@ -58,9 +61,10 @@ _PATTERN_TAGS = frozenset(tag for _, tag in _ABOUT_TOPICS)
 _HER_OWN = re.compile(r"\b(?:do|did|have|would) (?:you|u) (?:ever |still |also )?(?!know|have|sell|ship|tell|offer|"
                       r"carry|stock|take|accept|deliver|think|mean|recommend)\w+|\byourself\b", re.IGNORECASE)
 #: "Which winter sport do you love most?", "what team do you like best?", "which sport you like most?" (chat drops
-#: the "do"): a choice among a kind of thing (a FAQ about her favourites answers it), not what she loves about her
-#: work.
-_WHICH_KIND = re.compile(r"\b(?:which|what)\s+(?!(?:part|thing)s?\b|(?:do|does|did|would)\b)\w+(?:\s+\w+)?\s+"
+#: the "do"), "your most liked winter sport?": a choice among a kind of thing (a FAQ about her favourites answers
+#: it), not what she loves about her work.
+_WHICH_KIND = re.compile(r"\b(?:your|ur) (?:most (?:liked|loved)|best[- ]loved|preferred) \w+|"
+                         r"\b(?:which|what)\s+(?!(?:part|thing)s?\b|(?:do|does|did|would)\b)\w+(?:\s+\w+)?\s+"
                          r"(?:(?:do|would|did)\s+)?(?:you|u)\s+(?:\w+\s+)?(?:love|like|enjoy|prefer)\b", re.IGNORECASE)
 #: "What's your name?", "what should we call you?": her name, from the persona. Asked for someone else ("my son
 #: wants to know what your name is", "my friend asks your name") the question is reported, in statement order.
