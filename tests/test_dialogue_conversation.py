@@ -228,6 +228,19 @@ def test_greeting_and_how_are_you_answers_both(engine: RetrievalEngine) -> None:
     assert not any(p in answer.text for p in UNKNOWN)
 
 
+@pytest.mark.parametrize("text", ["Good evening Miss Aurora, I do hope you are keeping well.",
+                                  "hi aurora hope ur doing ok", "thanks aurora, hope you're well"])
+def test_a_greeting_or_thanks_with_a_wish_for_her_is_answered_as_how_are_you(engine: RetrievalEngine,
+                                                                           text: str) -> None:
+    answer = ask(engine, text)
+    assert any(p in answer.text for p in PERSONA.phrases["how_are_you"]) and answer.sources == ()
+
+
+def test_a_wish_for_her_with_bad_news_gets_sympathy_alone(engine: RetrievalEngine) -> None:
+    answer = ask(engine, "I hope you are well, my dog died")
+    assert "[sad" in answer.text and not any(p in answer.text for p in PERSONA.phrases["how_are_you"])
+
+
 @pytest.mark.parametrize(("text", "line"), [
     ("Where did you grow up?", "about-snowboarding"),
     ("Do you like curling?", "about-curling"),

@@ -615,7 +615,10 @@ class RetrievalEngine(DialogueEngine):
             self.fans.record(turn.user, None)
             return Answer("refusal", (self._refusal(verdict.topic),))
         opener = [self._opener(mood) for mood in moods[:2]]
-        social_only = bool(moods) and not is_question(text) and not self._follows_up(text)
+        # A greeting with a wish ("Good evening, I do hope you are keeping well.") is answered as "how are you?"
+        # (never after the fan's bad news).
+        social_only = bool(moods) and not is_question(text) and not self._follows_up(text) and not (
+            asks_how_she_is(folded(text)) and moods[0] not in ("sad", "grief"))
         if social_only:
             self.fans.touch(turn.user)
             return Answer("social", tuple(opener))

@@ -25,6 +25,9 @@ _HOW_ARE_YOU = re.compile(
     r"\bhow(?:'s| is| was) (?:your|ur) (?:night|evening|morning|week|weekend|day going)\b|"
     r"\bhow do (?:you|u) feel\b|\bhow(?:'re| are) (?:you|u) feeling\b|"
     r"^\W*(?:and|what|how) about (?:you|u)\W*$|^\W*and (?:you|u)\W*$|"
+    # A wish in place of the question: "I do hope you are keeping well", "hope ur doing ok".
+    r"\bhope (?:you|u|ur|your|you're|youre)(?: are| r)? (?:keeping |doing |feeling |staying )?"
+    r"(?:well|ok|okay|good|alright|fine)\b|"
     r"你好吗|您好吗|最近(?:怎么样|好吗)|过得(?:怎么样|好吗)|今天(?:怎么样|好吗)")
 #: A question to the host about herself ("where did you grow up?"), by what it asks: the `about` tags that answer
 #: it. A persona tags her about lines with these words (her other lines are found by meaning).
