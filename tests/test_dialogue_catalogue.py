@@ -421,6 +421,12 @@ def test_a_dimension_one_description_speaks_of_gets_the_descriptions_and_no_verd
     assert "A warm knit beanie" in said and "warmer one" not in said and "cheaper" not in said
 
 
+def test_a_gift_described_otherwise_is_any_product_that_fits_and_a_bare_gift_the_gift_tagged_ones() -> None:
+    assert ids(ask("need a gift for my nana, something warm to wear, max $25")) == ["kids-mittens",
+                                                                                    "snowflake-beanie"]
+    assert ids(ask("any gift ideas under 20?")) == ["pin-set"]
+
+
 @pytest.mark.parametrize("text", ["Is the cheaper one packed in a gift box?",
                                   "does the less expensive one come with a gift box"])
 def test_a_feature_of_the_cheaper_one_is_answered_from_its_description(text: str) -> None:

@@ -1085,7 +1085,10 @@ def _offered(product: Product, values: tuple[str, ...], asked: str | None, listi
 def _fits(product: Product, q: CatalogueQuestion) -> bool:
     """Whether a product meets every constraint but the price."""
     words = _words(product)
-    if q.audience and q.audience not in words.audience:
+    # Anything can be given: "a gift" picks the gift-tagged products only when the fan describes nothing else
+    # ("something warm for my nana as a gift" is any warm product).
+    gift_only = q.audience == "gift" and not (q.words or q.colour or q.size)
+    if (q.audience == "kids" or gift_only) and q.audience not in words.audience:
         return False
     if q.colour and not any(q.colour in (folded(c), *tokens(folded(c))) for c in product.colors):
         return False
