@@ -762,6 +762,11 @@ def test_which_of_them_is_the_comparative_of_the_catalogue() -> None:
      "The Thermal Bottle costs $10.50 more than the Kids' Squeeze Bottle: $22.50 against $12."),
     ("thermal bottle or beanie - which is cheaper and by how much?",
      "The Snowflake Knit Beanie costs $1.50 more than the Thermal Bottle: $24 against $22.50."),
+    # The gap counted in the currency's own name: "dollars", "bucks", whatever it is.
+    ("How many dollars dearer is the hoodie compared to the beanie?",
+     "The Glacier Blue Team Hoodie costs $41 more than the Snowflake Knit Beanie: $65 against $24."),
+    ("how many bucks cheaper is the squeeze bottle than the thermal bottle",
+     "The Thermal Bottle costs $10.50 more than the Kids' Squeeze Bottle: $22.50 against $12."),
 ])
 def test_a_sum_or_difference_of_prices_is_worked_out_from_the_prices(text: str, said: str) -> None:
     reply = ask(text)

@@ -194,9 +194,10 @@ _TOTAL = re.compile(r"\b(?:altogether|all together|together|in total|total|combi
                     r"一共|总共|加起来|合计|总价")
 #: "What's my total?": the total of a bill is its price ("do they go together?" asks none).
 _PRICE_ASKED = re.compile(r"\b(?:how much|price[sd]?|costs?|pay|spend|(?:my|the|our) total)\b|多少钱|价格|价钱")
-#: "How much pricier is the hoodie?", "what's the difference in price?", "which is cheaper and by how much?": the
-#: difference of two prices.
+#: "How much pricier is the hoodie?", "how many dollars dearer?" (whatever the currency's name), "what's the
+#: difference in price?", "which is cheaper and by how much?": the difference of two prices.
 _GAP = re.compile(r"\bby how much\b|\bhow much (?:more|less|cheaper|pricier|dearer|more expensive|less expensive)\b|"
+                  r"\bhow many \w+ (?:cheaper|pricier|dearer|more expensive|less expensive)\b|"
                   r"\b(?:difference|differ|gap)(?: between [^?.!,;]{1,80}?)? in (?:the )?(?:price|cost)s?\b|"
                   r"\bprice (?:difference|gap)\b|"
                   r"差多少|贵多少|便宜多少|差价|价格差|价差")
