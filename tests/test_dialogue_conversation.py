@@ -638,6 +638,22 @@ def test_a_question_in_mixed_languages_is_answered_as_the_english_one(engine: Re
     assert sources is None or answer.sources == sources, (text, answer.sources)
 
 
+@pytest.mark.parametrize(("text", "product_id", "said"), [
+    ("OMG 😍 IS THE PLUSH STILL IN STOCK", "mascot-plush", "in stock"),
+    ("wow 😍 how much is the hoodie", "team-hoodie", "$65"),
+    ("lol ❤️ is the beanie in stock", "snowflake-beanie", "in stock")])
+def test_an_exclamation_and_a_compliment_before_a_question_get_both(engine: RetrievalEngine, text: str,
+                                                                     product_id: str, said: str) -> None:
+    answer = ask(engine, text)
+    assert answer.intent != "social" and said in answer.text and product_id in answer.sources, (text, answer.text)
+
+
+@pytest.mark.parametrize("text", ["how mch r the mitens", "how mutch are the mittens?"])
+def test_much_misspelt_still_asks_the_price(engine: RetrievalEngine, text: str) -> None:
+    answer = ask(engine, text)
+    assert "$16" in answer.text and answer.sources[:1] == ("kids-mittens",) and "$24" not in answer.text
+
+
 def test_a_fun_fact_asked_in_spanish_is_a_fact_of_that_sport(engine: RetrievalEngine) -> None:
     answer = ask(engine, "un dato curioso del curling, por favor")
     assert answer.sources and all(s.startswith("curling") for s in answer.sources)

@@ -128,7 +128,7 @@ _CHAT_SPELLING = {"rn": "right now", "wat": "what", "wot": "what", "wut": "what"
                   "gonna": "going to", "gimme": "give me", "dunno": "don't know", "thru": "through",
                   "teh": "the", "da": "the", "duz": "does", "sho": "show", "hav": "have", "iz": "is",
                   "fav": "favourite", "fave": "favourite", "hru": "how are you", "thicc": "thick",
-                  "smth": "something", "sth": "something"}
+                  "smth": "something", "sth": "something", "mch": "much", "mutch": "much"}
 #: The common chat words of a fan's first language (German, Spanish, French), as chat mixes them into English
 #: ("cuanto cuesta the beanie??", "bonne nuit aurora", "ist der hoodie noch da?"), read as their English: a
 #: greeting greets, a goodbye says goodbye and the question is answered as the English one would be.
@@ -176,9 +176,9 @@ _FOREIGN_WORD = re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(_FOREIGN, k
                            re.IGNORECASE)
 _QUESTION = re.compile(
     # "What a fun stream!" exclaims, without a question mark it asks nothing.
-    # A discourse word may lead ("ok thx. now whats the cheapest kids thing", "ok so how much"): it does not hide
-    # the question word.
-    r"\?|^\W*(?:(?:now|so|ok(?:ay)?|and|also|well|then|but|btw|oh|alright|right)\W+){0,3}"
+    # A discourse word or an exclamation may lead ("ok thx. now whats the cheapest kids thing", "ok so how much",
+    # "OMG 😍 IS THE PLUSH STILL IN STOCK"): it does not hide the question word.
+    r"\?|^\W*(?:(?:now|so|ok(?:ay)?|and|also|well|then|but|btw|oh|alright|right|omg|wow|whoa|woah|lol|ooh)\W+){0,3}"
     r"(?:what(?!\s+an?\s)|how|who|when|where|why|which|is|are|do|does|did|can|could|will|would|should|tell me|"
     r"explain)\b|\b(?:tell me|wondering|want to know|curious)\b", re.IGNORECASE)
 _PRODUCT = re.compile(
