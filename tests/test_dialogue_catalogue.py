@@ -774,6 +774,20 @@ def test_a_sum_or_difference_of_prices_is_worked_out_from_the_prices(text: str, 
     assert set(reply.sentences[0].sources) == set(ids(reply)) and len(ids(reply)) == 2
 
 
+@pytest.mark.parametrize(("text", "said"), [
+    ("when will the goggles ship out?", "The Aurora Ski Goggles are up for pre-order."),
+    ("does the beanie ship right away?", "The Snowflake Knit Beanie is in stock."),
+    ("goggles or beanie, which one ships right away?",
+     "The Aurora Ski Goggles are up for pre-order. The Snowflake Knit Beanie is in stock.")])
+def test_when_a_named_product_ships_is_its_stock(text: str, said: str) -> None:
+    reply = ask(text)
+    assert spoken(reply) == said and reply.intent == "availability"
+
+
+def test_when_an_order_ships_is_the_policy_not_a_product() -> None:
+    assert answer_catalogue("when will my order ship?", KNOWLEDGE, (), WORDING["en"]) is None
+
+
 def test_the_difference_in_price_of_the_products_discussed() -> None:
     assert spoken(ask("whats the difference in price", context=("mascot-plush", "thermal-bottle"))) == \
         "The Snowy Owl Mascot Plush costs $7.49 more than the Thermal Bottle: $29.99 against $22.50."

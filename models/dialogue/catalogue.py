@@ -283,7 +283,11 @@ _STOCK: tuple[tuple[StockAsk, re.Pattern[str]], ...] = (
     ("in_stock", re.compile(r"\b(?:in stock|any left|left in stock)\b|"
                             r"有货|现货|库存|还有吗|有没有货")),
 )
-_AVAILABLE = re.compile(r"\b(?:available|availability|stock|ready to ship)\b|"
+#: "When will the goggles ship out?", "does the beanie ship right away?": of a named product, whether it can be sent
+#: now (in stock) or later (pre-order), not the shipping policy that "when will my order ship?" asks.
+_PRODUCT_SHIPS = re.compile(r"\bwhen (?:will|does|do|would|can) (?:\w+ ){1,4}(?:ship|be shipped|be sent)\b|"
+                            r"\bships? (?:out )?(?:right away|straight away|immediately|now|today)\b")
+_AVAILABLE = re.compile(rf"\b(?:available|availability|stock|ready to ship)\b|{_PRODUCT_SHIPS.pattern}|"
                         r"\b(?:buy|get|order|purchase)\b.*\b(?:right now|now|today)\b|"
                         r"\b(?:many|much|any|some|still|plenty)\b.{0,30}\bleft\b|"
                         r"\b(?:out yet|released?|release date|launch(?:ed|es)?|comes? out|coming out|available yet)\b")
@@ -701,10 +705,13 @@ def answer_catalogue(text: str, knowledge: Knowledge, context: Sequence[Product]
 
 def _answer(text: str, knowledge: Knowledge, context: Sequence[Product], wording: Wording) -> CatalogueReply | None:
     """One question's answer (answer_catalogue's)."""
-    if _POLICY.search(folded(text)):
+    policy = _POLICY.search(folded(text))
+    if policy and not _PRODUCT_SHIPS.search(folded(text)):
         return None
     text = spelled(text, knowledge)
     q = parse_question(text, knowledge)
+    if policy and not q.named:
+        return None  # "when will my order ship?": the shipping policy
     if _LEARN.search(text) and not (q.named or q.filtered or q.stock not in _ASKS_OF_NAMED or q.colour or q.size) and (
             set(t for w in q.words for t in tokens(w)) <= _other_words(knowledge)) and not _STORES.search(text):
         return None  # "teach me something about skiing": the facts' topic ("your warm stuff" is the store's)
