@@ -784,6 +784,15 @@ def test_when_a_named_product_ships_is_its_stock(text: str, said: str) -> None:
     assert spoken(reply) == said and reply.intent == "availability"
 
 
+@pytest.mark.parametrize(("text", "said"), [
+    ("Should I grab the hoodie now or can I wait till payday?",
+     "The Glacier Blue Team Hoodie is in stock, with only a few left."),
+    ("should I buy the beanie now or later?", "The Snowflake Knit Beanie is in stock.")])
+def test_whether_to_buy_now_or_wait_is_the_products_stock(text: str, said: str) -> None:
+    reply = ask(text)
+    assert spoken(reply) == said and reply.intent == "availability"
+
+
 def test_when_an_order_ships_is_the_policy_not_a_product() -> None:
     assert answer_catalogue("when will my order ship?", KNOWLEDGE, (), WORDING["en"]) is None
 

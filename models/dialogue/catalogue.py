@@ -288,6 +288,9 @@ _STOCK: tuple[tuple[StockAsk, re.Pattern[str]], ...] = (
 _PRODUCT_SHIPS = re.compile(r"\bwhen (?:will|does|do|would|can) (?:\w+ ){1,4}(?:ship|be shipped|be sent)\b|"
                             r"\bships? (?:out )?(?:right away|straight away|immediately|now|today)\b")
 _AVAILABLE = re.compile(rf"\b(?:available|availability|stock|ready to ship)\b|{_PRODUCT_SHIPS.pattern}|"
+                        # "Should I grab the hoodie now or can I wait till payday?": whether it will last (its stock).
+                        r"\bshould (?:i|we) (?:buy|get|grab|order|snag)\b.*\bnow\b|"
+                        r"\b(?:can|could|should) (?:i|we) wait\b|"
                         r"\b(?:buy|get|order|purchase)\b.*\b(?:right now|now|today)\b|"
                         r"\b(?:many|much|any|some|still|plenty)\b.{0,30}\bleft\b|"
                         r"\b(?:out yet|released?|release date|launch(?:ed|es)?|comes? out|coming out|available yet)\b")
