@@ -793,6 +793,13 @@ def test_whether_to_buy_now_or_wait_is_the_products_stock(text: str, said: str) 
     assert spoken(reply) == said and reply.intent == "availability"
 
 
+@pytest.mark.parametrize("text", ["Need a gift under $20 for a grown-up curling fan, so nothing for kids",
+                                  "anything under $20, nothing for kids please", "something under $20 for a grown-up"])
+def test_nothing_for_kids_leaves_the_kids_things_out(text: str) -> None:
+    reply = ask(text)
+    assert ids(reply) == ["pin-set"] and "Kids'" not in spoken(reply), spoken(reply)
+
+
 def test_when_an_order_ships_is_the_policy_not_a_product() -> None:
     assert answer_catalogue("when will my order ship?", KNOWLEDGE, (), WORDING["en"]) is None
 

@@ -23,7 +23,7 @@ from typing import Literal
 
 from models.dialogue.numerals import with_digits
 from models.dialogue.persona import Knowledge, Product, money
-from models.dialogue.retrieval import tokens
+from models.dialogue.retrieval import english_words, tokens
 from models.dialogue.sentence import Sentence, declined
 from models.dialogue.tags import emotion_tag, gesture_tag
 from models.dialogue.wording import Wording
@@ -220,10 +220,10 @@ _STORES = re.compile(r"\byour\b|\b(?:you|u|ya) (?:sell|have|got|carry|stock|offe
                      r"\bin (?:the|your) (?:store|shop)\b")
 #: "Isn't for kids", "not for children", "for grown-ups": products for an audience left out (group 1 kids, 2 gift).
 _NOT_AUDIENCE = re.compile(
-    r"\b(?:(?:is|are|was|were|does|do) ?n[o']?t|not|non|no|except|besides|other than|apart from)[- ]"
+    r"\b(?:(?:is|are|was|were|does|do) ?n[o']?t|not|non|no|nothing|none|except|besides|other than|apart from)[- ]"
     r"(?:meant |made |intended |just |only |really |aimed )?(?:for |at )?(?:the |a |an |little |my |our )?"
     r"(?:(kids?|kiddos?|children|child|toddlers?|babies)|(gifts?|presents?))(?:'? ?(?:stuff|items?|things|ones))?\b|"
-    r"\bfor (?:an? |my |our |the )?(adults?|grown[- ]?ups|grownups|big kids|husband|wife|boyfriend|girlfriend|"
+    r"\bfor (?:an? |my |our |the )?(adults?|grown[- ]?ups?|grownups|big kids|husband|wife|boyfriend|girlfriend|"
     r"partner|dad|mum|mom|father|mother|grandpa|grandma|grandfather|grandmother|uncle|aunt|boss)\b|(不是给(?:小孩|孩子|儿童|小朋友))|(大人|成人|成年人)")
 #: "The two priciest", "top 3 cheapest", "cheapest three": how many of the cheapest or priciest.
 _TOP = re.compile(r"\b(?:top |the )?(two|three|four|five|[2-9]) (?:most expensive|priciest|cheapest|least expensive|"
@@ -538,7 +538,8 @@ def _size_key(size: str) -> str:
 
 def spelled(text: str, knowledge: Knowledge) -> str:
     """The message with chat spelling written out ("u", "wats") and a typo of a catalogue question's word read as
-    that word ("cheapst" as "cheapest"): only a word of five letters or more that nothing the host knows uses."""
+    that word ("cheapst" as "cheapest"): only a word of five letters or more that nothing the host knows uses and
+    no common English word is."""
     text = folded(text)
     for pattern, written in _CHAT:
         text = pattern.sub(written, text)
@@ -548,7 +549,9 @@ def spelled(text: str, knowledge: Knowledge) -> str:
 @lru_cache(maxsize=4096)
 def _respelled(word: str, knowledge: Knowledge) -> str:
     """One word as `spelled` reads it (cached: a chat repeats its words)."""
-    if word in CATALOGUE_WORDS or (t := tokens(word)) and t[0] in _known_words(knowledge):
+    # A common English word is none of these words misspelt ("nothing for kids" is no "anything for kids"), as the
+    # engine reads a product name's typos.
+    if word in CATALOGUE_WORDS or word in english_words() or (t := tokens(word)) and t[0] in _known_words(knowledge):
         return word
     near = difflib.get_close_matches(word, CATALOGUE_WORDS, n=1, cutoff=0.8)
     return near[0] if near else word
@@ -588,7 +591,8 @@ def parse_question(text: str, knowledge: Knowledge) -> CatalogueQuestion:
     excluded: Audience | None = None
     if not_for := _NOT_AUDIENCE.search(rest):
         excluded = "gift" if not_for.group(2) else "kids"
-        rest = rest[:not_for.start()] + " " + rest[not_for.end():]
+        # Every way it is said goes: "for a grown-up, so nothing for kids" asks for no kids' things twice.
+        rest = _NOT_AUDIENCE.sub(" ", rest)
     audience: Audience | None = "kids" if _KIDS.search(rest) else "gift" if _GIFT.search(rest) else None
     rest = _GIFT.sub(" ", _KIDS.sub(" ", rest))
     size = _size(rest)
