@@ -762,11 +762,46 @@ def test_which_of_them_is_the_comparative_of_the_catalogue() -> None:
      "The Thermal Bottle costs $10.50 more than the Kids' Squeeze Bottle: $22.50 against $12."),
     ("thermal bottle or beanie - which is cheaper and by how much?",
      "The Snowflake Knit Beanie costs $1.50 more than the Thermal Bottle: $24 against $22.50."),
+    # The gap counted in the currency's own name: "dollars", "bucks", whatever it is.
+    ("How many dollars dearer is the hoodie compared to the beanie?",
+     "The Glacier Blue Team Hoodie costs $41 more than the Snowflake Knit Beanie: $65 against $24."),
+    ("how many bucks cheaper is the squeeze bottle than the thermal bottle",
+     "The Thermal Bottle costs $10.50 more than the Kids' Squeeze Bottle: $22.50 against $12."),
 ])
 def test_a_sum_or_difference_of_prices_is_worked_out_from_the_prices(text: str, said: str) -> None:
     reply = ask(text)
     assert spoken(reply) == said and reply.intent == "comparison"
     assert set(reply.sentences[0].sources) == set(ids(reply)) and len(ids(reply)) == 2
+
+
+@pytest.mark.parametrize(("text", "said"), [
+    ("when will the goggles ship out?", "The Aurora Ski Goggles are up for pre-order."),
+    ("does the beanie ship right away?", "The Snowflake Knit Beanie is in stock."),
+    ("goggles or beanie, which one ships right away?",
+     "The Aurora Ski Goggles are up for pre-order. The Snowflake Knit Beanie is in stock.")])
+def test_when_a_named_product_ships_is_its_stock(text: str, said: str) -> None:
+    reply = ask(text)
+    assert spoken(reply) == said and reply.intent == "availability"
+
+
+@pytest.mark.parametrize(("text", "said"), [
+    ("Should I grab the hoodie now or can I wait till payday?",
+     "The Glacier Blue Team Hoodie is in stock, with only a few left."),
+    ("should I buy the beanie now or later?", "The Snowflake Knit Beanie is in stock.")])
+def test_whether_to_buy_now_or_wait_is_the_products_stock(text: str, said: str) -> None:
+    reply = ask(text)
+    assert spoken(reply) == said and reply.intent == "availability"
+
+
+@pytest.mark.parametrize("text", ["Need a gift under $20 for a grown-up curling fan, so nothing for kids",
+                                  "anything under $20, nothing for kids please", "something under $20 for a grown-up"])
+def test_nothing_for_kids_leaves_the_kids_things_out(text: str) -> None:
+    reply = ask(text)
+    assert ids(reply) == ["pin-set"] and "Kids'" not in spoken(reply), spoken(reply)
+
+
+def test_when_an_order_ships_is_the_policy_not_a_product() -> None:
+    assert answer_catalogue("when will my order ship?", KNOWLEDGE, (), WORDING["en"]) is None
 
 
 def test_the_difference_in_price_of_the_products_discussed() -> None:

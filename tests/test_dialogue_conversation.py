@@ -608,6 +608,57 @@ def test_a_price_asked_in_a_few_foreign_words_is_a_price_question(engine: Retrie
     assert answer.intent == "product" and price in answer.text
 
 
+@pytest.mark.parametrize(("text", "mood"), [
+    ("buenas noches Aurora!! saludos from Monterrey", "greeting"), ("hola aurora!", "greeting"),
+    ("bonjour tout le monde", "greeting"), ("ok gotta sleep, bonne nuit aurora", "goodbye"),
+    ("gute nacht, bis morgen", "goodbye"), ("adios amigos", "goodbye")])
+def test_a_foreign_hello_or_goodbye_is_that_mood(engine: RetrievalEngine, text: str, mood: str) -> None:
+    answer = ask(engine, text)
+    assert mood in detect_moods(text) and answer.intent == "social" and answer.sources == ()
+    assert not any(u in answer.text for u in UNKNOWN)
+
+
+@pytest.mark.parametrize(("text", "sources", "said"), [
+    ("wie alt bist du? like how old r u", None, "22"), ("wie alt bist du?", None, "22"),
+    ("cuántos años tienes aurora", None, "22"),
+    ("erzähl mir was über biathlon bitte", ("biathlon",), "Biathlon"),
+    ("cuéntame algo sobre biathlon por favor", ("biathlon",), "Biathlon"),
+    ("can I pay mit Kreditkarte?", ("payment",), "credit"), ("puedo pagar con tarjeta?", ("payment",), "card"),
+    ("ist der hoodie noch da? size M", ("team-hoodie",), "in stock"),
+    ("shipping to Mexico? cuánto tarda?", ("international-shipping",), "5 to 10"),
+    ("do you ship to France? combien de jours?", ("international-shipping",), "5 to 10")])
+def test_a_question_in_mixed_languages_is_answered_as_the_english_one(engine: RetrievalEngine, text: str,
+                                                                      sources: tuple[str, ...] | None,
+                                                                      said: str) -> None:
+    """A few German, Spanish or French chat words read as their English; a foreign half that asks what the English
+    one answered adds no "I don't know"."""
+    answer = ask(engine, text)
+    assert said in answer.text and not hedged(answer), text
+    assert not any(u in answer.text for u in UNKNOWN), text
+    assert sources is None or answer.sources == sources, (text, answer.sources)
+
+
+@pytest.mark.parametrize(("text", "product_id", "said"), [
+    ("OMG 😍 IS THE PLUSH STILL IN STOCK", "mascot-plush", "in stock"),
+    ("wow 😍 how much is the hoodie", "team-hoodie", "$65"),
+    ("lol ❤️ is the beanie in stock", "snowflake-beanie", "in stock")])
+def test_an_exclamation_and_a_compliment_before_a_question_get_both(engine: RetrievalEngine, text: str,
+                                                                     product_id: str, said: str) -> None:
+    answer = ask(engine, text)
+    assert answer.intent != "social" and said in answer.text and product_id in answer.sources, (text, answer.text)
+
+
+@pytest.mark.parametrize("text", ["how mch r the mitens", "how mutch are the mittens?"])
+def test_much_misspelt_still_asks_the_price(engine: RetrievalEngine, text: str) -> None:
+    answer = ask(engine, text)
+    assert "$16" in answer.text and answer.sources[:1] == ("kids-mittens",) and "$24" not in answer.text
+
+
+def test_a_fun_fact_asked_in_spanish_is_a_fact_of_that_sport(engine: RetrievalEngine) -> None:
+    answer = ask(engine, "un dato curioso del curling, por favor")
+    assert answer.sources and all(s.startswith("curling") for s in answer.sources)
+
+
 @pytest.mark.parametrize(("text", "said"), [("Goggles: available to ship now or no?", "pre-order"),
                                             ("is the hoodie ready to ship?", "in stock")])
 def test_ready_to_ship_asks_the_products_stock(engine: RetrievalEngine, text: str, said: str) -> None:

@@ -23,7 +23,7 @@ from typing import Literal
 
 from models.dialogue.numerals import with_digits
 from models.dialogue.persona import Knowledge, Product, money
-from models.dialogue.retrieval import tokens
+from models.dialogue.retrieval import english_words, tokens
 from models.dialogue.sentence import Sentence, declined
 from models.dialogue.tags import emotion_tag, gesture_tag
 from models.dialogue.wording import Wording
@@ -194,9 +194,10 @@ _TOTAL = re.compile(r"\b(?:altogether|all together|together|in total|total|combi
                     r"一共|总共|加起来|合计|总价")
 #: "What's my total?": the total of a bill is its price ("do they go together?" asks none).
 _PRICE_ASKED = re.compile(r"\b(?:how much|price[sd]?|costs?|pay|spend|(?:my|the|our) total)\b|多少钱|价格|价钱")
-#: "How much pricier is the hoodie?", "what's the difference in price?", "which is cheaper and by how much?": the
-#: difference of two prices.
+#: "How much pricier is the hoodie?", "how many dollars dearer?" (whatever the currency's name), "what's the
+#: difference in price?", "which is cheaper and by how much?": the difference of two prices.
 _GAP = re.compile(r"\bby how much\b|\bhow much (?:more|less|cheaper|pricier|dearer|more expensive|less expensive)\b|"
+                  r"\bhow many \w+ (?:cheaper|pricier|dearer|more expensive|less expensive)\b|"
                   r"\b(?:difference|differ|gap)(?: between [^?.!,;]{1,80}?)? in (?:the )?(?:price|cost)s?\b|"
                   r"\bprice (?:difference|gap)\b|"
                   r"差多少|贵多少|便宜多少|差价|价格差|价差")
@@ -219,10 +220,10 @@ _STORES = re.compile(r"\byour\b|\b(?:you|u|ya) (?:sell|have|got|carry|stock|offe
                      r"\bin (?:the|your) (?:store|shop)\b")
 #: "Isn't for kids", "not for children", "for grown-ups": products for an audience left out (group 1 kids, 2 gift).
 _NOT_AUDIENCE = re.compile(
-    r"\b(?:(?:is|are|was|were|does|do) ?n[o']?t|not|non|no|except|besides|other than|apart from)[- ]"
+    r"\b(?:(?:is|are|was|were|does|do) ?n[o']?t|not|non|no|nothing|none|except|besides|other than|apart from)[- ]"
     r"(?:meant |made |intended |just |only |really |aimed )?(?:for |at )?(?:the |a |an |little |my |our )?"
     r"(?:(kids?|kiddos?|children|child|toddlers?|babies)|(gifts?|presents?))(?:'? ?(?:stuff|items?|things|ones))?\b|"
-    r"\bfor (?:an? |my |our |the )?(adults?|grown[- ]?ups|grownups|big kids|husband|wife|boyfriend|girlfriend|"
+    r"\bfor (?:an? |my |our |the )?(adults?|grown[- ]?ups?|grownups|big kids|husband|wife|boyfriend|girlfriend|"
     r"partner|dad|mum|mom|father|mother|grandpa|grandma|grandfather|grandmother|uncle|aunt|boss)\b|(不是给(?:小孩|孩子|儿童|小朋友))|(大人|成人|成年人)")
 #: "The two priciest", "top 3 cheapest", "cheapest three": how many of the cheapest or priciest.
 _TOP = re.compile(r"\b(?:top |the )?(two|three|four|five|[2-9]) (?:most expensive|priciest|cheapest|least expensive|"
@@ -282,7 +283,14 @@ _STOCK: tuple[tuple[StockAsk, re.Pattern[str]], ...] = (
     ("in_stock", re.compile(r"\b(?:in stock|any left|left in stock)\b|"
                             r"有货|现货|库存|还有吗|有没有货")),
 )
-_AVAILABLE = re.compile(r"\b(?:available|availability|stock|ready to ship)\b|"
+#: "When will the goggles ship out?", "does the beanie ship right away?": of a named product, whether it can be sent
+#: now (in stock) or later (pre-order), not the shipping policy that "when will my order ship?" asks.
+_PRODUCT_SHIPS = re.compile(r"\bwhen (?:will|does|do|would|can) (?:\w+ ){1,4}(?:ship|be shipped|be sent)\b|"
+                            r"\bships? (?:out )?(?:right away|straight away|immediately|now|today)\b")
+_AVAILABLE = re.compile(rf"\b(?:available|availability|stock|ready to ship)\b|{_PRODUCT_SHIPS.pattern}|"
+                        # "Should I grab the hoodie now or can I wait till payday?": whether it will last (its stock).
+                        r"\bshould (?:i|we) (?:buy|get|grab|order|snag)\b.*\bnow\b|"
+                        r"\b(?:can|could|should) (?:i|we) wait\b|"
                         r"\b(?:buy|get|order|purchase)\b.*\b(?:right now|now|today)\b|"
                         r"\b(?:many|much|any|some|still|plenty)\b.{0,30}\bleft\b|"
                         r"\b(?:out yet|released?|release date|launch(?:ed|es)?|comes? out|coming out|available yet)\b")
@@ -530,7 +538,8 @@ def _size_key(size: str) -> str:
 
 def spelled(text: str, knowledge: Knowledge) -> str:
     """The message with chat spelling written out ("u", "wats") and a typo of a catalogue question's word read as
-    that word ("cheapst" as "cheapest"): only a word of five letters or more that nothing the host knows uses."""
+    that word ("cheapst" as "cheapest"): only a word of five letters or more that nothing the host knows uses and
+    no common English word is."""
     text = folded(text)
     for pattern, written in _CHAT:
         text = pattern.sub(written, text)
@@ -540,7 +549,9 @@ def spelled(text: str, knowledge: Knowledge) -> str:
 @lru_cache(maxsize=4096)
 def _respelled(word: str, knowledge: Knowledge) -> str:
     """One word as `spelled` reads it (cached: a chat repeats its words)."""
-    if word in CATALOGUE_WORDS or (t := tokens(word)) and t[0] in _known_words(knowledge):
+    # A common English word is none of these words misspelt ("nothing for kids" is no "anything for kids"), as the
+    # engine reads a product name's typos.
+    if word in CATALOGUE_WORDS or word in english_words() or (t := tokens(word)) and t[0] in _known_words(knowledge):
         return word
     near = difflib.get_close_matches(word, CATALOGUE_WORDS, n=1, cutoff=0.8)
     return near[0] if near else word
@@ -580,7 +591,8 @@ def parse_question(text: str, knowledge: Knowledge) -> CatalogueQuestion:
     excluded: Audience | None = None
     if not_for := _NOT_AUDIENCE.search(rest):
         excluded = "gift" if not_for.group(2) else "kids"
-        rest = rest[:not_for.start()] + " " + rest[not_for.end():]
+        # Every way it is said goes: "for a grown-up, so nothing for kids" asks for no kids' things twice.
+        rest = _NOT_AUDIENCE.sub(" ", rest)
     audience: Audience | None = "kids" if _KIDS.search(rest) else "gift" if _GIFT.search(rest) else None
     rest = _GIFT.sub(" ", _KIDS.sub(" ", rest))
     size = _size(rest)
@@ -700,10 +712,13 @@ def answer_catalogue(text: str, knowledge: Knowledge, context: Sequence[Product]
 
 def _answer(text: str, knowledge: Knowledge, context: Sequence[Product], wording: Wording) -> CatalogueReply | None:
     """One question's answer (answer_catalogue's)."""
-    if _POLICY.search(folded(text)):
+    policy = _POLICY.search(folded(text))
+    if policy and not _PRODUCT_SHIPS.search(folded(text)):
         return None
     text = spelled(text, knowledge)
     q = parse_question(text, knowledge)
+    if policy and not q.named:
+        return None  # "when will my order ship?": the shipping policy
     if _LEARN.search(text) and not (q.named or q.filtered or q.stock not in _ASKS_OF_NAMED or q.colour or q.size) and (
             set(t for w in q.words for t in tokens(w)) <= _other_words(knowledge)) and not _STORES.search(text):
         return None  # "teach me something about skiing": the facts' topic ("your warm stuff" is the store's)

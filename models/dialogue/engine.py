@@ -48,6 +48,7 @@ from models.dialogue.moods import (
     detect_moods,
     is_product_question,
     is_question,
+    only_foreign,
     spelled_out,
     without_greetings,
     without_product_words,
@@ -633,7 +634,9 @@ class RetrievalEngine(DialogueEngine):
             told_again = part.intent in _TELLS_ITEM and _stated(part) and set(_stated(part)) <= said
             # One question back is enough: "How much is it? Is it warm?" from a fan with nothing discussed.
             asked_again = part.intent == "clarify" and any(p.intent == "clarify" for p in parts)
-            if not (told_again or asked_again):
+            # "shipping to Mexico? cuánto tarda?": a foreign half asks what the English one answered, no "I don't know".
+            echo = part.intent == "unknown" and only_foreign(question) and any(p.intent != "unknown" for p in parts)
+            if not (told_again or asked_again or echo):
                 parts.append(part)
         hits = tuple(h for part in parts for h in part.hits)
         answered = [part for part in parts if part.intent != "unknown"]

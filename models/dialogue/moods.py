@@ -128,18 +128,57 @@ _CHAT_SPELLING = {"rn": "right now", "wat": "what", "wot": "what", "wut": "what"
                   "gonna": "going to", "gimme": "give me", "dunno": "don't know", "thru": "through",
                   "teh": "the", "da": "the", "duz": "does", "sho": "show", "hav": "have", "iz": "is",
                   "fav": "favourite", "fave": "favourite", "hru": "how are you", "thicc": "thick",
-                  "smth": "something", "sth": "something",
-                  # The price asked in the words of a fan's first language, as chat mixes them in ("cuanto cuesta
-                  # the beanie??").
-                  "cuanto cuesta": "how much is", "cuánto cuesta": "how much is", "wie viel kostet": "how much is",
-                  "wieviel kostet": "how much is", "combien coûte": "how much is", "combien coute": "how much is",
-                  "precio": "price", "preis": "price", "prix": "price"}
-_CHAT_WORD = re.compile(r"\b(?:" + "|".join(_CHAT_SPELLING) + r")\b", re.IGNORECASE)
+                  "smth": "something", "sth": "something", "mch": "much", "mutch": "much"}
+#: The common chat words of a fan's first language (German, Spanish, French), as chat mixes them into English
+#: ("cuanto cuesta the beanie??", "bonne nuit aurora", "ist der hoodie noch da?"), read as their English: a
+#: greeting greets, a goodbye says goodbye and the question is answered as the English one would be.
+_FOREIGN = {
+    # the price
+    "cuanto cuesta": "how much is", "cuánto cuesta": "how much is", "wie viel kostet": "how much is",
+    "wieviel kostet": "how much is", "combien coûte": "how much is", "combien coute": "how much is",
+    "precio": "price", "preis": "price", "prix": "price",
+    # greetings and goodbyes ("buenas noches" opens a message as often as it ends one: at the start it greets)
+    "hola": "hello", "hallo": "hello", "bonjour": "hello", "salut": "hi", "servus": "hello", "moin": "hello",
+    "buenos días": "good morning", "buenos dias": "good morning", "buenas tardes": "good afternoon",
+    "buenas noches": "good evening", "buenas": "hello", "guten morgen": "good morning", "guten tag": "hello",
+    "guten abend": "good evening", "bonsoir": "good evening", "saludos": "greetings",
+    "bonne nuit": "good night", "gute nacht": "good night", "adiós": "bye", "adios": "bye", "tschüss": "bye",
+    "tschüs": "bye", "tschau": "bye", "ciao": "bye", "au revoir": "goodbye", "auf wiedersehen": "goodbye",
+    "hasta luego": "see you later", "hasta mañana": "see you tomorrow", "à bientôt": "see you soon",
+    "a bientot": "see you soon", "bis später": "see you later", "bis morgen": "see you tomorrow",
+    # asking to be told
+    "erzähl mir": "tell me", "erzähl mal": "tell me", "erzähle mir": "tell me", "sag mir": "tell me",
+    "was über": "something about", "algo sobre": "something about", "quelque chose sur": "something about",
+    "kann ich": "can I", "puedo": "can I", "je peux": "can I",
+    "cuéntame": "tell me", "cuentame": "tell me", "dime": "tell me",
+    "raconte-moi": "tell me", "dis-moi": "tell me", "dato curioso": "fun fact", "datos curiosos": "fun facts",
+    "fait amusant": "fun fact", "anécdota": "fun fact",
+    "bitte": "please", "por favor": "please", "s'il vous plaît": "please", "s'il te plaît": "please",
+    "svp": "please",
+    # about her
+    "wie alt bist du": "how old are you", "cuántos años tienes": "how old are you",
+    "cuantos años tienes": "how old are you", "quel âge as-tu": "how old are you", "quel age as tu": "how old are you",
+    # paying, stock and time
+    "bezahlen mit": "pay with", "zahlen mit": "pay with", "pay mit": "pay with", "pagar con": "pay with",
+    "payer avec": "pay with", "payer par": "pay with", "kreditkarte": "credit card",
+    "tarjeta de crédito": "credit card", "tarjeta": "card", "carte bancaire": "card", "carte de crédit": "credit card",
+    "ist der": "is the", "ist die": "is the", "ist das": "is the", "noch da": "still in stock",
+    "noch verfügbar": "still available", "todavía hay": "is there still", "aún hay": "is there still",
+    "encore dispo": "still available", "encore disponible": "still available",
+    "cuánto tarda": "how long does it take", "cuanto tarda": "how long does it take",
+    "cuántos días": "how many days", "cuantos dias": "how many days", "combien de jours": "how many days",
+    "combien de temps": "how long", "wie lange": "how long"}
+_CHAT_SPELLING |= _FOREIGN
+# Longest first: "cuánto tarda" is read whole before any shorter word inside it.
+_CHAT_WORD = re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(_CHAT_SPELLING, key=len, reverse=True))) + r")\b",
+                        re.IGNORECASE)
+_FOREIGN_WORD = re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(_FOREIGN, key=len, reverse=True))) + r")\b",
+                           re.IGNORECASE)
 _QUESTION = re.compile(
     # "What a fun stream!" exclaims, without a question mark it asks nothing.
-    # A discourse word may lead ("ok thx. now whats the cheapest kids thing", "ok so how much"): it does not hide
-    # the question word.
-    r"\?|^\W*(?:(?:now|so|ok(?:ay)?|and|also|well|then|but|btw|oh|alright|right)\W+){0,3}"
+    # A discourse word or an exclamation may lead ("ok thx. now whats the cheapest kids thing", "ok so how much",
+    # "OMG 😍 IS THE PLUSH STILL IN STOCK"): it does not hide the question word.
+    r"\?|^\W*(?:(?:now|so|ok(?:ay)?|and|also|well|then|but|btw|oh|alright|right|omg|wow|whoa|woah|lol|ooh)\W+){0,3}"
     r"(?:what(?!\s+an?\s)|how|who|when|where|why|which|is|are|do|does|did|can|could|will|would|should|tell me|"
     r"explain)\b|\b(?:tell me|wondering|want to know|curious)\b", re.IGNORECASE)
 _PRODUCT = re.compile(
@@ -220,6 +259,12 @@ def is_product_question(text: str) -> bool:
 def spelled_out(text: str) -> str:
     """Chat spelling read as the words it stands for ("wat r the shiping times" → "what are the shiping times")."""
     return _CHAT_WORD.sub(lambda m: _CHAT_SPELLING[m.group(0).lower()], text)
+
+
+def only_foreign(text: str) -> bool:
+    """The message is only chat words of a fan's first language ("cuánto tarda?"), besides short words and punctuation:
+    after an English question it asks what that one asked, and has nothing of its own left to answer."""
+    return not re.search(r"[^\W\d_]{3,}", _FOREIGN_WORD.sub(" ", folded(text)))
 
 
 def without_greetings(text: str) -> str:
