@@ -212,3 +212,22 @@ def test_asking_whether_to_sue_is_legal_advice(text: str) -> None:
     assert verdict.kind == "forbidden" and verdict.topic == "legal advice"
     assert screen("my friend Sue loves curling", PERSONA).kind == "ok"
 
+
+@pytest.mark.parametrize(("text", "mood"), [
+    ("so nervous about my exam tomorrow, can't sleep", "nerves"),
+    ("So nervous for my first bonspiel tomorrow 😬", "nerves"),
+    ("big race on Sunday and I'm really anxious", "nerves"),
+    ("Got made redundant today, feeling pretty rubbish", "sad"),
+    ("I was let go from work today", "sad"),
+    ("My daughter just won her first snowboard race!!!", "news"),
+    ("our team won the league!", "news"),
+])
+def test_nerves_bad_and_happy_news_in_fans_words(text: str, mood: str) -> None:
+    assert detect_moods(text)[:1] == [mood]
+    assert detect_moods("are you scared of heights?") == []
+
+
+def test_nerves_are_met_with_encouragement_not_facts(engine: RetrievalEngine) -> None:
+    answer = ask(engine, "So nervous for my first bonspiel tomorrow 😬")
+    assert answer.intent == "social" and "[sad" in answer.text and not answer.sources
+    assert strip_tags(answer.text) == PERSONA.phrase("encouragement", 0)

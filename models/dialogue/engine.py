@@ -1302,6 +1302,9 @@ class RetrievalEngine(DialogueEngine):
             return Sentence(f"{emotion_tag('happy')} {self._phrase('compliment_thanks')} {gesture_tag('heart_hands')}")
         if mood == "thanks":
             return Sentence(f"{emotion_tag('happy')} {gesture_tag('bow')} {self._phrase('thanks_reply')}")
+        if mood == "nerves":
+            # Concern, softer than for bad news: what is to come may still go well.
+            return Sentence(f"{emotion_tag('sad', 0.3)} {gesture_tag('thumbs_up')} {self._phrase('encouragement')}")
         if mood == "news":
             return Sentence(f"{emotion_tag('excited')} {gesture_tag('clap')} {self._phrase('congratulations')}")
         if mood == "goodbye":
