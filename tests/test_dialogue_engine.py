@@ -225,6 +225,7 @@ def test_asking_whether_to_sue_is_legal_advice(text: str) -> None:
 def test_nerves_bad_and_happy_news_in_fans_words(text: str, mood: str) -> None:
     assert detect_moods(text)[:1] == [mood]
     assert detect_moods("are you scared of heights?") == []
+    assert "news" not in detect_moods("my nan passed last night")
 
 
 def test_nerves_are_met_with_encouragement_not_facts(engine: RetrievalEngine) -> None:

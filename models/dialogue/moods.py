@@ -92,8 +92,11 @@ _GRAND = re.compile(rf"\b{_YOU_ARE}"
                     r"absolute\s+|real\s+)*(?:legend|star|gem|queen|icon|goat|sweetheart|angel|treasure|sunshine)s?\b",
                     re.IGNORECASE)
 #: Happy news of the fan's own ("I just landed my first 360", "we won the final!", "passed my exam 🎉").
-_NEWS = re.compile(r"\b(?:i|we|i've|we've|i have|we have|my \w+|our \w+)\s+(?:just\s+|finally\s+)?(?:landed|won|passed|nailed|"
+_NEWS = re.compile(r"\b(?:i|we|i've|we've|i have|we have)\s+(?:just\s+|finally\s+)?(?:landed|won|passed|nailed|"
                    r"made it|finished|completed|beat|got engaged|got married|got (?:the|my) (?:job|place|spot))\b|"
+                   # One's family's or team's win is news too ("my daughter just won her first race!!!"); not
+                   # "passed" ("my nan passed last night" is grief).
+                   r"\b(?:my|our) \w+ (?:just |finally )?(?:won|landed|nailed|beat|got engaged|got married)\b|"
                    r"\bmy (?:very )?first\b.*!|🎉|🥳|🏆|"
                    # "just got engaged", "it's my birthday today 🎂": the news without the "I".
                    r"^\W*(?:just|finally) (?:got engaged|got married|passed|won|landed)\b|"
