@@ -751,7 +751,12 @@ def test_it_after_a_store_policy_is_what_that_policy_was_about(engine: Retrieval
 @pytest.mark.parametrize(("question", "line"), [
     ("what do you actually do on this channel?", "I host live winter sports shows"),
     ("are you older than 20?", "I'm 22 years old."),
-    ("how do you move like that, are you animated?", "I'm a virtual host")])
+    ("how do you move like that, are you animated?", "I'm a virtual host"),
+    # whether the show is live: her line that says so; her age compared with the fan's, told exactly
+    ("Is this live right now or did you record it earlier?", "I host live winter sports shows"),
+    ("is the stream live?", "I host live winter sports shows"),
+    ("I just turned 22 last week, does that make us the same age?", "I'm 22 years old."),
+    ("are we the same age?", "I'm 22 years old.")])
 def test_her_job_age_and_being_virtual_in_fans_words(engine: RetrievalEngine, question: str, line: str) -> None:
     answer = ask(engine, question)
     assert answer.intent == "small_talk" and line in answer.text and not hedged(answer)
@@ -808,6 +813,7 @@ def test_having_a_good_time_is_how_are_you(engine: RetrievalEngine) -> None:
     ("teach us something about luge", "luge-skeleton"),
     ("any cool facts on Norway?", "norway-medals"),
     ("share something about Calgary", "jamaica-bobsleigh"),  # a word of the fact, not one of its tags
+    ("any medal records you know of?", "norway-medals"), ("any Olympic records?", "norway-medals"),
 ])
 def test_a_fact_asked_for_by_its_own_words(engine: RetrievalEngine, question: str, fact: str) -> None:
     answer = ask(engine, question)
