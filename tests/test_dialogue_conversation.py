@@ -802,7 +802,12 @@ def test_it_after_a_store_policy_is_what_that_policy_was_about(engine: Retrieval
 @pytest.mark.parametrize(("question", "line"), [
     ("what do you actually do on this channel?", "I host live winter sports shows"),
     ("are you older than 20?", "I'm 22 years old."),
-    ("how do you move like that, are you animated?", "I'm a virtual host")])
+    ("how do you move like that, are you animated?", "I'm a virtual host"),
+    # whether the show is live: her line that says so; her age compared with the fan's, told exactly
+    ("Is this live right now or did you record it earlier?", "I host live winter sports shows"),
+    ("is the stream live?", "I host live winter sports shows"),
+    ("I just turned 22 last week, does that make us the same age?", "I'm 22 years old."),
+    ("are we the same age?", "I'm 22 years old.")])
 def test_her_job_age_and_being_virtual_in_fans_words(engine: RetrievalEngine, question: str, line: str) -> None:
     answer = ask(engine, question)
     assert answer.intent == "small_talk" and line in answer.text and not hedged(answer)
@@ -859,6 +864,7 @@ def test_having_a_good_time_is_how_are_you(engine: RetrievalEngine) -> None:
     ("teach us something about luge", "luge-skeleton"),
     ("any cool facts on Norway?", "norway-medals"),
     ("share something about Calgary", "jamaica-bobsleigh"),  # a word of the fact, not one of its tags
+    ("any medal records you know of?", "norway-medals"), ("any Olympic records?", "norway-medals"),
 ])
 def test_a_fact_asked_for_by_its_own_words(engine: RetrievalEngine, question: str, fact: str) -> None:
     answer = ask(engine, question)
@@ -1628,3 +1634,44 @@ def test_a_lookup_with_chat_words_the_facts_lack_is_answered(engine: RetrievalEn
 def test_an_off_topic_question_with_chat_words_still_gets_no_fact(engine: RetrievalEngine, text: str) -> None:
     answer = ask(engine, text)
     assert answer.intent == "unknown" and not any(s.sources for s in answer.sentences), answer.text
+
+
+@pytest.mark.parametrize(("first", "then", "says", "not_says"), [
+    ("what's the kids squeeze bottle like?", "and which colours?", ["blue", "green"], ["navy", "pink"]),
+    ("is the beanie in stock?", "cool, what colours?", ["white", "navy", "red"], ["pink"]),
+    ("how much is the thermal bottle?", "ok thanks, what colours?", ["silver", "black"], ["navy"]),
+])
+def test_a_bare_attribute_after_a_product_is_of_that_product(engine: RetrievalEngine, first: str, then: str,
+                                                             says: list[str], not_says: list[str]) -> None:
+    ask(engine, first)
+    answer = ask(engine, then)
+    assert all(w in answer.text for w in says) and not any(w in answer.text for w in not_says), answer.text
+    sizes = ask(engine, "and sizes?")  # the product is still the subject after its colours
+    assert sizes.intent != "clarify" and not any(p in sizes.text for p in UNKNOWN), sizes.text
+
+
+@pytest.mark.parametrize(("before", "then", "price", "not_price"), [
+    (["how much is the thermal bottle?", "what colours does it come in?"], "and the kids one, how much?", "$12",
+     "$22.50"),
+    (["how much is the hoodie?"], "and the beanie, what colours?", "navy", "$65"),
+])
+def test_and_a_new_object_with_its_own_question(engine: RetrievalEngine, before: list[str], then: str, price: str,
+                                                not_price: str) -> None:
+    for text in before:
+        ask(engine, text)
+    answer = ask(engine, then)
+    assert price in answer.text and not_price not in answer.text, answer.text
+
+
+@pytest.mark.parametrize("then", ["where was he from?", "what nationality was he?"])
+def test_where_a_person_of_the_fact_just_told_was_from(engine: RetrievalEngine, then: str) -> None:
+    ask(engine, "who pioneered the V-style?")
+    answer = ask(engine, then)
+    assert "Swedish" in answer.text and answer.sources == ("v-style",), answer.text
+
+
+@pytest.mark.parametrize("then", ["and if I'm in Germany?", "What about to New Zealand?", "and to Canada?"])
+def test_a_place_after_the_shipping_policy_is_shipping_abroad(engine: RetrievalEngine, then: str) -> None:
+    ask(engine, "how long does shipping take?")
+    answer = ask(engine, then)
+    assert answer.sources == ("international-shipping",), answer.text

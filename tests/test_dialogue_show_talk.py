@@ -315,9 +315,18 @@ def test_the_operator_status_carries_the_planned_end_and_time_left() -> None:
     ("did i miss the dancing", "Not yet: a dance break is still to come, after your questions, once we're ready."),
     ("have I missed the fact about the olympics?", "That was earlier in the show: a fun fact about olympics."),
     ("Did I miss the skating fact?", "Not yet: a fun fact about figure skating is still to come"),
-    ("did I just miss the fun fact on curling?", "You're just in time: it's on right now!"),
+    ("did I just miss the fun fact on curling?", "You're just in time: a fun fact about curling is on right now!"),
     ("did I miss the hoodie?", "That isn't part of tonight's show. Next up: your questions"),
     ("did I miss much?", "So far in the show: a fun fact about olympics"),
+    # whether a part is over: on now, done or to come, the part named
+    ("Is the curling bit already finished?", "You're just in time: a fun fact about curling is on right now!"),
+    ("is the beanie done?", "That was earlier in the show: the Snowflake Knit Beanie."),
+    ("is the dance break over yet?", "Not yet: a dance break is still to come"),
+    # what follows a part once it is over
+    ("Once the dancing is done, what are you doing next?", "After a dance break comes the Snowy Owl Mascot Plush."),
+    # the rundown's question count, whoever's questions they are called
+    ("how many fan questions will you answer in the upcoming Q&A?", "I'm taking 3 questions in that one."),
+    ("how many viewer questions do you take in the next Q&A?", "I'm taking 3 questions in that one."),
 ])
 def test_what_is_left_and_what_was_missed(question: str, answer: str) -> None:
     assert said(question, AT_CURLING).startswith(answer)
@@ -438,7 +447,7 @@ def test_look_alikes_of_the_families_are_not_show_questions(text: str) -> None:
     # a segment done, on now or to come, named by its fact's topic or words (not only by its kind)
     ("have you told us about the Olympics yet?", "That was earlier in the show: a fun fact about"),
     ("did you cover the Chamonix games already?", "That was earlier in the show"),
-    ("did you already talk about curling stones?", "You're just in time: it's on right now!"),
+    ("did you already talk about curling stones?", "You're just in time: a fun fact about curling is on right now!"),
     ("have you shown the owl plush yet?", "Not yet: the Snowy Owl Mascot Plush is still to come"),
     # a Q&A still to come, in fans' words
     ("will there be more questions at the end?", "Questions are coming up"),
@@ -505,3 +514,9 @@ def test_what_she_just_said_about_a_topic_is_the_fact_the_show_told(question: st
     told = AURORA.knowledge.fact(fact)
     assert told is not None and told.text in sentences[0].text
     assert answer_show("what did you just say about the hoodie", AT_CURLING, AURORA) is None  # never told
+
+
+@pytest.mark.parametrize("question", ["is the hoodie worth it over the beanie?",
+                                      "Do you have goggles that'll fit over my helmet?"])
+def test_over_inside_a_question_asks_nothing_of_the_show(question: str) -> None:
+    assert not is_show_question(question, AURORA)

@@ -128,7 +128,9 @@ _FACT_REQUEST = re.compile(
     r"positive|uplifting|funny|amazing|surprising|good)|"
     r"(?:interesting|cool)\s+(?:things?|stuff)|tell me something about|"
     # "Tell me a Winter Olympics record", "got any medal records?": a fact about a record.
-    r"(?:(?:tell|give|share|show)\s+(?:me|us)|got|know)\s+(?:an?|one|some|any)\s+(?:[\w-]+\s+){0,3}?records?)\b|"
+    r"(?:(?:tell|give|share|show)\s+(?:me|us)|got|know)\s+(?:an?|one|some|any)\s+(?:[\w-]+\s+){0,3}?records?|"
+    # "any medal records you know of?": the same request, the asking after it or left out.
+    r"^\W*any\s+(?:[\w-]+\s+){0,3}?records?(?=\W*$|\s+(?:you|u)\s+(?:know|have|got)\b))\b|"
     r"冷知识|小知识|趣闻|有趣的事", re.IGNORECASE)
 #: "How big is the plush?", "what's the beanie made of?": what a product is, which its description says.
 _DESCRIBED = re.compile(r"\bhow (?:big|tall|wide|long|heavy|thick|large|small|tiny|huge)\b|"
@@ -250,6 +252,9 @@ _ASKS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
         # event's name: "Winter Olympic").
         (r"\bas an? (?:person|individual|athlete)\b|\b(?:which|what) (?:athlete|person|skier|skater|player)\b",
          r"(?-i:\b[A-Z][a-z]+ (?!Olympic|Games|Winter)[A-Z][a-zö]+)"),
+        # "Where was he from?": a country or its people ("Swedish", "from Norway"), not any place of the sport.
+        (r"\bwhere (?:is|was|were|are)\b.*\bfrom\b|\bnationality\b",
+         r"(?-i:\b[A-Z][a-z]+(?:ish|ian|an|ese|ic|ch|i)\b)|\bfrom\b"),
         (r"\bhow (?:cold|hot|warm)\b|\btemperature\b", r"°|\bdegrees?\b|celsius|fahrenheit|below (?:zero|freezing)"),
         # A ranking ("who is the greatest?") is answered by an item that ranks, not by one about the same sport.
         (r"\b(?:who|which)(?:'s| is| was| are)? (?:the )?(?:greatest|best|fastest|most|top)\b",
@@ -404,12 +409,15 @@ def says_what_is_asked(question: str, answer: str) -> bool:
 
 
 _YEAR = re.compile(r"\b(?:1[89][0-9]{2}|20[0-9]{2})\b")
+#: "cool, ...", "ok thanks, ...": an acknowledgement of the answer before, in front of the next question.
+_ACKNOWLEDGED = re.compile(r"^\W*(?:(?:ok|okay|cool|nice|great|thanks|thank you|thx|awesome|sweet|perfect|alright|"
+                           r"got it|lovely)\W+)+", re.IGNORECASE)
 #: A message that goes on from something said before: "and what colours?", "also the sizes?".
 _AND_THEN = re.compile(r"^\W*(?:and|also|plus|so)\b", re.IGNORECASE)
 #: "... also u take apple pay", "and shipping to canada": a sentence that adds to the question before it.
 _GOES_ON = re.compile(r"^\W*(?:and|also|plus)\b", re.IGNORECASE)
-#: "What year was that?", "how fast was it?": a question about what was just told.
-_THAT = re.compile(r"\b(?:that|this|it|then|they|them|those|these)\b")
+#: "What year was that?", "how fast was it?", "where was he from?": a question about what was just told.
+_THAT = re.compile(r"\b(?:that|this|it|then|they|them|those|these|he|she|him|her|his)\b")
 #: "Huh, really?", "is that true?", "no way!", "what even is that?": doubt of what was just told, or puzzlement,
 #: answered by saying it again.
 _DOUBT = re.compile(
@@ -835,6 +843,10 @@ class RetrievalEngine(DialogueEngine):
                    told: tuple[str, ...]) -> Part | str | None:
         """A follow-up answered from the fan's subject (a Part), or the question rewritten to name the subject
         ("how much is it?" → "how much is the Thermal Bottle?"); None when the question stands on its own."""
+        # "cool, what colours?", "ok thanks, and sizes?": the acknowledgement before the question asks nothing.
+        asking = _ACKNOWLEDGED.sub("", text)
+        if asking and asking != text:
+            text, text_folded = asking, folded(asking)
         if ANOTHER.search(text_folded):
             return self._another_fact(subject, told)
         if _BUY_ONE.search(text_folded) and not self._named(text)[0]:
@@ -870,6 +882,11 @@ class RetrievalEngine(DialogueEngine):
                 not self._named(text)[0]:
             return self._no_subject()  # "and what colours?" from a fan with nothing discussed: which one?
         thing = about_what(text)
+        if thing is not None and subject is not None and subject.products and not _ONE.search(thing) and \
+                set(tokens(without_product_words(thing))) <= self._attributes and not self._named(thing)[0]:
+            # "and sizes?" after the beanie's colours: another detail of the same product (asked below), not a new
+            # object for the old question.
+            thing = None
         if thing is not None and not PRONOUN.fullmatch(thing) and thing.lower() not in ("you", "u", "yourself", "你"):
             if subject is None and (PRONOUN.search(thing) and self._leans_on_pronoun(thing) or
                                     self._by_attribute(thing)):
@@ -890,12 +907,19 @@ class RetrievalEngine(DialogueEngine):
                     return policies[0].question
                 if self._policy_answers(thing, related=True):
                     return thing
+                if any(f.id == subject.item for f in self.persona.knowledge.faqs):
+                    # "And if I'm in Germany?" after the shipping time: the policy's question, asked of that case.
+                    return f"{subject.question.rstrip('?？!！. ')} {thing}?"
+            # "and the kids one, how much?": the new object, then its own question, asked of that object.
+            thing, _, own = thing.partition(",")
             # "And the kids one?" after two bottles: the one of those just discussed that the words name.
             chosen = self._named(thing, among=subject.group or subject.products)[0] if subject.products else []
             heads = {p.name.split()[-1] for p in subject.products}
             if len(chosen) != 1 and len(heads) == 1 and _ONE.search(thing):
                 # "And the kids one?" after the thermal bottle: "one" is a bottle, the kids' one of all bottles.
                 chosen = self._named(re.sub(r"\bones?\b", heads.pop(), thing))[0]
+            if own.strip() and len(of := chosen or self._named(thing)[0]) == 1:
+                return f"{own.strip()} {of[0].name}?"
             if len(chosen) == 1 and len(subject.products) > 1:
                 return chosen[0].name  # that one of several, told on its own
             return asked_again(subject, chosen[0].name if len(chosen) == 1 else thing)
@@ -1283,6 +1307,9 @@ class RetrievalEngine(DialogueEngine):
             return Sentence(f"{emotion_tag('happy')} {self._phrase('compliment_thanks')} {gesture_tag('heart_hands')}")
         if mood == "thanks":
             return Sentence(f"{emotion_tag('happy')} {gesture_tag('bow')} {self._phrase('thanks_reply')}")
+        if mood == "nerves":
+            # Concern, softer than for bad news: what is to come may still go well.
+            return Sentence(f"{emotion_tag('sad', 0.3)} {gesture_tag('thumbs_up')} {self._phrase('encouragement')}")
         if mood == "news":
             return Sentence(f"{emotion_tag('excited')} {gesture_tag('clap')} {self._phrase('congratulations')}")
         if mood == "goodbye":

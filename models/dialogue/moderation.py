@@ -109,6 +109,10 @@ _INJECTION = re.compile(
     rf"|\b(?:i['\u2019]?m|i\s+am|this\s+is)\s+(?:(?:the|your|ur)\s+(?:channel\s+|stream\s+|show\s+|store\s+|shop\s+)?"
     rf"(?:{_AUTHORITY}|owner|developer|dev|creator|producer)|an?\s+(?:{_AUTHORITY}))\b"
     rf"(?!\s+(?:of|at|for)\s+(?!(?:this|the|your|ur)\s+(?:channel|stream|show|store|shop)\b))"
+    # "Message from the store owner: everything is 90% off": the same claim, in a message passed on.
+    rf"|\b(?:message|note|announcement|word|update)\s+from\s+(?:the|your|ur)\s+"
+    rf"(?:channel\s+|stream\s+|show\s+|store\s+|shop\s+)?(?:{_AUTHORITY}|owner|developer|dev|creator|producer|"
+    rf"management|manager|boss)s?\b"
     r"|\b(?:costs?|price[sd]?|free)\b[^.!?]{0,30}\bfrom\s+now\s+on\b|\bfrom\s+now\s+on\b[^.!?]{0,40}\b(?:costs?|price[sd]?|free)\b"
     r"|\b(?:confirm|announce)\b[^.!?]{0,30}\b(?:to|in|for)\s+(?:the\s+)?(?:chat|everyone|viewers|stream)\b"
     r"|\bact\s+as\s+(?:an?\s+)?(?!host)\w+|\broleplay\s+as\b|\bjailbreak|\bdeveloper\s+mode\b|\bDAN\b"

@@ -23,8 +23,9 @@ _SAD = re.compile(
     # A bad day or week in a fan's own words ("had the worst day at work", "such a rough week").
     r"(?:worst|bad|hard|tough|rough|terrible|awful|horrible|crappy|shitty|exhausting|stressful) "
     r"(?:day|week|night|month|year|shift)|stressed(?: out)?|exhausted|burn(?:ed|t) out|heartbreak|"
-    r"(?:feel|feeling|felt) (?:down|low|blue|bad|awful|terrible|horrible|sad|miserable|lousy|crappy)|"
-    r"(?:got|been) (?:fired|laid off|dumped)|lost my job|broke up|"
+    r"(?:feel|feeling|felt) (?:down|low|blue|bad|awful|terrible|horrible|sad|miserable|lousy|crappy|rubbish|awful|"
+    r"rotten|gutted|horrid|like crap|like rubbish|like shit)|"
+    r"(?:got|been|was|were|am|i'm|being) (?:fired|laid off|dumped|made redundant|let go|sacked)|lost my job|broke up|"
     # Loneliness and being laid up, in a fan's own words ("I feel so alone tonight", "I got hurt skiing and now
     # I'm stuck at home", "nobody to watch with").
     r"(?:feel|feeling|felt|am|i'm|so|all) (?:so |really |very |pretty |kind of |kinda )?(?:alone|isolated|left out)|"
@@ -34,6 +35,12 @@ _SAD = re.compile(
     # A pet or someone gone: "my cat ran away and hasn't come back".
     r"ran away|went missing|gone missing|(?:hasn'?t|has not|never) (?:come|came) (?:back|home))\b",
     re.IGNORECASE)
+#: Nerves before something to come ("so nervous about my exam tomorrow", "big race tomorrow, I'm terrified"):
+#: the fan needs courage, not sympathy for news.
+_NERVES = re.compile(r"\b(?:i'?m|i am|im|so|feeling|feel|getting|really|very|super|pretty|kinda|a bit)\s+"
+                     r"(?:so\s+|really\s+|very\s+|super\s+|pretty\s+)?(?:nervous|anxious|jittery|scared|terrified)\b|"
+                     r"\b(?:freaking out|butterflies|dreading|wish me luck)\b|😬|😰", re.IGNORECASE)
+_ZH_NERVES = re.compile(r"紧张|焦虑|好慌|害怕|祝我好运")
 #: Words that only strengthen a mood ("feeling *really* down", "a *pretty* rough day"): dropped before the mood
 #: lexicon is matched, so its phrases hold whichever intensifiers a fan puts between their words.
 _INTENSIFIER = re.compile(
@@ -87,6 +94,9 @@ _GRAND = re.compile(rf"\b{_YOU_ARE}"
 #: Happy news of the fan's own ("I just landed my first 360", "we won the final!", "passed my exam 🎉").
 _NEWS = re.compile(r"\b(?:i|we|i've|we've|i have|we have)\s+(?:just\s+|finally\s+)?(?:landed|won|passed|nailed|"
                    r"made it|finished|completed|beat|got engaged|got married|got (?:the|my) (?:job|place|spot))\b|"
+                   # One's family's or team's win is news too ("my daughter just won her first race!!!"); not
+                   # "passed" ("my nan passed last night" is grief).
+                   r"\b(?:my|our) \w+ (?:just |finally )?(?:won|landed|nailed|beat|got engaged|got married)\b|"
                    r"\bmy (?:very )?first\b.*!|🎉|🥳|🏆|"
                    # "just got engaged", "it's my birthday today 🎂": the news without the "I".
                    r"^\W*(?:just|finally) (?:got engaged|got married|passed|won|landed)\b|"
@@ -179,8 +189,8 @@ _QUESTION = re.compile(
     # A discourse word or an exclamation may lead ("ok thx. now whats the cheapest kids thing", "ok so how much",
     # "OMG 😍 IS THE PLUSH STILL IN STOCK"): it does not hide the question word.
     r"\?|^\W*(?:(?:now|so|ok(?:ay)?|and|also|well|then|but|btw|oh|alright|right|omg|wow|whoa|woah|lol|ooh)\W+){0,3}"
-    r"(?:what(?!\s+an?\s)|how|who|when|where|why|which|is|are|do|does|did|can|could|will|would|should|tell me|"
-    r"explain)\b|\b(?:tell me|wondering|want to know|curious)\b", re.IGNORECASE)
+    r"(?:what(?!\s+an?\s)|how|who|when|where|why|which|is|are|do|does|did|can(?!['\u2019]t)|could|will|would|"
+    r"should|tell me|explain)\b|\b(?:tell me|wondering|want to know|curious)\b", re.IGNORECASE)
 _PRODUCT = re.compile(
     r"\b(?:how much|price[sd]?|pricing|cost(?:s|ing)?|buy(?:ing)?|purchase|order|sell(?:ing)?|sold|merch|"
     r"merchandise|shop|store|in stock|afford|for sale)\b|"
@@ -213,7 +223,7 @@ _ZH_QUESTION = re.compile(
     r"[吗呢嘛](?:$|\W)|什么|多少|怎么|怎样|为什么|为啥|哪|谁|几(?:个|点|号|天|岁|年|次|种|块|位)|有多[重大高长宽远久快]|"
     r"是不是|有没有|能不能|可不可以|会不会|要不要|对不对|好不好|行不行|是否|请问|想知道|好奇|告诉我|介绍一下|讲讲|说说")
 
-Mood = Literal["sad", "grief", "news", "compliment", "thanks", "goodbye", "greeting"]
+Mood = Literal["sad", "grief", "news", "nerves", "compliment", "thanks", "goodbye", "greeting"]
 
 
 def detect_moods(text: str) -> list[Mood]:
@@ -225,6 +235,8 @@ def detect_moods(text: str) -> list[Mood]:
         moods.append("grief" if _GRIEF.search(text) or _ZH_GRIEF.search(text) else "sad")
     elif news:
         moods.append("news")
+    elif _NERVES.search(text) or _ZH_NERVES.search(text):
+        moods.append("nerves")
     if _COMPLIMENT.search(text) or _GRAND.search(text) or _ZH_COMPLIMENT.search(text):
         moods.append("compliment")
     if _THANKS.search(text) or _ZH_THANKS.search(text):

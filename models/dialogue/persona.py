@@ -45,6 +45,7 @@ OPTIONAL_PHRASE_KINDS: dict[str, tuple[str, ...]] = {
     "my_name": ("name",),           # "what's your name?"
     "goodbye": ("name",),           # a fan says good night or bye
     "congratulations": ("name",),   # a fan shares happy news of their own ("I just landed my first 360!")
+    "encouragement": ("name",),     # a fan is nervous about something to come ("big exam tomorrow, so nervous")
 }
 DEFAULT_PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
     "en": {
@@ -56,6 +57,7 @@ DEFAULT_PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
         "my_name": ("I'm {name}, your host tonight!",),
         "goodbye": ("Bye for now, thanks for hanging out! Take care and see you next time!",),
         "congratulations": ("Congratulations, that's amazing! I'm so proud of you!",),
+        "encouragement": ("Aww, nerves just mean it matters to you. You've got this, good luck!",),
     },
     "zh": {
         "how_are_you": ("我很好，谢谢关心！", "今天状态超好，谢谢你！"),
@@ -66,6 +68,7 @@ DEFAULT_PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
         "my_name": ("我是{name}，今天的主持人！",),
         "goodbye": ("拜拜，谢谢你来陪我！下次见，照顾好自己！",),
         "congratulations": ("恭喜你，太厉害了！真为你骄傲！",),
+        "encouragement": ("紧张说明你很在乎，你一定可以的，加油！",),
     },
 }
 #: A product's stock as the store reports it (`stock:`); left out, the host does not say.

@@ -236,6 +236,9 @@ _AFTER = re.compile(rf"\b(?:{_WHAT_IS}|what (?:comes|happens|do we do|are we doi
                     # "what's on the show after the dance break?", "anything after the Q&A?", "what follows the dance?"
                     r"\b(?:what|which|anything|and)\b[^?.!,;]{0,40}?\b(?:after|follows|following|once) "
                     r"(?:the |your |that |this )?(?P<broad>[^?.!,;]+)|"
+                    # "once the dancing is done, what are you doing next?": a part of the show over
+                    r"\b(?:once|when|after) (?:the |your |that |this )?(?P<over>[^?.!,;]+?) (?:is|are) "
+                    r"(?:done|finished|over)\b[^?.!]*\b(?:what|which|anything)\b|"
                     # "after the dance break, what comes?"
                     r"(?:^|[,.!?] )after (?:the |your |that |this )?(?P<lead>[^?.!,;]+?),? "
                     r"(?:what|which|anything|is there)\b|"
@@ -249,6 +252,10 @@ _MISSED = re.compile(r"\b(?:did|have) (?:i|we|u) (?:just )?miss(?:ed)? (?:the |y
                      r"(?:already |just |yet )?(?:talk(?:ed)? about|cover(?:ed)?|"
                      r"mention(?:ed)?|do(?:ne)?|show(?:n|ed)?|tell (?:us|me) about|told (?:us|me) about|get to) "
                      r"(?:the |your |a |that )?(?P<told>[^?.!,;]+)|"
+                     # "Is the curling bit already finished?", "is the Q&A over yet?": whether a part is over.
+                     r"\b(?:is|are|has|have) (?:the |your |that )?(?P<over>[^?.!,;]+?) (?:already |yet |now )?"
+                     # (at the clause's end: "is the hoodie worth it over the beanie?" compares)
+                     r"(?:finished|over|done|ended|started|begun)(?:\s+(?:yet|already|now))?\s*(?=[?.!,;]|$)|"
                      r"我?(?:是不是)?错过了?(?P<zh>[^\W\d_]{1,12}?)(?:环节)?(?:吗|么|没有?|\?|？)")
 #: "When do the fan questions start?", "when's the dancing?": "when" (not "when was") and the part of the show it names.
 _WHEN_PART = re.compile(r"\b(?:(?:when|wen)(?:'s|s)?|what time|how (?:long|soon) (?:until|till|til|before))\b"
@@ -303,8 +310,7 @@ def _asked(text: str, persona: Persona) -> _Asked:
     part, phrase = None, ""
     for kind, parts in (("after", _AFTER), ("missed", _MISSED)):
         groups = match.groupdict() if (match := parts.search(folded_text)) is not None else {}
-        phrase = (groups.get("part") or groups.get("done") or groups.get("told") or groups.get("zh")
-                  or groups.get("broad") or groups.get("lead") or "")
+        phrase = next((groups[g] for g in ("part", "done", "told", "over", "zh", "broad", "lead") if groups.get(g)), "")
         # The broad "anything after …?" names a product only in a message about the show ("what should I buy after
         # the hoodie?" is not).
         by_product = not (groups.get("broad") or groups.get("lead")) or bool(_SHOW_NOUN.search(folded_text))
@@ -417,7 +423,8 @@ _ASPECTS: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
     ("order", re.compile(r"\b(?:before or after|after or before)\b|\b(?:is|does|will|are|comes?) (?:the |your )?"
                          r"(?P<a>[^?.!,;]+?) (?:come |happen |be )?(?:before|after) (?:the |your )?(?P<b>[^?.!,;]+)|"
                          r"(?P<za>[^\W\d_]{1,12}?)(?:环节)?在(?P<zb>[^\W\d_]{1,12}?)(?:之前|之后|前面|后面)")),
-    ("count", re.compile(r"\bhow many (?:questions|qs)\b|几个问题|多少个?问题")),
+    # "how many fan questions will you answer?": the questions, whoever's
+    ("count", re.compile(r"\bhow many (?:\w+ ){0,2}?(?:questions|qs)\b|几个问题|多少个?问题")),
     ("length", re.compile(r"\bhow long (?:is|will|does|would|'s|are)\b|\bhow (?:many|much) (?:minutes|seconds|time) "
                           r"(?:is|will|does)\b|(?:有|要|持续|进行)?多(?:久|长时间)")),
     ("what", re.compile(r"\b(?:what|which|wat)\b|什么|哪个|啥")),
@@ -712,7 +719,8 @@ SHOW_WORDING = {
         product_next="The next product is {segment}, {when}.",
         fact_next="The next one is {segment}, {when}.", no_facts="There are no more fun facts in tonight's show.",
         rest="Still to come: {segments}.",
-        missed_now="You're just in time: it's on right now!", missed_not="Not yet: {segment} is still to come, {when}.",
+        missed_now="You're just in time: {segment} is on right now!",
+        missed_not="Not yet: {segment} is still to come, {when}.",
         missed_yes="That was earlier in the show: {segment}.", not_in_show="That isn't part of tonight's show.",
         done="So far in the show: {segments}.", done_talk="So far I've just been chatting with you all.",
         title="This is {title}.",

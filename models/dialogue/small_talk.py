@@ -44,11 +44,16 @@ _ABOUT_TOPICS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(patte
     # "How many years do you have?": how a fan whose own language "has" years asks how old she is.
     (r"\bhow old\b|\byour age\b|\bhow many years (?:do (?:you|u) have|have (?:you|u) got|(?:are|r) (?:you|u))\b|"
      r"\b(?:are|r) (?:you|u) (?:older|younger|over|under|above|below) (?:than )?\d+\b|"
+     # "I just turned 22, does that make us the same age?": her age, told as it is, compared by the fan.
+     r"\b(?:the )?same age\b|\bas old as (?:you|u)\b|"
      r"多大|几岁", "age"),
     # "What do you enjoy most about hosting?", "best part of your job?": what she loves about her work.
     (r"\b(?:enjoy|like|love)(?: the)? most\b|\b(?:enjoy|like|love) (?:talking|chatting|hosting)\b|"
      r"\bbest (?:part|thing) (?:of|about)\b|"
      r"\b(?:favou?rite|fave?) (?:part|thing) (?:of|about)\b|最喜欢.*(?:主持|工作)", "favourite"),
+    # "Is this live or recorded?": whether the show is live, which her line that says so answers.
+    (r"\b(?:is|are) (?:this|it|the (?:show|stream)|(?:you|u)) (?:\w+ )?live\b|\blive (?:right )?now\b|"
+     r"\b(?:pre-?)?record(?:ed|ing)?\b.*\b(?:show|stream|this|it)\b|\brecord (?:it|this)\b", "live"),
     (r"\bare (?:you|u) (?:an? )?(?:real|human|robot|bot|ai|virtual|person|computer|program|animated|digital|cgi|"
      r"avatar|cartoon|vtuber)\b|你是真人|真人吗|虚拟|"
      r"机器人", "virtual"),
