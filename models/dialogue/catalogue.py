@@ -224,7 +224,8 @@ _NOT_AUDIENCE = re.compile(
     r"(?:meant |made |intended |just |only |really |aimed )?(?:for |at )?(?:the |a |an |little |my |our )?"
     r"(?:(kids?|kiddos?|children|child|toddlers?|babies)|(gifts?|presents?))(?:'? ?(?:stuff|items?|things|ones))?\b|"
     r"\bfor (?:an? |my |our |the )?(adults?|grown[- ]?ups?|grownups|big kids|husband|wife|boyfriend|girlfriend|"
-    r"partner|dad|mum|mom|father|mother|grandpa|grandma|grandfather|grandmother|uncle|aunt|boss)\b|(不是给(?:小孩|孩子|儿童|小朋友))|(大人|成人|成年人)")
+    r"partner|dad|mum|mom|father|mother|parents|grandpa|grandma|grandfather|grandmother|grandparents|nana|nanna|nan|"
+    r"granny|gran|grandad|granddad|uncle|aunt|boss)\b|(不是给(?:小孩|孩子|儿童|小朋友))|(大人|成人|成年人)")
 #: "The two priciest", "top 3 cheapest", "cheapest three": how many of the cheapest or priciest.
 _TOP = re.compile(r"\b(?:top |the )?(two|three|four|five|[2-9]) (?:most expensive|priciest|cheapest|least expensive|"
                   r"most affordable|lowest[- ]priced|highest[- ]priced|dearest|most pricey)\b|"
