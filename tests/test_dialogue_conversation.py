@@ -673,8 +673,10 @@ def test_her_faith_is_declined_in_character(engine: RetrievalEngine, text: str) 
     assert answer.intent == "refusal" and "winter sports" in answer.text and answer.sources == ()
 
 
-def test_a_god_in_passing_is_no_question_of_faith(engine: RetrievalEngine) -> None:
-    assert ask(engine, "oh my god the hoodie is so cute, how much is it?").intent != "refusal"
+@pytest.mark.parametrize("text", ["oh my god the hoodie is so cute, how much is it?",
+                                  "sending prayers to the skier who crashed", "i worship this show lol"])
+def test_a_god_or_a_prayer_in_passing_is_no_question_of_faith(engine: RetrievalEngine, text: str) -> None:
+    assert ask(engine, text).intent != "refusal"
 
 
 def test_chinese_follow_ups() -> None:
