@@ -448,8 +448,11 @@ class Judge:
             ids = self.supporting(sentence, question)
             if ids:
                 stated.extend(ids)
-            # The engine's wording and the fan's own words alone state no fact.
-            elif set(tokens(sentence)) - self.filler - set(tokens(question)) or numbers_in(sentence):
+            # The engine's wording and the fan's own words and numbers alone state no fact ("So yes, that fits your
+            # $30.", "I don't have anything under $10 right now."): a decline or a verdict on the fan's own number is
+            # judged by the item's checks, not here.
+            elif set(tokens(sentence)) - self.filler - set(tokens(question)) or \
+                    numbers_in(sentence) - numbers_in(question):
                 unsupported.append(sentence)
         invented = [f"{n:g}" for n in sorted(numbers_in(spoken) - self.numbers - numbers_in(question))]
         # A price the fan named ("under $20") may be said back; sums and differences of two prices are known.

@@ -421,6 +421,25 @@ def test_a_dimension_one_description_speaks_of_gets_the_descriptions_and_no_verd
     assert "A warm knit beanie" in said and "warmer one" not in said and "cheaper" not in said
 
 
+@pytest.mark.parametrize(("text", "said"), [
+    ("I have exactly $30, enough for the kids mittens plus the squeeze bottle?",
+     "come to $28. So yes, that fits your $30."),
+    ("i got 40 bucks, can i get the beanie and the pin set?", "come to $42. So no, that's more than your $40."),
+    ("is $50 enough for the hoodie + the beanie?", "come to $89. So no"),
+])
+def test_a_budget_asked_of_several_named_products_is_their_sum_against_it(text: str, said: str) -> None:
+    assert said in spoken(ask(text))
+
+
+def test_a_budget_with_a_choice_between_named_products_is_no_sum() -> None:
+    assert "Together" not in spoken(ask("I only have $50, hoodie or goggles?"))
+
+
+def test_a_single_size_that_names_itself_is_said_as_it_is() -> None:
+    assert spoken(ask("what sizes does the beanie come in?")) == "The Snowflake Knit Beanie comes in one size."
+    assert "comes in sizes XS, S, M, L, XL and XXL" in spoken(ask("what sizes does the hoodie come in?"))
+
+
 def test_a_gift_described_otherwise_is_any_product_that_fits_and_a_bare_gift_the_gift_tagged_ones() -> None:
     assert ids(ask("need a gift for a friend, something warm to wear, max $25")) == ["kids-mittens",
                                                                                      "snowflake-beanie"]

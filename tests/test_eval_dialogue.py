@@ -219,6 +219,11 @@ def test_the_judge_allows_derived_numbers_the_catalogue_and_the_show(judge: Judg
     assert {"pin-set", "thermal-bottle"} <= set(within.stated)
     # A limit nobody named is still judged: no product list makes "$25" a fact.
     assert judge.read("Below $25: the Collector Pin Set for $18.", "what's cheap?").unsupported != ()
+    # The engine's wording around the fan's own number states no fact (a decline or a verdict is the checks' to
+    # judge); the same wording around a number the fan did not say does.
+    assert judge.read("I don't have anything under $7 right now.", "anything under $7?").unsupported == ()
+    unasked = judge.read("I don't have anything under $7 right now.", "anything cheap?")
+    assert unasked.unsupported or unasked.invented_numbers
 
 
 def test_persona_phrases_count_as_phrases_with_their_placeholders_filled_right(judge: Judge) -> None:

@@ -146,7 +146,9 @@ _BELOW = re.compile(
     rf"{_AMOUNT}\s*budget\b|{_AMOUNT}\s+to (?:spend|blow)\b|"
     # A budget said as what the fan has or can spend: "I have $25", "I've got 30 bucks", "with $25".
     rf"\b(?:i have|i (?:only|just) have|i've|ive|i got|i've got|ive got|i have got|i can spend|can spend|"
-    rf"i can afford|spend|with(?: only| just)?|got(?: only| just)?)\s+(?:only |just |about |around )?{_MONEY}|"
+    rf"i can afford|spend|with(?: only| just)?|got(?: only| just)?)\s+(?:only |just |about |around |exactly )?{_MONEY}|"
+    # "Is $50 enough for the hoodie and the beanie?": a budget asked whether it covers them.
+    rf"{_MONEY}\s+(?:be |is )?enough\b|"
     rf"{_AMOUNT}\s*(?:以下|以内|之内|内)|(?:低于|不到|少于|不超过|便宜于)\s*{_AMOUNT}")
 _ABOVE = re.compile(
     rf"\b(?:over|above|more than|at least|pricier than|more expensive than)\s+{_AMOUNT}|>\s*{_AMOUNT}|"
@@ -320,7 +322,7 @@ please today now right still also wear wears use soon later again going gonna ev
 #: A product named by no kind ("a warm thing", "something warm"): the fan's words describe it (`thing`).
 _THING = re.compile(r"\b(?:(?:some|any)?things?|items?|stuff|products?|ones?)\b")
 #: Where one product's mention ends and the next one's begins ("the beanie or the mittens", "帽子和手套").
-_SEPARATOR = re.compile(r",|/|\bvs\.?|\bversus\b|\band\b|\bor\b|\bover\b|\binstead of\b|\brather than\b|"
+_SEPARATOR = re.compile(r",|/|\+|\bvs\.?|\bversus\b|\band\b|\bplus\b|\bor\b|\bover\b|\binstead of\b|\brather than\b|"
                         r"\bthan\b|\bwith\b|\bto\b|和|跟|与|还是|或者|比")
 #: A sentence that asks something (a message's questions are answered one by one).
 _ASKED = re.compile(r"[?？]|[吗呢]\W*$")
@@ -744,6 +746,11 @@ def _answer(text: str, knowledge: Knowledge, context: Sequence[Product], wording
         priced = _compared(q, context, back_reference=True)
         if len(priced) == 2 or len(priced) > 2 and q.arithmetic == "total":
             return _arithmetic(priced, q.arithmetic, wording)
+    if len(q.named) >= 2 and q.price and q.price.below is not None and q.price.above is None and \
+            q.price.than is None and not (q.compare or q.listing or q.order or _CHOICE.search(folded(text))):
+        # "I have $30, enough for the mittens plus the squeeze bottle?": their sum against the budget ("I only have
+        # $50, hoodie or goggles?" is a choice).
+        return _arithmetic(q.named, "total", wording, budget=q.price)
     superlative = q.order in ("cheapest", "priciest") and q.count == 1 and q.rank == 1 and not (
         q.price or q.audience or q.excluded or q.words)
     counted = _compared(q, context, back_reference=True) if q.compare and _HOW_MANY_MORE.search(text) else ()
@@ -951,13 +958,19 @@ def _comparison(products: tuple[Product, ...], q: CatalogueQuestion, wording: Wo
     return CatalogueReply("comparison", tuple(sentences), products)
 
 
-def _arithmetic(products: tuple[Product, ...], kind: Arithmetic, wording: Wording) -> CatalogueReply:
-    """The sum of the products' prices, each price said with it; or the difference of two, the pricier first.
-    Only prices the catalogue states and their sum or difference are said."""
+def _arithmetic(products: tuple[Product, ...], kind: Arithmetic, wording: Wording,
+                budget: PriceLimit | None = None) -> CatalogueReply:
+    """The sum of the products' prices, each price said with it, and whether it fits the fan's budget when one was
+    given; or the difference of two, the pricier first. Only prices the catalogue states and their sum or
+    difference are said."""
     ids = tuple(p.id for p in products)
     if kind == "total":
-        total = money(round(sum(p.price for p in products), 2), products[0].currency)
+        amount = round(sum(p.price for p in products), 2)
+        total = money(amount, products[0].currency)
         text = wording.total.format(items=wording.listed([_item(p, wording) for p in products]), price=total)
+        if budget is not None and budget.below is not None:
+            fits = amount <= budget.below
+            text += " " + wording.budget[fits].format(budget=budget.said(budget.below, products[0].currency))
     elif products[0].price == products[1].price:
         text = " ".join(_agreed(wording.costs, p, wording, price=p.price_text) for p in products) + " " + \
             wording.same_price
@@ -1087,6 +1100,10 @@ def _offered(product: Product, values: tuple[str, ...], asked: str | None, listi
              wording: Wording) -> Sentence:
     """Whether a product comes in the colour or size asked, or all it comes in."""
     if asked is None:
+        # A single size that says it is one ("one size", 均码) is said as it is: "comes in one size", not "in sizes
+        # one size" (the colours' wording names no kind of value).
+        if values is product.sizes and len(values) == 1 and _SIZE.search(folded(values[0])):
+            listing = wording.colours
         text = _agreed(listing, product, wording, values=wording.listed(list(values)))
     else:
         found = next((v for v in values if asked in (folded(v), *tokens(folded(v))) or _size_fits(asked, v)), None)

@@ -46,6 +46,7 @@ class Wording:
     priciest_of: str  # {product} {price} {is}: the most expensive of several
     same_price: str
     total: str  # {items} {price}: the sum of the products' prices
+    budget: dict[bool, str]  # does the sum fit the fan's budget? -> {budget}: "is $30 enough for both?"
     gap: str  # {product} {price} {other} {other_price} {gap} {is} {costs}: how much more one costs than the other
     compare_with: str  # {product}: a comparison asked with one product in mind asks which to compare it with
     price_check: dict[bool, str]  # in the range asked? -> {product} {price} {is}: "is the plush over $30?"
@@ -113,6 +114,7 @@ WORDING = {
         pricier="The {product} {is} the more expensive one, at {price}.",
         priciest_of="The {product} {is} the most expensive of them, at {price}.", same_price="They cost the same.",
         total="Together, {items} come to {price}.",
+        budget={True: "So yes, that fits your {budget}.", False: "So no, that's more than your {budget}."},
         gap="The {product} {costs} {gap} more than the {other}: {price} against {other_price}.",
         compare_with="Which product should I compare the {product} with?",
         price_check={True: "Yes, the {product} {is} {price}.", False: "No, the {product} {is} {price}."},
@@ -159,7 +161,9 @@ WORDING = {
         constraint_joiner="、", costs="{product}是{price}。",
         cheaper="{product}更便宜，只要{price}。", cheapest_of="其中{product}最便宜，只要{price}。",
         pricier="{product}更贵，要{price}。", priciest_of="其中{product}最贵，要{price}。", same_price="它们价格一样。",
-        total="{items}加起来一共{price}。", gap="{product}比{other}贵{gap}：{price}对{other_price}。",
+        total="{items}加起来一共{price}。",
+        budget={True: "所以够了，在你的{budget}之内。", False: "所以不够，超过了你的{budget}。"},
+        gap="{product}比{other}贵{gap}：{price}对{other_price}。",
         compare_with="你想拿{product}和哪件比呢？",
         price_check={True: "是的，{product}是{price}。", False: "不是，{product}是{price}。"},
         stock={"in_stock": "{product}有现货。", "low_stock": "{product}还有货，不过只剩几件了。",
