@@ -1556,6 +1556,33 @@ def test_the_two_products_discussed_bought_together_are_their_sum(engine: Retrie
     assert "$65" in answer.text and "$48" in answer.text and "come to $113" in answer.text
 
 
+@pytest.mark.parametrize("text", ["so both together?", "all together?", "total?", "and combined?"])
+def test_a_bare_sum_after_two_products_is_their_sum(engine: RetrievalEngine, text: str) -> None:
+    ask(engine, "how much is the beanie")
+    ask(engine, "and the pin set?")
+    answer = ask(engine, text)
+    assert "$24" in answer.text and "$18" in answer.text and "come to $42" in answer.text
+
+
+@pytest.mark.parametrize(("text", "total"), [
+    ("one kid wants the owl plush, the other wants mittens. total?", "come to $45.99"),
+    ("I want the hoodie and my sister wants the beanie. total?", "come to $89"),
+    ("the hoodie and the goggles, total?", "come to $113"),
+])
+def test_a_bare_sum_after_the_products_named_is_their_sum(engine: RetrievalEngine, text: str, total: str) -> None:
+    assert total in ask(engine, text).text
+
+
+@pytest.mark.parametrize(("text", "said"), [
+    ("I've only got $40. Can I get both the beanie and the pin set?", "come to $42. So no, that's more than your $40."),
+    ("I have 100 dollars. can I get the hoodie and the goggles?", "come to $113. So no"),
+    ("My budget is $45. Can I get the beanie and the pin set?", "come to $42. So yes"),
+])
+def test_a_budget_said_before_the_question_is_the_sums_budget(engine: RetrievalEngine, text: str, said: str) -> None:
+    answer = ask(engine, text)
+    assert said in answer.text and "is in stock" not in answer.text
+
+
 @pytest.mark.parametrize(("text", "options"), [
     ("is the blue one still available?", ("Glacier Blue Team Hoodie", "Kids' Squeeze Bottle")),
     ("how much is the navy one", ("Snowflake Knit Beanie", "Kids' Snowflake Mittens")),

@@ -326,6 +326,8 @@ _SEPARATOR = re.compile(r",|/|\+|\bvs\.?|\bversus\b|\band\b|\bplus\b|\bor\b|\bov
                         r"\bthan\b|\bwith\b|\bto\b|和|跟|与|还是|或者|比")
 #: A sentence that asks something (a message's questions are answered one by one).
 _ASKED = re.compile(r"[?？]|[吗呢]\W*$")
+#: A clause that asks (it ends on a question mark): "the hoodie and the beanie, total?".
+_CLAUSE_ASKED = re.compile(r"[^,;:.!?，。！？]+[?？]")
 #: The fan points back at what was discussed ("is it in stock?", "which of them is cheaper?").
 _BACK_REFERENCE = re.compile(r"\b(?:it|its|it's|they|them|those|these|that one|this one|which one|"
                              r"which of (?:them|those|these|the two|the three|both)|both|"
@@ -614,7 +616,8 @@ def parse_question(text: str, knowledge: Knowledge) -> CatalogueQuestion:
     surface = [w for w, token in content if any(token in _words(p).every for p in products)]
     off_catalogue = tuple(dict.fromkeys(token for w, token in content if w not in surface))
     arithmetic: Arithmetic | None = (
-        "gap" if _GAP.search(text) else "total" if _TOTAL.search(text) and _PRICE_ASKED.search(text) else None)
+        "gap" if _GAP.search(text) else "total" if _TOTAL.search(text) and (
+            _PRICE_ASKED.search(text) or only_sum_asked(text)) else None)
     dimension: tuple[Dimension, str, bool] | None = None
     for kind, more, less in _DIMENSIONS:
         if m := more.search(text) or less.search(text):
@@ -635,6 +638,19 @@ def parse_question(text: str, knowledge: Knowledge) -> CatalogueQuestion:
         feature=_feature(text, products) if size is None and colour is None else (),
         missing=_missing(rest, products) if not (price or audience or size or colour) else None,
         thing=bool(_THING.search(rest)))
+
+
+def states_budget(text: str) -> bool:
+    """The text says what the fan can spend ("I've only got $40.", "my budget is 30 bucks"): the question after
+    it is asked within that budget."""
+    limit, _ = _price_limit(with_digits(folded(text)), ())
+    return limit is not None and limit.below is not None and limit.above is None
+
+
+def only_sum_asked(text: str) -> bool:
+    """A clause that asks nothing but the sum ("total?", "so both together?", "all together then?"): said of
+    products it asks their prices' sum, as "how much" would ("do they go together?" has a verb of its own)."""
+    return any(_TOTAL.search(c) and not tokens(_TOTAL.sub(" ", c)) for c in _CLAUSE_ASKED.findall(text))
 
 
 def _missing(text: str, products: Sequence[Product]) -> str | None:
@@ -747,9 +763,10 @@ def _answer(text: str, knowledge: Knowledge, context: Sequence[Product], wording
         if len(priced) == 2 or len(priced) > 2 and q.arithmetic == "total":
             return _arithmetic(priced, q.arithmetic, wording)
     if len(q.named) >= 2 and q.price and q.price.below is not None and q.price.above is None and \
-            q.price.than is None and not (q.compare or q.listing or q.order or _CHOICE.search(folded(text))):
+            q.price.than is None and not (q.compare or q.listing or q.order in ("cheapest", "priciest")
+                                          or _CHOICE.search(folded(text))):
         # "I have $30, enough for the mittens plus the squeeze bottle?": their sum against the budget ("I only have
-        # $50, hoodie or goggles?" is a choice).
+        # $50, hoodie or goggles?" is a choice; "my budget is $45" says "cheap" with the limit, no order of its own).
         return _arithmetic(q.named, "total", wording, budget=q.price)
     superlative = q.order in ("cheapest", "priciest") and q.count == 1 and q.rank == 1 and not (
         q.price or q.audience or q.excluded or q.words)
