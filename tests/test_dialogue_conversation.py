@@ -1237,10 +1237,19 @@ def test_a_plus_sign_joins_two_questions_each_answered(engine: RetrievalEngine) 
     assert "Snowboarding" in answer.text and "$12" in answer.text and "sport item" not in answer.text
 
 
-def test_the_one_of_a_shared_word_is_asked_back_before_its_stock(engine: RetrievalEngine) -> None:
-    answer = ask(engine, "is the ski one in stock")
+@pytest.mark.parametrize("text", ["is the ski one in stock", "are the ski ones in stock",
+                                  "r those ski ones available?"])
+def test_the_one_of_a_shared_word_is_asked_back_before_its_stock(engine: RetrievalEngine, text: str) -> None:
+    # "The ski ones": gloves and goggles are plural nouns, so "ones" is still one of them.
+    answer = ask(engine, text)
     assert answer.intent == "clarify" and "Gloves" in answer.text and "Goggles" in answer.text
-    assert "sold out" not in answer.text
+    assert "sold out" not in answer.text and "pre-order" not in answer.text
+
+
+@pytest.mark.parametrize("text", ["are both ski ones in stock", "are all the ski ones in stock?"])
+def test_both_of_a_shared_word_are_answered_without_asking(engine: RetrievalEngine, text: str) -> None:
+    answer = ask(engine, text)
+    assert answer.intent != "clarify" and "sold out" in answer.text and "pre-order" in answer.text
 
 
 def test_chat_spelling_of_a_measure_is_read_as_the_word() -> None:

@@ -383,8 +383,11 @@ _BUY_ONE = re.compile(
     r"for sale|buyable)\b|\bstill (?:available|for sale|got (?:it|them|any))\b", re.IGNORECASE)
 #: "The kids one", "the blue ones", "the snowflake thing": the word before "one" that stands for a product.
 _ONE = re.compile(r"([A-Za-z]+)'?\s+(?:ones?|things?|items?)\b")
-#: "The ski one", "the snowflake thing": one product meant, by a word several names share (group 1).
-_THE_ONE = re.compile(r"\b(?:the|that|this)\s+([A-Za-z]+)'?\s+(?:one|thing|item)\b", re.IGNORECASE)
+#: "The ski one", "the snowflake thing": one product meant, by a word several names share (group 1). "The ski ones"
+#: too: a product named in the plural ("gloves", "goggles") is "ones", so the plural alone does not say both; "both
+#: the ski ones", "all the kids ones" do (`_EVERY_ONE`).
+_THE_ONE = re.compile(r"\b(?:the|that|this|those|these)\s+([A-Za-z]+)'?\s+(?:ones?|thing|item)\b", re.IGNORECASE)
+_EVERY_ONE = re.compile(r"\b(?:both|all|each|every)\b", re.IGNORECASE)
 #: Words that name no kind of thing ("the blue one", "anything"): no product is ruled out by them.
 _GENERIC = frozenset("one thing item stuff something anything product merchandise merch gift present".split())
 
@@ -801,7 +804,8 @@ class RetrievalEngine(DialogueEngine):
         names = frozenset().union(*(self._names[p.id] for p in ambiguous))
         # "Is the ski one in stock?" with ski gloves and ski goggles: which one, before any answer about both. Only
         # the word of "the ... one" asks it: "the cheapest thing that's not a kids item" points at no kids' product.
-        if ambiguous and not named and any(set(tokens(m.group(1))) & names for m in _THE_ONE.finditer(question)):
+        if ambiguous and not named and not _EVERY_ONE.search(question) and \
+                any(set(tokens(m.group(1))) & names for m in _THE_ONE.finditer(question)):
             return self._clarify(ambiguous, question, mention_in(question, names))
         pointed = next((m for m in _THE_ONE.finditer(question) if self._by_attribute(f"{m.group(1)} one")), None)
         if pointed is not None and not context and not self._named(question.replace(pointed.group(0), " "))[0]:
