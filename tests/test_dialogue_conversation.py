@@ -1197,6 +1197,22 @@ def test_a_hello_and_chat_spelling_do_not_hide_the_question(index: KnowledgeInde
     assert expected in ask(engine, question).text
 
 
+@pytest.mark.parametrize(("text", "said"), [
+    ("yo aurora ngl the hoodie looks fire fr how much is it tho and does it come in xs", ("$65", "XS")),
+    ("hey aurora tbh the beanie is cute lol how much is it", ("$24",)),
+    ("hi aurora lowkey want the plush imo how much is it", ("$29.99",)),
+])
+def test_chat_asides_after_a_hello_do_not_hide_the_question(engine: RetrievalEngine, text: str,
+                                                             said: tuple[str, ...]) -> None:
+    answer = ask(engine, text)
+    assert answer.intent != "social" and all(s in answer.text for s in said), answer.text
+
+
+def test_a_hello_with_an_aside_and_no_question_is_only_greeted(engine: RetrievalEngine) -> None:
+    answer = ask(engine, "hey aurora the hoodie looks fire fr")
+    assert answer.intent == "social" and "$" not in answer.text
+
+
 def test_a_remark_she_cannot_answer_keeps_the_fans_subject(engine: RetrievalEngine) -> None:
     ask(engine, "tell me a curling fact")
     ask(engine, "whoa cool")
