@@ -473,10 +473,10 @@ def _price_limit(text: str, products: Sequence[Product]) -> tuple[PriceLimit | N
 
 
 #: A count before a product's name ("two beanies", "2 hoodies", "3x pin set", "a pair of goggles" is one), and the
-#: words that may stand between them ("hw much 4 the beanie": chat's "for" is followed by "the", a count never).
+#: words that may stand between them: nothing else ("hw much 4 the beanie": chat's "for"; "the two of them": both).
 _COUNT = {"a": 1, "an": 1, **_UNITS_WORDS, "ten": 10}
 _COUNTED = re.compile(r"(\d{1,2})\s*[x×]?")
-_COUNT_FILLER = frozenset({"x", "×", "pair", "pairs", "of"})
+_COUNT_FILLER = re.compile(r"^(?:[x×]\s+)?(?:pairs? of\s+)?([\w'-]+)")
 
 
 def _quantities(text: str, products: Sequence[Product], named: Sequence[Product]) -> tuple[int, ...]:
@@ -494,8 +494,8 @@ def _quantities(text: str, products: Sequence[Product], named: Sequence[Product]
         for i, word in enumerate(words):
             digits = _COUNTED.fullmatch(word)
             count = int(digits.group(1)) if digits else _COUNT.get(word)
-            following = [w for w in words[i + 1:] if w not in _COUNT_FILLER][:1]
-            if count and following and set(_stems(following[0])) & own:
+            following = _COUNT_FILLER.match(" ".join(words[i + 1:]))
+            if count and following and set(_stems(following.group(1))) & own:
                 counts[product] = count
                 break
     return tuple(counts[p] for p in named)
