@@ -345,8 +345,9 @@ class Reading:
 
 
 def derived(prices: Iterable[float]) -> set[float]:
-    """The sums and differences of two of the prices: "$41 more than the beanie", "$46 for both"."""
-    pairs = list(itertools.combinations(sorted(prices), 2))
+    """The sums and differences of two of the prices: "$41 more than the beanie", "$46 for both", "$36 for two pin
+    sets" (one price twice)."""
+    pairs = list(itertools.combinations_with_replacement(sorted(prices), 2))
     return {round(abs(a - b), 2) for a, b in pairs} | {round(a + b, 2) for a, b in pairs}
 
 

@@ -1014,3 +1014,39 @@ def test_which_comes_in_more_colours_or_sizes_is_answered_with_the_counts() -> N
         "So the Aurora Ski Goggles come in fewer colours.")
     # Of the two discussed: "them".
     assert "same number of colours" in spoken(ask("which of them has more colours?", ("thermal-bottle", "kids-bottle")))
+
+
+def test_a_count_before_a_product_multiplies_its_price_in_a_comparison() -> None:
+    # Two beanies ($48 together) against the goggles' own $48: the same, not the goggles dearer. (Not through
+    # `ask`: the beanies' $48 is a sum of the beanie's price that happens to be the goggles' price too.)
+    reply = answer_catalogue("which costs more: two beanies or one pair of goggles?", KNOWLEDGE, (), WORDING["en"])
+    assert reply is not None
+    said = spoken(reply)
+    assert "The two Snowflake Knit Beanies are $48 ($24 each)." in said and "They cost the same." in said
+    assert "more expensive" not in said
+    said = spoken(ask("which is cheaper, 2 hoodies or 3 pin sets?"))
+    assert said.startswith("The three Collector Pin Sets are the cheaper one, at $54 ($18 each).") and "$130" in said
+
+
+@pytest.mark.parametrize(("text", "said"), [
+    ("how much for 3x pin set?", "The three Collector Pin Sets are $54 ($18 each)."),
+    ("2 hoodies how much", "The two Glacier Blue Team Hoodies are $130 ($65 each)."),
+    ("two pin sets and a beanie, how much altogether?",
+     "Together, the two Collector Pin Sets for $36 ($18 each) and the Snowflake Knit Beanie for $24 come to $60."),
+    ("I have $40, can I get two pin sets?", "The two Collector Pin Sets are $36 ($18 each). So yes"),
+    ("is $60 enough for 3 pin sets and a squeeze bottle?", "come to $66. So no, that's more than your $60."),
+])
+def test_a_count_before_a_product_multiplies_its_price_in_sums_and_budgets(text: str, said: str) -> None:
+    assert said in spoken(ask(text))
+
+
+@pytest.mark.parametrize("text", ["how much is the squeeze bottle for my 8 year old?",
+                                  "my 2 kids love the plush, how much is it?", "hw much 4 the beanie"])
+def test_an_age_or_a_number_of_people_is_no_count(text: str) -> None:
+    assert set(parse_question(text, KNOWLEDGE).counts) == {1}
+
+
+def test_a_count_names_the_product_in_its_plural() -> None:
+    assert WORDING["en"].lot("Snowy Owl Mascot Plush", 2) == "two Snowy Owl Mascot Plushes"
+    assert WORDING["en"].lot("Touchscreen Ski Gloves", 3) == "three Touchscreen Ski Gloves"
+    assert WORDING["zh"].lot("雪花针织帽", 2) == "两个雪花针织帽"

@@ -1197,6 +1197,22 @@ def test_a_hello_and_chat_spelling_do_not_hide_the_question(index: KnowledgeInde
     assert expected in ask(engine, question).text
 
 
+@pytest.mark.parametrize(("text", "said"), [
+    ("yo aurora ngl the hoodie looks fire fr how much is it tho and does it come in xs", ("$65", "XS")),
+    ("hey aurora tbh the beanie is cute lol how much is it", ("$24",)),
+    ("hi aurora lowkey want the plush imo how much is it", ("$29.99",)),
+])
+def test_chat_asides_after_a_hello_do_not_hide_the_question(engine: RetrievalEngine, text: str,
+                                                             said: tuple[str, ...]) -> None:
+    answer = ask(engine, text)
+    assert answer.intent != "social" and all(s in answer.text for s in said), answer.text
+
+
+def test_a_hello_with_an_aside_and_no_question_is_only_greeted(engine: RetrievalEngine) -> None:
+    answer = ask(engine, "hey aurora the hoodie looks fire fr")
+    assert answer.intent == "social" and "$" not in answer.text
+
+
 def test_a_remark_she_cannot_answer_keeps_the_fans_subject(engine: RetrievalEngine) -> None:
     ask(engine, "tell me a curling fact")
     ask(engine, "whoa cool")
@@ -1237,10 +1253,19 @@ def test_a_plus_sign_joins_two_questions_each_answered(engine: RetrievalEngine) 
     assert "Snowboarding" in answer.text and "$12" in answer.text and "sport item" not in answer.text
 
 
-def test_the_one_of_a_shared_word_is_asked_back_before_its_stock(engine: RetrievalEngine) -> None:
-    answer = ask(engine, "is the ski one in stock")
+@pytest.mark.parametrize("text", ["is the ski one in stock", "are the ski ones in stock",
+                                  "r those ski ones available?"])
+def test_the_one_of_a_shared_word_is_asked_back_before_its_stock(engine: RetrievalEngine, text: str) -> None:
+    # "The ski ones": gloves and goggles are plural nouns, so "ones" is still one of them.
+    answer = ask(engine, text)
     assert answer.intent == "clarify" and "Gloves" in answer.text and "Goggles" in answer.text
-    assert "sold out" not in answer.text
+    assert "sold out" not in answer.text and "pre-order" not in answer.text
+
+
+@pytest.mark.parametrize("text", ["are both ski ones in stock", "are all the ski ones in stock?"])
+def test_both_of_a_shared_word_are_answered_without_asking(engine: RetrievalEngine, text: str) -> None:
+    answer = ask(engine, text)
+    assert answer.intent != "clarify" and "sold out" in answer.text and "pre-order" in answer.text
 
 
 def test_chat_spelling_of_a_measure_is_read_as_the_word() -> None:
@@ -1554,6 +1579,33 @@ def test_the_two_products_discussed_bought_together_are_their_sum(engine: Retrie
     ask(engine, "and the goggles?")
     answer = ask(engine, text)
     assert "$65" in answer.text and "$48" in answer.text and "come to $113" in answer.text
+
+
+@pytest.mark.parametrize("text", ["so both together?", "all together?", "total?", "and combined?"])
+def test_a_bare_sum_after_two_products_is_their_sum(engine: RetrievalEngine, text: str) -> None:
+    ask(engine, "how much is the beanie")
+    ask(engine, "and the pin set?")
+    answer = ask(engine, text)
+    assert "$24" in answer.text and "$18" in answer.text and "come to $42" in answer.text
+
+
+@pytest.mark.parametrize(("text", "total"), [
+    ("one kid wants the owl plush, the other wants mittens. total?", "come to $45.99"),
+    ("I want the hoodie and my sister wants the beanie. total?", "come to $89"),
+    ("the hoodie and the goggles, total?", "come to $113"),
+])
+def test_a_bare_sum_after_the_products_named_is_their_sum(engine: RetrievalEngine, text: str, total: str) -> None:
+    assert total in ask(engine, text).text
+
+
+@pytest.mark.parametrize(("text", "said"), [
+    ("I've only got $40. Can I get both the beanie and the pin set?", "come to $42. So no, that's more than your $40."),
+    ("I have 100 dollars. can I get the hoodie and the goggles?", "come to $113. So no"),
+    ("My budget is $45. Can I get the beanie and the pin set?", "come to $42. So yes"),
+])
+def test_a_budget_said_before_the_question_is_the_sums_budget(engine: RetrievalEngine, text: str, said: str) -> None:
+    answer = ask(engine, text)
+    assert said in answer.text and "is in stock" not in answer.text
 
 
 @pytest.mark.parametrize(("text", "options"), [

@@ -109,6 +109,7 @@ class CatalogueQuestion:
     feature: tuple[str, ...] = ()  # "does it come in a gift box?": the feature's words ("gift", "box")
     missing: str | None = None  # "do you sell ski boots?": the kind asked for, when no product is of it
     thing: bool = False  # "a warm thing", "something warm": the fan's words describe a product they name no kind of
+    counts: tuple[int, ...] = ()  # how many of each named product the fan asks for ("two beanies"); none: one each
 
     @property
     def filtered(self) -> bool:
@@ -326,6 +327,8 @@ _SEPARATOR = re.compile(r",|/|\+|\bvs\.?|\bversus\b|\band\b|\bplus\b|\bor\b|\bov
                         r"\bthan\b|\bwith\b|\bto\b|和|跟|与|还是|或者|比")
 #: A sentence that asks something (a message's questions are answered one by one).
 _ASKED = re.compile(r"[?？]|[吗呢]\W*$")
+#: A clause that asks (it ends on a question mark): "the hoodie and the beanie, total?".
+_CLAUSE_ASKED = re.compile(r"[^,;:.!?，。！？]+[?？]")
 #: The fan points back at what was discussed ("is it in stock?", "which of them is cheaper?").
 _BACK_REFERENCE = re.compile(r"\b(?:it|its|it's|they|them|those|these|that one|this one|which one|"
                              r"which of (?:them|those|these|the two|the three|both)|both|"
@@ -467,6 +470,35 @@ def _price_limit(text: str, products: Sequence[Product]) -> tuple[PriceLimit | N
         if len(named) == 1:
             return PriceLimit(than=named[0]), text[:m.start()]
     return None, text
+
+
+#: A count before a product's name ("two beanies", "2 hoodies", "3x pin set", "a pair of goggles" is one), and the
+#: words that may stand between them: nothing else ("hw much 4 the beanie": chat's "for"; "the two of them": both).
+_COUNT = {"a": 1, "an": 1, **_UNITS_WORDS, "ten": 10}
+_COUNTED = re.compile(r"(\d{1,2})\s*[x×]?")
+_COUNT_FILLER = re.compile(r"^(?:[x×]\s+)?(?:pairs? of\s+)?([\w'-]+)")
+
+
+def _quantities(text: str, products: Sequence[Product], named: Sequence[Product]) -> tuple[int, ...]:
+    """How many of each named product the fan asks for: a count right before the words that name it; one where
+    none is said. A number before anything else is no count ("for my 8 year old" is an age; a budget was taken
+    out of the text before)."""
+    counts = dict.fromkeys(named, 1)
+    for stretch in _SEPARATOR.split(text):
+        found = _stretches(stretch, products)
+        if len(found) != 1 or len(found[0]) != 1 or found[0][0] not in counts:
+            continue
+        product = found[0][0]
+        own = _words(product).name | _words(product).tags
+        words = re.findall(r"[\w'×-]+", stretch)
+        for i, word in enumerate(words):
+            digits = _COUNTED.fullmatch(word)
+            count = int(digits.group(1)) if digits else _COUNT.get(word)
+            following = _COUNT_FILLER.match(" ".join(words[i + 1:]))
+            if count and following and set(_stems(following.group(1))) & own:
+                counts[product] = count
+                break
+    return tuple(counts[p] for p in named)
 
 
 def _mentions(text: str, products: Sequence[Product]) -> tuple[Product, ...]:
@@ -613,8 +645,14 @@ def parse_question(text: str, knowledge: Knowledge) -> CatalogueQuestion:
                if (t := tokens(w)) and t[0] not in _FILLER and t[0] not in _COLOURS and not t[0].isdigit()]
     surface = [w for w, token in content if any(token in _words(p).every for p in products)]
     off_catalogue = tuple(dict.fromkeys(token for w, token in content if w not in surface))
+    counts = _quantities(rest, products, named)
+    compare = bool(_COMPARE.search(text) or direction or not price and _chosen(rest, products))
+    # "How much for 2 hoodies?": the price of several of a product is their sum ("two beanies or the goggles, which
+    # costs more?" compares the sums).
+    several = sum(counts) > len(counts) and not compare
     arithmetic: Arithmetic | None = (
-        "gap" if _GAP.search(text) else "total" if _TOTAL.search(text) and _PRICE_ASKED.search(text) else None)
+        "gap" if _GAP.search(text) else "total" if _TOTAL.search(text) and (
+            _PRICE_ASKED.search(text) or only_sum_asked(text)) or several and _PRICE_ASKED.search(text) else None)
     dimension: tuple[Dimension, str, bool] | None = None
     for kind, more, less in _DIMENSIONS:
         if m := more.search(text) or less.search(text):
@@ -626,7 +664,7 @@ def parse_question(text: str, knowledge: Knowledge) -> CatalogueQuestion:
         excluded=excluded if excluded != audience else None,
         colour=colour, size=size, asks_colours=bool(_COLOUR_ASK.search(text)),
         asks_sizes=bool(_SIZE_ASK.search(text)), stock=_stock_ask(text),
-        compare=bool(_COMPARE.search(text) or direction or not price and _chosen(rest, products)),
+        compare=compare,
         direction=direction, asks_price=bool(_PRICE_ASKED.search(text)),
         difference=bool(_DIFFERENCE.search(text)) and direction is None, arithmetic=arithmetic,
         listing=bool(_LISTING.search(text)),
@@ -634,7 +672,20 @@ def parse_question(text: str, knowledge: Knowledge) -> CatalogueQuestion:
         about_products=bool(_PRODUCT_ASK.search(text)), dimension=dimension,
         feature=_feature(text, products) if size is None and colour is None else (),
         missing=_missing(rest, products) if not (price or audience or size or colour) else None,
-        thing=bool(_THING.search(rest)))
+        thing=bool(_THING.search(rest)), counts=counts)
+
+
+def states_budget(text: str) -> bool:
+    """The text says what the fan can spend ("I've only got $40.", "my budget is 30 bucks"): the question after
+    it is asked within that budget."""
+    limit, _ = _price_limit(with_digits(folded(text)), ())
+    return limit is not None and limit.below is not None and limit.above is None
+
+
+def only_sum_asked(text: str) -> bool:
+    """A clause that asks nothing but the sum ("total?", "so both together?", "all together then?"): said of
+    products it asks their prices' sum, as "how much" would ("do they go together?" has a verb of its own)."""
+    return any(_TOTAL.search(c) and not tokens(_TOTAL.sub(" ", c)) for c in _CLAUSE_ASKED.findall(text))
 
 
 def _missing(text: str, products: Sequence[Product]) -> str | None:
@@ -743,14 +794,16 @@ def _answer(text: str, knowledge: Knowledge, context: Sequence[Product], wording
     if q.feature and subject and q.stock is None and not (q.asks_colours or q.asks_sizes):
         return _feature_reply(subject[:AMBIGUOUS], q.feature, wording)
     if q.arithmetic is not None:
-        priced = _compared(q, context, back_reference=True)
-        if len(priced) == 2 or len(priced) > 2 and q.arithmetic == "total":
-            return _arithmetic(priced, q.arithmetic, wording)
-    if len(q.named) >= 2 and q.price and q.price.below is not None and q.price.above is None and \
-            q.price.than is None and not (q.compare or q.listing or q.order or _CHOICE.search(folded(text))):
+        # "How much for 3 pin sets?": one product counted several times is a sum too.
+        priced = _compared(q, context, back_reference=True) or (q.named if sum(q.counts) > 1 else ())
+        if len(priced) == 2 or q.arithmetic == "total" and (len(priced) > 2 or sum(q.counts) > 1):
+            return _arithmetic(priced, q.arithmetic, wording, q=q)
+    if sum(q.counts) >= 2 and q.price and q.price.below is not None and q.price.above is None and \
+            q.price.than is None and not (q.compare or q.listing or q.order in ("cheapest", "priciest")
+                                          or _CHOICE.search(folded(text))):
         # "I have $30, enough for the mittens plus the squeeze bottle?": their sum against the budget ("I only have
-        # $50, hoodie or goggles?" is a choice).
-        return _arithmetic(q.named, "total", wording, budget=q.price)
+        # $50, hoodie or goggles?" is a choice; "my budget is $45" says "cheap" with the limit, no order of its own).
+        return _arithmetic(q.named, "total", wording, budget=q.price, q=q)
     superlative = q.order in ("cheapest", "priciest") and q.count == 1 and q.rank == 1 and not (
         q.price or q.audience or q.excluded or q.words)
     counted = _compared(q, context, back_reference=True) if q.compare and _HOW_MANY_MORE.search(text) else ()
@@ -884,8 +937,28 @@ def _feature_comparison(products: Sequence[Product], asked: tuple[str, ...], q: 
     return CatalogueReply("comparison", tuple(sentences), tuple(told), tuple(products) if len(told) == 1 else ())
 
 
-def _agreed(template: str, product: Product, wording: Wording, **values: str) -> str:
-    return template.format(product=product.name, **wording.agree(product.name), **values)
+def _agreed(template: str, product: Product, wording: Wording, lot: int = 1, **values: str) -> str:
+    """A template said of a product, or of `lot` of it ("the two Snowflake Knit Beanies are ...")."""
+    name = _lot_name(product, lot, wording)
+    return template.format(product=name, **wording.agree(name), **values)
+
+
+def _counted(q: CatalogueQuestion | None, products: Sequence[Product]) -> dict[Product, int]:
+    """How many of each product the question asks for (one of those it does not name)."""
+    asked = dict(zip(q.named, q.counts, strict=True)) if q is not None and q.counts else {}
+    return {p: asked.get(p, 1) for p in products}
+
+
+def _lot_name(product: Product, count: int, wording: Wording) -> str:
+    return product.name if count == 1 else wording.lot(product.name, count)
+
+
+def _lot_price(product: Product, count: int, wording: Wording) -> str:
+    """The price of `count` of a product: its own for one; the sum, and each one's, for several."""
+    if count == 1:
+        return product.price_text
+    return wording.each.format(total=money(round(product.price * count, 2), product.currency),
+                               price=product.price_text)
 
 
 def _capital(text: str) -> str:
@@ -940,15 +1013,17 @@ def _comparison(products: tuple[Product, ...], q: CatalogueQuestion, wording: Wo
     """The one asked for first (the cheaper, or the more expensive) with its price, then the others' prices; for
     "the difference" each product's description as written after its price. Equal prices: each, and so said."""
     pricier = q.direction == "pricier" or q.order == "priciest"
-    chosen = (max if pricier else min)(products, key=lambda p: p.price)
-    same = all(p.price == chosen.price for p in products)
+    counts = _counted(q, products)
+    chosen = (max if pricier else min)(products, key=lambda p: p.price * counts[p])
+    same = all(p.price * counts[p] == chosen.price * counts[chosen] for p in products)
     two = len(products) == 2
     verdict = ((wording.pricier if two else wording.priciest_of) if pricier
                else (wording.cheaper if two else wording.cheapest_of))
     sentences: list[Sentence] = []
     for product in products if same else (chosen, *(p for p in products if p is not chosen)):
         template = verdict if product is chosen and not same else wording.costs
-        sentences.append(Sentence(_agreed(template, product, wording, price=product.price_text), (product.id,),
+        sentences.append(Sentence(_agreed(template, product, wording, counts[product],
+                                          price=_lot_price(product, counts[product], wording)), (product.id,),
                                   product))
         if q.difference:
             sentences.append(Sentence(product.description, (product.id,), product))
@@ -959,15 +1034,20 @@ def _comparison(products: tuple[Product, ...], q: CatalogueQuestion, wording: Wo
 
 
 def _arithmetic(products: tuple[Product, ...], kind: Arithmetic, wording: Wording,
-                budget: PriceLimit | None = None) -> CatalogueReply:
-    """The sum of the products' prices, each price said with it, and whether it fits the fan's budget when one was
-    given; or the difference of two, the pricier first. Only prices the catalogue states and their sum or
-    difference are said."""
+                budget: PriceLimit | None = None, q: CatalogueQuestion | None = None) -> CatalogueReply:
+    """The sum of the products' prices (times how many of each `q` asks for), each price said with it, and whether
+    it fits the fan's budget when one was given; or the difference of two, the pricier first. Only prices the
+    catalogue states and their sum or difference are said."""
     ids = tuple(p.id for p in products)
+    counts = _counted(q, products)
     if kind == "total":
-        amount = round(sum(p.price for p in products), 2)
+        amount = round(sum(p.price * counts[p] for p in products), 2)
         total = money(amount, products[0].currency)
-        text = wording.total.format(items=wording.listed([_item(p, wording) for p in products]), price=total)
+        items = [wording.listed_item.format(product=_lot_name(p, counts[p], wording),
+                                            price=_lot_price(p, counts[p], wording)) for p in products]
+        text = (wording.total.format(items=wording.listed(items), price=total) if len(products) > 1 else
+                _agreed(wording.costs, products[0], wording, counts[products[0]],
+                        price=_lot_price(products[0], counts[products[0]], wording)))
         if budget is not None and budget.below is not None:
             fits = amount <= budget.below
             text += " " + wording.budget[fits].format(budget=budget.said(budget.below, products[0].currency))

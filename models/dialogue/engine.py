@@ -27,6 +27,8 @@ from models.dialogue.catalogue import (
     WHICH_OF_THEM,
     answer_catalogue,
     described_by,
+    only_sum_asked,
+    states_budget,
     stock_sentence,
 )
 from models.dialogue.conversation import (
@@ -188,7 +190,7 @@ _FACT_WORDS = frozenset("fun fact interesting cool something anything thing stuf
 _PRICE = re.compile(r"\b(?:how much|price[sd]?|cost(?:s)?)\b|多少钱|几块钱|价格|价钱", re.IGNORECASE)
 #: "Them", "both", "all", "(how much is that) altogether", "the difference": every product discussed, not one to
 #: pick.
-_PLURAL = re.compile(r"\b(?:them|they|those|these|both|all|altogether|together|in total|combined|difference)\b|"
+_PLURAL = re.compile(r"\b(?:them|they|those|these|both|all|altogether|together|total|combined|difference)\b|"
                      r"它们|这些|那些|两个|都|一共|总共|加起来", re.IGNORECASE)
 #: What is left of "and the other one?" besides the reference: nothing that asks anything new.
 _DANGLING = re.compile(r"\b(?:and|what|about|how|so|but|ok)\b|[和那呢]", re.IGNORECASE)
@@ -381,8 +383,11 @@ _BUY_ONE = re.compile(
     r"for sale|buyable)\b|\bstill (?:available|for sale|got (?:it|them|any))\b", re.IGNORECASE)
 #: "The kids one", "the blue ones", "the snowflake thing": the word before "one" that stands for a product.
 _ONE = re.compile(r"([A-Za-z]+)'?\s+(?:ones?|things?|items?)\b")
-#: "The ski one", "the snowflake thing": one product meant, by a word several names share (group 1).
-_THE_ONE = re.compile(r"\b(?:the|that|this)\s+([A-Za-z]+)'?\s+(?:one|thing|item)\b", re.IGNORECASE)
+#: "The ski one", "the snowflake thing": one product meant, by a word several names share (group 1). "The ski ones"
+#: too: a product named in the plural ("gloves", "goggles") is "ones", so the plural alone does not say both; "both
+#: the ski ones", "all the kids ones" do (`_EVERY_ONE`).
+_THE_ONE = re.compile(r"\b(?:the|that|this|those|these)\s+([A-Za-z]+)'?\s+(?:ones?|thing|item)\b", re.IGNORECASE)
+_EVERY_ONE = re.compile(r"\b(?:both|all|each|every)\b", re.IGNORECASE)
 #: Words that name no kind of thing ("the blue one", "anything"): no product is ruled out by them.
 _GENERIC = frozenset("one thing item stuff something anything product merchandise merch gift present".split())
 
@@ -487,17 +492,18 @@ def _inflected(word: str) -> set[str]:
 
 def _elliptic(question: str, before: str) -> bool:
     """A price question that names nothing ("😍 how much", "price??"), one that only points back ("nordic
-    combined... what even is that"), a bare ask for suggestions ("Looking for a gift under $30. Ideas?"), or a fact
-    asked of what it points back at ("I adore figure skating. Do you have a nice fact about it?"): it leans on the
-    sentence before it, as does a comparison with one side ("the hoodie is too expensive. is the beanie less?"). A
-    fact after bad news ("we lost. A fun fact about it?") is one to cheer up, of any topic."""
+    combined... what even is that"), a bare sum ("one kid wants the plush, the other the mittens. total?"), a bare
+    ask for suggestions ("Looking for a gift under $30. Ideas?"), or a fact asked of what it points back at ("I
+    adore figure skating. Do you have a nice fact about it?"): it leans on the sentence before it, as does a
+    comparison with one side ("the hoodie is too expensive. is the beanie less?"). A fact after bad news ("we lost.
+    A fun fact about it?") is one to cheer up, of any topic."""
     if ONE_SIDED_COMPARISON.search(question):
         return True
     if (_POINTS_BACK.search(question) or _SUGGESTIONS.search(question)) and len(tokens(question)) <= 1:
         return True
     if _POINTS_BACK.search(question) and set(tokens(question)) <= _FACT_WORDS and not detect_moods(before):
         return True
-    return bool(_PRICE.search(question)) and not tokens(without_product_words(question))
+    return bool(_PRICE.search(question)) and not tokens(without_product_words(question)) or only_sum_asked(question)
 
 
 #: An ask for suggestions that says nothing of what for ("Ideas?", "any recommendations?").
@@ -511,8 +517,10 @@ def retrieval_query(text: str) -> str:
     Why are pucks frozen?", "我们输了，好难过。冰球为什么要冷冻？"), so the bad news does not steer the search; a fact
     asked for beside them stays ("Why do they sweep in curling? fun fact pls": the fact is what is asked)."""
     parts = sentences_of(text)
-    # "The plush!!! 😍 how much": a question of a word or two asks about the sentence before it, which it keeps.
-    questions = [joined(parts[i - 1:i + 1]) if i and _elliptic(p, parts[i - 1]) and not is_question(parts[i - 1]) else p
+    # "The plush!!! 😍 how much": a question of a word or two asks about the sentence before it, which it keeps; so
+    # does one after the fan's budget ("I've only got $40. Can I get both the beanie and the pin set?").
+    questions = [joined(parts[i - 1:i + 1]) if i and (_elliptic(p, parts[i - 1]) or states_budget(parts[i - 1]))
+                 and not is_question(parts[i - 1]) else p
                  for i, p in enumerate(parts) if is_question(p) or _HOW_MUCH.search(p) or _FACT_REQUEST.search(p)]
     return joined(questions) if questions and len(parts) > 1 else text
 
@@ -796,7 +804,8 @@ class RetrievalEngine(DialogueEngine):
         names = frozenset().union(*(self._names[p.id] for p in ambiguous))
         # "Is the ski one in stock?" with ski gloves and ski goggles: which one, before any answer about both. Only
         # the word of "the ... one" asks it: "the cheapest thing that's not a kids item" points at no kids' product.
-        if ambiguous and not named and any(set(tokens(m.group(1))) & names for m in _THE_ONE.finditer(question)):
+        if ambiguous and not named and not _EVERY_ONE.search(question) and \
+                any(set(tokens(m.group(1))) & names for m in _THE_ONE.finditer(question)):
             return self._clarify(ambiguous, question, mention_in(question, names))
         pointed = next((m for m in _THE_ONE.finditer(question) if self._by_attribute(f"{m.group(1)} one")), None)
         if pointed is not None and not context and not self._named(question.replace(pointed.group(0), " "))[0]:

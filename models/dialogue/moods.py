@@ -191,6 +191,8 @@ _QUESTION = re.compile(
     r"\?|^\W*(?:(?:now|so|ok(?:ay)?|and|also|well|then|but|btw|oh|alright|right|omg|wow|whoa|woah|lol|ooh)\W+){0,3}"
     r"(?:what(?!\s+an?\s)|how|who|when|where|why|which|is|are|do|does|did|can(?!['\u2019]t)|could|will|would|"
     r"should|tell me|explain)\b|\b(?:tell me|wondering|want to know|curious)\b", re.IGNORECASE)
+#: Chat's asides, which end a clause in a message written without punctuation ("the hoodie looks fire fr how much").
+_ASIDE = re.compile(r"\b(?:ngl|fr|frfr|tbh|tho|lowkey|highkey|imo|imho|istg|lol|lmao|omg)\b", re.IGNORECASE)
 _PRODUCT = re.compile(
     r"\b(?:how much|price[sd]?|pricing|cost(?:s|ing)?|buy(?:ing)?|purchase|order|sell(?:ing)?|sold|merch|"
     r"merchandise|shop|store|in stock|afford|for sale)\b|"
@@ -260,6 +262,9 @@ def is_question(text: str) -> bool:
     parts = [text, _without(_GREETING, text), *sentences_of(text)[1:], *re.split(r"[,;:]", text)[1:]]
     if _GREETING.search(text):
         parts.append(re.sub(r"^\W*\w+", "", parts[1]))  # "yo aurora wats the price": the hello and her name
+        # "yo aurora ngl the hoodie looks fire fr how much is it tho": after a hello, chat's asides ("ngl", "fr")
+        # stand where punctuation would, and the question after one is no less a question.
+        parts += _ASIDE.split(parts[1])[1:]
     return any(_QUESTION.search(part) or _ZH_QUESTION.search(part) for part in parts)
 
 

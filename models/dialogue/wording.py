@@ -3,6 +3,7 @@ templates (models.dialogue.catalogue), and how they agree with a product's numbe
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from models.dialogue.words import listed
@@ -25,6 +26,9 @@ class Wording:
     listed_item: str  # {product} {price}: one product in a list
     listed_more: str  # {count}: the rest of a list that is not read out
     counts: tuple[str, ...]  # small counts as words ("three more"; a count is no fact to check), else digits
+    several: str  # {count} {products}: a product the fan asks for more than one of ("two Snowflake Knit Beanies")
+    each: str  # {total} {price}: what several of one product cost, and one of them
+    plurals: bool  # names take a plural after a count (English: the last word's)
     matching: str  # {constraint} {items}
     no_match: str  # {constraint}: nothing fits
     closest: str  # {item}: the nearest miss after `no_match`
@@ -77,6 +81,11 @@ class Wording:
         """Names as a list is said: "A, B and C", "A、B和C"."""
         return listed(names, self.comma, self.conjunctions[conjunction])
 
+    def lot(self, name: str, count: int) -> str:
+        """A product name counted: "two Snowflake Knit Beanies", "两个雪花针织帽"."""
+        word = self.counts[count] if count < len(self.counts) else str(count)
+        return self.several.format(count=word, products=_plural(name) if self.plurals else name)
+
     def agree(self, name: str) -> dict[str, str]:
         """The verbs for a product name: English names ending in a plural noun ("Ski Gloves") take plural ones."""
         last = name.split()[-1] if name.split() else name
@@ -92,6 +101,7 @@ WORDING = {
         conjunctions={"and": " and ", "or": " or "},
         listed_item="the {product} for {price}", listed_more="{count} more",
         counts=("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"),
+        several="{count} {products}", each="{total} ({price} each)", plurals=True,
         matching="{constraint}: {items}.",
         no_match="I don't have {constraint} right now.", closest="The closest is {item}.",
         cheapest="The cheapest {constraint} is {item}.", priciest="The most expensive {constraint} is {item}.",
@@ -144,6 +154,7 @@ WORDING = {
         ask_about="可以问我{kinds}，或者直接说商品的名字。", comma="、", conjunctions={"and": "和", "or": "或"},
         listed_item="{product}（{price}）", listed_more="另外{count}件",
         counts=("零", "一", "两", "三", "四", "五", "六", "七", "八", "九", "十"), matching="{constraint}的有{items}。",
+        several="{count}个{products}", each="{total}（每个{price}）", plurals=False,
         no_match="现在没有{constraint}的商品。", closest="最接近的是{item}。",
         cheapest="{constraint}最便宜的是{item}。", priciest="{constraint}最贵的是{item}。",
         ranked={"cheapest": "{constraint}第{ordinal}便宜的是{item}。",
@@ -184,3 +195,13 @@ WORDING = {
         no_restock="{product}什么时候补货我还不知道，可以留意商店页面。",
         all_available="是的，商店里的东西现在都有货。"),
 }
+
+
+def _plural(name: str) -> str:
+    """An English name's plural, made on its last word: "Beanie" → "Beanies", "Plush" → "Plushes"; a name that is
+    plural already ("Ski Gloves") stays."""
+    if name.endswith("s"):
+        return name
+    if re.search(r"(?:sh|ch|x|z)$", name):
+        return f"{name}es"
+    return f"{name[:-1]}ies" if re.search(r"[^aeiou]y$", name) else f"{name}s"
