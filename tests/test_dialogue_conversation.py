@@ -391,6 +391,10 @@ def test_a_cost_or_a_weight_the_item_states_is_answered(engine: RetrievalEngine,
     ("when will my package get shipped?", "shipping"),
     ("i put the wrong address on my order, can i still change it??", "cancel-order"),
     ("typo in my order, can i fix that", "cancel-order"),
+    # Another colour or size before the order ships is changing the order (after it arrived: an exchange).
+    ("I want to change the colour on my order before it goes out, how do I do that?", "cancel-order"),
+    ("can I swap the size on my order before it ships?", "cancel-order"),
+    ("want to change my beanie colour from red to navy after buying, possible?", "exchanges"),
     ("where exactly can i get aurora merch from", "where-to-buy"),
     ("where else can i buy the merch", "where-to-buy"),
 ])
