@@ -476,6 +476,16 @@ def test_exact_answers_are_not_hedged_and_near_misses_are(index: KnowledgeIndex)
     assert speed.intent == "unknown" and speed.sources == ()
 
 
+@pytest.mark.parametrize("text", ["what's the fastest 500m speed skating time ever",
+                                  "what is the world record time in speed skating?", "quickest luge run ever?"])
+def test_a_record_the_persona_does_not_have_is_declined_without_a_near_fact(engine: RetrievalEngine,
+                                                                           text: str) -> None:
+    """A record time or speed is a number: a fact about the same sport without one is no near miss."""
+    answer = ask(engine, text)
+    assert answer.intent == "unknown" and answer.sources == () and not hedged(answer)
+    assert "counterclockwise" not in answer.text
+
+
 def test_a_second_question_joined_by_and(engine: RetrievalEngine) -> None:
     answer = ask(engine, "How much is the beanie and do you ship to Canada?")
     assert "$24" in answer.text

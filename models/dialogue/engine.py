@@ -263,6 +263,10 @@ _ASKS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
         # A record ("the longest ski jump ever") is a distance; "the best resort" is a ranking, not a fact nearby.
         (r"\b(?:longest|farthest|furthest|highest|tallest|deepest|records?)\b",
          r"metre|meter|\bkm\b|feet|foot|kilomet|mile|\brecord\b"),
+        # A record time or speed ("the fastest 500m time ever", "quickest downhill run") is a number of seconds or a
+        # speed, or the record itself: a fact about the same sport without one answers another question.
+        (r"\b(?:fastest|quickest|slowest)\b|\b(?:record|best|winning|world) (?:times?|speeds?)\b",
+         r"\d+(?:[.,:]\d+)? ?(?:s\b|secs?\b|seconds?|minutes?|km/h|mph)|\brecord\b|\bfastest\b|\bquickest\b"),
         (r"\b(?:best|greatest|most popular)\b", r"\b(?:best|greatest|most|favou?rite|more than any|record)\b"),
         # Any question about what is still to come ("where will the next Games be held?") needs a future answer.
         (r"\b(?:when|where|who|which|what)\b.*\b(?:next|upcoming)\b|"
