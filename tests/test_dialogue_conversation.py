@@ -391,6 +391,10 @@ def test_a_cost_or_a_weight_the_item_states_is_answered(engine: RetrievalEngine,
     ("when will my package get shipped?", "shipping"),
     ("i put the wrong address on my order, can i still change it??", "cancel-order"),
     ("typo in my order, can i fix that", "cancel-order"),
+    # Another colour or size before the order ships is changing the order (after it arrived: an exchange).
+    ("I want to change the colour on my order before it goes out, how do I do that?", "cancel-order"),
+    ("can I swap the size on my order before it ships?", "cancel-order"),
+    ("want to change my beanie colour from red to navy after buying, possible?", "exchanges"),
     ("where exactly can i get aurora merch from", "where-to-buy"),
     ("where else can i buy the merch", "where-to-buy"),
 ])
@@ -470,6 +474,16 @@ def test_exact_answers_are_not_hedged_and_near_misses_are(index: KnowledgeIndex)
     # another question's answer, so the honest "I don't know" and no fact.
     speed = ask(engine, "How fast does a bobsleigh go?")
     assert speed.intent == "unknown" and speed.sources == ()
+
+
+@pytest.mark.parametrize("text", ["what's the fastest 500m speed skating time ever",
+                                  "what is the world record time in speed skating?", "quickest luge run ever?"])
+def test_a_record_the_persona_does_not_have_is_declined_without_a_near_fact(engine: RetrievalEngine,
+                                                                           text: str) -> None:
+    """A record time or speed is a number: a fact about the same sport without one is no near miss."""
+    answer = ask(engine, text)
+    assert answer.intent == "unknown" and answer.sources == () and not hedged(answer)
+    assert "counterclockwise" not in answer.text
 
 
 def test_a_second_question_joined_by_and(engine: RetrievalEngine) -> None:

@@ -180,6 +180,21 @@ def _sample_show_at_200s() -> ShowRunner:
     ("will there be a chance to ask questions?", "Questions are coming up", "don't know"),
     ("what's the fun fact right now about", "curling", "Next"),
     ("how many minutes has the show been going", "about 3 minutes into the show", "planned to run"),
+    # "After X", "once X is done", "then what": the segment after the one named (a fact by its topic too).
+    ("what have you got lined up once the curling bit is done", "After a fun fact about curling comes your questions",
+     "on right now"),
+    ("what's after the curling part?", "After a fun fact about curling comes your questions", "on right now"),
+    ("after the fan questions, then what?", "After your questions comes a dance break.", "Right now"),
+    ("after the Q&A, so what comes?", "After your questions comes a dance break.", "Right now"),
+    # "Are you doing X today?": whether the rundown has one, and when.
+    ("are you taking fan questions today?", "Questions are coming up: they open right after this.", "don't know"),
+    ("r u doing a dance tonight?", "a dance break is still to come, after your questions", "don't know"),
+    # "When is <product> shown?": the segment that shows it, not the product's pitch.
+    ("at what point tonight does the owl plushie get shown", "Mascot Plush is still to come, right after a dance break",
+     "$"),
+    ("when will the plush be featured?", "Mascot Plush is still to come, right after a dance break", "$"),
+    # "This" is the show being watched.
+    ("watching from sydney, when does this finish?", "The show ends in about 7 minutes.", "don't know"),
 ])
 def test_show_questions_in_fans_words(question: str, says: str, not_says: str) -> None:
     from models.dialogue.show_talk import answer_show
@@ -234,7 +249,9 @@ def test_one_segment_picked_out_of_the_rundown(question: str, says: str, sources
 
 
 @pytest.mark.parametrize("question", ["how long is the scarf?", "how long is a curling match?",
-                                      "what was the first winter olympics?", "is the hoodie warm after washing?"])
+                                      "what was the first winter olympics?", "is the hoodie warm after washing?",
+                                      "when does this sale finish?", "are you taking returns today?",
+                                      "what happens after the Olympics?", "when does the hoodie get shipped?"])
 def test_questions_that_pick_no_segment_are_not_the_shows(question: str) -> None:
     from models.dialogue.show_talk import answer_show
 

@@ -265,6 +265,10 @@ _ASKS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
         # A record ("the longest ski jump ever") is a distance; "the best resort" is a ranking, not a fact nearby.
         (r"\b(?:longest|farthest|furthest|highest|tallest|deepest|records?)\b",
          r"metre|meter|\bkm\b|feet|foot|kilomet|mile|\brecord\b"),
+        # A record time or speed ("the fastest 500m time ever", "quickest downhill run") is a number of seconds or a
+        # speed, or the record itself: a fact about the same sport without one answers another question.
+        (r"\b(?:fastest|quickest|slowest)\b|\b(?:record|best|winning|world) (?:times?|speeds?)\b",
+         r"\d+(?:[.,:]\d+)? ?(?:s\b|secs?\b|seconds?|minutes?|km/h|mph)|\brecord\b|\bfastest\b|\bquickest\b"),
         (r"\b(?:best|greatest|most popular)\b", r"\b(?:best|greatest|most|favou?rite|more than any|record)\b"),
         # Any question about what is still to come ("where will the next Games be held?") needs a future answer.
         (r"\b(?:when|where|who|which|what)\b.*\b(?:next|upcoming)\b|"
@@ -351,7 +355,12 @@ _PARAPHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (r"\b(?:change|cancel|modify|edit|fix|update|undo)\b (?:my |the |an? |this |that )?order\b|"
      r"\bordered\b.{0,60}\b(?:instead|by mistake|change|cancel|undo)\b|"
      # "I put the wrong address on my order, can I still change it?": what was ordered, changed.
-     r"\border\b.{0,40}\b(?:change|cancel|modify|edit|fix|update|correct) (?:it|that|this)\b",
+     r"\border\b.{0,40}\b(?:change|cancel|modify|edit|fix|update|correct) (?:it|that|this)\b|"
+     # "change the colour on my order", "swap the size before it goes out": an order changed before it ships
+     # (once it has arrived, another size or colour is an exchange: `_ARRIVED`).
+     r"\b(?:change|modify|edit|fix|update|correct|swap)\b.{0,40}\b(?:my|the|an?|this|that) order\b|"
+     r"\bbefore (?:it|they|my order|the order) (?:ships?|goes out|go out|gets? (?:shipped|sent)|is (?:shipped|sent)|"
+     r"leaves?)\b",
      "cancel or change an order"),
     (r"\bwhere(?:'s| is| are)? my (?:order|package|parcel|stuff|delivery|shipment|purchase)s?\b", "track order"),
 ))
@@ -359,6 +368,9 @@ _PARAPHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 #: they ask about (returns, exchanges), not a product to sell them.
 _BOUGHT = re.compile(r"\b(?:bought|purchased|after (?:buying|purchasing|purchase|ordering|i order)\w*|instead|"
                      r"already (?:have|got|own|ordered))\b", re.IGNORECASE)
+#: What was ordered has come: changing it is no longer changing the order ("it arrived, can I change the colour?").
+_ARRIVED = re.compile(r"\b(?:arrived|came|received|delivered|got (?:it|them|my order)|after (?:buying|purchasing|"
+                      r"delivery))\b", re.IGNORECASE)
 #: A place abroad is store talk only with shipping in the question ("is it snowing in France?" is not).
 _SHIPPING = re.compile(r"\b(?:ship|ships|shipping|shipped|deliver|delivers|delivery|send|sends|post|mail|arrive|"
                        r"packages?|parcels?|reach|"
@@ -1219,7 +1231,8 @@ class RetrievalEngine(DialogueEngine):
         "do u ship 2 australia"): a `_PARAPHRASES` pattern names what it is about, and the best policy for the
         question says that word (a product named in passing does not outrank it); None otherwise."""
         meant = [m for said, m in _PARAPHRASES if m != "merchandise" and said.search(question)
-                 and (said.pattern != _ABROAD.pattern or _SHIPPING.search(question))]
+                 and (said.pattern != _ABROAD.pattern or _SHIPPING.search(question))
+                 and (m != "cancel or change an order" or not _ARRIVED.search(question))]
         if not meant:
             return None
         words = set(tokens(" ".join(meant)))

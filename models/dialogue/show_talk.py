@@ -112,7 +112,8 @@ _WORDINGS: tuple[tuple[ShowQuestion, tuple[str, ...]], ...] = (
               rf"\bwhat(?:'s| is) the plan (?:for )?(?:tonight|today|{_THE}{_SHOW})\b",
               rf"\bwhat(?:'s| is| are) (?:left|remaining|still to come) (?:in|on|of) {_THE}{_SHOW}\b",
               r"(?:后面|接下来|之后)还有(?:什么|哪些|啥)(?:环节)?|还有哪些环节|节目(?:的)?(?:安排|流程)")),
-    ("end", (rf"\b{_WHEN} (?:does|will|is|do|did) {_THE}(?:{_SHOW}|it|you) (?:be )?"
+    # "when does this finish?": a bare "this" is the show being watched
+    ("end", (rf"\b{_WHEN} (?:does|will|is|do|did) {_THE}(?:{_SHOW}|it|you|this) (?:be )?"
              rf"(?:end|finish|stop|wrap(?: up| things up)?|over|done|go off(?: air|line)?)(?:s|ed|ing)?{_LEAVE_END}",
              rf"\bwhat time (?:does|will|is) {_THE}(?:{_SHOW}|it) (?:end|finish|stop|over|done)",
              rf"\b{_WHENS} {_THE}{_SHOW} (?:over|done|ending|finishing)",
@@ -224,6 +225,8 @@ _SHOWING = re.compile(
     r"(?:ing)?\b|"
     # "when's the bit with the owl?": when, and a part of the show named by what is in it
     r"\b(?:when|wen)(?:'s|s| is| will)\b(?=[^?.!]*\b(?:bit|part|segment)\b)|"
+    # "at what point does the owl plushie get shown?": when, and the product being shown (the show's segment for it)
+    r"\b(?:when|wen|what time|what point)\b(?=[^?.!]*\b(?:shown|featured|presented|spotlighted|showcased)\b)|"
     r"\b(?:coming up|in the show|on the show|later in the show)\b|(?:会|还会|会不会|要不要|会不会再)(?:展示|介绍|讲)")
 _PRODUCTS = re.compile(r"\b(?:products?|merch|items?|things to buy)\b|商品|产品")
 #: "What happens after the Q&A?": the part of the show named after "after" (a segment's kind, or a product).
@@ -239,9 +242,9 @@ _AFTER = re.compile(rf"\b(?:{_WHAT_IS}|what (?:comes|happens|do we do|are we doi
                     # "once the dancing is done, what are you doing next?": a part of the show over
                     r"\b(?:once|when|after) (?:the |your |that |this )?(?P<over>[^?.!,;]+?) (?:is|are) "
                     r"(?:done|finished|over)\b[^?.!]*\b(?:what|which|anything)\b|"
-                    # "after the dance break, what comes?"
+                    # "after the dance break, what comes?", "after the fan questions, then what?"
                     r"(?:^|[,.!?] )after (?:the |your |that |this )?(?P<lead>[^?.!,;]+?),? "
-                    r"(?:what|which|anything|is there)\b|"
+                    r"(?:(?:and|so|then) )*(?:what|which|anything|is there)\b|"
                     r"(?P<zh>[^\W\d_]{1,12}?)(?:环节)?(?:之后|以后|结束后|完了)(?:是|做|有|干)?(?:什么|啥)")
 #: "Did I miss the dance?": the part of the show named after "miss".
 _MISSED = re.compile(r"\b(?:did|have) (?:i|we|u) (?:just )?miss(?:ed)? (?:the |your |a )?(?P<part>[^?.!,;]+)|"
@@ -260,15 +263,21 @@ _MISSED = re.compile(r"\b(?:did|have) (?:i|we|u) (?:just )?miss(?:ed)? (?:the |y
 #: "When do the fan questions start?", "when's the dancing?": "when" (not "when was") and the part of the show it names.
 _WHEN_PART = re.compile(r"\b(?:(?:when|wen)(?:'s|s)?|what time|how (?:long|soon) (?:until|till|til|before))\b"
                         r"(?! (?:was|did|were|had)\b)(?P<part>[^?.!,;]+)")
-#: "Will there be more questions later in the show?", "any more dancing tonight?": a part of the show still to come.
+#: "Will there be more questions later in the show?", "any more dancing tonight?", "are you taking fan questions
+#: today?": a part of the show still to come (or planned at all).
 _MORE_PART = re.compile(r"\b(?:will there be|is there|are there|any|do you have|will you (?:do|have|take|answer)|"
-                        r"(?:are|r) (?:you|u) (?:going to|gonna) (?:do|have|take|answer))\b(?P<part>[^?.!,;]*?)\b"
+                        r"(?:are|r) (?:you|u) (?:(?:going to|gonna) (?:do|have|take|answer)|doing|having|taking|"
+                        r"answering))\b(?P<part>[^?.!,;]*?)\b"
                         r"(?:later|soon|tonight|today|again|still|coming|to come|at the end|after this|"
                         r"(?:in|on) (?:the|this) (?:show|stream))\b"
                         r"|(?:还有|还会有|后面还有|待会还有)(?P<zh>[^\W\d_]{1,8}?)(?:环节)?(?:吗|么|没有?|\?|？)")
 #: Words of buying and delivery: "any items coming back in stock soon?" asks the store, not the show.
 _STORE = re.compile(r"\b(?:stock|restock|back|ship|shipp|shipping|order|deliver|arriv|sale|sold)")
 _SHOW_NOUN = re.compile(rf"\b{_SHOW}\b|节目|直播")
+#: "At what point tonight does the plush get shown": a question about show time without a question mark.
+_AT_WHAT_POINT = re.compile(r"^\W*(?:at|by|from) what (?:point|time|minute|stage)\b")
+#: A phrase naming a part of the show by what is in it: "the curling bit", "the owl segment".
+_PART_WORD = re.compile(r"\b(?:bit|part|segment|section)\b|环节")
 _PART_KINDS: tuple[tuple[SegmentType, re.Pattern[str]], ...] = (
     ("qa", re.compile(r"\bq ?& ?a\b|\bq and a\b|\bqa\b|\bquestions?\b|提问|问答")),
     ("dance", re.compile(r"\bdanc|跳舞|舞蹈")),
@@ -304,7 +313,7 @@ class _Asked:
 def _asked(text: str, persona: Persona) -> _Asked:
     """What a message asks about the show (falsy: nothing)."""
     folded_text = folded(text).replace("’", "'")
-    questioned = any(is_question(part) for part in sentences_of(text))
+    questioned = any(is_question(part) for part in sentences_of(text)) or bool(_AT_WHAT_POINT.search(folded_text))
     kinds = {kind for kind, pattern in _ASKED if pattern.search(folded_text)}
     kinds |= _parts_asked(folded_text)
     part, phrase = None, ""
@@ -314,7 +323,10 @@ def _asked(text: str, persona: Persona) -> _Asked:
         # The broad "anything after …?" names a product only in a message about the show ("what should I buy after
         # the hoodie?" is not).
         by_product = not (groups.get("broad") or groups.get("lead")) or bool(_SHOW_NOUN.search(folded_text))
-        if (part := _part(phrase, persona, by_product, kind == "missed") if phrase else None) is not None:
+        # A fact by its topic where a "did you talk about …?" asks it, or the fan names it as a part of the show
+        # ("once the curling bit is done"); "what happens after the Olympics?" is not about the show.
+        by_fact = kind == "missed" or bool(_PART_WORD.search(phrase))
+        if (part := _part(phrase, persona, by_product, by_fact) if phrase else None) is not None:
             # The part it names is the question's object ("the Q&A"): what follows it, or whether it is over.
             kinds = (kinds - {"next", "done"}) | {kind}  # type: ignore[arg-type]
             break
@@ -380,15 +392,13 @@ def _kind_named(phrase: str) -> SegmentType | None:
 def _part(phrase: str, persona: Persona, products: bool = True,
           facts: bool = False) -> Callable[[Segment], bool] | None:
     """Which segments a phrase names: by kind ("the Q&A", "the dance"), else (when `products`) by a product's name
-    ("the plush") or, when `facts` (a "did you talk about …?"), a fun fact's topic or words ("the first Winter
-    Olympics"); None when it names no part of the show ("what happens after the Olympics?")."""
+    ("the plush") or, when `facts` (a "did you talk about …?", "the curling bit"), a fun fact's topic or words
+    ("the first Winter Olympics"); None when it names no part of the show ("what happens after the Olympics?")."""
     kind = _kind_named(phrase)
     if kind is not None:
         return lambda segment: segment.type == kind
-    if not products:
-        return None
     words = set(tokens(phrase))
-    named = {p.id for p in persona.knowledge.products if words & set(tokens(folded(p.name)))}
+    named = {p.id for p in persona.knowledge.products if words & set(tokens(folded(p.name)))} if products else set()
     if named or not facts:
         return (lambda segment: segment.product in named) if named else None
     # A fun fact by its topic or its words ("the first Winter Olympics"): a tag of it, or two words of its text.
