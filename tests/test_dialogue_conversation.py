@@ -1677,3 +1677,42 @@ def test_a_place_after_the_shipping_policy_is_shipping_abroad(engine: RetrievalE
     ask(engine, "how long does shipping take?")
     answer = ask(engine, then)
     assert answer.sources == ("international-shipping",), answer.text
+
+
+@pytest.mark.parametrize(("text", "fact", "says"), [
+    ("who was the jumper behind the V technique, do u know?", "v-style", "Jan Boklöv"),
+    ("who pioneered the V-style? do you know?", "v-style", "Jan Boklöv"),
+    ("when were the first winter olympics? can you tell me?", "first-winter-games", "1924"),
+])
+def test_a_tag_or_a_challenge_joins_its_question(engine: RetrievalEngine, text: str, fact: str, says: str) -> None:
+    """"do u know?", "can you tell me?" and "are you sure about X?" ask nothing of their own: one answer, no "I
+    don't know" after it."""
+    assert len(questions_of(text)) == 1
+    answer = ask(engine, text)
+    assert answer.sources == (fact,) and says in answer.text, answer.text
+    assert not any(u in answer.text for u in UNKNOWN) and not hedged(answer), answer.text
+
+
+@pytest.mark.parametrize("text", ["are you sure about that curling stone weight? how many kilos exactly?",
+                                  "are you sure about the curling stone weight?"])
+def test_a_challenge_says_the_fact_again(engine: RetrievalEngine, text: str) -> None:
+    if engine.index.backend == "bm25":
+        pytest.skip("BM25 hedges on the weight however it is asked (its words score below the answering bar)")
+    answer = ask(engine, text)
+    assert answer.sources == ("curling-stone-weight",) and "19.96" in answer.text and not hedged(answer), answer.text
+
+
+def test_tags_join_but_two_questions_stay_two() -> None:
+    assert questions_of("are you sure about that curling stone weight? how many kilos exactly?") == [
+        "are you sure about that curling stone weight? how many kilos exactly?"]
+    assert questions_of("how much is the beanie? do you ship to canada? right?") == [
+        "how much is the beanie?", "do you ship to canada? right?"]
+
+
+@pytest.mark.parametrize("text", [
+    "earlier you mentioned stones from an island off scotland, what's it called?",
+    "you said curling stones come from an island, which island was it?",
+])
+def test_a_fact_named_by_what_she_said_of_it(engine: RetrievalEngine, text: str) -> None:
+    answer = ask(engine, text)
+    assert answer.sources == ("curling-granite",) and "Ailsa Craig" in answer.text and not hedged(answer), answer.text
