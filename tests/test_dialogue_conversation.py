@@ -1716,3 +1716,16 @@ def test_tags_join_but_two_questions_stay_two() -> None:
 def test_a_fact_named_by_what_she_said_of_it(engine: RetrievalEngine, text: str) -> None:
     answer = ask(engine, text)
     assert answer.sources == ("curling-granite",) and "Ailsa Craig" in answer.text and not hedged(answer), answer.text
+
+
+@pytest.mark.parametrize(("text", "fact"), [
+    ("Anything neat from figure skating history?", "figure-skating-1908"),
+    ("something fascinating about figure skating?", "figure-skating-1908"),
+    ("Any winter olympics records you can tell me about?", "norway-medals"),
+    ("any records you could share?", "norway-medals"),
+])
+def test_a_fact_asked_for_by_topic_or_record(engine: RetrievalEngine, text: str, fact: str) -> None:
+    """The topic named picks that topic's fact, not a neighbour's (no clap skate for figure skating); "records"
+    asks for a fact tagged as one."""
+    answer = ask(engine, text)
+    assert answer.sources == (fact,) and not hedged(answer), answer.text

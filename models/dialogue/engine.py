@@ -124,13 +124,13 @@ class DialogueEngine(ABC):
 
 #: "Tell me a fun fact (about curling)": a fact by topic, told as such (no hedge: it is what was asked).
 _FACT_REQUEST = re.compile(
-    r"\b(?:fun\s+facts?|facts?|trivia|(?:something|anything)\s+(?:interesting|cool|fun|new|cheerful|happy|nice|"
-    r"positive|uplifting|funny|amazing|surprising|good)|"
+    r"\b(?:fun\s+facts?|facts?|trivia|(?:something|anything)\s+(?:interesting|cool|fun|neat|new|cheerful|happy|nice|"
+    r"positive|uplifting|funny|amazing|surprising|fascinating|good)|"
     r"(?:interesting|cool)\s+(?:things?|stuff)|tell me something about|"
     # "Tell me a Winter Olympics record", "got any medal records?": a fact about a record.
     r"(?:(?:tell|give|share|show)\s+(?:me|us)|got|know)\s+(?:an?|one|some|any)\s+(?:[\w-]+\s+){0,3}?records?|"
     # "any medal records you know of?": the same request, the asking after it or left out.
-    r"^\W*any\s+(?:[\w-]+\s+){0,3}?records?(?=\W*$|\s+(?:you|u)\s+(?:know|have|got)\b))\b|"
+    r"^\W*any\s+(?:[\w-]+\s+){0,3}?records?(?=\W*$|\s+(?:you|u)\s+(?:know|have|got|can|could)\b))\b|"
     r"冷知识|小知识|趣闻|有趣的事", re.IGNORECASE)
 #: "How big is the plush?", "what's the beanie made of?": what a product is, which its description says.
 _DESCRIBED = re.compile(r"\bhow (?:big|tall|wide|long|heavy|thick|large|small|tiny|huge)\b|"
