@@ -916,8 +916,10 @@ def test_her_name_comes_from_the_persona(engine: RetrievalEngine, message: str) 
     assert answer.intent == "small_talk" and "Aurora" in answer.text and not hedged(answer)
 
 
-def test_what_she_loves_about_her_work_is_her_about_line(engine: RetrievalEngine) -> None:
-    answer = ask(engine, "What's the best part of this job for you?")
+@pytest.mark.parametrize("message", ["What's the best part of this job for you?",
+                                     "whats the best bit about doing these streams for u", "fave bit of hosting?"])
+def test_what_she_loves_about_her_work_is_her_about_line(engine: RetrievalEngine, message: str) -> None:
+    answer = ask(engine, message)
     assert answer.sources == ("about-fans",) and not hedged(answer)
 
 
