@@ -1043,7 +1043,8 @@ def test_her_name_asked_for_someone_else_is_her_name(engine: RetrievalEngine, te
                                   "your smile makes my day", "this show makes my day every single time",
                                   "You remind me of my granddaughter, you are a lovely young lady",
                                   "you always make my evenings better, seriously", "my week is better because of you",
-                                  "you always cheer me up", "u r the sweetest"])
+                                  "you always cheer me up", "u r the sweetest", "aurora ur honestly so lovely",
+                                  "you are truly amazing", "ur honestly a legend"])
 def test_a_compliment_without_a_praise_word_pattern_is_thanked(engine: RetrievalEngine, text: str) -> None:
     """Chat spelling ("ur") is read before the moods; a compliment no pattern has is read by the meaning bank."""
     answer = ask(engine, text)
