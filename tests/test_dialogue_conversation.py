@@ -930,8 +930,10 @@ def test_her_name_comes_from_the_persona(engine: RetrievalEngine, message: str) 
     assert answer.intent == "small_talk" and "Aurora" in answer.text and not hedged(answer)
 
 
-def test_what_she_loves_about_her_work_is_her_about_line(engine: RetrievalEngine) -> None:
-    answer = ask(engine, "What's the best part of this job for you?")
+@pytest.mark.parametrize("message", ["What's the best part of this job for you?",
+                                     "whats the best bit about doing these streams for u", "fave bit of hosting?"])
+def test_what_she_loves_about_her_work_is_her_about_line(engine: RetrievalEngine, message: str) -> None:
+    answer = ask(engine, message)
     assert answer.sources == ("about-fans",) and not hedged(answer)
 
 
@@ -1055,7 +1057,8 @@ def test_her_name_asked_for_someone_else_is_her_name(engine: RetrievalEngine, te
                                   "your smile makes my day", "this show makes my day every single time",
                                   "You remind me of my granddaughter, you are a lovely young lady",
                                   "you always make my evenings better, seriously", "my week is better because of you",
-                                  "you always cheer me up", "u r the sweetest"])
+                                  "you always cheer me up", "u r the sweetest", "aurora ur honestly so lovely",
+                                  "you are truly amazing", "ur honestly a legend"])
 def test_a_compliment_without_a_praise_word_pattern_is_thanked(engine: RetrievalEngine, text: str) -> None:
     """Chat spelling ("ur") is read before the moods; a compliment no pattern has is read by the meaning bank."""
     answer = ask(engine, text)
@@ -1743,3 +1746,55 @@ def test_a_place_after_the_shipping_policy_is_shipping_abroad(engine: RetrievalE
     ask(engine, "how long does shipping take?")
     answer = ask(engine, then)
     assert answer.sources == ("international-shipping",), answer.text
+
+
+@pytest.mark.parametrize(("text", "fact", "says"), [
+    ("who was the jumper behind the V technique, do u know?", "v-style", "Jan Boklöv"),
+    ("who pioneered the V-style? do you know?", "v-style", "Jan Boklöv"),
+    ("when were the first winter olympics? can you tell me?", "first-winter-games", "1924"),
+])
+def test_a_tag_or_a_challenge_joins_its_question(engine: RetrievalEngine, text: str, fact: str, says: str) -> None:
+    """"do u know?", "can you tell me?" and "are you sure about X?" ask nothing of their own: one answer, no "I
+    don't know" after it."""
+    assert len(questions_of(text)) == 1
+    answer = ask(engine, text)
+    assert answer.sources == (fact,) and says in answer.text, answer.text
+    assert not any(u in answer.text for u in UNKNOWN) and not hedged(answer), answer.text
+
+
+@pytest.mark.parametrize("text", ["are you sure about that curling stone weight? how many kilos exactly?",
+                                  "are you sure about the curling stone weight?"])
+def test_a_challenge_says_the_fact_again(engine: RetrievalEngine, text: str) -> None:
+    if engine.index.backend == "bm25":
+        pytest.skip("BM25 hedges on the weight however it is asked (its words score below the answering bar)")
+    answer = ask(engine, text)
+    assert answer.sources == ("curling-stone-weight",) and "19.96" in answer.text and not hedged(answer), answer.text
+
+
+def test_tags_join_but_two_questions_stay_two() -> None:
+    assert questions_of("are you sure about that curling stone weight? how many kilos exactly?") == [
+        "are you sure about that curling stone weight? how many kilos exactly?"]
+    assert questions_of("how much is the beanie? do you ship to canada? right?") == [
+        "how much is the beanie?", "do you ship to canada? right?"]
+
+
+@pytest.mark.parametrize("text", [
+    "earlier you mentioned stones from an island off scotland, what's it called?",
+    "you said curling stones come from an island, which island was it?",
+])
+def test_a_fact_named_by_what_she_said_of_it(engine: RetrievalEngine, text: str) -> None:
+    answer = ask(engine, text)
+    assert answer.sources == ("curling-granite",) and "Ailsa Craig" in answer.text and not hedged(answer), answer.text
+
+
+@pytest.mark.parametrize(("text", "fact"), [
+    ("Anything neat from figure skating history?", "figure-skating-1908"),
+    ("something fascinating about figure skating?", "figure-skating-1908"),
+    ("Any winter olympics records you can tell me about?", "norway-medals"),
+    ("any records you could share?", "norway-medals"),
+])
+def test_a_fact_asked_for_by_topic_or_record(engine: RetrievalEngine, text: str, fact: str) -> None:
+    """The topic named picks that topic's fact, not a neighbour's (no clap skate for figure skating); "records"
+    asks for a fact tagged as one."""
+    answer = ask(engine, text)
+    assert answer.sources == (fact,) and not hedged(answer), answer.text

@@ -126,13 +126,13 @@ class DialogueEngine(ABC):
 
 #: "Tell me a fun fact (about curling)": a fact by topic, told as such (no hedge: it is what was asked).
 _FACT_REQUEST = re.compile(
-    r"\b(?:fun\s+facts?|facts?|trivia|(?:something|anything)\s+(?:interesting|cool|fun|new|cheerful|happy|nice|"
-    r"positive|uplifting|funny|amazing|surprising|good)|"
+    r"\b(?:fun\s+facts?|facts?|trivia|(?:something|anything)\s+(?:interesting|cool|fun|neat|new|cheerful|happy|nice|"
+    r"positive|uplifting|funny|amazing|surprising|fascinating|good)|"
     r"(?:interesting|cool)\s+(?:things?|stuff)|tell me something about|"
     # "Tell me a Winter Olympics record", "got any medal records?": a fact about a record.
     r"(?:(?:tell|give|share|show)\s+(?:me|us)|got|know)\s+(?:an?|one|some|any)\s+(?:[\w-]+\s+){0,3}?records?|"
     # "any medal records you know of?": the same request, the asking after it or left out.
-    r"^\W*any\s+(?:[\w-]+\s+){0,3}?records?(?=\W*$|\s+(?:you|u)\s+(?:know|have|got)\b))\b|"
+    r"^\W*any\s+(?:[\w-]+\s+){0,3}?records?(?=\W*$|\s+(?:you|u)\s+(?:know|have|got|can|could)\b))\b|"
     r"冷知识|小知识|趣闻|有趣的事", re.IGNORECASE)
 #: "How big is the plush?", "what's the beanie made of?": what a product is, which its description says.
 _DESCRIBED = re.compile(r"\bhow (?:big|tall|wide|long|heavy|thick|large|small|tiny|huge)\b|"
@@ -300,8 +300,9 @@ _ASKS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
         # sport played there.
         (_PLACE_TO_GO.pattern,
          r"\b(?:resorts?|hotels?|restaurants?|destinations?)\b"),
-        # "Which one goes head first?": one of two things the answer tells apart.
-        (r"\bwhich (?:one|of (?:them|the two|those|these))\b", r"\b(?:while|whereas|but|than|unlike)\b"),
+        # "Which one goes head first?": one of two things the answer tells apart ("..., which one?" at the end asks
+        # which of the thing just named: "some Scottish island, which one?" asks its name).
+        (r"\bwhich (?:one|of (?:them|the two|those|these))\b(?!\W*$)", r"\b(?:while|whereas|but|than|unlike)\b"),
     ))
 
 
@@ -404,6 +405,19 @@ _EVERY_ONE = re.compile(r"\b(?:both|all|each|every)\b", re.IGNORECASE)
 _GENERIC = frozenset("one thing item stuff something anything product merchandise merch gift present".split())
 
 
+#: "you said ...", "earlier you mentioned ...", "are you sure about ...": the fan quoting or challenging the host,
+#: words no knowledge item has.
+_QUOTES_HER = re.compile(r"^\W*(?:(?:so|but|and|wait|hey|ok)\W+)?(?:(?:earlier|before)\s+)?(?:you|u)\s+"
+                         r"(?:said|mentioned|told (?:me|us)|were saying)(?:\s+(?:earlier|before))?(?:\s+that)?\b\W*|"
+                         r"^\W*(?:are|r) (?:you|u) sure (?:about|of)\b\W*", re.IGNORECASE)
+
+
+def _unquoted(text: str) -> str:
+    """The question without the fan's "you said" in front, when it says more than that."""
+    rest = _QUOTES_HER.sub("", text, count=1)
+    return rest if tokens(rest) else text
+
+
 def expanded(query: str) -> str:
     """The query with the store's own words for what it paraphrases (`_PARAPHRASES`)."""
     extra = [meant for said, meant in _PARAPHRASES if said.search(query)]
@@ -450,9 +464,33 @@ def questions_of(text: str) -> list[str]:
     parts = sentences_of(text)
     # "beanie colours?? also u take apple pay": a sentence that goes on from a question ("also", "and") asks too.
     asking = [p for i, p in enumerate(parts) if is_question(p) or i and _GOES_ON.match(p) and is_question(parts[i - 1])]
-    questions = [q for p in asking for c in _SECOND_QUESTION.split(p)
-                 for q in _comma_apart(c) if is_question(q) or not is_question(p)]
+    questions = _tags_joined([q for p in asking for c in _SECOND_QUESTION.split(p)
+                              for q in _comma_apart(c) if is_question(q) or not is_question(p)])
     return questions[:MAX_QUESTIONS] if len(questions) > 1 else [retrieval_query(text)]
+
+
+#: "do u know?", "right?", "can you tell me?": a tag that asks nothing of its own, only of the question it stands by.
+_TAG = re.compile(r"^\W*(?:(?:do|d'?) ?(?:you|u|ya) know|(?:you|u) know|(?:are|r) (?:you|u) sure|right|am i right|"
+                  r"is (?:that|it) (?:right|true|so)|(?:can|could) (?:you|u) tell (?:me|us))\W*$", re.IGNORECASE)
+#: "are you sure about that curling stone weight? how many kilos exactly?": a challenge of what she said, whose
+#: question follows it.
+_CHALLENGE = re.compile(r"^\W*(?:are|r) (?:you|u) sure (?:about|of)\b", re.IGNORECASE)
+
+
+def _tags_joined(questions: list[str]) -> list[str]:
+    """The questions with each tag joined to the question before it (the one after, when it comes first) and each
+    challenge to the question after it: neither is a question to answer on its own."""
+    joined_up: list[str] = []
+    leading = ""
+    for question in questions:
+        if _TAG.match(question) and joined_up:
+            joined_up[-1] = joined([joined_up[-1], question])
+        elif _TAG.match(question) or _CHALLENGE.match(question):
+            leading = joined([leading, question])
+        else:
+            joined_up.append(joined([leading, question]))
+            leading = ""
+    return joined_up + [leading] if leading else joined_up
 
 
 def _comma_apart(clause: str) -> list[str]:
@@ -796,7 +834,8 @@ class RetrievalEngine(DialogueEngine):
         follow_up = self._follow_up(text, text_folded, subject, told)
         if isinstance(follow_up, Part):
             return follow_up
-        question = follow_up or text
+        # "you said the stones come from some island, which one?": the fan quotes her; the rest names what is asked.
+        question = follow_up or _unquoted(text)
         # The catalogue's constraints (price limits, cheapest, colours, sizes, stock) are answered from the
         # products' fields, before products and facts are looked up, with the fan's subject products as context
         # (all of those discussed for "how much is that altogether?").

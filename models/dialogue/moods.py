@@ -52,13 +52,16 @@ _PRAISE = (r"amazing|awesome|beautiful|pretty|great|gorgeous|stunning|lovely|cut
            r"brilliant|perfect|adorable|fabulous|nice|cool|elegant")
 #: "You are" as fans write it; chat spelling is written out first ("ur" reads "your", "u r" "you are"), so "your" counts
 #: before what only "you're" takes ("your so sweet", "your the goat").
-_YOU_ARE = r"(?:you(?:'re| are)|youre|your(?=\s+(?:such|so|a|an|the|total|absolute|real|really|very)\b))"
+#: "ur honestly so lovely": a word that only stresses the praise may come first.
+_STRESSED = r"(?:(?:honestly|truly|literally|just|seriously)\s+)?"
+_YOU_ARE = rf"(?:(?:you(?:'re| are)|youre|your(?=\s+{_STRESSED}(?:such|so|a|an|the|total|absolute|real|really|" \
+           rf"very)\b))\s+{_STRESSED})"
 _COMPLIMENT = re.compile(
     # "You are very good host": a good host, presenter or streamer, with an article or without.
     r"\byou(?:'re| are)\s+(?:an?\s+)?(?:so\s+|really\s+|very\s+)?(?:good|great|nice|lovely)\s+"
     r"(?:host|presenter|streamer)\b|"
     # "you're so lovely", "you are a lovely young lady": what she is, with an article or without.
-    rf"\b(?:{_YOU_ARE}\s+(?:so\s+|really\s+|very\s+|such\s+an?\s+|the\s+|"
+    rf"\b(?:{_YOU_ARE}(?:so\s+|really\s+|very\s+|such\s+an?\s+|the\s+|"
     r"an?\s+(?:very\s+|really\s+)?)?(?:amazing|awesome|beautiful|pretty|"
     r"great|best|wonderful|lovely|cute|funny|cool|talented|adorable|gorgeous|brilliant|incredible|fantastic|"
     r"sweet|sweetest|kind(?!\s+of)|kindest|nicest|loveliest)|"
@@ -88,7 +91,7 @@ _COMPLIMENT = re.compile(
 #: "You're a legend", "ur the goat" (chat spelling makes it "your the goat"): the fan calls her something grand, no
 #: praise word needed.
 _GRAND = re.compile(rf"\b{_YOU_ARE}"
-                    r"\s+(?:such\s+|so\s+|a\s+|an\s+|the\s+|my\s+|total\s+|"
+                    r"(?:such\s+|so\s+|a\s+|an\s+|the\s+|my\s+|total\s+|"
                     r"absolute\s+|real\s+)*(?:legend|star|gem|queen|icon|goat|sweetheart|angel|treasure|sunshine)s?\b",
                     re.IGNORECASE)
 #: Happy news of the fan's own ("I just landed my first 360", "we won the final!", "passed my exam 🎉").

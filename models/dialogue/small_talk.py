@@ -49,8 +49,8 @@ _ABOUT_TOPICS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(patte
      r"多大|几岁", "age"),
     # "What do you enjoy most about hosting?", "best part of your job?": what she loves about her work.
     (r"\b(?:enjoy|like|love)(?: the)? most\b|\b(?:enjoy|like|love) (?:talking|chatting|hosting)\b|"
-     r"\bbest (?:part|thing) (?:of|about)\b|"
-     r"\b(?:favou?rite|fave?) (?:part|thing) (?:of|about)\b|最喜欢.*(?:主持|工作)", "favourite"),
+     r"\bbest (?:part|thing|bit)s? (?:of|about)\b|"
+     r"\b(?:favou?rite|fave?) (?:part|thing|bit)s? (?:of|about)\b|最喜欢.*(?:主持|工作)", "favourite"),
     # "Is this live or recorded?": whether the show is live, which her line that says so answers.
     (r"\b(?:is|are) (?:this|it|the (?:show|stream)|(?:you|u)) (?:\w+ )?live\b|\blive (?:right )?now\b|"
      r"\b(?:pre-?)?record(?:ed|ing)?\b.*\b(?:show|stream|this|it)\b|\brecord (?:it|this)\b", "live"),
