@@ -652,6 +652,42 @@ def test_a_question_in_mixed_languages_is_answered_as_the_english_one(engine: Re
     assert sources is None or answer.sources == sources, (text, answer.sources)
 
 
+@pytest.mark.parametrize(("text", "said", "sources"), [
+    ("quanto costa la borraccia termica? the thermal bottle", "$22.50", ("thermal-bottle",)),
+    ("quanto custa o gorro? the snowflake beanie", "$24", ("snowflake-beanie",)),
+    ("qualche curiosità sullo sci di fondo? cross-country skiing", "cross-country", None),
+    ("uma curiosidade sobre hóquei no gelo? ice hockey pls", "hockey", None),
+    ("spedite in Italia? do you ship here", "40 countries", ("international-shipping",)),
+    ("vocês enviam para o Brasil? do you ship abroad", "40 countries", ("international-shipping",)),
+    ("Olá Aurora, tudo bem? what's your job exactly?", "winter sports shows", None),
+    ("oi aurora, come stai? how old are you", "22", None)])
+def test_a_foreign_question_said_again_in_english_gets_only_the_answer(engine: RetrievalEngine, text: str, said: str,
+                                                                        sources: tuple[str, ...] | None) -> None:
+    """An Italian or Portuguese question followed by its gist in English: the foreign words say what kind of answer
+    (a price, a fun fact), the English ones what about, and the foreign part gets no "I don't know" of its own."""
+    answer = ask(engine, text)
+    assert said in answer.text and not hedged(answer), (text, answer.text)
+    assert not any(u in answer.text for u in UNKNOWN), (text, answer.text)
+    assert sources is None or set(sources) <= set(answer.sources), (text, answer.sources)
+
+
+def test_an_unread_foreign_question_alone_is_still_declined(engine: RetrievalEngine) -> None:
+    """Only beside an answered part does a foreign part lose its decline: alone it is still honestly not known."""
+    answer = ask(engine, "qual è il tuo colore preferito per la neve fresca?")
+    assert answer.intent == "unknown" and answer.sources == () and any(u in answer.text for u in UNKNOWN)
+
+
+@pytest.mark.parametrize(("text", "said"), [("ciao Aurora! quanti anni hai? how old r u", "22"),
+                                            ("olá! how much is the hoodie", "$65"), ("hallo, how old are you", "22"),
+                                            ("salut aurora, what's your job?", "winter sports shows")])
+def test_a_foreign_hello_at_the_start_greets(engine: RetrievalEngine, text: str, said: str) -> None:
+    """"Ciao" at a message's start says hello (at its end, goodbye): no "Bye for now" before the answer."""
+    answer = ask(engine, text)
+    assert "greeting" in detect_moods(text) and "goodbye" not in detect_moods(text)
+    assert said in answer.text and "Bye" not in answer.text and not any(u in answer.text for u in UNKNOWN)
+    assert "goodbye" in detect_moods("thanks for the show, ciao!")
+
+
 @pytest.mark.parametrize(("text", "product_id", "said"), [
     ("OMG 😍 IS THE PLUSH STILL IN STOCK", "mascot-plush", "in stock"),
     ("wow 😍 how much is the hoodie", "team-hoodie", "$65"),
