@@ -48,9 +48,9 @@ from models.dialogue.moderation import check_chat_text, screen
 from models.dialogue.moods import (
     Mood,
     detect_moods,
+    has_foreign,
     is_product_question,
     is_question,
-    only_foreign,
     spelled_out,
     without_greetings,
     without_product_words,
@@ -461,12 +461,27 @@ _DOUBT = re.compile(
 def questions_of(text: str) -> list[str]:
     """The questions of a message in order, up to MAX_QUESTIONS; the whole message when it has fewer than two
     (a question with its context, or a request without a question mark)."""
-    parts = sentences_of(text)
+    parts = _glossed(sentences_of(text))
     # "beanie colours?? also u take apple pay": a sentence that goes on from a question ("also", "and") asks too.
     asking = [p for i, p in enumerate(parts) if is_question(p) or i and _GOES_ON.match(p) and is_question(parts[i - 1])]
     questions = _tags_joined([q for p in asking for c in _SECOND_QUESTION.split(p)
                               for q in _comma_apart(c) if is_question(q) or not is_question(p)])
     return questions[:MAX_QUESTIONS] if len(questions) > 1 else [retrieval_query(text)]
+
+
+def _glossed(parts: list[str]) -> list[str]:
+    """The sentences with a question in a fan's first language joined to the English words after it that are no
+    question of their own: those say again what it asked about ("quanto costa la borraccia termica? the thermal
+    bottle", "uma curiosidade sobre hóquei no gelo? ice hockey pls"), and its own words say what kind of answer
+    (the price, a fun fact)."""
+    glossed: list[str] = []
+    for part in parts:
+        if glossed and has_foreign(glossed[-1]) and is_question(glossed[-1]) and not is_question(part) \
+                and not has_foreign(part):
+            glossed[-1] = joined([glossed[-1], part])
+        else:
+            glossed.append(part)
+    return glossed
 
 
 #: "do u know?", "right?", "can you tell me?": a tag that asks nothing of its own, only of the question it stands by.
@@ -566,7 +581,7 @@ def retrieval_query(text: str) -> str:
     """The part of a message to look up: its questions when it also says other things ("I'm sad, we lost.
     Why are pucks frozen?", "我们输了，好难过。冰球为什么要冷冻？"), so the bad news does not steer the search; a fact
     asked for beside them stays ("Why do they sweep in curling? fun fact pls": the fact is what is asked)."""
-    parts = sentences_of(text)
+    parts = _glossed(sentences_of(text))
     # "The plush!!! 😍 how much": a question of a word or two asks about the sentence before it, which it keeps; so
     # does one after the fan's budget ("I've only got $40. Can I get both the beanie and the pin set?").
     questions = [joined(parts[i - 1:i + 1]) if i and (_elliptic(p, parts[i - 1]) or states_budget(parts[i - 1]))
@@ -692,6 +707,7 @@ class RetrievalEngine(DialogueEngine):
         # After sympathy, facts are told gently: no cheering intro or emotion on top of the fan's bad news.
         gentle = bool(moods) and moods[0] in ("sad", "grief")
         parts: list[Part] = []
+        asked: list[str] = []
         for i, question in enumerate(questions_of(text)):
             self._turn += i > 0  # each answer its own phrase variants: no "Good question!" twice in a row
             part = self._answer(turn.user, self._spelled(question), gentle)
@@ -700,10 +716,13 @@ class RetrievalEngine(DialogueEngine):
             told_again = part.intent in _TELLS_ITEM and _stated(part) and set(_stated(part)) <= said
             # One question back is enough: "How much is it? Is it warm?" from a fan with nothing discussed.
             asked_again = part.intent == "clarify" and any(p.intent == "clarify" for p in parts)
-            # "shipping to Mexico? cuánto tarda?": a foreign half asks what the English one answered, no "I don't know".
-            echo = part.intent == "unknown" and only_foreign(question) and any(p.intent != "unknown" for p in parts)
-            if not (told_again or asked_again or echo):
+            if not (told_again or asked_again):
                 parts.append(part)
+                asked.append(question)
+        if any(p.intent != "unknown" for p in parts):
+            # "shipping to Mexico? cuánto tarda?", "Olá Aurora, tudo bem? what's your job?": a part in another
+            # language that the engine cannot read gets no "I don't know" of its own beside an answered one.
+            parts = [p for p, q in zip(parts, asked, strict=True) if p.intent != "unknown" or not self._foreign(q)]
         hits = tuple(h for part in parts for h in part.hits)
         answered = [part for part in parts if part.intent != "unknown"]
         if not answered and moods and not is_question(without_greetings(folded(text))):
@@ -762,6 +781,14 @@ class RetrievalEngine(DialogueEngine):
     def _refusal(self, topic: str | None) -> Sentence:
         return Sentence(f"{emotion_tag('neutral')} {gesture_tag('shake_head')} "
                         f"{self._phrase('refusal', topic=topic or 'that')}")
+
+    def _foreign(self, text: str) -> bool:
+        """The text is in another language: it has chat words of a fan's first language ("spedite in Italia?"), or
+        mostly words that are neither English nor the knowledge base's ("come va?"; without the English word list,
+        only the chat words tell)."""
+        words = re.findall(r"[^\W\d_]+", folded(text))
+        unread = [w for w in words if w not in self._english and w not in self._known]
+        return has_foreign(text) or bool(self._english) and len(words) > 1 and 2 * len(unread) > len(words)
 
     def _follows_up(self, text: str) -> bool:
         """The message leans on what was said before ("tell me more", "and the other one?", "another!")."""

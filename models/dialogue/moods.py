@@ -142,16 +142,19 @@ _CHAT_SPELLING = {"rn": "right now", "wat": "what", "wot": "what", "wut": "what"
                   "teh": "the", "da": "the", "duz": "does", "sho": "show", "hav": "have", "iz": "is",
                   "fav": "favourite", "fave": "favourite", "hru": "how are you", "thicc": "thick",
                   "smth": "something", "sth": "something", "mch": "much", "mutch": "much"}
-#: The common chat words of a fan's first language (German, Spanish, French), as chat mixes them into English
-#: ("cuanto cuesta the beanie??", "bonne nuit aurora", "ist der hoodie noch da?"), read as their English: a
-#: greeting greets, a goodbye says goodbye and the question is answered as the English one would be.
+#: The common chat words of a fan's first language (German, Spanish, French, Italian, Portuguese), as chat mixes
+#: them into English ("cuanto cuesta the beanie??", "bonne nuit aurora", "ist der hoodie noch da?", "quanto costa la
+#: borraccia? the thermal bottle"), read as their English: a greeting greets, a goodbye says goodbye and the question
+#: is answered as the English one would be.
 _FOREIGN = {
     # the price
     "cuanto cuesta": "how much is", "cuánto cuesta": "how much is", "wie viel kostet": "how much is",
     "wieviel kostet": "how much is", "combien coûte": "how much is", "combien coute": "how much is",
-    "precio": "price", "preis": "price", "prix": "price",
+    "quanto costa": "how much is", "quanto custa": "how much is",
+    "precio": "price", "preis": "price", "prix": "price", "prezzo": "price", "preço": "price", "preco": "price",
     # greetings and goodbyes ("buenas noches" opens a message as often as it ends one: at the start it greets)
-    "hola": "hello", "hallo": "hello", "bonjour": "hello", "salut": "hi", "servus": "hello", "moin": "hello",
+    "hola": "hello", "olá": "hello", "oi": "hi", "hallo": "hello", "bonjour": "hello", "salut": "hi",
+    "servus": "hello", "moin": "hello",
     "buenos días": "good morning", "buenos dias": "good morning", "buenas tardes": "good afternoon",
     "buenas noches": "good evening", "buenas": "hello", "guten morgen": "good morning", "guten tag": "hello",
     "guten abend": "good evening", "bonsoir": "good evening", "saludos": "greetings",
@@ -165,19 +168,25 @@ _FOREIGN = {
     "kann ich": "can I", "puedo": "can I", "je peux": "can I",
     "cuéntame": "tell me", "cuentame": "tell me", "dime": "tell me",
     "raconte-moi": "tell me", "dis-moi": "tell me", "dato curioso": "fun fact", "datos curiosos": "fun facts",
-    "fait amusant": "fun fact", "anécdota": "fun fact",
+    "fait amusant": "fun fact", "anécdota": "fun fact", "curiosità": "fun fact", "curiosita": "fun fact",
+    "curiosidade": "fun fact", "curiosidades": "fun facts",
     "bitte": "please", "por favor": "please", "s'il vous plaît": "please", "s'il te plaît": "please",
     "svp": "please",
     # about her
     "wie alt bist du": "how old are you", "cuántos años tienes": "how old are you",
     "cuantos años tienes": "how old are you", "quel âge as-tu": "how old are you", "quel age as tu": "how old are you",
+    "quanti anni hai": "how old are you", "quantos anos você tem": "how old are you", "tudo bem": "how are you",
+    "come stai": "how are you",
     # paying, stock and time
     "bezahlen mit": "pay with", "zahlen mit": "pay with", "pay mit": "pay with", "pagar con": "pay with",
     "payer avec": "pay with", "payer par": "pay with", "kreditkarte": "credit card",
     "tarjeta de crédito": "credit card", "tarjeta": "card", "carte bancaire": "card", "carte de crédit": "credit card",
     "ist der": "is the", "ist die": "is the", "ist das": "is the", "noch da": "still in stock",
     "noch verfügbar": "still available", "todavía hay": "is there still", "aún hay": "is there still",
-    "encore dispo": "still available", "encore disponible": "still available",
+    "encore dispo": "still available", "encore disponible": "still available", "è disponibile": "is it available",
+    "disponibile": "available", "está disponível": "is it available", "disponível": "available",
+    "disponivel": "available", "spedite": "do you ship", "spedisci": "do you ship", "enviam": "do you ship",
+    "vocês enviam": "do you ship", "quanto manca": "how long till", "quanto falta": "how long till",
     "cuánto tarda": "how long does it take", "cuanto tarda": "how long does it take",
     "cuántos días": "how many days", "cuantos dias": "how many days", "combien de jours": "how many days",
     "combien de temps": "how long", "wie lange": "how long"}
@@ -276,15 +285,18 @@ def is_product_question(text: str) -> bool:
     return bool(_PRODUCT.search(folded(text)))
 
 
+#: "Ciao" says hello as well as goodbye: at the start of a message it greets ("ciao Aurora! quanti anni hai?").
+_HELLO_FIRST = re.compile(r"^(\W*)ciao\b", re.IGNORECASE)
+
+
 def spelled_out(text: str) -> str:
     """Chat spelling read as the words it stands for ("wat r the shiping times" → "what are the shiping times")."""
-    return _CHAT_WORD.sub(lambda m: _CHAT_SPELLING[m.group(0).lower()], text)
+    return _CHAT_WORD.sub(lambda m: _CHAT_SPELLING[m.group(0).lower()], _HELLO_FIRST.sub(r"\1hello", text))
 
 
-def only_foreign(text: str) -> bool:
-    """The message is only chat words of a fan's first language ("cuánto tarda?"), besides short words and punctuation:
-    after an English question it asks what that one asked, and has nothing of its own left to answer."""
-    return not re.search(r"[^\W\d_]{3,}", _FOREIGN_WORD.sub(" ", folded(text)))
+def has_foreign(text: str) -> bool:
+    """The message has a chat word of a fan's first language ("quanto costa", "curiosidade", "olá")."""
+    return bool(_FOREIGN_WORD.search(folded(text)))
 
 
 def without_greetings(text: str) -> str:
