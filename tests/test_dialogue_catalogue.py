@@ -1050,3 +1050,23 @@ def test_a_count_names_the_product_in_its_plural() -> None:
     assert WORDING["en"].lot("Snowy Owl Mascot Plush", 2) == "two Snowy Owl Mascot Plushes"
     assert WORDING["en"].lot("Touchscreen Ski Gloves", 3) == "three Touchscreen Ski Gloves"
     assert WORDING["zh"].lot("雪花针织帽", 2) == "两个雪花针织帽"
+
+
+@pytest.mark.parametrize("text", ["office secret santa, limit is $20, what could I get?",
+                                  "spending limit of 20 bucks, what can I get?", "max $20, what have you got?"])
+def test_a_limit_is_a_budget(text: str) -> None:
+    reply = ask(text)
+    assert ids(reply) == ["kids-bottle", "kids-mittens", "pin-set"] and "Under $20" in spoken(reply)
+
+
+@pytest.mark.parametrize(("text", "said"), [
+    ("I've got 50 bucks, is that enough for the hoodie?",
+     "No, the Glacier Blue Team Hoodie is $65. That's $15 more than your $50."),
+    ("I have 30 quid, enough for the gloves?", "No, the Touchscreen Ski Gloves are $34. That's $4 more than your $30."),
+    ("I have 30 bucks, is that enough for the plush?", "Yes, the Snowy Owl Mascot Plush is $29.99.")])
+def test_a_budget_short_of_a_product_says_by_how_much(text: str, said: str) -> None:
+    assert spoken(ask(text)) == said
+
+
+def test_a_range_asked_of_a_product_is_no_budget() -> None:
+    assert spoken(ask("is the hoodie under $50?")) == "No, the Glacier Blue Team Hoodie is $65."

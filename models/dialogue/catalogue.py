@@ -68,6 +68,8 @@ class PriceLimit:
     than: Product | None = None
     #: An amount as the fan wrote it in words ("twenty dollars"), restated so (never as digits the fan did not say)
     written: tuple[tuple[float, str], ...] = ()
+    #: The upper end is the fan's own money ("I've got 50 bucks", "limit is $20"), not a range asked of a product
+    budget: bool = False
 
     def said(self, amount: float, currency: str) -> str:
         return next((words for value, words in self.written if value == amount), None) or money(amount, currency)
@@ -132,10 +134,10 @@ class CatalogueQuestion:
 #: most nine digits and two decimals (longer runs of digits are no budget and would not fit a float's int).
 _NUMBER = r"(\d{1,9}(?:\.\d{1,2})?)"
 _AMOUNT = rf"(?:[$€£¥]\s*)?{_NUMBER}(?!\d|\.\d|\s*(?:days?|weeks?|months?|years?|hours?|minutes?|kg|cm|ml|%|" \
-    r"percent|天|周|小时|分钟|年|岁|个月))\s*(?:dol+[ae]rs?|bucks?|usd|euros?|eur|pounds?|gbp|rmb|元|块钱?|人民币)?"
+    r"percent|天|周|小时|分钟|年|岁|个月))\s*(?:dol+[ae]rs?|bucks?|quid|usd|euros?|eur|pounds?|gbp|rmb|元|块钱?|人民币)?"
 #: The same amount said as money for sure: a currency sign before it or a unit after ("$25", "25 bucks"), for
 #: wordings where a bare number would be anything else ("I have 2 kids" is no budget, "I have $25" is).
-_MONEY = rf"(?:[$€£¥]\s*{_NUMBER}(?!\d|\.\d)|{_NUMBER}\s*(?:dol+[ae]rs?|bucks?|usd|euros?|eur|pounds?|gbp|" \
+_MONEY = rf"(?:[$€£¥]\s*{_NUMBER}(?!\d|\.\d)|{_NUMBER}\s*(?:dol+[ae]rs?|bucks?|quid|usd|euros?|eur|pounds?|gbp|" \
     r"rmb|元|块钱?|人民币)\b)"
 _BETWEEN = re.compile(rf"\bbetween\s+{_AMOUNT}\s+(?:and|to)\s+{_AMOUNT}|[$€£¥]\s*{_NUMBER}\s*(?:-|to)\s*"
                       rf"{_AMOUNT}|{_AMOUNT}\s*(?:到|至|-|~)\s*{_AMOUNT}\s*(?:之间|以内)")
@@ -143,7 +145,7 @@ _BELOW = re.compile(
     rf"\b(?:under|undr|unde|below|bellow|less than|les than|cheaper than|lower than|no more than|not more than|"
     rf"at most|max(?:imum)?|up to|within|beneath)\s+{_AMOUNT}|<\s*{_AMOUNT}|"
     rf"{_AMOUNT}\s*(?:or less|or under|or below|or cheaper|max|tops)\b|"
-    rf"\bbudget(?: of| is|'s|:)?\s+(?:only |just |about |around |like )?{_AMOUNT}|"
+    rf"\b(?:budget|(?:spending |price )?limit|cap)(?: of| is|'s|:)?\s+(?:only |just |about |around |like )?{_AMOUNT}|"
     rf"{_AMOUNT}\s*budget\b|{_AMOUNT}\s+to (?:spend|blow)\b|"
     # A budget said as what the fan has or can spend: "I have $25", "I've got 30 bucks", "with $25".
     rf"\b(?:i have|i (?:only|just) have|i've|ive|i got|i've got|ive got|i have got|i can spend|can spend|"
@@ -151,12 +153,14 @@ _BELOW = re.compile(
     # "Is $50 enough for the hoodie and the beanie?": a budget asked whether it covers them.
     rf"{_MONEY}\s+(?:be |is )?enough\b|"
     rf"{_AMOUNT}\s*(?:以下|以内|之内|内)|(?:低于|不到|少于|不超过|便宜于)\s*{_AMOUNT}")
+#: A limit that is the fan's own money (a budget), as `_BELOW`'s wordings of it say.
+_FANS_MONEY = re.compile(r"budget|limit|\bcap\b|enough|\b(?:have|i've|ive|got|spend|afford|with)\b")
 _ABOVE = re.compile(
     rf"\b(?:over|above|more than|at least|pricier than|more expensive than)\s+{_AMOUNT}|>\s*{_AMOUNT}|"
     rf"{_AMOUNT}\s*(?:or more|and up|plus)\b|{_AMOUNT}\s*以上|(?:高于|超过|多于)\s*{_AMOUNT}")
 #: "Are you over 18?", "is she under 30": a bare number after a person is an age, no price (a currency makes it one).
 _OF_A_PERSON = re.compile(r"\b(?:are|r|is|am)\s+(?:you|u|she|he|i|we|they)\s*$|\b(?:i'm|im|i am|you're|youre|ur)\s*$")
-_CURRENCY = re.compile(r"[$€£¥]|\b(?:dol+[ae]rs?|bucks?|usd|euros?|eur|pounds?|gbp|rmb)\b|元|块|人民币")
+_CURRENCY = re.compile(r"[$€£¥]|\b(?:dol+[ae]rs?|bucks?|quid|usd|euros?|eur|pounds?|gbp|rmb)\b|元|块|人民币")
 _CHEAPER_THAN = re.compile(r"\b(?:cheaper|less expensive|lower priced|more affordable|(?:costs? )?less) than\b|"
                            r"比(?=.+便宜)")
 _CHEAPEST = re.compile(r"\b(?:cheapest|least expensive|lowest[- ]priced|lowest price|most affordable)\b|"
@@ -461,7 +465,7 @@ def _price_limit(text: str, products: Sequence[Product]) -> tuple[PriceLimit | N
                     else None for m in (_BELOW.search(text), _ABOVE.search(text)))
     if below or above:
         limit = PriceLimit(below=_amount(below)[0] if below else None, above=_amount(above)[0] if above else None,
-                           written=written)
+                           written=written, budget=bool(below and _FANS_MONEY.search(below.group(0))))
         for m in sorted((m for m in (below, above) if m), key=lambda m: -m.start()):
             text = text[:m.start()] + " " + text[m.end():]
         return limit, text
@@ -1069,8 +1073,13 @@ def _named_words(q: CatalogueQuestion) -> tuple[str, ...]:
 
 
 def _price_checked(product: Product, price: PriceLimit, wording: Wording) -> CatalogueReply:
-    """Whether the named product's price is in the range the fan asks of it, and its price."""
-    text = _agreed(wording.price_check[price.admits(product)], product, wording, price=product.price_text)
+    """Whether the named product's price is in the range the fan asks of it, and its price; over the fan's budget:
+    by how much."""
+    fits = price.admits(product)
+    text = _agreed(wording.price_check[fits], product, wording, price=product.price_text)
+    if price.budget and price.below is not None and not fits:
+        text += " " + wording.over_budget.format(gap=money(round(product.price - price.below, 2), product.currency),
+                                                 budget=price.said(price.below, product.currency))
     return CatalogueReply("comparison", (Sentence(f"{emotion_tag('happy')} {gesture_tag('nod')} {text}",
                                                   (product.id,), product),), (product,))
 
