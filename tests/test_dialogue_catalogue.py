@@ -1070,3 +1070,27 @@ def test_a_budget_short_of_a_product_says_by_how_much(text: str, said: str) -> N
 
 def test_a_range_asked_of_a_product_is_no_budget() -> None:
     assert spoken(ask("is the hoodie under $50?")) == "No, the Glacier Blue Team Hoodie is $65."
+
+
+@pytest.mark.parametrize("text", ["gift for my kid's teacher, 25 dollars max, something warm to wear?",
+                                  "present for my son's coach under $25, something warm?",
+                                  "something warm under $25 for my daughter's teacher"])
+def test_a_gift_for_someones_teacher_is_for_the_teacher_not_the_kid(text: str) -> None:
+    reply = ask(text)
+    assert ids(reply) == ["snowflake-beanie"] and "Kids'" not in spoken(reply), spoken(reply)
+
+
+@pytest.mark.parametrize("text", ["stocking filler under $20 for a coworker, an adult, nothing kiddy",
+                                  "something under $20 for my colleague", "under $20, nothing kiddie please"])
+def test_a_grown_up_recipient_leaves_the_kids_products_out(text: str) -> None:
+    reply = ask(text)
+    assert ids(reply) == ["pin-set"] and "Kids'" not in spoken(reply), spoken(reply)
+
+
+@pytest.mark.parametrize(("text", "said"), [
+    ("most expensive of the kids stuff?", "The most expensive one for kids is the Snowy Owl Mascot Plush for $29.99."),
+    ("priciest kids item?", "The most expensive one for kids is the Snowy Owl Mascot Plush for $29.99."),
+    ("cheapest of the kids' things?", "The cheapest one for kids is the Kids' Squeeze Bottle for $12.")])
+def test_a_superlative_of_the_kids_products_ranks_every_one_for_kids(text: str, said: str) -> None:
+    # The plush is for kids by its tags, not its name: it is ranked with the "Kids'" products.
+    assert spoken(ask(text)) == said

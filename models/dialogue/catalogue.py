@@ -212,7 +212,10 @@ _DIFFERENCE = re.compile(r"\b(?:differen(?:ce|t)|differ|compare[ds]?|comparison|
 _KIDS = re.compile(
     r"\b(?:for|suitable for|good for|fit for|fits)\s+(?:an? |my |our |the |little |young |small |\d+ )*"
     r"(?:kids?|children|child|toddlers?|little ones|little (?:brother|sister|cousin)s?|sons?|daughters?|boys?|girls?|"
-    r"nephews?|nieces?|grandkids?|grandchildren|babies|baby|year[- ]olds?)\b|"
+    # "For my kid's teacher": a possessive names the one it belongs to, the gift is for the noun after it.
+    r"nephews?|nieces?|grandkids?|grandchildren|babies|baby|year[- ]olds?)\b(?!'s\b)|"
+    # "The kids stuff", "kids' things": the products for kids as a group ("most expensive of the kids stuff?").
+    r"\b(?:kids?|kiddie|kiddy|children)'?s?'? (?:stuff|things?|items?|products?|merch|range|section|gear|ones)\b|"
     r"\b(?:\d|1[0-2]|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)[- ]?"
     r"(?:(?:years?|yrs?)[- ]?olds?|y/?o)\b|"
     r"\b(?:sons?|daughters?|kids?|boys?|girls?|nephews?|nieces?|grandkids?) (?:is|are|who's|who is|turning|turns) "
@@ -229,8 +232,11 @@ _STORES = re.compile(r"\byour\b|\b(?:you|u|ya) (?:sell|have|got|carry|stock|offe
 _NOT_AUDIENCE = re.compile(
     r"\b(?:(?:is|are|was|were|does|do) ?n[o']?t|not|non|no|nothing|none|except|besides|other than|apart from)[- ]"
     r"(?:meant |made |intended |just |only |really |aimed )?(?:for |at )?(?:the |a |an |little |my |our )?"
-    r"(?:(kids?|kiddos?|children|child|toddlers?|babies)|(gifts?|presents?))(?:'? ?(?:stuff|items?|things|ones))?\b|"
-    r"\bfor (?:an? |my |our |the )?(adults?|grown[- ]?ups?|grownups|big kids|husband|wife|boyfriend|girlfriend|"
+    r"(?:(kids?|kiddos?|kiddy|kiddie|children|child|toddlers?|babies)|(gifts?|presents?))"
+    r"(?:'? ?(?:stuff|items?|things|ones))?\b|"
+    # A grown-up named as whom a gift is for, also as someone's ("for my kid's teacher", "my son's coach").
+    r"\bfor (?:an? |my |our |the )?(?:[\w-]+'s )?(adults?|grown[- ]?ups?|grownups|big kids|teachers?|coach|"
+    r"coworkers?|co-workers?|colleagues?|husband|wife|boyfriend|girlfriend|"
     r"partner|dad|mum|mom|father|mother|parents|grandpa|grandma|grandfather|grandmother|grandparents|nana|nanna|nan|"
     r"granny|gran|grandad|granddad|uncle|aunt|boss)\b|(不是给(?:小孩|孩子|儿童|小朋友))|(大人|成人|成年人)")
 #: "The two priciest", "top 3 cheapest", "cheapest three": how many of the cheapest or priciest.
@@ -251,7 +257,7 @@ CATALOGUE_WORDS = ("cheapest", "cheaper", "cheap", "priciest", "pricier", "price
                    "colours", "colors", "sizes", "restocked", "everything")
 _CHAT = ((re.compile(r"\bu\b"), "you"), (re.compile(r"\bur\b"), "your"), (re.compile(r"\br\b"), "are"),
          (re.compile(r"\bwh?ats\b"), "what's"), (re.compile(r"\bwat\b"), "what"))
-_GIFT = re.compile(r"\b(?:gifts?|presents?|stocking stuffers?|to give)\b|礼物|送人|送礼")
+_GIFT = re.compile(r"\b(?:gifts?|presents?|stocking (?:stuffers?|fillers?)|to give)\b|礼物|送人|送礼")
 _LISTING = re.compile(
     r"\b(?:anything|something|any|what do you (?:have|sell|got)|do you (?:have|sell)|got any|recommend|suggest|"
     r"options?|ideas?|which products|what products|what items|what else|show me)\b|有什么|有没有|有哪些|推荐|哪些")
