@@ -1094,3 +1094,20 @@ def test_a_grown_up_recipient_leaves_the_kids_products_out(text: str) -> None:
 def test_a_superlative_of_the_kids_products_ranks_every_one_for_kids(text: str, said: str) -> None:
     # The plush is for kids by its tags, not its name: it is ranked with the "Kids'" products.
     assert spoken(ask(text)) == said
+
+
+@pytest.mark.parametrize(("text", "said"), [
+    ("hoodie minus beanie, how many dollars apart are they?",
+     "The Glacier Blue Team Hoodie costs $41 more than the Snowflake Knit Beanie: $65 against $24."),
+    ("what's the hoodie minus the goggles?",
+     "The Glacier Blue Team Hoodie costs $17 more than the Aurora Ski Goggles: $65 against $48."),
+    ("how far apart are the plush and the thermal bottle in price?",
+     "The Snowy Owl Mascot Plush costs $7.49 more than the Thermal Bottle: $29.99 against $22.50."),
+    # A count applies to the difference as to a sum: what the lot costs.
+    ("three pin sets minus the beanie?",
+     "The three Collector Pin Sets cost $30 more than the Snowflake Knit Beanie: $54 ($18 each) against $24."),
+    ("how much more is the hoodie than 3 pin sets?",
+     "The Glacier Blue Team Hoodie costs $11 more than the three Collector Pin Sets: $65 against $54 ($18 each).")])
+def test_minus_and_how_far_apart_are_the_difference_of_the_prices(text: str, said: str) -> None:
+    reply = ask(text)
+    assert spoken(reply) == said and reply.intent == "comparison"

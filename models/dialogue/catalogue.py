@@ -203,7 +203,7 @@ _TOTAL = re.compile(r"\b(?:altogether|all together|together|in total|total|combi
 _PRICE_ASKED = re.compile(r"\b(?:how much|price[sd]?|costs?|pay|spend|(?:my|the|our) total)\b|多少钱|价格|价钱")
 #: "How much pricier is the hoodie?", "how many dollars dearer?" (whatever the currency's name), "what's the
 #: difference in price?", "which is cheaper and by how much?": the difference of two prices.
-_GAP = re.compile(r"\bby how much\b|\bhow much (?:more|less|cheaper|pricier|dearer|more expensive|less expensive)\b|"
+_GAP = re.compile(r"\bby how much\b|\bminus\b|\bhow (?:many \w+|much|far) apart\b|\bhow much (?:more|less|cheaper|pricier|dearer|more expensive|less expensive)\b|"
                   r"\bhow many \w+ (?:cheaper|pricier|dearer|more expensive|less expensive)\b|"
                   r"\b(?:difference|differ|gap)(?: between [^?.!,;]{1,80}?)? in (?:the )?(?:price|cost)s?\b|"
                   r"\bprice (?:difference|gap)\b|"
@@ -333,7 +333,7 @@ please today now right still also wear wears use soon later again going gonna ev
 #: A product named by no kind ("a warm thing", "something warm"): the fan's words describe it (`thing`).
 _THING = re.compile(r"\b(?:(?:some|any)?things?|items?|stuff|products?|ones?)\b")
 #: Where one product's mention ends and the next one's begins ("the beanie or the mittens", "帽子和手套").
-_SEPARATOR = re.compile(r",|/|\+|\bvs\.?|\bversus\b|\band\b|\bplus\b|\bor\b|\bover\b|\binstead of\b|\brather than\b|"
+_SEPARATOR = re.compile(r",|/|\+|\bvs\.?|\bversus\b|\band\b|\bplus\b|\bminus\b|\bor\b|\bover\b|\binstead of\b|\brather than\b|"
                         r"\bthan\b|\bwith\b|\bto\b|和|跟|与|还是|或者|比")
 #: A sentence that asks something (a message's questions are answered one by one).
 _ASKED = re.compile(r"[?？]|[吗呢]\W*$")
@@ -1061,14 +1061,17 @@ def _arithmetic(products: tuple[Product, ...], kind: Arithmetic, wording: Wordin
         if budget is not None and budget.below is not None:
             fits = amount <= budget.below
             text += " " + wording.budget[fits].format(budget=budget.said(budget.below, products[0].currency))
-    elif products[0].price == products[1].price:
-        text = " ".join(_agreed(wording.costs, p, wording, price=p.price_text) for p in products) + " " + \
-            wording.same_price
+    elif products[0].price * counts[products[0]] == products[1].price * counts[products[1]]:
+        text = " ".join(_agreed(wording.costs, p, wording, counts[p], price=_lot_price(p, counts[p], wording))
+                        for p in products) + " " + wording.same_price
     else:
-        pricier, cheaper = sorted(products, key=lambda p: -p.price)
-        gap = money(round(pricier.price - cheaper.price, 2), pricier.currency)
-        text = _agreed(wording.gap, pricier, wording, gap=gap, price=pricier.price_text, other=cheaper.name,
-                       other_price=cheaper.price_text)
+        # "Two beanies minus the pin set": the gap between what each lot costs.
+        pricier, cheaper = sorted(products, key=lambda p: -p.price * counts[p])
+        gap = money(round(pricier.price * counts[pricier] - cheaper.price * counts[cheaper], 2), pricier.currency)
+        text = _agreed(wording.gap, pricier, wording, counts[pricier], gap=gap,
+                       price=_lot_price(pricier, counts[pricier], wording),
+                       other=_lot_name(cheaper, counts[cheaper], wording),
+                       other_price=_lot_price(cheaper, counts[cheaper], wording))
     return CatalogueReply("comparison", (Sentence(f"{emotion_tag('happy')} {gesture_tag('point')} {text}", ids,
                                                   products[0]),), products)
 
