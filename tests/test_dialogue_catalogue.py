@@ -1111,3 +1111,19 @@ def test_a_superlative_of_the_kids_products_ranks_every_one_for_kids(text: str, 
 def test_minus_and_how_far_apart_are_the_difference_of_the_prices(text: str, said: str) -> None:
     reply = ask(text)
     assert spoken(reply) == said and reply.intent == "comparison"
+
+
+@pytest.mark.parametrize(("text", "context"), [
+    ("which sells more, the beanie or the hoodie?", ()), ("which is more popular, the plush or the pins?", ()),
+    ("does the hoodie have good reviews?", ()), ("is the beanie a best seller?", ()),
+    ("is it popular?", ("snowflake-beanie",)), ("how is it rated?", ("team-hoodie",))])
+def test_sales_popularity_and_ratings_are_not_in_the_catalogue(text: str, context: tuple[str, ...]) -> None:
+    reply = ask(text, context)
+    said = spoken(reply)
+    assert said == WORDING["en"].not_in_catalogue and "$" not in said
+    assert reply.sentences[0].sources == ()  # no product's fact stated
+
+
+def test_a_zh_question_about_sales_is_declined_in_zh() -> None:
+    reply = answer_catalogue("帽子和卫衣哪个销量高？", ZH.knowledge, (), WORDING["zh"])
+    assert reply is not None and spoken(reply) == WORDING["zh"].not_in_catalogue

@@ -1798,3 +1798,17 @@ def test_a_fact_asked_for_by_topic_or_record(engine: RetrievalEngine, text: str,
     asks for a fact tagged as one."""
     answer = ask(engine, text)
     assert answer.sources == (fact,) and not hedged(answer), answer.text
+
+
+@pytest.mark.parametrize("first", ["do you sell ski gloves?", "tell me about the ski gloves"])
+@pytest.mark.parametrize("text", ["when are they back?", "will they be back?", "when will the gloves be back?"])
+def test_when_a_sold_out_product_is_back_says_no_date_is_known(engine: RetrievalEngine, first: str,
+                                                                 text: str) -> None:
+    ask(engine, first)
+    said = ask(engine, text).text
+    assert "sold out" in said and "don't have a restock date" in said and "$" not in said
+
+
+def test_when_the_show_is_back_is_no_restock(engine: RetrievalEngine) -> None:
+    ask(engine, "tell me about the ski gloves")
+    assert "restock" not in ask(engine, "when is the show back?").text

@@ -289,7 +289,7 @@ _STOCK: tuple[tuple[StockAsk, re.Pattern[str]], ...] = (
         r"all (?:of )?(?:the |your )?(?:items?|products?|merch|merchandise|stuff|things)|it all)\b"
         r".{0,25}\b(?:in stock|available|for sale)\b|买不到|不能买|都有货")),
     ("restock", re.compile(r"\b(?:be|come|coming|get|getting|go|going) back\b|\brestock(?:s|ed|ing)?\b|"
-                           r"\bback in stock\b|\b(?:in stock|available|for sale|on sale) again\b|"
+                           r"\bback in stock\b|\b(?:are|is|will) (?:it|they|them|those|these)(?: be)? back\b|\b(?:in stock|available|for sale|on sale) again\b|"
                            r"\bmore (?:coming|soon|later)\b|"
                            r"补货|再有货|什么时候有货")),
     ("sold_out", re.compile(r"\b(?:sold out|out of stock|sell(?:ing)? out|none left)\b|卖完|售罄|卖光|断货|缺货|没货")),
@@ -313,6 +313,8 @@ _BUY = re.compile(r"\b(?:can|could|may) (?:i|we|u) (?:still |already |now )?(?:b
                   r"pick up|have)\b|"
                   r"\bstill (?:got|have|sell|sold|selling|carry|available|for sale|around|on sale|there|here)\b|"
                   r"\bis it (?:still )?possible to (?:buy|get|order)\b|还能买|能买吗|可以买吗")
+#: "When are the gloves back?": a restock, of a product named only ("when is the show back?" asks no stock).
+_WHEN_BACK = re.compile(r"\bwhen (?:are|is|will) .{1,40}? (?:be )?back\b")
 #: Store policies (shipping, returns, exchanges, payment) are the FAQs' to answer, even when a size or a colour is
 #: named ("can I trade the red beanie for the white one?" is an exchange, not a colour question).
 _POLICY = re.compile(r"\b(?:money back|swap|exchange|trade (?:it|them|my|the|this|that|an?)|"
@@ -388,6 +390,11 @@ _DIMENSION_WORDS: dict[Dimension, frozenset[str]] = {
     "weight": frozenset({"light", "lightweight", "heavy", "轻"}),
     "warmth": frozenset({"warm", "fleece", "insulated", "thermal", "lined", "保暖", "加绒"}),
 }
+#: What the catalogue never states of a product: how well it sells, how popular it is, how fans rate it.
+_NOT_IN_CATALOGUE = re.compile(
+    r"\b(?:sells? (?:more|better|best|the most|faster|out faster)|(?:selling|sold|sell) (?:more|better|best|the most)|"
+    r"best[- ]?sell(?:ers?|ing)|popular|popularity|ratings?|rated|reviews?|reviewed)\b|"
+    r"卖得(?:更|最)?好|销量|评分|评价|好评|(?:最|更)受欢迎")
 #: "Does it come in a gift box?", "does the plush have a tag?", "is the bottle dishwasher safe?": a yes/no question
 #: about a product's feature (its words follow the verb).
 _FEATURE = re.compile(r"\b(?:comes?|came) with\b|\b(?:packed|packaged|wrapped|boxed) (?:in|with)\b|"
@@ -673,7 +680,8 @@ def parse_question(text: str, knowledge: Knowledge) -> CatalogueQuestion:
         audience=audience,
         excluded=excluded if excluded != audience else None,
         colour=colour, size=size, asks_colours=bool(_COLOUR_ASK.search(text)),
-        asks_sizes=bool(_SIZE_ASK.search(text)), stock=_stock_ask(text),
+        asks_sizes=bool(_SIZE_ASK.search(text)),
+        stock=_stock_ask(text) or ("restock" if named and _WHEN_BACK.search(text) else None),
         compare=compare,
         direction=direction, asks_price=bool(_PRICE_ASKED.search(text)),
         difference=bool(_DIFFERENCE.search(text)) and direction is None, arithmetic=arithmetic,
@@ -801,6 +809,10 @@ def _answer(text: str, knowledge: Knowledge, context: Sequence[Product], wording
     store_wide = q.stock not in _ASKS_OF_NAMED and bool(_STORE_WIDE.search(folded(text)))
     discussed = tuple(context) if back_reference or not (q.words or q.elsewhere or store_wide) else ()
     subject = q.named or discussed
+    if subject and _NOT_IN_CATALOGUE.search(text):
+        # "Which sells more, the beanie or the hoodie?": no field says; never a price comparison in its place.
+        return CatalogueReply("comparison" if len(subject) > 1 else "catalogue_query",
+                              (declined(wording.not_in_catalogue),), tuple(subject[:AMBIGUOUS]))
     if q.feature and subject and q.stock is None and not (q.asks_colours or q.asks_sizes):
         return _feature_reply(subject[:AMBIGUOUS], q.feature, wording)
     if q.arithmetic is not None:

@@ -76,6 +76,7 @@ class Wording:
     feature_yes: str  # {fact}: the description that states the feature
     feature_unknown: str  # {product}: no field states it
     no_restock: str  # {product} {is}: no restock date is known for a sold-out product
+    not_in_catalogue: str  # sales, popularity or ratings asked: the catalogue states none
     all_available: str  # "is everything in stock?" when every product's stock says so
 
     def listed(self, names: list[str], conjunction: str = "and") -> str:
@@ -150,6 +151,7 @@ WORDING = {
         fan_adjectives=True, feature_verdict="The {product} {is} the one for that.",
         feature_yes="Yes: {fact}", feature_unknown="The store page has the details on that for the {product}.",
         no_restock="I don't have a restock date for the {product}, so keep an eye on the store page.",
+        not_in_catalogue="I don't have sales figures or ratings for the products, so I won't guess.",
         all_available="Yes, everything in the store is in stock right now."),
     "zh": Wording(
         price="{product}只要{price}。", catalogue="我们有{names}。", summary="我们一共有{count}件商品，比如{names}。",
@@ -196,6 +198,7 @@ WORDING = {
         fan_adjectives=False, feature_verdict="这一点要看{product}。",
         feature_yes="是的，{fact}", feature_unknown="{product}的这个细节，商店页面上有详细介绍。",
         no_restock="{product}什么时候补货我还不知道，可以留意商店页面。",
+        not_in_catalogue="我没有商品的销量和评分，所以不乱猜。",
         all_available="是的，商店里的东西现在都有货。"),
 }
 
