@@ -203,7 +203,8 @@ _TOTAL = re.compile(r"\b(?:altogether|all together|together|in total|total|combi
 _PRICE_ASKED = re.compile(r"\b(?:how much|price[sd]?|costs?|pay|spend|(?:my|the|our) total)\b|多少钱|价格|价钱")
 #: "How much pricier is the hoodie?", "how many dollars dearer?" (whatever the currency's name), "what's the
 #: difference in price?", "which is cheaper and by how much?": the difference of two prices.
-_GAP = re.compile(r"\bby how much\b|\bminus\b|\bhow (?:many \w+|much|far) apart\b|\bhow much (?:more|less|cheaper|pricier|dearer|more expensive|less expensive)\b|"
+_GAP = re.compile(r"\bby how much\b|\bminus\b|\bhow (?:many \w+|much|far) apart\b|"
+                  r"\bhow much (?:more|less|cheaper|pricier|dearer|more expensive|less expensive)\b|"
                   r"\bhow many \w+ (?:cheaper|pricier|dearer|more expensive|less expensive)\b|"
                   r"\b(?:difference|differ|gap)(?: between [^?.!,;]{1,80}?)? in (?:the )?(?:price|cost)s?\b|"
                   r"\bprice (?:difference|gap)\b|"
@@ -289,7 +290,8 @@ _STOCK: tuple[tuple[StockAsk, re.Pattern[str]], ...] = (
         r"all (?:of )?(?:the |your )?(?:items?|products?|merch|merchandise|stuff|things)|it all)\b"
         r".{0,25}\b(?:in stock|available|for sale)\b|买不到|不能买|都有货")),
     ("restock", re.compile(r"\b(?:be|come|coming|get|getting|go|going) back\b|\brestock(?:s|ed|ing)?\b|"
-                           r"\bback in stock\b|\b(?:are|is|will) (?:it|they|them|those|these)(?: be)? back\b|\b(?:in stock|available|for sale|on sale) again\b|"
+                           r"\bback in stock\b|\b(?:are|is|will) (?:it|they|them|those|these)(?: be)? back\b|"
+                           r"\b(?:in stock|available|for sale|on sale) again\b|"
                            r"\bmore (?:coming|soon|later)\b|"
                            r"补货|再有货|什么时候有货")),
     ("sold_out", re.compile(r"\b(?:sold out|out of stock|sell(?:ing)? out|none left)\b|卖完|售罄|卖光|断货|缺货|没货")),
@@ -335,7 +337,8 @@ please today now right still also wear wears use soon later again going gonna ev
 #: A product named by no kind ("a warm thing", "something warm"): the fan's words describe it (`thing`).
 _THING = re.compile(r"\b(?:(?:some|any)?things?|items?|stuff|products?|ones?)\b")
 #: Where one product's mention ends and the next one's begins ("the beanie or the mittens", "帽子和手套").
-_SEPARATOR = re.compile(r",|/|\+|\bvs\.?|\bversus\b|\band\b|\bplus\b|\bminus\b|\bor\b|\bover\b|\binstead of\b|\brather than\b|"
+_SEPARATOR = re.compile(r",|/|\+|\bvs\.?|\bversus\b|\band\b|\bplus\b|\bminus\b|\bor\b|\bover\b|"
+                        r"\binstead of\b|\brather than\b|"
                         r"\bthan\b|\bwith\b|\bto\b|和|跟|与|还是|或者|比")
 #: A sentence that asks something (a message's questions are answered one by one).
 _ASKED = re.compile(r"[?？]|[吗呢]\W*$")
