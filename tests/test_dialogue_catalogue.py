@@ -1127,3 +1127,16 @@ def test_sales_popularity_and_ratings_are_not_in_the_catalogue(text: str, contex
 def test_a_zh_question_about_sales_is_declined_in_zh() -> None:
     reply = answer_catalogue("帽子和卫衣哪个销量高？", ZH.knowledge, (), WORDING["zh"])
     assert reply is not None and spoken(reply) == WORDING["zh"].not_in_catalogue
+
+
+@pytest.mark.parametrize(("text", "context"), [
+    ("what ages?", ("kids-mittens",)), ("what age range are they for?", ("kids-mittens",)),
+    ("what ages are the kids mittens for?", ())])
+def test_the_ages_a_product_is_for_are_its_descriptions(text: str, context: tuple[str, ...]) -> None:
+    reply = ask(text, context)
+    assert "aged 4 to 10" in spoken(reply) and ids(reply) == ["kids-mittens"] and "$" not in spoken(reply)
+
+
+def test_ages_no_description_states_are_not_guessed() -> None:
+    said = spoken(ask("what ages?", ("mascot-plush",)))
+    assert said == "The store page has the details on that for the Snowy Owl Mascot Plush.", said

@@ -398,6 +398,12 @@ _NOT_IN_CATALOGUE = re.compile(
     r"\b(?:sells? (?:more|better|best|the most|faster|out faster)|(?:selling|sold|sell) (?:more|better|best|the most)|"
     r"best[- ]?sell(?:ers?|ing)|popular|popularity|ratings?|rated|reviews?|reviewed)\b|"
     r"卖得(?:更|最)?好|销量|评分|评价|好评|(?:最|更)受欢迎")
+#: "What ages?", "what age is it for?", "适合几岁?": who a product is for by age, which only a description states.
+_AGES_ASKED = re.compile(r"\b(?:what|which) ages?\b|\bage (?:range|group|limit)s?\b|\bages?\W*$|"
+                         r"\bhow old\b.{0,30}\b(?:for|to use|suitable)\b|几岁|多大的?(?:孩子|小朋友)|年龄")
+#: An age a description states: "for children aged 4 to 10", "ages 3+", "6-12 years", "适合3到8岁".
+_AGES_STATED = re.compile(r"\b(?:aged?|ages)\s+\d+\s*(?:to|-|–|and)\s*\d+|\b\d+\s*(?:to|-|–)\s*\d+\s*(?:years?|yrs)|"
+                          r"\b(?:aged?|ages)\s+\d+\s*\+|\d+\s*(?:到|至|-)\s*\d+\s*岁|\d+岁")
 #: "Does it come in a gift box?", "does the plush have a tag?", "is the bottle dishwasher safe?": a yes/no question
 #: about a product's feature (its words follow the verb).
 _FEATURE = re.compile(r"\b(?:comes?|came) with\b|\b(?:packed|packaged|wrapped|boxed) (?:in|with)\b|"
@@ -812,6 +818,8 @@ def _answer(text: str, knowledge: Knowledge, context: Sequence[Product], wording
     store_wide = q.stock not in _ASKS_OF_NAMED and bool(_STORE_WIDE.search(folded(text)))
     discussed = tuple(context) if back_reference or not (q.words or q.elsewhere or store_wide) else ()
     subject = q.named or discussed
+    if (q.named or context) and _AGES_ASKED.search(text):
+        return _ages(q.named or tuple(context), wording)
     if subject and _NOT_IN_CATALOGUE.search(text):
         # "Which sells more, the beanie or the hoodie?": no field says; never a price comparison in its place.
         return CatalogueReply("comparison" if len(subject) > 1 else "catalogue_query",
@@ -1154,6 +1162,15 @@ def _dimension_comparison(products: tuple[Product, ...], dimension: tuple[Dimens
         sentences += [Sentence(_agreed(wording.costs, p, wording, price=p.price_text), (p.id,), p) for p in products]
     sentences[0] = replace(sentences[0], text=f"{emotion_tag('happy')} {gesture_tag('point')} {sentences[0].text}")
     return CatalogueReply("comparison", tuple(sentences), products)
+
+
+def _ages(products: Sequence[Product], wording: Wording) -> CatalogueReply:
+    """"What ages?" of products: each one's description where it states an age, else where to find out (an age
+    is never guessed from a name: "Kids'" says no ages)."""
+    sentences = [Sentence(p.description, (p.id,), p) if _AGES_STATED.search(folded(p.description)) else
+                 Sentence(_agreed(wording.feature_unknown, p, wording), (), p) for p in products[:AMBIGUOUS]]
+    sentences[0] = replace(sentences[0], text=f"{emotion_tag('happy')} {gesture_tag('nod')} {sentences[0].text}")
+    return CatalogueReply("catalogue_query", tuple(sentences), tuple(products[:AMBIGUOUS]))
 
 
 def _feature_reply(products: Sequence[Product], feature: tuple[str, ...], wording: Wording) -> CatalogueReply:
