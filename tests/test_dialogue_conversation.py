@@ -1830,3 +1830,10 @@ def test_a_bare_comparative_after_a_product_compares_with_it(engine: RetrievalEn
     ask(engine, "how much is the beanie?")
     answer = ask(engine, "cheaper?")
     assert "$24" in answer.text and "compare" in answer.text and "$12" not in answer.text
+
+
+@pytest.mark.parametrize("text", ["what age are you?", "what's your age?"])
+def test_her_age_after_a_product_is_still_hers(engine: RetrievalEngine, text: str) -> None:
+    ask(engine, "tell me about the kids mittens")
+    said = ask(engine, text).text
+    assert "22" in said and "aged 4 to 10" not in said

@@ -398,9 +398,11 @@ _NOT_IN_CATALOGUE = re.compile(
     r"\b(?:sells? (?:more|better|best|the most|faster|out faster)|(?:selling|sold|sell) (?:more|better|best|the most)|"
     r"best[- ]?sell(?:ers?|ing)|popular|popularity|ratings?|rated|reviews?|reviewed)\b|"
     r"卖得(?:更|最)?好|销量|评分|评价|好评|(?:最|更)受欢迎")
-#: "What ages?", "what age is it for?", "适合几岁?": who a product is for by age, which only a description states.
-_AGES_ASKED = re.compile(r"\b(?:what|which) ages?\b|\bage (?:range|group|limit)s?\b|\bages?\W*$|"
-                         r"\bhow old\b.{0,30}\b(?:for|to use|suitable)\b|几岁|多大的?(?:孩子|小朋友)|年龄")
+#: "What ages?", "what age is it for?", "适合几岁?": who a product is for by age, which only a description states
+#: ("what age are you?", "你几岁" ask the host's).
+_AGES_ASKED = re.compile(r"^(?!.*(?:\b(?:you|your|u|ur)\b|你))"
+                         r".*(?:\b(?:what|which) ages?\b|\bage (?:range|group|limit)s?\b|"
+                         r"\bhow old\b.{0,30}\b(?:for|to use|suitable)\b|几岁|多大的?(?:孩子|小朋友)|年龄)")
 #: An age a description states: "for children aged 4 to 10", "ages 3+", "6-12 years", "适合3到8岁".
 _AGES_STATED = re.compile(r"\b(?:aged?|ages)\s+\d+\s*(?:to|-|–|and)\s*\d+|\b\d+\s*(?:to|-|–)\s*\d+\s*(?:years?|yrs)|"
                           r"\b(?:aged?|ages)\s+\d+\s*\+|\d+\s*(?:到|至|-)\s*\d+\s*岁|\d+岁")
