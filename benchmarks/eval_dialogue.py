@@ -351,6 +351,11 @@ def derived(prices: Iterable[float]) -> set[float]:
     return {round(abs(a - b), 2) for a, b in pairs} | {round(a + b, 2) for a, b in pairs}
 
 
+def beyond(prices: Iterable[float], fans: Iterable[float]) -> set[float]:
+    """How far each price is from a number the fan said: "That's $15 more than your $50" of the $65 hoodie."""
+    return {round(abs(p - n), 2) for p in prices for n in fans}
+
+
 class Judge:
     """Reads answers against a persona's knowledge, phrases and the show."""
 
@@ -405,7 +410,7 @@ class Judge:
         numbers = numbers_in(sentence) - numbers_in(question)
         # "The hoodie costs $41 more than the beanie: $65 against $24": a sum or difference of two prices the
         # sentence itself states is explained by them (as the invented-number check below already reads it).
-        numbers -= derived(numbers & self.prices)
+        numbers -= derived(numbers & self.prices) | beyond(self.prices, numbers_in(question))
         if not words and not numbers:
             # Every word the fan's or the engine's: a fact only when the sentence is an item said whole ("the best
             # part of my day?" answered with the about line that has those words).
@@ -438,6 +443,9 @@ class Judge:
         stated: list[str] = []
         unsupported: list[str] = []
         hedged = any(h in _plain(spoken) for h in HEDGES)
+        # A price the fan named ("under $20") may be said back; sums and differences of two prices are known, and
+        # how far a price is from the fan's number ("$15 more than your $50").
+        told = numbers_in(question) | beyond(self.prices, numbers_in(question))
         for sentence in sentences_of(spoken):
             kind = self.phrase_kind(sentence)
             if kind is not None:
@@ -452,13 +460,12 @@ class Judge:
             # The engine's wording and the fan's own words and numbers alone state no fact ("So yes, that fits your
             # $30.", "I don't have anything under $10 right now."): a decline or a verdict on the fan's own number is
             # judged by the item's checks, not here.
-            elif set(tokens(sentence)) - self.filler - set(tokens(question)) or \
-                    numbers_in(sentence) - numbers_in(question):
+            elif {w for w in tokens(sentence) if not w.replace(".", "").isdigit()} - self.filler - \
+                    set(tokens(question)) or \
+                    numbers_in(sentence) - told:
                 unsupported.append(sentence)
-        invented = [f"{n:g}" for n in sorted(numbers_in(spoken) - self.numbers - numbers_in(question))]
-        # A price the fan named ("under $20") may be said back; sums and differences of two prices are known.
-        invented += [p for p in unknown_prices(spoken, self.persona)
-                     if not numbers_in(p) <= self.derived | numbers_in(question)]
+        invented = [f"{n:g}" for n in sorted(numbers_in(spoken) - self.numbers - told)]
+        invented += [p for p in unknown_prices(spoken, self.persona) if not numbers_in(p) <= self.derived | told]
         return Reading(tuple(dict.fromkeys(stated)), tuple(unsupported), tuple(dict.fromkeys(invented)), hedged)
 
 

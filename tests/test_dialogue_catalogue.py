@@ -1050,3 +1050,93 @@ def test_a_count_names_the_product_in_its_plural() -> None:
     assert WORDING["en"].lot("Snowy Owl Mascot Plush", 2) == "two Snowy Owl Mascot Plushes"
     assert WORDING["en"].lot("Touchscreen Ski Gloves", 3) == "three Touchscreen Ski Gloves"
     assert WORDING["zh"].lot("雪花针织帽", 2) == "两个雪花针织帽"
+
+
+@pytest.mark.parametrize("text", ["office secret santa, limit is $20, what could I get?",
+                                  "spending limit of 20 bucks, what can I get?", "max $20, what have you got?"])
+def test_a_limit_is_a_budget(text: str) -> None:
+    reply = ask(text)
+    assert ids(reply) == ["kids-bottle", "kids-mittens", "pin-set"] and "Under $20" in spoken(reply)
+
+
+@pytest.mark.parametrize(("text", "said"), [
+    ("I've got 50 bucks, is that enough for the hoodie?",
+     "No, the Glacier Blue Team Hoodie is $65. That's $15 more than your $50."),
+    ("I have 30 quid, enough for the gloves?", "No, the Touchscreen Ski Gloves are $34. That's $4 more than your $30."),
+    ("I have 30 bucks, is that enough for the plush?", "Yes, the Snowy Owl Mascot Plush is $29.99.")])
+def test_a_budget_short_of_a_product_says_by_how_much(text: str, said: str) -> None:
+    assert spoken(ask(text)) == said
+
+
+def test_a_range_asked_of_a_product_is_no_budget() -> None:
+    assert spoken(ask("is the hoodie under $50?")) == "No, the Glacier Blue Team Hoodie is $65."
+
+
+@pytest.mark.parametrize("text", ["gift for my kid's teacher, 25 dollars max, something warm to wear?",
+                                  "present for my son's coach under $25, something warm?",
+                                  "something warm under $25 for my daughter's teacher"])
+def test_a_gift_for_someones_teacher_is_for_the_teacher_not_the_kid(text: str) -> None:
+    reply = ask(text)
+    assert ids(reply) == ["snowflake-beanie"] and "Kids'" not in spoken(reply), spoken(reply)
+
+
+@pytest.mark.parametrize("text", ["stocking filler under $20 for a coworker, an adult, nothing kiddy",
+                                  "something under $20 for my colleague", "under $20, nothing kiddie please"])
+def test_a_grown_up_recipient_leaves_the_kids_products_out(text: str) -> None:
+    reply = ask(text)
+    assert ids(reply) == ["pin-set"] and "Kids'" not in spoken(reply), spoken(reply)
+
+
+@pytest.mark.parametrize(("text", "said"), [
+    ("most expensive of the kids stuff?", "The most expensive one for kids is the Snowy Owl Mascot Plush for $29.99."),
+    ("priciest kids item?", "The most expensive one for kids is the Snowy Owl Mascot Plush for $29.99."),
+    ("cheapest of the kids' things?", "The cheapest one for kids is the Kids' Squeeze Bottle for $12.")])
+def test_a_superlative_of_the_kids_products_ranks_every_one_for_kids(text: str, said: str) -> None:
+    # The plush is for kids by its tags, not its name: it is ranked with the "Kids'" products.
+    assert spoken(ask(text)) == said
+
+
+@pytest.mark.parametrize(("text", "said"), [
+    ("hoodie minus beanie, how many dollars apart are they?",
+     "The Glacier Blue Team Hoodie costs $41 more than the Snowflake Knit Beanie: $65 against $24."),
+    ("what's the hoodie minus the goggles?",
+     "The Glacier Blue Team Hoodie costs $17 more than the Aurora Ski Goggles: $65 against $48."),
+    ("how far apart are the plush and the thermal bottle in price?",
+     "The Snowy Owl Mascot Plush costs $7.49 more than the Thermal Bottle: $29.99 against $22.50."),
+    # A count applies to the difference as to a sum: what the lot costs.
+    ("three pin sets minus the beanie?",
+     "The three Collector Pin Sets cost $30 more than the Snowflake Knit Beanie: $54 ($18 each) against $24."),
+    ("how much more is the hoodie than 3 pin sets?",
+     "The Glacier Blue Team Hoodie costs $11 more than the three Collector Pin Sets: $65 against $54 ($18 each).")])
+def test_minus_and_how_far_apart_are_the_difference_of_the_prices(text: str, said: str) -> None:
+    reply = ask(text)
+    assert spoken(reply) == said and reply.intent == "comparison"
+
+
+@pytest.mark.parametrize(("text", "context"), [
+    ("which sells more, the beanie or the hoodie?", ()), ("which is more popular, the plush or the pins?", ()),
+    ("does the hoodie have good reviews?", ()), ("is the beanie a best seller?", ()),
+    ("is it popular?", ("snowflake-beanie",)), ("how is it rated?", ("team-hoodie",))])
+def test_sales_popularity_and_ratings_are_not_in_the_catalogue(text: str, context: tuple[str, ...]) -> None:
+    reply = ask(text, context)
+    said = spoken(reply)
+    assert said == WORDING["en"].not_in_catalogue and "$" not in said
+    assert reply.sentences[0].sources == ()  # no product's fact stated
+
+
+def test_a_zh_question_about_sales_is_declined_in_zh() -> None:
+    reply = answer_catalogue("帽子和卫衣哪个销量高？", ZH.knowledge, (), WORDING["zh"])
+    assert reply is not None and spoken(reply) == WORDING["zh"].not_in_catalogue
+
+
+@pytest.mark.parametrize(("text", "context"), [
+    ("what ages?", ("kids-mittens",)), ("what age range are they for?", ("kids-mittens",)),
+    ("what ages are the kids mittens for?", ())])
+def test_the_ages_a_product_is_for_are_its_descriptions(text: str, context: tuple[str, ...]) -> None:
+    reply = ask(text, context)
+    assert "aged 4 to 10" in spoken(reply) and ids(reply) == ["kids-mittens"] and "$" not in spoken(reply)
+
+
+def test_ages_no_description_states_are_not_guessed() -> None:
+    said = spoken(ask("what ages?", ("mascot-plush",)))
+    assert said == "The store page has the details on that for the Snowy Owl Mascot Plush.", said

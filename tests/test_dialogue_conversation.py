@@ -1840,3 +1840,42 @@ def test_a_fact_asked_for_by_topic_or_record(engine: RetrievalEngine, text: str,
     asks for a fact tagged as one."""
     answer = ask(engine, text)
     assert answer.sources == (fact,) and not hedged(answer), answer.text
+
+
+@pytest.mark.parametrize("first", ["do you sell ski gloves?", "tell me about the ski gloves"])
+@pytest.mark.parametrize("text", ["when are they back?", "will they be back?", "when will the gloves be back?"])
+def test_when_a_sold_out_product_is_back_says_no_date_is_known(engine: RetrievalEngine, first: str,
+                                                                 text: str) -> None:
+    ask(engine, first)
+    said = ask(engine, text).text
+    assert "sold out" in said and "don't have a restock date" in said and "$" not in said
+
+
+def test_when_the_show_is_back_is_no_restock(engine: RetrievalEngine) -> None:
+    ask(engine, "tell me about the ski gloves")
+    assert "restock" not in ask(engine, "when is the show back?").text
+
+
+def test_what_ages_after_a_product_is_its_age_range_not_hers(engine: RetrievalEngine) -> None:
+    ask(engine, "tell me about the kids mittens")
+    said = ask(engine, "what ages?").text
+    assert "aged 4 to 10" in said and "22" not in said
+
+
+@pytest.mark.parametrize("text", ["cheaper?", "is it cheaper?", "more expensive?"])
+def test_a_bare_comparative_with_nothing_discussed_asks_which_one(engine: RetrievalEngine, text: str) -> None:
+    answer = ask(engine, text)
+    assert answer.intent == "clarify" and "$" not in answer.text
+
+
+def test_a_bare_comparative_after_a_product_compares_with_it(engine: RetrievalEngine) -> None:
+    ask(engine, "how much is the beanie?")
+    answer = ask(engine, "cheaper?")
+    assert "$24" in answer.text and "compare" in answer.text and "$12" not in answer.text
+
+
+@pytest.mark.parametrize("text", ["what age are you?", "what's your age?"])
+def test_her_age_after_a_product_is_still_hers(engine: RetrievalEngine, text: str) -> None:
+    ask(engine, "tell me about the kids mittens")
+    said = ask(engine, text).text
+    assert "22" in said and "aged 4 to 10" not in said

@@ -272,3 +272,11 @@ def test_a_dialogue_is_one_fan_and_each_item_a_new_one(judge: Judge) -> None:
     assert summary["categories"]["bad_input"]["right"] == 1
     assert summary["categories"]["lookup"]["right"] == 0
     assert summary["right"] == {"right": 2, "total": 3, "pct": 66.7}
+
+
+def test_how_far_a_price_is_from_the_fans_number_is_no_invention(judge: Judge) -> None:
+    question = "I've got 50 bucks, is that enough for the hoodie?"
+    over = judge.read("No, the Glacier Blue Team Hoodie is $65. That's $15 more than your $50.", question)
+    assert over.invented_numbers == () and over.unsupported == ()
+    # Only the distance from the fan's own number: any other amount is still invented.
+    assert "$13" in judge.read("That's $13 more than your $50.", question).invented_numbers

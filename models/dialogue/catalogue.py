@@ -68,6 +68,8 @@ class PriceLimit:
     than: Product | None = None
     #: An amount as the fan wrote it in words ("twenty dollars"), restated so (never as digits the fan did not say)
     written: tuple[tuple[float, str], ...] = ()
+    #: The upper end is the fan's own money ("I've got 50 bucks", "limit is $20"), not a range asked of a product
+    budget: bool = False
 
     def said(self, amount: float, currency: str) -> str:
         return next((words for value, words in self.written if value == amount), None) or money(amount, currency)
@@ -132,10 +134,10 @@ class CatalogueQuestion:
 #: most nine digits and two decimals (longer runs of digits are no budget and would not fit a float's int).
 _NUMBER = r"(\d{1,9}(?:\.\d{1,2})?)"
 _AMOUNT = rf"(?:[$€£¥]\s*)?{_NUMBER}(?!\d|\.\d|\s*(?:days?|weeks?|months?|years?|hours?|minutes?|kg|cm|ml|%|" \
-    r"percent|天|周|小时|分钟|年|岁|个月))\s*(?:dol+[ae]rs?|bucks?|usd|euros?|eur|pounds?|gbp|rmb|元|块钱?|人民币)?"
+    r"percent|天|周|小时|分钟|年|岁|个月))\s*(?:dol+[ae]rs?|bucks?|quid|usd|euros?|eur|pounds?|gbp|rmb|元|块钱?|人民币)?"
 #: The same amount said as money for sure: a currency sign before it or a unit after ("$25", "25 bucks"), for
 #: wordings where a bare number would be anything else ("I have 2 kids" is no budget, "I have $25" is).
-_MONEY = rf"(?:[$€£¥]\s*{_NUMBER}(?!\d|\.\d)|{_NUMBER}\s*(?:dol+[ae]rs?|bucks?|usd|euros?|eur|pounds?|gbp|" \
+_MONEY = rf"(?:[$€£¥]\s*{_NUMBER}(?!\d|\.\d)|{_NUMBER}\s*(?:dol+[ae]rs?|bucks?|quid|usd|euros?|eur|pounds?|gbp|" \
     r"rmb|元|块钱?|人民币)\b)"
 _BETWEEN = re.compile(rf"\bbetween\s+{_AMOUNT}\s+(?:and|to)\s+{_AMOUNT}|[$€£¥]\s*{_NUMBER}\s*(?:-|to)\s*"
                       rf"{_AMOUNT}|{_AMOUNT}\s*(?:到|至|-|~)\s*{_AMOUNT}\s*(?:之间|以内)")
@@ -143,7 +145,7 @@ _BELOW = re.compile(
     rf"\b(?:under|undr|unde|below|bellow|less than|les than|cheaper than|lower than|no more than|not more than|"
     rf"at most|max(?:imum)?|up to|within|beneath)\s+{_AMOUNT}|<\s*{_AMOUNT}|"
     rf"{_AMOUNT}\s*(?:or less|or under|or below|or cheaper|max|tops)\b|"
-    rf"\bbudget(?: of| is|'s|:)?\s+(?:only |just |about |around |like )?{_AMOUNT}|"
+    rf"\b(?:budget|(?:spending |price )?limit|cap)(?: of| is|'s|:)?\s+(?:only |just |about |around |like )?{_AMOUNT}|"
     rf"{_AMOUNT}\s*budget\b|{_AMOUNT}\s+to (?:spend|blow)\b|"
     # A budget said as what the fan has or can spend: "I have $25", "I've got 30 bucks", "with $25".
     rf"\b(?:i have|i (?:only|just) have|i've|ive|i got|i've got|ive got|i have got|i can spend|can spend|"
@@ -151,12 +153,14 @@ _BELOW = re.compile(
     # "Is $50 enough for the hoodie and the beanie?": a budget asked whether it covers them.
     rf"{_MONEY}\s+(?:be |is )?enough\b|"
     rf"{_AMOUNT}\s*(?:以下|以内|之内|内)|(?:低于|不到|少于|不超过|便宜于)\s*{_AMOUNT}")
+#: A limit that is the fan's own money (a budget), as `_BELOW`'s wordings of it say.
+_FANS_MONEY = re.compile(r"budget|limit|\bcap\b|enough|\b(?:have|i've|ive|got|spend|afford|with)\b")
 _ABOVE = re.compile(
     rf"\b(?:over|above|more than|at least|pricier than|more expensive than)\s+{_AMOUNT}|>\s*{_AMOUNT}|"
     rf"{_AMOUNT}\s*(?:or more|and up|plus)\b|{_AMOUNT}\s*以上|(?:高于|超过|多于)\s*{_AMOUNT}")
 #: "Are you over 18?", "is she under 30": a bare number after a person is an age, no price (a currency makes it one).
 _OF_A_PERSON = re.compile(r"\b(?:are|r|is|am)\s+(?:you|u|she|he|i|we|they)\s*$|\b(?:i'm|im|i am|you're|youre|ur)\s*$")
-_CURRENCY = re.compile(r"[$€£¥]|\b(?:dol+[ae]rs?|bucks?|usd|euros?|eur|pounds?|gbp|rmb)\b|元|块|人民币")
+_CURRENCY = re.compile(r"[$€£¥]|\b(?:dol+[ae]rs?|bucks?|quid|usd|euros?|eur|pounds?|gbp|rmb)\b|元|块|人民币")
 _CHEAPER_THAN = re.compile(r"\b(?:cheaper|less expensive|lower priced|more affordable|(?:costs? )?less) than\b|"
                            r"比(?=.+便宜)")
 _CHEAPEST = re.compile(r"\b(?:cheapest|least expensive|lowest[- ]priced|lowest price|most affordable)\b|"
@@ -199,7 +203,8 @@ _TOTAL = re.compile(r"\b(?:altogether|all together|together|in total|total|combi
 _PRICE_ASKED = re.compile(r"\b(?:how much|price[sd]?|costs?|pay|spend|(?:my|the|our) total)\b|多少钱|价格|价钱")
 #: "How much pricier is the hoodie?", "how many dollars dearer?" (whatever the currency's name), "what's the
 #: difference in price?", "which is cheaper and by how much?": the difference of two prices.
-_GAP = re.compile(r"\bby how much\b|\bhow much (?:more|less|cheaper|pricier|dearer|more expensive|less expensive)\b|"
+_GAP = re.compile(r"\bby how much\b|\bminus\b|\bhow (?:many \w+|much|far) apart\b|"
+                  r"\bhow much (?:more|less|cheaper|pricier|dearer|more expensive|less expensive)\b|"
                   r"\bhow many \w+ (?:cheaper|pricier|dearer|more expensive|less expensive)\b|"
                   r"\b(?:difference|differ|gap)(?: between [^?.!,;]{1,80}?)? in (?:the )?(?:price|cost)s?\b|"
                   r"\bprice (?:difference|gap)\b|"
@@ -208,7 +213,10 @@ _DIFFERENCE = re.compile(r"\b(?:differen(?:ce|t)|differ|compare[ds]?|comparison|
 _KIDS = re.compile(
     r"\b(?:for|suitable for|good for|fit for|fits)\s+(?:an? |my |our |the |little |young |small |\d+ )*"
     r"(?:kids?|children|child|toddlers?|little ones|little (?:brother|sister|cousin)s?|sons?|daughters?|boys?|girls?|"
-    r"nephews?|nieces?|grandkids?|grandchildren|babies|baby|year[- ]olds?)\b|"
+    # "For my kid's teacher": a possessive names the one it belongs to, the gift is for the noun after it.
+    r"nephews?|nieces?|grandkids?|grandchildren|babies|baby|year[- ]olds?)\b(?!'s\b)|"
+    # "The kids stuff", "kids' things": the products for kids as a group ("most expensive of the kids stuff?").
+    r"\b(?:kids?|kiddie|kiddy|children)'?s?'? (?:stuff|things?|items?|products?|merch|range|section|gear|ones)\b|"
     r"\b(?:\d|1[0-2]|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)[- ]?"
     r"(?:(?:years?|yrs?)[- ]?olds?|y/?o)\b|"
     r"\b(?:sons?|daughters?|kids?|boys?|girls?|nephews?|nieces?|grandkids?) (?:is|are|who's|who is|turning|turns) "
@@ -225,8 +233,11 @@ _STORES = re.compile(r"\byour\b|\b(?:you|u|ya) (?:sell|have|got|carry|stock|offe
 _NOT_AUDIENCE = re.compile(
     r"\b(?:(?:is|are|was|were|does|do) ?n[o']?t|not|non|no|nothing|none|except|besides|other than|apart from)[- ]"
     r"(?:meant |made |intended |just |only |really |aimed )?(?:for |at )?(?:the |a |an |little |my |our )?"
-    r"(?:(kids?|kiddos?|children|child|toddlers?|babies)|(gifts?|presents?))(?:'? ?(?:stuff|items?|things|ones))?\b|"
-    r"\bfor (?:an? |my |our |the )?(adults?|grown[- ]?ups?|grownups|big kids|husband|wife|boyfriend|girlfriend|"
+    r"(?:(kids?|kiddos?|kiddy|kiddie|children|child|toddlers?|babies)|(gifts?|presents?))"
+    r"(?:'? ?(?:stuff|items?|things|ones))?\b|"
+    # A grown-up named as whom a gift is for, also as someone's ("for my kid's teacher", "my son's coach").
+    r"\bfor (?:an? |my |our |the )?(?:[\w-]+'s )?(adults?|grown[- ]?ups?|grownups|big kids|teachers?|coach|"
+    r"coworkers?|co-workers?|colleagues?|husband|wife|boyfriend|girlfriend|"
     r"partner|dad|mum|mom|father|mother|parents|grandpa|grandma|grandfather|grandmother|grandparents|nana|nanna|nan|"
     r"granny|gran|grandad|granddad|uncle|aunt|boss)\b|(不是给(?:小孩|孩子|儿童|小朋友))|(大人|成人|成年人)")
 #: "The two priciest", "top 3 cheapest", "cheapest three": how many of the cheapest or priciest.
@@ -247,7 +258,7 @@ CATALOGUE_WORDS = ("cheapest", "cheaper", "cheap", "priciest", "pricier", "price
                    "colours", "colors", "sizes", "restocked", "everything")
 _CHAT = ((re.compile(r"\bu\b"), "you"), (re.compile(r"\bur\b"), "your"), (re.compile(r"\br\b"), "are"),
          (re.compile(r"\bwh?ats\b"), "what's"), (re.compile(r"\bwat\b"), "what"))
-_GIFT = re.compile(r"\b(?:gifts?|presents?|stocking stuffers?|to give)\b|礼物|送人|送礼")
+_GIFT = re.compile(r"\b(?:gifts?|presents?|stocking (?:stuffers?|fillers?)|to give)\b|礼物|送人|送礼")
 _LISTING = re.compile(
     r"\b(?:anything|something|any|what do you (?:have|sell|got)|do you (?:have|sell)|got any|recommend|suggest|"
     r"options?|ideas?|which products|what products|what items|what else|show me)\b|有什么|有没有|有哪些|推荐|哪些")
@@ -279,7 +290,8 @@ _STOCK: tuple[tuple[StockAsk, re.Pattern[str]], ...] = (
         r"all (?:of )?(?:the |your )?(?:items?|products?|merch|merchandise|stuff|things)|it all)\b"
         r".{0,25}\b(?:in stock|available|for sale)\b|买不到|不能买|都有货")),
     ("restock", re.compile(r"\b(?:be|come|coming|get|getting|go|going) back\b|\brestock(?:s|ed|ing)?\b|"
-                           r"\bback in stock\b|\b(?:in stock|available|for sale|on sale) again\b|"
+                           r"\bback in stock\b|\b(?:are|is|will) (?:it|they|them|those|these)(?: be)? back\b|"
+                           r"\b(?:in stock|available|for sale|on sale) again\b|"
                            r"\bmore (?:coming|soon|later)\b|"
                            r"补货|再有货|什么时候有货")),
     ("sold_out", re.compile(r"\b(?:sold out|out of stock|sell(?:ing)? out|none left)\b|卖完|售罄|卖光|断货|缺货|没货")),
@@ -303,6 +315,8 @@ _BUY = re.compile(r"\b(?:can|could|may) (?:i|we|u) (?:still |already |now )?(?:b
                   r"pick up|have)\b|"
                   r"\bstill (?:got|have|sell|sold|selling|carry|available|for sale|around|on sale|there|here)\b|"
                   r"\bis it (?:still )?possible to (?:buy|get|order)\b|还能买|能买吗|可以买吗")
+#: "When are the gloves back?": a restock, of a product named only ("when is the show back?" asks no stock).
+_WHEN_BACK = re.compile(r"\bwhen (?:are|is|will) .{1,40}? (?:be )?back\b")
 #: Store policies (shipping, returns, exchanges, payment) are the FAQs' to answer, even when a size or a colour is
 #: named ("can I trade the red beanie for the white one?" is an exchange, not a colour question).
 _POLICY = re.compile(r"\b(?:money back|swap|exchange|trade (?:it|them|my|the|this|that|an?)|"
@@ -323,7 +337,8 @@ please today now right still also wear wears use soon later again going gonna ev
 #: A product named by no kind ("a warm thing", "something warm"): the fan's words describe it (`thing`).
 _THING = re.compile(r"\b(?:(?:some|any)?things?|items?|stuff|products?|ones?)\b")
 #: Where one product's mention ends and the next one's begins ("the beanie or the mittens", "帽子和手套").
-_SEPARATOR = re.compile(r",|/|\+|\bvs\.?|\bversus\b|\band\b|\bplus\b|\bor\b|\bover\b|\binstead of\b|\brather than\b|"
+_SEPARATOR = re.compile(r",|/|\+|\bvs\.?|\bversus\b|\band\b|\bplus\b|\bminus\b|\bor\b|\bover\b|"
+                        r"\binstead of\b|\brather than\b|"
                         r"\bthan\b|\bwith\b|\bto\b|和|跟|与|还是|或者|比")
 #: A sentence that asks something (a message's questions are answered one by one).
 _ASKED = re.compile(r"[?？]|[吗呢]\W*$")
@@ -378,6 +393,19 @@ _DIMENSION_WORDS: dict[Dimension, frozenset[str]] = {
     "weight": frozenset({"light", "lightweight", "heavy", "轻"}),
     "warmth": frozenset({"warm", "fleece", "insulated", "thermal", "lined", "保暖", "加绒"}),
 }
+#: What the catalogue never states of a product: how well it sells, how popular it is, how fans rate it.
+_NOT_IN_CATALOGUE = re.compile(
+    r"\b(?:sells? (?:more|better|best|the most|faster|out faster)|(?:selling|sold|sell) (?:more|better|best|the most)|"
+    r"best[- ]?sell(?:ers?|ing)|popular|popularity|ratings?|rated|reviews?|reviewed)\b|"
+    r"卖得(?:更|最)?好|销量|评分|评价|好评|(?:最|更)受欢迎")
+#: "What ages?", "what age is it for?", "适合几岁?": who a product is for by age, which only a description states
+#: ("what age are you?", "你几岁" ask the host's).
+_AGES_ASKED = re.compile(r"^(?!.*(?:\b(?:you|your|u|ur)\b|你))"
+                         r".*(?:\b(?:what|which) ages?\b|\bage (?:range|group|limit)s?\b|"
+                         r"\bhow old\b.{0,30}\b(?:for|to use|suitable)\b|几岁|多大的?(?:孩子|小朋友)|年龄)")
+#: An age a description states: "for children aged 4 to 10", "ages 3+", "6-12 years", "适合3到8岁".
+_AGES_STATED = re.compile(r"\b(?:aged?|ages)\s+\d+\s*(?:to|-|–|and)\s*\d+|\b\d+\s*(?:to|-|–)\s*\d+\s*(?:years?|yrs)|"
+                          r"\b(?:aged?|ages)\s+\d+\s*\+|\d+\s*(?:到|至|-)\s*\d+\s*岁|\d+岁")
 #: "Does it come in a gift box?", "does the plush have a tag?", "is the bottle dishwasher safe?": a yes/no question
 #: about a product's feature (its words follow the verb).
 _FEATURE = re.compile(r"\b(?:comes?|came) with\b|\b(?:packed|packaged|wrapped|boxed) (?:in|with)\b|"
@@ -461,7 +489,7 @@ def _price_limit(text: str, products: Sequence[Product]) -> tuple[PriceLimit | N
                     else None for m in (_BELOW.search(text), _ABOVE.search(text)))
     if below or above:
         limit = PriceLimit(below=_amount(below)[0] if below else None, above=_amount(above)[0] if above else None,
-                           written=written)
+                           written=written, budget=bool(below and _FANS_MONEY.search(below.group(0))))
         for m in sorted((m for m in (below, above) if m), key=lambda m: -m.start()):
             text = text[:m.start()] + " " + text[m.end():]
         return limit, text
@@ -663,7 +691,8 @@ def parse_question(text: str, knowledge: Knowledge) -> CatalogueQuestion:
         audience=audience,
         excluded=excluded if excluded != audience else None,
         colour=colour, size=size, asks_colours=bool(_COLOUR_ASK.search(text)),
-        asks_sizes=bool(_SIZE_ASK.search(text)), stock=_stock_ask(text),
+        asks_sizes=bool(_SIZE_ASK.search(text)),
+        stock=_stock_ask(text) or ("restock" if named and _WHEN_BACK.search(text) else None),
         compare=compare,
         direction=direction, asks_price=bool(_PRICE_ASKED.search(text)),
         difference=bool(_DIFFERENCE.search(text)) and direction is None, arithmetic=arithmetic,
@@ -791,6 +820,12 @@ def _answer(text: str, knowledge: Knowledge, context: Sequence[Product], wording
     store_wide = q.stock not in _ASKS_OF_NAMED and bool(_STORE_WIDE.search(folded(text)))
     discussed = tuple(context) if back_reference or not (q.words or q.elsewhere or store_wide) else ()
     subject = q.named or discussed
+    if (q.named or context) and _AGES_ASKED.search(text):
+        return _ages(q.named or tuple(context), wording)
+    if subject and _NOT_IN_CATALOGUE.search(text):
+        # "Which sells more, the beanie or the hoodie?": no field says; never a price comparison in its place.
+        return CatalogueReply("comparison" if len(subject) > 1 else "catalogue_query",
+                              (declined(wording.not_in_catalogue),), tuple(subject[:AMBIGUOUS]))
     if q.feature and subject and q.stock is None and not (q.asks_colours or q.asks_sizes):
         return _feature_reply(subject[:AMBIGUOUS], q.feature, wording)
     if q.arithmetic is not None:
@@ -1051,14 +1086,17 @@ def _arithmetic(products: tuple[Product, ...], kind: Arithmetic, wording: Wordin
         if budget is not None and budget.below is not None:
             fits = amount <= budget.below
             text += " " + wording.budget[fits].format(budget=budget.said(budget.below, products[0].currency))
-    elif products[0].price == products[1].price:
-        text = " ".join(_agreed(wording.costs, p, wording, price=p.price_text) for p in products) + " " + \
-            wording.same_price
+    elif products[0].price * counts[products[0]] == products[1].price * counts[products[1]]:
+        text = " ".join(_agreed(wording.costs, p, wording, counts[p], price=_lot_price(p, counts[p], wording))
+                        for p in products) + " " + wording.same_price
     else:
-        pricier, cheaper = sorted(products, key=lambda p: -p.price)
-        gap = money(round(pricier.price - cheaper.price, 2), pricier.currency)
-        text = _agreed(wording.gap, pricier, wording, gap=gap, price=pricier.price_text, other=cheaper.name,
-                       other_price=cheaper.price_text)
+        # "Two beanies minus the pin set": the gap between what each lot costs.
+        pricier, cheaper = sorted(products, key=lambda p: -p.price * counts[p])
+        gap = money(round(pricier.price * counts[pricier] - cheaper.price * counts[cheaper], 2), pricier.currency)
+        text = _agreed(wording.gap, pricier, wording, counts[pricier], gap=gap,
+                       price=_lot_price(pricier, counts[pricier], wording),
+                       other=_lot_name(cheaper, counts[cheaper], wording),
+                       other_price=_lot_price(cheaper, counts[cheaper], wording))
     return CatalogueReply("comparison", (Sentence(f"{emotion_tag('happy')} {gesture_tag('point')} {text}", ids,
                                                   products[0]),), products)
 
@@ -1069,8 +1107,13 @@ def _named_words(q: CatalogueQuestion) -> tuple[str, ...]:
 
 
 def _price_checked(product: Product, price: PriceLimit, wording: Wording) -> CatalogueReply:
-    """Whether the named product's price is in the range the fan asks of it, and its price."""
-    text = _agreed(wording.price_check[price.admits(product)], product, wording, price=product.price_text)
+    """Whether the named product's price is in the range the fan asks of it, and its price; over the fan's budget:
+    by how much."""
+    fits = price.admits(product)
+    text = _agreed(wording.price_check[fits], product, wording, price=product.price_text)
+    if price.budget and price.below is not None and not fits:
+        text += " " + wording.over_budget.format(gap=money(round(product.price - price.below, 2), product.currency),
+                                                 budget=price.said(price.below, product.currency))
     return CatalogueReply("comparison", (Sentence(f"{emotion_tag('happy')} {gesture_tag('nod')} {text}",
                                                   (product.id,), product),), (product,))
 
@@ -1121,6 +1164,15 @@ def _dimension_comparison(products: tuple[Product, ...], dimension: tuple[Dimens
         sentences += [Sentence(_agreed(wording.costs, p, wording, price=p.price_text), (p.id,), p) for p in products]
     sentences[0] = replace(sentences[0], text=f"{emotion_tag('happy')} {gesture_tag('point')} {sentences[0].text}")
     return CatalogueReply("comparison", tuple(sentences), products)
+
+
+def _ages(products: Sequence[Product], wording: Wording) -> CatalogueReply:
+    """"What ages?" of products: each one's description where it states an age, else where to find out (an age
+    is never guessed from a name: "Kids'" says no ages)."""
+    sentences = [Sentence(p.description, (p.id,), p) if _AGES_STATED.search(folded(p.description)) else
+                 Sentence(_agreed(wording.feature_unknown, p, wording), (), p) for p in products[:AMBIGUOUS]]
+    sentences[0] = replace(sentences[0], text=f"{emotion_tag('happy')} {gesture_tag('nod')} {sentences[0].text}")
+    return CatalogueReply("catalogue_query", tuple(sentences), tuple(products[:AMBIGUOUS]))
 
 
 def _feature_reply(products: Sequence[Product], feature: tuple[str, ...], wording: Wording) -> CatalogueReply:

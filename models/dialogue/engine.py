@@ -968,6 +968,9 @@ class RetrievalEngine(DialogueEngine):
                 (asked_of := set(tokens(without_product_words(text)))) and asked_of <= self._attributes and \
                 not self._named(text)[0]:
             return self._no_subject()  # "and what colours?" from a fan with nothing discussed: which one?
+        if (subject is None or not subject.products) and ONE_SIDED_COMPARISON.search(text_folded) and \
+                len(tokens(text)) <= 1 and not self._named(text)[0]:
+            return self._no_subject()  # "cheaper?" with no product discussed: than which one? (never the cheapest)
         thing = about_what(text)
         if thing is not None and subject is not None and subject.products and not _ONE.search(thing) and \
                 set(tokens(without_product_words(thing))) <= self._attributes and not self._named(thing)[0]:

@@ -54,6 +54,7 @@ class Wording:
     gap: str  # {product} {price} {other} {other_price} {gap} {is} {costs}: how much more one costs than the other
     compare_with: str  # {product}: a comparison asked with one product in mind asks which to compare it with
     price_check: dict[bool, str]  # in the range asked? -> {product} {price} {is}: "is the plush over $30?"
+    over_budget: str  # {gap} {budget}: how far a product's price is over the fan's budget
     stock: dict[str, str]  # stock state (or "unknown") -> {product} {is}
     colours: str  # {product} {values} {comes}
     sizes: str  # {product} {values} {comes}
@@ -75,6 +76,7 @@ class Wording:
     feature_yes: str  # {fact}: the description that states the feature
     feature_unknown: str  # {product}: no field states it
     no_restock: str  # {product} {is}: no restock date is known for a sold-out product
+    not_in_catalogue: str  # sales, popularity or ratings asked: the catalogue states none
     all_available: str  # "is everything in stock?" when every product's stock says so
 
     def listed(self, names: list[str], conjunction: str = "and") -> str:
@@ -128,6 +130,7 @@ WORDING = {
         gap="The {product} {costs} {gap} more than the {other}: {price} against {other_price}.",
         compare_with="Which product should I compare the {product} with?",
         price_check={True: "Yes, the {product} {is} {price}.", False: "No, the {product} {is} {price}."},
+        over_budget="That's {gap} more than your {budget}.",
         stock={"in_stock": "The {product} {is} in stock.",
                "low_stock": "The {product} {is} in stock, with only a few left.",
                "sold_out": "The {product} {is} sold out right now.",
@@ -148,6 +151,7 @@ WORDING = {
         fan_adjectives=True, feature_verdict="The {product} {is} the one for that.",
         feature_yes="Yes: {fact}", feature_unknown="The store page has the details on that for the {product}.",
         no_restock="I don't have a restock date for the {product}, so keep an eye on the store page.",
+        not_in_catalogue="I don't have sales figures or ratings for the products, so I won't guess.",
         all_available="Yes, everything in the store is in stock right now."),
     "zh": Wording(
         price="{product}只要{price}。", catalogue="我们有{names}。", summary="我们一共有{count}件商品，比如{names}。",
@@ -177,6 +181,7 @@ WORDING = {
         gap="{product}比{other}贵{gap}：{price}对{other_price}。",
         compare_with="你想拿{product}和哪件比呢？",
         price_check={True: "是的，{product}是{price}。", False: "不是，{product}是{price}。"},
+        over_budget="比你的{budget}多{gap}。",
         stock={"in_stock": "{product}有现货。", "low_stock": "{product}还有货，不过只剩几件了。",
                "sold_out": "{product}现在卖完了。", "preorder": "{product}现在可以预订。",
                "unknown": "{product}有没有货，商店页面上可以看到。"},
@@ -193,6 +198,7 @@ WORDING = {
         fan_adjectives=False, feature_verdict="这一点要看{product}。",
         feature_yes="是的，{fact}", feature_unknown="{product}的这个细节，商店页面上有详细介绍。",
         no_restock="{product}什么时候补货我还不知道，可以留意商店页面。",
+        not_in_catalogue="我没有商品的销量和评分，所以不乱猜。",
         all_available="是的，商店里的东西现在都有货。"),
 }
 
