@@ -320,7 +320,11 @@ _PARAPHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (r"\bmerch\b", "merchandise"),
     # "Which sport you like most?", "fav sport?": her favourite, in the words her FAQs ask it.
     (r"\b(?:like|love|enjoy)\s+(?:\w+\s+){0,3}?(?:most|best)\b|\bfav\b", "favourite"),
-    (r"\bsend\b.{0,20}\bback\b|\bmoney back\b|\brefunds?\b", "return"),
+    # "Can it still go back?", "will they take it back?": what was bought, returned.
+    (r"\bsend\b.{0,20}\bback\b|\bmoney back\b|\brefunds?\b|"
+     r"\b(?:it|they|this|that|these|those|them|\w+s)(?: still)? (?:go|goes|come|comes) back\b(?! to\b)|"
+     r"\btake (?:it|them) back\b",
+     "return"),
     # "What's the return window?", "how long do I have to return it?": the returns policy, by its question.
     (r"\breturn (?:window|period|policy|deadline|time|limit)s?\b|\b(?:how long|how many days)\b.{0,25}\breturn",
      "can I return something I bought"),
@@ -337,12 +341,16 @@ _PARAPHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
      # "how soon does my stuff get shipped out?": when it ships, not where it is.
      r"\b(?:how soon|how fast|how quickly|when)\b.{0,40}\b(?:gets?|be) (?:shipped|sent|dispatched)\b|"
      # "how fast is shipping": its time.
-     r"\bhow (?:fast|quick|quickly|soon) (?:is|does) (?:the )?(?:shipping|delivery)\b",
+     r"\bhow (?:fast|quick|quickly|soon) (?:is|does) (?:the )?(?:shipping|delivery)\b|"
+     # "when will my order leave the warehouse?": when it ships.
+     r"\b(?:orders?|packages?|parcels?) (?:leaves?|leaving)\b|\bwarehouse\b",
      "how long does shipping take"),
     # "Do u take PayPal?": a way to pay the store accepts.
     (r"(?:\b(?:do|does|can|will) |^\W*(?:and |also |plus )?)(?:you|u|the store|the shop|your store|your shop) "
      r"(?:take|accept)\b"
-     r"(?! (?:returns?|exchanges?|orders?|back|it back|them back))", "which payment methods do you accept"),
+     r"(?! (?:returns?|exchanges?|orders?|back|it back|them back))|"
+     # "can I pay in cash?", "paying by card ok?": a way to pay, asked by the paying.
+     r"\bpay(?:ing)? (?:in|with|by|using|via|through)\b|\bpaypal\b", "which payment methods do you accept"),
     (r"\bswap(?:s|ped|ping)?\b|\btrade (?:it|them|my|the|this|that|an?)\b|"
      r"\bexchang(?:e|es|ed|ing)\b(?! rates?\b)|"
      # "Can I get the bigger size instead?", "change my beanie colour from red to navy": another size or colour of
@@ -356,7 +364,7 @@ _PARAPHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (r"\b(?:change|cancel|modify|edit|fix|update|undo)\b (?:my |the |an? |this |that )?order\b|"
      r"\bordered\b.{0,60}\b(?:instead|by mistake|change|cancel|undo)\b|"
      # "I put the wrong address on my order, can I still change it?": what was ordered, changed.
-     r"\border\b.{0,40}\b(?:change|cancel|modify|edit|fix|update|correct) (?:it|that|this)\b|"
+     r"\border\b.{0,40}\b(?:change|cancel|modify|edit|fix|update|correct) (?:it|that|this|the)\b|"
      # "change the colour on my order", "swap the size before it goes out": an order changed before it ships
      # (once it has arrived, another size or colour is an exchange: `_ARRIVED`).
      r"\b(?:change|modify|edit|fix|update|correct|swap)\b.{0,40}\b(?:my|the|an?|this|that) order\b|"
@@ -365,9 +373,10 @@ _PARAPHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
      "cancel or change an order"),
     (r"\bwhere(?:'s| is| are)? my (?:order|package|parcel|stuff|delivery|shipment|purchase)s?\b", "track order"),
 ))
-#: What the fan has bought already, or wants in place of it ("after buying", "I bought", "instead"): a store policy
-#: they ask about (returns, exchanges), not a product to sell them.
+#: What the fan has bought already, or wants in place of it ("after buying", "I bought", "instead", "wore it once",
+#: "swapping it for"): a store policy they ask about (returns, exchanges), not a product to sell them.
 _BOUGHT = re.compile(r"\b(?:bought|purchased|after (?:buying|purchasing|purchase|ordering|i order)\w*|instead|"
+                     r"wore|worn|used (?:it|them|this|that|these|those)|swap(?:s|ped|ping)?|"
                      r"already (?:have|got|own|ordered))\b", re.IGNORECASE)
 #: What was ordered has come: changing it is no longer changing the order ("it arrived, can I change the colour?").
 _ARRIVED = re.compile(r"\b(?:arrived|came|received|delivered|got (?:it|them|my order)|after (?:buying|purchasing|"
