@@ -513,6 +513,19 @@ def test_a_record_the_persona_does_not_have_is_declined_without_a_near_fact(engi
     assert "counterclockwise" not in answer.text
 
 
+@pytest.mark.parametrize("text", [
+    "how many calories does an hour of cross-country skiing burn", "how many calories does curling burn?",
+    "how do I do a kick turn on skis?", "how to wax cross-country skis?",
+    "which skis does Mikaela Shiffrin race on?", "what boots does Marcel Hirscher use?",
+])
+def test_a_fact_sharing_only_the_sports_words_is_no_near_miss(engine: RetrievalEngine, text: str) -> None:
+    """A count of a thing, a how-to and a named athlete's gear are answered by a fact with that thing, a way of doing
+    it, that athlete: a fact on the same sport without them is declined, never offered as a hedge."""
+    answer = ask(engine, text)
+    assert answer.intent == "unknown" and answer.sources == () and not hedged(answer)
+    assert any(p in answer.text for p in UNKNOWN)
+
+
 def test_a_second_question_joined_by_and(engine: RetrievalEngine) -> None:
     answer = ask(engine, "How much is the beanie and do you ship to Canada?")
     assert "$24" in answer.text

@@ -444,11 +444,33 @@ def says_what_is_asked(question: str, answer: str) -> bool:
     for a question that asks for no particular kind. A year the question names ("who won in 2022?") is one the
     answer has: an item of another year answers another question."""
     years = _YEAR.findall(question)
+    # "How many calories does curling burn?" asks a count of calories: a count of something else (a stone's
+    # kilograms) is another question's answer. A word counted short ("kilos") is the start of the answer's.
+    said = tokens(answer)
     return all(says.search(answer) for asks, says in _ASKS if asks.search(question)) and \
-        all(year in answer for year in years)
+        all(year in answer for year in years) and \
+        all(any(word.startswith(counted) for word in said) for counted in tokens(" ".join(_COUNTED.findall(question))))
 
 
 _YEAR = re.compile(r"\b(?:1[89][0-9]{2}|20[0-9]{2})\b")
+#: "How many calories": what a count counts.
+_COUNTED = re.compile(r"\bhow many (?!(?:more|of|times|people|years?)\b)([a-z]+)", re.IGNORECASE)
+#: What a near miss must say besides the kind of thing asked (`says_what_is_asked`) to answer a part of the question:
+#: the person the question names ("which skis does Mikaela Shiffrin race on?": her), and for a how-to ("how do I do a
+#: kick turn?") a way of doing it. A fact that shares only the sport's words with such a question answers none of it.
+_PERSON = re.compile(r"(?-i:\b[A-Z][a-z]+ (?!Olympic|Games|Winter)[A-Z][a-zö]+\b)")
+_HOW_TO = re.compile(r"\bhow (?:do|can|could|should|would) (?:i|we|you|u|one) (?!(?:know|say|feel|think)\b)|"
+                     r"\bhow to\b", re.IGNORECASE)
+_A_WAY = re.compile(r"\bby \w+ing\b|\busing\b|\byou\b|\bwith (?:a|an|the|your)\b", re.IGNORECASE)
+
+
+def answers_in_part(question: str, answer: str) -> bool:
+    """A near miss answers a part of the question (a hedge may offer it): it has the kind of thing asked, the
+    person named, and a way for a how-to."""
+    said = set(tokens(answer))
+    return says_what_is_asked(question, answer) and \
+        all(set(tokens(person)) <= said for person in _PERSON.findall(question)) and \
+        (not _HOW_TO.search(question) or bool(_A_WAY.search(answer)))
 #: "cool, ...", "ok thanks, ...": an acknowledgement of the answer before, in front of the next question.
 _ACKNOWLEDGED = re.compile(r"^\W*(?:(?:ok|okay|cool|nice|great|thanks|thank you|thx|awesome|sweet|perfect|alright|"
                            r"got it|lovely)\W+)+", re.IGNORECASE)
@@ -1259,6 +1281,10 @@ class RetrievalEngine(DialogueEngine):
             # miss but another question's answer. The honest "I don't know", nothing related told instead.
             return Part("unknown", [declined(self._phrase("unknown"))], hits)
         if not (best.answers or self._exact(text, hits)):
+            if isinstance(item, FunFact) and not answers_in_part(text, item.text):
+                # Only the sport's words in common ("how many calories does cross-country skiing burn?"): no near
+                # miss, the honest "I don't know".
+                return Part("unknown", [declined(self._phrase("unknown"))], hits)
             return Part("partial", [Sentence(f"{emotion_tag('thinking')} {self._phrase('partial')}"),
                                     *self._item_sentences(item, intro=False)], hits,
                         self._item_subject("partial", item, text))
