@@ -366,6 +366,33 @@ def test_what_was_bought_changed_or_sent_back_is_a_store_policy(engine: Retrieva
     assert "$" not in answer.text and "<present_product>" not in answer.text
 
 
+@pytest.mark.parametrize(("text", "source", "said"), [
+    # Worn or used: the fan has it, and "can it go back?" asks the returns policy (unworn only), not the stock.
+    ("wore my beanie to one game, can it still go back?", "returns", "Unworn"),
+    ("can the gloves go back if I used them?", "returns", "Unworn"),
+    ("I've worn the hoodie twice, can I still return it?", "returns", "Unworn"),
+    # Swapping for another size: the exchanges policy and its cost, not the product's price and sizes.
+    ("swapping mittens for the bigger kids size, does that cost extra?", "exchanges", "free of charge"),
+    ("is it extra to swap the hoodie for a smaller size?", "exchanges", "free of charge"),
+    # Paying by a way, an order not yet shipped, an order leaving: the payment, order change and shipping policies.
+    ("can i pay in cash?", "payment", "credit and debit cards"),
+    ("paying by card ok?", "payment", "credit and debit cards"),
+    ("posso pagar com PayPal? buying from Portugal", "payment", "PayPal"),
+    ("my order hasn't shipped yet, can I change the colour?", "cancel-order", "until it ships"),
+    ("when will my order leave the warehouse?", "shipping", "two business days"),
+    ("when does my package leave?", "shipping", "two business days"),
+])
+def test_a_policy_asked_by_what_the_fan_did_or_wants(engine: RetrievalEngine, text: str, source: str,
+                                                      said: str) -> None:
+    answer = ask(engine, text)
+    assert answer.sources == (source,) and said in answer.text and not hedged(answer)
+    assert "$" not in answer.text and "in stock" not in answer.text and "comes in" not in answer.text
+
+
+def test_going_back_to_a_product_is_no_return(engine: RetrievalEngine) -> None:
+    assert "returns" not in ask(engine, "can we go back to the hoodie?").sources
+
+
 @pytest.mark.parametrize("text", ["how much is shipping? like the actual cost", "how much does shipping cost?",
                                   "how much is shipping", "what's the shipping cost"])
 def test_a_cost_no_policy_states_is_not_answered_by_the_shipping_time(engine: RetrievalEngine, text: str) -> None:
@@ -484,6 +511,19 @@ def test_a_record_the_persona_does_not_have_is_declined_without_a_near_fact(engi
     answer = ask(engine, text)
     assert answer.intent == "unknown" and answer.sources == () and not hedged(answer)
     assert "counterclockwise" not in answer.text
+
+
+@pytest.mark.parametrize("text", [
+    "how many calories does an hour of cross-country skiing burn", "how many calories does curling burn?",
+    "how do I do a kick turn on skis?", "how to wax cross-country skis?",
+    "which skis does Mikaela Shiffrin race on?", "what boots does Marcel Hirscher use?",
+])
+def test_a_fact_sharing_only_the_sports_words_is_no_near_miss(engine: RetrievalEngine, text: str) -> None:
+    """A count of a thing, a how-to and a named athlete's gear are answered by a fact with that thing, a way of doing
+    it, that athlete: a fact on the same sport without them is declined, never offered as a hedge."""
+    answer = ask(engine, text)
+    assert answer.intent == "unknown" and answer.sources == () and not hedged(answer)
+    assert any(p in answer.text for p in UNKNOWN)
 
 
 def test_a_second_question_joined_by_and(engine: RetrievalEngine) -> None:

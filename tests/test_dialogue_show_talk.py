@@ -196,6 +196,24 @@ def test_no_show_not_started_and_finished_are_said_plainly() -> None:
     assert said("what's next?", runner.snapshot(11.0)) == "Tonight's show is over. Thanks for watching!"
 
 
+@pytest.mark.parametrize(("question", "answer"), [
+    # The time the show has left, asked in minutes to come.
+    ("how many more minutes of stream do we get?", "The show ends in about 7 minutes."),
+    ("how many more minutes?", "The show ends in about 7 minutes."),
+    ("how much more time do we have?", "The show ends in about 7 minutes."),
+    # "At what point do you <do a part of the show>?": that part's time in the rundown, never the show's end.
+    ("at what point do you dance tonight?", "Yes, a dance break is still to come, after your questions, once we're "
+                                            "ready."),
+    ("what time do you dance?", "Yes, a dance break is still to come, after your questions, once we're ready."),
+    ("at what point do you take questions?", f"Questions are coming up: they open right after this. And again "
+                                             f"{LAST_QA_WHEN}"),
+    ("at what point do you show the plush?", "Yes, the Snowy Owl Mascot Plush is still to come, right after a "
+                                             "dance break."),
+])
+def test_the_time_left_and_when_a_part_of_the_show_comes(question: str, answer: str) -> None:
+    assert said(question, AT_CURLING) == answer
+
+
 @pytest.mark.parametrize("text", [
     "What time is it in Tokyo?", "How long is a curling match?", "What's next for the Olympics?",
     "How much is the hoodie?", "What's going on with you?", "Dance break, everyone!", "Can you show me the way?",
@@ -203,7 +221,8 @@ def test_no_show_not_started_and_finished_are_said_plainly() -> None:
     "Who won the most medals?", "我们输了，好难过", "What's on sale?", "how much longer does the sale run?",
     "When does the sale end?", "when will my order arrive?", "how long is a hockey game?", "Can you dance?",
     "show me the hoodie", "what are you doing later?", "will you dance with me?",
-    "What happens after the Olympics?", "how much is left of the beanie?",
+    "What happens after the Olympics?", "how much is left of the beanie?", "how many more minutes of the sale?",
+    "at what point do you take a knee in curling?",
 ])
 def test_other_messages_are_not_show_questions(text: str) -> None:
     assert not is_show_question(text, AURORA)

@@ -320,7 +320,11 @@ _PARAPHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (r"\bmerch\b", "merchandise"),
     # "Which sport you like most?", "fav sport?": her favourite, in the words her FAQs ask it.
     (r"\b(?:like|love|enjoy)\s+(?:\w+\s+){0,3}?(?:most|best)\b|\bfav\b", "favourite"),
-    (r"\bsend\b.{0,20}\bback\b|\bmoney back\b|\brefunds?\b", "return"),
+    # "Can it still go back?", "will they take it back?": what was bought, returned.
+    (r"\bsend\b.{0,20}\bback\b|\bmoney back\b|\brefunds?\b|"
+     r"\b(?:it|they|this|that|these|those|them|\w+s)(?: still)? (?:go|goes|come|comes) back\b(?! to\b)|"
+     r"\btake (?:it|them) back\b",
+     "return"),
     # "What's the return window?", "how long do I have to return it?": the returns policy, by its question.
     (r"\breturn (?:window|period|policy|deadline|time|limit)s?\b|\b(?:how long|how many days)\b.{0,25}\breturn",
      "can I return something I bought"),
@@ -337,12 +341,16 @@ _PARAPHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
      # "how soon does my stuff get shipped out?": when it ships, not where it is.
      r"\b(?:how soon|how fast|how quickly|when)\b.{0,40}\b(?:gets?|be) (?:shipped|sent|dispatched)\b|"
      # "how fast is shipping": its time.
-     r"\bhow (?:fast|quick|quickly|soon) (?:is|does) (?:the )?(?:shipping|delivery)\b",
+     r"\bhow (?:fast|quick|quickly|soon) (?:is|does) (?:the )?(?:shipping|delivery)\b|"
+     # "when will my order leave the warehouse?": when it ships.
+     r"\b(?:orders?|packages?|parcels?) (?:leaves?|leaving)\b|\bwarehouse\b",
      "how long does shipping take"),
     # "Do u take PayPal?": a way to pay the store accepts.
     (r"(?:\b(?:do|does|can|will) |^\W*(?:and |also |plus )?)(?:you|u|the store|the shop|your store|your shop) "
      r"(?:take|accept)\b"
-     r"(?! (?:returns?|exchanges?|orders?|back|it back|them back))", "which payment methods do you accept"),
+     r"(?! (?:returns?|exchanges?|orders?|back|it back|them back))|"
+     # "can I pay in cash?", "paying by card ok?": a way to pay, asked by the paying.
+     r"\bpay(?:ing)? (?:in|with|by|using|via|through)\b|\bpaypal\b", "which payment methods do you accept"),
     (r"\bswap(?:s|ped|ping)?\b|\btrade (?:it|them|my|the|this|that|an?)\b|"
      r"\bexchang(?:e|es|ed|ing)\b(?! rates?\b)|"
      # "Can I get the bigger size instead?", "change my beanie colour from red to navy": another size or colour of
@@ -356,7 +364,7 @@ _PARAPHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (r"\b(?:change|cancel|modify|edit|fix|update|undo)\b (?:my |the |an? |this |that )?order\b|"
      r"\bordered\b.{0,60}\b(?:instead|by mistake|change|cancel|undo)\b|"
      # "I put the wrong address on my order, can I still change it?": what was ordered, changed.
-     r"\border\b.{0,40}\b(?:change|cancel|modify|edit|fix|update|correct) (?:it|that|this)\b|"
+     r"\border\b.{0,40}\b(?:change|cancel|modify|edit|fix|update|correct) (?:it|that|this|the)\b|"
      # "change the colour on my order", "swap the size before it goes out": an order changed before it ships
      # (once it has arrived, another size or colour is an exchange: `_ARRIVED`).
      r"\b(?:change|modify|edit|fix|update|correct|swap)\b.{0,40}\b(?:my|the|an?|this|that) order\b|"
@@ -365,9 +373,10 @@ _PARAPHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
      "cancel or change an order"),
     (r"\bwhere(?:'s| is| are)? my (?:order|package|parcel|stuff|delivery|shipment|purchase)s?\b", "track order"),
 ))
-#: What the fan has bought already, or wants in place of it ("after buying", "I bought", "instead"): a store policy
-#: they ask about (returns, exchanges), not a product to sell them.
+#: What the fan has bought already, or wants in place of it ("after buying", "I bought", "instead", "wore it once",
+#: "swapping it for"): a store policy they ask about (returns, exchanges), not a product to sell them.
 _BOUGHT = re.compile(r"\b(?:bought|purchased|after (?:buying|purchasing|purchase|ordering|i order)\w*|instead|"
+                     r"wore|worn|used (?:it|them|this|that|these|those)|swap(?:s|ped|ping)?|"
                      r"already (?:have|got|own|ordered))\b", re.IGNORECASE)
 #: What was ordered has come: changing it is no longer changing the order ("it arrived, can I change the colour?").
 _ARRIVED = re.compile(r"\b(?:arrived|came|received|delivered|got (?:it|them|my order)|after (?:buying|purchasing|"
@@ -435,11 +444,33 @@ def says_what_is_asked(question: str, answer: str) -> bool:
     for a question that asks for no particular kind. A year the question names ("who won in 2022?") is one the
     answer has: an item of another year answers another question."""
     years = _YEAR.findall(question)
+    # "How many calories does curling burn?" asks a count of calories: a count of something else (a stone's
+    # kilograms) is another question's answer. A word counted short ("kilos") is the start of the answer's.
+    said = tokens(answer)
     return all(says.search(answer) for asks, says in _ASKS if asks.search(question)) and \
-        all(year in answer for year in years)
+        all(year in answer for year in years) and \
+        all(any(word.startswith(counted) for word in said) for counted in tokens(" ".join(_COUNTED.findall(question))))
 
 
 _YEAR = re.compile(r"\b(?:1[89][0-9]{2}|20[0-9]{2})\b")
+#: "How many calories": what a count counts.
+_COUNTED = re.compile(r"\bhow many (?!(?:more|of|times|people|years?)\b)([a-z]+)", re.IGNORECASE)
+#: What a near miss must say besides the kind of thing asked (`says_what_is_asked`) to answer a part of the question:
+#: the person the question names ("which skis does Mikaela Shiffrin race on?": her), and for a how-to ("how do I do a
+#: kick turn?") a way of doing it. A fact that shares only the sport's words with such a question answers none of it.
+_PERSON = re.compile(r"(?-i:\b[A-Z][a-z]+ (?!Olympic|Games|Winter)[A-Z][a-zö]+\b)")
+_HOW_TO = re.compile(r"\bhow (?:do|can|could|should|would) (?:i|we|you|u|one) (?!(?:know|say|feel|think)\b)|"
+                     r"\bhow to\b", re.IGNORECASE)
+_A_WAY = re.compile(r"\bby \w+ing\b|\busing\b|\byou\b|\bwith (?:a|an|the|your)\b", re.IGNORECASE)
+
+
+def answers_in_part(question: str, answer: str) -> bool:
+    """A near miss answers a part of the question (a hedge may offer it): it has the kind of thing asked, the
+    person named, and a way for a how-to."""
+    said = set(tokens(answer))
+    return says_what_is_asked(question, answer) and \
+        all(set(tokens(person)) <= said for person in _PERSON.findall(question)) and \
+        (not _HOW_TO.search(question) or bool(_A_WAY.search(answer)))
 #: "cool, ...", "ok thanks, ...": an acknowledgement of the answer before, in front of the next question.
 _ACKNOWLEDGED = re.compile(r"^\W*(?:(?:ok|okay|cool|nice|great|thanks|thank you|thx|awesome|sweet|perfect|alright|"
                            r"got it|lovely)\W+)+", re.IGNORECASE)
@@ -1280,6 +1311,10 @@ class RetrievalEngine(DialogueEngine):
             # miss but another question's answer. The honest "I don't know", nothing related told instead.
             return Part("unknown", [declined(self._phrase("unknown"))], hits)
         if not (best.answers or self._exact(text, hits)):
+            if isinstance(item, FunFact) and not answers_in_part(text, item.text):
+                # Only the sport's words in common ("how many calories does cross-country skiing burn?"): no near
+                # miss, the honest "I don't know".
+                return Part("unknown", [declined(self._phrase("unknown"))], hits)
             return Part("partial", [Sentence(f"{emotion_tag('thinking')} {self._phrase('partial')}"),
                                     *self._item_sentences(item, intro=False)], hits,
                         self._item_subject("partial", item, text))

@@ -38,6 +38,8 @@ _THE = r"(?:(?:the |this |your |today'?s |tonight'?s )(?:whole |entire |full |co
 _ADV = r"(?:(?:actually|exactly|really|currently|even|roughly|approximately|about|so|just) )?"
 _WHAT_IS = r"(?:what'?s|whats|wats|what is|wat is|what iz)"
 _WHEN = r"(?:when|wen)"
+#: "What time", "at what point": when, in other words (the part of the show asked for follows).
+_WHAT_TIME = r"(?:what time|what point)"
 _WHENS = r"(?:when|wen)(?:'s|s| is)"  # "when's", "whens", "when is"
 _END = r"(?=\W*(?:$|[?!.,;]))"  # the clause ends here: "what's on?" but not "what's on sale?"
 _NOW = r"(?: now| right now| at the moment| currently| today| tonight)"
@@ -138,6 +140,9 @@ _WORDINGS: tuple[tuple[ShowQuestion, tuple[str, ...]], ...] = (
                 rf"\bis {_THE}{_SHOW} (?:long|short)\b",
                 r"(?:节目|直播)(?:有|要)?(?:多长|多久)|(?:节目|直播)?要?播多(?:久|长)|(?:节目|直播)(?:是)?(?:一|两|半)个?小时")),
     ("left", (rf"\bhow much (?:longer|more time){_END}",
+              # "how many more minutes of stream do we get?": the time the show has left, in minutes
+              rf"\bhow (?:many more (?:minutes|mins)|much more time)(?: of {_THE}{_SHOW})?"
+              rf"(?: (?:do|will|can) (?:we|you|u|i) (?:get|have)\b|{_END})",
               rf"\bhow much (?:longer|more time) (?:is|will|does|do|are) {_THE}(?:{_SHOW}|you|u|we)\b",
               r"\bhow (?:much|many) (?:more )?(?:time|minutes) (?:is |are |do we have |do you have |have we got |"
               r"have you got |we have |you have |we got |you got )?left\b",
@@ -220,7 +225,7 @@ _ASKED, _ASKED_IF_QUESTION = ([(kind, re.compile("|".join(alternatives))) for ki
 #: "Will you show the plush?": a product segment still to come (the product is named, or products in general).
 _SHOWING = re.compile(
     # "when do you show the plush?": a "do" with "when" (a bare "do you show …" may ask what the store has)
-    r"\b(?:will|are|r|gonna|going to|(?:when|wen|what time) do) (?:you|u) (?:going to |gonna )?"
+    rf"\b(?:will|are|r|gonna|going to|(?:when|wen|{_WHAT_TIME}) do) (?:you|u) (?:going to |gonna )?"
     r"(?:show|present|feature|spotlight|bring out)"
     r"(?:ing)?\b|"
     # "when's the bit with the owl?": when, and a part of the show named by what is in it
@@ -261,7 +266,7 @@ _MISSED = re.compile(r"\b(?:did|have) (?:i|we|u) (?:just )?miss(?:ed)? (?:the |y
                      r"(?:finished|over|done|ended|started|begun)(?:\s+(?:yet|already|now))?\s*(?=[?.!,;]|$)|"
                      r"我?(?:是不是)?错过了?(?P<zh>[^\W\d_]{1,12}?)(?:环节)?(?:吗|么|没有?|\?|？)")
 #: "When do the fan questions start?", "when's the dancing?": "when" (not "when was") and the part of the show it names.
-_WHEN_PART = re.compile(r"\b(?:(?:when|wen)(?:'s|s)?|what time|how (?:long|soon) (?:until|till|til|before))\b"
+_WHEN_PART = re.compile(rf"\b(?:(?:when|wen)(?:'s|s)?|{_WHAT_TIME}|how (?:long|soon) (?:until|till|til|before))\b"
                         r"(?! (?:was|did|were|had)\b)(?P<part>[^?.!,;]+)")
 #: "Will there be more questions later in the show?", "any more dancing tonight?", "are you taking fan questions
 #: today?": a part of the show still to come (or planned at all).
