@@ -56,7 +56,7 @@ from models.dialogue.moods import (
     without_product_words,
 )
 from models.dialogue.persona import FAQ, AboutLine, FunFact, Persona, Product
-from models.dialogue.retrieval import STOPWORDS, DocKind, Hit, KnowledgeIndex, english_words, tokens
+from models.dialogue.retrieval import STOPWORDS, DocKind, Hit, KnowledgeIndex, english_words, tokens, word_root
 from models.dialogue.sentence import Sentence, declined
 from models.dialogue.show import ShowSnapshot
 from models.dialogue.show_talk import answer_show, show_thread
@@ -445,11 +445,12 @@ def says_what_is_asked(question: str, answer: str) -> bool:
     answer has: an item of another year answers another question."""
     years = _YEAR.findall(question)
     # "How many calories does curling burn?" asks a count of calories: a count of something else (a stone's
-    # kilograms) is another question's answer. A word counted short ("kilos") is the start of the answer's.
-    said = tokens(answer)
+    # kilograms) is another question's answer. A word counted short ("kilos") is the start of the answer's, one
+    # spelled another way ("meters", "metres") has its root.
+    said = [word_root(word) for word in tokens(answer)]
+    counted = [word_root(word) for word in tokens(" ".join(_COUNTED.findall(question)))]
     return all(says.search(answer) for asks, says in _ASKS if asks.search(question)) and \
-        all(year in answer for year in years) and \
-        all(any(word.startswith(counted) for word in said) for counted in tokens(" ".join(_COUNTED.findall(question))))
+        all(year in answer for year in years) and all(any(word.startswith(c) for word in said) for c in counted)
 
 
 _YEAR = re.compile(r"\b(?:1[89][0-9]{2}|20[0-9]{2})\b")

@@ -126,7 +126,7 @@ def _stem(word: str) -> str:
 _SUFFIX = re.compile(r"(?:ing|er|ed|est|ly|e)$")
 
 
-def _root(word: str) -> str:
+def word_root(word: str) -> str:
     if word.endswith("re") and len(word) > 4:  # metre, centre, litre: the -er spelling's root
         word = word[:-2] + "er"
     root = _SUFFIX.sub("", word)
@@ -182,12 +182,12 @@ class BM25:
         self.filler_idf = float(np.mean(list(self.idf.values()))) if self.idf else self.unknown_idf
         self._forms: dict[str, set[str]] = {}
         for word in frequency:
-            self._forms.setdefault(_root(word), set()).add(word)
+            self._forms.setdefault(word_root(word), set()).add(word)
 
     def forms(self, term: str) -> set[str]:
         """The documents' words a query term matches: itself when a document has it (other forms would outweigh it
         in a document that repeats them: "curlers … curls" over "curling"), else those of its root."""
-        return {term} if term in self.idf else self._forms.get(_root(term), set())
+        return {term} if term in self.idf else self._forms.get(word_root(term), set())
 
     def scores(self, query: str) -> tuple[np.ndarray, np.ndarray]:
         """(BM25 score, IDF coverage) of every document for a query."""
