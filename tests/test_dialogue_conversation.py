@@ -728,6 +728,38 @@ def test_a_foreign_hello_at_the_start_greets(engine: RetrievalEngine, text: str,
     assert "goodbye" in detect_moods("thanks for the show, ciao!")
 
 
+@pytest.mark.parametrize(("text", "mood"), [
+    ("Hej Aurora, god kväll from Göteborg!", "greeting"), ("goedenavond aurora!", "greeting"),
+    ("hoi Aurora, groetjes uit Utrecht", "greeting"), ("hej då Aurora, god natt", "goodbye"),
+    ("tack så mycket Aurora, you really helped", "thanks"), ("dank je wel Aurora!", "thanks"),
+    ("bedankt voor de show", "thanks")])
+def test_a_dutch_or_swedish_hello_thanks_or_goodbye_is_that_mood(engine: RetrievalEngine, text: str,
+                                                                 mood: str) -> None:
+    answer = ask(engine, text)
+    assert mood in detect_moods(text) and answer.intent == "social" and answer.sources == (), (text, answer.text)
+    assert not any(u in answer.text for u in UNKNOWN), text
+    if mood == "thanks":
+        assert any(p in answer.text for p in PERSONA.phrases["thanks_reply"]), answer.text
+
+
+@pytest.mark.parametrize(("text", "said", "sources"), [
+    ("geef me een leuk weetje about speed skating 🇳🇱", "skat", {"speed-skating-direction", "clap-skate"}),
+    ("vertel me iets over biathlon", "Biathlon", {"biathlon"}),
+    ("Berätta something kul about biathlon?", "Biathlon", {"biathlon"}),
+    ("berätta om curling pls", "curling", None),
+    ("HEJ AURORA HUR MYCKET IS THE HOODIE", "$65", {"team-hoodie"}),
+    ("hoeveel kost the beanie?", "$24", {"snowflake-beanie"}),
+    ("vad kostar the owl plush?", "$29.99", {"mascot-plush"})])
+def test_a_question_in_dutch_or_swedish_chat_words_is_answered_as_the_english_one(
+        engine: RetrievalEngine, text: str, said: str, sources: set[str] | None) -> None:
+    """Dutch and Swedish chat words read as their English, from the same one table as the other languages: a fun
+    fact asked for is told, a price asked for is said."""
+    answer = ask(engine, text)
+    assert said in answer.text and not hedged(answer), (text, answer.text)
+    assert not any(u in answer.text for u in UNKNOWN), (text, answer.text)
+    assert sources is None or set(answer.sources) & sources, (text, answer.sources)
+
+
 @pytest.mark.parametrize(("text", "product_id", "said"), [
     ("OMG 😍 IS THE PLUSH STILL IN STOCK", "mascot-plush", "in stock"),
     ("wow 😍 how much is the hoodie", "team-hoodie", "$65"),
