@@ -1506,7 +1506,8 @@ def test_a_fake_system_voice_or_a_new_role_with_orders_is_an_injection(engine: R
                                   "what city do u live in, i wanna visit u", "put $20 on sweden",
                                   "which party r u voting for lol", "who r u voting for", "are you single? 😏",
                                   "r u single aurora", "do you have a boyfriend?", "wanna go on a date with me",
-                                  "are you in a relationship?"])
+                                  "are you in a relationship?", "r u a democrat or a republican aurora",
+                                  "are u labour or tory", "is aurora right-wing?", "who do u vote for"])
 def test_forbidden_topics_in_fans_words_get_the_refusal(engine: RetrievalEngine, text: str) -> None:
     """Keywords are read in chat spelling written out ("do u live" as "do you live"), "#" in a keyword is any
     number ("put # bucks on"), and a topic's examples are one meaning, no rivals of each other."""
