@@ -1029,6 +1029,7 @@ def test_a_kind_of_thing_the_store_lacks_is_not_sold_even_near_a_tag(engine: Ret
 
 def test_asking_for_a_show_to_watch_is_no_compliment(engine: RetrievalEngine) -> None:
     assert "<heart_hands>" not in ask(engine, "What's a great show to watch?").text
+    assert "compliment" not in detect_moods("best stream to watch the curling final?")
     assert "<heart_hands>" not in ask(engine, "you are a bit late tonight", "other").text
 
 
@@ -1166,7 +1167,8 @@ def test_her_name_asked_for_someone_else_is_her_name(engine: RetrievalEngine, te
                                   "You remind me of my granddaughter, you are a lovely young lady",
                                   "you always make my evenings better, seriously", "my week is better because of you",
                                   "you always cheer me up", "u r the sweetest", "aurora ur honestly so lovely",
-                                  "you are truly amazing", "ur honestly a legend"])
+                                  "you are truly amazing", "ur honestly a legend",
+                                  "best stream on the whole internet, no joke", "the best show ever!!"])
 def test_a_compliment_without_a_praise_word_pattern_is_thanked(engine: RetrievalEngine, text: str) -> None:
     """Chat spelling ("ur") is read before the moods; a compliment no pattern has is read by the meaning bank."""
     answer = ask(engine, text)
@@ -1240,6 +1242,27 @@ def test_tears_with_love_are_no_sadness_and_real_loss_still_is(engine: Retrieval
     lost = ask(engine, "my cat ran away yesterday and hasn't come back")
     assert lost.intent == "social" and lost.text.startswith("[sad") and "back right now" not in lost.text
     assert ask(engine, "I'm crying, my team lost 😭").text.startswith("[sad")
+
+
+@pytest.mark.parametrize("text", ["my cat is at the vet and I'm so worried", "my dog is in surgery right now",
+                                  "worried sick about my mum, she's in intensive care",
+                                  "I'm so worried about my grandpa"])
+def test_worry_for_a_pet_or_a_person_who_is_ill_is_sad_news(engine: RetrievalEngine, text: str) -> None:
+    answer = ask(engine, text)
+    assert answer.intent == "social" and answer.text.startswith("[sad") and answer.sources == (), answer.text
+    assert not any(u in answer.text for u in UNKNOWN)
+    assert "sad" not in detect_moods("I'm a bit worried the hoodie won't fit")
+
+
+@pytest.mark.parametrize("text", ["I'm really upset, my order never showed up. How do I track it?",
+                                  "feeling awful, my order is late. how do I track it?"])
+def test_bad_news_before_a_question_that_leans_on_it_does_not_steer_the_search(engine: RetrievalEngine,
+                                                                               text: str) -> None:
+    """"How do I track it?" asks about the order of the sentence before; the upset clause beside it is the
+    sympathy's, not the search's."""
+    answer = ask(engine, text)
+    assert answer.text.startswith("[sad") and answer.sources == ("order-tracking",), answer.text
+    assert "tracking link" in answer.text and not any(u in answer.text for u in UNKNOWN)
 
 
 def test_a_good_host_in_broken_english_is_a_compliment(engine: RetrievalEngine) -> None:

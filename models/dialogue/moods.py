@@ -33,7 +33,11 @@ _SAD = re.compile(
     r"(?:got|get|been|was|am|i'm) (?:badly |really )?hurt|hurt my|(?:stuck|laid up|bedridden|housebound) "
     r"(?:at home|in bed|inside|in hospital)|(?:sprained|twisted|fractured|tore|torn) my|in a cast|on crutches|"
     # A pet or someone gone: "my cat ran away and hasn't come back".
-    r"ran away|went missing|gone missing|(?:hasn'?t|has not|never) (?:come|came) (?:back|home))\b",
+    r"ran away|went missing|gone missing|(?:hasn'?t|has not|never) (?:come|came) (?:back|home)|"
+    # Worry for a pet or a person who is ill ("my cat is at the vet and I'm so worried", "worried sick about my
+    # dad"): sad news, not nerves about an exam to come.
+    r"at the (?:vet|vets|vet's|animal hospital|hospital|er)|in (?:the )?(?:icu|intensive care|surgery)|"
+    r"worried sick|(?:worried|worrying|scared) (?:about|for) (?:my|our|him|her|them))\b",
     re.IGNORECASE)
 #: Nerves before something to come ("so nervous about my exam tomorrow", "big race tomorrow, I'm terrified"):
 #: the fan needs courage, not sympathy for news.
@@ -77,7 +81,9 @@ _COMPLIMENT = re.compile(
     rf"very\s+|super\s+|absolutely\s+|extra\s+)?(?:{_PRAISE})|(?:loving|love|like) (?:the|your) (?:\w+\s+)?"
     rf"(?:hair|outfit|look|style|voice|smile|dress|jacket|energy|vibe)s?|"
     # "Great show tonight!", "this stream is awesome": praise for her show is praise for her.
-    rf"^\W*(?:(?:what|such) an? )?(?:{_PRAISE}|fun) (?:show|stream)|\byou(?:'re| are) doing (?:so )?(?:great|amazing|"
+    # "best stream on the whole internet": the best of them is praise too; "best stream to watch curling?" asks.
+    rf"^\W*(?:(?:what|such) an? |the )?(?:{_PRAISE}|fun|best) (?:show|stream)(?! (?:to|for)\b)|"
+    rf"\byou(?:'re| are) doing (?:so )?(?:great|amazing|"
     rf"awesome|fantastic|well)|(?:this|the|your) (?:show|stream) (?:is|was) (?:so |really )?"
     rf"(?:{_PRAISE}|the best|fun)|"
     # "this show makes my day every single time", "you always make my evenings better", "you always cheer me up",
