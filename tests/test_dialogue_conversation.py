@@ -728,6 +728,38 @@ def test_a_foreign_hello_at_the_start_greets(engine: RetrievalEngine, text: str,
     assert "goodbye" in detect_moods("thanks for the show, ciao!")
 
 
+@pytest.mark.parametrize(("text", "mood"), [
+    ("Hej Aurora, god kväll from Göteborg!", "greeting"), ("goedenavond aurora!", "greeting"),
+    ("hoi Aurora, groetjes uit Utrecht", "greeting"), ("hej då Aurora, god natt", "goodbye"),
+    ("tack så mycket Aurora, you really helped", "thanks"), ("dank je wel Aurora!", "thanks"),
+    ("bedankt voor de show", "thanks")])
+def test_a_dutch_or_swedish_hello_thanks_or_goodbye_is_that_mood(engine: RetrievalEngine, text: str,
+                                                                 mood: str) -> None:
+    answer = ask(engine, text)
+    assert mood in detect_moods(text) and answer.intent == "social" and answer.sources == (), (text, answer.text)
+    assert not any(u in answer.text for u in UNKNOWN), text
+    if mood == "thanks":
+        assert any(p in answer.text for p in PERSONA.phrases["thanks_reply"]), answer.text
+
+
+@pytest.mark.parametrize(("text", "said", "sources"), [
+    ("geef me een leuk weetje about speed skating 🇳🇱", "skat", {"speed-skating-direction", "clap-skate"}),
+    ("vertel me iets over biathlon", "Biathlon", {"biathlon"}),
+    ("Berätta something kul about biathlon?", "Biathlon", {"biathlon"}),
+    ("berätta om curling pls", "curling", None),
+    ("HEJ AURORA HUR MYCKET IS THE HOODIE", "$65", {"team-hoodie"}),
+    ("hoeveel kost the beanie?", "$24", {"snowflake-beanie"}),
+    ("vad kostar the owl plush?", "$29.99", {"mascot-plush"})])
+def test_a_question_in_dutch_or_swedish_chat_words_is_answered_as_the_english_one(
+        engine: RetrievalEngine, text: str, said: str, sources: set[str] | None) -> None:
+    """Dutch and Swedish chat words read as their English, from the same one table as the other languages: a fun
+    fact asked for is told, a price asked for is said."""
+    answer = ask(engine, text)
+    assert said in answer.text and not hedged(answer), (text, answer.text)
+    assert not any(u in answer.text for u in UNKNOWN), (text, answer.text)
+    assert sources is None or set(answer.sources) & sources, (text, answer.sources)
+
+
 @pytest.mark.parametrize(("text", "product_id", "said"), [
     ("OMG 😍 IS THE PLUSH STILL IN STOCK", "mascot-plush", "in stock"),
     ("wow 😍 how much is the hoodie", "team-hoodie", "$65"),
@@ -997,6 +1029,7 @@ def test_a_kind_of_thing_the_store_lacks_is_not_sold_even_near_a_tag(engine: Ret
 
 def test_asking_for_a_show_to_watch_is_no_compliment(engine: RetrievalEngine) -> None:
     assert "<heart_hands>" not in ask(engine, "What's a great show to watch?").text
+    assert "compliment" not in detect_moods("best stream to watch the curling final?")
     assert "<heart_hands>" not in ask(engine, "you are a bit late tonight", "other").text
 
 
@@ -1134,7 +1167,8 @@ def test_her_name_asked_for_someone_else_is_her_name(engine: RetrievalEngine, te
                                   "You remind me of my granddaughter, you are a lovely young lady",
                                   "you always make my evenings better, seriously", "my week is better because of you",
                                   "you always cheer me up", "u r the sweetest", "aurora ur honestly so lovely",
-                                  "you are truly amazing", "ur honestly a legend"])
+                                  "you are truly amazing", "ur honestly a legend",
+                                  "best stream on the whole internet, no joke", "the best show ever!!"])
 def test_a_compliment_without_a_praise_word_pattern_is_thanked(engine: RetrievalEngine, text: str) -> None:
     """Chat spelling ("ur") is read before the moods; a compliment no pattern has is read by the meaning bank."""
     answer = ask(engine, text)
@@ -1208,6 +1242,27 @@ def test_tears_with_love_are_no_sadness_and_real_loss_still_is(engine: Retrieval
     lost = ask(engine, "my cat ran away yesterday and hasn't come back")
     assert lost.intent == "social" and lost.text.startswith("[sad") and "back right now" not in lost.text
     assert ask(engine, "I'm crying, my team lost 😭").text.startswith("[sad")
+
+
+@pytest.mark.parametrize("text", ["my cat is at the vet and I'm so worried", "my dog is in surgery right now",
+                                  "worried sick about my mum, she's in intensive care",
+                                  "I'm so worried about my grandpa"])
+def test_worry_for_a_pet_or_a_person_who_is_ill_is_sad_news(engine: RetrievalEngine, text: str) -> None:
+    answer = ask(engine, text)
+    assert answer.intent == "social" and answer.text.startswith("[sad") and answer.sources == (), answer.text
+    assert not any(u in answer.text for u in UNKNOWN)
+    assert "sad" not in detect_moods("I'm a bit worried the hoodie won't fit")
+
+
+@pytest.mark.parametrize("text", ["I'm really upset, my order never showed up. How do I track it?",
+                                  "feeling awful, my order is late. how do I track it?"])
+def test_bad_news_before_a_question_that_leans_on_it_does_not_steer_the_search(engine: RetrievalEngine,
+                                                                               text: str) -> None:
+    """"How do I track it?" asks about the order of the sentence before; the upset clause beside it is the
+    sympathy's, not the search's."""
+    answer = ask(engine, text)
+    assert answer.text.startswith("[sad") and answer.sources == ("order-tracking",), answer.text
+    assert "tracking link" in answer.text and not any(u in answer.text for u in UNKNOWN)
 
 
 def test_a_good_host_in_broken_english_is_a_compliment(engine: RetrievalEngine) -> None:
@@ -1474,7 +1529,8 @@ def test_a_fake_system_voice_or_a_new_role_with_orders_is_an_injection(engine: R
                                   "what city do u live in, i wanna visit u", "put $20 on sweden",
                                   "which party r u voting for lol", "who r u voting for", "are you single? 😏",
                                   "r u single aurora", "do you have a boyfriend?", "wanna go on a date with me",
-                                  "are you in a relationship?"])
+                                  "are you in a relationship?", "r u a democrat or a republican aurora",
+                                  "are u labour or tory", "is aurora right-wing?", "who do u vote for"])
 def test_forbidden_topics_in_fans_words_get_the_refusal(engine: RetrievalEngine, text: str) -> None:
     """Keywords are read in chat spelling written out ("do u live" as "do you live"), "#" in a keyword is any
     number ("put # bucks on"), and a topic's examples are one meaning, no rivals of each other."""

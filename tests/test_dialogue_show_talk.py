@@ -265,6 +265,18 @@ def test_the_engine_answers_show_questions_from_its_show_source() -> None:
     assert engine.compose(ChatTurn("fan", "How heavy is a curling stone?")).intent == "fact"
 
 
+@pytest.mark.parametrize("question", ["Hur länge är showen? like how long is the whole stream",
+                                      "hoe lang duurt de show?", "hur länge är streamen?"])
+def test_the_show_length_asked_in_dutch_or_swedish_chat_words(question: str) -> None:
+    """The foreign chat words read as their English ("hur länge är showen" as "how long is the show")."""
+    engine = RetrievalEngine(AURORA)
+    runner = sample_at_curling()
+    engine.show_source = lambda: runner.snapshot(200.0)
+    answer = engine.compose(ChatTurn("fan", question))
+    assert answer.intent == "show" and "planned to run about 10 minutes" in answer.text, answer.text
+    assert not any(u in answer.text for u in AURORA.phrases["unknown"])
+
+
 @pytest.mark.parametrize(("question", "answer"), [
     # Near the end, and the time to it: the minutes left from the planned end.
     ("is the stream nearly finished?", "The show ends in about 7 minutes."),

@@ -616,10 +616,19 @@ def retrieval_query(text: str) -> str:
     parts = _glossed(sentences_of(text))
     # "The plush!!! 😍 how much": a question of a word or two asks about the sentence before it, which it keeps; so
     # does one after the fan's budget ("I've only got $40. Can I get both the beanie and the pin set?").
-    questions = [joined(parts[i - 1:i + 1]) if i and (_elliptic(p, parts[i - 1]) or states_budget(parts[i - 1]))
-                 and not is_question(parts[i - 1]) else p
+    questions = [joined([_without_bad_news(parts[i - 1]), p])
+                 if i and (_elliptic(p, parts[i - 1]) or states_budget(parts[i - 1])) and not is_question(parts[i - 1])
+                 else p
                  for i, p in enumerate(parts) if is_question(p) or _HOW_MUCH.search(p) or _FACT_REQUEST.search(p)]
     return joined(questions) if questions and len(parts) > 1 else text
+
+
+def _without_bad_news(sentence: str) -> str:
+    """A sentence that a question leans on, less its clauses of bad news ("I'm really upset, my order never showed
+    up. How do I track it?"): the sympathy answers those, and only the rest says what the question is about."""
+    clauses = re.split(r"[,;]", sentence)
+    kept = [c for c in clauses if detect_moods(c)[:1] not in (["sad"], ["grief"])]
+    return joined(kept) if kept and len(kept) < len(clauses) else sentence
 
 
 #: "… but anyway how much is the owl plush again sorry i missed it": a price asked in passing is a question, though

@@ -33,7 +33,11 @@ _SAD = re.compile(
     r"(?:got|get|been|was|am|i'm) (?:badly |really )?hurt|hurt my|(?:stuck|laid up|bedridden|housebound) "
     r"(?:at home|in bed|inside|in hospital)|(?:sprained|twisted|fractured|tore|torn) my|in a cast|on crutches|"
     # A pet or someone gone: "my cat ran away and hasn't come back".
-    r"ran away|went missing|gone missing|(?:hasn'?t|has not|never) (?:come|came) (?:back|home))\b",
+    r"ran away|went missing|gone missing|(?:hasn'?t|has not|never) (?:come|came) (?:back|home)|"
+    # Worry for a pet or a person who is ill ("my cat is at the vet and I'm so worried", "worried sick about my
+    # dad"): sad news, not nerves about an exam to come.
+    r"at the (?:vet|vets|vet's|animal hospital|hospital|er)|in (?:the )?(?:icu|intensive care|surgery)|"
+    r"worried sick|(?:worried|worrying|scared) (?:about|for) (?:my|our|him|her|them))\b",
     re.IGNORECASE)
 #: Nerves before something to come ("so nervous about my exam tomorrow", "big race tomorrow, I'm terrified"):
 #: the fan needs courage, not sympathy for news.
@@ -77,7 +81,9 @@ _COMPLIMENT = re.compile(
     rf"very\s+|super\s+|absolutely\s+|extra\s+)?(?:{_PRAISE})|(?:loving|love|like) (?:the|your) (?:\w+\s+)?"
     rf"(?:hair|outfit|look|style|voice|smile|dress|jacket|energy|vibe)s?|"
     # "Great show tonight!", "this stream is awesome": praise for her show is praise for her.
-    rf"^\W*(?:(?:what|such) an? )?(?:{_PRAISE}|fun) (?:show|stream)|\byou(?:'re| are) doing (?:so )?(?:great|amazing|"
+    # "best stream on the whole internet": the best of them is praise too; "best stream to watch curling?" asks.
+    rf"^\W*(?:(?:what|such) an? |the )?(?:{_PRAISE}|fun|best) (?:show|stream)(?! (?:to|for)\b)|"
+    rf"\byou(?:'re| are) doing (?:so )?(?:great|amazing|"
     rf"awesome|fantastic|well)|(?:this|the|your) (?:show|stream) (?:is|was) (?:so |really )?"
     rf"(?:{_PRAISE}|the best|fun)|"
     # "this show makes my day every single time", "you always make my evenings better", "you always cheer me up",
@@ -142,19 +148,26 @@ _CHAT_SPELLING = {"rn": "right now", "wat": "what", "wot": "what", "wut": "what"
                   "teh": "the", "da": "the", "duz": "does", "sho": "show", "hav": "have", "iz": "is",
                   "fav": "favourite", "fave": "favourite", "hru": "how are you", "thicc": "thick",
                   "smth": "something", "sth": "something", "mch": "much", "mutch": "much"}
-#: The common chat words of a fan's first language (German, Spanish, French, Italian, Portuguese), as chat mixes
-#: them into English ("cuanto cuesta the beanie??", "bonne nuit aurora", "ist der hoodie noch da?", "quanto costa la
-#: borraccia? the thermal bottle"), read as their English: a greeting greets, a goodbye says goodbye and the question
-#: is answered as the English one would be.
+#: The common chat words of a fan's first language (German, Spanish, French, Italian, Portuguese, Dutch, Swedish), as
+#: chat mixes them into English ("cuanto cuesta the beanie??", "bonne nuit aurora", "ist der hoodie noch da?", "quanto
+#: costa la borraccia? the thermal bottle", "tack så mycket Aurora"), read as their English: a greeting greets, thanks
+#: thank, a goodbye says goodbye and the question is answered as the English one would be.
 _FOREIGN = {
     # the price
     "cuanto cuesta": "how much is", "cuánto cuesta": "how much is", "wie viel kostet": "how much is",
     "wieviel kostet": "how much is", "combien coûte": "how much is", "combien coute": "how much is",
     "quanto costa": "how much is", "quanto custa": "how much is",
+    "hur mycket kostar": "how much is", "vad kostar": "how much is", "hoeveel kost": "how much is",
+    "hoeveel kosten": "how much are", "wat kost": "how much is", "hur mycket": "how much", "hoeveel": "how much",
+    "pris": "price", "prijs": "price",
     "precio": "price", "preis": "price", "prix": "price", "prezzo": "price", "preço": "price", "preco": "price",
     # greetings and goodbyes ("buenas noches" opens a message as often as it ends one: at the start it greets)
     "hola": "hello", "olá": "hello", "oi": "hi", "hallo": "hello", "bonjour": "hello", "salut": "hi",
-    "servus": "hello", "moin": "hello",
+    "servus": "hello", "moin": "hello", "hej": "hi", "hejsan": "hi", "hallå": "hello", "hoi": "hi",
+    "god morgon": "good morning", "god kväll": "good evening", "goedemorgen": "good morning",
+    "goedemiddag": "good afternoon", "goedenavond": "good evening", "god natt": "good night", "godnatt": "good night",
+    "welterusten": "good night", "hej då": "bye", "hejdå": "bye", "doei": "bye", "tot ziens": "goodbye",
+    "vi ses": "see you later", "tot later": "see you later",
     "buenos días": "good morning", "buenos dias": "good morning", "buenas tardes": "good afternoon",
     "buenas noches": "good evening", "buenas": "hello", "guten morgen": "good morning", "guten tag": "hello",
     "guten abend": "good evening", "bonsoir": "good evening", "saludos": "greetings",
@@ -162,10 +175,17 @@ _FOREIGN = {
     "tschüs": "bye", "tschau": "bye", "ciao": "bye", "au revoir": "goodbye", "auf wiedersehen": "goodbye",
     "hasta luego": "see you later", "hasta mañana": "see you tomorrow", "à bientôt": "see you soon",
     "a bientot": "see you soon", "bis später": "see you later", "bis morgen": "see you tomorrow",
+    # thanks
+    "tack så mycket": "thanks so much", "tusen tack": "thanks so much", "tack": "thanks",
+    "dank je wel": "thank you so much", "dank u wel": "thank you so much", "dank je": "thank you",
+    "dank u": "thank you", "bedankt": "thanks",
     # asking to be told
     "erzähl mir": "tell me", "erzähl mal": "tell me", "erzähle mir": "tell me", "sag mir": "tell me",
     "was über": "something about", "algo sobre": "something about", "quelque chose sur": "something about",
     "kann ich": "can I", "puedo": "can I", "je peux": "can I",
+    "berätta om": "tell me about", "berätta": "tell me", "vertel me": "tell me", "vertel": "tell me",
+    "geef me": "give me", "iets over": "something about", "något om": "something about", "något kul": "something fun",
+    "leuk weetje": "fun fact", "een leuk weetje": "a fun fact", "weetje": "fact", "kul": "fun",
     "cuéntame": "tell me", "cuentame": "tell me", "dime": "tell me",
     "raconte-moi": "tell me", "dis-moi": "tell me", "dato curioso": "fun fact", "datos curiosos": "fun facts",
     "fait amusant": "fun fact", "anécdota": "fun fact", "curiosità": "fun fact", "curiosita": "fun fact",
@@ -176,7 +196,8 @@ _FOREIGN = {
     "wie alt bist du": "how old are you", "cuántos años tienes": "how old are you",
     "cuantos años tienes": "how old are you", "quel âge as-tu": "how old are you", "quel age as tu": "how old are you",
     "quanti anni hai": "how old are you", "quantos anos você tem": "how old are you", "tudo bem": "how are you",
-    "come stai": "how are you",
+    "come stai": "how are you", "hoe gaat het": "how are you", "hur mår du": "how are you",
+    "hoe oud ben je": "how old are you", "hur gammal är du": "how old are you",
     # paying, stock and time
     "bezahlen mit": "pay with", "zahlen mit": "pay with", "pay mit": "pay with", "pagar con": "pay with",
     "payer avec": "pay with", "payer par": "pay with", "kreditkarte": "credit card",
@@ -189,7 +210,9 @@ _FOREIGN = {
     "vocês enviam": "do you ship", "quanto manca": "how long till", "quanto falta": "how long till",
     "cuánto tarda": "how long does it take", "cuanto tarda": "how long does it take",
     "cuántos días": "how many days", "cuantos dias": "how many days", "combien de jours": "how many days",
-    "combien de temps": "how long", "wie lange": "how long"}
+    "combien de temps": "how long", "wie lange": "how long", "hur länge": "how long", "hoe lang duurt": "how long is",
+    "hoe lang": "how long", "är": "is", "showen": "the show", "de show": "the show", "streamen": "the stream",
+    "op voorraad": "in stock", "på lager": "in stock", "skickar ni": "do you ship", "verzenden jullie": "do you ship"}
 _CHAT_SPELLING |= _FOREIGN
 # Longest first: "cuánto tarda" is read whole before any shorter word inside it.
 _CHAT_WORD = re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(_CHAT_SPELLING, key=len, reverse=True))) + r")\b",
