@@ -260,6 +260,28 @@ def test_small_talk_from_her_about_lines(engine: RetrievalEngine, text: str, lin
     assert about.text in answer.text and not hedged(answer)
 
 
+@pytest.mark.parametrize("text", ["Sooo... do you even like winter, or is that just the script 😏",
+                                  "do u really love snowboarding or nah", "do you actually like winter, be honest"])
+def test_a_sceptics_do_you_even_like_is_do_you_like(engine: RetrievalEngine, text: str) -> None:
+    # The doubt after the thing asked ("or is that just the script") is no part of the thing she is asked to like.
+    answer = ask(engine, text)
+    assert answer.intent == "small_talk" and answer.sources == ("about-snowboarding",)
+    assert "snowboarding" in answer.text and "favourite" in answer.text
+    assert not hedged(answer) and not any(p in answer.text for p in UNKNOWN)
+
+
+@pytest.mark.parametrize("text", ["Are you an animated character? Like a cartoon?",
+                                  "r u a real person? as in a human?"])
+def test_a_thing_named_by_way_of_example_joins_the_question_it_restates(engine: RetrievalEngine, text: str) -> None:
+    answer = ask(engine, text)
+    assert answer.intent == "small_talk" and "I'm a virtual host" in answer.text
+    assert not any(p in answer.text for p in UNKNOWN) and not hedged(answer)
+    # A fragment that asks on its own, or adds a condition, is no restatement.
+    assert questions_of("what do you sell? like what do you have for kids?") == [
+        "what do you sell?", "like what do you have for kids?"]
+    assert questions_of("is the hoodie warm? like for -10?") == ["is the hoodie warm?", "like for -10?"]
+
+
 def test_years_of_something_else_is_not_her_age(engine: RetrievalEngine) -> None:
     assert "about-age" not in ask(engine, "how many years have you been hosting?").sources
 

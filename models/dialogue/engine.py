@@ -518,18 +518,22 @@ def _glossed(parts: list[str]) -> list[str]:
 #: "do u know?", "right?", "can you tell me?": a tag that asks nothing of its own, only of the question it stands by.
 _TAG = re.compile(r"^\W*(?:(?:do|d'?) ?(?:you|u|ya) know|(?:you|u) know|(?:are|r) (?:you|u) sure|right|am i right|"
                   r"is (?:that|it) (?:right|true|so)|(?:can|could) (?:you|u) tell (?:me|us))\W*$", re.IGNORECASE)
+#: "Are you animated? Like a cartoon?", "are you real? as in a real person?": a thing named by way of example, which
+#: says the question before it again and joins it as a tag does ("like for -10?" adds a condition of its own).
+_RESTATED = re.compile(r"^\W*(?:like|as in|i mean|meaning)\W+(?:a|an|the|some)\s+[\w\s-]+\W*$", re.IGNORECASE)
 #: "are you sure about that curling stone weight? how many kilos exactly?": a challenge of what she said, whose
 #: question follows it.
 _CHALLENGE = re.compile(r"^\W*(?:are|r) (?:you|u) sure (?:about|of)\b", re.IGNORECASE)
 
 
 def _tags_joined(questions: list[str]) -> list[str]:
-    """The questions with each tag joined to the question before it (the one after, when it comes first) and each
-    challenge to the question after it: neither is a question to answer on its own."""
+    """The questions with each tag joined to the question before it (the one after, when it comes first), each
+    restatement to the question before it, and each challenge to the question after it: none is a question to
+    answer on its own."""
     joined_up: list[str] = []
     leading = ""
     for question in questions:
-        if _TAG.match(question) and joined_up:
+        if (_TAG.match(question) or _RESTATED.match(question)) and joined_up:
             joined_up[-1] = joined([joined_up[-1], question])
         elif _TAG.match(question) or _CHALLENGE.match(question):
             leading = joined([leading, question])
