@@ -1757,6 +1757,18 @@ def test_a_price_and_a_store_question_a_comma_apart_are_both_answered(engine: Re
         "how do you move like that, are you animated?"]
 
 
+@pytest.mark.parametrize(("text", "price", "says", "stock"), [
+    ("price of the beanie, do u ship to the UK, is the hoodie in stock", "$24", "40 countries", "Hoodie is in stock"),
+    ("cost of the plush, do you take paypal, is the beanie in stock", "$29.99", "PayPal", "Beanie is in stock"),
+])
+def test_each_of_three_questions_a_comma_apart_is_answered(engine: RetrievalEngine, text: str, price: str,
+                                                          says: str, stock: str) -> None:
+    # A price asked without a verb asks on its own, and "is the hoodie in stock" after a comma is a question.
+    answer = ask(engine, text)
+    assert price in answer.text and says in answer.text and stock in answer.text
+    assert not any(p in answer.text for p in UNKNOWN)
+
+
 @pytest.mark.parametrize("first", ["what are the aurora goggles like", "whats the goggles like?"])
 def test_what_a_named_product_is_like_is_told_and_its_stock_follows(engine: RetrievalEngine, first: str) -> None:
     answer = ask(engine, first)

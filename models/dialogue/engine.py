@@ -495,8 +495,9 @@ def questions_of(text: str) -> list[str]:
     parts = _glossed(sentences_of(text))
     # "beanie colours?? also u take apple pay": a sentence that goes on from a question ("also", "and") asks too.
     asking = [p for i, p in enumerate(parts) if is_question(p) or i and _GOES_ON.match(p) and is_question(parts[i - 1])]
-    questions = _tags_joined([q for p in asking for c in _SECOND_QUESTION.split(p)
-                              for q in _comma_apart(c) if is_question(q) or not is_question(p)])
+    # "price of the beanie, do u ship to the UK": a price asked without a question's words is one of the questions.
+    questions = _tags_joined([q for p in asking for c in _SECOND_QUESTION.split(p) for q in _comma_apart(c)
+                              if is_question(q) or is_product_question(q) or not is_question(p)])
     return questions[:MAX_QUESTIONS] if len(questions) > 1 else [retrieval_query(text)]
 
 
@@ -557,11 +558,14 @@ def _comma_apart(clause: str) -> list[str]:
 #: A comma before a question word, or before a request of the store or the host ("do u ship", "can you"): where a
 #: second question may start ("are you animated?" after "how do you move like that" says the same thing again).
 _COMMA_QUESTION = re.compile(r",\s*(?=(?:what|what's|whats|how|where|which|who)\b|"
-                             r"(?:do|does|can|could|will|would)\s+(?:you|u|ya|they|we|i)\b)", re.IGNORECASE)
+                             r"(?:do|does|can|could|will|would)\s+(?:you|u|ya|they|we|i)\b|"
+                             r"(?:is|are)\s+(?:the|it|this|that|there|they)\b)", re.IGNORECASE)
 #: A question that asks on its own: "how old are you", "what is curling", "do you ship", "what's the beanie price".
 _ASKS_ALONE = re.compile(r"^\W*(?:(?:what|how|where|when|which|who|why)(?:'s|\s+(?!(?:you|u|i|we|they|it)\b)\w+)?\s+"
                          r"(?:is|are|was|were|do|does|did|can|could|will|would)|(?:do|does|did|can|could|is|are|will|"
-                         r"would)\s+(?:you|u|i|we|they|it)\b|(?:what's|whats|what is|how much)\s+\w)", re.IGNORECASE)
+                         r"would)\s+(?:you|u|i|we|they|it)\b|(?:what's|whats|what is|how much)\s+\w|"
+                         # "price of the beanie, do u ship to the UK": a price asked without a verb asks on its own.
+                         r"(?:the\s+)?(?:price|cost)\s+(?:of|for)\s+\w)", re.IGNORECASE)
 
 
 #: What follows an auxiliary verb that asks ("does the beanie", "is it", "do they"): what a typo of one stands before.
