@@ -561,6 +561,21 @@ def test_one_answer_to_two_questions_is_said_once(engine: RetrievalEngine) -> No
     assert biathlon is not None and answer.text.count(biathlon.text) == 1
 
 
+@pytest.mark.parametrize(("text", "says"), [
+    ("tel me a fakt abt curling plz", "curling"),
+    ("gimme a fakt on hockey", "hockey"),
+    ("do u hav any thing for kidz", "Kids' Snowflake Mittens for $16"),
+    ("do you have anything for kidz?", "Kids' Squeeze Bottle for $12"),
+])
+def test_a_four_letter_typo_of_a_fact_or_a_tag_is_read_as_it(engine: RetrievalEngine, text: str, says: str) -> None:
+    answer = ask(engine, text)
+    assert says.casefold() in answer.text.casefold() and not any(p in answer.text for p in UNKNOWN)
+    assert answer.intent != "small_talk"  # "a fakt abt curling" is a curling fact, not her curling line
+    # A plural of an English word is no typo: "skis" is not "kids", "hows" not "show".
+    assert "Kids'" not in ask(engine, "Do you sell skis?", "ben").text
+    assert ask(engine, "hows ur day been aurora", "cat").intent == "small_talk"
+
+
 def test_common_words_are_not_read_as_typos(engine: RetrievalEngine) -> None:
     assert engine._spelled("nothing for me, how much is teh hoody?") == "nothing for me, how much is the hoodie?"
     assert engine._spelled("who won the election") == "who won the election"

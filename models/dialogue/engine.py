@@ -210,7 +210,7 @@ MAX_QUESTIONS = 3
 #: A word not in the knowledge base this close (difflib's ratio) to a product name's word or a tag is read as it
 #: ("hoddie" → hoodie, "curlling" → curling); words shorter than TYPO_MIN_LETTERS are left alone.
 TYPO_CUTOFF = 0.72
-TYPO_MIN_LETTERS = 5
+TYPO_MIN_LETTERS = 4
 
 
 #: "How much is the beanie and do you ship to Canada?": a second question joined by "and" (or "also", "plus").
@@ -587,11 +587,14 @@ def respelled_function_word(text: str, word: str) -> str | None:
 
 def _inflected(word: str) -> set[str]:
     """What a word may be an inflection of that its spelling says plainly: a consonant doubled after a vowel
-    before "-ing" or "-ed" ("swapping": swap), "-able" ("returnable": return). A word list without every
-    inflection has those words' stems; such a word is no typo of a name ("swapping" is not "shipping")."""
+    before "-ing" or "-ed" ("swapping": swap), "-able" ("returnable": return), "-s" ("skis": ski). A word list
+    without every inflection has those words' stems; such a word is no typo of a name ("swapping" is not
+    "shipping")."""
     doubled = re.fullmatch(r"(\w*?[aeiou]([b-df-hj-np-tv-z]))\2(?:ing|ed|er)", word)
     able = re.fullmatch(r"(\w+?)e?able", word)
-    return {m.group(1) for m in (doubled, able) if m is not None}
+    # "skis", "hows": a plural or chat's "how's" of a word, no typo of "kids" or "show".
+    plural = re.fullmatch(r"(\w+?)s", word)
+    return {m.group(1) for m in (doubled, able, plural) if m is not None}
 
 
 def _elliptic(question: str, before: str) -> bool:
@@ -700,7 +703,9 @@ class RetrievalEngine(DialogueEngine):
         named = " ".join([p.name for p in knowledge.products] + [t for p in knowledge.products for t in p.tags]
                          + [t for f in knowledge.fun_facts for t in f.tags]
                          + [f.question for f in knowledge.faqs]  # "shiping" → shipping
-                         + [_STORE_WORDS])  # "cheapst" → cheapest
+                         + [_STORE_WORDS]  # "cheapst" → cheapest
+                         # "a fakt abt curling", "when does the shwo end": the words a fact or the show is asked by.
+                         + [" ".join(_FACT_WORDS), "show stream"])
         self._spellings = sorted({w for w in re.findall(r"[a-z]+", named.lower()) if len(w) >= TYPO_MIN_LETTERS})
         self._known = frozenset(re.findall(r"[a-z]+", " ".join(d.text for d in self.index.documents).lower()))
         self._english = english_words()
