@@ -260,6 +260,28 @@ def test_small_talk_from_her_about_lines(engine: RetrievalEngine, text: str, lin
     assert about.text in answer.text and not hedged(answer)
 
 
+@pytest.mark.parametrize("text", ["Sooo... do you even like winter, or is that just the script 😏",
+                                  "do u really love snowboarding or nah", "do you actually like winter, be honest"])
+def test_a_sceptics_do_you_even_like_is_do_you_like(engine: RetrievalEngine, text: str) -> None:
+    # The doubt after the thing asked ("or is that just the script") is no part of the thing she is asked to like.
+    answer = ask(engine, text)
+    assert answer.intent == "small_talk" and answer.sources == ("about-snowboarding",)
+    assert "snowboarding" in answer.text and "favourite" in answer.text
+    assert not hedged(answer) and not any(p in answer.text for p in UNKNOWN)
+
+
+@pytest.mark.parametrize("text", ["Are you an animated character? Like a cartoon?",
+                                  "r u a real person? as in a human?"])
+def test_a_thing_named_by_way_of_example_joins_the_question_it_restates(engine: RetrievalEngine, text: str) -> None:
+    answer = ask(engine, text)
+    assert answer.intent == "small_talk" and "I'm a virtual host" in answer.text
+    assert not any(p in answer.text for p in UNKNOWN) and not hedged(answer)
+    # A fragment that asks on its own, or adds a condition, is no restatement.
+    assert questions_of("what do you sell? like what do you have for kids?") == [
+        "what do you sell?", "like what do you have for kids?"]
+    assert questions_of("is the hoodie warm? like for -10?") == ["is the hoodie warm?", "like for -10?"]
+
+
 def test_years_of_something_else_is_not_her_age(engine: RetrievalEngine) -> None:
     assert "about-age" not in ask(engine, "how many years have you been hosting?").sources
 
@@ -537,6 +559,21 @@ def test_one_answer_to_two_questions_is_said_once(engine: RetrievalEngine) -> No
     answer = ask(engine, "What is biathlon and how does it work?")
     biathlon = KNOWLEDGE.fact("biathlon")
     assert biathlon is not None and answer.text.count(biathlon.text) == 1
+
+
+@pytest.mark.parametrize(("text", "says"), [
+    ("tel me a fakt abt curling plz", "curling"),
+    ("gimme a fakt on hockey", "hockey"),
+    ("do u hav any thing for kidz", "Kids' Snowflake Mittens for $16"),
+    ("do you have anything for kidz?", "Kids' Squeeze Bottle for $12"),
+])
+def test_a_four_letter_typo_of_a_fact_or_a_tag_is_read_as_it(engine: RetrievalEngine, text: str, says: str) -> None:
+    answer = ask(engine, text)
+    assert says.casefold() in answer.text.casefold() and not any(p in answer.text for p in UNKNOWN)
+    assert answer.intent != "small_talk"  # "a fakt abt curling" is a curling fact, not her curling line
+    # A plural of an English word is no typo: "skis" is not "kids", "hows" not "show".
+    assert "Kids'" not in ask(engine, "Do you sell skis?", "ben").text
+    assert ask(engine, "hows ur day been aurora", "cat").intent == "small_talk"
 
 
 def test_common_words_are_not_read_as_typos(engine: RetrievalEngine) -> None:
@@ -1789,6 +1826,18 @@ def test_a_price_and_a_store_question_a_comma_apart_are_both_answered(engine: Re
     assert price in answer.text and says in answer.text
     assert questions_of("how do you move like that, are you animated?") == [
         "how do you move like that, are you animated?"]
+
+
+@pytest.mark.parametrize(("text", "price", "says", "stock"), [
+    ("price of the beanie, do u ship to the UK, is the hoodie in stock", "$24", "40 countries", "Hoodie is in stock"),
+    ("cost of the plush, do you take paypal, is the beanie in stock", "$29.99", "PayPal", "Beanie is in stock"),
+])
+def test_each_of_three_questions_a_comma_apart_is_answered(engine: RetrievalEngine, text: str, price: str,
+                                                          says: str, stock: str) -> None:
+    # A price asked without a verb asks on its own, and "is the hoodie in stock" after a comma is a question.
+    answer = ask(engine, text)
+    assert price in answer.text and says in answer.text and stock in answer.text
+    assert not any(p in answer.text for p in UNKNOWN)
 
 
 @pytest.mark.parametrize("first", ["what are the aurora goggles like", "whats the goggles like?"])

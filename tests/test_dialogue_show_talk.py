@@ -277,6 +277,15 @@ def test_the_show_length_asked_in_dutch_or_swedish_chat_words(question: str) -> 
     assert not any(u in answer.text for u in AURORA.phrases["unknown"])
 
 
+@pytest.mark.parametrize("question", ["whens teh shwo end", "when does the shwo end?"])
+def test_a_typo_of_show_is_still_the_show(question: str) -> None:
+    engine = RetrievalEngine(AURORA)
+    runner = sample_at_curling()
+    engine.show_source = lambda: runner.snapshot(200.0)
+    answer = engine.compose(ChatTurn("fan", question))
+    assert answer.intent == "show" and answer.text.endswith("The show ends in about 7 minutes.")
+
+
 @pytest.mark.parametrize(("question", "answer"), [
     # Near the end, and the time to it: the minutes left from the planned end.
     ("is the stream nearly finished?", "The show ends in about 7 minutes."),

@@ -210,7 +210,7 @@ MAX_QUESTIONS = 3
 #: A word not in the knowledge base this close (difflib's ratio) to a product name's word or a tag is read as it
 #: ("hoddie" → hoodie, "curlling" → curling); words shorter than TYPO_MIN_LETTERS are left alone.
 TYPO_CUTOFF = 0.72
-TYPO_MIN_LETTERS = 5
+TYPO_MIN_LETTERS = 4
 
 
 #: "How much is the beanie and do you ship to Canada?": a second question joined by "and" (or "also", "plus").
@@ -496,8 +496,9 @@ def questions_of(text: str) -> list[str]:
     parts = _glossed(sentences_of(text))
     # "beanie colours?? also u take apple pay": a sentence that goes on from a question ("also", "and") asks too.
     asking = [p for i, p in enumerate(parts) if is_question(p) or i and _GOES_ON.match(p) and is_question(parts[i - 1])]
-    questions = _tags_joined([q for p in asking for c in _SECOND_QUESTION.split(p)
-                              for q in _comma_apart(c) if is_question(q) or not is_question(p)])
+    # "price of the beanie, do u ship to the UK": a price asked without a question's words is one of the questions.
+    questions = _tags_joined([q for p in asking for c in _SECOND_QUESTION.split(p) for q in _comma_apart(c)
+                              if is_question(q) or is_product_question(q) or not is_question(p)])
     return questions[:MAX_QUESTIONS] if len(questions) > 1 else [retrieval_query(text)]
 
 
@@ -519,18 +520,22 @@ def _glossed(parts: list[str]) -> list[str]:
 #: "do u know?", "right?", "can you tell me?": a tag that asks nothing of its own, only of the question it stands by.
 _TAG = re.compile(r"^\W*(?:(?:do|d'?) ?(?:you|u|ya) know|(?:you|u) know|(?:are|r) (?:you|u) sure|right|am i right|"
                   r"is (?:that|it) (?:right|true|so)|(?:can|could) (?:you|u) tell (?:me|us))\W*$", re.IGNORECASE)
+#: "Are you animated? Like a cartoon?", "are you real? as in a real person?": a thing named by way of example, which
+#: says the question before it again and joins it as a tag does ("like for -10?" adds a condition of its own).
+_RESTATED = re.compile(r"^\W*(?:like|as in|i mean|meaning)\W+(?:a|an|the|some)\s+[\w\s-]+\W*$", re.IGNORECASE)
 #: "are you sure about that curling stone weight? how many kilos exactly?": a challenge of what she said, whose
 #: question follows it.
 _CHALLENGE = re.compile(r"^\W*(?:are|r) (?:you|u) sure (?:about|of)\b", re.IGNORECASE)
 
 
 def _tags_joined(questions: list[str]) -> list[str]:
-    """The questions with each tag joined to the question before it (the one after, when it comes first) and each
-    challenge to the question after it: neither is a question to answer on its own."""
+    """The questions with each tag joined to the question before it (the one after, when it comes first), each
+    restatement to the question before it, and each challenge to the question after it: none is a question to
+    answer on its own."""
     joined_up: list[str] = []
     leading = ""
     for question in questions:
-        if _TAG.match(question) and joined_up:
+        if (_TAG.match(question) or _RESTATED.match(question)) and joined_up:
             joined_up[-1] = joined([joined_up[-1], question])
         elif _TAG.match(question) or _CHALLENGE.match(question):
             leading = joined([leading, question])
@@ -554,11 +559,14 @@ def _comma_apart(clause: str) -> list[str]:
 #: A comma before a question word, or before a request of the store or the host ("do u ship", "can you"): where a
 #: second question may start ("are you animated?" after "how do you move like that" says the same thing again).
 _COMMA_QUESTION = re.compile(r",\s*(?=(?:what|what's|whats|how|where|which|who)\b|"
-                             r"(?:do|does|can|could|will|would)\s+(?:you|u|ya|they|we|i)\b)", re.IGNORECASE)
+                             r"(?:do|does|can|could|will|would)\s+(?:you|u|ya|they|we|i)\b|"
+                             r"(?:is|are)\s+(?:the|it|this|that|there|they)\b)", re.IGNORECASE)
 #: A question that asks on its own: "how old are you", "what is curling", "do you ship", "what's the beanie price".
 _ASKS_ALONE = re.compile(r"^\W*(?:(?:what|how|where|when|which|who|why)(?:'s|\s+(?!(?:you|u|i|we|they|it)\b)\w+)?\s+"
                          r"(?:is|are|was|were|do|does|did|can|could|will|would)|(?:do|does|did|can|could|is|are|will|"
-                         r"would)\s+(?:you|u|i|we|they|it)\b|(?:what's|whats|what is|how much)\s+\w)", re.IGNORECASE)
+                         r"would)\s+(?:you|u|i|we|they|it)\b|(?:what's|whats|what is|how much)\s+\w|"
+                         # "price of the beanie, do u ship to the UK": a price asked without a verb asks on its own.
+                         r"(?:the\s+)?(?:price|cost)\s+(?:of|for)\s+\w)", re.IGNORECASE)
 
 
 #: What follows an auxiliary verb that asks ("does the beanie", "is it", "do they"): what a typo of one stands before.
@@ -580,11 +588,14 @@ def respelled_function_word(text: str, word: str) -> str | None:
 
 def _inflected(word: str) -> set[str]:
     """What a word may be an inflection of that its spelling says plainly: a consonant doubled after a vowel
-    before "-ing" or "-ed" ("swapping": swap), "-able" ("returnable": return). A word list without every
-    inflection has those words' stems; such a word is no typo of a name ("swapping" is not "shipping")."""
+    before "-ing" or "-ed" ("swapping": swap), "-able" ("returnable": return), "-s" ("skis": ski). A word list
+    without every inflection has those words' stems; such a word is no typo of a name ("swapping" is not
+    "shipping")."""
     doubled = re.fullmatch(r"(\w*?[aeiou]([b-df-hj-np-tv-z]))\2(?:ing|ed|er)", word)
     able = re.fullmatch(r"(\w+?)e?able", word)
-    return {m.group(1) for m in (doubled, able) if m is not None}
+    # "skis", "hows": a plural or chat's "how's" of a word, no typo of "kids" or "show".
+    plural = re.fullmatch(r"(\w+?)s", word)
+    return {m.group(1) for m in (doubled, able, plural) if m is not None}
 
 
 def _elliptic(question: str, before: str) -> bool:
@@ -702,7 +713,9 @@ class RetrievalEngine(DialogueEngine):
         named = " ".join([p.name for p in knowledge.products] + [t for p in knowledge.products for t in p.tags]
                          + [t for f in knowledge.fun_facts for t in f.tags]
                          + [f.question for f in knowledge.faqs]  # "shiping" → shipping
-                         + [_STORE_WORDS])  # "cheapst" → cheapest
+                         + [_STORE_WORDS]  # "cheapst" → cheapest
+                         # "a fakt abt curling", "when does the shwo end": the words a fact or the show is asked by.
+                         + [" ".join(_FACT_WORDS), "show stream"])
         self._spellings = sorted({w for w in re.findall(r"[a-z]+", named.lower()) if len(w) >= TYPO_MIN_LETTERS})
         self._known = frozenset(re.findall(r"[a-z]+", " ".join(d.text for d in self.index.documents).lower()))
         self._english = english_words()

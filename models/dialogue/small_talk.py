@@ -83,9 +83,12 @@ _MY_NAME = re.compile(r"\b(?:what(?:'s| is| was) (?:your|ur) name|(?:your|ur) na
                       r"(?:who|what) am i talking to)\b|你叫什么|你的名字|怎么称呼", re.IGNORECASE)
 #: A question to the host herself: only these are searched among her about lines by meaning.
 _TO_HER = re.compile(r"\b(?:you|your|yours|yourself|u|ur)\b|你|您|主播", re.IGNORECASE)
-#: "Do you like curling?": her about lines that say the thing asked about answer it.
-_LIKES = re.compile(r"\b(?:do|did) (?:you|u) (?:like|love|enjoy|watch|follow|play|do)\b|\bare (?:you|u) (?:a )?"
-                    r"(?:fan of|into)\b|你喜欢|你爱", re.IGNORECASE)
+#: "Do you like curling?", a sceptic's "do you even like winter, or is that just the script": her about lines that
+#: say the thing asked about (up to the clause's end: the doubt after it is no part of the thing) answer it.
+_LIKES = re.compile(r"(?:\b(?:do|did) (?:you|u) (?:even |really |actually |honestly |truly )?"
+                    r"(?:like|love|enjoy|watch|follow|play|do)\b|\bare (?:you|u) (?:even |really |actually )?(?:a )?"
+                    r"(?:fan of|into)\b|你喜欢|你爱)([^,;.!?，。！？]*?)(?=\s+(?:or|but)\b|[,;.!?，。！？]|$)",
+                    re.IGNORECASE)
 _LIKE_WORDS = frozenset("like love enjoy watch follow play fan 喜欢 爱".split())
 
 
@@ -133,8 +136,8 @@ def about_lines_asked(question: str, about: Sequence[AboutLine], told: Sequence[
             lines = [a for a in about if tag in a.tags]
             if lines:
                 return ([a for a in lines if a.id not in told] or lines)[:1]
-    if _LIKES.search(folded_question):
-        asked = set(tokens(question)) - _LIKE_WORDS
+    if likes := _LIKES.search(folded_question):
+        asked = set(tokens(likes.group(1))) - _LIKE_WORDS
         lines = [a for a in about if asked and asked <= set(tokens(f"{a.text} {' '.join(a.tags)}"))]
         if lines:
             return lines[:1]
