@@ -29,6 +29,7 @@ from models.dialogue.catalogue import (
     described_by,
     only_sum_asked,
     states_budget,
+    states_occasion,
     stock_sentence,
 )
 from models.dialogue.conversation import (
@@ -615,8 +616,12 @@ def retrieval_query(text: str) -> str:
     parts = _glossed(sentences_of(text))
     # "The plush!!! 😍 how much": a question of a word or two asks about the sentence before it, which it keeps; so
     # does one after the fan's budget ("I've only got $40. Can I get both the beanie and the pin set?").
-    questions = [joined(parts[i - 1:i + 1]) if i and (_elliptic(p, parts[i - 1]) or states_budget(parts[i - 1]))
-                 and not is_question(parts[i - 1]) else p
+    # A sentence after it that says whom the fan shops for or the weather ("Something for a cold walk? my boy is 7")
+    # stays with it too.
+    questions = [joined([*(parts[i - 1:i] if i and (_elliptic(p, parts[i - 1]) or states_budget(parts[i - 1]))
+                           and not is_question(parts[i - 1]) else []), p,
+                         *(parts[i + 1:i + 2] if i + 1 < len(parts) and not is_question(parts[i + 1])
+                           and states_occasion(parts[i + 1]) else [])])
                  for i, p in enumerate(parts) if is_question(p) or _HOW_MUCH.search(p) or _FACT_REQUEST.search(p)]
     return joined(questions) if questions and len(parts) > 1 else text
 
