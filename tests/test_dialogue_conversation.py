@@ -1950,3 +1950,22 @@ def test_cold_weather_and_a_child_said_after_the_question_pick_the_kids_warm_pro
 def test_a_description_word_only_one_product_has_lists_it(engine: RetrievalEngine, text: str) -> None:
     said = ask(engine, text).text
     assert "Gloves" in said and "Beanie" not in said and "Plush" not in said
+
+
+@pytest.mark.parametrize("text", ["my daughter only wears PINK 💗 what can she have",
+                                  "she only wears pink. anything for her?"])
+def test_the_colour_the_one_shopped_for_wears_picks_the_products_in_it(engine: RetrievalEngine, text: str) -> None:
+    said = ask(engine, text).text
+    assert "Mittens" in said and "Hoodie" not in said and "Goggles" not in said and "Beanie" not in said
+
+
+@pytest.mark.parametrize(("text", "fits", "over"), [
+    ("my kids are 5 and 8, what can I get them for less than twenty bucks each?", ["$16", "$12"], ["$29.99", "$24"]),
+    ("my kids are 4 and 10, what can I buy them for under 15 dollars each?", ["$12"], ["$16", "$29.99"]),
+])
+def test_a_budget_each_for_the_kids_named_lists_the_kids_products_under_it(engine: RetrievalEngine, text: str,
+                                                                            fits: list[str],
+                                                                            over: list[str]) -> None:
+    answer = ask(engine, text)
+    assert answer.intent != "clarify"
+    assert all(price in answer.text for price in fits) and not any(price in answer.text for price in over)

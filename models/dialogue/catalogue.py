@@ -347,6 +347,8 @@ please today now right still also wear wears use soon later again going gonna ev
 #: Weather that asks for warm things (a word of the language: a catalogue with nothing warm has nothing for it).
 _COLD_WORDS = r"(?:cold|colder|freezing|frozen|icy|chilly|frosty|below (?:zero|freezing))"
 _COLD = re.compile(rf"\b{_COLD_WORDS}\b")
+#: "Get them something", "buy them": the people a gift is for.
+_FOR_THEM = re.compile(r"\b(?:get|buy|give|gift|find|bring) them\b")
 #: "It's freezing here": the weather's "it", which points back at no product.
 _WEATHER_IT = re.compile(rf"\bit(?:'s|s| is| gets?| will be) (?:so |very |really |super |pretty )?{_COLD_WORDS}\b")
 #: A product named by no kind ("a warm thing", "something warm"): the fan's words describe it (`thing`).
@@ -376,8 +378,9 @@ _PRODUCT_ASK = re.compile(
     r"\b(?:buy|buying|bought|purchase|order|ordering|sell|sells|selling|sold|price[ds]?|pricing|costs?|how much|"
     r"come in|comes in|available|products?|items?|merch|merchandise|store|shop|anything|something|any|"
     r"got any|have any|(?:you|u|ya|they|we) (?:have|has|got|sell|carry|stock|make|offer)|which of (?:your|the)|"
-    r"what (?:do|can) (?:you|i)|(?:should|could) (?:i|we) (?:get|buy)|recommend|suggest|"
-    r"show me)\b|[$€£¥]|有没有|有什么|有哪些|卖|买|多少钱|款|商品|东西|"
+    r"what (?:do|can) (?:you|i)|(?:should|could) (?:i|we) (?:get|buy)|recommend|suggest|show me|"
+    r"what (?:can|could|should) (?:he|she|they|we) (?:have|get|wear|use))\b|"
+    r"[$€£¥]|有没有|有什么|有哪些|卖|买|多少钱|款|商品|东西|"
     r"有.{0,6}吗")
 #: What a comparison may ask besides price, and whether the one asked for has more of it: "which is bigger?"
 _DIMENSIONS: tuple[tuple[Dimension, re.Pattern[str], re.Pattern[str]], ...] = (
@@ -731,11 +734,15 @@ def states_budget(text: str) -> bool:
     return limit is not None and limit.below is not None and limit.above is None
 
 
+#: "My daughter only wears pink": the colour the one the fan shops for wears.
+_WEARS = re.compile(rf"\b(?:wears?|wearing|likes?|loves?|favou?rite colou?r is)\b.*\b(?:{'|'.join(_COLOURS)})\b")
+
+
 def states_occasion(text: str) -> bool:
-    """The text tells whom the fan shops for or the weather ("my boy is 7", "it's freezing here"): the question
-    beside it asks for that."""
+    """The text tells whom the fan shops for, the colour they wear or the weather ("my boy is 7", "she only wears
+    pink", "it's freezing here"): the question beside it asks for that."""
     text = with_digits(folded(text))
-    return bool(_KIDS.search(text) or _COLD.search(text))
+    return bool(_KIDS.search(text) or _COLD.search(text) or _WEARS.search(text))
 
 
 def only_sum_asked(text: str) -> bool:
@@ -832,7 +839,11 @@ def _answer(text: str, knowledge: Knowledge, context: Sequence[Product], wording
     if _LEARN.search(text) and not (q.named or q.filtered or q.stock not in _ASKS_OF_NAMED or q.colour or q.size) and (
             set(t for w in q.words for t in tokens(w)) <= _other_words(knowledge)) and not _STORES.search(text):
         return None  # "teach me something about skiing": the facts' topic ("your warm stuff" is the store's)
-    back_reference = bool(_BACK_REFERENCE.search(_WEATHER_IT.sub(" ", folded(text))))
+    unreferring = _WEATHER_IT.sub(" ", folded(text))
+    if q.audience is not None:
+        # "My kids are 5 and 8, what can I get them?": the ones a gift is for, not products discussed.
+        unreferring = _FOR_THEM.sub(" ", unreferring)
+    back_reference = bool(_BACK_REFERENCE.search(unreferring))
     which_one = _WHICH_ONE.search(folded(text))
     if which_one and not q.named and len(context) >= 2:
         # "the cheaper one" of the products just compared: that one is the subject.

@@ -616,9 +616,10 @@ def retrieval_query(text: str) -> str:
     parts = _glossed(sentences_of(text))
     # "The plush!!! 😍 how much": a question of a word or two asks about the sentence before it, which it keeps; so
     # does one after the fan's budget ("I've only got $40. Can I get both the beanie and the pin set?").
-    # A sentence after it that says whom the fan shops for or the weather ("Something for a cold walk? my boy is 7")
-    # stays with it too.
-    questions = [joined([*(parts[i - 1:i] if i and (_elliptic(p, parts[i - 1]) or states_budget(parts[i - 1]))
+    # A sentence that says whom the fan shops for, what they wear or the weather ("Something for a cold walk? my
+    # boy is 7") stays with it too, before or after.
+    questions = [joined([*(parts[i - 1:i] if i and (_elliptic(p, parts[i - 1]) or states_budget(parts[i - 1])
+                                                    or states_occasion(parts[i - 1]))
                            and not is_question(parts[i - 1]) else []), p,
                          *(parts[i + 1:i + 2] if i + 1 < len(parts) and not is_question(parts[i + 1])
                            and states_occasion(parts[i + 1]) else [])])
@@ -972,7 +973,8 @@ class RetrievalEngine(DialogueEngine):
             text, text_folded = asking, folded(asking)
         if ANOTHER.search(text_folded):
             return self._another_fact(subject, told)
-        if _BUY_ONE.search(text_folded) and not self._named(text)[0]:
+        # "My kids are 5 and 8, what can I get them?": "them" is whom the fan shops for, not products discussed.
+        if _BUY_ONE.search(text_folded) and not self._named(text)[0] and not states_occasion(text):
             if subject is None or not subject.products:
                 return self._no_subject() if subject is None else None
             names = self.wording.listed([p.name for p in subject.products])
