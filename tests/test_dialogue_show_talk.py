@@ -553,3 +553,10 @@ def test_will_you_do_a_part_of_the_show_says_whether_it_is_to_come(question: str
 def test_an_end_asked_against_a_time_or_as_the_shows_over_says_the_time_left(question: str) -> None:
     answer = said(question, AT_CURLING)
     assert "7 minutes" in answer and "2 minutes" not in answer and "10 minutes" not in answer
+
+
+@pytest.mark.parametrize("question", ["What's the fact you're on right now about?", "what's the current fact about?",
+                                      "what is the fun fact we're on about"])
+def test_what_the_current_fact_is_about_is_the_fact_itself(question: str) -> None:
+    answer = said(question, AT_CURLING)
+    assert "Ailsa Craig" in answer and "Chamonix" not in answer

@@ -840,7 +840,10 @@ def answer_show(text: str, snapshot: ShowSnapshot | None, persona: Persona,
 #: show told, named by its topic or words (a bare "what did you say?" may be about the fan's own conversation).
 _SAID_ABOUT = re.compile(r"\bwhat (?:did|was) (?:you|u|she) (?:just |only )?(?:say|said|saying|tell us|telling us) "
                          r"(?:about|on) (?P<about>[^?.!,;]+)|\bwhat was (?:that|the fact) (?:about|on) "
-                         r"(?P<that>[^?.!,;]+)")
+                         r"(?P<that>[^?.!,;]+)|"
+                         # "What's the fact you're on right now about?": the one on now, said.
+                         rf"\b{_WHAT_IS} (?P<current>the (?:current |fun )?fact(?: (?:you'?re|you are|we'?re|we are) "
+                         r"(?:on|telling|doing)| on)?(?: right now| now)?) about\b")
 
 
 def _said_again(text: str, snapshot: ShowSnapshot, persona: Persona) -> Sentence | None:
@@ -849,9 +852,14 @@ def _said_again(text: str, snapshot: ShowSnapshot, persona: Persona) -> Sentence
     asked = _SAID_ABOUT.search(folded(text))
     if asked is None or snapshot.state not in ("running", "paused"):
         return None
-    names = _part(next(g for g in asked.groups() if g), persona, facts=True)
-    told = (*snapshot.done, *((snapshot.current,) if snapshot.current is not None else ()))
-    segment = next((seg for seg in reversed(told) if seg.fact is not None and names is not None and names(seg)), None)
+    current = (snapshot.current,) if snapshot.current is not None else ()
+    if asked.group("current"):
+        segment = next((seg for seg in current if seg.fact is not None), None)
+    else:
+        names = _part(next(g for g in asked.groups() if g), persona, facts=True)
+        told = (*snapshot.done, *current)
+        segment = next((seg for seg in reversed(told) if seg.fact is not None and names is not None and names(seg)),
+                       None)
     fact = None if segment is None else persona.knowledge.fact(segment.fact or "")
     return None if fact is None else Sentence(fact.text, (fact.id,))
 
