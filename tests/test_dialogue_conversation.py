@@ -2024,3 +2024,53 @@ def test_her_age_after_a_product_is_still_hers(engine: RetrievalEngine, text: st
     ask(engine, "tell me about the kids mittens")
     said = ask(engine, text).text
     assert "22" in said and "aged 4 to 10" not in said
+
+
+@pytest.mark.parametrize("text", ["What would you recommend for skiing in the Alps next month?",
+                                  "what should I get for snowboarding in Austria this winter?"])
+def test_an_activity_with_a_place_and_a_time_lists_the_products_tagged_for_it(engine: RetrievalEngine,
+                                                                                 text: str) -> None:
+    said = ask(engine, text).text
+    assert "Goggles" in said and not hedged(ask(engine, text))
+    assert "Pin Set" not in said and "Plush" not in said and "Squeeze" not in said
+
+
+@pytest.mark.parametrize("text", ["what should I get for watching hockey outdoors? it's freezing here",
+                                  "Can you recommend something for a chilly evening at the rink?"])
+def test_cold_weather_asks_for_the_warm_products(engine: RetrievalEngine, text: str) -> None:
+    said = ask(engine, text).text
+    assert "Beanie" in said and "Hoodie" in said
+    assert "Pin Set" not in said and "Plush" not in said and "Goggles" not in said
+
+
+@pytest.mark.parametrize("text", ["Something for a cold walk to school? my boy is 7",
+                                  "anything for a freezing bus stop? my daughter is 6"])
+def test_cold_weather_and_a_child_said_after_the_question_pick_the_kids_warm_products(engine: RetrievalEngine,
+                                                                                        text: str) -> None:
+    said = ask(engine, text).text
+    assert "Mittens" in said and "Hoodie" not in said and "Goggles" not in said and "Plush" not in said
+
+
+@pytest.mark.parametrize("text", ["Anything waterproof in the store?", "do you have any waterproof stuff?"])
+def test_a_description_word_only_one_product_has_lists_it(engine: RetrievalEngine, text: str) -> None:
+    said = ask(engine, text).text
+    assert "Gloves" in said and "Beanie" not in said and "Plush" not in said
+
+
+@pytest.mark.parametrize("text", ["my daughter only wears PINK 💗 what can she have",
+                                  "she only wears pink. anything for her?"])
+def test_the_colour_the_one_shopped_for_wears_picks_the_products_in_it(engine: RetrievalEngine, text: str) -> None:
+    said = ask(engine, text).text
+    assert "Mittens" in said and "Hoodie" not in said and "Goggles" not in said and "Beanie" not in said
+
+
+@pytest.mark.parametrize(("text", "fits", "over"), [
+    ("my kids are 5 and 8, what can I get them for less than twenty bucks each?", ["$16", "$12"], ["$29.99", "$24"]),
+    ("my kids are 4 and 10, what can I buy them for under 15 dollars each?", ["$12"], ["$16", "$29.99"]),
+])
+def test_a_budget_each_for_the_kids_named_lists_the_kids_products_under_it(engine: RetrievalEngine, text: str,
+                                                                            fits: list[str],
+                                                                            over: list[str]) -> None:
+    answer = ask(engine, text)
+    assert answer.intent != "clarify"
+    assert all(price in answer.text for price in fits) and not any(price in answer.text for price in over)

@@ -560,3 +560,24 @@ def test_what_she_just_said_about_a_topic_is_the_fact_the_show_told(question: st
                                       "Do you have goggles that'll fit over my helmet?"])
 def test_over_inside_a_question_asks_nothing_of_the_show(question: str) -> None:
     assert not is_show_question(question, AURORA)
+
+
+@pytest.mark.parametrize("question", ["will you dance for us tonight??", "are you gonna dance later?",
+                                      "will u dance today?"])
+def test_will_you_do_a_part_of_the_show_says_whether_it_is_to_come(question: str) -> None:
+    answer = said(question, AT_CURLING)
+    assert "dance break" in answer and "Yes" in answer
+
+
+@pytest.mark.parametrize("question", ["is the show ending in 2 minutes??", "will the stream be over in 10 minutes?",
+                                      "how long till the show's over?", "how long until the stream's done?"])
+def test_an_end_asked_against_a_time_or_as_the_shows_over_says_the_time_left(question: str) -> None:
+    answer = said(question, AT_CURLING)
+    assert "7 minutes" in answer and "2 minutes" not in answer and "10 minutes" not in answer
+
+
+@pytest.mark.parametrize("question", ["What's the fact you're on right now about?", "what's the current fact about?",
+                                      "what is the fun fact we're on about"])
+def test_what_the_current_fact_is_about_is_the_fact_itself(question: str) -> None:
+    answer = said(question, AT_CURLING)
+    assert "Ailsa Craig" in answer and "Chamonix" not in answer

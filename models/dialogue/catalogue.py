@@ -111,6 +111,9 @@ class CatalogueQuestion:
     feature: tuple[str, ...] = ()  # "does it come in a gift box?": the feature's words ("gift", "box")
     missing: str | None = None  # "do you sell ski boots?": the kind asked for, when no product is of it
     thing: bool = False  # "a warm thing", "something warm": the fan's words describe a product they name no kind of
+    #: "What would you recommend for skiing?", "something for a cold walk": products for an occasion a product's tag
+    #: or name fits (a word only a description has, "film" of "film your runs", names no occasion)
+    recommend: bool = False
     counts: tuple[int, ...] = ()  # how many of each named product the fan asks for ("two beanies"); none: one each
 
     @property
@@ -125,7 +128,10 @@ class CatalogueQuestion:
         # "Come back" asks of a product named or discussed, never of the store alone ("when did curling come back").
         strong = self.price or self.audience or self.excluded or self.stock not in (*_ASKS_OF_NAMED, "restock") or (
             (self.colour or self.size) and self.about_products)
-        return not strong and not self.named and (self.elsewhere or len(self.off_catalogue) > 1)
+        # "What would you recommend for skiing in the Alps?": the occasion's other words (a place, a time, a sport
+        # of the facts) say where the products are used, not what else the fan asks about.
+        occasion = self.recommend and bool(self.words)
+        return not strong and not self.named and not occasion and (self.elsewhere or len(self.off_catalogue) > 1)
 
 
 # -- reading the question ---------------------------------------------------------------------------------------
@@ -259,7 +265,11 @@ CATALOGUE_WORDS = ("cheapest", "cheaper", "cheap", "priciest", "pricier", "price
 _CHAT = ((re.compile(r"\bu\b"), "you"), (re.compile(r"\bur\b"), "your"), (re.compile(r"\br\b"), "are"),
          (re.compile(r"\bwh?ats\b"), "what's"), (re.compile(r"\bwat\b"), "what"))
 _GIFT = re.compile(r"\b(?:gifts?|presents?|stocking (?:stuffers?|fillers?)|to give)\b|礼物|送人|送礼")
+#: A request for products for an occasion or a use ("what should I get for skiing?", "something for a cold walk").
+_RECOMMEND = re.compile(r"\b(?:recommend|suggest|should (?:i|we) (?:get|buy|wear|bring|take)|"
+                        r"what (?:can|could) (?:i|we) (?:get|buy|wear)|(?:something|anything) (?:\w+ )?for)\b")
 _LISTING = re.compile(
+    rf"{_RECOMMEND.pattern}|"
     r"\b(?:anything|something|any|what do you (?:have|sell|got)|do you (?:have|sell)|got any|recommend|suggest|"
     r"options?|ideas?|which products|what products|what items|what else|show me)\b|有什么|有没有|有哪些|推荐|哪些")
 _COLOUR_ASK = re.compile(r"\b(?:colou?rs?|shades?)\b|颜色|配色|什么色")
@@ -334,6 +344,13 @@ get got show stream logo price cost one kind type option idea recommend suggest 
 pricy pricey priciest dollar buck available stock left else need want looking look like love good nice great best
 please today now right still also wear wears use soon later again going gonna ever fit fits""".split()) | frozenset(
     "东西 商品 有 什么 推荐 卖 买 好 想 需要 便宜 实惠 划算 贵 点 点儿 一点 钱 价格 价钱 多少钱 哪个 款".split())
+#: Weather that asks for warm things (a word of the language: a catalogue with nothing warm has nothing for it).
+_COLD_WORDS = r"(?:cold|colder|freezing|frozen|icy|chilly|frosty|below (?:zero|freezing))"
+_COLD = re.compile(rf"\b{_COLD_WORDS}\b")
+#: "Get them something", "buy them": the people a gift is for.
+_FOR_THEM = re.compile(r"\b(?:get|buy|give|gift|find|bring) them\b")
+#: "It's freezing here": the weather's "it", which points back at no product.
+_WEATHER_IT = re.compile(rf"\bit(?:'s|s| is| gets?| will be) (?:so |very |really |super |pretty )?{_COLD_WORDS}\b")
 #: A product named by no kind ("a warm thing", "something warm"): the fan's words describe it (`thing`).
 _THING = re.compile(r"\b(?:(?:some|any)?things?|items?|stuff|products?|ones?)\b")
 #: Where one product's mention ends and the next one's begins ("the beanie or the mittens", "帽子和手套").
@@ -361,7 +378,9 @@ _PRODUCT_ASK = re.compile(
     r"\b(?:buy|buying|bought|purchase|order|ordering|sell|sells|selling|sold|price[ds]?|pricing|costs?|how much|"
     r"come in|comes in|available|products?|items?|merch|merchandise|store|shop|anything|something|any|"
     r"got any|have any|(?:you|u|ya|they|we) (?:have|has|got|sell|carry|stock|make|offer)|which of (?:your|the)|"
-    r"what (?:do|can) (?:you|i)|recommend|suggest|show me)\b|[$€£¥]|有没有|有什么|有哪些|卖|买|多少钱|款|商品|东西|"
+    r"what (?:do|can) (?:you|i)|(?:should|could) (?:i|we) (?:get|buy)|recommend|suggest|show me|"
+    r"what (?:can|could|should) (?:he|she|they|we) (?:have|get|wear|use))\b|"
+    r"[$€£¥]|有没有|有什么|有哪些|卖|买|多少钱|款|商品|东西|"
     r"有.{0,6}吗")
 #: What a comparison may ask besides price, and whether the one asked for has more of it: "which is bigger?"
 _DIMENSIONS: tuple[tuple[Dimension, re.Pattern[str], re.Pattern[str]], ...] = (
@@ -667,6 +686,9 @@ def parse_question(text: str, knowledge: Knowledge) -> CatalogueQuestion:
     colour = _colour(rest, products, named)
     direction: Literal["cheaper", "pricier"] | None = (
         "pricier" if _PRICIER.search(text) else "cheaper" if _CHEAPER.search(text) or price and price.than else None)
+    # Cold weather asks for what keeps the fan warm ("it's freezing here", "a cold walk to school"): the products
+    # whose tags or description say so.
+    rest = _COLD.sub(" warm ", rest)
     # Attribute words as the fan wrote them ("warm", "skiing"); Chinese has no spaces: its words as jieba cuts them.
     written = [w for run in re.findall(r"[\w'-]+", rest) for w in (tokens(run) if CJK.search(run) else [run])]
     content = [(w, t[0]) for w in written
@@ -701,7 +723,8 @@ def parse_question(text: str, knowledge: Knowledge) -> CatalogueQuestion:
         about_products=bool(_PRODUCT_ASK.search(text)), dimension=dimension,
         feature=_feature(text, products) if size is None and colour is None else (),
         missing=_missing(rest, products) if not (price or audience or size or colour) else None,
-        thing=bool(_THING.search(rest)), counts=counts)
+        thing=bool(_THING.search(rest)), counts=counts,
+        recommend=bool(_RECOMMEND.search(text)) and any(_tagged(w, products) for w in surface))
 
 
 def states_budget(text: str) -> bool:
@@ -709,6 +732,17 @@ def states_budget(text: str) -> bool:
     it is asked within that budget."""
     limit, _ = _price_limit(with_digits(folded(text)), ())
     return limit is not None and limit.below is not None and limit.above is None
+
+
+#: "My daughter only wears pink": the colour the one the fan shops for wears.
+_WEARS = re.compile(rf"\b(?:wears?|wearing|likes?|loves?|favou?rite colou?r is)\b.*\b(?:{'|'.join(_COLOURS)})\b")
+
+
+def states_occasion(text: str) -> bool:
+    """The text tells whom the fan shops for, the colour they wear or the weather ("my boy is 7", "she only wears
+    pink", "it's freezing here"): the question beside it asks for that."""
+    text = with_digits(folded(text))
+    return bool(_KIDS.search(text) or _COLD.search(text) or _WEARS.search(text))
 
 
 def only_sum_asked(text: str) -> bool:
@@ -805,7 +839,11 @@ def _answer(text: str, knowledge: Knowledge, context: Sequence[Product], wording
     if _LEARN.search(text) and not (q.named or q.filtered or q.stock not in _ASKS_OF_NAMED or q.colour or q.size) and (
             set(t for w in q.words for t in tokens(w)) <= _other_words(knowledge)) and not _STORES.search(text):
         return None  # "teach me something about skiing": the facts' topic ("your warm stuff" is the store's)
-    back_reference = bool(_BACK_REFERENCE.search(folded(text)))
+    unreferring = _WEATHER_IT.sub(" ", folded(text))
+    if q.audience is not None:
+        # "My kids are 5 and 8, what can I get them?": the ones a gift is for, not products discussed.
+        unreferring = _FOR_THEM.sub(" ", unreferring)
+    back_reference = bool(_BACK_REFERENCE.search(unreferring))
     which_one = _WHICH_ONE.search(folded(text))
     if which_one and not q.named and len(context) >= 2:
         # "the cheaper one" of the products just compared: that one is the subject.
@@ -889,10 +927,24 @@ def _answer(text: str, knowledge: Knowledge, context: Sequence[Product], wording
     # medals); stock ("what's almost sold out?") always speaks of the store.
     picks_from_catalogue = (q.filtered or (not q.named and (((q.colour or q.size) and q.about_products)
                                                             or q.stock not in _ASKS_OF_NAMED))
-                            or (q.listing and bool(q.words) and not q.named))
+                            or (q.listing and bool(q.words) and (not q.named or _described(q, knowledge))))
     if picks_from_catalogue and _knowable(q, knowledge.products):
         return _listing(q, knowledge.products, wording)
     return None
+
+
+def _tagged(word: str, products: Sequence[Product]) -> bool:
+    """Some product's tags or name have the word."""
+    return any(set(tokens(word)) <= _words(p).tags | _words(p).name for p in products)
+
+
+def _described(q: CatalogueQuestion, knowledge: Knowledge) -> bool:
+    """The fan's words describe a thing or an occasion ("anything waterproof?", "what should I get for
+    snowboarding?") and name its products by no word of their names: a tag only one product has names it, yet the
+    fan asks what the store has for it ("something fun about snowboarding" asks the facts' topic)."""
+    words = {t for w in q.words for t in tokens(w)}
+    return (q.recommend or q.thing and not words & _other_words(knowledge)) and not any(
+        words & _words(p).name for p in q.named)
 
 
 def described_by(text: str, knowledge: Knowledge) -> tuple[Product, ...]:

@@ -29,6 +29,7 @@ from models.dialogue.catalogue import (
     described_by,
     only_sum_asked,
     states_budget,
+    states_occasion,
     stock_sentence,
 )
 from models.dialogue.conversation import (
@@ -627,11 +628,20 @@ def retrieval_query(text: str) -> str:
     parts = _glossed(sentences_of(text))
     # "The plush!!! 😍 how much": a question of a word or two asks about the sentence before it, which it keeps; so
     # does one after the fan's budget ("I've only got $40. Can I get both the beanie and the pin set?").
-    questions = [joined([_without_bad_news(parts[i - 1]), p])
-                 if i and (_elliptic(p, parts[i - 1]) or states_budget(parts[i - 1])) and not is_question(parts[i - 1])
-                 else p
+    # A sentence that says whom the fan shops for, what they wear or the weather ("Something for a cold walk? my
+    # boy is 7") stays with it too, before or after.
+    questions = [joined([*([_without_bad_news(parts[i - 1])] if i and _leans_on(p, parts[i - 1]) else []), p,
+                         *(parts[i + 1:i + 2] if i + 1 < len(parts) and not is_question(parts[i + 1])
+                           and states_occasion(parts[i + 1]) else [])])
                  for i, p in enumerate(parts) if is_question(p) or _HOW_MUCH.search(p) or _FACT_REQUEST.search(p)]
     return joined(questions) if questions and len(parts) > 1 else text
+
+
+def _leans_on(question: str, before: str) -> bool:
+    """The question asks about the sentence before it: it says too little on its own (`_elliptic`), or the sentence
+    gives the fan's budget or occasion."""
+    return (_elliptic(question, before) or states_budget(before) or states_occasion(before)) and \
+        not is_question(before)
 
 
 def _without_bad_news(sentence: str) -> str:
@@ -990,7 +1000,8 @@ class RetrievalEngine(DialogueEngine):
             text, text_folded = asking, folded(asking)
         if ANOTHER.search(text_folded):
             return self._another_fact(subject, told)
-        if _BUY_ONE.search(text_folded) and not self._named(text)[0]:
+        # "My kids are 5 and 8, what can I get them?": "them" is whom the fan shops for, not products discussed.
+        if _BUY_ONE.search(text_folded) and not self._named(text)[0] and not states_occasion(text):
             if subject is None or not subject.products:
                 return self._no_subject() if subject is None else None
             names = self.wording.listed([p.name for p in subject.products])

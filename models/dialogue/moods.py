@@ -289,12 +289,16 @@ def _sad(text: str) -> bool:
     return bool(_SAD.search(text) or _SAD.search(_INTENSIFIER.sub("", text)) or _ZH_SAD.search(text))
 
 
+_CLAUSE_END = re.compile("[,;:\u2600-\u27bf\U0001F300-\U0001FAFF]+")
+
+
 def is_question(text: str) -> bool:
     """The message asks something: a question mark, or a sentence that opens as a question, after a hello too
     ("thx!! how much r the gloves", "hi how r u"), chat spelling read as words."""
     text = spelled_out(folded(text))
     # "hiii how r u", "hello Aurora, what do you sell": a question after the hello or its comma.
-    parts = [text, _without(_GREETING, text), *sentences_of(text)[1:], *re.split(r"[,;:]", text)[1:]]
+    # An emoji ends a clause as a comma does ("she only wears pink 💗 what can she have").
+    parts = [text, _without(_GREETING, text), *sentences_of(text)[1:], *_CLAUSE_END.split(text)[1:]]
     if _GREETING.search(text):
         parts.append(re.sub(r"^\W*\w+", "", parts[1]))  # "yo aurora wats the price": the hello and her name
         # "yo aurora ngl the hoodie looks fire fr how much is it tho": after a hello, chat's asides ("ngl", "fr")

@@ -152,8 +152,8 @@ _WORDINGS: tuple[tuple[ShowQuestion, tuple[str, ...]], ...] = (
               r"\bhow long (?:is |are )?(?:left|to go)\b",
               r"\bhow many (?:more )?(?:minutes|segments|parts) (?:are )?(?:left|to go)\b",
               rf"\bhow (?:long|much (?:longer|time)|many (?:more )?minutes) (?:until|till|til|to|before|left (?:until|"
-              rf"till|before)) (?:the end|{_THE}{_SHOW} (?:ends|is over|finishes|is done|wraps up)|(?:it|we|you|u) "
-              r"(?:ends?|finish(?:es)?|(?:are|is|r) (?:over|done)|wrap up))\b",
+              rf"till|before)) (?:the end|{_THE}{_SHOW}(?: ends| finishes| wraps up|(?:'s|s| is) (?:over|done))|"
+              r"(?:it|we|you|u) (?:ends?|finish(?:es)?|(?:are|is|r) (?:over|done)|wrap up))\b",
               rf"\b(?:is|are|r) (?:{_THE}{_SHOW}|it|we|you|u) {_NEARLY} {_OVER}\b",
               rf"\bhow much of {_THE}{_SHOW} is (?:left|remaining|still to come|to go)\b",
               rf"\b(?:are|r) (?:we|you|u) (?:halfway|half way|half-way)(?: (?:through|done|there|in|into))?"
@@ -161,7 +161,7 @@ _WORDINGS: tuple[tuple[ShowQuestion, tuple[str, ...]], ...] = (
               rf"\b(?:is|are|r) (?:{_THE}{_SHOW}|you|u) still (?:on|going|running|live|on air|streaming)\b",
               rf"\b(?:is|has) {_THE}{_SHOW} (?:{_NEARLY} )?(?:over|done|finished|ended)\b",
               rf"\b(?:is|will) (?:{_THE}{_SHOW}|it) (?:be )?(?:end|ending|finish|finishing|wrapping up|over|done) "
-              r"soon\b",
+              rf"(?:soon\b|(?:in|within) {_SPAN}\b)",
               r"\b(?:are|r|will) (?:you|u) (?:be )?(?:ending|finishing|wrapping up|going offline|logging off|"
               r"signing off|leaving) soon\b",
               r"还有多(?:久|长时间)|还剩多(?:久|少时间)|还要多久|还有几个环节|"
@@ -270,7 +270,9 @@ _WHEN_PART = re.compile(rf"\b(?:(?:when|wen)(?:'s|s)?|{_WHAT_TIME}|how (?:long|s
                         r"(?! (?:was|did|were|had)\b)(?P<part>[^?.!,;]+)")
 #: "Will there be more questions later in the show?", "any more dancing tonight?", "are you taking fan questions
 #: today?": a part of the show still to come (or planned at all).
-_MORE_PART = re.compile(r"\b(?:will there be|is there|are there|any|do you have|will you (?:do|have|take|answer)|"
+_MORE_PART = re.compile(r"\b(?:will there be|is there|are there|any|do you have|"
+                        # "Will you dance for us tonight?": the part is what she will do.
+                        r"will (?:you|u)(?: (?:do|have|take|answer))?|"
                         r"(?:are|r) (?:you|u) (?:(?:going to|gonna) (?:do|have|take|answer)|doing|having|taking|"
                         r"answering))\b(?P<part>[^?.!,;]*?)\b"
                         r"(?:later|soon|tonight|today|again|still|coming|to come|at the end|after this|"
@@ -838,7 +840,10 @@ def answer_show(text: str, snapshot: ShowSnapshot | None, persona: Persona,
 #: show told, named by its topic or words (a bare "what did you say?" may be about the fan's own conversation).
 _SAID_ABOUT = re.compile(r"\bwhat (?:did|was) (?:you|u|she) (?:just |only )?(?:say|said|saying|tell us|telling us) "
                          r"(?:about|on) (?P<about>[^?.!,;]+)|\bwhat was (?:that|the fact) (?:about|on) "
-                         r"(?P<that>[^?.!,;]+)")
+                         r"(?P<that>[^?.!,;]+)|"
+                         # "What's the fact you're on right now about?": the one on now, said.
+                         rf"\b{_WHAT_IS} (?P<current>the (?:current |fun )?fact(?: (?:you'?re|you are|we'?re|we are) "
+                         r"(?:on|telling|doing)| on)?(?: right now| now)?) about\b")
 
 
 def _said_again(text: str, snapshot: ShowSnapshot, persona: Persona) -> Sentence | None:
@@ -847,9 +852,14 @@ def _said_again(text: str, snapshot: ShowSnapshot, persona: Persona) -> Sentence
     asked = _SAID_ABOUT.search(folded(text))
     if asked is None or snapshot.state not in ("running", "paused"):
         return None
-    names = _part(next(g for g in asked.groups() if g), persona, facts=True)
-    told = (*snapshot.done, *((snapshot.current,) if snapshot.current is not None else ()))
-    segment = next((seg for seg in reversed(told) if seg.fact is not None and names is not None and names(seg)), None)
+    current = (snapshot.current,) if snapshot.current is not None else ()
+    if asked.group("current"):
+        segment = next((seg for seg in current if seg.fact is not None), None)
+    else:
+        names = _part(next(g for g in asked.groups() if g), persona, facts=True)
+        told = (*snapshot.done, *current)
+        segment = next((seg for seg in reversed(told) if seg.fact is not None and names is not None and names(seg)),
+                       None)
     fact = None if segment is None else persona.knowledge.fact(segment.fact or "")
     return None if fact is None else Sentence(fact.text, (fact.id,))
 
