@@ -589,14 +589,16 @@ def respelled_function_word(text: str, word: str) -> str | None:
 
 def _inflected(word: str) -> set[str]:
     """What a word may be an inflection of that its spelling says plainly: a consonant doubled after a vowel
-    before "-ing" or "-ed" ("swapping": swap), "-able" ("returnable": return), "-s" ("skis": ski). A word list
-    without every inflection has those words' stems; such a word is no typo of a name ("swapping" is not
-    "shipping")."""
+    before "-ing" or "-ed" ("swapping": swap), "-able" ("returnable": return), "-s" ("skis": ski), "-est" or "-er"
+    ("quickest": quick). A word list without every inflection has those words' stems; such a word is no typo of a
+    name ("swapping" is not "shipping")."""
     doubled = re.fullmatch(r"(\w*?[aeiou]([b-df-hj-np-tv-z]))\2(?:ing|ed|er)", word)
     able = re.fullmatch(r"(\w+?)e?able", word)
-    # "skis", "hows": a plural or chat's "how's" of a word, no typo of "kids" or "show".
+    # "skis", "hows": a plural or chat's "how's" of a word, no typo of "kids" or "show"; "quickest", "colder": a
+    # degree of a word, no typo of "quick" or of a name.
     plural = re.fullmatch(r"(\w+?)s", word)
-    return {m.group(1) for m in (doubled, able, plural) if m is not None}
+    degree = re.fullmatch(r"(\w+?)(?:est|er)", word)
+    return {m.group(1) for m in (doubled, able, plural, degree) if m is not None}
 
 
 def _elliptic(question: str, before: str) -> bool:
