@@ -548,6 +548,28 @@ def test_a_fact_sharing_only_the_sports_words_is_no_near_miss(engine: RetrievalE
     assert any(p in answer.text for p in UNKNOWN)
 
 
+@pytest.mark.parametrize("text", ["how tall is an olympic ski jump hill?", "how high is the ski jump?",
+                                  "how big is a ski jumping hill?"])
+def test_a_year_is_no_measure(engine: RetrievalEngine, text: str) -> None:
+    """A height asked needs a number with its unit: the V-style fact's "1980s" is a year, no near miss."""
+    answer = ask(engine, text)
+    assert answer.intent == "unknown" and answer.sources == () and not hedged(answer)
+    assert "1980s" not in answer.text
+
+
+@pytest.mark.parametrize("text", ["is there a discount code for the store?", "any coupons?",
+                                  "do you have a promo code for me?", "is anything on sale tonight?"])
+def test_a_deal_no_policy_states_is_declined(engine: RetrievalEngine, text: str) -> None:
+    """No policy of the sample store states a discount: no policy near it (the payment one) is offered."""
+    answer = ask(engine, text)
+    assert answer.sources == () and not hedged(answer) and "PayPal" not in answer.text
+
+
+def test_a_measure_with_its_unit_is_still_told(engine: RetrievalEngine) -> None:
+    assert "one inch" in ask(engine, "how thick is a hockey puck?").text
+    assert "50 metres" in ask(engine, "how far away are the biathlon targets?").text
+
+
 def test_a_second_question_joined_by_and(engine: RetrievalEngine) -> None:
     answer = ask(engine, "How much is the beanie and do you ship to Canada?")
     assert "$24" in answer.text
