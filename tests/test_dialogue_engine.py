@@ -229,8 +229,9 @@ def test_nerves_bad_and_happy_news_in_fans_words(text: str, mood: str) -> None:
     assert "news" not in detect_moods("my nan passed last night")
 
 
-@pytest.mark.parametrize("text", ["i didn't get into the university i wanted...", "didnt get accepted to my dream school",
-                                  "I got rejected from the job", "didn't make the team this year"])
+@pytest.mark.parametrize("text", ["i didn't get into the university i wanted...",
+                                  "didnt get accepted to my dream school", "I got rejected from the job",
+                                  "didn't make the team this year"])
 def test_a_rejection_is_bad_news(engine: RetrievalEngine, text: str) -> None:
     assert detect_moods(text)[:1] == ["sad"]
     answer = ask(engine, text)
