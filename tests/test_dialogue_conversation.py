@@ -570,6 +570,15 @@ def test_a_measure_with_its_unit_is_still_told(engine: RetrievalEngine) -> None:
     assert "50 metres" in ask(engine, "how far away are the biathlon targets?").text
 
 
+@pytest.mark.parametrize(("text", "topic"), [("that fact was cool, another one about curling?", "curling"),
+                                             ("another fact about hockey please", "hockey")])
+def test_another_fact_about_a_topic_is_on_that_topic(engine: RetrievalEngine, text: str, topic: str) -> None:
+    """"Another one about X": the topic named wins over "another" (any fact)."""
+    ask(engine, "tell me a fun fact")
+    answer = ask(engine, text)
+    assert answer.sources and all(topic in " ".join(KNOWLEDGE.fact(s).tags) for s in answer.sources), answer.text
+
+
 def test_a_second_question_joined_by_and(engine: RetrievalEngine) -> None:
     answer = ask(engine, "How much is the beanie and do you ship to Canada?")
     assert "$24" in answer.text

@@ -1006,7 +1006,7 @@ class RetrievalEngine(DialogueEngine):
         if asking and asking != text:
             text, text_folded = asking, folded(asking)
         if ANOTHER.search(text_folded):
-            return self._another_fact(subject, told)
+            return self._another_fact(subject, told, text)
         # "My kids are 5 and 8, what can I get them?": "them" is whom the fan shops for, not products discussed.
         if _BUY_ONE.search(text_folded) and not self._named(text)[0] and not states_occasion(text):
             if subject is None or not subject.products:
@@ -1221,8 +1221,12 @@ class RetrievalEngine(DialogueEngine):
                 return self._about_part([line], subject.question)
         return Part("follow_up", [Sentence(f"{emotion_tag('happy')} {self._phrase('nothing_more')}")], keep=True)
 
-    def _another_fact(self, subject: Subject | None, told: tuple[str, ...]) -> Part:
-        """A fact this fan has not heard: on the subject's topic when it has one, else any."""
+    def _another_fact(self, subject: Subject | None, told: tuple[str, ...], text: str = "") -> Part:
+        """A fact this fan has not heard: on the topic the message names ("another one about curling?": the topic
+        named wins), else on the subject's topic when it has one, else any."""
+        named = set(tokens(_EXCEPT.sub(" ", text))) - _FACT_WORDS
+        if named and any(any(self._topic_score(f.id, named)) for f in self.persona.knowledge.fun_facts):
+            return self._topic_fact(text, told, gentle=False)
         if subject is not None and subject.topic:
             return self._topic_fact(f"fact about {subject.topic}", told, gentle=False)
         return self._topic_fact("fact", told, gentle=False)
