@@ -282,6 +282,17 @@ def test_a_thing_named_by_way_of_example_joins_the_question_it_restates(engine: 
     assert questions_of("is the hoodie warm? like for -10?") == ["is the hoodie warm?", "like for -10?"]
 
 
+@pytest.mark.parametrize(("text", "said"), [("Aurora you are how many years old?", ("22",)),
+                                            ("u r how many years old", ("22",)),
+                                            ("hows ur evening going so far?", PERSONA.phrases["how_are_you"]),
+                                            ("hows it going aurora", PERSONA.phrases["how_are_you"])])
+def test_small_talk_in_chat_word_order_and_spelling(engine: RetrievalEngine, text: str,
+                                                    said: tuple[str, ...]) -> None:
+    """The question word late in the sentence, the apostrophe dropped: still her age, still how she is."""
+    answer = ask(engine, text)
+    assert any(s in answer.text for s in said) and not hedged(answer) and not any(p in answer.text for p in UNKNOWN)
+
+
 def test_years_of_something_else_is_not_her_age(engine: RetrievalEngine) -> None:
     assert "about-age" not in ask(engine, "how many years have you been hosting?").sources
 
