@@ -282,6 +282,17 @@ def test_a_thing_named_by_way_of_example_joins_the_question_it_restates(engine: 
     assert questions_of("is the hoodie warm? like for -10?") == ["is the hoodie warm?", "like for -10?"]
 
 
+@pytest.mark.parametrize(("text", "said"), [("Aurora you are how many years old?", ("22",)),
+                                            ("u r how many years old", ("22",)),
+                                            ("hows ur evening going so far?", PERSONA.phrases["how_are_you"]),
+                                            ("hows it going aurora", PERSONA.phrases["how_are_you"])])
+def test_small_talk_in_chat_word_order_and_spelling(engine: RetrievalEngine, text: str,
+                                                    said: tuple[str, ...]) -> None:
+    """The question word late in the sentence, the apostrophe dropped: still her age, still how she is."""
+    answer = ask(engine, text)
+    assert any(s in answer.text for s in said) and not hedged(answer) and not any(p in answer.text for p in UNKNOWN)
+
+
 def test_years_of_something_else_is_not_her_age(engine: RetrievalEngine) -> None:
     assert "about-age" not in ask(engine, "how many years have you been hosting?").sources
 
@@ -546,6 +557,37 @@ def test_a_fact_sharing_only_the_sports_words_is_no_near_miss(engine: RetrievalE
     answer = ask(engine, text)
     assert answer.intent == "unknown" and answer.sources == () and not hedged(answer)
     assert any(p in answer.text for p in UNKNOWN)
+
+
+@pytest.mark.parametrize("text", ["how tall is an olympic ski jump hill?", "how high is the ski jump?",
+                                  "how big is a ski jumping hill?"])
+def test_a_year_is_no_measure(engine: RetrievalEngine, text: str) -> None:
+    """A height asked needs a number with its unit: the V-style fact's "1980s" is a year, no near miss."""
+    answer = ask(engine, text)
+    assert answer.intent == "unknown" and answer.sources == () and not hedged(answer)
+    assert "1980s" not in answer.text
+
+
+@pytest.mark.parametrize("text", ["is there a discount code for the store?", "any coupons?",
+                                  "do you have a promo code for me?", "is anything on sale tonight?"])
+def test_a_deal_no_policy_states_is_declined(engine: RetrievalEngine, text: str) -> None:
+    """No policy of the sample store states a discount: no policy near it (the payment one) is offered."""
+    answer = ask(engine, text)
+    assert answer.sources == () and not hedged(answer) and "PayPal" not in answer.text
+
+
+def test_a_measure_with_its_unit_is_still_told(engine: RetrievalEngine) -> None:
+    assert "one inch" in ask(engine, "how thick is a hockey puck?").text
+    assert "50 metres" in ask(engine, "how far away are the biathlon targets?").text
+
+
+@pytest.mark.parametrize(("text", "topic"), [("that fact was cool, another one about curling?", "curling"),
+                                             ("another fact about hockey please", "hockey")])
+def test_another_fact_about_a_topic_is_on_that_topic(engine: RetrievalEngine, text: str, topic: str) -> None:
+    """"Another one about X": the topic named wins over "another" (any fact)."""
+    ask(engine, "tell me a fun fact")
+    answer = ask(engine, text)
+    assert answer.sources and all(topic in " ".join(KNOWLEDGE.fact(s).tags) for s in answer.sources), answer.text
 
 
 def test_a_second_question_joined_by_and(engine: RetrievalEngine) -> None:

@@ -229,6 +229,24 @@ def test_nerves_bad_and_happy_news_in_fans_words(text: str, mood: str) -> None:
     assert "news" not in detect_moods("my nan passed last night")
 
 
+@pytest.mark.parametrize("text", ["i didn't get into the university i wanted...",
+                                  "didnt get accepted to my dream school", "I got rejected from the job",
+                                  "didn't make the team this year"])
+def test_a_rejection_is_bad_news(engine: RetrievalEngine, text: str) -> None:
+    assert detect_moods(text)[:1] == ["sad"]
+    answer = ask(engine, text)
+    assert "[sad" in answer.text and not answer.sources
+
+
+@pytest.mark.parametrize("text", ["honestly you explain curling better than the tv commentators",
+                                  "u describe skiing better than my coach lol"])
+def test_praise_by_comparison_is_a_compliment(engine: RetrievalEngine, text: str) -> None:
+    answer = ask(engine, text)
+    assert "<heart_hands>" in answer.text and not answer.sources
+    assert detect_moods("do you like skiing better than snowboarding?") == []
+    assert detect_moods("can you explain curling better than that?") == []
+
+
 def test_nerves_are_met_with_encouragement_not_facts(engine: RetrievalEngine) -> None:
     answer = ask(engine, "So nervous for my first bonspiel tomorrow 😬")
     assert answer.intent == "social" and "[sad" in answer.text and not answer.sources

@@ -228,6 +228,8 @@ EXACT_MARGIN = 0.15
 #: The same for a store policy over the next policy: a store has few policies, each on its own matter, so the one
 #: clearly nearest a store question is the one it asks ("I live in Japan, can I still order?": shipping abroad).
 FAQ_MARGIN = 0.04
+#: A number that is no year: a year ("1924", "the 1980s") answers "when", never "how tall" or "how many".
+_NUMBER = r"\b(?!(?:1[0-9]{3}|20[0-9]{2})s?\b)\d"
 #: What kind of thing a question asks for, and the words an answer of that kind has: "how fast" a speed, "when"
 #: a year or a time. A related item without them is a near miss ("How fast does a bobsleigh go?" finds when
 #: Jamaica's team first raced): the host hedges.
@@ -238,12 +240,17 @@ _ASKS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
                                                       # "how fast do you ship?" is a time
                                                       r"\bdays?\b|\bweeks?\b|\bwithin\b"),
         (r"\bhow heavy\b|\bweigh", r"kilogram|\bkg\b|pounds?\b|\bgrams?\b|tonnes?\b"),
-        (r"\bhow (?:tall|high|wide|thick|big|far|deep)\b", r"\d|metre|meter|inch|feet|foot|centimet|kilomet|mile"),
-        (r"\bhow (?:many|old)\b", r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twenty|hundred|more than|"
-                                   r"most)\b"),
+        (r"\bhow (?:tall|high|wide|thick|big|far|deep)\b",
+         _NUMBER + r"|metre|meter|inch|feet|foot|centimet|kilomet|mile"),
+        (r"\bhow (?:many|old)\b",
+         _NUMBER + r"|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twenty|hundred|more than|most)\b"),
         (r"\bwhen\b|\bwhat year\b", r"\b(?:1[0-9]{3}|20[0-9]{2})\b|\bdays?\b|\bweeks?\b|\bhours?\b|\buntil\b|"
                                     r"\bas soon as\b|\bwithin\b|\bbefore\b|\bafter\b"),
-        (r"\bhow long\b", r"\d|\bdays?\b|\bweeks?\b|\bhours?\b|\bminutes?\b|\btwo\b|\bwithin\b|metre|inch"),
+        (r"\bhow long\b", _NUMBER + r"|\bdays?\b|\bweeks?\b|\bhours?\b|\bminutes?\b|\btwo\b|\bwithin\b|metre|inch"),
+        # "Is there a discount code?": only a policy that states a deal answers it; the payment policy is another
+        # question's ("for sale" asks whether a thing is sold, no deal).
+        (r"\b(?:discount|coupon|promo|voucher)\w*|\b(?:on|a|any) sales?\b|\b% off\b",
+         r"\b(?:discount|coupon|promo|voucher)\w*|\bsales?\b|% off|\bper ?cent off\b"),
         # "Who invented curling?": who made a thing first; a fact about a place of the sport is another question's.
         (r"\binvent\w*|\bcame up with\b",
          r"\binvent\w*|\bpioneer\w*|\bdevised\b|\b(?:built|designed|created|made) the first\b|\bcame up with\b"),
@@ -1001,7 +1008,7 @@ class RetrievalEngine(DialogueEngine):
         if asking and asking != text:
             text, text_folded = asking, folded(asking)
         if ANOTHER.search(text_folded):
-            return self._another_fact(subject, told)
+            return self._another_fact(subject, told, text)
         # "My kids are 5 and 8, what can I get them?": "them" is whom the fan shops for, not products discussed.
         if _BUY_ONE.search(text_folded) and not self._named(text)[0] and not states_occasion(text):
             if subject is None or not subject.products:
@@ -1216,8 +1223,12 @@ class RetrievalEngine(DialogueEngine):
                 return self._about_part([line], subject.question)
         return Part("follow_up", [Sentence(f"{emotion_tag('happy')} {self._phrase('nothing_more')}")], keep=True)
 
-    def _another_fact(self, subject: Subject | None, told: tuple[str, ...]) -> Part:
-        """A fact this fan has not heard: on the subject's topic when it has one, else any."""
+    def _another_fact(self, subject: Subject | None, told: tuple[str, ...], text: str = "") -> Part:
+        """A fact this fan has not heard: on the topic the message names ("another one about curling?": the topic
+        named wins), else on the subject's topic when it has one, else any."""
+        named = set(tokens(_EXCEPT.sub(" ", text))) - _FACT_WORDS
+        if named and any(any(self._topic_score(f.id, named)) for f in self.persona.knowledge.fun_facts):
+            return self._topic_fact(text, told, gentle=False)
         if subject is not None and subject.topic:
             return self._topic_fact(f"fact about {subject.topic}", told, gentle=False)
         return self._topic_fact("fact", told, gentle=False)

@@ -26,6 +26,9 @@ _SAD = re.compile(
     r"(?:feel|feeling|felt) (?:down|low|blue|bad|awful|terrible|horrible|sad|miserable|lousy|crappy|rubbish|awful|"
     r"rotten|gutted|horrid|like crap|like rubbish|like shit)|"
     r"(?:got|been|was|were|am|i'm|being) (?:fired|laid off|dumped|made redundant|let go|sacked)|lost my job|broke up|"
+    # A rejection: not getting into the school, team or job one wanted ("i didn't get into the university").
+    r"(?:didn'?t|did not|never) (?:get|got) (?:into|in|accepted|picked|selected|chosen|the job|the part|the place)|"
+    r"(?:didn'?t|did not) make the (?:team|cut|squad)|(?:got|been|was|were) (?:rejected|turned down)|"
     # Loneliness and being laid up, in a fan's own words ("I feel so alone tonight", "I got hurt skiing and now
     # I'm stuck at home", "nobody to watch with").
     r"(?:feel|feeling|felt|am|i'm|so|all) (?:so |really |very |pretty |kind of |kinda )?(?:alone|isolated|left out)|"
@@ -93,6 +96,10 @@ _COMPLIMENT = re.compile(
     rf"\b(?:you|u|(?:this|the|your) (?:show|stream)) (?:always |really |just |honestly |truly )?"
     rf"(?:(?:make|makes|made) my (?:days?|nights?|evenings?|weeks?)|(?:cheer|cheers|cheered) me up)|"
     rf"\b(?:better|brighter|happier) (?:because of|thanks to) (?:you|u|this (?:show|stream))|"
+    # "You explain curling better than the tv commentators": praise by comparison, no praise word; "do you like
+    # skiing better than…" asks her taste.
+    rf"(?<!do )(?<!did )(?<!can )(?<!could )(?<!would )(?<!will )\b(?:you|u) "
+    rf"(?!(?:like|prefer|love|enjoy|think|rate|want|find)\b)\w+ (?:\w+ ){{0,3}}better than\b|"
     rf"\byou(?:'ve| have)? (?:always |really |just )?(?:brighten|brightens|brightened) my)\b", re.IGNORECASE)
 #: "You're a legend", "ur the goat" (chat spelling makes it "your the goat"): the fan calls her something grand, no
 #: praise word needed.

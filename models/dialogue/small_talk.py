@@ -17,12 +17,13 @@ from models.dialogue.words import folded
 
 #: "How are you?": the host says how she is (her how_are_you phrase).
 _HOW_ARE_YOU = re.compile(
-    r"\bhow\s+(?:are|r)\s+(?:you|u|ya)\b|\bhow(?:'s| is) it going\b|\bhow(?:'s| is) your day\b|"
+    # Chat drops the apostrophe: "hows it going", "hows ur evening".
+    r"\bhow\s+(?:are|r)\s+(?:you|u|ya)\b|\bhow(?:'?s| is) it going\b|\bhow(?:'?s| is) your day\b|"
     r"\bhow have you been\b|\bhow are things\b|\bhow(?:'s| is) life\b|\bwhat'?s up\b|"
     # "Having a good time tonight?", "you doing ok?", "how's your evening?", "enjoying yourself?"
     r"\b(?:having|enjoying) (?:a |an |some )?(?:(?:good|great|nice|fun|lovely) )?(?:time|night|evening|fun|yourself)\b|"
     r"\b(?:you|u) (?:doing|feeling) (?:ok|okay|well|good|alright|fine|great)\b|\bhow (?:you|u) doing\b|"
-    r"\bhow(?:'s| is| was) (?:your|ur) (?:night|evening|morning|week|weekend|day going)\b|"
+    r"\bhow(?:'?s| is| was) (?:your|ur) (?:night|evening|morning|week|weekend|day going)\b|"
     r"\bhow do (?:you|u) feel\b|\bhow(?:'re| are) (?:you|u) feeling\b|"
     r"^\W*(?:and|what|how) about (?:you|u)\W*$|^\W*and (?:you|u)\W*$|"
     # A wish in place of the question: "I do hope you are keeping well", "hope ur doing ok".
@@ -42,7 +43,9 @@ _ABOUT_TOPICS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(patte
      r"\bwhat do you (?:actually |really |even |exactly )?do\b|\byourself\b|\bwho are you\b|"
      r"你的工作|做什么工作|介绍一下你自己|你是谁", "job"),
     # "How many years do you have?": how a fan whose own language "has" years asks how old she is.
-    (r"\bhow old\b|\byour age\b|\bhow many years (?:do (?:you|u) have|have (?:you|u) got|(?:are|r) (?:you|u))\b|"
+    # "Aurora you are how many years old?": the question word late in the sentence.
+    (r"\bhow old\b|\byour age\b|\b(?:you|u)(?:'re| are| r) how many years\b|"
+     r"\bhow many years (?:do (?:you|u) have|have (?:you|u) got|(?:are|r) (?:you|u))\b|"
      r"\b(?:are|r) (?:you|u) (?:older|younger|over|under|above|below) (?:than )?\d+\b|"
      # "I just turned 22, does that make us the same age?": her age, told as it is, compared by the fan.
      r"\b(?:the )?same age\b|\bas old as (?:you|u)\b|"
