@@ -1447,6 +1447,20 @@ def test_the_one_of_a_shared_word_is_asked_back_before_its_stock(engine: Retriev
     assert "sold out" not in answer.text and "pre-order" not in answer.text
 
 
+@pytest.mark.parametrize("text", ["what colour is the bottle", "is the bottle in stock?",
+                                  "does the bottle come in green?", "what size is that bottle"])
+def test_one_thing_of_a_kind_two_names_end_in_is_asked_back(engine: RetrievalEngine, text: str) -> None:
+    answer = ask(engine, text)
+    assert answer.intent == "clarify" and "Thermal Bottle" in answer.text and "Squeeze Bottle" in answer.text
+    assert "silver" not in answer.text and "green." not in answer.text and "in stock" not in answer.text
+
+
+@pytest.mark.parametrize("text", ["what colours do the bottles come in", "what colours do both bottles come in?"])
+def test_all_things_of_a_kind_are_answered_without_asking(engine: RetrievalEngine, text: str) -> None:
+    answer = ask(engine, text)
+    assert answer.intent != "clarify" and "silver" in answer.text and "green" in answer.text
+
+
 @pytest.mark.parametrize("text", ["are both ski ones in stock", "are all the ski ones in stock?"])
 def test_both_of_a_shared_word_are_answered_without_asking(engine: RetrievalEngine, text: str) -> None:
     answer = ask(engine, text)

@@ -416,10 +416,21 @@ _GENERIC = frozenset("one thing item stuff something anything product merchandis
 
 
 #: "you said ...", "earlier you mentioned ...", "are you sure about ...": the fan quoting or challenging the host,
+#: "The bottle", "that hoodie": the word after a determiner, one thing of a kind when it is a name's last word as
+#: the name spells it (`_one_of_kind`).
+_THE_WORD = re.compile(r"\b(?:the|that|this)\s+([A-Za-z]+)\b", re.IGNORECASE)
 #: words no knowledge item has.
 _QUOTES_HER = re.compile(r"^\W*(?:(?:so|but|and|wait|hey|ok)\W+)?(?:(?:earlier|before)\s+)?(?:you|u)\s+"
                          r"(?:said|mentioned|told (?:me|us)|were saying)(?:\s+(?:earlier|before))?(?:\s+that)?\b\W*|"
                          r"^\W*(?:are|r) (?:you|u) sure (?:about|of)\b\W*", re.IGNORECASE)
+
+def _one_of_kind(question: str, products: Sequence[Product]) -> bool:
+    """"What colour is the bottle?" of two bottles: the fan means one thing of the kind all their names end in,
+    said in the names' own number ("the bottles" are all of them; "the gloves" of a plural name is one pair)."""
+    heads = {p.name.split()[-1].lower() for p in products}
+    return len(heads) == 1 and any(m.group(1).lower() in heads for m in _THE_WORD.finditer(question))
+
+
 
 
 def _unquoted(text: str) -> str:
@@ -944,10 +955,13 @@ class RetrievalEngine(DialogueEngine):
         if _PLACE_TO_GO.search(question) and not named:
             return self._lookup(question, gentle, kinds=("fact", "faq"))  # a place to go: no product to find
         names = frozenset().union(*(self._names[p.id] for p in ambiguous))
-        # "Is the ski one in stock?" with ski gloves and ski goggles: which one, before any answer about both. Only
-        # the word of "the ... one" asks it: "the cheapest thing that's not a kids item" points at no kids' product.
-        if ambiguous and not named and not _EVERY_ONE.search(question) and \
-                any(set(tokens(m.group(1))) & names for m in _THE_ONE.finditer(question)):
+        # "Is the ski one in stock?" with ski gloves and ski goggles, "what colour is the bottle?" with two bottles:
+        # which one, before any answer about both. Only the word of "the ... one", or the names' shared last word as
+        # they spell it, asks it: "the cheapest thing that's not a kids item" points at no kids' product, and "the
+        # bottles" are both.
+        if ambiguous and not named and not _EVERY_ONE.search(question) and (
+                any(set(tokens(m.group(1))) & names for m in _THE_ONE.finditer(question)) or
+                _one_of_kind(question, ambiguous)):
             return self._clarify(ambiguous, question, mention_in(question, names))
         pointed = next((m for m in _THE_ONE.finditer(question) if self._by_attribute(f"{m.group(1)} one")), None)
         if pointed is not None and not context and not self._named(question.replace(pointed.group(0), " "))[0]:
