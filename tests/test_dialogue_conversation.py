@@ -1467,6 +1467,17 @@ def test_both_of_a_shared_word_are_answered_without_asking(engine: RetrievalEngi
     assert answer.intent != "clarify" and "sold out" in answer.text and "pre-order" in answer.text
 
 
+@pytest.mark.parametrize(("text", "value"), [
+    ("hockey puck thickness, how much is it exactly?", "one inch"),
+    ("how much is the thickness of a hockey puck", "one inch"),
+    ("curling stone weight kg??", "19.96"),
+    ("whats the weight of a curling stone, how much exactly?", "19.96"),
+])
+def test_how_much_of_a_measure_asks_the_measure_not_a_price(engine: RetrievalEngine, text: str, value: str) -> None:
+    answer = ask(engine, text)
+    assert value in answer.text and not hedged(answer) and "$" not in answer.text
+
+
 def test_chat_spelling_of_a_measure_is_read_as_the_word() -> None:
     assert spelled_out("how thicc is an nhl puck") == "how thick is an nhl puck"
 

@@ -228,6 +228,8 @@ EXACT_MARGIN = 0.15
 #: The same for a store policy over the next policy: a store has few policies, each on its own matter, so the one
 #: clearly nearest a store question is the one it asks ("I live in Japan, can I still order?": shipping abroad).
 FAQ_MARGIN = 0.04
+#: A measure a thing has ("the puck's thickness", "its weight"): "how much" of one asks the measure, not a price.
+_MEASURE = r"(?:thickness|weight|weighs?|mass|height|width|depth|diameter)"
 #: What kind of thing a question asks for, and the words an answer of that kind has: "how fast" a speed, "when"
 #: a year or a time. A related item without them is a near miss ("How fast does a bobsleigh go?" finds when
 #: Jamaica's team first raced): the host hedges.
@@ -237,8 +239,9 @@ _ASKS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
                                                       r"miles (?:an|per) hour|per second|"
                                                       # "how fast do you ship?" is a time
                                                       r"\bdays?\b|\bweeks?\b|\bwithin\b"),
-        (r"\bhow heavy\b|\bweigh", r"kilogram|\bkg\b|pounds?\b|\bgrams?\b|tonnes?\b"),
-        (r"\bhow (?:tall|high|wide|thick|big|far|deep)\b", r"\d|metre|meter|inch|feet|foot|centimet|kilomet|mile"),
+        (r"\bhow heavy\b|\bweigh|\bmass\b", r"kilogram|\bkg\b|pounds?\b|\bgrams?\b|tonnes?\b"),
+        (r"\bhow (?:tall|high|wide|thick|big|far|deep)\b|\b(?:thickness|height|width|depth|diameter)\b",
+         r"\d|metre|meter|inch|feet|foot|centimet|kilomet|mile"),
         (r"\bhow (?:many|old)\b", r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twenty|hundred|more than|"
                                    r"most)\b"),
         (r"\bwhen\b|\bwhat year\b", r"\b(?:1[0-9]{3}|20[0-9]{2})\b|\bdays?\b|\bweeks?\b|\bhours?\b|\buntil\b|"
@@ -285,8 +288,10 @@ _ASKS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
         (r"\bwhich (?:country|nation|city|place)\b|\bwhere\b.*\b(?:held|hosted|host)\b",
          r"(?-i:\b[A-Z][a-z]+\b(?<!\bThe)(?<!\bI))"),
         # A price ("how much does a real curling stone cost?", "how much is shipping?") is no fact about the thing's
-        # weight or size, nor about how long shipping takes.
+        # weight or size, nor about how long shipping takes; "how much" of a measure named anywhere asks the measure
+        # ("hockey puck thickness, how much is it?").
         (r"\bhow much\b.*\b(?:cost|costs|worth)\b|\bprice of\b|"
+         rf"^(?!.*\b{_MEASURE}\b).*"
          r"\bhow much (?:is|are|does|do|will|would|for)\b(?!.*\b(?:weigh|weighs|last|lasts|take|takes|longer|left)\b)|"
          r"\bwhat(?:'s|s| is| are| does)\b.{0,30}\b(?:cost|costs|price|fee|fees)\b",
          r"\$|€|¥|\bcosts?\b|\bprices?\b|\bdollars?\b|\bfree\b"),
@@ -411,18 +416,13 @@ _ONE = re.compile(r"([A-Za-z]+)'?\s+(?:ones?|things?|items?)\b")
 #: the ski ones", "all the kids ones" do (`_EVERY_ONE`).
 _THE_ONE = re.compile(r"\b(?:the|that|this|those|these)\s+([A-Za-z]+)'?\s+(?:ones?|thing|item)\b", re.IGNORECASE)
 _EVERY_ONE = re.compile(r"\b(?:both|all|each|every)\b", re.IGNORECASE)
+#: "The bottle", "that hoodie": the word after a determiner, one thing of a kind when it is a name's last word as
+#: the name spells it (`_one_of_kind`).
+_THE_WORD = re.compile(r"\b(?:the|that|this)\s+([A-Za-z]+)\b", re.IGNORECASE)
 #: Words that name no kind of thing ("the blue one", "anything"): no product is ruled out by them.
 _GENERIC = frozenset("one thing item stuff something anything product merchandise merch gift present".split())
 
 
-#: "you said ...", "earlier you mentioned ...", "are you sure about ...": the fan quoting or challenging the host,
-#: "The bottle", "that hoodie": the word after a determiner, one thing of a kind when it is a name's last word as
-#: the name spells it (`_one_of_kind`).
-_THE_WORD = re.compile(r"\b(?:the|that|this)\s+([A-Za-z]+)\b", re.IGNORECASE)
-#: words no knowledge item has.
-_QUOTES_HER = re.compile(r"^\W*(?:(?:so|but|and|wait|hey|ok)\W+)?(?:(?:earlier|before)\s+)?(?:you|u)\s+"
-                         r"(?:said|mentioned|told (?:me|us)|were saying)(?:\s+(?:earlier|before))?(?:\s+that)?\b\W*|"
-                         r"^\W*(?:are|r) (?:you|u) sure (?:about|of)\b\W*", re.IGNORECASE)
 
 def _one_of_kind(question: str, products: Sequence[Product]) -> bool:
     """"What colour is the bottle?" of two bottles: the fan means one thing of the kind all their names end in,
@@ -431,6 +431,11 @@ def _one_of_kind(question: str, products: Sequence[Product]) -> bool:
     return len(heads) == 1 and any(m.group(1).lower() in heads for m in _THE_WORD.finditer(question))
 
 
+#: "you said ...", "earlier you mentioned ...", "are you sure about ...": the fan quoting or challenging the host,
+#: words no knowledge item has.
+_QUOTES_HER = re.compile(r"^\W*(?:(?:so|but|and|wait|hey|ok)\W+)?(?:(?:earlier|before)\s+)?(?:you|u)\s+"
+                         r"(?:said|mentioned|told (?:me|us)|were saying)(?:\s+(?:earlier|before))?(?:\s+that)?\b\W*|"
+                         r"^\W*(?:are|r) (?:you|u) sure (?:about|of)\b\W*", re.IGNORECASE)
 
 
 def _unquoted(text: str) -> str:

@@ -122,8 +122,9 @@ def _stem(word: str) -> str:
 
 
 # A word's root, for BM25 to match a question's word that no document has to the form the documents use for the
-# same thing: "snowboarder" to "snowboarding", "shoot" to "shooting", "hosting" to "host", "meters" to "metres".
-_SUFFIX = re.compile(r"(?:ing|er|ed|est|ly|e)$")
+# same thing: "snowboarder" to "snowboarding", "shoot" to "shooting", "hosting" to "host", "meters" to "metres";
+# a measure's noun to its adjective or verb: "thickness" to "thick", "weight" to "weigh".
+_SUFFIX = re.compile(r"(?:ness|ing|er|ed|est|ly|e|(?<=gh)t)$")
 
 
 def word_root(word: str) -> str:
