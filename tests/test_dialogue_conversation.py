@@ -1478,6 +1478,13 @@ def test_how_much_of_a_measure_asks_the_measure_not_a_price(engine: RetrievalEng
     assert value in answer.text and not hedged(answer) and "$" not in answer.text
 
 
+@pytest.mark.parametrize("text", ["wher can i by the merch", "where do we by merch?", "where can u by the merch"])
+def test_by_after_a_subject_is_read_as_buy(engine: RetrievalEngine, text: str) -> None:
+    assert spelled_out(text).endswith(("buy the merch", "buy merch?"))
+    answer = ask(engine, text)
+    assert answer.sources == ("where-to-buy",) and "shop link" in answer.text and not hedged(answer)
+
+
 def test_chat_spelling_of_a_measure_is_read_as_the_word() -> None:
     assert spelled_out("how thicc is an nhl puck") == "how thick is an nhl puck"
 
