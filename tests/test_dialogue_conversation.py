@@ -1485,6 +1485,14 @@ def test_by_after_a_subject_is_read_as_buy(engine: RetrievalEngine, text: str) -
     assert answer.sources == ("where-to-buy",) and "shop link" in answer.text and not hedged(answer)
 
 
+@pytest.mark.parametrize("text", ["and how is skeleton different?", "how is skeleton different from that?",
+                                  "whats the difference with skeleton"])
+def test_how_a_sport_differs_is_asked_of_the_sport(engine: RetrievalEngine, text: str) -> None:
+    ask(engine, "tell me a luge fact")
+    answer = ask(engine, text)
+    assert "head first" in answer.text and not hedged(answer)
+
+
 def test_chat_spelling_of_a_measure_is_read_as_the_word() -> None:
     assert spelled_out("how thicc is an nhl puck") == "how thick is an nhl puck"
 
