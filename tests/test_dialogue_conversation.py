@@ -1489,10 +1489,50 @@ def test_the_one_of_a_shared_word_is_asked_back_before_its_stock(engine: Retriev
     assert "sold out" not in answer.text and "pre-order" not in answer.text
 
 
+@pytest.mark.parametrize("text", ["what colour is the bottle", "is the bottle in stock?",
+                                  "does the bottle come in green?", "what size is that bottle"])
+def test_one_thing_of_a_kind_two_names_end_in_is_asked_back(engine: RetrievalEngine, text: str) -> None:
+    answer = ask(engine, text)
+    assert answer.intent == "clarify" and "Thermal Bottle" in answer.text and "Squeeze Bottle" in answer.text
+    assert "silver" not in answer.text and "green." not in answer.text and "in stock" not in answer.text
+
+
+@pytest.mark.parametrize("text", ["what colours do the bottles come in", "what colours do both bottles come in?"])
+def test_all_things_of_a_kind_are_answered_without_asking(engine: RetrievalEngine, text: str) -> None:
+    answer = ask(engine, text)
+    assert answer.intent != "clarify" and "silver" in answer.text and "green" in answer.text
+
+
 @pytest.mark.parametrize("text", ["are both ski ones in stock", "are all the ski ones in stock?"])
 def test_both_of_a_shared_word_are_answered_without_asking(engine: RetrievalEngine, text: str) -> None:
     answer = ask(engine, text)
     assert answer.intent != "clarify" and "sold out" in answer.text and "pre-order" in answer.text
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("hockey puck thickness, how much is it exactly?", "one inch"),
+    ("how much is the thickness of a hockey puck", "one inch"),
+    ("curling stone weight kg??", "19.96"),
+    ("whats the weight of a curling stone, how much exactly?", "19.96"),
+])
+def test_how_much_of_a_measure_asks_the_measure_not_a_price(engine: RetrievalEngine, text: str, value: str) -> None:
+    answer = ask(engine, text)
+    assert value in answer.text and not hedged(answer) and "$" not in answer.text
+
+
+@pytest.mark.parametrize("text", ["wher can i by the merch", "where do we by merch?", "where can u by the merch"])
+def test_by_after_a_subject_is_read_as_buy(engine: RetrievalEngine, text: str) -> None:
+    assert spelled_out(text).endswith(("buy the merch", "buy merch?"))
+    answer = ask(engine, text)
+    assert answer.sources == ("where-to-buy",) and "shop link" in answer.text and not hedged(answer)
+
+
+@pytest.mark.parametrize("text", ["and how is skeleton different?", "how is skeleton different from that?",
+                                  "whats the difference with skeleton"])
+def test_how_a_sport_differs_is_asked_of_the_sport(engine: RetrievalEngine, text: str) -> None:
+    ask(engine, "tell me a luge fact")
+    answer = ask(engine, text)
+    assert "head first" in answer.text and not hedged(answer)
 
 
 def test_chat_spelling_of_a_measure_is_read_as_the_word() -> None:

@@ -230,6 +230,8 @@ EXACT_MARGIN = 0.15
 FAQ_MARGIN = 0.04
 #: A number that is no year: a year ("1924", "the 1980s") answers "when", never "how tall" or "how many".
 _NUMBER = r"\b(?!(?:1[0-9]{3}|20[0-9]{2})s?\b)\d"
+#: A measure a thing has ("the puck's thickness", "its weight"): "how much" of one asks the measure, not a price.
+_MEASURE = r"(?:thickness|weight|weighs?|mass|height|width|depth|diameter)"
 #: What kind of thing a question asks for, and the words an answer of that kind has: "how fast" a speed, "when"
 #: a year or a time. A related item without them is a near miss ("How fast does a bobsleigh go?" finds when
 #: Jamaica's team first raced): the host hedges.
@@ -239,8 +241,8 @@ _ASKS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
                                                       r"miles (?:an|per) hour|per second|"
                                                       # "how fast do you ship?" is a time
                                                       r"\bdays?\b|\bweeks?\b|\bwithin\b"),
-        (r"\bhow heavy\b|\bweigh", r"kilogram|\bkg\b|pounds?\b|\bgrams?\b|tonnes?\b"),
-        (r"\bhow (?:tall|high|wide|thick|big|far|deep)\b",
+        (r"\bhow heavy\b|\bweigh|\bmass\b", r"kilogram|\bkg\b|pounds?\b|\bgrams?\b|tonnes?\b"),
+        (r"\bhow (?:tall|high|wide|thick|big|far|deep)\b|\b(?:thickness|height|width|depth|diameter)\b",
          _NUMBER + r"|metre|meter|inch|feet|foot|centimet|kilomet|mile"),
         (r"\bhow (?:many|old)\b",
          _NUMBER + r"|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twenty|hundred|more than|most)\b"),
@@ -292,8 +294,10 @@ _ASKS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
         (r"\bwhich (?:country|nation|city|place)\b|\bwhere\b.*\b(?:held|hosted|host)\b",
          r"(?-i:\b[A-Z][a-z]+\b(?<!\bThe)(?<!\bI))"),
         # A price ("how much does a real curling stone cost?", "how much is shipping?") is no fact about the thing's
-        # weight or size, nor about how long shipping takes.
+        # weight or size, nor about how long shipping takes; "how much" of a measure named anywhere asks the measure
+        # ("hockey puck thickness, how much is it?").
         (r"\bhow much\b.*\b(?:cost|costs|worth)\b|\bprice of\b|"
+         rf"^(?!.*\b{_MEASURE}\b).*"
          r"\bhow much (?:is|are|does|do|will|would|for)\b(?!.*\b(?:weigh|weighs|last|lasts|take|takes|longer|left)\b)|"
          r"\bwhat(?:'s|s| is| are| does)\b.{0,30}\b(?:cost|costs|price|fee|fees)\b",
          r"\$|€|¥|\bcosts?\b|\bprices?\b|\bdollars?\b|\bfree\b"),
@@ -418,8 +422,19 @@ _ONE = re.compile(r"([A-Za-z]+)'?\s+(?:ones?|things?|items?)\b")
 #: the ski ones", "all the kids ones" do (`_EVERY_ONE`).
 _THE_ONE = re.compile(r"\b(?:the|that|this|those|these)\s+([A-Za-z]+)'?\s+(?:ones?|thing|item)\b", re.IGNORECASE)
 _EVERY_ONE = re.compile(r"\b(?:both|all|each|every)\b", re.IGNORECASE)
+#: "The bottle", "that hoodie": the word after a determiner, one thing of a kind when it is a name's last word as
+#: the name spells it (`_one_of_kind`).
+_THE_WORD = re.compile(r"\b(?:the|that|this)\s+([A-Za-z]+)\b", re.IGNORECASE)
 #: Words that name no kind of thing ("the blue one", "anything"): no product is ruled out by them.
 _GENERIC = frozenset("one thing item stuff something anything product merchandise merch gift present".split())
+
+
+
+def _one_of_kind(question: str, products: Sequence[Product]) -> bool:
+    """"What colour is the bottle?" of two bottles: the fan means one thing of the kind all their names end in,
+    said in the names' own number ("the bottles" are all of them; "the gloves" of a plural name is one pair)."""
+    heads = {p.name.split()[-1].lower() for p in products}
+    return len(heads) == 1 and any(m.group(1).lower() in heads for m in _THE_WORD.finditer(question))
 
 
 #: "you said ...", "earlier you mentioned ...", "are you sure about ...": the fan quoting or challenging the host,
@@ -953,10 +968,13 @@ class RetrievalEngine(DialogueEngine):
         if _PLACE_TO_GO.search(question) and not named:
             return self._lookup(question, gentle, kinds=("fact", "faq"))  # a place to go: no product to find
         names = frozenset().union(*(self._names[p.id] for p in ambiguous))
-        # "Is the ski one in stock?" with ski gloves and ski goggles: which one, before any answer about both. Only
-        # the word of "the ... one" asks it: "the cheapest thing that's not a kids item" points at no kids' product.
-        if ambiguous and not named and not _EVERY_ONE.search(question) and \
-                any(set(tokens(m.group(1))) & names for m in _THE_ONE.finditer(question)):
+        # "Is the ski one in stock?" with ski gloves and ski goggles, "what colour is the bottle?" with two bottles:
+        # which one, before any answer about both. Only the word of "the ... one", or the names' shared last word as
+        # they spell it, asks it: "the cheapest thing that's not a kids item" points at no kids' product, and "the
+        # bottles" are both.
+        if ambiguous and not named and not _EVERY_ONE.search(question) and (
+                any(set(tokens(m.group(1))) & names for m in _THE_ONE.finditer(question)) or
+                _one_of_kind(question, ambiguous)):
             return self._clarify(ambiguous, question, mention_in(question, names))
         pointed = next((m for m in _THE_ONE.finditer(question) if self._by_attribute(f"{m.group(1)} one")), None)
         if pointed is not None and not context and not self._named(question.replace(pointed.group(0), " "))[0]:

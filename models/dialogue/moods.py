@@ -154,7 +154,9 @@ _CHAT_SPELLING = {"rn": "right now", "wat": "what", "wot": "what", "wut": "what"
                   "gonna": "going to", "gimme": "give me", "dunno": "don't know", "thru": "through",
                   "teh": "the", "da": "the", "duz": "does", "sho": "show", "hav": "have", "iz": "is",
                   "fav": "favourite", "fave": "favourite", "hru": "how are you", "thicc": "thick",
-                  "smth": "something", "sth": "something", "mch": "much", "mutch": "much"}
+                  "smth": "something", "sth": "something", "mch": "much", "mutch": "much",
+                  # "can i by the merch": after a subject "by" is the verb it sounds like, never the preposition
+                  "i by": "i buy", "we by": "we buy", "u by": "you buy", "you by": "you buy"}
 #: The common chat words of a fan's first language (German, Spanish, French, Italian, Portuguese, Dutch, Swedish), as
 #: chat mixes them into English ("cuanto cuesta the beanie??", "bonne nuit aurora", "ist der hoodie noch da?", "quanto
 #: costa la borraccia? the thermal bottle", "tack så mycket Aurora"), read as their English: a greeting greets, thanks

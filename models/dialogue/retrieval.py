@@ -59,7 +59,7 @@ BM25_THRESHOLDS = Thresholds(related=0.45, answers=0.65)
 # A run of CJK characters is a Chinese phrase for jieba to cut; a run of Latin letters and digits an English word.
 _WORD = re.compile(rf"{CJK.pattern}+|[a-z0-9]+(?:'[a-z]+)?")
 # Function words carry no topic; without this list BM25 would match "what is the ..." to everything. Chat spells
-# some of them short ("do u", "r the mittens").
+# some of them short ("do u", "r the mittens"). Nor does "different": "how is skeleton different?" is about skeleton.
 STOPWORDS = frozenset("""
 a about above after again all am an and any are as at be because been before being below between both but by can
 could did do does doing don't down during each few for from further had has have having he her here hers herself
@@ -69,6 +69,7 @@ them then there these they this those through to too under until up very was we 
 while who whom why will with would you you're your yours yourself hi hey hello aurora really much many
 where's when's who's how's why's there's
 u ur r ya till
+different difference differ differs
 """.split())
 # Chat drops the apostrophe ("whats", "hows", "dont", "im"): such a word is the stopword it spells.
 _UNAPOSTROPHED = {w.replace("'", ""): w for w in STOPWORDS if "'" in w}
@@ -122,8 +123,9 @@ def _stem(word: str) -> str:
 
 
 # A word's root, for BM25 to match a question's word that no document has to the form the documents use for the
-# same thing: "snowboarder" to "snowboarding", "shoot" to "shooting", "hosting" to "host", "meters" to "metres".
-_SUFFIX = re.compile(r"(?:ing|er|ed|est|ly|e)$")
+# same thing: "snowboarder" to "snowboarding", "shoot" to "shooting", "hosting" to "host", "meters" to "metres";
+# a measure's noun to its adjective or verb: "thickness" to "thick", "weight" to "weigh".
+_SUFFIX = re.compile(r"(?:ness|ing|er|ed|est|ly|e|(?<=gh)t)$")
 
 
 def word_root(word: str) -> str:
