@@ -230,8 +230,13 @@ EXACT_MARGIN = 0.15
 FAQ_MARGIN = 0.04
 #: A number that is no year: a year ("1924", "the 1980s") answers "when", never "how tall" or "how many".
 _NUMBER = r"\b(?!(?:1[0-9]{3}|20[0-9]{2})s?\b)\d"
-#: A measure a thing has ("the puck's thickness", "its weight"): "how much" of one asks the measure, not a price.
-_MEASURE = r"(?:thickness|weight|weighs?|mass|height|width|depth|diameter)"
+#: A length a thing has ("the puck's thickness"), and any measure ("its weight"): "how much" of one asks the measure,
+#: not a price.
+_LENGTH_NOUN = r"(?:thickness|height|width|depth|diameter)"
+_MEASURE_NOUN = rf"(?:{_LENGTH_NOUN}|weight|weighs?|mass)"
+#: A person's name, capitalized whatever the flags (`(?-i:…)`): "Norway has" is no name; nor is an event's ("the
+#: Nagano Games", "Winter Olympic"); "Jan Boklöv" is.
+_NAME = r"(?-i:\b[A-Z][a-z]+ (?!Olympic|Games|Winter)[A-Z][a-zö]+)"
 #: What kind of thing a question asks for, and the words an answer of that kind has: "how fast" a speed, "when"
 #: a year or a time. A related item without them is a near miss ("How fast does a bobsleigh go?" finds when
 #: Jamaica's team first raced): the host hedges.
@@ -242,7 +247,7 @@ _ASKS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
                                                       # "how fast do you ship?" is a time
                                                       r"\bdays?\b|\bweeks?\b|\bwithin\b"),
         (r"\bhow heavy\b|\bweigh|\bmass\b", r"kilogram|\bkg\b|pounds?\b|\bgrams?\b|tonnes?\b"),
-        (r"\bhow (?:tall|high|wide|thick|big|far|deep)\b|\b(?:thickness|height|width|depth|diameter)\b",
+        (rf"\bhow (?:tall|high|wide|thick|big|far|deep)\b|\b{_LENGTH_NOUN}\b",
          _NUMBER + r"|metre|meter|inch|feet|foot|centimet|kilomet|mile"),
         (r"\bhow (?:many|old)\b",
          _NUMBER + r"|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twenty|hundred|more than|most)\b"),
@@ -256,14 +261,10 @@ _ASKS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
         # "Who invented curling?": who made a thing first; a fact about a place of the sport is another question's.
         (r"\binvent\w*|\bcame up with\b",
          r"\binvent\w*|\bpioneer\w*|\bdevised\b|\b(?:built|designed|created|made) the first\b|\bcame up with\b"),
-        # A name is capitalized whatever the flags (`(?-i:…)`): "Norway has" is no name; nor is an event's ("the
-        # Nagano Games", "Winter Olympic").
-        (r"\bwho\b", r"(?-i:\b[A-Z][a-z]+ (?!Olympic|Games|Winter)[A-Z][a-z]+)|\bteam\b|\bathletes?\b|\bcountry\b|"
-                      r"\bI\b"),
-        # "Who has the most golds, as a person?", "which athlete…": a person's name, not a country's record (nor an
-        # event's name: "Winter Olympic").
+        (r"\bwho\b", _NAME + r"|\bteam\b|\bathletes?\b|\bcountry\b|\bI\b"),
+        # "Who has the most golds, as a person?", "which athlete…": a person's name, not a country's record.
         (r"\bas an? (?:person|individual|athlete)\b|\b(?:which|what) (?:athlete|person|skier|skater|player)\b",
-         r"(?-i:\b[A-Z][a-z]+ (?!Olympic|Games|Winter)[A-Z][a-zö]+)"),
+         _NAME),
         # "Where was he from?": a country or its people ("Swedish", "from Norway"), not any place of the sport.
         (r"\bwhere (?:is|was|were|are)\b.*\bfrom\b|\bnationality\b",
          r"(?-i:\b[A-Z][a-z]+(?:ish|ian|an|ese|ic|ch|i)\b)|\bfrom\b"),
@@ -297,7 +298,7 @@ _ASKS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
         # weight or size, nor about how long shipping takes; "how much" of a measure named anywhere asks the measure
         # ("hockey puck thickness, how much is it?").
         (r"\bhow much\b.*\b(?:cost|costs|worth)\b|\bprice of\b|"
-         rf"^(?!.*\b{_MEASURE}\b).*"
+         rf"^(?!.*\b{_MEASURE_NOUN}\b).*"
          r"\bhow much (?:is|are|does|do|will|would|for)\b(?!.*\b(?:weigh|weighs|last|lasts|take|takes|longer|left)\b)|"
          r"\bwhat(?:'s|s| is| are| does)\b.{0,30}\b(?:cost|costs|price|fee|fees)\b",
          r"\$|€|¥|\bcosts?\b|\bprices?\b|\bdollars?\b|\bfree\b"),
@@ -482,7 +483,7 @@ _COUNTED = re.compile(r"\bhow many (?!(?:more|of|times|people|years?)\b)([a-z]+)
 #: What a near miss must say besides the kind of thing asked (`says_what_is_asked`) to answer a part of the question:
 #: the person the question names ("which skis does Mikaela Shiffrin race on?": her), and for a how-to ("how do I do a
 #: kick turn?") a way of doing it. A fact that shares only the sport's words with such a question answers none of it.
-_PERSON = re.compile(r"(?-i:\b[A-Z][a-z]+ (?!Olympic|Games|Winter)[A-Z][a-zö]+\b)")
+_PERSON = re.compile(_NAME + r"\b")
 _HOW_TO = re.compile(r"\bhow (?:do|can|could|should|would) (?:i|we|you|u|one) (?!(?:know|say|feel|think)\b)|"
                      r"\bhow to\b", re.IGNORECASE)
 _A_WAY = re.compile(r"\bby \w+ing\b|\busing\b|\byou\b|\bwith (?:a|an|the|your)\b", re.IGNORECASE)
