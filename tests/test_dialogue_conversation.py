@@ -1497,6 +1497,26 @@ def test_one_thing_of_a_kind_two_names_end_in_is_asked_back(engine: RetrievalEng
     assert "silver" not in answer.text and "green." not in answer.text and "in stock" not in answer.text
 
 
+@pytest.mark.parametrize(("before", "text", "says", "not_says"), [
+    ("tell me about the thermal bottle", "what colour is the bottle", "silver", "green"),
+    ("how much is the kids squeeze bottle", "and the bottle, is it in stock?", "Squeeze Bottle is in stock",
+     "Thermal"),
+    ("what does the steel bottle cost?", "is the bottle in stock?", "Thermal Bottle is in stock", "Squeeze"),
+])
+def test_one_thing_of_a_kind_is_the_one_just_discussed(engine: RetrievalEngine, before: str, text: str, says: str,
+                                                       not_says: str) -> None:
+    ask(engine, before)
+    answer = ask(engine, text)
+    assert answer.intent != "clarify" and says in answer.text and not_says not in answer.text
+
+
+def test_another_product_of_the_kind_named_in_full_is_that_one(engine: RetrievalEngine) -> None:
+    ask(engine, "how much is the kids bottle")
+    answer = ask(engine, "what about the thermal bottle")
+    assert answer.sources == ("thermal-bottle",) and "$22.50" in answer.text and "$12" not in answer.text
+    assert "Thermal Bottle" in ask(engine, "is the bottle in stock?").text  # the subject now
+
+
 @pytest.mark.parametrize("text", ["what colours do the bottles come in", "what colours do both bottles come in?"])
 def test_all_things_of_a_kind_are_answered_without_asking(engine: RetrievalEngine, text: str) -> None:
     answer = ask(engine, text)

@@ -976,7 +976,13 @@ class RetrievalEngine(DialogueEngine):
         if ambiguous and not named and not _EVERY_ONE.search(question) and (
                 any(set(tokens(m.group(1))) & names for m in _THE_ONE.finditer(question)) or
                 _one_of_kind(question, ambiguous)):
-            return self._clarify(ambiguous, question, mention_in(question, names))
+            mention = mention_in(question, names)
+            discussed = [p for p in ambiguous if p in context]
+            if len(discussed) != 1 or not mention:
+                return self._clarify(ambiguous, question, mention)
+            # "And the bottle, is it in stock?" right after the Thermal Bottle: the one the fan is talking about.
+            question = question.replace(mention, discussed[0].name, 1)
+            named, ambiguous = self._named(question)
         pointed = next((m for m in _THE_ONE.finditer(question) if self._by_attribute(f"{m.group(1)} one")), None)
         if pointed is not None and not context and not self._named(question.replace(pointed.group(0), " "))[0]:
             # "Is the blue one still available?" with nothing discussed: which of the blue products, never all of them
@@ -1095,8 +1101,12 @@ class RetrievalEngine(DialogueEngine):
                     return f"{subject.question.rstrip('?？!！. ')} {thing}?"
             # "and the kids one, how much?": the new object, then its own question, asked of that object.
             thing, _, own = thing.partition(",")
-            # "And the kids one?" after two bottles: the one of those just discussed that the words name.
-            chosen = self._named(thing, among=subject.group or subject.products)[0] if subject.products else []
+            # "And the kids one?" after two bottles: the one of those just discussed that the words name; "what about
+            # the thermal bottle?" after the kids' one names another product on its own.
+            among = subject.group or subject.products
+            chosen = self._named(thing)[0]
+            if subject.products and set(chosen) <= set(among):
+                chosen = self._named(thing, among=among)[0]
             heads = {p.name.split()[-1] for p in subject.products}
             if len(chosen) != 1 and len(heads) == 1 and _ONE.search(thing):
                 # "And the kids one?" after the thermal bottle: "one" is a bottle, the kids' one of all bottles.
