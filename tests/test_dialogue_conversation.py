@@ -2156,3 +2156,21 @@ def test_a_budget_each_for_the_kids_named_lists_the_kids_products_under_it(engin
     answer = ask(engine, text)
     assert answer.intent != "clarify"
     assert all(price in answer.text for price in fits) and not any(price in answer.text for price in over)
+
+
+@pytest.mark.parametrize("text", [
+    "my flight got cancelled so i'm missing the curling final 😞", "can't make it to the watch party, stuck at work",
+    "i'm gonna miss the hockey game tonight", "the match got called off", "ugh my shift ran late 😞"])
+def test_missing_what_the_fan_looked_forward_to_is_sad_news(engine: RetrievalEngine, text: str) -> None:
+    answer = ask(engine, text)
+    assert detect_moods(text)[0] == "sad" and answer.intent == "social"
+    assert answer.text.startswith("[sad") and answer.sources == ()  # no about line that shares a word with it
+
+
+@pytest.mark.parametrize("text", [
+    "you made my whole day Aurora, danke!", "thanks, you're the best", "love this stream, merci!",
+    "grazie Aurora, you made my entire week", "gracias, you always cheer me up"])
+def test_thanks_with_warm_words_is_a_compliment_too(engine: RetrievalEngine, text: str) -> None:
+    answer = ask(engine, text)
+    assert detect_moods(text)[:2] == ["compliment", "thanks"]
+    assert answer.intent == "social" and "<heart_hands>" in answer.text and "<bow>" in answer.text
