@@ -2174,3 +2174,19 @@ def test_thanks_with_warm_words_is_a_compliment_too(engine: RetrievalEngine, tex
     answer = ask(engine, text)
     assert detect_moods(text)[:2] == ["compliment", "thanks"]
     assert answer.intent == "social" and "<heart_hands>" in answer.text and "<bow>" in answer.text
+
+
+@pytest.mark.parametrize(("text", "line"), [
+    ("skis or snowboard, which team are you on", "about-snowboarding"),
+    ("snowboard or skis, which do you prefer?", "about-snowboarding"),
+    ("are you more of a snowboarder or a skier?", "about-snowboarding"),
+    ("which team are you on, curling or hockey", "about-curling")])
+def test_her_side_of_a_choice_is_small_talk_from_her_lines(engine: RetrievalEngine, text: str, line: str) -> None:
+    answer = ask(engine, text)
+    assert answer.intent == "small_talk" and answer.sources == (line,)
+    assert not any(s.product for s in answer.sentences) and "$" not in answer.text  # no goggles pitched
+
+
+def test_a_choice_between_her_products_is_still_the_catalogue(engine: RetrievalEngine) -> None:
+    answer = ask(engine, "which do you prefer, the beanie or the hoodie?")
+    assert answer.intent == "comparison" and "$24" in answer.text and "$65" in answer.text

@@ -61,7 +61,7 @@ from models.dialogue.retrieval import STOPWORDS, DocKind, Hit, KnowledgeIndex, e
 from models.dialogue.sentence import Sentence, declined
 from models.dialogue.show import ShowSnapshot
 from models.dialogue.show_talk import answer_show, show_thread
-from models.dialogue.small_talk import about_lines_asked, asks_her_name, asks_how_she_is
+from models.dialogue.small_talk import about_lines_asked, asks_her_choice, asks_her_name, asks_how_she_is
 from models.dialogue.tags import emotion_tag, gesture_tag
 from models.dialogue.wording import WORDING
 from models.dialogue.words import folded, joined
@@ -988,6 +988,8 @@ class RetrievalEngine(DialogueEngine):
             # "The mittens are too small, can I get the bigger size instead?": a store policy on what the fan has
             # bought already, not the product to buy.
             return self._policy_part(paraphrased, question, gentle)
+        if asks_her_choice(question) and (about := self._about_me(question, told)) is not None:
+            return about  # "skis or snowboard, which team are you on?": her side, never the goggles for it
         catalogue = answer_catalogue(question, self.persona.knowledge, context, self.wording)
         if catalogue is not None and not catalogue.products and not self._named(question)[0] and \
                 self._policy_answers(question):

@@ -67,10 +67,17 @@ _FAVOURITE_OF = re.compile(r"\b(?:(?:favou?rite|fave?|best) (?:part|thing)s? (?:
                            r"(?: the)? most (?:about|in|of)) (?:the |your |ur )?(\w+)", re.IGNORECASE)
 #: The tags the patterns above ask for: a question's topic word matched against the other tags only.
 _PATTERN_TAGS = frozenset(tag for _, tag in _ABOUT_TOPICS)
+#: Her side of a choice ("skis or snowboard, which team are you on?", "which do you prefer", "are you more of a skier
+#: or a snowboarder?"): what she does or likes, from her lines, never a product to sell.
+_HER_CHOICE = re.compile(r"\b(?:which|what) (?:team|side) (?:are|r) (?:you|u)\b|\bteam \w+ or\b|"
+                         r"\bwhich (?:one )?(?:do|would) (?:you|u) (?:prefer|pick|choose|rather)\b|"
+                         r"\b(?:are|r) (?:you|u) (?:more )?(?:of )?an? \w+ or (?:an? )?\w+(?: person| girl| fan)?\b",
+                         re.IGNORECASE)
 #: A question about what she herself does ("do you ride a snowboard yourself?", "did you ever ski?"), not a
 #: request to her ("can you tell me...", "do you have...", "do you sell...").
 _HER_OWN = re.compile(r"\b(?:do|did|have|would) (?:you|u) (?:ever |still |also )?(?!know|have|sell|ship|tell|offer|"
-                      r"carry|stock|take|accept|deliver|think|mean|recommend)\w+|\byourself\b", re.IGNORECASE)
+                      r"carry|stock|take|accept|deliver|think|mean|recommend)\w+|\byourself\b|"
+                      rf"{_HER_CHOICE.pattern}", re.IGNORECASE)
 #: "Which winter sport do you love most?", "what team do you like best?", "which sport you like most?" (chat drops
 #: the "do"), "your most liked winter sport?": a choice among a kind of thing (a FAQ about her favourites answers
 #: it), not what she loves about her work.
@@ -99,6 +106,11 @@ def _same_word(word: str, tag: str) -> bool:
     """One word in two forms ("snowboard" / "snowboarding"): equal, or one a prefix of the other of 5+ letters."""
     short, long = sorted((word.lower(), tag.lower()), key=len)
     return len(short) >= 5 and long.startswith(short)
+
+
+def asks_her_choice(text: str) -> bool:
+    """"Skis or snowboard, which team are you on?", "which do you prefer?": her own side of a choice."""
+    return bool(_HER_CHOICE.search(folded(text)))
 
 
 def asks_how_she_is(text: str) -> bool:
