@@ -2190,3 +2190,28 @@ def test_her_side_of_a_choice_is_small_talk_from_her_lines(engine: RetrievalEngi
 def test_a_choice_between_her_products_is_still_the_catalogue(engine: RetrievalEngine) -> None:
     answer = ask(engine, "which do you prefer, the beanie or the hoodie?")
     assert answer.intent == "comparison" and "$24" in answer.text and "$65" in answer.text
+
+
+@pytest.mark.parametrize(("text", "line"), [
+    ("so are u like a real human or some kind of computer thing", "about-virtual"),
+    ("are you actually a real person", "about-virtual"),
+    ("bet you've never even stood on a snowboard lol prove me wrong", "about-snowboarding"),
+    ("you've never been curling, right?", "about-curling")])
+def test_a_sceptic_asks_about_her_in_chat_words(engine: RetrievalEngine, text: str, line: str) -> None:
+    answer = ask(engine, text)
+    assert answer.intent == "small_talk" and answer.sources == (line,)
+
+
+@pytest.mark.parametrize(("text", "fact"), [
+    ("bet you don't know a single thing about nordic combined", "nordic-combined"),
+    ("i bet u know nothing about biathlon", "biathlon")])
+def test_a_dare_to_know_a_topic_is_a_fact_request(engine: RetrievalEngine, text: str, fact: str) -> None:
+    answer = ask(engine, text)
+    assert answer.intent == "topic_fact" and answer.sources == (fact,)
+
+
+@pytest.mark.parametrize("text", ["dame un dato about winter olympics history por favor", "dammi un dato sul curling"])
+def test_give_me_a_fact_in_a_fans_language_is_a_fact_request(engine: RetrievalEngine, text: str) -> None:
+    answer = ask(engine, text)
+    assert answer.intent == "topic_fact" and len(answer.sources) == 1
+    assert KNOWLEDGE.fact(answer.sources[0]) is not None and not any(u in answer.text for u in UNKNOWN)

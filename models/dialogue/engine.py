@@ -158,6 +158,9 @@ _TEACH = re.compile(
     r"\bwhat(?:'s| is) (?:interesting|cool|fun|special) about\b", re.IGNORECASE)
 #: "What do you know about figure skating?": a fact on the topic, unless it names a product or a store policy.
 _KNOW_ABOUT = re.compile(r"\bwhat (?:do|can) (?:you|u) (?:know|tell (?:me|us)) about\b|"
+                         # A dare asks the same: "bet you don't know a single thing about nordic combined".
+                         r"\b(?:you|u) (?:don'?t|do not|dont) know (?:a (?:single )?thing|anything|much) about\b|"
+                         r"\b(?:you|u) know nothing about\b|"
                          # "anything on the sliding sports?", "I'm a goalie, got anything about pucks?", "I'm from
                          # Japan. Something about the Nagano Olympics?" ("anything on sale?", "anything on pre-order?"
                          # are the store's)

@@ -202,6 +202,8 @@ _FOREIGN = {
     "geef me": "give me", "iets over": "something about", "något om": "something about", "något kul": "something fun",
     "leuk weetje": "fun fact", "een leuk weetje": "a fun fact", "weetje": "fact", "kul": "fun",
     "cuéntame": "tell me", "cuentame": "tell me", "dime": "tell me",
+    "dame": "give me", "dammi": "give me", "gib mir": "give me", "donne-moi": "give me", "un dato": "a fact",
+    "dato": "fact",
     "raconte-moi": "tell me", "dis-moi": "tell me", "dato curioso": "fun fact", "datos curiosos": "fun facts",
     "fait amusant": "fun fact", "anécdota": "fun fact", "curiosità": "fun fact", "curiosita": "fun fact",
     "curiosidade": "fun fact", "curiosidades": "fun facts",

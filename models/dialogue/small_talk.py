@@ -57,7 +57,8 @@ _ABOUT_TOPICS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(patte
     # "Is this live or recorded?": whether the show is live, which her line that says so answers.
     (r"\b(?:is|are) (?:this|it|the (?:show|stream)|(?:you|u)) (?:\w+ )?live\b|\blive (?:right )?now\b|"
      r"\b(?:pre-?)?record(?:ed|ing)?\b.*\b(?:show|stream|this|it)\b|\brecord (?:it|this)\b", "live"),
-    (r"\bare (?:you|u) (?:an? )?(?:real|human|robot|bot|ai|virtual|person|computer|program|animated|digital|cgi|"
+    # "so are u like a real human or some kind of computer thing": chat's fillers between.
+    (r"\bare (?:you|u) (?:(?:like|even|actually|really|just|honestly) )*(?:an? )?(?:real|human|robot|bot|ai|virtual|person|computer|program|animated|digital|cgi|"
      r"avatar|cartoon|vtuber)\b|你是真人|真人吗|虚拟|"
      r"机器人", "virtual"),
 ))
@@ -77,6 +78,8 @@ _HER_CHOICE = re.compile(r"\b(?:which|what) (?:team|side) (?:are|r) (?:you|u)\b|
 #: request to her ("can you tell me...", "do you have...", "do you sell...").
 _HER_OWN = re.compile(r"\b(?:do|did|have|would) (?:you|u) (?:ever |still |also )?(?!know|have|sell|ship|tell|offer|"
                       r"carry|stock|take|accept|deliver|think|mean|recommend)\w+|\byourself\b|"
+                      # A dare is the question too: "bet you've never even stood on a snowboard".
+                      r"\b(?:you|u)(?:'ve| have|ve)? (?:never|ever) (?:even |really |once )?\w+|"
                       rf"{_HER_CHOICE.pattern}", re.IGNORECASE)
 #: "Which winter sport do you love most?", "what team do you like best?", "which sport you like most?" (chat drops
 #: the "do"), "your most liked winter sport?": a choice among a kind of thing (a FAQ about her favourites answers
