@@ -2215,3 +2215,10 @@ def test_give_me_a_fact_in_a_fans_language_is_a_fact_request(engine: RetrievalEn
     answer = ask(engine, text)
     assert answer.intent == "topic_fact" and len(answer.sources) == 1
     assert KNOWLEDGE.fact(answer.sources[0]) is not None and not any(u in answer.text for u in UNKNOWN)
+
+
+@pytest.mark.parametrize("text", ["how far away do biathletes shoot at the targets",
+                                  "how far from the targets do biathletes stand?"])
+def test_a_word_of_the_documents_stem_finds_its_fact(engine: RetrievalEngine, text: str) -> None:
+    answer = ask(engine, text)
+    assert answer.intent == "fact" and answer.sources == ("biathlon",) and "50" in answer.text
