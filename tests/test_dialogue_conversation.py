@@ -2222,3 +2222,12 @@ def test_give_me_a_fact_in_a_fans_language_is_a_fact_request(engine: RetrievalEn
 def test_a_word_of_the_documents_stem_finds_its_fact(engine: RetrievalEngine, text: str) -> None:
     answer = ask(engine, text)
     assert answer.intent == "fact" and answer.sources == ("biathlon",) and "50" in answer.text
+
+
+@pytest.mark.parametrize("text", ["i'm missing the curling final, what time is the replay?",
+                                  "missing the curling final tonight, ugh"])
+def test_her_about_line_is_no_answer_to_a_message_not_to_her(engine: RetrievalEngine, text: str) -> None:
+    answer = ask(engine, text)
+    # "I never miss a curling final" shares the words, not the question: sympathy, and no line of hers.
+    assert answer.text.startswith("[sad") and "about-curling" not in answer.sources
+    assert "never miss" not in answer.text

@@ -61,7 +61,13 @@ from models.dialogue.retrieval import STOPWORDS, DocKind, Hit, KnowledgeIndex, e
 from models.dialogue.sentence import Sentence, declined
 from models.dialogue.show import ShowSnapshot
 from models.dialogue.show_talk import answer_show, show_thread
-from models.dialogue.small_talk import about_lines_asked, asks_her_choice, asks_her_name, asks_how_she_is
+from models.dialogue.small_talk import (
+    about_lines_asked,
+    asks_her_choice,
+    asks_her_name,
+    asks_how_she_is,
+    speaks_to_her,
+)
 from models.dialogue.tags import emotion_tag, gesture_tag
 from models.dialogue.wording import WORDING
 from models.dialogue.words import folded, joined
@@ -1376,9 +1382,11 @@ class RetrievalEngine(DialogueEngine):
             if _SELLS.search(folded(text)) and not self._is_kind(item, text):
                 return self._not_sold()  # "do you have ski poles?": the goggles are not poles
             return replace(self._pitch([item], text), hits=hits)
-        if not says_what_is_asked(text, _item_text(item)):
+        if not says_what_is_asked(text, _item_text(item)) or \
+                isinstance(item, AboutLine) and not speaks_to_her(text, self.persona.name):
             # Asked for a kind of thing the best item does not have (a speed, a count, a temperature): no near
-            # miss but another question's answer. The honest "I don't know", nothing related told instead.
+            # miss but another question's answer. The honest "I don't know", nothing related told instead. Nor is
+            # a line about herself an answer to a message not to her ("I'm missing the curling final").
             return Part("unknown", [declined(self._phrase("unknown"))], hits)
         if not (best.answers or self._exact(text, hits)):
             if isinstance(item, FunFact) and not answers_in_part(text, item.text):

@@ -44,7 +44,8 @@ _SAD = re.compile(
     # Missing what the fan looked forward to ("my flight got cancelled so i'm missing the final", "can't make it
     # tonight"): sad news, whatever the thing missed is (its word may be one the host talks about).
     r"(?:got|been|was|were|is|are) (?:cancell?ed|called off)|(?:can'?t|cannot|won'?t|couldn'?t) make it|"
-    r"(?:i'?m|i am|i'll|i will|gonna|going to) (?:be |have to )?miss(?:ing)? (?:the|it|out|my|our|this|tonight))\b|"
+    r"(?:(?:i'?m|i am|i'll|i will|gonna|going to) (?:be |have to )?miss|^\W*missing)(?:ing)? (?:the|it|out|my|our|"
+    r"this|tonight))\b|"
     # A sad face says it without words.
     r"[😞😔😟🙁☹😢😿💔]",
     re.IGNORECASE)

@@ -116,6 +116,14 @@ def asks_her_choice(text: str) -> bool:
     return bool(_HER_CHOICE.search(folded(text)))
 
 
+def speaks_to_her(text: str, name: str) -> bool:
+    """The message speaks to the host or of her ("do you...", "is Aurora real?", "主播..."): only then is one of her
+    about lines an answer. "I'm missing the curling final" shares words with "I never miss a curling final" but
+    asks nothing of her."""
+    text = folded(text)
+    return bool(_TO_HER.search(text)) or bool(re.search(rf"\b{re.escape(folded(name))}\b", text))
+
+
 def asks_how_she_is(text: str) -> bool:
     """"How are you?", "enjoying yourself tonight?", "你好吗": the host says how she is."""
     return bool(_HOW_ARE_YOU.search(folded(text)))
