@@ -34,7 +34,8 @@ _SAD = re.compile(
     r"(?:feel|feeling|felt|am|i'm|so|all) (?:so |really |very |pretty |kind of |kinda )?(?:alone|isolated|left out)|"
     r"no ?one to (?:talk|watch|hang out) (?:to|with)|nobody to (?:talk|watch|hang out) (?:to|with)|"
     r"(?:got|get|been|was|am|i'm) (?:badly |really )?hurt|hurt my|(?:stuck|laid up|bedridden|housebound) "
-    r"(?:at home|at work|at the office|at the airport|in bed|inside|in hospital)|(?:sprained|twisted|fractured|tore|torn) my|in a cast|on crutches|"
+    r"(?:at home|at work|at the office|at the airport|in bed|inside|in hospital)|"
+    r"(?:sprained|twisted|fractured|tore|torn) my|in a cast|on crutches|"
     # A pet or someone gone: "my cat ran away and hasn't come back".
     r"ran away|went missing|gone missing|(?:hasn'?t|has not|never) (?:come|came) (?:back|home)|"
     # Worry for a pet or a person who is ill ("my cat is at the vet and I'm so worried", "worried sick about my

@@ -58,8 +58,8 @@ _ABOUT_TOPICS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(patte
     (r"\b(?:is|are) (?:this|it|the (?:show|stream)|(?:you|u)) (?:\w+ )?live\b|\blive (?:right )?now\b|"
      r"\b(?:pre-?)?record(?:ed|ing)?\b.*\b(?:show|stream|this|it)\b|\brecord (?:it|this)\b", "live"),
     # "so are u like a real human or some kind of computer thing": chat's fillers between.
-    (r"\bare (?:you|u) (?:(?:like|even|actually|really|just|honestly) )*(?:an? )?(?:real|human|robot|bot|ai|virtual|person|computer|program|animated|digital|cgi|"
-     r"avatar|cartoon|vtuber)\b|你是真人|真人吗|虚拟|"
+    (r"\bare (?:you|u) (?:(?:like|even|actually|really|just|honestly) )*(?:an? )?"
+     r"(?:real|human|robot|bot|ai|virtual|person|computer|program|animated|digital|cgi|avatar|cartoon|vtuber)\b|你是真人|真人吗|虚拟|"
      r"机器人", "virtual"),
 ))
 #: "Your fave thing about winter?", "what do you love most about the cold?": what she loves about a thing, which
