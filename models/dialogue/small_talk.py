@@ -96,6 +96,8 @@ _MY_NAME = re.compile(r"\b(?:what(?:'s| is| was) (?:your|ur) name|(?:your|ur) na
                       r"(?:who|what) am i talking to)\b|你叫什么|你的名字|怎么称呼", re.IGNORECASE)
 #: A question to the host herself: only these are searched among her about lines by meaning.
 _TO_HER = re.compile(r"\b(?:you|your|yours|yourself|u|ur)\b|你|您|主播", re.IGNORECASE)
+#: The fan speaking of themself ("I'm missing the final", "my flight"): news of theirs, not a question about her.
+_OF_THE_FAN = re.compile(r"\b(?:i|i'm|im|i've|my|me|we|our)\b|我", re.IGNORECASE)
 #: "Do you like curling?", a sceptic's "do you even like winter, or is that just the script": her about lines that
 #: say the thing asked about (up to the clause's end: the doubt after it is no part of the thing) answer it.
 _LIKES = re.compile(r"(?:\b(?:do|did) (?:you|u) (?:even |really |actually |honestly |truly )?"
@@ -117,11 +119,12 @@ def asks_her_choice(text: str) -> bool:
 
 
 def speaks_to_her(text: str, name: str) -> bool:
-    """The message speaks to the host or of her ("do you...", "is Aurora real?", "主播..."): only then is one of her
-    about lines an answer. "I'm missing the curling final" shares words with "I never miss a curling final" but
-    asks nothing of her."""
+    """The message may speak to the host or of her ("do you...", "is Aurora real?", "can a cartoon even
+    snowboard?"): only then is one of her about lines an answer. One of the fan's own news that is not to her ("I'm
+    missing the curling final") shares words with "I never miss a curling final" but asks nothing of her."""
     text = folded(text)
-    return bool(_TO_HER.search(text)) or bool(re.search(rf"\b{re.escape(folded(name))}\b", text))
+    return bool(_TO_HER.search(text)) or bool(re.search(rf"\b{re.escape(folded(name))}\b", text)) or \
+        not _OF_THE_FAN.search(text)
 
 
 def asks_how_she_is(text: str) -> bool:
