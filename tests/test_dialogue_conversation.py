@@ -2176,3 +2176,78 @@ def test_a_budget_each_for_the_kids_named_lists_the_kids_products_under_it(engin
     answer = ask(engine, text)
     assert answer.intent != "clarify"
     assert all(price in answer.text for price in fits) and not any(price in answer.text for price in over)
+
+
+@pytest.mark.parametrize("text", [
+    "my flight got cancelled so i'm missing the curling final 😞", "can't make it to the watch party, stuck at work",
+    "i'm gonna miss the hockey game tonight", "the match got called off", "ugh my shift ran late 😞"])
+def test_missing_what_the_fan_looked_forward_to_is_sad_news(engine: RetrievalEngine, text: str) -> None:
+    answer = ask(engine, text)
+    assert detect_moods(text)[0] == "sad" and answer.intent == "social"
+    assert answer.text.startswith("[sad") and answer.sources == ()  # no about line that shares a word with it
+
+
+@pytest.mark.parametrize("text", [
+    "you made my whole day Aurora, danke!", "thanks, you're the best", "love this stream, merci!",
+    "grazie Aurora, you made my entire week", "gracias, you always cheer me up"])
+def test_thanks_with_warm_words_is_a_compliment_too(engine: RetrievalEngine, text: str) -> None:
+    answer = ask(engine, text)
+    assert detect_moods(text)[:2] == ["compliment", "thanks"]
+    assert answer.intent == "social" and "<heart_hands>" in answer.text and "<bow>" in answer.text
+
+
+@pytest.mark.parametrize(("text", "line"), [
+    ("skis or snowboard, which team are you on", "about-snowboarding"),
+    ("snowboard or skis, which do you prefer?", "about-snowboarding"),
+    ("are you more of a snowboarder or a skier?", "about-snowboarding"),
+    ("which team are you on, curling or hockey", "about-curling")])
+def test_her_side_of_a_choice_is_small_talk_from_her_lines(engine: RetrievalEngine, text: str, line: str) -> None:
+    answer = ask(engine, text)
+    assert answer.intent == "small_talk" and answer.sources == (line,)
+    assert not any(s.product for s in answer.sentences) and "$" not in answer.text  # no goggles pitched
+
+
+def test_a_choice_between_her_products_is_still_the_catalogue(engine: RetrievalEngine) -> None:
+    answer = ask(engine, "which do you prefer, the beanie or the hoodie?")
+    assert answer.intent == "comparison" and "$24" in answer.text and "$65" in answer.text
+
+
+@pytest.mark.parametrize(("text", "line"), [
+    ("so are u like a real human or some kind of computer thing", "about-virtual"),
+    ("are you actually a real person", "about-virtual"),
+    ("bet you've never even stood on a snowboard lol prove me wrong", "about-snowboarding"),
+    ("you've never been curling, right?", "about-curling")])
+def test_a_sceptic_asks_about_her_in_chat_words(engine: RetrievalEngine, text: str, line: str) -> None:
+    answer = ask(engine, text)
+    assert answer.intent == "small_talk" and answer.sources == (line,)
+
+
+@pytest.mark.parametrize(("text", "fact"), [
+    ("bet you don't know a single thing about nordic combined", "nordic-combined"),
+    ("i bet u know nothing about biathlon", "biathlon")])
+def test_a_dare_to_know_a_topic_is_a_fact_request(engine: RetrievalEngine, text: str, fact: str) -> None:
+    answer = ask(engine, text)
+    assert answer.intent == "topic_fact" and answer.sources == (fact,)
+
+
+@pytest.mark.parametrize("text", ["dame un dato about winter olympics history por favor", "dammi un dato sul curling"])
+def test_give_me_a_fact_in_a_fans_language_is_a_fact_request(engine: RetrievalEngine, text: str) -> None:
+    answer = ask(engine, text)
+    assert answer.intent == "topic_fact" and len(answer.sources) == 1
+    assert KNOWLEDGE.fact(answer.sources[0]) is not None and not any(u in answer.text for u in UNKNOWN)
+
+
+@pytest.mark.parametrize("text", ["how far away do biathletes shoot at the targets",
+                                  "how far from the targets do biathletes stand?"])
+def test_a_word_of_the_documents_stem_finds_its_fact(engine: RetrievalEngine, text: str) -> None:
+    answer = ask(engine, text)
+    assert answer.intent == "fact" and answer.sources == ("biathlon",) and "50" in answer.text
+
+
+@pytest.mark.parametrize("text", ["i'm missing the curling final, what time is the replay?",
+                                  "missing the curling final tonight, ugh"])
+def test_her_about_line_is_no_answer_to_a_message_not_to_her(engine: RetrievalEngine, text: str) -> None:
+    answer = ask(engine, text)
+    # "I never miss a curling final" shares the words, not the question: sympathy, and no line of hers.
+    assert answer.text.startswith("[sad") and "about-curling" not in answer.sources
+    assert "never miss" not in answer.text

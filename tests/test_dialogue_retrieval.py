@@ -116,6 +116,17 @@ def test_bm25_matches_a_word_no_document_has_to_the_documents_form_of_its_root()
     assert coverage.argmax() == 1 and coverage[1] == pytest.approx(1.0)
 
 
+def test_bm25_matches_a_word_no_document_has_to_a_document_word_of_the_same_stem() -> None:
+    bm25 = BM25(["biathlon combines skiing with rifle shooting", "the first olympics were in chamonix",
+                 "snowboarding made its olympic debut"])
+    # The endings differ more than a suffix strip undoes: the stem they share says it is one word.
+    assert bm25.forms("biathlete") == {"biathlon"} and bm25.forms("olympian") == {"olympic"}
+    # A short shared start, or one that leaves most of a word, is no stem: "combat" is not "combines".
+    assert bm25.forms("combat") == set() and bm25.forms("snowman") == set()
+    _, coverage = bm25.scores("what do biathletes combine")
+    assert coverage.argmax() == 0 and coverage[0] > 0.9
+
+
 def test_bm25_counts_one_unknown_word_as_the_rarest_and_the_others_as_usual_words() -> None:
     bm25 = BM25(["the targets stand 50 metres away in biathlon", "hockey pucks are rubber", "curling stones"])
     # One word no document has ("tokyo") keeps a question off a document that shares only one other word with it.

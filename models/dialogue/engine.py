@@ -61,7 +61,13 @@ from models.dialogue.retrieval import STOPWORDS, DocKind, Hit, KnowledgeIndex, e
 from models.dialogue.sentence import Sentence, declined
 from models.dialogue.show import ShowSnapshot
 from models.dialogue.show_talk import answer_show, show_thread
-from models.dialogue.small_talk import about_lines_asked, asks_her_name, asks_how_she_is
+from models.dialogue.small_talk import (
+    about_lines_asked,
+    asks_her_choice,
+    asks_her_name,
+    asks_how_she_is,
+    speaks_to_her,
+)
 from models.dialogue.tags import emotion_tag, gesture_tag
 from models.dialogue.wording import WORDING
 from models.dialogue.words import folded, joined
@@ -158,6 +164,9 @@ _TEACH = re.compile(
     r"\bwhat(?:'s| is) (?:interesting|cool|fun|special) about\b", re.IGNORECASE)
 #: "What do you know about figure skating?": a fact on the topic, unless it names a product or a store policy.
 _KNOW_ABOUT = re.compile(r"\bwhat (?:do|can) (?:you|u) (?:know|tell (?:me|us)) about\b|"
+                         # A dare asks the same: "bet you don't know a single thing about nordic combined".
+                         r"\b(?:you|u) (?:don'?t|do not|dont) know (?:a (?:single )?thing|anything|much) about\b|"
+                         r"\b(?:you|u) know nothing about\b|"
                          # "anything on the sliding sports?", "I'm a goalie, got anything about pucks?", "I'm from
                          # Japan. Something about the Nagano Olympics?" ("anything on sale?", "anything on pre-order?"
                          # are the store's)
@@ -995,6 +1004,8 @@ class RetrievalEngine(DialogueEngine):
             # "The mittens are too small, can I get the bigger size instead?": a store policy on what the fan has
             # bought already, not the product to buy.
             return self._policy_part(paraphrased, question, gentle)
+        if asks_her_choice(question) and (about := self._about_me(question, told)) is not None:
+            return about  # "skis or snowboard, which team are you on?": her side, never the goggles for it
         catalogue = answer_catalogue(question, self.persona.knowledge, context, self.wording)
         if catalogue is not None and not catalogue.products and not self._named(question)[0] and \
                 self._policy_answers(question):
@@ -1382,9 +1393,11 @@ class RetrievalEngine(DialogueEngine):
             if _SELLS.search(folded(text)) and not self._is_kind(item, text):
                 return self._not_sold()  # "do you have ski poles?": the goggles are not poles
             return replace(self._pitch([item], text), hits=hits)
-        if not says_what_is_asked(text, _item_text(item)):
+        if not says_what_is_asked(text, _item_text(item)) or \
+                isinstance(item, AboutLine) and not speaks_to_her(text, self.persona.name):
             # Asked for a kind of thing the best item does not have (a speed, a count, a temperature): no near
-            # miss but another question's answer. The honest "I don't know", nothing related told instead.
+            # miss but another question's answer. The honest "I don't know", nothing related told instead. Nor is
+            # a line about herself an answer to a message not to her ("I'm missing the curling final").
             return Part("unknown", [declined(self._phrase("unknown"))], hits)
         if not (best.answers or self._exact(text, hits)):
             if isinstance(item, FunFact) and not answers_in_part(text, item.text):

@@ -34,13 +34,21 @@ _SAD = re.compile(
     r"(?:feel|feeling|felt|am|i'm|so|all) (?:so |really |very |pretty |kind of |kinda )?(?:alone|isolated|left out)|"
     r"no ?one to (?:talk|watch|hang out) (?:to|with)|nobody to (?:talk|watch|hang out) (?:to|with)|"
     r"(?:got|get|been|was|am|i'm) (?:badly |really )?hurt|hurt my|(?:stuck|laid up|bedridden|housebound) "
-    r"(?:at home|in bed|inside|in hospital)|(?:sprained|twisted|fractured|tore|torn) my|in a cast|on crutches|"
+    r"(?:at home|at work|at the office|at the airport|in bed|inside|in hospital)|"
+    r"(?:sprained|twisted|fractured|tore|torn) my|in a cast|on crutches|"
     # A pet or someone gone: "my cat ran away and hasn't come back".
     r"ran away|went missing|gone missing|(?:hasn'?t|has not|never) (?:come|came) (?:back|home)|"
     # Worry for a pet or a person who is ill ("my cat is at the vet and I'm so worried", "worried sick about my
     # dad"): sad news, not nerves about an exam to come.
     r"at the (?:vet|vets|vet's|animal hospital|hospital|er)|in (?:the )?(?:icu|intensive care|surgery)|"
-    r"worried sick|(?:worried|worrying|scared) (?:about|for) (?:my|our|him|her|them))\b",
+    r"worried sick|(?:worried|worrying|scared) (?:about|for) (?:my|our|him|her|them)|"
+    # Missing what the fan looked forward to ("my flight got cancelled so i'm missing the final", "can't make it
+    # tonight"): sad news, whatever the thing missed is (its word may be one the host talks about).
+    r"(?:got|been|was|were|is|are) (?:cancell?ed|called off)|(?:can'?t|cannot|won'?t|couldn'?t) make it|"
+    r"(?:(?:i'?m|i am|i'll|i will|gonna|going to) (?:be |have to )?miss|^\W*missing)(?:ing)? (?:the|it|out|my|our|"
+    r"this|tonight))\b|"
+    # A sad face says it without words.
+    r"[😞😔😟🙁☹😢😿💔]",
     re.IGNORECASE)
 #: Nerves before something to come ("so nervous about my exam tomorrow", "big race tomorrow, I'm terrified"):
 #: the fan needs courage, not sympathy for news.
@@ -94,7 +102,7 @@ _COMPLIMENT = re.compile(
     # A request ("can you cheer me up with a fact?") is no praise.
     rf"(?<!can )(?<!could )(?<!would )(?<!will )"
     rf"\b(?:you|u|(?:this|the|your) (?:show|stream)) (?:always |really |just |honestly |truly )?"
-    rf"(?:(?:make|makes|made) my (?:days?|nights?|evenings?|weeks?)|(?:cheer|cheers|cheered) me up)|"
+    rf"(?:(?:make|makes|made) my (?:whole |entire )?(?:days?|nights?|evenings?|weeks?)|(?:cheer|cheers|cheered) me up)|"
     rf"\b(?:better|brighter|happier) (?:because of|thanks to) (?:you|u|this (?:show|stream))|"
     # "You explain curling better than the tv commentators": praise by comparison, no praise word; "do you like
     # skiing better than…" asks her taste.
@@ -196,6 +204,8 @@ _FOREIGN = {
     "geef me": "give me", "iets over": "something about", "något om": "something about", "något kul": "something fun",
     "leuk weetje": "fun fact", "een leuk weetje": "a fun fact", "weetje": "fact", "kul": "fun",
     "cuéntame": "tell me", "cuentame": "tell me", "dime": "tell me",
+    "dame": "give me", "dammi": "give me", "gib mir": "give me", "donne-moi": "give me", "un dato": "a fact",
+    "dato": "fact",
     "raconte-moi": "tell me", "dis-moi": "tell me", "dato curioso": "fun fact", "datos curiosos": "fun facts",
     "fait amusant": "fun fact", "anécdota": "fun fact", "curiosità": "fun fact", "curiosita": "fun fact",
     "curiosidade": "fun fact", "curiosidades": "fun facts",

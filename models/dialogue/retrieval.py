@@ -135,6 +135,18 @@ def word_root(word: str) -> str:
     return root if len(root) >= 3 else word
 
 
+#: The shortest stem two words must share to be forms of one word ("biathl-ete" / "biathl-on").
+STEM = 6
+
+
+def same_stem(word: str, other: str) -> bool:
+    """Two forms of one word whose endings differ more than a suffix strip undoes ("biathletes" / "biathlon",
+    "olympian" / "olympics"): they share a stem of STEM letters or more, which leaves at most three letters of the
+    shorter word."""
+    shared = len(os.path.commonprefix([word, other]))
+    return shared >= STEM and shared >= min(len(word), len(other)) - 3
+
+
 @dataclass(frozen=True)
 class Document:
     """One retrievable knowledge item; `text` is what is matched, `item` what an answer is built from."""
@@ -188,8 +200,11 @@ class BM25:
 
     def forms(self, term: str) -> set[str]:
         """The documents' words a query term matches: itself when a document has it (other forms would outweigh it
-        in a document that repeats them: "curlers … curls" over "curling"), else those of its root."""
-        return {term} if term in self.idf else self._forms.get(word_root(term), set())
+        in a document that repeats them: "curlers … curls" over "curling"), else those of its root, else those it
+        shares a stem with ("biathletes" / "biathlon": `same_stem`)."""
+        if term in self.idf:
+            return {term}
+        return self._forms.get(word_root(term)) or {word for word in self.idf if same_stem(term, word)}
 
     def scores(self, query: str) -> tuple[np.ndarray, np.ndarray]:
         """(BM25 score, IDF coverage) of every document for a query."""

@@ -57,8 +57,9 @@ _ABOUT_TOPICS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(patte
     # "Is this live or recorded?": whether the show is live, which her line that says so answers.
     (r"\b(?:is|are) (?:this|it|the (?:show|stream)|(?:you|u)) (?:\w+ )?live\b|\blive (?:right )?now\b|"
      r"\b(?:pre-?)?record(?:ed|ing)?\b.*\b(?:show|stream|this|it)\b|\brecord (?:it|this)\b", "live"),
-    (r"\bare (?:you|u) (?:an? )?(?:real|human|robot|bot|ai|virtual|person|computer|program|animated|digital|cgi|"
-     r"avatar|cartoon|vtuber)\b|你是真人|真人吗|虚拟|"
+    # "so are u like a real human or some kind of computer thing": chat's fillers between.
+    (r"\bare (?:you|u) (?:(?:like|even|actually|really|just|honestly) )*(?:an? )?"
+     r"(?:real|human|robot|bot|ai|virtual|person|computer|program|animated|digital|cgi|avatar|cartoon|vtuber)\b|你是真人|真人吗|虚拟|"
      r"机器人", "virtual"),
 ))
 #: "Your fave thing about winter?", "what do you love most about the cold?": what she loves about a thing, which
@@ -67,10 +68,19 @@ _FAVOURITE_OF = re.compile(r"\b(?:(?:favou?rite|fave?|best) (?:part|thing)s? (?:
                            r"(?: the)? most (?:about|in|of)) (?:the |your |ur )?(\w+)", re.IGNORECASE)
 #: The tags the patterns above ask for: a question's topic word matched against the other tags only.
 _PATTERN_TAGS = frozenset(tag for _, tag in _ABOUT_TOPICS)
+#: Her side of a choice ("skis or snowboard, which team are you on?", "which do you prefer", "are you more of a skier
+#: or a snowboarder?"): what she does or likes, from her lines, never a product to sell.
+_HER_CHOICE = re.compile(r"\b(?:which|what) (?:team|side) (?:are|r) (?:you|u)\b|\bteam \w+ or\b|"
+                         r"\bwhich (?:one )?(?:do|would) (?:you|u) (?:prefer|pick|choose|rather)\b|"
+                         r"\b(?:are|r) (?:you|u) (?:more )?(?:of )?an? \w+ or (?:an? )?\w+(?: person| girl| fan)?\b",
+                         re.IGNORECASE)
 #: A question about what she herself does ("do you ride a snowboard yourself?", "did you ever ski?"), not a
 #: request to her ("can you tell me...", "do you have...", "do you sell...").
 _HER_OWN = re.compile(r"\b(?:do|did|have|would) (?:you|u) (?:ever |still |also )?(?!know|have|sell|ship|tell|offer|"
-                      r"carry|stock|take|accept|deliver|think|mean|recommend)\w+|\byourself\b", re.IGNORECASE)
+                      r"carry|stock|take|accept|deliver|think|mean|recommend)\w+|\byourself\b|"
+                      # A dare is the question too: "bet you've never even stood on a snowboard".
+                      r"\b(?:you|u)(?:'ve| have|ve)? (?:never|ever) (?:even |really |once )?\w+|"
+                      rf"{_HER_CHOICE.pattern}", re.IGNORECASE)
 #: "Which winter sport do you love most?", "what team do you like best?", "which sport you like most?" (chat drops
 #: the "do"), "your most liked winter sport?": a choice among a kind of thing (a FAQ about her favourites answers
 #: it), not what she loves about her work.
@@ -86,6 +96,8 @@ _MY_NAME = re.compile(r"\b(?:what(?:'s| is| was) (?:your|ur) name|(?:your|ur) na
                       r"(?:who|what) am i talking to)\b|你叫什么|你的名字|怎么称呼", re.IGNORECASE)
 #: A question to the host herself: only these are searched among her about lines by meaning.
 _TO_HER = re.compile(r"\b(?:you|your|yours|yourself|u|ur)\b|你|您|主播", re.IGNORECASE)
+#: The fan speaking of themself ("I'm missing the final", "my flight"): news of theirs, not a question about her.
+_OF_THE_FAN = re.compile(r"\b(?:i|i'm|im|i've|my|me|we|our)\b|我", re.IGNORECASE)
 #: "Do you like curling?", a sceptic's "do you even like winter, or is that just the script": her about lines that
 #: say the thing asked about (up to the clause's end: the doubt after it is no part of the thing) answer it.
 _LIKES = re.compile(r"(?:\b(?:do|did) (?:you|u) (?:even |really |actually |honestly |truly )?"
@@ -99,6 +111,20 @@ def _same_word(word: str, tag: str) -> bool:
     """One word in two forms ("snowboard" / "snowboarding"): equal, or one a prefix of the other of 5+ letters."""
     short, long = sorted((word.lower(), tag.lower()), key=len)
     return len(short) >= 5 and long.startswith(short)
+
+
+def asks_her_choice(text: str) -> bool:
+    """"Skis or snowboard, which team are you on?", "which do you prefer?": her own side of a choice."""
+    return bool(_HER_CHOICE.search(folded(text)))
+
+
+def speaks_to_her(text: str, name: str) -> bool:
+    """The message may speak to the host or of her ("do you...", "is Aurora real?", "can a cartoon even
+    snowboard?"): only then is one of her about lines an answer. One of the fan's own news that is not to her ("I'm
+    missing the curling final") shares words with "I never miss a curling final" but asks nothing of her."""
+    text = folded(text)
+    return bool(_TO_HER.search(text)) or bool(re.search(rf"\b{re.escape(folded(name))}\b", text)) or \
+        not _OF_THE_FAN.search(text)
 
 
 def asks_how_she_is(text: str) -> bool:
