@@ -243,9 +243,13 @@ _NOT_AUDIENCE = re.compile(
     r"(?:'? ?(?:stuff|items?|things|ones))?\b|"
     # A grown-up named as whom a gift is for, also as someone's ("for my kid's teacher", "my son's coach").
     r"\bfor (?:an? |my |our |the )?(?:[\w-]+'s )?(adults?|grown[- ]?ups?|grownups|big kids|teachers?|coach|"
+    # The fan themself ("for me", "for myself"), unless kids come with them ("for me and my son").
+    r"me(?! and| &)|myself|"
     r"coworkers?|co-workers?|colleagues?|husband|wife|boyfriend|girlfriend|"
     r"partner|dad|mum|mom|father|mother|parents|grandpa|grandma|grandfather|grandmother|grandparents|nana|nanna|nan|"
-    r"granny|gran|grandad|granddad|uncle|aunt|boss)\b|(不是给(?:小孩|孩子|儿童|小朋友))|(大人|成人|成年人)")
+    r"granny|gran|grandad|granddad|uncle|aunt|boss)\b|(不是给(?:小孩|孩子|儿童|小朋友))|(大人|成人|成年人)|"
+    # A grown-up as the wearer or user, not only as whom it is for ("a thing an adult can wear", "adult sizes").
+    r"\b(adults?|grown[- ]?ups?|grownups)\b")
 #: "The two priciest", "top 3 cheapest", "cheapest three": how many of the cheapest or priciest.
 _TOP = re.compile(r"\b(?:top |the )?(two|three|four|five|[2-9]) (?:most expensive|priciest|cheapest|least expensive|"
                   r"most affordable|lowest[- ]priced|highest[- ]priced|dearest|most pricey)\b|"
