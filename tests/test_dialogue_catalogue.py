@@ -1100,6 +1100,11 @@ def test_for_me_and_my_son_keeps_the_kids_products() -> None:
     assert "Kids' Snowflake Mittens" in spoken(ask("cheapest warm thing for me and my son?"))
 
 
+def test_for_me_alone_asks_nothing_of_the_catalogue() -> None:
+    # "for me" says who shops only in a question that picks products: a fact "for me" is no listing of products.
+    assert parse_question("got a biathlon fact for me?", KNOWLEDGE).excluded is None
+
+
 @pytest.mark.parametrize(("text", "said"), [
     ("most expensive of the kids stuff?", "The most expensive one for kids is the Snowy Owl Mascot Plush for $29.99."),
     ("priciest kids item?", "The most expensive one for kids is the Snowy Owl Mascot Plush for $29.99."),
