@@ -994,6 +994,26 @@ def test_store_policies_in_other_words(engine: RetrievalEngine) -> None:
     assert package.sources == ("order-tracking",) and not hedged(package)
 
 
+@pytest.mark.parametrize("text", ["my package left already i think, how can i see where it is now",
+                                  "where's my parcel", "track my order", "has it shipped yet",
+                                  "my order went out yesterday, where is it now", "is there a tracking number?"])
+def test_where_a_shipped_order_is_is_its_tracking(engine: RetrievalEngine, text: str) -> None:
+    answer = ask(engine, text)
+    assert answer.sources == ("order-tracking",) and "tracking link" in answer.text and not hedged(answer), answer.text
+
+
+@pytest.mark.parametrize(("text", "source", "says"), [
+    ("how soon does my stuff ship after i order", "shipping", "two business days"),
+    ("how fast does my hoodie ship after i order", "shipping", "two business days"),
+    ("apple pay works at checkout right? like do you guys take it", "payment", "Apple Pay"),
+    ("do you guys accept paypal", "payment", "PayPal"),
+])
+def test_when_it_ships_and_how_to_pay_in_chat_words(engine: RetrievalEngine, text: str, source: str,
+                                                    says: str) -> None:
+    answer = ask(engine, text)
+    assert answer.sources == (source,) and says in answer.text and not hedged(answer), answer.text
+
+
 def test_it_after_a_store_policy_is_what_that_policy_was_about(engine: RetrievalEngine) -> None:
     ask(engine, "Where is my parcel?")
     cancel = ask(engine, "can I cancel it?")

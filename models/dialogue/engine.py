@@ -355,14 +355,29 @@ _PARAPHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
      # "how fast is shipping": its time.
      r"\bhow (?:fast|quick|quickly|soon) (?:is|does) (?:the )?(?:shipping|delivery)\b|"
      # "when will my order leave the warehouse?": when it ships.
-     r"\b(?:orders?|packages?|parcels?) (?:leaves?|leaving)\b|\bwarehouse\b",
+     r"\b(?:orders?|packages?|parcels?) (?:leaves?|leaving)\b|\bwarehouse\b|"
+     # "how soon does my stuff ship after I order?": when it ships (not where to: "do you ship to Canada?").
+     r"\b(?:how soon|how fast|how quickly|how long)\b.{0,40}\b(?:ships?|dispatch(?:es)?)\b(?! to\b)",
      "how long does shipping take"),
+    # "Where's my parcel?", "my package left, how can I see where it is now?", "has it shipped yet?": where an
+    # order that has left is, which its tracking says.
+    (r"\btracking (?:numbers?|links?|info|codes?)\b|\btrack (?:it|them|my (?:packages?|parcels?|stuff|deliver(?:y|ies)))\b|"
+     r"\bwhere(?:'s| is| are)? (?:my|the|our) (?:orders?|packages?|parcels?|stuff|deliver(?:y|ies))\b|"
+     r"\bwhere (?:it|they) (?:is|are) (?:now|at)\b|\b(?:has|have|did) (?:it|they|my \w+) (?:been )?ship(?:ped)?\b|"
+     r"\b(?:packages?|parcels?|orders?) (?:left|shipped|went out)\b",
+     # "tracking" twice over: "shipped" in the question leans to the shipping-time policy's words otherwise.
+     "how do I track my order tracking"),
     # "Do u take PayPal?": a way to pay the store accepts.
-    (r"(?:\b(?:do|does|can|will) |^\W*(?:and |also |plus )?)(?:you|u|the store|the shop|your store|your shop) "
+    (r"(?:\b(?:do|does|can|will) |^\W*(?:and |also |plus )?)(?:you(?: guys| all| folks)?|u|the store|the shop|your store|"
+     r"your shop) "
      r"(?:take|accept)\b"
      r"(?! (?:returns?|exchanges?|orders?|back|it back|them back))|"
      # "can I pay in cash?", "paying by card ok?": a way to pay, asked by the paying.
-     r"\bpay(?:ing)? (?:in|with|by|using|via|through)\b|\bpaypal\b", "which payment methods do you accept"),
+     r"\bpay(?:ing)? (?:in|with|by|using|via|through)\b|\bpaypal\b|\b(?:apple|google) pay\b",
+     "which payment methods do you accept"),
+    # "How heavy can they be?": a weight asked, as facts state one ("may weigh at most 20 kilograms"); "is the
+    # bottle heavy?" asks about the product, not for a weight.
+    (r"\bhow heavy\b|\bheav(?:ier|iest)\b", "weigh"),
     (r"\bswap(?:s|ped|ping)?\b|\btrade (?:it|them|my|the|this|that|an?)\b|"
      r"\bexchang(?:e|es|ed|ing)\b(?! rates?\b)|"
      # "Can I get the bigger size instead?", "change my beanie colour from red to navy": another size or colour of
