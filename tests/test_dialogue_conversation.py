@@ -1942,6 +1942,23 @@ def test_each_of_three_questions_a_comma_apart_is_answered(engine: RetrievalEngi
     assert not any(p in answer.text for p in UNKNOWN)
 
 
+@pytest.mark.parametrize(("text", "says"), [
+    ("how much is the beanie whats the return policy and do u take paypal", ("$24", "returned within 30 days", "PayPal")),
+    ("how much are the goggles can i pay with paypal", ("$48", "PayPal")),
+    ("whats the hoodie price whats the return policy", ("$65", "returned within 30 days")),
+])
+def test_questions_with_no_punctuation_between_them_are_each_answered(engine: RetrievalEngine, text: str,
+                                                                      says: tuple[str, ...]) -> None:
+    answer = ask(engine, text)
+    assert all(s in answer.text for s in says), answer.text
+    assert not any(p in answer.text for p in UNKNOWN)
+
+
+def test_a_question_about_the_question_after_it_stays_one() -> None:
+    assert questions_of("can i ask how much the plush is") == ["can i ask how much the plush is"]
+    assert questions_of("how do you know where it is") == ["how do you know where it is"]
+
+
 @pytest.mark.parametrize("first", ["what are the aurora goggles like", "whats the goggles like?"])
 def test_what_a_named_product_is_like_is_told_and_its_stock_follows(engine: RetrievalEngine, first: str) -> None:
     answer = ask(engine, first)

@@ -588,9 +588,10 @@ def _comma_apart(clause: str) -> list[str]:
     own (a question word and its verb, or a verb and its subject) and the one after opens with a question word or a
     request ("whats the beanie price, do u ship to mexico"); "when you were little, where did you ski?" is one, and
     so is "how do you move like that, are you animated?"."""
-    parts = _COMMA_QUESTION.split(clause, maxsplit=1)
-    if len(parts) == 2 and _ASKS_ALONE.match(parts[0]):
-        return [parts[0], *_comma_apart(parts[1])]
+    for apart in (_COMMA_QUESTION, _UNPUNCTUATED_QUESTION):
+        parts = apart.split(clause, maxsplit=1)
+        if len(parts) == 2 and _ASKS_ALONE.match(parts[0]) and not _ASKS_OF_WHAT_FOLLOWS.search(parts[0]):
+            return [parts[0], *_comma_apart(parts[1])]
     return [clause]
 
 
@@ -599,6 +600,15 @@ def _comma_apart(clause: str) -> list[str]:
 _COMMA_QUESTION = re.compile(r",\s*(?=(?:what|what's|whats|how|where|which|who)\b|"
                              r"(?:do|does|can|could|will|would)\s+(?:you|u|ya|they|we|i)\b|"
                              r"(?:is|are)\s+(?:the|it|this|that|there|they)\b)", re.IGNORECASE)
+#: Chat often has no punctuation at all ("how much is the beanie whats the return policy"): a question word with
+#: its verb, or a request, starts a second question where nothing marks it (stricter than after a comma: "how do
+#: you know where it is" is one question).
+_UNPUNCTUATED_QUESTION = re.compile(r"\s+(?=(?:what's|whats|what is|what are|how much|how many|how long|how do|how can|"
+                                    r"where's|wheres|where is|where are|where do|when is|when does|when do|"
+                                    r"do (?:you|u|ya)|can (?:i|you|u|we)|is there|are there)\b)", re.IGNORECASE)
+#: "can I ask how much it is", "do you know what's next": a question whose object is the question after it.
+_ASKS_OF_WHAT_FOLLOWS = re.compile(r"\b(?:ask|know|tell (?:me|us)|wonder(?:ing)?|say|mean|see|guess|think)\W*$",
+                                   re.IGNORECASE)
 #: A question that asks on its own: "how old are you", "what is curling", "do you ship", "what's the beanie price".
 _ASKS_ALONE = re.compile(r"^\W*(?:(?:what|how|where|when|which|who|why)(?:'s|\s+(?!(?:you|u|i|we|they|it)\b)\w+)?\s+"
                          r"(?:is|are|was|were|do|does|did|can|could|will|would)|(?:do|does|did|can|could|is|are|will|"
