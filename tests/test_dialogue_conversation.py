@@ -1588,6 +1588,43 @@ def test_store_and_fact_questions_in_chat_words(engine: RetrievalEngine, questio
     assert answer.sources == (source,) and not hedged(answer)
 
 
+@pytest.mark.parametrize(("text", "says"), [
+    ("hi aurora so im watching with my little brother and he really loves the owl mascot and he keeps asking me how "
+     "much the plush is because his birthday is next week and i want to get him something nice so how much is it",
+     "$29.99"),
+    ("hey aurora im here with my mum and she loves the goggles but she wants to know if they are in stock",
+     "pre-order"),
+])
+def test_a_greeting_before_a_run_on_question_does_not_stand_for_it(engine: RetrievalEngine, text: str,
+                                                                   says: str) -> None:
+    answer = ask(engine, text)
+    assert says in answer.text and answer.intent != "social", answer.text
+
+
+def test_a_run_on_hello_with_no_question_stays_a_hello(engine: RetrievalEngine) -> None:
+    assert ask(engine, "hi aurora i love curling and skiing").intent == "social"
+
+
+@pytest.mark.parametrize("text", ["i collect pins, got anything for collectors?", "do you have anything for pin collectors",
+                                  "got anything with pins?"])
+def test_goods_asked_for_by_a_products_own_word_are_that_product(engine: RetrievalEngine, text: str) -> None:
+    answer = ask(engine, text)
+    assert answer.sources[:1] == ("pin-set",) and "$18" in answer.text and not hedged(answer), answer.text
+
+
+@pytest.mark.parametrize("text", ["are those ones still in stock or not?", "are they still available?",
+                                  "is it still in stock right now?"])
+def test_still_in_stock_of_nothing_discussed_asks_which_one(engine: RetrievalEngine, text: str) -> None:
+    answer = ask(engine, text)
+    assert answer.intent == "clarify" and "$" not in answer.text and "sold out" not in answer.text, answer.text
+
+
+@pytest.mark.parametrize("text", ["Got a biathlon fact for me?", "I LOVE hockey, got a fact for me?"])
+def test_a_fact_for_me_is_a_fact_not_the_catalogue(engine: RetrievalEngine, text: str) -> None:
+    answer = ask(engine, text)
+    assert answer.intent != "catalogue_query" and "$" not in answer.text, answer.text
+
+
 def test_a_price_asked_in_passing_at_the_end_of_a_ramble_is_answered(engine: RetrievalEngine) -> None:
     answer = ask(engine, "ok so my sister loves owls and she's turning 8 and i was thinking maybe the owl thing u "
                          "showed?? or maybe not idk but anyway how much is the owl plush again sorry i missed it")

@@ -142,6 +142,9 @@ _DESCRIBED = re.compile(r"\bhow (?:big|tall|wide|long|heavy|thick|large|small|ti
 #: "What are the goggles like?", "what's the beanie like": a product asked to be told about as it is.
 _WHAT_LIKE = re.compile(r"^\W*(?:so |and |ok )?(?:what's|whats|what is|what are|what r)\b.{1,60}\blike\W*$",
                         re.IGNORECASE)
+#: "i collect pins, got anything for collectors?": goods asked for, which a product the message names is.
+_GOODS_ASKED = re.compile(r"\b(?:got|have|sell|carry|stock)\b(?:\s+\w+){0,2}?\s+(?:anything|something|stuff)\b",
+                          re.IGNORECASE)
 #: "What's the difference between the mittens and the gloves?", "beanie vs hoodie": products set side by side.
 _SIDE_BY_SIDE = re.compile(r"\b(?:diff|difference|differences|differ|compare|compared|comparison|vs|versus)\b",
                            re.IGNORECASE)
@@ -664,6 +667,8 @@ def _elliptic(question: str, before: str) -> bool:
     return bool(_PRICE.search(question)) and not tokens(without_product_words(question)) or only_sum_asked(question)
 
 
+#: Words that ask nothing of their own beside a pronoun: "are those ones still in stock or not?" asks about them.
+_OF_TIME_OR_POINTING = frozenset(tokens("still now right anymore yet one ones"))
 #: An ask for suggestions that says nothing of what for ("Ideas?", "any recommendations?").
 _SUGGESTIONS = re.compile(r"^\W*(?:any )?(?:ideas?|suggestions?|recommendations?|tips?|options?)\W*$", re.IGNORECASE)
 #: A question ending on what it points back at ("what's that?", "how does it work?").
@@ -1195,7 +1200,8 @@ class RetrievalEngine(DialogueEngine):
         """A question whose only subject is a pronoun ("how much is it?", "is it warm?", "does it come in red?"):
         what else it says asks only about a product (`_attributes`), not something of its own ("what time is
         it?")."""
-        return set(tokens(without_product_words(PRONOUN.sub(" ", folded(text))))) <= self._attributes
+        return set(tokens(without_product_words(PRONOUN.sub(" ", folded(text))))) - _OF_TIME_OR_POINTING \
+            <= self._attributes
 
     def _by_attribute(self, thing: str) -> bool:
         """"The blue one", "the XL ones": a product told only by a colour or a size, as of products discussed."""
@@ -1361,7 +1367,7 @@ class RetrievalEngine(DialogueEngine):
             described = self._described_part(named, text)
             if described is not None:
                 return described
-            if len(named) == 1 and _WHAT_LIKE.search(text):
+            if len(named) == 1 and (_WHAT_LIKE.search(text) or _GOODS_ASKED.search(text)):
                 # The name says which product, whatever a search of its few other words scores.
                 return self._pitch(named, text)
         if kinds is None and is_product_question(text):
