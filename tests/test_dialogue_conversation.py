@@ -1605,8 +1605,8 @@ def test_a_run_on_hello_with_no_question_stays_a_hello(engine: RetrievalEngine) 
     assert ask(engine, "hi aurora i love curling and skiing").intent == "social"
 
 
-@pytest.mark.parametrize("text", ["i collect pins, got anything for collectors?", "do you have anything for pin collectors",
-                                  "got anything with pins?"])
+@pytest.mark.parametrize("text", ["i collect pins, got anything for collectors?",
+                                  "do you have anything for pin collectors", "got anything with pins?"])
 def test_goods_asked_for_by_a_products_own_word_are_that_product(engine: RetrievalEngine, text: str) -> None:
     answer = ask(engine, text)
     assert answer.sources[:1] == ("pin-set",) and "$18" in answer.text and not hedged(answer), answer.text
@@ -1980,7 +1980,8 @@ def test_each_of_three_questions_a_comma_apart_is_answered(engine: RetrievalEngi
 
 
 @pytest.mark.parametrize(("text", "says"), [
-    ("how much is the beanie whats the return policy and do u take paypal", ("$24", "returned within 30 days", "PayPal")),
+    ("how much is the beanie whats the return policy and do u take paypal",
+     ("$24", "returned within 30 days", "PayPal")),
     ("how much are the goggles can i pay with paypal", ("$48", "PayPal")),
     ("whats the hoodie price whats the return policy", ("$65", "returned within 30 days")),
 ])

@@ -364,15 +364,16 @@ _PARAPHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
      "how long does shipping take"),
     # "Where's my parcel?", "my package left, how can I see where it is now?", "has it shipped yet?": where an
     # order that has left is, which its tracking says.
-    (r"\btracking (?:numbers?|links?|info|codes?)\b|\btrack (?:it|them|my (?:packages?|parcels?|stuff|deliver(?:y|ies)))\b|"
+    (r"\btracking (?:numbers?|links?|info|codes?)\b|"
+     r"\btrack (?:it|them|my (?:packages?|parcels?|stuff|deliver(?:y|ies)))\b|"
      r"\bwhere(?:'s| is| are)? (?:my|the|our) (?:orders?|packages?|parcels?|stuff|deliver(?:y|ies))\b|"
      r"\bwhere (?:it|they) (?:is|are) (?:now|at)\b|\b(?:has|have|did) (?:it|they|my \w+) (?:been )?ship(?:ped)?\b|"
      r"\b(?:packages?|parcels?|orders?) (?:left|shipped|went out)\b",
      # "tracking" twice over: "shipped" in the question leans to the shipping-time policy's words otherwise.
      "how do I track my order tracking"),
     # "Do u take PayPal?": a way to pay the store accepts.
-    (r"(?:\b(?:do|does|can|will) |^\W*(?:and |also |plus )?)(?:you(?: guys| all| folks)?|u|the store|the shop|your store|"
-     r"your shop) "
+    (r"(?:\b(?:do|does|can|will) |^\W*(?:and |also |plus )?)"
+     r"(?:you(?: guys| all| folks)?|u|the store|the shop|your store|your shop) "
      r"(?:take|accept)\b"
      r"(?! (?:returns?|exchanges?|orders?|back|it back|them back))|"
      # "can I pay in cash?", "paying by card ok?": a way to pay, asked by the paying.
