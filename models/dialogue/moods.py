@@ -232,7 +232,7 @@ _QUESTION = re.compile(
     # "What a fun stream!" exclaims, without a question mark it asks nothing.
     # A discourse word or an exclamation may lead ("ok thx. now whats the cheapest kids thing", "ok so how much",
     # "OMG 😍 IS THE PLUSH STILL IN STOCK"): it does not hide the question word.
-    r"\?|^\W*(?:(?:now|so|ok(?:ay)?|and|also|well|then|but|btw|oh|alright|right|omg|wow|whoa|woah|lol|ooh|like)\W+){0,3}"
+    r"\?|^\W*(?:(?:now|so|ok(?:ay)?|and|also|well|then|but|btw|oh|alright|right|omg|wow|whoa|woah|lol|ooh)\W+){0,3}"
     r"(?:what(?!\s+an?\s)|how|who|when|where|why|which|is|are|do|does|did|can(?!['\u2019]t)|could|will|would|"
     r"should|tell me|explain)\b|\b(?:tell me|wondering|wants? to know|curious)\b", re.IGNORECASE)
 #: Chat's asides, which end a clause in a message written without punctuation ("the hoodie looks fire fr how much").
