@@ -1992,6 +1992,15 @@ def test_questions_with_no_punctuation_between_them_are_each_answered(engine: Re
     assert not any(p in answer.text for p in UNKNOWN)
 
 
+@pytest.mark.parametrize(("text", "says"), [
+    ("got the wrong size hoodie, can i swap it and does that cost anything", "free of charge"),
+    ("can i exchange my beanie for another colour and is that free", "free of charge"),
+])
+def test_a_question_about_the_one_before_is_asked_with_it(engine: RetrievalEngine, text: str, says: str) -> None:
+    answer = ask(engine, text)
+    assert says in answer.text and not any(p in answer.text for p in UNKNOWN), answer.text
+
+
 def test_a_question_about_the_question_after_it_stays_one() -> None:
     assert questions_of("can i ask how much the plush is") == ["can i ask how much the plush is"]
     assert questions_of("how do you know where it is") == ["how do you know where it is"]

@@ -830,6 +830,9 @@ class RetrievalEngine(DialogueEngine):
         for i, question in enumerate(questions_of(text)):
             self._turn += i > 0  # each answer its own phrase variants: no "Good question!" twice in a row
             part = self._answer(turn.user, self._spelled(question), gentle)
+            if part.intent == "unknown" and asked and _THAT.search(folded(question)):
+                # "can i swap it and does that cost anything": "that" is the question before, asked with it.
+                part = self._answer(turn.user, self._spelled(joined([asked[-1], question])), gentle)
             # Two questions with one answer ("What is biathlon and how does it work?"): the item is told once.
             said = {s for p in parts for s in _stated(p)}
             told_again = part.intent in _TELLS_ITEM and _stated(part) and set(_stated(part)) <= said
