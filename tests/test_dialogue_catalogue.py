@@ -1087,6 +1087,24 @@ def test_a_grown_up_recipient_leaves_the_kids_products_out(text: str) -> None:
     assert ids(reply) == ["pin-set"] and "Kids'" not in spoken(reply), spoken(reply)
 
 
+@pytest.mark.parametrize("text", ["cheapest warm thing an adult can wear?", "what's the cheapest warm thing for me?",
+                                  "cheapest warm thing for my husband?", "cheapest warm thing for my dad",
+                                  "cheapest warm thing in adult sizes?", "cheapest warm thing for a grown-up"])
+def test_a_grown_up_wearer_leaves_the_kids_products_out(text: str) -> None:
+    reply = ask(text)
+    assert ids(reply) == ["snowflake-beanie"] and "$24" in spoken(reply), spoken(reply)
+    assert "Mittens" not in spoken(reply) and "$16" not in spoken(reply)
+
+
+def test_for_me_and_my_son_keeps_the_kids_products() -> None:
+    assert "Kids' Snowflake Mittens" in spoken(ask("cheapest warm thing for me and my son?"))
+
+
+def test_for_me_alone_asks_nothing_of_the_catalogue() -> None:
+    # "for me" says who shops only in a question that picks products: a fact "for me" is no listing of products.
+    assert parse_question("got a biathlon fact for me?", KNOWLEDGE).excluded is None
+
+
 @pytest.mark.parametrize(("text", "said"), [
     ("most expensive of the kids stuff?", "The most expensive one for kids is the Snowy Owl Mascot Plush for $29.99."),
     ("priciest kids item?", "The most expensive one for kids is the Snowy Owl Mascot Plush for $29.99."),

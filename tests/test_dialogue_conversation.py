@@ -994,6 +994,26 @@ def test_store_policies_in_other_words(engine: RetrievalEngine) -> None:
     assert package.sources == ("order-tracking",) and not hedged(package)
 
 
+@pytest.mark.parametrize("text", ["my package left already i think, how can i see where it is now",
+                                  "where's my parcel", "track my order", "has it shipped yet",
+                                  "my order went out yesterday, where is it now", "is there a tracking number?"])
+def test_where_a_shipped_order_is_is_its_tracking(engine: RetrievalEngine, text: str) -> None:
+    answer = ask(engine, text)
+    assert answer.sources == ("order-tracking",) and "tracking link" in answer.text and not hedged(answer), answer.text
+
+
+@pytest.mark.parametrize(("text", "source", "says"), [
+    ("how soon does my stuff ship after i order", "shipping", "two business days"),
+    ("how fast does my hoodie ship after i order", "shipping", "two business days"),
+    ("apple pay works at checkout right? like do you guys take it", "payment", "Apple Pay"),
+    ("do you guys accept paypal", "payment", "PayPal"),
+])
+def test_when_it_ships_and_how_to_pay_in_chat_words(engine: RetrievalEngine, text: str, source: str,
+                                                    says: str) -> None:
+    answer = ask(engine, text)
+    assert answer.sources == (source,) and says in answer.text and not hedged(answer), answer.text
+
+
 def test_it_after_a_store_policy_is_what_that_policy_was_about(engine: RetrievalEngine) -> None:
     ask(engine, "Where is my parcel?")
     cancel = ask(engine, "can I cancel it?")
@@ -1588,6 +1608,43 @@ def test_store_and_fact_questions_in_chat_words(engine: RetrievalEngine, questio
     assert answer.sources == (source,) and not hedged(answer)
 
 
+@pytest.mark.parametrize(("text", "says"), [
+    ("hi aurora so im watching with my little brother and he really loves the owl mascot and he keeps asking me how "
+     "much the plush is because his birthday is next week and i want to get him something nice so how much is it",
+     "$29.99"),
+    ("hey aurora im here with my mum and she loves the goggles but she wants to know if they are in stock",
+     "pre-order"),
+])
+def test_a_greeting_before_a_run_on_question_does_not_stand_for_it(engine: RetrievalEngine, text: str,
+                                                                   says: str) -> None:
+    answer = ask(engine, text)
+    assert says in answer.text and answer.intent != "social", answer.text
+
+
+def test_a_run_on_hello_with_no_question_stays_a_hello(engine: RetrievalEngine) -> None:
+    assert ask(engine, "hi aurora i love curling and skiing").intent == "social"
+
+
+@pytest.mark.parametrize("text", ["i collect pins, got anything for collectors?",
+                                  "do you have anything for pin collectors", "got anything with pins?"])
+def test_goods_asked_for_by_a_products_own_word_are_that_product(engine: RetrievalEngine, text: str) -> None:
+    answer = ask(engine, text)
+    assert answer.sources[:1] == ("pin-set",) and "$18" in answer.text and not hedged(answer), answer.text
+
+
+@pytest.mark.parametrize("text", ["are those ones still in stock or not?", "are they still available?",
+                                  "is it still in stock right now?"])
+def test_still_in_stock_of_nothing_discussed_asks_which_one(engine: RetrievalEngine, text: str) -> None:
+    answer = ask(engine, text)
+    assert answer.intent == "clarify" and "$" not in answer.text and "sold out" not in answer.text, answer.text
+
+
+@pytest.mark.parametrize("text", ["Got a biathlon fact for me?", "I LOVE hockey, got a fact for me?"])
+def test_a_fact_for_me_is_a_fact_not_the_catalogue(engine: RetrievalEngine, text: str) -> None:
+    answer = ask(engine, text)
+    assert answer.intent != "catalogue_query" and "$" not in answer.text, answer.text
+
+
 def test_a_price_asked_in_passing_at_the_end_of_a_ramble_is_answered(engine: RetrievalEngine) -> None:
     answer = ask(engine, "ok so my sister loves owls and she's turning 8 and i was thinking maybe the owl thing u "
                          "showed?? or maybe not idk but anyway how much is the owl plush again sorry i missed it")
@@ -1940,6 +1997,33 @@ def test_each_of_three_questions_a_comma_apart_is_answered(engine: RetrievalEngi
     answer = ask(engine, text)
     assert price in answer.text and says in answer.text and stock in answer.text
     assert not any(p in answer.text for p in UNKNOWN)
+
+
+@pytest.mark.parametrize(("text", "says"), [
+    ("how much is the beanie whats the return policy and do u take paypal",
+     ("$24", "returned within 30 days", "PayPal")),
+    ("how much are the goggles can i pay with paypal", ("$48", "PayPal")),
+    ("whats the hoodie price whats the return policy", ("$65", "returned within 30 days")),
+])
+def test_questions_with_no_punctuation_between_them_are_each_answered(engine: RetrievalEngine, text: str,
+                                                                      says: tuple[str, ...]) -> None:
+    answer = ask(engine, text)
+    assert all(s in answer.text for s in says), answer.text
+    assert not any(p in answer.text for p in UNKNOWN)
+
+
+@pytest.mark.parametrize(("text", "says"), [
+    ("got the wrong size hoodie, can i swap it and does that cost anything", "free of charge"),
+    ("can i exchange my beanie for another colour and is that free", "free of charge"),
+])
+def test_a_question_about_the_one_before_is_asked_with_it(engine: RetrievalEngine, text: str, says: str) -> None:
+    answer = ask(engine, text)
+    assert says in answer.text and not any(p in answer.text for p in UNKNOWN), answer.text
+
+
+def test_a_question_about_the_question_after_it_stays_one() -> None:
+    assert questions_of("can i ask how much the plush is") == ["can i ask how much the plush is"]
+    assert questions_of("how do you know where it is") == ["how do you know where it is"]
 
 
 @pytest.mark.parametrize("first", ["what are the aurora goggles like", "whats the goggles like?"])

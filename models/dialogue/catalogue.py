@@ -245,7 +245,11 @@ _NOT_AUDIENCE = re.compile(
     r"\bfor (?:an? |my |our |the )?(?:[\w-]+'s )?(adults?|grown[- ]?ups?|grownups|big kids|teachers?|coach|"
     r"coworkers?|co-workers?|colleagues?|husband|wife|boyfriend|girlfriend|"
     r"partner|dad|mum|mom|father|mother|parents|grandpa|grandma|grandfather|grandmother|grandparents|nana|nanna|nan|"
-    r"granny|gran|grandad|granddad|uncle|aunt|boss)\b|(不是给(?:小孩|孩子|儿童|小朋友))|(大人|成人|成年人)")
+    r"granny|gran|grandad|granddad|uncle|aunt|boss)\b|(不是给(?:小孩|孩子|儿童|小朋友))|(大人|成人|成年人)|"
+    # A grown-up as the wearer or user, not only as whom it is for ("a thing an adult can wear", "adult sizes").
+    r"\b(adults?|grown[- ]?ups?|grownups)\b")
+#: The fan as whom the products are for, unless kids come with them ("for me and my son").
+_FOR_ME = re.compile(r"\bfor (?:me|myself)\b(?! and| &)")
 #: "The two priciest", "top 3 cheapest", "cheapest three": how many of the cheapest or priciest.
 _TOP = re.compile(r"\b(?:top |the )?(two|three|four|five|[2-9]) (?:most expensive|priciest|cheapest|least expensive|"
                   r"most affordable|lowest[- ]priced|highest[- ]priced|dearest|most pricey)\b|"
@@ -675,6 +679,10 @@ def parse_question(text: str, knowledge: Knowledge) -> CatalogueQuestion:
         excluded = "gift" if not_for.group(2) else "kids"
         # Every way it is said goes: "for a grown-up, so nothing for kids" asks for no kids' things twice.
         rest = _NOT_AUDIENCE.sub(" ", rest)
+    if not excluded and (order or price) and _FOR_ME.search(rest):
+        # "The cheapest warm thing for me": the fan shops for themself, a grown-up; only in a question that picks
+        # from the catalogue ("got a fact for me?" asks none).
+        excluded = "kids"
     audience: Audience | None = "kids" if _KIDS.search(rest) else "gift" if _GIFT.search(rest) else None
     rest = _GIFT.sub(" ", _KIDS.sub(" ", rest))
     size = _size(rest)

@@ -148,6 +148,9 @@ _DESCRIBED = re.compile(r"\bhow (?:big|tall|wide|long|heavy|thick|large|small|ti
 #: "What are the goggles like?", "what's the beanie like": a product asked to be told about as it is.
 _WHAT_LIKE = re.compile(r"^\W*(?:so |and |ok )?(?:what's|whats|what is|what are|what r)\b.{1,60}\blike\W*$",
                         re.IGNORECASE)
+#: "i collect pins, got anything for collectors?": goods asked for, which a product the message names is.
+_GOODS_ASKED = re.compile(r"\b(?:got|have|sell|carry|stock)\b(?:\s+\w+){0,2}?\s+(?:anything|something|stuff)\b",
+                          re.IGNORECASE)
 #: "What's the difference between the mittens and the gloves?", "beanie vs hoodie": products set side by side.
 _SIDE_BY_SIDE = re.compile(r"\b(?:diff|difference|differences|differ|compare|compared|comparison|vs|versus)\b",
                            re.IGNORECASE)
@@ -365,14 +368,30 @@ _PARAPHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
      # "how fast is shipping": its time.
      r"\bhow (?:fast|quick|quickly|soon) (?:is|does) (?:the )?(?:shipping|delivery)\b|"
      # "when will my order leave the warehouse?": when it ships.
-     r"\b(?:orders?|packages?|parcels?) (?:leaves?|leaving)\b|\bwarehouse\b",
+     r"\b(?:orders?|packages?|parcels?) (?:leaves?|leaving)\b|\bwarehouse\b|"
+     # "how soon does my stuff ship after I order?": when it ships (not where to: "do you ship to Canada?").
+     r"\b(?:how soon|how fast|how quickly|how long)\b.{0,40}\b(?:ships?|dispatch(?:es)?)\b(?! to\b)",
      "how long does shipping take"),
+    # "Where's my parcel?", "my package left, how can I see where it is now?", "has it shipped yet?": where an
+    # order that has left is, which its tracking says.
+    (r"\btracking (?:numbers?|links?|info|codes?)\b|"
+     r"\btrack (?:it|them|my (?:packages?|parcels?|stuff|deliver(?:y|ies)))\b|"
+     r"\bwhere(?:'s| is| are)? (?:my|the|our) (?:orders?|packages?|parcels?|stuff|deliver(?:y|ies))\b|"
+     r"\bwhere (?:it|they) (?:is|are) (?:now|at)\b|\b(?:has|have|did) (?:it|they|my \w+) (?:been )?ship(?:ped)?\b|"
+     r"\b(?:packages?|parcels?|orders?) (?:left|shipped|went out)\b",
+     # "tracking" twice over: "shipped" in the question leans to the shipping-time policy's words otherwise.
+     "how do I track my order tracking"),
     # "Do u take PayPal?": a way to pay the store accepts.
-    (r"(?:\b(?:do|does|can|will) |^\W*(?:and |also |plus )?)(?:you|u|the store|the shop|your store|your shop) "
+    (r"(?:\b(?:do|does|can|will) |^\W*(?:and |also |plus )?)"
+     r"(?:you(?: guys| all| folks)?|u|the store|the shop|your store|your shop) "
      r"(?:take|accept)\b"
      r"(?! (?:returns?|exchanges?|orders?|back|it back|them back))|"
      # "can I pay in cash?", "paying by card ok?": a way to pay, asked by the paying.
-     r"\bpay(?:ing)? (?:in|with|by|using|via|through)\b|\bpaypal\b", "which payment methods do you accept"),
+     r"\bpay(?:ing)? (?:in|with|by|using|via|through)\b|\bpaypal\b|\b(?:apple|google) pay\b",
+     "which payment methods do you accept"),
+    # "How heavy can they be?": a weight asked, as facts state one ("may weigh at most 20 kilograms"); "is the
+    # bottle heavy?" asks about the product, not for a weight.
+    (r"\bhow heavy\b|\bheav(?:ier|iest)\b", "weigh"),
     (r"\bswap(?:s|ped|ping)?\b|\btrade (?:it|them|my|the|this|that|an?)\b|"
      r"\bexchang(?:e|es|ed|ing)\b(?! rates?\b)|"
      # "Can I get the bigger size instead?", "change my beanie colour from red to navy": another size or colour of
@@ -583,9 +602,10 @@ def _comma_apart(clause: str) -> list[str]:
     own (a question word and its verb, or a verb and its subject) and the one after opens with a question word or a
     request ("whats the beanie price, do u ship to mexico"); "when you were little, where did you ski?" is one, and
     so is "how do you move like that, are you animated?"."""
-    parts = _COMMA_QUESTION.split(clause, maxsplit=1)
-    if len(parts) == 2 and _ASKS_ALONE.match(parts[0]):
-        return [parts[0], *_comma_apart(parts[1])]
+    for apart in (_COMMA_QUESTION, _UNPUNCTUATED_QUESTION):
+        parts = apart.split(clause, maxsplit=1)
+        if len(parts) == 2 and _ASKS_ALONE.match(parts[0]) and not _ASKS_OF_WHAT_FOLLOWS.search(parts[0]):
+            return [parts[0], *_comma_apart(parts[1])]
     return [clause]
 
 
@@ -594,6 +614,15 @@ def _comma_apart(clause: str) -> list[str]:
 _COMMA_QUESTION = re.compile(r",\s*(?=(?:what|what's|whats|how|where|which|who)\b|"
                              r"(?:do|does|can|could|will|would)\s+(?:you|u|ya|they|we|i)\b|"
                              r"(?:is|are)\s+(?:the|it|this|that|there|they)\b)", re.IGNORECASE)
+#: Chat often has no punctuation at all ("how much is the beanie whats the return policy"): a question word with
+#: its verb, or a request, starts a second question where nothing marks it (stricter than after a comma: "how do
+#: you know where it is" is one question).
+_UNPUNCTUATED_QUESTION = re.compile(r"\s+(?=(?:what's|whats|what is|what are|how much|how many|how long|how do|how can|"
+                                    r"where's|wheres|where is|where are|where do|when is|when does|when do|"
+                                    r"do (?:you|u|ya)|can (?:i|you|u|we)|is there|are there)\b)", re.IGNORECASE)
+#: "can I ask how much it is", "do you know what's next": a question whose object is the question after it.
+_ASKS_OF_WHAT_FOLLOWS = re.compile(r"\b(?:ask|know|tell (?:me|us)|wonder(?:ing)?|say|mean|see|guess|think)\W*$",
+                                   re.IGNORECASE)
 #: A question that asks on its own: "how old are you", "what is curling", "do you ship", "what's the beanie price".
 _ASKS_ALONE = re.compile(r"^\W*(?:(?:what|how|where|when|which|who|why)(?:'s|\s+(?!(?:you|u|i|we|they|it)\b)\w+)?\s+"
                          r"(?:is|are|was|were|do|does|did|can|could|will|would)|(?:do|does|did|can|could|is|are|will|"
@@ -649,6 +678,8 @@ def _elliptic(question: str, before: str) -> bool:
     return bool(_PRICE.search(question)) and not tokens(without_product_words(question)) or only_sum_asked(question)
 
 
+#: Words that ask nothing of their own beside a pronoun: "are those ones still in stock or not?" asks about them.
+_OF_TIME_OR_POINTING = frozenset(tokens("still now right anymore yet one ones"))
 #: An ask for suggestions that says nothing of what for ("Ideas?", "any recommendations?").
 _SUGGESTIONS = re.compile(r"^\W*(?:any )?(?:ideas?|suggestions?|recommendations?|tips?|options?)\W*$", re.IGNORECASE)
 #: A question ending on what it points back at ("what's that?", "how does it work?").
@@ -809,6 +840,9 @@ class RetrievalEngine(DialogueEngine):
         for i, question in enumerate(questions_of(text)):
             self._turn += i > 0  # each answer its own phrase variants: no "Good question!" twice in a row
             part = self._answer(turn.user, self._spelled(question), gentle)
+            if part.intent == "unknown" and asked and _THAT.search(folded(question)):
+                # "can i swap it and does that cost anything": "that" is the question before, asked with it.
+                part = self._answer(turn.user, self._spelled(joined([asked[-1], question])), gentle)
             # Two questions with one answer ("What is biathlon and how does it work?"): the item is told once.
             said = {s for p in parts for s in _stated(p)}
             told_again = part.intent in _TELLS_ITEM and _stated(part) and set(_stated(part)) <= said
@@ -1192,7 +1226,8 @@ class RetrievalEngine(DialogueEngine):
         """A question whose only subject is a pronoun ("how much is it?", "is it warm?", "does it come in red?"):
         what else it says asks only about a product (`_attributes`), not something of its own ("what time is
         it?")."""
-        return set(tokens(without_product_words(PRONOUN.sub(" ", folded(text))))) <= self._attributes
+        return set(tokens(without_product_words(PRONOUN.sub(" ", folded(text))))) - _OF_TIME_OR_POINTING \
+            <= self._attributes
 
     def _by_attribute(self, thing: str) -> bool:
         """"The blue one", "the XL ones": a product told only by a colour or a size, as of products discussed."""
@@ -1358,7 +1393,7 @@ class RetrievalEngine(DialogueEngine):
             described = self._described_part(named, text)
             if described is not None:
                 return described
-            if len(named) == 1 and _WHAT_LIKE.search(text):
+            if len(named) == 1 and (_WHAT_LIKE.search(text) or _GOODS_ASKED.search(text)):
                 # The name says which product, whatever a search of its few other words scores.
                 return self._pitch(named, text)
         if kinds is None and is_product_question(text):

@@ -244,7 +244,7 @@ _QUESTION = re.compile(
     # "OMG 😍 IS THE PLUSH STILL IN STOCK"): it does not hide the question word.
     r"\?|^\W*(?:(?:now|so|ok(?:ay)?|and|also|well|then|but|btw|oh|alright|right|omg|wow|whoa|woah|lol|ooh)\W+){0,3}"
     r"(?:what(?!\s+an?\s)|how|who|when|where|why|which|is|are|do|does|did|can(?!['\u2019]t)|could|will|would|"
-    r"should|tell me|explain)\b|\b(?:tell me|wondering|want to know|curious)\b", re.IGNORECASE)
+    r"should|tell me|explain)\b|\b(?:tell me|wondering|wants? to know|curious)\b", re.IGNORECASE)
 #: Chat's asides, which end a clause in a message written without punctuation ("the hoodie looks fire fr how much").
 _ASIDE = re.compile(r"\b(?:ngl|fr|frfr|tbh|tho|lowkey|highkey|imo|imho|istg|lol|lmao|omg)\b", re.IGNORECASE)
 _PRODUCT = re.compile(
@@ -308,6 +308,7 @@ def _sad(text: str) -> bool:
     return bool(_SAD.search(text) or _SAD.search(_INTENSIFIER.sub("", text)) or _ZH_SAD.search(text))
 
 
+_RUN_ON = re.compile(r"\s+(?=(?:so|and|but)\s)", re.IGNORECASE)
 _CLAUSE_END = re.compile("[,;:\u2600-\u27bf\U0001F300-\U0001FAFF]+")
 
 
@@ -323,6 +324,9 @@ def is_question(text: str) -> bool:
         # "yo aurora ngl the hoodie looks fire fr how much is it tho": after a hello, chat's asides ("ngl", "fr")
         # stand where punctuation would, and the question after one is no less a question.
         parts += _ASIDE.split(parts[1])[1:]
+    # "hi aurora so im watching with my brother and ... so how much is it": a run-on message's "so", "and" or "but"
+    # starts a clause where punctuation would, and a question there is no less a question.
+    parts += _RUN_ON.split(text)[1:]
     return any(_QUESTION.search(part) or _ZH_QUESTION.search(part) for part in parts)
 
 
