@@ -203,7 +203,8 @@ _WORDINGS: tuple[tuple[ShowQuestion, tuple[str, ...]], ...] = (
               r"(?:coming up|later(?: on)?|in the show|still to come)\b",
               r"下一个冷知识(?:是)?(?:什么时候|几点)|(?:还有|后面)(?:还有)?冷知识(?:吗|环节)")),
     ("title", (r"\bwhat (?:show|stream|program|programme) is this\b",
-               rf"\b{_WHAT_IS} (?:this|the) {_SHOW} (?:called|about)\b",
+               # "what's tonight's show about?": any of the show's determiners, as the other wordings take
+               rf"\b{_WHAT_IS} {_THE}{_SHOW} (?:called|about)\b",
                rf"\b{_WHAT_IS} {_THE}{_SHOW} (?:called|named|titled)\b",
                rf"\bwhat do (?:you|u|we) call {_THE}{_SHOW}\b",
                rf"\bwhat(?:'s| is) the name of {_THE}{_SHOW}\b",
