@@ -620,3 +620,12 @@ def test_what_is_left_of_the_show_is_the_segments_to_come_in_order(index: Knowle
 @pytest.mark.parametrize("question", ["what's the plan for the weekend", "what are your plans for the holidays"])
 def test_plans_outside_the_show_are_not_what_is_left_of_it(index: KnowledgeIndex, question: str) -> None:
     assert "Still to come" not in at_curling(index, question)
+
+
+@pytest.mark.parametrize("question", ["how many more minutes is the stream going for", "how many more mins are you live?",
+                                      "how many minutes are remaining in the stream", "how much time is remaining",
+                                      "how many minutes does the show have left", "how many more minutes will it last?"])
+def test_more_left_and_remaining_ask_the_time_to_the_end_not_since_the_start(question: str) -> None:
+    answer = said(question, AT_CURLING)
+    assert "The show ends in about 7 minutes." in answer
+    assert "3 minutes into" not in answer and "planned to run" not in answer
