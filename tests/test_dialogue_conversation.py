@@ -2021,6 +2021,8 @@ def test_a_place_after_the_shipping_policy_is_shipping_abroad(engine: RetrievalE
     ("who was the jumper behind the V technique, do u know?", "v-style", "Jan Boklöv"),
     ("who pioneered the V-style? do you know?", "v-style", "Jan Boklöv"),
     ("when were the first winter olympics? can you tell me?", "first-winter-games", "1924"),
+    # a bare question word after a question asks it of that question
+    ("where were the first winter olympics held? when?", "first-winter-games", "1924"),
 ])
 def test_a_tag_or_a_challenge_joins_its_question(engine: RetrievalEngine, text: str, fact: str, says: str) -> None:
     """"do u know?", "can you tell me?" and "are you sure about X?" ask nothing of their own: one answer, no "I
@@ -2045,6 +2047,9 @@ def test_tags_join_but_two_questions_stay_two() -> None:
         "are you sure about that curling stone weight? how many kilos exactly?"]
     assert questions_of("how much is the beanie? do you ship to canada? right?") == [
         "how much is the beanie?", "do you ship to canada? right?"]
+    assert questions_of("is there a Q&A today? when") == ["is there a Q&A today? when"]
+    assert questions_of("how much is the beanie? and where?") == ["how much is the beanie? and where?"]
+    assert questions_of("how much is the beanie? when is the Q&A?") == ["how much is the beanie?", "when is the Q&A?"]
 
 
 @pytest.mark.parametrize("text", [

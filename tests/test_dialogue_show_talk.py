@@ -629,3 +629,11 @@ def test_more_left_and_remaining_ask_the_time_to_the_end_not_since_the_start(que
     answer = said(question, AT_CURLING)
     assert "The show ends in about 7 minutes." in answer
     assert "3 minutes into" not in answer and "planned to run" not in answer
+
+
+@pytest.mark.parametrize("question", ["is there a Q&A today? when", "any questions round later? when?",
+                                      "will you dance later? when", "when? is there a dance break"])
+def test_a_bare_when_belongs_to_the_show_question_beside_it(index: KnowledgeIndex, question: str) -> None:
+    answer = at_curling(index, question)
+    assert "Questions are coming up" in answer or "dance break is still to come" in answer, answer
+    assert not any(u in answer for u in AURORA.phrases["unknown"])

@@ -542,7 +542,10 @@ def _glossed(parts: list[str]) -> list[str]:
 
 #: "do u know?", "right?", "can you tell me?": a tag that asks nothing of its own, only of the question it stands by.
 _TAG = re.compile(r"^\W*(?:(?:do|d'?) ?(?:you|u|ya) know|(?:you|u) know|(?:are|r) (?:you|u) sure|right|am i right|"
-                  r"is (?:that|it) (?:right|true|so)|(?:can|could) (?:you|u) tell (?:me|us))\W*$", re.IGNORECASE)
+                  r"is (?:that|it) (?:right|true|so)|(?:can|could) (?:you|u) tell (?:me|us)|"
+                  # "is there a Q&A today? when": a bare question word asks it of the question it stands by
+                  r"(?:and |so |but )?(?:when|where|how much|how long|what time|how soon|which one))\W*$",
+                  re.IGNORECASE)
 #: "Are you animated? Like a cartoon?", "are you real? as in a real person?": a thing named by way of example, which
 #: says the question before it again and joins it as a tag does ("like for -10?" adds a condition of its own).
 _RESTATED = re.compile(r"^\W*(?:like|as in|i mean|meaning)\W+(?:a|an|the|some)\s+[\w\s-]+\W*$", re.IGNORECASE)
