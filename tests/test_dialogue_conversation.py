@@ -759,7 +759,11 @@ def test_a_foreign_hello_or_goodbye_is_that_mood(engine: RetrievalEngine, text: 
     ("can I pay mit Kreditkarte?", ("payment",), "credit"), ("puedo pagar con tarjeta?", ("payment",), "card"),
     ("ist der hoodie noch da? size M", ("team-hoodie",), "in stock"),
     ("shipping to Mexico? cuánto tarda?", ("international-shipping",), "5 to 10"),
-    ("do you ship to France? combien de jours?", ("international-shipping",), "5 to 10")])
+    ("do you ship to France? combien de jours?", ("international-shipping",), "5 to 10"),
+    ("Versand nach Deutschland, how long does that take", ("international-shipping",), "5 to 10"),
+    ("Versand nach Deutschland?", ("international-shipping",), "5 to 10"),
+    # a foreign half the engine only hedges on adds no hedge beside the English half's answer
+    ("ist das jetzt hockey? tell me a hockey fact", None, "puck")])
 def test_a_question_in_mixed_languages_is_answered_as_the_english_one(engine: RetrievalEngine, text: str,
                                                                       sources: tuple[str, ...] | None,
                                                                       said: str) -> None:
