@@ -637,3 +637,9 @@ def test_a_bare_when_belongs_to_the_show_question_beside_it(index: KnowledgeInde
     answer = at_curling(index, question)
     assert "Questions are coming up" in answer or "dance break is still to come" in answer, answer
     assert not any(u in answer for u in AURORA.phrases["unknown"])
+
+
+@pytest.mark.parametrize("question", ["what are we on at this moment, i just joined", "what's happening atm?",
+                                      "what are you talking about at this moment"])
+def test_at_this_moment_and_atm_ask_what_is_on_now(question: str) -> None:
+    assert said(question, AT_CURLING) == "Right now it's a fun fact about curling."

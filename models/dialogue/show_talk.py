@@ -42,7 +42,7 @@ _WHEN = r"(?:when|wen)"
 _WHAT_TIME = r"(?:what time|what point)"
 _WHENS = r"(?:when|wen)(?:'s|s| is)"  # "when's", "whens", "when is"
 _END = r"(?=\W*(?:$|[?!.,;]))"  # the clause ends here: "what's on?" but not "what's on sale?"
-_NOW = r"(?: now| right now| at the moment| currently| today| tonight)"
+_NOW = r"(?: now| right now| at (?:the|this) moment| atm| currently| today| tonight)"
 _IN_SHOW = rf"(?: (?:in|on) {_THE}{_SHOW})?"  # "what's happening now on the show?"
 #: Near the end: "is the show almost over?", "are we nearly done?" (a show, "it" or the people in it: not "the sale").
 _NEARLY = r"(?:almost|nearly|about to be|close to|soon|already)"
