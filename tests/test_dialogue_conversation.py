@@ -2165,3 +2165,12 @@ def test_a_budget_each_for_the_kids_named_lists_the_kids_products_under_it(engin
     answer = ask(engine, text)
     assert answer.intent != "clarify"
     assert all(price in answer.text for price in fits) and not any(price in answer.text for price in over)
+
+
+@pytest.mark.parametrize("text", ["are you like 30? what is your age actually", "are you like 30?",
+                                  "are you in your twenties? how old are you"])
+def test_a_guess_at_her_age_beside_the_question_is_one_question(engine: RetrievalEngine, text: str) -> None:
+    """A guess at her age asks what the plain question asks (meanings_en.yaml): her age, once, and no decline."""
+    answer = ask(engine, text)
+    assert answer.text.count("22") == 1 and "30 years" not in answer.text, answer.text
+    assert not any(u in answer.text for u in UNKNOWN) and not hedged(answer), answer.text
