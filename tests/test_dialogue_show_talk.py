@@ -622,9 +622,10 @@ def test_plans_outside_the_show_are_not_what_is_left_of_it(index: KnowledgeIndex
     assert "Still to come" not in at_curling(index, question)
 
 
-@pytest.mark.parametrize("question", ["how many more minutes is the stream going for", "how many more mins are you live?",
-                                      "how many minutes are remaining in the stream", "how much time is remaining",
-                                      "how many minutes does the show have left", "how many more minutes will it last?"])
+@pytest.mark.parametrize("question", ["how many more minutes is the stream going for",
+                                      "how many more mins are you live?", "how many minutes are remaining",
+                                      "how much time is remaining", "how many minutes does the show have left",
+                                      "how many more minutes will it last?"])
 def test_more_left_and_remaining_ask_the_time_to_the_end_not_since_the_start(question: str) -> None:
     answer = said(question, AT_CURLING)
     assert "The show ends in about 7 minutes." in answer
