@@ -759,7 +759,11 @@ def test_a_foreign_hello_or_goodbye_is_that_mood(engine: RetrievalEngine, text: 
     ("can I pay mit Kreditkarte?", ("payment",), "credit"), ("puedo pagar con tarjeta?", ("payment",), "card"),
     ("ist der hoodie noch da? size M", ("team-hoodie",), "in stock"),
     ("shipping to Mexico? cuánto tarda?", ("international-shipping",), "5 to 10"),
-    ("do you ship to France? combien de jours?", ("international-shipping",), "5 to 10")])
+    ("do you ship to France? combien de jours?", ("international-shipping",), "5 to 10"),
+    ("Versand nach Deutschland, how long does that take", ("international-shipping",), "5 to 10"),
+    ("Versand nach Deutschland?", ("international-shipping",), "5 to 10"),
+    # a foreign half the engine only hedges on adds no hedge beside the English half's answer
+    ("ist das jetzt hockey? tell me a hockey fact", None, "puck")])
 def test_a_question_in_mixed_languages_is_answered_as_the_english_one(engine: RetrievalEngine, text: str,
                                                                       sources: tuple[str, ...] | None,
                                                                       said: str) -> None:
@@ -2125,6 +2129,8 @@ def test_a_place_after_the_shipping_policy_is_shipping_abroad(engine: RetrievalE
     ("who was the jumper behind the V technique, do u know?", "v-style", "Jan Boklöv"),
     ("who pioneered the V-style? do you know?", "v-style", "Jan Boklöv"),
     ("when were the first winter olympics? can you tell me?", "first-winter-games", "1924"),
+    # a bare question word after a question asks it of that question
+    ("where were the first winter olympics held? when?", "first-winter-games", "1924"),
 ])
 def test_a_tag_or_a_challenge_joins_its_question(engine: RetrievalEngine, text: str, fact: str, says: str) -> None:
     """"do u know?", "can you tell me?" and "are you sure about X?" ask nothing of their own: one answer, no "I
@@ -2149,6 +2155,9 @@ def test_tags_join_but_two_questions_stay_two() -> None:
         "are you sure about that curling stone weight? how many kilos exactly?"]
     assert questions_of("how much is the beanie? do you ship to canada? right?") == [
         "how much is the beanie?", "do you ship to canada? right?"]
+    assert questions_of("is there a Q&A today? when") == ["is there a Q&A today? when"]
+    assert questions_of("how much is the beanie? and where?") == ["how much is the beanie? and where?"]
+    assert questions_of("how much is the beanie? when is the Q&A?") == ["how much is the beanie?", "when is the Q&A?"]
 
 
 @pytest.mark.parametrize("text", [
@@ -2335,3 +2344,12 @@ def test_her_about_line_is_no_answer_to_a_message_not_to_her(engine: RetrievalEn
     # "I never miss a curling final" shares the words, not the question: sympathy, and no line of hers.
     assert answer.text.startswith("[sad") and "about-curling" not in answer.sources
     assert "never miss" not in answer.text
+
+
+@pytest.mark.parametrize("text", ["are you like 30? what is your age actually", "are you like 30?",
+                                  "are you in your twenties? how old are you"])
+def test_a_guess_at_her_age_beside_the_question_is_one_question(engine: RetrievalEngine, text: str) -> None:
+    """A guess at her age asks what the plain question asks (meanings_en.yaml): her age, once, and no decline."""
+    answer = ask(engine, text)
+    assert answer.text.count("22") == 1 and "30 years" not in answer.text, answer.text
+    assert not any(u in answer.text for u in UNKNOWN) and not hedged(answer), answer.text

@@ -7,6 +7,7 @@ import pytest
 
 from models.dialogue.engine import ChatTurn, RetrievalEngine
 from models.dialogue.persona import load_default_persona, load_persona, sample_persona_path
+from models.dialogue.retrieval import KnowledgeIndex
 from models.dialogue.show import Rundown, ShowRunner, ShowSnapshot, load_rundown, parse_rundown
 from models.dialogue.show_talk import answer_show, is_show_question
 from models.dialogue.spec import SpecError
@@ -581,3 +582,65 @@ def test_an_end_asked_against_a_time_or_as_the_shows_over_says_the_time_left(que
 def test_what_the_current_fact_is_about_is_the_fact_itself(question: str) -> None:
     answer = said(question, AT_CURLING)
     assert "Ailsa Craig" in answer and "Chamonix" not in answer
+
+
+# -- round 19: the show as a whole, what is left of it, and a message's halves that ask one thing -----------------
+
+@pytest.fixture(scope="module", params=["embeddings", "bm25"])
+def index(request: pytest.FixtureRequest) -> KnowledgeIndex:
+    if request.param == "embeddings":
+        pytest.importorskip("sentence_transformers")
+    return KnowledgeIndex(AURORA.knowledge, backend=request.param)
+
+
+def at_curling(index: KnowledgeIndex, text: str) -> str:
+    """What a fresh engine over `index` says to `text` with the sample show at curling (200 s)."""
+    engine = RetrievalEngine(AURORA, index)
+    engine.show_source = lambda: AT_CURLING
+    return engine.compose(ChatTurn("fan", text)).text
+
+
+@pytest.mark.parametrize("question", ["what's tonight's show about", "what is today's stream about?",
+                                      "what's your show about", "what's the whole episode about?"])
+def test_what_the_show_is_about_is_its_title(index: KnowledgeIndex, question: str) -> None:
+    answer = at_curling(index, question)
+    assert "This is Winter Sports Live, episode 1." in answer
+    assert not any(u in answer for u in AURORA.phrases["unknown"])
+
+
+@pytest.mark.parametrize("question", ["what's the plan for the rest of the show", "what else is coming up",
+                                      "what else is on tonight?", "what's still to come?"])
+def test_what_is_left_of_the_show_is_the_segments_to_come_in_order(index: KnowledgeIndex, question: str) -> None:
+    answer = at_curling(index, question)
+    assert ("Still to come: your questions, a dance break, the Snowy Owl Mascot Plush and a fun fact about "
+            "figure skating.") in answer
+    assert "curling" not in answer and "Beanie" not in answer  # the current one and those done are not to come
+
+
+@pytest.mark.parametrize("question", ["what's the plan for the weekend", "what are your plans for the holidays"])
+def test_plans_outside_the_show_are_not_what_is_left_of_it(index: KnowledgeIndex, question: str) -> None:
+    assert "Still to come" not in at_curling(index, question)
+
+
+@pytest.mark.parametrize("question", ["how many more minutes is the stream going for",
+                                      "how many more mins are you live?", "how many minutes are remaining",
+                                      "how much time is remaining", "how many minutes does the show have left",
+                                      "how many more minutes will it last?"])
+def test_more_left_and_remaining_ask_the_time_to_the_end_not_since_the_start(question: str) -> None:
+    answer = said(question, AT_CURLING)
+    assert "The show ends in about 7 minutes." in answer
+    assert "3 minutes into" not in answer and "planned to run" not in answer
+
+
+@pytest.mark.parametrize("question", ["is there a Q&A today? when", "any questions round later? when?",
+                                      "will you dance later? when", "when? is there a dance break"])
+def test_a_bare_when_belongs_to_the_show_question_beside_it(index: KnowledgeIndex, question: str) -> None:
+    answer = at_curling(index, question)
+    assert "Questions are coming up" in answer or "dance break is still to come" in answer, answer
+    assert not any(u in answer for u in AURORA.phrases["unknown"])
+
+
+@pytest.mark.parametrize("question", ["what are we on at this moment, i just joined", "what's happening atm?",
+                                      "what are you talking about at this moment"])
+def test_at_this_moment_and_atm_ask_what_is_on_now(question: str) -> None:
+    assert said(question, AT_CURLING) == "Right now it's a fun fact about curling."

@@ -571,7 +571,10 @@ def _glossed(parts: list[str]) -> list[str]:
 
 #: "do u know?", "right?", "can you tell me?": a tag that asks nothing of its own, only of the question it stands by.
 _TAG = re.compile(r"^\W*(?:(?:do|d'?) ?(?:you|u|ya) know|(?:you|u) know|(?:are|r) (?:you|u) sure|right|am i right|"
-                  r"is (?:that|it) (?:right|true|so)|(?:can|could) (?:you|u) tell (?:me|us))\W*$", re.IGNORECASE)
+                  r"is (?:that|it) (?:right|true|so)|(?:can|could) (?:you|u) tell (?:me|us)|"
+                  # "is there a Q&A today? when": a bare question word asks it of the question it stands by
+                  r"(?:and |so |but )?(?:when|where|how much|how long|what time|how soon|which one))\W*$",
+                  re.IGNORECASE)
 #: "Are you animated? Like a cartoon?", "are you real? as in a real person?": a thing named by way of example, which
 #: says the question before it again and joins it as a tag does ("like for -10?" adds a condition of its own).
 _RESTATED = re.compile(r"^\W*(?:like|as in|i mean|meaning)\W+(?:a|an|the|some)\s+[\w\s-]+\W*$", re.IGNORECASE)
@@ -737,6 +740,11 @@ class Part:
 #: Answers that leave the question unanswered: the engine reads it again by its meaning (`RetrievalEngine._by_meaning`).
 _UNANSWERED = frozenset({"unknown", "partial"})
 
+def _answered(part: Part) -> int:
+    """How well a part is answered: 0 not ("I don't know"), 1 a hedge, 2 an answer."""
+    return 0 if part.intent == "unknown" else 1 if part.intent == "partial" else 2
+
+
 #: Answers that tell a knowledge item as written: one told already in the same message is not told again.
 _TELLS_ITEM = frozenset({"fact", "faq", "partial", "topic_fact", "small_talk", "product"})
 
@@ -851,10 +859,11 @@ class RetrievalEngine(DialogueEngine):
             if not (told_again or asked_again):
                 parts.append(part)
                 asked.append(question)
-        if any(p.intent != "unknown" for p in parts):
-            # "shipping to Mexico? cuánto tarda?", "Olá Aurora, tudo bem? what's your job?": a part in another
-            # language that the engine cannot read gets no "I don't know" of its own beside an answered one.
-            parts = [p for p, q in zip(parts, asked, strict=True) if p.intent != "unknown" or not self._foreign(q)]
+        # "shipping to Mexico? cuánto tarda?", "Olá Aurora, tudo bem? what's your job?", "ist das jetzt curling? are
+        # we on curling now": a part in another language that the engine cannot read (or only hedges on) mostly says
+        # again what the English beside it asks: no "I don't know" or hedge of its own beside a better answer.
+        best = max(map(_answered, parts), default=0)
+        parts = [p for p, q in zip(parts, asked, strict=True) if _answered(p) >= best or not self._foreign(q)]
         hits = tuple(h for part in parts for h in part.hits)
         answered = [part for part in parts if part.intent != "unknown"]
         if not answered and moods and not is_question(without_greetings(folded(text))):

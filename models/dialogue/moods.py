@@ -231,7 +231,9 @@ _FOREIGN = {
     "cuántos días": "how many days", "cuantos dias": "how many days", "combien de jours": "how many days",
     "combien de temps": "how long", "wie lange": "how long", "hur länge": "how long", "hoe lang duurt": "how long is",
     "hoe lang": "how long", "är": "is", "showen": "the show", "de show": "the show", "streamen": "the stream",
-    "op voorraad": "in stock", "på lager": "in stock", "skickar ni": "do you ship", "verzenden jullie": "do you ship"}
+    "op voorraad": "in stock", "på lager": "in stock", "skickar ni": "do you ship", "verzenden jullie": "do you ship",
+    "versand": "shipping", "lieferung": "delivery", "nach deutschland": "to germany", "jetzt": "now",
+    "gerade": "right now"}
 _CHAT_SPELLING |= _FOREIGN
 # Longest first: "cuánto tarda" is read whole before any shorter word inside it.
 _CHAT_WORD = re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(_CHAT_SPELLING, key=len, reverse=True))) + r")\b",

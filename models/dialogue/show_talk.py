@@ -42,7 +42,7 @@ _WHEN = r"(?:when|wen)"
 _WHAT_TIME = r"(?:what time|what point)"
 _WHENS = r"(?:when|wen)(?:'s|s| is)"  # "when's", "whens", "when is"
 _END = r"(?=\W*(?:$|[?!.,;]))"  # the clause ends here: "what's on?" but not "what's on sale?"
-_NOW = r"(?: now| right now| at the moment| currently| today| tonight)"
+_NOW = r"(?: now| right now| at (?:the|this) moment| atm| currently| today| tonight)"
 _IN_SHOW = rf"(?: (?:in|on) {_THE}{_SHOW})?"  # "what's happening now on the show?"
 #: Near the end: "is the show almost over?", "are we nearly done?" (a show, "it" or the people in it: not "the sale").
 _NEARLY = r"(?:almost|nearly|about to be|close to|soon|already)"
@@ -134,18 +134,25 @@ _WORDINGS: tuple[tuple[ShowQuestion, tuple[str, ...]], ...] = (
                 # "is this a one-hour show?", "is the stream an hour long?", "will the show run 30 minutes?"
                 rf"\b(?:is|will|does|was) {_THE}{_SHOW} (?:going to |gonna )?(?:be |run |last |go )?(?:for )?{_SPAN}\b",
                 rf"\b(?:is|was) (?:this|it|tonight|today) {_SPAN}(?:[- ]long)? {_SHOW}\b",
-                rf"\bhow (?:many|much) (?:hours|minutes|time) (?:is|does|will|do) {_THE}{_SHOW}\b",
+                # (not "how many minutes does the show have left?": the time to the end)
+                rf"\bhow (?:many|much) (?:hours|minutes|time) (?:is|does|will|do) {_THE}{_SHOW}\b"
+                r"(?![^?.!]*\b(?:left|remaining|more)\b)",
                 rf"\bhow long (?:do|does|will) (?:you|u|{_THE}{_SHOW}) (?:stream|run|last|go on|go for|broadcast)\b",
                 rf"\b{_WHAT_IS} the (?:length|duration|running time|runtime) of {_THE}{_SHOW}\b",
                 rf"\bis {_THE}{_SHOW} (?:long|short)\b",
                 r"(?:节目|直播)(?:有|要)?(?:多长|多久)|(?:节目|直播)?要?播多(?:久|长)|(?:节目|直播)(?:是)?(?:一|两|半)个?小时")),
     ("left", (rf"\bhow much (?:longer|more time){_END}",
               # "how many more minutes of stream do we get?": the time the show has left, in minutes
+              # "how many more minutes is the stream going for?": "more" is the time to the end, however the
+              # show's running is said (not the time since the start)
               rf"\bhow (?:many more (?:minutes|mins)|much more time)(?: of {_THE}{_SHOW})?"
-              rf"(?: (?:do|will|can) (?:we|you|u|i) (?:get|have)\b|{_END})",
+              rf"(?: (?:do|will|can) (?:we|you|u|i) (?:get|have)\b|{_END}|"
+              rf" (?:is|will|does|are) {_THE}(?:{_SHOW}|it|you|u|we) (?:be )?(?:going|on|running|live|streaming|"
+              r"last|go on)\b)",
               rf"\bhow much (?:longer|more time) (?:is|will|does|do|are) {_THE}(?:{_SHOW}|you|u|we)\b",
-              r"\bhow (?:much|many) (?:more )?(?:time|minutes) (?:is |are |do we have |do you have |have we got |"
-              r"have you got |we have |you have |we got |you got )?left\b",
+              rf"\bhow (?:much|many) (?:more )?(?:time|minutes) (?:is |are |do we have |do you have |have we got |"
+              rf"(?:does|do) {_THE}{_SHOW} have |"
+              r"have you got |we have |you have |we got |you got )?(?:left|remaining)\b",
               r"\b(?:will|are|r) (?:you|u|we) (?:going to |gonna )?(?:be )?(?:on|live|on air|streaming) "
               r"(?:for )?(?:much |a lot )?"
               r"(?:longer|long)\b",
@@ -203,7 +210,8 @@ _WORDINGS: tuple[tuple[ShowQuestion, tuple[str, ...]], ...] = (
               r"(?:coming up|later(?: on)?|in the show|still to come)\b",
               r"下一个冷知识(?:是)?(?:什么时候|几点)|(?:还有|后面)(?:还有)?冷知识(?:吗|环节)")),
     ("title", (r"\bwhat (?:show|stream|program|programme) is this\b",
-               rf"\b{_WHAT_IS} (?:this|the) {_SHOW} (?:called|about)\b",
+               # "what's tonight's show about?": any of the show's determiners, as the other wordings take
+               rf"\b{_WHAT_IS} {_THE}{_SHOW} (?:called|about)\b",
                rf"\b{_WHAT_IS} {_THE}{_SHOW} (?:called|named|titled)\b",
                rf"\bwhat do (?:you|u|we) call {_THE}{_SHOW}\b",
                rf"\bwhat(?:'s| is) the name of {_THE}{_SHOW}\b",
