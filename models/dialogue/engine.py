@@ -19,7 +19,7 @@ from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import Literal, get_args
 
 from models.dialogue.catalogue import (
     CATALOGUE_WORDS,
@@ -1441,11 +1441,14 @@ class RetrievalEngine(DialogueEngine):
             if _SELLS.search(folded(text)) and not self._is_kind(item, text):
                 return self._not_sold()  # "do you have ski poles?": the goggles are not poles
             return replace(self._pitch([item], text), hits=hits)
-        if not says_what_is_asked(text, _item_text(item)) or \
-                isinstance(item, AboutLine) and not speaks_to_her(text, self.persona.name):
+        if isinstance(item, AboutLine) and not speaks_to_her(text, self.persona.name):
+            # A line about herself is no answer to a message not to her ("I'm missing the curling final", "tell me
+            # about curling"): what else the knowledge holds may be, if it answers; no near miss in its place.
+            other = self._lookup(text, gentle, kinds=[k for k in (kinds or get_args(DocKind)) if k != "about"])
+            return other if other.intent != "partial" else Part("unknown", [declined(self._phrase("unknown"))], hits)
+        if not says_what_is_asked(text, _item_text(item)):
             # Asked for a kind of thing the best item does not have (a speed, a count, a temperature): no near
-            # miss but another question's answer. The honest "I don't know", nothing related told instead. Nor is
-            # a line about herself an answer to a message not to her ("I'm missing the curling final").
+            # miss but another question's answer. The honest "I don't know", nothing related told instead.
             return Part("unknown", [declined(self._phrase("unknown"))], hits)
         if not (best.answers or self._exact(text, hits)):
             if isinstance(item, FunFact) and not answers_in_part(text, item.text):
