@@ -439,7 +439,14 @@ _MARK = re.compile(rf"\b(?:at|around|by) (?:the )?{_COUNT}[- ]?(?:minutes?|mins?
 _AHEAD = re.compile(rf"\b{_COUNT} (?:segments?|parts?|things?) (?:from now|away|ahead|later|down)\b|"
                     r"\b(?P<after_next>after next)\b|(?:往后|后面)第?{_COUNT}个环节")
 #: "The very last segment", "the first part of the show", "最后一个环节": the rundown's first or last segment.
+#: "How are you closing tonight's show?", "how does the stream end?": what the show ends with, not when ("when does the
+#: show end?"), nor how a thing of the world does ("how do you finish a curling match?": the clause must end there).
+_ENDS_WITH = (rf"how (?:are|r|do|does|will) (?:you|u|we|{_THE}{_SHOW}) (?:going to |gonna )?"
+              rf"(?:end|clos|finish|wrap)\w*(?: (?:things |it )?up)?{_LEAVE_END}")
 _EDGE = re.compile(r"\b(?P<en>first|last|final|closing|opening) (?:segment|part|thing|bit|item)\b|"
+                   # "What comes at the very end?", "the grand finale": the rundown's last segment.
+                   rf"\b(?:(?:grand )?finale|at the (?:very )?end(?: of {_THE}{_SHOW})?(?=\W*(?:$|[?!.,;]|tonight))|"
+                   rf"{_ENDS_WITH})|"
                    r"(?P<zh>第一|最后)一?个环节")
 _UPCOMING = re.compile(r"\b(?:upcoming|next|coming)\s+(?:\w+\s+)?(?:q ?& ?a|q and a|qa|questions?|danc\w*|facts?)\b|"
                        r"下一?个(?:问答|提问|跳舞|舞蹈|冷知识)")
@@ -452,7 +459,7 @@ _ASPECTS: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
     ("count", re.compile(r"\bhow many (?:\w+ ){0,2}?(?:questions|qs)\b|几个问题|多少个?问题")),
     ("length", re.compile(r"\bhow long (?:is|will|does|would|'s|are)\b|\bhow (?:many|much) (?:minutes|seconds|time) "
                           r"(?:is|will|does)\b|(?:有|要|持续|进行)?多(?:久|长时间)")),
-    ("what", re.compile(r"\b(?:what|which|wat)\b|什么|哪个|啥")),
+    ("what", re.compile(rf"\b(?:what|which|wat)\b|\b{_ENDS_WITH}|什么|哪个|啥")),
 )
 
 

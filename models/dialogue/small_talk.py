@@ -18,7 +18,9 @@ from models.dialogue.words import folded
 #: "How are you?": the host says how she is (her how_are_you phrase).
 _HOW_ARE_YOU = re.compile(
     # Chat drops the apostrophe: "hows it going", "hows ur evening".
-    r"\bhow\s+(?:are|r)\s+(?:you|u|ya)\b|\bhow(?:'?s| is) it going\b|\bhow(?:'?s| is) your day\b|"
+    # "How are you closing the show?" asks how she does a thing: only a verb of being ("doing", "holding up") is hers.
+    r"\bhow\s+(?:are|r)\s+(?:you|u|ya)\b(?!\s+(?!(?:doing|feeling|going|holding|keeping|getting|coping|enjoying)\b)"
+    r"\w+ing\b)|\bhow(?:'?s| is) it going\b|\bhow(?:'?s| is) your day\b|"
     r"\bhow have you been\b|\bhow are things\b|\bhow(?:'s| is) life\b|\bwhat'?s up\b|"
     # "Having a good time tonight?", "you doing ok?", "how's your evening?", "enjoying yourself?"
     r"\b(?:having|enjoying) (?:a |an |some )?(?:(?:good|great|nice|fun|lovely) )?(?:time|night|evening|fun|yourself)\b|"
