@@ -31,7 +31,10 @@ _HOW_ARE_YOU = re.compile(
     # A wish in place of the question: "I do hope you are keeping well", "hope ur doing ok".
     r"\bhope (?:you|u|ur|your|you're|youre)(?: are| r)? (?:keeping |doing |feeling |staying )?"
     r"(?:well|ok|okay|good|alright|fine)\b|"
-    r"你好吗|您好吗|最近(?:怎么样|好吗)|过得(?:怎么样|好吗)|今天(?:怎么样|好吗)")
+    r"你好吗|您好吗|最近(?:怎么样|好吗)|过得(?:怎么样|好吗)|今天(?:怎么样|好吗)|"
+    # A fan's own language asks it too ("Bonjour! ça va?"), at the clause's end: "qué tal el gorro?" asks of a thing.
+    r"(?:\b(?:comment )?[çc]a va|\bwie geht(?:'?s| es)(?: (?:dir|ihnen|euch))?|\bcome (?:stai|sta|va)|"
+    r"\bqu[ée] tal|\bc[óo]mo (?:est[áa]s|te va|va)|\bjak si[ęe] mas(?:z|cie))(?=\s*(?:$|[?!.,;]))")
 #: A question to the host about herself ("where did you grow up?"), by what it asks: the `about` tags that answer
 #: it. A persona tags her about lines with these words (her other lines are found by meaning).
 _ABOUT_TOPICS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(pattern, re.IGNORECASE), tag) for
