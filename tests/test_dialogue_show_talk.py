@@ -671,3 +671,23 @@ def test_when_the_show_ends_is_still_a_time(question: str) -> None:
 def test_the_end_of_something_else_is_not_the_shows(question: str) -> None:
     sentences = answer_show(question, AT_CURLING, AURORA)
     assert sentences is None or GOODBYE not in " ".join(s.spoken for s in sentences)
+
+
+@pytest.mark.parametrize("question", ["If I order tonight, when does it leave?",
+                                      "If I order tonight, when will it be sent?"])
+def test_an_order_that_leaves_is_the_shipping_not_the_show(index: KnowledgeIndex, question: str) -> None:
+    answer = at_curling(index, question)
+    assert "ship within two business days" in answer, answer
+    assert "The show ends" not in answer
+
+
+def test_leaving_is_still_the_show_when_no_order_is_named() -> None:
+    assert "The show ends in about 7 minutes." in said("when do you leave?", AT_CURLING)
+    assert "The show ends in about 7 minutes." in said("when does the show end? I want to order the hoodie",
+                                                       AT_CURLING)
+
+
+@pytest.mark.parametrize("question", ["what number episode are we watching tonight?", "what episode number is this?",
+                                      "which episode is on tonight?"])
+def test_the_episode_asked_is_the_rundowns_title(question: str) -> None:
+    assert "This is Winter Sports Live, episode 1." in said(question, AT_CURLING)

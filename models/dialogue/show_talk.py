@@ -217,7 +217,8 @@ _WORDINGS: tuple[tuple[ShowQuestion, tuple[str, ...]], ...] = (
                rf"\bwhat(?:'s| is) the name of {_THE}{_SHOW}\b",
                rf"\b{_WHAT_IS} (?:tonight'?s|today'?s|this) {_SHOW}{_END}",
                # "which episode are we on?", "is this a new show?": the rundown's title says which one
-               r"\b(?:which|what) (?:episode|show) (?:is (?:this|it)|(?:are|r) (?:we|you|u) (?:on|watching))\b",
+               r"\b(?:which|what)(?: number)? (?:episode|show)(?: number)? (?:is (?:this|it|tonight|on)|"
+               r"(?:are|r) (?:we|you|u) (?:on|watching|at))\b",
                rf"\bis (?:this|it) (?:a )?new {_SHOW}\b",
                r"这是什么节目|节目叫什么")),
 )
@@ -288,6 +289,8 @@ _MORE_PART = re.compile(r"\b(?:will there be|is there|are there|any|do you have|
                         r"|(?:还有|还会有|后面还有|待会还有)(?P<zh>[^\W\d_]{1,8}?)(?:环节)?(?:吗|么|没有?|\?|？)")
 #: Words of buying and delivery: "any items coming back in stock soon?" asks the store, not the show.
 _STORE = re.compile(r"\b(?:stock|restock|back|ship|shipp|shipping|order|deliver|arriv|sale|sold)")
+#: A fan's order: what "it" is that leaves, ships or goes out in a message that names no show.
+_ORDERED = re.compile(r"\b(?:order(?:s|ed|ing)?|ship\w*|deliver\w*|parcel|package|purchase[sd]?|buy|bought)\b")
 _SHOW_NOUN = re.compile(rf"\b{_SHOW}\b|节目|直播")
 #: "At what point tonight does the plush get shown": a question about show time without a question mark.
 _AT_WHAT_POINT = re.compile(r"^\W*(?:at|by|from) what (?:point|time|minute|stage)\b")
@@ -330,6 +333,8 @@ def _asked(text: str, persona: Persona) -> _Asked:
     folded_text = folded(text).replace("’", "'")
     questioned = any(is_question(part) for part in sentences_of(text)) or bool(_AT_WHAT_POINT.search(folded_text))
     kinds = {kind for kind, pattern in _ASKED if pattern.search(folded_text)}
+    if _ORDERED.search(folded_text) and not _SHOW_NOUN.search(folded_text):
+        kinds.discard("end")  # "If I order tonight, when does it leave?": the order leaves, not the host
     kinds |= _parts_asked(folded_text)
     part, phrase = None, ""
     for kind, parts in (("after", _AFTER), ("missed", _MISSED)):
