@@ -2388,3 +2388,15 @@ def test_how_old_of_a_thing_is_never_her_age(engine: RetrievalEngine, index: Kno
 def test_how_old_a_thing_is_is_answered_by_the_year_it_began(engine: RetrievalEngine) -> None:
     answer = ask(engine, "how old is the zamboni")
     assert answer.sources == ("zamboni",) and "1949" in answer.text  # BM25 hedges it: a near miss by its words
+
+
+# -- round 24: a word of another language asked for ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["how do you say snowboard in Japanese?", "what's curling in French?",
+                                  "how would you say goggles in german", "can you translate beanie to spanish?"])
+def test_a_translation_asked_for_is_declined_not_her_line_about_the_word(engine: RetrievalEngine, text: str) -> None:
+    answer = ask(engine, text)
+    assert answer.intent == "unknown" and answer.sources == ()
+    assert any(p in answer.text for p in UNKNOWN)
+    assert "snowboarding" in ask(engine, "do you snowboard?").text  # her own line is still hers when asked of her

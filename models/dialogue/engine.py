@@ -156,6 +156,15 @@ _SIDE_BY_SIDE = re.compile(r"\b(?:diff|difference|differences|differ|compare|com
                            re.IGNORECASE)
 #: "Teach me something about skiing", "trivia about ice rinks": a fact asked for outright, before the catalogue
 #: is asked ("something for skiing" is a product). The looser `_FACT_REQUEST` comes after it.
+_LANGUAGES = (r"(?:english|french|german|spanish|italian|portuguese|dutch|polish|czech|russian|ukrainian|swedish|"
+              r"norwegian|danish|finnish|greek|turkish|arabic|hebrew|hindi|japanese|chinese|mandarin|cantonese|"
+              r"korean|vietnamese|thai|latin)")
+#: "How do you say snowboard in Japanese?", "what's ski in French?", "translate this": a word of another language is
+#: asked, not a thing of the knowledge base: the honest "I don't know", never her line about the thing the word names.
+_TRANSLATION = re.compile(rf"\bhow (?:do|would|can|could|does) (?:you|u|i|we|one|someone|they) "
+                          rf"(?:say|write|spell|pronounce)\b[^?.!]*\bin {_LANGUAGES}\b|"
+                          rf"\b(?:what(?:'s|s| is)|whats) [^?.!]{{1,40}}? in {_LANGUAGES}\b|"
+                          rf"\bmean in {_LANGUAGES}\b|\btranslat(?:e|ed|ion)\b", re.IGNORECASE)
 _TEACH = re.compile(
     r"\bteach (?:me|us)\b|"
     r"\b(?:tell|show|give|share|drop|hit)\s+(?:me|us)\s+(?:something|anything|a thing|stuff|some knowledge)\b|"
@@ -1008,6 +1017,8 @@ class RetrievalEngine(DialogueEngine):
         if asks_how_she_is(text_folded):
             return Part("small_talk", [Sentence(f"{emotion_tag('happy')} {self._phrase('how_are_you')}")], keep=True,
                         answers="how_are_you")
+        if _TRANSLATION.search(text_folded):
+            return Part("unknown", [declined(self._phrase("unknown"))])
         follow_up = self._follow_up(text, text_folded, subject, told)
         if isinstance(follow_up, Part):
             return follow_up
