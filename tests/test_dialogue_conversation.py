@@ -251,6 +251,13 @@ def test_how_she_does_a_thing_is_not_how_she_is(text: str) -> None:
     assert asks_how_she_is("how are you holding up?") and asks_how_she_is("how are you doing tonight?")
 
 
+@pytest.mark.parametrize("text", ["Dzień dobry! You are real human girl or some computer thing?", "you are robot?"])
+def test_are_you_real_in_a_learners_word_order_is_her_virtual_line(engine: RetrievalEngine, text: str) -> None:
+    answer = ask(engine, text)
+    assert "virtual" in answer.text and not any(p in answer.text for p in UNKNOWN)
+    assert "virtual" not in ask(engine, "you are a real legend!").text
+
+
 def test_a_wish_for_her_with_bad_news_gets_sympathy_alone(engine: RetrievalEngine) -> None:
     answer = ask(engine, "I hope you are well, my dog died")
     assert "[sad" in answer.text and not any(p in answer.text for p in PERSONA.phrases["how_are_you"])

@@ -691,3 +691,16 @@ def test_leaving_is_still_the_show_when_no_order_is_named() -> None:
                                       "which episode is on tonight?"])
 def test_the_episode_asked_is_the_rundowns_title(question: str) -> None:
     assert "This is Winter Sports Live, episode 1." in said(question, AT_CURLING)
+
+
+@pytest.mark.parametrize(("question", "answer"), [
+    ("oh no, did the beanie part already happen? just joined", "That was earlier in the show: the Snowflake Knit Beanie"),
+    ("has the dance break happened yet?", "Not yet: a dance break is still to come"),
+])
+def test_whether_a_part_already_happened_is_whether_it_is_done(index: KnowledgeIndex, question: str,
+                                                              answer: str) -> None:
+    assert answer in at_curling(index, question)
+
+
+def test_whether_a_thing_of_the_world_happened_is_not_the_shows() -> None:
+    assert answer_show("did the olympics already happen this year?", AT_CURLING, AURORA) is None

@@ -273,6 +273,10 @@ _MISSED = re.compile(r"\b(?:did|have) (?:i|we|u) (?:just )?miss(?:ed)? (?:the |y
                      r"\b(?:is|are|has|have) (?:the |your |that )?(?P<over>[^?.!,;]+?) (?:already |yet |now )?"
                      # (at the clause's end: "is the hoodie worth it over the beanie?" compares)
                      r"(?:finished|over|done|ended|started|begun)(?:\s+(?:yet|already|now))?\s*(?=[?.!,;]|$)|"
+                     # "did the beanie part already happen?", "has the dance taken place yet?": the same, in the
+                     # words of things that happen.
+                     r"\b(?:did|has|have) (?:the |your |that )?(?P<happened>[^?.!,;]+?) (?:already |yet |just )?"
+                     r"(?:happen(?:ed)?|take place|taken place|come up|air(?:ed)?)\b|"
                      r"我?(?:是不是)?错过了?(?P<zh>[^\W\d_]{1,12}?)(?:环节)?(?:吗|么|没有?|\?|？)")
 #: "When do the fan questions start?", "when's the dancing?": "when" (not "when was") and the part of the show it names.
 _WHEN_PART = re.compile(rf"\b(?:(?:when|wen)(?:'s|s)?|{_WHAT_TIME}|how (?:long|soon) (?:until|till|til|before))\b"
@@ -339,13 +343,15 @@ def _asked(text: str, persona: Persona) -> _Asked:
     part, phrase = None, ""
     for kind, parts in (("after", _AFTER), ("missed", _MISSED)):
         groups = match.groupdict() if (match := parts.search(folded_text)) is not None else {}
-        phrase = next((groups[g] for g in ("part", "done", "told", "over", "zh", "broad", "lead") if groups.get(g)), "")
+        phrase = next((groups[g] for g in ("part", "done", "told", "over", "happened", "zh", "broad", "lead")
+                       if groups.get(g)), "")
         # The broad "anything after …?" names a product only in a message about the show ("what should I buy after
         # the hoodie?" is not).
         by_product = not (groups.get("broad") or groups.get("lead")) or bool(_SHOW_NOUN.search(folded_text))
         # A fact by its topic where a "did you talk about …?" asks it, or the fan names it as a part of the show
         # ("once the curling bit is done"); "what happens after the Olympics?" is not about the show.
-        by_fact = kind == "missed" or bool(_PART_WORD.search(phrase))
+        # "Did the Olympics already happen?" asks the world unless the fan names a part ("the curling bit").
+        by_fact = kind == "missed" and not groups.get("happened") or bool(_PART_WORD.search(phrase))
         if (part := _part(phrase, persona, by_product, by_fact) if phrase else None) is not None:
             # The part it names is the question's object ("the Q&A"): what follows it, or whether it is over.
             kinds = (kinds - {"next", "done"}) | {kind}  # type: ignore[arg-type]

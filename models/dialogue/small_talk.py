@@ -66,7 +66,11 @@ _ABOUT_TOPICS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(patte
      r"\b(?:pre-?)?record(?:ed|ing)?\b.*\b(?:show|stream|this|it)\b|\brecord (?:it|this)\b", "live"),
     # "so are u like a real human or some kind of computer thing": chat's fillers between.
     (r"\bare (?:you|u) (?:(?:like|even|actually|really|just|honestly) )*(?:an? )?"
-     r"(?:real|human|robot|bot|ai|virtual|person|computer|program|animated|digital|cgi|avatar|cartoon|vtuber)\b|你是真人|真人吗|虚拟|"
+     r"(?:real|human|robot|bot|ai|virtual|person|computer|program|animated|digital|cgi|avatar|cartoon|vtuber)\b|"
+     # A learner's word order, asked: "You are real human girl or some computer thing?" ("you are a real legend!"
+     # asks nothing).
+     r"\b(?:you|u) (?:are|r) (?:an? )?(?:real|human|robot|bot|ai|virtual|computer|animated|digital|cgi)\b(?=[^.!]*\?)|"
+     r"你是真人|真人吗|虚拟|"
      r"机器人", "virtual"),
 ))
 #: "Your fave thing about winter?", "what do you love most about the cold?": what she loves about a thing, which
