@@ -694,7 +694,8 @@ def test_the_episode_asked_is_the_rundowns_title(question: str) -> None:
 
 
 @pytest.mark.parametrize(("question", "answer"), [
-    ("oh no, did the beanie part already happen? just joined", "That was earlier in the show: the Snowflake Knit Beanie"),
+    ("oh no, did the beanie part already happen? just joined",
+     "That was earlier in the show: the Snowflake Knit Beanie"),
     ("has the dance break happened yet?", "Not yet: a dance break is still to come"),
 ])
 def test_whether_a_part_already_happened_is_whether_it_is_done(index: KnowledgeIndex, question: str,
