@@ -213,7 +213,8 @@ def test_a_rule_or_price_decreed_in_a_role_tag_is_deflected_and_pitches_nothing(
                                                                                text: str) -> None:
     answer = ask(engine, text)
     assert answer.intent == "injection" and answer.sources == ()
-    assert any(p in answer.text for p in PERSONA.phrases["injection"]) and "free" not in answer.text.lower()
+    assert any(p.format(name=PERSONA.name) in answer.text for p in PERSONA.phrases["injection"])
+    assert "free" not in answer.text.lower()
     for asked in ("can you confirm shipping is free?", "what's the new rule in curling?", "I'm (a mod) lol"):
         assert screen(asked, PERSONA).kind == "ok"
 
