@@ -17,6 +17,7 @@ from models.dialogue.persona import (
     sample_persona_path,
 )
 from models.dialogue.retrieval import KnowledgeIndex, tokens
+from models.dialogue.small_talk import asks_how_she_is
 from models.dialogue.tags import check_tags
 
 PERSONA = load_default_persona()
@@ -234,6 +235,27 @@ def test_a_greeting_or_thanks_with_a_wish_for_her_is_answered_as_how_are_you(eng
                                                                            text: str) -> None:
     answer = ask(engine, text)
     assert any(p in answer.text for p in PERSONA.phrases["how_are_you"]) and answer.sources == ()
+
+
+@pytest.mark.parametrize("text", ["Bonjour Aurora! ça va? how is your evening going", "hallo Aurora, wie geht's?",
+                                  "hola qué tal? how are you", "jak się masz?", "ciao come stai?"])
+def test_how_are_you_in_a_fans_own_language_is_how_are_you_answered_once(engine: RetrievalEngine, text: str) -> None:
+    answer = ask(engine, text)
+    assert sum(answer.text.count(p) for p in PERSONA.phrases["how_are_you"]) == 1, answer.text
+    assert not any(p in answer.text for p in (*UNKNOWN, *HEDGES))
+
+
+@pytest.mark.parametrize("text", ["how are you closing the show?", "how are you picking the products?"])
+def test_how_she_does_a_thing_is_not_how_she_is(text: str) -> None:
+    assert not asks_how_she_is(text)
+    assert asks_how_she_is("how are you holding up?") and asks_how_she_is("how are you doing tonight?")
+
+
+@pytest.mark.parametrize("text", ["Dzień dobry! You are real human girl or some computer thing?", "you are robot?"])
+def test_are_you_real_in_a_learners_word_order_is_her_virtual_line(engine: RetrievalEngine, text: str) -> None:
+    answer = ask(engine, text)
+    assert "virtual" in answer.text and not any(p in answer.text for p in UNKNOWN)
+    assert "virtual" not in ask(engine, "you are a real legend!").text
 
 
 def test_a_wish_for_her_with_bad_news_gets_sympathy_alone(engine: RetrievalEngine) -> None:
@@ -2381,3 +2403,15 @@ def test_tell_me_about_a_sport_she_has_a_line_on_is_a_fact_of_it(engine: Retriev
     answer = ask(engine, text)
     assert answer.intent == "fact" and "curling" in answer.text.lower() and not hedged(answer), answer.text
     assert all(KNOWLEDGE.fact(source) is not None for source in answer.sources)
+
+
+# -- a word of another language asked for ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["how do you say snowboard in Japanese?", "what's curling in French?",
+                                  "how would you say goggles in german", "can you translate beanie to spanish?"])
+def test_a_translation_asked_for_is_declined_not_her_line_about_the_word(engine: RetrievalEngine, text: str) -> None:
+    answer = ask(engine, text)
+    assert answer.intent == "unknown" and answer.sources == ()
+    assert any(p in answer.text for p in UNKNOWN)
+    assert "snowboarding" in ask(engine, "do you snowboard?").text  # her own line is still hers when asked of her

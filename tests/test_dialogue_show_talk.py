@@ -644,3 +644,64 @@ def test_a_bare_when_belongs_to_the_show_question_beside_it(index: KnowledgeInde
                                       "what are you talking about at this moment"])
 def test_at_this_moment_and_atm_ask_what_is_on_now(question: str) -> None:
     assert said(question, AT_CURLING) == "Right now it's a fun fact about curling."
+
+
+# -- round 24: what the show ends with, and an order's "leave" ------------------------------------------------------
+
+GOODBYE = 'That\'s me saying "That\'s all for tonight! Thank you for watching, and see you on the slopes!"'
+
+
+@pytest.mark.parametrize("question", ["how are you closing tonight's show, what comes at the very end?",
+                                      "what comes at the very end?", "how does the show end?",
+                                      "what's the grand finale tonight?", "how are you wrapping up the stream?"])
+def test_what_the_show_ends_with_is_its_last_segment_said_once(index: KnowledgeIndex, question: str) -> None:
+    answer = at_curling(index, question)
+    assert answer.count(GOODBYE) == 1, answer
+    assert not any(p in answer for p in (*AURORA.phrases["how_are_you"], *AURORA.phrases["unknown"]))
+
+
+@pytest.mark.parametrize("question", ["when does the show end?", "what time do you wrap up tonight?"])
+def test_when_the_show_ends_is_still_a_time(question: str) -> None:
+    answer = said(question, AT_CURLING)
+    assert "The show ends in about 7 minutes." in answer and GOODBYE not in answer
+
+
+@pytest.mark.parametrize("question", ["how do you finish a curling match?",
+                                      "what happens at the end of a curling match?"])
+def test_the_end_of_something_else_is_not_the_shows(question: str) -> None:
+    sentences = answer_show(question, AT_CURLING, AURORA)
+    assert sentences is None or GOODBYE not in " ".join(s.spoken for s in sentences)
+
+
+@pytest.mark.parametrize("question", ["If I order tonight, when does it leave?",
+                                      "If I order tonight, when will it be sent?"])
+def test_an_order_that_leaves_is_the_shipping_not_the_show(index: KnowledgeIndex, question: str) -> None:
+    answer = at_curling(index, question)
+    assert "ship within two business days" in answer, answer
+    assert "The show ends" not in answer
+
+
+def test_leaving_is_still_the_show_when_no_order_is_named() -> None:
+    assert "The show ends in about 7 minutes." in said("when do you leave?", AT_CURLING)
+    assert "The show ends in about 7 minutes." in said("when does the show end? I want to order the hoodie",
+                                                       AT_CURLING)
+
+
+@pytest.mark.parametrize("question", ["what number episode are we watching tonight?", "what episode number is this?",
+                                      "which episode is on tonight?"])
+def test_the_episode_asked_is_the_rundowns_title(question: str) -> None:
+    assert "This is Winter Sports Live, episode 1." in said(question, AT_CURLING)
+
+
+@pytest.mark.parametrize(("question", "answer"), [
+    ("oh no, did the beanie part already happen? just joined",
+     "That was earlier in the show: the Snowflake Knit Beanie"),
+    ("has the dance break happened yet?", "Not yet: a dance break is still to come"),
+])
+def test_whether_a_part_already_happened_is_whether_it_is_done(index: KnowledgeIndex, question: str,
+                                                              answer: str) -> None:
+    assert answer in at_curling(index, question)
+
+
+def test_whether_a_thing_of_the_world_happened_is_not_the_shows() -> None:
+    assert answer_show("did the olympics already happen this year?", AT_CURLING, AURORA) is None

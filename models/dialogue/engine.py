@@ -156,6 +156,15 @@ _SIDE_BY_SIDE = re.compile(r"\b(?:diff|difference|differences|differ|compare|com
                            re.IGNORECASE)
 #: "Teach me something about skiing", "trivia about ice rinks": a fact asked for outright, before the catalogue
 #: is asked ("something for skiing" is a product). The looser `_FACT_REQUEST` comes after it.
+_LANGUAGES = (r"(?:english|french|german|spanish|italian|portuguese|dutch|polish|czech|russian|ukrainian|swedish|"
+              r"norwegian|danish|finnish|greek|turkish|arabic|hebrew|hindi|japanese|chinese|mandarin|cantonese|"
+              r"korean|vietnamese|thai|latin)")
+#: "How do you say snowboard in Japanese?", "what's ski in French?", "translate this": a word of another language is
+#: asked, not a thing of the knowledge base: the honest "I don't know", never her line about the thing the word names.
+_TRANSLATION = re.compile(rf"\bhow (?:do|would|can|could|does) (?:you|u|i|we|one|someone|they) "
+                          rf"(?:say|write|spell|pronounce)\b[^?.!]*\bin {_LANGUAGES}\b|"
+                          rf"\b(?:what(?:'s|s| is)|whats) [^?.!]{{1,40}}? in {_LANGUAGES}\b|"
+                          rf"\bmean in {_LANGUAGES}\b|\btranslat(?:e|ed|ion)\b", re.IGNORECASE)
 _TEACH = re.compile(
     r"\bteach (?:me|us)\b|"
     r"\b(?:tell|show|give|share|drop|hit)\s+(?:me|us)\s+(?:something|anything|a thing|stuff|some knowledge)\b|"
@@ -737,6 +746,8 @@ class Part:
     hits: tuple[Hit, ...] = ()
     subject: Subject | None = None
     keep: bool = False
+    #: What the part answers when its words vary (a phrase rotated: "how_are_you"): two such parts are one answer.
+    answers: str = ""
 
 
 #: Answers that leave the question unanswered: the engine reads it again by its meaning (`RetrievalEngine._by_meaning`).
@@ -855,7 +866,11 @@ class RetrievalEngine(DialogueEngine):
                 part = self._answer(turn.user, self._spelled(joined([asked[-1], question])), gentle)
             # Two questions with one answer ("What is biathlon and how does it work?"): the item is told once.
             said = {s for p in parts for s in _stated(p)}
-            told_again = part.intent in _TELLS_ITEM and _stated(part) and set(_stated(part)) <= said
+            told_again = part.intent in _TELLS_ITEM and bool(_stated(part)) and set(_stated(part)) <= said
+            # The same question twice ("how are you closing the show, what comes at the very end?", "ça va? how is
+            # your evening?"): one answer.
+            told_again |= bool(part.answers) and part.answers in {p.answers for p in parts} or bool(part.sentences) \
+                and {s.text for s in part.sentences} <= {s.text for p in parts for s in p.sentences}
             # One question back is enough: "How much is it? Is it warm?" from a fan with nothing discussed.
             asked_again = part.intent == "clarify" and any(p.intent == "clarify" for p in parts)
             if not (told_again or asked_again):
@@ -1000,7 +1015,10 @@ class RetrievalEngine(DialogueEngine):
             return Part("show", show, keep=True)
         text_folded = folded(text)
         if asks_how_she_is(text_folded):
-            return Part("small_talk", [Sentence(f"{emotion_tag('happy')} {self._phrase('how_are_you')}")], keep=True)
+            return Part("small_talk", [Sentence(f"{emotion_tag('happy')} {self._phrase('how_are_you')}")], keep=True,
+                        answers="how_are_you")
+        if _TRANSLATION.search(text_folded):
+            return Part("unknown", [declined(self._phrase("unknown"))])
         follow_up = self._follow_up(text, text_folded, subject, told)
         if isinstance(follow_up, Part):
             return follow_up

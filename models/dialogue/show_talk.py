@@ -217,7 +217,8 @@ _WORDINGS: tuple[tuple[ShowQuestion, tuple[str, ...]], ...] = (
                rf"\bwhat(?:'s| is) the name of {_THE}{_SHOW}\b",
                rf"\b{_WHAT_IS} (?:tonight'?s|today'?s|this) {_SHOW}{_END}",
                # "which episode are we on?", "is this a new show?": the rundown's title says which one
-               r"\b(?:which|what) (?:episode|show) (?:is (?:this|it)|(?:are|r) (?:we|you|u) (?:on|watching))\b",
+               r"\b(?:which|what)(?: number)? (?:episode|show)(?: number)? (?:is (?:this|it|tonight|on)|"
+               r"(?:are|r) (?:we|you|u) (?:on|watching|at))\b",
                rf"\bis (?:this|it) (?:a )?new {_SHOW}\b",
                r"这是什么节目|节目叫什么")),
 )
@@ -272,6 +273,10 @@ _MISSED = re.compile(r"\b(?:did|have) (?:i|we|u) (?:just )?miss(?:ed)? (?:the |y
                      r"\b(?:is|are|has|have) (?:the |your |that )?(?P<over>[^?.!,;]+?) (?:already |yet |now )?"
                      # (at the clause's end: "is the hoodie worth it over the beanie?" compares)
                      r"(?:finished|over|done|ended|started|begun)(?:\s+(?:yet|already|now))?\s*(?=[?.!,;]|$)|"
+                     # "did the beanie part already happen?", "has the dance taken place yet?": the same, in the
+                     # words of things that happen.
+                     r"\b(?:did|has|have) (?:the |your |that )?(?P<happened>[^?.!,;]+?) (?:already |yet |just )?"
+                     r"(?:happen(?:ed)?|take place|taken place|come up|air(?:ed)?)\b|"
                      r"我?(?:是不是)?错过了?(?P<zh>[^\W\d_]{1,12}?)(?:环节)?(?:吗|么|没有?|\?|？)")
 #: "When do the fan questions start?", "when's the dancing?": "when" (not "when was") and the part of the show it names.
 _WHEN_PART = re.compile(rf"\b(?:(?:when|wen)(?:'s|s)?|{_WHAT_TIME}|how (?:long|soon) (?:until|till|til|before))\b"
@@ -288,6 +293,8 @@ _MORE_PART = re.compile(r"\b(?:will there be|is there|are there|any|do you have|
                         r"|(?:还有|还会有|后面还有|待会还有)(?P<zh>[^\W\d_]{1,8}?)(?:环节)?(?:吗|么|没有?|\?|？)")
 #: Words of buying and delivery: "any items coming back in stock soon?" asks the store, not the show.
 _STORE = re.compile(r"\b(?:stock|restock|back|ship|shipp|shipping|order|deliver|arriv|sale|sold)")
+#: A fan's order: what "it" is that leaves, ships or goes out in a message that names no show.
+_ORDERED = re.compile(r"\b(?:order(?:s|ed|ing)?|ship\w*|deliver\w*|parcel|package|purchase[sd]?|buy|bought)\b")
 _SHOW_NOUN = re.compile(rf"\b{_SHOW}\b|节目|直播")
 #: "At what point tonight does the plush get shown": a question about show time without a question mark.
 _AT_WHAT_POINT = re.compile(r"^\W*(?:at|by|from) what (?:point|time|minute|stage)\b")
@@ -330,17 +337,21 @@ def _asked(text: str, persona: Persona) -> _Asked:
     folded_text = folded(text).replace("’", "'")
     questioned = any(is_question(part) for part in sentences_of(text)) or bool(_AT_WHAT_POINT.search(folded_text))
     kinds = {kind for kind, pattern in _ASKED if pattern.search(folded_text)}
+    if _ORDERED.search(folded_text) and not _SHOW_NOUN.search(folded_text):
+        kinds.discard("end")  # "If I order tonight, when does it leave?": the order leaves, not the host
     kinds |= _parts_asked(folded_text)
     part, phrase = None, ""
     for kind, parts in (("after", _AFTER), ("missed", _MISSED)):
         groups = match.groupdict() if (match := parts.search(folded_text)) is not None else {}
-        phrase = next((groups[g] for g in ("part", "done", "told", "over", "zh", "broad", "lead") if groups.get(g)), "")
+        phrase = next((groups[g] for g in ("part", "done", "told", "over", "happened", "zh", "broad", "lead")
+                       if groups.get(g)), "")
         # The broad "anything after …?" names a product only in a message about the show ("what should I buy after
         # the hoodie?" is not).
         by_product = not (groups.get("broad") or groups.get("lead")) or bool(_SHOW_NOUN.search(folded_text))
         # A fact by its topic where a "did you talk about …?" asks it, or the fan names it as a part of the show
         # ("once the curling bit is done"); "what happens after the Olympics?" is not about the show.
-        by_fact = kind == "missed" or bool(_PART_WORD.search(phrase))
+        # "Did the Olympics already happen?" asks the world unless the fan names a part ("the curling bit").
+        by_fact = kind == "missed" and not groups.get("happened") or bool(_PART_WORD.search(phrase))
         if (part := _part(phrase, persona, by_product, by_fact) if phrase else None) is not None:
             # The part it names is the question's object ("the Q&A"): what follows it, or whether it is over.
             kinds = (kinds - {"next", "done"}) | {kind}  # type: ignore[arg-type]
@@ -439,7 +450,14 @@ _MARK = re.compile(rf"\b(?:at|around|by) (?:the )?{_COUNT}[- ]?(?:minutes?|mins?
 _AHEAD = re.compile(rf"\b{_COUNT} (?:segments?|parts?|things?) (?:from now|away|ahead|later|down)\b|"
                     r"\b(?P<after_next>after next)\b|(?:往后|后面)第?{_COUNT}个环节")
 #: "The very last segment", "the first part of the show", "最后一个环节": the rundown's first or last segment.
+#: "How are you closing tonight's show?", "how does the stream end?": what the show ends with, not when ("when does the
+#: show end?"), nor how a thing of the world does ("how do you finish a curling match?": the clause must end there).
+_ENDS_WITH = (rf"how (?:are|r|do|does|will) (?:you|u|we|{_THE}{_SHOW}) (?:going to |gonna )?"
+              rf"(?:end|clos|finish|wrap)\w*(?: (?:things |it )?up)?{_LEAVE_END}")
 _EDGE = re.compile(r"\b(?P<en>first|last|final|closing|opening) (?:segment|part|thing|bit|item)\b|"
+                   # "What comes at the very end?", "the grand finale": the rundown's last segment.
+                   rf"\b(?:(?:grand )?finale|at the (?:very )?end(?: of {_THE}{_SHOW})?(?=\W*(?:$|[?!.,;]|tonight))|"
+                   rf"{_ENDS_WITH})|"
                    r"(?P<zh>第一|最后)一?个环节")
 _UPCOMING = re.compile(r"\b(?:upcoming|next|coming)\s+(?:\w+\s+)?(?:q ?& ?a|q and a|qa|questions?|danc\w*|facts?)\b|"
                        r"下一?个(?:问答|提问|跳舞|舞蹈|冷知识)")
@@ -452,7 +470,7 @@ _ASPECTS: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
     ("count", re.compile(r"\bhow many (?:\w+ ){0,2}?(?:questions|qs)\b|几个问题|多少个?问题")),
     ("length", re.compile(r"\bhow long (?:is|will|does|would|'s|are)\b|\bhow (?:many|much) (?:minutes|seconds|time) "
                           r"(?:is|will|does)\b|(?:有|要|持续|进行)?多(?:久|长时间)")),
-    ("what", re.compile(r"\b(?:what|which|wat)\b|什么|哪个|啥")),
+    ("what", re.compile(rf"\b(?:what|which|wat)\b|\b{_ENDS_WITH}|什么|哪个|啥")),
 )
 
 

@@ -18,7 +18,9 @@ from models.dialogue.words import folded
 #: "How are you?": the host says how she is (her how_are_you phrase).
 _HOW_ARE_YOU = re.compile(
     # Chat drops the apostrophe: "hows it going", "hows ur evening".
-    r"\bhow\s+(?:are|r)\s+(?:you|u|ya)\b|\bhow(?:'?s| is) it going\b|\bhow(?:'?s| is) your day\b|"
+    # "How are you closing the show?" asks how she does a thing: only a verb of being ("doing", "holding up") is hers.
+    r"\bhow\s+(?:are|r)\s+(?:you|u|ya)\b(?!\s+(?!(?:doing|feeling|going|holding|keeping|getting|coping|enjoying)\b)"
+    r"\w+ing\b)|\bhow(?:'?s| is) it going\b|\bhow(?:'?s| is) your day\b|"
     r"\bhow have you been\b|\bhow are things\b|\bhow(?:'s| is) life\b|\bwhat'?s up\b|"
     # "Having a good time tonight?", "you doing ok?", "how's your evening?", "enjoying yourself?"
     r"\b(?:having|enjoying) (?:a |an |some )?(?:(?:good|great|nice|fun|lovely) )?(?:time|night|evening|fun|yourself)\b|"
@@ -29,7 +31,10 @@ _HOW_ARE_YOU = re.compile(
     # A wish in place of the question: "I do hope you are keeping well", "hope ur doing ok".
     r"\bhope (?:you|u|ur|your|you're|youre)(?: are| r)? (?:keeping |doing |feeling |staying )?"
     r"(?:well|ok|okay|good|alright|fine)\b|"
-    r"你好吗|您好吗|最近(?:怎么样|好吗)|过得(?:怎么样|好吗)|今天(?:怎么样|好吗)")
+    r"你好吗|您好吗|最近(?:怎么样|好吗)|过得(?:怎么样|好吗)|今天(?:怎么样|好吗)|"
+    # A fan's own language asks it too ("Bonjour! ça va?"), at the clause's end: "qué tal el gorro?" asks of a thing.
+    r"(?:\b(?:comment )?[çc]a va|\bwie geht(?:'?s| es)(?: (?:dir|ihnen|euch))?|\bcome (?:stai|sta|va)|"
+    r"\bqu[ée] tal|\bc[óo]mo (?:est[áa]s|te va|va)|\bjak si[ęe] mas(?:z|cie))(?=\s*(?:$|[?!.,;]))")
 #: A question to the host about herself ("where did you grow up?"), by what it asks: the `about` tags that answer
 #: it. A persona tags her about lines with these words (her other lines are found by meaning).
 _ABOUT_TOPICS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(pattern, re.IGNORECASE), tag) for
@@ -61,7 +66,11 @@ _ABOUT_TOPICS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(patte
      r"\b(?:pre-?)?record(?:ed|ing)?\b.*\b(?:show|stream|this|it)\b|\brecord (?:it|this)\b", "live"),
     # "so are u like a real human or some kind of computer thing": chat's fillers between.
     (r"\bare (?:you|u) (?:(?:like|even|actually|really|just|honestly) )*(?:an? )?"
-     r"(?:real|human|robot|bot|ai|virtual|person|computer|program|animated|digital|cgi|avatar|cartoon|vtuber)\b|你是真人|真人吗|虚拟|"
+     r"(?:real|human|robot|bot|ai|virtual|person|computer|program|animated|digital|cgi|avatar|cartoon|vtuber)\b|"
+     # A learner's word order, asked: "You are real human girl or some computer thing?" ("you are a real legend!"
+     # asks nothing).
+     r"\b(?:you|u) (?:are|r) (?:an? )?(?:real|human|robot|bot|ai|virtual|computer|animated|digital|cgi)\b(?=[^.!]*\?)|"
+     r"你是真人|真人吗|虚拟|"
      r"机器人", "virtual"),
 ))
 #: "Your fave thing about winter?", "what do you love most about the cold?": what she loves about a thing, which
