@@ -646,7 +646,7 @@ def test_at_this_moment_and_atm_ask_what_is_on_now(question: str) -> None:
     assert said(question, AT_CURLING) == "Right now it's a fun fact about curling."
 
 
-# -- round 24: what the show ends with, and an order's "leave" ------------------------------------------------------
+# -- what the show ends with, and an order's "leave" ------------------------------------------------------
 
 GOODBYE = 'That\'s me saying "That\'s all for tonight! Thank you for watching, and see you on the slopes!"'
 
