@@ -2383,3 +2383,14 @@ def test_a_sport_named_with_a_product_word_is_no_product_question(engine: Retrie
     answer = ask(engine, text)
     assert "v-style" in answer.sources and "Boklöv" in answer.text, answer.text
     assert not {"ski-gloves", "ski-goggles"} & set(answer.sources) and "$" not in answer.text
+
+
+@pytest.mark.parametrize("text, fact", [
+    ("Nordic combined... I never understood it. Tell me something about it?", "nordic-combined"),
+    ("Biathlon. I always wanted to try it. Got a fact about it?", "biathlon"),
+    ("Luge... my dad loves it. A fun fact about it?", "luge-skeleton")])
+def test_it_of_a_fact_request_is_the_topic_named_earlier_in_the_message(engine: RetrievalEngine, text: str,
+                                                                        fact: str) -> None:
+    """"It" points back past a sentence that only points back itself ("I never understood it") to the topic."""
+    answer = ask(engine, text)
+    assert answer.sources == (fact,) and not hedged(answer), answer.text

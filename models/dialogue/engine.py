@@ -700,11 +700,20 @@ def retrieval_query(text: str) -> str:
     # does one after the fan's budget ("I've only got $40. Can I get both the beanie and the pin set?").
     # A sentence that says whom the fan shops for, what they wear or the weather ("Something for a cold walk? my
     # boy is 7") stays with it too, before or after.
-    questions = [joined([*([_without_bad_news(parts[i - 1])] if i and _leans_on(p, parts[i - 1]) else []), p,
+    questions = [joined([*(_leaned_on(parts, i) if i and _leans_on(p, parts[i - 1]) else []), p,
                          *(parts[i + 1:i + 2] if i + 1 < len(parts) and not is_question(parts[i + 1])
                            and states_occasion(parts[i + 1]) else [])])
                  for i, p in enumerate(parts) if is_question(p) or _HOW_MUCH.search(p) or _FACT_REQUEST.search(p)]
     return joined(questions) if questions and len(parts) > 1 else text
+
+
+def _leaned_on(parts: Sequence[str], i: int) -> list[str]:
+    """The sentences a question leans on: the one before it, and while that one only points back itself ("Nordic
+    combined... I never understood it. Tell me something about it?"), the ones before it up to what it names."""
+    start = i - 1
+    while start and _POINTS_BACK.search(parts[start]) and not is_question(parts[start - 1]):
+        start -= 1
+    return [_without_bad_news(part) for part in parts[start:i]]
 
 
 def _leans_on(question: str, before: str) -> bool:
