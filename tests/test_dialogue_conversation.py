@@ -2394,3 +2394,11 @@ def test_it_of_a_fact_request_is_the_topic_named_earlier_in_the_message(engine: 
     """"It" points back past a sentence that only points back itself ("I never understood it") to the topic."""
     answer = ask(engine, text)
     assert answer.sources == (fact,) and not hedged(answer), answer.text
+
+
+@pytest.mark.parametrize("first", ["a fun fact about granite?", "what are curling stones made of?"])
+def test_they_after_a_fact_on_a_thing_of_a_sport_are_its_players(engine: RetrievalEngine, first: str) -> None:
+    """"They" after a fact on the granite of curling stones are the curlers: the sport's sweeping fact."""
+    ask(engine, first)
+    answer = ask(engine, "ok and why do they sweep so hard?")
+    assert answer.sources == ("curling-sweeping",) and "sweep" in answer.text, answer.text

@@ -1363,8 +1363,8 @@ class RetrievalEngine(DialogueEngine):
         fact = fresh[0] if fresh else min(facts, key=lambda f: told.index(f.id) if f.id in told else -1)
         words = mention_in(question, self._fact_tags[fact.id] | self._fact_words[fact.id])
         return Part("topic_fact", self._item_sentences(fact, intro=not gentle),
-                    subject=Subject("topic_fact", item=fact.id, topic=words or None, question=question,
-                                    mention=words))
+                    subject=Subject("topic_fact", item=fact.id, topic=self._fact_topic(fact, words),
+                                    question=question, mention=words))
 
     def _facts_have_all(self, question: str) -> bool:
         """Every topic of "what connects Scotland with winter sports?" is a word of some fact: one may connect them
@@ -1512,10 +1512,18 @@ class RetrievalEngine(DialogueEngine):
             says_what_is_asked(question, _item_text(best.document.item))
 
     def _item_subject(self, intent: str, item: FunFact | FAQ | AboutLine, question: str) -> Subject:
-        topic = None
-        if isinstance(item, FunFact):
-            topic = mention_in(question, self._fact_tags[item.id] | self._fact_words[item.id]) or None
-        return Subject(intent, item=item.id, topic=topic, question=question, mention=topic or "")
+        if not isinstance(item, FunFact):
+            return Subject(intent, item=item.id, question=question)
+        words = mention_in(question, self._fact_tags[item.id] | self._fact_words[item.id])
+        return Subject(intent, item=item.id, topic=self._fact_topic(item, words), question=question, mention=words)
+
+    def _fact_topic(self, fact: FunFact, words: str) -> str | None:
+        """What a fact told was about: the words of the question that named it, or the fact's first tag (its sport)
+        when they name a thing of it and no tag ("where does the granite come from?"): "they" of the next question
+        are then the sport's players ("why do they sweep so hard?"), not the granite."""
+        if words and fact.tags and not set(tokens(words)) & self._fact_tags[fact.id]:
+            return fact.tags[0]
+        return words or None
 
     def _pitch(self, products: Sequence[Product], question: str) -> Part:
         words = frozenset().union(*(self._names[p.id] | set(tokens(" ".join(p.tags))) for p in products))
