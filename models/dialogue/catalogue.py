@@ -591,13 +591,14 @@ def _stretches(text: str, products: Sequence[Product]) -> list[list[Product]]:
 
 
 def _names_something_else(stretch: str, tied: Sequence[Product], products: Sequence[Product]) -> bool:
-    """A name word several products share, followed by a word no product has ("ski jumping", "ski resort"), is
-    part of the name of another thing (a sport, a place), not a product: "ski gloves" and "ski goggles" are both
-    products, "which jumper started ski jumping?" asks about the sport."""
+    """A name word several products share, followed by an activity no product has ("ski jumping", "ski racing"),
+    is part of a sport's name, not a product: "ski gloves" and "ski goggles" are both products, "which jumper
+    started ski jumping?" asks about the sport ("which bottle comes in more colours?" still asks of the bottles)."""
     shared = frozenset.intersection(*(_words(p).name for p in tied))
     catalogue = frozenset().union(*(_words(p).every for p in products)) | _FILLER
     words = tokens(stretch)
-    return any(word in shared and following not in catalogue for word, following in zip(words, words[1:]))
+    return any(word in shared and following.endswith("ing") and following not in catalogue
+               for word, following in zip(words, words[1:], strict=False))
 
 
 def _colour(text: str, products: Sequence[Product], named: Sequence[Product]) -> str | None:
