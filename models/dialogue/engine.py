@@ -62,6 +62,7 @@ from models.dialogue.sentence import Sentence, declined
 from models.dialogue.show import ShowSnapshot
 from models.dialogue.show_talk import answer_show, show_thread
 from models.dialogue.small_talk import (
+    FAVOURITE,
     about_lines_asked,
     asks_her_choice,
     asks_her_name,
@@ -345,8 +346,9 @@ _PARAPHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(said, re.IGNORECASE), meant) for said, meant in (
     (_ABROAD.pattern, "internationally"),
     (r"\bmerch\b", "merchandise"),
-    # "Which sport you like most?", "fav sport?": her favourite, in the words her FAQs ask it.
-    (r"\b(?:like|love|enjoy)\s+(?:\w+\s+){0,3}?(?:most|best)\b|\bfav\b", "favourite"),
+    # "Which sport you like most?", "fav sport?", "ur number one sport": her favourite, in the words her FAQs ask it.
+    (rf"\b(?:like|love|enjoy)\s+(?:\w+\s+){{0,3}}?(?:most|best)\b|\bfave?\b|\b(?:your|ur) {FAVOURITE}\b",
+     "favourite"),
     # "Can it still go back?", "will they take it back?": what was bought, returned.
     (r"\bsend\b.{0,20}\bback\b|\bmoney back\b|\brefunds?\b|"
      r"\b(?:it|they|this|that|these|those|them|\w+s)(?: still)? (?:go|goes|come|comes) back\b(?! to\b)|"
