@@ -2411,3 +2411,12 @@ def test_her_number_one_sport_is_her_favourite(engine: RetrievalEngine, text: st
     answer = ask(engine, text)
     assert "favourite-sport" in answer.sources and "Snowboarding is my favourite" in answer.text, answer.text
     assert "never miss" not in answer.text
+
+
+@pytest.mark.parametrize("text", ["ngl you're the coolest host ever fr", "best streamer on here tbh", "you rock aurora",
+                                  "ur the greatest host fr"])
+def test_praise_of_her_as_a_host_is_a_compliment(engine: RetrievalEngine, text: str) -> None:
+    """"Coolest host", "best streamer" praise her: thanks with heart hands, not her line on being a virtual host."""
+    answer = ask(engine, text)
+    assert "<heart_hands>" in answer.text and "real-person" not in answer.sources, answer.text
+    assert "virtual host" not in answer.text
