@@ -2415,3 +2415,50 @@ def test_a_translation_asked_for_is_declined_not_her_line_about_the_word(engine:
     assert answer.intent == "unknown" and answer.sources == ()
     assert any(p in answer.text for p in UNKNOWN)
     assert "snowboarding" in ask(engine, "do you snowboard?").text  # her own line is still hers when asked of her
+
+
+@pytest.mark.parametrize("text", ["which jumper started the V technique in ski jumping, do you know?",
+                                  "who came up with the V style in ski jumping?",
+                                  "in ski jumping, who started the V technique?"])
+def test_a_sport_named_with_a_product_word_is_no_product_question(engine: RetrievalEngine, text: str) -> None:
+    """"Ski" is a word of two product names; "ski jumping" is the sport, so the V-style fact answers."""
+    answer = ask(engine, text)
+    assert "v-style" in answer.sources and "Boklöv" in answer.text, answer.text
+    assert not {"ski-gloves", "ski-goggles"} & set(answer.sources) and "$" not in answer.text
+
+
+@pytest.mark.parametrize("text, fact", [
+    ("Nordic combined... I never understood it. Tell me something about it?", "nordic-combined"),
+    ("Biathlon. I always wanted to try it. Got a fact about it?", "biathlon"),
+    ("Luge... my dad loves it. A fun fact about it?", "luge-skeleton")])
+def test_it_of_a_fact_request_is_the_topic_named_earlier_in_the_message(engine: RetrievalEngine, text: str,
+                                                                        fact: str) -> None:
+    """"It" points back past a sentence that only points back itself ("I never understood it") to the topic."""
+    answer = ask(engine, text)
+    assert answer.sources == (fact,) and not hedged(answer), answer.text
+
+
+@pytest.mark.parametrize("first", ["a fun fact about granite?", "what are curling stones made of?"])
+def test_they_after_a_fact_on_a_thing_of_a_sport_are_its_players(engine: RetrievalEngine, first: str) -> None:
+    """"They" after a fact on the granite of curling stones are the curlers: the sport's sweeping fact."""
+    ask(engine, first)
+    answer = ask(engine, "ok and why do they sweep so hard?")
+    assert answer.sources == ("curling-sweeping",) and "sweep" in answer.text, answer.text
+
+
+@pytest.mark.parametrize("text", ["is curling ur number one sport or nah", "what's your top sport?", "ur fave sport?",
+                                  "whats ur fav winter sport ngl i bet its skiing"])
+def test_her_number_one_sport_is_her_favourite(engine: RetrievalEngine, text: str) -> None:
+    """"Number one", "top", "fave" sport asks her favourite: the answer names it as her favourite."""
+    answer = ask(engine, text)
+    assert "favourite-sport" in answer.sources and "Snowboarding is my favourite" in answer.text, answer.text
+    assert "never miss" not in answer.text
+
+
+@pytest.mark.parametrize("text", ["ngl you're the coolest host ever fr", "best streamer on here tbh", "you rock aurora",
+                                  "ur the greatest host fr"])
+def test_praise_of_her_as_a_host_is_a_compliment(engine: RetrievalEngine, text: str) -> None:
+    """"Coolest host", "best streamer" praise her: thanks with heart hands, not her line on being a virtual host."""
+    answer = ask(engine, text)
+    assert "<heart_hands>" in answer.text and "real-person" not in answer.sources, answer.text
+    assert "virtual host" not in answer.text

@@ -578,7 +578,9 @@ def _stretches(text: str, products: Sequence[Product]) -> list[list[Product]]:
         scores = {p.id: len(words - colours & _words(p).name) for p in products}
         best = max(scores.values(), default=0)
         if best:
-            named.append([p for p in products if scores[p.id] == best][:AMBIGUOUS])
+            tied = [p for p in products if scores[p.id] == best]
+            if len(tied) == 1 or not _names_something_else(stretch, tied, products):
+                named.append(tied[:AMBIGUOUS])
             continue
         # A tag names a product only when it is that product's alone ("hat"); one many share is an attribute
         # ("warm"), which picks products out of the catalogue instead.
@@ -586,6 +588,17 @@ def _stretches(text: str, products: Sequence[Product]) -> list[list[Product]]:
         if len(tagged) == 1:
             named.append(tagged)
     return named
+
+
+def _names_something_else(stretch: str, tied: Sequence[Product], products: Sequence[Product]) -> bool:
+    """A name word several products share, followed by an activity no product has ("ski jumping", "ski racing"),
+    is part of a sport's name, not a product: "ski gloves" and "ski goggles" are both products, "which jumper
+    started ski jumping?" asks about the sport ("which bottle comes in more colours?" still asks of the bottles)."""
+    shared = frozenset.intersection(*(_words(p).name for p in tied))
+    catalogue = frozenset().union(*(_words(p).every for p in products)) | _FILLER
+    words = tokens(stretch)
+    return any(word in shared and following.endswith("ing") and following not in catalogue
+               for word, following in zip(words, words[1:], strict=False))
 
 
 def _colour(text: str, products: Sequence[Product], named: Sequence[Product]) -> str | None:

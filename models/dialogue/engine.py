@@ -62,6 +62,7 @@ from models.dialogue.sentence import Sentence, declined
 from models.dialogue.show import ShowSnapshot
 from models.dialogue.show_talk import answer_show, show_thread
 from models.dialogue.small_talk import (
+    FAVOURITE,
     about_lines_asked,
     asks_her_choice,
     asks_her_name,
@@ -354,8 +355,9 @@ _PARAPHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(said, re.IGNORECASE), meant) for said, meant in (
     (_ABROAD.pattern, "internationally"),
     (r"\bmerch\b", "merchandise"),
-    # "Which sport you like most?", "fav sport?": her favourite, in the words her FAQs ask it.
-    (r"\b(?:like|love|enjoy)\s+(?:\w+\s+){0,3}?(?:most|best)\b|\bfav\b", "favourite"),
+    # "Which sport you like most?", "fav sport?", "ur number one sport": her favourite, in the words her FAQs ask it.
+    (rf"\b(?:like|love|enjoy)\s+(?:\w+\s+){{0,3}}?(?:most|best)\b|\bfave?\b|\b(?:your|ur) {FAVOURITE}\b",
+     "favourite"),
     # "Can it still go back?", "will they take it back?": what was bought, returned.
     (r"\bsend\b.{0,20}\bback\b|\bmoney back\b|\brefunds?\b|"
      r"\b(?:it|they|this|that|these|those|them|\w+s)(?: still)? (?:go|goes|come|comes) back\b(?! to\b)|"
@@ -709,11 +711,20 @@ def retrieval_query(text: str) -> str:
     # does one after the fan's budget ("I've only got $40. Can I get both the beanie and the pin set?").
     # A sentence that says whom the fan shops for, what they wear or the weather ("Something for a cold walk? my
     # boy is 7") stays with it too, before or after.
-    questions = [joined([*([_without_bad_news(parts[i - 1])] if i and _leans_on(p, parts[i - 1]) else []), p,
+    questions = [joined([*(_leaned_on(parts, i) if i and _leans_on(p, parts[i - 1]) else []), p,
                          *(parts[i + 1:i + 2] if i + 1 < len(parts) and not is_question(parts[i + 1])
                            and states_occasion(parts[i + 1]) else [])])
                  for i, p in enumerate(parts) if is_question(p) or _HOW_MUCH.search(p) or _FACT_REQUEST.search(p)]
     return joined(questions) if questions and len(parts) > 1 else text
+
+
+def _leaned_on(parts: Sequence[str], i: int) -> list[str]:
+    """The sentences a question leans on: the one before it, and while that one only points back itself ("Nordic
+    combined... I never understood it. Tell me something about it?"), the ones before it up to what it names."""
+    start = i - 1
+    while start and _POINTS_BACK.search(parts[start]) and not is_question(parts[start - 1]):
+        start -= 1
+    return [_without_bad_news(part) for part in parts[start:i]]
 
 
 def _leans_on(question: str, before: str) -> bool:
@@ -1372,8 +1383,8 @@ class RetrievalEngine(DialogueEngine):
         fact = fresh[0] if fresh else min(facts, key=lambda f: told.index(f.id) if f.id in told else -1)
         words = mention_in(question, self._fact_tags[fact.id] | self._fact_words[fact.id])
         return Part("topic_fact", self._item_sentences(fact, intro=not gentle),
-                    subject=Subject("topic_fact", item=fact.id, topic=words or None, question=question,
-                                    mention=words))
+                    subject=Subject("topic_fact", item=fact.id, topic=self._fact_topic(fact, words),
+                                    question=question, mention=words))
 
     def _facts_have_all(self, question: str) -> bool:
         """Every topic of "what connects Scotland with winter sports?" is a word of some fact: one may connect them
@@ -1524,10 +1535,18 @@ class RetrievalEngine(DialogueEngine):
             says_what_is_asked(question, _item_text(best.document.item))
 
     def _item_subject(self, intent: str, item: FunFact | FAQ | AboutLine, question: str) -> Subject:
-        topic = None
-        if isinstance(item, FunFact):
-            topic = mention_in(question, self._fact_tags[item.id] | self._fact_words[item.id]) or None
-        return Subject(intent, item=item.id, topic=topic, question=question, mention=topic or "")
+        if not isinstance(item, FunFact):
+            return Subject(intent, item=item.id, question=question)
+        words = mention_in(question, self._fact_tags[item.id] | self._fact_words[item.id])
+        return Subject(intent, item=item.id, topic=self._fact_topic(item, words), question=question, mention=words)
+
+    def _fact_topic(self, fact: FunFact, words: str) -> str | None:
+        """What a fact told was about: the words of the question that named it, or the fact's first tag (its sport)
+        when they name a thing of it and no tag ("where does the granite come from?"): "they" of the next question
+        are then the sport's players ("why do they sweep so hard?"), not the granite."""
+        if words and fact.tags and not set(tokens(words)) & self._fact_tags[fact.id]:
+            return fact.tags[0]
+        return words or None
 
     def _pitch(self, products: Sequence[Product], question: str) -> Part:
         words = frozenset().union(*(self._names[p.id] | set(tokens(" ".join(p.tags))) for p in products))

@@ -79,8 +79,10 @@ _COMPLIMENT = re.compile(
     rf"\b(?:{_YOU_ARE}(?:so\s+|really\s+|very\s+|such\s+an?\s+|the\s+|"
     r"an?\s+(?:very\s+|really\s+)?)?(?:amazing|awesome|beautiful|pretty|"
     r"great|best|wonderful|lovely|cute|funny|cool|talented|adorable|gorgeous|brilliant|incredible|fantastic|"
-    r"sweet|sweetest|kind(?!\s+of)|kindest|nicest|loveliest)|"
-    r"love (?:you|u|your|the show|this show|this stream)|best host|great job|well done|you rock|big fan|"
+    r"sweet|sweetest|kind(?!\s+of)|kindest|nicest|loveliest|coolest|greatest|funniest|prettiest|cutest)|"
+    # "ngl you're the coolest host ever", "best streamer": praise of her as a host, no question about being one.
+    r"love (?:you|u|your|the show|this show|this stream)|"
+    r"(?:best|coolest|greatest|nicest|funniest) (?:host|streamer|presenter)|great job|well done|you rock|big fan|"
     r"your (?:voice|smile|hair|outfit|style) is|"
     # "You have such a nice voice", "you've got a lovely smile": anything of hers, any praise word.
     rf"\byou(?:'ve| have)? (?:got |have )?(?:such |the |a |an |really |so )*(?:(?:{_PRAISE}|sweet|kind|warm|"

@@ -92,10 +92,14 @@ _HER_OWN = re.compile(r"\b(?:do|did|have|would) (?:you|u) (?:ever |still |also )
                       # A dare is the question too: "bet you've never even stood on a snowboard".
                       r"\b(?:you|u)(?:'ve| have|ve)? (?:never|ever) (?:even |really |once )?\w+|"
                       rf"{_HER_CHOICE.pattern}", re.IGNORECASE)
+#: Her favourite as chat says it: "is curling ur number one sport?", "your top sport", "ur fave sport" ("your
+#: favourite movie" is none of her FAQs'; it stays with her lines).
+FAVOURITE = r"(?:fave?|number one|no\.? ?1|#1|top)"
 #: "Which winter sport do you love most?", "what team do you like best?", "which sport you like most?" (chat drops
-#: the "do"), "your most liked winter sport?": a choice among a kind of thing (a FAQ about her favourites answers
-#: it), not what she loves about her work.
-_WHICH_KIND = re.compile(r"\b(?:your|ur) (?:most (?:liked|loved)|best[- ]loved|preferred) \w+|"
+#: the "do"), "your most liked winter sport?", "is curling ur number one sport?": a choice among a kind of thing (a
+#: FAQ about her favourites answers it), not what she loves about her work.
+_WHICH_KIND = re.compile(rf"\b(?:your|ur) (?:most (?:liked|loved)|best[- ]loved|preferred|{FAVOURITE}) "
+                         r"(?!(?:part|thing|bit)s?\b)\w+|"
                          r"\b(?:which|what)\s+(?!(?:part|thing)s?\b|(?:do|does|did|would)\b)\w+(?:\s+\w+)?\s+"
                          r"(?:(?:do|would|did)\s+)?(?:you|u)\s+(?:\w+\s+)?(?:love|like|enjoy|prefer)\b", re.IGNORECASE)
 #: "What's your name?", "what should we call you?": her name, from the persona. Asked for someone else ("my son
