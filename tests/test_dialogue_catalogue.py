@@ -1158,3 +1158,21 @@ def test_the_ages_a_product_is_for_are_its_descriptions(text: str, context: tupl
 def test_ages_no_description_states_are_not_guessed() -> None:
     said = spoken(ask("what ages?", ("mascot-plush",)))
     assert said == "The store page has the details on that for the Snowy Owl Mascot Plush.", said
+
+
+@pytest.mark.parametrize("text", ["is the plush more than the pin set?", "does the plush cost more than the pin set",
+                                  "is the owl plush more than the pins?"])
+def test_more_than_a_named_product_asks_which_costs_more(text: str) -> None:
+    reply = ask(text)
+    said = spoken(reply)
+    assert reply.intent == "comparison" and said.startswith("The Snowy Owl Mascot Plush is the more expensive one")
+    assert "$29.99" in said and "$18" in said
+
+
+def test_more_than_a_product_and_by_how_much_is_the_gap() -> None:
+    said = spoken(ask("is the plush more than the pin set? by how much?"))
+    assert "The Snowy Owl Mascot Plush costs $11.99 more than the Collector Pin Set: $29.99 against $18." in said
+
+
+def test_more_than_an_amount_is_still_a_price_check() -> None:
+    assert spoken(ask("is the plush more than 30 dollars?")) == "No, the Snowy Owl Mascot Plush is $29.99."

@@ -188,6 +188,7 @@ _PRICIER = re.compile(rf"\b(?:{_PRICIER_WORDS}|{_PRICIEST_WORDS})\b|更贵|哪�
 #: sentence before it names ("the hoodie is too expensive for me").
 ONE_SIDED_COMPARISON = re.compile(rf"^(?!.*\b(?:than|or|vs|versus)\b).*\b(?:{_CHEAPER_WORDS}|{_PRICIER_WORDS})\b",
                                   re.IGNORECASE)
+_MORE_THAN = re.compile(r"\b(?:costs? )?more than\b")
 _CHEAPER = re.compile(rf"\b(?:{_CHEAPER_WORDS}|{_CHEAPEST_WORDS})\b|更便宜|哪个便宜|最便宜")
 #: "Which one's cheaper?", "which costs more?", "which of them is the priciest?": a choice between products the fan
 #: does not name (group `than`: a comparative, which needs two).
@@ -692,8 +693,12 @@ def parse_question(text: str, knowledge: Knowledge) -> CatalogueQuestion:
         rest = pattern.sub(" ", rest)
     named = _mentions(rest, products)
     colour = _colour(rest, products, named)
+    # "Is the plush more than the pin set?": "more than" a product (not an amount: that is a limit, taken out of
+    # `rest` above) asks which costs more.
+    more_than = _MORE_THAN.search(rest)
     direction: Literal["cheaper", "pricier"] | None = (
-        "pricier" if _PRICIER.search(text) else "cheaper" if _CHEAPER.search(text) or price and price.than else None)
+        "pricier" if _PRICIER.search(text) or more_than and _mentions(rest[more_than.end():], products)
+        else "cheaper" if _CHEAPER.search(text) or price and price.than else None)
     # Cold weather asks for what keeps the fan warm ("it's freezing here", "a cold walk to school"): the products
     # whose tags or description say so.
     rest = _COLD.sub(" warm ", rest)
