@@ -1176,3 +1176,11 @@ def test_more_than_a_product_and_by_how_much_is_the_gap() -> None:
 
 def test_more_than_an_amount_is_still_a_price_check() -> None:
     assert spoken(ask("is the plush more than 30 dollars?")) == "No, the Snowy Owl Mascot Plush is $29.99."
+
+
+@pytest.mark.parametrize("text", ["Pins, plush or the beanie, which of the three is cheapest?",
+                                  "which is cheapest: the beanie, the plush or the pin set?"])
+def test_the_cheapest_of_three_named_products_compares_all_three(text: str) -> None:
+    reply = ask(text)
+    assert sorted(ids(reply)) == ["mascot-plush", "pin-set", "snowflake-beanie"]
+    assert spoken(reply).startswith("The Collector Pin Set is the cheapest of them, at $18.")

@@ -998,8 +998,13 @@ def _of_kind(products: tuple[Product, ...], text: str) -> tuple[Product, ...]:
     """Of the products compared, those of the kind the question names by their name's head ("which bottle holds
     more, the thermal one or the kids one?": the two bottles, not the kids' mittens), when two or more are."""
     words = set(tokens(text))
-    kind = tuple(p for p in products if set(tokens(folded(p.name))[-1:]) & words)
-    return kind if len(kind) >= 2 else products
+    # Only a head two of them share is a kind: "pins, plush or the beanie" name each by its own head, all three.
+    heads = {p.id: tokens(folded(p.name))[-1:] for p in products}
+    for word in words:
+        kind = tuple(p for p in products if heads[p.id] == [word])
+        if len(kind) >= 2:
+            return kind
+    return products
 
 
 def _asked_feature(q: CatalogueQuestion, compared: Sequence[Product]) -> tuple[str, ...]:
