@@ -1184,3 +1184,13 @@ def test_the_cheapest_of_three_named_products_compares_all_three(text: str) -> N
     reply = ask(text)
     assert sorted(ids(reply)) == ["mascot-plush", "pin-set", "snowflake-beanie"]
     assert spoken(reply).startswith("The Collector Pin Set is the cheapest of them, at $18.")
+
+
+@pytest.mark.parametrize(("text", "said"), [
+    ("should I hurry with the beanie or is there plenty?", "The Snowflake Knit Beanie is in stock."),
+    ("do I need to hurry to get the hoodie?", "The Glacier Blue Team Hoodie is in stock, with only a few left."),
+    ("are there plenty of the pin sets left?", "The Collector Pin Set is in stock."),
+    ("will the beanie sell out?", "The Snowflake Knit Beanie is in stock.")])
+def test_whether_to_hurry_is_the_products_stock(text: str, said: str) -> None:
+    reply = ask(text)
+    assert spoken(reply) == said and reply.intent == "availability"

@@ -324,6 +324,10 @@ _AVAILABLE = re.compile(rf"\b(?:available|availability|stock|ready to ship)\b|{_
                         r"\b(?:can|could|should) (?:i|we) wait\b|"
                         r"\b(?:buy|get|order|purchase)\b.*\b(?:right now|now|today)\b|"
                         r"\b(?:many|much|any|some|still|plenty)\b.{0,30}\bleft\b|"
+                        # "Should I hurry with the beanie or is there plenty?": whether it will last (its stock).
+                        r"\b(?:should|do|must|need to|have to|better) (?:i|we) hurry\b|\bhurry (?:up )?(?:and|to) "
+                        r"(?:buy|get|grab|order)\b|\b(?:is there|are there|got|have) plenty\b|"
+                        r"\bplenty (?:of (?:them|it|those) )?(?:left|in stock|available)\b|"
                         r"\b(?:out yet|released?|release date|launch(?:ed|es)?|comes? out|coming out|available yet)\b")
 #: "Can I grab the knit hat tonight?", "still got the pin sets?": whether the fan can buy it (yes, in stock).
 _BUY = re.compile(r"\b(?:can|could|may) (?:i|we|u) (?:still |already |now )?(?:buy|get|grab|order|purchase|snag|"
