@@ -1194,3 +1194,7 @@ def test_the_cheapest_of_three_named_products_compares_all_three(text: str) -> N
 def test_whether_to_hurry_is_the_products_stock(text: str, said: str) -> None:
     reply = ask(text)
     assert spoken(reply) == said and reply.intent == "availability"
+
+
+def test_a_count_of_the_products_named_after_of_is_their_sum() -> None:
+    assert spoken(ask("how much for 3 of the pin sets?")) == "The three Collector Pin Sets are $54 ($18 each)."

@@ -2373,3 +2373,22 @@ def test_how_old_of_a_thing_is_never_her_age(engine: RetrievalEngine, index: Kno
 def test_how_old_a_thing_is_is_answered_by_the_year_it_began(engine: RetrievalEngine) -> None:
     answer = ask(engine, "how old is the zamboni")
     assert answer.sources == ("zamboni",) and "1949" in answer.text  # BM25 hedges it: a near miss by its words
+
+
+@pytest.mark.parametrize("text", ["ok so both together?", "so both together?", "alright, all together then?"])
+def test_both_together_after_two_products_is_their_sum(engine: RetrievalEngine, text: str) -> None:
+    ask(engine, "price of the beanie?")
+    ask(engine, "and the pin set?")
+    answer = ask(engine, text)
+    assert "$42" in answer.text and set(answer.sources) == {"snowflake-beanie", "pin-set"}
+
+
+@pytest.mark.parametrize("text", ["ok so how much for 2 of them?", "how much for three of those?"])
+def test_a_count_of_them_with_nothing_discussed_asks_back(engine: RetrievalEngine, text: str) -> None:
+    answer = ask(engine, text)
+    assert answer.intent == "clarify" and "$" not in answer.text
+
+
+def test_a_count_of_the_product_discussed_is_its_sum(engine: RetrievalEngine) -> None:
+    ask(engine, "price of the beanie?")
+    assert "$48" in ask(engine, "how much for 2 of them?").text

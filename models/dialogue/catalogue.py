@@ -528,11 +528,12 @@ def _price_limit(text: str, products: Sequence[Product]) -> tuple[PriceLimit | N
     return None, text
 
 
-#: A count before a product's name ("two beanies", "2 hoodies", "3x pin set", "a pair of goggles" is one), and the
-#: words that may stand between them: nothing else ("hw much 4 the beanie": chat's "for"; "the two of them": both).
+#: A count before a product's name ("two beanies", "2 hoodies", "3x pin set", "2 of the beanie", "a pair of goggles"
+#: is one), and the words that may stand between them: nothing else ("hw much 4 the beanie": chat's "for"; "the two
+#: of them": both).
 _COUNT = {"a": 1, "an": 1, **_UNITS_WORDS, "ten": 10}
 _COUNTED = re.compile(r"(\d{1,2})\s*[x×]?")
-_COUNT_FILLER = re.compile(r"^(?:[x×]\s+)?(?:pairs? of\s+)?([\w'-]+)")
+_COUNT_FILLER = re.compile(r"^(?:[x×]\s+)?(?:(?:pairs? )?of\s+(?:the\s+)?)?([\w'-]+)")
 
 
 def _quantities(text: str, products: Sequence[Product], named: Sequence[Product]) -> tuple[int, ...]:
@@ -762,10 +763,15 @@ def states_occasion(text: str) -> bool:
     return bool(_KIDS.search(text) or _COLD.search(text) or _WEARS.search(text))
 
 
+#: Chat's openers before a clause ("ok so both together?"): they ask nothing of their own.
+_OPENERS = re.compile(r"^\W*(?:(?:ok|okay|k|alright|right|well|hmm|and|so|then)\W+)+")
+
+
 def only_sum_asked(text: str) -> bool:
-    """A clause that asks nothing but the sum ("total?", "so both together?", "all together then?"): said of
+    """A clause that asks nothing but the sum ("total?", "ok so both together?", "all together then?"): said of
     products it asks their prices' sum, as "how much" would ("do they go together?" has a verb of its own)."""
-    return any(_TOTAL.search(c) and not tokens(_TOTAL.sub(" ", c)) for c in _CLAUSE_ASKED.findall(text))
+    return any(_TOTAL.search(c) and not tokens(_TOTAL.sub(" ", _OPENERS.sub(" ", c)))
+               for c in _CLAUSE_ASKED.findall(text))
 
 
 def _missing(text: str, products: Sequence[Product]) -> str | None:

@@ -685,6 +685,8 @@ def _elliptic(question: str, before: str) -> bool:
 
 #: Words that ask nothing of their own beside a pronoun: "are those ones still in stock or not?" asks about them.
 _OF_TIME_OR_POINTING = frozenset(tokens("still now right anymore yet one ones"))
+#: How many of it a fan asks for ("how much for 2 of them?", "a couple of those"): a count says no subject of its own.
+_COUNT_WORDS = frozenset(tokens("two three four five six seven eight nine ten couple pair few"))
 #: An ask for suggestions that says nothing of what for ("Ideas?", "any recommendations?").
 _SUGGESTIONS = re.compile(r"^\W*(?:any )?(?:ideas?|suggestions?|recommendations?|tips?|options?)\W*$", re.IGNORECASE)
 #: A question ending on what it points back at ("what's that?", "how does it work?").
@@ -1237,8 +1239,8 @@ class RetrievalEngine(DialogueEngine):
         """A question whose only subject is a pronoun ("how much is it?", "is it warm?", "does it come in red?"):
         what else it says asks only about a product (`_attributes`), not something of its own ("what time is
         it?")."""
-        return set(tokens(without_product_words(PRONOUN.sub(" ", folded(text))))) - _OF_TIME_OR_POINTING \
-            <= self._attributes
+        asked = set(tokens(without_product_words(PRONOUN.sub(" ", folded(text))))) - _OF_TIME_OR_POINTING
+        return {w for w in asked - _COUNT_WORDS if not w.isdigit()} <= self._attributes
 
     def _by_attribute(self, thing: str) -> bool:
         """"The blue one", "the XL ones": a product told only by a colour or a size, as of products discussed."""
