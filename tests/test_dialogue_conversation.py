@@ -2392,3 +2392,12 @@ def test_a_count_of_them_with_nothing_discussed_asks_back(engine: RetrievalEngin
 def test_a_count_of_the_product_discussed_is_its_sum(engine: RetrievalEngine) -> None:
     ask(engine, "price of the beanie?")
     assert "$48" in ask(engine, "how much for 2 of them?").text
+
+
+@pytest.mark.parametrize("text", ["how long until it gets to me in Germany?", "when would it arrive in Brazil?",
+                                  "how long until the hoodie gets to me in Germany?"])
+def test_a_delivery_time_abroad_after_a_product_is_the_international_shipping(engine: RetrievalEngine,
+                                                                             text: str) -> None:
+    ask(engine, "I want the hoodie in XL")
+    answer = ask(engine, text)
+    assert answer.sources == ("international-shipping",) and "5 to 10" in answer.text and "$65" not in answer.text

@@ -426,7 +426,9 @@ _ARRIVED = re.compile(r"\b(?:arrived|came|received|delivered|got (?:it|them|my o
                       r"delivery))\b", re.IGNORECASE)
 #: A place abroad is store talk only with shipping in the question ("is it snowing in France?" is not).
 _SHIPPING = re.compile(r"\b(?:ship|ships|shipping|shipped|deliver|delivers|delivery|send|sends|post|mail|arrive|"
-                       r"packages?|parcels?|reach|"
+                       r"arrives|arriving|arrival|packages?|parcels?|reach|reaches|"
+                       # "How long until it gets to me in Germany?": its way to the fan, a delivery time.
+                       r"(?:gets?|getting|come|comes) (?:to (?:me|us|you)|here|over)|"
                        r"order)\b", re.IGNORECASE)
 #: "Where can I buy it?", "How do I order?": the way to buy, a store policy, not the list of products.
 _WAY_TO_BUY = re.compile(r"^\W*(?:where|how)\b", re.IGNORECASE)
