@@ -1196,5 +1196,13 @@ def test_whether_to_hurry_is_the_products_stock(text: str, said: str) -> None:
     assert spoken(reply) == said and reply.intent == "availability"
 
 
+@pytest.mark.parametrize("text", [
+    "we watch from Brazil with my son, he is 7 and want something warm for hands, what you have for him?",
+    "my daughter, she's 6, needs something warm for her hands"])
+def test_a_childs_age_said_after_a_pronoun_asks_for_kids_things(text: str) -> None:
+    reply = ask(text)
+    assert ids(reply) == ["kids-mittens"] and "$16" in spoken(reply) and "$34" not in spoken(reply)
+
+
 def test_a_count_of_the_products_named_after_of_is_their_sum() -> None:
     assert spoken(ask("how much for 3 of the pin sets?")) == "The three Collector Pin Sets are $54 ($18 each)."

@@ -226,7 +226,9 @@ _KIDS = re.compile(
     r"\b(?:kids?|kiddie|kiddy|children)'?s?'? (?:stuff|things?|items?|products?|merch|range|section|gear|ones)\b|"
     r"\b(?:\d|1[0-2]|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)[- ]?"
     r"(?:(?:years?|yrs?)[- ]?olds?|y/?o)\b|"
-    r"\b(?:sons?|daughters?|kids?|boys?|girls?|nephews?|nieces?|grandkids?) (?:is|are|who's|who is|turning|turns) "
+    # "My son is 7", "with my son, he is 7": the child's age, said of the child or of the pronoun after it.
+    r"\b(?:sons?|daughters?|kids?|boys?|girls?|nephews?|nieces?|grandkids?),? (?:(?:he |she |they )?(?:is|are|"
+    r"turning|turns)|who's|who is|he's|she's|they're) "
     r"(?:\d|1[0-2]|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\b|"
     r"(?:适合|给|送)?(?:小孩|孩子|儿童|小朋友|宝宝|儿子|女儿)")
 #: A request to learn something ("teach me something about skiing", "any trivia about ice rinks?"): the facts'
