@@ -1204,5 +1204,12 @@ def test_a_childs_age_said_after_a_pronoun_asks_for_kids_things(text: str) -> No
     assert ids(reply) == ["kids-mittens"] and "$16" in spoken(reply) and "$34" not in spoken(reply)
 
 
+@pytest.mark.parametrize("text", ["I need something to keep my coffee hot on the chairlift",
+                                  "we need something to keep our tea hot at the rink"])
+def test_a_thing_needed_for_a_use_a_description_states_is_that_product(text: str) -> None:
+    reply = ask(text)
+    assert ids(reply) == ["thermal-bottle"] and "$22.50" in spoken(reply)
+
+
 def test_a_count_of_the_products_named_after_of_is_their_sum() -> None:
     assert spoken(ask("how much for 3 of the pin sets?")) == "The three Collector Pin Sets are $54 ($18 each)."

@@ -112,7 +112,8 @@ class CatalogueQuestion:
     missing: str | None = None  # "do you sell ski boots?": the kind asked for, when no product is of it
     thing: bool = False  # "a warm thing", "something warm": the fan's words describe a product they name no kind of
     #: "What would you recommend for skiing?", "something for a cold walk": products for an occasion a product's tag
-    #: or name fits (a word only a description has, "film" of "film your runs", names no occasion)
+    #: or name fits (a word only a description has, "film" of "film your runs", names no occasion); or for a use
+    #: the fan needs a thing for that a product's words state in full (`_NEED`)
     recommend: bool = False
     counts: tuple[int, ...] = ()  # how many of each named product the fan asks for ("two beanies"); none: one each
 
@@ -275,6 +276,10 @@ _GIFT = re.compile(r"\b(?:gifts?|presents?|stocking (?:stuffers?|fillers?)|to gi
 #: A request for products for an occasion or a use ("what should I get for skiing?", "something for a cold walk").
 _RECOMMEND = re.compile(r"\b(?:recommend|suggest|should (?:i|we) (?:get|buy|wear|bring|take)|"
                         r"what (?:can|could) (?:i|we) (?:get|buy|wear)|(?:something|anything) (?:\w+ )?for)\b")
+#: "I need something to keep my coffee hot": a thing the fan wants for a use; a product whose words state all of the
+#: fan's catalogue words is for it (their other words, "coffee", "chairlift", say where it is used).
+_NEED = re.compile(r"\b(?:i|we)(?: really| just)? (?:need|want|'d like|would like|am looking for|'m looking for|"
+                   r"are looking for|'re looking for) (?:something|anything|a thing|stuff)\b")
 _LISTING = re.compile(
     rf"{_RECOMMEND.pattern}|"
     r"\b(?:anything|something|any|what do you (?:have|sell|got)|do you (?:have|sell)|got any|recommend|suggest|"
@@ -744,7 +749,9 @@ def parse_question(text: str, knowledge: Knowledge) -> CatalogueQuestion:
         feature=_feature(text, products) if size is None and colour is None else (),
         missing=_missing(rest, products) if not (price or audience or size or colour) else None,
         thing=bool(_THING.search(rest)), counts=counts,
-        recommend=bool(_RECOMMEND.search(text)) and any(_tagged(w, products) for w in surface))
+        recommend=bool(_RECOMMEND.search(text)) and any(_tagged(w, products) for w in surface) or bool(
+            _NEED.search(text)) and bool(surface) and any(all(set(tokens(w)) <= _words(p).every for w in surface)
+                                                         for p in products))
 
 
 def states_budget(text: str) -> bool:
