@@ -1158,3 +1158,58 @@ def test_the_ages_a_product_is_for_are_its_descriptions(text: str, context: tupl
 def test_ages_no_description_states_are_not_guessed() -> None:
     said = spoken(ask("what ages?", ("mascot-plush",)))
     assert said == "The store page has the details on that for the Snowy Owl Mascot Plush.", said
+
+
+@pytest.mark.parametrize("text", ["is the plush more than the pin set?", "does the plush cost more than the pin set",
+                                  "is the owl plush more than the pins?"])
+def test_more_than_a_named_product_asks_which_costs_more(text: str) -> None:
+    reply = ask(text)
+    said = spoken(reply)
+    assert reply.intent == "comparison" and said.startswith("The Snowy Owl Mascot Plush is the more expensive one")
+    assert "$29.99" in said and "$18" in said
+
+
+def test_more_than_a_product_and_by_how_much_is_the_gap() -> None:
+    said = spoken(ask("is the plush more than the pin set? by how much?"))
+    assert "The Snowy Owl Mascot Plush costs $11.99 more than the Collector Pin Set: $29.99 against $18." in said
+
+
+def test_more_than_an_amount_is_still_a_price_check() -> None:
+    assert spoken(ask("is the plush more than 30 dollars?")) == "No, the Snowy Owl Mascot Plush is $29.99."
+
+
+@pytest.mark.parametrize("text", ["Pins, plush or the beanie, which of the three is cheapest?",
+                                  "which is cheapest: the beanie, the plush or the pin set?"])
+def test_the_cheapest_of_three_named_products_compares_all_three(text: str) -> None:
+    reply = ask(text)
+    assert sorted(ids(reply)) == ["mascot-plush", "pin-set", "snowflake-beanie"]
+    assert spoken(reply).startswith("The Collector Pin Set is the cheapest of them, at $18.")
+
+
+@pytest.mark.parametrize(("text", "said"), [
+    ("should I hurry with the beanie or is there plenty?", "The Snowflake Knit Beanie is in stock."),
+    ("do I need to hurry to get the hoodie?", "The Glacier Blue Team Hoodie is in stock, with only a few left."),
+    ("are there plenty of the pin sets left?", "The Collector Pin Set is in stock."),
+    ("will the beanie sell out?", "The Snowflake Knit Beanie is in stock.")])
+def test_whether_to_hurry_is_the_products_stock(text: str, said: str) -> None:
+    reply = ask(text)
+    assert spoken(reply) == said and reply.intent == "availability"
+
+
+@pytest.mark.parametrize("text", [
+    "we watch from Brazil with my son, he is 7 and want something warm for hands, what you have for him?",
+    "my daughter, she's 6, needs something warm for her hands"])
+def test_a_childs_age_said_after_a_pronoun_asks_for_kids_things(text: str) -> None:
+    reply = ask(text)
+    assert ids(reply) == ["kids-mittens"] and "$16" in spoken(reply) and "$34" not in spoken(reply)
+
+
+@pytest.mark.parametrize("text", ["I need something to keep my coffee hot on the chairlift",
+                                  "we need something to keep our tea hot at the rink"])
+def test_a_thing_needed_for_a_use_a_description_states_is_that_product(text: str) -> None:
+    reply = ask(text)
+    assert ids(reply) == ["thermal-bottle"] and "$22.50" in spoken(reply)
+
+
+def test_a_count_of_the_products_named_after_of_is_their_sum() -> None:
+    assert spoken(ask("how much for 3 of the pin sets?")) == "The three Collector Pin Sets are $54 ($18 each)."

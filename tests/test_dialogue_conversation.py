@@ -2462,3 +2462,31 @@ def test_praise_of_her_as_a_host_is_a_compliment(engine: RetrievalEngine, text: 
     answer = ask(engine, text)
     assert "<heart_hands>" in answer.text and "real-person" not in answer.sources, answer.text
     assert "virtual host" not in answer.text
+
+
+@pytest.mark.parametrize("text", ["ok so both together?", "so both together?", "alright, all together then?"])
+def test_both_together_after_two_products_is_their_sum(engine: RetrievalEngine, text: str) -> None:
+    ask(engine, "price of the beanie?")
+    ask(engine, "and the pin set?")
+    answer = ask(engine, text)
+    assert "$42" in answer.text and set(answer.sources) == {"snowflake-beanie", "pin-set"}
+
+
+@pytest.mark.parametrize("text", ["ok so how much for 2 of them?", "how much for three of those?"])
+def test_a_count_of_them_with_nothing_discussed_asks_back(engine: RetrievalEngine, text: str) -> None:
+    answer = ask(engine, text)
+    assert answer.intent == "clarify" and "$" not in answer.text
+
+
+def test_a_count_of_the_product_discussed_is_its_sum(engine: RetrievalEngine) -> None:
+    ask(engine, "price of the beanie?")
+    assert "$48" in ask(engine, "how much for 2 of them?").text
+
+
+@pytest.mark.parametrize("text", ["how long until it gets to me in Germany?", "when would it arrive in Brazil?",
+                                  "how long until the hoodie gets to me in Germany?"])
+def test_a_delivery_time_abroad_after_a_product_is_the_international_shipping(engine: RetrievalEngine,
+                                                                             text: str) -> None:
+    ask(engine, "I want the hoodie in XL")
+    answer = ask(engine, text)
+    assert answer.sources == ("international-shipping",) and "5 to 10" in answer.text and "$65" not in answer.text

@@ -112,7 +112,8 @@ class CatalogueQuestion:
     missing: str | None = None  # "do you sell ski boots?": the kind asked for, when no product is of it
     thing: bool = False  # "a warm thing", "something warm": the fan's words describe a product they name no kind of
     #: "What would you recommend for skiing?", "something for a cold walk": products for an occasion a product's tag
-    #: or name fits (a word only a description has, "film" of "film your runs", names no occasion)
+    #: or name fits (a word only a description has, "film" of "film your runs", names no occasion); or for a use
+    #: the fan needs a thing for that a product's words state in full (`_NEED`)
     recommend: bool = False
     counts: tuple[int, ...] = ()  # how many of each named product the fan asks for ("two beanies"); none: one each
 
@@ -188,6 +189,7 @@ _PRICIER = re.compile(rf"\b(?:{_PRICIER_WORDS}|{_PRICIEST_WORDS})\b|更贵|哪�
 #: sentence before it names ("the hoodie is too expensive for me").
 ONE_SIDED_COMPARISON = re.compile(rf"^(?!.*\b(?:than|or|vs|versus)\b).*\b(?:{_CHEAPER_WORDS}|{_PRICIER_WORDS})\b",
                                   re.IGNORECASE)
+_MORE_THAN = re.compile(r"\b(?:costs? )?more than\b")
 _CHEAPER = re.compile(rf"\b(?:{_CHEAPER_WORDS}|{_CHEAPEST_WORDS})\b|更便宜|哪个便宜|最便宜")
 #: "Which one's cheaper?", "which costs more?", "which of them is the priciest?": a choice between products the fan
 #: does not name (group `than`: a comparative, which needs two).
@@ -225,7 +227,9 @@ _KIDS = re.compile(
     r"\b(?:kids?|kiddie|kiddy|children)'?s?'? (?:stuff|things?|items?|products?|merch|range|section|gear|ones)\b|"
     r"\b(?:\d|1[0-2]|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)[- ]?"
     r"(?:(?:years?|yrs?)[- ]?olds?|y/?o)\b|"
-    r"\b(?:sons?|daughters?|kids?|boys?|girls?|nephews?|nieces?|grandkids?) (?:is|are|who's|who is|turning|turns) "
+    # "My son is 7", "with my son, he is 7": the child's age, said of the child or of the pronoun after it.
+    r"\b(?:sons?|daughters?|kids?|boys?|girls?|nephews?|nieces?|grandkids?),? (?:(?:he |she |they )?(?:is|are|"
+    r"turning|turns)|who's|who is|he's|she's|they're) "
     r"(?:\d|1[0-2]|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\b|"
     r"(?:适合|给|送)?(?:小孩|孩子|儿童|小朋友|宝宝|儿子|女儿)")
 #: A request to learn something ("teach me something about skiing", "any trivia about ice rinks?"): the facts'
@@ -272,6 +276,10 @@ _GIFT = re.compile(r"\b(?:gifts?|presents?|stocking (?:stuffers?|fillers?)|to gi
 #: A request for products for an occasion or a use ("what should I get for skiing?", "something for a cold walk").
 _RECOMMEND = re.compile(r"\b(?:recommend|suggest|should (?:i|we) (?:get|buy|wear|bring|take)|"
                         r"what (?:can|could) (?:i|we) (?:get|buy|wear)|(?:something|anything) (?:\w+ )?for)\b")
+#: "I need something to keep my coffee hot": a thing the fan wants for a use; a product whose words state all of the
+#: fan's catalogue words is for it (their other words, "coffee", "chairlift", say where it is used).
+_NEED = re.compile(r"\b(?:i|we)(?: really| just)? (?:need|want|'d like|would like|am looking for|'m looking for|"
+                   r"are looking for|'re looking for) (?:something|anything|a thing|stuff)\b")
 _LISTING = re.compile(
     rf"{_RECOMMEND.pattern}|"
     r"\b(?:anything|something|any|what do you (?:have|sell|got)|do you (?:have|sell)|got any|recommend|suggest|"
@@ -323,6 +331,10 @@ _AVAILABLE = re.compile(rf"\b(?:available|availability|stock|ready to ship)\b|{_
                         r"\b(?:can|could|should) (?:i|we) wait\b|"
                         r"\b(?:buy|get|order|purchase)\b.*\b(?:right now|now|today)\b|"
                         r"\b(?:many|much|any|some|still|plenty)\b.{0,30}\bleft\b|"
+                        # "Should I hurry with the beanie or is there plenty?": whether it will last (its stock).
+                        r"\b(?:should|do|must|need to|have to|better) (?:i|we) hurry\b|\bhurry (?:up )?(?:and|to) "
+                        r"(?:buy|get|grab|order)\b|\b(?:is there|are there|got|have) plenty\b|"
+                        r"\bplenty (?:of (?:them|it|those) )?(?:left|in stock|available)\b|"
                         r"\b(?:out yet|released?|release date|launch(?:ed|es)?|comes? out|coming out|available yet)\b")
 #: "Can I grab the knit hat tonight?", "still got the pin sets?": whether the fan can buy it (yes, in stock).
 _BUY = re.compile(r"\b(?:can|could|may) (?:i|we|u) (?:still |already |now )?(?:buy|get|grab|order|purchase|snag|"
@@ -523,11 +535,12 @@ def _price_limit(text: str, products: Sequence[Product]) -> tuple[PriceLimit | N
     return None, text
 
 
-#: A count before a product's name ("two beanies", "2 hoodies", "3x pin set", "a pair of goggles" is one), and the
-#: words that may stand between them: nothing else ("hw much 4 the beanie": chat's "for"; "the two of them": both).
+#: A count before a product's name ("two beanies", "2 hoodies", "3x pin set", "2 of the beanie", "a pair of goggles"
+#: is one), and the words that may stand between them: nothing else ("hw much 4 the beanie": chat's "for"; "the two
+#: of them": both).
 _COUNT = {"a": 1, "an": 1, **_UNITS_WORDS, "ten": 10}
 _COUNTED = re.compile(r"(\d{1,2})\s*[x×]?")
-_COUNT_FILLER = re.compile(r"^(?:[x×]\s+)?(?:pairs? of\s+)?([\w'-]+)")
+_COUNT_FILLER = re.compile(r"^(?:[x×]\s+)?(?:(?:pairs? )?of\s+(?:the\s+)?)?([\w'-]+)")
 
 
 def _quantities(text: str, products: Sequence[Product], named: Sequence[Product]) -> tuple[int, ...]:
@@ -705,8 +718,12 @@ def parse_question(text: str, knowledge: Knowledge) -> CatalogueQuestion:
         rest = pattern.sub(" ", rest)
     named = _mentions(rest, products)
     colour = _colour(rest, products, named)
+    # "Is the plush more than the pin set?": "more than" a product (not an amount: that is a limit, taken out of
+    # `rest` above) asks which costs more.
+    more_than = _MORE_THAN.search(rest)
     direction: Literal["cheaper", "pricier"] | None = (
-        "pricier" if _PRICIER.search(text) else "cheaper" if _CHEAPER.search(text) or price and price.than else None)
+        "pricier" if _PRICIER.search(text) or more_than and _mentions(rest[more_than.end():], products)
+        else "cheaper" if _CHEAPER.search(text) or price and price.than else None)
     # Cold weather asks for what keeps the fan warm ("it's freezing here", "a cold walk to school"): the products
     # whose tags or description say so.
     rest = _COLD.sub(" warm ", rest)
@@ -745,7 +762,9 @@ def parse_question(text: str, knowledge: Knowledge) -> CatalogueQuestion:
         feature=_feature(text, products) if size is None and colour is None else (),
         missing=_missing(rest, products) if not (price or audience or size or colour) else None,
         thing=bool(_THING.search(rest)), counts=counts,
-        recommend=bool(_RECOMMEND.search(text)) and any(_tagged(w, products) for w in surface))
+        recommend=bool(_RECOMMEND.search(text)) and any(_tagged(w, products) for w in surface) or bool(
+            _NEED.search(text)) and bool(surface) and any(all(set(tokens(w)) <= _words(p).every for w in surface)
+                                                         for p in products))
 
 
 def states_budget(text: str) -> bool:
@@ -766,10 +785,15 @@ def states_occasion(text: str) -> bool:
     return bool(_KIDS.search(text) or _COLD.search(text) or _WEARS.search(text))
 
 
+#: Chat's openers before a clause ("ok so both together?"): they ask nothing of their own.
+_OPENERS = re.compile(r"^\W*(?:(?:ok|okay|k|alright|right|well|hmm|and|so|then)\W+)+")
+
+
 def only_sum_asked(text: str) -> bool:
-    """A clause that asks nothing but the sum ("total?", "so both together?", "all together then?"): said of
+    """A clause that asks nothing but the sum ("total?", "ok so both together?", "all together then?"): said of
     products it asks their prices' sum, as "how much" would ("do they go together?" has a verb of its own)."""
-    return any(_TOTAL.search(c) and not tokens(_TOTAL.sub(" ", c)) for c in _CLAUSE_ASKED.findall(text))
+    return any(_TOTAL.search(c) and not tokens(_TOTAL.sub(" ", _OPENERS.sub(" ", c)))
+               for c in _CLAUSE_ASKED.findall(text))
 
 
 def _missing(text: str, products: Sequence[Product]) -> str | None:
@@ -1006,8 +1030,13 @@ def _of_kind(products: tuple[Product, ...], text: str) -> tuple[Product, ...]:
     """Of the products compared, those of the kind the question names by their name's head ("which bottle holds
     more, the thermal one or the kids one?": the two bottles, not the kids' mittens), when two or more are."""
     words = set(tokens(text))
-    kind = tuple(p for p in products if set(tokens(folded(p.name))[-1:]) & words)
-    return kind if len(kind) >= 2 else products
+    # Only a head two of them share is a kind: "pins, plush or the beanie" name each by its own head, all three.
+    heads = {p.id: tokens(folded(p.name))[-1:] for p in products}
+    for word in words:
+        kind = tuple(p for p in products if heads[p.id] == [word])
+        if len(kind) >= 2:
+            return kind
+    return products
 
 
 def _asked_feature(q: CatalogueQuestion, compared: Sequence[Product]) -> tuple[str, ...]:

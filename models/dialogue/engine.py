@@ -437,7 +437,9 @@ _ARRIVED = re.compile(r"\b(?:arrived|came|received|delivered|got (?:it|them|my o
                       r"delivery))\b", re.IGNORECASE)
 #: A place abroad is store talk only with shipping in the question ("is it snowing in France?" is not).
 _SHIPPING = re.compile(r"\b(?:ship|ships|shipping|shipped|deliver|delivers|delivery|send|sends|post|mail|arrive|"
-                       r"packages?|parcels?|reach|"
+                       r"arrives|arriving|arrival|packages?|parcels?|reach|reaches|"
+                       # "How long until it gets to me in Germany?": its way to the fan, a delivery time.
+                       r"(?:gets?|getting|come|comes) (?:to (?:me|us|you)|here|over)|"
                        r"order)\b", re.IGNORECASE)
 #: "Where can I buy it?", "How do I order?": the way to buy, a store policy, not the list of products.
 _WAY_TO_BUY = re.compile(r"^\W*(?:where|how)\b", re.IGNORECASE)
@@ -696,6 +698,8 @@ def _elliptic(question: str, before: str) -> bool:
 
 #: Words that ask nothing of their own beside a pronoun: "are those ones still in stock or not?" asks about them.
 _OF_TIME_OR_POINTING = frozenset(tokens("still now right anymore yet one ones"))
+#: How many of it a fan asks for ("how much for 2 of them?", "a couple of those"): a count says no subject of its own.
+_COUNT_WORDS = frozenset(tokens("two three four five six seven eight nine ten couple pair few"))
 #: An ask for suggestions that says nothing of what for ("Ideas?", "any recommendations?").
 _SUGGESTIONS = re.compile(r"^\W*(?:any )?(?:ideas?|suggestions?|recommendations?|tips?|options?)\W*$", re.IGNORECASE)
 #: A question ending on what it points back at ("what's that?", "how does it work?").
@@ -1266,8 +1270,8 @@ class RetrievalEngine(DialogueEngine):
         """A question whose only subject is a pronoun ("how much is it?", "is it warm?", "does it come in red?"):
         what else it says asks only about a product (`_attributes`), not something of its own ("what time is
         it?")."""
-        return set(tokens(without_product_words(PRONOUN.sub(" ", folded(text))))) - _OF_TIME_OR_POINTING \
-            <= self._attributes
+        asked = set(tokens(without_product_words(PRONOUN.sub(" ", folded(text))))) - _OF_TIME_OR_POINTING
+        return {w for w in asked - _COUNT_WORDS if not w.isdigit()} <= self._attributes
 
     def _by_attribute(self, thing: str) -> bool:
         """"The blue one", "the XL ones": a product told only by a colour or a size, as of products discussed."""
