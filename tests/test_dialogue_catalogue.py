@@ -70,6 +70,18 @@ def test_the_same_constraint_however_it_is_written(text: str) -> None:
     assert all(p.price <= 20 for p in reply.products)
 
 
+@pytest.mark.parametrize("text", [
+    "Looking for a gift for my granddaughter, she is six. My budget is 25 dollars.",
+    "gift for my grandson, he's 7, budget 25 dollars", "present for my nephew. he is seven. under 25 dollars",
+    "she's 6, what can I get her for under 25 dollars", "my granddaughter is 8, anything under 25 dollars?"])
+def test_a_childs_age_is_an_age_never_a_count(text: str) -> None:
+    # "Six" is in the pin set's description: said of a child it is her age, so the kids' products under the budget.
+    reply = ask(text)
+    assert ids(reply) == ["kids-bottle", "kids-mittens"]
+    assert spoken(reply).startswith("Under $25 for kids:")
+    assert "Six" not in spoken(reply) and "Pin Set" not in spoken(reply)
+
+
 def test_price_limits_between_and_over() -> None:
     between = ask("Anything between 20 and 30 dollars?")
     assert ids(between) == ["thermal-bottle", "snowflake-beanie", "mascot-plush"]

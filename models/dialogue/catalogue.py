@@ -218,19 +218,21 @@ _GAP = re.compile(r"\bby how much\b|\bminus\b|\bhow (?:many \w+|much|far) apart\
                   r"\bprice (?:difference|gap)\b|"
                   r"差多少|贵多少|便宜多少|差价|价格差|价差")
 _DIFFERENCE = re.compile(r"\b(?:differen(?:ce|t)|differ|compare[ds]?|comparison|vs\.?|versus)\b|区别|不同|对比|比较")
+#: A child by family tie: "grand" is part of the word ("granddaughter"), so it has no word boundary of its own.
+_CHILD_KIN = r"(?:grand)?(?:sons?|daughters?|kids?|child|children)|boys?|girls?|nephews?|nieces?"
+_CHILD_AGE = r"(?:\d|1[0-2]|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
 _KIDS = re.compile(
     r"\b(?:for|suitable for|good for|fit for|fits)\s+(?:an? |my |our |the |little |young |small |\d+ )*"
-    r"(?:kids?|children|child|toddlers?|little ones|little (?:brother|sister|cousin)s?|sons?|daughters?|boys?|girls?|"
+    r"(?:toddlers?|little ones|little (?:brother|sister|cousin)s?|babies|baby|year[- ]olds?|"
     # "For my kid's teacher": a possessive names the one it belongs to, the gift is for the noun after it.
-    r"nephews?|nieces?|grandkids?|grandchildren|babies|baby|year[- ]olds?)\b(?!'s\b)|"
+    rf"{_CHILD_KIN})\b(?!'s\b)|"
     # "The kids stuff", "kids' things": the products for kids as a group ("most expensive of the kids stuff?").
     r"\b(?:kids?|kiddie|kiddy|children)'?s?'? (?:stuff|things?|items?|products?|merch|range|section|gear|ones)\b|"
-    r"\b(?:\d|1[0-2]|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)[- ]?"
-    r"(?:(?:years?|yrs?)[- ]?olds?|y/?o)\b|"
-    # "My son is 7", "with my son, he is 7": the child's age, said of the child or of the pronoun after it.
-    r"\b(?:sons?|daughters?|kids?|boys?|girls?|nephews?|nieces?|grandkids?),? (?:(?:he |she |they )?(?:is|are|"
-    r"turning|turns)|who's|who is|he's|she's|they're) "
-    r"(?:\d|1[0-2]|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\b|"
+    rf"\b{_CHILD_AGE}[- ]?(?:(?:years?|yrs?)[- ]?olds?|y/?o)\b|"
+    # "My son is 7", "with my son, he is 7", "for my granddaughter, she is six": the child's age, said of the child
+    # or of a pronoun (a child's age, never how many of a product: "six" is in the pin set's description).
+    rf"\b(?:(?:{_CHILD_KIN}),? |(?=he\b|she\b|he's|she's))"
+    rf"(?:(?:he |she |they )?(?:is|are|turning|turns|just turned)|who's|who is|he's|she's|they're) {_CHILD_AGE}\b|"
     r"(?:适合|给|送)?(?:小孩|孩子|儿童|小朋友|宝宝|儿子|女儿)")
 #: A request to learn something ("teach me something about skiing", "any trivia about ice rinks?"): the facts'
 #: to answer unless the fan also names a product or a constraint.
