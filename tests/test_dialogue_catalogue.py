@@ -242,6 +242,25 @@ def test_an_impossible_constraint_says_none_and_offers_the_closest() -> None:
     assert spoken(purple) == "I don't have anything in purple right now." and purple.products == ()
 
 
+@pytest.mark.parametrize("text", ["is the plush plus the pin set together cheaper than the goggles?",
+                                  "are the goggles more expensive than the owl plush and the pins combined?",
+                                  "plush + pin set, is that less than the goggles?"])
+def test_a_sum_of_products_against_another_product(text: str) -> None:
+    said = spoken(ask(text))
+    # $29.99 + $18 = $47.99: one cent under the goggles' $48, said as less, with no gap the catalogue lacks.
+    assert "$47.99" in said and "less than the Aurora Ski Goggles, which are $48" in said
+    assert "$0.01" not in said
+
+
+@pytest.mark.parametrize(("text", "said"), [
+    ("are the goggles twice the price of the beanie??", "Yes, exactly twice: the Aurora Ski Goggles are $48"),
+    ("is the beanie half as expensive as the goggles", "Yes, exactly half: the Snowflake Knit Beanie is $24"),
+    ("does the hoodie cost double the beanie?", "No, not twice: the Glacier Blue Team Hoodie is $65"),
+    ("is the pin set twice the price of the kids bottle", "No, not twice: the Collector Pin Set is $18")])
+def test_one_price_as_a_multiple_of_another(text: str, said: str) -> None:
+    assert spoken(ask(text)).startswith(said)
+
+
 def test_cheaper_than_a_named_product() -> None:
     reply = ask("Anything cheaper than the beanie?")
     assert all(p.price < 24 for p in reply.products) and "snowflake-beanie" not in ids(reply)

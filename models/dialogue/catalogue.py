@@ -217,6 +217,13 @@ _GAP = re.compile(r"\bby how much\b|\bminus\b|\bhow (?:many \w+|much|far) apart\
                   r"\b(?:difference|differ|gap)(?: between [^?.!,;]{1,80}?)? in (?:the )?(?:price|cost)s?\b|"
                   r"\bprice (?:difference|gap)\b|"
                   r"差多少|贵多少|便宜多少|差价|价格差|价差")
+#: "Are the goggles twice the price of the beanie?", "is the beanie half as expensive?": one price as a multiple of
+#: another (the first product named is the multiple of the second); a half in group 1 or 2.
+_MULTIPLE = re.compile(r"\b(?:twice|double|2 times|(half))\b|两倍|二倍|(一半)")
+_AS_PRICEY = re.compile(r"\bas (?:much|expensive|pricey|dear)\b|贵|价")
+#: "Is the plush plus the pin set cheaper than the goggles?": what is compared with what ("比" comes before the
+#: other side in Chinese as "than" does in English).
+_THAN = re.compile(r"\bthan\b|比")
 _DIFFERENCE = re.compile(r"\b(?:differen(?:ce|t)|differ|compare[ds]?|comparison|vs\.?|versus)\b|区别|不同|对比|比较")
 #: A child by family tie: "grand" is part of the word ("granddaughter"), so it has no word boundary of its own.
 _CHILD_KIN = r"(?:grand)?(?:sons?|daughters?|kids?|child|children)|boys?|girls?|nephews?|nieces?"
@@ -913,6 +920,10 @@ def _answer(text: str, knowledge: Knowledge, context: Sequence[Product], wording
                               (declined(wording.not_in_catalogue),), tuple(subject[:AMBIGUOUS]))
     if q.feature and subject and q.stock is None and not (q.asks_colours or q.asks_sizes):
         return _feature_reply(subject[:AMBIGUOUS], q.feature, wording)
+    if q.direction and (sides := _sides(text, knowledge.products)):
+        return _sum_against(*sides, wording, q)
+    if (q.asks_price or _AS_PRICEY.search(folded(text))) and (multiple := _multiple_asked(text, knowledge.products)):
+        return _multiple(*multiple, wording)
     if q.arithmetic is not None:
         # "How much for 3 pin sets?": one product counted several times is a sum too.
         priced = _compared(q, context, back_reference=True) or (q.named if sum(q.counts) > 1 else ())
@@ -1203,6 +1214,52 @@ def _arithmetic(products: tuple[Product, ...], kind: Arithmetic, wording: Wordin
                        other_price=_lot_price(cheaper, counts[cheaper], wording))
     return CatalogueReply("comparison", (Sentence(f"{emotion_tag('happy')} {gesture_tag('point')} {text}", ids,
                                                   products[0]),), products)
+
+
+def _sides(text: str, products: Sequence[Product]) -> tuple[tuple[Product, ...], Product] | None:
+    """The several products summed on one side of "than" and the one product on the other ("is the plush plus the
+    pin set cheaper than the goggles?"); None for any other comparison."""
+    text = with_digits(folded(text))
+    than = _THAN.search(text)
+    if than is None:
+        return None
+    before, after = _mentions(text[:than.start()], products), _mentions(text[than.end():], products)
+    lot, other = (before, after) if len(after) == 1 else (after, before)
+    if len(other) != 1 or len(lot) < 2 or other[0] in lot:
+        return None
+    return lot, other[0]
+
+
+def _sum_against(lot: tuple[Product, ...], other: Product, wording: Wording,
+                 q: CatalogueQuestion) -> CatalogueReply:
+    """The sum of several products' prices, each said with it, then whether it is less or more than the other
+    product's price."""
+    total = _arithmetic(lot, "total", wording, q=q)
+    amount = round(sum(p.price * n for p, n in _counted(q, lot).items()), 2)
+    side = "less" if amount < other.price else "more" if amount > other.price else "same"
+    against = Sentence(_agreed(wording.against[side], other, wording, price=other.price_text), (other.id,), other)
+    return CatalogueReply("comparison", (*total.sentences, against), (*lot, other))
+
+
+def _multiple_asked(text: str, products: Sequence[Product]) -> tuple[Product, Product, float] | None:
+    """The product named before "twice" ("half", "double") and the one after it, and the multiple asked."""
+    text = with_digits(folded(text))
+    multiple = _MULTIPLE.search(text)
+    if multiple is None:
+        return None
+    before, after = _mentions(text[:multiple.start()], products), _mentions(text[multiple.end():], products)
+    if len(before) != 1 or len(after) != 1 or before == after:
+        return None
+    return before[0], after[0], 0.5 if multiple.group(1) or multiple.group(2) else 2
+
+
+def _multiple(product: Product, other: Product, times: float, wording: Wording) -> CatalogueReply:
+    """Whether the product's price is `times` the other's, with both prices."""
+    exact = round(other.price * times, 2) == product.price
+    text = _agreed(wording.multiple[exact], product, wording, price=product.price_text, other=other.name,
+                   other_price=other.price_text, times=wording.times["half" if times < 1 else "twice"])
+    return CatalogueReply("comparison", (Sentence(f"{emotion_tag('happy')} {gesture_tag('point')} {text}",
+                                                  (product.id, other.id), product),), (product, other))
 
 
 def _named_words(q: CatalogueQuestion) -> tuple[str, ...]:
