@@ -215,6 +215,21 @@ def test_stock_as_the_store_reports_it(text: str, said: str) -> None:
     assert reply.intent == "availability" and spoken(reply) == said
 
 
+@pytest.mark.parametrize("text", ["any hoodies left in size L?", "is the hoodie available in XL",
+                                  "hoodie in M still in stock?"])
+def test_a_stock_question_with_a_size_says_the_stock_too(text: str) -> None:
+    said = spoken(ask(text))
+    assert "comes in" in said and "only a few left" in said
+
+
+@pytest.mark.parametrize("text", ["whats nearly selling out in the store", "what's about to sell out?",
+                                  "anything running low?", "which items are almost sold out"])
+def test_nearly_selling_out_is_low_stock_not_sold_out(text: str) -> None:
+    reply = ask(text)
+    assert ids(reply) == ["team-hoodie"]
+    assert "Gloves" not in spoken(reply)
+
+
 def test_unknown_stock_is_not_stated() -> None:
     unknown = Product("scarf", "Team Scarf", 20.0, "USD", "A knitted scarf.", ("scarf",), "https://shop.example.com/s")
     knowledge = type(KNOWLEDGE)(KNOWLEDGE.fun_facts, (*KNOWLEDGE.products, unknown), KNOWLEDGE.faqs)

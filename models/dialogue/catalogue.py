@@ -309,7 +309,8 @@ _SIZE_WORDS = {"small": "s", "medium": "m", "large": "l", "均码": "one size"}
 _EXTRA_SIZE = re.compile(r"^(?:([2-5])x|(x{1,3})[- ]?|((?:extra[- ]){1,3}))(l|s|large|small)$")
 _STOCK: tuple[tuple[StockAsk, re.Pattern[str]], ...] = (
     # Before "sold out": "almost sold out" asks for what is running low, not what is gone.
-    ("low_stock", re.compile(r"\b(?:(?:almost|nearly|about to be|close to being) (?:sold out|gone|out of stock)|"
+    ("low_stock", re.compile(r"\b(?:(?:almost|nearly|about to be|close to being|about to|close to) "
+                             r"(?:sold out|sell(?:ing)? out|gone|out of stock|run(?:ning)? out)|"
                              r"running (?:low|out)|selling (?:fast|quickly)|going fast|last (?:few|ones?)|"
                              r"(?:only )?a few left|few left|low (?:on )?stock|limited stock|almost gone|"
                              r"nearly gone)\b|快卖完|快售罄|快没了|库存不多|只剩几")),
@@ -1365,9 +1366,10 @@ def _attributes(products: Sequence[Product], q: CatalogueQuestion, wording: Word
             sentences.append(_offered(product, product.colors, q.colour, wording.colours, wording))
         if asks_sizes and product.sizes:
             sentences.append(_offered(product, product.sizes, q.size, wording.sizes, wording))
-        # A product that cannot be bought now is said so whatever was asked of it ("can I order them in M?").
+        # A product that cannot be bought now is said so whatever was asked of it ("can I order them in M?"); one
+        # running low, in any question of stock ("any hoodies left in size L?": the size is there, few are).
         if q.stock is not None and (q.stock != "any" or not (asks_colours or asks_sizes)) or (
-                product.stock in ("sold_out", "preorder")):
+                product.stock in ("sold_out", "preorder")) or (q.stock is not None and product.stock == "low_stock"):
             sentences.append(stock_sentence(product, wording))
         if q.stock == "buy" and product.stock in ("in_stock", "low_stock") and not (
                 asks_colours or asks_sizes or q.asks_price):
