@@ -468,6 +468,9 @@ _KIND_FILLER = frozenset("any some the a an of your in on at for please official
 #: "The cheaper one", "the more expensive one": one of the products just compared.
 _WHICH_ONE = re.compile(r"\bthe (?:(cheaper|cheapest|less expensive)|(more expensive|pricier|priciest|dearer)) "
                         r"(?:one|of the two|of them)\b|(便宜的那个|便宜那个|便宜的)|(贵的那个|贵那个|贵的)")
+#: "The one with the snowflake, what does it cost?": a product told by a feature, up to the rest of the question.
+_ONE_WITH = re.compile(r"\b(?:the|that|this) (?:one|thing|item) with (?:the |a |an )?"
+                       r"([\w' -]+?)(?=\s*(?:[,.?!;:]|$|\b(?:on|in|what|how|is|does|do|and|please)\b))")
 #: Words of a feature question that are not the feature ("does the cheaper one come in a ...").
 _FEATURE_FILLER = frozenset("""come comes came with include includes included made from out does do will have has
 packed packaged wrapped boxed one two cheaper cheapest less more expensive pricier priciest dearer it they them
@@ -1014,6 +1017,16 @@ def described_by(text: str, knowledge: Knowledge) -> tuple[Product, ...]:
         return ()
     told = CatalogueQuestion(named=(), words=(), colour=q.colour, size=q.size)
     return tuple(p for p in knowledge.products if _fits(p, told))
+
+
+def featured_by(text: str, knowledge: Knowledge) -> tuple[str, tuple[Product, ...]] | None:
+    """"The one with the snowflake": the fan's words for it and the products whose words (name, tags, description)
+    have the feature; None when the text points at no product by a feature."""
+    pointed = _ONE_WITH.search(folded(text))
+    feature = _stems(pointed.group(1)) if pointed else frozenset()
+    if pointed is None or not feature:
+        return None
+    return pointed.group(0), tuple(p for p in knowledge.products if feature <= _words(p).every)
 
 
 def _knowable(q: CatalogueQuestion, products: Sequence[Product]) -> bool:
