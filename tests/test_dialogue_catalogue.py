@@ -276,6 +276,18 @@ def test_one_price_as_a_multiple_of_another(text: str, said: str) -> None:
     assert spoken(ask(text)).startswith(said)
 
 
+@pytest.mark.parametrize("text", ["anything with a snowflake design on it?", "do you have anything with a snowflake"])
+def test_a_word_of_several_names_asked_of_the_store_lists_them(text: str) -> None:
+    assert ids(ask(text)) == ["snowflake-beanie", "kids-mittens"]
+
+
+@pytest.mark.parametrize("text", ["going snowboarding next week, what could I use from the shop?",
+                                  "what could I take for snowboarding?"])
+def test_what_could_i_use_for_an_occasion_recommends(text: str) -> None:
+    reply = ask(text)
+    assert "ski-goggles" in ids(reply) and "pin-set" not in ids(reply)
+
+
 def test_cheaper_than_a_named_product() -> None:
     reply = ask("Anything cheaper than the beanie?")
     assert all(p.price < 24 for p in reply.products) and "snowflake-beanie" not in ids(reply)

@@ -284,7 +284,8 @@ _CHAT = ((re.compile(r"\bu\b"), "you"), (re.compile(r"\bur\b"), "your"), (re.com
 _GIFT = re.compile(r"\b(?:gifts?|presents?|stocking (?:stuffers?|fillers?)|to give)\b|礼物|送人|送礼")
 #: A request for products for an occasion or a use ("what should I get for skiing?", "something for a cold walk").
 _RECOMMEND = re.compile(r"\b(?:recommend|suggest|should (?:i|we) (?:get|buy|wear|bring|take)|"
-                        r"what (?:can|could) (?:i|we) (?:get|buy|wear)|(?:something|anything) (?:\w+ )?for)\b")
+                        r"what (?:can|could) (?:i|we) (?:get|buy|wear|use|take|bring)|"
+                        r"(?:something|anything) (?:\w+ )?for)\b")
 #: "I need something to keep my coffee hot": a thing the fan wants for a use; a product whose words state all of the
 #: fan's catalogue words is for it (their other words, "coffee", "chairlift", say where it is used).
 _NEED = re.compile(r"\b(?:i|we)(?: really| just)? (?:need|want|'d like|would like|am looking for|'m looking for|"
@@ -989,7 +990,10 @@ def _answer(text: str, knowledge: Knowledge, context: Sequence[Product], wording
     # medals); stock ("what's almost sold out?") always speaks of the store.
     picks_from_catalogue = (q.filtered or (not q.named and (((q.colour or q.size) and q.about_products)
                                                             or q.stock not in _ASKS_OF_NAMED))
-                            or (q.listing and bool(q.words) and (not q.named or _described(q, knowledge))))
+                            or (q.listing and bool(q.words) and (not q.named or _described(q, knowledge)))
+                            # "Anything with a snowflake on it?": a word of several products' names, asked of the
+                            # store, lists them.
+                            or (q.listing and len(q.named) > 1 and bool(_STORE_WIDE.search(folded(text)))))
     if picks_from_catalogue and _knowable(q, knowledge.products):
         return _listing(q, knowledge.products, wording)
     return None
