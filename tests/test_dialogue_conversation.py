@@ -153,6 +153,18 @@ def test_follow_up_with_no_history_asks_back_never_guesses(engine: RetrievalEngi
         assert "$" not in answer.text and answer.sources == (), text
 
 
+@pytest.mark.parametrize("text", ["the one with the snowflake, what does it cost",
+                                  "how much is the one with the snowflake?",
+                                  "is the one with the snowflake in stock?"])
+def test_the_one_with_a_feature_two_products_have_asks_which(engine: RetrievalEngine, text: str) -> None:
+    # A snowflake is on the beanie and on the kids' mittens: which one, never both pitched.
+    answer = ask(engine, text)
+    assert answer.intent == "clarify" and "$" not in answer.text
+    assert "Snowflake Knit Beanie" in answer.text and "Kids' Snowflake Mittens" in answer.text
+    pompom = ask(engine, "the one with the pom-pom, how much?", user="pom")
+    assert "$24" in pompom.text and "Mittens" not in pompom.text
+
+
 def test_the_other_one_of_two_products(engine: RetrievalEngine) -> None:
     clarify = ask(engine, "How much is the bottle?")
     assert clarify.intent == "clarify" and "$" not in clarify.text

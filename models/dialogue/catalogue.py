@@ -217,20 +217,29 @@ _GAP = re.compile(r"\bby how much\b|\bminus\b|\bhow (?:many \w+|much|far) apart\
                   r"\b(?:difference|differ|gap)(?: between [^?.!,;]{1,80}?)? in (?:the )?(?:price|cost)s?\b|"
                   r"\bprice (?:difference|gap)\b|"
                   r"差多少|贵多少|便宜多少|差价|价格差|价差")
+#: "Are the goggles twice the price of the beanie?", "is the beanie half as expensive?": one price as a multiple of
+#: another (the first product named is the multiple of the second); a half in group 1 or 2.
+_MULTIPLE = re.compile(r"\b(?:twice|double|2 times|(half))\b|两倍|二倍|(一半)")
+_AS_PRICEY = re.compile(r"\bas (?:much|expensive|pricey|dear)\b|贵|价")
+#: "Is the plush plus the pin set cheaper than the goggles?": what is compared with what ("比" comes before the
+#: other side in Chinese as "than" does in English).
+_THAN = re.compile(r"\bthan\b|比")
 _DIFFERENCE = re.compile(r"\b(?:differen(?:ce|t)|differ|compare[ds]?|comparison|vs\.?|versus)\b|区别|不同|对比|比较")
+#: A child by family tie: "grand" is part of the word ("granddaughter"), so it has no word boundary of its own.
+_CHILD_KIN = r"(?:grand)?(?:sons?|daughters?|kids?|child|children)|boys?|girls?|nephews?|nieces?"
+_CHILD_AGE = r"(?:\d|1[0-2]|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
 _KIDS = re.compile(
     r"\b(?:for|suitable for|good for|fit for|fits)\s+(?:an? |my |our |the |little |young |small |\d+ )*"
-    r"(?:kids?|children|child|toddlers?|little ones|little (?:brother|sister|cousin)s?|sons?|daughters?|boys?|girls?|"
+    r"(?:toddlers?|little ones|little (?:brother|sister|cousin)s?|babies|baby|year[- ]olds?|"
     # "For my kid's teacher": a possessive names the one it belongs to, the gift is for the noun after it.
-    r"nephews?|nieces?|grandkids?|grandchildren|babies|baby|year[- ]olds?)\b(?!'s\b)|"
+    rf"{_CHILD_KIN})\b(?!'s\b)|"
     # "The kids stuff", "kids' things": the products for kids as a group ("most expensive of the kids stuff?").
     r"\b(?:kids?|kiddie|kiddy|children)'?s?'? (?:stuff|things?|items?|products?|merch|range|section|gear|ones)\b|"
-    r"\b(?:\d|1[0-2]|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)[- ]?"
-    r"(?:(?:years?|yrs?)[- ]?olds?|y/?o)\b|"
-    # "My son is 7", "with my son, he is 7": the child's age, said of the child or of the pronoun after it.
-    r"\b(?:sons?|daughters?|kids?|boys?|girls?|nephews?|nieces?|grandkids?),? (?:(?:he |she |they )?(?:is|are|"
-    r"turning|turns)|who's|who is|he's|she's|they're) "
-    r"(?:\d|1[0-2]|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\b|"
+    rf"\b{_CHILD_AGE}[- ]?(?:(?:years?|yrs?)[- ]?olds?|y/?o)\b|"
+    # "My son is 7", "with my son, he is 7", "for my granddaughter, she is six": the child's age, said of the child
+    # or of a pronoun (a child's age, never how many of a product: "six" is in the pin set's description).
+    rf"\b(?:(?:{_CHILD_KIN}),? |(?=he\b|she\b|he's|she's))"
+    rf"(?:(?:he |she |they )?(?:is|are|turning|turns|just turned)|who's|who is|he's|she's|they're) {_CHILD_AGE}\b|"
     r"(?:适合|给|送)?(?:小孩|孩子|儿童|小朋友|宝宝|儿子|女儿)")
 #: A request to learn something ("teach me something about skiing", "any trivia about ice rinks?"): the facts'
 #: to answer unless the fan also names a product or a constraint.
@@ -275,7 +284,8 @@ _CHAT = ((re.compile(r"\bu\b"), "you"), (re.compile(r"\bur\b"), "your"), (re.com
 _GIFT = re.compile(r"\b(?:gifts?|presents?|stocking (?:stuffers?|fillers?)|to give)\b|礼物|送人|送礼")
 #: A request for products for an occasion or a use ("what should I get for skiing?", "something for a cold walk").
 _RECOMMEND = re.compile(r"\b(?:recommend|suggest|should (?:i|we) (?:get|buy|wear|bring|take)|"
-                        r"what (?:can|could) (?:i|we) (?:get|buy|wear)|(?:something|anything) (?:\w+ )?for)\b")
+                        r"what (?:can|could) (?:i|we) (?:get|buy|wear|use|take|bring)|"
+                        r"(?:something|anything) (?:\w+ )?for)\b")
 #: "I need something to keep my coffee hot": a thing the fan wants for a use; a product whose words state all of the
 #: fan's catalogue words is for it (their other words, "coffee", "chairlift", say where it is used).
 _NEED = re.compile(r"\b(?:i|we)(?: really| just)? (?:need|want|'d like|would like|am looking for|'m looking for|"
@@ -300,7 +310,8 @@ _SIZE_WORDS = {"small": "s", "medium": "m", "large": "l", "均码": "one size"}
 _EXTRA_SIZE = re.compile(r"^(?:([2-5])x|(x{1,3})[- ]?|((?:extra[- ]){1,3}))(l|s|large|small)$")
 _STOCK: tuple[tuple[StockAsk, re.Pattern[str]], ...] = (
     # Before "sold out": "almost sold out" asks for what is running low, not what is gone.
-    ("low_stock", re.compile(r"\b(?:(?:almost|nearly|about to be|close to being) (?:sold out|gone|out of stock)|"
+    ("low_stock", re.compile(r"\b(?:(?:almost|nearly|about to be|close to being|about to|close to) "
+                             r"(?:sold out|sell(?:ing)? out|gone|out of stock|run(?:ning)? out)|"
                              r"running (?:low|out)|selling (?:fast|quickly)|going fast|last (?:few|ones?)|"
                              r"(?:only )?a few left|few left|low (?:on )?stock|limited stock|almost gone|"
                              r"nearly gone)\b|快卖完|快售罄|快没了|库存不多|只剩几")),
@@ -458,6 +469,9 @@ _KIND_FILLER = frozenset("any some the a an of your in on at for please official
 #: "The cheaper one", "the more expensive one": one of the products just compared.
 _WHICH_ONE = re.compile(r"\bthe (?:(cheaper|cheapest|less expensive)|(more expensive|pricier|priciest|dearer)) "
                         r"(?:one|of the two|of them)\b|(便宜的那个|便宜那个|便宜的)|(贵的那个|贵那个|贵的)")
+#: "The one with the snowflake, what does it cost?": a product told by a feature, up to the rest of the question.
+_ONE_WITH = re.compile(r"\b(?:the|that|this) (?:one|thing|item) with (?:the |a |an )?"
+                       r"([\w' -]+?)(?=\s*(?:[,.?!;:]|$|\b(?:on|in|what|how|is|does|do|and|please)\b))")
 #: Words of a feature question that are not the feature ("does the cheaper one come in a ...").
 _FEATURE_FILLER = frozenset("""come comes came with include includes included made from out does do will have has
 packed packaged wrapped boxed one two cheaper cheapest less more expensive pricier priciest dearer it they them
@@ -911,6 +925,10 @@ def _answer(text: str, knowledge: Knowledge, context: Sequence[Product], wording
                               (declined(wording.not_in_catalogue),), tuple(subject[:AMBIGUOUS]))
     if q.feature and subject and q.stock is None and not (q.asks_colours or q.asks_sizes):
         return _feature_reply(subject[:AMBIGUOUS], q.feature, wording)
+    if q.direction and (sides := _sides(text, knowledge.products)):
+        return _sum_against(*sides, wording, q)
+    if (q.asks_price or _AS_PRICEY.search(folded(text))) and (multiple := _multiple_asked(text, knowledge.products)):
+        return _multiple(*multiple, wording)
     if q.arithmetic is not None:
         # "How much for 3 pin sets?": one product counted several times is a sum too.
         priced = _compared(q, context, back_reference=True) or (q.named if sum(q.counts) > 1 else ())
@@ -972,7 +990,10 @@ def _answer(text: str, knowledge: Knowledge, context: Sequence[Product], wording
     # medals); stock ("what's almost sold out?") always speaks of the store.
     picks_from_catalogue = (q.filtered or (not q.named and (((q.colour or q.size) and q.about_products)
                                                             or q.stock not in _ASKS_OF_NAMED))
-                            or (q.listing and bool(q.words) and (not q.named or _described(q, knowledge))))
+                            or (q.listing and bool(q.words) and (not q.named or _described(q, knowledge)))
+                            # "Anything with a snowflake on it?": a word of several products' names, asked of the
+                            # store, lists them.
+                            or (q.listing and len(q.named) > 1 and bool(_STORE_WIDE.search(folded(text)))))
     if picks_from_catalogue and _knowable(q, knowledge.products):
         return _listing(q, knowledge.products, wording)
     return None
@@ -1000,6 +1021,16 @@ def described_by(text: str, knowledge: Knowledge) -> tuple[Product, ...]:
         return ()
     told = CatalogueQuestion(named=(), words=(), colour=q.colour, size=q.size)
     return tuple(p for p in knowledge.products if _fits(p, told))
+
+
+def featured_by(text: str, knowledge: Knowledge) -> tuple[str, tuple[Product, ...]] | None:
+    """"The one with the snowflake": the fan's words for it and the products whose words (name, tags, description)
+    have the feature; None when the text points at no product by a feature."""
+    pointed = _ONE_WITH.search(folded(text))
+    feature = _stems(pointed.group(1)) if pointed else frozenset()
+    if pointed is None or not feature:
+        return None
+    return pointed.group(0), tuple(p for p in knowledge.products if feature <= _words(p).every)
 
 
 def _knowable(q: CatalogueQuestion, products: Sequence[Product]) -> bool:
@@ -1203,6 +1234,52 @@ def _arithmetic(products: tuple[Product, ...], kind: Arithmetic, wording: Wordin
                                                   products[0]),), products)
 
 
+def _sides(text: str, products: Sequence[Product]) -> tuple[tuple[Product, ...], Product] | None:
+    """The several products summed on one side of "than" and the one product on the other ("is the plush plus the
+    pin set cheaper than the goggles?"); None for any other comparison."""
+    text = with_digits(folded(text))
+    than = _THAN.search(text)
+    if than is None:
+        return None
+    before, after = _mentions(text[:than.start()], products), _mentions(text[than.end():], products)
+    lot, other = (before, after) if len(after) == 1 else (after, before)
+    if len(other) != 1 or len(lot) < 2 or other[0] in lot:
+        return None
+    return lot, other[0]
+
+
+def _sum_against(lot: tuple[Product, ...], other: Product, wording: Wording,
+                 q: CatalogueQuestion) -> CatalogueReply:
+    """The sum of several products' prices, each said with it, then whether it is less or more than the other
+    product's price."""
+    total = _arithmetic(lot, "total", wording, q=q)
+    amount = round(sum(p.price * n for p, n in _counted(q, lot).items()), 2)
+    side = "less" if amount < other.price else "more" if amount > other.price else "same"
+    against = Sentence(_agreed(wording.against[side], other, wording, price=other.price_text), (other.id,), other)
+    return CatalogueReply("comparison", (*total.sentences, against), (*lot, other))
+
+
+def _multiple_asked(text: str, products: Sequence[Product]) -> tuple[Product, Product, float] | None:
+    """The product named before "twice" ("half", "double") and the one after it, and the multiple asked."""
+    text = with_digits(folded(text))
+    multiple = _MULTIPLE.search(text)
+    if multiple is None:
+        return None
+    before, after = _mentions(text[:multiple.start()], products), _mentions(text[multiple.end():], products)
+    if len(before) != 1 or len(after) != 1 or before == after:
+        return None
+    return before[0], after[0], 0.5 if multiple.group(1) or multiple.group(2) else 2
+
+
+def _multiple(product: Product, other: Product, times: float, wording: Wording) -> CatalogueReply:
+    """Whether the product's price is `times` the other's, with both prices."""
+    exact = round(other.price * times, 2) == product.price
+    text = _agreed(wording.multiple[exact], product, wording, price=product.price_text, other=other.name,
+                   other_price=other.price_text, times=wording.times["half" if times < 1 else "twice"])
+    return CatalogueReply("comparison", (Sentence(f"{emotion_tag('happy')} {gesture_tag('point')} {text}",
+                                                  (product.id, other.id), product),), (product, other))
+
+
 def _named_words(q: CatalogueQuestion) -> tuple[str, ...]:
     """The fan's attribute words that are the named products' own name or tag words."""
     return tuple(w for w in q.words if any(set(tokens(w)) <= _words(p).tags | _words(p).name for p in q.named))
@@ -1306,9 +1383,10 @@ def _attributes(products: Sequence[Product], q: CatalogueQuestion, wording: Word
             sentences.append(_offered(product, product.colors, q.colour, wording.colours, wording))
         if asks_sizes and product.sizes:
             sentences.append(_offered(product, product.sizes, q.size, wording.sizes, wording))
-        # A product that cannot be bought now is said so whatever was asked of it ("can I order them in M?").
+        # A product that cannot be bought now is said so whatever was asked of it ("can I order them in M?"); one
+        # running low, in any question of stock ("any hoodies left in size L?": the size is there, few are).
         if q.stock is not None and (q.stock != "any" or not (asks_colours or asks_sizes)) or (
-                product.stock in ("sold_out", "preorder")):
+                product.stock in ("sold_out", "preorder")) or (q.stock is not None and product.stock == "low_stock"):
             sentences.append(stock_sentence(product, wording))
         if q.stock == "buy" and product.stock in ("in_stock", "low_stock") and not (
                 asks_colours or asks_sizes or q.asks_price):

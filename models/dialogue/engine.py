@@ -27,6 +27,7 @@ from models.dialogue.catalogue import (
     WHICH_OF_THEM,
     answer_catalogue,
     described_by,
+    featured_by,
     only_sum_asked,
     states_budget,
     states_occasion,
@@ -1077,6 +1078,10 @@ class RetrievalEngine(DialogueEngine):
             fitting = described_by(pointed.group(0), self.persona.knowledge)
             if len(fitting) > 1:
                 return self._clarify(fitting, question, pointed.group(0))
+        featured = featured_by(question, self.persona.knowledge) if not (context or named) else None
+        if featured is not None and len(featured[1]) > 1:
+            # "The one with the snowflake, what does it cost?" with a snowflake on the beanie and on the mittens.
+            return self._clarify(featured[1], question, featured[0])
         paraphrased = self._paraphrased_policy(question)
         if paraphrased is not None and _BOUGHT.search(question):
             # "The mittens are too small, can I get the bigger size instead?": a store policy on what the fan has

@@ -52,6 +52,11 @@ class Wording:
     total: str  # {items} {price}: the sum of the products' prices
     budget: dict[bool, str]  # does the sum fit the fan's budget? -> {budget}: "is $30 enough for both?"
     gap: str  # {product} {price} {other} {other_price} {gap} {is} {costs}: how much more one costs than the other
+    # A sum against one product's price, and a multiple of one price: no number but prices and sums is said (the gap
+    # between a sum and a price, or half a price, is no fact the catalogue states).
+    against: dict[str, str]  # "less" / "more" / "same" -> {product} {price} {is}
+    multiple: dict[bool, str]  # is it that multiple? -> {product} {price} {other} {other_price} {times} {is}
+    times: dict[str, str]  # "twice" / "half" -> how `multiple` says it
     compare_with: str  # {product}: a comparison asked with one product in mind asks which to compare it with
     price_check: dict[bool, str]  # in the range asked? -> {product} {price} {is}: "is the plush over $30?"
     over_budget: str  # {gap} {budget}: how far a product's price is over the fan's budget
@@ -128,6 +133,12 @@ WORDING = {
         total="Together, {items} come to {price}.",
         budget={True: "So yes, that fits your {budget}.", False: "So no, that's more than your {budget}."},
         gap="The {product} {costs} {gap} more than the {other}: {price} against {other_price}.",
+        against={"less": "That's less than the {product}, which {is} {price}.",
+                 "more": "That's more than the {product}, which {is} {price}.",
+                 "same": "That's exactly the price of the {product}, {price}."},
+        multiple={True: "Yes, exactly {times}: the {product} {is} {price} and the {other} {other_price}.",
+                  False: "No, not {times}: the {product} {is} {price} and the {other} {other_price}."},
+        times={"twice": "twice", "half": "half"},
         compare_with="Which product should I compare the {product} with?",
         price_check={True: "Yes, the {product} {is} {price}.", False: "No, the {product} {is} {price}."},
         over_budget="That's {gap} more than your {budget}.",
@@ -179,6 +190,11 @@ WORDING = {
         total="{items}加起来一共{price}。",
         budget={True: "所以够了，在你的{budget}之内。", False: "所以不够，超过了你的{budget}。"},
         gap="{product}比{other}贵{gap}：{price}对{other_price}。",
+        against={"less": "比{product}的{price}便宜。", "more": "比{product}的{price}贵。",
+                 "same": "正好和{product}一样，都是{price}。"},
+        multiple={True: "是的，正好{times}：{product}是{price}，{other}是{other_price}。",
+                  False: "不是{times}：{product}是{price}，{other}是{other_price}。"},
+        times={"twice": "两倍", "half": "一半"},
         compare_with="你想拿{product}和哪件比呢？",
         price_check={True: "是的，{product}是{price}。", False: "不是，{product}是{price}。"},
         over_budget="比你的{budget}多{gap}。",
