@@ -2490,3 +2490,15 @@ def test_a_delivery_time_abroad_after_a_product_is_the_international_shipping(en
     ask(engine, "I want the hoodie in XL")
     answer = ask(engine, text)
     assert answer.sources == ("international-shipping",) and "5 to 10" in answer.text and "$65" not in answer.text
+
+
+@pytest.mark.parametrize("question", [
+    "what size is that thing, like how tall?", "how long is this thing?", "how big is it?", "how tall is that item?"])
+def test_a_measure_of_the_product_discussed_is_read_from_its_description(engine: RetrievalEngine,
+                                                                        question: str) -> None:
+    """"How tall is that thing?" after the owl plush: "that thing" is the plush, and its description states 30
+    centimetres; the words that point at it ask no store policy (no shipping time for "how long")."""
+    ask(engine, "tell me about the owl plush")
+    answer = ask(engine, question)
+    assert "30-centimetre" in answer.text and answer.sources == ("mascot-plush",)
+    assert "ship" not in answer.text and "$" not in answer.text

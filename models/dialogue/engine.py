@@ -817,7 +817,7 @@ class RetrievalEngine(DialogueEngine):
         #: What a question may ask of a product without naming it ("What sizes?", "In red?", "Still in stock?").
         self._attributes = frozenset(tokens(
             "size sizes colour colours color colors price cost stock available availability sold out left warm "
-            "waterproof material made preorder pre-order come good worth fit 尺码 颜色 价格 有货 库存 保暖 "
+            "waterproof material made preorder pre-order come good worth fit big tall long wide heavy 尺码 颜色 价格 有货 库存 保暖 "
             + " ".join(v for p in knowledge.products for v in (*p.colors, *p.sizes))))
         # Typos are read against the words that name things (product names, every tag) and the store policies'
         # questions' words, never against the rest.
@@ -1098,10 +1098,12 @@ class RetrievalEngine(DialogueEngine):
         about = self._about_me(question, told)
         if about is not None:
             return about
-        if question != text and not set(tokens(without_product_words(text))) - self._name_words <= self._attributes:
+        if question != text and \
+                not set(tokens(without_product_words(PRONOUN.sub(" ", text)))) - self._name_words <= self._attributes:
             # "Can I return them?" asks a store policy of its own: the policy that answers the question as the
             # fan wrote it goes before the product it refers to ("What sizes?" asks only about the product, "and
-            # the hoodie?" the last question of the hoodie).
+            # the hoodie?" the last question of the hoodie, "how long is that thing?" the plush's length: the
+            # words that point at the product ask no policy).
             policy = self.index.search(retrieval_query(text), k=2, kinds=("faq",))
             if policy and (policy[0].answers or self._exact(text, tuple(policy), policies_apart=False)):
                 return self._lookup(text, gentle, kinds=("faq",))
