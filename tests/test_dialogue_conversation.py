@@ -182,7 +182,8 @@ def test_which_one_chooses_between_the_products_just_discussed(engine: Retrieval
     assert "Thermal" not in answer.text  # nothing outside the two
 
 
-@pytest.mark.parametrize("question", ["what year was that?", "When was that?"])
+@pytest.mark.parametrize("question", ["what year was that?", "When was that?", "and in which year was that?",
+                                      "which year was that again?"])
 def test_a_question_about_the_fact_just_told_is_answered_by_it(engine: RetrievalEngine, question: str) -> None:
     ask(engine, "Who built the first Zamboni?")
     answer = ask(engine, question)
@@ -2502,3 +2503,13 @@ def test_a_measure_of_the_product_discussed_is_read_from_its_description(engine:
     answer = ask(engine, question)
     assert "30-centimetre" in answer.text and answer.sources == ("mascot-plush",)
     assert "ship" not in answer.text and "$" not in answer.text
+
+
+@pytest.mark.parametrize("question", ["when did it get into the olympics?", "what year did it join the olympic games?"])
+def test_it_after_her_favourite_sport_is_that_sport(engine: RetrievalEngine, question: str) -> None:
+    """"What's your favourite winter sport?" is told by a line about herself (snowboarding): "it" next is the sport,
+    its fact the answer (1998), never a store policy that speaks of "it" (order tracking)."""
+    ask(engine, "What's your favourite winter sport?")
+    answer = ask(engine, question)
+    assert answer.sources == ("snowboard-nagano",) and "1998" in answer.text
+    assert "order" not in answer.text and "$" not in answer.text
