@@ -2505,7 +2505,8 @@ def test_a_measure_of_the_product_discussed_is_read_from_its_description(engine:
     assert "ship" not in answer.text and "$" not in answer.text
 
 
-@pytest.mark.parametrize("question", ["when did it get into the olympics?", "what year did it join the olympic games?"])
+@pytest.mark.parametrize("question", ["when did it get into the olympics?", "when did it become an olympic sport?",
+                                      "what year did it join the olympic games?"])
 def test_it_after_her_favourite_sport_is_that_sport(engine: RetrievalEngine, question: str) -> None:
     """"What's your favourite winter sport?" is told by a line about herself (snowboarding): "it" next is the sport,
     its fact the answer (1998), never a store policy that speaks of "it" (order tracking)."""
