@@ -821,7 +821,8 @@ class RetrievalEngine(DialogueEngine):
         #: What a question may ask of a product without naming it ("What sizes?", "In red?", "Still in stock?").
         self._attributes = frozenset(tokens(
             "size sizes colour colours color colors price cost stock available availability sold out left warm "
-            "waterproof material made preorder pre-order come good worth fit big tall long wide heavy 尺码 颜色 价格 有货 库存 保暖 "
+            "waterproof material made preorder pre-order come good worth fit big tall long wide heavy "
+            "尺码 颜色 价格 有货 库存 保暖 "
             + " ".join(v for p in knowledge.products for v in (*p.colors, *p.sizes))))
         # Typos are read against the words that name things (product names, every tag) and the store policies'
         # questions' words, never against the rest.
