@@ -717,7 +717,7 @@ def test_whether_a_part_was_already_on(question: str, answer: str) -> None:
     assert said(question, AT_CURLING).startswith(answer)
 
 
-@pytest.mark.parametrize("text", ["is the hoodie on sale?", "was the beanie on sale last week?"])
+@pytest.mark.parametrize("text", ["is the hoodie on sale?", "was the beanie on sale last week?", "is the sale on already?"])
 def test_on_sale_is_no_part_of_the_show_on_the_air(text: str) -> None:
     assert answer_show(text, AT_CURLING, AURORA) is None
 
@@ -729,3 +729,9 @@ def test_which_fact_is_on_is_answered_by_the_fact_itself(question: str) -> None:
     sentences = answer_show(question, AT_CURLING, AURORA)
     assert sentences is not None and sentences[0].sources == ("curling-granite",)
     assert "Ailsa Craig" in sentences[0].text and "granite" in sentences[0].text
+
+
+@pytest.mark.parametrize("text", ["Which island is the granite for curling stones quarried on?",
+                                  "is snowboarding still your thing or did u move on"])
+def test_on_at_the_end_without_a_time_word_is_no_show_question(text: str) -> None:
+    assert answer_show(text, AT_CURLING, AURORA) is None

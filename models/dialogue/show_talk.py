@@ -277,10 +277,11 @@ _MISSED = re.compile(r"\b(?:did|have) (?:i|we|u) (?:just )?miss(?:ed)? (?:the |y
                      # words of things that happen.
                      r"\b(?:did|has|have) (?:the |your |that )?(?P<happened>[^?.!,;]+?) (?:already |yet |just )?"
                      r"(?:happen(?:ed)?|take place|taken place|come up|air(?:ed)?)\b|"
-                     # "was the beanie already on?", "is the plush on yet?": a part on the air, at the clause's end
-                     # ("is the hoodie on sale?" asks the store).
-                     r"\b(?:was|were|is|are) (?:the |your |that )?(?P<aired>[^?.!,;]+?) (?:already |just |yet )?"
-                     r"(?:on|shown)(?:\s+(?:already|yet|earlier|before))?\s*(?=[?.!,;]|$)|"
+                     # "was the beanie already on?", "is the plush on yet?": a part on the air, with a time word and at
+                     # the clause's end ("is the hoodie on sale?" asks the store, "which island is it quarried on?"
+                     # the fact).
+                     r"\b(?:was|were|is|are) (?:the |your |that )?(?P<aired>[^?.!,;]+?) (?:(?:already|just|yet) "
+                     r"(?:on|shown)|(?:on|shown) (?:already|yet|earlier|before))\s*(?=[?.!,;]|$)|"
                      r"我?(?:是不是)?错过了?(?P<zh>[^\W\d_]{1,12}?)(?:环节)?(?:吗|么|没有?|\?|？)")
 #: "When do the fan questions start?", "when's the dancing?": "when" (not "when was") and the part of the show it names.
 _WHEN_PART = re.compile(rf"\b(?:(?:when|wen)(?:'s|s)?|{_WHAT_TIME}|how (?:long|soon) (?:until|till|til|before))\b"
