@@ -717,7 +717,8 @@ def test_whether_a_part_was_already_on(question: str, answer: str) -> None:
     assert said(question, AT_CURLING).startswith(answer)
 
 
-@pytest.mark.parametrize("text", ["is the hoodie on sale?", "was the beanie on sale last week?", "is the sale on already?"])
+@pytest.mark.parametrize("text", ["is the hoodie on sale?", "was the beanie on sale last week?",
+                                  "is the sale on already?"])
 def test_on_sale_is_no_part_of_the_show_on_the_air(text: str) -> None:
     assert answer_show(text, AT_CURLING, AURORA) is None
 
