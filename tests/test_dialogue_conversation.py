@@ -194,7 +194,8 @@ def test_which_one_chooses_between_the_products_just_discussed(engine: Retrieval
     assert "Thermal" not in answer.text  # nothing outside the two
 
 
-@pytest.mark.parametrize("question", ["what year was that?", "When was that?"])
+@pytest.mark.parametrize("question", ["what year was that?", "When was that?", "and in which year was that?",
+                                      "which year was that again?"])
 def test_a_question_about_the_fact_just_told_is_answered_by_it(engine: RetrievalEngine, question: str) -> None:
     ask(engine, "Who built the first Zamboni?")
     answer = ask(engine, question)
@@ -2502,3 +2503,26 @@ def test_a_delivery_time_abroad_after_a_product_is_the_international_shipping(en
     ask(engine, "I want the hoodie in XL")
     answer = ask(engine, text)
     assert answer.sources == ("international-shipping",) and "5 to 10" in answer.text and "$65" not in answer.text
+
+
+@pytest.mark.parametrize("question", [
+    "what size is that thing, like how tall?", "how long is this thing?", "how big is it?", "how tall is that item?"])
+def test_a_measure_of_the_product_discussed_is_read_from_its_description(engine: RetrievalEngine,
+                                                                        question: str) -> None:
+    """"How tall is that thing?" after the owl plush: "that thing" is the plush, and its description states 30
+    centimetres; the words that point at it ask no store policy (no shipping time for "how long")."""
+    ask(engine, "tell me about the owl plush")
+    answer = ask(engine, question)
+    assert "30-centimetre" in answer.text and answer.sources == ("mascot-plush",)
+    assert "ship" not in answer.text and "$" not in answer.text
+
+
+@pytest.mark.parametrize("question", ["when did it get into the olympics?", "when did it become an olympic sport?",
+                                      "what year did it join the olympic games?"])
+def test_it_after_her_favourite_sport_is_that_sport(engine: RetrievalEngine, question: str) -> None:
+    """"What's your favourite winter sport?" is told by a line about herself (snowboarding): "it" next is the sport,
+    its fact the answer (1998), never a store policy that speaks of "it" (order tracking)."""
+    ask(engine, "What's your favourite winter sport?")
+    answer = ask(engine, question)
+    assert answer.sources == ("snowboard-nagano",) and "1998" in answer.text
+    assert "order" not in answer.text and "$" not in answer.text

@@ -10,6 +10,7 @@ import sys
 import pytest
 
 from models.dialogue import retrieval
+from models.dialogue.engine import ChatTurn, RetrievalEngine
 from models.dialogue.persona import load_default_persona
 from models.dialogue.retrieval import BM25, KnowledgeIndex, tokens
 
@@ -137,3 +138,27 @@ def test_bm25_counts_one_unknown_word_as_the_rarest_and_the_others_as_usual_word
     _, alone = bm25.scores("how far away are the biathlon targets")
     _, chatty = bm25.scores("how far away are the biathlon targets even lol")
     assert alone[0] > chatty[0] > 0.4 and chatty[1] == 0
+
+
+def test_bm25_matches_common_synonyms_and_drops_the_kind_of_answer_asked() -> None:
+    """"Which nation" finds "country", "become" and "join" find "debut", "freezer" finds "frozen"; "what year" asks
+    for a year and finds no document by the word "years"."""
+    bm25 = BM25(["norway won the most medals of any country", "snowboarding made its olympic debut in 1998",
+                 "pucks are frozen before games", "it lasted four years before the first games"])
+    assert bm25.forms("nation") == {"country"} and bm25.forms("freezer") == {"frozen"}
+    assert "debut" in bm25.forms("become") and "debut" in bm25.forms("join")
+    _, coverage = bm25.scores("in what year did snowboarding become an olympic sport")
+    assert coverage.argmax() == 1 and coverage[3] == 0.0
+
+
+@pytest.mark.parametrize(("question", "fact", "says"), [
+    ("in what year did snowboarding become an olympic sport", "snowboard-nagano", "1998"),
+    ("when did snowboarding join the olympics?", "snowboard-nagano", "1998"),
+    ("why do they put the pucks in the freezer?", "frozen-pucks", "bounce"),
+    ("what year did the jamaican bobsleigh guys first compete at the games", "jamaica-bobsleigh", "1988"),
+])
+def test_bm25_engine_answers_in_other_common_words(question: str, fact: str, says: str) -> None:
+    engine = RetrievalEngine(PERSONA, KnowledgeIndex(PERSONA.knowledge, backend="bm25"))
+    answer = engine.compose(ChatTurn("fan", question))
+    assert answer.sources == (fact,) and says in answer.text
+    assert not any(h in answer.text for h in PERSONA.phrases["partial"])

@@ -705,3 +705,34 @@ def test_whether_a_part_already_happened_is_whether_it_is_done(index: KnowledgeI
 
 def test_whether_a_thing_of_the_world_happened_is_not_the_shows() -> None:
     assert answer_show("did the olympics already happen this year?", AT_CURLING, AURORA) is None
+
+
+@pytest.mark.parametrize(("question", "answer"), [
+    ("was the beanie already on? just tuned in", "That was earlier in the show: the Snowflake Knit Beanie."),
+    ("was the beanie shown already?", "That was earlier in the show: the Snowflake Knit Beanie."),
+    ("is the plush on yet?", "Not yet: the Snowy Owl Mascot Plush is still to come"),
+    ("was the curling fact already on?", "You're just in time: a fun fact about curling is on right now!"),
+])
+def test_whether_a_part_was_already_on(question: str, answer: str) -> None:
+    assert said(question, AT_CURLING).startswith(answer)
+
+
+@pytest.mark.parametrize("text", ["is the hoodie on sale?", "was the beanie on sale last week?",
+                                  "is the sale on already?"])
+def test_on_sale_is_no_part_of_the_show_on_the_air(text: str) -> None:
+    assert answer_show(text, AT_CURLING, AURORA) is None
+
+
+@pytest.mark.parametrize("question", ["what fact are you on right now? missed the start", "which fact is this?",
+                                      "what fact is on now?", "which fun fact are you telling?"])
+def test_which_fact_is_on_is_answered_by_the_fact_itself(question: str) -> None:
+    """"What fact are you on?" asks the fact, not only its topic: the rundown's fact on now, told."""
+    sentences = answer_show(question, AT_CURLING, AURORA)
+    assert sentences is not None and sentences[0].sources == ("curling-granite",)
+    assert "Ailsa Craig" in sentences[0].text and "granite" in sentences[0].text
+
+
+@pytest.mark.parametrize("text", ["Which island is the granite for curling stones quarried on?",
+                                  "is snowboarding still your thing or did u move on"])
+def test_on_at_the_end_without_a_time_word_is_no_show_question(text: str) -> None:
+    assert answer_show(text, AT_CURLING, AURORA) is None

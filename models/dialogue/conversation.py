@@ -158,9 +158,10 @@ WHAT_ABOUT = re.compile(
     r"^\W*(?:(?:and|but|ok|okay|so)\W+)?(?:what|how)\s+about\s+(?P<about>.+?)\W*$|"
     r"^\W*(?:(?:ok|okay|so|oh|wait)\W+)?and\s+(?P<and>[^?.!]+?)\s*\?\W*$|"
     r"^\W*那(?P<zh>[^？?。！!]+?)呢\W*$", re.IGNORECASE)
-#: Words that point back at the subject: "how much is it?", "do they come in red?", 它多少钱？
-PRONOUN = re.compile(r"\b(?:it|its|it's|that one|this one|them|they|those|these)\b|它|这个|那个|这款|那款",
-                     re.IGNORECASE)
+#: Words that point back at the subject: "how much is it?", "do they come in red?", "how tall is that thing?",
+#: 它多少钱？
+PRONOUN = re.compile(r"\b(?:it|its|it's|(?:that|this) (?:one|thing|item|product)|them|they|those|these)\b|"
+                     r"它|这个|那个|这款|那款", re.IGNORECASE)
 #: Words that introduce an object of "what about": dropped before the name goes into the old question.
 _DETERMINER = re.compile(r"^(?:the|a|an|your|that|this|those|these)\s+", re.IGNORECASE)
 

@@ -276,7 +276,7 @@ _ASKS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
          _NUMBER + r"|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twenty|hundred|more than|most)\b"),
         # "How old is the Zamboni?": an age, or the year or century it began.
         (r"\bhow old\b", r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twenty|hundred|centur\w*)\b"),
-        (r"\bwhen\b|\bwhat year\b", r"\b(?:1[0-9]{3}|20[0-9]{2})\b|\bdays?\b|\bweeks?\b|\bhours?\b|\buntil\b|"
+        (r"\bwhen\b|\b(?:what|which) year\b", r"\b(?:1[0-9]{3}|20[0-9]{2})\b|\bdays?\b|\bweeks?\b|\bhours?\b|\buntil\b|"
                                     r"\bas soon as\b|\bwithin\b|\bbefore\b|\bafter\b"),
         (r"\bhow long\b", _NUMBER + r"|\bdays?\b|\bweeks?\b|\bhours?\b|\bminutes?\b|\btwo\b|\bwithin\b|metre|inch"),
         # "Is there a discount code?": only a policy that states a deal answers it; the payment policy is another
@@ -815,10 +815,15 @@ class RetrievalEngine(DialogueEngine):
                                     for word in self._fact_tags[f.id] | self._fact_words[f.id])
         self._name_words = frozenset().union(*self._names.values())
         self._subject_words = self._name_words.union(*self._fact_tags.values())
+        #: Tags most facts share ("history", "olympic"): they say what kind of fact, never which subject ("when did
+        #: it get into the olympics?" still leans on "it").
+        tagged = Counter(w for tags in self._fact_tags.values() for w in tags)
+        self._kind_tags = frozenset(w for w, n in tagged.items() if n > len(knowledge.fun_facts) / 4)
         #: What a question may ask of a product without naming it ("What sizes?", "In red?", "Still in stock?").
         self._attributes = frozenset(tokens(
             "size sizes colour colours color colors price cost stock available availability sold out left warm "
-            "waterproof material made preorder pre-order come good worth fit 尺码 颜色 价格 有货 库存 保暖 "
+            "waterproof material made preorder pre-order come good worth fit big tall long wide heavy "
+            "尺码 颜色 价格 有货 库存 保暖 "
             + " ".join(v for p in knowledge.products for v in (*p.colors, *p.sizes))))
         # Typos are read against the words that name things (product names, every tag) and the store policies'
         # questions' words, never against the rest.
@@ -1103,10 +1108,13 @@ class RetrievalEngine(DialogueEngine):
         about = self._about_me(question, told)
         if about is not None:
             return about
-        if question != text and not set(tokens(without_product_words(text))) - self._name_words <= self._attributes:
+        if question != text and (subject is None or not subject.topic) and \
+                not set(tokens(without_product_words(PRONOUN.sub(" ", text)))) - self._name_words <= self._attributes:
             # "Can I return them?" asks a store policy of its own: the policy that answers the question as the
             # fan wrote it goes before the product it refers to ("What sizes?" asks only about the product, "and
-            # the hoodie?" the last question of the hoodie).
+            # the hoodie?" the last question of the hoodie, "how long is that thing?" the plush's length: the
+            # words that point at the product ask no policy). "It" as a sport ("when did it get into the
+            # olympics?") is no policy's subject.
             policy = self.index.search(retrieval_query(text), k=2, kinds=("faq",))
             if policy and (policy[0].answers or self._exact(text, tuple(policy), policies_apart=False)):
                 return self._lookup(text, gentle, kinds=("faq",))
@@ -1215,7 +1223,7 @@ class RetrievalEngine(DialogueEngine):
             options = [p for p in chosen if p in subject.products]
             if len(options) == 1 and not is_question(text):
                 return asked_again(subject, options[0].name)
-        if PRONOUN.search(text_folded) and not (frozenset(tokens(text)) & self._subject_words):
+        if PRONOUN.search(text_folded) and not (frozenset(tokens(text)) & self._subject_words - self._kind_tags):
             if subject is None:
                 # "How much is it?" from a fan with nothing discussed: ask back, never guess.
                 return self._no_subject() if is_question(text) and self._leans_on_pronoun(text) else None
@@ -1429,8 +1437,11 @@ class RetrievalEngine(DialogueEngine):
         return None
 
     def _about_part(self, lines: list[AboutLine], question: str, hits: tuple[Hit, ...] = ()) -> Part:
+        # "My favourite is snowboarding." then "when did it get into the olympics?": "it" is the sport the line is
+        # about (its first tag that facts are told by), not the line.
+        topic = next((t for t in lines[-1].tags if set(tokens(t)) & self._fact_topics), None)
         return Part("small_talk", [Sentence(f"{emotion_tag('happy')} {line.text}", (line.id,)) for line in lines],
-                    hits, Subject("small_talk", item=lines[-1].id, question=question))
+                    hits, Subject("small_talk", item=lines[-1].id, topic=topic, question=question))
 
     def _lookup(self, text: str, gentle: bool, kinds: Sequence[DocKind] | None = None) -> Part:
         """Products a question names or asks the price of, else the knowledge item that answers it."""

@@ -135,6 +135,16 @@ def word_root(word: str) -> str:
     return root if len(root) >= 3 else word
 
 
+#: Common English words that name one thing, for BM25 to match a question's word that no document has to the one a
+#: document uses ("which nation" / "country", "when did it join" / "made its debut"). General words only: a
+#: persona's own names and terms are never here.
+SYNONYMS: tuple[frozenset[str], ...] = tuple(frozenset(group.split()) for group in (
+    "nation country", "become join debut enter", "compete race", "freezer freeze froze frozen"))
+_SYNONYM_OF = {word: group for group in SYNONYMS for word in group}
+#: "What year…", "in which year…": the kind of answer asked (a number), no topic: the word would find any document
+#: that says "years".
+_ASKED_KIND = re.compile(r"\b(?:what|which|wat|wut) (?:year|date|decade)\b")
+
 #: The shortest stem two words must share to be forms of one word ("biathl-ete" / "biathl-on").
 STEM = 6
 
@@ -201,14 +211,18 @@ class BM25:
     def forms(self, term: str) -> set[str]:
         """The documents' words a query term matches: itself when a document has it (other forms would outweigh it
         in a document that repeats them: "curlers … curls" over "curling"), else those of its root, else those it
-        shares a stem with ("biathletes" / "biathlon": `same_stem`)."""
+        shares a stem with ("biathletes" / "biathlon": `same_stem`), else those of a synonym (`SYNONYMS`)."""
+        # And those of a common synonym ("nation": "country"; "become": "debut", though a document says "become").
+        return self._own_forms(term).union(*(self._own_forms(other) for other in _SYNONYM_OF.get(term, ())))
+
+    def _own_forms(self, term: str) -> set[str]:
         if term in self.idf:
             return {term}
         return self._forms.get(word_root(term)) or {word for word in self.idf if same_stem(term, word)}
 
     def scores(self, query: str) -> tuple[np.ndarray, np.ndarray]:
         """(BM25 score, IDF coverage) of every document for a query."""
-        terms = list(dict.fromkeys(tokens(query)))
+        terms = list(dict.fromkeys(tokens(_ASKED_KIND.sub(" ", query.lower()))))
         bm25 = np.zeros(len(self.docs))
         covered = np.zeros(len(self.docs))
         forms = [self.forms(t) for t in terms]

@@ -277,6 +277,11 @@ _MISSED = re.compile(r"\b(?:did|have) (?:i|we|u) (?:just )?miss(?:ed)? (?:the |y
                      # words of things that happen.
                      r"\b(?:did|has|have) (?:the |your |that )?(?P<happened>[^?.!,;]+?) (?:already |yet |just )?"
                      r"(?:happen(?:ed)?|take place|taken place|come up|air(?:ed)?)\b|"
+                     # "was the beanie already on?", "is the plush on yet?": a part on the air, with a time word and at
+                     # the clause's end ("is the hoodie on sale?" asks the store, "which island is it quarried on?"
+                     # the fact).
+                     r"\b(?:was|were|is|are) (?:the |your |that )?(?P<aired>[^?.!,;]+?) (?:(?:already|just|yet) "
+                     r"(?:on|shown)|(?:on|shown) (?:already|yet|earlier|before))\s*(?=[?.!,;]|$)|"
                      r"我?(?:是不是)?错过了?(?P<zh>[^\W\d_]{1,12}?)(?:环节)?(?:吗|么|没有?|\?|？)")
 #: "When do the fan questions start?", "when's the dancing?": "when" (not "when was") and the part of the show it names.
 _WHEN_PART = re.compile(rf"\b(?:(?:when|wen)(?:'s|s)?|{_WHAT_TIME}|how (?:long|soon) (?:until|till|til|before))\b"
@@ -343,7 +348,7 @@ def _asked(text: str, persona: Persona) -> _Asked:
     part, phrase = None, ""
     for kind, parts in (("after", _AFTER), ("missed", _MISSED)):
         groups = match.groupdict() if (match := parts.search(folded_text)) is not None else {}
-        phrase = next((groups[g] for g in ("part", "done", "told", "over", "happened", "zh", "broad", "lead")
+        phrase = next((groups[g] for g in ("part", "done", "told", "over", "happened", "aired", "zh", "broad", "lead")
                        if groups.get(g)), "")
         # The broad "anything after …?" names a product only in a message about the show ("what should I buy after
         # the hoodie?" is not).
@@ -869,7 +874,11 @@ _SAID_ABOUT = re.compile(r"\bwhat (?:did|was) (?:you|u|she) (?:just |only )?(?:s
                          r"(?P<that>[^?.!,;]+)|"
                          # "What's the fact you're on right now about?": the one on now, said.
                          rf"\b{_WHAT_IS} (?P<current>the (?:current |fun )?fact(?: (?:you'?re|you are|we'?re|we are) "
-                         r"(?:on|telling|doing)| on)?(?: right now| now)?) about\b")
+                         r"(?:on|telling|doing)| on)?(?: right now| now)?) about\b|"
+                         # "what fact are you on right now?", "which fact is this?": the one on now is the answer,
+                         # not only its topic.
+                         r"\b(?P<which>(?:what|which) (?:fun )?fact (?:are|r) (?:you|u|we) (?:on|telling|doing)|"
+                         r"(?:what|which) (?:fun )?fact is (?:this|that|on))\b")
 
 
 def _said_again(text: str, snapshot: ShowSnapshot, persona: Persona) -> Sentence | None:
@@ -879,7 +888,7 @@ def _said_again(text: str, snapshot: ShowSnapshot, persona: Persona) -> Sentence
     if asked is None or snapshot.state not in ("running", "paused"):
         return None
     current = (snapshot.current,) if snapshot.current is not None else ()
-    if asked.group("current"):
+    if asked.group("current") or asked.group("which"):
         segment = next((seg for seg in current if seg.fact is not None), None)
     else:
         names = _part(next(g for g in asked.groups() if g), persona, facts=True)
