@@ -2196,6 +2196,11 @@ def test_a_fact_named_by_what_she_said_of_it(engine: RetrievalEngine, text: str)
     ("something fascinating about figure skating?", "figure-skating-1908"),
     ("Any winter olympics records you can tell me about?", "norway-medals"),
     ("any records you could share?", "norway-medals"),
+    ("Are there any winter olympic records you can tell me about?", "norway-medals"),
+    ("a bit of curling history, go!", "curling-nagano"),
+    ("some snowboarding history?", "snowboard-nagano"),
+    ("give me some olympic history I can use at the pub quiz", "first-winter-games"),
+    ("a little bit of hockey history please", "hockey-1920"),
 ])
 def test_a_fact_asked_for_by_topic_or_record(engine: RetrievalEngine, text: str, fact: str) -> None:
     """The topic named picks that topic's fact, not a neighbour's (no clap skate for figure skating); "records"

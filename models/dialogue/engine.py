@@ -137,10 +137,12 @@ _FACT_REQUEST = re.compile(
     r"\b(?:fun\s+facts?|facts?|trivia|(?:something|anything)\s+(?:interesting|cool|fun|neat|new|cheerful|happy|nice|"
     r"positive|uplifting|funny|amazing|surprising|fascinating|good)|"
     r"(?:interesting|cool)\s+(?:things?|stuff)|tell me something about|"
-    # "Tell me a Winter Olympics record", "got any medal records?": a fact about a record.
-    r"(?:(?:tell|give|share|show)\s+(?:me|us)|got|know)\s+(?:an?|one|some|any)\s+(?:[\w-]+\s+){0,3}?records?|"
-    # "any medal records you know of?": the same request, the asking after it or left out.
-    r"^\W*any\s+(?:[\w-]+\s+){0,3}?records?(?=\W*$|\s+(?:you|u)\s+(?:know|have|got|can|could)\b))\b|"
+    # "Tell me a Winter Olympics record", "are there any medal records you know of?", "a bit of curling history,
+    # go!", "give me some olympic history": a fact about a record or the past, however the asking is worded or left
+    # out ("any record of my order?" is the store's).
+    r"(?:^\W*|\b(?:tell|give|share|show|teach)\s+(?:me|us)\s+|\b(?:got|know|(?:are|is)\s+there|have\s+you(?:\s+got)?)\s+)"
+    r"(?:an?|one|some|any|(?:a\s+)?(?:little\s+)?bit\s+of)\s+(?:[\w-]+\s+){0,3}?(?:records?|history)\b"
+    r"(?!\s+(?:of|for|on)\s+(?:my|our|this|that)\b))\b|"
     r"冷知识|小知识|趣闻|有趣的事", re.IGNORECASE)
 #: "How big is the plush?", "what's the beanie made of?": what a product is, which its description says.
 _DESCRIBED = re.compile(r"\bhow (?:big|tall|wide|long|heavy|thick|large|small|tiny|huge)\b|"
