@@ -756,7 +756,8 @@ def test_every_question_of_a_message_is_answered(engine: RetrievalEngine, text: 
 
 @pytest.mark.parametrize(("text", "price"), [
     ("cuanto cuesta the beanie??", "$24"), ("wie viel kostet the hoodie", "$65"),
-    ("combien coûte the plush?", "$29.99"), ("precio del hoodie?", "$65"), ("owl plush preis?", "$29.99")])
+    ("combien coûte the plush?", "$29.99"), ("precio del hoodie?", "$65"), ("owl plush preis?", "$29.99"),
+    ("sumimasen, hoodie no nedan wa?", "$65"), ("beanie ikura?", "$24")])
 def test_a_price_asked_in_a_few_foreign_words_is_a_price_question(engine: RetrievalEngine, text: str,
                                                                   price: str) -> None:
     answer = ask(engine, text)
@@ -766,11 +767,16 @@ def test_a_price_asked_in_a_few_foreign_words_is_a_price_question(engine: Retrie
 @pytest.mark.parametrize(("text", "mood"), [
     ("buenas noches Aurora!! saludos from Monterrey", "greeting"), ("hola aurora!", "greeting"),
     ("bonjour tout le monde", "greeting"), ("ok gotta sleep, bonne nuit aurora", "goodbye"),
-    ("gute nacht, bis morgen", "goodbye"), ("adios amigos", "goodbye")])
+    ("gute nacht, bis morgen", "goodbye"), ("adios amigos", "goodbye"), ("konnichiwa aurora-chan!", "greeting"),
+    ("ohayo aurora-san", "greeting"), ("goedemorgen aurora-chan", "greeting"),
+    ("back from my meeting, hi again everyone", "greeting"), ("I'm back!", "greeting"),
+    ("ok hello again chat", "greeting")])
 def test_a_foreign_hello_or_goodbye_is_that_mood(engine: RetrievalEngine, text: str, mood: str) -> None:
     answer = ask(engine, text)
     assert mood in detect_moods(text) and answer.intent == "social" and answer.sources == ()
     assert not any(u in answer.text for u in UNKNOWN)
+    # Being back greets; a product back in stock does not.
+    assert "greeting" not in detect_moods("is the hoodie back in stock?")
 
 
 @pytest.mark.parametrize(("text", "sources", "said"), [
