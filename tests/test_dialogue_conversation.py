@@ -1907,7 +1907,10 @@ def test_a_fact_about_it_is_on_the_topic_the_sentence_before_names(engine: Retri
 
 
 @pytest.mark.parametrize("question", ["Which sport you like most to do in the winter time?",
-                                      "which winter sport do you love most?"])
+                                      "which winter sport do you love most?",
+                                      "Out of all the winter sports, which one is closest to your heart?",
+                                      "of all the winter sports, which one do you love most?",
+                                      "which sport is dear to your heart?"])
 def test_her_pick_of_a_kind_of_thing_is_her_favourite_not_her_work(engine: RetrievalEngine, question: str) -> None:
     answer = ask(engine, question)
     assert answer.sources == ("favourite-sport",) and "Snowboarding" in answer.text and not hedged(answer)

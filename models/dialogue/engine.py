@@ -62,6 +62,7 @@ from models.dialogue.sentence import Sentence, declined
 from models.dialogue.show import ShowSnapshot
 from models.dialogue.show_talk import answer_show, show_thread
 from models.dialogue.small_talk import (
+    DEAREST,
     FAVOURITE,
     about_lines_asked,
     asks_her_choice,
@@ -264,6 +265,10 @@ _NAME = r"(?-i:\b[A-Z][a-z]+ (?!Olympic|Games|Winter)[A-Z][a-zö]+)"
 #: What kind of thing a question asks for, and the words an answer of that kind has: "how fast" a speed, "when"
 #: a year or a time. A related item without them is a near miss ("How fast does a bobsleigh go?" finds when
 #: Jamaica's team first raced): the host hedges.
+#: "Which sport you like most?", "fav sport?", "ur number one sport", "closest to your heart": her favourite, which
+#: her FAQs ask in their own words.
+_HER_FAVOURITE = (rf"\b(?:like|love|enjoy)\s+(?:\w+\s+){{0,3}}?(?:most|best)\b|\bfave?\b|\b(?:your|ur) {FAVOURITE}\b|"
+                  rf"{DEAREST}")
 _ASKS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
     (re.compile(asks, re.IGNORECASE), re.compile(says, re.IGNORECASE)) for asks, says in (
         (r"\bhow fast\b|\bspeed of\b|\btop speed\b", r"km/h|mph|kilomet\w* (?:an|per) hour|"
@@ -341,7 +346,9 @@ _ASKS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
          r"\b(?:resorts?|hotels?|restaurants?|destinations?)\b"),
         # "Which one goes head first?": one of two things the answer tells apart ("..., which one?" at the end asks
         # which of the thing just named: "some Scottish island, which one?" asks its name).
-        (r"\bwhich (?:one|of (?:them|the two|those|these))\b(?!\W*$)", r"\b(?:while|whereas|but|than|unlike)\b"),
+        # Her pick ("of all the winter sports, which one is closest to your heart?") is no telling apart.
+        (rf"\bwhich (?:one|of (?:them|the two|those|these))\b(?!\W*$)(?!.*(?:{_HER_FAVOURITE}|\bfavou?rite\b))",
+         r"\b(?:while|whereas|but|than|unlike)\b"),
     ))
 
 
@@ -357,9 +364,7 @@ _PARAPHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(said, re.IGNORECASE), meant) for said, meant in (
     (_ABROAD.pattern, "internationally"),
     (r"\bmerch\b", "merchandise"),
-    # "Which sport you like most?", "fav sport?", "ur number one sport": her favourite, in the words her FAQs ask it.
-    (rf"\b(?:like|love|enjoy)\s+(?:\w+\s+){{0,3}}?(?:most|best)\b|\bfave?\b|\b(?:your|ur) {FAVOURITE}\b",
-     "favourite"),
+    (_HER_FAVOURITE, "favourite"),
     # "Can it still go back?", "will they take it back?": what was bought, returned.
     (r"\bsend\b.{0,20}\bback\b|\bmoney back\b|\brefunds?\b|"
      r"\b(?:it|they|this|that|these|those|them|\w+s)(?: still)? (?:go|goes|come|comes) back\b(?! to\b)|"
