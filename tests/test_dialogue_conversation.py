@@ -1623,6 +1623,19 @@ def test_who_is_answered_by_a_name_only_when_it_is_capitalized() -> None:
     assert says_what_is_asked("who built it?", "Frank Zamboni built the first ice resurfacing machine in 1949.")
 
 
+@pytest.mark.parametrize("text", ["when were the first summer olympics",
+                                  "when did the first summer olympics take place", "first summer olympics, when?"])
+def test_a_fact_of_the_other_kind_does_not_answer(engine: RetrievalEngine, text: str) -> None:
+    """The first Winter Games are no answer about the first Summer Games: the honest "I don't know"."""
+    from models.dialogue.engine import says_what_is_asked
+
+    answer = ask(engine, text)
+    assert answer.intent == "unknown" and answer.sources == () and "1924" not in answer.text, answer.text
+    assert "Chamonix" in ask(engine, "when were the first winter olympics", "ben").text
+    assert not says_what_is_asked(text, "The first Winter Olympic Games were held in Chamonix, France, in 1924.")
+    assert says_what_is_asked("winter or summer olympics first?", "The first Winter Olympic Games were in 1924.")
+
+
 def test_whats_the_story_with_a_thing_is_a_fact_about_it(engine: RetrievalEngine) -> None:
     answer = ask(engine, "whats the story with those machines that clean the rink")
     assert answer.sources == ("zamboni",) and "Zamboni" in answer.text and not hedged(answer)

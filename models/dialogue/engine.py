@@ -524,7 +524,31 @@ def says_what_is_asked(question: str, answer: str) -> bool:
     said = [word_root(word) for word in tokens(answer)]
     counted = [word_root(word) for word in tokens(" ".join(_COUNTED.findall(question)))]
     return all(says.search(answer) for asks, says in _ASKS if asks.search(question)) and \
-        all(year in answer for year in years) and all(any(word.startswith(c) for word in said) for c in counted)
+        all(year in answer for year in years) and all(any(word.startswith(c) for word in said) for c in counted) and \
+        not _says_the_opposite(tokens(question), tokens(answer))
+
+
+#: Qualifiers that name one of two kinds of the same thing: "the first summer Olympics" is not "the first Winter
+#: Olympic Games".
+_OPPOSITE = {"summer": "winter", "winter": "summer", "indoor": "outdoor", "outdoor": "indoor"}
+
+
+def _says_the_opposite(asked: list[str], said: list[str]) -> bool:
+    """The answer says of the question's thing the opposite qualifier ("first summer olympic" asked, "first winter
+    olympic" said) and nowhere the question's own: it is about the other kind. A question naming both (winter or
+    summer?) has no side."""
+    def beside(words: list[str], i: int) -> set[str]:
+        return {words[j] for j in (i - 1, i + 1) if 0 <= j < len(words)}
+
+    for i, word in enumerate(asked):
+        other = _OPPOSITE.get(word)
+        if other is None or other in asked:
+            continue
+        near = beside(asked, i)
+        if any(w == other and beside(said, j) & near for j, w in enumerate(said)) and \
+                not any(w == word and beside(said, j) & near for j, w in enumerate(said)):
+            return True
+    return False
 
 
 _YEAR = re.compile(r"\b(?:1[89][0-9]{2}|20[0-9]{2})\b")
