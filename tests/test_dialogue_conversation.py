@@ -769,7 +769,8 @@ def test_every_question_of_a_message_is_answered(engine: RetrievalEngine, text: 
 
 @pytest.mark.parametrize(("text", "price"), [
     ("cuanto cuesta the beanie??", "$24"), ("wie viel kostet the hoodie", "$65"),
-    ("combien coûte the plush?", "$29.99"), ("precio del hoodie?", "$65"), ("owl plush preis?", "$29.99")])
+    ("combien coûte the plush?", "$29.99"), ("precio del hoodie?", "$65"), ("owl plush preis?", "$29.99"),
+    ("sumimasen, hoodie no nedan wa?", "$65"), ("beanie ikura?", "$24")])
 def test_a_price_asked_in_a_few_foreign_words_is_a_price_question(engine: RetrievalEngine, text: str,
                                                                   price: str) -> None:
     answer = ask(engine, text)
@@ -779,11 +780,16 @@ def test_a_price_asked_in_a_few_foreign_words_is_a_price_question(engine: Retrie
 @pytest.mark.parametrize(("text", "mood"), [
     ("buenas noches Aurora!! saludos from Monterrey", "greeting"), ("hola aurora!", "greeting"),
     ("bonjour tout le monde", "greeting"), ("ok gotta sleep, bonne nuit aurora", "goodbye"),
-    ("gute nacht, bis morgen", "goodbye"), ("adios amigos", "goodbye")])
+    ("gute nacht, bis morgen", "goodbye"), ("adios amigos", "goodbye"), ("konnichiwa aurora-chan!", "greeting"),
+    ("ohayo aurora-san", "greeting"), ("goedemorgen aurora-chan", "greeting"),
+    ("back from my meeting, hi again everyone", "greeting"), ("I'm back!", "greeting"),
+    ("ok hello again chat", "greeting")])
 def test_a_foreign_hello_or_goodbye_is_that_mood(engine: RetrievalEngine, text: str, mood: str) -> None:
     answer = ask(engine, text)
     assert mood in detect_moods(text) and answer.intent == "social" and answer.sources == ()
     assert not any(u in answer.text for u in UNKNOWN)
+    # Being back greets; a product back in stock does not.
+    assert "greeting" not in detect_moods("is the hoodie back in stock?")
 
 
 @pytest.mark.parametrize(("text", "sources", "said"), [
@@ -1630,6 +1636,19 @@ def test_who_is_answered_by_a_name_only_when_it_is_capitalized() -> None:
     assert says_what_is_asked("who built it?", "Frank Zamboni built the first ice resurfacing machine in 1949.")
 
 
+@pytest.mark.parametrize("text", ["when were the first summer olympics",
+                                  "when did the first summer olympics take place", "first summer olympics, when?"])
+def test_a_fact_of_the_other_kind_does_not_answer(engine: RetrievalEngine, text: str) -> None:
+    """The first Winter Games are no answer about the first Summer Games: the honest "I don't know"."""
+    from models.dialogue.engine import says_what_is_asked
+
+    answer = ask(engine, text)
+    assert answer.intent == "unknown" and answer.sources == () and "1924" not in answer.text, answer.text
+    assert "Chamonix" in ask(engine, "when were the first winter olympics", "ben").text
+    assert not says_what_is_asked(text, "The first Winter Olympic Games were held in Chamonix, France, in 1924.")
+    assert says_what_is_asked("winter or summer olympics first?", "The first Winter Olympic Games were in 1924.")
+
+
 def test_whats_the_story_with_a_thing_is_a_fact_about_it(engine: RetrievalEngine) -> None:
     answer = ask(engine, "whats the story with those machines that clean the rink")
     assert answer.sources == ("zamboni",) and "Zamboni" in answer.text and not hedged(answer)
@@ -1914,7 +1933,10 @@ def test_a_fact_about_it_is_on_the_topic_the_sentence_before_names(engine: Retri
 
 
 @pytest.mark.parametrize("question", ["Which sport you like most to do in the winter time?",
-                                      "which winter sport do you love most?"])
+                                      "which winter sport do you love most?",
+                                      "Out of all the winter sports, which one is closest to your heart?",
+                                      "of all the winter sports, which one do you love most?",
+                                      "which sport is dear to your heart?"])
 def test_her_pick_of_a_kind_of_thing_is_her_favourite_not_her_work(engine: RetrievalEngine, question: str) -> None:
     answer = ask(engine, question)
     assert answer.sources == ("favourite-sport",) and "Snowboarding" in answer.text and not hedged(answer)
@@ -2209,6 +2231,11 @@ def test_a_fact_named_by_what_she_said_of_it(engine: RetrievalEngine, text: str)
     ("something fascinating about figure skating?", "figure-skating-1908"),
     ("Any winter olympics records you can tell me about?", "norway-medals"),
     ("any records you could share?", "norway-medals"),
+    ("Are there any winter olympic records you can tell me about?", "norway-medals"),
+    ("a bit of curling history, go!", "curling-nagano"),
+    ("some snowboarding history?", "snowboard-nagano"),
+    ("give me some olympic history I can use at the pub quiz", "first-winter-games"),
+    ("a little bit of hockey history please", "hockey-1920"),
 ])
 def test_a_fact_asked_for_by_topic_or_record(engine: RetrievalEngine, text: str, fact: str) -> None:
     """The topic named picks that topic's fact, not a neighbour's (no clap skate for figure skating); "records"

@@ -63,6 +63,7 @@ from models.dialogue.sentence import Sentence, declined
 from models.dialogue.show import ShowSnapshot
 from models.dialogue.show_talk import answer_show, show_thread
 from models.dialogue.small_talk import (
+    DEAREST,
     FAVOURITE,
     about_lines_asked,
     asks_her_choice,
@@ -138,10 +139,12 @@ _FACT_REQUEST = re.compile(
     r"\b(?:fun\s+facts?|facts?|trivia|(?:something|anything)\s+(?:interesting|cool|fun|neat|new|cheerful|happy|nice|"
     r"positive|uplifting|funny|amazing|surprising|fascinating|good)|"
     r"(?:interesting|cool)\s+(?:things?|stuff)|tell me something about|"
-    # "Tell me a Winter Olympics record", "got any medal records?": a fact about a record.
-    r"(?:(?:tell|give|share|show)\s+(?:me|us)|got|know)\s+(?:an?|one|some|any)\s+(?:[\w-]+\s+){0,3}?records?|"
-    # "any medal records you know of?": the same request, the asking after it or left out.
-    r"^\W*any\s+(?:[\w-]+\s+){0,3}?records?(?=\W*$|\s+(?:you|u)\s+(?:know|have|got|can|could)\b))\b|"
+    # "Tell me a Winter Olympics record", "are there any medal records you know of?", "a bit of curling history,
+    # go!", "give me some olympic history": a fact about a record or the past, however the asking is worded or left
+    # out ("any record of my order?" is the store's).
+    r"(?:^\W*|\b(?:tell|give|share|show|teach)\s+(?:me|us)\s+|\b(?:got|know|(?:are|is)\s+there|have\s+you(?:\s+got)?)\s+)"
+    r"(?:an?|one|some|any|(?:a\s+)?(?:little\s+)?bit\s+of)\s+(?:[\w-]+\s+){0,3}?(?:records?|history)\b"
+    r"(?!\s+(?:of|for|on)\s+(?:my|our|this|that)\b))\b|"
     r"冷知识|小知识|趣闻|有趣的事", re.IGNORECASE)
 #: "How big is the plush?", "what's the beanie made of?": what a product is, which its description says.
 _DESCRIBED = re.compile(r"\bhow (?:big|tall|wide|long|heavy|thick|large|small|tiny|huge)\b|"
@@ -263,6 +266,10 @@ _NAME = r"(?-i:\b[A-Z][a-z]+ (?!Olympic|Games|Winter)[A-Z][a-zö]+)"
 #: What kind of thing a question asks for, and the words an answer of that kind has: "how fast" a speed, "when"
 #: a year or a time. A related item without them is a near miss ("How fast does a bobsleigh go?" finds when
 #: Jamaica's team first raced): the host hedges.
+#: "Which sport you like most?", "fav sport?", "ur number one sport", "closest to your heart": her favourite, which
+#: her FAQs ask in their own words.
+_HER_FAVOURITE = (rf"\b(?:like|love|enjoy)\s+(?:\w+\s+){{0,3}}?(?:most|best)\b|\bfave?\b|\b(?:your|ur) {FAVOURITE}\b|"
+                  rf"{DEAREST}")
 _ASKS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
     (re.compile(asks, re.IGNORECASE), re.compile(says, re.IGNORECASE)) for asks, says in (
         (r"\bhow fast\b|\bspeed of\b|\btop speed\b", r"km/h|mph|kilomet\w* (?:an|per) hour|"
@@ -340,7 +347,9 @@ _ASKS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
          r"\b(?:resorts?|hotels?|restaurants?|destinations?)\b"),
         # "Which one goes head first?": one of two things the answer tells apart ("..., which one?" at the end asks
         # which of the thing just named: "some Scottish island, which one?" asks its name).
-        (r"\bwhich (?:one|of (?:them|the two|those|these))\b(?!\W*$)", r"\b(?:while|whereas|but|than|unlike)\b"),
+        # Her pick ("of all the winter sports, which one is closest to your heart?") is no telling apart.
+        (rf"\bwhich (?:one|of (?:them|the two|those|these))\b(?!\W*$)(?!.*(?:{_HER_FAVOURITE}|\bfavou?rite\b))",
+         r"\b(?:while|whereas|but|than|unlike)\b"),
     ))
 
 
@@ -356,9 +365,7 @@ _PARAPHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(said, re.IGNORECASE), meant) for said, meant in (
     (_ABROAD.pattern, "internationally"),
     (r"\bmerch\b", "merchandise"),
-    # "Which sport you like most?", "fav sport?", "ur number one sport": her favourite, in the words her FAQs ask it.
-    (rf"\b(?:like|love|enjoy)\s+(?:\w+\s+){{0,3}}?(?:most|best)\b|\bfave?\b|\b(?:your|ur) {FAVOURITE}\b",
-     "favourite"),
+    (_HER_FAVOURITE, "favourite"),
     # "Can it still go back?", "will they take it back?": what was bought, returned.
     (r"\bsend\b.{0,20}\bback\b|\bmoney back\b|\brefunds?\b|"
      r"\b(?:it|they|this|that|these|those|them|\w+s)(?: still)? (?:go|goes|come|comes) back\b(?! to\b)|"
@@ -518,7 +525,31 @@ def says_what_is_asked(question: str, answer: str) -> bool:
     said = [word_root(word) for word in tokens(answer)]
     counted = [word_root(word) for word in tokens(" ".join(_COUNTED.findall(question)))]
     return all(says.search(answer) for asks, says in _ASKS if asks.search(question)) and \
-        all(year in answer for year in years) and all(any(word.startswith(c) for word in said) for c in counted)
+        all(year in answer for year in years) and all(any(word.startswith(c) for word in said) for c in counted) and \
+        not _says_the_opposite(tokens(question), tokens(answer))
+
+
+#: Qualifiers that name one of two kinds of the same thing: "the first summer Olympics" is not "the first Winter
+#: Olympic Games".
+_OPPOSITE = {"summer": "winter", "winter": "summer", "indoor": "outdoor", "outdoor": "indoor"}
+
+
+def _says_the_opposite(asked: list[str], said: list[str]) -> bool:
+    """The answer says of the question's thing the opposite qualifier ("first summer olympic" asked, "first winter
+    olympic" said) and nowhere the question's own: it is about the other kind. A question naming both (winter or
+    summer?) has no side."""
+    def beside(words: list[str], i: int) -> set[str]:
+        return {words[j] for j in (i - 1, i + 1) if 0 <= j < len(words)}
+
+    for i, word in enumerate(asked):
+        other = _OPPOSITE.get(word)
+        if other is None or other in asked:
+            continue
+        near = beside(asked, i)
+        if any(w == other and beside(said, j) & near for j, w in enumerate(said)) and \
+                not any(w == word and beside(said, j) & near for j, w in enumerate(said)):
+            return True
+    return False
 
 
 _YEAR = re.compile(r"\b(?:1[89][0-9]{2}|20[0-9]{2})\b")

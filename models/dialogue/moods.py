@@ -155,7 +155,9 @@ _THANKS = re.compile(r"\b(?:thank(?:s|x| you| u| ya)?|thanx|thnx|thnks|thx|ty|ty
 _GREETING = re.compile(r"^\W*(?:hi+|hello+|hey+|heya|hiya|howdy|yo|sup|hai|helo|good (?:morning|afternoon|evening)|"
                        r"greetings|morning|evening|"
                        r"(?:so |really )?(?:good|nice|great|glad|happy|lovely) to (?:see|meet) (?:you|u)|"
-                       r"long time no see|welcome back|i'?m back|back again|hey again|hi again)\b", re.IGNORECASE)
+                       r"long time no see|(?:i'?m |just )?back from)\b|"
+                       # A fan back in the chat says so anywhere ("back from my meeting, hi again everyone").
+                       r"\b(?:welcome back|i'?m back|back again|(?:hey|hi|hello) again)\b", re.IGNORECASE)
 #: Chat spelling read as the words it stands for before a question is looked up ("wat r the shiping times").
 _CHAT_SPELLING = {"rn": "right now", "wat": "what", "wot": "what", "wut": "what", "whats": "what's", "wats": "what's",
                   "r": "are", "u": "you", "ur": "your",
@@ -183,6 +185,10 @@ _FOREIGN = {
     # greetings and goodbyes ("buenas noches" opens a message as often as it ends one: at the start it greets)
     "hola": "hello", "olá": "hello", "oi": "hi", "hallo": "hello", "bonjour": "hello", "salut": "hi",
     "servus": "hello", "moin": "hello", "hej": "hi", "hejsan": "hi", "hallå": "hello", "hoi": "hi",
+    # Japanese as chat writes it (romaji), and the honorific after her name ("konnichiwa aurora-chan")
+    "konnichiwa": "hello", "konnichi wa": "hello", "konichiwa": "hello", "ohayo": "good morning",
+    "ohayou": "good morning", "ohayō": "good morning", "konbanwa": "good evening", "sumimasen": "excuse me",
+    "nedan": "price", "ikura": "how much",
     "god morgon": "good morning", "god kväll": "good evening", "goedemorgen": "good morning",
     "goedemiddag": "good afternoon", "goedenavond": "good evening", "god natt": "good night", "godnatt": "good night",
     "welterusten": "good night", "hej då": "bye", "hejdå": "bye", "doei": "bye", "tot ziens": "goodbye",
