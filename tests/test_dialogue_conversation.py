@@ -2553,3 +2553,9 @@ def test_it_after_her_favourite_sport_is_that_sport(engine: RetrievalEngine, que
     answer = ask(engine, question)
     assert answer.sources == ("snowboard-nagano",) and "1998" in answer.text
     assert "order" not in answer.text and "$" not in answer.text
+
+
+def test_dearest_to_her_is_her_favourite_not_a_price(engine: RetrievalEngine) -> None:
+    answer = ask(engine, "which winter sport is dearest to you?")
+    assert "Snowboarding is my favourite" in answer.text and "$" not in answer.text
+    assert "$65" in ask(engine, "what's the dearest item?").text

@@ -173,7 +173,8 @@ _CHEAPER_THAN = re.compile(r"\b(?:cheaper|less expensive|lower priced|more affor
 _CHEAPEST = re.compile(r"\b(?:cheapest|least expensive|lowest[- ]priced|lowest price|most affordable)\b|"
                        r"\bcosts?\s+(?:you\s+)?the\s+least\b|\b(?:lowest|smallest)\s+(?:price|cost)\b|"
                        r"最便宜|最实惠|最低价")
-_PRICIEST = re.compile(r"\b(?:most expensive|priciest|dearest|highest[- ]priced|highest price|most pricey)\b|"
+#: "Dearest to you" is what she loves, not a price.
+_PRICIEST = re.compile(r"\b(?:most expensive|priciest|dearest(?! to)|highest[- ]priced|highest price|most pricey)\b|"
                        r"\bcosts?\s+(?:you\s+)?the\s+most\b|\b(?:highest|biggest)\s+(?:price|cost)\b|最贵")
 _CHEAP = re.compile(r"\b(?:cheap|affordable|inexpensive|budget|low[- ]cost|bargains?)\b|(?<![最更])(?:便宜|实惠|划算)")
 #: The comparatives of price ("cheaper than", "costs more"), and with the superlatives the words of which one a
@@ -551,7 +552,7 @@ def _price_limit(text: str, products: Sequence[Product]) -> tuple[PriceLimit | N
 
 #: A count before a product's name ("two beanies", "2 hoodies", "3x pin set", "2 of the beanie", "a pair of goggles"
 #: is one), and the words that may stand between them: nothing else ("hw much 4 the beanie": chat's "for"; "the two
-#: of them": both).
+#: of them": both, no count).
 _COUNT = {"a": 1, "an": 1, **_UNITS_WORDS, "ten": 10}
 _COUNTED = re.compile(r"(\d{1,2})\s*[x×]?")
 _COUNT_FILLER = re.compile(r"^(?:[x×]\s+)?(?:(?:pairs? )?of\s+(?:the\s+)?)?([\w'-]+)")
@@ -573,7 +574,8 @@ def _quantities(text: str, products: Sequence[Product], named: Sequence[Product]
             digits = _COUNTED.fullmatch(word)
             count = int(digits.group(1)) if digits else _COUNT.get(word)
             following = _COUNT_FILLER.match(" ".join(words[i + 1:]))
-            if count and following and set(_stems(following.group(1))) & own:
+            these = i > 0 and words[i - 1].lower() == "the" and words[i + 1:i + 2] == ["of"]
+            if count and following and not these and set(_stems(following.group(1))) & own:
                 counts[product] = count
                 break
     return tuple(counts[p] for p in named)
