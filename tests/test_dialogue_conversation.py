@@ -251,10 +251,20 @@ def test_a_greeting_or_thanks_with_a_wish_for_her_is_answered_as_how_are_you(eng
 
 
 @pytest.mark.parametrize("text", ["Bonjour Aurora! ça va? how is your evening going", "hallo Aurora, wie geht's?",
-                                  "hola qué tal? how are you", "jak się masz?", "ciao come stai?"])
+                                  "hola qué tal? how are you", "jak się masz?", "ciao come stai?",
+                                  "hola Aurora! ¿qué tal todo?", "ciao! come va tutto?"])
 def test_how_are_you_in_a_fans_own_language_is_how_are_you_answered_once(engine: RetrievalEngine, text: str) -> None:
     answer = ask(engine, text)
     assert sum(answer.text.count(p) for p in PERSONA.phrases["how_are_you"]) == 1, answer.text
+    assert not any(p in answer.text for p in (*UNKNOWN, *HEDGES))
+
+
+@pytest.mark.parametrize("text", ["heyyy aurora!! hows ur day goin", "hey hows it goin", "hiii how u doin'",
+                                  "how r u doin aurora"])
+def test_how_are_you_in_chats_spelling_is_greeted_and_answered(engine: RetrievalEngine, text: str) -> None:
+    answer = ask(engine, text)
+    assert any(p in answer.text for p in PERSONA.phrases["how_are_you"]), answer.text
+    assert text.startswith("how") or any(p in answer.text for p in PERSONA.phrases["greeting"])
     assert not any(p in answer.text for p in (*UNKNOWN, *HEDGES))
 
 

@@ -20,12 +20,14 @@ _HOW_ARE_YOU = re.compile(
     # Chat drops the apostrophe: "hows it going", "hows ur evening".
     # "How are you closing the show?" asks how she does a thing: only a verb of being ("doing", "holding up") is hers.
     r"\bhow\s+(?:are|r)\s+(?:you|u|ya)\b(?!\s+(?!(?:doing|feeling|going|holding|keeping|getting|coping|enjoying)\b)"
-    r"\w+ing\b)|\bhow(?:'?s| is) it going\b|\bhow(?:'?s| is) your day\b|"
+    r"\w+ing\b)|\bhow(?:'?s| is) it goin(?:g|')?(?!\w)|\bhow(?:'?s| is) (?:your|ur) day\b|"
     r"\bhow have you been\b|\bhow are things\b|\bhow(?:'s| is) life\b|\bwhat'?s up\b|"
     # "Having a good time tonight?", "you doing ok?", "how's your evening?", "enjoying yourself?"
     r"\b(?:having|enjoying) (?:a |an |some )?(?:(?:good|great|nice|fun|lovely) )?(?:time|night|evening|fun|yourself)\b|"
-    r"\b(?:you|u) (?:doing|feeling) (?:ok|okay|well|good|alright|fine|great)\b|\bhow (?:you|u) doing\b|"
-    r"\bhow(?:'?s| is| was) (?:your|ur) (?:night|evening|morning|week|weekend|day going)\b|"
+    # Chat drops the g too: "how u doin", "hows ur day goin".
+    r"\b(?:you|u) (?:doin(?:g|')?|feeling) (?:ok|okay|well|good|alright|fine|great)\b|"
+    r"\bhow (?:you|u) doin(?:g|')?(?!\w)|"
+    r"\bhow(?:'?s| is| was) (?:your|ur) (?:night|evening|morning|week|weekend)\b|"
     r"\bhow do (?:you|u) feel\b|\bhow(?:'re| are) (?:you|u) feeling\b|"
     r"^\W*(?:and|what|how) about (?:you|u)\W*$|^\W*and (?:you|u)\W*$|"
     # A wish in place of the question: "I do hope you are keeping well", "hope ur doing ok".
@@ -34,7 +36,9 @@ _HOW_ARE_YOU = re.compile(
     r"你好吗|您好吗|最近(?:怎么样|好吗)|过得(?:怎么样|好吗)|今天(?:怎么样|好吗)|"
     # A fan's own language asks it too ("Bonjour! ça va?"), at the clause's end: "qué tal el gorro?" asks of a thing.
     r"(?:\b(?:comment )?[çc]a va|\bwie geht(?:'?s| es)(?: (?:dir|ihnen|euch))?|\bcome (?:stai|sta|va)|"
-    r"\bqu[ée] tal|\bc[óo]mo (?:est[áa]s|te va|va)|\bjak si[ęe] mas(?:z|cie))(?=\s*(?:$|[?!.,;]))")
+    r"\bqu[ée] tal|\bc[óo]mo (?:est[áa]s|te va|va)|\bjak si[ęe] mas(?:z|cie))"
+    # "¿qué tal todo?", "come va tutto?": of everything is still of her.
+    r"(?:\s+(?:todo|tutto|tudo))?(?=\s*(?:$|[?!.,;]))")
 #: A question to the host about herself ("where did you grow up?"), by what it asks: the `about` tags that answer
 #: it. A persona tags her about lines with these words (her other lines are found by meaning).
 _ABOUT_TOPICS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(pattern, re.IGNORECASE), tag) for
