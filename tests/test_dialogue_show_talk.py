@@ -736,3 +736,21 @@ def test_which_fact_is_on_is_answered_by_the_fact_itself(question: str) -> None:
                                   "is snowboarding still your thing or did u move on"])
 def test_on_at_the_end_without_a_time_word_is_no_show_question(text: str) -> None:
     assert answer_show(text, AT_CURLING, AURORA) is None
+
+
+@pytest.mark.parametrize("question", ["will there be more questions near the end",
+                                      "are there any more questions later?", "will there be some more questions towards the end?"])
+def test_more_questions_later_is_the_rundowns_later_qa(question: str) -> None:
+    answer = f"Questions are coming up: they open right after this. And again {LAST_QA_WHEN}"
+    assert said(question, AT_CURLING) == answer
+
+
+@pytest.mark.parametrize("question", ["quando finisce lo show? when does it end",
+                                      "cuándo termina el show? when does the stream end"])
+def test_when_it_ends_asked_twice_in_two_languages_is_answered_once_with_no_decline(question: str) -> None:
+    engine = RetrievalEngine(AURORA)
+    runner = sample_at_curling()
+    engine.show_source = lambda: runner.snapshot(200.0)
+    answer = engine.compose(ChatTurn("fan", question))
+    assert answer.text.endswith("The show ends in about 7 minutes.") and answer.text.count("7 minutes") == 1
+    assert not any(p in answer.text for p in (*AURORA.phrases["unknown"], *AURORA.phrases["partial"]))

@@ -196,6 +196,9 @@ _WORDINGS: tuple[tuple[ShowQuestion, tuple[str, ...]], ...] = (
             # "will there be a chance to ask questions?", "is there time for questions?"
             r"\b(?:will there be|is there|do (?:we|i) get|will (?:we|i) get|any) (?:a |any |some )?(?:chance|time|"
             r"opportunity|moment) (?:to ask|for questions)\b",
+            # "will there be more questions near the end?": a later Q&A of the rundown answers it (yes, and when).
+            r"\b(?:will there be|are there|is there going to be|are there going to be|any) (?:more |other |some |any )+"
+            r"questions? (?:later|again|(?:near|at|towards?|by|before) the end|after this|tonight|coming)\b",
             r"什么时候(?:可以|能)?提问|(?:可以|能)提问(?:吗|了吗)|(?:问答|提问)(?:环节)?(?:什么时候|几点)")),
     # "Which product did you already show?", "what items have you shown so far?": the products of the parts done.
     ("shown", (r"\b(?:which|what) (?:products?|items?|merch) (?:did|have|has) (?:you|u) (?:already |just )?"
