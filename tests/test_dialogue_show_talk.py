@@ -739,7 +739,8 @@ def test_on_at_the_end_without_a_time_word_is_no_show_question(text: str) -> Non
 
 
 @pytest.mark.parametrize("question", ["will there be more questions near the end",
-                                      "are there any more questions later?", "will there be some more questions towards the end?"])
+                                      "are there any more questions later?",
+                                      "will there be some more questions towards the end?"])
 def test_more_questions_later_is_the_rundowns_later_qa(question: str) -> None:
     answer = f"Questions are coming up: they open right after this. And again {LAST_QA_WHEN}"
     assert said(question, AT_CURLING) == answer
