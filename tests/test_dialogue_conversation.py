@@ -2569,3 +2569,10 @@ def test_dearest_to_her_is_her_favourite_not_a_price(engine: RetrievalEngine) ->
     answer = ask(engine, "which winter sport is dearest to you?")
     assert "Snowboarding is my favourite" in answer.text and "$" not in answer.text
     assert "$65" in ask(engine, "what's the dearest item?").text
+
+
+@pytest.mark.parametrize("word", ["snowing", "raining", "jumping", "skiing"])
+def test_a_plain_ing_form_is_no_typo_of_a_name(engine: RetrievalEngine, word: str) -> None:
+    """"is it snowing where you are" asks about the weather, never her snowboarding line; "shiping" stays a typo."""
+    assert engine._spelled(f"is it {word} where you are") == f"is it {word} where you are"
+    assert "shipping" in engine._spelled("wat r the shiping times")

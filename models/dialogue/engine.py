@@ -709,7 +709,11 @@ def _inflected(word: str) -> set[str]:
     # degree of a word, no typo of "quick" or of a name.
     plural = re.fullmatch(r"(\w+?)s", word)
     degree = re.fullmatch(r"(\w+?)(?:est|er)", word)
-    return {m.group(1) for m in (doubled, able, plural, degree) if m is not None}
+    # "snowing", "raining", "jumping": a stem no consonant doubles after (a vowel pair, -w/-x/-y, two consonants)
+    # takes "-ing" plainly, and is no typo of a name ("snowing" is not "snowboarding"); "shiping" stays a typo.
+    plain = re.fullmatch(r"(\w*(?:[aeiou][wxy]|[aeiou]{2}[b-df-hj-np-tv-z]|[b-df-hj-np-tv-z]{2}|[aeiouy]))(?:ing|ed)",
+                         word)
+    return {m.group(1) for m in (doubled, able, plural, degree, plain) if m is not None}
 
 
 def _elliptic(question: str, before: str) -> bool:
@@ -1459,7 +1463,7 @@ class RetrievalEngine(DialogueEngine):
         lines = about_lines_asked(of_her, self.persona.knowledge.about, told)
         if lines:
             return self._about_part(lines, question)
-        if lines is None:
+        if lines is None or self.meanings.stays_unanswered(question):
             return None
         hits = self.index.search(retrieval_query(question), k=2, kinds=("about",))
         if hits and (hits[0].answers or self._exact(question, tuple(hits))) and \

@@ -95,6 +95,16 @@ class Meanings:
 
     def read(self, question: str) -> Meaning | None:
         """The meaning whose example is nearest the question, if near enough and clear of every other meaning."""
+        meaning = self._nearest(question)
+        return meaning if meaning is not None and (meaning.ask or meaning.topic or meaning.mood) else None
+
+    def stays_unanswered(self, question: str) -> bool:
+        """The question is nearest a `none` meaning ("what's the weather like where you are?"): it asks about the
+        world, and no line that only shares its words ("snow") answers it."""
+        meaning = self._nearest(question)
+        return meaning is not None and not (meaning.ask or meaning.topic or meaning.mood)
+
+    def _nearest(self, question: str) -> Meaning | None:
         if not self.examples:
             return None
         scores = self._scores(self._name.sub(" ", question).strip() or question)
@@ -106,5 +116,4 @@ class Meanings:
         rival = next((float(scores[i]) for i in order[1:] if self.meanings[i] != best), 0.0)
         if score - rival < MEANING_MARGIN:
             return None
-        return replace(best, example=self.examples[int(order[0])], score=score) \
-            if best.ask or best.topic or best.mood else None
+        return replace(best, example=self.examples[int(order[0])], score=score)
