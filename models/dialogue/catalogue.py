@@ -167,7 +167,8 @@ _ABOVE = re.compile(
     rf"{_AMOUNT}\s*(?:or more|and up|plus)\b|{_AMOUNT}\s*以上|(?:高于|超过|多于)\s*{_AMOUNT}")
 #: "Are you over 18?", "is she under 30": a bare number after a person is an age, no price (a currency makes it one).
 _OF_A_PERSON = re.compile(r"\b(?:are|r|is|am)\s+(?:you|u|she|he|i|we|they)\s*$|\b(?:i'm|im|i am|you're|youre|ur)\s*$")
-_CURRENCY = re.compile(r"[$€£¥]|\b(?:dol+[ae]rs?|bucks?|quid|usd|euros?|eur|pounds?|gbp|rmb)\b|元|块|人民币")
+_CURRENCY_NAMES = r"(?:dol+[ae]rs?|bucks?|quid|usd|euros?|eur|pounds?|gbp|rmb)"
+_CURRENCY = re.compile(rf"[$€£¥]|\b{_CURRENCY_NAMES}\b|元|块|人民币")
 _CHEAPER_THAN = re.compile(r"\b(?:cheaper|less expensive|lower priced|more affordable|(?:costs? )?less) than\b|"
                            r"比(?=.+便宜)")
 _CHEAPEST = re.compile(r"\b(?:cheapest|least expensive|lowest[- ]priced|lowest price|most affordable)\b|"
@@ -215,6 +216,8 @@ _PRICE_ASKED = re.compile(r"\b(?:how much|price[sd]?|costs?|pay|spend|(?:my|the|
 _GAP = re.compile(r"\bby how much\b|\bminus\b|\bhow (?:many \w+|much|far) apart\b|"
                   r"\bhow much (?:more|less|cheaper|pricier|dearer|more expensive|less expensive)\b|"
                   r"\bhow many \w+ (?:cheaper|pricier|dearer|more expensive|less expensive)\b|"
+                  # "How many dollars more is the hoodie?": "more" after a currency's name is money, not a count.
+                  rf"\bhow many {_CURRENCY_NAMES} (?:more|less)\b|"
                   r"\b(?:difference|differ|gap)(?: between [^?.!,;]{1,80}?)? in (?:the )?(?:price|cost)s?\b|"
                   r"\bprice (?:difference|gap)\b|"
                   r"差多少|贵多少|便宜多少|差价|价格差|价差")
@@ -352,6 +355,8 @@ _AVAILABLE = re.compile(rf"\b(?:available|availability|stock|ready to ship)\b|{_
 _BUY = re.compile(r"\b(?:can|could|may) (?:i|we|u) (?:still |already |now )?(?:buy|get|grab|order|purchase|snag|"
                   r"pick up|have)\b|"
                   r"\bstill (?:got|have|sell|sold|selling|carry|available|for sale|around|on sale|there|here)\b|"
+                  # "Pin set still up for grabs?", "is the beanie still going?": whether it can still be bought.
+                  r"\bup for grabs\b|\bstill going\b|"
                   r"\bis it (?:still )?possible to (?:buy|get|order)\b|还能买|能买吗|可以买吗")
 #: "When are the gloves back?": a restock, of a product named only ("when is the show back?" asks no stock).
 _WHEN_BACK = re.compile(r"\bwhen (?:are|is|will) .{1,40}? (?:be )?back\b")
