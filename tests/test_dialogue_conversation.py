@@ -408,7 +408,11 @@ def test_the_price_difference_between_them_after_two_products(engine: RetrievalE
 @pytest.mark.parametrize("text", ["Mittens too small for my son, can change to bigger size?",
                                   "can i trade the red beanie for the white one",
                                   "could I trade this hoodie for a bigger one?",
-                                  "can i swap the navy gloves for black ones"])
+                                  "can i swap the navy gloves for black ones",
+                                  # the size or colour itself named, of what the fan has got already
+                                  "i got the beanie in red but want navy instead, is that possible?",
+                                  "I bought the hoodie in M but I want L instead",
+                                  "got the mittens in pink, can i have them in blue instead?"])
 def test_changing_a_product_to_a_bigger_size_is_the_exchanges_policy(engine: RetrievalEngine, text: str) -> None:
     """Trading one product for another colour or size is the exchanges policy, not a colour or price answer."""
     answer = ask(engine, text)

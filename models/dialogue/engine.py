@@ -417,7 +417,10 @@ _PARAPHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
      r"\bexchang(?:e|es|ed|ing)\b(?! rates?\b)|"
      # "Can I get the bigger size instead?", "change my beanie colour from red to navy": another size or colour of
      # what was bought.
-     r"\b(?:sizes?|colou?rs?)\b.{0,40}\b(?:instead|from [a-z]+ to [a-z]+)\b|\binstead\b.{0,40}\b(?:size|colou?r)\b",
+     r"\b(?:sizes?|colou?rs?)\b.{0,40}\b(?:instead|from [a-z]+ to [a-z]+)\b|\binstead\b.{0,40}\b(?:size|colou?r)\b|"
+     # "I got the beanie in red but want navy instead", "bought the hoodie in M, want L instead": the size or colour
+     # itself named, of what the fan has already.
+     r"\b(?:got|bought|ordered|received)\b[^.?!]{0,40}\bin [\w-]+\b[^.?!]{0,40}\binstead\b",
      "exchange"),
     # "Can I return a beanie I already wore?", "is it still returnable?": a thing bought sent back (not "when did
     # curling return?").
