@@ -1522,6 +1522,15 @@ def test_how_to_buy_it_is_the_way_to_buy_not_its_stock(engine: RetrievalEngine) 
     assert answer.sources == ("where-to-buy",) and "shop link" in answer.text and "few left" not in answer.text
 
 
+@pytest.mark.parametrize("text", ["where can i get the hoodie?", "you're so cool!! where can i get the hoodie?",
+                                  "how can I order the beanie?"])
+def test_where_to_get_a_named_product_is_the_way_to_buy(engine: RetrievalEngine, text: str) -> None:
+    """"Where can I get the hoodie?" asks where to buy it (also after a compliment), not its stock and price."""
+    answer = ask(engine, text)
+    assert "where-to-buy" in answer.sources and "shop link" in answer.text and not hedged(answer)
+    assert "$65" not in answer.text and "few left" not in answer.text
+
+
 def test_the_other_one_of_a_kind_after_one_product(engine: RetrievalEngine) -> None:
     ask(engine, "how much is the squeeze bottle")
     answer = ask(engine, "and the other bottle?")

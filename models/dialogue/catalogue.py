@@ -351,9 +351,10 @@ _AVAILABLE = re.compile(rf"\b(?:available|availability|stock|ready to ship)\b|{_
                         r"(?:buy|get|grab|order)\b|\b(?:is there|are there|got|have) plenty\b|"
                         r"\bplenty (?:of (?:them|it|those) )?(?:left|in stock|available)\b|"
                         r"\b(?:out yet|released?|release date|launch(?:ed|es)?|comes? out|coming out|available yet)\b")
-#: "Can I grab the knit hat tonight?", "still got the pin sets?": whether the fan can buy it (yes, in stock).
-_BUY = re.compile(r"\b(?:can|could|may) (?:i|we|u) (?:still |already |now )?(?:buy|get|grab|order|purchase|snag|"
-                  r"pick up|have)\b|"
+#: "Can I grab the knit hat tonight?", "still got the pin sets?": whether the fan can buy it (yes, in stock); "where
+#: can I get the hoodie?" asks the way to buy (the store), not the stock.
+_BUY = re.compile(r"\b(?<!where )(?<!how )(?:can|could|may) (?:i|we|u) (?:still |already |now )?"
+                  r"(?:buy|get|grab|order|purchase|snag|pick up|have)\b|"
                   r"\bstill (?:got|have|sell|sold|selling|carry|available|for sale|around|on sale|there|here)\b|"
                   # "Pin set still up for grabs?", "is the beanie still going?": whether it can still be bought.
                   r"\bup for grabs\b|\bstill going\b|"
