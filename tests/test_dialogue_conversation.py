@@ -750,6 +750,21 @@ def test_the_question_at_the_end_of_a_long_message_is_what_is_asked(engine: Retr
     assert source in answer.sources and not hedged(answer) and "<thumbs_up>" not in answer.text
 
 
+@pytest.mark.parametrize(("text", "source", "price"), [
+    ("ok so me and my brother have been arguing all afternoon about what to get our mum for her birthday and she "
+     "loves winter sports and collects little things for her shelf so i was thinking about the collector pins, how "
+     "much are those?", "pin-set", "$18"),
+    ("my daughter has been watching every single episode with me since the start of the season and she keeps "
+     "talking about the owl, so for her birthday i had the mascot plush in mind, what does it cost?",
+     "mascot-plush", "$29.99"),
+])
+def test_the_last_question_of_a_long_message_points_back_at_the_product_named_before(
+        engine: RetrievalEngine, text: str, source: str, price: str) -> None:
+    """"..., the collector pins, how much are those?": "those" are the product the message names, not unclear."""
+    answer = ask(engine, text)
+    assert source in answer.sources and price in answer.text and "Which one" not in answer.text
+
+
 @pytest.mark.parametrize("text", ["hoodie is too expensive for me. is the beanie less?",
                                   "the hoodie is a lot. is the beanie cheaper?"])
 def test_a_one_sided_comparison_takes_its_other_side_from_the_sentence_before(engine: RetrievalEngine,
