@@ -1280,3 +1280,16 @@ def test_a_thing_needed_for_a_use_a_description_states_is_that_product(text: str
 
 def test_a_count_of_the_products_named_after_of_is_their_sum() -> None:
     assert spoken(ask("how much for 3 of the pin sets?")) == "The three Collector Pin Sets are $54 ($18 each)."
+
+
+@pytest.mark.parametrize(("text", "products"), [
+    ("what have you got for snowboarders", ["ski-goggles"]),
+    ("what do you have for snowboarding?", ["ski-goggles"]),
+    ("anything for skiers?", ["ski-gloves", "ski-goggles"]),
+    ("got anything for a skier?", ["ski-gloves", "ski-goggles"]),
+])
+def test_the_people_of_an_activity_ask_for_the_products_tagged_with_it(text: str, products: list[str]) -> None:
+    """"Snowboarders", "skiers": the products whose tags name the activity ("snowboarding"), not her own line."""
+    reply = ask(text)
+    assert sorted(ids(reply)) == products
+    assert "favourite" not in spoken(reply)

@@ -289,7 +289,9 @@ _GIFT = re.compile(r"\b(?:gifts?|presents?|stocking (?:stuffers?|fillers?)|to gi
 #: A request for products for an occasion or a use ("what should I get for skiing?", "something for a cold walk").
 _RECOMMEND = re.compile(r"\b(?:recommend|suggest|should (?:i|we) (?:get|buy|wear|bring|take)|"
                         r"what (?:can|could) (?:i|we) (?:get|buy|wear|use|take|bring)|"
-                        r"(?:something|anything) (?:\w+ )?for)\b")
+                        r"(?:something|anything) (?:\w+ )?for|"
+                        # "What have you got for snowboarders?", "what do you sell for skiing?"
+                        r"what(?: have|'ve| do)? (?:you|ya)(?: guys)? (?:got|have|sell|carry|stock) for)\b")
 #: "I need something to keep my coffee hot": a thing the fan wants for a use; a product whose words state all of the
 #: fan's catalogue words is for it (their other words, "coffee", "chairlift", say where it is used).
 _NEED = re.compile(r"\b(?:i|we)(?: really| just)? (?:need|want|'d like|would like|am looking for|'m looking for|"
@@ -685,10 +687,20 @@ def _respelled(word: str, knowledge: Knowledge) -> str:
     """One word as `spelled` reads it (cached: a chat repeats its words)."""
     # A common English word is none of these words misspelt ("nothing for kids" is no "anything for kids"), as the
     # engine reads a product name's typos.
+    # "Anything for skiers?", "what have you got for snowboarders": the people of an activity a product is tagged
+    # with ("skiing", "snowboarding") ask for what it is for.
+    doer = re.fullmatch(r"([a-z]{3,})ers?", word)
+    if doer and f"{doer.group(1)}ing" in _tag_words(knowledge):
+        return f"{doer.group(1)}ing"
     if word in CATALOGUE_WORDS or word in english_words() or (t := tokens(word)) and t[0] in _known_words(knowledge):
         return word
     near = difflib.get_close_matches(word, CATALOGUE_WORDS, n=1, cutoff=0.8)
     return near[0] if near else word
+
+
+@lru_cache(maxsize=8)
+def _tag_words(knowledge: Knowledge) -> frozenset[str]:
+    return frozenset(w for p in knowledge.products for w in _words(p).tags)
 
 
 @lru_cache(maxsize=8)
