@@ -611,6 +611,10 @@ _UNAVAILABLE = ["ski-gloves", "ski-goggles"]
     ("Could I buy the thermal bottle today?", ["thermal-bottle"], ("in stock", "$22.50")),
     ("do you still sell the owl plush?", ["mascot-plush"], ("in stock", "$29.99")),
     ("you still got beanies?", ["snowflake-beanie"], ("in stock", "$24")),
+    # "up for grabs", "still going": whether it can still be bought, not a pitch
+    ("pin set still up for grabs?", ["pin-set"], ("in stock", "$18")),
+    ("is the owl plush still going?", ["mascot-plush"], ("in stock", "$29.99")),
+    ("can I still get the beanie?", ["snowflake-beanie"], ("in stock", "$24")),
 ])
 def test_what_can_be_bought_now_names_the_products_and_their_stock(text: str, products: list[str],
                                                                     said: tuple[str, ...]) -> None:
@@ -844,6 +848,11 @@ def test_which_of_them_is_the_comparative_of_the_catalogue() -> None:
     ("How many dollars dearer is the hoodie compared to the beanie?",
      "The Glacier Blue Team Hoodie costs $41 more than the Snowflake Knit Beanie: $65 against $24."),
     ("how many bucks cheaper is the squeeze bottle than the thermal bottle",
+     "The Thermal Bottle costs $10.50 more than the Kids' Squeeze Bottle: $22.50 against $12."),
+    # "More" after the currency's name is the gap too, not the two prices side by side.
+    ("hoodie vs beanie, how many dollars more is the hoodie",
+     "The Glacier Blue Team Hoodie costs $41 more than the Snowflake Knit Beanie: $65 against $24."),
+    ("how many bucks less is the squeeze bottle than the thermal bottle?",
      "The Thermal Bottle costs $10.50 more than the Kids' Squeeze Bottle: $22.50 against $12."),
 ])
 def test_a_sum_or_difference_of_prices_is_worked_out_from_the_prices(text: str, said: str) -> None:
@@ -1271,3 +1280,16 @@ def test_a_thing_needed_for_a_use_a_description_states_is_that_product(text: str
 
 def test_a_count_of_the_products_named_after_of_is_their_sum() -> None:
     assert spoken(ask("how much for 3 of the pin sets?")) == "The three Collector Pin Sets are $54 ($18 each)."
+
+
+@pytest.mark.parametrize(("text", "products"), [
+    ("what have you got for snowboarders", ["ski-goggles"]),
+    ("what do you have for snowboarding?", ["ski-goggles"]),
+    ("anything for skiers?", ["ski-gloves", "ski-goggles"]),
+    ("got anything for a skier?", ["ski-gloves", "ski-goggles"]),
+])
+def test_the_people_of_an_activity_ask_for_the_products_tagged_with_it(text: str, products: list[str]) -> None:
+    """"Snowboarders", "skiers": the products whose tags name the activity ("snowboarding"), not her own line."""
+    reply = ask(text)
+    assert sorted(ids(reply)) == products
+    assert "favourite" not in spoken(reply)

@@ -418,7 +418,11 @@ def test_the_price_difference_between_them_after_two_products(engine: RetrievalE
 @pytest.mark.parametrize("text", ["Mittens too small for my son, can change to bigger size?",
                                   "can i trade the red beanie for the white one",
                                   "could I trade this hoodie for a bigger one?",
-                                  "can i swap the navy gloves for black ones"])
+                                  "can i swap the navy gloves for black ones",
+                                  # the size or colour itself named, of what the fan has got already
+                                  "i got the beanie in red but want navy instead, is that possible?",
+                                  "I bought the hoodie in M but I want L instead",
+                                  "got the mittens in pink, can i have them in blue instead?"])
 def test_changing_a_product_to_a_bigger_size_is_the_exchanges_policy(engine: RetrievalEngine, text: str) -> None:
     """Trading one product for another colour or size is the exchanges policy, not a colour or price answer."""
     answer = ask(engine, text)
@@ -754,6 +758,21 @@ def test_the_question_at_the_end_of_a_long_message_is_what_is_asked(engine: Retr
     clause is answered, no fact about what it mentioned."""
     answer = ask(engine, text)
     assert source in answer.sources and not hedged(answer) and "<thumbs_up>" not in answer.text
+
+
+@pytest.mark.parametrize(("text", "source", "price"), [
+    ("ok so me and my brother have been arguing all afternoon about what to get our mum for her birthday and she "
+     "loves winter sports and collects little things for her shelf so i was thinking about the collector pins, how "
+     "much are those?", "pin-set", "$18"),
+    ("my daughter has been watching every single episode with me since the start of the season and she keeps "
+     "talking about the owl, so for her birthday i had the mascot plush in mind, what does it cost?",
+     "mascot-plush", "$29.99"),
+])
+def test_the_last_question_of_a_long_message_points_back_at_the_product_named_before(
+        engine: RetrievalEngine, text: str, source: str, price: str) -> None:
+    """"..., the collector pins, how much are those?": "those" are the product the message names, not unclear."""
+    answer = ask(engine, text)
+    assert source in answer.sources and price in answer.text and "Which one" not in answer.text
 
 
 @pytest.mark.parametrize("text", ["hoodie is too expensive for me. is the beanie less?",
@@ -1526,6 +1545,15 @@ def test_how_to_buy_it_is_the_way_to_buy_not_its_stock(engine: RetrievalEngine) 
     ask(engine, "whats the hoodie cost")
     answer = ask(engine, "how do i buy it")
     assert answer.sources == ("where-to-buy",) and "shop link" in answer.text and "few left" not in answer.text
+
+
+@pytest.mark.parametrize("text", ["where can i get the hoodie?", "you're so cool!! where can i get the hoodie?",
+                                  "how can I order the beanie?"])
+def test_where_to_get_a_named_product_is_the_way_to_buy(engine: RetrievalEngine, text: str) -> None:
+    """"Where can I get the hoodie?" asks where to buy it (also after a compliment), not its stock and price."""
+    answer = ask(engine, text)
+    assert "where-to-buy" in answer.sources and "shop link" in answer.text and not hedged(answer)
+    assert "$65" not in answer.text and "few left" not in answer.text
 
 
 def test_the_other_one_of_a_kind_after_one_product(engine: RetrievalEngine) -> None:

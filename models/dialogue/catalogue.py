@@ -167,7 +167,8 @@ _ABOVE = re.compile(
     rf"{_AMOUNT}\s*(?:or more|and up|plus)\b|{_AMOUNT}\s*以上|(?:高于|超过|多于)\s*{_AMOUNT}")
 #: "Are you over 18?", "is she under 30": a bare number after a person is an age, no price (a currency makes it one).
 _OF_A_PERSON = re.compile(r"\b(?:are|r|is|am)\s+(?:you|u|she|he|i|we|they)\s*$|\b(?:i'm|im|i am|you're|youre|ur)\s*$")
-_CURRENCY = re.compile(r"[$€£¥]|\b(?:dol+[ae]rs?|bucks?|quid|usd|euros?|eur|pounds?|gbp|rmb)\b|元|块|人民币")
+_CURRENCY_NAMES = r"(?:dol+[ae]rs?|bucks?|quid|usd|euros?|eur|pounds?|gbp|rmb)"
+_CURRENCY = re.compile(rf"[$€£¥]|\b{_CURRENCY_NAMES}\b|元|块|人民币")
 _CHEAPER_THAN = re.compile(r"\b(?:cheaper|less expensive|lower priced|more affordable|(?:costs? )?less) than\b|"
                            r"比(?=.+便宜)")
 _CHEAPEST = re.compile(r"\b(?:cheapest|least expensive|lowest[- ]priced|lowest price|most affordable)\b|"
@@ -215,6 +216,8 @@ _PRICE_ASKED = re.compile(r"\b(?:how much|price[sd]?|costs?|pay|spend|(?:my|the|
 _GAP = re.compile(r"\bby how much\b|\bminus\b|\bhow (?:many \w+|much|far) apart\b|"
                   r"\bhow much (?:more|less|cheaper|pricier|dearer|more expensive|less expensive)\b|"
                   r"\bhow many \w+ (?:cheaper|pricier|dearer|more expensive|less expensive)\b|"
+                  # "How many dollars more is the hoodie?": "more" after a currency's name is money, not a count.
+                  rf"\bhow many {_CURRENCY_NAMES} (?:more|less)\b|"
                   r"\b(?:difference|differ|gap)(?: between [^?.!,;]{1,80}?)? in (?:the )?(?:price|cost)s?\b|"
                   r"\bprice (?:difference|gap)\b|"
                   r"差多少|贵多少|便宜多少|差价|价格差|价差")
@@ -286,7 +289,9 @@ _GIFT = re.compile(r"\b(?:gifts?|presents?|stocking (?:stuffers?|fillers?)|to gi
 #: A request for products for an occasion or a use ("what should I get for skiing?", "something for a cold walk").
 _RECOMMEND = re.compile(r"\b(?:recommend|suggest|should (?:i|we) (?:get|buy|wear|bring|take)|"
                         r"what (?:can|could) (?:i|we) (?:get|buy|wear|use|take|bring)|"
-                        r"(?:something|anything) (?:\w+ )?for)\b")
+                        r"(?:something|anything) (?:\w+ )?for|"
+                        # "What have you got for snowboarders?", "what do you sell for skiing?"
+                        r"what(?: have|'ve| do)? (?:you|ya)(?: guys)? (?:got|have|sell|carry|stock) for)\b")
 #: "I need something to keep my coffee hot": a thing the fan wants for a use; a product whose words state all of the
 #: fan's catalogue words is for it (their other words, "coffee", "chairlift", say where it is used).
 _NEED = re.compile(r"\b(?:i|we)(?: really| just)? (?:need|want|'d like|would like|am looking for|'m looking for|"
@@ -348,10 +353,13 @@ _AVAILABLE = re.compile(rf"\b(?:available|availability|stock|ready to ship)\b|{_
                         r"(?:buy|get|grab|order)\b|\b(?:is there|are there|got|have) plenty\b|"
                         r"\bplenty (?:of (?:them|it|those) )?(?:left|in stock|available)\b|"
                         r"\b(?:out yet|released?|release date|launch(?:ed|es)?|comes? out|coming out|available yet)\b")
-#: "Can I grab the knit hat tonight?", "still got the pin sets?": whether the fan can buy it (yes, in stock).
-_BUY = re.compile(r"\b(?:can|could|may) (?:i|we|u) (?:still |already |now )?(?:buy|get|grab|order|purchase|snag|"
-                  r"pick up|have)\b|"
+#: "Can I grab the knit hat tonight?", "still got the pin sets?": whether the fan can buy it (yes, in stock); "where
+#: can I get the hoodie?" asks the way to buy (the store), not the stock.
+_BUY = re.compile(r"\b(?<!where )(?<!how )(?:can|could|may) (?:i|we|u) (?:still |already |now )?"
+                  r"(?:buy|get|grab|order|purchase|snag|pick up|have)\b|"
                   r"\bstill (?:got|have|sell|sold|selling|carry|available|for sale|around|on sale|there|here)\b|"
+                  # "Pin set still up for grabs?", "is the beanie still going?": whether it can still be bought.
+                  r"\bup for grabs\b|\bstill going\b|"
                   r"\bis it (?:still )?possible to (?:buy|get|order)\b|还能买|能买吗|可以买吗")
 #: "When are the gloves back?": a restock, of a product named only ("when is the show back?" asks no stock).
 _WHEN_BACK = re.compile(r"\bwhen (?:are|is|will) .{1,40}? (?:be )?back\b")
@@ -679,10 +687,20 @@ def _respelled(word: str, knowledge: Knowledge) -> str:
     """One word as `spelled` reads it (cached: a chat repeats its words)."""
     # A common English word is none of these words misspelt ("nothing for kids" is no "anything for kids"), as the
     # engine reads a product name's typos.
+    # "Anything for skiers?", "what have you got for snowboarders": the people of an activity a product is tagged
+    # with ("skiing", "snowboarding") ask for what it is for.
+    doer = re.fullmatch(r"([a-z]{3,})ers?", word)
+    if doer and f"{doer.group(1)}ing" in _tag_words(knowledge):
+        return f"{doer.group(1)}ing"
     if word in CATALOGUE_WORDS or word in english_words() or (t := tokens(word)) and t[0] in _known_words(knowledge):
         return word
     near = difflib.get_close_matches(word, CATALOGUE_WORDS, n=1, cutoff=0.8)
     return near[0] if near else word
+
+
+@lru_cache(maxsize=8)
+def _tag_words(knowledge: Knowledge) -> frozenset[str]:
+    return frozenset(w for p in knowledge.products for w in _words(p).tags)
 
 
 @lru_cache(maxsize=8)

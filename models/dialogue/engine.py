@@ -232,6 +232,8 @@ CATALOGUE_KINDS = 3
 
 #: A message this long (characters) is read for its purchase question among its clauses (`_asked_in`).
 LONG_MESSAGE = 160
+#: A clause of a long message that asks about something named before it ("..., how much are those?").
+_CLAUSE_POINTS_BACK = re.compile(r"\b(?:it|its|they|them|those|these|that one|this one)\b", re.IGNORECASE)
 #: Several questions in one message are answered in order, up to this many (the rest wait for another message).
 MAX_QUESTIONS = 3
 #: A word not in the knowledge base this close (difflib's ratio) to a product name's word or a tag is read as it
@@ -417,7 +419,10 @@ _PARAPHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
      r"\bexchang(?:e|es|ed|ing)\b(?! rates?\b)|"
      # "Can I get the bigger size instead?", "change my beanie colour from red to navy": another size or colour of
      # what was bought.
-     r"\b(?:sizes?|colou?rs?)\b.{0,40}\b(?:instead|from [a-z]+ to [a-z]+)\b|\binstead\b.{0,40}\b(?:size|colou?r)\b",
+     r"\b(?:sizes?|colou?rs?)\b.{0,40}\b(?:instead|from [a-z]+ to [a-z]+)\b|\binstead\b.{0,40}\b(?:size|colou?r)\b|"
+     # "I got the beanie in red but want navy instead", "bought the hoodie in M, want L instead": the size or colour
+     # itself named, of what the fan has already.
+     r"\b(?:got|bought|ordered|received)\b[^.?!]{0,40}\bin [\w-]+\b[^.?!]{0,40}\binstead\b",
      "exchange"),
     # "Can I return a beanie I already wore?", "is it still returnable?": a thing bought sent back (not "when did
     # curling return?").
@@ -1052,8 +1057,19 @@ class RetrievalEngine(DialogueEngine):
         if len(text) < LONG_MESSAGE:
             return text
         buying = [c for c in re.split(r"[,;:]+\s*|\s+and\s+", text) if is_product_question(c) and self._named(c)[0]]
-        asking = [c for c in re.split(r"[,;:]+\s*", text) if is_question(c)]
-        return (buying or asking or [text])[-1]
+        if buying:
+            return buying[-1]
+        clauses = re.split(r"[,;:]+\s*", text)
+        asking = [i for i, c in enumerate(clauses) if is_question(c)]
+        if not asking:
+            return text
+        last = asking[-1]
+        naming = [c for c in clauses[:last] if self._named(c)[0]]
+        if naming and _CLAUSE_POINTS_BACK.search(clauses[last]) and not self._named(clauses[last])[0]:
+            # "... so I was thinking about the collector pins, how much are those?": "those" are the product the
+            # clause before names, which goes with the question.
+            return f"{naming[-1]}, {clauses[last]}"
+        return clauses[last]
 
     def _body(self, text: str, gentle: bool, subject: Subject | None, told: tuple[str, ...],
               shown: str = "") -> Part:
