@@ -193,7 +193,15 @@ _KNOW_ABOUT = re.compile(r"\bwhat (?:do|can) (?:you|u) (?:know|tell (?:me|us)) a
                          r"\bwhat(?:'s| is|s) the (?:story|deal|history) (?:with|behind|of)\b", re.IGNORECASE)
 #: "Snowboarding and the olympics, got anything?": the topic first, then the ask (a fact's topic, not the store's:
 #: "something warm for my kid, got anything?").
-_TOPIC_FIRST = re.compile(r"[,;:]\s*(?:(?:have you |you )?got|do you have|know) anything\W*$", re.IGNORECASE)
+#: "Speed skating: surprise me with something", "curling, hit me with something", "bobsleigh, go!" ask the same.
+_TOPIC_FIRST = re.compile(r"[,;:]\s*(?:(?:(?:have you |you )?got|do you have|know) anything|"
+                          r"(?:surprise|hit) (?:me|us)(?: with (?:something|anything|one|a fact))?|go(?: ahead)?)\W*$",
+                          re.IGNORECASE)
+#: "Tell me about the machine that cleans the ice rink", "what about the ice machine, any story?": told whatever is
+#: known of a thing, no kind of thing asked (a date, a count), so the fact on it answers, no near miss. A fact topic
+#: must be among its words (`_fact_topics`): "tell me about your day" is small talk, "... the hoodie" a product.
+_TELL_ABOUT = re.compile(r"\b(?:tell|talk to) (?:me|us) about (?!(?:you|your|yourself|u|ur)\b)|"
+                         r"\bany stor(?:y|ies)\W*$", re.IGNORECASE)
 #: "Anything that connects Scotland with winter sports?": the fact naming both, the rarer (the place) first, though
 #: a FAQ shares the domain's words ("winter sport").
 _CONNECTS = re.compile(r"\b(?:anything|something|what)\s+(?:that\s+)?(?:connects?|links?|ties?)\b|"
@@ -1086,7 +1094,8 @@ class RetrievalEngine(DialogueEngine):
         if _KNOW_ABOUT.search(question) and not any(self._named(question)) and \
                 not self._policy_answers(question, related=True):
             return self._topic_fact(question, told, gentle)  # "what do you know about figure skating?"
-        if _TOPIC_FIRST.search(question) and set(tokens(question)) & self._fact_topics or \
+        if (_TOPIC_FIRST.search(question) or _TELL_ABOUT.search(question) and not any(self._named(question)) and
+                not self._policy_answers(question, related=True)) and set(tokens(question)) & self._fact_topics or \
                 _CONNECTS.search(question) and self._facts_have_all(question):
             return self._topic_fact(question, told, gentle)
         named, ambiguous = self._named(question)
