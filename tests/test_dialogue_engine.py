@@ -297,3 +297,18 @@ def test_a_topic_then_surprise_me_asks_a_fact_of_it(engine: RetrievalEngine, tex
     assert answer.intent == "topic_fact" and fact.text in answer.text
     assert tag in " ".join((*fact.tags, fact.text.lower()))  # a fact of the topic named, not any
     assert "[thinking]" not in answer.text
+
+
+@pytest.mark.parametrize("text,said", [("you're sooo pretty aurora", "[happy]"),
+                                       ("how mucchh is the beanieee", "$24"),
+                                       ("whoo inventted the zambonii", "Frank Zamboni")])
+def test_letters_typed_twice_or_stretched_read_as_the_word(engine: RetrievalEngine, text: str, said: str) -> None:
+    if said == "Frank Zamboni" and engine.index.backend == "bm25":
+        pytest.skip("'invented' is no word of the fact ('built'): BM25 finds no answer even spelled right")
+    answer = engine.compose(ChatTurn(text, text))
+    assert said in answer.text and "I won't make something up" not in answer.text and "don't know" not in answer.text
+
+
+def test_a_size_in_capitals_is_not_read_as_a_stretched_word(engine: RetrievalEngine) -> None:
+    answer = engine.compose(ChatTurn("xxs", "does the hoodie come in XXS"))
+    assert "XS to XXL" in answer.text and "comes in XS." not in answer.text

@@ -1036,6 +1036,13 @@ class RetrievalEngine(DialogueEngine):
         def fix(match: re.Match[str]) -> str:
             word = match.group(0)
             lower = word.lower()
+            if lower not in self._known and lower not in self._english and not word.isupper():
+                # Letters typed twice or stretched ("sooo", "whoo inventted the zambonii"): the word with its runs of
+                # a letter made single, or else made two ("sooo" → "so", "gooood" → "good"), when that is a word.
+                # Capitals are a size or a name as written ("XXS" is no "XS").
+                unstretched = (re.sub(r"(.)\1+", r"\1", lower), re.sub(r"(.)\1{2,}", r"\1\1", lower))
+                word = next((w for w in unstretched if w != lower and (w in self._known or w in self._english)), word)
+                lower = word.lower()
             if len(word) < TYPO_MIN_LETTERS or lower in self._known or lower in self._english or \
                     _inflected(lower) & self._english:
                 return word
