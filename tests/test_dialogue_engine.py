@@ -277,3 +277,38 @@ def test_nerves_are_met_with_encouragement_not_facts(engine: RetrievalEngine) ->
     answer = ask(engine, "So nervous for my first bonspiel tomorrow 😬")
     assert answer.intent == "social" and "[sad" in answer.text and not answer.sources
     assert strip_tags(answer.text) == PERSONA.phrase("encouragement", 0)
+
+
+@pytest.mark.parametrize("text", ["tell me about the machine that cleans the ice rink",
+                                  "what about the machine that cleans the ice at rinks, any story?",
+                                  "can you tell us about that machine that cleans the ice?"])
+def test_a_thing_told_about_in_other_words_is_its_fact_without_a_hedge(engine: RetrievalEngine, text: str) -> None:
+    answer = engine.compose(ChatTurn(text, text))  # a fan of their own: the fact is not told yet
+    assert answer.sources == ("zamboni",) and "1949" in answer.text
+    assert PERSONA.phrases["partial"][0] not in answer.text and "[thinking]" not in answer.text
+
+
+@pytest.mark.parametrize("text,tag", [("speed skating: surprise me with something", "speed skating"),
+                                      ("curling, hit me with something", "curling"),
+                                      ("bobsleigh, go!", "bobsleigh")])
+def test_a_topic_then_surprise_me_asks_a_fact_of_it(engine: RetrievalEngine, text: str, tag: str) -> None:
+    answer = engine.compose(ChatTurn(text, text))
+    fact = next(f for f in PERSONA.knowledge.fun_facts if f.id == answer.sources[0])
+    assert answer.intent == "topic_fact" and fact.text in answer.text
+    assert tag in " ".join((*fact.tags, fact.text.lower()))  # a fact of the topic named, not any
+    assert "[thinking]" not in answer.text
+
+
+@pytest.mark.parametrize("text,said", [("you're sooo pretty aurora", "[happy]"),
+                                       ("how mucchh is the beanieee", "$24"),
+                                       ("whoo inventted the zambonii", "Frank Zamboni")])
+def test_letters_typed_twice_or_stretched_read_as_the_word(engine: RetrievalEngine, text: str, said: str) -> None:
+    if said == "Frank Zamboni" and engine.index.backend == "bm25":
+        pytest.skip("'invented' is no word of the fact ('built'): BM25 finds no answer even spelled right")
+    answer = engine.compose(ChatTurn(text, text))
+    assert said in answer.text and "I won't make something up" not in answer.text and "don't know" not in answer.text
+
+
+def test_a_size_in_capitals_is_not_read_as_a_stretched_word(engine: RetrievalEngine) -> None:
+    answer = engine.compose(ChatTurn("xxs", "does the hoodie come in XXS"))
+    assert "XS to XXL" in answer.text and "comes in XS." not in answer.text

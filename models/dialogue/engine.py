@@ -193,7 +193,15 @@ _KNOW_ABOUT = re.compile(r"\bwhat (?:do|can) (?:you|u) (?:know|tell (?:me|us)) a
                          r"\bwhat(?:'s| is|s) the (?:story|deal|history) (?:with|behind|of)\b", re.IGNORECASE)
 #: "Snowboarding and the olympics, got anything?": the topic first, then the ask (a fact's topic, not the store's:
 #: "something warm for my kid, got anything?").
-_TOPIC_FIRST = re.compile(r"[,;:]\s*(?:(?:have you |you )?got|do you have|know) anything\W*$", re.IGNORECASE)
+#: "Speed skating: surprise me with something", "curling, hit me with something", "bobsleigh, go!" ask the same.
+_TOPIC_FIRST = re.compile(r"[,;:]\s*(?:(?:(?:have you |you )?got|do you have|know) anything|"
+                          r"(?:surprise|hit) (?:me|us)(?: with (?:something|anything|one|a fact))?|go(?: ahead)?)\W*$",
+                          re.IGNORECASE)
+#: "Tell me about the machine that cleans the ice rink", "what about the ice machine, any story?": told whatever is
+#: known of a thing, no kind of thing asked (a date, a count), so the fact on it answers, no near miss. A fact topic
+#: must be among its words (`_fact_topics`): "tell me about your day" is small talk, "... the hoodie" a product.
+_TELL_ABOUT = re.compile(r"\b(?:tell|talk to) (?:me|us) about (?!(?:you|your|yourself|u|ur)\b)|"
+                         r"\bany stor(?:y|ies)\W*$", re.IGNORECASE)
 #: "Anything that connects Scotland with winter sports?": the fact naming both, the rarer (the place) first, though
 #: a FAQ shares the domain's words ("winter sport").
 _CONNECTS = re.compile(r"\b(?:anything|something|what)\s+(?:that\s+)?(?:connects?|links?|ties?)\b|"
@@ -1037,6 +1045,13 @@ class RetrievalEngine(DialogueEngine):
         def fix(match: re.Match[str]) -> str:
             word = match.group(0)
             lower = word.lower()
+            if lower not in self._known and lower not in self._english and not word.isupper():
+                # Letters typed twice or stretched ("sooo", "whoo inventted the zambonii"): the word with its runs of
+                # a letter made single, or else made two ("sooo" → "so", "gooood" → "good"), when that is a word.
+                # Capitals are a size or a name as written ("XXS" is no "XS").
+                unstretched = (re.sub(r"(.)\1+", r"\1", lower), re.sub(r"(.)\1{2,}", r"\1\1", lower))
+                word = next((w for w in unstretched if w != lower and (w in self._known or w in self._english)), word)
+                lower = word.lower()
             if len(word) < TYPO_MIN_LETTERS or lower in self._known or lower in self._english or \
                     _inflected(lower) & self._english:
                 return word
@@ -1106,7 +1121,8 @@ class RetrievalEngine(DialogueEngine):
         if _KNOW_ABOUT.search(question) and not any(self._named(question)) and \
                 not self._policy_answers(question, related=True):
             return self._topic_fact(question, told, gentle)  # "what do you know about figure skating?"
-        if _TOPIC_FIRST.search(question) and set(tokens(question)) & self._fact_topics or \
+        if (_TOPIC_FIRST.search(question) or _TELL_ABOUT.search(question) and not any(self._named(question)) and
+                not self._policy_answers(question, related=True)) and set(tokens(question)) & self._fact_topics or \
                 _CONNECTS.search(question) and self._facts_have_all(question):
             return self._topic_fact(question, told, gentle)
         named, ambiguous = self._named(question)
