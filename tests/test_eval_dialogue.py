@@ -79,7 +79,8 @@ def _asked(items: list[Item]) -> set[str]:
     ("heldout13", "h13-", 15, 0), ("heldout14", "h14-", 15, 0),
     ("heldout15", "h15-", 15, 0), ("heldout16", "h16-", 15, 0),
     ("heldout17", "h17-", 15, 0), ("heldout18", "h18-", 15, 0),
-    ("heldout19", "h19-", 15, 0), ("heldout20", "h20-", 15, 0), ("heldout21", "h21-", 15, 0)])
+    ("heldout19", "h19-", 15, 0), ("heldout20", "h20-", 15, 0), ("heldout21", "h21-", 15, 0),
+    ("heldout22", "h22-", 15, 0)])
 def test_the_later_held_out_sets_have_ten_items_per_category_and_multi_turn_dialogues(part: str, prefix: str,
                                                                                         least: int,
                                                                                         bad_dialogues: int) -> None:
