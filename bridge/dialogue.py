@@ -92,6 +92,7 @@ def build_engine(persona: Persona, llm_url: str | None = None, llm_model: str = 
     # The fleet's embedder is MiniLM, the English model: a persona in another language embeds in-process.
     shared = embedder if MODEL_OF_LANGUAGE[persona.language] is MINILM else None
     retrieval = RetrievalEngine(persona, KnowledgeIndex(persona.knowledge, embedder=shared, language=persona.language))
+    retrieval.meanings.warm()  # at load, not on the show's first question that needs them
     log.info("dialogue loaded", extra={"persona": persona.name, "retrieval": retrieval.index.backend,
                                        "embedding_model": retrieval.index.model.name,
                                        "fallback_reason": retrieval.index.fallback_reason})

@@ -133,6 +133,21 @@ def test_a_question_between_two_meanings_is_not_guessed_at(monkeypatch: pytest.M
     assert meanings.read("far") is None and 0.3 < MEANING_BARS["minilm"]
 
 
+def test_the_sidecar_embeds_the_bank_at_load_not_on_the_first_question_that_needs_it() -> None:
+    """Embedded on the first unanswered question, the bank held that answer back 660 ms (bench_chat's "What's the
+    capital of Peru?"): `build_engine` embeds it, and a question then embeds only itself."""
+    from bridge.dialogue import build_engine
+
+    pytest.importorskip("sentence_transformers")
+    engine = build_engine(AURORA)
+    assert isinstance(engine, RetrievalEngine)
+    embedded: list[int] = []
+    embed = engine.index.embed
+    engine.index.embed = lambda texts: embedded.append(len(texts)) or embed(texts)  # type: ignore[method-assign]
+    answer = engine.compose(ChatTurn("fan", "What's the capital of Peru?"))
+    assert answer.intent == "unknown" and embedded and set(embedded) == {1}
+
+
 def test_forbidden_topic_examples_are_checked_where_they_are_written() -> None:
     text = (ROOT / "examples/personas/default.yaml").read_text(encoding="utf-8")
     topic = next(t for t in AURORA.forbidden_topics if t.name == "religion")

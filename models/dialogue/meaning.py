@@ -66,7 +66,7 @@ def bank(language: str) -> list[tuple[Meaning, list[str]]]:
 
 class Meanings:
     """The labelled examples of one persona, embedded by its knowledge index's model when first read (most questions
-    never need them)."""
+    never need them) or by `warm`."""
 
     def __init__(self, persona: Persona, index: KnowledgeIndex) -> None:
         labelled = [(example, meaning) for meaning, examples in bank(persona.language) for example in examples]
@@ -81,16 +81,23 @@ class Meanings:
         self._name = re.compile(rf",?\s*\b{re.escape(persona.name)}\b\s*,?", re.IGNORECASE)
         self._scorer: Callable[[str], np.ndarray] | None = None
 
+    def warm(self) -> None:
+        """Embed the examples now. The sidecar does at load: embedded on the first question that needs them, they
+        held that answer back 660 ms on dev-2core (MiniLM, "What's the capital of Peru?" in bench_chat)."""
+        if self._scorer is not None:
+            return
+        vectors = self._index.embed(self.examples)
+        if vectors is not None:
+            self.bar = MEANING_BARS[self._index.model.name]
+            self._scorer = lambda text: vectors @ self._index.embed([text])[0]  # type: ignore[index]
+        else:
+            bm25 = BM25(self.examples)
+            self.bar = MEANING_BARS["bm25"]
+            self._scorer = lambda text: bm25.scores(text)[1]
+
     def _scores(self, question: str) -> np.ndarray:
-        if self._scorer is None:
-            vectors = self._index.embed(self.examples)
-            if vectors is not None:
-                self.bar = MEANING_BARS[self._index.model.name]
-                self._scorer = lambda text: vectors @ self._index.embed([text])[0]  # type: ignore[index]
-            else:
-                bm25 = BM25(self.examples)
-                self.bar = MEANING_BARS["bm25"]
-                self._scorer = lambda text: bm25.scores(text)[1]
+        self.warm()
+        assert self._scorer is not None
         return self._scorer(question)
 
     def read(self, question: str) -> Meaning | None:
