@@ -920,6 +920,23 @@ def test_a_dutch_or_swedish_hello_thanks_or_goodbye_is_that_mood(engine: Retriev
         assert any(p in answer.text for p in PERSONA.phrases["thanks_reply"]), answer.text
 
 
+@pytest.mark.parametrize("text", ["hei hei from Trondheim 🇳🇴🇳🇴", "moi moi from Helsinki 🇫🇮", "terve Aurora!",
+                                  "ahoj z Prahy 🇨🇿", "dag Aurora, groetjes uit Gent", "hej from Malmö 🇸🇪"])
+def test_a_hello_in_the_fans_own_language_from_their_place_is_greeted_back(engine: RetrievalEngine,
+                                                                            text: str) -> None:
+    """A hello of another language, with where the fan writes from and a flag, greets: never "I don't know"."""
+    answer = ask(engine, text)
+    assert "greeting" in detect_moods(text) and answer.intent == "social", (text, answer.text)
+    assert any(p in answer.text for p in PERSONA.phrases["greeting"]), (text, answer.text)
+    assert not any(u in answer.text for u in UNKNOWN) and not hedged(answer), (text, answer.text)
+
+
+def test_a_hello_word_that_is_another_word_elsewhere_greets_only_first() -> None:
+    """French "moi" is "me", Dutch "dag" a day: only at a message's start do they say hello."""
+    assert "greeting" not in detect_moods("c'est pour moi, the beanie") and \
+        "greeting" not in detect_moods("what a great dag")
+
+
 @pytest.mark.parametrize(("text", "said", "sources"), [
     ("geef me een leuk weetje about speed skating 🇳🇱", "skat", {"speed-skating-direction", "clap-skate"}),
     ("vertel me iets over biathlon", "Biathlon", {"biathlon"}),
