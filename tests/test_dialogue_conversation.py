@@ -297,6 +297,14 @@ def test_a_wish_for_her_with_bad_news_gets_sympathy_alone(engine: RetrievalEngin
     ("what's ur real job", "about-job"),
     ("Do you actually enjoy talking with us in the chat?", "about-fans"),
     ("do you like chatting with us?", "about-fans"),
+    # What she does here, however it is worded.
+    ("so what is it you do here exactly?", "about-job"),
+    ("what exactly is it that u do?", "about-job"),
+    ("what do you do on this stream?", "about-job"),
+    # Her lines by a tag word, asked as a guess for a yes or with her childhood first.
+    ("be honest, you stay up late for curling finals right?", "about-curling"),
+    ("you still snowboard, yeah?", "about-snowboarding"),
+    ("as a kid were you more on skis or a board, Aurora?", "about-snowboarding"),
 ])
 def test_small_talk_from_her_about_lines(engine: RetrievalEngine, text: str, line: str) -> None:
     answer = ask(engine, text)
@@ -336,6 +344,23 @@ def test_small_talk_in_chat_word_order_and_spelling(engine: RetrievalEngine, tex
     """The question word late in the sentence, the apostrophe dropped: still her age, still how she is."""
     answer = ask(engine, text)
     assert any(s in answer.text for s in said) and not hedged(answer) and not any(p in answer.text for p in UNKNOWN)
+
+
+@pytest.mark.parametrize("text", ["my wife missed the intro, what's the host's name?", "what do they call you?",
+                                  "what's the host called?", "who's hosting tonight?", "what's the name of the host?"])
+def test_the_hosts_name_asked_in_the_third_person_is_her_name(engine: RetrievalEngine, text: str) -> None:
+    answer = ask(engine, text)
+    assert answer.intent == "small_talk" and PERSONA.name in answer.text, (text, answer.text)
+    assert not hedged(answer) and not any(p in answer.text for p in UNKNOWN), (text, answer.text)
+
+
+@pytest.mark.parametrize("text", ["who are you anyway? just tuned in", "who r u?", "introduce yourself pls"])
+def test_who_are_you_is_her_name_and_her_job(engine: RetrievalEngine, text: str) -> None:
+    """A fan who just tuned in knows neither: her name from the persona, then her job's line."""
+    answer = ask(engine, text)
+    job = next(a for a in KNOWLEDGE.about if a.id == "about-job")
+    assert PERSONA.name in answer.text and job.text in answer.text, (text, answer.text)
+    assert answer.text.index(PERSONA.name) < answer.text.index(job.text) and not hedged(answer)
 
 
 def test_years_of_something_else_is_not_her_age(engine: RetrievalEngine) -> None:
@@ -893,6 +918,23 @@ def test_a_dutch_or_swedish_hello_thanks_or_goodbye_is_that_mood(engine: Retriev
     assert not any(u in answer.text for u in UNKNOWN), text
     if mood == "thanks":
         assert any(p in answer.text for p in PERSONA.phrases["thanks_reply"]), answer.text
+
+
+@pytest.mark.parametrize("text", ["hei hei from Trondheim 🇳🇴🇳🇴", "moi moi from Helsinki 🇫🇮", "terve Aurora!",
+                                  "ahoj z Prahy 🇨🇿", "dag Aurora, groetjes uit Gent", "hej from Malmö 🇸🇪"])
+def test_a_hello_in_the_fans_own_language_from_their_place_is_greeted_back(engine: RetrievalEngine,
+                                                                            text: str) -> None:
+    """A hello of another language, with where the fan writes from and a flag, greets: never "I don't know"."""
+    answer = ask(engine, text)
+    assert "greeting" in detect_moods(text) and answer.intent == "social", (text, answer.text)
+    assert any(p in answer.text for p in PERSONA.phrases["greeting"]), (text, answer.text)
+    assert not any(u in answer.text for u in UNKNOWN) and not hedged(answer), (text, answer.text)
+
+
+def test_a_hello_word_that_is_another_word_elsewhere_greets_only_first() -> None:
+    """French "moi" is "me", Dutch "dag" a day: only at a message's start do they say hello."""
+    assert "greeting" not in detect_moods("c'est pour moi, the beanie") and \
+        "greeting" not in detect_moods("what a great dag")
 
 
 @pytest.mark.parametrize(("text", "said", "sources"), [

@@ -474,9 +474,32 @@ def test_families_of_show_questions(question: str, answer: str) -> None:
     "when can I wear the beanie?", "what do you do after the show?", "are there more hoodies coming soon?",
     "is a curling match an hour long?", "are you halfway done with the hoodie design?", "when did you start skiing?",
     "after the hoodie, what should I buy?", "is it a long drive?", "how long's the scarf?", "are we still friends?",
+    "will we see snow tonight?", "are we going to see the northern lights?",
 ])
 def test_look_alikes_of_the_families_are_not_show_questions(text: str) -> None:
     assert answer_show(text, AT_CURLING, AURORA) is None
+
+
+@pytest.mark.parametrize(("question", "answer"), [
+    # an adverb before the participle, and "how much (more) of the show is left" asks the time to the end
+    ("what's tonight's show even called? 📺", "This is Winter Sports Live, episode 1."),
+    ("what is the stream actually called?", "This is Winter Sports Live, episode 1."),
+    ("how much more of the stream is left?", "The show ends in about 7 minutes."),
+    ("how much of tonight's show is left?", "The show ends in about 7 minutes."),
+    # the fans seeing a product is her showing it
+    ("will we get to see the owl plush tonight?", "Yes, the Snowy Owl Mascot Plush is still to come"),
+    ("are we going to see the beanie?", "I showed the Snowflake Knit Beanie earlier in the show."),
+])
+def test_round_twenty_three_wordings_of_show_questions(question: str, answer: str) -> None:
+    assert said(question, AT_CURLING).startswith(answer)
+
+
+def test_a_scandinavian_question_word_asks_the_show_question() -> None:
+    """"når does the show finish?": Norwegian "når" is "when" (moods.py's foreign words)."""
+    engine = RetrievalEngine(AURORA, KnowledgeIndex(AURORA.knowledge, backend="bm25"))
+    engine.show_source = lambda: AT_CURLING  # type: ignore[assignment]
+    for question in ("når does the show finish?", "när does the stream end?"):
+        assert "The show ends in about 7 minutes." in engine.compose(ChatTurn("fan", question)).text, question
 
 
 @pytest.mark.parametrize(("question", "answer"), [

@@ -69,6 +69,7 @@ from models.dialogue.small_talk import (
     asks_her_choice,
     asks_her_name,
     asks_how_she_is,
+    asks_who_she_is,
     speaks_to_her,
 )
 from models.dialogue.tags import emotion_tag, gesture_tag
@@ -1487,14 +1488,16 @@ class RetrievalEngine(DialogueEngine):
         """Small talk about the host ("where did you grow up?", "do you like curling?"): her name, her about lines
         the question asks for (small_talk.about_lines_asked) or the one it means; None when the question is not
         about her or she has no line."""
+        my_name = Sentence(f"{emotion_tag('happy')} {self._phrase('my_name')}")
         if asks_her_name(question):
-            return Part("small_talk", [Sentence(f"{emotion_tag('happy')} {self._phrase('my_name')}")], (),
-                        Subject("small_talk", question=question))
+            return Part("small_talk", [my_name], (), Subject("small_talk", question=question))
         # "How old is Aurora anyway?" asks what "how old are you?" asks.
         of_her = re.sub(rf"\b(?:is|was) {re.escape(self.persona.name)}\b", "are you", question, flags=re.IGNORECASE)
         lines = about_lines_asked(of_her, self.persona.knowledge.about, told)
         if lines:
-            return self._about_part(lines, question)
+            part = self._about_part(lines, question)
+            # "Who are you?" asks her name as much as what she does: a fan who just tuned in knows neither.
+            return replace(part, sentences=[my_name, *part.sentences]) if asks_who_she_is(question) else part
         if lines is None or self.meanings.stays_unanswered(question):
             return None
         hits = self.index.search(retrieval_query(question), k=2, kinds=("about",))

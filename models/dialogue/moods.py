@@ -238,6 +238,8 @@ _FOREIGN = {
     "quando finisce": "when does it end", "quando termina": "when does it end", "cuándo termina": "when does it end",
     "cuando termina": "when does it end", "cuándo acaba": "when does it end", "cuando acaba": "when does it end",
     "quand finit": "when does it end", "wann endet": "when does it end",
+    # "når does the show finish?": the question word alone, the rest in English
+    "når": "when", "när": "when", "hvornår": "when", "wanneer": "when",
     "cuánto tarda": "how long does it take", "cuanto tarda": "how long does it take",
     "cuántos días": "how many days", "cuantos dias": "how many days", "combien de jours": "how many days",
     "combien de temps": "how long", "wie lange": "how long", "hur länge": "how long", "hoe lang duurt": "how long is",
@@ -348,8 +350,11 @@ def is_product_question(text: str) -> bool:
     return bool(_PRODUCT.search(folded(text)))
 
 
-#: "Ciao" says hello as well as goodbye: at the start of a message it greets ("ciao Aurora! quanti anni hai?").
-_HELLO_FIRST = re.compile(r"^(\W*)ciao\b", re.IGNORECASE)
+#: A hello of a fan's own language that is some other word elsewhere greets at the start of a message only:
+#: "ciao" says goodbye too ("ciao Aurora! quanti anni hai?"), French "moi" is "me", Dutch "dag" a day; and "hei hei
+#: from Trondheim 🇳🇴", "moi moi", "ahoj z Prahy" greet as "hello" does.
+_HELLO_FIRST = re.compile(r"^(\W*)(?:ciao|hei|moi|terve|moikka|ahoj|dag|tere|szia|cze[śs][ćc]|merhaba|salve)\b",
+                          re.IGNORECASE)
 
 
 def spelled_out(text: str) -> str:

@@ -162,7 +162,8 @@ _WORDINGS: tuple[tuple[ShowQuestion, tuple[str, ...]], ...] = (
               rf"till|before)) (?:the end|{_THE}{_SHOW}(?: ends| finishes| wraps up|(?:'s|s| is) (?:over|done))|"
               r"(?:it|we|you|u) (?:ends?|finish(?:es)?|(?:are|is|r) (?:over|done)|wrap up))\b",
               rf"\b(?:is|are|r) (?:{_THE}{_SHOW}|it|we|you|u) {_NEARLY} {_OVER}\b",
-              rf"\bhow much of {_THE}{_SHOW} is (?:left|remaining|still to come|to go)\b",
+              # "how much more of the stream is left?": the time to the end, as "how long is left?" asks
+              rf"\bhow much (?:more )?of {_THE}{_SHOW} is (?:left|remaining|still to come|to go)\b",
               rf"\b(?:are|r) (?:we|you|u) (?:halfway|half way|half-way)(?: (?:through|done|there|in|into))?"
               rf"(?: {_THE}{_SHOW})?{_END}|\bis {_THE}{_SHOW} (?:halfway|half way|half-way)\b",
               rf"\b(?:is|are|r) (?:{_THE}{_SHOW}|you|u) still (?:on|going|running|live|on air|streaming)\b",
@@ -214,8 +215,8 @@ _WORDINGS: tuple[tuple[ShowQuestion, tuple[str, ...]], ...] = (
               r"下一个冷知识(?:是)?(?:什么时候|几点)|(?:还有|后面)(?:还有)?冷知识(?:吗|环节)")),
     ("title", (r"\bwhat (?:show|stream|program|programme) is this\b",
                # "what's tonight's show about?": any of the show's determiners, as the other wordings take
-               rf"\b{_WHAT_IS} {_THE}{_SHOW} (?:called|about)\b",
-               rf"\b{_WHAT_IS} {_THE}{_SHOW} (?:called|named|titled)\b",
+               # "what's tonight's show even called?": an adverb before the participle too
+               rf"\b{_WHAT_IS} {_THE}{_SHOW} {_ADV}(?:called|named|titled|about)\b",
                rf"\bwhat do (?:you|u|we) call {_THE}{_SHOW}\b",
                rf"\bwhat(?:'s| is) the name of {_THE}{_SHOW}\b",
                rf"\b{_WHAT_IS} (?:tonight'?s|today'?s|this) {_SHOW}{_END}",
@@ -240,6 +241,8 @@ _SHOWING = re.compile(
     rf"\b(?:will|are|r|gonna|going to|(?:when|wen|{_WHAT_TIME}) do) (?:you|u) (?:going to |gonna )?"
     r"(?:show|present|feature|spotlight|bring out)"
     r"(?:ing)?\b|"
+    # "will we get to see the owl plush tonight?": the fans seeing it is her showing it
+    r"\b(?:will|are|r|gonna|going to) (?:we|i) (?:get to |be able to |going to |gonna )?see\b|"
     # "when's the bit with the owl?": when, and a part of the show named by what is in it
     r"\b(?:when|wen)(?:'s|s| is| will)\b(?=[^?.!]*\b(?:bit|part|segment)\b)|"
     # "at what point does the owl plushie get shown?": when, and the product being shown (the show's segment for it)

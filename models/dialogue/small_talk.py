@@ -39,18 +39,25 @@ _HOW_ARE_YOU = re.compile(
     r"\bqu[ée] tal|\bc[óo]mo (?:est[áa]s|te va|va)|\bjak si[ęe] mas(?:z|cie))"
     # "¿qué tal todo?", "come va tutto?": of everything is still of her.
     r"(?:\s+(?:todo|tutto|tudo))?(?=\s*(?:$|[?!.,;]))")
+#: A child, as she once was ("as a kid", "as a teen").
+_YOUNG = r"an? (?:kid|child|little girl|girl|teen|teenager)\b"
+#: "Who are you?": her name, and what she does (her line tagged `job`).
+_WHO_ARE_YOU = re.compile(r"\bwho (?:are|r) (?:you|u|ya)\b|\bintroduce yourself\b|你是谁|介绍一下你自己", re.IGNORECASE)
 #: A question to the host about herself ("where did you grow up?"), by what it asks: the `about` tags that answer
 #: it. A persona tags her about lines with these words (her other lines are found by meaning).
 _ABOUT_TOPICS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(pattern, re.IGNORECASE), tag) for
                                                                 pattern, tag in (
     (r"\b(?:grow|grew|growing) up\b|\bchildhood\b|\bwhere (?:are|r) (?:you|u) from\b|\bhometown\b|"
-     r"\b(?:you|u)\b.*\bas an? (?:kid|child|little girl|girl|teen|teenager)\b|"
+     # "did you ski as a kid?", "as a kid were you more on skis or a board?"
+     rf"\b(?:you|u)\b.*\bas {_YOUNG}|\bas {_YOUNG}.*\b(?:you|u)\b|"
      r"\bwhen (?:you|u) were (?:little|young|small|an? (?:kid|child|girl|teen|teenager))\b|"
      r"在哪(?:里|儿)?长大|小时候|老家|哪里人", "childhood"),
     (r"\bfor fun\b|\bhobb(?:y|ies)\b|\bfree time\b|\bspare time\b|\bday off\b|爱好|业余|空闲|平时喜欢", "hobby"),
     (r"\b(?:your|ur) (?:actual |real |main |exact )?job\b|\bdo for (?:a )?(?:living|work)\b|"
-     r"\bwhat do you (?:actually |really |even |exactly )?do\b|\byourself\b|\bwho are you\b|"
-     r"你的工作|做什么工作|介绍一下你自己|你是谁", "job"),
+     r"\bwhat do you (?:actually |really |even |exactly )?do\b|"
+     # "So what is it you do here exactly?", "what exactly is it that u do?"
+     r"\bwhat(?: exactly)?(?:'s| is) it (?:exactly )?(?:that )?(?:you|u) (?:actually |really )?do\b|\byourself\b|"
+     rf"你的工作|做什么工作|{_WHO_ARE_YOU.pattern}", "job"),
     # "How many years do you have?": how a fan whose own language "has" years asks how old she is.
     # "Aurora you are how many years old?": the question word late in the sentence.
     # "How old is curling?" asks a thing's age, not hers.
@@ -95,6 +102,8 @@ _HER_OWN = re.compile(r"\b(?:do|did|have|would) (?:you|u) (?:ever |still |also )
                       r"carry|stock|take|accept|deliver|think|mean|recommend)\w+|\byourself\b|"
                       # A dare is the question too: "bet you've never even stood on a snowboard".
                       r"\b(?:you|u)(?:'ve| have|ve)? (?:never|ever) (?:even |really |once )?\w+|"
+                      # A guess put to her for a yes: "be honest, you stay up late for curling finals right?"
+                      r"\b(?:you|u) (?!know\b|have\b|sell\b|mean\b)\w+\b[^.!?]*\b(?:right|yeah|huh|eh|no)\W*\?|"
                       rf"{_HER_CHOICE.pattern}", re.IGNORECASE)
 #: Her favourite as chat says it: "is curling ur number one sport?", "your top sport", "ur fave sport" ("your
 #: favourite movie" is none of her FAQs'; it stays with her lines).
@@ -115,7 +124,13 @@ _MY_NAME = re.compile(r"\b(?:what(?:'s| is| was) (?:your|ur) name|(?:your|ur) na
                       r"what (?:your|ur) name (?:is|was)|what (?:you|u)(?:'re| are) called|"
                       r"(?:ask(?:s|ed|ing)?|to know|wondering|wonders) (?:for )?(?:your|ur) name|"
                       r"what (?:should|do|can|shall) (?:i|we) call (?:you|u)|what(?:'re| are) (?:you|u) called|"
-                      r"(?:who|what) am i talking to)\b|你叫什么|你的名字|怎么称呼", re.IGNORECASE)
+                      r"(?:who|what) am i talking to|"
+                      # Of the host in the third person ("my wife missed the intro, what's the host's name?", "who's
+                      # hosting?", "what do people call you?"): still her name.
+                      r"(?:the |this |our |tonight'?s )?host'?s name|name of (?:the|this|our|tonight'?s) host|"
+                      r"what(?:'s| is) (?:the|this|our) host called|who(?:'s| is) (?:the|this|our|tonight'?s) host|"
+                      r"who(?:'s| is) hosting|what do (?:they|people|fans|folks|others|we|i) call (?:you|u))\b|"
+                      r"你叫什么|你的名字|怎么称呼", re.IGNORECASE)
 #: A question to the host herself: only these are searched among her about lines by meaning.
 _TO_HER = re.compile(r"\b(?:you|your|yours|yourself|u|ur)\b|你|您|主播", re.IGNORECASE)
 #: The fan speaking of themself ("I'm missing the final", "my flight"): news of theirs, not a question about her.
@@ -157,6 +172,11 @@ def asks_how_she_is(text: str) -> bool:
 def asks_her_name(text: str) -> bool:
     """"What's your name?", "what was ur name again?", "what should we call you?": her name, from the persona."""
     return bool(_MY_NAME.search(folded(text)))
+
+
+def asks_who_she_is(text: str) -> bool:
+    """"Who are you anyway?", "introduce yourself": her name and her job."""
+    return bool(_WHO_ARE_YOU.search(folded(text)))
 
 
 def about_lines_asked(question: str, about: Sequence[AboutLine], told: Sequence[str]) -> list[AboutLine] | None:
