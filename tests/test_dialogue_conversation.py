@@ -548,6 +548,18 @@ def test_ambiguous_name_clarifies_without_a_price(engine: RetrievalEngine) -> No
     assert "$16" in ask(engine, "How much are the snowflake mittens?", "other").text
 
 
+@pytest.mark.parametrize("question", ["do you hav the bottle in stok", "Is the bottle available?",
+                                      "do u have the bottle in stock?"])
+def test_stock_of_an_ambiguous_name_is_each_ones_state(engine: RetrievalEngine, question: str) -> None:
+    # Both bottles are in stock: one answer for both, none asked back; a price still asks which one (and the ski
+    # gloves and goggles, whose stock differs, are asked back: `test_the_one_of_a_shared_word_is_asked_back...`).
+    answer = ask(engine, question)
+    assert answer.intent != "clarify" and "Do you mean" not in answer.text
+    assert "Thermal Bottle is in stock" in answer.text and "Kids' Squeeze Bottle is in stock" in answer.text
+    assert "$" not in answer.text
+    assert ask(engine, "How much is the bottle?", "other").intent == "clarify"
+
+
 def test_a_persona_without_about_lines_still_answers(index: KnowledgeIndex) -> None:
     text = PERSONA.source and open(PERSONA.source, encoding="utf-8").read()
     bare = parse_persona(text.split("  # The host about herself")[0])
@@ -1592,8 +1604,8 @@ def test_the_one_of_a_shared_word_is_asked_back_before_its_stock(engine: Retriev
     assert "sold out" not in answer.text and "pre-order" not in answer.text
 
 
-@pytest.mark.parametrize("text", ["what colour is the bottle", "is the bottle in stock?",
-                                  "does the bottle come in green?", "what size is that bottle"])
+@pytest.mark.parametrize("text", ["what colour is the bottle", "does the bottle come in green?",
+                                  "what size is that bottle"])
 def test_one_thing_of_a_kind_two_names_end_in_is_asked_back(engine: RetrievalEngine, text: str) -> None:
     answer = ask(engine, text)
     assert answer.intent == "clarify" and "Thermal Bottle" in answer.text and "Squeeze Bottle" in answer.text

@@ -284,7 +284,9 @@ CATALOGUE_WORDS = ("cheapest", "cheaper", "cheap", "priciest", "pricier", "price
                    "affordable", "available", "unavailable", "preorder", "anything", "something", "children",
                    "colours", "colors", "sizes", "restocked", "everything")
 _CHAT = ((re.compile(r"\bu\b"), "you"), (re.compile(r"\bur\b"), "your"), (re.compile(r"\br\b"), "are"),
-         (re.compile(r"\bwh?ats\b"), "what's"), (re.compile(r"\bwat\b"), "what"))
+         (re.compile(r"\bwh?ats\b"), "what's"), (re.compile(r"\bwat\b"), "what"),
+         # Short words typed a letter short, under `spelled`'s five letters: "do you hav it in stok".
+         (re.compile(r"\bhav\b"), "have"), (re.compile(r"\bstok\b"), "stock"))
 _GIFT = re.compile(r"\b(?:gifts?|presents?|stocking (?:stuffers?|fillers?)|to give)\b|礼物|送人|送礼")
 #: A request for products for an occasion or a use ("what should I get for skiing?", "something for a cold walk").
 _RECOMMEND = re.compile(r"\b(?:recommend|suggest|should (?:i|we) (?:get|buy|wear|bring|take)|"
@@ -821,6 +823,14 @@ def states_occasion(text: str) -> bool:
 
 #: Chat's openers before a clause ("ok so both together?"): they ask nothing of their own.
 _OPENERS = re.compile(r"^\W*(?:(?:ok|okay|k|alright|right|well|hmm|and|so|then)\W+)+")
+
+
+def asks_stock_only(text: str, knowledge: Knowledge) -> bool:
+    """"Do you have the bottle in stock?": a question each product answers with its own state, so a name that fits
+    several is answered for each of them rather than asked back (a price, colour or size asks of one)."""
+    q = parse_question(spelled(text, knowledge), knowledge)
+    return q.stock is not None and not (q.asks_colours or q.asks_sizes or q.colour or q.size or q.price or
+                                        q.compare or q.asks_price or q.arithmetic or q.feature or q.order)
 
 
 def only_sum_asked(text: str) -> bool:

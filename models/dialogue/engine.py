@@ -26,6 +26,7 @@ from models.dialogue.catalogue import (
     ONE_SIDED_COMPARISON,
     WHICH_OF_THEM,
     answer_catalogue,
+    asks_stock_only,
     described_by,
     featured_by,
     only_sum_asked,
@@ -1138,11 +1139,17 @@ class RetrievalEngine(DialogueEngine):
                 _one_of_kind(question, ambiguous)):
             mention = mention_in(question, names)
             discussed = [p for p in ambiguous if p in context]
-            if len(discussed) != 1 or not mention:
+            if len(discussed) == 1 and mention:
+                # "And the bottle, is it in stock?" right after the Thermal Bottle: the one the fan is talking about.
+                question = question.replace(mention, discussed[0].name, 1)
+                named, ambiguous = self._named(question)
+            elif len({p.stock for p in ambiguous}) == 1 and ambiguous[0].stock and \
+                    asks_stock_only(question, self.persona.knowledge):
+                # "Is the bottle in stock?" of two bottles both in stock: one answer for both, none to pick (the
+                # ski gloves sold out and the goggles on pre-order: which one).
+                context = ambiguous
+            else:
                 return self._clarify(ambiguous, question, mention)
-            # "And the bottle, is it in stock?" right after the Thermal Bottle: the one the fan is talking about.
-            question = question.replace(mention, discussed[0].name, 1)
-            named, ambiguous = self._named(question)
         pointed = next((m for m in _THE_ONE.finditer(question) if self._by_attribute(f"{m.group(1)} one")), None)
         if pointed is not None and not context and not self._named(question.replace(pointed.group(0), " "))[0]:
             # "Is the blue one still available?" with nothing discussed: which of the blue products, never all of them
