@@ -245,7 +245,8 @@ def test_stock_lists() -> None:
 
 
 @pytest.mark.parametrize("text", ["coach here, I need small gifts for my U10 team, max 15 dollars each. anything?",
-                                  "anything for my under-10s team under $15?", "gifts for the u12 squad, 15 dollars max"])
+                                  "anything for my under-10s team under $15?",
+                                  "gifts for the u12 squad, 15 dollars max"])
 def test_a_kids_team_is_kids_and_its_limit_a_price(text: str) -> None:
     # "U10 team" is children (and no product word); "max 15 dollars each" the limit: the $12 kids' bottle.
     reply = ask(text)
