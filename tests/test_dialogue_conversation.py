@@ -560,6 +560,26 @@ def test_stock_of_an_ambiguous_name_is_each_ones_state(engine: RetrievalEngine, 
     assert ask(engine, "How much is the bottle?", "other").intent == "clarify"
 
 
+@pytest.mark.parametrize(("before", "text", "says", "not_says"), [
+    ("what does the steel thermal bottle go for?", "which colours can I pick from?", "silver and black", "exchange"),
+    ("how much is the beanie?", "and what colours can I choose?", "white, navy and red", "exchange"),
+    ("pin set price?", "ok and what exactly do you get in the box?", "Six enamel pins", "I don't know"),
+    ("how much is the plush?", "what's inside the box?", "30-centimetre plush", "I don't know"),
+])
+def test_choosing_and_what_comes_with_it_ask_about_the_product_just_discussed(
+        engine: RetrievalEngine, before: str, text: str, says: str, not_says: str) -> None:
+    ask(engine, before)
+    answer = ask(engine, text)
+    assert says in answer.text and not_says not in answer.text
+
+
+@pytest.mark.parametrize("text", ["when was that?", "what year was that?"])
+def test_when_after_a_fact_of_a_decade_is_the_fact_again(engine: RetrievalEngine, text: str) -> None:
+    ask(engine, "fun fact about ski jumping?")
+    answer = ask(engine, text)
+    assert "1980s" in answer.text and answer.intent == "fact"
+
+
 def test_a_persona_without_about_lines_still_answers(index: KnowledgeIndex) -> None:
     text = PERSONA.source and open(PERSONA.source, encoding="utf-8").read()
     bare = parse_persona(text.split("  # The host about herself")[0])

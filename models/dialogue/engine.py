@@ -294,7 +294,8 @@ _ASKS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
          _NUMBER + r"|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twenty|hundred|more than|most)\b"),
         # "How old is the Zamboni?": an age, or the year or century it began.
         (r"\bhow old\b", r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twenty|hundred|centur\w*)\b"),
-        (r"\bwhen\b|\b(?:what|which) year\b", r"\b(?:1[0-9]{3}|20[0-9]{2})\b|\bdays?\b|\bweeks?\b|\bhours?\b|\buntil\b|"
+        # A year or its decade ("in the 1980s").
+        (r"\bwhen\b|\b(?:what|which) year\b", r"\b(?:1[0-9]{3}|20[0-9]{2})s?\b|\bdays?\b|\bweeks?\b|\bhours?\b|\buntil\b|"
                                     r"\bas soon as\b|\bwithin\b|\bbefore\b|\bafter\b"),
         (r"\bhow long\b", _NUMBER + r"|\bdays?\b|\bweeks?\b|\bhours?\b|\bminutes?\b|\btwo\b|\bwithin\b|metre|inch"),
         # "Is there a discount code?": only a policy that states a deal answers it; the payment policy is another
@@ -494,6 +495,10 @@ _THE_WORD = re.compile(r"\b(?:the|that|this)\s+([A-Za-z]+)\b", re.IGNORECASE)
 #: Words that name no kind of thing ("the blue one", "anything"): no product is ruled out by them.
 _GENERIC = frozenset("one thing item stuff something anything product merchandise merch gift present".split())
 
+
+
+#: Words of a follow-up that ask about the product just discussed, as its attributes do (`_follow_up`).
+_OF_THE_PRODUCT = frozenset(tokens("pick choose choice options exactly get inside box contents included comes"))
 
 
 def _one_of_kind(question: str, products: Sequence[Product]) -> bool:
@@ -1248,7 +1253,8 @@ class RetrievalEngine(DialogueEngine):
             return self._no_subject()  # "cheaper?" with no product discussed: than which one? (never the cheapest)
         thing = about_what(text)
         if thing is not None and subject is not None and subject.products and not _ONE.search(thing) and \
-                set(tokens(without_product_words(thing))) <= self._attributes and not self._named(thing)[0]:
+                set(tokens(without_product_words(thing))) - _OF_THE_PRODUCT <= self._attributes and \
+                not self._named(thing)[0]:
             # "and sizes?" after the beanie's colours: another detail of the same product (asked below), not a new
             # object for the old question.
             thing = None
@@ -1324,9 +1330,11 @@ class RetrievalEngine(DialogueEngine):
                 return f"{text.rstrip('?？!！. ')}, the {names}?"
             if not discussed and which.group("than"):
                 return self._no_subject()  # "which is cheaper?" with nothing discussed: of which ones?
+        # "Which colours can I pick from?", "what exactly do you get in the box?": choosing and what comes with it
+        # ask about the product as its attributes do.
         asked = set(tokens(without_product_words(text)))
         if subject is not None and subject.products and is_question(text) and \
-                (asked and asked <= self._attributes or not asked and _PRICE.search(text_folded)):
+                (asked and asked - _OF_THE_PRODUCT <= self._attributes or not asked and _PRICE.search(text_folded)):
             # "What sizes?", "How much?", "In red?": the products just discussed, asked about again.
             names = self.wording.listed([p.name for p in subject.products])
             return f"{text.rstrip('?？!！. ')} {names}?" if self.persona.language == "en" else f"{names}{text}"
