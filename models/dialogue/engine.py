@@ -295,8 +295,8 @@ _ASKS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
         # "How old is the Zamboni?": an age, or the year or century it began.
         (r"\bhow old\b", r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twenty|hundred|centur\w*)\b"),
         # A year or its decade ("in the 1980s").
-        (r"\bwhen\b|\b(?:what|which) year\b", r"\b(?:1[0-9]{3}|20[0-9]{2})s?\b|\bdays?\b|\bweeks?\b|\bhours?\b|\buntil\b|"
-                                    r"\bas soon as\b|\bwithin\b|\bbefore\b|\bafter\b"),
+        (r"\bwhen\b|\b(?:what|which) year\b", r"\b(?:1[0-9]{3}|20[0-9]{2})s?\b|\bdays?\b|\bweeks?\b|\bhours?\b|"
+                                    r"\buntil\b|\bas soon as\b|\bwithin\b|\bbefore\b|\bafter\b"),
         (r"\bhow long\b", _NUMBER + r"|\bdays?\b|\bweeks?\b|\bhours?\b|\bminutes?\b|\btwo\b|\bwithin\b|metre|inch"),
         # "Is there a discount code?": only a policy that states a deal answers it; the payment policy is another
         # question's ("for sale" asks whether a thing is sold, no deal).
