@@ -580,6 +580,25 @@ def test_when_after_a_fact_of_a_decade_is_the_fact_again(engine: RetrievalEngine
     assert "1980s" in answer.text and answer.intent == "fact"
 
 
+@pytest.mark.parametrize(("text", "policy"), [
+    ("if I order the plush tonight, when does it go out?", "shipping"),
+    ("if I buy the beanie now when does it get shipped?", "shipping"),
+    ("do you send stuff to Norge? 🇳🇴 I'm in Bergen", "international-shipping"),
+    ("do you ship to 🇩🇪?", "international-shipping"),
+    ("does the store ship to the Czech Republic? díky!", "international-shipping"),
+    ("can I cancel if it hasn't shipped yet?", "cancel-order"),
+])
+def test_a_store_policy_asked_of_an_order_or_a_country(engine: RetrievalEngine, text: str, policy: str) -> None:
+    # The policy's own answer, never the product named in passing nor "I don't know".
+    answer = ask(engine, text)
+    faq = next(f for f in KNOWLEDGE.faqs if f.id == policy)
+    assert answer.intent == "faq" and faq.answer in answer.text and "$" not in answer.text
+
+
+def test_a_foreign_flag_without_shipping_asks_no_policy(engine: RetrievalEngine) -> None:
+    assert ask(engine, "is it snowing in 🇳🇴?").intent != "faq"
+
+
 def test_a_persona_without_about_lines_still_answers(index: KnowledgeIndex) -> None:
     text = PERSONA.source and open(PERSONA.source, encoding="utf-8").read()
     bare = parse_persona(text.split("  # The host about herself")[0])

@@ -372,7 +372,11 @@ _ABROAD = re.compile(
     r"\b(?:abroad|overseas|worldwide|internationall?y?|outside (?:the )?(?:us|usa|states)|countries|europe|canada|"
     r"mexico|uk|britain|england|scotland|ireland|germany|france|spain|italy|netherlands|sweden|norway|finland|"
     r"denmark|switzerland|austria|poland|australia|new zealand|japan|korea|china|india|brazil|asia|africa|"
-    r"south america)\b", re.IGNORECASE)
+    r"south america|portugal|belgium|greece|czech(?:ia| republic)?|slovakia|hungary|iceland|"
+    # A country in its own language ("Norge", "Deutschland", "España"; folded, without accents).
+    r"norge|sverige|suomi|danmark|deutschland|osterreich|schweiz|polska|cesko|nederland|espana|italia|brasil)\b|"
+    # A country's flag ("🇳🇴"): two regional indicator letters, any but the store's own US.
+    "(?!\U0001F1FA\U0001F1F8)[\U0001F1E6-\U0001F1FF]{2}", re.IGNORECASE)
 _PARAPHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(said, re.IGNORECASE), meant) for said, meant in (
     (_ABROAD.pattern, "internationally"),
@@ -393,7 +397,8 @@ _PARAPHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (r"\b(?:how|where)(?: exactly| else)? (?:do|can|would|should) (?:i|we|you|u|one) (?:actually |even |still )?"
      r"(?:order|buy|purchase|get)\b|\bplace an order\b", "where can I buy the merchandise"),
     # "How fast do orders go out?", "how quick do you send orders out?": when an order ships.
-    (r"\borders? (?:go|goes|get|gets) (?:out|sent|shipped|dispatched)\b|"
+    # "If I order it tonight, when does it go out?": the order, said as what was ordered.
+    (r"\b(?:orders?|it|they|my (?:stuff|things)) (?:go|goes|get|gets) (?:out|sent|shipped|dispatched)\b|"
      r"\b(?:send|get|ship) (?:orders?|it|them|things|stuff|packages?) out\b|"
      r"\b(?:send|get|ship) out (?:the |my |your )?(?:orders?|things|stuff|packages?)\b|"
      # "how soon does my stuff get shipped out?": when it ships, not where it is.
@@ -446,13 +451,17 @@ _PARAPHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
      # (once it has arrived, another size or colour is an exchange: `_ARRIVED`).
      r"\b(?:change|modify|edit|fix|update|correct|swap)\b.{0,40}\b(?:my|the|an?|this|that) order\b|"
      r"\bbefore (?:it|they|my order|the order) (?:ships?|goes out|go out|gets? (?:shipped|sent)|is (?:shipped|sent)|"
-     r"leaves?)\b",
+     r"leaves?)\b|"
+     # "Can I cancel if it hasn't shipped yet?": cancelling, said of an order by its shipping.
+     r"\bcancel\b.{0,40}\b(?:ship(?:s|ped)?|sent|goes out|gone out|left)\b",
      "cancel or change an order"),
     (r"\bwhere(?:'s| is| are)? my (?:order|package|parcel|stuff|delivery|shipment|purchase)s?\b", "track order"),
 ))
 #: What the fan has bought already, or wants in place of it ("after buying", "I bought", "instead", "wore it once",
 #: "swapping it for"): a store policy they ask about (returns, exchanges), not a product to sell them.
 _BOUGHT = re.compile(r"\b(?:bought|purchased|after (?:buying|purchasing|purchase|ordering|i order)\w*|instead|"
+                     # "If I order the plush tonight, when does it go out?": the order to be, not the product.
+                     r"(?:if|once|when) (?:i|we) (?:order|buy|purchase)|"
                      r"wore|worn|used (?:it|them|this|that|these|those)|swap(?:s|ped|ping)?|"
                      r"already (?:have|got|own|ordered))\b", re.IGNORECASE)
 #: What was ordered has come: changing it is no longer changing the order ("it arrived, can I change the colour?").
