@@ -565,10 +565,13 @@ def test_stock_of_an_ambiguous_name_is_each_ones_state(engine: RetrievalEngine, 
     ("how much is the beanie?", "and what colours can I choose?", "white, navy and red", "exchange"),
     ("pin set price?", "ok and what exactly do you get in the box?", "Six enamel pins", "I don't know"),
     ("how much is the plush?", "what's inside the box?", "30-centimetre plush", "I don't know"),
+    # "Get both" asks of everything discussed: the sum, not the last product again.
+    ("whats the hoodie cost||and the goggles?", "so how much if i get both", "$113", "I don't know"),
 ])
 def test_choosing_and_what_comes_with_it_ask_about_the_product_just_discussed(
         engine: RetrievalEngine, before: str, text: str, says: str, not_says: str) -> None:
-    ask(engine, before)
+    for turn in before.split("||"):
+        ask(engine, turn)
     answer = ask(engine, text)
     assert says in answer.text and not_says not in answer.text
 

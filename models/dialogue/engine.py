@@ -506,8 +506,16 @@ _GENERIC = frozenset("one thing item stuff something anything product merchandis
 
 
 
-#: Words of a follow-up that ask about the product just discussed, as its attributes do (`_follow_up`).
+#: Words of a follow-up that ask about the product just discussed, as its attributes do (`_asked_of_product`).
 _OF_THE_PRODUCT = frozenset(tokens("pick choose choice options exactly get inside box contents included comes"))
+
+
+def _asked_of_product(text: str) -> set[str]:
+    """What a follow-up asks of a product beyond its name: "which colours can I pick from?", "what exactly do you
+    get in the box?" ask of the product just discussed as its attributes do; "how much if I get both?" asks of
+    all those discussed, so its words stay (`_EVERY_ONE`)."""
+    asked = set(tokens(without_product_words(text)))
+    return asked if _EVERY_ONE.search(text) else asked - _OF_THE_PRODUCT
 
 
 def _one_of_kind(question: str, products: Sequence[Product]) -> bool:
@@ -1262,8 +1270,7 @@ class RetrievalEngine(DialogueEngine):
             return self._no_subject()  # "cheaper?" with no product discussed: than which one? (never the cheapest)
         thing = about_what(text)
         if thing is not None and subject is not None and subject.products and not _ONE.search(thing) and \
-                set(tokens(without_product_words(thing))) - _OF_THE_PRODUCT <= self._attributes and \
-                not self._named(thing)[0]:
+                _asked_of_product(thing) <= self._attributes and not self._named(thing)[0]:
             # "and sizes?" after the beanie's colours: another detail of the same product (asked below), not a new
             # object for the old question.
             thing = None
@@ -1339,11 +1346,9 @@ class RetrievalEngine(DialogueEngine):
                 return f"{text.rstrip('?？!！. ')}, the {names}?"
             if not discussed and which.group("than"):
                 return self._no_subject()  # "which is cheaper?" with nothing discussed: of which ones?
-        # "Which colours can I pick from?", "what exactly do you get in the box?": choosing and what comes with it
-        # ask about the product as its attributes do.
         asked = set(tokens(without_product_words(text)))
         if subject is not None and subject.products and is_question(text) and \
-                (asked and asked - _OF_THE_PRODUCT <= self._attributes or not asked and _PRICE.search(text_folded)):
+                (asked and _asked_of_product(text) <= self._attributes or not asked and _PRICE.search(text_folded)):
             # "What sizes?", "How much?", "In red?": the products just discussed, asked about again.
             names = self.wording.listed([p.name for p in subject.products])
             return f"{text.rstrip('?？!！. ')} {names}?" if self.persona.language == "en" else f"{names}{text}"
