@@ -1169,7 +1169,7 @@ class RetrievalEngine(DialogueEngine):
                     asks_stock_only(question, self.persona.knowledge):
                 # "Is the bottle in stock?" of two bottles both in stock: one answer for both, none to pick (the
                 # ski gloves sold out and the goggles on pre-order: which one).
-                context = ambiguous
+                context = tuple(ambiguous)
             else:
                 return self._clarify(ambiguous, question, mention)
         pointed = next((m for m in _THE_ONE.finditer(question) if self._by_attribute(f"{m.group(1)} one")), None)
