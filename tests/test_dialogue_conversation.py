@@ -590,6 +590,7 @@ def test_when_after_a_fact_of_a_decade_is_the_fact_again(engine: RetrievalEngine
     ("do you ship to 🇩🇪?", "international-shipping"),
     ("does the store ship to the Czech Republic? díky!", "international-shipping"),
     ("can I cancel if it hasn't shipped yet?", "cancel-order"),
+    ("I want to change the colour on my order before it goes out, how do I do that?", "cancel-order"),
 ])
 def test_a_store_policy_asked_of_an_order_or_a_country(engine: RetrievalEngine, text: str, policy: str) -> None:
     # The policy's own answer, never the product named in passing nor "I don't know".

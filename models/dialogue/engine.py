@@ -397,8 +397,9 @@ _PARAPHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (r"\b(?:how|where)(?: exactly| else)? (?:do|can|would|should) (?:i|we|you|u|one) (?:actually |even |still )?"
      r"(?:order|buy|purchase|get)\b|\bplace an order\b", "where can I buy the merchandise"),
     # "How fast do orders go out?", "how quick do you send orders out?": when an order ships.
-    # "If I order it tonight, when does it go out?": the order, said as what was ordered.
-    (r"\b(?:orders?|it|they|my (?:stuff|things)) (?:go|goes|get|gets) (?:out|sent|shipped|dispatched)\b|"
+    # "If I order it tonight, when does it go out?": the order, said as what was ordered ("before it goes out" is
+    # a change to the order before it ships).
+    (r"(?<!before )\b(?:orders?|it|they|my (?:stuff|things)) (?:go|goes|get|gets) (?:out|sent|shipped|dispatched)\b|"
      r"\b(?:send|get|ship) (?:orders?|it|them|things|stuff|packages?) out\b|"
      r"\b(?:send|get|ship) out (?:the |my |your )?(?:orders?|things|stuff|packages?)\b|"
      # "how soon does my stuff get shipped out?": when it ships, not where it is.
