@@ -244,6 +244,22 @@ def test_stock_lists() -> None:
     assert ids(ask("Can I pre-order anything?")) == ["ski-goggles"]
 
 
+@pytest.mark.parametrize("text", ["coach here, I need small gifts for my U10 team, max 15 dollars each. anything?",
+                                  "anything for my under-10s team under $15?",
+                                  "gifts for the u12 squad, 15 dollars max"])
+def test_a_kids_team_is_kids_and_its_limit_a_price(text: str) -> None:
+    # "U10 team" is children (and no product word); "max 15 dollars each" the limit: the $12 kids' bottle.
+    reply = ask(text)
+    assert ids(reply) == ["kids-bottle"] and "$12" in spoken(reply) and "$65" not in spoken(reply)
+    assert parse_question("what can I get my U10 team?", KNOWLEDGE).price is None
+
+
+def test_no_closest_over_the_limit_when_something_is_within_it() -> None:
+    # The $12 bottle is under $15, so the $65 team hoodie is never offered as "the closest".
+    reply = ask("anything for my team under $15?")
+    assert "$65" not in spoken(reply) and "closest" not in spoken(reply)
+
+
 def test_an_impossible_constraint_says_none_and_offers_the_closest() -> None:
     reply = ask("Anything under $5?")
     text = spoken(reply)

@@ -245,6 +245,9 @@ _KIDS = re.compile(
     rf"\b(?:(?:{_CHILD_KIN}),? |(?=he\b|she\b|he's|she's))"
     rf"(?:(?:he |she |they )?(?:is|are|turning|turns|just turned)|who's|who is|he's|she's|they're) {_CHILD_AGE}\b|"
     r"(?:适合|给|送)?(?:小孩|孩子|儿童|小朋友|宝宝|儿子|女儿)")
+#: A children's sports team by its age group ("my U10 team", "the under-10s squad", "u12 players"): kids, and "team"
+#: there names whom the fan shops for, no product ("under 10" there is an age, never a price limit).
+_YOUTH_TEAM = re.compile(rf"\b(?:u|under)[- ]?{_CHILD_AGE}'?s?\s+(?:teams?|squads?|sides?|players|group|club)\b")
 #: A request to learn something ("teach me something about skiing", "any trivia about ice rinks?"): the facts'
 #: to answer unless the fan also names a product or a constraint.
 _LEARN = re.compile(r"\b(?:teach|tell|share|explain|learn|know)\b.{0,20}\b(?:something|anything|a bit|more|me)\b|"
@@ -284,7 +287,9 @@ CATALOGUE_WORDS = ("cheapest", "cheaper", "cheap", "priciest", "pricier", "price
                    "affordable", "available", "unavailable", "preorder", "anything", "something", "children",
                    "colours", "colors", "sizes", "restocked", "everything")
 _CHAT = ((re.compile(r"\bu\b"), "you"), (re.compile(r"\bur\b"), "your"), (re.compile(r"\br\b"), "are"),
-         (re.compile(r"\bwh?ats\b"), "what's"), (re.compile(r"\bwat\b"), "what"))
+         (re.compile(r"\bwh?ats\b"), "what's"), (re.compile(r"\bwat\b"), "what"),
+         # Short words typed a letter short, under `spelled`'s five letters: "do you hav it in stok".
+         (re.compile(r"\bhav\b"), "have"), (re.compile(r"\bstok\b"), "stock"))
 _GIFT = re.compile(r"\b(?:gifts?|presents?|stocking (?:stuffers?|fillers?)|to give)\b|礼物|送人|送礼")
 #: A request for products for an occasion or a use ("what should I get for skiing?", "something for a cold walk").
 _RECOMMEND = re.compile(r"\b(?:recommend|suggest|should (?:i|we) (?:get|buy|wear|bring|take)|"
@@ -719,6 +724,8 @@ def parse_question(text: str, knowledge: Knowledge) -> CatalogueQuestion:
     """What a fan asks about the catalogue (every field empty for a message that asks nothing of it)."""
     products = knowledge.products
     text = with_digits(folded(text))
+    youth_team = bool(_YOUTH_TEAM.search(text))
+    text = _YOUTH_TEAM.sub(" ", text)
     price, rest = _price_limit(text, products)
     order: Literal["cheapest", "priciest", "cheap"] | None = (
         "cheapest" if _CHEAPEST.search(text) else "priciest" if _PRICIEST.search(text)
@@ -743,7 +750,7 @@ def parse_question(text: str, knowledge: Knowledge) -> CatalogueQuestion:
         # "The cheapest warm thing for me": the fan shops for themself, a grown-up; only in a question that picks
         # from the catalogue ("got a fact for me?" asks none).
         excluded = "kids"
-    audience: Audience | None = "kids" if _KIDS.search(rest) else "gift" if _GIFT.search(rest) else None
+    audience: Audience | None = "kids" if youth_team or _KIDS.search(rest) else "gift" if _GIFT.search(rest) else None
     rest = _GIFT.sub(" ", _KIDS.sub(" ", rest))
     size = _size(rest)
     rest = _SIZE.sub(" ", rest)
@@ -821,6 +828,14 @@ def states_occasion(text: str) -> bool:
 
 #: Chat's openers before a clause ("ok so both together?"): they ask nothing of their own.
 _OPENERS = re.compile(r"^\W*(?:(?:ok|okay|k|alright|right|well|hmm|and|so|then)\W+)+")
+
+
+def asks_stock_only(text: str, knowledge: Knowledge) -> bool:
+    """"Do you have the bottle in stock?": a question each product answers with its own state, so a name that fits
+    several is answered for each of them rather than asked back (a price, colour or size asks of one)."""
+    q = parse_question(spelled(text, knowledge), knowledge)
+    return q.stock is not None and not (q.asks_colours or q.asks_sizes or q.colour or q.size or q.price or
+                                        q.compare or q.asks_price or q.arithmetic or q.feature or q.order)
 
 
 def only_sum_asked(text: str) -> bool:
@@ -1584,7 +1599,12 @@ def _listing(q: CatalogueQuestion, products: Sequence[Product], wording: Wording
     if not found:
         missing = _constraint(q, wording, currency, lead="any")
         sentences = [declined(wording.no_match.format(constraint=missing))]
-        closest = _closest(fitting, q.price)
+        # The price is the fan's limit: a product over it is "the closest" only when nothing for that fan (the
+        # audience, colour, size asked) is within it; the fan's other words may be loose ("anything for my team
+        # under $15" with a $12 bottle: never the $65 team hoodie).
+        unworded = replace(q, words=())
+        within = q.price is not None and any(_fits(p, unworded) and q.price.admits(p) for p in products)
+        closest = None if within else _closest(fitting, q.price)
         if closest is not None:
             sentences.append(Sentence(f"{gesture_tag('point')} {wording.closest.format(item=_item(closest, wording))}",
                                       (closest.id,), closest))

@@ -26,6 +26,7 @@ from models.dialogue.catalogue import (
     ONE_SIDED_COMPARISON,
     WHICH_OF_THEM,
     answer_catalogue,
+    asks_stock_only,
     described_by,
     featured_by,
     only_sum_asked,
@@ -294,8 +295,9 @@ _ASKS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
          _NUMBER + r"|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twenty|hundred|more than|most)\b"),
         # "How old is the Zamboni?": an age, or the year or century it began.
         (r"\bhow old\b", r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twenty|hundred|centur\w*)\b"),
-        (r"\bwhen\b|\b(?:what|which) year\b", r"\b(?:1[0-9]{3}|20[0-9]{2})\b|\bdays?\b|\bweeks?\b|\bhours?\b|\buntil\b|"
-                                    r"\bas soon as\b|\bwithin\b|\bbefore\b|\bafter\b"),
+        # A year or its decade ("in the 1980s").
+        (r"\bwhen\b|\b(?:what|which) year\b", r"\b(?:1[0-9]{3}|20[0-9]{2})s?\b|\bdays?\b|\bweeks?\b|\bhours?\b|"
+                                    r"\buntil\b|\bas soon as\b|\bwithin\b|\bbefore\b|\bafter\b"),
         (r"\bhow long\b", _NUMBER + r"|\bdays?\b|\bweeks?\b|\bhours?\b|\bminutes?\b|\btwo\b|\bwithin\b|metre|inch"),
         # "Is there a discount code?": only a policy that states a deal answers it; the payment policy is another
         # question's ("for sale" asks whether a thing is sold, no deal).
@@ -371,7 +373,11 @@ _ABROAD = re.compile(
     r"\b(?:abroad|overseas|worldwide|internationall?y?|outside (?:the )?(?:us|usa|states)|countries|europe|canada|"
     r"mexico|uk|britain|england|scotland|ireland|germany|france|spain|italy|netherlands|sweden|norway|finland|"
     r"denmark|switzerland|austria|poland|australia|new zealand|japan|korea|china|india|brazil|asia|africa|"
-    r"south america)\b", re.IGNORECASE)
+    r"south america|portugal|belgium|greece|czech(?:ia| republic)?|slovakia|hungary|iceland|"
+    # A country in its own language ("Norge", "Deutschland", "España"; folded, without accents).
+    r"norge|sverige|suomi|danmark|deutschland|osterreich|schweiz|polska|cesko|nederland|espana|italia|brasil)\b|"
+    # A country's flag ("🇳🇴"): two regional indicator letters, any but the store's own US.
+    "(?!\U0001F1FA\U0001F1F8)[\U0001F1E6-\U0001F1FF]{2}", re.IGNORECASE)
 _PARAPHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(said, re.IGNORECASE), meant) for said, meant in (
     (_ABROAD.pattern, "internationally"),
@@ -392,7 +398,9 @@ _PARAPHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (r"\b(?:how|where)(?: exactly| else)? (?:do|can|would|should) (?:i|we|you|u|one) (?:actually |even |still )?"
      r"(?:order|buy|purchase|get)\b|\bplace an order\b", "where can I buy the merchandise"),
     # "How fast do orders go out?", "how quick do you send orders out?": when an order ships.
-    (r"\borders? (?:go|goes|get|gets) (?:out|sent|shipped|dispatched)\b|"
+    # "If I order it tonight, when does it go out?": the order, said as what was ordered ("before it goes out" is
+    # a change to the order before it ships).
+    (r"(?<!before )\b(?:orders?|it|they|my (?:stuff|things)) (?:go|goes|get|gets) (?:out|sent|shipped|dispatched)\b|"
      r"\b(?:send|get|ship) (?:orders?|it|them|things|stuff|packages?) out\b|"
      r"\b(?:send|get|ship) out (?:the |my |your )?(?:orders?|things|stuff|packages?)\b|"
      # "how soon does my stuff get shipped out?": when it ships, not where it is.
@@ -445,13 +453,17 @@ _PARAPHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
      # (once it has arrived, another size or colour is an exchange: `_ARRIVED`).
      r"\b(?:change|modify|edit|fix|update|correct|swap)\b.{0,40}\b(?:my|the|an?|this|that) order\b|"
      r"\bbefore (?:it|they|my order|the order) (?:ships?|goes out|go out|gets? (?:shipped|sent)|is (?:shipped|sent)|"
-     r"leaves?)\b",
+     r"leaves?)\b|"
+     # "Can I cancel if it hasn't shipped yet?": cancelling, said of an order by its shipping.
+     r"\bcancel\b.{0,40}\b(?:ship(?:s|ped)?|sent|goes out|gone out|left)\b",
      "cancel or change an order"),
     (r"\bwhere(?:'s| is| are)? my (?:order|package|parcel|stuff|delivery|shipment|purchase)s?\b", "track order"),
 ))
 #: What the fan has bought already, or wants in place of it ("after buying", "I bought", "instead", "wore it once",
 #: "swapping it for"): a store policy they ask about (returns, exchanges), not a product to sell them.
 _BOUGHT = re.compile(r"\b(?:bought|purchased|after (?:buying|purchasing|purchase|ordering|i order)\w*|instead|"
+                     # "If I order the plush tonight, when does it go out?": the order to be, not the product.
+                     r"(?:if|once|when) (?:i|we) (?:order|buy|purchase)|"
                      r"wore|worn|used (?:it|them|this|that|these|those)|swap(?:s|ped|ping)?|"
                      r"already (?:have|got|own|ordered))\b", re.IGNORECASE)
 #: What was ordered has come: changing it is no longer changing the order ("it arrived, can I change the colour?").
@@ -494,6 +506,18 @@ _THE_WORD = re.compile(r"\b(?:the|that|this)\s+([A-Za-z]+)\b", re.IGNORECASE)
 #: Words that name no kind of thing ("the blue one", "anything"): no product is ruled out by them.
 _GENERIC = frozenset("one thing item stuff something anything product merchandise merch gift present".split())
 
+
+
+#: Words of a follow-up that ask about the product just discussed, as its attributes do (`_asked_of_product`).
+_OF_THE_PRODUCT = frozenset(tokens("pick choose choice options exactly get inside box contents included comes"))
+
+
+def _asked_of_product(text: str) -> set[str]:
+    """What a follow-up asks of a product beyond its name: "which colours can I pick from?", "what exactly do you
+    get in the box?" ask of the product just discussed as its attributes do; "how much if I get both?" asks of
+    all those discussed, so its words stay (`_EVERY_ONE`)."""
+    asked = set(tokens(without_product_words(text)))
+    return asked if _EVERY_ONE.search(text) else asked - _OF_THE_PRODUCT
 
 
 def _one_of_kind(question: str, products: Sequence[Product]) -> bool:
@@ -1139,11 +1163,17 @@ class RetrievalEngine(DialogueEngine):
                 _one_of_kind(question, ambiguous)):
             mention = mention_in(question, names)
             discussed = [p for p in ambiguous if p in context]
-            if len(discussed) != 1 or not mention:
+            if len(discussed) == 1 and mention:
+                # "And the bottle, is it in stock?" right after the Thermal Bottle: the one the fan is talking about.
+                question = question.replace(mention, discussed[0].name, 1)
+                named, ambiguous = self._named(question)
+            elif len({p.stock for p in ambiguous}) == 1 and ambiguous[0].stock and \
+                    asks_stock_only(question, self.persona.knowledge):
+                # "Is the bottle in stock?" of two bottles both in stock: one answer for both, none to pick (the
+                # ski gloves sold out and the goggles on pre-order: which one).
+                context = tuple(ambiguous)
+            else:
                 return self._clarify(ambiguous, question, mention)
-            # "And the bottle, is it in stock?" right after the Thermal Bottle: the one the fan is talking about.
-            question = question.replace(mention, discussed[0].name, 1)
-            named, ambiguous = self._named(question)
         pointed = next((m for m in _THE_ONE.finditer(question) if self._by_attribute(f"{m.group(1)} one")), None)
         if pointed is not None and not context and not self._named(question.replace(pointed.group(0), " "))[0]:
             # "Is the blue one still available?" with nothing discussed: which of the blue products, never all of them
@@ -1242,7 +1272,7 @@ class RetrievalEngine(DialogueEngine):
             return self._no_subject()  # "cheaper?" with no product discussed: than which one? (never the cheapest)
         thing = about_what(text)
         if thing is not None and subject is not None and subject.products and not _ONE.search(thing) and \
-                set(tokens(without_product_words(thing))) <= self._attributes and not self._named(thing)[0]:
+                _asked_of_product(thing) <= self._attributes and not self._named(thing)[0]:
             # "and sizes?" after the beanie's colours: another detail of the same product (asked below), not a new
             # object for the old question.
             thing = None
@@ -1320,7 +1350,7 @@ class RetrievalEngine(DialogueEngine):
                 return self._no_subject()  # "which is cheaper?" with nothing discussed: of which ones?
         asked = set(tokens(without_product_words(text)))
         if subject is not None and subject.products and is_question(text) and \
-                (asked and asked <= self._attributes or not asked and _PRICE.search(text_folded)):
+                (asked and _asked_of_product(text) <= self._attributes or not asked and _PRICE.search(text_folded)):
             # "What sizes?", "How much?", "In red?": the products just discussed, asked about again.
             names = self.wording.listed([p.name for p in subject.products])
             return f"{text.rstrip('?？!！. ')} {names}?" if self.persona.language == "en" else f"{names}{text}"
