@@ -368,6 +368,22 @@ def test_what_connects_a_place_with_the_sport_is_the_fact_naming_it(engine: Retr
     assert answer.intent == "topic_fact" and answer.sources == (fact,) and not hedged(answer)
 
 
+@pytest.mark.parametrize(("question", "facts"), [
+    ("a fact about the sport where they ski and then shoot please", ("biathlon",)),
+    ("the sport where they shoot and ski, any trivia?", ("biathlon",)),
+    ("fun fact on the one where you ski and shoot at targets", ("biathlon",)),
+    ("I'm a cross-country ski nut, any facts on that?", ("biathlon", "nordic-combined")),
+    ("a fun fact about cross-country skiing pls", ("biathlon", "nordic-combined")),
+])
+def test_a_sport_asked_by_what_is_done_in_it_is_the_fact_saying_it(engine: RetrievalEngine, question: str,
+                                                                    facts: tuple[str, ...]) -> None:
+    """"Ski and shoot" is the fact saying skiing and shooting (biathlon), never the one tagged "ski jumping" that
+    shares only "ski"."""
+    answer = ask(engine, question)
+    assert answer.intent == "topic_fact" and answer.sources[0] in facts and not hedged(answer)
+    assert "V-style" not in answer.text
+
+
 def test_something_about_a_topic_after_a_sentence_is_a_fact_on_it(engine: RetrievalEngine) -> None:
     answer = ask(engine, "I am from Japan. Something about Nagano Olympics please?")
     assert answer.intent == "topic_fact" and "Nagano" in answer.text and not hedged(answer)

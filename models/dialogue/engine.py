@@ -857,6 +857,14 @@ class RetrievalEngine(DialogueEngine):
         self._fact_tags = {f.id: frozenset(tokens(" ".join(f.tags))) for f in knowledge.fun_facts}
         self._fact_words = {f.id: frozenset(tokens(f.text)) for f in knowledge.fun_facts}
         self._fact_topics = frozenset().union(*self._fact_tags.values())
+        #: What a fact's tags name it by: a tag's head, its last word ("ice hockey" is hockey; "ski jumping" is
+        #: jumping, not any sport on skis).
+        self._fact_heads = {f.id: frozenset(w for tag in f.tags for w in tokens(tag)[-1:]) for f in knowledge.fun_facts}
+        #: Its tags' and text's words as roots: a sport asked by what is done in it ("the one where they ski and then
+        #: shoot") is the fact saying it ("cross-country skiing with rifle shooting").
+        self._fact_roots = {f.id: frozenset(map(word_root, self._fact_tags[f.id] | self._fact_words[f.id]))
+                            for f in knowledge.fun_facts}
+        self._root_counts = Counter(root for roots in self._fact_roots.values() for root in roots)
         #: How many facts have a word: a word most facts share ("winter", "olympic") says less about which one is
         #: meant than one only a single fact has ("Scotland").
         self._fact_counts = Counter(word for f in knowledge.fun_facts
@@ -1477,11 +1485,11 @@ class RetrievalEngine(DialogueEngine):
         return bool(topic) and topic <= set(self._fact_counts)
 
     def _topic_score(self, fact_id: str, topic: set[str]) -> tuple[float, float]:
-        """How well a fact has a topic: by its tags first, then by its text's words; each word weighed by how few
-        facts have it, so a place only one fact names ("Scotland") outweighs the words of the whole domain ("winter
-        sports")."""
-        return (sum(1 / self._fact_counts[w] for w in topic & self._fact_tags[fact_id]),
-                sum(1 / self._fact_counts[w] for w in topic & self._fact_words[fact_id]))
+        """How well a fact has a topic: by its tags' heads first, then by its words in any form; each word weighed
+        by how few facts have it, so a place only one fact names ("Scotland") outweighs the words of the whole
+        domain ("winter sports")."""
+        return (sum(1 / self._fact_counts[w] for w in topic & self._fact_heads[fact_id]),
+                sum(1 / self._root_counts[r] for r in {word_root(w) for w in topic} & self._fact_roots[fact_id]))
 
     def _about_me(self, question: str, told: tuple[str, ...]) -> Part | None:
         """Small talk about the host ("where did you grow up?", "do you like curling?"): her name, her about lines
