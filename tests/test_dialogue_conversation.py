@@ -389,6 +389,17 @@ def test_something_about_a_topic_after_a_sentence_is_a_fact_on_it(engine: Retrie
     assert answer.intent == "topic_fact" and "Nagano" in answer.text and not hedged(answer)
 
 
+@pytest.mark.parametrize("text", ["what's the capital of Norway?", "whats the capital city of norway",
+                                  "any good recipe for hot cocoa for after the rink?"])
+def test_a_kind_of_answer_the_knowledge_lacks_is_declined_though_a_word_is_known(engine: RetrievalEngine,
+                                                                                 text: str) -> None:
+    """A capital or a recipe is no fact or product that shares a word of the question ("Norway", "cocoa")."""
+    answer = ask(engine, text)
+    assert answer.intent == "unknown" and answer.sources == ()
+    assert "medals" not in answer.text and "$" not in answer.text
+    assert ask(engine, "which country has won the most winter medals?", "other").sources == ("norway-medals",)
+
+
 def test_what_connects_a_thing_no_fact_names_is_no_fact(engine: RetrievalEngine) -> None:
     answer = ask(engine, "what connects pizza with winter sports?")
     assert answer.intent == "unknown" and answer.sources == ()

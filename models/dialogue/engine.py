@@ -1556,7 +1556,9 @@ class RetrievalEngine(DialogueEngine):
             hits = (replace(moved, related=True, answers=first.answers, score=first.score),
                     replace(first, score=moved.score), *(h for h in hits[1:] if h is not moved))
         best = hits[0] if hits else None
-        if best is None or not best.related:
+        if best is None or not best.related or not named and self.meanings.stays_unanswered(text):
+            # "What's the capital of Norway?", "a recipe for hot cocoa?": a kind of answer the knowledge does not
+            # hold, though a fact or a product shares its words ("Norway", "cocoa").
             return Part("unknown", [declined(self._phrase("unknown"))], hits)
         item = best.document.item
         if isinstance(item, Product):
