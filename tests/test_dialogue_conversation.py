@@ -374,6 +374,7 @@ def test_what_connects_a_place_with_the_sport_is_the_fact_naming_it(engine: Retr
     ("fun fact on the one where you ski and shoot at targets", ("biathlon",)),
     ("I'm a cross-country ski nut, any facts on that?", ("biathlon", "nordic-combined")),
     ("a fun fact about cross-country skiing pls", ("biathlon", "nordic-combined")),
+    ("what's something cool about the stones they use in curling", ("curling-granite", "curling-stone-weight")),
 ])
 def test_a_sport_asked_by_what_is_done_in_it_is_the_fact_saying_it(engine: RetrievalEngine, question: str,
                                                                     facts: tuple[str, ...]) -> None:

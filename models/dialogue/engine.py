@@ -1464,7 +1464,7 @@ class RetrievalEngine(DialogueEngine):
                 self.index.search(retrieval_query(question), k=len(facts), kinds=("fact",)) if tied else ())
                 if isinstance(h.document.item, FunFact)}
             facts = tuple(f for score, f in sorted(
-                scored, key=lambda sf: (-sf[0][0], -sf[0][1], near.get(sf[1].id, len(facts)))) if any(score))
+                scored, key=lambda sf: (*(-x for x in sf[0]), near.get(sf[1].id, len(facts)))) if any(score))
         fresh = [f for f in facts if f.id not in told]
         if not fresh and topic and repeat:
             fresh = list(facts[:1])
@@ -1484,12 +1484,14 @@ class RetrievalEngine(DialogueEngine):
         topic = set(tokens(_CONNECTS.sub(" ", question))) - _FACT_WORDS
         return bool(topic) and topic <= set(self._fact_counts)
 
-    def _topic_score(self, fact_id: str, topic: set[str]) -> tuple[float, float]:
-        """How well a fact has a topic: by its tags' heads first, then by its words in any form; each word weighed
-        by how few facts have it, so a place only one fact names ("Scotland") outweighs the words of the whole
-        domain ("winter sports")."""
+    def _topic_score(self, fact_id: str, topic: set[str]) -> tuple[float, float, float]:
+        """How well a fact has a topic: by its tags' heads first, then by its words in any form, then by its words
+        as the question spells them ("the stones they use in curling": "curling stones" before "curlers"); each word
+        weighed by how few facts have it, so a place only one fact names ("Scotland") outweighs the words of the
+        whole domain ("winter sports")."""
         return (sum(1 / self._fact_counts[w] for w in topic & self._fact_heads[fact_id]),
-                sum(1 / self._root_counts[r] for r in {word_root(w) for w in topic} & self._fact_roots[fact_id]))
+                sum(1 / self._root_counts[r] for r in {word_root(w) for w in topic} & self._fact_roots[fact_id]),
+                sum(1 / self._fact_counts[w] for w in topic & self._fact_words[fact_id]))
 
     def _about_me(self, question: str, told: tuple[str, ...]) -> Part | None:
         """Small talk about the host ("where did you grow up?", "do you like curling?"): her name, her about lines
