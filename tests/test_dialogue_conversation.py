@@ -390,6 +390,14 @@ def test_something_about_a_topic_after_a_sentence_is_a_fact_on_it(engine: Retrie
     assert answer.intent == "topic_fact" and "Nagano" in answer.text and not hedged(answer)
 
 
+@pytest.mark.parametrize(("text", "tag"), [("🏒🏒 fun fact pls 🏒", "ice hockey"), ("🥌 fact?", "curling"),
+                                           ("🏂 fun fact", "snowboarding"), ("any trivia 🏒?", "ice hockey")])
+def test_a_sport_emoji_is_the_topic_of_a_fact_request(engine: RetrievalEngine, text: str, tag: str) -> None:
+    answer = ask(engine, text)
+    assert answer.intent == "topic_fact" and not hedged(answer)
+    assert tag in KNOWLEDGE.fact(answer.sources[0]).tags
+
+
 @pytest.mark.parametrize("text", ["what's the capital of Norway?", "whats the capital city of norway",
                                   "any good recipe for hot cocoa for after the rink?"])
 def test_a_kind_of_answer_the_knowledge_lacks_is_declined_though_a_word_is_known(engine: RetrievalEngine,

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import difflib
 import re
+import unicodedata
 from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -525,6 +526,13 @@ def _item_text(item: FunFact | FAQ | Product | AboutLine) -> str:
     """What an item says when told: a FAQ's answer, a fact's or an about line's text; a product's description."""
     return item.answer if isinstance(item, FAQ) else item.text if isinstance(item, (FunFact, AboutLine)) \
         else item.description
+
+
+def emoji_named(text: str) -> str:
+    """The text with each pictograph as its Unicode name's words: "🏒 fun fact" asks about "ice hockey stick and
+    puck", "🎿" about "ski and ski boot" (flags and other signs name no topic: kept as they are)."""
+    return "".join(f" {unicodedata.name(ch, ch).lower()} " if unicodedata.category(ch) == "So" and ord(ch) > 0x2000
+                   and not 0x1F1E6 <= ord(ch) <= 0x1F1FF else ch for ch in text)
 
 
 def says_what_is_asked(question: str, answer: str) -> bool:
@@ -1445,7 +1453,7 @@ class RetrievalEngine(DialogueEngine):
         not heard yet, told as a fact (no hedge: it is what was asked). No topic: any fact not yet told. Every fact
         on the topic told: her nothing_more phrase, or with `repeat` (a topic new to the conversation) the best."""
         known = set(tokens(" ".join(_EXCEPT.findall(question))))
-        topic = [w for w in tokens(_EXCEPT.sub(" ", question)) if w not in _FACT_WORDS]
+        topic = [w for w in tokens(_EXCEPT.sub(" ", emoji_named(question))) if w not in _FACT_WORDS]
         # "But not the counterclockwise one, I know that": a fact saying what the fan knows is not told.
         facts = tuple(f for f in self.persona.knowledge.fun_facts if not known & self._fact_words[f.id])
         if topic:
