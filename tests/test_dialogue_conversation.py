@@ -393,9 +393,45 @@ def test_what_connects_a_place_with_the_sport_is_the_fact_naming_it(engine: Retr
     assert answer.intent == "topic_fact" and answer.sources == (fact,) and not hedged(answer)
 
 
+@pytest.mark.parametrize(("question", "facts"), [
+    ("a fact about the sport where they ski and then shoot please", ("biathlon",)),
+    ("the sport where they shoot and ski, any trivia?", ("biathlon",)),
+    ("fun fact on the one where you ski and shoot at targets", ("biathlon",)),
+    ("I'm a cross-country ski nut, any facts on that?", ("biathlon", "nordic-combined")),
+    ("a fun fact about cross-country skiing pls", ("biathlon", "nordic-combined")),
+    ("what's something cool about the stones they use in curling", ("curling-granite", "curling-stone-weight")),
+])
+def test_a_sport_asked_by_what_is_done_in_it_is_the_fact_saying_it(engine: RetrievalEngine, question: str,
+                                                                    facts: tuple[str, ...]) -> None:
+    """"Ski and shoot" is the fact saying skiing and shooting (biathlon), never the one tagged "ski jumping" that
+    shares only "ski"."""
+    answer = ask(engine, question)
+    assert answer.intent == "topic_fact" and answer.sources[0] in facts and not hedged(answer)
+    assert "V-style" not in answer.text
+
+
 def test_something_about_a_topic_after_a_sentence_is_a_fact_on_it(engine: RetrievalEngine) -> None:
     answer = ask(engine, "I am from Japan. Something about Nagano Olympics please?")
     assert answer.intent == "topic_fact" and "Nagano" in answer.text and not hedged(answer)
+
+
+@pytest.mark.parametrize(("text", "tag"), [("🏒🏒 fun fact pls 🏒", "ice hockey"), ("🥌 fact?", "curling"),
+                                           ("🏂 fun fact", "snowboarding"), ("any trivia 🏒?", "ice hockey")])
+def test_a_sport_emoji_is_the_topic_of_a_fact_request(engine: RetrievalEngine, text: str, tag: str) -> None:
+    answer = ask(engine, text)
+    assert answer.intent == "topic_fact" and not hedged(answer)
+    assert tag in KNOWLEDGE.fact(answer.sources[0]).tags
+
+
+@pytest.mark.parametrize("text", ["what's the capital of Norway?", "whats the capital city of norway",
+                                  "any good recipe for hot cocoa for after the rink?"])
+def test_a_kind_of_answer_the_knowledge_lacks_is_declined_though_a_word_is_known(engine: RetrievalEngine,
+                                                                                 text: str) -> None:
+    """A capital or a recipe is no fact or product that shares a word of the question ("Norway", "cocoa")."""
+    answer = ask(engine, text)
+    assert answer.intent == "unknown" and answer.sources == ()
+    assert "medals" not in answer.text and "$" not in answer.text
+    assert ask(engine, "which country has won the most winter medals?", "other").sources == ("norway-medals",)
 
 
 def test_what_connects_a_thing_no_fact_names_is_no_fact(engine: RetrievalEngine) -> None:

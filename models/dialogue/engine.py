@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import difflib
 import re
+import unicodedata
 from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -552,6 +553,13 @@ def _item_text(item: FunFact | FAQ | Product | AboutLine) -> str:
         else item.description
 
 
+def emoji_named(text: str) -> str:
+    """The text with each pictograph as its Unicode name's words: "🏒 fun fact" asks about "ice hockey stick and
+    puck", "🎿" about "ski and ski boot" (flags and other signs name no topic: kept as they are)."""
+    return "".join(f" {unicodedata.name(ch, ch).lower()} " if unicodedata.category(ch) == "So" and ord(ch) > 0x2000
+                   and not 0x1F1E6 <= ord(ch) <= 0x1F1FF else ch for ch in text)
+
+
 def says_what_is_asked(question: str, answer: str) -> bool:
     """The answer has the kind of thing the question asks for (a speed for "how fast", a year for "when"); true
     for a question that asks for no particular kind. A year the question names ("who won in 2022?") is one the
@@ -882,6 +890,14 @@ class RetrievalEngine(DialogueEngine):
         self._fact_tags = {f.id: frozenset(tokens(" ".join(f.tags))) for f in knowledge.fun_facts}
         self._fact_words = {f.id: frozenset(tokens(f.text)) for f in knowledge.fun_facts}
         self._fact_topics = frozenset().union(*self._fact_tags.values())
+        #: What a fact's tags name it by: a tag's head, its last word ("ice hockey" is hockey; "ski jumping" is
+        #: jumping, not any sport on skis).
+        self._fact_heads = {f.id: frozenset(w for tag in f.tags for w in tokens(tag)[-1:]) for f in knowledge.fun_facts}
+        #: Its tags' and text's words as roots: a sport asked by what is done in it ("the one where they ski and then
+        #: shoot") is the fact saying it ("cross-country skiing with rifle shooting").
+        self._fact_roots = {f.id: frozenset(map(word_root, self._fact_tags[f.id] | self._fact_words[f.id]))
+                            for f in knowledge.fun_facts}
+        self._root_counts = Counter(root for roots in self._fact_roots.values() for root in roots)
         #: How many facts have a word: a word most facts share ("winter", "olympic") says less about which one is
         #: meant than one only a single fact has ("Scotland").
         self._fact_counts = Counter(word for f in knowledge.fun_facts
@@ -1468,7 +1484,7 @@ class RetrievalEngine(DialogueEngine):
         not heard yet, told as a fact (no hedge: it is what was asked). No topic: any fact not yet told. Every fact
         on the topic told: her nothing_more phrase, or with `repeat` (a topic new to the conversation) the best."""
         known = set(tokens(" ".join(_EXCEPT.findall(question))))
-        topic = [w for w in tokens(_EXCEPT.sub(" ", question)) if w not in _FACT_WORDS]
+        topic = [w for w in tokens(_EXCEPT.sub(" ", emoji_named(question))) if w not in _FACT_WORDS]
         # "But not the counterclockwise one, I know that": a fact saying what the fan knows is not told.
         facts = tuple(f for f in self.persona.knowledge.fun_facts if not known & self._fact_words[f.id])
         if topic:
@@ -1487,7 +1503,7 @@ class RetrievalEngine(DialogueEngine):
                 self.index.search(retrieval_query(question), k=len(facts), kinds=("fact",)) if tied else ())
                 if isinstance(h.document.item, FunFact)}
             facts = tuple(f for score, f in sorted(
-                scored, key=lambda sf: (-sf[0][0], -sf[0][1], near.get(sf[1].id, len(facts)))) if any(score))
+                scored, key=lambda sf: (*(-x for x in sf[0]), near.get(sf[1].id, len(facts)))) if any(score))
         fresh = [f for f in facts if f.id not in told]
         if not fresh and topic and repeat:
             fresh = list(facts[:1])
@@ -1507,11 +1523,13 @@ class RetrievalEngine(DialogueEngine):
         topic = set(tokens(_CONNECTS.sub(" ", question))) - _FACT_WORDS
         return bool(topic) and topic <= set(self._fact_counts)
 
-    def _topic_score(self, fact_id: str, topic: set[str]) -> tuple[float, float]:
-        """How well a fact has a topic: by its tags first, then by its text's words; each word weighed by how few
-        facts have it, so a place only one fact names ("Scotland") outweighs the words of the whole domain ("winter
-        sports")."""
-        return (sum(1 / self._fact_counts[w] for w in topic & self._fact_tags[fact_id]),
+    def _topic_score(self, fact_id: str, topic: set[str]) -> tuple[float, float, float]:
+        """How well a fact has a topic: by its tags' heads first, then by its words in any form, then by its words
+        as the question spells them ("the stones they use in curling": "curling stones" before "curlers"); each word
+        weighed by how few facts have it, so a place only one fact names ("Scotland") outweighs the words of the
+        whole domain ("winter sports")."""
+        return (sum(1 / self._fact_counts[w] for w in topic & self._fact_heads[fact_id]),
+                sum(1 / self._root_counts[r] for r in {word_root(w) for w in topic} & self._fact_roots[fact_id]),
                 sum(1 / self._fact_counts[w] for w in topic & self._fact_words[fact_id]))
 
     def _about_me(self, question: str, told: tuple[str, ...]) -> Part | None:
@@ -1581,7 +1599,9 @@ class RetrievalEngine(DialogueEngine):
             hits = (replace(moved, related=True, answers=first.answers, score=first.score),
                     replace(first, score=moved.score), *(h for h in hits[1:] if h is not moved))
         best = hits[0] if hits else None
-        if best is None or not best.related:
+        if best is None or not best.related or not named and self.meanings.stays_unanswered(text):
+            # "What's the capital of Norway?", "a recipe for hot cocoa?": a kind of answer the knowledge does not
+            # hold, though a fact or a product shares its words ("Norway", "cocoa").
             return Part("unknown", [declined(self._phrase("unknown"))], hits)
         item = best.document.item
         if isinstance(item, Product):
