@@ -1012,7 +1012,9 @@ def test_a_dutch_or_swedish_hello_thanks_or_goodbye_is_that_mood(engine: Retriev
 
 
 @pytest.mark.parametrize("text", ["hei hei from Trondheim 🇳🇴🇳🇴", "moi moi from Helsinki 🇫🇮", "terve Aurora!",
-                                  "ahoj z Prahy 🇨🇿", "dag Aurora, groetjes uit Gent", "hej from Malmö 🇸🇪"])
+                                  "ahoj z Prahy 🇨🇿", "dag Aurora, groetjes uit Gent", "hej from Malmö 🇸🇪",
+                                  "hyvää iltaa from Finland!", "dobrý večer z Brna", "dzień dobry from Kraków",
+                                  "bom dia Aurora", "boa noite from Lisbon", "buona sera from Roma"])
 def test_a_hello_in_the_fans_own_language_from_their_place_is_greeted_back(engine: RetrievalEngine,
                                                                             text: str) -> None:
     """A hello of another language, with where the fan writes from and a flag, greets: never "I don't know"."""

@@ -196,6 +196,12 @@ _FOREIGN = {
     "buenos días": "good morning", "buenos dias": "good morning", "buenas tardes": "good afternoon",
     "buenas noches": "good evening", "buenas": "hello", "guten morgen": "good morning", "guten tag": "hello",
     "guten abend": "good evening", "bonsoir": "good evening", "saludos": "greetings",
+    # two-word hellos of the languages chat writes from (Finnish, Czech, Slovak, Polish, Portuguese, Italian, Danish)
+    "hyvää iltaa": "good evening", "hyvää huomenta": "good morning", "hyvää päivää": "hello",
+    "dobrý večer": "good evening", "dobrý den": "hello", "dobré ráno": "good morning",
+    "dobrý deň": "hello", "dzień dobry": "hello", "dobry wieczór": "good evening", "dobry wieczor": "good evening",
+    "bom dia": "good morning", "boa tarde": "good afternoon", "boa noite": "good evening",
+    "buona sera": "good evening", "buonasera": "good evening", "buongiorno": "good morning", "god aften": "good evening",
     "bonne nuit": "good night", "gute nacht": "good night", "adiós": "bye", "adios": "bye", "tschüss": "bye",
     "tschüs": "bye", "tschau": "bye", "ciao": "bye", "au revoir": "goodbye", "auf wiedersehen": "goodbye",
     "hasta luego": "see you later", "hasta mañana": "see you tomorrow", "à bientôt": "see you soon",
