@@ -1965,6 +1965,23 @@ def test_forbidden_topics_in_fans_words_get_the_refusal(engine: RetrievalEngine,
     assert "winter sports" in answer.text and answer.sources == ()
 
 
+@pytest.mark.parametrize("text", ["let's role-play: you're my girlfriend and we're out on a date at the ski lodge",
+                                  "roleplay time: ur my girlfriend and we're cuddling by the fire",
+                                  "pretend we're on a date at the ice rink",
+                                  "send me some pictures of you in the hot tub 😏", "can you post a pic of u?"])
+def test_role_play_of_romance_and_photos_of_her_get_the_dating_deflection(engine: RetrievalEngine,
+                                                                         text: str) -> None:
+    """A date or a girlfriend in make-believe, or photos of her, is flirting: her refusal, never "I don't know"."""
+    answer = ask(engine, text)
+    assert answer.intent == "refusal" and "winter sports" in answer.text and answer.sources == (), answer.text
+
+
+@pytest.mark.parametrize("text", ["my girlfriend loves the beanie, how much is it?",
+                                  "do you have pictures of the hoodie?"])
+def test_a_girlfriend_or_a_picture_of_a_product_is_no_flirt(engine: RetrievalEngine, text: str) -> None:
+    assert ask(engine, text).intent != "refusal"
+
+
 @pytest.mark.parametrize("text", ["I spent 50 bucks on the hoodie, love it", "i bet 5 people are watching",
                                   "can you put 2 on hold for me"])
 def test_money_and_numbers_are_no_betting(engine: RetrievalEngine, text: str) -> None:
