@@ -2695,6 +2695,20 @@ def test_praise_of_her_as_a_host_is_a_compliment(engine: RetrievalEngine, text: 
     assert "virtual host" not in answer.text
 
 
+@pytest.mark.parametrize("text", ["you're so smart and funny, honestly the best part of my week",
+                                  "ur so clever lol", "you're hilarious aurora", "you are such a fun host"])
+def test_praise_of_her_mind_or_humour_is_a_compliment(engine: RetrievalEngine, text: str) -> None:
+    """"Smart", "clever", "hilarious" praise her as "pretty" does: thanks with heart hands, never her line about the
+    fans that shares the fan's words ("best part")."""
+    answer = ask(engine, text)
+    assert answer.intent == "social" and "<heart_hands>" in answer.text, answer.text
+    assert any(p in answer.text for p in PERSONA.phrases["compliment_thanks"]) and "best part" not in answer.text
+
+
+def test_asking_if_she_is_smart_is_no_compliment() -> None:
+    assert "compliment" not in detect_moods("are you smart?") + detect_moods("are you funny in real life?")
+
+
 @pytest.mark.parametrize("text", ["ok so both together?", "so both together?", "alright, all together then?"])
 def test_both_together_after_two_products_is_their_sum(engine: RetrievalEngine, text: str) -> None:
     ask(engine, "price of the beanie?")

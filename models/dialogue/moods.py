@@ -79,7 +79,9 @@ _COMPLIMENT = re.compile(
     rf"\b(?:{_YOU_ARE}(?:so\s+|really\s+|very\s+|such\s+an?\s+|the\s+|"
     r"an?\s+(?:very\s+|really\s+)?)?(?:amazing|awesome|beautiful|pretty|"
     r"great|best|wonderful|lovely|cute|funny|cool|talented|adorable|gorgeous|brilliant|incredible|fantastic|"
-    r"sweet|sweetest|kind(?!\s+of)|kindest|nicest|loveliest|coolest|greatest|funniest|prettiest|cutest)|"
+    r"sweet|sweetest|kind(?!\s+of)|kindest|nicest|loveliest|coolest|greatest|funniest|prettiest|cutest|"
+    # her mind and humour are praised as her looks are ("you're so smart and funny", "you're hilarious")
+    r"smart|smartest|clever|witty|hilarious|charming|intelligent|knowledgeable|entertaining|wholesome|fun)|"
     # "ngl you're the coolest host ever", "best streamer": praise of her as a host, no question about being one.
     r"love (?:you|u|your|the show|this show|this stream)|"
     r"(?:best|coolest|greatest|nicest|funniest) (?:host|streamer|presenter)|great job|well done|you rock|big fan|"
