@@ -1994,6 +1994,15 @@ def test_an_age_asked_of_her_is_no_price_limit(engine: RetrievalEngine, text: st
     assert "22" in answer.text and "$" not in answer.text
 
 
+@pytest.mark.parametrize("text", ["wait are you really only 22??", "ur 22?", "you're only 22?! no way",
+                                  "are you actually 30", "r u 22 years old?"])
+def test_an_age_asked_back_of_her_is_her_age(engine: RetrievalEngine, text: str) -> None:
+    """A number asked back of her ("are you really only 22??") asks her age: the persona's, whatever the fan said."""
+    answer = ask(engine, text)
+    assert f"{PERSONA.age} years old" in answer.text and "$" not in answer.text, answer.text
+    assert not any(u in answer.text for u in UNKNOWN)
+
+
 def test_a_topics_examples_are_one_meaning() -> None:
     from models.dialogue.meaning import Meanings
 
