@@ -1012,7 +1012,9 @@ def test_a_dutch_or_swedish_hello_thanks_or_goodbye_is_that_mood(engine: Retriev
 
 
 @pytest.mark.parametrize("text", ["hei hei from Trondheim 🇳🇴🇳🇴", "moi moi from Helsinki 🇫🇮", "terve Aurora!",
-                                  "ahoj z Prahy 🇨🇿", "dag Aurora, groetjes uit Gent", "hej from Malmö 🇸🇪"])
+                                  "ahoj z Prahy 🇨🇿", "dag Aurora, groetjes uit Gent", "hej from Malmö 🇸🇪",
+                                  "hyvää iltaa from Finland!", "dobrý večer z Brna", "dzień dobry from Kraków",
+                                  "bom dia Aurora", "boa noite from Lisbon", "buona sera from Roma"])
 def test_a_hello_in_the_fans_own_language_from_their_place_is_greeted_back(engine: RetrievalEngine,
                                                                             text: str) -> None:
     """A hello of another language, with where the fan writes from and a flag, greets: never "I don't know"."""
@@ -1963,6 +1965,23 @@ def test_forbidden_topics_in_fans_words_get_the_refusal(engine: RetrievalEngine,
     assert "winter sports" in answer.text and answer.sources == ()
 
 
+@pytest.mark.parametrize("text", ["let's role-play: you're my girlfriend and we're out on a date at the ski lodge",
+                                  "roleplay time: ur my girlfriend and we're cuddling by the fire",
+                                  "pretend we're on a date at the ice rink",
+                                  "send me some pictures of you in the hot tub 😏", "can you post a pic of u?"])
+def test_role_play_of_romance_and_photos_of_her_get_the_dating_deflection(engine: RetrievalEngine,
+                                                                         text: str) -> None:
+    """A date or a girlfriend in make-believe, or photos of her, is flirting: her refusal, never "I don't know"."""
+    answer = ask(engine, text)
+    assert answer.intent == "refusal" and "winter sports" in answer.text and answer.sources == (), answer.text
+
+
+@pytest.mark.parametrize("text", ["my girlfriend loves the beanie, how much is it?",
+                                  "do you have pictures of the hoodie?"])
+def test_a_girlfriend_or_a_picture_of_a_product_is_no_flirt(engine: RetrievalEngine, text: str) -> None:
+    assert ask(engine, text).intent != "refusal"
+
+
 @pytest.mark.parametrize("text", ["I spent 50 bucks on the hoodie, love it", "i bet 5 people are watching",
                                   "can you put 2 on hold for me"])
 def test_money_and_numbers_are_no_betting(engine: RetrievalEngine, text: str) -> None:
@@ -1973,6 +1992,15 @@ def test_money_and_numbers_are_no_betting(engine: RetrievalEngine, text: str) ->
 def test_an_age_asked_of_her_is_no_price_limit(engine: RetrievalEngine, text: str) -> None:
     answer = ask(engine, text)
     assert "22" in answer.text and "$" not in answer.text
+
+
+@pytest.mark.parametrize("text", ["wait are you really only 22??", "ur 22?", "you're only 22?! no way",
+                                  "are you actually 30", "r u 22 years old?"])
+def test_an_age_asked_back_of_her_is_her_age(engine: RetrievalEngine, text: str) -> None:
+    """A number asked back of her ("are you really only 22??") asks her age: the persona's, whatever the fan said."""
+    answer = ask(engine, text)
+    assert f"{PERSONA.age} years old" in answer.text and "$" not in answer.text, answer.text
+    assert not any(u in answer.text for u in UNKNOWN)
 
 
 def test_a_topics_examples_are_one_meaning() -> None:
@@ -2674,6 +2702,20 @@ def test_praise_of_her_as_a_host_is_a_compliment(engine: RetrievalEngine, text: 
     answer = ask(engine, text)
     assert "<heart_hands>" in answer.text and "real-person" not in answer.sources, answer.text
     assert "virtual host" not in answer.text
+
+
+@pytest.mark.parametrize("text", ["you're so smart and funny, honestly the best part of my week",
+                                  "ur so clever lol", "you're hilarious aurora", "you are such a fun host"])
+def test_praise_of_her_mind_or_humour_is_a_compliment(engine: RetrievalEngine, text: str) -> None:
+    """"Smart", "clever", "hilarious" praise her as "pretty" does: thanks with heart hands, never her line about the
+    fans that shares the fan's words ("best part")."""
+    answer = ask(engine, text)
+    assert answer.intent == "social" and "<heart_hands>" in answer.text, answer.text
+    assert any(p in answer.text for p in PERSONA.phrases["compliment_thanks"]) and "best part" not in answer.text
+
+
+def test_asking_if_she_is_smart_is_no_compliment() -> None:
+    assert "compliment" not in detect_moods("are you smart?") + detect_moods("are you funny in real life?")
 
 
 @pytest.mark.parametrize("text", ["ok so both together?", "so both together?", "alright, all together then?"])

@@ -288,6 +288,37 @@ def test_a_typo_of_show_is_still_the_show(question: str) -> None:
 
 
 @pytest.mark.parametrize(("question", "answer"), [
+    ("wait which bit of the show are we in rn?", "Right now it's a fun fact about curling."),
+    ("what section of tonight's stream is this?", "Right now it's a fun fact about curling."),
+    ("where are we at in the show?", "Right now it's a fun fact about curling."),
+    ("can you run me through the rest of tonight's schedule?", "Still to come: your questions, a dance break, the "
+                                                               "Snowy Owl Mascot Plush and a fun fact about figure"),
+    ("walk me through the rest of the show", "Still to come: your questions, a dance break"),
+    ("what's left on tonight's lineup?", "Still to come: your questions, a dance break"),
+    ("tell me the rest of the rundown pls", "Still to come: your questions, a dance break"),
+])
+def test_the_part_on_now_and_the_rest_of_the_schedule_in_other_words(question: str, answer: str) -> None:
+    """Which bit of the show is on, and what the rest of its schedule holds in order, however it is put."""
+    engine = RetrievalEngine(AURORA, KnowledgeIndex(AURORA.knowledge, backend="bm25"))
+    engine.show_source = lambda: AT_CURLING
+    reply = engine.compose(ChatTurn("fan", question))
+    assert reply.intent == "show" and answer in reply.text, (question, reply.text)
+    assert not any(u in reply.text for u in AURORA.phrases["unknown"])
+
+
+@pytest.mark.parametrize(("question", "when", "price"), [
+    ("did I miss the beanie?? what did it cost", "That was earlier in the show: the Snowflake Knit Beanie.", "$24"),
+    ("did i miss the plush? how much is it", "Not yet: the Snowy Owl Mascot Plush is still to come", "$29.99")])
+def test_it_after_a_show_answer_is_the_product_that_answer_named(question: str, when: str, price: str) -> None:
+    """ "Did I miss the beanie? what did it cost": "it" is the product the show answer named, never "which one?"."""
+    engine = RetrievalEngine(AURORA, KnowledgeIndex(AURORA.knowledge, backend="bm25"))
+    engine.show_source = lambda: AT_CURLING
+    reply = engine.compose(ChatTurn("fan", question))
+    assert when in reply.text and price in reply.text, reply.text
+    assert "Which one do you mean" not in reply.text
+
+
+@pytest.mark.parametrize(("question", "answer"), [
     # Near the end, and the time to it: the minutes left from the planned end.
     ("is the stream nearly finished?", "The show ends in about 7 minutes."),
     ("are we almost at the end?", "The show ends in about 7 minutes."),

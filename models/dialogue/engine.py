@@ -974,8 +974,9 @@ class RetrievalEngine(DialogueEngine):
             if part.intent == "unknown" and asked and _THAT.search(folded(question)):
                 # "can i swap it and does that cost anything": "that" is the question before, asked with it.
                 part = self._answer(turn.user, self._spelled(joined([asked[-1], question])), gentle)
-            # Two questions with one answer ("What is biathlon and how does it work?"): the item is told once.
-            said = {s for p in parts for s in _stated(p)}
+            # Two questions with one answer ("What is biathlon and how does it work?"): the item is told once. The
+            # show only names an item ("did I miss the beanie?? what did it cost"): telling it is no repeat.
+            said = {s for p in parts if p.intent in _TELLS_ITEM for s in _stated(p)}
             told_again = part.intent in _TELLS_ITEM and bool(_stated(part)) and set(_stated(part)) <= said
             # The same question twice ("how are you closing the show, what comes at the very end?", "ça va? how is
             # your evening?"): one answer.
@@ -1018,6 +1019,11 @@ class RetrievalEngine(DialogueEngine):
                 # "And the beanie?" after the bottle: both are "them" now, and the bottle "the other one".
                 part = replace(part, subject=replace(new, group=tuple(dict.fromkeys((*pool, *new.products)))))
         if part.intent == "show":
+            # "did I miss the beanie?? what did it cost": the one product a show answer names is what "it" is next.
+            named = {p for sentence in part.sentences for i in sentence.sources
+                     if (p := self.persona.knowledge.product(i)) is not None}
+            if len(named) == 1:
+                self.fans.record(user, Subject("product", tuple(named), question=question))
             self.fans.asked_show(user, show_thread(self.fans.show_question(user), question))
         elif part.keep:
             self.fans.touch(user)

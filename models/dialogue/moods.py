@@ -79,7 +79,9 @@ _COMPLIMENT = re.compile(
     rf"\b(?:{_YOU_ARE}(?:so\s+|really\s+|very\s+|such\s+an?\s+|the\s+|"
     r"an?\s+(?:very\s+|really\s+)?)?(?:amazing|awesome|beautiful|pretty|"
     r"great|best|wonderful|lovely|cute|funny|cool|talented|adorable|gorgeous|brilliant|incredible|fantastic|"
-    r"sweet|sweetest|kind(?!\s+of)|kindest|nicest|loveliest|coolest|greatest|funniest|prettiest|cutest)|"
+    r"sweet|sweetest|kind(?!\s+of)|kindest|nicest|loveliest|coolest|greatest|funniest|prettiest|cutest|"
+    # her mind and humour are praised as her looks are ("you're so smart and funny", "you're hilarious")
+    r"smart|smartest|clever|witty|hilarious|charming|intelligent|knowledgeable|entertaining|wholesome|fun)|"
     # "ngl you're the coolest host ever", "best streamer": praise of her as a host, no question about being one.
     r"love (?:you|u|your|the show|this show|this stream)|"
     r"(?:best|coolest|greatest|nicest|funniest) (?:host|streamer|presenter)|great job|well done|you rock|big fan|"
@@ -196,6 +198,12 @@ _FOREIGN = {
     "buenos días": "good morning", "buenos dias": "good morning", "buenas tardes": "good afternoon",
     "buenas noches": "good evening", "buenas": "hello", "guten morgen": "good morning", "guten tag": "hello",
     "guten abend": "good evening", "bonsoir": "good evening", "saludos": "greetings",
+    # two-word hellos of the languages chat writes from (Finnish, Czech, Slovak, Polish, Portuguese, Italian, Danish)
+    "hyvää iltaa": "good evening", "hyvää huomenta": "good morning", "hyvää päivää": "hello",
+    "dobrý večer": "good evening", "dobrý den": "hello", "dobré ráno": "good morning",
+    "dobrý deň": "hello", "dzień dobry": "hello", "dobry wieczór": "good evening", "dobry wieczor": "good evening",
+    "bom dia": "good morning", "boa tarde": "good afternoon", "boa noite": "good evening", "buona sera": "good evening",
+    "buonasera": "good evening", "buongiorno": "good morning", "god aften": "good evening",
     "bonne nuit": "good night", "gute nacht": "good night", "adiós": "bye", "adios": "bye", "tschüss": "bye",
     "tschüs": "bye", "tschau": "bye", "ciao": "bye", "au revoir": "goodbye", "auf wiedersehen": "goodbye",
     "hasta luego": "see you later", "hasta mañana": "see you tomorrow", "à bientôt": "see you soon",

@@ -45,6 +45,8 @@ _END = r"(?=\W*(?:$|[?!.,;]))"  # the clause ends here: "what's on?" but not "wh
 _NOW = r"(?: now| right now| at (?:the|this) moment| atm| currently| today| tonight)"
 _IN_SHOW = rf"(?: (?:in|on) {_THE}{_SHOW})?"  # "what's happening now on the show?"
 #: Near the end: "is the show almost over?", "are we nearly done?" (a show, "it" or the people in it: not "the sale").
+#: What a rundown is called when a fan asks what it holds.
+_PLAN = r"(?:schedule|rundown|lineup|line-up|agenda|running order|plan)"
 _NEARLY = r"(?:almost|nearly|about to be|close to|soon|already)"
 _OVER = r"(?:over|done|finished|through|ending|at the end|wrapping up)"
 #: A length of time: "an hour", "a one-hour", "30-minute", "half an hour".
@@ -85,9 +87,9 @@ _WORDINGS: tuple[tuple[ShowQuestion, tuple[str, ...]], ...] = (
              rf"\b{_WHAT_IS} (?:the|this) (?:fun )?fact(?:{_NOW}? about|{_NOW}){_NOW}?{_END}",
              r"\bwhich (?:segment|part) (?:is|are) (?:this|we)\b",
              r"\b(?:what|which) (?:segment|part) (?:are|r) (?:we|you|u) (?:on|in|at|doing)\b",
-             rf"\bwhere (?:are|r) (?:we|you|u) in {_THE}{_SHOW}\b",
-             # "what segment is this?", "which part of the show are we in?", "what bit is on now?"
-             rf"\b(?:what|which) (?:segment|section|part(?: of {_THE}{_SHOW})?|bit|portion) "
+             rf"\bwhere (?:are|r) (?:we|you|u) (?:at )?in {_THE}{_SHOW}\b",
+             # "what segment is this?", "which bit of the show are we in?", "what bit is on now?"
+             rf"\b(?:what|which) (?:segment|section|part|bit|portion)(?: of {_THE}{_SHOW})? "
              r"(?:is (?:this|it|on|running|happening)|(?:are|r) (?:we|you|u) (?:on|in|at|doing))\b",
              rf"\b{_WHAT_IS} (?:this|the current) (?:section|portion|part of {_THE}{_SHOW})\b",
              r"\b(?:what'?s|whats|what is) (?:happening|going on|on) (?:in|on|during) (?:this|the current) "
@@ -112,7 +114,10 @@ _WORDINGS: tuple[tuple[ShowQuestion, tuple[str, ...]], ...] = (
               r"\bwhat(?:'s| is| are) (?:on )?(?:the |tonight'?s |today'?s )?(?:schedule|rundown|lineup|line-up|agenda|"
               r"running order|program for)\b",
               rf"\bwhat(?:'s| is) the plan (?:for )?(?:tonight|today|{_THE}{_SHOW})\b",
-              rf"\bwhat(?:'s| is| are) (?:left|remaining|still to come) (?:in|on|of) {_THE}{_SHOW}\b",
+              rf"\bwhat(?:'s| is| are) (?:left|remaining|still to come) (?:in|on|of) {_THE}(?:{_SHOW}|{_PLAN})\b",
+              # "can you run me through the rest of tonight's schedule?", "what's the rest of the show?"
+              rf"\b(?:(?:run|walk|take|talk|go) (?:me |us )?(?:through|over)|tell (?:me|us)(?: about)?|"
+              rf"{_WHAT_IS}) (?:the )?rest of {_THE}(?:{_SHOW}|{_PLAN})\b",
               r"(?:后面|接下来|之后)还有(?:什么|哪些|啥)(?:环节)?|还有哪些环节|节目(?:的)?(?:安排|流程)")),
     # "when does this finish?": a bare "this" is the show being watched
     ("end", (rf"\b{_WHEN} (?:does|will|is|do|did) {_THE}(?:{_SHOW}|it|you|this) (?:be )?"

@@ -65,6 +65,9 @@ _ABOUT_TOPICS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(patte
      r"\b(?:you|u)(?:'re| are| r) how many years\b|"
      r"\bhow many years (?:do (?:you|u) have|have (?:you|u) got|(?:are|r) (?:you|u))\b|"
      r"\b(?:are|r) (?:you|u) (?:older|younger|over|under|above|below) (?:than )?\d+\b|"
+     # "wait are you really only 22??", "ur 22?": an age asked back of her, the number ending the clause.
+     r"\b(?:(?:are|r) (?:you|u)|you(?:'re| are)|youre|your|ur) (?:(?:really|actually|only|just|even|like|still|"
+     r"seriously|truly|honestly|already) )*\d{1,2}(?: years?(?: old)?| ?yo| ?y/o)?(?=\s*(?:$|[?!.,;]))|"
      # "I just turned 22, does that make us the same age?": her age, told as it is, compared by the fan.
      r"\b(?:the )?same age\b|\bas old as (?:you|u)\b|"
      r"多大|几岁", "age"),
