@@ -91,6 +91,23 @@ def test_price_limits_between_and_over() -> None:
     assert "$48" in spoken(over) and "$65" in spoken(over)
 
 
+@pytest.mark.parametrize("text", [
+    "grandma here, I'd like something for my 6 year old granddaughter but I don't want to spend more than $20",
+    "something for the kids, not more than $20", "anything for kids? I do not want to spend over 20 dollars",
+    "the most I can spend is $20, anything for kids?"])
+def test_a_limit_not_to_pass_is_an_upper_limit(text: str) -> None:
+    reply = ask(text)
+    assert ids(reply) == ["kids-bottle", "kids-mittens"]
+    assert spoken(reply).startswith("Under $20") and "$29.99" not in spoken(reply)
+
+
+@pytest.mark.parametrize("text", ["whats the most i could possibly spend on a single thing in ur store",
+                                  "what's the most I could spend on one item?"])
+def test_the_most_one_could_spend_is_the_priciest_product(text: str) -> None:
+    reply = ask(text)
+    assert ids(reply) == ["team-hoodie"] and "$65" in spoken(reply)
+
+
 def test_a_long_list_names_three_and_counts_the_rest() -> None:
     reply = ask("Anything under $50?")
     assert len(reply.products) == 3

@@ -151,6 +151,10 @@ _BETWEEN = re.compile(rf"\bbetween\s+{_AMOUNT}\s+(?:and|to)\s+{_AMOUNT}|[$€£�
 _BELOW = re.compile(
     rf"\b(?:under|undr|unde|below|bellow|less than|les than|cheaper than|lower than|no more than|not more than|"
     rf"at most|max(?:imum)?|up to|within|beneath)\s+{_AMOUNT}|<\s*{_AMOUNT}|"
+    # "I don't want to spend more than $20", "won't pay over 30": "more than" said as a limit not to pass.
+    rf"\b(?:don'?t|do not|won'?t|will not|can'?t|cannot|not|never|rather not)\s+(?:(?:want|wanna|like|plan|able)\s+"
+    rf"(?:to\s+)?)?(?:spend|pay|go|be|cost|blow)?\s*(?:anything\s+|much\s+)?(?:more than|over|above)\s+{_AMOUNT}|"
+    rf"\bthe most (?:\w+\s+){{0,3}}(?:spend|pay) (?:is|would be|'s)\s+{_AMOUNT}|"
     rf"{_AMOUNT}\s*(?:or less|or under|or below|or cheaper|max|tops)\b|"
     rf"\b(?:budget|(?:spending |price )?limit|cap)(?: of| is|'s|:)?\s+(?:only |just |about |around |like )?{_AMOUNT}|"
     rf"{_AMOUNT}\s*budget\b|{_AMOUNT}\s+to (?:spend|blow)\b|"
@@ -174,9 +178,11 @@ _CHEAPER_THAN = re.compile(r"\b(?:cheaper|less expensive|lower priced|more affor
 _CHEAPEST = re.compile(r"\b(?:cheapest|least expensive|lowest[- ]priced|lowest price|most affordable)\b|"
                        r"\bcosts?\s+(?:you\s+)?the\s+least\b|\b(?:lowest|smallest)\s+(?:price|cost)\b|"
                        r"最便宜|最实惠|最低价")
-#: "Dearest to you" is what she loves, not a price.
+#: "Dearest to you" is what she loves, not a price. "The most I could spend on one thing" with no amount is the
+#: priciest product ("the most I can spend is $20" is a budget).
 _PRICIEST = re.compile(r"\b(?:most expensive|priciest|dearest(?! to)|highest[- ]priced|highest price|most pricey)\b|"
-                       r"\bcosts?\s+(?:you\s+)?the\s+most\b|\b(?:highest|biggest)\s+(?:price|cost)\b|最贵")
+                       r"\bcosts?\s+(?:you\s+)?the\s+most\b|\b(?:highest|biggest)\s+(?:price|cost)\b|"
+                       r"\bthe most\s+(?:(?!is\b)\w+\s+){0,3}(?:spend|pay)\b(?!.*\d)|最贵")
 _CHEAP = re.compile(r"\b(?:cheap|affordable|inexpensive|budget|low[- ]cost|bargains?)\b|(?<![最更])(?:便宜|实惠|划算)")
 #: The comparatives of price ("cheaper than", "costs more"), and with the superlatives the words of which one a
 #: comparison asks for (`_CHEAPER`, `_PRICIER`) and of "which one's cheaper?" (`WHICH_OF_THEM`).
@@ -550,6 +556,8 @@ def _price_limit(text: str, products: Sequence[Product]) -> tuple[PriceLimit | N
         return PriceLimit(below=high, above=low, written=written), text[:m.start()] + " " + text[m.end():]
     below, above = (m if m and not _OF_A_PERSON.search(text[:m.start()]) or m and _CURRENCY.search(m.group(0))
                     else None for m in (_BELOW.search(text), _ABOVE.search(text)))
+    if below and above and below.start() <= above.start() < below.end():
+        above = None  # the "more than" of "don't spend more than $20" is part of the limit below
     if below or above:
         limit = PriceLimit(below=_amount(below)[0] if below else None, above=_amount(above)[0] if above else None,
                            written=written, budget=bool(below and _FANS_MONEY.search(below.group(0))))
