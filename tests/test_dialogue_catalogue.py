@@ -108,6 +108,21 @@ def test_the_most_one_could_spend_is_the_priciest_product(text: str) -> None:
     assert ids(reply) == ["team-hoodie"] and "$65" in spoken(reply)
 
 
+@pytest.mark.parametrize("text", ["how many dollars extra is the hoodie compared with the beanie",
+                                  "how much extra is the hoodie than the beanie?"])
+def test_extra_money_is_the_difference_of_the_prices(text: str) -> None:
+    assert "$41 more" in spoken(ask(text))
+
+
+@pytest.mark.parametrize(("text", "total"), [
+    ("what do the mittens and the squeeze bottle come to together", "$28"),
+    ("what would the hoodie and the beanie come to?", "$89"),
+    ("what does the beanie plus the pin set add up to?", "$42")])
+def test_what_products_come_to_is_their_sum(text: str, total: str) -> None:
+    reply = ask(text)
+    assert len(reply.products) == 2 and spoken(reply).endswith(f"come to {total}.")
+
+
 def test_a_long_list_names_three_and_counts_the_rest() -> None:
     reply = ask("Anything under $50?")
     assert len(reply.products) == 3

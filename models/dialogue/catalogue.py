@@ -211,19 +211,24 @@ _COMPARE = re.compile(
 _CHOICE = re.compile(r"\b(?:or|over|instead of|rather than)\b|还是|或者")
 #: "How much is that altogether?", "the hoodie and the beanie together?": the sum of the products' prices (with a
 #: price asked: "do they go together?" is no sum).
-_TOTAL = re.compile(r"\b(?:altogether|all together|together|in total|total|combined|sum|"
+#: "What do they come to?", "what does that add up to?": a total said as a verb (a price asked and a sum at once;
+#: "do they come to the show?" goes somewhere).
+_SUM_VERB = r"(?:comes?|coming) (?:out )?to\b(?!\s+(?:the|my|your|a|an|this|that)\b)|adds? up"
+_TOTAL = re.compile(rf"\b(?:altogether|all together|together|in total|total|combined|sum|{_SUM_VERB}|"
                     r"(?:for|get|getting|buy|buying|take|taking|grab|grabbing|order|ordering) (?:both|the two|"
                     r"the pair|them all|all (?:three|of them)|(?:both|two|all) of them))\b|"
                     r"一共|总共|加起来|合计|总价")
 #: "What's my total?": the total of a bill is its price ("do they go together?" asks none).
-_PRICE_ASKED = re.compile(r"\b(?:how much|price[sd]?|costs?|pay|spend|(?:my|the|our) total)\b|多少钱|价格|价钱")
+_PRICE_ASKED = re.compile(rf"\b(?:how much|price[sd]?|costs?|pay|spend|(?:my|the|our) total|{_SUM_VERB})\b|多少钱|"
+                          r"价格|价钱")
 #: "How much pricier is the hoodie?", "how many dollars dearer?" (whatever the currency's name), "what's the
 #: difference in price?", "which is cheaper and by how much?": the difference of two prices.
 _GAP = re.compile(r"\bby how much\b|\bminus\b|\bhow (?:many \w+|much|far) apart\b|"
-                  r"\bhow much (?:more|less|cheaper|pricier|dearer|more expensive|less expensive)\b|"
+                  # "How much extra is the hoodie?": "extra" is "more".
+                  r"\bhow much (?:more|extra|less|cheaper|pricier|dearer|more expensive|less expensive)\b|"
                   r"\bhow many \w+ (?:cheaper|pricier|dearer|more expensive|less expensive)\b|"
                   # "How many dollars more is the hoodie?": "more" after a currency's name is money, not a count.
-                  rf"\bhow many {_CURRENCY_NAMES} (?:more|less)\b|"
+                  rf"\bhow many {_CURRENCY_NAMES} (?:more|extra|less)\b|"
                   r"\b(?:difference|differ|gap)(?: between [^?.!,;]{1,80}?)? in (?:the )?(?:price|cost)s?\b|"
                   r"\bprice (?:difference|gap)\b|"
                   r"差多少|贵多少|便宜多少|差价|价格差|价差")
