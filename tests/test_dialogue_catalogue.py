@@ -123,6 +123,20 @@ def test_what_products_come_to_is_their_sum(text: str, total: str) -> None:
     assert len(reply.products) == 2 and spoken(reply).endswith(f"come to {total}.")
 
 
+@pytest.mark.parametrize("text", ["looking for something to keep my head warm on the chairlift",
+                                  "anything that will keep me warm at the rink?"])
+def test_a_use_with_a_place_lists_what_is_for_the_use(text: str) -> None:
+    reply = ask(text)
+    assert "snowflake-beanie" in ids(reply) and spoken(reply).startswith("Warm:")
+
+
+@pytest.mark.parametrize("text", ["want something that keeps my coffee hot on the ski lift",
+                                  "I need something that keeps my tea hot at the rink"])
+def test_what_a_product_is_for_outweighs_a_place_word(text: str) -> None:
+    reply = ask(text)
+    assert ids(reply) == ["thermal-bottle"] and "Goggles" not in spoken(reply)
+
+
 def test_a_long_list_names_three_and_counts_the_rest() -> None:
     reply = ask("Anything under $50?")
     assert len(reply.products) == 3

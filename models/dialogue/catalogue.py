@@ -306,6 +306,9 @@ _GIFT = re.compile(r"\b(?:gifts?|presents?|stocking (?:stuffers?|fillers?)|to gi
 _RECOMMEND = re.compile(r"\b(?:recommend|suggest|should (?:i|we) (?:get|buy|wear|bring|take)|"
                         r"what (?:can|could) (?:i|we) (?:get|buy|wear|use|take|bring)|"
                         r"(?:something|anything) (?:\w+ )?for|"
+                        # "Something to keep my head warm on the chairlift": a use, and the place is where it is used.
+                        r"(?:something|anything|stuff)(?: that| which)? (?:to |will |would |can |could )?"
+                        r"(?:keeps?|stops?|protects?|helps?)|"
                         # "What have you got for snowboarders?", "what do you sell for skiing?"
                         r"what(?: have|'ve| do)? (?:you|ya)(?: guys)? (?:got|have|sell|carry|stock) for)\b")
 #: "I need something to keep my coffee hot": a thing the fan wants for a use; a product whose words state all of the
@@ -1551,7 +1554,7 @@ def _relaxed(q: CatalogueQuestion, products: Sequence[Product]) -> CatalogueQues
     """The question kept to the fan's words that the best-fitting products share, when no product has them all
     ("keep my hands warm": "keep" is the bottle's, "warm" and "hand" the mittens'). The words that fit nothing
     are dropped, so the answer never restates them as a constraint; None when no product has a tag or name
-    word of the fan's (then nothing fits, and the engine says so)."""
+    word of the fan's or two of them in its description (then nothing fits, and the engine says so)."""
     if len(q.words) < 2:
         return None
     unworded = replace(q, words=())
@@ -1561,7 +1564,9 @@ def _relaxed(q: CatalogueQuestion, products: Sequence[Product]) -> CatalogueQues
             continue
         words = _words(product)
         held = tuple(w for w in q.words if set(tokens(w)) <= words.every)
-        if any(set(tokens(w)) <= words.tags | words.name for w in held):
+        # Two of the fan's words in a description say what the product is for ("keeps ... hot"), which outweighs
+        # one tag word of where it is used ("on the ski lift": "ski").
+        if len(held) >= 2 or any(set(tokens(w)) <= words.tags | words.name for w in held):
             scored.append((len(held), held))
     if not scored:
         return None
