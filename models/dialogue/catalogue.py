@@ -1239,7 +1239,9 @@ def _comparison(products: tuple[Product, ...], q: CatalogueQuestion, wording: Wo
     verdict = ((wording.pricier if two else wording.priciest_of) if pricier
                else (wording.cheaper if two else wording.cheapest_of))
     sentences: list[Sentence] = []
-    for product in products if same else (chosen, *(p for p in products if p is not chosen)):
+    # The products in the order said: the answer first, so that "and the other one?" is the one not chosen.
+    said = products if same else (chosen, *(p for p in products if p is not chosen))
+    for product in said:
         template = verdict if product is chosen and not same else wording.costs
         sentences.append(Sentence(_agreed(template, product, wording, counts[product],
                                           price=_lot_price(product, counts[product], wording)), (product.id,),
@@ -1249,7 +1251,7 @@ def _comparison(products: tuple[Product, ...], q: CatalogueQuestion, wording: Wo
     if same:
         sentences.append(Sentence(wording.same_price, tuple(p.id for p in products)))
     sentences[0] = replace(sentences[0], text=f"{emotion_tag('happy')} {gesture_tag('point')} {sentences[0].text}")
-    return CatalogueReply("comparison", tuple(sentences), products)
+    return CatalogueReply("comparison", tuple(sentences), said)
 
 
 def _arithmetic(products: tuple[Product, ...], kind: Arithmetic, wording: Wording,

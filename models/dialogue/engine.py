@@ -1267,7 +1267,9 @@ class RetrievalEngine(DialogueEngine):
             name = f"the {others[0].name}" if self.persona.language == "en" else others[0].name
             rest = OTHER.sub(" ", text_folded)
             if not tokens(_DANGLING.sub(" ", rest)) and subject is not None and subject.question:
-                return asked_again(subject, others[0].name)
+                # A question of several products ("which is cheaper, the beanie or the pin set?") asked again of
+                # one of them would ask the same choice: the other one alone is asked of.
+                return asked_again(subject, others[0].name) if len(subject.products) == 1 else name
             return OTHER.sub(name, text, count=1)
         told_item = self._told_item(subject)
         if told_item is not None and (_DOUBT.match(text_folded) or any(
