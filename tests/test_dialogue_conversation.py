@@ -187,6 +187,15 @@ def test_the_other_one_of_a_comparison_is_the_one_not_chosen(engine: RetrievalEn
     assert other in answer.text and answered not in answer.text
 
 
+@pytest.mark.parametrize("question", ["which one holds more", "which of them is bigger?"])
+def test_which_one_after_two_products_in_turn_chooses_between_them(engine: RetrievalEngine, question: str) -> None:
+    ask(engine, "how much is the thermal bottle")
+    ask(engine, "and the squeeze bottle?")
+    answer = ask(engine, question)
+    assert answer.intent == "comparison" and "Thermal Bottle is the bigger one" in answer.text
+    assert "500" in answer.text and not hedged(answer)
+
+
 def test_what_about_asks_the_same_question_of_a_new_product(engine: RetrievalEngine) -> None:
     ask(engine, "How much is the hoodie?")
     answer = ask(engine, "What about the beanie?")
