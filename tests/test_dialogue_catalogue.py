@@ -91,6 +91,52 @@ def test_price_limits_between_and_over() -> None:
     assert "$48" in spoken(over) and "$65" in spoken(over)
 
 
+@pytest.mark.parametrize("text", [
+    "grandma here, I'd like something for my 6 year old granddaughter but I don't want to spend more than $20",
+    "something for the kids, not more than $20", "anything for kids? I do not want to spend over 20 dollars",
+    "the most I can spend is $20, anything for kids?"])
+def test_a_limit_not_to_pass_is_an_upper_limit(text: str) -> None:
+    reply = ask(text)
+    assert ids(reply) == ["kids-bottle", "kids-mittens"]
+    assert spoken(reply).startswith("Under $20") and "$29.99" not in spoken(reply)
+
+
+@pytest.mark.parametrize("text", ["whats the most i could possibly spend on a single thing in ur store",
+                                  "what's the most I could spend on one item?"])
+def test_the_most_one_could_spend_is_the_priciest_product(text: str) -> None:
+    reply = ask(text)
+    assert ids(reply) == ["team-hoodie"] and "$65" in spoken(reply)
+
+
+@pytest.mark.parametrize("text", ["how many dollars extra is the hoodie compared with the beanie",
+                                  "how much extra is the hoodie than the beanie?"])
+def test_extra_money_is_the_difference_of_the_prices(text: str) -> None:
+    assert "$41 more" in spoken(ask(text))
+
+
+@pytest.mark.parametrize(("text", "total"), [
+    ("what do the mittens and the squeeze bottle come to together", "$28"),
+    ("what would the hoodie and the beanie come to?", "$89"),
+    ("what does the beanie plus the pin set add up to?", "$42")])
+def test_what_products_come_to_is_their_sum(text: str, total: str) -> None:
+    reply = ask(text)
+    assert len(reply.products) == 2 and spoken(reply).endswith(f"come to {total}.")
+
+
+@pytest.mark.parametrize("text", ["looking for something to keep my head warm on the chairlift",
+                                  "anything that will keep me warm at the rink?"])
+def test_a_use_with_a_place_lists_what_is_for_the_use(text: str) -> None:
+    reply = ask(text)
+    assert "snowflake-beanie" in ids(reply) and spoken(reply).startswith("Warm:")
+
+
+@pytest.mark.parametrize("text", ["want something that keeps my coffee hot on the ski lift",
+                                  "I need something that keeps my tea hot at the rink"])
+def test_what_a_product_is_for_outweighs_a_place_word(text: str) -> None:
+    reply = ask(text)
+    assert ids(reply) == ["thermal-bottle"] and "Goggles" not in spoken(reply)
+
+
 def test_a_long_list_names_three_and_counts_the_rest() -> None:
     reply = ask("Anything under $50?")
     assert len(reply.products) == 3
@@ -114,9 +160,9 @@ def test_cheapest_and_most_expensive() -> None:
 def test_comparison_states_both_prices_and_the_cheaper() -> None:
     reply = ask("Which is cheaper, the beanie or the mittens?")
     assert reply.intent == "comparison"
-    assert ids(reply) == ["snowflake-beanie", "kids-mittens"]
+    # The answer first, then the other price ("and the other one?" is then the beanie).
+    assert ids(reply) == ["kids-mittens", "snowflake-beanie"]
     text = spoken(reply)
-    # The answer first, then the other price.
     assert text == "The Kids' Snowflake Mittens are the cheaper one, at $16. The Snowflake Knit Beanie is $24."
     assert [s.product for s in reply.sentences] == [product("kids-mittens"), product("snowflake-beanie")]
 
@@ -146,11 +192,11 @@ def test_the_pitch_says_stock_and_a_sold_out_product_gets_no_call_to_action() ->
 
 def test_comparison_by_short_names_and_the_difference_in_their_own_words() -> None:
     reply = ask("What's the difference between the thermal bottle and the kids' bottle?")
-    assert ids(reply) == ["thermal-bottle", "kids-bottle"]
+    assert ids(reply) == ["kids-bottle", "thermal-bottle"]  # the cheaper said first
     text = spoken(reply)
     assert product("thermal-bottle").description in text and product("kids-bottle").description in text
     assert "$22.50" in text and "$12" in text
-    assert ids(ask("gloves vs mittens")) == ["ski-gloves", "kids-mittens"]
+    assert ids(ask("gloves vs mittens")) == ["kids-mittens", "ski-gloves"]
 
 
 def test_in_red_lists_only_red_products() -> None:

@@ -175,6 +175,27 @@ def test_the_other_one_of_two_products(engine: RetrievalEngine) -> None:
     assert "Kids' Squeeze Bottle" in other.text and "$12" in other.text and "$22.50" not in other.text
 
 
+@pytest.mark.parametrize(("question", "other", "answered"), [
+    ("Which is cheaper, the beanie or the pin set?", "$24", "$18"),
+    ("which costs more, the hoodie or the goggles?", "$48", "$65")])
+@pytest.mark.parametrize("follow_up", ["and what does the other one cost?", "and the other one?",
+                                       "how much is the other one?"])
+def test_the_other_one_of_a_comparison_is_the_one_not_chosen(engine: RetrievalEngine, question: str, other: str,
+                                                             answered: str, follow_up: str) -> None:
+    ask(engine, question)
+    answer = ask(engine, follow_up)
+    assert other in answer.text and answered not in answer.text
+
+
+@pytest.mark.parametrize("question", ["which one holds more", "which of them is bigger?"])
+def test_which_one_after_two_products_in_turn_chooses_between_them(engine: RetrievalEngine, question: str) -> None:
+    ask(engine, "how much is the thermal bottle")
+    ask(engine, "and the squeeze bottle?")
+    answer = ask(engine, question)
+    assert answer.intent == "comparison" and "Thermal Bottle is the bigger one" in answer.text
+    assert "500" in answer.text and not hedged(answer)
+
+
 def test_what_about_asks_the_same_question_of_a_new_product(engine: RetrievalEngine) -> None:
     ask(engine, "How much is the hoodie?")
     answer = ask(engine, "What about the beanie?")

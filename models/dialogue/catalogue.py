@@ -151,6 +151,10 @@ _BETWEEN = re.compile(rf"\bbetween\s+{_AMOUNT}\s+(?:and|to)\s+{_AMOUNT}|[$€£�
 _BELOW = re.compile(
     rf"\b(?:under|undr|unde|below|bellow|less than|les than|cheaper than|lower than|no more than|not more than|"
     rf"at most|max(?:imum)?|up to|within|beneath)\s+{_AMOUNT}|<\s*{_AMOUNT}|"
+    # "I don't want to spend more than $20", "won't pay over 30": "more than" said as a limit not to pass.
+    rf"\b(?:don'?t|do not|won'?t|will not|can'?t|cannot|not|never|rather not)\s+(?:(?:want|wanna|like|plan|able)\s+"
+    rf"(?:to\s+)?)?(?:spend|pay|go|be|cost|blow)?\s*(?:anything\s+|much\s+)?(?:more than|over|above)\s+{_AMOUNT}|"
+    rf"\bthe most (?:\w+\s+){{0,3}}(?:spend|pay) (?:is|would be|'s)\s+{_AMOUNT}|"
     rf"{_AMOUNT}\s*(?:or less|or under|or below|or cheaper|max|tops)\b|"
     rf"\b(?:budget|(?:spending |price )?limit|cap)(?: of| is|'s|:)?\s+(?:only |just |about |around |like )?{_AMOUNT}|"
     rf"{_AMOUNT}\s*budget\b|{_AMOUNT}\s+to (?:spend|blow)\b|"
@@ -174,9 +178,11 @@ _CHEAPER_THAN = re.compile(r"\b(?:cheaper|less expensive|lower priced|more affor
 _CHEAPEST = re.compile(r"\b(?:cheapest|least expensive|lowest[- ]priced|lowest price|most affordable)\b|"
                        r"\bcosts?\s+(?:you\s+)?the\s+least\b|\b(?:lowest|smallest)\s+(?:price|cost)\b|"
                        r"最便宜|最实惠|最低价")
-#: "Dearest to you" is what she loves, not a price.
+#: "Dearest to you" is what she loves, not a price. "The most I could spend on one thing" with no amount is the
+#: priciest product ("the most I can spend is $20" is a budget).
 _PRICIEST = re.compile(r"\b(?:most expensive|priciest|dearest(?! to)|highest[- ]priced|highest price|most pricey)\b|"
-                       r"\bcosts?\s+(?:you\s+)?the\s+most\b|\b(?:highest|biggest)\s+(?:price|cost)\b|最贵")
+                       r"\bcosts?\s+(?:you\s+)?the\s+most\b|\b(?:highest|biggest)\s+(?:price|cost)\b|"
+                       r"\bthe most\s+(?:(?!is\b)\w+\s+){0,3}(?:spend|pay)\b(?!.*\d)|最贵")
 _CHEAP = re.compile(r"\b(?:cheap|affordable|inexpensive|budget|low[- ]cost|bargains?)\b|(?<![最更])(?:便宜|实惠|划算)")
 #: The comparatives of price ("cheaper than", "costs more"), and with the superlatives the words of which one a
 #: comparison asks for (`_CHEAPER`, `_PRICIER`) and of "which one's cheaper?" (`WHICH_OF_THEM`).
@@ -205,19 +211,24 @@ _COMPARE = re.compile(
 _CHOICE = re.compile(r"\b(?:or|over|instead of|rather than)\b|还是|或者")
 #: "How much is that altogether?", "the hoodie and the beanie together?": the sum of the products' prices (with a
 #: price asked: "do they go together?" is no sum).
-_TOTAL = re.compile(r"\b(?:altogether|all together|together|in total|total|combined|sum|"
+#: "What do they come to?", "what does that add up to?": a total said as a verb (a price asked and a sum at once;
+#: "do they come to the show?" goes somewhere).
+_SUM_VERB = r"(?:comes?|coming) (?:out )?to\b(?!\s+(?:the|my|your|a|an|this|that)\b)|adds? up"
+_TOTAL = re.compile(rf"\b(?:altogether|all together|together|in total|total|combined|sum|{_SUM_VERB}|"
                     r"(?:for|get|getting|buy|buying|take|taking|grab|grabbing|order|ordering) (?:both|the two|"
                     r"the pair|them all|all (?:three|of them)|(?:both|two|all) of them))\b|"
                     r"一共|总共|加起来|合计|总价")
 #: "What's my total?": the total of a bill is its price ("do they go together?" asks none).
-_PRICE_ASKED = re.compile(r"\b(?:how much|price[sd]?|costs?|pay|spend|(?:my|the|our) total)\b|多少钱|价格|价钱")
+_PRICE_ASKED = re.compile(rf"\b(?:how much|price[sd]?|costs?|pay|spend|(?:my|the|our) total|{_SUM_VERB})\b|多少钱|"
+                          r"价格|价钱")
 #: "How much pricier is the hoodie?", "how many dollars dearer?" (whatever the currency's name), "what's the
 #: difference in price?", "which is cheaper and by how much?": the difference of two prices.
 _GAP = re.compile(r"\bby how much\b|\bminus\b|\bhow (?:many \w+|much|far) apart\b|"
-                  r"\bhow much (?:more|less|cheaper|pricier|dearer|more expensive|less expensive)\b|"
+                  # "How much extra is the hoodie?": "extra" is "more".
+                  r"\bhow much (?:more|extra|less|cheaper|pricier|dearer|more expensive|less expensive)\b|"
                   r"\bhow many \w+ (?:cheaper|pricier|dearer|more expensive|less expensive)\b|"
                   # "How many dollars more is the hoodie?": "more" after a currency's name is money, not a count.
-                  rf"\bhow many {_CURRENCY_NAMES} (?:more|less)\b|"
+                  rf"\bhow many {_CURRENCY_NAMES} (?:more|extra|less)\b|"
                   r"\b(?:difference|differ|gap)(?: between [^?.!,;]{1,80}?)? in (?:the )?(?:price|cost)s?\b|"
                   r"\bprice (?:difference|gap)\b|"
                   r"差多少|贵多少|便宜多少|差价|价格差|价差")
@@ -295,6 +306,9 @@ _GIFT = re.compile(r"\b(?:gifts?|presents?|stocking (?:stuffers?|fillers?)|to gi
 _RECOMMEND = re.compile(r"\b(?:recommend|suggest|should (?:i|we) (?:get|buy|wear|bring|take)|"
                         r"what (?:can|could) (?:i|we) (?:get|buy|wear|use|take|bring)|"
                         r"(?:something|anything) (?:\w+ )?for|"
+                        # "Something to keep my head warm on the chairlift": a use, and the place is where it is used.
+                        r"(?:something|anything|stuff)(?: that| which)? (?:to |will |would |can |could )?"
+                        r"(?:keeps?|stops?|protects?|helps?)|"
                         # "What have you got for snowboarders?", "what do you sell for skiing?"
                         r"what(?: have|'ve| do)? (?:you|ya)(?: guys)? (?:got|have|sell|carry|stock) for)\b")
 #: "I need something to keep my coffee hot": a thing the fan wants for a use; a product whose words state all of the
@@ -550,6 +564,8 @@ def _price_limit(text: str, products: Sequence[Product]) -> tuple[PriceLimit | N
         return PriceLimit(below=high, above=low, written=written), text[:m.start()] + " " + text[m.end():]
     below, above = (m if m and not _OF_A_PERSON.search(text[:m.start()]) or m and _CURRENCY.search(m.group(0))
                     else None for m in (_BELOW.search(text), _ABOVE.search(text)))
+    if below and above and below.start() <= above.start() < below.end():
+        above = None  # the "more than" of "don't spend more than $20" is part of the limit below
     if below or above:
         limit = PriceLimit(below=_amount(below)[0] if below else None, above=_amount(above)[0] if above else None,
                            written=written, budget=bool(below and _FANS_MONEY.search(below.group(0))))
@@ -1223,7 +1239,9 @@ def _comparison(products: tuple[Product, ...], q: CatalogueQuestion, wording: Wo
     verdict = ((wording.pricier if two else wording.priciest_of) if pricier
                else (wording.cheaper if two else wording.cheapest_of))
     sentences: list[Sentence] = []
-    for product in products if same else (chosen, *(p for p in products if p is not chosen)):
+    # The products in the order said: the answer first, so that "and the other one?" is the one not chosen.
+    said = products if same else (chosen, *(p for p in products if p is not chosen))
+    for product in said:
         template = verdict if product is chosen and not same else wording.costs
         sentences.append(Sentence(_agreed(template, product, wording, counts[product],
                                           price=_lot_price(product, counts[product], wording)), (product.id,),
@@ -1233,7 +1251,7 @@ def _comparison(products: tuple[Product, ...], q: CatalogueQuestion, wording: Wo
     if same:
         sentences.append(Sentence(wording.same_price, tuple(p.id for p in products)))
     sentences[0] = replace(sentences[0], text=f"{emotion_tag('happy')} {gesture_tag('point')} {sentences[0].text}")
-    return CatalogueReply("comparison", tuple(sentences), products)
+    return CatalogueReply("comparison", tuple(sentences), said)
 
 
 def _arithmetic(products: tuple[Product, ...], kind: Arithmetic, wording: Wording,
@@ -1538,7 +1556,7 @@ def _relaxed(q: CatalogueQuestion, products: Sequence[Product]) -> CatalogueQues
     """The question kept to the fan's words that the best-fitting products share, when no product has them all
     ("keep my hands warm": "keep" is the bottle's, "warm" and "hand" the mittens'). The words that fit nothing
     are dropped, so the answer never restates them as a constraint; None when no product has a tag or name
-    word of the fan's (then nothing fits, and the engine says so)."""
+    word of the fan's or two of them in its description (then nothing fits, and the engine says so)."""
     if len(q.words) < 2:
         return None
     unworded = replace(q, words=())
@@ -1548,7 +1566,9 @@ def _relaxed(q: CatalogueQuestion, products: Sequence[Product]) -> CatalogueQues
             continue
         words = _words(product)
         held = tuple(w for w in q.words if set(tokens(w)) <= words.every)
-        if any(set(tokens(w)) <= words.tags | words.name for w in held):
+        # Two of the fan's words in a description say what the product is for ("keeps ... hot"), which outweighs
+        # one tag word of where it is used ("on the ski lift": "ski").
+        if len(held) >= 2 or any(set(tokens(w)) <= words.tags | words.name for w in held):
             scored.append((len(held), held))
     if not scored:
         return None

@@ -230,6 +230,9 @@ _PRICE = re.compile(r"\b(?:how much|price[sd]?|cost(?:s)?)\b|多少钱|几块钱
 #: pick.
 _PLURAL = re.compile(r"\b(?:them|they|those|these|both|all|altogether|together|total|combined|difference)\b|"
                      r"它们|这些|那些|两个|都|一共|总共|加起来", re.IGNORECASE)
+#: "Which one holds more?" after the thermal bottle and then the squeeze bottle: a choice among all those discussed,
+#: as "them" is.
+_OF_THE_GROUP = re.compile(rf"{_PLURAL.pattern}|\bwhich\b|哪个|哪一个", re.IGNORECASE)
 #: What is left of "and the other one?" besides the reference: nothing that asks anything new.
 _DANGLING = re.compile(r"\b(?:and|what|about|how|so|but|ok)\b|[和那呢]", re.IGNORECASE)
 
@@ -1162,7 +1165,7 @@ class RetrievalEngine(DialogueEngine):
         # products' fields, before products and facts are looked up, with the fan's subject products as context
         # (all of those discussed for "how much is that altogether?").
         context = () if subject is None else \
-            subject.group if subject.group and _PLURAL.search(folded(question)) else subject.products
+            subject.group if subject.group and _OF_THE_GROUP.search(folded(question)) else subject.products
         if _TEACH.search(question):
             return self._topic_fact(question, told, gentle)
         if _KNOW_ABOUT.search(question) and not any(self._named(question)) and \
@@ -1273,7 +1276,9 @@ class RetrievalEngine(DialogueEngine):
             name = f"the {others[0].name}" if self.persona.language == "en" else others[0].name
             rest = OTHER.sub(" ", text_folded)
             if not tokens(_DANGLING.sub(" ", rest)) and subject is not None and subject.question:
-                return asked_again(subject, others[0].name)
+                # A question of several products ("which is cheaper, the beanie or the pin set?") asked again of
+                # one of them would ask the same choice: the other one alone is asked of.
+                return asked_again(subject, others[0].name) if len(subject.products) == 1 else name
             return OTHER.sub(name, text, count=1)
         told_item = self._told_item(subject)
         if told_item is not None and (_DOUBT.match(text_folded) or any(
