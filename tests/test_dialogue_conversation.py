@@ -2738,3 +2738,16 @@ def test_a_plain_ing_form_is_no_typo_of_a_name(engine: RetrievalEngine, word: st
     """"is it snowing where you are" asks about the weather, never her snowboarding line; "shiping" stays a typo."""
     assert engine._spelled(f"is it {word} where you are") == f"is it {word} where you are"
     assert "shipping" in engine._spelled("wat r the shiping times")
+
+
+@pytest.mark.parametrize("text, facts", [
+    ("hockey is life. hit me with a fact", {"hockey-1920", "hockey-puck", "frozen-pucks"}),
+    ("I play curling! tell me something", {"curling-granite", "curling-stone-weight", "curling-sweeping",
+                                           "curling-nagano"}),
+    ("Biathlon is my thing. Fun fact?", {"biathlon"})])
+def test_a_fact_asked_without_a_topic_is_on_the_one_the_sentence_before_names(engine: RetrievalEngine, text: str,
+                                                                              facts: set[str]) -> None:
+    """The topic said just before the ask is the fact's topic, though the ask does not point back at it."""
+    answer = ask(engine, text)
+    assert set(answer.sources) <= facts and answer.sources and not hedged(answer), answer.text
+    assert "Chamonix" not in answer.text

@@ -773,7 +773,10 @@ def _elliptic(question: str, before: str) -> bool:
         return True
     if (_POINTS_BACK.search(question) or _SUGGESTIONS.search(question)) and len(tokens(question)) <= 1:
         return True
-    if _POINTS_BACK.search(question) and set(tokens(question)) <= _FACT_WORDS and not detect_moods(before):
+    # A fact asked with no topic of its own, pointing back or not ("hockey is life. hit me with a fact", "I play
+    # curling! tell me something"): the sentence before names the topic.
+    if (_POINTS_BACK.search(question) or _FACT_REQUEST.search(question) or _TEACH.search(question)) and \
+            set(tokens(question)) <= _FACT_WORDS and not detect_moods(before):
         return True
     return bool(_PRICE.search(question)) and not tokens(without_product_words(question)) or only_sum_asked(question)
 
