@@ -1622,7 +1622,7 @@ class RetrievalEngine(DialogueEngine):
             # Asked for a kind of thing the best item does not have (a speed, a count, a temperature): no near
             # miss but another question's answer. The honest "I don't know", nothing related told instead.
             return Part("unknown", [declined(self._phrase("unknown"))], hits)
-        if not (best.answers or self._exact(text, hits)):
+        if not (best.answers or self._exact(text, hits) or self._fact_on_topic_asked(text, item)):
             if isinstance(item, FunFact) and not answers_in_part(text, item.text):
                 # Only the sport's words in common ("how many calories does cross-country skiing burn?"): no near
                 # miss, the honest "I don't know".
@@ -1676,6 +1676,19 @@ class RetrievalEngine(DialogueEngine):
         second = rivals[0].score if rivals else 0.0
         return best.related and best.score - second >= margin and \
             says_what_is_asked(question, _item_text(best.document.item))
+
+    def _fact_on_topic_asked(self, question: str, item: FunFact | FAQ | Product | AboutLine) -> bool:
+        """A question about a topic ("got a fun one about cross-country skiing?", "tell me one thing about the
+        sliding sports") is answered exactly by the related fact whose words name the topic ahead of every other
+        fact's: read by meaning and by words alike, it is what was asked, no near miss (nor when the meaning's
+        margin over the next item is small: the next may be her own line on the sport)."""
+        if not isinstance(item, FunFact) or not _NAMES_TOPIC.search(question):
+            return False
+        topic = set(tokens(question)) - _FACT_WORDS
+        scored = sorted(((self._topic_score(f.id, topic), f.id) for f in self.persona.knowledge.fun_facts),
+                        reverse=True)
+        (best, best_id), (second, _) = scored[0], scored[1] if len(scored) > 1 else ((0.0, 0.0, 0.0), "")
+        return best_id == item.id and any(best) and best > second
 
     def _item_subject(self, intent: str, item: FunFact | FAQ | AboutLine, question: str) -> Subject:
         if not isinstance(item, FunFact):
