@@ -149,7 +149,8 @@ def test_bm25_matches_common_synonyms_and_drops_the_kind_of_answer_asked() -> No
     assert "debut" in bm25.forms("become") and "debut" in bm25.forms("join")
     _, coverage = bm25.scores("in what year did snowboarding become an olympic sport")
     assert coverage.argmax() == 1 and coverage[3] == 0.0
-    # A word the documents write as two ("speedskating") is both; one whose second part no document has ("race" + "car") is neither.
+    # A word the documents write as two ("speedskating") is both; one whose second part no document has ("race" +
+    # "car") is neither.
     speed = BM25(["speed skaters race counterclockwise", "figure skating came first"])
     assert speed.forms("speedskating") == {"speed", "skating"} and speed.forms("racecars") == set()
 
