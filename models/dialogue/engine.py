@@ -1215,9 +1215,11 @@ class RetrievalEngine(DialogueEngine):
         if catalogue is not None and not catalogue.products and not self._named(question)[0] and \
                 self._policy_answers(question):
             catalogue = None  # "Can I get my money back?" is the returns policy, not a product to look for
-        if catalogue is not None and not self._named(question)[0] and self.meanings.stays_unanswered(question):
+        if catalogue is not None and not (context or self._named(question)[0]) and \
+                self.meanings.stays_unanswered(question):
             # "Which ski shop in Denver has the best deals?": another shop's, a kind of answer the catalogue does
-            # not hold though its products share a word; the look-up declines it.
+            # not hold though its products share a word; the look-up declines it. With products discussed,
+            # "anything cheaper for skiing?" asks of them.
             return self._lookup(question, gentle)
         if catalogue is not None:
             return Part(catalogue.intent, list(catalogue.sentences), subject=Subject(

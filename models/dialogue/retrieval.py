@@ -141,7 +141,7 @@ def word_root(word: str) -> str:
 SYNONYMS: tuple[frozenset[str], ...] = tuple(frozenset(group.split()) for group in (
     "nation country", "become join debut enter allowed admitted", "compete race",
     "freezer freeze froze frozen chill chilled", "sweep sweeping scrub scrubbing brush brushing broom",
-    "idea invent invented pioneer pioneered", "clockwise counterclockwise anticlockwise", "big size large across",
+    "clockwise counterclockwise anticlockwise", "big size large across",
     "bobsled bobsleigh"))
 _SYNONYM_OF = {word: group for group in SYNONYMS for word in group}
 #: "What year…", "in which year…": the kind of answer asked (a number), no topic: the word would find any document
