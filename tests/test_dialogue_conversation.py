@@ -2801,3 +2801,37 @@ def test_a_plain_ing_form_is_no_typo_of_a_name(engine: RetrievalEngine, word: st
     """"is it snowing where you are" asks about the weather, never her snowboarding line; "shiping" stays a typo."""
     assert engine._spelled(f"is it {word} where you are") == f"is it {word} where you are"
     assert "shipping" in engine._spelled("wat r the shiping times")
+
+
+@pytest.mark.parametrize("text, facts", [
+    ("hockey is life. hit me with a fact", {"hockey-1920", "hockey-puck", "frozen-pucks"}),
+    ("I play curling! tell me something", {"curling-granite", "curling-stone-weight", "curling-sweeping",
+                                           "curling-nagano"}),
+    ("Biathlon is my thing. Fun fact?", {"biathlon"})])
+def test_a_fact_asked_without_a_topic_is_on_the_one_the_sentence_before_names(engine: RetrievalEngine, text: str,
+                                                                              facts: set[str]) -> None:
+    """The topic said just before the ask is the fact's topic, though the ask does not point back at it."""
+    answer = ask(engine, text)
+    assert set(answer.sources) <= facts and answer.sources and not hedged(answer), answer.text
+    assert "Chamonix" not in answer.text
+
+
+@pytest.mark.parametrize("text, fact", [
+    ("got a fun one about cross-country skiing?", "nordic-combined"),
+    ("anything about cross country skiing you can share?", "nordic-combined"),
+    ("I love the sliding sports, tell me one thing about them", "luge-skeleton"),
+    ("noe fun about Norway and the winter games?", "norway-medals"),
+    ("tell me one thing on bobsleigh", "jamaica-bobsleigh")])
+def test_the_one_fact_naming_the_topic_asked_about_is_told_exactly(index: KnowledgeIndex, text: str,
+                                                                   fact: str) -> None:
+    """A related fact whose words name the topic ahead of every other fact's is what was asked: no hedge."""
+    answer = ask(RetrievalEngine(PERSONA, index), text)
+    # BM25 may find no related item for a wording ("sliding sports"): the honest "I don't know", never another fact.
+    assert not hedged(answer) and (answer.sources == (fact,) or index.backend == "bm25" and not answer.sources), \
+        answer.text
+
+
+def test_a_fact_sharing_only_a_place_with_a_question_is_still_no_exact_answer(engine: RetrievalEngine) -> None:
+    """"Is Norway cold?" names no topic asked about: the medals fact is no answer to it."""
+    answer = ask(engine, "Is Norway cold?")
+    assert "medals" not in answer.text or hedged(answer), answer.text

@@ -155,3 +155,26 @@ def test_forbidden_topic_examples_are_checked_where_they_are_written() -> None:
     long_one = text.replace('"do you believe in god"', '"' + "x" * 201 + '"')
     with pytest.raises(SpecError, match=r"forbidden_topics\[1\]\.examples\[0\].*200"):
         parse_persona(long_one)
+
+
+@pytest.mark.parametrize("text", ["how many calories are in a mug of hot cocoa?", "is hot cocoa fattening?",
+                                  "which ski shop in Denver has the best deals?"])
+def test_nutrition_and_other_shops_are_declined_though_a_product_shares_a_word(minilm: RetrievalEngine,
+                                                                               text: str) -> None:
+    """Calories, or another shop's deals, are a kind of answer no product holds ("cocoa", "ski"): no pitch."""
+    answer = minilm.compose(ChatTurn("fan", text))
+    assert answer.intent == "unknown" and answer.sources == () and "$" not in answer.text, answer.text
+
+
+@pytest.mark.parametrize("text, product", [("does the thermal bottle keep cocoa hot?", "thermal-bottle"),
+                                           ("what's the cheapest thing you sell?", "kids-bottle"),
+                                           ("got anything for snowboarders?", "ski-goggles")])
+def test_questions_about_our_products_stay_answered(engine: RetrievalEngine, text: str, product: str) -> None:
+    answer = engine.compose(ChatTurn(f"fan-{product}", text))
+    assert product in answer.sources and "$" in answer.text, answer.text
+
+
+def test_a_cheaper_one_after_a_product_asks_of_the_catalogue(engine: RetrievalEngine) -> None:
+    engine.compose(ChatTurn("fan-cheaper", "how much are the ski goggles?"))
+    answer = engine.compose(ChatTurn("fan-cheaper", "anything cheaper for skiing?"))
+    assert "ski-gloves" in answer.sources and "$34" in answer.text, answer.text

@@ -149,6 +149,10 @@ def test_bm25_matches_common_synonyms_and_drops_the_kind_of_answer_asked() -> No
     assert "debut" in bm25.forms("become") and "debut" in bm25.forms("join")
     _, coverage = bm25.scores("in what year did snowboarding become an olympic sport")
     assert coverage.argmax() == 1 and coverage[3] == 0.0
+    # A word the documents write as two ("speedskating") is both; one whose second part no document has ("race" +
+    # "car") is neither.
+    speed = BM25(["speed skaters race counterclockwise", "figure skating came first"])
+    assert speed.forms("speedskating") == {"speed", "skating"} and speed.forms("racecars") == set()
 
 
 @pytest.mark.parametrize(("question", "fact", "says"), [
@@ -156,6 +160,10 @@ def test_bm25_matches_common_synonyms_and_drops_the_kind_of_answer_asked() -> No
     ("when did snowboarding join the olympics?", "snowboard-nagano", "1998"),
     ("why do they put the pucks in the freezer?", "frozen-pucks", "bounce"),
     ("what year did the jamaican bobsleigh guys first compete at the games", "jamaica-bobsleigh", "1988"),
+    ("in what year were snowboarders first allowed at the olympic games", "snowboard-nagano", "1998"),
+    ("do they chill hockey pucks before a game? why", "frozen-pucks", "bounce"),
+    ("why do curlers scrub the ice so hard with their brooms?", "curling-sweeping", "sweep"),
+    ("how big is a hockey puck?", "hockey-puck", "inch"),
 ])
 def test_bm25_engine_answers_in_other_common_words(question: str, fact: str, says: str) -> None:
     engine = RetrievalEngine(PERSONA, KnowledgeIndex(PERSONA.knowledge, backend="bm25"))

@@ -776,7 +776,10 @@ def _elliptic(question: str, before: str) -> bool:
         return True
     if (_POINTS_BACK.search(question) or _SUGGESTIONS.search(question)) and len(tokens(question)) <= 1:
         return True
-    if _POINTS_BACK.search(question) and set(tokens(question)) <= _FACT_WORDS and not detect_moods(before):
+    # A fact asked with no topic of its own, pointing back or not ("hockey is life. hit me with a fact", "I play
+    # curling! tell me something"): the sentence before names the topic.
+    if (_POINTS_BACK.search(question) or _FACT_REQUEST.search(question) or _TEACH.search(question)) and \
+            set(tokens(question)) <= _FACT_WORDS and not detect_moods(before):
         return True
     return bool(_PRICE.search(question)) and not tokens(without_product_words(question)) or only_sum_asked(question)
 
@@ -1221,6 +1224,12 @@ class RetrievalEngine(DialogueEngine):
         if catalogue is not None and not catalogue.products and not self._named(question)[0] and \
                 self._policy_answers(question):
             catalogue = None  # "Can I get my money back?" is the returns policy, not a product to look for
+        if catalogue is not None and not (context or self._named(question)[0]) and \
+                self.meanings.stays_unanswered(question):
+            # "Which ski shop in Denver has the best deals?": another shop's, a kind of answer the catalogue does
+            # not hold though its products share a word; the look-up declines it. With products discussed,
+            # "anything cheaper for skiing?" asks of them.
+            return self._lookup(question, gentle)
         if catalogue is not None:
             return Part(catalogue.intent, list(catalogue.sentences), subject=Subject(
                 catalogue.intent, catalogue.products, question=question, mention=mention_in(question, frozenset().union(
@@ -1630,7 +1639,7 @@ class RetrievalEngine(DialogueEngine):
             # Asked for a kind of thing the best item does not have (a speed, a count, a temperature): no near
             # miss but another question's answer. The honest "I don't know", nothing related told instead.
             return Part("unknown", [declined(self._phrase("unknown"))], hits)
-        if not (best.answers or self._exact(text, hits)):
+        if not (best.answers or self._exact(text, hits) or self._fact_on_topic_asked(text, item)):
             if isinstance(item, FunFact) and not answers_in_part(text, item.text):
                 # Only the sport's words in common ("how many calories does cross-country skiing burn?"): no near
                 # miss, the honest "I don't know".
@@ -1684,6 +1693,19 @@ class RetrievalEngine(DialogueEngine):
         second = rivals[0].score if rivals else 0.0
         return best.related and best.score - second >= margin and \
             says_what_is_asked(question, _item_text(best.document.item))
+
+    def _fact_on_topic_asked(self, question: str, item: FunFact | FAQ | Product | AboutLine) -> bool:
+        """A question about a topic ("got a fun one about cross-country skiing?", "tell me one thing about the
+        sliding sports") is answered exactly by the related fact whose words name the topic ahead of every other
+        fact's: read by meaning and by words alike, it is what was asked, no near miss (nor when the meaning's
+        margin over the next item is small: the next may be her own line on the sport)."""
+        if not isinstance(item, FunFact) or not _NAMES_TOPIC.search(question):
+            return False
+        topic = set(tokens(question)) - _FACT_WORDS
+        scored = sorted(((self._topic_score(f.id, topic), f.id) for f in self.persona.knowledge.fun_facts),
+                        reverse=True)
+        (best, best_id), (second, _) = scored[0], scored[1] if len(scored) > 1 else ((0.0, 0.0, 0.0), "")
+        return best_id == item.id and any(best) and best > second
 
     def _item_subject(self, intent: str, item: FunFact | FAQ | AboutLine, question: str) -> Subject:
         if not isinstance(item, FunFact):

@@ -139,7 +139,10 @@ def word_root(word: str) -> str:
 #: document uses ("which nation" / "country", "when did it join" / "made its debut"). General words only: a
 #: persona's own names and terms are never here.
 SYNONYMS: tuple[frozenset[str], ...] = tuple(frozenset(group.split()) for group in (
-    "nation country", "become join debut enter", "compete race", "freezer freeze froze frozen"))
+    "nation country", "become join debut enter allowed admitted", "compete race",
+    "freezer freeze froze frozen chill chilled", "sweep sweeping scrub scrubbing brush brushing broom",
+    "clockwise counterclockwise anticlockwise", "big size large across",
+    "bobsled bobsleigh"))
 _SYNONYM_OF = {word: group for group in SYNONYMS for word in group}
 #: "What year…", "in which year…": the kind of answer asked (a number), no topic: the word would find any document
 #: that says "years".
@@ -218,7 +221,13 @@ class BM25:
     def _own_forms(self, term: str) -> set[str]:
         if term in self.idf:
             return {term}
-        return self._forms.get(word_root(term)) or {word for word in self.idf if same_stem(term, word)}
+        return self._forms.get(word_root(term)) or {word for word in self.idf if same_stem(term, word)} or \
+            self._parts(term)
+
+    def _parts(self, term: str) -> set[str]:
+        """The documents' two words a term writes as one ("speedskating": "speed", "skating"), else none."""
+        return next(({term[:i], term[i:]} for i in range(3, len(term) - 2)
+                     if term[:i] in self.idf and term[i:] in self.idf), set())
 
     def scores(self, query: str) -> tuple[np.ndarray, np.ndarray]:
         """(BM25 score, IDF coverage) of every document for a query."""
