@@ -84,7 +84,7 @@ class Meanings:
     def warm(self) -> None:
         """Embed the examples now. The sidecar does at load: embedded on the first question that needs them, they
         held that answer back 660 ms on dev-2core (MiniLM, "What's the capital of Peru?" in bench_chat)."""
-        if self._scorer is not None:
+        if self._scorer is not None or not self.examples:  # no bank and no topic examples: nothing is read
             return
         vectors = self._index.embed(self.examples)
         if vectors is not None:
