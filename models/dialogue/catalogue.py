@@ -287,7 +287,7 @@ _TOP = re.compile(r"\b(?:top |the )?(two|three|four|five|[2-9]) (?:most expensiv
                   r"\b(?:cheapest|priciest|most expensive|least expensive) (two|three|four|five|[2-9])\b|"
                   r"\b(two|three|four|five|[2-9])(?: \w+){1,3}? (?:are |is )?(?:the )?(?:cheapest|priciest|"
                   r"most expensive|least expensive)\b")
-_COUNT_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5}
+_NUMBER_OF_WORD = {"two": 2, "three": 3, "four": 4, "five": 5}
 #: "The second cheapest", "2nd most expensive", "third priciest": one product's place in the price order.
 _RANK = re.compile(r"\b(second|third|fourth|fifth|[2-9](?:nd|rd|th))[- ]+(?=(?:most |least )?(?:cheapest|priciest|"
                    r"expensive|dearest|affordable|lowest|highest)\b)")
@@ -749,7 +749,7 @@ def parse_question(text: str, knowledge: Knowledge) -> CatalogueQuestion:
     count = 1
     if order != "cheap" and (top := _TOP.search(rest)):
         written = top.group(1) or top.group(2) or top.group(3)
-        count = _COUNT_WORDS.get(written) or int(written)
+        count = _NUMBER_OF_WORD.get(written) or int(written)
         rest = rest[:top.start()] + " " + rest[top.end():]
     rank = 1
     if rank_said := _RANK.search(rest):
