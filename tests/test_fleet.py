@@ -209,7 +209,9 @@ def test_a_lost_application_fails_the_line_in_flight_then_lines_fall_back_and_co
     sidecar.hub.add(recorder)
     director = sidecar.pipeline.directors["host"]
     try:
-        thread = threading.Thread(target=director.say, args=(LONG_LINE,))
+        # Four times the line: on a quiet machine the replica had synthesized all of the single one before the
+        # deletion took effect (the CI run of 3428796), and no request was left to fail.
+        thread = threading.Thread(target=director.say, args=(" ".join([LONG_LINE] * 4),))
         thread.start()
         deadline = time.monotonic() + 30
         while not any(isinstance(m, Phonemes) for m in recorder.messages):
