@@ -13,6 +13,7 @@ from benchmarks.eval_dialogue import (
     BLIND,
     CATEGORIES,
     PARTS,
+    ROOT,
     SETS,
     SHOW_NOW,
     ZH_QUESTIONS,
@@ -65,8 +66,9 @@ def test_the_sets_load_with_unique_ids_and_enough_items_per_category() -> None:
 
 def _asked(items: list[Item]) -> set[str]:
     """The scored questions of one-message items, and each dialogue whole (a short follow-up such as "another one!"
-    is a new question in a new dialogue)."""
-    return {" / ".join(turn.q.casefold().strip() for turn in item.turns) for item in items}
+    is a new question in a new dialogue); an empty message asks nothing."""
+    return {" / ".join(turn.q.casefold().strip() for turn in item.turns) for item in items
+            if any(turn.q.strip() for turn in item.turns)}
 
 
 @pytest.mark.parametrize(("part", "prefix", "least", "bad_dialogues"), [
@@ -83,7 +85,7 @@ def _asked(items: list[Item]) -> set[str]:
     ("heldout22", "h22-", 15, 0),
     # The twenty-third: 20 a category, so that 90 % is a whole number of items (18 of 20).
     ("heldout23", "h23-", 20, 0), ("heldout24", "h24-", 20, 0),
-    ("heldout25", "h25-", 20, 0)])
+    ("heldout25", "h25-", 20, 0), ("heldout26", "h26-", 20, 0)])
 def test_the_later_held_out_sets_have_ten_items_per_category_and_multi_turn_dialogues(part: str, prefix: str,
                                                                                         least: int,
                                                                                         bad_dialogues: int) -> None:
@@ -125,13 +127,16 @@ def test_follow_ups_are_dialogues_and_the_old_questions_are_kept() -> None:
 
 
 def test_error_items_are_really_refused_and_the_others_are_chat_messages() -> None:
+    """On the blind set a message the engine refuses though an answer is expected ("🤔❓", for a question back) is
+    not mended in the set: the eval counts it wrong."""
+    blind = str(SETS[BLIND][0].relative_to(ROOT))
     for item in load_set("all"):
         for turn in item.turns:
             if "error" in turn.checks:
                 with pytest.raises(ValueError) as refused:
                     check_chat_text(turn.q)
                 assert getattr(refused.value, "code", None) == turn.checks["error"], item.id
-            else:
+            elif item.source != blind:
                 check_chat_text(turn.q)
 
 
