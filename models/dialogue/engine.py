@@ -63,7 +63,7 @@ from models.dialogue.persona import FAQ, AboutLine, FunFact, Persona, Product
 from models.dialogue.retrieval import STOPWORDS, DocKind, Hit, KnowledgeIndex, english_words, tokens, word_root
 from models.dialogue.sentence import Sentence, declined
 from models.dialogue.show import ShowSnapshot
-from models.dialogue.show_talk import answer_show, show_thread
+from models.dialogue.show_talk import answer_show, asks_products_to_come, show_thread
 from models.dialogue.small_talk import (
     DEAREST,
     FAVOURITE,
@@ -1150,7 +1150,9 @@ class RetrievalEngine(DialogueEngine):
         # "it" is read as the fan's subject.
         # A purchase question about a named product is that, though it mentions a part of the show in passing
         # ("before the dance break starts, how much is the hoodie?").
-        buying = is_product_question(text) and bool(self._named(text)[0])
+        # "Any more merch coming up, or was the beanie it?" names a product shown already, and asks the show.
+        buying = is_product_question(text) and bool(self._named(text)[0]) and \
+            not asks_products_to_come(text, self.persona)
         if not buying and (show := answer_show(text, self.show_source(), self.persona, shown)) is not None:
             return Part("show", show, keep=True)
         text_folded = folded(text)

@@ -248,6 +248,13 @@ _FOREIGN = {
     "quand finit": "when does it end", "wann endet": "when does it end",
     # "når does the show finish?": the question word alone, the rest in English
     "når": "when", "när": "when", "hvornår": "when", "wanneer": "when",
+    "cuánto tiempo queda": "how much time is left", "cuanto tiempo queda": "how much time is left",
+    "cuánto tiempo falta": "how much time is left", "cuanto tiempo falta": "how much time is left",
+    "quanto tempo falta": "how much time is left", "quanto tempo resta": "how much time is left",
+    "quanto tempo manca": "how much time is left",
+    "cuánto tiempo": "how much time", "cuanto tiempo": "how much time", "quanto tempo": "how much time",
+    "combien de temps reste": "how much time is left", "ile czasu": "how much time", "hoeveel tijd": "how much time",
+    "berapa lama": "how long", "berapa lama lagi": "how much longer",
     "cuánto tarda": "how long does it take", "cuanto tarda": "how long does it take",
     "cuántos días": "how many days", "cuantos dias": "how many days", "combien de jours": "how many days",
     "combien de temps": "how long", "wie lange": "how long", "hur länge": "how long", "hoe lang duurt": "how long is",
