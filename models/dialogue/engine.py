@@ -950,7 +950,7 @@ class RetrievalEngine(DialogueEngine):
         """The whole answer at once (the stream yields it sentence by sentence), the fan's subject updated.
         Raises ChatTextError."""
         text = check_chat_text(turn.text)
-        moods = detect_moods(text)
+        moods = detect_moods(self._to_her(text))
         self._turn += 1
         verdict = screen(text, self.persona)
         if verdict.kind == "forbidden" and (respelled := respelled_function_word(text, verdict.matched or "")):
@@ -1085,6 +1085,15 @@ class RetrievalEngine(DialogueEngine):
         after = re.match(r"\s+([a-z]+)", text[match.end():])
         return after is None or match.group(0) != "the other" or bool(set(tokens(after.group(1))) & (
             self._name_words | _GENERIC)) or after.group(1) in STOPWORDS
+
+    def _to_her(self, text: str) -> str:
+        """The host spoken of by her name read as spoken to: "How old is Aurora anyway?" asks what "how old are
+        you?" asks, and "Aurora is so cute today" praises her as "you are so cute" does."""
+        name = re.escape(self.persona.name)
+        text = re.sub(rf"\b(?:is|was) {name}\b", "are you", text, flags=re.IGNORECASE)
+        text = re.sub(rf"\b{name}(?: is|'s(?= (?:so|such|really|very|super|too|the|an?)\b))", "you are", text,
+                      flags=re.IGNORECASE)
+        return re.sub(rf"\b{name} (look|sound|seem)s\b", r"you \1", text, flags=re.IGNORECASE)
 
     def _spelled(self, text: str) -> str:
         """The question with typos in the names of things read as those names ("hoddie" → hoodie): only words that
@@ -1561,9 +1570,7 @@ class RetrievalEngine(DialogueEngine):
         my_name = Sentence(f"{emotion_tag('happy')} {self._phrase('my_name')}")
         if asks_her_name(question):
             return Part("small_talk", [my_name], (), Subject("small_talk", question=question))
-        # "How old is Aurora anyway?" asks what "how old are you?" asks.
-        of_her = re.sub(rf"\b(?:is|was) {re.escape(self.persona.name)}\b", "are you", question, flags=re.IGNORECASE)
-        lines = about_lines_asked(of_her, self.persona.knowledge.about, told)
+        lines = about_lines_asked(self._to_her(question), self.persona.knowledge.about, told)
         if lines:
             part = self._about_part(lines, question)
             # "Who are you?" asks her name as much as what she does: a fan who just tuned in knows neither.
