@@ -2835,3 +2835,22 @@ def test_a_fact_sharing_only_a_place_with_a_question_is_still_no_exact_answer(en
     """"Is Norway cold?" names no topic asked about: the medals fact is no answer to it."""
     answer = ask(engine, "Is Norway cold?")
     assert "medals" not in answer.text or hedged(answer), answer.text
+
+
+# -- round 25: her work doubted, and her time away from it ---------------------------------------------------------
+
+@pytest.mark.parametrize("text", ["do u ever get tired of answering our questions?",
+                                  "doesn't she get sick of chatting with people every night?",
+                                  "you never get fed up with the chat?"])
+def test_her_work_with_the_fans_doubted_is_what_she_loves_in_it(engine: RetrievalEngine, text: str) -> None:
+    answer = ask(engine, text)
+    assert answer.sources == ("about-fans",) and not hedged(answer), answer.text
+
+
+@pytest.mark.parametrize("text", ["what do you do when you're off the clock?",
+                                  "what would you like to do on your days off",
+                                  "so what do you enjoy doing when you are not streaming?"])
+def test_her_time_away_from_work_is_her_hobby(engine: RetrievalEngine, text: str) -> None:
+    answer = ask(engine, text)
+    assert answer.sources == ("about-snowboarding",) and not hedged(answer), answer.text
+    assert ask(engine, "what do you like doing most on the show?", "other").sources != ("about-snowboarding",)

@@ -809,3 +809,34 @@ def test_when_it_ends_asked_twice_in_two_languages_is_answered_once_with_no_decl
     answer = engine.compose(ChatTurn("fan", question))
     assert answer.text.endswith("The show ends in about 7 minutes.") and answer.text.count("7 minutes") == 1
     assert not any(p in answer.text for p in (*AURORA.phrases["unknown"], *AURORA.phrases["partial"]))
+
+
+# -- round 25: the show's name asked again, its products still to come, the time left asked in a fan's language -----
+
+@pytest.mark.parametrize("question", ["hold on, what was this program called?", "remind me the title of the stream?",
+                                      "what's the stream's name again"])
+def test_the_shows_name_asked_again_is_its_title(question: str) -> None:
+    assert "This is Winter Sports Live, episode 1." in said(question, AT_CURLING)
+
+
+def test_the_name_of_a_thing_of_the_show_is_not_its_title() -> None:
+    assert not is_show_question("what's the name of the show's mascot?", AURORA)
+
+
+@pytest.mark.parametrize("question", ["are there other items still to come, or was the hoodie the last?",
+                                      "more merch coming later on? or was that beanie all"])
+def test_more_products_to_come_after_one_named_are_the_shows(index: KnowledgeIndex, question: str) -> None:
+    answer = at_curling(index, question)
+    assert "Snowy Owl Mascot Plush" in answer and "$" not in answer, answer
+
+
+@pytest.mark.parametrize("question", ["what time tonight do you show the plush?",
+                                      "at what point later do you present the plush"])
+def test_when_a_product_is_shown_with_a_time_word_between(question: str) -> None:
+    assert "Snowy Owl Mascot Plush is still to come, right after a dance break" in said(question, AT_CURLING)
+
+
+@pytest.mark.parametrize("question", ["quanto tempo falta?", "oi! cuanto tiempo queda en el stream",
+                                      "cuánto tiempo left of the show??"])
+def test_the_time_left_asked_in_a_fans_language(index: KnowledgeIndex, question: str) -> None:
+    assert "The show ends in about 7 minutes." in at_curling(index, question)

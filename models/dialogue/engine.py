@@ -63,7 +63,7 @@ from models.dialogue.persona import FAQ, AboutLine, FunFact, Persona, Product
 from models.dialogue.retrieval import STOPWORDS, DocKind, Hit, KnowledgeIndex, english_words, tokens, word_root
 from models.dialogue.sentence import Sentence, declined
 from models.dialogue.show import ShowSnapshot
-from models.dialogue.show_talk import answer_show, show_thread
+from models.dialogue.show_talk import answer_show, asks_products_to_come, show_thread
 from models.dialogue.small_talk import (
     DEAREST,
     FAVOURITE,
@@ -950,7 +950,7 @@ class RetrievalEngine(DialogueEngine):
         """The whole answer at once (the stream yields it sentence by sentence), the fan's subject updated.
         Raises ChatTextError."""
         text = check_chat_text(turn.text)
-        moods = detect_moods(text)
+        moods = detect_moods(self._to_her(text))
         self._turn += 1
         verdict = screen(text, self.persona)
         if verdict.kind == "forbidden" and (respelled := respelled_function_word(text, verdict.matched or "")):
@@ -1086,6 +1086,15 @@ class RetrievalEngine(DialogueEngine):
         return after is None or match.group(0) != "the other" or bool(set(tokens(after.group(1))) & (
             self._name_words | _GENERIC)) or after.group(1) in STOPWORDS
 
+    def _to_her(self, text: str) -> str:
+        """The host spoken of by her name read as spoken to: "How old is Aurora anyway?" asks what "how old are
+        you?" asks, and "Aurora is so cute today" praises her as "you are so cute" does."""
+        name = re.escape(self.persona.name)
+        text = re.sub(rf"\b(?:is|was) {name}\b", "are you", text, flags=re.IGNORECASE)
+        text = re.sub(rf"\b{name}(?: is|'s(?= (?:so|such|really|very|super|too|the|an?)\b))", "you are", text,
+                      flags=re.IGNORECASE)
+        return re.sub(rf"\b{name} (look|sound|seem)s\b", r"you \1", text, flags=re.IGNORECASE)
+
     def _spelled(self, text: str) -> str:
         """The question with typos in the names of things read as those names ("hoddie" → hoodie): only words that
         are neither in the knowledge base nor common English words (`english_words`: "nothing" is not a typo of
@@ -1150,7 +1159,9 @@ class RetrievalEngine(DialogueEngine):
         # "it" is read as the fan's subject.
         # A purchase question about a named product is that, though it mentions a part of the show in passing
         # ("before the dance break starts, how much is the hoodie?").
-        buying = is_product_question(text) and bool(self._named(text)[0])
+        # "Any more merch coming up, or was the beanie it?" names a product shown already, and asks the show.
+        buying = is_product_question(text) and bool(self._named(text)[0]) and \
+            not asks_products_to_come(text, self.persona)
         if not buying and (show := answer_show(text, self.show_source(), self.persona, shown)) is not None:
             return Part("show", show, keep=True)
         text_folded = folded(text)
@@ -1559,9 +1570,7 @@ class RetrievalEngine(DialogueEngine):
         my_name = Sentence(f"{emotion_tag('happy')} {self._phrase('my_name')}")
         if asks_her_name(question):
             return Part("small_talk", [my_name], (), Subject("small_talk", question=question))
-        # "How old is Aurora anyway?" asks what "how old are you?" asks.
-        of_her = re.sub(rf"\b(?:is|was) {re.escape(self.persona.name)}\b", "are you", question, flags=re.IGNORECASE)
-        lines = about_lines_asked(of_her, self.persona.knowledge.about, told)
+        lines = about_lines_asked(self._to_her(question), self.persona.knowledge.about, told)
         if lines:
             part = self._about_part(lines, question)
             # "Who are you?" asks her name as much as what she does: a fan who just tuned in knows neither.

@@ -15,9 +15,13 @@ from typing import Literal
 from models.dialogue.words import folded
 from models.tts import sentences_of
 
+#: Saying goodbye to one's own ("had to say goodbye to my cat this morning", "we put our old dog down today"): a
+#: loss, not the fan leaving the chat.
+_LOSS = (r"(?:say|said|saying|says) (?:a (?:last|final) )?goodbye to (?:my|our)\b|"
+         r"put (?:my|our) (?:\w+ ){0,2}(?:down|to sleep)\b|(?:was|were|got|had to be) put (?:down|to sleep)\b")
 _SAD = re.compile(
     r"\b(?:sad|unhappy|upset|depressed|heartbroken|devastated|crying|cried|lonely|miserable|gutted|"
-    r"passed away|died|dead|funeral|lost my|lost our|we lost|they lost|my team lost|injur(?:ed|y)|broke my|"
+    rf"passed away|died|dead|funeral|{_LOSS}|lost my|lost our|we lost|they lost|my team lost|injur(?:ed|y)|broke my|"
     r"broken (?:leg|arm|wrist|ankle)|sick|in hospital|got cut|bad news|terrible day|awful day|rough day|"
     r"didn't make it|did not make it|failed|miss (?:him|her|them|my)|"
     # A bad day or week in a fan's own words ("had the worst day at work", "such a rough week").
@@ -61,7 +65,7 @@ _ZH_NERVES = re.compile(r"紧张|焦虑|好慌|害怕|祝我好运")
 _INTENSIFIER = re.compile(
     r"\b(?:so|really|very|pretty|quite|super|totally|extremely|incredibly|truly|just|kind of|kinda|sort of|"
     r"a bit|a little bit|a little|rather|fairly|seriously|absolutely|such an?)\s+", re.IGNORECASE)
-_GRIEF = re.compile(r"\b(?:passed away|died|dead|funeral|heartbroken|devastated)\b", re.IGNORECASE)
+_GRIEF = re.compile(rf"\b(?:passed away|died|dead|funeral|heartbroken|devastated)\b|\b(?:{_LOSS})", re.IGNORECASE)
 #: Words that praise (the host's look, voice, show).
 _PRAISE = (r"amazing|awesome|beautiful|pretty|great|gorgeous|stunning|lovely|cute|fantastic|wonderful|incredible|"
            r"brilliant|perfect|adorable|fabulous|nice|cool|elegant")
@@ -126,6 +130,12 @@ _NEWS = re.compile(r"\b(?:i|we|i've|we've|i have|we have)\s+(?:just\s+|finally\s
                    # "passed" ("my nan passed last night" is grief).
                    r"\b(?:my|our) \w+ (?:just |finally )?(?:won|landed|nailed|beat|got engaged|got married)\b|"
                    r"\bmy (?:very )?first\b.*!|🎉|🥳|🏆|"
+                   # A first done alone ("my little girl skated all on her own for the first time today!!", "my son
+                   # rode his bike by himself"): a child's or the fan's own milestone, told with joy.
+                   r"\b(?:my|our) (?:\w+ )?(?:girl|boy|son|daughter|kid|kids|child|baby|little one|grandson|"
+                   r"granddaughter|grandkids?)\b[^?]*\b(?:for the (?:very )?first time|"
+                   r"(?:all )?on (?:her|his|their) own|(?:all )?by (?:herself|himself|themselves))\b|"
+                   r"\b(?:for the (?:very )?first time|(?:all )?on my own|(?:all )?by myself)\b[^?]*!|"
                    # "just got engaged", "it's my birthday today 🎂": the news without the "I".
                    r"^\W*(?:just|finally) (?:got engaged|got married|passed|won|landed)\b|"
                    r"\b(?:it'?s|today is|today'?s) my (?:birthday|bday)\b|\bmy (?:birthday|bday) (?:is )?today\b|🎂|💍|"
@@ -144,7 +154,8 @@ _JOY = re.compile(r"\b(?:loves? it|loved it|so happy|happy tears|tears of joy|ov
 _ZH_NEWS = re.compile(r"我(?:终于|刚刚|刚)?(?:赢了|考上了|通过了|成功了|拿到了)|出生了|🎉|🥳|🏆")
 #: A fan leaving: "bye!", "good night aurora", "gotta go", "see you next time", "later Aurora!" (her name or any one
 #: word after "later" or "night", the whole message: "later in the show" is no goodbye).
-_GOODBYE = re.compile(r"\b(?:bye+|byee+|goodbye|good ?night|g'?night|nite|night night|gotta go|got to go|have to go|"
+_GOODBYE = re.compile(r"\b(?:bye+|byee+|goodbye(?! to (?:my|our|his|her|their)\b)|good ?night|g'?night|nite|"
+                      r"night night|gotta go|got to go|have to go|"
                       r"see (?:you|u|ya) (?:later|tomorrow|next time|soon)|cya|signing off|off to bed|"
                       r"go(?:ing)? to bed|going to sleep)\b|^\W*(?:night|later)(?:\W+\w+)?\W*$", re.IGNORECASE)
 _ZH_GOODBYE = re.compile(r"拜拜|再见|晚安|下次见|先走了|去睡了")
@@ -191,6 +202,10 @@ _FOREIGN = {
     "konnichiwa": "hello", "konnichi wa": "hello", "konichiwa": "hello", "ohayo": "good morning",
     "ohayou": "good morning", "ohayō": "good morning", "konbanwa": "good evening", "sumimasen": "excuse me",
     "nedan": "price", "ikura": "how much",
+    # praise as chat writes it from Japanese, Indonesian, Portuguese and Spanish ("sugoi, you're so kawaii")
+    "kawaii": "cute", "kawaī": "cute", "sugoi": "amazing", "sugoii": "amazing", "kakkoii": "cool", "cantik": "pretty",
+    "imut": "cute", "lucu": "cute", "keren": "cool", "fofa": "cute", "fofo": "cute", "linda demais": "so pretty",
+    "bonita": "pretty", "hermosa": "beautiful", "preciosa": "beautiful", "maravilhosa": "wonderful",
     "god morgon": "good morning", "god kväll": "good evening", "goedemorgen": "good morning",
     "goedemiddag": "good afternoon", "goedenavond": "good evening", "god natt": "good night", "godnatt": "good night",
     "welterusten": "good night", "hej då": "bye", "hejdå": "bye", "doei": "bye", "tot ziens": "goodbye",
@@ -248,6 +263,13 @@ _FOREIGN = {
     "quand finit": "when does it end", "wann endet": "when does it end",
     # "når does the show finish?": the question word alone, the rest in English
     "når": "when", "när": "when", "hvornår": "when", "wanneer": "when",
+    "cuánto tiempo queda": "how much time is left", "cuanto tiempo queda": "how much time is left",
+    "cuánto tiempo falta": "how much time is left", "cuanto tiempo falta": "how much time is left",
+    "quanto tempo falta": "how much time is left", "quanto tempo resta": "how much time is left",
+    "quanto tempo manca": "how much time is left",
+    "cuánto tiempo": "how much time", "cuanto tiempo": "how much time", "quanto tempo": "how much time",
+    "combien de temps reste": "how much time is left", "ile czasu": "how much time", "hoeveel tijd": "how much time",
+    "berapa lama": "how long", "berapa lama lagi": "how much longer",
     "cuánto tarda": "how long does it take", "cuanto tarda": "how long does it take",
     "cuántos días": "how many days", "cuantos dias": "how many days", "combien de jours": "how many days",
     "combien de temps": "how long", "wie lange": "how long", "hur länge": "how long", "hoe lang duurt": "how long is",

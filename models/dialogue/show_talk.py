@@ -212,6 +212,9 @@ _WORDINGS: tuple[tuple[ShowQuestion, tuple[str, ...]], ...] = (
                r"(?:已经|刚才|之前)(?:介绍|展示)(?:了|过)(?:哪些|什么)(?:商品|产品)")),
     ("product", (r"\bnext (?:product|item|piece of merch)\b",
                  r"\bwill there be (?:any )?(?:more|other|another) (?:products?|merch|items?)\b",
+                 # "any more merch coming up or was the beanie it?", "other products still to come?"
+                 r"\b(?:more|other|another) (?:products?|merch|items?|things to buy) (?:(?:are |is )?still )?"
+                 r"(?:coming(?: up)?|to come|later(?: on)?|(?:in|on) (?:the|this) (?:show|stream))\b",
                  r"下一个(?:商品|产品)")),
     # "What's the next fact?" may ask for one now ("another fact"): only "when", or facts "coming up", ask the show.
     ("fact", (rf"\b{_WHEN}(?:'s| is| will| do| does)\b[^?.!]*\bnext (?:fun )?fact\b",
@@ -223,7 +226,10 @@ _WORDINGS: tuple[tuple[ShowQuestion, tuple[str, ...]], ...] = (
                # "what's tonight's show even called?": an adverb before the participle too
                rf"\b{_WHAT_IS} {_THE}{_SHOW} {_ADV}(?:called|named|titled|about)\b",
                rf"\bwhat do (?:you|u|we) call {_THE}{_SHOW}\b",
-               rf"\bwhat(?:'s| is) the name of {_THE}{_SHOW}\b",
+               # "sorry, what was the name of this show again?", "the stream's name?"
+               rf"\bwhat(?:'s| is| was) the (?:name|title) of {_THE}{_SHOW}\b(?!'s)",
+               rf"\bwhat was {_THE}{_SHOW} {_ADV}(?:called|named|titled)\b",
+               rf"\b(?:name|title) of {_THE}{_SHOW}\b(?!'s)(?=\W*(?:$|again\b|[?]))|\b{_SHOW}'?s (?:name|title)\b",
                rf"\b{_WHAT_IS} (?:tonight'?s|today'?s|this) {_SHOW}{_END}",
                # "which episode are we on?", "is this a new show?": the rundown's title says which one
                r"\b(?:which|what)(?: number)? (?:episode|show)(?: number)? (?:is (?:this|it|tonight|on)|"
@@ -243,7 +249,9 @@ _ASKED, _ASKED_IF_QUESTION = ([(kind, re.compile("|".join(alternatives))) for ki
 #: "Will you show the plush?": a product segment still to come (the product is named, or products in general).
 _SHOWING = re.compile(
     # "when do you show the plush?": a "do" with "when" (a bare "do you show …" may ask what the store has)
-    rf"\b(?:will|are|r|gonna|going to|(?:when|wen|{_WHAT_TIME}) do) (?:you|u) (?:going to |gonna )?"
+    # "at what point tonight do you show the owl?": a time word between
+    rf"\b(?:will|are|r|gonna|going to|(?:when|wen|{_WHAT_TIME})(?: tonight| today| exactly| later)? do) (?:you|u) "
+    r"(?:going to |gonna )?"
     r"(?:show|present|feature|spotlight|bring out)"
     r"(?:ing)?\b|"
     # "will we get to see the owl plush tonight?": the fans seeing it is her showing it
@@ -385,7 +393,9 @@ def _asked(text: str, persona: Persona) -> _Asked:
         return _Asked(ordered, None, part, words, ordinal)  # "the plush is coming up!" says something; it asks nothing
     if (products := _products_named(text, persona)) is None:
         return _Asked(ordered, None, part, words)
-    return _Asked((), products, part, words)  # "any more products coming up?": the products to come answer it
+    # "any more products coming up?": the products to come answer it; "any more merch coming up or was the beanie
+    # it?" names the one shown already, and asks for more.
+    return _Asked((), () if ordered else products, part, words)
 
 
 #: A question this short is about what it names ("Q&A soon?", "dance break when?"), wherever the name is.
@@ -841,6 +851,12 @@ SHOW_WORDING = {
 def is_show_question(text: str, persona: Persona) -> bool:
     """Whether a message asks about the show (answer_show answers it)."""
     return bool(_asked(text, persona))
+
+
+def asks_products_to_come(text: str, persona: Persona) -> bool:
+    """"Any more merch coming up, or was the beanie it?": the show's products still to come, though a product is
+    named (the one shown already)."""
+    return _asked(text, persona).products == ()
 
 
 def answer_show(text: str, snapshot: ShowSnapshot | None, persona: Persona,

@@ -52,7 +52,15 @@ _ABOUT_TOPICS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(patte
      rf"\b(?:you|u)\b.*\bas {_YOUNG}|\bas {_YOUNG}.*\b(?:you|u)\b|"
      r"\bwhen (?:you|u) were (?:little|young|small|an? (?:kid|child|girl|teen|teenager))\b|"
      r"在哪(?:里|儿)?长大|小时候|老家|哪里人", "childhood"),
-    (r"\bfor fun\b|\bhobb(?:y|ies)\b|\bfree time\b|\bspare time\b|\bday off\b|爱好|业余|空闲|平时喜欢", "hobby"),
+    (r"\bfor fun\b|\bhobb(?:y|ies)\b|\bfree time\b|\bspare time\b|\bdays? off\b|"
+     # "what do you like doing in winter when you're not hosting?", "what do you do off the clock?": her time
+     # away from her work.
+     # ("what do you like doing most on the show?" asks what she loves in her work)
+     r"\bwhat (?:do|would) (?:you|u) (?:like|love|enjoy) (?:to do|doing)\b"
+     r"(?![^?.!]*\b(?:most|best|(?:on|in) (?:the|this|your) (?:show|stream)|at work)\b)|"
+     r"\bwhen (?:you(?:'re| are)|youre|ur|u r) not (?:hosting|working|streaming|live|on air|on camera|presenting)\b|"
+     r"\boff (?:the clock|air|camera|stream|duty)\b|\boutside (?:of )?(?:work|the show|the stream|hosting)\b|"
+     r"爱好|业余|空闲|平时喜欢", "hobby"),
     (r"\b(?:your|ur) (?:actual |real |main |exact )?job\b|\bdo for (?:a )?(?:living|work)\b|"
      r"\bwhat do you (?:actually |really |even |exactly )?do\b|"
      # "So what is it you do here exactly?", "what exactly is it that u do?"
@@ -74,6 +82,11 @@ _ABOUT_TOPICS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(patte
     # "What do you enjoy most about hosting?", "best part of your job?": what she loves about her work.
     (r"\b(?:enjoy|like|love)(?: the)? most\b|\b(?:enjoy|like|love) (?:talking|chatting|hosting)\b|"
      r"\bbest (?:part|thing|bit)s? (?:of|about)\b|"
+     # "don't you get bored talking to strangers all day?", "do you ever get tired of the chat?": her work with the
+     # fans doubted, which her line about what she loves in it answers.
+     r"\b(?:get|gets|getting|got) (?:bored|tired|sick|fed up) (?:of |with )?(?:\w+ ){0,2}?(?:talking|chatting|"
+     r"hosting|streaming|answering|reading|the chat|chat|us|fans|people|strangers)\b|"
+     r"\b(?:is|isn'?t) (?:it|that) (?:boring|tiring|exhausting) (?:to )?(?:talk|chat|host|answer|read)|"
      r"\b(?:favou?rite|fave?) (?:part|thing|bit)s? (?:of|about)\b|最喜欢.*(?:主持|工作)", "favourite"),
     # "Is this live or recorded?": whether the show is live, which her line that says so answers.
     (r"\b(?:is|are) (?:this|it|the (?:show|stream)|(?:you|u)) (?:\w+ )?live\b|\blive (?:right )?now\b|"
