@@ -2835,3 +2835,13 @@ def test_a_fact_sharing_only_a_place_with_a_question_is_still_no_exact_answer(en
     """"Is Norway cold?" names no topic asked about: the medals fact is no answer to it."""
     answer = ask(engine, "Is Norway cold?")
     assert "medals" not in answer.text or hedged(answer), answer.text
+
+
+@pytest.mark.parametrize(("first", "said"), [
+    ("tell me about the plush", "The Snowy Owl Mascot Plush comes in white, not in blue."),
+    ("how much is the thermal bottle?", "The Thermal Bottle comes in silver and black, not in blue.")])
+def test_and_in_a_colour_asks_it_of_the_product_discussed(engine: RetrievalEngine, first: str, said: str) -> None:
+    """"Blue" is a word of the hoodie's name, yet "and in blue?" asks a colour of the product just discussed."""
+    ask(engine, first)
+    answer = ask(engine, "alright, and in blue?")
+    assert said in answer.text and "$65" not in answer.text, answer.text
