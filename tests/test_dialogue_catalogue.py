@@ -1070,7 +1070,7 @@ def test_still_there_asks_for_stock_and_a_price_asked_beside_attributes_is_said(
 
 def test_a_price_limit_asked_of_a_named_product_is_answered_yes_or_no_with_its_price() -> None:
     reply = ask("Is the plush more than 30 dollars?")
-    assert spoken(reply) == "No, the Snowy Owl Mascot Plush is $29.99."
+    assert spoken(reply) == "No, the Snowy Owl Mascot Plush is $29.99. That's under $30."
     assert ids(reply) == ["mascot-plush"]
     assert spoken(ask("is the hoodie under 70 dollars?")) == "Yes, the Glacier Blue Team Hoodie is $65."
     assert "Plush under $30" in spoken(ask("any plush under 30 dollars?"))  # a listing, as before
@@ -1198,7 +1198,7 @@ def test_a_budget_short_of_a_product_says_by_how_much(text: str, said: str) -> N
 
 
 def test_a_range_asked_of_a_product_is_no_budget() -> None:
-    assert spoken(ask("is the hoodie under $50?")) == "No, the Glacier Blue Team Hoodie is $65."
+    assert spoken(ask("is the hoodie under $50?")) == "No, the Glacier Blue Team Hoodie is $65. That's over $50."
 
 
 @pytest.mark.parametrize("text", ["gift for my kid's teacher, 25 dollars max, something warm to wear?",
@@ -1304,7 +1304,7 @@ def test_more_than_a_product_and_by_how_much_is_the_gap() -> None:
 
 
 def test_more_than_an_amount_is_still_a_price_check() -> None:
-    assert spoken(ask("is the plush more than 30 dollars?")) == "No, the Snowy Owl Mascot Plush is $29.99."
+    assert spoken(ask("is the plush more than $30?")) == "No, the Snowy Owl Mascot Plush is $29.99. That's under $30."
 
 
 @pytest.mark.parametrize("text", ["Pins, plush or the beanie, which of the three is cheapest?",
@@ -1355,3 +1355,58 @@ def test_the_people_of_an_activity_ask_for_the_products_tagged_with_it(text: str
     reply = ask(text)
     assert sorted(ids(reply)) == products
     assert "favourite" not in spoken(reply)
+
+
+@pytest.mark.parametrize(("text", "said"), [
+    ("the goggles are above 50 bucks?", "No, the Aurora Ski Goggles are $48. That's under $50."),
+    ("pin set is less than $15 isn't it", "No, the Collector Pin Set is $18. That's over $15.")])
+def test_a_price_outside_the_range_asked_says_on_which_side(text: str, said: str) -> None:
+    assert spoken(ask(text)) == said
+
+
+@pytest.mark.parametrize("text", ["anything gone already?", "what stuff is sold out or gone?",
+                                  "which products are all gone?"])
+def test_gone_of_the_stores_things_is_sold_out(text: str) -> None:
+    assert ids(ask(text)) == ["ski-gloves"]
+
+
+@pytest.mark.parametrize("text", ["i got like 20 bucks what can i buy", "ive maybe $20 lol, what's there"])
+def test_a_budget_said_loosely_is_still_a_budget(text: str) -> None:
+    reply = ask(text)
+    assert ids(reply) == ["kids-bottle", "kids-mittens", "pin-set"] and "Under $20" in spoken(reply)
+
+
+def test_a_matching_set_the_fan_puts_together_is_no_product_named_set() -> None:
+    said = spoken(ask("want matching pairs for me and my son: the gloves and the kids mittens, total?"))
+    assert "come to $50" in said and "Pin Set" not in said
+
+
+def test_a_stock_state_before_a_name_points_at_the_product_in_a_price_comparison() -> None:
+    said = spoken(ask("which is pricier, the sold-out gloves or the pre-order goggles?"))
+    assert said.startswith("The Aurora Ski Goggles are the more expensive one, at $48.") and "$34" in said
+
+
+def test_a_choice_of_what_fits_a_grown_up_says_the_sizes_of_the_one_chosen() -> None:
+    said = spoken(ask("would the hoodie or the kids mittens fit me? i'm an adult"))
+    assert said.startswith("The Glacier Blue Team Hoodie is the one for that.")
+    assert "The Glacier Blue Team Hoodie comes in sizes XS, S, M, L, XL and XXL." in said and "Mittens" not in said
+    # Without a fit asked, the one chosen alone, as before.
+    assert "sizes" not in spoken(ask("squeeze bottle or thermal bottle, which one is for a grown-up?"))
+
+
+def test_cheaper_one_of_a_product_with_another_of_its_kind_is_that_one() -> None:
+    said = spoken(ask("is there a cheaper one?", context=("thermal-bottle",)))
+    assert said.startswith("The Kids' Squeeze Bottle is the cheaper one, at $12.")
+    # Nothing of its kind is cheaper: which product to compare it with, as before.
+    assert "compare" in spoken(ask("cheaper one?", context=("snowflake-beanie",)))
+
+
+def test_anything_cheaper_than_the_product_discussed_lists_the_cheaper_ones() -> None:
+    reply = ask("got something cheaper?", context=("thermal-bottle",))
+    assert ids(reply) == ["kids-bottle", "kids-mittens", "pin-set"]
+    assert spoken(reply).startswith("Cheaper than the Thermal Bottle:")
+
+
+def test_sizes_asked_for_a_child_of_a_kids_product_discussed_are_its_sizes() -> None:
+    reply = ask("what sizes are there? it's for my 6 year old", context=("kids-mittens",))
+    assert spoken(reply) == "The Kids' Snowflake Mittens come in sizes kids S and kids M."

@@ -2854,3 +2854,13 @@ def test_her_time_away_from_work_is_her_hobby(engine: RetrievalEngine, text: str
     answer = ask(engine, text)
     assert answer.sources == ("about-snowboarding",) and not hedged(answer), answer.text
     assert ask(engine, "what do you like doing most on the show?", "other").sources != ("about-snowboarding",)
+
+
+@pytest.mark.parametrize(("first", "said"), [
+    ("tell me about the plush", "The Snowy Owl Mascot Plush comes in white, not in blue."),
+    ("how much is the thermal bottle?", "The Thermal Bottle comes in silver and black, not in blue.")])
+def test_and_in_a_colour_asks_it_of_the_product_discussed(engine: RetrievalEngine, first: str, said: str) -> None:
+    """"Blue" is a word of the hoodie's name, yet "and in blue?" asks a colour of the product just discussed."""
+    ask(engine, first)
+    answer = ask(engine, "alright, and in blue?")
+    assert said in answer.text and "$65" not in answer.text, answer.text

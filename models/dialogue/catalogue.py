@@ -160,7 +160,8 @@ _BELOW = re.compile(
     rf"{_AMOUNT}\s*budget\b|{_AMOUNT}\s+to (?:spend|blow)\b|"
     # A budget said as what the fan has or can spend: "I have $25", "I've got 30 bucks", "with $25".
     rf"\b(?:i have|i (?:only|just) have|i've|ive|i got|i've got|ive got|i have got|i can spend|can spend|"
-    rf"i can afford|spend|with(?: only| just)?|got(?: only| just)?)\s+(?:only |just |about |around |exactly )?{_MONEY}|"
+    rf"i can afford|spend|with(?: only| just)?|got(?: only| just)?)\s+"
+    rf"(?:only |just |about |around |exactly |like |maybe |roughly )?{_MONEY}|"
     # "Is $50 enough for the hoodie and the beanie?": a budget asked whether it covers them.
     rf"{_MONEY}\s+(?:be |is )?enough\b|"
     rf"{_AMOUNT}\s*(?:以下|以内|之内|内)|(?:低于|不到|少于|不超过|便宜于)\s*{_AMOUNT}")
@@ -258,6 +259,8 @@ _KIDS = re.compile(
     r"(?:适合|给|送)?(?:小孩|孩子|儿童|小朋友|宝宝|儿子|女儿)")
 #: A children's sports team by its age group ("my U10 team", "the under-10s squad", "u12 players"): kids, and "team"
 #: there names whom the fan shops for, no product ("under 10" there is an age, never a price limit).
+#: "A matching set for me and my kid": the products the fan puts together, named after it, not a product named "set".
+_MATCHING = re.compile(r"\bmatching (?:sets?|pairs?|outfits?|combos?|looks?|bundles?)\b")
 _YOUTH_TEAM = re.compile(rf"\b(?:u|under)[- ]?{_CHILD_AGE}'?s?\s+(?:teams?|squads?|sides?|players|group|club)\b")
 #: A request to learn something ("teach me something about skiing", "any trivia about ice rinks?"): the facts'
 #: to answer unless the fan also names a product or a constraint.
@@ -352,7 +355,11 @@ _STOCK: tuple[tuple[StockAsk, re.Pattern[str]], ...] = (
                            r"\b(?:in stock|available|for sale|on sale) again\b|"
                            r"\bmore (?:coming|soon|later)\b|"
                            r"补货|再有货|什么时候有货")),
-    ("sold_out", re.compile(r"\b(?:sold out|out of stock|sell(?:ing)? out|none left)\b|卖完|售罄|卖光|断货|缺货|没货")),
+    # "Which items are gone?": a thing of the store gone is sold out ("the snow is all gone" is no product).
+    ("sold_out", re.compile(r"\b(?:sold out|out of stock|sell(?:ing)? out|none left)\b|"
+                            r"\b(?:items?|products?|things?|stuff|merch|ones?|which|what|anything|everything)\b"
+                            r"[^.?!,]{0,20}\b(?:(?:is|are|r|'s|s|'re|re) )?(?:all |already |now )?gone\b|"
+                            r"卖完|售罄|卖光|断货|缺货|没货")),
     ("preorder", re.compile(r"\bpre-?order(?:s|ed|ing)?\b|预售|预订|预定")),
     ("in_stock", re.compile(r"\b(?:in stock|any left|left in stock)\b|"
                             r"有货|现货|库存|还有吗|有没有货")),
@@ -729,7 +736,14 @@ def _known_words(knowledge: Knowledge) -> frozenset[str]:
     return _other_words(knowledge) | {w for p in knowledge.products for w in _words(p).every}
 
 
+#: "The sold out gloves or the preorder goggles, which is cheaper?": a state said before a product's name points at
+#: the product, it asks nothing of its stock.
+_STOCK_BEFORE_NAME = re.compile(r"\b(the|those|these|that|this) (?:sold[- ]out|pre-?order(?:ed)?|out of stock|"
+                                r"in[- ]stock|low[- ]stock) (?=[a-z])")
+
+
 def _stock_ask(text: str) -> StockAsk | None:
+    text = _STOCK_BEFORE_NAME.sub(r"\1 ", text)
     for state, pattern in _STOCK:
         if pattern.search(text):
             return state
@@ -741,7 +755,7 @@ def parse_question(text: str, knowledge: Knowledge) -> CatalogueQuestion:
     products = knowledge.products
     text = with_digits(folded(text))
     youth_team = bool(_YOUTH_TEAM.search(text))
-    text = _YOUTH_TEAM.sub(" ", text)
+    text = _MATCHING.sub(" ", _YOUTH_TEAM.sub(" ", text))
     price, rest = _price_limit(text, products)
     order: Literal["cheapest", "priciest", "cheap"] | None = (
         "cheapest" if _CHEAPEST.search(text) else "priciest" if _PRICIEST.search(text)
@@ -784,6 +798,8 @@ def parse_question(text: str, knowledge: Knowledge) -> CatalogueQuestion:
     # Cold weather asks for what keeps the fan warm ("it's freezing here", "a cold walk to school"): the products
     # whose tags or description say so.
     rest = _COLD.sub(" warm ", rest)
+    # "Which sizes?", "what colours?" ask an attribute of products, no word of anything else the host knows.
+    rest = _SIZE_ASK.sub(" ", _COLOUR_ASK.sub(" ", rest))
     # Attribute words as the fan wrote them ("warm", "skiing"); Chinese has no spaces: its words as jieba cuts them.
     written = [w for run in re.findall(r"[\w'-]+", rest) for w in (tokens(run) if CJK.search(run) else [run])]
     content = [(w, t[0]) for w in written
@@ -1011,17 +1027,28 @@ def _answer(text: str, knowledge: Knowledge, context: Sequence[Product], wording
         asked = _asked_feature(q, compared) if choice else ()
         if compared and choice and (asked or q.audience or q.excluded or not q.asks_price):
             # "Which is the better gift?", "goggles or beanie for snowboarding?": a choice, not a price question.
-            return _feature_comparison(compared, asked, q, wording)
+            return _feature_comparison(compared, asked, q, wording, fitting=bool(_FIT.search(folded(text))))
         if compared:
             return _comparison(compared, q, wording)
+        if q.direction == "cheaper" and len(context) == 1 and q.listing and not (
+                q.named or q.filtered or q.words or q.off_catalogue):
+            # "Anything cheaper?" after the beanie: the store's products cheaper than it.
+            return _listing(replace(q, price=PriceLimit(than=context[0])), knowledge.products, wording)
         if q.direction and len(context) == 1 and not (q.named or q.filtered or q.listing or q.words or
                                                       q.off_catalogue):
             # "Which one's cheaper?" with one product discussed: its price, and which one to compare it with
-            # ("anything cheaper for kids?" asks the catalogue).
+            # ("anything cheaper for kids?" asks the catalogue); "cheaper one?" of a bottle, with another bottle in
+            # the store, asks for that one.
+            kind = _kind_of(context[0], knowledge.products)
+            if any((p.price > context[0].price) == (q.direction == "pricier") and p.price != context[0].price
+                   for p in kind):
+                return _comparison((context[0], *kind), q, wording)
             return _compare_with(context[0], wording)
     # "Mittens for my 8 year old, what sizes are there": who a named product is for picks nothing out of the
     # catalogue; its sizes are asked (a price or an order still picks).
-    picks = q.price or q.order or (q.filtered and not q.named)
+    # "Which sizes, she's 8" of the kids' mittens discussed: they are for her, so the constraint picks nothing new.
+    picks = q.price or q.order or (q.filtered and not q.named and not (
+        discussed and q.audience and not q.excluded and all(_fits(p, q) for p in discussed)))
     if subject and asks_attribute and not picks:
         reply = _attributes(subject[:AMBIGUOUS], q, wording)
         if reply is not None:
@@ -1121,6 +1148,16 @@ def _of_kind(products: tuple[Product, ...], text: str) -> tuple[Product, ...]:
     return products
 
 
+#: "Which ones fit an adult?": a choice asked by who it fits, which its sizes say.
+_FIT = re.compile(r"\bfits?\b|\bfitting\b")
+
+
+def _kind_of(product: Product, products: Sequence[Product]) -> tuple[Product, ...]:
+    """The other products of its kind: those whose name ends in the same word ("Thermal Bottle", "Squeeze Bottle")."""
+    head = tokens(folded(product.name))[-1:]
+    return tuple(p for p in products if p is not product and head and tokens(folded(p.name))[-1:] == head)
+
+
 def _asked_feature(q: CatalogueQuestion, compared: Sequence[Product]) -> tuple[str, ...]:
     """What a comparison asks besides price ("which keeps drinks hot, the thermal or the squeeze one?"): the fan's
     catalogue words that are none of the compared products' names ("keep", "drink", "hot")."""
@@ -1129,11 +1166,11 @@ def _asked_feature(q: CatalogueQuestion, compared: Sequence[Product]) -> tuple[s
 
 
 def _feature_comparison(products: Sequence[Product], asked: tuple[str, ...], q: CatalogueQuestion,
-                        wording: Wording) -> CatalogueReply:
+                        wording: Wording, fitting: bool = False) -> CatalogueReply:
     """The one whose description and tags state most of what is asked (and is for the audience asked: "which is
     for kids?", not for the one left out: "for my husband"), with its description (never the cheaper one for it);
     none, or several alike: each one's price and description, no verdict. One that cannot be bought now is said
-    so (the choice may be made for it)."""
+    so (the choice may be made for it); `fitting` (the fan asks which one fits): the sizes of the one chosen."""
     scores = {p.id: len(set(asked) & _words(p).every) + (q.audience in _words(p).audience)
               + (q.excluded is not None and q.excluded not in _words(p).audience) for p in products}
     best = max(scores.values())
@@ -1151,6 +1188,9 @@ def _feature_comparison(products: Sequence[Product], asked: tuple[str, ...], q: 
         sentences.append(Sentence(product.description, (product.id,), product))
         if product.stock in ("sold_out", "preorder"):
             sentences.append(stock_sentence(product, wording))
+    if len(told) == 1 and fitting and told[0].sizes:
+        # "Mittens or gloves, which fit an adult?": a fit is a size, the one chosen comes in.
+        sentences.insert(2, _offered(told[0], told[0].sizes, None, wording.sizes, wording))
     sentences[0] = replace(sentences[0], text=f"{emotion_tag('happy')} {gesture_tag('point')} {sentences[0].text}")
     # The one chosen is the fan's subject ("how much is that one?"), the rest "the other one".
     return CatalogueReply("comparison", tuple(sentences), tuple(told), tuple(products) if len(told) == 1 else ())
@@ -1339,13 +1379,19 @@ def _named_words(q: CatalogueQuestion) -> tuple[str, ...]:
 
 
 def _price_checked(product: Product, price: PriceLimit, wording: Wording) -> CatalogueReply:
-    """Whether the named product's price is in the range the fan asks of it, and its price; over the fan's budget:
-    by how much."""
+    """Whether the named product's price is in the range the fan asks of it, and its price; outside it: on which
+    side ("more than $30?": "that's under $30", a bare "no" would leave the fan to work it out), and over the fan's
+    budget: by how much."""
     fits = price.admits(product)
     text = _agreed(wording.price_check[fits], product, wording, price=product.price_text)
     if price.budget and price.below is not None and not fits:
         text += " " + wording.over_budget.format(gap=money(round(product.price - price.below, 2), product.currency),
                                                  budget=price.said(price.below, product.currency))
+    elif not fits and price.than is None:
+        over = price.below is not None and product.price > price.below
+        limit = price.below if over else price.above
+        if limit is not None:
+            text += " " + wording.beyond_limit[over].format(limit=price.said(limit, product.currency))
     return CatalogueReply("comparison", (Sentence(f"{emotion_tag('happy')} {gesture_tag('nod')} {text}",
                                                   (product.id,), product),), (product,))
 

@@ -497,6 +497,8 @@ _BUY_ONE = re.compile(
     r"(?:one|it|them|a pair|some|that|this|those|these)\b|"
     r"\b(?:is|are) (?:it|they|that|those|these|this)(?: one)? (?:still )?(?:available|"
     r"for sale|buyable)\b|\bstill (?:available|for sale|got (?:it|them|any))\b", re.IGNORECASE)
+#: "in blue", "in an XL": a colour or a size the product is asked in, never a product of its own.
+_IN_ATTRIBUTE = re.compile(r"in (?:an? |the )?[\w-]+")
 #: "The kids one", "the blue ones", "the snowflake thing": the word before "one" that stands for a product.
 _ONE = re.compile(r"([A-Za-z]+)'?\s+(?:ones?|things?|items?)\b")
 #: "The ski one", "the snowflake thing": one product meant, by a word several names share (group 1). "The ski ones"
@@ -1319,9 +1321,11 @@ class RetrievalEngine(DialogueEngine):
             return self._no_subject()  # "cheaper?" with no product discussed: than which one? (never the cheapest)
         thing = about_what(text)
         if thing is not None and subject is not None and subject.products and not _ONE.search(thing) and \
-                _asked_of_product(thing) <= self._attributes and not self._named(thing)[0]:
-            # "and sizes?" after the beanie's colours: another detail of the same product (asked below), not a new
-            # object for the old question.
+                _asked_of_product(thing) <= self._attributes and (
+                    not self._named(thing)[0] or _IN_ATTRIBUTE.fullmatch(thing)):
+            # "and sizes?" after the beanie's colours, "and in blue?" after the beanie (though "blue" is a word of
+            # another product's name): another detail of the same product (asked below), not a new object for the
+            # old question.
             thing = None
         if thing is not None and not PRONOUN.fullmatch(thing) and thing.lower() not in ("you", "u", "yourself", "你"):
             if subject is None and (PRONOUN.search(thing) and self._leans_on_pronoun(thing) or

@@ -60,6 +60,7 @@ class Wording:
     compare_with: str  # {product}: a comparison asked with one product in mind asks which to compare it with
     price_check: dict[bool, str]  # in the range asked? -> {product} {price} {is}: "is the plush over $30?"
     over_budget: str  # {gap} {budget}: how far a product's price is over the fan's budget
+    beyond_limit: dict[bool, str]  # {limit}: a price outside the range asked of it, over (True) or under (False)
     stock: dict[str, str]  # stock state (or "unknown") -> {product} {is}
     colours: str  # {product} {values} {comes}
     sizes: str  # {product} {values} {comes}
@@ -142,6 +143,7 @@ WORDING = {
         compare_with="Which product should I compare the {product} with?",
         price_check={True: "Yes, the {product} {is} {price}.", False: "No, the {product} {is} {price}."},
         over_budget="That's {gap} more than your {budget}.",
+        beyond_limit={True: "That's over {limit}.", False: "That's under {limit}."},
         stock={"in_stock": "The {product} {is} in stock.",
                "low_stock": "The {product} {is} in stock, with only a few left.",
                "sold_out": "The {product} {is} sold out right now.",
@@ -197,7 +199,7 @@ WORDING = {
         times={"twice": "两倍", "half": "一半"},
         compare_with="你想拿{product}和哪件比呢？",
         price_check={True: "是的，{product}是{price}。", False: "不是，{product}是{price}。"},
-        over_budget="比你的{budget}多{gap}。",
+        over_budget="比你的{budget}多{gap}。", beyond_limit={True: "比{limit}贵。", False: "比{limit}便宜。"},
         stock={"in_stock": "{product}有现货。", "low_stock": "{product}还有货，不过只剩几件了。",
                "sold_out": "{product}现在卖完了。", "preorder": "{product}现在可以预订。",
                "unknown": "{product}有没有货，商店页面上可以看到。"},
