@@ -2864,3 +2864,79 @@ def test_and_in_a_colour_asks_it_of_the_product_discussed(engine: RetrievalEngin
     ask(engine, first)
     answer = ask(engine, "alright, and in blue?")
     assert said in answer.text and "$65" not in answer.text, answer.text
+
+
+# -- round 25: facts by topic, look-ups and follow-ups in other words ------------------------------------------
+
+@pytest.mark.parametrize(("text", "facts"), [
+    ("anything neat about curling stones for my daughter's team?", {"curling-granite", "curling-stone-weight"}),
+    ("tell me sumthin about skeleton", {"luge-skeleton"}),
+    ("got anythin fun about biathlon?", {"biathlon"}),
+    ("got any neat tidbits of hockey history?", {"hockey-1920"}),
+    ("raconte-moi une anecdote sur le hockey", {"hockey-1920", "hockey-puck", "frozen-pucks"}),
+    ("anekdote über curling bitte", {"curling-granite", "curling-stone-weight", "curling-sweeping",
+                                     "curling-nagano"})])
+def test_a_fact_asked_for_in_chat_or_another_language_is_one_on_the_topic(engine: RetrievalEngine, text: str,
+                                                                          facts: set[str]) -> None:
+    """"Something neat about X for my kids", a dropped "g", "bits of history", an anecdote in French or German: a fact
+    on the topic, told without a hedge; whom it is for is no catalogue question."""
+    answer = ask(engine, text)
+    assert answer.intent == "topic_fact" and answer.sources and set(answer.sources) <= facts, answer.text
+    assert not hedged(answer) and "$" not in answer.text
+
+
+def test_bits_of_olympic_history_are_a_history_fact(engine: RetrievalEngine) -> None:
+    answer = ask(engine, "some fun bits of olympic history pls")
+    assert answer.intent == "topic_fact" and not hedged(answer)
+    facts = [f for s in answer.sources if (f := KNOWLEDGE.fact(s)) is not None]
+    assert facts and all({"olympics", "history"} <= set(f.tags) for f in facts), answer.text
+
+
+@pytest.mark.parametrize("text", ["got any trivia on snowkite racing?", "snowmobile jumps fun fact?"])
+def test_a_fact_on_a_thing_no_fact_names_is_declined_not_one_sharing_a_words_root(engine: RetrievalEngine,
+                                                                                 text: str) -> None:
+    """"Racing" shares a root with speed skaters' "race", "jumps" with ski jumping: the thing asked about is neither."""
+    answer = ask(engine, text)
+    assert answer.intent == "unknown" and not answer.sources, answer.text
+
+
+def test_a_price_asked_in_french_with_the_english_name_after_it(engine: RetrievalEngine) -> None:
+    answer = ask(engine, "la peluche c'est combien? the owl plush")
+    assert "$29.99" in answer.text and answer.sources[:1] == ("mascot-plush",)
+
+
+def test_a_guess_after_a_question_is_no_question_of_its_own(engine: RetrievalEngine) -> None:
+    assert questions_of("when did curling come back to the olympics? 2002??") == [
+        "when did curling come back to the olympics?"]
+    answer = ask(engine, "what year did snowboarding become olympic? 2002?")
+    assert "1998" in answer.text and not any(u in answer.text for u in UNKNOWN), answer.text
+
+
+def test_an_abbreviation_ends_no_question() -> None:
+    assert questions_of("wasn't it held in St. Moritz?") == ["wasn't it held in St. Moritz?"]
+    assert questions_of("who is Dr. Smith? and where is St. Moritz?") == ["who is Dr. Smith?",
+                                                                          "and where is St. Moritz?"]
+
+
+@pytest.mark.parametrize(("text", "fact", "says"), [
+    ("how heavy is a curling stone when it's thrown?", "curling-stone-weight", "19.96"),
+    ("how thick is a puck when they play with it?", "hockey-puck", "one inch")])
+def test_a_when_clause_after_the_question_word_asks_no_time(engine: RetrievalEngine, text: str, fact: str,
+                                                            says: str) -> None:
+    answer = ask(engine, text)
+    assert answer.sources == (fact,) and says in answer.text and not hedged(answer), answer.text
+
+
+def test_and_with_a_question_of_its_own_after_a_fact_is_that_question(engine: RetrievalEngine) -> None:
+    ask(engine, "tell me a curling fact")
+    answer = ask(engine, "and where were the first winter olympics held?")
+    assert answer.sources == ("first-winter-games",) and "Chamonix" in answer.text, answer.text
+
+
+def test_those_same_games_are_the_ones_of_the_fact_just_told(engine: RetrievalEngine) -> None:
+    ask(engine, "when did snowboarding make it into the olympics?")
+    answer = ask(engine, "was curling at the olympics that same year?")
+    assert answer.sources == ("curling-nagano",) and "1998" in answer.text, answer.text
+    ask(engine, "tell me about the zamboni", user="other")
+    answer = ask(engine, "did clap skates become standard at those same games?", user="other")
+    assert answer.intent == "unknown" and not answer.sources, answer.text  # 1949 was no Games of clap skates

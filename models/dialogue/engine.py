@@ -61,7 +61,7 @@ from models.dialogue.moods import (
 )
 from models.dialogue.persona import FAQ, AboutLine, FunFact, Persona, Product
 from models.dialogue.retrieval import STOPWORDS, DocKind, Hit, KnowledgeIndex, english_words, tokens, word_root
-from models.dialogue.sentence import Sentence, declined
+from models.dialogue.sentence import ABBREVIATIONS, Sentence, declined
 from models.dialogue.show import ShowSnapshot
 from models.dialogue.show_talk import answer_show, asks_products_to_come, show_thread
 from models.dialogue.small_talk import (
@@ -143,10 +143,11 @@ _FACT_REQUEST = re.compile(
     r"positive|uplifting|funny|amazing|surprising|fascinating|good)|"
     r"(?:interesting|cool)\s+(?:things?|stuff)|tell me something about|"
     # "Tell me a Winter Olympics record", "are there any medal records you know of?", "a bit of curling history,
-    # go!", "give me some olympic history": a fact about a record or the past, however the asking is worded or left
-    # out ("any record of my order?" is the store's).
+    # go!", "give me some olympic history", "any cool bits of winter olympics history?": a fact about a record or the
+    # past, however the asking is worded or left out ("any record of my order?" is the store's).
     r"(?:^\W*|\b(?:tell|give|share|show|teach)\s+(?:me|us)\s+|\b(?:got|know|(?:are|is)\s+there|have\s+you(?:\s+got)?)\s+)"
-    r"(?:an?|one|some|any|(?:a\s+)?(?:little\s+)?bit\s+of)\s+(?:[\w-]+\s+){0,3}?(?:records?|history)\b"
+    r"(?:an?|one|some|any|(?:(?:an?|some|any)\s+)?(?:little\s+|cool\s+|fun\s+|neat\s+|interesting\s+)?(?:tid)?bits?\s+of)"
+    r"\s+(?:[\w-]+\s+){0,3}?(?:records?|history)\b"
     r"(?!\s+(?:of|for|on)\s+(?:my|our|this|that)\b))\b|"
     r"冷知识|小知识|趣闻|有趣的事", re.IGNORECASE)
 #: "How big is the plush?", "what's the beanie made of?": what a product is, which its description says.
@@ -203,8 +204,11 @@ _TOPIC_FIRST = re.compile(r"[,;:]\s*(?:(?:(?:have you |you )?got|do you have|kno
 #: "Tell me about the machine that cleans the ice rink", "what about the ice machine, any story?": told whatever is
 #: known of a thing, no kind of thing asked (a date, a count), so the fact on it answers, no near miss. A fact topic
 #: must be among its words (`_fact_topics`): "tell me about your day" is small talk, "... the hoodie" a product.
+#: "Something fun about hockey pucks for the kids at our rink?" asks the same: whom it is for is no product asked.
 _TELL_ABOUT = re.compile(r"\b(?:tell|talk to) (?:me|us) about (?!(?:you|your|yourself|u|ur)\b)|"
-                         r"\bany stor(?:y|ies)\W*$", re.IGNORECASE)
+                         r"\bany stor(?:y|ies)\W*$|"
+                         r"\b(?:something|anything|stuff) (?:fun|funny|cool|neat|interesting|fascinating|surprising) "
+                         r"(?:about|on|regarding)\b", re.IGNORECASE)
 #: "Anything that connects Scotland with winter sports?": the fact naming both, the rarer (the place) first, though
 #: a FAQ shares the domain's words ("winter sport").
 _CONNECTS = re.compile(r"\b(?:anything|something|what)\s+(?:that\s+)?(?:connects?|links?|ties?)\b|"
@@ -221,7 +225,7 @@ _NAMES_TOPIC = re.compile(r"\b(?:about|on|regarding|of|from)\b|关于|"
 _FACT_WORDS = frozenset("fun fact interesting cool something anything thing stuff trivia share give another one "
                         "cheerful happy nice positive uplifting funny amazing surprising "
                         "random new good favorite favourite teach tell show share drop hit know quick special got "
-                        "story deal "
+                        "story deal bit tidbit "
                         "冷知识 小知识 趣闻 有趣 事 讲 说 来".split())
 
 #: A question for a price ("How much?"), as against one for the whole store ("What do you sell?").
@@ -575,7 +579,8 @@ def says_what_is_asked(question: str, answer: str) -> bool:
     # spelled another way ("meters", "metres") has its root.
     said = [word_root(word) for word in tokens(answer)]
     counted = [word_root(word) for word in tokens(" ".join(_COUNTED.findall(question)))]
-    return all(says.search(answer) for asks, says in _ASKS if asks.search(question)) and \
+    asked = _WHEN_CLAUSE.sub(r"\1", question)
+    return all(says.search(answer) for asks, says in _ASKS if asks.search(asked)) and \
         all(year in answer for year in years) and all(any(word.startswith(c) for word in said) for c in counted) and \
         not _says_the_opposite(tokens(question), tokens(answer))
 
@@ -604,6 +609,9 @@ def _says_the_opposite(asked: list[str], said: list[str]) -> bool:
 
 
 _YEAR = re.compile(r"\b(?:1[89][0-9]{2}|20[0-9]{2})\b")
+#: "How far are they from the targets when they shoot?": a "when" clause after the question's own question word says
+#: under what condition, it asks no time.
+_WHEN_CLAUSE = re.compile(r"\b((?:how|what|which|who|where|why)\b[^?.!]*?)\s+when\b[^?.!]*", re.IGNORECASE)
 #: "How many calories": what a count counts.
 _COUNTED = re.compile(r"\bhow many (?!(?:more|of|times|people|years?)\b)([a-z]+)", re.IGNORECASE)
 #: What a near miss must say besides the kind of thing asked (`says_what_is_asked`) to answer a part of the question:
@@ -631,6 +639,9 @@ _AND_THEN = re.compile(r"^\W*(?:and|also|plus|so)\b", re.IGNORECASE)
 _GOES_ON = re.compile(r"^\W*(?:and|also|plus)\b", re.IGNORECASE)
 #: "What year was that?", "how fast was it?", "where was he from?": a question about what was just told.
 _THAT = re.compile(r"\b(?:that|this|it|then|they|them|those|these|he|she|him|her|his)\b")
+#: "Those same games", "that same year", "at the time": when the fact just told happened.
+_SAME_TIME = re.compile(r"\b(?:those|these|that|the)\s+same\s+(games|olympics|year|season|event)\b|"
+                        r"\b(?:that|this) year\b|\bat (?:that|the) time\b", re.IGNORECASE)
 #: "Huh, really?", "is that true?", "no way!", "what even is that?": doubt of what was just told, or puzzlement,
 #: answered by saying it again.
 _DOUBT = re.compile(
@@ -643,13 +654,29 @@ _DOUBT = re.compile(
 def questions_of(text: str) -> list[str]:
     """The questions of a message in order, up to MAX_QUESTIONS; the whole message when it has fewer than two
     (a question with its context, or a request without a question mark)."""
-    parts = _glossed(sentences_of(text))
+    parts = _glossed(_fan_sentences(text))
     # "beanie colours?? also u take apple pay": a sentence that goes on from a question ("also", "and") asks too.
     asking = [p for i, p in enumerate(parts) if is_question(p) or i and _GOES_ON.match(p) and is_question(parts[i - 1])]
     # "price of the beanie, do u ship to the UK": a price asked without a question's words is one of the questions.
     questions = _tags_joined([q for p in asking for c in _SECOND_QUESTION.split(p) for q in _comma_apart(c)
                               if is_question(q) or is_product_question(q) or not is_question(p)])
     return questions[:MAX_QUESTIONS] if len(questions) > 1 else [retrieval_query(text)]
+
+
+#: "1992??", "or 20?" after a question: the fan's guess at its answer, which the answer itself confirms or corrects.
+_GUESS = re.compile(r"^\W*(?:or|maybe|like|was it|is it)?\W*\d[\d,.]*(?:s|st|nd|rd|th)?\W*$", re.IGNORECASE)
+
+
+def _fan_sentences(text: str) -> list[str]:
+    """A message's sentences as a fan means them: none ends at an abbreviation ("wasn't it in St. Moritz?"), and a
+    guess at the answer after a question ("what year was it? 1992??") is no question of its own."""
+    sentences: list[str] = []
+    for sentence in sentences_of(text):
+        if sentences and sentences[-1].split()[-1].lower() in ABBREVIATIONS:
+            sentences[-1] = f"{sentences[-1]} {sentence}"
+        elif not (sentences and _GUESS.match(sentence) and is_question(sentences[-1])):
+            sentences.append(sentence)
+    return sentences
 
 
 def _glossed(parts: list[str]) -> list[str]:
@@ -800,7 +827,7 @@ def retrieval_query(text: str) -> str:
     """The part of a message to look up: its questions when it also says other things ("I'm sad, we lost.
     Why are pucks frozen?", "我们输了，好难过。冰球为什么要冷冻？"), so the bad news does not steer the search; a fact
     asked for beside them stays ("Why do they sweep in curling? fun fact pls": the fact is what is asked)."""
-    parts = _glossed(sentences_of(text))
+    parts = _glossed(_fan_sentences(text))
     # "The plush!!! 😍 how much": a question of a word or two asks about the sentence before it, which it keeps; so
     # does one after the fan's budget ("I've only got $40. Can I get both the beanie and the pin set?").
     # A sentence that says whom the fan shops for, what they wear or the weather ("Something for a cold walk? my
@@ -809,7 +836,7 @@ def retrieval_query(text: str) -> str:
                          *(parts[i + 1:i + 2] if i + 1 < len(parts) and not is_question(parts[i + 1])
                            and states_occasion(parts[i + 1]) else [])])
                  for i, p in enumerate(parts) if is_question(p) or _HOW_MUCH.search(p) or _FACT_REQUEST.search(p)]
-    return joined(questions) if questions and len(parts) > 1 else text
+    return joined(questions) if questions and len(parts) > 1 else joined(parts)
 
 
 def _leaned_on(parts: Sequence[str], i: int) -> list[str]:
@@ -1303,6 +1330,11 @@ class RetrievalEngine(DialogueEngine):
                 return asked_again(subject, others[0].name) if len(subject.products) == 1 else name
             return OTHER.sub(name, text, count=1)
         told_item = self._told_item(subject)
+        if isinstance(told_item, FunFact) and (same := _SAME_TIME.search(text)) and \
+                (years := _YEAR.findall(told_item.text)):
+            # "Was curling at those same games?" after the snowboarding debut at the 1998 Games: those of the fact
+            # just told, by their year, asked of the new topic.
+            return f"{text[:same.start()]}the {' '.join(years)} {same.group(1) or 'year'}{text[same.end():]}"
         if told_item is not None and (_DOUBT.match(text_folded) or any(
                 asks.search(text_folded) for asks, _ in _ASKS) and self._asks_of_item(text, told_item) and
                 says_what_is_asked(text, _item_text(told_item))):
@@ -1320,6 +1352,9 @@ class RetrievalEngine(DialogueEngine):
                 len(tokens(text)) <= 1 and not self._named(text)[0]:
             return self._no_subject()  # "cheaper?" with no product discussed: than which one? (never the cheapest)
         thing = about_what(text)
+        if thing is not None and not (subject is not None and subject.products) and _ASKS_ALONE.match(thing) and \
+                not self._named(thing)[0]:
+            thing = None  # "and when were the first winter games?" after a fact: a question of its own
         if thing is not None and subject is not None and subject.products and not _ONE.search(thing) and \
                 _asked_of_product(thing) <= self._attributes and (
                     not self._named(thing)[0] or _IN_ATTRIBUTE.fullmatch(thing)):
@@ -1524,6 +1559,13 @@ class RetrievalEngine(DialogueEngine):
         facts = tuple(f for f in self.persona.knowledge.fun_facts if not known & self._fact_words[f.id])
         if topic:
             scored = [(self._topic_score(f.id, set(topic)), f) for f in facts]
+            if not any(tags or words for (tags, _, words), _ in scored) and self._unknown_topic(topic):
+                # "Fun facts about snowmobile racing?": a thing no fact names, at most a word's root in common
+                # ("racing", speed skaters' "race"): only a fact that answers it by meaning is on it, never a near
+                # one ("snowboarding").
+                found = self._lookup(question, gentle, kinds=("fact",))
+                return found if found.intent == "fact" else Part("unknown", [declined(self._phrase("unknown"))],
+                                                                 found.hits)
             if not any(any(score) for score, _ in scored):
                 if _NAMES_TOPIC.search(question):  # the topic is no fact's word: find one by meaning, if near
                     return self._lookup(question, gentle, kinds=("fact",))
@@ -1557,6 +1599,15 @@ class RetrievalEngine(DialogueEngine):
         ("pizza" with winter sports: none does)."""
         topic = set(tokens(_CONNECTS.sub(" ", question))) - _FACT_WORDS
         return bool(topic) and topic <= set(self._fact_counts)
+
+    def _unknown_topic(self, topic: Sequence[str]) -> bool:
+        """A topic word that no fact has in any form and that is no common English word names a thing the facts
+        do not know ("snowmobile"); one that starts as a fact's word does ("biathletes": biathlon, "lugers": luge)."""
+        def known(word: str) -> bool:
+            return word in self._fact_counts or word_root(word) in self._root_counts or word in self._english or \
+                any(word.startswith(w[:max(4, min(len(w), 5))]) for w in self._fact_counts if len(w) >= 4)
+
+        return not all(map(known, topic))
 
     def _topic_score(self, fact_id: str, topic: set[str]) -> tuple[float, float, float]:
         """How well a fact has a topic: by its tags' heads first, then by its words in any form, then by its words

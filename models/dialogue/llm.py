@@ -43,6 +43,7 @@ from models.dialogue.moderation import check_chat_text
 from models.dialogue.numerals import value_of
 from models.dialogue.persona import FAQ, Persona, Product
 from models.dialogue.retrieval import Hit
+from models.dialogue.sentence import ABBREVIATIONS
 from models.dialogue.tags import EMOTIONS, GESTURES, sanitize_tags, strip_tags
 from models.dialogue.words import content_words, joined
 from models.tts import MAX_PIECE_CHARS, cut_point, text_length
@@ -167,7 +168,6 @@ def build_messages(persona: Persona, hits: list[Hit], turn: ChatTurn, history: D
 
 # -- streaming sentences --------------------------------------------------------------------------------------
 
-_ABBREVIATIONS = ("mr.", "mrs.", "ms.", "dr.", "st.", "vs.", "e.g.", "i.e.", "etc.", "no.", "approx.", "jr.", "sr.")
 #: A sentence ends at . ! ? … and a space, or at Chinese 。！？ (and closing quotes) once the next character has
 #: come (Chinese puts no space after them; "？" may still be followed by "！").
 _SENTENCE_END = re.compile(r"[.!?…]+[\"')\]]*(?=\s)|[。！？…]+[”’」』）)]*(?=[^。！？…”’」』）)!?])")
@@ -212,7 +212,7 @@ class SentenceSplitter:
         # Never cut inside a tag that is still arriving ("[sa" ... "d:0.6]").
         limit = open_tag if open_tag > max(text.rfind("]"), text.rfind(">")) else len(text)
         for match in _SENTENCE_END.finditer(text, 0, limit):
-            if not text[: match.end()].lower().endswith(_ABBREVIATIONS):
+            if not text[: match.end()].lower().endswith(ABBREVIATIONS):
                 return match.end()
         if self.emitted == 0:
             clause = _CLAUSE_END.search(text, 0, limit)

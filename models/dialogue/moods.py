@@ -180,6 +180,8 @@ _CHAT_SPELLING = {"rn": "right now", "wat": "what", "wot": "what", "wut": "what"
                   "teh": "the", "da": "the", "duz": "does", "sho": "show", "hav": "have", "iz": "is",
                   "fav": "favourite", "fave": "favourite", "hru": "how are you", "thicc": "thick",
                   "smth": "something", "sth": "something", "mch": "much", "mutch": "much",
+                  # the "g" of "-ing" dropped ("tell me somethin about luge", "anythin fun?")
+                  "somethin": "something", "sumthin": "something", "anythin": "anything", "nothin": "nothing",
                   # "can i by the merch": after a subject "by" is the verb it sounds like, never the preposition
                   "i by": "i buy", "we by": "we buy", "u by": "you buy", "you by": "you buy"}
 #: The common chat words of a fan's first language (German, Spanish, French, Italian, Portuguese, Dutch, Swedish), as
@@ -193,6 +195,7 @@ _FOREIGN = {
     "quanto costa": "how much is", "quanto custa": "how much is",
     "hur mycket kostar": "how much is", "vad kostar": "how much is", "hoeveel kost": "how much is",
     "hoeveel kosten": "how much are", "wat kost": "how much is", "hur mycket": "how much", "hoeveel": "how much",
+    "c'est combien": "how much is it", "combien": "how much",
     "pris": "price", "prijs": "price",
     "precio": "price", "preis": "price", "prix": "price", "prezzo": "price", "preço": "price", "preco": "price",
     # greetings and goodbyes ("buenas noches" opens a message as often as it ends one: at the start it greets)
@@ -240,6 +243,11 @@ _FOREIGN = {
     "raconte-moi": "tell me", "dis-moi": "tell me", "dato curioso": "fun fact", "datos curiosos": "fun facts",
     "fait amusant": "fun fact", "anécdota": "fun fact", "curiosità": "fun fact", "curiosita": "fun fact",
     "curiosidade": "fun fact", "curiosidades": "fun facts",
+    # an anecdote and "about" in the languages chat writes them in ("une anecdote sur le curling", "uma anedota sobre
+    # hóquei", "Anekdote über Curling", "fakta menarik tentang luge")
+    "une anecdote": "a fun fact", "anecdote sur": "fun fact about", "anedota": "fun fact", "aneddoto": "fun fact",
+    "anekdote": "fun fact", "ciekawostka": "fun fact", "ciekawostki": "fun facts", "fakta menarik": "fun fact",
+    "sobre": "about", "sur": "about", "über": "about", "tentang": "about",
     "bitte": "please", "por favor": "please", "s'il vous plaît": "please", "s'il te plaît": "please",
     "svp": "please",
     # about her

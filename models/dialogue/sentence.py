@@ -7,6 +7,9 @@ from dataclasses import dataclass
 from models.dialogue.persona import Product
 from models.dialogue.tags import emotion_tag, gesture_tag, strip_tags
 
+#: Words whose full stop ends no sentence ("St. Moritz", "e.g. the beanie"): the model's and the fans' alike.
+ABBREVIATIONS = ("mr.", "mrs.", "ms.", "dr.", "st.", "vs.", "e.g.", "i.e.", "etc.", "no.", "approx.", "jr.", "sr.")
+
 
 @dataclass(frozen=True)
 class Sentence:
