@@ -6,6 +6,8 @@ question, one label per head:
   question that FAQ answers (POLICY_ASKS);
 - mood: a sentiment item whose right answer carries sympathy (a "[sad" tag), thanks for a compliment (the heart
   hands) or congratulations ("congrat") is labelled sad, compliment or news;
+- show: an item whose right answer must say what only one of the show runner's answers says ("7 min": when the
+  show ends) is labelled with that show question (SHOW_ASKS);
 every other item OTHER. The questions are embedded by the knowledge index's model, and a multinomial logistic
 regression (scikit-learn) is fitted per head. Before the final fit, each of the later parts is held out in turn
 (leave one part out): what the head would have read on a set it never saw, the numbers that matter.
@@ -89,7 +91,38 @@ def mood_label(item: Item) -> str | None:
     return None
 
 
-LABELS = {"policy": policy_label, "mood": mood_label}
+#: The show head's labels: a question about the running show that the engine's show runner answers
+#: (show_talk.py), found from what the right answer must say (the sample rundown at the eval's show time: curling
+#: fact now, questions next, the show ends in about 7 of its 10 minutes, 3 minutes in). First match wins; the first
+#: five say something only the show's answer says, on any category's item; the rest only on show-timing items.
+SHOW_ASKS = (
+    (("7 min", "seven min", "400 sec"), "When does the show end?"),
+    (("10 min", "ten min", "600 sec"), "How long is the show?"),
+    (("3 min", "three min", "200 sec"), "How far into the show are we?"),
+    (("winter sports live", "episode 1", "episode one", "first episode"), "What's the show called?"),
+    (("already", "earlier"), "Have I missed anything?"),
+    (("owl", "plush"), "What's the next product?"),
+    (("dance", "coming up", "later", "soon"), "What's still to come in the show?"),
+    (("q&a", "q & a", "q and a", "question"), "What's next?"),
+    (("curling", "granite", "ailsa"), "What's on now?"),
+)
+_ANY_CATEGORY = 5
+
+
+def show_label(item: Item) -> str | None:
+    """The show head's label: the show question whose answer says what the right answer must (SHOW_ASKS), OTHER
+    for a question of another category that must say nothing only the show says, None for a show-timing item of
+    no such kind or no one-message item."""
+    if not one_message(item):
+        return None
+    checks = item.turns[0].checks
+    said = [s.lower() for s in (*checks.get("must", ()), *checks.get("must_any", ()))]
+    asks = SHOW_ASKS if item.category == "show_timing" else SHOW_ASKS[:_ANY_CATEGORY]
+    ask = next((ask for words, ask in asks if any(w in s for w in words for s in said)), None)
+    return ask or (None if item.category == "show_timing" else OTHER)
+
+
+LABELS = {"policy": policy_label, "mood": mood_label, "show": show_label}
 
 
 def dataset() -> tuple[list[str], list[str], list[Item]]:

@@ -7,12 +7,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from avatar_tools.train_readers import POLICY_ASKS, mood_label, policy_label
+from avatar_tools.train_readers import POLICY_ASKS, SHOW_ASKS, mood_label, policy_label, show_label
 from benchmarks.eval_dialogue import Item, Turn
 from models.dialogue.engine import ChatTurn, RetrievalEngine
 from models.dialogue.persona import load_default_persona
 from models.dialogue.readers import HEADS, OTHER, Reader
 from models.dialogue.retrieval import KnowledgeIndex
+from tests.test_dialogue_show_talk import sample_at_curling
 
 AURORA = load_default_persona()
 
@@ -23,15 +24,26 @@ def minilm() -> RetrievalEngine:
     return RetrievalEngine(AURORA, KnowledgeIndex(AURORA.knowledge, backend="embeddings"))
 
 
+@pytest.fixture(scope="module")
+def on_air(minilm: RetrievalEngine) -> RetrievalEngine:
+    """The MiniLM engine with the sample rundown at 200 s: the curling fact now, questions next, about 7 minutes
+    left."""
+    engine = RetrievalEngine(AURORA, minilm.index)
+    runner = sample_at_curling()
+    engine.show_source = lambda: runner.snapshot(200.0)
+    return engine
+
+
 def test_the_weights_ship_for_minilm_only_and_name_their_labels() -> None:
-    policy, mood = Reader.load("policy", "minilm"), Reader.load("mood", "minilm")
-    assert policy is not None and mood is not None
+    policy, mood, show = (Reader.load(head, "minilm") for head in ("policy", "mood", "show"))
+    assert policy is not None and mood is not None and show is not None
     assert set(policy.classes) == {OTHER, *POLICY_ASKS.values()}
     assert set(mood.classes) == {OTHER, "sad", "compliment", "news"}
-    for reader in (policy, mood):
+    assert set(show.classes) == {OTHER, *(ask for _, ask in SHOW_ASKS)}
+    for reader in (policy, mood, show):
         assert reader.coef.shape == (len(reader.classes), 384) and reader.intercept.shape == (len(reader.classes),)
     assert Reader.load("policy", "e5") is None and Reader.load("mood", "") is None
-    assert set(HEADS) == {"policy", "mood"}
+    assert set(HEADS) == {"policy", "mood", "show"}
 
 
 def test_a_reading_below_the_bar_or_of_other_is_none() -> None:
@@ -95,9 +107,35 @@ def test_the_words_feelings_stand(minilm: RetrievalEngine, message: str, not_sai
     assert not_said not in minilm.compose(ChatTurn(message, message)).text
 
 
+@pytest.mark.parametrize(("question", "said"), [
+    ("how many minutes till you go offline?", "ends in about 7 minutes"),
+    ("what's this programme called again?", "Winter Sports Live"),
+    ("what's happening on stream rn", "Right now it's a fun fact about curling"),
+])
+def test_questions_about_the_show_in_other_words_get_the_show(on_air: RetrievalEngine, question: str,
+                                                              said: str) -> None:
+    answer = on_air.compose(ChatTurn(question, question))
+    assert answer.intent == "show" and said in answer.text, answer.text
+
+
+@pytest.mark.parametrize(("question", "said"), [
+    ("how much is the owl plush?", "$29.99"),
+    ("tell me a curling fact", "curling"),
+])
+def test_questions_of_the_catalogue_and_facts_stay_with_the_words_on_air(on_air: RetrievalEngine, question: str,
+                                                                         said: str) -> None:
+    answer = on_air.compose(ChatTurn(question, question))
+    assert answer.intent != "show" and said in answer.text, answer.text
+
+
+def test_off_air_a_show_question_is_told_no_show_runs(minilm: RetrievalEngine) -> None:
+    answer = minilm.compose(ChatTurn("off air", "how many minutes till you go offline?"))
+    assert "No show is running" in answer.text and "minutes" not in answer.text, answer.text
+
+
 def test_bm25_reads_by_words_alone() -> None:
     engine = RetrievalEngine(AURORA, KnowledgeIndex(AURORA.knowledge, backend="bm25"))
-    assert engine.policy_reader is None and engine.mood_reader is None
+    assert engine.policy_reader is None and engine.mood_reader is None and engine.show_reader is None
 
 
 def _item(category: str, q: str, **checks: object) -> Item:
@@ -113,6 +151,15 @@ def test_policy_labels_come_from_the_policy_an_answer_states() -> None:
     dialogue = (Turn("the hoodie"), Turn("can I return it", {"sources": ["returns"]}))
     assert policy_label(Item("x", "follow_ups", dialogue)) is None
     assert policy_label(_item("bad_input", "", error="empty")) is None
+
+
+def test_show_labels_come_from_what_only_a_show_answer_says() -> None:
+    assert show_label(_item("show_timing", "when r u done", must_any=["7 min", "seven min"])) == \
+        "When does the show end?"
+    assert show_label(_item("bad_input", "WHEN DOES IT END", must_any=["7 min"])) == "When does the show end?"
+    assert show_label(_item("show_timing", "when's the owl", must_any=["owl", "plush"])) == "What's the next product?"
+    assert show_label(_item("lookup", "what is curling made of", must_any=["granite"])) == OTHER
+    assert show_label(_item("show_timing", "what year was the first games", must=["1924"])) is None
 
 
 def test_mood_labels_come_from_what_the_right_answer_shows() -> None:

@@ -934,11 +934,12 @@ class RetrievalEngine(DialogueEngine):
         self._english = english_words()
         #: The question read by its meaning when its words find no answer.
         self.meanings = Meanings(persona, self.index)
-        #: A store-policy question and the fan's feeling read by trained classifiers (readers.py) as well as by
-        #: words (no weights for the index's model: None).
+        #: A store-policy question, a question about the show and the fan's feeling read by trained classifiers
+        #: (readers.py) as well as by words (no weights for the index's model: None).
         model = self.index.model.name if self.index.backend == "embeddings" else ""
         self.policy_reader = Reader.load("policy", model)
         self.mood_reader = Reader.load("mood", model)
+        self.show_reader = Reader.load("show", model)
 
     async def reply(self, turn: ChatTurn, history: DialogueHistory | None = None) -> AsyncIterator[ReplyEvent]:
         check_chat_text(turn.text)
@@ -1017,7 +1018,8 @@ class RetrievalEngine(DialogueEngine):
         subject = self.fans.subject(user)
         told = self.fans.told(user)
         part = self._body(question, gentle, subject, told, self.fans.show_question(user))
-        part = self._by_policy(question, part, gentle, subject, told) or part
+        part = self._by_policy(question, part, gentle, subject, told) or \
+            self._by_show(question, part, gentle, subject, told) or part
         if part.intent in _UNANSWERED:
             part = self._by_meaning(question, gentle, subject, told) or part
         if part.intent == "unknown" and not is_question(question):
@@ -1069,16 +1071,32 @@ class RetrievalEngine(DialogueEngine):
         if self.policy_reader is None or part.intent in ("show", "refusal") or part.intent == "faq" and (
                 len(_stated(part)) > 1 or subject is not None and subject.intent == "faq"):
             return None
-        vector = self.index.vector(question)
-        reading = self.policy_reader.read(vector) if vector is not None else None
-        if reading is None:
+        policy = self._read_as(self.policy_reader, "faq", question, gentle, subject, told)
+        if policy is None:
             return None
-        policy = self._body(reading.label, gentle, subject, told)
         # A price asked ("how much is shipping?") is only answered by a policy that states one. (No other check that
         # the policy says the kind of thing the words ask: "pay in cash when it's delivered?" asks no time.)
         priced = not _PRICE.search(question) or "$" in " ".join(sentence.text for sentence in policy.sentences)
-        new = not set(_stated(policy)) <= set(_stated(part))
-        return policy if policy.intent == "faq" and priced and new else None
+        return policy if priced and not set(_stated(policy)) <= set(_stated(part)) else None
+
+    def _by_show(self, question: str, part: Part, gentle: bool, subject: Subject | None,
+                 told: tuple[str, ...]) -> Part | None:
+        """A question about the running show read by the trained show reader (readers.py), answered by the show
+        runner in place of what its words found ("at what point tonight do you show the owl?" is the products to
+        come, not the owl's pitch); None when it is no show question or no show runs. Refusals stand."""
+        if self.show_reader is None or part.intent in ("show", "refusal"):
+            return None
+        return self._read_as(self.show_reader, "show", question, gentle, subject, told)
+
+    def _read_as(self, reader: Reader, intent: Intent, question: str, gentle: bool, subject: Subject | None,
+                 told: tuple[str, ...]) -> Part | None:
+        """The question the reader reads `question` as, answered, if the answer is of `intent`."""
+        vector = self.index.vector(question)
+        reading = reader.read(vector) if vector is not None else None
+        if reading is None:
+            return None
+        part = self._body(reading.label, gentle, subject, told)
+        return part if part.intent == intent else None
 
     def _by_meaning(self, question: str, gentle: bool, subject: Subject | None, told: tuple[str, ...]) -> Part | None:
         """A question its words found no answer to, read by its meaning (meaning.py): a forbidden topic declined, a
