@@ -20,7 +20,7 @@ from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Literal, get_args
+from typing import Literal, cast, get_args
 
 from models.dialogue.catalogue import (
     CATALOGUE_WORDS,
@@ -60,6 +60,7 @@ from models.dialogue.moods import (
     without_product_words,
 )
 from models.dialogue.persona import FAQ, AboutLine, FunFact, Persona, Product
+from models.dialogue.readers import Reader
 from models.dialogue.retrieval import STOPWORDS, DocKind, Hit, KnowledgeIndex, english_words, tokens, word_root
 from models.dialogue.sentence import ABBREVIATIONS, Sentence, declined
 from models.dialogue.show import ShowSnapshot
@@ -962,6 +963,12 @@ class RetrievalEngine(DialogueEngine):
         self._english = english_words()
         #: The question read by its meaning when its words find no answer.
         self.meanings = Meanings(persona, self.index)
+        #: A store-policy question, a question about the show and the fan's feeling read by trained classifiers
+        #: (readers.py) as well as by words (no weights for the index's model: None).
+        model = self.index.model.name if self.index.backend == "embeddings" else ""
+        self.policy_reader = Reader.load("policy", model)
+        self.mood_reader = Reader.load("mood", model)
+        self.show_reader = Reader.load("show", model)
 
     async def reply(self, turn: ChatTurn, history: DialogueHistory | None = None) -> AsyncIterator[ReplyEvent]:
         check_chat_text(turn.text)
@@ -979,7 +986,7 @@ class RetrievalEngine(DialogueEngine):
         """The whole answer at once (the stream yields it sentence by sentence), the fan's subject updated.
         Raises ChatTextError."""
         text = check_chat_text(turn.text)
-        moods = detect_moods(self._to_her(text))
+        moods = self._felt(text, detect_moods(self._to_her(text)))
         self._turn += 1
         verdict = screen(text, self.persona)
         if verdict.kind == "forbidden" and (respelled := respelled_function_word(text, verdict.matched or "")):
@@ -1040,6 +1047,8 @@ class RetrievalEngine(DialogueEngine):
         subject = self.fans.subject(user)
         told = self.fans.told(user)
         part = self._body(question, gentle, subject, told, self.fans.show_question(user))
+        part = self._by_policy(question, part, gentle, subject, told) or \
+            self._by_show(question, part, gentle, subject, told) or part
         if part.intent in _UNANSWERED:
             part = self._by_meaning(question, gentle, subject, told) or part
         if part.intent == "unknown" and not is_question(question):
@@ -1065,6 +1074,58 @@ class RetrievalEngine(DialogueEngine):
         else:
             self.fans.record(user, part.subject, (s for sentence in part.sentences for s in sentence.sources))
         return part
+
+    def _felt(self, text: str, moods: list[Mood]) -> list[Mood]:
+        """What the fan expresses, by words (`moods`) and by the trained mood reader (readers.py): a feeling the
+        words missed comes first ("my little girl skated on her own for the first time!!" is news), and sadness
+        replaces a hello or goodbye the words read ("had to say goodbye to my cat"). A feeling the words found
+        stands ("thanks so much!" is thanks, no compliment)."""
+        if self.mood_reader is None or set(moods) - {"greeting", "goodbye"}:
+            return moods
+        vector = self.index.vector(text)
+        reading = self.mood_reader.read(vector) if vector is not None else None
+        if reading is None:
+            return moods
+        felt = cast(Mood, reading.label)
+        return [felt] if felt == "sad" else [felt, *moods]
+
+    def _by_policy(self, question: str, part: Part, gentle: bool, subject: Subject | None,
+                   told: tuple[str, ...]) -> Part | None:
+        """A store-policy question read by the trained classifier (readers.py), answered by the persona's
+        policy for it in place of what its words found ("got the navy one but wanted red, can I switch?" is the
+        exchange policy, not the red beanie; "I ordered the wrong thing, can it be stopped?" is cancelling, not
+        paying); None when it is no policy question or the persona has no answer of that kind. A policy the words
+        found after a policy was told (after "do you ship to Japan?", "how long does it take?" is that policy's) or
+        several policies, the show's answers and refusals stand."""
+        if self.policy_reader is None or part.intent in ("show", "refusal") or part.intent == "faq" and (
+                len(_stated(part)) > 1 or subject is not None and subject.intent == "faq"):
+            return None
+        policy = self._read_as(self.policy_reader, "faq", question, gentle, subject, told)
+        if policy is None:
+            return None
+        # A price asked ("how much is shipping?") is only answered by a policy that states one. (No other check that
+        # the policy says the kind of thing the words ask: "pay in cash when it's delivered?" asks no time.)
+        priced = not _PRICE.search(question) or "$" in " ".join(sentence.text for sentence in policy.sentences)
+        return policy if priced and not set(_stated(policy)) <= set(_stated(part)) else None
+
+    def _by_show(self, question: str, part: Part, gentle: bool, subject: Subject | None,
+                 told: tuple[str, ...]) -> Part | None:
+        """A question about the running show read by the trained show reader (readers.py), answered by the show
+        runner in place of what its words found ("at what point tonight do you show the owl?" is the products to
+        come, not the owl's pitch); None when it is no show question or no show runs. Refusals stand."""
+        if self.show_reader is None or part.intent in ("show", "refusal"):
+            return None
+        return self._read_as(self.show_reader, "show", question, gentle, subject, told)
+
+    def _read_as(self, reader: Reader, intent: Intent, question: str, gentle: bool, subject: Subject | None,
+                 told: tuple[str, ...]) -> Part | None:
+        """The question the reader reads `question` as, answered, if the answer is of `intent`."""
+        vector = self.index.vector(question)
+        reading = reader.read(vector) if vector is not None else None
+        if reading is None:
+            return None
+        part = self._body(reading.label, gentle, subject, told)
+        return part if part.intent == intent else None
 
     def _by_meaning(self, question: str, gentle: bool, subject: Subject | None, told: tuple[str, ...]) -> Part | None:
         """A question its words found no answer to, read by its meaning (meaning.py): a forbidden topic declined, a

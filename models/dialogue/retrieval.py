@@ -396,6 +396,10 @@ class KnowledgeIndex:
                     self._queries.popitem(last=False)
         return vector
 
+    def vector(self, query: str) -> np.ndarray | None:
+        """The query's normalized embedding (kept with the last few searched), or None with the BM25 backend."""
+        return self._query_vector(query) if self._embedder is not None and self._matrix is not None else None
+
     def embed(self, texts: list[str]) -> np.ndarray | None:
         """Normalized vectors of `texts` (one row each) by the index's model, or None with the BM25 backend."""
         return self._encode(texts) if self._embedder is not None and self._matrix is not None else None
