@@ -1047,10 +1047,10 @@ class RetrievalEngine(DialogueEngine):
         subject = self.fans.subject(user)
         told = self.fans.told(user)
         part = self._body(question, gentle, subject, told, self.fans.show_question(user))
-        part = self._by_policy(question, part, gentle, subject, told) or \
-            self._by_show(question, part, gentle, subject, told) or part
         if part.intent in _UNANSWERED:
             part = self._by_meaning(question, gentle, subject, told) or part
+        part = self._by_policy(question, part, gentle, subject, told) or \
+            self._by_show(question, part, gentle, subject, told) or part
         if part.intent == "unknown" and not is_question(question):
             part = replace(part, keep=True)  # "whoa cool" after the curling fact: "how heavy are they?" is still it
         new = part.subject
@@ -1093,12 +1093,11 @@ class RetrievalEngine(DialogueEngine):
                    told: tuple[str, ...]) -> Part | None:
         """A store-policy question read by the trained classifier (readers.py), answered by the persona's
         policy for it in place of what its words found ("got the navy one but wanted red, can I switch?" is the
-        exchange policy, not the red beanie; "I ordered the wrong thing, can it be stopped?" is cancelling, not
-        paying); None when it is no policy question or the persona has no answer of that kind. A policy the words
-        found after a policy was told (after "do you ship to Japan?", "how long does it take?" is that policy's) or
-        several policies, the show's answers and refusals stand."""
-        if self.policy_reader is None or part.intent in ("show", "refusal") or part.intent == "faq" and (
-                len(_stated(part)) > 1 or subject is not None and subject.intent == "faq"):
+        exchange policy, not the red beanie); None when it is no policy question or the persona has no answer of
+        that kind. A policy the words or the meaning bank found stands (after "do you ship to Japan?", "how long does
+        it take?" is that policy's; "can I swap the size on my order before it ships?" is changing the order, not an
+        exchange), and so do the show's answers and refusals."""
+        if self.policy_reader is None or part.intent in ("faq", "show", "refusal"):
             return None
         policy = self._read_as(self.policy_reader, "faq", question, gentle, subject, told)
         if policy is None:
@@ -1111,8 +1110,10 @@ class RetrievalEngine(DialogueEngine):
     def _by_show(self, question: str, part: Part, gentle: bool, subject: Subject | None,
                  told: tuple[str, ...]) -> Part | None:
         """A question about the running show read by the trained show reader (readers.py), answered by the show
-        runner in place of what its words found ("at what point tonight do you show the owl?" is the products to
-        come, not the owl's pitch); None when it is no show question or no show runs. Refusals stand."""
+        runner in place of what its words found ("how many minutes till you go offline?" is the time left, not "I
+        don't know"); None when it is no show question. A show answer the words or the meaning bank found stands
+        ("what's the plan for the rest of the show" is all still to come, not the next product), and so do
+        refusals."""
         if self.show_reader is None or part.intent in ("show", "refusal"):
             return None
         return self._read_as(self.show_reader, "show", question, gentle, subject, told)
