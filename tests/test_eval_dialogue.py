@@ -211,6 +211,19 @@ def test_the_judge_finds_what_an_answer_states(judge: Judge) -> None:
     assert price.stated[0] == "kids-bottle" and price.unsupported == () and price.invented_numbers == ()
 
 
+@pytest.mark.parametrize(("answer", "question", "product"), [
+    ("[happy] <nod> The Glacier Blue Team Hoodie is in stock, with only a few left.", "hoodie in stock?",
+     "team-hoodie"),
+    ("[happy] <nod> The Snowflake Knit Beanie comes in white, navy and red, not in green.", "beanie in green?",
+     "snowflake-beanie"),
+])
+def test_a_sentence_about_a_named_product_states_that_product(judge: Judge, answer: str, question: str,
+                                                              product: str) -> None:
+    """Not the FAQ ("hoodie-sizes") or the catalogue that share the name's words: found on heldout26's blind run,
+    where right stock and colour answers counted wrong."""
+    assert judge.read(answer, question).stated == (product,)
+
+
 def test_the_judge_catches_invented_facts_and_prices(judge: Judge) -> None:
     made_up = judge.read("Curling was invented on the Moon in 1066.", "who invented curling?")
     assert made_up.unsupported and "1066" in made_up.invented_numbers
