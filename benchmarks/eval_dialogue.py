@@ -421,9 +421,10 @@ class Judge:
         # what the question left over ("the best part of my day" asked of the show is not the shipping's "days").
         said = {w for w in tokens(sentence) if not w.replace(".", "").isdigit()} - self.filler
         whole = [e for e in self.entries if said <= e.words]
-        # Of those, a product the sentence names is what it states ("The Team Hoodie is in stock", "The Beanie comes
-        # in white and red, not in green"): not the FAQ or the catalogue that share its name's words.
-        named = [e for e in whole if (p := self.persona.knowledge.product(e.id)) is not None
+        # Before those, a product the sentence names, when it holds what the sentence says ("The Team Hoodie is in
+        # stock", "The Beanie comes in white and red, not in green"): not the FAQ or the catalogue that share its
+        # name's words.
+        named = [e for e in self.entries if (p := self.persona.knowledge.product(e.id)) is not None
                  and _norm(p.name) in _norm(sentence)]
         for entry in named + whole + self.entries:
             if numbers <= entry.numbers and (not words or len(words & entry.words) >= 0.9 * len(words)):
