@@ -14,7 +14,8 @@ regression (scikit-learn) is fitted per head. Before the final fit, each of the 
 
     python -m avatar_tools.train_readers [--out models/dialogue/data]
 
-Prints the held-out table per head and writes benchmarks/results/readers.json. About four minutes on 2 cores.
+Prints the held-out table per head and writes benchmarks/results/readers.json. About half a minute on dev-2core
+(four minutes with other work running).
 """
 
 from __future__ import annotations
