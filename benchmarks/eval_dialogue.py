@@ -373,6 +373,7 @@ class Judge:
         # "$41 more than the beanie", "$46 for both": a sum or difference of two prices is known, not invented.
         self.derived = derived(prices)
         self.numbers = set().union(*(e.numbers for e in self.entries)) | self.derived
+        self._product_names = {p.id: _norm(p.name) for p in persona.knowledge.products}
 
     def phrase_kind(self, sentence: str) -> str | None:
         """The persona phrase kind a sentence is (placeholders filled with what they may hold), or None."""
@@ -424,8 +425,8 @@ class Judge:
         # Before those, a product the sentence names, when it holds what the sentence says ("The Team Hoodie is in
         # stock", "The Beanie comes in white and red, not in green"): not the FAQ or the catalogue that share its
         # name's words.
-        named = [e for e in self.entries if (p := self.persona.knowledge.product(e.id)) is not None
-                 and _norm(p.name) in _norm(sentence)]
+        norm = _norm(sentence)
+        named = [e for e in self.entries if e.id in self._product_names and self._product_names[e.id] in norm]
         for entry in named + whole + self.entries:
             if numbers <= entry.numbers and (not words or len(words & entry.words) >= 0.9 * len(words)):
                 return [entry.id]

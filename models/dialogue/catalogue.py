@@ -1140,9 +1140,8 @@ def _of_kind(products: tuple[Product, ...], text: str) -> tuple[Product, ...]:
     more, the thermal one or the kids one?": the two bottles, not the kids' mittens), when two or more are."""
     words = set(tokens(text))
     # Only a head two of them share is a kind: "pins, plush or the beanie" name each by its own head, all three.
-    heads = {p.id: tokens(folded(p.name))[-1:] for p in products}
     for word in words:
-        kind = tuple(p for p in products if heads[p.id] == [word])
+        kind = tuple(p for p in products if _head(p) == [word])
         if len(kind) >= 2:
             return kind
     return products
@@ -1152,10 +1151,15 @@ def _of_kind(products: tuple[Product, ...], text: str) -> tuple[Product, ...]:
 _FIT = re.compile(r"\bfits?\b|\bfitting\b")
 
 
+def _head(product: Product) -> list[str]:
+    """Its name's last word, what kind of thing it is ("bottle"); empty for a name with no word."""
+    return tokens(folded(product.name))[-1:]
+
+
 def _kind_of(product: Product, products: Sequence[Product]) -> tuple[Product, ...]:
     """The other products of its kind: those whose name ends in the same word ("Thermal Bottle", "Squeeze Bottle")."""
-    head = tokens(folded(product.name))[-1:]
-    return tuple(p for p in products if p is not product and head and tokens(folded(p.name))[-1:] == head)
+    head = _head(product)
+    return tuple(p for p in products if p is not product and head and _head(p) == head)
 
 
 def _asked_feature(q: CatalogueQuestion, compared: Sequence[Product]) -> tuple[str, ...]:
