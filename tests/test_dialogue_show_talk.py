@@ -840,3 +840,19 @@ def test_when_a_product_is_shown_with_a_time_word_between(question: str) -> None
                                       "cuánto tiempo left of the show??"])
 def test_the_time_left_asked_in_a_fans_language(index: KnowledgeIndex, question: str) -> None:
     assert "The show ends in about 7 minutes." in at_curling(index, question)
+
+
+# -- round 26: the fact on now asked for itself; "and after that?" after an acknowledgement ----------------------
+
+@pytest.mark.parametrize("question", ["what's the fun fact at the moment? i joined late",
+                                      "whats the current fact rn, something about stones?"])
+def test_the_fact_on_now_asked_for_is_said(index: KnowledgeIndex, question: str) -> None:
+    assert "Ailsa Craig" in at_curling(index, question)
+
+
+@pytest.mark.parametrize("then", ["cool, and after that?", "oh ok and then what?", "right, so after that?"])
+def test_and_after_that_after_an_acknowledgement_walks_on(index: KnowledgeIndex, then: str) -> None:
+    engine = RetrievalEngine(AURORA, index)
+    engine.show_source = lambda: AT_CURLING
+    engine.compose(ChatTurn("fan", "what's on right now?"))
+    assert "your questions" in engine.compose(ChatTurn("fan", then)).text

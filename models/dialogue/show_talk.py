@@ -902,6 +902,8 @@ _SAID_ABOUT = re.compile(r"\bwhat (?:did|was) (?:you|u|she) (?:just |only )?(?:s
                          # "What's the fact you're on right now about?": the one on now, said.
                          rf"\b{_WHAT_IS} (?P<current>the (?:current |fun )?fact(?: (?:you'?re|you are|we'?re|we are) "
                          r"(?:on|telling|doing)| on)?(?: right now| now)?) about\b|"
+                         # "what's the fact right now? something about scotland?": the fact on now asked for itself.
+                         rf"\b{_WHAT_IS} (?P<now>the (?:current |fun )?fact (?:right now|now|at the moment|rn))\b|"
                          # "what fact are you on right now?", "which fact is this?": the one on now is the answer,
                          # not only its topic.
                          r"\b(?P<which>(?:what|which) (?:fun )?fact (?:are|r) (?:you|u|we) (?:on|telling|doing)|"
@@ -915,7 +917,7 @@ def _said_again(text: str, snapshot: ShowSnapshot, persona: Persona) -> Sentence
     if asked is None or snapshot.state not in ("running", "paused"):
         return None
     current = (snapshot.current,) if snapshot.current is not None else ()
-    if asked.group("current") or asked.group("which"):
+    if asked.group("current") or asked.group("now") or asked.group("which"):
         segment = next((seg for seg in current if seg.fact is not None), None)
     else:
         names = _part(next(g for g in asked.groups() if g), persona, facts=True)
@@ -934,7 +936,7 @@ def _lead(snapshot: ShowSnapshot, said: list[Sentence]) -> list[Sentence]:
 
 
 #: "And after that?", "then what?", "然后呢": the segment after the one the fan's last show question was about.
-_THEN = re.compile(r"^\W*(?:(?:and|so|ok|okay|k) )?(?:then what|and then|what then|"
+_THEN = re.compile(r"^\W*(?:(?:and|so|ok|okay|k|oh|cool|right|alright|nice)\W+)*(?:then what|and then|what then|"
                    r"(?:what(?:'s| is| comes| happens) |what about )?after that)\W*$|"
                    r"^\W*(?:那)?(?:然后|之后|再之后|那之后)(?:呢|是什么|是啥)\W*$")
 
