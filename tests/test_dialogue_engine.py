@@ -369,3 +369,30 @@ def test_a_fake_moderator_or_a_new_name_is_injection(engine: RetrievalEngine, te
     assert answer.intent == "injection" and "Bob" not in answer.text and "Zed" not in answer.text
     assert screen("mod question: is the hoodie warm?", PERSONA).kind == "ok"
     assert screen("are you allowed to give discounts?", PERSONA).kind == "ok"
+
+
+# -- round 26: a skill learnt at last is news; the best of her work; how she is animated; a result of the world ---
+
+@pytest.mark.parametrize("text", ["my daughter finally learnt to ride her bike today!",
+                                  "we can finally do a hockey stop 🥳", "my grandson could finally stand on skis ❤️"])
+def test_a_skill_learnt_at_last_is_happy_news(engine: RetrievalEngine, text: str) -> None:
+    answer = ask(engine, text)
+    assert detect_moods(text)[:1] == ["news"] and "<clap>" in answer.text and "sorry" not in answer.text.lower()
+    assert "news" not in detect_moods("I learned to ski in Austria")
+
+
+@pytest.mark.parametrize("text", ["so what's the best thing about your job?", "fave part of ur work?"])
+def test_the_best_of_her_work_is_what_she_loves_in_it(engine: RetrievalEngine, text: str) -> None:
+    assert "best part of my day" in ask(engine, text).text
+
+
+@pytest.mark.parametrize("text", ["is she cgi or motion captured?", "is this rendered live or recorded before?"])
+def test_how_she_is_animated_is_her_virtual_line(engine: RetrievalEngine, text: str) -> None:
+    answer = ask(engine, text)
+    assert "real time" in answer.text and "$" not in answer.text
+
+
+@pytest.mark.parametrize("text", ["who scored in the hockey game yesterday?", "who won the hockey final on sunday?"])
+def test_a_result_of_the_world_is_not_known(engine: RetrievalEngine, text: str) -> None:
+    answer = ask(engine, text)
+    assert "<shrug>" in answer.text and "never miss" not in answer.text

@@ -899,6 +899,9 @@ def _stated(part: Part) -> tuple[str, ...]:
     return tuple(dict.fromkeys(s for sentence in part.sentences for s in sentence.sources))
 
 
+#: A prefix that makes a word of a word ("pre" + "recorded"): such a word is spelled right though no list has it.
+_PREFIX = re.compile(r"^(?:pre|re|un|non|over|under|co)-?")
+
 class RetrievalEngine(DialogueEngine):
     """The embedded engine: grounded answers composed from the knowledge base in the persona's voice. It keeps
     each fan's subject (`fans`, by `ChatTurn.user`) so that follow-ups resolve against what that fan was just
@@ -1208,6 +1211,9 @@ class RetrievalEngine(DialogueEngine):
             if len(word) < TYPO_MIN_LETTERS or lower in self._known or lower in self._english or \
                     _inflected(lower) & self._english:
                 return word
+            if (unprefixed := _PREFIX.sub("", lower)) != lower and len(unprefixed) >= TYPO_MIN_LETTERS and \
+                    ({unprefixed} | _inflected(unprefixed)) & self._english:
+                return word  # "prerecorded", "rewatched": a word with a prefix, no typo of "preorder"
             close = difflib.get_close_matches(lower, self._spellings, n=1, cutoff=TYPO_CUTOFF)
             stem = tokens(lower)[:1]
             if close and stem and stem[0] != lower and close[0].startswith(stem[0]):

@@ -136,6 +136,11 @@ _NEWS = re.compile(r"\b(?:i|we|i've|we've|i have|we have)\s+(?:just\s+|finally\s
                    r"granddaughter|grandkids?)\b[^?]*\b(?:for the (?:very )?first time|"
                    r"(?:all )?on (?:her|his|their) own|(?:all )?by (?:herself|himself|themselves))\b|"
                    r"\b(?:for the (?:very )?first time|(?:all )?on my own|(?:all )?by myself)\b[^?]*!|"
+                   # A skill at last ("my kids finally learned to skate backwards", "I can finally do a kickflip"):
+                   # "finally" makes it news ("I learned to ski in Austria" only tells where).
+                   r"\b(?:i|we|(?:my|our) (?:\w+ ){0,2}?\w+)\s+(?:(?:just|finally) )*finally\s+(?:(?:learned|learnt|"
+                   r"managed|figured out how) to|(?:can|could) (?:now )?\w+)\b|"
+                   r"\b(?:i|we|(?:my|our) (?:\w+ ){0,2}?\w+)\s+(?:can|could) finally\b|"
                    # "just got engaged", "it's my birthday today 🎂": the news without the "I".
                    r"^\W*(?:just|finally) (?:got engaged|got married|passed|won|landed)\b|"
                    r"\b(?:it'?s|today is|today'?s) my (?:birthday|bday)\b|\bmy (?:birthday|bday) (?:is )?today\b|🎂|💍|"

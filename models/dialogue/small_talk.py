@@ -61,6 +61,16 @@ _ABOUT_TOPICS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(patte
      r"\bwhen (?:you(?:'re| are)|youre|ur|u r) not (?:hosting|working|streaming|live|on air|on camera|presenting)\b|"
      r"\boff (?:the clock|air|camera|stream|duty)\b|\boutside (?:of )?(?:work|the show|the stream|hosting)\b|"
      r"爱好|业余|空闲|平时喜欢", "hobby"),
+    # "What do you enjoy most about hosting?", "best part of your job?": what she loves about her work (before
+    # the job line: "the best part of your job" asks what she loves in it, not what it is).
+    (r"\b(?:enjoy|like|love)(?: the)? most\b|\b(?:enjoy|like|love) (?:talking|chatting|hosting)\b|"
+     r"\bbest (?:part|thing|bit)s? (?:of|about)\b|"
+     # "don't you get bored talking to strangers all day?", "do you ever get tired of the chat?": her work with the
+     # fans doubted, which her line about what she loves in it answers.
+     r"\b(?:get|gets|getting|got) (?:bored|tired|sick|fed up) (?:of |with )?(?:\w+ ){0,2}?(?:talking|chatting|"
+     r"hosting|streaming|answering|reading|the chat|chat|us|fans|people|strangers)\b|"
+     r"\b(?:is|isn'?t) (?:it|that) (?:boring|tiring|exhausting) (?:to )?(?:talk|chat|host|answer|read)|"
+     r"\b(?:favou?rite|fave?) (?:part|thing|bit)s? (?:of|about)\b|最喜欢.*(?:主持|工作)", "favourite"),
     (r"\b(?:your|ur) (?:actual |real |main |exact )?job\b|\bdo for (?:a )?(?:living|work)\b|"
      r"\bwhat do you (?:actually |really |even |exactly )?do\b|"
      # "So what is it you do here exactly?", "what exactly is it that u do?"
@@ -79,26 +89,21 @@ _ABOUT_TOPICS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(patte
      # "I just turned 22, does that make us the same age?": her age, told as it is, compared by the fan.
      r"\b(?:the )?same age\b|\bas old as (?:you|u)\b|"
      r"多大|几岁", "age"),
-    # "What do you enjoy most about hosting?", "best part of your job?": what she loves about her work.
-    (r"\b(?:enjoy|like|love)(?: the)? most\b|\b(?:enjoy|like|love) (?:talking|chatting|hosting)\b|"
-     r"\bbest (?:part|thing|bit)s? (?:of|about)\b|"
-     # "don't you get bored talking to strangers all day?", "do you ever get tired of the chat?": her work with the
-     # fans doubted, which her line about what she loves in it answers.
-     r"\b(?:get|gets|getting|got) (?:bored|tired|sick|fed up) (?:of |with )?(?:\w+ ){0,2}?(?:talking|chatting|"
-     r"hosting|streaming|answering|reading|the chat|chat|us|fans|people|strangers)\b|"
-     r"\b(?:is|isn'?t) (?:it|that) (?:boring|tiring|exhausting) (?:to )?(?:talk|chat|host|answer|read)|"
-     r"\b(?:favou?rite|fave?) (?:part|thing|bit)s? (?:of|about)\b|最喜欢.*(?:主持|工作)", "favourite"),
-    # "Is this live or recorded?": whether the show is live, which her line that says so answers.
-    (r"\b(?:is|are) (?:this|it|the (?:show|stream)|(?:you|u)) (?:\w+ )?live\b|\blive (?:right )?now\b|"
-     r"\b(?:pre-?)?record(?:ed|ing)?\b.*\b(?:show|stream|this|it)\b|\brecord (?:it|this)\b", "live"),
     # "so are u like a real human or some kind of computer thing": chat's fillers between.
     (r"\bare (?:you|u) (?:(?:like|even|actually|really|just|honestly) )*(?:an? )?"
      r"(?:real|human|robot|bot|ai|virtual|person|computer|program|animated|digital|cgi|avatar|cartoon|vtuber)\b|"
      # A learner's word order, asked: "You are real human girl or some computer thing?" ("you are a real legend!"
      # asks nothing).
      r"\b(?:you|u) (?:are|r) (?:an? )?(?:real|human|robot|bot|ai|virtual|computer|animated|digital|cgi)\b(?=[^.!]*\?)|"
+     # "is this animated live?", "is she cgi?": the host as the fan sees her on screen, asked of "this" too (before
+     # "live": how she is animated is the point).
+     r"\b(?:is|are) (?:this|that|she|it|(?:you|u)) (?:(?:like|even|actually|really|just|all) )*(?:an? )?"
+     r"(?:animated|cgi|computer[- ]generated|rendered|motion[- ]captured|mo-?capp?ed|an? avatar)\b|"
      r"你是真人|真人吗|虚拟|"
      r"机器人", "virtual"),
+    # "Is this live or recorded?": whether the show is live, which her line that says so answers.
+    (r"\b(?:is|are) (?:this|it|the (?:show|stream)|(?:you|u)) (?:\w+ )?live\b|\blive (?:right )?now\b|"
+     r"\b(?:pre-?)?record(?:ed|ing)?\b.*\b(?:show|stream|this|it)\b|\brecord (?:it|this)\b", "live"),
 ))
 #: "Your fave thing about winter?", "what do you love most about the cold?": what she loves about a thing, which
 #: her line that says the thing answers (her favourite sport for winter) before the line about her work does.
@@ -151,6 +156,10 @@ _MY_NAME = re.compile(r"\b(?:what(?:'s| is| was) (?:your|ur) name|(?:your|ur) na
 _TO_HER = re.compile(r"\b(?:you|your|yours|yourself|u|ur)\b|你|您|主播", re.IGNORECASE)
 #: The fan speaking of themself ("I'm missing the final", "my flight"): news of theirs, not a question about her.
 _OF_THE_FAN = re.compile(r"\b(?:i|i'm|im|i've|my|me|we|our)\b|我", re.IGNORECASE)
+#: "Who won the curling final last night?", "who's winning?": a result of the world's, asked of no one on the show
+#: ("I never miss a curling final" shares its words and says nothing of who won).
+_WHO_DID = re.compile(r"\bwho(?:'s| is| was| will| did)? (?:won|win|wins|winning|scored|score|lost|lose|beat|"
+                      r"leads|leading|took|came (?:first|second|last))\b", re.IGNORECASE)
 #: "Do you like curling?", a sceptic's "do you even like winter, or is that just the script": her about lines that
 #: say the thing asked about (up to the clause's end: the doubt after it is no part of the thing) answer it.
 _LIKES = re.compile(r"(?:\b(?:do|did) (?:you|u) (?:even |really |actually |honestly |truly )?"
@@ -173,11 +182,12 @@ def asks_her_choice(text: str) -> bool:
 
 def speaks_to_her(text: str, name: str) -> bool:
     """The message may speak to the host or of her ("do you...", "is Aurora real?", "can a cartoon even
-    snowboard?"): only then is one of her about lines an answer. One of the fan's own news that is not to her ("I'm
-    missing the curling final") shares words with "I never miss a curling final" but asks nothing of her."""
+    snowboard?"; not "who won last night?", a result of the world's): only then is one of her about lines an
+    answer. One of the fan's own news that is not to her ("I'm missing the curling final") shares words with "I
+    never miss a curling final" but asks nothing of her."""
     text = folded(text)
     return bool(_TO_HER.search(text)) or bool(re.search(rf"\b{re.escape(folded(name))}\b", text)) or \
-        not _OF_THE_FAN.search(text)
+        not (_OF_THE_FAN.search(text) or _WHO_DID.search(text))
 
 
 def asks_how_she_is(text: str) -> bool:
