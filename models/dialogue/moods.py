@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
+from models.dialogue.languages import has_phrase, in_english
 from models.dialogue.words import folded
 from models.tts import sentences_of
 
@@ -147,6 +148,10 @@ _NEWS = re.compile(r"\b(?:i|we|i've|we've|i have|we have)\s+(?:just\s+|finally\s
                    # "my daughter was born this morning!", "we had a baby", "I got promoted": a life's happy news.
                    r"\b(?:was|were) born\b|\b(?:had|having|expecting) (?:a|our|my) (?:baby|son|daughter|first)\b|"
                    r"\bgot promoted\b|\b(?:i|we) (?:just )?graduated\b|"
+                   # "the plush arrived and my daughter LOVES it": a gift that made one's own happy ("my mum loves
+                   # it when you talk about curling" praises the host).
+                   r"\b(?:my|our) (?:\w+ ){1,2}(?:just |really |absolutely )?"
+                   r"(?:loves|loved|adores|adored) (?:it|them)\W*$|"
                    # "I'm so happy!", "we're over the moon": the fan's own joy ("happy to see you", "happy with my
                    # hoodie" and "happy for you" say something else).
                    r"\b(?:i'?m|i am|we'?re|we are)\s+(?:so\s+|really\s+|very\s+|just\s+)*(?:happy|thrilled|overjoyed|"
@@ -402,12 +407,15 @@ _HELLO_FIRST = re.compile(r"^(\W*)(?:ciao|hei|moi|terve|moikka|ahoj|dag|tere|szi
 
 def spelled_out(text: str) -> str:
     """Chat spelling read as the words it stands for ("wat r the shiping times" → "what are the shiping times")."""
-    return _CHAT_WORD.sub(lambda m: _CHAT_SPELLING[m.group(0).lower()], _HELLO_FIRST.sub(r"\1hello", text))
+    text = in_english(_HELLO_FIRST.sub(r"\1hello", text))
+    return _CHAT_WORD.sub(lambda m: _CHAT_SPELLING[m.group(0).lower()], text)
 
 
 def has_foreign(text: str) -> bool:
-    """The message has a chat word of a fan's first language ("quanto costa", "curiosidade", "olá")."""
-    return bool(_FOREIGN_WORD.search(folded(text)))
+    """The message has a chat word of a fan's first language ("quanto costa", "curiosidade", "olá", "terima
+    kasih")."""
+    text = folded(text)
+    return bool(_FOREIGN_WORD.search(text) or has_phrase(text))
 
 
 def without_greetings(text: str) -> str:
