@@ -99,6 +99,7 @@ def test_the_wheel_carries_the_built_page_the_rigs_and_the_tools(fresh_install: 
     assert {"models/face/rigs/arkit.json", "avatar_tools/contact_sheet.py", "models/face/data/audio_face.onnx",
             "models/face/data/audio_face.md", "models/dialogue/data/default_persona.yaml",
             "models/dialogue/data/zh_persona.yaml",  # the sample personas: --persona sample:en, sample:zh
+            "models/dialogue/data/meanings_en.yaml", "models/dialogue/data/chat_languages.yaml",
             *(f"models/dialogue/data/reader_{head}_minilm.npz" for head in ("policy", "mood", "show"))} <= names
     assert not any(n.startswith(("engine_plugins/", "tests/", "node_modules/")) for n in names)
 
