@@ -174,12 +174,16 @@ _GREETING = re.compile(r"^\W*(?:hi+|hello+|hey+|heya|hiya|howdy|yo|sup|hai|helo|
 #: Chat spelling read as the words it stands for before a question is looked up ("wat r the shiping times").
 _CHAT_SPELLING = {"rn": "right now", "wat": "what", "wot": "what", "wut": "what", "whats": "what's", "wats": "what's",
                   "r": "are", "u": "you", "ur": "your",
-                  "hw": "how", "wen": "when", "wher": "where", "plz": "please", "pls": "please",
+                  "hw": "how", "wen": "when", "whn": "when", "wher": "where", "plz": "please", "pls": "please",
                   "cn": "can", "abt": "about", "bc": "because", "cuz": "because", "wanna": "want to",
                   "gonna": "going to", "gimme": "give me", "dunno": "don't know", "thru": "through",
                   "teh": "the", "da": "the", "duz": "does", "sho": "show", "hav": "have", "iz": "is",
                   "fav": "favourite", "fave": "favourite", "hru": "how are you", "thicc": "thick",
                   "smth": "something", "sth": "something", "mch": "much", "mutch": "much",
+                  # "n what colours?", "does it cum in red", "b4 the show": a word by its sound, where nothing else
+                  # is meant in chat
+                  "n": "and", "cum": "come", "b4": "before", "gud": "good", "gr8": "great", "ppl": "people",
+                  "bout": "about", "thnx": "thanks",
                   # the "g" of "-ing" dropped ("tell me somethin about luge", "anythin fun?")
                   "somethin": "something", "sumthin": "something", "anythin": "anything", "nothin": "nothing",
                   # "can i by the merch": after a subject "by" is the verb it sounds like, never the preposition
