@@ -233,6 +233,17 @@ def test_and_then_from_a_fan_with_no_history_asks_back(engine: RetrievalEngine, 
     assert answer.intent == "clarify" and "?" in answer.text and answer.sources == ()
 
 
+@pytest.mark.parametrize(("first", "question", "must"), [
+    ("is the hoodie in stock?", "ok which sizes can i buy it in", ["XS", "XXL"]),
+    ("how much is the beanie", "n what colours is it available in?", ["white", "navy", "red"]),
+])
+def test_which_colours_or_sizes_it_can_be_had_in_are_listed(engine: RetrievalEngine, first: str, question: str,
+                                                            must: list[str]) -> None:
+    ask(engine, first)
+    answer = ask(engine, question)
+    assert all(m in answer.text for m in must), answer.text
+
+
 def test_tell_me_more_gives_the_next_detail(engine: RetrievalEngine) -> None:
     ask(engine, "How much is the snowflake beanie?")
     more = ask(engine, "tell me more")
@@ -806,8 +817,8 @@ def test_a_four_letter_typo_of_a_fact_or_a_tag_is_read_as_it(engine: RetrievalEn
 
 
 def test_common_words_are_not_read_as_typos(engine: RetrievalEngine) -> None:
-    assert engine._spelled("nothing for me, how much is teh hoody?") == "nothing for me, how much is the hoodie?"
-    assert engine._spelled("who won the election") == "who won the election"
+    assert engine.noisy.read("nothing for me, how much is teh hoody?") == "nothing for me, how much is the hoodie?"
+    assert engine.noisy.read("who won the election") == "who won the election"
 
 
 def test_a_follow_up_asking_a_policy_of_its_own_gets_the_policy(index: KnowledgeIndex) -> None:
@@ -2879,8 +2890,8 @@ def test_dearest_to_her_is_her_favourite_not_a_price(engine: RetrievalEngine) ->
 @pytest.mark.parametrize("word", ["snowing", "raining", "jumping", "skiing"])
 def test_a_plain_ing_form_is_no_typo_of_a_name(engine: RetrievalEngine, word: str) -> None:
     """"is it snowing where you are" asks about the weather, never her snowboarding line; "shiping" stays a typo."""
-    assert engine._spelled(f"is it {word} where you are") == f"is it {word} where you are"
-    assert "shipping" in engine._spelled("wat r the shiping times")
+    assert engine.noisy.read(f"is it {word} where you are") == f"is it {word} where you are"
+    assert "shipping" in engine.noisy.read("wat r the shiping times")
 
 
 @pytest.mark.parametrize("text, facts", [

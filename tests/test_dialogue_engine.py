@@ -396,3 +396,36 @@ def test_how_she_is_animated_is_her_virtual_line(engine: RetrievalEngine, text: 
 def test_a_result_of_the_world_is_not_known(engine: RetrievalEngine, text: str) -> None:
     answer = ask(engine, text)
     assert "<shrug>" in answer.text and "never miss" not in answer.text
+
+
+@pytest.mark.parametrize(("text", "must"), [
+    ("wut sizez does da hoddie cum in", ["XS", "XXL"]),  # shorthand, "cum", a misspelt name and a plural typo
+    ("h0w mutch r the m1ttens", ["$16"]),  # leetspeak inside words
+    ("hw much iz da beenie plz, its a gift 4 my bro", ["$24"]),
+])
+def test_noisy_chat_spelling_is_read_as_the_words_meant(engine: RetrievalEngine, text: str, must: list[str]) -> None:
+    answer = ask(engine, text)
+    assert all(m in answer.text for m in must), answer.text
+
+
+@pytest.mark.parametrize("text", ["ok how much r they tho", "how much does it cost lol"])
+def test_a_trailing_aside_does_not_hide_a_question_of_nothing_named(engine: RetrievalEngine, text: str) -> None:
+    answer = engine.compose(ChatTurn("someone-new", text))
+    assert answer.intent == "clarify" and "$" not in answer.text, answer.text
+
+
+def test_the_noisy_reader_changes_only_what_is_no_word() -> None:
+    from models.dialogue.noisy import NoisyText
+
+    english = ("the", "is", "how", "much", "what", "and", "come", "pin", "set", "colours", "every", "very", "good",
+               "i", "ride", "in", "weekend", "it", "one", "for", "a", "my", "order")
+    reader = NoisyText(["beanie", "hoodie", "colours"], ["beanie", "hoodie"], english)
+    assert reader.read("wat colurs da beeny cum in") == "what colours the beanie come in"
+    assert reader.read("h0w much 1s the p1n s3t") == "how much is the pin set"
+    # Amounts, ages, ordinals and prices keep their digits; a capital inside is a name; another language is left.
+    assert reader.read("is the 500ml one for a 6yo? my 9th order, $20 4 2") == "is the 500ml one for a 6yo? my 9th " \
+        "order, $20 4 2"
+    assert reader.read("I ride in Bansko evry weekend") == "I ride in Bansko every weekend"
+    assert reader.read("saya mau beli botol") == "saya mau beli botol"
+    assert reader.read("isnt it gud") == "isnt it good"
+    assert NoisyText([], [], ()).read("wat colurs") == "what colurs"  # no word list: no typo is read

@@ -13,7 +13,6 @@ and wording (the words it writes itself).
 from __future__ import annotations
 
 import asyncio
-import difflib
 import re
 import unicodedata
 from abc import ABC, abstractmethod
@@ -56,13 +55,22 @@ from models.dialogue.moods import (
     has_foreign,
     is_product_question,
     is_question,
-    spelled_out,
     without_greetings,
     without_product_words,
 )
+from models.dialogue.noisy import NoisyText
 from models.dialogue.persona import FAQ, AboutLine, FunFact, Persona, Product
 from models.dialogue.readers import Reader
-from models.dialogue.retrieval import STOPWORDS, DocKind, Hit, KnowledgeIndex, english_words, tokens, word_root
+from models.dialogue.retrieval import (
+    STOPWORDS,
+    DocKind,
+    Hit,
+    KnowledgeIndex,
+    english_ranked,
+    english_words,
+    tokens,
+    word_root,
+)
 from models.dialogue.sentence import ABBREVIATIONS, Sentence, declined
 from models.dialogue.show import ShowSnapshot
 from models.dialogue.show_talk import answer_show, asks_products_to_come, show_thread
@@ -256,10 +264,6 @@ LONG_MESSAGE = 160
 _CLAUSE_POINTS_BACK = re.compile(r"\b(?:it|its|they|them|those|these|that one|this one)\b", re.IGNORECASE)
 #: Several questions in one message are answered in order, up to this many (the rest wait for another message).
 MAX_QUESTIONS = 3
-#: A word not in the knowledge base this close (difflib's ratio) to a product name's word or a tag is read as it
-#: ("hoddie" → hoodie, "curlling" → curling); words shorter than TYPO_MIN_LETTERS are left alone.
-TYPO_CUTOFF = 0.72
-TYPO_MIN_LETTERS = 4
 
 
 #: "How much is the beanie and do you ship to Canada?": a second question joined by "and" (or "also", "plus").
@@ -503,6 +507,8 @@ _BUY_ONE = re.compile(
     r"(?:one|it|them|a pair|some|that|this|those|these)\b|"
     r"\b(?:is|are) (?:it|they|that|those|these|this)(?: one)? (?:still )?(?:available|"
     r"for sale|buyable)\b|\bstill (?:available|for sale|got (?:it|them|any))\b", re.IGNORECASE)
+#: A question of which ("and what sizes can I get it in?", "which colours is it available in?"), not of whether.
+_ASKS_WHICH = re.compile(r"\W*(?:(?:and|so|ok|okay|then)\W+)*(?:what|which)\b")
 #: "in blue", "in an XL": a colour or a size the product is asked in, never a product of its own.
 _IN_ATTRIBUTE = re.compile(r"in (?:an? |the )?[\w-]+")
 #: "The kids one", "the blue ones", "the snowflake thing": the word before "one" that stands for a product.
@@ -778,24 +784,6 @@ def respelled_function_word(text: str, word: str) -> str | None:
     return None if found is None else text[:found.start()] + meant + text[found.end():]
 
 
-def _inflected(word: str) -> set[str]:
-    """What a word may be an inflection of that its spelling says plainly: a consonant doubled after a vowel
-    before "-ing" or "-ed" ("swapping": swap), "-able" ("returnable": return), "-s" ("skis": ski), "-est" or "-er"
-    ("quickest": quick). A word list without every inflection has those words' stems; such a word is no typo of a
-    name ("swapping" is not "shipping")."""
-    doubled = re.fullmatch(r"(\w*?[aeiou]([b-df-hj-np-tv-z]))\2(?:ing|ed|er)", word)
-    able = re.fullmatch(r"(\w+?)e?able", word)
-    # "skis", "hows": a plural or chat's "how's" of a word, no typo of "kids" or "show"; "quickest", "colder": a
-    # degree of a word, no typo of "quick" or of a name.
-    plural = re.fullmatch(r"(\w+?)s", word)
-    degree = re.fullmatch(r"(\w+?)(?:est|er)", word)
-    # "snowing", "raining", "jumping": a stem no consonant doubles after (a vowel pair, -w/-x/-y, two consonants)
-    # takes "-ing" plainly, and is no typo of a name ("snowing" is not "snowboarding"); "shiping" stays a typo.
-    plain = re.fullmatch(r"(\w*(?:[aeiou][wxy]|[aeiou]{2}[b-df-hj-np-tv-z]|[b-df-hj-np-tv-z]{2}|[aeiouy]))(?:ing|ed)",
-                         word)
-    return {m.group(1) for m in (doubled, able, plural, degree, plain) if m is not None}
-
-
 def _elliptic(question: str, before: str) -> bool:
     """A price question that names nothing ("😍 how much", "price??"), one that only points back ("nordic
     combined... what even is that"), a bare sum ("one kid wants the plush, the other the mittens. total?"), a bare
@@ -900,8 +888,6 @@ def _stated(part: Part) -> tuple[str, ...]:
     return tuple(dict.fromkeys(s for sentence in part.sentences for s in sentence.sources))
 
 
-#: A prefix that makes a word of a word ("pre" + "recorded"): such a word is spelled right though no list has it.
-_PREFIX = re.compile(r"^(?:pre|re|un|non|over|under|co)-?")
 
 class RetrievalEngine(DialogueEngine):
     """The embedded engine: grounded answers composed from the knowledge base in the persona's voice. It keeps
@@ -958,13 +944,15 @@ class RetrievalEngine(DialogueEngine):
         # questions' words, never against the rest.
         named = " ".join([p.name for p in knowledge.products] + [t for p in knowledge.products for t in p.tags]
                          + [t for f in knowledge.fun_facts for t in f.tags]
+                         + [c for p in knowledge.products for c in p.colors]
                          + [f.question for f in knowledge.faqs]  # "shiping" → shipping
                          + [_STORE_WORDS]  # "cheapst" → cheapest
                          # "a fakt abt curling", "when does the shwo end": the words a fact or the show is asked by.
                          + [" ".join(_FACT_WORDS), "show stream"])
-        self._spellings = sorted({w for w in re.findall(r"[a-z]+", named.lower()) if len(w) >= TYPO_MIN_LETTERS})
         self._known = frozenset(re.findall(r"[a-z]+", " ".join(d.text for d in self.index.documents).lower()))
         self._english = english_words()
+        #: Noisy chat text (shorthand, leetspeak, typos) read as the words meant before a question is read.
+        self.noisy = NoisyText(re.findall(r"[a-z]+", named.lower()), self._known, english_ranked())
         #: The question read by its meaning when its words find no answer.
         self.meanings = Meanings(persona, self.index)
         #: A question in another language read by its meaning across languages (e5, on first need).
@@ -1018,11 +1006,11 @@ class RetrievalEngine(DialogueEngine):
         asked: list[str] = []
         for i, question in enumerate(questions_of(text)):
             self._turn += i > 0  # each answer its own phrase variants: no "Good question!" twice in a row
-            part = self._answer(turn.user, self._spelled(question), gentle, written=question)
+            part = self._answer(turn.user, self.noisy.read(question), gentle, written=question)
             # "can i swap it and does that cost anything": "that" is the question before, asked with it (not one in
             # another language: what it asked is not known).
             if part.intent == "unknown" and asked and _THAT.search(folded(question)) and not self._foreign(asked[-1]):
-                part = self._answer(turn.user, self._spelled(joined([asked[-1], question])), gentle)
+                part = self._answer(turn.user, self.noisy.read(joined([asked[-1], question])), gentle)
             # Two questions with one answer ("What is biathlon and how does it work?"): the item is told once. The
             # show only names an item ("did I miss the beanie?? what did it cost"): telling it is no repeat.
             said = {s for p in parts if p.intent in _TELLS_ITEM for s in _stated(p)}
@@ -1195,39 +1183,6 @@ class RetrievalEngine(DialogueEngine):
                       flags=re.IGNORECASE)
         return re.sub(rf"\b{name} (look|sound|seem)s\b", r"you \1", text, flags=re.IGNORECASE)
 
-    def _spelled(self, text: str) -> str:
-        """The question with typos in the names of things read as those names ("hoddie" → hoodie): only words that
-        are neither in the knowledge base nor common English words (`english_words`: "nothing" is not a typo of
-        clothing), only close to a product name's word or a tag (TYPO_CUTOFF). Without the word list, nothing
-        is read as a typo."""
-        text = spelled_out(text)
-        if not self._english:
-            return text
-
-        def fix(match: re.Match[str]) -> str:
-            word = match.group(0)
-            lower = word.lower()
-            if lower not in self._known and lower not in self._english and not word.isupper():
-                # Letters typed twice or stretched ("sooo", "whoo inventted the zambonii"): the word with its runs of
-                # a letter made single, or else made two ("sooo" → "so", "gooood" → "good"), when that is a word.
-                # Capitals are a size or a name as written ("XXS" is no "XS").
-                unstretched = (re.sub(r"(.)\1+", r"\1", lower), re.sub(r"(.)\1{2,}", r"\1\1", lower))
-                word = next((w for w in unstretched if w != lower and (w in self._known or w in self._english)), word)
-                lower = word.lower()
-            if len(word) < TYPO_MIN_LETTERS or lower in self._known or lower in self._english or \
-                    _inflected(lower) & self._english:
-                return word
-            if (unprefixed := _PREFIX.sub("", lower)) != lower and len(unprefixed) >= TYPO_MIN_LETTERS and \
-                    ({unprefixed} | _inflected(unprefixed)) & self._english:
-                return word  # "prerecorded", "rewatched": a word with a prefix, no typo of "preorder"
-            close = difflib.get_close_matches(lower, self._spellings, n=1, cutoff=TYPO_CUTOFF)
-            stem = tokens(lower)[:1]
-            if close and stem and stem[0] != lower and close[0].startswith(stem[0]):
-                return word  # a plural is a thing, not a typo of its activity: "snowboards" is no "snowboarding"
-            return close[0] if close else word
-
-        return re.sub(r"[A-Za-z]+", fix, text)
-
     def _asked_in(self, text: str) -> str:
         """Of a long message of many clauses, the purchase question about a named product when it has one (the
         last), else the last clause that asks: "..., before the dance break starts, ..., how much is the hoodie?"
@@ -1383,7 +1338,9 @@ class RetrievalEngine(DialogueEngine):
         if ANOTHER.search(text_folded):
             return self._another_fact(subject, told, text)
         # "My kids are 5 and 8, what can I get them?": "them" is whom the fan shops for, not products discussed.
-        if _BUY_ONE.search(text_folded) and not self._named(text)[0] and not states_occasion(text):
+        # "what colours can I get it in?" asks which colours, not whether it can be bought.
+        if _BUY_ONE.search(text_folded) and not _ASKS_WHICH.match(text_folded) and not self._named(text)[0] and \
+                not states_occasion(text):
             if subject is None or not subject.products:
                 return self._no_subject() if subject is None else None
             names = self.wording.listed([p.name for p in subject.products])

