@@ -1410,3 +1410,26 @@ def test_anything_cheaper_than_the_product_discussed_lists_the_cheaper_ones() ->
 def test_sizes_asked_for_a_child_of_a_kids_product_discussed_are_its_sizes() -> None:
     reply = ask("what sizes are there? it's for my 6 year old", context=("kids-mittens",))
     assert spoken(reply) == "The Kids' Snowflake Mittens come in sizes kids S and kids M."
+
+
+# -- round 26: a feature in its own clause, a colour or size with stock ----------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["is it packed in a gift box? my niece collects badges",
+                                  "does it come in a box? she turns seven on friday"])
+def test_a_feature_is_asked_in_its_own_clause(text: str) -> None:
+    """What follows the feature's clause says who it is for, not more of the feature."""
+    reply = ask(text, ("pin-set",))
+    assert spoken(reply).startswith("Yes: ") and "gift box" in spoken(reply)
+    assert reply.sentences[0].sources == ("pin-set",)
+
+
+@pytest.mark.parametrize(("text", "colour", "price"), [
+    ("the beanie in white, still in stock?", "white", "$24"),
+    ("mittens in pink, do you have them?", "pink", "$16"),
+    ("the kids bottle in blue... do ya have it", "blue", "$12"),
+])
+def test_a_colour_and_the_stock_asked_together_are_both_said(text: str, colour: str, price: str) -> None:
+    said = spoken(ask(text))
+    assert f"comes in {colour}" in said or f"come in {colour}" in said
+    assert "in stock" in said and price in said, said

@@ -3031,3 +3031,43 @@ def test_those_same_games_are_the_ones_of_the_fact_just_told(engine: RetrievalEn
     ask(engine, "tell me about the zamboni", user="other")
     answer = ask(engine, "did clap skates become standard at those same games?", user="other")
     assert answer.intent == "unknown" and not answer.sources, answer.text  # 1949 was no Games of clap skates
+
+
+@pytest.mark.parametrize("then", ["where was that?", "and where was it?"])
+def test_where_after_a_fact_is_its_place_behind_a_year(engine: RetrievalEngine, then: str) -> None:
+    """"At the 1998 Nagano Games": the place's name after the year is where it was."""
+    ask(engine, "any fun fact about snowboarding?")
+    answer = ask(engine, then)
+    assert answer.sources == ("snowboard-nagano",) and "Nagano" in answer.text and not hedged(answer), answer.text
+
+
+def test_which_sizes_it_can_be_ordered_in_are_its_sizes(engine: RetrievalEngine) -> None:
+    ask(engine, "what does the team hoodie cost?")
+    answer = ask(engine, "which sizes could I order it in?")
+    assert "XS, S, M, L, XL and XXL" in answer.text and "only a few left" in answer.text, answer.text
+
+
+@pytest.mark.parametrize("text", ["what could i get that is red?", "what can we buy that's pink"])
+def test_what_can_i_buy_that_is_a_colour_lists_the_products_in_it(engine: RetrievalEngine, text: str) -> None:
+    answer = ask(engine, text)
+    colour = "red" if "red" in text else "pink"
+    assert set(answer.sources) == {p.id for p in KNOWLEDGE.products if colour in p.colors}, answer.text
+
+
+@pytest.mark.parametrize("text", ["mittens or beanie for my 7 y.o. nephew? which one costs less",
+                                  "the beanie or the mittens? ok which is cheaper"])
+def test_which_one_after_a_choice_asks_it_of_that_choice(engine: RetrievalEngine, text: str) -> None:
+    """"Which one" in a question of its own after "A or B?" chooses between them ("y.o." ends no sentence)."""
+    assert len(questions_of(text)) == 1
+    answer = ask(engine, text)
+    assert answer.text.count("$") == 2 and "$16" in answer.text and "$24" in answer.text, answer.text
+    assert set(answer.sources) == {"kids-mittens", "snowflake-beanie"}
+
+
+@pytest.mark.parametrize(("text", "product", "said"), [("how big is the owl plush? how many cm", "mascot-plush", "30"),
+                                                      ("how much fits in the kids bottle?? in ml", "kids-bottle",
+                                                       "350")])
+def test_the_unit_after_a_question_of_a_measure_asks_nothing_of_its_own(engine: RetrievalEngine, text: str,
+                                                                         product: str, said: str) -> None:
+    answer = ask(engine, text)
+    assert product in answer.sources and said in answer.text and not hedged(answer), answer.text

@@ -386,6 +386,8 @@ _BUY = re.compile(r"\b(?<!where )(?<!how )(?:can|could|may) (?:i|we|u) (?:still 
                   r"\bstill (?:got|have|sell|sold|selling|carry|available|for sale|around|on sale|there|here)\b|"
                   # "Pin set still up for grabs?", "is the beanie still going?": whether it can still be bought.
                   r"\bup for grabs\b|\bstill going\b|"
+                  # "The bottle in green, do you have it?": whether the store has it to sell now.
+                  r"\bdo (?:you|ya) (?:still )?(?:have|got|carry|sell|stock) (?:it|them|this|that|those|these)\b|"
                   r"\bis it (?:still )?possible to (?:buy|get|order)\b|还能买|能买吗|可以买吗")
 #: "When are the gloves back?": a restock, of a product named only ("when is the show back?" asks no stock).
 _WHEN_BACK = re.compile(r"\bwhen (?:are|is|will) .{1,40}? (?:be )?back\b")
@@ -870,6 +872,12 @@ def asks_stock_only(text: str, knowledge: Knowledge) -> bool:
                                         q.compare or q.asks_price or q.arithmetic or q.feature or q.order)
 
 
+def asks_colour_or_size(text: str, knowledge: Knowledge) -> bool:
+    """"What colours can I get it in?", "can I order one in XL?": a colour or a size asked, whatever else is."""
+    q = parse_question(spelled(text, knowledge), knowledge)
+    return bool(q.asks_colours or q.asks_sizes or q.colour or q.size)
+
+
 def only_sum_asked(text: str) -> bool:
     """A clause that asks nothing but the sum ("total?", "ok so both together?", "all together then?"): said of
     products it asks their prices' sum, as "how much" would ("do they go together?" has a verb of its own)."""
@@ -913,7 +921,8 @@ def _feature(text: str, products: Sequence[Product]) -> tuple[str, ...]:
     if not m:
         return ()
     names = {w for p in products for w in _words(p).name}
-    after = text[m.end():] if m.group(0).strip() else text
+    # The feature is asked in its own clause: "does it come in a box? it's for my grandson" asks of a box only.
+    after = re.split(r"[?？.!！;]", text[m.end():], maxsplit=1)[0] if m.group(0).strip() else text
     words = tokens(after) if not CJK.search(after) else tokens(after)
     return tuple(dict.fromkeys(w for w in words if w not in names and w not in _FILLER
                                and w not in _FEATURE_FILLER and not w.isdigit()))
@@ -1491,8 +1500,11 @@ def _attributes(products: Sequence[Product], q: CatalogueQuestion, wording: Word
         if q.stock is not None and (q.stock != "any" or not (asks_colours or asks_sizes)) or (
                 product.stock in ("sold_out", "preorder")) or (q.stock is not None and product.stock == "low_stock"):
             sentences.append(stock_sentence(product, wording))
-        if q.stock == "buy" and product.stock in ("in_stock", "low_stock") and not (
-                asks_colours or asks_sizes or q.asks_price):
+        # "In black, in stock?": the colour or size named is only the fan's own word said back; its price tells
+        # what buying it now takes, as for "can I buy it?".
+        echoed = bool(q.colour or q.size) and not (q.asks_colours or q.asks_sizes)
+        if product.stock in ("in_stock", "low_stock") and not q.asks_price and (
+                q.stock == "buy" and (echoed or not (asks_colours or asks_sizes)) or q.stock == "in_stock" and echoed):
             sentences.append(price)
         if q.stock == "restock" and product.stock == "sold_out":
             sentences.append(Sentence(_agreed(wording.no_restock, product, wording), (), product))

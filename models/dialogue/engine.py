@@ -26,6 +26,7 @@ from models.dialogue.catalogue import (
     ONE_SIDED_COMPARISON,
     WHICH_OF_THEM,
     answer_catalogue,
+    asks_colour_or_size,
     asks_stock_only,
     described_by,
     featured_by,
@@ -348,9 +349,10 @@ _ASKS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
         # "Which country hosts the 2034 Games?": a future event is no past one's answer.
         (r"\b20(?:2[7-9]|[3-9][0-9])\b|\b(?:will|going to)\b.*\b(?:host|win|hold)\b",
          r"\b20(?:2[7-9]|[3-9][0-9])\b|\bwill\b"),
-        # "And where?" alone (after a fact): a place, named after "in", "at", "from".
+        # "And where?" alone (after a fact): a place, named after "in", "at", "from" (a year may come before the
+        # place's name: "at the 1998 Nagano Games").
         (r"^\W*(?:and |so |but |ok )?where(?: (?:was|were|is|did) (?:that|it|this|they))?\W*$",
-         r"(?-i:\b(?:in|at|from) (?:the )?[A-Z][a-z]+)"),
+         r"(?-i:\b(?:in|at|from) (?:the )?(?:\d{4} )?[A-Z][a-z]+)"),
         (r"\bwhich (?:country|nation|city|place)\b|\bwhere\b.*\b(?:held|hosted|host)\b",
          r"(?-i:\b[A-Z][a-z]+\b(?<!\bThe)(?<!\bI))"),
         # A price ("how much does a real curling stone cost?", "how much is shipping?") is no fact about the thing's
@@ -503,8 +505,9 @@ _STORE_WORDS = " ".join(CATALOGUE_WORDS) + " delivery colour color policy"
 #: "Can I still buy one?", "is it still available?": whether the product just discussed can be bought now (its
 #: stock, answered by the catalogue with the fan's subject).
 _BUY_ONE = re.compile(
-    r"(?<!how )\b(?:can|could|may|do) (?:i|we) (?:still )?(?:buy|get|order|grab|have|purchase|pick up) "
-    r"(?:one|it|them|a pair|some|that|this|those|these)\b|"
+    # "What can I buy that's navy?" asks which products, "that" opening what they are like.
+    r"(?<!how )(?<!what )\b(?:can|could|may|do) (?:i|we) (?:still )?(?:buy|get|order|grab|have|purchase|pick up) "
+    r"(?:one|it|them|a pair|some|that(?!'s|s\b| (?:is|are)\b)|this|those|these)\b|"
     r"\b(?:is|are) (?:it|they|that|those|these|this)(?: one)? (?:still )?(?:available|"
     r"for sale|buyable)\b|\bstill (?:available|for sale|got (?:it|them|any))\b", re.IGNORECASE)
 #: A question of which ("and what sizes can I get it in?", "which colours is it available in?"), not of whether.
@@ -662,13 +665,20 @@ _DOUBT = re.compile(
 def questions_of(text: str) -> list[str]:
     """The questions of a message in order, up to MAX_QUESTIONS; the whole message when it has fewer than two
     (a question with its context, or a request without a question mark)."""
-    parts = _glossed(_fan_sentences(text))
+    parts = _glossed(_asked_sentences(text))
     # "beanie colours?? also u take apple pay": a sentence that goes on from a question ("also", "and") asks too.
     asking = [p for i, p in enumerate(parts) if is_question(p) or i and _GOES_ON.match(p) and is_question(parts[i - 1])]
     # "price of the beanie, do u ship to the UK": a price asked without a question's words is one of the questions.
     questions = _tags_joined([q for p in asking for c in _SECOND_QUESTION.split(p) for q in _comma_apart(c)
                               if is_question(q) or is_product_question(q) or not is_question(p)])
     return questions[:MAX_QUESTIONS] if len(questions) > 1 else [retrieval_query(text)]
+
+
+def _asked_sentences(text: str) -> list[str]:
+    """The fan's sentences but a unit asked after a question of a measure ("how much does the bottle hold? how many
+    ml"): the question before answers it, in the words of its item."""
+    sentences = _fan_sentences(text)
+    return [s for i, s in enumerate(sentences) if not (i and _UNIT_ASKED.match(s))]
 
 
 #: "1992??", "or 20?" after a question: the fan's guess at its answer, which the answer itself confirms or corrects.
@@ -711,6 +721,15 @@ _TAG = re.compile(r"^\W*(?:(?:do|d'?) ?(?:you|u|ya) know|(?:you|u) know|(?:are|r
 #: "Are you animated? Like a cartoon?", "are you real? as in a real person?": a thing named by way of example, which
 #: says the question before it again and joins it as a tag does ("like for -10?" adds a condition of its own).
 _RESTATED = re.compile(r"^\W*(?:like|as in|i mean|meaning)\W+(?:a|an|the|some)\s+[\w\s-]+\W*$", re.IGNORECASE)
+#: "Plush or pin set for my niece? which one is cheaper": which of the choice just put, asked of that choice.
+_WHICH_OF_CHOICE = re.compile(rf"^\W*(?:(?:and|so|but|ok|okay)\W+)?{WHICH_OF_THEM.pattern}[\w\s]{{0,12}}\W*$",
+                              re.IGNORECASE)
+_A_CHOICE = re.compile(r"\bor\b", re.IGNORECASE)
+#: "How much does the bottle hold? how many ml": the unit the answer to the question before is wanted in, no
+#: question of its own.
+_UNIT_ASKED = re.compile(r"^\W*(?:(?:and|so|like|or)\W+)?(?:how many|in)\s+(?:ml|millilit\w*|lit(?:re|er)s?|cl|cm|"
+                         r"centimet\w*|mm|millimet\w*|inch(?:es)?|kg|kilo\w*|grams?|oz|ounces?|pounds?|lbs?)\W*$",
+                         re.IGNORECASE)
 #: "are you sure about that curling stone weight? how many kilos exactly?": a challenge of what she said, whose
 #: question follows it.
 _CHALLENGE = re.compile(r"^\W*(?:are|r) (?:you|u) sure (?:about|of)\b", re.IGNORECASE)
@@ -723,7 +742,8 @@ def _tags_joined(questions: list[str]) -> list[str]:
     joined_up: list[str] = []
     leading = ""
     for question in questions:
-        if (_TAG.match(question) or _RESTATED.match(question)) and joined_up:
+        if joined_up and (_TAG.match(question) or _RESTATED.match(question) or
+                          _WHICH_OF_CHOICE.match(question) and _A_CHOICE.search(joined_up[-1])):
             joined_up[-1] = joined([joined_up[-1], question])
         elif _TAG.match(question) or _CHALLENGE.match(question):
             leading = joined([leading, question])
@@ -817,7 +837,7 @@ def retrieval_query(text: str) -> str:
     """The part of a message to look up: its questions when it also says other things ("I'm sad, we lost.
     Why are pucks frozen?", "我们输了，好难过。冰球为什么要冷冻？"), so the bad news does not steer the search; a fact
     asked for beside them stays ("Why do they sweep in curling? fun fact pls": the fact is what is asked)."""
-    parts = _glossed(_fan_sentences(text))
+    parts = _glossed(_asked_sentences(text))
     # "The plush!!! 😍 how much": a question of a word or two asks about the sentence before it, which it keeps; so
     # does one after the fan's budget ("I've only got $40. Can I get both the beanie and the pin set?").
     # A sentence that says whom the fan shops for, what they wear or the weather ("Something for a cold walk? my
@@ -1343,8 +1363,10 @@ class RetrievalEngine(DialogueEngine):
                 not states_occasion(text):
             if subject is None or not subject.products:
                 return self._no_subject() if subject is None else None
-            names = self.wording.listed([p.name for p in subject.products])
-            return f"Is the {names} in stock?" if self.persona.language == "en" else f"{names}有货吗？"
+            # "What colours can I get it in?" asks the colours (and the stock with them): the pronoun is read below.
+            if not asks_colour_or_size(text, self.persona.knowledge):
+                names = self.wording.listed([p.name for p in subject.products])
+                return f"Is the {names} in stock?" if self.persona.language == "en" else f"{names}有货吗？"
         if MORE.search(text_folded):
             return self._more(subject, told) if subject is not None else self._no_subject()
         if self._other(text_folded):

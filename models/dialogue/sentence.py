@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from models.dialogue.persona import Product
 from models.dialogue.tags import emotion_tag, gesture_tag, strip_tags
 
-#: Words whose full stop ends no sentence ("St. Moritz", "e.g. the beanie"): the model's and the fans' alike.
-ABBREVIATIONS = ("mr.", "mrs.", "ms.", "dr.", "st.", "vs.", "e.g.", "i.e.", "etc.", "no.", "approx.", "jr.", "sr.")
+#: Words whose full stop ends no sentence ("St. Moritz", "e.g. the beanie", "my 6 y.o. niece"): the model's and the
+#: fans' alike.
+ABBREVIATIONS = ("mr.", "mrs.", "ms.", "dr.", "st.", "vs.", "e.g.", "i.e.", "etc.", "no.", "approx.", "jr.", "sr.",
+                 "y.o.", "yrs.")
 
 
 @dataclass(frozen=True)
