@@ -85,7 +85,8 @@ def _asked(items: list[Item]) -> set[str]:
     ("heldout22", "h22-", 15, 0),
     # The twenty-third: 20 a category, so that 90 % is a whole number of items (18 of 20).
     ("heldout23", "h23-", 20, 0), ("heldout24", "h24-", 20, 0),
-    ("heldout25", "h25-", 20, 0), ("heldout26", "h26-", 20, 0)])
+    ("heldout25", "h25-", 20, 0), ("heldout26", "h26-", 20, 0),
+    ("heldout27", "h27-", 20, 0)])
 def test_the_later_held_out_sets_have_ten_items_per_category_and_multi_turn_dialogues(part: str, prefix: str,
                                                                                         least: int,
                                                                                         bad_dialogues: int) -> None:
@@ -126,9 +127,14 @@ def test_follow_ups_are_dialogues_and_the_old_questions_are_kept() -> None:
     assert sum(1 for item in items if "-old-" in item.id) == 52
 
 
+#: Items of a blind set that expected an answer to a message the engine refuses by design, kept as written and
+#: counted wrong: "🤔❓" (emoji that only ask; the older sets expect `error: empty` for them, as "🏂🤔❓" in heldout8).
+REFUSED_BY_DESIGN = ("h26-bi-03",)
+
+
 def test_error_items_are_really_refused_and_the_others_are_chat_messages() -> None:
-    """On the blind set a message the engine refuses though an answer is expected ("🤔❓", for a question back) is
-    not mended in the set: the eval counts it wrong."""
+    """On the blind set a message the engine refuses though an answer is expected is not mended in the set: the
+    eval counts it wrong."""
     blind = str(SETS[BLIND][0].relative_to(ROOT))
     for item in load_set("all"):
         for turn in item.turns:
@@ -136,7 +142,7 @@ def test_error_items_are_really_refused_and_the_others_are_chat_messages() -> No
                 with pytest.raises(ValueError) as refused:
                     check_chat_text(turn.q)
                 assert getattr(refused.value, "code", None) == turn.checks["error"], item.id
-            elif item.source != blind:
+            elif item.source != blind and item.id not in REFUSED_BY_DESIGN:
                 check_chat_text(turn.q)
 
 
