@@ -68,7 +68,8 @@ from models.tts import sentences_of
 ROOT = Path(__file__).resolve().parents[1]
 EVAL = ROOT / "docs/eval"
 #: The English parts in the order they were written (each `dialogue_<part>.yaml`): the dev part (tuned on), then
-#: parts written blind, each seen once (2026-12-06 and -07) and then used for fixes; and the blind one (reported; the default).
+#: parts written blind, each seen once (2026-12-06 and -07) and then used for fixes; and the blind one (reported;
+#: the default).
 PARTS = ("dev", "heldout", *(f"heldout{n}" for n in range(2, 9)), "dev2", "dev3",
          *(f"heldout{n}" for n in range(9, 28)))
 BLIND = "heldout27"

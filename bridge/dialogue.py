@@ -93,6 +93,7 @@ def build_engine(persona: Persona, llm_url: str | None = None, llm_model: str = 
     shared = embedder if MODEL_OF_LANGUAGE[persona.language] is MINILM else None
     retrieval = RetrievalEngine(persona, KnowledgeIndex(persona.knowledge, embedder=shared, language=persona.language))
     retrieval.meanings.warm()  # at load, not on the show's first question that needs them
+    retrieval.cross_lingual.warm()  # e5 for questions in another language (nothing without the multilingual extra)
     log.info("dialogue loaded", extra={"persona": persona.name, "retrieval": retrieval.index.backend,
                                        "embedding_model": retrieval.index.model.name,
                                        "fallback_reason": retrieval.index.fallback_reason})
