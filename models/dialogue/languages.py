@@ -80,10 +80,9 @@ def _their_words() -> frozenset[str]:
 
 def not_english(text: str, english: frozenset[str], known: frozenset[str]) -> bool:
     """The clause is in another language: more than half its words (of two or more) are another language's common
-    words or words
-    neither of the English word list (`english`; empty: only non-Latin script tells) nor of the knowledge base
-    (`known`), or half with one of another language's common words among them ("quais cores?" though "cores" is
-    English). Robust for short chat, where a language model of letters guesses."""
+    words or words neither of the English word list (`english`; empty: only non-Latin script tells) nor of the
+    knowledge base (`known`), or half with one of another language's common words among them ("quais cores?"
+    though "cores" is English). Robust for short chat, where a language model of letters guesses."""
     words = re.findall(r"[^\W\d_]+", folded(text))
     theirs = [w for w in words if w in _their_words()]
     unread = [w for w in words if w in theirs or w not in known and (w not in english if english else not w.isascii())]
