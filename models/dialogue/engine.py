@@ -908,7 +908,6 @@ def _stated(part: Part) -> tuple[str, ...]:
     return tuple(dict.fromkeys(s for sentence in part.sentences for s in sentence.sources))
 
 
-
 class RetrievalEngine(DialogueEngine):
     """The embedded engine: grounded answers composed from the knowledge base in the persona's voice. It keeps
     each fan's subject (`fans`, by `ChatTurn.user`) so that follow-ups resolve against what that fan was just
@@ -975,7 +974,8 @@ class RetrievalEngine(DialogueEngine):
         self.noisy = NoisyText(re.findall(r"[a-z]+", named.lower()), self._known, english_ranked())
         #: The question read by its meaning when its words find no answer.
         self.meanings = Meanings(persona, self.index)
-        #: A question in another language read by its meaning across languages (e5, on first need).
+        #: A question in another language read by its meaning across languages (e5: `warm` at load, else on first
+        #: need).
         self.cross_lingual = CrossLingual(persona.language)
         #: A store-policy question, a question about the show and the fan's feeling read by trained classifiers
         #: (readers.py) as well as by words (no weights for the index's model: None).

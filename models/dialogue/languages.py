@@ -112,8 +112,9 @@ def _embedded_bank(examples: tuple[str, ...]) -> np.ndarray:
 
 
 class CrossLingual:
-    """The meaning bank's English questions, embedded by e5 when a question in another language first needs them
-    (59 questions: 2.8 s once on dev-2core under load; then 20 to 90 ms a question)."""
+    """The meaning bank's English questions, embedded by e5 at `warm` (the sidecar's load) or else when a question
+    in another language first needs them (60 questions: 1.3 s once per process on dev-2core; then 20 to 90 ms a
+    question)."""
 
     def __init__(self, language: str) -> None:
         labelled = [(ask, meaning) for meaning, examples in bank(language) for ask in
