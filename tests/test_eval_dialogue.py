@@ -86,7 +86,7 @@ def _asked(items: list[Item]) -> set[str]:
     # The twenty-third: 20 a category, so that 90 % is a whole number of items (18 of 20).
     ("heldout23", "h23-", 20, 0), ("heldout24", "h24-", 20, 0),
     ("heldout25", "h25-", 20, 0), ("heldout26", "h26-", 20, 0),
-    ("heldout27", "h27-", 20, 0)])
+    ("heldout27", "h27-", 20, 0), ("heldout28", "h28-", 20, 0)])
 def test_the_later_held_out_sets_have_ten_items_per_category_and_multi_turn_dialogues(part: str, prefix: str,
                                                                                         least: int,
                                                                                         bad_dialogues: int) -> None:
@@ -128,8 +128,9 @@ def test_follow_ups_are_dialogues_and_the_old_questions_are_kept() -> None:
 
 
 #: Items of a blind set that expected an answer to a message the engine refuses by design, kept as written and
-#: counted wrong: "🤔❓" (emoji that only ask; the older sets expect `error: empty` for them, as "🏂🤔❓" in heldout8).
-REFUSED_BY_DESIGN = ("h26-bi-03",)
+#: counted wrong: "🤔❓" and "🦉❓" (emoji that only ask; the older sets expect `error: empty` for them, as "🏂🤔❓"
+#: in heldout8).
+REFUSED_BY_DESIGN = ("h26-bi-03", "h27-bi-08")
 
 
 def test_error_items_are_really_refused_and_the_others_are_chat_messages() -> None:
