@@ -1433,3 +1433,71 @@ def test_a_colour_and_the_stock_asked_together_are_both_said(text: str, colour: 
     said = spoken(ask(text))
     assert f"comes in {colour}" in said or f"come in {colour}" in said
     assert "in stock" in said and price in said, said
+
+
+# -- round 27: an activity, a colour or a size across the store, stock across it, a price gap after a choice --------
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("gear for snowboarding?", ["ski-goggles"]),
+    ("what have you got for my wife? she snowboards", ["ski-goggles"]),
+    ("my husband skis every weekend, any ideas?", ["ski-goggles", "ski-gloves"]),
+    ("things for a friend who loves to ski", ["ski-goggles", "ski-gloves"]),
+])
+def test_an_activity_lists_the_products_made_for_it(text: str, expected: list[str]) -> None:
+    """What someone does ("she snowboards", "loves to ski") is the activity a product's words say it is for."""
+    reply = ask(text)
+    assert ids(reply) == expected, spoken(reply)
+
+
+def test_a_verb_that_is_no_products_activity_stays_the_fans_word() -> None:
+    """Only an activity some product's words have is read so: "do you sell snowboards?" still asks for a kind."""
+    assert spoken(ask("do you sell snowboards?")) == "I don't have snowboards right now."
+    assert answer_catalogue("who skis fastest in the world?", KNOWLEDGE, (), WORDING["en"]) is None
+
+
+@pytest.mark.parametrize(("text", "colour", "expected"), [
+    ("navy things?", "navy", ["snowflake-beanie", "kids-mittens"]),
+    ("any black stuff? love that colour", "black", ["thermal-bottle", "ski-gloves"]),
+])
+def test_a_colour_across_the_store_lists_what_comes_in_it(text: str, colour: str, expected: list[str]) -> None:
+    reply = ask(text)
+    assert ids(reply) == expected
+    assert spoken(reply).startswith(f"In {colour}:")
+
+
+def test_a_colour_no_product_comes_in_is_said_to_fit_nothing() -> None:
+    assert spoken(ask("orange stuff?")) == "I don't have anything in orange right now."
+
+
+def test_one_size_across_the_store_lists_the_products_in_one_size() -> None:
+    reply = ask("got anything in one size fits all?")
+    assert ids(reply) == ["snowflake-beanie"]
+    assert spoken(reply).startswith("In one size: the Snowflake Knit Beanie for $24.")
+
+
+@pytest.mark.parametrize("text", ["are any of the products sold out, or is it all in stock?",
+                                  "can I still buy everything, or is some of it out of stock?"])
+def test_stock_across_the_store_names_what_cannot_be_bought(text: str) -> None:
+    """"Some of it" with nothing discussed is of the store the question names, not a product to ask back."""
+    said = spoken(ask(text))
+    assert "Touchscreen Ski Gloves" in said and "sold out" in said.lower() and "Beanie" not in said, said
+
+
+@pytest.mark.parametrize(("text", "value"), [("still some mittens left in navy?", "navy"),
+                                             ("any hoodies left in size S?", "S")])
+def test_left_with_a_colour_or_size_says_the_stock_too(text: str, value: str) -> None:
+    said = spoken(ask(text))
+    assert f"in {value}." in said and "in stock" in said, said
+
+
+def test_a_price_gap_after_a_choice_is_of_both_products_chosen_among() -> None:
+    said = spoken(ask("hoodie or pin set for my dad who skis? what's the price diff"))
+    assert "The Glacier Blue Team Hoodie costs $47 more than the Collector Pin Set: $65 against $18." in said
+
+
+def test_a_price_gap_after_a_choice_through_the_engine() -> None:
+    engine = RetrievalEngine(PERSONA, KnowledgeIndex(KNOWLEDGE, backend="bm25"))
+    answer = engine.compose(ChatTurn("fan", "mittens or beanie for my niece? diff in price?"))
+    said = " ".join(s.spoken for s in answer.sentences)
+    assert "$24" in said and "$16" in said and "$8 more" in said, said

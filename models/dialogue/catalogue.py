@@ -303,12 +303,14 @@ CATALOGUE_WORDS = ("cheapest", "cheaper", "cheap", "priciest", "pricier", "price
 _CHAT = ((re.compile(r"\bu\b"), "you"), (re.compile(r"\bur\b"), "your"), (re.compile(r"\br\b"), "are"),
          (re.compile(r"\bwh?ats\b"), "what's"), (re.compile(r"\bwat\b"), "what"),
          # Short words typed a letter short, under `spelled`'s five letters: "do you hav it in stok".
-         (re.compile(r"\bhav\b"), "have"), (re.compile(r"\bstok\b"), "stock"))
+         (re.compile(r"\bhav\b"), "have"), (re.compile(r"\bstok\b"), "stock"),
+         # "Price diff?": chat's "difference".
+         (re.compile(r"\bdiff\b"), "difference"))
 _GIFT = re.compile(r"\b(?:gifts?|presents?|stocking (?:stuffers?|fillers?)|to give)\b|礼物|送人|送礼")
 #: A request for products for an occasion or a use ("what should I get for skiing?", "something for a cold walk").
 _RECOMMEND = re.compile(r"\b(?:recommend|suggest|should (?:i|we) (?:get|buy|wear|bring|take)|"
                         r"what (?:can|could) (?:i|we) (?:get|buy|wear|use|take|bring)|"
-                        r"(?:something|anything) (?:\w+ )?for|"
+                        r"(?:something|anything|stuff|things|gear) (?:\w+ )?for|"
                         # "Something to keep my head warm on the chairlift": a use, and the place is where it is used.
                         r"(?:something|anything|stuff)(?: that| which)? (?:to |will |would |can |could )?"
                         r"(?:keeps?|stops?|protects?|helps?)|"
@@ -334,6 +336,8 @@ _SIZE = re.compile(
     r"x{1,3}[- ]?(?:large|small)\b|(?:extra[- ]){1,3}(?:large|small)\b|(?:in (?:an? )?|size )"
     r"(?:[sml]\b|small\b|medium\b|large\b))|均码")
 _SIZE_WORDS = {"small": "s", "medium": "m", "large": "l", "均码": "one size"}
+#: The size of a product that has one ("one size fits all"), as the store writes it.
+_ONE_SIZE = ("one size", "均码")
 #: The extra sizes however they are written ("XXL", "2XL", "xx-large", "extra extra large"), as x's and a letter.
 _EXTRA_SIZE = re.compile(r"^(?:([2-5])x|(x{1,3})[- ]?|((?:extra[- ]){1,3}))(l|s|large|small)$")
 _STOCK: tuple[tuple[StockAsk, re.Pattern[str]], ...] = (
@@ -389,6 +393,9 @@ _BUY = re.compile(r"\b(?<!where )(?<!how )(?:can|could|may) (?:i|we|u) (?:still 
                   # "The bottle in green, do you have it?": whether the store has it to sell now.
                   r"\bdo (?:you|ya) (?:still )?(?:have|got|carry|sell|stock) (?:it|them|this|that|those|these)\b|"
                   r"\bis it (?:still )?possible to (?:buy|get|order)\b|还能买|能买吗|可以买吗")
+#: "Any beanies left?", "still some hoodies left in L?": of a product named, whether it is in stock ("how many are
+#: left?" asks how many, which the store does not say).
+_LEFT = re.compile(r"\b(?:any|some|still)\b[^.?!,]{0,30}\bleft\b")
 #: "When are the gloves back?": a restock, of a product named only ("when is the show back?" asks no stock).
 _WHEN_BACK = re.compile(r"\bwhen (?:are|is|will) .{1,40}? (?:be )?back\b")
 #: Store policies (shipping, returns, exchanges, payment) are the FAQs' to answer, even when a size or a colour is
@@ -432,6 +439,9 @@ _BACK_REFERENCE = re.compile(r"\b(?:it|its|it's|they|them|those|these|that one|t
                              r"它|这个|那个|这款|那款|这两|它们")
 
 
+#: "Some of it", "any of them", "is it all ...": a part or the whole of what the sentence names, or of what was
+#: discussed.
+_PART_OF_IT = re.compile(r"\b(?:some|any|all|none|most|each|either|one) of (?:it|them)\b|\bit all\b")
 #: A stock state asked of the whole store ("anything on pre-order?", "what's sold out?"), not of what was discussed.
 _STORE_WIDE = re.compile(r"\b(?:anything|something|everything|what's|whats|what is|what are|what else|"
                          r"which (?:products?|items?|things?)|any (?:products?|items?|merch|stuff))\b")
@@ -443,7 +453,9 @@ _PRODUCT_ASK = re.compile(
     r"come in|comes in|available|products?|items?|merch|merchandise|store|shop|anything|something|any|"
     r"got any|have any|(?:you|u|ya|they|we) (?:have|has|got|sell|carry|stock|make|offer)|which of (?:your|the)|"
     r"what (?:do|can) (?:you|i)|(?:should|could) (?:i|we) (?:get|buy)|recommend|suggest|show me|"
-    r"what (?:can|could|should) (?:he|she|they|we) (?:have|get|wear|use))\b|"
+    r"what (?:can|could|should) (?:he|she|they|we) (?:have|get|wear|use)|"
+    # "Green stuff?", "what's one size fits all?": the store's things by a colour or a size.
+    r"stuff|things|gear|size fits all)\b|"
     r"[$€£¥]|有没有|有什么|有哪些|卖|买|多少钱|款|商品|东西|"
     r"有.{0,6}吗")
 #: What a comparison may ask besides price, and whether the one asked for has more of it: "which is bigger?"
@@ -702,14 +714,29 @@ def _size_key(size: str) -> str:
     return "x" * times + m.group(4)[0]
 
 
+#: What someone does, said of them ("my teen who snowboards", "my son skis", "he loves to skate"): the verb is read as
+#: the activity a product is for (`_activity`).
+_DOES = re.compile(r"(\b(?:who|he|she|they|(?:my|our) \w+)\s+"
+                   r"(?:\w+ly |also |just |(?:loves?|likes?|wants?|learn(?:s|ing)?) to )?)(?!who\b)([a-z]{3,})\b")
+
+
 def spelled(text: str, knowledge: Knowledge) -> str:
     """The message with chat spelling written out ("u", "wats") and a typo of a catalogue question's word read as
     that word ("cheapst" as "cheapest"): only a word of five letters or more that nothing the host knows uses and
-    no common English word is."""
+    no common English word is; what someone does, as its activity ("who snowboards": "who snowboarding")."""
     text = folded(text)
     for pattern, written in _CHAT:
         text = pattern.sub(written, text)
+    text = _DOES.sub(lambda m: m.group(1) + (_activity(m.group(2), knowledge) or m.group(2)), text)
     return re.sub(r"[a-z]{5,}", lambda m: _respelled(m.group(0), knowledge), text)
+
+
+def _activity(verb: str, knowledge: Knowledge) -> str | None:
+    """The activity a verb does ("snowboards", "skis", "skate" → "snowboarding", "skiing", "skating") when some
+    product's words have it; None otherwise."""
+    stem = verb[:-1] if verb.endswith("s") else verb
+    forms = (f"{stem}ing", f"{stem[:-1]}ing") if stem.endswith("e") else (f"{stem}ing",)
+    return next((w for w in forms if any(w in _words(p).every for p in knowledge.products)), None)
 
 
 @lru_cache(maxsize=4096)
@@ -821,13 +848,16 @@ def parse_question(text: str, knowledge: Knowledge) -> CatalogueQuestion:
         if m := more.search(text) or less.search(text):
             dimension = (kind, m.group(0), bool(more.search(text)))
             break
+    stock = _stock_ask(text) or ("restock" if named and _WHEN_BACK.search(text) else None)
+    if stock == "any" and named and _LEFT.search(text):
+        stock = "in_stock"  # "any beanies left in red?": whether the named one is in stock, not only its colour
     return CatalogueQuestion(
         named=named, words=tuple(dict.fromkeys(surface)), price=price, order=order, count=count, rank=rank,
         audience=audience,
         excluded=excluded if excluded != audience else None,
         colour=colour, size=size, asks_colours=bool(_COLOUR_ASK.search(text)),
         asks_sizes=bool(_SIZE_ASK.search(text)),
-        stock=_stock_ask(text) or ("restock" if named and _WHEN_BACK.search(text) else None),
+        stock=stock,
         compare=compare,
         direction=direction, asks_price=bool(_PRICE_ASKED.search(text)),
         difference=bool(_DIFFERENCE.search(text)) and direction is None, arithmetic=arithmetic,
@@ -837,7 +867,9 @@ def parse_question(text: str, knowledge: Knowledge) -> CatalogueQuestion:
         feature=_feature(text, products) if size is None and colour is None else (),
         missing=_missing(rest, products) if not (price or audience or size or colour) else None,
         thing=bool(_THING.search(rest)), counts=counts,
-        recommend=bool(_RECOMMEND.search(text)) and any(_tagged(w, products) for w in surface) or bool(
+        # "My husband skis, any ideas?": what someone does (read as its activity by `spelled`) is an occasion.
+        recommend=bool(_RECOMMEND.search(text)) and any(_tagged(w, products) for w in surface) or any(
+            _tagged(m.group(2), products) for m in _DOES.finditer(text)) or bool(
             _NEED.search(text)) and bool(surface) and any(all(set(tokens(w)) <= _words(p).every for w in surface)
                                                          for p in products))
 
@@ -850,7 +882,7 @@ def states_budget(text: str) -> bool:
 
 
 #: "My daughter only wears pink": the colour the one the fan shops for wears.
-_WEARS = re.compile(rf"\b(?:wears?|wearing|likes?|loves?|favou?rite colou?r is)\b.*\b(?:{'|'.join(_COLOURS)})\b")
+_WEARS = re.compile(rf"\b(?:wears?|wearing|likes?|loves?|fav(?:ou?rite)? colou?r is)\b.*\b(?:{'|'.join(_COLOURS)})\b")
 
 
 def states_occasion(text: str) -> bool:
@@ -954,7 +986,11 @@ def answer_catalogue(text: str, knowledge: Knowledge, context: Sequence[Product]
         return _answer(text, knowledge, context, wording)
     replies: list[CatalogueReply] = []
     for question in questions:
-        reply = _answer(question, knowledge, replies[-1].products if replies else context, wording)
+        before = replies[-1].products if replies else context
+        if replies and replies[-1].group and parse_question(spelled(question, knowledge), knowledge).arithmetic:
+            # "Goggles or beanie for snowboarding? price diff?": a sum or difference of the products chosen among.
+            before = replies[-1].group
+        reply = _answer(question, knowledge, before, wording)
         if reply is None:
             return None
         replies.append(reply)
@@ -978,6 +1014,10 @@ def _answer(text: str, knowledge: Knowledge, context: Sequence[Product], wording
     if q.audience is not None:
         # "My kids are 5 and 8, what can I get them?": the ones a gift is for, not products discussed.
         unreferring = _FOR_THEM.sub(" ", unreferring)
+    if not context:
+        # "Is all the merch in stock or is some of it gone?": with nothing discussed, "some of it" is of what the
+        # question names itself.
+        unreferring = _PART_OF_IT.sub(" ", unreferring)
     back_reference = bool(_BACK_REFERENCE.search(unreferring))
     which_one = _WHICH_ONE.search(folded(text))
     if which_one and not q.named and len(context) >= 2:
@@ -1605,6 +1645,8 @@ def _constraint(q: CatalogueQuestion, wording: Wording, currency: str, lead: str
         parts.append(phrases["colour"].format(colour=q.colour))
     if q.size == "kids":
         parts.append(phrases["kids_sizes"])
+    elif q.size in _ONE_SIZE:
+        parts.append(phrases["colour"].format(colour=q.size))  # "in one size", as `_offered` says it
     elif q.size:
         parts.append(phrases["size"].format(size=_store_size(q.size)))
     if q.stock in ("in_stock", "sold_out", "preorder", "low_stock", "unavailable", "restock"):
@@ -1745,7 +1787,7 @@ def _closest(fitting: Sequence[Product], price: PriceLimit | None) -> Product | 
 
 def _store_size(size: str) -> str:
     """A size as stores write it: "XL", "kids S", "one size"."""
-    if size in ("one size", "均码"):
+    if size in _ONE_SIZE:
         return size
     kids, _, letter = size.rpartition(" ")
     return f"{kids} {letter.upper()}".strip()

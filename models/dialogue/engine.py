@@ -243,7 +243,7 @@ _FACT_WORDS = frozenset("fun fact interesting cool something anything thing stuf
 _PRICE = re.compile(r"\b(?:how much|price[sd]?|cost(?:s)?)\b|多少钱|几块钱|价格|价钱", re.IGNORECASE)
 #: "Them", "both", "all", "(how much is that) altogether", "the difference": every product discussed, not one to
 #: pick.
-_PLURAL = re.compile(r"\b(?:them|they|those|these|both|all|altogether|together|total|combined|difference)\b|"
+_PLURAL = re.compile(r"\b(?:them|they|those|these|both|all|altogether|together|total|combined|difference|diff)\b|"
                      r"它们|这些|那些|两个|都|一共|总共|加起来", re.IGNORECASE)
 #: "Which one holds more?" after the thermal bottle and then the squeeze bottle: a choice among all those discussed,
 #: as "them" is.
