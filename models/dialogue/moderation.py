@@ -194,6 +194,35 @@ def find_phrase(text: str, phrases: tuple[str, ...]) -> str | None:
     return next((p for p in phrases if _phrase_pattern(p).search(text)), None)
 
 
+#: Words that name a kind of topic whatever keywords its persona lists, by a word of the topic's name: a persona that
+#: keeps politics off the show keeps all of it off ("be honest are u more liberal or conservative", "thoughts on
+#: socialism?"), not only the words its writer thought of.
+TOPIC_WORDS: dict[str, tuple[str, ...]] = {
+    "politic": ("liberal", "liberals", "conservative", "conservatives", "leftist", "leftists", "lefty", "lefties",
+                "right winger", "right-winger", "socialist", "socialists", "socialism", "communist", "communism",
+                "capitalism", "fascist", "fascism", "marxist", "libertarian", "politician", "politicians",
+                "politically", "parliament", "congress", "senate", "senator", "chancellor", "governor", "ballot",
+                "referendum", "brexit", "partisan", "pro-choice", "pro-life", "lean left", "lean right",
+                "leaning left", "leaning right", "do you vote", "did you vote", "will you vote", "would you vote",
+                "you vote for", "who to vote", "should i vote", "which candidate", "the candidates", "the elections",
+                "campaign for"),
+}
+
+#: A question about her body or what she wears under her clothes ("wat r u wearing under that hoodie 😏", "take your
+#: jacket off"): declined whatever the persona lists, and whatever product it names (no sales pitch for the hoodie).
+#: Read spelled out ("r u" is "are you"); "what should I wear under my jacket?" asks about the fan's own.
+_INTIMATE = re.compile(
+    r"\b(?:you|ya)\b[^.?!]{0,25}\b(?:wear|wearing|got on|have on)\b[^.?!]{0,20}\b(?:under|underneath|beneath)\b"
+    r"|\bwhat(?:'s| is|s)? (?:under|underneath|beneath) (?:your|ur|ya|that|those|the)\b[^.?!]{0,20}(?:😏|😘|😉|😜|;\))"
+    r"|\bwhat(?:'s| is|s)? (?:under|underneath|beneath) (?:your|ur|ya)\b"
+    r"|\btake (?:off )?(?:your|ur|ya|all|everything|some)\b[^.?!]{0,15}\boff\b|\btake off (?:your|ur|ya)\b"
+    r"|\b(?:your|ur|ya|you)\b[^.?!]{0,20}\b(?:underwear|panties|lingerie|thong|bra|boobs?|breasts?|bum|butt|"
+    r"cup size|body count)\b"
+    r"|\b(?:undress|strip) (?:for|in front of)\b|\bshow (?:me |us )?(?:some )?(?:skin|your body|ur body|your legs|"
+    r"ur legs|your feet|ur feet)\b|\bfeet pics?\b",
+    re.IGNORECASE)
+
+
 def screen(text: str, persona: Persona) -> Verdict:
     """Decide how the host treats a (checked) message. Injection is checked first: it is never answered."""
     injection = _INJECTION.search(folded(text))
@@ -204,8 +233,13 @@ def screen(text: str, persona: Persona) -> Verdict:
         return Verdict("blocked", word)
     # A topic's keywords are written out: chat spelling is read as they are ("where do u live" as "where do you live").
     spelled = spelled_out(folded(text))
+    intimate = _INTIMATE.search(spelled)
+    if intimate:
+        return Verdict("blocked", intimate.group(0))
     for topic in persona.forbidden_topics:
-        keyword = find_phrase(spelled, topic.keywords)
+        name = folded(topic.name)
+        general = tuple(word for kind, words in TOPIC_WORDS.items() if kind in name for word in words)
+        keyword = find_phrase(spelled, topic.keywords + general)
         if keyword is not None:
             return Verdict("forbidden", keyword, topic.name)
     return Verdict("ok")
