@@ -1774,11 +1774,22 @@ def test_a_fact_about_a_topic_she_has_none_on_is_not_any_fact(engine: RetrievalE
     assert ask(engine, "tell me a curling fun fact", "other").intent == "topic_fact"
 
 
-def test_puzzled_emoji_alone_are_empty_other_emoji_are_reacted_to(engine: RetrievalEngine) -> None:
+@pytest.mark.parametrize("text", ["🏂🤔❓", "🎿 ❔", "🧣?", "🐧⁉️"])
+def test_emoji_with_a_question_mark_are_asked_back_what_they_want_to_know(engine: RetrievalEngine,
+                                                                         text: str) -> None:
+    answer = ask(engine, text)
+    assert answer.intent == "clarify" and answer.sources == () and "?" in answer.text and "$" not in answer.text
+
+
+@pytest.mark.parametrize("text", ["❓❓", "?!", "⁉️ ...", "🤔"])
+def test_question_marks_alone_or_a_thinking_face_alone_are_empty(engine: RetrievalEngine, text: str) -> None:
     with pytest.raises(ChatTextError) as error:
-        ask(engine, "🏂🤔❓")
+        ask(engine, text)
     assert error.value.code == "empty"
-    assert ask(engine, "❄️❄️❄️").sources == () and ask(engine, "❤️❤️").text
+
+
+def test_emoji_without_a_question_mark_are_reacted_to(engine: RetrievalEngine) -> None:
+    assert ask(engine, "❄️❄️❄️").sources == () and ask(engine, "❤️❤️").intent == "social"
 
 
 @pytest.mark.parametrize(("question", "expected"), [

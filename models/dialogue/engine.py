@@ -49,7 +49,7 @@ from models.dialogue.conversation import (
 from models.dialogue.history import DialogueHistory
 from models.dialogue.languages import CrossLingual, not_english
 from models.dialogue.meaning import Meanings
-from models.dialogue.moderation import check_chat_text, screen
+from models.dialogue.moderation import asks_without_words, check_chat_text, screen
 from models.dialogue.moods import (
     Mood,
     detect_moods,
@@ -1045,6 +1045,10 @@ class RetrievalEngine(DialogueEngine):
         """The whole answer at once (the stream yields it sentence by sentence), the fan's subject updated.
         Raises ChatTextError."""
         text = check_chat_text(turn.text)
+        if asks_without_words(text):
+            # "🦉❓": a question without words, asked back (what would they like to know?); no fact guessed at.
+            self.fans.touch(turn.user)
+            return Answer("clarify", tuple(self._no_subject().sentences))
         moods = self._felt(text, detect_moods(self._to_her(text)))
         self._turn += 1
         verdict = screen(text, self.persona)
