@@ -606,6 +606,37 @@ def test_store_policies_asked_in_other_words(engine: RetrievalEngine, text: str,
     assert answer.sources == (source,) and not hedged(answer) and "$" not in answer.text
 
 
+@pytest.mark.parametrize("text", ["once I mail the beanie back, how long till the refund shows up?",
+                                  "when would I get my money back for returned mittens?",
+                                  "if i cancel, how many days until i'm refunded?"])
+def test_a_policy_detail_no_policy_states_is_not_answered_by_a_window_or_the_shipping_time(
+        engine: RetrievalEngine, text: str) -> None:
+    """The returns policy grants 30 days to send things back and the shipping policy tells when orders go out:
+    neither says when the money is back. The honest "I don't know", no number guessed."""
+    answer = ask(engine, text)
+    assert answer.intent == "unknown" and any(p in answer.text for p in UNKNOWN)
+    assert "30 days" not in answer.text and "two business days" not in answer.text
+
+
+@pytest.mark.parametrize("text", ["how many days have I got to send back the plush?",
+                                  "how long until my order ships out?"])
+def test_a_window_or_a_shipping_time_asked_is_still_told(engine: RetrievalEngine, text: str) -> None:
+    answer = ask(engine, text)
+    assert answer.intent == "faq" and ("30 days" in answer.text or "two business days" in answer.text)
+
+
+@pytest.mark.parametrize(("ordered", "text"), [
+    ("just placed an order for the snowflake beanie in red!", "hmm can I still switch it to navy?"),
+    ("ordered the team hoodie in S an hour ago", "ugh can i change it into an XL, it hasn't gone out yet"),
+])
+def test_another_size_or_colour_of_what_was_just_ordered_is_changing_the_order(engine: RetrievalEngine,
+                                                                               ordered: str, text: str) -> None:
+    ask(engine, ordered)
+    answer = ask(engine, text)
+    assert answer.sources in (("cancel-order",), ("exchanges",)) and "comes in" not in answer.text
+    assert "$" not in answer.text
+
+
 def test_a_topic_the_knowledge_base_lacks_gets_the_honest_answer(engine: RetrievalEngine) -> None:
     answer = ask(engine, "Tell me a fun fact about tennis")
     assert answer.intent == "unknown" and answer.sources == ()
@@ -1743,11 +1774,22 @@ def test_a_fact_about_a_topic_she_has_none_on_is_not_any_fact(engine: RetrievalE
     assert ask(engine, "tell me a curling fun fact", "other").intent == "topic_fact"
 
 
-def test_puzzled_emoji_alone_are_empty_other_emoji_are_reacted_to(engine: RetrievalEngine) -> None:
+@pytest.mark.parametrize("text", ["🏂🤔❓", "🎿 ❔", "🧣?", "🐧⁉️"])
+def test_emoji_with_a_question_mark_are_asked_back_what_they_want_to_know(engine: RetrievalEngine,
+                                                                         text: str) -> None:
+    answer = ask(engine, text)
+    assert answer.intent == "clarify" and answer.sources == () and "?" in answer.text and "$" not in answer.text
+
+
+@pytest.mark.parametrize("text", ["❓❓", "?!", "⁉️ ...", "🤔"])
+def test_question_marks_alone_or_a_thinking_face_alone_are_empty(engine: RetrievalEngine, text: str) -> None:
     with pytest.raises(ChatTextError) as error:
-        ask(engine, "🏂🤔❓")
+        ask(engine, text)
     assert error.value.code == "empty"
-    assert ask(engine, "❄️❄️❄️").sources == () and ask(engine, "❤️❤️").text
+
+
+def test_emoji_without_a_question_mark_are_reacted_to(engine: RetrievalEngine) -> None:
+    assert ask(engine, "❄️❄️❄️").sources == () and ask(engine, "❤️❤️").intent == "social"
 
 
 @pytest.mark.parametrize(("question", "expected"), [

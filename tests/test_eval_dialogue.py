@@ -128,9 +128,8 @@ def test_follow_ups_are_dialogues_and_the_old_questions_are_kept() -> None:
 
 
 #: Items of a blind set that expected an answer to a message the engine refuses by design, kept as written and
-#: counted wrong: "🤔❓" and "🦉❓" (emoji that only ask; the older sets expect `error: empty` for them, as "🏂🤔❓"
-#: in heldout8).
-REFUSED_BY_DESIGN = ("h26-bi-03", "h27-bi-08")
+#: counted wrong (none since round 27: emoji with a question mark, "🤔❓", are a question without words, answered).
+REFUSED_BY_DESIGN: tuple[str, ...] = ()
 
 
 def test_error_items_are_really_refused_and_the_others_are_chat_messages() -> None:

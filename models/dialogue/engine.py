@@ -49,7 +49,7 @@ from models.dialogue.conversation import (
 from models.dialogue.history import DialogueHistory
 from models.dialogue.languages import CrossLingual, not_english
 from models.dialogue.meaning import Meanings
-from models.dialogue.moderation import check_chat_text, screen
+from models.dialogue.moderation import asks_without_words, check_chat_text, screen
 from models.dialogue.moods import (
     Mood,
     detect_moods,
@@ -382,6 +382,12 @@ _ASKS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
     ))
 
 
+#: "Can I still change it to L?", "switch mine to navy": what the fan has, changed into another size or colour.
+#: (The product may be named: a follow-up's "it" is the product discussed.) "Switch from skiing to snowboarding" is no
+#: thing the fan has.
+_CHANGED_INTO = (r"\b(?:i|we)\b[^.?!]{0,20}\b(?:change|switch)\s+(?:(?!from\b|over\b)[\w'-]+\s+){1,5}?(?:to|into)\s+"
+                 r"(?:an?\s+)?[\w-]+\b")
+
 #: Store talk in other words than the store policies': a place abroad asks about shipping internationally ("to
 #: Europe", "to Canada"), "where's my order?" is tracking it, "send it back" returning it, "swap" exchanging.
 #: The words are added to what is looked up.
@@ -467,11 +473,15 @@ _PARAPHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
      r"\border\b.{0,40}\b(?:change|cancel|modify|edit|fix|update|correct) (?:it|that|this|the)\b|"
      # "change the colour on my order", "swap the size before it goes out": an order changed before it ships
      # (once it has arrived, another size or colour is an exchange: `_ARRIVED`).
-     r"\b(?:change|modify|edit|fix|update|correct|swap)\b.{0,40}\b(?:my|the|an?|this|that) order\b|"
+     r"\b(?:change|modify|edit|fix|update|correct|swap)\b.{0,40}\b(?:my|the|an?|this|that)(?: \w+)? order\b|"
      r"\bbefore (?:it|they|my order|the order) (?:ships?|goes out|go out|gets? (?:shipped|sent)|is (?:shipped|sent)|"
      r"leaves?)\b|"
      # "Can I cancel if it hasn't shipped yet?": cancelling, said of an order by its shipping.
-     r"\bcancel\b.{0,40}\b(?:ship(?:s|ped)?|sent|goes out|gone out|left)\b",
+     r"\bcancel\b.{0,40}\b(?:ship(?:s|ped)?|sent|goes out|gone out|left)\b|"
+     # "Just ordered it in M, can I still change it to L?", "it hasn't shipped yet, can I switch it to navy?": what
+     # the fan has ordered, changed into another (an order that has not gone out is still the order's to change).
+     rf"{_CHANGED_INTO}|\b(?:has|have|is|was)(?: not|n'?t) (?:yet )?(?:been )?(?:shipped|sent|gone out|left)\b|"
+     r"\bnot (?:shipped|sent|gone out) yet\b",
      "cancel or change an order"),
     (r"\bwhere(?:'s| is| are)? my (?:order|package|parcel|stuff|delivery|shipment|purchase)s?\b", "track order"),
 ))
@@ -481,7 +491,9 @@ _BOUGHT = re.compile(r"\b(?:bought|purchased|after (?:buying|purchasing|purchase
                      # "If I order the plush tonight, when does it go out?": the order to be, not the product.
                      r"(?:if|once|when) (?:i|we) (?:order|buy|purchase)|"
                      r"wore|worn|used (?:it|them|this|that|these|those)|swap(?:s|ped|ping)?|"
-                     r"already (?:have|got|own|ordered))\b", re.IGNORECASE)
+                     # "The size on my hoodie order": what the fan has ordered.
+                     rf"already (?:have|got|own|ordered)|(?:on|in) (?:my|our) (?:\w+ )?order)\b|{_CHANGED_INTO}",
+                     re.IGNORECASE)
 #: What was ordered has come: changing it is no longer changing the order ("it arrived, can I change the colour?").
 _ARRIVED = re.compile(r"\b(?:arrived|came|received|delivered|got (?:it|them|my order)|after (?:buying|purchasing|"
                       r"delivery))\b", re.IGNORECASE)
@@ -593,7 +605,40 @@ def says_what_is_asked(question: str, answer: str) -> bool:
     asked = _WHEN_CLAUSE.sub(r"\1", question)
     return all(says.search(answer) for asks, says in _ASKS if asks.search(asked)) and \
         all(year in answer for year in years) and all(any(word.startswith(c) for word in said) for c in counted) and \
-        not _says_the_opposite(tokens(question), tokens(answer))
+        not _says_the_opposite(tokens(question), tokens(answer)) and says_time_taken(question, answer)
+
+
+#: "How long does an exchange take to arrive?", "how many days until the money is back?": how long something takes
+#: to happen, not how long the fan has to do it ("how many days do I have to return it?").
+_TIME_TAKEN = re.compile(r"\b(?:how long|how many (?:more )?(?:days|weeks|hours))\b[^?.!]*?\b(?:until|till|til|before|"
+                         r"takes?|taking)\b|\bhow (?:soon|quickly|fast)\b[^?.!]*\b(?:back|refund\w*|credited)\b",
+                         re.IGNORECASE)
+#: A time a policy grants the fan ("can be returned within 30 days", "you can cancel until it ships"): a deadline to
+#: act by, no time anything takes.
+_PERMITTED = re.compile(r"\b(?:can|may)\s+(?:be\s+\w+ed|(?!take\b|last\b)\w+)\b[^.;:]*", re.IGNORECASE)
+#: A time something takes or happens in ("ship within two business days", "as soon as it ships").
+_A_TIME = re.compile(r"\b(?:within|in|after|takes?|until|till)\b[^.;:]{0,25}?\b(?:days?|weeks?|hours?|minutes?|"
+                     r"months?)\b|\bas soon as\b|\bsame day\b|\bovernight\b", re.IGNORECASE)
+
+
+#: "How many days until the money is back on my card?", "when will I get my refund?": the time a refund takes.
+_REFUND_TIME = re.compile(r"\b(?:how long|how soon|how quickly|how fast|how many (?:more )?(?:days|weeks|hours)|"
+                          r"when (?:will|would|do|does|should|is|are))\b[^?.!]*\b(?:refund\w*|"
+                          r"money\b[^?.!]{0,20}\bback|back (?:on|to|in) (?:my|the|your) (?:card|account|bank)|"
+                          r"reimburs\w*|credited)",
+                          re.IGNORECASE)
+#: A time said of the refund itself ("refunds are issued within 5 days"), not of the return it follows.
+_REFUND_TIMED = re.compile(r"\b(?:refunds?|refunded|reimburs\w*|credited|money)\b[^.;:]{0,30}\b(?:within|in|after|"
+                           r"takes?)\b[^.;:]{0,20}\b(?:days?|weeks?|hours?)\b", re.IGNORECASE)
+
+
+def says_time_taken(question: str, answer: str) -> bool:
+    """A question of how long something takes is answered by a time it takes: a deadline the fan is granted ("can be
+    returned within 30 days") says nothing of when the money is back, nor does the shipping time; true for a
+    question that asks no such time."""
+    if _REFUND_TIME.search(question) and not _REFUND_TIMED.search(answer):
+        return False
+    return not _TIME_TAKEN.search(question) or bool(_A_TIME.search(_PERMITTED.sub(" ", answer)))
 
 
 #: Qualifiers that name one of two kinds of the same thing: "the first summer Olympics" is not "the first Winter
@@ -1000,6 +1045,10 @@ class RetrievalEngine(DialogueEngine):
         """The whole answer at once (the stream yields it sentence by sentence), the fan's subject updated.
         Raises ChatTextError."""
         text = check_chat_text(turn.text)
+        if asks_without_words(text):
+            # "🦉❓": a question without words, asked back (what would they like to know?); no fact guessed at.
+            self.fans.touch(turn.user)
+            return Answer("clarify", tuple(self._no_subject().sentences))
         moods = self._felt(text, detect_moods(self._to_her(text)))
         self._turn += 1
         verdict = screen(text, self.persona)
@@ -1120,8 +1169,11 @@ class RetrievalEngine(DialogueEngine):
             return None
         # A price asked ("how much is shipping?") is only answered by a policy that states one. (No other check that
         # the policy says the kind of thing the words ask: "pay in cash when it's delivered?" asks no time.)
-        priced = not _PRICE.search(question) or "$" in " ".join(sentence.text for sentence in policy.sentences)
-        return policy if priced and not set(_stated(policy)) <= set(_stated(part)) else None
+        # Nor a time it takes ("how many days until my money is back?") by a policy that only grants one.
+        said = " ".join(sentence.text for sentence in policy.sentences)
+        priced = not _PRICE.search(question) or "$" in said
+        return policy if priced and says_time_taken(question, said) and not set(_stated(policy)) <= set(_stated(part)) \
+            else None
 
     def _by_show(self, question: str, part: Part, gentle: bool, subject: Subject | None,
                  told: tuple[str, ...]) -> Part | None:

@@ -38,8 +38,25 @@ class ChatTextError(RequestError):
         super().__init__(code, message, field)
 
 
-#: Emoji that ask ("🤔❓"): a message of them alone asks nothing that can be answered.
-_PUZZLED = re.compile("[\u2753\u2754\u2049\U0001F914]")
+#: Question marks, written or as emoji ("?", "？", "❓", "❔", "⁉"): alone they ask nothing; beside an emoji with no
+#: word ("🦉❓", "🤔?") they ask a question without words (`asks_without_words`).
+_QUESTION_MARK = re.compile("[?\uff1f\u00bf\u2753\u2754\u2049\u2048\u203d]")
+#: The thinking face alone ("🤔"), with no question mark, asks nothing that can be answered.
+_PUZZLED = re.compile("\U0001F914")
+
+
+def _no_sign(ch: str) -> bool:
+    """Nothing of a message on its own: a space, punctuation, a question mark, or a joiner or variation selector
+    of an emoji."""
+    return ch.isspace() or unicodedata.category(ch)[0] == "P" or unicodedata.category(ch) in ("Mn", "Cf") or \
+        bool(_QUESTION_MARK.match(ch))
+
+
+def asks_without_words(text: str) -> bool:
+    """A (checked) message of emoji and a question mark, with no letter or digit ("🦉❓", "🏂🤔?"): a question without
+    words, answered with a question back."""
+    return not any(unicodedata.category(ch)[0] in "LN" for ch in text) and bool(_QUESTION_MARK.search(text)) and \
+        not all(map(_no_sign, text))
 
 
 def check_chat_text(text: object, field: str = "text", max_chars: int = MAX_CHAT_CHARS) -> str:
@@ -58,13 +75,15 @@ def check_chat_text(text: object, field: str = "text", max_chars: int = MAX_CHAT
     normalized = " ".join(unicodedata.normalize("NFC", text).split())
     if not normalized:
         raise ChatTextError("empty", f"{field} must not be empty", field)
-    if all(ch.isspace() or unicodedata.category(ch).startswith("P") for ch in normalized):
-        # "？？？" or "。。。": nothing to answer (an emoji is something: the host can react to a heart).
+    if all(map(_no_sign, normalized)):
+        # "？？？", "❓❓" or "。。。": nothing to answer (an emoji is something: the host can react to a heart, and
+        # asks back what "🦉❓" wants to know).
         raise ChatTextError("empty", f"{field} has only punctuation: nothing to answer; write a word, a number or "
                                      "an emoji", field)
-    if _PUZZLED.search(normalized) and not any(unicodedata.category(ch)[0] in "LN" for ch in normalized):
-        # "🏂🤔❓" asks with no word to say what, like "???"; other emoji are reacted to ("❄️❄️", a heart).
-        raise ChatTextError("empty", f"{field} asks with emoji alone (🤔❓): nothing to answer; write a word or a "
+    if _PUZZLED.search(normalized) and not any(unicodedata.category(ch)[0] in "LN" for ch in normalized) and \
+            not _QUESTION_MARK.search(normalized):
+        # "🤔" alone: puzzlement, no question ("🤔❓" asks one without words: `asks_without_words`).
+        raise ChatTextError("empty", f"{field} is a thinking face alone (🤔): nothing to answer; write a word or a "
                                      "number", field)
     if len(normalized) > max_chars:
         raise ChatTextError("too_long", f"{field} has {len(normalized)} characters; the limit is {max_chars}",
@@ -194,6 +213,35 @@ def find_phrase(text: str, phrases: tuple[str, ...]) -> str | None:
     return next((p for p in phrases if _phrase_pattern(p).search(text)), None)
 
 
+#: Words that name a kind of topic whatever keywords its persona lists, by a word of the topic's name: a persona that
+#: keeps politics off the show keeps all of it off ("be honest are u more liberal or conservative", "thoughts on
+#: socialism?"), not only the words its writer thought of.
+TOPIC_WORDS: dict[str, tuple[str, ...]] = {
+    "politic": ("liberal", "liberals", "conservative", "conservatives", "leftist", "leftists", "lefty", "lefties",
+                "right winger", "right-winger", "socialist", "socialists", "socialism", "communist", "communism",
+                "capitalism", "fascist", "fascism", "marxist", "libertarian", "politician", "politicians",
+                "politically", "parliament", "congress", "senate", "senator", "chancellor", "governor", "ballot",
+                "referendum", "brexit", "partisan", "pro-choice", "pro-life", "lean left", "lean right",
+                "leaning left", "leaning right", "do you vote", "did you vote", "will you vote", "would you vote",
+                "you vote for", "who to vote", "should i vote", "which candidate", "the candidates", "the elections",
+                "campaign for"),
+}
+
+#: A question about her body or what she wears under her clothes ("wat r u wearing under that hoodie 😏", "take your
+#: jacket off"): declined whatever the persona lists, and whatever product it names (no sales pitch for the hoodie).
+#: Read spelled out ("r u" is "are you"); "what should I wear under my jacket?" asks about the fan's own.
+_INTIMATE = re.compile(
+    r"\b(?:you|ya)\b[^.?!]{0,25}\b(?:wear|wearing|got on|have on)\b[^.?!]{0,20}\b(?:under|underneath|beneath)\b"
+    r"|\bwhat(?:'s| is|s)? (?:under|underneath|beneath) (?:your|ur|ya|that|those|the)\b[^.?!]{0,20}(?:😏|😘|😉|😜|;\))"
+    r"|\bwhat(?:'s| is|s)? (?:under|underneath|beneath) (?:your|ur|ya)\b"
+    r"|\btake (?:off )?(?:your|ur|ya|all|everything|some)\b[^.?!]{0,15}\boff\b|\btake off (?:your|ur|ya)\b"
+    r"|\b(?:your|ur|ya|you)\b[^.?!]{0,20}\b(?:underwear|panties|lingerie|thong|bra|boobs?|breasts?|bum|butt|"
+    r"cup size|body count)\b"
+    r"|\b(?:undress|strip) (?:for|in front of)\b|\bshow (?:me |us )?(?:some )?(?:skin|your body|ur body|your legs|"
+    r"ur legs|your feet|ur feet)\b|\bfeet pics?\b",
+    re.IGNORECASE)
+
+
 def screen(text: str, persona: Persona) -> Verdict:
     """Decide how the host treats a (checked) message. Injection is checked first: it is never answered."""
     injection = _INJECTION.search(folded(text))
@@ -204,8 +252,13 @@ def screen(text: str, persona: Persona) -> Verdict:
         return Verdict("blocked", word)
     # A topic's keywords are written out: chat spelling is read as they are ("where do u live" as "where do you live").
     spelled = spelled_out(folded(text))
+    intimate = _INTIMATE.search(spelled)
+    if intimate:
+        return Verdict("blocked", intimate.group(0))
     for topic in persona.forbidden_topics:
-        keyword = find_phrase(spelled, topic.keywords)
+        name = folded(topic.name)
+        general = tuple(word for kind, words in TOPIC_WORDS.items() if kind in name for word in words)
+        keyword = find_phrase(spelled, topic.keywords + general)
         if keyword is not None:
             return Verdict("forbidden", keyword, topic.name)
     return Verdict("ok")
