@@ -66,8 +66,13 @@ def _phrases() -> re.Pattern[str]:
 
 def in_english(text: str) -> str:
     """Text with the chat phrases of other languages read as their English ("selamat malam" → "good evening",
-    "kaise ho" → "how are you", "감사합니다" → "thank you")."""
-    return _phrases().sub(lambda m: _table().get(folded(m.group(0)), m.group(0)), text)
+    "kaise ho" → "how are you", "감사합니다" → "thank you"). A phrase of a script without spaces is set apart by
+    spaces: "あと何分ですか" is "how much longer is the show ですか", not one word."""
+    return _phrases().sub(lambda m: _spaced(_table().get(folded(m.group(0)), m.group(0)), m.group(0)), text)
+
+
+def _spaced(english: str, phrase: str) -> str:
+    return f" {english} " if english != phrase and _UNSPACED.search(phrase) else english
 
 
 @lru_cache(maxsize=1)
