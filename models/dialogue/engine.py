@@ -1067,8 +1067,10 @@ class RetrievalEngine(DialogueEngine):
             part = self._by_meaning(question, gentle, subject, told, written) or part
         part = self._by_policy(question, part, gentle, subject, told) or \
             self._by_show(question, part, gentle, subject, told) or part
-        if part.intent == "unknown" and not is_question(question):
-            part = replace(part, keep=True)  # "whoa cool" after the curling fact: "how heavy are they?" is still it
+        # "whoa cool" after the curling fact: "how heavy are they?" is still it. So after a clause in another language
+        # that the engine cannot read ("y en rosa? do they come in pink?"): it asks nothing that changes the subject.
+        if part.intent == "unknown" and (not is_question(question) or bool(written) and self._foreign(written)):
+            part = replace(part, keep=True)
         new = part.subject
         if new is not None and subject is not None:
             # The fan narrowed a choice down ("the thermal one" of two bottles): the rest stay "the other one".
