@@ -3071,3 +3071,13 @@ def test_the_unit_after_a_question_of_a_measure_asks_nothing_of_its_own(engine: 
                                                                          product: str, said: str) -> None:
     answer = ask(engine, text)
     assert product in answer.sources and said in answer.text and not hedged(answer), answer.text
+
+
+@pytest.mark.parametrize("text", ["sorry new here, whose channel am i on?",
+                                  "quick one from the bus: who am i actually watching?", "whose show is this btw"])
+def test_who_a_fan_is_watching_is_her_name_and_her_job(engine: RetrievalEngine, text: str) -> None:
+    """A fan who just tuned in asks it of what they watch: her name, then what she does, never "I don't know"."""
+    answer = ask(engine, text)
+    job = next(a for a in KNOWLEDGE.about if a.id == "about-job")
+    assert PERSONA.name in answer.text and job.text in answer.text, (text, answer.text)
+    assert not hedged(answer) and not any(p in answer.text for p in UNKNOWN)
