@@ -3081,3 +3081,18 @@ def test_who_a_fan_is_watching_is_her_name_and_her_job(engine: RetrievalEngine, 
     job = next(a for a in KNOWLEDGE.about if a.id == "about-job")
     assert PERSONA.name in answer.text and job.text in answer.text, (text, answer.text)
     assert not hedged(answer) and not any(p in answer.text for p in UNKNOWN)
+
+
+def test_three_questions_in_chat_spelling_are_each_answered(engine: RetrievalEngine) -> None:
+    # "r u" is chat's "are you": where a question starts after a comma or "and", as the words spelled out would.
+    answer = ask(engine, "where r u from, whats ur job, and r u a robot?")
+    assert {"about-job", "about-virtual"} <= set(answer.sources), answer.text
+    assert not any(p in answer.text for p in UNKNOWN)
+    assert questions_of("how old r u, where did u grow up and r u an ai?") == [
+        "how old r u", "where did u grow up", "r u an ai?"]
+
+
+@pytest.mark.parametrize("text", ["hmm wait, what did it cost again?", "sorry how much did you say they were?"])
+def test_a_price_asked_again_with_nothing_discussed_asks_which(engine: RetrievalEngine, text: str) -> None:
+    answer = ask(engine, text)
+    assert answer.intent == "clarify" and "$" not in answer.text, answer.text

@@ -269,7 +269,7 @@ MAX_QUESTIONS = 3
 
 #: "How much is the beanie and do you ship to Canada?": a second question joined by "and" (or "also", "plus").
 _SECOND_QUESTION = re.compile(r",?\s+(?:and|also|plus|\+|&)\s+(?=(?:do|does|did|can|could|is|are|was|what|what's|whats|"
-                              r"how|when|where|why|will|would|which|who)\b)", re.IGNORECASE)
+                              r"how|when|where|why|will|would|which|who|r\s+(?:u|you|ya))\b)", re.IGNORECASE)
 
 
 #: A place to go asked about ("which ski resort is the best?", "recommend a hotel"): no product, whatever product
@@ -781,8 +781,9 @@ _ASKS_OF_WHAT_FOLLOWS = re.compile(r"\b(?:ask|know|tell (?:me|us)|wonder(?:ing)?
                                    re.IGNORECASE)
 #: A question that asks on its own: "how old are you", "what is curling", "do you ship", "what's the beanie price".
 _ASKS_ALONE = re.compile(r"^\W*(?:(?:what|how|where|when|which|who|why)(?:'s|\s+(?!(?:you|u|i|we|they|it)\b)\w+)?\s+"
-                         r"(?:is|are|was|were|do|does|did|can|could|will|would)|(?:do|does|did|can|could|is|are|will|"
-                         r"would)\s+(?:you|u|i|we|they|it)\b|(?:what's|whats|what is|how much)\s+\w|"
+                         # chat's "r" for "are": "how old r u, whats ur fav sport"
+                         r"(?:is|are|r|was|were|do|does|did|can|could|will|would)|(?:do|does|did|can|could|is|are|r|"
+                         r"will|would)\s+(?:you|u|i|we|they|it)\b|(?:what's|whats|what is|how much)\s+\w|"
                          # "price of the beanie, do u ship to the UK": a price asked without a verb asks on its own.
                          r"(?:the\s+)?(?:price|cost)\s+(?:of|for)\s+\w)", re.IGNORECASE)
 
@@ -823,8 +824,10 @@ def _elliptic(question: str, before: str) -> bool:
     return bool(_PRICE.search(question)) and not tokens(without_product_words(question)) or only_sum_asked(question)
 
 
-#: Words that ask nothing of their own beside a pronoun: "are those ones still in stock or not?" asks about them.
-_OF_TIME_OR_POINTING = frozenset(tokens("still now right anymore yet one ones"))
+#: Words that ask nothing of their own beside a pronoun: "are those ones still in stock or not?" asks about them, and
+#: "wait, how much was it again?", "sorry what did you say it cost?" ask it again.
+_OF_TIME_OR_POINTING = frozenset(tokens("still now right anymore yet one ones "
+                                        "wait sorry again say said remind earlier hmm um uh oops"))
 #: How many of it a fan asks for ("how much for 2 of them?", "a couple of those"): a count says no subject of its own.
 _COUNT_WORDS = frozenset(tokens("two three four five six seven eight nine ten couple pair few"))
 #: An ask for suggestions that says nothing of what for ("Ideas?", "any recommendations?").
