@@ -3152,3 +3152,53 @@ def test_a_clause_in_another_language_before_the_english_one_keeps_the_subject(e
     answer = ask(engine, "e em azul? does it come in navy?")
     assert "navy" in answer.text and "snowflake-beanie" in answer.sources, answer.text
     assert not any(u in answer.text for u in UNKNOWN) and not hedged(answer), answer.text
+
+
+@pytest.mark.parametrize("text", ["sorry new here, whose channel am i on?",
+                                  "quick one from the bus: who am i actually watching?", "whose show is this btw"])
+def test_who_a_fan_is_watching_is_her_name_and_her_job(engine: RetrievalEngine, text: str) -> None:
+    """A fan who just tuned in asks it of what they watch: her name, then what she does, never "I don't know"."""
+    answer = ask(engine, text)
+    job = next(a for a in KNOWLEDGE.about if a.id == "about-job")
+    assert PERSONA.name in answer.text and job.text in answer.text, (text, answer.text)
+    assert not hedged(answer) and not any(p in answer.text for p in UNKNOWN)
+
+
+@pytest.mark.parametrize(("text", "fact"), [
+    ("snowboard!! share smth fun about it pls", "snowboard-nagano"),
+    ("bobsleigh. tell me something cool about it plz", "jamaica-bobsleigh"),
+    ("curling!! say something fun about it please", "curling"),
+])
+def test_a_topic_then_something_cool_about_it_is_a_fact_on_that_topic(engine: RetrievalEngine, text: str,
+                                                                      fact: str) -> None:
+    # Chat spelling ("smth", "pls") asks no topic of its own: the sentence before names it.
+    answer = ask(engine, text)
+    assert answer.intent == "topic_fact" and any(s.startswith(fact) for s in answer.sources), (text, answer.text)
+    assert not hedged(answer)
+
+
+def test_the_difference_told_by_the_fact_is_not_hedged_on(engine: RetrievalEngine) -> None:
+    """"and luge?? how are they different" after a skeleton fact that sets the two side by side: the fact, no hedge
+    for the clause that asks the difference; a fact that names only one of the two leaves the honest answer."""
+    ask(engine, "a fun fact about skeleton?")
+    answer = ask(engine, "and luge?? how are they different")
+    assert answer.sources == ("luge-skeleton",) and "head first" in answer.text, answer.text
+    assert not hedged(answer) and not any(p in answer.text for p in UNKNOWN), answer.text
+    ask(engine, "tell me about curling", user="other")
+    answer = ask(engine, "and hockey? what's the difference", user="other")
+    assert any(p in answer.text for p in UNKNOWN), answer.text
+
+
+def test_three_questions_in_chat_spelling_are_each_answered(engine: RetrievalEngine) -> None:
+    # "r u" is chat's "are you": where a question starts after a comma or "and", as the words spelled out would.
+    answer = ask(engine, "where r u from, whats ur job, and r u a robot?")
+    assert {"about-job", "about-virtual"} <= set(answer.sources), answer.text
+    assert not any(p in answer.text for p in UNKNOWN)
+    assert questions_of("how old r u, where did u grow up and r u an ai?") == [
+        "how old r u", "where did u grow up", "r u an ai?"]
+
+
+@pytest.mark.parametrize("text", ["hmm wait, what did it cost again?", "sorry how much did you say they were?"])
+def test_a_price_asked_again_with_nothing_discussed_asks_which(engine: RetrievalEngine, text: str) -> None:
+    answer = ask(engine, text)
+    assert answer.intent == "clarify" and "$" not in answer.text, answer.text

@@ -869,3 +869,24 @@ def test_how_much_longer_in_a_fans_language_is_the_time_left(index: KnowledgeInd
     show")."""
     answer = at_curling(index, question)
     assert "The show ends in about 7 minutes." in answer and "10 minutes" not in answer, answer
+
+
+@pytest.mark.parametrize("question", [
+    "just one session of questions tonight, or will there be another towards the end?",
+    "only one round of questions or is there a second one?",
+    "is there a round of fan questions later?",
+])
+def test_a_second_round_of_questions_is_said_with_when(question: str) -> None:
+    # "A round of questions" names the Q&A, and "near / towards the end" asks whether one comes later: both are said.
+    assert said(question, AT_CURLING) == f"Questions are coming up: they open right after this. And again " \
+                                         f"{LAST_QA_WHEN}"
+
+
+@pytest.mark.parametrize(("question", "answer"), [
+    ("how long till we're all done?", "The show ends in about 7 minutes."),
+    ("did we already miss the dance?", "Not yet: a dance break is still to come, after your questions, once we're "
+                                       "ready."),
+    ("what's next aurora", "Next up: your questions, right after this."),
+])
+def test_show_questions_with_already_all_or_her_name_said(question: str, answer: str) -> None:
+    assert said(question, AT_CURLING) == answer

@@ -56,6 +56,7 @@ from models.dialogue.moods import (
     has_foreign,
     is_product_question,
     is_question,
+    spelled_out,
     without_greetings,
     without_product_words,
 )
@@ -174,6 +175,8 @@ _GOODS_ASKED = re.compile(r"\b(?:got|have|sell|carry|stock)\b(?:\s+\w+){0,2}?\s+
 #: "What's the difference between the mittens and the gloves?", "beanie vs hoodie": products set side by side.
 _SIDE_BY_SIDE = re.compile(r"\b(?:diff|difference|differences|differ|compare|compared|comparison|vs|versus)\b",
                            re.IGNORECASE)
+#: "What's different?", "how do the two compare?": the difference of the things just named, asked of nothing else.
+_DIFFERENCE = re.compile(rf"{_SIDE_BY_SIDE.pattern}|\bdifferent(?:ly)?\b", re.IGNORECASE)
 #: "Teach me something about skiing", "trivia about ice rinks": a fact asked for outright, before the catalogue
 #: is asked ("something for skiing" is a product). The looser `_FACT_REQUEST` comes after it.
 _LANGUAGES = (r"(?:english|french|german|spanish|italian|portuguese|dutch|polish|czech|russian|ukrainian|swedish|"
@@ -235,7 +238,7 @@ _NAMES_TOPIC = re.compile(r"\b(?:about|on|regarding|of|from)\b|关于|"
 #: The words of a fact request that are not its topic.
 _FACT_WORDS = frozenset("fun fact interesting cool something anything thing stuff trivia share give another one "
                         "cheerful happy nice positive uplifting funny amazing surprising "
-                        "random new good favorite favourite teach tell show share drop hit know quick special got "
+                        "random new good favorite favourite teach tell say show share drop hit know quick special got "
                         "story deal bit tidbit "
                         "冷知识 小知识 趣闻 有趣 事 讲 说 来".split())
 
@@ -269,7 +272,7 @@ MAX_QUESTIONS = 3
 
 #: "How much is the beanie and do you ship to Canada?": a second question joined by "and" (or "also", "plus").
 _SECOND_QUESTION = re.compile(r",?\s+(?:and|also|plus|\+|&)\s+(?=(?:do|does|did|can|could|is|are|was|what|what's|whats|"
-                              r"how|when|where|why|will|would|which|who)\b)", re.IGNORECASE)
+                              r"how|when|where|why|will|would|which|who|r\s+(?:u|you|ya))\b)", re.IGNORECASE)
 
 
 #: A place to go asked about ("which ski resort is the best?", "recommend a hotel"): no product, whatever product
@@ -826,8 +829,9 @@ _ASKS_OF_WHAT_FOLLOWS = re.compile(r"\b(?:ask|know|tell (?:me|us)|wonder(?:ing)?
                                    re.IGNORECASE)
 #: A question that asks on its own: "how old are you", "what is curling", "do you ship", "what's the beanie price".
 _ASKS_ALONE = re.compile(r"^\W*(?:(?:what|how|where|when|which|who|why)(?:'s|\s+(?!(?:you|u|i|we|they|it)\b)\w+)?\s+"
-                         r"(?:is|are|was|were|do|does|did|can|could|will|would)|(?:do|does|did|can|could|is|are|will|"
-                         r"would)\s+(?:you|u|i|we|they|it)\b|(?:what's|whats|what is|how much)\s+\w|"
+                         # chat's "r" for "are": "how old r u, whats ur fav sport"
+                         r"(?:is|are|r|was|were|do|does|did|can|could|will|would)|(?:do|does|did|can|could|is|are|r|"
+                         r"will|would)\s+(?:you|u|i|we|they|it)\b|(?:what's|whats|what is|how much)\s+\w|"
                          # "price of the beanie, do u ship to the UK": a price asked without a verb asks on its own.
                          r"(?:the\s+)?(?:price|cost)\s+(?:of|for)\s+\w)", re.IGNORECASE)
 
@@ -862,14 +866,18 @@ def _elliptic(question: str, before: str) -> bool:
         return True
     # A fact asked with no topic of its own, pointing back or not ("hockey is life. hit me with a fact", "I play
     # curling! tell me something"): the sentence before names the topic.
-    if (_POINTS_BACK.search(question) or _FACT_REQUEST.search(question) or _TEACH.search(question)) and \
-            set(tokens(question)) <= _FACT_WORDS and not detect_moods(before):
+    # Chat spelling read as words: "luge!! tell me smth cool about it pls" asks a fact of luge.
+    spelled = spelled_out(question)
+    if (_POINTS_BACK.search(spelled) or _FACT_REQUEST.search(spelled) or _TEACH.search(spelled)) and \
+            set(tokens(spelled)) <= _FACT_WORDS and not detect_moods(before):
         return True
     return bool(_PRICE.search(question)) and not tokens(without_product_words(question)) or only_sum_asked(question)
 
 
-#: Words that ask nothing of their own beside a pronoun: "are those ones still in stock or not?" asks about them.
-_OF_TIME_OR_POINTING = frozenset(tokens("still now right anymore yet one ones"))
+#: Words that ask nothing of their own beside a pronoun: "are those ones still in stock or not?" asks about them, and
+#: "wait, how much was it again?", "sorry what did you say it cost?" ask it again.
+_OF_TIME_OR_POINTING = frozenset(tokens("still now right anymore yet one ones "
+                                        "wait sorry again say said remind earlier hmm um uh oops"))
 #: How many of it a fan asks for ("how much for 2 of them?", "a couple of those"): a count says no subject of its own.
 _COUNT_WORDS = frozenset(tokens("two three four five six seven eight nine ten couple pair few"))
 #: An ask for suggestions that says nothing of what for ("Ideas?", "any recommendations?").
@@ -1073,6 +1081,7 @@ class RetrievalEngine(DialogueEngine):
         gentle = bool(moods) and moods[0] in ("sad", "grief")
         parts: list[Part] = []
         asked: list[str] = []
+        before = self.fans.subject(turn.user)
         for i, question in enumerate(questions_of(text)):
             self._turn += i > 0  # each answer its own phrase variants: no "Good question!" twice in a row
             part = self._answer(turn.user, self.noisy.read(question), gentle, written=question)
@@ -1088,6 +1097,8 @@ class RetrievalEngine(DialogueEngine):
             # your evening?"): one answer.
             told_again |= bool(part.answers) and part.answers in {p.answers for p in parts} or bool(part.sentences) \
                 and {s.text for s in part.sentences} <= {s.text for p in parts for s in p.sentences}
+            # "and skeleton? what's different" after luge: the fact told sets the two side by side; no hedge after it.
+            told_again |= part.intent in _UNANSWERED and self._difference_told(question, asked, parts, before)
             # One question back is enough: "How much is it? Is it warm?" from a fan with nothing discussed.
             asked_again = part.intent == "clarify" and any(p.intent == "clarify" for p in parts)
             if not (told_again or asked_again):
@@ -1222,6 +1233,18 @@ class RetrievalEngine(DialogueEngine):
         said = " ".join(sentence.text for sentence in part.sentences)
         in_kind = part.intent == "show" or says_what_is_asked(question, said)
         return part if part.intent not in _UNANSWERED and in_kind else None
+
+    def _difference_told(self, question: str, asked: list[str], parts: list[Part], before: Subject | None) -> bool:
+        """The question asks only the difference of the things named before it ("and skeleton? what's different"
+        after luge: the fan's topic before and the message's), and a fact told for them names both: it is the
+        difference, and nothing is left to hedge on."""
+        if not _DIFFERENCE.search(question) or set(tokens(_DIFFERENCE.sub(" ", question))) - _COUNT_WORDS:
+            return False
+        topic_before = (before.topic or "") if before is not None else ""
+        named = set(tokens(" ".join([*asked, topic_before]))) & self._fact_topics
+        facts = {s for p in parts if p.intent in ("fact", "topic_fact") for s in _stated(p)}
+        return len(named) > 1 and any(len(named & (self._fact_tags.get(f, frozenset()) |
+                                                   self._fact_words.get(f, frozenset()))) > 1 for f in facts)
 
     def _refusal(self, topic: str | None) -> Sentence:
         return Sentence(f"{emotion_tag('neutral')} {gesture_tag('shake_head')} "

@@ -165,7 +165,9 @@ _WORDINGS: tuple[tuple[ShowQuestion, tuple[str, ...]], ...] = (
               r"\bhow many (?:more )?(?:minutes|segments|parts) (?:are )?(?:left|to go)\b",
               rf"\bhow (?:long|much (?:longer|time)|many (?:more )?minutes) (?:until|till|til|to|before|left (?:until|"
               rf"till|before)) (?:the end|{_THE}{_SHOW}(?: ends| finishes| wraps up|(?:'s|s| is) (?:over|done))|"
-              r"(?:it|we|you|u) (?:ends?|finish(?:es)?|(?:are|is|r) (?:over|done)|wrap up))\b",
+              # "how long till it's all over?"
+              r"(?:it|we|you|u) (?:ends?|finish(?:es)?|wrap up)|"
+              r"(?:it|we|you|u)(?:'s|'re| are| is| r) (?:all )?(?:over|done))\b",
               rf"\b(?:is|are|r) (?:{_THE}{_SHOW}|it|we|you|u) {_NEARLY} {_OVER}\b",
               # "how much more of the stream is left?": the time to the end, as "how long is left?" asks
               rf"\bhow much (?:more )?of {_THE}{_SHOW} is (?:left|remaining|still to come|to go)\b",
@@ -242,7 +244,8 @@ _NAMED: tuple[tuple[ShowQuestion, tuple[str, ...]], ...] = (
     ("next", (r"\bnext (?:segment|part)\b", r"下一?个环节")),
     ("end", (rf"\b(?:end|finish)s? of {_THE}{_SHOW}\b",)),
     ("dance", (r"\bdance break\b", r"舞蹈环节|跳舞环节")),
-    ("qa", (r"\b(?:q ?& ?a|q and a)\b", r"\bquestions? (?:time|round|segment|part|window)\b", r"问答环节|提问环节")),
+    ("qa", (r"\b(?:q ?& ?a|q and a)\b", r"\bquestions? (?:time|round|segment|part|window)\b",
+            r"\b(?:round|session|part) of (?:fan |your )?questions\b", r"问答环节|提问环节")),
 )
 _ASKED, _ASKED_IF_QUESTION = ([(kind, re.compile("|".join(alternatives))) for kind, alternatives in table]
                               for table in (_WORDINGS, _NAMED))
@@ -280,7 +283,7 @@ _AFTER = re.compile(rf"\b(?:{_WHAT_IS}|what (?:comes|happens|do we do|are we doi
                     r"(?:(?:and|so|then) )*(?:what|which|anything|is there)\b|"
                     r"(?P<zh>[^\W\d_]{1,12}?)(?:环节)?(?:之后|以后|结束后|完了)(?:是|做|有|干)?(?:什么|啥)")
 #: "Did I miss the dance?": the part of the show named after "miss".
-_MISSED = re.compile(r"\b(?:did|have) (?:i|we|u) (?:just )?miss(?:ed)? (?:the |your |a )?(?P<part>[^?.!,;]+)|"
+_MISSED = re.compile(r"\b(?:did|have) (?:i|we|u) (?:just |already )?miss(?:ed)? (?:the |your |a )?(?P<part>[^?.!,;]+)|"
                      # "did you already talk about the first Winter Olympics?", "have you shown the plush yet?": a
                      # time word asks the show ("did you talk about the hoodie's price?" asks the price)
                      r"\b(?:did|have|has) (?:you|u|we) "
@@ -312,7 +315,9 @@ _MORE_PART = re.compile(r"\b(?:will there be|is there|are there|any|do you have|
                         r"will (?:you|u)(?: (?:do|have|take|answer))?|"
                         r"(?:are|r) (?:you|u) (?:(?:going to|gonna) (?:do|have|take|answer)|doing|having|taking|"
                         r"answering))\b(?P<part>[^?.!,;]*?)\b"
-                        r"(?:later|soon|tonight|today|again|still|coming|to come|at the end|after this|"
+                        # "is there only one round of questions or another one near the end?"
+                        r"(?:later|soon|tonight|today|again|still|coming|to come|(?:at|near|towards?) the end|"
+                        r"after this|"
                         r"(?:in|on) (?:the|this) (?:show|stream))\b"
                         r"|(?:还有|还会有|后面还有|待会还有)(?P<zh>[^\W\d_]{1,8}?)(?:环节)?(?:吗|么|没有?|\?|？)")
 #: Words of buying and delivery: "any items coming back in stock soon?" asks the store, not the show.
@@ -866,6 +871,8 @@ def answer_show(text: str, snapshot: ShowSnapshot | None, persona: Persona,
     fan's questions about the show since the last that named a part of it (`show_thread`), which a bare "and after
     that?" follows."""
     wording = SHOW_WORDING[persona.language]
+    # "whats on now aurora": her name, said to her at the end, is no part of what is asked.
+    text = re.sub(rf",?\s+{re.escape(persona.name)}(?=\W*$)", "", text, flags=re.IGNORECASE)
     if before and snapshot is not None and _THEN.search(folded(text)) and \
             (named := _named_in(before, snapshot, persona)) is not None:
         return _lead(snapshot, _following(snapshot, wording, named))

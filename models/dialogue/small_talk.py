@@ -42,7 +42,11 @@ _HOW_ARE_YOU = re.compile(
 #: A child, as she once was ("as a kid", "as a teen").
 _YOUNG = r"an? (?:kid|child|little girl|girl|teen|teenager)\b"
 #: "Who are you?": her name, and what she does (her line tagged `job`).
-_WHO_ARE_YOU = re.compile(r"\bwho (?:are|r) (?:you|u|ya)\b|\bintroduce yourself\b|你是谁|介绍一下你自己", re.IGNORECASE)
+#: A fan who just tuned in asks it of what they watch: "who am I even watching?", "whose channel is this?".
+_WHO_ARE_YOU = re.compile(r"\bwho (?:are|r) (?:you|u|ya)\b|\bintroduce yourself\b|"
+                          r"\bwho am i (?:\w+ )?watching\b|"
+                          r"\bwhose (?:stream|livestream|channel|show|broadcast) (?:is (?:this|it)|am i|are we)\b|"
+                          r"你是谁|介绍一下你自己", re.IGNORECASE)
 #: A question to the host about herself ("where did you grow up?"), by what it asks: the `about` tags that answer
 #: it. A persona tags her about lines with these words (her other lines are found by meaning).
 _ABOUT_TOPICS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(pattern, re.IGNORECASE), tag) for
