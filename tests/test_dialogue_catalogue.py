@@ -1501,3 +1501,44 @@ def test_a_price_gap_after_a_choice_through_the_engine() -> None:
     answer = engine.compose(ChatTurn("fan", "mittens or beanie for my niece? diff in price?"))
     said = " ".join(s.spoken for s in answer.sentences)
     assert "$24" in said and "$16" in said and "$8 more" in said, said
+
+
+@pytest.mark.parametrize("text", ["can i preorder anything", "what's up for pre order right now?",
+                                  "which things are pre-order only"])
+def test_preorder_however_spelt_lists_the_preorder_products(text: str) -> None:
+    reply = ask(text)
+    assert ids(reply) == ["ski-goggles"] and "pre-order" in spoken(reply)
+
+
+@pytest.mark.parametrize(("text", "stock"), [("is the beanie in red available?", "in stock"),
+                                             ("team hoodie in XL, is it available", "few left"),
+                                             ("ski gloves in L available?", "sold out")])
+def test_a_colour_or_size_asked_with_availability_says_the_stock_too(text: str, stock: str) -> None:
+    reply = ask(text)
+    assert stock in spoken(reply).lower() and len(reply.sentences) >= 2, spoken(reply)
+
+
+def test_which_colours_are_available_only_lists_them() -> None:
+    assert "stock" not in spoken(ask("which colours is the beanie available in?")).lower()
+
+
+@pytest.mark.parametrize("text", ["does it come in a bag or a box?", "does it come loose or in a gift box"])
+def test_a_feature_asked_as_one_of_two_is_answered_by_the_one_it_states(text: str) -> None:
+    said = spoken(ask(text, ("pin-set",)))
+    assert "gift box" in said and "store page" not in said, said
+
+
+@pytest.mark.parametrize("text", ["no hoodies, I want something I can collect", "something to collect, not a hat",
+                                  "anything to collect except clothing?"])
+def test_a_purpose_with_a_kind_ruled_out_finds_the_product_for_it(text: str) -> None:
+    reply = ask(text)
+    assert ids(reply) == ["pin-set"], spoken(reply)
+
+
+def test_a_kind_ruled_out_is_left_out_of_the_list() -> None:
+    assert "snowflake-beanie" not in ids(ask("no hats, something warm"))
+
+
+@pytest.mark.parametrize("text", ["anything to keep soup hot at the game?", "something I could keep cocoa hot in"])
+def test_a_use_said_as_the_things_purpose_finds_the_product(text: str) -> None:
+    assert ids(ask(text)) == ["thermal-bottle"]

@@ -3202,3 +3202,24 @@ def test_three_questions_in_chat_spelling_are_each_answered(engine: RetrievalEng
 def test_a_price_asked_again_with_nothing_discussed_asks_which(engine: RetrievalEngine, text: str) -> None:
     answer = ask(engine, text)
     assert answer.intent == "clarify" and "$" not in answer.text, answer.text
+
+
+@pytest.mark.parametrize(("text", "said", "sources"), [
+    ("o que vc tem in black?", "Thermal Bottle", None),
+    ("qué tienen in pink?", "Mittens", None),
+    ("vcs aceitam paypal? 🇧🇷", "PayPal", ("payment",)),
+    ("aceptan tarjeta de débito?", "debit", ("payment",))])
+def test_a_foreign_frame_around_an_english_question_reads_as_the_english(engine: RetrievalEngine, text: str,
+                                                                         said: str,
+                                                                         sources: tuple[str, ...] | None) -> None:
+    """"O que vocês têm" is "what do you have", "aceitam" is "do you accept": the store's answer, not "I don't know"."""
+    answer = ask(engine, text)
+    assert said in answer.text and not any(u in answer.text for u in UNKNOWN), (text, answer.text)
+    assert sources is None or set(sources) <= set(answer.sources), (text, answer.sources)
+
+
+@pytest.mark.parametrize("text", ["need something to keep my cocoa warm on the bus",
+                                  "anything to keep tea hot during the match?"])
+def test_a_use_of_a_drink_is_the_product_for_it_not_a_recipe(engine: RetrievalEngine, text: str) -> None:
+    answer = ask(engine, text)
+    assert "Thermal Bottle" in answer.text and not any(u in answer.text for u in UNKNOWN), answer.text

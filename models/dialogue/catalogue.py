@@ -93,6 +93,7 @@ class CatalogueQuestion:
     rank: int = 1  # "the second cheapest": which one of the price order (1: the cheapest or priciest itself)
     audience: Audience | None = None
     excluded: Audience | None = None  # "the cheapest thing that isn't for kids"
+    unwanted: tuple[str, ...] = ()  # "not clothes": kinds of product the fan does not want ("clothe")
     colour: str | None = None  # a colour the fan names
     size: str | None = None  # a size the fan names, as the store writes sizes ("XL", "kids S")
     asks_colours: bool = False  # "what colours ..."
@@ -282,6 +283,10 @@ _NOT_AUDIENCE = re.compile(
     r"granny|gran|grandad|granddad|uncle|aunt|boss)\b|(不是给(?:小孩|孩子|儿童|小朋友))|(大人|成人|成年人)|"
     # A grown-up as the wearer or user, not only as whom it is for ("a thing an adult can wear", "adult sizes").
     r"\b(adults?|grown[- ]?ups?|grownups)\b")
+#: "Not clothes", "anything but hats", "except the bottles": a kind of product the fan does not want (the word).
+_NOT_KIND = re.compile(r"\b(?:(?:is|are)n'?t|not|no|except|other than|apart from|besides|anything but)\s+"
+                       r"(?:any |more |the |a |an )?"
+                       r"([a-z][a-z'-]{2,})\b")
 #: The fan as whom the products are for, unless kids come with them ("for me and my son").
 _FOR_ME = re.compile(r"\bfor (?:me|myself)\b(?! and| &)")
 #: "The two priciest", "top 3 cheapest", "cheapest three": how many of the cheapest or priciest.
@@ -319,7 +324,10 @@ _RECOMMEND = re.compile(r"\b(?:recommend|suggest|should (?:i|we) (?:get|buy|wear
 #: "I need something to keep my coffee hot": a thing the fan wants for a use; a product whose words state all of the
 #: fan's catalogue words is for it (their other words, "coffee", "chairlift", say where it is used).
 _NEED = re.compile(r"\b(?:i|we)(?: really| just)? (?:need|want|'d like|would like|am looking for|'m looking for|"
-                   r"are looking for|'re looking for) (?:something|anything|a thing|stuff)\b")
+                   r"are looking for|'re looking for) (?:something|anything|a thing|stuff)\b|"
+                   # "Anything to keep soup hot?", "something I can collect": a use said as the thing's purpose.
+                   r"\b(?:something|anything|a thing|stuff)(?: that| which)? (?:to|i can|i could|we can|we could) "
+                   r"(?!do with\b)\w+")
 _LISTING = re.compile(
     rf"{_RECOMMEND.pattern}|"
     r"\b(?:anything|something|any|what do you (?:have|sell|got)|do you (?:have|sell)|got any|recommend|suggest|"
@@ -364,7 +372,7 @@ _STOCK: tuple[tuple[StockAsk, re.Pattern[str]], ...] = (
                             r"\b(?:items?|products?|things?|stuff|merch|ones?|which|what|anything|everything)\b"
                             r"[^.?!,]{0,20}\b(?:(?:is|are|r|'s|s|'re|re) )?(?:all |already |now )?gone\b|"
                             r"卖完|售罄|卖光|断货|缺货|没货")),
-    ("preorder", re.compile(r"\bpre-?order(?:s|ed|ing)?\b|预售|预订|预定")),
+    ("preorder", re.compile(r"\bpre[- ]?order(?:s|ed|ing)?\b|预售|预订|预定")),
     ("in_stock", re.compile(r"\b(?:in stock|any left|left in stock)\b|"
                             r"有货|现货|库存|还有吗|有没有货")),
 )
@@ -547,11 +555,21 @@ def _stems(text: str) -> frozenset[str]:
     return frozenset(words) | {w[:-2] + "y" for w in words if w.endswith("ie") and len(w) > 4}
 
 
+def _kin(word: str, words: frozenset[str] | set[str]) -> bool:
+    """One of the words, or of its family by a stem of five letters or more ("clothe" of "clothing")."""
+    return word in words or len(word) >= 5 and any(w[:5] == word[:5] for w in words if len(w) >= 5)
+
+
+#: Endings of a product's word that say a use: "collectible", "collector" are things to "collect".
+_USE_ENDING = re.compile(r"(?:ible|able|ors?)$")
+
+
 @lru_cache(maxsize=4096)
 def _words(product: Product) -> _Words:
     name = _stems(product.name)
     tags = _stems(" ".join(product.tags))
     every = name | tags | _stems(f"{product.description} {' '.join(product.colors)}")
+    every |= {stem for w in every if len(stem := _USE_ENDING.sub("", w)) >= 5 and stem != w}
     audience = frozenset(kind for kind, words in (("kids", _KIDS_WORDS), ("gift", _GIFT_WORDS)) if words & every)
     return _Words(name, tags, every, audience)
 
@@ -767,7 +785,7 @@ def _known_words(knowledge: Knowledge) -> frozenset[str]:
 
 #: "The sold out gloves or the preorder goggles, which is cheaper?": a state said before a product's name points at
 #: the product, it asks nothing of its stock.
-_STOCK_BEFORE_NAME = re.compile(r"\b(the|those|these|that|this) (?:sold[- ]out|pre-?order(?:ed)?|out of stock|"
+_STOCK_BEFORE_NAME = re.compile(r"\b(the|those|these|that|this) (?:sold[- ]out|pre[- ]?order(?:ed)?|out of stock|"
                                 r"in[- ]stock|low[- ]stock) (?=[a-z])")
 
 
@@ -805,6 +823,10 @@ def parse_question(text: str, knowledge: Knowledge) -> CatalogueQuestion:
         excluded = "gift" if not_for.group(2) else "kids"
         # Every way it is said goes: "for a grown-up, so nothing for kids" asks for no kids' things twice.
         rest = _NOT_AUDIENCE.sub(" ", rest)
+    # "Not clothes pls, something to collect": a kind the fan rules out is no attribute asked for.
+    kinds = {w for p in products for w in _words(p).tags | _words(p).name}
+    unwanted = tuple(dict.fromkeys(t for m in _NOT_KIND.finditer(rest) for t in tokens(m.group(1)) if _kin(t, kinds)))
+    rest = _NOT_KIND.sub(lambda m: " " if set(tokens(m.group(1))) & set(unwanted) else m.group(0), rest)
     if not excluded and (order or price) and _FOR_ME.search(rest):
         # "The cheapest warm thing for me": the fan shops for themself, a grown-up; only in a question that picks
         # from the catalogue ("got a fact for me?" asks none).
@@ -854,7 +876,7 @@ def parse_question(text: str, knowledge: Knowledge) -> CatalogueQuestion:
     return CatalogueQuestion(
         named=named, words=tuple(dict.fromkeys(surface)), price=price, order=order, count=count, rank=rank,
         audience=audience,
-        excluded=excluded if excluded != audience else None,
+        excluded=excluded if excluded != audience else None, unwanted=unwanted,
         colour=colour, size=size, asks_colours=bool(_COLOUR_ASK.search(text)),
         asks_sizes=bool(_SIZE_ASK.search(text)),
         stock=stock,
@@ -955,9 +977,12 @@ def _feature(text: str, products: Sequence[Product]) -> tuple[str, ...]:
     names = {w for p in products for w in _words(p).name}
     # The feature is asked in its own clause: "does it come in a box? it's for my grandson" asks of a box only.
     after = re.split(r"[?？.!！;]", text[m.end():], maxsplit=1)[0] if m.group(0).strip() else text
-    words = tokens(after) if not CJK.search(after) else tokens(after)
-    return tuple(dict.fromkeys(w for w in words if w not in names and w not in _FILLER
-                               and w not in _FEATURE_FILLER and not w.isdigit()))
+    # "Does it come in a box or loose?" asks one of two: the first that a product's words hold (else the first).
+    alternatives = [[w for w in tokens(part) if w not in names and w not in _FILLER and w not in _FEATURE_FILLER
+                     and not w.isdigit()] for part in re.split(r"\bor\b|还是|或者", after)]
+    alternatives = [words for words in alternatives if words] or [[]]
+    held = next((words for words in alternatives if any(set(words) <= _words(p).every for p in products)), None)
+    return tuple(dict.fromkeys(held or alternatives[0]))
 
 
 @lru_cache(maxsize=8)
@@ -1537,7 +1562,10 @@ def _attributes(products: Sequence[Product], q: CatalogueQuestion, wording: Word
             sentences.append(_offered(product, product.sizes, q.size, wording.sizes, wording))
         # A product that cannot be bought now is said so whatever was asked of it ("can I order them in M?"); one
         # running low, in any question of stock ("any hoodies left in size L?": the size is there, few are).
-        if q.stock is not None and (q.stock != "any" or not (asks_colours or asks_sizes)) or (
+        # "Is it available in M?" of a size or colour it comes in asks its stock too ("not in blue" is the answer
+        # when it does not); "which sizes are available?" only lists them.
+        offered = bool(q.colour or q.size) and _fits(product, replace(q, stock=None, words=(), audience=None))
+        if q.stock is not None and (q.stock != "any" or offered or not (asks_colours or asks_sizes)) or (
                 product.stock in ("sold_out", "preorder")) or (q.stock is not None and product.stock == "low_stock"):
             sentences.append(stock_sentence(product, wording))
         # "In black, in stock?": the colour or size named is only the fan's own word said back; its price tells
@@ -1601,6 +1629,8 @@ def _fits(product: Product, q: CatalogueQuestion) -> bool:
     if q.stock in ("unavailable", "restock") and product.stock not in ("sold_out", "preorder"):
         return False
     if q.excluded and q.excluded in words.audience:
+        return False
+    if any(_kin(word, words.tags | words.name) for word in q.unwanted):
         return False
     if q.stock == "in_stock" and product.stock not in ("in_stock", "low_stock"):
         return False
