@@ -10,6 +10,7 @@ from models.dialogue.engine import MAX_QUESTIONS, Answer, ChatTurn, RetrievalEng
 from models.dialogue.languages import not_english
 from models.dialogue.moderation import MAX_CHAT_CHARS, ChatTextError
 from models.dialogue.moods import detect_moods, spelled_out
+from models.dialogue.noisy import without_mash
 from models.dialogue.persona import (
     DEFAULT_PHRASES,
     load_default_persona,
@@ -3223,3 +3224,54 @@ def test_a_foreign_frame_around_an_english_question_reads_as_the_english(engine:
 def test_a_use_of_a_drink_is_the_product_for_it_not_a_recipe(engine: RetrievalEngine, text: str) -> None:
     answer = ask(engine, text)
     assert "Thermal Bottle" in answer.text and not any(u in answer.text for u in UNKNOWN), answer.text
+
+
+@pytest.mark.parametrize("text", ["my dad reckons ur just a robot. is that true?", "human or AI, which is it?",
+                                  "my friend said you're an AI lol", "honestly, real woman or computer program?"])
+def test_whether_she_is_virtual_in_any_words_is_her_virtual_line(engine: RetrievalEngine, text: str) -> None:
+    answer = ask(engine, text)
+    assert set(answer.sources) & {"about-virtual", "real-person"} and "$" not in answer.text, answer.text
+
+
+@pytest.mark.parametrize("text", ["you can't be older than 25 right?", "u must be under 30 surely"])
+def test_a_guess_at_her_age_is_her_age_not_a_price_limit(engine: RetrievalEngine, text: str) -> None:
+    answer = ask(engine, text)
+    assert set(answer.sources) & {"about-age", "age"} and "$" not in answer.text, answer.text
+
+
+@pytest.mark.parametrize("text", ["do u even read our comments?", "do you actually enjoy the chat or is it too much"])
+def test_whether_she_reads_the_chat_is_her_line_about_the_fans(engine: RetrievalEngine, text: str) -> None:
+    assert "about-fans" in ask(engine, text).sources
+
+
+@pytest.mark.parametrize("text", ["what sort of channel is this?", "so what type of stream is it"])
+def test_what_kind_of_show_it_is_is_her_job(engine: RetrievalEngine, text: str) -> None:
+    assert "about-job" in ask(engine, text).sources
+
+
+def test_her_favourite_of_two_to_keep_is_no_nerves(engine: RetrievalEngine) -> None:
+    answer = ask(engine, "curling or snowboarding, if you had to pick one 😬")
+    assert set(answer.sources) & {"about-snowboarding", "about-curling"} and "[sad" not in answer.text, answer.text
+    assert detect_moods("driving test tomorrow 😬") == ["nerves"]
+
+
+def test_sorry_for_a_low_mood_gets_kindness(engine: RetrievalEngine) -> None:
+    for text in ("sorry for bringing the mood down guys", "sorry to vent, long day"):
+        assert detect_moods(text)[:1] == ["sad"], text
+        answer = ask(engine, text)
+        assert "[sad" in answer.text and not answer.sources and not any(p in answer.text for p in UNKNOWN), text
+
+
+def test_praise_and_thanks_in_french_are_thanked(engine: RetrievalEngine) -> None:
+    answer = ask(engine, "tu es le meilleur, merci!")
+    assert {"compliment", "thanks"} <= set(detect_moods("tu es le meilleur, merci!"))
+    assert "thank" in answer.text.lower(), answer.text
+
+
+def test_keyboard_mash_is_no_words(engine: RetrievalEngine) -> None:
+    assert without_mash("asdfgh hey there, cat on the keyboard") == "hey there, cat on the keyboard"
+    assert without_mash("hmmm brrrr plzzz kkkkk xDDD liberty") == "hmmm brrrr plzzz kkkkk xDDD liberty"
+    greeted = ask(engine, "kjjjjjjj hey everyone, cat on the keyboard sorry")
+    assert greeted.intent == "social" and not greeted.sources, greeted.text
+    answer = ask(engine, "ffffffffgggg 7777 zxcvb")
+    assert answer.intent == "clarify" and "?" in answer.text and not answer.sources, answer.text

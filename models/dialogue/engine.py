@@ -60,7 +60,7 @@ from models.dialogue.moods import (
     without_greetings,
     without_product_words,
 )
-from models.dialogue.noisy import NoisyText
+from models.dialogue.noisy import NoisyText, without_mash
 from models.dialogue.persona import FAQ, AboutLine, FunFact, Persona, Product
 from models.dialogue.readers import Reader
 from models.dialogue.retrieval import (
@@ -84,6 +84,7 @@ from models.dialogue.small_talk import (
     asks_her_name,
     asks_how_she_is,
     asks_who_she_is,
+    guesses_her_age,
     speaks_to_her,
 )
 from models.dialogue.tags import emotion_tag, gesture_tag
@@ -853,14 +854,19 @@ def respelled_function_word(text: str, word: str) -> str | None:
     return None if found is None else text[:found.start()] + meant + text[found.end():]
 
 
+#: "My grandson says you are a computer. Is that so, dear?": the fan asks her to confirm the sentence before.
+_CONFIRM = re.compile(r"^\W*(?:is|isn'?t) (?:that|it|this) (?:so|true|right|correct)\b", re.IGNORECASE)
+
+
 def _elliptic(question: str, before: str) -> bool:
     """A price question that names nothing ("😍 how much", "price??"), one that only points back ("nordic
     combined... what even is that"), a bare sum ("one kid wants the plush, the other the mittens. total?"), a bare
     ask for suggestions ("Looking for a gift under $30. Ideas?"), or a fact asked of what it points back at ("I
     adore figure skating. Do you have a nice fact about it?"): it leans on the sentence before it, as does a
-    comparison with one side ("the hoodie is too expensive. is the beanie less?"). A fact after bad news ("we lost.
-    A fun fact about it?") is one to cheer up, of any topic."""
-    if ONE_SIDED_COMPARISON.search(question):
+    comparison with one side ("the hoodie is too expensive. is the beanie less?") and a confirmation ("my grandson
+    says you are a computer. is that so?"). A fact after bad news ("we lost. A fun fact about it?") is one to cheer
+    up, of any topic."""
+    if ONE_SIDED_COMPARISON.search(question) or _CONFIRM.match(question):
         return True
     if (_POINTS_BACK.search(question) or _SUGGESTIONS.search(question)) and len(tokens(question)) <= 1:
         return True
@@ -1053,10 +1059,13 @@ class RetrievalEngine(DialogueEngine):
         """The whole answer at once (the stream yields it sentence by sentence), the fan's subject updated.
         Raises ChatTextError."""
         text = check_chat_text(turn.text)
-        if asks_without_words(text):
-            # "🦉❓": a question without words, asked back (what would they like to know?); no fact guessed at.
+        unmashed = without_mash(text)
+        if asks_without_words(text) or unmashed != text and not any(ch.isalpha() for ch in unmashed):
+            # "🦉❓", "jjjjkkkk 8888": a question without words, asked back (what would they like to know?); no fact
+            # guessed at.
             self.fans.touch(turn.user)
             return Answer("clarify", tuple(self._no_subject().sentences))
+        text = unmashed  # "hjjjjjj hi, toddler had the phone": the fan's words are the rest
         moods = self._felt(text, detect_moods(self._to_her(text)))
         self._turn += 1
         verdict = screen(text, self.persona)
@@ -1384,8 +1393,11 @@ class RetrievalEngine(DialogueEngine):
             # "The mittens are too small, can I get the bigger size instead?": a store policy on what the fan has
             # bought already, not the product to buy.
             return self._policy_part(paraphrased, question, gentle)
-        if asks_her_choice(question) and (about := self._about_me(question, told)) is not None:
-            return about  # "skis or snowboard, which team are you on?": her side, never the goggles for it
+        if (asks_her_choice(question) or guesses_her_age(question)) and \
+                (about := self._about_me(question, told)) is not None:
+            # "skis or snowboard, which team are you on?": her side, never the goggles for it; "you can't be more than
+            # 20": her age, never the products under $20.
+            return about
         catalogue = answer_catalogue(question, self.persona.knowledge, context, self.wording)
         if catalogue is not None and not catalogue.products and not self._named(question)[0] and \
                 self._policy_answers(question):

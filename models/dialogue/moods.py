@@ -52,6 +52,12 @@ _SAD = re.compile(
     r"(?:got|been|was|were|is|are) (?:cancell?ed|called off)|(?:can'?t|cannot|won'?t|couldn'?t) make it|"
     r"(?:(?:i'?m|i am|i'll|i will|gonna|going to) (?:be |have to )?miss|^\W*missing)(?:ing)? (?:the|it|out|my|our|"
     r"this|tonight))\b|"
+    # Sorry for one's own low mood ("sorry for being a downer", "sorry to vent", "sorry for bringing the mood down"):
+    # the fan is sad, and kindness answers it.
+    r"\bsorry (?:for|about|to) (?:being|be|bringing|bring|killing|kill|ruining|ruin|the) (?:such )?(?:a |so )?"
+    r"(?:downer|bummer|buzzkill|killjoy|wet blanket|negative|gloomy|depressing|sad|down|(?:the |everyone'?s |your )"
+    r"(?:mood|vibe)|everyone down|you down)|"
+    r"\bsorry (?:for|about|to) (?:the )?(?:vent|venting|rant|ranting|moan|moaning|trauma ?dump(?:ing)?)\b|"
     # A sad face says it without words.
     r"[😞😔😟🙁☹😢😿💔]",
     re.IGNORECASE)
@@ -59,7 +65,10 @@ _SAD = re.compile(
 #: the fan needs courage, not sympathy for news.
 _NERVES = re.compile(r"\b(?:i'?m|i am|im|so|feeling|feel|getting|really|very|super|pretty|kinda|a bit)\s+"
                      r"(?:so\s+|really\s+|very\s+|super\s+|pretty\s+)?(?:nervous|anxious|jittery|scared|terrified)\b|"
-                     r"\b(?:freaking out|butterflies|dreading|wish me luck)\b|😬|😰", re.IGNORECASE)
+                     r"\b(?:freaking out|butterflies|dreading|wish me luck)\b", re.IGNORECASE)
+#: A nervous face: nerves in a message that asks nothing ("exam tomorrow 😬"); in a question it grimaces at the question
+#: ("skiing or curling, if you could only keep one 😬").
+_NERVOUS_FACE = re.compile("[😬😰]")
 _ZH_NERVES = re.compile(r"紧张|焦虑|好慌|害怕|祝我好运")
 #: Words that only strengthen a mood ("feeling *really* down", "a *pretty* rough day"): dropped before the mood
 #: lexicon is matched, so its phrases hold whichever intensifiers a fan puts between their words.
@@ -311,7 +320,11 @@ _QUESTION = re.compile(
     # "OMG 😍 IS THE PLUSH STILL IN STOCK"): it does not hide the question word.
     r"\?|^\W*(?:(?:now|so|ok(?:ay)?|and|also|well|then|but|btw|oh|alright|right|omg|wow|whoa|woah|lol|ooh)\W+){0,3}"
     r"(?:what(?!\s+an?\s)|how|who|when|where|why|which|is|are|do|does|did|can(?!['\u2019]t)|could|will|would|"
-    r"should|tell me|explain)\b|\b(?:tell me|wondering|wants? to know|curious)\b", re.IGNORECASE)
+    r"should|tell me|explain)\b|\b(?:tell me|wondering|wants? to know|curious)\b|"
+    # "skiing or curling, if you could only keep one": which one, asked without a question's words.
+    r"\bif (?:you|u) (?:could|can|had to|have to|were to) (?:only )?(?:keep|pick|choose|have|save|watch|do) "
+    r"(?:one|1)\b",
+    re.IGNORECASE)
 #: Chat's asides, which end a clause in a message written without punctuation ("the hoodie looks fire fr how much").
 _ASIDE = re.compile(r"\b(?:ngl|fr|frfr|tbh|tho|lowkey|highkey|imo|imho|istg|lol|lmao|omg)\b", re.IGNORECASE)
 _PRODUCT = re.compile(
@@ -358,7 +371,7 @@ def detect_moods(text: str) -> list[Mood]:
         moods.append("grief" if _GRIEF.search(text) or _ZH_GRIEF.search(text) else "sad")
     elif news:
         moods.append("news")
-    elif _NERVES.search(text) or _ZH_NERVES.search(text):
+    elif _NERVES.search(text) or _ZH_NERVES.search(text) or _NERVOUS_FACE.search(text) and not is_question(text):
         moods.append("nerves")
     if _COMPLIMENT.search(text) or _GRAND.search(text) or _ZH_COMPLIMENT.search(text):
         moods.append("compliment")

@@ -47,6 +47,32 @@ _VOWELS = re.compile(r"[aeiouy]+")
 _PREFIX = re.compile(r"^(?:pre|re|un|non|over|under|co)-?")
 
 
+#: Four keys in a row of the keyboard typed as a word ("asdf", "hjkl", "zxcv"): no word has them.
+_KEY_RUNS = re.compile("|".join([row[i:i + 4] for row in ("asdfghjkl", "zxcvbnm") for i in range(len(row) - 3)]
+                                 + ["qwer"]))
+#: Letters held down in a word of no vowel ("hmmmm", "shhh", "brrr", "zzzz", "xxxx", "kkkkk", "wwww", "xDDD"): a word of
+#: chat, not a mash.
+_HELD_WORDS = frozenset({"hm", "mh", "m", "sh", "br", "gr", "z", "x", "k", "w", "ps", "pf", "xd", "n", "nm"})
+
+
+def _mashed(word: str) -> bool:
+    """Keys hit at random, no word ("hjjjjjj", "jjjjjkkkkk", "asdfgh", "bbbbbbb"): a toddler with the phone."""
+    word = word.lower()
+    if _KEY_RUNS.search(word):
+        return True
+    if _VOWELS.search(word) or len(word) < 5:
+        return False
+    held = re.sub(r"(.)\1+", r"\1", word)
+    return len(word) >= 8 or len(held) <= 2 and held not in _HELD_WORDS and re.search(r"(.)\1\1", word) is not None
+
+
+def without_mash(text: str) -> str:
+    """The message less its keyboard mash ("hjjjjjj hi sorry toddler had the phone" → "hi sorry toddler had the
+    phone"): what is left is what the fan wrote. A message of mash alone is left with no letters."""
+    return " ".join(re.sub(r"(?<![^\W\d_])[A-Za-z]+(?![^\W\d_])", lambda m: "" if _mashed(m.group(0)) else m.group(0),
+                           text).split())
+
+
 def _skeleton(word: str) -> str:
     """A word's consonants, each run of one made single: what a fan spelling by ear keeps ("beeny" and "beanie"
     are both "bn", "colurs" and "colours" "clrs")."""

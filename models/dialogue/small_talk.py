@@ -47,6 +47,10 @@ _WHO_ARE_YOU = re.compile(r"\bwho (?:are|r) (?:you|u|ya)\b|\bintroduce yourself\
                           r"\bwho am i (?:\w+ )?watching\b|"
                           r"\bwhose (?:stream|livestream|channel|show|broadcast) (?:is (?:this|it)|am i|are we)\b|"
                           r"你是谁|介绍一下你自己", re.IGNORECASE)
+#: A guess at her age ("you can't be more than 20 surely", "you must be older than 25"): a number of hers, never a
+#: price limit.
+_AGE_GUESS = (r"\b(?:you|u) (?:\w+ )?be (?:much |any )?(?:more|older|younger|less|over|under) (?:than )?\d{1,2}\b|"
+              r"\b(?:you|u)(?:'re| are| r|re)? (?:\w+ )?(?:older|younger) than \d{1,2}\b")
 #: A question to the host about herself ("where did you grow up?"), by what it asks: the `about` tags that answer
 #: it. A persona tags her about lines with these words (her other lines are found by meaning).
 _ABOUT_TOPICS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(pattern, re.IGNORECASE), tag) for
@@ -74,9 +78,16 @@ _ABOUT_TOPICS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(patte
      r"\b(?:get|gets|getting|got) (?:bored|tired|sick|fed up) (?:of |with )?(?:\w+ ){0,2}?(?:talking|chatting|"
      r"hosting|streaming|answering|reading|the chat|chat|us|fans|people|strangers)\b|"
      r"\b(?:is|isn'?t) (?:it|that) (?:boring|tiring|exhausting) (?:to )?(?:talk|chat|host|answer|read)|"
+     # "do you actually read our messages?", "do u even like the chat": whether she reads the fans, which her line
+     # about chatting with them answers ("can you see my messages?" only checks they get through).
+     r"\b(?:do|did) (?:you|u) (?:\w+ )?(?:read|like|enjoy|mind) (?:all )?(?:our|the|my|these|"
+     r"everyone'?s|people'?s|fans'?) (?:messages|msgs|comments|chat|questions|texts)\b|"
      r"\b(?:favou?rite|fave?) (?:part|thing|bit)s? (?:of|about)\b|最喜欢.*(?:主持|工作)", "favourite"),
     (r"\b(?:your|ur) (?:actual |real |main |exact )?job\b|\bdo for (?:a )?(?:living|work)\b|"
      r"\bwhat do you (?:actually |really |even |exactly )?do\b|"
+     # A fan who just tuned in: "what kind of show is this?", "what sort of stream is it?"
+     r"\bwhat (?:kind|sort|type) of (?:show|stream|livestream|channel|broadcast) "
+     r"(?:is (?:this|it)|am i|are (?:we|you))\b|"
      # "So what is it you do here exactly?", "what exactly is it that u do?"
      r"\bwhat(?: exactly)?(?:'s| is) it (?:exactly )?(?:that )?(?:you|u) (?:actually |really )?do\b|\byourself\b|"
      rf"你的工作|做什么工作|{_WHO_ARE_YOU.pattern}", "job"),
@@ -88,6 +99,7 @@ _ABOUT_TOPICS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(patte
      r"\bhow many years (?:do (?:you|u) have|have (?:you|u) got|(?:are|r) (?:you|u))\b|"
      r"\b(?:are|r) (?:you|u) (?:older|younger|over|under|above|below) (?:than )?\d+\b|"
      # "wait are you really only 22??", "ur 22?": an age asked back of her, the number ending the clause.
+     rf"{_AGE_GUESS}|"
      r"\b(?:(?:are|r) (?:you|u)|you(?:'re| are)|youre|your|ur) (?:(?:really|actually|only|just|even|like|still|"
      r"seriously|truly|honestly|already) )*\d{1,2}(?: years?(?: old)?| ?yo| ?y/o)?(?=\s*(?:$|[?!.,;]))|"
      # "I just turned 22, does that make us the same age?": her age, told as it is, compared by the fan.
@@ -99,6 +111,14 @@ _ABOUT_TOPICS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(patte
      # A learner's word order, asked: "You are real human girl or some computer thing?" ("you are a real legend!"
      # asks nothing).
      r"\b(?:you|u) (?:are|r) (?:an? )?(?:real|human|robot|bot|ai|virtual|computer|animated|digital|cgi)\b(?=[^.!]*\?)|"
+     # Told by someone else, for her to confirm: "my grandson says you are a computer", "my friend thinks ur an AI".
+     r"\b(?:says?|said|thinks?|thought|reckons?|claims?|told me)(?: that)? (?:(?:you|u)(?:'re| are| r|re)?|ur|your) "
+     r"(?:just |only |really |actually )?(?:an? )?(?:real|human|robot|bot|ai|virtual|computer|program|animated|"
+     r"digital|cgi|avatar|cartoon|fake)\b|"
+     # Either-or, no verb: "AI or a person in a mocap suit?", "real human or bot", "person or computer".
+     r"\b(?:ai|robot|bot|computer|program|cgi|virtual|animated|digital|avatar|cartoon|real|human|person|girl) or "
+     r"(?:an? |some )?(?:real |actual )?(?:ai|robot|bot|computer|program|cgi|human|person|girl|woman|actress|"
+     r"someone|somebody)\b|\b(?:mo-?cap|motion[- ]capture) suit\b|"
      # "is this animated live?", "is she cgi?": the host as the fan sees her on screen, asked of "this" too (before
      # "live": how she is animated is the point).
      r"\b(?:is|are) (?:this|that|she|it|(?:you|u)) (?:(?:like|even|actually|really|just|all) )*(?:an? )?"
@@ -118,6 +138,9 @@ _PATTERN_TAGS = frozenset(tag for _, tag in _ABOUT_TOPICS)
 #: Her side of a choice ("skis or snowboard, which team are you on?", "which do you prefer", "are you more of a skier
 #: or a snowboarder?"): what she does or likes, from her lines, never a product to sell.
 _HER_CHOICE = re.compile(r"\b(?:which|what) (?:team|side) (?:are|r) (?:you|u)\b|\bteam \w+ or\b|"
+                         # "skiing or curling, if you could only keep one?", "you can only pick one!"
+                         r"\b(?:you|u) (?:could|can|may|had to|have to|must) (?:only )?(?:keep|pick|choose|have|"
+                         r"watch|do|save) (?:one|1)\b|"
                          r"\bwhich (?:one )?(?:do|would) (?:you|u) (?:prefer|pick|choose|rather)\b|"
                          r"\b(?:are|r) (?:you|u) (?:more )?(?:of )?an? \w+ or (?:an? )?\w+(?: person| girl| fan)?\b",
                          re.IGNORECASE)
@@ -182,6 +205,11 @@ def _same_word(word: str, tag: str) -> bool:
 def asks_her_choice(text: str) -> bool:
     """"Skis or snowboard, which team are you on?", "which do you prefer?": her own side of a choice."""
     return bool(_HER_CHOICE.search(folded(text)))
+
+
+def guesses_her_age(text: str) -> bool:
+    """"You can't be more than 20 surely??": a guess at her age, which her age answers (not the products under $20)."""
+    return bool(re.search(_AGE_GUESS, folded(text)))
 
 
 def speaks_to_her(text: str, name: str) -> bool:
