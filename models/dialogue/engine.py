@@ -407,8 +407,9 @@ _ABROAD = re.compile(
     # A country's flag ("🇳🇴"): two regional indicator letters, any but the store's own US.
     "(?!\U0001F1FA\U0001F1F8)[\U0001F1E6-\U0001F1FF]{2}", re.IGNORECASE)
 #: "When's the next show?", "are you live again tomorrow?", "when do you stream again": a show after this one.
-_ANOTHER_SHOW = re.compile(r"\b(?:next|another|other|new|future|upcoming) (?:shows?|streams?|livestreams?|episodes?|"
-                           r"broadcasts?|lives?)\b|\b(?:stream(?:ing)?|live|on|back|on air) again\b|"
+_ANOTHER_SHOW = re.compile(r"\b(?:next|another|future|upcoming) (?:shows?|streams?|livestreams?|episodes?|"
+                           r"broadcasts?|lives?)\b|"
+                           r"\b(?:you|u|she)\b[^?.!]{0,15}\b(?:stream(?:ing)?|live|on|back|on air) again\b|"
                            r"\b(?:stream|go live|be (?:live|on|back))\b[^?.!]{0,20}\b(?:tomorrow|next (?:week|time|"
                            r"monday|tuesday|wednesday|thursday|friday|saturday|sunday))\b", re.IGNORECASE)
 #: "Will I get an email when it ships?", "do you notify me once my parcel leaves?": word sent of the order leaving,
@@ -1800,7 +1801,8 @@ class RetrievalEngine(DialogueEngine):
 
         return any(not in_facts(first) and in_facts(then) and then in self._fact_topics
                    for asked in _TOPIC_ASKED.findall(question)
-                   for first, then in itertools.pairwise(tokens(emoji_named(asked))))
+                   for first, then in itertools.pairwise(re.findall(r"[\w'-]+", folded(emoji_named(asked))))
+                   if len(first) >= 4 and tokens(first))
 
     def _unknown_topic(self, topic: Sequence[str]) -> bool:
         """A topic word that no fact has in any form and that is no common English word names a thing the facts

@@ -917,11 +917,12 @@ _SAID_ABOUT = re.compile(r"\bwhat (?:did|was) (?:you|u|she) (?:just |only )?(?:s
                          r"(?:what|which) (?:fun )?fact is (?:this|that|on))\b|"
                          # "sorry what was the fact you just said?", "what fact did u just tell us?", "say the last
                          # fact again": the one told last (on now, or the newest done), whatever its topic.
-                         r"\b(?P<last>what (?:was|were|is|s) (?:the|that) (?:fun )?fact(?: again)?(?: (?:you|u) "
-                         r"(?:just )?(?:said|told us|mentioned|shared|read))?|what (?:fun )?fact (?:did|was) (?:you|u) "
-                         r"(?:just )?(?:say|said|tell|told|mention|share)|(?:repeat|say|tell us|read) (?:the|that) "
-                         r"(?:last |previous )?(?:fun )?fact (?:again|once more)|"
-                         r"what was the (?:last|previous) (?:fun )?fact)\b")
+                         r"\b(?P<last>what (?:was|were|is|s) (?:the|that) (?:fun )?fact(?: again| (?:you|u) just "
+                         r"(?:said|told us|told|mentioned|shared|read)| (?:you|u) "
+                         r"(?:said|told us|mentioned|shared|read)(?=\W*(?:$|[?!.,;])))|"
+                         r"what (?:fun )?fact (?:did|was) (?:you|u) just (?:say|said|tell|told|"
+                         r"mention|share)|(?:repeat|say|tell us|read) (?:the|that) (?:last |previous )?(?:fun )?fact "
+                         r"(?:again|once more)|what was the (?:last|previous) (?:fun )?fact)\b")
 
 
 def _said_again(text: str, snapshot: ShowSnapshot, persona: Persona) -> Sentence | None:
