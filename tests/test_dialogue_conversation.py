@@ -3275,3 +3275,42 @@ def test_keyboard_mash_is_no_words(engine: RetrievalEngine) -> None:
     assert greeted.intent == "social" and not greeted.sources, greeted.text
     answer = ask(engine, "ffffffffgggg 7777 zxcvb")
     assert answer.intent == "clarify" and "?" in answer.text and not answer.sources, answer.text
+
+
+# -- round 28: a fact stating the cause asked; a narrowed topic; delivery to a place; word of shipping ------------
+
+@pytest.mark.parametrize(("text", "source"), [
+    ("how come curlers sweep in front of the stone like that?", "curling-sweeping"),
+    ("why did they stop holding the summer and winter games in the same year?", "games-alternate"),
+])
+def test_a_fact_stating_the_cause_asked_is_told_without_a_hedge(engine: RetrievalEngine, text: str,
+                                                                source: str) -> None:
+    answer = ask(engine, text)
+    assert answer.sources == (source,) and not hedged(answer), answer.text
+
+
+@pytest.mark.parametrize("text", ["any trivia on halfpipe snowboarding?", "tell us a fun fact about slopestyle skiing"])
+def test_a_sport_narrowed_to_a_part_no_fact_names_gets_the_honest_answer(engine: RetrievalEngine, text: str) -> None:
+    answer = ask(engine, text)
+    assert answer.intent == "unknown" and answer.sources == (), answer.text
+    assert ask(engine, "trivia on speed skating").intent == "topic_fact"  # the sport itself, not narrowed
+
+
+@pytest.mark.parametrize("text", ["how many days would delivery to Lyon take?", "when will my order get to Winnipeg"])
+def test_the_delivery_time_to_a_place_not_known_abroad_tells_both_times(engine: RetrievalEngine, text: str) -> None:
+    """Whether the place is at home or abroad the policies do not say: the shipping time and the time abroad."""
+    answer = ask(engine, text)
+    assert set(answer.sources) == {"shipping", "international-shipping"}, answer.text
+    assert "5 to 10" in answer.text and "two business days" in answer.text
+
+
+def test_the_delivery_time_to_a_place_known_abroad_is_the_time_abroad(engine: RetrievalEngine) -> None:
+    assert ask(engine, "how long does shipping to Germany take?").sources == ("international-shipping",)
+
+
+@pytest.mark.parametrize("text", ["do you send a notification once my order ships?",
+                                  "will someone let me know when my package is on its way",
+                                  "do i get a text message when it's dispatched"])
+def test_word_sent_when_the_order_leaves_is_its_tracking(engine: RetrievalEngine, text: str) -> None:
+    answer = ask(engine, text)
+    assert answer.sources == ("order-tracking",) and "tracking" in answer.text, answer.text

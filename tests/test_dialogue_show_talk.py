@@ -890,3 +890,19 @@ def test_a_second_round_of_questions_is_said_with_when(question: str) -> None:
 ])
 def test_show_questions_with_already_all_or_her_name_said(question: str, answer: str) -> None:
     assert said(question, AT_CURLING) == answer
+
+
+# -- round 28: the fact just told asked again; a show after this one --------------------------------------------
+
+@pytest.mark.parametrize("question", ["what fact did u just tell us? wasn't looking", "can you repeat that fact again",
+                                      "sorry, what was that fact again?"])
+def test_the_fact_just_told_asked_again_is_the_shows(index: KnowledgeIndex, question: str) -> None:
+    assert "Ailsa Craig" in at_curling(index, question)
+
+
+@pytest.mark.parametrize("question", ["when is your next stream?", "are you streaming again tomorrow",
+                                      "what day is the next episode"])
+def test_a_show_after_this_one_is_not_known(index: KnowledgeIndex, question: str) -> None:
+    """The rundown is tonight's show alone: the honest "I don't know", no time of this show in its place."""
+    answer = at_curling(index, question)
+    assert any(p in answer for p in AURORA.phrases["unknown"]) and "minutes" not in answer, answer

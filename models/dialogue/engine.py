@@ -13,6 +13,7 @@ and wording (the words it writes itself).
 from __future__ import annotations
 
 import asyncio
+import itertools
 import re
 import unicodedata
 from abc import ABC, abstractmethod
@@ -236,6 +237,8 @@ _EXCEPT = re.compile(r"\b(?:not|except|other than|besides|apart from)\s+(?:the\s
 _NAMES_TOPIC = re.compile(r"\b(?:about|on|regarding|of|from)\b|关于|"
                           r"\b(?!(?:a|an|the|some|any|one|another|me|us|fun|cool|random|good|quick|new|more)\b)[a-z]+ "
                           r"(?:fun )?(?:facts?|trivia)\b", re.IGNORECASE)
+#: The topic of "a fact about mogul skiing", up to the end of its clause.
+_TOPIC_ASKED = re.compile(r"\b(?:about|on|regarding)\s+([^?.!,;:]+)", re.IGNORECASE)
 #: The words of a fact request that are not its topic.
 _FACT_WORDS = frozenset("fun fact interesting cool something anything thing stuff trivia share give another one "
                         "cheerful happy nice positive uplifting funny amazing surprising "
@@ -404,6 +407,18 @@ _ABROAD = re.compile(
     r"norge|sverige|suomi|danmark|deutschland|osterreich|schweiz|polska|cesko|nederland|espana|italia|brasil)\b|"
     # A country's flag ("🇳🇴"): two regional indicator letters, any but the store's own US.
     "(?!\U0001F1FA\U0001F1F8)[\U0001F1E6-\U0001F1FF]{2}", re.IGNORECASE)
+#: "When's the next show?", "are you live again tomorrow?", "when do you stream again": a show after this one.
+_ANOTHER_SHOW = re.compile(r"\b(?:next|another|future|upcoming) (?:shows?|streams?|livestreams?|episodes?|"
+                           r"broadcasts?|lives?)\b|"
+                           r"\b(?:you|u|she)\b[^?.!]{0,15}\b(?:stream(?:ing)?|live|on|back|on air) again\b|"
+                           r"\b(?:stream|go live|be (?:live|on|back))\b[^?.!]{0,20}\b(?:tomorrow|next (?:week|time|"
+                           r"monday|tuesday|wednesday|thursday|friday|saturday|sunday))\b", re.IGNORECASE)
+#: "Will I get an email when it ships?", "do you notify me once my parcel leaves?": word sent of the order leaving,
+#: which is its tracking (not how long it takes to leave).
+_NOTIFIED = re.compile(r"\b(?:e-?mails?|notif\w*|texts?|messages?|alerts?|sms|let (?:me|us) know|tell (?:me|us)|"
+                       r"hear)\b.{0,40}\b(?:ships?|shipped|leaves?|left|goes out|gone out|sent|dispatch\w*|"
+                       r"on (?:its|the) "
+                       r"way)\b", re.IGNORECASE)
 _PARAPHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(said, re.IGNORECASE), meant) for said, meant in (
     (_ABROAD.pattern, "internationally"),
@@ -444,7 +459,7 @@ _PARAPHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
      r"\btrack (?:it|them|my (?:packages?|parcels?|stuff|deliver(?:y|ies)))\b|"
      r"\bwhere(?:'s| is| are)? (?:my|the|our) (?:orders?|packages?|parcels?|stuff|deliver(?:y|ies))\b|"
      r"\bwhere (?:it|they) (?:is|are) (?:now|at)\b|\b(?:has|have|did) (?:it|they|my \w+) (?:been )?ship(?:ped)?\b|"
-     r"\b(?:packages?|parcels?|orders?) (?:left|shipped|went out)\b",
+     r"\b(?:packages?|parcels?|orders?) (?:left|shipped|went out)\b|" + _NOTIFIED.pattern,
      # "tracking" twice over: "shipped" in the question leans to the shipping-time policy's words otherwise.
      "how do I track my order tracking"),
     # "Do u take PayPal?": a way to pay the store accepts.
@@ -489,6 +504,11 @@ _PARAPHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
      "cancel or change an order"),
     (r"\bwhere(?:'s| is| are)? my (?:order|package|parcel|stuff|delivery|shipment|purchase)s?\b", "track order"),
 ))
+#: "How long would an order take to get to Quebec?", "Sydney, when will it get there?": the time a delivery takes ...
+_DELIVERY_TIME = re.compile(r"\b(?:how (?:long|many (?:business )?days|many weeks|soon|fast|quickly)|"
+                            r"when (?:will|would|does|do|should|can))\b", re.IGNORECASE)
+#: ... to a place the fan names: a capitalised word after "to" ("to Quebec", "naar Nederland").
+_TO_PLACE = re.compile(r"\b(?:to|into|naar|nach|para)\s+(?:the\s+)?([A-Z][\w-]+)")
 #: What the fan has bought already, or wants in place of it ("after buying", "I bought", "instead", "wore it once",
 #: "swapping it for"): a store policy they ask about (returns, exchanges), not a product to sell them.
 _BOUGHT = re.compile(r"\b(?:bought|purchased|after (?:buying|purchasing|purchase|ordering|i order)\w*|instead|"
@@ -681,6 +701,14 @@ _PERSON = re.compile(_NAME + r"\b")
 _HOW_TO = re.compile(r"\bhow (?:do|can|could|should|would) (?:i|we|you|u|one) (?!(?:know|say|feel|think)\b)|"
                      r"\bhow to\b", re.IGNORECASE)
 _A_WAY = re.compile(r"\bby \w+ing\b|\busing\b|\byou\b|\bwith (?:a|an|the|your)\b", re.IGNORECASE)
+
+
+#: "Why do curlers sweep?", "how come the games alternate now?": a question for a cause ...
+_WHY = re.compile(r"\bwhy\b|\bhow come\b|\bwhat(?:'s| is) the (?:reason|point|purpose)\b", re.IGNORECASE)
+#: ... which a fact stating one answers, not in part ("to warm and smooth it, so the stone slides farther", "since
+#: 1994 they alternate").
+_BECAUSE = re.compile(r"\b(?:so|because|since|in order to|which is why|that'?s why|thanks to|due to)\b|"
+                      r"\bto \w+(?: and \w+)? (?:it|them)\b", re.IGNORECASE)
 
 
 def answers_in_part(question: str, answer: str) -> bool:
@@ -1132,7 +1160,7 @@ class RetrievalEngine(DialogueEngine):
         subject = self.fans.subject(user)
         told = self.fans.told(user)
         part = self._body(question, gentle, subject, told, self.fans.show_question(user))
-        if part.intent in _UNANSWERED:
+        if part.intent in _UNANSWERED and not _ANOTHER_SHOW.search(question):
             part = self._by_meaning(question, gentle, subject, told, written) or part
         part = self._by_policy(question, part, gentle, subject, told) or \
             self._by_show(question, part, gentle, subject, told) or part
@@ -1204,7 +1232,7 @@ class RetrievalEngine(DialogueEngine):
         don't know"); None when it is no show question. A show answer the words or the meaning bank found stands
         ("what's the plan for the rest of the show" is all still to come, not the next product), and so do
         refusals."""
-        if self.show_reader is None or part.intent in ("show", "refusal"):
+        if self.show_reader is None or part.intent in ("show", "refusal") or _ANOTHER_SHOW.search(question):
             return None
         return self._read_as(self.show_reader, "show", question, gentle, subject, told)
 
@@ -1324,6 +1352,9 @@ class RetrievalEngine(DialogueEngine):
         # A purchase question about a named product is that, though it mentions a part of the show in passing
         # ("before the dance break starts, how much is the hoodie?").
         # "Any more merch coming up, or was the beanie it?" names a product shown already, and asks the show.
+        if _ANOTHER_SHOW.search(text):
+            # "When's the next show?": a day the rundown, which is tonight's show alone, does not hold.
+            return Part("unknown", [declined(self._phrase("unknown"))])
         buying = is_product_question(text) and bool(self._named(text)[0]) and \
             not asks_products_to_come(text, self.persona)
         if not buying and (show := answer_show(text, self.show_source(), self.persona, shown)) is not None:
@@ -1388,6 +1419,9 @@ class RetrievalEngine(DialogueEngine):
         if featured is not None and len(featured[1]) > 1:
             # "The one with the snowflake, what does it cost?" with a snowflake on the beanie and on the mittens.
             return self._clarify(featured[1], question, featured[0])
+        delivered = self._delivery_to_place(question)
+        if delivered is not None:
+            return delivered
         paraphrased = self._paraphrased_policy(question)
         if paraphrased is not None and _BOUGHT.search(question):
             # "The mittens are too small, can I get the bigger size instead?": a store policy on what the fan has
@@ -1431,6 +1465,31 @@ class RetrievalEngine(DialogueEngine):
         if paraphrased is not None:
             return self._policy_part(paraphrased, question, gentle)
         return self._lookup(question, gentle)
+
+    def _delivery_to_place(self, question: str) -> Part | None:
+        """"How long would an order take to get to Quebec?": the delivery time to a place the fan names. Whether the
+        place is at home or abroad, the policies may not say (no store's own country is known to the engine): the
+        shipping time and the time abroad both told, one where they are one policy. A place known to be abroad
+        ("to Canada") is the policy on shipping abroad alone; None for no place or no delivery time asked."""
+        if not _DELIVERY_TIME.search(question) or not (_SHIPPING.search(question) or _ABROAD.search(question)):
+            return None
+        places = [m.group(1) for m in _TO_PLACE.finditer(question) if m.group(1) != "I" and
+                  folded(m.group(1)) not in self._name_words and folded(m.group(1)) != folded(self.persona.name)]
+        if not places:
+            return None
+        asks: tuple[str, ...] = ("how long does shipping take", "do you ship internationally abroad")
+        if any(_ABROAD.search(place) for place in places):
+            asks = asks[1:]
+        policies: list[FAQ] = []
+        for ask in asks:
+            hits = self.index.search(expanded(ask), k=1, kinds=("faq",))
+            if hits and hits[0].related and isinstance(hits[0].document.item, FAQ) and \
+                    hits[0].document.item not in policies:
+                policies.append(hits[0].document.item)
+        if len(policies) < len(asks):
+            return None
+        sentences = [s for i, policy in enumerate(policies) for s in self._item_sentences(policy, intro=i == 0)]
+        return Part("faq", sentences, (), self._item_subject("faq", policies[-1], question))
 
     def _policy_part(self, policy: FAQ, question: str, gentle: bool) -> Part:
         return Part("faq", self._item_sentences(policy, intro=not gentle), (),
@@ -1701,6 +1760,8 @@ class RetrievalEngine(DialogueEngine):
         facts = tuple(f for f in self.persona.knowledge.fun_facts if not known & self._fact_words[f.id])
         if topic:
             scored = [(self._topic_score(f.id, set(topic)), f) for f in facts]
+            if self._narrowed_topic(question):
+                return Part("unknown", [declined(self._phrase("unknown"))])
             if not any(tags or words for (tags, _, words), _ in scored) and self._unknown_topic(topic):
                 # "Fun facts about snowmobile racing?": a thing no fact names, at most a word's root in common
                 # ("racing", speed skaters' "race"): only a fact that answers it by meaning is on it, never a near
@@ -1741,6 +1802,19 @@ class RetrievalEngine(DialogueEngine):
         ("pizza" with winter sports: none does)."""
         topic = set(tokens(_CONNECTS.sub(" ", question))) - _FACT_WORDS
         return bool(topic) and topic <= set(self._fact_counts)
+
+    def _narrowed_topic(self, question: str) -> bool:
+        """"A fact about mogul skiing", "trivia on halfpipe snowboarding": the topic asked, a sport the facts know
+        narrowed by a word before it that no fact has in any form; a fact on the sport at large is not about that
+        one part of it."""
+        def in_facts(word: str) -> bool:
+            return word in self._fact_counts or word_root(word) in self._root_counts or \
+                any(word.startswith(w[:max(4, min(len(w), 5))]) for w in self._fact_counts if len(w) >= 4)
+
+        return any(not in_facts(first) and in_facts(then) and then in self._fact_topics
+                   for asked in _TOPIC_ASKED.findall(question)
+                   for first, then in itertools.pairwise(re.findall(r"[\w'-]+", folded(emoji_named(asked))))
+                   if len(first) >= 4 and tokens(first))
 
     def _unknown_topic(self, topic: Sequence[str]) -> bool:
         """A topic word that no fact has in any form and that is no common English word names a thing the facts
@@ -1845,7 +1919,8 @@ class RetrievalEngine(DialogueEngine):
             # Asked for a kind of thing the best item does not have (a speed, a count, a temperature): no near
             # miss but another question's answer. The honest "I don't know", nothing related told instead.
             return Part("unknown", [declined(self._phrase("unknown"))], hits)
-        if not (best.answers or self._exact(text, hits) or self._fact_on_topic_asked(text, item)):
+        if not (best.answers or self._exact(text, hits) or self._fact_on_topic_asked(text, item) or
+                _WHY.search(text) and isinstance(item, FunFact) and _BECAUSE.search(item.text)):
             if isinstance(item, FunFact) and not answers_in_part(text, item.text):
                 # Only the sport's words in common ("how many calories does cross-country skiing burn?"): no near
                 # miss, the honest "I don't know".
@@ -1871,7 +1946,8 @@ class RetrievalEngine(DialogueEngine):
         question says that word (a product named in passing does not outrank it); None otherwise."""
         meant = [m for said, m in _PARAPHRASES if m != "merchandise" and said.search(question)
                  and (said.pattern != _ABROAD.pattern or _SHIPPING.search(question))
-                 and (m != "cancel or change an order" or not _ARRIVED.search(question))]
+                 and (m != "cancel or change an order" or not _ARRIVED.search(question))
+                 and (m != "how long does shipping take" or not _NOTIFIED.search(question))]
         if not meant:
             return None
         words = set(tokens(" ".join(meant)))

@@ -914,7 +914,15 @@ _SAID_ABOUT = re.compile(r"\bwhat (?:did|was) (?:you|u|she) (?:just |only )?(?:s
                          # "what fact are you on right now?", "which fact is this?": the one on now is the answer,
                          # not only its topic.
                          r"\b(?P<which>(?:what|which) (?:fun )?fact (?:are|r) (?:you|u|we) (?:on|telling|doing)|"
-                         r"(?:what|which) (?:fun )?fact is (?:this|that|on))\b")
+                         r"(?:what|which) (?:fun )?fact is (?:this|that|on))\b|"
+                         # "sorry what was the fact you just said?", "what fact did u just tell us?", "say the last
+                         # fact again": the one told last (on now, or the newest done), whatever its topic.
+                         r"\b(?P<last>what (?:was|were|is|s) (?:the|that) (?:fun )?fact(?: again| (?:you|u) just "
+                         r"(?:said|told us|told|mentioned|shared|read)| (?:you|u) "
+                         r"(?:said|told us|mentioned|shared|read)(?=\W*(?:$|[?!.,;])))|"
+                         r"what (?:fun )?fact (?:did|was) (?:you|u) just (?:say|said|tell|told|"
+                         r"mention|share)|(?:repeat|say|tell us|read) (?:the|that) (?:last |previous )?(?:fun )?fact "
+                         r"(?:again|once more)|what was the (?:last|previous) (?:fun )?fact)\b")
 
 
 def _said_again(text: str, snapshot: ShowSnapshot, persona: Persona) -> Sentence | None:
@@ -926,6 +934,8 @@ def _said_again(text: str, snapshot: ShowSnapshot, persona: Persona) -> Sentence
     current = (snapshot.current,) if snapshot.current is not None else ()
     if asked.group("current") or asked.group("now") or asked.group("which"):
         segment = next((seg for seg in current if seg.fact is not None), None)
+    elif asked.group("last"):
+        segment = next((seg for seg in reversed((*snapshot.done, *current)) if seg.fact is not None), None)
     else:
         names = _part(next(g for g in asked.groups() if g), persona, facts=True)
         told = (*snapshot.done, *current)
