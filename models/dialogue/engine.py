@@ -507,8 +507,8 @@ _PARAPHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 #: "How long would an order take to get to Quebec?", "Sydney, when will it get there?": the time a delivery takes ...
 _DELIVERY_TIME = re.compile(r"\b(?:how (?:long|many (?:business )?days|many weeks|soon|fast|quickly)|"
                             r"when (?:will|would|does|do|should|can))\b", re.IGNORECASE)
-#: ... to a place the fan names: a capitalised word after "to" ("to Quebec", "naar Nederland").
-_TO_PLACE = re.compile(r"\b(?:to|into|naar|nach|para)\s+(?:the\s+)?([A-Z][\w-]+)")
+#: ... to a place the fan names: capitalised words after "to" ("to Quebec", "naar Nederland", "to New Zealand").
+_TO_PLACE = re.compile(r"\b(?:to|into|naar|nach|para)\s+(?:the\s+)?([A-Z][\w-]+(?: [A-Z][\w-]+)*)")
 #: What the fan has bought already, or wants in place of it ("after buying", "I bought", "instead", "wore it once",
 #: "swapping it for"): a store policy they ask about (returns, exchanges), not a product to sell them.
 _BOUGHT = re.compile(r"\b(?:bought|purchased|after (?:buying|purchasing|purchase|ordering|i order)\w*|instead|"

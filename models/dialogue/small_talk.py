@@ -49,8 +49,8 @@ _WHO_ARE_YOU = re.compile(r"\bwho (?:are|r) (?:you|u|ya)\b|\bintroduce yourself\
                           r"你是谁|介绍一下你自己", re.IGNORECASE)
 #: A guess at her age ("you can't be more than 20 surely", "you must be older than 25"): a number of hers, never a
 #: price limit.
-_AGE_GUESS = (r"\b(?:you|u) (?:\w+ )?be (?:much |any )?(?:more|older|younger|less|over|under) (?:than )?\d{1,2}\b|"
-              r"\b(?:you|u)(?:'re| are| r|re)? (?:\w+ )?(?:older|younger) than \d{1,2}\b")
+_AGE_GUESS = (r"\b(?:you|u) (?:[\w']+ )?be (?:much |any )?(?:more|older|younger|less|over|under) (?:than )?\d{1,2}\b|"
+              r"\b(?:you|u)(?:'re| are| r|re)? (?:[\w']+ )?(?:older|younger) than \d{1,2}\b")
 #: A question to the host about herself ("where did you grow up?"), by what it asks: the `about` tags that answer
 #: it. A persona tags her about lines with these words (her other lines are found by meaning).
 _ABOUT_TOPICS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(pattern, re.IGNORECASE), tag) for
@@ -116,7 +116,8 @@ _ABOUT_TOPICS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(patte
      r"(?:just |only |really |actually )?(?:an? )?(?:real|human|robot|bot|ai|virtual|computer|program|animated|"
      r"digital|cgi|avatar|cartoon|fake)\b|"
      # Either-or, no verb: "AI or a person in a mocap suit?", "real human or bot", "person or computer".
-     r"\b(?:ai|robot|bot|computer|program|cgi|virtual|animated|digital|avatar|cartoon|real|human|person|girl) or "
+     r"\b(?:ai|robot|bot|computer|program|cgi|virtual|animated|digital|avatar|cartoon|real|human|person|girl|woman|"
+     r"lady) or "
      r"(?:an? |some )?(?:real |actual )?(?:ai|robot|bot|computer|program|cgi|human|person|girl|woman|actress|"
      r"someone|somebody)\b|\b(?:mo-?cap|motion[- ]capture) suit\b|"
      # "is this animated live?", "is she cgi?": the host as the fan sees her on screen, asked of "this" too (before
