@@ -76,7 +76,7 @@ from models.dialogue.retrieval import (
 )
 from models.dialogue.sentence import ABBREVIATIONS, Sentence, declined
 from models.dialogue.show import ShowSnapshot
-from models.dialogue.show_talk import answer_show, asks_products_to_come, show_thread
+from models.dialogue.show_talk import answer_show, show_thread
 from models.dialogue.small_talk import (
     DEAREST,
     FAVOURITE,
@@ -407,12 +407,6 @@ _ABROAD = re.compile(
     r"norge|sverige|suomi|danmark|deutschland|osterreich|schweiz|polska|cesko|nederland|espana|italia|brasil)\b|"
     # A country's flag ("🇳🇴"): two regional indicator letters, any but the store's own US.
     "(?!\U0001F1FA\U0001F1F8)[\U0001F1E6-\U0001F1FF]{2}", re.IGNORECASE)
-#: "When's the next show?", "are you live again tomorrow?", "when do you stream again": a show after this one.
-_ANOTHER_SHOW = re.compile(r"\b(?:next|another|future|upcoming) (?:shows?|streams?|livestreams?|episodes?|"
-                           r"broadcasts?|lives?)\b|"
-                           r"\b(?:you|u|she)\b[^?.!]{0,15}\b(?:stream(?:ing)?|live|on|back|on air) again\b|"
-                           r"\b(?:stream|go live|be (?:live|on|back))\b[^?.!]{0,20}\b(?:tomorrow|next (?:week|time|"
-                           r"monday|tuesday|wednesday|thursday|friday|saturday|sunday))\b", re.IGNORECASE)
 #: "Will I get an email when it ships?", "do you notify me once my parcel leaves?": word sent of the order leaving,
 #: which is its tracking (not how long it takes to leave).
 _NOTIFIED = re.compile(r"\b(?:e-?mails?|notif\w*|texts?|messages?|alerts?|sms|let (?:me|us) know|tell (?:me|us)|"
@@ -1160,7 +1154,7 @@ class RetrievalEngine(DialogueEngine):
         subject = self.fans.subject(user)
         told = self.fans.told(user)
         part = self._body(question, gentle, subject, told, self.fans.show_question(user))
-        if part.intent in _UNANSWERED and not _ANOTHER_SHOW.search(question):
+        if part.intent in _UNANSWERED:
             part = self._by_meaning(question, gentle, subject, told, written) or part
         part = self._by_policy(question, part, gentle, subject, told) or \
             self._by_show(question, part, gentle, subject, told) or part
@@ -1232,7 +1226,7 @@ class RetrievalEngine(DialogueEngine):
         don't know"); None when it is no show question. A show answer the words or the meaning bank found stands
         ("what's the plan for the rest of the show" is all still to come, not the next product), and so do
         refusals."""
-        if self.show_reader is None or part.intent in ("show", "refusal") or _ANOTHER_SHOW.search(question):
+        if self.show_reader is None or part.intent in ("show", "refusal"):
             return None
         return self._read_as(self.show_reader, "show", question, gentle, subject, told)
 
@@ -1352,12 +1346,8 @@ class RetrievalEngine(DialogueEngine):
         # A purchase question about a named product is that, though it mentions a part of the show in passing
         # ("before the dance break starts, how much is the hoodie?").
         # "Any more merch coming up, or was the beanie it?" names a product shown already, and asks the show.
-        if _ANOTHER_SHOW.search(text):
-            # "When's the next show?": a day the rundown, which is tonight's show alone, does not hold.
-            return Part("unknown", [declined(self._phrase("unknown"))])
-        buying = is_product_question(text) and bool(self._named(text)[0]) and \
-            not asks_products_to_come(text, self.persona)
-        if not buying and (show := answer_show(text, self.show_source(), self.persona, shown)) is not None:
+        buying = is_product_question(text) and bool(self._named(text)[0])
+        if (show := answer_show(text, self.show_source(), self.persona, shown, buying)) is not None:
             return Part("show", show, keep=True)
         text_folded = folded(text)
         if asks_how_she_is(text_folded):
