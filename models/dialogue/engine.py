@@ -503,6 +503,12 @@ _DELIVERY_TIME = re.compile(r"\b(?:how (?:long|many (?:business )?days|many week
                             r"when (?:will|would|does|do|should|can))\b", re.IGNORECASE)
 #: ... to a place the fan names: capitalised words after "to" ("to Quebec", "naar Nederland", "to New Zealand").
 _TO_PLACE = re.compile(r"\b(?:to|into|naar|nach|para)\s+(?:the\s+)?([A-Z][\w-]+(?: [A-Z][\w-]+)*)")
+#: ... or the same in lower case where it ends the clause ("how long does shipping take to quebec?", "to the yukon"),
+#: unless a word of it is the fan's own destination or the delivery's verb (`_NOT_PLACE`: "to me", "to arrive").
+_TO_PLACE_LOWER = re.compile(r"\b(?:to|into)\s+(?:the\s+)?([a-z][a-z-]+(?: [a-z][a-z-]+)?)(?=\s*(?:$|[?!.,;]))")
+_NOT_PLACE = frozenset("me us you him her them it home here there door doorstep house address place flat apartment "
+                       "work office arrive ship come get go take process leave dispatch show be reach send deliver "
+                       "post mail".split())
 #: What the fan has bought already, or wants in place of it ("after buying", "I bought", "instead", "wore it once",
 #: "swapping it for"): a store policy they ask about (returns, exchanges), not a product to sell them.
 _BOUGHT = re.compile(r"\b(?:bought|purchased|after (?:buying|purchasing|purchase|ordering|i order)\w*|instead|"
@@ -1463,8 +1469,10 @@ class RetrievalEngine(DialogueEngine):
         ("to Canada") is the policy on shipping abroad alone; None for no place or no delivery time asked."""
         if not _DELIVERY_TIME.search(question) or not (_SHIPPING.search(question) or _ABROAD.search(question)):
             return None
-        places = [m.group(1) for m in _TO_PLACE.finditer(question) if m.group(1) != "I" and
-                  folded(m.group(1)) not in self._name_words and folded(m.group(1)) != folded(self.persona.name)]
+        lower = [m.group(1) for m in _TO_PLACE_LOWER.finditer(question)
+                 if not set(m.group(1).split()) & (_NOT_PLACE | STOPWORDS) and not _SHIPPING.search(m.group(1))]
+        places = [place for place in [m.group(1) for m in _TO_PLACE.finditer(question)] + lower if place != "I" and
+                  folded(place) not in self._name_words and folded(place) != folded(self.persona.name)]
         if not places:
             return None
         asks: tuple[str, ...] = ("how long does shipping take", "do you ship internationally abroad")
