@@ -1603,7 +1603,11 @@ def _offered(product: Product, values: tuple[str, ...], asked: str | None, listi
     else:
         found = next((v for v in values if asked in (folded(v), *tokens(folded(v))) or _size_fits(asked, v)), None)
         if found is not None:
-            text = _agreed(wording.comes_in, product, wording, value=found)
+            # "Do you have them in M?" of a product that cannot be bought now: no "yes", only that it comes in M
+            # (its stock follows).
+            buyable = product.stock not in ("sold_out", "preorder")
+            text = _agreed(wording.comes_in, product, wording, value=found) if buyable else \
+                _agreed(wording.colours, product, wording, values=found)
         else:
             text = _agreed(wording.not_in, product, wording, value=_store_size(asked) if values is product.sizes
                            else asked, values=wording.listed(list(values)))
