@@ -31,6 +31,7 @@ from models.dialogue.catalogue import (
     asks_stock_only,
     described_by,
     featured_by,
+    name_head,
     only_sum_asked,
     states_budget,
     states_occasion,
@@ -1014,8 +1015,8 @@ class RetrievalEngine(DialogueEngine):
         knowledge = persona.knowledge
         #: A product's name as words: what names it in a question ("the bottle" names two).
         self._names = {p.id: frozenset(tokens(p.name)) for p in knowledge.products}
-        #: A name's head noun, its last word: what the product is ("bottle"), as opposed to a modifier ("ski").
-        self._heads = {p.id: frozenset(tokens(p.name)[-1:]) for p in knowledge.products}
+        #: A name's head noun (catalogue.name_head): what the product is ("bottle"), as opposed to a modifier ("ski").
+        self._heads = {p.id: name_head(p) for p in knowledge.products}
         #: A product's tags and description as words: what tells two products of one kind apart.
         self._described = {p.id: frozenset(tokens(f"{' '.join(p.tags)} {p.description}")) for p in knowledge.products}
         #: A fact's tags as words, and its text's: what a topic ("curling", "hockey") finds it by.
