@@ -1542,3 +1542,17 @@ def test_a_kind_ruled_out_is_left_out_of_the_list() -> None:
 @pytest.mark.parametrize("text", ["anything to keep soup hot at the game?", "something I could keep cocoa hot in"])
 def test_a_use_said_as_the_things_purpose_finds_the_product(text: str) -> None:
     assert ids(ask(text)) == ["thermal-bottle"]
+
+
+# -- round 29: a size or colour asked of a product that cannot be bought now ----------------------------------------
+
+@pytest.mark.parametrize(("text", "context", "stock"), [
+    ("any chance you've got these in large?", ("ski-gloves",), "sold out"),
+    ("can I get them in small?", ("ski-gloves",), "sold out"),
+    ("got the goggles in gold mirror?", (), "pre-order"),
+])
+def test_a_product_not_to_be_had_now_gets_no_yes_for_its_size_or_colour(text: str, context: tuple[str, ...],
+                                                                         stock: str) -> None:
+    """It comes in that size or colour, but "yes" would say the fan can have it: the fact and its stock, no yes."""
+    said = spoken(ask(text, context))
+    assert not said.lower().startswith("yes") and " come in " in said and stock in said, said

@@ -3314,3 +3314,21 @@ def test_the_delivery_time_to_a_place_known_abroad_is_the_time_abroad(engine: Re
 def test_word_sent_when_the_order_leaves_is_its_tracking(engine: RetrievalEngine, text: str) -> None:
     answer = ask(engine, text)
     assert answer.sources == ("order-tracking",) and "tracking" in answer.text, answer.text
+
+
+# -- round 29: a place named in lower case --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text", ["how many days does delivery take to manitoba?", "when would my order ship to the "
+                                  "outer hebrides?", "how long does shipping take to tasmania"])
+def test_a_place_in_lower_case_is_read_as_a_place(engine: RetrievalEngine, text: str) -> None:
+    """A place written in lower case, ending the question after "to", is read as written with a capital: home and
+    abroad both told, the place unknown to be either."""
+    answer = ask(engine, text)
+    assert set(answer.sources) == {"shipping", "international-shipping"}, answer.text
+
+
+@pytest.mark.parametrize("text", ["how long does shipping take to get to me?", "how long does delivery take to arrive",
+                                  "how long does shipping take to my house?"])
+def test_the_fans_own_door_or_the_deliverys_verb_is_no_place(engine: RetrievalEngine, text: str) -> None:
+    """(Nothing of abroad is told for it: its place is the fan's home, or none.)"""
+    assert "international-shipping" not in ask(engine, text).sources

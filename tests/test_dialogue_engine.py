@@ -255,6 +255,18 @@ def test_political_questions_in_any_words_are_the_politics_topic(engine: Retriev
     assert answer.intent == "refusal" and answer.sources == () and "<shake_head>" in answer.text
 
 
+@pytest.mark.parametrize("text", ["got the hoodie in any conservative shades? nothing too loud",
+                                  "my dad likes a look that's a bit conservative, what do you have?",
+                                  "a liberal amount of wax on my skis, is that ok?"])
+def test_a_politics_word_in_a_plain_shopping_phrase_is_no_politics(engine: RetrievalEngine, text: str) -> None:
+    """"Conservative colours" asks for a taste, not a side: screened ok and never declined as politics."""
+    assert screen(text, PERSONA).kind == "ok"
+    answer = ask(engine, text)
+    assert answer.intent != "refusal" and not any(strip_tags(s.text) in [PERSONA.phrase("refusal", i, topic="politics")
+                                                                         for i in range(2)] for s in answer.sentences)
+    assert screen("are you a conservative or a liberal at heart?", PERSONA).topic == "politics"
+
+
 @pytest.mark.parametrize("text", ["what r u wearing underneath that jacket 😏", "take ur beanie off for us ;)",
                                   "are you wearing a bra under the hoodie lol", "what's under your mittens"])
 def test_a_creepy_question_naming_a_product_is_declined_not_pitched(engine: RetrievalEngine, text: str) -> None:

@@ -905,4 +905,51 @@ def test_the_fact_just_told_asked_again_is_the_shows(index: KnowledgeIndex, ques
 def test_a_show_after_this_one_is_not_known(index: KnowledgeIndex, question: str) -> None:
     """The rundown is tonight's show alone: the honest "I don't know", no time of this show in its place."""
     answer = at_curling(index, question)
-    assert any(p in answer for p in AURORA.phrases["unknown"]) and "minutes" not in answer, answer
+    assert "I don't know yet when the next show is" in answer and "minutes" not in answer, answer
+
+
+# -- round 29: what she just said, by the thing it named; which episode; one answer for a show after this one -----
+
+@pytest.mark.parametrize("question", ["hold on, what was the scottish island you just mentioned?",
+                                      "which was that granite place you just talked about"])
+def test_the_thing_she_just_said_is_the_fact_that_named_it(question: str) -> None:
+    """"What was the X you just said": the fact told (on now) that names it, not her line about the sport."""
+    sentences = answer_show(question, AT_CURLING, AURORA)
+    assert sentences is not None and sentences[0].sources == ("curling-granite",)
+    assert answer_show("what was the hoodie you just said", AT_CURLING, AURORA) is None  # no fact of the show
+
+
+@pytest.mark.parametrize("question", ["what episode number is tonight?", "is this the 1st episode?",
+                                      "is today the first one?", "how many episodes have there been?"])
+def test_which_episode_this_is_comes_from_the_shows_title(question: str) -> None:
+    assert said(question, AT_CURLING) == "This is Winter Sports Live, episode 1."
+
+
+def test_which_episode_says_only_the_title_when_it_names_none() -> None:
+    untitled = sample_at_curling(parse_rundown(SAMPLE.read_text().replace("Winter Sports Live, episode 1",
+                                                                          "Winter Sports Live"))).snapshot(200.0)
+    assert said("ep number?", untitled) == "This is Winter Sports Live."
+
+
+@pytest.mark.parametrize("text", ["is this the first one you showed?", "the mittens, is it the 2nd one?"])
+def test_a_first_one_that_points_at_a_product_is_no_episode_question(text: str) -> None:
+    assert "episode 1" not in " ".join(s.text for s in answer_show(text, AT_CURLING, AURORA) or [])
+
+
+@pytest.mark.parametrize("question", ["upcoming streams? same time next friday?", "u live again next week??",
+                                      "tomorrow same time?"])
+def test_a_show_after_this_one_is_one_honest_answer(index: KnowledgeIndex, question: str) -> None:
+    """Every clause asking after a later show is the one show question: its "not known", said once."""
+    answer = at_curling(index, question)
+    assert answer.count("don't know") == 1 and "next show" in answer, answer
+    assert not any(p in answer for p in AURORA.phrases["unknown"]), answer
+
+
+@pytest.mark.parametrize(("snapshot", "persona", "question"), [
+    (None, AURORA, "when is the next stream?"),
+    (AT_CURLING, XIAOXUE, "下一期节目什么时候？"),
+])
+def test_a_show_after_this_one_is_not_known_with_or_without_this_one(snapshot: ShowSnapshot | None,
+                                                                      persona: object, question: str) -> None:
+    text = said(question, snapshot, persona)
+    assert "don't know" in text or "不知道" in text, text

@@ -1215,7 +1215,7 @@ def _of_kind(products: tuple[Product, ...], text: str) -> tuple[Product, ...]:
     words = set(tokens(text))
     # Only a head two of them share is a kind: "pins, plush or the beanie" name each by its own head, all three.
     for word in words:
-        kind = tuple(p for p in products if _head(p) == [word])
+        kind = tuple(p for p in products if name_head(p) == {word})
         if len(kind) >= 2:
             return kind
     return products
@@ -1225,15 +1225,15 @@ def _of_kind(products: tuple[Product, ...], text: str) -> tuple[Product, ...]:
 _FIT = re.compile(r"\bfits?\b|\bfitting\b")
 
 
-def _head(product: Product) -> list[str]:
+def name_head(product: Product) -> frozenset[str]:
     """Its name's last word, what kind of thing it is ("bottle"); empty for a name with no word."""
-    return tokens(folded(product.name))[-1:]
+    return frozenset(tokens(folded(product.name))[-1:])
 
 
 def _kind_of(product: Product, products: Sequence[Product]) -> tuple[Product, ...]:
     """The other products of its kind: those whose name ends in the same word ("Thermal Bottle", "Squeeze Bottle")."""
-    head = _head(product)
-    return tuple(p for p in products if p is not product and head and _head(p) == head)
+    head = name_head(product)
+    return tuple(p for p in products if p is not product and head and name_head(p) == head)
 
 
 def _asked_feature(q: CatalogueQuestion, compared: Sequence[Product]) -> tuple[str, ...]:
@@ -1603,7 +1603,11 @@ def _offered(product: Product, values: tuple[str, ...], asked: str | None, listi
     else:
         found = next((v for v in values if asked in (folded(v), *tokens(folded(v))) or _size_fits(asked, v)), None)
         if found is not None:
-            text = _agreed(wording.comes_in, product, wording, value=found)
+            # "Do you have them in M?" of a product that cannot be bought now: no "yes", only that it comes in M
+            # (its stock follows).
+            buyable = product.stock not in ("sold_out", "preorder")
+            text = _agreed(wording.comes_in, product, wording, value=found) if buyable else \
+                _agreed(wording.colours, product, wording, values=found)
         else:
             text = _agreed(wording.not_in, product, wording, value=_store_size(asked) if values is product.sizes
                            else asked, values=wording.listed(list(values)))

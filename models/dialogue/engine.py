@@ -31,6 +31,7 @@ from models.dialogue.catalogue import (
     asks_stock_only,
     described_by,
     featured_by,
+    name_head,
     only_sum_asked,
     states_budget,
     states_occasion,
@@ -76,7 +77,7 @@ from models.dialogue.retrieval import (
 )
 from models.dialogue.sentence import ABBREVIATIONS, Sentence, declined
 from models.dialogue.show import ShowSnapshot
-from models.dialogue.show_talk import answer_show, asks_products_to_come, show_thread
+from models.dialogue.show_talk import answer_show, show_thread
 from models.dialogue.small_talk import (
     DEAREST,
     FAVOURITE,
@@ -407,12 +408,6 @@ _ABROAD = re.compile(
     r"norge|sverige|suomi|danmark|deutschland|osterreich|schweiz|polska|cesko|nederland|espana|italia|brasil)\b|"
     # A country's flag ("🇳🇴"): two regional indicator letters, any but the store's own US.
     "(?!\U0001F1FA\U0001F1F8)[\U0001F1E6-\U0001F1FF]{2}", re.IGNORECASE)
-#: "When's the next show?", "are you live again tomorrow?", "when do you stream again": a show after this one.
-_ANOTHER_SHOW = re.compile(r"\b(?:next|another|future|upcoming) (?:shows?|streams?|livestreams?|episodes?|"
-                           r"broadcasts?|lives?)\b|"
-                           r"\b(?:you|u|she)\b[^?.!]{0,15}\b(?:stream(?:ing)?|live|on|back|on air) again\b|"
-                           r"\b(?:stream|go live|be (?:live|on|back))\b[^?.!]{0,20}\b(?:tomorrow|next (?:week|time|"
-                           r"monday|tuesday|wednesday|thursday|friday|saturday|sunday))\b", re.IGNORECASE)
 #: "Will I get an email when it ships?", "do you notify me once my parcel leaves?": word sent of the order leaving,
 #: which is its tracking (not how long it takes to leave).
 _NOTIFIED = re.compile(r"\b(?:e-?mails?|notif\w*|texts?|messages?|alerts?|sms|let (?:me|us) know|tell (?:me|us)|"
@@ -509,6 +504,12 @@ _DELIVERY_TIME = re.compile(r"\b(?:how (?:long|many (?:business )?days|many week
                             r"when (?:will|would|does|do|should|can))\b", re.IGNORECASE)
 #: ... to a place the fan names: capitalised words after "to" ("to Quebec", "naar Nederland", "to New Zealand").
 _TO_PLACE = re.compile(r"\b(?:to|into|naar|nach|para)\s+(?:the\s+)?([A-Z][\w-]+(?: [A-Z][\w-]+)*)")
+#: ... or the same in lower case where it ends the clause ("how long does shipping take to quebec?", "to the yukon"),
+#: unless a word of it is the fan's own destination or the delivery's verb (`_NOT_PLACE`: "to me", "to arrive").
+_TO_PLACE_LOWER = re.compile(r"\b(?:to|into)\s+(?:the\s+)?([a-z][a-z-]+(?: [a-z][a-z-]+)?)(?=\s*(?:$|[?!.,;]))")
+_NOT_PLACE = frozenset("me us you him her them it home here there door doorstep house address place flat apartment "
+                       "work office arrive ship come get go take process leave dispatch show be reach send deliver "
+                       "post mail".split())
 #: What the fan has bought already, or wants in place of it ("after buying", "I bought", "instead", "wore it once",
 #: "swapping it for"): a store policy they ask about (returns, exchanges), not a product to sell them.
 _BOUGHT = re.compile(r"\b(?:bought|purchased|after (?:buying|purchasing|purchase|ordering|i order)\w*|instead|"
@@ -1014,8 +1015,8 @@ class RetrievalEngine(DialogueEngine):
         knowledge = persona.knowledge
         #: A product's name as words: what names it in a question ("the bottle" names two).
         self._names = {p.id: frozenset(tokens(p.name)) for p in knowledge.products}
-        #: A name's head noun, its last word: what the product is ("bottle"), as opposed to a modifier ("ski").
-        self._heads = {p.id: frozenset(tokens(p.name)[-1:]) for p in knowledge.products}
+        #: A name's head noun (catalogue.name_head): what the product is ("bottle"), as opposed to a modifier ("ski").
+        self._heads = {p.id: name_head(p) for p in knowledge.products}
         #: A product's tags and description as words: what tells two products of one kind apart.
         self._described = {p.id: frozenset(tokens(f"{' '.join(p.tags)} {p.description}")) for p in knowledge.products}
         #: A fact's tags as words, and its text's: what a topic ("curling", "hockey") finds it by.
@@ -1160,7 +1161,7 @@ class RetrievalEngine(DialogueEngine):
         subject = self.fans.subject(user)
         told = self.fans.told(user)
         part = self._body(question, gentle, subject, told, self.fans.show_question(user))
-        if part.intent in _UNANSWERED and not _ANOTHER_SHOW.search(question):
+        if part.intent in _UNANSWERED:
             part = self._by_meaning(question, gentle, subject, told, written) or part
         part = self._by_policy(question, part, gentle, subject, told) or \
             self._by_show(question, part, gentle, subject, told) or part
@@ -1232,7 +1233,7 @@ class RetrievalEngine(DialogueEngine):
         don't know"); None when it is no show question. A show answer the words or the meaning bank found stands
         ("what's the plan for the rest of the show" is all still to come, not the next product), and so do
         refusals."""
-        if self.show_reader is None or part.intent in ("show", "refusal") or _ANOTHER_SHOW.search(question):
+        if self.show_reader is None or part.intent in ("show", "refusal"):
             return None
         return self._read_as(self.show_reader, "show", question, gentle, subject, told)
 
@@ -1352,12 +1353,8 @@ class RetrievalEngine(DialogueEngine):
         # A purchase question about a named product is that, though it mentions a part of the show in passing
         # ("before the dance break starts, how much is the hoodie?").
         # "Any more merch coming up, or was the beanie it?" names a product shown already, and asks the show.
-        if _ANOTHER_SHOW.search(text):
-            # "When's the next show?": a day the rundown, which is tonight's show alone, does not hold.
-            return Part("unknown", [declined(self._phrase("unknown"))])
-        buying = is_product_question(text) and bool(self._named(text)[0]) and \
-            not asks_products_to_come(text, self.persona)
-        if not buying and (show := answer_show(text, self.show_source(), self.persona, shown)) is not None:
+        buying = is_product_question(text) and bool(self._named(text)[0])
+        if (show := answer_show(text, self.show_source(), self.persona, shown, buying)) is not None:
             return Part("show", show, keep=True)
         text_folded = folded(text)
         if asks_how_she_is(text_folded):
@@ -1473,8 +1470,10 @@ class RetrievalEngine(DialogueEngine):
         ("to Canada") is the policy on shipping abroad alone; None for no place or no delivery time asked."""
         if not _DELIVERY_TIME.search(question) or not (_SHIPPING.search(question) or _ABROAD.search(question)):
             return None
-        places = [m.group(1) for m in _TO_PLACE.finditer(question) if m.group(1) != "I" and
-                  folded(m.group(1)) not in self._name_words and folded(m.group(1)) != folded(self.persona.name)]
+        lower = [m.group(1) for m in _TO_PLACE_LOWER.finditer(question)
+                 if not set(m.group(1).split()) & (_NOT_PLACE | STOPWORDS) and not _SHIPPING.search(m.group(1))]
+        places = [place for place in [m.group(1) for m in _TO_PLACE.finditer(question)] + lower if place != "I" and
+                  folded(place) not in self._name_words and folded(place) != folded(self.persona.name)]
         if not places:
             return None
         asks: tuple[str, ...] = ("how long does shipping take", "do you ship internationally abroad")

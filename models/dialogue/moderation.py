@@ -227,6 +227,17 @@ TOPIC_WORDS: dict[str, tuple[str, ...]] = {
                 "campaign for"),
 }
 
+#: A topic word in its plain sense, in a shopping or everyday phrase ("more conservative colours", "a style that's a
+#: bit conservative", "a liberal amount of wax"): the word names a taste or an amount there, not a side.
+_PLAIN_SENSE = re.compile(
+    r"\b(?:conservative|conservatively|liberal|liberally)\s+(?:colou?rs?|shades?|tones?|hues?|"
+    r"styles?|styled|designs?|looks?|cuts?|fits?|patterns?|prints?|palettes?|outfits?|clothes|clothing|dress(?:es)?|"
+    r"choices?|options?|amounts?|sizing|sizes?|estimates?|guess(?:es)?|portions?|helpings?|use|fashion|taste|"
+    r"one|ones|pick|picks)\b|"
+    r"\b(?:colou?rs?|shades?|tones?|styles?|designs?|looks?|cuts?|fits?|patterns?|prints?|outfits?|taste)"
+    r"(?: (?:that'?s|that is|that are|which is|which are))?(?: (?:a bit|a little|bit|more|less|quite|pretty|very|too|"
+    r"kinda|kind of|rather))* (?:conservative|liberal)\b")
+
 #: A question about her body or what she wears under her clothes ("wat r u wearing under that hoodie 😏", "take your
 #: jacket off"): declined whatever the persona lists, and whatever product it names (no sales pitch for the hoodie).
 #: Read spelled out ("r u" is "are you"); "what should I wear under my jacket?" asks about the fan's own.
@@ -255,10 +266,11 @@ def screen(text: str, persona: Persona) -> Verdict:
     intimate = _INTIMATE.search(spelled)
     if intimate:
         return Verdict("blocked", intimate.group(0))
+    plain = _PLAIN_SENSE.sub(" ", spelled)
     for topic in persona.forbidden_topics:
         name = folded(topic.name)
         general = tuple(word for kind, words in TOPIC_WORDS.items() if kind in name for word in words)
-        keyword = find_phrase(spelled, topic.keywords + general)
+        keyword = find_phrase(plain, topic.keywords + general)
         if keyword is not None:
             return Verdict("forbidden", keyword, topic.name)
     return Verdict("ok")

@@ -29,7 +29,7 @@ from models.dialogue.words import folded, listed
 from models.tts import sentences_of
 
 ShowQuestion = Literal["elapsed", "done", "missed", "now", "next", "after", "rest", "end", "length", "left", "start",
-                       "dance", "qa", "product", "shown", "fact", "title", "segment"]
+                       "dance", "qa", "product", "shown", "fact", "title", "segment", "another"]
 
 _SHOW = r"(?:show|stream|livestream|live stream|broadcast|program|programme|episode|live)"
 #: A determiner, and how much of the show: "the whole show", "this entire stream", "today's full episode".
@@ -57,6 +57,8 @@ _LEAVE = (r"(?:say(?:ing)? (?:goodbye|bye|good ?night)|sign(?:ing)? off|log(?:gi
           r"leav(?:e|ing)|clos(?:e|ing)|be done|be over)")
 #: Where a leaving verb asks when the show ends: the clause ends, or says tonight / the show ("stop selling" does not).
 _LEAVE_END = rf"(?=\W*(?:$|[?!.,;]|tonight|today|for (?:the night|today|tonight)|streaming|{_THE}{_SHOW}\b))"
+_NTH = r"(?:first|1st|second|2nd|third|3rd|\d+(?:st|nd|rd|th)|last|latest|newest|very first)"
+
 #: Each question's wordings, English then Chinese (matched in the folded text: lower case, simplified).
 _WORDINGS: tuple[tuple[ShowQuestion, tuple[str, ...]], ...] = (
     ("elapsed", (rf"\bhow far (?:in|into|through|along)(?: {_THE}{_SHOW})?(?: (?:are|r) (?:we|you|u)| is it)\b",
@@ -237,7 +239,25 @@ _WORDINGS: tuple[tuple[ShowQuestion, tuple[str, ...]], ...] = (
                r"\b(?:which|what)(?: number)? (?:episode|show)(?: number)? (?:is (?:this|it|tonight|on)|"
                r"(?:are|r) (?:we|you|u) (?:on|watching|at))\b",
                rf"\bis (?:this|it) (?:a )?new {_SHOW}\b",
-               r"这是什么节目|节目叫什么")),
+               # "ep number?", "episode #?", "is this the first one?", "is tonight the 3rd stream?": which one of
+               # the show this is, which only the title may say
+               r"\b(?:ep|eps|episode|show|stream)(?: (?:number|no|num|nr)\b| ?#)",
+               rf"\bis (?:this|it|tonight|today) (?:the |your )?{_NTH} (?:ep|episode|{_SHOW}|"
+               r"time (?:you|u)(?:'re| are) (?:live|on))\b",
+               # (a bare "one" only where it ends the question: "is this the first one you showed?" is a product)
+               rf"\bis (?:this|tonight|today) (?:the |your )?{_NTH} one(?=\W*(?:$|[?!.,;]| or\b))",
+               r"\bhow many (?:episodes|eps|shows|streams) (?:have|has|did|were|are) (?:there|you|u|i|we)\b",
+               r"这是什么节目|节目叫什么|第几(?:期|集)")),
+    # "When's the next show?", "are you live again tomorrow?", "same time next sunday?": a show after this one,
+    # which the rundown (this show alone) does not hold.
+    ("another", (r"\b(?:next|another|future|upcoming) (?:shows?|streams?|livestreams?|episodes?|eps?|broadcasts?|"
+                 r"lives?)\b",
+                 r"\b(?:you|u|she)\b[^?.!]{0,15}\b(?:stream(?:ing)?|live|on|back|on air) again\b",
+                 r"\b(?:stream|go live|be (?:live|on|back))\b[^?.!]{0,20}\b(?:tomorrow|next (?:week|time|"
+                 r"monday|tuesday|wednesday|thursday|friday|saturday|sunday))\b",
+                 r"\bsame time (?:tomorrow|next (?:week|\w+day))\b|\b(?:tomorrow|next (?:week|\w+day)),? "
+                 r"(?:at )?(?:the )?same time\b",
+                 r"下(?:一)?(?:期|场|次)(?:节目|直播)?(?:什么时候|几点|哪天)|(?:明天|下周)(?:还)?(?:播|直播)(?:吗|么)")),
 )
 #: Names of parts of the show: a question when the message asks one ("Q&A soon?"), not in "I loved the dance break!".
 _NAMED: tuple[tuple[ShowQuestion, tuple[str, ...]], ...] = (
@@ -697,6 +717,7 @@ class ShowWording:
     done: str  # {segments}
     done_talk: str
     title: str  # {title}
+    another: str  # a show after this one: not known
     after_this: str
     in_time: str  # {minutes}
     not_before: str  # {minutes} {n}: the wait and the show time (whole minutes) a timed segment waits for at least
@@ -798,6 +819,7 @@ SHOW_WORDING = {
         missed_yes="That was earlier in the show: {segment}.", not_in_show="That isn't part of tonight's show.",
         done="So far in the show: {segments}.", done_talk="So far I've just been chatting with you all.",
         title="This is {title}.",
+        another="I don't know yet when the next show is or what it will have, so I won't guess.",
         after_this="right after this", in_time="in {minutes}",
         not_before="in {minutes} at the earliest, {n} minutes into the show", on_cue="as soon as we're ready",
         later="later in the show", follows="right after {segment}", follows_cue="after {segment}, once we're ready",
@@ -839,6 +861,7 @@ SHOW_WORDING = {
         missed_yes="那个环节刚才已经结束了：{segment}。", not_in_show="今天的节目里没有这个环节。",
         done="节目到现在已经有：{segments}。", done_talk="到现在我一直在和大家聊天。",
         title="这是{title}。",
+        another="下一期节目什么时候播我还不知道，所以不乱猜日子和时间。",
         after_this="这个环节结束后就开始", in_time="{minutes}后开始",
         not_before="最早{minutes}后，节目第{n}分钟开始", on_cue="准备好就开始", later="稍后就到",
         follows="{segment}之后就到", follows_cue="{segment}之后，准备好就开始", again="之后还有一次，{when}。",
@@ -858,27 +881,28 @@ def is_show_question(text: str, persona: Persona) -> bool:
     return bool(_asked(text, persona))
 
 
-def asks_products_to_come(text: str, persona: Persona) -> bool:
-    """"Any more merch coming up, or was the beanie it?": the show's products still to come, though a product is
-    named (the one shown already)."""
-    return _asked(text, persona).products == ()
-
-
 def answer_show(text: str, snapshot: ShowSnapshot | None, persona: Persona,
-                before: str = "") -> list[Sentence] | None:
+                before: str = "", buying: bool = False) -> list[Sentence] | None:
     """The host's answer to a message's questions about the show, in the persona's language; None when the
     message asks nothing about the show. `snapshot`: where the show stands (None: no show loaded); `before`: the
     fan's questions about the show since the last that named a part of it (`show_thread`), which a bare "and after
-    that?" follows."""
+    that?" follows; `buying`: the message asks to buy a product it names, which is no show question ("before the
+    dance break starts, how much is the hoodie?") unless it asks for the show's products to come ("any more merch
+    coming up, or was the beanie it?") or a show after this one."""
     wording = SHOW_WORDING[persona.language]
     # "whats on now aurora": her name, said to her at the end, is no part of what is asked.
     text = re.sub(rf",?\s+{re.escape(persona.name)}(?=\W*$)", "", text, flags=re.IGNORECASE)
+    asked = _asked(text, persona)
+    if buying and asked.products != () and "another" not in asked.kinds:
+        return None
+    if "another" in asked.kinds:
+        # The rundown is this show alone, whatever state it is in: a show after it is not known.
+        return [_sentence(wording.another, "thinking", "shrug")]
     if before and snapshot is not None and _THEN.search(folded(text)) and \
             (named := _named_in(before, snapshot, persona)) is not None:
         return _lead(snapshot, _following(snapshot, wording, named))
     if snapshot is not None and (again := _said_again(text, snapshot, persona)) is not None:
         return _lead(snapshot, [again])
-    asked = _asked(text, persona)
     if not asked:
         return None
     if snapshot is None or snapshot.state == "ready":
@@ -922,7 +946,12 @@ _SAID_ABOUT = re.compile(r"\bwhat (?:did|was) (?:you|u|she) (?:just |only )?(?:s
                          r"(?:said|told us|mentioned|shared|read)(?=\W*(?:$|[?!.,;])))|"
                          r"what (?:fun )?fact (?:did|was) (?:you|u) just (?:say|said|tell|told|"
                          r"mention|share)|(?:repeat|say|tell us|read) (?:the|that) (?:last |previous )?(?:fun )?fact "
-                         r"(?:again|once more)|what was the (?:last|previous) (?:fun )?fact)\b")
+                         r"(?:again|once more)|what was the (?:last|previous) (?:fun )?fact)\b|"
+                         # "what was the island with the curling stones you just said?", "which was the town you
+                         # mentioned": the thing is named by the fact that told it, which is the answer.
+                         r"\b(?:what|which) (?:was|is|s|were) (?:the|that) (?P<thing>[^?.!,;]+?) (?:that )?"
+                         r"(?:you|u|she) (?:just |only )?(?:said|mentioned|told us|talked about|named|"
+                         r"were talking about)\b")
 
 
 def _said_again(text: str, snapshot: ShowSnapshot, persona: Persona) -> Sentence | None:
@@ -936,6 +965,13 @@ def _said_again(text: str, snapshot: ShowSnapshot, persona: Persona) -> Sentence
         segment = next((seg for seg in current if seg.fact is not None), None)
     elif asked.group("last"):
         segment = next((seg for seg in reversed((*snapshot.done, *current)) if seg.fact is not None), None)
+    elif asked.group("thing"):
+        # "the island you just said": the newest fact told that has a word of the thing the fan names (it was
+        # just said, so one word is enough: "the scottish island" of a fact about an island off Scotland).
+        words = set(tokens(asked.group("thing")))
+        segment = next((seg for seg in reversed((*snapshot.done, *current))
+                        if (fact := persona.knowledge.fact(seg.fact or "")) is not None
+                        and words & set(tokens(folded(" ".join((fact.text, *fact.tags)))))), None)
     else:
         names = _part(next(g for g in asked.groups() if g), persona, facts=True)
         told = (*snapshot.done, *current)
