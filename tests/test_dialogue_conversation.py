@@ -9,8 +9,8 @@ from models.dialogue.conversation import Conversations, Subject, about_what, ask
 from models.dialogue.engine import MAX_QUESTIONS, Answer, ChatTurn, RetrievalEngine, questions_of
 from models.dialogue.languages import not_english
 from models.dialogue.moderation import MAX_CHAT_CHARS, ChatTextError
-from models.dialogue.moods import detect_moods, spelled_out
-from models.dialogue.noisy import without_mash
+from models.dialogue.moods import detect_moods, is_question, spelled_out
+from models.dialogue.noisy import without_mash, without_words
 from models.dialogue.persona import (
     DEFAULT_PHRASES,
     load_default_persona,
@@ -1782,11 +1782,27 @@ def test_emoji_with_a_question_mark_are_asked_back_what_they_want_to_know(engine
     assert answer.intent == "clarify" and answer.sources == () and "?" in answer.text and "$" not in answer.text
 
 
-@pytest.mark.parametrize("text", ["❓❓", "?!", "⁉️ ...", "🤔"])
-def test_question_marks_alone_or_a_thinking_face_alone_are_empty(engine: RetrievalEngine, text: str) -> None:
+@pytest.mark.parametrize("text", ["❓❓", "?!", "⁉️ ...", "  ¿¿  "])
+def test_question_marks_alone_are_empty(engine: RetrievalEngine, text: str) -> None:
     with pytest.raises(ChatTextError) as error:
         ask(engine, text)
     assert error.value.code == "empty"
+
+
+@pytest.mark.parametrize("text", ["🧐", "🙂", "🤨🤨", "⛸️🏒", "zxcvbnm"])
+def test_emoji_or_mash_alone_with_no_clear_mood_are_asked_back(engine: RetrievalEngine, text: str) -> None:
+    """No words to read (`without_words`): a fan reacting or wanting to ask; she asks what they would like to know,
+    states no fact and never says "I don't know"."""
+    assert without_words(text)
+    answer = ask(engine, text)
+    assert answer.intent == "clarify" and "?" in answer.text and answer.sources == (), answer.text
+    assert not any(p in answer.text for p in UNKNOWN) and not hedged(answer), answer.text
+
+
+def test_emoji_alone_with_a_clear_mood_get_the_matching_reaction(engine: RetrievalEngine) -> None:
+    assert "[sad" in ask(engine, "😔").text
+    assert ask(engine, "💕").intent == "social" and not ask(engine, "💕").sources
+    assert not without_words("20") and not without_words("how old are u 🤔")
 
 
 def test_emoji_without_a_question_mark_are_reacted_to(engine: RetrievalEngine) -> None:
@@ -3332,3 +3348,50 @@ def test_a_place_in_lower_case_is_read_as_a_place(engine: RetrievalEngine, text:
 def test_the_fans_own_door_or_the_deliverys_verb_is_no_place(engine: RetrievalEngine, text: str) -> None:
     """(Nothing of abroad is told for it: its place is the fan's home, or none.)"""
     assert "international-shipping" not in ask(engine, text).sources
+
+
+# -- round 29: a question after a hello and filler; live or recorded; tiredness; no words; the other one unseen --
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("hiya from melbourne what is your age", "22"),
+    ("heya arrora um how old r u", "22"),
+    ("good evening from the netherlands do you ship abroad", "40 countries"),
+])
+def test_a_question_after_a_hello_and_filler_is_answered_with_the_hello(engine: RetrievalEngine, text: str,
+                                                                       expected: str) -> None:
+    """"from <place>", a garbled name or "um" between the hello and a question without punctuation: greet and
+    answer."""
+    assert is_question(text)
+    answer = ask(engine, text)
+    assert "<wave>" in answer.text and expected in answer.text, answer.text
+
+
+@pytest.mark.parametrize("text", ["hi from a grandma who is watching with her cat", "hey aurora i love how you talk",
+                                  "hello from the lodge what a view"])
+def test_a_hello_with_a_relative_clause_or_an_exclamation_asks_nothing(text: str) -> None:
+    assert not is_question(text)
+
+
+@pytest.mark.parametrize("text", ["like is this animated live or prerecorded", "salve! like are u rendered live"])
+def test_whether_she_is_animated_live_gets_her_virtual_host_line(engine: RetrievalEngine, text: str) -> None:
+    answer = ask(engine, text)
+    assert "real time" in answer.text and not any(p in answer.text for p in UNKNOWN), answer.text
+
+
+@pytest.mark.parametrize("text", ["soooo tired rn, night shift till 6am", "knackered after work, 3 more hours 😫",
+                                  "i'm dead on my feet today"])
+def test_tiredness_gets_sympathy_not_facts(engine: RetrievalEngine, text: str) -> None:
+    assert detect_moods(text)[:1] == ["sad"], text
+    answer = ask(engine, text)
+    assert "[sad" in answer.text and not answer.sources and not any(p in answer.text for p in UNKNOWN), answer.text
+
+
+def test_a_long_shift_alone_is_no_mood() -> None:
+    assert detect_moods("something to keep my coffee hot through a 10 hour shift?") == []
+    assert detect_moods("my dog died") == ["grief"]
+
+
+@pytest.mark.parametrize("text", ["what about the other size then", "do you have the other color?"])
+def test_the_other_colour_or_size_with_nothing_discussed_is_asked_back(engine: RetrievalEngine, text: str) -> None:
+    answer = ask(engine, text, "new-fan")
+    assert answer.intent == "clarify" and "?" in answer.text and answer.sources == (), answer.text

@@ -51,7 +51,7 @@ from models.dialogue.conversation import (
 from models.dialogue.history import DialogueHistory
 from models.dialogue.languages import CrossLingual, not_english
 from models.dialogue.meaning import Meanings
-from models.dialogue.moderation import asks_without_words, check_chat_text, screen
+from models.dialogue.moderation import QUESTION_MARK, check_chat_text, screen
 from models.dialogue.moods import (
     Mood,
     detect_moods,
@@ -62,7 +62,7 @@ from models.dialogue.moods import (
     without_greetings,
     without_product_words,
 )
-from models.dialogue.noisy import NoisyText, without_mash
+from models.dialogue.noisy import NoisyText, without_mash, without_words
 from models.dialogue.persona import FAQ, AboutLine, FunFact, Persona, Product
 from models.dialogue.readers import Reader
 from models.dialogue.retrieval import (
@@ -1088,13 +1088,9 @@ class RetrievalEngine(DialogueEngine):
         """The whole answer at once (the stream yields it sentence by sentence), the fan's subject updated.
         Raises ChatTextError."""
         text = check_chat_text(turn.text)
-        unmashed = without_mash(text)
-        if asks_without_words(text) or unmashed != text and not any(ch.isalpha() for ch in unmashed):
-            # "🦉❓", "jjjjkkkk 8888": a question without words, asked back (what would they like to know?); no fact
-            # guessed at.
-            self.fans.touch(turn.user)
-            return Answer("clarify", tuple(self._no_subject().sentences))
-        text = unmashed  # "hjjjjjj hi, toddler had the phone": the fan's words are the rest
+        if without_words(text):
+            return self._wordless(turn.user, text)
+        text = without_mash(text)  # "hjjjjjj hi, toddler had the phone": the fan's words are the rest
         moods = self._felt(text, detect_moods(self._to_her(text)))
         self._turn += 1
         verdict = screen(text, self.persona)
@@ -1154,6 +1150,18 @@ class RetrievalEngine(DialogueEngine):
         # A message of several questions is as good as its answered ones: its intent is the first of those.
         intent = (answered or parts)[0].intent
         return Answer(intent, tuple(opener + [s for part in parts for s in part.sentences]), hits)
+
+    def _wordless(self, user: str, text: str) -> Answer:
+        """A message with no words to read (`without_words`: "😢", "❤️", "🤔", "🦉❓", "jjjjkkkk"): a reaction to
+        the mood its emoji show, where one is clear, and a question back (what would they like to know?) when it asks
+        or shows none. No fact guessed at, no "I don't know": nothing was asked in words."""
+        moods = self._felt(text, detect_moods(text))
+        self._turn += bool(moods)  # the question back is one phrase; a reaction rotates its variants
+        self.fans.touch(user)
+        opener = [self._opener(mood) for mood in moods[:2]]
+        if opener and not QUESTION_MARK.search(text):
+            return Answer("social", tuple(opener))
+        return Answer("clarify", tuple(opener + self._no_subject().sentences))
 
     def _answer(self, user: str, question: str, gentle: bool, written: str = "") -> Part:
         """One question answered, and the fan's subject updated (`written`: the question as the fan wrote it, before
@@ -1544,10 +1552,11 @@ class RetrievalEngine(DialogueEngine):
             intent: Intent = "faq" if isinstance(told_item, FAQ) else "fact"
             return Part(intent, self._item_sentences(told_item, intro=False), (),
                         self._item_subject(intent, told_item, text))
-        if subject is None and _AND_THEN.match(text_folded) and is_question(text) and \
+        if subject is None and (_AND_THEN.match(text_folded) or OTHER.search(text_folded)) and is_question(text) and \
                 (asked_of := set(tokens(without_product_words(text)))) and asked_of <= self._attributes and \
                 not self._named(text)[0]:
-            return self._no_subject()  # "and what colours?" from a fan with nothing discussed: which one?
+            # "and what colours?", "what about the other colour then" from a fan with nothing discussed: which one?
+            return self._no_subject()
         if (subject is None or not subject.products) and ONE_SIDED_COMPARISON.search(text_folded) and \
                 len(tokens(text)) <= 1 and not self._named(text)[0]:
             return self._no_subject()  # "cheaper?" with no product discussed: than which one? (never the cheapest)

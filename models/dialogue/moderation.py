@@ -39,24 +39,15 @@ class ChatTextError(RequestError):
 
 
 #: Question marks, written or as emoji ("?", "？", "❓", "❔", "⁉"): alone they ask nothing; beside an emoji with no
-#: word ("🦉❓", "🤔?") they ask a question without words (`asks_without_words`).
-_QUESTION_MARK = re.compile("[?\uff1f\u00bf\u2753\u2754\u2049\u2048\u203d]")
-#: The thinking face alone ("🤔"), with no question mark, asks nothing that can be answered.
-_PUZZLED = re.compile("\U0001F914")
+#: word ("🦉❓", "🤔?") they ask a question without words (noisy.without_words), which the host asks back.
+QUESTION_MARK = re.compile("[?\uff1f\u00bf\u2753\u2754\u2049\u2048\u203d]")
 
 
 def _no_sign(ch: str) -> bool:
     """Nothing of a message on its own: a space, punctuation, a question mark, or a joiner or variation selector
     of an emoji."""
     return ch.isspace() or unicodedata.category(ch)[0] == "P" or unicodedata.category(ch) in ("Mn", "Cf") or \
-        bool(_QUESTION_MARK.match(ch))
-
-
-def asks_without_words(text: str) -> bool:
-    """A (checked) message of emoji and a question mark, with no letter or digit ("🦉❓", "🏂🤔?"): a question without
-    words, answered with a question back."""
-    return not any(unicodedata.category(ch)[0] in "LN" for ch in text) and bool(_QUESTION_MARK.search(text)) and \
-        not all(map(_no_sign, text))
+        bool(QUESTION_MARK.match(ch))
 
 
 def check_chat_text(text: object, field: str = "text", max_chars: int = MAX_CHAT_CHARS) -> str:
@@ -76,15 +67,10 @@ def check_chat_text(text: object, field: str = "text", max_chars: int = MAX_CHAT
     if not normalized:
         raise ChatTextError("empty", f"{field} must not be empty", field)
     if all(map(_no_sign, normalized)):
-        # "？？？", "❓❓" or "。。。": nothing to answer (an emoji is something: the host can react to a heart, and
-        # asks back what "🦉❓" wants to know).
+        # "？？？", "❓❓" or "。。。": nothing to answer (an emoji is something: the host reacts to a heart, and asks
+        # back what "🤔" or "🦉❓" wants to know).
         raise ChatTextError("empty", f"{field} has only punctuation: nothing to answer; write a word, a number or "
                                      "an emoji", field)
-    if _PUZZLED.search(normalized) and not any(unicodedata.category(ch)[0] in "LN" for ch in normalized) and \
-            not _QUESTION_MARK.search(normalized):
-        # "🤔" alone: puzzlement, no question ("🤔❓" asks one without words: `asks_without_words`).
-        raise ChatTextError("empty", f"{field} is a thinking face alone (🤔): nothing to answer; write a word or a "
-                                     "number", field)
     if len(normalized) > max_chars:
         raise ChatTextError("too_long", f"{field} has {len(normalized)} characters; the limit is {max_chars}",
                             field)

@@ -28,6 +28,10 @@ _SAD = re.compile(
     # A bad day or week in a fan's own words ("had the worst day at work", "such a rough week").
     r"(?:worst|bad|hard|tough|rough|terrible|awful|horrible|crappy|shitty|exhausting|stressful) "
     r"(?:day|week|night|month|year|shift)|stressed(?: out)?|exhausted|burn(?:ed|t) out|heartbreak|"
+    # Tiredness ("so tired, 12 hour shift", "dead on my feet, still 5 hours of work"): the fan needs a kind word, not
+    # facts (a long shift alone is no mood: "keeps my tea hot thru a 12 hr shift" asks for a bottle).
+    r"(?:i'?m|i am|feeling|feel|so|soo+|dead|bone|dog|been|getting|always) tired|^\W*tired\b|knackered|"
+    r"worn out|wiped out|dead on my feet|running on (?:fumes|empty|no sleep)|(?:barely|can'?t) keep my eyes open|"
     r"(?:feel|feeling|felt) (?:down|low|blue|bad|awful|terrible|horrible|sad|miserable|lousy|crappy|rubbish|awful|"
     r"rotten|gutted|horrid|like crap|like rubbish|like shit)|"
     r"(?:got|been|was|were|am|i'm|being) (?:fired|laid off|dumped|made redundant|let go|sacked)|lost my job|broke up|"
@@ -75,7 +79,8 @@ _ZH_NERVES = re.compile(r"紧张|焦虑|好慌|害怕|祝我好运")
 _INTENSIFIER = re.compile(
     r"\b(?:so|really|very|pretty|quite|super|totally|extremely|incredibly|truly|just|kind of|kinda|sort of|"
     r"a bit|a little bit|a little|rather|fairly|seriously|absolutely|such an?)\s+", re.IGNORECASE)
-_GRIEF = re.compile(rf"\b(?:passed away|died|dead|funeral|heartbroken|devastated)\b|\b(?:{_LOSS})", re.IGNORECASE)
+_GRIEF = re.compile(rf"\b(?:passed away|died|dead(?! on my feet| tired)|funeral|heartbroken|devastated)\b|"
+                    rf"\b(?:{_LOSS})", re.IGNORECASE)
 #: Words that praise (the host's look, voice, show).
 _PRAISE = (r"amazing|awesome|beautiful|pretty|great|gorgeous|stunning|lovely|cute|fantastic|wonderful|incredible|"
            r"brilliant|perfect|adorable|fabulous|nice|cool|elegant")
@@ -321,6 +326,9 @@ _QUESTION = re.compile(
     r"\?|^\W*(?:(?:now|so|ok(?:ay)?|and|also|well|then|but|btw|oh|alright|right|omg|wow|whoa|woah|lol|ooh)\W+){0,3}"
     r"(?:what(?!\s+an?\s)|how|who|when|where|why|which|is|are|do|does|did|can(?!['\u2019]t)|could|will|would|"
     r"should|tell me|explain)\b|\b(?:tell me|wondering|wants? to know|curious)\b|"
+    # "like are you animated live or pre recorded": "like" before a yes-or-no question of her asks it ("like what
+    # age are you" after a question in another language only says that question again).
+    r"^\W*like\W+(?:are|is|do|does|did|can|could|will|would)\s+(?:you|it|this|she)\b|"
     # "skiing or curling, if you could only keep one": which one, asked without a question's words.
     r"\bif (?:you|u) (?:could|can|had to|have to|were to) (?:only )?(?:keep|pick|choose|have|save|watch|do) "
     r"(?:one|1)\b",
@@ -389,7 +397,14 @@ def _sad(text: str) -> bool:
 
 
 _RUN_ON = re.compile(r"\s+(?=(?:so|and|but)\s)", re.IGNORECASE)
-_CLAUSE_END = re.compile("[,;:\u2600-\u27bf\U0001F300-\U0001FAFF]+")
+#: An emoji ends a clause as a comma does; a flag too (two regional indicators: "grüezi from zürich 🇨🇭 how old r u").
+_CLAUSE_END = re.compile("[,;:\u2600-\u27bf\U0001F1E6-\U0001F1FF\U0001F300-\U0001FAFF]+")
+#: After a hello, the filler before a question's opening: a garbled name, "from <place>", "uh" (up to four words).
+#: Only openers that do not start a relative clause ("hi from a dad who is watching", "hi, love how you talk" ask
+#: nothing).
+_AFTER_HELLO = re.compile(r"^\W*(?:[^\W\d_]+\W+){1,4}?(?=(?:how|what(?!\s+an?\s)|why)(?:['\u2019]?s)?\s+"
+                          r"(?!(?:i|you|we|they|she|he|it)\b)|"
+                          r"(?:are|is|do|does|did|can|could|will|would)\s+(?:you|it|this|they|she)\b)", re.IGNORECASE)
 
 
 def is_question(text: str) -> bool:
@@ -404,6 +419,9 @@ def is_question(text: str) -> bool:
         # "yo aurora ngl the hoodie looks fire fr how much is it tho": after a hello, chat's asides ("ngl", "fr")
         # stand where punctuation would, and the question after one is no less a question.
         parts += _ASIDE.split(parts[1])[1:]
+        # "hey a roar uh how old are you" (voice to text's garbling of her name), "hello from zurich how old r u": a
+        # few words of filler after the hello, then a question's opening with no punctuation between.
+        parts.append(_AFTER_HELLO.sub("", parts[1], count=1))
     # "hi aurora so im watching with my brother and ... so how much is it": a run-on message's "so", "and" or "but"
     # starts a clause where punctuation would, and a question there is no less a question.
     parts += _RUN_ON.split(text)[1:]

@@ -73,6 +73,14 @@ def without_mash(text: str) -> str:
                            text).split())
 
 
+def without_words(text: str) -> bool:
+    """A (checked) message with no words to read: keyboard mash alone ("jjjjkkkk 8888"), emoji alone ("😀", "🤔",
+    "❄️⛷️") or emoji with a question mark ("🦉❓"). A fan reacting, or wanting to ask without saying what: the host
+    reacts or asks back, and reads no question into it. A number alone ("20") is no such message."""
+    unmashed = without_mash(text)
+    return not any(ch.isalpha() for ch in unmashed) and (unmashed != text or not any(ch.isdigit() for ch in text))
+
+
 def _skeleton(word: str) -> str:
     """A word's consonants, each run of one made single: what a fan spelling by ear keeps ("beeny" and "beanie"
     are both "bn", "colurs" and "colours" "clrs")."""
