@@ -3395,3 +3395,102 @@ def test_a_long_shift_alone_is_no_mood() -> None:
 def test_the_other_colour_or_size_with_nothing_discussed_is_asked_back(engine: RetrievalEngine, text: str) -> None:
     answer = ask(engine, text, "new-fan")
     assert answer.intent == "clarify" and "?" in answer.text and answer.sources == (), answer.text
+
+
+# -- round 29: the store's and the show's questions in the words of a fan's own language, mixed into English ---------
+
+@pytest.mark.parametrize(("text", "source"), [
+    ("beanie kitne ki hai yaar", "snowflake-beanie"), ("was kosten die mittens?", "kids-mittens"),
+    ("ça coûte combien le hoodie?", "team-hoodie"), ("quanto costano i goggles?", "ski-goggles")])
+def test_how_much_in_a_fans_language_is_the_price(engine: RetrievalEngine, text: str, source: str) -> None:
+    answer = ask(engine, text)
+    assert answer.sources == (source,) and product(source).price_text in answer.text, answer.text
+
+
+@pytest.mark.parametrize(("text", "source", "said"), [
+    ("gloves milenge kya?", "ski-gloves", "sold out"), ("sind die goggles noch verfügbar?", "ski-goggles", "pre-order"),
+    ("le beanie est disponible?", "snowflake-beanie", "in stock")])
+def test_is_it_available_in_a_fans_language_is_its_stock(engine: RetrievalEngine, text: str, source: str,
+                                                          said: str) -> None:
+    answer = ask(engine, text)
+    assert answer.intent == "availability" and answer.sources == (source,) and said in answer.text, answer.text
+
+
+@pytest.mark.parametrize(("text", "colour"), [
+    ("kuch blue hai kya", "blue"), ("habt ihr was in schwarz?", "black"), ("tem algo em branco?", "white"),
+    ("vous avez quelque chose en rouge?", "red"), ("tienen algo en azul?", "blue")])
+def test_anything_in_a_colour_named_in_a_fans_language_lists_that_colour(engine: RetrievalEngine, text: str,
+                                                                        colour: str) -> None:
+    answer = ask(engine, text)
+    assert answer.intent == "catalogue_query" and f"In {colour}:" in answer.text, answer.text
+    assert all(any(colour in c for c in product(p).colors) for p in answer.sources), answer.sources
+
+
+@pytest.mark.parametrize(("text", "topic"), [
+    ("curling ke baare mein kuch batao", "curling"), ("erzähl mir was über biathlon", "biathlon"),
+    ("raconte-moi quelque chose sur le bobsleigh", "bobsleigh")])
+def test_tell_me_something_about_in_a_fans_language_is_a_fact_on_the_topic(engine: RetrievalEngine, text: str,
+                                                                          topic: str) -> None:
+    answer = ask(engine, text)
+    assert answer.intent == "topic_fact" and topic in answer.text.lower(), answer.text
+
+
+@pytest.mark.parametrize("text", ["hoodie he goggles, nage gui?", "le hoodie ou les goggles, lequel est le plus cher?",
+                                  "goggles oder hoodie, was ist teurer?"])
+def test_which_is_dearer_in_a_fans_language_compares_the_prices(engine: RetrievalEngine, text: str) -> None:
+    answer = ask(engine, text)
+    assert answer.intent == "comparison" and set(answer.sources) == {"team-hoodie", "ski-goggles"}, answer.text
+    assert "Hoodie is the more expensive one, at $65" in answer.text and "$48" in answer.text
+
+
+@pytest.mark.parametrize("text", ["regalo per mia figlia, ha 6 anni, max 20 dollari",
+                                  "mere bete ke liye kuch under 20 dollars", "para mi sobrino, menos de 20 dólares"])
+def test_a_gift_for_a_child_in_a_fans_language_is_the_kids_products(engine: RetrievalEngine, text: str) -> None:
+    answer = ask(engine, text)
+    assert answer.intent == "catalogue_query" and "for kids" in answer.text, answer.text
+    assert set(answer.sources) <= {"kids-bottle", "kids-mittens"} and answer.sources, answer.sources
+
+
+@pytest.mark.parametrize(("text", "source"), [
+    ("vous livrez en Suisse ?", "international-shipping"),
+    ("verschickt ihr nach Österreich?", "international-shipping"), ("envían a España?", "international-shipping"),
+    ("mera order kahan hai?", "order-tracking"),
+    ("wo ist meine Bestellung?", "order-tracking"), ("où est ma commande ?", "order-tracking"),
+    ("galti se do baar order ho gaya, cancel kaise karun?", "cancel-order"),
+    ("ich möchte meine Bestellung stornieren", "cancel-order"), ("je voudrais annuler ma commande", "cancel-order")])
+def test_shipping_tracking_and_cancelling_in_a_fans_language_are_the_policies(engine: RetrievalEngine, text: str,
+                                                                             source: str) -> None:
+    """A country in the fan's language is still abroad; where the order is, is its tracking; cancelling, the policy."""
+    answer = ask(engine, text)
+    assert answer.sources == (source,) and not hedged(answer), answer.text
+
+
+@pytest.mark.parametrize("text", ["mere nana hospital mein hain, bahut chinta ho rahi hai",
+                                  "je suis inquiète pour ma mère, elle est à l'hôpital"])
+def test_worry_for_someone_ill_in_a_fans_language_gets_sympathy_alone(engine: RetrievalEngine, text: str) -> None:
+    answer = ask(engine, text)
+    assert answer.intent == "social" and answer.sources == () and answer.text.startswith("[sad"), answer.text
+    assert any(p in answer.text for p in PERSONA.phrases["sympathy"]), answer.text
+
+
+@pytest.mark.parametrize("text", ["xie xie ni! ni zhen bang", "dhanyavaad, aap kamaal ho"])
+def test_thanks_and_praise_in_a_fans_language_are_thanked(engine: RetrievalEngine, text: str) -> None:
+    answer = ask(engine, text)
+    assert answer.intent == "social" and answer.sources == (), answer.text
+    assert any(p in answer.text for p in PERSONA.phrases["compliment_thanks"]), answer.text
+    assert any(p in answer.text for p in PERSONA.phrases["thanks_reply"]), answer.text
+
+
+@pytest.mark.parametrize("text", ["bist du ein echter Mensch?", "sei una persona vera?", "kya aap real ho?",
+                                  "eres una persona real?"])
+def test_are_you_real_in_a_fans_language_is_her_virtual_line(engine: RetrievalEngine, text: str) -> None:
+    answer = ask(engine, text)
+    assert answer.sources == ("about-virtual",) and "virtual" in answer.text, answer.text
+
+
+@pytest.mark.parametrize("text", ["the pin set he said was sold out", "my kid said the hoodie is a gift for me",
+                                  "is the goggles sale over or not", "she was in hospital and he is worried"])
+def test_english_around_the_words_of_other_languages_reads_as_written(text: str) -> None:
+    """Pinyin's "he" is "and" only in a message with pinyin; no English word is read as another language's."""
+    assert spelled_out(text) == text
+    assert spelled_out("pin set he beanie, na ge gui?") == "pin set and beanie, which is more expensive?"

@@ -405,7 +405,15 @@ _ABROAD = re.compile(
     r"denmark|switzerland|austria|poland|australia|new zealand|japan|korea|china|india|brazil|asia|africa|"
     r"south america|portugal|belgium|greece|czech(?:ia| republic)?|slovakia|hungary|iceland|"
     # A country in its own language ("Norge", "Deutschland", "España"; folded, without accents).
-    r"norge|sverige|suomi|danmark|deutschland|osterreich|schweiz|polska|cesko|nederland|espana|italia|brasil)\b|"
+    r"norge|sverige|suomi|danmark|deutschland|osterreich|schweiz|polska|cesko|nederland|espana|italia|brasil|"
+    # ... or in a neighbour's ("die Schweiz", "en Suisse", "in Germania", "para Alemanha").
+    r"suisse|svizzera|suiza|sui[cç]a|frankreich|italien|spanien|niederlande|belgien|d[aä]nemark|schweden|norwegen|"
+    r"finnland|polen|tschechien|griechenland|gro(?:ss|ß)britannien|allemagne|autriche|espagne|italie|belgique|"
+    r"pays-bas|su[eè]de|norv[eè]ge|pologne|gr[eè]ce|royaume-uni|germania|francia|spagna|olanda|svezia|grecia|"
+    r"inghilterra|alemania|suecia|inglaterra|alemanha|fran[cç]a|espanha|holanda|jap[oó]n|giappone|jap[aã]o|indien|"
+    r"inde|bharat|hindustan|"
+    # The same with the accents chat may keep ("Österreich", "España").
+    r"[öo]sterreich|espa[ñn]a|[čc]esko)\b|"
     # A country's flag ("🇳🇴"): two regional indicator letters, any but the store's own US.
     "(?!\U0001F1FA\U0001F1F8)[\U0001F1E6-\U0001F1FF]{2}", re.IGNORECASE)
 #: "Will I get an email when it ships?", "do you notify me once my parcel leaves?": word sent of the order leaving,

@@ -71,8 +71,23 @@ def _phrases() -> re.Pattern[str]:
 def in_english(text: str) -> str:
     """Text with the chat phrases of other languages read as their English ("selamat malam" → "good evening",
     "kaise ho" → "how are you", "감사합니다" → "thank you"). A phrase of a script without spaces is set apart by
-    spaces: "あと何分ですか" is "how much longer is the show ですか", not one word."""
+    spaces: "あと何分ですか" is "how much longer is the show ですか", not one word. In a message with pinyin, "he"
+    between two things is pinyin's "and" ("pin set he beanie, na ge gui?")."""
+    if _PINYIN_AND.search(text) and any(folded(m.group(0)) in _pinyin() for m in _phrases().finditer(text)):
+        text = _PINYIN_AND.sub(" and ", text)
     return _phrases().sub(lambda m: _spaced(_table().get(folded(m.group(0)), m.group(0)), m.group(0)), text)
+
+
+#: "He" between two words that no pronoun stands between ("pin set he beanie"): pinyin's "and" (和).
+_PINYIN_AND = re.compile(r"(?<=\w) he (?=\w)", re.IGNORECASE)
+
+
+@lru_cache(maxsize=1)
+def _pinyin() -> frozenset[str]:
+    """The phrases of Mandarin in Latin letters (data/chat_languages.yaml's zh_pinyin), folded."""
+    data = yaml.safe_load(resources.files("models.dialogue").joinpath("data/chat_languages.yaml")
+                          .read_text(encoding="utf-8"))
+    return frozenset(folded(str(p)) for phrases in data["zh_pinyin"].values() for p in phrases)
 
 
 def _spaced(english: str, phrase: str) -> str:
