@@ -117,6 +117,7 @@ class CatalogueQuestion:
     #: the fan needs a thing for that a product's words state in full (`_NEED`)
     recommend: bool = False
     counts: tuple[int, ...] = ()  # how many of each named product the fan asks for ("two beanies"); none: one each
+    ships: bool = False  # "when will the goggles ship out?": when it can be sent, not what getting it costs
 
     @property
     def filtered(self) -> bool:
@@ -398,6 +399,8 @@ _BUY = re.compile(r"\b(?<!where )(?<!how )(?:can|could|may) (?:i|we|u) (?:still 
                   r"\bstill (?:got|have|sell|sold|selling|carry|available|for sale|around|on sale|there|here)\b|"
                   # "Pin set still up for grabs?", "is the beanie still going?": whether it can still be bought.
                   r"\bup for grabs\b|\bstill going\b|"
+                  # "Mittens kids M in navy, got them?": whether the store has them to sell.
+                  r"\b(?:got|have) (?:it|them|those|these|any|one)\s*\?|"
                   # "The bottle in green, do you have it?": whether the store has it to sell now.
                   r"\bdo (?:you|ya) (?:still )?(?:have|got|carry|sell|stock) (?:it|them|this|that|those|these)\b|"
                   r"\bis it (?:still )?possible to (?:buy|get|order)\b|还能买|能买吗|可以买吗")
@@ -689,12 +692,13 @@ def _stretches(text: str, products: Sequence[Product]) -> list[list[Product]]:
 
 def _names_something_else(stretch: str, tied: Sequence[Product], products: Sequence[Product]) -> bool:
     """A name word several products share, followed by an activity no product has ("ski jumping", "ski racing"),
-    is part of a sport's name, not a product: "ski gloves" and "ski goggles" are both products, "which jumper
-    started ski jumping?" asks about the sport ("which bottle comes in more colours?" still asks of the bottles)."""
+    is part of a sport's name, not a product, and so is one followed by the sport's players ("ski jumpers"): "ski
+    gloves" and "ski goggles" are both products, "which jumper started ski jumping?" asks about the sport ("which
+    bottle comes in more colours?" still asks of the bottles)."""
     shared = frozenset.intersection(*(_words(p).name for p in tied))
     catalogue = frozenset().union(*(_words(p).every for p in products)) | _FILLER
     words = tokens(stretch)
-    return any(word in shared and following.endswith("ing") and following not in catalogue
+    return any(word in shared and following.endswith(("ing", "er", "ers")) and following not in catalogue
                for word, following in zip(words, words[1:], strict=False))
 
 
@@ -888,7 +892,7 @@ def parse_question(text: str, knowledge: Knowledge) -> CatalogueQuestion:
         about_products=bool(_PRODUCT_ASK.search(text)), dimension=dimension,
         feature=_feature(text, products) if size is None and colour is None else (),
         missing=_missing(rest, products) if not (price or audience or size or colour) else None,
-        thing=bool(_THING.search(rest)), counts=counts,
+        thing=bool(_THING.search(rest)), counts=counts, ships=bool(_PRODUCT_SHIPS.search(text)),
         # "My husband skis, any ideas?": what someone does (read as its activity by `spelled`) is an occasion.
         recommend=bool(_RECOMMEND.search(text)) and any(_tagged(w, products) for w in surface) or any(
             _tagged(m.group(2), products) for m in _DOES.finditer(text)) or bool(
@@ -1556,10 +1560,13 @@ def _attributes(products: Sequence[Product], q: CatalogueQuestion, wording: Word
     for product in products:
         price = Sentence(_agreed(wording.costs, product, wording, price=product.price_text), (product.id,), product)
         first = len(sentences)
+        # "Do the goggles and the bottle both come in silver?": each named with all it comes in, since "Yes, the
+        # bottle comes in silver" only says the fan's own words back.
+        among = len(products) > 1
         if asks_colours and product.colors:
-            sentences.append(_offered(product, product.colors, q.colour, wording.colours, wording))
+            sentences.append(_offered(product, product.colors, q.colour, wording.colours, wording, among))
         if asks_sizes and product.sizes:
-            sentences.append(_offered(product, product.sizes, q.size, wording.sizes, wording))
+            sentences.append(_offered(product, product.sizes, q.size, wording.sizes, wording, among))
         # A product that cannot be bought now is said so whatever was asked of it ("can I order them in M?"); one
         # running low, in any question of stock ("any hoodies left in size L?": the size is there, few are).
         # "Is it available in M?" of a size or colour it comes in asks its stock too ("not in blue" is the answer
@@ -1571,8 +1578,10 @@ def _attributes(products: Sequence[Product], q: CatalogueQuestion, wording: Word
         # "In black, in stock?": the colour or size named is only the fan's own word said back; its price tells
         # what buying it now takes, as for "can I buy it?".
         echoed = bool(q.colour or q.size) and not (q.asks_colours or q.asks_sizes)
+        # "Are the goggles available?" of one on pre-order: what ordering it now costs, too.
         if product.stock in ("in_stock", "low_stock") and not q.asks_price and (
-                q.stock == "buy" and (echoed or not (asks_colours or asks_sizes)) or q.stock == "in_stock" and echoed):
+                q.stock == "buy" and (echoed or not (asks_colours or asks_sizes)) or q.stock == "in_stock" and echoed) \
+                or product.stock == "preorder" and q.stock is not None and not (q.asks_price or q.ships):
             sentences.append(price)
         if q.stock == "restock" and product.stock == "sold_out":
             sentences.append(Sentence(_agreed(wording.no_restock, product, wording), (), product))
@@ -1592,8 +1601,9 @@ def stock_sentence(product: Product, wording: Wording) -> Sentence:
 
 
 def _offered(product: Product, values: tuple[str, ...], asked: str | None, listing: str,
-             wording: Wording) -> Sentence:
-    """Whether a product comes in the colour or size asked, or all it comes in."""
+             wording: Wording, among: bool = False) -> Sentence:
+    """Whether a product comes in the colour or size asked, or all it comes in; `among`: a yes names all the
+    values too."""
     if asked is None:
         # A single size that says it is one ("one size", 均码) is said as it is: "comes in one size", not "in sizes
         # one size" (the colours' wording names no kind of value).
@@ -1603,7 +1613,8 @@ def _offered(product: Product, values: tuple[str, ...], asked: str | None, listi
     else:
         found = next((v for v in values if asked in (folded(v), *tokens(folded(v))) or _size_fits(asked, v)), None)
         if found is not None:
-            text = _agreed(wording.comes_in, product, wording, value=found)
+            text = _agreed(wording.comes_in_among if among and len(values) > 1 else wording.comes_in, product,
+                           wording, value=found, values=wording.listed(list(values)))
         else:
             text = _agreed(wording.not_in, product, wording, value=_store_size(asked) if values is product.sizes
                            else asked, values=wording.listed(list(values)))
