@@ -1560,3 +1560,7 @@ def test_a_colour_asked_of_two_products_names_all_each_comes_in() -> None:
     said = spoken(ask("are the beanie and the mittens both available in red?"))
     assert "Snowflake Knit Beanie comes in red; the choices are" in said
     assert "Kids' Snowflake Mittens come in red; the choices are" in said
+
+
+def test_a_need_said_without_i_is_the_product_whose_description_states_it() -> None:
+    assert ids(ask("need something that keeps soup hot on a long hike")) == ["thermal-bottle"]

@@ -3314,3 +3314,15 @@ def test_the_delivery_time_to_a_place_known_abroad_is_the_time_abroad(engine: Re
 def test_word_sent_when_the_order_leaves_is_its_tracking(engine: RetrievalEngine, text: str) -> None:
     answer = ask(engine, text)
     assert answer.sources == ("order-tracking",) and "tracking" in answer.text, answer.text
+
+
+def test_a_product_praised_is_what_the_next_question_asks_of(engine: RetrievalEngine) -> None:
+    ask(engine, "that snowy owl plushie is adorable")
+    answer = ask(engine, "how big is it exactly?")
+    assert "30-centimetre" in answer.text and "Which one" not in answer.text
+
+
+def test_a_fact_the_fan_names_in_several_words_is_not_told_again(engine: RetrievalEngine) -> None:
+    answer = ask(engine, "one more curling fact please, but not the granite island one")
+    assert "Ailsa" not in answer.text and "curling" in answer.text.lower() and not hedged(answer)
+

@@ -324,11 +324,13 @@ _RECOMMEND = re.compile(r"\b(?:recommend|suggest|should (?:i|we) (?:get|buy|wear
                         r"what(?: have|'ve| do)? (?:you|ya)(?: guys)? (?:got|have|sell|carry|stock) for)\b")
 #: "I need something to keep my coffee hot": a thing the fan wants for a use; a product whose words state all of the
 #: fan's catalogue words is for it (their other words, "coffee", "chairlift", say where it is used).
-_NEED = re.compile(r"\b(?:i|we)(?: really| just)? (?:need|want|'d like|would like|am looking for|'m looking for|"
-                   r"are looking for|'re looking for) (?:something|anything|a thing|stuff)\b|"
-                   # "Anything to keep soup hot?", "something I can collect": a use said as the thing's purpose.
+_NEED = re.compile(r"(?:^\W*|\b(?:i|we)(?: really| just)? )(?:need|want|'d like|would like|am looking for|"
+                   r"'m looking for|are looking for|'re looking for|looking for) "
+                   r"(?:something|anything|a thing|stuff)\b|"
+                   # "Anything to keep soup hot?", "something I can collect", "something that keeps tea hot": a use
+                   # said as the thing's purpose.
                    r"\b(?:something|anything|a thing|stuff)(?: that| which)? (?:to|i can|i could|we can|we could) "
-                   r"(?!do with\b)\w+")
+                   r"(?!do with\b)\w+|\b(?:something|anything|a thing|stuff) (?:that|which) (?:keeps|stays|holds)\b")
 _LISTING = re.compile(
     rf"{_RECOMMEND.pattern}|"
     r"\b(?:anything|something|any|what do you (?:have|sell|got)|do you (?:have|sell)|got any|recommend|suggest|"

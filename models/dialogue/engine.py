@@ -229,8 +229,9 @@ _TELL_ABOUT = re.compile(r"\b(?:tell|talk to) (?:me|us) about (?!(?:you|your|you
 #: a FAQ shares the domain's words ("winter sport").
 _CONNECTS = re.compile(r"\b(?:anything|something|what)\s+(?:that\s+)?(?:connects?|links?|ties?)\b|"
                        r"\bany (?:connection|link)s? (?:between|with)\b", re.IGNORECASE)
-#: "Not the counterclockwise one", "except the zamboni one": a fact the fan says they know already.
-_EXCEPT = re.compile(r"\b(?:not|except|other than|besides|apart from)\s+(?:the\s+|that\s+)?([\w-]+)"
+#: "Not the counterclockwise one", "except the zamboni one", "not the scottish island one": a fact the fan says they
+#: know already.
+_EXCEPT = re.compile(r"\b(?:not|except|other than|besides|apart from)\s+(?:the\s+|that\s+)?((?:[\w-]+\s+){0,2}?[\w-]+)"
                      r"(?=\s+(?:one|fact)\b)", re.IGNORECASE)
 #: "A fact about the moon", "trivia on rinks", "a basketball fun fact" (the topic before the fact): a fact request
 #: that names its topic.
@@ -1123,7 +1124,13 @@ class RetrievalEngine(DialogueEngine):
         social_only = bool(moods) and not is_question(text) and not self._follows_up(text) and not (
             asks_how_she_is(folded(text)) and moods[0] not in ("sad", "grief"))
         if social_only:
-            self.fans.touch(turn.user)
+            named = self._named(text)[0]
+            if len(named) == 1:
+                # "the owl plush is so cute": the product praised is what "how tall is it?" asks of next.
+                self.fans.record(turn.user, Subject("product", tuple(named), question=text, mention=mention_in(
+                    text, frozenset(self._names[named[0].id]))))
+            else:
+                self.fans.touch(turn.user)
             return Answer("social", tuple(opener))
         # After sympathy, facts are told gently: no cheering intro or emotion on top of the fan's bad news.
         gentle = bool(moods) and moods[0] in ("sad", "grief")
