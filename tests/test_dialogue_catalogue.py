@@ -251,8 +251,10 @@ def test_a_colour_or_size_the_product_does_not_list_is_not_claimed() -> None:
 
 @pytest.mark.parametrize(("text", "said"), [
     ("Are the gloves sold out?", "The Touchscreen Ski Gloves are sold out right now."),
-    ("Can I buy the goggles right now?", "The Aurora Ski Goggles are up for pre-order."),
-    ("Can I pre-order the goggles?", "The Aurora Ski Goggles are up for pre-order."),
+    # A product on pre-order is said with what ordering it costs, as one in stock is for "can I buy ...?".
+    ("Can I buy the goggles right now?",
+     "The Aurora Ski Goggles are up for pre-order. The Aurora Ski Goggles are $48."),
+    ("Can I pre-order the goggles?", "The Aurora Ski Goggles are up for pre-order. The Aurora Ski Goggles are $48."),
     ("Is the hoodie in stock?", "The Glacier Blue Team Hoodie is in stock, with only a few left."),
     ("Is the pin set available?", "The Collector Pin Set is in stock."),
 ])
@@ -1556,3 +1558,23 @@ def test_a_product_not_to_be_had_now_gets_no_yes_for_its_size_or_colour(text: st
     """It comes in that size or colour, but "yes" would say the fan can have it: the fact and its stock, no yes."""
     said = spoken(ask(text, context))
     assert not said.lower().startswith("yes") and " come in " in said and stock in said, said
+
+
+def test_got_them_asks_the_stock_of_the_colour_and_size_named() -> None:
+    said = spoken(ask("pink mittens in kids S, have them?"))
+    assert "come in pink" in said and "come in kids S" in said and "in stock" in said
+
+
+def test_a_product_on_pre_order_is_said_with_its_price() -> None:
+    said = spoken(ask("can I get the goggles right now or what"))
+    assert "pre-order" in said and "$48" in said
+
+
+def test_a_colour_asked_of_two_products_names_all_each_comes_in() -> None:
+    said = spoken(ask("are the beanie and the mittens both available in red?"))
+    assert "Snowflake Knit Beanie comes in red; the choices are" in said
+    assert "Kids' Snowflake Mittens come in red; the choices are" in said
+
+
+def test_a_need_said_without_i_is_the_product_whose_description_states_it() -> None:
+    assert ids(ask("need something that keeps soup hot on a long hike")) == ["thermal-bottle"]

@@ -3494,3 +3494,15 @@ def test_english_around_the_words_of_other_languages_reads_as_written(text: str)
     """Pinyin's "he" is "and" only in a message with pinyin; no English word is read as another language's."""
     assert spelled_out(text) == text
     assert spelled_out("pin set he beanie, na ge gui?") == "pin set and beanie, which is more expensive?"
+
+
+def test_a_product_praised_is_what_the_next_question_asks_of(engine: RetrievalEngine) -> None:
+    ask(engine, "that snowy owl plushie is adorable")
+    answer = ask(engine, "how big is it exactly?")
+    assert "30-centimetre" in answer.text and "Which one" not in answer.text
+
+
+def test_a_fact_the_fan_names_in_several_words_is_not_told_again(engine: RetrievalEngine) -> None:
+    answer = ask(engine, "one more curling fact please, but not the granite island one")
+    assert "Ailsa" not in answer.text and "curling" in answer.text.lower() and not hedged(answer)
+

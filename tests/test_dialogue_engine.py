@@ -462,3 +462,25 @@ def test_the_noisy_reader_changes_only_what_is_no_word() -> None:
     assert reader.read("saya mau beli botol") == "saya mau beli botol"
     assert reader.read("isnt it gud") == "isnt it good"
     assert NoisyText([], [], ()).read("wat colurs") == "what colurs"  # no word list: no typo is read
+
+
+@pytest.mark.parametrize("text", ["does the sports store in my town have the hoodie",
+                                  "can I buy the beanie at other shops too?"])
+def test_another_shops_stock_is_not_known(engine: RetrievalEngine, text: str) -> None:
+    answer = ask(engine, text)
+    assert answer.intent == "unknown" and "$" not in answer.text and "in stock" not in answer.text
+
+
+def test_a_product_named_beside_what_she_does_not_know_is_no_sales_pitch(engine: RetrievalEngine) -> None:
+    answer = ask(engine, "any good recipe for soup I could take along in the thermal bottle?")
+    assert answer.intent == "unknown" and "$" not in answer.text
+
+
+def test_the_fact_that_says_since_which_year_answers_since_when(engine: RetrievalEngine) -> None:
+    answer = ask(engine, "from what year on did the winter and summer olympics stop sharing a year?")
+    assert "1994" in answer.text and answer.intent == "fact"
+
+
+def test_the_players_of_a_sport_named_like_products_ask_the_sport(engine: RetrievalEngine) -> None:
+    answer = ask(engine, "who was the first of the ski jumpers to fly in a V?")
+    assert "Boklöv" in answer.text and "$" not in answer.text

@@ -117,6 +117,7 @@ class CatalogueQuestion:
     #: the fan needs a thing for that a product's words state in full (`_NEED`)
     recommend: bool = False
     counts: tuple[int, ...] = ()  # how many of each named product the fan asks for ("two beanies"); none: one each
+    ships: bool = False  # "when will the goggles ship out?": when it can be sent, not what getting it costs
 
     @property
     def filtered(self) -> bool:
@@ -323,11 +324,13 @@ _RECOMMEND = re.compile(r"\b(?:recommend|suggest|should (?:i|we) (?:get|buy|wear
                         r"what(?: have|'ve| do)? (?:you|ya)(?: guys)? (?:got|have|sell|carry|stock) for)\b")
 #: "I need something to keep my coffee hot": a thing the fan wants for a use; a product whose words state all of the
 #: fan's catalogue words is for it (their other words, "coffee", "chairlift", say where it is used).
-_NEED = re.compile(r"\b(?:i|we)(?: really| just)? (?:need|want|'d like|would like|am looking for|'m looking for|"
-                   r"are looking for|'re looking for) (?:something|anything|a thing|stuff)\b|"
-                   # "Anything to keep soup hot?", "something I can collect": a use said as the thing's purpose.
+_NEED = re.compile(r"(?:^\W*|\b(?:i|we)(?: really| just)? )(?:need|want|'d like|would like|am looking for|"
+                   r"'m looking for|are looking for|'re looking for|looking for) "
+                   r"(?:something|anything|a thing|stuff)\b|"
+                   # "Anything to keep soup hot?", "something I can collect", "something that keeps tea hot": a use
+                   # said as the thing's purpose.
                    r"\b(?:something|anything|a thing|stuff)(?: that| which)? (?:to|i can|i could|we can|we could) "
-                   r"(?!do with\b)\w+")
+                   r"(?!do with\b)\w+|\b(?:something|anything|a thing|stuff) (?:that|which) (?:keeps|stays|holds)\b")
 _LISTING = re.compile(
     rf"{_RECOMMEND.pattern}|"
     r"\b(?:anything|something|any|what do you (?:have|sell|got)|do you (?:have|sell)|got any|recommend|suggest|"
@@ -398,6 +401,8 @@ _BUY = re.compile(r"\b(?<!where )(?<!how )(?:can|could|may) (?:i|we|u) (?:still 
                   r"\bstill (?:got|have|sell|sold|selling|carry|available|for sale|around|on sale|there|here)\b|"
                   # "Pin set still up for grabs?", "is the beanie still going?": whether it can still be bought.
                   r"\bup for grabs\b|\bstill going\b|"
+                  # "Mittens kids M in navy, got them?": whether the store has them to sell.
+                  r"\b(?:got|have) (?:it|them|those|these|any|one)\s*\?|"
                   # "The bottle in green, do you have it?": whether the store has it to sell now.
                   r"\bdo (?:you|ya) (?:still )?(?:have|got|carry|sell|stock) (?:it|them|this|that|those|these)\b|"
                   r"\bis it (?:still )?possible to (?:buy|get|order)\b|还能买|能买吗|可以买吗")
@@ -689,12 +694,13 @@ def _stretches(text: str, products: Sequence[Product]) -> list[list[Product]]:
 
 def _names_something_else(stretch: str, tied: Sequence[Product], products: Sequence[Product]) -> bool:
     """A name word several products share, followed by an activity no product has ("ski jumping", "ski racing"),
-    is part of a sport's name, not a product: "ski gloves" and "ski goggles" are both products, "which jumper
-    started ski jumping?" asks about the sport ("which bottle comes in more colours?" still asks of the bottles)."""
+    is part of a sport's name, not a product, and so is one followed by the sport's players ("ski jumpers"): "ski
+    gloves" and "ski goggles" are both products, "which jumper started ski jumping?" asks about the sport ("which
+    bottle comes in more colours?" still asks of the bottles)."""
     shared = frozenset.intersection(*(_words(p).name for p in tied))
     catalogue = frozenset().union(*(_words(p).every for p in products)) | _FILLER
     words = tokens(stretch)
-    return any(word in shared and following.endswith("ing") and following not in catalogue
+    return any(word in shared and following.endswith(("ing", "er", "ers")) and following not in catalogue
                for word, following in zip(words, words[1:], strict=False))
 
 
@@ -888,7 +894,7 @@ def parse_question(text: str, knowledge: Knowledge) -> CatalogueQuestion:
         about_products=bool(_PRODUCT_ASK.search(text)), dimension=dimension,
         feature=_feature(text, products) if size is None and colour is None else (),
         missing=_missing(rest, products) if not (price or audience or size or colour) else None,
-        thing=bool(_THING.search(rest)), counts=counts,
+        thing=bool(_THING.search(rest)), counts=counts, ships=bool(_PRODUCT_SHIPS.search(text)),
         # "My husband skis, any ideas?": what someone does (read as its activity by `spelled`) is an occasion.
         recommend=bool(_RECOMMEND.search(text)) and any(_tagged(w, products) for w in surface) or any(
             _tagged(m.group(2), products) for m in _DOES.finditer(text)) or bool(
@@ -1556,10 +1562,13 @@ def _attributes(products: Sequence[Product], q: CatalogueQuestion, wording: Word
     for product in products:
         price = Sentence(_agreed(wording.costs, product, wording, price=product.price_text), (product.id,), product)
         first = len(sentences)
+        # "Do the goggles and the bottle both come in silver?": each named with all it comes in, since "Yes, the
+        # bottle comes in silver" only says the fan's own words back.
+        among = len(products) > 1
         if asks_colours and product.colors:
-            sentences.append(_offered(product, product.colors, q.colour, wording.colours, wording))
+            sentences.append(_offered(product, product.colors, q.colour, wording.colours, wording, among))
         if asks_sizes and product.sizes:
-            sentences.append(_offered(product, product.sizes, q.size, wording.sizes, wording))
+            sentences.append(_offered(product, product.sizes, q.size, wording.sizes, wording, among))
         # A product that cannot be bought now is said so whatever was asked of it ("can I order them in M?"); one
         # running low, in any question of stock ("any hoodies left in size L?": the size is there, few are).
         # "Is it available in M?" of a size or colour it comes in asks its stock too ("not in blue" is the answer
@@ -1571,8 +1580,10 @@ def _attributes(products: Sequence[Product], q: CatalogueQuestion, wording: Word
         # "In black, in stock?": the colour or size named is only the fan's own word said back; its price tells
         # what buying it now takes, as for "can I buy it?".
         echoed = bool(q.colour or q.size) and not (q.asks_colours or q.asks_sizes)
+        # "Are the goggles available?" of one on pre-order: what ordering it now costs, too.
         if product.stock in ("in_stock", "low_stock") and not q.asks_price and (
-                q.stock == "buy" and (echoed or not (asks_colours or asks_sizes)) or q.stock == "in_stock" and echoed):
+                q.stock == "buy" and (echoed or not (asks_colours or asks_sizes)) or q.stock == "in_stock" and echoed) \
+                or product.stock == "preorder" and q.stock is not None and not (q.asks_price or q.ships):
             sentences.append(price)
         if q.stock == "restock" and product.stock == "sold_out":
             sentences.append(Sentence(_agreed(wording.no_restock, product, wording), (), product))
@@ -1592,8 +1603,9 @@ def stock_sentence(product: Product, wording: Wording) -> Sentence:
 
 
 def _offered(product: Product, values: tuple[str, ...], asked: str | None, listing: str,
-             wording: Wording) -> Sentence:
-    """Whether a product comes in the colour or size asked, or all it comes in."""
+             wording: Wording, among: bool = False) -> Sentence:
+    """Whether a product comes in the colour or size asked, or all it comes in; `among`: a yes names all the
+    values too."""
     if asked is None:
         # A single size that says it is one ("one size", 均码) is said as it is: "comes in one size", not "in sizes
         # one size" (the colours' wording names no kind of value).
@@ -1604,10 +1616,12 @@ def _offered(product: Product, values: tuple[str, ...], asked: str | None, listi
         found = next((v for v in values if asked in (folded(v), *tokens(folded(v))) or _size_fits(asked, v)), None)
         if found is not None:
             # "Do you have them in M?" of a product that cannot be bought now: no "yes", only that it comes in M
-            # (its stock follows).
-            buyable = product.stock not in ("sold_out", "preorder")
-            text = _agreed(wording.comes_in, product, wording, value=found) if buyable else \
-                _agreed(wording.colours, product, wording, values=found)
+            # (its stock follows); several products asked: a yes names all its values too.
+            if product.stock in ("sold_out", "preorder"):
+                text = _agreed(wording.colours, product, wording, values=found)
+            else:
+                text = _agreed(wording.comes_in_among if among and len(values) > 1 else wording.comes_in, product,
+                               wording, value=found, values=wording.listed(list(values)))
         else:
             text = _agreed(wording.not_in, product, wording, value=_store_size(asked) if values is product.sizes
                            else asked, values=wording.listed(list(values)))

@@ -230,8 +230,9 @@ _TELL_ABOUT = re.compile(r"\b(?:tell|talk to) (?:me|us) about (?!(?:you|your|you
 #: a FAQ shares the domain's words ("winter sport").
 _CONNECTS = re.compile(r"\b(?:anything|something|what)\s+(?:that\s+)?(?:connects?|links?|ties?)\b|"
                        r"\bany (?:connection|link)s? (?:between|with)\b", re.IGNORECASE)
-#: "Not the counterclockwise one", "except the zamboni one": a fact the fan says they know already.
-_EXCEPT = re.compile(r"\b(?:not|except|other than|besides|apart from)\s+(?:the\s+|that\s+)?([\w-]+)"
+#: "Not the counterclockwise one", "except the zamboni one", "not the scottish island one": a fact the fan says they
+#: know already.
+_EXCEPT = re.compile(r"\b(?:not|except|other than|besides|apart from)\s+(?:the\s+|that\s+)?((?:[\w-]+\s+){0,2}?[\w-]+)"
                      r"(?=\s+(?:one|fact)\b)", re.IGNORECASE)
 #: "A fact about the moon", "trivia on rinks", "a basketball fun fact" (the topic before the fact): a fact request
 #: that names its topic.
@@ -282,6 +283,14 @@ _SECOND_QUESTION = re.compile(r",?\s+(?:and|also|plus|\+|&)\s+(?=(?:do|does|did|
 
 #: A place to go asked about ("which ski resort is the best?", "recommend a hotel"): no product, whatever product
 #: word ("ski") says what kind of place.
+#: "Does the sports shop in town have your goggles?", "do stores near me sell the hoodie?": another shop's stock,
+#: which the host does not know (she knows the official store's only).
+_OTHER_SHOP = re.compile(r"\b(?:does|do|would|will)\s+(?!(?:you|u|ya|your|the official|the store|the shop|the link|"
+                         r"it|they|this|that|these|those)\b)((?:\w+\s+){1,3}?)(?:in|at|near|downtown|around)\s+"
+                         r"(?:\w+\s+){0,2}?(?:have|has|sell|sells|stock|stocks|carry|carries)\b|"
+                         r"\b(?:other|another|local|different)\s+(?:shops?|stores?|retailers?|sellers?)\b|"
+                         r"\b(?:shops?|stores?|retailers?) (?:near me|nearby|in (?:my|our) (?:town|city|area))\b",
+                         re.IGNORECASE)
 _PLACE_TO_GO = re.compile(r"\b(?:resorts?|hotels?|restaurants?|destinations?|places? to (?:go|stay|ski|eat))\b",
                           re.IGNORECASE)
 #: How far ahead of the next hit a related one must be to answer exactly though under the answering bar.
@@ -713,6 +722,9 @@ _A_WAY = re.compile(r"\bby \w+ing\b|\busing\b|\byou\b|\bwith (?:a|an|the|your)\b
 
 
 #: "Why do curlers sweep?", "how come the games alternate now?": a question for a cause ...
+#: "Since when are the games in different years?": answered by the one fact that says from or until which year.
+_SINCE_WHEN = re.compile(r"\b(?:since|from) (?:when|what year|which year)\b", re.IGNORECASE)
+_SINCE_YEAR = re.compile(r"\b(?:since|until|till|from)\s+(?:the\s+)?(?:1[89][0-9]{2}|20[0-9]{2})\b", re.IGNORECASE)
 _WHY = re.compile(r"\bwhy\b|\bhow come\b|\bwhat(?:'s| is) the (?:reason|point|purpose)\b", re.IGNORECASE)
 #: ... which a fact stating one answers, not in part ("to warm and smooth it, so the stone slides farther", "since
 #: 1994 they alternate").
@@ -1117,7 +1129,13 @@ class RetrievalEngine(DialogueEngine):
         social_only = bool(moods) and not is_question(text) and not self._follows_up(text) and not (
             asks_how_she_is(folded(text)) and moods[0] not in ("sad", "grief"))
         if social_only:
-            self.fans.touch(turn.user)
+            named = self._named(text)[0]
+            if len(named) == 1:
+                # "the owl plush is so cute": the product praised is what "how tall is it?" asks of next.
+                self.fans.record(turn.user, Subject("product", tuple(named), question=text, mention=mention_in(
+                    text, frozenset(self._names[named[0].id]))))
+            else:
+                self.fans.touch(turn.user)
             return Answer("social", tuple(opener))
         # After sympathy, facts are told gently: no cheering intro or emotion on top of the fan's bad news.
         gentle = bool(moods) and moods[0] in ("sad", "grief")
@@ -1397,6 +1415,9 @@ class RetrievalEngine(DialogueEngine):
                 not self._policy_answers(question, related=True)) and set(tokens(question)) & self._fact_topics or \
                 _CONNECTS.search(question) and self._facts_have_all(question):
             return self._topic_fact(question, told, gentle)
+        if (shop := _OTHER_SHOP.search(question)) and not any(self._named(shop.group(1) or "")):
+            # (The shop's words name no product: "does the beanie in white have a pompom?" asks of the beanie.)
+            return Part("unknown", [declined(self._phrase("unknown"))])
         named, ambiguous = self._named(question)
         if _PLACE_TO_GO.search(question) and not named:
             return self._lookup(question, gentle, kinds=("fact", "faq"))  # a place to go: no product to find
@@ -1449,11 +1470,11 @@ class RetrievalEngine(DialogueEngine):
         if catalogue is not None and not catalogue.products and not self._named(question)[0] and \
                 self._policy_answers(question):
             catalogue = None  # "Can I get my money back?" is the returns policy, not a product to look for
-        if catalogue is not None and not (context or self._named(question)[0]) and \
-                self.meanings.stays_unanswered(question):
-            # "Which ski shop in Denver has the best deals?": another shop's, a kind of answer the catalogue does
-            # not hold though its products share a word; the look-up declines it. With products discussed,
-            # "anything cheaper for skiing?" asks of them.
+        if catalogue is not None and not context and self.meanings.stays_unanswered(question):
+            # "Which ski shop in Denver has the best deals?", "does the sports shop in town have your hoodie?":
+            # another shop's, a kind of answer the catalogue does not hold though its products share a word or
+            # are named; the look-up declines it. With products discussed, "anything cheaper for skiing?" asks of
+            # them.
             return self._lookup(question, gentle)
         if catalogue is not None:
             return Part(catalogue.intent, list(catalogue.sentences), subject=Subject(
@@ -1883,6 +1904,10 @@ class RetrievalEngine(DialogueEngine):
         if ambiguous and not named and kinds != ("fact", "faq"):
             return self._clarify(ambiguous, text, mention_in(text, frozenset().union(
                 *(self._names[p.id] for p in ambiguous))))
+        if named and self.meanings.stays_unanswered(text):
+            # "A good cocoa recipe for the bottle?", "does the sports shop in town have your hoodie?": the product is
+            # named, but what is asked of it (a recipe, another shop's stock) is nothing the host knows.
+            return Part("unknown", [declined(self._phrase("unknown"))])
         if kinds is None and named and not is_product_question(text):
             if len(named) > 1 and _SIDE_BY_SIDE.search(text):
                 return self._pitch(named, text)  # "what's the diff between the mittens and the gloves": both told
@@ -1936,6 +1961,7 @@ class RetrievalEngine(DialogueEngine):
             # miss but another question's answer. The honest "I don't know", nothing related told instead.
             return Part("unknown", [declined(self._phrase("unknown"))], hits)
         if not (best.answers or self._exact(text, hits) or self._fact_on_topic_asked(text, item) or
+                self._since_told(text, hits) or
                 _WHY.search(text) and isinstance(item, FunFact) and _BECAUSE.search(item.text)):
             if isinstance(item, FunFact) and not answers_in_part(text, item.text):
                 # Only the sport's words in common ("how many calories does cross-country skiing burn?"): no near
@@ -1991,6 +2017,13 @@ class RetrievalEngine(DialogueEngine):
         second = rivals[0].score if rivals else 0.0
         return best.related and best.score - second >= margin and \
             says_what_is_asked(question, _item_text(best.document.item))
+
+    @staticmethod
+    def _since_told(question: str, hits: tuple[Hit, ...]) -> bool:
+        """"Since when ...?" is answered exactly by the best related hit when it alone of the hits says since (or
+        until) which year."""
+        said = [bool(_SINCE_YEAR.search(_item_text(h.document.item))) for h in hits if h.related]
+        return bool(_SINCE_WHEN.search(question)) and said[:1] == [True] and not any(said[1:])
 
     def _fact_on_topic_asked(self, question: str, item: FunFact | FAQ | Product | AboutLine) -> bool:
         """A question about a topic ("got a fun one about cross-country skiing?", "tell me one thing about the

@@ -65,6 +65,7 @@ class Wording:
     colours: str  # {product} {values} {comes}
     sizes: str  # {product} {values} {comes}
     comes_in: str  # {product} {value} {comes}: yes, it comes in that colour or size
+    comes_in_among: str  # {product} {value} {values} {comes}: yes, and all it comes in (several products asked)
     counted: str  # {product} {count} {kind} {values} {comes}: how many colours or sizes it comes in
     more_of: dict[bool, str]  # more asked? -> {product} {kind} {comes}: the one that comes in more (fewer) of them
     same_number: str  # {kind}: all come in as many
@@ -150,7 +151,9 @@ WORDING = {
                "preorder": "The {product} {is} up for pre-order.",
                "unknown": "The store page shows whether the {product} {is} in stock."},
         colours="The {product} {comes} in {values}.", sizes="The {product} {comes} in sizes {values}.",
-        comes_in="Yes, the {product} {comes} in {value}.", not_in="The {product} {comes} in {values}, not in {value}.",
+        comes_in="Yes, the {product} {comes} in {value}.",
+        comes_in_among="Yes, the {product} {comes} in {value}; the choices are {values}.",
+        not_in="The {product} {comes} in {values}, not in {value}.",
         counted="The {product} {comes} in {count} {kind}: {values}.",
         more_of={True: "So the {product} {comes} in more {kind}.", False: "So the {product} {comes} in fewer {kind}."},
         same_number="They come in the same number of {kind}.", kinds={"colours": "colours", "sizes": "sizes"},
@@ -204,6 +207,7 @@ WORDING = {
                "sold_out": "{product}现在卖完了。", "preorder": "{product}现在可以预订。",
                "unknown": "{product}有没有货，商店页面上可以看到。"},
         colours="{product}有{values}。", sizes="{product}有{values}这些尺码。", comes_in="有的，{product}有{value}。",
+        comes_in_among="有的，{product}有{value}，共有{values}。",
         not_in="{product}有{values}，没有{value}。", agreement=({}, {}),
         counted="{product}有{count}种{kind}：{values}。", more_of={True: "所以{product}的{kind}更多。",
                                                      False: "所以{product}的{kind}更少。"},
