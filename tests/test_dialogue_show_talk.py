@@ -953,3 +953,19 @@ def test_a_show_after_this_one_is_not_known_with_or_without_this_one(snapshot: S
                                                                       persona: object, question: str) -> None:
     text = said(question, snapshot, persona)
     assert "don't know" in text or "不知道" in text, text
+
+
+@pytest.mark.parametrize("question", ["is it too late to ask you stuff?",
+                                      "could i still ask something towards the end of the show?"])
+def test_whether_there_is_still_time_for_questions_is_the_qa_to_come(question: str) -> None:
+    assert "Questions are coming up" in said(question, AT_CURLING)
+
+
+@pytest.mark.parametrize("text", ["after the fan questions, then? what comes next", "after the Q&A, hm? what's next"])
+def test_a_time_named_before_its_question_asks_what_comes_after_that_part(text: str) -> None:
+    """"after the Q&A, nani? what comes next": the part after the one named, not what is next now."""
+    engine = RetrievalEngine(AURORA)
+    runner = sample_at_curling()
+    engine.show_source = lambda: runner.snapshot(200.0)
+    answer = engine.compose(ChatTurn("fan", text))
+    assert "After your questions comes a dance break." in answer.text and "Next up" not in answer.text, answer.text

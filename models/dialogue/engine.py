@@ -85,6 +85,7 @@ from models.dialogue.small_talk import (
     asks_her_choice,
     asks_her_name,
     asks_how_she_is,
+    asks_what_she_does,
     asks_who_she_is,
     guesses_her_age,
     speaks_to_her,
@@ -831,19 +832,23 @@ _UNIT_ASKED = re.compile(r"^\W*(?:(?:and|so|like|or)\W+)?(?:how many|in)\s+(?:ml
 #: "are you sure about that curling stone weight? how many kilos exactly?": a challenge of what she said, whose
 #: question follows it.
 _CHALLENGE = re.compile(r"^\W*(?:are|r) (?:you|u) sure (?:about|of)\b", re.IGNORECASE)
+#: "after the Q&A, nani? what comes next", "ok once the dance is over... then?": a time named with at most a word
+#: after it, whose question follows it.
+_WHEN_LEADS = re.compile(r"^(?:[^,?.!]{1,20},\s*)?(?:(?:and|so|ok|okay)\W+)?(?:after|once) [^?.!,;]{1,30}"
+                         r"(?:,\s*[^\W\d_]+)?\W*$", re.IGNORECASE)
 
 
 def _tags_joined(questions: list[str]) -> list[str]:
     """The questions with each tag joined to the question before it (the one after, when it comes first), each
-    restatement to the question before it, and each challenge to the question after it: none is a question to
-    answer on its own."""
+    restatement to the question before it, and each challenge or time named ("after the Q&A?") to the question after
+    it: none is a question to answer on its own."""
     joined_up: list[str] = []
     leading = ""
     for question in questions:
         if joined_up and (_TAG.match(question) or _RESTATED.match(question) or
                           _WHICH_OF_CHOICE.match(question) and _A_CHOICE.search(joined_up[-1])):
             joined_up[-1] = joined([joined_up[-1], question])
-        elif _TAG.match(question) or _CHALLENGE.match(question):
+        elif _TAG.match(question) or _CHALLENGE.match(question) or _WHEN_LEADS.match(question):
             leading = joined([leading, question])
         else:
             joined_up.append(joined([leading, question]))
@@ -1461,10 +1466,11 @@ class RetrievalEngine(DialogueEngine):
             # "The mittens are too small, can I get the bigger size instead?": a store policy on what the fan has
             # bought already, not the product to buy.
             return self._policy_part(paraphrased, question, gentle)
-        if (asks_her_choice(question) or guesses_her_age(question)) and \
+        if (asks_her_choice(question) or guesses_her_age(question) or asks_what_she_does(question)) and \
                 (about := self._about_me(question, told)) is not None:
             # "skis or snowboard, which team are you on?": her side, never the goggles for it; "you can't be more than
-            # 20": her age, never the products under $20.
+            # 20": her age, never the products under $20; "my 6yo keeps asking what you do here": her job, never the
+            # kids' products.
             return about
         catalogue = answer_catalogue(question, self.persona.knowledge, context, self.wording)
         if catalogue is not None and not catalogue.products and not self._named(question)[0] and \
@@ -2119,6 +2125,8 @@ class RetrievalEngine(DialogueEngine):
             return Sentence(f"{emotion_tag('sad', 0.3)} {gesture_tag('thumbs_up')} {self._phrase('encouragement')}")
         if mood == "news":
             return Sentence(f"{emotion_tag('excited')} {gesture_tag('clap')} {self._phrase('congratulations')}")
+        if mood == "joy":
+            return Sentence(f"{emotion_tag('happy')} {gesture_tag('heart_hands')} {self._phrase('joy')}")
         if mood == "goodbye":
             return Sentence(f"{emotion_tag('happy')} {gesture_tag('wave')} {self._phrase('goodbye')}")
         return Sentence(f"{emotion_tag('happy')} {gesture_tag('wave')} {self._phrase('greeting')}")

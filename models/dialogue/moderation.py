@@ -146,7 +146,10 @@ _INJECTION = re.compile(
     # "ok new game: your name is Max now", "you're called Max from today": a new name handed to her.
     rf"|\b(?:your|ur)\s+(?:new\s+name\s+is|name\s+is\s+now)\b|\b(?:new|let'?s\s+play\s+a)\s+game\s*:"
     rf"|\b{_YOU_ARE}\s+(?:now\s+)?(?:called|named)\s+\w+\s+(?:now|from\s+(?:now|today))\b"
-    r"|\bact\s+as\s+(?:an?\s+)?(?!host)\w+|\broleplay\s+as\b|\bjailbreak|\bdeveloper\s+mode\b|\bDAN\b"
+    r"|\bact\s+as\s+(?:an?\s+)?(?!host)\w+|\broleplay\s+as\b|\bjailbreak|\bdeveloper\s+mode\b"
+    # DAN ("do anything now"), not a fan named Dan introducing or signing himself ("Coach Dan here", "it's Dan").
+    r"|(?<!\bi'm\s)(?<!\bim\s)(?<!\bi\sam\s)(?<!\bit's\s)(?<!\bthis\sis\s)(?<!\bname\sis\s)(?<!\bcoach\s)"
+    r"(?<!\buncle\s)(?<!\bmr\s)(?<!\bmr\.\s)(?<!\blove,\s)(?<!-\s)(?<!\bfrom\s)\bDAN\b(?!\s+here\b|\s+from\b)"
     r"|\b(?:reveal|show|print|repeat)\b.{0,20}\b(?:your|the)\s+(?:prompt|instructions|rules)\b"
     r"|\bnew\s+instructions?\b|</?\s*(?:system|assistant|user)\s*>|\[/?INST\]|<\|im_start\|>"
     rf"|{_ZH_INJECTION}",

@@ -98,6 +98,8 @@ _COMPLIMENT = re.compile(
     rf"\b(?:{_YOU_ARE}(?:so\s+|really\s+|very\s+|such\s+an?\s+|the\s+|"
     r"an?\s+(?:very\s+|really\s+)?)?(?:amazing|awesome|beautiful|pretty|"
     r"great|best|wonderful|lovely|cute|funny|cool|talented|adorable|gorgeous|brilliant|incredible|fantastic|"
+    # "you are a very nice young lady" ("you're nice to ask" thanks for nothing yet)
+    r"nice(?!\s+(?:to|if|and\s+\w+\s+to)\b)|"
     r"sweet|sweetest|kind(?!\s+of)|kindest|nicest|loveliest|coolest|greatest|funniest|prettiest|cutest|"
     # her mind and humour are praised as her looks are ("you're so smart and funny", "you're hilarious")
     r"smart|smartest|clever|witty|hilarious|charming|intelligent|knowledgeable|entertaining|wholesome|fun)|"
@@ -131,7 +133,13 @@ _COMPLIMENT = re.compile(
     # skiing better than…" asks her taste.
     rf"(?<!do )(?<!did )(?<!can )(?<!could )(?<!would )(?<!will )\b(?:you|u) "
     rf"(?!(?:like|prefer|love|enjoy|think|rate|want|find)\b)\w+ (?:\w+ ){{0,3}}better than\b|"
-    rf"\byou(?:'ve| have)? (?:always |really |just )?(?:brighten|brightens|brightened) my)\b", re.IGNORECASE)
+    rf"\byou(?:'ve| have)? (?:always |really |just )?(?:brighten|brightens|brightened) my|"
+    # Chat's slang praise of her or what she does ("ur fun facts go crazy fr", "this stream goes hard", "your
+    # explanations hit different", "the show is fire"): no praise word, the slang is the praise.
+    rf"\b(?:you|your (?:\w+ ){{0,2}}?\w+|(?:this|the) (?:show|stream)) (?:(?:really|honestly|lowkey|literally|"
+    rf"always|just) )?(?:go(?:es)? (?:crazy|hard|off)|hit(?:s)? different|slaps?|(?:is|are) (?:fire|goated|elite|"
+    rf"bussin|lit|so fire))(?=\s*(?:$|[^\w\s]|(?:fr|frfr|no cap|ngl|tbh|tho|lol|lmao|omg|istg|honestly|"
+    rf"every time|tonight|today)\b)))", re.IGNORECASE)
 #: "You're a legend", "ur the goat" (chat spelling makes it "your the goat"): the fan calls her something grand, no
 #: praise word needed.
 _GRAND = re.compile(rf"\b{_YOU_ARE}"
@@ -162,15 +170,19 @@ _NEWS = re.compile(r"\b(?:i|we|i've|we've|i have|we have)\s+(?:just\s+|finally\s
                    # "my daughter was born this morning!", "we had a baby", "I got promoted": a life's happy news.
                    r"\b(?:was|were) born\b|\b(?:had|having|expecting) (?:a|our|my) (?:baby|son|daughter|first)\b|"
                    r"\bgot promoted\b|\b(?:i|we) (?:just )?graduated\b|"
-                   # "the plush arrived and my daughter LOVES it": a gift that came and made one's own happy ("my
-                   # dad loves it", of a sport, is no news; "my mum loves it when you talk about curling" praises her).
-                   r"\b(?:arrived|came|got here|delivered|unwrapped|opened)\b[^?]*\b(?:my|our) (?:\w+ ){1,2}"
-                   r"(?:just |really |absolutely )?(?:loves|loved|adores|adored) (?:it|them)\W*$|"
                    # "I'm so happy!", "we're over the moon": the fan's own joy ("happy to see you", "happy with my
                    # hoodie" and "happy for you" say something else).
                    r"\b(?:i'?m|i am|we'?re|we are)\s+(?:so\s+|really\s+|very\s+|just\s+)*(?:happy|thrilled|overjoyed|"
                    r"over the moon)\b(?!\s+(?:to|with|for|about)\b)",
                    re.IGNORECASE)
+#: A thing that came and is loved ("the plush arrived and my daughter LOVES it", "the mittens came today and my niece
+#: won't take them off"): joy at one's own's delight, no achievement to congratulate ("my dad loves it", of a sport,
+#: is no delight; "my mum loves it when you talk about curling" praises her).
+_DELIGHT = re.compile(r"\b(?:arrived|came|got here|delivered|unwrapped|opened)\b[^?]*\b(?:my|our) (?:\w+ ){1,2}"
+                      r"(?:(?:just |really |absolutely )?(?:loves|loved|adores|adored) (?:it|them)\W*$|"
+                      r"(?:won'?t|will not|wouldn'?t|can'?t|refuses to|hasn'?t|has not) (?:let go of|put|take) "
+                      r"(?:it|them)(?: down| off)?\b|(?:is|was) (?:obsessed with|in love with) (?:it|them)\b)",
+                      re.IGNORECASE)
 #: Tears that may be of joy ("crying rn, she LOVES it 😭❤️"): with happy news or love in the message, no sadness.
 _TEARS = re.compile(r"\b(?:crying|cried|tears)\b|😭|(?<![笑动])哭(?!死)")
 _JOY = re.compile(r"\b(?:loves? it|loved it|so happy|happy tears|tears of joy|over the moon)\b|❤|🥰|😍",
@@ -190,7 +202,8 @@ _THANKS = re.compile(r"\b(?:thank(?:s|x| you| u| ya)?|thanx|thnx|thnks|thx|ty|ty
                      r"danke|dankesch(?:ö|oe?)n|gracias|merci|arigato|arigatou|obrigad[oa]|grazie|"
                      r"(?:very|so|really|super|most) helpful|(?:that|this|it|you) helped)\b", re.IGNORECASE)
 _GREETING = re.compile(r"^\W*(?:hi+|hello+|hey+|heya|hiya|howdy|yo|sup|hai|helo|good (?:morning|afternoon|evening)|"
-                       r"greetings|morning|evening|"
+                       # chat's "good morning": "gm aurora!!", "gmorning", "mornin"
+                       r"greetings|morning|evening|gm|gmorning|g'?mornin'?|mornin'?|"
                        r"(?:so |really )?(?:good|nice|great|glad|happy|lovely) to (?:see|meet) (?:you|u)|"
                        r"long time no see|(?:i'?m |just )?back from)\b|"
                        # A fan back in the chat says so anywhere ("back from my meeting, hi again everyone").
@@ -367,16 +380,19 @@ _ZH_QUESTION = re.compile(
     r"[吗呢嘛](?:$|\W)|什么|多少|怎么|怎样|为什么|为啥|哪|谁|几(?:个|点|号|天|岁|年|次|种|块|位)|有多[重大高长宽远久快]|"
     r"是不是|有没有|能不能|可不可以|会不会|要不要|对不对|好不好|行不行|是否|请问|想知道|好奇|告诉我|介绍一下|讲讲|说说")
 
-Mood = Literal["sad", "grief", "news", "nerves", "compliment", "thanks", "goodbye", "greeting"]
+Mood = Literal["sad", "grief", "news", "joy", "nerves", "compliment", "thanks", "goodbye", "greeting"]
 
 
 def detect_moods(text: str) -> list[Mood]:
     """What the fan expresses besides any question, strongest first (chat spelling read: "love ur hair")."""
     text = spelled_out(folded(text))
     moods: list[Mood] = []
+    delight = bool(_DELIGHT.search(text))
     news = bool(_NEWS.search(text) or _ZH_NEWS.search(text))
-    if _sad(_TEARS.sub(" ", text) if news or _JOY.search(text) else text):
+    if _sad(_TEARS.sub(" ", text) if delight or news or _JOY.search(text) else text):
         moods.append("grief" if _GRIEF.search(text) or _ZH_GRIEF.search(text) else "sad")
+    elif delight:
+        moods.append("joy")
     elif news:
         moods.append("news")
     elif _NERVES.search(text) or _ZH_NERVES.search(text) or _NERVOUS_FACE.search(text) and not is_question(text):

@@ -45,6 +45,7 @@ OPTIONAL_PHRASE_KINDS: dict[str, tuple[str, ...]] = {
     "my_name": ("name",),           # "what's your name?"
     "goodbye": ("name",),           # a fan says good night or bye
     "congratulations": ("name",),   # a fan shares happy news of their own ("I just landed my first 360!")
+    "joy": ("name",),               # a thing that came is loved ("the plush arrived and my niece won't let go of it")
     "encouragement": ("name",),     # a fan is nervous about something to come ("big exam tomorrow, so nervous")
 }
 DEFAULT_PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
@@ -57,6 +58,7 @@ DEFAULT_PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
         "my_name": ("I'm {name}, your host tonight!",),
         "goodbye": ("Bye for now, thanks for hanging out! Take care and see you next time!",),
         "congratulations": ("Congratulations, that's amazing! I'm so proud of you!",),
+        "joy": ("Aww, that's so sweet! I'm so glad it's loved!",),
         "encouragement": ("Aww, nerves just mean it matters to you. You've got this, good luck!",),
     },
     "zh": {
@@ -68,6 +70,7 @@ DEFAULT_PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
         "my_name": ("我是{name}，今天的主持人！",),
         "goodbye": ("拜拜，谢谢你来陪我！下次见，照顾好自己！",),
         "congratulations": ("恭喜你，太厉害了！真为你骄傲！",),
+        "joy": ("哇，太暖心了！真高兴大家这么喜欢！",),
         "encouragement": ("紧张说明你很在乎，你一定可以的，加油！",),
     },
 }

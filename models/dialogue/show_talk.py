@@ -202,7 +202,10 @@ _WORDINGS: tuple[tuple[ShowQuestion, tuple[str, ...]], ...] = (
             r"\b(?:can|may|could|will) (?:i|we) (?:still |also |again )?(?:get to |be able to )?(?:ask|send) "
             r"(?:you )?(?:some |more |a |any |other |another |few |a few |a couple )*"
             r"(?:questions?|stuff|things|something|anything)?(?: (?:else|more))? "
-            r"(?:later|soon|now|tonight|today|again|(?:later )?in the show|at the end|after this)\b",
+            # "can i still ask you something near the end of the stream or is it too late?"
+            r"(?:later|soon|now|tonight|today|again|(?:later )?in the show|(?:near|at|towards?|by|before) the end|"
+            r"after this)\b",
+            r"\b(?:is it|am i|are we) too late (?:to|for) (?:ask|send|questions?)\b",
             # "will there be a chance to ask questions?", "is there time for questions?"
             r"\b(?:will there be|is there|do (?:we|i) get|will (?:we|i) get|any) (?:a |any |some )?(?:chance|time|"
             r"opportunity|moment) (?:to ask|for questions)\b",
@@ -299,8 +302,9 @@ _AFTER = re.compile(rf"\b(?:{_WHAT_IS}|what (?:comes|happens|do we do|are we doi
                     r"\b(?:once|when|after) (?:the |your |that |this )?(?P<over>[^?.!,;]+?) (?:is|are) "
                     r"(?:done|finished|over)\b[^?.!]*\b(?:what|which|anything)\b|"
                     # "after the dance break, what comes?", "after the fan questions, then what?"
+                    # "after the Q&A, nani? what comes next": a word of the fan's own language may ask it first
                     r"(?:^|[,.!?] )after (?:the |your |that |this )?(?P<lead>[^?.!,;]+?),? "
-                    r"(?:(?:and|so|then) )*(?:what|which|anything|is there)\b|"
+                    r"(?:[^\W\d_]+\?+\s*)?(?:(?:and|so|then) )*(?:what|which|anything|is there)\b|"
                     r"(?P<zh>[^\W\d_]{1,12}?)(?:环节)?(?:之后|以后|结束后|完了)(?:是|做|有|干)?(?:什么|啥)")
 #: "Did I miss the dance?": the part of the show named after "miss".
 _MISSED = re.compile(r"\b(?:did|have) (?:i|we|u) (?:just |already )?miss(?:ed)? (?:the |your |a )?(?P<part>[^?.!,;]+)|"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from models.dialogue.moods import is_product_question
+from models.dialogue.moods import is_product_question, spelled_out
 from models.dialogue.persona import AboutLine
 from models.dialogue.retrieval import tokens
 from models.dialogue.words import folded
@@ -43,10 +43,15 @@ _HOW_ARE_YOU = re.compile(
 _YOUNG = r"an? (?:kid|child|little girl|girl|teen|teenager)\b"
 #: "Who are you?": her name, and what she does (her line tagged `job`).
 #: A fan who just tuned in asks it of what they watch: "who am I even watching?", "whose channel is this?".
-_WHO_ARE_YOU = re.compile(r"\bwho (?:are|r) (?:you|u|ya)\b|\bintroduce yourself\b|"
+_WHO_ARE_YOU = re.compile(r"\bwho (?:(?:even|exactly|actually|tf|the (?:heck|hell)) )?(?:are|r) (?:you|u|ya)\b|"
+                          r"\bintroduce yourself\b|"
                           r"\bwho am i (?:\w+ )?watching\b|"
                           r"\bwhose (?:stream|livestream|channel|show|broadcast) (?:is (?:this|it)|am i|are we)\b|"
                           r"你是谁|介绍一下你自己", re.IGNORECASE)
+#: What she does on the show, asked on someone's behalf ("my kid keeps asking what you do on this show", "wondering
+#: what u do here"): her job line, never a product the message's other words name.
+_WHAT_SHE_DOES = (r"\bwhat (?:you|u) (?:actually |really |even |exactly )?do (?:on (?:the|this|your) "
+                  r"(?:show|stream|channel)|here|all day|for (?:a )?(?:living|work))\b")
 #: A guess at her age ("you can't be more than 20 surely", "you must be older than 25"): a number of hers, never a
 #: price limit.
 _AGE_GUESS = (r"\b(?:you|u) (?:[\w']+ )?be (?:much |any )?(?:more|older|younger|less|over|under) (?:than )?\d{1,2}\b|"
@@ -85,6 +90,7 @@ _ABOUT_TOPICS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(patte
      r"\b(?:favou?rite|fave?) (?:part|thing|bit)s? (?:of|about)\b|最喜欢.*(?:主持|工作)", "favourite"),
     (r"\b(?:your|ur) (?:actual |real |main |exact )?job\b|\bdo for (?:a )?(?:living|work)\b|"
      r"\bwhat do you (?:actually |really |even |exactly )?do\b|"
+     rf"{_WHAT_SHE_DOES}|"
      # A fan who just tuned in: "what kind of show is this?", "what sort of stream is it?"
      r"\bwhat (?:kind|sort|type) of (?:show|stream|livestream|channel|broadcast) "
      r"(?:is (?:this|it)|am i|are (?:we|you))\b|"
@@ -211,6 +217,11 @@ def asks_her_choice(text: str) -> bool:
 def guesses_her_age(text: str) -> bool:
     """"You can't be more than 20 surely??": a guess at her age, which her age answers (not the products under $20)."""
     return bool(re.search(_AGE_GUESS, folded(text)))
+
+
+def asks_what_she_does(text: str) -> bool:
+    """"My son keeps asking what you do on this show": her job, which her line answers (not the kids' products)."""
+    return bool(re.search(_WHAT_SHE_DOES, spelled_out(folded(text)), re.IGNORECASE))
 
 
 def speaks_to_her(text: str, name: str) -> bool:
