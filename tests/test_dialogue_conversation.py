@@ -3496,6 +3496,101 @@ def test_english_around_the_words_of_other_languages_reads_as_written(text: str)
     assert spelled_out("pin set he beanie, na ge gui?") == "pin set and beanie, which is more expensive?"
 
 
+# -- round 30: the same kinds in Indonesian, Tagalog, Swedish, Turkish and Japanese romaji, mixed into English --------
+
+@pytest.mark.parametrize(("text", "source", "said"), [
+    ("mittens nya masih ada ga kak?", "kids-mittens", "in stock"), ("hoodie stokta mı?", "team-hoodie", "few"),
+    ("pin set, finns den kvar?", "pin-set", "in stock"), ("meron pa ba yung owl plush?", "mascot-plush", "in stock"),
+    ("gloves zaiko arimasu ka?", "ski-gloves", "sold out")])
+def test_still_there_or_in_stock_in_more_languages_is_its_stock(engine: RetrievalEngine, text: str, source: str,
+                                                               said: str) -> None:
+    answer = ask(engine, text)
+    assert answer.intent == "availability" and answer.sources == (source,) and said in answer.text, answer.text
+
+
+@pytest.mark.parametrize(("text", "source"), [
+    ("harga hoodie berapa?", "team-hoodie"), ("goggles wa ikura desu ka?", "ski-goggles")])
+def test_how_much_in_more_languages_is_the_price(engine: RetrievalEngine, text: str, source: str) -> None:
+    answer = ask(engine, text)
+    assert source in answer.sources and product(source).price_text in answer.text, answer.text
+
+
+@pytest.mark.parametrize(("text", "source", "said"), [
+    ("mittens nani iro?", "kids-mittens", "red, pink and navy"),
+    ("anong kulay yung mittens?", "kids-mittens", "red, pink and navy"),
+    ("thermal bottle hangi renk?", "thermal-bottle", "silver and black"),
+    ("hoodie ukuran apa aja?", "team-hoodie", "XS"), ("hoodie vilka storlekar?", "team-hoodie", "XXL")])
+def test_colours_and_sizes_in_more_languages_are_listed(engine: RetrievalEngine, text: str, source: str,
+                                                       said: str) -> None:
+    answer = ask(engine, text)
+    assert answer.sources == (source,) and said in answer.text, answer.text
+
+
+@pytest.mark.parametrize(("text", "said"), [
+    ("yang mana lebih murah, hoodie atau goggles?", "Goggles are the cheaper one, at $48"),
+    ("alin ang mas mahal, hoodie o yung goggles?", "Hoodie is the more expensive one, at $65"),
+    ("hoodie veya goggles, hangisi daha pahalı?", "Hoodie is the more expensive one, at $65"),
+    ("hoodie eller goggles, vilken är dyrast?", "Hoodie is the more expensive one, at $65")])
+def test_which_is_cheaper_or_dearer_in_more_languages_compares_the_prices(engine: RetrievalEngine, text: str,
+                                                                         said: str) -> None:
+    answer = ask(engine, text)
+    assert answer.intent == "comparison" and set(answer.sources) == {"team-hoodie", "ski-goggles"}, answer.text
+    assert said in answer.text and "$65" in answer.text and "$48" in answer.text, answer.text
+
+
+@pytest.mark.parametrize(("text", "topic"), [
+    ("fakta lain tentang biathlon dong", "biathlon"), ("isa pang fact tungkol sa luge", "luge"),
+    ("bir bilgi daha, bobsleigh hakkında", "bobsleigh"), ("mer fakta om ski jumping", "ski jumping")])
+def test_another_fact_in_more_languages_is_a_fact_on_the_topic(engine: RetrievalEngine, text: str,
+                                                              topic: str) -> None:
+    answer = ask(engine, text)
+    assert topic in answer.text.lower() and not hedged(answer), answer.text
+
+
+@pytest.mark.parametrize("text", ["kamu robot ya kak?", "totoo ka ba?", "gerçek misin?", "är du på riktigt?",
+                                  "hontou ni ningen desu ka?"])
+def test_are_you_real_in_more_languages_is_her_virtual_line(engine: RetrievalEngine, text: str) -> None:
+    answer = ask(engine, text)
+    assert answer.sources == ("about-virtual",) and "virtual" in answer.text, answer.text
+
+
+@pytest.mark.parametrize("text", ["paborito mong winter sport?", "en sevdiğin kış sporu ne?",
+                                  "vilken sport är din favorit?", "ichiban suki na sport wa?"])
+def test_her_favourite_in_more_languages_is_her_favourite(engine: RetrievalEngine, text: str) -> None:
+    answer = ask(engine, text)
+    assert "snowboarding" in answer.text.lower() and not hedged(answer), answer.text
+
+
+@pytest.mark.parametrize("text", ["bisa kirim ke Indonesia?", "nagpapadala ba kayo sa Pilipinas?",
+                                  "skickar ni till Sverige?", "Türkiye'ye kargo ne kadar sürer?"])
+def test_shipping_abroad_in_more_languages_is_the_policy_abroad(engine: RetrievalEngine, text: str) -> None:
+    answer = ask(engine, text)
+    assert answer.sources == ("international-shipping",) and not hedged(answer), answer.text
+
+
+@pytest.mark.parametrize("text", ["kapan? like what year", "itsu?", "ne zaman? which year", "when, like what decade?"])
+def test_when_in_more_languages_after_a_fact_is_that_fact(engine: RetrievalEngine, text: str) -> None:
+    ask(engine, "tell me about the zamboni")
+    answer = ask(engine, text)
+    assert answer.sources == ("zamboni",) and "1949" in answer.text, answer.text
+
+
+@pytest.mark.parametrize(("text", "phrases"), [
+    ("makasih kak, kamu keren!", "compliment_thanks"), ("salamat po, ang galing mo", "compliment_thanks"),
+    ("aku lagi sedih hari ini", "sympathy"), ("malungkot ako ngayon", "sympathy")])
+def test_thanks_praise_and_sadness_in_more_languages_are_answered_in_kind(engine: RetrievalEngine, text: str,
+                                                                         phrases: str) -> None:
+    answer = ask(engine, text)
+    assert answer.intent == "social" and answer.sources == (), answer.text
+    assert any(p in answer.text for p in PERSONA.phrases[phrases]), answer.text
+
+
+@pytest.mark.parametrize("text", ["the Finns finished first in the ski jumping", "i ate a nan with my curry",
+                                  "is the var check in hockey fair", "my ate packed a lager for the trip"])
+def test_english_words_that_are_words_of_these_languages_read_as_written(text: str) -> None:
+    assert spelled_out(text) == text
+
+
 def test_a_product_praised_is_what_the_next_question_asks_of(engine: RetrievalEngine) -> None:
     ask(engine, "that snowy owl plushie is adorable")
     answer = ask(engine, "how big is it exactly?")

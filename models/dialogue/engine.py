@@ -328,9 +328,10 @@ _ASKS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
          _NUMBER + r"|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twenty|hundred|more than|most)\b"),
         # "How old is the Zamboni?": an age, or the year or century it began.
         (r"\bhow old\b", r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twenty|hundred|centur\w*)\b"),
-        # A year or its decade ("in the 1980s").
-        (r"\bwhen\b|\b(?:what|which) year\b", r"\b(?:1[0-9]{3}|20[0-9]{2})s?\b|\bdays?\b|\bweeks?\b|\bhours?\b|"
-                                    r"\buntil\b|\bas soon as\b|\bwithin\b|\bbefore\b|\bafter\b"),
+        # A year or its decade ("in the 1980s"); "like what decade?" guesses at none.
+        (r"\bwhen\b|\b(?:like )?(?:what|which) (?:year|decade|century)\b",
+         r"\b(?:1[0-9]{3}|20[0-9]{2})s?\b|\bdays?\b|\bweeks?\b|\bhours?\b|\buntil\b|\bas soon as\b|\bwithin\b|"
+         r"\bbefore\b|\bafter\b"),
         (r"\bhow long\b", _NUMBER + r"|\bdays?\b|\bweeks?\b|\bhours?\b|\bminutes?\b|\btwo\b|\bwithin\b|metre|inch"),
         # "Is there a discount code?": only a policy that states a deal answers it; the payment policy is another
         # question's ("for sale" asks whether a thing is sold, no deal).
@@ -421,9 +422,9 @@ _ABROAD = re.compile(
     r"finnland|polen|tschechien|griechenland|gro(?:ss|ß)britannien|allemagne|autriche|espagne|italie|belgique|"
     r"pays-bas|su[eè]de|norv[eè]ge|pologne|gr[eè]ce|royaume-uni|germania|francia|spagna|olanda|svezia|grecia|"
     r"inghilterra|alemania|suecia|inglaterra|alemanha|fran[cç]a|espanha|holanda|jap[oó]n|giappone|jap[aã]o|indien|"
-    r"inde|bharat|hindustan|"
+    r"inde|bharat|hindustan|indonesia|philippines|pilipinas|malaysia|singapore|vietnam|thailand|"
     # The same with the accents chat may keep ("Österreich", "España").
-    r"[öo]sterreich|espa[ñn]a|[čc]esko)\b|"
+    r"[öo]sterreich|espa[ñn]a|[čc]esko|t[üu]rkiye)\b|"
     # A country's flag ("🇳🇴"): two regional indicator letters, any but the store's own US.
     "(?!\U0001F1FA\U0001F1F8)[\U0001F1E6-\U0001F1FF]{2}", re.IGNORECASE)
 #: "Will I get an email when it ships?", "do you notify me once my parcel leaves?": word sent of the order leaving,
@@ -924,6 +925,9 @@ def _elliptic(question: str, before: str) -> bool:
         return True
     if (_POINTS_BACK.search(question) or _SUGGESTIONS.search(question)) and len(tokens(question)) <= 1:
         return True
+    # "Jan Boklöv! what did he do?": a question of nothing but a person pointed back at asks of the one just named.
+    if _PERSON_BACK.search(question) and not tokens(question):
+        return True
     # A fact asked with no topic of its own, pointing back or not ("hockey is life. hit me with a fact", "I play
     # curling! tell me something"): the sentence before names the topic.
     # Chat spelling read as words: "luge!! tell me smth cool about it pls" asks a fact of luge.
@@ -944,6 +948,8 @@ _COUNT_WORDS = frozenset(tokens("two three four five six seven eight nine ten co
 _SUGGESTIONS = re.compile(r"^\W*(?:any )?(?:ideas?|suggestions?|recommendations?|tips?|options?)\W*$", re.IGNORECASE)
 #: A question ending on what it points back at ("what's that?", "how does it work?").
 _POINTS_BACK = re.compile(r"\b(?:that|this|it|those|them|they)\W*$", re.IGNORECASE)
+#: A person pointed back at ("what did he do?", "where is she from?").
+_PERSON_BACK = re.compile(r"\b(?:he|she|him|his)\b", re.IGNORECASE)
 
 
 def retrieval_query(text: str) -> str:
