@@ -518,6 +518,7 @@ _AGES_STATED = re.compile(r"\b(?:aged?|ages)\s+\d+\s*(?:to|-|–|and)\s*\d+|\b\d
 _MATERIALS = r"(?:wool(?:len)?|merino|cashmere|alpaca|acrylic|cotton|polyester|nylon|spandex|elastane|lycra|silk|" \
              r"linen|leather|suede|fleece|denim|plastic|glass|steel|metal|aluminium|aluminum|titanium|bamboo|" \
              r"wood(?:en)?|ceramic|rubber|silicone|vinyl|enamel)"
+_MATERIAL_WORDS = frozenset(w for m in re.findall(r"[a-z]+", _MATERIALS) for w in tokens(m))
 #: "Does it come in a gift box?", "does the plush have a tag?", "is the bottle dishwasher safe?": a yes/no question
 #: about a product's feature (its words follow the verb).
 _FEATURE = re.compile(r"\b(?:comes?|came) with\b|\b(?:packed|packaged|wrapped|boxed) (?:in|with)\b|"
@@ -525,7 +526,8 @@ _FEATURE = re.compile(r"\b(?:comes?|came) with\b|\b(?:packed|packaged|wrapped|bo
                       r"\b(?:does|do|will) (?:it|they|the .{1,40}?) (?:have|has)\b|"
                       r"\bis (?:it|the .{1,40}?) (?=\w+[- ](?:safe|proof|washable|friendly)\b)|"
                       # "Is the beanie 100% wool or acrylic?": what it is made of, a feature its words may state
-                      rf"\b(?:is|are) (?:it|they|the .{{1,40}}?) (?=(?:\d+ ?% ?|pure |real |genuine )?{_MATERIALS}\b)|"
+                      rf"\b(?:is|are) (?:it|they|the .{{1,40}}?) (?=(?:\d+ ?% ?|pure |real |genuine )?{_MATERIALS}"
+                      r"(?: or [\w% ]{1,20}?)?\s*(?:[?!.,]|$))|"
                       r"装在|带.{0,4}吗|是.{0,6}做的")
 #: "Do you sell ski boots?": asks whether the store has a kind of product (what follows is the kind).
 _SELLS = re.compile(r"\b(?:do|does) (?:you|u|ya|they|y'all|the (?:store|shop))(?: guys| all)? (?:also |even )?"
@@ -1570,7 +1572,8 @@ def _feature_reply(products: Sequence[Product], feature: tuple[str, ...], wordin
                 fact = fact[:1].lower() + fact[1:]
             sentences.append(Sentence(wording.feature_yes.format(fact=fact), (product.id,), product))
         else:
-            sentences.append(Sentence(_agreed(wording.feature_unknown, product, wording), (), product))
+            unknown = wording.material_unknown if set(feature) & _MATERIAL_WORDS else wording.feature_unknown
+            sentences.append(Sentence(_agreed(unknown, product, wording), (), product))
     sentences[0] = replace(sentences[0], text=f"{emotion_tag('happy')} {gesture_tag('nod')} {sentences[0].text}")
     return CatalogueReply("catalogue_query", tuple(sentences), tuple(products))
 
