@@ -250,7 +250,9 @@ def test_a_colour_or_size_the_product_does_not_list_is_not_claimed() -> None:
 
 
 @pytest.mark.parametrize(("text", "said"), [
-    ("Are the gloves sold out?", "The Touchscreen Ski Gloves are sold out right now."),
+    # A sold-out product is said with what it is, so the answer states the product.
+    ("Are the gloves sold out?", "The Touchscreen Ski Gloves are sold out right now. Waterproof ski gloves with "
+     "touchscreen fingertips, so you can film your runs without taking them off."),
     # A product on pre-order is said with what ordering it costs, as one in stock is for "can I buy ...?".
     ("Can I buy the goggles right now?",
      "The Aurora Ski Goggles are up for pre-order. The Aurora Ski Goggles are $48."),
@@ -1578,3 +1580,49 @@ def test_a_colour_asked_of_two_products_names_all_each_comes_in() -> None:
 
 def test_a_need_said_without_i_is_the_product_whose_description_states_it() -> None:
     assert ids(ask("need something that keeps soup hot on a long hike")) == ["thermal-bottle"]
+
+
+@pytest.mark.parametrize("text", ["are the mittens pure cotton?", "is the plush polyester or cotton",
+                                  "are the ski goggles glass or plastic?"])
+def test_a_material_no_description_states_is_an_honest_i_dont_know(text: str) -> None:
+    reply = ask(text)
+    said = spoken(reply)
+    assert "don't know" in said and "$" not in said and reply.sentences[0].sources == (), said
+
+
+def test_a_material_the_description_states_is_told() -> None:
+    said = spoken(ask("are the collector pins enamel?"))
+    assert said.startswith("Yes: ") and "enamel" in said, said
+
+
+@pytest.mark.parametrize("text", ["can I still get the touchscreen gloves?", "ski gloves available?"])
+def test_a_sold_out_product_asked_of_its_stock_is_said_with_what_it_is(text: str) -> None:
+    reply = ask(text)
+    said = spoken(reply)
+    assert "sold out" in said and "touchscreen fingertips" in said and ids(reply) == ["ski-gloves"], said
+
+
+@pytest.mark.parametrize("text", ["team hoodie avail in L?", "is the hoodie still avail in size S"])
+def test_avail_asks_the_stock_of_the_size_asked(text: str) -> None:
+    said = spoken(ask(text))
+    assert "only a few left" in said, said
+
+
+@pytest.mark.parametrize("text", ["little gifts for my class, under 14 bucks each", "presents under $13 for my class"])
+def test_gifts_under_a_price_are_any_products_within_it(text: str) -> None:
+    reply = ask(text)
+    said = spoken(reply)
+    assert ids(reply) == ["kids-bottle"] and "$12" in said and "$18" not in said, said
+
+
+def test_a_gift_for_someone_under_a_price_says_what_the_product_is() -> None:
+    reply = ask("present for a plush lover, under 40 bucks?")
+    said = spoken(reply)
+    assert "$29.99" in said and "snowy owl mascot" in said and ids(reply) == ["mascot-plush"], said
+
+
+@pytest.mark.parametrize("text", ["got any clothes or only accessories?", "do u have clothes or only accessories"])
+def test_kinds_asked_either_or_are_each_listed(text: str) -> None:
+    reply = ask(text)
+    said = spoken(reply)
+    assert said.startswith("Clothing: the Glacier Blue Team Hoodie") and "Accessories: " in said, said

@@ -12,6 +12,7 @@ from models.dialogue.engine import (
     ChatTurn,
     RetrievalEngine,
     Sentence,
+    questions_of,
     retrieval_query,
 )
 from models.dialogue.moderation import MAX_CHAT_CHARS, ChatTextError, check_chat_text, screen
@@ -484,3 +485,37 @@ def test_the_fact_that_says_since_which_year_answers_since_when(engine: Retrieva
 def test_the_players_of_a_sport_named_like_products_ask_the_sport(engine: RetrievalEngine) -> None:
     answer = ask(engine, "who was the first of the ski jumpers to fly in a V?")
     assert "Boklöv" in answer.text and "$" not in answer.text
+
+
+
+@pytest.mark.parametrize("text", ["when were the first winter olympics? my nephew wants to know",
+                                  "when were the first winter olympics? my class is wondering",
+                                  "how heavy is a curling stone? asking for my dad"])
+def test_who_asks_is_no_second_question(text: str) -> None:
+    assert len(questions_of(text)) == 1
+
+
+def test_who_asks_beside_a_question_gets_its_answer_only() -> None:
+    pytest.importorskip("sentence_transformers")
+    answer = RetrievalEngine(PERSONA).compose(ChatTurn("fan", "when were the first winter olympics? my nephew "
+                                                              "wants to know"))
+    assert "1924" in answer.text and "don't know" not in answer.text, answer.text
+
+
+def test_a_fact_asked_for_someone_is_of_the_topic_said_before(engine: RetrievalEngine) -> None:
+    answer = ask(engine, "my aunt is really into ice hockey, tell her a cool one")
+    assert "hockey" in answer.text.lower() and "don't know" not in answer.text, answer.text
+
+
+def test_a_topic_then_what_even_is_it_is_a_fact_of_that_topic(engine: RetrievalEngine) -> None:
+    answer = ask(engine, "biathlon... what even is that, got a fact?")
+    assert "rifle shooting" in answer.text, answer.text
+
+
+@pytest.mark.parametrize("text", ["so when did curling come back?", "when did curling come back exactly"])
+def test_a_sport_that_came_back_is_the_fact_of_its_return(text: str) -> None:
+    # BM25 shares no word of "come back" with "returned": the embeddings read it (an about line of the sport that
+    # has no year is no answer to "when").
+    pytest.importorskip("sentence_transformers")
+    answer = RetrievalEngine(PERSONA).compose(ChatTurn("fan", text))
+    assert "1998" in answer.text and answer.intent == "fact", answer.text

@@ -383,7 +383,7 @@ _STOCK: tuple[tuple[StockAsk, re.Pattern[str]], ...] = (
 #: now (in stock) or later (pre-order), not the shipping policy that "when will my order ship?" asks.
 _PRODUCT_SHIPS = re.compile(r"\bwhen (?:will|does|do|would|can) (?:\w+ ){1,4}(?:ship|be shipped|be sent)\b|"
                             r"\bships? (?:out )?(?:right away|straight away|immediately|now|today)\b")
-_AVAILABLE = re.compile(rf"\b(?:available|availability|stock|ready to ship)\b|{_PRODUCT_SHIPS.pattern}|"
+_AVAILABLE = re.compile(rf"\b(?:available|avail|availability|stock|ready to ship)\b|{_PRODUCT_SHIPS.pattern}|"
                         # "Should I grab the hoodie now or can I wait till payday?": whether it will last (its stock).
                         r"\bshould (?:i|we) (?:buy|get|grab|order|snag)\b.*\bnow\b|"
                         r"\b(?:can|could|should) (?:i|we) wait\b|"
@@ -398,7 +398,7 @@ _AVAILABLE = re.compile(rf"\b(?:available|availability|stock|ready to ship)\b|{_
 #: can I get the hoodie?" asks the way to buy (the store), not the stock.
 _BUY = re.compile(r"\b(?<!where )(?<!how )(?:can|could|may) (?:i|we|u) (?:still |already |now )?"
                   r"(?:buy|get|grab|order|purchase|snag|pick up|have)\b|"
-                  r"\bstill (?:got|have|sell|sold|selling|carry|available|for sale|around|on sale|there|here)\b|"
+                  r"\bstill (?:got|have|sell|sold|selling|carry|available|avail|for sale|around|on sale|there|here)\b|"
                   # "Pin set still up for grabs?", "is the beanie still going?": whether it can still be bought.
                   r"\bup for grabs\b|\bstill going\b|"
                   # "Mittens kids M in navy, got them?": whether the store has them to sell.
@@ -514,12 +514,20 @@ _AGES_ASKED = re.compile(r"^(?!.*(?:\b(?:you|your|u|ur)\b|你))"
 #: An age a description states: "for children aged 4 to 10", "ages 3+", "6-12 years", "适合3到8岁".
 _AGES_STATED = re.compile(r"\b(?:aged?|ages)\s+\d+\s*(?:to|-|–|and)\s*\d+|\b\d+\s*(?:to|-|–)\s*\d+\s*(?:years?|yrs)|"
                           r"\b(?:aged?|ages)\s+\d+\s*\+|\d+\s*(?:到|至|-)\s*\d+\s*岁|\d+岁")
+#: What things are made of: "is it wool?" asks what the product is made of, which only its own words can say.
+_MATERIALS = r"(?:wool(?:len)?|merino|cashmere|alpaca|acrylic|cotton|polyester|nylon|spandex|elastane|lycra|silk|" \
+             r"linen|leather|suede|fleece|denim|plastic|glass|steel|metal|aluminium|aluminum|titanium|bamboo|" \
+             r"wood(?:en)?|ceramic|rubber|silicone|vinyl|enamel)"
+_MATERIAL_WORDS = frozenset(w for m in re.findall(r"[a-z]+", _MATERIALS) for w in tokens(m))
 #: "Does it come in a gift box?", "does the plush have a tag?", "is the bottle dishwasher safe?": a yes/no question
 #: about a product's feature (its words follow the verb).
 _FEATURE = re.compile(r"\b(?:comes?|came) with\b|\b(?:packed|packaged|wrapped|boxed) (?:in|with)\b|"
                       r"\b(?:comes?|came) in (?:an? |its own )|\binclude[sd]?\b|\bmade (?:of|from|out of)\b|"
                       r"\b(?:does|do|will) (?:it|they|the .{1,40}?) (?:have|has)\b|"
                       r"\bis (?:it|the .{1,40}?) (?=\w+[- ](?:safe|proof|washable|friendly)\b)|"
+                      # "Is the beanie 100% wool or acrylic?": what it is made of, a feature its words may state
+                      rf"\b(?:is|are) (?:it|they|the .{{1,40}}?) (?=(?:\d+ ?% ?|pure |real |genuine )?{_MATERIALS}"
+                      r"(?: or [\w% ]{1,20}?)?\s*(?:[?!.,]|$))|"
                       r"装在|带.{0,4}吗|是.{0,6}做的")
 #: "Do you sell ski boots?": asks whether the store has a kind of product (what follows is the kind).
 _SELLS = re.compile(r"\b(?:do|does) (?:you|u|ya|they|y'all|the (?:store|shop))(?: guys| all)? (?:also |even )?"
@@ -563,6 +571,18 @@ def _stems(text: str) -> frozenset[str]:
 def _kin(word: str, words: frozenset[str] | set[str]) -> bool:
     """One of the words, or of its family by a stem of five letters or more ("clothe" of "clothing")."""
     return word in words or len(word) >= 5 and any(w[:5] == word[:5] for w in words if len(w) >= 5)
+
+
+#: Words of a kind of product and the words a store may tag that kind with ("clothes": a hoodie tagged "clothing").
+_KIND_WORDS = {"clothe": ("clothing", "apparel"), "garment": ("clothing", "apparel"),
+               "clothing": ("apparel",), "apparel": ("clothing",)}
+
+
+def _kind_word(token: str, products: Sequence[Product]) -> str:
+    """The fan's word for a kind of product as the products' own words have it ("clothe" → "clothing")."""
+    if any(token in _words(p).every for p in products):
+        return token
+    return next((w for w in _KIND_WORDS.get(token, ()) if any(w in _words(p).every for p in products)), token)
 
 
 #: Endings of a product's word that say a use: "collectible", "collector" are things to "collect".
@@ -859,9 +879,10 @@ def parse_question(text: str, knowledge: Knowledge) -> CatalogueQuestion:
     rest = _SIZE_ASK.sub(" ", _COLOUR_ASK.sub(" ", rest))
     # Attribute words as the fan wrote them ("warm", "skiing"); Chinese has no spaces: its words as jieba cuts them.
     written = [w for run in re.findall(r"[\w'-]+", rest) for w in (tokens(run) if CJK.search(run) else [run])]
-    content = [(w, t[0]) for w in written
+    content = [(w, _kind_word(t[0], products)) for w in written
                if (t := tokens(w)) and t[0] not in _FILLER and t[0] not in _COLOURS and not t[0].isdigit()]
-    surface = [w for w, token in content if any(token in _words(p).every for p in products)]
+    surface = [token if token != tokens(w)[0] else w for w, token in content
+               if any(token in _words(p).every for p in products)]
     off_catalogue = tuple(dict.fromkeys(token for w, token in content if w not in surface))
     counts = _quantities(rest, products, named)
     compare = bool(_COMPARE.search(text) or direction or not price and _chosen(rest, products))
@@ -1143,7 +1164,7 @@ def _answer(text: str, knowledge: Knowledge, context: Sequence[Product], wording
             q.listing or q.order or q.words != _named_words(q)):
         # "Is the plush more than 30 dollars?": yes or no, with its price (never "I don't have plush over $30");
         # "I only have $50, hoodie or goggles?" is a choice among them.
-        return _price_checked(q.named[0], q.price, wording)
+        return _price_checked(q.named[0], q.price, wording, described=q.audience is not None)
     # A colour or a size picks products only in a question about products ("in gold?" of the store, never of
     # medals); stock ("what's almost sold out?") always speaks of the store.
     picks_from_catalogue = (q.filtered or (not q.named and (((q.colour or q.size) and q.about_products)
@@ -1462,10 +1483,11 @@ def _named_words(q: CatalogueQuestion) -> tuple[str, ...]:
     return tuple(w for w in q.words if any(set(tokens(w)) <= _words(p).tags | _words(p).name for p in q.named))
 
 
-def _price_checked(product: Product, price: PriceLimit, wording: Wording) -> CatalogueReply:
+def _price_checked(product: Product, price: PriceLimit, wording: Wording, described: bool = False) -> CatalogueReply:
     """Whether the named product's price is in the range the fan asks of it, and its price; outside it: on which
     side ("more than $30?": "that's under $30", a bare "no" would leave the fan to work it out), and over the fan's
-    budget: by how much."""
+    budget: by how much. `described`: a fan shopping for someone ("gift for a pin collector, under 30?") hears
+    what the product is, too."""
     fits = price.admits(product)
     text = _agreed(wording.price_check[fits], product, wording, price=product.price_text)
     if price.budget and price.below is not None and not fits:
@@ -1476,8 +1498,10 @@ def _price_checked(product: Product, price: PriceLimit, wording: Wording) -> Cat
         limit = price.below if over else price.above
         if limit is not None:
             text += " " + wording.beyond_limit[over].format(limit=price.said(limit, product.currency))
-    return CatalogueReply("comparison", (Sentence(f"{emotion_tag('happy')} {gesture_tag('nod')} {text}",
-                                                  (product.id,), product),), (product,))
+    sentences = [Sentence(f"{emotion_tag('happy')} {gesture_tag('nod')} {text}", (product.id,), product)]
+    if described:
+        sentences.append(Sentence(product.description, (product.id,), product))
+    return CatalogueReply("comparison", tuple(sentences), (product,))
 
 
 def _compare_with(product: Product, wording: Wording) -> CatalogueReply:
@@ -1548,7 +1572,8 @@ def _feature_reply(products: Sequence[Product], feature: tuple[str, ...], wordin
                 fact = fact[:1].lower() + fact[1:]
             sentences.append(Sentence(wording.feature_yes.format(fact=fact), (product.id,), product))
         else:
-            sentences.append(Sentence(_agreed(wording.feature_unknown, product, wording), (), product))
+            unknown = wording.material_unknown if set(feature) & _MATERIAL_WORDS else wording.feature_unknown
+            sentences.append(Sentence(_agreed(unknown, product, wording), (), product))
     sentences[0] = replace(sentences[0], text=f"{emotion_tag('happy')} {gesture_tag('nod')} {sentences[0].text}")
     return CatalogueReply("catalogue_query", tuple(sentences), tuple(products))
 
@@ -1585,6 +1610,11 @@ def _attributes(products: Sequence[Product], q: CatalogueQuestion, wording: Word
                 q.stock == "buy" and (echoed or not (asks_colours or asks_sizes)) or q.stock == "in_stock" and echoed) \
                 or product.stock == "preorder" and q.stock is not None and not (q.asks_price or q.ships):
             sentences.append(price)
+        # "Are the gloves in stock?" of sold-out ones: what they are, so the answer states the product (as a
+        # pre-order's price does).
+        elif product.stock == "sold_out" and q.stock not in (None, "restock") and not (
+                q.asks_price or asks_colours or asks_sizes):
+            sentences.append(Sentence(product.description, (product.id,), product))
         if q.stock == "restock" and product.stock == "sold_out":
             sentences.append(Sentence(_agreed(wording.no_restock, product, wording), (), product))
         if q.asks_price and len(sentences) > first:  # "how much is it, and what colour?": the price too
@@ -1757,9 +1787,23 @@ def _listing(q: CatalogueQuestion, products: Sequence[Product], wording: Wording
     if not found and (relaxed := _relaxed(q, products)) is not None:
         return _listing(relaxed, products, wording)
     if not found and (named_apart := _each_named(q, products)):
+        kinds = [replace(q, words=(w,)) for w in q.words]
+        if q.price is None and any(sum(_fits(p, kind) for p in products) > 1 for kind in kinds):
+            # "Any clothes or just accessories?": kinds of product, each listed under its own name.
+            lists = [_listing(kind, products, wording) for kind in kinds]
+            opener = f"{emotion_tag('excited')} {gesture_tag('present_product')} "
+            said = [s if j == 0 or i else replace(s, text=s.text.removeprefix(opener))
+                    for j, r in enumerate(lists) for i, s in enumerate(r.sentences)]
+            return CatalogueReply(lists[0].intent, tuple(said), tuple(p for r in lists for p in r.products))
         # "I only have $50, hoodie or goggles?": each word names other products; the choice is among those, and
         # no product is said to be missing for lacking both names.
         return _listing(replace(q, words=()), named_apart, wording)
+    ungifted = replace(q, audience=None)
+    if not found and q.audience == "gift" and q.price is not None and any(
+            q.price.admits(p) and _fits(p, ungifted) for p in products):
+        # "Small gifts for the team, under $15 each": anything can be given, so with no gift-boxed product within
+        # the price, the products that are.
+        return _listing(ungifted, products, wording)
     if not found and q.stock == "unavailable" and not (q.filtered or q.words or q.colour or q.size):
         # "Is everything in stock?" and nothing is sold out or on pre-order: yes, when every product's stock says
         # so; else the products whose stock the store does not report (any of them could be out of stock).

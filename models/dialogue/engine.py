@@ -82,6 +82,7 @@ from models.dialogue.small_talk import (
     DEAREST,
     FAVOURITE,
     about_lines_asked,
+    addressed_to_her,
     asks_her_choice,
     asks_her_name,
     asks_how_she_is,
@@ -158,6 +159,9 @@ _FACT_REQUEST = re.compile(
     r"\b(?:fun\s+facts?|facts?|trivia|(?:something|anything)\s+(?:interesting|cool|fun|neat|new|cheerful|happy|nice|"
     r"positive|uplifting|funny|amazing|surprising|fascinating|good)|"
     r"(?:interesting|cool)\s+(?:things?|stuff)|tell me something about|"
+    # "My grandpa loves olympic history, give him a good one": a fact asked for someone, of the topic said before.
+    r"(?:tell|give|share|drop|hit)\s+(?:me|us|him|her|them)\s+(?:with\s+)?(?:a|one)\s+(?:good|great|cool|fun|nice|neat)"
+    r"\s+one|"
     # "Tell me a Winter Olympics record", "are there any medal records you know of?", "a bit of curling history,
     # go!", "give me some olympic history", "any cool bits of winter olympics history?": a fact about a record or the
     # past, however the asking is worded or left out ("any record of my order?" is the store's).
@@ -246,7 +250,7 @@ _TOPIC_ASKED = re.compile(r"\b(?:about|on|regarding)\s+([^?.!,;:]+)", re.IGNOREC
 _FACT_WORDS = frozenset("fun fact interesting cool something anything thing stuff trivia share give another one "
                         "cheerful happy nice positive uplifting funny amazing surprising "
                         "random new good favorite favourite teach tell say show share drop hit know quick special got "
-                        "story deal bit tidbit "
+                        "story deal bit tidbit even exactly actually "
                         "冷知识 小知识 趣闻 有趣 事 讲 说 来".split())
 
 #: A question for a price ("How much?"), as against one for the whole store ("What do you sell?").
@@ -816,7 +820,11 @@ def _glossed(parts: list[str]) -> list[str]:
 _TAG = re.compile(r"^\W*(?:(?:do|d'?) ?(?:you|u|ya) know|(?:you|u) know|(?:are|r) (?:you|u) sure|right|am i right|"
                   r"is (?:that|it) (?:right|true|so)|(?:can|could) (?:you|u) tell (?:me|us)|"
                   # "is there a Q&A today? when": a bare question word asks it of the question it stands by
-                  r"(?:and |so |but )?(?:when|where|how much|how long|what time|how soon|which one))\W*$",
+                  r"(?:and |so |but )?(?:when|where|how much|how long|what time|how soon|which one)|"
+                  # "my teen wants to know", "asking for my grandpa": who asks, of the question beside it
+                  r"(?:[\w']+\s+){0,4}(?:wants?|wanted|would like|'d like|needs?) to know|"
+                  r"(?:[\w']+\s+){0,4}(?:is|are|was|were|'s|'re) (?:wondering|curious|asking)|"
+                  r"(?:i'?m |just )?asking for (?:a |my |our )?[\w']+(?: [\w']+)?)\W*$",
                   re.IGNORECASE)
 #: "Are you animated? Like a cartoon?", "are you real? as in a real person?": a thing named by way of example, which
 #: says the question before it again and joins it as a tag does ("like for -10?" adds a condition of its own).
@@ -1963,9 +1971,11 @@ class RetrievalEngine(DialogueEngine):
             if _SELLS.search(folded(text)) and not self._is_kind(item, text):
                 return self._not_sold()  # "do you have ski poles?": the goggles are not poles
             return replace(self._pitch([item], text), hits=hits)
-        if isinstance(item, AboutLine) and not speaks_to_her(text, self.persona.name):
+        if isinstance(item, AboutLine) and (not speaks_to_her(text, self.persona.name) or not (
+                addressed_to_her(text, self.persona.name) or says_what_is_asked(text, item.text))):
             # A line about herself is no answer to a message not to her ("I'm missing the curling final", "tell me
-            # about curling"): what else the knowledge holds may be, if it answers; no near miss in its place.
+            # about curling"), nor to one not named to her that asks a kind of thing the line lacks ("when did
+            # curling come back?": a year): what else the knowledge holds may be, if it answers; no near miss.
             other = self._lookup(text, gentle, kinds=[k for k in (kinds or get_args(DocKind)) if k != "about"])
             return other if other.intent != "partial" else Part("unknown", [declined(self._phrase("unknown"))], hits)
         if not says_what_is_asked(text, _item_text(item)):

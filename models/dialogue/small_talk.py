@@ -224,14 +224,18 @@ def asks_what_she_does(text: str) -> bool:
     return bool(re.search(_WHAT_SHE_DOES, spelled_out(folded(text)), re.IGNORECASE))
 
 
+def addressed_to_her(text: str, name: str) -> bool:
+    """The message names the host ("you", her name): a question of hers, never one of the world's."""
+    text = folded(text)
+    return bool(_TO_HER.search(text)) or bool(re.search(rf"\b{re.escape(folded(name))}\b", text))
+
+
 def speaks_to_her(text: str, name: str) -> bool:
     """The message may speak to the host or of her ("do you...", "is Aurora real?", "can a cartoon even
     snowboard?"; not "who won last night?", a result of the world's): only then is one of her about lines an
     answer. One of the fan's own news that is not to her ("I'm missing the curling final") shares words with "I
     never miss a curling final" but asks nothing of her."""
-    text = folded(text)
-    return bool(_TO_HER.search(text)) or bool(re.search(rf"\b{re.escape(folded(name))}\b", text)) or \
-        not (_OF_THE_FAN.search(text) or _WHO_DID.search(text))
+    return addressed_to_her(text, name) or not (_OF_THE_FAN.search(folded(text)) or _WHO_DID.search(folded(text)))
 
 
 def asks_how_she_is(text: str) -> bool:

@@ -82,6 +82,7 @@ class Wording:
     feature_verdict: str  # {product} {is}: the one whose description states the feature a comparison asks
     feature_yes: str  # {fact}: the description that states the feature
     feature_unknown: str  # {product}: no field states it
+    material_unknown: str  # {product}: no field states what it is made of (an honest "I don't know")
     no_restock: str  # {product} {is}: no restock date is known for a sold-out product
     not_in_catalogue: str  # sales, popularity or ratings asked: the catalogue states none
     all_available: str  # "is everything in stock?" when every product's stock says so
@@ -165,7 +166,9 @@ WORDING = {
         adjectives={("size", True): "bigger", ("size", False): "smaller", ("weight", True): "heavier",
                     ("weight", False): "lighter", ("warmth", True): "warmer", ("warmth", False): "less warm"},
         fan_adjectives=True, feature_verdict="The {product} {is} the one for that.",
-        feature_yes="Yes: {fact}", feature_unknown="The store page has the details on that for the {product}.",
+        feature_yes="Yes: {fact}",
+        feature_unknown="The store page has the details on that for the {product}.",
+        material_unknown="I don't know what the {product} {is} made of, so the store page is the place for that.",
         no_restock="I don't have a restock date for the {product}, so keep an eye on the store page.",
         not_in_catalogue="I don't have sales figures or ratings for the products, so I won't guess.",
         all_available="Yes, everything in the store is in stock right now."),
@@ -219,6 +222,7 @@ WORDING = {
                     ("weight", False): "更轻", ("warmth", True): "更保暖", ("warmth", False): "没那么保暖"},
         fan_adjectives=False, feature_verdict="这一点要看{product}。",
         feature_yes="是的，{fact}", feature_unknown="{product}的这个细节，商店页面上有详细介绍。",
+        material_unknown="我不清楚{product}是什么材质的，商店页面上有详细介绍。",
         no_restock="{product}什么时候补货我还不知道，可以留意商店页面。",
         not_in_catalogue="我没有商品的销量和评分，所以不乱猜。",
         all_available="是的，商店里的东西现在都有货。"),
