@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from models.dialogue.engine import ChatTurn, RetrievalEngine
+from models.dialogue.engine import Answer, ChatTurn, RetrievalEngine
 from models.dialogue.persona import load_default_persona, load_persona, sample_persona_path
 from models.dialogue.retrieval import KnowledgeIndex
 from models.dialogue.show import Rundown, ShowRunner, ShowSnapshot, load_rundown, parse_rundown
@@ -46,6 +46,14 @@ def said(text: str, snapshot: ShowSnapshot | None, persona=AURORA) -> str:  # no
     sentences = answer_show(text, snapshot, persona)
     assert sentences is not None, f"{text!r} was not taken as a show question"
     return " ".join(s.spoken for s in sentences)
+
+
+def composed_at_curling(text: str) -> Answer:
+    """The embedded engine's whole answer to `text`, the sample show at 200 s (`curling-fact` on)."""
+    engine = RetrievalEngine(AURORA)
+    runner = sample_at_curling()
+    engine.show_source = lambda: runner.snapshot(200.0)
+    return engine.compose(ChatTurn("fan", text))
 
 
 def test_the_snapshot_splits_the_rundown_around_the_current_segment() -> None:
@@ -270,20 +278,14 @@ def test_the_engine_answers_show_questions_from_its_show_source() -> None:
                                       "hoe lang duurt de show?", "hur länge är streamen?"])
 def test_the_show_length_asked_in_dutch_or_swedish_chat_words(question: str) -> None:
     """The foreign chat words read as their English ("hur länge är showen" as "how long is the show")."""
-    engine = RetrievalEngine(AURORA)
-    runner = sample_at_curling()
-    engine.show_source = lambda: runner.snapshot(200.0)
-    answer = engine.compose(ChatTurn("fan", question))
+    answer = composed_at_curling(question)
     assert answer.intent == "show" and "planned to run about 10 minutes" in answer.text, answer.text
     assert not any(u in answer.text for u in AURORA.phrases["unknown"])
 
 
 @pytest.mark.parametrize("question", ["whens teh shwo end", "when does the shwo end?"])
 def test_a_typo_of_show_is_still_the_show(question: str) -> None:
-    engine = RetrievalEngine(AURORA)
-    runner = sample_at_curling()
-    engine.show_source = lambda: runner.snapshot(200.0)
-    answer = engine.compose(ChatTurn("fan", question))
+    answer = composed_at_curling(question)
     assert answer.intent == "show" and answer.text.endswith("The show ends in about 7 minutes.")
 
 
@@ -440,11 +442,8 @@ def test_look_alikes_of_other_wordings_are_not_show_questions(text: str) -> None
 
 
 def test_a_long_message_that_mentions_a_part_of_the_show_on_the_way_is_not_a_show_question() -> None:
-    engine = RetrievalEngine(AURORA)
-    runner = sample_at_curling()
-    engine.show_source = lambda: runner.snapshot(200.0)
-    answer = engine.compose(ChatTurn("fan", "Aurora my whole family watches every week, and my dad keeps asking about "
-                                            "the Q&A, but before the dance break starts, how much is the beanie?"))
+    answer = composed_at_curling("Aurora my whole family watches every week, and my dad keeps asking about "
+                                 "the Q&A, but before the dance break starts, how much is the beanie?")
     assert answer.intent != "show" and "still to come" not in answer.text and "$" in answer.text
 
 
@@ -803,10 +802,7 @@ def test_more_questions_later_is_the_rundowns_later_qa(question: str) -> None:
 @pytest.mark.parametrize("question", ["quando finisce lo show? when does it end",
                                       "cuándo termina el show? when does the stream end"])
 def test_when_it_ends_asked_twice_in_two_languages_is_answered_once_with_no_decline(question: str) -> None:
-    engine = RetrievalEngine(AURORA)
-    runner = sample_at_curling()
-    engine.show_source = lambda: runner.snapshot(200.0)
-    answer = engine.compose(ChatTurn("fan", question))
+    answer = composed_at_curling(question)
     assert answer.text.endswith("The show ends in about 7 minutes.") and answer.text.count("7 minutes") == 1
     assert not any(p in answer.text for p in (*AURORA.phrases["unknown"], *AURORA.phrases["partial"]))
 
@@ -964,8 +960,5 @@ def test_whether_there_is_still_time_for_questions_is_the_qa_to_come(question: s
 @pytest.mark.parametrize("text", ["after the fan questions, then? what comes next", "after the Q&A, hm? what's next"])
 def test_a_time_named_before_its_question_asks_what_comes_after_that_part(text: str) -> None:
     """"after the Q&A, nani? what comes next": the part after the one named, not what is next now."""
-    engine = RetrievalEngine(AURORA)
-    runner = sample_at_curling()
-    engine.show_source = lambda: runner.snapshot(200.0)
-    answer = engine.compose(ChatTurn("fan", text))
+    answer = composed_at_curling(text)
     assert "After your questions comes a dance break." in answer.text and "Next up" not in answer.text, answer.text
