@@ -3409,7 +3409,11 @@ def test_how_much_in_a_fans_language_is_the_price(engine: RetrievalEngine, text:
 
 @pytest.mark.parametrize(("text", "source", "said"), [
     ("gloves milenge kya?", "ski-gloves", "sold out"), ("sind die goggles noch verfügbar?", "ski-goggles", "pre-order"),
-    ("le beanie est disponible?", "snowflake-beanie", "in stock")])
+    ("le beanie est disponible?", "snowflake-beanie", "in stock"),
+    # still there or in stock (round 30)
+    ("mittens nya masih ada ga kak?", "kids-mittens", "in stock"), ("hoodie stokta mı?", "team-hoodie", "few"),
+    ("pin set, finns den kvar?", "pin-set", "in stock"), ("meron pa ba yung owl plush?", "mascot-plush", "in stock"),
+    ("gloves zaiko arimasu ka?", "ski-gloves", "sold out")])
 def test_is_it_available_in_a_fans_language_is_its_stock(engine: RetrievalEngine, text: str, source: str,
                                                           said: str) -> None:
     answer = ask(engine, text)
@@ -3482,7 +3486,8 @@ def test_thanks_and_praise_in_a_fans_language_are_thanked(engine: RetrievalEngin
 
 
 @pytest.mark.parametrize("text", ["bist du ein echter Mensch?", "sei una persona vera?", "kya aap real ho?",
-                                  "eres una persona real?"])
+                                  "eres una persona real?", "kamu robot ya kak?", "totoo ka ba?", "gerçek misin?",
+                                  "är du på riktigt?", "hontou ni ningen desu ka?"])
 def test_are_you_real_in_a_fans_language_is_her_virtual_line(engine: RetrievalEngine, text: str) -> None:
     answer = ask(engine, text)
     assert answer.sources == ("about-virtual",) and "virtual" in answer.text, answer.text
@@ -3497,16 +3502,6 @@ def test_english_around_the_words_of_other_languages_reads_as_written(text: str)
 
 
 # -- round 30: the same kinds in Indonesian, Tagalog, Swedish, Turkish and Japanese romaji, mixed into English --------
-
-@pytest.mark.parametrize(("text", "source", "said"), [
-    ("mittens nya masih ada ga kak?", "kids-mittens", "in stock"), ("hoodie stokta mı?", "team-hoodie", "few"),
-    ("pin set, finns den kvar?", "pin-set", "in stock"), ("meron pa ba yung owl plush?", "mascot-plush", "in stock"),
-    ("gloves zaiko arimasu ka?", "ski-gloves", "sold out")])
-def test_still_there_or_in_stock_in_more_languages_is_its_stock(engine: RetrievalEngine, text: str, source: str,
-                                                               said: str) -> None:
-    answer = ask(engine, text)
-    assert answer.intent == "availability" and answer.sources == (source,) and said in answer.text, answer.text
-
 
 @pytest.mark.parametrize(("text", "source"), [
     ("harga hoodie berapa?", "team-hoodie"), ("goggles wa ikura desu ka?", "ski-goggles")])
@@ -3545,13 +3540,6 @@ def test_another_fact_in_more_languages_is_a_fact_on_the_topic(engine: Retrieval
                                                               topic: str) -> None:
     answer = ask(engine, text)
     assert topic in answer.text.lower() and not hedged(answer), answer.text
-
-
-@pytest.mark.parametrize("text", ["kamu robot ya kak?", "totoo ka ba?", "gerçek misin?", "är du på riktigt?",
-                                  "hontou ni ningen desu ka?"])
-def test_are_you_real_in_more_languages_is_her_virtual_line(engine: RetrievalEngine, text: str) -> None:
-    answer = ask(engine, text)
-    assert answer.sources == ("about-virtual",) and "virtual" in answer.text, answer.text
 
 
 @pytest.mark.parametrize("text", ["paborito mong winter sport?", "en sevdiğin kış sporu ne?",
