@@ -286,8 +286,6 @@ _SECOND_QUESTION = re.compile(r",?\s+(?:and|also|plus|\+|&)\s+(?=(?:do|does|did|
                               r"how|when|where|why|will|would|which|who|r\s+(?:u|you|ya))\b)", re.IGNORECASE)
 
 
-#: A place to go asked about ("which ski resort is the best?", "recommend a hotel"): no product, whatever product
-#: word ("ski") says what kind of place.
 #: "Does the sports shop in town have your goggles?", "do stores near me sell the hoodie?": another shop's stock,
 #: which the host does not know (she knows the official store's only).
 _OTHER_SHOP = re.compile(r"\b(?:does|do|would|will)\s+(?!(?:you|u|ya|your|the official|the store|the shop|the link|"
@@ -296,6 +294,8 @@ _OTHER_SHOP = re.compile(r"\b(?:does|do|would|will)\s+(?!(?:you|u|ya|your|the of
                          r"\b(?:other|another|local|different)\s+(?:shops?|stores?|retailers?|sellers?)\b|"
                          r"\b(?:shops?|stores?|retailers?) (?:near me|nearby|in (?:my|our) (?:town|city|area))\b",
                          re.IGNORECASE)
+#: A place to go asked about ("which ski resort is the best?", "recommend a hotel"): no product, whatever product
+#: word ("ski") says what kind of place.
 _PLACE_TO_GO = re.compile(r"\b(?:resorts?|hotels?|restaurants?|destinations?|places? to (?:go|stay|ski|eat))\b",
                           re.IGNORECASE)
 #: How far ahead of the next hit a related one must be to answer exactly though under the answering bar.
