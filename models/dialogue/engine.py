@@ -73,6 +73,7 @@ from models.dialogue.retrieval import (
     english_ranked,
     english_words,
     tokens,
+    with_synonyms,
     word_root,
 )
 from models.dialogue.sentence import ABBREVIATIONS, Sentence, declined
@@ -2116,8 +2117,9 @@ class RetrievalEngine(DialogueEngine):
             product = self.persona.knowledge.product(pid)
             assert product is not None
             if len(same) > 1:
-                # The question's other words against each one's tags and description: one clearly ahead is meant.
-                rest = words - matched[pid]
+                # The question's other words (or their synonyms: "thermos" is a flask) against each one's tags and
+                # description: one clearly ahead is meant.
+                rest = with_synonyms(words - matched[pid])
                 fit = {q: len(rest & self._described[q]) for q in same}
                 if fit[pid] > 0 and all(fit[q] < fit[pid] for q in same if q != pid):
                     named.append(product)
