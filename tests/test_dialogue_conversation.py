@@ -3651,3 +3651,59 @@ def test_a_thing_that_came_and_is_loved_is_joy_not_congratulations(engine: Retri
     answer = ask(engine, text)
     assert answer.intent == "social" and "glad" in answer.text and "Congratulations" not in answer.text, answer.text
     assert "sorry" not in answer.text
+
+
+# -- round 31: Greek, Ukrainian, Czech and Vietnamese chat words in Latin letters beside English --------------------
+
+@pytest.mark.parametrize("text", ["kalimera Aurora! ti kanete?", "dobryi vechir z Kyieva, yak spravy?",
+                                  "chào chị, chị khỏe không?", "ahoj Aurora, jak se mate?"])
+def test_a_hello_and_how_are_you_in_a_fans_language_greets_and_says_how_she_is(engine: RetrievalEngine,
+                                                                               text: str) -> None:
+    answer = ask(engine, text)
+    assert any(p in answer.text for p in PERSONA.phrases["greeting"]), (text, answer.text)
+    assert any(p in answer.text for p in PERSONA.phrases["how_are_you"]), (text, answer.text)
+
+
+@pytest.mark.parametrize("text", ["vitayu! tell us about yourself", "yassou! tell us a bit about you"])
+def test_a_hello_in_a_fans_language_then_tell_us_about_yourself_is_greeted_and_answered(engine: RetrievalEngine,
+                                                                                        text: str) -> None:
+    """"Tell us" asks as "tell me" does: not a greeting alone."""
+    answer = ask(engine, text)
+    assert any(p in answer.text for p in PERSONA.phrases["greeting"]), (text, answer.text)
+    assert "host" in answer.text and not any(u in answer.text for u in UNKNOWN), (text, answer.text)
+
+
+@pytest.mark.parametrize(("text", "topic"), [("nejaky fakt o curlingu? (curling) diky", "curling"),
+                                             ("Ahoj! neco zajimaveho o bobech? bobsleigh, dekuji", "bobsleigh")])
+def test_a_fact_asked_in_czech_with_the_topic_in_english_and_thanks_is_a_fact_on_it(engine: RetrievalEngine,
+                                                                                   text: str, topic: str) -> None:
+    """The English topic after the question says what it asks about, though a thanks of the fan's language follows."""
+    answer = ask(engine, text)
+    assert topic in answer.text.lower() and not any(u in answer.text for u in UNKNOWN), (text, answer.text)
+    assert not hedged(answer), answer.text
+
+
+@pytest.mark.parametrize("text", ["shop co gi re khong? anything under 15 dollars",
+                                  "co gi duoi 13 khong? something under 13 bucks"])
+def test_under_a_price_in_vietnamese_and_english_lists_what_costs_less(engine: RetrievalEngine, text: str) -> None:
+    answer = ask(engine, text)
+    assert answer.sources == ("kids-bottle",) and "$12" in answer.text, (text, answer.text)
+
+
+@pytest.mark.parametrize("text", ["gui qua Viet Nam mat may ngay? how long", "do you ship to Česko?",
+                                  "stelnete stin Ellada?", "do you deliver to Việt Nam?",
+                                  "ahoj! posilate i do Ceska? delivery to Czechia please"])
+def test_shipping_to_a_country_named_in_its_own_language_is_shipping_abroad(engine: RetrievalEngine,
+                                                                           text: str) -> None:
+    answer = ask(engine, text)
+    assert "international-shipping" in answer.sources and "5 to 10" in answer.text, (text, answer.text)
+    assert "two business days" not in answer.text, (text, answer.text)
+
+
+@pytest.mark.parametrize(("text", "source"), [
+    ("kolik stoji mikina? the hoodie", "team-hoodie"), ("poso kostizei to plush?", "mascot-plush"),
+    ("skilky koshtuye beanie?", "snowflake-beanie"), ("how much for the thermos bottle?", "thermal-bottle")])
+def test_how_much_in_greek_ukrainian_or_czech_is_the_price(engine: RetrievalEngine, text: str, source: str) -> None:
+    """A thermos is a flask: the insulated bottle, not the other bottle."""
+    answer = ask(engine, text)
+    assert answer.sources == (source,) and product(source).price_text in answer.text, (text, answer.text)

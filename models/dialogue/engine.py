@@ -49,7 +49,7 @@ from models.dialogue.conversation import (
     mention_in,
 )
 from models.dialogue.history import DialogueHistory
-from models.dialogue.languages import CrossLingual, not_english
+from models.dialogue.languages import CrossLingual, country_names, not_english, without_courtesies
 from models.dialogue.meaning import Meanings
 from models.dialogue.moderation import QUESTION_MARK, check_chat_text, screen
 from models.dialogue.moods import (
@@ -73,6 +73,7 @@ from models.dialogue.retrieval import (
     english_ranked,
     english_words,
     tokens,
+    with_synonyms,
     word_root,
 )
 from models.dialogue.sentence import ABBREVIATIONS, Sentence, declined
@@ -418,17 +419,11 @@ _ABROAD = re.compile(
     r"\b(?:abroad|overseas|worldwide|internationall?y?|outside (?:the )?(?:us|usa|states)|countries|europe|canada|"
     r"mexico|uk|britain|england|scotland|ireland|germany|france|spain|italy|netherlands|sweden|norway|finland|"
     r"denmark|switzerland|austria|poland|australia|new zealand|japan|korea|china|india|brazil|asia|africa|"
-    r"south america|portugal|belgium|greece|czech(?:ia| republic)?|slovakia|hungary|iceland|"
-    # A country in its own language ("Norge", "Deutschland", "España"; folded, without accents).
-    r"norge|sverige|suomi|danmark|deutschland|osterreich|schweiz|polska|cesko|nederland|espana|italia|brasil|"
-    # ... or in a neighbour's ("die Schweiz", "en Suisse", "in Germania", "para Alemanha").
-    r"suisse|svizzera|suiza|sui[cç]a|frankreich|italien|spanien|niederlande|belgien|d[aä]nemark|schweden|norwegen|"
-    r"finnland|polen|tschechien|griechenland|gro(?:ss|ß)britannien|allemagne|autriche|espagne|italie|belgique|"
-    r"pays-bas|su[eè]de|norv[eè]ge|pologne|gr[eè]ce|royaume-uni|germania|francia|spagna|olanda|svezia|grecia|"
-    r"inghilterra|alemania|suecia|inglaterra|alemanha|fran[cç]a|espanha|holanda|jap[oó]n|giappone|jap[aã]o|indien|"
-    r"inde|bharat|hindustan|indonesia|philippines|pilipinas|malaysia|singapore|vietnam|thailand|"
-    # The same with the accents chat may keep ("Österreich", "España").
-    r"[öo]sterreich|espa[ñn]a|[čc]esko|t[üu]rkiye)\b|"
+    r"south america|portugal|belgium|greece|czech(?:ia| republic)?|slovakia|hungary|iceland|indonesia|philippines|"
+    r"malaysia|singapore|vietnam|thailand|"
+    # A country in its own language or a neighbour's ("Norge", "Deutschland", "en Suisse", "in Germania"):
+    # languages.py's table.
+    + "|".join(re.escape(name) for name in country_names()) + r")\b|"
     # A country's flag ("🇳🇴"): two regional indicator letters, any but the store's own US.
     "(?!\U0001F1FA\U0001F1F8)[\U0001F1E6-\U0001F1FF]{2}", re.IGNORECASE)
 #: "Will I get an email when it ships?", "do you notify me once my parcel leaves?": word sent of the order leaving,
@@ -804,12 +799,13 @@ def _fan_sentences(text: str) -> list[str]:
 def _glossed(parts: list[str]) -> list[str]:
     """The sentences with a question in a fan's first language joined to the English words after it that are no
     question of their own: those say again what it asked about ("quanto costa la borraccia termica? the thermal
-    bottle", "uma curiosidade sobre hóquei no gelo? ice hockey pls"), and its own words say what kind of answer
+    bottle", "uma curiosidade sobre hóquei no gelo? ice hockey pls", "nějaký fakt o krasobruslení? (figure skating)
+    děkuju": a thanks in the fan's language is no question of its own), and its own words say what kind of answer
     (the price, a fun fact)."""
     glossed: list[str] = []
     for part in parts:
         if glossed and has_foreign(glossed[-1]) and is_question(glossed[-1]) and not is_question(part) \
-                and not has_foreign(part):
+                and not has_foreign(without_courtesies(part)):
             glossed[-1] = joined([glossed[-1], part])
         else:
             glossed.append(part)
@@ -2116,8 +2112,9 @@ class RetrievalEngine(DialogueEngine):
             product = self.persona.knowledge.product(pid)
             assert product is not None
             if len(same) > 1:
-                # The question's other words against each one's tags and description: one clearly ahead is meant.
-                rest = words - matched[pid]
+                # The question's other words (or their synonyms: "thermos" is a flask) against each one's tags and
+                # description: one clearly ahead is meant.
+                rest = with_synonyms(words - matched[pid])
                 fit = {q: len(rest & self._described[q]) for q in same}
                 if fit[pid] > 0 and all(fit[q] < fit[pid] for q in same if q != pid):
                     named.append(product)

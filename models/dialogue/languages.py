@@ -43,14 +43,24 @@ def _unaccented(phrase: str) -> str:
 
 
 @lru_cache(maxsize=1)
+def _data() -> dict[str, dict[str, list[str]]]:
+    """data/chat_languages.yaml: language → {English: its phrases}, with its `words` and `countries`."""
+    data: dict[str, dict[str, list[str]]] = yaml.safe_load(
+        resources.files("models.dialogue").joinpath("data/chat_languages.yaml").read_text(encoding="utf-8"))
+    return data
+
+
+#: The lists of data/chat_languages.yaml that are no phrases read as English.
+_NOT_PHRASES = frozenset({"words", "countries"})
+
+
+@lru_cache(maxsize=1)
 def _table() -> dict[str, str]:
     """Each phrase of data/chat_languages.yaml (folded, and unaccented too) → the English it says."""
-    data = yaml.safe_load(resources.files("models.dialogue").joinpath("data/chat_languages.yaml")
-                          .read_text(encoding="utf-8"))
     table: dict[str, str] = {}
-    for meanings in data.values():
+    for meanings in _data().values():
         for english, phrases in meanings.items():
-            for phrase in phrases if english != "words" else ():
+            for phrase in phrases if english not in _NOT_PHRASES else ():
                 phrase = folded(str(phrase))
                 table[phrase] = table.get(phrase, english)
                 table.setdefault(_unaccented(phrase), english)
@@ -85,9 +95,7 @@ _PINYIN_AND = re.compile(r"(?<=\w) he (?=\w)", re.IGNORECASE)
 @lru_cache(maxsize=1)
 def _pinyin() -> frozenset[str]:
     """The phrases of Mandarin in Latin letters (data/chat_languages.yaml's zh_pinyin), folded."""
-    data = yaml.safe_load(resources.files("models.dialogue").joinpath("data/chat_languages.yaml")
-                          .read_text(encoding="utf-8"))
-    return frozenset(folded(str(p)) for phrases in data["zh_pinyin"].values() for p in phrases)
+    return frozenset(folded(str(p)) for phrases in _data()["zh_pinyin"].values() for p in phrases)
 
 
 def _spaced(english: str, phrase: str) -> str:
@@ -97,9 +105,16 @@ def _spaced(english: str, phrase: str) -> str:
 @lru_cache(maxsize=1)
 def _their_words() -> frozenset[str]:
     """The common words of other languages that are no English words ("naar", "quais", "berapa")."""
-    data = yaml.safe_load(resources.files("models.dialogue").joinpath("data/chat_languages.yaml")
-                          .read_text(encoding="utf-8"))
-    return frozenset(folded(str(w)) for meanings in data.values() for w in meanings.get("words", ()))
+    return frozenset(folded(str(w)) for meanings in _data().values() for w in meanings.get("words", ()))
+
+
+@lru_cache(maxsize=1)
+def country_names() -> tuple[str, ...]:
+    """The countries as chat names them in its own languages ("Norge", "Deutschland", "en Suisse", "Việt Nam"):
+    data/chat_languages.yaml's `countries`, as written (lower case), folded and unaccented, longest first."""
+    names = {form for meanings in _data().values() for name in meanings.get("countries", ())
+             for form in (str(name).lower(), folded(str(name)), _unaccented(folded(str(name))))}
+    return tuple(sorted(names, key=len, reverse=True))
 
 
 def not_english(text: str, english: frozenset[str], known: frozenset[str]) -> bool:
@@ -111,6 +126,17 @@ def not_english(text: str, english: frozenset[str], known: frozenset[str]) -> bo
     theirs = [w for w in words if w in _their_words()]
     unread = [w for w in words if w in theirs or w not in known and (w not in english if english else not w.isascii())]
     return len(words) > 1 and 2 * len(unread) > len(words) or bool(theirs) and 2 * len(unread) >= len(words)
+
+
+#: What a fan's own language says around a question without asking anything: its courtesies.
+_COURTESIES = frozenset({"hello", "good morning", "good afternoon", "good evening", "good night", "thank you", "bye",
+                         "please"})
+
+
+def without_courtesies(text: str) -> str:
+    """The text less the hellos, thanks, goodbyes and pleases of other languages ("(figure skating) děkuju" →
+    "(figure skating) "): what is left may still be English only."""
+    return _phrases().sub(lambda m: " " if _table().get(folded(m.group(0))) in _COURTESIES else m.group(0), text)
 
 
 def has_phrase(text: str) -> bool:

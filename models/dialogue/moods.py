@@ -338,7 +338,7 @@ _QUESTION = re.compile(
     # "OMG 😍 IS THE PLUSH STILL IN STOCK"): it does not hide the question word.
     r"\?|^\W*(?:(?:now|so|ok(?:ay)?|and|also|well|then|but|btw|oh|alright|right|omg|wow|whoa|woah|lol|ooh)\W+){0,3}"
     r"(?:what(?!\s+an?\s)|how|who|when|where|why|which|is|are|do|does|did|can(?!['\u2019]t)|could|will|would|"
-    r"should|tell me|explain)\b|\b(?:tell me|wondering|wants? to know|curious)\b|"
+    r"should|tell (?:me|us)|explain)\b|\b(?:tell (?:me|us)|wondering|wants? to know|curious)\b|"
     # "like are you animated live or pre recorded": "like" before a yes-or-no question of her asks it ("like what
     # age are you" after a question in another language only says that question again).
     r"^\W*like\W+(?:are|is|do|does|did|can|could|will|would)\s+(?:you|it|this|she)\b|"
