@@ -1474,8 +1474,10 @@ class RetrievalEngine(DialogueEngine):
             context or ambiguous or _WHERE_TO_GET.search(question)) else []
         if named[0:1] == marked[0:1] and len(marked) > 1:
             # "The owl one" names the owl plush by its name and the bottle with an owl printed on it by its
-            # description: which one, never the plush alone (where to get it is one answer for both).
-            return self._clarify(marked, question, next(_THE_ONE.finditer(question)).group(0))
+            # description: both are answered, never the plush alone (where to get it is one answer for both).
+            pointer = next(_THE_ONE.finditer(question)).group(0)
+            question = question.replace(pointer, f"the {self.wording.listed([p.name for p in marked])}", 1)
+            named, ambiguous = self._named(question)
         featured = featured_by(question, self.persona.knowledge) if not (context or named) else None
         if featured is not None and len(featured[1]) > 1:
             # "The one with the snowflake, what does it cost?" with a snowflake on the beanie and on the mittens.
@@ -1738,9 +1740,11 @@ class RetrievalEngine(DialogueEngine):
 
     def _marked_by(self, question: str) -> list[Product]:
         """The products "the owl one" points at: the one whose name has the word first, then those whose tags or
-        description have it (empty when the question points at no product by "the ... one")."""
+        description have it (empty when the question points at no product by "the ... one", or names one by more
+        words of its name: "the owl thing... how much is the owl plush?")."""
         pointing = set(tokens(" ".join(m.group(1) for m in _THE_ONE.finditer(question))))
-        if not pointing:
+        if not pointing or any(set(tokens(question)) & self._names[p.id] - pointing
+                               for p in self.persona.knowledge.products):
             return []
         products = self.persona.knowledge.products
         return ([p for p in products if pointing <= self._names[p.id]] +
