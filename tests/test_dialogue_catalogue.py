@@ -1626,3 +1626,26 @@ def test_kinds_asked_either_or_are_each_listed(text: str) -> None:
     reply = ask(text)
     said = spoken(reply)
     assert said.startswith("Clothing: the Glacier Blue Team Hoodie") and "Accessories: " in said, said
+
+
+@pytest.mark.parametrize("text", ["do they have a pom pom, the knit beanies?", "does the beanie come with a pompom"])
+def test_a_compound_of_the_description_is_one_word_however_spelled(text: str) -> None:
+    said = spoken(ask(text))
+    assert said.startswith("Yes: ") and "pom-pom" in said, said
+
+
+@pytest.mark.parametrize("text", ["anything below 30 bucks? nothing on backorder pls",
+                                  "stuff under $26 that isn't sold out, what is there",
+                                  "what's under 25 dollars without the pre-order items"])
+def test_a_stock_state_excluded_asks_for_what_is_in_stock(text: str) -> None:
+    reply = ask(text)
+    said = spoken(reply)
+    assert "in stock" in said and "ski-goggles" not in ids(reply) and "ski-gloves" not in ids(reply), said
+    assert "$12" in said and "$48" not in said and "pre-order" not in said, said
+
+
+@pytest.mark.parametrize("text", ["my two kiddos are 6 and 8, what do you have for them?",
+                                  "shopping for our four little ones (2, 4, 6 and 10), any ideas?"])
+def test_children_named_as_the_fans_own_ask_for_the_kids_products(text: str) -> None:
+    reply = ask(text)
+    assert set(ids(reply)) == {"mascot-plush", "kids-mittens", "kids-bottle"}, spoken(reply)

@@ -167,6 +167,14 @@ def test_the_one_with_a_feature_two_products_have_asks_which(engine: RetrievalEn
     assert "$24" in pompom.text and "Mittens" not in pompom.text
 
 
+@pytest.mark.parametrize("text", ["how much for the owl one", "is the owl one still available?"])
+def test_the_one_a_name_and_another_description_share_is_both(engine: RetrievalEngine, text: str) -> None:
+    # The owl is the plush's name and is printed on the kids' bottle: both, never the plush alone.
+    answer = ask(engine, text)
+    assert "Snowy Owl Mascot Plush" in answer.text and "Kids' Squeeze Bottle" in answer.text, answer.text
+    assert "$29.99" in answer.text and "$12" in answer.text, answer.text
+
+
 def test_the_other_one_of_two_products(engine: RetrievalEngine) -> None:
     clarify = ask(engine, "How much is the bottle?")
     assert clarify.intent == "clarify" and "$" not in clarify.text
@@ -846,6 +854,14 @@ def test_a_four_letter_typo_of_a_fact_or_a_tag_is_read_as_it(engine: RetrievalEn
     # A plural of an English word is no typo: "skis" is not "kids", "hows" not "show".
     assert "Kids'" not in ask(engine, "Do you sell skis?", "ben").text
     assert ask(engine, "hows ur day been aurora", "cat").intent == "small_talk"
+
+
+@pytest.mark.parametrize("text", ["got any glovers? my hands are freezing", "do u have hoodier in stock"])
+def test_a_product_word_with_a_letter_slipped_in_is_that_word(engine: RetrievalEngine, text: str) -> None:
+    # "glover" and "hoodier" read as English inflections, yet a letter too many in "gloves", "hoodie" is a typo.
+    said = ask(engine, text).text
+    assert "not something the official store sells" not in said, said
+    assert any(kind in said for kind in ("Gloves", "Mittens", "Hoodie")), said
 
 
 def test_common_words_are_not_read_as_typos(engine: RetrievalEngine) -> None:

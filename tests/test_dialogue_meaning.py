@@ -96,6 +96,15 @@ def test_what_means_nothing_she_answers_stays_unanswered(minilm: RetrievalEngine
     assert answer.sources == () and "$" not in answer.text
 
 
+@pytest.mark.parametrize("question", ["could you wrap it up nicely? it's a present for my brother",
+                                      "is engraving something you do? want my sister's name on the pins"])
+def test_a_store_service_no_policy_states_is_not_known(minilm: RetrievalEngine, question: str) -> None:
+    # The products for a gift do not say whether she wraps or engraves it: an honest "I don't know".
+    answer = minilm.compose(ChatTurn("service", question))
+    assert answer.text.split("> ", 1)[1] in AURORA.phrases["unknown"], answer.text
+    assert "wrap" not in answer.text and "engrav" not in answer.text
+
+
 def test_a_question_her_words_answer_is_never_read_again(minilm: RetrievalEngine,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     def read(question: str) -> None:

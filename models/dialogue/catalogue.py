@@ -258,6 +258,9 @@ _KIDS = re.compile(
     # or of a pronoun (a child's age, never how many of a product: "six" is in the pin set's description).
     rf"\b(?:(?:{_CHILD_KIN}),? |(?=he\b|she\b|he's|she's))"
     rf"(?:(?:he |she |they )?(?:is|are|turning|turns|just turned)|who's|who is|he's|she's|they're) {_CHILD_AGE}\b|"
+    # Children named as the fan's own, not as whom a thing is for ("my kiddos", "we've got 3 little ones (5 and 7)").
+    r"\bkiddos?\b|\b(?:my|our|\d|two|three|four|five|a few|some) "
+    r"(?:little ones|littles|little'?uns|tots|young ones|youngsters)\b|"
     r"(?:适合|给|送)?(?:小孩|孩子|儿童|小朋友|宝宝|儿子|女儿)")
 #: A children's sports team by its age group ("my U10 team", "the under-10s squad", "u12 players"): kids, and "team"
 #: there names whom the fan shops for, no product ("under 10" there is an age, never a price limit).
@@ -379,6 +382,11 @@ _STOCK: tuple[tuple[StockAsk, re.Pattern[str]], ...] = (
     ("in_stock", re.compile(r"\b(?:in stock|any left|left in stock)\b|"
                             r"有货|现货|库存|还有吗|有没有货")),
 )
+#: "No preorder stuff", "nothing on backorder", "not sold out": what can't be bought now, excluded, asks what can.
+_NOT_UNAVAILABLE = re.compile(r"\b(?:no|not|nothing|none|without|except|excluding|skip|(?:is|are)n'?t)\b"
+                              r"(?:\W+(?!in\b)\w+){0,2}?\W+"
+                              r"(?:pre[- ]?order(?:s|ed)?|back[- ]?order(?:s|ed)?|sold[- ]out|out of stock)\b"
+                              r"(?:\W+(?:stuff|items?|ones?|things?|products?))?")
 #: "When will the goggles ship out?", "does the beanie ship right away?": of a named product, whether it can be sent
 #: now (in stock) or later (pre-order), not the shipping policy that "when will my order ship?" asks.
 _PRODUCT_SHIPS = re.compile(r"\bwhen (?:will|does|do|would|can) (?:\w+ ){1,4}(?:ship|be shipped|be sent)\b|"
@@ -431,8 +439,8 @@ please today now right still also wear wears use soon later again going gonna ev
 #: Weather that asks for warm things (a word of the language: a catalogue with nothing warm has nothing for it).
 _COLD_WORDS = r"(?:cold|colder|freezing|frozen|icy|chilly|frosty|below (?:zero|freezing))"
 _COLD = re.compile(rf"\b{_COLD_WORDS}\b")
-#: "Get them something", "buy them": the people a gift is for.
-_FOR_THEM = re.compile(r"\b(?:get|buy|give|gift|find|bring) them\b")
+#: "Get them something", "what have you got for them?": the people a gift is for (said with an audience).
+_FOR_THEM = re.compile(r"\b(?:get|buy|give|gift|find|bring|for|suit|suits) them\b")
 #: "It's freezing here": the weather's "it", which points back at no product.
 _WEATHER_IT = re.compile(rf"\bit(?:'s|s| is| gets?| will be) (?:so |very |really |super |pretty )?{_COLD_WORDS}\b")
 #: A product named by no kind ("a warm thing", "something warm"): the fan's words describe it (`thing`).
@@ -585,6 +593,21 @@ def _kind_word(token: str, products: Sequence[Product]) -> str:
     return next((w for w in _KIND_WORDS.get(token, ()) if any(w in _words(p).every for p in products)), token)
 
 
+#: A compound written with hyphens ("pom-pom", "fleece-lined"): also one word without them.
+_HYPHENATED = re.compile(r"\b[a-z]+(?:-[a-z]+)+\b")
+
+
+def _compounded(words: Sequence[str], known: frozenset[str]) -> list[str]:
+    """The words with two neighbours joined where a product writes them as one ("pom pom" → "pompom")."""
+    joined: list[str] = []
+    for word in words:
+        if joined and joined[-1] + word in known:
+            joined[-1] += word
+        else:
+            joined.append(word)
+    return joined
+
+
 #: Endings of a product's word that say a use: "collectible", "collector" are things to "collect".
 _USE_ENDING = re.compile(r"(?:ible|able|ors?)$")
 
@@ -594,6 +617,8 @@ def _words(product: Product) -> _Words:
     name = _stems(product.name)
     tags = _stems(" ".join(product.tags))
     every = name | tags | _stems(f"{product.description} {' '.join(product.colors)}")
+    # A compound is one word however it is spelled: the "pom-pom" of a description is also the fan's "pompom".
+    every |= _stems(" ".join(w.replace("-", "") for w in _HYPHENATED.findall(folded(product.description))))
     every |= {stem for w in every if len(stem := _USE_ENDING.sub("", w)) >= 5 and stem != w}
     audience = frozenset(kind for kind, words in (("kids", _KIDS_WORDS), ("gift", _GIFT_WORDS)) if words & every)
     return _Words(name, tags, every, audience)
@@ -816,7 +841,7 @@ _STOCK_BEFORE_NAME = re.compile(r"\b(the|those|these|that|this) (?:sold[- ]out|p
 
 
 def _stock_ask(text: str) -> StockAsk | None:
-    text = _STOCK_BEFORE_NAME.sub(r"\1 ", text)
+    text = _STOCK_BEFORE_NAME.sub(r"\1 ", _NOT_UNAVAILABLE.sub(" in stock ", text))
     for state, pattern in _STOCK:
         if pattern.search(text):
             return state
@@ -862,6 +887,7 @@ def parse_question(text: str, knowledge: Knowledge) -> CatalogueQuestion:
     size = _size(rest)
     rest = _SIZE.sub(" ", rest)
     # The stock phrase's words ("come back", "sold out") say no attribute of a product, as the superlative's.
+    rest = _NOT_UNAVAILABLE.sub(" ", rest)
     for _, pattern in _STOCK:
         rest = pattern.sub(" ", rest)
     named = _mentions(rest, products)
@@ -1007,7 +1033,8 @@ def _feature(text: str, products: Sequence[Product]) -> tuple[str, ...]:
     # "Does it come in a box or loose?" asks one of two: the first that a product's words hold (else the first).
     alternatives = [[w for w in tokens(part) if w not in names and w not in _FILLER and w not in _FEATURE_FILLER
                      and not w.isdigit()] for part in re.split(r"\bor\b|还是|或者", after)]
-    alternatives = [words for words in alternatives if words] or [[]]
+    every = frozenset(w for p in products for w in _words(p).every)
+    alternatives = [_compounded(words, every) for words in alternatives if words] or [[]]
     held = next((words for words in alternatives if any(set(words) <= _words(p).every for p in products)), None)
     return tuple(dict.fromkeys(held or alternatives[0]))
 

@@ -548,6 +548,8 @@ _SHIPPING = re.compile(r"\b(?:ship|ships|shipping|shipped|deliver|delivers|deliv
                        r"order)\b", re.IGNORECASE)
 #: "Where can I buy it?", "How do I order?": the way to buy, a store policy, not the list of products.
 _WAY_TO_BUY = re.compile(r"^\W*(?:where|how)\b", re.IGNORECASE)
+#: "Where do I buy the owl thing, is there a link?": the store, whichever product is meant.
+_WHERE_TO_GET = re.compile(r"\bwhere\b.*\b(?:buy|get|order|find|purchase)\b|\blinks?\b", re.IGNORECASE)
 
 
 #: "Do you sell ski boots?", "Have you got scarves?": whether the store has a kind of thing.
@@ -1464,6 +1466,14 @@ class RetrievalEngine(DialogueEngine):
             fitting = described_by(pointed.group(0), self.persona.knowledge)
             if len(fitting) > 1:
                 return self._clarify(fitting, question, pointed.group(0))
+        marked = self._marked_by(question) if len(named) == 1 and not (
+            context or ambiguous or _WHERE_TO_GET.search(question)) else []
+        if named[0:1] == marked[0:1] and len(marked) > 1:
+            # "The owl one" names the owl plush by its name and the bottle with an owl printed on it by its
+            # description: both are answered, never the plush alone (where to get it is one answer for both).
+            pointer = next(_THE_ONE.finditer(question)).group(0)
+            question = question.replace(pointer, f"the {self.wording.listed([p.name for p in marked])}", 1)
+            named, ambiguous = self._named(question)
         featured = featured_by(question, self.persona.knowledge) if not (context or named) else None
         if featured is not None and len(featured[1]) > 1:
             # "The one with the snowflake, what does it cost?" with a snowflake on the beanie and on the mittens.
@@ -1723,6 +1733,18 @@ class RetrievalEngine(DialogueEngine):
         it?")."""
         asked = set(tokens(without_product_words(PRONOUN.sub(" ", folded(text))))) - _OF_TIME_OR_POINTING
         return {w for w in asked - _COUNT_WORDS if not w.isdigit()} <= self._attributes
+
+    def _marked_by(self, question: str) -> list[Product]:
+        """The products "the owl one" points at: the one whose name has the word first, then those whose tags or
+        description have it (empty when the question points at no product by "the ... one", or names one by more
+        words of its name: "the owl thing... how much is the owl plush?")."""
+        pointing = set(tokens(" ".join(m.group(1) for m in _THE_ONE.finditer(question))))
+        if not pointing or any(set(tokens(question)) & self._names[p.id] - pointing
+                               for p in self.persona.knowledge.products):
+            return []
+        products = self.persona.knowledge.products
+        return ([p for p in products if pointing <= self._names[p.id]] +
+                [p for p in products if not pointing <= self._names[p.id] and pointing <= self._described[p.id]])
 
     def _by_attribute(self, thing: str) -> bool:
         """"The blue one", "the XL ones": a product told only by a colour or a size, as of products discussed."""

@@ -171,8 +171,13 @@ class NoisyText:
             unstretched = (re.sub(r"(.)\1+", r"\1", lower), re.sub(r"(.)\1{2,}", r"\1\1", lower))
             word = next((w for w in unstretched if w != lower and self._word(w)), word)
             lower = word.lower()
-        if len(word) < TYPO_MIN_LETTERS or self._word(lower) or _inflected(lower) & self._rank.keys():
+        if len(word) < TYPO_MIN_LETTERS or self._word(lower):
             return word
+        if _inflected(lower) & self._rank.keys():
+            # "Glovers" is a persona's word with a letter slipped in ("gloves"), though "glover" is English: a
+            # letter too many in a word of the persona's is read as it; any other inflection is the word it is.
+            slipped = {lower[:i] + lower[i + 1:] for i in range(len(lower))} & set(self._names)
+            return min(slipped) if len(slipped) == 1 else word
         if (unprefixed := _PREFIX.sub("", lower)) != lower and len(unprefixed) >= TYPO_MIN_LETTERS and \
                 ({unprefixed} | _inflected(unprefixed)) & self._rank.keys():
             return word  # "prerecorded", "rewatched": a word with a prefix, no typo of "preorder"
