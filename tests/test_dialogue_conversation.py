@@ -3723,3 +3723,58 @@ def test_how_much_in_greek_ukrainian_or_czech_is_the_price(engine: RetrievalEngi
     """A thermos is a flask: the insulated bottle, not the other bottle."""
     answer = ask(engine, text)
     assert answer.sources == (source,) and product(source).price_text in answer.text, (text, answer.text)
+
+
+@pytest.mark.parametrize("text", ["skeleton or luge?? never know which is which. what's the difference",
+                                  "skeleton and luge, i can never tell them apart, how do they differ?"])
+def test_the_difference_of_two_topics_one_fact_sets_apart_is_that_fact(engine: RetrievalEngine, text: str) -> None:
+    """The two named before the difference is asked (or beside words that only say why the fan asks): the fact that
+    sets them side by side, told without a hedge."""
+    answer = ask(engine, text)
+    assert answer.sources == ("luge-skeleton",) and "feet first" in answer.text and "head first" in answer.text
+    assert not any(h in answer.text for h in HEDGES), answer.text
+
+
+def test_explain_a_topic_to_me_is_its_fact_told_plainly(engine: RetrievalEngine) -> None:
+    answer = ask(engine, "it never snows where I live, could you explain biathlon to me?")
+    assert answer.sources == ("biathlon",) and "rifle shooting" in answer.text
+    assert not any(h in answer.text for h in HEDGES), answer.text
+
+
+@pytest.mark.parametrize(("text", "first", "then", "same"), [
+    ("which came first at the olympics, curling or snowboarding?", "curling-nagano", "snowboard-nagano", True),
+    ("which got into the games earlier, figure skating or hockey", "figure-skating-1908", "hockey-1920", False)])
+def test_which_of_two_came_first_is_told_by_their_facts_years(engine: RetrievalEngine, text: str, first: str,
+                                                               then: str, same: bool) -> None:
+    """The fact of each topic with a year, the earlier first; one year for both is said ("same year")."""
+    answer = ask(engine, text)
+    assert answer.sources == (first, then), answer.text
+    assert ("same year" in answer.text) is same, answer.text
+    assert not any(h in answer.text for h in HEDGES + UNKNOWN)
+
+
+def test_one_of_the_topic_just_told_is_asked_of_that_topic_not_another_fact(engine: RetrievalEngine) -> None:
+    """"What does one weigh?" after hockey pucks: no puck fact says a weight, so she does not know; never the curling
+    stone's weight."""
+    ask(engine, "tell me something about hockey pucks")
+    answer = ask(engine, "what does one weigh?")
+    assert answer.intent == "unknown" and answer.sources == () and "kilogram" not in answer.text, answer.text
+
+
+def test_a_unit_asked_after_a_measure_is_the_same_fact_again(engine: RetrievalEngine) -> None:
+    ask(engine, "what does a curling stone weigh?")
+    answer = ask(engine, "in kilos?")
+    assert answer.sources == ("curling-stone-weight",) and "19.96 kilograms" in answer.text, answer.text
+    assert not any(h in answer.text for h in HEDGES + UNKNOWN)
+
+
+@pytest.mark.parametrize(("text", "fact", "said"), [
+    ("can you repeat the scottish island thing? my son missed it", "curling-granite", "Ailsa Craig"),
+    ("what was it you said before about the first winter games?", "first-winter-games", "Chamonix")])
+def test_a_fact_asked_for_again_is_told_again_plainly(engine: RetrievalEngine, text: str, fact: str,
+                                                      said: str) -> None:
+    """Told before or not (the fan missed it), the fact the words name, without a hedge."""
+    ask(engine, "tell me a fact about curling")
+    answer = ask(engine, text)
+    assert answer.sources == (fact,) and said in answer.text, answer.text
+    assert not any(h in answer.text for h in HEDGES + UNKNOWN)

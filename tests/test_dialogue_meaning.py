@@ -187,3 +187,13 @@ def test_a_cheaper_one_after_a_product_asks_of_the_catalogue(engine: RetrievalEn
     engine.compose(ChatTurn("fan-cheaper", "how much are the ski goggles?"))
     answer = engine.compose(ChatTurn("fan-cheaper", "anything cheaper for skiing?"))
     assert "ski-gloves" in answer.sources and "$34" in answer.text, answer.text
+
+
+@pytest.mark.parametrize("text", ["did norway win the biathlon relay this morning?",
+                                  "when does the ice rink on 5th avenue close tonight",
+                                  "what snacks go with watching luge"])
+def test_todays_results_local_hours_and_snacks_are_declined_though_a_sport_is_named(minilm: RetrievalEngine,
+                                                                                    text: str) -> None:
+    """A sport she likes or has facts on is only mentioned: no fact or line of hers about it, the honest answer."""
+    answer = minilm.compose(ChatTurn("fan", text))
+    assert answer.intent == "unknown" and answer.sources == (), answer.text

@@ -229,9 +229,21 @@ _TOPIC_FIRST = re.compile(r"[,;:]\s*(?:(?:(?:have you |you )?got|do you have|kno
 #: must be among its words (`_fact_topics`): "tell me about your day" is small talk, "... the hoodie" a product.
 #: "Something fun about hockey pucks for the kids at our rink?" asks the same: whom it is for is no product asked.
 _TELL_ABOUT = re.compile(r"\b(?:tell|talk to) (?:me|us) about (?!(?:you|your|yourself|u|ur)\b)|"
+                         # "can someone explain nordic combined to me": what the thing is, no kind of thing asked.
+                         r"\bexplain (?!(?:how|why|what|when|where|who|which|whether|if|you|your|yourself)\b)|"
                          r"\bany stor(?:y|ies)\W*$|"
                          r"\b(?:something|anything|stuff) (?:fun|funny|cool|neat|interesting|fascinating|surprising) "
                          r"(?:about|on|regarding)\b", re.IGNORECASE)
+#: "Say the island granite thing again", "what did you say at the start about the first winter games?": a fact told
+#: earlier in the show, asked for again; the rest of the words say which.
+_SAY_AGAIN = re.compile(
+    r"\b(?:say|tell|read|go over)\s+(?:[\w'-]+\s+){0,6}?(?:again|once more|one more time)\b|\brepeat\b|"
+    r"\bwhat (?:did|was it|was that|were) (?:you|u) (?:say|said|saying|tell|told|mention|mentioned|talking)\b|"
+    r"\b(?:you|u) (?:said|told us|mentioned|were saying|talked)\b.{0,40}?"
+    r"\b(?:earlier|before|at the (?:start|beginning)|a (?:bit|while|minute) ago)\b", re.IGNORECASE)
+#: The words of a request to say a fact again that say when or why, not which fact.
+_AGAIN_WORDS = frozenset(tokens("again repeat earlier before start beginning missed miss ago minute while back "
+                                "please pls plz"))
 #: "Anything that connects Scotland with winter sports?": the fact naming both, the rarer (the place) first, though
 #: a FAQ shares the domain's words ("winter sport").
 _CONNECTS = re.compile(r"\b(?:anything|something|what)\s+(?:that\s+)?(?:connects?|links?|ties?)\b|"
@@ -836,6 +848,13 @@ _A_CHOICE = re.compile(r"\bor\b", re.IGNORECASE)
 _UNIT_ASKED = re.compile(r"^\W*(?:(?:and|so|like|or)\W+)?(?:how many|in)\s+(?:ml|millilit\w*|lit(?:re|er)s?|cl|cm|"
                          r"centimet\w*|mm|millimet\w*|inch(?:es)?|kg|kilo\w*|grams?|oz|ounces?|pounds?|lbs?)\W*$",
                          re.IGNORECASE)
+#: "How much does one weigh?", "how fast can one go": "one" as the thing the fan is talking about.
+_ONE_OF_TOPIC = re.compile(r"\b(?:does|do|did|is|was|can|could|would|will)\s+(one)\b(?!\s+of\b)", re.IGNORECASE)
+#: "Which came first", "what got into the olympics earlier": the earlier of two things asked.
+_WHICH_FIRST = re.compile(r"\b(?:which|what|who)\b[^?]{0,60}?\b(?:first|earlier|sooner|older)\b", re.IGNORECASE)
+#: A number with its unit, as a told item states a measure ("19.96 kilograms", "350 ml").
+_MEASURE = re.compile(r"\d\s*(?:ml|millilit\w*|lit(?:re|er)s?|cl|cm|centimet\w*|mm|millimet\w*|met(?:re|er)s?|"
+                      r"inch(?:es)?|kg|kilo\w*|grams?|oz|ounces?|pounds?|lbs?)\b", re.IGNORECASE)
 #: "are you sure about that curling stone weight? how many kilos exactly?": a challenge of what she said, whose
 #: question follows it.
 _CHALLENGE = re.compile(r"^\W*(?:are|r) (?:you|u) sure (?:about|of)\b", re.IGNORECASE)
@@ -929,6 +948,9 @@ def _elliptic(question: str, before: str) -> bool:
     up, of any topic."""
     if ONE_SIDED_COMPARISON.search(question) or _CONFIRM.match(question):
         return True
+    # "luge vs skeleton... i always mix them up, what's the difference": the two set side by side are named before.
+    if _DIFFERENCE.search(question) and not _PAIR.search(question) and _PAIR.search(before):
+        return True
     if (_POINTS_BACK.search(question) or _SUGGESTIONS.search(question)) and len(tokens(question)) <= 1:
         return True
     # "Jan Boklöv! what did he do?": a question of nothing but a person pointed back at asks of the one just named.
@@ -954,6 +976,8 @@ _COUNT_WORDS = frozenset(tokens("two three four five six seven eight nine ten co
 _SUGGESTIONS = re.compile(r"^\W*(?:any )?(?:ideas?|suggestions?|recommendations?|tips?|options?)\W*$", re.IGNORECASE)
 #: A question ending on what it points back at ("what's that?", "how does it work?").
 _POINTS_BACK = re.compile(r"\b(?:that|this|it|those|them|they)\W*$", re.IGNORECASE)
+#: Two things named together ("luge vs skeleton", "the mittens or the gloves").
+_PAIR = re.compile(r"\b(?:vs|versus|and|or)\b|[&/]", re.IGNORECASE)
 #: A person pointed back at ("what did he do?", "where is she from?").
 _PERSON_BACK = re.compile(r"\b(?:he|she|him|his)\b", re.IGNORECASE)
 
@@ -1413,6 +1437,9 @@ class RetrievalEngine(DialogueEngine):
                         answers="how_are_you")
         if _TRANSLATION.search(text_folded):
             return Part("unknown", [declined(self._phrase("unknown"))])
+        # "what was it you said before about the first games?": "it" is what she said, not the fan's subject.
+        if (again := self._fact_again(text, gentle)) is not None:
+            return again
         follow_up = self._follow_up(text, text_folded, subject, told)
         if isinstance(follow_up, Part):
             return follow_up
@@ -1423,6 +1450,8 @@ class RetrievalEngine(DialogueEngine):
         # (all of those discussed for "how much is that altogether?").
         context = () if subject is None else \
             subject.group if subject.group and _OF_THE_GROUP.search(folded(question)) else subject.products
+        if (first := self._which_first(question, gentle)) is not None:
+            return first
         if _TEACH.search(question):
             return self._topic_fact(question, told, gentle)
         if _KNOW_ABOUT.search(question) and not any(self._named(question)) and \
@@ -1430,7 +1459,7 @@ class RetrievalEngine(DialogueEngine):
             return self._topic_fact(question, told, gentle)  # "what do you know about figure skating?"
         if (_TOPIC_FIRST.search(question) or _TELL_ABOUT.search(question) and not any(self._named(question)) and
                 not self._policy_answers(question, related=True)) and set(tokens(question)) & self._fact_topics or \
-                _CONNECTS.search(question) and self._facts_have_all(question):
+                _CONNECTS.search(question) and self._facts_have_all(question) or self._sets_apart(question):
             return self._topic_fact(question, told, gentle)
         if (shop := _OTHER_SHOP.search(question)) and not any(self._named(shop.group(1) or "")):
             # (The shop's words name no product: "does the beanie in white have a pompom?" asks of the beanie.)
@@ -1593,6 +1622,11 @@ class RetrievalEngine(DialogueEngine):
                 return asked_again(subject, others[0].name) if len(subject.products) == 1 else name
             return OTHER.sub(name, text, count=1)
         told_item = self._told_item(subject)
+        if told_item is not None and _UNIT_ASKED.match(text) and _MEASURE.search(_item_text(told_item)):
+            # "in pounds?" after the curling stone's weight: the measure just told, said again (it states its units).
+            intent_again: Intent = "faq" if isinstance(told_item, FAQ) else "fact"
+            return Part(intent_again, self._item_sentences(told_item, intro=False), (),
+                        self._item_subject(intent_again, told_item, text))
         if isinstance(told_item, FunFact) and (same := _SAME_TIME.search(text)) and \
                 (years := _YEAR.findall(told_item.text)):
             # "Was curling at those same games?" after the snowboarding debut at the 1998 Games: those of the fact
@@ -1671,6 +1705,11 @@ class RetrievalEngine(DialogueEngine):
             options = [p for p in chosen if p in subject.products]
             if len(options) == 1 and not is_question(text):
                 return asked_again(subject, options[0].name)
+        one = _ONE_OF_TOPIC.search(text)
+        if one is not None and subject is not None and subject.topic and not subject.products and \
+                not frozenset(tokens(text)) & self._subject_words - self._kind_tags:
+            # "how much does one weigh?" after a fact on hockey pucks: one of the topic, whatever else weighs.
+            return f"{text[:one.start(1)]}the {subject.topic}{text[one.end(1):]}"
         if PRONOUN.search(text_folded) and not (frozenset(tokens(text)) & self._subject_words - self._kind_tags):
             if subject is None:
                 # "How much is it?" from a fan with nothing discussed: ask back, never guess.
@@ -1871,6 +1910,59 @@ class RetrievalEngine(DialogueEngine):
         return Part("topic_fact", self._item_sentences(fact, intro=not gentle),
                     subject=Subject("topic_fact", item=fact.id, topic=self._fact_topic(fact, words),
                                     question=question, mention=words))
+
+    def _fact_again(self, question: str, gentle: bool) -> Part | None:
+        """"Say the island granite thing again", "what did you say at the start about the very first winter games?":
+        the fact the words name, told again plainly whether or not this fan heard it (they missed it, or want it once
+        more); None when it is no such request or its words name no fact (a product, her name)."""
+        if not _SAY_AGAIN.search(question) or any(self._named(question)):
+            return None
+        # Only the words facts have: "teaching it to my class monday" says why, not which.
+        topic = [w for w in tokens(question) if w not in _FACT_WORDS | _AGAIN_WORDS and
+                 w in self._fact_counts]
+        if not topic:
+            return None
+        part = self._topic_fact(" ".join(topic), (), gentle)
+        return part if part.intent == "topic_fact" and part.subject is not None else None
+
+    def _which_first(self, question: str, gentle: bool) -> Part | None:
+        """"Snowboarding vs curling, which became an olympic sport first?": of two fact topics, the fact of each that
+        states a year, the earlier told first, and when the years are one, that both were then; None when it is no
+        such question or a topic has no fact with a year."""
+        if not _WHICH_FIRST.search(question) or not _PAIR.search(question) or any(self._named(question)):
+            return None
+        asked = set(tokens(question))
+        heads = frozenset().union(*self._fact_heads.values()) - self._kind_tags
+        # A tag of several words is one topic, by its head ("ice hockey" is hockey, not the ice).
+        named = folded(question)
+        for tag in {t for f in self.persona.knowledge.fun_facts for t in f.tags if " " in t}:
+            named = named.replace(folded(tag), tag.split()[-1])
+        topics = list(dict.fromkeys(w for w in tokens(named) if w in heads))
+        if len(topics) != 2:
+            return None
+        dated: list[tuple[int, FunFact]] = []
+        for topic in topics:
+            facts = [f for f in self.persona.knowledge.fun_facts
+                     if topic in self._fact_heads[f.id] and _YEAR.search(f.text)]
+            if not facts:
+                return None
+            fact = max(facts, key=lambda f: self._topic_score(f.id, asked))
+            dated.append((min(map(int, _YEAR.findall(fact.text))), fact))
+        dated.sort(key=lambda yf: yf[0])
+        sentences = [s for _, fact in dated for s in self._item_sentences(fact, intro=False)]
+        if dated[0][0] == dated[1][0]:
+            sentences.insert(0, Sentence(f"{emotion_tag('happy')} {self.wording.same_year}"))
+        elif not gentle:
+            sentences[0] = replace(sentences[0], text=f"{emotion_tag('excited')} {sentences[0].text}")
+        return Part("fact", sentences, subject=Subject("fact", item=dated[0][1].id, question=question))
+
+    def _sets_apart(self, question: str) -> bool:
+        """"luge vs skeleton... I always mix them up, what's the difference": the difference of two fact topics, which
+        a fact naming both sets side by side (the other words say why the fan asks, not what)."""
+        if not _DIFFERENCE.search(question) or any(self._named(question)):
+            return False
+        topics = set(tokens(question)) & self._fact_topics - self._kind_tags
+        return len(topics) > 1 and any(topics <= self._fact_tags[f.id] for f in self.persona.knowledge.fun_facts)
 
     def _facts_have_all(self, question: str) -> bool:
         """Every topic of "what connects Scotland with winter sports?" is a word of some fact: one may connect them

@@ -49,6 +49,7 @@ class Wording:
     pricier: str  # {product} {price} {is}: the more expensive of two
     priciest_of: str  # {product} {price} {is}: the most expensive of several
     same_price: str
+    same_year: str  # two facts asked which came first, that state the same year
     total: str  # {items} {price}: the sum of the products' prices
     budget: dict[bool, str]  # does the sum fit the fan's budget? -> {budget}: "is $30 enough for both?"
     gap: str  # {product} {price} {other} {other_price} {gap} {is} {costs}: how much more one costs than the other
@@ -133,6 +134,7 @@ WORDING = {
         cheapest_of="The {product} {is} the cheapest of them, at {price}.",
         pricier="The {product} {is} the more expensive one, at {price}.",
         priciest_of="The {product} {is} the most expensive of them, at {price}.", same_price="They cost the same.",
+        same_year="Both in the same year.",
         total="Together, {items} come to {price}.",
         budget={True: "So yes, that fits your {budget}.", False: "So no, that's more than your {budget}."},
         gap="The {product} {costs} {gap} more than the {other}: {price} against {other_price}.",
@@ -195,6 +197,7 @@ WORDING = {
         constraint_joiner="、", costs="{product}是{price}。",
         cheaper="{product}更便宜，只要{price}。", cheapest_of="其中{product}最便宜，只要{price}。",
         pricier="{product}更贵，要{price}。", priciest_of="其中{product}最贵，要{price}。", same_price="它们价格一样。",
+        same_year="两个是同一年。",
         total="{items}加起来一共{price}。",
         budget={True: "所以够了，在你的{budget}之内。", False: "所以不够，超过了你的{budget}。"},
         gap="{product}比{other}贵{gap}：{price}对{other_price}。",
