@@ -149,6 +149,8 @@ _SYNONYM_OF = {word: group for group in SYNONYMS for word in group}
 def with_synonyms(words: set[str]) -> set[str]:
     """The words (tokens) and their synonyms (`SYNONYMS`): "thermo" (a thermos) is also "flask"."""
     return words.union(*(_SYNONYM_OF.get(word, ()) for word in words))
+
+
 #: "What year…", "in which year…": the kind of answer asked (a number), no topic: the word would find any document
 #: that says "years".
 _ASKED_KIND = re.compile(r"\b(?:what|which|wat|wut) (?:year|date|decade)\b")
