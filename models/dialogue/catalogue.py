@@ -423,6 +423,8 @@ _WHEN_BACK = re.compile(r"\bwhen (?:are|is|will) .{1,40}? (?:be )?back\b")
 #: named ("can I trade the red beanie for the white one?" is an exchange, not a colour question).
 _POLICY = re.compile(r"\b(?:money back|swap|exchange|trade (?:it|them|my|the|this|that|an?)|"
                      r"change\b.{0,25}\b(?:sizes?|colou?rs?)|"
+                     # "Should've been L, too late to change it?": the order put right, not the size it names.
+                     r"too late to (?:change|cancel|modify|edit|fix|update|correct|swap|switch|undo)|"
                      # "Available to ship now?" asks the product's stock, not the shipping policy.
                      r"return(?:s|ing)?|refund|(?<!available to )(?<!ready to )ship(?:ping|s|ped)?|"
                      r"deliver(?:y|ed)?|cancel|track(?:ing)?|pay(?:ment|pal)?)\b|退货|退款|换货|发货|快递|运费|付款|支付")
@@ -965,6 +967,12 @@ def states_occasion(text: str) -> bool:
     pink", "it's freezing here"): the question beside it asks for that."""
     text = with_digits(folded(text))
     return bool(_KIDS.search(text) or _COLD.search(text) or _WEARS.search(text))
+
+
+def states_size(text: str) -> bool:
+    """The text names the size the fan shops for ("I'm a big fella, XXL.", "he wears size M"): the question beside
+    it asks for that size."""
+    return bool(_SIZE.search(with_digits(folded(text))))
 
 
 #: Chat's openers before a clause ("ok so both together?"): they ask nothing of their own.

@@ -35,6 +35,7 @@ from models.dialogue.catalogue import (
     only_sum_asked,
     states_budget,
     states_occasion,
+    states_size,
     stock_sentence,
 )
 from models.dialogue.conversation import (
@@ -438,12 +439,11 @@ _ABROAD = re.compile(
     + "|".join(re.escape(name) for name in country_names()) + r")\b|"
     # A country's flag ("🇳🇴"): two regional indicator letters, any but the store's own US.
     "(?!\U0001F1FA\U0001F1F8)[\U0001F1E6-\U0001F1FF]{2}", re.IGNORECASE)
-#: "Will I get an email when it ships?", "do you notify me once my parcel leaves?": word sent of the order leaving,
-#: which is its tracking (not how long it takes to leave).
+#: "Will I get an email when it ships?", "do you notify me once my parcel leaves?", "how will I know when it's on its
+#: way?": word sent of the order leaving, which is its tracking (not how long it takes to leave).
 _NOTIFIED = re.compile(r"\b(?:e-?mails?|notif\w*|texts?|messages?|alerts?|sms|let (?:me|us) know|tell (?:me|us)|"
-                       r"hear)\b.{0,40}\b(?:ships?|shipped|leaves?|left|goes out|gone out|sent|dispatch\w*|"
-                       r"on (?:its|the) "
-                       r"way)\b", re.IGNORECASE)
+                       r"hear|(?:i|we) (?:know|find out))\b.{0,40}\b(?:ships?|shipped|leaves?|left|goes out|gone out|"
+                       r"sent|dispatch\w*|on (?:its|the) way)\b", re.IGNORECASE)
 _PARAPHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(said, re.IGNORECASE), meant) for said, meant in (
     (_ABROAD.pattern, "internationally"),
@@ -525,7 +525,9 @@ _PARAPHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
      # "Just ordered it in M, can I still change it to L?", "it hasn't shipped yet, can I switch it to navy?": what
      # the fan has ordered, changed into another (an order that has not gone out is still the order's to change).
      rf"{_CHANGED_INTO}|\b(?:has|have|is|was)(?: not|n'?t) (?:yet )?(?:been )?(?:shipped|sent|gone out|left)\b|"
-     r"\bnot (?:shipped|sent|gone out) yet\b",
+     r"\bnot (?:shipped|sent|gone out) yet\b|"
+     # "Should've been L, is it too late to change it?": what was ordered put right while it still can be.
+     r"\btoo late to (?:change|cancel|modify|edit|fix|update|correct|swap|switch|undo)\b",
      "cancel or change an order"),
     (r"\bwhere(?:'s| is| are)? my (?:order|package|parcel|stuff|delivery|shipment|purchase)s?\b", "track order"),
 ))
@@ -843,11 +845,12 @@ _RESTATED = re.compile(r"^\W*(?:like|as in|i mean|meaning)\W+(?:a|an|the|some)\s
 _WHICH_OF_CHOICE = re.compile(rf"^\W*(?:(?:and|so|but|ok|okay)\W+)?{WHICH_OF_THEM.pattern}[\w\s]{{0,12}}\W*$",
                               re.IGNORECASE)
 _A_CHOICE = re.compile(r"\bor\b", re.IGNORECASE)
-#: "How much does the bottle hold? how many ml": the unit the answer to the question before is wanted in, no
-#: question of its own.
+#: "How much does the bottle hold? how many ml", "bottle capacity? how many millilitres for my soup": the unit the
+#: answer to the question before is wanted in, with what the fan wants it for, no question of its own.
 _UNIT_ASKED = re.compile(r"^\W*(?:(?:and|so|like|or)\W+)?(?:how many|in)\s+(?:ml|millilit\w*|lit(?:re|er)s?|cl|cm|"
-                         r"centimet\w*|mm|millimet\w*|inch(?:es)?|kg|kilo\w*|grams?|oz|ounces?|pounds?|lbs?)\W*$",
-                         re.IGNORECASE)
+                         r"centimet\w*|mm|millimet\w*|inch(?:es)?|kg|kilo\w*|grams?|oz|ounces?|pounds?|lbs?)"
+                         r"(?:\s+(?:for|of) (?:my|our|a|an|the) [^.?!]{1,40}|\s+(?:does it|would it|is it|is that)"
+                         r"(?: \w+)?)?\W*$", re.IGNORECASE)
 #: "How much does one weigh?", "how fast can one go": "one" as the thing the fan is talking about.
 _ONE_OF_TOPIC = re.compile(r"\b(?:does|do|did|is|was|can|could|would|will)\s+(one)\b(?!\s+of\b)", re.IGNORECASE)
 #: "Which came first", "what got into the olympics earlier": the earlier of two things asked.
@@ -936,6 +939,11 @@ def respelled_function_word(text: str, word: str) -> str | None:
 
 #: "My grandson says you are a computer. Is that so, dear?": the fan asks her to confirm the sentence before.
 _CONFIRM = re.compile(r"^\W*(?:is|isn'?t) (?:that|it|this) (?:so|true|right|correct)\b", re.IGNORECASE)
+#: "No credit card here, only debit. Is that ok?", "I'm in Canada, would that work for the store?": the fan asks
+#: whether what the sentence before says will do.
+_WILL_DO = re.compile(r"^\W*(?:is|isn'?t|would|will|does|do|can) (?:that|it|this|those|these) (?:be |still )?"
+                      r"(?:ok|okay|fine|alright|all right|acceptable|accepted|allowed|a problem|an issue|possible|"
+                      r"work|do)\b", re.IGNORECASE)
 
 
 def _elliptic(question: str, before: str) -> bool:
@@ -944,9 +952,9 @@ def _elliptic(question: str, before: str) -> bool:
     ask for suggestions ("Looking for a gift under $30. Ideas?"), or a fact asked of what it points back at ("I
     adore figure skating. Do you have a nice fact about it?"): it leans on the sentence before it, as does a
     comparison with one side ("the hoodie is too expensive. is the beanie less?") and a confirmation ("my grandson
-    says you are a computer. is that so?"). A fact after bad news ("we lost. A fun fact about it?") is one to cheer
-    up, of any topic."""
-    if ONE_SIDED_COMPARISON.search(question) or _CONFIRM.match(question):
+    says you are a computer. is that so?") or whether it will do ("only debit here, is that ok?"). A fact after bad
+    news ("we lost. A fun fact about it?") is one to cheer up, of any topic."""
+    if ONE_SIDED_COMPARISON.search(question) or _CONFIRM.match(question) or _WILL_DO.match(question):
         return True
     # "luge vs skeleton... i always mix them up, what's the difference": the two set side by side are named before.
     if _DIFFERENCE.search(question) and not _PAIR.search(question) and _PAIR.search(before):
@@ -1009,9 +1017,9 @@ def _leaned_on(parts: Sequence[str], i: int) -> list[str]:
 
 def _leans_on(question: str, before: str) -> bool:
     """The question asks about the sentence before it: it says too little on its own (`_elliptic`), or the sentence
-    gives the fan's budget or occasion."""
-    return (_elliptic(question, before) or states_budget(before) or states_occasion(before)) and \
-        not is_question(before)
+    gives the fan's budget, occasion or size."""
+    return (_elliptic(question, before) or states_budget(before) or states_occasion(before) or states_size(before)) \
+        and not is_question(before)
 
 
 def _without_bad_news(sentence: str) -> str:
@@ -1152,6 +1160,7 @@ class RetrievalEngine(DialogueEngine):
         if without_words(text):
             return self._wordless(turn.user, text)
         text = without_mash(text)  # "hjjjjjj hi, toddler had the phone": the fan's words are the rest
+        text = self.noisy.words_apart(text)  # "the pins.. howmuch??": a question, asked of the pins
         moods = self._felt(text, detect_moods(self._to_her(text)))
         self._turn += 1
         verdict = screen(text, self.persona)

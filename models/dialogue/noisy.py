@@ -45,6 +45,23 @@ _CONTRACTED = re.compile(r"[a-z]+(?:nt|re|ve|ll)|im|id")
 _VOWELS = re.compile(r"[aeiouy]+")
 #: A prefix that makes a word of a word ("pre" + "recorded"): such a word is spelled right though no list has it.
 _PREFIX = re.compile(r"^(?:pre|re|un|non|over|under|co)-?")
+#: Question words typed run together with the word after ("howmuch", "howmany", "whatcolours", "whensthe"): read
+#: as the words, where the rest is a word.
+_QUESTION_WORDS = ("whats", "what", "how", "when", "where", "which", "who", "why")
+_RUN_TOGETHER = re.compile(rf"(?<![\w'])(?:{'|'.join(_QUESTION_WORDS)})[a-z]{{2,}}(?![\w'])", re.IGNORECASE)
+#: A word typed as another that sounds the same, where the words around it say which was meant ("how much does a
+#: stone way", "not sure weather to get it", "what should i where", "the wait of a stone", "is it on sail").
+_SOUND_ALIKES = (
+    (re.compile(r"\b((?:how much|how heavy|what) (?:does|do|did|would|will|can)\b(?: [\w'-]+){1,5}) way\b",
+                re.IGNORECASE), r"\1 weigh"),
+    (re.compile(r"\bweather(?= or not\b| to \w| (?:it|they|i|we|you|she|he|this|that)(?:'s| is| are| will| would| "
+                r"should| can| could| does| do| fits?)\b)", re.IGNORECASE), "whether"),
+    (re.compile(r"\b(?:the|its|it's|their|what) wait(?= of\b| is\b|\W*$)", re.IGNORECASE),
+     lambda m: m.group(0)[:-4] + "weight"),
+    (re.compile(r"\b((?:should|could|can|do|would|to|will) (?:i|we|you|u|they|he|she) )where\b", re.IGNORECASE),
+     r"\1wear"),
+    (re.compile(r"\b(on|for) sail\b", re.IGNORECASE), r"\1 sale"),
+)
 
 
 #: Four keys in a row of the keyboard typed as a word ("asdf", "hjkl", "zxcv"): no word has them.
@@ -52,6 +69,8 @@ _KEY_RUNS = re.compile("|".join([row[i:i + 4] for row in ("asdfghjkl", "zxcvbnm"
                                  + ["qwer"]))
 #: Letters held down in a word of no vowel ("hmmmm", "shhh", "brrr", "zzzz", "xxxx", "kkkkk", "wwww", "xDDD"): a word of
 #: chat, not a mash.
+#: The "1"s of "!!!1", "??!!11" or "!!1one": a "!" typed with the shift key let go of, no number of the question.
+_SHIFT_LET_GO = re.compile(r"(?<=[!?])(?:1|one)+(?=[!?\s]|$)")
 _HELD_WORDS = frozenset({"hm", "mh", "m", "sh", "br", "gr", "z", "x", "k", "w", "ps", "pf", "xd", "n", "nm"})
 
 
@@ -68,7 +87,9 @@ def _mashed(word: str) -> bool:
 
 def without_mash(text: str) -> str:
     """The message less its keyboard mash ("hjjjjjj hi sorry toddler had the phone" → "hi sorry toddler had the
-    phone"): what is left is what the fan wrote. A message of mash alone is left with no letters."""
+    phone") and the shift key let go of in "!!!1" ("how much ??!!1" → "how much ??!!"): what is left is what the fan
+    wrote. A message of mash alone is left with no letters."""
+    text = _SHIFT_LET_GO.sub("", text)
     return " ".join(re.sub(r"(?<![^\W\d_])[A-Za-z]+(?![^\W\d_])", lambda m: "" if _mashed(m.group(0)) else m.group(0),
                            text).split())
 
@@ -133,12 +154,45 @@ class NoisyText:
         text = _TRAILING_ASIDE.sub("", spelled_out(_ALNUM.sub(self._unleet, text)))
         if not self._rank:
             return text
+        text = self._split_words_joined(self.words_apart(text))
+        for pattern, meant in _SOUND_ALIKES:
+            text = pattern.sub(meant, text)
         words = re.findall(r"[^\W\d_]+", text)
         english = sum(w.lower() in self._rank or w.lower() in self._known for w in words) >= ENGLISH_SHARE * len(words)
         # A capital inside the message is a name as written (a fan's town, a team): no typo of an English word.
         first = re.search(r"[A-Za-z]", text)
         return re.sub(r"[A-Za-z]+", lambda m: self._respelled(m.group(0), english and (
             first is not None and m.start() == first.start() or not m.group(0)[0].isupper())), text)
+
+    def words_apart(self, text: str) -> str:
+        """Question words typed as one ("howmuch", "whatcolours") read as the words: where the whole is no word and
+        its rest is. (The engine reads them apart before it splits a message into questions: "the pins.. howmuch??"
+        asks a price.)"""
+        def split(match: re.Match[str]) -> str:
+            whole = match.group(0)
+            if self._word(whole.lower()):
+                return whole
+            lead = next((q for q in _QUESTION_WORDS if whole.lower().startswith(q)
+                         and (self._word(whole[len(q):].lower()) or whole[len(q):].lower() in self._names)), None)
+            return f"{whole[:len(lead)]} {whole[len(lead):]}" if lead else whole
+        return _RUN_TOGETHER.sub(split, text)
+
+    def _split_words_joined(self, text: str) -> str:
+        """A word of the persona's split by a space ("cur ling", "snow board") read as the word: two words next to
+        each other that together are one of the persona's names."""
+        words = list(re.finditer(r"[A-Za-z]+", text))
+        out, at, i = [], 0, 0
+        while i < len(words):
+            word = words[i]
+            if i + 1 < len(words) and text[word.end():words[i + 1].start()] == " " and min(
+                    len(word.group(0)), len(words[i + 1].group(0))) >= 2:
+                whole = (word.group(0) + words[i + 1].group(0)).lower()
+                if whole in self._names and whole not in STOPWORDS:
+                    out.append(text[at:word.start()] + whole)
+                    at, i = words[i + 1].end(), i + 2
+                    continue
+            i += 1
+        return "".join(out) + text[at:]
 
     def _word(self, word: str) -> bool:
         return word in self._known or word in self._rank
