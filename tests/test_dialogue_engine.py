@@ -336,6 +336,30 @@ def test_a_thing_told_about_in_other_words_is_its_fact_without_a_hedge(engine: R
     assert PERSONA.phrases["partial"][0] not in answer.text and "[thinking]" not in answer.text
 
 
+@pytest.mark.parametrize("text", ["tell me about those machines that tidy up the rink",
+                                  "what's the story of the machine that resurfaces the ice, any fact?"])
+def test_a_thing_described_is_the_fact_whose_words_say_it_not_one_nearer_in_meaning(engine: RetrievalEngine,
+                                                                                     text: str) -> None:
+    """By meaning the frozen pucks are nearer "the rink"; the words "machine" and "ice" are the resurfacing fact's
+    alone (BM25 finds no fact near enough: it may say it does not know, never the pucks)."""
+    answer = engine.compose(ChatTurn(text, text))
+    assert answer.sources in {("zamboni",), ()} and "frozen" not in answer.text, answer.text
+    if engine.index.backend == "embeddings":
+        assert answer.sources == ("zamboni",) and "1949" in answer.text, answer.text
+
+
+@pytest.mark.parametrize("text", ["where's Ailsa Craig?", "tell me about Ailsa Craig", "Ailsa Craig, where is that?"])
+def test_a_place_only_one_fact_names_is_that_fact(engine: RetrievalEngine, text: str) -> None:
+    answer = engine.compose(ChatTurn(text, text))
+    assert answer.sources == ("curling-granite",) and "Scotland" in answer.text, answer.text
+
+
+@pytest.mark.parametrize("text", ["how tall is Ailsa Craig?", "what's the weather in Chamonix right now?"])
+def test_a_place_one_fact_names_asked_what_the_fact_lacks_stays_unknown(engine: RetrievalEngine, text: str) -> None:
+    answer = engine.compose(ChatTurn("fan", text))
+    assert answer.intent == "unknown" and answer.sources == (), answer.text
+
+
 @pytest.mark.parametrize("text,tag", [("speed skating: surprise me with something", "speed skating"),
                                       ("curling, hit me with something", "curling"),
                                       ("bobsleigh, go!", "bobsleigh")])

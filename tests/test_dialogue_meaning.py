@@ -189,6 +189,14 @@ def test_a_cheaper_one_after_a_product_asks_of_the_catalogue(engine: RetrievalEn
     assert "ski-gloves" in answer.sources and "$34" in answer.text, answer.text
 
 
+@pytest.mark.parametrize("text", ["who's ahead in the hockey final right now?",
+                                  "what's the score in the snowboard final right now"])
+def test_a_live_score_is_declined_though_a_sport_she_likes_is_named(minilm: RetrievalEngine, text: str) -> None:
+    """No line of hers about the sport ("I never miss a final") answers a score she cannot know."""
+    answer = minilm.compose(ChatTurn("fan", text))
+    assert answer.intent == "unknown" and answer.sources == (), answer.text
+
+
 @pytest.mark.parametrize("text", ["did norway win the biathlon relay this morning?",
                                   "when does the ice rink on 5th avenue close tonight",
                                   "what snacks go with watching luge"])

@@ -9,7 +9,7 @@ from models.dialogue.engine import Answer, ChatTurn, RetrievalEngine
 from models.dialogue.persona import load_default_persona, load_persona, sample_persona_path
 from models.dialogue.retrieval import KnowledgeIndex
 from models.dialogue.show import Rundown, ShowRunner, ShowSnapshot, load_rundown, parse_rundown
-from models.dialogue.show_talk import answer_show, is_show_question
+from models.dialogue.show_talk import answer_show, is_show_question, show_thread
 from models.dialogue.spec import SpecError
 from tests.conftest import ROOT
 
@@ -339,6 +339,28 @@ def test_it_after_a_show_answer_is_the_product_that_answer_named(question: str, 
 ])
 def test_more_ways_to_ask_about_the_show(question: str, answer: str) -> None:
     assert said(question, AT_CURLING) == answer
+
+
+@pytest.mark.parametrize(("question", "answer"), [
+    # The show's name, with a courtesy or a reason after it.
+    ("title of the stream please", "This is Winter Sports Live, episode 1."),
+    ("name of the show, my sister wants to watch too", "This is Winter Sports Live, episode 1."),
+    # What the show did at its start: the segments done.
+    ("what did you do at the beginning of the stream? just joined", "So far in the show: a fun fact about olympics"),
+    ("what was on at the start? I was late", "So far in the show: a fun fact about olympics"),
+])
+def test_the_shows_name_and_start_in_other_words(question: str, answer: str) -> None:
+    assert said(question, AT_CURLING).startswith(answer)
+
+
+def test_what_happened_at_the_start_of_something_else_is_not_the_shows() -> None:
+    assert answer_show("what happened at the start of the first olympics?", AT_CURLING, AURORA) is None
+
+
+def test_after_that_one_follows_the_part_just_told() -> None:
+    thread = show_thread("", "what's on at the moment?")
+    answer = answer_show("right, and after that bit", AT_CURLING, AURORA, thread)
+    assert answer is not None and "After a fun fact about curling comes your questions." in answer[0].spoken
 
 
 def test_missed_and_next_product_at_the_edges_of_the_show() -> None:

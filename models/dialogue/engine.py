@@ -419,6 +419,10 @@ _ASKS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
     ))
 
 
+#: "Where is ...?", "what's ...?", "tell me about ...": what a thing a fact names is (not "is it worth a visit?").
+_ASKS_WHAT_NAMED = re.compile(r"\b(?:where|what|what'?s|whats|who|which|tell (?:me|us)|know)\b", re.IGNORECASE)
+
+
 #: "Can I still change it to L?", "switch mine to navy": what the fan has, changed into another size or colour.
 #: (The product may be named: a follow-up's "it" is the product discussed.) "Switch from skiing to snowboarding" is no
 #: thing the fan has.
@@ -2030,6 +2034,16 @@ class RetrievalEngine(DialogueEngine):
             return self._about_part([hits[0].document.item], question, hits=tuple(hits))
         return None
 
+    def _fact_named_by(self, question: str) -> FunFact | None:
+        """The fact a question names by a name no other fact has ("where is Ailsa Craig?"): every word the question
+        asks of is that one fact's alone, and one of them is no common English word; None otherwise ("Scotland and
+        curling" shares a word with another fact, "the weather in Chamonix" asks of a word no fact has)."""
+        words = set(tokens(question)) - _FACT_WORDS
+        if not words or all(w in self._english for w in words) or \
+                any(self._fact_counts.get(w, 0) != 1 for w in words):
+            return None
+        return next((f for f in self.persona.knowledge.fun_facts if words <= self._fact_words[f.id]), None)
+
     def _about_part(self, lines: list[AboutLine], question: str, hits: tuple[Hit, ...] = ()) -> Part:
         # "My favourite is snowboarding." then "when did it get into the olympics?": "it" is the sport the line is
         # about (its first tag that facts are told by), not the line.
@@ -2079,6 +2093,18 @@ class RetrievalEngine(DialogueEngine):
             hits = (replace(moved, related=True, answers=first.answers, score=first.score),
                     replace(first, score=moved.score), *(h for h in hits[1:] if h is not moved))
         best = hits[0] if hits else None
+        if best is not None and not best.answers and isinstance(best.document.item, FunFact):
+            # "Those machines that clean the rink between periods": a thing described, not named; the fact whose
+            # words say it ("ice resurfacing machine") before one only nearer in meaning (the pucks on the ice).
+            worded = next((h for h in hits[1:] if h.related and self._fact_on_topic_asked(text, h.document.item)),
+                          None)
+            if worded is not None:
+                best, hits = worded, (worded, *(h for h in hits if h is not worded))
+        if best is not None and not named and _ASKS_WHAT_NAMED.search(text) and \
+                best.document.item is self._fact_named_by(query):
+            # "Where is <a place one fact names>?": the name is the fact's alone, whatever the rest scores.
+            best = replace(best, related=True, answers=True)
+            hits = (best, *hits[1:])
         if best is None or not best.related or not named and self.meanings.stays_unanswered(text):
             # "What's the capital of Norway?", "a recipe for hot cocoa?": a kind of answer the knowledge does not
             # hold, though a fact or a product shares its words ("Norway", "cocoa").

@@ -74,6 +74,10 @@ _WORDINGS: tuple[tuple[ShowQuestion, tuple[str, ...]], ...] = (
               r"\bwhat (?:have|did) (?:you|u|we) (?:done|shown|covered|talked about|been talking about|"
               r"been doing)(?: so far| already| before| earlier)\b",
               rf"\bwhat (?:happened|was on) (?:so far|earlier|before(?: i came| i joined)?){_IN_SHOW}\b",
+              # "what happened at the start of the show?", "what did you do at the beginning?": the show's start
+              # ("what happened at the start of the Olympics?" is the world's)
+              rf"\bwhat (?:happened|was on|did (?:you|u|we|i) (?:do|say|show|talk about|miss)) (?:at|in) "
+              rf"(?:the )?(?:start|beginning|first part)(?: of {_THE}{_SHOW}\b|{_END})",
               r"我错过了(?:什么|啥)|(?:刚才|之前|前面)(?:都)?(?:讲|聊|说|介绍|播)了(?:些)?(?:什么|啥)")),
     # "what's on now?", "what's happening on the show right now?", "what's actually going on in the stream now?"
     ("now", (rf"\b{_WHAT_IS} {_ADV}(?:on|happening|going on)(?:{_NOW}?{_IN_SHOW}|{_IN_SHOW}{_NOW}){_END}",
@@ -236,7 +240,9 @@ _WORDINGS: tuple[tuple[ShowQuestion, tuple[str, ...]], ...] = (
                # "sorry, what was the name of this show again?", "the stream's name?"
                rf"\bwhat(?:'s| is| was) the (?:name|title) of {_THE}{_SHOW}\b(?!'s)",
                rf"\bwhat was {_THE}{_SHOW} {_ADV}(?:called|named|titled)\b",
-               rf"\b(?:name|title) of {_THE}{_SHOW}\b(?!'s)(?=\W*(?:$|again\b|[?]))|\b{_SHOW}'?s (?:name|title)\b",
+               # "name of this show pls, I want to tell my friends": a courtesy or another clause may follow
+               rf"\b(?:name|title) of {_THE}{_SHOW}\b(?!'s)(?=\W*(?:$|again\b|pls\b|plz\b|please\b|[?,]))|"
+               rf"\b{_SHOW}'?s (?:name|title)\b",
                rf"\b{_WHAT_IS} (?:tonight'?s|today'?s|this) {_SHOW}{_END}",
                # "which episode are we on?", "is this a new show?": the rundown's title says which one
                r"\b(?:which|what)(?: number)? (?:episode|show)(?: number)? (?:is (?:this|it|tonight|on)|"
@@ -994,7 +1000,7 @@ def _lead(snapshot: ShowSnapshot, said: list[Sentence]) -> list[Sentence]:
 
 #: "And after that?", "then what?", "然后呢": the segment after the one the fan's last show question was about.
 _THEN = re.compile(r"^\W*(?:(?:and|so|ok|okay|k|oh|cool|right|alright|nice)\W+)*(?:then what|and then|what then|"
-                   r"(?:what(?:'s| is| comes| happens) |what about )?after that)\W*$|"
+                   r"(?:what(?:'s| is| comes| happens) |what about )?after that(?: one| bit| part| segment)?)\W*$|"
                    r"^\W*(?:那)?(?:然后|之后|再之后|那之后)(?:呢|是什么|是啥)\W*$")
 
 
