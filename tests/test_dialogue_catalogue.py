@@ -1649,3 +1649,14 @@ def test_a_stock_state_excluded_asks_for_what_is_in_stock(text: str) -> None:
 def test_children_named_as_the_fans_own_ask_for_the_kids_products(text: str) -> None:
     reply = ask(text)
     assert set(ids(reply)) == {"mascot-plush", "kids-mittens", "kids-bottle"}, spoken(reply)
+
+
+@pytest.mark.parametrize(("text", "limit"), [("what could I buy for 25?", "Under $25"),
+                                             ("anything I can get with 20", "Under $20")])
+def test_a_bare_number_ending_what_the_fan_can_get_is_a_budget(text: str, limit: str) -> None:
+    said = spoken(ask(text))
+    assert limit in said and "$65" not in said, said
+
+
+def test_a_number_of_people_after_for_is_no_budget() -> None:
+    assert "Under $" not in spoken(ask("what can I get for 2 kids?"))

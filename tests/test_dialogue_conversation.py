@@ -3837,3 +3837,59 @@ def test_a_store_policy_asked_after_the_fan_says_what_they_did(engine: Retrieval
         ask(engine, turn)
     answer = ask(engine, turns[-1])
     assert source in answer.sources and said in answer.text and "$" not in answer.text
+
+
+# -- round 32: joy she gave, a spoiled day, puzzled noises and praise of the show in a fan's own language -----------
+
+@pytest.mark.parametrize("text", ["thanks so much, you made my little brother laugh tonight",
+                                  "this show makes us smile every single week", "obrigada! you made my avó so happy"])
+def test_joy_she_gave_the_fan_or_their_own_is_thanked_warmly(engine: RetrievalEngine, text: str) -> None:
+    answer = ask(engine, text)
+    assert any(p in answer.text for p in PERSONA.phrases["compliment_thanks"]), (text, answer.text)
+    assert answer.sources == () and not any(u in answer.text for u in UNKNOWN), (text, answer.text)
+
+
+def test_a_request_to_make_her_laugh_is_no_praise(engine: RetrievalEngine) -> None:
+    assert not any(p in ask(engine, "can you make me laugh?").text for p in PERSONA.phrases["compliment_thanks"])
+
+
+@pytest.mark.parametrize("text", ["the beanie selling out totally wrecked my morning",
+                                  "ugh missing the hoodie in my size spoiled my whole weekend"])
+def test_a_spoiled_day_is_met_with_sympathy_first(engine: RetrievalEngine, text: str) -> None:
+    answer = ask(engine, text)
+    assert answer.text.startswith("[sad") and any(p in answer.text for p in PERSONA.phrases["sympathy"]), answer.text
+
+
+@pytest.mark.parametrize("text", ["hmm?", "wha??", "umm what", "eh ?"])
+def test_puzzled_noises_alone_are_asked_back(engine: RetrievalEngine, text: str) -> None:
+    assert without_words(text)
+    answer = ask(engine, text)
+    assert answer.intent == "clarify" and "?" in answer.text and answer.sources == (), answer.text
+    assert not any(p in answer.text for p in UNKNOWN), answer.text
+
+
+def test_a_puzzled_noise_before_words_leaves_them_to_read() -> None:
+    assert not without_words("hmm what is curling") and not without_words("huh, how much is the beanie")
+
+
+@pytest.mark.parametrize("text", ["wat een toffe show, groeten uit Gent", "tolle Show! liebe Grüße aus Wien",
+                                  "que show incrível! abraços de Recife", "świetny program! pozdrowienia z Krakowa",
+                                  "kipindi kizuri! salamu kutoka Mombasa", "choegoya! annyeong from Busan"])
+def test_praise_of_the_show_in_a_fans_language_is_thanked(engine: RetrievalEngine, text: str) -> None:
+    """Dutch, German, Portuguese, Polish, Swahili, Korean romanized: read as "this show is great" or "you're great"
+    (data/chat_languages.yaml), and she thanks, never "I don't know"."""
+    answer = ask(engine, text)
+    assert answer.sources == () and any(p in answer.text for p in PERSONA.phrases["compliment_thanks"]), answer.text
+    assert not any(u in answer.text for u in UNKNOWN), (text, answer.text)
+
+
+@pytest.mark.parametrize("text", ["the sport u like best to play and the one u like best on tv?",
+                                  "ok so the winter sport that you enjoy most, go"])
+def test_the_kind_she_loves_most_named_without_a_question_word_is_her_pick(engine: RetrievalEngine, text: str) -> None:
+    """"The sport you love most": her pick of a kind of thing (her FAQ), not what she loves about her work."""
+    answer = ask(engine, text)
+    assert answer.sources == ("favourite-sport",) and "Snowboarding" in answer.text and "curling" in answer.text
+
+
+def test_the_thing_she_loves_most_is_still_her_work(engine: RetrievalEngine) -> None:
+    assert "favourite-sport" not in ask(engine, "the thing you love most about hosting?").sources

@@ -166,9 +166,12 @@ _BELOW = re.compile(
     rf"(?:only |just |about |around |exactly |like |maybe |roughly )?{_MONEY}|"
     # "Is $50 enough for the hoodie and the beanie?": a budget asked whether it covers them.
     rf"{_MONEY}\s+(?:be |is )?enough\b|"
+    # "What can I get with 40?", "anything I could buy for 25": a bare number that ends what the fan can get is money.
+    rf"\b(?:get|buy|afford|grab)\s+(?:me\s+|myself\s+)?(?:with|for)\s+(?:only |just |about |around )?{_NUMBER}"
+    rf"(?=\s*(?:$|[?!.,;]))|"
     rf"{_AMOUNT}\s*(?:以下|以内|之内|内)|(?:低于|不到|少于|不超过|便宜于)\s*{_AMOUNT}")
 #: A limit that is the fan's own money (a budget), as `_BELOW`'s wordings of it say.
-_FANS_MONEY = re.compile(r"budget|limit|\bcap\b|enough|\b(?:have|i've|ive|got|spend|afford|with)\b")
+_FANS_MONEY = re.compile(r"budget|limit|\bcap\b|enough|\b(?:have|i've|ive|got|get|buy|spend|afford|with)\b")
 _ABOVE = re.compile(
     rf"\b(?:over|above|more than|at least|pricier than|more expensive than)\s+{_AMOUNT}|>\s*{_AMOUNT}|"
     rf"{_AMOUNT}\s*(?:or more|and up|plus)\b|{_AMOUNT}\s*以上|(?:高于|超过|多于)\s*{_AMOUNT}")

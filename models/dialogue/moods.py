@@ -23,7 +23,9 @@ _LOSS = (r"(?:say|said|saying|says) (?:a (?:last|final) )?goodbye to (?:my|our)\
 _SAD = re.compile(
     r"\b(?:sad|unhappy|upset|depressed|heartbroken|devastated|crying|cried|lonely|miserable|gutted|"
     rf"passed away|died|dead|funeral|{_LOSS}|lost my|lost our|we lost|they lost|my team lost|injur(?:ed|y)|broke my|"
-    r"broken (?:leg|arm|wrist|ankle)|sick|in hospital|got cut|bad news|terrible day|awful day|rough day|"
+    # Something that spoiled the fan's day ("the sold-out gloves ruined my afternoon"): a disappointment, met kindly.
+    r"(?:ruined|ruins|wrecked|spoiled|spoilt) my (?:whole |entire )?(?:day|morning|afternoon|evening|night|week|"
+    r"weekend|mood)|broken (?:leg|arm|wrist|ankle)|sick|in hospital|got cut|bad news|terrible day|awful day|rough day|"
     r"didn't make it|did not make it|failed|miss (?:him|her|them|my)|"
     # A bad day or week in a fan's own words ("had the worst day at work", "such a rough week").
     r"(?:worst|bad|hard|tough|rough|terrible|awful|horrible|crappy|shitty|exhausting|stressful) "
@@ -127,7 +129,9 @@ _COMPLIMENT = re.compile(
     # A request ("can you cheer me up with a fact?") is no praise.
     rf"(?<!can )(?<!could )(?<!would )(?<!will )"
     rf"\b(?:you|u|(?:this|the|your) (?:show|stream)) (?:always |really |just |honestly |truly )?"
-    rf"(?:(?:make|makes|made) my (?:whole |entire )?(?:days?|nights?|evenings?|weeks?)|(?:cheer|cheers|cheered) me up)|"
+    rf"(?:(?:make|makes|made) my (?:whole |entire )?(?:days?|nights?|evenings?|weeks?)|(?:cheer|cheers|cheered) me up|"
+    # "you made my nan smile today", "this show makes us laugh every week": joy she gives the fan or their own.
+    rf"(?:make|makes|made) (?:me |us |(?:my|our) (?:\w+ ){{1,2}}?)(?:so |really |very )?(?:smile|laugh|happy)\b)|"
     rf"\b(?:better|brighter|happier) (?:because of|thanks to) (?:you|u|this (?:show|stream))|"
     # "You explain curling better than the tv commentators": praise by comparison, no praise word; "do you like
     # skiing better than…" asks her taste.

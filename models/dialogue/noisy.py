@@ -94,11 +94,17 @@ def without_mash(text: str) -> str:
                            text).split())
 
 
+#: Sounds of a fan who did not follow ("huh ??", "hmm?", "wha??", "eh what"): noises, no words to read.
+_PUZZLED = re.compile(r"(?<![^\W\d_])(?:h+u+h+|e+h+|h+m+|u+m+|u+h+|e+r+m*|wha+t*|wh?u+t|wdym)(?![^\W\d_])",
+                      re.IGNORECASE)
+
+
 def without_words(text: str) -> bool:
     """A (checked) message with no words to read: keyboard mash alone ("jjjjkkkk 8888"), emoji alone ("😀", "🤔",
-    "❄️⛷️") or emoji with a question mark ("🦉❓"). A fan reacting, or wanting to ask without saying what: the host
-    reacts or asks back, and reads no question into it. A number alone ("20") is no such message."""
-    unmashed = without_mash(text)
+    "❄️⛷️"), emoji with a question mark ("🦉❓") or puzzled noises alone ("huh ??", "hmm?"). A fan reacting, or
+    wanting to ask without saying what: the host reacts or asks back, and reads no question into it. A number alone
+    ("20") is no such message."""
+    unmashed = _PUZZLED.sub("", without_mash(text))
     return not any(ch.isalpha() for ch in unmashed) and (unmashed != text or not any(ch.isdigit() for ch in text))
 
 

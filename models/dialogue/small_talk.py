@@ -167,12 +167,16 @@ FAVOURITE = r"(?:fave?|number one|no\.? ?1|#1|top)"
 DEAREST = r"\b(?:closest|dearest|nearest|close|dear) to (?:your|ur) heart\b|\bdearest to (?:you|u)\b"
 #: "Which winter sport do you love most?", "what team do you like best?", "which sport you like most?" (chat drops
 #: the "do"), "your most liked winter sport?", "is curling ur number one sport?": a choice among a kind of thing (a
-#: FAQ about her favourites answers it), not what she loves about her work.
+#: FAQ about her favourites answers it), not what she loves about her work; "the sport you love most to watch?" names
+#: the kind without a question word.
 _WHICH_KIND = re.compile(rf"\b(?:your|ur) (?:most (?:liked|loved)|best[- ]loved|preferred|{FAVOURITE}) "
                          r"(?!(?:part|thing|bit)s?\b)\w+|"
                          r"\b(?:which|what)\s+(?!(?:part|thing)s?\b|(?:do|does|did|would)\b)\w+(?:\s+\w+)?\s+"
                          r"(?:(?:do|would|did)\s+)?(?:you|u)\s+(?:\w+\s+)?(?:love|like|enjoy|prefer)\b|"
-                         rf"\b(?:which|what)\b.*(?:{DEAREST})", re.IGNORECASE)
+                         rf"\b(?:which|what)\b.*(?:{DEAREST})|"
+                         # "the sport you love most to do?", "the team u like best": the kind named, no question word.
+                         r"\bthe\s+(?:(?!(?:part|thing|bit|one)s?\b)\w+\s+){1,2}(?:that\s+)?(?:you|u)\s+(?:\w+\s+)?"
+                         r"(?:love|like|enjoy)(?:\s+the)?\s+(?:most|best)\b", re.IGNORECASE)
 #: "What's your name?", "what should we call you?": her name, from the persona. Asked for someone else ("my son
 #: wants to know what your name is", "my friend asks your name") the question is reported, in statement order.
 _MY_NAME = re.compile(r"\b(?:what(?:'s| is| was) (?:your|ur) name|(?:your|ur) name(?: again)?(?=\W*$)|"
