@@ -67,10 +67,10 @@ _SOUND_ALIKES = (
 #: Four keys in a row of the keyboard typed as a word ("asdf", "hjkl", "zxcv"): no word has them.
 _KEY_RUNS = re.compile("|".join([row[i:i + 4] for row in ("asdfghjkl", "zxcvbnm") for i in range(len(row) - 3)]
                                  + ["qwer"]))
-#: Letters held down in a word of no vowel ("hmmmm", "shhh", "brrr", "zzzz", "xxxx", "kkkkk", "wwww", "xDDD"): a word of
-#: chat, not a mash.
 #: The "1"s of "!!!1", "??!!11" or "!!1one": a "!" typed with the shift key let go of, no number of the question.
 _SHIFT_LET_GO = re.compile(r"(?<=[!?])(?:1|one)+(?=[!?\s]|$)")
+#: Letters held down in a word of no vowel ("hmmmm", "shhh", "brrr", "zzzz", "xxxx", "kkkkk", "wwww", "xDDD"): a word of
+#: chat, not a mash.
 _HELD_WORDS = frozenset({"hm", "mh", "m", "sh", "br", "gr", "z", "x", "k", "w", "ps", "pf", "xd", "n", "nm"})
 
 
