@@ -849,10 +849,12 @@ _RESTATED = re.compile(r"^\W*(?:like|as in|i mean|meaning)\W+(?:a|an|the|some)\s
 _WHICH_OF_CHOICE = re.compile(rf"^\W*(?:(?:and|so|but|ok|okay)\W+)?{WHICH_OF_THEM.pattern}[\w\s]{{0,12}}\W*$",
                               re.IGNORECASE)
 _A_CHOICE = re.compile(r"\bor\b", re.IGNORECASE)
+#: Units of capacity, length and weight that a measure is told in.
+_UNITS = (r"ml|millilit\w*|lit(?:re|er)s?|cl|cm|centimet\w*|mm|millimet\w*|inch(?:es)?|kg|kilo\w*|grams?|oz|ounces?|"
+          r"pounds?|lbs?")
 #: "How much does the bottle hold? how many ml", "bottle capacity? how many millilitres for my soup": the unit the
 #: answer to the question before is wanted in, with what the fan wants it for, no question of its own.
-_UNIT_ASKED = re.compile(r"^\W*(?:(?:and|so|like|or)\W+)?(?:how many|in)\s+(?:ml|millilit\w*|lit(?:re|er)s?|cl|cm|"
-                         r"centimet\w*|mm|millimet\w*|inch(?:es)?|kg|kilo\w*|grams?|oz|ounces?|pounds?|lbs?)"
+_UNIT_ASKED = re.compile(rf"^\W*(?:(?:and|so|like|or)\W+)?(?:how many|in)\s+(?:{_UNITS})"
                          r"(?:\s+(?:for|of) (?:my|our|a|an|the) [^.?!]{1,40}|\s+(?:does it|would it|is it|is that)"
                          r"(?: \w+)?)?\W*$", re.IGNORECASE)
 #: "How much does one weigh?", "how fast can one go": "one" as the thing the fan is talking about.
@@ -860,8 +862,7 @@ _ONE_OF_TOPIC = re.compile(r"\b(?:does|do|did|is|was|can|could|would|will)\s+(on
 #: "Which came first", "what got into the olympics earlier": the earlier of two things asked.
 _WHICH_FIRST = re.compile(r"\b(?:which|what|who)\b[^?]{0,60}?\b(?:first|earlier|sooner|older)\b", re.IGNORECASE)
 #: A number with its unit, as a told item states a measure ("19.96 kilograms", "350 ml").
-_MEASURE = re.compile(r"\d\s*(?:ml|millilit\w*|lit(?:re|er)s?|cl|cm|centimet\w*|mm|millimet\w*|met(?:re|er)s?|"
-                      r"inch(?:es)?|kg|kilo\w*|grams?|oz|ounces?|pounds?|lbs?)\b", re.IGNORECASE)
+_MEASURE = re.compile(rf"\d\s*(?:{_UNITS}|met(?:re|er)s?)\b", re.IGNORECASE)
 #: "are you sure about that curling stone weight? how many kilos exactly?": a challenge of what she said, whose
 #: question follows it.
 _CHALLENGE = re.compile(r"^\W*(?:are|r) (?:you|u) sure (?:about|of)\b", re.IGNORECASE)
