@@ -597,8 +597,12 @@ async def run_engine(name: str, engine: DialogueEngine, items: Sequence[Item], j
     run = EngineRun(name)
     history = DialogueHistory()
     await answer_with(engine, ChatTurn("warm-up", "warm up"), DialogueHistory())  # model load, JIT: not answer time
+    retrieval = engine if isinstance(engine, RetrievalEngine) else getattr(engine, "fallback", None)
     for n, item in enumerate(items):
         user = f"fan-{n + 1}"  # a new fan per item, as in a live chat
+        if isinstance(retrieval, RetrievalEngine):
+            # Each item is answered alone: which thanks or opener it gets never depends on the items before it.
+            retrieval.restart_phrases()
         for turn in item.turns:
             try:
                 reply = await answer_with(engine, ChatTurn(user, turn.q), history)

@@ -1,5 +1,5 @@
 """The dialogue evaluation (benchmarks/eval_dialogue.py): its question files are valid, and its judge and checks
-judge hand-made answers right. Fast: no model is loaded."""
+judge hand-made answers right. Fast: no model is loaded (BM25 where an engine answers)."""
 
 from __future__ import annotations
 
@@ -31,10 +31,11 @@ from benchmarks.eval_dialogue import (
     show_fixture,
     summarize,
 )
-from models.dialogue.engine import ChatTurn, DialogueEngine, Sentence
+from models.dialogue.engine import ChatTurn, DialogueEngine, RetrievalEngine, Sentence
 from models.dialogue.history import DialogueHistory
 from models.dialogue.moderation import check_chat_text
 from models.dialogue.persona import Persona, load_persona, sample_persona_path
+from models.dialogue.retrieval import KnowledgeIndex
 
 
 @pytest.fixture(scope="module")
@@ -304,6 +305,17 @@ def test_a_dialogue_is_one_fan_and_each_item_a_new_one(judge: Judge) -> None:
     assert summary["categories"]["bad_input"]["right"] == 1
     assert summary["categories"]["lookup"]["right"] == 0
     assert summary["right"] == {"right": 2, "total": 3, "pct": 66.7}
+
+
+def test_each_item_is_answered_as_if_it_came_first(aurora: Persona, judge: Judge) -> None:
+    """The persona's phrase variants rotate from answer to answer; the evaluation restarts them for each item, so
+    which thanks an item gets (and whether its check passes) never depends on the items before it."""
+    engine = RetrievalEngine(aurora, KnowledgeIndex(aurora.knowledge, backend="bm25"))
+    thanks = Item("t", "sentiment", (Turn("thank you so much!", {"must_any": ["welcome"]}),))
+    question = Item("q", "lookup", (Turn("How thick is a hockey puck?", {"must": ["inch"]}),))
+    alone = asyncio.run(run_engine("bm25", engine, [thanks], judge)).scored
+    after = asyncio.run(run_engine("bm25", engine, [question, thanks], judge)).scored
+    assert after[0].failures == [] and alone[0].answer == after[1].answer
 
 
 def test_how_far_a_price_is_from_the_fans_number_is_no_invention(judge: Judge) -> None:

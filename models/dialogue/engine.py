@@ -1158,6 +1158,11 @@ class RetrievalEngine(DialogueEngine):
     def _phrase(self, kind: str, variant: int = 0, **values: str) -> str:
         return self.persona.phrase(kind, self._turn + variant, **values)
 
+    def restart_phrases(self) -> None:
+        """The persona's phrase variants start again from the first, as for a new audience (an evaluation's
+        items are each answered as if nothing was said before them)."""
+        self._turn = 0
+
     def compose(self, turn: ChatTurn) -> Answer:
         """The whole answer at once (the stream yields it sentence by sentence), the fan's subject updated.
         Raises ChatTextError."""
