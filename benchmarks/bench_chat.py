@@ -1,6 +1,9 @@
 """Chat → first audio on the wire: the real sidecar, a DEALER sending `chat`, a SUB timing the answer's first
 audio chunk. Once with the embedded retrieval engine (target p50 ≤ 250 ms on this machine) and once with a
 streaming OpenAI-compatible server whose time to first token is simulated at 300 ms (target ≤ TTFT + 200 ms).
+The embedded run also counts the performer's ticks held back while answering (the sidecar's `performer overrun`
+warnings): the embedded engine composes on the event loop, so a slow answer holds the avatar's motion back. Then
+the engine alone, in-process: its time per answer back to back, and after 2 s idle before each question.
 
     python -m benchmarks.bench_chat [--questions 15]
     python -m benchmarks.bench_chat --llm-url URL [--llm-model M] [--llm-first-sentence-s S]
@@ -12,10 +15,12 @@ first audio, and whether the LLM spoke first or retrieval answered (a `fallback`
 from __future__ import annotations
 
 import argparse
+import json
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 from benchmarks.common import percentiles, table, write
@@ -34,6 +39,8 @@ QUESTIONS = [
     "How much is the mascot plush?",
 ]
 TTFT_S = 0.3
+#: The pause before each in-process answer of the "after idle" row (a live chat's questions come seconds apart).
+IDLE_S = 2.0
 #: What the simulated model says: a short first sentence, then more, one token every 20 ms (about 50 tokens/s).
 LLM_TOKENS = ["[happy] ", "Great ", "question! ", "Hockey ", "pucks ", "are ", "frozen ", "before ", "games ", "so ",
               "they ", "bounce ", "less. ", "<thumbs_up>"]
@@ -81,16 +88,31 @@ def wait_for_dialogue(client: BridgeClient, timeout: float = 120.0) -> None:
 
 
 def run_sidecar(tmp: Path, extra: list[str], questions: list[str],
-                fallbacks: list[list[dict[str, object]]] | None = None) -> list[float]:
+                fallbacks: list[list[dict[str, object]]] | None = None) -> tuple[list[float], list[float]]:
+    """Each question's chat → first audio, and how late the performer's tick ran (its `performer overrun`
+    warnings, seconds) while they were answered: an answer composed on the event loop holds the tick back."""
     sidecar = start_sidecar(tmp, *extra)
     try:
         with BridgeClient(sidecar.control, sidecar.stream, timeout=30) as client:
             client.subscribe(avatar="host")
             time.sleep(0.3)
             wait_for_dialogue(client)
-            return chat_to_first_audio(client, questions, fallbacks)
+            start = sidecar.log_path.stat().st_size
+            latencies = chat_to_first_audio(client, questions, fallbacks)
+            with sidecar.log_path.open() as log:
+                log.seek(start)
+                return latencies, overruns(log)
     finally:
         stop_sidecar(sidecar)
+
+
+def overruns(log: Iterable[str]) -> list[float]:
+    """The late_s of every `performer overrun` record of a sidecar's JSON log."""
+    late = []
+    for line in log:
+        if '"performer overrun"' in line:
+            late.append(float(json.loads(line)["late_s"]))
+    return late
 
 
 class LLMDouble:
@@ -108,6 +130,26 @@ class LLMDouble:
         self.process.wait(timeout=10)
 
 
+def compose_seconds(questions: list[str], idle_s: float) -> list[float]:
+    """The embedded engine's own time per answer in this process (`RetrievalEngine.compose`, the question's
+    embedding included), each question new to it, after `idle_s` of idleness: on a shared VM an answer after a
+    pause, as in a live chat, runs on a CPU that has gone cold."""
+    from bridge.dialogue import build_engine
+    from models.dialogue.engine import ChatTurn, RetrievalEngine
+    from models.dialogue.persona import load_persona, sample_persona_path
+
+    engine = build_engine(load_persona(sample_persona_path("en")))
+    assert isinstance(engine, RetrievalEngine)
+    seconds = []
+    for i, text in enumerate(questions):
+        engine.index.forget_queries()  # each question embedded anew, as a fan's new question is
+        time.sleep(idle_s)
+        start = time.perf_counter()
+        engine.compose(ChatTurn(user=f"fan{i}", text=text))
+        seconds.append(time.perf_counter() - start)
+    return seconds
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--questions", type=int, default=len(QUESTIONS))
@@ -121,22 +163,31 @@ def main(argv: list[str] | None = None) -> None:
         real_llm(args, questions)
         return
     with tempfile.TemporaryDirectory() as tmp:
-        embedded = run_sidecar(Path(tmp), [], questions)
+        embedded, stalls = run_sidecar(Path(tmp), [], questions)
         double = LLMDouble()
         try:
-            llm = run_sidecar(Path(tmp), ["--llm-url", double.url, "--llm-model", "simulated"], questions)
+            llm, _ = run_sidecar(Path(tmp), ["--llm-url", double.url, "--llm-model", "simulated"], questions)
         finally:
             double.close()
+    hot, cold = compose_seconds(questions, 0.0), compose_seconds(questions, IDLE_S)
     e, m = percentiles(embedded, 50, 95), percentiles(llm, 50, 95)
+    h, c = percentiles(hot, 50, 95), percentiles(cold, 50, 95)
     rows = [
+        ("embedded: compose in-process, back to back p50 / p95", f"{1000 * h['p50']:.0f} / {1000 * h['p95']:.0f} ms",
+         ""),
+        (f"embedded: compose in-process, after {IDLE_S:.0f} s idle p50 / p95",
+         f"{1000 * c['p50']:.0f} / {1000 * c['p95']:.0f} ms", ""),
         ("embedded: chat → first audio p50", f"{1000 * e['p50']:.0f} ms", "≤ 250 ms"),
         ("embedded: chat → first audio p95", f"{1000 * e['p95']:.0f} ms", ""),
+        ("embedded: performer ticks held back (late, most)",
+         f"{len(stalls)} ({1000 * max(stalls, default=0.0):.0f} ms)", "0"),
         ("LLM (TTFT 300 ms): chat → first audio p50", f"{1000 * m['p50']:.0f} ms", f"≤ {1000 * TTFT_S + 200:.0f} ms"),
         ("LLM (TTFT 300 ms): chat → first audio p95", f"{1000 * m['p95']:.0f} ms", ""),
     ]
     print(table(rows, f"chat → first audio on the wire ({len(questions)} questions each)"))
     path = write("chat", {"questions": len(questions), "ttft_s": TTFT_S,
-                          "embedded_s": embedded, "llm_s": llm,
+                          "embedded_s": embedded, "llm_s": llm, "embedded_overruns_s": stalls,
+                          "compose_back_to_back_s": hot, "compose_after_idle_s": cold, "idle_s": IDLE_S,
                           "embedded": e, "llm": m})
     print(f"wrote {path}")
 
@@ -144,7 +195,7 @@ def main(argv: list[str] | None = None) -> None:
 def real_llm(args: argparse.Namespace, questions: list[str]) -> None:
     fallbacks: list[list[dict[str, object]]] = []
     with tempfile.TemporaryDirectory() as tmp:
-        latencies = run_sidecar(Path(tmp), ["--llm-url", args.llm_url, "--llm-model", args.llm_model,
+        latencies, _ = run_sidecar(Path(tmp), ["--llm-url", args.llm_url, "--llm-model", args.llm_model,
                                             "--llm-first-sentence-s", str(args.llm_first_sentence_s)],
                                 questions, fallbacks)
     p = percentiles(latencies, 50, 95)

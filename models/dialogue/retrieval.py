@@ -412,6 +412,11 @@ class KnowledgeIndex:
                     self._queries.popitem(last=False)
         return vector
 
+    def forget_queries(self) -> None:
+        """Drop the kept embeddings of the last questions (a benchmark times each question embedded anew)."""
+        with self._lock:
+            self._queries.clear()
+
     def vector(self, query: str) -> np.ndarray | None:
         """The query's normalized embedding (kept with the last few searched), or None with the BM25 backend."""
         return self._query_vector(query) if self._embedder is not None and self._matrix is not None else None
