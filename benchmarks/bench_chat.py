@@ -25,7 +25,10 @@ from pathlib import Path
 
 from benchmarks.common import percentiles, table, write
 from bridge.client import BridgeClient, BridgeError
+from bridge.dialogue import build_engine
 from bridge.protocol import AudioChunk, ChatRequest, Event
+from models.dialogue.engine import ChatTurn, RetrievalEngine
+from models.dialogue.persona import load_persona, sample_persona_path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.conftest import start_sidecar, stop_sidecar  # noqa: E402
@@ -108,11 +111,7 @@ def run_sidecar(tmp: Path, extra: list[str], questions: list[str],
 
 def overruns(log: Iterable[str]) -> list[float]:
     """The late_s of every `performer overrun` record of a sidecar's JSON log."""
-    late = []
-    for line in log:
-        if '"performer overrun"' in line:
-            late.append(float(json.loads(line)["late_s"]))
-    return late
+    return [float(json.loads(line)["late_s"]) for line in log if '"performer overrun"' in line]
 
 
 class LLMDouble:
@@ -130,16 +129,17 @@ class LLMDouble:
         self.process.wait(timeout=10)
 
 
-def compose_seconds(questions: list[str], idle_s: float) -> list[float]:
+def embedded_engine() -> RetrievalEngine:
+    """The engine `serve` loads for the default persona, in this process."""
+    engine = build_engine(load_persona(sample_persona_path("en")))
+    assert isinstance(engine, RetrievalEngine)
+    return engine
+
+
+def compose_seconds(engine: RetrievalEngine, questions: list[str], idle_s: float) -> list[float]:
     """The embedded engine's own time per answer in this process (`RetrievalEngine.compose`, the question's
     embedding included), each question new to it, after `idle_s` of idleness: on a shared VM an answer after a
     pause, as in a live chat, runs on a CPU that has gone cold."""
-    from bridge.dialogue import build_engine
-    from models.dialogue.engine import ChatTurn, RetrievalEngine
-    from models.dialogue.persona import load_persona, sample_persona_path
-
-    engine = build_engine(load_persona(sample_persona_path("en")))
-    assert isinstance(engine, RetrievalEngine)
     seconds = []
     for i, text in enumerate(questions):
         engine.index.forget_queries()  # each question embedded anew, as a fan's new question is
@@ -169,7 +169,8 @@ def main(argv: list[str] | None = None) -> None:
             llm, _ = run_sidecar(Path(tmp), ["--llm-url", double.url, "--llm-model", "simulated"], questions)
         finally:
             double.close()
-    hot, cold = compose_seconds(questions, 0.0), compose_seconds(questions, IDLE_S)
+    engine = embedded_engine()
+    hot, cold = compose_seconds(engine, questions, 0.0), compose_seconds(engine, questions, IDLE_S)
     e, m = percentiles(embedded, 50, 95), percentiles(llm, 50, 95)
     h, c = percentiles(hot, 50, 95), percentiles(cold, 50, 95)
     rows = [
@@ -196,8 +197,8 @@ def real_llm(args: argparse.Namespace, questions: list[str]) -> None:
     fallbacks: list[list[dict[str, object]]] = []
     with tempfile.TemporaryDirectory() as tmp:
         latencies, _ = run_sidecar(Path(tmp), ["--llm-url", args.llm_url, "--llm-model", args.llm_model,
-                                            "--llm-first-sentence-s", str(args.llm_first_sentence_s)],
-                                questions, fallbacks)
+                                               "--llm-first-sentence-s", str(args.llm_first_sentence_s)],
+                                   questions, fallbacks)
     p = percentiles(latencies, 50, 95)
     llm_first = sum(1 for events in fallbacks if not any(e["before_audio"] for e in events))
     repaired = sum(1 for events in fallbacks if any(e["partial"] for e in events))

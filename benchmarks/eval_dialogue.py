@@ -53,7 +53,7 @@ from typing import Any
 import yaml
 
 from benchmarks.common import write
-from models.dialogue.engine import ChatTurn, DialogueEngine, Fallback, RetrievalEngine
+from models.dialogue.engine import ChatTurn, DialogueEngine, Fallback, RetrievalEngine, retrieval_of
 from models.dialogue.history import DialogueHistory
 from models.dialogue.llm import LLMConfig, LLMEngine, numbers_in, unknown_prices
 from models.dialogue.moderation import ChatTextError
@@ -597,10 +597,10 @@ async def run_engine(name: str, engine: DialogueEngine, items: Sequence[Item], j
     run = EngineRun(name)
     history = DialogueHistory()
     await answer_with(engine, ChatTurn("warm-up", "warm up"), DialogueHistory())  # model load, JIT: not answer time
-    retrieval = engine if isinstance(engine, RetrievalEngine) else getattr(engine, "fallback", None)
+    retrieval = retrieval_of(engine)
     for n, item in enumerate(items):
         user = f"fan-{n + 1}"  # a new fan per item, as in a live chat
-        if isinstance(retrieval, RetrievalEngine):
+        if retrieval is not None:
             # Each item is answered alone: which thanks or opener it gets never depends on the items before it.
             retrieval.restart_phrases()
         for turn in item.turns:

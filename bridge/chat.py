@@ -25,7 +25,7 @@ from typing import Any
 
 from bridge.pipeline import AvatarPipeline
 from models.dialogue.chat_queue import ChatQueue, QueuedMessage
-from models.dialogue.engine import ChatTurn, DialogueEngine, Fallback, RetrievalEngine, Sentence
+from models.dialogue.engine import ChatTurn, DialogueEngine, Fallback, RetrievalEngine, Sentence, retrieval_of
 from models.dialogue.history import DialogueHistory
 from models.dialogue.persona import Persona, Product
 from models.dialogue.show import Segment
@@ -72,8 +72,7 @@ class ChatDesk:
     def retrieval(self) -> RetrievalEngine:
         """The knowledge base's own engine: show segments (spotlights, fun facts) are composed from it, word for
         word, whatever engine answers fans."""
-        engine = self.engine if isinstance(self.engine, RetrievalEngine) else getattr(self.engine, "fallback", None)
-        return engine if isinstance(engine, RetrievalEngine) else RetrievalEngine(self.persona)
+        return retrieval_of(self.engine) or RetrievalEngine(self.persona)
 
     @property
     def free(self) -> bool:

@@ -2389,3 +2389,9 @@ class RetrievalEngine(DialogueEngine):
             summary.append(Sentence(self.wording.ask_about.format(
                 kinds=self.wording.listed([k for k, _ in kinds], "or"))))
         return summary
+
+
+def retrieval_of(engine: DialogueEngine) -> RetrievalEngine | None:
+    """The knowledge base's own engine behind `engine`: itself, or the retrieval engine an LLM falls back to."""
+    inner = engine if isinstance(engine, RetrievalEngine) else getattr(engine, "fallback", None)
+    return inner if isinstance(inner, RetrievalEngine) else None
