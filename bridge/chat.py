@@ -4,9 +4,11 @@ Each avatar has its own desk: its persona and dialogue engine, chat queue, dialo
 speaking (one at a time: answers queue in the chat queue, not on the timeline, so the operator can still approve,
 skip or reorder them).
 
-An answer is one take. The embedded retrieval engine composes the whole answer at once (about 15 ms with
-embeddings), so the `chat` reply carries its text; an LLM answer streams into an open take sentence by sentence
-and its text comes with the `chat` event at the end. When the take ends (played out, cut or failed) its handle
+An answer is one take, opened at once. The embedded retrieval engine composes the whole answer at once (about 15 ms
+with embeddings, several times that on a CPU waking from idle), so the `chat` reply carries its text: in the sidecar
+on its compose thread (`composer`), so that the performer's tick never waits for an answer, in an offline rehearsal
+inline on its simulated clock. An LLM answer streams into the open take sentence by sentence and its text comes with
+the `chat` event at the end. When the take ends (played out, cut or failed) its handle
 calls back and the answer is recorded in the history and the queue at once; the next message is answered on the
 next `step`, which the take's end asks for (`wake`), off the performer's tick.
 
@@ -19,12 +21,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Any
 
 from bridge.pipeline import AvatarPipeline
 from models.dialogue.chat_queue import ChatQueue, QueuedMessage
+from models.dialogue.engine import Answer as Composed
 from models.dialogue.engine import ChatTurn, DialogueEngine, Fallback, RetrievalEngine, Sentence, retrieval_of
 from models.dialogue.history import DialogueHistory
 from models.dialogue.persona import Persona, Product
@@ -50,7 +54,8 @@ class Answer:
     message: QueuedMessage | None
     segment: Segment | None = None
     sentences: list[Sentence] = field(default_factory=list)
-    streaming: asyncio.Task[None] | None = None
+    streaming: asyncio.Task[None] | None = None  # an LLM's text coming (cancelled by a cut)
+    composing: asyncio.Task[None] | None = None  # the embedded engine's text being composed off the loop
     closed: bool = False  # no more text will come (the take is closed on the director)
 
 
@@ -85,18 +90,24 @@ class ChatDesk:
 
 
 class Chat:
-    """Chat and queue for every avatar. `wake` asks for a `step` soon (on the event loop, off the tick)."""
+    """Chat and queue for every avatar. `wake` asks for a `step` soon (on the event loop, off the tick); `composer`
+    composes the embedded engine's answers off the event loop (one thread: a fan's state is never composed twice at
+    once), None: inline."""
 
-    def __init__(self, desks: Mapping[str, ChatDesk], wake: Callable[[], None] = lambda: None) -> None:
+    def __init__(self, desks: Mapping[str, ChatDesk], wake: Callable[[], None] = lambda: None,
+                 composer: Executor | None = None) -> None:
         self.desks = dict(desks)
         self.wake = wake
+        self.composer = composer
         self.ended_segments: list[Segment] = []  # segments whose answer ended, for the show's next step
 
     # -- requests ------------------------------------------------------------------------------------------------
 
-    def chat(self, avatar: str, user: str, text: str, priority: str | None = None) -> dict[str, Any]:
+    def chat(self, avatar: str, user: str, text: str,
+             priority: str | None = None) -> dict[str, Any] | Awaitable[dict[str, Any]]:
         """A fan's message: queued (deduplicated, rate-limited, screened) and answered at once when the avatar
-        is free. Raises RequestError naming the field."""
+        is free. The reply, or with a `composer` an awaitable of it while its answer is composed. Raises
+        RequestError naming the field."""
         desk = self.desks[avatar]
         submission = desk.queue.submit(user, text, priority or "normal")
         reply: dict[str, Any] = {"avatar": avatar, "status": submission.status}
@@ -109,8 +120,11 @@ class Chat:
         if submission.status == "queued" and desk.free and desk.qa_left == 0:
             message = desk.queue.next()
             if message is not None and message.id == reply["queue_id"]:
-                reply.update(self.answer(desk, message))
                 reply["status"] = "answering"
+                answered = self.answer(desk, message)
+                if isinstance(answered, asyncio.Future):
+                    return _merged(reply, answered)
+                reply.update(answered)
             elif message is not None:  # an older approved message went first
                 self.answer(desk, message)
         if reply["status"] == "queued":
@@ -143,17 +157,54 @@ class Chat:
 
     # -- answers -------------------------------------------------------------------------------------------------
 
-    def answer(self, desk: ChatDesk, message: QueuedMessage) -> dict[str, Any]:
-        """Start answering a message (it leaves the queue as "answering")."""
+    def answer(self, desk: ChatDesk, message: QueuedMessage) -> dict[str, Any] | asyncio.Future[dict[str, Any]]:
+        """Start answering a message (it leaves the queue as "answering"): the reply's fields (take, text, engine,
+        products), or with a `composer` a future of them, done when the embedded engine has composed the answer.
+        A failed answer has status "failed" and the reason."""
         answer = self._open(desk, message)
         turn = ChatTurn(message.user, message.text, desk.avatar.name, tuple(message.also_asked_by))
-        if isinstance(desk.engine, RetrievalEngine):
-            composed = desk.engine.compose(turn)
-            self.speak(desk, answer, composed.sentences)
-            return {"take": answer.take.id, "text": composed.text, "engine": desk.engine.name,
-                    "products": _products(composed.sentences)}
-        answer.streaming = asyncio.get_running_loop().create_task(self._stream(desk, answer, turn))
-        return {"take": answer.take.id, "text": None, "engine": desk.engine.name}
+        reply: dict[str, Any] = {"take": answer.take.id, "text": None, "engine": desk.engine.name}
+        engine = desk.engine
+        if not isinstance(engine, RetrievalEngine):
+            answer.streaming = asyncio.get_running_loop().create_task(self._stream(desk, answer, turn))
+            return reply
+        if self.composer is None:
+            try:
+                return self._composed(desk, answer, engine.compose(turn), reply)
+            except Exception as exc:
+                return self._failed(desk, answer, exc, reply)
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[dict[str, Any]] = loop.create_future()
+        answer.composing = loop.create_task(self._compose(desk, answer, loop.run_in_executor(
+            self.composer, engine.compose, turn), reply, done))
+        return done
+
+    async def _compose(self, desk: ChatDesk, answer: Answer, composing: Awaitable[Composed], reply: dict[str, Any],
+                       done: asyncio.Future[dict[str, Any]]) -> None:
+        """Speak an answer composed off the event loop, unless it was cut meanwhile (settled as cut already)."""
+        try:
+            composed = await composing
+        except Exception as exc:
+            done.set_result(self._failed(desk, answer, exc, reply))
+            return
+        if answer.take.interrupted:
+            done.set_result({**reply, "status": "interrupted"})
+        else:
+            done.set_result(self._composed(desk, answer, composed, reply))
+
+    def _composed(self, desk: ChatDesk, answer: Answer, composed: Composed, reply: dict[str, Any]) -> dict[str, Any]:
+        self.speak(desk, answer, composed.sentences)
+        return {**reply, "text": composed.text, "products": _products(composed.sentences)}
+
+    def _failed(self, desk: ChatDesk, answer: Answer, exc: Exception, reply: dict[str, Any]) -> dict[str, Any]:
+        """A dialogue failure ends this answer only: its message is marked failed and its (empty) take closed."""
+        log.error("answer failed", exc_info=exc, extra={"avatar": desk.avatar.name, "take": answer.take.id})
+        reason = f"{type(exc).__name__}: {exc}"
+        if answer.message is not None and answer.message.status == "answering":
+            desk.queue.failed(answer.message.id, reason)
+            answer.message = None
+        self._close(desk, answer)
+        return {**reply, "status": "failed", "reason": reason}
 
     def perform(self, desk: ChatDesk, segment: Segment, sentences: Iterable[Sentence]) -> None:
         """Speak a show segment's sentences, taking the floor from whatever was being said (cut, and recorded as
@@ -196,11 +247,9 @@ class Chat:
                                engine=event.engine, partial=event.partial, after_s=round(event.after_s, 3))
                 else:
                     self._say(desk, answer, event)
-        except Exception as exc:  # a dialogue failure ends this answer only
-            log.exception("answer failed", extra={"avatar": desk.avatar.name, "take": answer.take.id})
-            if answer.message is not None and answer.message.status == "answering":
-                desk.queue.failed(answer.message.id, f"{type(exc).__name__}: {exc}")
-                answer.message = None
+        except Exception as exc:
+            self._failed(desk, answer, exc, {})
+            return
         self._close(desk, answer, engine)
 
     def _say(self, desk: ChatDesk, answer: Answer, sentence: Sentence) -> None:
@@ -250,6 +299,10 @@ class Chat:
         if answer.segment is not None:
             self.ended_segments.append(answer.segment)
         self.wake()
+
+
+async def _merged(reply: dict[str, Any], answered: Awaitable[dict[str, Any]]) -> dict[str, Any]:
+    return {**reply, **await answered}
 
 
 def _products(sentences: Iterable[Sentence]) -> list[dict[str, Any]]:

@@ -11,7 +11,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
+from concurrent.futures import Executor
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -34,20 +35,22 @@ log = logging.getLogger(__name__)
 class Dialogue:
     """Chat and show for every avatar of a sidecar (or of an offline rehearsal)."""
 
-    def __init__(self, desks: Mapping[str, ChatDesk], clock: Clock, wake: Callable[[], None] = lambda: None) -> None:
+    def __init__(self, desks: Mapping[str, ChatDesk], clock: Clock, wake: Callable[[], None] = lambda: None,
+                 composer: Executor | None = None) -> None:
         self.clock = clock
-        self.chat = Chat(desks, wake)
+        self.chat = Chat(desks, wake, composer)
         self.show = Show(self.chat, clock.now)
 
     @classmethod
     def of(cls, avatars: Mapping[str, AvatarPipeline], personas: Mapping[str, Persona],
            engines: Mapping[str, DialogueEngine], clock: Clock, wake: Callable[[], None] = lambda: None,
-           queue: Callable[[Persona], ChatQueue] | None = None) -> Dialogue:
-        """Each avatar with its persona and engine (by avatar name), a chat queue each."""
+           queue: Callable[[Persona], ChatQueue] | None = None, composer: Executor | None = None) -> Dialogue:
+        """Each avatar with its persona and engine (by avatar name), a chat queue each; `composer`: where the
+        embedded engine composes (bridge/chat.py; None: inline, as an offline rehearsal does)."""
         make_queue = queue or (lambda persona: ChatQueue(clock=clock.now, blocklist=persona.blocklist))
         desks = {name: ChatDesk(avatar, personas[name], engines[name], make_queue(personas[name]))
                  for name, avatar in avatars.items()}
-        return cls(desks, clock, wake)
+        return cls(desks, clock, wake, composer)
 
     @property
     def desks(self) -> dict[str, ChatDesk]:
@@ -58,7 +61,8 @@ class Dialogue:
         self.show.step(now)
         self.chat.answer_waiting()
 
-    def chat_op(self, avatar: str, user: str, text: str, priority: str | None = None) -> dict[str, Any]:
+    def chat_op(self, avatar: str, user: str, text: str,
+                priority: str | None = None) -> dict[str, Any] | Awaitable[dict[str, Any]]:
         """A fan's message (bridge/chat.py), after letting time pass: a Q&A window may take the one before it."""
         self.step(self.clock.now())
         return self.chat.chat(avatar, user, text, priority)
@@ -124,11 +128,12 @@ class DialogueService:
 
     def __init__(self, personas: Mapping[str, Path | None], llm_url: str | None = None, llm_model: str = "default",
                  llm_key: str | None = None, first_sentence_s: Mapping[str, float] | None = None,
-                 read: Mapping[str, Persona] | None = None, embedder: Any = None) -> None:
+                 read: Mapping[str, Persona] | None = None, embedder: Any = None,
+                 composer: Executor | None = None) -> None:
         """`personas`: each avatar's persona file (None: the sample persona), or `read`: those files already read
         (bridge/config.py `read_personas`); `first_sentence_s`: each avatar's wait for an LLM's first sentence
-        (default LLMConfig's); `embedder`: the retrieval's encoder (None: in-process). Raises SpecError for a bad
-        file."""
+        (default LLMConfig's); `embedder`: the retrieval's encoder (None: in-process); `composer`: the thread the
+        embedded engine composes answers on (None: on the event loop). Raises SpecError for a bad file."""
         self.files = dict(personas)
         self.first_sentence_s = {name: (first_sentence_s or {}).get(name, LLMConfig.first_sentence_s)
                                  for name in self.files}
@@ -140,6 +145,7 @@ class DialogueService:
         self.personas = {name: loaded[file] for name, file in self.files.items()}
         self.llm = (llm_url, llm_model, llm_key)
         self.embedder = embedder
+        self.composer = composer
         self.dialogue: Dialogue | None = None
         self.load_error: str | None = None
         self._wake = asyncio.Event()
@@ -169,7 +175,8 @@ class DialogueService:
             post(self._wake.set)
 
         self.dialogue = Dialogue.of(avatars, self.personas, {name: engines[(f, self.first_sentence_s[name])]
-                                                             for name, f in self.files.items()}, clock, wake)
+                                                             for name, f in self.files.items()}, clock, wake,
+                                     composer=self.composer)
 
     def ready(self) -> Dialogue:
         if self.dialogue is None:

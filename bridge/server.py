@@ -207,10 +207,14 @@ class Sidecar:
         self.context = zmq.asyncio.Context()
         self.hub = Hub()
         self.loop: asyncio.AbstractEventLoop | None = None
+        # The embedded engine composes answers on its own thread: a fan's question never holds up a tick (a CPU
+        # waking from idle takes several times its 15 ms; a fleet's embedder waits on the network).
+        self.compose_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="compose") if workers else None
         self.dialogue = DialogueService({a.name: a.persona for a in config.avatars}, config.llm_url,
                                         config.llm_model, config.llm_key,
                                         {a.name: a.llm_first_sentence_s for a in config.avatars}, personas,
-                                        self.fleet.embedder() if self.fleet is not None else None)
+                                        self.fleet.embedder() if self.fleet is not None else None,
+                                        self.compose_executor)
         if not VOICE_WORKERS[0] <= config.voice_workers <= VOICE_WORKERS[1]:
             raise ConfigError(f"voice_workers must be from {VOICE_WORKERS[0]} to {VOICE_WORKERS[1]}, got "
                               f"{config.voice_workers}")
@@ -433,9 +437,9 @@ class Sidecar:
         # Waits for the pieces being synthesized (a fraction of a second), so no worker posts to a closed loop.
         if self.synthesis is not None:
             self.synthesis.shutdown()
-        for executor in (self.live_executor, self.music_executor, self.tracker):
+        for executor in (self.live_executor, self.music_executor, self.compose_executor, self.tracker):
             if executor is not None:
-                executor.shutdown(wait=executor is self.live_executor, cancel_futures=True)
+                executor.shutdown(wait=executor in (self.live_executor, self.compose_executor), cancel_futures=True)
         self.hub.close()
         if self.preview is not None:
             self.preview.close()

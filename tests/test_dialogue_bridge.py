@@ -4,7 +4,10 @@ queue through answers, LLM streaming with fallback, and the offline show rehears
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
+import threading
+from concurrent.futures import Executor, ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -33,13 +36,14 @@ def retrieval() -> RetrievalEngine:
 
 
 class Rig:
-    def __init__(self, voice, engine) -> None:  # noqa: ANN001
+    def __init__(self, voice, engine, composer: Executor | None = None) -> None:  # noqa: ANN001
         self.recorder = Recorder()
         self.clock = VirtualClock()
         pipeline = one_avatar(voice, Hub([self.recorder]), self.clock, frame_rate=50.0, lookahead=0.0)
         self.performer = pipeline.performer
         self.avatar = pipeline.avatars["host"]
-        self.dialogue = Dialogue.of(pipeline.avatars, {"host": PERSONA}, {"host": engine}, self.clock)
+        self.dialogue = Dialogue.of(pipeline.avatars, {"host": PERSONA}, {"host": engine}, self.clock,
+                                    composer=composer)
 
     def run(self, seconds: float) -> None:
         for _ in range(int(seconds * self.performer.rate)):
@@ -49,6 +53,40 @@ class Rig:
 
     def events(self, type_: str) -> list[Event]:
         return [m for m in self.recorder.messages if isinstance(m, Event) and m.type == type_]
+
+    def words(self, take: str) -> list[str]:
+        return [str(w[0]) for m in self.recorder.messages if isinstance(m, Words) and m.take == take for w in m.items]
+
+    async def run_until(self, done) -> None:  # noqa: ANN001
+        """Real time for the loop (the compose thread), virtual time for the performer, until done()."""
+        for _ in range(1500):
+            if done():
+                return
+            await asyncio.sleep(0.01)
+            self.run(0.02)
+        raise AssertionError("the dialogue did not get there")
+
+
+@pytest.fixture
+def gated(retrieval, monkeypatch):  # noqa: ANN001
+    """The retrieval engine composing on whichever thread calls it, only once the test opens the gate (or
+    raising, once `fail` is set); `threads` are the threads it composed on."""
+    class Gate(threading.Event):
+        threads: list[str] = []
+        fail = False
+
+    gate = Gate()
+    compose = retrieval.compose
+
+    def gated_compose(turn):  # noqa: ANN001, ANN202
+        gate.threads.append(threading.current_thread().name)
+        assert gate.wait(10.0)
+        if gate.fail:
+            raise RuntimeError("the index went away")
+        return compose(turn)
+
+    monkeypatch.setattr(retrieval, "compose", gated_compose)
+    return gate
 
 
 def test_chat_answers_with_take_text_words_and_event(voice, retrieval) -> None:  # noqa: ANN001
@@ -65,6 +103,61 @@ def test_chat_answers_with_take_text_words_and_event(voice, retrieval) -> None: 
     desk = rig.dialogue.desks["host"]
     assert desk.queue.get(reply["queue_id"]).status == "answered"
     assert desk.history.turns[-1].role == "host" and "Snowflake Knit Beanie" in desk.history.turns[-1].text
+
+
+@pytest.mark.asyncio
+async def test_the_answer_is_composed_on_the_compose_thread_while_the_loop_runs(voice, retrieval, gated) -> None:  # noqa: ANN001
+    with ThreadPoolExecutor(1, thread_name_prefix="compose") as composer:
+        rig = Rig(voice, retrieval, composer)
+        pending = rig.dialogue.chat_op("host", "ana", "How much is the snowflake beanie?")
+        assert inspect.isawaitable(pending)
+        desk = rig.dialogue.desks["host"]
+        take = desk.current.take.id  # the take is open, and the avatar busy, before the answer is composed
+        second = rig.dialogue.chat_op("host", "bo", "How thick is a hockey puck?")
+        assert second["status"] == "queued" and second["position"] == 0
+        await asyncio.sleep(0.05)
+        rig.run(0.5)  # the loop and the performer go on while the thread composes
+        assert rig.words(take) == [] and rig.events("chat") == []
+        gated.set()
+        reply = await pending
+        assert reply["status"] == "answering" and reply["take"] == take and reply["queue_id"]
+        assert "$24" in reply["text"] and reply["products"][0]["stock_link"].endswith("/snowflake-beanie")
+        await rig.run_until(lambda: len(rig.events("chat")) == 2 and desk.current is None)
+    assert gated.threads == ["compose_0", "compose_0"]  # both answers, the queued one too
+    assert "Beanie" in rig.words(take) and "24" in rig.words(take)
+    chats = rig.events("chat")
+    assert [c.data["queue_id"] for c in chats] == [reply["queue_id"], second["queue_id"]]
+    assert "one inch thick" in chats[1].data["text"]
+    assert desk.queue.get(second["queue_id"]).status == "answered"
+
+
+@pytest.mark.asyncio
+async def test_an_answer_cut_or_failed_while_composed_ends_alone(voice, retrieval, gated) -> None:  # noqa: ANN001
+    with ThreadPoolExecutor(1, thread_name_prefix="compose") as composer:
+        rig = Rig(voice, retrieval, composer)
+        desk = rig.dialogue.desks["host"]
+        cut = rig.dialogue.chat_op("host", "ana", "How much is the snowflake beanie?")
+        take = desk.current.take.id
+        failing = rig.dialogue.chat_op("host", "bo", "How thick is a hockey puck?")
+        rig.run(0.2)
+        rig.avatar.director.interrupt()  # the operator cuts the answer before a word of it was composed
+        rig.run(0.1)
+        assert desk.current is None or desk.current.take.id != take
+        gated.set()
+        cut_reply = await cut
+        assert cut_reply["status"] == "interrupted" and cut_reply["text"] is None
+        assert desk.queue.get(cut_reply["queue_id"]).status == "interrupted"
+        assert rig.words(take) == [] and rig.events("chat") == []
+        # The next answer fails in the engine: its message says why and the one after it is answered.
+        gated.fail = True
+        await rig.run_until(lambda: desk.queue.get(failing["queue_id"]).status == "failed")
+        assert "RuntimeError: the index went away" in desk.queue.get(failing["queue_id"]).error
+        await rig.run_until(lambda: desk.current is None)
+        gated.fail = False
+        last = await rig.dialogue.chat_op("host", "cy", "Who built the first ice resurfacing machine?")
+        await rig.run_until(lambda: desk.current is None)
+    assert last["status"] == "answering" and "Zamboni" in last["text"]
+    assert [c.data["queue_id"] for c in rig.events("chat")] == [last["queue_id"]]
 
 
 def test_interrupt_keeps_only_the_words_heard(voice, retrieval) -> None:  # noqa: ANN001
