@@ -1020,7 +1020,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     chat = _client_command(commands, "chat", cmd_chat, help="ask the host as a fan would",
                            description="Send a fan's message to the chat queue; prints the reply (answering, "
-                           "queued, merged, rate_limited, blocked or full) as JSON.")
+                           "queued, merged, rate_limited, blocked or full; interrupted or failed for an answer cut or "
+                           "failed while it was composed) as JSON.")
     chat.add_argument("text", help="the fan's message")
     chat.add_argument("--user", default="operator", help="the fan's name (default %(default)s)")
     chat.add_argument("--priority", choices=["normal", "paid", "pinned"], help="queue priority (default normal)")
