@@ -1660,3 +1660,39 @@ def test_a_bare_number_ending_what_the_fan_can_get_is_a_budget(text: str, limit:
 
 def test_a_number_of_people_after_for_is_no_budget() -> None:
     assert "Under $" not in spoken(ask("what can I get for 2 kids?"))
+
+
+@pytest.mark.parametrize("text", ["anything in red? my team plays in red",
+                                  "something in black maybe, the hoodie is too bright for me"])
+def test_a_colour_asked_of_the_store_lists_every_product_in_it(text: str) -> None:
+    reply = ask(text)
+    said = spoken(reply)
+    assert "team-hoodie" not in ids(reply) and len(ids(reply)) == 2 and said.startswith("In "), said
+
+
+@pytest.mark.parametrize("text", ["black things only, it's for a winter themed party",
+                                  "only red stuff pls its for a festive room"])
+def test_what_a_colour_is_for_picks_nothing_out_of_it(text: str) -> None:
+    reply = ask(text)
+    said = spoken(reply)
+    assert said.startswith("In ") and len(ids(reply)) == 2 and "$65" not in said, said
+
+
+@pytest.mark.parametrize("text", ["soft toys??", "any teddies?"])
+def test_a_kind_named_by_its_class_lists_the_products_of_it(text: str) -> None:
+    reply = ask(text)
+    assert ids(reply) == ["mascot-plush"] and "$29.99" in spoken(reply), spoken(reply)
+
+
+def test_a_gift_for_a_grown_up_may_be_a_kids_thing_so_both_are_described() -> None:
+    reply = ask("owl plush or the pin set, which makes a better present for my boss")
+    said = spoken(reply)
+    assert "Pin Set is $18" in said and "Mascot Plush is $29.99" in said, said
+    assert all(p.description in said for p in reply.products), said
+
+
+@pytest.mark.parametrize(("text", "total"), [("the goggles plus the beanie, what's that together?", "$72"),
+                                             ("thermal bottle and pins, what would that be altogether", "$40.50")])
+def test_what_two_products_are_together_is_their_sum(text: str, total: str) -> None:
+    said = spoken(ask(text))
+    assert said.startswith("Together") and total in said, said

@@ -543,3 +543,18 @@ def test_a_sport_that_came_back_is_the_fact_of_its_return(text: str) -> None:
     pytest.importorskip("sentence_transformers")
     answer = RetrievalEngine(PERSONA).compose(ChatTurn("fan", text))
     assert "1998" in answer.text and answer.intent == "fact", answer.text
+
+
+@pytest.mark.parametrize(("text", "said"), [("is the hoodie lined?", "fleece-lined"),
+                                            ("do the goggles work with a helmet", "over a helmet"),
+                                            ("what's in the pin set?", "Six enamel pins")])
+def test_what_is_inside_a_product_or_what_it_works_with_is_its_description(engine: RetrievalEngine, text: str,
+                                                                            said: str) -> None:
+    answer = ask(engine, text)
+    assert said in answer.text and "don't know" not in answer.text, answer.text
+    assert_grounded(answer)
+
+
+def test_a_bare_kind_of_product_lists_what_the_store_has_of_it(engine: RetrievalEngine) -> None:
+    answer = ask(engine, "soft toys?? my girl adores them")
+    assert "$29.99" in answer.text and "Plush" in answer.text, answer.text

@@ -225,8 +225,11 @@ _TOTAL = re.compile(rf"\b(?:altogether|all together|together|in total|total|comb
                     r"the pair|them all|all (?:three|of them)|(?:both|two|all) of them))\b|"
                     r"一共|总共|加起来|合计|总价")
 #: "What's my total?": the total of a bill is its price ("do they go together?" asks none).
-_PRICE_ASKED = re.compile(rf"\b(?:how much|price[sd]?|costs?|pay|spend|(?:my|the|our) total|{_SUM_VERB})\b|多少钱|"
-                          r"价格|价钱")
+#: "What's that together?", "what are both combined?": a sum asked with "what" alone.
+_SUM_WHAT = r"what(?:'s|s| is| are| would (?:that|it|they) be| will (?:that|it|they) be)(?: (?:that|it|this|they|" \
+    r"those|these|the two|both|all))?(?: of them)? (?:together|altogether|all together|combined|in total)"
+_PRICE_ASKED = re.compile(rf"\b(?:how much|price[sd]?|costs?|pay|spend|(?:my|the|our) total|{_SUM_VERB}|"
+                          rf"{_SUM_WHAT})\b|多少钱|价格|价钱")
 #: "How much pricier is the hoodie?", "how many dollars dearer?" (whatever the currency's name), "what's the
 #: difference in price?", "which is cheaper and by how much?": the difference of two prices.
 _GAP = re.compile(r"\bby how much\b|\bminus\b|\bhow (?:many \w+|much|far) apart\b|"
@@ -465,12 +468,18 @@ _BACK_REFERENCE = re.compile(r"\b(?:it|its|it's|they|them|those|these|that one|t
                              r"它|这个|那个|这款|那款|这两|它们")
 
 
+#: "It's for a winter themed room", "its for my son": the purpose of what the fan looks for, no product discussed.
+_PURPOSE_IT = re.compile(r"\bit(?:'s|s| is)(?: all| just| only| mostly)? for\b")
 #: "Some of it", "any of them", "is it all ...": a part or the whole of what the sentence names, or of what was
 #: discussed.
 _PART_OF_IT = re.compile(r"\b(?:some|any|all|none|most|each|either|one) of (?:it|them)\b|\bit all\b")
 #: A stock state asked of the whole store ("anything on pre-order?", "what's sold out?"), not of what was discussed.
 _STORE_WIDE = re.compile(r"\b(?:anything|something|everything|what's|whats|what is|what are|what else|"
                          r"which (?:products?|items?|things?)|any (?:products?|items?|merch|stuff))\b")
+
+#: "Anything in navy?", "got stuff in white", "any things in red": a colour or size asked of the whole store.
+_ANY_IN = re.compile(r"\b(?:anything|something|any ?(?:products?|items?|merch|stuff|things?)|stuff|things)"
+                     r"(?: (?:else|at all|you have|you got))? in\b")
 
 #: A question about products (buying, having, selling, their price, "anything", "which of your ..."): only in one
 #: is a colour, size or attribute word a catalogue constraint ("In gold?" of the store, not of Norway's medals).
@@ -588,7 +597,10 @@ def _kin(word: str, words: frozenset[str] | set[str]) -> bool:
 
 #: Words of a kind of product and the words a store may tag that kind with ("clothes": a hoodie tagged "clothing").
 _KIND_WORDS = {"clothe": ("clothing", "apparel"), "garment": ("clothing", "apparel"),
-               "clothing": ("apparel",), "apparel": ("clothing",)}
+               "clothing": ("apparel",), "apparel": ("clothing",),
+               # A kind named by its class ("toys", "stuffed animals"): the store may tag it "plush".
+               "toy": ("plush",), "stuffed": ("plush", "toy"), "teddy": ("plush", "toy"),
+               "softie": ("plush", "toy")}
 
 
 def _kind_word(token: str, products: Sequence[Product]) -> str:
@@ -1017,7 +1029,8 @@ def _missing(text: str, products: Sequence[Product]) -> str | None:
     known = {w for p in products for w in _words(p).every} | _COLOURS
     unknown = [t for w in written for t in tokens(w)
                if t not in known and t not in _FILLER and not any(_near(t, k) for k in known)]
-    if not unknown:
+    # "Stuffed animals": a word for a kind the store tags in its own words ("plush") names that kind.
+    if not unknown or any(_kind_word(t, products) != t for w in written for t in tokens(w)):
         return None
     return " ".join(written) or None
 
@@ -1106,8 +1119,8 @@ def _answer(text: str, knowledge: Knowledge, context: Sequence[Product], wording
         unreferring = _FOR_THEM.sub(" ", unreferring)
     if not context:
         # "Is all the merch in stock or is some of it gone?": with nothing discussed, "some of it" is of what the
-        # question names itself.
-        unreferring = _PART_OF_IT.sub(" ", unreferring)
+        # question names itself; "it's for a winter room" is what the fan is after.
+        unreferring = _PURPOSE_IT.sub(" ", _PART_OF_IT.sub(" ", unreferring))
     back_reference = bool(_BACK_REFERENCE.search(unreferring))
     which_one = _WHICH_ONE.search(folded(text))
     if which_one and not q.named and len(context) >= 2:
@@ -1122,6 +1135,13 @@ def _answer(text: str, knowledge: Knowledge, context: Sequence[Product], wording
     # "Anything on pre-order?" asks the store, whatever was discussed ("is it on pre-order?" asks of that).
     store_wide = q.stock not in _ASKS_OF_NAMED and bool(_STORE_WIDE.search(folded(text)))
     discussed = tuple(context) if back_reference or not (q.words or q.elsewhere or store_wide) else ()
+    if q.colour and q.named and _ANY_IN.search(folded(text)) and \
+            not any(_fits(p, replace(q, words=())) for p in q.named):
+        # "Got anything in navy blue, that's my team colour": a colour asked of the whole store is answered from
+        # every product's colours; a product the message names by the way ("team") that does not come in it is no
+        # subject.
+        names = frozenset().union(*(_words(p).name for p in q.named))
+        q = replace(q, named=(), words=tuple(w for w in q.words if not set(tokens(w)) & names))
     subject = q.named or discussed
     if (q.named or context) and _AGES_ASKED.search(text):
         return _ages(q.named or tuple(context), wording)
@@ -1208,12 +1228,25 @@ def _answer(text: str, knowledge: Knowledge, context: Sequence[Product], wording
     picks_from_catalogue = (q.filtered or (not q.named and (((q.colour or q.size) and q.about_products)
                                                             or q.stock not in _ASKS_OF_NAMED))
                             or (q.listing and bool(q.words) and (not q.named or _described(q, knowledge)))
+                            # "Toys??": a kind asked alone by a word of the products' tags, none of their names, is
+                            # what the store has of it (the engine's pitch knows products by their names only).
+                            or (bool(q.named) and not back_reference and not q.elsewhere
+                                and _kind_asked_alone(text, q.named, knowledge))
                             # "Anything with a snowflake on it?": a word of several products' names, asked of the
                             # store, lists them.
                             or (q.listing and len(q.named) > 1 and bool(_STORE_WIDE.search(folded(text)))))
     if picks_from_catalogue and _knowable(q, knowledge.products):
         return _listing(q, knowledge.products, wording)
     return None
+
+
+def _kind_asked_alone(text: str, named: Sequence[Product], knowledge: Knowledge) -> bool:
+    """A question of nothing but words of the named products' tags or descriptions ("toys??", "soft toys?"), no word
+    of their names nor of the facts' topics ("snowboarding?" may ask a fact)."""
+    tags = frozenset().union(*(_words(p).every for p in named)) - frozenset().union(
+        *(_words(p).name for p in named)) - _other_words(knowledge)
+    return any((words := set(tokens(clause)) - _FILLER - {"any", "got"}) and words <= tags
+               for clause in _CLAUSE_ASKED.findall(text))
 
 
 def _tagged(word: str, products: Sequence[Product]) -> bool:
@@ -1314,8 +1347,10 @@ def _feature_comparison(products: Sequence[Product], asked: tuple[str, ...], q: 
     for kids?", not for the one left out: "for my husband"), with its description (never the cheaper one for it);
     none, or several alike: each one's price and description, no verdict. One that cannot be bought now is said
     so (the choice may be made for it); `fitting` (the fan asks which one fits): the sizes of the one chosen."""
+    # A gift for a grown-up ("for a coworker") may be a kids' thing: the audience left out decides only a use.
+    excluded = q.excluded if q.audience != "gift" else None
     scores = {p.id: len(set(asked) & _words(p).every) + (q.audience in _words(p).audience)
-              + (q.excluded is not None and q.excluded not in _words(p).audience) for p in products}
+              + (excluded is not None and excluded not in _words(p).audience) for p in products}
     best = max(scores.values())
     chosen = [p for p in products if scores[p.id] == best]
     sentences: list[Sentence] = []
@@ -1326,8 +1361,7 @@ def _feature_comparison(products: Sequence[Product], asked: tuple[str, ...], q: 
         told = list(products)
     for product in told:
         if len(told) > 1:
-            sentences.append(Sentence(_agreed(wording.costs, product, wording, price=product.price_text),
-                                      (product.id,), product))
+            sentences.append(_costs(product, wording))
         sentences.append(Sentence(product.description, (product.id,), product))
         if product.stock in ("sold_out", "preorder"):
             sentences.append(stock_sentence(product, wording))
@@ -1337,6 +1371,11 @@ def _feature_comparison(products: Sequence[Product], asked: tuple[str, ...], q: 
     sentences[0] = replace(sentences[0], text=f"{emotion_tag('happy')} {gesture_tag('point')} {sentences[0].text}")
     # The one chosen is the fan's subject ("how much is that one?"), the rest "the other one".
     return CatalogueReply("comparison", tuple(sentences), tuple(told), tuple(products) if len(told) == 1 else ())
+
+
+def _costs(product: Product, wording: Wording) -> Sentence:
+    """One side of a comparison: the product and its price."""
+    return Sentence(_agreed(wording.costs, product, wording, price=product.price_text), (product.id,), product)
 
 
 def _agreed(template: str, product: Product, wording: Wording, lot: int = 1, **values: str) -> str:
@@ -1585,7 +1624,7 @@ def _dimension_comparison(products: tuple[Product, ...], dimension: tuple[Dimens
         sentences += [Sentence(p.description, (p.id,), p) for p in products]
     else:
         sentences.append(Sentence(wording.dimension_unknown.format(word=word)))
-        sentences += [Sentence(_agreed(wording.costs, p, wording, price=p.price_text), (p.id,), p) for p in products]
+        sentences += [_costs(p, wording) for p in products]
     sentences[0] = replace(sentences[0], text=f"{emotion_tag('happy')} {gesture_tag('point')} {sentences[0].text}")
     return CatalogueReply("comparison", tuple(sentences), products)
 
@@ -1623,7 +1662,7 @@ def _attributes(products: Sequence[Product], q: CatalogueQuestion, wording: Word
     asks_colours = q.asks_colours or q.colour is not None
     asks_sizes = q.asks_sizes or q.size is not None
     for product in products:
-        price = Sentence(_agreed(wording.costs, product, wording, price=product.price_text), (product.id,), product)
+        price = _costs(product, wording)
         first = len(sentences)
         # "Do the goggles and the bottle both come in silver?": each named with all it comes in, since "Yes, the
         # bottle comes in silver" only says the fan's own words back.
@@ -1824,6 +1863,12 @@ def _listing(q: CatalogueQuestion, products: Sequence[Product], wording: Wording
     currency = products[0].currency
     if not found and (relaxed := _relaxed(q, products)) is not None:
         return _listing(relaxed, products, wording)
+    named_kinds = tuple(w for w in q.words
+                        if any(set(tokens(w)) <= _words(p).tags | _words(p).name for p in products))
+    if not found and (q.colour or q.size) and named_kinds != q.words:
+        # "White things only, it's for a winter themed room": a colour or size asked of the store picks by it and
+        # by the kinds named; words only some description has ("winter") say what it is for.
+        return _listing(replace(q, words=named_kinds), products, wording)
     if not found and (named_apart := _each_named(q, products)):
         kinds = [replace(q, words=(w,)) for w in q.words]
         if q.price is None and any(sum(_fits(p, kind) for p in products) > 1 for kind in kinds):

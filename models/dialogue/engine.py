@@ -174,7 +174,11 @@ _FACT_REQUEST = re.compile(
     r"冷知识|小知识|趣闻|有趣的事", re.IGNORECASE)
 #: "How big is the plush?", "what's the beanie made of?": what a product is, which its description says.
 _DESCRIBED = re.compile(r"\bhow (?:big|tall|wide|long|heavy|thick|large|small|tiny|huge)\b|"
-                        r"\b(?:dimensions?|in cm|in inches)\b|\bmade (?:of|from|out of)\b|\bmaterials?\b|\bfabric\b",
+                        r"\b(?:dimensions?|in cm|in inches)\b|\bmade (?:of|from|out of)\b|\bmaterials?\b|\bfabric\b|"
+                        # What is inside it, what it works with: "what's inside the hoodie", "do the gloves work
+                        # with my phone".
+                        r"\bwhat(?:'s|s| is) (?:inside|in)(?= (?:the|it|them|those|these|this|that)\b)|"
+                        r"\b(?:lin(?:ed|ing)|inner|insides?)\b|\b(?:works?|working) (?:with|on)\b",
                         re.IGNORECASE)
 #: "What are the goggles like?", "what's the beanie like": a product asked to be told about as it is.
 _WHAT_LIKE = re.compile(r"^\W*(?:so |and |ok )?(?:what's|whats|what is|what are|what r)\b.{1,60}\blike\W*$",
