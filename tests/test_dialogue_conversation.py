@@ -3429,7 +3429,9 @@ def test_how_much_in_a_fans_language_is_the_price(engine: RetrievalEngine, text:
     # still there or in stock (round 30)
     ("mittens nya masih ada ga kak?", "kids-mittens", "in stock"), ("hoodie stokta mı?", "team-hoodie", "few"),
     ("pin set, finns den kvar?", "pin-set", "in stock"), ("meron pa ba yung owl plush?", "mascot-plush", "in stock"),
-    ("gloves zaiko arimasu ka?", "ski-gloves", "sold out")])
+    ("gloves zaiko arimasu ka?", "ski-gloves", "sold out"),
+    # "will I get it (now)?" in romanized Hindi (round 35)
+    ("hoodie mil jayegi kya?", "team-hoodie", "few"), ("beanie abhi milegi?", "snowflake-beanie", "in stock")])
 def test_is_it_available_in_a_fans_language_is_its_stock(engine: RetrievalEngine, text: str, source: str,
                                                           said: str) -> None:
     answer = ask(engine, text)
