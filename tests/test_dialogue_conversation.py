@@ -3895,3 +3895,17 @@ def test_the_kind_she_loves_most_named_without_a_question_word_is_her_pick(engin
 
 def test_the_thing_she_loves_most_is_still_her_work(engine: RetrievalEngine) -> None:
     assert "favourite-sport" not in ask(engine, "the thing you love most about hosting?").sources
+
+
+# -- round 35: a detail, a place or a comparison no knowledge holds is not answered with a near fact ---------------
+
+@pytest.mark.parametrize("text", [
+    # a person's age at the time a fact tells of, which a year or a decade does not say
+    "what age was Zamboni when he built the first resurfacing machine?",
+    # where the host is: no line of hers says it
+    "what country is the stream coming from? my cousin lives in Texas lol", "where are you broadcasting from tonight?",
+    # one sport's game timed against another's
+    "which goes on longer, a polo match or a curling game?"])
+def test_a_detail_no_knowledge_holds_is_the_honest_i_dont_know(engine: RetrievalEngine, text: str) -> None:
+    answer = ask(engine, text)
+    assert answer.intent == "unknown" and answer.sources == (), answer.text

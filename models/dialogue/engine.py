@@ -346,6 +346,10 @@ _ASKS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
          _NUMBER + r"|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twenty|hundred|more than|most)\b"),
         # "How old is the Zamboni?": an age, or the year or century it began.
         (r"\bhow old\b", r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twenty|hundred|centur\w*)\b"),
+        # "How old was she when she won?" (read without its "when" clause): a person's age then, which a decade or a
+        # year alone does not tell.
+        (r"\b(?:how old|what age) (?:was|were) (?:he|she|they|(?-i:[A-Z])\w+)\b|\bat what age\b",
+         r"\bage[ds]?\b|\byears? old\b|\b\d{1,2}-year-old\b|\bteen\w*\b"),
         # A year or its decade ("in the 1980s"); "like what decade?" guesses at none.
         (r"\bwhen\b|\b(?:like )?(?:what|which) (?:year|decade|century)\b",
          r"\b(?:1[0-9]{3}|20[0-9]{2})s?\b|\bdays?\b|\bweeks?\b|\bhours?\b|\buntil\b|\bas soon as\b|\bwithin\b|"
