@@ -1649,7 +1649,8 @@ def _attributes(products: Sequence[Product], q: CatalogueQuestion, wording: Word
         echoed = bool(q.colour or q.size) and not (q.asks_colours or q.asks_sizes)
         # "Are the goggles available?" of one on pre-order: what ordering it now costs, too.
         if product.stock in ("in_stock", "low_stock") and not q.asks_price and (
-                q.stock == "buy" and (echoed or not (asks_colours or asks_sizes)) or (q.stock == "in_stock" or q.stock == "any" and offered) and echoed) \
+                q.stock == "buy" and (echoed or not (asks_colours or asks_sizes))
+                or (q.stock == "in_stock" or q.stock == "any" and offered) and echoed) \
                 or product.stock == "preorder" and q.stock is not None and not (q.asks_price or q.ships):
             sentences.append(price)
         # "Are the gloves in stock?" of sold-out ones: what they are, so the answer states the product (as a
