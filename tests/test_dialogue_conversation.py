@@ -3909,3 +3909,13 @@ def test_the_thing_she_loves_most_is_still_her_work(engine: RetrievalEngine) -> 
 def test_a_detail_no_knowledge_holds_is_the_honest_i_dont_know(engine: RetrievalEngine, text: str) -> None:
     answer = ask(engine, text)
     assert answer.intent == "unknown" and answer.sources == (), answer.text
+
+
+@pytest.mark.parametrize(("bought", "text"), [
+    ("I ordered the beanie for my sister an hour ago", "turns out she's a medium, not a small, what now?"),
+    ("I bought the hoodie for my dad yesterday", "wrong size, he is an M not an S, what can I do?")])
+def test_the_size_bought_turning_out_wrong_is_the_exchange_policy(engine: RetrievalEngine, bought: str,
+                                                                  text: str) -> None:
+    ask(engine, bought)
+    answer = ask(engine, text)
+    assert answer.intent == "faq" and answer.sources[0] in ("exchanges", "cancel-order"), answer.text
