@@ -968,7 +968,10 @@ def test_going_together_is_no_sum() -> None:
 
 
 @pytest.mark.parametrize("text", ["is every item in the shop in stock rn", "is everything available",
-                                  "is every product in stock?"])
+                                  "is every product in stock?",
+                                  # whether it can all be had, or some is missing (round 35)
+                                  "could I order it all tonight or are some items missing?",
+                                  "can we buy basically everything right now", "any products missing at the moment?"])
 def test_whether_everything_is_in_stock_names_what_cannot_be_bought_now(text: str) -> None:
     said = spoken(ask(text))
     unavailable = [p for p in KNOWLEDGE.products if p.stock in ("sold_out", "preorder")]
@@ -1696,3 +1699,18 @@ def test_a_gift_for_a_grown_up_may_be_a_kids_thing_so_both_are_described() -> No
 def test_what_two_products_are_together_is_their_sum(text: str, total: str) -> None:
     said = spoken(ask(text))
     assert said.startswith("Together") and total in said, said
+
+
+def test_a_colour_it_comes_in_asked_as_available_states_its_stock_and_price() -> None:
+    beanie = product("snowflake-beanie")
+    reply = ask(f"is the {beanie.colors[0]} beanie available?")
+    said = spoken(reply)
+    assert beanie.price_text in said and "in stock" in said, said
+    # A colour it does not come in: the colours it does, no price as if it could be bought so.
+    said = spoken(ask("are the mittens available in white?"))
+    assert "not in white" in said and product("kids-mittens").price_text not in said, said
+
+
+def test_something_missing_from_an_order_is_no_question_of_the_stock() -> None:
+    assert parse_question("some items are missing from my order", KNOWLEDGE).stock != "unavailable"
+

@@ -3429,7 +3429,9 @@ def test_how_much_in_a_fans_language_is_the_price(engine: RetrievalEngine, text:
     # still there or in stock (round 30)
     ("mittens nya masih ada ga kak?", "kids-mittens", "in stock"), ("hoodie stokta mı?", "team-hoodie", "few"),
     ("pin set, finns den kvar?", "pin-set", "in stock"), ("meron pa ba yung owl plush?", "mascot-plush", "in stock"),
-    ("gloves zaiko arimasu ka?", "ski-gloves", "sold out")])
+    ("gloves zaiko arimasu ka?", "ski-gloves", "sold out"),
+    # "will I get it (now)?" in romanized Hindi (round 35)
+    ("hoodie mil jayegi kya?", "team-hoodie", "few"), ("beanie abhi milegi?", "snowflake-beanie", "in stock")])
 def test_is_it_available_in_a_fans_language_is_its_stock(engine: RetrievalEngine, text: str, source: str,
                                                           said: str) -> None:
     answer = ask(engine, text)
@@ -3893,3 +3895,27 @@ def test_the_kind_she_loves_most_named_without_a_question_word_is_her_pick(engin
 
 def test_the_thing_she_loves_most_is_still_her_work(engine: RetrievalEngine) -> None:
     assert "favourite-sport" not in ask(engine, "the thing you love most about hosting?").sources
+
+
+# -- round 35: a detail, a place or a comparison no knowledge holds is not answered with a near fact ---------------
+
+@pytest.mark.parametrize("text", [
+    # a person's age at the time a fact tells of, which a year or a decade does not say
+    "what age was Zamboni when he built the first resurfacing machine?",
+    # where the host is: no line of hers says it
+    "what country is the stream coming from? my cousin lives in Texas lol", "where are you broadcasting from tonight?",
+    # one sport's game timed against another's
+    "which goes on longer, a polo match or a curling game?"])
+def test_a_detail_no_knowledge_holds_is_the_honest_i_dont_know(engine: RetrievalEngine, text: str) -> None:
+    answer = ask(engine, text)
+    assert answer.intent == "unknown" and answer.sources == (), answer.text
+
+
+@pytest.mark.parametrize(("bought", "text"), [
+    ("I ordered the beanie for my sister an hour ago", "turns out she's a medium, not a small, what now?"),
+    ("I bought the hoodie for my dad yesterday", "wrong size, he is an M not an S, what can I do?")])
+def test_the_size_bought_turning_out_wrong_is_the_exchange_policy(engine: RetrievalEngine, bought: str,
+                                                                  text: str) -> None:
+    ask(engine, bought)
+    answer = ask(engine, text)
+    assert answer.intent == "faq" and answer.sources[0] in ("exchanges", "cancel-order"), answer.text

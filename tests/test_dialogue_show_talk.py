@@ -130,6 +130,15 @@ def test_what_follows_a_named_part_of_the_show(question: str, answer: str) -> No
     assert said(question, AT_CURLING) == answer
 
 
+@pytest.mark.parametrize(("question", "contains"), [
+    # in German, as a fan writes it (round 35)
+    ("und was passiert nach dem Tanz-Pause?", "After a dance break comes"),
+    ("Was kommt nach der Tanzeinlage", "After a dance break comes"),
+    ("was kommt als nächstes?", "Next up: your questions")])
+def test_what_follows_a_part_of_the_show_asked_in_german(question: str, contains: str) -> None:
+    assert contains in composed_at_curling(question).text
+
+
 def test_several_show_questions_in_one_message_are_each_answered() -> None:
     answer = said("What's next? And when does it end?", AT_CURLING)
     assert "Next up: your questions" in answer and "in about 7 minutes" in answer

@@ -373,7 +373,11 @@ _STOCK: tuple[tuple[StockAsk, re.Pattern[str]], ...] = (
         r"\bunavailable\b|\bnot (?:available|in stock|for sale|buyable)\b|\b(?:is|are) ?n'?t (?:available|in stock)\b|"
         r"\b(?:everything|every (?:single )?(?:items?|products?|things?)|"
         r"all (?:of )?(?:the |your )?(?:items?|products?|merch|merchandise|stuff|things)|it all)\b"
-        r".{0,25}\b(?:in stock|available|for sale)\b|买不到|不能买|都有货")),
+        r".{0,25}\b(?:in stock|available|for sale)\b|"
+        # "Can I get (literally) everything today?", "or is stuff missing?": whether any of it can't be bought now.
+        r"\b(?:buy|get|order|grab|have) (?:\w+ )?(?:everything|it all|all of it)\b|"
+        r"\b(?:stuff|something|anything|things?|items?|products?) (?:is |are )?missing\b"
+        r"(?! (?:from|in|out of) (?:my|the|our) (?:order|package|parcel|box|delivery))|买不到|不能买|都有货")),
     ("restock", re.compile(r"\b(?:be|come|coming|get|getting|go|going) back\b|\brestock(?:s|ed|ing)?\b|"
                            r"\bback in stock\b|\b(?:are|is|will) (?:it|they|them|those|these)(?: be)? back\b|"
                            r"\b(?:in stock|available|for sale|on sale) again\b|"
@@ -1679,12 +1683,13 @@ def _attributes(products: Sequence[Product], q: CatalogueQuestion, wording: Word
         if q.stock is not None and (q.stock != "any" or offered or not (asks_colours or asks_sizes)) or (
                 product.stock in ("sold_out", "preorder")) or (q.stock is not None and product.stock == "low_stock"):
             sentences.append(stock_sentence(product, wording))
-        # "In black, in stock?": the colour or size named is only the fan's own word said back; its price tells
-        # what buying it now takes, as for "can I buy it?".
+        # "In black, in stock?", "is the black one available?": the colour or size named is only the fan's own word
+        # said back; its price tells what buying it now takes, as for "can I buy it?".
         echoed = bool(q.colour or q.size) and not (q.asks_colours or q.asks_sizes)
         # "Are the goggles available?" of one on pre-order: what ordering it now costs, too.
         if product.stock in ("in_stock", "low_stock") and not q.asks_price and (
-                q.stock == "buy" and (echoed or not (asks_colours or asks_sizes)) or q.stock == "in_stock" and echoed) \
+                q.stock == "buy" and (echoed or not (asks_colours or asks_sizes))
+                or (q.stock == "in_stock" or q.stock == "any" and offered) and echoed) \
                 or product.stock == "preorder" and q.stock is not None and not (q.asks_price or q.ships):
             sentences.append(price)
         # "Are the gloves in stock?" of sold-out ones: what they are, so the answer states the product (as a

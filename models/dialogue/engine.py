@@ -350,6 +350,10 @@ _ASKS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
          _NUMBER + r"|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twenty|hundred|more than|most)\b"),
         # "How old is the Zamboni?": an age, or the year or century it began.
         (r"\bhow old\b", r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twenty|hundred|centur\w*)\b"),
+        # "How old was she when she won?" (read without its "when" clause): a person's age then, which a decade or a
+        # year alone does not tell.
+        (r"\b(?:how old|what age) (?:was|were) (?:he|she|they|(?-i:[A-Z])\w+)\b|\bat what age\b",
+         r"\bage[ds]?\b|\byears? old\b|\b\d{1,2}-year-old\b|\bteen\w*\b"),
         # A year or its decade ("in the 1980s"); "like what decade?" guesses at none.
         (r"\bwhen\b|\b(?:like )?(?:what|which) (?:year|decade|century)\b",
          r"\b(?:1[0-9]{3}|20[0-9]{2})s?\b|\bdays?\b|\bweeks?\b|\bhours?\b|\buntil\b|\bas soon as\b|\bwithin\b|"
@@ -466,7 +470,11 @@ _PARAPHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (r"\breturn (?:window|period|policy|deadline|time|limit)s?\b|\b(?:how long|how many days)\b.{0,25}\breturn",
      "can I return something I bought"),
     # "If it doesn't fit": what is bought can go back or be swapped.
-    (r"\b(?:doesn'?t|does not|don'?t|do not|didn'?t|won'?t) fit\b|\btoo (?:small|big|large|tight|loose)\b",
+    (r"\b(?:doesn'?t|does not|don'?t|do not|didn'?t|won'?t) fit\b|\btoo (?:small|big|large|tight|loose)\b|"
+     # "Turns out he's XL, not L", "wrong size": the size bought is not the one needed.
+     r"\bwrong size\b|\b(?:he|she|they|i|it)(?:'s|'re|'m| is| are| am| wears?| needs?| takes?) (?:an? |size )?"
+     r"(?:x*s|m|x*l|\d?xl|small|medium|large|\d{1,2}),? not (?:an? |size |the )?(?:x*s|m|x*l|\d?xl|small|medium|large|"
+     r"\d{1,2})\b",
      "return or exchange"),
     # "How do I order stuff?", "how can I buy things from the store?": the way to buy.
     (r"\b(?:how|where)(?: exactly| else)? (?:do|can|would|should) (?:i|we|you|u|one) (?:actually |even |still )?"
@@ -1534,9 +1542,10 @@ class RetrievalEngine(DialogueEngine):
         if delivered is not None:
             return delivered
         paraphrased = self._paraphrased_policy(question)
-        if paraphrased is not None and _BOUGHT.search(question):
-            # "The mittens are too small, can I get the bigger size instead?": a store policy on what the fan has
-            # bought already, not the product to buy.
+        if paraphrased is not None and (_BOUGHT.search(question) or subject is not None and bool(subject.question)
+                                        and _BOUGHT.search(subject.question) is not None):
+            # "The mittens are too small, can I get the bigger size instead?", or "turns out he's XL, not L" after
+            # "I just bought the hoodie": a store policy on what the fan has bought already, not the product to buy.
             return self._policy_part(paraphrased, question, gentle)
         if (asks_her_choice(question) or guesses_her_age(question) or asks_what_she_does(question)) and \
                 (about := self._about_me(question, told)) is not None:
