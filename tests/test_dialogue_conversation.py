@@ -3937,3 +3937,16 @@ def test_her_decade_guessed_is_answered_with_her_age(engine: RetrievalEngine, te
     answer = ask(engine, text)
     assert "22" in answer.text and not hedged(answer), (text, answer.text)
 
+
+@pytest.mark.parametrize(("text", "said"), [
+    ("kiki hw old r u + whats ur fave sport??", ("22", "Snowboarding")),
+    ("how old are you & fav winter sport?", ("22", "Snowboarding")),
+    ("whats ur name + how old r u", ("Aurora", "22"))])
+def test_two_questions_joined_by_a_plus_are_both_answered(engine: RetrievalEngine, text: str,
+                                                          said: tuple[str, str]) -> None:
+    """A "+" or "&" before a second question (its verb left out: "+ fav sport?") splits the two, after a name put
+    first and in chat spelling too; a sum of two products ("the hoodie + beanie") stays one question."""
+    answer = ask(engine, text)
+    assert all(s in answer.text for s in said), (text, answer.text)
+    assert questions_of("how much is the hoodie + the beanie together?") == [
+        "how much is the hoodie + the beanie together?"]
