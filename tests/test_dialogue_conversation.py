@@ -3919,3 +3919,60 @@ def test_the_size_bought_turning_out_wrong_is_the_exchange_policy(engine: Retrie
     ask(engine, bought)
     answer = ask(engine, text)
     assert answer.intent == "faq" and answer.sources[0] in ("exchanges", "cancel-order"), answer.text
+
+
+@pytest.mark.parametrize("text", [
+    "Wir haben heute das Pokalfinale gewonnen!!", "hoy aprobé el examen de conducir!", "j'ai réussi mon permis 🎉",
+    "passei na prova de direção hoje!", "ho superato l'esame di guida oggi!", "sınavı geçtim bugün!!",
+    "aku lulus ujian hari ini!", "aaj exam pass ho gaya!!", "ich bin so glücklich heute, endlich Urlaub",
+    "clocked a new PB on the 10k this morning!", "set a new record at the climbing gym today",
+    "my daughter took her first steps this morning 😭❤️", "our little boy scored his first goal on saturday!"])
+def test_good_news_in_any_words_or_language_is_congratulated(engine: RetrievalEngine, text: str) -> None:
+    """A fan's win, exam passed or best in German, Spanish, French, Portuguese, Italian, Turkish, Indonesian or
+    Hindi, a personal best, a child's first: congratulated, never "I don't know" nor a fact about a word in it."""
+    answer = ask(engine, text)
+    assert detect_moods(text)[:1] in (["news"], ["joy"]) and answer.intent == "social", (text, answer.text)
+    assert any(p in answer.text for p in PERSONA.phrases["congratulations"] + PERSONA.phrases["joy"]), answer.text
+    assert answer.sources == () and not any(u in answer.text for u in UNKNOWN), (text, answer.text)
+
+
+def test_an_athletes_best_asked_about_is_no_news_of_the_fans() -> None:
+    assert "news" not in detect_moods("what was her personal best in the downhill?")
+    assert "news" not in detect_moods("who made his first olympic appearance in 1924?")
+
+
+@pytest.mark.parametrize("text", ["aap ka show badhiya hai, maza aa gaya", "zabardast show hai yaar, keep going",
+                                  "kya mast show hai aaj"])
+def test_hinglish_praise_of_the_show_is_thanked(engine: RetrievalEngine, text: str) -> None:
+    answer = ask(engine, text)
+    assert "compliment" in detect_moods(text) and answer.intent == "social", (text, answer.text)
+    assert any(p in answer.text for p in PERSONA.phrases["compliment_thanks"]), (text, answer.text)
+
+
+@pytest.mark.parametrize("text", ["just missed the last bus home and it's pouring", "ugh missed my flight connection",
+                                  "missed the train by 30 seconds, now waiting an hour in the cold"])
+def test_a_journey_gone_wrong_gets_sympathy(engine: RetrievalEngine, text: str) -> None:
+    answer = ask(engine, text)
+    assert detect_moods(text)[:1] == ["sad"] and answer.intent == "social", (text, answer.text)
+    assert any(p in answer.text for p in PERSONA.phrases["sympathy"]), (text, answer.text)
+
+
+@pytest.mark.parametrize("text", ["r u in ur 30s or what", "you're probably in your early twenties right?",
+                                  "are you like in your late 20s"])
+def test_her_decade_guessed_is_answered_with_her_age(engine: RetrievalEngine, text: str) -> None:
+    answer = ask(engine, text)
+    assert "22" in answer.text and not hedged(answer), (text, answer.text)
+
+
+@pytest.mark.parametrize(("text", "said"), [
+    ("kiki hw old r u + whats ur fave sport??", ("22", "Snowboarding")),
+    ("how old are you & fav winter sport?", ("22", "Snowboarding")),
+    ("whats ur name + how old r u", ("Aurora", "22"))])
+def test_two_questions_joined_by_a_plus_are_both_answered(engine: RetrievalEngine, text: str,
+                                                          said: tuple[str, str]) -> None:
+    """A "+" or "&" before a second question (its verb left out: "+ fav sport?") splits the two, after a name put
+    first and in chat spelling too; a sum of two products ("the hoodie + beanie") stays one question."""
+    answer = ask(engine, text)
+    assert all(s in answer.text for s in said), (text, answer.text)
+    assert questions_of("how much is the hoodie + the beanie together?") == [
+        "how much is the hoodie + the beanie together?"]

@@ -801,7 +801,7 @@ def questions_of(text: str) -> list[str]:
     asking = [p for i, p in enumerate(parts) if is_question(p) or i and _GOES_ON.match(p) and is_question(parts[i - 1])]
     # "price of the beanie, do u ship to the UK": a price asked without a question's words is one of the questions.
     questions = _tags_joined([q for p in asking for c in _SECOND_QUESTION.split(p) for q in _comma_apart(c)
-                              if is_question(q) or is_product_question(q) or not is_question(p)])
+                              if is_question(q) or _asks_alone(q) or is_product_question(q) or not is_question(p)])
     return questions[:MAX_QUESTIONS] if len(questions) > 1 else [retrieval_query(text)]
 
 
@@ -907,11 +907,28 @@ def _comma_apart(clause: str) -> list[str]:
     own (a question word and its verb, or a verb and its subject) and the one after opens with a question word or a
     request ("whats the beanie price, do u ship to mexico"); "when you were little, where did you ski?" is one, and
     so is "how do you move like that, are you animated?"."""
-    for apart in (_COMMA_QUESTION, _UNPUNCTUATED_QUESTION):
+    for apart in (_COMMA_QUESTION, _PLUS_QUESTION, _UNPUNCTUATED_QUESTION):
         parts = apart.split(clause, maxsplit=1)
-        if len(parts) == 2 and _ASKS_ALONE.match(parts[0]) and not _ASKS_OF_WHAT_FOLLOWS.search(parts[0]):
+        if len(parts) == 2 and _asks_alone(parts[0]) and not _ASKS_OF_WHAT_FOLLOWS.search(parts[0]):
             return [parts[0], *_comma_apart(parts[1])]
     return [clause]
+
+
+def _asks_alone(clause: str) -> bool:
+    """The clause asks on its own (`_ASKS_ALONE`), chat spelling read ("hw old r u"), after a name it is put to too
+    ("aurora hw old are u": one word, then the question; not a word that makes it part of a sentence, "if what's
+    ...", "know how old ...")."""
+    clause = spelled_out(clause)
+    first, _, rest = clause.strip().partition(" ")
+    return bool(_ASKS_ALONE.match(clause) or first.isalpha() and first.lower() not in _LEADS_INTO
+                and _ASKS_ALONE.match(rest))
+
+
+#: Words before a question's opening that make it part of a sentence ("if what you said is true", "know how old you
+#: are"), not a question put to someone by name.
+_LEADS_INTO = frozenset({"if", "when", "since", "because", "as", "while", "whether", "unless", "and", "but", "or",
+                         "so", "know", "wonder", "ask", "asked", "tell", "told", "see", "guess", "say", "said", "mean",
+                         "think", "idk", "dunno", "about", "on", "of", "to", "is", "that", "no"})
 
 
 #: A comma before a question word, or before a request of the store or the host ("do u ship", "can you"): where a
@@ -919,6 +936,10 @@ def _comma_apart(clause: str) -> list[str]:
 _COMMA_QUESTION = re.compile(r",\s*(?=(?:what|what's|whats|how|where|which|who)\b|"
                              r"(?:do|does|can|could|will|would)\s+(?:you|u|ya|they|we|i)\b|"
                              r"(?:is|are)\s+(?:the|it|this|that|there|they)\b)", re.IGNORECASE)
+#: "how old are u + fav sport??", "where are you from & do you ski": a plus or an ampersand before a question word or
+#: a favourite asked without its verb, where a second question starts ("how much is the hoodie + beanie" adds the two).
+_PLUS_QUESTION = re.compile(r"\s*[+&]\s*(?=(?:what|what's|whats|how|where|when|which|who|why|do|does|can|could|are|is|"
+                           r"fav|fave|favou?rite)\b)", re.IGNORECASE)
 #: Chat often has no punctuation at all ("how much is the beanie whats the return policy"): a question word with
 #: its verb, or a request, starts a second question where nothing marks it (stricter than after a comma: "how do
 #: you know where it is" is one question).

@@ -57,7 +57,9 @@ _SAD = re.compile(
     # tonight"): sad news, whatever the thing missed is (its word may be one the host talks about).
     r"(?:got|been|was|were|is|are) (?:cancell?ed|called off)|(?:can'?t|cannot|won'?t|couldn'?t) make it|"
     r"(?:(?:i'?m|i am|i'll|i will|gonna|going to) (?:be |have to )?miss|^\W*missing)(?:ing)? (?:the|it|out|my|our|"
-    r"this|tonight))\b|"
+    r"this|tonight)|"
+    # A journey gone wrong ("missed my bus again and it's pouring", "just missed the last train home").
+    r"(?:missed|just missed) (?:my|the|our) (?:\w+ )?(?:train|bus|flight|plane|connection|ferry|tram|ride|lift))\b|"
     # Sorry for one's own low mood ("sorry for being a downer", "sorry to vent", "sorry for bringing the mood down"):
     # the fan is sad, and kindness answers it.
     r"\bsorry (?:for|about|to) (?:being|be|bringing|bring|killing|kill|ruining|ruin|the) (?:such )?(?:a |so )?"
@@ -161,7 +163,10 @@ _NEWS = re.compile(r"\b(?:i|we|i've|we've|i have|we have)\s+(?:just\s+|finally\s
                    # rode his bike by himself"): a child's or the fan's own milestone, told with joy.
                    r"\b(?:my|our) (?:\w+ )?(?:girl|boy|son|daughter|kid|kids|child|baby|little one|grandson|"
                    r"granddaughter|grandkids?)\b[^?]*\b(?:for the (?:very )?first time|"
-                   r"(?:all )?on (?:her|his|their) own|(?:all )?by (?:herself|himself|themselves))\b|"
+                   r"(?:all )?on (?:her|his|their) own|(?:all )?by (?:herself|himself|themselves)|"
+                   # "my son just said his first word", "our girl took her first steps": a child's first, told.
+                   r"(?:said|says|took|takes|did|scored|made|lost|walked|skated|skied|rode|read|wrote) "
+                   r"(?:his|her|their) (?:very )?first)\b|"
                    r"\b(?:for the (?:very )?first time|(?:all )?on my own|(?:all )?by myself)\b[^?]*!|"
                    # A skill at last ("my kids finally learned to skate backwards", "I can finally do a kickflip"):
                    # "finally" makes it news ("I learned to ski in Austria" only tells where).
@@ -174,6 +179,10 @@ _NEWS = re.compile(r"\b(?:i|we|i've|we've|i have|we have)\s+(?:just\s+|finally\s
                    # "my daughter was born this morning!", "we had a baby", "I got promoted": a life's happy news.
                    r"\b(?:was|were) born\b|\b(?:had|having|expecting) (?:a|our|my) (?:baby|son|daughter|first)\b|"
                    r"\bgot promoted\b|\b(?:i|we) (?:just )?graduated\b|"
+                   # A best of the fan's own ("hit 4 of 5 targets today, personal best!", "new PB on the 5k"; an
+                   # athlete's is "her personal best").
+                   r"(?<!the )(?<!his )(?<!her )(?<!their )(?<!its )\b(?:personal (?:best|record)|"
+                   r"new (?:pb|pr|best|record)s?|set (?:a|my) (?:new )?(?:pb|pr|record))\b|"
                    # "I'm so happy!", "we're over the moon": the fan's own joy ("happy to see you", "happy with my
                    # hoodie" and "happy for you" say something else).
                    r"\b(?:i'?m|i am|we'?re|we are)\s+(?:so\s+|really\s+|very\s+|just\s+)*(?:happy|thrilled|overjoyed|"

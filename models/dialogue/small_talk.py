@@ -108,6 +108,9 @@ _ABOUT_TOPICS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(patte
      rf"{_AGE_GUESS}|"
      r"\b(?:(?:are|r) (?:you|u)|you(?:'re| are)|youre|your|ur) (?:(?:really|actually|only|just|even|like|still|"
      r"seriously|truly|honestly|already) )*\d{1,2}(?: years?(?: old)?| ?yo| ?y/o)?(?=\s*(?:$|[?!.,;]))|"
+     # "so you're like in your twenties or what", "r u in ur 30s?": her decade guessed, which her age answers.
+     r"\b(?:(?:are|r) (?:you|u)|you(?:'re| are| r)|youre|ur) (?:(?:really|actually|like|still|even|just|probably|"
+     r"maybe|prob) )*in (?:your|ur) (?:(?:early|mid|late) )?(?:teens|twenties|thirties|forties|fifties|[2-5]0'?s)\b|"
      # "I just turned 22, does that make us the same age?": her age, told as it is, compared by the fan.
      r"\b(?:the )?same age\b|\bas old as (?:you|u)\b|"
      r"多大|几岁", "age"),
