@@ -2,14 +2,14 @@
 LLM path, on one set.
 
     PYTHONPATH=. .venv/bin/python benchmarks/eval_dialogue.py
-        [--set heldout34|heldout33|...|heldout|dev|dev2|dev3|all] [--persona en|zh]
+        [--set heldout35|heldout34|...|heldout|dev|dev2|dev3|all] [--persona en|zh]
         [--local] [--llm-url URL --llm-model NAME] [--llm-first-sentence-s S] [--only-llm] [--verbose]
 
 The English set (docs/eval/dialogue_<part>.yaml for each of PARTS; the dev file's header documents the format) has
 items in categories (small talk, facts by topic, look-ups, constraints, comparisons, availability, follow-ups,
 policies, show timing, off topic, moderation, sentiment, bad input), each with checks on what a right answer must
-and must not say. `--set heldout34` (the default, BLIND) is the blind held-out part that gives the numbers to
-report; every other part (dev, heldout ... heldout33, dev2, dev3) was written blind too, seen once, then used for
+and must not say. `--set heldout35` (the default, BLIND) is the blind held-out part that gives the numbers to
+report; every other part (dev, heldout ... heldout34, dev2, dev3) was written blind too, seen once, then used for
 fixes; `--set all` is all of them.
 `--persona zh` runs the Mandarin sample persona on docs/eval/dialogue_questions_zh.yaml, whose old-style kinds
 (fact, faq, product, none, sad, compliment, injection, forbidden) are read as the same checks and reported as
@@ -71,8 +71,8 @@ EVAL = ROOT / "docs/eval"
 #: parts written blind, each seen once (2026-12-06 and -07) and then used for fixes; and the blind one (reported;
 #: the default).
 PARTS = ("dev", "heldout", *(f"heldout{n}" for n in range(2, 9)), "dev2", "dev3",
-         *(f"heldout{n}" for n in range(9, 35)))
-BLIND = "heldout34"
+         *(f"heldout{n}" for n in range(9, 36)))
+BLIND = "heldout35"
 SETS = {**{part: (EVAL / f"dialogue_{part}.yaml",) for part in reversed(PARTS)},
         "all": tuple(EVAL / f"dialogue_{part}.yaml" for part in PARTS)}
 #: The Mandarin persona's held-out questions, in the old kinds.

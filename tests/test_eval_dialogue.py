@@ -90,7 +90,7 @@ def _asked(items: list[Item]) -> set[str]:
     ("heldout27", "h27-", 20, 0), ("heldout28", "h28-", 20, 0), ("heldout29", "h29-", 20, 0),
     ("heldout30", "h30-", 20, 0), ("heldout31", "h31-", 20, 0),
     ("heldout32", "h32-", 20, 0), ("heldout33", "h33-", 20, 0),
-    ("heldout34", "h34-", 20, 0)])
+    ("heldout34", "h34-", 20, 0), ("heldout35", "h35-", 20, 0)])
 def test_the_later_held_out_sets_have_ten_items_per_category_and_multi_turn_dialogues(part: str, prefix: str,
                                                                                         least: int,
                                                                                         bad_dialogues: int) -> None:
