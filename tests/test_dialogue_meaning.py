@@ -205,3 +205,12 @@ def test_todays_results_local_hours_and_snacks_are_declined_though_a_sport_is_na
     """A sport she likes or has facts on is only mentioned: no fact or line of hers about it, the honest answer."""
     answer = minilm.compose(ChatTurn("fan", text))
     assert answer.intent == "unknown" and answer.sources == (), answer.text
+
+
+@pytest.mark.parametrize("text", ["know any bar in Calgary that puts the hockey on?",
+                                  "which shares should I invest in before christmas, need cash for gifts",
+                                  "is bitcoin worth buying this month"])
+def test_a_local_place_or_money_advice_stays_unanswered(minilm: RetrievalEngine, text: str) -> None:
+    """A pub in the fan's town, a stock to buy: no line of hers, no fact and no gift of the store answers it."""
+    answer = minilm.compose(ChatTurn("world", text))
+    assert answer.sources == () and "$" not in answer.text, (text, answer.text)

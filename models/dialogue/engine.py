@@ -367,6 +367,12 @@ _ASKS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
         (r"\binvent\w*|\bcame up with\b",
          r"\binvent\w*|\bpioneer\w*|\bdevised\b|\b(?:built|designed|created|made) the first\b|\bcame up with\b"),
         (r"\bwho\b", _NAME + r"|\bteam\b|\bathletes?\b|\bcountry\b|\bI\b"),
+        # "Is Jan Boklöv still jumping these days?", "does she still race?": what a person of a fact does today,
+        # which a fact of what they once did does not tell.
+        (r"\b(?:is|are|does|do)\s+(?:he|she|they|(?-i:[A-Z])\w+(?:\s+(?-i:[A-Z])\w+)?)\s+still\b|"
+         r"\bwhat(?:'s| is| are) (?:he|she|they|(?-i:[A-Z])\w+(?:\s+(?-i:[A-Z])\w+)?) (?:doing|up to) "
+         r"(?:now|nowadays|these days|today)\b",
+         r"\b(?:still|nowadays|these days|currently|today|now)\b"),
         # "Who has the most golds, as a person?", "which athlete…": a person's name, not a country's record.
         (r"\bas an? (?:person|individual|athlete)\b|\b(?:which|what) (?:athlete|person|skier|skater|player)\b",
          _NAME),

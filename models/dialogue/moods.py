@@ -27,6 +27,9 @@ _SAD = re.compile(
     r"(?:ruined|ruins|wrecked|spoiled|spoilt) my (?:whole |entire )?(?:day|morning|afternoon|evening|night|week|"
     r"weekend|mood)|broken (?:leg|arm|wrist|ankle)|sick|in hospital|got cut|bad news|terrible day|awful day|rough day|"
     r"didn't make it|did not make it|failed|miss (?:him|her|them|my)|"
+    # A person lost, at work too ("lost a patient tonight", "we lost a resident this week").
+    r"lost (?:a|another|one of (?:my|our)) (?:patients?|residents?|friends?|loved one|baby|pregnancy|colleagues?|"
+    r"co-?workers?|family members?|pupils?|students?)|"
     # A bad day or week in a fan's own words ("had the worst day at work", "such a rough week").
     r"(?:worst|bad|hard|tough|rough|terrible|awful|horrible|crappy|shitty|exhausting|stressful) "
     r"(?:day|week|night|month|year|shift)|stressed(?: out)?|exhausted|burn(?:ed|t) out|heartbreak|"
@@ -220,7 +223,12 @@ _GREETING = re.compile(r"^\W*(?:hi+|hello+|hey+|heya|hiya|howdy|yo|sup|hai|helo|
                        r"(?:so |really )?(?:good|nice|great|glad|happy|lovely) to (?:see|meet) (?:you|u)|"
                        r"long time no see|(?:i'?m |just )?back from)\b|"
                        # A fan back in the chat says so anywhere ("back from my meeting, hi again everyone").
-                       r"\b(?:welcome back|i'?m back|back again|(?:hey|hi|hello) again)\b", re.IGNORECASE)
+                       r"\b(?:welcome back|i'?m back|back again|(?:hey|hi|hello) again)\b|"
+                       # A hello at the end ("watching from Dubai with my cousins, good evening!") and a newcomer's
+                       # "first time here": "have a good evening" says goodbye.
+                       r"(?<!\ba )(?<!\bthe )(?<!\bnice )\bgood (?:morning|afternoon|evening)(?:\W+\w+)?\W*$|"
+                       r"\b(?:(?:my )?first time (?:here|watching|in (?:the )?chat|"
+                       r"on (?:the|this|your) (?:stream|show|channel))|(?:i'?m |im )?new here)\b", re.IGNORECASE)
 #: Chat spelling read as the words it stands for before a question is looked up ("wat r the shiping times").
 _CHAT_SPELLING = {"rn": "right now", "wat": "what", "wot": "what", "wut": "what", "whats": "what's", "wats": "what's",
                   "r": "are", "u": "you", "ur": "your",
@@ -360,6 +368,8 @@ _QUESTION = re.compile(
     r"(?:one|1)\b",
     re.IGNORECASE)
 #: Chat's asides, which end a clause in a message written without punctuation ("the hoodie looks fire fr how much").
+#: Where a yes-or-no question to her opens in a run of chat ("im 8 do you like snow"): "do you", "are you".
+_ASKS_HER = re.compile(r"\s+(?=(?:do|does|did|can|could|would|will|are|have)\s+you\s+\w)", re.IGNORECASE)
 _ASIDE = re.compile(r"\b(?:ngl|fr|frfr|tbh|tho|lowkey|highkey|imo|imho|istg|lol|lmao|omg)\b", re.IGNORECASE)
 _PRODUCT = re.compile(
     r"\b(?:how much|price[sd]?|pricing|cost(?:s|ing)?|buy(?:ing)?|purchase|order|sell(?:ing)?|sold|merch|"
@@ -451,6 +461,9 @@ def is_question(text: str) -> bool:
         # "hey a roar uh how old are you" (voice to text's garbling of her name), "hello from zurich how old r u": a
         # few words of filler after the hello, then a question's opening with no punctuation between.
         parts.append(_AFTER_HELLO.sub("", parts[1], count=1))
+        # "hi aurora this is my dads account im 8 do u like snow": a yes-or-no question to her opens mid-message,
+        # no punctuation before it.
+        parts += _ASKS_HER.split(parts[1])[1:]
     # "hi aurora so im watching with my brother and ... so how much is it": a run-on message's "so", "and" or "but"
     # starts a clause where punctuation would, and a question there is no less a question.
     parts += _RUN_ON.split(text)[1:]

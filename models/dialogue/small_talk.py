@@ -113,6 +113,8 @@ _ABOUT_TOPICS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(patte
      r"maybe|prob) )*in (?:your|ur) (?:(?:early|mid|late) )?(?:teens|twenties|thirties|forties|fifties|[2-5]0'?s)\b|"
      # "I just turned 22, does that make us the same age?": her age, told as it is, compared by the fan.
      r"\b(?:the )?same age\b|\bas old as (?:you|u)\b|"
+     # "how many birthdays have u had?", "how many candles on your cake this year?": her age counted another way.
+     r"\bhow many (?:birthdays|candles)\b(?=[^.!?]*\b(?:you|u|your|ur)\b)|"
      r"多大|几岁", "age"),
     # "so are u like a real human or some kind of computer thing": chat's fillers between.
     (r"\bare (?:you|u) (?:(?:like|even|actually|really|just|honestly) )*(?:an? )?"
@@ -133,6 +135,10 @@ _ABOUT_TOPICS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(patte
      # "live": how she is animated is the point).
      r"\b(?:is|are) (?:this|that|she|it|(?:you|u)) (?:(?:like|even|actually|really|just|all) )*(?:an? )?"
      r"(?:animated|cgi|computer[- ]generated|rendered|motion[- ]captured|mo-?capp?ed|an? avatar)\b|"
+     # "is this you moving live or a recording?", "is that really u talking right now?": her on screen moving or
+     # speaking as the fan watches is how she is animated, not whether the show is live.
+     r"\b(?:is|are) (?:this|that|it) (?:really |actually |even |truly )?(?:you|u) (?:moving|talking|speaking|"
+     r"dancing|animated|waving|blinking)\b|"
      r"你是真人|真人吗|虚拟|"
      r"机器人", "virtual"),
     # "Is this live or recorded?": whether the show is live, which her line that says so answers.
@@ -290,7 +296,10 @@ def about_lines_asked(question: str, about: Sequence[AboutLine], told: Sequence[
                 return ([a for a in lines if a.id not in told] or lines)[:1]
     if likes := _LIKES.search(folded_question):
         asked = set(tokens(likes.group(1))) - _LIKE_WORDS
-        lines = [a for a in about if asked and asked <= set(tokens(f"{a.text} {' '.join(a.tags)}"))]
+        # "do you like snow?" is said by the line about snowboarding: a word the start of one of the line's words.
+        lines = [a for a in about if asked and all(any(word == said or len(word) >= 4 and said.startswith(word)
+                                                       for said in tokens(f"{a.text} {' '.join(a.tags)}"))
+                                                   for word in asked)]
         if lines:
             return lines[:1]
     if not about or not _TO_HER.search(folded_question) or is_product_question(question):
