@@ -1751,3 +1751,19 @@ def test_chat_spellings_of_kids_and_sizes_ask_the_sizes() -> None:
 @pytest.mark.parametrize("text", ["any curling trivia for my 8 year old son?", "a fun fact for the kids please"])
 def test_a_fact_asked_for_a_child_is_no_shopping_question(text: str) -> None:
     assert answer_catalogue(text, KNOWLEDGE, (), WORDING["en"]) is None
+
+
+@pytest.mark.parametrize(("text", "said"), [("what's the cheapest item you sell, payday is next week", "$12"),
+                                            ("priciest thing in your store? asking for my rich uncle", "$65")])
+def test_a_superlative_of_the_store_is_answered_whatever_else_the_fan_says(text: str, said: str) -> None:
+    assert said in strip_tags(" ".join(s.text for s in ask(text).sentences))
+
+
+@pytest.mark.parametrize(("text", "said"), [("are the gloves gone already?", "sold out"),
+                                            ("beanie all gone??", "in stock")])
+def test_a_product_named_as_gone_asks_its_stock(text: str, said: str) -> None:
+    assert said in strip_tags(" ".join(s.text for s in ask(text).sentences))
+
+
+def test_something_gone_that_is_no_product_asks_no_stock() -> None:
+    assert answer_catalogue("is the snow all gone yet?", KNOWLEDGE, (), WORDING["en"]) is None

@@ -436,6 +436,8 @@ _BUY = re.compile(r"\b(?<!where )(?<!how )(?:can|could|may) (?:i|we|u) (?:still 
 #: "Any beanies left?", "still some hoodies left in L?": of a product named, whether it is in stock ("how many are
 #: left?" asks how many, which the store does not say).
 _LEFT = re.compile(r"\b(?:any|some|still)\b[^.?!,]{0,30}\bleft\b")
+#: "Hoodie gone yet??": of a product named, whether it is sold out ("is the snow all gone?" asks no stock).
+_GONE = re.compile(r"\bgone\b")
 #: "When are the gloves back?": a restock, of a product named only ("when is the show back?" asks no stock).
 _WHEN_BACK = re.compile(r"\bwhen (?:are|is|will) .{1,40}? (?:be )?back\b")
 #: Store policies (shipping, returns, exchanges, payment) are the FAQs' to answer, even when a size or a colour is
@@ -957,7 +959,8 @@ def parse_question(text: str, knowledge: Knowledge) -> CatalogueQuestion:
         if m := more.search(text) or less.search(text):
             dimension = (kind, m.group(0), bool(more.search(text)))
             break
-    stock = _stock_ask(text) or ("restock" if named and _WHEN_BACK.search(text) else None)
+    stock = _stock_ask(text) or ("restock" if named and _WHEN_BACK.search(text) else
+                                 "sold_out" if named and _GONE.search(text) else None)
     if stock == "any" and named and _LEFT.search(text):
         stock = "in_stock"  # "any beanies left in red?": whether the named one is in stock, not only its colour
     return CatalogueQuestion(
@@ -1239,7 +1242,9 @@ def _answer(text: str, knowledge: Knowledge, context: Sequence[Product], wording
         # "Do you sell ski boots?": no product of that kind, said so in her words and the fan's (the engine's
         # `_not_sold`, for a product it cannot name, has only the persona's phrase).
         return CatalogueReply("catalogue_query", (declined(wording.no_match.format(constraint=q.missing)),), ())
-    if q.weak:
+    if q.weak and not (q.order in ("cheapest", "priciest") and _STORES.search(text)):
+        # "The cheapest thing in ur shop, broke til payday": a superlative of the store's things, whatever the
+        # fan's other words say of them.
         return None
     if len(q.named) == 1 and q.price and q.price.than is None and not (
             q.listing or q.order or q.words != _named_words(q)):
