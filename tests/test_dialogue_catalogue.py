@@ -1714,3 +1714,56 @@ def test_a_colour_it_comes_in_asked_as_available_states_its_stock_and_price() ->
 def test_something_missing_from_an_order_is_no_question_of_the_stock() -> None:
     assert parse_question("some items are missing from my order", KNOWLEDGE).stock != "unavailable"
 
+
+
+@pytest.mark.parametrize("text", ["something warm for a grown woman?", "anything cosy for an adult guy?",
+                                  "need gear to keep warm, it's for a grown man"])
+def test_a_grown_up_named_rules_out_the_kids_products(text: str) -> None:
+    reply = ask(text)
+    assert reply.products and not any("kids" in p.tags for p in reply.products), (text, reply)
+
+
+@pytest.mark.parametrize(("text", "ids"), [("what comes in red?", {"snowflake-beanie", "kids-mittens"}),
+                                           ("what is in navy??", {"snowflake-beanie", "kids-mittens"})])
+def test_a_colour_asked_of_the_whole_store_lists_what_comes_in_it(text: str, ids: set[str]) -> None:
+    assert {p.id for p in ask(text).products} == ids
+
+
+def test_the_priciest_thing_a_budget_buys_with_it_is_within_the_budget() -> None:
+    reply = ask("i have 30 bucks, what's the most expensive thing i can buy with that?")
+    assert reply.products == (product("mascot-plush"),)
+    assert "$29.99" in strip_tags(" ".join(s.text for s in reply.sentences))
+
+
+@pytest.mark.parametrize(("text", "said"), [
+    ("do you have the gloves in black at the moment?", ("black", "sold out")),
+    ("does the shop have the hoodie in L currently", ("L", "in stock"))])
+def test_a_colour_or_size_asked_as_had_now_states_its_stock_too(text: str, said: tuple[str, str]) -> None:
+    spoken = strip_tags(" ".join(s.text for s in ask(text).sentences))
+    assert all(s in spoken for s in said), (text, spoken)
+
+
+def test_chat_spellings_of_kids_and_sizes_ask_the_sizes() -> None:
+    spoken = strip_tags(" ".join(s.text for s in ask("mittens for kidz, which sizs?").sentences))
+    assert "kids S" in spoken and "kids M" in spoken, spoken
+
+
+@pytest.mark.parametrize("text", ["any curling trivia for my 8 year old son?", "a fun fact for the kids please"])
+def test_a_fact_asked_for_a_child_is_no_shopping_question(text: str) -> None:
+    assert answer_catalogue(text, KNOWLEDGE, (), WORDING["en"]) is None
+
+
+@pytest.mark.parametrize(("text", "said"), [("what's the cheapest item you sell, payday is next week", "$12"),
+                                            ("priciest thing in your store? asking for my rich uncle", "$65")])
+def test_a_superlative_of_the_store_is_answered_whatever_else_the_fan_says(text: str, said: str) -> None:
+    assert said in strip_tags(" ".join(s.text for s in ask(text).sentences))
+
+
+@pytest.mark.parametrize(("text", "said"), [("are the gloves gone already?", "sold out"),
+                                            ("beanie all gone??", "in stock")])
+def test_a_product_named_as_gone_asks_its_stock(text: str, said: str) -> None:
+    assert said in strip_tags(" ".join(s.text for s in ask(text).sentences))
+
+
+def test_something_gone_that_is_no_product_asks_no_stock() -> None:
+    assert answer_catalogue("is the snow all gone yet?", KNOWLEDGE, (), WORDING["en"]) is None

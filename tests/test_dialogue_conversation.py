@@ -4041,3 +4041,24 @@ def test_a_nordic_payment_question_and_a_portuguese_medals_question_are_read(eng
                                                                              said: str) -> None:
     answer = ask(engine, text)
     assert said in answer.text, (text, answer.text)
+
+
+@pytest.mark.parametrize(("dialogue", "said", "unsaid"), [
+    (("the thermal bottle please", "how many millilitres?"), "500", "$22.50"),
+    (("what's the owl plush like", "and how many cm?"), "30", "$29.99")])
+def test_a_unit_asked_of_a_product_is_the_measure_its_description_states(
+        engine: RetrievalEngine, dialogue: tuple[str, str], said: str, unsaid: str) -> None:
+    ask(engine, dialogue[0])
+    answer = ask(engine, dialogue[1])
+    assert said in answer.text and unsaid not in answer.text, answer.text
+
+
+def test_a_unit_its_description_states_no_measure_of_is_not_answered_by_it(engine: RetrievalEngine) -> None:
+    ask(engine, "what's the owl plush like")
+    assert "30-centimetre" not in ask(engine, "in ounces?").text
+
+
+def test_prices_asked_after_a_choice_between_two_are_each_ones_price(engine: RetrievalEngine) -> None:
+    ask(engine, "the beanie or the mittens for my niece?")
+    answer = ask(engine, "prices?")
+    assert "$24" in answer.text and "$16" in answer.text, answer.text

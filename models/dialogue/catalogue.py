@@ -277,6 +277,8 @@ _YOUTH_TEAM = re.compile(rf"\b(?:u|under)[- ]?{_CHILD_AGE}'?s?\s+(?:teams?|squad
 #: to answer unless the fan also names a product or a constraint.
 _LEARN = re.compile(r"\b(?:teach|tell|share|explain|learn|know)\b.{0,20}\b(?:something|anything|a bit|more|me)\b|"
                     r"\b(?:fun )?facts?\b|\btrivia\b|\bhistory of\b|\bstory\b|讲讲|冷知识|趣闻")
+#: A fact or trivia asked by name ("a fun fact for my son", "trivia for the kids"): to learn, whoever it is for.
+_FACT_ASKED = re.compile(r"\bfacts?\b|\btrivia\b|冷知识|趣闻")
 #: The fan speaks of the store's things ("your warm stuff", "what you sell").
 _STORES = re.compile(r"\byour\b|\b(?:you|u|ya) (?:sell|have|got|carry|stock|offer)\b|"
                      r"\bin (?:the|your) (?:store|shop)\b")
@@ -288,11 +290,12 @@ _NOT_AUDIENCE = re.compile(
     r"(?:'? ?(?:stuff|items?|things|ones))?\b|"
     # A grown-up named as whom a gift is for, also as someone's ("for my kid's teacher", "my son's coach").
     r"\bfor (?:an? |my |our |the )?(?:[\w-]+'s )?(adults?|grown[- ]?ups?|grownups|big kids|teachers?|coach|"
+    r"(?:grown |adult |older )?(?:man|men|woman|women|guys?|lady|ladies|fellas?|blokes?)|"
     r"coworkers?|co-workers?|colleagues?|husband|wife|boyfriend|girlfriend|"
     r"partner|dad|mum|mom|father|mother|parents|grandpa|grandma|grandfather|grandmother|grandparents|nana|nanna|nan|"
     r"granny|gran|grandad|granddad|uncle|aunt|boss)\b|(不是给(?:小孩|孩子|儿童|小朋友))|(大人|成人|成年人)|"
     # A grown-up as the wearer or user, not only as whom it is for ("a thing an adult can wear", "adult sizes").
-    r"\b(adults?|grown[- ]?ups?|grownups)\b")
+    r"\b(adults?|grown[- ]?ups?|grownups|grown (?:man|men|woman|women))\b")
 #: "Not clothes", "anything but hats", "except the bottles": a kind of product the fan does not want (the word).
 _NOT_KIND = re.compile(r"\b(?:(?:is|are)n'?t|not|no|except|other than|apart from|besides|anything but)\s+"
                        r"(?:any |more |the |a |an )?"
@@ -319,6 +322,9 @@ _CHAT = ((re.compile(r"\bu\b"), "you"), (re.compile(r"\bur\b"), "your"), (re.com
          (re.compile(r"\bwh?ats\b"), "what's"), (re.compile(r"\bwat\b"), "what"),
          # Short words typed a letter short, under `spelled`'s five letters: "do you hav it in stok".
          (re.compile(r"\bhav\b"), "have"), (re.compile(r"\bstok\b"), "stock"),
+         # "Kidz", "sizs", "siz": chat's z for s and a dropped vowel, under `spelled`'s five letters too.
+         (re.compile(r"\bkidz\b"), "kids"), (re.compile(r"\bsizs\b|\bsizez\b"), "sizes"),
+         (re.compile(r"\bsiz\b"), "size"),
          # "Price diff?": chat's "difference".
          (re.compile(r"\bdiff\b"), "difference"))
 _GIFT = re.compile(r"\b(?:gifts?|presents?|stocking (?:stuffers?|fillers?)|to give)\b|礼物|送人|送礼")
@@ -406,6 +412,9 @@ _AVAILABLE = re.compile(rf"\b(?:available|avail|availability|stock|ready to ship
                         r"\bshould (?:i|we) (?:buy|get|grab|order|snag)\b.*\bnow\b|"
                         r"\b(?:can|could|should) (?:i|we) wait\b|"
                         r"\b(?:buy|get|order|purchase)\b.*\b(?:right now|now|today)\b|"
+                        # "Do you have the beanie in red right now?": whether the store has it to sell now.
+                        r"\b(?:do|does) (?:you|u|ya|they|the store|the shop) (?:still )?(?:have|got|carry|sell|stock)\b"
+                        r".*\b(?:right now|now|today|tonight|atm|at the moment|currently)\b|"
                         r"\b(?:many|much|any|some|still|plenty)\b.{0,30}\bleft\b|"
                         # "Should I hurry with the beanie or is there plenty?": whether it will last (its stock).
                         r"\b(?:should|do|must|need to|have to|better) (?:i|we) hurry\b|\bhurry (?:up )?(?:and|to) "
@@ -427,6 +436,8 @@ _BUY = re.compile(r"\b(?<!where )(?<!how )(?:can|could|may) (?:i|we|u) (?:still 
 #: "Any beanies left?", "still some hoodies left in L?": of a product named, whether it is in stock ("how many are
 #: left?" asks how many, which the store does not say).
 _LEFT = re.compile(r"\b(?:any|some|still)\b[^.?!,]{0,30}\bleft\b")
+#: "Hoodie gone yet??": of a product named, whether it is sold out ("is the snow all gone?" asks no stock).
+_GONE = re.compile(r"\bgone\b")
 #: "When are the gloves back?": a restock, of a product named only ("when is the show back?" asks no stock).
 _WHEN_BACK = re.compile(r"\bwhen (?:are|is|will) .{1,40}? (?:be )?back\b")
 #: Store policies (shipping, returns, exchanges, payment) are the FAQs' to answer, even when a size or a colour is
@@ -453,6 +464,8 @@ _COLD_WORDS = r"(?:cold|colder|freezing|frozen|icy|chilly|frosty|below (?:zero|f
 _COLD = re.compile(rf"\b{_COLD_WORDS}\b")
 #: "Get them something", "what have you got for them?": the people a gift is for (said with an audience).
 _FOR_THEM = re.compile(r"\b(?:get|buy|give|gift|find|bring|for|suit|suits) them\b")
+#: "What can I buy with it?", "what does that get me": of a budget, the fan's money.
+_WITH_IT = re.compile(r"\b(?:with|for) (?:it|that)\b|\b(?:it|that) (?:gets?|buys?) (?:me|us)\b")
 #: "It's freezing here": the weather's "it", which points back at no product.
 _WEATHER_IT = re.compile(rf"\bit(?:'s|s| is| gets?| will be) (?:so |very |really |super |pretty )?{_COLD_WORDS}\b")
 #: A product named by no kind ("a warm thing", "something warm"): the fan's words describe it (`thing`).
@@ -493,6 +506,8 @@ _PRODUCT_ASK = re.compile(
     r"got any|have any|(?:you|u|ya|they|we) (?:have|has|got|sell|carry|stock|make|offer)|which of (?:your|the)|"
     r"what (?:do|can) (?:you|i)|(?:should|could) (?:i|we) (?:get|buy)|recommend|suggest|show me|"
     r"what (?:can|could|should) (?:he|she|they|we) (?:have|get|wear|use)|"
+    # "What's in black?", "what comes in navy": the store's things by a colour or a size.
+    r"what(?:'s|s| is| are| comes?| do you have| have you got) in|"
     # "Green stuff?", "what's one size fits all?": the store's things by a colour or a size.
     r"stuff|things|gear|size fits all)\b|"
     r"[$€£¥]|有没有|有什么|有哪些|卖|买|多少钱|款|商品|东西|"
@@ -944,7 +959,8 @@ def parse_question(text: str, knowledge: Knowledge) -> CatalogueQuestion:
         if m := more.search(text) or less.search(text):
             dimension = (kind, m.group(0), bool(more.search(text)))
             break
-    stock = _stock_ask(text) or ("restock" if named and _WHEN_BACK.search(text) else None)
+    stock = _stock_ask(text) or ("restock" if named and _WHEN_BACK.search(text) else
+                                 "sold_out" if named and _GONE.search(text) else None)
     if stock == "any" and named and _LEFT.search(text):
         stock = "in_stock"  # "any beanies left in red?": whether the named one is in stock, not only its colour
     return CatalogueQuestion(
@@ -1114,13 +1130,19 @@ def _answer(text: str, knowledge: Knowledge, context: Sequence[Product], wording
     q = parse_question(text, knowledge)
     if policy and not q.named:
         return None  # "when will my order ship?": the shipping policy
-    if _LEARN.search(text) and not (q.named or q.filtered or q.stock not in _ASKS_OF_NAMED or q.colour or q.size) and (
+    # "A fun fact for my son?": a fact asked for a child is still a fact, whom it is for picks no product.
+    audience_only = q.audience is not None and bool(_FACT_ASKED.search(text)) and not (q.price or q.order or q.excluded)
+    if _LEARN.search(text) and not (q.named or (q.filtered and not audience_only) or q.stock not in _ASKS_OF_NAMED
+                                    or q.colour or q.size) and (
             set(t for w in q.words for t in tokens(w)) <= _other_words(knowledge)) and not _STORES.search(text):
         return None  # "teach me something about skiing": the facts' topic ("your warm stuff" is the store's)
     unreferring = _WEATHER_IT.sub(" ", folded(text))
     if q.audience is not None:
         # "My kids are 5 and 8, what can I get them?": the ones a gift is for, not products discussed.
         unreferring = _FOR_THEM.sub(" ", unreferring)
+    if q.price is not None and q.price.budget:
+        # "I've got $50, what's the priciest thing I can get with it?": "it" is the fan's money, no product.
+        unreferring = _WITH_IT.sub(" ", unreferring)
     if not context:
         # "Is all the merch in stock or is some of it gone?": with nothing discussed, "some of it" is of what the
         # question names itself; "it's for a winter room" is what the fan is after.
@@ -1220,7 +1242,9 @@ def _answer(text: str, knowledge: Knowledge, context: Sequence[Product], wording
         # "Do you sell ski boots?": no product of that kind, said so in her words and the fan's (the engine's
         # `_not_sold`, for a product it cannot name, has only the persona's phrase).
         return CatalogueReply("catalogue_query", (declined(wording.no_match.format(constraint=q.missing)),), ())
-    if q.weak:
+    if q.weak and not (q.order in ("cheapest", "priciest") and _STORES.search(text)):
+        # "The cheapest thing in ur shop, broke til payday": a superlative of the store's things, whatever the
+        # fan's other words say of them.
         return None
     if len(q.named) == 1 and q.price and q.price.than is None and not (
             q.listing or q.order or q.words != _named_words(q)):

@@ -277,9 +277,11 @@ _PRICE = re.compile(r"\b(?:how much|price[sd]?|cost(?:s)?)\b|多少钱|几块钱
 #: pick.
 _PLURAL = re.compile(r"\b(?:them|they|those|these|both|all|altogether|together|total|combined|difference|diff)\b|"
                      r"它们|这些|那些|两个|都|一共|总共|加起来", re.IGNORECASE)
+#: "Prices?" after a choice between two: each one's price, asked of all those discussed as "them" is.
+_PRICES = re.compile(r"\bprices\b", re.IGNORECASE)
 #: "Which one holds more?" after the thermal bottle and then the squeeze bottle: a choice among all those discussed,
 #: as "them" is.
-_OF_THE_GROUP = re.compile(rf"{_PLURAL.pattern}|\bwhich\b|哪个|哪一个", re.IGNORECASE)
+_OF_THE_GROUP = re.compile(rf"{_PLURAL.pattern}|{_PRICES.pattern}|\bwhich\b|哪个|哪一个", re.IGNORECASE)
 #: What is left of "and the other one?" besides the reference: nothing that asks anything new.
 _DANGLING = re.compile(r"\b(?:and|what|about|how|so|but|ok)\b|[和那呢]", re.IGNORECASE)
 
@@ -867,9 +869,10 @@ _RESTATED = re.compile(r"^\W*(?:like|as in|i mean|meaning)\W+(?:a|an|the|some)\s
 _WHICH_OF_CHOICE = re.compile(rf"^\W*(?:(?:and|so|but|ok|okay)\W+)?{WHICH_OF_THEM.pattern}[\w\s]{{0,12}}\W*$",
                               re.IGNORECASE)
 _A_CHOICE = re.compile(r"\bor\b", re.IGNORECASE)
-#: Units of capacity, length and weight that a measure is told in.
-_UNITS = (r"ml|millilit\w*|lit(?:re|er)s?|cl|cm|centimet\w*|mm|millimet\w*|inch(?:es)?|kg|kilo\w*|grams?|oz|ounces?|"
-          r"pounds?|lbs?")
+#: Units of capacity, length and weight that a measure is told in, by the kind of measure.
+_UNIT_KINDS = {"volume": r"ml|millilit\w*|lit(?:re|er)s?|cl", "length": r"cm|centimet\w*|mm|millimet\w*|inch(?:es)?",
+               "weight": r"kg|kilo\w*|grams?|oz|ounces?|pounds?|lbs?"}
+_UNITS = "|".join(_UNIT_KINDS.values())
 #: "How much does the bottle hold? how many ml", "bottle capacity? how many millilitres for my soup": the unit the
 #: answer to the question before is wanted in, with what the fan wants it for, no question of its own.
 _UNIT_ASKED = re.compile(rf"^\W*(?:(?:and|so|like|or)\W+)?(?:how many|in)\s+(?:{_UNITS})"
@@ -888,6 +891,13 @@ _CHALLENGE = re.compile(r"^\W*(?:are|r) (?:you|u) sure (?:about|of)\b", re.IGNOR
 #: after it, whose question follows it.
 _WHEN_LEADS = re.compile(r"^(?:[^,?.!]{1,20},\s*)?(?:(?:and|so|ok|okay)\W+)?(?:after|once) [^?.!,;]{1,30}"
                          r"(?:,\s*[^\W\d_]+)?\W*$", re.IGNORECASE)
+
+
+def _unit_kinds(text: str, measured: bool = False) -> set[str]:
+    """The kinds of measure (volume, length, weight) a text names a unit of; `measured`: only those it states with
+    a number ("a 350-millilitre bottle")."""
+    number = r"\d\s*-?\s*" if measured else r"\b"
+    return {kind for kind, units in _UNIT_KINDS.items() if re.search(rf"{number}(?:{units})\b", text, re.IGNORECASE)}
 
 
 def _tags_joined(questions: list[str]) -> list[str]:
@@ -1681,6 +1691,11 @@ class RetrievalEngine(DialogueEngine):
                 return asked_again(subject, others[0].name) if len(subject.products) == 1 else name
             return OTHER.sub(name, text, count=1)
         told_item = self._told_item(subject)
+        if subject is not None and len(subject.products) == 1 and _UNIT_ASKED.match(text) and \
+                _unit_kinds(text) & _unit_kinds(subject.products[0].description, measured=True):
+            # "How many ml?" after the kids' bottle: its description states the measure ("a 350-millilitre bottle");
+            # "in pounds?" after the 30-centimetre plush asks no measure it states.
+            return self._description_part(subject.products, text)
         if told_item is not None and _UNIT_ASKED.match(text) and _MEASURE.search(_item_text(told_item)):
             # "in pounds?" after the curling stone's weight: the measure just told, said again (it states its units).
             intent_again: Intent = "faq" if isinstance(told_item, FAQ) else "fact"
@@ -1799,8 +1814,10 @@ class RetrievalEngine(DialogueEngine):
         asked = set(tokens(without_product_words(text)))
         if subject is not None and subject.products and is_question(text) and \
                 (asked and _asked_of_product(text) <= self._attributes or not asked and _PRICE.search(text_folded)):
-            # "What sizes?", "How much?", "In red?": the products just discussed, asked about again.
-            names = self.wording.listed([p.name for p in subject.products])
+            # "What sizes?", "How much?", "In red?": the products just discussed, asked about again ("prices?" after
+            # a choice between two: each of the two).
+            among = subject.group if subject.group and _PRICES.search(text_folded) else subject.products
+            names = self.wording.listed([p.name for p in among])
             return f"{text.rstrip('?？!！. ')} {names}?" if self.persona.language == "en" else f"{names}{text}"
         return None
 
@@ -2191,6 +2208,10 @@ class RetrievalEngine(DialogueEngine):
         size, its material) is answered by the descriptions that say it, without the sales pitch; None otherwise."""
         if not _DESCRIBED.search(question) or not all(says_what_is_asked(question, p.description) for p in products):
             return None
+        return self._description_part(products, question)
+
+    def _description_part(self, products: Sequence[Product], question: str) -> Part:
+        """The products' descriptions as written, without the sales pitch (what they are, their measures)."""
         return Part("product", [Sentence(f"{emotion_tag('happy')} {gesture_tag('present_product')} {p.description}",
                                          (p.id,), p) for p in products],
                     subject=Subject("product", tuple(products), question=question))
