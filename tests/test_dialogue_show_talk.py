@@ -403,7 +403,7 @@ def test_the_operator_status_carries_the_planned_end_and_time_left() -> None:
     ("are you logging off soon?", "The show ends in about 7 minutes."),
     # The fact on now is not "the next" one.
     ("when is the next fun fact??",
-     "The next one is a fun fact about figure skating, right after the Snowy Owl Mascot Plush."),
+     "Another one is still to come: a fun fact about figure skating, right after the Snowy Owl Mascot Plush."),
     # "Did I miss …?": on now, still to come or over, the part the fan's words name best.
     ("did i miss the dancing", "Not yet: a dance break is still to come, after your questions, once we're ready."),
     ("have I missed the fact about the olympics?", "That was earlier in the show: a fun fact about olympics."),
@@ -495,7 +495,7 @@ def test_a_long_message_that_mentions_a_part_of_the_show_on_the_way_is_not_a_sho
     ("are there any more dances later?",
      "Yes, a dance break is still to come, after your questions, once we're ready."),
     ("any more facts tonight?",
-     "The next one is a fun fact about figure skating, right after the Snowy Owl Mascot Plush."),
+     "Another one is still to come: a fun fact about figure skating, right after the Snowy Owl Mascot Plush."),
     ("is there more merch coming?", "The next product is the Snowy Owl Mascot Plush, right after a dance break."),
     # "After <part>": the part named wins over its mere mention.
     ("anything on the stream after the Q&A?", "After your questions comes a dance break."),
@@ -987,3 +987,29 @@ def test_a_time_named_before_its_question_asks_what_comes_after_that_part(text: 
     """"after the Q&A, nani? what comes next": the part after the one named, not what is next now."""
     answer = composed_at_curling(text)
     assert "After your questions comes a dance break." in answer.text and "Next up" not in answer.text, answer.text
+
+
+@pytest.mark.parametrize(("question", "answer"), [
+    # Chat's "q's" are the questions (the last round of them: its time).
+    ("when do the final q's start", LAST_QA),
+    # More facts later: another is still to come (not only which one is next).
+    ("will there be more facts later or was that it", "Another one is still to come: a fun fact about figure "
+                                                      "skating, right after the Snowy Owl Mascot Plush."),
+    # The time to her goodbye, the time left, where the show stands: the time to the end.
+    ("how many minutes until you say goodbye?", "The show ends in about 7 minutes."),
+    ("how long do we have left", "The show ends in about 7 minutes."),
+    ("are we close to the end?", "The show ends in about 7 minutes."),
+])
+def test_round_36_ways_to_ask_about_the_show(question: str, answer: str) -> None:
+    assert said(question, AT_CURLING) == answer
+
+
+def test_the_shows_length_with_on_for_and_a_goodbye_asked_of_not_said() -> None:
+    """"How long is the stream on for?" asks its length ("is the show on YouTube?" is no show question); "how long
+    till goodbye?" asks the time to hers, with no goodbye of her own in the answer."""
+    assert "planned to run about 10 minutes" in said("how long is the stream on for today?", AT_CURLING)
+    answer = composed_at_curling("how many more minutes till goodbye? last orders at the bar soon")
+    assert "ends in about 7 minutes" in answer.text and "Bye" not in answer.text, answer.text
+    assert not is_show_question("is the show on youtube", AURORA)
+    # Scots "the noo" is now (chat spelling, read by the engine before the show talk).
+    assert "Right now it's a fun fact about curling." in composed_at_curling("so what are you on the noo?").text

@@ -416,8 +416,10 @@ _ASKS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
          r"\bhow much (?:is|are|does|do|will|would|for)\b(?!.*\b(?:weigh|weighs|last|lasts|take|takes|longer|left)\b)|"
          r"\bwhat(?:'s|s| is| are| does)\b.{0,30}\b(?:cost|costs|price|fee|fees)\b",
          r"\$|€|¥|\bcosts?\b|\bprices?\b|\bdollars?\b|\bfree\b"),
-        # A day asked about ("do you ship on weekends?"), a price asked of a service ("is shipping free?").
-        (r"\b(?:weekends?|sundays?|saturdays?|holidays?|christmas)\b",
+        # A day asked about ("do you ship on weekends?"), a price asked of a service ("is shipping free?"); a day to
+        # arrive by ("will it arrive by saturday?", "before christmas") is a delivery time, which the shipping says.
+        (r"(?<!\bby )(?<!\bbefore )(?<!\bby the )(?<!\bbefore the )(?<!\btime for )"
+         r"\b(?:weekends?|sundays?|saturdays?|holidays?|christmas)\b",
          r"\b(?:weekends?|sundays?|saturdays?|holidays?|christmas|every day)\b"),
         (r"\b(?:free|fees?|charges?|extra cost)\b", r"\b(?:free|fees?|charge[sd]?|cost|\$)|\$"),
         # "What's the population of Norway?" is a head count, not Norway's medals.
@@ -480,7 +482,8 @@ _PARAPHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     # "If it doesn't fit": what is bought can go back or be swapped.
     (r"\b(?:doesn'?t|does not|don'?t|do not|didn'?t|won'?t) fit\b|\btoo (?:small|big|large|tight|loose)\b|"
      # "Turns out he's XL, not L", "wrong size": the size bought is not the one needed.
-     r"\bwrong size\b|\b(?:he|she|they|i|it)(?:'s|'re|'m| is| are| am| wears?| needs?| takes?) (?:an? |size )?"
+     r"\bwrong size\b|\b(?:size|fit) (?:is |was |turns out )?wrong\b|"
+     r"\b(?:he|she|they|i|it)(?:'s|'re|'m| is| are| am| wears?| needs?| takes?) (?:an? |size )?"
      r"(?:x*s|m|x*l|\d?xl|small|medium|large|\d{1,2}),? not (?:an? |size |the )?(?:x*s|m|x*l|\d?xl|small|medium|large|"
      r"\d{1,2})\b",
      "return or exchange"),
@@ -500,14 +503,22 @@ _PARAPHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
      # "when will my order leave the warehouse?": when it ships.
      r"\b(?:orders?|packages?|parcels?) (?:leaves?|leaving)\b|\bwarehouse\b|"
      # "how soon does my stuff ship after I order?": when it ships (not where to: "do you ship to Canada?").
-     r"\b(?:how soon|how fast|how quickly|how long)\b.{0,40}\b(?:ships?|dispatch(?:es)?)\b(?! to\b)",
+     r"\b(?:how soon|how fast|how quickly|how long)\b.{0,40}\b(?:ships?|dispatch(?:es)?)\b(?! to\b)|"
+     # "if I order tonight, does it get to Ohio in time?", "will it arrive before Christmas?": a delivery by a day,
+     # which the shipping time answers (no promise of the day).
+     r"\b(?:arrive|arrives|arriving|get|gets|getting|reach|reaches|be delivered|come|comes)\b[^.?!]{0,30}"
+     r"\b(?:in time|on time|by (?:\w+day|christmas|xmas|the weekend|next week|tomorrow)|"
+     r"before (?:\w+day|christmas|xmas|the weekend|her|his|my|our))\b",
      "how long does shipping take"),
     # "Where's my parcel?", "my package left, how can I see where it is now?", "has it shipped yet?": where an
     # order that has left is, which its tracking says.
     (r"\btracking (?:numbers?|links?|info|codes?)\b|"
      r"\btrack (?:it|them|my (?:packages?|parcels?|stuff|deliver(?:y|ies)))\b|"
      r"\bwhere(?:'s| is| are)? (?:my|the|our) (?:orders?|packages?|parcels?|stuff|deliver(?:y|ies))\b|"
-     r"\bwhere (?:it|they) (?:is|are) (?:now|at)\b|\b(?:has|have|did) (?:it|they|my \w+) (?:been )?ship(?:ped)?\b|"
+     r"\bwhere (?:it|they)(?:'s|s|'re| is| are) (?:now|at)\b|"
+     # "how do I find out where it's at?", "can I check where my hoodie is?": where what was ordered is now.
+     r"\b(?:find out|check|see|know|tell) where (?:it|they|my (?:\w+ )?(?:order|stuff|things|\w+))"
+     r"(?:'s|s|'re| is| are)\b|\b(?:has|have|did) (?:it|they|my \w+) (?:been )?ship(?:ped)?\b|"
      r"\b(?:packages?|parcels?|orders?) (?:left|shipped|went out)\b|" + _NOTIFIED.pattern,
      # "tracking" twice over: "shipped" in the question leans to the shipping-time policy's words otherwise.
      "how do I track my order tracking"),
@@ -573,7 +584,9 @@ _BOUGHT = re.compile(r"\b(?:bought|purchased|after (?:buying|purchasing|purchase
                      r"(?:if|once|when) (?:i|we) (?:order|buy|purchase)|"
                      r"wore|worn|used (?:it|them|this|that|these|those)|swap(?:s|ped|ping)?|"
                      # "The size on my hoodie order": what the fan has ordered.
-                     rf"already (?:have|got|own|ordered)|(?:on|in) (?:my|our) (?:\w+ )?order)\b|{_CHANGED_INTO}",
+                     r"already (?:have|got|own|ordered)|(?:on|in) (?:my|our) (?:\w+ )?order|"
+                     # "What if I get the size wrong?": a size that turns out wrong is one bought.
+                     rf"wrong size|size (?:is |was |turns out )?wrong|(?:i|we|just) ordered)\b|{_CHANGED_INTO}",
                      re.IGNORECASE)
 #: What was ordered has come: changing it is no longer changing the order ("it arrived, can I change the colour?").
 _ARRIVED = re.compile(r"\b(?:arrived|came|received|delivered|got (?:it|them|my order)|after (?:buying|purchasing|"
@@ -2149,9 +2162,11 @@ class RetrievalEngine(DialogueEngine):
         query = retrieval_query(text)
         hits = tuple(self.index.search(expanded(query), k=3, kinds=kinds))
         abroad = [h for h in hits[1:] if h.document.kind == hits[0].document.kind and _ABROAD.search(h.document.text)]
-        if _ABROAD.search(query) and hits[0].related and not _ABROAD.search(hits[0].document.text) and abroad:
+        if _ABROAD.search(query) and hits[0].related and isinstance(hits[0].document.item, FAQ) and \
+                not _ABROAD.search(hits[0].document.text) and abroad:
             # Shipping to Canada is the policy on shipping abroad, though the home one shares more of its words: the
-            # one abroad takes the place (and the standing) of the best hit.
+            # one abroad takes the place (and the standing) of the best hit. Only among policies: "biathlon question
+            # from Norway" asks the biathlon fact, not the one that names Norway.
             first, moved = hits[0], abroad[0]
             hits = (replace(moved, related=True, answers=first.answers, score=first.score),
                     replace(first, score=moved.score), *(h for h in hits[1:] if h is not moved))

@@ -205,8 +205,10 @@ _JOY = re.compile(r"\b(?:loves? it|loved it|so happy|happy tears|tears of joy|ov
                   re.IGNORECASE)
 _ZH_NEWS = re.compile(r"我(?:终于|刚刚|刚)?(?:赢了|考上了|通过了|成功了|拿到了)|出生了|🎉|🥳|🏆")
 #: A fan leaving: "bye!", "good night aurora", "gotta go", "see you next time", "later Aurora!" (her name or any one
-#: word after "later" or "night", the whole message: "later in the show" is no goodbye).
-_GOODBYE = re.compile(r"\b(?:bye+|byee+|goodbye(?! to (?:my|our|his|her|their)\b)|good ?night|g'?night|nite|"
+#: word after "later" or "night", the whole message: "later in the show" is no goodbye; "how long till goodbye?" and
+#: "when's your goodbye?" ask when hers is).
+_GOODBYE = re.compile(r"(?<!til )(?<!till )(?<!before )(?<!the )(?<!your )"
+                      r"\b(?:bye+|byee+|goodbye(?! to (?:my|our|his|her|their)\b)|good ?night|g'?night|nite|"
                       r"night night|gotta go|got to go|have to go|"
                       r"see (?:you|u|ya) (?:later|tomorrow|next time|soon)|cya|signing off|off to bed|"
                       r"go(?:ing)? to bed|going to sleep)\b|^\W*(?:night|later)(?:\W+\w+)?\W*$", re.IGNORECASE)
@@ -242,6 +244,8 @@ _CHAT_SPELLING = {"rn": "right now", "wat": "what", "wot": "what", "wut": "what"
                   # is meant in chat
                   "n": "and", "cum": "come", "b4": "before", "gud": "good", "gr8": "great", "ppl": "people",
                   "bout": "about", "thnx": "thanks",
+                  # Scots and northern English: "what are we on the noo?" is "right now"
+                  "the noo": "right now",
                   # the "g" of "-ing" dropped ("tell me somethin about luge", "anythin fun?")
                   "somethin": "something", "sumthin": "something", "anythin": "anything", "nothin": "nothing",
                   # "can i by the merch": after a subject "by" is the verb it sounds like, never the preposition

@@ -137,7 +137,9 @@ _WORDINGS: tuple[tuple[ShowQuestion, tuple[str, ...]], ...] = (
              rf"\b{_WHENS} (?:the |your )?(?:goodbye|bye|finale|sign[- ]off)\b",
              r"(?:节目|直播)?(?:几点|什么时候|啥时候|何时|多久)(?:结束|完|下播|播完)")),
     # "how long is the whole show?", "how long exactly is this entire stream?", "how long will the full show be?"
-    ("length", (rf"\bhow long(?:'s| {_ADV}(?:is|does|will)) {_THE}{_SHOW}\b(?! (?:been|on)\b)",
+    # ("how long is the show on YouTube?" is not, but "how long is the show on for tonight?" is)
+    ("length", (rf"\bhow long(?:'s| {_ADV}(?:is|does|will)) {_THE}{_SHOW}\b(?! been\b)"
+                r"(?! on\b(?! for\b| tonight\b| today\b|\s*[?!.,;]|\s*$))",
                 r"\bhow long (?:will|are|r) (?:you|u|we) (?:be )?(?:live|on air|on|streaming)\b",
                 rf"\bis {_THE}{_SHOW} (?:going to be |gonna be )?(?:long|short)\b",
                 rf"\b(?:is|was) (?:this|it|tonight) (?:a )?(?:long|short|quick) {_SHOW}\b",
@@ -168,6 +170,14 @@ _WORDINGS: tuple[tuple[ShowQuestion, tuple[str, ...]], ...] = (
               r"(?:for )?(?:much |a lot )?"
               r"(?:longer|long)\b",
               r"\bhow long (?:is |are )?(?:left|to go)\b",
+              # "how many more minutes till goodbye?": the time to her goodbye (a "left" question: "last orders" in
+              # the message is a pub's, not a fan's order that leaves)
+              r"\bhow (?:long|much longer|many (?:more )?minutes) (?:until|till|til|before) (?:(?:you|u|we) (?:say )?)?"
+              r"(?:the |your )?(?:goodbye|bye|sign[- ]?off)\b",
+              # "how long have we got left?", "how long do we have left of the stream?"
+              r"\bhow (?:long|much time) (?:do |have )?(?:we|you|u|i) (?:got|have|have got|get) (?:left|remaining)\b",
+              # "are we near the start or the end?", "are we close to the end?": where the show stands, by its end
+              r"\b(?:are|r) (?:we|you|u) (?:near(?:er)?|close(?:r)? to|at) (?:the )?(?:start|beginning|end)\b",
               r"\bhow many (?:more )?(?:minutes|segments|parts) (?:are )?(?:left|to go)\b",
               rf"\bhow (?:long|much (?:longer|time)|many (?:more )?minutes) (?:until|till|til|to|before|left (?:until|"
               rf"till|before)) (?:the end|{_THE}{_SHOW}(?: ends| finishes| wraps up|(?:'s|s| is) (?:over|done))|"
@@ -360,7 +370,8 @@ _AT_WHAT_POINT = re.compile(r"^\W*(?:at|by|from) what (?:point|time|minute|stage
 #: A phrase naming a part of the show by what is in it: "the curling bit", "the owl segment".
 _PART_WORD = re.compile(r"\b(?:bit|part|segment|section)\b|环节")
 _PART_KINDS: tuple[tuple[SegmentType, re.Pattern[str]], ...] = (
-    ("qa", re.compile(r"\bq ?& ?a\b|\bq and a\b|\bqa\b|\bquestions?\b|提问|问答")),
+    # "the last round of q's": questions as chat shortens them
+    ("qa", re.compile(r"\bq ?& ?a\b|\bq and a\b|\bqa\b|\bquestions?\b|\bq'?s\b|提问|问答")),
     ("dance", re.compile(r"\bdanc|跳舞|舞蹈")),
     ("fun_fact", re.compile(r"\bfacts?\b|冷知识")),
 )
@@ -369,7 +380,7 @@ _PART_KINDS: tuple[tuple[SegmentType, re.Pattern[str]], ...] = (
 #: "The last Q&A", "the second dance break", "最后一个问答": which of the show's parts of a kind (1-based; -1 the
 #: last), the ordinal right before the part's name.
 _ORDINAL = re.compile(r"\b(?P<en>first|1st|second|2nd|third|3rd|last|final)\s+(?:\w+\s+){0,3}?"
-                      r"(?:q ?& ?a|q and a|qa|questions?|danc\w*|facts?)\b|"
+                      r"(?:q ?& ?a|q and a|qa|questions?|q'?s|danc\w*|facts?)\b|"
                       r"(?P<zh>最后|第[一二三])(?:一)?(?:个|次)?(?:问答|提问|跳舞|舞蹈|冷知识)")
 _ORDINALS = {"first": 1, "1st": 1, "第一": 1, "second": 2, "2nd": 2, "第二": 2, "third": 3, "3rd": 3, "第三": 3,
              "last": -1, "final": -1, "最后": -1}
@@ -822,7 +833,8 @@ SHOW_WORDING = {
         product_absent="The {product} isn't part of tonight's show.", products_coming="Still to come: the {products}.",
         no_products="There are no more products in tonight's show.", none_shown="I haven't shown any products yet.",
         product_next="The next product is {segment}, {when}.",
-        fact_next="The next one is {segment}, {when}.", no_facts="There are no more fun facts in tonight's show.",
+        fact_next="Another one is still to come: {segment}, {when}.",
+        no_facts="There are no more fun facts in tonight's show.",
         rest="Still to come: {segments}.",
         missed_now="You're just in time: {segment} is on right now!",
         missed_not="Not yet: {segment} is still to come, {when}.",
