@@ -182,13 +182,15 @@ class Chat:
     async def _compose(self, desk: ChatDesk, answer: Answer, composing: Awaitable[Composed], reply: dict[str, Any],
                        done: asyncio.Future[dict[str, Any]]) -> None:
         """Speak an answer composed off the event loop, unless it was cut meanwhile (settled as cut already)."""
+        composed: Composed | Exception
         try:
             composed = await composing
         except Exception as exc:
-            done.set_result(self._failed(desk, answer, exc, reply))
-            return
+            composed = exc
         if answer.take.interrupted:
             done.set_result({**reply, "status": "interrupted"})
+        elif isinstance(composed, Exception):
+            done.set_result(self._failed(desk, answer, composed, reply))
         else:
             done.set_result(self._composed(desk, answer, composed, reply))
 
