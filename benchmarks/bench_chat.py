@@ -2,8 +2,9 @@
 audio chunk. Once with the embedded retrieval engine (target p50 ≤ 250 ms on this machine) and once with a
 streaming OpenAI-compatible server whose time to first token is simulated at 300 ms (target ≤ TTFT + 200 ms).
 The embedded run also counts the performer's ticks held back while answering (the sidecar's `performer overrun`
-warnings): the embedded engine composes on the event loop, so a slow answer holds the avatar's motion back. Then
-the engine alone, in-process: its time per answer back to back, and after 2 s idle before each question.
+warnings): the embedded engine composes on the sidecar's compose thread, so none should be (it composed on the
+event loop until 5de1567, and a slow answer held the avatar's motion back). Then the engine alone, in-process: its
+time per answer back to back, and after 2 s idle before each question.
 
     python -m benchmarks.bench_chat [--questions 15]
     python -m benchmarks.bench_chat --llm-url URL [--llm-model M] [--llm-first-sentence-s S]
