@@ -273,12 +273,12 @@ _KIDS = re.compile(
 #: "A matching set for me and my kid": the products the fan puts together, named after it, not a product named "set".
 _MATCHING = re.compile(r"\bmatching (?:sets?|pairs?|outfits?|combos?|looks?|bundles?)\b")
 _YOUTH_TEAM = re.compile(rf"\b(?:u|under)[- ]?{_CHILD_AGE}'?s?\s+(?:teams?|squads?|sides?|players|group|club)\b")
+#: A fact or trivia asked by name ("a fun fact for my son", "trivia for the kids"): to learn, whoever it is for.
+_FACT_ASKED = re.compile(r"\bfacts?\b|\btrivia\b|冷知识|趣闻")
 #: A request to learn something ("teach me something about skiing", "any trivia about ice rinks?"): the facts'
 #: to answer unless the fan also names a product or a constraint.
 _LEARN = re.compile(r"\b(?:teach|tell|share|explain|learn|know)\b.{0,20}\b(?:something|anything|a bit|more|me)\b|"
-                    r"\b(?:fun )?facts?\b|\btrivia\b|\bhistory of\b|\bstory\b|讲讲|冷知识|趣闻")
-#: A fact or trivia asked by name ("a fun fact for my son", "trivia for the kids"): to learn, whoever it is for.
-_FACT_ASKED = re.compile(r"\bfacts?\b|\btrivia\b|冷知识|趣闻")
+                    rf"{_FACT_ASKED.pattern}|\bhistory of\b|\bstory\b|讲讲")
 #: The fan speaks of the store's things ("your warm stuff", "what you sell").
 _STORES = re.compile(r"\byour\b|\b(?:you|u|ya) (?:sell|have|got|carry|stock|offer)\b|"
                      r"\bin (?:the|your) (?:store|shop)\b")
